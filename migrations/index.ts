@@ -1,0 +1,4 @@
+import { Foundation1764130000000 } from './1764130000000-Foundation.js';
+
+/** Every migration, in order. A unit test checks that each file in this folder is listed here. */
+export const migrations = [Foundation1764130000000];

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `npm run up`: everything needed to run FixBazaar locally with demo data, from a fresh clone.
+# Installs dependencies, provisions the project-local PostgreSQL+PostGIS cluster, migrates, builds,
+# starts the server and prints where it is. Ctrl-C stops the server cleanly (the cluster keeps
+# running; `npm run db -- stop` stops it).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+
+if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "installing dependencies (npm ci)"
+  npm ci
+fi
+NODE="$root/node_modules/.bin/node"
+export PATH="$root/node_modules/.bin:$PATH"
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  step "local PostgreSQL + PostGIS"
+  bash scripts/db.sh start
+fi
+
+step "build"
+npm run build --silent
+
+step "migrate"
+"$NODE" dist/scripts/migrate.js
+
+port="${PORT:-3000}"
+host="${HOST:-127.0.0.1}"
+step "starting FixBazaar on http://$host:$port"
+"$NODE" dist/src/main.js &
+server=$!
+stop() { kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
+trap 'stop; exit 0' INT TERM
+
+for _ in $(seq 1 150); do
+  if ! kill -0 "$server" 2>/dev/null; then
+    wait "$server" || true
+    echo "FixBazaar exited during start-up; see the log lines above" >&2
+    exit 1
+  fi
+  if "$NODE" -e "fetch('http://$host:$port/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"; then
+    break
+  fi
+  sleep 0.2
+done
+
+cat >&2 <<TXT
+
+  FixBazaar is ready
+    API        http://$host:$port
+    API docs   http://$host:$port/docs   (contract: /openapi.json)
+    health     http://$host:$port/health/ready
+    metrics    http://$host:$port/metrics
+    database   $( [ -n "${DATABASE_URL:-}" ] && echo "DATABASE_URL" || bash scripts/db.sh url app | sed -E 's#//([^:]+):[^@]*@#//\1:***@#' )
+    demo data  none yet: demo logins and catalog arrive with the identity and marketplace modules
+
+  Ctrl-C stops the server.
+TXT
+wait "$server"

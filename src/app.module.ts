@@ -1,0 +1,36 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { httpLoggerOptions } from './observability/logging.js';
+import { ObservabilityModule } from './observability/observability.module.js';
+
+/** The modules every entry point shares: configuration, logging, database, CQRS buses. */
+export function coreImports(
+  config: AppConfig,
+  logStream?: DestinationStream,
+): DynamicModule['imports'] {
+  return [
+    ConfigModule.forRoot(config),
+    LoggerModule.forRoot({
+      pinoHttp: logStream ? [httpLoggerOptions(config), logStream] : httpLoggerOptions(config),
+      forRoutes: ['*path'],
+    }),
+    CqrsModule.forRoot(),
+    DatabaseModule,
+  ];
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logStream?: DestinationStream): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [...(coreImports(config, logStream) ?? []), ObservabilityModule, HealthModule],
+    };
+  }
+}

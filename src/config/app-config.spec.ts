@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../common/project-root.js';
+import { ConfigError, loadConfig } from './app-config.js';
+import { envSchema } from './env.schema.js';
+
+const db = { DATABASE_URL: 'postgresql://app:pw@db.example:5432/fixbazaar' };
+
+describe('loadConfig', () => {
+  it('applies documented defaults', () => {
+    const c = loadConfig(db);
+    expect(c.http).toEqual({
+      host: '127.0.0.1',
+      port: 3000,
+      bodyLimitBytes: 1048576,
+      trustProxy: false,
+    });
+    expect(c.database).toMatchObject({
+      url: db.DATABASE_URL,
+      ownerUrl: db.DATABASE_URL,
+      source: 'env',
+      poolMax: 10,
+    });
+    expect(c.docsEnabled).toBe(true);
+  });
+
+  it('takes a separate owner connection for migrations', () => {
+    const c = loadConfig({
+      ...db,
+      DATABASE_OWNER_URL: 'postgresql://owner:pw@db.example/fixbazaar',
+    });
+    expect(c.database.ownerUrl).toBe('postgresql://owner:pw@db.example/fixbazaar');
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['LOG_LEVEL', 'loud'],
+    ['DATABASE_POOL_MAX', '0'],
+    ['HTTP_TRUST_PROXY', 'maybe'],
+    ['NODE_ENV', 'staging'],
+  ])('names %s when it is %j, on one line', (name, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ ...db, [name]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(
+      new RegExp(`^Invalid configuration: ${name}: .+ \\(got "${value}"\\)$`),
+    );
+    expect(message).not.toContain('\n');
+  });
+
+  it('does not echo a database password in the error', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://u:hunter2@h/db' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://u:hunter2@h/db' })).not.toThrow(/hunter2/);
+  });
+
+  it('reads booleans strictly', () => {
+    expect(loadConfig({ ...db, DOCS_ENABLED: 'false' }).docsEnabled).toBe(false);
+    expect(loadConfig({ ...db, DOCS_ENABLED: '1' }).docsEnabled).toBe(true);
+  });
+});
+
+describe('.env.example', () => {
+  it('documents exactly the variables the schema reads', () => {
+    const text = readFileSync(join(projectRoot(), '.env.example'), 'utf8');
+    const documented = [...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]).sort();
+    expect(documented).toEqual(Object.keys(envSchema.shape).sort());
+  });
+});

@@ -1,0 +1,33 @@
+import type { DataSourceOptions } from 'typeorm';
+import { migrations } from '../../migrations/index.js';
+import type { AppConfig } from '../config/app-config.js';
+import { entities } from './entities.js';
+import { SnakeNamingStrategy } from './snake-naming.strategy.js';
+
+export const MIGRATIONS_TABLE = 'typeorm_migrations';
+
+/**
+ * The one TypeORM configuration, for the application (app role) and for migrations (owner role).
+ * `synchronize` is off: the schema changes only through reviewed migrations.
+ */
+export function dataSourceOptions(
+  config: AppConfig,
+  role: 'app' | 'owner',
+  overrides: { url?: string; applicationName?: string } = {},
+): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: overrides.url ?? (role === 'app' ? config.database.url : config.database.ownerUrl),
+    entities,
+    migrations,
+    migrationsTableName: MIGRATIONS_TABLE,
+    migrationsTransactionMode: 'each',
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    poolSize: config.database.poolMax,
+    applicationName: overrides.applicationName ?? `fixbazaar-${role}`,
+    extra: { statement_timeout: config.database.statementTimeoutMs, connectionTimeoutMillis: 5000 },
+  };
+}

@@ -1,0 +1,57 @@
+import { Controller, Get } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AppProblem } from '../common/errors/problem.js';
+import { GetReadinessQuery } from './queries/get-readiness.query.js';
+
+class LiveDto {
+  @ApiProperty({ enum: ['ok'] })
+  status!: 'ok';
+}
+
+class ReadinessChecksDto {
+  @ApiProperty({ enum: ['up', 'down'] })
+  database!: 'up' | 'down';
+  @ApiProperty({ enum: ['current', 'pending', 'unknown'] })
+  migrations!: 'current' | 'pending' | 'unknown';
+}
+
+class ReadyDto {
+  @ApiProperty({ enum: ['ready'] })
+  status!: 'ready';
+  checks!: ReadinessChecksDto;
+}
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(private readonly queries: QueryBus) {}
+
+  /** The process is up and serving HTTP. */
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness' })
+  live(): LiveDto {
+    return { status: 'ok' };
+  }
+
+  /** The database is reachable and the schema is current; otherwise 503 problem+json with the failing checks. */
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness' })
+  @ApiOkResponse({ type: ReadyDto })
+  @ApiServiceUnavailableResponse({ description: 'Not ready: `checks` names what failed' })
+  async ready(): Promise<ReadyDto> {
+    const r = await this.queries.execute(new GetReadinessQuery());
+    if (!r.ready) {
+      throw new AppProblem(503, 'health/not-ready', 'Not ready', 'A dependency check failed', {
+        checks: r.checks,
+      });
+    }
+    return { status: 'ready', checks: r.checks };
+  }
+}

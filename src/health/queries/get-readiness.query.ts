@@ -1,0 +1,8 @@
+import { Query } from '@nestjs/cqrs';
+
+export interface Readiness {
+  ready: boolean;
+  checks: { database: 'up' | 'down'; migrations: 'current' | 'pending' | 'unknown' };
+}
+
+export class GetReadinessQuery extends Query<Readiness> {}

@@ -1,0 +1,122 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { projectRoot } from '../src/common/project-root.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+
+/** The built server and CLI as separate processes (`npm start`, `npm run cli`); `pretest` builds dist/. */
+const root = projectRoot();
+const main = join(root, 'dist', 'src', 'main.js');
+const cli = join(root, 'dist', 'src', 'cli.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+describe('entry points', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  const env = () => ({
+    ...process.env,
+    DATABASE_URL: db.appUrl,
+    DATABASE_OWNER_URL: db.ownerUrl,
+    LOG_LEVEL: 'warn',
+  });
+
+  it('runs on Node 24', () => {
+    expect(process.version).toMatch(/^v24\./);
+    const child = spawnSync(process.execPath, ['-p', 'process.version'], { encoding: 'utf8' });
+    expect(child.stdout.trim()).toMatch(/^v24\./);
+  });
+
+  it('stops with one clear line naming a bad variable', () => {
+    const r = spawnSync(process.execPath, [main], {
+      env: { ...env(), PORT: 'abc' },
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Invalid configuration: PORT: .*\(got "abc"\)$/);
+
+    const r2 = spawnSync(process.execPath, [main], {
+      env: { ...env(), DATABASE_URL: 'mysql://x' },
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    expect(r2.status).toBe(1);
+    expect(r2.stderr.trim()).toMatch(/^Invalid configuration: DATABASE_URL: must be a postgres/);
+  });
+
+  it('serves /health/ready from the built server and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [main], {
+      env: { ...env(), PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      let status = 0;
+      for (let i = 0; i < 100 && status !== 200; i++) {
+        status = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+          (r) => r.status,
+          () => 0,
+        );
+        if (status !== 200) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(status).toBe(200);
+    } finally {
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => resolve(code)),
+      );
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+    expect(output).toContain('FixBazaar listening on');
+  });
+
+  it('cli db:status reports the database and exits 0 when migrations are current', () => {
+    const r = spawnSync(process.execPath, [cli, 'db:status', '--json'], {
+      env: env(),
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const s = JSON.parse(r.stdout) as {
+      reachable: boolean;
+      database: string;
+      postgisVersion: string;
+      migrations: { pending: string[]; applied: string[] };
+    };
+    expect(s).toMatchObject({ reachable: true, database: db.name });
+    expect(s.postgisVersion).toMatch(/^3\./);
+    expect(s.migrations.pending).toEqual([]);
+    expect(s.migrations.applied.length).toBeGreaterThan(0);
+  });
+
+  it('cli rejects an unknown command with usage and exit 2', () => {
+    const r = spawnSync(process.execPath, [cli, 'no-such-command'], {
+      env: env(),
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain('db:status');
+  });
+});

@@ -1,0 +1,74 @@
+import { Writable } from 'node:stream';
+import type { Type } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import createClient, { type Client } from 'openapi-fetch';
+import { AppModule } from '../../src/app.module.js';
+import { configureApp, createFastifyAdapter, NEST_APP_OPTIONS } from '../../src/bootstrap.js';
+import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
+import type { paths } from './api-types.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  db: TestDatabase;
+  baseUrl: string;
+  /** Typed client generated from the committed openapi.json. */
+  api: Client<paths>;
+  /** Every JSON log line the app wrote. */
+  logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Extra controllers mounted next to the app's own (probes for the error and validation pipeline). */
+  controllers?: Type[];
+  env?: Record<string, string>;
+  database?: 'migrated' | 'empty';
+}
+
+/** The real application, listening on a loopback port, on a database of its own. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = await createTestDatabase(options.database);
+  const config = loadConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DATABASE_POOL_MAX: '4',
+    ...options.env,
+    DATABASE_URL: db.appUrl,
+    DATABASE_OWNER_URL: db.ownerUrl,
+  });
+  const logs: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config, stream)],
+    controllers: options.controllers ?? [],
+  }).compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(
+    createFastifyAdapter(config),
+    NEST_APP_OPTIONS,
+  );
+  configureApp(app, config);
+  await app.listen(0, '127.0.0.1');
+  const baseUrl = await app.getUrl();
+  return {
+    app,
+    config,
+    db,
+    baseUrl,
+    api: createClient<paths>({ baseUrl }),
+    logs,
+    close: async () => {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
