@@ -64,7 +64,7 @@ describe('entry points', () => {
   it('serves /health/ready from the built server and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, [main], {
-      env: { ...env(), PORT: String(port) },
+      env: { ...env(), PORT: String(port), LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -87,7 +87,14 @@ describe('entry points', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     }
-    expect(output).toContain('FixBazaar listening on');
+    // stdout is JSON lines only
+    const lines = output
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg?: string });
+    expect(
+      lines.some((l) => l.msg?.startsWith(`FixBazaar listening on http://127.0.0.1:${port}`)),
+    ).toBe(true);
   });
 
   it('cli db:status reports the database and exits 0 when migrations are current', () => {
