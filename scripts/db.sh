@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# Project-local PostgreSQL + PostGIS cluster for development and tests.
+# Usage: bash scripts/db.sh [start|stop|reset|status|url [app|owner]|psql [args...]]
+# Everything lives in <repo>/.local/pg; .local/pg/cluster.json holds port and passwords.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+LOCAL="$ROOT/.local"
+PG_DIR="$LOCAL/pg"
+DATA="$PG_DIR/data"
+LOG="$PG_DIR/server.log"
+META="$PG_DIR/cluster.json"
+RUN="$PG_DIR/run"
+# Unix socket paths are limited to 107 bytes; fall back to /tmp for deep checkouts.
+if (( ${#RUN} > 85 )); then RUN="/tmp/fixbazaar-pg-$(printf %s "$ROOT" | cksum | cut -d' ' -f1)"; fi
+DB=fixbazaar OWNER=fixbazaar_owner APP=fixbazaar_app SUPER=postgres HOST=127.0.0.1
+
+log() { echo "db: $*" >&2; }
+die() { echo "db: error: $*" >&2; exit 1; }
+is_root() { [[ $(id -u) == 0 ]]; }
+
+# meta KEY -> value from cluster.json (flat object, values without quotes or commas)
+meta() { grep -o "\"$1\": *[^,}]*" "$META" | head -1 | sed 's/^[^:]*: *//; s/"//g; s/ *$//'; }
+
+# ---- server binaries and packages -------------------------------------------------------
+find_bin() {
+  local d
+  if command -v pg_config >/dev/null 2>&1; then
+    d=$(pg_config --bindir 2>/dev/null || true)
+    if [[ -n $d && -x $d/initdb && -x $d/pg_ctl ]]; then echo "$d"; return; fi
+  fi
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV); do
+    if [[ -x $d/initdb && -x $d/pg_ctl ]]; then echo "$d"; return; fi
+  done
+  return 1
+}
+server_ver() { "$BIN/postgres" --version | grep -oE '[0-9]+' | head -1; }
+ext_dir() {
+  local share
+  share=$("$BIN/pg_config" --sharedir 2>/dev/null || echo "/usr/share/postgresql/$(server_ver)")
+  echo "$share/extension"
+}
+
+ensure_packages() {
+  local ver="" pkgs
+  if BIN=$(find_bin); then
+    [[ -f $(ext_dir)/postgis.control ]] && return 0
+    ver=$(server_ver)
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    die "need a PostgreSQL (15+) server with PostGIS 3; install both with your OS package manager"
+  fi
+  if is_root; then log "installing PostgreSQL/PostGIS packages (apt-get)..."; apt-get update -qq >&2 9>&-; fi
+  [[ -n $ver ]] || ver=$(apt-cache depends postgresql 2>/dev/null | grep -oE 'postgresql-[0-9]+' | head -1 | cut -d- -f2 || true)
+  # Pin server and PostGIS to the same major version.
+  if [[ -n $ver ]]; then pkgs="postgresql-$ver postgresql-$ver-postgis-3"; else pkgs="postgresql postgresql-postgis"; fi
+  local cmd="DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs"
+  if ! is_root; then
+    die "PostgreSQL server and/or PostGIS missing. Run:
+  sudo apt-get update && sudo env $cmd"
+  fi
+  env $cmd >&2 9>&- || die "apt-get install failed"  # fd 9: a service started by dpkg must not inherit our lock
+  BIN=$(find_bin) || die "PostgreSQL server binaries still not found after install"
+  [[ -f $(ext_dir)/postgis.control ]] || die "postgis.control still missing in $(ext_dir)"
+}
+
+# ---- OS user that owns the cluster (initdb refuses to run as root) --------------------
+setup_os_user() {
+  if ! is_root; then PGOS=$(id -un); return; fi
+  if id postgres >/dev/null 2>&1; then PGOS=postgres; else
+    PGOS=fixbazaar-pg
+    id "$PGOS" >/dev/null 2>&1 || useradd --system --no-create-home --user-group --shell /usr/sbin/nologin "$PGOS"
+  fi
+}
+# Run a server-side command as the cluster owner; fd 9 (our lock) must not leak into the postmaster.
+as_pg() { if is_root; then (cd "$PG_DIR" && runuser -u "$PGOS" -- "$@" 9>&-); else "$@" 9>&-; fi; }
+prepare_dirs() {
+  mkdir -p "$PG_DIR" "$RUN"
+  if is_root; then
+    chmod o+x "$LOCAL"
+    chown "$PGOS:" "$PG_DIR" "$RUN"
+    as_pg test -w "$PG_DIR" || die "user '$PGOS' cannot reach $PG_DIR: every parent directory must be traversable (e.g. chmod o+x on it), or run this script as a normal user"
+  fi
+  chmod 700 "$RUN"
+}
+
+# ---- server state -------------------------------------------------------------------------
+# Prints the postmaster pid if our server is running (pid alive and its cwd is our data dir).
+pm_pid() {
+  local pid
+  [[ -f $DATA/postmaster.pid ]] || return 1
+  pid=$(head -1 "$DATA/postmaster.pid" 2>/dev/null || true)
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  [[ $(readlink "/proc/$pid/cwd" 2>/dev/null) == "$DATA" ]] || return 1
+  echo "$pid"
+}
+# Any process (orphaned backend) still working in our data dir?
+leftovers() { local p; for p in /proc/[0-9]*; do [[ $(readlink "$p/cwd" 2>/dev/null) == "$DATA" ]] && return 0; done; return 1; }
+port_free() {
+  ! (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null && ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+sql() { local db=$1; shift; PGCONNECT_TIMEOUT=10 psql -X -q -v ON_ERROR_STOP=1 -h "$RUN" -p "$PORT" -U "$SUPER" -d "$db" "$@"; }
+
+# ---- init -----------------------------------------------------------------------------------
+init_cluster() {
+  local port=54329 locale=C pw_owner pw_app out
+  while ! port_free "$port"; do port=$((port + 1)); (( port < 54500 )) || die "no free port in 54329-54499"; done
+  rand() { openssl rand -hex 16 2>/dev/null || od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
+  pw_owner=$(rand) pw_app=$(rand)
+  ( umask 077; printf '{\n  "host": "%s",\n  "port": %s,\n  "database": "%s",\n  "ownerUser": "%s",\n  "ownerPassword": "%s",\n  "appUser": "%s",\n  "appPassword": "%s"\n}\n' \
+      "$HOST" "$port" "$DB" "$OWNER" "$pw_owner" "$APP" "$pw_app" >"$META" )
+  locale -a 2>/dev/null | grep -qiE '^c\.utf-?8$' && locale=C.UTF-8
+  log "initialising cluster in $DATA (port $port)..."
+  rm -rf "$DATA"
+  out=$(as_pg "$BIN/initdb" -D "$DATA" -U "$SUPER" -E UTF8 --locale="$locale" --auth-local=trust --auth-host=scram-sha-256 2>&1) \
+    || { echo "$out" >&2; die "initdb failed"; }
+  echo "include_if_exists = 'fixbazaar.conf'" >>"$DATA/postgresql.conf"
+}
+
+# (Re)write server settings from cluster.json; applied on every start.
+write_config() {
+  cat >"$DATA/fixbazaar.conf" <<EOF
+# Generated by scripts/db.sh on each start. DEV/TEST CLUSTER ONLY: durability is switched off
+# (fsync, synchronous_commit, full_page_writes) for speed; a crash can lose or corrupt data.
+listen_addresses = '$HOST'
+port = $PORT
+unix_socket_directories = '$RUN'
+unix_socket_permissions = 0700
+max_connections = 300
+shared_buffers = 256MB
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+logging_collector = off
+log_line_prefix = '%m [%p] %q%u@%d '
+EOF
+  # Superuser only through the (0700) unix socket; everyone else by password over TCP.
+  printf '%s\n' "local all $SUPER trust" "host all all $HOST/32 scram-sha-256" >"$DATA/pg_hba.conf"
+  if is_root; then chown "$PGOS:" "$DATA/fixbazaar.conf" "$DATA/pg_hba.conf"; fi
+}
+
+start_server() {
+  local i
+  if [[ -f $DATA/postmaster.pid ]]; then
+    for i in $(seq 20); do leftovers || break; sleep 0.5; done
+    leftovers && die "processes from a previous server still use $DATA; stop them first"
+    log "removing stale postmaster.pid"
+    rm -f "$DATA/postmaster.pid" "$RUN"/.s.PGSQL."$PORT"*
+  fi
+  port_free "$PORT" || die "port $PORT (from $META) is used by another process; free it or run: npm run db -- reset"
+  write_config
+  log "starting server on $HOST:$PORT..."
+  as_pg "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -W start >/dev/null
+  for i in $(seq 60); do
+    "$BIN/pg_isready" -q -h "$HOST" -p "$PORT" && pm_pid >/dev/null && return 0
+    sleep 0.5
+  done
+  tail -n 20 "$LOG" >&2 || true
+  die "server did not become ready within 30 s (log: $LOG)"
+}
+
+# Extensions, schema grant and default privileges in one database (skipped when already there).
+ensure_db_objects() {
+  local ok
+  ok=$(sql "$1" -tA <<SQL
+SELECT (SELECT count(*) FROM pg_extension WHERE extname IN ('postgis','pg_trgm','btree_gist','citext')) = 4
+   AND (SELECT count(*) FROM pg_default_acl d JOIN pg_roles r ON r.oid = d.defaclrole
+        WHERE r.rolname = '$OWNER' AND d.defaclacl::text LIKE '%$APP=%') = 3
+   AND has_schema_privilege('$APP', 'public', 'USAGE');
+SQL
+)
+  [[ $ok == t ]] && return 0
+  log "configuring database $1"
+  sql "$1" <<SQL
+CREATE EXTENSION IF NOT EXISTS postgis;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+CREATE EXTENSION IF NOT EXISTS citext;
+GRANT USAGE ON SCHEMA public TO $APP;
+ALTER DEFAULT PRIVILEGES FOR ROLE $OWNER IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO $APP;
+ALTER DEFAULT PRIVILEGES FOR ROLE $OWNER IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO $APP;
+ALTER DEFAULT PRIVILEGES FOR ROLE $OWNER IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO $APP;
+SQL
+}
+
+ensure_objects() {
+  sql postgres -v owner_pw="$(meta ownerPassword)" -v app_pw="$(meta appPassword)" <<SQL
+SELECT 'CREATE ROLE $OWNER' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$OWNER') \gexec
+SELECT 'CREATE ROLE $APP' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$APP') \gexec
+ALTER ROLE $OWNER LOGIN CREATEDB NOSUPERUSER NOCREATEROLE NOREPLICATION PASSWORD :'owner_pw';
+ALTER ROLE $APP LOGIN NOCREATEDB NOSUPERUSER NOCREATEROLE NOREPLICATION PASSWORD :'app_pw';
+SQL
+  # template1 first, so every database created later (tests clone) inherits all of it.
+  ensure_db_objects template1
+  sql postgres <<SQL
+SELECT 'CREATE DATABASE $DB OWNER $OWNER TEMPLATE template1' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$DB') \gexec
+SQL
+  ensure_db_objects "$DB"
+}
+
+# ---- commands -----------------------------------------------------------------------------
+lock() { mkdir -p "$LOCAL"; exec 9>>"$LOCAL/pg.lock"; flock -w 300 9 || die "timed out waiting for another db.sh"; }
+
+cmd_start() {
+  if [[ -n ${DATABASE_URL:-} ]]; then log "DATABASE_URL is set; the local cluster is not needed"; return 0; fi
+  ensure_packages
+  setup_os_user
+  prepare_dirs
+  [[ -f $DATA/PG_VERSION ]] || init_cluster
+  [[ -f $META ]] || die "$META is missing but the cluster exists; run: npm run db -- reset"
+  PORT=$(meta port)
+  pm_pid >/dev/null || start_server
+  ensure_objects
+  echo "postgres ready on $HOST:$PORT (database $DB)"
+}
+
+cmd_stop() {
+  local pid
+  if ! pid=$(pm_pid); then log "not running"; return 0; fi
+  BIN=$(find_bin) || die "PostgreSQL binaries not found"
+  setup_os_user
+  log "stopping server (pid $pid)..."
+  as_pg "$BIN/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >/dev/null
+}
+
+cmd_status() {
+  local pid
+  if [[ -f $DATA/PG_VERSION ]]; then echo "initialised: yes (data $DATA)"; else echo "initialised: no ($DATA)"; fi
+  [[ -f $META ]] && echo "port: $(meta port)"
+  if pid=$(pm_pid); then echo "running: yes (pid $pid)"; return 0; fi
+  echo "running: no"; return 3
+}
+
+cmd_url() {
+  [[ -f $META ]] || die "no local cluster ($META missing); run: npm run db -- start"
+  case "${1:-app}" in
+    app) echo "postgresql://$(meta appUser):$(meta appPassword)@$(meta host):$(meta port)/$(meta database)" ;;
+    owner) echo "postgresql://$(meta ownerUser):$(meta ownerPassword)@$(meta host):$(meta port)/$(meta database)" ;;
+    *) die "usage: db.sh url [app|owner]" ;;
+  esac
+}
+
+cmd_psql() {
+  [[ -f $META ]] || die "no local cluster; run: npm run db -- start"
+  PGHOST=$RUN PGPORT=$(meta port) PGUSER=$SUPER PGDATABASE=$DB exec psql "$@"
+}
+
+cmd=${1:-start}
+[[ $# -gt 0 ]] && shift
+case "$cmd" in
+  start) lock; cmd_start ;;
+  stop) lock; cmd_stop ;;
+  reset) lock; cmd_stop; log "deleting $PG_DIR"; rm -rf "$PG_DIR" "$RUN"; cmd_start ;;
+  status) cmd_status ;;
+  url) cmd_url "$@" ;;
+  psql) cmd_psql "$@" ;;
+  *) die "unknown command '$cmd' (start|stop|reset|status|url [app|owner]|psql [args])" ;;
+esac
