@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
@@ -18,7 +18,11 @@ export function coreImports(
     ConfigModule.forRoot(config),
     LoggerModule.forRoot({
       pinoHttp: logStream ? [httpLoggerOptions(config), logStream] : httpLoggerOptions(config),
-      forRoutes: ['*path'],
+      // Probes and scrapes (every few seconds, from infrastructure) are neither logged nor given a request logger.
+      exclude: [
+        { method: RequestMethod.GET, path: 'health/live' },
+        { method: RequestMethod.GET, path: 'metrics' },
+      ],
     }),
     CqrsModule.forRoot(),
     DatabaseModule,

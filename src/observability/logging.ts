@@ -110,6 +110,5 @@ export function httpLoggerOptions(config: AppConfig): Options {
         headers: redactHeaders(res.headers ?? {}),
       }),
     },
-    autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
   };
 }
