@@ -19,6 +19,7 @@ export function coreImports(
     LoggerModule.forRoot({
       pinoHttp: logStream ? [httpLoggerOptions(config), logStream] : httpLoggerOptions(config),
       // Probes and scrapes (every few seconds, from infrastructure) are neither logged nor given a request logger.
+      forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
       exclude: [
         { method: RequestMethod.GET, path: 'health/live' },
         { method: RequestMethod.GET, path: 'metrics' },

@@ -254,6 +254,14 @@ describe('foundation', () => {
       expect(JSON.stringify(t.logs)).not.toMatch(/sup3r-secret-token|device-fp-raw/);
     });
 
+    it('does not log liveness probes, but still gives them a request id', async () => {
+      const { response } = await t.api.GET('/health/live', {
+        headers: { 'x-request-id': 'probe-not-logged-01' },
+      });
+      expect(response.headers.get('x-request-id')).toBe('probe-not-logged-01');
+      expect(JSON.stringify(t.logs)).not.toContain('probe-not-logged-01');
+    });
+
     it('exposes Prometheus metrics: latency per route and the DB pool', async () => {
       await t.api.GET('/health/ready');
       const res = await fetch(`${t.baseUrl}/metrics`);

@@ -26,7 +26,10 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startServer(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+async function startServer(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, [script], {
     cwd: root,
@@ -36,7 +39,13 @@ async function startServer(script: string, env: Record<string, string>): Promise
   const url = `http://127.0.0.1:${port}/health/live`;
   for (let i = 0; i < 150; i++) {
     if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
-    if ((await fetch(url).then((r) => r.status, () => 0)) === 200) return { child, url };
+    if (
+      (await fetch(url).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200
+    )
+      return { child, url };
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
@@ -61,8 +70,15 @@ async function measure(name: string, script: string): Promise<Figures> {
   try {
     await autocannon({ url, connections, duration: 2 }); // warm-up
     const r = await autocannon({ url, connections, duration: seconds });
-    const f = { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
-    console.log(`${name.padEnd(10)} ${f.rps.toFixed(0).padStart(8)} req/s  p50 ${f.p50} ms  p99 ${f.p99} ms  errors ${f.errors}`);
+    const f = {
+      rps: r.requests.average,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      errors: r.errors + r.non2xx,
+    };
+    console.log(
+      `${name.padEnd(10)} ${f.rps.toFixed(0).padStart(8)} req/s  p50 ${f.p50} ms  p99 ${f.p99} ms  errors ${f.errors}`,
+    );
     return f;
   } finally {
     await stop(child);
@@ -70,7 +86,9 @@ async function measure(name: string, script: string): Promise<Figures> {
 }
 
 async function main(): Promise<void> {
-  console.log(`bench:http — GET /health/live, ${connections} connections, ${seconds} s each, ${cpus().length} cpus, node ${process.version}`);
+  console.log(
+    `bench:http — GET /health/live, ${connections} connections, ${seconds} s each, ${cpus().length} cpus, node ${process.version}`,
+  );
   const baseline = await measure('fastify', join(here, 'fastify-hello.js'));
   const app = await measure('fixbazaar', join(root, 'dist', 'src', 'main.js'));
   console.log(`RESULT http.live.rps ${app.rps.toFixed(0)} 1/s`);
