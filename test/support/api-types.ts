@@ -64,6 +64,31 @@ export interface components {
             /** @enum {string} */
             status: "ready";
         };
+        FieldError: {
+            /** @example items.0.quantity */
+            field: string;
+            /** @enum {string} */
+            in: "body" | "query" | "path" | "header";
+            messages: string[];
+        };
+        Problem: {
+            /** @example /problems/request/validation-failed */
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            /**
+             * @description Stable machine-readable code
+             * @example request/validation-failed
+             */
+            code: string;
+            /** @description Correlation id, also sent as the x-request-id header */
+            requestId?: string;
+            errors?: components["schemas"]["FieldError"][];
+        } & {
+            [key: string]: unknown;
+        };
     };
     responses: never;
     parameters: never;
@@ -90,6 +115,15 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     HealthController_live: {
@@ -107,6 +141,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LiveDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -133,7 +176,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
