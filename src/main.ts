@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   // Ctrl-C / SIGTERM: stop accepting, finish in-flight requests, close the pool, exit 0.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      new Logger('Bootstrap').log(`${signal}: shutting down`);
       app.close().then(
         () => process.exit(0),
         () => process.exit(1),

@@ -248,7 +248,9 @@ describe('foundation', () => {
       expect(lines.length).toBeGreaterThan(0);
       const completion = lines.find((l) => l.res !== undefined) as {
         req: { headers: Record<string, string> };
+        res: { statusCode: number };
       };
+      expect(completion.res.statusCode).toBe(400);
       expect(completion.req.headers.authorization).toBe('[redacted]');
       expect(completion.req.headers['x-device-fingerprint']).toBe('[redacted]');
       expect(JSON.stringify(t.logs)).not.toMatch(/sup3r-secret-token|device-fp-raw/);

@@ -26,9 +26,13 @@ describe('redactDeep', () => {
     expect(input.password).toBe('hunter2');
   });
 
-  it('leaves scalars and errors as they are', () => {
+  it('leaves scalars and class instances (errors, raw request/response) to their serializers', () => {
     const err = new Error('x');
     expect(redactDeep(err)).toBe(err);
+    const res = new (class Response {
+      statusCode = 200;
+    })();
+    expect((redactDeep({ res }) as { res: unknown }).res).toBe(res);
     expect(redactDeep('phone')).toBe('phone');
     expect(redactDeep(null)).toBeNull();
   });

@@ -64,9 +64,11 @@ export const REDACTED = '[redacted]';
  * child logger and cost most of the request time (docs/performance.md).
  */
 export function redactDeep(value: unknown, depth = 0): unknown {
-  if (value === null || typeof value !== 'object' || depth > 8 || value instanceof Error)
-    return value;
+  if (value === null || typeof value !== 'object' || depth > 8) return value;
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
+  // Class instances (errors, the raw request and response) are left to their serializers.
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     out[k] = SENSITIVE_KEYS.has(k.toLowerCase()) ? REDACTED : redactDeep(v, depth + 1);
