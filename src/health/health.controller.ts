@@ -3,30 +3,12 @@ import { QueryBus } from '@nestjs/cqrs';
 import {
   ApiOkResponse,
   ApiOperation,
-  ApiProperty,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { AppProblem } from '../common/errors/problem.js';
+import { LiveDto, ReadyDto } from './dto/health.dto.js';
 import { GetReadinessQuery } from './queries/get-readiness.query.js';
-
-class LiveDto {
-  @ApiProperty({ enum: ['ok'] })
-  status!: 'ok';
-}
-
-class ReadinessChecksDto {
-  @ApiProperty({ enum: ['up', 'down'] })
-  database!: 'up' | 'down';
-  @ApiProperty({ enum: ['current', 'pending', 'unknown'] })
-  migrations!: 'current' | 'pending' | 'unknown';
-}
-
-class ReadyDto {
-  @ApiProperty({ enum: ['ready'] })
-  status!: 'ready';
-  checks!: ReadinessChecksDto;
-}
 
 @ApiTags('operations')
 @Controller('health')

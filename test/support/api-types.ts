@@ -60,9 +60,22 @@ export interface components {
             /** @enum {string} */
             status: "ok";
         };
+        ReadinessChecksDto: {
+            /**
+             * @description Whether the application's database connection answers.
+             * @enum {string}
+             */
+            database: "up" | "down";
+            /**
+             * @description Whether every migration this build knows has been applied.
+             * @enum {string}
+             */
+            migrations: "current" | "pending" | "unknown";
+        };
         ReadyDto: {
             /** @enum {string} */
             status: "ready";
+            checks: components["schemas"]["ReadinessChecksDto"];
         };
         FieldError: {
             /** @example items.0.quantity */

@@ -1,0 +1,15 @@
+export class LiveDto {
+  status!: 'ok';
+}
+
+export class ReadinessChecksDto {
+  /** Whether the application's database connection answers. */
+  database!: 'up' | 'down';
+  /** Whether every migration this build knows has been applied. */
+  migrations!: 'current' | 'pending' | 'unknown';
+}
+
+export class ReadyDto {
+  status!: 'ready';
+  checks!: ReadinessChecksDto;
+}
