@@ -26,6 +26,7 @@ export function coreImports(
       ],
     }),
     CqrsModule.forRoot(),
+    ObservabilityModule,
     DatabaseModule,
   ];
 }
@@ -35,7 +36,7 @@ export class AppModule {
   static forRoot(config: AppConfig, logStream?: DestinationStream): DynamicModule {
     return {
       module: AppModule,
-      imports: [...(coreImports(config, logStream) ?? []), ObservabilityModule, HealthModule],
+      imports: [...(coreImports(config, logStream) ?? []), HealthModule],
     };
   }
 }

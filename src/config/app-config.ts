@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { envSchema } from './env.schema.js';
 import { localClusterFile, localClusterUrls, readLocalCluster } from './local-cluster.js';
+import { parseRateLimitPolicy, type RateLimitPolicy } from '../rate-limit/rate-limit.policy.js';
+
+/** Used only outside production when JWT_SECRET is unset; production refuses to start without one. */
+const DEVELOPMENT_JWT_SECRET = 'fixbazaar-development-only-secret-not-for-production';
 
 export interface AppConfig {
   env: 'development' | 'test' | 'production';
@@ -17,6 +21,27 @@ export interface AppConfig {
     statementTimeoutMs: number;
   };
   docsEnabled: boolean;
+  auth: {
+    jwtSecret: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlDays: number;
+    argon2: { memoryKiB: number; timeCost: number; parallelism: number };
+    login: {
+      slowdownAfterFailures: number;
+      lockoutAfterFailures: number;
+      lockoutSeconds: number;
+      failureWindowSeconds: number;
+    };
+  };
+  rateLimit: {
+    redisUrl?: string;
+    policy: RateLimitPolicy;
+    abuse: { penaltyThreshold: number; blockSeconds: number; decaySeconds: number };
+  };
+  audit: {
+    /** Ed25519 private key (PEM) for signing exported chain heads; absent = signing unavailable. */
+    signingKeyPem?: string;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -43,6 +68,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid configuration: ${describeIssues(parsed.error, env)}`);
   }
   const e = parsed.data;
+  const fail = (name: string, message: string): never => {
+    throw new ConfigError(`Invalid configuration: ${name}: ${message}`);
+  };
+  if (e.NODE_ENV === 'production' && !e.JWT_SECRET) fail('JWT_SECRET', 'required in production');
+  const policy = parseRateLimitPolicy(e.RATE_LIMIT_POLICY);
+  if (typeof policy === 'string') fail('RATE_LIMIT_POLICY', policy);
+  if (e.LOGIN_SLOWDOWN_AFTER_FAILURES >= e.LOGIN_LOCKOUT_AFTER_FAILURES) {
+    fail(
+      'LOGIN_SLOWDOWN_AFTER_FAILURES',
+      `must be below LOGIN_LOCKOUT_AFTER_FAILURES (${e.LOGIN_LOCKOUT_AFTER_FAILURES})`,
+    );
+  }
   let database: Pick<AppConfig['database'], 'url' | 'ownerUrl' | 'source'>;
   if (e.DATABASE_URL) {
     database = {
@@ -79,5 +116,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     },
     docsEnabled: e.DOCS_ENABLED,
+    auth: {
+      jwtSecret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+      argon2: {
+        memoryKiB: e.ARGON2_MEMORY_KIB,
+        timeCost: e.ARGON2_TIME_COST,
+        parallelism: e.ARGON2_PARALLELISM,
+      },
+      login: {
+        slowdownAfterFailures: e.LOGIN_SLOWDOWN_AFTER_FAILURES,
+        lockoutAfterFailures: e.LOGIN_LOCKOUT_AFTER_FAILURES,
+        lockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
+        failureWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
+      },
+    },
+    rateLimit: {
+      redisUrl: e.REDIS_URL,
+      policy: policy as RateLimitPolicy,
+      abuse: {
+        penaltyThreshold: e.ABUSE_PENALTY_THRESHOLD,
+        blockSeconds: e.ABUSE_BLOCK_SECONDS,
+        decaySeconds: e.ABUSE_DECAY_SECONDS,
+      },
+    },
+    audit: { signingKeyPem: e.AUDIT_SIGNING_KEY?.replace(/\\n/g, '\n') },
   };
 }

@@ -24,6 +24,28 @@ export const envSchema = z.object({
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1048576),
   HTTP_TRUST_PROXY: bool.default(false),
   DOCS_ENABLED: bool.default(true),
+
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  ARGON2_MEMORY_KIB: z.coerce.number().int().min(8192).default(19456),
+  ARGON2_TIME_COST: z.coerce.number().int().min(1).max(10).default(2),
+  ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(8).default(1),
+  LOGIN_SLOWDOWN_AFTER_FAILURES: z.coerce.number().int().min(1).default(3),
+  LOGIN_LOCKOUT_AFTER_FAILURES: z.coerce.number().int().min(2).default(10),
+  LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(900),
+  LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/.+/, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  RATE_LIMIT_POLICY: z.string().optional(),
+  ABUSE_PENALTY_THRESHOLD: z.coerce.number().int().min(1).default(30),
+  ABUSE_BLOCK_SECONDS: z.coerce.number().int().min(1).default(900),
+  ABUSE_DECAY_SECONDS: z.coerce.number().int().min(1).default(600),
+
+  AUDIT_SIGNING_KEY: z.string().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

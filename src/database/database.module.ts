@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { DatabaseStatusService } from './database-status.service.js';
+import { TransactionRunner } from './transaction.js';
 
 @Global()
 @Module({
@@ -17,7 +18,7 @@ import { DatabaseStatusService } from './database-status.service.js';
       }),
     }),
   ],
-  providers: [DatabaseStatusService],
-  exports: [DatabaseStatusService],
+  providers: [DatabaseStatusService, TransactionRunner],
+  exports: [DatabaseStatusService, TransactionRunner],
 })
 export class DatabaseModule {}

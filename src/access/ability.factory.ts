@@ -1,0 +1,96 @@
+import {
+  AbilityBuilder,
+  createMongoAbility,
+  type ForcedSubject,
+  type MongoAbility,
+} from '@casl/ability';
+import type { Principal } from './roles.js';
+
+export type Action =
+  | 'manage'
+  | 'create'
+  | 'read'
+  | 'update'
+  | 'delete'
+  | 'approve'
+  | 'suspend'
+  | 'block'
+  | 'override'
+  | 'export'
+  | 'revoke';
+
+/**
+ * What abilities talk about. Later modules add theirs (Listing, Order, Escrow, RepairJob, ...).
+ * `User` carries `id` so object-level rules (`{ id: principal.userId }`) can be checked with `subject()`.
+ */
+export type Subject =
+  | 'all'
+  | 'User'
+  | 'StaffAccount'
+  | 'ApprovalQueue'
+  | 'Session'
+  | 'AuditEvent'
+  | 'AbuseBlock'
+  | 'Metrics';
+
+type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
+
+/** Subjects as rules see them: the type name, or an instance (via CASL's `subject()`) for object checks. */
+export type AbilitySubject =
+  | WithShape<'User', { id: string }>
+  | WithShape<'Session', { userId: string }>
+  | Exclude<Subject, 'User' | 'Session'>;
+
+export type AppAbility = MongoAbility<[Action, AbilitySubject]>;
+
+/**
+ * The one place that says who may do what, from role, approval status and technician kind.
+ * Deny by default: an ability starts empty and only these rules grant anything.
+ */
+export function defineAbilityFor(principal: Principal | null): AppAbility {
+  const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
+  if (!principal || principal.status === 'blocked') return build();
+
+  // Everyone signed in: their own account and sessions.
+  can('read', 'User', { id: principal.userId });
+  can('update', 'User', { id: principal.userId });
+  can('read', 'Session', { userId: principal.userId });
+  can('revoke', 'Session', { userId: principal.userId });
+
+  switch (principal.role) {
+    case 'admin':
+      can('read', 'User');
+      can(['approve', 'suspend', 'block'], 'User');
+      can('read', 'ApprovalQueue');
+      can('create', 'StaffAccount');
+      can(['read', 'revoke'], 'Session');
+      can('read', 'AuditEvent');
+      can('read', 'AbuseBlock');
+      can('read', 'Metrics');
+      break;
+    case 'ops_leader':
+      // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
+      can('read', 'User');
+      can(['approve', 'suspend', 'block', 'override'], 'User');
+      can('read', 'ApprovalQueue');
+      can(['read', 'revoke'], 'Session');
+      can('read', 'AuditEvent');
+      can(['read', 'delete'], 'AbuseBlock');
+      can('read', 'Metrics');
+      break;
+    case 'compliance':
+      // Read-only: accounts, audits and exports.
+      can('read', 'User');
+      can('read', 'Session');
+      can(['read', 'export'], 'AuditEvent');
+      break;
+    case 'finance':
+      can('read', 'User');
+      break;
+    default:
+      // customer, business, dealer, technician: their domain rights arrive with the marketplace and repairs
+      // modules, conditioned on status (approved) and technician kind.
+      break;
+  }
+  return build();
+}

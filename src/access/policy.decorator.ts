@@ -1,0 +1,23 @@
+import { SetMetadata } from '@nestjs/common';
+import type { Action, Subject } from './ability.factory.js';
+
+export const POLICY_KEY = 'fixbazaar:policy';
+
+/**
+ * Every route declares exactly one policy; a route without one is refused (and fails the route test).
+ * - `public`: anyone, signed in or not.
+ * - `authenticated`: any signed-in account, whatever its status (object checks happen in the handler).
+ * - `ability`: the caller's CASL ability must allow `action` on `subject` (type-level; object-level
+ *   checks happen in the handler or the query).
+ */
+export type RoutePolicy =
+  | { kind: 'public' }
+  | { kind: 'authenticated' }
+  | { kind: 'ability'; action: Action; subject: Subject };
+
+export const Public = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(POLICY_KEY, { kind: 'public' } satisfies RoutePolicy);
+export const Authenticated = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(POLICY_KEY, { kind: 'authenticated' } satisfies RoutePolicy);
+export const Can = (action: Action, subject: Subject): MethodDecorator & ClassDecorator =>
+  SetMetadata(POLICY_KEY, { kind: 'ability', action, subject } satisfies RoutePolicy);

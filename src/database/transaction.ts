@@ -1,0 +1,50 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import { DataSource, type EntityManager } from 'typeorm';
+import { MetricsService } from '../observability/metrics.service.js';
+
+const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
+const MAX_ATTEMPTS = 5;
+
+export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
+
+/**
+ * One command = one transaction. Serialization failures and deadlocks are retried (bounded, with jitter)
+ * and counted in `db_transaction_retries_total`; anything else propagates.
+ */
+@Injectable()
+export class TransactionRunner {
+  private readonly logger = new Logger(TransactionRunner.name);
+  private readonly retries: Counter<'sqlstate'>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    metrics: MetricsService,
+  ) {
+    this.retries = new Counter({
+      name: 'db_transaction_retries_total',
+      help: 'Transactions retried after a serialization failure or deadlock',
+      labelNames: ['sqlstate'] as const,
+      registers: [metrics.registry],
+    });
+  }
+
+  async run<T>(
+    work: (tx: EntityManager) => Promise<T>,
+    isolation: IsolationLevel = 'READ COMMITTED',
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction(isolation, work);
+      } catch (err) {
+        const code =
+          (err as { code?: string; driverError?: { code?: string } }).driverError?.code ??
+          (err as { code?: string }).code;
+        if (!code || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw err;
+        this.retries.inc({ sqlstate: code });
+        this.logger.warn(`transaction retry ${attempt} after SQLSTATE ${code}`);
+        await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** attempt));
+      }
+    }
+  }
+}
