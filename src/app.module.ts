@@ -5,7 +5,10 @@ import type { DestinationStream } from 'pino';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { AccessModule } from './access/access.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IdentityModule } from './identity/identity.module.js';
 import { httpLoggerOptions } from './observability/logging.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 
@@ -36,7 +39,13 @@ export class AppModule {
   static forRoot(config: AppConfig, logStream?: DestinationStream): DynamicModule {
     return {
       module: AppModule,
-      imports: [...(coreImports(config, logStream) ?? []), HealthModule],
+      imports: [
+        ...(coreImports(config, logStream) ?? []),
+        AuditModule,
+        AccessModule,
+        IdentityModule,
+        HealthModule,
+      ],
     };
   }
 }

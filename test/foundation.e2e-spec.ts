@@ -4,6 +4,7 @@ import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Min, MinLength, ValidateNested, IsArray } from 'class-validator';
+import { Public } from '../src/access/policy.decorator.js';
 import { PageQueryDto } from '../src/common/pagination.js';
 import { projectRoot } from '../src/common/project-root.js';
 import { withClient } from './support/test-database.js';
@@ -31,6 +32,7 @@ class ProbeOrderDto {
 
 /** Routes that exercise the request pipeline (validation, errors, pagination); mounted only in this test. */
 @ApiExcludeController()
+@Public()
 @Controller('probe')
 class ProbeController {
   @Post('orders')
@@ -241,7 +243,7 @@ describe('foundation', () => {
         },
         body: JSON.stringify({ note: 'n', items: [{ sku: 'x', quantity: 1 }] }),
       });
-      expect(res.status).toBe(400);
+      expect(res.status).toBe(401); // the made-up token is refused; its request is logged all the same
       const lines = t.logs.filter(
         (l) => l.reqId === requestId || (l.req as { id?: string } | undefined)?.id === requestId,
       );
@@ -250,7 +252,7 @@ describe('foundation', () => {
         req: { headers: Record<string, string> };
         res: { statusCode: number };
       };
-      expect(completion.res.statusCode).toBe(400);
+      expect(completion.res.statusCode).toBe(401);
       expect(completion.req.headers.authorization).toBe('[redacted]');
       expect(completion.req.headers['x-device-fingerprint']).toBe('[redacted]');
       expect(JSON.stringify(t.logs)).not.toMatch(/sup3r-secret-token|device-fp-raw/);

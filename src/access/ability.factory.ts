@@ -30,8 +30,7 @@ export type Subject =
   | 'ApprovalQueue'
   | 'Session'
   | 'AuditEvent'
-  | 'AbuseBlock'
-  | 'Metrics';
+  | 'AbuseBlock';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 
@@ -51,12 +50,9 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
   const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
   if (!principal || principal.status === 'blocked') return build();
 
-  // Everyone signed in: their own account and sessions.
-  can('read', 'User', { id: principal.userId });
-  can('update', 'User', { id: principal.userId });
-  can('read', 'Session', { userId: principal.userId });
-  can('revoke', 'Session', { userId: principal.userId });
-
+  // Their own account and sessions are reached through the `/me` routes (@Authenticated, scoped to the
+  // caller by query), so no rule here grants `User` or `Session` to non-staff: a type-level check on
+  // those subjects means staff reach.
   switch (principal.role) {
     case 'admin':
       can('read', 'User');
@@ -66,7 +62,6 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'revoke'], 'Session');
       can('read', 'AuditEvent');
       can('read', 'AbuseBlock');
-      can('read', 'Metrics');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -76,7 +71,6 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'revoke'], 'Session');
       can('read', 'AuditEvent');
       can(['read', 'delete'], 'AbuseBlock');
-      can('read', 'Metrics');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.

@@ -6,11 +6,13 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { Public } from '../access/policy.decorator.js';
 import { AppProblem } from '../common/errors/problem.js';
 import { LiveDto, ReadyDto } from './dto/health.dto.js';
 import { GetReadinessQuery } from './queries/get-readiness.query.js';
 
 @ApiTags('operations')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(private readonly queries: QueryBus) {}

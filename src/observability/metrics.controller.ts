@@ -1,8 +1,11 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../access/policy.decorator.js';
 import { MetricsService } from './metrics.service.js';
 
+/** Public like the health probes: restrict it at the network edge (scrapers do not carry user tokens). */
 @ApiTags('operations')
+@Public()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

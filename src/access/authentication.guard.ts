@@ -1,0 +1,63 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { DataSource } from 'typeorm';
+import { AppProblem } from '../common/errors/problem.js';
+import { TokenService } from '../identity/token.service.js';
+import type { AccountStatus, Principal, Role, TechnicianKind } from './roles.js';
+
+const unauthenticated = (code: string, detail: string): AppProblem =>
+  new AppProblem(401, code, 'Unauthenticated', detail, {}, { 'www-authenticate': 'Bearer' });
+
+/**
+ * First global guard: turns a Bearer token into the request's Principal (or null without one). The token
+ * names a session; the session and the account are read on every request, so revocation, blocking and
+ * approval changes take effect at once rather than when the token expires.
+ */
+@Injectable()
+export class AuthenticationGuard implements CanActivate {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    request.principal = null;
+    const header = request.headers.authorization;
+    if (header === undefined) return true;
+    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+    if (!match)
+      throw unauthenticated(
+        'auth/invalid-token',
+        'The Authorization header must be "Bearer <access token>"',
+      );
+    const claims = await this.tokens.verifyAccess(match[1]!);
+    if (!claims)
+      throw unauthenticated(
+        'auth/invalid-token',
+        'The access token is invalid or expired; refresh it or sign in again',
+      );
+    const [row] = (await this.dataSource.query(
+      `SELECT u.role, u.status, u.technician_kind
+         FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()`,
+      [claims.sessionId, claims.userId],
+    )) as { role: Role; status: AccountStatus; technician_kind: TechnicianKind | null }[];
+    if (!row)
+      throw unauthenticated(
+        'auth/session-ended',
+        'This session has been signed out or revoked; sign in again',
+      );
+    if (row.status === 'blocked')
+      throw unauthenticated('auth/account-blocked', 'This account is blocked');
+    const principal: Principal = {
+      userId: claims.userId,
+      sessionId: claims.sessionId,
+      role: row.role,
+      status: row.status,
+      technicianKind: row.technician_kind,
+    };
+    request.principal = principal;
+    return true;
+  }
+}

@@ -1,0 +1,275 @@
+import { Injectable } from '@nestjs/common';
+import { defineAbilityFor } from '../access/ability.factory.js';
+import { needsApproval, type Principal, type SignupRole, type StaffRole } from '../access/roles.js';
+import { AuditService } from '../audit/audit.service.js';
+import { AppProblem } from '../common/errors/problem.js';
+import { decodeCursor, encodeCursor, type Page } from '../common/pagination.js';
+import type { RequestMeta } from '../common/request-meta.js';
+import { TransactionRunner } from '../database/transaction.js';
+import { AccountsRepository, toAccountDto, type NewAccount } from './accounts.repository.js';
+import { decideStatusChange, type StatusAction } from './domain/account-status.js';
+import type { AccountDetailDto, AccountDto, SessionDto, UpdateMeDto } from './dto/account.dto.js';
+import type { CreateStaffDto } from './dto/admin.dto.js';
+import type {
+  BusinessSignupDto,
+  CustomerSignupDto,
+  DealerSignupDto,
+  TechnicianSignupDto,
+} from './dto/signup.dto.js';
+import { PasswordHasher } from './password-hasher.js';
+import { SessionsRepository } from './sessions.repository.js';
+
+export type SignupInput =
+  | { role: 'customer'; dto: CustomerSignupDto }
+  | { role: 'business'; dto: BusinessSignupDto }
+  | { role: 'dealer'; dto: DealerSignupDto }
+  | { role: 'technician'; dto: TechnicianSignupDto };
+
+const notFound = (): AppProblem =>
+  new AppProblem(404, 'account/not-found', 'Not found', 'No such account');
+
+/** Accounts: self-signup, one's own profile, and the staff side (staff accounts, approvals, sessions). */
+@Injectable()
+export class AccountsService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly accounts: AccountsRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly audit: AuditService,
+  ) {}
+
+  async signup(input: SignupInput): Promise<AccountDto> {
+    const d = input.dto;
+    if (!d.email && !d.phone) {
+      throw new AppProblem(
+        400,
+        'request/validation-failed',
+        'The request is not valid',
+        'email or phone is required',
+        {
+          errors: [{ field: 'email', in: 'body', messages: ['email or phone is required'] }],
+        },
+      );
+    }
+    const account: NewAccount = {
+      role: input.role,
+      status: needsApproval(input.role) ? 'pending' : 'approved',
+      email: d.email?.toLowerCase(),
+      phone: d.phone,
+      passwordHash: await this.hasher.hash(d.password),
+      displayName: d.displayName,
+    };
+    if (input.role === 'business' || input.role === 'dealer') {
+      account.businessName = input.dto.businessName;
+      account.gstin = input.dto.gstin;
+    }
+    if (input.role === 'dealer') {
+      account.pan = input.dto.pan;
+      account.pickupAddress = { ...input.dto.pickupAddress };
+    }
+    if (input.role === 'technician') {
+      account.technicianKind = input.dto.kind;
+      account.skills = input.dto.skills;
+      account.serviceArea = { ...input.dto.serviceArea };
+    }
+    return this.create(account, 'signup');
+  }
+
+  /** Staff accounts are created only by an admin, and the creation is audited. */
+  async createStaff(dto: CreateStaffDto, meta: RequestMeta): Promise<AccountDto> {
+    return this.create(
+      {
+        role: dto.role,
+        status: 'approved',
+        email: dto.email.toLowerCase(),
+        phone: dto.phone,
+        passwordHash: await this.hasher.hash(dto.password),
+        displayName: dto.displayName,
+        createdBy: meta.principal?.userId,
+      },
+      'created by admin',
+      meta,
+    );
+  }
+
+  /** The first admin, from the CLI (no actor). */
+  async createFirstAdmin(
+    input: { email: string; displayName: string; password: string },
+    role: StaffRole = 'admin',
+  ): Promise<AccountDto> {
+    return this.create(
+      {
+        role,
+        status: 'approved',
+        email: input.email.toLowerCase(),
+        passwordHash: await this.hasher.hash(input.password),
+        displayName: input.displayName,
+      },
+      'created from the CLI',
+      null,
+      true,
+    );
+  }
+
+  private async create(
+    account: NewAccount,
+    reason: string,
+    meta?: RequestMeta | null,
+    auditAsSystem = false,
+  ): Promise<AccountDto> {
+    return this.tx.run(async (tx) => {
+      const row = await this.accounts.insert(tx, account, reason);
+      if (!row) {
+        throw new AppProblem(
+          409,
+          'account/already-exists',
+          'Conflict',
+          'An account with this email or phone already exists',
+        );
+      }
+      const dto = toAccountDto(row);
+      if (meta || auditAsSystem) {
+        await this.audit.record(tx, meta ?? null, {
+          action: 'account.create',
+          targetType: 'user',
+          targetId: row.id,
+          reason,
+          after: { role: dto.role, status: dto.status, email: dto.email },
+        });
+      }
+      return dto;
+    });
+  }
+
+  async me(principal: Principal): Promise<AccountDto> {
+    const row = await this.accounts.findById(null, principal.userId);
+    if (!row) throw notFound();
+    return toAccountDto(row);
+  }
+
+  async updateMe(principal: Principal, dto: UpdateMeDto): Promise<AccountDto> {
+    if (dto.skills && principal.role !== 'technician') {
+      throw new AppProblem(
+        400,
+        'request/validation-failed',
+        'The request is not valid',
+        'skills: only technicians have skills',
+        {
+          errors: [{ field: 'skills', in: 'body', messages: ['only technicians have skills'] }],
+        },
+      );
+    }
+    await this.tx.run((tx) => this.accounts.updateProfile(tx, principal.userId, dto));
+    return this.me(principal);
+  }
+
+  async get(id: string): Promise<AccountDetailDto> {
+    const row = await this.accounts.findById(null, id);
+    if (!row) throw notFound();
+    return { ...toAccountDto(row), history: await this.accounts.history(id) };
+  }
+
+  async approvalQueue(
+    role: SignupRole | undefined,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<AccountDto>> {
+    const position = cursor ? decodeCursor(cursor) : undefined;
+    if (cursor && (typeof position?.at !== 'string' || typeof position.id !== 'string')) {
+      throw new AppProblem(400, 'request/invalid-cursor', 'Bad request', 'The cursor is not valid');
+    }
+    const rows = await this.accounts.pending(
+      role,
+      limit + 1,
+      position ? { createdAt: position.at as string, id: position.id as string } : undefined,
+    );
+    const items = rows.slice(0, limit);
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return {
+      items: items.map(toAccountDto),
+      ...(last ? { nextCursor: encodeCursor({ at: last.cursor_at, id: last.id }) } : {}),
+    };
+  }
+
+  /** Approve, suspend or block, with a reason; history row and audit event in the same transaction. */
+  async changeStatus(
+    id: string,
+    action: StatusAction,
+    reason: string,
+    overrideRequested: boolean,
+    meta: RequestMeta,
+  ): Promise<AccountDetailDto> {
+    const actor = meta.principal!;
+    await this.tx.run(async (tx) => {
+      const target = await this.accounts.findById(tx, id, true);
+      if (!target) throw notFound();
+      const decision = decideStatusChange({
+        action,
+        from: target.status,
+        targetRole: target.role,
+        targetIsActor: target.id === actor.userId,
+        actorCanOverride: defineAbilityFor(actor).can('override', 'User'),
+        overrideRequested,
+      });
+      if (!decision.ok) {
+        const messages = {
+          unchanged: `The account is already ${target.status}`,
+          self: 'Staff cannot change their own account status',
+          forbidden_by_policy: `Policy does not allow "${action}" on a ${target.status} ${target.role} account; an ops leader can override with a reason`,
+          override_not_permitted: 'Only an ops leader can override policy',
+        };
+        const status =
+          decision.reason === 'override_not_permitted' || decision.reason === 'self' ? 403 : 409;
+        throw new AppProblem(
+          status,
+          `account/${decision.reason.replace(/_/g, '-')}`,
+          'Status change refused',
+          messages[decision.reason],
+        );
+      }
+      await this.accounts.setStatus(tx, id, decision.to);
+      await this.accounts.addHistory(
+        tx,
+        id,
+        target.status,
+        decision.to,
+        reason,
+        actor.userId,
+        decision.override,
+      );
+      if (decision.to === 'blocked') await this.sessions.revokeAll(tx, id, 'account_blocked');
+      await this.audit.record(tx, meta, {
+        action: `account.${action}`,
+        targetType: 'user',
+        targetId: id,
+        reason,
+        before: { status: target.status },
+        after: { status: decision.to },
+        override: decision.override,
+      });
+    });
+    return this.get(id);
+  }
+
+  async sessionsOf(id: string): Promise<SessionDto[]> {
+    if (!(await this.accounts.findById(null, id))) throw notFound();
+    return this.sessions.list(id, null);
+  }
+
+  /** Staff revoke every active session of an account (audited). */
+  async revokeSessionsOf(id: string, reason: string, meta: RequestMeta): Promise<number> {
+    return this.tx.run(async (tx) => {
+      if (!(await this.accounts.findById(tx, id, true))) throw notFound();
+      const revoked = await this.sessions.revokeAll(tx, id, 'revoked_by_staff');
+      await this.audit.record(tx, meta, {
+        action: 'session.revoke_all',
+        targetType: 'user',
+        targetId: id,
+        reason,
+        after: { revoked },
+      });
+      return revoked;
+    });
+  }
+}

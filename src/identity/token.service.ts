@@ -1,0 +1,62 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { jwtVerify, SignJWT } from 'jose';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+
+const ISSUER = 'fixbazaar';
+const AUDIENCE = 'fixbazaar-api';
+
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+}
+
+/** Short-lived access JWTs (HS256) and opaque refresh tokens, of which only a SHA-256 is stored. */
+@Injectable()
+export class TokenService {
+  private readonly key: Uint8Array;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.key = new TextEncoder().encode(config.auth.jwtSecret);
+  }
+
+  get accessTtlSeconds(): number {
+    return this.config.auth.accessTokenTtlSeconds;
+  }
+
+  signAccess(claims: AccessClaims & { role: string }): Promise<string> {
+    return new SignJWT({ sid: claims.sessionId, role: claims.role })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(claims.userId)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${this.accessTtlSeconds}s`)
+      .sign(this.key);
+  }
+
+  /** The claims of a valid, unexpired token; undefined for anything else. */
+  async verifyAccess(token: string): Promise<AccessClaims | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['HS256'],
+      });
+      if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return undefined;
+      return { userId: payload.sub, sessionId: payload.sid };
+    } catch {
+      return undefined;
+    }
+  }
+
+  newRefreshToken(): { token: string; hash: string } {
+    const token = randomBytes(32).toString('base64url');
+    return { token, hash: TokenService.hashRefreshToken(token) };
+  }
+
+  static hashRefreshToken(token: string): string {
+    return createHash('sha256').update(token).digest('hex');
+  }
+}

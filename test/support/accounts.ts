@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { AccountStatus, Role, TechnicianKind } from '../../src/access/roles.js';
+import { PasswordHasher } from '../../src/identity/password-hasher.js';
+import type { TestApp } from './test-app.js';
+import { withClient } from './test-database.js';
+
+export const TEST_PASSWORD = 'correct-horse-battery-staple';
+
+export interface SignedIn {
+  userId: string;
+  email: string;
+  accessToken: string;
+  refreshToken: string;
+  sessionId: string;
+  headers: { authorization: string };
+}
+
+export interface AccountOptions {
+  status?: AccountStatus;
+  technicianKind?: TechnicianKind;
+  email?: string;
+}
+
+const hashes = new WeakMap<TestApp, Promise<string>>();
+
+/** Creates an account of any role directly in the test database (staff and approvals need no ceremony here). */
+export async function createAccount(
+  t: TestApp,
+  role: Role,
+  opts: AccountOptions = {},
+): Promise<{ userId: string; email: string }> {
+  if (!hashes.has(t)) hashes.set(t, t.app.get(PasswordHasher).hash(TEST_PASSWORD));
+  const hash = await hashes.get(t)!;
+  const email = opts.email ?? `${role}-${randomUUID().slice(0, 8)}@test.fixbazaar.in`;
+  const status = opts.status ?? 'approved';
+  const business = role === 'business' || role === 'dealer';
+  const userId = await withClient(t.db.appUrl, async (c) => {
+    const { rows } = await c.query<{ id: string }>(
+      `INSERT INTO users (role, status, email, password_hash, display_name, business_name, gstin, pan, pickup_address,
+                          technician_kind, skills, service_area, service_radius_km)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,
+               CASE WHEN $10::text IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(77.59, 12.97), 4326)::geography END,
+               CASE WHEN $10::text IS NULL THEN NULL ELSE 10 END)
+       RETURNING id`,
+      [
+        role,
+        status,
+        email,
+        hash,
+        `Test ${role}`,
+        business ? 'Test Traders' : null,
+        business ? '29ABCDE1234F1Z5' : null,
+        role === 'dealer' ? 'ABCDE1234F' : null,
+        role === 'dealer'
+          ? JSON.stringify({
+              line1: '1 MG Road',
+              city: 'Bengaluru',
+              state: 'Karnataka',
+              pincode: '560001',
+            })
+          : null,
+        role === 'technician' ? (opts.technicianKind ?? 'hardware') : null,
+        role === 'technician' ? ['screen replacement'] : [],
+      ],
+    );
+    return rows[0]!.id;
+  });
+  return { userId, email };
+}
+
+/** Signs in through the API. */
+export async function login(
+  t: TestApp,
+  identifier: string,
+  password = TEST_PASSWORD,
+): Promise<SignedIn & { status: number }> {
+  const res = await fetch(`${t.baseUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ identifier, password }),
+  });
+  const body = (await res.json()) as {
+    accessToken: string;
+    refreshToken: string;
+    sessionId: string;
+  };
+  return {
+    status: res.status,
+    userId: '',
+    email: identifier,
+    accessToken: body.accessToken,
+    refreshToken: body.refreshToken,
+    sessionId: body.sessionId,
+    headers: { authorization: `Bearer ${body.accessToken}` },
+  };
+}
+
+/** An account of `role` (approved unless told otherwise), signed in through the API. */
+export async function signInAs(
+  t: TestApp,
+  role: Role,
+  opts: AccountOptions = {},
+): Promise<SignedIn> {
+  const { userId, email } = await createAccount(t, role, opts);
+  const s = await login(t, email);
+  if (s.status !== 200) throw new Error(`sign-in as ${role} failed with ${s.status}`);
+  return { ...s, userId };
+}
