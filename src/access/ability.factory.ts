@@ -24,13 +24,7 @@ export type Action =
  * `User` carries `id` so object-level rules (`{ id: principal.userId }`) can be checked with `subject()`.
  */
 export type Subject =
-  | 'all'
-  | 'User'
-  | 'StaffAccount'
-  | 'ApprovalQueue'
-  | 'Session'
-  | 'AuditEvent'
-  | 'AbuseBlock';
+  'all' | 'User' | 'StaffAccount' | 'ApprovalQueue' | 'Session' | 'AuditEvent' | 'AbuseBlock';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 

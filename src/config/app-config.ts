@@ -31,6 +31,8 @@ export interface AppConfig {
       lockoutAfterFailures: number;
       lockoutSeconds: number;
       failureWindowSeconds: number;
+      /** An IP (shared by an office or a carrier NAT) gets this many times the failures of one account. */
+      ipMultiplier: number;
     };
   };
   rateLimit: {
@@ -130,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         lockoutAfterFailures: e.LOGIN_LOCKOUT_AFTER_FAILURES,
         lockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
         failureWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
+        ipMultiplier: e.LOGIN_IP_MULTIPLIER,
       },
     },
     rateLimit: {

@@ -35,6 +35,7 @@ export const envSchema = z.object({
   LOGIN_LOCKOUT_AFTER_FAILURES: z.coerce.number().int().min(2).default(10),
   LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(900),
   LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  LOGIN_IP_MULTIPLIER: z.coerce.number().int().min(1).max(100).default(5),
 
   REDIS_URL: z
     .string()

@@ -50,12 +50,18 @@ export class AuthService {
   async login(identifier: string, password: string, meta: RequestMeta): Promise<TokensDto> {
     const id = identifier.trim().toLowerCase();
     const keys = [`account:${id}`, `ip:${meta.ip}`].sort();
-    const policy = this.config.auth.login;
+    const login = this.config.auth.login;
+    const ipPolicy = {
+      ...login,
+      slowdownAfterFailures: login.slowdownAfterFailures * login.ipMultiplier,
+      lockoutAfterFailures: login.lockoutAfterFailures * login.ipMultiplier,
+    };
+    const policyOf = (key: string) => (key.startsWith('ip:') ? ipPolicy : login);
 
     // Refuse early (no hashing) while a key is locked or slowed down.
     const before = await this.tx.run((tx) => this.throttle.get(tx, keys));
-    for (const record of before.values()) {
-      const v = throttleVerdict(record, new Date(), policy);
+    for (const [key, record] of before) {
+      const v = throttleVerdict(record, new Date(), policyOf(key));
       if (!v.allowed) throw throttled(v);
     }
 
@@ -65,8 +71,9 @@ export class AuthService {
       await this.tx.run(async (tx) => {
         const current = await this.throttle.get(tx, keys, true);
         const now = new Date();
-        for (const key of keys)
-          await this.throttle.put(tx, key, recordFailure(current.get(key), now, policy));
+        for (const key of keys) {
+          await this.throttle.put(tx, key, recordFailure(current.get(key), now, policyOf(key)));
+        }
       });
       throw invalidCredentials();
     }

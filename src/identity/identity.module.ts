@@ -5,6 +5,8 @@ import { AccountsService } from './accounts.service.js';
 import { AdminAccountsController } from './admin-accounts.controller.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { CreateAdminCommand } from './cli/create-admin.command.js';
+import { SeedDemoCommand } from './cli/seed-demo.command.js';
 import { LoginThrottleRepository } from './login-throttle.repository.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -13,6 +15,8 @@ import { TokenService } from './token.service.js';
 @Module({
   controllers: [AuthController, AccountsController, AdminAccountsController],
   providers: [
+    CreateAdminCommand,
+    SeedDemoCommand,
     AccountsRepository,
     AccountsService,
     AuthService,
@@ -21,6 +25,6 @@ import { TokenService } from './token.service.js';
     SessionsRepository,
     TokenService,
   ],
-  exports: [AccountsService, TokenService, PasswordHasher],
+  exports: [AccountsService, TokenService, PasswordHasher, CreateAdminCommand, SeedDemoCommand],
 })
 export class IdentityModule {}

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { execute } from '../database/sql.js';
 import type { SessionDto } from './dto/account.dto.js';
 
 interface SessionRow {
@@ -104,11 +105,12 @@ export class SessionsRepository {
     sessionId: string,
     reason: string,
   ): Promise<boolean> {
-    const rows = (await tx.query(
-      `UPDATE sessions SET revoked_at = now(), revoked_reason = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id`,
+    const { affected } = await execute(
+      tx,
+      `UPDATE sessions SET revoked_at = now(), revoked_reason = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
       [sessionId, userId, reason],
-    )) as unknown[];
-    return rows.length > 0;
+    );
+    return affected > 0;
   }
 
   /** Revokes every active session of a user except `keep`; returns how many. */
@@ -118,12 +120,13 @@ export class SessionsRepository {
     reason: string,
     keep?: string,
   ): Promise<number> {
-    const rows = (await tx.query(
+    const { affected } = await execute(
+      tx,
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $2
-        WHERE user_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3) RETURNING id`,
+        WHERE user_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3)`,
       [userId, reason, keep ?? null],
-    )) as unknown[];
-    return rows.length;
+    );
+    return affected;
   }
 
   async exists(userId: string, sessionId: string): Promise<boolean> {
