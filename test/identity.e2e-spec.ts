@@ -1,20 +1,6 @@
 import { withClient } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { createAccount, login, signInAs, TEST_PASSWORD } from './support/accounts.js';
-
-/** Limits high enough that this file's traffic from 127.0.0.1 is never throttled or blocked. */
-export const QUIET_ENV = {
-  RATE_LIMIT_POLICY: JSON.stringify({
-    anonymous: {
-      auth: { perMinute: 100000, burst: 100000 },
-      default: { perMinute: 100000, burst: 100000 },
-    },
-    perIp: { perMinute: 100000, burst: 100000 },
-  }),
-  ABUSE_PENALTY_THRESHOLD: '100000',
-  ARGON2_MEMORY_KIB: '8192',
-  ARGON2_TIME_COST: '1',
-};
+import { createAccount, login, QUIET_ENV, signInAs, TEST_PASSWORD } from './support/accounts.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Controller, Get } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { TechnicianKind } from '../src/access/roles.js';
+import { projectRoot } from '../src/common/project-root.js';
+import { createAccount, login, QUIET_ENV, signInAs, TEST_PASSWORD } from './support/accounts.js';
+import { listRoutes } from './support/routes.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+/** Who calls: anonymous, every role, and the states that change what a role may do. */
+const KINDS = [
+  'anonymous',
+  'customer',
+  'business',
+  'dealer_pending',
+  'dealer',
+  'tech_hardware',
+  'tech_software',
+  'admin',
+  'finance',
+  'ops_leader',
+  'compliance',
+] as const;
+type Kind = (typeof KINDS)[number];
+
+const SIGNED_IN = KINDS.filter((k) => k !== 'anonymous');
+const ADMINS: Kind[] = ['admin', 'ops_leader'];
+
+/**
+ * The expected matrix, written by hand from the platform's policy (not derived from the code under test):
+ * 'public' = everyone, 'signed-in' = every account, or the exact kinds allowed. Every route in
+ * openapi.json must appear here, so a new route cannot ship without a decision.
+ */
+const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
+  'GET /health/live': 'public',
+  'GET /health/ready': 'public',
+  'GET /metrics': 'public',
+  'POST /accounts/customers': 'public',
+  'POST /accounts/businesses': 'public',
+  'POST /accounts/dealers': 'public',
+  'POST /accounts/technicians': 'public',
+  'POST /auth/login': 'public',
+  'POST /auth/refresh': 'public',
+  'POST /auth/logout': 'signed-in',
+  'POST /auth/logout-everywhere': 'signed-in',
+  'POST /auth/password': 'signed-in',
+  'GET /me': 'signed-in',
+  'PATCH /me': 'signed-in',
+  'GET /me/sessions': 'signed-in',
+  'DELETE /me/sessions/{sessionId}': 'signed-in',
+  'POST /admin/staff': ['admin'],
+  'GET /admin/approvals': ADMINS,
+  'GET /admin/users/{id}': [...ADMINS, 'compliance', 'finance'],
+  'POST /admin/users/{id}/approve': ADMINS,
+  'POST /admin/users/{id}/suspend': ADMINS,
+  'POST /admin/users/{id}/block': ADMINS,
+  'GET /admin/users/{id}/sessions': [...ADMINS, 'compliance'],
+  'POST /admin/users/{id}/sessions/revoke': ADMINS,
+  'GET /audit/events': [...ADMINS, 'compliance'],
+  'GET /audit/events/export': ['compliance'],
+  'GET /audit/head': [...ADMINS, 'compliance'],
+  'GET /audit/verify': [...ADMINS, 'compliance'],
+  'GET /admin/abuse/blocks': ADMINS,
+  'DELETE /admin/abuse/blocks/{kind}/{value}': ['ops_leader'],
+};
+
+const allowed = (rule: 'public' | 'signed-in' | Kind[], kind: Kind): boolean =>
+  rule === 'public' || (rule === 'signed-in' ? kind !== 'anonymous' : rule.includes(kind));
+
+/** Routes that end the caller's session: the caller signs in again afterwards. */
+const ENDS_SESSION = new Set(['POST /auth/logout', 'POST /auth/logout-everywhere']);
+
+@ApiExcludeController()
+@Controller('probe-without-policy')
+class NoPolicyController {
+  @Get()
+  open(): string {
+    return 'should never be served';
+  }
+}
+
+describe('access control', () => {
+  let t: TestApp;
+  const emails = new Map<Kind, string>();
+  const ids = new Map<Kind, string>();
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: QUIET_ENV });
+    const spec: Record<
+      Exclude<Kind, 'anonymous'>,
+      [Parameters<typeof createAccount>[1], { status?: 'pending'; technicianKind?: TechnicianKind }]
+    > = {
+      customer: ['customer', {}],
+      business: ['business', {}],
+      dealer_pending: ['dealer', { status: 'pending' }],
+      dealer: ['dealer', {}],
+      tech_hardware: ['technician', { technicianKind: 'hardware' }],
+      tech_software: ['technician', { technicianKind: 'software' }],
+      admin: ['admin', {}],
+      finance: ['finance', {}],
+      ops_leader: ['ops_leader', {}],
+      compliance: ['compliance', {}],
+    };
+    for (const kind of SIGNED_IN) {
+      const [role, opts] = spec[kind];
+      const a = await createAccount(t, role, opts);
+      emails.set(kind, a.email);
+      ids.set(kind, a.userId);
+    }
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('declares a policy on every route, and the matrix covers every route in the contract', () => {
+    const routes = listRoutes(t.app);
+    expect(routes.filter((r) => !r.policy).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+    const declared = routes.map((r) => `${r.method} ${r.path}`).sort();
+    expect(declared).toEqual(Object.keys(EXPECTED).sort());
+    const spec = JSON.parse(readFileSync(join(projectRoot(), 'openapi.json'), 'utf8')) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const documented = Object.entries(spec.paths).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
+    expect(documented.sort()).toEqual(declared);
+  });
+
+  it('refuses a route that declares no policy, and the route check names it', async () => {
+    const bare = await startTestApp({ controllers: [NoPolicyController], env: QUIET_ENV });
+    try {
+      const res = await fetch(`${bare.baseUrl}/probe-without-policy`);
+      expect(res.status).toBe(403);
+      expect(await res.text()).not.toContain('should never be served');
+      expect(listRoutes(bare.app).filter((r) => !r.policy)).toEqual([
+        expect.objectContaining({ path: '/probe-without-policy', handler: 'open' }),
+      ]);
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('gives every route × caller its expected 401/403/allowed answer, with zero mismatches', async () => {
+    const target = ids.get('customer')!;
+    const fill = (path: string) =>
+      path
+        .replace('{id}', target)
+        .replace('{sessionId}', randomUUID())
+        .replace('{kind}', 'ip')
+        .replace('{value}', '10.9.9.9');
+    const tokens = new Map<Kind, string>();
+    const tokenOf = async (kind: Kind): Promise<string | undefined> => {
+      if (kind === 'anonymous') return undefined;
+      if (!tokens.has(kind))
+        tokens.set(kind, (await login(t, emails.get(kind)!, TEST_PASSWORD)).accessToken);
+      return tokens.get(kind);
+    };
+    const mismatches: string[] = [];
+    let calls = 0;
+    for (const [route, rule] of Object.entries(EXPECTED)) {
+      const [method, path] = route.split(' ') as [string, string];
+      for (const kind of KINDS) {
+        const token = await tokenOf(kind);
+        const query = route === 'GET /audit/events/export' ? '?format=jsonl' : '';
+        const res = await fetch(`${t.baseUrl}${fill(path)}${query}`, {
+          method,
+          headers: {
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(method === 'GET' || method === 'DELETE'
+              ? {}
+              : { 'content-type': 'application/json' }),
+          },
+          body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
+        });
+        await res.arrayBuffer();
+        calls++;
+        if (ENDS_SESSION.has(route)) tokens.delete(kind);
+        const ok = allowed(rule, kind);
+        const expected = ok
+          ? method === 'GET'
+            ? '2xx'
+            : 'not 401/403'
+          : kind === 'anonymous'
+            ? '401'
+            : '403';
+        const got = res.status;
+        const fits = ok
+          ? method === 'GET'
+            ? got >= 200 && got < 300
+            : got !== 401 && got !== 403
+          : got === (kind === 'anonymous' ? 401 : 403);
+        if (!fits) mismatches.push(`${route} as ${kind}: expected ${expected}, got ${got}`);
+      }
+    }
+    expect(calls).toBe(Object.keys(EXPECTED).length * KINDS.length);
+    expect(mismatches).toEqual([]);
+  });
+
+  it('never shows one account another account’s data (BOLA)', async () => {
+    const a = await signInAs(t, 'customer');
+    const b = await signInAs(t, 'dealer');
+    const probes: [string, string][] = [
+      ['GET', `/admin/users/${b.userId}`],
+      ['GET', `/admin/users/${b.userId}/sessions`],
+      ['DELETE', `/me/sessions/${b.sessionId}`],
+      ['POST', `/admin/users/${b.userId}/sessions/revoke`],
+      ['POST', `/admin/users/${b.userId}/block`],
+    ];
+    for (const [method, path] of probes) {
+      const res = await fetch(`${t.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${a.accessToken}`,
+          ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+        },
+        body: method === 'POST' ? JSON.stringify({ reason: 'trying my luck' }) : undefined,
+      });
+      // `instance` echoes the caller's own URL; everything else must be free of B's data.
+      const { instance: _instance, ...body } = (await res.json()) as Record<string, unknown>;
+      const text = JSON.stringify(body);
+      expect([403, 404]).toContain(res.status);
+      expect(text).not.toContain(b.email);
+      expect(text).not.toContain(b.sessionId);
+    }
+    // B is untouched.
+    const me = await fetch(`${t.baseUrl}/me`, { headers: b.headers });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { status: string }).status).toBe('approved');
+  });
+});
