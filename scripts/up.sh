@@ -26,6 +26,9 @@ npm run build --silent
 step "migrate"
 "$NODE" dist/scripts/migrate.js
 
+step "demo data"
+"$NODE" dist/src/cli.js seed:demo
+
 port="${PORT:-3000}"
 host="${HOST:-127.0.0.1}"
 step "starting FixBazaar on http://$host:$port"
@@ -54,7 +57,15 @@ cat >&2 <<TXT
     health     http://$host:$port/health/ready
     metrics    http://$host:$port/metrics
     database   $( [ -n "${DATABASE_URL:-}" ] && echo "DATABASE_URL" || bash scripts/db.sh url app | sed -E 's#//([^:]+):[^@]*@#//\1:***@#' )
-    demo data  none yet: demo logins and catalog arrive with the identity and marketplace modules
+    demo logins (password fixbazaar-demo-2026; POST /auth/login {"identifier": "<email>", "password": ...})
+      admin@demo.fixbazaar.in        admin
+      finance@demo.fixbazaar.in      finance
+      ops@demo.fixbazaar.in          ops_leader
+      compliance@demo.fixbazaar.in   compliance
+      customer@demo.fixbazaar.in     customer (B2C)
+      business@demo.fixbazaar.in     business buyer (B2B, verified)
+      dealer@demo.fixbazaar.in       dealer (approved)   dealer.pending@demo.fixbazaar.in (pending)
+      tech.hardware@demo.fixbazaar.in / tech.software@demo.fixbazaar.in   technicians
 
   Ctrl-C stops the server.
 TXT

@@ -2,14 +2,8 @@ import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@ne
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AppProblem } from '../common/errors/problem.js';
-import { defineAbilityFor, type AppAbility } from './ability.factory.js';
+import { defineAbilityFor } from './ability.factory.js';
 import { POLICY_KEY, type RoutePolicy } from './policy.decorator.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    ability?: AppAbility;
-  }
-}
 
 /**
  * Last global guard: applies the route's declared policy. A route that declares none is refused —
@@ -28,7 +22,6 @@ export class PolicyGuard implements CanActivate {
     ]);
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const principal = request.principal ?? null;
-    request.ability = defineAbilityFor(principal);
     if (!policy) {
       this.logger.error(
         `route without a policy refused: ${request.method} ${request.routeOptions.url}`,
@@ -52,7 +45,7 @@ export class PolicyGuard implements CanActivate {
       );
     }
     if (policy.kind === 'authenticated') return true;
-    if (!request.ability.can(policy.action, policy.subject)) {
+    if (!defineAbilityFor(principal).can(policy.action, policy.subject)) {
       throw new AppProblem(
         403,
         'auth/forbidden',

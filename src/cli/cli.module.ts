@@ -3,20 +3,29 @@ import { coreImports } from '../app.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { CLI_COMMANDS, type CliCommand } from './cli-command.js';
 import { DbStatusCommand } from './db-status.command.js';
+import { AuditModule } from '../audit/audit.module.js';
+import { CreateAdminCommand } from '../identity/cli/create-admin.command.js';
+import { SeedDemoCommand } from '../identity/cli/seed-demo.command.js';
+import { IdentityModule } from '../identity/identity.module.js';
 
-const COMMANDS = [DbStatusCommand];
+/** Commands that live in (and are exported by) their domain module. */
+const MODULE_COMMANDS = [CreateAdminCommand, SeedDemoCommand];
+import { AuditHeadCommand } from '../audit/cli/audit-head.command.js';
+import { AuditVerifyCommand } from '../audit/cli/audit-verify.command.js';
+
+const COMMANDS = [DbStatusCommand, AuditVerifyCommand, AuditHeadCommand];
 
 @Module({})
 export class CliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: coreImports(config),
+      imports: [...(coreImports(config) ?? []), AuditModule, IdentityModule],
       providers: [
         ...COMMANDS,
         {
           provide: CLI_COMMANDS,
-          inject: COMMANDS,
+          inject: [...COMMANDS, ...MODULE_COMMANDS],
           useFactory: (...commands: CliCommand[]) => commands,
         },
       ],

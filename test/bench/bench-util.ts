@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+/** Shared by the benchmarks: start a server process, load it with autocannon, print figures. */
+export const benchRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+export const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export interface Server {
+  child: ChildProcess;
+  base: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `script` on a free port and waits until `readyPath` answers 200. */
+export async function startServer(
+  script: string,
+  env: Record<string, string> = {},
+  readyPath = '/health/live',
+): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [script], {
+    cwd: benchRoot,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  for (let i = 0; i < 150; i++) {
+    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
+    if (
+      (await fetch(base + readyPath).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200
+    )
+      return { child, base, stop };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${script} did not answer ${base}${readyPath}`);
+}
+
+export interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** Warm-up (2 s), then `seconds` of load; prints one line. Non-2xx answers count as errors. */
+export async function measure(name: string, options: autocannon.Options): Promise<Figures> {
+  await autocannon({ connections, ...options, duration: 2 });
+  const r = await autocannon({ connections, ...options, duration: seconds });
+  const f = {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.non2xx,
+  };
+  console.log(
+    `${name.padEnd(22)} ${f.rps.toFixed(0).padStart(8)} req/s  p50 ${f.p50} ms  p99 ${f.p99} ms  errors ${f.errors}`,
+  );
+  return f;
+}
