@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { IdentityModule } from '../identity/identity.module.js';
+import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { AuthenticationGuard } from './authentication.guard.js';
 import { PolicyGuard } from './policy.guard.js';
 
@@ -9,9 +11,10 @@ import { PolicyGuard } from './policy.guard.js';
  * (RateLimitGuard), may they call this at all (PolicyGuard).
  */
 @Module({
-  imports: [IdentityModule],
+  imports: [IdentityModule, RateLimitModule],
   providers: [
     { provide: APP_GUARD, useClass: AuthenticationGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: PolicyGuard },
   ],
 })

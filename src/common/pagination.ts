@@ -16,7 +16,10 @@ export class PageQueryDto {
   @Max(PAGE_SIZE_MAX)
   limit: number = PAGE_SIZE_DEFAULT;
 
-  /** Opaque cursor returned as `nextCursor` by the previous page. */
+  @ApiPropertyOptional({
+    maxLength: 512,
+    description: 'Opaque cursor returned as nextCursor by the previous page',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(512)

@@ -4,6 +4,7 @@ import { Authenticated, Public } from '../access/policy.decorator.js';
 import { AppProblem } from '../common/errors/problem.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { TransactionRunner } from '../database/transaction.js';
+import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
 import { AccountsService } from './accounts.service.js';
 import { AccountDto, SessionDto, UpdateMeDto } from './dto/account.dto.js';
 import { SessionIdParamDto } from './dto/admin.dto.js';
@@ -27,6 +28,7 @@ export class AccountsController {
 
   /** Consumer account (B2C), active at once. */
   @Post('accounts/customers')
+  @RateLimitCategory('auth')
   @Public()
   @ApiOperation({ summary: 'Sign up as a customer' })
   signupCustomer(@Body() dto: CustomerSignupDto): Promise<AccountDto> {
@@ -35,6 +37,7 @@ export class AccountsController {
 
   /** Business buyer (B2B): pending until an admin verifies the GSTIN. */
   @Post('accounts/businesses')
+  @RateLimitCategory('auth')
   @Public()
   @ApiOperation({ summary: 'Sign up as a business buyer' })
   signupBusiness(@Body() dto: BusinessSignupDto): Promise<AccountDto> {
@@ -43,6 +46,7 @@ export class AccountsController {
 
   /** Dealer: pending until an admin approves; cannot list or sell before. */
   @Post('accounts/dealers')
+  @RateLimitCategory('auth')
   @Public()
   @ApiOperation({ summary: 'Sign up as a dealer' })
   signupDealer(@Body() dto: DealerSignupDto): Promise<AccountDto> {
@@ -51,6 +55,7 @@ export class AccountsController {
 
   /** Technician (hardware or software): pending until an admin approves. */
   @Post('accounts/technicians')
+  @RateLimitCategory('auth')
   @Public()
   @ApiOperation({ summary: 'Sign up as a technician' })
   signupTechnician(@Body() dto: TechnicianSignupDto): Promise<AccountDto> {

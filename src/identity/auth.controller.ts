@@ -2,11 +2,13 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, Public } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
+import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
 import { AuthService } from './auth.service.js';
 import { RevokedDto } from './dto/admin.dto.js';
 import { ChangePasswordDto, LoginDto, RefreshDto, TokensDto } from './dto/auth.dto.js';
 
 @ApiTags('auth')
+@RateLimitCategory('auth')
 @Controller('auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}

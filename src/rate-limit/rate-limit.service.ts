@@ -1,0 +1,46 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { RateLimitMetrics } from './rate-limit.metrics.js';
+import {
+  RATE_LIMIT_STORE,
+  type BucketRequest,
+  type RateLimitStore,
+  type TakeResult,
+} from './rate-limit.store.js';
+
+/**
+ * Probes and scrapes come from infrastructure every few seconds: they are never limited, penalized or
+ * blocked (a blocked load-balancer address would take the whole service out).
+ */
+export function isExemptRoute(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  return route !== undefined && (route.startsWith('/health/') || route === '/metrics');
+}
+
+/**
+ * The limiter's access to the store. Store failures FAIL OPEN: the request passes, a warning is logged
+ * (at most every 10 s) and `rate_limit_store_errors_total` counts it. Limits and blocks protect capacity
+ * and slow attackers down; authentication and authorization do not depend on them, so a Redis outage
+ * should not become an outage of the whole API (failing closed would refuse every request).
+ */
+@Injectable()
+export class RateLimitService implements OnApplicationShutdown {
+  constructor(
+    @Inject(RATE_LIMIT_STORE) readonly store: RateLimitStore,
+    private readonly metrics: RateLimitMetrics,
+  ) {}
+
+  /** The store's answer, or null when the store failed (the caller lets the request through). */
+  async take(buckets: BucketRequest[]): Promise<TakeResult | null> {
+    try {
+      return await this.store.take(buckets);
+    } catch (err) {
+      this.metrics.storeFailed('take', err);
+      return null;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
