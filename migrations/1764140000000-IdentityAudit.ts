@@ -37,7 +37,9 @@ export class IdentityAudit1764140000000 implements MigrationInterface {
         CHECK (role <> 'technician' OR (technician_kind IS NOT NULL AND service_area IS NOT NULL AND service_radius_km IS NOT NULL)),
         CHECK ((role = 'technician') = (technician_kind IS NOT NULL))
       )`);
-    await q.query(`CREATE INDEX users_pending_idx ON users (created_at, id) WHERE status = 'pending'`);
+    await q.query(
+      `CREATE INDEX users_pending_idx ON users (created_at, id) WHERE status = 'pending'`,
+    );
     await q.query(`CREATE INDEX users_role_idx ON users (role, status)`);
 
     await q.query(`
@@ -51,7 +53,9 @@ export class IdentityAudit1764140000000 implements MigrationInterface {
         override boolean NOT NULL DEFAULT false,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX account_status_history_user_idx ON account_status_history (user_id, id)`);
+    await q.query(
+      `CREATE INDEX account_status_history_user_idx ON account_status_history (user_id, id)`,
+    );
 
     await q.query(`
       CREATE TABLE sessions (
@@ -109,7 +113,9 @@ export class IdentityAudit1764140000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX audit_events_actor_idx ON audit_events (actor_id, seq)`);
     await q.query(`CREATE INDEX audit_events_action_idx ON audit_events (action, seq)`);
-    await q.query(`CREATE INDEX audit_events_target_idx ON audit_events (target_type, target_id, seq)`);
+    await q.query(
+      `CREATE INDEX audit_events_target_idx ON audit_events (target_type, target_id, seq)`,
+    );
     await q.query(`CREATE INDEX audit_events_time_idx ON audit_events (occurred_at)`);
 
     await q.query(`
@@ -140,7 +146,9 @@ export class IdentityAudit1764140000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE audit_events, login_throttle, refresh_tokens, sessions, account_status_history, users`);
+    await q.query(
+      `DROP TABLE audit_events, login_throttle, refresh_tokens, sessions, account_status_history, users`,
+    );
     await q.query(`DROP FUNCTION reject_append_only_change()`);
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { RequestMeta } from '../common/request-meta.js';
+import { canonicalIp } from './domain/canonical-ip.js';
 import { GENESIS_HASH, hashAuditEvent, type AuditEventRecord } from './domain/audit-chain.js';
 
 /** Serializes writers of the chain (staff actions are rare; each takes the lock for one insert). */
@@ -43,7 +44,7 @@ export class AuditService {
       after: normalize(input.after),
       override: input.override ?? false,
       requestId: meta?.requestId ?? null,
-      ip: meta?.ip ?? null,
+      ip: canonicalIp(meta?.ip),
       deviceFingerprint: meta?.deviceFingerprint ?? null,
       prevHash: last?.hash ?? GENESIS_HASH,
     };

@@ -4,14 +4,14 @@ import type { AppConfig } from '../config/app-config.js';
 import { CLI_COMMANDS, type CliCommand } from './cli-command.js';
 import { DbStatusCommand } from './db-status.command.js';
 import { AuditModule } from '../audit/audit.module.js';
+import { AuditHeadCommand } from '../audit/cli/audit-head.command.js';
+import { AuditVerifyCommand } from '../audit/cli/audit-verify.command.js';
 import { CreateAdminCommand } from '../identity/cli/create-admin.command.js';
 import { SeedDemoCommand } from '../identity/cli/seed-demo.command.js';
 import { IdentityModule } from '../identity/identity.module.js';
 
 /** Commands that live in (and are exported by) their domain module. */
 const MODULE_COMMANDS = [CreateAdminCommand, SeedDemoCommand];
-import { AuditHeadCommand } from '../audit/cli/audit-head.command.js';
-import { AuditVerifyCommand } from '../audit/cli/audit-verify.command.js';
 
 const COMMANDS = [DbStatusCommand, AuditVerifyCommand, AuditHeadCommand];
 

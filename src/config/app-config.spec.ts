@@ -59,6 +59,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://u:hunter2@h/db' })).not.toThrow(/hunter2/);
   });
 
+  it('checks the audit signing key at start and names it', () => {
+    expect(() => loadConfig({ ...db, AUDIT_SIGNING_KEY: 'not-a-key' })).toThrow(
+      /^Invalid configuration: AUDIT_SIGNING_KEY: /,
+    );
+    expect(loadConfig({ ...db, AUDIT_SIGNING_KEY: '' }).audit.signingKeyPem).toBeUndefined();
+  });
+
+  it('requires JWT_SECRET in production and validates RATE_LIMIT_POLICY', () => {
+    expect(() => loadConfig({ ...db, NODE_ENV: 'production' })).toThrow(
+      /JWT_SECRET: required in production/,
+    );
+    expect(() =>
+      loadConfig({ ...db, RATE_LIMIT_POLICY: '{"customer":{"orders":{"perMinute":0,"burst":1}}}' }),
+    ).toThrow(/RATE_LIMIT_POLICY: customer.orders.perMinute/);
+    expect(
+      loadConfig({ ...db, RATE_LIMIT_POLICY: '{"perIp":{"perMinute":5,"burst":2}}' }).rateLimit
+        .policy.perIp,
+    ).toEqual({
+      perMinute: 5,
+      burst: 2,
+    });
+  });
+
   it('reads booleans strictly', () => {
     expect(loadConfig({ ...db, DOCS_ENABLED: 'false' }).docsEnabled).toBe(false);
     expect(loadConfig({ ...db, DOCS_ENABLED: '1' }).docsEnabled).toBe(true);

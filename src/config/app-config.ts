@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { envSchema } from './env.schema.js';
 import { localClusterFile, localClusterUrls, readLocalCluster } from './local-cluster.js';
+import { parseSigningKey } from '../audit/domain/audit-head.js';
 import { parseRateLimitPolicy, type RateLimitPolicy } from '../rate-limit/rate-limit.policy.js';
 
 /** Used only outside production when JWT_SECRET is unset; production refuses to start without one. */
@@ -82,6 +83,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `must be below LOGIN_LOCKOUT_AFTER_FAILURES (${e.LOGIN_LOCKOUT_AFTER_FAILURES})`,
     );
   }
+  const signingKeyPem = e.AUDIT_SIGNING_KEY?.replace(/\\n/g, '\n').trim() || undefined;
+  if (signingKeyPem) {
+    try {
+      parseSigningKey(signingKeyPem);
+    } catch (err) {
+      fail('AUDIT_SIGNING_KEY', (err as Error).message.replace(/^AUDIT_SIGNING_KEY: /, ''));
+    }
+  }
   let database: Pick<AppConfig['database'], 'url' | 'ownerUrl' | 'source'>;
   if (e.DATABASE_URL) {
     database = {
@@ -144,6 +153,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         decaySeconds: e.ABUSE_DECAY_SECONDS,
       },
     },
-    audit: { signingKeyPem: e.AUDIT_SIGNING_KEY?.replace(/\\n/g, '\n') },
+    audit: { signingKeyPem },
   };
 }

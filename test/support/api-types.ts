@@ -18,6 +18,415 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/audit/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the audit log */
+        get: operations["AuditController_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export the audit log (CSV or JSON Lines, streamed) */
+        get: operations["AuditController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/head": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Current head of the audit chain (signed when a key is configured) */
+        get: operations["AuditController_head"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Verify the audit chain */
+        get: operations["AuditController_verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in */
+        post: operations["AuthController_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refresh tokens */
+        post: operations["AuthController_refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out */
+        post: operations["AuthController_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/logout-everywhere": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out everywhere */
+        post: operations["AuthController_logoutEverywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change password */
+        post: operations["AuthController_changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign up as a customer */
+        post: operations["AccountsController_signupCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/businesses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign up as a business buyer */
+        post: operations["AccountsController_signupBusiness"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/dealers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign up as a dealer */
+        post: operations["AccountsController_signupDealer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/technicians": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign up as a technician */
+        post: operations["AccountsController_signupTechnician"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My account */
+        get: operations["AccountsController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update my profile */
+        patch: operations["AccountsController_updateMe"];
+        trace?: never;
+    };
+    "/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My sessions */
+        get: operations["AccountsController_mySessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one of my sessions */
+        delete: operations["AccountsController_revokeMySession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a staff account */
+        post: operations["AdminAccountsController_createStaff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Approval queue */
+        get: operations["AdminAccountsController_approvals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Account detail */
+        get: operations["AdminAccountsController_user"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve an account (pending or suspended) */
+        post: operations["AdminAccountsController_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend an approved account */
+        post: operations["AdminAccountsController_suspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/block": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Block an account */
+        post: operations["AdminAccountsController_block"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account's sessions */
+        get: operations["AdminAccountsController_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/sessions/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke all of an account's sessions */
+        post: operations["AdminAccountsController_revokeSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -52,10 +461,306 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/abuse/blocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List active abuse blocks */
+        get: operations["RateLimitController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/abuse/blocks/{kind}/{value}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Lift an abuse block */
+        delete: operations["RateLimitController_lift"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AuditEventDto: {
+            /** @description Summary of the target before the action */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Summary of the target after the action */
+            after: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Position in the chain, from 1, without gaps. */
+            seq: number;
+            id: string;
+            /** @description ISO-8601 UTC with milliseconds. */
+            occurredAt: string;
+            /** @description The staff account that acted; null for the system. */
+            actorId: string | null;
+            /** @description The actor's role at the time, or `system`. */
+            actorRole: string | null;
+            /** @description What was done, e.g. `user.approve`, `audit.export`. */
+            action: string;
+            targetType: string | null;
+            targetId: string | null;
+            /** @description The reason the actor gave. */
+            reason: string | null;
+            /** @description Performed by ops_leader overriding a policy that forbids it. */
+            override: boolean;
+            requestId: string | null;
+            ip: string | null;
+            /** @description SHA-256 of the client's device fingerprint header. */
+            deviceFingerprint: string | null;
+            /** @description The previous event's hash (64 zeros for the first event). */
+            prevHash: string;
+            /** @description SHA-256 (hex) over the canonical JSON of every field above. */
+            hash: string;
+        };
+        AuditEventPageDto: {
+            items: components["schemas"]["AuditEventDto"][];
+            /** @description Pass as `cursor` to fetch the next (older) page; absent on the last page. */
+            nextCursor?: string;
+        };
+        AuditHeadDto: {
+            /** @description Events in the chain (the last event's seq). */
+            count: number;
+            /** @description The last event's hash (64 zeros when the log is empty). */
+            hash: string;
+            /** @description When the head was read (ISO-8601 UTC). */
+            at: string;
+            /** @enum {string} */
+            algorithm?: "Ed25519";
+            /** @description The exact UTF-8 bytes signed: canonical JSON of `{at, count, hash, type: "fixbazaar.audit-head.v1"}`. */
+            message?: string;
+            /** @description Ed25519 signature over `message`, base64. */
+            signature?: string;
+            /** @description The signing key's public half (SPKI PEM). */
+            publicKey?: string;
+        };
+        AuditChainHeadDto: {
+            count: number;
+            hash: string;
+        };
+        AuditChainBreakDto: {
+            /** @description The first event that does not fit (for `truncated`: the expected head's seq). */
+            seq: number;
+            eventId: string | null;
+            /** @enum {string} */
+            problem: "hash_mismatch" | "prev_hash_mismatch" | "seq_gap" | "head_mismatch" | "truncated";
+            /** @description For `seq_gap`: the seq that should have come next. */
+            expectedSeq?: number;
+            detail: string;
+        };
+        AuditVerificationDto: {
+            /** @description Every event's hash recomputes and each follows its predecessor. */
+            intact: boolean;
+            /** @description Events verified (before the first bad one, when broken). */
+            count: number;
+            /** @description The verified head, when intact. */
+            head?: components["schemas"]["AuditChainHeadDto"];
+            /** @description The first bad event, when broken. */
+            firstBad?: components["schemas"]["AuditChainBreakDto"];
+        };
+        LoginDto: {
+            /** @description Email or E.164 phone number. */
+            identifier: string;
+            password: string;
+        };
+        TokensDto: {
+            /** @enum {string} */
+            tokenType: "Bearer";
+            accessToken: string;
+            /** @description Seconds until the access token expires. */
+            expiresIn: number;
+            /** @description Single use: each refresh returns a new one; presenting a used one ends the session. */
+            refreshToken: string;
+            sessionId: string;
+        };
+        RefreshDto: {
+            refreshToken: string;
+        };
+        RevokedDto: {
+            revoked: number;
+        };
+        ChangePasswordDto: {
+            currentPassword: string;
+            /** @description 10 to 128 characters. */
+            newPassword: string;
+        };
+        CustomerSignupDto: {
+            /** @description Name shown to others. */
+            displayName: string;
+            /** Format: email */
+            email?: string;
+            /** @description E.164, e.g. +919876543210. */
+            phone?: string;
+            /** @description 10 to 128 characters. */
+            password: string;
+        };
+        AddressDto: {
+            line1: string;
+            line2?: string;
+            city: string;
+            state: string;
+            /** @description 6-digit Indian PIN code. */
+            pincode: string;
+        };
+        ServiceAreaDto: {
+            latitude: number;
+            longitude: number;
+            radiusKm: number;
+        };
+        AccountDto: {
+            id: string;
+            /** @enum {string} */
+            role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
+            /** @enum {string} */
+            status: "pending" | "approved" | "suspended" | "blocked";
+            email: string | null;
+            phone: string | null;
+            displayName: string;
+            businessName?: string;
+            gstin?: string;
+            pan?: string;
+            pickupAddress?: components["schemas"]["AddressDto"];
+            /** @enum {string} */
+            technicianKind?: "hardware" | "software";
+            skills?: string[];
+            serviceArea?: components["schemas"]["ServiceAreaDto"];
+            createdAt: string;
+        };
+        BusinessSignupDto: {
+            businessName: string;
+            /** @description 15-character GSTIN, verified by an admin before B2B prices and orders open. */
+            gstin: string;
+            /** @description Name shown to others. */
+            displayName: string;
+            /** Format: email */
+            email?: string;
+            /** @description E.164, e.g. +919876543210. */
+            phone?: string;
+            /** @description 10 to 128 characters. */
+            password: string;
+        };
+        DealerSignupDto: {
+            businessName: string;
+            /** @description 15-character GSTIN, verified by an admin before B2B prices and orders open. */
+            gstin: string;
+            /** @description Name shown to others. */
+            displayName: string;
+            /** Format: email */
+            email?: string;
+            /** @description E.164, e.g. +919876543210. */
+            phone?: string;
+            /** @description 10 to 128 characters. */
+            password: string;
+            pan: string;
+            pickupAddress: components["schemas"]["AddressDto"];
+        };
+        TechnicianSignupDto: {
+            /** @enum {string} */
+            kind: "hardware" | "software";
+            skills: string[];
+            serviceArea: components["schemas"]["ServiceAreaDto"];
+            /** @description Name shown to others. */
+            displayName: string;
+            /** Format: email */
+            email?: string;
+            /** @description E.164, e.g. +919876543210. */
+            phone?: string;
+            /** @description 10 to 128 characters. */
+            password: string;
+        };
+        UpdateMeDto: {
+            displayName?: string;
+            /** @description Technicians only. */
+            skills?: string[];
+        };
+        SessionDto: {
+            id: string;
+            createdAt: string;
+            lastUsedAt: string;
+            expiresAt: string;
+            revokedAt: string | null;
+            revokedReason: string | null;
+            ip: string | null;
+            userAgent: string | null;
+            /** @description True for the session the request was made with. */
+            current: boolean;
+        };
+        CreateStaffDto: {
+            /** @enum {string} */
+            role: "admin" | "finance" | "ops_leader" | "compliance";
+            displayName: string;
+            /** Format: email */
+            email: string;
+            phone?: string;
+            password: string;
+        };
+        AccountPageDto: {
+            items: components["schemas"]["AccountDto"][];
+            nextCursor?: string;
+        };
+        StatusChangeDto: {
+            /** @enum {string|null} */
+            fromStatus: "pending" | "approved" | "suspended" | "blocked" | null;
+            /** @enum {string} */
+            toStatus: "pending" | "approved" | "suspended" | "blocked";
+            reason: string;
+            actorId: string | null;
+            override: boolean;
+            at: string;
+        };
+        AccountDetailDto: {
+            id: string;
+            /** @enum {string} */
+            role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
+            /** @enum {string} */
+            status: "pending" | "approved" | "suspended" | "blocked";
+            email: string | null;
+            phone: string | null;
+            displayName: string;
+            businessName?: string;
+            gstin?: string;
+            pan?: string;
+            pickupAddress?: components["schemas"]["AddressDto"];
+            /** @enum {string} */
+            technicianKind?: "hardware" | "software";
+            skills?: string[];
+            serviceArea?: components["schemas"]["ServiceAreaDto"];
+            createdAt: string;
+            history: components["schemas"]["StatusChangeDto"][];
+        };
+        StatusActionDto: {
+            /** @description Why: kept in the account's history and the audit log. */
+            reason: string;
+            /**
+             * @description Ops leader only: perform a change that policy otherwise forbids (e.g. re-approving a blocked dealer).
+             *     The audit event is marked as an override.
+             */
+            override?: boolean;
+        };
+        ReasonDto: {
+            reason: string;
+        };
         LiveDto: {
             /** @enum {string} */
             status: "ok";
@@ -70,12 +775,37 @@ export interface components {
              * @description Whether every migration this build knows has been applied.
              * @enum {string}
              */
-            migrations: "current" | "pending" | "unknown";
+            migrations: "unknown" | "pending" | "current";
         };
         ReadyDto: {
             /** @enum {string} */
             status: "ready";
             checks: components["schemas"]["ReadinessChecksDto"];
+        };
+        AbuseBlockDto: {
+            /**
+             * @description `ip`: a client address; `fingerprint`: a device fingerprint (by its hash).
+             * @enum {string}
+             */
+            kind: "ip" | "fingerprint";
+            /** @description The IP address, or the SHA-256 (hex) of the device fingerprint header (the raw value is never kept). */
+            value: string;
+            /** @description ISO-8601 UTC. */
+            blockedAt: string;
+            /** @description ISO-8601 UTC; the block ends by itself then. */
+            blockedUntil: string;
+            /** @description Penalty points when the block was imposed (ABUSE_PENALTY_THRESHOLD or just above). */
+            penalty: number;
+        };
+        AbuseBlockPageDto: {
+            /** @description Latest-ending first. */
+            items: components["schemas"]["AbuseBlockDto"][];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
+            nextCursor?: string;
+        };
+        LiftAbuseBlockDto: {
+            /** @description Why the block is lifted: kept in the audit log. */
+            reason: string;
         };
         FieldError: {
             /** @example items.0.quantity */
@@ -139,6 +869,808 @@ export interface operations {
             };
         };
     };
+    AuditController_search: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description Only events by this account. */
+                actorId?: string;
+                /** @description Only this action, e.g. `user.approve`. */
+                action?: string;
+                /** @description Only events about this kind of target, e.g. `user`. */
+                targetType?: string;
+                /** @description Only events about this target id (combine with `targetType`). */
+                targetId?: string;
+                /** @description Events at or after this instant (ISO-8601, inclusive). */
+                from?: string;
+                /** @description Events before this instant (ISO-8601, exclusive). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuditController_export: {
+        parameters: {
+            query: {
+                /** @description `csv` (RFC 4180) or `jsonl` (JSON Lines, one event per line). */
+                format: "csv" | "jsonl";
+                /** @description Why the export is made (kept in the export's own audit event). */
+                reason?: string;
+                /** @description Only events by this account. */
+                actorId?: string;
+                /** @description Only this action, e.g. `user.approve`. */
+                action?: string;
+                /** @description Only events about this kind of target, e.g. `user`. */
+                targetType?: string;
+                /** @description Only events about this target id (combine with `targetType`). */
+                targetId?: string;
+                /** @description Events at or after this instant (ISO-8601, inclusive). */
+                from?: string;
+                /** @description Events before this instant (ISO-8601, exclusive). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV (RFC 4180, header row; cells starting with = + - @ are prefixed with `'`) or JSON Lines (one event per line, as in search results, including prevHash and hash) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv; charset=utf-8": string;
+                    "application/x-ndjson; charset=utf-8": string;
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuditController_head: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditHeadDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuditController_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditVerificationDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuthController_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokensDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuthController_refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokensDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuthController_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuthController_logoutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuthController_changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AccountsController_signupCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerSignupDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AccountsController_signupBusiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BusinessSignupDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AccountsController_signupDealer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DealerSignupDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AccountsController_signupTechnician: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TechnicianSignupDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AccountsController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AccountsController_updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMeDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AccountsController_mySessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"][];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AccountsController_revokeMySession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminAccountsController_createStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateStaffDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminAccountsController_approvals: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                role?: "customer" | "business" | "dealer" | "technician";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminAccountsController_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDetailDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminAccountsController_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatusActionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDetailDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminAccountsController_suspend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatusActionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDetailDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminAccountsController_block: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatusActionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDetailDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminAccountsController_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"][];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminAccountsController_revokeSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     HealthController_live: {
         parameters: {
             query?: never;
@@ -186,6 +1718,84 @@ export interface operations {
             };
             /** @description Not ready: `checks` names what failed */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RateLimitController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbuseBlockPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RateLimitController_lift: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "ip" | "fingerprint";
+                /** @description The IP address, or the fingerprint hash, as listed. */
+                value: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiftAbuseBlockDto"];
+            };
+        };
+        responses: {
+            /** @description The block lifted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbuseBlockDto"];
+                };
+            };
+            /** @description No active block for this kind and value */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
