@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { jwtVerify, SignJWT } from 'jose';
 import type { AppConfig } from '../config/app-config.js';
@@ -15,10 +15,11 @@ export interface AccessClaims {
 /** Short-lived access JWTs (HS256) and opaque refresh tokens, of which only a SHA-256 is stored. */
 @Injectable()
 export class TokenService {
-  private readonly key: Uint8Array;
+  /** A KeyObject, imported once (a raw byte key would be re-imported on every sign and verify). */
+  private readonly key: KeyObject;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.key = new TextEncoder().encode(config.auth.jwtSecret);
+    this.key = createSecretKey(Buffer.from(config.auth.jwtSecret, 'utf8'));
   }
 
   get accessTtlSeconds(): number {
