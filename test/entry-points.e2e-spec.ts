@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from '../src/common/project-root.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { createTestDatabase, withClient, type TestDatabase } from './support/test-database.js';
 
 /** The built server and CLI as separate processes (`npm start`, `npm run cli`); `pretest` builds dist/. */
 const root = projectRoot();
@@ -125,5 +125,40 @@ describe('entry points', () => {
     });
     expect(r.status).toBe(2);
     expect(r.stdout).toContain('db:status');
+  });
+
+  it('cli create-admin makes the first admin (audited), refuses duplicates and bad input', async () => {
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [cli, 'create-admin', ...args], {
+        env: env(),
+        encoding: 'utf8',
+        timeout: 30000,
+      });
+    const ok = run(
+      '--email',
+      'Root@FixBazaar.in',
+      '--name',
+      'Root',
+      '--password',
+      'a-long-admin-password',
+    );
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^created admin root@fixbazaar\.in/);
+    const rows = await withClient(db.ownerUrl, async (c) => ({
+      users: (await c.query(`SELECT role, status FROM users WHERE email = 'root@fixbazaar.in'`))
+        .rows,
+      audit: (
+        await c.query(`SELECT actor_role, action FROM audit_events WHERE action = 'account.create'`)
+      ).rows,
+    }));
+    expect(rows).toEqual({
+      users: [{ role: 'admin', status: 'approved' }],
+      audit: [{ actor_role: 'system', action: 'account.create' }],
+    });
+    const dup = run('--email', 'root@fixbazaar.in', '--password', 'a-long-admin-password');
+    expect(dup.status).toBe(1);
+    expect(dup.stderr).toContain('already exists');
+    expect(run('--email', 'not-an-email', '--password', 'a-long-admin-password').status).toBe(2);
+    expect(run('--email', 'x@fixbazaar.in', '--password', 'short').status).toBe(2);
   });
 });

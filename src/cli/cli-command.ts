@@ -7,3 +7,10 @@ export interface CliCommand {
 }
 
 export const CLI_COMMANDS = Symbol('CLI_COMMANDS');
+
+/** The value of `--name value` or `--name=value` in a command's arguments. */
+export function optionValue(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i >= 0) return args[i + 1];
+  return args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CliCommand } from '../../cli/cli-command.js';
+import { optionValue, type CliCommand } from '../../cli/cli-command.js';
 import { AuditQueryService, type AuditVerification } from '../audit-query.service.js';
 
 /** `audit:verify`: recomputes the whole hash chain; exit 0 when intact, 1 naming the first bad event. */
@@ -39,11 +39,4 @@ export function describeVerification(result: AuditVerification): string {
     `audit chain broken at seq ${bad.seq} (${bad.eventId ? `event ${bad.eventId}` : 'no event'}): ` +
     `${bad.problem}: ${bad.detail}; ${result.count} events verified before it`
   );
-}
-
-/** `--name value` or `--name=value`. */
-export function optionValue(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i >= 0) return args[i + 1];
-  return args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
 }

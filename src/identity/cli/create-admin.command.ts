@@ -1,12 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { CliCommand } from '../../cli/cli-command.js';
+import { optionValue, type CliCommand } from '../../cli/cli-command.js';
 import { AppProblem } from '../../common/errors/problem.js';
 import { AccountsService } from '../accounts.service.js';
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 /** `create-admin --email E --name N` (password from --password or FIXBAZAAR_ADMIN_PASSWORD): the first admin. */
 @Injectable()
@@ -18,9 +13,9 @@ export class CreateAdminCommand implements CliCommand {
   constructor(private readonly accounts: AccountsService) {}
 
   async run(args: string[]): Promise<number> {
-    const email = option(args, 'email');
-    const password = option(args, 'password') ?? process.env.FIXBAZAAR_ADMIN_PASSWORD;
-    const displayName = option(args, 'name') ?? 'Administrator';
+    const email = optionValue(args, '--email');
+    const password = optionValue(args, '--password') ?? process.env.FIXBAZAAR_ADMIN_PASSWORD;
+    const displayName = optionValue(args, '--name') ?? 'Administrator';
     if (!email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
       console.error('create-admin: --email is required and must be an email address');
       return 2;
