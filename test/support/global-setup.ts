@@ -6,6 +6,7 @@ import pg from 'pg';
 // Jest loads this file outside its module system, so it imports only packages and node builtins
 // (names below match test/support/test-database.ts).
 const TEST_DB_PREFIX = 'fixbazaar_test_';
+const LEFTOVER_AGE_MS = 3 * 3600 * 1000;
 
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -36,7 +37,10 @@ export default async function globalSetup(
     ownerUrl = db('url', 'owner');
   }
 
-  const template = `${TEST_DB_PREFIX}template`;
+  // Every run has its own prefix (its start time), so runs sharing a server do not drop each other's
+  // databases; leftovers of runs that started over LEFTOVER_AGE_MS ago (crashed or killed) are dropped.
+  const runPrefix = `${TEST_DB_PREFIX}${Date.now().toString(36)}_`;
+  const template = `${runPrefix}template`;
   const client = new pg.Client({ connectionString: ownerUrl });
   await client.connect();
   try {
@@ -44,8 +48,12 @@ export default async function globalSetup(
       `SELECT datname FROM pg_database WHERE datname LIKE $1`,
       [`${TEST_DB_PREFIX}%`],
     );
-    for (const { datname } of rows)
-      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    for (const { datname } of rows) {
+      const started = parseInt(datname.slice(TEST_DB_PREFIX.length).split('_')[0] ?? '', 36);
+      if (!(started > Date.now() - LEFTOVER_AGE_MS)) {
+        await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      }
+    }
     await client.query(`CREATE DATABASE "${template}" TEMPLATE template1`);
   } finally {
     await client.end();
@@ -66,4 +74,5 @@ export default async function globalSetup(
   process.env.FIXBAZAAR_TEST_OWNER_URL = ownerUrl;
   process.env.FIXBAZAAR_TEST_APP_URL = appUrl;
   process.env.FIXBAZAAR_TEST_TEMPLATE = template;
+  process.env.FIXBAZAAR_TEST_PREFIX = runPrefix;
 }

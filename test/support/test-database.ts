@@ -6,9 +6,9 @@ export const TEST_ENV = {
   ownerUrl: 'FIXBAZAAR_TEST_OWNER_URL',
   appUrl: 'FIXBAZAAR_TEST_APP_URL',
   template: 'FIXBAZAAR_TEST_TEMPLATE',
+  prefix: 'FIXBAZAAR_TEST_PREFIX',
 } as const;
 
-export const TEST_DB_PREFIX = 'fixbazaar_test_';
 
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -52,7 +52,7 @@ export async function createTestDatabase(
 ): Promise<TestDatabase> {
   const ownerUrl = requireEnv(TEST_ENV.ownerUrl);
   const template = from === 'migrated' ? requireEnv(TEST_ENV.template) : 'template1';
-  const name = `${TEST_DB_PREFIX}${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const name = `${requireEnv(TEST_ENV.prefix)}${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   await withClient(ownerUrl, (c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
   return {
     name,
