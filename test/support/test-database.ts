@@ -9,7 +9,6 @@ export const TEST_ENV = {
   prefix: 'FIXBAZAAR_TEST_PREFIX',
 } as const;
 
-
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
