@@ -51,7 +51,6 @@ const SENSITIVE_KEYS = new Set(
 const SENSITIVE_HEADERS = new Set([
   'authorization',
   'cookie',
-  'set-cookie',
   'x-device-fingerprint',
   'x-razorpay-signature',
 ]);
@@ -107,10 +106,8 @@ export function httpLoggerOptions(config: AppConfig): Options {
         headers: redactHeaders(req.headers),
         remoteAddress: req.remoteAddress,
       }),
-      res: (res: { statusCode: number; headers: Record<string, unknown> }) => ({
-        statusCode: res.statusCode,
-        headers: redactHeaders(res.headers ?? {}),
-      }),
+      // Fastify writes response headers in one writeHead call, so none are visible here: status only.
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   };
 }
