@@ -1,0 +1,259 @@
+import fc from 'fast-check';
+
+import { Accounts } from './account.js';
+import { LedgerAssertionError } from './assert.js';
+import { debit, credit, validateLines } from './journal.js';
+import { type LedgerCommand, LedgerModel } from './ledger-model.js';
+import { Decimal, type Paise } from './money.js';
+import {
+  computeDeductions,
+  escrowRelease,
+  manualAdjustment,
+  paymentCaptured,
+  refundAfterRelease,
+  resolveSaleRates,
+  type SaleRates,
+  type Supplier,
+  withheldPaise,
+} from './recipes.js';
+import { DEFAULT_RATE_SELECTION } from './scenario.js';
+import { loadRateBook } from '../ledger-spec-files.js';
+
+const dealer: Supplier = { kind: 'dealer', id: 'd1', hasPan: true, gstRegistered: true };
+const book = loadRateBook();
+const rates = resolveSaleRates(book, DEFAULT_RATE_SELECTION.dealer, dealer, '2026-11-01');
+
+function flatten(c: LedgerCommand): LedgerCommand[] {
+  return c.type === 'batch' ? c.commands.flatMap(flatten) : [c];
+}
+
+describe('recipes', () => {
+  it('worked example: ₹1,180 GST-inclusive sale, dealer with PAN (ledger-spec/recipes.md)', () => {
+    expect(computeDeductions(118000n, rates, dealer)).toEqual({
+      grossPaise: 118000n,
+      taxableValuePaise: 100000n,
+      commissionPaise: 9440n, // 8 % of 118000
+      gstOnCommissionPaise: 1699n, // 18 % of 9440 = 1699.2
+      tcsPaise: 500n, // 0.5 % of 100000
+      tdsPaise: 118n, // 0.1 % of 118000
+      supplierNetPaise: 106243n,
+    });
+  });
+
+  it('no PAN: TDS 5 %; unregistered: no TCS, taxable = gross; policy switches bases', () => {
+    const noPan = { ...dealer, hasPan: false };
+    expect(
+      computeDeductions(
+        118000n,
+        resolveSaleRates(book, DEFAULT_RATE_SELECTION.dealer, noPan, '2026-11-01'),
+        noPan,
+      ).tdsPaise,
+    ).toBe(5900n);
+    const unregistered = { ...dealer, gstRegistered: false };
+    const d = computeDeductions(118000n, rates, unregistered);
+    expect(d.tcsPaise).toBe(0n);
+    expect(d.taxableValuePaise).toBe(118000n);
+    const t = computeDeductions(118000n, rates, dealer, {
+      commissionBase: 'taxable',
+      tdsBase: 'taxable',
+    });
+    expect(t.commissionPaise).toBe(8000n);
+    expect(t.tdsPaise).toBe(100n);
+  });
+
+  it('old rates apply to old dates (TCS 1 % before 2024-07-10, TDS 1 % before 2024-10-01)', () => {
+    const old = resolveSaleRates(book, DEFAULT_RATE_SELECTION.dealer, dealer, '2024-07-09');
+    const d = computeDeductions(118000n, old, dealer);
+    expect(d.tcsPaise).toBe(1000n);
+    expect(d.tdsPaise).toBe(1180n);
+  });
+
+  it('manual adjustment needs two different people and a reason', () => {
+    const lines = [debit(Accounts.goodwill, 100n), credit(Accounts.gatewayReceivable, 100n)];
+    expect(() =>
+      manualAdjustment({ adjustmentId: 'a', lines, reason: 'x', maker: 'u1', checker: 'u1' }),
+    ).toThrow(LedgerAssertionError);
+    expect(() =>
+      manualAdjustment({ adjustmentId: 'a', lines, reason: ' ', maker: 'u1', checker: 'u2' }),
+    ).toThrow(LedgerAssertionError);
+    expect(
+      manualAdjustment({
+        adjustmentId: 'a',
+        lines,
+        reason: 'goodwill',
+        maker: 'u1',
+        checker: 'u2',
+      }),
+    ).toMatchObject({
+      key: 'adjustment:a',
+      meta: { metadata: { maker: 'u1', checker: 'u2' } },
+    });
+  });
+
+  const gross = fc.bigInt({ min: 1n, max: 10n ** 11n });
+  const supplierArb = fc.record({
+    kind: fc.constantFrom('dealer' as const, 'technician' as const),
+    id: fc.constant('s1'),
+    hasPan: fc.boolean(),
+    gstRegistered: fc.boolean(),
+  });
+  const policyArb = fc.record({
+    commissionBase: fc.constantFrom('gross' as const, 'taxable' as const),
+    tdsBase: fc.constantFrom('gross' as const, 'taxable' as const),
+  });
+  const dateArb = fc.constantFrom(
+    '2024-07-09',
+    '2024-07-10',
+    '2024-09-30',
+    '2024-10-01',
+    '2026-11-01',
+  );
+  const ratesFor = (s: Supplier, date: string): SaleRates =>
+    resolveSaleRates(book, DEFAULT_RATE_SELECTION[s.kind], s, date);
+
+  it('property: deductions add up and every component is non-negative', () => {
+    fc.assert(
+      fc.property(gross, supplierArb, policyArb, dateArb, (g, s, p, date) => {
+        const d = computeDeductions(g, ratesFor(s, date), s, p);
+        expect(d.supplierNetPaise + withheldPaise(d)).toBe(g);
+        for (const v of Object.values(d)) expect(v >= 0n).toBe(true);
+      }),
+    );
+  });
+
+  it('property: every recipe entry balances, and capture → release (with random refund) → refunds applies cleanly', () => {
+    fc.assert(
+      fc.property(
+        gross,
+        supplierArb,
+        policyArb,
+        dateArb,
+        fc.bigInt({ min: 0n, max: 10n ** 11n }),
+        fc.array(fc.bigInt({ min: 1n, max: 10n ** 11n }), { maxLength: 4 }),
+        (g, s, p, date, refundRaw, refundsRaw) => {
+          const escrow = s.kind === 'dealer' ? 'order' : 'job';
+          const r = ratesFor(s, date);
+          const l = new LedgerModel();
+          const apply = (c: LedgerCommand) => {
+            for (const sub of flatten(c)) {
+              if (sub.type === 'post' || sub.type === 'hold') {
+                expect(validateLines(sub.lines)).toBe('ok');
+                for (const line of sub.lines)
+                  l.apply({ type: 'open_account', code: line.account }, 0);
+              }
+            }
+            return l.apply(c, 0).code;
+          };
+          expect(
+            apply(
+              paymentCaptured({
+                escrow,
+                subjectId: 'x1',
+                supplier: s,
+                paymentId: 'p1',
+                grossPaise: g,
+                holdKey: 'h1',
+                holdTimeoutSeconds: 0,
+                actor: 't',
+              }),
+            ),
+          ).toBe('ok');
+          const refundAtRelease = refundRaw % (g + 1n);
+          const rel = escrowRelease({
+            escrow,
+            subjectId: 'x1',
+            supplier: s,
+            holdKey: 'h1',
+            heldPaise: g,
+            refundPaise: refundAtRelease,
+            rates: r,
+            policy: p,
+            releaseId: 'x1',
+            actor: 't',
+          });
+          expect(apply(rel.command)).toBe('ok');
+          expect(
+            l.account(escrow === 'order' ? Accounts.orderEscrow('x1') : Accounts.jobEscrow('x1'))
+              ?.creditsPosted,
+          ).toBe(g);
+          let refunded: Paise = 0n;
+          for (const [i, raw] of refundsRaw.entries()) {
+            const remaining = rel.releasedPaise - refunded;
+            if (remaining === 0n) break;
+            const amount = i === refundsRaw.length - 1 ? remaining : 1n + (raw % remaining);
+            const ref = refundAfterRelease({
+              escrow,
+              subjectId: 'x1',
+              supplier: s,
+              releasedPaise: rel.releasedPaise,
+              previouslyRefundedPaise: refunded,
+              refundPaise: amount,
+              rates: r,
+              policy: p,
+              releaseEntryKeys: rel.releaseEntryKeys,
+              refundId: `r${i}`,
+              actor: 't',
+            });
+            expect(apply(ref.command)).toBe('ok');
+            refunded += amount;
+          }
+          const tb = l.trialBalance();
+          expect(tb.balanced).toBe(true);
+          if (refunded === rel.releasedPaise) {
+            // everything refunded: every deduction and the supplier's payable are back to zero, buyer whole
+            for (const code of [
+              Accounts.commission,
+              Accounts.gstOutput,
+              Accounts.tcs,
+              Accounts.tds,
+            ]) {
+              const a = l.account(code);
+              if (a !== undefined) expect(a.debitsPosted).toBe(a.creditsPosted);
+            }
+            const gw = l.account(Accounts.gatewayReceivable);
+            expect(gw?.debitsPosted).toBe(gw?.creditsPosted);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('partial clawbacks sum exactly to the full deductions (rates as data: any rate table works)', () => {
+    fc.assert(
+      fc.property(
+        gross,
+        fc.integer({ min: 0, max: 3000 }),
+        fc.integer({ min: 1, max: 5 }),
+        (g, bps, k) => {
+          const custom: SaleRates = { ...rates, commission: new Decimal(bps).div(10000) };
+          let refunded = 0n;
+          let commission = 0n;
+          let net = 0n;
+          for (let i = 0; i < k; i += 1) {
+            const amount = i === k - 1 ? g - refunded : (g - refunded) / 2n;
+            if (amount === 0n) continue;
+            const r = refundAfterRelease({
+              escrow: 'order',
+              subjectId: 'x',
+              supplier: dealer,
+              releasedPaise: g,
+              previouslyRefundedPaise: refunded,
+              refundPaise: amount,
+              rates: custom,
+              releaseEntryKeys: [],
+              refundId: `r${i}`,
+              actor: 't',
+            });
+            commission += r.clawback.commissionPaise;
+            net += r.clawback.supplierNetPaise;
+            refunded += amount;
+          }
+          const full = computeDeductions(g, custom, dealer);
+          expect(commission).toBe(full.commissionPaise);
+          expect(net).toBe(full.supplierNetPaise);
+        },
+      ),
+    );
+  });
+});
