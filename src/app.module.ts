@@ -9,6 +9,7 @@ import { AccessModule } from './access/access.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
+import { LedgerModule } from './ledger/ledger.module.js';
 import { httpLoggerOptions } from './observability/logging.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 
@@ -44,6 +45,7 @@ export class AppModule {
         AuditModule,
         AccessModule,
         IdentityModule,
+        LedgerModule,
         HealthModule,
       ],
     };

@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { execute } from '../../database/sql.js';
+
+/**
+ * The ledger's notion of "now" (effective time of entries, hold deadlines, expiry). Production uses
+ * the database's transaction time; the ledger-spec replay substitutes the scenario's event times.
+ */
+export abstract class LedgerClock {
+  /** Milliseconds since the epoch, read inside the command's transaction. */
+  abstract now(tx: EntityManager): Promise<number>;
+}
+
+@Injectable()
+export class DatabaseClock extends LedgerClock {
+  async now(tx: EntityManager): Promise<number> {
+    const { rows } = await execute<{ now: Date }>(tx, 'SELECT now() AS now');
+    const row = rows[0];
+    if (row === undefined) throw new Error('SELECT now() returned no row');
+    return row.now.getTime();
+  }
+}

@@ -1,0 +1,492 @@
+/**
+ * The PostgreSQL ledger through LedgerService: every ledger-spec vector replayed on a database of
+ * its own (same commands, same results, same counters as the in-memory model and the vector), and
+ * the concurrency guarantees (floor race, lost updates, idempotent duplicates), and append-only
+ * enforcement of the journal tables.
+ */
+import { Writable } from 'node:stream';
+import { basename } from 'node:path';
+import { Test, type TestingModule } from '@nestjs/testing';
+import type pg from 'pg';
+import { coreImports } from '../src/app.module.js';
+import { loadConfig } from '../src/config/app-config.js';
+import { type Account, availableBalance, postedBalance } from '../src/ledger/domain/account.js';
+import { credit, debit } from '../src/ledger/domain/journal.js';
+import {
+  type Entry,
+  type EntryKind,
+  type EntryMeta,
+  type LedgerCommand,
+  LedgerModel,
+  type LedgerResult,
+  replayJournal,
+  trialBalanceOf,
+} from '../src/ledger/domain/ledger-model.js';
+import {
+  type ExpectedAccount,
+  type ExpectedTrialBalance,
+  ScenarioRunner,
+} from '../src/ledger/domain/scenario.js';
+import { LedgerModule } from '../src/ledger/ledger.module.js';
+import { loadRateBook, loadScenario, vectorFiles } from '../src/ledger/ledger-spec-files.js';
+import { LedgerClock } from '../src/ledger/persistence/ledger-clock.js';
+import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
+import { MetricsService } from '../src/observability/metrics.service.js';
+import { createTestDatabase, type TestDatabase, withClient } from './support/test-database.js';
+
+/** The scenario's event time instead of database time, so vectors replay deterministically. */
+class ScenarioClock extends LedgerClock {
+  nowMs = 0;
+  now(): Promise<number> {
+    return Promise.resolve(this.nowMs);
+  }
+}
+
+/** The reference model, recording each top-level command the ScenarioRunner applies (and its result). */
+class RecordingModel extends LedgerModel {
+  readonly recorded: { command: LedgerCommand; nowMs: number; result: LedgerResult }[] = [];
+  private depth = 0;
+
+  override apply(command: LedgerCommand, nowMs: number): LedgerResult {
+    this.depth += 1;
+    try {
+      const result = super.apply(command, nowMs);
+      if (this.depth === 1) this.recorded.push({ command, nowMs, result });
+      return result;
+    } finally {
+      this.depth -= 1;
+    }
+  }
+}
+
+interface LedgerContext {
+  db: TestDatabase;
+  ledger: LedgerService;
+  /** Transactions retried after a deadlock (SQLSTATE 40P01) so far. */
+  deadlockRetries(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Core modules + LedgerModule on a fresh database (no HTTP), optionally with a scenario clock. */
+async function startLedger(clock?: LedgerClock): Promise<LedgerContext> {
+  const db = await createTestDatabase();
+  const config = loadConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_POOL_MAX: '24',
+    DATABASE_URL: db.appUrl,
+    DATABASE_OWNER_URL: db.ownerUrl,
+  });
+  const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
+  let builder = Test.createTestingModule({
+    imports: [...(coreImports(config, quiet) ?? []), LedgerModule],
+  });
+  if (clock !== undefined) builder = builder.overrideProvider(LedgerClock).useValue(clock);
+  const moduleRef: TestingModule = await builder.compile();
+  await moduleRef.init();
+  return {
+    db,
+    ledger: moduleRef.get(LedgerService),
+    deadlockRetries: async () => {
+      const metric = moduleRef
+        .get(MetricsService)
+        .registry.getSingleMetric('db_transaction_retries_total');
+      const values = metric === undefined ? [] : (await metric.get()).values;
+      return values.filter((v) => v.labels.sqlstate === '40P01').reduce((n, v) => n + v.value, 0);
+    },
+    close: async () => {
+      await moduleRef.close();
+      await db.drop();
+    },
+  };
+}
+
+function asExpected(a: Account): ExpectedAccount {
+  return {
+    debitsPosted: a.debitsPosted.toString(),
+    creditsPosted: a.creditsPosted.toString(),
+    debitsPending: a.debitsPending.toString(),
+    creditsPending: a.creditsPending.toString(),
+    postedBalance: postedBalance(a).toString(),
+    availableBalance: availableBalance(a).toString(),
+  };
+}
+
+function trialBalance(accounts: readonly Account[]): ExpectedTrialBalance {
+  const tb = trialBalanceOf(accounts);
+  return {
+    byType: {
+      asset: tb.byType.asset.balance.toString(),
+      liability: tb.byType.liability.balance.toString(),
+      equity: tb.byType.equity.balance.toString(),
+      revenue: tb.byType.revenue.balance.toString(),
+      expense: tb.byType.expense.balance.toString(),
+    },
+    totalDebitsPosted: tb.totalDebitsPosted.toString(),
+    totalCreditsPosted: tb.totalCreditsPosted.toString(),
+    netPaise: tb.netPaise.toString(),
+    balanced: tb.balanced,
+  };
+}
+
+const meta: EntryMeta = { eventType: 'test', reference: 'test:1', actor: 'system' };
+
+/** Counters recomputed from the stored journal alone (entries in commit order, with their lines). */
+async function journalCounters(db: TestDatabase, codes: readonly string[]) {
+  return withClient(db.ownerUrl, async (c) => {
+    const entries = await c.query<{
+      id: string;
+      seq: string;
+      kind: EntryKind;
+      pending_id: string | null;
+      effective_at: Date;
+    }>(
+      `SELECT id, seq::text AS seq, kind, pending_id, effective_at FROM ledger_entries ORDER BY seq`,
+    );
+    const lines = await c.query<{
+      entry_id: string;
+      code: string;
+      side: 'debit' | 'credit';
+      amount: string;
+    }>(
+      `SELECT l.entry_id, a.code, l.side, l.amount::text AS amount
+       FROM ledger_lines l JOIN ledger_accounts a ON a.id = l.account_id
+       ORDER BY l.entry_id, l.line_no`,
+    );
+    const journal: Entry[] = entries.rows.map((e) => ({
+      key: e.id,
+      sequence: Number(e.seq),
+      kind: e.kind,
+      lines: lines.rows
+        .filter((l) => l.entry_id === e.id)
+        .map((l) => ({ account: l.code, side: l.side, amountPaise: BigInt(l.amount) })),
+      meta,
+      effectiveAtMs: e.effective_at.getTime(),
+      ...(e.pending_id === null ? {} : { pendingKey: e.pending_id }),
+    }));
+    return replayJournal(journal, codes);
+  });
+}
+
+async function sqlstateOf(client: pg.Client, sql: string): Promise<string | undefined> {
+  try {
+    await client.query(sql);
+    return undefined;
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+}
+
+describe('ledger on PostgreSQL: ledger-spec vectors', () => {
+  const book = loadRateBook();
+
+  it.each(vectorFiles().map((f) => [basename(f), f]))(
+    '%s replays with the model’s results and the expected counters',
+    async (_name, file) => {
+      const scenario = loadScenario(file);
+      const clock = new ScenarioClock();
+      const ctx = await startLedger(clock);
+      try {
+        const model = new RecordingModel();
+        const runner = new ScenarioRunner(scenario, book, undefined, model);
+        for (const [index, event] of scenario.events.entries()) {
+          model.recorded.splice(0);
+          const step = runner.run(event, index);
+          expect({ index, code: step.result.code }).toEqual({ index, code: step.expectedCode });
+          for (const { command, nowMs, result } of model.recorded) {
+            clock.nowMs = nowMs;
+            const actual = await ctx.ledger.execute(command);
+            expect({ index, type: command.type, result: actual }).toEqual({
+              index,
+              type: command.type,
+              result,
+            });
+          }
+        }
+        const accounts = await ctx.ledger.accounts();
+        const actual = Object.fromEntries(accounts.map((a) => [a.code, asExpected(a)]));
+        expect(actual).toEqual(scenario.expected.accounts);
+        expect(actual).toEqual(runner.actualAccounts());
+        expect(trialBalance(accounts)).toEqual(scenario.expected.trialBalance);
+        // The counters are reproducible from the journal alone.
+        expect(
+          await journalCounters(
+            ctx.db,
+            accounts.map((a) => a.code),
+          ),
+        ).toEqual(
+          new Map(
+            accounts.map((a) => [
+              a.code,
+              {
+                debitsPosted: a.debitsPosted,
+                creditsPosted: a.creditsPosted,
+                debitsPending: a.debitsPending,
+                creditsPending: a.creditsPending,
+              },
+            ]),
+          ),
+        );
+      } finally {
+        await ctx.close();
+      }
+    },
+    60000,
+  );
+});
+
+describe('ledger on PostgreSQL: concurrency, idempotency, append-only', () => {
+  let ctx: LedgerContext;
+  let ledger: LedgerService;
+
+  const open = async (...codes: string[]) => {
+    for (const code of codes) {
+      expect((await ledger.execute({ type: 'open_account', code })).code).toBe('ok');
+    }
+  };
+
+  beforeAll(async () => {
+    ctx = await startLedger();
+    ledger = ctx.ledger;
+    await open('asset:gateway_receivable');
+  });
+
+  afterAll(async () => {
+    await ctx.close();
+  });
+
+  it('two postings racing against one floor: exactly one succeeds (100 trials)', async () => {
+    for (let trial = 0; trial < 100; trial += 1) {
+      const payable = `liability:dealer_payable:race${trial}`;
+      await open(payable);
+      expect(
+        (
+          await ledger.execute({
+            type: 'post',
+            key: `fund:${trial}`,
+            lines: [debit('asset:gateway_receivable', 100n), credit(payable, 100n)],
+            meta,
+          })
+        ).code,
+      ).toBe('ok');
+      const results = await Promise.all(
+        ['a', 'b'].map((who) =>
+          ledger.execute({
+            type: 'post',
+            key: `payout:${trial}:${who}`,
+            lines: [debit(payable, 60n), credit('asset:gateway_receivable', 60n)],
+            meta,
+          }),
+        ),
+      );
+      expect(results.map((r) => r.code).sort()).toEqual(['exceeds_credits', 'ok']);
+      const account = await ledger.account(payable);
+      expect(account?.debitsPosted).toBe(60n);
+      expect(account?.creditsPosted).toBe(100n);
+    }
+  }, 120000);
+
+  it('1,000 concurrent 1-paisa postings into one account leave an exact balance', async () => {
+    const target = 'liability:dealer_payable:many';
+    await open(target);
+    const before = await ledger.account('asset:gateway_receivable');
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) =>
+        ledger.execute({
+          type: 'post',
+          key: `paisa:${i}`,
+          lines: [debit('asset:gateway_receivable', 1n), credit(target, 1n)],
+          meta,
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.code === 'ok')).toHaveLength(1000);
+    const account = await ledger.account(target);
+    expect(account?.creditsPosted).toBe(1000n);
+    expect(account?.debitsPosted).toBe(0n);
+    const after = await ledger.account('asset:gateway_receivable');
+    expect((after?.debitsPosted ?? 0n) - (before?.debitsPosted ?? 0n)).toBe(1000n);
+    const count = await withClient(ctx.db.ownerUrl, (c) =>
+      c.query<{ n: string }>(
+        `SELECT count(*)::text AS n FROM ledger_entries WHERE id LIKE 'paisa:%'`,
+      ),
+    );
+    expect(count.rows[0]?.n).toBe('1000');
+  }, 60000);
+
+  it('50 concurrent identical idempotent commands → one entry, every caller gets ok', async () => {
+    const target = 'liability:dealer_payable:idem';
+    await open(target);
+    const command: LedgerCommand = {
+      type: 'post',
+      key: 'idem:1',
+      lines: [debit('asset:gateway_receivable', 700n), credit(target, 700n)],
+      meta,
+    };
+    const results = await Promise.all(Array.from({ length: 50 }, () => ledger.execute(command)));
+    expect(results.every((r) => r.code === 'ok' && r.entryKey === 'idem:1')).toBe(true);
+    expect(results.filter((r) => r.replayed !== true)).toHaveLength(1);
+    expect((await ledger.account(target))?.creditsPosted).toBe(700n);
+    const stored = await withClient(ctx.db.ownerUrl, (c) =>
+      c.query<{ n: string; lines: string }>(
+        `SELECT (SELECT count(*) FROM ledger_entries WHERE id = 'idem:1')::text AS n,
+                (SELECT count(*) FROM ledger_lines WHERE entry_id = 'idem:1')::text AS lines`,
+      ),
+    );
+    expect(stored.rows[0]).toEqual({ n: '1', lines: '2' });
+    // Same key, different input: a typed conflict, no effect.
+    const different = await ledger.execute({
+      ...command,
+      lines: [debit('asset:gateway_receivable', 701n), credit(target, 701n)],
+    });
+    expect(different).toEqual({ code: 'exists_with_different_input' });
+    expect((await ledger.account(target))?.creditsPosted).toBe(700n);
+  }, 60000);
+
+  it('a failed command does not consume its key', async () => {
+    const target = 'liability:dealer_payable:retry';
+    await open(target);
+    const payout: LedgerCommand = {
+      type: 'post',
+      key: 'retry:payout',
+      lines: [debit(target, 50n), credit('asset:gateway_receivable', 50n)],
+      meta,
+    };
+    expect((await ledger.execute(payout)).code).toBe('exceeds_credits');
+    await ledger.execute({
+      type: 'post',
+      key: 'retry:fund',
+      lines: [debit('asset:gateway_receivable', 50n), credit(target, 50n)],
+      meta,
+    });
+    expect(await ledger.execute(payout)).toEqual({ code: 'ok', entryKey: 'retry:payout' });
+  });
+
+  it('a hold is resolved exactly once under concurrent post and void; expiry uses database time', async () => {
+    const escrow = 'liability:escrow:order:once';
+    await open(escrow);
+    for (let trial = 0; trial < 10; trial += 1) {
+      const holdKey = `hold:once:${trial}`;
+      expect(
+        (
+          await ledger.execute({
+            type: 'hold',
+            key: holdKey,
+            lines: [debit('asset:gateway_receivable', 10n), credit(escrow, 10n)],
+            timeoutSeconds: 3600,
+            meta,
+          })
+        ).code,
+      ).toBe('ok');
+      const results = await Promise.all([
+        ledger.execute({ type: 'post_pending', key: `post:${trial}`, pendingKey: holdKey, meta }),
+        ledger.execute({ type: 'void_pending', key: `void:${trial}`, pendingKey: holdKey, meta }),
+      ]);
+      expect(results.map((r) => r.code).sort()).toEqual(['ok', 'pending_already_resolved']);
+    }
+    const account = await ledger.account(escrow);
+    expect(account?.creditsPending).toBe(0n);
+
+    // A hold that is not yet due cannot be expired; one that is (timeout 1 s, database time) can.
+    await ledger.execute({
+      type: 'hold',
+      key: 'hold:later',
+      lines: [debit('asset:gateway_receivable', 5n), credit(escrow, 5n)],
+      timeoutSeconds: 3600,
+      meta,
+    });
+    expect((await ledger.expirePending('hold:later', meta)).code).toBe('pending_not_yet_expired');
+    await ledger.execute({
+      type: 'hold',
+      key: 'hold:soon',
+      lines: [debit('asset:gateway_receivable', 5n), credit(escrow, 5n)],
+      timeoutSeconds: 1,
+      meta,
+    });
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await ledger.expiredPendingKeys()).toEqual(['hold:soon']);
+    expect(
+      (await ledger.execute({ type: 'post_pending', key: 'late', pendingKey: 'hold:soon', meta }))
+        .code,
+    ).toBe('pending_expired');
+    expect((await ledger.expirePending('hold:soon', meta)).code).toBe('ok');
+    expect(await ledger.expiredPendingKeys()).toEqual([]);
+  }, 60000);
+
+  it('50 concurrent batches locking accounts in opposite command orders: no deadlock, exact totals', async () => {
+    const [a, b, c, d] = ['xa', 'xb', 'xc', 'xd'].map((id) => `liability:dealer_payable:${id}`);
+    await open(a, b, c, d);
+    for (const code of [a, b]) {
+      await ledger.execute({
+        type: 'post',
+        key: `x:fund:${code}`,
+        lines: [debit('asset:gateway_receivable', 1000n), credit(code, 1000n)],
+        meta,
+      });
+    }
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => {
+        const ac: LedgerCommand = {
+          type: 'post',
+          key: `x:${i}:ac`,
+          lines: [debit(a, 1n), credit(c, 1n)],
+          meta,
+        };
+        const bd: LedgerCommand = {
+          type: 'post',
+          key: `x:${i}:bd`,
+          lines: [debit(b, 1n), credit(d, 1n)],
+          meta,
+        };
+        // Even batches touch {a, c} then {b, d}; odd ones {b, d} then {a, c}.
+        return ledger.execute({ type: 'batch', commands: i % 2 === 0 ? [ac, bd] : [bd, ac] });
+      }),
+    );
+    expect(results.every((r) => r.code === 'ok')).toBe(true);
+    expect(await ctx.deadlockRetries()).toBe(0);
+    for (const code of [a, b]) expect((await ledger.account(code))?.debitsPosted).toBe(50n);
+    for (const code of [c, d]) expect((await ledger.account(code))?.creditsPosted).toBe(50n);
+  }, 60000);
+
+  it.each([
+    ['ledger_entries', 'actor'],
+    ['ledger_lines', 'side'],
+  ])('the app role may not UPDATE, DELETE or TRUNCATE %s (42501)', async (table, column) => {
+    await withClient(ctx.db.appUrl, async (c) => {
+      expect(await sqlstateOf(c, `UPDATE ${table} SET ${column} = ${column}`)).toBe('42501');
+      expect(await sqlstateOf(c, `DELETE FROM ${table}`)).toBe('42501');
+      expect(await sqlstateOf(c, `TRUNCATE ${table}`)).toBe('42501');
+    });
+  });
+
+  it.each([
+    ['ledger_entries', 'actor'],
+    ['ledger_lines', 'side'],
+  ])('the owner is stopped by the trigger on %s (23001)', async (table, column) => {
+    await withClient(ctx.db.ownerUrl, async (c) => {
+      expect(await sqlstateOf(c, `UPDATE ${table} SET ${column} = ${column}`)).toBe('23001');
+      expect(await sqlstateOf(c, `DELETE FROM ${table}`)).toBe('23001');
+      // CASCADE: a plain TRUNCATE of ledger_entries already fails on the foreign keys (0A000).
+      expect(await sqlstateOf(c, `TRUNCATE ${table} CASCADE`)).toBe('23001');
+    });
+  });
+
+  it('the counter CHECKs hold even for a direct UPDATE (floor and non-negative)', async () => {
+    await withClient(ctx.db.appUrl, async (c) => {
+      expect(
+        await sqlstateOf(
+          c,
+          `UPDATE ledger_accounts SET debits_posted = credits_posted + 1
+           WHERE code = 'liability:dealer_payable:many'`,
+        ),
+      ).toBe('23514');
+      expect(
+        await sqlstateOf(
+          c,
+          `UPDATE ledger_accounts SET debits_pending = -1 WHERE code = 'asset:gateway_receivable'`,
+        ),
+      ).toBe('23514');
+    });
+  });
+});
