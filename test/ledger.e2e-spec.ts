@@ -75,6 +75,8 @@ async function startLedger(clock?: LedgerClock): Promise<LedgerContext> {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     DATABASE_POOL_MAX: '24',
+    // 1,000 commands at once queue for the pool; on a busy 2-core machine the last wait several seconds.
+    DATABASE_POOL_WAIT_MS: '60000',
     DATABASE_URL: db.appUrl,
     DATABASE_OWNER_URL: db.ownerUrl,
   });

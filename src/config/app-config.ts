@@ -19,6 +19,8 @@ export interface AppConfig {
     /** Where the URLs came from, for diagnostics. */
     source: 'env' | 'local-cluster';
     poolMax: number;
+    /** How long a query may wait for a free pooled connection before failing. */
+    poolWaitMs: number;
     statementTimeoutMs: number;
   };
   docsEnabled: boolean;
@@ -124,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database: {
       ...database,
       poolMax: e.DATABASE_POOL_MAX,
+      poolWaitMs: e.DATABASE_POOL_WAIT_MS,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     },
     docsEnabled: e.DOCS_ENABLED,

@@ -28,6 +28,9 @@ export function dataSourceOptions(
     logging: false,
     poolSize: config.database.poolMax,
     applicationName: overrides.applicationName ?? `fixbazaar-${role}`,
-    extra: { statement_timeout: config.database.statementTimeoutMs, connectionTimeoutMillis: 5000 },
+    extra: {
+      statement_timeout: config.database.statementTimeoutMs,
+      connectionTimeoutMillis: config.database.poolWaitMs,
+    },
   };
 }
