@@ -189,6 +189,8 @@ SELECT 'CREATE ROLE $OWNER' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname
 SELECT 'CREATE ROLE $APP' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$APP') \gexec
 ALTER ROLE $OWNER LOGIN CREATEDB NOSUPERUSER NOCREATEROLE NOREPLICATION PASSWORD :'owner_pw';
 ALTER ROLE $APP LOGIN NOCREATEDB NOSUPERUSER NOCREATEROLE NOREPLICATION PASSWORD :'app_pw';
+-- The owner drops test databases WITH (FORCE), which ends the app role's connections to them.
+GRANT pg_signal_backend TO $OWNER;
 SQL
   # template1 first, so every database created later (tests clone) inherits all of it.
   ensure_db_objects template1
