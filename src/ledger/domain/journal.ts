@@ -251,3 +251,41 @@ export function transitionPending(
   assert(next !== undefined, `no transition ${state} --${action}-->`);
   return { code: 'ok', next };
 }
+
+/** The transition a pending-resolution command asks for. */
+export function pendingActionOf(
+  type: 'post_pending' | 'void_pending' | 'expire_pending',
+): 'post' | 'void' | 'expire' {
+  return type === 'post_pending' ? 'post' : type === 'void_pending' ? 'void' : 'expire';
+}
+
+/**
+ * The lines and counter deltas that resolve a hold: a post (full, by amount — proportional lines — or by
+ * explicit lines, never both) or a release (void/expire) of everything pending.
+ */
+export function resolvePendingLines(
+  command: {
+    type: 'post_pending' | 'void_pending' | 'expire_pending';
+    amountPaise?: Paise;
+    lines?: readonly Line[];
+  },
+  pendingLines: readonly Line[],
+): { code: ResultCode } | { code: 'ok'; lines: readonly Line[]; deltas: Deltas } {
+  if (command.type !== 'post_pending') {
+    return { code: 'ok', lines: pendingLines, deltas: releasePendingDeltas(pendingLines) };
+  }
+  if (command.amountPaise !== undefined && command.lines !== undefined)
+    return { code: 'post_amount_exceeds_pending' };
+  let lines: readonly Line[];
+  if (command.amountPaise !== undefined) {
+    if (command.amountPaise <= 0n) return { code: 'amount_must_be_positive' };
+    if (command.amountPaise > totalDebits(pendingLines))
+      return { code: 'post_amount_exceeds_pending' };
+    lines = proportionalPostLines(pendingLines, command.amountPaise);
+  } else {
+    lines = command.lines ?? pendingLines;
+  }
+  const v = validatePostLines(pendingLines, lines);
+  if (v !== 'ok') return { code: v };
+  return { code: 'ok', lines, deltas: postPendingDeltas(pendingLines, lines) };
+}

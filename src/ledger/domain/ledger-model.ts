@@ -26,13 +26,12 @@ import {
   pendingEntryDeltas,
   postedEntryDeltas,
   postPendingDeltas,
-  proportionalPostLines,
   releasePendingDeltas,
   reversalLines,
-  totalDebits,
   transitionPending,
   validateLines,
-  validatePostLines,
+  pendingActionOf,
+  resolvePendingLines,
 } from './journal.js';
 import type { Paise } from './money.js';
 import type { ResultCode } from './result-codes.js';
@@ -258,34 +257,12 @@ export class LedgerModel {
         const record = this.state.pending.get(command.pendingKey);
         if (pendingEntry === undefined || record === undefined)
           return { code: 'pending_not_found' };
-        const action =
-          command.type === 'post_pending'
-            ? 'post'
-            : command.type === 'void_pending'
-              ? 'void'
-              : 'expire';
+        const action = pendingActionOf(command.type);
         const t = transitionPending(record.state, action, nowMs, record.expiresAtMs);
         if (t.code !== 'ok' || !('next' in t)) return { code: t.code };
-        let deltas: Deltas;
-        let lines: readonly Line[];
-        if (command.type === 'post_pending') {
-          if (command.amountPaise !== undefined && command.lines !== undefined)
-            return { code: 'post_amount_exceeds_pending' };
-          if (command.amountPaise !== undefined) {
-            if (command.amountPaise <= 0n) return { code: 'amount_must_be_positive' };
-            if (command.amountPaise > totalDebits(pendingEntry.lines))
-              return { code: 'post_amount_exceeds_pending' };
-            lines = proportionalPostLines(pendingEntry.lines, command.amountPaise);
-          } else {
-            lines = command.lines ?? pendingEntry.lines;
-          }
-          const v = validatePostLines(pendingEntry.lines, lines);
-          if (v !== 'ok') return { code: v };
-          deltas = postPendingDeltas(pendingEntry.lines, lines);
-        } else {
-          lines = pendingEntry.lines;
-          deltas = releasePendingDeltas(pendingEntry.lines);
-        }
+        const resolved = resolvePendingLines(command, pendingEntry.lines);
+        if (!('lines' in resolved)) return { code: resolved.code };
+        const { lines, deltas } = resolved;
         const result = this.commit(deltas, {
           key: command.key,
           kind: command.type,

@@ -31,18 +31,14 @@ import {
   type Deltas,
   type Line,
   MAX_TIMEOUT_SECONDS,
-  type PendingAction,
   type PendingState,
   pendingEntryDeltas,
   postedEntryDeltas,
-  postPendingDeltas,
-  proportionalPostLines,
-  releasePendingDeltas,
   reversalLines,
-  totalDebits,
   transitionPending,
   validateLines,
-  validatePostLines,
+  pendingActionOf,
+  resolvePendingLines,
 } from '../domain/journal.js';
 import type { EntryKind, EntryMeta, LedgerCommand, LedgerResult } from '../domain/ledger-model.js';
 import { isResultCode } from '../domain/result-codes.js';
@@ -325,35 +321,13 @@ export class LedgerService {
           ...pending.lines.map((l) => l.account),
           ...(command.type === 'post_pending' ? (command.lines ?? []) : []).map((l) => l.account),
         ]);
-        const action: PendingAction =
-          command.type === 'post_pending'
-            ? 'post'
-            : command.type === 'void_pending'
-              ? 'void'
-              : 'expire';
+        const action = pendingActionOf(command.type);
         const state = await this.pendingState(tx, pending.id);
         const t = transitionPending(state, action, nowMs, pending.timeoutAtMs);
         if (t.code !== 'ok' || !('next' in t)) return { code: t.code };
-        let deltas: Deltas;
-        let lines: readonly Line[];
-        if (command.type === 'post_pending') {
-          if (command.amountPaise !== undefined && command.lines !== undefined)
-            return { code: 'post_amount_exceeds_pending' };
-          if (command.amountPaise !== undefined) {
-            if (command.amountPaise <= 0n) return { code: 'amount_must_be_positive' };
-            if (command.amountPaise > totalDebits(pending.lines))
-              return { code: 'post_amount_exceeds_pending' };
-            lines = proportionalPostLines(pending.lines, command.amountPaise);
-          } else {
-            lines = command.lines ?? pending.lines;
-          }
-          const v = validatePostLines(pending.lines, lines);
-          if (v !== 'ok') return { code: v };
-          deltas = postPendingDeltas(pending.lines, lines);
-        } else {
-          lines = pending.lines;
-          deltas = releasePendingDeltas(pending.lines);
-        }
+        const resolved = resolvePendingLines(command, pending.lines);
+        if (!('lines' in resolved)) return { code: resolved.code };
+        const { lines, deltas } = resolved;
         return this.commit(
           tx,
           deltas,
