@@ -1,10 +1,12 @@
 import { Foundation1764130000000 } from './1764130000000-Foundation.js';
 import { IdentityAudit1764140000000 } from './1764140000000-IdentityAudit.js';
 import { Ledger1764150000000 } from './1764150000000-Ledger.js';
+import { LedgerIntegrity1764160000000 } from './1764160000000-LedgerIntegrity.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
   Foundation1764130000000,
   IdentityAudit1764140000000,
   Ledger1764150000000,
+  LedgerIntegrity1764160000000,
 ];

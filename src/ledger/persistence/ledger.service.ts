@@ -3,12 +3,15 @@
  * `LedgerModel` applies) with the same results, one transaction per command or batch. All balance,
  * flag and two-phase logic is the domain's; this class only reads, locks and writes.
  *
- * Per command: idempotency check by entry id + input hash; the touched accounts locked in ascending
- * id order (`SELECT … FOR UPDATE`), which also serializes every resolution of one pending entry and
- * every reversal of one entry (they touch the same accounts), so their state is re-read after the
- * locks; domain validation on the locked counters; then the entry (`INSERT … ON CONFLICT (id) DO
- * NOTHING`: a concurrent duplicate that committed first makes this transaction roll back and replay
- * the stored result), its lines and the counter UPDATEs.
+ * Per command: idempotency check by entry id + input hash; a transaction-scoped advisory lock on the
+ * hold being resolved or the entry being reversed (so its state, re-read after the lock, is current);
+ * the touched accounts *with a balance floor* locked in ascending id order (`FOR NO KEY UPDATE`) and
+ * checked with the domain's constraint function; then the entry with its hash (`INSERT … ON CONFLICT
+ * (id) DO NOTHING`: a concurrent duplicate that committed first makes this transaction roll back and
+ * replay the stored result), its lines, counter UPDATEs of the floored accounts, and one appended
+ * balance delta per account without a floor. Those "hot" accounts (revenue, tax, gateway…) are
+ * never locked by a posting, so they do not serialize the system; `rollUpBalanceDeltas` folds their
+ * deltas into the account rows (see ledger-spec/README.md, "Hot accounts").
  */
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
@@ -27,6 +30,7 @@ import {
 } from '../domain/account.js';
 import { assert } from '../domain/assert.js';
 import { canonicalJson } from '../domain/canonical.js';
+import { entryHash } from '../domain/entry-hash.js';
 import {
   type Deltas,
   type Line,
@@ -111,10 +115,36 @@ class LostRace extends Error {
 
 const MAX_RACE_ATTEMPTS = 3;
 
+/** An account's immutable facts (counters aside), cached per process: accounts are never deleted. */
+interface AccountRef {
+  readonly id: string;
+  readonly code: string;
+  readonly floored: boolean;
+}
+
+/** Accounts prepared for a command: every existing one by code, floored ones locked with counters. */
+interface PreparedAccounts {
+  readonly refs: Map<string, AccountRef>;
+  readonly locked: Map<string, StoredAccount>;
+}
+
 const ACCOUNT_COLUMNS = `id::text AS id, code, type, owner_ref, debits_must_not_exceed_credits,
   credits_must_not_exceed_debits, debits_posted::text AS debits_posted,
   credits_posted::text AS credits_posted, debits_pending::text AS debits_pending,
   credits_pending::text AS credits_pending`;
+
+/** Counters including the deltas not yet rolled up (accounts alias `a`). */
+const ACCOUNT_COLUMNS_WITH_DELTAS = `a.id::text AS id, a.code, a.type, a.owner_ref,
+  a.debits_must_not_exceed_credits, a.credits_must_not_exceed_debits,
+  (a.debits_posted + coalesce(d.debits_posted, 0))::text AS debits_posted,
+  (a.credits_posted + coalesce(d.credits_posted, 0))::text AS credits_posted,
+  (a.debits_pending + coalesce(d.debits_pending, 0))::text AS debits_pending,
+  (a.credits_pending + coalesce(d.credits_pending, 0))::text AS credits_pending`;
+
+const DELTAS_JOIN = `LEFT JOIN LATERAL (
+    SELECT sum(debits_posted) AS debits_posted, sum(credits_posted) AS credits_posted,
+           sum(debits_pending) AS debits_pending, sum(credits_pending) AS credits_pending
+    FROM ledger_balance_deltas WHERE account_id = a.id) d ON true`;
 
 function toAccount(r: AccountRow): StoredAccount {
   return {
@@ -144,27 +174,38 @@ function inputHash(command: EntryCommand): string {
   return createHash('sha256').update(canonicalJson(command)).digest('hex');
 }
 
+/** The entry a command resolves or reverses, if any: serialized by an advisory lock on its key. */
+function referencedKey(command: LedgerCommand): string | undefined {
+  switch (command.type) {
+    case 'post_pending':
+    case 'void_pending':
+    case 'expire_pending':
+      return command.pendingKey;
+    case 'reverse':
+      return command.entryKey;
+    default:
+      return undefined;
+  }
+}
+
 @Injectable()
 export class LedgerService {
+  private readonly refs = new Map<string, AccountRef>();
+
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly clock: LedgerClock,
   ) {}
 
   /**
-   * Executes one command (or an all-or-nothing batch) in one transaction and returns its typed
-   * result, exactly as `LedgerModel.apply` would. Only `ok` has an effect.
+   * Executes one command (or an all-or-nothing batch) in a transaction of its own and returns its
+   * typed result, exactly as `LedgerModel.apply` would. Only `ok` has an effect.
    */
   async execute(command: LedgerCommand): Promise<LedgerResult> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.transactions.run(async (tx) => {
-          const nowMs = await this.clock.now(tx);
-          // A batch locks every account it will touch up front, in one ascending-id pass, so two
-          // batches never take their locks in opposite orders (no deadlock to retry).
-          if (command.type === 'batch')
-            await this.lockAccounts(tx, await this.touched(tx, command));
-          const result = await this.apply(tx, command, nowMs);
+          const result = await this.run(tx, command);
           if (result.code !== 'ok') throw new Rejected(result);
           return result;
         });
@@ -172,6 +213,32 @@ export class LedgerService {
         if (err instanceof Rejected) return err.result;
         // A duplicate key, or a resolution/reversal index hit by a concurrent command: re-running
         // sees the committed winner and returns the replay or the typed refusal.
+        const raced = err instanceof LostRace || sqlstateOf(err) === '23505';
+        if (raced && attempt < MAX_RACE_ATTEMPTS) continue;
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Executes a command inside the caller's transaction, so the entry commits (or not) with the
+   * caller's own state change. A refused command leaves nothing behind (savepoint); a lost race is
+   * retried inside the transaction. The caller decides what a refusal means for its transaction.
+   */
+  async executeIn(tx: EntityManager, command: LedgerCommand): Promise<LedgerResult> {
+    for (let attempt = 1; ; attempt += 1) {
+      await execute(tx, 'SAVEPOINT ledger_command');
+      try {
+        const result = await this.run(tx, command);
+        await execute(
+          tx,
+          result.code === 'ok'
+            ? 'RELEASE SAVEPOINT ledger_command'
+            : 'ROLLBACK TO SAVEPOINT ledger_command',
+        );
+        return result;
+      } catch (err) {
+        await execute(tx, 'ROLLBACK TO SAVEPOINT ledger_command');
         const raced = err instanceof LostRace || sqlstateOf(err) === '23505';
         if (raced && attempt < MAX_RACE_ATTEMPTS) continue;
         throw err;
@@ -200,29 +267,76 @@ export class LedgerService {
     });
   }
 
+  /**
+   * Folds appended balance deltas of accounts without a floor into their rows (at most `limit`
+   * deltas, oldest first) and returns how many were folded. One roll-up at a time (advisory lock),
+   * so a hold and its release are never split across two concurrent roll-ups.
+   */
+  async rollUpBalanceDeltas(limit = 50_000): Promise<number> {
+    return this.transactions.run(async (tx) => {
+      await execute(tx, `SELECT pg_advisory_xact_lock(hashtextextended('ledger:rollup', 0))`);
+      const { rows } = await execute<{ folded: string }>(
+        tx,
+        `WITH moved AS (
+           DELETE FROM ledger_balance_deltas
+           WHERE id IN (SELECT id FROM ledger_balance_deltas ORDER BY id LIMIT $1)
+           RETURNING account_id, debits_posted, credits_posted, debits_pending, credits_pending),
+         sums AS (
+           SELECT account_id, count(*) AS n, sum(debits_posted) AS dp, sum(credits_posted) AS cp,
+                  sum(debits_pending) AS dpe, sum(credits_pending) AS cpe
+           FROM moved GROUP BY account_id),
+         updated AS (
+           UPDATE ledger_accounts a SET
+             debits_posted = a.debits_posted + s.dp, credits_posted = a.credits_posted + s.cp,
+             debits_pending = a.debits_pending + s.dpe, credits_pending = a.credits_pending + s.cpe
+           FROM sums s WHERE a.id = s.account_id
+           RETURNING s.n)
+         SELECT coalesce(sum(n), 0)::text AS folded FROM updated`,
+        [limit],
+      );
+      return Number(rows[0]?.folded ?? 0);
+    });
+  }
+
+  /** An account with its current counters (rolled-up row plus pending deltas). */
   async account(code: string): Promise<StoredAccount | undefined> {
     return this.transactions.run(async (tx) => {
       const { rows } = await execute<AccountRow>(
         tx,
-        `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE code = $1`,
+        `SELECT ${ACCOUNT_COLUMNS_WITH_DELTAS} FROM ledger_accounts a ${DELTAS_JOIN} WHERE a.code = $1`,
         [code],
       );
       return rows[0] === undefined ? undefined : toAccount(rows[0]);
     });
   }
 
-  /** Every account, ordered by code. */
+  /** Every account with its current counters, ordered by code. */
   async accounts(): Promise<StoredAccount[]> {
     return this.transactions.run(async (tx) => {
       const { rows } = await execute<AccountRow>(
         tx,
-        `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts ORDER BY code COLLATE "C"`,
+        `SELECT ${ACCOUNT_COLUMNS_WITH_DELTAS} FROM ledger_accounts a ${DELTAS_JOIN}
+         ORDER BY a.code COLLATE "C"`,
       );
       return rows.map(toAccount);
     });
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /** One command in `tx`: locks first (referenced entries, then floored accounts), then apply. */
+  private async run(tx: EntityManager, command: LedgerCommand): Promise<LedgerResult> {
+    const nowMs = await this.clock.now(tx);
+    // A batch takes every lock it will need up front, in one order (referenced entries by key, then
+    // floored accounts by ascending id), so two batches never wait on each other in a cycle.
+    if (command.type === 'batch') {
+      const subs = command.commands;
+      const keys = [...new Set(subs.map(referencedKey).filter((k) => k !== undefined))].sort();
+      for (const key of keys) await this.lockEntryKey(tx, key);
+      await this.prepareAccounts(tx, await this.touched(tx, command));
+    }
+    return this.apply(tx, command, nowMs);
+  }
 
   private async apply(
     tx: EntityManager,
@@ -312,15 +426,11 @@ export class LedgerService {
       case 'post_pending':
       case 'void_pending':
       case 'expire_pending': {
+        // Every resolution of this hold takes this lock first: the state read below is current.
+        await this.lockEntryKey(tx, command.pendingKey);
         const pending = await this.loadEntry(tx, command.pendingKey, true);
         if (pending === undefined || pending.kind !== 'pending')
           return { code: 'pending_not_found' };
-        // Every resolution of this hold touches (a subset of) its accounts: once they are locked,
-        // no other resolution can commit until we do, so the state read below is current.
-        const locked = await this.lockAccounts(tx, [
-          ...pending.lines.map((l) => l.account),
-          ...(command.type === 'post_pending' ? (command.lines ?? []) : []).map((l) => l.account),
-        ]);
         const action = pendingActionOf(command.type);
         const state = await this.pendingState(tx, pending.id);
         const t = transitionPending(state, action, nowMs, pending.timeoutAtMs);
@@ -328,91 +438,97 @@ export class LedgerService {
         const resolved = resolvePendingLines(command, pending.lines);
         if (!('lines' in resolved)) return { code: resolved.code };
         const { lines, deltas } = resolved;
-        return this.commit(
-          tx,
-          deltas,
-          {
-            key: command.key,
-            kind: command.type,
-            lines,
-            meta: command.meta,
-            effectiveAtMs: nowMs,
-            inputHash: hash,
-            pendingKey: command.pendingKey,
-          },
-          locked,
-        );
+        return this.commit(tx, deltas, {
+          key: command.key,
+          kind: command.type,
+          lines,
+          meta: command.meta,
+          effectiveAtMs: nowMs,
+          inputHash: hash,
+          pendingKey: command.pendingKey,
+        });
       }
       case 'reverse': {
+        // Every reversal of this entry takes this lock first: "already reversed" is current.
+        await this.lockEntryKey(tx, command.entryKey);
         const original = await this.loadEntry(tx, command.entryKey, true);
         if (original === undefined) return { code: 'reversal_of_unknown_entry' };
         if (original.kind !== 'posted' && original.kind !== 'post_pending')
           return { code: 'reversal_of_pending_entry' };
         if (original.reversalOf !== null) return { code: 'reversal_of_reversal' };
-        // A reversal touches every account of the original: locked, "already reversed" is current.
-        const lines = reversalLines(original.lines);
-        const locked = await this.lockAccounts(
-          tx,
-          lines.map((l) => l.account),
-        );
         const { rows } = await execute(tx, `SELECT 1 FROM ledger_entries WHERE reversal_of = $1`, [
           original.id,
         ]);
         if (rows.length > 0) return { code: 'already_reversed' };
-        return this.commit(
-          tx,
-          postedEntryDeltas(lines),
-          {
-            key: command.key,
-            kind: 'posted',
-            lines,
-            meta: command.meta,
-            effectiveAtMs: nowMs,
-            inputHash: hash,
-            reversalOf: original.id,
-          },
-          locked,
-        );
+        const lines = reversalLines(original.lines);
+        return this.commit(tx, postedEntryDeltas(lines), {
+          key: command.key,
+          kind: 'posted',
+          lines,
+          meta: command.meta,
+          effectiveAtMs: nowMs,
+          inputHash: hash,
+          reversalOf: original.id,
+        });
       }
     }
   }
 
   /**
-   * Checks the deltas against the locked accounts with the domain's constraint function, then
-   * appends the entry and its lines and applies the counter deltas.
+   * Checks the deltas of floored accounts against their locked counters with the domain's
+   * constraint function, then appends the entry (with its hash) and its lines, updates the floored
+   * accounts' counters and appends one balance delta per account without a floor.
    */
-  private async commit(
-    tx: EntityManager,
-    deltas: Deltas,
-    entry: NewEntry,
-    alreadyLocked?: Map<string, StoredAccount>,
-  ): Promise<LedgerResult> {
-    const accounts = alreadyLocked ?? (await this.lockAccounts(tx, [...deltas.keys()]));
+  private async commit(tx: EntityManager, deltas: Deltas, entry: NewEntry): Promise<LedgerResult> {
+    const { refs, locked } = await this.prepareAccounts(tx, [...deltas.keys()]);
     const updates: { id: string; code: string; delta: CounterDelta }[] = [];
+    const appended: { id: string; delta: CounterDelta }[] = [];
     for (const code of [...deltas.keys()].sort()) {
-      const account = accounts.get(code);
-      if (account === undefined) return { code: 'account_not_found' };
+      const ref = refs.get(code);
+      if (ref === undefined) return { code: 'account_not_found' };
       const delta = deltas.get(code);
       assert(delta !== undefined, 'delta present');
+      if (!ref.floored) {
+        appended.push({ id: ref.id, delta });
+        continue;
+      }
+      const account = locked.get(code);
+      assert(account !== undefined, `floored account ${code} locked`);
       const next = addCounters(account, delta);
       assertCountersSane(code, next);
       const violation = checkConstraints(account.flags, next);
       if (violation !== undefined) return { code: violation };
-      updates.push({ id: account.id, code, delta });
+      updates.push({ id: ref.id, code, delta });
     }
 
     const result: LedgerResult = { code: 'ok', entryKey: entry.key };
-    const timeoutAt =
+    const timeoutAtMs =
       entry.kind === 'pending' && entry.timeoutSeconds !== undefined && entry.timeoutSeconds > 0
-        ? new Date(entry.effectiveAtMs + entry.timeoutSeconds * 1000).toISOString()
+        ? entry.effectiveAtMs + entry.timeoutSeconds * 1000
         : null;
-    const inserted = await execute(
+    const metadata = entry.meta.metadata ?? {};
+    const hash = entryHash({
+      id: entry.key,
+      kind: entry.kind,
+      eventType: entry.meta.eventType,
+      reference: entry.meta.reference,
+      actor: entry.meta.actor,
+      effectiveAtMs: entry.effectiveAtMs,
+      metadata,
+      pendingId: entry.pendingKey ?? null,
+      reversalOf: entry.reversalOf ?? null,
+      timeoutAtMs,
+      inputHash: entry.inputHash,
+      result: { ...result },
+      lines: entry.lines,
+    });
+    const inserted = await execute<{ seq: string }>(
       tx,
       `INSERT INTO ledger_entries
          (id, kind, event_type, reference, actor, effective_at, metadata, pending_id, reversal_of,
-          timeout_seconds, timeout_at, input_hash, result)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13::jsonb)
-       ON CONFLICT (id) DO NOTHING RETURNING id`,
+          timeout_seconds, timeout_at, input_hash, result, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13::jsonb, $14)
+       ON CONFLICT (id) DO NOTHING RETURNING seq::text AS seq`,
       [
         entry.key,
         entry.kind,
@@ -420,29 +536,32 @@ export class LedgerService {
         entry.meta.reference,
         entry.meta.actor,
         new Date(entry.effectiveAtMs).toISOString(),
-        JSON.stringify(entry.meta.metadata ?? {}),
+        JSON.stringify(metadata),
         entry.pendingKey ?? null,
         entry.reversalOf ?? null,
         entry.kind === 'pending' ? (entry.timeoutSeconds ?? 0) : null,
-        timeoutAt,
+        timeoutAtMs === null ? null : new Date(timeoutAtMs).toISOString(),
         entry.inputHash,
         JSON.stringify(result),
+        hash,
       ],
     );
-    if (inserted.rows.length !== 1) throw new LostRace(entry.key);
+    const seq = inserted.rows[0]?.seq;
+    if (seq === undefined) throw new LostRace(entry.key);
 
     const accountIds = entry.lines.map((l) => {
-      const a = accounts.get(l.account);
-      assert(a !== undefined, `line account ${l.account} locked`);
-      return a.id;
+      const ref = refs.get(l.account);
+      assert(ref !== undefined, `line account ${l.account} known`);
+      return ref.id;
     });
     await execute(
       tx,
-      `INSERT INTO ledger_lines (entry_id, line_no, account_id, side, amount)
-       SELECT $1, (t.n - 1)::smallint, t.account_id, t.side, t.amount
-       FROM unnest($2::bigint[], $3::text[], $4::bigint[]) WITH ORDINALITY AS t(account_id, side, amount, n)`,
+      `INSERT INTO ledger_lines (entry_id, entry_seq, line_no, account_id, side, amount)
+       SELECT $1, $2::bigint, (t.n - 1)::smallint, t.account_id, t.side, t.amount
+       FROM unnest($3::bigint[], $4::text[], $5::bigint[]) WITH ORDINALITY AS t(account_id, side, amount, n)`,
       [
         entry.key,
+        seq,
         accountIds,
         entry.lines.map((l) => l.side),
         entry.lines.map((l) => l.amountPaise.toString()),
@@ -466,6 +585,21 @@ export class LedgerService {
         ],
       );
       assert(affected === 1, `account ${u.code} updated`);
+    }
+    if (appended.length > 0) {
+      await execute(
+        tx,
+        `INSERT INTO ledger_balance_deltas
+           (account_id, debits_posted, credits_posted, debits_pending, credits_pending)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])`,
+        [
+          appended.map((a) => a.id),
+          appended.map((a) => a.delta.debitsPosted.toString()),
+          appended.map((a) => a.delta.creditsPosted.toString()),
+          appended.map((a) => a.delta.debitsPending.toString()),
+          appended.map((a) => a.delta.creditsPending.toString()),
+        ],
+      );
     }
     return result;
   }
@@ -495,19 +629,58 @@ export class LedgerService {
     }
   }
 
-  /** Locks the named accounts that exist, in ascending id order; missing codes are absent. */
-  private async lockAccounts(
+  /** Serializes every resolution of one hold, and every reversal of one entry, until commit. */
+  private async lockEntryKey(tx: EntityManager, key: string): Promise<void> {
+    await execute(tx, `SELECT pg_advisory_xact_lock(hashtextextended('ledger:entry:' || $1, 0))`, [
+      key,
+    ]);
+  }
+
+  /**
+   * Finds the named accounts (missing codes are absent) and locks those with a balance floor in
+   * ascending id order, returning their current counters. Accounts without a floor are not locked:
+   * nothing about them is checked, their deltas are appended.
+   */
+  private async prepareAccounts(
     tx: EntityManager,
     codes: readonly string[],
-  ): Promise<Map<string, StoredAccount>> {
+  ): Promise<PreparedAccounts> {
     const unique = [...new Set(codes)];
-    const { rows } = await execute<AccountRow>(
-      tx,
-      `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE code = ANY($1::text[])
-       ORDER BY id FOR UPDATE`,
-      [unique],
-    );
-    return new Map(rows.map((r) => [r.code, toAccount(r)]));
+    const unknown = unique.filter((c) => !this.refs.has(c));
+    const uncached = new Map<string, AccountRef>();
+    if (unknown.length > 0) {
+      // An account opened by this very transaction is used but not cached: it may roll back.
+      const { rows } = await execute<AccountRow & { mine: boolean }>(
+        tx,
+        `SELECT ${ACCOUNT_COLUMNS},
+           coalesce(xmin = xid(pg_current_xact_id_if_assigned()), false) AS mine
+         FROM ledger_accounts WHERE code = ANY($1::text[])`,
+        [unknown],
+      );
+      for (const r of rows) {
+        const floored = r.debits_must_not_exceed_credits || r.credits_must_not_exceed_debits;
+        const ref = { id: r.id, code: r.code, floored };
+        if (r.mine) uncached.set(r.code, ref);
+        else this.refs.set(r.code, ref);
+      }
+    }
+    const refs = new Map<string, AccountRef>();
+    for (const c of unique) {
+      const ref = this.refs.get(c) ?? uncached.get(c);
+      if (ref !== undefined) refs.set(c, ref);
+    }
+    const floored = [...refs.values()].filter((r) => r.floored).map((r) => r.id);
+    const locked = new Map<string, StoredAccount>();
+    if (floored.length > 0) {
+      const { rows } = await execute<AccountRow>(
+        tx,
+        `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY($1::bigint[])
+         ORDER BY id FOR NO KEY UPDATE`,
+        [floored],
+      );
+      for (const r of rows) locked.set(r.code, toAccount(r));
+    }
+    return { refs, locked };
   }
 
   private async loadEntry(
