@@ -24,7 +24,17 @@ export type Action =
  * `User` carries `id` so object-level rules (`{ id: principal.userId }`) can be checked with `subject()`.
  */
 export type Subject =
-  'all' | 'User' | 'StaffAccount' | 'ApprovalQueue' | 'Session' | 'AuditEvent' | 'AbuseBlock';
+  | 'all'
+  | 'User'
+  | 'StaffAccount'
+  | 'ApprovalQueue'
+  | 'Session'
+  | 'AuditEvent'
+  | 'AbuseBlock'
+  /** Balances, statements, trial balance, journal search (`read`) and the journal audit export (`export`). */
+  | 'Ledger'
+  /** Maker-checker manual entries: `create` proposes, `approve` approves or rejects (never one's own). */
+  | 'LedgerAdjustment';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 
@@ -56,6 +66,8 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'revoke'], 'Session');
       can('read', 'AuditEvent');
       can('read', 'AbuseBlock');
+      can(['read', 'export'], 'Ledger');
+      can('read', 'LedgerAdjustment');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -65,15 +77,21 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'revoke'], 'Session');
       can('read', 'AuditEvent');
       can(['read', 'delete'], 'AbuseBlock');
+      can(['read', 'export'], 'Ledger');
+      can('read', 'LedgerAdjustment');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.
       can('read', 'User');
       can('read', 'Session');
       can(['read', 'export'], 'AuditEvent');
+      can(['read', 'export'], 'Ledger');
+      can('read', 'LedgerAdjustment');
       break;
     case 'finance':
       can('read', 'User');
+      can(['read', 'export'], 'Ledger');
+      can(['read', 'create', 'approve'], 'LedgerAdjustment');
       break;
     default:
       // customer, business, dealer, technician: their domain rights arrive with the marketplace and repairs
