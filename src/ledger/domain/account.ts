@@ -204,6 +204,22 @@ export const CHART_OF_ACCOUNTS: readonly AccountFamily[] = [
     meaning: 'What the platform owes a technician for released repair jobs until paid out.',
   },
   {
+    pattern: 'asset:dealer_receivable:<dealerId>',
+    type: 'asset',
+    flags: FLOOR_DEBIT_NORMAL,
+    hot: false,
+    meaning:
+      'What a dealer owes the platform: the part of a refund after release that its payable could not bear because it was already paid out; recovered from later releases.',
+  },
+  {
+    pattern: 'asset:technician_receivable:<technicianId>',
+    type: 'asset',
+    flags: FLOOR_DEBIT_NORMAL,
+    hot: false,
+    meaning:
+      'What a technician owes the platform after a refund of an already paid-out job; recovered from later releases.',
+  },
+  {
     pattern: 'liability:tax:gst_output',
     type: 'liability',
     flags: NO_FLAGS,
@@ -335,4 +351,8 @@ export const Accounts = {
     accountCode('liability:dealer_payable:<dealerId>', { dealerId }),
   technicianPayable: (technicianId: string) =>
     accountCode('liability:technician_payable:<technicianId>', { technicianId }),
+  dealerReceivable: (dealerId: string) =>
+    accountCode('asset:dealer_receivable:<dealerId>', { dealerId }),
+  technicianReceivable: (technicianId: string) =>
+    accountCode('asset:technician_receivable:<technicianId>', { technicianId }),
 } as const;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 
-import { Accounts } from './account.js';
+import { Accounts, availableBalance, postedBalance } from './account.js';
 import { LedgerAssertionError } from './assert.js';
 import { debit, credit, validateLines } from './journal.js';
 import { type LedgerCommand, LedgerModel } from './ledger-model.js';
@@ -9,11 +9,14 @@ import {
   computeDeductions,
   escrowRelease,
   manualAdjustment,
+  payableAccount,
   paymentCaptured,
+  receivableAccount,
   refundAfterRelease,
   resolveSaleRates,
   type SaleRates,
   type Supplier,
+  supplierPayout,
   withheldPaise,
 } from './recipes.js';
 import { DEFAULT_RATE_SELECTION } from './scenario.js';
@@ -130,7 +133,8 @@ describe('recipes', () => {
         dateArb,
         fc.bigInt({ min: 0n, max: 10n ** 11n }),
         fc.array(fc.bigInt({ min: 1n, max: 10n ** 11n }), { maxLength: 4 }),
-        (g, s, p, date, refundRaw, refundsRaw) => {
+        fc.bigInt({ min: 0n, max: 10n ** 11n }),
+        (g, s, p, date, refundRaw, refundsRaw, payoutRaw) => {
           const escrow = s.kind === 'dealer' ? 'order' : 'job';
           const r = ratesFor(s, date);
           const l = new LedgerModel();
@@ -176,6 +180,26 @@ describe('recipes', () => {
             l.account(escrow === 'order' ? Accounts.orderEscrow('x1') : Accounts.jobEscrow('x1'))
               ?.creditsPosted,
           ).toBe(g);
+          // The supplier may already have been paid out (part of) its share before the refunds.
+          const payable = payableAccount(s);
+          const payableAvailable = () => {
+            const a = l.account(payable);
+            return a === undefined ? 0n : availableBalance(a);
+          };
+          const payoutPaise = payoutRaw % (payableAvailable() + 1n);
+          if (payoutPaise > 0n) {
+            expect(
+              apply(
+                supplierPayout({
+                  payoutId: 'po1',
+                  supplier: s,
+                  amountPaise: payoutPaise,
+                  sourceAccount: Accounts.gatewayReceivable,
+                  actor: 't',
+                }),
+              ),
+            ).toBe('ok');
+          }
           let refunded: Paise = 0n;
           for (const [i, raw] of refundsRaw.entries()) {
             const remaining = rel.releasedPaise - refunded;
@@ -191,6 +215,7 @@ describe('recipes', () => {
               rates: r,
               policy: p,
               releaseEntryKeys: rel.releaseEntryKeys,
+              payableAvailablePaise: payableAvailable(),
               refundId: `r${i}`,
               actor: 't',
             });
@@ -210,8 +235,10 @@ describe('recipes', () => {
               const a = l.account(code);
               if (a !== undefined) expect(a.debitsPosted).toBe(a.creditsPosted);
             }
-            const gw = l.account(Accounts.gatewayReceivable);
-            expect(gw?.debitsPosted).toBe(gw?.creditsPosted);
+            // the supplier owes back exactly what it was paid out: payable − receivable = −payout
+            const receivable = l.account(receivableAccount(s));
+            const owed = receivable === undefined ? 0n : postedBalance(receivable);
+            expect(payableAvailable() - owed).toBe(-payoutPaise);
           }
         },
       ),
@@ -242,6 +269,7 @@ describe('recipes', () => {
               refundPaise: amount,
               rates: custom,
               releaseEntryKeys: [],
+              payableAvailablePaise: g,
               refundId: `r${i}`,
               actor: 't',
             });

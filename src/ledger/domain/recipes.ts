@@ -139,6 +139,13 @@ export function payableAccount(supplier: Pick<Supplier, 'kind' | 'id'>): string 
     : Accounts.technicianPayable(supplier.id);
 }
 
+/** What the supplier owes the platform when a refund after payout exceeds its payable. */
+export function receivableAccount(supplier: Pick<Supplier, 'kind' | 'id'>): string {
+  return supplier.kind === 'dealer'
+    ? Accounts.dealerReceivable(supplier.id)
+    : Accounts.technicianReceivable(supplier.id);
+}
+
 /** Drops zero-amount lines and merges none: a recipe line of 0 paise is simply absent. */
 function nonZero(lines: readonly Line[]): Line[] {
   for (const l of lines) assert(l.amountPaise >= 0n, 'recipe produced a negative line');
@@ -468,6 +475,13 @@ export interface RefundAfterRelease {
   readonly policy?: TaxPolicy;
   /** Entries of the release, reversed on a full refund when nothing was refunded after release yet. */
   readonly releaseEntryKeys: readonly string[];
+  /**
+   * The available balance of the supplier's payable now (read by the caller). What it cannot bear
+   * of the supplier's share — the supplier was already paid out — becomes a supplier receivable.
+   * If a payout lands between the read and the post, the post fails with `exceeds_credits` and the
+   * caller re-reads and retries.
+   */
+  readonly payableAvailablePaise: Paise;
   readonly refundId: string;
   readonly actor: string;
 }
@@ -481,6 +495,10 @@ export interface RefundAfterRelease {
  * up to the whole unwind every deduction exactly; the supplier's payable bears the rest:
  *   Dr payable Δnet, Dr revenue:commission Δc, Dr gst_output Δg, Dr tcs Δt, Dr tds Δd / Cr asset:gateway_receivable refund
  * (Δnet may be negative by a paisa or two from rounding: it is then a credit to the payable).
+ * When the payable cannot bear Δnet (the supplier was paid out), the payable is debited what it
+ * holds and the rest is debited to the supplier's receivable (asset:<kind>_receivable:<id>), which
+ * `supplierReceivableRecovered` later offsets against the payable. A full refund takes the
+ * reversal path only when the payable can bear it.
  */
 export function refundAfterRelease(e: RefundAfterRelease): {
   command: LedgerCommand;
@@ -500,7 +518,12 @@ export function refundAfterRelease(e: RefundAfterRelease): {
     tdsPaise: before.tdsPaise - after.tdsPaise,
     supplierNetPaise: before.supplierNetPaise - after.supplierNetPaise,
   };
-  if (e.previouslyRefundedPaise === 0n && e.refundPaise === e.releasedPaise) {
+  assert(e.payableAvailablePaise >= 0n, 'payable available must not be negative');
+  const fullReversal =
+    e.previouslyRefundedPaise === 0n &&
+    e.refundPaise === e.releasedPaise &&
+    e.payableAvailablePaise >= clawback.supplierNetPaise;
+  if (fullReversal) {
     const escrow = escrowAccount(e.escrow, e.subjectId);
     return {
       clawback,
@@ -529,8 +552,10 @@ export function refundAfterRelease(e: RefundAfterRelease): {
   }
   const payable = payableAccount(e.supplier);
   const net = clawback.supplierNetPaise;
+  const fromPayable = net <= e.payableAvailablePaise ? net : e.payableAvailablePaise;
   const lines = nonZero([
-    net >= 0n ? debit(payable, net) : credit(payable, -net),
+    net >= 0n ? debit(payable, fromPayable) : credit(payable, -net),
+    debit(receivableAccount(e.supplier), net > fromPayable ? net - fromPayable : 0n),
     debit(Accounts.commission, clawback.commissionPaise),
     debit(Accounts.gstOutput, clawback.gstOnCommissionPaise),
     debit(Accounts.tcs, clawback.tcsPaise),
@@ -586,6 +611,28 @@ export function supplierPayout(e: {
       credit(e.sourceAccount, e.amountPaise),
     ],
     meta: meta('payout', `payout:${e.payoutId}`, e.actor),
+  };
+}
+
+/**
+ * Recovery of a supplier receivable from money the platform owes the supplier (typically right after
+ * a later release credits its payable): Dr payable / Cr receivable. The caller picks the amount, at
+ * most min(receivable balance, payable available); the floors refuse more.
+ */
+export function supplierReceivableRecovered(e: {
+  recoveryId: string;
+  supplier: Pick<Supplier, 'kind' | 'id'>;
+  amountPaise: Paise;
+  actor: string;
+}): LedgerCommand {
+  return {
+    type: 'post',
+    key: `recovery:${e.recoveryId}`,
+    lines: [
+      debit(payableAccount(e.supplier), e.amountPaise),
+      credit(receivableAccount(e.supplier), e.amountPaise),
+    ],
+    meta: meta('receivable_recovered', `recovery:${e.recoveryId}`, e.actor),
   };
 }
 

@@ -20,6 +20,8 @@ import {
   manualAdjustment,
   paymentCaptured,
   type RateSelection,
+  payableAccount,
+  receivableAccount,
   refundAfterRelease,
   refundBeforeRelease,
   resolveSaleRates,
@@ -28,6 +30,7 @@ import {
   type Supplier,
   type SupplierKind,
   supplierPayout,
+  supplierReceivableRecovered,
   type TaxPolicy,
 } from './recipes.js';
 import { isResultCode, type ResultCode } from './result-codes.js';
@@ -191,6 +194,12 @@ export class ScenarioRunner {
     const s = this.scenario.suppliers[ref];
     assert(s !== undefined, `supplier ${ref} is not declared in the scenario`);
     return { kind, id, hasPan: s.hasPan, gstRegistered: s.gstRegistered };
+  }
+
+  /** Available balance of an account in the model (0 if not opened yet). */
+  private available(code: string): Paise {
+    const account = this.ledger.account(code);
+    return account === undefined ? 0n : availableBalance(account);
   }
 
   private subject(e: ScenarioEvent): Subject {
@@ -386,6 +395,7 @@ export class ScenarioRunner {
           rates: s.rates,
           policy: this.policy,
           releaseEntryKeys: s.releaseEntryKeys,
+          payableAvailablePaise: this.available(payableAccount(s.supplier)),
           refundId: str(e, 'refundId'),
           actor,
         });
@@ -417,6 +427,23 @@ export class ScenarioRunner {
           }),
           onOk: () => undefined,
         };
+      case 'receivable_recovered': {
+        // Recover as much as the payable can give, unless the event names an amount.
+        const supplier = this.supplier(str(e, 'supplier'));
+        const owed = this.available(receivableAccount(supplier));
+        const payable = this.available(payableAccount(supplier));
+        const amountPaise =
+          e.amountPaise === undefined ? (owed < payable ? owed : payable) : paise(e, 'amountPaise');
+        return {
+          command: supplierReceivableRecovered({
+            recoveryId: str(e, 'recoveryId'),
+            supplier,
+            amountPaise,
+            actor,
+          }),
+          onOk: () => undefined,
+        };
+      }
       case 'manual_adjustment':
         return {
           command: manualAdjustment({
