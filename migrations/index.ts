@@ -2,6 +2,7 @@ import { Foundation1764130000000 } from './1764130000000-Foundation.js';
 import { IdentityAudit1764140000000 } from './1764140000000-IdentityAudit.js';
 import { Ledger1764150000000 } from './1764150000000-Ledger.js';
 import { LedgerIntegrity1764160000000 } from './1764160000000-LedgerIntegrity.js';
+import { JobQueue1764170000000 } from './1764170000000-JobQueue.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   IdentityAudit1764140000000,
   Ledger1764150000000,
   LedgerIntegrity1764160000000,
+  JobQueue1764170000000,
 ];

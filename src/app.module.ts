@@ -9,6 +9,8 @@ import { AccessModule } from './access/access.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
+import { LedgerJobsModule } from './ledger/jobs/ledger-jobs.js';
 import { LedgerModule } from './ledger/ledger.module.js';
 import { httpLoggerOptions } from './observability/logging.js';
 import { ObservabilityModule } from './observability/observability.module.js';
@@ -45,7 +47,9 @@ export class AppModule {
         AuditModule,
         AccessModule,
         IdentityModule,
+        JobsModule,
         LedgerModule,
+        LedgerJobsModule,
         HealthModule,
       ],
     };

@@ -5,6 +5,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { TechnicianKind } from '../src/access/roles.js';
 import { projectRoot } from '../src/common/project-root.js';
+import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { createAccount, login, QUIET_ENV, signInAs, TEST_PASSWORD } from './support/accounts.js';
 import { listRoutes } from './support/routes.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -64,6 +65,18 @@ const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
   'GET /audit/verify': [...ADMINS, 'compliance'],
   'GET /admin/abuse/blocks': ADMINS,
   'DELETE /admin/abuse/blocks/{kind}/{value}': ['ops_leader'],
+  'POST /ledger/adjustments': ['finance'],
+  'GET /ledger/adjustments': [...ADMINS, 'compliance', 'finance'],
+  'GET /ledger/adjustments/{adjustmentId}': [...ADMINS, 'compliance', 'finance'],
+  'POST /ledger/adjustments/{adjustmentId}/approve': ['finance'],
+  'POST /ledger/adjustments/{adjustmentId}/reject': ['finance'],
+  'GET /ledger/accounts': [...ADMINS, 'compliance', 'finance'],
+  'GET /ledger/accounts/{code}/balance': [...ADMINS, 'compliance', 'finance'],
+  'GET /ledger/accounts/{code}/statement': [...ADMINS, 'compliance', 'finance'],
+  'GET /ledger/trial-balance': [...ADMINS, 'compliance', 'finance'],
+  'GET /ledger/entries': [...ADMINS, 'compliance', 'finance'],
+  'GET /ledger/entries/{entryId}': [...ADMINS, 'compliance', 'finance'],
+  'GET /ledger/export': [...ADMINS, 'compliance', 'finance'],
 };
 
 const allowed = (rule: 'public' | 'signed-in' | Kind[], kind: Kind): boolean =>
@@ -85,6 +98,8 @@ describe('access control', () => {
   let t: TestApp;
   const emails = new Map<Kind, string>();
   const ids = new Map<Kind, string>();
+  /** A manual adjustment proposed by a finance user other than the matrix's (who may decide it). */
+  let adjustmentId = '';
 
   beforeAll(async () => {
     t = await startTestApp({ env: QUIET_ENV });
@@ -109,6 +124,35 @@ describe('access control', () => {
       emails.set(kind, a.email);
       ids.set(kind, a.userId);
     }
+    const ledger = t.app.get(LedgerService);
+    for (const code of ['expense:goodwill', 'equity:capital'])
+      expect((await ledger.execute({ type: 'open_account', code })).code).toBe('ok');
+    // An entry for the ledger read routes ({code}, {entryId}).
+    const probe = await ledger.execute({
+      type: 'post',
+      key: 'access:probe',
+      lines: [
+        { account: 'expense:goodwill', side: 'debit', amountPaise: 100n },
+        { account: 'equity:capital', side: 'credit', amountPaise: 100n },
+      ],
+      meta: { eventType: 'test', reference: 'test:access', actor: 'system' },
+    });
+    expect(probe.code).toBe('ok');
+    const maker = await signInAs(t, 'finance');
+    const proposal = await fetch(`${t.baseUrl}/ledger/adjustments`, {
+      method: 'POST',
+      headers: { ...maker.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        reason: 'access matrix probe',
+        reference: 'test:access',
+        lines: [
+          { account: 'expense:goodwill', side: 'debit', amountPaise: 100 },
+          { account: 'equity:capital', side: 'credit', amountPaise: 100 },
+        ],
+      }),
+    });
+    expect(proposal.status).toBe(201);
+    adjustmentId = ((await proposal.json()) as { id: string }).id;
   });
   afterAll(async () => {
     await t?.close();
@@ -148,6 +192,9 @@ describe('access control', () => {
       path
         .replace('{id}', target)
         .replace('{sessionId}', randomUUID())
+        .replace('{adjustmentId}', adjustmentId)
+        .replace('{code}', encodeURIComponent('equity:capital'))
+        .replace('{entryId}', 'access:probe')
         .replace('{kind}', 'ip')
         .replace('{value}', '10.9.9.9');
     const tokens = new Map<Kind, string>();
@@ -163,7 +210,10 @@ describe('access control', () => {
       const [method, path] = route.split(' ') as [string, string];
       for (const kind of KINDS) {
         const token = await tokenOf(kind);
-        const query = route === 'GET /audit/events/export' ? '?format=jsonl' : '';
+        const query =
+          route === 'GET /audit/events/export' || route === 'GET /ledger/export'
+            ? '?format=jsonl'
+            : '';
         const res = await fetch(`${t.baseUrl}${fill(path)}${query}`, {
           method,
           headers: {

@@ -9,18 +9,29 @@ import { AuditVerifyCommand } from '../audit/cli/audit-verify.command.js';
 import { CreateAdminCommand } from '../identity/cli/create-admin.command.js';
 import { SeedDemoCommand } from '../identity/cli/seed-demo.command.js';
 import { IdentityModule } from '../identity/identity.module.js';
+import { LedgerReplayCommand } from '../ledger/cli/ledger-replay.command.js';
+import { LedgerSealCommand } from '../ledger/cli/ledger-seal.command.js';
+import { LedgerVerifyCommand } from '../ledger/cli/ledger-verify.command.js';
+import { LedgerModule } from '../ledger/ledger.module.js';
 
 /** Commands that live in (and are exported by) their domain module. */
 const MODULE_COMMANDS = [CreateAdminCommand, SeedDemoCommand];
 
-const COMMANDS = [DbStatusCommand, AuditVerifyCommand, AuditHeadCommand];
+const COMMANDS = [
+  DbStatusCommand,
+  AuditVerifyCommand,
+  AuditHeadCommand,
+  LedgerVerifyCommand,
+  LedgerReplayCommand,
+  LedgerSealCommand,
+];
 
 @Module({})
 export class CliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [...(coreImports(config) ?? []), AuditModule, IdentityModule],
+      imports: [...(coreImports(config) ?? []), AuditModule, IdentityModule, LedgerModule],
       providers: [
         ...COMMANDS,
         {

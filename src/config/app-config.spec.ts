@@ -1,7 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../common/project-root.js';
-import { ConfigError, loadConfig } from './app-config.js';
+import { ConfigError, DEVELOPMENT_LEDGER_SEAL_KEY, loadConfig } from './app-config.js';
 import { envSchema } from './env.schema.js';
 
 const db = { DATABASE_URL: 'postgresql://app:pw@db.example:5432/fixbazaar' };
@@ -64,6 +65,41 @@ describe('loadConfig', () => {
       /^Invalid configuration: AUDIT_SIGNING_KEY: /,
     );
     expect(loadConfig({ ...db, AUDIT_SIGNING_KEY: '' }).audit.signingKeyPem).toBeUndefined();
+  });
+
+  it('checks the ledger seal keys at start: required in production, the development key elsewhere', () => {
+    const prod = { ...db, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
+    expect(() => loadConfig(prod)).toThrow(
+      /^Invalid configuration: LEDGER_SEAL_KEY: required in production$/,
+    );
+    expect(() => loadConfig({ ...prod, LEDGER_SEAL_KEY: DEVELOPMENT_LEDGER_SEAL_KEY })).toThrow(
+      /LEDGER_SEAL_KEY: the published development key cannot sign seals in production/,
+    );
+    const own = generateKeyPairSync('ed25519')
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    // One-line form with \n escapes, as in a .env file.
+    const escaped = own.trim().replace(/\n/g, '\\n');
+    expect(loadConfig({ ...prod, LEDGER_SEAL_KEY: escaped }).ledger.sealKeyPem).toBe(own.trim());
+    expect(loadConfig(db).ledger.sealKeyPem).toBe(DEVELOPMENT_LEDGER_SEAL_KEY);
+    expect(() => loadConfig({ ...db, LEDGER_SEAL_KEY: 'not-a-key' })).toThrow(
+      /^Invalid configuration: LEDGER_SEAL_KEY: not a private key in PEM format$/,
+    );
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    expect(() => loadConfig({ ...db, LEDGER_SEAL_KEY: rsa })).toThrow(
+      /LEDGER_SEAL_KEY: must be an Ed25519 key \(got rsa\)/,
+    );
+
+    const retired = Buffer.alloc(32, 7).toString('base64');
+    expect(
+      loadConfig({ ...db, LEDGER_SEAL_TRUSTED_KEYS: ` ${retired} ,` }).ledger.trustedSealKeys,
+    ).toEqual([retired]);
+    expect(loadConfig(db).ledger.trustedSealKeys).toEqual([]);
+    expect(() => loadConfig({ ...db, LEDGER_SEAL_TRUSTED_KEYS: 'AAAA' })).toThrow(
+      /^Invalid configuration: LEDGER_SEAL_TRUSTED_KEYS: .*32 bytes/,
+    );
   });
 
   it('requires JWT_SECRET in production and validates RATE_LIMIT_POLICY', () => {

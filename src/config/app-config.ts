@@ -1,11 +1,21 @@
+import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { envSchema } from './env.schema.js';
 import { localClusterFile, localClusterUrls, readLocalCluster } from './local-cluster.js';
 import { parseSigningKey } from '../audit/domain/audit-head.js';
+import { parseSealPrivateKey, parseTrustedSealKeys } from '../ledger/integrity/seal-keys.js';
 import { parseRateLimitPolicy, type RateLimitPolicy } from '../rate-limit/rate-limit.policy.js';
 
 /** Used only outside production when JWT_SECRET is unset; production refuses to start without one. */
 const DEVELOPMENT_JWT_SECRET = 'fixbazaar-development-only-secret-not-for-production';
+
+/**
+ * Signs ledger seals only outside production when LEDGER_SEAL_KEY is unset (key id d03fb9cb14772018).
+ * It is published here, so its seals prove nothing; production refuses to start with it or without a key.
+ */
+export const DEVELOPMENT_LEDGER_SEAL_KEY = `-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIK0BGOoCcR4/tTep2H1ypnee/tJ8Q+bgofSwO4NawPjF
+-----END PRIVATE KEY-----`;
 
 export interface AppConfig {
   env: 'development' | 'test' | 'production';
@@ -46,6 +56,17 @@ export interface AppConfig {
   audit: {
     /** Ed25519 private key (PEM) for signing exported chain heads; absent = signing unavailable. */
     signingKeyPem?: string;
+  };
+  ledger: {
+    /** Ed25519 private key (PEM) signing ledger seals (the development key outside production if unset). */
+    sealKeyPem: string;
+    /** Base64 raw Ed25519 public keys of retired seal keys, still trusted when verifying. */
+    trustedSealKeys: string[];
+  };
+  jobs: {
+    /** Run job workers and schedules in this process (false: enqueue only). */
+    workers: boolean;
+    poolMax: number;
   };
 }
 
@@ -93,6 +114,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       fail('AUDIT_SIGNING_KEY', (err as Error).message.replace(/^AUDIT_SIGNING_KEY: /, ''));
     }
   }
+  const sealKeyPem = e.LEDGER_SEAL_KEY?.replace(/\\n/g, '\n').trim() || undefined;
+  if (!sealKeyPem && e.NODE_ENV === 'production') fail('LEDGER_SEAL_KEY', 'required in production');
+  if (sealKeyPem) {
+    let sealKey: KeyObject | undefined;
+    try {
+      sealKey = parseSealPrivateKey(sealKeyPem);
+    } catch (err) {
+      fail('LEDGER_SEAL_KEY', (err as Error).message.replace(/^LEDGER_SEAL_KEY: /, ''));
+    }
+    if (
+      e.NODE_ENV === 'production' &&
+      sealKey?.equals(parseSealPrivateKey(DEVELOPMENT_LEDGER_SEAL_KEY)) === true
+    ) {
+      fail('LEDGER_SEAL_KEY', 'the published development key cannot sign seals in production');
+    }
+  }
+  let trustedSealKeys: string[] = [];
+  try {
+    trustedSealKeys = parseTrustedSealKeys(e.LEDGER_SEAL_TRUSTED_KEYS).map((k) =>
+      k.toString('base64'),
+    );
+  } catch (err) {
+    fail(
+      'LEDGER_SEAL_TRUSTED_KEYS',
+      (err as Error).message.replace(/^LEDGER_SEAL_TRUSTED_KEYS: /, ''),
+    );
+  }
   let database: Pick<AppConfig['database'], 'url' | 'ownerUrl' | 'source'>;
   if (e.DATABASE_URL) {
     database = {
@@ -130,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     },
     docsEnabled: e.DOCS_ENABLED,
+    jobs: { workers: e.JOBS_WORKERS, poolMax: e.JOBS_POOL_MAX },
     auth: {
       jwtSecret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
@@ -157,5 +206,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     },
     audit: { signingKeyPem },
+    ledger: { sealKeyPem: sealKeyPem ?? DEVELOPMENT_LEDGER_SEAL_KEY, trustedSealKeys },
   };
 }

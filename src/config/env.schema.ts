@@ -48,6 +48,12 @@ export const envSchema = z.object({
   ABUSE_DECAY_SECONDS: z.coerce.number().int().min(1).default(600),
 
   AUDIT_SIGNING_KEY: z.string().optional(),
+
+  LEDGER_SEAL_KEY: z.string().optional(),
+  LEDGER_SEAL_TRUSTED_KEYS: z.string().optional(),
+
+  JOBS_WORKERS: bool.default(true),
+  JOBS_POOL_MAX: z.coerce.number().int().min(1).max(50).default(4),
 });
 
 export type Env = z.infer<typeof envSchema>;

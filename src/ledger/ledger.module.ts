@@ -1,10 +1,25 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { LedgerAdjustmentsController } from './adjustments/ledger-adjustments.controller.js';
+import { LedgerAdjustmentsService } from './adjustments/ledger-adjustments.service.js';
+import { LedgerIntegrityService } from './integrity/ledger-integrity.service.js';
 import { DatabaseClock, LedgerClock } from './persistence/ledger-clock.js';
 import { LedgerService } from './persistence/ledger.service.js';
+import { LedgerReadController } from './read/ledger-read.controller.js';
+import { LedgerReadService } from './read/ledger-read.service.js';
 
-/** The PostgreSQL ledger (no HTTP routes yet). Needs DatabaseModule (global TransactionRunner). */
+/** The PostgreSQL ledger and its routes (manual adjustments, read side). Needs DatabaseModule (global TransactionRunner). */
 @Module({
-  providers: [LedgerService, { provide: LedgerClock, useClass: DatabaseClock }],
-  exports: [LedgerService],
+  // AuditModule is global in the app; imported here too so the module also boots on its own (tests).
+  imports: [AuditModule],
+  controllers: [LedgerAdjustmentsController, LedgerReadController],
+  providers: [
+    LedgerService,
+    { provide: LedgerClock, useClass: DatabaseClock },
+    LedgerAdjustmentsService,
+    LedgerReadService,
+    LedgerIntegrityService,
+  ],
+  exports: [LedgerService, LedgerIntegrityService],
 })
 export class LedgerModule {}

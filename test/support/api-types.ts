@@ -427,6 +427,194 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ledger/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List manual adjustments */
+        get: operations["LedgerAdjustmentsController_list"];
+        put?: never;
+        /** Propose a manual adjustment (maker) */
+        post: operations["LedgerAdjustmentsController_propose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/adjustments/{adjustmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A manual adjustment */
+        get: operations["LedgerAdjustmentsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/adjustments/{adjustmentId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a manual adjustment and post it (checker) */
+        post: operations["LedgerAdjustmentsController_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/adjustments/{adjustmentId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject or withdraw a manual adjustment */
+        post: operations["LedgerAdjustmentsController_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List ledger accounts with their balances */
+        get: operations["LedgerReadController_accounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/accounts/{code}/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Balance of one account, now or as of an instant */
+        get: operations["LedgerReadController_balance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/accounts/{code}/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Statement of one account with running balances */
+        get: operations["LedgerReadController_statement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/trial-balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Trial balance, now or as of an instant */
+        get: operations["LedgerReadController_trialBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the journal */
+        get: operations["LedgerReadController_entries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/entries/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One journal entry */
+        get: operations["LedgerReadController_entry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export the journal (CSV or JSON Lines, streamed) */
+        get: operations["LedgerReadController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -760,6 +948,282 @@ export interface components {
         };
         ReasonDto: {
             reason: string;
+        };
+        AdjustmentLineDto: {
+            /**
+             * @description Integer paise (₹1 = 100), a JSON number: positive, at most 2^53 − 1 (the largest integer a JSON
+             *     number carries exactly).
+             */
+            amountPaise: number;
+            /** @description An opened ledger account, by code (`expense:goodwill`, `liability:dealer_payable:d1`). */
+            account: string;
+            /** @enum {string} */
+            side: "debit" | "credit";
+        };
+        ProposeAdjustmentDto: {
+            /** @description Why the entry is needed: kept on the proposal, the posted entry and the audit log. */
+            reason: string;
+            /** @description The business reference the entry corrects or records (ticket, bank statement line, order…). */
+            reference: string;
+            /** @description The balanced lines to post on approval (2 to 64). */
+            lines: components["schemas"]["AdjustmentLineDto"][];
+        };
+        AdjustmentLineViewDto: {
+            /** @description Integer paise */
+            amountPaise: number;
+            account: string;
+            /** @enum {string} */
+            side: "debit" | "credit";
+        };
+        LedgerAdjustmentDto: {
+            id: string;
+            /** @enum {string} */
+            status: "approved" | "proposed" | "rejected";
+            reason: string;
+            reference: string;
+            lines: components["schemas"]["AdjustmentLineViewDto"][];
+            /** @description User id of the maker. */
+            proposedBy: string;
+            proposedAt: string;
+            /** @description User id of the checker (approved), or of whoever rejected or withdrew it. */
+            decidedBy: string | null;
+            decidedAt: string | null;
+            decisionReason: string | null;
+            /** @description The posted ledger entry (`adjustment:<id>`), once approved. */
+            entryId: string | null;
+        };
+        LedgerAdjustmentPageDto: {
+            items: components["schemas"]["LedgerAdjustmentDto"][];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
+            nextCursor?: string;
+        };
+        ApproveAdjustmentDto: {
+            /** @description Optional note of the approver (audit log and proposal). */
+            reason?: string;
+        };
+        RejectAdjustmentDto: {
+            /** @description Why the proposal is rejected (or withdrawn by its proposer). */
+            reason: string;
+        };
+        LedgerAccountFlagsDto: {
+            /** @description debitsPosted + debitsPending ≤ creditsPosted (a floor for a credit-normal account). */
+            debitsMustNotExceedCredits: boolean;
+            /** @description creditsPosted + creditsPending ≤ debitsPosted (a floor for a debit-normal account). */
+            creditsMustNotExceedDebits: boolean;
+        };
+        LedgerAccountDto: {
+            /** @description Posted debits (integer paise) */
+            debitsPosted: number;
+            /** @description Posted credits (integer paise) */
+            creditsPosted: number;
+            /** @description Debits held by pending entries (integer paise) */
+            debitsPending: number;
+            /** @description Credits held by pending entries (integer paise) */
+            creditsPending: number;
+            /** @description Posted balance on the normal side (integer paise; negative = against the normal side) */
+            postedBalance: number;
+            /** @description Net pending movement on the normal side: what posting every hold in full would add (integer paise) */
+            pendingBalance: number;
+            /** @description Posted balance less pending outflows; pending inflows do not count until posted (integer paise) */
+            availableBalance: number;
+            code: string;
+            /** @enum {string} */
+            type: "asset" | "liability" | "equity" | "revenue" | "expense";
+            /**
+             * @description The side the account grows on: debit for assets and expenses, credit for the rest.
+             * @enum {string}
+             */
+            normalSide: "debit" | "credit";
+            /** @description Whose account it is, from the code's placeholders, e.g. `orderId=o-42`; null for platform accounts. */
+            ownerRef: string | null;
+            flags: components["schemas"]["LedgerAccountFlagsDto"];
+        };
+        LedgerAccountPageDto: {
+            items: components["schemas"]["LedgerAccountDto"][];
+            /** @description Pass as `cursor` to fetch the next page (by code); absent on the last page. */
+            nextCursor?: string;
+        };
+        LedgerBalanceDto: {
+            /** @description Posted debits (integer paise) */
+            debitsPosted: number;
+            /** @description Posted credits (integer paise) */
+            creditsPosted: number;
+            /** @description Debits held by pending entries (integer paise) */
+            debitsPending: number;
+            /** @description Credits held by pending entries (integer paise) */
+            creditsPending: number;
+            /** @description Posted balance on the normal side (integer paise; negative = against the normal side) */
+            postedBalance: number;
+            /** @description Net pending movement on the normal side: what posting every hold in full would add (integer paise) */
+            pendingBalance: number;
+            /** @description Posted balance less pending outflows; pending inflows do not count until posted (integer paise) */
+            availableBalance: number;
+            code: string;
+            /** @enum {string} */
+            type: "asset" | "liability" | "equity" | "revenue" | "expense";
+            /** @enum {string} */
+            normalSide: "debit" | "credit";
+            /** @description The instant the balance is for (ISO-8601 UTC): the one asked for, or the database's now. */
+            asOf: string;
+            /**
+             * @description `counters`: the account's counters now (row plus balance deltas not yet rolled up);
+             *     `journal`: recomputed from every entry effective at or before `asOf`.
+             * @enum {string}
+             */
+            source: "counters" | "journal";
+        };
+        LedgerStatementLineDto: {
+            /** @description The line's amount (integer paise, > 0) */
+            amount: number;
+            /** @description Posted balance on the normal side after this line, in journal order (integer paise) */
+            runningBalance: number;
+            /** @description The entry's position in the journal. */
+            entrySeq: number;
+            entryId: string;
+            lineNo: number;
+            /** @enum {string} */
+            kind: "pending" | "posted" | "post_pending" | "void_pending" | "expire_pending";
+            eventType: string;
+            reference: string;
+            /** @description ISO-8601 UTC. */
+            effectiveAt: string;
+            /** @enum {string} */
+            side: "debit" | "credit";
+            /**
+             * @description `posted` (posted and post_pending entries) moves the posted balance; `pending` (a hold placed)
+             *     and `released` (a hold voided or expired: its held lines released) do not.
+             * @enum {string}
+             */
+            phase: "pending" | "posted" | "released";
+        };
+        LedgerStatementDto: {
+            /** @description Posted balance just before this page's first line (integer paise); null for an empty page */
+            openingBalance: number | null;
+            code: string;
+            /** @enum {string} */
+            type: "asset" | "liability" | "equity" | "revenue" | "expense";
+            /** @enum {string} */
+            normalSide: "debit" | "credit";
+            /** @description The account's lines in journal order (entry seq, line number). */
+            items: components["schemas"]["LedgerStatementLineDto"][];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
+            nextCursor?: string;
+        };
+        LedgerTrialBalanceAccountDto: {
+            /** @description Net posted debit balance, or 0 (integer paise) */
+            debitBalance: number;
+            /** @description Net posted credit balance, or 0 (integer paise) */
+            creditBalance: number;
+            /** @description integer paise */
+            debitsPosted: number;
+            /** @description integer paise */
+            creditsPosted: number;
+            /** @description integer paise */
+            debitsPending: number;
+            /** @description integer paise */
+            creditsPending: number;
+            code: string;
+        };
+        LedgerTrialBalanceTotalsDto: {
+            /** @description Σ debit balances (integer paise) */
+            debitBalance: number;
+            /** @description Σ credit balances (integer paise) */
+            creditBalance: number;
+            /** @description Σ posted debits (integer paise) */
+            debitsPosted: number;
+            /** @description Σ posted credits (integer paise) */
+            creditsPosted: number;
+        };
+        LedgerTrialBalanceGroupDto: {
+            /** @description Σ posted balances of the group on its normal side (integer paise) */
+            balance: number;
+            /** @enum {string} */
+            type: "asset" | "liability" | "equity" | "revenue" | "expense";
+            /** @enum {string} */
+            normalSide: "debit" | "credit";
+            accounts: components["schemas"]["LedgerTrialBalanceAccountDto"][];
+            totals: components["schemas"]["LedgerTrialBalanceTotalsDto"];
+        };
+        LedgerTrialBalancePendingDto: {
+            /** @description Σ pending debits (integer paise) */
+            debits: number;
+            /** @description Σ pending credits (integer paise) */
+            credits: number;
+            /** @description Σ pending debits = Σ pending credits. */
+            balanced: boolean;
+        };
+        LedgerTrialBalanceDto: {
+            /** @description The instant (ISO-8601 UTC): the one asked for, or the database's now. */
+            asOf: string;
+            /**
+             * @description `counters` (now) or `journal` (recomputed from entries effective at or before `asOf`).
+             * @enum {string}
+             */
+            source: "counters" | "journal";
+            /** @description One group per account type, in the order asset, liability, equity, revenue, expense. */
+            groups: components["schemas"]["LedgerTrialBalanceGroupDto"][];
+            totals: components["schemas"]["LedgerTrialBalanceTotalsDto"];
+            pending: components["schemas"]["LedgerTrialBalancePendingDto"];
+            /** @description Σ debit balances = Σ credit balances, computed from the accounts above. */
+            balanced: boolean;
+        };
+        LedgerSealProofDto: {
+            sealNo: number;
+            /** @description The entry's position among the seal's members (from 0). */
+            position: number;
+            /** @description The seal's hash (over its previous hash, range and every member). */
+            hash: string;
+            /** @description The previous seal's hash (64 zeros for the first seal). */
+            prevHash: string;
+            /** @description Signature over the seal's hash. */
+            signature: string;
+            keyId: string;
+        };
+        LedgerLineDto: {
+            /** @description integer paise, > 0 */
+            amount: number;
+            lineNo: number;
+            account: string;
+            /** @enum {string} */
+            side: "debit" | "credit";
+        };
+        LedgerEntryDto: {
+            metadata: {
+                [key: string]: string;
+            };
+            result: {
+                [key: string]: unknown;
+            };
+            /** @description The seal covering the entry; null while not yet sealed. */
+            seal: components["schemas"]["LedgerSealProofDto"] | null;
+            /** @description Position in the journal. */
+            seq: number;
+            /** @description The entry's id (its idempotency key). */
+            id: string;
+            /** @enum {string} */
+            kind: "pending" | "posted" | "post_pending" | "void_pending" | "expire_pending";
+            eventType: string;
+            reference: string;
+            actor: string;
+            /** @description ISO-8601 UTC. */
+            effectiveAt: string;
+            /** @description The hold a post_pending / void_pending / expire_pending entry resolves. */
+            pendingId: string | null;
+            /** @description The entry a reversal mirrors. */
+            reversalOf: string | null;
+            /** @description When a hold times out (ISO-8601 UTC); null otherwise. */
+            timeoutAt: string | null;
+            /** @description SHA-256 of the command's canonical input (idempotency). */
+            inputHash: string;
+            lines: components["schemas"]["LedgerLineDto"][];
+            /** @description SHA-256 (hex) of the entry's canonical content (src/ledger/domain/entry-hash.ts). */
+            hash: string;
+        };
+        LedgerEntryPageDto: {
+            /** @description Newest first (journal seq descending). */
+            items: components["schemas"]["LedgerEntryDto"][];
+            /** @description Pass as `cursor` to fetch the next (older) page; absent on the last page. */
+            nextCursor?: string;
         };
         LiveDto: {
             /** @enum {string} */
@@ -1658,6 +2122,455 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RevokedDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LedgerAdjustmentsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description Only proposals in this state (the approval queue is `proposed`). */
+                status?: "proposed" | "approved" | "rejected";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerAdjustmentPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LedgerAdjustmentsController_propose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposeAdjustmentDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerAdjustmentDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LedgerAdjustmentsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                adjustmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerAdjustmentDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LedgerAdjustmentsController_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                adjustmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveAdjustmentDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerAdjustmentDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LedgerAdjustmentsController_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                adjustmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectAdjustmentDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerAdjustmentDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LedgerReadController_accounts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description Only accounts whose code starts with this, e.g. `liability:escrow:`. */
+                prefix?: string;
+                /** @description Only accounts of this type. */
+                type?: "asset" | "liability" | "equity" | "revenue" | "expense";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerAccountPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LedgerReadController_balance: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Balance as of this instant (ISO-8601; entries effective at or before it count), recomputed
+                 *     from the journal. Absent: now, from the account counters.
+                 */
+                asOf?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The account's code, e.g. `liability:escrow:order:o-42` (URL-encoded). */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerBalanceDto"];
+                };
+            };
+            /** @description No account with this code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LedgerReadController_statement: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description Entries effective at or after this instant (ISO-8601, inclusive). */
+                from?: string;
+                /** @description Entries effective before this instant (ISO-8601, exclusive). */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The account's code, e.g. `liability:escrow:order:o-42` (URL-encoded). */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerStatementDto"];
+                };
+            };
+            /** @description No account with this code */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LedgerReadController_trialBalance: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Balance as of this instant (ISO-8601; entries effective at or before it count), recomputed
+                 *     from the journal. Absent: now, from the account counters.
+                 */
+                asOf?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerTrialBalanceDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LedgerReadController_entries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description Entries effective at or after this instant (ISO-8601, inclusive). */
+                from?: string;
+                /** @description Entries effective before this instant (ISO-8601, exclusive). */
+                to?: string;
+                /** @description Only entries with this business reference, e.g. `order:o-42`. */
+                reference?: string;
+                /** @description Only entries of this event type, e.g. `escrow_release`. */
+                eventType?: string;
+                /** @description Only entries with a line on this account (code). */
+                account?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerEntryPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LedgerReadController_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The entry's id (its idempotency key), URL-encoded. */
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerEntryDto"];
+                };
+            };
+            /** @description No entry with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LedgerReadController_export: {
+        parameters: {
+            query: {
+                /** @description `csv` (RFC 4180, one row per line) or `jsonl` (JSON Lines, one entry per line). */
+                format: "csv" | "jsonl";
+                /** @description Why the export is made (kept in the export's own audit event). */
+                reason?: string;
+                /** @description Entries effective at or after this instant (ISO-8601, inclusive). */
+                from?: string;
+                /** @description Entries effective before this instant (ISO-8601, exclusive). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV (RFC 4180, header row, one row per line; cells starting with = + - @ are prefixed with `'`) or JSON Lines (one entry per line, as in search results). Both carry each entry’s hash and its seal proof (empty/null while unsealed); amounts are exact integers of paise. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv; charset=utf-8": string;
+                    "application/x-ndjson; charset=utf-8": string;
                 };
             };
             /** @description Error (problem+json) */

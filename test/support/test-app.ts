@@ -36,6 +36,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     DATABASE_POOL_MAX: '4',
+    // Tests enqueue but run no job workers or schedules unless they ask for them.
+    JOBS_WORKERS: 'false',
+    JOBS_POOL_MAX: '2',
     ...options.env,
     DATABASE_URL: db.appUrl,
     DATABASE_OWNER_URL: db.ownerUrl,

@@ -43,8 +43,22 @@ export class AppProblem extends Error {
   ) {
     super(detail ?? title);
     this.name = 'AppProblem';
+    const clash = Object.keys(extensions).filter((k) => RESERVED_MEMBERS.has(k));
+    if (clash.length > 0)
+      throw new Error(`problem ${code}: reserved member(s) ${clash.join(', ')}`);
   }
 }
+
+/** Members of every problem document; an extension may not redefine them. */
+const RESERVED_MEMBERS = new Set([
+  'type',
+  'title',
+  'status',
+  'detail',
+  'instance',
+  'code',
+  'requestId',
+]);
 
 export class ValidationProblem extends AppProblem {
   constructor(readonly errors: FieldError[]) {

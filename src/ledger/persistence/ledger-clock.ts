@@ -7,12 +7,17 @@ import { execute } from '../../database/sql.js';
  * the database's transaction time; the ledger-spec replay substitutes the scenario's event times.
  */
 export abstract class LedgerClock {
+  /** True when "now" is the database's transaction time (the service may then read it in a query of its own). */
+  readonly isDatabaseTime: boolean = false;
+
   /** Milliseconds since the epoch, read inside the command's transaction. */
   abstract now(tx: EntityManager): Promise<number>;
 }
 
 @Injectable()
 export class DatabaseClock extends LedgerClock {
+  override readonly isDatabaseTime = true;
+
   async now(tx: EntityManager): Promise<number> {
     const { rows } = await execute<{ now: Date }>(tx, 'SELECT now() AS now');
     const row = rows[0];

@@ -174,6 +174,66 @@ function inputHash(command: EntryCommand): string {
   return createHash('sha256').update(canonicalJson(command)).digest('hex');
 }
 
+/**
+ * The hot path's read: database time, the earlier result of this key if any, and the floored
+ * accounts ($2) locked in ascending id order. Exported for the benchmark's raw-SQL ceiling.
+ */
+export const READ_FOR_POSTING_SQL = `WITH locked AS (
+         SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY($2::bigint[])
+         ORDER BY id FOR NO KEY UPDATE)
+       SELECT now() AS now,
+         (SELECT json_build_object('input_hash', input_hash, 'result', result)
+          FROM ledger_entries WHERE id = $1) AS seen,
+         (SELECT json_agg(locked) FROM locked) AS locked`;
+
+/**
+ * The write of every entry: the entry, its lines ($15–$17), the floored accounts' counters
+ * ($18–$22) and the hot accounts' deltas ($23–$27); nothing if the id was taken concurrently.
+ */
+export const WRITE_ENTRY_SQL = `WITH e AS (
+         INSERT INTO ledger_entries
+           (id, kind, event_type, reference, actor, effective_at, metadata, pending_id, reversal_of,
+            timeout_seconds, timeout_at, input_hash, result, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13::jsonb, $14)
+         ON CONFLICT (id) DO NOTHING RETURNING seq),
+       l AS (
+         INSERT INTO ledger_lines (entry_id, entry_seq, line_no, account_id, side, amount)
+         SELECT $1, e.seq, (t.n - 1)::smallint, t.account_id, t.side, t.amount
+         FROM e, unnest($15::bigint[], $16::text[], $17::bigint[])
+           WITH ORDINALITY AS t(account_id, side, amount, n)),
+       u AS (
+         UPDATE ledger_accounts a SET
+           debits_posted = a.debits_posted + v.dp, credits_posted = a.credits_posted + v.cp,
+           debits_pending = a.debits_pending + v.dpe, credits_pending = a.credits_pending + v.cpe
+         FROM e, unnest($18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[])
+           AS v(id, dp, cp, dpe, cpe)
+         WHERE a.id = v.id RETURNING a.id),
+       d AS (
+         INSERT INTO ledger_balance_deltas
+           (account_id, debits_posted, credits_posted, debits_pending, credits_pending)
+         SELECT v.id, v.dp, v.cp, v.dpe, v.cpe
+         FROM e, unnest($23::bigint[], $24::bigint[], $25::bigint[], $26::bigint[], $27::bigint[])
+           AS v(id, dp, cp, dpe, cpe))
+       SELECT e.seq::text AS seq, (SELECT count(*) FROM u)::int AS updated FROM e`;
+
+/** The stored result of an earlier command with this key: replayed if the input is the same. */
+function replayOf(storedHash: string, stored: EntryRow['result'], hash: string): LedgerResult {
+  if (storedHash !== hash) return { code: 'exists_with_different_input' };
+  assert(isResultCode(stored.code), `stored result code ${stored.code}`);
+  return { ...stored, code: stored.code, replayed: true };
+}
+
+/** Parallel arrays (ids, then the four counter deltas) for an unnest() in the write statement. */
+function counterColumns(rows: readonly { id: string; delta: CounterDelta }[]): string[][] {
+  return [
+    rows.map((r) => r.id),
+    rows.map((r) => r.delta.debitsPosted.toString()),
+    rows.map((r) => r.delta.creditsPosted.toString()),
+    rows.map((r) => r.delta.debitsPending.toString()),
+    rows.map((r) => r.delta.creditsPending.toString()),
+  ];
+}
+
 /** The entry a command resolves or reverses, if any: serialized by an advisory lock on its key. */
 function referencedKey(command: LedgerCommand): string | undefined {
   switch (command.type) {
@@ -326,6 +386,10 @@ export class LedgerService {
 
   /** One command in `tx`: locks first (referenced entries, then floored accounts), then apply. */
   private async run(tx: EntityManager, command: LedgerCommand): Promise<LedgerResult> {
+    if ((command.type === 'post' || command.type === 'hold') && this.clock.isDatabaseTime) {
+      const direct = await this.applyDirect(tx, command);
+      if (direct !== undefined) return direct;
+    }
     const nowMs = await this.clock.now(tx);
     // A batch takes every lock it will need up front, in one order (referenced entries by key, then
     // floored accounts by ascending id), so two batches never wait on each other in a cycle.
@@ -336,6 +400,36 @@ export class LedgerService {
       await this.prepareAccounts(tx, await this.touched(tx, command));
     }
     return this.apply(tx, command, nowMs);
+  }
+
+  /**
+   * The hot path — a single post or hold whose accounts are all known — in two statements: database
+   * time, the idempotency read and the floored accounts' locks (ascending id) in one, then the write.
+   * Undefined when an account is not known yet: the general path then runs (and caches it).
+   */
+  private async applyDirect(
+    tx: EntityManager,
+    command: Extract<LedgerCommand, { type: 'post' | 'hold' }>,
+  ): Promise<LedgerResult | undefined> {
+    const refs = new Map<string, AccountRef>();
+    for (const l of command.lines) {
+      const ref = this.refs.get(l.account);
+      if (ref === undefined) return undefined;
+      refs.set(l.account, ref);
+    }
+    const floored = [...new Set([...refs.values()].filter((r) => r.floored).map((r) => r.id))];
+    const { rows } = await execute<{
+      now: Date;
+      seen: { input_hash: string; result: EntryRow['result'] } | null;
+      locked: AccountRow[] | null;
+    }>(tx, READ_FOR_POSTING_SQL, [command.key, floored]);
+    const row = rows[0];
+    assert(row !== undefined, 'hot-path read returned a row');
+    const hash = inputHash(command);
+    if (row.seen !== null) return replayOf(row.seen.input_hash, row.seen.result, hash);
+    const locked = new Map((row.locked ?? []).map((r) => [r.code, toAccount(r)]));
+    assert(locked.size === floored.length, 'every floored account locked');
+    return this.applyEntryCommand(tx, command, hash, row.now.getTime(), { refs, locked });
   }
 
   private async apply(
@@ -357,11 +451,7 @@ export class LedgerService {
 
     const hash = inputHash(command);
     const seen = await this.loadEntry(tx, command.key, false);
-    if (seen !== undefined) {
-      return seen.inputHash === hash
-        ? { ...seen.result, replayed: true }
-        : { code: 'exists_with_different_input' };
-    }
+    if (seen !== undefined) return replayOf(seen.inputHash, seen.result, hash);
     return this.applyEntryCommand(tx, command, hash, nowMs);
   }
 
@@ -393,19 +483,25 @@ export class LedgerService {
     command: EntryCommand,
     hash: string,
     nowMs: number,
+    prepared?: PreparedAccounts,
   ): Promise<LedgerResult> {
     switch (command.type) {
       case 'post': {
         const v = validateLines(command.lines);
         if (v !== 'ok') return { code: v };
-        return this.commit(tx, postedEntryDeltas(command.lines), {
-          key: command.key,
-          kind: 'posted',
-          lines: command.lines,
-          meta: command.meta,
-          effectiveAtMs: nowMs,
-          inputHash: hash,
-        });
+        return this.commit(
+          tx,
+          postedEntryDeltas(command.lines),
+          {
+            key: command.key,
+            kind: 'posted',
+            lines: command.lines,
+            meta: command.meta,
+            effectiveAtMs: nowMs,
+            inputHash: hash,
+          },
+          prepared,
+        );
       }
       case 'hold': {
         const v = validateLines(command.lines);
@@ -413,15 +509,20 @@ export class LedgerService {
         const t = command.timeoutSeconds;
         if (!Number.isSafeInteger(t) || t < 0 || t > MAX_TIMEOUT_SECONDS)
           return { code: 'invalid_timeout' };
-        return this.commit(tx, pendingEntryDeltas(command.lines), {
-          key: command.key,
-          kind: 'pending',
-          lines: command.lines,
-          meta: command.meta,
-          effectiveAtMs: nowMs,
-          inputHash: hash,
-          timeoutSeconds: t,
-        });
+        return this.commit(
+          tx,
+          pendingEntryDeltas(command.lines),
+          {
+            key: command.key,
+            kind: 'pending',
+            lines: command.lines,
+            meta: command.meta,
+            effectiveAtMs: nowMs,
+            inputHash: hash,
+            timeoutSeconds: t,
+          },
+          prepared,
+        );
       }
       case 'post_pending':
       case 'void_pending':
@@ -479,8 +580,13 @@ export class LedgerService {
    * constraint function, then appends the entry (with its hash) and its lines, updates the floored
    * accounts' counters and appends one balance delta per account without a floor.
    */
-  private async commit(tx: EntityManager, deltas: Deltas, entry: NewEntry): Promise<LedgerResult> {
-    const { refs, locked } = await this.prepareAccounts(tx, [...deltas.keys()]);
+  private async commit(
+    tx: EntityManager,
+    deltas: Deltas,
+    entry: NewEntry,
+    prepared?: PreparedAccounts,
+  ): Promise<LedgerResult> {
+    const { refs, locked } = prepared ?? (await this.prepareAccounts(tx, [...deltas.keys()]));
     const updates: { id: string; code: string; delta: CounterDelta }[] = [];
     const appended: { id: string; delta: CounterDelta }[] = [];
     for (const code of [...deltas.keys()].sort()) {
@@ -522,85 +628,35 @@ export class LedgerService {
       result: { ...result },
       lines: entry.lines,
     });
-    const inserted = await execute<{ seq: string }>(
-      tx,
-      `INSERT INTO ledger_entries
-         (id, kind, event_type, reference, actor, effective_at, metadata, pending_id, reversal_of,
-          timeout_seconds, timeout_at, input_hash, result, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13::jsonb, $14)
-       ON CONFLICT (id) DO NOTHING RETURNING seq::text AS seq`,
-      [
-        entry.key,
-        entry.kind,
-        entry.meta.eventType,
-        entry.meta.reference,
-        entry.meta.actor,
-        new Date(entry.effectiveAtMs).toISOString(),
-        JSON.stringify(metadata),
-        entry.pendingKey ?? null,
-        entry.reversalOf ?? null,
-        entry.kind === 'pending' ? (entry.timeoutSeconds ?? 0) : null,
-        timeoutAtMs === null ? null : new Date(timeoutAtMs).toISOString(),
-        entry.inputHash,
-        JSON.stringify(result),
-        hash,
-      ],
-    );
-    const seq = inserted.rows[0]?.seq;
-    if (seq === undefined) throw new LostRace(entry.key);
-
-    const accountIds = entry.lines.map((l) => {
-      const ref = refs.get(l.account);
-      assert(ref !== undefined, `line account ${l.account} known`);
-      return ref.id;
-    });
-    await execute(
-      tx,
-      `INSERT INTO ledger_lines (entry_id, entry_seq, line_no, account_id, side, amount)
-       SELECT $1, $2::bigint, (t.n - 1)::smallint, t.account_id, t.side, t.amount
-       FROM unnest($3::bigint[], $4::text[], $5::bigint[]) WITH ORDINALITY AS t(account_id, side, amount, n)`,
-      [
-        entry.key,
-        seq,
-        accountIds,
-        entry.lines.map((l) => l.side),
-        entry.lines.map((l) => l.amountPaise.toString()),
-      ],
-    );
-    for (const u of updates) {
-      const { affected } = await execute(
-        tx,
-        `UPDATE ledger_accounts SET
-           debits_posted = debits_posted + $2::bigint,
-           credits_posted = credits_posted + $3::bigint,
-           debits_pending = debits_pending + $4::bigint,
-           credits_pending = credits_pending + $5::bigint
-         WHERE id = $1`,
-        [
-          u.id,
-          u.delta.debitsPosted.toString(),
-          u.delta.creditsPosted.toString(),
-          u.delta.debitsPending.toString(),
-          u.delta.creditsPending.toString(),
-        ],
-      );
-      assert(affected === 1, `account ${u.code} updated`);
-    }
-    if (appended.length > 0) {
-      await execute(
-        tx,
-        `INSERT INTO ledger_balance_deltas
-           (account_id, debits_posted, credits_posted, debits_pending, credits_pending)
-         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])`,
-        [
-          appended.map((a) => a.id),
-          appended.map((a) => a.delta.debitsPosted.toString()),
-          appended.map((a) => a.delta.creditsPosted.toString()),
-          appended.map((a) => a.delta.debitsPending.toString()),
-          appended.map((a) => a.delta.creditsPending.toString()),
-        ],
-      );
-    }
+    // One statement writes the entry, its lines, the floored counters and the hot deltas; if the
+    // entry id was taken concurrently nothing is written (everything joins the inserted row).
+    const { rows } = await execute<{ seq: string; updated: number }>(tx, WRITE_ENTRY_SQL, [
+      entry.key,
+      entry.kind,
+      entry.meta.eventType,
+      entry.meta.reference,
+      entry.meta.actor,
+      new Date(entry.effectiveAtMs).toISOString(),
+      JSON.stringify(metadata),
+      entry.pendingKey ?? null,
+      entry.reversalOf ?? null,
+      entry.kind === 'pending' ? (entry.timeoutSeconds ?? 0) : null,
+      timeoutAtMs === null ? null : new Date(timeoutAtMs).toISOString(),
+      entry.inputHash,
+      JSON.stringify(result),
+      hash,
+      entry.lines.map((l) => {
+        const ref = refs.get(l.account);
+        assert(ref !== undefined, `line account ${l.account} known`);
+        return ref.id;
+      }),
+      entry.lines.map((l) => l.side),
+      entry.lines.map((l) => l.amountPaise.toString()),
+      ...counterColumns(updates),
+      ...counterColumns(appended),
+    ]);
+    if (rows[0] === undefined) throw new LostRace(entry.key);
+    assert(rows[0].updated === updates.length, `entry ${entry.key}: every floored account updated`);
     return result;
   }
 

@@ -1,0 +1,117 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { type Db, PgBoss, type Queue } from 'pg-boss';
+import type { EntityManager } from 'typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+
+/** A queue, its handler and (optionally) the cron schedule that feeds it. */
+export interface JobDefinition<T extends object = object> {
+  readonly name: string;
+  /** Runs one job; throwing fails it (retried per the queue's retryLimit). */
+  readonly handler: (data: T) => Promise<unknown>;
+  /** Cron (UTC); pg-boss fires schedules at most once a minute. */
+  readonly cron?: string;
+  readonly queue?: Omit<Queue, 'name'>;
+}
+
+export interface SendOptions {
+  /** Enqueue inside this transaction: the job exists only if the transaction commits. */
+  readonly tx?: EntityManager;
+  readonly singletonKey?: string;
+  readonly startAfter?: Date | number;
+}
+
+/** pg-boss's database adapter over the caller's transaction (its query runner). */
+function transactionDb(tx: EntityManager): Db {
+  return {
+    async executeSql(text: string, values?: unknown[]) {
+      if (!tx.queryRunner)
+        throw new Error('JobQueue.send({ tx }) needs a transactional EntityManager');
+      const result = await tx.queryRunner.query(text, values, true);
+      return { rows: result.records as unknown[] };
+    },
+  };
+}
+
+/**
+ * Durable background work on pg-boss (schema `pgboss`, created by migration; started here with
+ * `migrate: false`). Modules declare their queues in `onModuleInit` with `define`; at bootstrap the
+ * queues are created and, when `JOBS_WORKERS` is on, their workers and schedules started. `send`
+ * enqueues, transactionally when given the caller's transaction.
+ */
+@Injectable()
+export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(JobQueue.name);
+  private readonly boss: PgBoss;
+  private readonly definitions = new Map<string, JobDefinition>();
+  private started = false;
+  private failure: string | undefined;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    const workers = config.jobs.workers;
+    this.boss = new PgBoss({
+      connectionString: config.database.url,
+      schema: 'pgboss',
+      migrate: false,
+      supervise: workers,
+      schedule: workers,
+      registerInstance: false,
+      max: config.jobs.poolMax,
+      application_name: 'fixbazaar-jobs',
+    });
+    this.boss.on('error', (err: Error) => this.logger.error(`job queue: ${err.message}`));
+  }
+
+  /** Declares a queue; call from a module's onModuleInit (before the application bootstraps). */
+  define<T extends object>(definition: JobDefinition<T>): void {
+    if (this.started || this.failure !== undefined)
+      throw new Error(`job ${definition.name} defined after start`);
+    if (this.definitions.has(definition.name))
+      throw new Error(`job ${definition.name} defined twice`);
+    this.definitions.set(definition.name, definition as unknown as JobDefinition);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.boss.start();
+    } catch (err) {
+      // E.g. migrations not run yet: the app still starts (and reports not ready); jobs wait.
+      this.failure = (err as Error).message;
+      this.logger.error(`job queue not started: ${this.failure}`);
+      return;
+    }
+    this.started = true;
+    for (const d of this.definitions.values()) {
+      await this.boss.createQueue(d.name, { retryLimit: 3, retryDelay: 5, ...d.queue });
+    }
+    if (!this.config.jobs.workers) return;
+    for (const d of this.definitions.values()) {
+      await this.boss.work<object>(d.name, { pollingIntervalSeconds: 1 }, async (jobs) => {
+        for (const job of jobs) await d.handler(job.data);
+      });
+      if (d.cron !== undefined) await this.boss.schedule(d.name, d.cron);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.started) await this.boss.stop({ graceful: true, timeout: 5000 });
+    this.started = false;
+  }
+
+  /** Enqueues a job and returns its id (null when a singleton policy refused it). */
+  async send(name: string, data: object, options: SendOptions = {}): Promise<string | null> {
+    if (!this.definitions.has(name)) throw new Error(`unknown job ${name}`);
+    if (!this.started) throw new Error(`job queue not started: ${this.failure ?? 'starting'}`);
+    return this.boss.send(name, data, {
+      ...(options.tx ? { db: transactionDb(options.tx) } : {}),
+      ...(options.singletonKey !== undefined ? { singletonKey: options.singletonKey } : {}),
+      ...(options.startAfter !== undefined ? { startAfter: options.startAfter } : {}),
+    });
+  }
+}
