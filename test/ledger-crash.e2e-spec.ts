@@ -197,6 +197,8 @@ describe('ledger crash: SIGKILL in the middle of a posting', () => {
       );
       expect(activity.rows).toHaveLength(1);
       expect(activity.rows[0].state).toBe('idle in transaction');
+      // It has a transaction id: it has locked rows (and, past the first kill point, written some).
+      expect(activity.rows[0].xid).not.toBeNull();
       expect(child.xid).toMatch(/^\d+$/);
       const lockAttempt = await sql
         .query(`SELECT 1 FROM ledger_accounts WHERE code = $1 FOR NO KEY UPDATE NOWAIT`, [escrow])

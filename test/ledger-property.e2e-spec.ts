@@ -6,15 +6,21 @@
  * and a different input, all-or-nothing batches and balance-delta roll-ups. Each command runs on
  * LedgerService and on the in-memory LedgerModel; after every step the result codes, every account's
  * counters and the stored journal must equal the model's, every entry must balance, no flagged account
- * may break its constraint and the trial balance must be zero.
+ * may break its constraint and the trial balance must be zero. After each run the whole journal must
+ * replay to the stored counters and verify (LedgerIntegrityService).
+ *
+ * A run uses either the test clock (time moves only when a step says so: deterministic expiries) or
+ * the production database clock, with which posts and holds take the service's hot path.
  *
  * Runs share one database: each run uses account and entry keys of its own (a unique prefix) and its
  * model starts empty; the hot accounts without a placeholder (gateway receivable, commission…) are
  * shared, so their expected counters are the run's starting counters plus the model's.
  *
- * LEDGER_PROPERTY_RUNS (default 25), LEDGER_PROPERTY_STEPS (default 40), LEDGER_PROPERTY_SEED and
- * LEDGER_PROPERTY_PATH (replay a reported failure), LEDGER_PROPERTY_BUDGET_MS (time budget; runs and
- * shrinking past it are skipped).
+ * A failure reports fast-check's seed and path, the shrunk steps, and the concrete commands with the
+ * ledger's results up to the failing step. Environment: LEDGER_PROPERTY_RUNS (default 25),
+ * LEDGER_PROPERTY_STEPS (default 40), LEDGER_PROPERTY_SEED and LEDGER_PROPERTY_PATH (replay a
+ * reported failure), LEDGER_PROPERTY_BUDGET_MS (default 240000: runs and shrinking past it are
+ * skipped), LEDGER_PROPERTY_STATS=1 (print the result codes seen).
  */
 import { Writable } from 'node:stream';
 import { Test, type TestingModule } from '@nestjs/testing';
@@ -144,8 +150,17 @@ function accountsOf(prefix: string) {
   };
 }
 
+/** How a generated line set is spoiled (or, for `explicit_inr`, varied while staying valid). */
 type Defect =
-  'none' | 'unbalanced' | 'zero' | 'negative' | 'single' | 'currency' | 'bad_code' | 'too_large';
+  | 'none'
+  | 'explicit_inr'
+  | 'unbalanced'
+  | 'zero'
+  | 'negative'
+  | 'single'
+  | 'currency'
+  | 'bad_code'
+  | 'too_large';
 
 interface LinesSpec {
   readonly debits: readonly { account: number; amount: bigint }[];
@@ -218,6 +233,7 @@ const linesArb = (debit: fc.Arbitrary<number>, credit: fc.Arbitrary<number>) =>
       {
         weight: 3,
         arbitrary: fc.constantFrom<Defect>(
+          'explicit_inr',
           'unbalanced',
           'zero',
           'negative',
@@ -449,6 +465,9 @@ class Run {
         break;
       case 'single':
         lines = [lines[0]];
+        break;
+      case 'explicit_inr':
+        lines[0] = { ...lines[0], currency: 'INR' };
         break;
       case 'currency':
         lines[0] = { ...lines[0], currency: 'USD' };

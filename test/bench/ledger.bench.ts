@@ -158,7 +158,7 @@ const ms = (v: number) => `${v.toFixed(1)} ms`;
 
 // ---------------------------------------------------------------------------------------------
 // The raw-SQL mirror of LedgerService.execute({ type: 'post' }): the service's own statement texts
-// (READ_FOR_POSTING_SQL, WRITE_ENTRY_SQL), sent directly with pg, without the service's TypeScript
+// (READ_FOR_POSTING_SQL, WRITE_ENTRY_SQL, as the same named prepared statements), sent directly with pg, without the service's TypeScript
 // (validation, hashing, TypeORM). The statement count is compared with the service's at start-up.
 // ---------------------------------------------------------------------------------------------
 
@@ -185,7 +185,11 @@ async function rawPosting(
     const locked = naive
       ? [ids.escrow, ids.hot].sort((a, b) => Number(a) - Number(b))
       : [ids.escrow];
-    const r = await client.query<{ now: Date; seen: unknown }>(read, [key, locked]);
+    const r = await client.query<{ now: Date; seen: unknown }>({
+      name: naive ? 'bench_read_naive' : 'ledger_read_for_posting',
+      text: read,
+      values: [key, locked],
+    });
     const head = r.rows[0];
     if (head === undefined || head.seen !== null) throw new Error(`${key} exists`);
     const m = meta(c);
@@ -199,27 +203,31 @@ async function rawPosting(
         ]
       : [[ids.escrow], [amount], ['0'], ['0'], ['0']];
     const deltas = naive ? [[], [], [], [], []] : [[ids.hot], ['0'], [amount], ['0'], ['0']];
-    const written = await client.query<{ seq: string }>(WRITE_ENTRY_SQL, [
-      key,
-      'posted',
-      m.eventType,
-      m.reference,
-      m.actor,
-      head.now.toISOString(),
-      '{}',
-      null,
-      null,
-      null,
-      null,
-      DUMMY_HASH,
-      JSON.stringify({ code: 'ok', entryKey: key }),
-      DUMMY_HASH,
-      [ids.escrow, ids.hot],
-      ['debit', 'credit'],
-      [amount, amount],
-      ...updates,
-      ...deltas,
-    ]);
+    const written = await client.query<{ seq: string }>({
+      name: 'ledger_write_entry',
+      text: WRITE_ENTRY_SQL,
+      values: [
+        key,
+        'posted',
+        m.eventType,
+        m.reference,
+        m.actor,
+        head.now.toISOString(),
+        '{}',
+        null,
+        null,
+        null,
+        null,
+        DUMMY_HASH,
+        JSON.stringify({ code: 'ok', entryKey: key }),
+        DUMMY_HASH,
+        [ids.escrow, ids.hot],
+        ['debit', 'credit'],
+        [amount, amount],
+        ...updates,
+        ...deltas,
+      ],
+    });
     if (written.rows[0] === undefined) throw new Error(`${key}: lost race`);
     await client.query('COMMIT');
   } catch (err) {
@@ -266,7 +274,7 @@ async function createBenchDatabase(): Promise<BenchDatabase> {
     LOG_LEVEL: 'warn',
     DATABASE_URL: withDatabase(base.url, name),
     DATABASE_OWNER_URL: withDatabase(base.ownerUrl, name),
-    DATABASE_POOL_MAX: String(CLIENTS + 4),
+    DATABASE_POOL_MAX: process.env.BENCH_POOL_MAX ?? String(CLIENTS + 4),
     DATABASE_POOL_WAIT_MS: '60000',
   });
   const owner = new DataSource(

@@ -6,10 +6,10 @@
  *   node --import ./test/support/ledger-crash-loader.js test/support/ledger-crash-child.ts <kill point> <tag>
  *   (env CRASH_DATABASE_URL, CRASH_DATABASE_OWNER_URL)
  *
- * The stop is a hook on the query runners of the app's data source (one per transaction), so every
- * statement before it is the service's own, on its production path (database clock).
+ * The stop is a hook on node-postgres's `Client.prototype.query`, installed after a warm-up, so every
+ * statement before it is the service's own, on its production path (database clock, hot path).
  */
-import { DataSource } from 'typeorm';
+import pg from 'pg';
 import { TransactionRunner } from '../../src/database/transaction.js';
 import {
   crashCommand,
@@ -19,43 +19,48 @@ import {
   warmUpCommand,
 } from './ledger-crash-scenario.js';
 
-type Query = (sql: string, params?: unknown[], structured?: boolean) => Promise<unknown>;
+type QueryFn = (this: unknown, ...args: unknown[]) => unknown;
+/** The node-postgres client a statement ran on (so the pause reports that very session). */
+type Client = { query(text: string): Promise<{ rows: { pid: number; xid: string | null }[] }> };
 
-async function pauseForever(query: Query): Promise<never> {
-  const result = (await query(
+async function pauseForever(client: Client): Promise<never> {
+  const { rows } = await client.query(
     `SELECT pg_backend_pid() AS pid, pg_current_xact_id_if_assigned()::text AS xid`,
-    [],
-    true,
-  )) as { records: { pid: number; xid: string | null }[] };
-  const row = result.records[0];
-  process.stdout.write(`PAUSED ${row.pid} ${row.xid ?? '-'}\n`);
+  );
+  process.stdout.write(`PAUSED ${rows[0].pid} ${rows[0].xid ?? '-'}\n`);
   setInterval(() => undefined, 60_000);
   return new Promise<never>(() => undefined);
 }
 
 /**
- * Wraps every query runner the data source creates (one per transaction) so that the statement
- * matching the kill point, on its n-th run in this process, is followed by a pause that never ends.
+ * Hooks node-postgres itself (every statement of TypeORM and of the service's prepared statements
+ * goes through `Client.prototype.query`): once the statement matching the kill point has run for the
+ * n-th time, its session reports and pauses, never returning to the service.
  */
-function pauseAfter(dataSource: DataSource, point: KillPoint): void {
+function pauseAfter(point: KillPoint): void {
   const after = point.after;
   if (after === undefined) return;
   let seen = 0;
-  const create = dataSource.createQueryRunner.bind(dataSource);
-  dataSource.createQueryRunner = (...args: Parameters<DataSource['createQueryRunner']>) => {
-    const runner = create(...args);
-    const hooked = runner as unknown as { query: Query };
-    const original: Query = hooked.query.bind(runner);
-    hooked.query = async (sql, params, structured) => {
-      const result = await original(sql, params, structured);
-      if (process.env.CRASH_DEBUG) process.stderr.write(`SQL ${sql.slice(0, 60)}\n`);
-      if (after.test(sql)) {
-        seen += 1;
-        if (seen === (point.occurrence ?? 1)) await pauseForever(original);
-      }
-      return result;
-    };
-    return runner;
+  const proto = pg.Client.prototype as unknown as { query: QueryFn };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const first = args[0];
+    const text = typeof first === 'string' ? first : (first as { text?: unknown } | null)?.text;
+    if (process.env.CRASH_DEBUG && typeof text === 'string') {
+      process.stderr.write(`SQL ${text.trim().slice(0, 60)}\n`);
+    }
+    if (typeof text !== 'string' || !after.test(text)) return original.apply(this, args);
+    seen += 1;
+    if (seen !== (point.occurrence ?? 1)) return original.apply(this, args);
+    const client = this as Client;
+    const last = args[args.length - 1];
+    const callback = typeof last === 'function' ? (args.pop() as (...r: unknown[]) => void) : null;
+    const ran = (original.apply(this, args) as Promise<unknown>).then(async () =>
+      pauseForever({ query: (q) => original.call(client, q) as ReturnType<Client['query']> }),
+    );
+    if (callback === null) return ran;
+    ran.catch((err: unknown) => callback(err));
+    return undefined;
   };
 }
 
@@ -71,7 +76,7 @@ async function main(): Promise<void> {
   const app = await startLedgerOn({ appUrl, ownerUrl });
   const warmUp = await app.ledger.execute(warmUpCommand(tag));
   if (warmUp.code !== 'exceeds_credits') throw new Error(`warm-up: ${JSON.stringify(warmUp)}`);
-  pauseAfter(app.moduleRef.get(DataSource), point);
+  pauseAfter(point);
   const command = crashCommand(tag, point.shape);
   if (point.after !== undefined) {
     await app.ledger.execute(command);
@@ -80,8 +85,9 @@ async function main(): Promise<void> {
     await app.moduleRef.get(TransactionRunner).run(async (tx) => {
       const result = await app.ledger.executeIn(tx, command);
       if (result.code !== 'ok') throw new Error(`command refused: ${JSON.stringify(result)}`);
-      const runner = tx.queryRunner as unknown as { query: Query };
-      await pauseForever(runner.query.bind(runner));
+      await pauseForever(
+        (tx.queryRunner as unknown as { databaseConnection: Client }).databaseConnection,
+      );
     });
   }
   // Reaching this line means the kill point was never hit: the parent fails on the exit.

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { execute } from '../../database/sql.js';
+import { execute, executePrepared } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import {
   type Account,
@@ -418,11 +418,11 @@ export class LedgerService {
       refs.set(l.account, ref);
     }
     const floored = [...new Set([...refs.values()].filter((r) => r.floored).map((r) => r.id))];
-    const { rows } = await execute<{
+    const { rows } = await executePrepared<{
       now: Date;
       seen: { input_hash: string; result: EntryRow['result'] } | null;
       locked: AccountRow[] | null;
-    }>(tx, READ_FOR_POSTING_SQL, [command.key, floored]);
+    }>(tx, 'ledger_read_for_posting', READ_FOR_POSTING_SQL, [command.key, floored]);
     const row = rows[0];
     assert(row !== undefined, 'hot-path read returned a row');
     const hash = inputHash(command);
@@ -630,31 +630,36 @@ export class LedgerService {
     });
     // One statement writes the entry, its lines, the floored counters and the hot deltas; if the
     // entry id was taken concurrently nothing is written (everything joins the inserted row).
-    const { rows } = await execute<{ seq: string; updated: number }>(tx, WRITE_ENTRY_SQL, [
-      entry.key,
-      entry.kind,
-      entry.meta.eventType,
-      entry.meta.reference,
-      entry.meta.actor,
-      new Date(entry.effectiveAtMs).toISOString(),
-      JSON.stringify(metadata),
-      entry.pendingKey ?? null,
-      entry.reversalOf ?? null,
-      entry.kind === 'pending' ? (entry.timeoutSeconds ?? 0) : null,
-      timeoutAtMs === null ? null : new Date(timeoutAtMs).toISOString(),
-      entry.inputHash,
-      JSON.stringify(result),
-      hash,
-      entry.lines.map((l) => {
-        const ref = refs.get(l.account);
-        assert(ref !== undefined, `line account ${l.account} known`);
-        return ref.id;
-      }),
-      entry.lines.map((l) => l.side),
-      entry.lines.map((l) => l.amountPaise.toString()),
-      ...counterColumns(updates),
-      ...counterColumns(appended),
-    ]);
+    const { rows } = await executePrepared<{ seq: string; updated: number }>(
+      tx,
+      'ledger_write_entry',
+      WRITE_ENTRY_SQL,
+      [
+        entry.key,
+        entry.kind,
+        entry.meta.eventType,
+        entry.meta.reference,
+        entry.meta.actor,
+        new Date(entry.effectiveAtMs).toISOString(),
+        JSON.stringify(metadata),
+        entry.pendingKey ?? null,
+        entry.reversalOf ?? null,
+        entry.kind === 'pending' ? (entry.timeoutSeconds ?? 0) : null,
+        timeoutAtMs === null ? null : new Date(timeoutAtMs).toISOString(),
+        entry.inputHash,
+        JSON.stringify(result),
+        hash,
+        entry.lines.map((l) => {
+          const ref = refs.get(l.account);
+          assert(ref !== undefined, `line account ${l.account} known`);
+          return ref.id;
+        }),
+        entry.lines.map((l) => l.side),
+        entry.lines.map((l) => l.amountPaise.toString()),
+        ...counterColumns(updates),
+        ...counterColumns(appended),
+      ],
+    );
     if (rows[0] === undefined) throw new LostRace(entry.key);
     assert(rows[0].updated === updates.length, `entry ${entry.key}: every floored account updated`);
     return result;
