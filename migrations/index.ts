@@ -3,6 +3,7 @@ import { IdentityAudit1764140000000 } from './1764140000000-IdentityAudit.js';
 import { Ledger1764150000000 } from './1764150000000-Ledger.js';
 import { LedgerIntegrity1764160000000 } from './1764160000000-LedgerIntegrity.js';
 import { JobQueue1764170000000 } from './1764170000000-JobQueue.js';
+import { LedgerCounters1764180000000 } from './1764180000000-LedgerCounters.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   Ledger1764150000000,
   LedgerIntegrity1764160000000,
   JobQueue1764170000000,
+  LedgerCounters1764180000000,
 ];

@@ -12,6 +12,7 @@ import { coreImports } from '../src/app.module.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { type Account, availableBalance, postedBalance } from '../src/ledger/domain/account.js';
 import { credit, debit } from '../src/ledger/domain/journal.js';
+import { MAX_PAISE } from '../src/ledger/domain/money.js';
 import {
   type Entry,
   type EntryKind,
@@ -363,6 +364,55 @@ describe('ledger on PostgreSQL: concurrency, idempotency, append-only', () => {
       meta,
     });
     expect(await ledger.execute(payout)).toEqual({ code: 'ok', entryKey: 'retry:payout' });
+  });
+
+  it('texts PostgreSQL cannot store (NUL, lone surrogate, over-long key) get a result code, not an error', async () => {
+    const target = 'liability:escrow:order:text';
+    await open(target);
+    const lines = [debit('asset:gateway_receivable', 5n), credit(target, 5n)];
+    const cases: [LedgerCommand, string][] = [
+      [{ type: 'post', key: 'k'.repeat(181), lines, meta }, 'invalid_key'],
+      [{ type: 'post', key: 'text:\u0000', lines, meta }, 'invalid_key'],
+      [
+        { type: 'post', key: 'text:1', lines, meta: { ...meta, reference: 'r\u0000' } },
+        'invalid_meta',
+      ],
+      [
+        { type: 'post', key: 'text:2', lines, meta: { ...meta, metadata: { note: '\ud800' } } },
+        'invalid_meta',
+      ],
+      [{ type: 'void_pending', key: 'text:3', pendingKey: 'h\u0000', meta }, 'invalid_key'],
+    ];
+    for (const [command, code] of cases) expect((await ledger.execute(command)).code).toBe(code);
+    expect((await ledger.account(target))?.creditsPosted).toBe(0n);
+  });
+
+  it('accounts without a floor carry counters past the bigint range (numeric(38)), exactly', async () => {
+    const hot = 'revenue:commission';
+    await open(hot, 'equity:capital');
+    // 10 entries of MAX_PAISE (10^15) each would not overflow bigint; 9,300 would: post 10 and
+    // then check the column type and an arithmetic past 2^63 directly.
+    for (let i = 0; i < 10; i += 1) {
+      const r = await ledger.execute({
+        type: 'post',
+        key: `big:${i}`,
+        lines: [debit('equity:capital', MAX_PAISE), credit(hot, MAX_PAISE)],
+        meta,
+      });
+      expect(r.code).toBe('ok');
+    }
+    expect((await ledger.account(hot))?.creditsPosted).toBe(10n * MAX_PAISE);
+    await ledger.rollUpBalanceDeltas();
+    const { rows } = await withClient(ctx.db.ownerUrl, (c) =>
+      c.query<{ t: string; sum: string }>(
+        `SELECT format_type(a.atttypid, a.atttypmod) AS t,
+                ((SELECT credits_posted FROM ledger_accounts WHERE code = $1) + 9223372036854775807)::text AS sum
+         FROM pg_attribute a WHERE a.attrelid = 'ledger_accounts'::regclass AND a.attname = 'credits_posted'`,
+        [hot],
+      ),
+    );
+    expect(rows[0]?.t).toBe('numeric(38,0)');
+    expect(rows[0]?.sum).toBe((10n * MAX_PAISE + 9223372036854775807n).toString());
   });
 
   it('a hold is resolved exactly once under concurrent post and void; expiry uses database time', async () => {

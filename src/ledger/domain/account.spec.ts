@@ -12,7 +12,7 @@ import {
   postedBalance,
 } from './account.js';
 import { LedgerAssertionError } from './assert.js';
-import { MAX_PAISE } from './money.js';
+import { MAX_COUNTER_PAISE } from './money.js';
 
 const c = (dp: bigint, cp: bigint, dpe = 0n, cpe = 0n) => ({
   debitsPosted: dp,
@@ -58,9 +58,9 @@ describe('accounts', () => {
   });
 
   it('flags counter overflow beyond the bigint column', () => {
-    expect(checkConstraints(NO_FLAGS, c(MAX_PAISE + 1n, 0n))).toBe('overflows_counter');
-    expect(checkConstraints(NO_FLAGS, c(MAX_PAISE, 0n, 1n))).toBe('overflows_counter');
-    expect(checkConstraints(NO_FLAGS, c(MAX_PAISE, 0n))).toBeUndefined();
+    expect(checkConstraints(NO_FLAGS, c(MAX_COUNTER_PAISE + 1n, 0n))).toBe('overflows_counter');
+    expect(checkConstraints(NO_FLAGS, c(MAX_COUNTER_PAISE, 0n, 1n))).toBe('overflows_counter');
+    expect(checkConstraints(NO_FLAGS, c(MAX_COUNTER_PAISE, 0n))).toBeUndefined();
   });
 
   describe('code grammar', () => {

@@ -3,7 +3,7 @@
  * balance functions and the chart-of-accounts code grammar.
  */
 import { assert } from './assert.js';
-import { MAX_PAISE, type Paise } from './money.js';
+import { MAX_COUNTER_PAISE, type Paise } from './money.js';
 
 export const ACCOUNT_TYPES = ['asset', 'liability', 'equity', 'revenue', 'expense'] as const;
 export type AccountType = (typeof ACCOUNT_TYPES)[number];
@@ -95,11 +95,11 @@ export function checkConstraints(
   c: Counters,
 ): ConstraintViolation | undefined {
   for (const v of [c.debitsPosted, c.creditsPosted, c.debitsPending, c.creditsPending]) {
-    if (v > MAX_PAISE) return 'overflows_counter';
+    if (v > MAX_COUNTER_PAISE) return 'overflows_counter';
   }
   if (
-    c.debitsPosted + c.debitsPending > MAX_PAISE ||
-    c.creditsPosted + c.creditsPending > MAX_PAISE
+    c.debitsPosted + c.debitsPending > MAX_COUNTER_PAISE ||
+    c.creditsPosted + c.creditsPending > MAX_COUNTER_PAISE
   ) {
     return 'overflows_counter';
   }

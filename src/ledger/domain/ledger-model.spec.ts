@@ -52,6 +52,82 @@ describe('LedgerModel', () => {
     expect(l.entries()).toHaveLength(1);
   });
 
+  it.each([
+    ['an empty key', post('', [debit(G, 1n), credit(E, 1n)]), 'invalid_key'],
+    [
+      'a key of 181 characters',
+      post('k'.repeat(181), [debit(G, 1n), credit(E, 1n)]),
+      'invalid_key',
+    ],
+    ['a NUL in the key', post('k\u0000', [debit(G, 1n), credit(E, 1n)]), 'invalid_key'],
+    [
+      'a NUL in the held key',
+      { type: 'void_pending', key: 'v', pendingKey: 'h\u0000', meta: M },
+      'invalid_key',
+    ],
+    [
+      'an empty reference',
+      {
+        type: 'post',
+        key: 'k',
+        lines: [debit(G, 1n), credit(E, 1n)],
+        meta: { ...M, reference: '' },
+      },
+      'invalid_meta',
+    ],
+    [
+      'a NUL in the actor',
+      {
+        type: 'post',
+        key: 'k',
+        lines: [debit(G, 1n), credit(E, 1n)],
+        meta: { ...M, actor: 'a\u0000' },
+      },
+      'invalid_meta',
+    ],
+    [
+      'a lone surrogate in metadata',
+      {
+        type: 'post',
+        key: 'k',
+        lines: [debit(G, 1n), credit(E, 1n)],
+        meta: { ...M, metadata: { note: '\ud800' } },
+      },
+      'invalid_meta',
+    ],
+    [
+      '33 metadata entries',
+      {
+        type: 'post',
+        key: 'k',
+        lines: [debit(G, 1n), credit(E, 1n)],
+        meta: {
+          ...M,
+          metadata: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`m${i}`, 'x'])),
+        },
+      },
+      'invalid_meta',
+    ],
+  ] as [string, LedgerCommand, ResultCode][])(
+    'refuses %s before anything else, and stores nothing',
+    (_name, command, code) => {
+      const l = ledgerWith(G, E);
+      expect(l.apply(command, 0).code).toBe(code);
+      expect(l.entries()).toHaveLength(0);
+    },
+  );
+
+  it('accepts well-formed text at the limits (180-character key, emoji, 1000-character values)', () => {
+    const l = ledgerWith(G, E);
+    const command: LedgerCommand = {
+      type: 'post',
+      key: 'k'.repeat(180),
+      lines: [debit(G, 1n), credit(E, 1n)],
+      meta: { ...M, actor: 'ऋषि 🙂', metadata: { note: 'x'.repeat(1000) } },
+    };
+    expect(l.apply(command, 0).code).toBe('ok');
+  });
+
   it('idempotency: same key and input → original result, different input → conflict', () => {
     const l = ledgerWith(G, E);
     const cmd = post('k1', [debit(G, 100n), credit(E, 100n)]);

@@ -92,6 +92,60 @@ export type LedgerCommand =
   /** All or nothing: the commands of one business event, in one transaction. */
   | { readonly type: 'batch'; readonly commands: readonly LedgerCommand[] };
 
+/**
+ * Limits on a command's texts (keys, who/what/why), checked before anything else. Keys stop at 180
+ * characters so keys derived from them (`expire:<key>`) fit the journal's 200.
+ */
+export const MAX_KEY_LENGTH = 180;
+export const MAX_META_TEXT_LENGTH = 256;
+export const MAX_METADATA_ENTRIES = 32;
+export const MAX_METADATA_VALUE_LENGTH = 1000;
+
+/** Text PostgreSQL stores as given: no NUL, no lone UTF-16 surrogate. */
+function wellFormed(text: string): boolean {
+  return (
+    !text.includes('\u0000') &&
+    !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)
+  );
+}
+
+function validText(text: unknown, max: number): boolean {
+  return typeof text === 'string' && text.length >= 1 && text.length <= max && wellFormed(text);
+}
+
+/**
+ * The envelope of an entry command: its key (and the key it refers to) 1–180 well-formed
+ * characters; event type, reference and actor 1–256; at most 32 metadata entries, keys 1–256 and
+ * values 0–1000 well-formed characters.
+ */
+export function validateEnvelope(
+  command: Exclude<LedgerCommand, { type: 'batch' } | { type: 'open_account' }>,
+): 'ok' | 'invalid_key' | 'invalid_meta' {
+  const ref =
+    command.type === 'reverse'
+      ? command.entryKey
+      : command.type === 'post' || command.type === 'hold'
+        ? undefined
+        : command.pendingKey;
+  if (!validText(command.key, MAX_KEY_LENGTH)) return 'invalid_key';
+  if (ref !== undefined && !validText(ref, MAX_KEY_LENGTH)) return 'invalid_key';
+  const m = command.meta;
+  if (
+    !validText(m.eventType, MAX_META_TEXT_LENGTH) ||
+    !validText(m.reference, MAX_META_TEXT_LENGTH) ||
+    !validText(m.actor, MAX_META_TEXT_LENGTH)
+  )
+    return 'invalid_meta';
+  const entries = Object.entries(m.metadata ?? {});
+  if (entries.length > MAX_METADATA_ENTRIES) return 'invalid_meta';
+  for (const [k, v] of entries) {
+    if (!validText(k, MAX_META_TEXT_LENGTH)) return 'invalid_meta';
+    if (typeof v !== 'string' || v.length > MAX_METADATA_VALUE_LENGTH || !wellFormed(v))
+      return 'invalid_meta';
+  }
+  return 'ok';
+}
+
 export type EntryKind = 'posted' | 'pending' | 'post_pending' | 'void_pending' | 'expire_pending';
 
 export interface Entry {
@@ -190,6 +244,8 @@ export class LedgerModel {
       };
     }
     if (command.type === 'open_account') return this.openAccount(command.code);
+    const envelope = validateEnvelope(command);
+    if (envelope !== 'ok') return { code: envelope };
 
     const hash = canonicalJson(command);
     const seen = this.state.idempotency.get(command.key);

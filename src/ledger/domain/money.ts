@@ -13,8 +13,18 @@ export type Decimal = BaseDecimal;
 /** An amount in paise (1 INR = 100 paise). */
 export type Paise = bigint;
 
-/** Upper bound of a PostgreSQL `bigint` column: no amount or counter may exceed it. */
-export const MAX_PAISE: Paise = 9_223_372_036_854_775_807n;
+/**
+ * The largest amount of one line, one entry or one post: 10^15 paise (₹10 lakh crore). Below 2^53,
+ * so every amount is an exact JSON number, and far below any counter limit.
+ */
+export const MAX_PAISE: Paise = 1_000_000_000_000_000n;
+
+/**
+ * The largest value of an account counter (`numeric(38,0)` columns): 10^38 − 1 paise. At MAX_PAISE
+ * per line, reaching it takes 10^23 entries, so an account without a floor — whose counters are not
+ * read when it is posted to — can never overflow in practice.
+ */
+export const MAX_COUNTER_PAISE: Paise = 10n ** 38n - 1n;
 
 export type Rounding = 'half_up' | 'half_even' | 'down' | 'up';
 

@@ -27,6 +27,8 @@ describe('result codes', () => {
       'reversal_of_pending_entry',
       'reversal_of_reversal',
       'already_reversed',
+      'invalid_key',
+      'invalid_meta',
     ]);
   });
 

@@ -9,7 +9,7 @@ export const RESULT_CODES = {
   too_many_lines: 'An entry has more lines than the limit (MAX_LINES_PER_ENTRY).',
   amount_must_be_positive:
     'Every line amount (and a post amount) must be a positive integer of paise.',
-  amount_exceeds_limit: 'An amount is above the largest value a bigint column holds.',
+  amount_exceeds_limit: 'An amount is above MAX_PAISE (10^15 paise) for one line or entry.',
   currency_mismatch: 'A line is not in INR, the only currency of this ledger.',
   unbalanced: 'The sum of debits differs from the sum of credits.',
   same_account_both_sides: 'One account is both debited and credited in one entry.',
@@ -19,7 +19,7 @@ export const RESULT_CODES = {
     'A debits_must_not_exceed_credits account would have debits (posted + pending) above its posted credits.',
   exceeds_debits:
     'A credits_must_not_exceed_debits account would have credits (posted + pending) above its posted debits.',
-  overflows_counter: 'A balance counter would exceed the bigint limit.',
+  overflows_counter: 'A balance counter would exceed MAX_COUNTER_PAISE (10^38 − 1).',
   exists_with_different_input:
     'The idempotency key was already used for a different command input.',
   pending_not_found:
@@ -36,6 +36,10 @@ export const RESULT_CODES = {
   reversal_of_pending_entry: 'A pending entry cannot be reversed: void it instead.',
   reversal_of_reversal: 'A reversal cannot itself be reversed: post a new entry instead.',
   already_reversed: 'The entry was already reversed (each entry at most once).',
+  invalid_key:
+    'A command key (or the key it refers to) is empty, longer than 180 characters, or not well-formed text.',
+  invalid_meta:
+    'Event type, reference or actor is empty or too long, or metadata has too many, too long or not well-formed values.',
 } as const;
 
 export type ResultCode = keyof typeof RESULT_CODES;

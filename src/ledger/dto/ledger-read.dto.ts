@@ -1,9 +1,10 @@
 /**
  * The ledger's read side for finance, compliance and admin: queries and responses.
  *
- * Amounts are integer paise as JSON numbers (like Razorpay). Counters may reach a PostgreSQL
- * `bigint` (MAX_PAISE, 2^63 − 1), beyond JSON's exact integers (2^53 − 1 paise ≈ ₹90 trillion):
- * a value outside that range is refused (500), never rounded. Exports carry exact digits always.
+ * Amounts are integer paise as JSON numbers (like Razorpay). A line is at most MAX_PAISE (10^15), an
+ * exact JSON number; counters and balances may in principle grow past JSON's exact integers
+ * (2^53 − 1 paise ≈ ₹90 trillion): such a value is refused (500), never rounded. Exports carry exact
+ * digits always.
  */
 import { ApiProperty, IntersectionType } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';

@@ -44,7 +44,13 @@ import {
   pendingActionOf,
   resolvePendingLines,
 } from '../domain/journal.js';
-import type { EntryKind, EntryMeta, LedgerCommand, LedgerResult } from '../domain/ledger-model.js';
+import {
+  type EntryKind,
+  type EntryMeta,
+  type LedgerCommand,
+  type LedgerResult,
+  validateEnvelope,
+} from '../domain/ledger-model.js';
 import { isResultCode } from '../domain/result-codes.js';
 import { LedgerClock } from './ledger-clock.js';
 
@@ -411,6 +417,8 @@ export class LedgerService {
     tx: EntityManager,
     command: Extract<LedgerCommand, { type: 'post' | 'hold' }>,
   ): Promise<LedgerResult | undefined> {
+    const envelope = validateEnvelope(command);
+    if (envelope !== 'ok') return { code: envelope };
     const refs = new Map<string, AccountRef>();
     for (const l of command.lines) {
       const ref = this.refs.get(l.account);
@@ -448,6 +456,8 @@ export class LedgerService {
       return { code: 'ok', replayed };
     }
     if (command.type === 'open_account') return this.openAccount(tx, command.code);
+    const envelope = validateEnvelope(command);
+    if (envelope !== 'ok') return { code: envelope };
 
     const hash = inputHash(command);
     const seen = await this.loadEntry(tx, command.key, false);

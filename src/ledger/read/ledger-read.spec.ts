@@ -1,4 +1,3 @@
-import { MAX_PAISE } from '../domain/money.js';
 import { exactJson, LEDGER_CSV_COLUMNS, ledgerCsvRows, ledgerJsonLine } from './ledger-export.js';
 import { exactNumber } from './ledger-read.mapper.js';
 import type { EntryRecord } from './ledger-read.service.js';
@@ -20,8 +19,8 @@ const entry: EntryRecord = {
   result: { code: 'ok', entryKey: 'adjustment:a,1' },
   hash: 'e'.repeat(64),
   lines: [
-    { lineNo: 0, account: 'asset:bank:b-1', side: 'debit', amount: MAX_PAISE },
-    { lineNo: 1, account: 'equity:capital', side: 'credit', amount: MAX_PAISE },
+    { lineNo: 0, account: 'asset:bank:b-1', side: 'debit', amount: 9_223_372_036_854_775_807n },
+    { lineNo: 1, account: 'equity:capital', side: 'credit', amount: 9_223_372_036_854_775_807n },
   ],
   seal: null,
 };
