@@ -26,10 +26,9 @@ import {
   crashKeys,
   KILL_POINTS,
   type KillPoint,
-  type LedgerApp,
   setupCommands,
-  startLedgerOn,
 } from './support/ledger-crash-scenario.js';
+import { type LedgerApp, startLedgerOn } from './support/ledger.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const root = projectRoot();

@@ -6,13 +6,11 @@
  * (some holding their transaction open) race repeated sealers: every entry ends in exactly one seal.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { Test, type TestingModule } from '@nestjs/testing';
+import { Test } from '@nestjs/testing';
 import type pg from 'pg';
-import { coreImports } from '../src/app.module.js';
 import { CLI_COMMANDS, type CliCommand } from '../src/cli/cli-command.js';
 import { CliModule } from '../src/cli/cli.module.js';
-import { type AppConfig, loadConfig } from '../src/config/app-config.js';
+import type { AppConfig } from '../src/config/app-config.js';
 import { TransactionRunner } from '../src/database/transaction.js';
 import { entryHash, sealHash } from '../src/ledger/domain/entry-hash.js';
 import { credit, debit } from '../src/ledger/domain/journal.js';
@@ -26,9 +24,9 @@ import {
   type VerifyReport,
 } from '../src/ledger/integrity/ledger-integrity.service.js';
 import { SealKeyring } from '../src/ledger/integrity/seal-keys.js';
-import { LedgerModule } from '../src/ledger/ledger.module.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
-import { createTestDatabase, type TestDatabase, withClient } from './support/test-database.js';
+import { type FreshLedgerApp, LARGE_POOL_ENV, startLedger } from './support/ledger.js';
+import { type TestDatabase, withClient } from './support/test-database.js';
 
 const GATEWAY = 'asset:gateway_receivable';
 const COMMISSION = 'revenue:commission';
@@ -44,7 +42,7 @@ const meta = (reference: string): EntryMeta => ({
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let db: TestDatabase;
-let moduleRef: TestingModule;
+let app: FreshLedgerApp;
 let ledger: LedgerService;
 let integrity: LedgerIntegrityService;
 let transactions: TransactionRunner;
@@ -137,29 +135,16 @@ async function recomputedHash(c: pg.Client, id: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  config = loadConfig({
-    ...process.env,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    DATABASE_POOL_MAX: '24',
-    DATABASE_POOL_WAIT_MS: '60000',
-    DATABASE_URL: db.appUrl,
-    DATABASE_OWNER_URL: db.ownerUrl,
-  });
-  const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
-  moduleRef = await Test.createTestingModule({
-    imports: [...(coreImports(config, quiet) ?? []), LedgerModule],
-  }).compile();
-  await moduleRef.init();
-  ledger = moduleRef.get(LedgerService);
-  integrity = moduleRef.get(LedgerIntegrityService);
-  transactions = moduleRef.get(TransactionRunner);
+  app = await startLedger({ env: LARGE_POOL_ENV });
+  db = app.db;
+  config = app.config;
+  ledger = app.ledger;
+  integrity = app.moduleRef.get(LedgerIntegrityService);
+  transactions = app.moduleRef.get(TransactionRunner);
 }, 60000);
 
 afterAll(async () => {
-  await moduleRef?.close();
-  await db?.drop();
+  await app?.close();
 });
 
 describe('ledger tamper evidence', () => {

@@ -22,14 +22,11 @@
  * reported failure), LEDGER_PROPERTY_BUDGET_MS (default 240000: runs and shrinking past it are
  * skipped), LEDGER_PROPERTY_STATS=1 (print the result codes seen).
  */
-import { Writable } from 'node:stream';
-import { Test, type TestingModule } from '@nestjs/testing';
 import fc from 'fast-check';
 import pg from 'pg';
-import { coreImports } from '../src/app.module.js';
-import { loadConfig } from '../src/config/app-config.js';
 import {
   type Account,
+  addCounters,
   checkConstraints,
   type Counters,
   ZERO_COUNTERS,
@@ -50,9 +47,9 @@ import {
 import { MAX_PAISE, splitLargestRemainder } from '../src/ledger/domain/money.js';
 import { manualAdjustment } from '../src/ledger/domain/recipes.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
-import { LedgerModule } from '../src/ledger/ledger.module.js';
 import { LedgerClock } from '../src/ledger/persistence/ledger-clock.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
+import { type LedgerApp, startLedgerOn } from './support/ledger.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const RUNS = Number(process.env.LEDGER_PROPERTY_RUNS ?? 25);
@@ -99,25 +96,6 @@ const DATABASE_TIME: RunTime = {
   now: () => Date.now(),
   advance: () => undefined,
 };
-
-/** Core modules + LedgerModule on the database (no HTTP), with the given clock or the production one. */
-async function startLedger(db: TestDatabase, clock?: LedgerClock): Promise<TestingModule> {
-  const config = loadConfig({
-    ...process.env,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: db.appUrl,
-    DATABASE_OWNER_URL: db.ownerUrl,
-  });
-  const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
-  let builder = Test.createTestingModule({
-    imports: [...(coreImports(config, quiet) ?? []), LedgerModule],
-  });
-  if (clock !== undefined) builder = builder.overrideProvider(LedgerClock).useValue(clock);
-  const moduleRef = await builder.compile();
-  await moduleRef.init();
-  return moduleRef;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Abstract steps (what fast-check generates and shrinks) and the accounts of one run
@@ -349,15 +327,6 @@ function countersOf(a: Counters): Counters {
     creditsPosted: a.creditsPosted,
     debitsPending: a.debitsPending,
     creditsPending: a.creditsPending,
-  };
-}
-
-function plus(a: Counters, b: Counters): Counters {
-  return {
-    debitsPosted: a.debitsPosted + b.debitsPosted,
-    creditsPosted: a.creditsPosted + b.creditsPosted,
-    debitsPending: a.debitsPending + b.debitsPending,
-    creditsPending: a.creditsPending + b.creditsPending,
   };
 }
 
@@ -717,7 +686,7 @@ class Run {
     // Every account of the model has the model's counters (shared ones: on top of the run's start).
     for (const expected of this.model.accounts()) {
       const actual = byCode.get(expected.code);
-      const want = plus(this.baseline.get(expected.code) ?? ZERO_COUNTERS, expected);
+      const want = addCounters(this.baseline.get(expected.code) ?? ZERO_COUNTERS, expected);
       check(
         actual !== undefined &&
           actual.type === expected.type &&
@@ -791,14 +760,14 @@ describe('ledger property: PostgreSQL ledger = in-memory model', () => {
   const clock = new TestClock();
   let db: TestDatabase;
   /** One ledger on the test clock, one on database time, on the same database. */
-  let onTestClock: TestingModule;
-  let onDatabaseTime: TestingModule;
+  let onTestClock: LedgerApp;
+  let onDatabaseTime: LedgerApp;
   let sql: pg.Client;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    onTestClock = await startLedger(db, clock);
-    onDatabaseTime = await startLedger(db);
+    onTestClock = await startLedgerOn(db, { clock });
+    onDatabaseTime = await startLedgerOn(db);
     sql = new pg.Client({ connectionString: db.ownerUrl });
     await sql.connect();
   });
@@ -810,7 +779,7 @@ describe('ledger property: PostgreSQL ledger = in-memory model', () => {
     await db?.drop();
   });
 
-  const integrity = () => onTestClock.get(LedgerIntegrityService);
+  const integrity = () => onTestClock.moduleRef.get(LedgerIntegrityService);
 
   it(
     `random command sequences (${RUNS} runs × ≤ ${MAX_STEPS} steps) match the model after every step`,
@@ -830,8 +799,8 @@ describe('ledger property: PostgreSQL ledger = in-memory model', () => {
           }
           runNo += 1;
           const [ledger, time] = input.databaseTime
-            ? [onDatabaseTime.get(LedgerService), DATABASE_TIME]
-            : [onTestClock.get(LedgerService), testTime(clock)];
+            ? [onDatabaseTime.ledger, DATABASE_TIME]
+            : [onTestClock.ledger, testTime(clock)];
           const run = new Run(`p${stamp}n${runNo}`, ledger, time, sql, integrity());
           let current = 'start';
           try {

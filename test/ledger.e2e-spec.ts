@@ -4,12 +4,8 @@
  * the concurrency guarantees (floor race, lost updates, idempotent duplicates), and append-only
  * enforcement of the journal tables.
  */
-import { Writable } from 'node:stream';
 import { basename } from 'node:path';
-import { Test, type TestingModule } from '@nestjs/testing';
 import type pg from 'pg';
-import { coreImports } from '../src/app.module.js';
-import { loadConfig } from '../src/config/app-config.js';
 import { type Account, availableBalance, postedBalance } from '../src/ledger/domain/account.js';
 import { credit, debit } from '../src/ledger/domain/journal.js';
 import { MAX_PAISE } from '../src/ledger/domain/money.js';
@@ -28,12 +24,17 @@ import {
   type ExpectedTrialBalance,
   ScenarioRunner,
 } from '../src/ledger/domain/scenario.js';
-import { LedgerModule } from '../src/ledger/ledger.module.js';
 import { loadRateBook, loadScenario, vectorFiles } from '../src/ledger/ledger-spec-files.js';
 import { LedgerClock } from '../src/ledger/persistence/ledger-clock.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { MetricsService } from '../src/observability/metrics.service.js';
-import { createTestDatabase, type TestDatabase, withClient } from './support/test-database.js';
+import {
+  type FreshLedgerApp,
+  LARGE_POOL_ENV,
+  type LedgerApp,
+  startLedger,
+} from './support/ledger.js';
+import { type TestDatabase, withClient } from './support/test-database.js';
 
 /** The scenario's event time instead of database time, so vectors replay deterministically. */
 class ScenarioClock extends LedgerClock {
@@ -60,49 +61,13 @@ class RecordingModel extends LedgerModel {
   }
 }
 
-interface LedgerContext {
-  db: TestDatabase;
-  ledger: LedgerService;
-  /** Transactions retried after a deadlock (SQLSTATE 40P01) so far. */
-  deadlockRetries(): Promise<number>;
-  close(): Promise<void>;
-}
-
-/** Core modules + LedgerModule on a fresh database (no HTTP), optionally with a scenario clock. */
-async function startLedger(clock?: LedgerClock): Promise<LedgerContext> {
-  const db = await createTestDatabase();
-  const config = loadConfig({
-    ...process.env,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    DATABASE_POOL_MAX: '24',
-    // 1,000 commands at once queue for the pool; on a busy 2-core machine the last wait several seconds.
-    DATABASE_POOL_WAIT_MS: '60000',
-    DATABASE_URL: db.appUrl,
-    DATABASE_OWNER_URL: db.ownerUrl,
-  });
-  const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
-  let builder = Test.createTestingModule({
-    imports: [...(coreImports(config, quiet) ?? []), LedgerModule],
-  });
-  if (clock !== undefined) builder = builder.overrideProvider(LedgerClock).useValue(clock);
-  const moduleRef: TestingModule = await builder.compile();
-  await moduleRef.init();
-  return {
-    db,
-    ledger: moduleRef.get(LedgerService),
-    deadlockRetries: async () => {
-      const metric = moduleRef
-        .get(MetricsService)
-        .registry.getSingleMetric('db_transaction_retries_total');
-      const values = metric === undefined ? [] : (await metric.get()).values;
-      return values.filter((v) => v.labels.sqlstate === '40P01').reduce((n, v) => n + v.value, 0);
-    },
-    close: async () => {
-      await moduleRef.close();
-      await db.drop();
-    },
-  };
+/** Transactions retried after a deadlock (SQLSTATE 40P01) so far. */
+async function deadlockRetries(app: LedgerApp): Promise<number> {
+  const metric = app.moduleRef
+    .get(MetricsService)
+    .registry.getSingleMetric('db_transaction_retries_total');
+  const values = metric === undefined ? [] : (await metric.get()).values;
+  return values.filter((v) => v.labels.sqlstate === '40P01').reduce((n, v) => n + v.value, 0);
 }
 
 function asExpected(a: Account): ExpectedAccount {
@@ -189,7 +154,7 @@ describe('ledger on PostgreSQL: ledger-spec vectors', () => {
     async (_name, file) => {
       const scenario = loadScenario(file);
       const clock = new ScenarioClock();
-      const ctx = await startLedger(clock);
+      const ctx = await startLedger({ clock, env: LARGE_POOL_ENV });
       try {
         const model = new RecordingModel();
         const runner = new ScenarioRunner(scenario, book, undefined, model);
@@ -240,7 +205,7 @@ describe('ledger on PostgreSQL: ledger-spec vectors', () => {
 });
 
 describe('ledger on PostgreSQL: concurrency, idempotency, append-only', () => {
-  let ctx: LedgerContext;
+  let ctx: FreshLedgerApp;
   let ledger: LedgerService;
 
   const open = async (...codes: string[]) => {
@@ -250,7 +215,7 @@ describe('ledger on PostgreSQL: concurrency, idempotency, append-only', () => {
   };
 
   beforeAll(async () => {
-    ctx = await startLedger();
+    ctx = await startLedger({ env: LARGE_POOL_ENV });
     ledger = ctx.ledger;
     await open('asset:gateway_receivable');
   });
@@ -496,7 +461,7 @@ describe('ledger on PostgreSQL: concurrency, idempotency, append-only', () => {
       }),
     );
     expect(results.every((r) => r.code === 'ok')).toBe(true);
-    expect(await ctx.deadlockRetries()).toBe(0);
+    expect(await deadlockRetries(ctx)).toBe(0);
     for (const code of [a, b]) expect((await ledger.account(code))?.debitsPosted).toBe(50n);
     for (const code of [c, d]) expect((await ledger.account(code))?.creditsPosted).toBe(50n);
   }, 60000);

@@ -11,13 +11,8 @@
  */
 import pg from 'pg';
 import { TransactionRunner } from '../../src/database/transaction.js';
-import {
-  crashCommand,
-  killPoint,
-  type KillPoint,
-  startLedgerOn,
-  warmUpCommand,
-} from './ledger-crash-scenario.js';
+import { crashCommand, killPoint, type KillPoint, warmUpCommand } from './ledger-crash-scenario.js';
+import { startLedgerOn } from './ledger.js';
 
 type QueryFn = (this: unknown, ...args: unknown[]) => unknown;
 /** The node-postgres client a statement ran on (so the pause reports that very session). */

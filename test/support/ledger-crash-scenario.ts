@@ -1,18 +1,11 @@
 /**
- * Shared by test/ledger-crash.e2e-spec.ts and its child process (ledger-crash-child.ts): the ledger
- * module on a given database, the accounts and setup of one crash case, the command the child is
- * killed in the middle of, and the kill points.
+ * Shared by test/ledger-crash.e2e-spec.ts and its child process (ledger-crash-child.ts): the
+ * accounts and setup of one crash case, the command the child is killed in the middle of, and the
+ * kill points.
  */
-import { Writable } from 'node:stream';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { coreImports } from '../../src/app.module.js';
-import { loadConfig } from '../../src/config/app-config.js';
 import { Accounts } from '../../src/ledger/domain/account.js';
 import { credit, debit } from '../../src/ledger/domain/journal.js';
 import type { EntryMeta, LedgerCommand } from '../../src/ledger/domain/ledger-model.js';
-import { LedgerModule } from '../../src/ledger/ledger.module.js';
-import { LedgerClock } from '../../src/ledger/persistence/ledger-clock.js';
-import { LedgerService } from '../../src/ledger/persistence/ledger.service.js';
 
 /**
  * Where the child stops, inside the command's transaction, until it is killed: after the statement
@@ -155,32 +148,4 @@ export function crashCommand(tag: string, shape: KillPoint['shape']): LedgerComm
       },
     ],
   };
-}
-
-export interface LedgerApp {
-  readonly moduleRef: TestingModule;
-  readonly ledger: LedgerService;
-  close(): Promise<void>;
-}
-
-/** Core modules + LedgerModule on the given database (no HTTP), optionally with another clock. */
-export async function startLedgerOn(
-  urls: { appUrl: string; ownerUrl: string },
-  clock?: LedgerClock,
-): Promise<LedgerApp> {
-  const config = loadConfig({
-    ...process.env,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: urls.appUrl,
-    DATABASE_OWNER_URL: urls.ownerUrl,
-  });
-  const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
-  let builder = Test.createTestingModule({
-    imports: [...(coreImports(config, quiet) ?? []), LedgerModule],
-  });
-  if (clock !== undefined) builder = builder.overrideProvider(LedgerClock).useValue(clock);
-  const moduleRef = await builder.compile();
-  await moduleRef.init();
-  return { moduleRef, ledger: moduleRef.get(LedgerService), close: () => moduleRef.close() };
 }

@@ -19,8 +19,6 @@ import type { EntityManager } from 'typeorm';
 import { execute, executePrepared } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import {
-  type Account,
-  type AccountType,
   addCounters,
   assertCountersSane,
   checkConstraints,
@@ -52,27 +50,17 @@ import {
   validateEnvelope,
 } from '../domain/ledger-model.js';
 import { isResultCode } from '../domain/result-codes.js';
+import {
+  ACCOUNT_COLUMNS,
+  ACCOUNT_COLUMNS_WITH_DELTAS,
+  type AccountRow,
+  DELTAS_JOIN,
+  type StoredAccount,
+  toAccount,
+} from './account-rows.js';
 import { LedgerClock } from './ledger-clock.js';
 
 type EntryCommand = Exclude<LedgerCommand, { type: 'batch' } | { type: 'open_account' }>;
-
-export interface StoredAccount extends Account {
-  readonly id: string;
-  readonly ownerRef: string | null;
-}
-
-interface AccountRow {
-  id: string;
-  code: string;
-  type: AccountType;
-  owner_ref: string | null;
-  debits_must_not_exceed_credits: boolean;
-  credits_must_not_exceed_debits: boolean;
-  debits_posted: string;
-  credits_posted: string;
-  debits_pending: string;
-  credits_pending: string;
-}
 
 interface EntryRow {
   id: string;
@@ -132,42 +120,6 @@ interface AccountRef {
 interface PreparedAccounts {
   readonly refs: Map<string, AccountRef>;
   readonly locked: Map<string, StoredAccount>;
-}
-
-const ACCOUNT_COLUMNS = `id::text AS id, code, type, owner_ref, debits_must_not_exceed_credits,
-  credits_must_not_exceed_debits, debits_posted::text AS debits_posted,
-  credits_posted::text AS credits_posted, debits_pending::text AS debits_pending,
-  credits_pending::text AS credits_pending`;
-
-/** Counters including the deltas not yet rolled up (accounts alias `a`). */
-const ACCOUNT_COLUMNS_WITH_DELTAS = `a.id::text AS id, a.code, a.type, a.owner_ref,
-  a.debits_must_not_exceed_credits, a.credits_must_not_exceed_debits,
-  (a.debits_posted + coalesce(d.debits_posted, 0))::text AS debits_posted,
-  (a.credits_posted + coalesce(d.credits_posted, 0))::text AS credits_posted,
-  (a.debits_pending + coalesce(d.debits_pending, 0))::text AS debits_pending,
-  (a.credits_pending + coalesce(d.credits_pending, 0))::text AS credits_pending`;
-
-const DELTAS_JOIN = `LEFT JOIN LATERAL (
-    SELECT sum(debits_posted) AS debits_posted, sum(credits_posted) AS credits_posted,
-           sum(debits_pending) AS debits_pending, sum(credits_pending) AS credits_pending
-    FROM ledger_balance_deltas WHERE account_id = a.id) d ON true`;
-
-function toAccount(r: AccountRow): StoredAccount {
-  return {
-    id: r.id,
-    code: r.code,
-    type: r.type,
-    currency: 'INR',
-    ownerRef: r.owner_ref,
-    flags: {
-      debitsMustNotExceedCredits: r.debits_must_not_exceed_credits,
-      creditsMustNotExceedDebits: r.credits_must_not_exceed_debits,
-    },
-    debitsPosted: BigInt(r.debits_posted),
-    creditsPosted: BigInt(r.credits_posted),
-    debitsPending: BigInt(r.debits_pending),
-    creditsPending: BigInt(r.credits_pending),
-  };
 }
 
 function sqlstateOf(err: unknown): string | undefined {

@@ -8,6 +8,7 @@
 import { csvRow } from '../../audit/domain/csv.js';
 import { canonicalJson } from '../domain/canonical.js';
 import type { LedgerExportFormat } from '../dto/ledger-read.dto.js';
+import { entryView } from './ledger-read.mapper.js';
 import type { EntryRecord } from './ledger-read.service.js';
 
 export const LEDGER_EXPORT_CONTENT_TYPES: Record<LedgerExportFormat, string> = {
@@ -93,29 +94,7 @@ export function exactJson(value: unknown): string {
 
 /** One JSON line: the entry as the API shows it (LedgerEntryDto), amounts and numbers exact. */
 export function ledgerJsonLine(e: EntryRecord): string {
-  return `${exactJson({
-    seq: e.seq,
-    id: e.id,
-    kind: e.kind,
-    eventType: e.eventType,
-    reference: e.reference,
-    actor: e.actor,
-    effectiveAt: e.effectiveAt.toISOString(),
-    metadata: e.metadata,
-    pendingId: e.pendingId,
-    reversalOf: e.reversalOf,
-    timeoutAt: e.timeoutAt === null ? null : e.timeoutAt.toISOString(),
-    inputHash: e.inputHash,
-    result: e.result,
-    lines: e.lines.map((l) => ({
-      lineNo: l.lineNo,
-      account: l.account,
-      side: l.side,
-      amount: l.amount,
-    })),
-    hash: e.hash,
-    seal: e.seal,
-  })}\n`;
+  return `${exactJson(entryView(e, (value) => value))}\n`;
 }
 
 /** The export's body, one chunk per batch, pulled only as fast as the client reads. */

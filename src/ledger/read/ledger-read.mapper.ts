@@ -138,9 +138,13 @@ export function trialBalanceDto(report: TrialBalanceReport, at: AccountsAt): Led
   };
 }
 
-export function entryDto(e: EntryRecord): LedgerEntryDto {
+/**
+ * An entry as the API shows it (LedgerEntryDto), with its integers (seq, amounts, seal number)
+ * written by `int`: JSON numbers for responses, bigints for the export.
+ */
+export function entryView<N>(e: EntryRecord, int: (value: bigint, what: string) => N) {
   return {
-    seq: exactNumber(e.seq, 'seq'),
+    seq: int(e.seq, 'seq'),
     id: e.id,
     kind: e.kind,
     eventType: e.eventType,
@@ -157,14 +161,14 @@ export function entryDto(e: EntryRecord): LedgerEntryDto {
       lineNo: l.lineNo,
       account: l.account,
       side: l.side,
-      amount: exactNumber(l.amount, 'amount'),
+      amount: int(l.amount, 'amount'),
     })),
     hash: e.hash,
     seal:
       e.seal === null
         ? null
         : {
-            sealNo: exactNumber(e.seal.sealNo, 'sealNo'),
+            sealNo: int(e.seal.sealNo, 'sealNo'),
             position: e.seal.position,
             hash: e.seal.hash,
             prevHash: e.seal.prevHash,
@@ -172,4 +176,8 @@ export function entryDto(e: EntryRecord): LedgerEntryDto {
             keyId: e.seal.keyId,
           },
   };
+}
+
+export function entryDto(e: EntryRecord): LedgerEntryDto {
+  return entryView(e, exactNumber);
 }

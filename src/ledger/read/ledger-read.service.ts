@@ -14,25 +14,22 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
-import {
-  type AccountFlags,
-  type AccountType,
-  type Counters,
-  normalSide,
-  type Side,
-} from '../domain/account.js';
+import { type AccountType, normalSide, type Side } from '../domain/account.js';
 import type { EntryKind } from '../domain/ledger-model.js';
+import {
+  ACCOUNT_COLUMNS_WITH_DELTAS,
+  ACCOUNT_FACTS,
+  type AccountRow,
+  DELTAS_JOIN,
+  type StoredAccount,
+  toAccount,
+} from '../persistence/account-rows.js';
 
 /** Entries fetched per query by the export: bounded memory whatever the journal's size. */
 export const LEDGER_EXPORT_BATCH_SIZE = 1000;
 
-export interface AccountRecord extends Counters {
-  readonly id: string;
-  readonly code: string;
-  readonly type: AccountType;
-  readonly ownerRef: string | null;
-  readonly flags: AccountFlags;
-}
+/** An account with its counters (now, or as of an instant). */
+export type AccountRecord = StoredAccount;
 
 export type BalanceSource = 'counters' | 'journal';
 
@@ -111,19 +108,6 @@ export interface EntryRecord {
   readonly seal: SealProofRecord | null;
 }
 
-interface AccountRow {
-  id: string;
-  code: string;
-  type: AccountType;
-  owner_ref: string | null;
-  debits_must_not_exceed_credits: boolean;
-  credits_must_not_exceed_debits: boolean;
-  debits_posted: string;
-  credits_posted: string;
-  debits_pending: string;
-  credits_pending: string;
-}
-
 interface EntryRow {
   seq: string;
   id: string;
@@ -161,21 +145,6 @@ interface StatementRow {
   opening: string;
   running: string;
 }
-
-const ACCOUNT_FACTS = `a.id::text AS id, a.code, a.type, a.owner_ref,
-  a.debits_must_not_exceed_credits, a.credits_must_not_exceed_debits`;
-
-/** Current counters: the account row plus its balance deltas not yet rolled up (alias `a`). */
-const CURRENT_COUNTERS = `
-  (a.debits_posted + coalesce(d.debits_posted, 0))::text AS debits_posted,
-  (a.credits_posted + coalesce(d.credits_posted, 0))::text AS credits_posted,
-  (a.debits_pending + coalesce(d.debits_pending, 0))::text AS debits_pending,
-  (a.credits_pending + coalesce(d.credits_pending, 0))::text AS credits_pending`;
-
-const DELTAS_JOIN = `LEFT JOIN LATERAL (
-    SELECT sum(debits_posted) AS debits_posted, sum(credits_posted) AS credits_posted,
-           sum(debits_pending) AS debits_pending, sum(credits_pending) AS credits_pending
-    FROM ledger_balance_deltas WHERE account_id = a.id) d ON true`;
 
 /**
  * Counter movements of every entry effective at or before `asOf` (a parameter reference), per
@@ -228,23 +197,6 @@ const ENTRY_SELECT = `
   LEFT JOIN ledger_seals s ON s.seal_no = se.seal_no`;
 
 const POSTED_KINDS = `('posted', 'post_pending')`;
-
-function toAccount(r: AccountRow): AccountRecord {
-  return {
-    id: r.id,
-    code: r.code,
-    type: r.type,
-    ownerRef: r.owner_ref,
-    flags: {
-      debitsMustNotExceedCredits: r.debits_must_not_exceed_credits,
-      creditsMustNotExceedDebits: r.credits_must_not_exceed_debits,
-    },
-    debitsPosted: BigInt(r.debits_posted),
-    creditsPosted: BigInt(r.credits_posted),
-    debitsPending: BigInt(r.debits_pending),
-    creditsPending: BigInt(r.credits_pending),
-  };
-}
 
 function toEntry(r: EntryRow): EntryRecord {
   return {
@@ -337,7 +289,7 @@ export class LedgerReadService {
     const rows = await this.read((tx) =>
       execute<AccountRow>(
         tx,
-        `SELECT ${ACCOUNT_FACTS}, ${CURRENT_COUNTERS}
+        `SELECT ${ACCOUNT_COLUMNS_WITH_DELTAS}
          FROM ledger_accounts a ${DELTAS_JOIN}
          ${sqlWhere(where)}
          ORDER BY a.code LIMIT ${param(params, page.limit + 1)}`,
@@ -362,7 +314,7 @@ export class LedgerReadService {
       if (asOf === undefined) {
         const { rows } = await execute<AccountRow & { now: Date }>(
           tx,
-          `SELECT ${ACCOUNT_FACTS}, ${CURRENT_COUNTERS}, now() AS now
+          `SELECT ${ACCOUNT_COLUMNS_WITH_DELTAS}, now() AS now
            FROM ledger_accounts a ${DELTAS_JOIN} WHERE a.code = $1`,
           [code],
         );
@@ -411,7 +363,7 @@ export class LedgerReadService {
     return this.read(async (tx) => {
       const { rows: accounts } = await execute<AccountRow>(
         tx,
-        `SELECT ${ACCOUNT_FACTS}, ${CURRENT_COUNTERS}
+        `SELECT ${ACCOUNT_COLUMNS_WITH_DELTAS}
          FROM ledger_accounts a ${DELTAS_JOIN} WHERE a.code = $1`,
         [code],
       );
@@ -493,7 +445,7 @@ export class LedgerReadService {
       if (asOf === undefined) {
         const { rows } = await execute<AccountRow>(
           tx,
-          `SELECT ${ACCOUNT_FACTS}, ${CURRENT_COUNTERS}
+          `SELECT ${ACCOUNT_COLUMNS_WITH_DELTAS}
            FROM ledger_accounts a ${DELTAS_JOIN} ORDER BY a.code`,
         );
         const { rows: clock } = await execute<{ now: Date }>(tx, 'SELECT now() AS now');
