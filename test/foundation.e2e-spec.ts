@@ -87,7 +87,10 @@ describe('foundation', () => {
     it('is ready when the database answers and migrations are current', async () => {
       const { data, response } = await t.api.GET('/health/ready');
       expect(response.status).toBe(200);
-      expect(data).toEqual({ status: 'ready', checks: { database: 'up', migrations: 'current' } });
+      expect(data).toEqual({
+        status: 'ready',
+        checks: { database: 'up', migrations: 'current', jobs: 'up' },
+      });
     });
 
     it('is not ready (503 problem) on a database whose migrations have not run', async () => {

@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { type Account, availableBalance, postedBalance } from '../src/ledger/domain/account.js';
 import { credit, debit } from '../src/ledger/domain/journal.js';
 import { MAX_PAISE } from '../src/ledger/domain/money.js';
+import { TransactionRunner } from '../src/database/transaction.js';
 import {
   type Entry,
   type EntryKind,
@@ -378,6 +379,75 @@ describe('ledger on PostgreSQL: concurrency, idempotency, append-only', () => {
     );
     expect(rows[0]?.t).toBe('numeric(38,0)');
     expect(rows[0]?.sum).toBe((10n * MAX_PAISE + 9223372036854775807n).toString());
+  });
+
+  it('concurrent retries of one resolution or reversal all get its result: ok once, then replays', async () => {
+    const escrow = 'liability:escrow:order:retry-res';
+    const payable = 'liability:dealer_payable:retry-res';
+    await open(escrow, payable);
+    const fund: LedgerCommand = {
+      type: 'post',
+      key: 'retry-res:fund',
+      lines: [debit('asset:gateway_receivable', 100n), credit(escrow, 100n)],
+      meta,
+    };
+    expect((await ledger.execute(fund)).code).toBe('ok');
+    const hold: LedgerCommand = {
+      type: 'hold',
+      key: 'retry-res:hold',
+      lines: [debit(escrow, 60n), credit(payable, 60n)],
+      timeoutSeconds: 0,
+      meta,
+    };
+    expect((await ledger.execute(hold)).code).toBe('ok');
+    const post: LedgerCommand = {
+      type: 'post_pending',
+      key: 'retry-res:post',
+      pendingKey: 'retry-res:hold',
+      meta,
+    };
+    const posts = await Promise.all(Array.from({ length: 12 }, () => ledger.execute(post)));
+    expect(posts.map((r) => r.code)).toEqual(posts.map(() => 'ok'));
+    expect(posts.filter((r) => r.replayed !== true)).toHaveLength(1);
+    const reversePost: LedgerCommand = {
+      type: 'reverse',
+      key: 'retry-res:reverse',
+      entryKey: 'retry-res:post',
+      meta,
+    };
+    const reversals = await Promise.all(
+      Array.from({ length: 12 }, () => ledger.execute(reversePost)),
+    );
+    expect(reversals.map((r) => r.code)).toEqual(reversals.map(() => 'ok'));
+    expect(reversals.filter((r) => r.replayed !== true)).toHaveLength(1);
+    expect((await ledger.account(payable))?.creditsPosted).toBe(60n);
+    expect((await ledger.account(payable))?.debitsPosted).toBe(60n);
+  });
+
+  it('an account opened inside a caller transaction that rolls back is not remembered', async () => {
+    const transactions = ctx.moduleRef.get(TransactionRunner);
+    const code = 'liability:escrow:order:rolled-back';
+    const post = (key: string): LedgerCommand => ({
+      type: 'post',
+      key,
+      lines: [debit('asset:gateway_receivable', 7n), credit(code, 7n)],
+      meta,
+    });
+    await expect(
+      transactions.run(async (tx) => {
+        const r = await ledger.executeIn(tx, {
+          type: 'batch',
+          commands: [{ type: 'open_account', code }, post('rolled-back:1')],
+        });
+        expect(r.code).toBe('ok');
+        throw new Error('caller rolls back');
+      }),
+    ).rejects.toThrow('caller rolls back');
+    expect(await ledger.account(code)).toBeUndefined();
+    expect((await ledger.execute(post('rolled-back:2'))).code).toBe('account_not_found');
+    await open(code);
+    expect((await ledger.execute(post('rolled-back:3'))).code).toBe('ok');
+    expect((await ledger.account(code))?.creditsPosted).toBe(7n);
   });
 
   it('a hold is resolved exactly once under concurrent post and void; expiry uses database time', async () => {

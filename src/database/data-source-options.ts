@@ -29,6 +29,9 @@ export function dataSourceOptions(
     poolSize: config.database.poolMax,
     applicationName: overrides.applicationName ?? `fixbazaar-${role}`,
     extra: {
+      // Transactions are READ COMMITTED unless they ask otherwise, whatever the server's default:
+      // TransactionRunner then need not send SET TRANSACTION, and the ledger relies on it.
+      options: '-c default_transaction_isolation=read\\ committed',
       statement_timeout: config.database.statementTimeoutMs,
       connectionTimeoutMillis: config.database.poolWaitMs,
     },

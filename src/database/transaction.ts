@@ -35,7 +35,8 @@ export class TransactionRunner {
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        // READ COMMITTED is PostgreSQL's default: not naming it saves a SET TRANSACTION round trip.
+        // READ COMMITTED is every connection's default (data-source options): not naming it saves a
+        // SET TRANSACTION round trip.
         return await (isolation === 'READ COMMITTED'
           ? this.dataSource.transaction(work)
           : this.dataSource.transaction(isolation, work));

@@ -27,6 +27,9 @@ export interface SendOptions {
   readonly startAfter?: Date | number;
 }
 
+/** How long to wait before trying to start pg-boss again (e.g. until migrations have run). */
+const RETRY_START_MS = 15_000;
+
 /** pg-boss's database adapter over the caller's transaction (its query runner). */
 function transactionDb(tx: EntityManager): Db {
   return {
@@ -52,6 +55,8 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly definitions = new Map<string, JobDefinition>();
   private started = false;
   private failure: string | undefined;
+  private stopping = false;
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     const workers = config.jobs.workers;
@@ -70,23 +75,37 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
 
   /** Declares a queue; call from a module's onModuleInit (before the application bootstraps). */
   define<T extends object>(definition: JobDefinition<T>): void {
-    if (this.started || this.failure !== undefined)
-      throw new Error(`job ${definition.name} defined after start`);
+    if (this.started) throw new Error(`job ${definition.name} defined after start`);
     if (this.definitions.has(definition.name))
       throw new Error(`job ${definition.name} defined twice`);
     this.definitions.set(definition.name, definition as unknown as JobDefinition);
   }
 
+  /** `up` once pg-boss runs; `down` (with the reason) until then — readiness reports it. */
+  status(): { state: 'up' | 'down'; reason?: string } {
+    return this.started ? { state: 'up' } : { state: 'down', reason: this.failure ?? 'starting' };
+  }
+
   async onApplicationBootstrap(): Promise<void> {
+    await this.start();
+  }
+
+  private async start(): Promise<void> {
+    if (this.stopping) return;
     try {
       await this.boss.start();
     } catch (err) {
-      // E.g. migrations not run yet: the app still starts (and reports not ready); jobs wait.
+      // E.g. migrations not run yet: the app still starts, reports not ready, and tries again.
       this.failure = (err as Error).message;
-      this.logger.error(`job queue not started: ${this.failure}`);
+      this.logger.error(
+        `job queue not started (retrying in ${RETRY_START_MS / 1000} s): ${this.failure}`,
+      );
+      this.retry = setTimeout(() => void this.start(), RETRY_START_MS);
+      this.retry.unref();
       return;
     }
     this.started = true;
+    this.failure = undefined;
     for (const d of this.definitions.values()) {
       await this.boss.createQueue(d.name, { retryLimit: 3, retryDelay: 5, ...d.queue });
     }
@@ -100,6 +119,8 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.retry) clearTimeout(this.retry);
     if (this.started) await this.boss.stop({ graceful: true, timeout: 5000 });
     this.started = false;
   }

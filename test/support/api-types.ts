@@ -1240,6 +1240,11 @@ export interface components {
              * @enum {string}
              */
             migrations: "unknown" | "pending" | "current";
+            /**
+             * @description Whether the job queue (pg-boss) runs; it retries starting until migrations have created its schema.
+             * @enum {string}
+             */
+            jobs: "up" | "down";
         };
         ReadyDto: {
             /** @enum {string} */

@@ -7,6 +7,8 @@ export class ReadinessChecksDto {
   database!: 'up' | 'down';
   /** Whether every migration this build knows has been applied. */
   migrations!: 'current' | 'pending' | 'unknown';
+  /** Whether the job queue (pg-boss) runs; it retries starting until migrations have created its schema. */
+  jobs!: 'up' | 'down';
 }
 
 export class ReadyDto {

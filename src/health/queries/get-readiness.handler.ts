@@ -1,11 +1,18 @@
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { DatabaseStatusService } from '../../database/database-status.service.js';
+import { JobQueue } from '../../jobs/job-queue.service.js';
 import { GetReadinessQuery, type Readiness } from './get-readiness.query.js';
 
-/** Ready = the database answers and every migration this build knows has been applied. */
+/**
+ * Ready = the database answers, every migration this build knows has been applied, and the job
+ * queue runs (hold expiry, roll-up and sealing depend on it).
+ */
 @QueryHandler(GetReadinessQuery)
 export class GetReadinessHandler implements IQueryHandler<GetReadinessQuery, Readiness> {
-  constructor(private readonly db: DatabaseStatusService) {}
+  constructor(
+    private readonly db: DatabaseStatusService,
+    private readonly jobs: JobQueue,
+  ) {}
 
   async execute(): Promise<Readiness> {
     const s = await this.db.status();
@@ -14,9 +21,10 @@ export class GetReadinessHandler implements IQueryHandler<GetReadinessQuery, Rea
       : s.migrations.pending.length
         ? 'pending'
         : 'current';
+    const jobs = this.jobs.status().state;
     return {
-      ready: s.reachable && migrations === 'current',
-      checks: { database: s.reachable ? 'up' : 'down', migrations },
+      ready: s.reachable && migrations === 'current' && jobs === 'up',
+      checks: { database: s.reachable ? 'up' : 'down', migrations, jobs },
     };
   }
 }

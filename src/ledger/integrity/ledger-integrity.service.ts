@@ -281,16 +281,20 @@ export class LedgerIntegrityService {
 
       // Bound the seal: stop before the transaction of the (max+1)-th entry in transaction order. Any
       // bound <= xmin keeps the set final. One transaction larger than the bound is sealed whole.
-      const { rows: beyond } = await execute<{ xid: string }>(
+      const { rows: beyond } = await execute<{ first: string | null; over: string | null }>(
         tx,
-        `SELECT e.xid::text AS xid FROM ledger_entries e
-         WHERE e.xid >= $1::xid8 AND e.xid < $2::xid8 ORDER BY e.xid, e.seq OFFSET $3 LIMIT 1`,
+        `SELECT
+           (SELECT min(e.xid)::text FROM ledger_entries e
+            WHERE e.xid >= $1::xid8 AND e.xid < $2::xid8) AS first,
+           (SELECT e.xid::text FROM ledger_entries e
+            WHERE e.xid >= $1::xid8 AND e.xid < $2::xid8 ORDER BY e.xid, e.seq OFFSET $3 LIMIT 1) AS over`,
         [xidFrom, xmin, maxEntries],
       );
       let xidTo = xmin;
-      const over = beyond[0]?.xid;
-      if (over !== undefined) {
-        xidTo = BigInt(over) > BigInt(xidFrom) ? over : (BigInt(over) + 1n).toString();
+      const over = beyond[0]?.over ?? null;
+      if (over !== null) {
+        // The (max+1)-th entry belongs to the first transaction of the range: seal that one whole.
+        xidTo = over === beyond[0]?.first ? (BigInt(over) + 1n).toString() : over;
       }
 
       const hasher = new SealHasher({ sealNo, prevHash, xidFrom, xidTo });

@@ -139,7 +139,7 @@ function inputHash(command: EntryCommand): string {
 export const READ_FOR_POSTING_SQL = `WITH locked AS (
          SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY($2::bigint[])
          ORDER BY id FOR NO KEY UPDATE)
-       SELECT now() AS now,
+       SELECT statement_timestamp() AS now,
          (SELECT json_build_object('input_hash', input_hash, 'result', result)
           FROM ledger_entries WHERE id = $1) AS seen,
          (SELECT json_agg(locked) FROM locked) AS locked`;
@@ -242,21 +242,25 @@ export class LedgerService {
    * Executes a command inside the caller's transaction, so the entry commits (or not) with the
    * caller's own state change. A refused command leaves nothing behind (savepoint); a lost race is
    * retried inside the transaction. The caller decides what a refusal means for its transaction.
+   * The caller's transaction must be READ COMMITTED (the default): the state read after a lock must
+   * see what committed before it. Several calls in one transaction should come in a fixed order (or
+   * as one `batch`, which takes its locks up front); a deadlock is the caller's to retry.
    */
   async executeIn(tx: EntityManager, command: LedgerCommand): Promise<LedgerResult> {
     for (let attempt = 1; ; attempt += 1) {
       await execute(tx, 'SAVEPOINT ledger_command');
       try {
         const result = await this.run(tx, command);
-        await execute(
-          tx,
-          result.code === 'ok'
-            ? 'RELEASE SAVEPOINT ledger_command'
-            : 'ROLLBACK TO SAVEPOINT ledger_command',
-        );
+        if (result.code !== 'ok') await execute(tx, 'ROLLBACK TO SAVEPOINT ledger_command');
+        await execute(tx, 'RELEASE SAVEPOINT ledger_command');
         return result;
       } catch (err) {
-        await execute(tx, 'ROLLBACK TO SAVEPOINT ledger_command');
+        try {
+          await execute(tx, 'ROLLBACK TO SAVEPOINT ledger_command');
+          await execute(tx, 'RELEASE SAVEPOINT ledger_command');
+        } catch {
+          throw err; // the connection itself failed: report the original error
+        }
         const raced = err instanceof LostRace || sqlstateOf(err) === '23505';
         if (raced && attempt < MAX_RACE_ATTEMPTS) continue;
         throw err;
@@ -491,6 +495,9 @@ export class LedgerService {
       case 'expire_pending': {
         // Every resolution of this hold takes this lock first: the state read below is current.
         await this.lockEntryKey(tx, command.pendingKey);
+        // A concurrent duplicate of this very command may have committed while we waited.
+        const again = await this.loadEntry(tx, command.key, false);
+        if (again !== undefined) return replayOf(again.inputHash, again.result, hash);
         const pending = await this.loadEntry(tx, command.pendingKey, true);
         if (pending === undefined || pending.kind !== 'pending')
           return { code: 'pending_not_found' };
@@ -514,6 +521,8 @@ export class LedgerService {
       case 'reverse': {
         // Every reversal of this entry takes this lock first: "already reversed" is current.
         await this.lockEntryKey(tx, command.entryKey);
+        const again = await this.loadEntry(tx, command.key, false);
+        if (again !== undefined) return replayOf(again.inputHash, again.result, hash);
         const original = await this.loadEntry(tx, command.entryKey, true);
         if (original === undefined) return { code: 'reversal_of_unknown_entry' };
         if (original.kind !== 'posted' && original.kind !== 'post_pending')
@@ -672,11 +681,13 @@ export class LedgerService {
     const unknown = unique.filter((c) => !this.refs.has(c));
     const uncached = new Map<string, AccountRef>();
     if (unknown.length > 0) {
-      // An account opened by this very transaction is used but not cached: it may roll back.
+      // An account opened by this very transaction (or one of its savepoints, whose ids come after
+      // the transaction's own) is used but not cached: it may roll back. Rows of transactions that
+      // started later are merely not cached this time.
       const { rows } = await execute<AccountRow & { mine: boolean }>(
         tx,
         `SELECT ${ACCOUNT_COLUMNS},
-           coalesce(xmin = xid(pg_current_xact_id_if_assigned()), false) AS mine
+           coalesce(age(xmin) <= age(xid(pg_current_xact_id_if_assigned())), false) AS mine
          FROM ledger_accounts WHERE code = ANY($1::text[])`,
         [unknown],
       );

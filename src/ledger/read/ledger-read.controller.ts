@@ -194,8 +194,8 @@ export class LedgerReadController {
     @Meta() meta: RequestMeta,
   ): Promise<StreamableFile> {
     const range = rangeOf(query);
-    const { untilSeq, occurredAt } = await this.transactions.run(async (tx) => {
-      const until = await this.ledger.lastSeq(tx);
+    const { horizon, occurredAt } = await this.transactions.run(async (tx) => {
+      const until = await this.ledger.exportHorizon(tx);
       const recorded = await this.audit.record(tx, meta, {
         action: 'ledger.export',
         targetType: 'ledger_entries',
@@ -203,13 +203,14 @@ export class LedgerReadController {
         after: {
           format: query.format,
           filters: criteriaOf(query),
-          throughSeq: until.toString(),
+          // Every entry written by a transaction below this id, and no other, is exported.
+          belowXid: until,
         },
       });
-      return { untilSeq: until, occurredAt: recorded.occurredAt };
+      return { horizon: until, occurredAt: recorded.occurredAt };
     });
     const body = Readable.from(
-      ledgerExportChunks(this.ledger.entryBatches(range, { untilSeq }), query.format),
+      ledgerExportChunks(this.ledger.entryBatches(range, { horizon }), query.format),
       { objectMode: false },
     );
     const stamp = occurredAt.replace(/[-:]/g, '').replace(/\.\d+/, '');

@@ -501,22 +501,31 @@ export class LedgerReadService {
   }
 
   /** The journal's last seq (0 when empty), read in the caller's transaction. */
-  async lastSeq(tx: EntityManager): Promise<bigint> {
-    const { rows } = await execute<{ seq: string }>(
+  /**
+   * The export's horizon: the oldest transaction still running. Every entry written by an older
+   * transaction is final (committed or gone), so "entries with xid below it" is a set no later
+   * commit can add to — unlike "seq up to N", since seq is taken at insert and a lower seq can
+   * commit after a higher one (the sealer uses the same rule).
+   */
+  async exportHorizon(tx: EntityManager): Promise<string> {
+    const { rows } = await execute<{ xmin: string }>(
       tx,
-      'SELECT coalesce(max(seq), 0)::text AS seq FROM ledger_entries',
+      'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin',
     );
-    return BigInt(rows[0]?.seq ?? '0');
+    const xmin = rows[0]?.xmin;
+    if (xmin === undefined) throw new Error('no snapshot horizon');
+    return xmin;
   }
 
   /**
-   * Entries effective in `range`, in seq order up to `untilSeq`, `batchSize` at a time (keyset:
+   * Entries effective in `range` written below the `horizon` (see exportHorizon), in seq order,
+   * `batchSize` at a time (keyset:
    * `seq > last`), so neither this process nor the database holds more than one batch; no
    * transaction or connection is held between batches, so a slow consumer blocks nothing.
    */
   async *entryBatches(
     range: TimeRange,
-    options: { untilSeq: bigint; batchSize?: number },
+    options: { horizon: string; batchSize?: number },
   ): AsyncGenerator<EntryRecord[]> {
     const batchSize = options.batchSize ?? LEDGER_EXPORT_BATCH_SIZE;
     let after = 0n;
@@ -524,7 +533,7 @@ export class LedgerReadService {
       const params: unknown[] = [];
       const where = timeWhere(range, params);
       where.push(`e.seq > ${param(params, after.toString())}::bigint`);
-      where.push(`e.seq <= ${param(params, options.untilSeq.toString())}::bigint`);
+      where.push(`e.xid < ${param(params, options.horizon)}::xid8`);
       const { rows } = await this.read((tx) =>
         execute<EntryRow>(
           tx,
