@@ -988,14 +988,12 @@ describe('ledger tamper evidence', () => {
     // One transaction writes 4 entries (a batch), then one more entry in a transaction of its own.
     await ok({
       type: 'batch',
-      commands: [1, 2, 3, 4].map(
-        (i): LedgerCommand => ({
-          type: 'post',
-          key: `big:${i}`,
-          lines: [debit(GATEWAY, BigInt(i)), credit(DEALER, BigInt(i))],
-          meta: meta(`big:${i}`),
-        }),
-      ),
+      commands: [1, 2, 3, 4].map((i): LedgerCommand => ({
+        type: 'post',
+        key: `big:${i}`,
+        lines: [debit(GATEWAY, BigInt(i)), credit(DEALER, BigInt(i))],
+        meta: meta(`big:${i}`),
+      })),
     });
     await ok({
       type: 'post',
