@@ -67,7 +67,7 @@ async function ok(command: LedgerCommand): Promise<void> {
 async function sealEverything(): Promise<void> {
   // Sealing stops below the oldest transaction running anywhere on the cluster (other test files
   // share it): poll until nothing written here is left unsealed.
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 45_000;
   for (;;) {
     await integrity.sealAll();
     const left = await owner<{ n: string }>(
@@ -243,7 +243,7 @@ describe('ledger tamper evidence', () => {
     // Small seals: 5 entries at most each (batch:a and batch:b share a transaction and a seal).
     // (Sealing waits for the oldest transaction running on the cluster: poll.)
     const seals: SealResult[] = [];
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 45_000;
     while (seals.reduce((n, s) => n + s.entries, 0) < entries) {
       const s = await integrity.sealPending(5);
       if (s !== null) seals.push(s);
@@ -1002,7 +1002,7 @@ describe('ledger tamper evidence', () => {
       meta: meta('after-big'),
     });
     const made: number[] = [];
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 45_000;
     while (made.reduce((n, e) => n + e, 0) < 5) {
       const seal = await integrity.sealPending(2);
       if (seal !== null) made.push(seal.entries);
@@ -1013,5 +1013,5 @@ describe('ledger tamper evidence', () => {
     const after = await owner<{ n: string }>(`SELECT count(*)::text AS n FROM ledger_seals`);
     expect(Number(after[0].n) - Number(before[0].n)).toBe(2);
     expectClean(await integrity.verify());
-  });
+  }, 120_000);
 });
