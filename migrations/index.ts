@@ -4,6 +4,7 @@ import { Ledger1764150000000 } from './1764150000000-Ledger.js';
 import { LedgerIntegrity1764160000000 } from './1764160000000-LedgerIntegrity.js';
 import { JobQueue1764170000000 } from './1764170000000-JobQueue.js';
 import { LedgerCounters1764180000000 } from './1764180000000-LedgerCounters.js';
+import { Catalog1764190000000 } from './1764190000000-Catalog.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   LedgerIntegrity1764160000000,
   JobQueue1764170000000,
   LedgerCounters1764180000000,
+  Catalog1764190000000,
 ];

@@ -34,7 +34,13 @@ export type Subject =
   /** Balances, statements, trial balance, journal search (`read`) and the journal audit export (`export`). */
   | 'Ledger'
   /** Maker-checker manual entries: `create` proposes, `approve` approves or rejects (never one's own). */
-  | 'LedgerAdjustment';
+  | 'LedgerAdjustment'
+  /**
+   * A dealer's catalog listing. Dealers (approved) `create`, `read` and `update` their own (object
+   * checks with `{ dealerId }`); admin and ops leader `read` all, `approve` (reviews: first listings,
+   * held price changes) and `suspend` (pause or remove, with a reason).
+   */
+  | 'Listing';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 
@@ -42,7 +48,8 @@ type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 export type AbilitySubject =
   | WithShape<'User', { id: string }>
   | WithShape<'Session', { userId: string }>
-  | Exclude<Subject, 'User' | 'Session'>;
+  | WithShape<'Listing', { dealerId: string }>
+  | Exclude<Subject, 'User' | 'Session' | 'Listing'>;
 
 export type AppAbility = MongoAbility<[Action, AbilitySubject]>;
 
@@ -68,6 +75,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('read', 'AbuseBlock');
       can(['read', 'export'], 'Ledger');
       can('read', 'LedgerAdjustment');
+      can(['read', 'approve', 'suspend'], 'Listing');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -79,6 +87,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'delete'], 'AbuseBlock');
       can(['read', 'export'], 'Ledger');
       can('read', 'LedgerAdjustment');
+      can(['read', 'approve', 'suspend'], 'Listing');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.
@@ -93,9 +102,14 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'export'], 'Ledger');
       can(['read', 'create', 'approve'], 'LedgerAdjustment');
       break;
+    case 'dealer':
+      // Only an approved dealer sells; a pending, suspended or blocked dealer manages nothing.
+      if (principal.status === 'approved')
+        can(['create', 'read', 'update'], 'Listing', { dealerId: principal.userId });
+      break;
     default:
-      // customer, business, dealer, technician: their domain rights arrive with the marketplace and repairs
-      // modules, conditioned on status (approved) and technician kind.
+      // customer, business, technician: their domain rights arrive with carts, orders and repairs,
+      // conditioned on status (approved) and technician kind.
       break;
   }
   return build();
