@@ -65,6 +65,9 @@ export class Catalog1764190000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX listings_active_idx ON listings (category, b2c_price_paise, id) WHERE status = 'active'`,
     );
+    await q.query(
+      `CREATE INDEX listings_active_newest_idx ON listings (created_at DESC, id DESC) WHERE status = 'active'`,
+    );
 
     await q.query(`
       CREATE TABLE listing_status_history (

@@ -28,6 +28,7 @@ step "migrate"
 
 step "demo data"
 "$NODE" dist/src/cli.js seed:demo
+"$NODE" dist/src/cli.js seed:catalog
 
 port="${PORT:-3000}"
 host="${HOST:-127.0.0.1}"
@@ -65,6 +66,8 @@ cat >&2 <<TXT
       customer@demo.fixbazaar.in     customer (B2C)
       business@demo.fixbazaar.in     business buyer (B2B, verified)
       dealer@demo.fixbazaar.in       dealer (approved)   dealer.pending@demo.fixbazaar.in (pending)
+      dealer.mumbai@ / dealer.delhi@ / dealer.chennai@demo.fixbazaar.in   more dealers
+    demo catalog: GET http://$host:$port/catalog/listings?q=iphone%2013%20display
       tech.hardware@demo.fixbazaar.in / tech.software@demo.fixbazaar.in   technicians
 
   Ctrl-C stops the server.

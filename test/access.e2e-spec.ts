@@ -9,6 +9,7 @@ import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { createAccount, login, QUIET_ENV, signInAs, TEST_PASSWORD } from './support/accounts.js';
 import { listRoutes } from './support/routes.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { withClient } from './support/test-database.js';
 
 /** Who calls: anonymous, every role, and the states that change what a role may do. */
 const KINDS = [
@@ -77,6 +78,29 @@ const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
   'GET /ledger/entries': [...ADMINS, 'compliance', 'finance'],
   'GET /ledger/entries/{entryId}': [...ADMINS, 'compliance', 'finance'],
   'GET /ledger/export': [...ADMINS, 'compliance', 'finance'],
+  'GET /catalog/listings': 'public',
+  'GET /catalog/listings/{id}': 'public',
+  // Listed after the catalog routes: the matrix's '{}' bodies may pause the probe listing.
+  'POST /dealer/listings': ['dealer'],
+  'GET /dealer/listings': ['dealer'],
+  'GET /dealer/listings/{listingId}': ['dealer'],
+  'PATCH /dealer/listings/{listingId}': ['dealer'],
+  'POST /dealer/listings/{listingId}/submit': ['dealer'],
+  'POST /dealer/listings/{listingId}/pause': ['dealer'],
+  'POST /dealer/listings/{listingId}/resume': ['dealer'],
+  'POST /dealer/listings/{listingId}/price': ['dealer'],
+  'PUT /dealer/listings/{listingId}/stock': ['dealer'],
+  'POST /dealer/listings/{listingId}/stock/adjustments': ['dealer'],
+  'GET /dealer/listings/{listingId}/stock/movements': ['dealer'],
+  'GET /admin/listings': ADMINS,
+  'GET /admin/listings/{listingId}': ADMINS,
+  'POST /admin/listings/{listingId}/approve': ADMINS,
+  'POST /admin/listings/{listingId}/reject': ADMINS,
+  'POST /admin/listings/{listingId}/price/approve': ADMINS,
+  'POST /admin/listings/{listingId}/price/reject': ADMINS,
+  'POST /admin/listings/{listingId}/pause': ADMINS,
+  'POST /admin/listings/{listingId}/reinstate': ADMINS,
+  'POST /admin/listings/{listingId}/remove': ADMINS,
 };
 
 const allowed = (rule: 'public' | 'signed-in' | Kind[], kind: Kind): boolean =>
@@ -100,6 +124,8 @@ describe('access control', () => {
   const ids = new Map<Kind, string>();
   /** A manual adjustment proposed by a finance user other than the matrix's (who may decide it). */
   let adjustmentId = '';
+  /** An active listing of the matrix's approved dealer (catalog routes' {id}). */
+  let listingId = '';
 
   beforeAll(async () => {
     t = await startTestApp({ env: QUIET_ENV });
@@ -153,6 +179,18 @@ describe('access control', () => {
     });
     expect(proposal.status).toBe(201);
     adjustmentId = ((await proposal.json()) as { id: string }).id;
+    listingId = await withClient(t.db.ownerUrl, async (c) => {
+      const { rows } = await c.query<{ id: string }>(
+        `INSERT INTO listings (dealer_id, sku, name, category, brand, compatible_models, condition,
+           hsn_code, gst_rate_bps, mrp_paise, b2c_price_paise, b2b_price_paise, stock_on_hand, status,
+           search_text)
+         VALUES ($1, 'ACCESS-1', 'iPhone 13 Battery', 'battery', 'Apple', '{iPhone 13}', 'oem',
+           '85076000', 1800, 99900, 89900, 79900, 5, 'active', 'iphone 13 battery apple iphone 13 battery access-1')
+         RETURNING id`,
+        [ids.get('dealer')],
+      );
+      return rows[0]!.id;
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -190,8 +228,9 @@ describe('access control', () => {
     const target = ids.get('customer')!;
     const fill = (path: string) =>
       path
-        .replace('{id}', target)
+        .replace('{id}', path.startsWith('/catalog/') ? listingId : target)
         .replace('{sessionId}', randomUUID())
+        .replace('{listingId}', listingId)
         .replace('{adjustmentId}', adjustmentId)
         .replace('{code}', encodeURIComponent('equity:capital'))
         .replace('{entryId}', 'access:probe')

@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { CLI_COMMANDS, type CliCommand } from './cli-command.js';
 import { DbStatusCommand } from './db-status.command.js';
 import { AuditModule } from '../audit/audit.module.js';
+import { SeedCatalogCommand } from '../catalog/cli/seed-catalog.command.js';
 import { AuditHeadCommand } from '../audit/cli/audit-head.command.js';
 import { AuditVerifyCommand } from '../audit/cli/audit-verify.command.js';
 import { CreateAdminCommand } from '../identity/cli/create-admin.command.js';
@@ -24,6 +25,7 @@ const COMMANDS = [
   LedgerVerifyCommand,
   LedgerReplayCommand,
   LedgerSealCommand,
+  SeedCatalogCommand,
 ];
 
 @Module({})

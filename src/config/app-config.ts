@@ -63,6 +63,12 @@ export interface AppConfig {
     /** Base64 raw Ed25519 public keys of retired seal keys, still trusted when verifying. */
     trustedSealKeys: string[];
   };
+  catalog: {
+    /** A dealer's listings need admin review until this many of its listings were ever activated. */
+    reviewFirstListings: number;
+    /** A price raised by more than maxPercent over its lowest live price within windowHours is held for review. */
+    priceJump: { maxPercent: number; windowHours: number };
+  };
   jobs: {
     /** Run job workers and schedules in this process (false: enqueue only). */
     workers: boolean;
@@ -179,6 +185,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     docsEnabled: e.DOCS_ENABLED,
     jobs: { workers: e.JOBS_WORKERS, poolMax: e.JOBS_POOL_MAX },
+    catalog: {
+      reviewFirstListings: e.CATALOG_REVIEW_FIRST_LISTINGS,
+      priceJump: { maxPercent: e.PRICE_JUMP_MAX_PERCENT, windowHours: e.PRICE_JUMP_WINDOW_HOURS },
+    },
     auth: {
       jwtSecret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,

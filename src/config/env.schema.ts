@@ -54,6 +54,10 @@ export const envSchema = z.object({
 
   JOBS_WORKERS: bool.default(true),
   JOBS_POOL_MAX: z.coerce.number().int().min(1).max(50).default(4),
+
+  CATALOG_REVIEW_FIRST_LISTINGS: z.coerce.number().int().min(0).max(1000).default(3),
+  PRICE_JUMP_MAX_PERCENT: z.coerce.number().int().min(0).max(1000).default(30),
+  PRICE_JUMP_WINDOW_HOURS: z.coerce.number().int().min(1).max(8760).default(24),
 });
 
 export type Env = z.infer<typeof envSchema>;

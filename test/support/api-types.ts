@@ -615,6 +615,348 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/catalog/listings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the parts catalog */
+        get: operations["CatalogSearchController_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/catalog/listings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One catalog listing */
+        get: operations["CatalogSearchController_listing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/listings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My listings */
+        get: operations["DealerListingsController_list"];
+        put?: never;
+        /** Create a listing (draft) */
+        post: operations["DealerListingsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/listings/{listingId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of my listings, with its status and price history */
+        get: operations["DealerListingsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit a listing */
+        patch: operations["DealerListingsController_update"];
+        trace?: never;
+    };
+    "/dealer/listings/{listingId}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit a draft (to review or straight to active) */
+        post: operations["DealerListingsController_submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/listings/{listingId}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause an active listing */
+        post: operations["DealerListingsController_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/listings/{listingId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a listing I paused */
+        post: operations["DealerListingsController_resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/listings/{listingId}/price": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change prices */
+        post: operations["DealerListingsController_changePrices"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/listings/{listingId}/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set stock on hand */
+        put: operations["DealerListingsController_setStock"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/listings/{listingId}/stock/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adjust stock on hand */
+        post: operations["DealerListingsController_adjustStock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/listings/{listingId}/stock/movements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stock movements of a listing */
+        get: operations["DealerListingsController_movements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/listings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List listings (moderation) */
+        get: operations["ListingModerationController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/listings/{listingId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A listing with its status and price history */
+        get: operations["ListingModerationController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/listings/{listingId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a listing in review */
+        post: operations["ListingModerationController_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/listings/{listingId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a listing in review (back to draft) */
+        post: operations["ListingModerationController_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/listings/{listingId}/price/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a held price change */
+        post: operations["ListingModerationController_approvePrice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/listings/{listingId}/price/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a held price change (live prices stay) */
+        post: operations["ListingModerationController_rejectPrice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/listings/{listingId}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a listing (admin) */
+        post: operations["ListingModerationController_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/listings/{listingId}/reinstate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lift an admin pause */
+        post: operations["ListingModerationController_reinstate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/listings/{listingId}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remove a listing (terminal) */
+        post: operations["ListingModerationController_remove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -978,7 +1320,7 @@ export interface components {
         LedgerAdjustmentDto: {
             id: string;
             /** @enum {string} */
-            status: "approved" | "proposed" | "rejected";
+            status: "approved" | "rejected" | "proposed";
             reason: string;
             reference: string;
             lines: components["schemas"]["AdjustmentLineViewDto"][];
@@ -1224,6 +1566,360 @@ export interface components {
             items: components["schemas"]["LedgerEntryDto"][];
             /** @description Pass as `cursor` to fetch the next (older) page; absent on the last page. */
             nextCursor?: string;
+        };
+        CatalogDealerDto: {
+            id: string;
+            /** @description The dealer's trading name. No contact details or tax ids are published. */
+            businessName: string;
+        };
+        CatalogTierDto: {
+            /** @description From this quantity (per order line) on… */
+            minQty: number;
+            /** @description …this unit price, integer paise. */
+            pricePaise: number;
+        };
+        CatalogListingDto: {
+            id: string;
+            /**
+             * @description Which prices this response carries (see the price members).
+             * @enum {string}
+             */
+            channel: "staff" | "b2c" | "b2b";
+            name: string;
+            /** @enum {string} */
+            category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+            brand: string;
+            compatibleModels: string[];
+            /** @enum {string} */
+            condition: "new" | "oem" | "refurbished";
+            sku: string;
+            hsnCode: string;
+            /** @description GST rate in basis points (1800 = 18%); prices include it. */
+            gstRateBps: number;
+            dealer: components["schemas"]["CatalogDealerDto"];
+            /** @description Maximum retail price (printed), integer paise. */
+            mrpPaise: number;
+            /**
+             * @description The caller's unit price, integer paise: the B2C price on channel `b2c`, the B2B price on channel
+             *     `b2b`. Absent on channel `staff` (see `b2cPricePaise`, `b2bPricePaise`).
+             */
+            pricePaise?: number;
+            /** @description Channels `b2b` and `staff`: minimum quantity per order line at the B2B price (null: none). */
+            b2bMinQty?: number | null;
+            /** @description Channels `b2b` and `staff`: B2B quantity tiers, by ascending `minQty`. */
+            tiers?: components["schemas"]["CatalogTierDto"][];
+            /** @description Channel `staff` only: the B2C price. */
+            b2cPricePaise?: number;
+            /** @description Channel `staff` only: the B2B price. */
+            b2bPricePaise?: number;
+            /** @description Units can be bought now (on hand minus reserved by unpaid checkouts > 0). */
+            inStock: boolean;
+            /**
+             * @description Units available now (on hand minus reserved). Buyers see at most 100 (100 means "100 or
+             *     more"); staff see the exact count.
+             */
+            available: number;
+            createdAt: string;
+        };
+        CatalogListingPageDto: {
+            /**
+             * @description The price channel of every item.
+             * @enum {string}
+             */
+            channel: "staff" | "b2c" | "b2b";
+            items: components["schemas"]["CatalogListingDto"][];
+            /** @description Pass as `cursor` (with the same criteria and sort) for the next page; absent on the last page. */
+            nextCursor?: string;
+        };
+        CatalogListingDetailDto: {
+            id: string;
+            /**
+             * @description Which prices this response carries (see the price members).
+             * @enum {string}
+             */
+            channel: "staff" | "b2c" | "b2b";
+            name: string;
+            /** @enum {string} */
+            category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+            brand: string;
+            compatibleModels: string[];
+            /** @enum {string} */
+            condition: "new" | "oem" | "refurbished";
+            sku: string;
+            hsnCode: string;
+            /** @description GST rate in basis points (1800 = 18%); prices include it. */
+            gstRateBps: number;
+            dealer: components["schemas"]["CatalogDealerDto"];
+            /** @description Maximum retail price (printed), integer paise. */
+            mrpPaise: number;
+            /**
+             * @description The caller's unit price, integer paise: the B2C price on channel `b2c`, the B2B price on channel
+             *     `b2b`. Absent on channel `staff` (see `b2cPricePaise`, `b2bPricePaise`).
+             */
+            pricePaise?: number;
+            /** @description Channels `b2b` and `staff`: minimum quantity per order line at the B2B price (null: none). */
+            b2bMinQty?: number | null;
+            /** @description Channels `b2b` and `staff`: B2B quantity tiers, by ascending `minQty`. */
+            tiers?: components["schemas"]["CatalogTierDto"][];
+            /** @description Channel `staff` only: the B2C price. */
+            b2cPricePaise?: number;
+            /** @description Channel `staff` only: the B2B price. */
+            b2bPricePaise?: number;
+            /** @description Units can be bought now (on hand minus reserved by unpaid checkouts > 0). */
+            inStock: boolean;
+            /**
+             * @description Units available now (on hand minus reserved). Buyers see at most 100 (100 means "100 or
+             *     more"); staff see the exact count.
+             */
+            available: number;
+            createdAt: string;
+            description: string;
+        };
+        ListingTierDto: {
+            /** @description From this quantity per order line on (above the B2B minimum quantity; strictly increasing). */
+            minQty: number;
+            /** @description Unit price at that quantity, integer paise (at most the B2B price; non-increasing). */
+            pricePaise: number;
+        };
+        CreateListingDto: {
+            /** @description Maximum retail price. */
+            mrpPaise: number;
+            /** @description Price for consumers (at most the MRP). */
+            b2cPricePaise: number;
+            /** @description Price for verified business buyers (at most the B2C price). */
+            b2bPricePaise: number;
+            /** @description Minimum quantity per order line at the B2B price (omit or null: none). */
+            b2bMinQty?: number | null;
+            /** @description The dealer's stock-keeping unit, unique among its listings. */
+            sku: string;
+            /** @description HSN code: 4, 6 or 8 digits. */
+            hsnCode: string;
+            /**
+             * @description GST rate in basis points (1800 = 18%).
+             * @enum {number}
+             */
+            gstRateBps: 0 | 500 | 1200 | 1800 | 2800;
+            /** @description Units on hand at creation (default 0). */
+            stockOnHand?: number;
+            name: string;
+            /** @enum {string} */
+            category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+            brand: string;
+            /** @description Device models the part fits (1 to 100). */
+            compatibleModels: string[];
+            /** @enum {string} */
+            condition: "new" | "oem" | "refurbished";
+            description?: string;
+            /** @description B2B quantity tiers, by strictly increasing minQty (at most 10). */
+            tiers?: components["schemas"]["ListingTierDto"][];
+        };
+        ListingTierViewDto: {
+            /** @description Integer paise */
+            pricePaise: number;
+            minQty: number;
+        };
+        HeldPriceViewDto: {
+            mrpPaise: number;
+            b2cPricePaise: number;
+            b2bPricePaise: number;
+            b2bMinQty: number | null;
+            /** @description When the dealer asked for it. */
+            requestedAt: string;
+            tiers: components["schemas"]["ListingTierViewDto"][];
+        };
+        ListingDto: {
+            /** @enum {string} */
+            category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+            /** @enum {string} */
+            condition: "new" | "oem" | "refurbished";
+            mrpPaise: number;
+            b2cPricePaise: number;
+            b2bPricePaise: number;
+            b2bMinQty: number | null;
+            /** @enum {string} */
+            status: "draft" | "in_review" | "active" | "paused" | "removed";
+            /**
+             * @description Who paused it (only admin lifts an admin pause).
+             * @enum {string|null}
+             */
+            pausedBy: "dealer" | "admin" | null;
+            id: string;
+            dealerId: string;
+            sku: string;
+            name: string;
+            brand: string;
+            compatibleModels: string[];
+            hsnCode: string;
+            gstRateBps: number;
+            description: string;
+            tiers: components["schemas"]["ListingTierViewDto"][];
+            stockOnHand: number;
+            /** @description Held by unpaid checkouts. */
+            stockReserved: number;
+            /** @description On hand minus reserved. */
+            stockAvailable: number;
+            /** @description The reason of the last moderation (rejection, admin pause, removal). */
+            statusReason: string | null;
+            /** @description A price change held for admin review (the live prices above stay until it is approved). */
+            pendingPrice: components["schemas"]["HeldPriceViewDto"] | null;
+            /** @description Flagged as a near-duplicate of this listing of the same dealer. */
+            duplicateOf: string | null;
+            /** @description Increases with every change. */
+            version: number;
+            createdAt: string;
+            updatedAt: string;
+        };
+        ListingPageDto: {
+            items: components["schemas"]["ListingDto"][];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
+            nextCursor?: string;
+        };
+        ListingStatusChangeDto: {
+            /** @enum {string|null} */
+            fromStatus: "draft" | "in_review" | "active" | "paused" | "removed" | null;
+            /** @enum {string} */
+            toStatus: "draft" | "in_review" | "active" | "paused" | "removed";
+            reason: string | null;
+            actorId: string | null;
+            actorRole: string;
+            at: string;
+        };
+        ListingPriceChangeDto: {
+            mrpPaise: number;
+            b2cPricePaise: number;
+            b2bPricePaise: number;
+            b2bMinQty: number | null;
+            /**
+             * @description live: went live; held: held for review; approved / rejected: the review's outcome.
+             * @enum {string}
+             */
+            kind: "live" | "held" | "approved" | "rejected";
+            actorId: string | null;
+            reason: string | null;
+            at: string;
+            tiers: components["schemas"]["ListingTierViewDto"][];
+        };
+        ListingDetailDto: {
+            /** @enum {string} */
+            category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+            /** @enum {string} */
+            condition: "new" | "oem" | "refurbished";
+            mrpPaise: number;
+            b2cPricePaise: number;
+            b2bPricePaise: number;
+            b2bMinQty: number | null;
+            /** @enum {string} */
+            status: "draft" | "in_review" | "active" | "paused" | "removed";
+            /**
+             * @description Who paused it (only admin lifts an admin pause).
+             * @enum {string|null}
+             */
+            pausedBy: "dealer" | "admin" | null;
+            id: string;
+            dealerId: string;
+            sku: string;
+            name: string;
+            brand: string;
+            compatibleModels: string[];
+            hsnCode: string;
+            gstRateBps: number;
+            description: string;
+            tiers: components["schemas"]["ListingTierViewDto"][];
+            stockOnHand: number;
+            /** @description Held by unpaid checkouts. */
+            stockReserved: number;
+            /** @description On hand minus reserved. */
+            stockAvailable: number;
+            /** @description The reason of the last moderation (rejection, admin pause, removal). */
+            statusReason: string | null;
+            /** @description A price change held for admin review (the live prices above stay until it is approved). */
+            pendingPrice: components["schemas"]["HeldPriceViewDto"] | null;
+            /** @description Flagged as a near-duplicate of this listing of the same dealer. */
+            duplicateOf: string | null;
+            /** @description Increases with every change. */
+            version: number;
+            createdAt: string;
+            updatedAt: string;
+            /** @description Status changes, oldest first (the latest 200). */
+            statusHistory: components["schemas"]["ListingStatusChangeDto"][];
+            /** @description Price changes, oldest first (the latest 200). */
+            priceHistory: components["schemas"]["ListingPriceChangeDto"][];
+        };
+        UpdateListingDto: {
+            hsnCode?: string;
+            /** @enum {number} */
+            gstRateBps?: 0 | 500 | 1200 | 1800 | 2800;
+            name?: string;
+            /** @enum {string} */
+            category?: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+            brand?: string;
+            compatibleModels?: string[];
+            /** @enum {string} */
+            condition?: "new" | "oem" | "refurbished";
+            description?: string;
+        };
+        ChangePricesDto: {
+            /** @description Maximum retail price. */
+            mrpPaise: number;
+            /** @description Price for consumers (at most the MRP). */
+            b2cPricePaise: number;
+            /** @description Price for verified business buyers (at most the B2C price). */
+            b2bPricePaise: number;
+            /** @description Minimum quantity per order line at the B2B price (omit or null: none). */
+            b2bMinQty?: number | null;
+            /** @description B2B quantity tiers, by strictly increasing minQty (at most 10). */
+            tiers?: components["schemas"]["ListingTierDto"][];
+        };
+        PriceJumpDto: {
+            /** @enum {string} */
+            price: "mrpPaise" | "b2cPricePaise" | "b2bPricePaise";
+            /** @description The lowest live price within the window. */
+            baselinePaise: number;
+            proposedPaise: number;
+        };
+        PriceChangeResultDto: {
+            /**
+             * @description live: the new prices are live (200); held: held for admin review, live prices unchanged (202).
+             * @enum {string}
+             */
+            outcome: "live" | "held";
+            /** @description With `held`: the prices raised beyond the allowed jump. */
+            jumps?: components["schemas"]["PriceJumpDto"][];
+            listing: components["schemas"]["ListingDto"];
+        };
+        SetStockDto: {
+            /** @description The new quantity on hand (not below what unpaid checkouts hold). */
+            onHand: number;
+            reason?: string;
+        };
+        AdjustStockDto: {
+            delta: number;
+            /** @description Why (received a shipment, damaged in storage, stock count…). */
+            reason: string;
+        };
+        StockMovementDto: {
+            /** @enum {string} */
+            kind: "set" | "adjust" | "reserve" | "release" | "sell";
+            id: string;
+            onHandDelta: number;
+            reservedDelta: number;
+            onHandAfter: number;
+            reservedAfter: number;
+            reason: string | null;
+            reference: string | null;
+            actorId: string | null;
+            at: string;
+        };
+        StockMovementPageDto: {
+            items: components["schemas"]["StockMovementDto"][];
+            nextCursor?: string;
+        };
+        OptionalReasonDto: {
+            reason?: string;
+        };
+        ModerationReasonDto: {
+            /** @description Why: kept on the listing's history and in the audit log. */
+            reason: string;
         };
         LiveDto: {
             /** @enum {string} */
@@ -2576,6 +3272,779 @@ export interface operations {
                 content: {
                     "text/csv; charset=utf-8": string;
                     "application/x-ndjson; charset=utf-8": string;
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CatalogSearchController_search: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /**
+                 * @description Free text over name, brand, compatible models, category and SKU, case-insensitive: listings with
+                 *     every word (full text; `"exact phrase"` and `-word` work); when none has them all, the closest
+                 *     matches by trigram word similarity, so typos still find ("iphone 13 displya"). Blank = absent.
+                 */
+                q?: string;
+                /** @description Only this category. */
+                category?: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+                /** @description Only this brand (case-insensitive, exact). */
+                brand?: string;
+                /**
+                 * @description Only listings compatible with this device model: equal to one of the listing's compatible models,
+                 *     ignoring case, surrounding spaces and repeated inner spaces ("iphone  13" = "iPhone 13"; it does
+                 *     not match "iPhone 13 Pro").
+                 */
+                model?: string;
+                /** @description Only this condition. */
+                condition?: "new" | "oem" | "refurbished";
+                /** @description Lowest price (integer paise, inclusive) of the caller's channel (B2B price for business buyers). */
+                minPrice?: number;
+                /** @description Highest price (integer paise, inclusive) of the caller's channel; not below `minPrice`. */
+                maxPrice?: number;
+                /** @description `true`: only listings with units available now; `false`: only listings out of stock. */
+                inStock?: boolean;
+                /**
+                 * @description Order of results: `relevance` (best text match first; the default with `q`; without `q` it is
+                 *     `newest`), `price_asc` / `price_desc` (the caller's channel price), `newest` (the default
+                 *     without `q`). Ties are broken by listing id, so pages never skip or repeat a listing.
+                 */
+                sort?: "relevance" | "price_asc" | "price_desc" | "newest";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogListingPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CatalogSearchController_listing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogListingDetailDto"];
+                };
+            };
+            /** @description No visible listing with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerListingsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                status?: "draft" | "in_review" | "active" | "paused" | "removed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerListingsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateListingDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerListingsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDetailDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerListingsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateListingDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerListingsController_submit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerListingsController_pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerListingsController_resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerListingsController_changePrices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePricesDto"];
+            };
+        };
+        responses: {
+            /** @description The new prices are live */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceChangeResultDto"];
+                };
+            };
+            /** @description Held for admin review */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceChangeResultDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerListingsController_setStock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetStockDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerListingsController_adjustStock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdjustStockDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerListingsController_movements: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockMovementPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ListingModerationController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description true: only listings flagged as near-duplicates; false: only unflagged ones. */
+                duplicate?: boolean;
+                /** @description true: only listings with a price change held for review; false: only without one. */
+                heldPrice?: boolean;
+                status?: "draft" | "in_review" | "active" | "paused" | "removed";
+                /** @description Only this dealer's listings. */
+                dealerId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ListingModerationController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDetailDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ListingModerationController_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OptionalReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ListingModerationController_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModerationReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ListingModerationController_approvePrice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OptionalReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ListingModerationController_rejectPrice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModerationReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ListingModerationController_pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModerationReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ListingModerationController_reinstate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModerationReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ListingModerationController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModerationReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingDto"];
                 };
             };
             /** @description Error (problem+json) */

@@ -48,6 +48,24 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
   },
   { email: 'dealer@demo.fixbazaar.in', role: 'dealer', status: 'approved', name: 'Deepa Spares' },
   {
+    email: 'dealer.mumbai@demo.fixbazaar.in',
+    role: 'dealer',
+    status: 'approved',
+    name: 'Mumbai Mobile Parts',
+  },
+  {
+    email: 'dealer.delhi@demo.fixbazaar.in',
+    role: 'dealer',
+    status: 'approved',
+    name: 'Delhi Display House',
+  },
+  {
+    email: 'dealer.chennai@demo.fixbazaar.in',
+    role: 'dealer',
+    status: 'approved',
+    name: 'Chennai Cell Spares',
+  },
+  {
     email: 'dealer.pending@demo.fixbazaar.in',
     role: 'dealer',
     status: 'pending',
