@@ -334,6 +334,55 @@ describe('dealer listings and moderation', () => {
     expect(audit).toEqual([{ action: 'listing.price.approve', reason: 'supplier invoice seen' }]);
   });
 
+  it('refuses bad tiers on a price change, and a rejected held price leaves the live prices', async () => {
+    const l = await create(dealer, { sku: 'HELD-REJECT-1' });
+    await submit(dealer, l.id);
+    if ((await rowOf(l.id)).status === 'in_review') await approve(l.id);
+    const before = await rowOf(l.id);
+    const badTiers = await t.api.POST('/dealer/listings/{listingId}/price', {
+      ...path(l.id),
+      body: {
+        mrpPaise: Number(before.mrp_paise),
+        b2cPricePaise: Number(before.b2c_price_paise),
+        b2bPricePaise: 1_000,
+        tiers: [{ minQty: 10, pricePaise: 1_001 }],
+      },
+      headers: dealer.headers,
+    });
+    expect(badTiers.response.status).toBe(422);
+    expect((badTiers.error as { code: string }).code).toBe('listing/invalid-tiers');
+    expect(await rowOf(l.id)).toEqual(before);
+
+    const mrp = Number(before.mrp_paise) * 3;
+    const held = await t.api.POST('/dealer/listings/{listingId}/price', {
+      ...path(l.id),
+      body: { mrpPaise: mrp, b2cPricePaise: mrp, b2bPricePaise: mrp },
+      headers: dealer.headers,
+    });
+    expect(held.response.status).toBe(202);
+    const rejected = await t.api.POST('/admin/listings/{listingId}/price/reject', {
+      ...path(l.id),
+      body: { reason: 'no supplier invoice for a 3x rise' },
+      headers: admin.headers,
+    });
+    expect(rejected.response.status).toBe(200);
+    expect(rejected.data).toMatchObject({
+      pendingPrice: null,
+      b2cPricePaise: Number(before.b2c_price_paise),
+    });
+    expect((await rowOf(l.id)).b2c_price_paise).toBe(before.b2c_price_paise);
+    const kinds = await sql<{ kind: string }>(
+      `SELECT kind FROM listing_price_history WHERE listing_id = $1 ORDER BY id`,
+      [l.id],
+    );
+    expect(kinds.map((k) => k.kind)).toEqual(['live', 'held', 'rejected']);
+    const audit = await sql<{ action: string }>(
+      `SELECT action FROM audit_events WHERE target_type = 'listing' AND target_id = $1 AND action LIKE 'listing.price.%'`,
+      [l.id],
+    );
+    expect(audit).toEqual([{ action: 'listing.price.reject' }]);
+  });
+
   it('flags near-duplicates of one dealer and sends them to review', async () => {
     const a = await create(other, {
       name: 'Samsung Galaxy M31 Battery 6000mAh',
