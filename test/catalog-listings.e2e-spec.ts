@@ -383,6 +383,38 @@ describe('dealer listings and moderation', () => {
     expect(audit).toEqual([{ action: 'listing.price.reject' }]);
   });
 
+  it('an edit that makes an active listing a near-duplicate sends it back to review', async () => {
+    const a = await create(dealer, {
+      sku: 'DUPEDIT-A',
+      name: 'Galaxy M31 Battery 6000mAh Original',
+      category: 'battery',
+      compatibleModels: ['Galaxy M31'],
+    });
+    const b = await create(dealer, {
+      sku: 'DUPEDIT-B',
+      name: 'Redmi 9A Charging Port Flex',
+      category: 'battery',
+      compatibleModels: ['Redmi 9A'],
+    });
+    for (const l of [a, b]) {
+      await submit(dealer, l.id);
+      if ((await rowOf(l.id)).status === 'in_review') await approve(l.id);
+      expect((await rowOf(l.id)).status).toBe('active');
+    }
+    const edited = await t.api.PATCH('/dealer/listings/{listingId}', {
+      ...path(b.id),
+      body: { name: 'Galaxy M31 Battery 6000mAh Original', compatibleModels: ['Galaxy M31'] },
+      headers: dealer.headers,
+    });
+    expect(edited.response.status).toBe(200);
+    expect(await rowOf(b.id)).toMatchObject({ status: 'in_review', duplicate_of: a.id });
+    const history = await sql<{ from_status: string; to_status: string }>(
+      `SELECT from_status, to_status FROM listing_status_history WHERE listing_id = $1 ORDER BY id DESC LIMIT 1`,
+      [b.id],
+    );
+    expect(history).toEqual([{ from_status: 'active', to_status: 'in_review' }]);
+  });
+
   it('flags near-duplicates of one dealer and sends them to review', async () => {
     const a = await create(other, {
       name: 'Samsung Galaxy M31 Battery 6000mAh',
