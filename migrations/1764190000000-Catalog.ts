@@ -61,9 +61,26 @@ export class Catalog1764190000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX listings_search_trgm_idx ON listings USING gin (search_text gin_trgm_ops)`,
     );
-    await q.query(`CREATE INDEX listings_models_idx ON listings USING gin (compatible_models)`);
+    // The model filter compares case-insensitively: the search matches
+    // `catalog_models_key(compatible_models) @> ARRAY[model]` (the same expression, so this index).
+    await q.query(`
+      CREATE FUNCTION catalog_models_key(models text[]) RETURNS text[]
+      LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+      AS $$ SELECT coalesce(array_agg(lower(regexp_replace(btrim(m), '\\s+', ' ', 'g'))), '{}')
+              FROM unnest(models) m $$`);
+    await q.query(
+      `CREATE INDEX listings_models_idx ON listings USING gin (catalog_models_key(compatible_models))`,
+    );
     await q.query(
       `CREATE INDEX listings_active_idx ON listings (category, b2c_price_paise, id) WHERE status = 'active'`,
+    );
+    // Its twin for business buyers, who filter and sort by the B2B price.
+    await q.query(
+      `CREATE INDEX listings_active_b2b_idx ON listings (category, b2b_price_paise, id) WHERE status = 'active'`,
+    );
+    // The brand filter (case-insensitive; without a category it would scan every listing).
+    await q.query(
+      `CREATE INDEX listings_active_brand_idx ON listings (lower(btrim(brand))) WHERE status = 'active'`,
     );
     await q.query(
       `CREATE INDEX listings_active_newest_idx ON listings (created_at DESC, id DESC) WHERE status = 'active'`,
@@ -143,5 +160,6 @@ export class Catalog1764190000000 implements MigrationInterface {
     await q.query(
       `DROP TABLE stock_movements, listing_price_history, listing_status_history, listings`,
     );
+    await q.query(`DROP FUNCTION catalog_models_key(text[])`);
   }
 }

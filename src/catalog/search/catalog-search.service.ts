@@ -159,8 +159,10 @@ export class CatalogSearchService {
       if (criteria.brand !== undefined)
         where.push(`lower(btrim(l.brand)) = ${p(criteria.brand.trim().toLowerCase())}`);
       if (criteria.model !== undefined)
-        where.push(`EXISTS (SELECT 1 FROM unnest(l.compatible_models) m
-                            WHERE lower(regexp_replace(btrim(m), '\\s+', ' ', 'g')) = ${p(normaliseText(criteria.model))})`);
+        // The expression of the GIN index listings_models_idx (migration Catalog1764190000000).
+        where.push(
+          `catalog_models_key(l.compatible_models) @> ARRAY[${p(normaliseText(criteria.model))}::text]`,
+        );
       if (criteria.minPrice !== undefined)
         where.push(`${price} >= ${p(criteria.minPrice)}::bigint`);
       if (criteria.maxPrice !== undefined)
