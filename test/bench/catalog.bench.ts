@@ -1,12 +1,10 @@
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import argon2 from 'argon2';
-import { DataSource } from 'typeorm';
-import { type AppConfig, loadConfig } from '../../src/config/app-config.js';
-import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { demoListingsFor } from '../../src/catalog/demo-catalog.js';
 import { searchTextOf } from '../../src/catalog/domain/listing-text.js';
-import { withClient, withDatabase } from '../support/test-database.js';
+import { withClient } from '../support/test-database.js';
+import { createBenchDatabase } from './bench-database.js';
 import autocannon from 'autocannon';
 import { benchRoot, type Figures, seconds, startServer } from './bench-util.js';
 
@@ -31,7 +29,6 @@ import { benchRoot, type Figures, seconds, startServer } from './bench-util.js';
 const LISTINGS = Number(process.env.BENCH_LISTINGS ?? 100_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DB_PREFIX = 'fixbazaar_bench_catalog_';
-const LEFTOVER_AGE_MS = 3 * 3600 * 1000;
 const SUSPENDED_DEALERS = 5;
 const PASSWORD = 'bench-catalog-password';
 const TARGET_P99_MS = 100;
@@ -125,53 +122,6 @@ const path = (query: string) =>
 // ---------------------------------------------------------------------------------------------
 // Database
 // ---------------------------------------------------------------------------------------------
-
-interface BenchDatabase {
-  name: string;
-  config: AppConfig;
-  drop(): Promise<void>;
-}
-
-/** A fresh database cloned from template1 and migrated. Leftovers older than 3 h are dropped. */
-async function createBenchDatabase(): Promise<BenchDatabase> {
-  const base = loadConfig({ ...process.env, LOG_LEVEL: 'warn' }).database;
-  const name = `${DB_PREFIX}${Date.now().toString(36)}`;
-  await withClient(base.ownerUrl, async (c) => {
-    const { rows } = await c.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname LIKE $1`,
-      [`${DB_PREFIX}%`],
-    );
-    for (const { datname } of rows) {
-      const started = parseInt(datname.slice(DB_PREFIX.length), 36);
-      if (!(started > Date.now() - LEFTOVER_AGE_MS))
-        await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-    }
-    await c.query(`CREATE DATABASE "${name}" TEMPLATE template1`);
-  });
-  const drop = () =>
-    withClient(base.ownerUrl, (c) =>
-      c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
-    ).then(() => undefined);
-  const config = loadConfig({
-    ...process.env,
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: withDatabase(base.url, name),
-    DATABASE_OWNER_URL: withDatabase(base.ownerUrl, name),
-  });
-  const owner = new DataSource(
-    dataSourceOptions(config, 'owner', { applicationName: 'fixbazaar-bench-migrate' }),
-  );
-  try {
-    await owner.initialize();
-    await owner.runMigrations({ transaction: 'each' });
-    await owner.destroy();
-  } catch (err) {
-    if (owner.isInitialized) await owner.destroy().catch(() => undefined);
-    await drop();
-    throw err;
-  }
-  return { name, config, drop };
-}
 
 const DEALER_SQL = `
   INSERT INTO users (role, status, email, password_hash, display_name, business_name, gstin, pan,
@@ -411,7 +361,7 @@ async function main(): Promise<void> {
   const load = loadavg()
     .map((x) => x.toFixed(2))
     .join(' ');
-  const db = await createBenchDatabase();
+  const db = await createBenchDatabase({ prefix: DB_PREFIX });
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let failed: boolean;
   try {

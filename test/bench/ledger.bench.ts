@@ -7,8 +7,6 @@ import { NestFactory } from '@nestjs/core';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { coreImports } from '../../src/app.module.js';
-import { type AppConfig, loadConfig } from '../../src/config/app-config.js';
-import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { Accounts } from '../../src/ledger/domain/account.js';
 import { credit, debit, type Line } from '../../src/ledger/domain/journal.js';
 import type { EntryMeta } from '../../src/ledger/domain/ledger-model.js';
@@ -19,7 +17,7 @@ import {
   WRITE_ENTRY_SQL,
 } from '../../src/ledger/persistence/ledger.service.js';
 import { MetricsService } from '../../src/observability/metrics.service.js';
-import { withClient, withDatabase } from '../support/test-database.js';
+import { createBenchDatabase } from './bench-database.js';
 
 /**
  * `npm run bench:ledger`: postings per second through LedgerService (the real service path: Nest DI,
@@ -64,7 +62,6 @@ const meta = (c: number): EntryMeta => ({
   actor: 'bench',
 });
 const DB_PREFIX = 'fixbazaar_bench_ledger_';
-const LEFTOVER_AGE_MS = 3 * 3600 * 1000;
 
 // ---------------------------------------------------------------------------------------------
 // Measurement
@@ -240,58 +237,6 @@ async function rawPosting(
 // Database and application
 // ---------------------------------------------------------------------------------------------
 
-interface BenchDatabase {
-  name: string;
-  config: AppConfig;
-  drop(): Promise<void>;
-}
-
-/** A fresh database cloned from template1 and migrated in process, with synchronous_commit = on. */
-async function createBenchDatabase(): Promise<BenchDatabase> {
-  const base = loadConfig({ ...process.env, LOG_LEVEL: 'warn' }).database;
-  const name = `${DB_PREFIX}${Date.now().toString(36)}`;
-  await withClient(base.ownerUrl, async (c) => {
-    const { rows } = await c.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname LIKE $1`,
-      [`${DB_PREFIX}%`],
-    );
-    for (const { datname } of rows) {
-      const started = parseInt(datname.slice(DB_PREFIX.length), 36);
-      if (!(started > Date.now() - LEFTOVER_AGE_MS))
-        await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-    }
-    await c.query(`CREATE DATABASE "${name}" TEMPLATE template1`);
-    // The cluster's default may be off (the local dev cluster's is); every connection of the run
-    // (service pool and raw clients) opens after this and inherits it.
-    await c.query(`ALTER DATABASE "${name}" SET synchronous_commit = on`);
-  });
-  const drop = () =>
-    withClient(base.ownerUrl, (c) =>
-      c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
-    ).then(() => undefined);
-  const config = loadConfig({
-    ...process.env,
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: withDatabase(base.url, name),
-    DATABASE_OWNER_URL: withDatabase(base.ownerUrl, name),
-    DATABASE_POOL_MAX: process.env.BENCH_POOL_MAX ?? String(CLIENTS + 4),
-    DATABASE_POOL_WAIT_MS: '60000',
-  });
-  const owner = new DataSource(
-    dataSourceOptions(config, 'owner', { applicationName: 'fixbazaar-bench-migrate' }),
-  );
-  try {
-    await owner.initialize();
-    await owner.runMigrations({ transaction: 'each' });
-    await owner.destroy();
-  } catch (err) {
-    if (owner.isInitialized) await owner.destroy().catch(() => undefined);
-    await drop();
-    throw err;
-  }
-  return { name, config, drop };
-}
-
 @Module({})
 class LedgerBenchModule {}
 
@@ -318,7 +263,14 @@ function installStatementProbe(): void {
 
 async function main(): Promise<void> {
   installStatementProbe();
-  const db = await createBenchDatabase();
+  const db = await createBenchDatabase({
+    prefix: DB_PREFIX,
+    synchronousCommit: true,
+    env: {
+      DATABASE_POOL_MAX: process.env.BENCH_POOL_MAX ?? String(CLIENTS + 4),
+      DATABASE_POOL_WAIT_MS: '60000',
+    },
+  });
   const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
   let app: INestApplicationContext | undefined;
   const raw: pg.Client[] = [];
