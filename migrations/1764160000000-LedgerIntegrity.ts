@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { makeAppendOnly } from './support/append-only.js';
 
 /**
  * Ledger, part 2: tamper evidence, hot accounts, statements and maker-checker adjustments.
@@ -103,23 +104,7 @@ export class LedgerIntegrity1764160000000 implements MigrationInterface {
     );
 
     for (const table of ['ledger_seals', 'ledger_seal_entries']) {
-      await q.query(`
-        CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table}
-        FOR EACH ROW EXECUTE FUNCTION reject_append_only_change()`);
-      await q.query(`
-        CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table}
-        FOR EACH STATEMENT EXECUTE FUNCTION reject_append_only_change()`);
-      await q.query(`
-        DO $$
-        DECLARE g record;
-        BEGIN
-          FOR g IN SELECT DISTINCT grantee FROM information_schema.role_table_grants
-                   WHERE table_schema = 'public' AND table_name = '${table}'
-                     AND privilege_type IN ('UPDATE','DELETE','TRUNCATE') AND grantee <> current_user
-          LOOP
-            EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM %I', g.grantee);
-          END LOOP;
-        END $$`);
+      await makeAppendOnly(q, table);
     }
   }
 

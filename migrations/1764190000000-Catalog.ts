@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { makeAppendOnly } from './support/append-only.js';
 
 /**
  * The parts catalog: dealers' listings with MRP, B2C and B2B prices (integer paise, GST-inclusive),
@@ -136,23 +137,7 @@ export class Catalog1764190000000 implements MigrationInterface {
     await q.query(`CREATE INDEX stock_movements_listing_idx ON stock_movements (listing_id, id)`);
 
     for (const table of ['listing_status_history', 'listing_price_history', 'stock_movements']) {
-      await q.query(`
-        CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table}
-        FOR EACH ROW EXECUTE FUNCTION reject_append_only_change()`);
-      await q.query(`
-        CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table}
-        FOR EACH STATEMENT EXECUTE FUNCTION reject_append_only_change()`);
-      await q.query(`
-        DO $$
-        DECLARE g record;
-        BEGIN
-          FOR g IN SELECT DISTINCT grantee FROM information_schema.role_table_grants
-                   WHERE table_schema = 'public' AND table_name = '${table}'
-                     AND privilege_type IN ('UPDATE','DELETE','TRUNCATE') AND grantee <> current_user
-          LOOP
-            EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM %I', g.grantee);
-          END LOOP;
-        END $$`);
+      await makeAppendOnly(q, table);
     }
   }
 
