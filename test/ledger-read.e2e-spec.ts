@@ -26,6 +26,7 @@ import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { LEDGER_CSV_COLUMNS } from '../src/ledger/read/ledger-export.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import type { paths } from './support/api-types.js';
+import { parseCsv } from './support/csv.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -191,41 +192,6 @@ function replayAt(journal: readonly StoredEntry[], asOf: Date): Map<string, Coun
       ...(e.pendingId === null ? {} : { pendingKey: e.pendingId }),
     }));
   return replayJournal(entries, CODES);
-}
-
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    let cell = '';
-    if (text[i] === '"') {
-      i++;
-      for (;;) {
-        if (i >= text.length) throw new Error('unterminated quoted field');
-        if (text[i] === '"' && text[i + 1] === '"') {
-          cell += '"';
-          i += 2;
-        } else if (text[i] === '"') {
-          i++;
-          break;
-        } else cell += text[i++];
-      }
-    } else {
-      while (i < text.length && text[i] !== ',' && text[i] !== '\r') {
-        if (text[i] === '"' || text[i] === '\n') throw new Error(`bare ${text[i]} at ${i}`);
-        cell += text[i++];
-      }
-    }
-    row.push(cell);
-    if (text[i] === ',') i++;
-    else if (text.startsWith('\r\n', i)) {
-      rows.push(row);
-      row = [];
-      i += 2;
-    } else throw new Error(`unexpected ${JSON.stringify(text[i])} at ${i}`);
-  }
-  return rows;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
