@@ -5,6 +5,7 @@ import { LedgerIntegrity1764160000000 } from './1764160000000-LedgerIntegrity.js
 import { JobQueue1764170000000 } from './1764170000000-JobQueue.js';
 import { LedgerCounters1764180000000 } from './1764180000000-LedgerCounters.js';
 import { Catalog1764190000000 } from './1764190000000-Catalog.js';
+import { Orders1764200000000 } from './1764200000000-Orders.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   JobQueue1764170000000,
   LedgerCounters1764180000000,
   Catalog1764190000000,
+  Orders1764200000000,
 ];

@@ -15,6 +15,7 @@ import { LedgerJobsModule } from './ledger/jobs/ledger-jobs.js';
 import { LedgerModule } from './ledger/ledger.module.js';
 import { httpLoggerOptions } from './observability/logging.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { OrdersModule } from './orders/orders.module.js';
 
 /** The modules every entry point shares: configuration, logging, database, CQRS buses. */
 export function coreImports(
@@ -52,6 +53,7 @@ export class AppModule {
         LedgerModule,
         LedgerJobsModule,
         CatalogModule,
+        OrdersModule,
         HealthModule,
       ],
     };

@@ -40,7 +40,18 @@ export type Subject =
    * checks with `{ dealerId }`); admin and ops leader `read` all, `approve` (reviews: first listings,
    * held price changes) and `suspend` (pause or remove, with a reason).
    */
-  | 'Listing';
+  | 'Listing'
+  /**
+   * Buying parts: a cart, checkout and one's own orders (cancel, confirm delivery). Approved customers,
+   * business buyers, technicians and dealers (buying from other dealers); scoped to the caller by query.
+   */
+  | 'Purchase'
+  /** Every order, as staff see it: `read` (admin, ops leader, finance, compliance), `override` (admin and ops leader: cancel, confirm delivery, with a reason). */
+  | 'Order'
+  /** A dealer's share of an order (`{ dealerId }`): approved dealers `read` and `update` (accept, pack, ship, cancel) their own. */
+  | 'SubOrder'
+  /** Delivery-charge rules per channel: admin and ops leader `update` (everyone may read them). */
+  | 'DeliveryRule';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 
@@ -49,7 +60,8 @@ export type AbilitySubject =
   | WithShape<'User', { id: string }>
   | WithShape<'Session', { userId: string }>
   | WithShape<'Listing', { dealerId: string }>
-  | Exclude<Subject, 'User' | 'Session' | 'Listing'>;
+  | WithShape<'SubOrder', { dealerId: string }>
+  | Exclude<Subject, 'User' | 'Session' | 'Listing' | 'SubOrder'>;
 
 export type AppAbility = MongoAbility<[Action, AbilitySubject]>;
 
@@ -76,6 +88,8 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'export'], 'Ledger');
       can('read', 'LedgerAdjustment');
       can(['read', 'approve', 'suspend'], 'Listing');
+      can(['read', 'override'], 'Order');
+      can('update', 'DeliveryRule');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -88,6 +102,8 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'export'], 'Ledger');
       can('read', 'LedgerAdjustment');
       can(['read', 'approve', 'suspend'], 'Listing');
+      can(['read', 'override'], 'Order');
+      can('update', 'DeliveryRule');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.
@@ -96,20 +112,26 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'export'], 'AuditEvent');
       can(['read', 'export'], 'Ledger');
       can('read', 'LedgerAdjustment');
+      can('read', 'Order');
       break;
     case 'finance':
       can('read', 'User');
       can(['read', 'export'], 'Ledger');
       can(['read', 'create', 'approve'], 'LedgerAdjustment');
+      can('read', 'Order');
       break;
     case 'dealer':
-      // Only an approved dealer sells; a pending, suspended or blocked dealer manages nothing.
-      if (principal.status === 'approved')
+      // Only an approved dealer sells (or buys); a pending, suspended or blocked dealer does nothing.
+      if (principal.status === 'approved') {
         can(['create', 'read', 'update'], 'Listing', { dealerId: principal.userId });
+        can(['read', 'update'], 'SubOrder', { dealerId: principal.userId });
+        can(['create', 'read', 'update'], 'Purchase');
+      }
       break;
     default:
-      // customer, business, technician: their domain rights arrive with carts, orders and repairs,
-      // conditioned on status (approved) and technician kind.
+      // customer, business, technician buy parts once approved (customers are approved at signup;
+      // a business buyer waits for admin approval). Repairs arrive with their issues.
+      if (principal.status === 'approved') can(['create', 'read', 'update'], 'Purchase');
       break;
   }
   return build();

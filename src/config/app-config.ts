@@ -69,6 +69,14 @@ export interface AppConfig {
     /** A price raised by more than maxPercent over its lowest live price within windowHours is held for review. */
     priceJump: { maxPercent: number; windowHours: number };
   };
+  orders: {
+    /** Minimum item subtotal (GST-inclusive, excluding delivery) of an order, per channel, in paise. */
+    minimumOrderPaise: { b2b: number; b2c: number };
+    /** How long checkout holds stock for an unpaid order. */
+    reservationTtlMinutes: number;
+    /** A delivered sub-order completes (and escrow may release) this long after delivery unless a return or dispute is open. */
+    autoCompleteHours: number;
+  };
   jobs: {
     /** Run job workers and schedules in this process (false: enqueue only). */
     workers: boolean;
@@ -188,6 +196,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     catalog: {
       reviewFirstListings: e.CATALOG_REVIEW_FIRST_LISTINGS,
       priceJump: { maxPercent: e.PRICE_JUMP_MAX_PERCENT, windowHours: e.PRICE_JUMP_WINDOW_HOURS },
+    },
+    orders: {
+      minimumOrderPaise: { b2b: e.MIN_ORDER_B2B_PAISE, b2c: e.MIN_ORDER_B2C_PAISE },
+      reservationTtlMinutes: e.ORDER_RESERVATION_TTL_MINUTES,
+      autoCompleteHours: e.ORDER_AUTO_COMPLETE_HOURS,
     },
     auth: {
       jwtSecret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,

@@ -58,6 +58,11 @@ export const envSchema = z.object({
   CATALOG_REVIEW_FIRST_LISTINGS: z.coerce.number().int().min(0).max(1000).default(3),
   PRICE_JUMP_MAX_PERCENT: z.coerce.number().int().min(0).max(1000).default(30),
   PRICE_JUMP_WINDOW_HOURS: z.coerce.number().int().min(1).max(8760).default(24),
+
+  MIN_ORDER_B2B_PAISE: z.coerce.number().int().min(0).max(1e12).default(1_000_000),
+  MIN_ORDER_B2C_PAISE: z.coerce.number().int().min(0).max(1e12).default(50_000),
+  ORDER_RESERVATION_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  ORDER_AUTO_COMPLETE_HOURS: z.coerce.number().int().min(1).max(2160).default(72),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,3 +1,4 @@
+import { AccountStatusHooks } from './account-status-hooks.js';
 import { Injectable } from '@nestjs/common';
 import { defineAbilityFor } from '../access/ability.factory.js';
 import { needsApproval, type Principal, type SignupRole, type StaffRole } from '../access/roles.js';
@@ -37,6 +38,7 @@ export class AccountsService {
     private readonly sessions: SessionsRepository,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
+    private readonly statusHooks: AccountStatusHooks,
   ) {}
 
   async signup(input: SignupInput): Promise<AccountDto> {
@@ -201,7 +203,7 @@ export class AccountsService {
     meta: RequestMeta,
   ): Promise<AccountDetailDto> {
     const actor = meta.principal!;
-    await this.tx.run(async (tx) => {
+    const afterCommit = await this.tx.run(async (tx) => {
       const target = await this.accounts.findById(tx, id, true);
       if (!target) throw notFound();
       const decision = decideStatusChange({
@@ -239,6 +241,11 @@ export class AccountsService {
         decision.override,
       );
       if (decision.to === 'blocked') await this.sessions.revokeAll(tx, id, 'account_blocked');
+      const then = await this.statusHooks.run(
+        tx,
+        { userId: id, role: target.role, from: target.status, to: decision.to, reason },
+        meta,
+      );
       await this.audit.record(tx, meta, {
         action: `account.${action}`,
         targetType: 'user',
@@ -248,7 +255,9 @@ export class AccountsService {
         after: { status: decision.to },
         override: decision.override,
       });
+      return then;
     });
+    for (const then of afterCommit) then();
     return this.get(id);
   }
 

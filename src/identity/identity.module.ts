@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountStatusHooks } from './account-status-hooks.js';
 import { AccountsController } from './accounts.controller.js';
 import { AccountsRepository } from './accounts.repository.js';
 import { AccountsService } from './accounts.service.js';
@@ -15,6 +16,7 @@ import { TokenService } from './token.service.js';
 @Module({
   controllers: [AuthController, AccountsController, AdminAccountsController],
   providers: [
+    AccountStatusHooks,
     CreateAdminCommand,
     SeedDemoCommand,
     AccountsRepository,
@@ -25,6 +27,6 @@ import { TokenService } from './token.service.js';
     SessionsRepository,
     TokenService,
   ],
-  exports: [AccountsService, TokenService, PasswordHasher, CreateAdminCommand, SeedDemoCommand],
+  exports: [AccountStatusHooks, AccountsService, TokenService, PasswordHasher, CreateAdminCommand, SeedDemoCommand],
 })
 export class IdentityModule {}

@@ -1,0 +1,76 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Can } from '../access/policy.decorator.js';
+import { Meta, type RequestMeta } from '../common/request-meta.js';
+import {
+  BuyerOrderQueryDto,
+  OptionalReasonDto,
+  OrderDto,
+  OrderIdParamDto,
+  OrderPageDto,
+  SubOrderPathDto,
+} from './dto/order.dto.js';
+import { OrderCommands } from './order-commands.service.js';
+import { OrderQueries } from './order-queries.service.js';
+
+/**
+ * A buyer's own orders. Another buyer's order is 404. Cancelling follows the policy in README
+ * "Orders and checkout": parts not yet shipped, as long as what remains is nothing or still reaches
+ * the order's minimum (409 `order/cancel-below-minimum` otherwise).
+ */
+@ApiTags('orders')
+@ApiBearerAuth()
+@Controller('orders')
+export class BuyerOrdersController {
+  constructor(
+    private readonly queries: OrderQueries,
+    private readonly commands: OrderCommands,
+  ) {}
+
+  @Get()
+  @Can('read', 'Purchase')
+  @ApiOperation({ summary: 'My orders, newest first' })
+  list(@Query() q: BuyerOrderQueryDto, @Meta() meta: RequestMeta): Promise<OrderPageDto> {
+    return this.queries.buyerOrders(meta.principal!.userId, q);
+  }
+
+  @Get(':orderId')
+  @Can('read', 'Purchase')
+  @ApiOperation({ summary: 'One of my orders, with lines, tax breakdown and history' })
+  get(@Param() p: OrderIdParamDto, @Meta() meta: RequestMeta): Promise<OrderDto> {
+    return this.queries.buyerOrder(meta.principal!.userId, p.orderId);
+  }
+
+  /** Cancels every part of the order that has not shipped. */
+  @Post(':orderId/cancel')
+  @HttpCode(200)
+  @Can('update', 'Purchase')
+  @ApiOperation({ summary: 'Cancel my order (the parts not yet shipped)' })
+  cancel(
+    @Param() p: OrderIdParamDto,
+    @Body() dto: OptionalReasonDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<OrderDto> {
+    return this.commands.buyerCancelOrder(p.orderId, dto.reason, meta);
+  }
+
+  @Post(':orderId/sub-orders/:subOrderId/cancel')
+  @HttpCode(200)
+  @Can('update', 'Purchase')
+  @ApiOperation({ summary: "Cancel one dealer's part of my order (before it ships)" })
+  cancelSubOrder(
+    @Param() p: SubOrderPathDto,
+    @Body() dto: OptionalReasonDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<OrderDto> {
+    return this.commands.buyerCancelSubOrder(p.orderId, p.subOrderId, dto.reason, meta);
+  }
+
+  @Post(':orderId/sub-orders/:subOrderId/confirm-delivery')
+  @HttpCode(200)
+  @Can('update', 'Purchase')
+  @ApiOperation({ summary: 'Confirm I received a shipped part of my order' })
+  confirmDelivery(@Param() p: SubOrderPathDto, @Meta() meta: RequestMeta): Promise<OrderDto> {
+    return this.commands.buyerConfirmDelivery(p.orderId, p.subOrderId, meta);
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * Pricing a cart or an order, pure: the unit price of the buyer's channel (B2B tiers by quantity),
+ * line checks, the GST breakdown of GST-inclusive prices, the delivery charge per sub-order, the
+ * minimum order value and the buyer-cancellation policy. The cart view and checkout both call
+ * `priceCart`, so what the cart shows is what checkout charges.
+ *
+ * Policy (README "Orders and checkout"):
+ * - Minimum order value: the order's item subtotal — every line's unit price × quantity, GST
+ *   included, delivery excluded — must reach the channel's minimum (B2B ₹10,000, B2C ₹500 by default).
+ * - Delivery: per sub-order (per dealer), the channel's flat fee, waived when that sub-order's item
+ *   subtotal reaches the rule's free-from amount.
+ * - Tax: prices include GST. Per line, taxable value = round-half-up(line total × 10000 / (10000 +
+ *   rate in basis points)), tax = line total − taxable value; within one state the tax splits into
+ *   SGST = ⌊tax / 2⌋ and CGST = tax − SGST, across states it is IGST.
+ * - Buyer cancellation: a buyer may cancel sub-orders that have not shipped when what remains of the
+ *   order (item subtotal of the sub-orders not cancelled) is nothing or still reaches the order's
+ *   minimum; otherwise the buyer cancels the whole order. Cancellations by the dealer, staff or the
+ *   platform are not held to the minimum (the buyer did not cause them).
+ */
+import type { PriceChannel } from '../../catalog/dto/catalog-search.dto.js';
+import type { PriceTier } from '../../catalog/domain/listing-pricing.js';
+
+export type BuyChannel = Exclude<PriceChannel, 'staff'>;
+
+/** Orders above this many paise (₹10 crore) are refused: far beyond any parts order, far below overflow. */
+export const MAX_ORDER_PAISE = 1_000_000_000;
+/** At most this many distinct listings in a cart. */
+export const MAX_CART_LINES = 50;
+/** At most this many units per line. */
+export const MAX_LINE_QUANTITY = 10_000;
+
+export interface PricedListing {
+  listingId: string;
+  dealerId: string;
+  dealerName: string;
+  dealerGstin: string;
+  sku: string;
+  name: string;
+  brand: string;
+  condition: string;
+  hsnCode: string;
+  gstRateBps: number;
+  mrpPaise: number;
+  b2cPricePaise: number;
+  b2bPricePaise: number;
+  b2bMinQty: number | null;
+  tiers: PriceTier[];
+  /** On hand − reserved. */
+  available: number;
+  /** Active listing of an approved dealer. */
+  buyable: boolean;
+  /** The buyer is the listing's dealer. */
+  ownListing: boolean;
+}
+
+export type LineProblemCode =
+  'unavailable' | 'own-listing' | 'insufficient-stock' | 'below-min-quantity';
+
+export interface LineProblem {
+  code: LineProblemCode;
+  detail: string;
+}
+
+export interface TaxSplit {
+  taxableValuePaise: number;
+  taxPaise: number;
+  cgstPaise: number;
+  sgstPaise: number;
+  igstPaise: number;
+}
+
+export type Supply = 'intra_state' | 'inter_state';
+
+export interface PricedLine {
+  listing: PricedListing;
+  quantity: number;
+  unitPricePaise: number;
+  lineTotalPaise: number;
+  tax: TaxSplit;
+  problems: LineProblem[];
+}
+
+export interface PricedGroup {
+  dealerId: string;
+  dealerName: string;
+  dealerGstin: string;
+  /** Known once a delivery state is: CGST + SGST within the dealer's state, IGST across states. */
+  supply: Supply | null;
+  lines: PricedLine[];
+  itemsPaise: number;
+  deliveryPaise: number;
+  totalPaise: number;
+  taxPaise: number;
+}
+
+export interface MinimumCheck {
+  minimumPaise: number;
+  met: boolean;
+  shortfallPaise: number;
+}
+
+export interface PricedCart {
+  channel: BuyChannel;
+  groups: PricedGroup[];
+  itemsPaise: number;
+  deliveryPaise: number;
+  totalPaise: number;
+  minimum: MinimumCheck;
+  /** Every line buyable as asked, the minimum met and the order within limits. */
+  ready: boolean;
+  tooLarge: boolean;
+}
+
+export interface DeliveryRule {
+  flatFeePaise: number;
+  freeFromPaise: number | null;
+}
+
+/** The unit price a buyer of `channel` pays for `quantity`: B2C price, or the B2B price lowered by the highest tier reached. */
+export function unitPriceOf(l: PricedListing, channel: BuyChannel, quantity: number): number {
+  if (channel === 'b2c') return l.b2cPricePaise;
+  let price = l.b2bPricePaise;
+  for (const tier of l.tiers) if (quantity >= tier.minQty) price = Math.min(price, tier.pricePaise);
+  return price;
+}
+
+/** GST inside a GST-inclusive amount (see the policy above). */
+export function taxOf(totalPaise: number, rateBps: number, supply: Supply | null): TaxSplit {
+  const total = BigInt(totalPaise);
+  const den = 10_000n + BigInt(rateBps);
+  const taxable = Number((2n * total * 10_000n + den) / (2n * den));
+  const tax = totalPaise - taxable;
+  if (supply === 'inter_state')
+    return {
+      taxableValuePaise: taxable,
+      taxPaise: tax,
+      cgstPaise: 0,
+      sgstPaise: 0,
+      igstPaise: tax,
+    };
+  // Within a state — and, before the delivery state is known, shown the same way (the total is the same).
+  const sgst = Math.floor(tax / 2);
+  return {
+    taxableValuePaise: taxable,
+    taxPaise: tax,
+    cgstPaise: tax - sgst,
+    sgstPaise: sgst,
+    igstPaise: 0,
+  };
+}
+
+export function supplyOf(dealerGstin: string, deliveryStateCode: string | null): Supply | null {
+  if (deliveryStateCode === null) return null;
+  return dealerGstin.slice(0, 2) === deliveryStateCode ? 'intra_state' : 'inter_state';
+}
+
+export function deliveryFeeOf(rule: DeliveryRule, itemsPaise: number): number {
+  return rule.freeFromPaise !== null && itemsPaise >= rule.freeFromPaise ? 0 : rule.flatFeePaise;
+}
+
+export function minimumCheckOf(itemsPaise: number, minimumPaise: number): MinimumCheck {
+  const shortfall = Math.max(0, minimumPaise - itemsPaise);
+  return { minimumPaise, met: shortfall === 0, shortfallPaise: shortfall };
+}
+
+export function lineProblemsOf(
+  l: PricedListing,
+  channel: BuyChannel,
+  quantity: number,
+): LineProblem[] {
+  if (l.ownListing) return [{ code: 'own-listing', detail: 'You cannot buy your own listing' }];
+  if (!l.buyable) return [{ code: 'unavailable', detail: `${l.name} is not available for sale` }];
+  const problems: LineProblem[] = [];
+  if (channel === 'b2b' && l.b2bMinQty !== null && quantity < l.b2bMinQty)
+    problems.push({
+      code: 'below-min-quantity',
+      detail: `${l.name} sells to businesses from ${l.b2bMinQty} units (asked: ${quantity})`,
+    });
+  if (quantity > l.available)
+    problems.push({
+      code: 'insufficient-stock',
+      detail: `Only ${Math.max(0, l.available)} of ${l.name} available (asked: ${quantity})`,
+    });
+  return problems;
+}
+
+/**
+ * Prices a cart: lines grouped by dealer (in first-seen order), each group's delivery charge, the
+ * totals and the minimum check. `deliveryStateCode` (GST state code) is known at checkout.
+ */
+export function priceCart(input: {
+  channel: BuyChannel;
+  lines: { listing: PricedListing; quantity: number }[];
+  delivery: DeliveryRule;
+  minimumPaise: number;
+  deliveryStateCode: string | null;
+}): PricedCart {
+  const groups = new Map<string, PricedGroup>();
+  let tooLarge = false;
+  for (const { listing, quantity } of input.lines) {
+    let group = groups.get(listing.dealerId);
+    if (group === undefined) {
+      group = {
+        dealerId: listing.dealerId,
+        dealerName: listing.dealerName,
+        dealerGstin: listing.dealerGstin,
+        supply: supplyOf(listing.dealerGstin, input.deliveryStateCode),
+        lines: [],
+        itemsPaise: 0,
+        deliveryPaise: 0,
+        totalPaise: 0,
+        taxPaise: 0,
+      };
+      groups.set(listing.dealerId, group);
+    }
+    const unit = unitPriceOf(listing, input.channel, quantity);
+    const lineTotal = unit * quantity;
+    if (!Number.isSafeInteger(lineTotal) || lineTotal > MAX_ORDER_PAISE) tooLarge = true;
+    const tax = taxOf(Math.min(lineTotal, MAX_ORDER_PAISE), listing.gstRateBps, group.supply);
+    group.lines.push({
+      listing,
+      quantity,
+      unitPricePaise: unit,
+      lineTotalPaise: lineTotal,
+      tax,
+      problems: lineProblemsOf(listing, input.channel, quantity),
+    });
+    group.itemsPaise += lineTotal;
+    group.taxPaise += tax.taxPaise;
+  }
+  let itemsPaise = 0;
+  let deliveryPaise = 0;
+  for (const g of groups.values()) {
+    g.deliveryPaise = deliveryFeeOf(input.delivery, g.itemsPaise);
+    g.totalPaise = g.itemsPaise + g.deliveryPaise;
+    itemsPaise += g.itemsPaise;
+    deliveryPaise += g.deliveryPaise;
+  }
+  if (itemsPaise + deliveryPaise > MAX_ORDER_PAISE) tooLarge = true;
+  const minimum = minimumCheckOf(itemsPaise, input.minimumPaise);
+  const allLinesOk = [...groups.values()].every((g) =>
+    g.lines.every((l) => l.problems.length === 0),
+  );
+  return {
+    channel: input.channel,
+    groups: [...groups.values()],
+    itemsPaise,
+    deliveryPaise,
+    totalPaise: itemsPaise + deliveryPaise,
+    minimum,
+    ready: groups.size > 0 && allLinesOk && minimum.met && !tooLarge,
+    tooLarge,
+  };
+}
+
+/**
+ * The buyer-cancellation policy: `remainingItemsPaise` is the item subtotal of the order's
+ * sub-orders that would remain (not cancelled) after the cancellation.
+ */
+export function buyerMayCancel(
+  remainingItemsPaise: number,
+  minimumPaise: number,
+): { ok: true } | { ok: false; shortfallPaise: number } {
+  if (remainingItemsPaise === 0 || remainingItemsPaise >= minimumPaise) return { ok: true };
+  return { ok: false, shortfallPaise: minimumPaise - remainingItemsPaise };
+}

@@ -1,0 +1,494 @@
+/**
+ * Every change to a placed order: the buyer's cancellations and delivery confirmation, the dealer's
+ * accept / pack / ship / cancel, staff interventions (audited), the payment port's confirmation and
+ * failure, the jobs' expiry and completion, and the clean-up when a dealer is suspended. One command =
+ * one transaction: the order row is locked first, then its sub-orders by id, then listings by id.
+ * Domain events are published after the transaction commits.
+ */
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { EventBus } from '@nestjs/cqrs';
+import type { EntityManager } from 'typeorm';
+import type { Principal } from '../access/roles.js';
+import { AuditService } from '../audit/audit.service.js';
+import { AppProblem } from '../common/errors/problem.js';
+import type { RequestMeta } from '../common/request-meta.js';
+import { execute } from '../database/sql.js';
+import { TransactionRunner } from '../database/transaction.js';
+import { AccountStatusHooks, type AccountStatusChange } from '../identity/account-status-hooks.js';
+import { buyerMayCancel } from './domain/order-pricing.js';
+import { isBeforeShipping } from './domain/sub-order-state.js';
+import type { DealerSubOrderDto, DeliveryRuleDto, OrderDto } from './dto/order.dto.js';
+import type { SubOrderTransitioned } from './events/order-events.js';
+import {
+  applyTransition,
+  dealerSubOrdersByIds,
+  lockOrder,
+  lockSubOrders,
+  orderIdOfSubOrder,
+  orderNotFound,
+  ordersByIds,
+  settleOrderStatus,
+  type OrderRow,
+  type SubOrderRow,
+  type TransitionInput,
+} from './order-store.js';
+
+/** What the payment flow learns from `confirmPaid` / `paymentFailed`. */
+export type PaymentOutcome =
+  | { code: 'paid'; orderId: string; amountPaise: number }
+  | { code: 'already_paid'; orderId: string }
+  | { code: 'not_payable'; orderId: string; paymentStatus: OrderDto['paymentStatus'] }
+  | { code: 'amount_mismatch'; orderId: string; payablePaise: number }
+  | { code: 'released'; orderId: string }
+  | { code: 'not_found'; orderId: string };
+
+type DealerAction = 'accept' | 'pack' | 'ship' | 'cancel';
+
+const remainingItemsPaise = (subs: SubOrderRow[]) =>
+  subs.filter((s) => s.status !== 'cancelled').reduce((sum, s) => sum + Number(s.items_paise), 0);
+
+@Injectable()
+export class OrderCommands implements OnModuleInit {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly audit: AuditService,
+    private readonly events: EventBus,
+    private readonly statusHooks: AccountStatusHooks,
+  ) {}
+
+  onModuleInit(): void {
+    this.statusHooks.register((tx, change, meta) => this.onAccountStatus(tx, change, meta));
+  }
+
+  /** Runs `work` in one transaction and publishes the events it produced once it committed. */
+  private async run<T>(
+    work: (tx: EntityManager, emit: (e: SubOrderTransitioned) => void) => Promise<T>,
+  ): Promise<T> {
+    let produced: SubOrderTransitioned[] = [];
+    const result = await this.transactions.run(async (tx) => {
+      produced = []; // a retried transaction starts over
+      return work(tx, (e) => produced.push(e));
+    });
+    this.events.publishAll(produced);
+    return result;
+  }
+
+  // ---- buyer ----
+
+  /**
+   * Cancels every sub-order of the buyer's order that has not shipped. Allowed when nothing shipped
+   * or what shipped still reaches the order's minimum (the cancellation policy).
+   */
+  async buyerCancelOrder(
+    orderId: string,
+    reason: string | undefined,
+    meta: RequestMeta,
+  ): Promise<OrderDto> {
+    const p = meta.principal!;
+    await this.run(async (tx, emit) => {
+      const order = await lockOrder(tx, orderId, p.userId);
+      const subs = await lockSubOrders(tx, orderId);
+      const targets = subs.filter((s) => isBeforeShipping(s.status));
+      if (targets.length === 0)
+        throw new AppProblem(
+          409,
+          'order/nothing-to-cancel',
+          'Nothing to cancel',
+          'Every part of this order has shipped or ended already',
+        );
+      this.assertBuyerCancelPolicy(order, subs, targets);
+      for (const s of targets)
+        emit(await applyTransition(tx, order, s, this.input('cancel', 'buyer', p, reason)));
+      await settleOrderStatus(tx, order, subs);
+    });
+    return this.order(orderId);
+  }
+
+  async buyerCancelSubOrder(
+    orderId: string,
+    subOrderId: string,
+    reason: string | undefined,
+    meta: RequestMeta,
+  ): Promise<OrderDto> {
+    const p = meta.principal!;
+    await this.run(async (tx, emit) => {
+      const order = await lockOrder(tx, orderId, p.userId);
+      const subs = await lockSubOrders(tx, orderId);
+      const sub = this.pick(subs, subOrderId);
+      if (isBeforeShipping(sub.status)) this.assertBuyerCancelPolicy(order, subs, [sub]);
+      emit(await applyTransition(tx, order, sub, this.input('cancel', 'buyer', p, reason)));
+      await settleOrderStatus(tx, order, subs);
+    });
+    return this.order(orderId);
+  }
+
+  async buyerConfirmDelivery(
+    orderId: string,
+    subOrderId: string,
+    meta: RequestMeta,
+  ): Promise<OrderDto> {
+    const p = meta.principal!;
+    await this.run(async (tx, emit) => {
+      const order = await lockOrder(tx, orderId, p.userId);
+      const sub = this.pick(await lockSubOrders(tx, orderId), subOrderId);
+      emit(await applyTransition(tx, order, sub, this.input('deliver', 'buyer', p)));
+    });
+    return this.order(orderId);
+  }
+
+  /** The policy: what remains of the order after cancelling `targets` is nothing or reaches its minimum. */
+  private assertBuyerCancelPolicy(
+    order: OrderRow,
+    subs: SubOrderRow[],
+    targets: SubOrderRow[],
+  ): void {
+    const cancelling = new Set(targets.map((t) => t.id));
+    const remaining = remainingItemsPaise(subs.filter((s) => !cancelling.has(s.id)));
+    const minimum = Number(order.minimum_order_paise);
+    const decision = buyerMayCancel(remaining, minimum);
+    if (!decision.ok)
+      throw new AppProblem(
+        409,
+        'order/cancel-below-minimum',
+        'Cancellation would break the minimum order',
+        `What would remain of this order (${remaining} paise of items) is below its minimum order value (${minimum} paise): cancel the whole order instead, or keep this part`,
+        {
+          remainingItemsPaise: remaining,
+          minimumPaise: minimum,
+          shortfallPaise: decision.shortfallPaise,
+        },
+      );
+  }
+
+  // ---- dealer ----
+
+  async dealerAct(
+    subOrderId: string,
+    action: DealerAction,
+    body: { reason?: string; carrier?: string; trackingNumber?: string },
+    meta: RequestMeta,
+  ): Promise<DealerSubOrderDto> {
+    const p = meta.principal!;
+    await this.run(async (tx, emit) => {
+      const orderId = await orderIdOfSubOrder(tx, subOrderId, p.userId);
+      const order = await lockOrder(tx, orderId, null);
+      const subs = await lockSubOrders(tx, orderId);
+      const sub = this.pick(subs, subOrderId);
+      const input = this.input(action, 'dealer', p, body.reason);
+      if (action === 'ship')
+        input.ship = { carrier: body.carrier!, trackingNumber: body.trackingNumber! };
+      emit(await applyTransition(tx, order, sub, input));
+      await settleOrderStatus(tx, order, subs);
+    });
+    return (await this.transactions.run((tx) => dealerSubOrdersByIds(tx, [subOrderId], true)))[0]!;
+  }
+
+  // ---- staff ----
+
+  async staffAct(
+    orderId: string,
+    subOrderId: string,
+    action: 'cancel' | 'deliver',
+    reason: string,
+    meta: RequestMeta,
+  ): Promise<OrderDto> {
+    const p = meta.principal!;
+    await this.run(async (tx, emit) => {
+      const order = await lockOrder(tx, orderId, null);
+      const subs = await lockSubOrders(tx, orderId);
+      const sub = this.pick(subs, subOrderId);
+      const before = sub.status;
+      emit(await applyTransition(tx, order, sub, this.input(action, 'admin', p, reason)));
+      await settleOrderStatus(tx, order, subs);
+      await this.audit.record(tx, meta, {
+        action: action === 'cancel' ? 'order.cancel' : 'order.confirm_delivery',
+        targetType: 'sub_order',
+        targetId: sub.id,
+        reason,
+        before: { status: before },
+        after: { status: sub.status, orderId },
+      });
+    });
+    return this.order(orderId);
+  }
+
+  async updateDeliveryRule(
+    channel: 'b2b' | 'b2c',
+    dto: { flatFeePaise: number; freeFromPaise: number | null; reason: string },
+    meta: RequestMeta,
+  ): Promise<DeliveryRuleDto> {
+    return this.transactions.run(async (tx) => {
+      const { rows: before } = await execute<{
+        flat_fee_paise: string;
+        free_from_paise: string | null;
+      }>(
+        tx,
+        `SELECT flat_fee_paise::text AS flat_fee_paise, free_from_paise::text AS free_from_paise
+         FROM delivery_rules WHERE channel = $1 FOR UPDATE`,
+        [channel],
+      );
+      const { rows } = await execute<{ updated_at: Date }>(
+        tx,
+        `UPDATE delivery_rules SET flat_fee_paise = $2, free_from_paise = $3, updated_by = $4, updated_at = now()
+         WHERE channel = $1 RETURNING updated_at`,
+        [channel, dto.flatFeePaise, dto.freeFromPaise, meta.principal!.userId],
+      );
+      await this.audit.record(tx, meta, {
+        action: 'delivery_rule.update',
+        targetType: 'delivery_rule',
+        targetId: channel,
+        reason: dto.reason,
+        before: {
+          flatFeePaise: Number(before[0]!.flat_fee_paise),
+          freeFromPaise:
+            before[0]!.free_from_paise === null ? null : Number(before[0]!.free_from_paise),
+        },
+        after: { flatFeePaise: dto.flatFeePaise, freeFromPaise: dto.freeFromPaise },
+      });
+      return {
+        channel,
+        flatFeePaise: dto.flatFeePaise,
+        freeFromPaise: dto.freeFromPaise,
+        updatedAt: rows[0]!.updated_at.toISOString(),
+      };
+    });
+  }
+
+  // ---- payment port ----
+
+  /**
+   * The payment for an order succeeded: every sub-order still awaiting payment becomes paid and its
+   * reserved stock is sold. Accepted until the expiry job has released the reservation (after that
+   * the payment flow refunds). Runs in the caller's transaction (the payment's ledger posting).
+   */
+  async confirmPaid(
+    tx: EntityManager,
+    orderId: string,
+    payment: { reference: string; amountPaise: number },
+  ): Promise<{ outcome: PaymentOutcome; events: SubOrderTransitioned[] }> {
+    const events: SubOrderTransitioned[] = [];
+    const order = await lockOrder(tx, orderId, null).catch(() => null);
+    if (order === null) return { outcome: { code: 'not_found', orderId }, events };
+    if (order.payment_status === 'paid')
+      return { outcome: { code: 'already_paid', orderId }, events };
+    if (order.payment_status !== 'awaiting_payment')
+      return {
+        outcome: { code: 'not_payable', orderId, paymentStatus: order.payment_status },
+        events,
+      };
+    const subs = await lockSubOrders(tx, orderId);
+    const awaiting = subs.filter((s) => s.status === 'awaiting_payment');
+    const payable = awaiting.reduce((sum, s) => sum + Number(s.total_paise), 0);
+    if (payable !== payment.amountPaise)
+      return { outcome: { code: 'amount_mismatch', orderId, payablePaise: payable }, events };
+    for (const s of awaiting)
+      events.push(
+        await applyTransition(tx, order, s, {
+          event: 'pay',
+          actor: 'payment',
+          actorId: null,
+          actorRole: 'payment',
+          reason: null,
+        }),
+      );
+    await execute(tx, `UPDATE orders SET payment_reference = $2 WHERE id = $1`, [
+      orderId,
+      payment.reference,
+    ]);
+    await settleOrderStatus(tx, order, subs);
+    return { outcome: { code: 'paid', orderId, amountPaise: payable }, events };
+  }
+
+  /** The payment failed or was abandoned: the order's reservations are released and it is cancelled. */
+  async paymentFailed(
+    tx: EntityManager,
+    orderId: string,
+    reason: string,
+  ): Promise<{ outcome: PaymentOutcome; events: SubOrderTransitioned[] }> {
+    const events: SubOrderTransitioned[] = [];
+    const order = await lockOrder(tx, orderId, null).catch(() => null);
+    if (order === null) return { outcome: { code: 'not_found', orderId }, events };
+    if (order.payment_status !== 'awaiting_payment')
+      return {
+        outcome: { code: 'not_payable', orderId, paymentStatus: order.payment_status },
+        events,
+      };
+    const subs = await lockSubOrders(tx, orderId);
+    for (const s of subs.filter((x) => x.status === 'awaiting_payment'))
+      events.push(
+        await applyTransition(tx, order, s, {
+          event: 'payment_failed',
+          actor: 'payment',
+          actorId: null,
+          actorRole: 'payment',
+          reason,
+        }),
+      );
+    await settleOrderStatus(tx, order, subs);
+    return { outcome: { code: 'released', orderId }, events };
+  }
+
+  /** `confirmPaid` / `paymentFailed` in a transaction of their own, events published after commit. */
+  async settlePayment(
+    orderId: string,
+    result: { paid: { reference: string; amountPaise: number } } | { failed: string },
+  ): Promise<PaymentOutcome> {
+    const { outcome, events } = await this.transactions.run((tx) =>
+      'paid' in result
+        ? this.confirmPaid(tx, orderId, result.paid)
+        : this.paymentFailed(tx, orderId, result.failed),
+    );
+    this.events.publishAll(events);
+    return outcome;
+  }
+
+  // ---- jobs ----
+
+  /** Expires unpaid orders past their reservation deadline (database time); returns how many. */
+  async expireReservations(batch = 100): Promise<number> {
+    let expired = 0;
+    for (;;) {
+      const { rows } = await this.transactions.run((tx) =>
+        execute<{ id: string }>(
+          tx,
+          `SELECT id::text AS id FROM orders
+           WHERE payment_status = 'awaiting_payment' AND reservation_expires_at <= now()
+           ORDER BY reservation_expires_at LIMIT $1`,
+          [batch],
+        ),
+      );
+      for (const { id } of rows) {
+        const done = await this.run(async (tx, emit) => {
+          const order = await lockOrder(tx, id, null);
+          // Paid or cancelled meanwhile, or not yet due on a second look: nothing to do.
+          const { rows: due } = await execute(
+            tx,
+            `SELECT 1 FROM orders WHERE id = $1 AND payment_status = 'awaiting_payment' AND reservation_expires_at <= now()`,
+            [id],
+          );
+          if (due.length === 0) return false;
+          const subs = await lockSubOrders(tx, id);
+          for (const s of subs.filter((x) => x.status === 'awaiting_payment'))
+            emit(
+              await applyTransition(tx, order, s, {
+                event: 'expire',
+                actor: 'system',
+                actorId: null,
+                actorRole: 'system',
+                reason: 'payment not received in time',
+              }),
+            );
+          await settleOrderStatus(tx, order, subs, true);
+          return true;
+        });
+        if (done) expired += 1;
+      }
+      if (rows.length < batch) return expired;
+    }
+  }
+
+  /** Completes sub-orders delivered more than `hours` ago with no return or dispute open. */
+  async completeDelivered(hours: number, batch = 100): Promise<number> {
+    let completed = 0;
+    for (;;) {
+      const { rows } = await this.transactions.run((tx) =>
+        execute<{ id: string; order_id: string }>(
+          tx,
+          `SELECT id::text AS id, order_id::text AS order_id FROM sub_orders
+           WHERE status = 'delivered' AND delivered_at <= now() - make_interval(hours => $1)
+           ORDER BY delivered_at LIMIT $2`,
+          [hours, batch],
+        ),
+      );
+      for (const r of rows) {
+        const done = await this.run(async (tx, emit) => {
+          const order = await lockOrder(tx, r.order_id, null);
+          const sub = (await lockSubOrders(tx, r.order_id)).find((s) => s.id === r.id)!;
+          if (sub.status !== 'delivered') return false;
+          emit(
+            await applyTransition(tx, order, sub, {
+              event: 'complete',
+              actor: 'system',
+              actorId: null,
+              actorRole: 'system',
+              reason: null,
+            }),
+          );
+          return true;
+        });
+        if (done) completed += 1;
+      }
+      if (rows.length < batch) return completed;
+    }
+  }
+
+  // ---- a dealer suspended or blocked ----
+
+  /**
+   * In the transaction of the status change: the dealer's listings leave every cart, and its
+   * sub-orders awaiting payment are cancelled with their reservations released. Paid sub-orders stay
+   * for staff and the payment flow (refunds) to resolve.
+   */
+  private async onAccountStatus(
+    tx: EntityManager,
+    change: AccountStatusChange,
+    meta: RequestMeta,
+  ): Promise<(() => void) | undefined> {
+    if (change.role !== 'dealer' || (change.to !== 'suspended' && change.to !== 'blocked'))
+      return undefined;
+    await execute(
+      tx,
+      `DELETE FROM cart_items WHERE listing_id IN (SELECT id FROM listings WHERE dealer_id = $1)`,
+      [change.userId],
+    );
+    const { rows } = await execute<{ order_id: string }>(
+      tx,
+      `SELECT DISTINCT order_id::text AS order_id FROM sub_orders
+       WHERE dealer_id = $1 AND status = 'awaiting_payment' ORDER BY 1`,
+      [change.userId],
+    );
+    const events: SubOrderTransitioned[] = [];
+    for (const { order_id } of rows) {
+      const order = await lockOrder(tx, order_id, null);
+      const subs = await lockSubOrders(tx, order_id);
+      for (const s of subs.filter(
+        (x) => x.dealer_id === change.userId && x.status === 'awaiting_payment',
+      ))
+        events.push(
+          await applyTransition(tx, order, s, {
+            event: 'cancel',
+            actor: 'system',
+            actorId: meta.principal?.userId ?? null,
+            actorRole: 'system',
+            reason: `dealer ${change.to}: ${change.reason}`,
+          }),
+        );
+      await settleOrderStatus(tx, order, subs);
+    }
+    // Published once the status change's transaction has committed.
+    return () => this.events.publishAll(events);
+  }
+
+  // ---- helpers ----
+
+  private input(
+    event: TransitionInput['event'],
+    actor: TransitionInput['actor'],
+    p: Principal,
+    reason?: string | null,
+  ): TransitionInput {
+    return { event, actor, actorId: p.userId, actorRole: p.role, reason: reason ?? null };
+  }
+
+  private pick(subs: SubOrderRow[], subOrderId: string): SubOrderRow {
+    const sub = subs.find((s) => s.id === subOrderId);
+    if (sub === undefined) throw orderNotFound();
+    return sub;
+  }
+
+  private async order(orderId: string): Promise<OrderDto> {
+    const [order] = await this.transactions.run((tx) => ordersByIds(tx, [orderId], true));
+    if (order === undefined) throw orderNotFound();
+    return order;
+  }
+}

@@ -1,0 +1,565 @@
+/**
+ * The SQL of carts and orders shared by the cart, checkout, buyer, dealer, admin and payment
+ * services: listings priced for a buyer, delivery rules, locking an order and its sub-orders (always
+ * order row → sub-orders by id → listings by id, so concurrent commands cannot deadlock), applying a
+ * transition (status, history row, stock effect) and reading orders back as DTOs.
+ */
+import type { EntityManager } from 'typeorm';
+import { AppProblem } from '../common/errors/problem.js';
+import { execute } from '../database/sql.js';
+import type { BuyChannel, DeliveryRule, PricedListing } from './domain/order-pricing.js';
+import {
+  stockEffectOf,
+  transition,
+  type OrderActor,
+  type SubOrderEvent,
+  type SubOrderStatus,
+} from './domain/sub-order-state.js';
+import type {
+  DealerSubOrderDto,
+  OrderDto,
+  OrderLineDto,
+  ShippingAddressViewDto,
+  SubOrderDto,
+  SubOrderHistoryDto,
+} from './dto/order.dto.js';
+import { SubOrderTransitioned } from './events/order-events.js';
+
+export const orderNotFound = () =>
+  new AppProblem(404, 'order/not-found', 'Not found', 'No such order');
+
+interface PricedListingRow {
+  id: string;
+  dealer_id: string;
+  dealer_name: string;
+  dealer_gstin: string;
+  dealer_ok: boolean;
+  sku: string;
+  name: string;
+  brand: string;
+  condition: string;
+  hsn_code: string;
+  gst_rate_bps: number;
+  mrp_paise: string;
+  b2c_price_paise: string;
+  b2b_price_paise: string;
+  b2b_min_qty: number | null;
+  b2b_tiers: { minQty: number; pricePaise: number }[];
+  available: number;
+  status: string;
+}
+
+/**
+ * Listings as a buyer prices them. `lockDealers`: checkout takes the dealers' account rows FOR SHARE,
+ * so a dealer suspended meanwhile is seen (its suspension waits for the checkout, then cleans up).
+ */
+export async function pricedListings(
+  tx: EntityManager,
+  buyerId: string,
+  listingIds: string[],
+  options: { lockDealers?: boolean } = {},
+): Promise<Map<string, PricedListing>> {
+  if (listingIds.length === 0) return new Map();
+  if (options.lockDealers)
+    await execute(
+      tx,
+      `SELECT 1 FROM users WHERE id IN (SELECT DISTINCT dealer_id FROM listings WHERE id = ANY($1::uuid[]))
+       ORDER BY id FOR SHARE`,
+      [listingIds],
+    );
+  const { rows } = await execute<PricedListingRow>(
+    tx,
+    `SELECT l.id::text AS id, l.dealer_id::text AS dealer_id,
+            coalesce(u.business_name, u.display_name) AS dealer_name, coalesce(u.gstin, '') AS dealer_gstin,
+            (u.role = 'dealer' AND u.status = 'approved') AS dealer_ok,
+            l.sku, l.name, l.brand, l.condition, l.hsn_code, l.gst_rate_bps,
+            l.mrp_paise::text AS mrp_paise, l.b2c_price_paise::text AS b2c_price_paise,
+            l.b2b_price_paise::text AS b2b_price_paise, l.b2b_min_qty, l.b2b_tiers,
+            l.stock_on_hand - l.stock_reserved AS available, l.status
+     FROM listings l JOIN users u ON u.id = l.dealer_id
+     WHERE l.id = ANY($1::uuid[])`,
+    [listingIds],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        listingId: r.id,
+        dealerId: r.dealer_id,
+        dealerName: r.dealer_name,
+        dealerGstin: r.dealer_gstin,
+        sku: r.sku,
+        name: r.name,
+        brand: r.brand,
+        condition: r.condition,
+        hsnCode: r.hsn_code,
+        gstRateBps: r.gst_rate_bps,
+        mrpPaise: Number(r.mrp_paise),
+        b2cPricePaise: Number(r.b2c_price_paise),
+        b2bPricePaise: Number(r.b2b_price_paise),
+        b2bMinQty: r.b2b_min_qty,
+        tiers: r.b2b_tiers,
+        available: r.available,
+        buyable: r.status === 'active' && r.dealer_ok,
+        ownListing: r.dealer_id === buyerId,
+      },
+    ]),
+  );
+}
+
+export async function deliveryRuleOf(
+  tx: EntityManager,
+  channel: BuyChannel,
+): Promise<DeliveryRule & { updatedAt: Date }> {
+  const { rows } = await execute<{
+    flat_fee_paise: string;
+    free_from_paise: string | null;
+    updated_at: Date;
+  }>(
+    tx,
+    `SELECT flat_fee_paise::text AS flat_fee_paise, free_from_paise::text AS free_from_paise, updated_at
+     FROM delivery_rules WHERE channel = $1`,
+    [channel],
+  );
+  const r = rows[0]!;
+  return {
+    flatFeePaise: Number(r.flat_fee_paise),
+    freeFromPaise: r.free_from_paise === null ? null : Number(r.free_from_paise),
+    updatedAt: r.updated_at,
+  };
+}
+
+export interface OrderRow {
+  id: string;
+  buyer_id: string;
+  channel: BuyChannel;
+  buyer_gstin: string | null;
+  buyer_business_name: string | null;
+  shipping_address: ShippingAddressViewDto;
+  items_paise: string;
+  delivery_paise: string;
+  total_paise: string;
+  minimum_order_paise: string;
+  payment_status: OrderDto['paymentStatus'];
+  reservation_expires_at: Date;
+  paid_at: Date | null;
+  created_at: Date;
+}
+
+const ORDER_COLUMNS = `o.id::text AS id, o.buyer_id::text AS buyer_id, o.channel, o.buyer_gstin,
+  o.buyer_business_name, o.shipping_address, o.items_paise::text AS items_paise,
+  o.delivery_paise::text AS delivery_paise, o.total_paise::text AS total_paise,
+  o.minimum_order_paise::text AS minimum_order_paise, o.payment_status, o.reservation_expires_at,
+  o.paid_at, o.created_at`;
+
+export interface SubOrderRow {
+  id: string;
+  order_id: string;
+  dealer_id: string;
+  dealer_name: string;
+  dealer_gstin: string;
+  status: SubOrderStatus;
+  supply: 'intra_state' | 'inter_state' | null;
+  items_paise: string;
+  delivery_paise: string;
+  total_paise: string;
+  tax_paise: string;
+  carrier: string | null;
+  tracking_number: string | null;
+  cancelled_by: SubOrderDto['cancelledBy'];
+  cancel_reason: string | null;
+  shipped_at: Date | null;
+  delivered_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const SUB_ORDER_COLUMNS = `s.id::text AS id, s.order_id::text AS order_id, s.dealer_id::text AS dealer_id,
+  coalesce(d.business_name, d.display_name) AS dealer_name, s.dealer_gstin, s.status, s.supply,
+  s.items_paise::text AS items_paise, s.delivery_paise::text AS delivery_paise,
+  s.total_paise::text AS total_paise, s.tax_paise::text AS tax_paise, s.carrier, s.tracking_number,
+  s.cancelled_by, s.cancel_reason, s.shipped_at, s.delivered_at, s.created_at, s.updated_at`;
+
+/** Locks an order (the first lock of every order command). `buyerId`: only that buyer's (else 404). */
+export async function lockOrder(
+  tx: EntityManager,
+  orderId: string,
+  buyerId: string | null,
+): Promise<OrderRow> {
+  const { rows } = await execute<OrderRow>(
+    tx,
+    `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 AND ($2::uuid IS NULL OR o.buyer_id = $2)
+     FOR UPDATE`,
+    [orderId, buyerId],
+  );
+  if (rows.length === 0) throw orderNotFound();
+  return rows[0]!;
+}
+
+/** The order's sub-orders, locked in id order (after the order row). */
+export async function lockSubOrders(tx: EntityManager, orderId: string): Promise<SubOrderRow[]> {
+  const { rows } = await execute<SubOrderRow>(
+    tx,
+    `SELECT ${SUB_ORDER_COLUMNS} FROM sub_orders s JOIN users d ON d.id = s.dealer_id
+     WHERE s.order_id = $1 ORDER BY s.id FOR UPDATE OF s`,
+    [orderId],
+  );
+  return rows;
+}
+
+/** The order a sub-order belongs to (unlocked), for commands addressed by sub-order id; `dealerId` scopes it. */
+export async function orderIdOfSubOrder(
+  tx: EntityManager,
+  subOrderId: string,
+  dealerId: string | null,
+): Promise<string> {
+  const { rows } = await execute<{ order_id: string }>(
+    tx,
+    `SELECT order_id::text AS order_id FROM sub_orders WHERE id = $1 AND ($2::uuid IS NULL OR dealer_id = $2)`,
+    [subOrderId, dealerId],
+  );
+  if (rows.length === 0) throw orderNotFound();
+  return rows[0]!.order_id;
+}
+
+export interface TransitionInput {
+  event: SubOrderEvent;
+  actor: OrderActor;
+  actorId: string | null;
+  actorRole: string;
+  reason?: string | null;
+  to?: SubOrderStatus;
+  ship?: { carrier: string; trackingNumber: string };
+}
+
+/**
+ * Moves one locked sub-order through the state machine: validates, applies the stock effect to its
+ * lines (listings locked by id), updates the row, writes the history row and returns the domain event
+ * (published by the caller after commit). Refusals are 409/422 problems.
+ */
+export async function applyTransition(
+  tx: EntityManager,
+  order: OrderRow,
+  sub: SubOrderRow,
+  input: TransitionInput,
+): Promise<SubOrderTransitioned> {
+  const t = transition(sub.status, input.event, input.actor, {
+    ...(input.to !== undefined ? { to: input.to } : {}),
+    reason: input.reason ?? null,
+  });
+  if (!t.ok)
+    throw new AppProblem(
+      t.code === 'order/reason-required' ? 422 : 409,
+      t.code,
+      t.code === 'order/reason-required' ? 'Reason required' : 'Not allowed now',
+      t.detail,
+      { subOrderId: sub.id, subOrderStatus: sub.status },
+    );
+  const effect = stockEffectOf(t.from, t.to);
+  if (effect !== null) {
+    const { rows: lines } = await execute<{ listing_id: string; quantity: number }>(
+      tx,
+      `SELECT listing_id::text AS listing_id, quantity FROM order_lines WHERE sub_order_id = $1
+       ORDER BY listing_id`,
+      [sub.id],
+    );
+    for (const line of lines) {
+      const q = line.quantity;
+      const onHandDelta = effect === 'release' ? 0 : effect === 'sell' ? -q : q;
+      const reservedDelta = effect === 'restock' ? 0 : -q;
+      await execute(
+        tx,
+        `WITH l AS (
+           UPDATE listings SET stock_on_hand = stock_on_hand + $2, stock_reserved = stock_reserved + $3,
+             updated_at = now()
+           WHERE id = $1 RETURNING id, stock_on_hand, stock_reserved)
+         INSERT INTO stock_movements (listing_id, kind, on_hand_delta, reserved_delta, on_hand_after,
+           reserved_after, reason, reference, actor_id)
+         SELECT id, $4, $2, $3, stock_on_hand, stock_reserved, $5, $6, $7 FROM l`,
+        [
+          line.listing_id,
+          onHandDelta,
+          reservedDelta,
+          effect,
+          input.event,
+          `sub_order:${sub.id}`,
+          input.actorId,
+        ],
+      );
+    }
+  }
+  await execute(
+    tx,
+    `UPDATE sub_orders SET status = $2,
+       carrier = coalesce($3, carrier), tracking_number = coalesce($4, tracking_number),
+       shipped_at = CASE WHEN $2 = 'shipped' THEN now() ELSE shipped_at END,
+       delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END,
+       cancelled_by = CASE WHEN $2 = 'cancelled' THEN $5 ELSE cancelled_by END,
+       cancel_reason = CASE WHEN $2 = 'cancelled' THEN $6 ELSE cancel_reason END,
+       version = version + 1, updated_at = now()
+     WHERE id = $1`,
+    [
+      sub.id,
+      t.to,
+      input.ship?.carrier ?? null,
+      input.ship?.trackingNumber ?? null,
+      input.actor === 'payment' ? 'system' : input.actor,
+      input.reason ?? input.event,
+    ],
+  );
+  await execute(
+    tx,
+    `INSERT INTO sub_order_history (sub_order_id, event, from_status, to_status, actor_id, actor_role, reason, details)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
+    [
+      sub.id,
+      input.event,
+      t.from,
+      t.to,
+      input.actorId,
+      `${input.actor}:${input.actorRole}`,
+      input.reason ?? null,
+      JSON.stringify(input.ship ?? {}),
+    ],
+  );
+  sub.status = t.to;
+  return new SubOrderTransitioned(
+    sub.id,
+    order.id,
+    sub.dealer_id,
+    order.buyer_id,
+    input.event,
+    t.from,
+    t.to,
+    input.actor,
+  );
+}
+
+/**
+ * The order's payment status once its sub-orders moved: nothing left awaiting payment and nothing
+ * ever paid → cancelled (or expired, when `expired`).
+ */
+export async function settleOrderStatus(
+  tx: EntityManager,
+  order: OrderRow,
+  subs: SubOrderRow[],
+  expired = false,
+): Promise<void> {
+  if (order.payment_status !== 'awaiting_payment') return;
+  if (subs.some((s) => s.status === 'awaiting_payment')) return;
+  const paid = subs.some((s) => s.status !== 'cancelled');
+  const next = paid ? 'paid' : expired ? 'expired' : 'cancelled';
+  await execute(
+    tx,
+    `UPDATE orders SET payment_status = $2, paid_at = CASE WHEN $2 = 'paid' THEN now() ELSE paid_at END,
+       updated_at = now() WHERE id = $1`,
+    [order.id, next],
+  );
+  order.payment_status = next;
+}
+
+// ---- reading orders back ----
+
+const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+
+interface LineRow {
+  sub_order_id: string;
+  line_no: number;
+  listing_id: string;
+  sku: string;
+  name: string;
+  brand: string;
+  condition: string;
+  hsn_code: string;
+  gst_rate_bps: number;
+  mrp_paise: string;
+  quantity: number;
+  unit_price_paise: string;
+  line_total_paise: string;
+  taxable_value_paise: string;
+  cgst_paise: string;
+  sgst_paise: string;
+  igst_paise: string;
+}
+
+interface HistoryRow {
+  sub_order_id: string;
+  event: SubOrderHistoryDto['event'];
+  from_status: SubOrderStatus | null;
+  to_status: SubOrderStatus;
+  actor_role: string;
+  reason: string | null;
+  created_at: Date;
+}
+
+function toLineDto(r: LineRow): OrderLineDto {
+  return {
+    lineNo: r.line_no,
+    listingId: r.listing_id,
+    sku: r.sku,
+    name: r.name,
+    brand: r.brand,
+    condition: r.condition,
+    hsnCode: r.hsn_code,
+    gstRateBps: r.gst_rate_bps,
+    mrpPaise: Number(r.mrp_paise),
+    quantity: r.quantity,
+    unitPricePaise: Number(r.unit_price_paise),
+    lineTotalPaise: Number(r.line_total_paise),
+    taxableValuePaise: Number(r.taxable_value_paise),
+    cgstPaise: Number(r.cgst_paise),
+    sgstPaise: Number(r.sgst_paise),
+    igstPaise: Number(r.igst_paise),
+  };
+}
+
+function toSubOrderDto(
+  s: SubOrderRow,
+  lines: LineRow[],
+  history: HistoryRow[] | undefined,
+): SubOrderDto {
+  return {
+    id: s.id,
+    orderId: s.order_id,
+    dealerId: s.dealer_id,
+    dealerName: s.dealer_name,
+    dealerGstin: s.dealer_gstin,
+    status: s.status,
+    supply: s.supply,
+    itemsPaise: Number(s.items_paise),
+    deliveryPaise: Number(s.delivery_paise),
+    totalPaise: Number(s.total_paise),
+    taxPaise: Number(s.tax_paise),
+    carrier: s.carrier,
+    trackingNumber: s.tracking_number,
+    cancelledBy: s.cancelled_by,
+    cancelReason: s.cancel_reason,
+    shippedAt: iso(s.shipped_at),
+    deliveredAt: iso(s.delivered_at),
+    createdAt: s.created_at.toISOString(),
+    updatedAt: s.updated_at.toISOString(),
+    lines: lines.filter((l) => l.sub_order_id === s.id).map(toLineDto),
+    ...(history
+      ? {
+          history: history
+            .filter((h) => h.sub_order_id === s.id)
+            .map((h) => ({
+              event: h.event,
+              fromStatus: h.from_status,
+              toStatus: h.to_status,
+              actor: h.actor_role.split(':')[0] as OrderActor,
+              reason: h.reason,
+              at: h.created_at.toISOString(),
+            })),
+        }
+      : {}),
+  };
+}
+
+async function subOrderParts(
+  tx: EntityManager,
+  where: string,
+  params: unknown[],
+  withHistory: boolean,
+): Promise<{ subs: SubOrderRow[]; lines: LineRow[]; history: HistoryRow[] | undefined }> {
+  const { rows: subs } = await execute<SubOrderRow>(
+    tx,
+    `SELECT ${SUB_ORDER_COLUMNS} FROM sub_orders s JOIN users d ON d.id = s.dealer_id WHERE ${where}
+     ORDER BY s.created_at, s.id`,
+    params,
+  );
+  const ids = subs.map((s) => s.id);
+  const { rows: lines } = await execute<LineRow>(
+    tx,
+    `SELECT sub_order_id::text AS sub_order_id, line_no, listing_id::text AS listing_id, sku, name,
+            brand, condition, hsn_code, gst_rate_bps, mrp_paise::text AS mrp_paise, quantity,
+            unit_price_paise::text AS unit_price_paise, line_total_paise::text AS line_total_paise,
+            taxable_value_paise::text AS taxable_value_paise, cgst_paise::text AS cgst_paise,
+            sgst_paise::text AS sgst_paise, igst_paise::text AS igst_paise
+     FROM order_lines WHERE sub_order_id = ANY($1::uuid[]) ORDER BY sub_order_id, line_no`,
+    [ids],
+  );
+  const history = withHistory
+    ? (
+        await execute<HistoryRow>(
+          tx,
+          `SELECT sub_order_id::text AS sub_order_id, event, from_status, to_status, actor_role, reason, created_at
+           FROM sub_order_history WHERE sub_order_id = ANY($1::uuid[]) ORDER BY id`,
+          [ids],
+        )
+      ).rows
+    : undefined;
+  return { subs, lines, history };
+}
+
+/** Orders by id as DTOs, in the given order. */
+export async function ordersByIds(
+  tx: EntityManager,
+  ids: string[],
+  withHistory: boolean,
+): Promise<OrderDto[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await execute<OrderRow>(
+    tx,
+    `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = ANY($1::uuid[])`,
+    [ids],
+  );
+  const parts = await subOrderParts(tx, `s.order_id = ANY($1::uuid[])`, [ids], withHistory);
+  const byId = new Map(rows.map((o) => [o.id, o]));
+  return ids.map((id) => {
+    const o = byId.get(id)!;
+    const subs = parts.subs.filter((s) => s.order_id === id);
+    return {
+      id: o.id,
+      buyerId: o.buyer_id,
+      channel: o.channel,
+      buyerGstin: o.buyer_gstin,
+      buyerBusinessName: o.buyer_business_name,
+      shippingAddress: o.shipping_address,
+      itemsPaise: Number(o.items_paise),
+      deliveryPaise: Number(o.delivery_paise),
+      totalPaise: Number(o.total_paise),
+      payablePaise: subs
+        .filter((s) => s.status === 'awaiting_payment')
+        .reduce((sum, s) => sum + Number(s.total_paise), 0),
+      minimumOrderPaise: Number(o.minimum_order_paise),
+      paymentStatus: o.payment_status,
+      reservationExpiresAt: o.reservation_expires_at.toISOString(),
+      paidAt: iso(o.paid_at),
+      createdAt: o.created_at.toISOString(),
+      subOrders: subs.map((s) => toSubOrderDto(s, parts.lines, parts.history)),
+    };
+  });
+}
+
+/** A dealer's sub-orders by id as DTOs (with the buyer's name; the address once paid). */
+export async function dealerSubOrdersByIds(
+  tx: EntityManager,
+  ids: string[],
+  withHistory: boolean,
+): Promise<DealerSubOrderDto[]> {
+  if (ids.length === 0) return [];
+  const parts = await subOrderParts(tx, `s.id = ANY($1::uuid[])`, [ids], withHistory);
+  const { rows: orders } = await execute<OrderRow & { sub_order_id: string; buyer_name: string }>(
+    tx,
+    `SELECT ${ORDER_COLUMNS}, s.id::text AS sub_order_id,
+            coalesce(o.buyer_business_name, b.display_name) AS buyer_name
+     FROM sub_orders s JOIN orders o ON o.id = s.order_id JOIN users b ON b.id = o.buyer_id
+     WHERE s.id = ANY($1::uuid[])`,
+    [ids],
+  );
+  const orderOf = new Map(orders.map((o) => [o.sub_order_id, o]));
+  const subOf = new Map(parts.subs.map((s) => [s.id, s]));
+  return ids.map((id) => {
+    const s = subOf.get(id)!;
+    const o = orderOf.get(id)!;
+    const shippable = s.status !== 'awaiting_payment' && s.cancelled_by === null;
+    return {
+      ...toSubOrderDto(s, parts.lines, parts.history),
+      channel: o.channel,
+      buyerName: o.buyer_name,
+      buyerGstin: o.buyer_gstin,
+      shippingAddress: shippable ? o.shipping_address : null,
+    };
+  });
+}
