@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller, Get } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
@@ -9,6 +10,7 @@ import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { createAccount, login, QUIET_ENV, signInAs, TEST_PASSWORD } from './support/accounts.js';
 import { listRoutes } from './support/routes.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { TEST_IMAGES } from './support/test-images.js';
 import { withClient } from './support/test-database.js';
 
 /** Who calls: anonymous, every role, and the states that change what a role may do. */
@@ -29,6 +31,8 @@ type Kind = (typeof KINDS)[number];
 
 const SIGNED_IN = KINDS.filter((k) => k !== 'anonymous');
 const ADMINS: Kind[] = ['admin', 'ops_leader'];
+/** Approved accounts that buy parts. */
+const BUYERS: Kind[] = ['customer', 'business', 'dealer', 'tech_hardware', 'tech_software'];
 
 /**
  * The expected matrix, written by hand from the platform's policy (not derived from the code under test):
@@ -80,6 +84,7 @@ const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
   'GET /ledger/export': [...ADMINS, 'compliance', 'finance'],
   'GET /catalog/listings': 'public',
   'GET /catalog/listings/{id}': 'public',
+  'GET /catalog/listings/{listingId}/images/{imageId}': 'public',
   // Listed after the catalog routes: the matrix's '{}' bodies may pause the probe listing.
   'POST /dealer/listings': ['dealer'],
   'GET /dealer/listings': ['dealer'],
@@ -92,6 +97,12 @@ const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
   'PUT /dealer/listings/{listingId}/stock': ['dealer'],
   'POST /dealer/listings/{listingId}/stock/adjustments': ['dealer'],
   'GET /dealer/listings/{listingId}/stock/movements': ['dealer'],
+  // Its '{}' JSON body is answered 415 (not an image) to the dealer.
+  'POST /dealer/listings/{listingId}/images': ['dealer'],
+  'GET /dealer/listings/{listingId}/images': ['dealer'],
+  'PUT /dealer/listings/{listingId}/images/order': ['dealer'],
+  // The dealer's probe deletes the probe image: after its public read above.
+  'DELETE /dealer/listings/{listingId}/images/{imageId}': ['dealer'],
   'GET /admin/listings': ADMINS,
   'GET /admin/listings/{listingId}': ADMINS,
   'POST /admin/listings/{listingId}/approve': ADMINS,
@@ -101,7 +112,33 @@ const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
   'POST /admin/listings/{listingId}/pause': ADMINS,
   'POST /admin/listings/{listingId}/reinstate': ADMINS,
   'POST /admin/listings/{listingId}/remove': ADMINS,
+  // Orders: reads first (the probes' '{}' bodies may cancel the probe order).
+  'GET /delivery-rules': 'public',
+  'GET /cart': BUYERS,
+  'GET /orders': BUYERS,
+  'GET /orders/{orderId}': BUYERS,
+  'GET /dealer/orders': ['dealer'],
+  'GET /dealer/orders/{subOrderId}': ['dealer'],
+  'GET /admin/orders': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/orders/{orderId}': [...ADMINS, 'compliance', 'finance'],
+  'PUT /cart/items/{listingId}': BUYERS,
+  'DELETE /cart/items/{listingId}': BUYERS,
+  'DELETE /cart': BUYERS,
+  'POST /checkout': BUYERS,
+  'POST /orders/{orderId}/cancel': BUYERS,
+  'POST /orders/{orderId}/sub-orders/{subOrderId}/cancel': BUYERS,
+  'POST /orders/{orderId}/sub-orders/{subOrderId}/confirm-delivery': BUYERS,
+  'POST /dealer/orders/{subOrderId}/accept': ['dealer'],
+  'POST /dealer/orders/{subOrderId}/pack': ['dealer'],
+  'POST /dealer/orders/{subOrderId}/ship': ['dealer'],
+  'POST /dealer/orders/{subOrderId}/cancel': ['dealer'],
+  'POST /admin/orders/{orderId}/sub-orders/{subOrderId}/cancel': ADMINS,
+  'POST /admin/orders/{orderId}/sub-orders/{subOrderId}/confirm-delivery': ADMINS,
+  'PUT /admin/delivery-rules/{channel}': ADMINS,
 };
+
+/** Reads of one object that only its owner sees: other allowed callers get 404, not 403. */
+const OWNER_ONLY = new Set(['GET /orders/{orderId}']);
 
 const allowed = (rule: 'public' | 'signed-in' | Kind[], kind: Kind): boolean =>
   rule === 'public' || (rule === 'signed-in' ? kind !== 'anonymous' : rule.includes(kind));
@@ -126,9 +163,16 @@ describe('access control', () => {
   let adjustmentId = '';
   /** An active listing of the matrix's approved dealer (catalog routes' {id}). */
   let listingId = '';
+  /** An image of that listing ({imageId}). */
+  let imageId = '';
+  /** An order of the matrix's customer for that listing, and its sub-order. */
+  let orderId = '';
+  let subOrderId = '';
 
   beforeAll(async () => {
-    t = await startTestApp({ env: QUIET_ENV });
+    t = await startTestApp({
+      env: { ...QUIET_ENV, STORAGE_LOCAL_DIR: mkdtempSync(join(tmpdir(), 'fixbazaar-access-')) },
+    });
     const spec: Record<
       Exclude<Kind, 'anonymous'>,
       [Parameters<typeof createAccount>[1], { status?: 'pending'; technicianKind?: TechnicianKind }]
@@ -191,6 +235,45 @@ describe('access control', () => {
       );
       return rows[0]!.id;
     });
+    const image = await fetch(`${t.baseUrl}/dealer/listings/${listingId}/images`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${(await login(t, emails.get('dealer')!)).accessToken}`,
+        'content-type': 'image/png',
+      },
+      body: TEST_IMAGES.png.bytes,
+    });
+    expect(image.status).toBe(201);
+    imageId = ((await image.json()) as { id: string }).id;
+    const buyer = await login(t, emails.get('customer')!, TEST_PASSWORD);
+    const put = await fetch(`${t.baseUrl}/cart/items/${listingId}`, {
+      method: 'PUT',
+      headers: { ...buyer.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ quantity: 1 }),
+    });
+    expect(put.status).toBe(200);
+    const placed = await fetch(`${t.baseUrl}/checkout`, {
+      method: 'POST',
+      headers: {
+        ...buyer.headers,
+        'content-type': 'application/json',
+        'idempotency-key': 'access-probe',
+      },
+      body: JSON.stringify({
+        shippingAddress: {
+          name: 'Probe',
+          phone: '+919800000000',
+          line1: '1 Test Street',
+          city: 'Bengaluru',
+          state: 'Karnataka',
+          pincode: '560001',
+        },
+      }),
+    });
+    expect(placed.status).toBe(201);
+    const order = (await placed.json()) as { id: string; subOrders: { id: string }[] };
+    orderId = order.id;
+    subOrderId = order.subOrders[0]!.id;
   });
   afterAll(async () => {
     await t?.close();
@@ -231,6 +314,10 @@ describe('access control', () => {
         .replace('{id}', path.startsWith('/catalog/') ? listingId : target)
         .replace('{sessionId}', randomUUID())
         .replace('{listingId}', listingId)
+        .replace('{imageId}', imageId)
+        .replace('{orderId}', orderId)
+        .replace('{subOrderId}', subOrderId)
+        .replace('{channel}', 'b2c')
         .replace('{adjustmentId}', adjustmentId)
         .replace('{code}', encodeURIComponent('equity:capital'))
         .replace('{entryId}', 'access:probe')
@@ -268,7 +355,7 @@ describe('access control', () => {
         if (ENDS_SESSION.has(route)) tokens.delete(kind);
         const ok = allowed(rule, kind);
         const expected = ok
-          ? method === 'GET'
+          ? method === 'GET' && !OWNER_ONLY.has(route)
             ? '2xx'
             : 'not 401/403'
           : kind === 'anonymous'
@@ -276,7 +363,7 @@ describe('access control', () => {
             : '403';
         const got = res.status;
         const fits = ok
-          ? method === 'GET'
+          ? method === 'GET' && !OWNER_ONLY.has(route)
             ? got >= 200 && got < 300
             : got !== 401 && got !== 403
           : got === (kind === 'anonymous' ? 401 : 403);

@@ -3,6 +3,7 @@
  * pricing rules (each refusal changes nothing), the price-jump hold, the state machine, first-listing
  * review, near-duplicate flags, stock with movements, dealer isolation and audited moderation.
  */
+import { randomUUID } from 'node:crypto';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import type { components } from './support/api-types.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -452,9 +453,9 @@ describe('dealer listings and moderation', () => {
   it('sets and adjusts stock with movements, never below reserved', async () => {
     const l = await create(dealer, { stockOnHand: 10 });
     await sql(`UPDATE listings SET stock_reserved = 6 WHERE id = $1`, [l.id]);
-    const adjust = (delta: number) =>
+    const adjust = (delta: number, key: string = randomUUID()) =>
       t.api.POST('/dealer/listings/{listingId}/stock/adjustments', {
-        ...path(l.id),
+        params: { path: { listingId: l.id }, header: { 'Idempotency-Key': key } },
         body: { delta, reason: 'stock count' },
         headers: dealer.headers,
       });
@@ -468,7 +469,20 @@ describe('dealer listings and moderation', () => {
     });
     expect(setBelow.response.status).toBe(409);
     expect((await rowOf(l.id)) as unknown).toMatchObject({ stock_on_hand: 10 });
-    expect((await adjust(-4)).data).toMatchObject({ stockOnHand: 6, stockAvailable: 0 });
+    expect((await adjust(-4, 'count-1')).data).toMatchObject({ stockOnHand: 6, stockAvailable: 0 });
+    // A retry with the same key applies once; the same key with another body is refused.
+    const retry = await adjust(-4, 'count-1');
+    expect(retry.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.data).toMatchObject({ stockOnHand: 6 });
+    expect((await rowOf(l.id)) as unknown).toMatchObject({ stock_on_hand: 6 });
+    expect((await adjust(-3, 'count-1')).error).toMatchObject({ code: 'idempotency/key-reused' });
+    const noKey = await fetch(`${t.baseUrl}/dealer/listings/${l.id}/stock/adjustments`, {
+      method: 'POST',
+      headers: { ...dealer.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ delta: 1, reason: 'stock count' }),
+    });
+    expect(noKey.status).toBe(400);
+    expect(await noKey.json()).toMatchObject({ code: 'idempotency/key-required' });
     expect((await adjust(0)).response.status).toBe(400);
     const set = await t.api.PUT('/dealer/listings/{listingId}/stock', {
       ...path(l.id),

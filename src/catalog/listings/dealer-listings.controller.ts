@@ -2,6 +2,7 @@ import {
   Body,
   Controller,
   Get,
+  Headers,
   HttpCode,
   Param,
   Patch,
@@ -13,6 +14,7 @@ import {
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
+  ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -20,6 +22,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { Can } from '../../access/policy.decorator.js';
 import { PageQueryDto } from '../../common/pagination.js';
+import { IDEMPOTENCY_HEADER, requireIdempotencyKey } from '../../database/idempotency.js';
 import { Meta, type RequestMeta } from '../../common/request-meta.js';
 import {
   AdjustStockDto,
@@ -141,17 +144,35 @@ export class DealerListingsController {
     return this.listings.setStock(p.listingId, dto, meta);
   }
 
-  /** Adds or takes out stock, with a reason (never below reserved: 409 `listing/stock-below-reserved`). */
+  /**
+   * Adds or takes out stock, with a reason (never below reserved: 409 `listing/stock-below-reserved`).
+   * Needs an `Idempotency-Key`: a retry with the same key and body applies once (header
+   * `Idempotent-Replayed: true`); the same key with another body is 422.
+   */
   @Post(':listingId/stock/adjustments')
   @HttpCode(200)
   @Can('update', 'Listing')
   @ApiOperation({ summary: 'Adjust stock on hand' })
-  adjustStock(
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: true,
+    description: 'e.g. a UUID; reuse it to retry',
+  })
+  async adjustStock(
     @Param() p: ListingIdParamDto,
     @Body() dto: AdjustStockDto,
+    @Headers(IDEMPOTENCY_HEADER) key: string | undefined,
     @Meta() meta: RequestMeta,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ListingDto> {
-    return this.listings.adjustStock(p.listingId, dto, meta);
+    const result = await this.listings.adjustStock(
+      p.listingId,
+      dto,
+      requireIdempotencyKey(key),
+      meta,
+    );
+    if (result.replayed) void reply.header('idempotent-replayed', 'true');
+    return result.body;
   }
 
   /** Newest first. */

@@ -12,6 +12,7 @@ import { encodeCursor } from '../../common/pagination.js';
 import type { RequestMeta } from '../../common/request-meta.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { idempotent, type IdempotentResult } from '../../database/idempotency.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { checkPrices, priceJumps, type PriceSet } from '../domain/listing-pricing.js';
@@ -312,16 +313,32 @@ export class DealerListingsService {
     });
   }
 
-  /** Adds or takes out stock with a reason; never below what checkouts hold (conditional update). */
-  async adjustStock(id: string, dto: AdjustStockDto, meta: RequestMeta): Promise<ListingDto> {
+  /**
+   * Adds or takes out stock with a reason; never below what checkouts hold (conditional update).
+   * Under an `Idempotency-Key`: a retried adjustment applies once and answers as the first time.
+   */
+  async adjustStock(
+    id: string,
+    dto: AdjustStockDto,
+    key: string,
+    meta: RequestMeta,
+  ): Promise<IdempotentResult<ListingDto>> {
     const principal = meta.principal!;
-    return this.transactions.run(async (tx) => {
-      const row = await loadListing(tx, id, { principal, action: 'update' }, true);
-      if (row.status === 'removed') throw removed();
-      if (row.stock_on_hand + dto.delta < row.stock_reserved)
-        throw belowReserved(row, row.stock_on_hand + dto.delta);
-      return toListingDto(await this.movement(tx, row, 'adjust', dto.delta, dto.reason, principal));
-    });
+    return this.transactions.run((tx) =>
+      idempotent(
+        tx,
+        { ownerId: principal.userId, scope: `stock-adjustment:${id}`, key, request: dto },
+        async () => {
+          const row = await loadListing(tx, id, { principal, action: 'update' }, true);
+          if (row.status === 'removed') throw removed();
+          if (row.stock_on_hand + dto.delta < row.stock_reserved)
+            throw belowReserved(row, row.stock_on_hand + dto.delta);
+          return toListingDto(
+            await this.movement(tx, row, 'adjust', dto.delta, dto.reason, principal),
+          );
+        },
+      ),
+    );
   }
 
   /** Applies an on-hand change with its movement row, conditionally (never below reserved). */
