@@ -32,6 +32,7 @@ import {
   MAX_ORDER_PAISE,
   priceCart,
   type BuyChannel,
+  type PricedListing,
 } from './domain/order-pricing.js';
 import type { CartDto, CheckoutDto, OrderDto } from './dto/order.dto.js';
 import { OrderPlaced } from './events/order-events.js';
@@ -43,6 +44,20 @@ interface Buyer {
   channel: BuyChannel;
   gstin: string | null;
   businessName: string | null;
+}
+
+/** 409 `order/out-of-stock`: the listing cannot supply `requested` units now. */
+function outOfStock(l: PricedListing, requested: number): AppProblem {
+  const available = Math.max(0, l.available);
+  return new AppProblem(
+    409,
+    'order/out-of-stock',
+    'Out of stock',
+    l.buyable
+      ? `Only ${available} of ${l.name} left (asked: ${requested})`
+      : `${l.name} is no longer available`,
+    { listingId: l.listingId, available, requested },
+  );
 }
 
 export const listingNotInCatalog = () =>
@@ -194,6 +209,16 @@ export class CartService {
         .filter((l) => l.problems.length > 0)
         .map((l) => ({ listingId: l.listing.listingId, problems: l.problems })),
     );
+    // Not enough stock is the same refusal whether seen here or by the reservation below.
+    if (
+      problems.length > 0 &&
+      problems.every((p) => p.problems.every((x) => x.code === 'insufficient-stock'))
+    ) {
+      const short = priced.groups
+        .flatMap((g) => g.lines)
+        .find((l) => l.listing.listingId === problems[0]!.listingId)!;
+      throw outOfStock(short.listing, short.quantity);
+    }
     if (problems.length > 0)
       throw new AppProblem(
         409,
@@ -335,19 +360,7 @@ export class CartService {
         const now = (await pricedListings(tx, buyer.id, [l.listing.listingId])).get(
           l.listing.listingId,
         )!;
-        throw new AppProblem(
-          409,
-          'order/out-of-stock',
-          'Out of stock',
-          now.buyable
-            ? `Only ${Math.max(0, now.available)} of ${now.name} left (asked: ${l.quantity})`
-            : `${now.name} is no longer available`,
-          {
-            listingId: now.listingId,
-            available: Math.max(0, now.available),
-            requested: l.quantity,
-          },
-        );
+        throw outOfStock(now, l.quantity);
       }
     }
     await execute(tx, `DELETE FROM cart_items WHERE buyer_id = $1`, [buyer.id]);
