@@ -3,8 +3,8 @@
  * Every status change goes through it and writes a `sub_order_history` row and a domain event.
  *
  *   awaiting_payment ─pay─▶ paid ─accept─▶ accepted ─pack─▶ packed ─ship─▶ shipped ─deliver─▶ delivered ─complete─▶ completed
- *        │  expire / payment_failed / cancel      │ cancel         │ cancel     │ cancel
- *        └────────────────────────────────────────┴────────────────┴────────────┴──▶ cancelled
+ *     │ expire / payment_failed / cancel  │ cancel        │ cancel      │ cancel
+ *     └───────────────────────────────────┴───────────────┴─────────────┴──▶ cancelled
  *   delivered ─request_return─▶ return_requested;  shipped / delivered / return_requested ─dispute─▶ disputed;
  *   return_requested / disputed ─resolve─▶ completed | cancelled   (hooks for payments and disputes)
  *
@@ -91,13 +91,21 @@ export const SUB_ORDER_TRANSITIONS: readonly Transition[] = [
     reasonFrom: ['admin'],
   },
   {
-    // The buyer before shipping; the dealer (with a reason) before shipping; staff (with a reason);
-    // the platform when the dealer is suspended before payment.
+    // The buyer before shipping; the dealer and staff before shipping, with a reason.
     event: 'cancel',
-    actors: ['buyer', 'dealer', 'admin', 'system'],
+    actors: ['buyer', 'dealer', 'admin'],
     from: BEFORE_SHIPPING,
     to: ['cancelled'],
-    reasonFrom: ['dealer', 'admin', 'system'],
+    reasonFrom: ['dealer', 'admin'],
+  },
+  {
+    // The platform, when the dealer is suspended: only what is not paid yet (paid sub-orders are
+    // left to staff and the payment flow, which refunds).
+    event: 'cancel',
+    actors: ['system'],
+    from: ['awaiting_payment'],
+    to: ['cancelled'],
+    reasonFrom: ['system'],
   },
   {
     event: 'request_return',
