@@ -6,6 +6,8 @@ import { JobQueue1764170000000 } from './1764170000000-JobQueue.js';
 import { LedgerCounters1764180000000 } from './1764180000000-LedgerCounters.js';
 import { Catalog1764190000000 } from './1764190000000-Catalog.js';
 import { Orders1764200000000 } from './1764200000000-Orders.js';
+import { ListingImages1764210000000 } from './1764210000000-ListingImages.js';
+import { SearchLexicon1764220000000 } from './1764220000000-SearchLexicon.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -17,4 +19,6 @@ export const migrations = [
   LedgerCounters1764180000000,
   Catalog1764190000000,
   Orders1764200000000,
+  ListingImages1764210000000,
+  SearchLexicon1764220000000,
 ];

@@ -7,6 +7,8 @@
  * management API.
  */
 import { randomUUID } from 'node:crypto';
+import type { QueryRunner } from 'typeorm';
+import { SearchLexicon1764220000000 } from '../migrations/1764220000000-SearchLexicon.js';
 import { QUIET_ENV, createAccount, signInAs, type SignedIn } from './support/accounts.js';
 import type { components } from './support/api-types.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -125,6 +127,40 @@ function fixtures(): Fixture[] {
   return out;
 }
 
+const INSERT_LISTING = `
+  INSERT INTO listings (id, dealer_id, sku, name, category, brand, compatible_models, condition,
+    hsn_code, gst_rate_bps, mrp_paise, b2c_price_paise, b2b_price_paise, b2b_min_qty, b2b_tiers,
+    stock_on_hand, stock_reserved, status, paused_by, search_text, created_at, updated_at)
+  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'85177990',1800,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$19)`;
+
+/** `search_text` as the application writes it (searchTextOf). */
+const searchTextOf = (f: Pick<Fixture, 'name' | 'brand' | 'models' | 'category' | 'sku'>) =>
+  [f.name, f.brand, ...f.models, f.category, f.sku]
+    .map((s) => s.trim().replace(/\s+/g, ' ').toLowerCase())
+    .join(' ');
+
+const listingParams = (f: Fixture, dealerId: string): unknown[] => [
+  f.id,
+  dealerId,
+  f.sku,
+  f.name,
+  f.category,
+  f.brand,
+  f.models,
+  f.condition,
+  f.mrp,
+  f.b2c,
+  f.b2b,
+  f.minQty,
+  JSON.stringify(f.tiers),
+  f.onHand,
+  f.reserved,
+  f.status,
+  f.status === 'paused' ? 'admin' : null,
+  searchTextOf(f),
+  f.createdAt,
+];
+
 const visible = (f: Fixture): boolean =>
   f.status === 'active' && (f.dealer === 'sharma' || f.dealer === 'chennai');
 
@@ -165,37 +201,8 @@ describe('catalog search', () => {
       );
     }
     await withClient(t.db.ownerUrl, async (c) => {
-      for (const f of all) {
-        await c.query(
-          `INSERT INTO listings (id, dealer_id, sku, name, category, brand, compatible_models, condition,
-             hsn_code, gst_rate_bps, mrp_paise, b2c_price_paise, b2b_price_paise, b2b_min_qty, b2b_tiers,
-             stock_on_hand, stock_reserved, status, paused_by, search_text, created_at, updated_at)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'85177990',1800,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$19)`,
-          [
-            f.id,
-            dealerIds.get(f.dealer),
-            f.sku,
-            f.name,
-            f.category,
-            f.brand,
-            f.models,
-            f.condition,
-            f.mrp,
-            f.b2c,
-            f.b2b,
-            f.minQty,
-            JSON.stringify(f.tiers),
-            f.onHand,
-            f.reserved,
-            f.status,
-            f.status === 'paused' ? 'admin' : null,
-            [f.name, f.brand, ...f.models, f.category, f.sku]
-              .map((s) => s.trim().replace(/\s+/g, ' ').toLowerCase())
-              .join(' '),
-            f.createdAt,
-          ],
-        );
-      }
+      for (const f of all)
+        await c.query(INSERT_LISTING, listingParams(f, dealerIds.get(f.dealer)!));
     });
     [customer, business, pendingBusiness, admin, finance] = await Promise.all([
       signInAs(t, 'customer'),
@@ -403,6 +410,18 @@ describe('catalog search', () => {
       // Relevance: checked against one big page (the ranking is the database's).
       [{ q: 'display' }, undefined, null],
       [{ q: 'iphone 13 displya', sort: 'relevance' }, business, null],
+      // The typo tier by price: the same set as by relevance (listings with at least two of the
+      // three words, "displya" read as "display"), in price order.
+      [
+        { q: 'iphone 13 displya', sort: 'price_asc' },
+        undefined,
+        shown
+          .filter((f) => {
+            const words = new Set(searchTextOf(f).split(/[^a-z0-9]+/));
+            return ['iphone', '13', 'display'].filter((w) => words.has(w)).length >= 2;
+          })
+          .sort(byPrice((f) => f.b2c, 1)),
+      ],
       [{ q: 'battery', sort: 'price_desc', inStock: true }, undefined, null],
     ];
     for (const [query, who, expected] of cases) {
@@ -573,5 +592,326 @@ describe('catalog search', () => {
     expect(forged.status).toBe(401);
     // A blank search box counts as no search.
     expect(sorted(ids(await everything({ q: '   ' })))).toEqual(sorted(ids(shown)));
+  });
+  // -------------------------------------------------------------------------------------------
+  // Typo tier: corrections against the catalog's words, and the lexicon behind them. These tests
+  // add listings; each removes them before it ends, so the visible catalog stays `shown`.
+  // -------------------------------------------------------------------------------------------
+
+  /** An active listing of Sharma's outside the fixtures (not visible to earlier tests). */
+  function extra(name: string, sku: string, over: Partial<Fixture> = {}): Fixture {
+    return {
+      id: randomUUID(),
+      dealer: 'sharma',
+      status: 'active',
+      name,
+      category: 'other',
+      brand: 'Spareking',
+      models: ['Vivo Y20'],
+      condition: 'new',
+      sku,
+      mrp: 100000,
+      b2c: 90000,
+      b2b: 80037,
+      minQty: null,
+      tiers: [],
+      onHand: 5,
+      reserved: 0,
+      createdAt: new Date(T0).toISOString(),
+      ...over,
+    };
+  }
+
+  const owner = <T>(fn: Parameters<typeof withClient<T>>[1]) => withClient<T>(t.db.ownerUrl, fn);
+
+  /** Rows where catalog_words differs from the words of the active listings, recounted. */
+  const lexiconDrift = () =>
+    owner(
+      async (c) =>
+        (
+          await c.query(`
+            SELECT coalesce(w.word, e.word) AS word, w.listings AS stored, e.listings AS expected
+              FROM catalog_words w
+              FULL JOIN (SELECT x AS word, count(*)::int AS listings
+                           FROM listings l, unnest(tsvector_to_array(l.search_vector)) x
+                          WHERE l.status = 'active' GROUP BY x) e ON e.word = w.word
+             WHERE w.listings IS DISTINCT FROM e.listings`)
+        ).rows,
+    );
+
+  /** How many active listings have `word`, per the lexicon (null: not in it). */
+  const lexicon = (word: string) =>
+    owner(async (c) => {
+      const { rows } = await c.query<{ listings: number }>(
+        `SELECT listings FROM catalog_words WHERE word = $1`,
+        [word],
+      );
+      return rows[0]?.listings ?? null;
+    });
+
+  const setStatus = (ids: string[], status: Fixture['status']) =>
+    owner((c) =>
+      c.query(
+        `UPDATE listings SET status = $2, paused_by = CASE WHEN $2 = 'paused' THEN 'dealer' END
+          WHERE id = ANY($1::uuid[])`,
+        [ids, status],
+      ),
+    );
+
+  it('corrects misspelt words to the catalog’s words, and says what it searched', async () => {
+    const iphone13Displays = shown.filter(
+      (f) => f.category === 'display' && f.models[0]!.startsWith('iPhone 13'),
+    );
+    expect(iphone13Displays.length).toBe(3);
+    // One typo, and two (transposed letters in two words): first every listing with all the words.
+    for (const q of ['iphone 13 displya', 'iphnoe 13 dispaly', 'IPHONE  13 Dispaly']) {
+      const page = (await raw('/catalog/listings', { q, limit: 100 })).body as Page;
+      expect([q, page.correctedQuery]).toEqual([q, 'iphone 13 display']);
+      expect(sorted(ids(page.items.slice(0, 3)))).toEqual(sorted(ids(iphone13Displays)));
+      // The iPhone 13 displays themselves before the iPhone 13 Pro's (closer words).
+      expect(page.items[2]!.compatibleModels).toEqual(['iPhone 13 Pro']);
+    }
+    // Two misspelt words of two: only listings with both (no near misses for short queries).
+    const galaxyBatteries = shown.filter(
+      (f) => f.category === 'battery' && f.models.some((m) => m.startsWith('Galaxy')),
+    );
+    expect(galaxyBatteries.length).toBe(2);
+    const two = (await raw('/catalog/listings', { q: 'galxy batery', limit: 100 })).body as Page;
+    expect(two.correctedQuery).toBe('galaxy battery');
+    expect(sorted(ids(two.items))).toEqual(sorted(ids(galaxyBatteries)));
+    // Excluded words stay excluded.
+    const noBattery = (await raw('/catalog/listings', { q: 'galxy -battery', limit: 100 }))
+      .body as Page;
+    expect(noBattery.correctedQuery).toBe('galaxy -battery');
+    const galaxyOthers = shown.filter(
+      (f) => f.category !== 'battery' && f.models.some((m) => m.startsWith('Galaxy')),
+    );
+    expect(galaxyOthers.length).toBeGreaterThan(0);
+    expect(sorted(ids(noBattery.items))).toEqual(sorted(ids(galaxyOthers)));
+    // Found as typed: nothing corrected, nothing said.
+    const exact = await raw('/catalog/listings', { q: 'iphone 13 display' });
+    expect(Object.keys(exact.body as object)).not.toContain('correctedQuery');
+    // Every page of a corrected search says it.
+    const first = (await raw('/catalog/listings', { q: 'iphone 13 displya', limit: 2 }))
+      .body as Page;
+    const second = (
+      await raw('/catalog/listings', {
+        q: 'iphone 13 displya',
+        limit: 2,
+        cursor: first.nextCursor!,
+      })
+    ).body as Page;
+    expect(second.correctedQuery).toBe('iphone 13 display');
+    expect(second.items).toHaveLength(2);
+  });
+
+  it('finds nothing for words nothing in the catalog resembles, and never corrects numbers', async () => {
+    for (const q of [
+      'xylophone',
+      'refrigerator compressor',
+      'iphone xylophone',
+      'iphone xylophone trampoline',
+      // "y21" is not "y20", "14" not "13", "m13" not "m31": model numbers match exactly.
+      'vivo y21',
+      'iphone 14',
+      'galaxy m13',
+      // Short words are not corrected either ("iphone" is found, "dsp" is not a display).
+      'iphone dsp',
+    ]) {
+      const res = await raw('/catalog/listings', { q });
+      expect([q, res.status]).toEqual([q, 200]);
+      expect([q, (res.body as Page).items]).toEqual([q, []]);
+      expect([q, Object.keys(res.body as object)]).toEqual([q, ['channel', 'items']]);
+    }
+  });
+
+  it('keeps the lexicon exact as listings are created, edited, paused, resumed and removed', async () => {
+    expect(await lexiconDrift()).toEqual([]);
+    const sharma = dealerIds.get('sharma')!;
+    const capacitor = extra('Quokka capacitor module', 'SHA-QUOKKA-1');
+    const pack = extra('Quokka battery pack', 'SHA-QUOKKA-2');
+    const search = async (q: string) => {
+      const page = (await raw('/catalog/listings', { q, limit: 100 })).body as Page;
+      return { ids: sorted(ids(page.items)), corrected: page.correctedQuery };
+    };
+    try {
+      await owner((c) => c.query(INSERT_LISTING, listingParams(capacitor, sharma)));
+      expect([await lexicon('quokka'), await lexicon('capacitor')]).toEqual([1, 1]);
+      expect(await search('quokka capacitr')).toEqual({
+        ids: [capacitor.id],
+        corrected: 'quokka capacitor',
+      });
+
+      // Edited: its old word goes, its new one comes.
+      const edited = { ...capacitor, name: 'Quokka condenser module' };
+      await owner((c) =>
+        c.query(`UPDATE listings SET name = $2, search_text = $3 WHERE id = $1`, [
+          capacitor.id,
+          edited.name,
+          searchTextOf(edited),
+        ]),
+      );
+      expect([await lexicon('capacitor'), await lexicon('condenser')]).toEqual([null, 1]);
+      expect(await search('capacitr')).toEqual({ ids: [], corrected: undefined });
+      expect(await search('condensr')).toEqual({ ids: [capacitor.id], corrected: 'condenser' });
+      expect(await lexiconDrift()).toEqual([]);
+
+      // Paused: none of its words is in an active listing any more; resumed: they are back.
+      await setStatus([capacitor.id], 'paused');
+      expect([await lexicon('quokka'), await lexicon('condenser')]).toEqual([null, null]);
+      expect(await search('quokka condensr')).toEqual({ ids: [], corrected: undefined });
+      expect(await lexiconDrift()).toEqual([]);
+      await setStatus([capacitor.id], 'active');
+      expect([await lexicon('quokka'), await lexicon('condenser')]).toEqual([1, 1]);
+
+      // A word two listings share stays until neither is active.
+      await owner((c) => c.query(INSERT_LISTING, listingParams(pack, sharma)));
+      expect(await lexicon('quokka')).toBe(2);
+      await setStatus([capacitor.id], 'removed');
+      expect([await lexicon('quokka'), await lexicon('condenser')]).toEqual([1, null]);
+      expect(await search('quoka')).toEqual({ ids: [pack.id], corrected: 'quokka' });
+      expect(await lexiconDrift()).toEqual([]);
+
+      // Deleted (a listing without history can be): its words go too.
+      const gone = extra('Quokka speaker grille', 'SHA-QUOKKA-3');
+      await owner((c) => c.query(INSERT_LISTING, listingParams(gone, sharma)));
+      expect([await lexicon('quokka'), await lexicon('grille')]).toEqual([2, 1]);
+      await owner((c) => c.query(`DELETE FROM listings WHERE id = $1`, [gone.id]));
+      expect([await lexicon('quokka'), await lexicon('grille')]).toEqual([1, null]);
+      // Stock and price changes leave the lexicon alone.
+      await owner((c) =>
+        c.query(`UPDATE listings SET stock_on_hand = stock_on_hand + 1 WHERE id = $1`, [pack.id]),
+      );
+      expect(await lexiconDrift()).toEqual([]);
+    } finally {
+      await setStatus([capacitor.id, pack.id], 'removed');
+    }
+    expect([await lexicon('quokka'), await lexicon('condenser')]).toEqual([null, null]);
+    expect(await lexiconDrift()).toEqual([]);
+  });
+
+  it('counts concurrent listing writes that share words exactly, without deadlock', async () => {
+    const sharma = dealerIds.get('sharma')!;
+    const shared = ['wombat', 'platypus', 'echidna', 'dingo', 'kookaburra'];
+    const writers = 6;
+    // Writer w inserts three listings in ONE statement, the shared words rotated differently in each
+    // row and for each writer, and holds its locks a while before committing.
+    const batches = Array.from({ length: writers }, (_, w) =>
+      Array.from({ length: 3 }, (_r, r) => {
+        const k = (w + r * 2) % shared.length;
+        const words = [...shared.slice(k), ...shared.slice(0, k)];
+        return extra(`${words.join(' ')} part`, `SHA-ZOO-${w}-${r}`);
+      }),
+    );
+    const insertMany = `
+      INSERT INTO listings (id, dealer_id, sku, name, category, brand, compatible_models,
+        condition, hsn_code, gst_rate_bps, mrp_paise, b2c_price_paise, b2b_price_paise,
+        stock_on_hand, status, search_text)
+      SELECT r.id, $2, r.sku, r.name, 'other', 'Spareking', ARRAY['Vivo Y20'], 'new', '85177990',
+             1800, 100000, 90000, 80037, 5, 'active', r.search_text
+        FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, sku text, name text, search_text text)`;
+    /** Runs `work` in one transaction per writer, all at once, holding locks 100 ms. */
+    const concurrently = (work: (w: number) => [string, unknown[]]) =>
+      Promise.allSettled(
+        Array.from({ length: writers }, (_, w) =>
+          owner(async (c) => {
+            await c.query('BEGIN');
+            try {
+              await c.query(...work(w));
+              await c.query('SELECT pg_sleep(0.1)');
+              await c.query('COMMIT');
+            } catch (err) {
+              await c.query('ROLLBACK');
+              throw err;
+            }
+          }),
+        ),
+      );
+    const all = batches.flat();
+    try {
+      const created = await concurrently((w) => [
+        insertMany,
+        [
+          JSON.stringify(
+            batches[w]!.map((f) => ({
+              id: f.id,
+              sku: f.sku,
+              name: f.name,
+              search_text: searchTextOf(f),
+            })),
+          ),
+          sharma,
+        ],
+      ]);
+      expect(created.filter((r) => r.status === 'rejected')).toEqual([]);
+      for (const word of shared) expect([word, await lexicon(word)]).toEqual([word, all.length]);
+      expect(await lexiconDrift()).toEqual([]);
+
+      // Half the writers pause their listings while the other half edit theirs (a new word each).
+      const paused = await concurrently((w) =>
+        w % 2 === 0
+          ? [
+              `UPDATE listings SET status = 'paused', paused_by = 'dealer' WHERE id = ANY($1::uuid[])`,
+              [ids(batches[w]!)],
+            ]
+          : [
+              `UPDATE listings SET search_text = search_text || ' numbat' WHERE id = ANY($1::uuid[])`,
+              [ids(batches[w]!)],
+            ],
+      );
+      expect(paused.filter((r) => r.status === 'rejected')).toEqual([]);
+      const stillActive = batches.filter((_, w) => w % 2 === 1).flat().length;
+      for (const word of [...shared, 'numbat'])
+        expect([word, await lexicon(word)]).toEqual([word, stillActive]);
+      expect(await lexiconDrift()).toEqual([]);
+      expect(sorted(ids(await everything({ q: 'wombat platypus numbat' })))).toEqual(
+        sorted(ids(batches.filter((_, w) => w % 2 === 1).flat())),
+      );
+    } finally {
+      await setStatus(ids(all), 'removed');
+    }
+    for (const word of [...shared, 'numbat'])
+      expect([word, await lexicon(word)]).toEqual([word, null]);
+    expect(await lexiconDrift()).toEqual([]);
+  });
+
+  it('refuses a typo-tier cursor once the catalog’s words give other corrections', async () => {
+    const first = (await raw('/catalog/listings', { q: 'displya', limit: 2 })).body as Page;
+    expect(first.correctedQuery).toBe('display');
+    expect(first.nextCursor).toBeDefined();
+    // A new word as close to "displya" as "display" is: the corrections, hence the ranking, change.
+    const rival = extra('Displaya stand', 'SHA-DISPLAYA');
+    await owner((c) => c.query(INSERT_LISTING, listingParams(rival, dealerIds.get('sharma')!)));
+    try {
+      const res = await raw('/catalog/listings', {
+        q: 'displya',
+        limit: 2,
+        cursor: first.nextCursor!,
+      });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({
+        code: 'request/validation-failed',
+        errors: [expect.objectContaining({ field: 'cursor', in: 'query' })],
+      });
+      // Started again, the search reads both words ("display" is the more common one).
+      const again = await everything({ q: 'displya' });
+      expect(ids(again)).toContain(rival.id);
+    } finally {
+      await setStatus([rival.id], 'removed');
+    }
+    // And the rebuilt lexicon (the migration's backfill) matches the triggers' one.
+    await owner(async (c) => {
+      await c.query('BEGIN');
+      const migration = new SearchLexicon1764220000000();
+      const runner = { query: (sql: string) => c.query(sql) } as unknown as QueryRunner;
+      await migration.down(runner);
+      await migration.up(runner);
+      await c.query('COMMIT');
+    });
+    // Every active listing counts, visible or not (the lexicon is for spelling, not visibility).
+    expect(await lexicon('display')).toBe(
+      all.filter((f) => f.status === 'active' && f.category === 'display').length,
+    );
+    expect(await lexiconDrift()).toEqual([]);
   });
 });

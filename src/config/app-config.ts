@@ -5,6 +5,7 @@ import { localClusterFile, localClusterUrls, readLocalCluster } from './local-cl
 import { parseSigningKey } from '../audit/domain/audit-head.js';
 import { parseSealPrivateKey, parseTrustedSealKeys } from '../ledger/integrity/seal-keys.js';
 import { parseRateLimitPolicy, type RateLimitPolicy } from '../rate-limit/rate-limit.policy.js';
+import { storageConfigOf, type StorageConfig } from '../storage/storage-config.js';
 
 /** Used only outside production when JWT_SECRET is unset; production refuses to start without one. */
 const DEVELOPMENT_JWT_SECRET = 'fixbazaar-development-only-secret-not-for-production';
@@ -68,7 +69,11 @@ export interface AppConfig {
     reviewFirstListings: number;
     /** A price raised by more than maxPercent over its lowest live price within windowHours is held for review. */
     priceJump: { maxPercent: number; windowHours: number };
+    /** Listing images: largest accepted image in bytes, and images per listing. */
+    images: { maxBytes: number; maxPerListing: number };
   };
+  /** Where uploaded objects (listing images) are stored: local disk or an S3-compatible bucket. */
+  storage: StorageConfig;
   orders: {
     /** Minimum item subtotal (GST-inclusive, excluding delivery) of an order, per channel, in paise. */
     minimumOrderPaise: { b2b: number; b2c: number };
@@ -196,7 +201,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     catalog: {
       reviewFirstListings: e.CATALOG_REVIEW_FIRST_LISTINGS,
       priceJump: { maxPercent: e.PRICE_JUMP_MAX_PERCENT, windowHours: e.PRICE_JUMP_WINDOW_HOURS },
+      images: { maxBytes: e.LISTING_IMAGE_MAX_BYTES, maxPerListing: e.LISTING_IMAGES_MAX },
     },
+    storage: storageConfigOf(e, fail),
     orders: {
       minimumOrderPaise: { b2b: e.MIN_ORDER_B2B_PAISE, b2c: e.MIN_ORDER_B2C_PAISE },
       reservationTtlMinutes: e.ORDER_RESERVATION_TTL_MINUTES,

@@ -59,6 +59,20 @@ export const envSchema = z.object({
   PRICE_JUMP_MAX_PERCENT: z.coerce.number().int().min(0).max(1000).default(30),
   PRICE_JUMP_WINDOW_HOURS: z.coerce.number().int().min(1).max(8760).default(24),
 
+  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+  STORAGE_LOCAL_DIR: z.string().optional(),
+  S3_ENDPOINT: z.string().optional(),
+  S3_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/, 'must be a region name like ap-south-1')
+    .default('us-east-1'),
+  S3_BUCKET: z.string().optional(),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  LISTING_IMAGE_MAX_BYTES: z.coerce.number().int().min(1024).max(52_428_800).default(5_242_880),
+  LISTING_IMAGES_MAX: z.coerce.number().int().min(1).max(50).default(8),
+
   MIN_ORDER_B2B_PAISE: z.coerce.number().int().min(0).max(1e12).default(1_000_000),
   MIN_ORDER_B2C_PAISE: z.coerce.number().int().min(0).max(1e12).default(50_000),
   ORDER_RESERVATION_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),

@@ -27,6 +27,13 @@ import { TokenService } from './token.service.js';
     SessionsRepository,
     TokenService,
   ],
-  exports: [AccountStatusHooks, AccountsService, TokenService, PasswordHasher, CreateAdminCommand, SeedDemoCommand],
+  exports: [
+    AccountStatusHooks,
+    AccountsService,
+    TokenService,
+    PasswordHasher,
+    CreateAdminCommand,
+    SeedDemoCommand,
+  ],
 })
 export class IdentityModule {}

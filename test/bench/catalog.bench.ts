@@ -5,14 +5,15 @@ import { demoListingsFor } from '../../src/catalog/demo-catalog.js';
 import { searchTextOf } from '../../src/catalog/domain/listing-text.js';
 import { withClient } from '../support/test-database.js';
 import { createBenchDatabase } from './bench-database.js';
+import { BUYERS, checkoutPhase } from './checkout-phase.js';
 import autocannon from 'autocannon';
 import { benchRoot, type Figures, seconds, startServer } from './bench-util.js';
 
 /**
- * `npm run bench:catalog` (issue #5). Phase 1, built: catalog search over a large catalog. Phase 2,
- * not built yet (needs carts and checkout): checkout throughput under contention (orders/s with 32
- * buyers on 10 hot products, exactness checked) — it gets its own `phase` function below, on the
- * same database and server.
+ * `npm run bench:catalog` (issue #5), two phases on the same database and server (BENCH_PHASES,
+ * default `search,checkout`): catalog search over a large catalog, then checkout throughput under
+ * contention (orders/s with 32 buyers on 10 hot listings against an uncontended baseline, exactness
+ * checked; test/bench/checkout-phase.ts).
  *
  * Search: a database of its own (created by the owner role, migrated, dropped at the end) holding
  * BENCH_LISTINGS (default 100,000) active listings of approved dealers — the demo catalog's
@@ -27,6 +28,7 @@ import { benchRoot, type Figures, seconds, startServer } from './bench-util.js';
  * for EXPLAIN), DATABASE_URL / DATABASE_OWNER_URL as for the app (default: the local cluster).
  */
 const LISTINGS = Number(process.env.BENCH_LISTINGS ?? 100_000);
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'search,checkout').split(','));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DB_PREFIX = 'fixbazaar_bench_catalog_';
 const SUSPENDED_DEALERS = 5;
@@ -99,7 +101,8 @@ const MIXES: { name: string; queries: string[] }[] = [
 ];
 /**
  * Page 2 of these (the cursor from page 1, per channel): the cost of keyset pagination. No typo
- * query here: a typo query's page 2 costs what its page 1 does (the typo mix shows it).
+ * query (kept comparable with the first runs): a typo query's page 2 repeats its lexicon lookup and
+ * reads the same stratum, so it costs about what its page 1 does (the typo mix shows it).
  */
 const PAGE2 = [
   'q=iphone 13 display',
@@ -109,6 +112,8 @@ const PAGE2 = [
   'sort=newest',
   'sort=price_asc&category=battery',
 ];
+
+const TYPO_QUERIES = new Set(MIXES.find((m) => m.name === 'typo')!.queries);
 
 const path = (query: string) =>
   `/catalog/listings?${query
@@ -229,6 +234,8 @@ async function seedCatalog(ownerUrl: string, passwordHash: string): Promise<Seed
     );
     await c.query('VACUUM ANALYZE listings');
     await c.query('VACUUM ANALYZE users');
+    // The lexicon the triggers filled (typo search's corrections read it).
+    await c.query('VACUUM ANALYZE catalog_words');
     return {
       active,
       visible,
@@ -312,12 +319,16 @@ async function searchPhase(
         channel?: string;
         items?: unknown[];
         nextCursor?: string;
+        correctedQuery?: string;
       };
       const want = ch.label === 'b2b' ? 'b2b' : 'b2c';
       if (res.status !== 200 || body.channel !== want || !body.items?.length)
         throw new Error(
           `${ch.label} ${q}: ${res.status} ${JSON.stringify(body).slice(0, 300)} (expected hits, channel ${want})`,
         );
+      // The typo mix must go through the typo tier (its words corrected), the others must not.
+      if (TYPO_QUERIES.has(q) !== (body.correctedQuery !== undefined))
+        throw new Error(`${ch.label} ${q}: correctedQuery ${String(body.correctedQuery)}`);
       if (PAGE2.includes(q)) {
         if (!body.nextCursor) throw new Error(`${ch.label} ${q}: no second page`);
         page2[ch.label]!.push(`${q}&cursor=${body.nextCursor}`);
@@ -363,7 +374,7 @@ async function main(): Promise<void> {
     .join(' ');
   const db = await createBenchDatabase({ prefix: DB_PREFIX });
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
-  let failed: boolean;
+  let failed = false;
   try {
     const hash = await argon2.hash(PASSWORD, {
       type: argon2.argon2id,
@@ -380,22 +391,31 @@ async function main(): Promise<void> {
       ),
     );
     const size = await withClient(db.config.database.ownerUrl, async (c) => {
-      const { rows } = await c.query<{ table: string; indexes: string; version: string }>(
+      const { rows } = await c.query<{
+        table: string;
+        indexes: string;
+        version: string;
+        words: number;
+        lexicon: string;
+      }>(
         `SELECT pg_size_pretty(pg_table_size('listings')) AS table,
                 pg_size_pretty(pg_indexes_size('listings')) AS indexes,
-                current_setting('server_version') AS version`,
+                current_setting('server_version') AS version,
+                (SELECT count(*)::int FROM catalog_words) AS words,
+                pg_size_pretty(pg_total_relation_size('catalog_words')) AS lexicon`,
       );
       return rows[0]!;
     });
     console.log(
-      `bench:catalog — search phase (checkout under contention: not built yet, needs carts/checkout); ` +
+      `bench:catalog — phases ${[...PHASES].join(', ')}; ` +
         `${CONNECTIONS} connections, ${seconds} s per mix after a 2 s warm-up; ${cpus().length} cpus, ` +
         `load average at start ${load}; node ${process.version}, PostgreSQL ${size.version}, database ${db.name}`,
     );
     console.log(
       `catalog: ${seeded.visible} visible listings (${seeded.active} active incl. ${seeded.active - seeded.visible} ` +
         `of ${SUSPENDED_DEALERS} suspended dealers; ${seeded.hidden - (seeded.active - seeded.visible)} paused/removed), ` +
-        `${seeded.dealers} dealers; listings table ${size.table}, indexes ${size.indexes}; seeded in ${seeded.seconds.toFixed(1)} s`,
+        `${seeded.dealers} dealers; listings table ${size.table}, indexes ${size.indexes}; ` +
+        `lexicon ${size.words} words (${size.lexicon}); seeded in ${seeded.seconds.toFixed(1)} s`,
     );
 
     server = await startServer(join(benchRoot, 'dist', 'src', 'main.js'), {
@@ -412,45 +432,82 @@ async function main(): Promise<void> {
     if (res.status !== 200) throw new Error(`business buyer sign-in: ${res.status}`);
     const { accessToken } = (await res.json()) as { accessToken: string };
 
-    const { live, rows, overall } = await searchPhase(
-      server.base,
-      db.config.database.ownerUrl,
-      accessToken,
-    );
-
-    console.log('');
-    console.log(`| mix | req/s | p50 ms | p99 ms | × live req/s |`);
-    console.log(`|---|---:|---:|---:|---:|`);
-    for (const r of [...rows, { ...overall, name: 'all mixes (both channels)' }])
-      console.log(
-        `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.rps / live.rps).toFixed(3)} |`,
+    if (PHASES.has('search')) {
+      const { live, rows, overall } = await searchPhase(
+        server.base,
+        db.config.database.ownerUrl,
+        accessToken,
       );
-    console.log(
-      `| GET /health/live (floor) | ${live.rps.toFixed(0)} | ${live.p50} | ${live.p99} | 1 |`,
-    );
-    console.log('');
-    const slug = (s: string) =>
-      s
-        .replace(/[^a-z0-9]+/gi, '_')
-        .replace(/^_|_$/g, '')
-        .toLowerCase();
-    for (const r of rows) {
-      console.log(`RESULT catalog.search.${slug(r.name)}.rps ${r.rps.toFixed(0)} 1/s`);
-      console.log(`RESULT catalog.search.${slug(r.name)}.p50 ${r.p50} ms`);
-      console.log(`RESULT catalog.search.${slug(r.name)}.p99 ${r.p99} ms`);
+
+      console.log('');
+      console.log(`| mix | req/s | p50 ms | p99 ms | × live req/s |`);
+      console.log(`|---|---:|---:|---:|---:|`);
+      for (const r of [...rows, { ...overall, name: 'all mixes (both channels)' }])
+        console.log(
+          `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.rps / live.rps).toFixed(3)} |`,
+        );
+      console.log(
+        `| GET /health/live (floor) | ${live.rps.toFixed(0)} | ${live.p50} | ${live.p99} | 1 |`,
+      );
+      console.log('');
+      const slug = (s: string) =>
+        s
+          .replace(/[^a-z0-9]+/gi, '_')
+          .replace(/^_|_$/g, '')
+          .toLowerCase();
+      for (const r of rows) {
+        console.log(`RESULT catalog.search.${slug(r.name)}.rps ${r.rps.toFixed(0)} 1/s`);
+        console.log(`RESULT catalog.search.${slug(r.name)}.p50 ${r.p50} ms`);
+        console.log(`RESULT catalog.search.${slug(r.name)}.p99 ${r.p99} ms`);
+      }
+      console.log(`RESULT catalog.search.rps ${overall.rps.toFixed(0)} 1/s`);
+      console.log(`RESULT catalog.search.p50 ${overall.p50} ms`);
+      console.log(`RESULT catalog.search.p99 ${overall.p99} ms`);
+      console.log(`RESULT catalog.live.rps ${live.rps.toFixed(0)} 1/s`);
+      console.log(`RESULT catalog.search.ratio_to_live ${(overall.rps / live.rps).toFixed(3)} x`);
+      console.log(`RESULT catalog.listings ${seeded.visible} listings`);
+      const slow = rows.filter((r) => r.p99 > TARGET_P99_MS);
+      if (slow.length)
+        console.log(`p99 above ${TARGET_P99_MS} ms: ${slow.map((r) => r.name).join(', ')}`);
+      // Errors, or a mix of which no request completed within the window (all slower than it).
+      failed = [...rows, overall, live].some((r) => r.errors > 0 || r.rps === 0);
     }
-    console.log(`RESULT catalog.search.rps ${overall.rps.toFixed(0)} 1/s`);
-    console.log(`RESULT catalog.search.p50 ${overall.p50} ms`);
-    console.log(`RESULT catalog.search.p99 ${overall.p99} ms`);
-    console.log(`RESULT catalog.live.rps ${live.rps.toFixed(0)} 1/s`);
-    console.log(`RESULT catalog.search.ratio_to_live ${(overall.rps / live.rps).toFixed(3)} x`);
-    console.log(`RESULT catalog.listings ${seeded.visible} listings`);
-    console.log('RESULT catalog.checkout.orders_per_s n/a (not built yet: needs carts/checkout)');
-    const slow = rows.filter((r) => r.p99 > TARGET_P99_MS);
-    if (slow.length)
-      console.log(`p99 above ${TARGET_P99_MS} ms: ${slow.map((r) => r.name).join(', ')}`);
-    // Errors, or a mix of which no request completed within the window (all slower than it).
-    failed = [...rows, overall, live].some((r) => r.errors > 0 || r.rps === 0);
+    if (PHASES.has('checkout')) {
+      const c = await checkoutPhase(
+        server.base,
+        db.config.database.ownerUrl,
+        hash,
+        PASSWORD,
+        seconds,
+      );
+      console.log('');
+      console.log(
+        `checkout: ${BUYERS} buyers, ${seconds} s per run, cart put + POST /checkout per attempt`,
+      );
+      console.log(
+        `| run | orders/s | orders | out of stock (409) | checkout p50 ms | p99 ms | × baseline |`,
+      );
+      console.log(`|---|---:|---:|---:|---:|---:|---:|`);
+      for (const r of [c.baseline, c.contended])
+        console.log(
+          `| ${r.name} | ${r.ordersPerSecond.toFixed(1)} | ${r.orders} | ${r.outOfStock} | ${r.p50} | ${r.p99} | ${(r.ordersPerSecond / c.baseline.ordersPerSecond).toFixed(3)} |`,
+        );
+      console.log(`exactness: ${c.exact ? 'ok' : c.problems.join('; ')}`);
+      console.log('');
+      console.log(
+        `RESULT catalog.checkout.orders_per_s ${c.contended.ordersPerSecond.toFixed(1)} 1/s`,
+      );
+      console.log(`RESULT catalog.checkout.p50 ${c.contended.p50} ms`);
+      console.log(`RESULT catalog.checkout.p99 ${c.contended.p99} ms`);
+      console.log(
+        `RESULT catalog.checkout.baseline_orders_per_s ${c.baseline.ordersPerSecond.toFixed(1)} 1/s`,
+      );
+      console.log(
+        `RESULT catalog.checkout.ratio_to_uncontended ${(c.contended.ordersPerSecond / c.baseline.ordersPerSecond).toFixed(3)} x`,
+      );
+      console.log(`RESULT catalog.checkout.exact ${c.exact ? 1 : 0} bool`);
+      if (!c.exact) failed = true;
+    }
   } finally {
     await server?.stop();
     if (KEEP_DATABASE)

@@ -649,6 +649,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/catalog/listings/{listingId}/images/{imageId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bytes of a catalog listing image */
+        get: operations["CatalogListingImagesController_image"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/dealer/listings": {
         parameters: {
             query?: never;
@@ -804,6 +821,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/dealer/listings/{listingId}/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Images of one of my listings, in display order */
+        get: operations["DealerListingImagesController_list"];
+        put?: never;
+        /** Upload an image of a listing (raw bytes) */
+        post: operations["DealerListingImagesController_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/listings/{listingId}/images/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Reorder the images of a listing */
+        put: operations["DealerListingImagesController_reorder"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/listings/{listingId}/images/{imageId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an image of a listing */
+        delete: operations["DealerListingImagesController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/listings": {
         parameters: {
             query?: never;
@@ -951,6 +1020,348 @@ export interface paths {
         put?: never;
         /** Remove a listing (terminal) */
         post: operations["ListingModerationController_remove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My cart, priced, with the minimum-order check */
+        get: operations["CartController_get"];
+        put?: never;
+        post?: never;
+        /** Empty my cart */
+        delete: operations["CartController_clear"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cart/items/{listingId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Put a listing in my cart (or change its quantity) */
+        put: operations["CartController_put"];
+        post?: never;
+        /** Remove a listing from my cart */
+        delete: operations["CartController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check out my cart */
+        post: operations["CartController_checkout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My orders, newest first */
+        get: operations["BuyerOrdersController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{orderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of my orders, with lines, tax breakdown and history */
+        get: operations["BuyerOrdersController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{orderId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel my order (the parts not yet shipped) */
+        post: operations["BuyerOrdersController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{orderId}/sub-orders/{subOrderId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel one dealer's part of my order (before it ships) */
+        post: operations["BuyerOrdersController_cancelSubOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{orderId}/sub-orders/{subOrderId}/confirm-delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm I received a shipped part of my order */
+        post: operations["BuyerOrdersController_confirmDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My sub-orders, newest first */
+        get: operations["DealerOrdersController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/orders/{subOrderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of my sub-orders, with its history */
+        get: operations["DealerOrdersController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/orders/{subOrderId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a paid sub-order */
+        post: operations["DealerOrdersController_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/orders/{subOrderId}/pack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark an accepted sub-order packed */
+        post: operations["DealerOrdersController_pack"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/orders/{subOrderId}/ship": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ship a packed sub-order (carrier and tracking number) */
+        post: operations["DealerOrdersController_ship"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/orders/{subOrderId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a sub-order I cannot fulfil */
+        post: operations["DealerOrdersController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All orders, filtered */
+        get: operations["AdminOrdersController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders/{orderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One order, with lines, tax breakdown and history */
+        get: operations["AdminOrdersController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders/{orderId}/sub-orders/{subOrderId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a sub-order before it ships (audited) */
+        post: operations["AdminOrdersController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders/{orderId}/sub-orders/{subOrderId}/confirm-delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm delivery of a shipped sub-order on the buyer's behalf (audited) */
+        post: operations["AdminOrdersController_confirmDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/delivery-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Delivery-charge rules */
+        get: operations["AdminOrdersController_deliveryRules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/delivery-rules/{channel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change the delivery-charge rule of a channel (audited) */
+        put: operations["AdminOrdersController_updateDeliveryRule"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1627,9 +2038,27 @@ export interface components {
              * @enum {string}
              */
             channel: "staff" | "b2c" | "b2b";
+            /**
+             * @description Present when `q` as typed matched nothing and words of it were corrected or left out (nothing in
+             *     the catalog resembles them): the words searched instead, lower case, each misspelt word as its
+             *     closest catalog word (e.g. "iphone 13 display" for "iphone 13 displya"). The items are the
+             *     listings with all of these words (any close spelling), then, for 3 words or more, those lacking
+             *     one of them.
+             */
+            correctedQuery?: string;
             items: components["schemas"]["CatalogListingDto"][];
             /** @description Pass as `cursor` (with the same criteria and sort) for the next page; absent on the last page. */
             nextCursor?: string;
+        };
+        CatalogListingImageDto: {
+            /** @enum {string} */
+            contentType: "image/jpeg" | "image/png" | "image/webp";
+            id: string;
+            /** @description Path of the image bytes: `GET` it (public, cacheable, ETag = `"<sha256>"`). */
+            url: string;
+            /** @description Pixels, from the image header. */
+            width: number;
+            height: number;
         };
         CatalogListingDetailDto: {
             id: string;
@@ -1674,6 +2103,8 @@ export interface components {
             available: number;
             createdAt: string;
             description: string;
+            /** @description The listing's images in display order (the first is the cover image). */
+            images: components["schemas"]["CatalogListingImageDto"][];
         };
         ListingTierDto: {
             /** @description From this quantity per order line on (above the B2B minimum quantity; strictly increasing). */
@@ -1899,7 +2330,7 @@ export interface components {
         };
         StockMovementDto: {
             /** @enum {string} */
-            kind: "set" | "adjust" | "reserve" | "release" | "sell";
+            kind: "set" | "adjust" | "reserve" | "release" | "sell" | "restock";
             id: string;
             onHandDelta: number;
             reservedDelta: number;
@@ -1914,11 +2345,298 @@ export interface components {
             items: components["schemas"]["StockMovementDto"][];
             nextCursor?: string;
         };
+        ListingImageDto: {
+            /** @enum {string} */
+            contentType: "image/jpeg" | "image/png" | "image/webp";
+            id: string;
+            /** @description Path of the image bytes: `GET` it (public, cacheable, ETag = `"<sha256>"`). */
+            url: string;
+            /** @description Pixels, from the image header. */
+            width: number;
+            height: number;
+            listingId: string;
+            /** @description Size in bytes. */
+            byteSize: number;
+            /** @description Hex SHA-256 of the bytes (the public ETag). */
+            sha256: string;
+            /** @description Display order, ascending (0 = cover image); may have gaps after deletions. */
+            position: number;
+            createdAt: string;
+        };
+        ListingImageListDto: {
+            /** @description In display order. */
+            items: components["schemas"]["ListingImageDto"][];
+            /** @description Images a listing may have (LISTING_IMAGES_MAX). */
+            maxImages: number;
+            /** @description Largest accepted image in bytes (LISTING_IMAGE_MAX_BYTES). */
+            maxBytes: number;
+        };
+        ReorderListingImagesDto: {
+            /** @description Every image of the listing, each once, in the new display order (first = cover image). */
+            imageIds: string[];
+        };
         OptionalReasonDto: {
             reason?: string;
         };
         ModerationReasonDto: {
             /** @description Why: kept on the listing's history and in the audit log. */
+            reason: string;
+        };
+        LineProblemDto: {
+            /** @enum {string} */
+            code: "unavailable" | "own-listing" | "insufficient-stock" | "below-min-quantity";
+            detail: string;
+        };
+        CartLineDto: {
+            /** @description Integer paise */
+            mrpPaise: number;
+            /** @description Integer paise */
+            unitPricePaise: number;
+            /** @description Integer paise */
+            lineTotalPaise: number;
+            /** @description Integer paise */
+            taxPaise: number;
+            listingId: string;
+            sku: string;
+            name: string;
+            brand: string;
+            condition: string;
+            quantity: number;
+            /** @description Units available now (up to 100: "100 or more"). */
+            available: number;
+            /** @description B2B minimum quantity per order line (business buyers only). */
+            b2bMinQty: number | null;
+            /** @description Why this line cannot be checked out as it is; empty when it can. */
+            problems: components["schemas"]["LineProblemDto"][];
+        };
+        CartGroupDto: {
+            /** @description Integer paise */
+            itemsPaise: number;
+            /** @description Integer paise */
+            deliveryPaise: number;
+            /** @description Integer paise */
+            totalPaise: number;
+            dealerId: string;
+            dealerName: string;
+            lines: components["schemas"]["CartLineDto"][];
+        };
+        MinimumOrderDto: {
+            /** @description Integer paise */
+            minimumPaise: number;
+            /** @description Integer paise */
+            shortfallPaise: number;
+            met: boolean;
+        };
+        CartDto: {
+            /** @enum {string} */
+            channel: "b2b" | "b2c";
+            /** @description Integer paise */
+            itemsPaise: number;
+            /** @description Integer paise */
+            deliveryPaise: number;
+            /** @description Integer paise */
+            totalPaise: number;
+            /** @description One group per dealer: each becomes a separately shipped sub-order. */
+            groups: components["schemas"]["CartGroupDto"][];
+            minimumOrder: components["schemas"]["MinimumOrderDto"];
+            /** @description Every line buyable as asked and the minimum met: `POST /checkout` will accept it. */
+            readyForCheckout: boolean;
+        };
+        CartQuantityDto: {
+            /** @description The quantity of this listing in the cart (replaces what was there). */
+            quantity: number;
+        };
+        ShippingAddressDto: {
+            /**
+             * @description State or union territory (decides CGST + SGST or IGST).
+             * @enum {string}
+             */
+            state: "Jammu and Kashmir" | "Himachal Pradesh" | "Punjab" | "Chandigarh" | "Uttarakhand" | "Haryana" | "Delhi" | "Rajasthan" | "Uttar Pradesh" | "Bihar" | "Sikkim" | "Arunachal Pradesh" | "Nagaland" | "Manipur" | "Mizoram" | "Tripura" | "Meghalaya" | "Assam" | "West Bengal" | "Jharkhand" | "Odisha" | "Chhattisgarh" | "Madhya Pradesh" | "Gujarat" | "Dadra and Nagar Haveli and Daman and Diu" | "Maharashtra" | "Karnataka" | "Goa" | "Lakshadweep" | "Kerala" | "Tamil Nadu" | "Puducherry" | "Andaman and Nicobar Islands" | "Telangana" | "Andhra Pradesh" | "Ladakh";
+            /** @description Who receives the parcel. */
+            name: string;
+            /** @description E.164, e.g. +919876543210. */
+            phone: string;
+            line1: string;
+            line2?: string;
+            city: string;
+            /** @description Six-digit PIN code. */
+            pincode: string;
+        };
+        CheckoutDto: {
+            /**
+             * @description The total the buyer saw (from `GET /cart`). When given and the cart now prices differently
+             *     (a price or delivery rule changed), checkout is refused with `order/total-changed` instead of charging a surprise.
+             */
+            expectedTotalPaise?: number;
+            shippingAddress: components["schemas"]["ShippingAddressDto"];
+        };
+        ShippingAddressViewDto: {
+            name: string;
+            phone: string;
+            line1: string;
+            line2?: string;
+            city: string;
+            state: string;
+            pincode: string;
+        };
+        OrderLineDto: {
+            /** @description Integer paise */
+            mrpPaise: number;
+            /** @description Integer paise */
+            unitPricePaise: number;
+            /** @description Integer paise */
+            lineTotalPaise: number;
+            /** @description Integer paise */
+            taxableValuePaise: number;
+            /** @description Integer paise */
+            cgstPaise: number;
+            /** @description Integer paise */
+            sgstPaise: number;
+            /** @description Integer paise */
+            igstPaise: number;
+            lineNo: number;
+            listingId: string;
+            sku: string;
+            name: string;
+            brand: string;
+            condition: string;
+            hsnCode: string;
+            gstRateBps: number;
+            quantity: number;
+        };
+        SubOrderHistoryDto: {
+            /** @enum {string} */
+            event: "pay" | "payment_failed" | "expire" | "accept" | "pack" | "ship" | "deliver" | "complete" | "cancel" | "request_return" | "dispute" | "resolve" | "place";
+            /** @enum {string|null} */
+            fromStatus: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed" | null;
+            /** @enum {string} */
+            toStatus: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed";
+            /** @enum {string} */
+            actor: "buyer" | "dealer" | "admin" | "payment" | "system";
+            reason: string | null;
+            at: string;
+        };
+        SubOrderDto: {
+            /** @enum {string} */
+            status: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed";
+            /** @enum {string|null} */
+            supply: "intra_state" | "inter_state" | null;
+            /** @description Integer paise */
+            itemsPaise: number;
+            /** @description Integer paise */
+            deliveryPaise: number;
+            /** @description Integer paise */
+            totalPaise: number;
+            /** @description Integer paise */
+            taxPaise: number;
+            /** @enum {string|null} */
+            cancelledBy: "buyer" | "dealer" | "admin" | "system" | null;
+            id: string;
+            orderId: string;
+            dealerId: string;
+            dealerName: string;
+            dealerGstin: string;
+            carrier: string | null;
+            trackingNumber: string | null;
+            cancelReason: string | null;
+            shippedAt: string | null;
+            deliveredAt: string | null;
+            createdAt: string;
+            updatedAt: string;
+            lines: components["schemas"]["OrderLineDto"][];
+            /** @description Every transition, oldest first (detail views only). */
+            history?: components["schemas"]["SubOrderHistoryDto"][];
+        };
+        OrderDto: {
+            /** @enum {string} */
+            channel: "b2b" | "b2c";
+            /** @description Integer paise */
+            itemsPaise: number;
+            /** @description Integer paise */
+            deliveryPaise: number;
+            /** @description Integer paise */
+            totalPaise: number;
+            /** @description Integer paise */
+            payablePaise: number;
+            /** @description Integer paise */
+            minimumOrderPaise: number;
+            /** @enum {string} */
+            paymentStatus: "awaiting_payment" | "paid" | "expired" | "cancelled";
+            id: string;
+            buyerId: string;
+            buyerGstin: string | null;
+            buyerBusinessName: string | null;
+            shippingAddress: components["schemas"]["ShippingAddressViewDto"];
+            /** @description Stock is held until then; unpaid, the order expires. */
+            reservationExpiresAt: string;
+            paidAt: string | null;
+            createdAt: string;
+            subOrders: components["schemas"]["SubOrderDto"][];
+        };
+        OrderPageDto: {
+            items: components["schemas"]["OrderDto"][];
+            nextCursor?: string;
+        };
+        DealerSubOrderDto: {
+            /** @enum {string} */
+            status: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed";
+            /** @enum {string|null} */
+            supply: "intra_state" | "inter_state" | null;
+            /** @description Integer paise */
+            itemsPaise: number;
+            /** @description Integer paise */
+            deliveryPaise: number;
+            /** @description Integer paise */
+            totalPaise: number;
+            /** @description Integer paise */
+            taxPaise: number;
+            /** @enum {string|null} */
+            cancelledBy: "buyer" | "dealer" | "admin" | "system" | null;
+            /** @enum {string} */
+            channel: "b2b" | "b2c";
+            buyerName: string;
+            buyerGstin: string | null;
+            /** @description Shown once paid (nothing to ship before). */
+            shippingAddress: components["schemas"]["ShippingAddressViewDto"] | null;
+            id: string;
+            orderId: string;
+            dealerId: string;
+            dealerName: string;
+            dealerGstin: string;
+            carrier: string | null;
+            trackingNumber: string | null;
+            cancelReason: string | null;
+            shippedAt: string | null;
+            deliveredAt: string | null;
+            createdAt: string;
+            updatedAt: string;
+            lines: components["schemas"]["OrderLineDto"][];
+            /** @description Every transition, oldest first (detail views only). */
+            history?: components["schemas"]["SubOrderHistoryDto"][];
+        };
+        DealerSubOrderPageDto: {
+            items: components["schemas"]["DealerSubOrderDto"][];
+            nextCursor?: string;
+        };
+        ShipDto: {
+            carrier: string;
+            trackingNumber: string;
+        };
+        DeliveryRuleDto: {
+            /** @enum {string} */
+            channel: "b2b" | "b2c";
+            /** @description Integer paise */
+            flatFeePaise: number;
+            /** @description Integer paise */
+            freeFromPaise: number | null;
+            updatedAt: string;
+        };
+        UpdateDeliveryRuleDto: {
+            /** @description Charged per sub-order (per dealer), GST-inclusive. */
+            flatFeePaise: number;
+            /** @description A sub-order whose item subtotal reaches this ships free; null = never free. */
+            freeFromPaise: number | null;
+            /** @description Why: kept in the audit log. */
             reason: string;
         };
         LiveDto: {
@@ -3293,8 +4011,11 @@ export interface operations {
                 cursor?: string;
                 /**
                  * @description Free text over name, brand, compatible models, category and SKU, case-insensitive: listings with
-                 *     every word (full text; `"exact phrase"` and `-word` work); when none has them all, the closest
-                 *     matches by trigram word similarity, so typos still find ("iphone 13 displya"). Blank = absent.
+                 *     every word (full text; `"exact phrase"` and `-word` work). When none has them all, misspelt words
+                 *     are corrected to the catalog's nearest words (not words with digits, such as model numbers, nor
+                 *     words under 4 letters) and the listings with every word — for 3 words or more, then those
+                 *     lacking one — are shown, so typos still find ("iphone 13 displya"); `correctedQuery` in the
+                 *     response says what was searched. Blank = absent.
                  */
                 q?: string;
                 /** @description Only this category. */
@@ -3367,6 +4088,59 @@ export interface operations {
                 };
             };
             /** @description No visible listing with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CatalogListingImagesController_image: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A previous ETag */
+                "if-none-match"?: string;
+            };
+            path: {
+                listingId: string;
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such image of a visible listing */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3686,7 +4460,10 @@ export interface operations {
     DealerListingsController_adjustStock: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description e.g. a UUID; reuse it to retry */
+                "Idempotency-Key": string;
+            };
             path: {
                 listingId: string;
             };
@@ -3739,6 +4516,173 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["StockMovementPageDto"];
                 };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerListingImagesController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingImageListDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerListingImagesController_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+                "image/webp": string;
+            };
+        };
+        responses: {
+            /** @description Stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingImageDto"];
+                };
+            };
+            /** @description `listing-image/too-many`, `listing/removed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `listing-image/too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `listing-image/unsupported-type`: not JPEG, PNG or WebP, or not the declared type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `listing-image/too-many-pixels`: wider or higher than 16384 pixels */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerListingImagesController_reorder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReorderListingImagesDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingImageListDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerListingImagesController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (row and stored bytes) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Error (problem+json) */
             default: {
@@ -4045,6 +4989,733 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListingDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CartController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CartDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CartController_clear: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CartDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CartController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CartQuantityDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CartDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CartController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CartDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CartController_checkout: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description e.g. a UUID; reuse it to retry */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutDto"];
+            };
+        };
+        responses: {
+            /** @description Replayed: this key already placed this order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BuyerOrdersController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description Orders with at least one sub-order in this status. */
+                status?: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BuyerOrdersController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BuyerOrdersController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OptionalReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BuyerOrdersController_cancelSubOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OptionalReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BuyerOrdersController_confirmDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerOrdersController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                status?: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealerSubOrderPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerOrdersController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealerSubOrderDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerOrdersController_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealerSubOrderDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerOrdersController_pack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealerSubOrderDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerOrdersController_ship: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShipDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealerSubOrderDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerOrdersController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModerationReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealerSubOrderDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminOrdersController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description Orders with at least one sub-order in this status. */
+                status?: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed";
+                /** @description Business (b2b) or consumer (b2c) orders. */
+                buyerType?: "b2b" | "b2c";
+                paymentStatus?: "awaiting_payment" | "paid" | "expired" | "cancelled";
+                minTotalPaise?: number;
+                maxTotalPaise?: number;
+                /** @description Orders with a sub-order of this dealer. */
+                dealerId?: string;
+                buyerId?: string;
+                /** @description Placed at or after (ISO 8601). */
+                from?: string;
+                /** @description Placed before (ISO 8601). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminOrdersController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminOrdersController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModerationReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminOrdersController_confirmDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModerationReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminOrdersController_deliveryRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryRuleDto"][];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminOrdersController_updateDeliveryRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: "b2b" | "b2c";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDeliveryRuleDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryRuleDto"];
                 };
             };
             /** @description Error (problem+json) */

@@ -19,6 +19,7 @@ import {
   Min,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
+import { CatalogListingImageDto } from './listing-image.dto.js';
 
 import {
   LISTING_CATEGORIES as CATALOG_CATEGORIES,
@@ -57,8 +58,11 @@ const booleanFlag = ({ value }: { value: unknown }): unknown =>
 export class CatalogFilterQueryDto {
   /**
    * Free text over name, brand, compatible models, category and SKU, case-insensitive: listings with
-   * every word (full text; `"exact phrase"` and `-word` work); when none has them all, the closest
-   * matches by trigram word similarity, so typos still find ("iphone 13 displya"). Blank = absent.
+   * every word (full text; `"exact phrase"` and `-word` work). When none has them all, misspelt words
+   * are corrected to the catalog's nearest words (not words with digits, such as model numbers, nor
+   * words under 4 letters) and the listings with every word — for 3 words or more, then those
+   * lacking one — are shown, so typos still find ("iphone 13 displya"); `correctedQuery` in the
+   * response says what was searched. Blank = absent.
    */
   @IsOptional()
   @Transform(trimmed)
@@ -191,11 +195,21 @@ export class CatalogListingDto {
 
 export class CatalogListingDetailDto extends CatalogListingDto {
   description!: string;
+  /** The listing's images in display order (the first is the cover image). */
+  images!: CatalogListingImageDto[];
 }
 
 export class CatalogListingPageDto {
   /** The price channel of every item. */
   channel!: PriceChannel;
+  /**
+   * Present when `q` as typed matched nothing and words of it were corrected or left out (nothing in
+   * the catalog resembles them): the words searched instead, lower case, each misspelt word as its
+   * closest catalog word (e.g. "iphone 13 display" for "iphone 13 displya"). The items are the
+   * listings with all of these words (any close spelling), then, for 3 words or more, those lacking
+   * one of them.
+   */
+  correctedQuery?: string;
   items!: CatalogListingDto[];
   /** Pass as `cursor` (with the same criteria and sort) for the next page; absent on the last page. */
   nextCursor?: string;

@@ -427,8 +427,8 @@ export class PriceChangeResultDto {
 
 export class StockMovementDto {
   id!: string;
-  @ApiProperty({ enum: ['set', 'adjust', 'reserve', 'release', 'sell'] })
-  kind!: 'set' | 'adjust' | 'reserve' | 'release' | 'sell';
+  @ApiProperty({ enum: ['set', 'adjust', 'reserve', 'release', 'sell', 'restock'] })
+  kind!: 'set' | 'adjust' | 'reserve' | 'release' | 'sell' | 'restock';
   onHandDelta!: number;
   reservedDelta!: number;
   onHandAfter!: number;

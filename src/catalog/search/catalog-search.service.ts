@@ -7,22 +7,35 @@
  *
  * Text search (`q`, lower-cased, whitespace collapsed) runs in two tiers. Full text first:
  * `search_vector @@ websearch_to_tsquery('simple', q)` (every word present; quotes and `-word`
- * work), ranked by ts_rank. Only when full text finds nothing (under the same filters) does it fall
- * back to typo matching: pg_trgm `q <% search_text` (word similarity ≥ WORD_SIMILARITY), ranked by
- * word_similarity, so "iphone 13 displya" finds the iPhone 13 displays first, then nearer misses.
- * Both tiers are served by GIN indexes. Why not both at once (full text OR trigram): on a 100,000-
- * listing catalog a typo-tolerant match over every query costs ~0.5–1 s (word_similarity on tens of
- * thousands of index candidates) where full text costs ~25 ms; and a query whose words all exist
- * gains only noise from near misses (iPhone 12 parts for "iphone 13 display"). Ranks are rounded
- * to 6 decimals (numeric), so the next page's keyset comparison is exact.
+ * work), ranked by ts_rank. Only when full text finds nothing (under the same filters) does the typo
+ * tier run, on the words of `q` (the first MAX_TYPO_WORDS; quotes ignored, `-word` still excludes):
+ * each word missing from the catalog's lexicon (`catalog_words`: the distinct words of active
+ * listings, kept exact by triggers, migration SearchLexicon1764220000000) is corrected to the
+ * lexicon's nearest words — candidates by pg_trgm similarity (`%` on the lexicon's trigram index),
+ * kept within 1 edit up to 5 letters and 2 beyond (optimal string alignment: "displya" → "display"
+ * is 1); words with a digit ("13", "m31") and words under 4 letters are never corrected. Then full
+ * text runs again with those words: each word matches any of its alternatives, and a listing needs
+ * every word or, for 3 words or more, all but one (near misses: "iphone 13 displya" shows the
+ * iPhone 13 displays, then other iPhones' displays and other iPhone 13 parts). A word nothing in
+ * the catalog resembles matches nothing, so a query of such words finds nothing. Typo relevance =
+ * words matched, + ½ × the share of the query's letters matched (each word weighted by its
+ * correction's score, 1 − edits ÷ length), + 0.1 × ts_rank (proximity): listings with every word
+ * are read first and near misses only when a page needs more. The page says what was searched
+ * (`correctedQuery`) when a word was corrected or dropped. Each step is served by an index (the
+ * lexicon lookup costs well under a millisecond on a 100,000-listing catalog, where comparing the
+ * query with every listing's text cost ~0.5–1 s). Why not the typo tier always: a query whose words
+ * all exist would gain only noise (iPhone 12 parts for "iphone 13 display"). Ranks are rounded to 6
+ * decimals (numeric), so the next page's keyset comparison is exact.
  *
  * Pagination is keyset, never offset: each sort orders by (key, id) with a total order — relevance
  * (rank desc, id desc), newest (created_at desc, id desc), price_asc (price asc, id asc),
  * price_desc (price desc, id desc) — and the cursor carries the last row's (key, id), so a page
  * starts strictly after it: across pages every visible row appears exactly once (rows inserted or
  * changed meanwhile may or may not show, but unchanged rows are never skipped or repeated). The
- * cursor also carries the text-search tier of the first page (so later pages read the same set) and
- * a hash of the criteria, sort and channel, and is refused with other ones.
+ * cursor also carries the text-search tier of the first page (so later pages read the same set), for
+ * the typo tier a hash of the corrections (recomputed per page; a cursor whose corrections the
+ * lexicon no longer gives is refused), and a hash of the criteria, sort and channel, and is refused
+ * with other ones.
  */
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
@@ -41,14 +54,17 @@ import type {
   CatalogTierDto,
   PriceChannel,
 } from '../dto/catalog-search.dto.js';
+import { catalogImagesOf } from '../images/listing-image-store.js';
+import {
+  CORRECTION_SIMILARITY,
+  type Correction,
+  correctionsFor,
+  MAX_TYPO_WORDS,
+  MIN_CORRECTABLE_LENGTH,
+  tsqueryLexeme,
+  typoTerms,
+} from '../domain/listing-text.js';
 import { AVAILABLE_DISPLAY_CAP } from './price-channel.js';
-
-/**
- * pg_trgm word-similarity threshold for typo matches, set per transaction. 0.5 (below the extension's
- * default 0.6) so that one typo in a single short word still matches ("samsng" → Samsung is 0.57);
- * looser matches rank below closer ones and below every full-text match.
- */
-export const WORD_SIMILARITY = 0.5;
 
 export interface CatalogCriteria {
   readonly q?: string;
@@ -99,7 +115,7 @@ export function normaliseText(value: string): string {
   return value.trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
-/** `all`: no text search; `fulltext`: full-text matches; `typo`: trigram word-similarity matches. */
+/** `all`: no text search; `fulltext`: full-text matches; `typo`: full text with corrected words. */
 type SearchMode = 'all' | 'fulltext' | 'typo';
 
 const badCursor = (detail: string): ValidationProblem =>
@@ -136,7 +152,12 @@ export class CatalogSearchService {
         ? undefined
         : positionOf(page.cursor, sort, fingerprint, q !== undefined);
 
-    const build = (mode: SearchMode): { sql: string; params: unknown[] } => {
+    // One query: visible listings, narrowed (and, for relevance, ranked) by `text`, filtered by the
+    // criteria, after the cursor's position, in the sort's order.
+    const build = (
+      text: TextMatch | undefined,
+      limit: number,
+    ): { sql: string; params: unknown[] } => {
       const params: unknown[] = [];
       const p = (value: unknown): string => {
         params.push(value);
@@ -145,14 +166,15 @@ export class CatalogSearchService {
       const price = channel === 'b2b' ? 'l.b2b_price_paise' : 'l.b2c_price_paise';
       const where = [VISIBLE];
       let rank = 'NULL::numeric';
-      if (mode === 'fulltext') {
-        const tsq = `websearch_to_tsquery('simple', ${p(q)})`;
-        where.push(`l.search_vector @@ ${tsq}`);
-        rank = `round(ts_rank(l.search_vector, ${tsq})::numeric, 6)`;
-      } else if (mode === 'typo') {
-        const text = p(q);
-        where.push(`${text} <% l.search_text`);
-        rank = `round(word_similarity(${text}, l.search_text)::numeric, 6)`;
+      let ranked = '';
+      if (text) {
+        const match = text(p);
+        where.push(...match.where);
+        if (sort === 'relevance') {
+          // Computed once per row (OFFSET 0 keeps the subquery from being inlined three times).
+          ranked = `CROSS JOIN LATERAL (SELECT ${match.rank()} AS rank OFFSET 0) r`;
+          rank = 'r.rank';
+        }
       }
       if (criteria.category !== undefined) where.push(`l.category = ${p(criteria.category)}`);
       if (criteria.condition !== undefined) where.push(`l.condition = ${p(criteria.condition)}`);
@@ -204,32 +226,66 @@ export class CatalogSearchService {
         where.push(chosen.after(k, p(after.id)));
       }
       const sql = `SELECT ${COLUMNS}, ${chosen.text} AS sort_key
-                     FROM listings l JOIN users u ON u.id = l.dealer_id
+                     FROM listings l JOIN users u ON u.id = l.dealer_id ${ranked}
                     WHERE ${where.join('\n AND ')}
                     ORDER BY ${chosen.order}
-                    LIMIT ${p(page.limit + 1)}`;
+                    LIMIT ${p(limit)}`;
       return { sql, params };
     };
 
-    // Without a cursor: full text first, typo matching only when full text finds nothing. With one:
-    // the mode of the first page, so every page of a search reads the same set.
-    const modes: SearchMode[] =
-      q === undefined ? ['all'] : after ? [after.mode] : ['fulltext', 'typo'];
-    const { mode, rows } = await this.transactions.run(async (tx) => {
-      let found: { mode: SearchMode; rows: ListingRow[] } = { mode: modes[0]!, rows: [] };
-      for (const m of modes) {
-        if (m === 'typo') await prepareTypoSearch(tx);
-        const { sql, params } = build(m);
-        found = { mode: m, rows: (await execute<ListingRow>(tx, sql, params)).rows };
-        if (found.rows.length > 0) break;
+    const fulltext: TextMatch = (p) => {
+      const tsq = `websearch_to_tsquery('simple', ${p(q)})`;
+      return {
+        where: [`l.search_vector @@ ${tsq}`],
+        rank: () => `round(ts_rank(l.search_vector, ${tsq})::numeric, 6)`,
+      };
+    };
+
+    // Without a cursor: full text first, the typo tier only when full text finds nothing. With one:
+    // the tier of the first page, so every page of a search reads the same set.
+    const found = await this.transactions.run(async (tx): Promise<Found> => {
+      const read = async (text: TextMatch | undefined, limit: number): Promise<ListingRow[]> => {
+        const { sql, params } = build(text, limit);
+        return (await execute<ListingRow>(tx, sql, params)).rows;
+      };
+      if (q === undefined) return { mode: 'all', rows: await read(undefined, page.limit + 1) };
+      if (!after || after.mode === 'fulltext') {
+        const rows = await read(fulltext, page.limit + 1);
+        if (rows.length > 0 || after) return { mode: 'fulltext', rows };
       }
-      return found;
+      const plan = await planTypoSearch(tx, q);
+      if (after && after.plan !== planHash(plan))
+        throw badCursor(
+          "the catalog's words changed since the first page of this search; start again without the cursor",
+        );
+      const queries = typoQueries(plan);
+      if (!queries) return { mode: 'typo', rows: [], plan };
+      if (sort !== 'relevance')
+        return {
+          mode: 'typo',
+          rows: await read(typoMatch(plan, queries, queries.any), page.limit + 1),
+          plan,
+          queries,
+        };
+      // Relevance: the listings with every word, then (3+ words) those lacking one, each stratum
+      // only while the page needs more. A stratum's ranks lie in [base, base + 1): one whose base is
+      // above the cursor's key was read to its end on earlier pages.
+      const rows: ListingRow[] = [];
+      for (const stratum of queries.strata) {
+        if (after && Number(after.key) < stratum.base) continue;
+        rows.push(...(await read(typoMatch(plan, queries, stratum), page.limit + 1 - rows.length)));
+        if (rows.length > page.limit) break;
+      }
+      return { mode: 'typo', rows, plan, queries };
     });
+    const { mode, rows } = found;
     const more = rows.length > page.limit;
     const shown = more ? rows.slice(0, page.limit) : rows;
     const last = shown[shown.length - 1];
+    const correctedQuery = found.queries && found.plan ? correctedQueryOf(found.plan) : undefined;
     return {
       channel,
+      ...(correctedQuery !== undefined ? { correctedQuery } : {}),
       items: shown.map((row) => listingDto(channel, row)),
       ...(more && last
         ? {
@@ -239,6 +295,7 @@ export class CatalogSearchService {
               h: fingerprint,
               k: last.sort_key,
               i: last.id,
+              ...(found.plan ? { p: planHash(found.plan) } : {}),
             }),
           }
         : {}),
@@ -247,27 +304,25 @@ export class CatalogSearchService {
 
   /** One visible listing, or 404 (also for listings that exist but are not visible). */
   async listing(channel: PriceChannel, id: string): Promise<CatalogListingDetailDto> {
-    const rows = await this.transactions.run(
-      async (tx) =>
-        (
-          await execute<ListingRow>(
-            tx,
-            `SELECT ${COLUMNS}, l.description, '' AS sort_key
-               FROM listings l JOIN users u ON u.id = l.dealer_id
-              WHERE ${VISIBLE} AND l.id = $1`,
-            [id],
-          )
-        ).rows,
-    );
+    const { rows, images } = await this.transactions.run(async (tx) => {
+      const { rows } = await execute<ListingRow>(
+        tx,
+        `SELECT ${COLUMNS}, l.description, '' AS sort_key
+           FROM listings l JOIN users u ON u.id = l.dealer_id
+          WHERE ${VISIBLE} AND l.id = $1`,
+        [id],
+      );
+      return { rows, images: rows.length > 0 ? await catalogImagesOf(tx, id) : [] };
+    });
     const row = rows[0];
     if (!row)
       throw new AppProblem(404, 'catalog/listing-not-found', 'Not found', 'No such listing');
-    return { ...listingDto(channel, row), description: row.description ?? '' };
+    return { ...listingDto(channel, row), description: row.description ?? '', images };
   }
 }
 
 /** Active listings of approved dealers: the only ones buyers ever see. */
-const VISIBLE = `l.status = 'active' AND u.role = 'dealer' AND u.status = 'approved'`;
+export const VISIBLE = `l.status = 'active' AND u.role = 'dealer' AND u.status = 'approved'`;
 
 const COLUMNS = `l.id, l.name, l.category, l.brand, l.compatible_models, l.condition, l.sku,
   l.hsn_code, l.gst_rate_bps, l.mrp_paise::text AS mrp_paise,
@@ -275,18 +330,184 @@ const COLUMNS = `l.id, l.name, l.category, l.brand, l.compatible_models, l.condi
   l.b2b_min_qty, l.b2b_tiers, GREATEST(l.stock_on_hand - l.stock_reserved, 0) AS available,
   l.created_at, l.dealer_id, COALESCE(u.business_name, u.display_name) AS dealer_name`;
 
+/** Relevance in the typo tier: weight of the (correction-scored) share of the query's letters matched. */
+const COVERAGE_WEIGHT = 0.5;
+/** Relevance in the typo tier: weight of ts_rank (normalised to [0, 1): proximity of the words). */
+const TS_RANK_WEIGHT = 0.1;
+/** Correction candidates read from the lexicon per query word (most trigram-similar first). */
+const CORRECTION_CANDIDATES = 20;
+
+/** The words of a query for the typo tier, each with the catalog words that may stand for it. */
+interface TypoPlan {
+  /** In query order: a word (lexeme) of `q` and its alternatives (none: nothing close enough). */
+  readonly words: readonly { word: string; alts: readonly Correction[] }[];
+  /** Excluded words and phrases (`-word`, `-"a phrase"`), as typed. */
+  readonly negative: readonly string[];
+}
+
+/** A set of listings of the typo tier (tsquery texts) and the integer part of its ranks. */
+interface Stratum {
+  match: string;
+  exclude?: string;
+  base: number;
+}
+
+interface TypoQueries {
+  /** Every word (any of its alternatives): the query ts_rank reads. */
+  all: string;
+  /** Relevance: the strata, best first (ranks of one stratum lie in [base, base + 1)). */
+  strata: Stratum[];
+  /** Other sorts: the whole set at once. */
+  any: Stratum;
+}
+
+/** How text narrows a query (`where`) and, for relevance, ranks it (`rank`, numeric). */
+type TextMatch = (p: (value: unknown) => string) => { where: string[]; rank: () => string };
+
+interface Found {
+  mode: SearchMode;
+  rows: ListingRow[];
+  plan?: TypoPlan;
+  queries?: TypoQueries;
+}
+
 /**
- * For this transaction: the typo threshold, and no sequential scan of listings. The planner
- * underestimates `<%` (word_similarity on every row costs far more than it assumes) and would
- * otherwise scan the whole table instead of rechecking the trigram index's candidates.
+ * The words of a query (lexemes of `to_tsvector('simple', …)`, as listings' search vectors hold
+ * them, in query order, at most $2), whether the lexicon has each, and for a word it lacks (long
+ * enough, no digit) the lexicon's most trigram-similar digit-free words (the partial trigram index
+ * of catalog_words).
  */
-async function prepareTypoSearch(tx: EntityManager): Promise<void> {
-  await execute(
-    tx,
-    `SELECT set_config('pg_trgm.word_similarity_threshold', $1, true),
-            set_config('enable_seqscan', 'off', true)`,
-    [String(WORD_SIMILARITY)],
+const LEXICON_SQL = `
+  WITH words AS (
+    SELECT w.lexeme AS word, w.positions[1] AS pos
+      FROM unnest(to_tsvector('simple', $1)) w
+     ORDER BY w.positions[1]
+     LIMIT $2
+  )
+  SELECT w.word, k.known, c.word AS candidate, c.listings
+    FROM words w
+   CROSS JOIN LATERAL (
+         SELECT EXISTS (SELECT 1 FROM catalog_words cw WHERE cw.word = w.word) AS known) k
+    LEFT JOIN LATERAL (
+         SELECT cw.word, cw.listings FROM catalog_words cw
+          WHERE NOT k.known AND length(w.word) >= $3 AND w.word !~ '[0-9]'
+            AND cw.word !~ '[0-9]' AND cw.word % w.word
+          ORDER BY similarity(cw.word, w.word) DESC, cw.word
+          LIMIT $4) c ON true
+   ORDER BY w.pos, c.word`;
+
+/** Looks the words of `q` up in the lexicon and corrects those it lacks. */
+async function planTypoSearch(tx: EntityManager, q: string): Promise<TypoPlan> {
+  const { positive, negative } = typoTerms(q);
+  await execute(tx, `SELECT set_config('pg_trgm.similarity_threshold', $1, true)`, [
+    String(CORRECTION_SIMILARITY),
+  ]);
+  const { rows } = await execute<{
+    word: string;
+    known: boolean;
+    candidate: string | null;
+    listings: number | null;
+  }>(tx, LEXICON_SQL, [positive, MAX_TYPO_WORDS, MIN_CORRECTABLE_LENGTH, CORRECTION_CANDIDATES]);
+  const words = new Map<
+    string,
+    { known: boolean; candidates: { word: string; listings: number }[] }
+  >();
+  for (const r of rows) {
+    const w = words.get(r.word) ?? { known: r.known, candidates: [] };
+    words.set(r.word, w);
+    if (r.candidate !== null)
+      w.candidates.push({ word: r.candidate, listings: Number(r.listings) });
+  }
+  return {
+    words: [...words].map(([word, w]) => ({
+      word,
+      alts: w.known ? [{ lexeme: word, score: 1 }] : correctionsFor(word, w.candidates),
+    })),
+    negative,
+  };
+}
+
+/**
+ * The tsqueries of a typo plan, or none when it cannot find anything new: listings must match every
+ * word (any alternative), or for 3+ words all but one; a plan without corrections that needs every
+ * word is the full-text query again (which found nothing).
+ */
+function typoQueries(plan: TypoPlan): TypoQueries | undefined {
+  const n = plan.words.length;
+  const missing = n >= 3 ? 1 : 0;
+  const groups = plan.words
+    .filter((w) => w.alts.length > 0)
+    .map((w) => `(${w.alts.map((a) => tsqueryLexeme(a.lexeme)).join(' | ')})`);
+  if (n === 0 || groups.length < n - missing) return undefined;
+  const corrected = plan.words.some((w) => w.alts.length !== 1 || w.alts[0]!.lexeme !== w.word);
+  if (!corrected && missing === 0) return undefined;
+  const all = groups.join(' & ');
+  if (groups.length === n && missing > 0) {
+    const near = groups
+      .map((_, i) => `(${groups.filter((_g, j) => j !== i).join(' & ')})`)
+      .join(' | ');
+    return {
+      all,
+      strata: [
+        { match: all, base: n },
+        { match: near, exclude: all, base: n - 1 },
+      ],
+      any: { match: near, base: 0 },
+    };
+  }
+  return { all, strata: [{ match: all, base: groups.length }], any: { match: all, base: 0 } };
+}
+
+const weightOf = (word: string): number => [...word].length;
+
+/**
+ * One stratum of the typo tier as a text match. Rank = base (words matched) + COVERAGE_WEIGHT × the
+ * share of the query's letters matched, each word by its best matching alternative's score, +
+ * TS_RANK_WEIGHT × ts_rank(…, 32) — below base + 1, so strata never interleave.
+ */
+function typoMatch(plan: TypoPlan, queries: TypoQueries, stratum: Stratum): TextMatch {
+  return (p) => {
+    const where = [`l.search_vector @@ ${p(stratum.match)}::tsquery`];
+    if (stratum.exclude !== undefined)
+      where.push(`NOT (l.search_vector @@ ${p(stratum.exclude)}::tsquery)`);
+    if (plan.negative.length > 0) {
+      // A scalar subquery: evaluated once, not per row.
+      const excluded = plan.negative.map((n) => `phraseto_tsquery('simple', ${p(n)})`).join(' || ');
+      where.push(`NOT (l.search_vector @@ (SELECT ${excluded}))`);
+    }
+    const rank = (): string => {
+      const total = plan.words.reduce((sum, w) => sum + weightOf(w.word), 0);
+      const coverage = plan.words
+        .filter((w) => w.alts.length > 0)
+        .map((w) => {
+          const byAlt = w.alts.map(
+            (a) =>
+              `CASE WHEN l.search_vector @@ ${p(tsqueryLexeme(a.lexeme))}::tsquery ` +
+              `THEN ${p((COVERAGE_WEIGHT * a.score * weightOf(w.word)) / total)}::float8 ELSE 0 END`,
+          );
+          return `GREATEST(${byAlt.join(', ')})`;
+        });
+      return `round((${stratum.base} + ${coverage.join(' + ')} + ${TS_RANK_WEIGHT} * ts_rank(l.search_vector, ${p(queries.all)}::tsquery, 32))::numeric, 6)`;
+    };
+    return { where, rank };
+  };
+}
+
+/** What the typo tier searched, when it is not what was typed: each word's best alternative. */
+function correctedQueryOf(plan: TypoPlan): string | undefined {
+  if (plan.words.every((w) => w.alts[0]?.lexeme === w.word)) return undefined;
+  return [
+    ...plan.words.flatMap((w) => (w.alts[0] ? [w.alts[0].lexeme] : [])),
+    ...plan.negative.map((n) => (/\s/.test(n) ? `-"${n}"` : `-${n}`)),
+  ].join(' ');
+}
+
+/** Identifies a plan's corrections (the cursor carries it: later pages must rank the same way). */
+function planHash(plan: TypoPlan): string {
+  const canonical = JSON.stringify(
+    plan.words.map((w) => [w.word, w.alts.map((a) => a.lexeme).sort()]),
   );
+  return createHash('sha256').update(canonical).digest('base64url').slice(0, 12);
 }
 
 function paise(value: unknown): number {
@@ -375,7 +596,7 @@ function positionOf(
   sort: CatalogSort,
   fingerprint: string,
   textSearch: boolean,
-): { key: string; id: string; mode: SearchMode } {
+): { key: string; id: string; mode: SearchMode; plan?: string } {
   const c = decodeCursor(cursor);
   const modes: readonly unknown[] = textSearch ? ['fulltext', 'typo'] : ['all'];
   if (
@@ -385,7 +606,8 @@ function positionOf(
     typeof c.h !== 'string' ||
     typeof c.k !== 'string' ||
     typeof c.i !== 'string' ||
-    !UUID.test(c.i)
+    !UUID.test(c.i) ||
+    (c.m === 'typo') !== (typeof c.p === 'string')
   )
     throw badCursor('cursor is not one this endpoint returned');
   if (c.s !== sort || c.h !== fingerprint)
@@ -393,5 +615,10 @@ function positionOf(
       'cursor belongs to a search with other criteria, sort or price channel; start again without it',
     );
   if (!KEY_FORMAT[sort].test(c.k)) throw badCursor('cursor is not one this endpoint returned');
-  return { key: c.k, id: c.i, mode: c.m as SearchMode };
+  return {
+    key: c.k,
+    id: c.i,
+    mode: c.m as SearchMode,
+    ...(typeof c.p === 'string' ? { plan: c.p } : {}),
+  };
 }

@@ -1,0 +1,90 @@
+import type { Readable } from 'node:stream';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppProblem } from '../../common/errors/problem.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import { imageTooLarge } from './listing-images.service.js';
+
+/** The one route that takes raw image bytes (Fastify's form of the path). */
+export const IMAGE_UPLOAD_ROUTE = { method: 'POST', url: '/dealer/listings/:listingId/images' };
+
+/**
+ * Bodies read by this parser: any `image/*` and `application/octet-stream`, so that the upload route
+ * answers every wrong type of raw body itself (415 `listing-image/unsupported-type`).
+ */
+const IMAGE_BODY_TYPES = /^(?:image\/|application\/octet-stream)/;
+
+type Done = (err: Error | null, body?: unknown) => void;
+
+/**
+ * Reads an `image/*` (or `application/octet-stream`) request body into a Buffer of at most
+ * `maxBytes` (LISTING_IMAGE_MAX_BYTES), for the upload route only: beyond the limit it answers 413
+ * `listing-image/too-large` at once (a declared Content-Length over it is refused before reading).
+ * On other routes such a body is refused as Fastify would without this parser (415), unread.
+ * Parsing runs before the route's guard: an oversized body is a 413 even for a caller who would
+ * get 401/403 (as with the global HTTP_BODY_LIMIT_BYTES for JSON).
+ */
+export function imageBodyParser(maxBytes: number) {
+  return (request: FastifyRequest, payload: Readable, done: Done): void => {
+    if (request.is404) return done(null, undefined);
+    if (
+      request.method !== IMAGE_UPLOAD_ROUTE.method ||
+      request.routeOptions.url !== IMAGE_UPLOAD_ROUTE.url
+    )
+      return done(
+        new AppProblem(
+          415,
+          'request/unsupported-media-type',
+          'Unsupported media type',
+          `Unsupported Media Type: ${request.headers['content-type'] ?? ''}`,
+        ),
+      );
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) return done(imageTooLarge(maxBytes));
+
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (err: Error | null, body?: Buffer): void => {
+      if (settled) return;
+      settled = true;
+      payload.removeListener('data', onData);
+      payload.removeListener('end', onEnd);
+      payload.removeListener('error', onError);
+      done(err, body);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) settle(imageTooLarge(maxBytes));
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => settle(null, Buffer.concat(chunks, size));
+    const onError = (err: Error): void => settle(err);
+    payload.on('data', onData);
+    payload.on('end', onEnd);
+    payload.on('error', onError);
+  };
+}
+
+/**
+ * Registers the image body parser on the Fastify instance when the module starts (before the
+ * server listens). With a preview build (openapi generation) providers do not run: nothing to do.
+ */
+@Injectable()
+export class ListingImageBodyParser implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify || fastify.hasContentTypeParser(IMAGE_BODY_TYPES)) return;
+    fastify.addContentTypeParser(
+      IMAGE_BODY_TYPES,
+      imageBodyParser(this.config.catalog.images.maxBytes),
+    );
+  }
+}

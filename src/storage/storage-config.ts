@@ -1,0 +1,51 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { projectRoot } from '../common/project-root.js';
+import type { Env } from '../config/env.schema.js';
+import type { S3StorageOptions } from './s3.storage.js';
+
+export type StorageConfig =
+  | { driver: 'local'; /** Absolute directory holding the objects. */ localDir: string }
+  | { driver: 's3'; s3: S3StorageOptions };
+
+/** S3 bucket naming rules (lower-case letters, digits, dots and hyphens; 3–63 characters). */
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * The object storage settings: local disk (STORAGE_LOCAL_DIR, relative to the project root, default
+ * `var/storage`) or S3, which needs S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY.
+ * `fail` reports a bad variable by name (never echoing a secret).
+ */
+export function storageConfigOf(
+  e: Env,
+  fail: (name: string, message: string) => never,
+): StorageConfig {
+  if (e.STORAGE_DRIVER === 'local') {
+    const dir = e.STORAGE_LOCAL_DIR?.trim() || join('var', 'storage');
+    return { driver: 'local', localDir: isAbsolute(dir) ? dir : resolve(projectRoot(), dir) };
+  }
+  const need = (name: 'S3_ENDPOINT' | 'S3_BUCKET' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY') =>
+    e[name]?.trim() || fail(name, 'required when STORAGE_DRIVER=s3');
+  const endpoint = need('S3_ENDPOINT');
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    // reported below
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username)
+    fail('S3_ENDPOINT', 'must be an http:// or https:// URL without query or credentials');
+  const bucket = need('S3_BUCKET');
+  if (!BUCKET.test(bucket))
+    fail('S3_BUCKET', 'must be 3-63 lower-case letters, digits, dots or hyphens');
+  return {
+    driver: 's3',
+    s3: {
+      endpoint,
+      region: e.S3_REGION,
+      bucket,
+      accessKeyId: need('S3_ACCESS_KEY_ID'),
+      secretAccessKey: need('S3_SECRET_ACCESS_KEY'),
+      forcePathStyle: e.S3_FORCE_PATH_STYLE,
+    },
+  };
+}
