@@ -2,7 +2,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../common/project-root.js';
-import { ConfigError, DEVELOPMENT_LEDGER_SEAL_KEY, loadConfig } from './app-config.js';
+import {
+  ConfigError,
+  DEVELOPMENT_LEDGER_SEAL_KEY,
+  loadConfig,
+  SANDBOX_RAZORPAY,
+} from './app-config.js';
 import { envSchema } from './env.schema.js';
 
 const db = { DATABASE_URL: 'postgresql://app:pw@db.example:5432/fixbazaar' };
@@ -68,7 +73,14 @@ describe('loadConfig', () => {
   });
 
   it('checks the ledger seal keys at start: required in production, the development key elsewhere', () => {
-    const prod = { ...db, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
+    const prod = {
+      ...db,
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      RAZORPAY_KEY_ID: 'rzp_live_abc123',
+      RAZORPAY_KEY_SECRET: 'live-secret-123',
+      RAZORPAY_WEBHOOK_SECRET: 'live-webhook-secret',
+    };
     expect(() => loadConfig(prod)).toThrow(
       /^Invalid configuration: LEDGER_SEAL_KEY: required in production$/,
     );
@@ -100,6 +112,28 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...db, LEDGER_SEAL_TRUSTED_KEYS: 'AAAA' })).toThrow(
       /^Invalid configuration: LEDGER_SEAL_TRUSTED_KEYS: .*32 bytes/,
     );
+  });
+
+  it('requires Razorpay credentials in production and uses the sandbox credentials elsewhere', () => {
+    const prod = { ...db, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
+    expect(() => loadConfig(prod)).toThrow(/RAZORPAY_KEY_ID: required in production/);
+    expect(() =>
+      loadConfig({ ...prod, RAZORPAY_KEY_ID: 'rzp_live_abc', RAZORPAY_KEY_SECRET: 'live-secret' }),
+    ).toThrow(/RAZORPAY_WEBHOOK_SECRET: required in production/);
+    expect(() => loadConfig({ ...db, RAZORPAY_KEY_ID: 'pk_live_abc' })).toThrow(/RAZORPAY_KEY_ID/);
+    expect(loadConfig(db).razorpay).toEqual({
+      apiUrl: 'https://api.razorpay.com',
+      keyId: SANDBOX_RAZORPAY.keyId,
+      keySecret: SANDBOX_RAZORPAY.keySecret,
+      webhookSecrets: [SANDBOX_RAZORPAY.webhookSecret],
+    });
+    expect(
+      loadConfig({
+        ...db,
+        RAZORPAY_WEBHOOK_SECRET: 'new-secret-1',
+        RAZORPAY_WEBHOOK_SECRET_PREVIOUS: 'old-secret-1',
+      }).razorpay.webhookSecrets,
+    ).toEqual(['new-secret-1', 'old-secret-1']);
   });
 
   it('requires JWT_SECRET in production and validates RATE_LIMIT_POLICY', () => {

@@ -11,6 +11,16 @@ import { storageConfigOf, type StorageConfig } from '../storage/storage-config.j
 const DEVELOPMENT_JWT_SECRET = 'fixbazaar-development-only-secret-not-for-production';
 
 /**
+ * Razorpay credentials of the local sandbox (scripts/razorpay-sandbox), used outside production when
+ * none are configured; production refuses to start without real ones.
+ */
+export const SANDBOX_RAZORPAY = {
+  keyId: 'rzp_test_fixbazaarsandbox',
+  keySecret: 'fixbazaar-sandbox-key-secret',
+  webhookSecret: 'fixbazaar-sandbox-webhook-secret',
+} as const;
+
+/**
  * Signs ledger seals only outside production when LEDGER_SEAL_KEY is unset (key id d03fb9cb14772018).
  * It is published here, so its seals prove nothing; production refuses to start with it or without a key.
  */
@@ -74,6 +84,14 @@ export interface AppConfig {
   };
   /** Where uploaded objects (listing images) are stored: local disk or an S3-compatible bucket. */
   storage: StorageConfig;
+  razorpay: {
+    /** API base URL: https://api.razorpay.com, or the local sandbox's URL. */
+    apiUrl: string;
+    keyId: string;
+    keySecret: string;
+    /** Webhook secrets accepted: the current one first, then the previous one during a rotation. */
+    webhookSecrets: string[];
+  };
   orders: {
     /** Minimum item subtotal (GST-inclusive, excluding delivery) of an order, per channel, in paise. */
     minimumOrderPaise: { b2b: number; b2c: number };
@@ -117,6 +135,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid configuration: ${name}: ${message}`);
   };
   if (e.NODE_ENV === 'production' && !e.JWT_SECRET) fail('JWT_SECRET', 'required in production');
+  if (e.NODE_ENV === 'production')
+    for (const key of [
+      'RAZORPAY_KEY_ID',
+      'RAZORPAY_KEY_SECRET',
+      'RAZORPAY_WEBHOOK_SECRET',
+    ] as const)
+      if (!e[key]) fail(key, 'required in production');
   const policy = parseRateLimitPolicy(e.RATE_LIMIT_POLICY);
   if (typeof policy === 'string') fail('RATE_LIMIT_POLICY', policy);
   if (e.LOGIN_SLOWDOWN_AFTER_FAILURES >= e.LOGIN_LOCKOUT_AFTER_FAILURES) {
@@ -204,6 +229,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       images: { maxBytes: e.LISTING_IMAGE_MAX_BYTES, maxPerListing: e.LISTING_IMAGES_MAX },
     },
     storage: storageConfigOf(e, fail),
+    razorpay: {
+      apiUrl: e.RAZORPAY_API_URL,
+      keyId: e.RAZORPAY_KEY_ID ?? SANDBOX_RAZORPAY.keyId,
+      keySecret: e.RAZORPAY_KEY_SECRET ?? SANDBOX_RAZORPAY.keySecret,
+      webhookSecrets: [
+        e.RAZORPAY_WEBHOOK_SECRET ?? SANDBOX_RAZORPAY.webhookSecret,
+        ...(e.RAZORPAY_WEBHOOK_SECRET_PREVIOUS ? [e.RAZORPAY_WEBHOOK_SECRET_PREVIOUS] : []),
+      ],
+    },
     orders: {
       minimumOrderPaise: { b2b: e.MIN_ORDER_B2B_PAISE, b2c: e.MIN_ORDER_B2C_PAISE },
       reservationTtlMinutes: e.ORDER_RESERVATION_TTL_MINUTES,
