@@ -75,10 +75,10 @@ export class Orders1764200000000 implements MigrationInterface {
         reservation_expires_at timestamptz NOT NULL,
         paid_at timestamptz,
         payment_reference text,
+        -- The checkout's Idempotency-Key (informational: idempotency_keys enforces it while kept).
         idempotency_key text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
-        UNIQUE (buyer_id, idempotency_key),
         CHECK (channel <> 'b2b' OR buyer_gstin IS NOT NULL)
       )`);
     await q.query(`CREATE INDEX orders_buyer_idx ON orders (buyer_id, created_at DESC, id DESC)`);
@@ -165,6 +165,11 @@ export class Orders1764200000000 implements MigrationInterface {
 
     for (const table of ['order_lines', 'sub_order_history']) await makeAppendOnly(q, table);
 
+    // Stock on hand stays within what the API accepts (10,000,000), so restocks and adjustments
+    // cannot overflow the integer column.
+    await q.query(
+      `ALTER TABLE listings ADD CONSTRAINT listings_stock_cap CHECK (stock_on_hand <= 10000000)`,
+    );
     // Selling and restocking are stock movements too.
     await q.query(`ALTER TABLE stock_movements DROP CONSTRAINT stock_movements_kind_check`);
     await q.query(`ALTER TABLE stock_movements ADD CONSTRAINT stock_movements_kind_check
@@ -172,6 +177,7 @@ export class Orders1764200000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE listings DROP CONSTRAINT listings_stock_cap`);
     await q.query(`ALTER TABLE stock_movements DROP CONSTRAINT stock_movements_kind_check`);
     await q.query(`ALTER TABLE stock_movements ADD CONSTRAINT stock_movements_kind_check
       CHECK (kind IN ('set','adjust','reserve','release','sell'))`);

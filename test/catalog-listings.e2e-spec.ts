@@ -484,6 +484,8 @@ describe('dealer listings and moderation', () => {
     expect(noKey.status).toBe(400);
     expect(await noKey.json()).toMatchObject({ code: 'idempotency/key-required' });
     expect((await adjust(0)).response.status).toBe(400);
+    // Never above 10,000,000 on hand (the column's CHECK too): a clear 422, not an overflow.
+    expect((await adjust(10_000_000)).error).toMatchObject({ code: 'listing/stock-too-large' });
     const set = await t.api.PUT('/dealer/listings/{listingId}/stock', {
       ...path(l.id),
       body: { onHand: 20, reason: 'delivery' },

@@ -84,7 +84,7 @@ describe('order jobs (pg-boss workers)', () => {
       dealerMeta,
     );
     await sql(
-      `UPDATE sub_orders SET status = 'delivered', delivered_at = now() - interval '80 hours' WHERE id = $1`,
+      `UPDATE sub_orders SET status = 'delivered', delivered_at = now() - interval '170 hours' WHERE id = $1`,
       [subId],
     );
     await jobs.send(ORDER_JOBS.completeDelivered, {});

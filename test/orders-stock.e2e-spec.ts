@@ -793,12 +793,14 @@ describe('orders: no overselling', () => {
         let expected: PaymentOutcome;
         let outcome: PaymentOutcome;
         if (s.t === 'pay') {
-          const amountPaise = payable + (s.wrongAmount ? 100 : 0);
+          // Short by a paisa: pays nothing. (More than payable pays and reports the excess.)
+          const amountPaise = payable - (s.wrongAmount ? 1 : 0);
           outcome = await commands.settlePayment(order.id, {
             paid: { reference: `pay_${randomUUID().slice(0, 12)}`, amountPaise },
           });
+          // Every attempt here is a new gateway payment: on a paid order it is a duplicate.
           if (order.paymentStatus === 'paid')
-            expected = { code: 'already_paid', orderId: order.id };
+            expected = { code: 'duplicate_payment', orderId: order.id };
           else if (order.paymentStatus !== 'awaiting_payment')
             expected = {
               code: 'not_payable',
@@ -808,7 +810,7 @@ describe('orders: no overselling', () => {
           else if (s.wrongAmount)
             expected = { code: 'amount_mismatch', orderId: order.id, payablePaise: payable };
           else {
-            expected = { code: 'paid', orderId: order.id, amountPaise: payable };
+            expected = { code: 'paid', orderId: order.id, amountPaise: payable, excessPaise: 0 };
             for (const sub of awaiting) this.move(sub, 'paid');
             this.settle(order);
           }

@@ -116,7 +116,7 @@ export class AccountsRepository {
     lock = false,
   ): Promise<AccountRow | undefined> {
     const rows = (await (tx ?? this.dataSource).query(
-      `SELECT ${ACCOUNT_COLUMNS} FROM users u WHERE u.id = $1 ${lock ? 'FOR UPDATE' : ''}`,
+      `SELECT ${ACCOUNT_COLUMNS} FROM users u WHERE u.id = $1 ${lock ? 'FOR NO KEY UPDATE' : ''}`,
       [id],
     )) as AccountRow[];
     return rows[0];

@@ -48,7 +48,8 @@ interface Buyer {
 
 /** 409 `order/out-of-stock`: the listing cannot supply `requested` units now. */
 function outOfStock(l: PricedListing, requested: number): AppProblem {
-  const available = Math.max(0, l.available);
+  // Like the cart, never more exact than "100 or more" (a competitor could probe stock otherwise).
+  const available = Math.max(0, Math.min(l.available, AVAILABLE_DISPLAY_CAP));
   return new AppProblem(
     409,
     'order/out-of-stock',
@@ -363,7 +364,11 @@ export class CartService {
         throw outOfStock(now, l.quantity);
       }
     }
-    await execute(tx, `DELETE FROM cart_items WHERE buyer_id = $1`, [buyer.id]);
+    await execute(
+      tx,
+      `DELETE FROM cart_items WHERE buyer_id = $1 AND listing_id = ANY($2::uuid[])`,
+      [buyer.id, cart.map((c) => c.listing_id)],
+    );
     return orderId;
   }
 

@@ -23,6 +23,7 @@ import {
   applyTransition,
   dealerSubOrdersByIds,
   lockOrder,
+  lockListingsOf,
   lockSubOrders,
   orderIdOfSubOrder,
   orderNotFound,
@@ -35,14 +36,20 @@ import {
 
 /** What the payment flow learns from `confirmPaid` / `paymentFailed`. */
 export type PaymentOutcome =
-  | { code: 'paid'; orderId: string; amountPaise: number }
+  /** Paid; `excessPaise` > 0 when the payment covered more than was still payable (a part was cancelled meanwhile): to be refunded. */
+  | { code: 'paid'; orderId: string; amountPaise: number; excessPaise: number }
+  /** This same payment was applied before (a replay). */
   | { code: 'already_paid'; orderId: string }
+  /** The order was already paid by another payment: this one is to be refunded. */
+  | { code: 'duplicate_payment'; orderId: string }
   | { code: 'not_payable'; orderId: string; paymentStatus: OrderDto['paymentStatus'] }
   | { code: 'amount_mismatch'; orderId: string; payablePaise: number }
   | { code: 'released'; orderId: string }
   | { code: 'not_found'; orderId: string };
 
 type DealerAction = 'accept' | 'pack' | 'ship' | 'cancel';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const remainingItemsPaise = (subs: SubOrderRow[]) =>
   subs.filter((s) => s.status !== 'cancelled').reduce((sum, s) => sum + Number(s.items_paise), 0);
@@ -97,6 +104,10 @@ export class OrderCommands implements OnModuleInit {
           'Every part of this order has shipped or ended already',
         );
       this.assertBuyerCancelPolicy(order, subs, targets);
+      await lockListingsOf(
+        tx,
+        targets.map((s) => s.id),
+      );
       for (const s of targets)
         emit(await applyTransition(tx, order, s, this.input('cancel', 'buyer', p, reason)));
       await settleOrderStatus(tx, order, subs);
@@ -116,6 +127,7 @@ export class OrderCommands implements OnModuleInit {
       const subs = await lockSubOrders(tx, orderId);
       const sub = this.pick(subs, subOrderId);
       if (isBeforeShipping(sub.status)) this.assertBuyerCancelPolicy(order, subs, [sub]);
+      await lockListingsOf(tx, [sub.id]);
       emit(await applyTransition(tx, order, sub, this.input('cancel', 'buyer', p, reason)));
       await settleOrderStatus(tx, order, subs);
     });
@@ -177,6 +189,7 @@ export class OrderCommands implements OnModuleInit {
       const input = this.input(action, 'dealer', p, body.reason);
       if (action === 'ship')
         input.ship = { carrier: body.carrier!, trackingNumber: body.trackingNumber! };
+      if (action === 'cancel') await lockListingsOf(tx, [sub.id]);
       emit(await applyTransition(tx, order, sub, input));
       await settleOrderStatus(tx, order, subs);
     });
@@ -198,6 +211,7 @@ export class OrderCommands implements OnModuleInit {
       const subs = await lockSubOrders(tx, orderId);
       const sub = this.pick(subs, subOrderId);
       const before = sub.status;
+      if (action === 'cancel') await lockListingsOf(tx, [sub.id]);
       emit(await applyTransition(tx, order, sub, this.input(action, 'admin', p, reason)));
       await settleOrderStatus(tx, order, subs);
       await this.audit.record(tx, meta, {
@@ -267,10 +281,23 @@ export class OrderCommands implements OnModuleInit {
     payment: { reference: string; amountPaise: number },
   ): Promise<{ outcome: PaymentOutcome; events: SubOrderTransitioned[] }> {
     const events: SubOrderTransitioned[] = [];
-    const order = await lockOrder(tx, orderId, null).catch(() => null);
+    const order = await this.lockForPayment(tx, orderId);
     if (order === null) return { outcome: { code: 'not_found', orderId }, events };
-    if (order.payment_status === 'paid')
-      return { outcome: { code: 'already_paid', orderId }, events };
+    if (order.payment_status === 'paid') {
+      const { rows } = await execute<{ payment_reference: string | null }>(
+        tx,
+        `SELECT payment_reference FROM orders WHERE id = $1`,
+        [orderId],
+      );
+      return {
+        outcome: {
+          code:
+            rows[0]!.payment_reference === payment.reference ? 'already_paid' : 'duplicate_payment',
+          orderId,
+        },
+        events,
+      };
+    }
     if (order.payment_status !== 'awaiting_payment')
       return {
         outcome: { code: 'not_payable', orderId, paymentStatus: order.payment_status },
@@ -279,8 +306,14 @@ export class OrderCommands implements OnModuleInit {
     const subs = await lockSubOrders(tx, orderId);
     const awaiting = subs.filter((s) => s.status === 'awaiting_payment');
     const payable = awaiting.reduce((sum, s) => sum + Number(s.total_paise), 0);
-    if (payable !== payment.amountPaise)
+    // Less than what is payable pays nothing; more (a part was cancelled while the buyer paid) pays
+    // what is payable and reports the excess for a refund.
+    if (payment.amountPaise < payable)
       return { outcome: { code: 'amount_mismatch', orderId, payablePaise: payable }, events };
+    await lockListingsOf(
+      tx,
+      awaiting.map((s) => s.id),
+    );
     for (const s of awaiting)
       events.push(
         await applyTransition(tx, order, s, {
@@ -296,7 +329,15 @@ export class OrderCommands implements OnModuleInit {
       payment.reference,
     ]);
     await settleOrderStatus(tx, order, subs);
-    return { outcome: { code: 'paid', orderId, amountPaise: payable }, events };
+    return {
+      outcome: {
+        code: 'paid',
+        orderId,
+        amountPaise: payable,
+        excessPaise: payment.amountPaise - payable,
+      },
+      events,
+    };
   }
 
   /** The payment failed or was abandoned: the order's reservations are released and it is cancelled. */
@@ -306,7 +347,7 @@ export class OrderCommands implements OnModuleInit {
     reason: string,
   ): Promise<{ outcome: PaymentOutcome; events: SubOrderTransitioned[] }> {
     const events: SubOrderTransitioned[] = [];
-    const order = await lockOrder(tx, orderId, null).catch(() => null);
+    const order = await this.lockForPayment(tx, orderId);
     if (order === null) return { outcome: { code: 'not_found', orderId }, events };
     if (order.payment_status !== 'awaiting_payment')
       return {
@@ -314,6 +355,10 @@ export class OrderCommands implements OnModuleInit {
         events,
       };
     const subs = await lockSubOrders(tx, orderId);
+    await lockListingsOf(
+      tx,
+      subs.filter((x) => x.status === 'awaiting_payment').map((s) => s.id),
+    );
     for (const s of subs.filter((x) => x.status === 'awaiting_payment'))
       events.push(
         await applyTransition(tx, order, s, {
@@ -368,6 +413,10 @@ export class OrderCommands implements OnModuleInit {
           );
           if (due.length === 0) return false;
           const subs = await lockSubOrders(tx, id);
+          await lockListingsOf(
+            tx,
+            subs.filter((x) => x.status === 'awaiting_payment').map((x) => x.id),
+          );
           for (const s of subs.filter((x) => x.status === 'awaiting_payment'))
             emit(
               await applyTransition(tx, order, s, {
@@ -438,7 +487,11 @@ export class OrderCommands implements OnModuleInit {
       return undefined;
     await execute(
       tx,
-      `DELETE FROM cart_items WHERE listing_id IN (SELECT id FROM listings WHERE dealer_id = $1)`,
+      // Lines locked by a checkout in flight are skipped (that checkout then sees the suspension
+      // through the dealer row it locks FOR SHARE; a line left behind shows as unavailable).
+      `DELETE FROM cart_items WHERE (buyer_id, listing_id) IN (
+         SELECT buyer_id, listing_id FROM cart_items
+         WHERE listing_id IN (SELECT id FROM listings WHERE dealer_id = $1) FOR UPDATE SKIP LOCKED)`,
       [change.userId],
     );
     const { rows } = await execute<{ order_id: string }>(
@@ -451,6 +504,12 @@ export class OrderCommands implements OnModuleInit {
     for (const { order_id } of rows) {
       const order = await lockOrder(tx, order_id, null);
       const subs = await lockSubOrders(tx, order_id);
+      await lockListingsOf(
+        tx,
+        subs
+          .filter((x) => x.dealer_id === change.userId && x.status === 'awaiting_payment')
+          .map((x) => x.id),
+      );
       for (const s of subs.filter(
         (x) => x.dealer_id === change.userId && x.status === 'awaiting_payment',
       ))
@@ -460,7 +519,8 @@ export class OrderCommands implements OnModuleInit {
             actor: 'system',
             actorId: meta.principal?.userId ?? null,
             actorRole: 'system',
-            reason: `dealer ${change.to}: ${change.reason}`,
+            // Buyers see this reason; staff's own reason stays in the account's audit event.
+            reason: 'seller unavailable',
           }),
         );
       await settleOrderStatus(tx, order, subs);
@@ -470,6 +530,17 @@ export class OrderCommands implements OnModuleInit {
   }
 
   // ---- helpers ----
+
+  /** The order row locked for the payment port, or null when there is no such order (a malformed id too). */
+  private async lockForPayment(tx: EntityManager, orderId: string): Promise<OrderRow | null> {
+    if (!UUID.test(orderId)) return null;
+    try {
+      return await lockOrder(tx, orderId, null);
+    } catch (err) {
+      if (err instanceof AppProblem && err.code === 'order/not-found') return null;
+      throw err;
+    }
+  }
 
   private input(
     event: TransitionInput['event'],

@@ -43,6 +43,30 @@ function positionOf(cursor: string | undefined): Position | null {
   return { at: p.at, id: p.id };
 }
 
+/**
+ * Runs a page query, turning PostgreSQL's refusal of a date it cannot read (a `from`/`to` such as
+ * `2024-W01`, a tampered cursor's `9999-99-99`) into a 400 instead of a 500.
+ */
+async function runChecked<T>(
+  run: (sql: string, params: unknown[]) => Promise<T>,
+  sql: string,
+  params: unknown[],
+): Promise<T> {
+  try {
+    return await run(sql, params);
+  } catch (err) {
+    const code = (err as { driverError?: { code?: string } }).driverError?.code;
+    if (code === '22007' || code === '22008')
+      throw new AppProblem(
+        400,
+        'request/invalid-date',
+        'Bad request',
+        'A date in the query (from, to or the cursor) is not a valid date',
+      );
+    throw err;
+  }
+}
+
 /** Appends the keyset condition and returns the page's ids plus the next cursor. */
 async function page(
   run: (sql: string, params: unknown[]) => Promise<{ id: string; at: string }[]>,
@@ -60,7 +84,8 @@ async function page(
     );
   }
   params.push(limit + 1);
-  const rows = await run(
+  const rows = await runChecked(
+    run,
     `SELECT ${base.alias}.id::text AS id,
             to_char(${base.alias}.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
      FROM ${base.from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}

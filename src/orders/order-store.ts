@@ -222,6 +222,22 @@ export async function orderIdOfSubOrder(
   return rows[0]!.order_id;
 }
 
+/**
+ * Locks, in one statement and in id order, every listing of these sub-orders: called before
+ * transitions that move stock, so a multi-dealer order takes its listing locks in the same global
+ * order as checkout's reservations (no deadlock between them).
+ */
+export async function lockListingsOf(tx: EntityManager, subOrderIds: string[]): Promise<void> {
+  if (subOrderIds.length === 0) return;
+  await execute(
+    tx,
+    `SELECT 1 FROM listings WHERE id IN
+       (SELECT listing_id FROM order_lines WHERE sub_order_id = ANY($1::uuid[]))
+     ORDER BY id FOR NO KEY UPDATE`,
+    [subOrderIds],
+  );
+}
+
 export interface TransitionInput {
   event: SubOrderEvent;
   actor: OrderActor;
@@ -506,29 +522,32 @@ export async function ordersByIds(
   );
   const parts = await subOrderParts(tx, `s.order_id = ANY($1::uuid[])`, [ids], withHistory);
   const byId = new Map(rows.map((o) => [o.id, o]));
-  return ids.map((id) => {
-    const o = byId.get(id)!;
+  return ids.flatMap((id) => {
+    const o = byId.get(id);
+    if (o === undefined) return [];
     const subs = parts.subs.filter((s) => s.order_id === id);
-    return {
-      id: o.id,
-      buyerId: o.buyer_id,
-      channel: o.channel,
-      buyerGstin: o.buyer_gstin,
-      buyerBusinessName: o.buyer_business_name,
-      shippingAddress: o.shipping_address,
-      itemsPaise: Number(o.items_paise),
-      deliveryPaise: Number(o.delivery_paise),
-      totalPaise: Number(o.total_paise),
-      payablePaise: subs
-        .filter((s) => s.status === 'awaiting_payment')
-        .reduce((sum, s) => sum + Number(s.total_paise), 0),
-      minimumOrderPaise: Number(o.minimum_order_paise),
-      paymentStatus: o.payment_status,
-      reservationExpiresAt: o.reservation_expires_at.toISOString(),
-      paidAt: iso(o.paid_at),
-      createdAt: o.created_at.toISOString(),
-      subOrders: subs.map((s) => toSubOrderDto(s, parts.lines, parts.history)),
-    };
+    return [
+      {
+        id: o.id,
+        buyerId: o.buyer_id,
+        channel: o.channel,
+        buyerGstin: o.buyer_gstin,
+        buyerBusinessName: o.buyer_business_name,
+        shippingAddress: o.shipping_address,
+        itemsPaise: Number(o.items_paise),
+        deliveryPaise: Number(o.delivery_paise),
+        totalPaise: Number(o.total_paise),
+        payablePaise: subs
+          .filter((s) => s.status === 'awaiting_payment')
+          .reduce((sum, s) => sum + Number(s.total_paise), 0),
+        minimumOrderPaise: Number(o.minimum_order_paise),
+        paymentStatus: o.payment_status,
+        reservationExpiresAt: o.reservation_expires_at.toISOString(),
+        paidAt: iso(o.paid_at),
+        createdAt: o.created_at.toISOString(),
+        subOrders: subs.map((s) => toSubOrderDto(s, parts.lines, parts.history)),
+      },
+    ];
   });
 }
 

@@ -61,6 +61,9 @@ function assertPrices(p: PriceSet): void {
     throw new AppProblem(422, v.code, 'Pricing rule broken', v.detail, { field: v.field });
 }
 
+/** The most stock on hand a listing may have (a CHECK in the database too). */
+const MAX_STOCK = 10_000_000;
+
 const removed = () =>
   new AppProblem(409, 'listing/removed', 'Removed', 'A removed listing cannot be changed', {
     listingStatus: 'removed',
@@ -333,6 +336,14 @@ export class DealerListingsService {
           if (row.status === 'removed') throw removed();
           if (row.stock_on_hand + dto.delta < row.stock_reserved)
             throw belowReserved(row, row.stock_on_hand + dto.delta);
+          if (row.stock_on_hand + dto.delta > MAX_STOCK)
+            throw new AppProblem(
+              422,
+              'listing/stock-too-large',
+              'Stock too large',
+              `Stock on hand may not exceed ${MAX_STOCK} units (it would be ${row.stock_on_hand + dto.delta})`,
+              { field: 'delta' },
+            );
           return toListingDto(
             await this.movement(tx, row, 'adjust', dto.delta, dto.reason, principal),
           );

@@ -19,6 +19,7 @@
  */
 import type { PriceChannel } from '../../catalog/dto/catalog-search.dto.js';
 import type { PriceTier } from '../../catalog/domain/listing-pricing.js';
+import { AVAILABLE_DISPLAY_CAP } from '../../catalog/search/price-channel.js';
 
 export type BuyChannel = Exclude<PriceChannel, 'staff'>;
 
@@ -179,7 +180,11 @@ export function lineProblemsOf(
   if (quantity > l.available)
     problems.push({
       code: 'insufficient-stock',
-      detail: `Only ${Math.max(0, l.available)} of ${l.name} available (asked: ${quantity})`,
+      // Never more exact than the catalog shows ("100 or more").
+      detail:
+        l.available >= AVAILABLE_DISPLAY_CAP
+          ? `Not enough of ${l.name} available (asked: ${quantity})`
+          : `Only ${Math.max(0, l.available)} of ${l.name} available (asked: ${quantity})`,
     });
   return problems;
 }
