@@ -8,6 +8,8 @@ import { Catalog1764190000000 } from './1764190000000-Catalog.js';
 import { Orders1764200000000 } from './1764200000000-Orders.js';
 import { ListingImages1764210000000 } from './1764210000000-ListingImages.js';
 import { SearchLexicon1764220000000 } from './1764220000000-SearchLexicon.js';
+import { Payments1764230000000 } from './1764230000000-Payments.js';
+import { PaymentWebhooks1764240000000 } from './1764240000000-PaymentWebhooks.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -21,4 +23,6 @@ export const migrations = [
   Orders1764200000000,
   ListingImages1764210000000,
   SearchLexicon1764220000000,
+  Payments1764230000000,
+  PaymentWebhooks1764240000000,
 ];

@@ -16,6 +16,8 @@ import { LedgerModule } from './ledger/ledger.module.js';
 import { httpLoggerOptions } from './observability/logging.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { OrdersModule } from './orders/orders.module.js';
+import { PaymentsModule } from './payments/payments.module.js';
+import { PaymentWebhooksModule } from './payments/webhooks/payment-webhooks.module.js';
 
 /** The modules every entry point shares: configuration, logging, database, CQRS buses. */
 export function coreImports(
@@ -54,6 +56,8 @@ export class AppModule {
         LedgerJobsModule,
         CatalogModule,
         OrdersModule,
+        PaymentsModule,
+        PaymentWebhooksModule,
         HealthModule,
       ],
     };

@@ -76,7 +76,7 @@ export const envSchema = z.object({
   MIN_ORDER_B2B_PAISE: z.coerce.number().int().min(0).max(1e12).default(1_000_000),
   MIN_ORDER_B2C_PAISE: z.coerce.number().int().min(0).max(1e12).default(50_000),
   ORDER_RESERVATION_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
-  ORDER_AUTO_COMPLETE_HOURS: z.coerce.number().int().min(1).max(2160).default(72),
+  ORDER_AUTO_COMPLETE_HOURS: z.coerce.number().int().min(1).max(2160).default(168),
 
   RAZORPAY_API_URL: z.string().url().default('https://api.razorpay.com'),
   RAZORPAY_KEY_ID: z

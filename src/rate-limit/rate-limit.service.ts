@@ -10,11 +10,17 @@ import {
 
 /**
  * Probes and scrapes come from infrastructure every few seconds: they are never limited, penalized or
- * blocked (a blocked load-balancer address would take the whole service out).
+ * blocked (a blocked load-balancer address would take the whole service out). Nor are payment-gateway
+ * webhooks (`/webhooks/…`): Razorpay sends bursts from a few addresses, a throttled delivery is
+ * retried later (delaying payments), and each request is authenticated by its HMAC signature, which
+ * is refused (400) cheaply before any database work.
  */
 export function isExemptRoute(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;
-  return route !== undefined && (route.startsWith('/health/') || route === '/metrics');
+  return (
+    route !== undefined &&
+    (route.startsWith('/health/') || route === '/metrics' || route.startsWith('/webhooks/'))
+  );
 }
 
 /**

@@ -1368,6 +1368,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orders/{orderId}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payments of my order */
+        get: operations["PaymentsController_list"];
+        put?: never;
+        /** Open the payment of my order (a Razorpay order) */
+        post: operations["PaymentsController_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{orderId}/payments/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hand over Razorpay Checkout's answer (signature checked, payment captured) */
+        post: operations["PaymentsController_verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/razorpay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Receive a Razorpay webhook event */
+        post: operations["RazorpayWebhookController_receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -2638,6 +2690,42 @@ export interface components {
             freeFromPaise: number | null;
             /** @description Why: kept in the audit log. */
             reason: string;
+        };
+        PaymentDto: {
+            /** @enum {string} */
+            status: "creating" | "created" | "authorized" | "captured" | "failed";
+            /** @description Integer paise */
+            amountPaise: number;
+            /** @enum {string} */
+            currency: "INR";
+            /** @enum {string} */
+            gateway: "razorpay";
+            id: string;
+            orderId: string;
+            /** @description Pass to Razorpay Checkout as `order_id`. */
+            gatewayOrderId: string | null;
+            gatewayPaymentId: string | null;
+            /** @description Pass to Razorpay Checkout as `key`. */
+            keyId: string;
+            /** @description Captured after the order could no longer be paid (expired or cancelled): refunded, never kept. */
+            unpayable: boolean;
+            failureReason: string | null;
+            createdAt: string;
+            capturedAt: string | null;
+        };
+        VerifyPaymentDto: {
+            razorpayOrderId: string;
+            razorpayPaymentId: string;
+            razorpaySignature: string;
+        };
+        WebhookAckDto: {
+            /**
+             * @description `accepted`: stored and queued for processing; `duplicate`: already received, nothing done.
+             * @enum {string}
+             */
+            status: "accepted" | "duplicate";
+            /** @description The id the event is deduplicated by (`X-Razorpay-Event-Id`, or `body-sha256:<hex>` without one). */
+            eventId: string;
         };
         LiveDto: {
             /** @enum {string} */
@@ -5716,6 +5804,150 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeliveryRuleDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PaymentsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentDto"][];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PaymentsController_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PaymentsController_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyPaymentDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RazorpayWebhookController_receive: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Razorpay event id */
+                "x-razorpay-event-id"?: string;
+                /** @description Hex HMAC-SHA256 of the body */
+                "x-razorpay-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as Razorpay sends it: { entity, account_id, event, contains, payload, created_at } */
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored (or already stored) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAckDto"];
+                };
+            };
+            /** @description `webhook/invalid-signature` (missing, wrong secret, or not over these exact bytes), `webhook/malformed`; nothing is stored */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Error (problem+json) */

@@ -1,0 +1,1128 @@
+/**
+ * A local, in-memory stand-in for the slice of Razorpay's API that FixBazaar uses (Orders, Payments,
+ * Route transfers with holds and reversals, Refunds with X-Refund-Idempotency, v2 linked accounts,
+ * Settlements), speaking the documented wire format: Basic auth with the key id/secret, amounts in
+ * paise, `{ error: { code, description, source, step, reason, metadata, field } }` errors (400
+ * BAD_REQUEST_ERROR for validation and unknown ids, 401 for bad credentials), Razorpay-style ids and
+ * the PHP-ism `notes: []` when empty. It enforces Route's rules and emits signed webhooks with the
+ * documented envelope. Control endpoints under `/__sandbox/` (not Razorpay's) play the buyer and
+ * Razorpay's back office, and inject faults into API calls and webhook deliveries.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buffer } from 'node:stream/consumers';
+import { checkoutSignature } from './signing.js';
+import {
+  DEFAULT_WEBHOOK_FAULTS,
+  WebhookDispatcher,
+  type WebhookFaults,
+  type WebhookRecord,
+} from './webhooks.js';
+
+/** Faults applied to Razorpay API calls (never to `/__sandbox/` control calls). */
+export interface ApiFaults {
+  /** Every API response waits this long first. */
+  delayMs: number;
+  /** Probability in [0, 1] that a call answers 503 SERVER_ERROR without doing anything. */
+  fail5xxRate: number;
+  /** The next n calls answer 503 SERVER_ERROR without doing anything. */
+  failNext: number;
+  /** The next n calls DO their work, then answer 502 (the ambiguous case: retry must be idempotent). */
+  failAfterNext: number;
+  /** The next n calls get their connection dropped without any response (a network error). */
+  dropNext: number;
+}
+
+export interface SandboxFaults {
+  api: ApiFaults;
+  webhooks: WebhookFaults;
+  /** Seed of the PRNG behind the rates; setting it restarts the sequence. */
+  seed?: number;
+}
+
+export const DEFAULT_API_FAULTS: ApiFaults = {
+  delayMs: 0,
+  fail5xxRate: 0,
+  failNext: 0,
+  failAfterNext: 0,
+  dropNext: 0,
+};
+
+export interface SandboxOptions {
+  /** 0 or omitted: an ephemeral port. */
+  port?: number;
+  host?: string;
+  keyId: string;
+  keySecret: string;
+  /** Where webhooks are POSTed; without it they are only logged. Changeable via control.setWebhookUrl. */
+  webhookUrl?: string | null;
+  webhookSecret: string;
+  /** Milliseconds since the epoch; defaults to Date.now. */
+  clock?: () => number;
+  /** The platform's own Razorpay account id (the webhook envelope's account_id). */
+  merchantAccountId?: string;
+}
+
+type Json = Record<string, unknown>;
+type Notes = Record<string, string> | [];
+
+export interface Order {
+  id: string;
+  entity: 'order';
+  amount: number;
+  amount_paid: number;
+  amount_due: number;
+  currency: string;
+  receipt: string | null;
+  offer_id: null;
+  status: 'created' | 'attempted' | 'paid';
+  attempts: number;
+  notes: Notes;
+  created_at: number;
+}
+
+export interface Payment {
+  id: string;
+  entity: 'payment';
+  amount: number;
+  currency: string;
+  status: 'created' | 'authorized' | 'captured' | 'refunded' | 'failed';
+  order_id: string;
+  invoice_id: null;
+  international: false;
+  method: string;
+  amount_refunded: number;
+  refund_status: null | 'partial' | 'full';
+  captured: boolean;
+  description: string | null;
+  card_id: null;
+  bank: string | null;
+  wallet: string | null;
+  vpa: string | null;
+  email: string;
+  contact: string;
+  notes: Notes;
+  fee: number | null;
+  tax: number | null;
+  error_code: string | null;
+  error_description: string | null;
+  error_source: string | null;
+  error_step: string | null;
+  error_reason: string | null;
+  acquirer_data: Json;
+  created_at: number;
+}
+
+export interface Transfer {
+  id: string;
+  entity: 'transfer';
+  status: 'pending' | 'processed' | 'failed' | 'reversed' | 'partially_reversed';
+  source: string;
+  recipient: string;
+  amount: number;
+  currency: string;
+  amount_reversed: number;
+  fees: number;
+  tax: number;
+  notes: Notes;
+  linked_account_notes: string[];
+  on_hold: boolean;
+  on_hold_until: number | null;
+  settlement_status: 'pending' | 'on_hold' | 'settled' | null;
+  recipient_settlement_id: string | null;
+  created_at: number;
+  processed_at: number | null;
+  error: Json;
+}
+
+export interface Reversal {
+  id: string;
+  entity: 'reversal';
+  transfer_id: string;
+  amount: number;
+  fee: number;
+  tax: number;
+  currency: string;
+  notes: Notes;
+  initiator_id: string;
+  customer_refund_id: string | null;
+  utr: null;
+  created_at: number;
+}
+
+export interface Refund {
+  id: string;
+  entity: 'refund';
+  amount: number;
+  currency: string;
+  payment_id: string;
+  notes: Notes;
+  receipt: string | null;
+  acquirer_data: { arn: string | null };
+  created_at: number;
+  batch_id: null;
+  status: 'pending' | 'processed' | 'failed';
+  speed_processed: 'normal' | 'instant';
+  speed_requested: 'normal' | 'optimum';
+}
+
+export interface LinkedAccount {
+  id: string;
+  type: 'route';
+  reference_id: string | null;
+  status: 'created' | 'activated' | 'suspended';
+  email: string;
+  phone: string | null;
+  legal_business_name: string;
+  customer_facing_business_name: string;
+  business_type: string;
+  contact_name: string;
+  profile: Json | null;
+  legal_info: Json | null;
+  notes: Notes;
+  created_at: number;
+  activated_at: number | null;
+}
+
+export interface Settlement {
+  id: string;
+  entity: 'settlement';
+  amount: number;
+  status: 'created' | 'processed' | 'failed';
+  fees: number;
+  tax: number;
+  utr: string;
+  created_at: number;
+}
+
+/** Checkout's answer to the browser after a payment attempt. */
+export type CheckoutResult =
+  | {
+      razorpay_order_id: string;
+      razorpay_payment_id: string;
+      razorpay_signature: string;
+    }
+  | {
+      error: {
+        code: string;
+        description: string;
+        source: string;
+        step: string;
+        reason: string;
+        metadata: { order_id: string; payment_id: string };
+      };
+    };
+
+/** An error the sandbox answers with, in Razorpay's shape. */
+export class SandboxApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    description: string,
+    readonly field: string | null = null,
+    readonly reason = 'input_validation_failed',
+  ) {
+    super(description);
+  }
+
+  body(): Json {
+    return {
+      error: {
+        code: this.code,
+        description: this.message,
+        source: this.status >= 500 ? 'NA' : 'business',
+        step: this.status >= 500 ? 'NA' : 'payment_initiation',
+        reason: this.status >= 500 ? 'NA' : this.reason,
+        metadata: {},
+        ...(this.field ? { field: this.field } : {}),
+      },
+    };
+  }
+}
+
+const bad = (description: string, field: string | null = null) =>
+  new SandboxApiError(400, 'BAD_REQUEST_ERROR', description, field);
+const notFound = () => bad('The id provided does not exist', 'id');
+
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+function newId(prefix: string): string {
+  const bytes = randomBytes(14);
+  let out = '';
+  for (const b of bytes) out += ID_ALPHABET[b % ID_ALPHABET.length];
+  return `${prefix}_${out}`;
+}
+
+/** mulberry32: a small seeded PRNG so fault rates are reproducible. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Razorpay fee on a captured amount: 2% (rounded to the paisa) plus 18% GST on that fee. */
+export function sandboxFee(amountPaise: number): { fee: number; tax: number } {
+  const base = Math.round((amountPaise * 2) / 100);
+  const tax = Math.round((base * 18) / 100);
+  return { fee: base + tax, tax };
+}
+
+// ---- request parsing helpers ------------------------------------------------------------------
+
+function asObject(v: unknown): Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
+}
+
+function paise(
+  body: Json,
+  field: string,
+  opts: { required: boolean; min?: number },
+): number | null {
+  const v = body[field];
+  if (v === undefined || v === null || v === '') {
+    if (opts.required) throw bad(`The ${field} field is required.`, field);
+    return null;
+  }
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n))
+    throw bad(`The ${field} must be an integer.`, field);
+  const min = opts.min ?? 1;
+  if (n < min) throw bad(`The ${field} must be at least ${min}.`, field);
+  return n;
+}
+
+function optString(body: Json, field: string, max: number): string | null {
+  const v = body[field];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw bad(`The ${field} must be a string.`, field);
+  if (v.length > max) throw bad(`The ${field} may not be greater than ${max} characters.`, field);
+  return v;
+}
+
+function reqString(body: Json, field: string, min: number, max: number): string {
+  const v = optString(body, field, max);
+  if (v === null || v.trim() === '') throw bad(`The ${field} field is required.`, field);
+  if (v.length < min) throw bad(`The ${field} must be at least ${min} characters.`, field);
+  return v;
+}
+
+function currency(body: Json): string {
+  const v = body.currency ?? 'INR';
+  if (v !== 'INR') throw bad('Currency is not supported', 'currency');
+  return v;
+}
+
+function notes(body: Json, field = 'notes'): Notes {
+  const v = body[field];
+  if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return [];
+  if (typeof v !== 'object' || Array.isArray(v)) throw bad(`The ${field} must be an array.`, field);
+  const entries = Object.entries(v as Json);
+  if (entries.length > 15)
+    throw bad('Number of fields in notes should be less than or equal to 15', field);
+  const out: Record<string, string> = {};
+  for (const [k, val] of entries) {
+    if (typeof val !== 'string' && typeof val !== 'number')
+      throw bad(`The ${field}.${k} must be a string.`, field);
+    const s = String(val);
+    if (s.length > 256)
+      throw bad('Notes value should be less than or equal to 256 characters', field);
+    out[k] = s;
+  }
+  return entries.length === 0 ? [] : out;
+}
+
+function bool(v: unknown, field: string): boolean {
+  if (v === undefined || v === null) return false;
+  if (v === true || v === 1 || v === '1' || v === 'true') return true;
+  if (v === false || v === 0 || v === '0' || v === 'false') return false;
+  throw bad(`The ${field} field must be true or false.`, field);
+}
+
+// ---- the sandbox ------------------------------------------------------------------------------
+
+export interface RazorpaySandboxControl {
+  /** Plays the buyer completing Checkout for an order. */
+  pay(
+    orderId: string,
+    input?: { outcome?: 'captured' | 'authorized' | 'failed'; method?: string },
+  ): CheckoutResult & { payment: Payment };
+  /** Razorpay's back office activating a linked account. */
+  activateAccount(accountId: string): LinkedAccount;
+  /** Moves a pending refund (created while refund mode is 'manual') to processed or failed. */
+  processRefund(refundId: string, outcome: 'processed' | 'failed'): Refund;
+  /** 'instant' (default): refunds are processed at once; 'manual': they stay pending. */
+  setRefundMode(mode: 'instant' | 'manual'): void;
+  /** Settles what is due: the merchant's captured payments net of fees, refunds and transfers, and
+   * each linked account's processed, unheld, unsettled transfers. Emits settlement.processed. */
+  settle(): { merchant: Settlement | null; linkedAccounts: Settlement[] };
+  setFaults(faults: {
+    api?: Partial<ApiFaults>;
+    webhooks?: Partial<WebhookFaults>;
+    seed?: number;
+  }): SandboxFaults;
+  resetFaults(): SandboxFaults;
+  faults(): SandboxFaults;
+  setWebhookUrl(url: string | null): void;
+  /** Every event emitted so far, oldest first. */
+  webhooks(): WebhookRecord[];
+  /** Sends any reorder-buffered webhooks and waits until no delivery is in flight. */
+  flushWebhooks(): Promise<void>;
+}
+
+export interface RazorpaySandbox {
+  url: string;
+  port: number;
+  control: RazorpaySandboxControl;
+  stop(): Promise<void>;
+}
+
+class SandboxState {
+  readonly orders = new Map<string, Order>();
+  readonly payments = new Map<string, Payment>();
+  readonly transfers = new Map<string, Transfer>();
+  readonly reversals = new Map<string, Reversal>();
+  readonly refunds = new Map<string, Refund>();
+  readonly refundKeys = new Map<
+    string,
+    { paymentId: string; bodyHash: string; refundId: string }
+  >();
+  readonly accounts = new Map<string, LinkedAccount>();
+  readonly settlements = new Map<string, Settlement>();
+  /** The merchant balance's unsettled movements. */
+  readonly merchantLedger: { amount: number; fee: number; tax: number }[] = [];
+  refundMode: 'instant' | 'manual' = 'instant';
+}
+
+export async function startRazorpaySandbox(options: SandboxOptions): Promise<RazorpaySandbox> {
+  const clock = options.clock ?? Date.now;
+  const now = () => Math.floor(clock() / 1000);
+  const merchantAccountId = options.merchantAccountId ?? 'acc_FixBazaarSandbx';
+  const state = new SandboxState();
+  let webhookUrl = options.webhookUrl ?? null;
+  let faults: SandboxFaults = {
+    api: { ...DEFAULT_API_FAULTS },
+    webhooks: {
+      ...DEFAULT_WEBHOOK_FAULTS,
+      retryDelaysMs: [...DEFAULT_WEBHOOK_FAULTS.retryDelaysMs],
+    },
+    seed: 1,
+  };
+  let random = prng(1);
+
+  const dispatcher = new WebhookDispatcher({
+    url: () => webhookUrl,
+    secret: options.webhookSecret,
+    faults: () => faults.webhooks,
+    random: () => random(),
+    now: clock,
+  });
+
+  const emit = (event: string, payload: Record<string, Json>, accountId = merchantAccountId) =>
+    dispatcher.emit(newId('evt'), event, {
+      entity: 'event',
+      account_id: accountId,
+      event,
+      contains: Object.keys(payload),
+      payload: Object.fromEntries(
+        Object.entries(payload).map(([k, entity]) => [k, { entity: structuredClone(entity) }]),
+      ),
+      created_at: now(),
+    });
+
+  // ---- entity helpers ----
+
+  const order = (id: string) => state.orders.get(id) ?? raise(notFound());
+  const payment = (id: string) => state.payments.get(id) ?? raise(notFound());
+  const transfer = (id: string) => state.transfers.get(id) ?? raise(notFound());
+  const transfersOf = (paymentId: string) =>
+    [...state.transfers.values()].filter((t) => t.source === paymentId);
+  const refundsOf = (paymentId: string) =>
+    [...state.refunds.values()].filter((r) => r.payment_id === paymentId);
+  const collection = <T>(items: T[]) => ({ entity: 'collection', count: items.length, items });
+
+  function capture(p: Payment): void {
+    const o = order(p.order_id);
+    const { fee, tax } = sandboxFee(p.amount);
+    p.status = 'captured';
+    p.captured = true;
+    p.fee = fee;
+    p.tax = tax;
+    o.status = 'paid';
+    o.amount_paid = p.amount;
+    o.amount_due = o.amount - o.amount_paid;
+    state.merchantLedger.push({ amount: p.amount - fee, fee, tax });
+    emit('payment.captured', { payment: p as unknown as Json });
+    emit('order.paid', { payment: p as unknown as Json, order: o as unknown as Json });
+  }
+
+  function reverse(t: Transfer, amount: number, refundId: string | null, n: Notes): Reversal {
+    const r: Reversal = {
+      id: newId('rvrsl'),
+      entity: 'reversal',
+      transfer_id: t.id,
+      amount,
+      fee: 0,
+      tax: 0,
+      currency: t.currency,
+      notes: n,
+      initiator_id: merchantAccountId.replace(/^acc_/, ''),
+      customer_refund_id: refundId,
+      utr: null,
+      created_at: now(),
+    };
+    state.reversals.set(r.id, r);
+    t.amount_reversed += amount;
+    t.status = t.amount_reversed >= t.amount ? 'reversed' : 'partially_reversed';
+    state.merchantLedger.push({ amount, fee: 0, tax: 0 });
+    return r;
+  }
+
+  function finishRefund(r: Refund, outcome: 'processed' | 'failed'): void {
+    const p = payment(r.payment_id);
+    r.status = outcome;
+    if (outcome === 'processed') {
+      r.acquirer_data = { arn: `ARN${r.id.slice(5).toUpperCase()}` };
+      emit('refund.processed', { refund: r as unknown as Json, payment: p as unknown as Json });
+    } else {
+      p.amount_refunded -= r.amount;
+      p.refund_status = p.amount_refunded === 0 ? null : 'partial';
+      if (p.status === 'refunded') p.status = 'captured';
+      state.merchantLedger.push({ amount: r.amount, fee: 0, tax: 0 });
+      emit('refund.failed', { refund: r as unknown as Json, payment: p as unknown as Json });
+    }
+  }
+
+  // ---- Razorpay API routes ----
+
+  type Handler = (params: string[], body: Json, req: IncomingMessage) => unknown;
+  const routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
+  const route = (method: string, path: string, handler: Handler) =>
+    routes.push({
+      method,
+      pattern: new RegExp(`^${path.replace(/:[a-z_]+/g, '([^/]+)')}/?$`),
+      handler,
+    });
+
+  route('POST', '/v1/orders', (_p, body) => {
+    const amount = paise(body, 'amount', { required: true, min: 100 })!;
+    const o: Order = {
+      id: newId('order'),
+      entity: 'order',
+      amount,
+      amount_paid: 0,
+      amount_due: amount,
+      currency: currency(body),
+      receipt: optString(body, 'receipt', 40),
+      offer_id: null,
+      status: 'created',
+      attempts: 0,
+      notes: notes(body),
+      created_at: now(),
+    };
+    if (bool(body.partial_payment, 'partial_payment'))
+      throw bad('Partial payments are not supported by the sandbox', 'partial_payment');
+    state.orders.set(o.id, o);
+    return o;
+  });
+  route('GET', '/v1/orders/:id', ([id]) => order(id!));
+  route('GET', '/v1/orders/:id/payments', ([id]) => {
+    order(id!);
+    return collection([...state.payments.values()].filter((p) => p.order_id === id).reverse());
+  });
+
+  route('GET', '/v1/payments/:id', ([id]) => payment(id!));
+  route('POST', '/v1/payments/:id/capture', ([id], body) => {
+    const p = payment(id!);
+    const amount = paise(body, 'amount', { required: true })!;
+    currency(body);
+    if (p.status === 'captured' || p.status === 'refunded')
+      throw bad('This payment has already been captured');
+    if (p.status !== 'authorized')
+      throw bad('Only payments which have been authorized and not yet captured can be captured');
+    if (amount !== p.amount)
+      throw bad('Capture amount must be equal to the amount authorized', 'amount');
+    capture(p);
+    return p;
+  });
+
+  route('POST', '/v1/payments/:id/transfers', ([id], body) => {
+    const p = payment(id!);
+    const list = body.transfers;
+    if (!Array.isArray(list) || list.length === 0)
+      throw bad('The transfers field is required.', 'transfers');
+    if (p.status !== 'captured' && p.status !== 'refunded')
+      throw bad('Transfer cannot be initiated on a payment that is not captured');
+    if (refundsOf(p.id).length > 0 || p.amount_refunded > 0)
+      throw bad('Transfer cannot be initiated as a refund has been initiated on the payment');
+    const requested = list.map((raw: unknown, i) => {
+      const t = asObject(raw);
+      const accountId = t.account;
+      if (typeof accountId !== 'string')
+        throw bad(`The transfers.${i}.account field is required.`, 'account');
+      const acc = state.accounts.get(accountId);
+      if (!acc) throw bad(`The account id ${accountId} is invalid`, 'account');
+      if (acc.status !== 'activated')
+        throw bad('Transfers can be made only to an activated linked account', 'account');
+      const onHoldUntil =
+        t.on_hold_until === undefined || t.on_hold_until === null
+          ? null
+          : paise(t, 'on_hold_until', { required: true });
+      return {
+        account: acc.id,
+        amount: paise(t, 'amount', { required: true })!,
+        currency: currency(t),
+        notes: notes(t),
+        linkedAccountNotes: Array.isArray(t.linked_account_notes)
+          ? t.linked_account_notes.map(String)
+          : [],
+        onHold: bool(t.on_hold, 'on_hold'),
+        onHoldUntil,
+      };
+    });
+    const already = transfersOf(p.id).reduce((s, t) => s + t.amount - t.amount_reversed, 0);
+    const asked = requested.reduce((s, t) => s + t.amount, 0);
+    if (already + asked > p.amount - p.amount_refunded)
+      throw bad(
+        'The sum of amount requested for transfer is greater than the captured amount',
+        'amount',
+      );
+    const created = requested.map((r) => {
+      const t: Transfer = {
+        id: newId('trf'),
+        entity: 'transfer',
+        status: 'pending',
+        source: p.id,
+        recipient: r.account,
+        amount: r.amount,
+        currency: r.currency,
+        amount_reversed: 0,
+        fees: 0,
+        tax: 0,
+        notes: r.notes,
+        linked_account_notes: r.linkedAccountNotes,
+        on_hold: r.onHold,
+        on_hold_until: r.onHoldUntil,
+        settlement_status: r.onHold ? 'on_hold' : 'pending',
+        recipient_settlement_id: null,
+        created_at: now(),
+        processed_at: null,
+        error: {
+          code: null,
+          description: null,
+          reason: null,
+          field: null,
+          step: null,
+          id: null,
+          source: null,
+          metadata: null,
+        },
+      };
+      state.transfers.set(t.id, t);
+      state.merchantLedger.push({ amount: -t.amount, fee: 0, tax: 0 });
+      return structuredClone(t);
+    });
+    // Answered as `pending`, as documented; processed right after (transfer.processed).
+    for (const c of created) {
+      const t = transfer(c.id);
+      t.status = 'processed';
+      t.processed_at = now();
+      emit('transfer.processed', { transfer: t as unknown as Json });
+    }
+    return collection(created);
+  });
+  route('GET', '/v1/payments/:id/transfers', ([id]) => collection(transfersOf(payment(id!).id)));
+  route('GET', '/v1/transfers/:id', ([id]) => transfer(id!));
+  route('PATCH', '/v1/transfers/:id', ([id], body) => {
+    const t = transfer(id!);
+    if (body.on_hold === undefined) throw bad('The on_hold field is required.', 'on_hold');
+    const onHold = bool(body.on_hold, 'on_hold');
+    if (t.settlement_status === 'settled')
+      throw bad('The transfer has already been settled', 'on_hold');
+    t.on_hold = onHold;
+    t.on_hold_until =
+      onHold && body.on_hold_until != null
+        ? paise(body, 'on_hold_until', { required: true })
+        : null;
+    t.settlement_status = onHold ? 'on_hold' : 'pending';
+    return t;
+  });
+  route('POST', '/v1/transfers/:id/reversals', ([id], body) => {
+    const t = transfer(id!);
+    const remaining = t.amount - t.amount_reversed;
+    const amount = paise(body, 'amount', { required: false }) ?? remaining;
+    if (remaining <= 0) throw bad('The transfer has been fully reversed already');
+    if (amount > remaining)
+      throw bad('The reversal amount provided is greater than the unreversed amount', 'amount');
+    return reverse(t, amount, null, notes(body));
+  });
+
+  route('POST', '/v1/payments/:id/refund', ([id], body, req) => {
+    const p = payment(id!);
+    const key = req.headers['x-refund-idempotency'];
+    const idemKey = Array.isArray(key) ? key[0] : key;
+    if (idemKey !== undefined && !/^[A-Za-z0-9_-]{10,}$/.test(idemKey))
+      throw bad(
+        'The X-Refund-Idempotency header must be at least 10 characters of letters, digits, - or _',
+      );
+    const bodyHash = JSON.stringify(body);
+    if (idemKey !== undefined) {
+      const seen = state.refundKeys.get(idemKey);
+      if (seen) {
+        if (seen.paymentId !== p.id || seen.bodyHash !== bodyHash)
+          throw bad('Different request body sent for the same idempotency key');
+        return state.refunds.get(seen.refundId);
+      }
+    }
+    if (p.status !== 'captured')
+      throw bad(
+        p.status === 'refunded'
+          ? 'The payment has been fully refunded already'
+          : 'Only payments which have been captured can be refunded',
+      );
+    const remaining = p.amount - p.amount_refunded;
+    const amount = paise(body, 'amount', { required: false }) ?? remaining;
+    if (amount > remaining)
+      throw bad('The refund amount provided is greater than amount captured', 'amount');
+    const speed = body.speed ?? 'normal';
+    if (speed !== 'normal' && speed !== 'optimum') throw bad('Invalid refund speed', 'speed');
+    const reverseAll = bool(body.reverse_all, 'reverse_all');
+    const r: Refund = {
+      id: newId('rfnd'),
+      entity: 'refund',
+      amount,
+      currency: p.currency,
+      payment_id: p.id,
+      notes: notes(body),
+      receipt: optString(body, 'receipt', 40),
+      acquirer_data: { arn: null },
+      created_at: now(),
+      batch_id: null,
+      status: 'pending',
+      speed_processed: 'normal',
+      speed_requested: speed,
+    };
+    state.refunds.set(r.id, r);
+    if (idemKey !== undefined)
+      state.refundKeys.set(idemKey, { paymentId: p.id, bodyHash, refundId: r.id });
+    p.amount_refunded += amount;
+    p.refund_status = p.amount_refunded >= p.amount ? 'full' : 'partial';
+    if (p.amount_refunded >= p.amount) p.status = 'refunded';
+    state.merchantLedger.push({ amount: -amount, fee: 0, tax: 0 });
+    if (reverseAll)
+      for (const t of transfersOf(p.id))
+        if (t.amount > t.amount_reversed) reverse(t, t.amount - t.amount_reversed, r.id, []);
+    emit('refund.created', { refund: r as unknown as Json, payment: p as unknown as Json });
+    if (state.refundMode === 'instant') finishRefund(r, 'processed');
+    return r;
+  });
+  route('GET', '/v1/refunds/:id', ([id]) => state.refunds.get(id!) ?? raise(notFound()));
+  route('GET', '/v1/payments/:id/refunds/:rid', ([id, rid]) => {
+    const r = state.refunds.get(rid!);
+    if (!r || r.payment_id !== id) throw notFound();
+    return r;
+  });
+
+  route('POST', '/v2/accounts', (_p, body) => {
+    const email = reqString(body, 'email', 3, 132);
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
+      throw bad('The email must be a valid email address.', 'email');
+    if (body.type !== 'route') throw bad('The type field must be route.', 'type');
+    const phoneRaw = body.phone;
+    const phone = phoneRaw === undefined || phoneRaw === null ? null : String(phoneRaw);
+    if (phone !== null && !/^\+?\d{8,15}$/.test(phone))
+      throw bad('The phone must be between 8 and 15 digits.', 'phone');
+    const name = reqString(body, 'legal_business_name', 4, 200);
+    const a: LinkedAccount = {
+      id: newId('acc'),
+      type: 'route',
+      reference_id: optString(body, 'reference_id', 20),
+      status: 'created',
+      email,
+      phone,
+      legal_business_name: name,
+      customer_facing_business_name: optString(body, 'customer_facing_business_name', 255) ?? name,
+      business_type: reqString(body, 'business_type', 2, 64),
+      contact_name: reqString(body, 'contact_name', 4, 255),
+      profile: body.profile === undefined ? null : asObject(body.profile),
+      legal_info: body.legal_info === undefined ? null : asObject(body.legal_info),
+      notes: notes(body),
+      created_at: now(),
+      activated_at: null,
+    };
+    state.accounts.set(a.id, a);
+    return a;
+  });
+  route('GET', '/v2/accounts/:id', ([id]) => state.accounts.get(id!) ?? raise(notFound()));
+
+  route('GET', '/v1/settlements/:id', ([id]) => state.settlements.get(id!) ?? raise(notFound()));
+
+  // ---- control ----
+
+  const control: RazorpaySandboxControl = {
+    pay(orderId, input = {}) {
+      const o = order(orderId);
+      const outcome = input.outcome ?? 'captured';
+      if (!['captured', 'authorized', 'failed'].includes(outcome))
+        throw bad('Unknown outcome', 'outcome');
+      if (o.status === 'paid') throw bad('Order has already been paid', 'order_id');
+      const method = input.method ?? 'upi';
+      const p: Payment = {
+        id: newId('pay'),
+        entity: 'payment',
+        amount: o.amount,
+        currency: o.currency,
+        status: 'created',
+        order_id: o.id,
+        invoice_id: null,
+        international: false,
+        method,
+        amount_refunded: 0,
+        refund_status: null,
+        captured: false,
+        description: null,
+        card_id: null,
+        bank: method === 'netbanking' ? 'HDFC' : null,
+        wallet: method === 'wallet' ? 'paytm' : null,
+        vpa: method === 'upi' ? 'success@razorpay' : null,
+        email: 'buyer@example.com',
+        contact: '+919000090000',
+        notes: o.notes,
+        fee: null,
+        tax: null,
+        error_code: null,
+        error_description: null,
+        error_source: null,
+        error_step: null,
+        error_reason: null,
+        acquirer_data: method === 'upi' ? { rrn: String(100000000000 + state.payments.size) } : {},
+        created_at: now(),
+      };
+      state.payments.set(p.id, p);
+      o.attempts += 1;
+      o.status = 'attempted';
+      if (outcome === 'failed') {
+        Object.assign(p, {
+          status: 'failed',
+          error_code: 'BAD_REQUEST_ERROR',
+          error_description: 'Payment failed because the customer cancelled it',
+          error_source: 'customer',
+          error_step: 'payment_authentication',
+          error_reason: 'payment_cancelled',
+        });
+        emit('payment.failed', { payment: p as unknown as Json });
+        return {
+          payment: structuredClone(p),
+          error: {
+            code: 'BAD_REQUEST_ERROR',
+            description: p.error_description!,
+            source: 'customer',
+            step: 'payment_authentication',
+            reason: 'payment_cancelled',
+            metadata: { order_id: o.id, payment_id: p.id },
+          },
+        };
+      }
+      p.status = 'authorized';
+      emit('payment.authorized', { payment: p as unknown as Json });
+      if (outcome === 'captured') capture(p);
+      return {
+        payment: structuredClone(p),
+        razorpay_order_id: o.id,
+        razorpay_payment_id: p.id,
+        razorpay_signature: checkoutSignature(options.keySecret, o.id, p.id),
+      };
+    },
+
+    activateAccount(accountId) {
+      const a = state.accounts.get(accountId) ?? raise(notFound());
+      if (a.status !== 'activated') {
+        a.status = 'activated';
+        a.activated_at = now();
+        emit(
+          'product.route.activated',
+          {
+            merchant_product: {
+              id: newId('acc_prd'),
+              merchant_id: a.id,
+              activation_status: 'activated',
+            },
+          },
+          a.id,
+        );
+        emit('account.activated', { account: a as unknown as Json }, a.id);
+      }
+      return structuredClone(a);
+    },
+
+    processRefund(refundId, outcome) {
+      const r = state.refunds.get(refundId) ?? raise(notFound());
+      if (r.status !== 'pending') throw bad('The refund is not pending');
+      if (outcome !== 'processed' && outcome !== 'failed') throw bad('Unknown outcome', 'outcome');
+      finishRefund(r, outcome);
+      return structuredClone(r);
+    },
+
+    setRefundMode(mode) {
+      state.refundMode = mode;
+    },
+
+    settle() {
+      const t = now();
+      let merchant: Settlement | null = null;
+      const net = state.merchantLedger.reduce((s, e) => s + e.amount, 0);
+      if (state.merchantLedger.length > 0 && net > 0) {
+        merchant = {
+          id: newId('setl'),
+          entity: 'settlement',
+          amount: net,
+          status: 'processed',
+          fees: state.merchantLedger.reduce((s, e) => s + e.fee, 0),
+          tax: state.merchantLedger.reduce((s, e) => s + e.tax, 0),
+          utr: `SNDBX${randomBytes(6).toString('hex').toUpperCase()}`,
+          created_at: t,
+        };
+        state.merchantLedger.length = 0;
+        state.settlements.set(merchant.id, merchant);
+        emit('settlement.processed', { settlement: merchant as unknown as Json });
+      }
+      const byAccount = new Map<string, Transfer[]>();
+      for (const tr of state.transfers.values()) {
+        if (tr.on_hold && tr.on_hold_until !== null && tr.on_hold_until <= t) {
+          tr.on_hold = false;
+          tr.settlement_status = 'pending';
+        }
+        if (tr.status === 'pending' || tr.status === 'failed') continue;
+        if (tr.on_hold || tr.settlement_status !== 'pending') continue;
+        if (tr.amount - tr.amount_reversed <= 0) continue;
+        byAccount.set(tr.recipient, [...(byAccount.get(tr.recipient) ?? []), tr]);
+      }
+      const linkedAccounts: Settlement[] = [];
+      for (const [accountId, list] of byAccount) {
+        const s: Settlement = {
+          id: newId('setl'),
+          entity: 'settlement',
+          amount: list.reduce((sum, tr) => sum + tr.amount - tr.amount_reversed, 0),
+          status: 'processed',
+          fees: 0,
+          tax: 0,
+          utr: `SNDBX${randomBytes(6).toString('hex').toUpperCase()}`,
+          created_at: t,
+        };
+        for (const tr of list) {
+          tr.settlement_status = 'settled';
+          tr.recipient_settlement_id = s.id;
+        }
+        state.settlements.set(s.id, s);
+        linkedAccounts.push(s);
+        emit('settlement.processed', { settlement: s as unknown as Json }, accountId);
+      }
+      return { merchant, linkedAccounts };
+    },
+
+    setFaults(f) {
+      faults = {
+        api: { ...faults.api, ...(f.api ?? {}) },
+        webhooks: { ...faults.webhooks, ...(f.webhooks ?? {}) },
+        seed: f.seed ?? faults.seed,
+      };
+      if (f.seed !== undefined) random = prng(f.seed);
+      return structuredClone(faults);
+    },
+    resetFaults() {
+      faults = {
+        api: { ...DEFAULT_API_FAULTS },
+        webhooks: {
+          ...DEFAULT_WEBHOOK_FAULTS,
+          retryDelaysMs: [...DEFAULT_WEBHOOK_FAULTS.retryDelaysMs],
+        },
+        seed: 1,
+      };
+      random = prng(1);
+      return structuredClone(faults);
+    },
+    faults: () => structuredClone(faults),
+    setWebhookUrl(url) {
+      webhookUrl = url;
+    },
+    webhooks: () => [...dispatcher.log],
+    flushWebhooks: () => dispatcher.flush(),
+  };
+
+  // ---- control routes ----
+
+  const controlRoutes: { method: string; pattern: RegExp; handler: Handler }[] = [];
+  const controlRoute = (method: string, path: string, handler: Handler) =>
+    controlRoutes.push({
+      method,
+      pattern: new RegExp(`^/__sandbox${path.replace(/:[a-z_]+/g, '([^/]+)')}/?$`),
+      handler,
+    });
+  controlRoute('GET', '/health', () => ({ ok: true }));
+  controlRoute('POST', '/orders/:id/pay', ([id], body) => {
+    const outcome = body.outcome ?? 'captured';
+    if (outcome !== 'captured' && outcome !== 'authorized' && outcome !== 'failed')
+      throw bad('outcome must be captured, authorized or failed', 'outcome');
+    const method = typeof body.method === 'string' ? body.method : undefined;
+    // Exactly what Checkout hands the browser (the in-process control also returns the payment).
+    const { payment: _payment, ...checkout } = control.pay(id!, { outcome, method });
+    return checkout;
+  });
+  controlRoute('POST', '/accounts/:id/activate', ([id]) => control.activateAccount(id!));
+  controlRoute('POST', '/refunds/:id/process', ([id], body) => {
+    const outcome = body.outcome ?? 'processed';
+    if (outcome !== 'processed' && outcome !== 'failed')
+      throw bad('outcome must be processed or failed', 'outcome');
+    return control.processRefund(id!, outcome);
+  });
+  controlRoute('POST', '/refund-mode', (_p, body) => {
+    if (body.mode !== 'instant' && body.mode !== 'manual')
+      throw bad('mode must be instant or manual', 'mode');
+    control.setRefundMode(body.mode);
+    return { mode: body.mode };
+  });
+  controlRoute('POST', '/settlements', () => control.settle());
+  controlRoute('GET', '/faults', () => control.faults());
+  controlRoute('POST', '/faults', (_p, body) =>
+    control.setFaults({
+      api: asObject(body.api) as Partial<ApiFaults>,
+      webhooks: asObject(body.webhooks) as Partial<WebhookFaults>,
+      ...(typeof body.seed === 'number' ? { seed: body.seed } : {}),
+    }),
+  );
+  controlRoute('DELETE', '/faults', () => control.resetFaults());
+  controlRoute('GET', '/webhooks', () => ({
+    items: control.webhooks().map((w) => ({ ...w, payload: JSON.parse(w.body) as unknown })),
+  }));
+  controlRoute('POST', '/webhooks/flush', async () => {
+    await control.flushWebhooks();
+    return { ok: true };
+  });
+  controlRoute('PUT', '/webhook-url', (_p, body) => {
+    const url = body.url;
+    if (url !== null && typeof url !== 'string') throw bad('url must be a string or null', 'url');
+    control.setWebhookUrl(url);
+    return { url };
+  });
+
+  // ---- HTTP ----
+
+  const expectedAuth = Buffer.from(
+    `Basic ${Buffer.from(`${options.keyId}:${options.keySecret}`).toString('base64')}`,
+  );
+  const authorized = (req: IncomingMessage) => {
+    const got = Buffer.from(req.headers.authorization ?? '');
+    return got.length === expectedAuth.length && timingSafeEqual(got, expectedAuth);
+  };
+
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
+  };
+
+  const serverError = () =>
+    new SandboxApiError(
+      503,
+      'SERVER_ERROR',
+      'The server encountered an error. The incident has been reported to admins.',
+    );
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const method = req.method ?? 'GET';
+    const raw = await buffer(req);
+    let body: Json = {};
+    if (raw.length > 0) {
+      try {
+        body = asObject(JSON.parse(raw.toString('utf8')));
+      } catch {
+        send(res, 400, bad('The request body is not valid JSON').body());
+        return;
+      }
+    }
+
+    if (url.pathname.startsWith('/__sandbox/')) {
+      const hit = controlRoutes.find((r) => r.method === method && r.pattern.test(url.pathname));
+      if (!hit) {
+        send(res, 404, bad('No such sandbox control endpoint').body());
+        return;
+      }
+      const params = url.pathname.match(hit.pattern)!.slice(1).map(decodeURIComponent);
+      send(res, 200, await hit.handler(params, body, req));
+      return;
+    }
+
+    const api = faults.api;
+    if (api.delayMs > 0) await new Promise((r) => setTimeout(r, api.delayMs));
+    if (api.dropNext > 0) {
+      api.dropNext -= 1;
+      req.socket.destroy();
+      return;
+    }
+    if (api.failNext > 0) {
+      api.failNext -= 1;
+      throw serverError();
+    }
+    if (api.fail5xxRate > 0 && random() < api.fail5xxRate) throw serverError();
+
+    if (!authorized(req)) {
+      send(res, 401, {
+        error: {
+          code: 'BAD_REQUEST_ERROR',
+          description: 'The api key provided is invalid',
+          source: 'NA',
+          step: 'NA',
+          reason: 'NA',
+          metadata: {},
+        },
+      });
+      return;
+    }
+    const hit = routes.find((r) => r.method === method && r.pattern.test(url.pathname));
+    if (!hit) throw bad('The requested URL was not found on the server.');
+    const params = url.pathname.match(hit.pattern)!.slice(1).map(decodeURIComponent);
+    const result = hit.handler(params, body, req);
+    if (api.failAfterNext > 0) {
+      api.failAfterNext -= 1;
+      send(res, 502, new SandboxApiError(502, 'SERVER_ERROR', 'Bad gateway').body());
+      return;
+    }
+    send(res, 200, result);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (res.headersSent || res.destroyed) return;
+      if (err instanceof SandboxApiError) send(res, err.status, err.body());
+      else send(res, 500, serverError().body());
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    control,
+    async stop() {
+      dispatcher.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function raise(err: Error): never {
+  throw err;
+}

@@ -1,0 +1,44 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Matches } from 'class-validator';
+
+const STATUSES = ['creating', 'created', 'authorized', 'captured', 'failed'] as const;
+
+/** What Razorpay Checkout hands the buyer's app after a payment (its `handler` response). */
+export class VerifyPaymentDto {
+  @IsString()
+  @Matches(/^order_[A-Za-z0-9]{6,40}$/, { message: 'razorpayOrderId must be a Razorpay order id' })
+  razorpayOrderId!: string;
+
+  @IsString()
+  @Matches(/^pay_[A-Za-z0-9]{6,40}$/, {
+    message: 'razorpayPaymentId must be a Razorpay payment id',
+  })
+  razorpayPaymentId!: string;
+
+  @IsString()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'razorpaySignature must be 64 hex characters' })
+  razorpaySignature!: string;
+}
+
+export class PaymentDto {
+  id!: string;
+  orderId!: string;
+  @ApiProperty({ enum: STATUSES })
+  status!: (typeof STATUSES)[number];
+  @ApiProperty({ type: 'integer', description: 'Integer paise' })
+  amountPaise!: number;
+  @ApiProperty({ enum: ['INR'] })
+  currency!: 'INR';
+  @ApiProperty({ enum: ['razorpay'] })
+  gateway!: 'razorpay';
+  /** Pass to Razorpay Checkout as `order_id`. */
+  gatewayOrderId!: string | null;
+  gatewayPaymentId!: string | null;
+  /** Pass to Razorpay Checkout as `key`. */
+  keyId!: string;
+  /** Captured after the order could no longer be paid (expired or cancelled): refunded, never kept. */
+  unpayable!: boolean;
+  failureReason!: string | null;
+  createdAt!: string;
+  capturedAt!: string | null;
+}

@@ -1,0 +1,170 @@
+/**
+ * Escrow release: once a sub-order is completed (delivered, and its return window —
+ * ORDER_AUTO_COMPLETE_HOURS — passed with no return or dispute open), its escrow hold is released to
+ * the dealer by the ledger recipe `escrowRelease` (ledger-spec/recipes.md §3): the hold is posted to
+ * the dealer's payable and commission, GST on commission, TCS and TDS are withheld from it, at the
+ * rates of ledger-spec/rates.json in force on the release's IST date (commission `commission.parts`;
+ * the supply GST `gst.supply.mobile_parts` finds the taxable value; TDS at the no-PAN rate when the
+ * dealer has no PAN; TCS only for GST-registered dealers). The `escrow.release-due` job runs every
+ * minute; each release is one transaction (order row → sub-order → hold row, then the ledger), and
+ * the ledger keys (`release:<subOrderId>`, `deductions:<subOrderId>`) make a replay a no-op.
+ */
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { execute } from '../database/sql.js';
+import { TransactionRunner } from '../database/transaction.js';
+import { JobQueue } from '../jobs/job-queue.service.js';
+import { Accounts } from '../ledger/domain/account.js';
+import { istDate } from '../ledger/domain/rates.js';
+import type { RateBook } from '../ledger/domain/rates.js';
+import {
+  escrowRelease,
+  payableAccount,
+  resolveSaleRates,
+  type RateSelection,
+  type Supplier,
+} from '../ledger/domain/recipes.js';
+import { loadRateBook } from '../ledger/ledger-spec-files.js';
+import { LedgerService } from '../ledger/persistence/ledger.service.js';
+import { lockOrder, lockSubOrders } from '../orders/order-store.js';
+
+export const ESCROW_JOBS = { releaseDue: 'escrow.release-due' } as const;
+
+/** The rate schedules of a parts sale (ledger-spec/rates.json). */
+export const PARTS_RATES: RateSelection = {
+  commission: 'commission.parts',
+  gstOnCommission: 'gst.commission',
+  supplyGst: 'gst.supply.mobile_parts',
+  tcs: 'tcs.section_52',
+  tds: 'tds.section_194o',
+  tdsWithoutPan: 'tds.section_194o.without_pan',
+};
+
+interface DueRow {
+  sub_order_id: string;
+  order_id: string;
+}
+
+@Injectable()
+export class EscrowReleaseService implements OnModuleInit {
+  private readonly logger = new Logger(EscrowReleaseService.name);
+  private rateBook: RateBook | undefined;
+
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly ledger: LedgerService,
+    private readonly jobs: JobQueue,
+  ) {}
+
+  onModuleInit(): void {
+    this.jobs.define({
+      name: ESCROW_JOBS.releaseDue,
+      cron: '* * * * *',
+      handler: () => this.releaseDue(),
+    });
+  }
+
+  private rates(): RateBook {
+    this.rateBook ??= loadRateBook();
+    return this.rateBook;
+  }
+
+  /** Releases every held escrow whose sub-order is completed; returns how many. */
+  async releaseDue(batch = 100): Promise<number> {
+    let released = 0;
+    for (;;) {
+      const { rows } = await this.transactions.run((tx) =>
+        execute<DueRow>(
+          tx,
+          `SELECT h.sub_order_id::text AS sub_order_id, h.order_id::text AS order_id
+           FROM escrow_holds h JOIN sub_orders s ON s.id = h.sub_order_id
+           WHERE h.status = 'held' AND s.status = 'completed'
+           ORDER BY h.created_at LIMIT $1`,
+          [batch],
+        ),
+      );
+      for (const due of rows) if (await this.release(due)) released += 1;
+      if (rows.length < batch) return released;
+    }
+  }
+
+  private async release(due: DueRow): Promise<boolean> {
+    return this.transactions.run(async (tx) => {
+      await lockOrder(tx, due.order_id, null);
+      const sub = (await lockSubOrders(tx, due.order_id)).find((s) => s.id === due.sub_order_id);
+      const { rows } = await execute<{
+        hold_key: string;
+        amount_paise: string;
+        dealer_id: string;
+        status: string;
+        pan: string | null;
+        gstin: string | null;
+        now_ms: string;
+      }>(
+        tx,
+        `SELECT h.hold_key, h.amount_paise::text AS amount_paise, h.dealer_id::text AS dealer_id, h.status,
+                u.pan, u.gstin, (extract(epoch FROM statement_timestamp()) * 1000)::bigint::text AS now_ms
+         FROM escrow_holds h JOIN users u ON u.id = h.dealer_id
+         WHERE h.sub_order_id = $1 FOR UPDATE OF h`,
+        [due.sub_order_id],
+      );
+      const hold = rows[0];
+      if (hold === undefined || hold.status !== 'held' || sub?.status !== 'completed') return false;
+      const supplier: Supplier = {
+        kind: 'dealer',
+        id: hold.dealer_id,
+        hasPan: hold.pan !== null,
+        gstRegistered: hold.gstin !== null,
+      };
+      const rates = resolveSaleRates(
+        this.rates(),
+        PARTS_RATES,
+        supplier,
+        istDate(Number(hold.now_ms)),
+      );
+      const result = escrowRelease({
+        escrow: 'order',
+        subjectId: due.order_id,
+        supplier,
+        holdKey: hold.hold_key,
+        heldPaise: BigInt(hold.amount_paise),
+        refundPaise: 0n,
+        rates,
+        releaseId: due.sub_order_id,
+        actor: 'system:escrow-release',
+      });
+      for (const code of [
+        Accounts.commission,
+        Accounts.gstOutput,
+        Accounts.tcs,
+        Accounts.tds,
+        payableAccount(supplier),
+      ].sort()) {
+        const opened = await this.ledger.executeIn(tx, { type: 'open_account', code });
+        if (opened.code !== 'ok') throw new Error(`ledger refused account ${code}: ${opened.code}`);
+      }
+      const posted = await this.ledger.executeIn(tx, result.command);
+      if (posted.code !== 'ok') {
+        this.logger.error(
+          `escrow release of sub-order ${due.sub_order_id} refused: ${posted.code}`,
+        );
+        throw new Error(`ledger refused the release of ${due.sub_order_id}: ${posted.code}`);
+      }
+      const d = result.deductions;
+      await execute(
+        tx,
+        `UPDATE escrow_holds SET status = 'released', commission_paise = $2, gst_on_commission_paise = $3,
+           tcs_paise = $4, tds_paise = $5, dealer_net_paise = $6, released_at = now(), updated_at = now()
+         WHERE sub_order_id = $1`,
+        [
+          due.sub_order_id,
+          d.commissionPaise.toString(),
+          d.gstOnCommissionPaise.toString(),
+          d.tcsPaise.toString(),
+          d.tdsPaise.toString(),
+          d.supplierNetPaise.toString(),
+        ],
+      );
+      return true;
+    });
+  }
+}

@@ -1,0 +1,48 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Can } from '../access/policy.decorator.js';
+import { Meta, type RequestMeta } from '../common/request-meta.js';
+import { OrderIdParamDto } from '../orders/dto/order.dto.js';
+import { PaymentDto, VerifyPaymentDto } from './dto/payment.dto.js';
+import { PaymentsService } from './payments.service.js';
+
+/**
+ * A buyer pays an order: `POST …/payments` opens the payment (a Razorpay order for what is payable
+ * now; calling again returns it), the app runs Razorpay Checkout with `keyId` and `gatewayOrderId`,
+ * then `POST …/payments/verify` hands over Checkout's answer. Webhooks confirm the same payment if
+ * the app never comes back.
+ */
+@ApiTags('payments')
+@ApiBearerAuth()
+@Controller('orders/:orderId/payments')
+export class PaymentsController {
+  constructor(private readonly payments: PaymentsService) {}
+
+  @Post()
+  @Can('update', 'Purchase')
+  @ApiOperation({ summary: 'Open the payment of my order (a Razorpay order)' })
+  start(@Param() p: OrderIdParamDto, @Meta() meta: RequestMeta): Promise<PaymentDto> {
+    return this.payments.start(p.orderId, meta);
+  }
+
+  @Post('verify')
+  @HttpCode(200)
+  @Can('update', 'Purchase')
+  @ApiOperation({
+    summary: "Hand over Razorpay Checkout's answer (signature checked, payment captured)",
+  })
+  verify(
+    @Param() p: OrderIdParamDto,
+    @Body() dto: VerifyPaymentDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<PaymentDto> {
+    return this.payments.verify(p.orderId, dto, meta);
+  }
+
+  @Get()
+  @Can('read', 'Purchase')
+  @ApiOperation({ summary: 'Payments of my order' })
+  list(@Param() p: OrderIdParamDto, @Meta() meta: RequestMeta): Promise<PaymentDto[]> {
+    return this.payments.list(p.orderId, meta.principal!.userId);
+  }
+}

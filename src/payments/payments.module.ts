@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { LedgerModule } from '../ledger/ledger.module.js';
+import { OrdersModule } from '../orders/orders.module.js';
+import { EscrowReleaseService } from './escrow-release.service.js';
+import { GatewayModule } from './gateway/gateway.module.js';
+import { PaymentsController } from './payments.controller.js';
+import { PaymentsService } from './payments.service.js';
+
+/**
+ * Payments of orders through the gateway (Razorpay, or the local sandbox), the escrow holds they
+ * fund and their release to dealers. Needs DatabaseModule, JobsModule (global) and the ledger.
+ */
+@Module({
+  imports: [GatewayModule, LedgerModule, OrdersModule],
+  controllers: [PaymentsController],
+  providers: [PaymentsService, EscrowReleaseService],
+  exports: [PaymentsService, EscrowReleaseService],
+})
+export class PaymentsModule {}
