@@ -32,10 +32,31 @@ step "demo data"
 
 port="${PORT:-3000}"
 host="${HOST:-127.0.0.1}"
+sandbox=""
+gateway="Razorpay (${RAZORPAY_API_URL:-https://api.razorpay.com})"
+if [ -z "${RAZORPAY_KEY_ID:-}" ]; then
+  # No Razorpay keys: the local sandbox stands in for Razorpay (README "Razorpay sandbox").
+  sbx_port="${RAZORPAY_SANDBOX_PORT:-4010}"
+  step "local Razorpay sandbox on http://127.0.0.1:$sbx_port"
+  "$NODE" dist/scripts/razorpay-sandbox/main.js --port "$sbx_port" \
+    --webhook-url "http://$host:$port/webhooks/razorpay" &
+  sandbox=$!
+  export RAZORPAY_API_URL="http://127.0.0.1:$sbx_port"
+  gateway="local Razorpay sandbox $RAZORPAY_API_URL (control: /__sandbox/…)"
+  for _ in $(seq 1 50); do
+    "$NODE" -e "fetch('$RAZORPAY_API_URL/__sandbox/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" && break
+    sleep 0.1
+  done
+fi
+
 step "starting FixBazaar on http://$host:$port"
 "$NODE" dist/src/main.js &
 server=$!
-stop() { kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
+stop() {
+  kill -TERM "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  if [ -n "$sandbox" ]; then kill -TERM "$sandbox" 2>/dev/null || true; wait "$sandbox" 2>/dev/null || true; fi
+}
 trap 'stop; exit 0' INT TERM
 
 for _ in $(seq 1 150); do
@@ -57,6 +78,7 @@ cat >&2 <<TXT
     API docs   http://$host:$port/docs   (contract: /openapi.json)
     health     http://$host:$port/health/ready
     metrics    http://$host:$port/metrics
+    payments   $gateway
     database   $( [ -n "${DATABASE_URL:-}" ] && echo "DATABASE_URL" || bash scripts/db.sh url app | sed -E 's#//([^:]+):[^@]*@#//\1:***@#' )
     demo logins (password fixbazaar-demo-2026; POST /auth/login {"identifier": "<email>", "password": ...})
       admin@demo.fixbazaar.in        admin
@@ -72,4 +94,7 @@ cat >&2 <<TXT
 
   Ctrl-C stops the server.
 TXT
-wait "$server"
+status=0
+wait "$server" || status=$?
+stop
+exit "$status"

@@ -13,6 +13,7 @@ import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { OrderCommands } from '../src/orders/order-commands.service.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
+import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -193,6 +194,54 @@ describe('payments and escrow (Razorpay sandbox over HTTP)', () => {
         ])
       )[0],
     ).toEqual({ payment_status: 'paid' });
+  });
+
+  it('applies a capture from webhooks alone (every delivery duplicated, after a failed attempt webhook) exactly once', async () => {
+    sandbox.control.setWebhookUrl(`${t.baseUrl}/webhooks/razorpay`);
+    sandbox.control.setFaults({ webhooks: { duplicateRate: 1 }, seed: 7 });
+    try {
+      const buyer = await signInAs(t, 'customer');
+      const order = await placeOrder(buyer, [[dealerB, 90_000]]);
+      const payment = (await open(buyer, order.id)).data!;
+      sandbox.control.pay(payment.gatewayOrderId!, { outcome: 'failed' });
+      sandbox.control.pay(payment.gatewayOrderId!, { outcome: 'captured' });
+      await sandbox.control.flushWebhooks();
+      const received = await sql<{ event: string; n: number }>(
+        `SELECT event, count(*)::int AS n FROM webhook_inbox GROUP BY event ORDER BY event`,
+      );
+      expect(received.map((r) => r.event)).toEqual(
+        expect.arrayContaining(['order.paid', 'payment.captured', 'payment.failed']),
+      );
+      await t.app.get(WebhookProcessor).drain();
+      const [row] = await sql<{ status: string; gateway_payment_id: string }>(
+        `SELECT status, gateway_payment_id FROM payments WHERE id = $1`,
+        [payment.id],
+      );
+      expect(row!.status).toBe('captured');
+      expect(
+        (
+          await sql<{ payment_status: string }>(`SELECT payment_status FROM orders WHERE id = $1`, [
+            order.id,
+          ])
+        )[0],
+      ).toEqual({ payment_status: 'paid' });
+      // payment.captured and order.paid (each delivered twice) posted one capture and one hold.
+      const entries = await sql<{ id: string }>(
+        `SELECT id FROM ledger_entries WHERE reference = $1 ORDER BY seq`,
+        [`order:${order.id}`],
+      );
+      expect(entries.map((e) => e.id)).toEqual([
+        `capture:${row!.gateway_payment_id}`,
+        `hold:order:${order.id}:${order.subOrders[0]!.id}`,
+      ]);
+      const pending = await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM webhook_inbox WHERE status <> 'processed'`,
+      );
+      expect(pending[0]!.n).toBe(0);
+    } finally {
+      sandbox.control.resetFaults();
+      sandbox.control.setWebhookUrl(null);
+    }
   });
 
   it('keeps money captured for an expired order in escrow, flagged for a refund', async () => {

@@ -3,6 +3,8 @@ import { LedgerModule } from '../ledger/ledger.module.js';
 import { OrdersModule } from '../orders/orders.module.js';
 import { EscrowReleaseService } from './escrow-release.service.js';
 import { GatewayModule } from './gateway/gateway.module.js';
+import { PaymentWebhookHandlers } from './payment-webhook-handlers.js';
+import { PaymentWebhooksModule } from './webhooks/payment-webhooks.module.js';
 import { PaymentsController } from './payments.controller.js';
 import { PaymentsService } from './payments.service.js';
 
@@ -11,9 +13,9 @@ import { PaymentsService } from './payments.service.js';
  * fund and their release to dealers. Needs DatabaseModule, JobsModule (global) and the ledger.
  */
 @Module({
-  imports: [GatewayModule, LedgerModule, OrdersModule],
+  imports: [GatewayModule, LedgerModule, OrdersModule, PaymentWebhooksModule],
   controllers: [PaymentsController],
-  providers: [PaymentsService, EscrowReleaseService],
+  providers: [PaymentsService, EscrowReleaseService, PaymentWebhookHandlers],
   exports: [PaymentsService, EscrowReleaseService],
 })
 export class PaymentsModule {}

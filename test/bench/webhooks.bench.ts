@@ -41,11 +41,15 @@ interface Burst {
   errors: number;
   /** Achieved rate of completed requests. */
   rate: number;
+  /** Requests over 100 ms, and when (seconds into the burst) they were due. */
+  slow: number;
+  slowAt: string;
 }
 
 /** Fires `count` requests at `RATE`/s (open loop) and returns latency figures (ms, from due time). */
 async function burst(count: number, request: (i: number) => Promise<Response>): Promise<Burst> {
   const latencies: number[] = [];
+  const slow: number[] = [];
   let errors = 0;
   const start = performance.now();
   const inFlight: Promise<void>[] = [];
@@ -57,7 +61,9 @@ async function burst(count: number, request: (i: number) => Promise<Response>): 
       request(i).then(
         async (res) => {
           await res.arrayBuffer();
-          latencies.push(performance.now() - due);
+          const ms = performance.now() - due;
+          latencies.push(ms);
+          if (ms > 100) slow.push((due - start) / 1000);
           if (res.status !== 200) errors++;
         },
         () => {
@@ -77,12 +83,14 @@ async function burst(count: number, request: (i: number) => Promise<Response>): 
     sent: count,
     errors,
     rate: count / elapsed,
+    slowAt: slow.length ? `${Math.min(...slow).toFixed(2)}–${Math.max(...slow).toFixed(2)} s` : '-',
+    slow: slow.length,
   };
 }
 
 function line(name: string, b: Burst): void {
   console.log(
-    `${name.padEnd(18)} ${b.sent} requests at ${b.rate.toFixed(0)}/s  p50 ${b.p50.toFixed(1)} ms  p99 ${b.p99.toFixed(1)} ms  max ${b.max.toFixed(1)} ms  errors ${b.errors}`,
+    `${name.padEnd(18)} ${b.sent} requests at ${b.rate.toFixed(0)}/s  p50 ${b.p50.toFixed(1)} ms  p99 ${b.p99.toFixed(1)} ms  max ${b.max.toFixed(1)} ms  errors ${b.errors}  over 100 ms ${b.slow} (due at ${b.slowAt})`,
   );
 }
 

@@ -425,7 +425,8 @@ function toOrder(v: unknown): GatewayOrder {
   };
 }
 
-function toPayment(v: unknown): GatewayPayment {
+/** A Razorpay payment entity (API answer or webhook payload) as the port's GatewayPayment. */
+export function toPayment(v: unknown): GatewayPayment {
   const o = obj(v);
   const raw = str(o, 'status');
   // `pending` (e.g. cash on delivery) has not authorised anything yet.

@@ -8,7 +8,11 @@ import type { RazorpayWebhookEvent } from './webhook-event.js';
  * order), so the event waits until `deferUntil` and is tried again. Throwing means "failed this time":
  * everything the handler wrote is rolled back and the event is retried with backoff, then failed.
  */
-export type WebhookOutcome = 'done' | { deferUntil: Date; reason: string };
+export type WebhookOutcome =
+  | 'done'
+  /** Done, and `afterCommit` runs once the transaction has committed (e.g. publishing domain events). */
+  | { afterCommit: () => void }
+  | { deferUntil: Date; reason: string };
 
 /**
  * Applies one event inside the inbox's transaction (the row is locked; it is marked processed in the

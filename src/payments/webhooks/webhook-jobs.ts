@@ -163,8 +163,10 @@ export class WebhookProcessor implements OnModuleInit {
   }
 
   /** Locks and processes the next ready row (that one when `eventId` is given); false when none. */
-  private processNext(eventId?: string): Promise<boolean> {
-    return this.transactions.run(async (tx) => {
+  private async processNext(eventId?: string): Promise<boolean> {
+    let afterCommit: (() => void) | undefined;
+    const processed = await this.transactions.run(async (tx) => {
+      afterCommit = undefined;
       const { rows } = await execute<InboxRow>(
         tx,
         `SELECT event_id, event, account_id, payload, event_created_at, received_at, attempts, failures
@@ -178,31 +180,40 @@ export class WebhookProcessor implements OnModuleInit {
       );
       const row = rows[0];
       if (!row) return false;
-      await this.apply(tx, row);
+      afterCommit = await this.apply(tx, row);
       return true;
     });
+    afterCommit?.();
+    return processed;
   }
 
-  private async apply(tx: EntityManager, row: InboxRow): Promise<void> {
+  /** Applies one row; returns what to run once the transaction has committed, if anything. */
+  private async apply(tx: EntityManager, row: InboxRow): Promise<(() => void) | undefined> {
     const registered = this.handlers.get(row.event);
     if (!registered) {
       await this.markProcessed(tx, row, 'ignored');
-      return;
+      return undefined;
     }
     await tx.query('SAVEPOINT webhook_handler');
     let outcome: WebhookOutcome;
     try {
       outcome = await registered.handler(tx, eventOf(row));
-      if (outcome !== 'done' && !isDeferral(outcome))
-        throw new Error(`handler returned neither 'done' nor { deferUntil, reason }`);
+      if (outcome !== 'done' && !isDeferral(outcome) && !('afterCommit' in outcome))
+        throw new Error(
+          `handler returned neither 'done', { afterCommit } nor { deferUntil, reason }`,
+        );
       await tx.query('RELEASE SAVEPOINT webhook_handler');
     } catch (err) {
       await tx.query('ROLLBACK TO SAVEPOINT webhook_handler');
       await this.recordFailure(tx, row, registered, errorText(err));
-      return;
+      return undefined;
     }
-    if (outcome === 'done') await this.markProcessed(tx, row, 'handled');
-    else await this.defer(tx, row, registered, outcome);
+    if (isDeferral(outcome)) {
+      await this.defer(tx, row, registered, outcome);
+      return undefined;
+    }
+    await this.markProcessed(tx, row, 'handled');
+    return outcome === 'done' ? undefined : outcome.afterCommit;
   }
 
   private async markProcessed(

@@ -1,0 +1,58 @@
+/**
+ * What Razorpay's payment events do (registered with the webhook inbox; each runs in the inbox row's
+ * transaction, so the event is marked processed together with its effect):
+ * - `payment.captured`, `order.paid`: the capture is applied exactly as after Checkout's verification
+ *   (a replay changes nothing). Before our payment row knows the gateway order (the webhook beat the
+ *   recording of the gateway order id), the event waits a minute and is tried again.
+ * - `payment.failed`: the attempt is recorded as failed unless the payment was captured meanwhile
+ *   (states never go backwards); the order stays payable until its reservation expires.
+ * - `payment.authorized`: nothing (capture follows Checkout's verification or `payment.captured`).
+ * Domain events of the sub-orders paid are published after the inbox's transaction commits.
+ */
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { EventBus } from '@nestjs/cqrs';
+import { toPayment } from './gateway/razorpay.gateway.js';
+import { PaymentsService } from './payments.service.js';
+import { WebhookHandlers, type WebhookOutcome } from './webhooks/webhook-handlers.js';
+import type { RazorpayWebhookEvent } from './webhooks/webhook-event.js';
+
+/** How long a capture waits for our payment row before it is tried again. */
+const WAIT_FOR_PAYMENT_MS = 60_000;
+
+function paymentEntityOf(event: RazorpayWebhookEvent): unknown {
+  const payment = event.payload.payment as { entity?: unknown } | undefined;
+  if (payment?.entity === undefined) throw new Error(`${event.event} without a payment entity`);
+  return payment.entity;
+}
+
+@Injectable()
+export class PaymentWebhookHandlers implements OnModuleInit {
+  constructor(
+    private readonly handlers: WebhookHandlers,
+    private readonly payments: PaymentsService,
+    private readonly events: EventBus,
+  ) {}
+
+  onModuleInit(): void {
+    const captured = async (
+      tx: Parameters<PaymentsService['applyCapturedIn']>[0],
+      event: RazorpayWebhookEvent,
+    ): Promise<WebhookOutcome> => {
+      const gp = toPayment(paymentEntityOf(event));
+      if (gp.status !== 'captured') return 'done';
+      const { result, events } = await this.payments.applyCapturedIn(tx, gp);
+      if (result.code === 'unknown_order')
+        return {
+          deferUntil: new Date(Date.now() + WAIT_FOR_PAYMENT_MS),
+          reason: `no payment of ours for gateway order ${gp.orderId ?? '(none)'} yet`,
+        };
+      return { afterCommit: () => this.events.publishAll(events) };
+    };
+    this.handlers.register('payment.captured', captured);
+    this.handlers.register('order.paid', captured);
+    this.handlers.register('payment.failed', async (tx, event) => {
+      await this.payments.applyFailedIn(tx, toPayment(paymentEntityOf(event)));
+      return 'done';
+    });
+  }
+}
