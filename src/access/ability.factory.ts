@@ -51,7 +51,15 @@ export type Subject =
   /** A dealer's share of an order (`{ dealerId }`): approved dealers `read` and `update` (accept, pack, ship, cancel) their own. */
   | 'SubOrder'
   /** Delivery-charge rules per channel: admin and ops leader `update` (everyone may read them). */
-  | 'DeliveryRule';
+  | 'DeliveryRule'
+  /**
+   * Payments, escrow, refunds, dealers' Route accounts and payment alerts as staff see them: `read`
+   * (admin, ops leader, finance, compliance); `update` (admin, ops leader, finance: retry, acknowledge,
+   * resolve).
+   */
+  | 'PaymentOps'
+  /** A dealer's own escrow and payout statement: approved dealers `read` theirs. */
+  | 'DealerStatement';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 
@@ -90,6 +98,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'approve', 'suspend'], 'Listing');
       can(['read', 'override'], 'Order');
       can('update', 'DeliveryRule');
+      can(['read', 'update'], 'PaymentOps');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -104,6 +113,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'approve', 'suspend'], 'Listing');
       can(['read', 'override'], 'Order');
       can('update', 'DeliveryRule');
+      can(['read', 'update'], 'PaymentOps');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.
@@ -113,18 +123,21 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'export'], 'Ledger');
       can('read', 'LedgerAdjustment');
       can('read', 'Order');
+      can('read', 'PaymentOps');
       break;
     case 'finance':
       can('read', 'User');
       can(['read', 'export'], 'Ledger');
       can(['read', 'create', 'approve'], 'LedgerAdjustment');
       can('read', 'Order');
+      can(['read', 'update'], 'PaymentOps');
       break;
     case 'dealer':
       // Only an approved dealer sells (or buys); a pending, suspended or blocked dealer does nothing.
       if (principal.status === 'approved') {
         can(['create', 'read', 'update'], 'Listing', { dealerId: principal.userId });
         can(['read', 'update'], 'SubOrder', { dealerId: principal.userId });
+        can('read', 'DealerStatement');
         can(['create', 'read', 'update'], 'Purchase');
       }
       break;
