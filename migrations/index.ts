@@ -10,6 +10,7 @@ import { ListingImages1764210000000 } from './1764210000000-ListingImages.js';
 import { SearchLexicon1764220000000 } from './1764220000000-SearchLexicon.js';
 import { Payments1764230000000 } from './1764230000000-Payments.js';
 import { PaymentWebhooks1764240000000 } from './1764240000000-PaymentWebhooks.js';
+import { Refunds1764270000000 } from './1764270000000-Refunds.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   SearchLexicon1764220000000,
   Payments1764230000000,
   PaymentWebhooks1764240000000,
+  Refunds1764270000000,
 ];

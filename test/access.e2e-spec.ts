@@ -123,6 +123,7 @@ const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
   'GET /admin/orders': [...ADMINS, 'compliance', 'finance'],
   'GET /admin/orders/{orderId}': [...ADMINS, 'compliance', 'finance'],
   'GET /orders/{orderId}/payments': BUYERS,
+  'GET /orders/{orderId}/payments/refunds': BUYERS,
   'POST /orders/{orderId}/payments': BUYERS,
   'POST /orders/{orderId}/payments/verify': BUYERS,
   'PUT /cart/items/{listingId}': BUYERS,
@@ -142,7 +143,11 @@ const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
 };
 
 /** Reads of one object that only its owner sees: other allowed callers get 404, not 403. */
-const OWNER_ONLY = new Set(['GET /orders/{orderId}', 'GET /orders/{orderId}/payments']);
+const OWNER_ONLY = new Set([
+  'GET /orders/{orderId}',
+  'GET /orders/{orderId}/payments',
+  'GET /orders/{orderId}/payments/refunds',
+]);
 
 const allowed = (rule: 'public' | 'signed-in' | Kind[], kind: Kind): boolean =>
   rule === 'public' || (rule === 'signed-in' ? kind !== 'anonymous' : rule.includes(kind));

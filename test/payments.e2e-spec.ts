@@ -13,6 +13,8 @@ import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { OrderCommands } from '../src/orders/order-commands.service.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
+import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/payments/gateway/payment-gateway.js';
+import { RefundsService } from '../src/payments/refunds.service.js';
 import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
@@ -50,6 +52,25 @@ describe('payments and escrow (Razorpay sandbox over HTTP)', () => {
     expect(placed.status).toBe(201);
     return placed.order!;
   };
+  const payOrder = async (buyer: SignedIn, order: Order) => {
+    const payment = (await open(buyer, order.id)).data!;
+    const paid = sandbox.control.pay(payment.gatewayOrderId!, { outcome: 'captured' });
+    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
+    const res = await verify(buyer, order.id, {
+      razorpayOrderId: paid.razorpay_order_id,
+      razorpayPaymentId: paid.razorpay_payment_id,
+      razorpaySignature: paid.razorpay_signature,
+    });
+    expect(res.data!.status).toBe('captured');
+    return res.data!;
+  };
+  const refundsOf = async (buyer: SignedIn, orderId: string) =>
+    (
+      await t.api.GET('/orders/{orderId}/payments/refunds', {
+        params: { path: { orderId } },
+        headers: buyer.headers,
+      })
+    ).data!;
   const counters = async (code: string) => {
     const a = await ledger.account(code);
     if (a === undefined) throw new Error(`no account ${code}`);
@@ -244,6 +265,82 @@ describe('payments and escrow (Razorpay sandbox over HTTP)', () => {
     }
   });
 
+  it('refunds a cancelled paid part from escrow once, through retries and an ambiguous gateway failure', async () => {
+    const buyer = await signInAs(t, 'customer');
+    const order = await placeOrder(buyer, [
+      [dealerA, 60_000],
+      [dealerB, 70_000],
+    ]);
+    const payment = await payOrder(buyer, order);
+    const subB = order.subOrders.find((s) => s.dealerId === dealerB.userId)!;
+    // What remains (₹600 + delivery) still reaches the ₹500 minimum: the buyer may cancel B's part.
+    const cancelled = await t.api.POST('/orders/{orderId}/sub-orders/{subOrderId}/cancel', {
+      params: { path: { orderId: order.id, subOrderId: subB.id } },
+      body: {},
+      headers: buyer.headers,
+    });
+    expect(cancelled.response.status).toBe(200);
+    const refunds = t.app.get(RefundsService);
+    // The gateway does the refund but answers 502, then refuses once: the refund stays requested…
+    sandbox.control.setFaults({ api: { failAfterNext: 1 } });
+    expect(await refunds.processDue()).toBe(0);
+    sandbox.control.setFaults({ api: { failNext: 1 } });
+    expect(await refunds.processDue()).toBe(0);
+    sandbox.control.resetFaults();
+    expect(
+      (await refundsOf(buyer, order.id)).map((r) => [r.kind, r.amountPaise, r.status]),
+    ).toEqual([['cancellation', subB.totalPaise, 'requested']]);
+    // …and the next pass gets the same refund (idempotency key) and posts it once.
+    expect(await refunds.processDue()).toBe(1);
+    expect(await refunds.processDue()).toBe(0);
+    const gateway = t.app.get<PaymentGateway>(PAYMENT_GATEWAY);
+    expect((await gateway.fetchPayment(payment.gatewayPaymentId!)).amountRefundedPaise).toBe(
+      subB.totalPaise,
+    );
+    expect((await refundsOf(buyer, order.id))[0]!.status).toBe('processed');
+    // Escrow now holds only A's part, all of it still held for A; B's hold is void.
+    const escrow = await counters(Accounts.orderEscrow(order.id));
+    expect(escrow.creditsPosted - escrow.debitsPosted).toBe(
+      BigInt(order.totalPaise - subB.totalPaise),
+    );
+    expect(escrow.debitsPending).toBe(BigInt(order.totalPaise - subB.totalPaise));
+    expect(await sql(`SELECT status FROM escrow_holds WHERE sub_order_id = $1`, [subB.id])).toEqual(
+      [{ status: 'refunded' }],
+    );
+  });
+
+  it('posts a refund the gateway processes later when its webhook arrives', async () => {
+    sandbox.control.setWebhookUrl(`${t.baseUrl}/webhooks/razorpay`);
+    sandbox.control.setRefundMode('manual');
+    try {
+      const buyer = await signInAs(t, 'customer');
+      const order = await placeOrder(buyer, [[dealerA, 65_000]]);
+      await payOrder(buyer, order);
+      await t.api.POST('/orders/{orderId}/cancel', {
+        params: { path: { orderId: order.id } },
+        body: {},
+        headers: buyer.headers,
+      });
+      const refunds = t.app.get(RefundsService);
+      await refunds.processDue();
+      const [pending] = await sql<{ id: string; gateway_refund_id: string; status: string }>(
+        `SELECT id::text, gateway_refund_id, status FROM refunds WHERE order_id = $1`,
+        [order.id],
+      );
+      expect(pending!.status).toBe('processing');
+      sandbox.control.processRefund(pending!.gateway_refund_id, 'processed');
+      await sandbox.control.flushWebhooks();
+      await t.app.get(WebhookProcessor).drain();
+      expect((await refundsOf(buyer, order.id))[0]!.status).toBe('processed');
+      const escrow = await counters(Accounts.orderEscrow(order.id));
+      expect(escrow.creditsPosted - escrow.debitsPosted).toBe(0n);
+      expect(escrow.debitsPending).toBe(0n);
+    } finally {
+      sandbox.control.setRefundMode('instant');
+      sandbox.control.setWebhookUrl(null);
+    }
+  });
+
   it('keeps money captured for an expired order in escrow, flagged for a refund', async () => {
     const buyer = await signInAs(t, 'customer');
     const order = await placeOrder(buyer, [[dealerB, 80_000]]);
@@ -265,6 +362,12 @@ describe('payments and escrow (Razorpay sandbox over HTTP)', () => {
       BigInt(order.totalPaise),
     );
     expect((await counters(Accounts.orderEscrow(order.id))).debitsPending).toBe(0n);
+    // The whole payment goes back; the escrow ends empty.
+    await t.app.get(RefundsService).processDue();
+    expect(
+      (await refundsOf(buyer, order.id)).map((r) => [r.kind, r.amountPaise, r.status]),
+    ).toEqual([['unpayable', order.totalPaise, 'processed']]);
+    expect(await postedBalance(Accounts.orderEscrow(order.id), 'credit')).toBe(0n);
   });
 
   it('releases escrow after the return window: commission and taxes withheld, money identity holds, books balance', async () => {

@@ -6,13 +6,16 @@
  *   recording of the gateway order id), the event waits a minute and is tried again.
  * - `payment.failed`: the attempt is recorded as failed unless the payment was captured meanwhile
  *   (states never go backwards); the order stays payable until its reservation expires.
+ * - `refund.processed`, `refund.failed`: the refund is posted (or marked failed) as when the gateway
+ *   answers directly; a refund not recorded yet (its request still in flight) waits a minute.
  * - `payment.authorized`: nothing (capture follows Checkout's verification or `payment.captured`).
  * Domain events of the sub-orders paid are published after the inbox's transaction commits.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
-import { toPayment } from './gateway/razorpay.gateway.js';
+import { toPayment, toRefund } from './gateway/razorpay.gateway.js';
 import { PaymentsService } from './payments.service.js';
+import { RefundsService } from './refunds.service.js';
 import { WebhookHandlers, type WebhookOutcome } from './webhooks/webhook-handlers.js';
 import type { RazorpayWebhookEvent } from './webhooks/webhook-event.js';
 
@@ -30,6 +33,7 @@ export class PaymentWebhookHandlers implements OnModuleInit {
   constructor(
     private readonly handlers: WebhookHandlers,
     private readonly payments: PaymentsService,
+    private readonly refunds: RefundsService,
     private readonly events: EventBus,
   ) {}
 
@@ -50,6 +54,24 @@ export class PaymentWebhookHandlers implements OnModuleInit {
     };
     this.handlers.register('payment.captured', captured);
     this.handlers.register('order.paid', captured);
+    const refund = async (
+      tx: Parameters<PaymentsService['applyCapturedIn']>[0],
+      event: RazorpayWebhookEvent,
+    ): Promise<WebhookOutcome> => {
+      const entity = (event.payload.refund as { entity?: unknown } | undefined)?.entity;
+      if (entity === undefined) throw new Error(`${event.event} without a refund entity`);
+      const answer = toRefund(entity);
+      const refundId = await this.refunds.refundIdOf(tx, answer);
+      if (refundId === null)
+        return {
+          deferUntil: new Date(Date.now() + WAIT_FOR_PAYMENT_MS),
+          reason: `refund ${answer.id} not recorded yet`,
+        };
+      await this.refunds.applyGatewayAnswerIn(tx, refundId, answer);
+      return 'done';
+    };
+    this.handlers.register('refund.processed', refund);
+    this.handlers.register('refund.failed', refund);
     this.handlers.register('payment.failed', async (tx, event) => {
       await this.payments.applyFailedIn(tx, toPayment(paymentEntityOf(event)));
       return 'done';

@@ -3,8 +3,9 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { OrderIdParamDto } from '../orders/dto/order.dto.js';
-import { PaymentDto, VerifyPaymentDto } from './dto/payment.dto.js';
+import { PaymentDto, RefundDto, VerifyPaymentDto } from './dto/payment.dto.js';
 import { PaymentsService } from './payments.service.js';
+import { RefundsService } from './refunds.service.js';
 
 /**
  * A buyer pays an order: `POST …/payments` opens the payment (a Razorpay order for what is payable
@@ -16,7 +17,10 @@ import { PaymentsService } from './payments.service.js';
 @ApiBearerAuth()
 @Controller('orders/:orderId/payments')
 export class PaymentsController {
-  constructor(private readonly payments: PaymentsService) {}
+  constructor(
+    private readonly payments: PaymentsService,
+    private readonly refundsService: RefundsService,
+  ) {}
 
   @Post()
   @Can('update', 'Purchase')
@@ -44,5 +48,14 @@ export class PaymentsController {
   @ApiOperation({ summary: 'Payments of my order' })
   list(@Param() p: OrderIdParamDto, @Meta() meta: RequestMeta): Promise<PaymentDto[]> {
     return this.payments.list(p.orderId, meta.principal!.userId);
+  }
+
+  /** Refunds of my order: a paid part cancelled, money paid after the order expired, a second payment. */
+  @Get('refunds')
+  @Can('read', 'Purchase')
+  @ApiOperation({ summary: 'Refunds of my order' })
+  async refunds(@Param() p: OrderIdParamDto, @Meta() meta: RequestMeta): Promise<RefundDto[]> {
+    await this.payments.list(p.orderId, meta.principal!.userId); // 404 unless it is the caller's order
+    return this.refundsService.list(p.orderId);
   }
 }

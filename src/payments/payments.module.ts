@@ -7,6 +7,7 @@ import { PaymentWebhookHandlers } from './payment-webhook-handlers.js';
 import { PaymentWebhooksModule } from './webhooks/payment-webhooks.module.js';
 import { PaymentsController } from './payments.controller.js';
 import { PaymentsService } from './payments.service.js';
+import { RefundsService } from './refunds.service.js';
 
 /**
  * Payments of orders through the gateway (Razorpay, or the local sandbox), the escrow holds they
@@ -15,7 +16,7 @@ import { PaymentsService } from './payments.service.js';
 @Module({
   imports: [GatewayModule, LedgerModule, OrdersModule, PaymentWebhooksModule],
   controllers: [PaymentsController],
-  providers: [PaymentsService, EscrowReleaseService, PaymentWebhookHandlers],
+  providers: [PaymentsService, EscrowReleaseService, PaymentWebhookHandlers, RefundsService],
   exports: [PaymentsService, EscrowReleaseService],
 })
 export class PaymentsModule {}

@@ -29,6 +29,7 @@ import { OrderCommands, type PaymentOutcome } from '../orders/order-commands.ser
 import { lockOrder, lockSubOrders, orderNotFound } from '../orders/order-store.js';
 import type { SubOrderTransitioned } from '../orders/events/order-events.js';
 import type { PaymentDto, VerifyPaymentDto } from './dto/payment.dto.js';
+import { RefundsService } from './refunds.service.js';
 import {
   GatewayError,
   PAYMENT_GATEWAY,
@@ -74,6 +75,7 @@ export class PaymentsService {
     private readonly ledger: LedgerService,
     private readonly orders: OrderCommands,
     private readonly events: EventBus,
+    private readonly refunds: RefundsService,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
   ) {}
 
@@ -270,6 +272,7 @@ export class PaymentsService {
         },
       },
     ];
+    let refund: { kind: 'excess' | 'duplicate' | 'unpayable'; amountPaise: number } | null = null;
     if (outcome.code === 'paid') {
       for (const s of awaiting) {
         const holdKey = `hold:order:${order.id}:${s.id}`;
@@ -295,8 +298,13 @@ export class PaymentsService {
           [s.id, order.id, payment.id, s.dealer_id, s.total_paise, holdKey],
         );
       }
+      if (outcome.excessPaise > 0) refund = { kind: 'excess', amountPaise: outcome.excessPaise };
     } else {
       await execute(tx, `UPDATE payments SET unpayable = true WHERE id = $1`, [payment.id]);
+      refund = {
+        kind: outcome.code === 'duplicate_payment' ? 'duplicate' : 'unpayable',
+        amountPaise: gp.amountPaise,
+      };
     }
     if (gp.feePaise !== null && gp.feePaise > 0)
       commands.push(
@@ -321,6 +329,9 @@ export class PaymentsService {
     const posted = await this.ledger.executeIn(tx, { type: 'batch', commands });
     if (posted.code !== 'ok')
       throw new Error(`ledger refused the capture of ${gp.id}: ${posted.code}`);
+    // Money the order does not keep goes back to the buyer (posted once the gateway refunds it).
+    if (refund !== null)
+      await this.refunds.requestIn(tx, { paymentId: payment.id, orderId: order.id, ...refund });
     return { result: { code: 'applied', outcome }, events };
   }
 

@@ -1403,6 +1403,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orders/{orderId}/payments/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Refunds of my order */
+        get: operations["PaymentsController_refunds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/razorpay": {
         parameters: {
             query?: never;
@@ -2717,6 +2734,23 @@ export interface components {
             razorpayOrderId: string;
             razorpayPaymentId: string;
             razorpaySignature: string;
+        };
+        RefundDto: {
+            /**
+             * @description `cancellation` (a paid part cancelled), `unpayable` (paid after the order expired or was cancelled), `duplicate` (a second payment), `excess` (more than was payable).
+             * @enum {string}
+             */
+            kind: "cancellation" | "unpayable" | "duplicate" | "excess";
+            /** @description Integer paise */
+            amountPaise: number;
+            /** @enum {string} */
+            status: "requested" | "processing" | "processed" | "failed";
+            id: string;
+            paymentId: string;
+            /** @description The cancelled sub-order whose escrow this returns; null for money never held for a dealer. */
+            subOrderId: string | null;
+            requestedAt: string;
+            processedAt: string | null;
         };
         WebhookAckDto: {
             /**
@@ -5898,6 +5932,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaymentDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PaymentsController_refunds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundDto"][];
                 };
             };
             /** @description Error (problem+json) */

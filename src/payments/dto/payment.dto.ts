@@ -20,6 +20,26 @@ export class VerifyPaymentDto {
   razorpaySignature!: string;
 }
 
+const REFUND_KINDS = ['cancellation', 'unpayable', 'duplicate', 'excess'] as const;
+const REFUND_STATUSES = ['requested', 'processing', 'processed', 'failed'] as const;
+
+/** Money going back to the buyer. */
+export class RefundDto {
+  id!: string;
+  paymentId!: string;
+  /** The cancelled sub-order whose escrow this returns; null for money never held for a dealer. */
+  subOrderId!: string | null;
+  /** `cancellation` (a paid part cancelled), `unpayable` (paid after the order expired or was cancelled), `duplicate` (a second payment), `excess` (more than was payable). */
+  @ApiProperty({ enum: REFUND_KINDS })
+  kind!: (typeof REFUND_KINDS)[number];
+  @ApiProperty({ type: 'integer', description: 'Integer paise' })
+  amountPaise!: number;
+  @ApiProperty({ enum: REFUND_STATUSES })
+  status!: (typeof REFUND_STATUSES)[number];
+  requestedAt!: string;
+  processedAt!: string | null;
+}
+
 export class PaymentDto {
   id!: string;
   orderId!: string;

@@ -465,7 +465,8 @@ function toTransfer(v: unknown): GatewayTransfer {
   };
 }
 
-function toRefund(v: unknown): GatewayRefund {
+/** A Razorpay refund entity (API answer or webhook payload) as the port's GatewayRefund. */
+export function toRefund(v: unknown): GatewayRefund {
   const o = obj(v);
   const status = str(o, 'status');
   if (status !== 'pending' && status !== 'processed' && status !== 'failed')

@@ -1,0 +1,278 @@
+/**
+ * Refunds before release (ledger-spec/recipes.md §4): money goes back to the buyer from escrow.
+ *
+ * - Decided in the transaction of its cause: `requestIn` (the capture's transaction: unpayable,
+ *   duplicate or excess money) or the `payments.refunds` sweep (a paid sub-order cancelled while its
+ *   escrow is still held: the hold's whole amount, delivery included).
+ * - Sent by the `payments.refunds` job, outside any transaction, with the refund's id as Razorpay's
+ *   refund idempotency key (a retry after a crash or a timeout returns the same refund, never a second).
+ * - Posted when the gateway reports it processed (its answer, a later look-up, or `refund.processed`):
+ *   for a cancellation the hold is voided and `refund:<id>` Dr escrow / Cr gateway receivable; for
+ *   money never held for a dealer only the refund entry. Exactly once (ledger keys, row lock).
+ * Route transfer reversal (a transfer already made for the sub-order) is not built yet.
+ */
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { execute } from '../database/sql.js';
+import { TransactionRunner } from '../database/transaction.js';
+import { JobQueue } from '../jobs/job-queue.service.js';
+import { Accounts } from '../ledger/domain/account.js';
+import { credit, debit } from '../ledger/domain/journal.js';
+import type { LedgerCommand } from '../ledger/domain/ledger-model.js';
+import { escrowAccount, refundBeforeRelease } from '../ledger/domain/recipes.js';
+import { LedgerService } from '../ledger/persistence/ledger.service.js';
+import type { RefundDto } from './dto/payment.dto.js';
+import {
+  GatewayError,
+  PAYMENT_GATEWAY,
+  type GatewayRefund,
+  type PaymentGateway,
+} from './gateway/payment-gateway.js';
+
+export const REFUND_JOBS = { process: 'payments.refunds' } as const;
+
+export type RefundKind = 'cancellation' | 'unpayable' | 'duplicate' | 'excess';
+
+/** Gateway attempts before a refund is marked failed (for finance to resolve). */
+const MAX_ATTEMPTS = 8;
+
+interface RefundRow {
+  id: string;
+  payment_id: string;
+  order_id: string;
+  sub_order_id: string | null;
+  kind: RefundKind;
+  amount_paise: string;
+  status: RefundDto['status'];
+  gateway_refund_id: string | null;
+  gateway_payment_id: string;
+  attempts: number;
+  requested_at: Date;
+  processed_at: Date | null;
+}
+
+const REFUND_COLUMNS = `r.id::text AS id, r.payment_id::text AS payment_id, r.order_id::text AS order_id,
+  r.sub_order_id::text AS sub_order_id, r.kind, r.amount_paise::text AS amount_paise, r.status,
+  r.gateway_refund_id, p.gateway_payment_id, r.attempts, r.requested_at, r.processed_at`;
+
+@Injectable()
+export class RefundsService implements OnModuleInit {
+  private readonly logger = new Logger(RefundsService.name);
+
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly ledger: LedgerService,
+    private readonly jobs: JobQueue,
+    @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
+  ) {}
+
+  onModuleInit(): void {
+    this.jobs.define({
+      name: REFUND_JOBS.process,
+      cron: '* * * * *',
+      handler: () => this.processDue(),
+    });
+  }
+
+  /** Records a refund of money never held for a dealer, in the caller's transaction, and enqueues its processing. */
+  async requestIn(
+    tx: EntityManager,
+    input: {
+      paymentId: string;
+      orderId: string;
+      kind: Exclude<RefundKind, 'cancellation'>;
+      amountPaise: number;
+    },
+  ): Promise<void> {
+    await execute(
+      tx,
+      `INSERT INTO refunds (payment_id, order_id, kind, amount_paise) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING`,
+      [input.paymentId, input.orderId, input.kind, input.amountPaise],
+    );
+    await this.jobs.send(REFUND_JOBS.process, {}, { tx });
+  }
+
+  /**
+   * One pass: refunds for cancelled sub-orders whose escrow is still held, then every requested or
+   * processing refund to the gateway. Returns how many refunds were processed.
+   */
+  async processDue(): Promise<number> {
+    await this.transactions.run((tx) =>
+      execute(
+        tx,
+        `INSERT INTO refunds (payment_id, order_id, sub_order_id, kind, amount_paise)
+         SELECT h.payment_id, h.order_id, h.sub_order_id, 'cancellation', h.amount_paise
+         FROM escrow_holds h JOIN sub_orders s ON s.id = h.sub_order_id
+         WHERE h.status = 'held' AND s.status = 'cancelled'
+         ON CONFLICT DO NOTHING`,
+      ),
+    );
+    const { rows } = await this.transactions.run((tx) =>
+      execute<{ id: string }>(
+        tx,
+        `SELECT id::text AS id FROM refunds WHERE status IN ('requested','processing')
+         ORDER BY requested_at LIMIT 200`,
+      ),
+    );
+    let processed = 0;
+    for (const { id } of rows) if ((await this.send(id)) === 'processed') processed += 1;
+    return processed;
+  }
+
+  /** Sends one refund to the gateway (or looks it up) and applies what the gateway says. */
+  async send(refundId: string): Promise<RefundDto['status']> {
+    const refund = await this.transactions.run((tx) => this.row(tx, refundId, false));
+    if (refund.status === 'processed' || refund.status === 'failed') return refund.status;
+    let answer: GatewayRefund;
+    try {
+      answer =
+        refund.gateway_refund_id !== null
+          ? await this.gateway.fetchRefund(refund.gateway_refund_id)
+          : await this.gateway.refundPayment(refund.gateway_payment_id, {
+              amountPaise: Number(refund.amount_paise),
+              idempotencyKey: refund.id,
+              reverseAll: false,
+              notes: { refundId: refund.id, orderId: refund.order_id },
+            });
+    } catch (err) {
+      const retryable = err instanceof GatewayError && err.retryable;
+      const giveUp = !retryable || refund.attempts + 1 >= MAX_ATTEMPTS;
+      await this.transactions.run((tx) =>
+        execute(
+          tx,
+          `UPDATE refunds SET attempts = attempts + 1, last_error = $2, updated_at = now(),
+             status = CASE WHEN $3 THEN 'failed' ELSE status END
+           WHERE id = $1 AND status IN ('requested','processing')`,
+          [refund.id, (err as Error).message.slice(0, 500), giveUp],
+        ),
+      );
+      if (giveUp) this.logger.error(`refund ${refund.id} failed: ${(err as Error).message}`);
+      return giveUp ? 'failed' : refund.status;
+    }
+    return this.transactions.run((tx) => this.applyGatewayAnswerIn(tx, refund.id, answer));
+  }
+
+  /** Applies the gateway's word on a refund (its answer, a look-up or a webhook); never backwards. */
+  async applyGatewayAnswerIn(
+    tx: EntityManager,
+    refundId: string,
+    answer: GatewayRefund,
+  ): Promise<RefundDto['status']> {
+    const refund = await this.row(tx, refundId, true);
+    if (refund.status === 'processed' || refund.status === 'failed') return refund.status;
+    await execute(
+      tx,
+      `UPDATE refunds SET gateway_refund_id = $2, attempts = attempts + 1, last_error = NULL, updated_at = now()
+       WHERE id = $1`,
+      [refund.id, answer.id],
+    );
+    if (answer.status === 'pending') {
+      await execute(tx, `UPDATE refunds SET status = 'processing' WHERE id = $1`, [refund.id]);
+      return 'processing';
+    }
+    if (answer.status === 'failed') {
+      await execute(
+        tx,
+        `UPDATE refunds SET status = 'failed', last_error = 'the gateway failed the refund' WHERE id = $1`,
+        [refund.id],
+      );
+      return 'failed';
+    }
+    await this.post(tx, refund);
+    await execute(
+      tx,
+      `UPDATE refunds SET status = 'processed', processed_at = now() WHERE id = $1`,
+      [refund.id],
+    );
+    return 'processed';
+  }
+
+  /** The refund a gateway refund id (or its notes' refundId) belongs to, if ours. */
+  async refundIdOf(tx: EntityManager, answer: GatewayRefund): Promise<string | null> {
+    const byNotes = answer.notes.refundId;
+    const { rows } = await execute<{ id: string }>(
+      tx,
+      `SELECT id::text AS id FROM refunds WHERE gateway_refund_id = $1 OR id::text = $2`,
+      [answer.id, byNotes ?? ''],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  async list(orderId: string): Promise<RefundDto[]> {
+    return this.transactions.run(async (tx) => {
+      const { rows } = await execute<RefundRow>(
+        tx,
+        `SELECT ${REFUND_COLUMNS} FROM refunds r JOIN payments p ON p.id = r.payment_id
+         WHERE r.order_id = $1 ORDER BY r.requested_at, r.id`,
+        [orderId],
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        paymentId: r.payment_id,
+        subOrderId: r.sub_order_id,
+        kind: r.kind,
+        amountPaise: Number(r.amount_paise),
+        status: r.status,
+        requestedAt: r.requested_at.toISOString(),
+        processedAt: r.processed_at === null ? null : r.processed_at.toISOString(),
+      }));
+    });
+  }
+
+  private async post(tx: EntityManager, refund: RefundRow): Promise<void> {
+    const amount = BigInt(refund.amount_paise);
+    const escrow = escrowAccount('order', refund.order_id);
+    let command: LedgerCommand;
+    if (refund.sub_order_id !== null) {
+      const { rows } = await execute<{ hold_key: string; amount_paise: string; dealer_id: string }>(
+        tx,
+        `SELECT hold_key, amount_paise::text AS amount_paise, dealer_id::text AS dealer_id
+         FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`,
+        [refund.sub_order_id],
+      );
+      const hold = rows[0]!;
+      command = refundBeforeRelease({
+        escrow: 'order',
+        subjectId: refund.order_id,
+        supplier: { kind: 'dealer', id: hold.dealer_id },
+        holdKey: hold.hold_key,
+        heldPaise: BigInt(hold.amount_paise),
+        refundPaise: amount,
+        newHoldKey: `${hold.hold_key}:rest`,
+        holdTimeoutSeconds: 0,
+        refundId: refund.id,
+        actor: 'system:refunds',
+      });
+      await execute(
+        tx,
+        `UPDATE escrow_holds SET status = 'refunded', updated_at = now() WHERE sub_order_id = $1`,
+        [refund.sub_order_id],
+      );
+    } else {
+      command = {
+        type: 'post',
+        key: `refund:${refund.id}`,
+        lines: [debit(escrow, amount), credit(Accounts.gatewayReceivable, amount)],
+        meta: {
+          eventType: 'refund',
+          reference: `order:${refund.order_id}`,
+          actor: 'system:refunds',
+          metadata: { kind: refund.kind, paymentId: refund.gateway_payment_id },
+        },
+      };
+    }
+    const posted = await this.ledger.executeIn(tx, command);
+    if (posted.code !== 'ok') throw new Error(`ledger refused refund ${refund.id}: ${posted.code}`);
+  }
+
+  private async row(tx: EntityManager, id: string, lock: boolean): Promise<RefundRow> {
+    const { rows } = await execute<RefundRow>(
+      tx,
+      `SELECT ${REFUND_COLUMNS} FROM refunds r JOIN payments p ON p.id = r.payment_id
+       WHERE r.id = $1 ${lock ? 'FOR UPDATE OF r' : ''}`,
+      [id],
+    );
+    return rows[0]!;
+  }
+}
