@@ -14,6 +14,7 @@ import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { OrderCommands } from '../src/orders/order-commands.service.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
 import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/payments/gateway/payment-gateway.js';
+import { PaymentReconciliation } from '../src/payments/reconciliation.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
@@ -339,6 +340,36 @@ describe('payments and escrow (Razorpay sandbox over HTTP)', () => {
       sandbox.control.setRefundMode('instant');
       sandbox.control.setWebhookUrl(null);
     }
+  });
+
+  it('reconciles a payment captured at the gateway when neither Checkout nor a webhook came back', async () => {
+    const buyer = await signInAs(t, 'customer');
+    const order = await placeOrder(buyer, [[dealerB, 52_000]]);
+    const payment = (await open(buyer, order.id)).data!;
+    // The buyer paid; the app died before verifying and the webhook never arrived.
+    sandbox.control.pay(payment.gatewayOrderId!, { outcome: 'captured' });
+    const reconciliation = t.app.get(PaymentReconciliation);
+    // Too recent to be looked up yet (Checkout and webhooks usually come first).
+    expect((await reconciliation.reconcile()).checked).toBe(0);
+    expect(await reconciliation.reconcile(0)).toMatchObject({ captured: 1, errors: 0 });
+    expect((await reconciliation.reconcile(0)).checked).toBe(0);
+    const [row] = await sql<{ status: string }>(`SELECT status FROM payments WHERE id = $1`, [
+      payment.id,
+    ]);
+    expect(row!.status).toBe('captured');
+    expect(
+      (
+        await sql<{ payment_status: string }>(`SELECT payment_status FROM orders WHERE id = $1`, [
+          order.id,
+        ])
+      )[0],
+    ).toEqual({ payment_status: 'paid' });
+    expect(
+      await sql(
+        `SELECT count(*)::int AS n FROM ledger_entries WHERE id LIKE 'capture:%' AND reference = $1`,
+        [`order:${order.id}`],
+      ),
+    ).toEqual([{ n: 1 }]);
   });
 
   it('keeps money captured for an expired order in escrow, flagged for a refund', async () => {

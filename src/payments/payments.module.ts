@@ -7,6 +7,7 @@ import { PaymentWebhookHandlers } from './payment-webhook-handlers.js';
 import { PaymentWebhooksModule } from './webhooks/payment-webhooks.module.js';
 import { PaymentsController } from './payments.controller.js';
 import { PaymentsService } from './payments.service.js';
+import { PaymentReconciliation } from './reconciliation.service.js';
 import { RefundsService } from './refunds.service.js';
 
 /**
@@ -16,7 +17,13 @@ import { RefundsService } from './refunds.service.js';
 @Module({
   imports: [GatewayModule, LedgerModule, OrdersModule, PaymentWebhooksModule],
   controllers: [PaymentsController],
-  providers: [PaymentsService, EscrowReleaseService, PaymentWebhookHandlers, RefundsService],
+  providers: [
+    PaymentsService,
+    EscrowReleaseService,
+    PaymentWebhookHandlers,
+    RefundsService,
+    PaymentReconciliation,
+  ],
   exports: [PaymentsService, EscrowReleaseService],
 })
 export class PaymentsModule {}
