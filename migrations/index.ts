@@ -10,6 +10,8 @@ import { ListingImages1764210000000 } from './1764210000000-ListingImages.js';
 import { SearchLexicon1764220000000 } from './1764220000000-SearchLexicon.js';
 import { Payments1764230000000 } from './1764230000000-Payments.js';
 import { PaymentWebhooks1764240000000 } from './1764240000000-PaymentWebhooks.js';
+import { RouteAccounts1764250000000 } from './1764250000000-RouteAccounts.js';
+import { PaymentAlerts1764260000000 } from './1764260000000-PaymentAlerts.js';
 import { Refunds1764270000000 } from './1764270000000-Refunds.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
@@ -26,5 +28,7 @@ export const migrations = [
   SearchLexicon1764220000000,
   Payments1764230000000,
   PaymentWebhooks1764240000000,
+  RouteAccounts1764250000000,
+  PaymentAlerts1764260000000,
   Refunds1764270000000,
 ];

@@ -140,6 +140,17 @@ const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
   'POST /admin/orders/{orderId}/sub-orders/{subOrderId}/cancel': ADMINS,
   'POST /admin/orders/{orderId}/sub-orders/{subOrderId}/confirm-delivery': ADMINS,
   'PUT /admin/delivery-rules/{channel}': ADMINS,
+  'GET /admin/payments': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/payments/totals': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/escrow/aging': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/escrow/holds': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/escrow/releases-due': [...ADMINS, 'compliance', 'finance'],
+  'GET /dealer/escrow': ['dealer'],
+  'GET /admin/payment-alerts': [...ADMINS, 'compliance', 'finance'],
+  'POST /admin/payment-alerts/{id}/assign': [...ADMINS, 'finance'],
+  'POST /admin/payment-alerts/{id}/resolve': [...ADMINS, 'finance'],
+  'GET /admin/payments/route-accounts': [...ADMINS, 'compliance', 'finance'],
+  'POST /admin/payments/route-accounts/{dealerId}/retry': [...ADMINS, 'finance'],
 };
 
 /** Reads of one object that only its owner sees: other allowed callers get 404, not 403. */
@@ -331,6 +342,7 @@ describe('access control', () => {
         .replace('{imageId}', imageId)
         .replace('{orderId}', orderId)
         .replace('{subOrderId}', subOrderId)
+        .replace('{dealerId}', ids.get('dealer')!)
         .replace('{channel}', 'b2c')
         .replace('{adjustmentId}', adjustmentId)
         .replace('{code}', encodeURIComponent('equity:capital'))
@@ -353,7 +365,9 @@ describe('access control', () => {
         const query =
           route === 'GET /audit/events/export' || route === 'GET /ledger/export'
             ? '?format=jsonl'
-            : '';
+            : route === 'GET /admin/payments/totals'
+              ? '?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z'
+              : '';
         const res = await fetch(`${t.baseUrl}${fill(path)}${query}`, {
           method,
           headers: {

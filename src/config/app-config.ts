@@ -100,6 +100,14 @@ export interface AppConfig {
     /** A delivered sub-order completes (and escrow may release) this long after delivery unless a return or dispute is open. */
     autoCompleteHours: number;
   };
+  paymentAlerts: {
+    /** A payment still creating/created/authorized this long after it was opened raises a `payment_stuck` alert. */
+    stuckAfterMinutes: number;
+    /** Escrow still held this many days after its sub-order was delivered is escalated (`escrow_sla`). */
+    escrowSlaDays: number;
+    /** Escrow of a sub-order paid but not shipped this many days after capture is escalated (`escrow_sla`). */
+    escrowShipSlaDays: number;
+  };
   jobs: {
     /** Run job workers and schedules in this process (false: enqueue only). */
     workers: boolean;
@@ -242,6 +250,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       minimumOrderPaise: { b2b: e.MIN_ORDER_B2B_PAISE, b2c: e.MIN_ORDER_B2C_PAISE },
       reservationTtlMinutes: e.ORDER_RESERVATION_TTL_MINUTES,
       autoCompleteHours: e.ORDER_AUTO_COMPLETE_HOURS,
+    },
+    paymentAlerts: {
+      stuckAfterMinutes: e.PAYMENT_STUCK_ALERT_MINUTES,
+      escrowSlaDays: e.ESCROW_SLA_DAYS,
+      escrowShipSlaDays: e.ESCROW_SHIP_SLA_DAYS,
     },
     auth: {
       jwtSecret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,

@@ -77,6 +77,9 @@ export const envSchema = z.object({
   MIN_ORDER_B2C_PAISE: z.coerce.number().int().min(0).max(1e12).default(50_000),
   ORDER_RESERVATION_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   ORDER_AUTO_COMPLETE_HOURS: z.coerce.number().int().min(1).max(2160).default(168),
+  PAYMENT_STUCK_ALERT_MINUTES: z.coerce.number().int().min(1).max(10080).default(120),
+  ESCROW_SLA_DAYS: z.coerce.number().int().min(1).max(365).default(10),
+  ESCROW_SHIP_SLA_DAYS: z.coerce.number().int().min(1).max(365).default(3),
 
   RAZORPAY_API_URL: z.string().url().default('https://api.razorpay.com'),
   RAZORPAY_KEY_ID: z

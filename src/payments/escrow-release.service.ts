@@ -26,6 +26,7 @@ import {
 import { loadRateBook } from '../ledger/ledger-spec-files.js';
 import { LedgerService } from '../ledger/persistence/ledger.service.js';
 import { lockOrder, lockSubOrders } from '../orders/order-store.js';
+import { ROUTE_JOBS } from './route/route-jobs.js';
 
 export const ESCROW_JOBS = { releaseDue: 'escrow.release-due' } as const;
 
@@ -164,6 +165,8 @@ export class EscrowReleaseService implements OnModuleInit {
           d.supplierNetPaise.toString(),
         ],
       );
+      // Route: lift the hold of the dealer's transfer (src/payments/route/).
+      await this.jobs.send(ROUTE_JOBS.release, { subOrderId: due.sub_order_id }, { tx });
       return true;
     });
   }

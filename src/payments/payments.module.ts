@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { PaymentAlertsController } from './alerts/payment-alerts.controller.js';
+import { PaymentAlerts } from './alerts/payment-alerts.service.js';
+import { IdentityModule } from '../identity/identity.module.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
 import { OrdersModule } from '../orders/orders.module.js';
 import { EscrowReleaseService } from './escrow-release.service.js';
@@ -8,20 +11,40 @@ import { PaymentWebhooksModule } from './webhooks/payment-webhooks.module.js';
 import { PaymentsController } from './payments.controller.js';
 import { PaymentsService } from './payments.service.js';
 import { PaymentReconciliation } from './reconciliation.service.js';
+import {
+  AdminPaymentViewsController,
+  DealerEscrowController,
+} from './views/payment-views.controller.js';
+import { PaymentViews } from './views/payment-views.service.js';
 import { RefundsService } from './refunds.service.js';
+import { AdminRouteAccountsController } from './route/admin-route-accounts.controller.js';
+import { RouteAccountsService } from './route/route-accounts.service.js';
+import { RouteTransferLookup } from './route/route-transfer-lookup.js';
+import { RouteTransfersService } from './route/route-transfers.service.js';
 
 /**
  * Payments of orders through the gateway (Razorpay, or the local sandbox), the escrow holds they
  * fund and their release to dealers. Needs DatabaseModule, JobsModule (global) and the ledger.
  */
 @Module({
-  imports: [GatewayModule, LedgerModule, OrdersModule, PaymentWebhooksModule],
-  controllers: [PaymentsController],
+  imports: [GatewayModule, IdentityModule, LedgerModule, OrdersModule, PaymentWebhooksModule],
+  controllers: [
+    PaymentsController,
+    AdminRouteAccountsController,
+    AdminPaymentViewsController,
+    DealerEscrowController,
+    PaymentAlertsController,
+  ],
   providers: [
     PaymentsService,
     EscrowReleaseService,
     PaymentWebhookHandlers,
     RefundsService,
+    RouteAccountsService,
+    RouteTransfersService,
+    RouteTransferLookup,
+    PaymentViews,
+    PaymentAlerts,
     PaymentReconciliation,
   ],
   exports: [PaymentsService, EscrowReleaseService],

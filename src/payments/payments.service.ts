@@ -20,6 +20,7 @@ import { AppProblem } from '../common/errors/problem.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
+import { JobQueue } from '../jobs/job-queue.service.js';
 import { Accounts } from '../ledger/domain/account.js';
 import { credit, debit } from '../ledger/domain/journal.js';
 import type { LedgerCommand } from '../ledger/domain/ledger-model.js';
@@ -30,6 +31,7 @@ import { lockOrder, lockSubOrders, orderNotFound } from '../orders/order-store.j
 import type { SubOrderTransitioned } from '../orders/events/order-events.js';
 import type { PaymentDto, VerifyPaymentDto } from './dto/payment.dto.js';
 import { RefundsService } from './refunds.service.js';
+import { ROUTE_JOBS } from './route/route-jobs.js';
 import {
   GatewayError,
   PAYMENT_GATEWAY,
@@ -76,6 +78,7 @@ export class PaymentsService {
     private readonly orders: OrderCommands,
     private readonly events: EventBus,
     private readonly refunds: RefundsService,
+    private readonly jobs: JobQueue,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
   ) {}
 
@@ -298,6 +301,8 @@ export class PaymentsService {
           [s.id, order.id, payment.id, s.dealer_id, s.total_paise, holdKey],
         );
       }
+      // Route: transfer each dealer's part, on hold until release (src/payments/route/).
+      await this.jobs.send(ROUTE_JOBS.transfers, { paymentId: payment.id }, { tx });
       if (outcome.excessPaise > 0) refund = { kind: 'excess', amountPaise: outcome.excessPaise };
     } else {
       await execute(tx, `UPDATE payments SET unpayable = true WHERE id = $1`, [payment.id]);

@@ -1420,6 +1420,193 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/payments/route-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dealers' Route linked accounts, with the escrow waiting for them */
+        get: operations["AdminRouteAccountsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payments/route-accounts/{dealerId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restart a dealer's failed Route onboarding (audited) */
+        post: operations["AdminRouteAccountsController_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every payment, filtered (newest first) */
+        get: operations["AdminPaymentViewsController_payments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payments/totals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Captured, refunded, commission, GST on commission, TCS, TDS and dealer net released in a period, reconciled with the ledger */
+        get: operations["AdminPaymentViewsController_totals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/escrow/aging": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Held escrow by days since capture (0–7, 8–14, 15–30, 31+) */
+        get: operations["AdminPaymentViewsController_aging"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/escrow/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Escrow holds, filtered (newest first) */
+        get: operations["AdminPaymentViewsController_holds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/escrow/releases-due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Held escrow of completed sub-orders (releasable) and of delivered ones (with their expected completion) */
+        get: operations["AdminPaymentViewsController_releasesDue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/escrow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My escrow: held, releasable, released (with deductions), refunded, per sub-order */
+        get: operations["DealerEscrowController_escrow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payment-alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payment alerts and escrow escalations, with owner and age */
+        get: operations["PaymentAlertsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payment-alerts/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take an alert (owner = me; audited) */
+        post: operations["PaymentAlertsController_assign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payment-alerts/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve an alert with a note (audited) */
+        post: operations["PaymentAlertsController_resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/razorpay": {
         parameters: {
             query?: never;
@@ -2751,6 +2938,261 @@ export interface components {
             subOrderId: string | null;
             requestedAt: string;
             processedAt: string | null;
+        };
+        RouteAccountDto: {
+            /** @enum {string} */
+            status: "pending" | "creating" | "created" | "activated" | "failed";
+            gatewayAccountId: string | null;
+            lastError: string | null;
+            /** Format: date-time */
+            activatedAt: string | null;
+            dealerId: string;
+            dealerName: string;
+            /** @description What Razorpay stores as the account's reference_id (≤ 20 characters). */
+            referenceId: string;
+            /** @description Gateway calls made by the current onboarding run. */
+            attempts: number;
+            createdAt: string;
+            updatedAt: string;
+            /** @description Escrow holds of this dealer (held or released, not refunded) with no Route transfer yet. */
+            waitingHolds: number;
+            /** @description Their amount, in paise. */
+            waitingPaise: number;
+        };
+        RouteAccountPageDto: {
+            items: components["schemas"]["RouteAccountDto"][];
+            nextCursor?: string;
+        };
+        RetryRouteAccountDto: {
+            /** @description Why: kept in the audit log. */
+            reason: string;
+        };
+        AdminPaymentDto: {
+            /** @enum {string} */
+            status: "creating" | "created" | "authorized" | "captured" | "failed";
+            /** @description Integer paise */
+            amountPaise: number;
+            /** @description Gateway fee incl. GST, paise */
+            feePaise: number | null;
+            /** @description GST part of the fee, paise */
+            feeTaxPaise: number | null;
+            id: string;
+            orderId: string;
+            buyerId: string;
+            unpayable: boolean;
+            gatewayOrderId: string | null;
+            gatewayPaymentId: string | null;
+            method: string | null;
+            failureCode: string | null;
+            failureReason: string | null;
+            createdAt: string;
+            capturedAt: string | null;
+            updatedAt: string;
+        };
+        AdminPaymentPageDto: {
+            items: components["schemas"]["AdminPaymentDto"][];
+            nextCursor?: string;
+        };
+        PeriodFiguresDto: {
+            /** @description Integer paise */
+            capturedPaise: number;
+            /** @description Integer paise */
+            refundedPaise: number;
+            /** @description Integer paise */
+            releasedGrossPaise: number;
+            /** @description Integer paise */
+            commissionPaise: number;
+            /** @description Integer paise */
+            gstOnCommissionPaise: number;
+            /** @description Integer paise */
+            tcsPaise: number;
+            /** @description Integer paise */
+            tdsPaise: number;
+            /** @description Integer paise */
+            dealerNetReleasedPaise: number;
+        };
+        PaymentTotalsDto: {
+            /** @description Payments captured in the period */
+            capturedCount: number;
+            /** @description Escrow holds released in the period */
+            releasedCount: number;
+            from: string;
+            to: string;
+            /**
+             * @description From the tables: captured = payments captured in the period (`captured_at`); the release figures
+             *     = escrow holds released in the period (`released_at`). Refunded comes from the ledger (entries
+             *     `refund` crediting the gateway receivable, effective in the period), as no table is read for it.
+             */
+            totals: components["schemas"]["PeriodFiguresDto"];
+            /**
+             * @description The same figures from the journal: the movements, in the period (entries' effective time), of
+             *     the gateway receivable (`payment_captured` debits, `refund` credits), the dealer payables
+             *     (`escrow_release` credits; net = those less `release_deductions` debits), and
+             *     revenue:commission, liability:tax:gst_output, liability:tax:tcs and liability:tax:tds
+             *     (`release_deductions` credits).
+             */
+            ledger: components["schemas"]["PeriodFiguresDto"];
+            /** @description Every figure from the tables equals the ledger's. */
+            reconciled: boolean;
+            /** @description The figures that differ (names of PeriodFiguresDto fields). */
+            mismatches: string[];
+        };
+        AgingBucketDto: {
+            count: number;
+            /** @description Integer paise */
+            amountPaise: number;
+            minDays: number;
+            /** @description null: no upper bound */
+            maxDays: number | null;
+            /** @description `0-7`, `8-14`, `15-30` or `31+` (whole days since capture). */
+            bucket: string;
+        };
+        AmountCountDto: {
+            count: number;
+            /** @description Integer paise */
+            amountPaise: number;
+        };
+        EscrowAgingDto: {
+            asOf: string;
+            buckets: components["schemas"]["AgingBucketDto"][];
+            total: components["schemas"]["AmountCountDto"];
+        };
+        ReleaseDeductionsDto: {
+            /** @description Integer paise */
+            commissionPaise: number;
+            /** @description Integer paise */
+            gstOnCommissionPaise: number;
+            /** @description Integer paise */
+            tcsPaise: number;
+            /** @description Integer paise */
+            tdsPaise: number;
+        };
+        EscrowHoldDto: {
+            /** @enum {string} */
+            status: "held" | "released" | "refunded";
+            /** @description Integer paise */
+            amountPaise: number;
+            /** @description Whole days since capture */
+            ageDays: number;
+            /** @description The dealer's net at release */
+            dealerNetPaise: number | null;
+            subOrderId: string;
+            orderId: string;
+            paymentId: string;
+            dealerId: string;
+            /** @description The sub-order's status now. */
+            subOrderStatus: string;
+            /** @description When the hold was made (the capture). */
+            heldAt: string;
+            releasedAt: string | null;
+            /** @description Present once released. */
+            deductions: components["schemas"]["ReleaseDeductionsDto"] | null;
+        };
+        EscrowHoldPageDto: {
+            items: components["schemas"]["EscrowHoldDto"][];
+            nextCursor?: string;
+        };
+        ReleaseDueDto: {
+            /** @description Integer paise */
+            amountPaise: number;
+            /** @enum {string} */
+            subOrderStatus: "delivered" | "completed";
+            subOrderId: string;
+            orderId: string;
+            dealerId: string;
+            deliveredAt: string | null;
+            /** @description When the sub-order completed (from its history); null while delivered. */
+            completedAt: string | null;
+            /** @description Delivery + ORDER_AUTO_COMPLETE_HOURS: when it completes (or completed) and becomes releasable. */
+            expectedCompletionAt: string | null;
+            /** @description Completed (releasable now) but still held. */
+            releasable: boolean;
+        };
+        ReleasesDueDto: {
+            /** @description Held escrow of completed sub-orders: the release job should have released it. */
+            releasable: components["schemas"]["AmountCountDto"];
+            /** @description Held escrow of delivered sub-orders, releasable once they complete. */
+            upcoming: components["schemas"]["AmountCountDto"];
+            /** @description Completed ones first (oldest first), then delivered ones by expected completion. */
+            items: components["schemas"]["ReleaseDueDto"][];
+            nextCursor?: string;
+        };
+        DealerReleasedDto: {
+            /** @description Integer paise */
+            commissionPaise: number;
+            /** @description Integer paise */
+            gstOnCommissionPaise: number;
+            /** @description Integer paise */
+            tcsPaise: number;
+            /** @description Integer paise */
+            tdsPaise: number;
+            count: number;
+            /** @description Integer paise */
+            grossPaise: number;
+            /** @description Integer paise */
+            netPaise: number;
+        };
+        DealerEscrowLineDto: {
+            /** @enum {string} */
+            state: "held" | "releasable" | "released" | "refunded";
+            /** @description Integer paise */
+            amountPaise: number;
+            netPaise: number | null;
+            subOrderId: string;
+            orderId: string;
+            subOrderStatus: string;
+            heldAt: string;
+            releasedAt: string | null;
+            deductions: components["schemas"]["ReleaseDeductionsDto"] | null;
+        };
+        DealerEscrowDto: {
+            held: components["schemas"]["AmountCountDto"];
+            releasable: components["schemas"]["AmountCountDto"];
+            released: components["schemas"]["DealerReleasedDto"];
+            refunded: components["schemas"]["AmountCountDto"];
+            items: components["schemas"]["DealerEscrowLineDto"][];
+            nextCursor?: string;
+        };
+        PaymentAlertDto: {
+            /** @enum {string} */
+            kind: "payment_stuck" | "escrow_sla";
+            /** @description Payment or hold amount, paise */
+            amountPaise: number | null;
+            /** @description Seconds open: until now, or until it was resolved. */
+            ageSeconds: number;
+            /**
+             * @description `auto`: the condition went away; `manual`: resolved by staff with a note.
+             * @enum {string|null}
+             */
+            resolution: "auto" | "manual" | null;
+            id: string;
+            /** @description The payment (`payment_stuck`) or the sub-order whose escrow is overdue (`escrow_sla`). */
+            subjectId: string;
+            /**
+             * @description `payment_stuck`: the payment's status when the alert opened (`creating`, `created`,
+             *     `authorized`); `escrow_sla`: `not_shipped` (paid, not shipped within ESCROW_SHIP_SLA_DAYS of
+             *     capture) or `not_released` (still held ESCROW_SLA_DAYS after delivery).
+             */
+            reason: string;
+            orderId: string | null;
+            /** @description The dealer whose escrow it is (`escrow_sla`). */
+            dealerId: string | null;
+            openedAt: string;
+            /** @description The staff member who took it. */
+            ownerId: string | null;
+            ownerName: string | null;
+            acknowledgedAt: string | null;
+            resolvedAt: string | null;
+            resolvedBy: string | null;
+            note: string | null;
+        };
+        PaymentAlertPageDto: {
+            items: components["schemas"]["PaymentAlertDto"][];
+            nextCursor?: string;
+        };
+        ResolveAlertDto: {
+            /** @description What was found and done (kept on the alert and in the audit log). */
+            note: string;
         };
         WebhookAckDto: {
             /**
@@ -5962,6 +6404,377 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RefundDto"][];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminRouteAccountsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description Only dealers whose Route onboarding is in this state. */
+                status?: "pending" | "creating" | "created" | "activated" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RouteAccountPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminRouteAccountsController_retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dealerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetryRouteAccountDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RouteAccountDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminPaymentViewsController_payments: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                status?: "creating" | "created" | "authorized" | "captured" | "failed";
+                orderId?: string;
+                buyerId?: string;
+                /** @description Opened at or after (ISO 8601). */
+                from?: string;
+                /** @description Opened before (ISO 8601). */
+                to?: string;
+                /** @description `true`: only money captured for an order that could no longer be paid (to be refunded). */
+                unpayable?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminPaymentPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminPaymentViewsController_totals: {
+        parameters: {
+            query: {
+                /** @description Start of the period, inclusive (ISO 8601). */
+                from: string;
+                /** @description End of the period, exclusive (ISO 8601). */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentTotalsDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminPaymentViewsController_aging: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscrowAgingDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminPaymentViewsController_holds: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                status?: "held" | "released" | "refunded";
+                dealerId?: string;
+                orderId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscrowHoldPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminPaymentViewsController_releasesDue: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleasesDueDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerEscrowController_escrow: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                status?: "held" | "released" | "refunded";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealerEscrowDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PaymentAlertsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                kind?: "payment_stuck" | "escrow_sla";
+                /** @description `open` (not resolved) or `resolved`; both when absent. */
+                state?: "open" | "resolved";
+                /** @description Alerts taken by this staff member. */
+                ownerId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAlertPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PaymentAlertsController_assign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAlertDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PaymentAlertsController_resolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveAlertDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAlertDto"];
                 };
             };
             /** @description Error (problem+json) */

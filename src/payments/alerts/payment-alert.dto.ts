@@ -1,0 +1,81 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const ALERT_KINDS = ['payment_stuck', 'escrow_sla'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+const STATES = ['open', 'resolved'] as const;
+
+const trimmed = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
+
+export class PaymentAlertQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ALERT_KINDS })
+  @IsOptional()
+  @IsIn(ALERT_KINDS)
+  kind?: AlertKind;
+
+  /** `open` (not resolved) or `resolved`; both when absent. */
+  @ApiPropertyOptional({ enum: STATES })
+  @IsOptional()
+  @IsIn(STATES)
+  state?: (typeof STATES)[number];
+
+  /** Alerts taken by this staff member. */
+  @IsOptional()
+  @Matches(UUID, { message: 'ownerId must be a UUID' })
+  ownerId?: string;
+}
+
+export class AlertIdParamDto {
+  @Matches(UUID, { message: 'id must be a UUID' })
+  id!: string;
+}
+
+export class ResolveAlertDto {
+  /** What was found and done (kept on the alert and in the audit log). */
+  @Transform(trimmed)
+  @IsString()
+  @Length(1, 2000)
+  note!: string;
+}
+
+export class PaymentAlertDto {
+  id!: string;
+  @ApiProperty({ enum: ALERT_KINDS })
+  kind!: AlertKind;
+  /** The payment (`payment_stuck`) or the sub-order whose escrow is overdue (`escrow_sla`). */
+  subjectId!: string;
+  /**
+   * `payment_stuck`: the payment's status when the alert opened (`creating`, `created`,
+   * `authorized`); `escrow_sla`: `not_shipped` (paid, not shipped within ESCROW_SHIP_SLA_DAYS of
+   * capture) or `not_released` (still held ESCROW_SLA_DAYS after delivery).
+   */
+  reason!: string;
+  orderId!: string | null;
+  /** The dealer whose escrow it is (`escrow_sla`). */
+  dealerId!: string | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Payment or hold amount, paise' })
+  amountPaise!: number | null;
+  openedAt!: string;
+  /** Seconds open: until now, or until it was resolved. */
+  @ApiProperty({ type: 'integer' })
+  ageSeconds!: number;
+  /** The staff member who took it. */
+  ownerId!: string | null;
+  ownerName!: string | null;
+  acknowledgedAt!: string | null;
+  resolvedAt!: string | null;
+  /** `auto`: the condition went away; `manual`: resolved by staff with a note. */
+  @ApiProperty({ enum: ['auto', 'manual'], nullable: true })
+  resolution!: 'auto' | 'manual' | null;
+  resolvedBy!: string | null;
+  note!: string | null;
+}
+
+export class PaymentAlertPageDto {
+  items!: PaymentAlertDto[];
+  nextCursor?: string;
+}

@@ -1,0 +1,36 @@
+/**
+ * The Route queues (pg-boss), named here without imports so the payments and escrow services can
+ * enqueue them in their own transactions:
+ * - `payments.route-account` {dealerId}: create the dealer's linked account (onboarding).
+ * - `payments.route-transfers` {paymentId} | {dealerId}: transfer escrow holds, on hold, to
+ *   activated linked accounts (after a capture; after an activation, that dealer's waiting holds).
+ * - `payments.route-release` {subOrderId}: lift the hold of a released escrow hold's transfer.
+ */
+export const ROUTE_JOBS = {
+  account: 'payments.route-account',
+  transfers: 'payments.route-transfers',
+  release: 'payments.route-release',
+} as const;
+
+export interface RouteAccountJob {
+  dealerId: string;
+}
+
+export type RouteTransfersJob = { paymentId: string } | { dealerId: string };
+
+export interface RouteReleaseJob {
+  subOrderId: string;
+}
+
+/** Razorpay's `reference_id` is at most 20 characters: the first 20 hex digits of the dealer's uuid. */
+export function routeReferenceId(dealerId: string): string {
+  return dealerId.replace(/-/g, '').slice(0, 20);
+}
+
+/** Attempts of one gateway call before the row is marked failed. */
+export const ROUTE_MAX_ATTEMPTS = 8;
+
+/** Wait before retry n (1-based) after a retryable gateway error: 30 s × 2^(n−1), at most 1 h. */
+export function routeRetryDelayMs(attempt: number): number {
+  return Math.min(30_000 * 2 ** Math.max(0, attempt - 1), 3_600_000);
+}

@@ -1,0 +1,284 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const PAYMENT_STATUSES = [
+  'creating',
+  'created',
+  'authorized',
+  'captured',
+  'failed',
+] as const;
+export const HOLD_STATUSES = ['held', 'released', 'refunded'] as const;
+export type HoldStatus = (typeof HOLD_STATUSES)[number];
+
+/** `true` / `false` only; anything else stays a string and fails @IsBoolean. */
+const booleanFlag = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+const Paise = () => ApiProperty({ type: 'integer', description: 'Integer paise' });
+
+export class AdminPaymentQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: PAYMENT_STATUSES })
+  @IsOptional()
+  @IsIn(PAYMENT_STATUSES)
+  status?: (typeof PAYMENT_STATUSES)[number];
+
+  @IsOptional()
+  @Matches(UUID, { message: 'orderId must be a UUID' })
+  orderId?: string;
+
+  @IsOptional()
+  @Matches(UUID, { message: 'buyerId must be a UUID' })
+  buyerId?: string;
+
+  /** Opened at or after (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  /** Opened before (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  /** `true`: only money captured for an order that could no longer be paid (to be refunded). */
+  @IsOptional()
+  @Transform(booleanFlag)
+  @IsBoolean()
+  unpayable?: boolean;
+}
+
+export class AdminPaymentDto {
+  id!: string;
+  orderId!: string;
+  buyerId!: string;
+  @ApiProperty({ enum: PAYMENT_STATUSES })
+  status!: (typeof PAYMENT_STATUSES)[number];
+  @Paise()
+  amountPaise!: number;
+  unpayable!: boolean;
+  gatewayOrderId!: string | null;
+  gatewayPaymentId!: string | null;
+  method!: string | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Gateway fee incl. GST, paise' })
+  feePaise!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'GST part of the fee, paise' })
+  feeTaxPaise!: number | null;
+  failureCode!: string | null;
+  failureReason!: string | null;
+  createdAt!: string;
+  capturedAt!: string | null;
+  updatedAt!: string;
+}
+
+export class AdminPaymentPageDto {
+  items!: AdminPaymentDto[];
+  nextCursor?: string;
+}
+
+export class AmountCountDto {
+  @ApiProperty({ type: 'integer' })
+  count!: number;
+  @Paise()
+  amountPaise!: number;
+}
+
+export class AgingBucketDto extends AmountCountDto {
+  /** `0-7`, `8-14`, `15-30` or `31+` (whole days since capture). */
+  bucket!: string;
+  @ApiProperty({ type: 'integer' })
+  minDays!: number;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'null: no upper bound' })
+  maxDays!: number | null;
+}
+
+export class EscrowAgingDto {
+  asOf!: string;
+  buckets!: AgingBucketDto[];
+  total!: AmountCountDto;
+}
+
+export class EscrowHoldQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: HOLD_STATUSES })
+  @IsOptional()
+  @IsIn(HOLD_STATUSES)
+  status?: HoldStatus;
+
+  @IsOptional()
+  @Matches(UUID, { message: 'dealerId must be a UUID' })
+  dealerId?: string;
+
+  @IsOptional()
+  @Matches(UUID, { message: 'orderId must be a UUID' })
+  orderId?: string;
+}
+
+/** What was withheld from the dealer at release (integer paise). */
+export class ReleaseDeductionsDto {
+  @Paise()
+  commissionPaise!: number;
+  @Paise()
+  gstOnCommissionPaise!: number;
+  @Paise()
+  tcsPaise!: number;
+  @Paise()
+  tdsPaise!: number;
+}
+
+export class EscrowHoldDto {
+  subOrderId!: string;
+  orderId!: string;
+  paymentId!: string;
+  dealerId!: string;
+  @ApiProperty({ enum: HOLD_STATUSES })
+  status!: HoldStatus;
+  /** The sub-order's status now. */
+  subOrderStatus!: string;
+  @Paise()
+  amountPaise!: number;
+  /** When the hold was made (the capture). */
+  heldAt!: string;
+  @ApiProperty({ type: 'integer', description: 'Whole days since capture' })
+  ageDays!: number;
+  releasedAt!: string | null;
+  /** Present once released. */
+  deductions!: ReleaseDeductionsDto | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: "The dealer's net at release" })
+  dealerNetPaise!: number | null;
+}
+
+export class EscrowHoldPageDto {
+  items!: EscrowHoldDto[];
+  nextCursor?: string;
+}
+
+export class ReleaseDueDto {
+  subOrderId!: string;
+  orderId!: string;
+  dealerId!: string;
+  @Paise()
+  amountPaise!: number;
+  @ApiProperty({ enum: ['delivered', 'completed'] })
+  subOrderStatus!: 'delivered' | 'completed';
+  deliveredAt!: string | null;
+  /** When the sub-order completed (from its history); null while delivered. */
+  completedAt!: string | null;
+  /** Delivery + ORDER_AUTO_COMPLETE_HOURS: when it completes (or completed) and becomes releasable. */
+  expectedCompletionAt!: string | null;
+  /** Completed (releasable now) but still held. */
+  releasable!: boolean;
+}
+
+export class ReleasesDueDto {
+  /** Held escrow of completed sub-orders: the release job should have released it. */
+  releasable!: AmountCountDto;
+  /** Held escrow of delivered sub-orders, releasable once they complete. */
+  upcoming!: AmountCountDto;
+  /** Completed ones first (oldest first), then delivered ones by expected completion. */
+  items!: ReleaseDueDto[];
+  nextCursor?: string;
+}
+
+export class PaymentTotalsQueryDto {
+  /** Start of the period, inclusive (ISO 8601). */
+  @IsISO8601({ strict: true })
+  from!: string;
+
+  /** End of the period, exclusive (ISO 8601). */
+  @IsISO8601({ strict: true })
+  to!: string;
+}
+
+export class PeriodFiguresDto {
+  @Paise()
+  capturedPaise!: number;
+  @Paise()
+  refundedPaise!: number;
+  @Paise()
+  releasedGrossPaise!: number;
+  @Paise()
+  commissionPaise!: number;
+  @Paise()
+  gstOnCommissionPaise!: number;
+  @Paise()
+  tcsPaise!: number;
+  @Paise()
+  tdsPaise!: number;
+  @Paise()
+  dealerNetReleasedPaise!: number;
+}
+
+export class PaymentTotalsDto {
+  from!: string;
+  to!: string;
+  @ApiProperty({ type: 'integer', description: 'Payments captured in the period' })
+  capturedCount!: number;
+  @ApiProperty({ type: 'integer', description: 'Escrow holds released in the period' })
+  releasedCount!: number;
+  /**
+   * From the tables: captured = payments captured in the period (`captured_at`); the release figures
+   * = escrow holds released in the period (`released_at`). Refunded comes from the ledger (entries
+   * `refund` crediting the gateway receivable, effective in the period), as no table is read for it.
+   */
+  totals!: PeriodFiguresDto;
+  /**
+   * The same figures from the journal: the movements, in the period (entries' effective time), of
+   * the gateway receivable (`payment_captured` debits, `refund` credits), the dealer payables
+   * (`escrow_release` credits; net = those less `release_deductions` debits), and
+   * revenue:commission, liability:tax:gst_output, liability:tax:tcs and liability:tax:tds
+   * (`release_deductions` credits).
+   */
+  ledger!: PeriodFiguresDto;
+  /** Every figure from the tables equals the ledger's. */
+  reconciled!: boolean;
+  /** The figures that differ (names of PeriodFiguresDto fields). */
+  mismatches!: string[];
+}
+
+export class DealerEscrowQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: HOLD_STATUSES })
+  @IsOptional()
+  @IsIn(HOLD_STATUSES)
+  status?: HoldStatus;
+}
+
+export class DealerReleasedDto extends ReleaseDeductionsDto {
+  @ApiProperty({ type: 'integer' })
+  count!: number;
+  @Paise()
+  grossPaise!: number;
+  @Paise()
+  netPaise!: number;
+}
+
+export class DealerEscrowLineDto {
+  subOrderId!: string;
+  orderId!: string;
+  subOrderStatus!: string;
+  @ApiProperty({ enum: ['held', 'releasable', 'released', 'refunded'] })
+  state!: 'held' | 'releasable' | 'released' | 'refunded';
+  @Paise()
+  amountPaise!: number;
+  heldAt!: string;
+  releasedAt!: string | null;
+  deductions!: ReleaseDeductionsDto | null;
+  @ApiProperty({ type: 'integer', nullable: true })
+  netPaise!: number | null;
+}
+
+/**
+ * A dealer's escrow statement. `held` counts every held hold (the releasable ones included);
+ * `releasable` those whose sub-order completed and await the release job. Settlements to the
+ * dealer's bank are not built yet, so there is no settled figure.
+ */
+export class DealerEscrowDto {
+  held!: AmountCountDto;
+  releasable!: AmountCountDto;
+  released!: DealerReleasedDto;
+  refunded!: AmountCountDto;
+  items!: DealerEscrowLineDto[];
+  nextCursor?: string;
+}

@@ -1,0 +1,76 @@
+/**
+ * Shared pieces of the payment views and the alert list: keyset cursors on (timestamp, uuid),
+ * PostgreSQL's date refusals turned into 400s, and paise as exact JSON numbers.
+ */
+import { AppProblem } from '../../common/errors/problem.js';
+import { decodeCursor, encodeCursor } from '../../common/pagination.js';
+
+const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface Position {
+  at: string;
+  id: string;
+}
+
+/** SQL rendering a timestamptz as the cursor's text (microseconds, UTC). */
+export const cursorTime = (expr: string): string =>
+  `to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+export function positionOf(cursor: string | undefined): Position | null {
+  if (cursor === undefined) return null;
+  const p = decodeCursor(cursor);
+  if (
+    p === undefined ||
+    typeof p.at !== 'string' ||
+    !PG_TIMESTAMP.test(p.at) ||
+    typeof p.id !== 'string' ||
+    !UUID.test(p.id)
+  )
+    throw new AppProblem(400, 'request/invalid-cursor', 'Bad request', 'The cursor is not valid');
+  return { at: p.at, id: p.id };
+}
+
+/** The page (first `limit` rows) and the cursor after its last row when more follow. */
+export function pageOf<T extends { cursor_at: string; cursor_id: string }>(
+  rows: T[],
+  limit: number,
+): { items: T[]; nextCursor?: string } {
+  const items = rows.slice(0, limit);
+  const last = rows.length > limit ? items[items.length - 1] : undefined;
+  return {
+    items,
+    ...(last ? { nextCursor: encodeCursor({ at: last.cursor_at, id: last.cursor_id }) } : {}),
+  };
+}
+
+/** Runs a query, turning PostgreSQL's refusal of a date (22007, 22008) into a 400. */
+export async function checkedDates<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const code = (err as { driverError?: { code?: string }; code?: string }).driverError?.code;
+    if (code === '22007' || code === '22008')
+      throw new AppProblem(
+        400,
+        'request/invalid-date',
+        'Bad request',
+        'A date in the query (from, to or the cursor) is not a valid date',
+      );
+    throw err;
+  }
+}
+
+/** A bigint column (as text) as a JSON number; beyond 2^53 − 1 it is refused, never rounded. */
+export function paise(text: string | null): number {
+  if (text === null) return 0;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new Error(`amount ${text} exceeds 2^53 - 1 paise`);
+  return n;
+}
+
+export function paiseOrNull(text: string | null): number | null {
+  return text === null ? null : paise(text);
+}
+
+export const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());

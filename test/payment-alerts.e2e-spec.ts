@@ -1,0 +1,268 @@
+/**
+ * Payment SLA alerts and the escrow escalation queue on real PostgreSQL, payments made through the
+ * Razorpay sandbox: the scan opens `payment_stuck` and `escrow_sla` alerts past their thresholds
+ * (timestamps moved back with SQL), never twice, resolves them when the condition is gone, keeps a
+ * staff resolution while the condition persists; assignment and resolution are audited; the gauges
+ * show on /metrics.
+ */
+import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
+import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
+import { PaymentAlerts } from '../src/payments/alerts/payment-alerts.service.js';
+import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { withClient } from './support/test-database.js';
+
+describe('payment alerts and escrow escalations', () => {
+  let sandbox: RazorpaySandbox;
+  let t: TestApp;
+  let dealer: SignedIn;
+  let buyer: SignedIn;
+  let finance: SignedIn;
+  let compliance: SignedIn;
+  let alerts: PaymentAlerts;
+
+  const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
+    withClient(t.db.ownerUrl, async (c) => (await c.query<T>(text, params)).rows);
+  const placeOrder = async (price: number): Promise<Order> => {
+    await putInCart(t, buyer, await activeListing(t, dealer.userId, { b2cPricePaise: price }), 1);
+    const placed = await checkout(t, buyer);
+    expect(placed.status).toBe(201);
+    return placed.order!;
+  };
+  const open = async (order: Order) =>
+    (
+      await t.api.POST('/orders/{orderId}/payments', {
+        params: { path: { orderId: order.id } },
+        headers: buyer.headers,
+      })
+    ).data!;
+  const complete = async (order: Order, gatewayOrderId: string) => {
+    const paid = sandbox.control.pay(gatewayOrderId, { outcome: 'captured' });
+    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
+    const res = await t.api.POST('/orders/{orderId}/payments/verify', {
+      params: { path: { orderId: order.id } },
+      body: {
+        razorpayOrderId: paid.razorpay_order_id,
+        razorpayPaymentId: paid.razorpay_payment_id,
+        razorpaySignature: paid.razorpay_signature,
+      },
+      headers: buyer.headers,
+    });
+    expect(res.data?.status).toBe('captured');
+  };
+  const list = (query: Record<string, string | number> = {}, who: SignedIn = finance) =>
+    t.api.GET('/admin/payment-alerts', { params: { query }, headers: who.headers });
+  const metric = async (line: RegExp): Promise<number> => {
+    const text = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    const m = text.split('\n').find((l) => line.test(l));
+    if (m === undefined) throw new Error(`no metric matching ${line}`);
+    return Number(m.split(' ').pop());
+  };
+  const audited = (action: string, id: string) =>
+    sql<{ actor_id: string; reason: string | null }>(
+      `SELECT actor_id::text AS actor_id, reason FROM audit_events WHERE action = $1 AND target_id = $2`,
+      [action, id],
+    );
+
+  beforeAll(async () => {
+    sandbox = await startRazorpaySandbox({
+      keyId: SANDBOX_RAZORPAY.keyId,
+      keySecret: SANDBOX_RAZORPAY.keySecret,
+      webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
+    });
+    t = await startTestApp({ env: { ...QUIET_ENV, RAZORPAY_API_URL: sandbox.url } });
+    [dealer, buyer, finance, compliance] = await Promise.all([
+      signInAs(t, 'dealer'),
+      signInAs(t, 'customer'),
+      signInAs(t, 'finance'),
+      signInAs(t, 'compliance'),
+    ]);
+    alerts = t.app.get(PaymentAlerts);
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await sandbox?.stop();
+  });
+
+  it('opens alerts past their thresholds once, resolves them, keeps a staff resolution, audits, and exports gauges', async () => {
+    // P: a payment opened (created) but never completed. Q: paid, not shipped. R: paid, delivered.
+    const p = await placeOrder(60_000);
+    const pPayment = await open(p);
+    const q = await placeOrder(70_000);
+    await complete(q, (await open(q)).gatewayOrderId!);
+    const r = await placeOrder(80_000);
+    await complete(r, (await open(r)).gatewayOrderId!);
+    const qSub = q.subOrders[0]!;
+    const rSub = r.subOrders[0]!;
+
+    // Nothing is overdue yet.
+    expect(await alerts.scan()).toMatchObject({ opened: 0, resolved: 0 });
+    expect(await metric(/^escrow_held_paise /)).toBe(qSub.totalPaise + rSub.totalPaise);
+
+    // Just under each threshold: still nothing.
+    await sql(`UPDATE payments SET created_at = now() - interval '119 minutes' WHERE id = $1`, [
+      pPayment.id,
+    ]);
+    await sql(
+      `UPDATE escrow_holds SET created_at = now() - interval '71 hours' WHERE sub_order_id = $1`,
+      [qSub.id],
+    );
+    await sql(
+      `UPDATE sub_orders SET status = 'delivered', carrier = 'Delhivery', tracking_number = 'DLV-R',
+         delivered_at = now() - interval '9 days 23 hours' WHERE id = $1`,
+      [rSub.id],
+    );
+    expect((await alerts.scan()).opened).toBe(0);
+
+    // Past them: one alert each, and only one however often the scan runs.
+    await sql(`UPDATE payments SET created_at = now() - interval '121 minutes' WHERE id = $1`, [
+      pPayment.id,
+    ]);
+    await sql(
+      `UPDATE escrow_holds SET created_at = now() - interval '73 hours' WHERE sub_order_id = $1`,
+      [qSub.id],
+    );
+    await sql(
+      `UPDATE sub_orders SET delivered_at = now() - interval '10 days 1 hour' WHERE id = $1`,
+      [rSub.id],
+    );
+    expect(await alerts.scan()).toMatchObject({
+      opened: 3,
+      resolved: 0,
+      open: { payment_stuck: 1, escrow_sla: 2 },
+    });
+    expect(await alerts.scan()).toMatchObject({ opened: 0, resolved: 0 });
+    expect(await metric(/^payment_alerts_open\{kind="payment_stuck"\}/)).toBe(1);
+    expect(await metric(/^payment_alerts_open\{kind="escrow_sla"\}/)).toBe(2);
+
+    const queue = (await list({ kind: 'escrow_sla', state: 'open' }, compliance)).data!;
+    expect(queue.items.map((a) => [a.subjectId, a.reason, a.dealerId, a.amountPaise])).toEqual(
+      expect.arrayContaining([
+        [qSub.id, 'not_shipped', dealer.userId, qSub.totalPaise],
+        [rSub.id, 'not_released', dealer.userId, rSub.totalPaise],
+      ]),
+    );
+    expect(queue.items).toHaveLength(2);
+    const stuck = (await list({ kind: 'payment_stuck' })).data!.items;
+    expect(stuck).toEqual([
+      expect.objectContaining({
+        subjectId: pPayment.id,
+        reason: 'created',
+        orderId: p.id,
+        amountPaise: p.totalPaise,
+        ownerId: null,
+        resolvedAt: null,
+      }),
+    ]);
+    // Age counts from when the alert opened.
+    await sql(`UPDATE payment_alerts SET opened_at = now() - interval '30 minutes' WHERE id = $1`, [
+      stuck[0]!.id,
+    ]);
+    const aged = (await list({ kind: 'payment_stuck' })).data!.items[0]!;
+    expect(aged.ageSeconds).toBeGreaterThanOrEqual(1800);
+    expect(aged.ageSeconds).toBeLessThan(1900);
+
+    // Taking an alert: finance yes (audited), compliance may only read.
+    const qAlert = queue.items.find((a) => a.subjectId === qSub.id)!;
+    const rAlert = queue.items.find((a) => a.subjectId === rSub.id)!;
+    const refused = await t.api.POST('/admin/payment-alerts/{id}/assign', {
+      params: { path: { id: qAlert.id } },
+      headers: compliance.headers,
+    });
+    expect(refused.response.status).toBe(403);
+    const taken = await t.api.POST('/admin/payment-alerts/{id}/assign', {
+      params: { path: { id: qAlert.id } },
+      headers: finance.headers,
+    });
+    expect(taken.data).toMatchObject({ ownerId: finance.userId, resolvedAt: null });
+    expect(taken.data!.acknowledgedAt).not.toBeNull();
+    expect(await audited('payment_alert.assign', qAlert.id)).toEqual([
+      { actor_id: finance.userId, reason: null },
+    ]);
+    expect((await list({ ownerId: finance.userId })).data!.items.map((a) => a.id)).toEqual([
+      qAlert.id,
+    ]);
+
+    // The conditions go away: P is paid, Q ships. Both resolve themselves.
+    await complete(p, pPayment.gatewayOrderId!);
+    await sql(
+      `UPDATE sub_orders SET status = 'shipped', carrier = 'Delhivery', tracking_number = 'DLV-Q' WHERE id = $1`,
+      [qSub.id],
+    );
+    expect(await alerts.scan()).toMatchObject({
+      opened: 0,
+      resolved: 2,
+      open: { payment_stuck: 0, escrow_sla: 1 },
+    });
+    const resolved = (await list({ state: 'resolved' })).data!.items;
+    expect(resolved.map((a) => [a.subjectId, a.resolution]).sort()).toEqual(
+      [
+        [pPayment.id, 'auto'],
+        [qSub.id, 'auto'],
+      ].sort(),
+    );
+    const closed = await t.api.POST('/admin/payment-alerts/{id}/assign', {
+      params: { path: { id: qAlert.id } },
+      headers: finance.headers,
+    });
+    expect(closed.error).toMatchObject({ code: 'payment-alert/resolved' });
+
+    // R's escrow is still held past its SLA: staff resolve it with a note; the scan leaves it be.
+    const noNote = await t.api.POST('/admin/payment-alerts/{id}/resolve', {
+      params: { path: { id: rAlert.id } },
+      body: { note: '  ' },
+      headers: finance.headers,
+    });
+    expect(noNote.response.status).toBe(400);
+    const done = await t.api.POST('/admin/payment-alerts/{id}/resolve', {
+      params: { path: { id: rAlert.id } },
+      body: { note: 'Return under review with the dealer; release after inspection' },
+      headers: finance.headers,
+    });
+    expect(done.data).toMatchObject({
+      resolution: 'manual',
+      resolvedBy: finance.userId,
+      ownerId: finance.userId,
+      note: 'Return under review with the dealer; release after inspection',
+    });
+    expect(await audited('payment_alert.resolve', rAlert.id)).toEqual([
+      {
+        actor_id: finance.userId,
+        reason: 'Return under review with the dealer; release after inspection',
+      },
+    ]);
+    const again = await t.api.POST('/admin/payment-alerts/{id}/resolve', {
+      params: { path: { id: rAlert.id } },
+      body: { note: 'twice' },
+      headers: finance.headers,
+    });
+    expect(again.response.status).toBe(409);
+    expect(await alerts.scan()).toMatchObject({
+      opened: 0,
+      open: { payment_stuck: 0, escrow_sla: 0 },
+    });
+    expect(await metric(/^payment_alerts_open\{kind="escrow_sla"\}/)).toBe(0);
+
+    // A condition that comes back after an automatic resolution opens a new alert: Q unshipped again.
+    await sql(`UPDATE sub_orders SET status = 'packed' WHERE id = $1`, [qSub.id]);
+    expect(await alerts.scan()).toMatchObject({ opened: 1, open: { escrow_sla: 1 } });
+
+    // Paging: every alert once, newest first.
+    const all = (await list()).data!.items;
+    expect(all).toHaveLength(4);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = (await list({ limit: 3, ...(cursor ? { cursor } : {}) })).data!;
+      seen.push(...page.items.map((a) => a.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all.map((a) => a.id));
+    const missing = await t.api.POST('/admin/payment-alerts/{id}/assign', {
+      params: { path: { id: '00000000-0000-4000-8000-000000000000' } },
+      headers: finance.headers,
+    });
+    expect(missing.response.status).toBe(404);
+  });
+});

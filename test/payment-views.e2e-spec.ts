@@ -1,0 +1,387 @@
+/**
+ * Finance and dealer views of payments and escrow, on real PostgreSQL with payments made through the
+ * Razorpay sandbox (so the journal holds the real postings): every payment with filters and keyset
+ * paging, escrow aging buckets, holds, releases due, period totals reconciled with the ledger, and a
+ * dealer's own escrow statement. Timestamps are moved with SQL as the owner.
+ */
+import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
+import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
+import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
+import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { withClient } from './support/test-database.js';
+
+describe('payment and escrow views', () => {
+  let sandbox: RazorpaySandbox;
+  let t: TestApp;
+  let dealerA: SignedIn;
+  let dealerB: SignedIn;
+  let finance: SignedIn;
+  let buyer: SignedIn;
+  let startedAt: string;
+  /** o1: A + B paid; o2: A paid, completed, released; o3: B paid; o4: B opened, unpaid. */
+  let o1: Order, o2: Order, o3: Order, o4: Order;
+  const paymentIds: Record<string, string> = {};
+
+  const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
+    withClient(t.db.ownerUrl, async (c) => (await c.query<T>(text, params)).rows);
+  const placeOrder = async (parts: [SignedIn, number][]): Promise<Order> => {
+    for (const [dealer, price] of parts)
+      await putInCart(t, buyer, await activeListing(t, dealer.userId, { b2cPricePaise: price }), 1);
+    const placed = await checkout(t, buyer);
+    expect(placed.status).toBe(201);
+    return placed.order!;
+  };
+  const openPayment = async (order: Order) => {
+    const res = await t.api.POST('/orders/{orderId}/payments', {
+      params: { path: { orderId: order.id } },
+      headers: buyer.headers,
+    });
+    expect(res.response.status).toBe(201);
+    paymentIds[order.id] = res.data!.id;
+    return res.data!;
+  };
+  const pay = async (order: Order) => {
+    const payment = await openPayment(order);
+    const paid = sandbox.control.pay(payment.gatewayOrderId!, { outcome: 'captured' });
+    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
+    const res = await t.api.POST('/orders/{orderId}/payments/verify', {
+      params: { path: { orderId: order.id } },
+      body: {
+        razorpayOrderId: paid.razorpay_order_id,
+        razorpayPaymentId: paid.razorpay_payment_id,
+        razorpaySignature: paid.razorpay_signature,
+      },
+      headers: buyer.headers,
+    });
+    expect(res.data?.status).toBe('captured');
+  };
+  const sub = (order: Order, dealer: SignedIn) =>
+    order.subOrders.find((s) => s.dealerId === dealer.userId)!;
+  const setSubOrder = (id: string, status: string, deliveredDaysAgo: number | null) =>
+    sql(
+      `UPDATE sub_orders SET status = $2, carrier = 'Delhivery', tracking_number = 'DLV-T',
+         delivered_at = CASE WHEN $3::int IS NULL THEN NULL ELSE now() - make_interval(days => $3::int) END
+       WHERE id = $1`,
+      [id, status, deliveredDaysAgo],
+    );
+
+  beforeAll(async () => {
+    sandbox = await startRazorpaySandbox({
+      keyId: SANDBOX_RAZORPAY.keyId,
+      keySecret: SANDBOX_RAZORPAY.keySecret,
+      webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
+    });
+    t = await startTestApp({ env: { ...QUIET_ENV, RAZORPAY_API_URL: sandbox.url } });
+    [dealerA, dealerB, finance, buyer] = await Promise.all([
+      signInAs(t, 'dealer'),
+      signInAs(t, 'dealer'),
+      signInAs(t, 'finance'),
+      signInAs(t, 'customer'),
+    ]);
+    startedAt = (
+      await sql<{ now: Date }>(`SELECT now() - interval '1 minute' AS now`)
+    )[0]!.now.toISOString();
+    o1 = await placeOrder([
+      [dealerA, 60_000],
+      [dealerB, 118_000],
+    ]);
+    await pay(o1);
+    o2 = await placeOrder([[dealerA, 118_000]]);
+    await pay(o2);
+    o3 = await placeOrder([[dealerB, 90_000]]);
+    await pay(o3);
+    o4 = await placeOrder([[dealerB, 70_000]]);
+    await openPayment(o4);
+    // o2 completes and is released (ledger-spec vector 02's figures).
+    await setSubOrder(sub(o2, dealerA).id, 'completed', 8);
+    expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
+    // Ages since capture: o1/A 10 days, o1/B 40 days, o3/B today.
+    await sql(
+      `UPDATE escrow_holds SET created_at = now() - interval '10 days' WHERE sub_order_id = $1`,
+      [sub(o1, dealerA).id],
+    );
+    await sql(
+      `UPDATE escrow_holds SET created_at = now() - interval '40 days' WHERE sub_order_id = $1`,
+      [sub(o1, dealerB).id],
+    );
+    // o1/A delivered 2 days ago (completes in 5 days); o1/B completed (delivered 8 days ago), not yet released.
+    await setSubOrder(sub(o1, dealerA).id, 'delivered', 2);
+    await setSubOrder(sub(o1, dealerB).id, 'completed', 8);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+    await sandbox?.stop();
+  });
+
+  it('lists every payment with filters and keyset paging; staff only', async () => {
+    const all = await t.api.GET('/admin/payments', { headers: finance.headers });
+    expect(all.data!.items.map((p) => p.id)).toEqual([o4, o3, o2, o1].map((o) => paymentIds[o.id]));
+    expect(all.data!.items[0]).toMatchObject({
+      orderId: o4.id,
+      buyerId: buyer.userId,
+      status: 'created',
+      amountPaise: o4.totalPaise,
+      unpayable: false,
+      capturedAt: null,
+    });
+    expect(all.data!.items[1]!.feePaise).toBeGreaterThan(0);
+    const captured = await t.api.GET('/admin/payments', {
+      params: { query: { status: 'captured' } },
+      headers: finance.headers,
+    });
+    expect(captured.data!.items.map((p) => p.orderId)).toEqual([o3.id, o2.id, o1.id]);
+    const one = await t.api.GET('/admin/payments', {
+      params: { query: { orderId: o2.id, buyerId: buyer.userId } },
+      headers: finance.headers,
+    });
+    expect(one.data!.items.map((p) => p.id)).toEqual([paymentIds[o2.id]]);
+    const unpayable = await t.api.GET('/admin/payments', {
+      params: { query: { unpayable: true } },
+      headers: finance.headers,
+    });
+    expect(unpayable.data!.items).toEqual([]);
+    const future = await t.api.GET('/admin/payments', {
+      params: { query: { from: '2100-01-01T00:00:00Z' } },
+      headers: finance.headers,
+    });
+    expect(future.data!.items).toEqual([]);
+    // Pages of 3: the four payments exactly once, newest first.
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await t.api.GET('/admin/payments', {
+        params: { query: { limit: 3, ...(cursor ? { cursor } : {}) } },
+        headers: finance.headers,
+      });
+      seen.push(...page.data!.items.map((p) => p.id));
+      cursor = page.data!.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all.data!.items.map((p) => p.id));
+    const bad = await t.api.GET('/admin/payments', {
+      params: { query: { cursor: 'not-a-cursor' } },
+      headers: finance.headers,
+    });
+    expect(bad.response.status).toBe(400);
+    expect((await t.api.GET('/admin/payments', { headers: dealerA.headers })).response.status).toBe(
+      403,
+    );
+  });
+
+  it('buckets held escrow by days since capture', async () => {
+    const { data } = await t.api.GET('/admin/escrow/aging', { headers: finance.headers });
+    const a1 = sub(o1, dealerA).totalPaise;
+    const b1 = sub(o1, dealerB).totalPaise;
+    const b3 = sub(o3, dealerB).totalPaise;
+    expect(data!.buckets).toEqual([
+      { bucket: '0-7', minDays: 0, maxDays: 7, count: 1, amountPaise: b3 },
+      { bucket: '8-14', minDays: 8, maxDays: 14, count: 1, amountPaise: a1 },
+      { bucket: '15-30', minDays: 15, maxDays: 30, count: 0, amountPaise: 0 },
+      { bucket: '31+', minDays: 31, maxDays: null, count: 1, amountPaise: b1 },
+    ]);
+    expect(data!.total).toEqual({ count: 3, amountPaise: a1 + b1 + b3 });
+  });
+
+  it('lists escrow holds by status and dealer, with release deductions, paged', async () => {
+    const held = await t.api.GET('/admin/escrow/holds', {
+      params: { query: { status: 'held' } },
+      headers: finance.headers,
+    });
+    expect(held.data!.items.map((h) => h.subOrderId).sort()).toEqual(
+      [sub(o1, dealerA).id, sub(o1, dealerB).id, sub(o3, dealerB).id].sort(),
+    );
+    const oldB = held.data!.items.find((h) => h.subOrderId === sub(o1, dealerB).id)!;
+    expect(oldB).toMatchObject({ ageDays: 40, subOrderStatus: 'completed', deductions: null });
+    const released = await t.api.GET('/admin/escrow/holds', {
+      params: { query: { status: 'released' } },
+      headers: finance.headers,
+    });
+    expect(released.data!.items).toEqual([
+      expect.objectContaining({
+        subOrderId: sub(o2, dealerA).id,
+        orderId: o2.id,
+        paymentId: paymentIds[o2.id],
+        dealerId: dealerA.userId,
+        amountPaise: 118_000,
+        deductions: {
+          commissionPaise: 9440,
+          gstOnCommissionPaise: 1699,
+          tcsPaise: 500,
+          tdsPaise: 118,
+        },
+        dealerNetPaise: 106_243,
+      }),
+    ]);
+    const ofA = await t.api.GET('/admin/escrow/holds', {
+      params: { query: { dealerId: dealerA.userId, limit: 1 } },
+      headers: finance.headers,
+    });
+    expect(ofA.data!.items).toHaveLength(1);
+    const next = await t.api.GET('/admin/escrow/holds', {
+      params: { query: { dealerId: dealerA.userId, limit: 1, cursor: ofA.data!.nextCursor! } },
+      headers: finance.headers,
+    });
+    expect(next.data!.nextCursor).toBeUndefined();
+    // Newest hold first: o2/A (captured now) before o1/A (moved 10 days back).
+    expect([...ofA.data!.items, ...next.data!.items].map((h) => h.subOrderId)).toEqual([
+      sub(o2, dealerA).id,
+      sub(o1, dealerA).id,
+    ]);
+  });
+
+  it('shows releases due: completed (releasable) and delivered (with expected completion)', async () => {
+    const { data } = await t.api.GET('/admin/escrow/releases-due', { headers: finance.headers });
+    const a1 = sub(o1, dealerA);
+    const b1 = sub(o1, dealerB);
+    expect(data!.releasable).toEqual({ count: 1, amountPaise: b1.totalPaise });
+    expect(data!.upcoming).toEqual({ count: 1, amountPaise: a1.totalPaise });
+    expect(data!.items.map((i) => [i.subOrderId, i.subOrderStatus, i.releasable])).toEqual([
+      [b1.id, 'completed', true],
+      [a1.id, 'delivered', false],
+    ]);
+    const delivered = data!.items[1]!;
+    expect(Date.parse(delivered.expectedCompletionAt!) - Date.parse(delivered.deliveredAt!)).toBe(
+      t.config.orders.autoCompleteHours * 3_600_000,
+    );
+    const paged = await t.api.GET('/admin/escrow/releases-due', {
+      params: { query: { limit: 1 } },
+      headers: finance.headers,
+    });
+    expect(paged.data!.items.map((i) => i.subOrderId)).toEqual([b1.id]);
+    const rest = await t.api.GET('/admin/escrow/releases-due', {
+      params: { query: { limit: 1, cursor: paged.data!.nextCursor! } },
+      headers: finance.headers,
+    });
+    expect(rest.data!.items.map((i) => i.subOrderId)).toEqual([a1.id]);
+    expect(rest.data!.nextCursor).toBeUndefined();
+  });
+
+  it('totals a period from the tables and reconciles them with the ledger', async () => {
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const { data } = await t.api.GET('/admin/payments/totals', {
+      params: { query: { from: startedAt, to } },
+      headers: finance.headers,
+    });
+    const expected = {
+      capturedPaise: o1.totalPaise + o2.totalPaise + o3.totalPaise,
+      refundedPaise: 0,
+      releasedGrossPaise: 118_000,
+      commissionPaise: 9440,
+      gstOnCommissionPaise: 1699,
+      tcsPaise: 500,
+      tdsPaise: 118,
+      dealerNetReleasedPaise: 106_243,
+    };
+    expect(data).toMatchObject({
+      capturedCount: 3,
+      releasedCount: 1,
+      totals: expected,
+      ledger: expected,
+      reconciled: true,
+      mismatches: [],
+    });
+    // Before anything happened: all zero, still reconciled.
+    const empty = await t.api.GET('/admin/payments/totals', {
+      params: { query: { from: '2020-01-01T00:00:00Z', to: startedAt } },
+      headers: finance.headers,
+    });
+    expect(empty.data).toMatchObject({ capturedCount: 0, releasedCount: 0, reconciled: true });
+    expect(empty.data!.totals.capturedPaise).toBe(0);
+    // A table that disagrees with the journal is named.
+    await sql(
+      `UPDATE escrow_holds SET commission_paise = commission_paise + 1 WHERE sub_order_id = $1`,
+      [sub(o2, dealerA).id],
+    );
+    try {
+      const off = await t.api.GET('/admin/payments/totals', {
+        params: { query: { from: startedAt, to } },
+        headers: finance.headers,
+      });
+      expect(off.data).toMatchObject({
+        reconciled: false,
+        mismatches: ['releasedGrossPaise', 'commissionPaise'],
+      });
+    } finally {
+      await sql(
+        `UPDATE escrow_holds SET commission_paise = commission_paise - 1 WHERE sub_order_id = $1`,
+        [sub(o2, dealerA).id],
+      );
+    }
+    const backwards = await t.api.GET('/admin/payments/totals', {
+      params: { query: { from: to, to: startedAt } },
+      headers: finance.headers,
+    });
+    expect(backwards.response.status).toBe(400);
+    const missing = await fetch(`${t.baseUrl}/admin/payments/totals`, { headers: finance.headers });
+    expect(missing.status).toBe(400);
+  });
+
+  it('shows a dealer its own escrow only: held, releasable, released with deductions, per sub-order', async () => {
+    const a = (await t.api.GET('/dealer/escrow', { headers: dealerA.headers })).data!;
+    expect(a.held).toEqual({ count: 1, amountPaise: sub(o1, dealerA).totalPaise });
+    expect(a.releasable).toEqual({ count: 0, amountPaise: 0 });
+    expect(a.released).toEqual({
+      count: 1,
+      grossPaise: 118_000,
+      commissionPaise: 9440,
+      gstOnCommissionPaise: 1699,
+      tcsPaise: 500,
+      tdsPaise: 118,
+      netPaise: 106_243,
+    });
+    expect(a.refunded).toEqual({ count: 0, amountPaise: 0 });
+    expect(a.items.map((i) => [i.subOrderId, i.state])).toEqual([
+      [sub(o2, dealerA).id, 'released'],
+      [sub(o1, dealerA).id, 'held'],
+    ]);
+    expect(a.items[0]).toMatchObject({
+      netPaise: 106_243,
+      deductions: {
+        commissionPaise: 9440,
+        gstOnCommissionPaise: 1699,
+        tcsPaise: 500,
+        tdsPaise: 118,
+      },
+    });
+    expect(JSON.stringify(a)).not.toContain(dealerB.userId);
+    expect(JSON.stringify(a)).not.toContain(sub(o1, dealerB).id);
+
+    const b = (
+      await t.api.GET('/dealer/escrow', {
+        params: { query: { limit: 1 } },
+        headers: dealerB.headers,
+      })
+    ).data!;
+    expect(b.held).toEqual({
+      count: 2,
+      amountPaise: sub(o1, dealerB).totalPaise + sub(o3, dealerB).totalPaise,
+    });
+    expect(b.releasable).toEqual({ count: 1, amountPaise: sub(o1, dealerB).totalPaise });
+    expect(b.released.count).toBe(0);
+    expect(b.items.map((i) => [i.subOrderId, i.state])).toEqual([[sub(o3, dealerB).id, 'held']]);
+    const b2 = (
+      await t.api.GET('/dealer/escrow', {
+        params: { query: { limit: 1, cursor: b.nextCursor! } },
+        headers: dealerB.headers,
+      })
+    ).data!;
+    expect(b2.items.map((i) => [i.subOrderId, i.state])).toEqual([
+      [sub(o1, dealerB).id, 'releasable'],
+    ]);
+    expect(b2.nextCursor).toBeUndefined();
+    const onlyReleased = (
+      await t.api.GET('/dealer/escrow', {
+        params: { query: { status: 'released' } },
+        headers: dealerB.headers,
+      })
+    ).data!;
+    expect(onlyReleased.items).toEqual([]);
+    expect((await t.api.GET('/dealer/escrow', { headers: finance.headers })).response.status).toBe(
+      403,
+    );
+    expect((await t.api.GET('/dealer/escrow', { headers: buyer.headers })).response.status).toBe(
+      403,
+    );
+  });
+});

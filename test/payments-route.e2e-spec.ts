@@ -1,0 +1,373 @@
+/**
+ * Razorpay Route against the local sandbox over HTTP, on real PostgreSQL: a dealer's approval writes
+ * its onboarding intent and job, the job creates the linked account, the activation webhook marks it
+ * active; a captured payment's escrow holds become transfers ON HOLD to the dealers' accounts (not
+ * before the account is active: that escrow waits, visible to staff, and is transferred once the
+ * account activates); the release reverses what the platform keeps and lifts the hold, and the
+ * sandbox settles the dealer's net; gateway failures are retried without duplicate transfers or
+ * accounts. Job handlers are called directly (no workers run).
+ */
+import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
+import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
+import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
+import {
+  GatewayError,
+  PAYMENT_GATEWAY,
+  type PaymentGateway,
+} from '../src/payments/gateway/payment-gateway.js';
+import { RouteAccountsService } from '../src/payments/route/route-accounts.service.js';
+import { RouteTransferLookup } from '../src/payments/route/route-transfer-lookup.js';
+import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
+import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
+import { createAccount, login, QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { withClient } from './support/test-database.js';
+
+describe('Razorpay Route: dealer onboarding and transfers held until release', () => {
+  let sandbox: RazorpaySandbox;
+  let t: TestApp;
+  let admin: SignedIn;
+  let finance: SignedIn;
+  let accounts: RouteAccountsService;
+  let transfers: RouteTransfersService;
+  let gateway: PaymentGateway;
+
+  const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
+    withClient(t.db.ownerUrl, async (c) => (await c.query<T>(text, params)).rows);
+  const jobsOf = async (name: string, key: string, value: string) =>
+    (
+      await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND data->>$2 = $3`,
+        [name, key, value],
+      )
+    )[0]!.n;
+  const routeRow = async (dealerId: string) =>
+    (
+      await sql<{
+        status: string;
+        reference_id: string;
+        gateway_account_id: string | null;
+        attempts: number;
+        last_error: string | null;
+      }>(
+        `SELECT status, reference_id, gateway_account_id, attempts, last_error
+         FROM dealer_route_accounts WHERE dealer_id = $1`,
+        [dealerId],
+      )
+    )[0];
+  const holdOf = async (subOrderId: string) =>
+    (
+      await sql<{
+        status: string;
+        transfer_id: string | null;
+        transfer_status: string;
+        transfer_attempts: number;
+        transfer_error: string | null;
+        dealer_net_paise: string | null;
+      }>(
+        `SELECT status, transfer_id, transfer_status, transfer_attempts, transfer_error,
+                dealer_net_paise::text AS dealer_net_paise
+         FROM escrow_holds WHERE sub_order_id = $1`,
+        [subOrderId],
+      )
+    )[0]!;
+
+  /** A dealer signed up pending, approved by an admin through the API. */
+  const approvedDealer = async (): Promise<SignedIn> => {
+    const { userId, email } = await createAccount(t, 'dealer', { status: 'pending' });
+    const res = await t.api.POST('/admin/users/{id}/approve', {
+      params: { path: { id: userId } },
+      body: { reason: 'KYC documents checked' },
+      headers: admin.headers,
+    });
+    expect(res.response.status).toBe(200);
+    return { ...(await login(t, email)), userId };
+  };
+  /** Razorpay's back office activates the account; the webhooks reach the app and are processed. */
+  const activate = async (accountId: string) => {
+    sandbox.control.activateAccount(accountId);
+    await sandbox.control.flushWebhooks();
+    await t.app.get(WebhookProcessor).drain();
+  };
+  const onboardedDealer = async (): Promise<{ dealer: SignedIn; accountId: string }> => {
+    const dealer = await approvedDealer();
+    expect(await accounts.onboard(dealer.userId)).toBe('created');
+    return { dealer, accountId: (await routeRow(dealer.userId))!.gateway_account_id! };
+  };
+  const activeDealer = async () => {
+    const d = await onboardedDealer();
+    await activate(d.accountId);
+    expect((await routeRow(d.dealer.userId))!.status).toBe('activated');
+    return d;
+  };
+  /** An order of one part per dealer, paid through Checkout and verified. */
+  const paidOrder = async (
+    parts: [SignedIn, number][],
+  ): Promise<{ order: Order; paymentId: string; gatewayPaymentId: string }> => {
+    const buyer = await signInAs(t, 'customer');
+    for (const [dealer, price] of parts)
+      await putInCart(t, buyer, await activeListing(t, dealer.userId, { b2cPricePaise: price }), 1);
+    const placed = await checkout(t, buyer);
+    expect(placed.status).toBe(201);
+    const order = placed.order!;
+    const payment = (
+      await t.api.POST('/orders/{orderId}/payments', {
+        params: { path: { orderId: order.id } },
+        headers: buyer.headers,
+      })
+    ).data!;
+    const paid = sandbox.control.pay(payment.gatewayOrderId!, { outcome: 'captured' });
+    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
+    const verified = await t.api.POST('/orders/{orderId}/payments/verify', {
+      params: { path: { orderId: order.id } },
+      body: {
+        razorpayOrderId: paid.razorpay_order_id,
+        razorpayPaymentId: paid.razorpay_payment_id,
+        razorpaySignature: paid.razorpay_signature,
+      },
+      headers: buyer.headers,
+    });
+    expect(verified.data?.status).toBe('captured');
+    return { order, paymentId: payment.id, gatewayPaymentId: paid.razorpay_payment_id };
+  };
+  const listRouteAccounts = async (status?: 'created' | 'activated' | 'failed') => {
+    const res = await t.api.GET('/admin/payments/route-accounts', {
+      params: { query: { limit: 100, ...(status ? { status } : {}) } },
+      headers: finance.headers,
+    });
+    expect(res.response.status).toBe(200);
+    return res.data!.items;
+  };
+
+  beforeAll(async () => {
+    sandbox = await startRazorpaySandbox({
+      keyId: SANDBOX_RAZORPAY.keyId,
+      keySecret: SANDBOX_RAZORPAY.keySecret,
+      webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
+    });
+    t = await startTestApp({ env: { ...QUIET_ENV, RAZORPAY_API_URL: sandbox.url } });
+    sandbox.control.setWebhookUrl(`${t.baseUrl}/webhooks/razorpay`);
+    [admin, finance] = await Promise.all([signInAs(t, 'admin'), signInAs(t, 'finance')]);
+    accounts = t.app.get(RouteAccountsService);
+    transfers = t.app.get(RouteTransfersService);
+    gateway = t.app.get<PaymentGateway>(PAYMENT_GATEWAY);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await sandbox?.stop();
+  });
+  afterEach(() => {
+    sandbox.control.resetFaults();
+  });
+
+  it('onboards an approved dealer, transfers its escrow on hold, and settles its net after release', async () => {
+    const dealer = await approvedDealer();
+    // The approval wrote the intent and its job in the same transaction.
+    const intent = await routeRow(dealer.userId);
+    expect(intent).toEqual({
+      status: 'pending',
+      reference_id: dealer.userId.replace(/-/g, '').slice(0, 20),
+      gateway_account_id: null,
+      attempts: 0,
+      last_error: null,
+    });
+    expect(intent!.reference_id).toHaveLength(20);
+    expect(await jobsOf('payments.route-account', 'dealerId', dealer.userId)).toBe(1);
+
+    expect(await accounts.onboard(dealer.userId)).toBe('created');
+    const created = (await routeRow(dealer.userId))!;
+    expect(created).toMatchObject({ status: 'created', attempts: 1, last_error: null });
+    const accountId = created.gateway_account_id!;
+    expect(await gateway.fetchLinkedAccount(accountId)).toEqual({
+      id: accountId,
+      status: 'created',
+      referenceId: created.reference_id,
+    });
+    // A replayed job does not create a second account.
+    expect(await accounts.onboard(dealer.userId)).toBe('skipped');
+
+    await activate(accountId);
+    expect((await routeRow(dealer.userId))!.status).toBe('activated');
+    const inbox = await sql<{ event: string; status: string }>(
+      `SELECT event, status FROM webhook_inbox WHERE event IN ('account.activated','product.route.activated') ORDER BY event`,
+    );
+    expect(inbox).toEqual([
+      { event: 'account.activated', status: 'processed' },
+      { event: 'product.route.activated', status: 'processed' },
+    ]);
+
+    const { order, paymentId, gatewayPaymentId } = await paidOrder([[dealer, 118_000]]);
+    const sub = order.subOrders[0]!;
+    // The capture enqueued the transfers of its holds.
+    expect(await jobsOf('payments.route-transfers', 'paymentId', paymentId)).toBe(1);
+    expect(await holdOf(sub.id)).toMatchObject({ transfer_status: 'none', transfer_id: null });
+    expect(await transfers.transferHolds({ paymentId })).toEqual({ [sub.id]: 'on_hold' });
+    const hold = await holdOf(sub.id);
+    expect(hold).toMatchObject({ transfer_status: 'on_hold', transfer_attempts: 1 });
+    const transfer = await gateway.fetchTransfer(hold.transfer_id!);
+    expect(transfer).toMatchObject({
+      sourcePaymentId: gatewayPaymentId,
+      recipientAccountId: accountId,
+      amountPaise: sub.totalPaise,
+      onHold: true,
+      notes: { subOrderId: sub.id, orderId: order.id },
+    });
+    // Replays change nothing: no second transfer.
+    expect(await transfers.transferHolds({ paymentId })).toEqual({});
+    expect(await transfers.transferHold(sub.id)).toBe('skipped');
+    expect(await t.app.get(RouteTransferLookup).transfersOfPayment(gatewayPaymentId)).toHaveLength(
+      1,
+    );
+    // Held transfers are not settled.
+    expect(sandbox.control.settle().linkedAccounts).toEqual([]);
+    expect((await gateway.fetchTransfer(transfer.id)).settlementStatus).toBe('on_hold');
+
+    // Not released yet: nothing to lift.
+    expect(await transfers.releaseTransfer(sub.id)).toBe('skipped');
+    await sql(
+      `UPDATE sub_orders SET status = 'completed', carrier = 'Delhivery', tracking_number = 'DLV-9' WHERE id = $1`,
+      [sub.id],
+    );
+    expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
+    expect(await jobsOf('payments.route-release', 'subOrderId', sub.id)).toBe(1);
+    expect(await transfers.releaseTransfer(sub.id)).toBe('released');
+    const released = await holdOf(sub.id);
+    expect(released).toMatchObject({ status: 'released', transfer_status: 'released' });
+    // ledger-spec vector 02: ₹1,180 paid, the dealer's net after commission, GST, TCS and TDS.
+    const net = Number(released.dealer_net_paise);
+    expect(net).toBeGreaterThan(0);
+    expect(net).toBeLessThan(118_000);
+    const lifted = await gateway.fetchTransfer(transfer.id);
+    expect(lifted).toMatchObject({ onHold: false, amountReversedPaise: 118_000 - net });
+    // Lifting again is a no-op.
+    expect(await transfers.releaseTransfer(sub.id)).toBe('skipped');
+
+    const settled = sandbox.control.settle().linkedAccounts;
+    expect(settled).toHaveLength(1);
+    expect(settled[0]!.amount).toBe(net);
+    expect((await gateway.fetchTransfer(transfer.id)).settlementStatus).toBe('settled');
+  });
+
+  it('keeps the escrow of a dealer whose account is not active waiting (visible to staff), then transfers it once activated', async () => {
+    const { dealer, accountId } = await onboardedDealer();
+    const { order, paymentId, gatewayPaymentId } = await paidOrder([[dealer, 70_000]]);
+    const sub = order.subOrders[0]!;
+    // The sandbox refuses transfers to an account that is not activated…
+    const refused = await gateway
+      .transferFromPayment(gatewayPaymentId, [
+        { accountId, amountPaise: 1_000, onHold: true, notes: {} },
+      ])
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(GatewayError);
+    expect(refused).toMatchObject({ statusCode: 400, retryable: false });
+    // …so the job does not try: the hold waits.
+    expect(await transfers.transferHolds({ paymentId })).toEqual({});
+    expect(await holdOf(sub.id)).toMatchObject({ transfer_status: 'none', transfer_attempts: 0 });
+
+    const waiting = (await listRouteAccounts('created')).find((a) => a.dealerId === dealer.userId);
+    expect(waiting).toMatchObject({
+      status: 'created',
+      gatewayAccountId: accountId,
+      waitingHolds: 1,
+      waitingPaise: sub.totalPaise,
+      activatedAt: null,
+    });
+    expect((await listRouteAccounts('activated')).map((a) => a.dealerId)).not.toContain(
+      dealer.userId,
+    );
+
+    await activate(accountId);
+    // The activation enqueued the transfers of this dealer's waiting holds.
+    expect(await jobsOf('payments.route-transfers', 'dealerId', dealer.userId)).toBe(1);
+    expect(await transfers.transferHolds({ dealerId: dealer.userId })).toEqual({
+      [sub.id]: 'on_hold',
+    });
+    const hold = await holdOf(sub.id);
+    expect(await gateway.fetchTransfer(hold.transfer_id!)).toMatchObject({
+      recipientAccountId: accountId,
+      amountPaise: sub.totalPaise,
+      onHold: true,
+    });
+    const now = (await listRouteAccounts('activated')).find((a) => a.dealerId === dealer.userId);
+    expect(now).toMatchObject({ status: 'activated', waitingHolds: 0, waitingPaise: 0 });
+    expect(now!.activatedAt).not.toBeNull();
+    // A redelivered activation changes nothing and enqueues nothing more.
+    sandbox.control.activateAccount(accountId);
+    await sandbox.control.flushWebhooks();
+    await t.app.get(WebhookProcessor).drain();
+    expect(await jobsOf('payments.route-transfers', 'dealerId', dealer.userId)).toBe(1);
+  });
+
+  it('retries a transfer after gateway 5xx (also when the gateway did the work) without a duplicate', async () => {
+    const { dealer } = await activeDealer();
+    for (const fault of [{ failNext: 1 }, { failAfterNext: 1 }]) {
+      const { order, paymentId, gatewayPaymentId } = await paidOrder([[dealer, 50_000]]);
+      const sub = order.subOrders[0]!;
+      sandbox.control.setFaults({ api: fault });
+      expect(await transfers.transferHolds({ paymentId })).toEqual({ [sub.id]: 'retrying' });
+      const pending = await holdOf(sub.id);
+      expect(pending).toMatchObject({ transfer_status: 'pending', transfer_id: null });
+      expect(pending.transfer_error).toMatch(/50[23]/);
+      // Re-enqueued with backoff (besides the capture's job).
+      expect(await jobsOf('payments.route-transfers', 'paymentId', paymentId)).toBe(2);
+
+      expect(await transfers.transferHolds({ paymentId })).toEqual({ [sub.id]: 'on_hold' });
+      const hold = await holdOf(sub.id);
+      expect(hold).toMatchObject({ transfer_status: 'on_hold', transfer_attempts: 2 });
+      const listed = await t.app.get(RouteTransferLookup).transfersOfPayment(gatewayPaymentId);
+      expect(listed).toHaveLength(1);
+      expect(listed[0]).toMatchObject({ id: hold.transfer_id, amountPaise: sub.totalPaise });
+    }
+  });
+
+  it('records onboarding failures: retries 5xx with backoff, fails a refusal, and staff restart it (audited)', async () => {
+    const dealer = await approvedDealer();
+    sandbox.control.setFaults({ api: { failNext: 1 } });
+    expect(await accounts.onboard(dealer.userId)).toBe('pending');
+    const retrying = (await routeRow(dealer.userId))!;
+    expect(retrying).toMatchObject({ status: 'pending', attempts: 1, gateway_account_id: null });
+    expect(retrying.last_error).toMatch(/503/);
+    expect(await jobsOf('payments.route-account', 'dealerId', dealer.userId)).toBe(2);
+
+    // Razorpay refuses the dealer's details: failed at once, shown to staff.
+    await sql(`UPDATE users SET email = 'not-an-email' WHERE id = $1`, [dealer.userId]);
+    expect(await accounts.onboard(dealer.userId)).toBe('failed');
+    const failed = (await listRouteAccounts('failed')).find((a) => a.dealerId === dealer.userId);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 2, gatewayAccountId: null });
+    expect(failed!.lastError).toMatch(/400/);
+
+    // Only failed (or never started) onboardings are restarted; an unknown dealer is 404.
+    const retry = (dealerId: string, who: SignedIn) =>
+      t.api.POST('/admin/payments/route-accounts/{dealerId}/retry', {
+        params: { path: { dealerId } },
+        body: { reason: 'dealer corrected its email' },
+        headers: who.headers,
+      });
+    await sql(`UPDATE users SET email = $2 WHERE id = $1`, [
+      dealer.userId,
+      `fixed-${dealer.userId.slice(0, 8)}@test.fixbazaar.in`,
+    ]);
+    const restarted = await retry(dealer.userId, finance);
+    expect(restarted.response.status).toBe(200);
+    expect(restarted.data).toMatchObject({ status: 'pending', attempts: 0, lastError: null });
+    const audit = await sql<{ action: string; reason: string; actor_id: string }>(
+      `SELECT action, reason, actor_id::text AS actor_id FROM audit_events WHERE target_id = $1 AND action LIKE 'payments.%'`,
+      [dealer.userId],
+    );
+    expect(audit).toEqual([
+      {
+        action: 'payments.route_account.retry',
+        reason: 'dealer corrected its email',
+        actor_id: finance.userId,
+      },
+    ]);
+    expect(await jobsOf('payments.route-account', 'dealerId', dealer.userId)).toBe(3);
+    expect(await accounts.onboard(dealer.userId)).toBe('created');
+    expect((await retry(dealer.userId, finance)).error).toMatchObject({
+      code: 'route-account/not-retryable',
+    });
+    const missing = await retry('00000000-0000-4000-8000-000000000000', admin);
+    expect(missing.response.status).toBe(404);
+  });
+});
