@@ -19,6 +19,7 @@ import { RouteAccountsService } from '../src/payments/route/route-accounts.servi
 import { RouteTransferLookup } from '../src/payments/route/route-transfer-lookup.js';
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
 import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
+import { RefundsService } from '../src/payments/refunds.service.js';
 import { createAccount, login, QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -319,6 +320,25 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
       expect(listed).toHaveLength(1);
       expect(listed[0]).toMatchObject({ id: hold.transfer_id, amountPaise: sub.totalPaise });
     }
+  });
+
+  it('reverses a held transfer before refunding a cancelled part, so the dealer keeps nothing of it', async () => {
+    const { dealer } = await activeDealer();
+    const { order, paymentId, gatewayPaymentId } = await paidOrder([[dealer, 60_000]]);
+    const sub = order.subOrders[0]!;
+    expect(await transfers.transferHolds({ paymentId })).toEqual({ [sub.id]: 'on_hold' });
+    const transferId = (await holdOf(sub.id)).transfer_id!;
+    const cancelled = await t.api.POST('/dealer/orders/{subOrderId}/cancel', {
+      params: { path: { subOrderId: sub.id } },
+      body: { reason: 'cannot source the part' },
+      headers: dealer.headers,
+    });
+    expect(cancelled.response.status).toBe(200);
+    expect(await t.app.get(RefundsService).processDue()).toBe(1);
+    const transfer = await gateway.fetchTransfer(transferId);
+    expect(transfer.amountReversedPaise).toBe(transfer.amountPaise);
+    expect((await gateway.fetchPayment(gatewayPaymentId)).amountRefundedPaise).toBe(sub.totalPaise);
+    expect((await holdOf(sub.id)).status).toBe('refunded');
   });
 
   it('records onboarding failures: retries 5xx with backoff, fails a refusal, and staff restart it (audited)', async () => {

@@ -9,7 +9,8 @@
  * - Posted when the gateway reports it processed (its answer, a later look-up, or `refund.processed`):
  *   for a cancellation the hold is voided and `refund:<id>` Dr escrow / Cr gateway receivable; for
  *   money never held for a dealer only the refund entry. Exactly once (ledger keys, row lock).
- * Route transfer reversal (a transfer already made for the sub-order) is not built yet.
+ * A cancelled part already transferred to its dealer's Route account (on hold) has the transfer
+ * reversed before the refund.
  */
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -126,6 +127,8 @@ export class RefundsService implements OnModuleInit {
     if (refund.status === 'processed' || refund.status === 'failed') return refund.status;
     let answer: GatewayRefund;
     try {
+      if (refund.gateway_refund_id === null && refund.sub_order_id !== null)
+        await this.reverseTransferOf(refund.sub_order_id);
       answer =
         refund.gateway_refund_id !== null
           ? await this.gateway.fetchRefund(refund.gateway_refund_id)
@@ -151,6 +154,26 @@ export class RefundsService implements OnModuleInit {
       return giveUp ? 'failed' : refund.status;
     }
     return this.transactions.run((tx) => this.applyGatewayAnswerIn(tx, refund.id, answer));
+  }
+
+  /**
+   * A cancelled part whose escrow was already transferred (on hold) to its dealer's Route account:
+   * the transfer is reversed first, so the refund comes out of the platform's balance, not the
+   * dealer's. Reverses only what is left, so a retry never reverses twice.
+   */
+  private async reverseTransferOf(subOrderId: string): Promise<void> {
+    const { rows } = await this.transactions.run((tx) =>
+      execute<{ transfer_id: string | null }>(
+        tx,
+        `SELECT transfer_id FROM escrow_holds WHERE sub_order_id = $1`,
+        [subOrderId],
+      ),
+    );
+    const transferId = rows[0]?.transfer_id ?? null;
+    if (transferId === null) return;
+    const transfer = await this.gateway.fetchTransfer(transferId);
+    const left = transfer.amountPaise - transfer.amountReversedPaise;
+    if (left > 0) await this.gateway.reverseTransfer(transferId, left);
   }
 
   /** Applies the gateway's word on a refund (its answer, a look-up or a webhook); never backwards. */
