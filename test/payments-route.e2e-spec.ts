@@ -20,6 +20,8 @@ import { RouteTransferLookup } from '../src/payments/route/route-transfer-lookup
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
 import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
+import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
+import { Accounts } from '../src/ledger/domain/account.js';
 import { createAccount, login, QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -248,6 +250,25 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
     expect(settled).toHaveLength(1);
     expect(settled[0]!.amount).toBe(net);
     expect((await gateway.fetchTransfer(transfer.id)).settlementStatus).toBe('settled');
+
+    // The settlement webhook is the dealer's payout: its payable is paid down by its net, once.
+    await sandbox.control.flushWebhooks();
+    await t.app.get(WebhookProcessor).drain();
+    // Both settlements (the platform's and the dealer's) were applied, none left waiting or failed.
+    expect(
+      await sql(
+        `SELECT status, count(*)::int AS n FROM webhook_inbox WHERE event = 'settlement.processed' GROUP BY status`,
+      ),
+    ).toEqual([{ status: 'processed', n: 2 }]);
+    const bank = await t.app.get(LedgerService).account(Accounts.bank('primary'));
+    expect(bank!.debitsPosted).toBeGreaterThan(0n);
+    const payable = await t.app.get(LedgerService).account(Accounts.dealerPayable(dealer.userId));
+    expect(payable!.creditsPosted - payable!.debitsPosted).toBe(0n);
+    expect(
+      await sql(`SELECT count(*)::int AS n FROM ledger_entries WHERE id = $1`, [
+        `payout:${settled[0]!.id}`,
+      ]),
+    ).toEqual([{ n: 1 }]);
   });
 
   it('keeps the escrow of a dealer whose account is not active waiting (visible to staff), then transfers it once activated', async () => {
