@@ -13,6 +13,8 @@ import { PaymentWebhooks1764240000000 } from './1764240000000-PaymentWebhooks.js
 import { RouteAccounts1764250000000 } from './1764250000000-RouteAccounts.js';
 import { PaymentAlerts1764260000000 } from './1764260000000-PaymentAlerts.js';
 import { Refunds1764270000000 } from './1764270000000-Refunds.js';
+import { EscrowControls1764280000000 } from './1764280000000-EscrowControls.js';
+import { Disputes1764290000000 } from './1764290000000-Disputes.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -31,4 +33,6 @@ export const migrations = [
   RouteAccounts1764250000000,
   PaymentAlerts1764260000000,
   Refunds1764270000000,
+  EscrowControls1764280000000,
+  Disputes1764290000000,
 ];

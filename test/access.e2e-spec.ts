@@ -149,8 +149,20 @@ const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
   'GET /admin/payment-alerts': [...ADMINS, 'compliance', 'finance'],
   'POST /admin/payment-alerts/{id}/assign': [...ADMINS, 'finance'],
   'POST /admin/payment-alerts/{id}/resolve': [...ADMINS, 'finance'],
+  'POST /orders/{orderId}/sub-orders/{subOrderId}/disputes': BUYERS,
+  'GET /disputes/{id}': 'signed-in',
+  'POST /disputes/{id}/evidence': 'signed-in',
+  'POST /dealer/disputes/{id}/respond': ['dealer'],
+  'GET /admin/disputes': [...ADMINS, 'compliance', 'finance'],
+  'POST /admin/disputes/{id}/resolve': [...ADMINS, 'finance'],
   'GET /admin/payments/route-accounts': [...ADMINS, 'compliance', 'finance'],
   'POST /admin/payments/route-accounts/{dealerId}/retry': [...ADMINS, 'finance'],
+  'POST /admin/escrow/holds/{subOrderId}/hold': [...ADMINS, 'finance'],
+  'POST /admin/escrow/holds/{subOrderId}/unhold': [...ADMINS, 'finance'],
+  'POST /admin/escrow/holds/{subOrderId}/release-early': [...ADMINS, 'finance'],
+  'GET /admin/escrow/early-releases': [...ADMINS, 'compliance', 'finance'],
+  'POST /admin/escrow/early-releases/{earlyReleaseId}/approve': [...ADMINS, 'finance'],
+  'POST /admin/escrow/early-releases/{earlyReleaseId}/reject': [...ADMINS, 'finance'],
 };
 
 /** Reads of one object that only its owner sees: other allowed callers get 404, not 403. */
@@ -158,6 +170,8 @@ const OWNER_ONLY = new Set([
   'GET /orders/{orderId}',
   'GET /orders/{orderId}/payments',
   'GET /orders/{orderId}/payments/refunds',
+  // The dispute's buyer, its sub-order's dealer and staff; everyone else gets 404.
+  'GET /disputes/{id}',
 ]);
 
 const allowed = (rule: 'public' | 'signed-in' | Kind[], kind: Kind): boolean =>

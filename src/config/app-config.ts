@@ -100,6 +100,8 @@ export interface AppConfig {
     /** A delivered sub-order completes (and escrow may release) this long after delivery unless a return or dispute is open. */
     autoCompleteHours: number;
   };
+  /** Evidence of returns and disputes: largest photo and video in bytes, files per dispute. */
+  disputes: { imageMaxBytes: number; videoMaxBytes: number; maxEvidence: number };
   paymentAlerts: {
     /** A payment still creating/created/authorized this long after it was opened raises a `payment_stuck` alert. */
     stuckAfterMinutes: number;
@@ -107,6 +109,10 @@ export interface AppConfig {
     escrowSlaDays: number;
     /** Escrow of a sub-order paid but not shipped this many days after capture is escalated (`escrow_sla`). */
     escrowShipSlaDays: number;
+  };
+  escrowControls: {
+    /** An early escrow release of more than this (paise) needs a second staff approver (maker-checker). */
+    earlyReleaseApprovalAbovePaise: number;
   };
   jobs: {
     /** Run job workers and schedules in this process (false: enqueue only). */
@@ -251,11 +257,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       reservationTtlMinutes: e.ORDER_RESERVATION_TTL_MINUTES,
       autoCompleteHours: e.ORDER_AUTO_COMPLETE_HOURS,
     },
+    disputes: {
+      imageMaxBytes: e.DISPUTE_IMAGE_MAX_BYTES,
+      videoMaxBytes: e.DISPUTE_VIDEO_MAX_BYTES,
+      maxEvidence: e.DISPUTE_EVIDENCE_MAX,
+    },
     paymentAlerts: {
       stuckAfterMinutes: e.PAYMENT_STUCK_ALERT_MINUTES,
       escrowSlaDays: e.ESCROW_SLA_DAYS,
       escrowShipSlaDays: e.ESCROW_SHIP_SLA_DAYS,
     },
+    escrowControls: { earlyReleaseApprovalAbovePaise: e.EARLY_RELEASE_APPROVAL_ABOVE_PAISE },
     auth: {
       jwtSecret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,

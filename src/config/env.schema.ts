@@ -80,6 +80,10 @@ export const envSchema = z.object({
   PAYMENT_STUCK_ALERT_MINUTES: z.coerce.number().int().min(1).max(10080).default(120),
   ESCROW_SLA_DAYS: z.coerce.number().int().min(1).max(365).default(10),
   ESCROW_SHIP_SLA_DAYS: z.coerce.number().int().min(1).max(365).default(3),
+  DISPUTE_IMAGE_MAX_BYTES: z.coerce.number().int().min(1024).max(52_428_800).default(10_485_760),
+  DISPUTE_VIDEO_MAX_BYTES: z.coerce.number().int().min(1024).max(524_288_000).default(52_428_800),
+  DISPUTE_EVIDENCE_MAX: z.coerce.number().int().min(1).max(50).default(10),
+  EARLY_RELEASE_APPROVAL_ABOVE_PAISE: z.coerce.number().int().min(0).max(1e12).default(5_000_000),
 
   RAZORPAY_API_URL: z.string().url().default('https://api.razorpay.com'),
   RAZORPAY_KEY_ID: z

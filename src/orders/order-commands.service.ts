@@ -471,6 +471,35 @@ export class OrderCommands implements OnModuleInit {
     }
   }
 
+  // ---- returns and disputes (src/payments/disputes/) ----
+
+  /**
+   * One command for a return or dispute: the order (scoped to `buyerId` unless null; 404 otherwise)
+   * and its sub-orders are locked, then `work` writes its own rows and moves the sub-order with
+   * `move` (the state machine's gate, e.g. request_return, dispute, resolve), all in one
+   * transaction; the events are published after it commits.
+   */
+  async withSubOrder<T>(
+    orderId: string,
+    subOrderId: string,
+    buyerId: string | null,
+    work: (
+      tx: EntityManager,
+      sub: SubOrderRow,
+      move: (input: TransitionInput) => Promise<void>,
+    ) => Promise<T>,
+  ): Promise<T> {
+    return this.run(async (tx, emit) => {
+      const order = await lockOrder(tx, orderId, buyerId);
+      const subs = await lockSubOrders(tx, orderId);
+      const sub = this.pick(subs, subOrderId);
+      return work(tx, sub, async (input) => {
+        emit(await applyTransition(tx, order, sub, input));
+        await settleOrderStatus(tx, order, subs);
+      });
+    });
+  }
+
   // ---- a dealer suspended or blocked ----
 
   /**

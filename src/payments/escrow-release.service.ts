@@ -10,6 +10,7 @@
  * the ledger keys (`release:<subOrderId>`, `deductions:<subOrderId>`) make a replay a no-op.
  */
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
@@ -26,6 +27,7 @@ import {
 import { loadRateBook } from '../ledger/ledger-spec-files.js';
 import { LedgerService } from '../ledger/persistence/ledger.service.js';
 import { lockOrder, lockSubOrders } from '../orders/order-store.js';
+import { REFUND_JOBS } from './refunds.service.js';
 import { ROUTE_JOBS } from './route/route-jobs.js';
 
 export const ESCROW_JOBS = { releaseDue: 'escrow.release-due' } as const;
@@ -40,10 +42,19 @@ export const PARTS_RATES: RateSelection = {
   tdsWithoutPan: 'tds.section_194o.without_pan',
 };
 
-interface DueRow {
+export interface DueRow {
   sub_order_id: string;
   order_id: string;
 }
+
+/** Which sub-order statuses a release accepts, and the ledger actor it posts as. */
+export interface ReleaseMode {
+  eligible: readonly string[];
+  actor: string;
+}
+
+/** The job: completed sub-orders (the return window passed with no return or dispute open). */
+export const DUE_RELEASE: ReleaseMode = { eligible: ['completed'], actor: 'system:escrow-release' };
 
 @Injectable()
 export class EscrowReleaseService implements OnModuleInit {
@@ -79,6 +90,8 @@ export class EscrowReleaseService implements OnModuleInit {
           `SELECT h.sub_order_id::text AS sub_order_id, h.order_id::text AS order_id
            FROM escrow_holds h JOIN sub_orders s ON s.id = h.sub_order_id
            WHERE h.status = 'held' AND s.status = 'completed'
+             AND NOT EXISTS (SELECT 1 FROM escrow_manual_holds m
+                             WHERE m.sub_order_id = h.sub_order_id AND m.lifted_at IS NULL)
            ORDER BY h.created_at LIMIT $1`,
           [batch],
         ),
@@ -89,85 +102,114 @@ export class EscrowReleaseService implements OnModuleInit {
   }
 
   private async release(due: DueRow): Promise<boolean> {
-    return this.transactions.run(async (tx) => {
-      await lockOrder(tx, due.order_id, null);
-      const sub = (await lockSubOrders(tx, due.order_id)).find((s) => s.id === due.sub_order_id);
-      const { rows } = await execute<{
-        hold_key: string;
-        amount_paise: string;
-        dealer_id: string;
-        status: string;
-        pan: string | null;
-        gstin: string | null;
-        now_ms: string;
-      }>(
-        tx,
-        `SELECT h.hold_key, h.amount_paise::text AS amount_paise, h.dealer_id::text AS dealer_id, h.status,
-                u.pan, u.gstin, (extract(epoch FROM statement_timestamp()) * 1000)::bigint::text AS now_ms
-         FROM escrow_holds h JOIN users u ON u.id = h.dealer_id
-         WHERE h.sub_order_id = $1 FOR UPDATE OF h`,
-        [due.sub_order_id],
-      );
-      const hold = rows[0];
-      if (hold === undefined || hold.status !== 'held' || sub?.status !== 'completed') return false;
-      const supplier: Supplier = {
-        kind: 'dealer',
-        id: hold.dealer_id,
-        hasPan: hold.pan !== null,
-        gstRegistered: hold.gstin !== null,
-      };
-      const rates = resolveSaleRates(
-        this.rates(),
-        PARTS_RATES,
-        supplier,
-        istDate(Number(hold.now_ms)),
-      );
-      const result = escrowRelease({
-        escrow: 'order',
-        subjectId: due.order_id,
-        supplier,
-        holdKey: hold.hold_key,
-        heldPaise: BigInt(hold.amount_paise),
-        refundPaise: 0n,
-        rates,
-        releaseId: due.sub_order_id,
-        actor: 'system:escrow-release',
-      });
-      for (const code of [
-        Accounts.commission,
-        Accounts.gstOutput,
-        Accounts.tcs,
-        Accounts.tds,
-        payableAccount(supplier),
-      ].sort()) {
-        const opened = await this.ledger.executeIn(tx, { type: 'open_account', code });
-        if (opened.code !== 'ok') throw new Error(`ledger refused account ${code}: ${opened.code}`);
-      }
-      const posted = await this.ledger.executeIn(tx, result.command);
-      if (posted.code !== 'ok') {
-        this.logger.error(
-          `escrow release of sub-order ${due.sub_order_id} refused: ${posted.code}`,
-        );
-        throw new Error(`ledger refused the release of ${due.sub_order_id}: ${posted.code}`);
-      }
-      const d = result.deductions;
+    return this.transactions.run((tx) => this.releaseIn(tx, due, DUE_RELEASE));
+  }
+
+  /**
+   * Releases one held escrow in the caller's transaction: the job's, or a staff early release's
+   * (src/payments/escrow-controls/) — the one code path for both. Locks order → sub-orders → hold;
+   * false (nothing done) unless the hold is still held, the sub-order's status is one `mode`
+   * accepts and no manual hold is active.
+   */
+  async releaseIn(tx: EntityManager, due: DueRow, mode: ReleaseMode): Promise<boolean> {
+    await lockOrder(tx, due.order_id, null);
+    const sub = (await lockSubOrders(tx, due.order_id)).find((s) => s.id === due.sub_order_id);
+    const { rows } = await execute<{
+      hold_key: string;
+      amount_paise: string;
+      refund_at_release_paise: string;
+      dealer_id: string;
+      status: string;
+      pan: string | null;
+      gstin: string | null;
+      now_ms: string;
+    }>(
+      tx,
+      `SELECT h.hold_key, h.amount_paise::text AS amount_paise, h.dealer_id::text AS dealer_id, h.status,
+              h.refund_at_release_paise::text AS refund_at_release_paise,
+              u.pan, u.gstin, (extract(epoch FROM statement_timestamp()) * 1000)::bigint::text AS now_ms
+       FROM escrow_holds h JOIN users u ON u.id = h.dealer_id
+       WHERE h.sub_order_id = $1 FOR UPDATE OF h`,
+      [due.sub_order_id],
+    );
+    const hold = rows[0];
+    if (hold === undefined || hold.status !== 'held') return false;
+    if (sub === undefined || !mode.eligible.includes(sub.status)) return false;
+    const { rows: manual } = await execute(
+      tx,
+      `SELECT 1 FROM escrow_manual_holds WHERE sub_order_id = $1 AND lifted_at IS NULL`,
+      [due.sub_order_id],
+    );
+    if (manual.length > 0) return false;
+    const supplier: Supplier = {
+      kind: 'dealer',
+      id: hold.dealer_id,
+      hasPan: hold.pan !== null,
+      gstRegistered: hold.gstin !== null,
+    };
+    const rates = resolveSaleRates(
+      this.rates(),
+      PARTS_RATES,
+      supplier,
+      istDate(Number(hold.now_ms)),
+    );
+    const result = escrowRelease({
+      escrow: 'order',
+      subjectId: due.order_id,
+      supplier,
+      holdKey: hold.hold_key,
+      heldPaise: BigInt(hold.amount_paise),
+      // A dispute resolved with a partial refund (src/payments/disputes/): recipe §5.
+      refundPaise: BigInt(hold.refund_at_release_paise),
+      rates,
+      releaseId: due.sub_order_id,
+      actor: mode.actor,
+    });
+    for (const code of [
+      Accounts.commission,
+      Accounts.gstOutput,
+      Accounts.tcs,
+      Accounts.tds,
+      payableAccount(supplier),
+    ].sort()) {
+      const opened = await this.ledger.executeIn(tx, { type: 'open_account', code });
+      if (opened.code !== 'ok') throw new Error(`ledger refused account ${code}: ${opened.code}`);
+    }
+    const posted = await this.ledger.executeIn(tx, result.command);
+    if (posted.code !== 'ok') {
+      this.logger.error(`escrow release of sub-order ${due.sub_order_id} refused: ${posted.code}`);
+      throw new Error(`ledger refused the release of ${due.sub_order_id}: ${posted.code}`);
+    }
+    const d = result.deductions;
+    await execute(
+      tx,
+      `UPDATE escrow_holds SET status = 'released', commission_paise = $2, gst_on_commission_paise = $3,
+         tcs_paise = $4, tds_paise = $5, dealer_net_paise = $6, released_at = now(), updated_at = now()
+       WHERE sub_order_id = $1`,
+      [
+        due.sub_order_id,
+        d.commissionPaise.toString(),
+        d.gstOnCommissionPaise.toString(),
+        d.tcsPaise.toString(),
+        d.tdsPaise.toString(),
+        d.supplierNetPaise.toString(),
+      ],
+    );
+    if (BigInt(hold.refund_at_release_paise) > 0n) {
+      // The partial refund's ledger entry (`refund:<subOrderId>`) was just posted by escrowRelease;
+      // the `partial` refund row only sends the money back through the gateway (it posts nothing).
       await execute(
         tx,
-        `UPDATE escrow_holds SET status = 'released', commission_paise = $2, gst_on_commission_paise = $3,
-           tcs_paise = $4, tds_paise = $5, dealer_net_paise = $6, released_at = now(), updated_at = now()
-         WHERE sub_order_id = $1`,
-        [
-          due.sub_order_id,
-          d.commissionPaise.toString(),
-          d.gstOnCommissionPaise.toString(),
-          d.tcsPaise.toString(),
-          d.tdsPaise.toString(),
-          d.supplierNetPaise.toString(),
-        ],
+        `INSERT INTO refunds (payment_id, order_id, sub_order_id, kind, amount_paise)
+         SELECT payment_id, order_id, sub_order_id, 'partial', refund_at_release_paise
+         FROM escrow_holds WHERE sub_order_id = $1
+         ON CONFLICT DO NOTHING`,
+        [due.sub_order_id],
       );
-      // Route: lift the hold of the dealer's transfer (src/payments/route/).
-      await this.jobs.send(ROUTE_JOBS.release, { subOrderId: due.sub_order_id }, { tx });
-      return true;
-    });
+      await this.jobs.send(REFUND_JOBS.process, {}, { tx });
+    }
+    // Route: lift the hold of the dealer's transfer (src/payments/route/).
+    await this.jobs.send(ROUTE_JOBS.release, { subOrderId: due.sub_order_id }, { tx });
+    return true;
   }
 }

@@ -4,7 +4,17 @@ import { PaymentAlerts } from './alerts/payment-alerts.service.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
 import { OrdersModule } from '../orders/orders.module.js';
+import { StorageModule } from '../storage/storage.module.js';
+import {
+  AdminDisputesController,
+  DealerDisputesController,
+  DisputesController,
+} from './disputes/disputes.controller.js';
+import { DisputesService } from './disputes/disputes.service.js';
+import { EvidenceBodyParser } from './disputes/evidence-body.parser.js';
 import { EscrowReleaseService } from './escrow-release.service.js';
+import { EscrowControlsController } from './escrow-controls/escrow-controls.controller.js';
+import { EscrowControlsService } from './escrow-controls/escrow-controls.service.js';
 import { GatewayModule } from './gateway/gateway.module.js';
 import { PaymentWebhookHandlers } from './payment-webhook-handlers.js';
 import { PaymentWebhooksModule } from './webhooks/payment-webhooks.module.js';
@@ -27,17 +37,31 @@ import { RouteTransfersService } from './route/route-transfers.service.js';
  * fund and their release to dealers. Needs DatabaseModule, JobsModule (global) and the ledger.
  */
 @Module({
-  imports: [GatewayModule, IdentityModule, LedgerModule, OrdersModule, PaymentWebhooksModule],
+  imports: [
+    GatewayModule,
+    IdentityModule,
+    LedgerModule,
+    OrdersModule,
+    PaymentWebhooksModule,
+    StorageModule,
+  ],
   controllers: [
+    DisputesController,
+    DealerDisputesController,
+    AdminDisputesController,
     PaymentsController,
     AdminRouteAccountsController,
     AdminPaymentViewsController,
     DealerEscrowController,
     PaymentAlertsController,
+    EscrowControlsController,
   ],
   providers: [
+    DisputesService,
+    EvidenceBodyParser,
     PaymentsService,
     EscrowReleaseService,
+    EscrowControlsService,
     PaymentWebhookHandlers,
     RefundsService,
     RouteAccountsService,

@@ -32,7 +32,8 @@ import {
 
 export const REFUND_JOBS = { process: 'payments.refunds' } as const;
 
-export type RefundKind = 'cancellation' | 'unpayable' | 'duplicate' | 'excess';
+/** `partial`: a dispute's partial refund, recorded by the escrow release that posts its ledger entry. */
+export type RefundKind = 'cancellation' | 'unpayable' | 'duplicate' | 'excess' | 'partial';
 
 /** Gateway attempts before a refund is marked failed (for finance to resolve). */
 const MAX_ATTEMPTS = 8;
@@ -81,7 +82,7 @@ export class RefundsService implements OnModuleInit {
     input: {
       paymentId: string;
       orderId: string;
-      kind: Exclude<RefundKind, 'cancellation'>;
+      kind: Exclude<RefundKind, 'cancellation' | 'partial'>;
       amountPaise: number;
     },
   ): Promise<void> {
@@ -127,7 +128,11 @@ export class RefundsService implements OnModuleInit {
     if (refund.status === 'processed' || refund.status === 'failed') return refund.status;
     let answer: GatewayRefund;
     try {
-      if (refund.gateway_refund_id === null && refund.sub_order_id !== null)
+      if (
+        refund.gateway_refund_id === null &&
+        refund.kind === 'cancellation' &&
+        refund.sub_order_id !== null
+      )
         await this.reverseTransferOf(refund.sub_order_id);
       answer =
         refund.gateway_refund_id !== null
@@ -244,6 +249,9 @@ export class RefundsService implements OnModuleInit {
   }
 
   private async post(tx: EntityManager, refund: RefundRow): Promise<void> {
+    // A dispute's partial refund was posted by the escrow release that recorded it (`refund:<subOrderId>`
+    // in escrowRelease, the same transaction): nothing more here, so the entry is posted exactly once.
+    if (refund.kind === 'partial') return;
     const amount = BigInt(refund.amount_paise);
     const escrow = escrowAccount('order', refund.order_id);
     let command: LedgerCommand;

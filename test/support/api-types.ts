@@ -1368,6 +1368,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orders/{orderId}/sub-orders/{subOrderId}/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a return or dispute of a part of my order */
+        post: operations["DisputesController_open"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/disputes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A return or dispute (its parties and staff) */
+        get: operations["DisputesController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/disputes/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a photo or video to a return or dispute (raw bytes) */
+        post: operations["DisputesController_addEvidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/disputes/{id}/respond": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Respond to a return or dispute of my part */
+        post: operations["DealerDisputesController_respond"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Returns and disputes, newest first */
+        get: operations["AdminDisputesController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/disputes/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve a return or dispute */
+        post: operations["AdminDisputesController_resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orders/{orderId}/payments": {
         parameters: {
             query?: never;
@@ -1601,6 +1703,108 @@ export interface paths {
         put?: never;
         /** Resolve an alert with a note (audited) */
         post: operations["PaymentAlertsController_resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/escrow/holds/{subOrderId}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Place a manual hold on a sub-order's escrow (audited) */
+        post: operations["EscrowControlsController_hold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/escrow/holds/{subOrderId}/unhold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lift the manual hold on a sub-order's escrow (audited) */
+        post: operations["EscrowControlsController_unhold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/escrow/holds/{subOrderId}/release-early": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release a delivered sub-order's escrow early (maker-checker above the threshold) */
+        post: operations["EscrowControlsController_releaseEarly"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/escrow/early-releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List early releases */
+        get: operations["EscrowControlsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/escrow/early-releases/{earlyReleaseId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a pending early release and release the escrow (checker) */
+        post: operations["EscrowControlsController_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/escrow/early-releases/{earlyReleaseId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a pending early release */
+        post: operations["EscrowControlsController_reject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2895,6 +3099,66 @@ export interface components {
             /** @description Why: kept in the audit log. */
             reason: string;
         };
+        OpenDisputeDto: {
+            /**
+             * @description `return`: the part goes back (from delivered); `dispute`: anything else wrong (also from shipped).
+             * @enum {string}
+             */
+            kind: "return" | "dispute";
+            reason: string;
+        };
+        DisputeEvidenceDto: {
+            byteSize: number;
+            /** @enum {string} */
+            role: "buyer" | "dealer" | "staff";
+            id: string;
+            contentType: string;
+            sha256: string;
+            uploadedBy: string;
+            createdAt: string;
+        };
+        DisputeDto: {
+            /** @enum {string} */
+            kind: "return" | "dispute";
+            /** @enum {string} */
+            status: "open" | "responded" | "resolved";
+            /** @enum {string|null} */
+            resolution: "release" | "full_refund" | "partial_refund" | null;
+            refundPaise: number | null;
+            evidence: components["schemas"]["DisputeEvidenceDto"][];
+            id: string;
+            orderId: string;
+            subOrderId: string;
+            buyerId: string;
+            dealerId: string;
+            reason: string;
+            dealerResponse: string | null;
+            respondedAt: string | null;
+            resolutionReason: string | null;
+            resolvedBy: string | null;
+            resolvedAt: string | null;
+            createdAt: string;
+        };
+        DisputeResponseDto: {
+            /** @description The dealer's answer (kept on the dispute). */
+            message: string;
+        };
+        DisputeListDto: {
+            items: components["schemas"]["DisputeDto"][];
+            nextCursor: string | null;
+        };
+        ResolveDisputeDto: {
+            /**
+             * @description `release`: the dealer is paid (the sub-order completes); `full_refund`: the buyer gets the whole
+             *     hold back (the sub-order is cancelled); `partial_refund`: `refundPaise` goes back to the buyer
+             *     and the rest is released to the dealer.
+             * @enum {string}
+             */
+            outcome: "release" | "full_refund" | "partial_refund";
+            /** @description For `partial_refund` only: more than 0 and less than the held amount, in paise. */
+            refundPaise?: number;
+            reason: string;
+        };
         PaymentDto: {
             /** @enum {string} */
             status: "creating" | "created" | "authorized" | "captured" | "failed";
@@ -2924,10 +3188,10 @@ export interface components {
         };
         RefundDto: {
             /**
-             * @description `cancellation` (a paid part cancelled), `unpayable` (paid after the order expired or was cancelled), `duplicate` (a second payment), `excess` (more than was payable).
+             * @description `cancellation` (a paid part cancelled), `unpayable` (paid after the order expired or was cancelled), `duplicate` (a second payment), `excess` (more than was payable), `partial` (a dispute resolved with a partial refund, at release).
              * @enum {string}
              */
-            kind: "cancellation" | "unpayable" | "duplicate" | "excess";
+            kind: "cancellation" | "unpayable" | "duplicate" | "excess" | "partial";
             /** @description Integer paise */
             amountPaise: number;
             /** @enum {string} */
@@ -3193,6 +3457,74 @@ export interface components {
         ResolveAlertDto: {
             /** @description What was found and done (kept on the alert and in the audit log). */
             note: string;
+        };
+        EscrowHoldReasonDto: {
+            reason: string;
+        };
+        ManualHoldDto: {
+            id: string;
+            reason: string;
+            /** @description User id of the staff member who placed it. */
+            placedBy: string;
+            placedAt: string;
+            liftReason: string | null;
+            liftedBy: string | null;
+            liftedAt: string | null;
+        };
+        EscrowHoldControlDto: {
+            /** @description Integer paise held */
+            amountPaise: number;
+            /** @enum {string} */
+            status: "held" | "released" | "refunded";
+            manualHolds: components["schemas"]["ManualHoldDto"][];
+            subOrderId: string;
+            orderId: string;
+            dealerId: string;
+            /** @description True while a manual hold is active: the release job and early release skip this escrow. */
+            onManualHold: boolean;
+        };
+        RequestEarlyReleaseDto: {
+            /** @description Why the escrow is released before the return window ends (request and audit log). */
+            reason: string;
+            /**
+             * @description Ops leader only: release at once even above EARLY_RELEASE_APPROVAL_ABOVE_PAISE, without a second
+             *     approver (audited as an override).
+             */
+            override?: boolean;
+        };
+        EarlyReleaseDto: {
+            /** @description Integer paise of the escrow hold */
+            amountPaise: number;
+            /** @enum {string} */
+            status: "pending" | "released" | "rejected";
+            id: string;
+            subOrderId: string;
+            orderId: string;
+            dealerId: string;
+            reason: string;
+            /** @description Whether it was above EARLY_RELEASE_APPROVAL_ABOVE_PAISE (a second approver was needed). */
+            needsApproval: boolean;
+            requestedBy: string;
+            requestedAt: string;
+            /** @description Who released or rejected it (the requester, for an immediate release). */
+            decidedBy: string | null;
+            decidedAt: string | null;
+            decisionReason: string | null;
+            /** @description An ops leader released it without a second approver. */
+            override: boolean;
+        };
+        EarlyReleasePageDto: {
+            items: components["schemas"]["EarlyReleaseDto"][];
+            nextCursor?: string;
+        };
+        ApproveEarlyReleaseDto: {
+            /** @description Optional note of the approver; required with `override`. */
+            reason?: string;
+            /** @description Ops leader only: approve a request they proposed themselves (audited as an override). */
+            override?: boolean;
+        };
+        RejectEarlyReleaseDto: {
+            reason: string;
         };
         WebhookAckDto: {
             /**
@@ -6293,6 +6625,273 @@ export interface operations {
             };
         };
     };
+    DisputesController_open: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenDisputeDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeDto"];
+                };
+            };
+            /** @description `dispute/outside-window`, `dispute/already-open` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DisputesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeDto"];
+                };
+            };
+            /** @description `dispute/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DisputesController_addEvidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+                "image/webp": string;
+                "video/mp4": string;
+                "video/webm": string;
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeDto"];
+                };
+            };
+            /** @description `dispute/resolved`, `dispute-evidence/too-many` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `dispute-evidence/too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `dispute-evidence/unsupported-type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerDisputesController_respond: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisputeResponseDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeDto"];
+                };
+            };
+            /** @description `dispute/resolved` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminDisputesController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                status?: "open" | "responded" | "resolved";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeListDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminDisputesController_resolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveDisputeDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeDto"];
+                };
+            };
+            /** @description `dispute/resolved`, `dispute/escrow-not-held` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     PaymentsController_list: {
         parameters: {
             query?: never;
@@ -6775,6 +7374,210 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaymentAlertDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    EscrowControlsController_hold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EscrowHoldReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscrowHoldControlDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    EscrowControlsController_unhold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EscrowHoldReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscrowHoldControlDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    EscrowControlsController_releaseEarly: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestEarlyReleaseDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EarlyReleaseDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    EscrowControlsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description Only requests in this state (the approval queue is `pending`). */
+                status?: "pending" | "released" | "rejected";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EarlyReleasePageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    EscrowControlsController_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                earlyReleaseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveEarlyReleaseDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EarlyReleaseDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    EscrowControlsController_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                earlyReleaseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectEarlyReleaseDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EarlyReleaseDto"];
                 };
             };
             /** @description Error (problem+json) */

@@ -1,0 +1,105 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Can } from '../../access/policy.decorator.js';
+import { Meta, type RequestMeta } from '../../common/request-meta.js';
+import {
+  ApproveEarlyReleaseDto,
+  EarlyReleaseDto,
+  EarlyReleaseIdParamDto,
+  EarlyReleasePageDto,
+  EarlyReleaseQueryDto,
+  EscrowHoldControlDto,
+  EscrowHoldReasonDto,
+  RejectEarlyReleaseDto,
+  RequestEarlyReleaseDto,
+  SubOrderIdParamDto,
+} from './escrow-controls.dto.js';
+import { EscrowControlsService } from './escrow-controls.service.js';
+
+/**
+ * Manual holds on a sub-order's escrow and its early release (admin, ops leader, finance; every
+ * action audited). Early releases above EARLY_RELEASE_APPROVAL_ABOVE_PAISE need a second approver.
+ */
+@ApiTags('admin-payments')
+@ApiBearerAuth()
+@Controller('admin/escrow')
+export class EscrowControlsController {
+  constructor(private readonly controls: EscrowControlsService) {}
+
+  /** Stops the release of this escrow (job and early release) until lifted. 409 if already on hold. */
+  @Post('holds/:subOrderId/hold')
+  @HttpCode(200)
+  @Can('update', 'PaymentOps')
+  @ApiOperation({ summary: "Place a manual hold on a sub-order's escrow (audited)" })
+  hold(
+    @Param() p: SubOrderIdParamDto,
+    @Body() dto: EscrowHoldReasonDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<EscrowHoldControlDto> {
+    return this.controls.placeHold(p.subOrderId, dto.reason, meta);
+  }
+
+  /** Lifts the active manual hold; the release job releases the escrow on its next pass if due. */
+  @Post('holds/:subOrderId/unhold')
+  @HttpCode(200)
+  @Can('update', 'PaymentOps')
+  @ApiOperation({ summary: "Lift the manual hold on a sub-order's escrow (audited)" })
+  unhold(
+    @Param() p: SubOrderIdParamDto,
+    @Body() dto: EscrowHoldReasonDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<EscrowHoldControlDto> {
+    return this.controls.liftHold(p.subOrderId, dto.reason, meta);
+  }
+
+  /**
+   * Early release of a delivered sub-order's escrow: released at once at or below the threshold
+   * (or with an ops leader's `override`), else a `pending` request for a second approver.
+   */
+  @Post('holds/:subOrderId/release-early')
+  @Can('update', 'PaymentOps')
+  @ApiOperation({
+    summary: "Release a delivered sub-order's escrow early (maker-checker above the threshold)",
+  })
+  releaseEarly(
+    @Param() p: SubOrderIdParamDto,
+    @Body() dto: RequestEarlyReleaseDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<EarlyReleaseDto> {
+    return this.controls.requestEarlyRelease(p.subOrderId, dto, meta);
+  }
+
+  /** Early releases oldest first; `status=pending` is the approval queue. */
+  @Get('early-releases')
+  @Can('read', 'PaymentOps')
+  @ApiOperation({ summary: 'List early releases' })
+  list(@Query() q: EarlyReleaseQueryDto): Promise<EarlyReleasePageDto> {
+    return this.controls.list(q.status, q.limit, q.cursor);
+  }
+
+  /** Approves (a staff member other than the proposer; an ops leader may override) and releases. */
+  @Post('early-releases/:earlyReleaseId/approve')
+  @HttpCode(200)
+  @Can('update', 'PaymentOps')
+  @ApiOperation({ summary: 'Approve a pending early release and release the escrow (checker)' })
+  approve(
+    @Param() p: EarlyReleaseIdParamDto,
+    @Body() dto: ApproveEarlyReleaseDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<EarlyReleaseDto> {
+    return this.controls.approve(p.earlyReleaseId, dto, meta);
+  }
+
+  /** Rejects a pending early release (or its proposer withdraws it). Nothing is released. */
+  @Post('early-releases/:earlyReleaseId/reject')
+  @HttpCode(200)
+  @Can('update', 'PaymentOps')
+  @ApiOperation({ summary: 'Reject a pending early release' })
+  reject(
+    @Param() p: EarlyReleaseIdParamDto,
+    @Body() dto: RejectEarlyReleaseDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<EarlyReleaseDto> {
+    return this.controls.reject(p.earlyReleaseId, dto.reason, meta);
+  }
+}

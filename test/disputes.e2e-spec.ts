@@ -1,0 +1,341 @@
+/**
+ * Returns and disputes against the Razorpay sandbox over HTTP, on real PostgreSQL: the return window,
+ * evidence (types by magic bytes, size limits), parties only, the release waiting while a dispute is
+ * open, and each resolution — release, full refund, partial refund — after which the order's escrow
+ * is empty, the books balance, paid = dealer net + commission + GST + TCS + TDS + refunds, and the
+ * gateway refunded exactly the refund.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
+import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
+import { Accounts } from '../src/ledger/domain/account.js';
+import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
+import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
+import { OrderCommands } from '../src/orders/order-commands.service.js';
+import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
+import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/payments/gateway/payment-gateway.js';
+import { RefundsService } from '../src/payments/refunds.service.js';
+import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { TEST_IMAGES } from './support/test-images.js';
+import { withClient } from './support/test-database.js';
+
+const MP4 = Buffer.concat([
+  Buffer.from([0, 0, 0, 0x18]),
+  Buffer.from('ftypisom'),
+  Buffer.alloc(200, 1),
+]);
+const WEBM = Buffer.concat([
+  Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01, 0x42, 0x82, 0x84]),
+  Buffer.from('webm'),
+  Buffer.alloc(200, 2),
+]);
+
+describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
+  let sandbox: RazorpaySandbox;
+  let t: TestApp;
+  let dealer: SignedIn;
+  let admin: SignedIn;
+  let ledger: LedgerService;
+
+  const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
+    withClient(t.db.ownerUrl, async (c) => (await c.query<T>(text, params)).rows);
+
+  const paidOrder = async (buyer: SignedIn, price: number): Promise<Order> => {
+    await putInCart(t, buyer, await activeListing(t, dealer.userId, { b2cPricePaise: price }), 1);
+    const placed = await checkout(t, buyer);
+    expect(placed.status).toBe(201);
+    const order = placed.order!;
+    const payment = (
+      await t.api.POST('/orders/{orderId}/payments', {
+        params: { path: { orderId: order.id } },
+        headers: buyer.headers,
+      })
+    ).data!;
+    const paid = sandbox.control.pay(payment.gatewayOrderId!, { outcome: 'captured' });
+    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
+    const verified = await t.api.POST('/orders/{orderId}/payments/verify', {
+      params: { path: { orderId: order.id } },
+      body: {
+        razorpayOrderId: paid.razorpay_order_id,
+        razorpayPaymentId: paid.razorpay_payment_id,
+        razorpaySignature: paid.razorpay_signature,
+      },
+      headers: buyer.headers,
+    });
+    expect(verified.data!.status).toBe('captured');
+    return order;
+  };
+  /** Moves a sub-order on (the dealer's and carrier's steps are not under test here). */
+  const setStatus = (subOrderId: string, status: string, deliveredHoursAgo?: number) =>
+    sql(
+      `UPDATE sub_orders SET status = $2, carrier = 'Delhivery', tracking_number = 'DLV-1',
+         shipped_at = now() - interval '300 hours',
+         delivered_at = CASE WHEN $3::int IS NULL THEN NULL ELSE now() - make_interval(hours => $3::int) END
+       WHERE id = $1`,
+      [subOrderId, status, deliveredHoursAgo ?? null],
+    );
+  const openDispute = (buyer: SignedIn, order: Order, kind: 'return' | 'dispute') =>
+    t.api.POST('/orders/{orderId}/sub-orders/{subOrderId}/disputes', {
+      params: { path: { orderId: order.id, subOrderId: order.subOrders[0]!.id } },
+      body: { kind, reason: 'The screen flickers' },
+      headers: buyer.headers,
+    });
+  const getDispute = (who: SignedIn, id: string) =>
+    t.api.GET('/disputes/{id}', { params: { path: { id } }, headers: who.headers });
+  const upload = (who: SignedIn, id: string, type: string, body: Uint8Array) =>
+    fetch(`${t.baseUrl}/disputes/${id}/evidence`, {
+      method: 'POST',
+      headers: { authorization: who.headers.authorization, 'content-type': type },
+      body,
+    });
+  const resolve = (
+    id: string,
+    body: {
+      outcome: 'release' | 'full_refund' | 'partial_refund';
+      refundPaise?: number;
+      reason: string;
+    },
+  ) =>
+    t.api.POST('/admin/disputes/{id}/resolve', {
+      params: { path: { id } },
+      body,
+      headers: admin.headers,
+    });
+  const escrowOf = async (orderId: string) => {
+    const a = await ledger.account(Accounts.orderEscrow(orderId));
+    return { posted: a!.creditsPosted - a!.debitsPosted, pending: a!.debitsPending };
+  };
+  const settle = async () => {
+    await t.app.get(EscrowReleaseService).releaseDue();
+    await t.app.get(RefundsService).processDue();
+  };
+  /** After settling: escrow empty, books balanced, the money identity, the gateway's refunds. */
+  const assertSettled = async (order: Order, expectedRefund: number) => {
+    expect(await escrowOf(order.id)).toEqual({ posted: 0n, pending: 0n });
+    expect((await t.app.get(LedgerIntegrityService).verify()).ok).toBe(true);
+    const [hold] = await sql<Record<string, string>>(
+      `SELECT coalesce(commission_paise, 0) + coalesce(gst_on_commission_paise, 0) + coalesce(tcs_paise, 0)
+                + coalesce(tds_paise, 0) + coalesce(dealer_net_paise, 0) AS released,
+              (SELECT coalesce(sum(amount_paise), 0) FROM refunds r
+               WHERE r.order_id = h.order_id AND r.status = 'processed') AS refunded,
+              (SELECT gateway_payment_id FROM payments WHERE id = h.payment_id) AS gateway_payment_id
+       FROM escrow_holds h WHERE h.order_id = $1`,
+      [order.id],
+    );
+    expect(Number(hold!.refunded)).toBe(expectedRefund);
+    expect(Number(hold!.released) + Number(hold!.refunded)).toBe(order.totalPaise);
+    const gateway = await t.app
+      .get<PaymentGateway>(PAYMENT_GATEWAY)
+      .fetchPayment(hold!.gateway_payment_id!);
+    expect(gateway.amountRefundedPaise).toBe(expectedRefund);
+  };
+
+  beforeAll(async () => {
+    sandbox = await startRazorpaySandbox({
+      keyId: SANDBOX_RAZORPAY.keyId,
+      keySecret: SANDBOX_RAZORPAY.keySecret,
+      webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
+    });
+    t = await startTestApp({
+      env: {
+        ...QUIET_ENV,
+        RAZORPAY_API_URL: sandbox.url,
+        STORAGE_LOCAL_DIR: mkdtempSync(join(tmpdir(), 'fixbazaar-disputes-')),
+        DISPUTE_IMAGE_MAX_BYTES: '4096',
+        DISPUTE_VIDEO_MAX_BYTES: '8192',
+        DISPUTE_EVIDENCE_MAX: '4',
+      },
+    });
+    [dealer, admin] = await Promise.all([signInAs(t, 'dealer'), signInAs(t, 'admin')]);
+    ledger = t.app.get(LedgerService);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await sandbox?.stop();
+  });
+
+  it('opens only within the return window, for the buyer; the parties read it; the release waits', async () => {
+    const buyer = await signInAs(t, 'customer');
+    const order = await paidOrder(buyer, 60_000);
+    const sub = order.subOrders[0]!;
+    // Paid, not shipped: neither.
+    expect((await openDispute(buyer, order, 'return')).error).toMatchObject({
+      code: 'dispute/outside-window',
+    });
+    expect((await openDispute(buyer, order, 'dispute')).response.status).toBe(409);
+    // Shipped: a dispute, not a return.
+    await setStatus(sub.id, 'shipped');
+    expect((await openDispute(buyer, order, 'return')).response.status).toBe(409);
+    // Delivered beyond the window: neither.
+    await setStatus(sub.id, 'delivered', 169);
+    expect((await openDispute(buyer, order, 'return')).error).toMatchObject({
+      code: 'dispute/outside-window',
+    });
+    expect((await openDispute(buyer, order, 'dispute')).response.status).toBe(409);
+    // Within it: another buyer cannot; the buyer can, once.
+    await setStatus(sub.id, 'delivered', 160);
+    const stranger = await signInAs(t, 'customer');
+    expect((await openDispute(stranger, order, 'return')).response.status).toBe(404);
+    const opened = await openDispute(buyer, order, 'return');
+    expect(opened.response.status).toBe(201);
+    expect(opened.data).toMatchObject({ kind: 'return', status: 'open', dealerId: dealer.userId });
+    expect((await openDispute(buyer, order, 'dispute')).error).toMatchObject({
+      code: 'dispute/already-open',
+    });
+    const id = opened.data!.id;
+    expect((await sql(`SELECT status FROM sub_orders WHERE id = $1`, [sub.id]))[0]).toEqual({
+      status: 'return_requested',
+    });
+    // Parties only.
+    const otherDealer = await signInAs(t, 'dealer');
+    expect((await getDispute(stranger, id)).response.status).toBe(404);
+    expect((await getDispute(otherDealer, id)).response.status).toBe(404);
+    expect((await getDispute(buyer, id)).response.status).toBe(200);
+    expect((await getDispute(admin, id)).response.status).toBe(200);
+    const respond = (who: SignedIn) =>
+      t.api.POST('/dealer/disputes/{id}/respond', {
+        params: { path: { id } },
+        body: { message: 'Tested before dispatch' },
+        headers: who.headers,
+      });
+    expect((await respond(otherDealer)).response.status).toBe(404);
+    const responded = await respond(dealer);
+    expect(responded.data).toMatchObject({
+      status: 'responded',
+      dealerResponse: 'Tested before dispatch',
+    });
+    const listed = await t.api.GET('/admin/disputes', {
+      params: { query: { status: 'responded' } },
+      headers: admin.headers,
+    });
+    expect(listed.data!.items.map((d) => d.id)).toContain(id);
+    // The window passes while the return is open: nothing completes, nothing is released.
+    await sql(`UPDATE sub_orders SET delivered_at = now() - interval '400 hours' WHERE id = $1`, [
+      sub.id,
+    ]);
+    await t.app.get(OrderCommands).completeDelivered(168);
+    await settle();
+    expect(
+      (await sql(`SELECT status FROM escrow_holds WHERE sub_order_id = $1`, [sub.id]))[0],
+    ).toEqual({
+      status: 'held',
+    });
+    // Release: the dealer gets everything (less deductions); nothing refunded.
+    const resolved = await resolve(id, { outcome: 'release', reason: 'Works as described' });
+    expect(resolved.data).toMatchObject({ status: 'resolved', resolution: 'release' });
+    expect((await resolve(id, { outcome: 'release', reason: 'again' })).response.status).toBe(409);
+    const [audit] = await sql(
+      `SELECT action FROM audit_events WHERE target_id = $1 AND action = 'dispute.resolve'`,
+      [id],
+    );
+    expect(audit).toEqual({ action: 'dispute.resolve' });
+    await settle();
+    await assertSettled(order, 0);
+  });
+
+  it('takes photos and videos by their bytes, within the size limits, from the parties only', async () => {
+    const buyer = await signInAs(t, 'customer');
+    const order = await paidOrder(buyer, 60_000);
+    await setStatus(order.subOrders[0]!.id, 'shipped');
+    const id = (await openDispute(buyer, order, 'dispute')).data!.id;
+    expect((await upload(buyer, id, 'image/png', TEST_IMAGES.png.bytes)).status).toBe(201);
+    expect((await upload(buyer, id, 'video/mp4', MP4)).status).toBe(201);
+    expect((await upload(dealer, id, 'video/webm', WEBM)).status).toBe(201);
+    // The bytes decide: a PNG sent as JPEG, text sent as a video.
+    const wrong = await upload(buyer, id, 'image/jpeg', TEST_IMAGES.png.bytes);
+    expect(wrong.status).toBe(415);
+    expect(await wrong.json()).toMatchObject({ code: 'dispute-evidence/unsupported-type' });
+    expect((await upload(buyer, id, 'video/mp4', Buffer.from('not a video at all'))).status).toBe(
+      415,
+    );
+    // Too large (photo 4096, video 8192).
+    const bigPhoto = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(5000)]);
+    const big = await upload(buyer, id, 'image/jpeg', bigPhoto);
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ code: 'dispute-evidence/too-large' });
+    expect(
+      (await upload(buyer, id, 'video/mp4', Buffer.concat([MP4, Buffer.alloc(9000)]))).status,
+    ).toBe(413);
+    // Strangers: 404.
+    expect((await upload(await signInAs(t, 'dealer'), id, 'video/mp4', MP4)).status).toBe(404);
+    const dispute = (await getDispute(dealer, id)).data!;
+    expect(dispute.evidence.map((e) => [e.contentType, e.role])).toEqual([
+      ['image/png', 'buyer'],
+      ['video/mp4', 'buyer'],
+      ['video/webm', 'dealer'],
+    ]);
+    expect(dispute.evidence[0]!.byteSize).toBe(TEST_IMAGES.png.bytes.length);
+    // The listing image upload still works beside the evidence parser.
+    const listingId = await activeListing(t, dealer.userId, { b2cPricePaise: 10_000 });
+    const image = await fetch(`${t.baseUrl}/dealer/listings/${listingId}/images`, {
+      method: 'POST',
+      headers: { authorization: dealer.headers.authorization, 'content-type': 'image/png' },
+      body: TEST_IMAGES.png.bytes,
+    });
+    expect(image.status).toBe(201);
+  });
+
+  it('resolves with a full refund: the whole hold goes back, the books balance', async () => {
+    const buyer = await signInAs(t, 'customer');
+    const order = await paidOrder(buyer, 118_000);
+    await setStatus(order.subOrders[0]!.id, 'delivered', 2);
+    const id = (await openDispute(buyer, order, 'dispute')).data!.id;
+    expect(
+      (await resolve(id, { outcome: 'full_refund', refundPaise: 5, reason: 'x' })).response.status,
+    ).toBe(422);
+    expect(
+      (await resolve(id, { outcome: 'full_refund', reason: 'Wrong part sent' })).data,
+    ).toMatchObject({
+      resolution: 'full_refund',
+    });
+    await settle();
+    await assertSettled(order, order.totalPaise);
+  });
+
+  it('resolves with a partial refund: released less the refund, refunded once through the gateway', async () => {
+    const buyer = await signInAs(t, 'customer');
+    const order = await paidOrder(buyer, 118_000);
+    const sub = order.subOrders[0]!;
+    await setStatus(sub.id, 'delivered', 2);
+    const id = (await openDispute(buyer, order, 'return')).data!.id;
+    expect(
+      (await resolve(id, { outcome: 'partial_refund', refundPaise: order.totalPaise, reason: 'x' }))
+        .response.status,
+    ).toBe(422);
+    expect((await resolve(id, { outcome: 'partial_refund', reason: 'x' })).response.status).toBe(
+      422,
+    );
+    const ok = await resolve(id, {
+      outcome: 'partial_refund',
+      refundPaise: 18_000,
+      reason: 'Scratched',
+    });
+    expect(ok.data).toMatchObject({ resolution: 'partial_refund', refundPaise: 18_000 });
+    await settle();
+    await settle();
+    // Vector 05: held 118000, refund 18000 → R 100000: commission 8000, GST 1440, TCS 424, TDS 100, net 90036.
+    const [hold] = await sql(
+      `SELECT status, commission_paise::int AS c, gst_on_commission_paise::int AS g, tcs_paise::int AS tcs,
+              tds_paise::int AS tds, dealer_net_paise::int AS net FROM escrow_holds WHERE sub_order_id = $1`,
+      [sub.id],
+    );
+    expect(order.totalPaise).toBe(118_000);
+    expect(hold).toEqual({ status: 'released', c: 8000, g: 1440, tcs: 424, tds: 100, net: 90036 });
+    const refunds = await sql(
+      `SELECT kind, amount_paise::int AS amount, status FROM refunds WHERE order_id = $1`,
+      [order.id],
+    );
+    expect(refunds).toEqual([{ kind: 'partial', amount: 18_000, status: 'processed' }]);
+    // One ledger refund entry, the release's.
+    const entries = await sql(
+      `SELECT id AS key FROM ledger_entries WHERE reference = $1 AND id LIKE 'refund:%'`,
+      [`order:${order.id}`],
+    );
+    expect(entries).toEqual([{ key: `refund:${sub.id}` }]);
+    await assertSettled(order, 18_000);
+  });
+});
