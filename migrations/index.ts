@@ -15,6 +15,7 @@ import { PaymentAlerts1764260000000 } from './1764260000000-PaymentAlerts.js';
 import { Refunds1764270000000 } from './1764270000000-Refunds.js';
 import { EscrowControls1764280000000 } from './1764280000000-EscrowControls.js';
 import { Disputes1764290000000 } from './1764290000000-Disputes.js';
+import { CommissionRules1764300000000 } from './1764300000000-CommissionRules.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   Refunds1764270000000,
   EscrowControls1764280000000,
   Disputes1764290000000,
+  CommissionRules1764300000000,
 ];

@@ -163,6 +163,10 @@ const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
   'GET /admin/escrow/early-releases': [...ADMINS, 'compliance', 'finance'],
   'POST /admin/escrow/early-releases/{earlyReleaseId}/approve': [...ADMINS, 'finance'],
   'POST /admin/escrow/early-releases/{earlyReleaseId}/reject': [...ADMINS, 'finance'],
+  'POST /admin/commission-rules': [...ADMINS, 'finance'],
+  'GET /admin/commission-rules': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/commission-invoices': [...ADMINS, 'compliance', 'finance'],
+  'GET /dealer/commission-invoices': ['dealer'],
 };
 
 /** Reads of one object that only its owner sees: other allowed callers get 404, not 403. */

@@ -114,6 +114,8 @@ export interface AppConfig {
     /** An early escrow release of more than this (paise) needs a second staff approver (maker-checker). */
     earlyReleaseApprovalAbovePaise: number;
   };
+  /** Commission tax invoices (src/payments/commission/): the platform's GSTIN (placeholder default). */
+  commission: { platformGstin: string };
   jobs: {
     /** Run job workers and schedules in this process (false: enqueue only). */
     workers: boolean;
@@ -268,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       escrowShipSlaDays: e.ESCROW_SHIP_SLA_DAYS,
     },
     escrowControls: { earlyReleaseApprovalAbovePaise: e.EARLY_RELEASE_APPROVAL_ABOVE_PAISE },
+    commission: { platformGstin: e.PLATFORM_GSTIN },
     auth: {
       jwtSecret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,

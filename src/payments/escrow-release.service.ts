@@ -3,7 +3,8 @@
  * ORDER_AUTO_COMPLETE_HOURS — passed with no return or dispute open), its escrow hold is released to
  * the dealer by the ledger recipe `escrowRelease` (ledger-spec/recipes.md §3): the hold is posted to
  * the dealer's payable and commission, GST on commission, TCS and TDS are withheld from it, at the
- * rates of ledger-spec/rates.json in force on the release's IST date (commission `commission.parts`;
+ * rates of ledger-spec/rates.json in force on the release's IST date (commission: the finance rule in
+ * force, src/payments/commission/, else `commission.parts`; every release writes its commission invoice;
  * the supply GST `gst.supply.mobile_parts` finds the taxable value; TDS at the no-PAN rate when the
  * dealer has no PAN; TCS only for GST-registered dealers). The `escrow.release-due` job runs every
  * minute; each release is one transaction (order row → sub-order → hold row, then the ledger), and
@@ -15,7 +16,6 @@ import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
 import { Accounts } from '../ledger/domain/account.js';
-import { istDate } from '../ledger/domain/rates.js';
 import type { RateBook } from '../ledger/domain/rates.js';
 import {
   escrowRelease,
@@ -27,6 +27,7 @@ import {
 import { loadRateBook } from '../ledger/ledger-spec-files.js';
 import { LedgerService } from '../ledger/persistence/ledger.service.js';
 import { lockOrder, lockSubOrders } from '../orders/order-store.js';
+import { CommissionService } from './commission/commission.service.js';
 import { REFUND_JOBS } from './refunds.service.js';
 import { ROUTE_JOBS } from './route/route-jobs.js';
 
@@ -65,6 +66,7 @@ export class EscrowReleaseService implements OnModuleInit {
     private readonly transactions: TransactionRunner,
     private readonly ledger: LedgerService,
     private readonly jobs: JobQueue,
+    private readonly commission: CommissionService,
   ) {}
 
   onModuleInit(): void {
@@ -147,12 +149,16 @@ export class EscrowReleaseService implements OnModuleInit {
       hasPan: hold.pan !== null,
       gstRegistered: hold.gstin !== null,
     };
-    const rates = resolveSaleRates(
-      this.rates(),
-      PARTS_RATES,
-      supplier,
-      istDate(Number(hold.now_ms)),
+    // Commission: the finance rule in force, else rates.json (src/payments/commission/).
+    const onDate = this.commission.releaseDate(Number(hold.now_ms));
+    const scheduled = resolveSaleRates(this.rates(), PARTS_RATES, supplier, onDate);
+    const commission = await this.commission.chooseIn(
+      tx,
+      due.sub_order_id,
+      onDate,
+      scheduled.commission,
     );
+    const rates = { ...scheduled, commission: commission.rate };
     const result = escrowRelease({
       escrow: 'order',
       subjectId: due.order_id,
@@ -195,6 +201,17 @@ export class EscrowReleaseService implements OnModuleInit {
         d.supplierNetPaise.toString(),
       ],
     );
+    // The GST tax invoice data for the commission, numbered in this transaction (gapless per FY).
+    await this.commission.writeInvoiceIn(tx, {
+      subOrderId: due.sub_order_id,
+      orderId: due.order_id,
+      dealerId: hold.dealer_id,
+      releaseDate: onDate,
+      choice: commission,
+      commissionPaise: d.commissionPaise,
+      gstOnCommissionPaise: d.gstOnCommissionPaise,
+      gstRate: rates.gstOnCommission,
+    });
     if (BigInt(hold.refund_at_release_paise) > 0n) {
       // The partial refund's ledger entry (`refund:<subOrderId>`) was just posted by escrowRelease;
       // the `partial` refund row only sends the money back through the gateway (it posts nothing).

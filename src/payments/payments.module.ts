@@ -13,6 +13,11 @@ import {
 import { DisputesService } from './disputes/disputes.service.js';
 import { EvidenceBodyParser } from './disputes/evidence-body.parser.js';
 import { EscrowReleaseService } from './escrow-release.service.js';
+import {
+  AdminCommissionController,
+  DealerCommissionInvoicesController,
+} from './commission/commission.controller.js';
+import { CommissionService } from './commission/commission.service.js';
 import { EscrowControlsController } from './escrow-controls/escrow-controls.controller.js';
 import { EscrowControlsService } from './escrow-controls/escrow-controls.service.js';
 import { GatewayModule } from './gateway/gateway.module.js';
@@ -55,6 +60,8 @@ import { RouteTransfersService } from './route/route-transfers.service.js';
     DealerEscrowController,
     PaymentAlertsController,
     EscrowControlsController,
+    AdminCommissionController,
+    DealerCommissionInvoicesController,
   ],
   providers: [
     DisputesService,
@@ -70,6 +77,7 @@ import { RouteTransfersService } from './route/route-transfers.service.js';
     PaymentViews,
     PaymentAlerts,
     PaymentReconciliation,
+    CommissionService,
   ],
   exports: [PaymentsService, EscrowReleaseService],
 })

@@ -1811,6 +1811,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/commission-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Commission rules in force on a date (default today), and with a category the B2B and B2C rate a sale would get */
+        get: operations["AdminCommissionController_rules"];
+        put?: never;
+        /** Add a commission rule (default, category or dealer; B2B, B2C or any) effective from an IST date, today or later (audited) */
+        post: operations["AdminCommissionController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/commission-invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Commission tax invoices (newest first), by financial year and dealer */
+        get: operations["AdminCommissionController_invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/commission-invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My commission tax invoices (newest first), by financial year */
+        get: operations["DealerCommissionInvoicesController_invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/razorpay": {
         parameters: {
             query?: never;
@@ -3525,6 +3577,101 @@ export interface components {
         };
         RejectEarlyReleaseDto: {
             reason: string;
+        };
+        CreateCommissionRuleDto: {
+            /**
+             * @description Decimal fraction as a string, 0 ≤ rate < 1, at most 4 decimals (e.g. `0.075` = 7.5 %).
+             * @example 0.075
+             */
+            rate: string;
+            /**
+             * @description First IST calendar day the rule applies (today or later).
+             * @example 2026-12-01
+             */
+            effectiveFrom: string;
+            /**
+             * @description `default` (everything), `category`, or `dealer` (optionally narrowed to one category).
+             * @enum {string}
+             */
+            scope: "default" | "category" | "dealer";
+            /**
+             * @description Required for `category`; optional for `dealer`; absent for `default`.
+             * @enum {string}
+             */
+            category?: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+            /** @description Required for `dealer`; absent otherwise. */
+            dealerId?: string;
+            /**
+             * @description Which buyers the rate applies to (default `any`).
+             * @enum {string}
+             */
+            channel?: "b2b" | "b2c" | "any";
+            /** @description Why (kept on the rule and in the audit log). */
+            reason: string;
+        };
+        CommissionRuleDto: {
+            id: string;
+            /** @enum {string} */
+            scope: "default" | "dealer" | "category";
+            category: string | null;
+            dealerId: string | null;
+            /** @enum {string} */
+            channel: "any" | "b2c" | "b2b";
+            /** @description Decimal fraction as a string. */
+            rate: string;
+            effectiveFrom: string;
+            createdBy: string;
+            reason: string;
+            createdAt: string;
+        };
+        ResolvedCommissionDto: {
+            /** @enum {string} */
+            channel: "b2c" | "b2b";
+            rate: string;
+            /** @description The rule applied; null when none is in force (rates.json `commission.parts`). */
+            ruleId: string | null;
+            /** @enum {string} */
+            source: "rates.json" | "rule";
+        };
+        CommissionRulesInForceDto: {
+            asOf: string;
+            /** @description Per scope, dealer, category and channel, the rule in force on `asOf` (most specific first). */
+            rules: components["schemas"]["CommissionRuleDto"][];
+            /** @description With `category` (and optionally `dealerId`): the rate a B2B and a B2C sale would get. */
+            resolved: components["schemas"]["ResolvedCommissionDto"][];
+        };
+        CommissionInvoiceDto: {
+            id: string;
+            /** @description `FB/<financial year>/<6-digit sequence>`. */
+            invoiceNumber: string;
+            financialYear: string;
+            subOrderId: string;
+            orderId: string;
+            dealerId: string;
+            dealerGstin: string;
+            platformGstin: string;
+            /** @enum {string} */
+            supply: "intra_state" | "inter_state";
+            /** @enum {string} */
+            channel: "b2c" | "b2b";
+            category: string | null;
+            commissionRate: string;
+            /** @description null: no rule was in force (rates.json `commission.parts`). */
+            ruleId: string | null;
+            /** @description The commission (the invoice's taxable value). */
+            taxableValuePaise: number;
+            gstRate: string;
+            cgstPaise: number;
+            sgstPaise: number;
+            igstPaise: number;
+            totalPaise: number;
+            /** @description IST date of the release. */
+            releaseDate: string;
+            createdAt: string;
+        };
+        CommissionInvoicePageDto: {
+            items: components["schemas"]["CommissionInvoiceDto"][];
+            nextCursor?: string;
         };
         WebhookAckDto: {
             /**
@@ -7578,6 +7725,142 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EarlyReleaseDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminCommissionController_rules: {
+        parameters: {
+            query?: {
+                /** @description Only rules that can apply to this dealer (its overrides, category rules and defaults). */
+                dealerId?: string;
+                /** @description Only rules that can apply to this category (its rules, and rules for every category). */
+                category?: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+                /** @description IST date (default today). */
+                asOf?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionRulesInForceDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminCommissionController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCommissionRuleDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionRuleDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminCommissionController_invoices: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                dealerId?: string;
+                /** @description Financial year, e.g. `2026-27`. */
+                fy?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionInvoicePageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerCommissionInvoicesController_invoices: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description Financial year, e.g. `2026-27`. */
+                fy?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionInvoicePageDto"];
                 };
             };
             /** @description Error (problem+json) */

@@ -1,0 +1,33 @@
+import { financialYear, invoiceNumber, splitGst } from './commission-invoice.js';
+
+describe('commission invoice rules', () => {
+  it('finds the Indian financial year (April–March) of an IST date', () => {
+    expect(financialYear('2026-11-26')).toBe('2026-27');
+    expect(financialYear('2027-03-31')).toBe('2026-27');
+    expect(financialYear('2027-04-01')).toBe('2027-28');
+    expect(financialYear('2099-04-01')).toBe('2099-00');
+    expect(() => financialYear('26-11-2026')).toThrow();
+  });
+
+  it('numbers invoices FB/<FY>/<6 digits>', () => {
+    expect(invoiceNumber('2026-27', 1)).toBe('FB/2026-27/000001');
+    expect(invoiceNumber('2026-27', 123_456)).toBe('FB/2026-27/123456');
+    expect(() => invoiceNumber('2026-27', 0)).toThrow();
+    expect(() => invoiceNumber('2026-27', 1_000_000)).toThrow();
+  });
+
+  it('splits GST into CGST + SGST in the same state, IGST across states', () => {
+    expect(splitGst(1699n, '29FIXBZ0000A1Z0', '29ABCDE1234F1Z5')).toEqual({
+      supply: 'intra_state',
+      cgstPaise: 849n,
+      sgstPaise: 850n,
+      igstPaise: 0n,
+    });
+    expect(splitGst(1699n, '29FIXBZ0000A1Z0', '27ABCDE1234F1Z5')).toEqual({
+      supply: 'inter_state',
+      cgstPaise: 0n,
+      sgstPaise: 0n,
+      igstPaise: 1699n,
+    });
+  });
+});

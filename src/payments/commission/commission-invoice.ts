@@ -1,0 +1,46 @@
+/**
+ * Pure rules of the commission tax invoice (no I/O): the Indian financial year of an IST date, the
+ * invoice number, and the split of GST on commission into CGST + SGST (same state) or IGST.
+ */
+
+/** The Indian financial year (April–March) of an IST calendar date `YYYY-MM-DD`, as `2026-27`. */
+export function financialYear(istDate: string): string {
+  const m = /^(\d{4})-(\d{2})-\d{2}$/.exec(istDate);
+  if (m === null) throw new Error(`not an ISO date: ${istDate}`);
+  const year = Number(m[1]);
+  const start = Number(m[2]) >= 4 ? year : year - 1;
+  return `${start}-${String((start + 1) % 100).padStart(2, '0')}`;
+}
+
+/** `FB/<financial year>/<6-digit sequence>`, e.g. `FB/2026-27/000001`. */
+export function invoiceNumber(fy: string, seq: number): string {
+  if (!Number.isInteger(seq) || seq < 1 || seq > 999_999)
+    throw new Error(`invoice sequence out of range: ${seq}`);
+  return `FB/${fy}/${String(seq).padStart(6, '0')}`;
+}
+
+/** The state code of a GSTIN: its first two digits. */
+export function gstinStateCode(gstin: string): string {
+  if (!/^[0-9]{2}/.test(gstin)) throw new Error('a GSTIN starts with its two-digit state code');
+  return gstin.slice(0, 2);
+}
+
+export interface GstSplit {
+  supply: 'intra_state' | 'inter_state';
+  cgstPaise: bigint;
+  sgstPaise: bigint;
+  igstPaise: bigint;
+}
+
+/**
+ * GST on commission (already computed by the release, ledger recipe §3) split by place of supply:
+ * platform and dealer registered in the same state → CGST + SGST (half each; an odd paisa goes to
+ * SGST), else IGST.
+ */
+export function splitGst(gstPaise: bigint, platformGstin: string, dealerGstin: string): GstSplit {
+  if (gstinStateCode(platformGstin) === gstinStateCode(dealerGstin)) {
+    const cgstPaise = gstPaise / 2n;
+    return { supply: 'intra_state', cgstPaise, sgstPaise: gstPaise - cgstPaise, igstPaise: 0n };
+  }
+  return { supply: 'inter_state', cgstPaise: 0n, sgstPaise: 0n, igstPaise: gstPaise };
+}

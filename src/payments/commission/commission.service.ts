@@ -1,0 +1,451 @@
+/**
+ * Commission configured by finance (issue #6), and the GST tax invoice data of each release.
+ *
+ * Rules (`commission_rules`, append-only): scope `default`, `category`, or `dealer` (optionally with a
+ * category); channel `b2b`, `b2c` or `any`; a rate effective from an IST date. For a sub-order released
+ * on IST date D, the rule applied is the most specific one — dealer + category > dealer > category >
+ * default, then a channel-specific rule > `any` — and among those of that specificity the latest
+ * `effective_from` ≤ D (then the latest created). With no rule in force the rate comes from
+ * ledger-spec/rates.json `commission.parts`. A sub-order's category is the category of its largest
+ * line by value (ties: the first line): one rate per sub-order, no blending.
+ *
+ * Invoices (`commission_invoices`, append-only): every release writes one in its transaction, numbered
+ * `FB/<FY>/<6 digits>` from the financial year's counter row (Indian FY, April–March, of the release's
+ * IST date). The counter row is taken by an upsert that locks it (like SELECT … FOR UPDATE) until
+ * the release commits, so numbers are gapless: a rolled-back release gives its number back. The
+ * taxable value is the commission; GST on it (as the ledger withheld it) is CGST + SGST when the
+ * platform's GSTIN (PLATFORM_GSTIN) and the dealer's are in the same state, else IGST.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AuditService } from '../../audit/audit.service.js';
+import { AppProblem } from '../../common/errors/problem.js';
+import { decodeCursor, encodeCursor } from '../../common/pagination.js';
+import type { RequestMeta } from '../../common/request-meta.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import { execute } from '../../database/sql.js';
+import { TransactionRunner } from '../../database/transaction.js';
+import { Decimal } from '../../ledger/domain/money.js';
+import { istDate, rateFrom, type RateBook } from '../../ledger/domain/rates.js';
+import { loadRateBook } from '../../ledger/ledger-spec-files.js';
+import { financialYear, invoiceNumber, splitGst } from './commission-invoice.js';
+import type {
+  CommissionChannel,
+  CommissionInvoiceDto,
+  CommissionInvoicePageDto,
+  CommissionInvoiceQueryDto,
+  CommissionRuleDto,
+  CommissionRuleQueryDto,
+  CommissionRulesInForceDto,
+  CommissionScope,
+  CreateCommissionRuleDto,
+  ResolvedCommissionDto,
+} from './commission.dto.js';
+
+interface RuleRow {
+  id: string;
+  scope: CommissionScope;
+  category: string | null;
+  dealer_id: string | null;
+  channel: CommissionChannel;
+  rate: string;
+  effective_from: string;
+  created_by: string;
+  reason: string;
+  created_at: Date;
+}
+
+interface InvoiceRow {
+  id: string;
+  invoice_number: string;
+  financial_year: string;
+  sub_order_id: string;
+  order_id: string;
+  dealer_id: string;
+  dealer_gstin: string;
+  platform_gstin: string;
+  supply: 'intra_state' | 'inter_state';
+  channel: 'b2b' | 'b2c';
+  category: string | null;
+  commission_rate: string;
+  rule_id: string | null;
+  taxable_value_paise: string;
+  gst_rate: string;
+  cgst_paise: string;
+  sgst_paise: string;
+  igst_paise: string;
+  total_paise: string;
+  release_date: string;
+  created_at: Date;
+  seq: number;
+}
+
+/** The commission of one release: the rate, and the rule it came from (null: rates.json). */
+export interface CommissionChoice {
+  rate: Decimal;
+  ruleId: string | null;
+  channel: 'b2b' | 'b2c';
+  category: string | null;
+}
+
+export interface InvoiceInput {
+  subOrderId: string;
+  orderId: string;
+  dealerId: string;
+  releaseDate: string;
+  choice: CommissionChoice;
+  commissionPaise: bigint;
+  gstOnCommissionPaise: bigint;
+  gstRate: Decimal;
+}
+
+/** The rates.json schedule used when no rule is in force (the release's PARTS_RATES.commission). */
+export const PARTS_COMMISSION_SCHEDULE = 'commission.parts';
+
+const RULE_COLUMNS = `id::text AS id, scope, category, dealer_id::text AS dealer_id, channel,
+  rate::text AS rate, to_char(effective_from, 'YYYY-MM-DD') AS effective_from,
+  created_by::text AS created_by, reason, created_at`;
+const INVOICE_COLUMNS = `id::text AS id, invoice_number, financial_year, seq, sub_order_id::text AS sub_order_id,
+  order_id::text AS order_id, dealer_id::text AS dealer_id, dealer_gstin, platform_gstin, supply, channel,
+  category, commission_rate::text AS commission_rate, rule_id::text AS rule_id,
+  taxable_value_paise::text AS taxable_value_paise, gst_rate::text AS gst_rate, cgst_paise::text AS cgst_paise,
+  sgst_paise::text AS sgst_paise, igst_paise::text AS igst_paise, total_paise::text AS total_paise,
+  to_char(release_date, 'YYYY-MM-DD') AS release_date, created_at`;
+/** Specificity: dealer + category 4, dealer 3, category 2, default 1. */
+const SPECIFICITY = `CASE WHEN scope = 'dealer' AND category IS NOT NULL THEN 4 WHEN scope = 'dealer' THEN 3
+  WHEN scope = 'category' THEN 2 ELSE 1 END`;
+
+const ruleDto = (r: RuleRow): CommissionRuleDto => ({
+  id: r.id,
+  scope: r.scope,
+  category: r.category,
+  dealerId: r.dealer_id,
+  channel: r.channel,
+  rate: new Decimal(r.rate).toString(),
+  effectiveFrom: r.effective_from,
+  createdBy: r.created_by,
+  reason: r.reason,
+  createdAt: r.created_at.toISOString(),
+});
+
+const invoiceDto = (r: InvoiceRow): CommissionInvoiceDto => ({
+  id: r.id,
+  invoiceNumber: r.invoice_number,
+  financialYear: r.financial_year,
+  subOrderId: r.sub_order_id,
+  orderId: r.order_id,
+  dealerId: r.dealer_id,
+  dealerGstin: r.dealer_gstin,
+  platformGstin: r.platform_gstin,
+  supply: r.supply,
+  channel: r.channel,
+  category: r.category,
+  commissionRate: new Decimal(r.commission_rate).toString(),
+  ruleId: r.rule_id,
+  taxableValuePaise: Number(r.taxable_value_paise),
+  gstRate: new Decimal(r.gst_rate).toString(),
+  cgstPaise: Number(r.cgst_paise),
+  sgstPaise: Number(r.sgst_paise),
+  igstPaise: Number(r.igst_paise),
+  totalPaise: Number(r.total_paise),
+  releaseDate: r.release_date,
+  createdAt: r.created_at.toISOString(),
+});
+
+const invalid = (code: string, detail: string) =>
+  new AppProblem(400, `commission/${code}`, 'Bad request', detail);
+
+@Injectable()
+export class CommissionService {
+  /**
+   * Tests only: the IST date releases use instead of the database clock's (to release into another
+   * financial year). Undefined in production.
+   */
+  releaseDateOverride: string | undefined;
+  private rateBook: RateBook | undefined;
+
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The IST date of a release at `epochMs` (the database clock). */
+  releaseDate(epochMs: number): string {
+    return this.releaseDateOverride ?? istDate(epochMs);
+  }
+
+  /** The rule in force for a sale, or undefined (rates.json applies). */
+  private async ruleInForce(
+    tx: EntityManager,
+    dealerId: string | null,
+    category: string | null,
+    channel: 'b2b' | 'b2c',
+    onDate: string,
+  ): Promise<RuleRow | undefined> {
+    const { rows } = await execute<RuleRow>(
+      tx,
+      `SELECT ${RULE_COLUMNS} FROM commission_rules
+       WHERE effective_from <= $4::date AND channel IN ($3, 'any')
+         AND (scope = 'default'
+              OR (scope = 'category' AND category = $2)
+              OR (scope = 'dealer' AND dealer_id = $1 AND (category IS NULL OR category = $2)))
+       ORDER BY ${SPECIFICITY} DESC, (channel <> 'any') DESC, effective_from DESC, created_at DESC, id
+       LIMIT 1`,
+      [dealerId, category, channel, onDate],
+    );
+    return rows[0];
+  }
+
+  /**
+   * The commission of a sub-order released on `onDate`, in the release's transaction: the rule in
+   * force for its dealer, category (its largest line's) and channel (the order's), else `fallback`
+   * (rates.json `commission.parts`).
+   */
+  async chooseIn(
+    tx: EntityManager,
+    subOrderId: string,
+    onDate: string,
+    fallback: Decimal,
+  ): Promise<CommissionChoice> {
+    const { rows } = await execute<{
+      dealer_id: string;
+      channel: 'b2b' | 'b2c';
+      category: string | null;
+    }>(
+      tx,
+      `SELECT s.dealer_id::text AS dealer_id, o.channel,
+              (SELECT l.category FROM order_lines ol JOIN listings l ON l.id = ol.listing_id
+               WHERE ol.sub_order_id = s.id ORDER BY ol.line_total_paise DESC, ol.line_no LIMIT 1) AS category
+       FROM sub_orders s JOIN orders o ON o.id = s.order_id WHERE s.id = $1`,
+      [subOrderId],
+    );
+    const sub = rows[0];
+    if (sub === undefined) throw new Error(`no sub-order ${subOrderId}`);
+    const rule = await this.ruleInForce(tx, sub.dealer_id, sub.category, sub.channel, onDate);
+    return {
+      rate: rule === undefined ? fallback : new Decimal(rule.rate),
+      ruleId: rule?.id ?? null,
+      channel: sub.channel,
+      category: sub.category,
+    };
+  }
+
+  /** Writes the release's commission invoice in its transaction, with the next number of its FY. */
+  async writeInvoiceIn(tx: EntityManager, input: InvoiceInput): Promise<string> {
+    const fy = financialYear(input.releaseDate);
+    const { rows: counter } = await execute<{ last_seq: number }>(
+      tx,
+      `INSERT INTO commission_invoice_counters (financial_year, last_seq) VALUES ($1, 1)
+       ON CONFLICT (financial_year) DO UPDATE SET last_seq = commission_invoice_counters.last_seq + 1
+       RETURNING last_seq`,
+      [fy],
+    );
+    const seq = counter[0]!.last_seq;
+    const number = invoiceNumber(fy, seq);
+    const { rows: gstins } = await execute<{ gstin: string }>(
+      tx,
+      `SELECT coalesce(u.gstin, s.dealer_gstin) AS gstin
+       FROM sub_orders s JOIN users u ON u.id = s.dealer_id WHERE s.id = $1`,
+      [input.subOrderId],
+    );
+    const dealerGstin = gstins[0]!.gstin;
+    const platformGstin = this.config.commission.platformGstin;
+    const split = splitGst(input.gstOnCommissionPaise, platformGstin, dealerGstin);
+    await execute(
+      tx,
+      `INSERT INTO commission_invoices (invoice_number, financial_year, seq, sub_order_id, order_id, dealer_id,
+         dealer_gstin, platform_gstin, supply, channel, category, commission_rate, rule_id, taxable_value_paise,
+         gst_rate, cgst_paise, sgst_paise, igst_paise, total_paise, release_date)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)`,
+      [
+        number,
+        fy,
+        seq,
+        input.subOrderId,
+        input.orderId,
+        input.dealerId,
+        dealerGstin,
+        platformGstin,
+        split.supply,
+        input.choice.channel,
+        input.choice.category,
+        input.choice.rate.toString(),
+        input.choice.ruleId,
+        input.commissionPaise.toString(),
+        input.gstRate.toString(),
+        split.cgstPaise.toString(),
+        split.sgstPaise.toString(),
+        split.igstPaise.toString(),
+        (input.commissionPaise + input.gstOnCommissionPaise).toString(),
+        input.releaseDate,
+      ],
+    );
+    return number;
+  }
+
+  async createRule(dto: CreateCommissionRuleDto, meta: RequestMeta): Promise<CommissionRuleDto> {
+    const category = dto.category ?? null;
+    const dealerId = dto.dealerId ?? null;
+    if (dto.scope === 'default' && (category !== null || dealerId !== null))
+      throw invalid('scope-mismatch', 'A default rule names neither a category nor a dealer');
+    if (dto.scope === 'category' && (category === null || dealerId !== null))
+      throw invalid('scope-mismatch', 'A category rule names a category and no dealer');
+    if (dto.scope === 'dealer' && dealerId === null)
+      throw invalid('scope-mismatch', 'A dealer rule names a dealer (and optionally a category)');
+    const parsed = new Date(`${dto.effectiveFrom}T00:00:00Z`);
+    if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== dto.effectiveFrom)
+      throw invalid('invalid-date', `${dto.effectiveFrom} is not a calendar date`);
+    return this.transactions.run(async (tx) => {
+      const { rows: now } = await execute<{ now_ms: string }>(
+        tx,
+        `SELECT (extract(epoch FROM statement_timestamp()) * 1000)::bigint::text AS now_ms`,
+      );
+      const today = istDate(Number(now[0]!.now_ms));
+      if (dto.effectiveFrom < today)
+        throw new AppProblem(
+          400,
+          'commission/effective-date-in-past',
+          'Bad request',
+          `effectiveFrom ${dto.effectiveFrom} is before today (${today}, IST): a rule cannot change the past`,
+          { today },
+        );
+      if (dealerId !== null) {
+        const { rows } = await execute(
+          tx,
+          `SELECT 1 FROM users WHERE id = $1 AND role = 'dealer'`,
+          [dealerId],
+        );
+        if (rows.length === 0) throw invalid('unknown-dealer', `No dealer ${dealerId}`);
+      }
+      const { rows } = await execute<RuleRow>(
+        tx,
+        `INSERT INTO commission_rules (scope, category, dealer_id, channel, rate, effective_from, created_by, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${RULE_COLUMNS}`,
+        [
+          dto.scope,
+          category,
+          dealerId,
+          dto.channel ?? 'any',
+          dto.rate,
+          dto.effectiveFrom,
+          meta.principal!.userId,
+          dto.reason,
+        ],
+      );
+      const rule = ruleDto(rows[0]!);
+      await this.audit.record(tx, meta, {
+        action: 'commission.rule.create',
+        targetType: 'commission_rule',
+        targetId: rule.id,
+        reason: dto.reason,
+        after: {
+          scope: rule.scope,
+          category: rule.category,
+          dealerId: rule.dealerId,
+          channel: rule.channel,
+          rate: rule.rate,
+          effectiveFrom: rule.effectiveFrom,
+        },
+      });
+      return rule;
+    });
+  }
+
+  /** The rules in force on a date (per scope, dealer, category and channel, the latest). */
+  async rulesInForce(q: CommissionRuleQueryDto): Promise<CommissionRulesInForceDto> {
+    return this.transactions.run(async (tx) => {
+      const { rows: now } = await execute<{ now_ms: string }>(
+        tx,
+        `SELECT (extract(epoch FROM statement_timestamp()) * 1000)::bigint::text AS now_ms`,
+      );
+      const asOf = q.asOf ?? istDate(Number(now[0]!.now_ms));
+      const dealerId = q.dealerId ?? null;
+      const category = q.category ?? null;
+      const { rows } = await execute<RuleRow>(
+        tx,
+        `SELECT DISTINCT ON (scope, dealer_id, category, channel) ${RULE_COLUMNS}
+         FROM commission_rules
+         WHERE effective_from <= $1::date
+           AND ($2::uuid IS NULL OR dealer_id IS NULL OR dealer_id = $2)
+           AND ($3::text IS NULL OR category IS NULL OR category = $3)
+         ORDER BY scope, dealer_id, category, channel, effective_from DESC, created_at DESC, id`,
+        [asOf, dealerId, category],
+      );
+      const rules = rows
+        .map((r) => ({ r, s: specificityOf(r) }))
+        .sort(
+          (a, b) =>
+            b.s - a.s ||
+            Number(b.r.channel !== 'any') - Number(a.r.channel !== 'any') ||
+            (a.r.dealer_id ?? '').localeCompare(b.r.dealer_id ?? '') ||
+            (a.r.category ?? '').localeCompare(b.r.category ?? ''),
+        )
+        .map(({ r }) => ruleDto(r));
+      const resolved: ResolvedCommissionDto[] = [];
+      if (category !== null)
+        for (const channel of ['b2b', 'b2c'] as const) {
+          const rule = await this.ruleInForce(tx, dealerId, category, channel, asOf);
+          resolved.push(
+            rule === undefined
+              ? { channel, rate: this.fallbackRate(asOf), ruleId: null, source: 'rates.json' }
+              : {
+                  channel,
+                  rate: new Decimal(rule.rate).toString(),
+                  ruleId: rule.id,
+                  source: 'rule',
+                },
+          );
+        }
+      return { asOf, rules, resolved };
+    });
+  }
+
+  /** ledger-spec/rates.json `commission.parts` on a date (what applies with no rule in force). */
+  private fallbackRate(onDate: string): string {
+    this.rateBook ??= loadRateBook();
+    return rateFrom(this.rateBook, PARTS_COMMISSION_SCHEDULE, onDate).toString();
+  }
+
+  async invoices(
+    q: CommissionInvoiceQueryDto,
+    dealerId: string | undefined,
+  ): Promise<CommissionInvoicePageDto> {
+    const pos = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    if (
+      q.cursor !== undefined &&
+      (pos === undefined || typeof pos.fy !== 'string' || typeof pos.seq !== 'number')
+    )
+      throw invalid('invalid-cursor', 'The cursor is not one this list returned');
+    const { rows } = await this.transactions.run((tx) =>
+      execute<InvoiceRow>(
+        tx,
+        `SELECT ${INVOICE_COLUMNS} FROM commission_invoices
+         WHERE ($1::text IS NULL OR financial_year = $1) AND ($2::uuid IS NULL OR dealer_id = $2)
+           AND ($3::text IS NULL OR (financial_year, seq) < ($3, $4::int))
+         ORDER BY financial_year DESC, seq DESC LIMIT $5`,
+        [
+          q.fy ?? null,
+          dealerId ?? null,
+          pos === undefined ? null : pos.fy,
+          pos === undefined ? null : pos.seq,
+          q.limit + 1,
+        ],
+      ),
+    );
+    const items = rows.slice(0, q.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(invoiceDto),
+      ...(rows.length > q.limit && last !== undefined
+        ? { nextCursor: encodeCursor({ fy: last.financial_year, seq: last.seq }) }
+        : {}),
+    };
+  }
+}
+
+function specificityOf(r: RuleRow): number {
+  if (r.scope === 'dealer') return r.category === null ? 3 : 4;
+  return r.scope === 'category' ? 2 : 1;
+}
