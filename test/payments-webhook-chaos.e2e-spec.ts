@@ -176,5 +176,5 @@ describe('webhook chaos over payment events', () => {
       ),
       { numRuns: RUNS, ...(SEED !== undefined ? { seed: Number(SEED) } : {}) },
     );
-  }, 300_000);
+  }, Math.max(300_000, RUNS * 5_000));
 });
