@@ -129,52 +129,56 @@ describe('webhook chaos over payment events', () => {
     await sandbox?.stop();
   });
 
-  it('ends every duplicated, shuffled, interleaved stream in the orderly stream’s state', async () => {
-    const processor = t.app.get(WebhookProcessor);
-    // The orderly stream, once, as the reference.
-    const reference = await openOrder();
-    for (const record of pay(reference.gatewayOrderId, 1)) await deliver(record);
-    await processor.drain();
-    const expected = await snapshot(reference);
-    expect(expected).toMatchObject({
-      payment: 'captured',
-      order: 'paid',
-      subOrders: ['paid', 'paid'],
-      entries: ['posted:capture', 'pending:hold', 'pending:hold'],
-      escrowPending: expected.escrowPosted,
-      inboxOpen: 0,
-    });
+  it(
+    'ends every duplicated, shuffled, interleaved stream in the orderly stream’s state',
+    async () => {
+      const processor = t.app.get(WebhookProcessor);
+      // The orderly stream, once, as the reference.
+      const reference = await openOrder();
+      for (const record of pay(reference.gatewayOrderId, 1)) await deliver(record);
+      await processor.drain();
+      const expected = await snapshot(reference);
+      expect(expected).toMatchObject({
+        payment: 'captured',
+        order: 'paid',
+        subOrders: ['paid', 'paid'],
+        entries: ['posted:capture', 'pending:hold', 'pending:hold'],
+        escrowPending: expected.escrowPosted,
+        inboxOpen: 0,
+      });
 
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 0, max: 2 }),
-        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 8, maxLength: 8 }),
-        fc.array(fc.nat(), { minLength: 40, maxLength: 40 }),
-        fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
-        async (failedFirst, copies, sortKeys, drainAfter) => {
-          const ids = await openOrder();
-          const records = pay(ids.gatewayOrderId, failedFirst);
-          const stream = records
-            .flatMap((r, i) => Array.from({ length: copies[i % copies.length]! }, () => r))
-            .map((r, i) => ({ r, key: sortKeys[i % sortKeys.length]! * 64 + i }))
-            .sort((a, b) => a.key - b.key)
-            .map((x) => x.r);
-          for (const [i, record] of stream.entries()) {
-            await deliver(record);
-            if (drainAfter[i % drainAfter.length]) await processor.drain();
-          }
-          await processor.drain();
-          const got = await snapshot(ids);
-          expect(got).toEqual(expected);
-          // Zero double postings: exactly one capture for this order, and the escrow holds all of it.
-          const captures = await sql<{ n: number }>(
-            `SELECT count(*)::int AS n FROM ledger_entries WHERE reference = $1 AND id LIKE 'capture:%'`,
-            [`order:${ids.orderId}`],
-          );
-          expect(captures[0]!.n).toBe(1);
-        },
-      ),
-      { numRuns: RUNS, ...(SEED !== undefined ? { seed: Number(SEED) } : {}) },
-    );
-  }, Math.max(300_000, RUNS * 5_000));
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: 2 }),
+          fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 8, maxLength: 8 }),
+          fc.array(fc.nat(), { minLength: 40, maxLength: 40 }),
+          fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+          async (failedFirst, copies, sortKeys, drainAfter) => {
+            const ids = await openOrder();
+            const records = pay(ids.gatewayOrderId, failedFirst);
+            const stream = records
+              .flatMap((r, i) => Array.from({ length: copies[i % copies.length]! }, () => r))
+              .map((r, i) => ({ r, key: sortKeys[i % sortKeys.length]! * 64 + i }))
+              .sort((a, b) => a.key - b.key)
+              .map((x) => x.r);
+            for (const [i, record] of stream.entries()) {
+              await deliver(record);
+              if (drainAfter[i % drainAfter.length]) await processor.drain();
+            }
+            await processor.drain();
+            const got = await snapshot(ids);
+            expect(got).toEqual(expected);
+            // Zero double postings: exactly one capture for this order, and the escrow holds all of it.
+            const captures = await sql<{ n: number }>(
+              `SELECT count(*)::int AS n FROM ledger_entries WHERE reference = $1 AND id LIKE 'capture:%'`,
+              [`order:${ids.orderId}`],
+            );
+            expect(captures[0]!.n).toBe(1);
+          },
+        ),
+        { numRuns: RUNS, ...(SEED !== undefined ? { seed: Number(SEED) } : {}) },
+      );
+    },
+    Math.max(300_000, RUNS * 5_000),
+  );
 });
