@@ -16,6 +16,7 @@ import { Refunds1764270000000 } from './1764270000000-Refunds.js';
 import { EscrowControls1764280000000 } from './1764280000000-EscrowControls.js';
 import { Disputes1764290000000 } from './1764290000000-Disputes.js';
 import { CommissionRules1764300000000 } from './1764300000000-CommissionRules.js';
+import { RefundsAfterRelease1764310000000 } from './1764310000000-RefundsAfterRelease.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -37,4 +38,5 @@ export const migrations = [
   EscrowControls1764280000000,
   Disputes1764290000000,
   CommissionRules1764300000000,
+  RefundsAfterRelease1764310000000,
 ];

@@ -160,6 +160,7 @@ const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
   'POST /admin/escrow/holds/{subOrderId}/hold': [...ADMINS, 'finance'],
   'POST /admin/escrow/holds/{subOrderId}/unhold': [...ADMINS, 'finance'],
   'POST /admin/escrow/holds/{subOrderId}/release-early': [...ADMINS, 'finance'],
+  'POST /admin/escrow/holds/{subOrderId}/refund-after-release': [...ADMINS, 'finance'],
   'GET /admin/escrow/early-releases': [...ADMINS, 'compliance', 'finance'],
   'POST /admin/escrow/early-releases/{earlyReleaseId}/approve': [...ADMINS, 'finance'],
   'POST /admin/escrow/early-releases/{earlyReleaseId}/reject': [...ADMINS, 'finance'],

@@ -32,6 +32,8 @@ import {
 } from './views/payment-views.controller.js';
 import { PaymentViews } from './views/payment-views.service.js';
 import { RefundsService } from './refunds.service.js';
+import { RefundAfterReleaseController } from './refund-after-release.controller.js';
+import { RefundsAfterReleaseService } from './refunds-after-release.service.js';
 import { AdminRouteAccountsController } from './route/admin-route-accounts.controller.js';
 import { RouteAccountsService } from './route/route-accounts.service.js';
 import { RouteTransferLookup } from './route/route-transfer-lookup.js';
@@ -62,6 +64,7 @@ import { RouteTransfersService } from './route/route-transfers.service.js';
     EscrowControlsController,
     AdminCommissionController,
     DealerCommissionInvoicesController,
+    RefundAfterReleaseController,
   ],
   providers: [
     DisputesService,
@@ -71,6 +74,7 @@ import { RouteTransfersService } from './route/route-transfers.service.js';
     EscrowControlsService,
     PaymentWebhookHandlers,
     RefundsService,
+    RefundsAfterReleaseService,
     RouteAccountsService,
     RouteTransfersService,
     RouteTransferLookup,

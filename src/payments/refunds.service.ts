@@ -29,11 +29,16 @@ import {
   type GatewayRefund,
   type PaymentGateway,
 } from './gateway/payment-gateway.js';
+import {
+  postRefundAfterReleaseIn,
+  reverseTransferAfterRelease,
+} from './refunds-after-release.service.js';
 
 export const REFUND_JOBS = { process: 'payments.refunds' } as const;
 
 /** `partial`: a dispute's partial refund, recorded by the escrow release that posts its ledger entry. */
-export type RefundKind = 'cancellation' | 'unpayable' | 'duplicate' | 'excess' | 'partial';
+export type RefundKind =
+  'cancellation' | 'unpayable' | 'duplicate' | 'excess' | 'partial' | 'after_release';
 
 /** Gateway attempts before a refund is marked failed (for finance to resolve). */
 const MAX_ATTEMPTS = 8;
@@ -82,7 +87,7 @@ export class RefundsService implements OnModuleInit {
     input: {
       paymentId: string;
       orderId: string;
-      kind: Exclude<RefundKind, 'cancellation' | 'partial'>;
+      kind: Exclude<RefundKind, 'cancellation' | 'partial' | 'after_release'>;
       amountPaise: number;
     },
   ): Promise<void> {
@@ -134,6 +139,18 @@ export class RefundsService implements OnModuleInit {
         refund.sub_order_id !== null
       )
         await this.reverseTransferOf(refund.sub_order_id);
+      // A refund after release: its share of the dealer's transfer (refunds-after-release.service.ts).
+      if (
+        refund.gateway_refund_id === null &&
+        refund.kind === 'after_release' &&
+        refund.sub_order_id !== null
+      )
+        await reverseTransferAfterRelease(
+          this.transactions,
+          this.gateway,
+          refund.id,
+          refund.sub_order_id,
+        );
       answer =
         refund.gateway_refund_id !== null
           ? await this.gateway.fetchRefund(refund.gateway_refund_id)
@@ -252,6 +269,8 @@ export class RefundsService implements OnModuleInit {
     // A dispute's partial refund was posted by the escrow release that recorded it (`refund:<subOrderId>`
     // in escrowRelease, the same transaction): nothing more here, so the entry is posted exactly once.
     if (refund.kind === 'partial') return;
+    // After release: the dealer's share clawed back (refundAfterRelease), `refund:<id>`.
+    if (refund.kind === 'after_release') return postRefundAfterReleaseIn(tx, this.ledger, refund);
     const amount = BigInt(refund.amount_paise);
     const escrow = escrowAccount('order', refund.order_id);
     let command: LedgerCommand;

@@ -1863,6 +1863,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/escrow/holds/{subOrderId}/refund-after-release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refund a released sub-order (clawback from the dealer; audited) */
+        post: operations["RefundAfterReleaseController_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/razorpay": {
         parameters: {
             query?: never;
@@ -3240,10 +3257,10 @@ export interface components {
         };
         RefundDto: {
             /**
-             * @description `cancellation` (a paid part cancelled), `unpayable` (paid after the order expired or was cancelled), `duplicate` (a second payment), `excess` (more than was payable), `partial` (a dispute resolved with a partial refund, at release).
+             * @description `cancellation` (a paid part cancelled), `unpayable` (paid after the order expired or was cancelled), `duplicate` (a second payment), `excess` (more than was payable), `partial` (a dispute resolved with a partial refund, at release), `after_release` (staff refund of a released sub-order, clawed back from the dealer).
              * @enum {string}
              */
-            kind: "cancellation" | "unpayable" | "duplicate" | "excess" | "partial";
+            kind: "cancellation" | "unpayable" | "duplicate" | "excess" | "partial" | "after_release";
             /** @description Integer paise */
             amountPaise: number;
             /** @enum {string} */
@@ -3672,6 +3689,27 @@ export interface components {
         CommissionInvoicePageDto: {
             items: components["schemas"]["CommissionInvoiceDto"][];
             nextCursor?: string;
+        };
+        RequestRefundAfterReleaseDto: {
+            /** @description Integer paise */
+            amountPaise: number;
+            /** @description Why (kept with the refund and in the audit log), e.g. a return discovered after release. */
+            reason: string;
+        };
+        RefundAfterReleaseDto: {
+            /** @description Integer paise */
+            amountPaise: number;
+            /** @enum {string} */
+            status: "requested" | "processing" | "processed" | "failed";
+            /** @description Integer paise released to the dealer */
+            releasedPaise: number;
+            /** @description Integer paise refunded or being refunded after release, this refund included */
+            refundedAfterReleasePaise: number;
+            id: string;
+            subOrderId: string;
+            orderId: string;
+            reason: string;
+            requestedAt: string;
         };
         WebhookAckDto: {
             /**
@@ -7861,6 +7899,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CommissionInvoicePageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RefundAfterReleaseController_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestRefundAfterReleaseDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundAfterReleaseDto"];
                 };
             };
             /** @description Error (problem+json) */

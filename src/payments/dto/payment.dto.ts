@@ -20,7 +20,14 @@ export class VerifyPaymentDto {
   razorpaySignature!: string;
 }
 
-const REFUND_KINDS = ['cancellation', 'unpayable', 'duplicate', 'excess', 'partial'] as const;
+const REFUND_KINDS = [
+  'cancellation',
+  'unpayable',
+  'duplicate',
+  'excess',
+  'partial',
+  'after_release',
+] as const;
 const REFUND_STATUSES = ['requested', 'processing', 'processed', 'failed'] as const;
 
 /** Money going back to the buyer. */
@@ -29,7 +36,7 @@ export class RefundDto {
   paymentId!: string;
   /** The cancelled sub-order whose escrow this returns; null for money never held for a dealer. */
   subOrderId!: string | null;
-  /** `cancellation` (a paid part cancelled), `unpayable` (paid after the order expired or was cancelled), `duplicate` (a second payment), `excess` (more than was payable), `partial` (a dispute resolved with a partial refund, at release). */
+  /** `cancellation` (a paid part cancelled), `unpayable` (paid after the order expired or was cancelled), `duplicate` (a second payment), `excess` (more than was payable), `partial` (a dispute resolved with a partial refund, at release), `after_release` (staff refund of a released sub-order, clawed back from the dealer). */
   @ApiProperty({ enum: REFUND_KINDS })
   kind!: (typeof REFUND_KINDS)[number];
   @ApiProperty({ type: 'integer', description: 'Integer paise' })

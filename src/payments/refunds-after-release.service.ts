@@ -1,0 +1,329 @@
+/**
+ * Refunds after release (ledger-spec/recipes.md §6–7): a sub-order whose escrow was already released
+ * to its dealer is refunded in part or in full (staff, e.g. a return discovered late), and the
+ * dealer's share is clawed back by recomputation (`refundAfterRelease`).
+ *
+ * - Decided by staff (`request`, audited): only for released escrow; the refunds after release of a
+ *   sub-order never add up to more than was released (422). Recorded as a `refunds` row of kind
+ *   `after_release` and sent by the `payments.refunds` job (src/payments/refunds.service.ts) with the
+ *   refund's id as the gateway's idempotency key.
+ * - Route: when the dealer's share went to its Route account (`escrow_holds.transfer_id`), the
+ *   transfer is reversed first by this refund's share of the dealer's net (a cumulative target over
+ *   the sub-order's refunds after release, so a retry never reverses twice; the platform's part is
+ *   included, so the order with the Route release job does not matter). A transfer already settled
+ *   to the dealer can only give back what is left of it; the ledger's clawback is the same either way.
+ * - Posted once, when the gateway reports it processed (`postRefundAfterReleaseIn`, called by the
+ *   refunds service in the transaction that marks it processed): the rates of the release are those of
+ *   its commission invoice (commission and GST rates, release date) and ledger-spec/rates.json; what was
+ *   refunded after release before it is the sum of the processed ones (hold row locked, so they
+ *   serialise); the payable's available balance is read with the account row locked, and what it
+ *   cannot bear (the dealer was paid out) becomes the dealer receivable.
+ */
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { AppProblem } from '../common/errors/problem.js';
+import type { RequestMeta } from '../common/request-meta.js';
+import { execute } from '../database/sql.js';
+import { TransactionRunner } from '../database/transaction.js';
+import { JobQueue } from '../jobs/job-queue.service.js';
+import { availableBalance } from '../ledger/domain/account.js';
+import { Decimal } from '../ledger/domain/money.js';
+import type { RateBook } from '../ledger/domain/rates.js';
+import {
+  computeDeductions,
+  payableAccount,
+  receivableAccount,
+  refundAfterRelease,
+  resolveSaleRates,
+  type SaleRates,
+  type Supplier,
+} from '../ledger/domain/recipes.js';
+import { loadRateBook } from '../ledger/ledger-spec-files.js';
+import {
+  ACCOUNT_COLUMNS_WITH_DELTAS,
+  type AccountRow,
+  DELTAS_JOIN,
+  toAccount,
+} from '../ledger/persistence/account-rows.js';
+import type { LedgerService } from '../ledger/persistence/ledger.service.js';
+import { PARTS_RATES } from './escrow-release.service.js';
+import type { PaymentGateway } from './gateway/payment-gateway.js';
+import type {
+  RefundAfterReleaseDto,
+  RequestRefundAfterReleaseDto,
+} from './refund-after-release.dto.js';
+
+/** The `payments.refunds` job (REFUND_JOBS.process in refunds.service.ts, which imports this file). */
+const REFUNDS_JOB = 'payments.refunds';
+const TARGET = 'escrow_hold';
+
+interface ReleasedHold {
+  order_id: string;
+  dealer_id: string;
+  status: string;
+  amount_paise: string;
+  released_paise: string;
+  commission_paise: string | null;
+  gst_on_commission_paise: string | null;
+  tcs_paise: string | null;
+  tds_paise: string | null;
+  dealer_net_paise: string | null;
+  transfer_id: string | null;
+  pan: string | null;
+  gstin: string | null;
+}
+
+const HOLD_SQL = `SELECT h.order_id::text AS order_id, h.dealer_id::text AS dealer_id, h.status,
+    h.amount_paise::text AS amount_paise,
+    (h.amount_paise - h.refund_at_release_paise)::text AS released_paise,
+    h.commission_paise::text AS commission_paise, h.gst_on_commission_paise::text AS gst_on_commission_paise,
+    h.tcs_paise::text AS tcs_paise, h.tds_paise::text AS tds_paise, h.dealer_net_paise::text AS dealer_net_paise,
+    h.transfer_id, u.pan, u.gstin
+  FROM escrow_holds h JOIN users u ON u.id = h.dealer_id WHERE h.sub_order_id = $1`;
+
+let rateBook: RateBook | undefined;
+
+/**
+ * The supplier and rates the release used: the invoice's commission and GST rates and release date,
+ * rates.json for the rest, and the PAN/GST flags that reproduce the deductions recorded on the hold
+ * (the dealer's current ones first; they may have changed since the release).
+ */
+async function releaseTermsIn(
+  tx: EntityManager,
+  subOrderId: string,
+  hold: ReleasedHold,
+): Promise<{ supplier: Supplier; rates: SaleRates }> {
+  const { rows } = await execute<{
+    commission_rate: string;
+    gst_rate: string;
+    release_date: string;
+  }>(
+    tx,
+    `SELECT commission_rate::text AS commission_rate, gst_rate::text AS gst_rate,
+            to_char(release_date, 'YYYY-MM-DD') AS release_date
+     FROM commission_invoices WHERE sub_order_id = $1`,
+    [subOrderId],
+  );
+  const invoice = rows[0];
+  if (invoice === undefined) throw new Error(`no commission invoice for sub-order ${subOrderId}`);
+  rateBook ??= loadRateBook();
+  const book = rateBook;
+  const current = { hasPan: hold.pan !== null, gstRegistered: hold.gstin !== null };
+  const flags = [current];
+  for (const hasPan of [true, false])
+    for (const gstRegistered of [true, false])
+      if (hasPan !== current.hasPan || gstRegistered !== current.gstRegistered)
+        flags.push({ hasPan, gstRegistered });
+  const released = BigInt(hold.released_paise);
+  for (const f of flags) {
+    const supplier: Supplier = { kind: 'dealer', id: hold.dealer_id, ...f };
+    const rates: SaleRates = {
+      ...resolveSaleRates(book, PARTS_RATES, supplier, invoice.release_date),
+      commission: new Decimal(invoice.commission_rate),
+      gstOnCommission: new Decimal(invoice.gst_rate),
+    };
+    const d = computeDeductions(released, rates, supplier);
+    if (
+      d.commissionPaise.toString() === hold.commission_paise &&
+      d.gstOnCommissionPaise.toString() === hold.gst_on_commission_paise &&
+      d.tcsPaise.toString() === hold.tcs_paise &&
+      d.tdsPaise.toString() === hold.tds_paise &&
+      d.supplierNetPaise.toString() === hold.dealer_net_paise
+    )
+      return { supplier, rates };
+  }
+  throw new Error(`cannot reproduce the release deductions of sub-order ${subOrderId}`);
+}
+
+/** The available balance of an account, its row locked (FOR NO KEY UPDATE) until commit. */
+async function lockedAvailableIn(tx: EntityManager, code: string): Promise<bigint> {
+  await execute(tx, `SELECT 1 FROM ledger_accounts WHERE code = $1 FOR NO KEY UPDATE`, [code]);
+  const { rows } = await execute<AccountRow>(
+    tx,
+    `SELECT ${ACCOUNT_COLUMNS_WITH_DELTAS} FROM ledger_accounts a ${DELTAS_JOIN} WHERE a.code = $1`,
+    [code],
+  );
+  return rows[0] === undefined ? 0n : availableBalance(toAccount(rows[0]));
+}
+
+/**
+ * Posts a processed refund after release (`refund:<refundId>`, exactly once by its ledger key and
+ * the caller's lock on the refund row), in the caller's transaction.
+ */
+export async function postRefundAfterReleaseIn(
+  tx: EntityManager,
+  ledger: LedgerService,
+  refund: { id: string; sub_order_id: string | null; order_id: string; amount_paise: string },
+): Promise<void> {
+  const subOrderId = refund.sub_order_id!;
+  const { rows } = await execute<ReleasedHold>(tx, `${HOLD_SQL} FOR UPDATE OF h`, [subOrderId]);
+  const hold = rows[0]!;
+  if (hold.status !== 'released') throw new Error(`escrow of ${subOrderId} is not released`);
+  const { rows: before } = await execute<{ refunded: string }>(
+    tx,
+    `SELECT coalesce(sum(amount_paise), 0)::text AS refunded FROM refunds
+     WHERE sub_order_id = $1 AND kind = 'after_release' AND status = 'processed' AND id <> $2`,
+    [subOrderId, refund.id],
+  );
+  const { supplier, rates } = await releaseTermsIn(tx, subOrderId, hold);
+  const deductionsPosted = [
+    hold.commission_paise,
+    hold.gst_on_commission_paise,
+    hold.tcs_paise,
+    hold.tds_paise,
+  ].some((v) => BigInt(v ?? '0') > 0n);
+  for (const code of [payableAccount(supplier), receivableAccount(supplier)].sort()) {
+    const opened = await ledger.executeIn(tx, { type: 'open_account', code });
+    if (opened.code !== 'ok') throw new Error(`ledger refused account ${code}: ${opened.code}`);
+  }
+  const { command } = refundAfterRelease({
+    escrow: 'order',
+    subjectId: hold.order_id,
+    supplier,
+    releasedPaise: BigInt(hold.released_paise),
+    previouslyRefundedPaise: BigInt(before[0]!.refunded),
+    refundPaise: BigInt(refund.amount_paise),
+    rates,
+    releaseEntryKeys: [
+      `release:${subOrderId}`,
+      ...(deductionsPosted ? [`deductions:${subOrderId}`] : []),
+    ],
+    payableAvailablePaise: await lockedAvailableIn(tx, payableAccount(supplier)),
+    refundId: refund.id,
+    actor: 'system:refunds',
+  });
+  const posted = await ledger.executeIn(tx, command);
+  if (posted.code !== 'ok') throw new Error(`ledger refused refund ${refund.id}: ${posted.code}`);
+}
+
+/**
+ * Before a refund after release goes to the gateway: reverses the dealer's Route transfer (if any)
+ * by the dealer's net share of the refunds after release up to this one — a cumulative target, so a
+ * retry (or a crash after the reversal) never reverses twice. Outside any transaction.
+ */
+export async function reverseTransferAfterRelease(
+  transactions: TransactionRunner,
+  gateway: PaymentGateway,
+  refundId: string,
+  subOrderId: string,
+): Promise<void> {
+  const found = await transactions.run(async (tx) => {
+    const { rows } = await execute<ReleasedHold>(tx, HOLD_SQL, [subOrderId]);
+    const hold = rows[0];
+    if (hold === undefined || hold.transfer_id === null) return undefined;
+    const { rows: upTo } = await execute<{ refunded: string }>(
+      tx,
+      `SELECT coalesce(sum(r.amount_paise), 0)::text AS refunded FROM refunds r, refunds me
+       WHERE me.id = $2 AND r.sub_order_id = $1 AND r.kind = 'after_release' AND r.status <> 'failed'
+         AND (r.requested_at, r.id) <= (me.requested_at, me.id)`,
+      [subOrderId, refundId],
+    );
+    const { supplier, rates } = await releaseTermsIn(tx, subOrderId, hold);
+    const released = BigInt(hold.released_paise);
+    const left = released - BigInt(upTo[0]!.refunded);
+    const netLeft = computeDeductions(left < 0n ? 0n : left, rates, supplier).supplierNetPaise;
+    // The dealer keeps its net less its share of these refunds; the platform's part (what the
+    // Route release reverses) is reversed too if the release job has not done it yet.
+    const net = BigInt(hold.dealer_net_paise!);
+    return {
+      transferId: hold.transfer_id,
+      reversedTotal: BigInt(hold.amount_paise) - net + (net - netLeft),
+    };
+  });
+  if (found === undefined) return;
+  const transfer = await gateway.fetchTransfer(found.transferId);
+  const still = BigInt(transfer.amountPaise - transfer.amountReversedPaise);
+  const wanted = found.reversedTotal - BigInt(transfer.amountReversedPaise);
+  const amount = wanted < still ? wanted : still;
+  if (amount > 0n) await gateway.reverseTransfer(found.transferId, Number(amount));
+}
+
+@Injectable()
+export class RefundsAfterReleaseService {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly jobs: JobQueue,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Records a refund after release (staff, audited) and enqueues the refunds job. */
+  async request(
+    subOrderId: string,
+    dto: RequestRefundAfterReleaseDto,
+    meta: RequestMeta,
+  ): Promise<RefundAfterReleaseDto> {
+    const actor = meta.principal!.userId;
+    return this.transactions.run(async (tx) => {
+      const { rows } = await execute<ReleasedHold & { payment_id: string }>(
+        tx,
+        `${HOLD_SQL.replace('SELECT ', 'SELECT h.payment_id::text AS payment_id, ')} FOR UPDATE OF h`,
+        [subOrderId],
+      );
+      const hold = rows[0];
+      if (hold === undefined)
+        throw new AppProblem(
+          404,
+          'escrow/hold-not-found',
+          'Not found',
+          'No escrow for this sub-order',
+        );
+      if (hold.status !== 'released')
+        throw new AppProblem(
+          409,
+          'escrow/not-released',
+          'Conflict',
+          `The escrow is ${hold.status}, not released: refund it before release instead`,
+          { holdStatus: hold.status },
+        );
+      const { rows: sums } = await execute<{ refunded: string }>(
+        tx,
+        `SELECT coalesce(sum(amount_paise), 0)::text AS refunded FROM refunds
+         WHERE sub_order_id = $1 AND kind = 'after_release' AND status <> 'failed'`,
+        [subOrderId],
+      );
+      const released = BigInt(hold.released_paise);
+      const already = BigInt(sums[0]!.refunded);
+      const amount = BigInt(dto.amountPaise);
+      if (already + amount > released)
+        throw new AppProblem(
+          422,
+          'refund/exceeds-released',
+          'Unprocessable',
+          `At most ${released - already} paise is left to refund of the ${released} released`,
+          { releasedPaise: Number(released), refundablePaise: Number(released - already) },
+        );
+      const { rows: inserted } = await execute<{ id: string; requested_at: Date }>(
+        tx,
+        `INSERT INTO refunds (payment_id, order_id, sub_order_id, kind, amount_paise, reason, requested_by)
+         VALUES ($1, $2, $3, 'after_release', $4, $5, $6) RETURNING id::text AS id, requested_at`,
+        [hold.payment_id, hold.order_id, subOrderId, amount.toString(), dto.reason, actor],
+      );
+      const refund = inserted[0]!;
+      await this.audit.record(tx, meta, {
+        action: 'escrow.refund_after_release.request',
+        targetType: TARGET,
+        targetId: subOrderId,
+        reason: dto.reason,
+        before: { refundedAfterReleasePaise: Number(already) },
+        after: {
+          refundId: refund.id,
+          amountPaise: dto.amountPaise,
+          refundedAfterReleasePaise: Number(already + amount),
+        },
+      });
+      await this.jobs.send(REFUNDS_JOB, {}, { tx });
+      return {
+        id: refund.id,
+        subOrderId,
+        orderId: hold.order_id,
+        amountPaise: dto.amountPaise,
+        status: 'requested',
+        reason: dto.reason,
+        releasedPaise: Number(released),
+        refundedAfterReleasePaise: Number(already + amount),
+        requestedAt: refund.requested_at.toISOString(),
+      };
+    });
+  }
+}
