@@ -21,6 +21,8 @@ import { RouteTransfersService } from '../src/payments/route/route-transfers.ser
 import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
+import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
+import { OrderCommands } from '../src/orders/order-commands.service.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { createAccount, login, QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
@@ -360,6 +362,96 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
     expect(transfer.amountReversedPaise).toBe(transfer.amountPaise);
     expect((await gateway.fetchPayment(gatewayPaymentId)).amountRefundedPaise).toBe(sub.totalPaise);
     expect((await holdOf(sub.id)).status).toBe('refunded');
+  });
+
+  it('walks one order end to end through the API: cart, checkout, pay, ship, deliver, window, release, settlement', async () => {
+    const { dealer } = await activeDealer();
+    const ledger = t.app.get(LedgerService);
+    /** After every step: the books balance and the integrity check passes. */
+    const balanced = async () => {
+      const [tb] = await sql<{ dr: string; cr: string }>(
+        `SELECT coalesce(sum(amount) FILTER (WHERE side = 'debit'), 0)::text AS dr,
+                coalesce(sum(amount) FILTER (WHERE side = 'credit'), 0)::text AS cr FROM ledger_lines`,
+      );
+      expect(tb!.dr).toBe(tb!.cr);
+      expect((await t.app.get(LedgerIntegrityService).verify()).ok).toBe(true);
+    };
+    const buyer = await signInAs(t, 'customer');
+    const listing = await activeListing(t, dealer.userId, { b2cPricePaise: 118_000, stock: 3 });
+    await putInCart(t, buyer, listing, 1);
+    const order = (await checkout(t, buyer)).order!;
+    const sub = order.subOrders[0]!;
+    await balanced();
+    const payment = (
+      await t.api.POST('/orders/{orderId}/payments', {
+        params: { path: { orderId: order.id } },
+        headers: buyer.headers,
+      })
+    ).data!;
+    const paid = sandbox.control.pay(payment.gatewayOrderId!, { outcome: 'captured' });
+    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
+    await t.api.POST('/orders/{orderId}/payments/verify', {
+      params: { path: { orderId: order.id } },
+      body: {
+        razorpayOrderId: paid.razorpay_order_id,
+        razorpayPaymentId: paid.razorpay_payment_id,
+        razorpaySignature: paid.razorpay_signature,
+      },
+      headers: buyer.headers,
+    });
+    expect(await transfers.transferHolds({ paymentId: payment.id })).toEqual({
+      [sub.id]: 'on_hold',
+    });
+    await balanced();
+    for (const step of ['accept', 'pack'] as const)
+      expect(
+        (
+          await t.api.POST(`/dealer/orders/{subOrderId}/${step}`, {
+            params: { path: { subOrderId: sub.id } },
+            headers: dealer.headers,
+          })
+        ).response.status,
+      ).toBe(200);
+    await t.api.POST('/dealer/orders/{subOrderId}/ship', {
+      params: { path: { subOrderId: sub.id } },
+      body: { carrier: 'Delhivery', trackingNumber: 'DLV-E2E-1' },
+      headers: dealer.headers,
+    });
+    await t.api.POST('/orders/{orderId}/sub-orders/{subOrderId}/confirm-delivery', {
+      params: { path: { orderId: order.id, subOrderId: sub.id } },
+      headers: buyer.headers,
+    });
+    // The return window passes; the sub-order completes and its escrow is released.
+    await sql(`UPDATE sub_orders SET delivered_at = now() - interval '169 hours' WHERE id = $1`, [
+      sub.id,
+    ]);
+    expect(await t.app.get(OrderCommands).completeDelivered(168)).toBe(1);
+    expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
+    expect(await transfers.releaseTransfer(sub.id)).toBe('released');
+    await balanced();
+    const [hold] = await sql<Record<string, string>>(
+      `SELECT commission_paise::text AS c, gst_on_commission_paise::text AS g, tcs_paise::text AS tcs,
+              tds_paise::text AS tds, dealer_net_paise::text AS net FROM escrow_holds WHERE sub_order_id = $1`,
+      [sub.id],
+    );
+    // paid = dealer share + commission + GST on commission + TCS + TDS.
+    expect(Object.values(hold!).reduce((sum, v) => sum + Number(v), 0)).toBe(order.totalPaise);
+    // Razorpay settles the dealer's net; the settlement webhook pays it out of the payable.
+    sandbox.control.setWebhookUrl(`${t.baseUrl}/webhooks/razorpay`);
+    try {
+      const settled = sandbox.control.settle().linkedAccounts;
+      expect(settled.map((x) => x.amount)).toEqual([Number(hold!.net)]);
+      await sandbox.control.flushWebhooks();
+      await t.app.get(WebhookProcessor).drain();
+    } finally {
+      sandbox.control.setWebhookUrl(null);
+    }
+    const payable = (await ledger.account(Accounts.dealerPayable(dealer.userId)))!;
+    expect(payable.creditsPosted - payable.debitsPosted).toBe(0n);
+    const escrow = (await ledger.account(Accounts.orderEscrow(order.id)))!;
+    expect(escrow.creditsPosted - escrow.debitsPosted).toBe(0n);
+    expect(escrow.debitsPending).toBe(0n);
+    await balanced();
   });
 
   it('records onboarding failures: retries 5xx with backoff, fails a refusal, and staff restart it (audited)', async () => {
