@@ -263,7 +263,7 @@ export class CatalogSearchService {
       if (sort !== 'relevance')
         return {
           mode: 'typo',
-          rows: await read(typoMatch(plan, queries, queries.any), page.limit + 1),
+          rows: await read(typoMatch(plan, queries, queries.whole), page.limit + 1),
           plan,
           queries,
         };
@@ -358,7 +358,7 @@ interface TypoQueries {
   /** Relevance: the strata, best first (ranks of one stratum lie in [base, base + 1)). */
   strata: Stratum[];
   /** Other sorts: the whole set at once. */
-  any: Stratum;
+  whole: Stratum;
 }
 
 /** How text narrows a query (`where`) and, for relevance, ranks it (`rank`, numeric). */
@@ -452,10 +452,10 @@ function typoQueries(plan: TypoPlan): TypoQueries | undefined {
         { match: all, base: n },
         { match: near, exclude: all, base: n - 1 },
       ],
-      any: { match: near, base: 0 },
+      whole: { match: near, base: 0 },
     };
   }
-  return { all, strata: [{ match: all, base: groups.length }], any: { match: all, base: 0 } };
+  return { all, strata: [{ match: all, base: groups.length }], whole: { match: all, base: 0 } };
 }
 
 const weightOf = (word: string): number => [...word].length;
