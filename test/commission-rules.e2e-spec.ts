@@ -15,6 +15,7 @@ import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
+import { payThroughSandbox } from './support/payments.js';
 
 interface InvoiceRow extends Record<string, unknown> {
   invoice_number: string;
@@ -70,24 +71,7 @@ describe('commission rules and commission invoices', () => {
     const placed = await checkout(t, buyer);
     expect(placed.status).toBe(201);
     const order = placed.order!;
-    const payment = (
-      await t.api.POST('/orders/{orderId}/payments', {
-        params: { path: { orderId: order.id } },
-        headers: buyer.headers,
-      })
-    ).data!;
-    const paid = sandbox.control.pay(payment.gatewayOrderId!, { outcome: 'captured' });
-    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
-    const verified = await t.api.POST('/orders/{orderId}/payments/verify', {
-      params: { path: { orderId: order.id } },
-      body: {
-        razorpayOrderId: paid.razorpay_order_id,
-        razorpayPaymentId: paid.razorpay_payment_id,
-        razorpaySignature: paid.razorpay_signature,
-      },
-      headers: buyer.headers,
-    });
-    expect(verified.data!.status).toBe('captured');
+    await payThroughSandbox(t, sandbox, buyer, order.id);
     return { ...order.subOrders[0]!, orderId: order.id };
   };
   const complete = (subOrderIds: string[]) =>

@@ -22,6 +22,7 @@ import { activeListing, checkout, putInCart, type Order } from './support/orders
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { TEST_IMAGES } from './support/test-images.js';
 import { withClient } from './support/test-database.js';
+import { payThroughSandbox } from './support/payments.js';
 
 const MP4 = Buffer.concat([
   Buffer.from([0, 0, 0, 0x18]),
@@ -49,24 +50,7 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
     const placed = await checkout(t, buyer);
     expect(placed.status).toBe(201);
     const order = placed.order!;
-    const payment = (
-      await t.api.POST('/orders/{orderId}/payments', {
-        params: { path: { orderId: order.id } },
-        headers: buyer.headers,
-      })
-    ).data!;
-    const paid = sandbox.control.pay(payment.gatewayOrderId!, { outcome: 'captured' });
-    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
-    const verified = await t.api.POST('/orders/{orderId}/payments/verify', {
-      params: { path: { orderId: order.id } },
-      body: {
-        razorpayOrderId: paid.razorpay_order_id,
-        razorpayPaymentId: paid.razorpay_payment_id,
-        razorpaySignature: paid.razorpay_signature,
-      },
-      headers: buyer.headers,
-    });
-    expect(verified.data!.status).toBe('captured');
+    await payThroughSandbox(t, sandbox, buyer, order.id);
     return order;
   };
   /** Moves a sub-order on (the dealer's and carrier's steps are not under test here). */

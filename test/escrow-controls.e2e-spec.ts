@@ -15,6 +15,7 @@ import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
+import { payThroughSandbox } from './support/payments.js';
 
 /** Orders of ₹600 release at once; ₹1,180 needs a second approver. */
 const THRESHOLD = 100_000;
@@ -37,24 +38,7 @@ describe('escrow controls: manual holds and early release (maker-checker)', () =
     const placed = await checkout(t, buyer);
     expect(placed.status).toBe(201);
     const order = placed.order!;
-    const payment = (
-      await t.api.POST('/orders/{orderId}/payments', {
-        params: { path: { orderId: order.id } },
-        headers: buyer.headers,
-      })
-    ).data!;
-    const paid = sandbox.control.pay(payment.gatewayOrderId!, { outcome: 'captured' });
-    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
-    const verified = await t.api.POST('/orders/{orderId}/payments/verify', {
-      params: { path: { orderId: order.id } },
-      body: {
-        razorpayOrderId: paid.razorpay_order_id,
-        razorpayPaymentId: paid.razorpay_payment_id,
-        razorpaySignature: paid.razorpay_signature,
-      },
-      headers: buyer.headers,
-    });
-    expect(verified.data!.status).toBe('captured');
+    await payThroughSandbox(t, sandbox, buyer, order.id);
     return { order, subOrderId: order.subOrders[0]!.id };
   };
   const setStatus = (subOrderId: string, status: 'delivered' | 'completed') =>

@@ -28,6 +28,7 @@ import { createAccount, login, QUIET_ENV, signInAs, type SignedIn } from './supp
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
+import { payThroughSandbox } from './support/payments.js';
 
 describe('Razorpay Route: dealer onboarding and transfers held until release', () => {
   let sandbox: RazorpaySandbox;
@@ -116,25 +117,8 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
     const placed = await checkout(t, buyer);
     expect(placed.status).toBe(201);
     const order = placed.order!;
-    const payment = (
-      await t.api.POST('/orders/{orderId}/payments', {
-        params: { path: { orderId: order.id } },
-        headers: buyer.headers,
-      })
-    ).data!;
-    const paid = sandbox.control.pay(payment.gatewayOrderId!, { outcome: 'captured' });
-    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
-    const verified = await t.api.POST('/orders/{orderId}/payments/verify', {
-      params: { path: { orderId: order.id } },
-      body: {
-        razorpayOrderId: paid.razorpay_order_id,
-        razorpayPaymentId: paid.razorpay_payment_id,
-        razorpaySignature: paid.razorpay_signature,
-      },
-      headers: buyer.headers,
-    });
-    expect(verified.data?.status).toBe('captured');
-    return { order, paymentId: payment.id, gatewayPaymentId: paid.razorpay_payment_id };
+    const payment = await payThroughSandbox(t, sandbox, buyer, order.id);
+    return { order, paymentId: payment.id, gatewayPaymentId: payment.gatewayPaymentId! };
   };
   const listRouteAccounts = async (status?: 'created' | 'activated' | 'failed') => {
     const res = await t.api.GET('/admin/payments/route-accounts', {

@@ -25,6 +25,7 @@ import { createAccount, login, QUIET_ENV, signInAs, type SignedIn } from './supp
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
+import { payThroughSandbox } from './support/payments.js';
 
 describe('refunds after release (Razorpay sandbox over HTTP)', () => {
   let sandbox: RazorpaySandbox;
@@ -56,24 +57,7 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
     const placed = await checkout(t, buyer);
     expect(placed.status).toBe(201);
     const order = placed.order!;
-    const payment = (
-      await t.api.POST('/orders/{orderId}/payments', {
-        params: { path: { orderId: order.id } },
-        headers: buyer.headers,
-      })
-    ).data!;
-    const paid = sandbox.control.pay(payment.gatewayOrderId!, { outcome: 'captured' });
-    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
-    const verified = await t.api.POST('/orders/{orderId}/payments/verify', {
-      params: { path: { orderId: order.id } },
-      body: {
-        razorpayOrderId: paid.razorpay_order_id,
-        razorpayPaymentId: paid.razorpay_payment_id,
-        razorpaySignature: paid.razorpay_signature,
-      },
-      headers: buyer.headers,
-    });
-    expect(verified.data!.status).toBe('captured');
+    const payment = await payThroughSandbox(t, sandbox, buyer, order.id);
     return { dealer, order, subOrderId: order.subOrders[0]!.id, paymentId: payment.id };
   };
   /** The sale paid, completed and released by the release job. */
