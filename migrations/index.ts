@@ -17,6 +17,8 @@ import { EscrowControls1764280000000 } from './1764280000000-EscrowControls.js';
 import { Disputes1764290000000 } from './1764290000000-Disputes.js';
 import { CommissionRules1764300000000 } from './1764300000000-CommissionRules.js';
 import { RefundsAfterRelease1764310000000 } from './1764310000000-RefundsAfterRelease.js';
+import { TransferAlerts1764320000000 } from './1764320000000-TransferAlerts.js';
+import { Reconciliation1764330000000 } from './1764330000000-Reconciliation.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -39,4 +41,6 @@ export const migrations = [
   Disputes1764290000000,
   CommissionRules1764300000000,
   RefundsAfterRelease1764310000000,
+  TransferAlerts1764320000000,
+  Reconciliation1764330000000,
 ];

@@ -7,6 +7,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { TechnicianKind } from '../src/access/roles.js';
 import { projectRoot } from '../src/common/project-root.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
+import { ReconciliationReport } from '../src/payments/reconciliation/reconciliation-report.service.js';
 import { createAccount, login, QUIET_ENV, signInAs, TEST_PASSWORD } from './support/accounts.js';
 import { listRoutes } from './support/routes.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -145,10 +146,18 @@ const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
   'GET /admin/escrow/aging': [...ADMINS, 'compliance', 'finance'],
   'GET /admin/escrow/holds': [...ADMINS, 'compliance', 'finance'],
   'GET /admin/escrow/releases-due': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/refunds': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/payouts': [...ADMINS, 'compliance', 'finance'],
   'GET /dealer/escrow': ['dealer'],
+  'GET /dealer/escrow/payouts': ['dealer'],
   'GET /admin/payment-alerts': [...ADMINS, 'compliance', 'finance'],
   'POST /admin/payment-alerts/{id}/assign': [...ADMINS, 'finance'],
   'POST /admin/payment-alerts/{id}/resolve': [...ADMINS, 'finance'],
+  'GET /admin/reconciliation/runs': [...ADMINS, 'compliance', 'finance'],
+  'POST /admin/reconciliation/runs': [...ADMINS, 'finance'],
+  'GET /admin/reconciliation/runs/{runId}': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/reconciliation/exceptions': [...ADMINS, 'compliance', 'finance'],
+  'POST /admin/reconciliation/exceptions/{id}/resolve': [...ADMINS, 'finance'],
   'POST /orders/{orderId}/sub-orders/{subOrderId}/disputes': BUYERS,
   'GET /disputes/{id}': 'signed-in',
   'POST /disputes/{id}/evidence': 'signed-in',
@@ -161,6 +170,7 @@ const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
   'POST /admin/escrow/holds/{subOrderId}/unhold': [...ADMINS, 'finance'],
   'POST /admin/escrow/holds/{subOrderId}/release-early': [...ADMINS, 'finance'],
   'POST /admin/escrow/holds/{subOrderId}/refund-after-release': [...ADMINS, 'finance'],
+  'POST /admin/escrow/holds/{subOrderId}/retry-transfer': [...ADMINS, 'finance'],
   'GET /admin/escrow/early-releases': [...ADMINS, 'compliance', 'finance'],
   'POST /admin/escrow/early-releases/{earlyReleaseId}/approve': [...ADMINS, 'finance'],
   'POST /admin/escrow/early-releases/{earlyReleaseId}/reject': [...ADMINS, 'finance'],
@@ -353,8 +363,11 @@ describe('access control', () => {
 
   it('gives every route × caller its expected 401/403/allowed answer, with zero mismatches', async () => {
     const target = ids.get('customer')!;
+    // A run of a quiet day (queued, not run: RAZORPAY_API_URL points nowhere here).
+    const runId = (await t.app.get(ReconciliationReport).schedule('2026-01-01'))!;
     const fill = (path: string) =>
       path
+        .replace('{runId}', runId)
         .replace('{id}', path.startsWith('/catalog/') ? listingId : target)
         .replace('{sessionId}', randomUUID())
         .replace('{listingId}', listingId)

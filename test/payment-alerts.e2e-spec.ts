@@ -3,12 +3,17 @@
  * Razorpay sandbox: the scan opens `payment_stuck` and `escrow_sla` alerts past their thresholds
  * (timestamps moved back with SQL), never twice, resolves them when the condition is gone, keeps a
  * staff resolution while the condition persists; assignment and resolution are audited; the gauges
- * show on /metrics.
+ * show on /metrics. `transfer_failed`: a Route transfer the sandbox refused opens one, staff retry
+ * it (audited) through the Route jobs, and it resolves itself; a hold whose lifting failed too.
  */
 import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
 import { PaymentAlerts } from '../src/payments/alerts/payment-alerts.service.js';
-import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
+import { RefundsService } from '../src/payments/refunds.service.js';
+import { RouteAccountsService } from '../src/payments/route/route-accounts.service.js';
+import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
+import { createAccount, login, QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
@@ -264,5 +269,193 @@ describe('payment alerts and escrow escalations', () => {
       headers: finance.headers,
     });
     expect(missing.response.status).toBe(404);
+  });
+
+  it('opens transfer_failed for a refused Route transfer, lets staff retry it (audited), and resolves itself', async () => {
+    const admin = await signInAs(t, 'admin');
+    const transfers = t.app.get(RouteTransfersService);
+    const holdOf = async (subOrderId: string) =>
+      (
+        await sql<{ status: string; transfer_status: string; transfer_id: string | null }>(
+          `SELECT status, transfer_status, transfer_id FROM escrow_holds WHERE sub_order_id = $1`,
+          [subOrderId],
+        )
+      )[0]!;
+    const jobs = async (name: string, key: string, value: string) =>
+      (
+        await sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND data->>$2 = $3`,
+          [name, key, value],
+        )
+      )[0]!.n;
+    const retry = (subOrderId: string, who: SignedIn) =>
+      t.api.POST('/admin/escrow/holds/{subOrderId}/retry-transfer', {
+        params: { path: { subOrderId } },
+        body: { reason: 'Razorpay activated the linked account' },
+        headers: who.headers,
+      });
+    const failedAlerts = async (state?: 'open' | 'resolved') =>
+      (await list({ kind: 'transfer_failed', ...(state ? { state } : {}) })).data!.items;
+
+    // A dealer approved by staff and onboarded to Route: Razorpay has not activated its account,
+    // but our row says activated (its activation recorded too early), so the transfer is tried.
+    const { userId, email } = await createAccount(t, 'dealer', { status: 'pending' });
+    const approved = await t.api.POST('/admin/users/{id}/approve', {
+      params: { path: { id: userId } },
+      body: { reason: 'KYC documents checked' },
+      headers: admin.headers,
+    });
+    expect(approved.response.status).toBe(200);
+    const routeDealer = { ...(await login(t, email)), userId };
+    expect(await t.app.get(RouteAccountsService).onboard(userId)).toBe('created');
+    const [account] = await sql<{ gateway_account_id: string }>(
+      `UPDATE dealer_route_accounts SET status = 'activated', activated_at = now()
+       WHERE dealer_id = $1 RETURNING gateway_account_id`,
+      [userId],
+    );
+    await putInCart(t, buyer, await activeListing(t, userId, { b2cPricePaise: 90_000 }), 1);
+    const order = (await checkout(t, buyer)).order!;
+    const sub = order.subOrders[0]!;
+    const payment = await open(order);
+    await complete(order, payment.gatewayOrderId!);
+
+    // Razorpay refuses the transfer to an account it has not activated: failed at once.
+    expect(await transfers.transferHolds({ paymentId: payment.id })).toEqual({
+      [sub.id]: 'failed',
+    });
+    expect(await holdOf(sub.id)).toMatchObject({ status: 'held', transfer_status: 'failed' });
+    const scanned = await alerts.scan();
+    expect(scanned).toMatchObject({ opened: 1, open: { transfer_failed: 1 } });
+    expect(await metric(/^payment_alerts_open\{kind="transfer_failed"\}/)).toBe(1);
+    expect(await alerts.scan()).toMatchObject({ opened: 0, open: { transfer_failed: 1 } });
+    const [alert] = await failedAlerts('open');
+    expect(alert).toMatchObject({
+      kind: 'transfer_failed',
+      subjectId: sub.id,
+      reason: 'transfer',
+      orderId: order.id,
+      dealerId: userId,
+      amountPaise: sub.totalPaise,
+      resolvedAt: null,
+    });
+    expect(await failedAlerts()).toHaveLength(1);
+    expect(
+      (await list({ kind: 'transfer_failed' }, compliance)).data!.items.map((a) => a.id),
+    ).toEqual([alert!.id]);
+    expect((await list({ kind: 'transfer_failed' }, routeDealer)).response.status).toBe(403);
+
+    // Razorpay activates the account; staff retry (compliance may not; a bad reason is 400).
+    sandbox.control.activateAccount(account!.gateway_account_id);
+    expect((await retry(sub.id, compliance)).response.status).toBe(403);
+    const blank = await t.api.POST('/admin/escrow/holds/{subOrderId}/retry-transfer', {
+      params: { path: { subOrderId: sub.id } },
+      body: { reason: '   ' },
+      headers: finance.headers,
+    });
+    expect(blank.response.status).toBe(400);
+    const jobsBefore = await jobs('payments.route-transfers', 'paymentId', payment.id);
+    const retried = await retry(sub.id, finance);
+    expect(retried.response.status).toBe(200);
+    expect(retried.data).toMatchObject({
+      subOrderId: sub.id,
+      orderId: order.id,
+      dealerId: userId,
+      holdStatus: 'held',
+      transferStatus: 'pending',
+      transferId: null,
+      job: 'payments.route-transfers',
+    });
+    expect(retried.data!.previousError).toMatch(/400/);
+    expect(await jobs('payments.route-transfers', 'paymentId', payment.id)).toBe(jobsBefore + 1);
+    expect(await audited('payments.route_transfer.retry', sub.id)).toEqual([
+      { actor_id: finance.userId, reason: 'Razorpay activated the linked account' },
+    ]);
+    // Only a failed transfer is retried.
+    expect((await retry(sub.id, finance)).error).toMatchObject({
+      code: 'route-transfer/not-failed',
+      transferStatus: 'pending',
+    });
+    expect((await retry('00000000-0000-4000-8000-000000000000', admin)).response.status).toBe(404);
+    // No longer failed: the alert resolves itself; the job (run here) creates the transfer on hold.
+    expect(await alerts.scan()).toMatchObject({ resolved: 1, open: { transfer_failed: 0 } });
+    expect(await metric(/^payment_alerts_open\{kind="transfer_failed"\}/)).toBe(0);
+    expect(await failedAlerts('resolved')).toEqual([
+      expect.objectContaining({ id: alert!.id, resolution: 'auto' }),
+    ]);
+    expect(await transfers.transferHolds({ paymentId: payment.id })).toEqual({
+      [sub.id]: 'on_hold',
+    });
+    const onHold = await holdOf(sub.id);
+    expect(onHold.transfer_id).not.toBeNull();
+
+    // Released, but lifting the transfer's hold was refused (recorded as the release job does).
+    await sql(
+      `UPDATE sub_orders SET status = 'completed', carrier = 'Delhivery', tracking_number = 'DLV-T' WHERE id = $1`,
+      [sub.id],
+    );
+    expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
+    await sql(
+      `UPDATE escrow_holds SET transfer_status = 'failed', transfer_error = 'lifting the hold: 400 refused',
+         updated_at = now() WHERE sub_order_id = $1`,
+      [sub.id],
+    );
+    expect(await alerts.scan()).toMatchObject({ opened: 1, open: { transfer_failed: 1 } });
+    const [lift] = await failedAlerts('open');
+    expect(lift).toMatchObject({ subjectId: sub.id, reason: 'lift_hold' });
+    // Staff resolve it by hand: not reopened while the same failure persists.
+    const resolved = await t.api.POST('/admin/payment-alerts/{id}/resolve', {
+      params: { path: { id: lift!.id } },
+      body: { note: 'Asked Razorpay support about the transfer' },
+      headers: finance.headers,
+    });
+    expect(resolved.data).toMatchObject({ resolution: 'manual' });
+    expect(await alerts.scan()).toMatchObject({ opened: 0, open: { transfer_failed: 0 } });
+
+    // The retry lifts the hold through the release job (reverse what the platform keeps, lift).
+    const relift = await retry(sub.id, admin);
+    expect(relift.data).toMatchObject({
+      holdStatus: 'released',
+      transferStatus: 'on_hold',
+      transferId: onHold.transfer_id,
+      job: 'payments.route-release',
+      previousError: 'lifting the hold: 400 refused',
+    });
+    expect(await jobs('payments.route-release', 'subOrderId', sub.id)).toBe(2);
+    expect(await transfers.releaseTransfer(sub.id)).toBe('released');
+    expect(await holdOf(sub.id)).toMatchObject({ status: 'released', transfer_status: 'released' });
+    expect(await alerts.scan()).toMatchObject({ opened: 0, open: { transfer_failed: 0 } });
+    // A failure after the staff resolution is a new one: the alert opens again.
+    await sql(
+      `UPDATE escrow_holds SET transfer_status = 'failed', updated_at = now()
+       WHERE sub_order_id = $1`,
+      [sub.id],
+    );
+    expect(await alerts.scan()).toMatchObject({ opened: 1, open: { transfer_failed: 1 } });
+    await sql(`UPDATE escrow_holds SET transfer_status = 'released' WHERE sub_order_id = $1`, [
+      sub.id,
+    ]);
+    expect(await alerts.scan()).toMatchObject({ resolved: 1, open: { transfer_failed: 0 } });
+
+    // A refunded hold has nothing left to transfer: no alert, and nothing to retry.
+    const cancelled = await placeOrder(55_000);
+    await complete(cancelled, (await open(cancelled)).gatewayOrderId!);
+    const gone = cancelled.subOrders[0]!;
+    const cancel = await t.api.POST('/dealer/orders/{subOrderId}/cancel', {
+      params: { path: { subOrderId: gone.id } },
+      body: { reason: 'cannot source the part' },
+      headers: dealer.headers,
+    });
+    expect(cancel.response.status).toBe(200);
+    expect(await t.app.get(RefundsService).processDue()).toBe(1);
+    await sql(
+      `UPDATE escrow_holds SET transfer_status = 'failed', transfer_error = 'refused' WHERE sub_order_id = $1`,
+      [gone.id],
+    );
+    expect(await holdOf(gone.id)).toMatchObject({ status: 'refunded', transfer_status: 'failed' });
+    expect(await alerts.scan()).toMatchObject({ opened: 0, open: { transfer_failed: 0 } });
+    expect((await retry(gone.id, finance)).error).toMatchObject({
+      code: 'route-transfer/not-retryable',
+      holdStatus: 'refunded',
+    });
   });
 });

@@ -2,15 +2,23 @@
  * Finance and dealer views of payments and escrow, on real PostgreSQL with payments made through the
  * Razorpay sandbox (so the journal holds the real postings): every payment with filters and keyset
  * paging, escrow aging buckets, holds, releases due, period totals reconciled with the ledger, and a
- * dealer's own escrow statement. Timestamps are moved with SQL as the owner.
+ * dealer's own escrow statement. Timestamps are moved with SQL as the owner. Then, on an app of its
+ * own with two dealers onboarded to Route: every refund (cancellation, after release) and the money
+ * that left Razorpay (the dealers' Route settlements and the platform's, settled by the sandbox and
+ * posted by its webhooks).
  */
 import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
-import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { RefundsService } from '../src/payments/refunds.service.js';
+import { RouteAccountsService } from '../src/payments/route/route-accounts.service.js';
+import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
+import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
+import { createAccount, login, QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
+import { payThroughSandbox } from './support/payments.js';
 
 describe('payment and escrow views', () => {
   let sandbox: RazorpaySandbox;
@@ -383,5 +391,290 @@ describe('payment and escrow views', () => {
     expect((await t.api.GET('/dealer/escrow', { headers: buyer.headers })).response.status).toBe(
       403,
     );
+  });
+});
+
+describe('refunds and payouts views', () => {
+  let sandbox: RazorpaySandbox;
+  let t: TestApp;
+  let admin: SignedIn;
+  let finance: SignedIn;
+  let compliance: SignedIn;
+  let buyer: SignedIn;
+  let dealerA: SignedIn;
+  let dealerB: SignedIn;
+
+  const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
+    withClient(t.db.ownerUrl, async (c) => (await c.query<T>(text, params)).rows);
+  const drainWebhooks = async () => {
+    await sandbox.control.flushWebhooks();
+    await t.app.get(WebhookProcessor).drain();
+  };
+  /** Approved by staff, onboarded to Route, activated by Razorpay (webhooks processed). */
+  const routeDealer = async (): Promise<SignedIn> => {
+    const { userId, email } = await createAccount(t, 'dealer', { status: 'pending' });
+    const res = await t.api.POST('/admin/users/{id}/approve', {
+      params: { path: { id: userId } },
+      body: { reason: 'KYC documents checked' },
+      headers: admin.headers,
+    });
+    expect(res.response.status).toBe(200);
+    expect(await t.app.get(RouteAccountsService).onboard(userId)).toBe('created');
+    const [row] = await sql<{ gateway_account_id: string }>(
+      `SELECT gateway_account_id FROM dealer_route_accounts WHERE dealer_id = $1`,
+      [userId],
+    );
+    sandbox.control.activateAccount(row!.gateway_account_id);
+    await drainWebhooks();
+    return { ...(await login(t, email)), userId };
+  };
+  const paidOrder = async (parts: [SignedIn, number][]) => {
+    for (const [dealer, price] of parts)
+      await putInCart(t, buyer, await activeListing(t, dealer.userId, { b2cPricePaise: price }), 1);
+    const order = (await checkout(t, buyer)).order!;
+    const payment = await payThroughSandbox(t, sandbox, buyer, order.id);
+    return { order, paymentId: payment.id };
+  };
+  const completeAndRelease = async (subOrderIds: string[]) => {
+    for (const id of subOrderIds)
+      await sql(
+        `UPDATE sub_orders SET status = 'completed', carrier = 'Delhivery', tracking_number = 'DLV-P' WHERE id = $1`,
+        [id],
+      );
+    expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(subOrderIds.length);
+  };
+  const refunds = (query: Record<string, string | number> = {}, who: SignedIn = finance) =>
+    t.api.GET('/admin/refunds', { params: { query }, headers: who.headers });
+  const payouts = (query: Record<string, string | number> = {}, who: SignedIn = finance) =>
+    t.api.GET('/admin/payouts', { params: { query }, headers: who.headers });
+
+  beforeAll(async () => {
+    sandbox = await startRazorpaySandbox({
+      keyId: SANDBOX_RAZORPAY.keyId,
+      keySecret: SANDBOX_RAZORPAY.keySecret,
+      webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
+    });
+    t = await startTestApp({ env: { ...QUIET_ENV, RAZORPAY_API_URL: sandbox.url } });
+    sandbox.control.setWebhookUrl(`${t.baseUrl}/webhooks/razorpay`);
+    [admin, finance, compliance, buyer] = await Promise.all([
+      signInAs(t, 'admin'),
+      signInAs(t, 'finance'),
+      signInAs(t, 'compliance'),
+      signInAs(t, 'customer'),
+    ]);
+    dealerA = await routeDealer();
+    dealerB = await routeDealer();
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+    await sandbox?.stop();
+  });
+
+  it('lists every refund, newest first, with filters and keyset paging; staff only', async () => {
+    // A's part cancelled after payment: refunded by the refunds job (processed by the sandbox).
+    const r1 = await paidOrder([[dealerA, 50_000]]);
+    const a1 = r1.order.subOrders[0]!;
+    const cancelled = await t.api.POST('/dealer/orders/{subOrderId}/cancel', {
+      params: { path: { subOrderId: a1.id } },
+      body: { reason: 'cannot source the part' },
+      headers: dealerA.headers,
+    });
+    expect(cancelled.response.status).toBe(200);
+    expect(await t.app.get(RefundsService).processDue()).toBe(1);
+    // B's part released, then partly refunded by finance (requested, not sent yet).
+    const r2 = await paidOrder([[dealerB, 118_000]]);
+    const b2 = r2.order.subOrders[0]!;
+    await completeAndRelease([b2.id]);
+    const late = await t.api.POST('/admin/escrow/holds/{subOrderId}/refund-after-release', {
+      params: { path: { subOrderId: b2.id } },
+      body: { amountPaise: 10_000, reason: 'Return found damaged after release' },
+      headers: finance.headers,
+    });
+    expect(late.response.status).toBe(201);
+
+    const all = (await refunds()).data!;
+    expect(all.nextCursor).toBeUndefined();
+    expect(all.items).toEqual([
+      {
+        id: late.data!.id,
+        orderId: r2.order.id,
+        subOrderId: b2.id,
+        dealerId: dealerB.userId,
+        paymentId: r2.paymentId,
+        gatewayRefundId: null,
+        kind: 'after_release',
+        amountPaise: 10_000,
+        status: 'requested',
+        reason: 'Return found damaged after release',
+        requestedBy: finance.userId,
+        attempts: 0,
+        lastError: null,
+        requestedAt: expect.any(String),
+        processedAt: null,
+      },
+      {
+        id: expect.any(String),
+        orderId: r1.order.id,
+        subOrderId: a1.id,
+        dealerId: dealerA.userId,
+        paymentId: r1.paymentId,
+        gatewayRefundId: expect.stringMatching(/^rfnd_/),
+        kind: 'cancellation',
+        amountPaise: a1.totalPaise,
+        status: 'processed',
+        reason: null,
+        requestedBy: null,
+        attempts: 1,
+        lastError: null,
+        requestedAt: expect.any(String),
+        processedAt: expect.any(String),
+      },
+    ]);
+    const [lateRow, cancelRow] = all.items;
+    const ids = async (query: Record<string, string | number>) =>
+      (await refunds(query)).data!.items.map((r) => r.id);
+    expect(await ids({ status: 'processed' })).toEqual([cancelRow!.id]);
+    expect(await ids({ status: 'failed' })).toEqual([]);
+    expect(await ids({ kind: 'after_release' })).toEqual([lateRow!.id]);
+    expect(await ids({ orderId: r1.order.id })).toEqual([cancelRow!.id]);
+    expect(await ids({ dealerId: dealerB.userId })).toEqual([lateRow!.id]);
+    expect(await ids({ dealerId: dealerB.userId, kind: 'cancellation' })).toEqual([]);
+    expect(await ids({ from: cancelRow!.requestedAt, to: lateRow!.requestedAt })).toEqual([
+      cancelRow!.id,
+    ]);
+    expect(await ids({ from: '2100-01-01T00:00:00Z' })).toEqual([]);
+    // Pages of one: each refund once, newest first.
+    const first = (await refunds({ limit: 1 })).data!;
+    expect(first.items.map((r) => r.id)).toEqual([lateRow!.id]);
+    const second = (await refunds({ limit: 1, cursor: first.nextCursor! })).data!;
+    expect(second.items.map((r) => r.id)).toEqual([cancelRow!.id]);
+    expect(second.nextCursor).toBeUndefined();
+    expect((await refunds({ cursor: 'not-a-cursor' })).response.status).toBe(400);
+    expect((await refunds({ kind: 'gift' })).response.status).toBe(400);
+    expect((await refunds({}, compliance)).response.status).toBe(200);
+    expect((await refunds({}, dealerA)).response.status).toBe(403);
+    expect((await refunds({}, buyer)).response.status).toBe(403);
+  });
+
+  it("lists the money that left Razorpay: each dealer's Route settlement and the platform's, from the ledger", async () => {
+    expect((await payouts()).data!.items).toEqual([]);
+    const { order, paymentId } = await paidOrder([
+      [dealerA, 118_000],
+      [dealerB, 60_000],
+    ]);
+    const [sa, sb] = [dealerA, dealerB].map((d) =>
+      order.subOrders.find((s) => s.dealerId === d.userId)!,
+    );
+    expect(await t.app.get(RouteTransfersService).transferHolds({ paymentId })).toEqual({
+      [sa!.id]: 'on_hold',
+      [sb!.id]: 'on_hold',
+    });
+    await completeAndRelease([sa!.id, sb!.id]);
+    for (const s of [sa!, sb!])
+      expect(await t.app.get(RouteTransfersService).releaseTransfer(s.id)).toBe('released');
+    const nets = await sql<{ dealer_id: string; net: string }>(
+      `SELECT dealer_id::text AS dealer_id, dealer_net_paise::text AS net FROM escrow_holds
+       WHERE sub_order_id = ANY($1::uuid[])`,
+      [[sa!.id, sb!.id]],
+    );
+    const netOf = (d: SignedIn) => Number(nets.find((n) => n.dealer_id === d.userId)!.net);
+
+    const before = new Date(Date.now() - 1000).toISOString();
+    const settled = sandbox.control.settle();
+    await drainWebhooks();
+    expect(settled.merchant).not.toBeNull();
+    expect(settled.linkedAccounts).toHaveLength(2);
+    const all = (await payouts()).data!;
+    expect(all.nextCursor).toBeUndefined();
+    expect(all.items).toHaveLength(3);
+    expect(all.items).toEqual(
+      expect.arrayContaining([
+        {
+          settlementId: settled.merchant!.id,
+          kind: 'platform',
+          dealerId: null,
+          amountPaise: settled.merchant!.amount,
+          postedAt: expect.any(String),
+        },
+        {
+          settlementId: expect.stringMatching(/^setl_/),
+          kind: 'dealer',
+          dealerId: dealerA.userId,
+          amountPaise: netOf(dealerA),
+          postedAt: expect.any(String),
+        },
+        {
+          settlementId: expect.stringMatching(/^setl_/),
+          kind: 'dealer',
+          dealerId: dealerB.userId,
+          amountPaise: netOf(dealerB),
+          postedAt: expect.any(String),
+        },
+      ]),
+    );
+    expect(all.items.map((p) => p.settlementId).sort()).toEqual(
+      [settled.merchant!.id, ...settled.linkedAccounts.map((s) => s.id)].sort(),
+    );
+    // Newest first (the order the webhooks were processed in).
+    const posted = all.items.map((p) => Date.parse(p.postedAt));
+    expect([...posted].sort((x, y) => y - x)).toEqual(posted);
+    expect(posted.every((p) => p >= Date.parse(before))).toBe(true);
+
+    const pick = async (query: Record<string, string | number>) =>
+      (await payouts(query)).data!.items.map((p) => p.settlementId);
+    expect(await pick({ kind: 'platform' })).toEqual([settled.merchant!.id]);
+    expect((await pick({ kind: 'dealer' })).sort()).toEqual(
+      settled.linkedAccounts.map((s) => s.id).sort(),
+    );
+    const ofA = (await payouts({ dealerId: dealerA.userId })).data!.items;
+    expect(ofA).toEqual([expect.objectContaining({ dealerId: dealerA.userId, kind: 'dealer' })]);
+    expect(await pick({ dealerId: dealerA.userId, kind: 'platform' })).toEqual([]);
+    expect(await pick({ from: '2100-01-01T00:00:00Z' })).toEqual([]);
+    expect(await pick({ from: before })).toHaveLength(3);
+    expect(await pick({ to: before })).toEqual([]);
+    // Pages of two: all three once, in order.
+    const first = (await payouts({ limit: 2 })).data!;
+    expect(first.items).toHaveLength(2);
+    const rest = (await payouts({ limit: 2, cursor: first.nextCursor! })).data!;
+    expect(rest.nextCursor).toBeUndefined();
+    expect([...first.items, ...rest.items]).toEqual(all.items);
+    expect((await payouts({ cursor: 'not-a-cursor' })).response.status).toBe(400);
+    expect((await payouts({ kind: 'bank' })).response.status).toBe(400);
+    expect((await payouts({}, compliance)).response.status).toBe(200);
+    expect((await payouts({}, dealerA)).response.status).toBe(403);
+
+    // The books agree: each dealer's payable is what was released to it less its payout (B's
+    // release of the first test never reached Route: no transfer was made, so it is still owed).
+    for (const d of [dealerA, dealerB]) {
+      const [row] = await sql<{ released: string; balance: string }>(
+        `SELECT (SELECT sum(dealer_net_paise) FROM escrow_holds
+                 WHERE dealer_id = $1 AND status = 'released')::text AS released,
+                (credits_posted - debits_posted)::text AS balance
+         FROM ledger_accounts WHERE code = $2`,
+        [d.userId, `liability:dealer_payable:${d.userId}`],
+      );
+      expect(Number(row!.balance)).toBe(Number(row!.released) - netOf(d));
+      // The dealer's own statement: settled once, by its net; what it is still owed.
+      const own = await t.api.GET('/dealer/escrow', { headers: d.headers });
+      expect(own.data).toMatchObject({
+        settled: { count: 1, amountPaise: netOf(d) },
+        payableBalancePaise: Number(row!.released) - netOf(d),
+      });
+      const mine = await t.api.GET('/dealer/escrow/payouts', { headers: d.headers });
+      expect(mine.data!.items).toEqual([
+        expect.objectContaining({ kind: 'dealer', dealerId: d.userId, amountPaise: netOf(d) }),
+      ]);
+      expect(
+        (
+          await t.api.GET('/dealer/escrow/payouts', {
+            params: { query: { from: '2100-01-01T00:00:00Z' } },
+            headers: d.headers,
+          })
+        ).data!.items,
+      ).toEqual([]);
+    }
+    expect(
+      (await t.api.GET('/dealer/escrow/payouts', { headers: finance.headers })).response.status,
+    ).toBe(403);
   });
 });

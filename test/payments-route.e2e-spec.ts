@@ -15,7 +15,10 @@ import {
   PAYMENT_GATEWAY,
   type PaymentGateway,
 } from '../src/payments/gateway/payment-gateway.js';
-import { RouteAccountsService } from '../src/payments/route/route-accounts.service.js';
+import {
+  linkedAccountProfile,
+  RouteAccountsService,
+} from '../src/payments/route/route-accounts.service.js';
 import { RouteTransferLookup } from '../src/payments/route/route-transfer-lookup.js';
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
 import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
@@ -486,5 +489,118 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
     });
     const missing = await retry('00000000-0000-4000-8000-000000000000', admin);
     expect(missing.response.status).toBe(404);
+  });
+  it("sends the dealer's business profile; a retry after a lost answer or a crash adopts the account, never a second one", async () => {
+    const referenceOf = (userId: string) => userId.replace(/-/g, '').slice(0, 20);
+    const accountsOf = (referenceId: string) =>
+      sandbox.control.accounts().filter((a) => a.reference_id === referenceId);
+
+    // Razorpay creates the account but its answer is lost (a 502 after the work).
+    const dealer = await approvedDealer();
+    sandbox.control.setFaults({ api: { failAfterNext: 1 } });
+    expect(await accounts.onboard(dealer.userId)).toBe('pending');
+    const lost = (await routeRow(dealer.userId))!;
+    expect(lost).toMatchObject({ status: 'pending', attempts: 1, gateway_account_id: null });
+    expect(lost.last_error).toMatch(/502/);
+    const [created] = accountsOf(lost.reference_id);
+    // The profile: Route's category for a mobile-parts dealer, the pickup address as the registered
+    // address (the state's name, street2 the city when there is no line2), the GSTIN; the test
+    // dealer's PAN (4th character D) is no business PAN, so it is not sent.
+    expect(created).toMatchObject({
+      email: dealer.email,
+      legal_business_name: 'Test Traders',
+      business_type: 'proprietorship',
+      profile: {
+        category: 'ecommerce',
+        subcategory: 'telecommunication_equipment_stores',
+        addresses: {
+          registered: {
+            street1: '1 MG Road',
+            street2: 'Bengaluru',
+            city: 'Bengaluru',
+            state: 'KARNATAKA',
+            postal_code: '560001',
+            country: 'IN',
+          },
+        },
+      },
+      legal_info: { gst: '29ABCDE1234F1Z5' },
+    });
+    expect(created!.legal_info).not.toHaveProperty('pan');
+    // The retry is refused by Razorpay (one account per email), which names the account: adopted.
+    expect(await accounts.onboard(dealer.userId)).toBe('created');
+    expect(await routeRow(dealer.userId)).toMatchObject({
+      status: 'created',
+      gateway_account_id: created!.id,
+      attempts: 2,
+      last_error: null,
+    });
+    expect(accountsOf(lost.reference_id)).toHaveLength(1);
+    // (The end-to-end test above unset the webhook URL.)
+    sandbox.control.setWebhookUrl(`${t.baseUrl}/webhooks/razorpay`);
+    await activate(created!.id);
+    expect((await routeRow(dealer.userId))!.status).toBe('activated');
+
+    // A crash after Razorpay's answer, before it was recorded: the row stays `creating`, the account
+    // exists. Once the row is stale, staff restart it; the retry adopts the account.
+    const crashed = await approvedDealer();
+    const [user] = await sql<{
+      gstin: string;
+      pan: string;
+      pickup_address: { line1: string; city: string; state: string; pincode: string };
+    }>(`SELECT gstin, pan, pickup_address FROM users WHERE id = $1`, [crashed.userId]);
+    const profile = linkedAccountProfile(user!);
+    if (typeof profile === 'string') throw new Error(profile);
+    await sql(
+      `UPDATE dealer_route_accounts SET status = 'creating', attempts = 1 WHERE dealer_id = $1`,
+      [crashed.userId],
+    );
+    const before = await gateway.createLinkedAccount({
+      referenceId: referenceOf(crashed.userId),
+      email: crashed.email,
+      phone: null,
+      legalBusinessName: 'Test Traders',
+      contactName: 'Test dealer',
+      ...profile,
+    });
+    await sql(
+      `UPDATE dealer_route_accounts SET updated_at = now() - interval '16 minutes' WHERE dealer_id = $1`,
+      [crashed.userId],
+    );
+    const restarted = await t.api.POST('/admin/payments/route-accounts/{dealerId}/retry', {
+      params: { path: { dealerId: crashed.userId } },
+      body: { reason: 'onboarding job crashed' },
+      headers: finance.headers,
+    });
+    expect(restarted.response.status).toBe(200);
+    expect(await accounts.onboard(crashed.userId)).toBe('created');
+    expect((await routeRow(crashed.userId))!.gateway_account_id).toBe(before.id);
+    expect(accountsOf(referenceOf(crashed.userId))).toHaveLength(1);
+
+    // Someone else's linked account already has the dealer's email: a failure for staff, no account.
+    const clash = await approvedDealer();
+    await gateway.createLinkedAccount({
+      referenceId: 'not-this-dealer',
+      email: clash.email,
+      phone: null,
+      legalBusinessName: 'Another Business',
+      contactName: 'Another Owner',
+      ...profile,
+    });
+    expect(await accounts.onboard(clash.userId)).toBe('failed');
+    const refused = (await routeRow(clash.userId))!;
+    expect(refused).toMatchObject({ status: 'failed', gateway_account_id: null });
+    expect(refused.last_error).toMatch(/already has linked account acc_\w+ .*not-this-dealer/);
+    expect(accountsOf(refused.reference_id)).toHaveLength(0);
+
+    // A pickup state Razorpay does not list is refused before any call.
+    const ladakh = await approvedDealer();
+    await sql(
+      `UPDATE users SET pickup_address = pickup_address || '{"state":"Ladakh"}' WHERE id = $1`,
+      [ladakh.userId],
+    );
+    expect(await accounts.onboard(ladakh.userId)).toBe('failed');
+    expect((await routeRow(ladakh.userId))!.last_error).toMatch(/state "Ladakh"/);
+    expect(accountsOf(referenceOf(ladakh.userId))).toHaveLength(0);
   });
 });

@@ -2,14 +2,20 @@
  * The Razorpay adapter through the real `razorpay` SDK, its axios instance pointed at the local
  * sandbox (scripts/razorpay-sandbox) started in-process: Orders, checkout signature, capture, Route
  * transfers with holds and reversals, refunds with the idempotency header, linked accounts and
- * settlements, Route's rules as the sandbox enforces them, signed webhooks (verified here with
- * node:crypto against the raw body) and injected faults.
+ * settlements, Route's rules as the sandbox enforces them, linked accounts' business profile and
+ * one account per email, the list calls reconciliation uses (paging, inclusive ranges, transfers of
+ * a settlement, the platform's own settlements), signed webhooks (verified here with node:crypto
+ * against the raw body) and injected faults.
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buffer } from 'node:stream/consumers';
-import { GatewayError } from '../src/payments/gateway/payment-gateway.js';
+import {
+  GatewayError,
+  GatewayLinkedAccountExists,
+  type GatewayLinkedAccountInput,
+} from '../src/payments/gateway/payment-gateway.js';
 import { RazorpayGateway } from '../src/payments/gateway/razorpay.gateway.js';
 import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 
@@ -95,15 +101,38 @@ async function gatewayError(p: Promise<unknown>): Promise<GatewayError> {
   throw new Error('expected a GatewayError');
 }
 
-async function activeAccount(name: string): Promise<string> {
-  const acc = await gateway.createLinkedAccount({
+/** A mobile-parts dealer's linked account as Razorpay's v2 accounts API takes it. */
+function accountInput(
+  name: string,
+  over: Partial<GatewayLinkedAccountInput> = {},
+): GatewayLinkedAccountInput {
+  return {
     referenceId: `dlr-${name}`.slice(0, 20),
     email: `${name}@dealers.example.in`,
     phone: '9000090000',
     legalBusinessName: `${name} Mobile Parts`,
     contactName: `${name} Owner`,
-  });
-  await control('POST', `/accounts/${acc.id}/activate`);
+    businessType: 'partnership',
+    profile: {
+      category: 'ecommerce',
+      subcategory: 'telecommunication_equipment_stores',
+      registeredAddress: {
+        street1: '12 SP Road',
+        street2: 'Near Town Hall',
+        city: 'Bengaluru',
+        state: 'KARNATAKA',
+        postalCode: '560002',
+        country: 'IN',
+      },
+    },
+    legalInfo: { pan: 'AAAFD1234K', gst: '29AAAFD1234K1Z5' },
+    ...over,
+  };
+}
+
+async function activeAccount(name: string, g = gateway, s = () => sandbox): Promise<string> {
+  const acc = await g.createLinkedAccount(accountInput(name));
+  s().control.activateAccount(acc.id);
   return acc.id;
 }
 
@@ -288,13 +317,7 @@ describe('Route: capture, transfers on hold, release, reversal, refunds, settlem
     );
     expect(tooMuch.message).toMatch(/greater than the captured amount/);
 
-    const unactivated = await gateway.createLinkedAccount({
-      referenceId: 'dlr-charlie',
-      email: 'charlie@dealers.example.in',
-      phone: null,
-      legalBusinessName: 'Charlie Mobile Parts',
-      contactName: 'Charlie Owner',
-    });
+    const unactivated = await gateway.createLinkedAccount(accountInput('charlie', { phone: null }));
     expect(unactivated).toMatchObject({ status: 'created', referenceId: 'dlr-charlie' });
     expect(
       (
@@ -320,7 +343,9 @@ describe('Route: capture, transfers on hold, release, reversal, refunds, settlem
         onHold: true,
         status: 'pending',
         settlementStatus: 'on_hold',
+        recipientSettlementId: null,
         notes: { subOrder: 'so-a' },
+        createdAt: expect.any(Number),
       },
       expect.objectContaining({ recipientAccountId: dealerB, amountPaise: 40000, onHold: true }),
     ]);
@@ -400,6 +425,7 @@ describe('Route: capture, transfers on hold, release, reversal, refunds, settlem
       amountPaise: 50000,
       status: 'processed',
       notes: { why: 'return' },
+      createdAt: expect.any(Number),
     });
     expect(await gateway.refundPayment(paymentId, input)).toEqual(refund);
     expect(await gateway.fetchRefund(refund.id)).toEqual(refund);
@@ -475,13 +501,7 @@ describe('Route: capture, transfers on hold, release, reversal, refunds, settlem
 
 describe('linked accounts', () => {
   it('creates, fetches and activates a Route linked account; validates like Razorpay', async () => {
-    const acc = await gateway.createLinkedAccount({
-      referenceId: 'dlr-delta',
-      email: 'delta@dealers.example.in',
-      phone: '9000090001',
-      legalBusinessName: 'Delta Spares',
-      contactName: 'Delta Owner',
-    });
+    const acc = await gateway.createLinkedAccount(accountInput('delta', { phone: '9000090001' }));
     expect(acc).toEqual({
       id: expect.stringMatching(/^acc_/),
       status: 'created',
@@ -497,18 +517,90 @@ describe('linked accounts', () => {
     expect(activated).toHaveLength(1);
 
     const bad = await gatewayError(
-      gateway.createLinkedAccount({
-        referenceId: 'this-reference-is-far-too-long',
-        email: 'echo@dealers.example.in',
-        phone: null,
-        legalBusinessName: 'Echo Spares',
-        contactName: 'Echo Owner',
-      }),
+      gateway.createLinkedAccount(
+        accountInput('echo', { referenceId: 'this-reference-is-far-too-long' }),
+      ),
     );
     expect(bad).toMatchObject({ statusCode: 400, code: 'BAD_REQUEST_ERROR', retryable: false });
     expect((await gatewayError(gateway.fetchLinkedAccount('acc_DoesNotExist00'))).statusCode).toBe(
       400,
     );
+  });
+
+  it('sends the business profile and legal info; refuses what Razorpay refuses', async () => {
+    const acc = await gateway.createLinkedAccount(accountInput('foxtrot'));
+    const stored = sandbox.control.accounts().find((a) => a.id === acc.id)!;
+    expect(stored).toMatchObject({
+      reference_id: 'dlr-foxtrot',
+      business_type: 'partnership',
+      profile: {
+        category: 'ecommerce',
+        subcategory: 'telecommunication_equipment_stores',
+        addresses: {
+          registered: {
+            street1: '12 SP Road',
+            street2: 'Near Town Hall',
+            city: 'Bengaluru',
+            state: 'KARNATAKA',
+            postal_code: '560002',
+            country: 'IN',
+          },
+        },
+      },
+      legal_info: { pan: 'AAAFD1234K', gst: '29AAAFD1234K1Z5' },
+    });
+
+    const address = accountInput('x').profile.registeredAddress;
+    const refused = async (over: Partial<GatewayLinkedAccountInput>, field: string) => {
+      const name = `golf${Math.random().toString(36).slice(2, 8)}`;
+      const err = await gatewayError(gateway.createLinkedAccount(accountInput(name, over)));
+      expect(err).toMatchObject({ statusCode: 400, code: 'BAD_REQUEST_ERROR', retryable: false });
+      expect(err).not.toBeInstanceOf(GatewayLinkedAccountExists);
+      return { field, message: err.message };
+    };
+    const withAddress = (a: Partial<typeof address>) => ({
+      profile: { ...accountInput('x').profile, registeredAddress: { ...address, ...a } },
+    });
+    const cases = [
+      await refused(withAddress({ street2: '' }), 'street2'),
+      await refused(withAddress({ postalCode: '56002' }), 'postal code'),
+      await refused(withAddress({ postalCode: '56OO02' }), 'postal code'),
+      await refused(withAddress({ state: 'KA' }), 'state'),
+      await refused(withAddress({ state: 'Atlantis' }), 'state'),
+      await refused(withAddress({ city: 'Bengaluru (Bangalore)' }), 'city'),
+      await refused(withAddress({ country: 'US' as 'IN' }), 'country'),
+      await refused(
+        { profile: { ...accountInput('x').profile, subcategory: 'clinic' } },
+        'subcategory',
+      ),
+      // A proprietor's personal PAN (4th character P) is not a business PAN.
+      await refused({ legalInfo: { pan: 'ABCPE1234F' } }, 'pan'),
+      await refused({ legalInfo: { gst: '29AAAFD1234K1Z' } }, 'gst'),
+      await refused({ referenceId: 'ab' }, 'code'),
+      await refused({ businessType: 'sole_trader' }, 'business type'),
+    ];
+    for (const c of cases) expect(c.message.toLowerCase()).toContain(c.field);
+    // The state's name in any case is accepted.
+    expect(
+      (
+        await gateway.createLinkedAccount(
+          accountInput('hotel', withAddress({ state: 'Karnataka' })),
+        )
+      ).status,
+    ).toBe('created');
+  });
+
+  it('one linked account per email: a second create is refused naming the first', async () => {
+    const first = await gateway.createLinkedAccount(accountInput('india'));
+    const again = await gatewayError(
+      gateway.createLinkedAccount(accountInput('india', { referenceId: 'dlr-other' })),
+    );
+    expect(again).toBeInstanceOf(GatewayLinkedAccountExists);
+    expect(again).toMatchObject({ statusCode: 400, retryable: false, accountId: first.id });
+    expect(again.message).toMatch(/Merchant email already exists for account/);
+    expect(
+      sandbox.control.accounts().filter((a) => a.email === 'india@dealers.example.in'),
+    ).toHaveLength(1);
   });
 });
 
@@ -662,5 +754,251 @@ describe('API faults become GatewayErrors', () => {
     const denied = await gatewayError(wrongKey.fetchOrder(order.id));
     expect(denied).toMatchObject({ statusCode: 401, code: 'BAD_REQUEST_ERROR', retryable: false });
     expect((await gatewayError(gateway.fetchOrder('order_DoesNotExist00'))).statusCode).toBe(400);
+  });
+});
+
+describe('lists for reconciliation (a sandbox of its own, on a clock the test sets)', () => {
+  const T0 = 1_760_000_000;
+  let clockSec = T0;
+  let lists: RazorpaySandbox;
+  let gw: RazorpayGateway;
+  /** The 230 payments captured at T0 + i, oldest first. */
+  const captured: { id: string; createdAt: number }[] = [];
+  const at = (sec: number) => {
+    clockSec = sec;
+  };
+  const basic = `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`;
+  const raw = async (path: string) => {
+    const res = await fetch(`${lists.url}${path}`, { headers: { authorization: basic } });
+    return {
+      status: res.status,
+      body: (await res.json()) as {
+        entity?: string;
+        count?: number;
+        items?: { id: string; created_at: number }[];
+        error?: { code: string; description: string; field?: string };
+      },
+    };
+  };
+  /** The SDK's axios instance inside the adapter, to act between two page requests. */
+  interface RequestConfig {
+    url?: string;
+    params?: Record<string, unknown>;
+  }
+  const requestsOf = (g: RazorpayGateway) =>
+    (
+      g as unknown as {
+        client: {
+          api: {
+            rq: {
+              interceptors: {
+                request: {
+                  use(f: (c: RequestConfig) => RequestConfig): number;
+                  eject(id: number): void;
+                };
+              };
+            };
+          };
+        };
+      }
+    ).client.api.rq.interceptors.request;
+
+  beforeAll(async () => {
+    lists = await startRazorpaySandbox({
+      keyId: KEY_ID,
+      keySecret: KEY_SECRET,
+      webhookSecret: WEBHOOK_SECRET,
+      clock: () => clockSec * 1000,
+    });
+    gw = new RazorpayGateway({
+      apiUrl: lists.url,
+      keyId: KEY_ID,
+      keySecret: KEY_SECRET,
+      webhookSecrets: [],
+    });
+  });
+  afterAll(async () => {
+    await lists?.stop();
+  });
+  afterEach(() => {
+    lists.control.resetFaults();
+  });
+
+  it('pages through 230 payments newest first, each once, also when payments arrive between pages', async () => {
+    const orders: string[] = [];
+    for (let i = 0; i < 235; i++) {
+      at(T0 + i);
+      orders.push(
+        (await gw.createOrder({ amountPaise: 10_000 + i, receipt: `L-${i}`, notes: {} })).id,
+      );
+    }
+    for (let i = 0; i < 230; i++) {
+      at(T0 + i);
+      captured.push({ id: lists.control.pay(orders[i]!).payment.id, createdAt: T0 + i });
+    }
+    // Five newer payments land right before the second page is asked for: page two then starts
+    // with five payments of page one again.
+    const pages: number[] = [];
+    const hook = requestsOf(gw).use((c) => {
+      if (c.url === '/v1/payments') {
+        pages.push(Number(c.params?.skip));
+        expect(c.params).toMatchObject({ from: T0, to: T0 + 1000, count: 100 });
+        if (c.params?.skip === 100) {
+          at(T0 + 500);
+          for (const o of orders.slice(230)) lists.control.pay(o);
+        }
+      }
+      return c;
+    });
+    let listed;
+    try {
+      listed = await gw.listPayments({ from: T0, to: T0 + 1000 });
+    } finally {
+      requestsOf(gw).eject(hook);
+    }
+    expect(pages).toEqual([0, 100, 200]);
+    expect(listed.map((p) => p.id)).toEqual(captured.map((p) => p.id).reverse());
+    expect(listed[0]).toMatchObject({ status: 'captured', createdAt: T0 + 229 });
+    // Asked again, the five newer ones come first.
+    const all = await gw.listPayments({ from: T0, to: T0 + 1000 });
+    expect(all).toHaveLength(235);
+    expect(new Set(all.map((p) => p.id)).size).toBe(235);
+    expect(all.slice(5).map((p) => p.id)).toEqual(listed.map((p) => p.id));
+  });
+
+  it('from and to are inclusive on created_at (payments and refunds)', async () => {
+    const window = await gw.listPayments({ from: T0 + 10, to: T0 + 20 });
+    expect(window.map((p) => p.createdAt)).toEqual(
+      Array.from({ length: 11 }, (_, i) => T0 + 20 - i),
+    );
+    expect(window.map((p) => p.id)).toEqual(
+      captured
+        .slice(10, 21)
+        .map((p) => p.id)
+        .reverse(),
+    );
+    expect((await gw.listPayments({ from: T0 + 229, to: T0 + 229 })).map((p) => p.id)).toEqual([
+      captured[229]!.id,
+    ]);
+    expect(await gw.listPayments({ from: T0 - 100, to: T0 - 1 })).toEqual([]);
+
+    const refunds = [];
+    for (let i = 0; i < 3; i++) {
+      at(T0 + 1000 + i);
+      refunds.push(
+        await gw.refundPayment(captured[i]!.id, {
+          amountPaise: 1_000,
+          idempotencyKey: `list-refund-${i}-key`,
+          reverseAll: false,
+          notes: {},
+        }),
+      );
+    }
+    expect(refunds.map((r) => r.createdAt)).toEqual([T0 + 1000, T0 + 1001, T0 + 1002]);
+    const first2 = await gw.listRefunds({ from: T0 + 1000, to: T0 + 1001 });
+    expect(first2.map((r) => r.id)).toEqual([refunds[1]!.id, refunds[0]!.id]);
+    expect(first2[0]).toMatchObject({ paymentId: captured[1]!.id, amountPaise: 1_000 });
+    expect(await gw.listRefunds({ from: T0 + 1003, to: T0 + 2000 })).toEqual([]);
+  });
+
+  it('transfers by range and by the linked-account settlement that paid them; settlements are only the platform’s', async () => {
+    at(T0 + 2000);
+    const [a, b] = [
+      await activeAccount('lima', gw, () => lists),
+      await activeAccount('mike', gw, () => lists),
+    ];
+    at(T0 + 2001);
+    const order = await gw.createOrder({ amountPaise: 100_000, receipt: 'L-T', notes: {} });
+    const paymentId = lists.control.pay(order.id).payment.id;
+    at(T0 + 2002);
+    const [toA, toB, heldA] = await gw.transferFromPayment(paymentId, [
+      { accountId: a!, amountPaise: 30_000, onHold: false, notes: {} },
+      { accountId: b!, amountPaise: 20_000, onHold: false, notes: {} },
+      { accountId: a!, amountPaise: 10_000, onHold: true, notes: {} },
+    ]);
+    at(T0 + 2010);
+    const settled = lists.control.settle();
+    expect(settled.merchant).not.toBeNull();
+    const settlementOf = (accountId: string) =>
+      settled.linkedAccounts.find((s) => s.amount === (accountId === a ? 30_000 : 20_000))!;
+
+    const ofA = await gw.transfersOfSettlement(settlementOf(a!).id);
+    expect(ofA).toEqual([
+      expect.objectContaining({
+        id: toA!.id,
+        recipientAccountId: a,
+        amountPaise: 30_000,
+        settlementStatus: 'settled',
+        recipientSettlementId: settlementOf(a!).id,
+        createdAt: T0 + 2002,
+      }),
+    ]);
+    expect((await gw.transfersOfSettlement(settlementOf(b!).id)).map((t) => t.id)).toEqual([
+      toB!.id,
+    ]);
+    // The held transfer settles later, in a settlement of its own.
+    await gw.setTransferHold(heldA!.id, false);
+    at(T0 + 2020);
+    const later = lists.control.settle();
+    expect(later.linkedAccounts).toHaveLength(1);
+    expect((await gw.transfersOfSettlement(later.linkedAccounts[0]!.id)).map((t) => t.id)).toEqual([
+      heldA!.id,
+    ]);
+
+    const inRange = await gw.listTransfers({ from: T0 + 2002, to: T0 + 2002 });
+    expect(inRange.map((t) => t.id)).toEqual([heldA!.id, toB!.id, toA!.id]);
+    expect(await gw.listTransfers({ from: T0 + 2003, to: T0 + 3000 })).toEqual([]);
+
+    // The platform's settlements only: the linked accounts' are theirs.
+    const platform = await gw.listSettlements({ from: T0, to: T0 + 3000 });
+    const own = [settled.merchant, later.merchant].filter((s) => s !== null).map((s) => s.id);
+    expect(platform.map((s) => s.id)).toEqual(own.reverse());
+    expect(platform[0]).toMatchObject({ status: 'processed', createdAt: expect.any(Number) });
+    const linked = [...settled.linkedAccounts, ...later.linkedAccounts].map((s) => s.id);
+    expect(platform.map((s) => s.id).filter((id) => linked.includes(id))).toEqual([]);
+    expect(await gw.listSettlements({ from: T0 + 2011, to: T0 + 2019 })).toEqual([]);
+  });
+
+  it('count is 10 by default, 1 to 100 (Razorpay’s 400 otherwise); skip pages; failures are GatewayErrors', async () => {
+    const first = await raw('/v1/payments');
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ entity: 'collection', count: 10 });
+    expect(first.body.items).toHaveLength(10);
+    expect((await raw('/v1/payments?count=100')).body.items).toHaveLength(100);
+    const skipped = await raw('/v1/payments?count=5&skip=5');
+    expect(skipped.body.items!.map((p) => p.id)).toEqual(
+      first.body.items!.slice(5).map((p) => p.id),
+    );
+    for (const [query, description] of [
+      ['count=101', 'The count may not be greater than 100.'],
+      ['count=0', 'The count must be at least 1.'],
+      ['count=ten', 'The count must be an integer.'],
+      ['skip=-1', 'The skip must be at least 0.'],
+      ['from=yesterday', 'The from must be an integer.'],
+    ] as const) {
+      for (const path of ['/v1/payments', '/v1/refunds', '/v1/transfers', '/v1/settlements']) {
+        const res = await raw(`${path}?${query}`);
+        expect(res.status).toBe(400);
+        expect(res.body.error).toMatchObject({ code: 'BAD_REQUEST_ERROR', description });
+      }
+    }
+
+    lists.control.setFaults({ api: { failNext: 1 } });
+    const unavailable = await gatewayError(gw.listSettlements({ from: T0, to: T0 + 3000 }));
+    expect(unavailable).toMatchObject({ statusCode: 503, code: 'SERVER_ERROR', retryable: true });
+    expect(unavailable.message).toMatch(/list settlements/);
+    // A failure on a later page fails the whole list (no partial answer).
+    const hook = requestsOf(gw).use((c) => {
+      if (c.url === '/v1/payments' && c.params?.skip === 100)
+        lists.control.setFaults({ api: { failNext: 1 } });
+      return c;
+    });
+    try {
+      expect((await gatewayError(gw.listPayments({ from: T0, to: T0 + 1000 }))).retryable).toBe(
+        true,
+      );
+    } finally {
+      requestsOf(gw).eject(hook);
+    }
   });
 });

@@ -4,8 +4,10 @@
  * Settlements), speaking the documented wire format: Basic auth with the key id/secret, amounts in
  * paise, `{ error: { code, description, source, step, reason, metadata, field } }` errors (400
  * BAD_REQUEST_ERROR for validation and unknown ids, 401 for bad credentials), Razorpay-style ids and
- * the PHP-ism `notes: []` when empty. It enforces Route's rules and emits signed webhooks with the
- * documented envelope. Control endpoints under `/__sandbox/` (not Razorpay's) play the buyer and
+ * the PHP-ism `notes: []` when empty. It enforces Route's rules, validates linked accounts' business
+ * profile and refuses a second linked account for an email, lists payments, refunds, transfers and
+ * the merchant's settlements (`from`/`to`/`count`/`skip`, newest first), and emits signed webhooks
+ * with the documented envelope. Control endpoints under `/__sandbox/` (not Razorpay's) play the buyer and
  * Razorpay's back office, and inject faults into API calls and webhook deliveries.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -343,6 +345,198 @@ function bool(v: unknown, field: string): boolean {
   throw bad(`The ${field} field must be true or false.`, field);
 }
 
+// ---- lists -----------------------------------------------------------------------------------
+
+/** Razorpay's list query: `from`/`to` (unix seconds, inclusive, on created_at), `count`, `skip`. */
+interface ListQuery {
+  from: number | null;
+  to: number | null;
+  count: number;
+  skip: number;
+}
+
+function queryInt(q: URLSearchParams, field: string, min: number, max?: number): number | null {
+  const raw = q.get(field);
+  if (raw === null || raw === '') return null;
+  if (!/^-?\d+$/.test(raw)) throw bad(`The ${field} must be an integer.`, field);
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n)) throw bad(`The ${field} must be an integer.`, field);
+  if (n < min) throw bad(`The ${field} must be at least ${min}.`, field);
+  if (max !== undefined && n > max)
+    throw bad(`The ${field} may not be greater than ${max}.`, field);
+  return n;
+}
+
+/** `count` defaults to 10 and is at most 100; `skip` defaults to 0. */
+function listQuery(q: URLSearchParams): ListQuery {
+  return {
+    from: queryInt(q, 'from', 0),
+    to: queryInt(q, 'to', 0),
+    count: queryInt(q, 'count', 1, 100) ?? 10,
+    skip: queryInt(q, 'skip', 0) ?? 0,
+  };
+}
+
+/** One page of entities in the range, newest first (the later created first within a second). */
+function listed<T extends { created_at: number }>(all: T[], q: ListQuery): T[] {
+  return all
+    .map((e, i) => ({ e, i }))
+    .filter(
+      ({ e }) =>
+        (q.from === null || e.created_at >= q.from) && (q.to === null || e.created_at <= q.to),
+    )
+    .sort((a, b) => b.e.created_at - a.e.created_at || b.i - a.i)
+    .slice(q.skip, q.skip + q.count)
+    .map(({ e }) => e);
+}
+
+// ---- linked accounts' business profile ----------------------------------------------------------
+
+/** The Indian states Razorpay's linked-account API lists (by name; the name is what it takes). */
+const RAZORPAY_STATES = new Set([
+  'ANDAMAN & NICOBAR ISLANDS',
+  'ANDAMAN AND NICOBAR ISLANDS',
+  'ANDHRA PRADESH',
+  'ARUNACHAL PRADESH',
+  'ASSAM',
+  'BIHAR',
+  'CHANDIGARH',
+  'CHHATTISGARH',
+  'DADRA & NAGAR HAVELI',
+  'DADRA AND NAGAR HAVELI',
+  'DAMAN & DIU',
+  'DAMAN AND DIU',
+  'DELHI',
+  'GOA',
+  'GUJARAT',
+  'HARYANA',
+  'HIMACHAL PRADESH',
+  'JAMMU & KASHMIR',
+  'JAMMU AND KASHMIR',
+  'JHARKHAND',
+  'KARNATAKA',
+  'KERALA',
+  'LAKSHADWEEP',
+  'MADHYA PRADESH',
+  'MAHARASHTRA',
+  'MANIPUR',
+  'MEGHALAYA',
+  'MIZORAM',
+  'NAGALAND',
+  'ODISHA',
+  'PONDICHERRY',
+  'PUNJAB',
+  'RAJASTHAN',
+  'SIKKIM',
+  'TAMIL NADU',
+  'TRIPURA',
+  'TELANGANA',
+  'UTTAR PRADESH',
+  'UTTARAKHAND',
+  'WEST BENGAL',
+]);
+
+const BUSINESS_TYPES = new Set([
+  'proprietorship',
+  'individual',
+  'partnership',
+  'private_limited',
+  'public_limited',
+  'llp',
+  'ngo',
+  'educational_institutes',
+  'trust',
+  'society',
+  'huf',
+  'not_yet_registered',
+  'other',
+]);
+
+/** A slice of Razorpay's business categories with their sub-categories (the sandbox knows these). */
+const BUSINESS_CATEGORIES: Record<string, readonly string[]> = {
+  ecommerce: [
+    'ecommerce_marketplace',
+    'electronics_and_furniture',
+    'electrical_parts_and_equipment',
+    'telecommunication_equipment_stores',
+    'computers_peripheral_equipment_software',
+    'automobile_parts_and_equipements',
+    'automotive_parts',
+    'household_appliance_stores',
+    'hardware_equipment_and_supply_stores',
+    'industrial_supplies',
+    'wholesale',
+    'fashion_and_lifestyle',
+    'books',
+    'grocery',
+  ],
+  healthcare: ['clinic', 'hospital', 'pharmacy', 'lab'],
+  services: ['repair_and_cleaning'],
+  others: ['others'],
+};
+
+/** Razorpay's PAN rule for `legal_info.pan`: a business PAN (4th character C, H, F, A, T, B, J, G, L). */
+const BUSINESS_PAN = /^[A-Za-z]{3}[CHFATBJGLchfatbjgl][A-Za-z]\d{4}[A-Za-z]$/;
+const GSTIN = /^[0123][0-9][a-z]{5}[0-9]{4}[a-z][0-9][a-z0-9][a-z0-9]$/i;
+
+function reqField(o: Json, field: string, max: number): string {
+  const v = o[field];
+  if (v === undefined || v === null || (typeof v === 'string' && v.trim() === ''))
+    throw bad(`The ${field} field is required.`, field);
+  if (typeof v !== 'string') throw bad(`The ${field} must be a string.`, field);
+  if (v.length > max) throw bad(`The ${field} may not be greater than ${max} characters.`, field);
+  return v;
+}
+
+/** Validates `profile` (category, sub-category, registered address) as Razorpay documents it. */
+function validateProfile(raw: unknown): Json {
+  if (raw === undefined || raw === null) throw bad('The profile field is required.', 'profile');
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw bad('The profile must be an object.', 'profile');
+  const profile = raw as Json;
+  const category = reqField(profile, 'category', 255);
+  const subcategory = reqField(profile, 'subcategory', 255);
+  const known = BUSINESS_CATEGORIES[category];
+  if (known === undefined) throw bad(`Invalid business category: ${category}`, 'category');
+  if (!known.includes(subcategory))
+    throw bad('Invalid business subcategory for business category', 'subcategory');
+  const registered = asObject(asObject(profile.addresses).registered);
+  if (Object.keys(registered).length === 0)
+    throw bad('The registered field is required.', 'registered');
+  reqField(registered, 'street1', 100);
+  reqField(registered, 'street2', 100);
+  const city = reqField(registered, 'city', 100);
+  if (!/^[A-Za-z0-9 ]+$/.test(city))
+    throw bad('The business registered city may only contain alphabets, digits and spaces', 'city');
+  const state = reqField(registered, 'state', 32);
+  if (state.length < 2 || !RAZORPAY_STATES.has(state.trim().toUpperCase()))
+    throw bad('State name entered is incorrect. Please provide correct state name', 'state');
+  const postal = registered.postal_code;
+  if (postal === undefined || postal === null || postal === '')
+    throw bad('The postal code field is required.', 'postal_code');
+  const postalText = typeof postal === 'number' ? String(postal) : postal;
+  if (typeof postalText !== 'string' || !/^\d+$/.test(postalText))
+    throw bad('The postal code must be an integer', 'postal_code');
+  if (postalText.length !== 6) throw bad('The postal code must be 6 digits.', 'postal_code');
+  const country = reqField(registered, 'country', 64);
+  if (country !== 'IN' && country !== 'india')
+    throw bad('The business registered country is invalid: use IN or india', 'country');
+  return profile;
+}
+
+/** Validates `legal_info` (optional): a business PAN and a GSTIN in Razorpay's formats. */
+function validateLegalInfo(raw: unknown): Json | null {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw bad('The legal info must be an object.', 'legal_info');
+  const info = raw as Json;
+  if (info.pan !== undefined && (typeof info.pan !== 'string' || !BUSINESS_PAN.test(info.pan)))
+    throw bad('The pan field is invalid', 'pan');
+  if (info.gst !== undefined && (typeof info.gst !== 'string' || !GSTIN.test(info.gst)))
+    throw bad('The gst field is invalid', 'gst');
+  return info;
+}
+
 // ---- the sandbox ------------------------------------------------------------------------------
 
 export interface RazorpaySandboxControl {
@@ -353,6 +547,8 @@ export interface RazorpaySandboxControl {
   ): CheckoutResult & { payment: Payment };
   /** Razorpay's back office activating a linked account. */
   activateAccount(accountId: string): LinkedAccount;
+  /** Every linked account created so far, oldest first (Razorpay's dashboard view). */
+  accounts(): LinkedAccount[];
   /** Moves a pending refund (created while refund mode is 'manual') to processed or failed. */
   processRefund(refundId: string, outcome: 'processed' | 'failed'): Refund;
   /** 'instant' (default): refunds are processed at once; 'manual': they stay pending. */
@@ -393,6 +589,8 @@ class SandboxState {
   >();
   readonly accounts = new Map<string, LinkedAccount>();
   readonly settlements = new Map<string, Settlement>();
+  /** Whose balance each settlement paid out: the merchant's account id or a linked account's. */
+  readonly settlementAccounts = new Map<string, string>();
   /** The merchant balance's unsettled movements. */
   readonly merchantLedger: { amount: number; fee: number; tax: number }[] = [];
   refundMode: 'instant' | 'manual' = 'instant';
@@ -499,7 +697,12 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
 
   // ---- Razorpay API routes ----
 
-  type Handler = (params: string[], body: Json, req: IncomingMessage) => unknown;
+  type Handler = (
+    params: string[],
+    body: Json,
+    req: IncomingMessage,
+    query: URLSearchParams,
+  ) => unknown;
   const routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
   const route = (method: string, path: string, handler: Handler) =>
     routes.push({
@@ -731,25 +934,45 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
     const email = reqString(body, 'email', 3, 132);
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
       throw bad('The email must be a valid email address.', 'email');
-    if (body.type !== 'route') throw bad('The type field must be route.', 'type');
+    if (body.type !== 'route') throw bad(`Invalid type: ${String(body.type)}`, 'type');
     const phoneRaw = body.phone;
     const phone = phoneRaw === undefined || phoneRaw === null ? null : String(phoneRaw);
     if (phone !== null && !/^\+?\d{8,15}$/.test(phone))
       throw bad('The phone must be between 8 and 15 digits.', 'phone');
     const name = reqString(body, 'legal_business_name', 4, 200);
+    const referenceId = optString(body, 'reference_id', 20);
+    if (referenceId !== null && referenceId.length < 3)
+      throw bad('The code must be at least 3 characters.', 'reference_id');
+    if (referenceId !== null && !/^[A-Za-z0-9_-]+$/.test(referenceId))
+      throw bad('The code format is invalid.', 'reference_id');
+    const businessType = reqString(body, 'business_type', 2, 64);
+    if (!BUSINESS_TYPES.has(businessType))
+      throw bad(`Invalid business type: ${businessType}`, 'business_type');
+    const contactName = reqString(body, 'contact_name', 4, 255);
+    const profile = validateProfile(body.profile);
+    const legalInfo = validateLegalInfo(body.legal_info);
+    // One linked account per email: Razorpay names the existing one (without its acc_ prefix).
+    const existing = [...state.accounts.values()].find(
+      (x) => x.email.toLowerCase() === email.toLowerCase(),
+    );
+    if (existing)
+      throw bad(
+        `Merchant email already exists for account - ${existing.id.replace(/^acc_/, '')}`,
+        'email',
+      );
     const a: LinkedAccount = {
       id: newId('acc'),
       type: 'route',
-      reference_id: optString(body, 'reference_id', 20),
+      reference_id: referenceId,
       status: 'created',
       email,
       phone,
       legal_business_name: name,
       customer_facing_business_name: optString(body, 'customer_facing_business_name', 255) ?? name,
-      business_type: reqString(body, 'business_type', 2, 64),
-      contact_name: reqString(body, 'contact_name', 4, 255),
-      profile: body.profile === undefined ? null : asObject(body.profile),
-      legal_info: body.legal_info === undefined ? null : asObject(body.legal_info),
+      business_type: businessType,
+      contact_name: contactName,
+      profile: structuredClone(profile),
+      legal_info: legalInfo === null ? null : structuredClone(legalInfo),
       notes: notes(body),
       created_at: now(),
       activated_at: null,
@@ -760,6 +983,33 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
   route('GET', '/v2/accounts/:id', ([id]) => state.accounts.get(id!) ?? raise(notFound()));
 
   route('GET', '/v1/settlements/:id', ([id]) => state.settlements.get(id!) ?? raise(notFound()));
+
+  // Lists: `from`/`to`/`count`/`skip`, newest first.
+  route('GET', '/v1/payments', (_p, _b, _r, q) =>
+    collection(listed([...state.payments.values()], listQuery(q))),
+  );
+  route('GET', '/v1/refunds', (_p, _b, _r, q) =>
+    collection(listed([...state.refunds.values()], listQuery(q))),
+  );
+  route('GET', '/v1/transfers', (_p, _b, _r, q) => {
+    const page = listQuery(q);
+    const settlementId = q.get('recipient_settlement_id');
+    const all = [...state.transfers.values()].filter(
+      (t) => !settlementId || t.recipient_settlement_id === settlementId,
+    );
+    return collection(listed(all, page));
+  });
+  // The merchant's own settlements only; linked accounts' are theirs.
+  route('GET', '/v1/settlements', (_p, _b, _r, q) =>
+    collection(
+      listed(
+        [...state.settlements.values()].filter(
+          (x) => state.settlementAccounts.get(x.id) === merchantAccountId,
+        ),
+        listQuery(q),
+      ),
+    ),
+  );
 
   // ---- control ----
 
@@ -859,6 +1109,8 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
       return structuredClone(a);
     },
 
+    accounts: () => [...state.accounts.values()].map((a) => structuredClone(a)),
+
     processRefund(refundId, outcome) {
       const r = state.refunds.get(refundId) ?? raise(notFound());
       if (r.status !== 'pending') throw bad('The refund is not pending');
@@ -888,6 +1140,7 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
         };
         state.merchantLedger.length = 0;
         state.settlements.set(merchant.id, merchant);
+        state.settlementAccounts.set(merchant.id, merchantAccountId);
         emit('settlement.processed', { settlement: merchant as unknown as Json });
       }
       const byAccount = new Map<string, Transfer[]>();
@@ -918,6 +1171,7 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
           tr.recipient_settlement_id = s.id;
         }
         state.settlements.set(s.id, s);
+        state.settlementAccounts.set(s.id, accountId);
         linkedAccounts.push(s);
         emit('settlement.processed', { settlement: s as unknown as Json }, accountId);
       }
@@ -1056,7 +1310,7 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
         return;
       }
       const params = url.pathname.match(hit.pattern)!.slice(1).map(decodeURIComponent);
-      send(res, 200, await hit.handler(params, body, req));
+      send(res, 200, await hit.handler(params, body, req, url.searchParams));
       return;
     }
 
@@ -1089,7 +1343,7 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
     const hit = routes.find((r) => r.method === method && r.pattern.test(url.pathname));
     if (!hit) throw bad('The requested URL was not found on the server.');
     const params = url.pathname.match(hit.pattern)!.slice(1).map(decodeURIComponent);
-    const result = hit.handler(params, body, req);
+    const result = hit.handler(params, body, req, url.searchParams);
     if (api.failAfterNext > 0) {
       api.failAfterNext -= 1;
       send(res, 502, new SandboxApiError(502, 'SERVER_ERROR', 'Bad gateway').body());

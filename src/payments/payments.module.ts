@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { PaymentAlertsController } from './alerts/payment-alerts.controller.js';
 import { PaymentAlerts } from './alerts/payment-alerts.service.js';
+import { TransferRetryController } from './alerts/transfer-retry.controller.js';
+import { TransferRetryService } from './alerts/transfer-retry.service.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
 import { OrdersModule } from '../orders/orders.module.js';
@@ -26,6 +28,8 @@ import { PaymentWebhooksModule } from './webhooks/payment-webhooks.module.js';
 import { PaymentsController } from './payments.controller.js';
 import { PaymentsService } from './payments.service.js';
 import { PaymentReconciliation } from './reconciliation.service.js';
+import { ReconciliationController } from './reconciliation/reconciliation.controller.js';
+import { ReconciliationReport } from './reconciliation/reconciliation-report.service.js';
 import {
   AdminPaymentViewsController,
   DealerEscrowController,
@@ -61,10 +65,12 @@ import { RouteTransfersService } from './route/route-transfers.service.js';
     AdminPaymentViewsController,
     DealerEscrowController,
     PaymentAlertsController,
+    TransferRetryController,
     EscrowControlsController,
     AdminCommissionController,
     DealerCommissionInvoicesController,
     RefundAfterReleaseController,
+    ReconciliationController,
   ],
   providers: [
     DisputesService,
@@ -80,7 +86,9 @@ import { RouteTransfersService } from './route/route-transfers.service.js';
     RouteTransferLookup,
     PaymentViews,
     PaymentAlerts,
+    TransferRetryService,
     PaymentReconciliation,
+    ReconciliationReport,
     CommissionService,
   ],
   exports: [PaymentsService, EscrowReleaseService],

@@ -198,9 +198,48 @@ export async function postRefundAfterReleaseIn(
 }
 
 /**
+ * What the platform should have reversed of a released hold's Route transfer in total: its part
+ * (hold − dealer net: commission, GST on it, TCS, TDS) plus the dealer's net share of the refunds
+ * after release up to `upToRefundId` (every one not failed when null). Undefined without a
+ * transfer. In the caller's transaction.
+ */
+export async function transferReversalTargetIn(
+  tx: EntityManager,
+  subOrderId: string,
+  upToRefundId: string | null,
+): Promise<{ transferId: string; reversedTotal: bigint } | undefined> {
+  const { rows } = await execute<ReleasedHold>(tx, HOLD_SQL, [subOrderId]);
+  const hold = rows[0];
+  if (hold === undefined || hold.transfer_id === null || hold.dealer_net_paise === null)
+    return undefined;
+  const { rows: upTo } = await execute<{ refunded: string }>(
+    tx,
+    `SELECT coalesce(sum(r.amount_paise), 0)::text AS refunded FROM refunds r
+     WHERE r.sub_order_id = $1 AND r.kind = 'after_release' AND r.status <> 'failed'
+       AND ($2::uuid IS NULL OR (r.requested_at, r.id) <=
+             (SELECT me.requested_at, me.id FROM refunds me WHERE me.id = $2::uuid))`,
+    [subOrderId, upToRefundId],
+  );
+  const net = BigInt(hold.dealer_net_paise);
+  const refunded = BigInt(upTo[0]!.refunded);
+  let netLeft = net;
+  if (refunded > 0n) {
+    const { supplier, rates } = await releaseTermsIn(tx, subOrderId, hold);
+    const left = BigInt(hold.released_paise) - refunded;
+    netLeft = computeDeductions(left < 0n ? 0n : left, rates, supplier).supplierNetPaise;
+  }
+  // The dealer keeps its net less its share of these refunds.
+  return {
+    transferId: hold.transfer_id,
+    reversedTotal: BigInt(hold.amount_paise) - net + (net - netLeft),
+  };
+}
+
+/**
  * Before a refund after release goes to the gateway: reverses the dealer's Route transfer (if any)
- * by the dealer's net share of the refunds after release up to this one — a cumulative target, so a
- * retry (or a crash after the reversal) never reverses twice. Outside any transaction.
+ * up to `transferReversalTargetIn` for this refund — a cumulative target, so a retry (or a crash
+ * after the reversal) never reverses twice, and the platform's part is reversed too if the Route
+ * release job has not done it yet. Outside any transaction.
  */
 export async function reverseTransferAfterRelease(
   transactions: TransactionRunner,
@@ -208,29 +247,7 @@ export async function reverseTransferAfterRelease(
   refundId: string,
   subOrderId: string,
 ): Promise<void> {
-  const found = await transactions.run(async (tx) => {
-    const { rows } = await execute<ReleasedHold>(tx, HOLD_SQL, [subOrderId]);
-    const hold = rows[0];
-    if (hold === undefined || hold.transfer_id === null) return undefined;
-    const { rows: upTo } = await execute<{ refunded: string }>(
-      tx,
-      `SELECT coalesce(sum(r.amount_paise), 0)::text AS refunded FROM refunds r, refunds me
-       WHERE me.id = $2 AND r.sub_order_id = $1 AND r.kind = 'after_release' AND r.status <> 'failed'
-         AND (r.requested_at, r.id) <= (me.requested_at, me.id)`,
-      [subOrderId, refundId],
-    );
-    const { supplier, rates } = await releaseTermsIn(tx, subOrderId, hold);
-    const released = BigInt(hold.released_paise);
-    const left = released - BigInt(upTo[0]!.refunded);
-    const netLeft = computeDeductions(left < 0n ? 0n : left, rates, supplier).supplierNetPaise;
-    // The dealer keeps its net less its share of these refunds; the platform's part (what the
-    // Route release reverses) is reversed too if the release job has not done it yet.
-    const net = BigInt(hold.dealer_net_paise!);
-    return {
-      transferId: hold.transfer_id,
-      reversedTotal: BigInt(hold.amount_paise) - net + (net - netLeft),
-    };
-  });
+  const found = await transactions.run((tx) => transferReversalTargetIn(tx, subOrderId, refundId));
   if (found === undefined) return;
   const transfer = await gateway.fetchTransfer(found.transferId);
   const still = BigInt(transfer.amountPaise - transfer.amountReversedPaise);

@@ -1590,6 +1590,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every refund, filtered (newest request first) */
+        get: operations["AdminPaymentViewsController_refunds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Money that left Razorpay: dealers' Route settlements and the platform's own (newest first) */
+        get: operations["AdminPaymentViewsController_payouts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/escrow/aging": {
         parameters: {
             query?: never;
@@ -1658,6 +1692,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/dealer/escrow/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My payouts: Route settlements of my account to my bank (newest first) */
+        get: operations["DealerEscrowController_payouts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/payment-alerts": {
         parameters: {
             query?: never;
@@ -1703,6 +1754,23 @@ export interface paths {
         put?: never;
         /** Resolve an alert with a note (audited) */
         post: operations["PaymentAlertsController_resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/escrow/holds/{subOrderId}/retry-transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retry an escrow hold's failed Route transfer (audited) */
+        post: operations["TransferRetryController_retry"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1874,6 +1942,75 @@ export interface paths {
         put?: never;
         /** Refund a released sub-order (clawback from the dealer; audited) */
         post: operations["RefundAfterReleaseController_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/reconciliation/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reconciliation runs (newest first) */
+        get: operations["ReconciliationController_runs"];
+        put?: never;
+        /** Queue a reconciliation of a business day (IST) */
+        post: operations["ReconciliationController_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/reconciliation/runs/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One run with its per-category summary */
+        get: operations["ReconciliationController_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/reconciliation/exceptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reconciliation exceptions, filtered (newest first) */
+        get: operations["ReconciliationController_exceptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/reconciliation/exceptions/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve an open exception with a note (audited) */
+        post: operations["ReconciliationController_resolve"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3370,6 +3507,61 @@ export interface components {
             /** @description The figures that differ (names of PeriodFiguresDto fields). */
             mismatches: string[];
         };
+        AdminRefundDto: {
+            /**
+             * @description `cancellation` (a paid part cancelled before shipping), `unpayable` (captured for an order that
+             *     could no longer be paid), `duplicate` (a second payment), `excess` (paid over what was payable),
+             *     `partial` (a dispute's partial refund), `after_release` (staff, after the escrow was released).
+             * @enum {string}
+             */
+            kind: "cancellation" | "unpayable" | "duplicate" | "excess" | "partial" | "after_release";
+            /** @description Integer paise */
+            amountPaise: number;
+            /** @enum {string} */
+            status: "requested" | "processing" | "processed" | "failed";
+            /** @description Calls to the gateway so far */
+            attempts: number;
+            id: string;
+            orderId: string;
+            /** @description The sub-order refunded (cancellation, partial, after release); null for money never held for a dealer. */
+            subOrderId: string | null;
+            /** @description The sub-order's dealer. */
+            dealerId: string | null;
+            paymentId: string;
+            /** @description Razorpay's refund id, once sent. */
+            gatewayRefundId: string | null;
+            /** @description Why staff refunded it (after release). */
+            reason: string | null;
+            /** @description The staff member who asked for it (after release). */
+            requestedBy: string | null;
+            lastError: string | null;
+            requestedAt: string;
+            processedAt: string | null;
+        };
+        AdminRefundPageDto: {
+            items: components["schemas"]["AdminRefundDto"][];
+            nextCursor?: string;
+        };
+        PayoutDto: {
+            /**
+             * @description `dealer`: a dealer's Route account settled to its bank (`payout:<id>`: Dr its payable / Cr
+             *     gateway receivable); `platform`: the platform's balance settled to its bank
+             *     (`settlement:<id>`: Dr asset:bank / Cr gateway receivable).
+             * @enum {string}
+             */
+            kind: "dealer" | "platform";
+            /** @description Integer paise */
+            amountPaise: number;
+            /** @description Razorpay's settlement id (`setl_…`). */
+            settlementId: string;
+            dealerId: string | null;
+            /** @description The ledger entry's effective time. */
+            postedAt: string;
+        };
+        PayoutPageDto: {
+            items: components["schemas"]["PayoutDto"][];
+            nextCursor?: string;
+        };
         AgingBucketDto: {
             count: number;
             /** @description Integer paise */
@@ -3479,16 +3671,18 @@ export interface components {
             deductions: components["schemas"]["ReleaseDeductionsDto"] | null;
         };
         DealerEscrowDto: {
+            payableBalancePaise: number;
             held: components["schemas"]["AmountCountDto"];
             releasable: components["schemas"]["AmountCountDto"];
             released: components["schemas"]["DealerReleasedDto"];
             refunded: components["schemas"]["AmountCountDto"];
+            settled: components["schemas"]["AmountCountDto"];
             items: components["schemas"]["DealerEscrowLineDto"][];
             nextCursor?: string;
         };
         PaymentAlertDto: {
             /** @enum {string} */
-            kind: "payment_stuck" | "escrow_sla";
+            kind: "payment_stuck" | "escrow_sla" | "transfer_failed";
             /** @description Payment or hold amount, paise */
             amountPaise: number | null;
             /** @description Seconds open: until now, or until it was resolved. */
@@ -3499,16 +3693,22 @@ export interface components {
              */
             resolution: "auto" | "manual" | null;
             id: string;
-            /** @description The payment (`payment_stuck`) or the sub-order whose escrow is overdue (`escrow_sla`). */
+            /**
+             * @description The payment (`payment_stuck`), the sub-order whose escrow is overdue (`escrow_sla`) or whose
+             *     escrow hold's Route transfer failed (`transfer_failed`).
+             */
             subjectId: string;
             /**
              * @description `payment_stuck`: the payment's status when the alert opened (`creating`, `created`,
              *     `authorized`); `escrow_sla`: `not_shipped` (paid, not shipped within ESCROW_SHIP_SLA_DAYS of
-             *     capture) or `not_released` (still held ESCROW_SLA_DAYS after delivery).
+             *     capture) or `not_released` (still held ESCROW_SLA_DAYS after delivery); `transfer_failed`:
+             *     `transfer` (creating the Route transfer was refused, or its retries ran out) or `lift_hold`
+             *     (lifting the transfer's hold at release was refused). Staff retry it with
+             *     `POST /admin/escrow/holds/{subOrderId}/retry-transfer`.
              */
             reason: string;
             orderId: string | null;
-            /** @description The dealer whose escrow it is (`escrow_sla`). */
+            /** @description The dealer whose escrow it is (`escrow_sla`, `transfer_failed`). */
             dealerId: string | null;
             openedAt: string;
             /** @description The staff member who took it. */
@@ -3526,6 +3726,31 @@ export interface components {
         ResolveAlertDto: {
             /** @description What was found and done (kept on the alert and in the audit log). */
             note: string;
+        };
+        RetryTransferDto: {
+            /** @description What was fixed before retrying (kept in the audit log). */
+            reason: string;
+        };
+        TransferRetryDto: {
+            /**
+             * @description `pending`: the transfer is created again (the job first looks for one an earlier attempt may
+             *     have created); `on_hold`: its hold is lifted again (released escrow).
+             * @enum {string}
+             */
+            transferStatus: "pending" | "on_hold";
+            /**
+             * @description The job enqueued: `payments.route-transfers` or `payments.route-release`.
+             * @enum {string}
+             */
+            job: "payments.route-transfers" | "payments.route-release";
+            subOrderId: string;
+            orderId: string;
+            dealerId: string;
+            /** @description The escrow hold's status (`held`, `released`). */
+            holdStatus: string;
+            transferId: string | null;
+            /** @description The error of the failed attempt. */
+            previousError: string | null;
         };
         EscrowHoldReasonDto: {
             reason: string;
@@ -3710,6 +3935,98 @@ export interface components {
             orderId: string;
             reason: string;
             requestedAt: string;
+        };
+        RequestReconciliationDto: {
+            /**
+             * @description The business day (IST) to reconcile, `YYYY-MM-DD`; today reconciles the day so far.
+             * @example 2026-11-25
+             */
+            date: string;
+        };
+        ReconciliationSideDto: {
+            count: number;
+            paise: number;
+        };
+        ReconciliationCategorySummaryDto: {
+            /** @description Items examined that matched. */
+            matched: number;
+            /** @description Items on their way (a refund pending at the gateway, a Route release within its grace hour). */
+            inTransit: number;
+            exceptions: number;
+            /** @description Gateway items created in the window (payments: captured ones; refunds and settlements: processed ones). */
+            gateway: components["schemas"]["ReconciliationSideDto"];
+            /** @description Ledger entries on asset:gateway_receivable posted in the window (transfers: escrow holds examined). */
+            ledger: components["schemas"]["ReconciliationSideDto"];
+        };
+        ReconciliationSummaryDto: {
+            /** @description Net movement of asset:gateway_receivable in the window (debits − credits, paise). */
+            ledgerNetPaise: number;
+            payments: components["schemas"]["ReconciliationCategorySummaryDto"];
+            fees: components["schemas"]["ReconciliationCategorySummaryDto"];
+            refunds: components["schemas"]["ReconciliationCategorySummaryDto"];
+            transfers: components["schemas"]["ReconciliationCategorySummaryDto"];
+            settlements: components["schemas"]["ReconciliationCategorySummaryDto"];
+            payouts: components["schemas"]["ReconciliationCategorySummaryDto"];
+            other: components["schemas"]["ReconciliationCategorySummaryDto"];
+        };
+        ReconciliationRunDto: {
+            /** @enum {string} */
+            status: "queued" | "running" | "completed" | "failed";
+            exceptionsFound: number | null;
+            id: string;
+            /** @description The business day (IST). */
+            businessDate: string;
+            /** @description The window examined: [windowFrom, windowTo). */
+            windowFrom: string;
+            windowTo: string;
+            /** @description The staff member who asked for it; null for the daily schedule. */
+            requestedBy: string | null;
+            summary: components["schemas"]["ReconciliationSummaryDto"] | null;
+            error: string | null;
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+        };
+        ReconciliationRunPageDto: {
+            items: components["schemas"]["ReconciliationRunDto"][];
+            nextCursor?: string;
+        };
+        ReconciliationExceptionDto: {
+            /** @enum {string} */
+            category: "payments" | "refunds" | "transfers" | "settlements" | "payouts" | "other";
+            /** @enum {string} */
+            kind: "payment_missing_in_ledger" | "payment_amount_mismatch" | "payment_not_captured_at_gateway" | "payment_authorized_not_captured" | "fee_mismatch" | "refund_missing_in_ledger" | "refund_amount_mismatch" | "refund_failed_at_gateway" | "refund_not_at_gateway" | "transfer_unknown" | "transfer_not_at_gateway" | "transfer_amount_mismatch" | "transfer_released_while_held" | "transfer_hold_not_lifted" | "transfer_reversal_mismatch" | "settlement_missing_in_ledger" | "settlement_amount_mismatch" | "settlement_not_at_gateway" | "payout_missing_in_ledger" | "payout_mismatch" | "ledger_entry_unmatched";
+            /** @description What the gateway says, paise */
+            gatewayPaise: number | null;
+            /** @description What the ledger says, paise */
+            ledgerPaise: number | null;
+            /**
+             * @description `open`; `cleared` (a later run of the day no longer found it); `resolved` by finance with a note.
+             * @enum {string}
+             */
+            status: "open" | "cleared" | "resolved";
+            id: string;
+            businessDate: string;
+            /** @description The gateway id (pay_…, rfnd_…, trf_…, setl_…) or ledger entry key the exception is about. */
+            subject: string;
+            orderId: string | null;
+            detail: string;
+            firstRunId: string;
+            lastRunId: string;
+            clearedAt: string | null;
+            resolvedBy: string | null;
+            resolution: string | null;
+            resolvedAt: string | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        ReconciliationExceptionPageDto: {
+            items: components["schemas"]["ReconciliationExceptionDto"][];
+            nextCursor?: string;
+        };
+        ResolveExceptionDto: {
+            /** @description What finance found and did (kept on the exception and in the audit log). */
+            note: string;
         };
         WebhookAckDto: {
             /**
@@ -7343,6 +7660,86 @@ export interface operations {
             };
         };
     };
+    AdminPaymentViewsController_refunds: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                status?: "requested" | "processing" | "processed" | "failed";
+                kind?: "cancellation" | "unpayable" | "duplicate" | "excess" | "partial" | "after_release";
+                orderId?: string;
+                /** @description Refunds of this dealer's sub-orders (refunds of no sub-order have no dealer). */
+                dealerId?: string;
+                /** @description Requested at or after (ISO 8601). */
+                from?: string;
+                /** @description Requested before (ISO 8601). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRefundPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminPaymentViewsController_payouts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description `dealer`: a dealer's Route settlement; `platform`: the platform's own settlement. */
+                kind?: "dealer" | "platform";
+                dealerId?: string;
+                /** @description Posted at or after (ISO 8601). */
+                from?: string;
+                /** @description Posted before (ISO 8601). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     AdminPaymentViewsController_aging: {
         parameters: {
             query?: never;
@@ -7471,13 +7868,49 @@ export interface operations {
             };
         };
     };
+    DealerEscrowController_payouts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description Posted at or after (ISO 8601). */
+                from?: string;
+                /** @description Posted before (ISO 8601). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     PaymentAlertsController_list: {
         parameters: {
             query?: {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                kind?: "payment_stuck" | "escrow_sla";
+                kind?: "payment_stuck" | "escrow_sla" | "transfer_failed";
                 /** @description `open` (not resolved) or `resolved`; both when absent. */
                 state?: "open" | "resolved";
                 /** @description Alerts taken by this staff member. */
@@ -7559,6 +7992,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaymentAlertDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TransferRetryController_retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetryTransferDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferRetryDto"];
                 };
             };
             /** @description Error (problem+json) */
@@ -7933,6 +8400,174 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RefundAfterReleaseDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReconciliationController_runs: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description Runs of this business day only. */
+                date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationRunPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReconciliationController_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestReconciliationDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationRunDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReconciliationController_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationRunDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReconciliationController_exceptions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                status?: "open" | "cleared" | "resolved";
+                category?: "payments" | "refunds" | "transfers" | "settlements" | "payouts" | "other";
+                kind?: "payment_missing_in_ledger" | "payment_amount_mismatch" | "payment_not_captured_at_gateway" | "payment_authorized_not_captured" | "fee_mismatch" | "refund_missing_in_ledger" | "refund_amount_mismatch" | "refund_failed_at_gateway" | "refund_not_at_gateway" | "transfer_unknown" | "transfer_not_at_gateway" | "transfer_amount_mismatch" | "transfer_released_while_held" | "transfer_hold_not_lifted" | "transfer_reversal_mismatch" | "settlement_missing_in_ledger" | "settlement_amount_mismatch" | "settlement_not_at_gateway" | "payout_missing_in_ledger" | "payout_mismatch" | "ledger_entry_unmatched";
+                /** @description Exceptions of this business day only. */
+                date?: string;
+                orderId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationExceptionPageDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReconciliationController_resolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveExceptionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationExceptionDto"];
                 };
             };
             /** @description Error (problem+json) */

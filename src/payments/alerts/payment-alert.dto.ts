@@ -4,7 +4,7 @@ import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-export const ALERT_KINDS = ['payment_stuck', 'escrow_sla'] as const;
+export const ALERT_KINDS = ['payment_stuck', 'escrow_sla', 'transfer_failed'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 const STATES = ['open', 'resolved'] as const;
 
@@ -46,16 +46,22 @@ export class PaymentAlertDto {
   id!: string;
   @ApiProperty({ enum: ALERT_KINDS })
   kind!: AlertKind;
-  /** The payment (`payment_stuck`) or the sub-order whose escrow is overdue (`escrow_sla`). */
+  /**
+   * The payment (`payment_stuck`), the sub-order whose escrow is overdue (`escrow_sla`) or whose
+   * escrow hold's Route transfer failed (`transfer_failed`).
+   */
   subjectId!: string;
   /**
    * `payment_stuck`: the payment's status when the alert opened (`creating`, `created`,
    * `authorized`); `escrow_sla`: `not_shipped` (paid, not shipped within ESCROW_SHIP_SLA_DAYS of
-   * capture) or `not_released` (still held ESCROW_SLA_DAYS after delivery).
+   * capture) or `not_released` (still held ESCROW_SLA_DAYS after delivery); `transfer_failed`:
+   * `transfer` (creating the Route transfer was refused, or its retries ran out) or `lift_hold`
+   * (lifting the transfer's hold at release was refused). Staff retry it with
+   * `POST /admin/escrow/holds/{subOrderId}/retry-transfer`.
    */
   reason!: string;
   orderId!: string | null;
-  /** The dealer whose escrow it is (`escrow_sla`). */
+  /** The dealer whose escrow it is (`escrow_sla`, `transfer_failed`). */
   dealerId!: string | null;
   @ApiProperty({ type: 'integer', nullable: true, description: 'Payment or hold amount, paise' })
   amountPaise!: number | null;

@@ -13,9 +13,16 @@
  *     return window plus slack: a return or dispute left open, a completion or release that did
  *     not happen).
  *   Resolved automatically once neither holds (shipped, released or refunded).
+ * - `transfer_failed` (subject = the sub-order): its escrow hold's Route transfer is `failed`
+ *   (escrow_holds.transfer_status) — `transfer`: creating it was refused, or its retries ran out
+ *   (ignored once the hold is refunded: nothing is left to transfer); `lift_hold`: lifting its hold
+ *   at release was refused. Resolved automatically once the status moves on (staff retried it with
+ *   `POST /admin/escrow/holds/{subOrderId}/retry-transfer` and the job did its work, or it is
+ *   pending again).
  * At most one open alert per kind and subject. An alert a staff member resolved by hand (with a
- * note) is not reopened while the same condition (same reason) persists; an alert the job resolved
- * is reopened if the condition comes back. Staff take an alert (owner = caller) and resolve it;
+ * note) is not reopened while the same condition (same reason) persists — for `transfer_failed`,
+ * unless the hold failed again after that resolution (its `updated_at`, e.g. a retry that failed
+ * too); an alert the job resolved is reopened if the condition comes back. Staff take an alert (owner = caller) and resolve it;
  * both are audited. After each scan the gauges `payment_alerts_open{kind}` and `escrow_held_paise`
  * are set (per process: read them from the instance that runs the job).
  */
@@ -79,19 +86,34 @@ interface AlertRow {
 
 const STUCK_STATUSES = `('creating','created','authorized')`;
 
-/** Payments stuck now ($1 = minutes): subject, reason. */
+/**
+ * Each rule's condition: subject_id, reason and `since` (when the condition last started, for a rule
+ * whose staff resolution only holds until it starts again; NULL: it holds while the reason is the
+ * same).
+ */
+
+/** Payments stuck now ($1 = minutes). */
 const STUCK_PAYMENTS = `
-  SELECT p.id AS subject_id, p.status AS reason FROM payments p
+  SELECT p.id AS subject_id, p.status AS reason, NULL::timestamptz AS since FROM payments p
   WHERE p.status IN ${STUCK_STATUSES} AND p.created_at < now() - make_interval(mins => $1::int)`;
 
 /** Escrow past its SLA now ($1 = days after delivery, $2 = days after capture unshipped). */
 const OVERDUE_ESCROW = `
   SELECT h.sub_order_id AS subject_id,
-         CASE WHEN s.status IN ('paid','accepted','packed') THEN 'not_shipped' ELSE 'not_released' END AS reason
+         CASE WHEN s.status IN ('paid','accepted','packed') THEN 'not_shipped' ELSE 'not_released' END AS reason,
+         NULL::timestamptz AS since
   FROM escrow_holds h JOIN sub_orders s ON s.id = h.sub_order_id
   WHERE h.status = 'held' AND (
     (s.status IN ('paid','accepted','packed') AND h.created_at < now() - make_interval(days => $2::int))
     OR (s.delivered_at IS NOT NULL AND s.delivered_at < now() - make_interval(days => $1::int)))`;
+
+/** Route transfers failed now (a failed creation of a since refunded hold is left alone). */
+const FAILED_TRANSFERS = `
+  SELECT h.sub_order_id AS subject_id,
+         CASE WHEN h.transfer_id IS NULL THEN 'transfer' ELSE 'lift_hold' END AS reason,
+         h.updated_at AS since
+  FROM escrow_holds h
+  WHERE h.transfer_status = 'failed' AND (h.transfer_id IS NOT NULL OR h.status <> 'refunded')`;
 
 const ALERT_COLUMNS = `a.id::text AS id, a.kind, a.subject_id::text AS subject_id, a.reason,
   coalesce(p.order_id, h.order_id)::text AS order_id, h.dealer_id::text AS dealer_id,
@@ -103,7 +125,7 @@ const ALERT_COLUMNS = `a.id::text AS id, a.kind, a.subject_id::text AS subject_i
 
 const ALERT_FROM = `payment_alerts a
   LEFT JOIN payments p ON a.kind = 'payment_stuck' AND p.id = a.subject_id
-  LEFT JOIN escrow_holds h ON a.kind = 'escrow_sla' AND h.sub_order_id = a.subject_id
+  LEFT JOIN escrow_holds h ON a.kind IN ('escrow_sla','transfer_failed') AND h.sub_order_id = a.subject_id
   LEFT JOIN users u ON u.id = a.owner_id`;
 
 function alertNotFound(): AppProblem {
@@ -124,7 +146,7 @@ export class PaymentAlerts implements OnModuleInit {
   ) {
     this.openGauge = new Gauge({
       name: 'payment_alerts_open',
-      help: 'Open payment alerts by kind (payment_stuck, escrow_sla), as of the last alert scan',
+      help: 'Open payment alerts by kind (payment_stuck, escrow_sla, transfer_failed), as of the last alert scan',
       labelNames: ['kind'] as const,
       registers: [metrics.registry],
     });
@@ -154,6 +176,7 @@ export class PaymentAlerts implements OnModuleInit {
       const rules: [AlertKind, string, unknown[]][] = [
         ['payment_stuck', STUCK_PAYMENTS, [a.stuckAfterMinutes]],
         ['escrow_sla', OVERDUE_ESCROW, [a.escrowSlaDays, a.escrowShipSlaDays]],
+        ['transfer_failed', FAILED_TRANSFERS, []],
       ];
       for (const [kind, condition, params] of rules) {
         const n = params.length + 1;
@@ -174,7 +197,8 @@ export class PaymentAlerts implements OnModuleInit {
              WHERE NOT EXISTS (
                SELECT 1 FROM payment_alerts x
                WHERE x.kind = $${n} AND x.subject_id = c.subject_id
-                 AND (x.resolved_at IS NULL OR (x.resolution = 'manual' AND x.reason = c.reason)))
+                 AND (x.resolved_at IS NULL OR (x.resolution = 'manual' AND x.reason = c.reason
+                      AND (c.since IS NULL OR x.resolved_at >= c.since))))
              ON CONFLICT (kind, subject_id) WHERE resolved_at IS NULL DO NOTHING
              RETURNING id`,
             [...params, kind],
@@ -197,7 +221,7 @@ export class PaymentAlerts implements OnModuleInit {
       tx,
       `SELECT coalesce(sum(amount_paise), 0)::text AS total FROM escrow_holds WHERE status = 'held'`,
     );
-    const open = { payment_stuck: 0, escrow_sla: 0 };
+    const open: Record<AlertKind, number> = { payment_stuck: 0, escrow_sla: 0, transfer_failed: 0 };
     for (const r of rows) open[r.kind] = r.n;
     for (const kind of ALERT_KINDS) this.openGauge.set({ kind }, open[kind]);
     const escrowHeldPaise = BigInt(held[0]!.total);

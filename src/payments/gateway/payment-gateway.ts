@@ -46,7 +46,10 @@ export interface GatewayTransfer {
   onHold: boolean;
   status: string;
   settlementStatus: string | null;
+  /** The linked account's settlement that paid this transfer out (once settled). */
+  recipientSettlementId: string | null;
   notes: Record<string, string>;
+  createdAt: number;
 }
 
 export interface GatewayRefund {
@@ -55,6 +58,42 @@ export interface GatewayRefund {
   amountPaise: number;
   status: 'pending' | 'processed' | 'failed';
   notes: Record<string, string>;
+  createdAt: number;
+}
+
+/** An Indian address as Razorpay's linked-account profile takes it. */
+export interface GatewayAddress {
+  /** At most 100 characters each; Razorpay refuses an account without street2. */
+  street1: string;
+  street2: string;
+  /** Letters, digits and spaces, at most 100 characters. */
+  city: string;
+  /** The state's name as Razorpay lists it, e.g. `KARNATAKA` (not a code). */
+  state: string;
+  /** 6-digit PIN code. */
+  postalCode: string;
+  country: 'IN';
+}
+
+/** What a Route linked account is created with (Razorpay's `POST /v2/accounts`). */
+export interface GatewayLinkedAccountInput {
+  /** Our reference (3 to 20 characters), echoed back as `reference_id`. */
+  referenceId: string;
+  /** Razorpay allows one linked account per email (GatewayLinkedAccountExists otherwise). */
+  email: string;
+  phone: string | null;
+  legalBusinessName: string;
+  contactName: string;
+  /** Razorpay's business type, e.g. `proprietorship`, `partnership`, `private_limited`. */
+  businessType: string;
+  profile: {
+    /** Razorpay's business category and sub-category, e.g. `ecommerce` / `telecommunication_equipment_stores`. */
+    category: string;
+    subcategory: string;
+    registeredAddress: GatewayAddress;
+  };
+  /** The business PAN (4th character C, H, F, A, T, B, J, G or L) and GSTIN, when known. */
+  legalInfo: { pan?: string; gst?: string };
 }
 
 export interface GatewayLinkedAccount {
@@ -84,6 +123,26 @@ export class GatewayError extends Error {
     super(message);
     this.name = 'GatewayError';
   }
+}
+
+/**
+ * Razorpay refused to create a linked account because one already exists for the email
+ * (`Merchant email already exists for account - <id>`): `accountId` is that account.
+ */
+export class GatewayLinkedAccountExists extends GatewayError {
+  constructor(
+    message: string,
+    readonly accountId: string,
+  ) {
+    super(message, 400, 'BAD_REQUEST_ERROR', false);
+    this.name = 'GatewayLinkedAccountExists';
+  }
+}
+
+/** Razorpay's list filters: unix seconds, inclusive, on the entity's created_at. */
+export interface GatewayListRange {
+  from: number;
+  to: number;
 }
 
 export interface PaymentGateway {
@@ -136,15 +195,25 @@ export interface PaymentGateway {
   ): Promise<GatewayRefund>;
   fetchRefund(refundId: string): Promise<GatewayRefund>;
 
-  /** Route linked account for a dealer (Razorpay's v2 accounts API). */
-  createLinkedAccount(input: {
-    referenceId: string;
-    email: string;
-    phone: string | null;
-    legalBusinessName: string;
-    contactName: string;
-  }): Promise<GatewayLinkedAccount>;
+  /**
+   * Route linked account for a dealer (Razorpay's v2 accounts API). Throws GatewayLinkedAccountExists
+   * when Razorpay already has a linked account for the email (e.g. created by an earlier attempt
+   * whose answer was lost).
+   */
+  createLinkedAccount(input: GatewayLinkedAccountInput): Promise<GatewayLinkedAccount>;
   fetchLinkedAccount(accountId: string): Promise<GatewayLinkedAccount>;
 
   fetchSettlement(settlementId: string): Promise<GatewaySettlement>;
+
+  /*
+   * Lists (for reconciliation): every item of the range, paged through by the adapter (100 a page),
+   * newest first, each once.
+   */
+  listPayments(range: GatewayListRange): Promise<GatewayPayment[]>;
+  listRefunds(range: GatewayListRange): Promise<GatewayRefund[]>;
+  listTransfers(range: GatewayListRange): Promise<GatewayTransfer[]>;
+  /** Transfers settled to a linked account in one of its settlements (`recipient_settlement_id`). */
+  transfersOfSettlement(settlementId: string): Promise<GatewayTransfer[]>;
+  /** The platform's own settlements (not linked accounts'). */
+  listSettlements(range: GatewayListRange): Promise<GatewaySettlement[]>;
 }

@@ -3,7 +3,10 @@ import Razorpay from 'razorpay';
 import type { AppConfig } from '../../config/app-config.js';
 import {
   GatewayError,
+  GatewayLinkedAccountExists,
   type GatewayLinkedAccount,
+  type GatewayLinkedAccountInput,
+  type GatewayListRange,
   type GatewayOrder,
   type GatewayOrderStatus,
   type GatewayPayment,
@@ -36,18 +39,20 @@ interface RazorpayClient {
     fetchPayments(id: string): Promise<unknown>;
   };
   payments: {
+    all(p: Params): Promise<unknown>;
     fetch(id: string): Promise<unknown>;
     capture(id: string, amount: number, currency: string): Promise<unknown>;
     transfer(id: string, p: Params): Promise<unknown>;
   };
   transfers: {
+    all(p: Params): Promise<unknown>;
     fetch(id: string): Promise<unknown>;
     edit(id: string, p: Params): Promise<unknown>;
     reverse(id: string, p: Params): Promise<unknown>;
   };
-  refunds: { fetch(id: string): Promise<unknown> };
+  refunds: { all(p: Params): Promise<unknown>; fetch(id: string): Promise<unknown> };
   accounts: { create(p: Params): Promise<unknown>; fetch(id: string): Promise<unknown> };
-  settlements: { fetch(id: string): Promise<unknown> };
+  settlements: { all(p: Params): Promise<unknown>; fetch(id: string): Promise<unknown> };
   api: { rq: AxiosLike };
 }
 
@@ -229,24 +234,44 @@ export class RazorpayGateway implements PaymentGateway {
     return toRefund(await this.call('fetch refund', () => this.client.refunds.fetch(refundId)));
   }
 
-  async createLinkedAccount(input: {
-    referenceId: string;
-    email: string;
-    phone: string | null;
-    legalBusinessName: string;
-    contactName: string;
-  }): Promise<GatewayLinkedAccount> {
-    const raw = await this.call('create linked account', () =>
-      this.client.accounts.create({
+  async createLinkedAccount(input: GatewayLinkedAccountInput): Promise<GatewayLinkedAccount> {
+    const address = input.profile.registeredAddress;
+    const legalInfo = {
+      ...(input.legalInfo.pan ? { pan: input.legalInfo.pan } : {}),
+      ...(input.legalInfo.gst ? { gst: input.legalInfo.gst } : {}),
+    };
+    let raw: unknown;
+    try {
+      raw = await this.client.accounts.create({
         email: input.email,
         ...(input.phone ? { phone: input.phone } : {}),
         type: 'route',
         reference_id: input.referenceId,
         legal_business_name: input.legalBusinessName,
-        business_type: 'proprietorship',
+        business_type: input.businessType,
         contact_name: input.contactName,
-      }),
-    );
+        profile: {
+          category: input.profile.category,
+          subcategory: input.profile.subcategory,
+          addresses: {
+            registered: {
+              street1: address.street1,
+              street2: address.street2,
+              city: address.city,
+              state: address.state,
+              postal_code: address.postalCode,
+              country: address.country,
+            },
+          },
+        },
+        ...(Object.keys(legalInfo).length > 0 ? { legal_info: legalInfo } : {}),
+      });
+    } catch (err) {
+      const mapped = toGatewayError('create linked account', err);
+      const existing = mapped.statusCode === 400 ? existingAccountIdOf(err) : null;
+      if (existing !== null) throw new GatewayLinkedAccountExists(mapped.message, existing);
+      throw mapped;
+    }
     return toLinkedAccount(raw);
   }
 
@@ -257,18 +282,76 @@ export class RazorpayGateway implements PaymentGateway {
   }
 
   async fetchSettlement(settlementId: string): Promise<GatewaySettlement> {
-    const raw = obj(
+    return toSettlement(
       await this.call('fetch settlement', () => this.client.settlements.fetch(settlementId)),
     );
-    return {
-      id: str(raw, 'id'),
-      amountPaise: int(raw, 'amount'),
-      feesPaise: optInt(raw, 'fees') ?? 0,
-      taxPaise: optInt(raw, 'tax') ?? 0,
-      status: str(raw, 'status'),
-      utr: optStr(raw, 'utr'),
-      createdAt: int(raw, 'created_at'),
-    };
+  }
+
+  async listPayments(range: GatewayListRange): Promise<GatewayPayment[]> {
+    return (
+      await this.listAll('list payments', (page) =>
+        this.client.payments.all({ ...rangeParams(range), ...page }),
+      )
+    ).map(toPayment);
+  }
+
+  async listRefunds(range: GatewayListRange): Promise<GatewayRefund[]> {
+    return (
+      await this.listAll('list refunds', (page) =>
+        this.client.refunds.all({ ...rangeParams(range), ...page }),
+      )
+    ).map(toRefund);
+  }
+
+  async listTransfers(range: GatewayListRange): Promise<GatewayTransfer[]> {
+    return (
+      await this.listAll('list transfers', (page) =>
+        this.client.transfers.all({ ...rangeParams(range), ...page }),
+      )
+    ).map(toTransfer);
+  }
+
+  async transfersOfSettlement(settlementId: string): Promise<GatewayTransfer[]> {
+    return (
+      await this.listAll('list transfers of settlement', (page) =>
+        this.client.transfers.all({ recipient_settlement_id: settlementId, ...page }),
+      )
+    ).map(toTransfer);
+  }
+
+  async listSettlements(range: GatewayListRange): Promise<GatewaySettlement[]> {
+    return (
+      await this.listAll('list settlements', (page) =>
+        this.client.settlements.all({ ...rangeParams(range), ...page }),
+      )
+    ).map(toSettlement);
+  }
+
+  /**
+   * Pages through a Razorpay collection (newest first) 100 items at a time until a short page.
+   * Items created meanwhile push older ones onto the next page, so an item can come twice: each id
+   * is kept once (its first, i.e. latest, copy).
+   */
+  private async listAll(
+    what: string,
+    fetchPage: (page: { count: number; skip: number }) => Promise<unknown>,
+  ): Promise<unknown[]> {
+    const seen = new Map<string, unknown>();
+    for (let skip = 0; ; skip += LIST_PAGE_SIZE) {
+      const page = items(await this.call(what, () => fetchPage({ count: LIST_PAGE_SIZE, skip })));
+      let added = 0;
+      for (const item of page) {
+        const id = str(obj(item), 'id');
+        if (!seen.has(id)) {
+          seen.set(id, item);
+          added += 1;
+        }
+      }
+      if (page.length < LIST_PAGE_SIZE) break;
+      // A full page of items already seen: the gateway ignores `skip`; stop rather than loop forever.
+      if (added === 0) throw malformed(`${what}: paging made no progress at skip ${skip}`);
+    }
+    return [...seen.values()];
   }
 
   private async call(what: string, fn: () => Promise<unknown>): Promise<unknown> {
@@ -278,6 +361,15 @@ export class RazorpayGateway implements PaymentGateway {
       throw toGatewayError(what, err);
     }
   }
+}
+
+/** Razorpay's largest page (`count`). */
+const LIST_PAGE_SIZE = 100;
+
+function rangeParams(range: GatewayListRange): { from: number; to: number } {
+  if (!Number.isSafeInteger(range.from) || !Number.isSafeInteger(range.to))
+    throw new GatewayError('A list range is unix seconds (integers)', null, null, false);
+  return { from: range.from, to: range.to };
 }
 
 // ---- errors ---------------------------------------------------------------------------------------
@@ -334,6 +426,21 @@ export function toGatewayError(what: string, err: unknown): GatewayError {
     code,
     retryable,
   );
+}
+
+/**
+ * The linked account named by Razorpay's refusal of a second account for an email
+ * (`Merchant email already exists for account - BbHKlnuyZkf0xa.`: the id without its `acc_`).
+ */
+export function existingAccountIdOf(err: unknown): string | null {
+  const e = (err ?? {}) as { error?: unknown; response?: { data?: unknown } };
+  const body = (e.error ?? (e.response?.data as { error?: unknown } | undefined)?.error) as
+    { description?: unknown } | undefined;
+  const description = typeof body?.description === 'string' ? body.description : '';
+  const m = /email already exists for account\s*-\s*(?:acc_)?([A-Za-z0-9]{14})\b/i.exec(
+    description,
+  );
+  return m ? `acc_${m[1]}` : null;
 }
 
 // ---- response parsing --------------------------------------------------------------------------
@@ -461,7 +568,9 @@ function toTransfer(v: unknown): GatewayTransfer {
     onHold: o.on_hold === true || o.on_hold === 1,
     status: str(o, 'status'),
     settlementStatus: optStr(o, 'settlement_status'),
+    recipientSettlementId: optStr(o, 'recipient_settlement_id'),
     notes: notesOf(o),
+    createdAt: int(o, 'created_at'),
   };
 }
 
@@ -477,6 +586,20 @@ export function toRefund(v: unknown): GatewayRefund {
     amountPaise: int(o, 'amount'),
     status,
     notes: notesOf(o),
+    createdAt: int(o, 'created_at'),
+  };
+}
+
+function toSettlement(v: unknown): GatewaySettlement {
+  const o = obj(v);
+  return {
+    id: str(o, 'id'),
+    amountPaise: int(o, 'amount'),
+    feesPaise: optInt(o, 'fees') ?? 0,
+    taxPaise: optInt(o, 'tax') ?? 0,
+    status: str(o, 'status'),
+    utr: optStr(o, 'utr'),
+    createdAt: int(o, 'created_at'),
   };
 }
 

@@ -3,8 +3,11 @@
  * - When a dealer is approved, the onboarding intent (a `dealer_route_accounts` row, `pending`) is
  *   written in the approval's transaction with a `payments.route-account` job.
  * - The job marks the row `creating` (attempt n), creates the linked account outside any transaction
- *   (reference id: the first 20 hex digits of the dealer's uuid — Razorpay's limit is 20), then
- *   records the account id (`created`). A retryable gateway error re-enqueues the job with backoff
+ *   (reference id: the first 20 hex digits of the dealer's uuid — Razorpay's limit is 20) with the
+ *   dealer's business profile (see linkedAccountProfile), then records the account id (`created`).
+ *   Razorpay allows one linked account per email: a retry after an attempt whose answer was lost
+ *   (crash, timeout, 5xx after the work) is refused naming the account, which is fetched and adopted
+ *   when it carries this dealer's reference id — never created twice. A retryable gateway error re-enqueues the job with backoff
  *   (30 s × 2^(n−1), ≤ 1 h) until ROUTE_MAX_ATTEMPTS, then `failed`; a refusal is `failed` at once.
  *   Staff re-enqueue a failed (or never started) onboarding, audited.
  * - Webhooks `account.activated` / `product.route.activated` mark it `activated` (never backwards;
@@ -26,8 +29,10 @@ import {
 import { JobQueue } from '../../jobs/job-queue.service.js';
 import {
   GatewayError,
+  GatewayLinkedAccountExists,
   PAYMENT_GATEWAY,
   type GatewayLinkedAccount,
+  type GatewayLinkedAccountInput,
   type PaymentGateway,
 } from '../gateway/payment-gateway.js';
 import { WebhookHandlers, type WebhookOutcome } from '../webhooks/webhook-handlers.js';
@@ -122,10 +127,13 @@ export class RouteAccountsService implements OnModuleInit {
         phone: string | null;
         business_name: string | null;
         display_name: string;
+        gstin: string | null;
+        pan: string | null;
+        pickup_address: PickupAddress | null;
       }>(
         tx,
         `SELECT r.status, r.reference_id, r.attempts, u.email::text AS email, u.phone,
-                u.business_name, u.display_name
+                u.business_name, u.display_name, u.gstin, u.pan, u.pickup_address
          FROM dealer_route_accounts r JOIN users u ON u.id = r.dealer_id
          WHERE r.dealer_id = $1 FOR UPDATE OF r`,
         [dealerId],
@@ -146,15 +154,18 @@ export class RouteAccountsService implements OnModuleInit {
         dealerId,
         'the dealer has no email address (Razorpay requires one)',
       );
+    const profile = linkedAccountProfile(intent);
+    if (typeof profile === 'string') return this.recordFailure(dealerId, profile);
 
     let account: GatewayLinkedAccount;
     try {
-      account = await this.gateway.createLinkedAccount({
+      account = await this.createOrAdopt({
         referenceId: intent.reference_id,
         email: intent.email,
         phone: intent.phone,
         legalBusinessName: intent.business_name ?? intent.display_name,
         contactName: intent.display_name,
+        ...profile,
       });
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
@@ -193,6 +204,34 @@ export class RouteAccountsService implements OnModuleInit {
         await this.jobs.send(ROUTE_JOBS.transfers, { dealerId }, { tx });
     });
     return status;
+  }
+
+  /**
+   * Creates the linked account, or adopts the one an earlier attempt created: Razorpay refuses a
+   * second account for an email and names the first (its v2 accounts API has no look-up by
+   * reference). The named account is ours only if it carries this dealer's reference id; anything
+   * else (someone else's account with this email) is a refusal for staff to resolve.
+   */
+  private async createOrAdopt(input: GatewayLinkedAccountInput): Promise<GatewayLinkedAccount> {
+    try {
+      return await this.gateway.createLinkedAccount(input);
+    } catch (err) {
+      if (!(err instanceof GatewayLinkedAccountExists)) throw err;
+      const existing = await this.gateway.fetchLinkedAccount(err.accountId);
+      if (existing.referenceId !== input.referenceId)
+        throw new GatewayError(
+          `Razorpay already has linked account ${existing.id} for ${input.email} with reference ` +
+            `${existing.referenceId ?? '(none)'}, not this dealer's ${input.referenceId}: resolve it ` +
+            `with Razorpay (or correct the dealer's email) before retrying`,
+          400,
+          'LINKED_ACCOUNT_EXISTS',
+          false,
+        );
+      this.logger.warn(
+        `linked account ${existing.id} (reference ${input.referenceId}) was created by an earlier attempt: adopted`,
+      );
+      return existing;
+    }
   }
 
   private async recordFailure(dealerId: string, error: string): Promise<'failed'> {
@@ -357,6 +396,170 @@ function toDto(r: RouteAccountRow): RouteAccountDto {
     updatedAt: r.updated_at.toISOString(),
     waitingHolds: r.waiting_holds,
     waitingPaise: Number(r.waiting_paise),
+  };
+}
+
+/** `users.pickup_address` as dealer signup stores it (AddressDto). */
+interface PickupAddress {
+  line1?: unknown;
+  line2?: unknown;
+  city?: unknown;
+  state?: unknown;
+  pincode?: unknown;
+}
+
+/**
+ * Razorpay business category of a dealer's linked account: `ecommerce` /
+ * `telecommunication_equipment_stores` ("Telecommunication Equipment Including Telephone Sales",
+ * MCC 4812) — mobile phone spare parts are telephone equipment; `electronics_and_furniture` (MCC
+ * 5732) is consumer electronics and furniture retail.
+ */
+export const ROUTE_BUSINESS_CATEGORY = {
+  category: 'ecommerce',
+  subcategory: 'telecommunication_equipment_stores',
+} as const;
+
+/** The states Razorpay's linked-account API lists; it takes the name (a code is refused). */
+const RAZORPAY_STATES = new Set([
+  'ANDAMAN AND NICOBAR ISLANDS',
+  'ANDHRA PRADESH',
+  'ARUNACHAL PRADESH',
+  'ASSAM',
+  'BIHAR',
+  'CHANDIGARH',
+  'CHHATTISGARH',
+  'DADRA AND NAGAR HAVELI',
+  'DAMAN AND DIU',
+  'DELHI',
+  'GOA',
+  'GUJARAT',
+  'HARYANA',
+  'HIMACHAL PRADESH',
+  'JAMMU AND KASHMIR',
+  'JHARKHAND',
+  'KARNATAKA',
+  'KERALA',
+  'LAKSHADWEEP',
+  'MADHYA PRADESH',
+  'MAHARASHTRA',
+  'MANIPUR',
+  'MEGHALAYA',
+  'MIZORAM',
+  'NAGALAND',
+  'ODISHA',
+  'PONDICHERRY',
+  'PUNJAB',
+  'RAJASTHAN',
+  'SIKKIM',
+  'TAMIL NADU',
+  'TRIPURA',
+  'TELANGANA',
+  'UTTAR PRADESH',
+  'UTTARAKHAND',
+  'WEST BENGAL',
+]);
+
+/** Other spellings of the listed states. */
+const STATE_ALIASES: Record<string, string> = {
+  ORISSA: 'ODISHA',
+  PUDUCHERRY: 'PONDICHERRY',
+  'NCT OF DELHI': 'DELHI',
+  'NEW DELHI': 'DELHI',
+  'DELHI NCT': 'DELHI',
+  UTTARANCHAL: 'UTTARAKHAND',
+  CHATTISGARH: 'CHHATTISGARH',
+  TAMILNADU: 'TAMIL NADU',
+};
+
+/** A dealer's free-text state as Razorpay names it (`Karnataka` → `KARNATAKA`), or null. */
+export function razorpayState(state: string): string | null {
+  const key = state
+    .toUpperCase()
+    .replace(/&/g, ' AND ')
+    .replace(/[^A-Z ]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const name = STATE_ALIASES[key] ?? key;
+  return RAZORPAY_STATES.has(name) ? name : null;
+}
+
+/**
+ * The PAN's 4th character is its holder's type (Income Tax): P a person (a proprietor's own PAN),
+ * F a firm, C a company, T a trust, H a HUF, A/B/J/G/L other bodies.
+ */
+const PAN_HOLDER_BUSINESS_TYPE: Record<string, string> = {
+  P: 'proprietorship',
+  F: 'partnership',
+  C: 'private_limited',
+  T: 'trust',
+  H: 'huf',
+  A: 'other',
+  B: 'other',
+  J: 'other',
+  G: 'other',
+  L: 'other',
+};
+/** Razorpay's `legal_info.pan` is a business PAN: 4th character C, H, F, A, T, B, J, G or L. */
+const BUSINESS_PAN_HOLDERS = 'CHFATBJGL';
+/** Razorpay's GSTIN pattern for `legal_info.gst` (stricter than GST's own at the 13th character). */
+const RAZORPAY_GSTIN = /^[0123][0-9][A-Z]{5}[0-9]{4}[A-Z][0-9][A-Z0-9][A-Z0-9]$/;
+
+const text = (v: unknown) => (typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() : '');
+
+/**
+ * The business profile a dealer's linked account is created with: business type (from the PAN's
+ * holder type; a proprietor's personal PAN or none: `proprietorship`), Razorpay category, the
+ * pickup address as the registered address (two street lines of ≤ 100 characters, street2 being
+ * line2 or the rest of a long line1, else the city: Razorpay refuses an empty street2; city letters,
+ * digits and spaces; the state's name; the PIN code; `IN`) and legal info (the PAN only when it is
+ * a business PAN — a proprietor's PAN belongs to a stakeholder, Razorpay refuses it here — and the
+ * GSTIN). A string: why the dealer's data cannot be sent (a failure for staff).
+ */
+export function linkedAccountProfile(dealer: {
+  gstin: string | null;
+  pan: string | null;
+  pickup_address: PickupAddress | null;
+}): Pick<GatewayLinkedAccountInput, 'businessType' | 'profile' | 'legalInfo'> | string {
+  const address = dealer.pickup_address;
+  if (address === null || typeof address !== 'object')
+    return 'the dealer has no pickup address (Razorpay needs the registered address)';
+  const state = razorpayState(text(address.state));
+  if (state === null)
+    return `the dealer's state "${text(address.state)}" is not one Razorpay lists (e.g. Karnataka): correct the pickup address`;
+  const postalCode = text(address.pincode);
+  if (!/^[1-9][0-9]{5}$/.test(postalCode))
+    return 'the pickup address has no 6-digit PIN code (Razorpay requires one)';
+  const city = text(text(address.city).replace(/[^A-Za-z0-9 ]/g, ' '))
+    .slice(0, 100)
+    .trim();
+  if (city === '') return 'the pickup address has no city (Razorpay requires one)';
+  const line1 = text(address.line1);
+  if (line1 === '') return 'the pickup address has no street (Razorpay requires one)';
+  let street1 = line1;
+  let rest = '';
+  if (line1.length > 100) {
+    const cut = line1.lastIndexOf(' ', 100);
+    const at = cut > 0 ? cut : 100;
+    street1 = line1.slice(0, at).trim();
+    rest = line1.slice(at).trim();
+  }
+  const street2 = [rest, text(address.line2)].filter((x) => x !== '').join(', ') || city;
+  if (street2.length > 100)
+    return "the pickup address does not fit Razorpay's two street lines of 100 characters";
+
+  const pan = dealer.pan?.toUpperCase() ?? null;
+  const holder = pan?.charAt(3) ?? '';
+  const gst = dealer.gstin?.toUpperCase() ?? null;
+  return {
+    businessType: PAN_HOLDER_BUSINESS_TYPE[holder] ?? 'proprietorship',
+    profile: {
+      ...ROUTE_BUSINESS_CATEGORY,
+      registeredAddress: { street1, street2, city, state, postalCode, country: 'IN' },
+    },
+    legalInfo: {
+      ...(pan !== null && BUSINESS_PAN_HOLDERS.includes(holder) ? { pan } : {}),
+      ...(gst !== null && RAZORPAY_GSTIN.test(gst) ? { gst } : {}),
+    },
   };
 }
 

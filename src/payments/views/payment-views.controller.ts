@@ -6,6 +6,8 @@ import { Meta, type RequestMeta } from '../../common/request-meta.js';
 import {
   AdminPaymentPageDto,
   AdminPaymentQueryDto,
+  AdminRefundPageDto,
+  AdminRefundQueryDto,
   DealerEscrowDto,
   DealerEscrowQueryDto,
   EscrowAgingDto,
@@ -13,6 +15,9 @@ import {
   EscrowHoldQueryDto,
   PaymentTotalsDto,
   PaymentTotalsQueryDto,
+  DealerPayoutQueryDto,
+  PayoutPageDto,
+  PayoutQueryDto,
   ReleasesDueDto,
 } from './payment-views.dto.js';
 import { PaymentViews } from './payment-views.service.js';
@@ -42,6 +47,23 @@ export class AdminPaymentViewsController {
   })
   totals(@Query() q: PaymentTotalsQueryDto): Promise<PaymentTotalsDto> {
     return this.views.totals(q);
+  }
+
+  @Get('refunds')
+  @Can('read', 'PaymentOps')
+  @ApiOperation({ summary: 'Every refund, filtered (newest request first)' })
+  refunds(@Query() q: AdminRefundQueryDto): Promise<AdminRefundPageDto> {
+    return this.views.refunds(q);
+  }
+
+  @Get('payouts')
+  @Can('read', 'PaymentOps')
+  @ApiOperation({
+    summary:
+      "Money that left Razorpay: dealers' Route settlements and the platform's own (newest first)",
+  })
+  payouts(@Query() q: PayoutQueryDto): Promise<PayoutPageDto> {
+    return this.views.payouts(q);
   }
 
   @Get('escrow/aging')
@@ -83,5 +105,14 @@ export class DealerEscrowController {
   })
   escrow(@Query() q: DealerEscrowQueryDto, @Meta() meta: RequestMeta): Promise<DealerEscrowDto> {
     return this.views.dealerEscrow(meta.principal!.userId, q);
+  }
+
+  @Get('payouts')
+  @Can('read', 'DealerStatement')
+  @ApiOperation({
+    summary: 'My payouts: Route settlements of my account to my bank (newest first)',
+  })
+  payouts(@Query() q: DealerPayoutQueryDto, @Meta() meta: RequestMeta): Promise<PayoutPageDto> {
+    return this.views.payouts({ ...q, kind: 'dealer', dealerId: meta.principal!.userId });
   }
 }

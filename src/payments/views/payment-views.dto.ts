@@ -271,14 +271,157 @@ export class DealerEscrowLineDto {
 
 /**
  * A dealer's escrow statement. `held` counts every held hold (the releasable ones included);
- * `releasable` those whose sub-order completed and await the release job. Settlements to the
- * dealer's bank are not built yet, so there is no settled figure.
+ * `releasable` those whose sub-order completed and await the release job; `settled` the Route
+ * settlements of the dealer's account to its bank (its payouts, `GET /dealer/escrow/payouts`), and
+ * `payableBalancePaise` what the platform owes the dealer now: released net less paid out (less a
+ * clawback the dealer owes back, when a refund after release came after its payout).
  */
 export class DealerEscrowDto {
   held!: AmountCountDto;
   releasable!: AmountCountDto;
   released!: DealerReleasedDto;
   refunded!: AmountCountDto;
+  settled!: AmountCountDto;
+  @ApiProperty({ type: 'integer' })
+  payableBalancePaise!: number;
   items!: DealerEscrowLineDto[];
+  nextCursor?: string;
+}
+
+export const REFUND_STATUSES = ['requested', 'processing', 'processed', 'failed'] as const;
+export const REFUND_KINDS = [
+  'cancellation',
+  'unpayable',
+  'duplicate',
+  'excess',
+  'partial',
+  'after_release',
+] as const;
+
+export class AdminRefundQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: REFUND_STATUSES })
+  @IsOptional()
+  @IsIn(REFUND_STATUSES)
+  status?: (typeof REFUND_STATUSES)[number];
+
+  @ApiPropertyOptional({ enum: REFUND_KINDS })
+  @IsOptional()
+  @IsIn(REFUND_KINDS)
+  kind?: (typeof REFUND_KINDS)[number];
+
+  @IsOptional()
+  @Matches(UUID, { message: 'orderId must be a UUID' })
+  orderId?: string;
+
+  /** Refunds of this dealer's sub-orders (refunds of no sub-order have no dealer). */
+  @IsOptional()
+  @Matches(UUID, { message: 'dealerId must be a UUID' })
+  dealerId?: string;
+
+  /** Requested at or after (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  /** Requested before (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+}
+
+export class AdminRefundDto {
+  id!: string;
+  orderId!: string;
+  /** The sub-order refunded (cancellation, partial, after release); null for money never held for a dealer. */
+  subOrderId!: string | null;
+  /** The sub-order's dealer. */
+  dealerId!: string | null;
+  paymentId!: string;
+  /** Razorpay's refund id, once sent. */
+  gatewayRefundId!: string | null;
+  /**
+   * `cancellation` (a paid part cancelled before shipping), `unpayable` (captured for an order that
+   * could no longer be paid), `duplicate` (a second payment), `excess` (paid over what was payable),
+   * `partial` (a dispute's partial refund), `after_release` (staff, after the escrow was released).
+   */
+  @ApiProperty({ enum: REFUND_KINDS })
+  kind!: (typeof REFUND_KINDS)[number];
+  @Paise()
+  amountPaise!: number;
+  @ApiProperty({ enum: REFUND_STATUSES })
+  status!: (typeof REFUND_STATUSES)[number];
+  /** Why staff refunded it (after release). */
+  reason!: string | null;
+  /** The staff member who asked for it (after release). */
+  requestedBy!: string | null;
+  @ApiProperty({ type: 'integer', description: 'Calls to the gateway so far' })
+  attempts!: number;
+  lastError!: string | null;
+  requestedAt!: string;
+  processedAt!: string | null;
+}
+
+export class AdminRefundPageDto {
+  items!: AdminRefundDto[];
+  nextCursor?: string;
+}
+
+export const PAYOUT_KINDS = ['dealer', 'platform'] as const;
+
+export class PayoutQueryDto extends PageQueryDto {
+  /** `dealer`: a dealer's Route settlement; `platform`: the platform's own settlement. */
+  @ApiPropertyOptional({ enum: PAYOUT_KINDS })
+  @IsOptional()
+  @IsIn(PAYOUT_KINDS)
+  kind?: (typeof PAYOUT_KINDS)[number];
+
+  @IsOptional()
+  @Matches(UUID, { message: 'dealerId must be a UUID' })
+  dealerId?: string;
+
+  /** Posted at or after (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  /** Posted before (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+}
+
+/** A dealer's own payouts: the period only. */
+export class DealerPayoutQueryDto extends PageQueryDto {
+  /** Posted at or after (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  /** Posted before (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+}
+
+/** Money that left Razorpay, as the ledger recorded it from `settlement.processed`. */
+export class PayoutDto {
+  /** Razorpay's settlement id (`setl_…`). */
+  settlementId!: string;
+  /**
+   * `dealer`: a dealer's Route account settled to its bank (`payout:<id>`: Dr its payable / Cr
+   * gateway receivable); `platform`: the platform's balance settled to its bank
+   * (`settlement:<id>`: Dr asset:bank / Cr gateway receivable).
+   */
+  @ApiProperty({ enum: PAYOUT_KINDS })
+  kind!: (typeof PAYOUT_KINDS)[number];
+  dealerId!: string | null;
+  @Paise()
+  amountPaise!: number;
+  /** The ledger entry's effective time. */
+  postedAt!: string;
+}
+
+export class PayoutPageDto {
+  items!: PayoutDto[];
   nextCursor?: string;
 }

@@ -1,8 +1,9 @@
 /**
  * Read-only payment and escrow views for finance and operations, and a dealer's own escrow
- * statement. Plain SQL over `payments`, `escrow_holds`, `sub_orders` (+ history) and, for the
- * period totals' reconciliation, the journal (`ledger_entries`, `ledger_lines`). Lists are keyset
- * paged on (timestamp, id).
+ * statement. Plain SQL over `payments`, `escrow_holds`, `refunds`, `sub_orders` (+ history) and,
+ * for the period totals' reconciliation and the payouts, the journal (`ledger_entries`,
+ * `ledger_lines`, `ledger_accounts`). Lists are keyset paged on (timestamp, id) — the journal's on
+ * (effective time, seq).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -12,10 +13,19 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { Accounts } from '../../ledger/domain/account.js';
+import {
+  ACCOUNT_COLUMNS_WITH_DELTAS,
+  type AccountRow,
+  DELTAS_JOIN,
+  toAccount,
+} from '../../ledger/persistence/account-rows.js';
 import type {
   AdminPaymentDto,
   AdminPaymentPageDto,
   AdminPaymentQueryDto,
+  AdminRefundDto,
+  AdminRefundPageDto,
+  AdminRefundQueryDto,
   AmountCountDto,
   DealerEscrowDto,
   DealerEscrowLineDto,
@@ -27,6 +37,9 @@ import type {
   HoldStatus,
   PaymentTotalsDto,
   PaymentTotalsQueryDto,
+  PayoutDto,
+  PayoutPageDto,
+  PayoutQueryDto,
   PeriodFiguresDto,
   ReleaseDeductionsDto,
   ReleasesDueDto,
@@ -34,6 +47,7 @@ import type {
 import {
   checkedDates,
   cursorTime,
+  type CursorId,
   iso,
   pageOf,
   paise,
@@ -90,6 +104,38 @@ interface HoldRow {
   cursor_id: string;
 }
 
+interface RefundRow {
+  id: string;
+  order_id: string;
+  sub_order_id: string | null;
+  dealer_id: string | null;
+  payment_id: string;
+  gateway_refund_id: string | null;
+  kind: AdminRefundDto['kind'];
+  amount_paise: string;
+  status: AdminRefundDto['status'];
+  reason: string | null;
+  requested_by: string | null;
+  attempts: number;
+  last_error: string | null;
+  requested_at: Date;
+  processed_at: Date | null;
+  cursor_at: string;
+  cursor_id: string;
+}
+
+interface PayoutRow {
+  entry_id: string;
+  event_type: 'payout' | 'gateway_settlement';
+  dealer_id: string | null;
+  amount_paise: string;
+  effective_at: Date;
+  cursor_at: string;
+  cursor_id: string;
+}
+
+const DEALER_PAYABLE = 'liability:dealer_payable:';
+
 const HOLD_COLUMNS = `h.sub_order_id::text AS sub_order_id, h.order_id::text AS order_id,
   h.payment_id::text AS payment_id, h.dealer_id::text AS dealer_id, h.status, s.status AS sub_order_status,
   h.amount_paise::text AS amount_paise, h.created_at,
@@ -128,12 +174,19 @@ class Where {
     this.params.push(value);
     this.clauses.push(sql(this.params.length));
   }
-  keyset(cursor: string | undefined, at: string, id: string, direction: '<' | '>' = '<'): void {
-    const p = positionOf(cursor);
+  keyset(
+    cursor: string | undefined,
+    at: string,
+    id: string,
+    direction: '<' | '>' = '<',
+    idType: CursorId = 'uuid',
+  ): void {
+    const p = positionOf(cursor, idType);
     if (!p) return;
     this.params.push(p.at, p.id);
     const n = this.params.length;
-    this.clauses.push(`(${at}, ${id}) ${direction} ($${n - 1}::timestamptz, $${n}::uuid)`);
+    const cast = idType === 'uuid' ? 'uuid' : 'bigint';
+    this.clauses.push(`(${at}, ${id}) ${direction} ($${n - 1}::timestamptz, $${n}::${cast})`);
   }
   sql(): string {
     return this.clauses.length ? `WHERE ${this.clauses.join(' AND ')}` : '';
@@ -195,6 +248,116 @@ export class PaymentViews {
         createdAt: r.created_at.toISOString(),
         capturedAt: iso(r.captured_at),
         updatedAt: r.updated_at.toISOString(),
+      })),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
+  }
+
+  /** Every refund, newest request first; the dealer is the refunded sub-order's. */
+  async refunds(q: AdminRefundQueryDto): Promise<AdminRefundPageDto> {
+    const w = new Where();
+    if (q.status !== undefined) w.add((n) => `r.status = $${n}`, q.status);
+    if (q.kind !== undefined) w.add((n) => `r.kind = $${n}`, q.kind);
+    if (q.orderId !== undefined) w.add((n) => `r.order_id = $${n}`, q.orderId);
+    if (q.dealerId !== undefined) w.add((n) => `s.dealer_id = $${n}`, q.dealerId);
+    if (q.from !== undefined) w.add((n) => `r.requested_at >= $${n}::timestamptz`, q.from);
+    if (q.to !== undefined) w.add((n) => `r.requested_at < $${n}::timestamptz`, q.to);
+    w.keyset(q.cursor, 'r.requested_at', 'r.id');
+    const limit = w.limit(q.limit);
+    const { rows } = await checkedDates(() =>
+      this.transactions.run((tx) =>
+        execute<RefundRow>(
+          tx,
+          `SELECT r.id::text AS id, r.order_id::text AS order_id, r.sub_order_id::text AS sub_order_id,
+                  s.dealer_id::text AS dealer_id, r.payment_id::text AS payment_id, r.gateway_refund_id,
+                  r.kind, r.amount_paise::text AS amount_paise, r.status, r.reason,
+                  r.requested_by::text AS requested_by, r.attempts, r.last_error, r.requested_at,
+                  r.processed_at, ${cursorTime('r.requested_at')} AS cursor_at, r.id::text AS cursor_id
+           FROM refunds r LEFT JOIN sub_orders s ON s.id = r.sub_order_id ${w.sql()}
+           ORDER BY r.requested_at DESC, r.id DESC ${limit}`,
+          w.params,
+        ),
+      ),
+    );
+    const page = pageOf(rows, q.limit);
+    return {
+      items: page.items.map((r) => ({
+        id: r.id,
+        orderId: r.order_id,
+        subOrderId: r.sub_order_id,
+        dealerId: r.dealer_id,
+        paymentId: r.payment_id,
+        gatewayRefundId: r.gateway_refund_id,
+        kind: r.kind,
+        amountPaise: paise(r.amount_paise),
+        status: r.status,
+        reason: r.reason,
+        requestedBy: r.requested_by,
+        attempts: r.attempts,
+        lastError: r.last_error,
+        requestedAt: r.requested_at.toISOString(),
+        processedAt: iso(r.processed_at),
+      })),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
+  }
+
+  /**
+   * Money that left Razorpay, from the journal (`settlement.processed` posts it): dealers' Route
+   * settlements (`payout:<settlementId>`, Dr `liability:dealer_payable:<dealerId>` / Cr the gateway
+   * receivable) and the platform's own (`settlement:<settlementId>`, Dr `asset:bank:<id>` / Cr the
+   * gateway receivable). Payouts from elsewhere (a bank) or to other payees, and reversed entries,
+   * are left out. Newest first.
+   */
+  async payouts(q: PayoutQueryDto): Promise<PayoutPageDto> {
+    const w = new Where();
+    w.add(
+      (n) => `e.event_type IN ('gateway_settlement','payout')
+        AND EXISTS (SELECT 1 FROM ledger_lines c JOIN ledger_accounts ca ON ca.id = c.account_id
+                    WHERE c.entry_id = e.id AND c.side = 'credit' AND ca.code = $${n})
+        AND NOT EXISTS (SELECT 1 FROM ledger_entries x WHERE x.reversal_of = e.id)`,
+      Accounts.gatewayReceivable,
+    );
+    w.add(
+      (
+        n,
+      ) => `((e.event_type = 'payout' AND starts_with(e.id, 'payout:') AND starts_with(da.code, $${n}))
+        OR (e.event_type = 'gateway_settlement' AND starts_with(e.id, 'settlement:')
+            AND starts_with(da.code, 'asset:bank:')))`,
+      DEALER_PAYABLE,
+    );
+    if (q.kind !== undefined)
+      w.add((n) => `e.event_type = $${n}`, q.kind === 'dealer' ? 'payout' : 'gateway_settlement');
+    if (q.dealerId !== undefined)
+      w.add((n) => `da.code = $${n}`, Accounts.dealerPayable(q.dealerId));
+    if (q.from !== undefined) w.add((n) => `e.effective_at >= $${n}::timestamptz`, q.from);
+    if (q.to !== undefined) w.add((n) => `e.effective_at < $${n}::timestamptz`, q.to);
+    w.keyset(q.cursor, 'e.effective_at', 'e.seq', '<', 'seq');
+    const limit = w.limit(q.limit);
+    const { rows } = await checkedDates(() =>
+      this.transactions.run((tx) =>
+        execute<PayoutRow>(
+          tx,
+          `SELECT e.id AS entry_id, e.event_type, e.effective_at, d.amount::text AS amount_paise,
+                  CASE WHEN e.event_type = 'payout'
+                    THEN substr(da.code, ${DEALER_PAYABLE.length + 1}) END AS dealer_id,
+                  ${cursorTime('e.effective_at')} AS cursor_at, e.seq::text AS cursor_id
+           FROM ledger_entries e
+           JOIN ledger_lines d ON d.entry_id = e.id AND d.side = 'debit'
+           JOIN ledger_accounts da ON da.id = d.account_id ${w.sql()}
+           ORDER BY e.effective_at DESC, e.seq DESC ${limit}`,
+          w.params,
+        ),
+      ),
+    );
+    const page = pageOf(rows, q.limit);
+    return {
+      items: page.items.map((r): PayoutDto => ({
+        settlementId: r.entry_id.slice(r.entry_id.indexOf(':') + 1),
+        kind: r.event_type === 'payout' ? 'dealer' : 'platform',
+        dealerId: r.dealer_id,
+        amountPaise: paise(r.amount_paise),
+        postedAt: r.effective_at.toISOString(),
       })),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     };
@@ -462,6 +625,35 @@ export class PaymentViews {
   }
 
   /** A dealer's own escrow: totals by state and its holds, newest first. */
+  /** The dealer's payouts (count, amount) and what its payable less its receivable holds now. */
+  private async dealerPayoutsIn(
+    tx: EntityManager,
+    dealerId: string,
+  ): Promise<Pick<DealerEscrowDto, 'settled' | 'payableBalancePaise'>> {
+    const payable = Accounts.dealerPayable(dealerId);
+    const { rows: settled } = await execute<{ n: number; amount: string }>(
+      tx,
+      `SELECT count(*)::int AS n, coalesce(sum(l.amount), 0)::text AS amount
+       FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id
+       WHERE l.account_id = (SELECT id FROM ledger_accounts WHERE code = $1) AND l.side = 'debit'
+         AND e.event_type = 'payout' AND starts_with(e.id, 'payout:')
+         AND NOT EXISTS (SELECT 1 FROM ledger_entries x WHERE x.reversal_of = e.id)`,
+      [payable],
+    );
+    const { rows: balances } = await execute<AccountRow>(
+      tx,
+      `SELECT ${ACCOUNT_COLUMNS_WITH_DELTAS} FROM ledger_accounts a ${DELTAS_JOIN} WHERE a.code = ANY($1)`,
+      [[payable, Accounts.dealerReceivable(dealerId)]],
+    );
+    // Payable (credit-normal) less receivable (debit-normal): Σ credits − debits over both.
+    let balance = 0n;
+    for (const a of balances.map(toAccount)) balance += a.creditsPosted - a.debitsPosted;
+    return {
+      settled: { count: settled[0]!.n, amountPaise: paise(settled[0]!.amount) },
+      payableBalancePaise: paise(balance.toString()),
+    };
+  }
+
   async dealerEscrow(dealerId: string, q: DealerEscrowQueryDto): Promise<DealerEscrowDto> {
     return this.transactions.run(async (tx) => {
       const { rows } = await execute<{
@@ -529,6 +721,7 @@ export class PaymentViews {
           netPaise: total('net'),
         },
         refunded: of((r) => r.status === 'refunded'),
+        ...(await this.dealerPayoutsIn(tx, dealerId)),
         ...page,
       };
     });

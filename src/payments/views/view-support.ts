@@ -7,6 +7,11 @@ import { decodeCursor, encodeCursor } from '../../common/pagination.js';
 
 const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A bigint identity (e.g. `ledger_entries.seq`). */
+const SEQ = /^[1-9][0-9]{0,17}$/;
+
+/** What a cursor's tie-breaker is: a uuid, or a bigint sequence number. */
+export type CursorId = 'uuid' | 'seq';
 
 export interface Position {
   at: string;
@@ -17,7 +22,7 @@ export interface Position {
 export const cursorTime = (expr: string): string =>
   `to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
-export function positionOf(cursor: string | undefined): Position | null {
+export function positionOf(cursor: string | undefined, idType: CursorId = 'uuid'): Position | null {
   if (cursor === undefined) return null;
   const p = decodeCursor(cursor);
   if (
@@ -25,7 +30,7 @@ export function positionOf(cursor: string | undefined): Position | null {
     typeof p.at !== 'string' ||
     !PG_TIMESTAMP.test(p.at) ||
     typeof p.id !== 'string' ||
-    !UUID.test(p.id)
+    !(idType === 'uuid' ? UUID : SEQ).test(p.id)
   )
     throw new AppProblem(400, 'request/invalid-cursor', 'Bad request', 'The cursor is not valid');
   return { at: p.at, id: p.id };

@@ -1,0 +1,105 @@
+/**
+ * Staff retry a failed Route transfer of an escrow hold (`escrow_holds.transfer_status = 'failed'`,
+ * the `transfer_failed` alert), once its cause is fixed, in one audited transaction:
+ * - no transfer yet (creating it was refused, or its retries ran out): back to `pending` with fresh
+ *   attempts, and `payments.route-transfers` {paymentId} enqueued. `pending` rather than `none`:
+ *   a failure after exhausted 5xx retries may have created the transfer, so the job looks for it
+ *   among the payment's transfers before creating one (never twice).
+ * - a transfer whose hold could not be lifted at release: back to `on_hold`, and
+ *   `payments.route-release` {subOrderId} enqueued (it reverses what the platform keeps, sized from
+ *   what was reversed already, then lifts the hold).
+ */
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../../audit/audit.service.js';
+import { AppProblem } from '../../common/errors/problem.js';
+import type { RequestMeta } from '../../common/request-meta.js';
+import { execute } from '../../database/sql.js';
+import { TransactionRunner } from '../../database/transaction.js';
+import { JobQueue } from '../../jobs/job-queue.service.js';
+import { ROUTE_JOBS } from '../route/route-jobs.js';
+import type { TransferRetryDto } from './transfer-retry.dto.js';
+
+@Injectable()
+export class TransferRetryService {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly jobs: JobQueue,
+    private readonly audit: AuditService,
+  ) {}
+
+  async retry(subOrderId: string, reason: string, meta: RequestMeta): Promise<TransferRetryDto> {
+    return this.transactions.run(async (tx) => {
+      const { rows } = await execute<{
+        order_id: string;
+        payment_id: string;
+        dealer_id: string;
+        status: string;
+        transfer_id: string | null;
+        transfer_status: string;
+        transfer_attempts: number;
+        transfer_error: string | null;
+      }>(
+        tx,
+        `SELECT order_id::text AS order_id, payment_id::text AS payment_id, dealer_id::text AS dealer_id,
+                status, transfer_id, transfer_status, transfer_attempts, transfer_error
+         FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`,
+        [subOrderId],
+      );
+      const h = rows[0];
+      if (h === undefined)
+        throw new AppProblem(404, 'escrow/hold-not-found', 'Not found', 'No such escrow hold');
+      const lift = h.transfer_id !== null;
+      if (h.transfer_status !== 'failed')
+        throw new AppProblem(
+          409,
+          'route-transfer/not-failed',
+          'Nothing to retry',
+          `The Route transfer is ${h.transfer_status}`,
+          { transferStatus: h.transfer_status, holdStatus: h.status },
+        );
+      // A refunded hold has nothing left to transfer; only released escrow has a hold to lift.
+      if (lift ? h.status !== 'released' : h.status === 'refunded')
+        throw new AppProblem(
+          409,
+          'route-transfer/not-retryable',
+          'Nothing to retry',
+          `The escrow hold is ${h.status}`,
+          { transferStatus: h.transfer_status, holdStatus: h.status },
+        );
+      const transferStatus = lift ? 'on_hold' : 'pending';
+      await execute(
+        tx,
+        `UPDATE escrow_holds SET transfer_status = $2, transfer_error = NULL, updated_at = now(),
+           transfer_attempts = CASE WHEN $3 THEN transfer_attempts ELSE 0 END
+         WHERE sub_order_id = $1`,
+        [subOrderId, transferStatus, lift],
+      );
+      const job = lift ? ROUTE_JOBS.release : ROUTE_JOBS.transfers;
+      if (lift) await this.jobs.send(ROUTE_JOBS.release, { subOrderId }, { tx });
+      else await this.jobs.send(ROUTE_JOBS.transfers, { paymentId: h.payment_id }, { tx });
+      await this.audit.record(tx, meta, {
+        action: 'payments.route_transfer.retry',
+        targetType: 'escrow_hold',
+        targetId: subOrderId,
+        reason,
+        before: {
+          transferStatus: 'failed',
+          transferId: h.transfer_id,
+          attempts: h.transfer_attempts,
+          error: h.transfer_error,
+        },
+        after: { transferStatus, job },
+      });
+      return {
+        subOrderId,
+        orderId: h.order_id,
+        dealerId: h.dealer_id,
+        holdStatus: h.status,
+        transferStatus,
+        transferId: h.transfer_id,
+        job,
+        previousError: h.transfer_error,
+      };
+    });
+  }
+}
