@@ -161,6 +161,7 @@ const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
   'POST /orders/{orderId}/sub-orders/{subOrderId}/disputes': BUYERS,
   'GET /disputes/{id}': 'signed-in',
   'POST /disputes/{id}/evidence': 'signed-in',
+  'GET /disputes/{id}/evidence/{evidenceId}': 'signed-in',
   'POST /dealer/disputes/{id}/respond': ['dealer'],
   'GET /admin/disputes': [...ADMINS, 'compliance', 'finance'],
   'POST /admin/disputes/{id}/resolve': [...ADMINS, 'finance'],
@@ -187,6 +188,7 @@ const OWNER_ONLY = new Set([
   'GET /orders/{orderId}/payments/refunds',
   // The dispute's buyer, its sub-order's dealer and staff; everyone else gets 404.
   'GET /disputes/{id}',
+  'GET /disputes/{id}/evidence/{evidenceId}',
 ]);
 
 const allowed = (rule: 'public' | 'signed-in' | Kind[], kind: Kind): boolean =>
@@ -372,6 +374,7 @@ describe('access control', () => {
         .replace('{sessionId}', randomUUID())
         .replace('{listingId}', listingId)
         .replace('{imageId}', imageId)
+        .replace('{evidenceId}', randomUUID())
         .replace('{orderId}', orderId)
         .replace('{subOrderId}', subOrderId)
         .replace('{dealerId}', ids.get('dealer')!)

@@ -5,6 +5,7 @@
  * is empty, the books balance, paid = dealer net + commission + GST + TCS + TDS + refunds, and the
  * gateway refunded exactly the refund.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { OrderCommands } from '../src/orders/order-commands.service.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
 import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/payments/gateway/payment-gateway.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
+import { ObjectStorage } from '../src/storage/object-storage.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -321,5 +323,158 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
     );
     expect(entries).toEqual([{ key: `refund:${sub.id}` }]);
     await assertSettled(order, 18_000);
+  });
+
+  it('lets the parties download evidence byte for byte, with its ETag, 304 and byte ranges; no one else', async () => {
+    const buyer = await signInAs(t, 'customer');
+    const order = await paidOrder(buyer, 60_000);
+    await setStatus(order.subOrders[0]!.id, 'shipped');
+    const id = (await openDispute(buyer, order, 'dispute')).data!.id;
+    // A small fake MP4 of 512 bytes, each position recognisable.
+    const video = Buffer.concat([MP4, Buffer.from(Array.from({ length: 300 }, (_, i) => i % 253))]);
+    expect(video.length).toBe(512);
+    expect((await upload(buyer, id, 'video/mp4', video)).status).toBe(201);
+    expect((await upload(dealer, id, 'image/png', TEST_IMAGES.png.bytes)).status).toBe(201);
+    const [mp4, png] = (await getDispute(buyer, id)).data!.evidence;
+    expect(mp4!.url).toBe(`/disputes/${id}/evidence/${mp4!.id}`);
+    expect(mp4!.sha256).toBe(createHash('sha256').update(video).digest('hex'));
+    const etag = `"${mp4!.sha256}"`;
+
+    type Conditions = { range?: string; 'if-range'?: string; 'if-none-match'?: string };
+    const download = async (
+      who: SignedIn,
+      evidenceId: string,
+      header: Conditions = {},
+      disputeId = id,
+    ) => {
+      const { data, error, response } = await t.api.GET('/disputes/{id}/evidence/{evidenceId}', {
+        params: { path: { id: disputeId, evidenceId }, header },
+        headers: who.headers,
+        parseAs: 'arrayBuffer',
+      });
+      const h = (name: string) => response.headers.get(name);
+      return {
+        status: response.status,
+        bytes: data === undefined ? null : Buffer.from(data as unknown as ArrayBuffer),
+        error: error as { code?: string; byteSize?: number } | undefined,
+        h,
+      };
+    };
+
+    // The buyer, the dealer and staff (also read-only compliance) get the same bytes and headers.
+    const compliance = await signInAs(t, 'compliance');
+    for (const who of [buyer, dealer, admin, compliance]) {
+      const got = await download(who, mp4!.id);
+      expect(got.status).toBe(200);
+      expect(got.bytes!.equals(video)).toBe(true);
+      expect({
+        type: got.h('content-type'),
+        length: got.h('content-length'),
+        etag: got.h('etag'),
+        cache: got.h('cache-control'),
+        nosniff: got.h('x-content-type-options'),
+        disposition: got.h('content-disposition'),
+        ranges: got.h('accept-ranges'),
+      }).toEqual({
+        type: 'video/mp4',
+        length: '512',
+        etag,
+        cache: 'private, max-age=3600',
+        nosniff: 'nosniff',
+        disposition: `inline; filename="evidence-${mp4!.id}.mp4"`,
+        ranges: 'bytes',
+      });
+    }
+    const photo = await download(compliance, png!.id);
+    expect(photo.status).toBe(200);
+    expect(photo.bytes!.equals(TEST_IMAGES.png.bytes)).toBe(true);
+    expect(photo.h('content-type')).toBe('image/png');
+    expect(photo.h('etag')).toBe(`"${png!.sha256}"`);
+    expect(photo.h('content-disposition')).toBe(`inline; filename="evidence-${png!.id}.png"`);
+
+    // Anyone else: 404 as for the dispute itself, with nothing of the file.
+    const stranger = await signInAs(t, 'customer');
+    const otherDealer = await signInAs(t, 'dealer');
+    for (const who of [stranger, otherDealer]) {
+      const refused = await download(who, mp4!.id);
+      expect([refused.status, refused.error?.code]).toEqual([404, 'dispute/not-found']);
+      expect(refused.h('etag')).toBeNull();
+    }
+    expect((await download(buyer, randomUUID())).error?.code).toBe('dispute-evidence/not-found');
+    // Evidence of this dispute through another dispute its caller may read: 404.
+    const strangerOrder = await paidOrder(stranger, 60_000);
+    await setStatus(strangerOrder.subOrders[0]!.id, 'shipped');
+    const strangerDispute = (await openDispute(stranger, strangerOrder, 'dispute')).data!.id;
+    const across = await download(stranger, mp4!.id, {}, strangerDispute);
+    expect([across.status, across.error?.code]).toEqual([404, 'dispute-evidence/not-found']);
+
+    // If-None-Match with the ETag (or its weak form, or in a list): 304, no body.
+    for (const tag of [etag, `W/${etag}`, `"other", ${etag}`]) {
+      const cached = await download(admin, mp4!.id, { 'if-none-match': tag });
+      expect(cached.status).toBe(304);
+      expect(cached.h('etag')).toBe(etag);
+      expect(cached.bytes?.length ?? 0).toBe(0);
+    }
+    expect((await download(admin, mp4!.id, { 'if-none-match': '"other"' })).status).toBe(200);
+
+    // Single byte ranges: 206 with exactly those bytes.
+    const ranges: [string, number, number][] = [
+      ['bytes=0-99', 0, 99],
+      ['bytes=100-100', 100, 100],
+      ['bytes=500-', 500, 511],
+      ['bytes=-12', 500, 511],
+      ['bytes=400-9999', 400, 511],
+    ];
+    for (const [range, start, end] of ranges) {
+      const part = await download(buyer, mp4!.id, { range });
+      expect([range, part.status, part.h('content-range'), part.h('content-length')]).toEqual([
+        range,
+        206,
+        `bytes ${start}-${end}/512`,
+        String(end - start + 1),
+      ]);
+      expect(part.bytes!.equals(video.subarray(start, end + 1))).toBe(true);
+      expect(part.h('content-type')).toBe('video/mp4');
+      expect(part.h('etag')).toBe(etag);
+    }
+    // If-Range: the range only for the current ETag; otherwise the whole file.
+    expect((await download(buyer, mp4!.id, { range: 'bytes=0-9', 'if-range': etag })).status).toBe(
+      206,
+    );
+    const stale = await download(dealer, mp4!.id, { range: 'bytes=0-9', 'if-range': '"old"' });
+    expect([stale.status, stale.bytes!.equals(video)]).toEqual([200, true]);
+    // Several ranges: the whole file.
+    const several = await download(dealer, mp4!.id, { range: 'bytes=0-9,20-29' });
+    expect([several.status, several.bytes!.equals(video)]).toEqual([200, true]);
+    // Past the end: 416 with the size.
+    for (const range of ['bytes=512-', 'bytes=600-700', 'bytes=-0']) {
+      const beyond = await download(buyer, mp4!.id, { range });
+      expect([beyond.status, beyond.h('content-range'), beyond.error?.code]).toEqual([
+        416,
+        'bytes */512',
+        'dispute-evidence/range-not-satisfiable',
+      ]);
+      expect(beyond.error?.byteSize).toBe(512);
+    }
+    // A stranger's range request is still a 404, not a 416.
+    expect((await download(stranger, mp4!.id, { range: 'bytes=9999-' })).status).toBe(404);
+
+    // The store does not answer: 503 like the upload, without the file's caching headers.
+    const storage = t.app.get(ObjectStorage);
+    const patched = storage as unknown as { get: ObjectStorage['get'] };
+    patched.get = () => Promise.reject(new Error('connection refused'));
+    try {
+      const down = await download(buyer, mp4!.id, { range: 'bytes=0-9' });
+      expect([down.status, down.error?.code, down.h('retry-after')]).toEqual([
+        503,
+        'storage/unavailable',
+        '5',
+      ]);
+      expect(down.h('etag')).toBeNull();
+      expect(down.h('cache-control')).toBeNull();
+    } finally {
+      delete (patched as Partial<typeof patched>).get;
+    }
+    expect((await download(buyer, mp4!.id)).status).toBe(200);
   });
 });

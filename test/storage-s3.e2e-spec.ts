@@ -11,6 +11,7 @@ import { buffer } from 'node:stream/consumers';
 import { QUIET_ENV, signInAs } from './support/accounts.js';
 import { TEST_IMAGES } from './support/test-images.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { ObjectRangeError } from '../src/storage/object-storage.js';
 import { S3ObjectStorage, S3StorageError } from '../src/storage/s3.storage.js';
 import {
   canonicalRequest,
@@ -33,10 +34,12 @@ interface Seen {
   signedHeaders: string[];
 }
 
-/** An S3 stand-in: path-style `/<bucket>/<key>`, PUT / GET / DELETE, SigV4 checked. */
+/** An S3 stand-in: path-style `/<bucket>/<key>`, PUT / GET (single ranges too) / DELETE, SigV4 checked. */
 class FakeS3 {
   readonly objects = new Map<string, { body: Buffer; contentType: string }>();
   readonly seen: Seen[] = [];
+  /** Answer ranged GETs with the whole object (200), as a service without Range support would. */
+  ignoreRange = false;
   private server!: Server;
   endpoint = '';
 
@@ -108,6 +111,29 @@ class FakeS3 {
       case 'GET': {
         const o = this.objects.get(objectKey);
         if (!o) return error(404, 'NoSuchKey');
+        // Range as S3 answers it: one `bytes=a-b` / `bytes=a-` range → 206, past the end → 416.
+        const range = this.ignoreRange
+          ? null
+          : /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ''));
+        if (range) {
+          const size = o.body.length;
+          const start = Number(range[1]);
+          if (start >= size)
+            return {
+              ...error(416, 'InvalidRange'),
+              headers: { 'content-range': `bytes */${size}` },
+            };
+          const end = Math.min(range[2] === '' ? size - 1 : Number(range[2]), size - 1);
+          return {
+            status: 206,
+            body: o.body.subarray(start, end + 1),
+            headers: {
+              'content-type': o.contentType,
+              'content-length': String(end - start + 1),
+              'content-range': `bytes ${start}-${end}/${size}`,
+            },
+          };
+        }
         return {
           status: 200,
           body: o.body,
@@ -167,6 +193,55 @@ describe('S3 object storage', () => {
     expect(await storage.get(key)).toBeNull();
     await expect(storage.delete(key)).resolves.toBeUndefined();
     expect(s3.seen.slice(-4).map((s) => s.method)).toEqual(['GET', 'DELETE', 'GET', 'DELETE']);
+  });
+
+  it('reads byte ranges with a signed Range header (206), and reports one past the end', async () => {
+    const storage = new S3ObjectStorage(options());
+    const key = `disputes/${randomUUID()}/${randomUUID()}`;
+    const bytes = Buffer.from(Array.from({ length: 300 }, (_, i) => i % 251));
+    await storage.put(key, bytes, 'video/mp4');
+    const middle = await storage.get(key, { start: 10, end: 19 });
+    expect(middle).toMatchObject({
+      contentType: 'video/mp4',
+      contentLength: 10,
+      range: { start: 10, end: 19, size: 300 },
+    });
+    expect((await buffer(middle!.body)).equals(bytes.subarray(10, 20))).toBe(true);
+    const get = s3.seen.at(-1)!;
+    expect([get.method, get.signedHeaders]).toEqual([
+      'GET',
+      ['host', 'range', 'x-amz-content-sha256', 'x-amz-date'],
+    ]);
+    const tail = await storage.get(key, { start: 290, end: 10_000 });
+    expect(tail).toMatchObject({ contentLength: 10, range: { start: 290, end: 299, size: 300 } });
+    expect((await buffer(tail!.body)).equals(bytes.subarray(290))).toBe(true);
+    await expect(storage.get(key, { start: 300, end: 301 })).rejects.toEqual(
+      new ObjectRangeError(300),
+    );
+    await expect(storage.get(key, { start: 3, end: 2 })).rejects.toThrow(RangeError);
+    expect(await storage.get(`${key}-missing`, { start: 0, end: 1 })).toBeNull();
+    // Without a range the GET carries no Range header and reads the whole object.
+    expect((await buffer((await storage.get(key))!.body)).equals(bytes)).toBe(true);
+    expect(s3.seen.at(-1)!.signedHeaders).not.toContain('range');
+    await storage.delete(key);
+  });
+
+  it('refuses a ranged answer that is not the range (a service ignoring Range)', async () => {
+    const storage = new S3ObjectStorage(options());
+    const key = `disputes/${randomUUID()}/${randomUUID()}`;
+    await storage.put(key, Buffer.from('0123456789'), 'video/mp4');
+    s3.ignoreRange = true;
+    try {
+      await expect(storage.get(key, { start: 2, end: 3 })).rejects.toMatchObject({
+        operation: 'GET',
+        status: 200,
+        s3Code: 'RangeNotHonoured',
+      });
+    } finally {
+      s3.ignoreRange = false;
+    }
+    const part = await storage.get(key, { start: 2, end: 3 });
+    expect(await buffer(part!.body)).toEqual(Buffer.from('23'));
   });
 
   it('reports what S3 refused (a wrong secret), without the secret', async () => {

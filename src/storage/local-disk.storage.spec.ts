@@ -1,9 +1,9 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { text } from 'node:stream/consumers';
+import { buffer, text } from 'node:stream/consumers';
 import { LocalDiskObjectStorage } from './local-disk.storage.js';
-import { assertObjectKey } from './object-storage.js';
+import { assertObjectKey, ObjectRangeError } from './object-storage.js';
 
 describe('LocalDiskObjectStorage', () => {
   let root: string;
@@ -56,6 +56,31 @@ describe('LocalDiskObjectStorage', () => {
       await expect(storage.delete(key)).rejects.toThrow();
     }
     expect(() => assertObjectKey('listings/0f1e/9a8b-7c6d.v2_x')).not.toThrow();
+  });
+
+  it('reads a byte range: exactly those bytes, the end cut to the object, past it an error', async () => {
+    const bytes = Buffer.from(Array.from({ length: 300 }, (_, i) => i % 251));
+    await storage.put('disputes/d/e', bytes, 'video/mp4');
+    const middle = await storage.get('disputes/d/e', { start: 10, end: 19 });
+    expect(middle).toMatchObject({
+      contentType: 'video/mp4',
+      contentLength: 10,
+      range: { start: 10, end: 19, size: 300 },
+    });
+    expect((await buffer(middle!.body)).equals(bytes.subarray(10, 20))).toBe(true);
+    const one = await storage.get('disputes/d/e', { start: 0, end: 0 });
+    expect([...(await buffer(one!.body))]).toEqual([0]);
+    const tail = await storage.get('disputes/d/e', { start: 290, end: 10_000 });
+    expect(tail).toMatchObject({ contentLength: 10, range: { start: 290, end: 299, size: 300 } });
+    expect((await buffer(tail!.body)).equals(bytes.subarray(290))).toBe(true);
+    await expect(storage.get('disputes/d/e', { start: 300, end: 400 })).rejects.toEqual(
+      new ObjectRangeError(300),
+    );
+    await expect(storage.get('disputes/d/e', { start: 5, end: 4 })).rejects.toThrow(RangeError);
+    await expect(storage.get('disputes/d/e', { start: -1, end: 4 })).rejects.toThrow(RangeError);
+    expect(await storage.get('disputes/d/missing', { start: 0, end: 1 })).toBeNull();
+    // The whole object still reads whole.
+    expect((await buffer((await storage.get('disputes/d/e'))!.body)).equals(bytes)).toBe(true);
   });
 
   it('reads an object whose type sidecar is missing as application/octet-stream', async () => {

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
-import { assertObjectKey, ObjectStorage, type StoredObject } from './object-storage.js';
+import {
+  assertByteRange,
+  assertObjectKey,
+  ObjectRangeError,
+  ObjectStorage,
+  type ByteRange,
+  type StoredObject,
+} from './object-storage.js';
 
 const isMissing = (err: unknown): boolean => (err as { code?: unknown }).code === 'ENOENT';
 
@@ -44,8 +51,9 @@ export class LocalDiskObjectStorage extends ObjectStorage {
     }
   }
 
-  async get(key: string): Promise<StoredObject | null> {
+  async get(key: string, range?: ByteRange): Promise<StoredObject | null> {
     const path = this.pathOf(key);
+    if (range) assertByteRange(range);
     let handle;
     try {
       handle = await open(path, 'r');
@@ -55,6 +63,7 @@ export class LocalDiskObjectStorage extends ObjectStorage {
     }
     try {
       const { size } = await handle.stat();
+      if (range && range.start >= size) throw new ObjectRangeError(size);
       let contentType = 'application/octet-stream';
       try {
         const meta = JSON.parse(await readFile(`${path}.meta`, 'utf8')) as {
@@ -65,9 +74,16 @@ export class LocalDiskObjectStorage extends ObjectStorage {
         if (!isMissing(err)) throw err;
       }
       // The stream owns the handle from here on and closes it when done.
-      const body = createReadStream(path, { fd: handle, autoClose: true });
+      if (!range) {
+        const body = createReadStream(path, { fd: handle, autoClose: true });
+        handle = undefined;
+        return { body, contentType, contentLength: size };
+      }
+      const { start } = range;
+      const end = Math.min(range.end, size - 1);
+      const body = createReadStream(path, { fd: handle, autoClose: true, start, end });
       handle = undefined;
-      return { body, contentType, contentLength: size };
+      return { body, contentType, contentLength: end - start + 1, range: { start, end, size } };
     } finally {
       await handle?.close();
     }

@@ -4,8 +4,31 @@ import type { Readable } from 'node:stream';
 export interface StoredObject {
   body: Readable;
   contentType: string;
-  /** Size in bytes, when the backend reports it. */
+  /** Size in bytes of `body` (of the range, for a ranged read), when the backend reports it. */
   contentLength: number | null;
+  /** For a ranged read: the bytes `body` holds (both inclusive) and the whole object's size. */
+  range?: { start: number; end: number; size: number };
+}
+
+/** Bytes `start` to `end` of an object, both inclusive (as in an HTTP Range). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** A ranged read that starts at or past the end of the object (`size` bytes, when known). */
+export class ObjectRangeError extends Error {
+  constructor(readonly size: number | null) {
+    super(`the range starts past the end of the object (${size ?? 'unknown'} bytes)`);
+    this.name = 'ObjectRangeError';
+  }
+}
+
+/** Throws unless `range` is two safe integers with 0 ≤ start ≤ end. */
+export function assertByteRange(range: ByteRange): void {
+  const { start, end } = range;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start)
+    throw new RangeError(`invalid byte range ${start}-${end}`);
 }
 
 /**
@@ -17,8 +40,11 @@ export abstract class ObjectStorage {
   abstract readonly driver: 'local' | 's3';
   /** Stores the bytes under the key, replacing any object already there. */
   abstract put(key: string, bytes: Buffer, contentType: string): Promise<void>;
-  /** The object, or null when there is none under the key. */
-  abstract get(key: string): Promise<StoredObject | null>;
+  /**
+   * The object, or null when there is none under the key. With `range`, only those bytes (an `end`
+   * past the object's end reads to its end; a `start` at or past it throws ObjectRangeError).
+   */
+  abstract get(key: string, range?: ByteRange): Promise<StoredObject | null>;
   /** Deletes the object; deleting a missing one is not an error. */
   abstract delete(key: string): Promise<void>;
 }

@@ -1,6 +1,13 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { assertObjectKey, ObjectStorage, type StoredObject } from './object-storage.js';
+import {
+  assertByteRange,
+  assertObjectKey,
+  ObjectRangeError,
+  ObjectStorage,
+  type ByteRange,
+  type StoredObject,
+} from './object-storage.js';
 import { EMPTY_PAYLOAD_SHA256, sha256Hex, signRequest, uriEncode } from './sigv4.js';
 
 export interface S3StorageOptions {
@@ -59,18 +66,40 @@ export class S3ObjectStorage extends ObjectStorage {
     await res.arrayBuffer();
   }
 
-  async get(key: string): Promise<StoredObject | null> {
-    const res = await this.send('GET', key, {});
+  /** A ranged read is a GET with a signed `Range: bytes=start-end` header, answered 206 (or 416). */
+  async get(key: string, range?: ByteRange): Promise<StoredObject | null> {
+    if (range) assertByteRange(range);
+    const res = await this.send(
+      'GET',
+      key,
+      range ? { range: `bytes=${range.start}-${range.end}` } : {},
+    );
     if (res.status === 404) {
       await res.arrayBuffer();
       return null;
     }
+    if (range && res.status === 416) {
+      await res.arrayBuffer();
+      const size = /^bytes \*\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1];
+      throw new ObjectRangeError(size === undefined ? null : Number(size));
+    }
     if (!res.ok || !res.body) throw new S3StorageError('GET', res.status, await codeOf(res));
+    let served: StoredObject['range'];
+    if (range) {
+      // A service that ignored the Range header (200) would send the wrong bytes.
+      const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.headers.get('content-range') ?? '');
+      if (res.status !== 206 || !m || Number(m[1]) !== range.start) {
+        await res.body.cancel();
+        throw new S3StorageError('GET', res.status, 'RangeNotHonoured');
+      }
+      served = { start: range.start, end: Number(m[2]), size: Number(m[3]) };
+    }
     const length = res.headers.get('content-length');
     return {
       body: Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
       contentType: res.headers.get('content-type') ?? 'application/octet-stream',
       contentLength: length === null ? null : Number(length),
+      ...(served ? { range: served } : {}),
     };
   }
 

@@ -33,6 +33,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Can, Public } from '../../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../../common/request-meta.js';
+import { matchesEtag } from '../../storage/http-object.js';
 import { IMAGE_CONTENT_TYPES, MAX_IMAGE_SIDE } from '../domain/listing-image.js';
 import {
   ListingImageDto,
@@ -137,26 +138,18 @@ export class CatalogListingImagesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<StreamableFile | undefined> {
     const image = await this.images.publicImage(p.listingId, p.imageId);
-    void reply
-      .header('etag', image.etag)
-      .header('cache-control', `public, max-age=${IMAGE_MAX_AGE_SECONDS}`)
-      .header('x-content-type-options', 'nosniff');
+    const cacheable = () =>
+      reply
+        .header('etag', image.etag)
+        .header('cache-control', `public, max-age=${IMAGE_MAX_AGE_SECONDS}`)
+        .header('x-content-type-options', 'nosniff');
     if (matchesEtag(ifNoneMatch, image.etag)) {
-      void reply.status(304);
+      void cacheable().status(304);
       return undefined;
     }
-    return new StreamableFile(await image.open(), {
-      type: image.contentType,
-      length: image.byteSize,
-    });
+    // Opened first: a storage failure (503) must not carry the image's caching headers.
+    const bytes = await image.open();
+    void cacheable();
+    return new StreamableFile(bytes, { type: image.contentType, length: image.byteSize });
   }
-}
-
-/** If-None-Match (weak comparison, as RFC 9110 wants for it): `*` or a listed tag. */
-export function matchesEtag(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header
-    .split(',')
-    .map((t) => t.trim().replace(/^W\//, ''))
-    .some((t) => t === '*' || t === etag);
 }

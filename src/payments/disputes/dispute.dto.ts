@@ -32,6 +32,14 @@ export class DisputeIdParamDto {
   id!: string;
 }
 
+export class DisputeEvidenceParamDto {
+  @Matches(UUID, { message: 'id must be a UUID' })
+  id!: string;
+
+  @Matches(UUID, { message: 'evidenceId must be a UUID' })
+  evidenceId!: string;
+}
+
 export class DisputeResponseDto {
   /** The dealer's answer (kept on the dispute). */
   @Transform(trimmed)
@@ -82,6 +90,8 @@ export class DisputeEvidenceDto {
   @ApiProperty({ enum: EVIDENCE_ROLES })
   role!: (typeof EVIDENCE_ROLES)[number];
   createdAt!: string;
+  /** Where its parties download the bytes (`GET /disputes/{id}/evidence/{evidenceId}`). */
+  url!: string;
 }
 
 export class DisputeDto {

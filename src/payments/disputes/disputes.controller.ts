@@ -1,24 +1,41 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
   ApiConflictResponse,
   ApiConsumes,
   ApiCreatedResponse,
+  ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
+  ApiProduces,
+  ApiResponse,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticated, Can } from '../../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../../common/request-meta.js';
 import { SubOrderPathDto } from '../../orders/dto/order.dto.js';
 import {
   AdminDisputeQueryDto,
   DisputeDto,
+  DisputeEvidenceParamDto,
   DisputeIdParamDto,
   DisputeListDto,
   DisputeResponseDto,
@@ -27,6 +44,10 @@ import {
 } from './dispute.dto.js';
 import { EVIDENCE_CONTENT_TYPES } from './evidence-type.js';
 import { DisputesService } from './disputes.service.js';
+
+const BINARY = Object.fromEntries(
+  EVIDENCE_CONTENT_TYPES.map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
+);
 
 /** The buyer opens a return or dispute; the parties add evidence and read it. */
 @ApiTags('disputes')
@@ -84,6 +105,44 @@ export class DisputesController {
     @Meta() meta: RequestMeta,
   ): Promise<DisputeDto> {
     return this.disputes.addEvidence(p.id, request.headers['content-type'], request.body, meta);
+  }
+
+  /**
+   * The bytes of a photo or video, for whoever may read the dispute (anyone else 404, as
+   * `GET /disputes/{id}`): its Content-Type, `ETag: "<sha256>"` (If-None-Match → 304), a private
+   * Cache-Control, `Content-Disposition: inline`. One byte range (`Range: bytes=a-b`, `bytes=a-`,
+   * `bytes=-n`, honoured with If-Range only when it is the ETag) → 206 with Content-Range; a range
+   * past the end → 416 with `Content-Range: bytes *` + `/<size>`; several ranges → the whole file.
+   */
+  @Get('disputes/:id/evidence/:evidenceId')
+  @Authenticated()
+  @ApiOperation({ summary: 'Download a photo or video of a return or dispute' })
+  @ApiProduces(...EVIDENCE_CONTENT_TYPES)
+  @ApiOkResponse({ description: 'The whole file', content: BINARY })
+  @ApiResponse({ status: 206, description: 'The requested byte range', content: BINARY })
+  @ApiResponse({ status: 304, description: 'Not modified (If-None-Match matched the ETag)' })
+  @ApiNotFoundResponse({ description: '`dispute/not-found`, `dispute-evidence/not-found`' })
+  @ApiResponse({ status: 416, description: '`dispute-evidence/range-not-satisfiable`' })
+  @ApiServiceUnavailableResponse({ description: '`storage/unavailable` (Retry-After)' })
+  @ApiHeader({ name: 'range', required: false, description: 'One byte range, e.g. `bytes=0-`' })
+  @ApiHeader({ name: 'if-range', required: false, description: 'The ETag the range is for' })
+  @ApiHeader({ name: 'if-none-match', required: false, description: 'A previous ETag' })
+  async evidence(
+    @Param() p: DisputeEvidenceParamDto,
+    @Headers('range') range: string | undefined,
+    @Headers('if-range') ifRange: string | undefined,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Meta() meta: RequestMeta,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<StreamableFile | undefined> {
+    const file = await this.disputes.evidenceFile(
+      p.id,
+      p.evidenceId,
+      { range, ifRange, ifNoneMatch },
+      meta,
+    );
+    void reply.status(file.status).headers(file.headers);
+    return file.body === null ? undefined : new StreamableFile(file.body);
   }
 }
 

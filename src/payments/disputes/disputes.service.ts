@@ -4,8 +4,9 @@
  * which moves the sub-order to return_requested / disputed in the same transaction — so it never
  * completes and its escrow is never released while the dispute is open. The parties (buyer, the
  * sub-order's dealer, staff) add evidence (photos, videos: type by magic bytes, size limits) to object
- * storage and read the dispute; the dealer responds; staff with PaymentOps `update` resolve it
- * (audited), through the state machine's `resolve`:
+ * storage, read the dispute and download its files (single byte ranges for video players); the
+ * dealer responds; staff with PaymentOps `update` resolve it (audited), through the state machine's
+ * `resolve`:
  *
  * - `release` → completed: the release job releases the whole hold (ledger-spec recipe §3).
  * - `full_refund` → cancelled: the refund sweep refunds the whole hold (recipe §4).
@@ -18,6 +19,7 @@
  * Lock order as every order command: order → sub-orders → dispute → escrow hold.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { defineAbilityFor } from '../../access/ability.factory.js';
@@ -33,7 +35,8 @@ import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { JobQueue } from '../../jobs/job-queue.service.js';
 import { OrderCommands } from '../../orders/order-commands.service.js';
-import { ObjectStorage } from '../../storage/object-storage.js';
+import { contentRange, matchesEtag, selectRange } from '../../storage/http-object.js';
+import { ObjectRangeError, ObjectStorage } from '../../storage/object-storage.js';
 import { ESCROW_JOBS } from '../escrow-release.service.js';
 import { REFUND_JOBS } from '../refunds.service.js';
 import type {
@@ -48,8 +51,10 @@ import { evidenceTooLarge } from './evidence-body.parser.js';
 import {
   detectEvidenceType,
   EVIDENCE_CONTENT_TYPES,
+  EVIDENCE_EXTENSIONS,
   isEvidenceType,
   isVideo,
+  type EvidenceContentType,
 } from './evidence-type.js';
 
 interface DisputeRow {
@@ -88,6 +93,43 @@ const COLUMNS = `d.id::text AS id, d.order_id::text AS order_id, d.sub_order_id:
   d.resolution_reason, d.resolved_by::text AS resolved_by, d.resolved_at, d.created_at`;
 
 const notFound = () => new AppProblem(404, 'dispute/not-found', 'Not found', 'No such dispute');
+const evidenceNotFound = () =>
+  new AppProblem(
+    404,
+    'dispute-evidence/not-found',
+    'Not found',
+    'No such evidence of this dispute',
+  );
+const storageUnavailable = () =>
+  new AppProblem(
+    503,
+    'storage/unavailable',
+    'Storage unavailable',
+    'The evidence store did not answer; try again',
+    {},
+    { 'retry-after': '5' },
+  );
+
+/** How long the parties' own caches keep a file (the bytes of an evidence id never change). */
+export const EVIDENCE_MAX_AGE_SECONDS = 3600;
+
+/** The path its parties download an evidence file from. */
+export const evidenceUrl = (disputeId: string, evidenceId: string): string =>
+  `/disputes/${disputeId}/evidence/${evidenceId}`;
+
+/** The request headers a download answers to. */
+export interface EvidenceRequest {
+  range?: string;
+  ifRange?: string;
+  ifNoneMatch?: string;
+}
+
+/** What the download route sends: 200 (whole), 206 (a range) or 304 (no body). */
+export interface EvidenceDownload {
+  status: 200 | 206 | 304;
+  headers: Record<string, string>;
+  body: Readable | null;
+}
 const closed = () =>
   new AppProblem(409, 'dispute/resolved', 'Dispute resolved', 'This dispute is resolved already', {
     disputeStatus: 'resolved',
@@ -369,14 +411,7 @@ export class DisputesService {
     } catch (err) {
       this.logger.error({ err, key }, 'storing dispute evidence failed');
       await this.discard(key);
-      throw new AppProblem(
-        503,
-        'storage/unavailable',
-        'Storage unavailable',
-        'The evidence store did not answer; try again',
-        {},
-        { 'retry-after': '5' },
-      );
+      throw storageUnavailable();
     }
     try {
       await this.transactions.run(async (tx) => {
@@ -396,6 +431,90 @@ export class DisputesService {
       throw err;
     }
     return this.get(id, meta);
+  }
+
+  /**
+   * The bytes of one evidence file, for whoever may read the dispute (else 404, as the dispute):
+   * validators first (If-None-Match → 304 without touching storage), then a single byte range
+   * (206; 416 when it selects nothing) or the whole file, streamed from object storage (503 when it
+   * does not answer). Headers are only decided once the bytes are in hand, so an error answer never
+   * carries the file's caching headers.
+   */
+  async evidenceFile(
+    id: string,
+    evidenceId: string,
+    request: EvidenceRequest,
+    meta: RequestMeta,
+  ): Promise<EvidenceDownload> {
+    const file = await this.transactions.run(async (tx) => {
+      const row = await this.load(tx, id, false);
+      if (this.partyOf(row, meta.principal!, 'read') === null) throw notFound();
+      const { rows } = await execute<{
+        storage_key: string;
+        content_type: EvidenceContentType;
+        byte_size: number;
+        sha256: string;
+      }>(
+        tx,
+        `SELECT storage_key, content_type, byte_size, sha256 FROM dispute_evidence
+         WHERE id = $1 AND dispute_id = $2`,
+        [evidenceId, id],
+      );
+      if (rows.length === 0) throw evidenceNotFound();
+      return rows[0]!;
+    });
+    const etag = `"${file.sha256}"`;
+    const size = file.byte_size;
+    const validators = {
+      etag,
+      'cache-control': `private, max-age=${EVIDENCE_MAX_AGE_SECONDS}`,
+    };
+    if (matchesEtag(request.ifNoneMatch, etag))
+      return { status: 304, headers: validators, body: null };
+    const selected = selectRange(request.range, request.ifRange, etag, size);
+    if (selected.kind === 'unsatisfiable')
+      throw new AppProblem(
+        416,
+        'dispute-evidence/range-not-satisfiable',
+        'Range not satisfiable',
+        `The file has ${size} bytes`,
+        { byteSize: size },
+        { 'content-range': contentRange(size), 'accept-ranges': 'bytes' },
+      );
+    const range = selected.kind === 'partial' ? selected : undefined;
+    const length = range ? range.end - range.start + 1 : size;
+    const key = file.storage_key;
+    let object;
+    try {
+      object = await this.storage.get(key, range && { start: range.start, end: range.end });
+    } catch (err) {
+      if (!(err instanceof ObjectRangeError)) {
+        this.logger.error({ err, key }, 'reading dispute evidence failed');
+        throw storageUnavailable();
+      }
+      object = null;
+    }
+    if (object && object.contentLength !== null && object.contentLength !== length) {
+      object.body.destroy();
+      object = null;
+    }
+    if (!object) {
+      this.logger.error({ key, byteSize: size }, 'dispute evidence row without its whole object');
+      throw evidenceNotFound();
+    }
+    return {
+      status: range ? 206 : 200,
+      headers: {
+        ...validators,
+        'content-type': file.content_type,
+        'content-length': String(length),
+        ...(range ? { 'content-range': contentRange(size, range) } : {}),
+        'accept-ranges': 'bytes',
+        'x-content-type-options': 'nosniff',
+        'content-disposition': `inline; filename="evidence-${evidenceId}.${EVIDENCE_EXTENSIONS[file.content_type]}"`,
+      },
+      body: object.body,
+    };
   }
 
   private async discard(key: string): Promise<void> {
@@ -477,6 +596,7 @@ export class DisputesService {
           uploadedBy: e.uploaded_by,
           role: e.role,
           createdAt: e.created_at.toISOString(),
+          url: evidenceUrl(r.id, e.id),
         })),
     }));
   }

@@ -33,3 +33,12 @@ export const isVideo = (t: string): boolean => t.startsWith('video/');
 
 export const isEvidenceType = (t: string): t is EvidenceContentType =>
   (EVIDENCE_CONTENT_TYPES as readonly string[]).includes(t);
+
+/** The file name extension of each type (a download's Content-Disposition names `evidence-<id>.<ext>`). */
+export const EVIDENCE_EXTENSIONS: Record<EvidenceContentType, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'video/mp4': 'mp4',
+  'video/webm': 'webm',
+};
