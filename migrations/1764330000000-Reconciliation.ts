@@ -11,13 +11,17 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   subject (a gateway id or a ledger entry key). A later run of the same day updates the rows it
  *   finds again and clears (`cleared`) the open ones it no longer finds; finance resolves the rest
  *   with a note (`resolved`, audited), and a resolved exception stays resolved when found again.
- * - An index on `ledger_entries (created_at)`: a run reads one day of postings.
+ * - Indexes on `ledger_entries (created_at)` and on the escrow holds with a transfer by
+ *   `updated_at`: a run reads one day of postings and of holds that changed.
  */
 export class Reconciliation1764330000000 implements MigrationInterface {
   name = 'Reconciliation1764330000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE INDEX ledger_entries_created_idx ON ledger_entries (created_at)`);
+    await q.query(
+      `CREATE INDEX escrow_holds_transfer_updated_idx ON escrow_holds (updated_at) WHERE transfer_id IS NOT NULL`,
+    );
     await q.query(`
       CREATE TABLE reconciliation_runs (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -78,6 +82,6 @@ export class Reconciliation1764330000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE reconciliation_exceptions, reconciliation_runs`);
-    await q.query(`DROP INDEX ledger_entries_created_idx`);
+    await q.query(`DROP INDEX escrow_holds_transfer_updated_idx, ledger_entries_created_idx`);
   }
 }

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { type Db, PgBoss, type Queue } from 'pg-boss';
+import { type Db, type JobResult, PgBoss, type Queue } from 'pg-boss';
 import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -26,6 +26,9 @@ export interface SendOptions {
   readonly singletonKey?: string;
   readonly startAfter?: Date | number;
 }
+
+/** Jobs a worker fetches at once (then runs one after another). */
+const JOB_BATCH = 10;
 
 /** How long to wait before trying to start pg-boss again (e.g. until migrations have run). */
 const RETRY_START_MS = 15_000;
@@ -111,9 +114,32 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     }
     if (!this.config.jobs.workers) return;
     for (const d of this.definitions.values()) {
-      await this.boss.work<object>(d.name, { pollingIntervalSeconds: 1 }, async (jobs) => {
-        for (const job of jobs) await d.handler(job.data);
-      });
+      // Up to JOB_BATCH jobs per fetch, run one after another, each settled on its own (a failure
+      // retries that job only); while fetches come back full the worker fetches again at once, so a
+      // backlog drains at the handlers' pace instead of one job per polling interval.
+      await this.boss.work<object>(
+        d.name,
+        {
+          pollingIntervalSeconds: 1,
+          batchSize: JOB_BATCH,
+          burstWhenBatchFull: true,
+          perJobResults: true,
+        },
+        async (jobs) => {
+          const results: JobResult[] = [];
+          for (const job of jobs) {
+            try {
+              await d.handler(job.data);
+              results.push({ id: job.id, status: 'completed' });
+            } catch (err) {
+              const message = err instanceof Error ? err.message : String(err);
+              this.logger.warn(`job ${d.name} ${job.id} failed: ${message}`);
+              results.push({ id: job.id, status: 'failed', output: { message } });
+            }
+          }
+          return results;
+        },
+      );
       if (d.cron !== undefined) await this.boss.schedule(d.name, d.cron);
     }
   }
