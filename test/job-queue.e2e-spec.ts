@@ -39,6 +39,19 @@ describe('job queue workers (pg-boss)', () => {
   });
   afterAll(() => t?.close());
 
+  it('creates the queues with the options the code declares (the webhook queue woken by NOTIFY)', async () => {
+    const { rows } = await withClient(t.db.ownerUrl, (c) =>
+      c.query<{ name: string; policy: string; retry_limit: number; notify: boolean }>(
+        `SELECT name, policy, retry_limit, notify FROM pgboss.queue WHERE name = ANY($1) ORDER BY name`,
+        [[QUEUE, 'payments.webhook']],
+      ),
+    );
+    expect(rows).toEqual([
+      { name: 'payments.webhook', policy: 'stately', retry_limit: 3, notify: true },
+      { name: QUEUE, policy: 'standard', retry_limit: 1, notify: false },
+    ]);
+  });
+
   it('settles each job of a batch on its own: a failure retries only itself', async () => {
     const jobs = t.app.get(JobQueue);
     const count = 35;

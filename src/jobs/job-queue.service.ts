@@ -70,6 +70,8 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
       supervise: workers,
       schedule: workers,
       registerInstance: false,
+      // Queues created with `notify: true` wake their workers on insert (one listening connection).
+      useListenNotify: workers,
       max: config.jobs.poolMax,
       application_name: 'fixbazaar-jobs',
     });
@@ -110,7 +112,12 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     this.started = true;
     this.failure = undefined;
     for (const d of this.definitions.values()) {
-      await this.boss.createQueue(d.name, { retryLimit: 3, retryDelay: 5, ...d.queue });
+      const options = { retryLimit: 3, retryDelay: 5, ...d.queue };
+      await this.boss.createQueue(d.name, options);
+      // An existing queue keeps what it was created with: bring its options (all but the policy,
+      // which cannot change) up to the code's.
+      const { policy: _policy, ...changeable } = options;
+      await this.boss.updateQueue(d.name, changeable);
     }
     if (!this.config.jobs.workers) return;
     for (const d of this.definitions.values()) {
@@ -121,6 +128,7 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
         d.name,
         {
           pollingIntervalSeconds: 1,
+          notifyPollingIntervalSeconds: 1,
           batchSize: JOB_BATCH,
           burstWhenBatchFull: true,
           perJobResults: true,

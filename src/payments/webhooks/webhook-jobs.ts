@@ -107,7 +107,8 @@ export class WebhookProcessor implements OnModuleInit {
   onModuleInit(): void {
     this.jobs.define<{ eventId?: string }>({
       name: WEBHOOK_JOBS.process,
-      queue: { policy: 'stately' },
+      // Woken on insert (NOTIFY) rather than at the next poll: the processing lag of a webhook.
+      queue: { policy: 'stately', notify: true },
       handler: (data) => this.run(data.eventId),
     });
     this.jobs.define({
