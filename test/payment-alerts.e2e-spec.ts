@@ -11,10 +11,10 @@ import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
 import { PaymentAlerts } from '../src/payments/alerts/payment-alerts.service.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
-import { RouteAccountsService } from '../src/payments/route/route-accounts.service.js';
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
-import { createAccount, login, QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
+import { onboardedDealer } from './support/route.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -299,18 +299,10 @@ describe('payment alerts and escrow escalations', () => {
 
     // A dealer approved by staff and onboarded to Route: Razorpay has not activated its account,
     // but our row says activated (its activation recorded too early), so the transfer is tried.
-    const { userId, email } = await createAccount(t, 'dealer', { status: 'pending' });
-    const approved = await t.api.POST('/admin/users/{id}/approve', {
-      params: { path: { id: userId } },
-      body: { reason: 'KYC documents checked' },
-      headers: admin.headers,
-    });
-    expect(approved.response.status).toBe(200);
-    const routeDealer = { ...(await login(t, email)), userId };
-    expect(await t.app.get(RouteAccountsService).onboard(userId)).toBe('created');
-    const [account] = await sql<{ gateway_account_id: string }>(
-      `UPDATE dealer_route_accounts SET status = 'activated', activated_at = now()
-       WHERE dealer_id = $1 RETURNING gateway_account_id`,
+    const { dealer: routeDealer, accountId } = await onboardedDealer(t, admin);
+    const { userId } = routeDealer;
+    await sql(
+      `UPDATE dealer_route_accounts SET status = 'activated', activated_at = now() WHERE dealer_id = $1`,
       [userId],
     );
     await putInCart(t, buyer, await activeListing(t, userId, { b2cPricePaise: 90_000 }), 1);
@@ -345,7 +337,7 @@ describe('payment alerts and escrow escalations', () => {
     expect((await list({ kind: 'transfer_failed' }, routeDealer)).response.status).toBe(403);
 
     // Razorpay activates the account; staff retry (compliance may not; a bad reason is 400).
-    sandbox.control.activateAccount(account!.gateway_account_id);
+    sandbox.control.activateAccount(accountId);
     expect((await retry(sub.id, compliance)).response.status).toBe(403);
     const blank = await t.api.POST('/admin/escrow/holds/{subOrderId}/retry-transfer', {
       params: { path: { subOrderId: sub.id } },

@@ -11,14 +11,14 @@ import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-
 import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
-import { RouteAccountsService } from '../src/payments/route/route-accounts.service.js';
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
 import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
-import { createAccount, login, QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 import { payThroughSandbox } from './support/payments.js';
+import { activeRouteDealer } from './support/route.js';
 
 describe('payment and escrow views', () => {
   let sandbox: RazorpaySandbox;
@@ -410,24 +410,6 @@ describe('refunds and payouts views', () => {
     await sandbox.control.flushWebhooks();
     await t.app.get(WebhookProcessor).drain();
   };
-  /** Approved by staff, onboarded to Route, activated by Razorpay (webhooks processed). */
-  const routeDealer = async (): Promise<SignedIn> => {
-    const { userId, email } = await createAccount(t, 'dealer', { status: 'pending' });
-    const res = await t.api.POST('/admin/users/{id}/approve', {
-      params: { path: { id: userId } },
-      body: { reason: 'KYC documents checked' },
-      headers: admin.headers,
-    });
-    expect(res.response.status).toBe(200);
-    expect(await t.app.get(RouteAccountsService).onboard(userId)).toBe('created');
-    const [row] = await sql<{ gateway_account_id: string }>(
-      `SELECT gateway_account_id FROM dealer_route_accounts WHERE dealer_id = $1`,
-      [userId],
-    );
-    sandbox.control.activateAccount(row!.gateway_account_id);
-    await drainWebhooks();
-    return { ...(await login(t, email)), userId };
-  };
   const paidOrder = async (parts: [SignedIn, number][]) => {
     for (const [dealer, price] of parts)
       await putInCart(t, buyer, await activeListing(t, dealer.userId, { b2cPricePaise: price }), 1);
@@ -462,8 +444,9 @@ describe('refunds and payouts views', () => {
       signInAs(t, 'compliance'),
       signInAs(t, 'customer'),
     ]);
-    dealerA = await routeDealer();
-    dealerB = await routeDealer();
+    // Approved by staff, onboarded to Route, activated by Razorpay (webhooks processed).
+    dealerA = (await activeRouteDealer(t, sandbox, admin)).dealer;
+    dealerB = (await activeRouteDealer(t, sandbox, admin)).dealer;
   }, 120_000);
   afterAll(async () => {
     await t?.close();

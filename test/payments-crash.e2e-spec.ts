@@ -25,12 +25,11 @@ import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
 import { projectRoot } from '../src/common/project-root.js';
 import { PaymentReconciliation } from '../src/payments/reconciliation.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
-import { RouteAccountsService } from '../src/payments/route/route-accounts.service.js';
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
-import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
-import { createAccount, login, QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import type { paths } from './support/api-types.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
+import { activeRouteDealer } from './support/route.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -293,31 +292,17 @@ describe('payments crash points: SIGKILL between the gateway call and our databa
       )
       .filter((r) => r.payment_id === gatewayPaymentId);
 
-  /** A dealer approved by an admin, onboarded to Route and activated by Razorpay's back office. */
-  const activeRouteDealer = async (): Promise<SignedIn> => {
-    const { userId, email } = await createAccount(t, 'dealer', { status: 'pending' });
-    const approved = await t.api.POST('/admin/users/{id}/approve', {
-      params: { path: { id: userId } },
-      body: { reason: 'KYC documents checked' },
-      headers: admin.headers,
-    });
-    expect(approved.response.status).toBe(200);
-    expect(await t.app.get(RouteAccountsService).onboard(userId)).toBe('created');
-    const [row] = await sql<{ gateway_account_id: string }>(
-      `SELECT gateway_account_id FROM dealer_route_accounts WHERE dealer_id = $1`,
-      [userId],
-    );
+  /**
+   * A dealer approved by an admin, onboarded to Route and activated by Razorpay's back office: the
+   * activation's webhooks come back to the app, then none does again.
+   */
+  const routeDealer = async (): Promise<SignedIn> => {
     sandbox.control.setWebhookUrl(`${t.baseUrl}/webhooks/razorpay`);
-    sandbox.control.activateAccount(row!.gateway_account_id);
-    await sandbox.control.flushWebhooks();
-    sandbox.control.setWebhookUrl(null);
-    await t.app.get(WebhookProcessor).drain();
-    const [status] = await sql<{ status: string }>(
-      `SELECT status FROM dealer_route_accounts WHERE dealer_id = $1`,
-      [userId],
-    );
-    expect(status).toEqual({ status: 'activated' });
-    return { ...(await login(t, email)), userId };
+    try {
+      return (await activeRouteDealer(t, sandbox, admin)).dealer;
+    } finally {
+      sandbox.control.setWebhookUrl(null);
+    }
   };
 
   beforeAll(async () => {
@@ -548,7 +533,7 @@ describe('payments crash points: SIGKILL between the gateway call and our databa
     async (_what, name) => {
       const child = await childFor(name);
       const mode = name === 'transfer-after' ? 'after' : 'before';
-      const dealer = await activeRouteDealer();
+      const dealer = await routeDealer();
       const buyer = await signInAs(t, 'customer');
       const { order, paymentId, gatewayPaymentId } = await paidOrder(buyer, [[dealer, 80_000]]);
       const sub = order.subOrders[0]!;

@@ -21,13 +21,13 @@ import { businessDayOf } from '../src/payments/reconciliation/business-day.js';
 import { ReconciliationReport } from '../src/payments/reconciliation/reconciliation-report.service.js';
 import { PaymentReconciliation } from '../src/payments/reconciliation.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
-import { RouteAccountsService } from '../src/payments/route/route-accounts.service.js';
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
 import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
-import { createAccount, login, QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import type { components } from './support/api-types.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { payThroughSandbox } from './support/payments.js';
+import { activeRouteDealer } from './support/route.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -128,22 +128,8 @@ describe('daily ledger-to-gateway reconciliation (Razorpay sandbox over HTTP)', 
     report = t.app.get(ReconciliationReport);
     today = businessDayOf(new Date());
     // A dealer approved, onboarded to Route and activated.
-    const { userId, email } = await createAccount(t, 'dealer', { status: 'pending' });
-    const approved = await t.api.POST('/admin/users/{id}/approve', {
-      params: { path: { id: userId } },
-      body: { reason: 'KYC documents checked' },
-      headers: admin.headers,
-    });
-    expect(approved.response.status).toBe(200);
-    dealer = { ...(await login(t, email)), userId };
-    expect(await t.app.get(RouteAccountsService).onboard(userId)).toBe('created');
-    const [account] = await sql<{ gateway_account_id: string }>(
-      `SELECT gateway_account_id FROM dealer_route_accounts WHERE dealer_id = $1`,
-      [userId],
-    );
     sandbox.control.setWebhookUrl(`${t.baseUrl}/webhooks/razorpay`);
-    sandbox.control.activateAccount(account!.gateway_account_id);
-    await deliverWebhooks();
+    dealer = (await activeRouteDealer(t, sandbox, admin)).dealer;
   }, 120_000);
   afterAll(async () => {
     await t?.close();

@@ -27,11 +27,12 @@ import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
 import { OrderCommands } from '../src/orders/order-commands.service.js';
 import { Accounts } from '../src/ledger/domain/account.js';
-import { createAccount, login, QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 import { payThroughSandbox } from './support/payments.js';
+import { activeRouteDealer, approvedDealer, onboardedDealer } from './support/route.js';
 
 describe('Razorpay Route: dealer onboarding and transfers held until release', () => {
   let sandbox: RazorpaySandbox;
@@ -82,33 +83,11 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
       )
     )[0]!;
 
-  /** A dealer signed up pending, approved by an admin through the API. */
-  const approvedDealer = async (): Promise<SignedIn> => {
-    const { userId, email } = await createAccount(t, 'dealer', { status: 'pending' });
-    const res = await t.api.POST('/admin/users/{id}/approve', {
-      params: { path: { id: userId } },
-      body: { reason: 'KYC documents checked' },
-      headers: admin.headers,
-    });
-    expect(res.response.status).toBe(200);
-    return { ...(await login(t, email)), userId };
-  };
   /** Razorpay's back office activates the account; the webhooks reach the app and are processed. */
   const activate = async (accountId: string) => {
     sandbox.control.activateAccount(accountId);
     await sandbox.control.flushWebhooks();
     await t.app.get(WebhookProcessor).drain();
-  };
-  const onboardedDealer = async (): Promise<{ dealer: SignedIn; accountId: string }> => {
-    const dealer = await approvedDealer();
-    expect(await accounts.onboard(dealer.userId)).toBe('created');
-    return { dealer, accountId: (await routeRow(dealer.userId))!.gateway_account_id! };
-  };
-  const activeDealer = async () => {
-    const d = await onboardedDealer();
-    await activate(d.accountId);
-    expect((await routeRow(d.dealer.userId))!.status).toBe('activated');
-    return d;
   };
   /** An order of one part per dealer, paid through Checkout and verified. */
   const paidOrder = async (
@@ -154,7 +133,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
   });
 
   it('onboards an approved dealer, transfers its escrow on hold, and settles its net after release', async () => {
-    const dealer = await approvedDealer();
+    const dealer = await approvedDealer(t, admin);
     // The approval wrote the intent and its job in the same transaction.
     const intent = await routeRow(dealer.userId);
     expect(intent).toEqual({
@@ -261,7 +240,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
   });
 
   it('keeps the escrow of a dealer whose account is not active waiting (visible to staff), then transfers it once activated', async () => {
-    const { dealer, accountId } = await onboardedDealer();
+    const { dealer, accountId } = await onboardedDealer(t, admin);
     const { order, paymentId, gatewayPaymentId } = await paidOrder([[dealer, 70_000]]);
     const sub = order.subOrders[0]!;
     // The sandbox refuses transfers to an account that is not activated…
@@ -311,7 +290,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
   });
 
   it('retries a transfer after gateway 5xx (also when the gateway did the work) without a duplicate', async () => {
-    const { dealer } = await activeDealer();
+    const { dealer } = await activeRouteDealer(t, sandbox, admin);
     for (const fault of [{ failNext: 1 }, { failAfterNext: 1 }]) {
       const { order, paymentId, gatewayPaymentId } = await paidOrder([[dealer, 50_000]]);
       const sub = order.subOrders[0]!;
@@ -333,7 +312,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
   });
 
   it('reverses a held transfer before refunding a cancelled part, so the dealer keeps nothing of it', async () => {
-    const { dealer } = await activeDealer();
+    const { dealer } = await activeRouteDealer(t, sandbox, admin);
     const { order, paymentId, gatewayPaymentId } = await paidOrder([[dealer, 60_000]]);
     const sub = order.subOrders[0]!;
     expect(await transfers.transferHolds({ paymentId })).toEqual({ [sub.id]: 'on_hold' });
@@ -352,7 +331,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
   });
 
   it('walks one order end to end through the API: cart, checkout, pay, ship, deliver, window, release, settlement', async () => {
-    const { dealer } = await activeDealer();
+    const { dealer } = await activeRouteDealer(t, sandbox, admin);
     const ledger = t.app.get(LedgerService);
     /** After every step: the books balance and the integrity check passes. */
     const balanced = async () => {
@@ -442,7 +421,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
   });
 
   it('records onboarding failures: retries 5xx with backoff, fails a refusal, and staff restart it (audited)', async () => {
-    const dealer = await approvedDealer();
+    const dealer = await approvedDealer(t, admin);
     sandbox.control.setFaults({ api: { failNext: 1 } });
     expect(await accounts.onboard(dealer.userId)).toBe('pending');
     const retrying = (await routeRow(dealer.userId))!;
@@ -496,7 +475,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
       sandbox.control.accounts().filter((a) => a.reference_id === referenceId);
 
     // Razorpay creates the account but its answer is lost (a 502 after the work).
-    const dealer = await approvedDealer();
+    const dealer = await approvedDealer(t, admin);
     sandbox.control.setFaults({ api: { failAfterNext: 1 } });
     expect(await accounts.onboard(dealer.userId)).toBe('pending');
     const lost = (await routeRow(dealer.userId))!;
@@ -543,7 +522,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
 
     // A crash after Razorpay's answer, before it was recorded: the row stays `creating`, the account
     // exists. Once the row is stale, staff restart it; the retry adopts the account.
-    const crashed = await approvedDealer();
+    const crashed = await approvedDealer(t, admin);
     const [user] = await sql<{
       gstin: string;
       pan: string;
@@ -578,7 +557,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
     expect(accountsOf(referenceOf(crashed.userId))).toHaveLength(1);
 
     // Someone else's linked account already has the dealer's email: a failure for staff, no account.
-    const clash = await approvedDealer();
+    const clash = await approvedDealer(t, admin);
     await gateway.createLinkedAccount({
       referenceId: 'not-this-dealer',
       email: clash.email,
@@ -594,7 +573,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
     expect(accountsOf(refused.reference_id)).toHaveLength(0);
 
     // A pickup state Razorpay does not list is refused before any call.
-    const ladakh = await approvedDealer();
+    const ladakh = await approvedDealer(t, admin);
     await sql(
       `UPDATE users SET pickup_address = pickup_address || '{"state":"Ladakh"}' WHERE id = $1`,
       [ladakh.userId],

@@ -18,14 +18,13 @@ import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/payments/gateway/pa
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { reverseTransferAfterRelease } from '../src/payments/refunds-after-release.service.js';
 import { TransactionRunner } from '../src/database/transaction.js';
-import { RouteAccountsService } from '../src/payments/route/route-accounts.service.js';
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
-import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
-import { createAccount, login, QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 import { payThroughSandbox } from './support/payments.js';
+import { activeRouteDealer } from './support/route.js';
 
 describe('refunds after release (Razorpay sandbox over HTTP)', () => {
   let sandbox: RazorpaySandbox;
@@ -360,22 +359,7 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
 
   it("reverses the dealer's Route transfer by its share of each refund, whatever the order with the Route release", async () => {
     // A dealer approved by an admin, its Route account created and activated by Razorpay.
-    const { userId, email } = await createAccount(t, 'dealer', { status: 'pending' });
-    const approved = await t.api.POST('/admin/users/{id}/approve', {
-      params: { path: { id: userId } },
-      body: { reason: 'KYC documents checked' },
-      headers: admin.headers,
-    });
-    expect(approved.response.status).toBe(200);
-    const dealer: SignedIn = { ...(await login(t, email)), userId };
-    expect(await t.app.get(RouteAccountsService).onboard(userId)).toBe('created');
-    const [route] = await sql<{ gateway_account_id: string }>(
-      `SELECT gateway_account_id FROM dealer_route_accounts WHERE dealer_id = $1`,
-      [userId],
-    );
-    sandbox.control.activateAccount(route!.gateway_account_id);
-    await sandbox.control.flushWebhooks();
-    await t.app.get(WebhookProcessor).drain();
+    const { dealer } = await activeRouteDealer(t, sandbox, admin);
 
     const transfers = t.app.get(RouteTransfersService);
     const gateway = t.app.get<PaymentGateway>(PAYMENT_GATEWAY);
@@ -420,7 +404,7 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
     expect(second.response.status).toBe(201);
     await processRefunds(1);
     expect(await reversed()).toBe(118_000);
-    expect(await orderNets(sale.order.id, userId)).toEqual({
+    expect(await orderNets(sale.order.id, dealer.userId)).toEqual({
       escrow: 0n,
       payable: 0n,
       receivable: 0n,
@@ -429,6 +413,6 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
       tcs: 0n,
       tds: 0n,
     });
-    await expectMoneyIdentity(sale.order, userId);
+    await expectMoneyIdentity(sale.order, dealer.userId);
   });
 });

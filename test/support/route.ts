@@ -1,0 +1,83 @@
+/**
+ * Dealers on Razorpay Route, brought there the way production does it: a dealer signed up pending and
+ * approved by an admin through the API (the approval writes its onboarding intent and queues the
+ * job), the onboarding job's handler run (the linked account created at the gateway), Razorpay's back
+ * office activating the account at the local sandbox (its webhooks delivered to the app and
+ * processed). Job handlers are called directly (no workers run).
+ */
+import type { RazorpaySandbox } from '../../scripts/razorpay-sandbox/sandbox.js';
+import { RouteAccountsService } from '../../src/payments/route/route-accounts.service.js';
+import { WebhookProcessor } from '../../src/payments/webhooks/webhook-jobs.js';
+import { createAccount, login, type SignedIn } from './accounts.js';
+import type { TestApp } from './test-app.js';
+import { withClient } from './test-database.js';
+
+/** A dealer with its Route linked account (`acc_…`, the gateway's id). */
+export interface RouteDealer {
+  dealer: SignedIn;
+  accountId: string;
+}
+
+/**
+ * A dealer signed up pending, approved by `admin` through the API, signed in. The approval wrote its
+ * Route onboarding intent (`pending`) and queued the onboarding job; nothing was sent to the gateway.
+ */
+export async function approvedDealer(t: TestApp, admin: SignedIn): Promise<SignedIn> {
+  const { userId, email } = await createAccount(t, 'dealer', { status: 'pending' });
+  const approved = await t.api.POST('/admin/users/{id}/approve', {
+    params: { path: { id: userId } },
+    body: { reason: 'KYC documents checked' },
+    headers: admin.headers,
+  });
+  expect(approved.response.status).toBe(200);
+  const session = await login(t, email);
+  expect(session.status).toBe(200);
+  return { ...session, userId };
+}
+
+/**
+ * An approved dealer whose onboarding job's handler has run: its linked account is created at the
+ * gateway (`created`, not active yet, so no transfer may go to it).
+ */
+export async function onboardedDealer(t: TestApp, admin: SignedIn): Promise<RouteDealer> {
+  const dealer = await approvedDealer(t, admin);
+  expect(await t.app.get(RouteAccountsService).onboard(dealer.userId)).toBe('created');
+  const { status, gatewayAccountId } = await routeAccountOf(t, dealer.userId);
+  expect(status).toBe('created');
+  return { dealer, accountId: gatewayAccountId! };
+}
+
+/**
+ * An onboarded dealer whose linked account Razorpay's back office activated at the sandbox; the
+ * activation webhooks are delivered and processed, so our row is `activated` and transfers go to it.
+ * The caller must have pointed the sandbox's webhook URL at the app's `/webhooks/razorpay`
+ * (`sandbox.control.setWebhookUrl`): without it the webhooks are only logged, the activation is never
+ * recorded and this fails. Any other webhook the sandbox holds is delivered (and processed) too.
+ */
+export async function activeRouteDealer(
+  t: TestApp,
+  sandbox: RazorpaySandbox,
+  admin: SignedIn,
+): Promise<RouteDealer> {
+  const onboarded = await onboardedDealer(t, admin);
+  sandbox.control.activateAccount(onboarded.accountId);
+  await sandbox.control.flushWebhooks();
+  await t.app.get(WebhookProcessor).drain();
+  expect((await routeAccountOf(t, onboarded.dealer.userId)).status).toBe('activated');
+  return onboarded;
+}
+
+/** The dealer's row in `dealer_route_accounts` (read as the owner). */
+async function routeAccountOf(
+  t: TestApp,
+  dealerId: string,
+): Promise<{ status: string; gatewayAccountId: string | null }> {
+  return withClient(t.db.ownerUrl, async (c) => {
+    const { rows } = await c.query<{ status: string; gateway_account_id: string | null }>(
+      `SELECT status, gateway_account_id FROM dealer_route_accounts WHERE dealer_id = $1`,
+      [dealerId],
+    );
+    if (!rows[0]) throw new Error(`dealer ${dealerId} has no Route account row`);
+    return { status: rows[0].status, gatewayAccountId: rows[0].gateway_account_id };
+  });
+}
