@@ -5,17 +5,16 @@
  * the rates.json fallback, gapless per-financial-year invoice numbers, CGST + SGST vs IGST, the
  * finance API's validation and audit, and the invoice lists.
  */
-import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
-import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
+import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { TransactionRunner } from '../src/database/transaction.js';
 import { Decimal } from '../src/ledger/domain/money.js';
 import { CommissionService } from '../src/payments/commission/commission.service.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
-import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
-import { payThroughSandbox } from './support/payments.js';
+import { payThroughSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
 
 interface InvoiceRow extends Record<string, unknown> {
   invoice_number: string;
@@ -50,6 +49,7 @@ const fyOf = (date: string) => {
 describe('commission rules and commission invoices', () => {
   let sandbox: RazorpaySandbox;
   let t: TestApp;
+  let started: SandboxApp | undefined;
   let finance: SignedIn;
   let release: EscrowReleaseService;
   let commission: CommissionService;
@@ -109,20 +109,13 @@ describe('commission rules and commission invoices', () => {
   ) => t.api.POST('/admin/commission-rules', { body, headers: who.headers });
 
   beforeAll(async () => {
-    sandbox = await startRazorpaySandbox({
-      keyId: SANDBOX_RAZORPAY.keyId,
-      keySecret: SANDBOX_RAZORPAY.keySecret,
-      webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
-    });
-    t = await startTestApp({ env: { ...QUIET_ENV, RAZORPAY_API_URL: sandbox.url } });
+    started = await startSandboxApp();
+    ({ sandbox, t } = started);
     finance = await signInAs(t, 'finance');
     release = t.app.get(EscrowReleaseService);
     commission = t.app.get(CommissionService);
   });
-  afterAll(async () => {
-    await t?.close();
-    await sandbox?.stop();
-  });
+  afterAll(() => started?.close());
 
   it('with no rule in force, takes rates.json commission.parts; the invoice splits CGST + SGST in one state', async () => {
     const [buyer, dealer] = await Promise.all([signInAs(t, 'customer'), signInAs(t, 'dealer')]);

@@ -9,8 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
-import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
+import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
@@ -19,12 +18,12 @@ import { EscrowReleaseService } from '../src/payments/escrow-release.service.js'
 import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/payments/gateway/payment-gateway.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { ObjectStorage } from '../src/storage/object-storage.js';
-import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import type { TestApp } from './support/test-app.js';
 import { TEST_IMAGES } from './support/test-images.js';
 import { withClient } from './support/test-database.js';
-import { payThroughSandbox } from './support/payments.js';
+import { payThroughSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
 
 const MP4 = Buffer.concat([
   Buffer.from([0, 0, 0, 0x18]),
@@ -40,6 +39,7 @@ const WEBM = Buffer.concat([
 describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
   let sandbox: RazorpaySandbox;
   let t: TestApp;
+  let started: SandboxApp | undefined;
   let dealer: SignedIn;
   let admin: SignedIn;
   let ledger: LedgerService;
@@ -121,28 +121,19 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
   };
 
   beforeAll(async () => {
-    sandbox = await startRazorpaySandbox({
-      keyId: SANDBOX_RAZORPAY.keyId,
-      keySecret: SANDBOX_RAZORPAY.keySecret,
-      webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
-    });
-    t = await startTestApp({
+    started = await startSandboxApp({
       env: {
-        ...QUIET_ENV,
-        RAZORPAY_API_URL: sandbox.url,
         STORAGE_LOCAL_DIR: mkdtempSync(join(tmpdir(), 'fixbazaar-disputes-')),
         DISPUTE_IMAGE_MAX_BYTES: '4096',
         DISPUTE_VIDEO_MAX_BYTES: '8192',
         DISPUTE_EVIDENCE_MAX: '4',
       },
     });
+    ({ sandbox, t } = started);
     [dealer, admin] = await Promise.all([signInAs(t, 'dealer'), signInAs(t, 'admin')]);
     ledger = t.app.get(LedgerService);
   });
-  afterAll(async () => {
-    await t?.close();
-    await sandbox?.stop();
-  });
+  afterAll(() => started?.close());
 
   it('opens only within the return window, for the buyer; the parties read it; the release waits', async () => {
     const buyer = await signInAs(t, 'customer');

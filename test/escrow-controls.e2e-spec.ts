@@ -5,17 +5,16 @@
  * a different staff member must approve (or an ops leader overrides); rejects; concurrent approvals
  * release once; every action is audited; bad inputs change nothing.
  */
-import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
-import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
+import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
-import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
-import { payThroughSandbox } from './support/payments.js';
+import { payThroughSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
 
 /** Orders of ₹600 release at once; ₹1,180 needs a second approver. */
 const THRESHOLD = 100_000;
@@ -23,6 +22,7 @@ const THRESHOLD = 100_000;
 describe('escrow controls: manual holds and early release (maker-checker)', () => {
   let sandbox: RazorpaySandbox;
   let t: TestApp;
+  let started: SandboxApp | undefined;
   let dealer: SignedIn;
   let financeA: SignedIn;
   let financeB: SignedIn;
@@ -108,18 +108,12 @@ describe('escrow controls: manual holds and early release (maker-checker)', () =
     });
 
   beforeAll(async () => {
-    sandbox = await startRazorpaySandbox({
-      keyId: SANDBOX_RAZORPAY.keyId,
-      keySecret: SANDBOX_RAZORPAY.keySecret,
-      webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
-    });
-    t = await startTestApp({
+    started = await startSandboxApp({
       env: {
-        ...QUIET_ENV,
-        RAZORPAY_API_URL: sandbox.url,
         EARLY_RELEASE_APPROVAL_ABOVE_PAISE: String(THRESHOLD),
       },
     });
+    ({ sandbox, t } = started);
     [dealer, financeA, financeB, opsLeader] = await Promise.all([
       signInAs(t, 'dealer'),
       signInAs(t, 'finance'),
@@ -128,10 +122,7 @@ describe('escrow controls: manual holds and early release (maker-checker)', () =
     ]);
     releases = t.app.get(EscrowReleaseService);
   });
-  afterAll(async () => {
-    await t?.close();
-    await sandbox?.stop();
-  });
+  afterAll(() => started?.close());
 
   it('a manual hold stops the release job until lifted; then the next pass releases it', async () => {
     const { subOrderId } = await paidSubOrder(60_000);

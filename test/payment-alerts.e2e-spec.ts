@@ -6,21 +6,22 @@
  * show on /metrics. `transfer_failed`: a Route transfer the sandbox refused opens one, staff retry
  * it (audited) through the Route jobs, and it resolves itself; a hold whose lifting failed too.
  */
-import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
-import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
+import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { PaymentAlerts } from '../src/payments/alerts/payment-alerts.service.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
-import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { onboardedDealer } from './support/route.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { startSandboxApp, type SandboxApp } from './support/payments.js';
+import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
 describe('payment alerts and escrow escalations', () => {
   let sandbox: RazorpaySandbox;
   let t: TestApp;
+  let started: SandboxApp | undefined;
   let dealer: SignedIn;
   let buyer: SignedIn;
   let finance: SignedIn;
@@ -71,12 +72,8 @@ describe('payment alerts and escrow escalations', () => {
     );
 
   beforeAll(async () => {
-    sandbox = await startRazorpaySandbox({
-      keyId: SANDBOX_RAZORPAY.keyId,
-      keySecret: SANDBOX_RAZORPAY.keySecret,
-      webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
-    });
-    t = await startTestApp({ env: { ...QUIET_ENV, RAZORPAY_API_URL: sandbox.url } });
+    started = await startSandboxApp();
+    ({ sandbox, t } = started);
     [dealer, buyer, finance, compliance] = await Promise.all([
       signInAs(t, 'dealer'),
       signInAs(t, 'customer'),
@@ -85,10 +82,7 @@ describe('payment alerts and escrow escalations', () => {
     ]);
     alerts = t.app.get(PaymentAlerts);
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await sandbox?.stop();
-  });
+  afterAll(() => started?.close());
 
   it('opens alerts past their thresholds once, resolves them, keeps a staff resolution, audits, and exports gauges', async () => {
     // P: a payment opened (created) but never completed. Q: paid, not shipped. R: paid, delivered.

@@ -7,22 +7,22 @@
  * that left Razorpay (the dealers' Route settlements and the platform's, settled by the sandbox and
  * posted by its webhooks).
  */
-import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
-import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
+import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
 import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
-import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
-import { payThroughSandbox } from './support/payments.js';
+import { payThroughSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
 import { activeRouteDealer } from './support/route.js';
 
 describe('payment and escrow views', () => {
   let sandbox: RazorpaySandbox;
   let t: TestApp;
+  let started: SandboxApp | undefined;
   let dealerA: SignedIn;
   let dealerB: SignedIn;
   let finance: SignedIn;
@@ -76,12 +76,8 @@ describe('payment and escrow views', () => {
     );
 
   beforeAll(async () => {
-    sandbox = await startRazorpaySandbox({
-      keyId: SANDBOX_RAZORPAY.keyId,
-      keySecret: SANDBOX_RAZORPAY.keySecret,
-      webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
-    });
-    t = await startTestApp({ env: { ...QUIET_ENV, RAZORPAY_API_URL: sandbox.url } });
+    started = await startSandboxApp();
+    ({ sandbox, t } = started);
     [dealerA, dealerB, finance, buyer] = await Promise.all([
       signInAs(t, 'dealer'),
       signInAs(t, 'dealer'),
@@ -118,10 +114,7 @@ describe('payment and escrow views', () => {
     await setSubOrder(sub(o1, dealerA).id, 'delivered', 2);
     await setSubOrder(sub(o1, dealerB).id, 'completed', 8);
   }, 120_000);
-  afterAll(async () => {
-    await t?.close();
-    await sandbox?.stop();
-  });
+  afterAll(() => started?.close());
 
   it('lists every payment with filters and keyset paging; staff only', async () => {
     const all = await t.api.GET('/admin/payments', { headers: finance.headers });
@@ -397,6 +390,7 @@ describe('payment and escrow views', () => {
 describe('refunds and payouts views', () => {
   let sandbox: RazorpaySandbox;
   let t: TestApp;
+  let started: SandboxApp | undefined;
   let admin: SignedIn;
   let finance: SignedIn;
   let compliance: SignedIn;
@@ -431,13 +425,8 @@ describe('refunds and payouts views', () => {
     t.api.GET('/admin/payouts', { params: { query }, headers: who.headers });
 
   beforeAll(async () => {
-    sandbox = await startRazorpaySandbox({
-      keyId: SANDBOX_RAZORPAY.keyId,
-      keySecret: SANDBOX_RAZORPAY.keySecret,
-      webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
-    });
-    t = await startTestApp({ env: { ...QUIET_ENV, RAZORPAY_API_URL: sandbox.url } });
-    sandbox.control.setWebhookUrl(`${t.baseUrl}/webhooks/razorpay`);
+    started = await startSandboxApp({ webhooks: true });
+    ({ sandbox, t } = started);
     [admin, finance, compliance, buyer] = await Promise.all([
       signInAs(t, 'admin'),
       signInAs(t, 'finance'),
@@ -448,10 +437,7 @@ describe('refunds and payouts views', () => {
     dealerA = (await activeRouteDealer(t, sandbox, admin)).dealer;
     dealerB = (await activeRouteDealer(t, sandbox, admin)).dealer;
   }, 120_000);
-  afterAll(async () => {
-    await t?.close();
-    await sandbox?.stop();
-  });
+  afterAll(() => started?.close());
 
   it('lists every refund, newest first, with filters and keyset paging; staff only', async () => {
     // A's part cancelled after payment: refunded by the refunds job (processed by the sandbox).

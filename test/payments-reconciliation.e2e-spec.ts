@@ -9,8 +9,7 @@
  * was fixed and keeps the rest. Job handlers are called directly (no workers run).
  */
 import { randomUUID } from 'node:crypto';
-import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
-import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
+import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { credit, debit } from '../src/ledger/domain/journal.js';
 import { escrowAccount } from '../src/ledger/domain/recipes.js';
@@ -23,12 +22,12 @@ import { PaymentReconciliation } from '../src/payments/reconciliation.service.js
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
 import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
-import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { signInAs, type SignedIn } from './support/accounts.js';
 import type { components } from './support/api-types.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
-import { payThroughSandbox } from './support/payments.js';
+import { payThroughSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
 import { activeRouteDealer } from './support/route.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
 type Run = components['schemas']['ReconciliationRunDto'];
@@ -39,6 +38,7 @@ const IST_MIDNIGHT_MARGIN_MS = 5 * 60_000;
 describe('daily ledger-to-gateway reconciliation (Razorpay sandbox over HTTP)', () => {
   let sandbox: RazorpaySandbox;
   let t: TestApp;
+  let started: SandboxApp | undefined;
   let admin: SignedIn;
   let finance: SignedIn;
   let dealer: SignedIn;
@@ -117,24 +117,16 @@ describe('daily ledger-to-gateway reconciliation (Razorpay sandbox over HTTP)', 
     const msToIstMidnight = 86_400_000 - ((Date.now() + 330 * 60_000) % 86_400_000);
     if (msToIstMidnight < IST_MIDNIGHT_MARGIN_MS)
       await new Promise((r) => setTimeout(r, msToIstMidnight + 1000));
-    sandbox = await startRazorpaySandbox({
-      keyId: SANDBOX_RAZORPAY.keyId,
-      keySecret: SANDBOX_RAZORPAY.keySecret,
-      webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
-    });
-    t = await startTestApp({ env: { ...QUIET_ENV, RAZORPAY_API_URL: sandbox.url } });
+    started = await startSandboxApp({ webhooks: true });
+    ({ sandbox, t } = started);
     [admin, finance] = await Promise.all([signInAs(t, 'admin'), signInAs(t, 'finance')]);
     gateway = t.app.get<PaymentGateway>(PAYMENT_GATEWAY);
     report = t.app.get(ReconciliationReport);
     today = businessDayOf(new Date());
     // A dealer approved, onboarded to Route and activated.
-    sandbox.control.setWebhookUrl(`${t.baseUrl}/webhooks/razorpay`);
     dealer = (await activeRouteDealer(t, sandbox, admin)).dealer;
   }, 120_000);
-  afterAll(async () => {
-    await t?.close();
-    await sandbox?.stop();
-  });
+  afterAll(() => started?.close());
 
   it('matches a consistent day: payments, fees, refunds, transfers, settlements and payouts', async () => {
     // o1 released and settled to the dealer; o2 cancelled and refunded; o3 held.

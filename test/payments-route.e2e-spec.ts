@@ -7,8 +7,7 @@
  * sandbox settles the dealer's net; gateway failures are retried without duplicate transfers or
  * accounts. Job handlers are called directly (no workers run).
  */
-import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
-import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
+import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
 import {
   GatewayError,
@@ -27,16 +26,17 @@ import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
 import { OrderCommands } from '../src/orders/order-commands.service.js';
 import { Accounts } from '../src/ledger/domain/account.js';
-import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
-import { payThroughSandbox } from './support/payments.js';
+import { payThroughSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
 import { activeRouteDealer, approvedDealer, onboardedDealer } from './support/route.js';
 
 describe('Razorpay Route: dealer onboarding and transfers held until release', () => {
   let sandbox: RazorpaySandbox;
   let t: TestApp;
+  let started: SandboxApp | undefined;
   let admin: SignedIn;
   let finance: SignedIn;
   let accounts: RouteAccountsService;
@@ -112,22 +112,14 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
   };
 
   beforeAll(async () => {
-    sandbox = await startRazorpaySandbox({
-      keyId: SANDBOX_RAZORPAY.keyId,
-      keySecret: SANDBOX_RAZORPAY.keySecret,
-      webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
-    });
-    t = await startTestApp({ env: { ...QUIET_ENV, RAZORPAY_API_URL: sandbox.url } });
-    sandbox.control.setWebhookUrl(`${t.baseUrl}/webhooks/razorpay`);
+    started = await startSandboxApp({ webhooks: true });
+    ({ sandbox, t } = started);
     [admin, finance] = await Promise.all([signInAs(t, 'admin'), signInAs(t, 'finance')]);
     accounts = t.app.get(RouteAccountsService);
     transfers = t.app.get(RouteTransfersService);
     gateway = t.app.get<PaymentGateway>(PAYMENT_GATEWAY);
   });
-  afterAll(async () => {
-    await t?.close();
-    await sandbox?.stop();
-  });
+  afterAll(() => started?.close());
   afterEach(() => {
     sandbox.control.resetFaults();
   });

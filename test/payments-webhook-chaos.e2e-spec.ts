@@ -8,15 +8,15 @@
  * WEBHOOK_CHAOS_SEED.
  */
 import fc from 'fast-check';
-import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
+import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import type { WebhookRecord } from '../scripts/razorpay-sandbox/webhooks.js';
-import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
-import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart } from './support/orders.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { startSandboxApp, type SandboxApp } from './support/payments.js';
+import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
 const RUNS = Number(process.env.WEBHOOK_CHAOS_RUNS ?? 20);
@@ -35,6 +35,7 @@ interface Snapshot {
 describe('webhook chaos over payment events', () => {
   let sandbox: RazorpaySandbox;
   let t: TestApp;
+  let started: SandboxApp | undefined;
   let dealers: SignedIn[];
 
   const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
@@ -116,18 +117,11 @@ describe('webhook chaos over payment events', () => {
   };
 
   beforeAll(async () => {
-    sandbox = await startRazorpaySandbox({
-      keyId: SANDBOX_RAZORPAY.keyId,
-      keySecret: SANDBOX_RAZORPAY.keySecret,
-      webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
-    });
-    t = await startTestApp({ env: { ...QUIET_ENV, RAZORPAY_API_URL: sandbox.url } });
+    started = await startSandboxApp();
+    ({ sandbox, t } = started);
     dealers = await Promise.all([signInAs(t, 'dealer'), signInAs(t, 'dealer')]);
   });
-  afterAll(async () => {
-    await t?.close();
-    await sandbox?.stop();
-  });
+  afterAll(() => started?.close());
 
   it(
     'ends every duplicated, shuffled, interleaved stream in the orderly stream’s state',

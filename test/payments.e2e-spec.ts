@@ -6,7 +6,7 @@
  * taxes withheld — after which the order's money identity holds and the trial balance is zero.
  */
 import { createHmac } from 'node:crypto';
-import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
+import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
@@ -17,14 +17,16 @@ import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/payments/gateway/pa
 import { PaymentReconciliation } from '../src/payments/reconciliation.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
-import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { startSandboxApp, type SandboxApp } from './support/payments.js';
+import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
 describe('payments and escrow (Razorpay sandbox over HTTP)', () => {
   let sandbox: RazorpaySandbox;
   let t: TestApp;
+  let started: SandboxApp | undefined;
   let dealerA: SignedIn;
   let dealerB: SignedIn;
   let ledger: LedgerService;
@@ -83,19 +85,12 @@ describe('payments and escrow (Razorpay sandbox over HTTP)', () => {
   };
 
   beforeAll(async () => {
-    sandbox = await startRazorpaySandbox({
-      keyId: SANDBOX_RAZORPAY.keyId,
-      keySecret: SANDBOX_RAZORPAY.keySecret,
-      webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
-    });
-    t = await startTestApp({ env: { ...QUIET_ENV, RAZORPAY_API_URL: sandbox.url } });
+    started = await startSandboxApp();
+    ({ sandbox, t } = started);
     [dealerA, dealerB] = await Promise.all([signInAs(t, 'dealer'), signInAs(t, 'dealer')]);
     ledger = t.app.get(LedgerService);
   });
-  afterAll(async () => {
-    await t?.close();
-    await sandbox?.stop();
-  });
+  afterAll(() => started?.close());
 
   it('opens one payment per order, checks the signature, captures into escrow with a hold per dealer', async () => {
     const buyer = await signInAs(t, 'customer');

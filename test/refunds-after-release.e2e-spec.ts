@@ -7,8 +7,7 @@
  * with the ledger's integrity verified and the order's money identity.
  */
 import { randomUUID } from 'node:crypto';
-import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
-import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
+import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { gatewaySettlement, supplierPayout } from '../src/ledger/domain/recipes.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
@@ -19,16 +18,17 @@ import { RefundsService } from '../src/payments/refunds.service.js';
 import { reverseTransferAfterRelease } from '../src/payments/refunds-after-release.service.js';
 import { TransactionRunner } from '../src/database/transaction.js';
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
-import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
-import { payThroughSandbox } from './support/payments.js';
+import { payThroughSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
 import { activeRouteDealer } from './support/route.js';
 
 describe('refunds after release (Razorpay sandbox over HTTP)', () => {
   let sandbox: RazorpaySandbox;
   let t: TestApp;
+  let started: SandboxApp | undefined;
   let finance: SignedIn;
   let admin: SignedIn;
   let ledger: LedgerService;
@@ -133,20 +133,12 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
   };
 
   beforeAll(async () => {
-    sandbox = await startRazorpaySandbox({
-      keyId: SANDBOX_RAZORPAY.keyId,
-      keySecret: SANDBOX_RAZORPAY.keySecret,
-      webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
-    });
-    t = await startTestApp({ env: { ...QUIET_ENV, RAZORPAY_API_URL: sandbox.url } });
-    sandbox.control.setWebhookUrl(`${t.baseUrl}/webhooks/razorpay`);
+    started = await startSandboxApp({ webhooks: true });
+    ({ sandbox, t } = started);
     [finance, admin] = await Promise.all([signInAs(t, 'finance'), signInAs(t, 'admin')]);
     ledger = t.app.get(LedgerService);
   });
-  afterAll(async () => {
-    await t?.close();
-    await sandbox?.stop();
-  });
+  afterAll(() => started?.close());
 
   it('refunds in full after release: the release is reversed, every account of the order back to zero (vector 06), audited', async () => {
     const { dealer, order, subOrderId } = await releasedSale();
