@@ -14,7 +14,7 @@ import { RouteTransfersService } from '../src/payments/route/route-transfers.ser
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { onboardedDealer } from './support/route.js';
-import { startSandboxApp, type SandboxApp } from './support/payments.js';
+import { completeAtSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
 import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -43,20 +43,8 @@ describe('payment alerts and escrow escalations', () => {
         headers: buyer.headers,
       })
     ).data!;
-  const complete = async (order: Order, gatewayOrderId: string) => {
-    const paid = sandbox.control.pay(gatewayOrderId, { outcome: 'captured' });
-    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
-    const res = await t.api.POST('/orders/{orderId}/payments/verify', {
-      params: { path: { orderId: order.id } },
-      body: {
-        razorpayOrderId: paid.razorpay_order_id,
-        razorpayPaymentId: paid.razorpay_payment_id,
-        razorpaySignature: paid.razorpay_signature,
-      },
-      headers: buyer.headers,
-    });
-    expect(res.data?.status).toBe('captured');
-  };
+  const complete = (order: Order, gatewayOrderId: string) =>
+    completeAtSandbox(t, sandbox, buyer, order.id, gatewayOrderId);
   const list = (query: Record<string, string | number> = {}, who: SignedIn = finance) =>
     t.api.GET('/admin/payment-alerts', { params: { query }, headers: who.headers });
   const metric = async (line: RegExp): Promise<number> => {

@@ -16,7 +16,12 @@ import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
-import { payThroughSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
+import {
+  completeAtSandbox,
+  payThroughSandbox,
+  startSandboxApp,
+  type SandboxApp,
+} from './support/payments.js';
 import { activeRouteDealer } from './support/route.js';
 
 describe('payment and escrow views', () => {
@@ -50,21 +55,8 @@ describe('payment and escrow views', () => {
     paymentIds[order.id] = res.data!.id;
     return res.data!;
   };
-  const pay = async (order: Order) => {
-    const payment = await openPayment(order);
-    const paid = sandbox.control.pay(payment.gatewayOrderId!, { outcome: 'captured' });
-    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
-    const res = await t.api.POST('/orders/{orderId}/payments/verify', {
-      params: { path: { orderId: order.id } },
-      body: {
-        razorpayOrderId: paid.razorpay_order_id,
-        razorpayPaymentId: paid.razorpay_payment_id,
-        razorpaySignature: paid.razorpay_signature,
-      },
-      headers: buyer.headers,
-    });
-    expect(res.data?.status).toBe('captured');
-  };
+  const pay = async (order: Order) =>
+    completeAtSandbox(t, sandbox, buyer, order.id, (await openPayment(order)).gatewayOrderId!);
   const sub = (order: Order, dealer: SignedIn) =>
     order.subOrders.find((s) => s.dealerId === dealer.userId)!;
   const setSubOrder = (id: string, status: string, deliveredDaysAgo: number | null) =>

@@ -30,7 +30,12 @@ import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
-import { payThroughSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
+import {
+  completeAtSandbox,
+  payThroughSandbox,
+  startSandboxApp,
+  type SandboxApp,
+} from './support/payments.js';
 import { activeRouteDealer, approvedDealer, onboardedDealer } from './support/route.js';
 
 describe('Razorpay Route: dealer onboarding and transfers held until release', () => {
@@ -346,17 +351,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
         headers: buyer.headers,
       })
     ).data!;
-    const paid = sandbox.control.pay(payment.gatewayOrderId!, { outcome: 'captured' });
-    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
-    await t.api.POST('/orders/{orderId}/payments/verify', {
-      params: { path: { orderId: order.id } },
-      body: {
-        razorpayOrderId: paid.razorpay_order_id,
-        razorpayPaymentId: paid.razorpay_payment_id,
-        razorpaySignature: paid.razorpay_signature,
-      },
-      headers: buyer.headers,
-    });
+    await completeAtSandbox(t, sandbox, buyer, order.id, payment.gatewayOrderId!);
     expect(await transfers.transferHolds({ paymentId: payment.id })).toEqual({
       [sub.id]: 'on_hold',
     });

@@ -61,7 +61,7 @@ export async function startSandboxApp(options: SandboxAppOptions = {}): Promise<
   };
 }
 
-/** The order's payment, captured (fails the test otherwise). */
+/** The order's payment opened, then captured at the sandbox and verified (fails the test otherwise). */
 export async function payThroughSandbox(
   t: TestApp,
   sandbox: RazorpaySandbox,
@@ -72,7 +72,18 @@ export async function payThroughSandbox(
     params: { path: { orderId } },
     headers: buyer.headers,
   });
-  const paid = sandbox.control.pay(opened.data!.gatewayOrderId!, { outcome: 'captured' });
+  return completeAtSandbox(t, sandbox, buyer, orderId, opened.data!.gatewayOrderId!);
+}
+
+/** An opened payment paid at the sandbox (Checkout's part) and verified: captured (or the test fails). */
+export async function completeAtSandbox(
+  t: TestApp,
+  sandbox: RazorpaySandbox,
+  buyer: SignedIn,
+  orderId: string,
+  gatewayOrderId: string,
+): Promise<Payment> {
+  const paid = sandbox.control.pay(gatewayOrderId, { outcome: 'captured' });
   if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
   const verified = await t.api.POST('/orders/{orderId}/payments/verify', {
     params: { path: { orderId } },
