@@ -220,19 +220,15 @@ export async function transferReversalTargetIn(
              (SELECT me.requested_at, me.id FROM refunds me WHERE me.id = $2::uuid))`,
     [subOrderId, upToRefundId],
   );
-  const net = BigInt(hold.dealer_net_paise);
   const refunded = BigInt(upTo[0]!.refunded);
-  let netLeft = net;
+  let netLeft = BigInt(hold.dealer_net_paise);
   if (refunded > 0n) {
     const { supplier, rates } = await releaseTermsIn(tx, subOrderId, hold);
     const left = BigInt(hold.released_paise) - refunded;
     netLeft = computeDeductions(left < 0n ? 0n : left, rates, supplier).supplierNetPaise;
   }
-  // The dealer keeps its net less its share of these refunds.
-  return {
-    transferId: hold.transfer_id,
-    reversedTotal: BigInt(hold.amount_paise) - net + (net - netLeft),
-  };
+  // The dealer keeps its net less its share of these refunds; the rest is reversed.
+  return { transferId: hold.transfer_id, reversedTotal: BigInt(hold.amount_paise) - netLeft };
 }
 
 /**

@@ -7704,12 +7704,12 @@ export interface operations {
                 status?: "creating" | "created" | "authorized" | "captured" | "failed";
                 orderId?: string;
                 buyerId?: string;
-                /** @description Opened at or after (ISO 8601). */
-                from?: string;
-                /** @description Opened before (ISO 8601). */
-                to?: string;
                 /** @description `true`: only money captured for an order that could no longer be paid (to be refunded). */
                 unpayable?: boolean;
+                /** @description At or after (ISO 8601). */
+                from?: string;
+                /** @description Before (ISO 8601). */
+                to?: string;
             };
             header?: never;
             path?: never;
@@ -7780,9 +7780,9 @@ export interface operations {
                 orderId?: string;
                 /** @description Refunds of this dealer's sub-orders (refunds of no sub-order have no dealer). */
                 dealerId?: string;
-                /** @description Requested at or after (ISO 8601). */
+                /** @description At or after (ISO 8601). */
                 from?: string;
-                /** @description Requested before (ISO 8601). */
+                /** @description Before (ISO 8601). */
                 to?: string;
             };
             header?: never;
@@ -7819,9 +7819,9 @@ export interface operations {
                 /** @description `dealer`: a dealer's Route settlement; `platform`: the platform's own settlement. */
                 kind?: "dealer" | "platform";
                 dealerId?: string;
-                /** @description Posted at or after (ISO 8601). */
+                /** @description At or after (ISO 8601). */
                 from?: string;
-                /** @description Posted before (ISO 8601). */
+                /** @description Before (ISO 8601). */
                 to?: string;
             };
             header?: never;
@@ -7983,9 +7983,9 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                /** @description Posted at or after (ISO 8601). */
+                /** @description At or after (ISO 8601). */
                 from?: string;
-                /** @description Posted before (ISO 8601). */
+                /** @description Before (ISO 8601). */
                 to?: string;
             };
             header?: never;

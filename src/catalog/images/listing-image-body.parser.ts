@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type BodyDone, readBoundedBody } from '../../common/bounded-body.js';
 import { AppProblem } from '../../common/errors/problem.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -16,8 +17,6 @@ export const IMAGE_UPLOAD_ROUTE = { method: 'POST', url: '/dealer/listings/:list
  */
 const IMAGE_BODY_TYPES = /^(?:image\/|application\/octet-stream)/;
 
-type Done = (err: Error | null, body?: unknown) => void;
-
 /**
  * Reads an `image/*` (or `application/octet-stream`) request body into a Buffer of at most
  * `maxBytes` (LISTING_IMAGE_MAX_BYTES), for the upload route only: beyond the limit it answers 413
@@ -27,7 +26,7 @@ type Done = (err: Error | null, body?: unknown) => void;
  * get 401/403 (as with the global HTTP_BODY_LIMIT_BYTES for JSON).
  */
 export function imageBodyParser(maxBytes: number) {
-  return (request: FastifyRequest, payload: Readable, done: Done): void => {
+  return (request: FastifyRequest, payload: Readable, done: BodyDone): void => {
     if (request.is404) return done(null, undefined);
     if (
       request.method !== IMAGE_UPLOAD_ROUTE.method ||
@@ -41,30 +40,7 @@ export function imageBodyParser(maxBytes: number) {
           `Unsupported Media Type: ${request.headers['content-type'] ?? ''}`,
         ),
       );
-    const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) return done(imageTooLarge(maxBytes));
-
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (err: Error | null, body?: Buffer): void => {
-      if (settled) return;
-      settled = true;
-      payload.removeListener('data', onData);
-      payload.removeListener('end', onEnd);
-      payload.removeListener('error', onError);
-      done(err, body);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > maxBytes) settle(imageTooLarge(maxBytes));
-      else chunks.push(chunk);
-    };
-    const onEnd = (): void => settle(null, Buffer.concat(chunks, size));
-    const onError = (err: Error): void => settle(err);
-    payload.on('data', onData);
-    payload.on('end', onEnd);
-    payload.on('error', onError);
+    readBoundedBody(request, payload, maxBytes, () => imageTooLarge(maxBytes), done);
   };
 }
 

@@ -44,7 +44,7 @@ import {
   iso,
   pageOf,
   paiseOrNull,
-  positionOf,
+  Where,
 } from '../views/view-support.js';
 import {
   ALERT_KINDS,
@@ -230,32 +230,20 @@ export class PaymentAlerts implements OnModuleInit {
   }
 
   async list(q: PaymentAlertQueryDto): Promise<PaymentAlertPageDto> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: (n: number) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(params.length));
-    };
-    if (q.kind !== undefined) add((n) => `a.kind = $${n}`, q.kind);
-    if (q.state === 'open') where.push(`a.resolved_at IS NULL`);
-    if (q.state === 'resolved') where.push(`a.resolved_at IS NOT NULL`);
-    if (q.ownerId !== undefined) add((n) => `a.owner_id = $${n}`, q.ownerId);
-    const position = positionOf(q.cursor);
-    if (position) {
-      params.push(position.at, position.id);
-      where.push(
-        `(a.opened_at, a.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
-      );
-    }
-    params.push(q.limit + 1);
+    const w = new Where();
+    if (q.kind !== undefined) w.add((n) => `a.kind = $${n}`, q.kind);
+    if (q.state === 'open') w.holds(`a.resolved_at IS NULL`);
+    if (q.state === 'resolved') w.holds(`a.resolved_at IS NOT NULL`);
+    if (q.ownerId !== undefined) w.add((n) => `a.owner_id = $${n}`, q.ownerId);
+    w.keyset(q.cursor, 'a.opened_at', 'a.id');
+    const limit = w.limit(q.limit);
     const { rows } = await checkedDates(() =>
       this.transactions.run((tx) =>
         execute<AlertRow>(
           tx,
-          `SELECT ${ALERT_COLUMNS} FROM ${ALERT_FROM}
-           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-           ORDER BY a.opened_at DESC, a.id DESC LIMIT $${params.length}`,
-          params,
+          `SELECT ${ALERT_COLUMNS} FROM ${ALERT_FROM} ${w.sql()}
+           ORDER BY a.opened_at DESC, a.id DESC ${limit}`,
+          w.params,
         ),
       ),
     );

@@ -7,6 +7,7 @@ import {
   imageBodyParser,
 } from '../../catalog/images/listing-image-body.parser.js';
 import { mediaTypeOf } from '../../catalog/domain/listing-image.js';
+import { type BodyDone, readBoundedBody } from '../../common/bounded-body.js';
 import { AppProblem } from '../../common/errors/problem.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -24,8 +25,6 @@ export const evidenceTooLarge = (maxBytes: number, kind: 'photo' | 'video') =>
     { maxBytes },
   );
 
-type Done = (err: Error | null, body?: unknown) => void;
-
 /**
  * Reads a JPEG, PNG, WebP, MP4 or WebM body into a Buffer for the evidence route, at most the
  * photo or video limit (413 `dispute-evidence/too-large` at once, a declared Content-Length over it
@@ -35,7 +34,7 @@ type Done = (err: Error | null, body?: unknown) => void;
  */
 export function evidenceBodyParser(limits: { image: number; video: number; listingImage: number }) {
   const listingImages = imageBodyParser(limits.listingImage);
-  return (request: FastifyRequest, payload: Readable, done: Done): void => {
+  return (request: FastifyRequest, payload: Readable, done: BodyDone): void => {
     if (request.is404) return done(null, undefined);
     const type = mediaTypeOf(request.headers['content-type']);
     const onEvidenceRoute =
@@ -59,31 +58,13 @@ export function evidenceBodyParser(limits: { image: number; video: number; listi
     }
     const video = isVideo(type);
     const maxBytes = video ? limits.video : limits.image;
-    const tooLarge = () => evidenceTooLarge(maxBytes, video ? 'video' : 'photo');
-    const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) return done(tooLarge());
-
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (err: Error | null, body?: Buffer): void => {
-      if (settled) return;
-      settled = true;
-      payload.removeListener('data', onData);
-      payload.removeListener('end', onEnd);
-      payload.removeListener('error', onError);
-      done(err, body);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > maxBytes) settle(tooLarge());
-      else chunks.push(chunk);
-    };
-    const onEnd = (): void => settle(null, Buffer.concat(chunks, size));
-    const onError = (err: Error): void => settle(err);
-    payload.on('data', onData);
-    payload.on('end', onEnd);
-    payload.on('error', onError);
+    readBoundedBody(
+      request,
+      payload,
+      maxBytes,
+      () => evidenceTooLarge(maxBytes, video ? 'video' : 'photo'),
+      done,
+    );
   };
 }
 

@@ -34,7 +34,7 @@ import {
   type PaymentGateway,
 } from '../gateway/payment-gateway.js';
 import { transferReversalTargetIn } from '../refunds-after-release.service.js';
-import { cursorTime, iso, pageOf, paise, paiseOrNull, positionOf } from '../views/view-support.js';
+import { cursorTime, iso, pageOf, paise, paiseOrNull, Where } from '../views/view-support.js';
 import { businessDayOf, businessDayWindow, previousBusinessDay } from './business-day.js';
 import {
   matchDay,
@@ -481,13 +481,18 @@ export class ReconciliationReport implements OnModuleInit {
       transfer_id: string;
       transfer_status: string;
       released_at: Date | null;
+      dealer_net_paise: string | null;
       refund_in_flight: boolean;
+      refunded_after_release: boolean;
     }>(
       tx,
       `SELECT h.sub_order_id::text AS sub_order_id, h.order_id::text AS order_id,
          h.amount_paise::text AS amount_paise, h.status, h.transfer_id, h.transfer_status, h.released_at,
+         h.dealer_net_paise::text AS dealer_net_paise,
          EXISTS (SELECT 1 FROM refunds r WHERE r.sub_order_id = h.sub_order_id
-                   AND r.status IN ('requested','processing')) AS refund_in_flight
+                   AND r.status IN ('requested','processing')) AS refund_in_flight,
+         EXISTS (SELECT 1 FROM refunds r WHERE r.sub_order_id = h.sub_order_id
+                   AND r.kind = 'after_release' AND r.status <> 'failed') AS refunded_after_release
        FROM escrow_holds h
        WHERE h.transfer_id IS NOT NULL
          AND (h.transfer_id = ANY($1::text[]) OR (h.updated_at >= $2 AND h.updated_at < $3))
@@ -498,8 +503,14 @@ export class ReconciliationReport implements OnModuleInit {
     for (const h of rows) {
       let reversalTargetPaise: number | null = null;
       if (h.status === 'released' && !h.refund_in_flight) {
-        const target = await transferReversalTargetIn(tx, h.sub_order_id, null);
-        reversalTargetPaise = target === undefined ? null : Number(target.reversedTotal);
+        if (!h.refunded_after_release)
+          // The platform's part only (what the Route release reverses): hold − dealer net.
+          reversalTargetPaise =
+            h.dealer_net_paise === null ? null : paise(h.amount_paise) - paise(h.dealer_net_paise);
+        else {
+          const target = await transferReversalTargetIn(tx, h.sub_order_id, null);
+          reversalTargetPaise = target === undefined ? null : Number(target.reversedTotal);
+        }
       }
       holds.push({
         subOrderId: h.sub_order_id,
@@ -514,6 +525,15 @@ export class ReconciliationReport implements OnModuleInit {
       });
     }
     return holds;
+  }
+
+  /** Sets `reconciliation_exceptions_open` from the table. */
+  private async setGaugeIn(tx: EntityManager): Promise<void> {
+    const { rows } = await execute<{ n: number }>(
+      tx,
+      `SELECT count(*)::int AS n FROM reconciliation_exceptions WHERE status = 'open'`,
+    );
+    this.openGauge.set(rows[0]!.n);
   }
 
   /** The gateway's item, or null when it does not know the id; other failures propagate. */
@@ -586,37 +606,21 @@ export class ReconciliationReport implements OnModuleInit {
          WHERE id = $1`,
         [runId, JSON.stringify(summary), findings.length],
       );
-      const { rows: open } = await execute<{ n: number }>(
-        tx,
-        `SELECT count(*)::int AS n FROM reconciliation_exceptions WHERE status = 'open'`,
-      );
-      this.openGauge.set(open[0]!.n);
+      await this.setGaugeIn(tx);
     });
   }
 
   async runs(q: ReconciliationRunQueryDto): Promise<ReconciliationRunPageDto> {
-    const params: unknown[] = [];
-    const where: string[] = [];
-    if (q.date !== undefined) {
-      if (businessDayWindow(q.date) === undefined) throw invalidDay();
-      params.push(q.date);
-      where.push(`r.business_date = $${params.length}::date`);
-    }
-    const position = positionOf(q.cursor);
-    if (position) {
-      params.push(position.at, position.id);
-      where.push(
-        `(r.created_at, r.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
-      );
-    }
-    params.push(q.limit + 1);
+    const w = new Where();
+    if (q.date !== undefined) w.add((n) => `r.business_date = $${n}::date`, calendarDay(q.date));
+    w.keyset(q.cursor, 'r.created_at', 'r.id');
+    const limit = w.limit(q.limit);
     const { rows } = await this.transactions.run((tx) =>
       execute<RunRow>(
         tx,
-        `SELECT ${RUN_COLUMNS} FROM reconciliation_runs r
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY r.created_at DESC, r.id DESC LIMIT $${params.length}`,
-        params,
+        `SELECT ${RUN_COLUMNS} FROM reconciliation_runs r ${w.sql()}
+         ORDER BY r.created_at DESC, r.id DESC ${limit}`,
+        w.params,
       ),
     );
     const page = pageOf(rows, q.limit);
@@ -637,35 +641,20 @@ export class ReconciliationReport implements OnModuleInit {
   }
 
   async exceptions(q: ReconciliationExceptionQueryDto): Promise<ReconciliationExceptionPageDto> {
-    const params: unknown[] = [];
-    const where: string[] = [];
-    const add = (sql: (n: number) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(params.length));
-    };
-    if (q.status !== undefined) add((n) => `x.status = $${n}`, q.status);
-    if (q.category !== undefined) add((n) => `x.category = $${n}`, q.category);
-    if (q.kind !== undefined) add((n) => `x.kind = $${n}`, q.kind);
-    if (q.orderId !== undefined) add((n) => `x.order_id = $${n}::uuid`, q.orderId);
-    if (q.date !== undefined) {
-      if (businessDayWindow(q.date) === undefined) throw invalidDay();
-      add((n) => `x.business_date = $${n}::date`, q.date);
-    }
-    const position = positionOf(q.cursor);
-    if (position) {
-      params.push(position.at, position.id);
-      where.push(
-        `(x.created_at, x.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
-      );
-    }
-    params.push(q.limit + 1);
+    const w = new Where();
+    if (q.status !== undefined) w.add((n) => `x.status = $${n}`, q.status);
+    if (q.category !== undefined) w.add((n) => `x.category = $${n}`, q.category);
+    if (q.kind !== undefined) w.add((n) => `x.kind = $${n}`, q.kind);
+    if (q.orderId !== undefined) w.add((n) => `x.order_id = $${n}::uuid`, q.orderId);
+    if (q.date !== undefined) w.add((n) => `x.business_date = $${n}::date`, calendarDay(q.date));
+    w.keyset(q.cursor, 'x.created_at', 'x.id');
+    const limit = w.limit(q.limit);
     const { rows } = await this.transactions.run((tx) =>
       execute<ExceptionRow>(
         tx,
-        `SELECT ${EXCEPTION_COLUMNS} FROM reconciliation_exceptions x
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY x.created_at DESC, x.id DESC LIMIT $${params.length}`,
-        params,
+        `SELECT ${EXCEPTION_COLUMNS} FROM reconciliation_exceptions x ${w.sql()}
+         ORDER BY x.created_at DESC, x.id DESC ${limit}`,
+        w.params,
       ),
     );
     const page = pageOf(rows, q.limit);
@@ -709,16 +698,15 @@ export class ReconciliationReport implements OnModuleInit {
         before: { status: 'open' },
         after: { status: 'resolved', kind: before.kind, subject: before.subject },
       });
-      const { rows: open } = await execute<{ n: number }>(
-        tx,
-        `SELECT count(*)::int AS n FROM reconciliation_exceptions WHERE status = 'open'`,
-      );
-      this.openGauge.set(open[0]!.n);
+      await this.setGaugeIn(tx);
       return toExceptionDto(after[0]!);
     });
   }
 }
 
-function invalidDay(): AppProblem {
-  return new AppProblem(400, 'request/invalid-date', 'Bad request', 'date is not a calendar day');
+/** A `date` filter that is a real calendar day (400 otherwise). */
+function calendarDay(date: string): string {
+  if (businessDayWindow(date) === undefined)
+    throw new AppProblem(400, 'request/invalid-date', 'Bad request', 'date is not a calendar day');
+  return date;
 }

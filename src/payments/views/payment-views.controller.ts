@@ -15,9 +15,9 @@ import {
   EscrowHoldQueryDto,
   PaymentTotalsDto,
   PaymentTotalsQueryDto,
-  DealerPayoutQueryDto,
   PayoutPageDto,
   PayoutQueryDto,
+  PeriodPageQueryDto,
   ReleasesDueDto,
 } from './payment-views.dto.js';
 import { PaymentViews } from './payment-views.service.js';
@@ -112,7 +112,7 @@ export class DealerEscrowController {
   @ApiOperation({
     summary: 'My payouts: Route settlements of my account to my bank (newest first)',
   })
-  payouts(@Query() q: DealerPayoutQueryDto, @Meta() meta: RequestMeta): Promise<PayoutPageDto> {
+  payouts(@Query() q: PeriodPageQueryDto, @Meta() meta: RequestMeta): Promise<PayoutPageDto> {
     return this.views.payouts({ ...q, kind: 'dealer', dealerId: meta.principal!.userId });
   }
 }

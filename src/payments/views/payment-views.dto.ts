@@ -20,7 +20,21 @@ const booleanFlag = ({ value }: { value: unknown }): unknown =>
 
 const Paise = () => ApiProperty({ type: 'integer', description: 'Integer paise' });
 
-export class AdminPaymentQueryDto extends PageQueryDto {
+/** A page of a list filtered by a period on the list's own time (see each list). */
+export class PeriodPageQueryDto extends PageQueryDto {
+  /** At or after (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  /** Before (ISO 8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+}
+
+/** `from`/`to` on the time the payment was opened. */
+export class AdminPaymentQueryDto extends PeriodPageQueryDto {
   @ApiPropertyOptional({ enum: PAYMENT_STATUSES })
   @IsOptional()
   @IsIn(PAYMENT_STATUSES)
@@ -33,16 +47,6 @@ export class AdminPaymentQueryDto extends PageQueryDto {
   @IsOptional()
   @Matches(UUID, { message: 'buyerId must be a UUID' })
   buyerId?: string;
-
-  /** Opened at or after (ISO 8601). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  from?: string;
-
-  /** Opened before (ISO 8601). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  to?: string;
 
   /** `true`: only money captured for an order that could no longer be paid (to be refunded). */
   @IsOptional()
@@ -298,7 +302,8 @@ export const REFUND_KINDS = [
   'after_release',
 ] as const;
 
-export class AdminRefundQueryDto extends PageQueryDto {
+/** `from`/`to` on the time the refund was requested. */
+export class AdminRefundQueryDto extends PeriodPageQueryDto {
   @ApiPropertyOptional({ enum: REFUND_STATUSES })
   @IsOptional()
   @IsIn(REFUND_STATUSES)
@@ -317,16 +322,6 @@ export class AdminRefundQueryDto extends PageQueryDto {
   @IsOptional()
   @Matches(UUID, { message: 'dealerId must be a UUID' })
   dealerId?: string;
-
-  /** Requested at or after (ISO 8601). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  from?: string;
-
-  /** Requested before (ISO 8601). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  to?: string;
 }
 
 export class AdminRefundDto {
@@ -368,7 +363,8 @@ export class AdminRefundPageDto {
 
 export const PAYOUT_KINDS = ['dealer', 'platform'] as const;
 
-export class PayoutQueryDto extends PageQueryDto {
+/** `from`/`to` on the time the payout was posted. */
+export class PayoutQueryDto extends PeriodPageQueryDto {
   /** `dealer`: a dealer's Route settlement; `platform`: the platform's own settlement. */
   @ApiPropertyOptional({ enum: PAYOUT_KINDS })
   @IsOptional()
@@ -378,29 +374,6 @@ export class PayoutQueryDto extends PageQueryDto {
   @IsOptional()
   @Matches(UUID, { message: 'dealerId must be a UUID' })
   dealerId?: string;
-
-  /** Posted at or after (ISO 8601). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  from?: string;
-
-  /** Posted before (ISO 8601). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  to?: string;
-}
-
-/** A dealer's own payouts: the period only. */
-export class DealerPayoutQueryDto extends PageQueryDto {
-  /** Posted at or after (ISO 8601). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  from?: string;
-
-  /** Posted before (ISO 8601). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  to?: string;
 }
 
 /** Money that left Razorpay, as the ledger recorded it from `settlement.processed`. */

@@ -47,12 +47,11 @@ import type {
 import {
   checkedDates,
   cursorTime,
-  type CursorId,
   iso,
   pageOf,
   paise,
   paiseOrNull,
-  positionOf,
+  Where,
 } from './view-support.js';
 
 /** Escrow aging buckets: whole days since capture. */
@@ -165,37 +164,6 @@ const FIGURES: (keyof PeriodFiguresDto)[] = [
   'tdsPaise',
   'dealerNetReleasedPaise',
 ];
-
-/** A WHERE clause built from optional filters, with numbered parameters. */
-class Where {
-  readonly clauses: string[] = [];
-  readonly params: unknown[] = [];
-  add(sql: (n: number) => string, value: unknown): void {
-    this.params.push(value);
-    this.clauses.push(sql(this.params.length));
-  }
-  keyset(
-    cursor: string | undefined,
-    at: string,
-    id: string,
-    direction: '<' | '>' = '<',
-    idType: CursorId = 'uuid',
-  ): void {
-    const p = positionOf(cursor, idType);
-    if (!p) return;
-    this.params.push(p.at, p.id);
-    const n = this.params.length;
-    const cast = idType === 'uuid' ? 'uuid' : 'bigint';
-    this.clauses.push(`(${at}, ${id}) ${direction} ($${n - 1}::timestamptz, $${n}::${cast})`);
-  }
-  sql(): string {
-    return this.clauses.length ? `WHERE ${this.clauses.join(' AND ')}` : '';
-  }
-  limit(limit: number): string {
-    this.params.push(limit + 1);
-    return `LIMIT $${this.params.length}`;
-  }
-}
 
 @Injectable()
 export class PaymentViews {

@@ -79,3 +79,38 @@ export function paiseOrNull(text: string | null): number | null {
 }
 
 export const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+/** A WHERE clause built from optional filters, with numbered parameters. */
+export class Where {
+  readonly clauses: string[] = [];
+  readonly params: unknown[] = [];
+  add(sql: (n: number) => string, value: unknown): void {
+    this.params.push(value);
+    this.clauses.push(sql(this.params.length));
+  }
+  /** A condition without a parameter. */
+  holds(sql: string): void {
+    this.clauses.push(sql);
+  }
+  keyset(
+    cursor: string | undefined,
+    at: string,
+    id: string,
+    direction: '<' | '>' = '<',
+    idType: CursorId = 'uuid',
+  ): void {
+    const p = positionOf(cursor, idType);
+    if (!p) return;
+    this.params.push(p.at, p.id);
+    const n = this.params.length;
+    const cast = idType === 'uuid' ? 'uuid' : 'bigint';
+    this.clauses.push(`(${at}, ${id}) ${direction} ($${n - 1}::timestamptz, $${n}::${cast})`);
+  }
+  sql(): string {
+    return this.clauses.length ? `WHERE ${this.clauses.join(' AND ')}` : '';
+  }
+  limit(limit: number): string {
+    this.params.push(limit + 1);
+    return `LIMIT $${this.params.length}`;
+  }
+}
