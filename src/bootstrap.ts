@@ -10,12 +10,22 @@ import { MetricsService } from './observability/metrics.service.js';
 
 export const NEST_APP_OPTIONS = { rawBody: true, bufferLogs: true } as const;
 
-export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
+/**
+ * `forceCloseConnections`: what `app.close()` does with open connections — `'idle'` (the default:
+ * idle keep-alive connections are closed, a connection still in a request is waited for) or `true`
+ * (every connection is destroyed at once; the test harnesses, so that one connection left in a
+ * request — an upload refused before its body was read — cannot hang a suite's teardown).
+ */
+export function createFastifyAdapter(
+  config: AppConfig,
+  options: { forceCloseConnections?: boolean | 'idle' } = {},
+): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy,
     genReqId: requestIdOf,
     logger: false,
+    forceCloseConnections: options.forceCloseConnections ?? 'idle',
   });
 }
 

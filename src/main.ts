@@ -23,10 +23,15 @@ async function main(): Promise<void> {
     NEST_APP_OPTIONS,
   );
   configureApp(app, config);
-  // Ctrl-C / SIGTERM: stop accepting, finish in-flight requests, close the pool, exit 0.
+  // Ctrl-C / SIGTERM: stop accepting, finish in-flight requests, close the pool, exit 0 — or exit 1
+  // after 15 s if a connection never finishes its request.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       new Logger('Bootstrap').log(`${signal}: shutting down`);
+      setTimeout(() => {
+        new Logger('Bootstrap').error('shutdown did not finish in 15 s; exiting');
+        process.exit(1);
+      }, 15_000).unref();
       app.close().then(
         () => process.exit(0),
         () => process.exit(1),

@@ -301,13 +301,14 @@ export class CartService {
       await execute(
         tx,
         `INSERT INTO order_lines (sub_order_id, line_no, listing_id, sku, name, brand, condition, hsn_code,
-           gst_rate_bps, mrp_paise, quantity, unit_price_paise, line_total_paise, taxable_value_paise,
-           cgst_paise, sgst_paise, igst_paise)
+           gst_rate_bps, mrp_paise, quantity, unit_price_paise, line_total_paise, delivery_share_paise,
+           taxable_value_paise, cgst_paise, sgst_paise, igst_paise)
          SELECT $1, n, listing_id, sku, name, brand, condition, hsn_code, gst_rate_bps, mrp, qty, unit,
-                total, taxable, cgst, sgst, igst
+                total, delivery_share, taxable, cgst, sgst, igst
          FROM jsonb_to_recordset($2::jsonb) AS x(listing_id uuid, sku text, name text,
            brand text, condition text, hsn_code text, gst_rate_bps int, mrp bigint, qty int, unit bigint,
-           total bigint, taxable bigint, cgst bigint, sgst bigint, igst bigint, n int)`,
+           total bigint, delivery_share bigint, taxable bigint, cgst bigint, sgst bigint, igst bigint,
+           n int)`,
         [
           subId,
           JSON.stringify(
@@ -324,6 +325,7 @@ export class CartService {
               qty: l.quantity,
               unit: l.unitPricePaise,
               total: l.lineTotalPaise,
+              delivery_share: l.deliverySharePaise,
               taxable: l.tax.taxableValuePaise,
               cgst: l.tax.cgstPaise,
               sgst: l.tax.sgstPaise,

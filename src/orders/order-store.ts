@@ -392,6 +392,7 @@ interface LineRow {
   quantity: number;
   unit_price_paise: string;
   line_total_paise: string;
+  delivery_share_paise: string;
   taxable_value_paise: string;
   cgst_paise: string;
   sgst_paise: string;
@@ -422,6 +423,7 @@ function toLineDto(r: LineRow): OrderLineDto {
     quantity: r.quantity,
     unitPricePaise: Number(r.unit_price_paise),
     lineTotalPaise: Number(r.line_total_paise),
+    deliverySharePaise: Number(r.delivery_share_paise),
     taxableValuePaise: Number(r.taxable_value_paise),
     cgstPaise: Number(r.cgst_paise),
     sgstPaise: Number(r.sgst_paise),
@@ -490,6 +492,7 @@ async function subOrderParts(
     `SELECT sub_order_id::text AS sub_order_id, line_no, listing_id::text AS listing_id, sku, name,
             brand, condition, hsn_code, gst_rate_bps, mrp_paise::text AS mrp_paise, quantity,
             unit_price_paise::text AS unit_price_paise, line_total_paise::text AS line_total_paise,
+            delivery_share_paise::text AS delivery_share_paise,
             taxable_value_paise::text AS taxable_value_paise, cgst_paise::text AS cgst_paise,
             sgst_paise::text AS sgst_paise, igst_paise::text AS igst_paise
      FROM order_lines WHERE sub_order_id = ANY($1::uuid[]) ORDER BY sub_order_id, line_no`,

@@ -5,8 +5,9 @@
  * the dealer's payable and commission, GST on commission, TCS and TDS are withheld from it, at the
  * rates of ledger-spec/rates.json in force on the release's IST date (commission: the finance rule in
  * force, src/payments/commission/, else `commission.parts`; every release writes its commission invoice;
- * the supply GST `gst.supply.mobile_parts` finds the taxable value; TDS at the no-PAN rate when the
- * dealer has no PAN; TCS only for GST-registered dealers). The `escrow.release-due` job runs every
+ * the taxable value for TCS is that of the released lines, each at its own GST rate with its share of
+ * the delivery charge (./sale-lines.ts); TDS at the no-PAN rate when the dealer has no PAN; TCS only
+ * for GST-registered dealers). The `escrow.release-due` job runs every
  * minute; each release is one transaction (order row → sub-order → hold row, then the ledger), and
  * the ledger keys (`release:<subOrderId>`, `deductions:<subOrderId>`) make a replay a no-op.
  */
@@ -30,6 +31,7 @@ import { lockOrder, lockSubOrders } from '../orders/order-store.js';
 import { CommissionService } from './commission/commission.service.js';
 import { REFUND_JOBS } from './refunds.service.js';
 import { ROUTE_JOBS } from './route/route-jobs.js';
+import { heldSaleLinesIn } from './sale-lines.js';
 
 export const ESCROW_JOBS = { releaseDue: 'escrow.release-due' } as const;
 
@@ -165,6 +167,7 @@ export class EscrowReleaseService implements OnModuleInit {
       supplier,
       holdKey: hold.hold_key,
       heldPaise: BigInt(hold.amount_paise),
+      lines: await heldSaleLinesIn(tx, due.sub_order_id, BigInt(hold.amount_paise)),
       // A dispute resolved with a partial refund (src/payments/disputes/): recipe §5.
       refundPaise: BigInt(hold.refund_at_release_paise),
       rates,
@@ -190,7 +193,8 @@ export class EscrowReleaseService implements OnModuleInit {
     await execute(
       tx,
       `UPDATE escrow_holds SET status = 'released', commission_paise = $2, gst_on_commission_paise = $3,
-         tcs_paise = $4, tds_paise = $5, dealer_net_paise = $6, released_at = now(), updated_at = now()
+         tcs_paise = $4, tds_paise = $5, dealer_net_paise = $6, taxable_basis = 'lines',
+         released_at = now(), updated_at = now()
        WHERE sub_order_id = $1`,
       [
         due.sub_order_id,

@@ -32,10 +32,12 @@ import { Decimal } from '../ledger/domain/money.js';
 import type { RateBook } from '../ledger/domain/rates.js';
 import {
   computeDeductions,
+  linesLessRefund,
   payableAccount,
   receivableAccount,
   refundAfterRelease,
   resolveSaleRates,
+  type SaleLine,
   type SaleRates,
   type Supplier,
 } from '../ledger/domain/recipes.js';
@@ -49,6 +51,7 @@ import {
 import type { LedgerService } from '../ledger/persistence/ledger.service.js';
 import { PARTS_RATES } from './escrow-release.service.js';
 import type { PaymentGateway } from './gateway/payment-gateway.js';
+import { releasedSaleLinesIn, type TaxableBasis } from './sale-lines.js';
 import type {
   RefundAfterReleaseDto,
   RequestRefundAfterReleaseDto,
@@ -58,7 +61,7 @@ import type {
 const REFUNDS_JOB = 'payments.refunds';
 const TARGET = 'escrow_hold';
 
-interface ReleasedHold {
+export interface ReleasedHold {
   order_id: string;
   dealer_id: string;
   status: string;
@@ -72,14 +75,22 @@ interface ReleasedHold {
   transfer_id: string | null;
   pan: string | null;
   gstin: string | null;
+  sub_order_id: string;
+  refund_at_release_paise: string;
+  taxable_basis: TaxableBasis | null;
+  /** The release's TCS was corrected to the `lines` basis (src/payments/tcs-correction/). */
+  tcs_corrected: boolean;
 }
 
-const HOLD_SQL = `SELECT h.order_id::text AS order_id, h.dealer_id::text AS dealer_id, h.status,
+export const HOLD_SQL = `SELECT h.order_id::text AS order_id, h.dealer_id::text AS dealer_id, h.status,
     h.amount_paise::text AS amount_paise,
     (h.amount_paise - h.refund_at_release_paise)::text AS released_paise,
     h.commission_paise::text AS commission_paise, h.gst_on_commission_paise::text AS gst_on_commission_paise,
     h.tcs_paise::text AS tcs_paise, h.tds_paise::text AS tds_paise, h.dealer_net_paise::text AS dealer_net_paise,
-    h.transfer_id, u.pan, u.gstin
+    h.transfer_id, u.pan, u.gstin, h.sub_order_id::text AS sub_order_id,
+    h.refund_at_release_paise::text AS refund_at_release_paise, h.taxable_basis,
+    EXISTS (SELECT 1 FROM tcs_correction_items c
+            WHERE c.sub_order_id = h.sub_order_id AND c.entry_key IS NOT NULL) AS tcs_corrected
   FROM escrow_holds h JOIN users u ON u.id = h.dealer_id WHERE h.sub_order_id = $1`;
 
 let rateBook: RateBook | undefined;
@@ -87,13 +98,15 @@ let rateBook: RateBook | undefined;
 /**
  * The supplier and rates the release used: the invoice's commission and GST rates and release date,
  * rates.json for the rest, and the PAN/GST flags that reproduce the deductions recorded on the hold
- * (the dealer's current ones first; they may have changed since the release).
+ * (the dealer's current ones first; they may have changed since the release). `lines`: the released
+ * lines that refunds after release claw back from — on the release's own taxable basis, or on the
+ * `lines` basis once a TCS correction moved a `schedule` release to it.
  */
-async function releaseTermsIn(
+export async function releaseTermsIn(
   tx: EntityManager,
   subOrderId: string,
   hold: ReleasedHold,
-): Promise<{ supplier: Supplier; rates: SaleRates }> {
+): Promise<{ supplier: Supplier; rates: SaleRates; lines: SaleLine[] }> {
   const { rows } = await execute<{
     commission_rate: string;
     gst_rate: string;
@@ -115,7 +128,13 @@ async function releaseTermsIn(
     for (const gstRegistered of [true, false])
       if (hasPan !== current.hasPan || gstRegistered !== current.gstRegistered)
         flags.push({ hasPan, gstRegistered });
-  const released = BigInt(hold.released_paise);
+  const basis = hold.taxable_basis ?? 'schedule';
+  const schedule = { book, selection: PARTS_RATES, onDate: invoice.release_date };
+  const released = await releasedSaleLinesIn(tx, hold, basis, schedule);
+  const lines =
+    basis === 'schedule' && hold.tcs_corrected
+      ? await releasedSaleLinesIn(tx, hold, 'lines', schedule)
+      : released;
   for (const f of flags) {
     const supplier: Supplier = { kind: 'dealer', id: hold.dealer_id, ...f };
     const rates: SaleRates = {
@@ -131,7 +150,7 @@ async function releaseTermsIn(
       d.tdsPaise.toString() === hold.tds_paise &&
       d.supplierNetPaise.toString() === hold.dealer_net_paise
     )
-      return { supplier, rates };
+      return { supplier, rates, lines };
   }
   throw new Error(`cannot reproduce the release deductions of sub-order ${subOrderId}`);
 }
@@ -166,7 +185,7 @@ export async function postRefundAfterReleaseIn(
      WHERE sub_order_id = $1 AND kind = 'after_release' AND status = 'processed' AND id <> $2`,
     [subOrderId, refund.id],
   );
-  const { supplier, rates } = await releaseTermsIn(tx, subOrderId, hold);
+  const { supplier, rates, lines } = await releaseTermsIn(tx, subOrderId, hold);
   const deductionsPosted = [
     hold.commission_paise,
     hold.gst_on_commission_paise,
@@ -181,7 +200,7 @@ export async function postRefundAfterReleaseIn(
     escrow: 'order',
     subjectId: hold.order_id,
     supplier,
-    releasedPaise: BigInt(hold.released_paise),
+    releasedLines: lines,
     previouslyRefundedPaise: BigInt(before[0]!.refunded),
     refundPaise: BigInt(refund.amount_paise),
     rates,
@@ -223,9 +242,13 @@ export async function transferReversalTargetIn(
   const refunded = BigInt(upTo[0]!.refunded);
   let netLeft = BigInt(hold.dealer_net_paise);
   if (refunded > 0n) {
-    const { supplier, rates } = await releaseTermsIn(tx, subOrderId, hold);
-    const left = BigInt(hold.released_paise) - refunded;
-    netLeft = computeDeductions(left < 0n ? 0n : left, rates, supplier).supplierNetPaise;
+    const { supplier, rates, lines } = await releaseTermsIn(tx, subOrderId, hold);
+    const all = BigInt(hold.released_paise);
+    netLeft = computeDeductions(
+      linesLessRefund(lines, refunded > all ? all : refunded),
+      rates,
+      supplier,
+    ).supplierNetPaise;
   }
   // The dealer keeps its net less its share of these refunds; the rest is reversed.
   return { transferId: hold.transfer_id, reversedTotal: BigInt(hold.amount_paise) - netLeft };

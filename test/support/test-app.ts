@@ -56,7 +56,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     controllers: options.controllers ?? [],
   }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(
-    createFastifyAdapter(config),
+    // Every connection destroyed at close: a client socket left mid-request must not hang teardown.
+    createFastifyAdapter(config, { forceCloseConnections: true }),
     NEST_APP_OPTIONS,
   );
   configureApp(app, config);

@@ -12,8 +12,10 @@ import {
   payableAccount,
   paymentCaptured,
   receivableAccount,
+  linesLessRefund,
   refundAfterRelease,
   resolveSaleRates,
+  type SaleLine,
   type SaleRates,
   type Supplier,
   supplierPayout,
@@ -25,6 +27,9 @@ import { loadRateBook } from '../ledger-spec-files.js';
 const dealer: Supplier = { kind: 'dealer', id: 'd1', hasPan: true, gstRegistered: true };
 const book = loadRateBook();
 const rates = resolveSaleRates(book, DEFAULT_RATE_SELECTION.dealer, dealer, '2026-11-01');
+const at = (rate: string) => new Decimal(rate);
+/** One line of `g` at 18 %. */
+const one = (g: Paise): SaleLine[] => [{ grossPaise: g, gstRate: at('0.18') }];
 
 function flatten(c: LedgerCommand): LedgerCommand[] {
   return c.type === 'batch' ? c.commands.flatMap(flatten) : [c];
@@ -32,7 +37,7 @@ function flatten(c: LedgerCommand): LedgerCommand[] {
 
 describe('recipes', () => {
   it('worked example: ₹1,180 GST-inclusive sale, dealer with PAN (ledger-spec/recipes.md)', () => {
-    expect(computeDeductions(118000n, rates, dealer)).toEqual({
+    expect(computeDeductions(one(118000n), rates, dealer)).toEqual({
       grossPaise: 118000n,
       taxableValuePaise: 100000n,
       commissionPaise: 9440n, // 8 % of 118000
@@ -43,20 +48,43 @@ describe('recipes', () => {
     });
   });
 
+  it('mixed GST rates: TCS on each line’s own taxable value (₹800 at 18 % + ₹1,050 at 5 %)', () => {
+    const lines = [
+      { grossPaise: 80000n, gstRate: at('0.18') },
+      { grossPaise: 105000n, gstRate: at('0.05') },
+    ];
+    const d = computeDeductions(lines, rates, dealer);
+    expect(d.taxableValuePaise).toBe(167797n); // 67,797 + 100,000
+    expect(d.tcsPaise).toBe(839n); // not 784 = 0.5 % of 185,000 / 1.18
+    expect(d.supplierNetPaise + withheldPaise(d)).toBe(185000n);
+  });
+
+  it('a refund not tied to lines is split over them pro rata to gross, by largest remainder', () => {
+    const lines = [
+      { grossPaise: 80000n, gstRate: at('0.18') },
+      { grossPaise: 105000n, gstRate: at('0.05') },
+    ];
+    // 50,000 × 80/185 = 21,621.62 → 21,622; × 105/185 = 28,378.37 → 28,378
+    expect(linesLessRefund(lines, 50000n).map((l) => l.grossPaise)).toEqual([58378n, 76622n]);
+    expect(linesLessRefund(lines, 185000n).map((l) => l.grossPaise)).toEqual([0n, 0n]);
+    expect(linesLessRefund(lines, 0n)).toEqual(lines);
+    expect(() => linesLessRefund(lines, 185001n)).toThrow(LedgerAssertionError);
+  });
+
   it('no PAN: TDS 5 %; unregistered: no TCS, taxable = gross; policy switches bases', () => {
     const noPan = { ...dealer, hasPan: false };
     expect(
       computeDeductions(
-        118000n,
+        one(118000n),
         resolveSaleRates(book, DEFAULT_RATE_SELECTION.dealer, noPan, '2026-11-01'),
         noPan,
       ).tdsPaise,
     ).toBe(5900n);
     const unregistered = { ...dealer, gstRegistered: false };
-    const d = computeDeductions(118000n, rates, unregistered);
+    const d = computeDeductions(one(118000n), rates, unregistered);
     expect(d.tcsPaise).toBe(0n);
     expect(d.taxableValuePaise).toBe(118000n);
-    const t = computeDeductions(118000n, rates, dealer, {
+    const t = computeDeductions(one(118000n), rates, dealer, {
       commissionBase: 'taxable',
       tdsBase: 'taxable',
     });
@@ -66,7 +94,7 @@ describe('recipes', () => {
 
   it('old rates apply to old dates (TCS 1 % before 2024-07-10, TDS 1 % before 2024-10-01)', () => {
     const old = resolveSaleRates(book, DEFAULT_RATE_SELECTION.dealer, dealer, '2024-07-09');
-    const d = computeDeductions(118000n, old, dealer);
+    const d = computeDeductions(one(118000n), old, dealer);
     expect(d.tcsPaise).toBe(1000n);
     expect(d.tdsPaise).toBe(1180n);
   });
@@ -93,7 +121,17 @@ describe('recipes', () => {
     });
   });
 
-  const gross = fc.bigInt({ min: 1n, max: 10n ** 11n });
+  /** 1–4 lines at the GST rates listings accept, the first of gross ≥ 1. */
+  const linesArb = fc
+    .array(
+      fc.record({
+        grossPaise: fc.bigInt({ min: 0n, max: 10n ** 10n }),
+        gstRate: fc.constantFrom('0', '0.05', '0.12', '0.18', '0.28').map(at),
+      }),
+      { minLength: 1, maxLength: 4 },
+    )
+    .map((ls) => ls.map((l, i) => (i === 0 ? { ...l, grossPaise: l.grossPaise + 1n } : l)));
+  const grossOf = (ls: SaleLine[]) => ls.reduce((a, l) => a + l.grossPaise, 0n);
   const supplierArb = fc.record({
     kind: fc.constantFrom('dealer' as const, 'technician' as const),
     id: fc.constant('s1'),
@@ -116,9 +154,9 @@ describe('recipes', () => {
 
   it('property: deductions add up and every component is non-negative', () => {
     fc.assert(
-      fc.property(gross, supplierArb, policyArb, dateArb, (g, s, p, date) => {
-        const d = computeDeductions(g, ratesFor(s, date), s, p);
-        expect(d.supplierNetPaise + withheldPaise(d)).toBe(g);
+      fc.property(linesArb, supplierArb, policyArb, dateArb, (ls, s, p, date) => {
+        const d = computeDeductions(ls, ratesFor(s, date), s, p);
+        expect(d.supplierNetPaise + withheldPaise(d)).toBe(grossOf(ls));
         for (const v of Object.values(d)) expect(v >= 0n).toBe(true);
       }),
     );
@@ -127,14 +165,15 @@ describe('recipes', () => {
   it('property: every recipe entry balances, and capture → release (with random refund) → refunds applies cleanly', () => {
     fc.assert(
       fc.property(
-        gross,
+        linesArb,
         supplierArb,
         policyArb,
         dateArb,
         fc.bigInt({ min: 0n, max: 10n ** 11n }),
         fc.array(fc.bigInt({ min: 1n, max: 10n ** 11n }), { maxLength: 4 }),
         fc.bigInt({ min: 0n, max: 10n ** 11n }),
-        (g, s, p, date, refundRaw, refundsRaw, payoutRaw) => {
+        (ls, s, p, date, refundRaw, refundsRaw, payoutRaw) => {
+          const g = grossOf(ls);
           const escrow = s.kind === 'dealer' ? 'order' : 'job';
           const r = ratesFor(s, date);
           const l = new LedgerModel();
@@ -169,6 +208,7 @@ describe('recipes', () => {
             supplier: s,
             holdKey: 'h1',
             heldPaise: g,
+            lines: ls,
             refundPaise: refundAtRelease,
             rates: r,
             policy: p,
@@ -209,7 +249,7 @@ describe('recipes', () => {
               escrow,
               subjectId: 'x1',
               supplier: s,
-              releasedPaise: rel.releasedPaise,
+              releasedLines: rel.releasedLines,
               previouslyRefundedPaise: refunded,
               refundPaise: amount,
               rates: r,
@@ -249,13 +289,15 @@ describe('recipes', () => {
   it('partial clawbacks sum exactly to the full deductions (rates as data: any rate table works)', () => {
     fc.assert(
       fc.property(
-        gross,
+        linesArb,
         fc.integer({ min: 0, max: 3000 }),
         fc.integer({ min: 1, max: 5 }),
-        (g, bps, k) => {
+        (ls, bps, k) => {
+          const g = grossOf(ls);
           const custom: SaleRates = { ...rates, commission: new Decimal(bps).div(10000) };
           let refunded = 0n;
           let commission = 0n;
+          let tcs = 0n;
           let net = 0n;
           for (let i = 0; i < k; i += 1) {
             const amount = i === k - 1 ? g - refunded : (g - refunded) / 2n;
@@ -264,7 +306,7 @@ describe('recipes', () => {
               escrow: 'order',
               subjectId: 'x',
               supplier: dealer,
-              releasedPaise: g,
+              releasedLines: ls,
               previouslyRefundedPaise: refunded,
               refundPaise: amount,
               rates: custom,
@@ -274,11 +316,13 @@ describe('recipes', () => {
               actor: 't',
             });
             commission += r.clawback.commissionPaise;
+            tcs += r.clawback.tcsPaise;
             net += r.clawback.supplierNetPaise;
             refunded += amount;
           }
-          const full = computeDeductions(g, custom, dealer);
+          const full = computeDeductions(ls, custom, dealer);
           expect(commission).toBe(full.commissionPaise);
+          expect(tcs).toBe(full.tcsPaise);
           expect(net).toBe(full.supplierNetPaise);
         },
       ),

@@ -9,7 +9,14 @@ import { Accounts } from './account.js';
 import { assert } from './assert.js';
 import { credit, debit, type Line } from './journal.js';
 import type { EntryMeta, LedgerCommand } from './ledger-model.js';
-import { applyRate, type Decimal, type Paise, removeInclusiveRate, sumPaise } from './money.js';
+import {
+  applyRate,
+  type Decimal,
+  type Paise,
+  removeInclusiveRate,
+  splitLargestRemainder,
+  sumPaise,
+} from './money.js';
 import { type RateBook, rateFrom } from './rates.js';
 
 export type SupplierKind = 'dealer' | 'technician';
@@ -20,7 +27,7 @@ export interface Supplier {
   readonly id: string;
   /** PAN (or Aadhaar) furnished: TDS 194-O at the normal rate, else the higher no-PAN rate (206AA). */
   readonly hasPan: boolean;
-  /** Registered under GST: prices include GST at `supplyGstRate` and section 52 TCS applies. */
+  /** Registered under GST: prices include GST at each line's own rate and section 52 TCS applies. */
   readonly gstRegistered: boolean;
 }
 
@@ -41,8 +48,6 @@ export const DEFAULT_TAX_POLICY: TaxPolicy = { commissionBase: 'gross', tdsBase:
 export interface SaleRates {
   readonly commission: Decimal;
   readonly gstOnCommission: Decimal;
-  /** GST rate of the supply itself (goods or service), to find the taxable value of an inclusive price. */
-  readonly supplyGst: Decimal;
   readonly tcs: Decimal;
   /** Already the no-PAN rate when the supplier has no PAN. */
   readonly tds: Decimal;
@@ -52,6 +57,7 @@ export interface SaleRates {
 export interface RateSelection {
   readonly commission: string;
   readonly gstOnCommission: string;
+  /** The GST rate of a one-line sale of this kind that carries no rate of its own (a repair job). */
   readonly supplyGst: string;
   readonly tcs: string;
   readonly tds: string;
@@ -67,10 +73,51 @@ export function resolveSaleRates(
   return {
     commission: rateFrom(book, selection.commission, onDate),
     gstOnCommission: rateFrom(book, selection.gstOnCommission, onDate),
-    supplyGst: rateFrom(book, selection.supplyGst, onDate),
     tcs: rateFrom(book, selection.tcs, onDate),
     tds: rateFrom(book, supplier.hasPan ? selection.tds : selection.tdsWithoutPan, onDate),
   };
+}
+
+/**
+ * One line of a sale as the buyer paid for it: its GST-inclusive amount (for a parts line, the
+ * line total plus its share of the delivery charge) and the line's own GST rate (0.18 = 18 %).
+ */
+export interface SaleLine {
+  readonly grossPaise: Paise;
+  readonly gstRate: Decimal;
+}
+
+export function saleGrossOf(lines: readonly SaleLine[]): Paise {
+  return sumPaise(lines.map((l) => l.grossPaise));
+}
+
+/**
+ * The lines left after `refundPaise` not tied to lines (a partial refund at dispute resolution, a
+ * refund after release): the refund is split over the lines pro rata to their gross by largest
+ * remainder, and each line keeps its own rate. A refund of whole lines removes those lines instead.
+ * Cumulative: the lines after refunds a then b are the lines after a + b, so successive refunds
+ * that add up to the whole leave nothing.
+ */
+export function linesLessRefund(lines: readonly SaleLine[], refundPaise: Paise): SaleLine[] {
+  const gross = saleGrossOf(lines);
+  assert(refundPaise >= 0n && refundPaise <= gross, 'refund out of range of the lines');
+  if (refundPaise === 0n) return [...lines];
+  if (refundPaise === gross) return lines.map((l) => ({ ...l, grossPaise: 0n }));
+  const parts = splitLargestRemainder(
+    refundPaise,
+    lines.map((l) => l.grossPaise),
+  );
+  return lines.map((l, i) => ({ ...l, grossPaise: l.grossPaise - parts[i]! }));
+}
+
+/**
+ * The value of supply excluding GST: per line, gross ÷ (1 + the line's rate), rounded half up on the
+ * line's own base (as each line of the invoice) — the gross itself for a supplier not registered
+ * under GST, who charges none.
+ */
+export function taxableValueOf(lines: readonly SaleLine[], supplier: Supplier): Paise {
+  if (!supplier.gstRegistered) return saleGrossOf(lines);
+  return sumPaise(lines.map((l) => removeInclusiveRate(l.grossPaise, l.gstRate)));
 }
 
 export interface Deductions {
@@ -86,21 +133,20 @@ export interface Deductions {
 }
 
 /**
- * What is withheld from a supplier on a gross (GST-inclusive) sale. Each line is rounded half up to
- * the paisa on its own base (house rule): taxable = gross ÷ (1 + supply GST); commission = base ×
- * commission rate; GST on commission = commission × 18 %; TCS = taxable × TCS rate (registered
- * suppliers only); TDS = base × TDS rate.
+ * What is withheld from a supplier on a sale of GST-inclusive `lines`. Each component is rounded
+ * half up to the paisa on its own base (house rule): taxable = Σ per line gross ÷ (1 + the line's
+ * GST rate); commission = base × commission rate; GST on commission = commission × 18 %; TCS =
+ * taxable × TCS rate (registered suppliers only); TDS = base × TDS rate.
  */
 export function computeDeductions(
-  grossPaise: Paise,
+  lines: readonly SaleLine[],
   rates: SaleRates,
   supplier: Supplier,
   policy: TaxPolicy = DEFAULT_TAX_POLICY,
 ): Deductions {
-  assert(grossPaise >= 0n, 'gross must be non-negative');
-  const taxableValuePaise = supplier.gstRegistered
-    ? removeInclusiveRate(grossPaise, rates.supplyGst)
-    : grossPaise;
+  for (const l of lines) assert(l.grossPaise >= 0n, 'line gross must be non-negative');
+  const grossPaise = saleGrossOf(lines);
+  const taxableValuePaise = taxableValueOf(lines, supplier);
   const commissionPaise = applyRate(
     policy.commissionBase === 'gross' ? grossPaise : taxableValuePaise,
     rates.commission,
@@ -255,6 +301,8 @@ export interface EscrowRelease {
   readonly holdKey: string;
   /** The amount the hold holds. */
   readonly heldPaise: Paise;
+  /** The sale's lines, adding up to heldPaise: their own GST rates find the taxable value. */
+  readonly lines: readonly SaleLine[];
   /** Refunded to the buyer at release (0 = release everything; heldPaise = full refund, hold voided). */
   readonly refundPaise: Paise;
   readonly rates: SaleRates;
@@ -268,6 +316,8 @@ export interface EscrowReleaseResult {
   readonly command: LedgerCommand;
   readonly deductions: Deductions;
   readonly releasedPaise: Paise;
+  /** The lines released: the sale's lines less the refund at release (pro rata). */
+  readonly releasedLines: readonly SaleLine[];
   /** Keys of the entries a full refund after release reverses. */
   readonly releaseEntryKeys: readonly string[];
 }
@@ -284,10 +334,12 @@ export function escrowRelease(e: EscrowRelease): EscrowReleaseResult {
     e.heldPaise > 0n && e.refundPaise >= 0n && e.refundPaise <= e.heldPaise,
     'release amounts out of range',
   );
+  assert(saleGrossOf(e.lines) === e.heldPaise, 'the lines must add up to the amount held');
   const releasedPaise = e.heldPaise - e.refundPaise;
   const reference = `${e.escrow}:${e.subjectId}`;
   const escrow = escrowAccount(e.escrow, e.subjectId);
-  const deductions = computeDeductions(releasedPaise, e.rates, e.supplier, e.policy);
+  const releasedLines = linesLessRefund(e.lines, e.refundPaise);
+  const deductions = computeDeductions(releasedLines, e.rates, e.supplier, e.policy);
   const commands: LedgerCommand[] = [];
   const releaseEntryKeys: string[] = [];
   if (releasedPaise === 0n) {
@@ -330,7 +382,13 @@ export function escrowRelease(e: EscrowRelease): EscrowReleaseResult {
       meta: meta('refund', reference, e.actor),
     });
   }
-  return { command: { type: 'batch', commands }, deductions, releasedPaise, releaseEntryKeys };
+  return {
+    command: { type: 'batch', commands },
+    deductions,
+    releasedPaise,
+    releasedLines,
+    releaseEntryKeys,
+  };
 }
 
 export interface RefundBeforeRelease {
@@ -466,8 +524,8 @@ export interface RefundAfterRelease {
   readonly escrow: EscrowKind;
   readonly subjectId: string;
   readonly supplier: Supplier;
-  /** The gross amount released to the supplier. */
-  readonly releasedPaise: Paise;
+  /** The lines released to the supplier (EscrowReleaseResult.releasedLines). */
+  readonly releasedLines: readonly SaleLine[];
   /** Refunded after release so far (before this refund). */
   readonly previouslyRefundedPaise: Paise;
   readonly refundPaise: Paise;
@@ -504,11 +562,14 @@ export function refundAfterRelease(e: RefundAfterRelease): {
   command: LedgerCommand;
   clawback: Deductions;
 } {
-  const remainingBefore = e.releasedPaise - e.previouslyRefundedPaise;
+  const releasedPaise = saleGrossOf(e.releasedLines);
+  const remainingBefore = releasedPaise - e.previouslyRefundedPaise;
   assert(e.refundPaise > 0n && e.refundPaise <= remainingBefore, 'refund out of range');
   const reference = `${e.escrow}:${e.subjectId}`;
-  const before = computeDeductions(remainingBefore, e.rates, e.supplier, e.policy);
-  const after = computeDeductions(remainingBefore - e.refundPaise, e.rates, e.supplier, e.policy);
+  const deductionsAfterRefunds = (refunded: Paise) =>
+    computeDeductions(linesLessRefund(e.releasedLines, refunded), e.rates, e.supplier, e.policy);
+  const before = deductionsAfterRefunds(e.previouslyRefundedPaise);
+  const after = deductionsAfterRefunds(e.previouslyRefundedPaise + e.refundPaise);
   const clawback: Deductions = {
     grossPaise: e.refundPaise,
     taxableValuePaise: before.taxableValuePaise - after.taxableValuePaise,
@@ -521,7 +582,7 @@ export function refundAfterRelease(e: RefundAfterRelease): {
   assert(e.payableAvailablePaise >= 0n, 'payable available must not be negative');
   const fullReversal =
     e.previouslyRefundedPaise === 0n &&
-    e.refundPaise === e.releasedPaise &&
+    e.refundPaise === releasedPaise &&
     e.payableAvailablePaise >= clawback.supplierNetPaise;
   if (fullReversal) {
     const escrow = escrowAccount(e.escrow, e.subjectId);

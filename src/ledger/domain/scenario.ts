@@ -7,8 +7,8 @@ import { type AccountType, availableBalance, type Side, postedBalance } from './
 import { assert } from './assert.js';
 import { type Line } from './journal.js';
 import { type LedgerCommand, LedgerModel, type LedgerResult } from './ledger-model.js';
-import { type Paise, parsePaise } from './money.js';
-import { type RateBook, istDate } from './rates.js';
+import { Decimal, type Paise, parsePaise } from './money.js';
+import { type RateBook, istDate, rateFrom } from './rates.js';
 import {
   DEFAULT_TAX_POLICY,
   disputeOpened,
@@ -23,10 +23,13 @@ import {
   payableAccount,
   receivableAccount,
   refundAfterRelease,
+  linesLessRefund,
   refundBeforeRelease,
   resolveSaleRates,
   reversal,
+  type SaleLine,
   type SaleRates,
+  saleGrossOf,
   type Supplier,
   type SupplierKind,
   supplierPayout,
@@ -99,9 +102,11 @@ interface Subject {
   holdKey: string;
   holdSeq: number;
   heldPaise: Paise;
+  /** The sale's lines still held (adding up to heldPaise). */
+  lines: readonly SaleLine[];
   holdTimeoutSeconds: number;
   status: 'held' | 'disputed' | 'released' | 'closed';
-  releasedPaise: Paise;
+  releasedLines: readonly SaleLine[];
   refundedAfterReleasePaise: Paise;
   releaseEntryKeys: readonly string[];
   rates?: SaleRates;
@@ -140,6 +145,31 @@ function linesOf(e: ScenarioEvent): Line[] {
     assert(typeof r.amountPaise === 'string', 'line.amountPaise must be a string');
     return { account: r.account, side: r.side as Side, amountPaise: parsePaise(r.amountPaise) };
   });
+}
+
+/**
+ * The sale's lines of a capture: `saleLines` (`[{ "grossPaise": "80000", "gstRate": "0.18" }, …]`,
+ * adding up to the gross), else one line of the whole gross at the supplier kind's supply GST rate.
+ */
+function saleLinesOf(e: ScenarioEvent, grossPaise: Paise, defaultRate: Decimal): SaleLine[] {
+  const raw = e.saleLines;
+  if (raw === undefined) return [{ grossPaise, gstRate: defaultRate }];
+  assert(
+    Array.isArray(raw) && raw.length > 0,
+    `event ${e.event}: saleLines must be a non-empty array`,
+  );
+  const lines = raw.map((l: unknown): SaleLine => {
+    assert(typeof l === 'object' && l !== null, 'sale line must be an object');
+    const r = l as Record<string, unknown>;
+    assert(typeof r.grossPaise === 'string', 'saleLine.grossPaise must be a string');
+    assert(typeof r.gstRate === 'string', 'saleLine.gstRate must be a decimal string');
+    return { grossPaise: parsePaise(r.grossPaise), gstRate: new Decimal(r.gstRate) };
+  });
+  assert(
+    saleGrossOf(lines) === grossPaise,
+    `event ${e.event}: saleLines must add up to grossPaise`,
+  );
+  return lines;
 }
 
 function accountsOf(command: LedgerCommand): string[] {
@@ -239,6 +269,11 @@ export class ScenarioRunner {
         assert(!this.subjects.has(key), `${key} captured twice`);
         const holdKey = `hold:${key}:1`;
         const grossPaise = paise(e, 'grossPaise');
+        const lines = saleLinesOf(
+          e,
+          grossPaise,
+          rateFrom(this.rates, this.selection[supplier.kind].supplyGst, istDate(nowMs)),
+        );
         const holdTimeoutSeconds = int(e, 'holdTimeoutSeconds');
         return {
           command: paymentCaptured({
@@ -259,9 +294,10 @@ export class ScenarioRunner {
               holdKey,
               holdSeq: 1,
               heldPaise: grossPaise,
+              lines,
               holdTimeoutSeconds,
               status: 'held',
-              releasedPaise: 0n,
+              releasedLines: [],
               refundedAfterReleasePaise: 0n,
               releaseEntryKeys: [],
             });
@@ -303,6 +339,7 @@ export class ScenarioRunner {
           supplier: s.supplier,
           holdKey: s.holdKey,
           heldPaise: s.heldPaise,
+          lines: s.lines,
           refundPaise,
           rates,
           policy: this.policy,
@@ -313,7 +350,7 @@ export class ScenarioRunner {
           command: r.command,
           onOk: () => {
             s.status = r.releasedPaise > 0n ? 'released' : 'closed';
-            s.releasedPaise = r.releasedPaise;
+            s.releasedLines = r.releasedLines;
             s.releaseEntryKeys = r.releaseEntryKeys;
             s.rates = rates;
           },
@@ -341,6 +378,7 @@ export class ScenarioRunner {
               s.status = 'closed'; // the voided hold stays the subject's hold: acting on it again is refused
             } else {
               s.heldPaise -= refundPaise;
+              s.lines = linesLessRefund(s.lines, refundPaise);
               s.holdSeq += 1;
               s.holdKey = newHoldKey;
             }
@@ -389,7 +427,7 @@ export class ScenarioRunner {
           escrow: s.escrow,
           subjectId: s.subjectId,
           supplier: s.supplier,
-          releasedPaise: s.releasedPaise,
+          releasedLines: s.releasedLines,
           previouslyRefundedPaise: s.refundedAfterReleasePaise,
           refundPaise,
           rates: s.rates,

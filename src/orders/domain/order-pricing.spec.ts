@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import {
   buyerMayCancel,
   deliveryFeeOf,
+  deliverySharesOf,
+  saleLinesOf,
   lineProblemsOf,
   MAX_ORDER_PAISE,
   minimumCheckOf,
@@ -354,20 +356,22 @@ describe('priceCart', () => {
     });
     expect(A!.lines[1]!.tax).toMatchObject({ taxableValuePaise: 2_344, taxPaise: 656 });
     expect(A!.taxPaise).toBe(27_458 + 656);
+    // B's delivery (5000) is all its one line's: 16800 / 1.18 = 14237.28… → 14237, tax 2563.
     expect(B).toMatchObject({
       dealerId: 'B',
       supply: 'inter_state',
       itemsPaise: 11_800,
       deliveryPaise: 5_000,
       totalPaise: 16_800,
-      taxPaise: 1_800,
+      taxPaise: 2_563,
     });
+    expect(B!.lines[0]!.deliverySharePaise).toBe(5_000);
     expect(B!.lines[0]!.tax).toEqual({
-      taxableValuePaise: 10_000,
-      taxPaise: 1_800,
+      taxableValuePaise: 14_237,
+      taxPaise: 2_563,
       cgstPaise: 0,
       sgstPaise: 0,
-      igstPaise: 1_800,
+      igstPaise: 2_563,
     });
     expect(c).toMatchObject({
       channel: 'b2c',
@@ -540,7 +544,7 @@ describe('priceCart', () => {
               expect(l.lineTotalPaise).toBe(l.unitPricePaise * l.quantity);
               expect(l.tax).toEqual(
                 taxOf(
-                  l.lineTotalPaise,
+                  l.lineTotalPaise + l.deliverySharePaise,
                   l.listing.gstRateBps,
                   supplyOf(g.dealerGstin, deliveryStateCode),
                 ),
@@ -549,6 +553,8 @@ describe('priceCart', () => {
             }
             expect(g.itemsPaise).toBe(sum(g.lines.map((l) => l.lineTotalPaise)));
             expect(g.taxPaise).toBe(sum(g.lines.map((l) => l.tax.taxPaise)));
+            // The delivery charge is carried whole by the lines (and taxed with them).
+            expect(sum(g.lines.map((l) => l.deliverySharePaise))).toBe(g.deliveryPaise);
             expect(g.deliveryPaise).toBe(deliveryFeeOf(delivery, g.itemsPaise));
             expect(g.totalPaise).toBe(g.itemsPaise + g.deliveryPaise);
           }
@@ -593,5 +599,46 @@ describe('buyerMayCancel', () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  it('delivery is split over the lines pro rata to their taxable value and taxed at each line’s rate', () => {
+    // ₹219 at 18 % (taxable 18559) and ₹100 at 5 % (taxable 9524), ₹49 delivery:
+    // 4900 × 18559 / 28083 = 3238.23 → 3238, 4900 × 9524 / 28083 = 1661.77 → 1662 (largest remainder).
+    const lines = [
+      { lineTotalPaise: 21_900, gstRateBps: 1800 },
+      { lineTotalPaise: 10_000, gstRateBps: 500 },
+    ];
+    expect(deliverySharesOf(lines, 4_900)).toEqual([3_238, 1_662]);
+    expect(deliverySharesOf(lines, 0)).toEqual([0, 0]);
+    expect(saleLinesOf(lines, 4_900)).toEqual([
+      { grossPaise: 25_138, deliverySharePaise: 3_238, gstRateBps: 1800 },
+      { grossPaise: 11_662, deliverySharePaise: 1_662, gstRateBps: 500 },
+    ]);
+    // Taxed: 25138 / 1.18 = 21303.39 → 21303 (tax 3835); 11662 / 1.05 = 11106.67 → 11107 (tax 555).
+    const c = priceCart({
+      channel: 'b2c',
+      lines: [
+        {
+          listing: listing({ listingId: 'x1', b2cPricePaise: 21_900, gstRateBps: 1800 }),
+          quantity: 1,
+        },
+        {
+          listing: listing({ listingId: 'x2', b2cPricePaise: 10_000, gstRateBps: 500 }),
+          quantity: 1,
+        },
+      ],
+      delivery: { flatFeePaise: 4_900, freeFromPaise: null },
+      minimumPaise: 0,
+      deliveryStateCode: '29',
+    });
+    const [g] = c.groups;
+    expect(
+      g!.lines.map((l) => [l.deliverySharePaise, l.tax.taxableValuePaise, l.tax.taxPaise]),
+    ).toEqual([
+      [3_238, 21_303, 3_835],
+      [1_662, 11_107, 555],
+    ]);
+    expect(g!.taxPaise).toBe(3_835 + 555);
+    expect(g!.totalPaise).toBe(21_900 + 10_000 + 4_900);
   });
 });

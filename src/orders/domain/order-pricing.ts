@@ -9,9 +9,13 @@
  *   included, delivery excluded — must reach the channel's minimum (B2B ₹10,000, B2C ₹500 by default).
  * - Delivery: per sub-order (per dealer), the channel's flat fee, waived when that sub-order's item
  *   subtotal reaches the rule's free-from amount.
- * - Tax: prices include GST. Per line, taxable value = round-half-up(line total × 10000 / (10000 +
- *   rate in basis points)), tax = line total − taxable value; within one state the tax splits into
- *   SGST = ⌊tax / 2⌋ and CGST = tax − SGST, across states it is IGST.
+ * - Tax: prices include GST. The delivery charge is part of the dealer's composite supply of the
+ *   goods: it is split over the sub-order's lines pro rata to their item taxable value (largest
+ *   remainder), and each line's share is taxed at that line's rate. Per line, on its total plus its
+ *   delivery share: taxable value = round-half-up(amount × 10000 / (10000 + rate in basis points)),
+ *   tax = amount − taxable value; within one state the tax splits into SGST = ⌊tax / 2⌋ and CGST =
+ *   tax − SGST, across states it is IGST. The escrow release finds the TCS base from the same lines
+ *   (`saleLinesOf`).
  * - Buyer cancellation: a buyer may cancel sub-orders that have not shipped when what remains of the
  *   order (item subtotal of the sub-orders not cancelled) is nothing or still reaches the order's
  *   minimum; otherwise the buyer cancels the whole order. Cancellations by the dealer, staff or the
@@ -20,6 +24,7 @@
 import type { PriceChannel } from '../../catalog/dto/catalog-search.dto.js';
 import type { PriceTier } from '../../catalog/domain/listing-pricing.js';
 import { AVAILABLE_DISPLAY_CAP } from '../../catalog/search/price-channel.js';
+import { splitLargestRemainder } from '../../ledger/domain/money.js';
 
 export type BuyChannel = Exclude<PriceChannel, 'staff'>;
 
@@ -77,6 +82,9 @@ export interface PricedLine {
   quantity: number;
   unitPricePaise: number;
   lineTotalPaise: number;
+  /** This line's part of its sub-order's delivery charge (taxed with the line). */
+  deliverySharePaise: number;
+  /** GST in the line total plus its delivery share. */
   tax: TaxSplit;
   problems: LineProblem[];
 }
@@ -150,6 +158,42 @@ export function taxOf(totalPaise: number, rateBps: number, supply: Supply | null
   };
 }
 
+/** A line of a sale for its tax: its total (GST included) and its GST rate. */
+export interface TaxedLine {
+  lineTotalPaise: number;
+  gstRateBps: number;
+}
+
+/**
+ * The delivery charge split over the lines pro rata to their item taxable value, by largest
+ * remainder (ties to the earlier line): each part belongs to its line's supply and its rate.
+ */
+export function deliverySharesOf(lines: readonly TaxedLine[], deliveryPaise: number): number[] {
+  if (lines.length === 0) return [];
+  if (deliveryPaise === 0) return lines.map(() => 0);
+  const weights: bigint[] = lines.map((l) =>
+    BigInt(taxOf(l.lineTotalPaise, l.gstRateBps, null).taxableValuePaise),
+  );
+  if (!weights.some((w) => w > 0n)) weights.fill(1n);
+  return splitLargestRemainder(BigInt(deliveryPaise), weights).map(Number);
+}
+
+/**
+ * A sub-order's lines as sold, for the invoice and the escrow release: each line's total plus its
+ * delivery share, at the line's rate. Σ gross = items + delivery.
+ */
+export function saleLinesOf(
+  lines: readonly TaxedLine[],
+  deliveryPaise: number,
+): { grossPaise: number; deliverySharePaise: number; gstRateBps: number }[] {
+  const shares = deliverySharesOf(lines, deliveryPaise);
+  return lines.map((l, i) => ({
+    grossPaise: l.lineTotalPaise + shares[i]!,
+    deliverySharePaise: shares[i]!,
+    gstRateBps: l.gstRateBps,
+  }));
+}
+
 export function supplyOf(dealerGstin: string, deliveryStateCode: string | null): Supply | null {
   if (deliveryStateCode === null) return null;
   return dealerGstin.slice(0, 2) === deliveryStateCode ? 'intra_state' : 'inter_state';
@@ -221,23 +265,32 @@ export function priceCart(input: {
     const unit = unitPriceOf(listing, input.channel, quantity);
     const lineTotal = unit * quantity;
     if (!Number.isSafeInteger(lineTotal) || lineTotal > MAX_ORDER_PAISE) tooLarge = true;
-    const tax = taxOf(Math.min(lineTotal, MAX_ORDER_PAISE), listing.gstRateBps, group.supply);
     group.lines.push({
       listing,
       quantity,
       unitPricePaise: unit,
       lineTotalPaise: lineTotal,
-      tax,
+      deliverySharePaise: 0,
+      tax: taxOf(0, listing.gstRateBps, group.supply),
       problems: lineProblemsOf(listing, input.channel, quantity),
     });
     group.itemsPaise += lineTotal;
-    group.taxPaise += tax.taxPaise;
   }
   let itemsPaise = 0;
   let deliveryPaise = 0;
   for (const g of groups.values()) {
     g.deliveryPaise = deliveryFeeOf(input.delivery, g.itemsPaise);
     g.totalPaise = g.itemsPaise + g.deliveryPaise;
+    const capped = g.lines.map((l) => ({
+      lineTotalPaise: Math.min(l.lineTotalPaise, MAX_ORDER_PAISE),
+      gstRateBps: l.listing.gstRateBps,
+    }));
+    saleLinesOf(capped, g.deliveryPaise).forEach((sold, i) => {
+      const line = g.lines[i]!;
+      line.deliverySharePaise = sold.deliverySharePaise;
+      line.tax = taxOf(sold.grossPaise, sold.gstRateBps, g.supply);
+      g.taxPaise += line.tax.taxPaise;
+    });
     itemsPaise += g.itemsPaise;
     deliveryPaise += g.deliveryPaise;
   }

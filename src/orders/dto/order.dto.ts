@@ -340,6 +340,13 @@ export class OrderLineDto {
   unitPricePaise!: number;
   @ApiProperty(PAISE)
   lineTotalPaise!: number;
+  /**
+   * The line's part of the sub-order's delivery charge (pro rata to the lines' taxable value):
+   * delivery is part of the dealer's supply of the goods, taxed at the line's rate.
+   */
+  @ApiProperty(PAISE)
+  deliverySharePaise!: number;
+  /** Of the line total plus its delivery share. */
   @ApiProperty(PAISE)
   taxableValuePaise!: number;
   @ApiProperty(PAISE)
