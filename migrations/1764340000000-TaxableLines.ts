@@ -69,13 +69,16 @@ export class TaxableLines1764340000000 implements MigrationInterface {
         -- tcs_after − tcs_before: > 0 withheld from the dealer's payable, < 0 given back to it.
         difference_paise bigint NOT NULL,
         from_receivable_paise bigint NOT NULL DEFAULT 0,
+        -- Set by the approval: the release is on the lines basis from then on (entry_key when
+        -- something was posted, NULL for a difference of 0).
+        applied_at timestamptz,
         entry_key text,
         PRIMARY KEY (correction_id, sub_order_id)
       )`);
-    // A release is corrected once: by the approved correction whose entry posted.
+    // A release is corrected once.
     await q.query(
-      `CREATE UNIQUE INDEX tcs_correction_items_posted_idx ON tcs_correction_items (sub_order_id)
-         WHERE entry_key IS NOT NULL`,
+      `CREATE UNIQUE INDEX tcs_correction_items_applied_idx ON tcs_correction_items (sub_order_id)
+         WHERE applied_at IS NOT NULL`,
     );
   }
 

@@ -42,6 +42,8 @@ import { AdminRouteAccountsController } from './route/admin-route-accounts.contr
 import { RouteAccountsService } from './route/route-accounts.service.js';
 import { RouteTransferLookup } from './route/route-transfer-lookup.js';
 import { RouteTransfersService } from './route/route-transfers.service.js';
+import { TcsCorrectionController } from './tcs-correction/tcs-correction.controller.js';
+import { TcsCorrectionService } from './tcs-correction/tcs-correction.service.js';
 
 /**
  * Payments of orders through the gateway (Razorpay, or the local sandbox), the escrow holds they
@@ -71,6 +73,7 @@ import { RouteTransfersService } from './route/route-transfers.service.js';
     DealerCommissionInvoicesController,
     RefundAfterReleaseController,
     ReconciliationController,
+    TcsCorrectionController,
   ],
   providers: [
     DisputesService,
@@ -90,6 +93,7 @@ import { RouteTransfersService } from './route/route-transfers.service.js';
     PaymentReconciliation,
     ReconciliationReport,
     CommissionService,
+    TcsCorrectionService,
   ],
   exports: [PaymentsService, EscrowReleaseService],
 })

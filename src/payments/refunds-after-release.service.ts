@@ -90,7 +90,7 @@ export const HOLD_SQL = `SELECT h.order_id::text AS order_id, h.dealer_id::text 
     h.transfer_id, u.pan, u.gstin, h.sub_order_id::text AS sub_order_id,
     h.refund_at_release_paise::text AS refund_at_release_paise, h.taxable_basis,
     EXISTS (SELECT 1 FROM tcs_correction_items c
-            WHERE c.sub_order_id = h.sub_order_id AND c.entry_key IS NOT NULL) AS tcs_corrected
+            WHERE c.sub_order_id = h.sub_order_id AND c.applied_at IS NOT NULL) AS tcs_corrected
   FROM escrow_holds h JOIN users u ON u.id = h.dealer_id WHERE h.sub_order_id = $1`;
 
 let rateBook: RateBook | undefined;
@@ -133,7 +133,7 @@ export async function releaseTermsIn(
   const released = await releasedSaleLinesIn(tx, hold, basis, schedule);
   const lines =
     basis === 'schedule' && hold.tcs_corrected
-      ? await releasedSaleLinesIn(tx, hold, 'lines', schedule)
+      ? await releasedSaleLinesIn(tx, hold, 'lines')
       : released;
   for (const f of flags) {
     const supplier: Supplier = { kind: 'dealer', id: hold.dealer_id, ...f };
@@ -156,7 +156,7 @@ export async function releaseTermsIn(
 }
 
 /** The available balance of an account, its row locked (FOR NO KEY UPDATE) until commit. */
-async function lockedAvailableIn(tx: EntityManager, code: string): Promise<bigint> {
+export async function lockedAvailableIn(tx: EntityManager, code: string): Promise<bigint> {
   await execute(tx, `SELECT 1 FROM ledger_accounts WHERE code = $1 FOR NO KEY UPDATE`, [code]);
   const { rows } = await execute<AccountRow>(
     tx,

@@ -56,16 +56,21 @@ export async function heldSaleLinesIn(
   return linesLessRefund(lines, gross - heldPaise);
 }
 
-/** The lines a release on `basis` released: the held lines less the refund at release. */
+/**
+ * The lines a release on `basis` released: the held lines less the refund at release (`schedule`:
+ * the supply GST schedule in force on the release date).
+ */
 export async function releasedSaleLinesIn(
   tx: EntityManager,
   hold: { sub_order_id: string; amount_paise: string; refund_at_release_paise: string },
   basis: TaxableBasis,
-  schedule: { book: RateBook; selection: RateSelection; onDate: string },
+  schedule?: { book: RateBook; selection: RateSelection; onDate: string },
 ): Promise<SaleLine[]> {
   const held = BigInt(hold.amount_paise);
+  if (basis === 'schedule' && schedule === undefined)
+    throw new Error('the schedule basis needs its rate schedule');
   const lines =
-    basis === 'lines'
+    basis === 'lines' || schedule === undefined
       ? await heldSaleLinesIn(tx, hold.sub_order_id, held)
       : [
           {

@@ -2034,6 +2034,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ledger/tcs-corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Propose the TCS correction of past releases, with its report (maker) */
+        post: operations["TcsCorrectionController_propose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/tcs-corrections/{correctionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A TCS correction and its report */
+        get: operations["TcsCorrectionController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/tcs-corrections/{correctionId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a TCS correction and post the differences (checker) */
+        post: operations["TcsCorrectionController_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/tcs-corrections/{correctionId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject (or, its proposer, withdraw) a TCS correction */
+        post: operations["TcsCorrectionController_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/razorpay": {
         parameters: {
             query?: never;
@@ -3170,6 +3238,8 @@ export interface components {
             /** @description Integer paise */
             lineTotalPaise: number;
             /** @description Integer paise */
+            deliverySharePaise: number;
+            /** @description Integer paise */
             taxableValuePaise: number;
             /** @description Integer paise */
             cgstPaise: number;
@@ -4046,6 +4116,53 @@ export interface components {
         ResolveExceptionDto: {
             /** @description What finance found and did (kept on the exception and in the audit log). */
             note: string;
+        };
+        ProposeTcsCorrectionDto: {
+            /** @description Why (kept on the correction and in the audit log). */
+            reason: string;
+        };
+        TcsCorrectionItemDto: {
+            /** @description Integer paise (₹1 = 100) */
+            releasedPaise: number;
+            /** @description Integer paise (₹1 = 100) */
+            refundedAfterReleasePaise: number;
+            /** @description Integer paise (₹1 = 100) */
+            taxableBeforePaise: number;
+            /** @description Integer paise (₹1 = 100) */
+            taxableAfterPaise: number;
+            /** @description Integer paise (₹1 = 100) */
+            tcsBeforePaise: number;
+            /** @description Integer paise (₹1 = 100) */
+            tcsAfterPaise: number;
+            /** @description Integer paise (₹1 = 100) */
+            differencePaise: number;
+            /** @description Integer paise (₹1 = 100) */
+            fromReceivablePaise: number;
+            subOrderId: string;
+            orderId: string;
+            dealerId: string;
+            releasedAt: string;
+            /** @description The ledger entry once approved (null before, or when the difference is 0). */
+            entryKey: string | null;
+        };
+        TcsCorrectionDto: {
+            /** @enum {string} */
+            status: "proposed" | "approved" | "rejected";
+            /** @description Integer paise (₹1 = 100) */
+            totalDifferencePaise: number;
+            id: string;
+            reason: string;
+            proposedBy: string;
+            proposedAt: string;
+            decidedBy: string | null;
+            decidedAt: string | null;
+            decisionReason: string | null;
+            /** @description Releases checked, and their Σ difference. */
+            releases: number;
+            items: components["schemas"]["TcsCorrectionItemDto"][];
+        };
+        DecideTcsCorrectionDto: {
+            reason?: string;
         };
         WebhookAckDto: {
             /**
@@ -8677,6 +8794,172 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReconciliationExceptionDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TcsCorrectionController_propose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposeTcsCorrectionDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TcsCorrectionDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TcsCorrectionController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                correctionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TcsCorrectionDto"];
+                };
+            };
+            /** @description `tcs-correction/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TcsCorrectionController_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                correctionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecideTcsCorrectionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TcsCorrectionDto"];
+                };
+            };
+            /** @description `ledger/maker-checker` (the proposer) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `tcs-correction/not-pending` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TcsCorrectionController_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                correctionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposeTcsCorrectionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TcsCorrectionDto"];
+                };
+            };
+            /** @description `tcs-correction/not-pending` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Error (problem+json) */

@@ -634,6 +634,45 @@ export function refundAfterRelease(e: RefundAfterRelease): {
   };
 }
 
+/**
+ * A release's TCS corrected to another taxable basis (src/payments/tcs-correction/): `differencePaise`
+ * = TCS on the new basis − TCS posted, net of refunds after release.
+ *   > 0: Dr payable (what it can bear), Dr receivable (the rest: the supplier was paid out) / Cr tax:tcs
+ *   < 0: Dr tax:tcs / Cr payable
+ */
+export function tcsCorrected(e: {
+  releaseId: string;
+  reference: string;
+  supplier: Pick<Supplier, 'kind' | 'id'>;
+  differencePaise: Paise;
+  payableAvailablePaise: Paise;
+  actor: string;
+  metadata: Record<string, string>;
+}): { command: LedgerCommand; fromReceivablePaise: Paise } {
+  assert(e.differencePaise !== 0n, 'a correction of nothing');
+  assert(e.payableAvailablePaise >= 0n, 'payable available must not be negative');
+  const d = e.differencePaise;
+  const fromPayable = d > 0n ? (d <= e.payableAvailablePaise ? d : e.payableAvailablePaise) : 0n;
+  const fromReceivablePaise = d > 0n ? d - fromPayable : 0n;
+  const lines =
+    d > 0n
+      ? nonZero([
+          debit(payableAccount(e.supplier), fromPayable),
+          debit(receivableAccount(e.supplier), fromReceivablePaise),
+          credit(Accounts.tcs, d),
+        ])
+      : [debit(Accounts.tcs, -d), credit(payableAccount(e.supplier), -d)];
+  return {
+    fromReceivablePaise,
+    command: {
+      type: 'post',
+      key: `tcs_correction:${e.releaseId}`,
+      lines,
+      meta: meta('tcs_correction', e.reference, e.actor, e.metadata),
+    },
+  };
+}
+
 /** Gateway settles to the platform's bank: Dr asset:bank:<id> / Cr asset:gateway_receivable. */
 export function gatewaySettlement(e: {
   settlementId: string;
