@@ -131,15 +131,16 @@ export function settledAtItsTime(
 ): { paise: number; later: GatewayReversal[] } {
   let paise = 0;
   const later: GatewayReversal[] = [];
+  const at = settlement.createdAt;
   for (const t of settlement.transfers) {
-    const known = settlement.createdAt === null ? undefined : reversals.get(t.id);
-    if (known === undefined) {
+    const known = reversals.get(t.id);
+    if (at === null || known === undefined) {
       paise += t.amountPaise - t.amountReversedPaise;
       continue;
     }
     paise += t.amountPaise;
     for (const r of known)
-      if (r.createdAt <= settlement.createdAt!) paise -= r.amountPaise;
+      if (r.createdAt <= at) paise -= r.amountPaise;
       else later.push(r);
   }
   return { paise, later };
@@ -550,12 +551,13 @@ export function matchDay(g: Gathered): Matched {
     if (t !== null && t.settlementStatus === 'settled' && t.recipientSettlementId !== null)
       payoutIds.add(t.recipientSettlementId);
   for (const id of payoutIds) {
-    const settlement = g.fetched.recipientSettlements.get(id);
-    const settled = settlement?.transfers ?? [];
-    const { paise: gatewayPaise, later } =
-      settlement === undefined
-        ? { paise: 0, later: [] }
-        : settledAtItsTime(settlement, g.fetched.reversals);
+    const settlement = g.fetched.recipientSettlements.get(id) ?? {
+      id,
+      createdAt: null,
+      transfers: [],
+    };
+    const settled = settlement.transfers;
+    const { paise: gatewayPaise, later } = settledAtItsTime(settlement, g.fetched.reversals);
     // Reversed after the dealer was paid: the dealer owes it back (booked by the refund after
     // release as its receivable), not a payout error.
     summary.reversedAfterPayout.count += later.length;
