@@ -23,6 +23,7 @@ import { RefundsService } from '../src/payments/refunds.service.js';
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
 import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
+import { expectMoneyIdentity, orderNets } from './support/books.js';
 import type { components } from './support/api-types.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { payThroughSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
@@ -60,16 +61,19 @@ describe('daily ledger-to-gateway reconciliation (Razorpay sandbox over HTTP)', 
     await sandbox.control.flushWebhooks();
     await t.app.get(WebhookProcessor).drain();
   };
-  const placeOrder = async (price: number): Promise<{ order: Order; buyer: SignedIn }> => {
+  const placeOrder = async (
+    price: number,
+    seller = dealer,
+  ): Promise<{ order: Order; buyer: SignedIn }> => {
     const buyer = await signInAs(t, 'customer');
-    await putInCart(t, buyer, await activeListing(t, dealer.userId, { b2cPricePaise: price }), 1);
+    await putInCart(t, buyer, await activeListing(t, seller.userId, { b2cPricePaise: price }), 1);
     const placed = await checkout(t, buyer);
     expect(placed.status).toBe(201);
     return { order: placed.order!, buyer };
   };
   /** Paid, with its escrow transferred on hold to the dealer's Route account. */
-  const paidOrder = async (price: number) => {
-    const { order, buyer } = await placeOrder(price);
+  const paidOrder = async (price: number, seller = dealer) => {
+    const { order, buyer } = await placeOrder(price, seller);
     const payment = await payThroughSandbox(t, sandbox, buyer, order.id);
     await t.app.get(RouteTransfersService).transferHolds({ paymentId: payment.id });
     return { order, buyer, sub: order.subOrders[0]!, gatewayPaymentId: payment.gatewayPaymentId! };
@@ -99,7 +103,9 @@ describe('daily ledger-to-gateway reconciliation (Razorpay sandbox over HTTP)', 
     expect(run.data!.status).toBe('completed');
     return run.data!;
   };
-  const exceptions = async (query: { status?: 'open' | 'cleared' | 'resolved' } = {}) => {
+  const exceptions = async (
+    query: { status?: 'open' | 'cleared' | 'resolved'; date?: string } = {},
+  ) => {
     const res = await t.api.GET('/admin/reconciliation/exceptions', {
       params: { query: { limit: 100, date: today, ...query } },
       headers: finance.headers,
@@ -384,6 +390,65 @@ describe('daily ledger-to-gateway reconciliation (Razorpay sandbox over HTTP)', 
       expect.objectContaining({ id: refundException.id, lastRunId: rerun.id }),
     ]);
     expect(rerun.exceptionsFound).toBe(6);
+  });
+
+  it('a refund after release made after the payout: the payout matches what its settlement paid then; the later reversal is the dealer receivable', async () => {
+    // A dealer of its own, so that its payable holds this sale only.
+    const seller = (await activeRouteDealer(t, sandbox, admin)).dealer;
+    const sale = await paidOrder(118_000, seller);
+    await release(sale.sub.id, true);
+    const hold = await holdOf(sale.sub.id);
+    const net = Number(hold.dealer_net_paise);
+    // Route settles the dealer's net to its bank: the payout is posted from its webhook.
+    const settled = sandbox.control.settle();
+    const settlementId = (await gateway.fetchTransfer(hold.transfer_id)).recipientSettlementId;
+    const payout = settled.linkedAccounts.find((s) => s.id === settlementId);
+    expect(payout?.amount).toBe(net);
+    await deliverWebhooks();
+    const payable = async () =>
+      (await t.app.get(LedgerService).account(Accounts.dealerPayable(seller.userId)))!;
+    expect((await payable()).creditsPosted - (await payable()).debitsPosted).toBe(0n);
+
+    // Razorpay's times are whole seconds: the refund comes in a second after the settlement's.
+    await new Promise((r) => setTimeout(r, 1_010 - (Date.now() % 1_000)));
+    const refund = await t.api.POST('/admin/escrow/holds/{subOrderId}/refund-after-release', {
+      params: { path: { subOrderId: sale.sub.id } },
+      body: { amountPaise: 50_000, reason: 'One part returned after the payout' },
+      headers: finance.headers,
+    });
+    expect(refund.response.status).toBe(201);
+    expect(await t.app.get(RefundsService).processDue()).toBe(1);
+    await deliverWebhooks();
+    // The transfer gave back the platform's part at release and the dealer's share of the refund now.
+    const transfer = await gateway.fetchTransfer(hold.transfer_id);
+    const later = transfer.amountReversedPaise - (118_000 - net);
+    expect(later).toBeGreaterThan(0);
+    const reversals = await gateway.reversalsOfTransfer(hold.transfer_id);
+    expect(reversals.map((r) => r.amountPaise)).toEqual([118_000 - net, later]);
+    expect(reversals[1]!.createdAt).toBeGreaterThan(payout!.created_at);
+
+    // The payout's day and the refund's day: no payout error; the later reversal is shown.
+    const days = new Set([businessDayOf(new Date(payout!.created_at * 1000)), today]);
+    for (const date of days) {
+      const run = await reconcile(date);
+      expect(run.summary!.reversedAfterPayout).toEqual({ count: 1, paise: later });
+      const found = await exceptions({ date, status: 'open' });
+      expect(found.filter((x) => x.kind === 'payout_mismatch')).toEqual([]);
+      expect(found.filter((x) => x.orderId === sale.order.id)).toEqual([]);
+    }
+
+    // The books: the dealer owes the later reversal back (its receivable), its payable is empty.
+    const receivable = (await t.app
+      .get(LedgerService)
+      .account(Accounts.dealerReceivable(seller.userId)))!;
+    expect(receivable.debitsPosted - receivable.creditsPosted).toBe(BigInt(later));
+    expect((await payable()).creditsPosted - (await payable()).debitsPosted).toBe(0n);
+    expect(await orderNets(t, sale.order.id, seller.userId)).toMatchObject({
+      escrow: 0n,
+      payable: BigInt(net),
+      receivable: -BigInt(later),
+    });
+    await expectMoneyIdentity(t, sale.order, seller.userId);
   });
 
   it('queues runs: one at a time per day, days that exist and have started only; the daily schedule queues yesterday', async () => {

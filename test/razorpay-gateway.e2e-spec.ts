@@ -901,7 +901,7 @@ describe('lists for reconciliation (a sandbox of its own, on a clock the test se
     expect(await gw.listRefunds({ from: T0 + 1003, to: T0 + 2000 })).toEqual([]);
   });
 
-  it('transfers by range and by the linked-account settlement that paid them; settlements are only the platform’s', async () => {
+  it('transfers by range and by the linked-account settlement that paid them (with its time); reversals with theirs; settlements are only the platform’s', async () => {
     at(T0 + 2000);
     const [a, b] = [
       await activeAccount('lima', gw, () => lists),
@@ -922,28 +922,39 @@ describe('lists for reconciliation (a sandbox of its own, on a clock the test se
     const settlementOf = (accountId: string) =>
       settled.linkedAccounts.find((s) => s.amount === (accountId === a ? 30_000 : 20_000))!;
 
-    const ofA = await gw.transfersOfSettlement(settlementOf(a!).id);
-    expect(ofA).toEqual([
-      expect.objectContaining({
-        id: toA!.id,
-        recipientAccountId: a,
-        amountPaise: 30_000,
-        settlementStatus: 'settled',
-        recipientSettlementId: settlementOf(a!).id,
-        createdAt: T0 + 2002,
-      }),
-    ]);
-    expect((await gw.transfersOfSettlement(settlementOf(b!).id)).map((t) => t.id)).toEqual([
+    const ofA = await gw.recipientSettlement(settlementOf(a!).id);
+    expect(ofA).toEqual({
+      id: settlementOf(a!).id,
+      createdAt: T0 + 2010,
+      transfers: [
+        expect.objectContaining({
+          id: toA!.id,
+          recipientAccountId: a,
+          amountPaise: 30_000,
+          settlementStatus: 'settled',
+          recipientSettlementId: settlementOf(a!).id,
+          createdAt: T0 + 2002,
+        }),
+      ],
+    });
+    expect((await gw.recipientSettlement(settlementOf(b!).id)).transfers.map((t) => t.id)).toEqual([
       toB!.id,
+    ]);
+    // A settled transfer reversed after its settlement: each reversal with its own time.
+    expect(await gw.reversalsOfTransfer(toA!.id)).toEqual([]);
+    at(T0 + 2015);
+    const reversal = await gw.reverseTransfer(toA!.id, 4_000);
+    expect(await gw.reversalsOfTransfer(toA!.id)).toEqual([
+      { id: reversal.id, transferId: toA!.id, amountPaise: 4_000, createdAt: T0 + 2015 },
     ]);
     // The held transfer settles later, in a settlement of its own.
     await gw.setTransferHold(heldA!.id, false);
     at(T0 + 2020);
     const later = lists.control.settle();
     expect(later.linkedAccounts).toHaveLength(1);
-    expect((await gw.transfersOfSettlement(later.linkedAccounts[0]!.id)).map((t) => t.id)).toEqual([
-      heldA!.id,
-    ]);
+    expect(
+      (await gw.recipientSettlement(later.linkedAccounts[0]!.id)).transfers.map((t) => t.id),
+    ).toEqual([heldA!.id]);
 
     const inRange = await gw.listTransfers({ from: T0 + 2002, to: T0 + 2002 });
     expect(inRange.map((t) => t.id)).toEqual([heldA!.id, toB!.id, toA!.id]);

@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { gatewaySettlement, supplierPayout } from '../src/ledger/domain/recipes.js';
-import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
 import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/payments/gateway/payment-gateway.js';
@@ -19,6 +18,7 @@ import { reverseTransferAfterRelease } from '../src/payments/refunds-after-relea
 import { TransactionRunner } from '../src/database/transaction.js';
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
+import { expectMoneyIdentity, orderNets } from './support/books.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
@@ -78,27 +78,6 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
     expect(hold).toEqual({ status: 'released', net: '106243' });
   };
 
-  /** Net balance (credits − debits) of each account over the entries of one order's money. */
-  const orderNets = async (orderId: string, dealerId: string) => {
-    const rows = await sql<{ code: string; net: string }>(
-      `SELECT a.code, sum(CASE l.side WHEN 'credit' THEN l.amount ELSE -l.amount END)::text AS net
-       FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id
-         JOIN ledger_accounts a ON a.id = l.account_id
-       WHERE e.reference = $1 AND e.kind <> 'pending'
-       GROUP BY a.code ORDER BY a.code`,
-      [`order:${orderId}`],
-    );
-    const nets = Object.fromEntries(rows.map((r) => [r.code, BigInt(r.net)]));
-    return {
-      escrow: nets[Accounts.orderEscrow(orderId)] ?? 0n,
-      payable: nets[Accounts.dealerPayable(dealerId)] ?? 0n,
-      receivable: nets[Accounts.dealerReceivable(dealerId)] ?? 0n,
-      commission: nets[Accounts.commission] ?? 0n,
-      gst: nets[Accounts.gstOutput] ?? 0n,
-      tcs: nets[Accounts.tcs] ?? 0n,
-      tds: nets[Accounts.tds] ?? 0n,
-    };
-  };
   const balance = async (code: string) => {
     const a = await ledger.account(code);
     return a === undefined ? 0n : a.creditsPosted - a.debitsPosted;
@@ -113,25 +92,6 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
        WHERE sub_order_id = $1 AND kind = 'after_release' ORDER BY requested_at, id`,
       [subOrderId],
     );
-  /** Money identity of one order: paid = refunded + what the dealer's share and deductions still hold. */
-  const expectMoneyIdentity = async (order: Order, dealerId: string) => {
-    const [paid] = await sql<{ paid: string; refunded: string }>(
-      `SELECT (SELECT sum(amount_paise) FROM payments WHERE order_id = $1 AND status = 'captured')::text AS paid,
-              (SELECT coalesce(sum(amount_paise), 0) FROM refunds WHERE order_id = $1 AND status = 'processed')::text AS refunded`,
-      [order.id],
-    );
-    const n = await orderNets(order.id, dealerId);
-    // What the order still owes: escrow, the dealer's share (payable less receivable), deductions.
-    const kept = n.escrow + n.payable + n.receivable + n.commission + n.gst + n.tcs + n.tds;
-    expect(BigInt(paid!.paid)).toBe(BigInt(paid!.refunded) + kept);
-    expect((await t.app.get(LedgerIntegrityService).verify()).ok).toBe(true);
-    const [totals] = await sql<{ dr: string; cr: string }>(
-      `SELECT sum(amount) FILTER (WHERE side = 'debit')::text AS dr,
-              sum(amount) FILTER (WHERE side = 'credit')::text AS cr FROM ledger_lines`,
-    );
-    expect(totals!.dr).toBe(totals!.cr);
-  };
-
   beforeAll(async () => {
     started = await startSandboxApp({ webhooks: true });
     ({ sandbox, t } = started);
@@ -177,7 +137,7 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
       'refund',
     ]);
     expect(entries[2]!.id).toBe(`refund:${res.data!.id}`);
-    expect(await orderNets(order.id, dealer.userId)).toEqual({
+    expect(await orderNets(t, order.id, dealer.userId)).toEqual({
       escrow: 0n,
       payable: 0n,
       receivable: 0n,
@@ -190,7 +150,7 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
     // Processed exactly once: a replay posts nothing more.
     await processRefunds(0);
     expect(await afterReleaseRefunds(subOrderId)).toHaveLength(1);
-    await expectMoneyIdentity(order, dealer.userId);
+    await expectMoneyIdentity(t, order, dealer.userId);
     // Nothing is left to refund.
     const again = await refundAfterRelease(finance, subOrderId, {
       amountPaise: 1,
@@ -209,7 +169,7 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
     expect(first.response.status).toBe(201);
     await processRefunds(1);
     // Δcommission 4720, ΔGST 849, ΔTCS 250, ΔTDS 59, Δnet 53122.
-    expect(await orderNets(order.id, dealer.userId)).toEqual({
+    expect(await orderNets(t, order.id, dealer.userId)).toEqual({
       escrow: 0n,
       payable: 106_243n - 53_122n,
       receivable: 0n,
@@ -223,7 +183,7 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
       [`refund:${first.data!.id}`],
     );
     expect(clawback).toEqual({ event_type: 'refund_clawback' });
-    await expectMoneyIdentity(order, dealer.userId);
+    await expectMoneyIdentity(t, order, dealer.userId);
 
     const second = await refundAfterRelease(finance, subOrderId, {
       amountPaise: 59_000,
@@ -231,7 +191,7 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
     });
     expect(second.data).toMatchObject({ refundedAfterReleasePaise: 118_000 });
     await processRefunds(1);
-    expect(await orderNets(order.id, dealer.userId)).toEqual({
+    expect(await orderNets(t, order.id, dealer.userId)).toEqual({
       escrow: 0n,
       payable: 0n,
       receivable: 0n,
@@ -244,7 +204,7 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
       ['59000', 'processed'],
       ['59000', 'processed'],
     ]);
-    await expectMoneyIdentity(order, dealer.userId);
+    await expectMoneyIdentity(t, order, dealer.userId);
   });
 
   it('refuses a refund beyond what was released (422), of escrow not released (409), and bad input (400)', async () => {
@@ -289,6 +249,7 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
     ).toBe(404);
     await processRefunds(1);
     await expectMoneyIdentity(
+      t,
       order,
       (
         await sql<{ d: string }>(
@@ -336,7 +297,7 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
     expect(entry).toEqual({ event_type: 'refund_clawback' });
     expect(await balance(Accounts.dealerPayable(dealer.userId))).toBe(0n);
     expect(await balance(Accounts.dealerReceivable(dealer.userId))).toBe(-106_243n);
-    const nets = await orderNets(order.id, dealer.userId);
+    const nets = await orderNets(t, order.id, dealer.userId);
     expect(nets).toEqual({
       escrow: 0n,
       payable: 106_243n,
@@ -346,7 +307,7 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
       tcs: 0n,
       tds: 0n,
     });
-    await expectMoneyIdentity(order, dealer.userId);
+    await expectMoneyIdentity(t, order, dealer.userId);
   });
 
   it("reverses the dealer's Route transfer by its share of each refund, whatever the order with the Route release", async () => {
@@ -396,7 +357,7 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
     expect(second.response.status).toBe(201);
     await processRefunds(1);
     expect(await reversed()).toBe(118_000);
-    expect(await orderNets(sale.order.id, dealer.userId)).toEqual({
+    expect(await orderNets(t, sale.order.id, dealer.userId)).toEqual({
       escrow: 0n,
       payable: 0n,
       receivable: 0n,
@@ -405,6 +366,6 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
       tcs: 0n,
       tds: 0n,
     });
-    await expectMoneyIdentity(sale.order, dealer.userId);
+    await expectMoneyIdentity(t, sale.order, dealer.userId);
   });
 });

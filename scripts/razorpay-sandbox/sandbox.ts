@@ -5,10 +5,11 @@
  * paise, `{ error: { code, description, source, step, reason, metadata, field } }` errors (400
  * BAD_REQUEST_ERROR for validation and unknown ids, 401 for bad credentials), Razorpay-style ids and
  * the PHP-ism `notes: []` when empty. It enforces Route's rules, validates linked accounts' business
- * profile and refuses a second linked account for an email, lists payments, refunds, transfers and
- * the merchant's settlements (`from`/`to`/`count`/`skip`, newest first), and emits signed webhooks
- * with the documented envelope. Control endpoints under `/__sandbox/` (not Razorpay's) play the buyer and
- * Razorpay's back office, and inject faults into API calls and webhook deliveries.
+ * profile and refuses a second linked account for an email, lists payments, refunds, transfers (with
+ * `expand[]=recipient_settlement`) and the merchant's settlements (`from`/`to`/`count`/`skip`, newest
+ * first) and a transfer's reversals, and emits signed webhooks with the documented envelope. Control
+ * endpoints under `/__sandbox/` (not Razorpay's) play the buyer and Razorpay's back office, and
+ * inject faults into API calls and webhook deliveries.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -991,13 +992,28 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
   route('GET', '/v1/refunds', (_p, _b, _r, q) =>
     collection(listed([...state.refunds.values()], listQuery(q))),
   );
+  // `expand[]=recipient_settlement` adds each transfer's settlement entity (null until settled).
   route('GET', '/v1/transfers', (_p, _b, _r, q) => {
     const page = listQuery(q);
     const settlementId = q.get('recipient_settlement_id');
     const all = [...state.transfers.values()].filter(
       (t) => !settlementId || t.recipient_settlement_id === settlementId,
     );
-    return collection(listed(all, page));
+    const found = listed(all, page);
+    if (!q.getAll('expand[]').includes('recipient_settlement')) return collection(found);
+    return collection(
+      found.map((t) => ({
+        ...t,
+        recipient_settlement:
+          t.recipient_settlement_id === null
+            ? null
+            : (state.settlements.get(t.recipient_settlement_id) ?? null),
+      })),
+    );
+  });
+  route('GET', '/v1/transfers/:id/reversals', ([id]) => {
+    const t = transfer(id!);
+    return collection([...state.reversals.values()].filter((r) => r.transfer_id === t.id));
   });
   // The merchant's own settlements only; linked accounts' are theirs.
   route('GET', '/v1/settlements', (_p, _b, _r, q) =>

@@ -4057,6 +4057,12 @@ export interface components {
             settlements: components["schemas"]["ReconciliationCategorySummaryDto"];
             payouts: components["schemas"]["ReconciliationCategorySummaryDto"];
             other: components["schemas"]["ReconciliationCategorySummaryDto"];
+            /**
+             * @description Information, not an exception: reversals of transfers made after the dealer settlement that
+             *     paid them out (count, paise), among the payouts examined — the dealer owes them back
+             *     (asset:dealer_receivable, booked by the refund after release).
+             */
+            reversedAfterPayout: components["schemas"]["ReconciliationSideDto"];
         };
         ReconciliationRunDto: {
             /** @enum {string} */

@@ -52,6 +52,24 @@ export interface GatewayTransfer {
   createdAt: number;
 }
 
+/** A reversal of a Route transfer (Razorpay's `GET /v1/transfers/:id/reversals`). */
+export interface GatewayReversal {
+  id: string;
+  transferId: string;
+  amountPaise: number;
+  createdAt: number;
+}
+
+/**
+ * A linked account's settlement as the platform sees it: the transfers it paid out, and when
+ * Razorpay created it (the transfers' `recipient_settlement`, expanded; null when they do not say).
+ */
+export interface GatewayRecipientSettlement {
+  id: string;
+  createdAt: number | null;
+  transfers: GatewayTransfer[];
+}
+
 export interface GatewayRefund {
   id: string;
   paymentId: string;
@@ -212,8 +230,13 @@ export interface PaymentGateway {
   listPayments(range: GatewayListRange): Promise<GatewayPayment[]>;
   listRefunds(range: GatewayListRange): Promise<GatewayRefund[]>;
   listTransfers(range: GatewayListRange): Promise<GatewayTransfer[]>;
-  /** Transfers settled to a linked account in one of its settlements (`recipient_settlement_id`). */
-  transfersOfSettlement(settlementId: string): Promise<GatewayTransfer[]>;
+  /**
+   * A linked account's settlement: the transfers it settled (`recipient_settlement_id`), with the
+   * settlement expanded for its time (`expand[]=recipient_settlement`).
+   */
+  recipientSettlement(settlementId: string): Promise<GatewayRecipientSettlement>;
+  /** Every reversal of a transfer, with its time. */
+  reversalsOfTransfer(transferId: string): Promise<GatewayReversal[]>;
   /** The platform's own settlements (not linked accounts'). */
   listSettlements(range: GatewayListRange): Promise<GatewaySettlement[]>;
 }

@@ -11,7 +11,9 @@ import {
   type GatewayOrderStatus,
   type GatewayPayment,
   type GatewayPaymentStatus,
+  type GatewayRecipientSettlement,
   type GatewayRefund,
+  type GatewayReversal,
   type GatewaySettlement,
   type GatewayTransfer,
   type PaymentGateway,
@@ -53,7 +55,11 @@ interface RazorpayClient {
   refunds: { all(p: Params): Promise<unknown>; fetch(id: string): Promise<unknown> };
   accounts: { create(p: Params): Promise<unknown>; fetch(id: string): Promise<unknown> };
   settlements: { all(p: Params): Promise<unknown>; fetch(id: string): Promise<unknown> };
-  api: { rq: AxiosLike };
+  api: {
+    rq: AxiosLike;
+    /** A GET the SDK has no method for (`url` under /v1; `data` as query parameters). */
+    get(p: { url: string; data?: Params }): Promise<unknown>;
+  };
 }
 
 /** The SDK's axios instance (`instance.api.rq`), which the SDK does not type. */
@@ -311,12 +317,40 @@ export class RazorpayGateway implements PaymentGateway {
     ).map(toTransfer);
   }
 
-  async transfersOfSettlement(settlementId: string): Promise<GatewayTransfer[]> {
-    return (
-      await this.listAll('list transfers of settlement', (page) =>
-        this.client.transfers.all({ recipient_settlement_id: settlementId, ...page }),
-      )
-    ).map(toTransfer);
+  async recipientSettlement(settlementId: string): Promise<GatewayRecipientSettlement> {
+    // The SDK's transfers.all drops `expand[]`: the same list through its generic GET.
+    const raw = await this.listAll('list transfers of settlement', (page) =>
+      this.client.api.get({
+        url: '/transfers',
+        data: {
+          recipient_settlement_id: settlementId,
+          'expand[]': 'recipient_settlement',
+          ...page,
+        },
+      }),
+    );
+    let createdAt: number | null = null;
+    for (const t of raw) {
+      const s = obj(t).recipient_settlement;
+      if (s !== null && s !== undefined && str(obj(s), 'id') === settlementId)
+        createdAt = int(obj(s), 'created_at');
+    }
+    return { id: settlementId, createdAt, transfers: raw.map(toTransfer) };
+  }
+
+  async reversalsOfTransfer(transferId: string): Promise<GatewayReversal[]> {
+    const raw = await this.call('list reversals', () =>
+      this.client.api.get({ url: `/transfers/${encodeURIComponent(transferId)}/reversals` }),
+    );
+    return items(raw).map((v) => {
+      const o = obj(v);
+      return {
+        id: str(o, 'id'),
+        transferId: str(o, 'transfer_id'),
+        amountPaise: int(o, 'amount'),
+        createdAt: int(o, 'created_at'),
+      };
+    });
   }
 
   async listSettlements(range: GatewayListRange): Promise<GatewaySettlement[]> {

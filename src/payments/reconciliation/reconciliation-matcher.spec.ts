@@ -1,6 +1,7 @@
 import type {
   GatewayPayment,
   GatewayRefund,
+  GatewayReversal,
   GatewaySettlement,
   GatewayTransfer,
 } from '../gateway/payment-gateway.js';
@@ -102,6 +103,13 @@ function settlement(
   };
 }
 
+/** When the dealer settlements of `day` were made. */
+const SETTLED_AT = ago(HOUR);
+
+function reversal(transferId: string, amountPaise: number, createdAt: number): GatewayReversal {
+  return { id: `rvrsl_${transferId}_${createdAt}`, transferId, amountPaise, createdAt };
+}
+
 // ---- our records ----
 
 function refundRecord(id: string, over: Partial<RefundRecord> = {}): RefundRecord {
@@ -160,7 +168,9 @@ interface Day {
   fetchedRefunds?: [string, GatewayRefund | null][];
   fetchedTransfers?: [string, GatewayTransfer | null][];
   fetchedSettlements?: [string, GatewaySettlement | null][];
+  /** Dealer settlements (made at SETTLED_AT) and the transfers they settled. */
   settlementTransfers?: [string, GatewayTransfer[]][];
+  reversals?: [string, GatewayReversal[]][];
   /** Ledger entries posted in the window (also found by key). */
   today?: Entry[];
   /** Ledger entries posted another day (found by key only). */
@@ -184,7 +194,13 @@ function day(d: Day): Gathered {
       refunds: new Map(d.fetchedRefunds),
       transfers: new Map(d.fetchedTransfers),
       settlements: new Map(d.fetchedSettlements),
-      settlementTransfers: new Map(d.settlementTransfers),
+      recipientSettlements: new Map(
+        (d.settlementTransfers ?? []).map(([id, transfers]) => [
+          id,
+          { id, createdAt: SETTLED_AT, transfers },
+        ]),
+      ),
+      reversals: new Map(d.reversals),
     },
     ledgerInWindow: new Map(d.today),
     ledgerByKey: new Map([...(d.earlier ?? []), ...(d.today ?? [])]),
@@ -291,6 +307,7 @@ describe('daily reconciliation matcher', () => {
       payouts: line({ gateway: [1, 18_000], ledger: [1, 18_000], matched: 1 }),
       other: line(),
       ledgerNetPaise: today.reduce((s, [, net]) => s + net, 0),
+      reversedAfterPayout: { count: 0, paise: 0 },
     });
     expect(m.summary.ledgerNetPaise).toBe(-44_888);
   });
@@ -1006,6 +1023,66 @@ describe('daily reconciliation matcher', () => {
 
       expect(m.findings).toEqual([]);
       expect(m.summary.payouts).toEqual(line({ gateway: [1, 27_000], matched: 1 }));
+    });
+
+    describe('a transfer reversed after the payout (a refund after release of a paid-out sale)', () => {
+      // trf_1's platform part (2,000) was reversed before setl_D1; 5,000 more after it.
+      const reversedLater = { ...settled, amountReversedPaise: 7_000 };
+      const reversals: [string, GatewayReversal[]][] = [
+        [
+          'trf_1',
+          [reversal('trf_1', 2_000, SETTLED_AT - 60), reversal('trf_1', 5_000, SETTLED_AT + 1)],
+        ],
+      ];
+      const laterDay = (d: Day): Gathered =>
+        payoutDay({
+          transfers: [reversedLater],
+          settlementTransfers: [['setl_D1', [reversedLater, settledEarlier]]],
+          holds: [hold('trf_1', 20_000, released({ reversalTargetPaise: 7_000 }))],
+          earlier: [['payout:setl_D1', -27_000]],
+          ...d,
+        });
+
+      it('compares the payout with what was settled at its time; the later reversal is the dealer’s to give back', () => {
+        const m = matchDay(laterDay({ reversals }));
+
+        expect(m.findings).toEqual([]);
+        expect(m.summary.payouts).toEqual(line({ gateway: [1, 27_000], matched: 1 }));
+        expect(m.summary.transfers.matched).toBe(1);
+        expect(m.summary.reversedAfterPayout).toEqual({ count: 1, paise: 5_000 });
+      });
+
+      it('a reversal in the settlement’s own second counts as before it', () => {
+        const m = matchDay(
+          laterDay({
+            reversals: [['trf_1', [reversal('trf_1', 7_000, SETTLED_AT)]]],
+            earlier: [['payout:setl_D1', -22_000]],
+          }),
+        );
+
+        expect(m.findings).toEqual([]);
+        expect(m.summary.payouts.matched).toBe(1);
+        expect(m.summary.reversedAfterPayout).toEqual({ count: 0, paise: 0 });
+      });
+
+      it('payout_mismatch still: the payout posted differs from what was settled at its time', () => {
+        const m = matchDay(laterDay({ reversals, earlier: [['payout:setl_D1', -22_000]] }));
+
+        expect(brief(m)).toEqual([
+          finding('payouts', 'payout_mismatch', 'setl_D1', 27_000, 22_000, ORDER_1),
+        ]);
+        expect(detailOf(m, 'setl_D1')).toContain('came to ₹270.00 when it was made');
+        expect(m.summary.reversedAfterPayout).toEqual({ count: 1, paise: 5_000 });
+      });
+
+      it('without the reversals’ times, every reversal counts (as of now)', () => {
+        const m = matchDay(laterDay({}));
+
+        expect(brief(m)).toEqual([
+          finding('payouts', 'payout_mismatch', 'setl_D1', 22_000, 27_000, ORDER_1),
+        ]);
+        expect(m.summary.reversedAfterPayout).toEqual({ count: 0, paise: 0 });
+      });
     });
 
     it('checks a payout posted today by its key, with no transfer of the day', () => {

@@ -7,7 +7,9 @@
  */
 import type {
   GatewayPayment,
+  GatewayRecipientSettlement,
   GatewayRefund,
+  GatewayReversal,
   GatewaySettlement,
   GatewayTransfer,
 } from '../gateway/payment-gateway.js';
@@ -73,8 +75,10 @@ export interface Gathered {
     refunds: Map<string, GatewayRefund | null>;
     transfers: Map<string, GatewayTransfer | null>;
     settlements: Map<string, GatewaySettlement | null>;
-    /** Transfers settled in each dealer settlement id. */
-    settlementTransfers: Map<string, GatewayTransfer[]>;
+    /** Each dealer settlement (by id): the transfers it settled and when. */
+    recipientSettlements: Map<string, GatewayRecipientSettlement>;
+    /** The reversals of settled transfers, by transfer id, where their times were needed. */
+    reversals: Map<string, GatewayReversal[]>;
   };
   /** Ledger entries on asset:gateway_receivable posted in the window: key → net (debit − credit). */
   ledgerInWindow: Map<string, number>;
@@ -91,8 +95,11 @@ export interface Matched {
   summary: ReconciliationSummaryDto;
 }
 
+/** A category's line of the summary. */
+type Line = keyof Omit<ReconciliationSummaryDto, 'ledgerNetPaise' | 'reversedAfterPayout'>;
+
 /** Ledger key prefixes and the category of their entries. */
-const PREFIXES: [string, keyof Omit<ReconciliationSummaryDto, 'ledgerNetPaise'>][] = [
+const PREFIXES: [string, Line][] = [
   ['capture:', 'payments'],
   ['gateway_fee:', 'fees'],
   ['refund:', 'refunds'],
@@ -112,6 +119,33 @@ const rupees = (paise: number): string => `₹${(paise / 100).toFixed(2)}`;
 const isCaptured = (p: GatewayPayment): boolean =>
   p.status === 'captured' || p.status === 'refunded';
 
+/**
+ * What a dealer settlement paid out when it was made: Σ (amount − reversed) of its transfers, where a
+ * transfer whose reversals are known counts only those created up to the settlement's second (the
+ * `later` ones came after the payout). Without them (or the settlement's time), all of a transfer's
+ * reversals count.
+ */
+export function settledAtItsTime(
+  settlement: GatewayRecipientSettlement,
+  reversals: ReadonlyMap<string, GatewayReversal[]>,
+): { paise: number; later: GatewayReversal[] } {
+  let paise = 0;
+  const later: GatewayReversal[] = [];
+  const at = settlement.createdAt;
+  for (const t of settlement.transfers) {
+    const known = reversals.get(t.id);
+    if (at === null || known === undefined) {
+      paise += t.amountPaise - t.amountReversedPaise;
+      continue;
+    }
+    paise += t.amountPaise;
+    for (const r of known)
+      if (r.createdAt <= at) paise -= r.amountPaise;
+      else later.push(r);
+  }
+  return { paise, later };
+}
+
 export function matchDay(g: Gathered): Matched {
   const findings: Finding[] = [];
   const summary: ReconciliationSummaryDto = {
@@ -123,11 +157,9 @@ export function matchDay(g: Gathered): Matched {
     payouts: emptyCategory(),
     other: emptyCategory(),
     ledgerNetPaise: 0,
+    reversedAfterPayout: { count: 0, paise: 0 },
   };
-  const exception = (
-    line: keyof Omit<ReconciliationSummaryDto, 'ledgerNetPaise'>,
-    f: Finding,
-  ): void => {
+  const exception = (line: Line, f: Finding): void => {
     findings.push(f);
     summary[line].exceptions += 1;
   };
@@ -519,8 +551,17 @@ export function matchDay(g: Gathered): Matched {
     if (t !== null && t.settlementStatus === 'settled' && t.recipientSettlementId !== null)
       payoutIds.add(t.recipientSettlementId);
   for (const id of payoutIds) {
-    const settled = g.fetched.settlementTransfers.get(id) ?? [];
-    const gatewayPaise = settled.reduce((s, t) => s + t.amountPaise - t.amountReversedPaise, 0);
+    const settlement = g.fetched.recipientSettlements.get(id) ?? {
+      id,
+      createdAt: null,
+      transfers: [],
+    };
+    const settled = settlement.transfers;
+    const { paise: gatewayPaise, later } = settledAtItsTime(settlement, g.fetched.reversals);
+    // Reversed after the dealer was paid: the dealer owes it back (booked by the refund after
+    // release as its receivable), not a payout error.
+    summary.reversedAfterPayout.count += later.length;
+    summary.reversedAfterPayout.paise += later.reduce((s, r) => s + r.amountPaise, 0);
     summary.payouts.gateway.count += 1;
     summary.payouts.gateway.paise += gatewayPaise;
     const net = ledger(`payout:${id}`);
@@ -543,7 +584,7 @@ export function matchDay(g: Gathered): Matched {
         kind: 'payout_mismatch',
         gatewayPaise,
         ledgerPaise: -net,
-        detail: `the transfers settled in ${id} come to ${rupees(gatewayPaise)}; the payout posted is ${rupees(-net)}`,
+        detail: `the transfers settled in ${id} came to ${rupees(gatewayPaise)} when it was made; the payout posted is ${rupees(-net)}`,
       });
     else summary.payouts.matched += 1;
   }

@@ -10,7 +10,8 @@
  * 2. reads the ledger entries on `asset:gateway_receivable` posted in the window and our payment,
  *    refund and escrow-hold records behind them;
  * 3. fetches one by one the gateway items our records point to that the lists did not hold (an item
- *    of another day, or one the gateway does not know), and the transfers of each dealer settlement;
+ *    of another day, or one the gateway does not know), and the transfers of each dealer settlement
+ *    (with its time) — and, for a payout that differs from them as they are now, their reversals;
  * 4. matches by identity (reconciliation-matcher.ts) and stores the summary and the exceptions in
  *    one transaction.
  * Gateway calls happen outside any transaction; a gateway failure fails the run (its error is kept)
@@ -409,7 +410,8 @@ export class ReconciliationReport implements OnModuleInit {
       refunds: new Map(),
       transfers: new Map(),
       settlements: new Map(),
-      settlementTransfers: new Map(),
+      recipientSettlements: new Map(),
+      reversals: new Map(),
     };
     for (const id of new Set(ours.paymentIds))
       if (!listedIds.payments.has(id))
@@ -440,7 +442,7 @@ export class ReconciliationReport implements OnModuleInit {
       if (t !== null && t.settlementStatus === 'settled' && t.recipientSettlementId !== null)
         payoutIds.add(t.recipientSettlementId);
     for (const id of payoutIds)
-      fetched.settlementTransfers.set(id, await this.gateway.transfersOfSettlement(id));
+      fetched.recipientSettlements.set(id, await this.gateway.recipientSettlement(id));
 
     // The ledger entries every gateway item maps to, whatever day they were posted.
     const keys = [
@@ -455,12 +457,23 @@ export class ReconciliationReport implements OnModuleInit {
         keys,
       ]),
     );
+    const ledgerByKey = toMap(byKey);
+    // A payout that differs from its transfers as they are now: a reversal made after it explains
+    // the difference, so its transfers' reversals are fetched with their times (only then).
+    for (const [id, s] of fetched.recipientSettlements) {
+      const posted = ledgerByKey.get(`payout:${id}`);
+      const asNow = s.transfers.reduce((sum, t) => sum + t.amountPaise - t.amountReversedPaise, 0);
+      if (s.createdAt === null || (posted !== undefined && -posted === asNow)) continue;
+      for (const t of s.transfers)
+        if (t.amountReversedPaise > 0)
+          fetched.reversals.set(t.id, await this.gateway.reversalsOfTransfer(t.id));
+    }
     return {
       now,
       listed,
       fetched,
       ledgerInWindow: ours.ledgerInWindow,
-      ledgerByKey: toMap(byKey),
+      ledgerByKey,
       orderOfPayment: ours.orderOfPayment,
       refunds: ours.refunds,
       holds: ours.holds,

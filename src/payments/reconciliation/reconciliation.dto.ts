@@ -142,6 +142,12 @@ export class ReconciliationSummaryDto {
   /** Net movement of asset:gateway_receivable in the window (debits − credits, paise). */
   @ApiProperty({ type: 'integer' })
   ledgerNetPaise!: number;
+  /**
+   * Information, not an exception: reversals of transfers made after the dealer settlement that
+   * paid them out (count, paise), among the payouts examined — the dealer owes them back
+   * (asset:dealer_receivable, booked by the refund after release).
+   */
+  reversedAfterPayout!: ReconciliationSideDto;
 }
 
 export class ReconciliationRunDto {
