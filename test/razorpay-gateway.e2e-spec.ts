@@ -402,10 +402,18 @@ describe('Route: capture, transfers on hold, release, reversal, refunds, settlem
     expect(second.linkedAccounts[0]!.amount).toBe(60000);
     expect(await gateway.fetchTransfer(transferA)).toMatchObject({ settlementStatus: 'settled' });
     expect(await gateway.fetchTransfer(transferB)).toMatchObject({ settlementStatus: 'on_hold' });
-    expect(await gateway.fetchSettlement(second.linkedAccounts[0]!.id)).toMatchObject({
+    // A linked account's settlement is found as that account's (X-Razorpay-Account), not as ours.
+    const dealerSettlement = second.linkedAccounts[0]!.id;
+    const { recipientAccountId } = await gateway.fetchTransfer(transferA);
+    expect(await gateway.fetchSettlement(dealerSettlement, recipientAccountId)).toMatchObject({
       amountPaise: 60000,
       status: 'processed',
     });
+    expect((await gatewayError(gateway.fetchSettlement(dealerSettlement))).statusCode).toBe(400);
+    expect(
+      (await gatewayError(gateway.fetchSettlement(first.merchant!.id, recipientAccountId)))
+        .statusCode,
+    ).toBe(400);
     expect((await gatewayError(gateway.setTransferHold(transferA, true))).message).toMatch(
       /settled/,
     );

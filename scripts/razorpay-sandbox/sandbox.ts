@@ -983,7 +983,13 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
   });
   route('GET', '/v2/accounts/:id', ([id]) => state.accounts.get(id!) ?? raise(notFound()));
 
-  route('GET', '/v1/settlements/:id', ([id]) => state.settlements.get(id!) ?? raise(notFound()));
+  // The merchant's own settlement, or with `X-Razorpay-Account` one of that linked account's.
+  route('GET', '/v1/settlements/:id', ([id], _b, req) => {
+    const header = req.headers['x-razorpay-account'];
+    const account = typeof header === 'string' ? header : merchantAccountId;
+    if (state.settlementAccounts.get(id!) !== account) throw notFound();
+    return state.settlements.get(id!)!;
+  });
 
   // Lists: `from`/`to`/`count`/`skip`, newest first.
   route('GET', '/v1/payments', (_p, _b, _r, q) =>

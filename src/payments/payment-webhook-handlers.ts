@@ -1,30 +1,59 @@
 /**
  * What Razorpay's payment events do (registered with the webhook inbox; each runs in the inbox row's
- * transaction, so the event is marked processed together with its effect):
- * - `payment.captured`, `order.paid`: the capture is applied exactly as after Checkout's verification
- *   (a replay changes nothing). Before our payment row knows the gateway order (the webhook beat the
- *   recording of the gateway order id), the event waits a minute and is tried again.
- * - `payment.failed`: the attempt is recorded as failed unless the payment was captured meanwhile
- *   (states never go backwards); the order stays payable until its reservation expires.
- * - `refund.processed`, `refund.failed`: the refund is posted (or marked failed) as when the gateway
- *   answers directly; a refund not recorded yet (its request still in flight) waits a minute.
- * - `settlement.processed`: money leaving Razorpay. The platform's own settlement posts
- *   `settlement:<id>` (Dr `asset:bank:primary` / Cr gateway receivable, recipe §11); a dealer's Route
- *   account's settlement is its payout, `payout:<id>` (Dr its payable / Cr gateway receivable). A replay
- *   changes nothing (ledger keys).
+ * transaction, so the event is marked processed together with its effect).
+ *
+ * A signed payload is not trusted: before its transaction each handler's `confirm` fetches the object
+ * the event names from the gateway and the handler applies what the gateway says (amount, currency,
+ * status, order, fee), never the payload. When the gateway does not know the object, or contradicts
+ * a claim of the payload (a field the payload states with another value), or the object's status is
+ * not what the event announces, the event is rejected: nothing is applied, it is kept as `rejected`
+ * and a `webhook_rejected` payment alert is raised. A gateway that cannot be reached retries the event.
+ * - `payment.captured`, `order.paid`: the fetched payment (captured, or since refunded) is applied
+ *   exactly as after Checkout's verification (a replay changes nothing). Before our payment row knows
+ *   the gateway order (the webhook beat the recording of the gateway order id), the event waits a
+ *   minute and is tried again.
+ * - `payment.failed`: the fetched (failed) attempt is recorded unless the payment was captured
+ *   meanwhile (states never go backwards); the order stays payable until its reservation expires.
+ * - `refund.processed`, `refund.failed`: the fetched refund (processed, or failed) is posted (or
+ *   marked failed) as when the gateway answers directly, when it refunds our payment by our amount
+ *   (else rejected); a refund not recorded yet (its request still in flight) waits a minute.
+ * - `settlement.processed`: money leaving Razorpay, fetched as the account the event is for. The
+ *   platform's own settlement posts `settlement:<id>` (Dr `asset:bank:primary` / Cr gateway
+ *   receivable, recipe §11); a dealer's Route account's settlement is its payout, `payout:<id>` (Dr
+ *   its payable / Cr gateway receivable), both for the gateway's amount. A replay changes nothing
+ *   (ledger keys).
  * - `payment.authorized`: nothing (capture follows Checkout's verification or `payment.captured`).
  * Domain events of the sub-orders paid are published after the inbox's transaction commits.
  */
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
+import type { EntityManager } from 'typeorm';
 import { execute } from '../database/sql.js';
+import { TransactionRunner } from '../database/transaction.js';
 import { Accounts } from '../ledger/domain/account.js';
 import { gatewaySettlement, supplierPayout } from '../ledger/domain/recipes.js';
 import { LedgerService } from '../ledger/persistence/ledger.service.js';
-import { toPayment, toRefund } from './gateway/razorpay.gateway.js';
+import {
+  PAYMENT_GATEWAY,
+  type GatewayPayment,
+  type GatewayPaymentStatus,
+  type GatewayRefund,
+  type GatewaySettlement,
+  type PaymentGateway,
+} from './gateway/payment-gateway.js';
 import { PaymentsService } from './payments.service.js';
 import { RefundsService } from './refunds.service.js';
-import { WebhookHandlers, type WebhookOutcome } from './webhooks/webhook-handlers.js';
+import {
+  confirmedUnlessContradicted,
+  contradictions,
+  fetchKnown,
+  payloadEntity,
+} from './webhooks/gateway-claims.js';
+import {
+  WebhookHandlers,
+  type WebhookConfirmation,
+  type WebhookOutcome,
+} from './webhooks/webhook-handlers.js';
 import type { RazorpayWebhookEvent } from './webhooks/webhook-event.js';
 
 /** The bank account Razorpay settles the platform's balance into (`asset:bank:primary`). */
@@ -33,10 +62,17 @@ export const SETTLEMENT_BANK_ACCOUNT = 'primary';
 /** How long a capture waits for our payment row before it is tried again. */
 const WAIT_FOR_PAYMENT_MS = 60_000;
 
-function paymentEntityOf(event: RazorpayWebhookEvent): unknown {
-  const payment = event.payload.payment as { entity?: unknown } | undefined;
-  if (payment?.entity === undefined) throw new Error(`${event.event} without a payment entity`);
-  return payment.entity;
+/** The gateway payment statuses each payment event may be applied at. */
+const PAYMENT_EVENT_STATUSES: Record<string, readonly GatewayPaymentStatus[]> = {
+  'payment.captured': ['captured', 'refunded'],
+  'order.paid': ['captured', 'refunded'],
+  'payment.failed': ['failed'],
+};
+
+/** A settlement as the gateway reports it, and the dealer whose Route account it paid (else the platform's). */
+interface ConfirmedSettlement {
+  settlement: GatewaySettlement;
+  dealerId: string | null;
 }
 
 @Injectable()
@@ -47,85 +83,186 @@ export class PaymentWebhookHandlers implements OnModuleInit {
     private readonly refunds: RefundsService,
     private readonly events: EventBus,
     private readonly ledger: LedgerService,
+    private readonly transactions: TransactionRunner,
+    @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
   ) {}
 
   onModuleInit(): void {
-    const captured = async (
-      tx: Parameters<PaymentsService['applyCapturedIn']>[0],
-      event: RazorpayWebhookEvent,
-    ): Promise<WebhookOutcome> => {
-      const gp = toPayment(paymentEntityOf(event));
-      if (gp.status !== 'captured') return 'done';
-      const { result, events } = await this.payments.applyCapturedIn(tx, gp);
-      if (result.code === 'unknown_order')
-        return {
-          deferUntil: new Date(Date.now() + WAIT_FOR_PAYMENT_MS),
-          reason: `no payment of ours for gateway order ${gp.orderId ?? '(none)'} yet`,
-        };
-      return { afterCommit: () => this.events.publishAll(events) };
-    };
-    this.handlers.register('payment.captured', captured);
-    this.handlers.register('order.paid', captured);
-    const refund = async (
-      tx: Parameters<PaymentsService['applyCapturedIn']>[0],
-      event: RazorpayWebhookEvent,
-    ): Promise<WebhookOutcome> => {
-      const entity = (event.payload.refund as { entity?: unknown } | undefined)?.entity;
-      if (entity === undefined) throw new Error(`${event.event} without a refund entity`);
-      const answer = toRefund(entity);
-      const refundId = await this.refunds.refundIdOf(tx, answer);
-      if (refundId === null)
-        return {
-          deferUntil: new Date(Date.now() + WAIT_FOR_PAYMENT_MS),
-          reason: `refund ${answer.id} not recorded yet`,
-        };
-      await this.refunds.applyGatewayAnswerIn(tx, refundId, answer);
-      return 'done';
-    };
-    this.handlers.register('refund.processed', refund);
-    this.handlers.register('refund.failed', refund);
-    this.handlers.register('settlement.processed', async (tx, event) => {
-      const entity = (event.payload.settlement as { entity?: unknown } | undefined)?.entity as
-        { id?: unknown; amount?: unknown } | undefined;
-      if (typeof entity?.id !== 'string' || typeof entity.amount !== 'number' || entity.amount <= 0)
-        throw new Error('settlement.processed without a settlement entity');
-      const { rows } = await execute<{ dealer_id: string }>(
+    const payment = { confirm: (e: RazorpayWebhookEvent) => this.confirmPayment(e) };
+    const captured = (tx: EntityManager, _e: RazorpayWebhookEvent, gp: GatewayPayment) =>
+      this.captured(tx, gp);
+    this.handlers.register('payment.captured', captured, payment);
+    this.handlers.register('order.paid', captured, payment);
+    this.handlers.register<GatewayPayment>(
+      'payment.failed',
+      async (tx, _e, gp) => {
+        await this.payments.applyFailedIn(tx, gp);
+        return 'done';
+      },
+      payment,
+    );
+    const refund = { confirm: (e: RazorpayWebhookEvent) => this.confirmRefund(e) };
+    const refunded = (tx: EntityManager, _e: RazorpayWebhookEvent, answer: GatewayRefund) =>
+      this.refunded(tx, answer);
+    this.handlers.register('refund.processed', refunded, refund);
+    this.handlers.register('refund.failed', refunded, refund);
+    this.handlers.register<ConfirmedSettlement>(
+      'settlement.processed',
+      (tx, _e, confirmed) => this.settled(tx, confirmed),
+      { confirm: (e) => this.confirmSettlement(e) },
+    );
+  }
+
+  /** The event's payment as the gateway has it, if it matches the payload and the event. */
+  private async confirmPayment(
+    event: RazorpayWebhookEvent,
+  ): Promise<WebhookConfirmation<GatewayPayment>> {
+    const claimed = payloadEntity(event.payload, event.event, 'payment');
+    const fetched = await fetchKnown(`payment ${claimed.id}`, () =>
+      this.gateway.fetchPayment(claimed.id),
+    );
+    if ('rejected' in fetched) return fetched;
+    const gp = fetched.known;
+    const differences = contradictions(claimed, {
+      order_id: gp.orderId,
+      amount: gp.amountPaise,
+      currency: gp.currency,
+      fee: gp.feePaise,
+      tax: gp.feeTaxPaise,
+    });
+    if (event.payload.order !== undefined) {
+      const order = payloadEntity(event.payload, event.event, 'order');
+      differences.push(...contradictions(order, { id: gp.orderId }).map((d) => `order ${d}`));
+    }
+    // A payment captured then refunded was captured: a capture's payload still says so.
+    const status = claimed.status;
+    if (
+      status !== undefined &&
+      status !== null &&
+      status !== gp.status &&
+      !(status === 'captured' && gp.status === 'refunded')
+    )
+      differences.push(`status ${JSON.stringify(status)}, the gateway says "${gp.status}"`);
+    else if (!PAYMENT_EVENT_STATUSES[event.event]!.includes(gp.status))
+      differences.push(`the gateway says the payment is ${gp.status}`);
+    return confirmedUnlessContradicted(`${event.event} payment ${gp.id}`, differences, gp);
+  }
+
+  private async captured(tx: EntityManager, gp: GatewayPayment): Promise<WebhookOutcome> {
+    const { result, events } = await this.payments.applyCapturedIn(tx, gp);
+    if (result.code === 'unknown_order')
+      return {
+        deferUntil: new Date(Date.now() + WAIT_FOR_PAYMENT_MS),
+        reason: `no payment of ours for gateway order ${gp.orderId ?? '(none)'} yet`,
+      };
+    return { afterCommit: () => this.events.publishAll(events) };
+  }
+
+  /** The event's refund as the gateway has it, if it matches the payload and the event. */
+  private async confirmRefund(
+    event: RazorpayWebhookEvent,
+  ): Promise<WebhookConfirmation<GatewayRefund>> {
+    const claimed = payloadEntity(event.payload, event.event, 'refund');
+    const fetched = await fetchKnown(`refund ${claimed.id}`, () =>
+      this.gateway.fetchRefund(claimed.id),
+    );
+    if ('rejected' in fetched) return fetched;
+    const answer = fetched.known;
+    const differences = contradictions(claimed, {
+      payment_id: answer.paymentId,
+      amount: answer.amountPaise,
+      status: answer.status,
+    });
+    const announced = event.event === 'refund.processed' ? 'processed' : 'failed';
+    if (differences.length === 0 && answer.status !== announced)
+      differences.push(`the gateway says the refund is ${answer.status}`);
+    return confirmedUnlessContradicted(`${event.event} refund ${answer.id}`, differences, answer);
+  }
+
+  private async refunded(tx: EntityManager, answer: GatewayRefund): Promise<WebhookOutcome> {
+    const refundId = await this.refunds.refundIdOf(tx, answer);
+    if (refundId === null)
+      return {
+        deferUntil: new Date(Date.now() + WAIT_FOR_PAYMENT_MS),
+        reason: `refund ${answer.id} not recorded yet`,
+      };
+    const disagreement = await this.refunds.disagreementWith(tx, refundId, answer);
+    if (disagreement !== null) return { rejected: 'mismatch', detail: disagreement };
+    await this.refunds.applyGatewayAnswerIn(tx, refundId, answer);
+    return 'done';
+  }
+
+  /**
+   * The event's settlement as the gateway has it for the account the event is for (a dealer's Route
+   * account, else the platform's), if it matches the payload and is processed.
+   */
+  private async confirmSettlement(
+    event: RazorpayWebhookEvent,
+  ): Promise<WebhookConfirmation<ConfirmedSettlement>> {
+    const claimed = payloadEntity(event.payload, event.event, 'settlement');
+    const { rows } = await this.transactions.run((tx) =>
+      execute<{ dealer_id: string }>(
         tx,
         `SELECT dealer_id::text AS dealer_id FROM dealer_route_accounts WHERE gateway_account_id = $1`,
         [event.accountId ?? ''],
+      ),
+    );
+    const dealerId = rows[0]?.dealer_id ?? null;
+    const fetched = await fetchKnown(
+      dealerId === null
+        ? `settlement ${claimed.id} of the platform`
+        : `settlement ${claimed.id} of account ${event.accountId}`,
+      () =>
+        this.gateway.fetchSettlement(claimed.id, dealerId === null ? undefined : event.accountId!),
+    );
+    if ('rejected' in fetched) return fetched;
+    const settlement = fetched.known;
+    const differences = contradictions(claimed, {
+      amount: settlement.amountPaise,
+      fees: settlement.feesPaise,
+      tax: settlement.taxPaise,
+      status: settlement.status,
+    });
+    if (settlement.status !== 'processed' || settlement.amountPaise <= 0)
+      differences.push(
+        `the gateway says the settlement is ${settlement.status} for ${settlement.amountPaise} paise`,
       );
-      const amountPaise = BigInt(entity.amount);
-      const command =
-        rows[0] !== undefined
-          ? supplierPayout({
-              payoutId: entity.id,
-              supplier: { kind: 'dealer', id: rows[0].dealer_id },
-              amountPaise,
-              sourceAccount: Accounts.gatewayReceivable,
-              actor: 'system:settlements',
-            })
-          : gatewaySettlement({
-              settlementId: entity.id,
-              bankAccountId: SETTLEMENT_BANK_ACCOUNT,
-              amountPaise,
-              actor: 'system:settlements',
-            });
-      if (rows[0] === undefined) {
-        const opened = await this.ledger.executeIn(tx, {
-          type: 'open_account',
-          code: Accounts.bank(SETTLEMENT_BANK_ACCOUNT),
-        });
-        if (opened.code !== 'ok')
-          throw new Error(`ledger refused the bank account: ${opened.code}`);
-      }
-      const posted = await this.ledger.executeIn(tx, command);
-      if (posted.code !== 'ok')
-        throw new Error(`ledger refused settlement ${entity.id}: ${posted.code}`);
-      return 'done';
+    return confirmedUnlessContradicted(`${event.event} settlement ${settlement.id}`, differences, {
+      settlement,
+      dealerId,
     });
-    this.handlers.register('payment.failed', async (tx, event) => {
-      await this.payments.applyFailedIn(tx, toPayment(paymentEntityOf(event)));
-      return 'done';
-    });
+  }
+
+  private async settled(
+    tx: EntityManager,
+    { settlement, dealerId }: ConfirmedSettlement,
+  ): Promise<WebhookOutcome> {
+    const amountPaise = BigInt(settlement.amountPaise);
+    const command =
+      dealerId !== null
+        ? supplierPayout({
+            payoutId: settlement.id,
+            supplier: { kind: 'dealer', id: dealerId },
+            amountPaise,
+            sourceAccount: Accounts.gatewayReceivable,
+            actor: 'system:settlements',
+          })
+        : gatewaySettlement({
+            settlementId: settlement.id,
+            bankAccountId: SETTLEMENT_BANK_ACCOUNT,
+            amountPaise,
+            actor: 'system:settlements',
+          });
+    if (dealerId === null) {
+      const opened = await this.ledger.executeIn(tx, {
+        type: 'open_account',
+        code: Accounts.bank(SETTLEMENT_BANK_ACCOUNT),
+      });
+      if (opened.code !== 'ok') throw new Error(`ledger refused the bank account: ${opened.code}`);
+    }
+    const posted = await this.ledger.executeIn(tx, command);
+    if (posted.code !== 'ok')
+      throw new Error(`ledger refused settlement ${settlement.id}: ${posted.code}`);
+    return 'done';
   }
 }

@@ -233,6 +233,26 @@ export class RefundsService implements OnModuleInit {
     return 'processed';
   }
 
+  /**
+   * What the gateway's refund disagrees on with ours (the payment refunded, the amount), as a
+   * sentence for staff; null when they agree.
+   */
+  async disagreementWith(
+    tx: EntityManager,
+    refundId: string,
+    answer: GatewayRefund,
+  ): Promise<string | null> {
+    const refund = await this.row(tx, refundId, false);
+    const found: string[] = [];
+    if (answer.paymentId !== refund.gateway_payment_id)
+      found.push(`it refunds payment ${answer.paymentId}, ours ${refund.gateway_payment_id}`);
+    if (answer.amountPaise !== Number(refund.amount_paise))
+      found.push(`it refunds ${answer.amountPaise} paise, ours ${refund.amount_paise}`);
+    return found.length === 0
+      ? null
+      : `gateway refund ${answer.id} (our refund ${refundId}): ${found.join('; ')}`;
+  }
+
   /** The refund a gateway refund id (or its notes' refundId) belongs to, if ours. */
   async refundIdOf(tx: EntityManager, answer: GatewayRefund): Promise<string | null> {
     const byNotes = answer.notes.refundId;

@@ -3771,7 +3771,7 @@ export interface components {
         };
         PaymentAlertDto: {
             /** @enum {string} */
-            kind: "payment_stuck" | "escrow_sla" | "transfer_failed";
+            kind: "payment_stuck" | "escrow_sla" | "transfer_failed" | "webhook_rejected";
             /** @description Payment or hold amount, paise */
             amountPaise: number | null;
             /** @description Seconds open: until now, or until it was resolved. */
@@ -3784,7 +3784,8 @@ export interface components {
             id: string;
             /**
              * @description The payment (`payment_stuck`), the sub-order whose escrow is overdue (`escrow_sla`) or whose
-             *     escrow hold's Route transfer failed (`transfer_failed`).
+             *     escrow hold's Route transfer failed (`transfer_failed`), or the stored webhook event that was
+             *     rejected (`webhook_rejected`).
              */
             subjectId: string;
             /**
@@ -3793,9 +3794,14 @@ export interface components {
              *     capture) or `not_released` (still held ESCROW_SLA_DAYS after delivery); `transfer_failed`:
              *     `transfer` (creating the Route transfer was refused, or its retries ran out) or `lift_hold`
              *     (lifting the transfer's hold at release was refused). Staff retry it with
-             *     `POST /admin/escrow/holds/{subOrderId}/retry-transfer`.
+             *     `POST /admin/escrow/holds/{subOrderId}/retry-transfer`. `webhook_rejected`: `unknown_at_gateway`
+             *     (the gateway does not know the object a signed event names) or `mismatch` (the gateway, or our
+             *     records, contradict the event); nothing of the event was applied.
              */
             reason: string;
+            /** @description `webhook_rejected`: the event (name and id) and what the gateway contradicted. */
+            detail: string | null;
+            /** @description The payment's or hold's order; `webhook_rejected`: the order whose gateway order the event names. */
             orderId: string | null;
             /** @description The dealer whose escrow it is (`escrow_sla`, `transfer_failed`). */
             dealerId: string | null;
@@ -8142,7 +8148,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                kind?: "payment_stuck" | "escrow_sla" | "transfer_failed";
+                kind?: "payment_stuck" | "escrow_sla" | "transfer_failed" | "webhook_rejected";
                 /** @description `open` (not resolved) or `resolved`; both when absent. */
                 state?: "open" | "resolved";
                 /** @description Alerts taken by this staff member. */

@@ -4,7 +4,12 @@ import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-export const ALERT_KINDS = ['payment_stuck', 'escrow_sla', 'transfer_failed'] as const;
+export const ALERT_KINDS = [
+  'payment_stuck',
+  'escrow_sla',
+  'transfer_failed',
+  'webhook_rejected',
+] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 const STATES = ['open', 'resolved'] as const;
 
@@ -48,7 +53,8 @@ export class PaymentAlertDto {
   kind!: AlertKind;
   /**
    * The payment (`payment_stuck`), the sub-order whose escrow is overdue (`escrow_sla`) or whose
-   * escrow hold's Route transfer failed (`transfer_failed`).
+   * escrow hold's Route transfer failed (`transfer_failed`), or the stored webhook event that was
+   * rejected (`webhook_rejected`).
    */
   subjectId!: string;
   /**
@@ -57,9 +63,14 @@ export class PaymentAlertDto {
    * capture) or `not_released` (still held ESCROW_SLA_DAYS after delivery); `transfer_failed`:
    * `transfer` (creating the Route transfer was refused, or its retries ran out) or `lift_hold`
    * (lifting the transfer's hold at release was refused). Staff retry it with
-   * `POST /admin/escrow/holds/{subOrderId}/retry-transfer`.
+   * `POST /admin/escrow/holds/{subOrderId}/retry-transfer`. `webhook_rejected`: `unknown_at_gateway`
+   * (the gateway does not know the object a signed event names) or `mismatch` (the gateway, or our
+   * records, contradict the event); nothing of the event was applied.
    */
   reason!: string;
+  /** `webhook_rejected`: the event (name and id) and what the gateway contradicted. */
+  detail!: string | null;
+  /** The payment's or hold's order; `webhook_rejected`: the order whose gateway order the event names. */
   orderId!: string | null;
   /** The dealer whose escrow it is (`escrow_sla`, `transfer_failed`). */
   dealerId!: string | null;

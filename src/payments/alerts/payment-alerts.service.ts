@@ -19,6 +19,11 @@
  *   at release was refused. Resolved automatically once the status moves on (staff retried it with
  *   `POST /admin/escrow/holds/{subOrderId}/retry-transfer` and the job did its work, or it is
  *   pending again).
+ * - `webhook_rejected` (subject = the webhook inbox row): a signed webhook the gateway contradicted
+ *   (src/payments/webhooks/gateway-claims.ts) — reason `unknown_at_gateway` (the gateway does not know
+ *   the object it names) or `mismatch` (the gateway, or our records, say something else); `detail`
+ *   says what. Raised when the event is rejected, in that transaction; nothing was applied. Staff
+ *   look into it (a forged or tampered event: the webhook secret may have leaked) and resolve it.
  * At most one open alert per kind and subject. An alert a staff member resolved by hand (with a
  * note) is not reopened while the same condition (same reason) persists — for `transfer_failed`,
  * unless the hold failed again after that resolution (its `updated_at`, e.g. a retry that failed
@@ -46,6 +51,8 @@ import {
   paiseOrNull,
   Where,
 } from '../views/view-support.js';
+import type { RazorpayWebhookEvent } from '../webhooks/webhook-event.js';
+import { WebhookHandlers, type WebhookRejection } from '../webhooks/webhook-handlers.js';
 import {
   ALERT_KINDS,
   type AlertKind,
@@ -68,6 +75,7 @@ interface AlertRow {
   kind: AlertKind;
   subject_id: string;
   reason: string;
+  detail: string | null;
   order_id: string | null;
   dealer_id: string | null;
   amount_paise: string | null;
@@ -115,8 +123,8 @@ const FAILED_TRANSFERS = `
   FROM escrow_holds h
   WHERE h.transfer_status = 'failed' AND (h.transfer_id IS NOT NULL OR h.status <> 'refunded')`;
 
-const ALERT_COLUMNS = `a.id::text AS id, a.kind, a.subject_id::text AS subject_id, a.reason,
-  coalesce(p.order_id, h.order_id)::text AS order_id, h.dealer_id::text AS dealer_id,
+const ALERT_COLUMNS = `a.id::text AS id, a.kind, a.subject_id::text AS subject_id, a.reason, a.detail,
+  coalesce(p.order_id, h.order_id, wp.order_id)::text AS order_id, h.dealer_id::text AS dealer_id,
   coalesce(p.amount_paise, h.amount_paise)::text AS amount_paise, a.opened_at,
   greatest(0, floor(extract(epoch FROM coalesce(a.resolved_at, now()) - a.opened_at)))::int AS age_seconds,
   a.owner_id::text AS owner_id, u.display_name AS owner_name, a.acknowledged_at, a.resolved_at,
@@ -126,6 +134,8 @@ const ALERT_COLUMNS = `a.id::text AS id, a.kind, a.subject_id::text AS subject_i
 const ALERT_FROM = `payment_alerts a
   LEFT JOIN payments p ON a.kind = 'payment_stuck' AND p.id = a.subject_id
   LEFT JOIN escrow_holds h ON a.kind IN ('escrow_sla','transfer_failed') AND h.sub_order_id = a.subject_id
+  LEFT JOIN webhook_inbox w ON a.kind = 'webhook_rejected' AND w.id = a.subject_id
+  LEFT JOIN payments wp ON wp.gateway_order_id = w.payload #>> '{payload,payment,entity,order_id}'
   LEFT JOIN users u ON u.id = a.owner_id`;
 
 function alertNotFound(): AppProblem {
@@ -142,11 +152,12 @@ export class PaymentAlerts implements OnModuleInit {
     private readonly jobs: JobQueue,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly webhooks: WebhookHandlers,
     metrics: MetricsService,
   ) {
     this.openGauge = new Gauge({
       name: 'payment_alerts_open',
-      help: 'Open payment alerts by kind (payment_stuck, escrow_sla, transfer_failed), as of the last alert scan',
+      help: 'Open payment alerts by kind (payment_stuck, escrow_sla, transfer_failed, webhook_rejected), as of the last alert scan',
       labelNames: ['kind'] as const,
       registers: [metrics.registry],
     });
@@ -159,12 +170,34 @@ export class PaymentAlerts implements OnModuleInit {
   }
 
   onModuleInit(): void {
+    this.webhooks.onRejected((tx, event, rejection) =>
+      this.webhookRejectedIn(tx, event, rejection),
+    );
     this.jobs.define({
       name: PAYMENT_ALERT_JOBS.scan,
       cron: '* * * * *',
       queue: { retryLimit: 0 },
       handler: () => this.scan(),
     });
+  }
+
+  /** A `webhook_rejected` alert for a rejected inbox event, in the transaction that rejects it. */
+  private async webhookRejectedIn(
+    tx: EntityManager,
+    event: RazorpayWebhookEvent,
+    rejection: WebhookRejection,
+  ): Promise<void> {
+    await execute(
+      tx,
+      `INSERT INTO payment_alerts (kind, subject_id, reason, detail)
+       SELECT 'webhook_rejected', w.id, $2, $3 FROM webhook_inbox w WHERE w.event_id = $1
+       ON CONFLICT (kind, subject_id) WHERE resolved_at IS NULL DO NOTHING`,
+      [
+        event.id,
+        rejection.rejected,
+        `${event.event} (event ${event.id}): ${rejection.detail}`.slice(0, 2000),
+      ],
+    );
   }
 
   /** Opens alerts whose condition holds, resolves those whose condition is gone, sets the gauges. */
@@ -221,7 +254,12 @@ export class PaymentAlerts implements OnModuleInit {
       tx,
       `SELECT coalesce(sum(amount_paise), 0)::text AS total FROM escrow_holds WHERE status = 'held'`,
     );
-    const open: Record<AlertKind, number> = { payment_stuck: 0, escrow_sla: 0, transfer_failed: 0 };
+    const open: Record<AlertKind, number> = {
+      payment_stuck: 0,
+      escrow_sla: 0,
+      transfer_failed: 0,
+      webhook_rejected: 0,
+    };
     for (const r of rows) open[r.kind] = r.n;
     for (const kind of ALERT_KINDS) this.openGauge.set({ kind }, open[kind]);
     const escrowHeldPaise = BigInt(held[0]!.total);
@@ -347,6 +385,7 @@ function toDto(r: AlertRow): PaymentAlertDto {
     kind: r.kind,
     subjectId: r.subject_id,
     reason: r.reason,
+    detail: r.detail,
     orderId: r.order_id,
     dealerId: r.dealer_id,
     amountPaise: paiseOrNull(r.amount_paise),

@@ -157,6 +157,19 @@ export class GatewayLinkedAccountExists extends GatewayError {
   }
 }
 
+/**
+ * Whether a gateway failure means "no such object": Razorpay answers an unknown id with 400
+ * `BAD_REQUEST_ERROR` ("The id provided does not exist"); 404 is taken the same way. Retryable
+ * failures (network, 5xx, 429) never are.
+ */
+export function notFoundAtGateway(err: unknown): boolean {
+  return (
+    err instanceof GatewayError &&
+    !err.retryable &&
+    (err.statusCode === 400 || err.statusCode === 404)
+  );
+}
+
 /** Razorpay's list filters: unix seconds, inclusive, on the entity's created_at. */
 export interface GatewayListRange {
   from: number;
@@ -221,7 +234,11 @@ export interface PaymentGateway {
   createLinkedAccount(input: GatewayLinkedAccountInput): Promise<GatewayLinkedAccount>;
   fetchLinkedAccount(accountId: string): Promise<GatewayLinkedAccount>;
 
-  fetchSettlement(settlementId: string): Promise<GatewaySettlement>;
+  /**
+   * A settlement: the platform's own, or, with `linkedAccountId`, one of that Route linked account's
+   * (Razorpay's `X-Razorpay-Account` header). A settlement of another account is not found.
+   */
+  fetchSettlement(settlementId: string, linkedAccountId?: string): Promise<GatewaySettlement>;
 
   /*
    * Lists (for reconciliation): every item of the range, paged through by the adapter (100 a page),

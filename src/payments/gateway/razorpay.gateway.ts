@@ -73,6 +73,7 @@ interface AxiosLike {
     data: unknown,
     config: { headers: Record<string, string> },
   ): Promise<{ data: unknown }>;
+  get(url: string, config: { headers: Record<string, string> }): Promise<{ data: unknown }>;
 }
 
 /** What every failure looks like once our interceptor (and, for SDK methods, its normalizeError) ran. */
@@ -90,7 +91,8 @@ export interface RazorpayGatewayOptions {
  * https://api.razorpay.com, so the axios instance it builds is re-pointed at `apiUrl` (the local
  * sandbox in development and tests). Every failure becomes a GatewayError: retryable for network
  * errors, timeouts, 429 and 5xx. The refund call goes through the same axios instance directly
- * because the SDK offers no way to send the `X-Refund-Idempotency` header.
+ * because the SDK offers no way to send the `X-Refund-Idempotency` header, and so does the fetch of
+ * a linked account's settlement (`X-Razorpay-Account`).
  */
 export class RazorpayGateway implements PaymentGateway {
   readonly keyId: string;
@@ -287,10 +289,21 @@ export class RazorpayGateway implements PaymentGateway {
     );
   }
 
-  async fetchSettlement(settlementId: string): Promise<GatewaySettlement> {
-    return toSettlement(
-      await this.call('fetch settlement', () => this.client.settlements.fetch(settlementId)),
+  async fetchSettlement(
+    settlementId: string,
+    linkedAccountId?: string,
+  ): Promise<GatewaySettlement> {
+    // The SDK's settlements.fetch cannot send the linked account's header: the axios instance can.
+    const raw = await this.call('fetch settlement', async () =>
+      linkedAccountId === undefined
+        ? this.client.settlements.fetch(settlementId)
+        : (
+            await this.client.api.rq.get(`/v1/settlements/${encodeURIComponent(settlementId)}`, {
+              headers: { 'X-Razorpay-Account': linkedAccountId },
+            })
+          ).data,
     );
+    return toSettlement(raw);
   }
 
   async listPayments(range: GatewayListRange): Promise<GatewayPayment[]> {
@@ -566,8 +579,8 @@ function toOrder(v: unknown): GatewayOrder {
   };
 }
 
-/** A Razorpay payment entity (API answer or webhook payload) as the port's GatewayPayment. */
-export function toPayment(v: unknown): GatewayPayment {
+/** A Razorpay payment entity as the port's GatewayPayment. */
+function toPayment(v: unknown): GatewayPayment {
   const o = obj(v);
   const raw = str(o, 'status');
   // `pending` (e.g. cash on delivery) has not authorised anything yet.
@@ -608,8 +621,8 @@ function toTransfer(v: unknown): GatewayTransfer {
   };
 }
 
-/** A Razorpay refund entity (API answer or webhook payload) as the port's GatewayRefund. */
-export function toRefund(v: unknown): GatewayRefund {
+/** A Razorpay refund entity as the port's GatewayRefund. */
+function toRefund(v: unknown): GatewayRefund {
   const o = obj(v);
   const status = str(o, 'status');
   if (status !== 'pending' && status !== 'processed' && status !== 'failed')

@@ -30,6 +30,7 @@ import { Accounts } from '../../ledger/domain/account.js';
 import { MetricsService } from '../../observability/metrics.service.js';
 import {
   GatewayError,
+  notFoundAtGateway,
   PAYMENT_GATEWAY,
   type GatewayListRange,
   type PaymentGateway,
@@ -554,12 +555,7 @@ export class ReconciliationReport implements OnModuleInit {
     try {
       return await fetch();
     } catch (err) {
-      if (
-        err instanceof GatewayError &&
-        !err.retryable &&
-        (err.statusCode === 400 || err.statusCode === 404)
-      )
-        return null;
+      if (notFoundAtGateway(err)) return null;
       throw err;
     }
   }

@@ -12,7 +12,8 @@
  *   Staff re-enqueue a failed (or never started) onboarding, audited.
  * - Webhooks `account.activated` / `product.route.activated` mark it `activated` (never backwards;
  *   an account id we have not recorded yet waits and is tried again) and enqueue the transfers of
- *   that dealer's escrow holds that were waiting for it.
+ *   that dealer's escrow holds that were waiting for it — once the gateway, asked first, reports the
+ *   account activated (an account it does not know, or not activated: the event is rejected).
  */
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -35,7 +36,12 @@ import {
   type GatewayLinkedAccountInput,
   type PaymentGateway,
 } from '../gateway/payment-gateway.js';
-import { WebhookHandlers, type WebhookOutcome } from '../webhooks/webhook-handlers.js';
+import { confirmedUnlessContradicted, fetchKnown } from '../webhooks/gateway-claims.js';
+import {
+  WebhookHandlers,
+  type WebhookConfirmation,
+  type WebhookOutcome,
+} from '../webhooks/webhook-handlers.js';
 import type { RazorpayWebhookEvent } from '../webhooks/webhook-event.js';
 import type {
   RouteAccountDto,
@@ -93,10 +99,14 @@ export class RouteAccountsService implements OnModuleInit {
       name: ROUTE_JOBS.account,
       handler: (data) => this.onboard(data.dealerId),
     });
-    const activated = (tx: EntityManager, event: RazorpayWebhookEvent) =>
-      this.onActivated(tx, event);
-    this.webhooks.register('account.activated', activated);
-    this.webhooks.register('product.route.activated', activated);
+    const activated = (
+      tx: EntityManager,
+      _e: RazorpayWebhookEvent,
+      account: GatewayLinkedAccount,
+    ) => this.onActivated(tx, account.id);
+    const confirm = { confirm: (e: RazorpayWebhookEvent) => this.confirmActivated(e) };
+    this.webhooks.register('account.activated', activated, confirm);
+    this.webhooks.register('product.route.activated', activated, confirm);
   }
 
   /** Account-status hook: an approved dealer gets its onboarding intent and job (same transaction). */
@@ -248,12 +258,25 @@ export class RouteAccountsService implements OnModuleInit {
   }
 
   /** `account.activated` / `product.route.activated`: the linked account can receive transfers. */
-  private async onActivated(
-    tx: EntityManager,
+  /** The activated account as the gateway has it: a rejection unless it knows it as activated. */
+  private async confirmActivated(
     event: RazorpayWebhookEvent,
-  ): Promise<WebhookOutcome> {
+  ): Promise<WebhookConfirmation<GatewayLinkedAccount>> {
     const accountId = activatedAccountId(event);
     if (accountId === null) throw new Error(`${event.event} without an account id`);
+    const fetched = await fetchKnown(`linked account ${accountId}`, () =>
+      this.gateway.fetchLinkedAccount(accountId),
+    );
+    if ('rejected' in fetched) return fetched;
+    const account = fetched.known;
+    return confirmedUnlessContradicted(
+      `${event.event} linked account ${account.id}`,
+      account.status === 'activated' ? [] : [`the gateway says the account is ${account.status}`],
+      account,
+    );
+  }
+
+  private async onActivated(tx: EntityManager, accountId: string): Promise<WebhookOutcome> {
     const { rows } = await execute<{ dealer_id: string; status: RouteAccountStatus }>(
       tx,
       `SELECT dealer_id::text AS dealer_id, status FROM dealer_route_accounts

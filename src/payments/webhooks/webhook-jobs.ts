@@ -3,12 +3,15 @@ import type { EntityManager } from 'typeorm';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { JobQueue } from '../../jobs/job-queue.service.js';
+import { GatewayError } from '../gateway/payment-gateway.js';
 import type { RazorpayWebhookEvent } from './webhook-event.js';
 import {
   MAX_RETRY_DELAY_MS,
   WebhookHandlers,
   type RegisteredWebhookHandler,
+  type WebhookConfirmation,
   type WebhookOutcome,
+  type WebhookRejection,
 } from './webhook-handlers.js';
 
 export const WEBHOOK_JOBS = {
@@ -36,6 +39,11 @@ const DRAIN_GRACE_MS = 200;
 /** Rows still to process this long after they were due are "overdue" for the sweeper. */
 const OVERDUE_SECONDS = 30;
 const MAX_ERROR_LENGTH = 2000;
+/**
+ * While its handler's `confirm` asks the gateway (outside any transaction), a row is due this much
+ * later, so no other worker takes it meanwhile; after a crash it is due again (and then overdue).
+ */
+const CONFIRM_LEASE_SECONDS = 60;
 
 interface InboxRow {
   event_id: string;
@@ -47,6 +55,8 @@ interface InboxRow {
   attempts: number;
   failures: number;
 }
+
+const INBOX_COLUMNS = `event_id, event, account_id, payload, event_created_at, received_at, attempts, failures`;
 
 function eventOf(row: InboxRow): RazorpayWebhookEvent {
   const body = row.payload;
@@ -72,6 +82,18 @@ function errorText(err: unknown): string {
   return text.slice(0, MAX_ERROR_LENGTH);
 }
 
+function isRejection(outcome: unknown): outcome is WebhookRejection {
+  if (typeof outcome !== 'object' || outcome === null) return false;
+  const o = outcome as { rejected?: unknown; detail?: unknown };
+  return (
+    (o.rejected === 'unknown_at_gateway' || o.rejected === 'mismatch') &&
+    typeof o.detail === 'string'
+  );
+}
+
+/** What `confirm` gave: the gateway's word, a rejection, or an error. */
+type Confirmed = WebhookConfirmation<unknown> | { error: unknown };
+
 function isDeferral(outcome: unknown): outcome is { deferUntil: Date; reason: string } {
   if (typeof outcome !== 'object' || outcome === null) return false;
   const o = outcome as { deferUntil?: unknown; reason?: unknown };
@@ -85,12 +107,20 @@ function isDeferral(outcome: unknown): outcome is { deferUntil: Date; reason: st
 /**
  * Processes the webhook inbox on pg-boss. Each row is handled in its own transaction: it is locked
  * (`FOR UPDATE SKIP LOCKED`, so concurrent workers never process one event twice), its handler runs
- * inside a savepoint, and the row is marked in the same transaction as the handler's effect:
+ * inside a savepoint, and the row is marked in the same transaction as the handler's effect. A
+ * handler with `confirm` (every payment handler: it asks the gateway about the event's object) is
+ * run in two steps, since the gateway is never called inside a transaction: the row is locked and
+ * leased (due CONFIRM_LEASE_SECONDS later), `confirm` runs, then the row is locked again — unless
+ * another run got to it meanwhile — and handled with what the gateway said:
  * - `done` → processed (outcome `handled`);
  * - deferred (a prerequisite is missing) → `deferred` until the handler's time, attempts counted,
  *   re-enqueued with `startAfter`; after the handler's `maxDeferralMs` since receipt → failed;
  * - the handler threw → its writes are rolled back, `failures` counted, `deferred` with exponential
  *   backoff and re-enqueued; at the handler's `maxFailures` → failed with `last_error`;
+ * - rejected by `confirm` or the handler (the gateway does not know the object, or it says something
+ *   else) → `rejected` with `rejection` and `last_error`, nothing applied, the rejection listener told;
+ * - `confirm` could not reach the gateway (a retryable GatewayError) → `deferred` with backoff
+ *   (not counted as a failure), until the handler's `maxDeferralMs` since receipt → failed;
  * - no handler for the event name → processed with outcome `ignored`.
  * Rows are taken in `process_after` order, so an event that is ready waits for no later one.
  */
@@ -166,12 +196,11 @@ export class WebhookProcessor implements OnModuleInit {
   /** Locks and processes the next ready row (that one when `eventId` is given); false when none. */
   private async processNext(eventId?: string): Promise<boolean> {
     let afterCommit: (() => void) | undefined;
-    const processed = await this.transactions.run(async (tx) => {
+    const leased = await this.transactions.run(async (tx) => {
       afterCommit = undefined;
       const { rows } = await execute<InboxRow>(
         tx,
-        `SELECT event_id, event, account_id, payload, event_created_at, received_at, attempts, failures
-           FROM webhook_inbox
+        `SELECT ${INBOX_COLUMNS} FROM webhook_inbox
           WHERE status IN ('received','deferred') AND process_after <= now()
             ${eventId !== undefined ? 'AND event_id = $1' : ''}
           ORDER BY process_after
@@ -181,16 +210,82 @@ export class WebhookProcessor implements OnModuleInit {
       );
       const row = rows[0];
       if (!row) return false;
-      afterCommit = await this.apply(tx, row);
-      return true;
+      const registered = this.handlers.get(row.event);
+      if (registered?.confirm === undefined) {
+        afterCommit = await this.apply(tx, row, registered, undefined);
+        return true;
+      }
+      await execute(
+        tx,
+        `UPDATE webhook_inbox SET process_after = now() + make_interval(secs => $2) WHERE event_id = $1`,
+        [row.event_id, CONFIRM_LEASE_SECONDS],
+      );
+      return { row, registered, confirm: registered.confirm };
+    });
+    if (typeof leased === 'boolean') {
+      afterCommit?.();
+      return leased;
+    }
+    let confirmed: Confirmed;
+    try {
+      confirmed = await leased.confirm(eventOf(leased.row));
+    } catch (error) {
+      confirmed = { error };
+    }
+    afterCommit = await this.transactions.run(async (tx) => {
+      // Still as leased: no other run processed it meanwhile (every run counts an attempt).
+      const { rows } = await execute<InboxRow>(
+        tx,
+        `SELECT ${INBOX_COLUMNS} FROM webhook_inbox
+          WHERE event_id = $1 AND attempts = $2 AND status IN ('received','deferred')
+          FOR UPDATE`,
+        [leased.row.event_id, leased.row.attempts],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      return this.applyConfirmed(tx, row, leased.registered, confirmed);
     });
     afterCommit?.();
-    return processed;
+    return true;
+  }
+
+  /** Handles a row with what its `confirm` gave. */
+  private async applyConfirmed(
+    tx: EntityManager,
+    row: InboxRow,
+    registered: RegisteredWebhookHandler,
+    confirmed: Confirmed,
+  ): Promise<(() => void) | undefined> {
+    if ('error' in confirmed) {
+      const error = errorText(confirmed.error);
+      if (confirmed.error instanceof GatewayError && confirmed.error.retryable) {
+        const delay = Math.min(
+          registered.retryBaseMs * 2 ** Math.min(row.attempts, 20),
+          MAX_RETRY_DELAY_MS,
+        );
+        await this.defer(tx, row, registered, {
+          deferUntil: new Date(Date.now() + delay),
+          reason: `gateway unavailable: ${error}`,
+        });
+      } else {
+        await this.recordFailure(tx, row, registered, error);
+      }
+      return undefined;
+    }
+    if (isRejection(confirmed)) {
+      await this.reject(tx, row, confirmed);
+      return undefined;
+    }
+    return this.apply(tx, row, registered, confirmed.confirmed);
   }
 
   /** Applies one row; returns what to run once the transaction has committed, if anything. */
-  private async apply(tx: EntityManager, row: InboxRow): Promise<(() => void) | undefined> {
-    const registered = this.handlers.get(row.event);
+  private async apply(
+    tx: EntityManager,
+    row: InboxRow,
+    registered: RegisteredWebhookHandler | undefined,
+    confirmed: unknown,
+  ): Promise<(() => void) | undefined> {
     if (!registered) {
       await this.markProcessed(tx, row, 'ignored');
       return undefined;
@@ -198,15 +293,28 @@ export class WebhookProcessor implements OnModuleInit {
     await tx.query('SAVEPOINT webhook_handler');
     let outcome: WebhookOutcome;
     try {
-      outcome = await registered.handler(tx, eventOf(row));
-      if (outcome !== 'done' && !isDeferral(outcome) && !('afterCommit' in outcome))
+      outcome = await registered.handler(tx, eventOf(row), confirmed);
+      if (
+        outcome !== 'done' &&
+        !isDeferral(outcome) &&
+        !isRejection(outcome) &&
+        !('afterCommit' in outcome)
+      )
         throw new Error(
-          `handler returned neither 'done', { afterCommit } nor { deferUntil, reason }`,
+          `handler returned neither 'done', { afterCommit }, { deferUntil, reason } nor { rejected, detail }`,
         );
-      await tx.query('RELEASE SAVEPOINT webhook_handler');
+      await tx.query(
+        isRejection(outcome)
+          ? 'ROLLBACK TO SAVEPOINT webhook_handler'
+          : 'RELEASE SAVEPOINT webhook_handler',
+      );
     } catch (err) {
       await tx.query('ROLLBACK TO SAVEPOINT webhook_handler');
       await this.recordFailure(tx, row, registered, errorText(err));
+      return undefined;
+    }
+    if (isRejection(outcome)) {
+      await this.reject(tx, row, outcome);
       return undefined;
     }
     if (isDeferral(outcome)) {
@@ -215,6 +323,25 @@ export class WebhookProcessor implements OnModuleInit {
     }
     await this.markProcessed(tx, row, 'handled');
     return outcome === 'done' ? undefined : outcome.afterCommit;
+  }
+
+  /** Kept as `rejected` (nothing applied) and the rejection listener told, in this transaction. */
+  private async reject(
+    tx: EntityManager,
+    row: InboxRow,
+    rejection: WebhookRejection,
+  ): Promise<void> {
+    this.logger.warn(
+      `webhook ${row.event} ${row.event_id} rejected (${rejection.rejected}): ${rejection.detail}`,
+    );
+    await execute(
+      tx,
+      `UPDATE webhook_inbox
+          SET status = 'rejected', rejection = $2, attempts = attempts + 1, last_error = $3
+        WHERE event_id = $1`,
+      [row.event_id, rejection.rejected, rejection.detail.slice(0, MAX_ERROR_LENGTH)],
+    );
+    await this.handlers.rejected(tx, eventOf(row), rejection);
   }
 
   private async markProcessed(
