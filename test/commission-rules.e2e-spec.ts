@@ -135,7 +135,7 @@ describe('commission rules and commission invoices', () => {
       channel: 'b2c',
       supply: 'intra_state',
       dealer_gstin: '29ABCDE1234F1Z5',
-      platform_gstin: '29FIXBZ0000A1Z0',
+      platform_gstin: '29FIXBZ0000A1ZY',
       taxable: '9440',
       cgst: '849',
       sgst: '850',
@@ -444,7 +444,7 @@ describe('commission rules and commission invoices', () => {
     expect(byDealer.data!.items[0]).toMatchObject({
       subOrderId: subs[2]!.id,
       supply: 'inter_state',
-      platformGstin: '29FIXBZ0000A1Z0',
+      platformGstin: '29FIXBZ0000A1ZY',
       dealerGstin: '27ABCDE1234F1Z5',
       cgstPaise: 0,
       sgstPaise: 0,
