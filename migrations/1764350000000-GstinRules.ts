@@ -21,8 +21,9 @@ export class GstinRules1764350000000 implements MigrationInterface {
     await q.query(`
       ALTER TABLE users
         ADD COLUMN billing_address jsonb,
-        ADD COLUMN gstin_duplicate_of uuid REFERENCES users(id)
-          CHECK (gstin_duplicate_of <> id AND role IN ('dealer','business'))`);
+        ADD COLUMN gstin_duplicate_of uuid REFERENCES users(id),
+        ADD CONSTRAINT users_gstin_duplicate_of_check
+          CHECK (gstin_duplicate_of IS NULL OR (gstin_duplicate_of <> id AND role IN ('dealer','business')))`);
     await q.query(`
       UPDATE users u SET gstin_duplicate_of = f.first_id
         FROM (SELECT id, first_value(id) OVER (PARTITION BY role, gstin ORDER BY created_at, id) AS first_id

@@ -8,6 +8,7 @@ import {
   IsLatitude,
   IsLongitude,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -99,6 +100,7 @@ export class AddressDto {
 
 /** Business buyer: the billing address is in the GSTIN's state and is the place of supply of its orders. */
 export class BusinessSignupDto extends GstRegisteredSignupDto {
+  @IsObject()
   @ValidateNested()
   @Type(() => AddressDto)
   billingAddress!: AddressDto;
@@ -109,6 +111,7 @@ export class DealerSignupDto extends GstRegisteredSignupDto {
   @Matches(PAN_PATTERN, { message: 'pan must be a valid 10-character PAN' })
   pan!: string;
 
+  @IsObject()
   @ValidateNested()
   @Type(() => AddressDto)
   pickupAddress!: AddressDto;
@@ -137,6 +140,7 @@ export class TechnicianSignupDto extends SignupBaseDto {
   @Length(1, 60, { each: true })
   skills!: string[];
 
+  @IsObject()
   @ValidateNested()
   @Type(() => ServiceAreaDto)
   serviceArea!: ServiceAreaDto;
