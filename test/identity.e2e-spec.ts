@@ -248,7 +248,12 @@ describe('identity', () => {
       expect(r.status).toBe(400);
       expect(r.body).toMatchObject({
         code: 'request/validation-failed',
-        errors: [expect.objectContaining({ field: 'gstin', messages: [expect.stringMatching(/check character/)] })],
+        errors: [
+          expect.objectContaining({
+            field: 'gstin',
+            messages: [expect.stringMatching(/check character/)],
+          }),
+        ],
       });
       const b = await call(t, 'POST', '/accounts/businesses', {
         body: { ...businessBody('bad-check-b@example.in'), gstin: '27AAACR5055K1Z8' },
@@ -258,7 +263,9 @@ describe('identity', () => {
     });
 
     it('allows one dealer account per GSTIN: a second is 409 naming gstin, recorded on the holder', async () => {
-      const first = await call(t, 'POST', '/accounts/dealers', { body: dealerBody('gst-1@example.in') });
+      const first = await call(t, 'POST', '/accounts/dealers', {
+        body: dealerBody('gst-1@example.in'),
+      });
       expect(first.status).toBe(201);
       const gstin = first.body.gstin as string;
       const pan = gstin.slice(2, 12);
@@ -268,7 +275,9 @@ describe('identity', () => {
       expect(second.status).toBe(409);
       expect(second.body).toMatchObject({
         code: 'account/gstin-taken',
-        errors: [{ field: 'gstin', in: 'body', messages: [expect.stringMatching(/dealer account/)] }],
+        errors: [
+          { field: 'gstin', in: 'body', messages: [expect.stringMatching(/dealer account/)] },
+        ],
       });
       expect((await login(t, 'gst-2@example.in', 'a-long-password-1')).status).toBe(401);
       // Staff find the attempt on the holder's audit trail.
@@ -293,7 +302,9 @@ describe('identity', () => {
       const racePan = testPan('F');
       const race = await Promise.all(
         [1, 2, 3].map((i) =>
-          call(t, 'POST', '/accounts/dealers', { body: dealerBody(`race-${i}@example.in`, racePan) }),
+          call(t, 'POST', '/accounts/dealers', {
+            body: dealerBody(`race-${i}@example.in`, racePan),
+          }),
         ),
       );
       expect(race.map((r) => r.status).sort()).toEqual([201, 409, 409]);
@@ -316,7 +327,12 @@ describe('identity', () => {
       const dealer = await call(t, 'POST', '/accounts/dealers', {
         body: dealerBody('both-dealer@example.in', pan),
       });
-      const billing = { line1: '2 Anna Salai', city: 'Chennai', state: 'Tamil Nadu', pincode: '600002' };
+      const billing = {
+        line1: '2 Anna Salai',
+        city: 'Chennai',
+        state: 'Tamil Nadu',
+        pincode: '600002',
+      };
       const business = await call(t, 'POST', '/accounts/businesses', {
         body: { ...businessBody('both-business@example.in', gstin), billingAddress: billing },
       });
@@ -336,12 +352,21 @@ describe('identity', () => {
     it("requires a dealer's pickup address in the GSTIN's state and its PAN inside the GSTIN", async () => {
       const body = dealerBody('mismatch@example.in');
       const elsewhere = await call(t, 'POST', '/accounts/dealers', {
-        body: { ...body, pickupAddress: { ...body.pickupAddress, city: 'Bengaluru', state: 'Karnataka' } },
+        body: {
+          ...body,
+          pickupAddress: { ...body.pickupAddress, city: 'Bengaluru', state: 'Karnataka' },
+        },
       });
       expect(elsewhere.status).toBe(422);
       expect(elsewhere.body).toMatchObject({
         code: 'account/gstin-state-mismatch',
-        errors: [{ field: 'pickupAddress.state', in: 'body', messages: [expect.stringMatching(/state code 33/)] }],
+        errors: [
+          {
+            field: 'pickupAddress.state',
+            in: 'body',
+            messages: [expect.stringMatching(/state code 33/)],
+          },
+        ],
       });
       const otherPan = await call(t, 'POST', '/accounts/dealers', {
         body: { ...body, pan: testPan('F') },
@@ -355,7 +380,9 @@ describe('identity', () => {
         body: { ...body, pickupAddress: { ...body.pickupAddress, state: 'Madras' } },
       });
       expect(unknownState.status).toBe(400);
-      expect((unknownState.body.errors as Json[]).map((e) => e.field)).toEqual(['pickupAddress.state']);
+      expect((unknownState.body.errors as Json[]).map((e) => e.field)).toEqual([
+        'pickupAddress.state',
+      ]);
       // None of them made an account; the right details do.
       expect((await login(t, 'mismatch@example.in', 'a-long-password-1')).status).toBe(401);
       expect((await call(t, 'POST', '/accounts/dealers', { body })).status).toBe(201);
@@ -370,7 +397,9 @@ describe('identity', () => {
       const { pickupAddress: __, ...noPickup } = dealerBody('no-pickup@example.in');
       const noPickupAddress = await call(t, 'POST', '/accounts/dealers', { body: noPickup });
       expect(noPickupAddress.status).toBe(400);
-      expect((noPickupAddress.body.errors as Json[]).map((e) => e.field)).toEqual(['pickupAddress']);
+      expect((noPickupAddress.body.errors as Json[]).map((e) => e.field)).toEqual([
+        'pickupAddress',
+      ]);
       const elsewhere = await call(t, 'POST', '/accounts/businesses', {
         body: { ...body, billingAddress: { ...body.billingAddress, state: 'Gujarat' } },
       });
@@ -382,7 +411,9 @@ describe('identity', () => {
       const ok = await call(t, 'POST', '/accounts/businesses', { body });
       expect(ok.status).toBe(201);
       const admin = await signInAs(t, 'admin');
-      const seen = await call(t, 'GET', `/admin/users/${ok.body.id as string}`, { token: admin.accessToken });
+      const seen = await call(t, 'GET', `/admin/users/${ok.body.id as string}`, {
+        token: admin.accessToken,
+      });
       expect(seen.body).toMatchObject({ billingAddress: body.billingAddress });
       expect(seen.body).not.toHaveProperty('gstinDuplicateOf');
     });
@@ -432,7 +463,9 @@ describe('identity', () => {
       expect(await view(oldest)).not.toHaveProperty('gstinDuplicateOf');
       expect(await view(business)).not.toHaveProperty('gstinDuplicateOf');
       // A new signup meets the oldest, which the attempt is recorded on.
-      const late = await call(t, 'POST', '/accounts/dealers', { body: dealerBody('late@example.in', pan) });
+      const late = await call(t, 'POST', '/accounts/dealers', {
+        body: dealerBody('late@example.in', pan),
+      });
       expect(late.status).toBe(409);
       expect(
         (await auditRows(t, 'account.signup_refused')).filter((e) => e.target_id === oldest),

@@ -39,7 +39,13 @@ describe('GSTIN check character', () => {
   });
 
   it('refuses what is not shaped like a GSTIN, whatever its last character', () => {
-    for (const bad of ['', '27aacr5055k1z7', '27AAACR5055K1Z', '27AAACR5055K1Z77', '27AAACR5055K0Z7'])
+    for (const bad of [
+      '',
+      '27aacr5055k1z7',
+      '27AAACR5055K1Z',
+      '27AAACR5055K1Z77',
+      '27AAACR5055K0Z7',
+    ])
       expect(isValidGstin(bad)).toBe(false);
   });
 

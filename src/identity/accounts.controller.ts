@@ -64,7 +64,10 @@ export class AccountsController {
   @RateLimitCategory('auth')
   @Public()
   @ApiOperation({ summary: 'Sign up as a technician' })
-  signupTechnician(@Body() dto: TechnicianSignupDto, @Meta() meta: RequestMeta): Promise<AccountDto> {
+  signupTechnician(
+    @Body() dto: TechnicianSignupDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<AccountDto> {
     return this.accounts.signup({ role: 'technician', dto }, meta);
   }
 

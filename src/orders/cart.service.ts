@@ -206,8 +206,7 @@ export class CartService {
       lines: cart.map((c) => ({ listing: listings.get(c.listing_id)!, quantity: c.quantity })),
       delivery: await deliveryRuleOf(tx, buyer.channel),
       minimumPaise,
-      placeOfSupplyStateCode:
-        buyer.billingStateCode ?? gstStateCodeOf(dto.shippingAddress.state),
+      placeOfSupplyStateCode: buyer.billingStateCode ?? gstStateCodeOf(dto.shippingAddress.state),
     });
     const problems = priced.groups.flatMap((g) =>
       g.lines

@@ -26,7 +26,11 @@ describe('demo GST registrations', () => {
       expect(isValidGstin(gstin)).toBe(true);
       expect(pan === undefined).toBe(a.role === 'business');
       expect(
-        checkGstRegistration({ gstin, address: { field: 'address.state', state: address.state }, pan }),
+        checkGstRegistration({
+          gstin,
+          address: { field: 'address.state', state: address.state },
+          pan,
+        }),
       ).toBeNull();
     }
     expect(new Set(registered.map((a) => a.gst!.gstin)).size).toBe(registered.length);

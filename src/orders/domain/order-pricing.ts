@@ -150,7 +150,10 @@ export function taxOf(totalPaise: number, rateBps: number, supply: Supply | null
   };
 }
 
-export function supplyOf(dealerGstin: string, placeOfSupplyStateCode: string | null): Supply | null {
+export function supplyOf(
+  dealerGstin: string,
+  placeOfSupplyStateCode: string | null,
+): Supply | null {
   if (placeOfSupplyStateCode === null) return null;
   return dealerGstin.slice(0, 2) === placeOfSupplyStateCode ? 'intra_state' : 'inter_state';
 }
