@@ -20,6 +20,7 @@ import { RefundsAfterRelease1764310000000 } from './1764310000000-RefundsAfterRe
 import { TransferAlerts1764320000000 } from './1764320000000-TransferAlerts.js';
 import { Reconciliation1764330000000 } from './1764330000000-Reconciliation.js';
 import { TaxableLines1764340000000 } from './1764340000000-TaxableLines.js';
+import { GstinRules1764350000000 } from './1764350000000-GstinRules.js';
 import { WebhookVerification1764370000000 } from './1764370000000-WebhookVerification.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
@@ -46,5 +47,6 @@ export const migrations = [
   TransferAlerts1764320000000,
   Reconciliation1764330000000,
   TaxableLines1764340000000,
+  GstinRules1764350000000,
   WebhookVerification1764370000000,
 ];

@@ -134,8 +134,8 @@ describe('commission rules and commission invoices', () => {
       category: 'display',
       channel: 'b2c',
       supply: 'intra_state',
-      dealer_gstin: '29ABCDE1234F1Z5',
-      platform_gstin: '29FIXBZ0000A1Z0',
+      dealer_gstin: dealer.gstin,
+      platform_gstin: '29FIXBZ0000A1ZY',
       taxable: '9440',
       cgst: '849',
       sgst: '850',
@@ -351,10 +351,9 @@ describe('commission rules and commission invoices', () => {
     const [buyer, dealer, outOfState] = await Promise.all([
       signInAs(t, 'customer'),
       signInAs(t, 'dealer'),
-      signInAs(t, 'dealer'),
+      // Maharashtra (27) vs the platform's Karnataka (29): inter-state.
+      signInAs(t, 'dealer', { state: 'Maharashtra' }),
     ]);
-    // Maharashtra (27) vs the platform's Karnataka (29): inter-state.
-    await sql(`UPDATE users SET gstin = '27ABCDE1234F1Z5' WHERE id = $1`, [outOfState.userId]);
     const subs: Awaited<ReturnType<typeof paidSubOrder>>[] = [];
     for (const d of [dealer, dealer, outOfState, dealer, dealer])
       subs.push(await paidSubOrder(buyer, d, [['display', 118_000]]));
@@ -414,7 +413,7 @@ describe('commission rules and commission invoices', () => {
     const inter = await invoiceOf(subs[2]!.id);
     expect(inter).toMatchObject({
       supply: 'inter_state',
-      dealer_gstin: '27ABCDE1234F1Z5',
+      dealer_gstin: outOfState.gstin,
       cgst: '0',
       sgst: '0',
       igst: inter.hold_gst,
@@ -444,8 +443,8 @@ describe('commission rules and commission invoices', () => {
     expect(byDealer.data!.items[0]).toMatchObject({
       subOrderId: subs[2]!.id,
       supply: 'inter_state',
-      platformGstin: '29FIXBZ0000A1Z0',
-      dealerGstin: '27ABCDE1234F1Z5',
+      platformGstin: '29FIXBZ0000A1ZY',
+      dealerGstin: outOfState.gstin,
       cgstPaise: 0,
       sgstPaise: 0,
     });

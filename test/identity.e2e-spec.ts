@@ -1,6 +1,16 @@
+import type { QueryRunner } from 'typeorm';
+import { GstinRules1764350000000 } from '../migrations/1764350000000-GstinRules.js';
 import { withClient } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { createAccount, login, QUIET_ENV, signInAs, TEST_PASSWORD } from './support/accounts.js';
+import {
+  createAccount,
+  login,
+  QUIET_ENV,
+  signInAs,
+  TEST_PASSWORD,
+  testGstin,
+  testPan,
+} from './support/accounts.js';
 
 type Json = Record<string, unknown>;
 
@@ -22,18 +32,34 @@ async function call(
   return { status: res.status, body: text ? (JSON.parse(text) as Json) : {}, headers: res.headers };
 }
 
-const dealerBody = (email: string) => ({
+/** A dealer in Tamil Nadu (GST state code 33) with a GSTIN of its own (a random PAN). */
+const dealerBody = (email: string, pan = testPan('F')) => ({
   displayName: 'Sri Ganesh Mobiles',
   email,
   password: 'a-long-password-1',
   businessName: 'Sri Ganesh Mobile Spares',
-  gstin: '29AAACG1234K1Z5',
-  pan: 'AAACG1234K',
+  gstin: testGstin('Tamil Nadu', pan),
+  pan,
   pickupAddress: {
     line1: '4 Ritchie Street',
     city: 'Chennai',
     state: 'Tamil Nadu',
     pincode: '600002',
+  },
+});
+
+/** A business buyer in Maharashtra (27), billed there. */
+const businessBody = (email: string, gstin = testGstin('Maharashtra', testPan('C'))) => ({
+  displayName: 'B2B',
+  email,
+  password: 'a-long-password-1',
+  businessName: 'Fixit Pvt Ltd',
+  gstin,
+  billingAddress: {
+    line1: '9 Lamington Road',
+    city: 'Mumbai',
+    state: 'Maharashtra',
+    pincode: '400007',
   },
 });
 
@@ -91,13 +117,7 @@ describe('identity', () => {
         body: dealerBody('dealer-a@example.in'),
       });
       const b = await call(t, 'POST', '/accounts/businesses', {
-        body: {
-          displayName: 'B2B',
-          email: 'b2b@example.in',
-          password: 'a-long-password-1',
-          businessName: 'Fixit Pvt Ltd',
-          gstin: '27AAACF1234L1Z2',
-        },
+        body: businessBody('b2b@example.in'),
       });
       const c = await call(t, 'POST', '/accounts/technicians', {
         body: {
@@ -214,6 +234,242 @@ describe('identity', () => {
       expect([wrong.status, unknown.status]).toEqual([401, 401]);
       expect(wrong.body.code).toBe('auth/invalid-credentials');
       expect(unknown.body.detail).toEqual(wrong.body.detail);
+    });
+  });
+
+  describe('GSTIN rules', () => {
+    const owner = <T>(fn: Parameters<typeof withClient<T>>[1]) => withClient(t.db.ownerUrl, fn);
+
+    it('refuses a GSTIN whose check character is wrong, naming the field', async () => {
+      const body = dealerBody('bad-check@example.in');
+      const last = body.gstin.charAt(14);
+      const wrong = `${body.gstin.slice(0, 14)}${last === 'Z' ? 'Y' : 'Z'}`;
+      const r = await call(t, 'POST', '/accounts/dealers', { body: { ...body, gstin: wrong } });
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({
+        code: 'request/validation-failed',
+        errors: [
+          expect.objectContaining({
+            field: 'gstin',
+            messages: [expect.stringMatching(/check character/)],
+          }),
+        ],
+      });
+      const b = await call(t, 'POST', '/accounts/businesses', {
+        body: { ...businessBody('bad-check-b@example.in'), gstin: '27AAACR5055K1Z8' },
+      });
+      expect(b.status).toBe(400);
+      expect((b.body.errors as Json[]).map((e) => e.field)).toEqual(['gstin']);
+    });
+
+    it('allows one dealer account per GSTIN: a second is 409 naming gstin, recorded on the holder', async () => {
+      const first = await call(t, 'POST', '/accounts/dealers', {
+        body: dealerBody('gst-1@example.in'),
+      });
+      expect(first.status).toBe(201);
+      const gstin = first.body.gstin as string;
+      const pan = gstin.slice(2, 12);
+      const second = await call(t, 'POST', '/accounts/dealers', {
+        body: { ...dealerBody('gst-2@example.in', pan), displayName: 'Impostor' },
+      });
+      expect(second.status).toBe(409);
+      expect(second.body).toMatchObject({
+        code: 'account/gstin-taken',
+        errors: [
+          { field: 'gstin', in: 'body', messages: [expect.stringMatching(/dealer account/)] },
+        ],
+      });
+      expect((await login(t, 'gst-2@example.in', 'a-long-password-1')).status).toBe(401);
+      // Staff find the attempt on the holder's audit trail.
+      const admin = await signInAs(t, 'admin');
+      const events = await call(
+        t,
+        'GET',
+        `/audit/events?action=account.signup_refused&targetId=${first.body.id as string}`,
+        { token: admin.accessToken },
+      );
+      expect(events.status).toBe(200);
+      expect(events.body.items).toEqual([
+        expect.objectContaining({
+          actorId: null,
+          targetId: first.body.id,
+          reason: 'a second dealer account for the GSTIN of this account',
+          after: { role: 'dealer', email: 'gst-2@example.in', phone: null },
+        }),
+      ]);
+
+      // Concurrent signups with one new GSTIN make one account.
+      const racePan = testPan('F');
+      const race = await Promise.all(
+        [1, 2, 3].map((i) =>
+          call(t, 'POST', '/accounts/dealers', {
+            body: dealerBody(`race-${i}@example.in`, racePan),
+          }),
+        ),
+      );
+      expect(race.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+      // The database refuses a second dealer row with that GSTIN even without the service.
+      await expect(
+        owner((c) =>
+          c.query(
+            `INSERT INTO users (role, status, email, password_hash, display_name, business_name, gstin, pan, pickup_address)
+             SELECT role, 'pending', 'direct@example.in', password_hash, display_name, business_name, gstin, pan, pickup_address
+               FROM users WHERE id = $1`,
+            [first.body.id],
+          ),
+        ),
+      ).rejects.toThrow(/users_dealer_gstin_key/);
+    });
+
+    it('allows one business account per GSTIN, and a dealer and a business account on the same GSTIN', async () => {
+      const pan = testPan('C');
+      const gstin = testGstin('Tamil Nadu', pan);
+      const dealer = await call(t, 'POST', '/accounts/dealers', {
+        body: dealerBody('both-dealer@example.in', pan),
+      });
+      const billing = {
+        line1: '2 Anna Salai',
+        city: 'Chennai',
+        state: 'Tamil Nadu',
+        pincode: '600002',
+      };
+      const business = await call(t, 'POST', '/accounts/businesses', {
+        body: { ...businessBody('both-business@example.in', gstin), billingAddress: billing },
+      });
+      expect([dealer.status, business.status]).toEqual([201, 201]);
+      expect(business.body).toMatchObject({ role: 'business', gstin, billingAddress: billing });
+      expect(dealer.body).toMatchObject({ role: 'dealer', gstin });
+      const again = await call(t, 'POST', '/accounts/businesses', {
+        body: { ...businessBody('both-business-2@example.in', gstin), billingAddress: billing },
+      });
+      expect(again.status).toBe(409);
+      expect(again.body).toMatchObject({
+        code: 'account/gstin-taken',
+        errors: [expect.objectContaining({ field: 'gstin' })],
+      });
+    });
+
+    it("requires a dealer's pickup address in the GSTIN's state and its PAN inside the GSTIN", async () => {
+      const body = dealerBody('mismatch@example.in');
+      const elsewhere = await call(t, 'POST', '/accounts/dealers', {
+        body: {
+          ...body,
+          pickupAddress: { ...body.pickupAddress, city: 'Bengaluru', state: 'Karnataka' },
+        },
+      });
+      expect(elsewhere.status).toBe(422);
+      expect(elsewhere.body).toMatchObject({
+        code: 'account/gstin-state-mismatch',
+        errors: [
+          {
+            field: 'pickupAddress.state',
+            in: 'body',
+            messages: [expect.stringMatching(/state code 33/)],
+          },
+        ],
+      });
+      const otherPan = await call(t, 'POST', '/accounts/dealers', {
+        body: { ...body, pan: testPan('F') },
+      });
+      expect(otherPan.status).toBe(422);
+      expect(otherPan.body).toMatchObject({
+        code: 'account/gstin-pan-mismatch',
+        errors: [{ field: 'pan', in: 'body', messages: [expect.stringMatching(body.pan)] }],
+      });
+      const unknownState = await call(t, 'POST', '/accounts/dealers', {
+        body: { ...body, pickupAddress: { ...body.pickupAddress, state: 'Madras' } },
+      });
+      expect(unknownState.status).toBe(400);
+      expect((unknownState.body.errors as Json[]).map((e) => e.field)).toEqual([
+        'pickupAddress.state',
+      ]);
+      // None of them made an account; the right details do.
+      expect((await login(t, 'mismatch@example.in', 'a-long-password-1')).status).toBe(401);
+      expect((await call(t, 'POST', '/accounts/dealers', { body })).status).toBe(201);
+    });
+
+    it("requires a business buyer's billing address, in the GSTIN's state (and a dealer's pickup address)", async () => {
+      const body = businessBody('billing@example.in');
+      const { billingAddress: _, ...without } = body;
+      const missing = await call(t, 'POST', '/accounts/businesses', { body: without });
+      expect(missing.status).toBe(400);
+      expect((missing.body.errors as Json[]).map((e) => e.field)).toEqual(['billingAddress']);
+      const { pickupAddress: __, ...noPickup } = dealerBody('no-pickup@example.in');
+      const noPickupAddress = await call(t, 'POST', '/accounts/dealers', { body: noPickup });
+      expect(noPickupAddress.status).toBe(400);
+      expect((noPickupAddress.body.errors as Json[]).map((e) => e.field)).toEqual([
+        'pickupAddress',
+      ]);
+      const elsewhere = await call(t, 'POST', '/accounts/businesses', {
+        body: { ...body, billingAddress: { ...body.billingAddress, state: 'Gujarat' } },
+      });
+      expect(elsewhere.status).toBe(422);
+      expect(elsewhere.body).toMatchObject({
+        code: 'account/gstin-state-mismatch',
+        errors: [expect.objectContaining({ field: 'billingAddress.state' })],
+      });
+      const ok = await call(t, 'POST', '/accounts/businesses', { body });
+      expect(ok.status).toBe(201);
+      const admin = await signInAs(t, 'admin');
+      const seen = await call(t, 'GET', `/admin/users/${ok.body.id as string}`, {
+        token: admin.accessToken,
+      });
+      expect(seen.body).toMatchObject({ billingAddress: body.billingAddress });
+      expect(seen.body).not.toHaveProperty('gstinDuplicateOf');
+    });
+
+    it('migrates a database with shared GSTINs: later duplicates flagged for staff, the oldest keeps the GSTIN', async () => {
+      const pan = testPan('F');
+      const gstin = testGstin('Tamil Nadu', pan);
+      const ids = await owner(async (c) => {
+        await c.query('BEGIN');
+        const runner = { query: (sql: string) => c.query(sql) } as unknown as QueryRunner;
+        const migration = new GstinRules1764350000000();
+        await migration.down(runner);
+        const inserted: string[] = [];
+        // Three dealers (newest first) and a business account on one GSTIN, as before the rules.
+        for (const [role, daysAgo] of [
+          ['dealer', 1],
+          ['dealer', 3],
+          ['business', 4],
+          ['dealer', 2],
+        ] as const) {
+          const { rows } = await c.query<{ id: string }>(
+            `INSERT INTO users (role, status, email, password_hash, display_name, business_name, gstin, pan,
+                                pickup_address, created_at)
+             VALUES ($1, 'approved', $2, 'x', 'Legacy', 'Legacy Traders', $3, $4, $5, now() - make_interval(days => $6))
+             RETURNING id`,
+            [
+              role,
+              `legacy-${role}-${daysAgo}@example.in`,
+              gstin,
+              role === 'dealer' ? pan : null,
+              role === 'dealer' ? JSON.stringify(dealerBody('x', pan).pickupAddress) : null,
+              daysAgo,
+            ],
+          );
+          inserted.push(rows[0]!.id);
+        }
+        await migration.up(runner);
+        await c.query('COMMIT');
+        return inserted;
+      });
+      const [newest, oldest, business, middle] = ids as [string, string, string, string];
+      const admin = await signInAs(t, 'admin');
+      const view = async (id: string) =>
+        (await call(t, 'GET', `/admin/users/${id}`, { token: admin.accessToken })).body;
+      expect(await view(newest)).toMatchObject({ gstinDuplicateOf: oldest });
+      expect(await view(middle)).toMatchObject({ gstinDuplicateOf: oldest });
+      expect(await view(oldest)).not.toHaveProperty('gstinDuplicateOf');
+      expect(await view(business)).not.toHaveProperty('gstinDuplicateOf');
+      // A new signup meets the oldest, which the attempt is recorded on.
+      const late = await call(t, 'POST', '/accounts/dealers', {
+        body: dealerBody('late@example.in', pan),
+      });
+      expect(late.status).toBe(409);
+      expect(
+        (await auditRows(t, 'account.signup_refused')).filter((e) => e.target_id === oldest),
+      ).toHaveLength(1);
     });
   });
 

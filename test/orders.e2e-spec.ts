@@ -299,7 +299,9 @@ describe('carts, checkout and orders', () => {
   });
 
   it('prices business buyers at B2B with tiers and minimum quantities, with GSTIN and IGST across states', async () => {
-    const business = await signInAs(t, 'business');
+    // Registered (and billed) in Maharashtra; the Karnataka dealer delivers to Karnataka: the place
+    // of supply is the billing state, so the sale is inter-state.
+    const business = await signInAs(t, 'business', { state: 'Maharashtra' });
     const l = await activeListing(t, dealerA.userId, {
       b2cPricePaise: 100_000,
       b2bPricePaise: 90_000,
@@ -335,14 +337,12 @@ describe('carts, checkout and orders', () => {
       lineTotalPaise: 1_600_000,
       problems: [],
     });
-    const placed = await checkout(t, business, {
-      address: { ...ADDRESS, state: 'Maharashtra', city: 'Mumbai', pincode: '400001' },
-    });
+    const placed = await checkout(t, business);
     expect(placed.status).toBe(201);
     const order = placed.order!;
     expect(order).toMatchObject({
       channel: 'b2b',
-      buyerGstin: '29ABCDE1234F1Z5',
+      buyerGstin: business.gstin,
       buyerBusinessName: 'Test Traders',
     });
     const sub = order.subOrders[0]!;
@@ -357,6 +357,31 @@ describe('carts, checkout and orders', () => {
     expect(sub.taxPaise).toBe(244_068);
     // ₹16,000 < ₹25,000: the B2B flat ₹150 applies.
     expect(sub.deliveryPaise).toBe(15_000);
+  });
+
+  it("takes a business buyer's billing state as the place of supply, not the delivery state", async () => {
+    // Karnataka business and dealer, delivery to Maharashtra: intra-state (CGST + SGST).
+    const business = await signInAs(t, 'business');
+    const l = await activeListing(t, dealerA.userId, {
+      b2cPricePaise: 120_000,
+      b2bPricePaise: 118_000,
+      stock: 20,
+      gstRateBps: 1800,
+    });
+    await putInCart(t, business, l, 10);
+    const placed = await checkout(t, business, {
+      address: { ...ADDRESS, state: 'Maharashtra', city: 'Mumbai', pincode: '400001' },
+    });
+    expect(placed.status).toBe(201);
+    const sub = placed.order!.subOrders[0]!;
+    expect(sub.supply).toBe('intra_state');
+    // ₹11,800 at 18%: taxable ₹10,000, GST ₹1,800 split evenly.
+    expect(sub.lines[0]).toMatchObject({
+      taxableValuePaise: 1_000_000,
+      cgstPaise: 90_000,
+      sgstPaise: 90_000,
+      igstPaise: 0,
+    });
   });
 
   it('runs a sub-order through payment, fulfilment and delivery with history rows and events', async () => {

@@ -471,7 +471,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
     const [created] = accountsOf(lost.reference_id);
     // The profile: Route's category for a mobile-parts dealer, the pickup address as the registered
     // address (the state's name, street2 the city when there is no line2), the GSTIN; the test
-    // dealer's PAN (4th character D) is no business PAN, so it is not sent.
+    // dealer's PAN (4th character P, a person's) is no business PAN, so it is not sent.
     expect(created).toMatchObject({
       email: dealer.email,
       legal_business_name: 'Test Traders',
@@ -490,7 +490,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
           },
         },
       },
-      legal_info: { gst: '29ABCDE1234F1Z5' },
+      legal_info: { gst: dealer.gstin },
     });
     expect(created!.legal_info).not.toHaveProperty('pan');
     // The retry is refused by Razorpay (one account per email), which names the account: adopted.

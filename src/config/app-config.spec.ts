@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       poolMax: 10,
     });
     expect(c.docsEnabled).toBe(true);
+    expect(c.commission.platformGstin).toBe('29FIXBZ0000A1ZY');
   });
 
   it('takes a separate owner connection for migrations', () => {
@@ -45,6 +46,8 @@ describe('loadConfig', () => {
     ['DATABASE_POOL_MAX', '0'],
     ['HTTP_TRUST_PROXY', 'maybe'],
     ['NODE_ENV', 'staging'],
+    // The old placeholder: its check character is not GST's (Y is).
+    ['PLATFORM_GSTIN', '29FIXBZ0000A1Z0'],
   ])('names %s when it is %j, on one line', (name, value) => {
     let error: unknown;
     try {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidGstin } from '../common/gstin.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -84,12 +85,12 @@ export const envSchema = z.object({
   DISPUTE_VIDEO_MAX_BYTES: z.coerce.number().int().min(1024).max(524_288_000).default(52_428_800),
   DISPUTE_EVIDENCE_MAX: z.coerce.number().int().min(1).max(50).default(10),
   EARLY_RELEASE_APPROVAL_ABOVE_PAISE: z.coerce.number().int().min(0).max(1e12).default(5_000_000),
-  // The platform's GSTIN on commission tax invoices. PLACEHOLDER default (Karnataka, state code 29):
-  // set the real registration before issuing invoices.
+  // The platform's GSTIN on commission tax invoices. PLACEHOLDER default (Karnataka, state code 29,
+  // a valid check character): set the real registration before issuing invoices.
   PLATFORM_GSTIN: z
     .string()
-    .regex(/^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]$/, 'must be a 15-character GSTIN')
-    .default('29FIXBZ0000A1Z0'),
+    .refine(isValidGstin, 'must be a 15-character GSTIN with a valid check character')
+    .default('29FIXBZ0000A1ZY'),
 
   RAZORPAY_API_URL: z.string().url().default('https://api.razorpay.com'),
   RAZORPAY_KEY_ID: z

@@ -31,26 +31,32 @@ export class AccountsController {
   @RateLimitCategory('auth')
   @Public()
   @ApiOperation({ summary: 'Sign up as a customer' })
-  signupCustomer(@Body() dto: CustomerSignupDto): Promise<AccountDto> {
-    return this.accounts.signup({ role: 'customer', dto });
+  signupCustomer(@Body() dto: CustomerSignupDto, @Meta() meta: RequestMeta): Promise<AccountDto> {
+    return this.accounts.signup({ role: 'customer', dto }, meta);
   }
 
-  /** Business buyer (B2B): pending until an admin verifies the GSTIN. */
+  /**
+   * Business buyer (B2B): pending until an admin verifies the GSTIN; the billing address is in the
+   * GSTIN's state. One business account per GSTIN.
+   */
   @Post('accounts/businesses')
   @RateLimitCategory('auth')
   @Public()
   @ApiOperation({ summary: 'Sign up as a business buyer' })
-  signupBusiness(@Body() dto: BusinessSignupDto): Promise<AccountDto> {
-    return this.accounts.signup({ role: 'business', dto });
+  signupBusiness(@Body() dto: BusinessSignupDto, @Meta() meta: RequestMeta): Promise<AccountDto> {
+    return this.accounts.signup({ role: 'business', dto }, meta);
   }
 
-  /** Dealer: pending until an admin approves; cannot list or sell before. */
+  /**
+   * Dealer: pending until an admin approves; cannot list or sell before. The PAN is the GSTIN's, the
+   * pickup address in the GSTIN's state; one dealer account per GSTIN.
+   */
   @Post('accounts/dealers')
   @RateLimitCategory('auth')
   @Public()
   @ApiOperation({ summary: 'Sign up as a dealer' })
-  signupDealer(@Body() dto: DealerSignupDto): Promise<AccountDto> {
-    return this.accounts.signup({ role: 'dealer', dto });
+  signupDealer(@Body() dto: DealerSignupDto, @Meta() meta: RequestMeta): Promise<AccountDto> {
+    return this.accounts.signup({ role: 'dealer', dto }, meta);
   }
 
   /** Technician (hardware or software): pending until an admin approves. */
@@ -58,8 +64,11 @@ export class AccountsController {
   @RateLimitCategory('auth')
   @Public()
   @ApiOperation({ summary: 'Sign up as a technician' })
-  signupTechnician(@Body() dto: TechnicianSignupDto): Promise<AccountDto> {
-    return this.accounts.signup({ role: 'technician', dto });
+  signupTechnician(
+    @Body() dto: TechnicianSignupDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<AccountDto> {
+    return this.accounts.signup({ role: 'technician', dto }, meta);
   }
 
   @Get('me')

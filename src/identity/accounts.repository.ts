@@ -5,7 +5,7 @@ import type { AccountDto, StatusChangeDto } from './dto/account.dto.js';
 import type { AddressDto } from './dto/signup.dto.js';
 
 export const ACCOUNT_COLUMNS = `u.id, u.role, u.status, u.email, u.phone, u.display_name, u.business_name, u.gstin, u.pan,
-  u.pickup_address, u.technician_kind, u.skills, u.service_radius_km, u.created_at,
+  u.pickup_address, u.billing_address, u.gstin_duplicate_of, u.technician_kind, u.skills, u.service_radius_km, u.created_at,
   ST_Y(u.service_area::geometry) AS service_lat, ST_X(u.service_area::geometry) AS service_lon`;
 
 export interface AccountRow {
@@ -19,6 +19,8 @@ export interface AccountRow {
   gstin: string | null;
   pan: string | null;
   pickup_address: AddressDto | null;
+  billing_address: AddressDto | null;
+  gstin_duplicate_of: string | null;
   technician_kind: TechnicianKind | null;
   skills: string[];
   service_radius_km: string | null;
@@ -39,6 +41,7 @@ export function toAccountDto(r: AccountRow): AccountDto {
     ...(r.gstin ? { gstin: r.gstin } : {}),
     ...(r.pan ? { pan: r.pan } : {}),
     ...(r.pickup_address ? { pickupAddress: r.pickup_address } : {}),
+    ...(r.billing_address ? { billingAddress: r.billing_address } : {}),
     ...(r.technician_kind
       ? {
           technicianKind: r.technician_kind,
@@ -65,6 +68,7 @@ export interface NewAccount {
   gstin?: string;
   pan?: string;
   pickupAddress?: AddressDto;
+  billingAddress?: AddressDto;
   technicianKind?: TechnicianKind;
   skills?: string[];
   serviceArea?: { latitude: number; longitude: number; radiusKm: number };
@@ -76,14 +80,17 @@ export interface NewAccount {
 export class AccountsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Inserts the account and its first history row; returns null when the email or phone is taken. */
+  /**
+   * Inserts the account and its first history row; returns null when the email or phone is taken,
+   * or the GSTIN by an account of the same kind (see `gstinHolder`).
+   */
   async insert(tx: EntityManager, a: NewAccount, reason: string): Promise<AccountRow | null> {
     const rows = (await tx.query(
       `INSERT INTO users (role, status, email, phone, password_hash, display_name, business_name, gstin, pan, pickup_address,
-                          technician_kind, skills, service_area, service_radius_km, created_by)
+                          technician_kind, skills, service_area, service_radius_km, created_by, billing_address)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,COALESCE($12::text[], '{}'),
                CASE WHEN $13::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint($14::float8, $13::float8), 4326)::geography END,
-               $15,$16)
+               $15,$16,$17)
        ON CONFLICT DO NOTHING
        RETURNING id`,
       [
@@ -103,11 +110,21 @@ export class AccountsRepository {
         a.serviceArea?.longitude ?? null,
         a.serviceArea?.radiusKm ?? null,
         a.createdBy ?? null,
+        a.billingAddress ? JSON.stringify(a.billingAddress) : null,
       ],
     )) as { id: string }[];
     if (!rows[0]) return null;
     await this.addHistory(tx, rows[0].id, null, a.status, reason, a.createdBy ?? null, false);
     return (await this.findById(tx, rows[0].id))!;
+  }
+
+  /** The account of `role` holding `gstin` (one per kind, by the partial unique indexes). */
+  async gstinHolder(tx: EntityManager, role: Role, gstin: string): Promise<string | undefined> {
+    const rows = (await tx.query(
+      `SELECT id FROM users WHERE role = $1 AND gstin = $2 AND gstin_duplicate_of IS NULL`,
+      [role, gstin],
+    )) as { id: string }[];
+    return rows[0]?.id;
   }
 
   async findById(

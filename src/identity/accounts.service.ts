@@ -1,7 +1,13 @@
 import { AccountStatusHooks } from './account-status-hooks.js';
 import { Injectable } from '@nestjs/common';
 import { defineAbilityFor } from '../access/ability.factory.js';
-import { needsApproval, type Principal, type SignupRole, type StaffRole } from '../access/roles.js';
+import {
+  needsApproval,
+  type Principal,
+  type Role,
+  type SignupRole,
+  type StaffRole,
+} from '../access/roles.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AppProblem } from '../common/errors/problem.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/pagination.js';
@@ -9,6 +15,7 @@ import type { RequestMeta } from '../common/request-meta.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { AccountsRepository, toAccountDto, type NewAccount } from './accounts.repository.js';
 import { decideStatusChange, type StatusAction } from './domain/account-status.js';
+import { checkGstRegistration } from './domain/gst-registration.js';
 import type { AccountDetailDto, AccountDto, SessionDto, UpdateMeDto } from './dto/account.dto.js';
 import type { CreateStaffDto } from './dto/admin.dto.js';
 import type {
@@ -29,6 +36,19 @@ export type SignupInput =
 const notFound = (): AppProblem =>
   new AppProblem(404, 'account/not-found', 'Not found', 'No such account');
 
+const fieldErrors = (field: string, message: string) => ({
+  errors: [{ field, in: 'body', messages: [message] }],
+});
+
+const gstinTaken = (role: Role): AppProblem =>
+  new AppProblem(
+    409,
+    'account/gstin-taken',
+    'Conflict',
+    `A ${role} account with this GSTIN already exists`,
+    fieldErrors('gstin', `a ${role} account with this GSTIN already exists`),
+  );
+
 /** Accounts: self-signup, one's own profile, and the staff side (staff accounts, approvals, sessions). */
 @Injectable()
 export class AccountsService {
@@ -41,7 +61,12 @@ export class AccountsService {
     private readonly statusHooks: AccountStatusHooks,
   ) {}
 
-  async signup(input: SignupInput): Promise<AccountDto> {
+  /**
+   * Self-signup. Dealers and business buyers: the address is in the GSTIN's state and a dealer's PAN
+   * is the GSTIN's (422), one account of each kind per GSTIN (409; the refused attempt is audited on
+   * the account holding the GSTIN).
+   */
+  async signup(input: SignupInput, meta: RequestMeta): Promise<AccountDto> {
     const d = input.dto;
     if (!d.email && !d.phone) {
       throw new AppProblem(
@@ -63,9 +88,31 @@ export class AccountsService {
       displayName: d.displayName,
     };
     if (input.role === 'business' || input.role === 'dealer') {
+      const mismatch = checkGstRegistration(
+        input.role === 'dealer'
+          ? {
+              gstin: input.dto.gstin,
+              address: { field: 'pickupAddress.state', state: input.dto.pickupAddress.state },
+              pan: input.dto.pan,
+            }
+          : {
+              gstin: input.dto.gstin,
+              address: { field: 'billingAddress.state', state: input.dto.billingAddress.state },
+            },
+      );
+      if (mismatch) {
+        throw new AppProblem(
+          422,
+          `account/${mismatch.code}`,
+          'GSTIN does not match',
+          mismatch.message,
+          fieldErrors(mismatch.field, mismatch.message),
+        );
+      }
       account.businessName = input.dto.businessName;
       account.gstin = input.dto.gstin;
     }
+    if (input.role === 'business') account.billingAddress = { ...input.dto.billingAddress };
     if (input.role === 'dealer') {
       account.pan = input.dto.pan;
       account.pickupAddress = { ...input.dto.pickupAddress };
@@ -75,7 +122,7 @@ export class AccountsService {
       account.skills = input.dto.skills;
       account.serviceArea = { ...input.dto.serviceArea };
     }
-    return this.create(account, 'signup');
+    return this.create(account, 'signup', meta, false);
   }
 
   /** Staff accounts are created only by an admin, and the creation is audited. */
@@ -92,6 +139,7 @@ export class AccountsService {
       },
       'created by admin',
       meta,
+      true,
     );
   }
 
@@ -114,15 +162,21 @@ export class AccountsService {
     );
   }
 
+  /** `meta`: the request (null from the CLI); `auditCreation`: write `account.create` (staff-made accounts). */
   private async create(
     account: NewAccount,
     reason: string,
-    meta?: RequestMeta | null,
-    auditAsSystem = false,
+    meta: RequestMeta | null,
+    auditCreation: boolean,
   ): Promise<AccountDto> {
-    return this.tx.run(async (tx) => {
+    const created = await this.tx.run<{ dto: AccountDto } | { gstinHolder: string }>(async (tx) => {
       const row = await this.accounts.insert(tx, account, reason);
       if (!row) {
+        // The INSERT waited for any concurrent one with the same GSTIN: the holder is committed.
+        const holder = account.gstin
+          ? await this.accounts.gstinHolder(tx, account.role, account.gstin)
+          : undefined;
+        if (holder) return { gstinHolder: holder };
         throw new AppProblem(
           409,
           'account/already-exists',
@@ -131,8 +185,8 @@ export class AccountsService {
         );
       }
       const dto = toAccountDto(row);
-      if (meta || auditAsSystem) {
-        await this.audit.record(tx, meta ?? null, {
+      if (auditCreation) {
+        await this.audit.record(tx, meta, {
           action: 'account.create',
           targetType: 'user',
           targetId: row.id,
@@ -140,8 +194,20 @@ export class AccountsService {
           after: { role: dto.role, status: dto.status, email: dto.email },
         });
       }
-      return dto;
+      return { dto };
     });
+    if ('dto' in created) return created.dto;
+    // Staff see a refused second account for a GSTIN on the holder's audit trail.
+    await this.tx.run((tx) =>
+      this.audit.record(tx, meta, {
+        action: 'account.signup_refused',
+        targetType: 'user',
+        targetId: created.gstinHolder,
+        reason: `a second ${account.role} account for the GSTIN of this account`,
+        after: { role: account.role, email: account.email ?? null, phone: account.phone ?? null },
+      }),
+    );
+    throw gstinTaken(account.role);
   }
 
   async me(principal: Principal): Promise<AccountDto> {
@@ -169,7 +235,11 @@ export class AccountsService {
   async get(id: string): Promise<AccountDetailDto> {
     const row = await this.accounts.findById(null, id);
     if (!row) throw notFound();
-    return { ...toAccountDto(row), history: await this.accounts.history(id) };
+    return {
+      ...toAccountDto(row),
+      history: await this.accounts.history(id),
+      ...(row.gstin_duplicate_of ? { gstinDuplicateOf: row.gstin_duplicate_of } : {}),
+    };
   }
 
   async approvalQueue(

@@ -26,7 +26,8 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { idempotent } from '../database/idempotency.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
-import { gstStateCodeOf } from './domain/indian-states.js';
+import { gstinStateCode } from '../common/gstin.js';
+import { gstStateCodeOf, type IndianState } from '../common/indian-states.js';
 import {
   MAX_CART_LINES,
   MAX_ORDER_PAISE,
@@ -44,6 +45,8 @@ interface Buyer {
   channel: BuyChannel;
   gstin: string | null;
   businessName: string | null;
+  /** A business buyer's place of supply: its billing state's GST code. */
+  billingStateCode: string | null;
 }
 
 /** 409 `order/out-of-stock`: the listing cannot supply `requested` units now. */
@@ -203,7 +206,7 @@ export class CartService {
       lines: cart.map((c) => ({ listing: listings.get(c.listing_id)!, quantity: c.quantity })),
       delivery: await deliveryRuleOf(tx, buyer.channel),
       minimumPaise,
-      deliveryStateCode: gstStateCodeOf(dto.shippingAddress.state),
+      placeOfSupplyStateCode: buyer.billingStateCode ?? gstStateCodeOf(dto.shippingAddress.state),
     });
     const problems = priced.groups.flatMap((g) =>
       g.lines
@@ -374,20 +377,36 @@ export class CartService {
     return orderId;
   }
 
-  /** The caller as a buyer: channel from role and approval (B2B for an approved business buyer). */
+  /**
+   * The caller as a buyer: channel from role and approval (B2B for an approved business buyer). A
+   * business buyer's place of supply is its billing state (its GSTIN's state; for an account from
+   * before billing addresses, the GSTIN's state code), whatever the delivery address.
+   */
   private async buyer(tx: EntityManager, p: Principal): Promise<Buyer> {
-    const { rows } = await execute<{ gstin: string | null; business_name: string | null }>(
+    const { rows } = await execute<{
+      gstin: string | null;
+      business_name: string | null;
+      billing_state: IndianState | null;
+    }>(
       tx,
-      `SELECT gstin, business_name FROM users WHERE id = $1`,
+      `SELECT gstin, business_name, billing_address->>'state' AS billing_state FROM users WHERE id = $1`,
       [p.userId],
     );
+    const row = rows[0];
     const channel: BuyChannel = p.role === 'business' && p.status === 'approved' ? 'b2b' : 'b2c';
+    const billingStateCode =
+      p.role !== 'business' || !row?.gstin
+        ? null
+        : row.billing_state
+          ? gstStateCodeOf(row.billing_state)
+          : gstinStateCode(row.gstin);
     return {
       id: p.userId,
       role: p.role,
       channel,
-      gstin: rows[0]?.gstin ?? null,
-      businessName: rows[0]?.business_name ?? null,
+      gstin: row?.gstin ?? null,
+      businessName: row?.business_name ?? null,
+      billingStateCode,
     };
   }
 
@@ -408,7 +427,7 @@ export class CartService {
       lines: cart.map((c) => ({ listing: listings.get(c.listing_id)!, quantity: c.quantity })),
       delivery: await deliveryRuleOf(tx, buyer.channel),
       minimumPaise: this.config.orders.minimumOrderPaise[buyer.channel],
-      deliveryStateCode: null,
+      placeOfSupplyStateCode: null,
     });
     return {
       channel: buyer.channel,

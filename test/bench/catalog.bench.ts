@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import argon2 from 'argon2';
 import { demoListingsFor } from '../../src/catalog/demo-catalog.js';
 import { searchTextOf } from '../../src/catalog/domain/listing-text.js';
+import { testGstin } from '../support/accounts.js';
 import { withClient } from '../support/test-database.js';
 import { createBenchDatabase } from './bench-database.js';
 import { BUYERS, checkoutPhase } from './checkout-phase.js';
@@ -133,7 +134,7 @@ const DEALER_SQL = `
                      pickup_address)
   SELECT 'dealer', CASE WHEN i < $2 THEN 'suspended' ELSE 'approved' END,
          'bench-dealer-' || i || '@bench.fixbazaar.in', $3, 'Bench dealer ' || i,
-         'Bench Spares ' || i, '29ABCDE1234F1Z5', 'ABCDE1234F',
+         'Bench Spares ' || i, ($4::text[])[i + 1], substr(($4::text[])[i + 1], 3, 10),
          '{"line1":"1 SP Road","city":"Bengaluru","state":"Karnataka","pincode":"560002"}'
     FROM generate_series(0, $1 - 1) i
    ORDER BY i
@@ -178,6 +179,7 @@ async function seedCatalog(ownerUrl: string, passwordHash: string): Promise<Seed
       dealerCount,
       SUSPENDED_DEALERS,
       passwordHash,
+      Array.from({ length: dealerCount }, () => testGstin()),
     ]);
     let visible = 0;
     let active = 0;
@@ -386,8 +388,8 @@ async function main(): Promise<void> {
     await withClient(db.config.database.ownerUrl, (c) =>
       c.query(
         `INSERT INTO users (role, status, email, password_hash, display_name, business_name, gstin)
-         VALUES ('business', 'approved', $1, $2, 'Bench buyer', 'Bench Repairs', '29ABCDE1234F1Z5')`,
-        [buyerEmail, hash],
+         VALUES ('business', 'approved', $1, $2, 'Bench buyer', 'Bench Repairs', $3)`,
+        [buyerEmail, hash, testGstin()],
       ),
     );
     const size = await withClient(db.config.database.ownerUrl, async (c) => {

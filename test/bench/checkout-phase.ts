@@ -11,6 +11,7 @@
  * every non-201 checkout is a 409 `order/out-of-stock`.
  */
 import { randomUUID } from 'node:crypto';
+import { testGstin } from '../support/accounts.js';
 import { withClient } from '../support/test-database.js';
 
 export const BUYERS = 32;
@@ -156,9 +157,9 @@ export async function checkoutPhase(
     const { rows } = await c.query<{ id: string }>(
       `INSERT INTO users (role, status, email, password_hash, display_name, business_name, gstin, pan, pickup_address)
        VALUES ('dealer', 'approved', 'bench-checkout-dealer@bench.fixbazaar.in', $1, 'Bench dealer', 'Bench Parts',
-               '29ABCDE1234F1Z5', 'ABCDE1234F', '{"line1":"1 Bench Road","city":"Bengaluru","state":"Karnataka","pincode":"560001"}')
+               $2, substr($2, 3, 10), '{"line1":"1 Bench Road","city":"Bengaluru","state":"Karnataka","pincode":"560001"}')
        RETURNING id::text AS id`,
-      [passwordHash],
+      [passwordHash, testGstin()],
     );
     return rows[0]!.id;
   });

@@ -17,7 +17,7 @@ import {
   businessDayOf,
   businessDayWindow,
 } from '../../src/payments/reconciliation/business-day.js';
-import { QUIET_ENV } from '../support/accounts.js';
+import { QUIET_ENV, testGstin, testPan } from '../support/accounts.js';
 import type { components, paths } from '../support/api-types.js';
 import { withClient } from '../support/test-database.js';
 import { createBenchDatabase } from './bench-database.js';
@@ -306,21 +306,24 @@ async function main(): Promise<void> {
             email: `bench-admin-${tag}@bench.fixbazaar.in`,
             name: 'Bench admin',
           },
-          ...Array.from({ length: DEALERS }, (_, i) => ({
-            role: 'dealer',
-            status: 'pending',
-            email: `bench-dealer-${i}-${tag}@bench.fixbazaar.in`,
-            name: `Bench dealer ${i}`,
-            business: `Bench Spares ${i}`,
-            gstin: '29ABCDE1234F1Z5',
-            pan: 'ABCDE1234F',
-            pickup: JSON.stringify({
-              line1: `${i + 1} SP Road`,
-              city: 'Bengaluru',
-              state: 'Karnataka',
-              pincode: '560002',
-            }),
-          })),
+          ...Array.from({ length: DEALERS }, (_, i) => {
+            const pan = testPan();
+            return {
+              role: 'dealer',
+              status: 'pending',
+              email: `bench-dealer-${i}-${tag}@bench.fixbazaar.in`,
+              name: `Bench dealer ${i}`,
+              business: `Bench Spares ${i}`,
+              gstin: testGstin('Karnataka', pan),
+              pan,
+              pickup: JSON.stringify({
+                line1: `${i + 1} SP Road`,
+                city: 'Bengaluru',
+                state: 'Karnataka',
+                pincode: '560002',
+              }),
+            };
+          }),
           ...Array.from({ length: BUYERS }, (_, i) => ({
             role: 'customer',
             status: 'approved',

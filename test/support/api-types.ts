@@ -2308,10 +2308,14 @@ export interface components {
             password: string;
         };
         AddressDto: {
+            /**
+             * @description The state or union territory, by name; it must be the GSTIN's state.
+             * @enum {string}
+             */
+            state: "Jammu and Kashmir" | "Himachal Pradesh" | "Punjab" | "Chandigarh" | "Uttarakhand" | "Haryana" | "Delhi" | "Rajasthan" | "Uttar Pradesh" | "Bihar" | "Sikkim" | "Arunachal Pradesh" | "Nagaland" | "Manipur" | "Mizoram" | "Tripura" | "Meghalaya" | "Assam" | "West Bengal" | "Jharkhand" | "Odisha" | "Chhattisgarh" | "Madhya Pradesh" | "Gujarat" | "Dadra and Nagar Haveli and Daman and Diu" | "Maharashtra" | "Karnataka" | "Goa" | "Lakshadweep" | "Kerala" | "Tamil Nadu" | "Puducherry" | "Andaman and Nicobar Islands" | "Telangana" | "Andhra Pradesh" | "Ladakh";
             line1: string;
             line2?: string;
             city: string;
-            state: string;
             /** @description 6-digit Indian PIN code. */
             pincode: string;
         };
@@ -2333,6 +2337,8 @@ export interface components {
             gstin?: string;
             pan?: string;
             pickupAddress?: components["schemas"]["AddressDto"];
+            /** @description Business buyers: in the GSTIN's state; the place of supply of their orders. */
+            billingAddress?: components["schemas"]["AddressDto"];
             /** @enum {string} */
             technicianKind?: "hardware" | "software";
             skills?: string[];
@@ -2340,8 +2346,9 @@ export interface components {
             createdAt: string;
         };
         BusinessSignupDto: {
+            billingAddress: components["schemas"]["AddressDto"];
             businessName: string;
-            /** @description 15-character GSTIN, verified by an admin before B2B prices and orders open. */
+            /** @description 15-character GSTIN with a valid check character; one account of each kind per GSTIN. */
             gstin: string;
             /** @description Name shown to others. */
             displayName: string;
@@ -2353,8 +2360,10 @@ export interface components {
             password: string;
         };
         DealerSignupDto: {
+            pan: string;
+            pickupAddress: components["schemas"]["AddressDto"];
             businessName: string;
-            /** @description 15-character GSTIN, verified by an admin before B2B prices and orders open. */
+            /** @description 15-character GSTIN with a valid check character; one account of each kind per GSTIN. */
             gstin: string;
             /** @description Name shown to others. */
             displayName: string;
@@ -2364,8 +2373,6 @@ export interface components {
             phone?: string;
             /** @description 10 to 128 characters. */
             password: string;
-            pan: string;
-            pickupAddress: components["schemas"]["AddressDto"];
         };
         TechnicianSignupDto: {
             /** @enum {string} */
@@ -2434,12 +2441,19 @@ export interface components {
             gstin?: string;
             pan?: string;
             pickupAddress?: components["schemas"]["AddressDto"];
+            /** @description Business buyers: in the GSTIN's state; the place of supply of their orders. */
+            billingAddress?: components["schemas"]["AddressDto"];
             /** @enum {string} */
             technicianKind?: "hardware" | "software";
             skills?: string[];
             serviceArea?: components["schemas"]["ServiceAreaDto"];
             createdAt: string;
             history: components["schemas"]["StatusChangeDto"][];
+            /**
+             * @description Set on an account that shared its GSTIN with an older account of the same kind before one
+             *     account per GSTIN was enforced: that account's id (it keeps the GSTIN).
+             */
+            gstinDuplicateOf?: string;
         };
         StatusActionDto: {
             /** @description Why: kept in the account's history and the audit log. */

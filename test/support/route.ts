@@ -23,7 +23,7 @@ export interface RouteDealer {
  * Route onboarding intent (`pending`) and queued the onboarding job; nothing was sent to the gateway.
  */
 export async function approvedDealer(t: TestApp, admin: SignedIn): Promise<SignedIn> {
-  const { userId, email } = await createAccount(t, 'dealer', { status: 'pending' });
+  const { userId, email, gstin } = await createAccount(t, 'dealer', { status: 'pending' });
   const approved = await t.api.POST('/admin/users/{id}/approve', {
     params: { path: { id: userId } },
     body: { reason: 'KYC documents checked' },
@@ -32,7 +32,7 @@ export async function approvedDealer(t: TestApp, admin: SignedIn): Promise<Signe
   expect(approved.response.status).toBe(200);
   const session = await login(t, email);
   expect(session.status).toBe(200);
-  return { ...session, userId };
+  return { ...session, userId, gstin };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { AccountsRepository, type NewAccount } from '../accounts.repository.js';
+import type { AddressDto } from '../dto/signup.dto.js';
 import { PasswordHasher } from '../password-hasher.js';
 
 export const DEMO_PASSWORD = 'fixbazaar-demo-2026';
@@ -16,7 +17,16 @@ interface DemoAccount {
   status: AccountStatus;
   name: string;
   technicianKind?: TechnicianKind;
+  /** Dealers and the business buyer: GSTIN, the dealer's PAN (inside it), the address in its state. */
+  gst?: { gstin: string; pan?: string; address: AddressDto };
 }
+
+const address = (
+  line1: string,
+  city: string,
+  state: AddressDto['state'],
+  pincode: string,
+): AddressDto => ({ line1, city, state, pincode });
 
 /** One account per role (and the states worth trying), all with DEMO_PASSWORD. */
 export const DEMO_ACCOUNTS: DemoAccount[] = [
@@ -45,31 +55,65 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
     role: 'business',
     status: 'approved',
     name: 'Bala Repairs (B2B)',
+    gst: {
+      gstin: '29BALPR3318E1ZJ',
+      address: address('4 Avenue Road', 'Bengaluru', 'Karnataka', '560009'),
+    },
   },
-  { email: 'dealer@demo.fixbazaar.in', role: 'dealer', status: 'approved', name: 'Deepa Spares' },
+  {
+    email: 'dealer@demo.fixbazaar.in',
+    role: 'dealer',
+    status: 'approved',
+    name: 'Deepa Spares',
+    gst: {
+      gstin: '29BQZPD4821K1Z7',
+      pan: 'BQZPD4821K',
+      address: address('12 SP Road', 'Bengaluru', 'Karnataka', '560002'),
+    },
+  },
   {
     email: 'dealer.mumbai@demo.fixbazaar.in',
     role: 'dealer',
     status: 'approved',
     name: 'Mumbai Mobile Parts',
+    gst: {
+      gstin: '27AAMFM7310C1ZH',
+      pan: 'AAMFM7310C',
+      address: address('88 Lamington Road', 'Mumbai', 'Maharashtra', '400007'),
+    },
   },
   {
     email: 'dealer.delhi@demo.fixbazaar.in',
     role: 'dealer',
     status: 'approved',
     name: 'Delhi Display House',
+    gst: {
+      gstin: '07AADCD5562R1Z2',
+      pan: 'AADCD5562R',
+      address: address('1520 Bhagirath Palace, Chandni Chowk', 'New Delhi', 'Delhi', '110006'),
+    },
   },
   {
     email: 'dealer.chennai@demo.fixbazaar.in',
     role: 'dealer',
     status: 'approved',
     name: 'Chennai Cell Spares',
+    gst: {
+      gstin: '33AAKFC2094H1ZJ',
+      pan: 'AAKFC2094H',
+      address: address('45 Ritchie Street', 'Chennai', 'Tamil Nadu', '600002'),
+    },
   },
   {
     email: 'dealer.pending@demo.fixbazaar.in',
     role: 'dealer',
     status: 'pending',
     name: 'New Dealer (pending)',
+    gst: {
+      gstin: '36CXTPN6637M1ZF',
+      pan: 'CXTPN6637M',
+      address: address('7 Jagdish Market, Abids', 'Hyderabad', 'Telangana', '500001'),
+    },
   },
   {
     email: 'tech.hardware@demo.fixbazaar.in',
@@ -110,25 +154,15 @@ export class SeedDemoCommand implements CliCommand {
     const passwordHash = await this.hasher.hash(DEMO_PASSWORD);
     let created = 0;
     for (const d of DEMO_ACCOUNTS) {
-      const business = d.role === 'business' || d.role === 'dealer';
       const account: NewAccount = {
         role: d.role,
         status: d.status,
         email: d.email,
         passwordHash,
         displayName: d.name,
-        ...(business ? { businessName: d.name, gstin: '29ABCDE1234F1Z5' } : {}),
-        ...(d.role === 'dealer'
-          ? {
-              pan: 'ABCDE1234F',
-              pickupAddress: {
-                line1: '12 SP Road',
-                city: 'Bengaluru',
-                state: 'Karnataka',
-                pincode: '560002',
-              },
-            }
-          : {}),
+        ...(d.gst ? { businessName: d.name, gstin: d.gst.gstin } : {}),
+        ...(d.gst && d.role === 'business' ? { billingAddress: d.gst.address } : {}),
+        ...(d.gst && d.role === 'dealer' ? { pan: d.gst.pan, pickupAddress: d.gst.address } : {}),
         ...(d.technicianKind
           ? {
               technicianKind: d.technicianKind,

@@ -1,4 +1,6 @@
 import { ROLES } from '../../access/roles.js';
+import { isValidGstin } from '../../common/gstin.js';
+import { checkGstRegistration } from '../domain/gst-registration.js';
 import { DEMO_ACCOUNTS } from './seed-demo.command.js';
 
 describe('demo accounts', () => {
@@ -11,5 +13,35 @@ describe('demo accounts', () => {
     ).toEqual(['hardware', 'software']);
     expect(DEMO_ACCOUNTS.some((a) => a.role === 'dealer' && a.status === 'pending')).toBe(true);
     expect(new Set(DEMO_ACCOUNTS.map((a) => a.email)).size).toBe(DEMO_ACCOUNTS.length);
+  });
+});
+
+describe('demo GST registrations', () => {
+  const registered = DEMO_ACCOUNTS.filter((a) => a.role === 'dealer' || a.role === 'business');
+
+  it('give every dealer and the business buyer a valid GSTIN of its own, fitting its PAN and state', () => {
+    for (const a of registered) {
+      expect(a.gst).toBeDefined();
+      const { gstin, pan, address } = a.gst!;
+      expect(isValidGstin(gstin)).toBe(true);
+      expect(pan === undefined).toBe(a.role === 'business');
+      expect(
+        checkGstRegistration({
+          gstin,
+          address: { field: 'address.state', state: address.state },
+          pan,
+        }),
+      ).toBeNull();
+    }
+    expect(new Set(registered.map((a) => a.gst!.gstin)).size).toBe(registered.length);
+  });
+
+  it('put the approved dealers in several states, one of them the business buyer’s (intra- and inter-state sales)', () => {
+    const state = (a: (typeof registered)[number]) => a.gst!.address.state;
+    const buyer = registered.find((a) => a.role === 'business')!;
+    const dealers = registered.filter((a) => a.role === 'dealer' && a.status === 'approved');
+    expect(dealers.filter((d) => state(d) === state(buyer)).length).toBeGreaterThan(0);
+    expect(dealers.filter((d) => state(d) !== state(buyer)).length).toBeGreaterThan(0);
+    expect(new Set(dealers.map(state)).size).toBe(dealers.length);
   });
 });

@@ -13,6 +13,8 @@ export class AccountDto {
   gstin?: string;
   pan?: string;
   pickupAddress?: AddressDto;
+  /** Business buyers: in the GSTIN's state; the place of supply of their orders. */
+  billingAddress?: AddressDto;
   technicianKind?: TechnicianKind;
   skills?: string[];
   serviceArea?: ServiceAreaDto;
@@ -30,6 +32,11 @@ export class StatusChangeDto {
 
 export class AccountDetailDto extends AccountDto {
   history!: StatusChangeDto[];
+  /**
+   * Set on an account that shared its GSTIN with an older account of the same kind before one
+   * account per GSTIN was enforced: that account's id (it keeps the GSTIN).
+   */
+  gstinDuplicateOf?: string;
 }
 
 export class AccountPageDto {

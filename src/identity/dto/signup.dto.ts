@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -7,6 +8,7 @@ import {
   IsLatitude,
   IsLongitude,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -15,13 +17,25 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 import { TECHNICIAN_KINDS, type TechnicianKind } from '../../access/roles.js';
+import { isValidGstin, PAN_PATTERN } from '../../common/gstin.js';
+import { INDIAN_STATE_NAMES, type IndianState } from '../../common/indian-states.js';
 
 export const PHONE_PATTERN = /^\+[1-9][0-9]{7,14}$/;
-export const GSTIN_PATTERN = /^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]$/;
-export const PAN_PATTERN = /^[A-Z]{5}[0-9]{4}[A-Z]$/;
+
+/** A well-formed GSTIN whose 15th character is its check character. */
+const IsGstin = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isGstin',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isValidGstin(value),
+      defaultMessage: () =>
+        'gstin must be a valid 15-character GSTIN (state code, PAN, entity, Z, check character)',
+    },
+  });
 
 /** Fields every self-signup takes. At least one of email or phone. */
 export class SignupBaseDto {
@@ -49,13 +63,14 @@ export class SignupBaseDto {
 
 export class CustomerSignupDto extends SignupBaseDto {}
 
-export class BusinessSignupDto extends SignupBaseDto {
+/** Fields of a GST-registered signup (business buyer, dealer). */
+export class GstRegisteredSignupDto extends SignupBaseDto {
   @IsString()
   @Length(2, 200)
   businessName!: string;
 
-  /** 15-character GSTIN, verified by an admin before B2B prices and orders open. */
-  @Matches(GSTIN_PATTERN, { message: 'gstin must be a valid 15-character GSTIN' })
+  /** 15-character GSTIN with a valid check character; one account of each kind per GSTIN. */
+  @IsGstin()
   gstin!: string;
 }
 
@@ -73,19 +88,30 @@ export class AddressDto {
   @Length(1, 100)
   city!: string;
 
-  @IsString()
-  @Length(1, 100)
-  state!: string;
+  /** The state or union territory, by name; it must be the GSTIN's state. */
+  @ApiProperty({ enum: INDIAN_STATE_NAMES })
+  @IsIn(INDIAN_STATE_NAMES)
+  state!: IndianState;
 
   /** 6-digit Indian PIN code. */
   @Matches(/^[1-9][0-9]{5}$/, { message: 'pincode must be a 6-digit PIN code' })
   pincode!: string;
 }
 
-export class DealerSignupDto extends BusinessSignupDto {
+/** Business buyer: the billing address is in the GSTIN's state and is the place of supply of its orders. */
+export class BusinessSignupDto extends GstRegisteredSignupDto {
+  @IsObject()
+  @ValidateNested()
+  @Type(() => AddressDto)
+  billingAddress!: AddressDto;
+}
+
+/** Dealer: the PAN is the one inside the GSTIN, the pickup address is in the GSTIN's state. */
+export class DealerSignupDto extends GstRegisteredSignupDto {
   @Matches(PAN_PATTERN, { message: 'pan must be a valid 10-character PAN' })
   pan!: string;
 
+  @IsObject()
   @ValidateNested()
   @Type(() => AddressDto)
   pickupAddress!: AddressDto;
@@ -114,6 +140,7 @@ export class TechnicianSignupDto extends SignupBaseDto {
   @Length(1, 60, { each: true })
   skills!: string[];
 
+  @IsObject()
   @ValidateNested()
   @Type(() => ServiceAreaDto)
   serviceArea!: ServiceAreaDto;

@@ -308,7 +308,7 @@ describe('priceCart', () => {
     over: Partial<{
       channel: BuyChannel;
       minimumPaise: number;
-      deliveryStateCode: string | null;
+      placeOfSupplyStateCode: string | null;
       delivery: DeliveryRule;
     }> = {},
   ) =>
@@ -317,7 +317,7 @@ describe('priceCart', () => {
       lines,
       delivery: RULE,
       minimumPaise: 50_000,
-      deliveryStateCode: null,
+      placeOfSupplyStateCode: null,
       ...over,
     });
 
@@ -328,7 +328,7 @@ describe('priceCart', () => {
         { listing: b1, quantity: 1 },
         { listing: a2, quantity: 3 },
       ],
-      { deliveryStateCode: '29' },
+      { placeOfSupplyStateCode: '29' },
     );
     expect(c.groups.map((g) => g.dealerId)).toEqual(['A', 'B']);
     const [A, B] = c.groups;
@@ -530,8 +530,8 @@ describe('priceCart', () => {
         }),
         fc.integer({ min: 0, max: 10_000_000 }),
         fc.constantFrom('29', '07', null),
-        (lines, channel, delivery, minimumPaise, deliveryStateCode) => {
-          const c = priceCart({ channel, lines, delivery, minimumPaise, deliveryStateCode });
+        (lines, channel, delivery, minimumPaise, placeOfSupplyStateCode) => {
+          const c = priceCart({ channel, lines, delivery, minimumPaise, placeOfSupplyStateCode });
           const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
           const seen = [...new Set(lines.map((l) => l.listing.dealerId))];
           expect(c.groups.map((g) => g.dealerId)).toEqual(seen);
@@ -546,7 +546,7 @@ describe('priceCart', () => {
                 taxOf(
                   l.lineTotalPaise + l.deliverySharePaise,
                   l.listing.gstRateBps,
-                  supplyOf(g.dealerGstin, deliveryStateCode),
+                  supplyOf(g.dealerGstin, placeOfSupplyStateCode),
                 ),
               );
               expect(l.problems).toEqual(lineProblemsOf(l.listing, channel, l.quantity));
@@ -629,7 +629,7 @@ describe('buyerMayCancel', () => {
       ],
       delivery: { flatFeePaise: 4_900, freeFromPaise: null },
       minimumPaise: 0,
-      deliveryStateCode: '29',
+      placeOfSupplyStateCode: '29',
     });
     const [g] = c.groups;
     expect(

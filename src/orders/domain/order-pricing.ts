@@ -194,9 +194,12 @@ export function saleLinesOf(
   }));
 }
 
-export function supplyOf(dealerGstin: string, deliveryStateCode: string | null): Supply | null {
-  if (deliveryStateCode === null) return null;
-  return dealerGstin.slice(0, 2) === deliveryStateCode ? 'intra_state' : 'inter_state';
+export function supplyOf(
+  dealerGstin: string,
+  placeOfSupplyStateCode: string | null,
+): Supply | null {
+  if (placeOfSupplyStateCode === null) return null;
+  return dealerGstin.slice(0, 2) === placeOfSupplyStateCode ? 'intra_state' : 'inter_state';
 }
 
 export function deliveryFeeOf(rule: DeliveryRule, itemsPaise: number): number {
@@ -235,14 +238,15 @@ export function lineProblemsOf(
 
 /**
  * Prices a cart: lines grouped by dealer (in first-seen order), each group's delivery charge, the
- * totals and the minimum check. `deliveryStateCode` (GST state code) is known at checkout.
+ * totals and the minimum check. `placeOfSupplyStateCode` (GST state code) is known at checkout: the
+ * delivery state, or a business buyer's billing state (`CartService`).
  */
 export function priceCart(input: {
   channel: BuyChannel;
   lines: { listing: PricedListing; quantity: number }[];
   delivery: DeliveryRule;
   minimumPaise: number;
-  deliveryStateCode: string | null;
+  placeOfSupplyStateCode: string | null;
 }): PricedCart {
   const groups = new Map<string, PricedGroup>();
   let tooLarge = false;
@@ -253,7 +257,7 @@ export function priceCart(input: {
         dealerId: listing.dealerId,
         dealerName: listing.dealerName,
         dealerGstin: listing.dealerGstin,
-        supply: supplyOf(listing.dealerGstin, input.deliveryStateCode),
+        supply: supplyOf(listing.dealerGstin, input.placeOfSupplyStateCode),
         lines: [],
         itemsPaise: 0,
         deliveryPaise: 0,

@@ -16,7 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
-import { INDIAN_STATE_NAMES, type IndianState } from '../domain/indian-states.js';
+import { INDIAN_STATE_NAMES, type IndianState } from '../../common/indian-states.js';
 import { MAX_LINE_QUANTITY, type LineProblemCode } from '../domain/order-pricing.js';
 import {
   SUB_ORDER_EVENTS,

@@ -17,13 +17,13 @@ describe('commission invoice rules', () => {
   });
 
   it('splits GST into CGST + SGST in the same state, IGST across states', () => {
-    expect(splitGst(1699n, '29FIXBZ0000A1Z0', '29ABCDE1234F1Z5')).toEqual({
+    expect(splitGst(1699n, '29FIXBZ0000A1ZY', '29ABCDE1234F1Z5')).toEqual({
       supply: 'intra_state',
       cgstPaise: 849n,
       sgstPaise: 850n,
       igstPaise: 0n,
     });
-    expect(splitGst(1699n, '29FIXBZ0000A1Z0', '27ABCDE1234F1Z5')).toEqual({
+    expect(splitGst(1699n, '29FIXBZ0000A1ZY', '27ABCDE1234F1Z5')).toEqual({
       supply: 'inter_state',
       cgstPaise: 0n,
       sgstPaise: 0n,

@@ -1,7 +1,8 @@
 /**
  * States and union territories of India with their GST state codes (the first two digits of a
- * GSTIN). A delivery address names its state; the place of supply of goods is where delivery ends,
- * so the delivery state against the dealer's GSTIN state decides CGST + SGST or IGST.
+ * GSTIN). Addresses name their state: a dealer's pickup address and a business buyer's billing
+ * address must be in the GSTIN's state; the place of supply (the delivery state, or a business
+ * buyer's billing state) against the dealer's GSTIN state decides CGST + SGST or IGST.
  */
 export const INDIAN_STATES = {
   'Jammu and Kashmir': '01',
