@@ -19,6 +19,7 @@ import {
   type SaleRates,
   type Supplier,
   supplierPayout,
+  tcsCorrected,
   withheldPaise,
 } from './recipes.js';
 import { DEFAULT_RATE_SELECTION } from './scenario.js';
@@ -97,6 +98,41 @@ describe('recipes', () => {
     const d = computeDeductions(one(118000n), old, dealer);
     expect(d.tcsPaise).toBe(1000n);
     expect(d.tdsPaise).toBe(1180n);
+  });
+
+  it('TCS correction: more TCS from the payable then the receivable; less TCS back to the payable', () => {
+    const base = {
+      releaseId: 's1',
+      reference: 'order:o1',
+      supplier: dealer,
+      actor: 't',
+      metadata: {},
+    };
+    const up = tcsCorrected({ ...base, differencePaise: 55n, payableAvailablePaise: 20n });
+    expect(up.fromReceivablePaise).toBe(35n);
+    expect(up.command).toMatchObject({
+      type: 'post',
+      key: 'tcs_correction:s1',
+      lines: [
+        debit(Accounts.dealerPayable('d1'), 20n),
+        debit(Accounts.dealerReceivable('d1'), 35n),
+        credit(Accounts.tcs, 55n),
+      ],
+    });
+    const covered = tcsCorrected({ ...base, differencePaise: 55n, payableAvailablePaise: 100n });
+    expect(covered.fromReceivablePaise).toBe(0n);
+    expect((covered.command as { lines: unknown[] }).lines).toEqual([
+      debit(Accounts.dealerPayable('d1'), 55n),
+      credit(Accounts.tcs, 55n),
+    ]);
+    const down = tcsCorrected({ ...base, differencePaise: -15n, payableAvailablePaise: 0n });
+    expect((down.command as { lines: unknown[] }).lines).toEqual([
+      debit(Accounts.tcs, 15n),
+      credit(Accounts.dealerPayable('d1'), 15n),
+    ]);
+    expect(() => tcsCorrected({ ...base, differencePaise: 0n, payableAvailablePaise: 0n })).toThrow(
+      LedgerAssertionError,
+    );
   });
 
   it('manual adjustment needs two different people and a reason', () => {
