@@ -199,14 +199,16 @@ describe('carts, checkout and orders', () => {
     expect(order.deliveryPaise).toBe(9_800);
     expect(order.totalPaise).toBe(81_600);
     expect(order.payablePaise).toBe(81_600);
-    // ₹118 at 18% GST: taxable ₹100, CGST ₹9 + SGST ₹9 (Karnataka dealer, Karnataka address).
+    // ₹118 at 18% GST with the sub-order's ₹49 delivery (its only line carries it all): taxable
+    // round(16,700 / 1.18) = 14,153, GST 2,547 → CGST 1,274 + SGST 1,273 (Karnataka dealer and address).
     const lineB = order.subOrders.find((s) => s.dealerId === dealerB.userId)!.lines[0]!;
     expect(lineB).toMatchObject({
       unitPricePaise: 11_800,
       lineTotalPaise: 11_800,
-      taxableValuePaise: 10_000,
-      cgstPaise: 900,
-      sgstPaise: 900,
+      deliverySharePaise: 4_900,
+      taxableValuePaise: 14_153,
+      cgstPaise: 1_274,
+      sgstPaise: 1_273,
       igstPaise: 0,
     });
     expect(order.subOrders[0]!.supply).toBe('intra_state');
@@ -347,14 +349,16 @@ describe('carts, checkout and orders', () => {
     });
     const sub = order.subOrders[0]!;
     expect(sub.supply).toBe('inter_state');
-    // ₹16,000 at 18%: taxable round(1,600,000 × 10000 / 11800) = 1,355,932 paise; IGST the rest.
+    // ₹16,000 at 18% with the ₹150 delivery: taxable round(1,615,000 × 10000 / 11800) = 1,368,644
+    // paise; IGST the rest.
     expect(sub.lines[0]).toMatchObject({
-      taxableValuePaise: 1_355_932,
-      igstPaise: 244_068,
+      deliverySharePaise: 15_000,
+      taxableValuePaise: 1_368_644,
+      igstPaise: 246_356,
       cgstPaise: 0,
       sgstPaise: 0,
     });
-    expect(sub.taxPaise).toBe(244_068);
+    expect(sub.taxPaise).toBe(246_356);
     // ₹16,000 < ₹25,000: the B2B flat ₹150 applies.
     expect(sub.deliveryPaise).toBe(15_000);
   });
@@ -375,11 +379,12 @@ describe('carts, checkout and orders', () => {
     expect(placed.status).toBe(201);
     const sub = placed.order!.subOrders[0]!;
     expect(sub.supply).toBe('intra_state');
-    // ₹11,800 at 18%: taxable ₹10,000, GST ₹1,800 split evenly.
+    // ₹11,800 at 18% with the ₹150 delivery: taxable round(1,195,000 / 1.18) = 1,012,712, GST
+    // 182,288 split evenly.
     expect(sub.lines[0]).toMatchObject({
-      taxableValuePaise: 1_000_000,
-      cgstPaise: 90_000,
-      sgstPaise: 90_000,
+      taxableValuePaise: 1_012_712,
+      cgstPaise: 91_144,
+      sgstPaise: 91_144,
       igstPaise: 0,
     });
   });
