@@ -21,7 +21,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 step "build"
-npm run build --silent
+bash scripts/build.sh --if-stale
 
 step "migrate"
 "$NODE" dist/scripts/migrate.js
