@@ -235,7 +235,7 @@ describe('payment and escrow views', () => {
     ]);
     const delivered = data!.items[1]!;
     expect(Date.parse(delivered.expectedCompletionAt!) - Date.parse(delivered.deliveredAt!)).toBe(
-      t.config.orders.autoCompleteHours * 3_600_000,
+      t.config.orders.autoCompleteSeconds * 1000,
     );
     const paged = await t.api.GET('/admin/escrow/releases-due', {
       params: { query: { limit: 1 } },

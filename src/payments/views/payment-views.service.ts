@@ -415,7 +415,7 @@ export class PaymentViews {
    * completion first.
    */
   async releasesDue(q: { limit: number; cursor?: string }): Promise<ReleasesDueDto> {
-    const hours = this.config.orders.autoCompleteHours;
+    const seconds = this.config.orders.autoCompleteSeconds;
     return this.transactions.run(async (tx) => {
       const { rows: sums } = await execute<{ status: string; n: number; amount: string }>(
         tx,
@@ -428,7 +428,7 @@ export class PaymentViews {
         return { count: r?.n ?? 0, amountPaise: paise(r?.amount ?? null) };
       };
       const w = new Where();
-      w.params.push(hours);
+      w.params.push(seconds);
       w.keyset(q.cursor, 'd.due_at', 'd.sub_order_id', '>');
       const limit = w.limit(q.limit);
       const { rows } = await checkedDates(() =>
@@ -449,8 +449,8 @@ export class PaymentViews {
              SELECT h.sub_order_id, h.order_id, h.dealer_id, h.amount_paise, s.status, s.delivered_at,
                     (SELECT max(x.created_at) FROM sub_order_history x
                      WHERE x.sub_order_id = s.id AND x.to_status = 'completed') AS completed_at,
-                    s.delivered_at + make_interval(hours => $1::int) AS expected_at,
-                    coalesce(s.delivered_at + make_interval(hours => $1::int), h.created_at) AS due_at
+                    s.delivered_at + make_interval(secs => $1::int) AS expected_at,
+                    coalesce(s.delivered_at + make_interval(secs => $1::int), h.created_at) AS due_at
              FROM escrow_holds h JOIN sub_orders s ON s.id = h.sub_order_id
              WHERE h.status = 'held' AND s.status IN ('delivered','completed'))
            SELECT d.sub_order_id::text AS sub_order_id, d.order_id::text AS order_id,
