@@ -2255,7 +2255,7 @@ export interface components {
         AccountDto: {
             id: string;
             /** @enum {string} */
-            role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
+            role: "dealer" | "customer" | "business" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
             status: "pending" | "approved" | "suspended" | "blocked";
             email: string | null;
@@ -2356,7 +2356,7 @@ export interface components {
         AccountDetailDto: {
             id: string;
             /** @enum {string} */
-            role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
+            role: "dealer" | "customer" | "business" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
             status: "pending" | "approved" | "suspended" | "blocked";
             email: string | null;
@@ -2530,7 +2530,7 @@ export interface components {
              *     and `released` (a hold voided or expired: its held lines released) do not.
              * @enum {string}
              */
-            phase: "pending" | "posted" | "released";
+            phase: "released" | "pending" | "posted";
         };
         LedgerStatementDto: {
             /** @description Posted balance just before this page's first line (integer paise); null for an empty page */
@@ -3873,7 +3873,7 @@ export interface components {
         CommissionRuleDto: {
             id: string;
             /** @enum {string} */
-            scope: "default" | "dealer" | "category";
+            scope: "dealer" | "default" | "category";
             category: string | null;
             dealerId: string | null;
             /** @enum {string} */
@@ -7738,11 +7738,11 @@ export interface operations {
     };
     AdminPaymentViewsController_totals: {
         parameters: {
-            query: {
-                /** @description Start of the period, inclusive (ISO 8601). */
-                from: string;
-                /** @description End of the period, exclusive (ISO 8601). */
-                to: string;
+            query?: {
+                /** @description Start of the period, inclusive (ISO 8601); default the start of today in IST (00:00 +05:30). */
+                from?: string;
+                /** @description End of the period, exclusive (ISO 8601); default the end of today in IST (next 00:00 +05:30). */
+                to?: string;
             };
             header?: never;
             path?: never;

@@ -13,6 +13,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { Accounts } from '../../ledger/domain/account.js';
+import { businessDayOf, businessDayWindow } from '../reconciliation/business-day.js';
 import {
   ACCOUNT_COLUMNS_WITH_DELTAS,
   type AccountRow,
@@ -482,12 +483,17 @@ export class PaymentViews {
   }
 
   /**
-   * Totals of a period [from, to) from the tables, the same figures from the journal, and whether
-   * they agree. A release's ledger entries take the ledger clock's time while `released_at` is the
+   * Totals of a period [from, to) (by default today, IST) from the tables, the same figures from the
+   * journal, and whether they agree. A release's ledger entries take the ledger clock's time while `released_at` is the
    * transaction's start, so a release within milliseconds of a period boundary may fall on either
    * side of it in the two sources (a mismatch that the adjacent period shows in reverse).
    */
-  async totals(q: PaymentTotalsQueryDto): Promise<PaymentTotalsDto> {
+  async totals(query: PaymentTotalsQueryDto): Promise<PaymentTotalsDto> {
+    const today = businessDayWindow(businessDayOf(new Date()))!;
+    const q = {
+      from: query.from ?? today.from.toISOString(),
+      to: query.to ?? today.to.toISOString(),
+    };
     if (Date.parse(q.from) >= Date.parse(q.to))
       throw new AppProblem(
         400,
