@@ -42,6 +42,7 @@ import { AdminRouteAccountsController } from './route/admin-route-accounts.contr
 import { RouteAccountsService } from './route/route-accounts.service.js';
 import { RouteTransferLookup } from './route/route-transfer-lookup.js';
 import { RouteTransfersService } from './route/route-transfers.service.js';
+import { SeedRouteCommand } from './route/seed-route.command.js';
 
 /**
  * Payments of orders through the gateway (Razorpay, or the local sandbox), the escrow holds they
@@ -90,7 +91,8 @@ import { RouteTransfersService } from './route/route-transfers.service.js';
     PaymentReconciliation,
     ReconciliationReport,
     CommissionService,
+    SeedRouteCommand,
   ],
-  exports: [PaymentsService, EscrowReleaseService],
+  exports: [PaymentsService, EscrowReleaseService, SeedRouteCommand],
 })
 export class PaymentsModule {}
