@@ -2255,7 +2255,7 @@ export interface components {
         AccountDto: {
             id: string;
             /** @enum {string} */
-            role: "dealer" | "customer" | "business" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
+            role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
             status: "pending" | "approved" | "suspended" | "blocked";
             email: string | null;
@@ -2356,7 +2356,7 @@ export interface components {
         AccountDetailDto: {
             id: string;
             /** @enum {string} */
-            role: "dealer" | "customer" | "business" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
+            role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
             status: "pending" | "approved" | "suspended" | "blocked";
             email: string | null;
@@ -2530,7 +2530,7 @@ export interface components {
              *     and `released` (a hold voided or expired: its held lines released) do not.
              * @enum {string}
              */
-            phase: "released" | "pending" | "posted";
+            phase: "pending" | "posted" | "released";
         };
         LedgerStatementDto: {
             /** @description Posted balance just before this page's first line (integer paise); null for an empty page */
@@ -3873,7 +3873,7 @@ export interface components {
         CommissionRuleDto: {
             id: string;
             /** @enum {string} */
-            scope: "dealer" | "default" | "category";
+            scope: "default" | "dealer" | "category";
             category: string | null;
             dealerId: string | null;
             /** @enum {string} */
