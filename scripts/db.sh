@@ -18,6 +18,7 @@ DB=fixbazaar OWNER=fixbazaar_owner APP=fixbazaar_app SUPER=postgres HOST=127.0.0
 log() { echo "db: $*" >&2; }
 die() { echo "db: error: $*" >&2; exit 1; }
 is_root() { [[ $(id -u) == 0 ]]; }
+source "$ROOT/scripts/apt.sh"
 
 # meta KEY -> value from cluster.json (flat object, values without quotes or commas)
 meta() { grep -o "\"$1\": *[^,}]*" "$META" | head -1 | sed 's/^[^:]*: *//; s/"//g; s/ *$//'; }
@@ -50,16 +51,16 @@ ensure_packages() {
   if ! command -v apt-get >/dev/null 2>&1; then
     die "need a PostgreSQL (15+) server with PostGIS 3; install both with your OS package manager"
   fi
-  if is_root; then log "installing PostgreSQL/PostGIS packages (apt-get)..."; apt-get update -qq >&2 9>&-; fi
+  if is_root; then log "installing PostgreSQL/PostGIS packages (apt-get)..."; apt_get update -qq; fi
   [[ -n $ver ]] || ver=$(apt-cache depends postgresql 2>/dev/null | grep -oE 'postgresql-[0-9]+' | head -1 | cut -d- -f2 || true)
   # Pin server and PostGIS to the same major version.
   if [[ -n $ver ]]; then pkgs="postgresql-$ver postgresql-$ver-postgis-3"; else pkgs="postgresql postgresql-postgis"; fi
-  local cmd="DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs"
   if ! is_root; then
     die "PostgreSQL server and/or PostGIS missing. Run:
-  sudo apt-get update && sudo env $cmd"
+  sudo apt-get update && sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs"
   fi
-  env $cmd >&2 9>&- || die "apt-get install failed"  # fd 9: a service started by dpkg must not inherit our lock
+  # shellcheck disable=SC2086 # $pkgs is a list
+  DEBIAN_FRONTEND=noninteractive apt_get install -y --no-install-recommends $pkgs || die "apt-get install failed"
   BIN=$(find_bin) || die "PostgreSQL server binaries still not found after install"
   [[ -f $(ext_dir)/postgis.control ]] || die "postgis.control still missing in $(ext_dir)"
 }

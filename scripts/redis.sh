@@ -18,6 +18,7 @@ HOST=127.0.0.1
 log() { echo "redis: $*" >&2; }
 die() { echo "redis: error: $*" >&2; exit 1; }
 is_root() { [[ $(id -u) == 0 ]]; }
+source "$ROOT/scripts/apt.sh"
 
 # meta KEY -> value from redis.json (flat object, values without quotes or commas)
 meta() { grep -o "\"$1\": *[^,}]*" "$META" | head -1 | sed 's/^[^:]*: *//; s/"//g; s/ *$//'; }
@@ -26,14 +27,13 @@ meta() { grep -o "\"$1\": *[^,}]*" "$META" | head -1 | sed 's/^[^:]*: *//; s/"//
 ensure_packages() {
   command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 && return 0
   command -v apt-get >/dev/null 2>&1 || die "need redis-server and redis-cli (Redis 6.2+); install them with your OS package manager"
-  local cmd="DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server"
   if ! is_root; then
     die "redis-server missing. Run:
-  sudo apt-get update && sudo env $cmd"
+  sudo apt-get update && sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server"
   fi
   log "installing redis-server (apt-get)..."
-  apt-get update -qq >&2 9>&-
-  env $cmd >&2 9>&- || die "apt-get install failed"  # fd 9: a service started by dpkg must not inherit our lock
+  apt_get update -qq
+  DEBIAN_FRONTEND=noninteractive apt_get install -y --no-install-recommends redis-server || die "apt-get install failed"
   command -v redis-server >/dev/null 2>&1 || die "redis-server still not found after install"
 }
 

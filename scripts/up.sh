@@ -21,25 +21,28 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 step "build"
-npm run build --silent
+bash scripts/build.sh --if-stale
 
 step "migrate"
 "$NODE" dist/scripts/migrate.js
 
-step "demo data"
-"$NODE" dist/src/cli.js seed:demo
-"$NODE" dist/src/cli.js seed:catalog
-
 port="${PORT:-3000}"
 host="${HOST:-127.0.0.1}"
 sandbox=""
+server=""
+# Stops what this script started (also when a step fails).
+stop() {
+  if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  if [ -n "$sandbox" ]; then kill -TERM "$sandbox" 2>/dev/null || true; wait "$sandbox" 2>/dev/null || true; fi
+}
+trap stop EXIT
 gateway="Razorpay (${RAZORPAY_API_URL:-https://api.razorpay.com})"
 if [ -z "${RAZORPAY_KEY_ID:-}" ]; then
   # No Razorpay keys: the local sandbox stands in for Razorpay (README "Razorpay sandbox").
   sbx_port="${RAZORPAY_SANDBOX_PORT:-4010}"
   step "local Razorpay sandbox on http://127.0.0.1:$sbx_port"
   "$NODE" dist/scripts/razorpay-sandbox/main.js --port "$sbx_port" \
-    --webhook-url "http://$host:$port/webhooks/razorpay" &
+    --webhook-url "http://$host:$port/webhooks/razorpay" --activate-accounts &
   sandbox=$!
   export RAZORPAY_API_URL="http://127.0.0.1:$sbx_port"
   gateway="local Razorpay sandbox $RAZORPAY_API_URL (control: /__sandbox/…)"
@@ -49,15 +52,18 @@ if [ -z "${RAZORPAY_KEY_ID:-}" ]; then
   done
 fi
 
+step "demo data"
+"$NODE" dist/src/cli.js seed:demo
+"$NODE" dist/src/cli.js seed:catalog
+if [ -n "$sandbox" ]; then
+  # The demo dealers' Route linked accounts, created and activated at the sandbox, so they can be paid.
+  "$NODE" dist/src/cli.js seed:route
+fi
+
 step "starting FixBazaar on http://$host:$port"
 "$NODE" dist/src/main.js &
 server=$!
-stop() {
-  kill -TERM "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
-  if [ -n "$sandbox" ]; then kill -TERM "$sandbox" 2>/dev/null || true; wait "$sandbox" 2>/dev/null || true; fi
-}
-trap 'stop; exit 0' INT TERM
+trap 'exit 0' INT TERM
 
 for _ in $(seq 1 150); do
   if ! kill -0 "$server" 2>/dev/null; then
@@ -96,5 +102,4 @@ cat >&2 <<TXT
 TXT
 status=0
 wait "$server" || status=$?
-stop
 exit "$status"

@@ -7,7 +7,8 @@ import { ConfigError, loadConfig } from './config/app-config.js';
 /** `npm run cli -- <command> [args]`: operational commands on the same modules as the server. */
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
-  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+  // Commands enqueue jobs (in their transactions) but never run workers or schedules.
+  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env, JOBS_WORKERS: 'false' });
   const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), {
     logger: ['error', 'warn'],
   });

@@ -194,7 +194,7 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
     await sql(`UPDATE sub_orders SET delivered_at = now() - interval '400 hours' WHERE id = $1`, [
       sub.id,
     ]);
-    await t.app.get(OrderCommands).completeDelivered(168);
+    await t.app.get(OrderCommands).completeDelivered(168 * 3600);
     await settle();
     expect(
       (await sql(`SELECT status FROM escrow_holds WHERE sub_order_id = $1`, [sub.id]))[0],

@@ -474,11 +474,11 @@ describe('carts, checkout and orders', () => {
     expect(delivered.data!.subOrders[0]!.status).toBe('delivered');
 
     // Completion after the return window (ORDER_AUTO_COMPLETE_HOURS; 72 hours here).
-    expect(await commands.completeDelivered(72)).toBe(0);
+    expect(await commands.completeDelivered(72 * 3600)).toBe(0);
     await sql(`UPDATE sub_orders SET delivered_at = now() - interval '73 hours' WHERE id = $1`, [
       subId,
     ]);
-    expect(await commands.completeDelivered(72)).toBe(1);
+    expect(await commands.completeDelivered(72 * 3600)).toBe(1);
     const done = await orderOf(buyer, order.id);
     expect(done.subOrders[0]!.history!.map((h) => [h.event, h.toStatus, h.actor])).toEqual([
       ['place', 'awaiting_payment', 'buyer'],

@@ -235,7 +235,7 @@ describe('payment and escrow views', () => {
     ]);
     const delivered = data!.items[1]!;
     expect(Date.parse(delivered.expectedCompletionAt!) - Date.parse(delivered.deliveredAt!)).toBe(
-      t.config.orders.autoCompleteHours * 3_600_000,
+      t.config.orders.autoCompleteSeconds * 1000,
     );
     const paged = await t.api.GET('/admin/escrow/releases-due', {
       params: { query: { limit: 1 } },
@@ -306,8 +306,35 @@ describe('payment and escrow views', () => {
       headers: finance.headers,
     });
     expect(backwards.response.status).toBe(400);
-    const missing = await fetch(`${t.baseUrl}/admin/payments/totals`, { headers: finance.headers });
-    expect(missing.status).toBe(400);
+  });
+
+  it('totals today (IST) when no period is given', async () => {
+    const istNow = new Date(Date.now() + 330 * 60_000);
+    const from = new Date(
+      Date.UTC(istNow.getUTCFullYear(), istNow.getUTCMonth(), istNow.getUTCDate()) - 330 * 60_000,
+    );
+    const today = { from: from.toISOString(), to: new Date(+from + 86_400_000).toISOString() };
+    expect(today.from).toMatch(/T18:30:00\.000Z$/);
+    const byDefault = await t.api.GET('/admin/payments/totals', { headers: finance.headers });
+    expect(byDefault.response.status).toBe(200);
+    const explicit = await t.api.GET('/admin/payments/totals', {
+      params: { query: today },
+      headers: finance.headers,
+    });
+    expect(byDefault.data).toEqual(explicit.data);
+    expect(byDefault.data).toMatchObject({ ...today, reconciled: true });
+    // One bound given: the other is today's.
+    const since = await t.api.GET('/admin/payments/totals', {
+      params: { query: { from: '2020-01-01T00:00:00Z' } },
+      headers: finance.headers,
+    });
+    expect(since.data).toMatchObject({ from: '2020-01-01T00:00:00.000Z', to: today.to });
+    const untilThen = await t.api.GET('/admin/payments/totals', {
+      params: { query: { to: '2020-01-01T00:00:00Z' } },
+      headers: finance.headers,
+    });
+    expect(untilThen.response.status).toBe(400);
+    expect(untilThen.error).toMatchObject({ code: 'request/invalid-period' });
   });
 
   it('shows a dealer its own escrow only: held, releasable, released with deductions, per sub-order', async () => {

@@ -378,7 +378,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
     await sql(`UPDATE sub_orders SET delivered_at = now() - interval '169 hours' WHERE id = $1`, [
       sub.id,
     ]);
-    expect(await t.app.get(OrderCommands).completeDelivered(168)).toBe(1);
+    expect(await t.app.get(OrderCommands).completeDelivered(168 * 3600)).toBe(1);
     expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
     expect(await transfers.releaseTransfer(sub.id)).toBe('released');
     await balanced();

@@ -1,8 +1,10 @@
 /**
- * `node dist/scripts/razorpay-sandbox/main.js [--port 4010] [--host 127.0.0.1] [--webhook-url URL]`:
- * runs the local Razorpay sandbox with the fixed sandbox credentials (SANDBOX_RAZORPAY) and prints
- * `RAZORPAY_API_URL=<url>` on stdout once it listens. Environment equivalents:
- * RAZORPAY_SANDBOX_PORT, RAZORPAY_SANDBOX_HOST, RAZORPAY_SANDBOX_WEBHOOK_URL. SIGINT/SIGTERM stop it.
+ * `node dist/scripts/razorpay-sandbox/main.js [--port 4010] [--host 127.0.0.1] [--webhook-url URL]
+ * [--activate-accounts]`: runs the local Razorpay sandbox with the fixed sandbox credentials
+ * (SANDBOX_RAZORPAY) and prints `RAZORPAY_API_URL=<url>` on stdout once it listens.
+ * --activate-accounts activates linked accounts as they are created (`npm run up` uses it, so the
+ * demo dealers can be paid). Environment equivalents: RAZORPAY_SANDBOX_PORT, RAZORPAY_SANDBOX_HOST,
+ * RAZORPAY_SANDBOX_WEBHOOK_URL. SIGINT/SIGTERM stop it.
  */
 import { parseArgs } from 'node:util';
 import { SANDBOX_RAZORPAY } from '../../src/config/app-config.js';
@@ -14,6 +16,7 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string' },
       'webhook-url': { type: 'string' },
+      'activate-accounts': { type: 'boolean' },
     },
   });
   const port = Number(values.port ?? process.env.RAZORPAY_SANDBOX_PORT ?? 4010);
@@ -25,6 +28,7 @@ async function main(): Promise<void> {
     keySecret: SANDBOX_RAZORPAY.keySecret,
     webhookSecret: SANDBOX_RAZORPAY.webhookSecret,
     webhookUrl: values['webhook-url'] ?? process.env.RAZORPAY_SANDBOX_WEBHOOK_URL ?? null,
+    activateAccounts: values['activate-accounts'] ?? false,
   });
   console.log(`RAZORPAY_API_URL=${sandbox.url}`);
   const stop = () => {

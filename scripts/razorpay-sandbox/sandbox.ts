@@ -65,6 +65,12 @@ export interface SandboxOptions {
   clock?: () => number;
   /** The platform's own Razorpay account id (the webhook envelope's account_id). */
   merchantAccountId?: string;
+  /**
+   * Linked accounts are activated as they are created (Razorpay's review done at once; the creation
+   * answers `activated` and the activation webhooks follow, as with control.activateAccount), for
+   * demos. Default false: they stay `created` until control.activateAccount.
+   */
+  activateAccounts?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -979,7 +985,7 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
       activated_at: null,
     };
     state.accounts.set(a.id, a);
-    return a;
+    return options.activateAccounts ? control.activateAccount(a.id) : a;
   });
   route('GET', '/v2/accounts/:id', ([id]) => state.accounts.get(id!) ?? raise(notFound()));
 

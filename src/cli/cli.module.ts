@@ -14,9 +14,12 @@ import { LedgerReplayCommand } from '../ledger/cli/ledger-replay.command.js';
 import { LedgerSealCommand } from '../ledger/cli/ledger-seal.command.js';
 import { LedgerVerifyCommand } from '../ledger/cli/ledger-verify.command.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
+import { JobsModule } from '../jobs/jobs.module.js';
+import { PaymentsModule } from '../payments/payments.module.js';
+import { SeedRouteCommand } from '../payments/route/seed-route.command.js';
 
 /** Commands that live in (and are exported by) their domain module. */
-const MODULE_COMMANDS = [CreateAdminCommand, SeedDemoCommand];
+const MODULE_COMMANDS = [CreateAdminCommand, SeedDemoCommand, SeedRouteCommand];
 
 const COMMANDS = [
   DbStatusCommand,
@@ -33,7 +36,14 @@ export class CliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [...(coreImports(config) ?? []), AuditModule, IdentityModule, LedgerModule],
+      imports: [
+        ...(coreImports(config) ?? []),
+        AuditModule,
+        IdentityModule,
+        LedgerModule,
+        JobsModule,
+        PaymentsModule,
+      ],
       providers: [
         ...COMMANDS,
         {

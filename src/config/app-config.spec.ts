@@ -155,6 +155,31 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the return window as a duration: minutes, hours or days; a plain number is hours', () => {
+    const window = (value?: string) =>
+      loadConfig({ ...db, ...(value === undefined ? {} : { ORDER_AUTO_COMPLETE_HOURS: value }) })
+        .orders.autoCompleteSeconds;
+    expect(window()).toBe(7 * 86_400);
+    expect(window('10m')).toBe(600);
+    expect(window('36h')).toBe(36 * 3600);
+    expect(window('7d')).toBe(7 * 86_400);
+    expect(window('168')).toBe(168 * 3600);
+    expect(window(' 2H ')).toBe(7200);
+    expect(window('1m')).toBe(60);
+    expect(window('90d')).toBe(90 * 86_400);
+  });
+
+  it.each(['0', '0m', '30s', '1.5h', '-1', '10 minutes', 'h', '', '91d', '2161'])(
+    'refuses ORDER_AUTO_COMPLETE_HOURS=%j at start with one line saying what it takes',
+    (value) => {
+      expect(() => loadConfig({ ...db, ORDER_AUTO_COMPLETE_HOURS: value })).toThrow(
+        new ConfigError(
+          `Invalid configuration: ORDER_AUTO_COMPLETE_HOURS: must be a duration from 1m to 90d such as 10m, 36h or 7d (a plain number is hours) (got ${JSON.stringify(value)})`,
+        ),
+      );
+    },
+  );
+
   it('reads booleans strictly', () => {
     expect(loadConfig({ ...db, DOCS_ENABLED: 'false' }).docsEnabled).toBe(false);
     expect(loadConfig({ ...db, DOCS_ENABLED: '1' }).docsEnabled).toBe(true);

@@ -97,8 +97,11 @@ export interface AppConfig {
     minimumOrderPaise: { b2b: number; b2c: number };
     /** How long checkout holds stock for an unpaid order. */
     reservationTtlMinutes: number;
-    /** A delivered sub-order completes (and escrow may release) this long after delivery unless a return or dispute is open. */
-    autoCompleteHours: number;
+    /**
+     * A delivered sub-order completes (and escrow may release) this many seconds after delivery unless
+     * a return or dispute is open: the return window (ORDER_AUTO_COMPLETE_HOURS, a duration).
+     */
+    autoCompleteSeconds: number;
   };
   /** Evidence of returns and disputes: largest photo and video in bytes, files per dispute. */
   disputes: { imageMaxBytes: number; videoMaxBytes: number; maxEvidence: number };
@@ -257,7 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     orders: {
       minimumOrderPaise: { b2b: e.MIN_ORDER_B2B_PAISE, b2c: e.MIN_ORDER_B2C_PAISE },
       reservationTtlMinutes: e.ORDER_RESERVATION_TTL_MINUTES,
-      autoCompleteHours: e.ORDER_AUTO_COMPLETE_HOURS,
+      autoCompleteSeconds: e.ORDER_AUTO_COMPLETE_HOURS,
     },
     disputes: {
       imageMaxBytes: e.DISPUTE_IMAGE_MAX_BYTES,

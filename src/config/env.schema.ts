@@ -1,9 +1,24 @@
 import { z } from 'zod';
 import { isValidGstin } from '../common/gstin.js';
+import { formatDuration, parseDuration } from './duration.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** A duration (see parseDuration: `10m`, `36h`, `7d`, a plain number is hours) → seconds, within [min, max]. */
+const duration = (minSeconds: number, maxSeconds: number) =>
+  z.string().transform((text, ctx) => {
+    const seconds = parseDuration(text);
+    if (seconds === null || seconds < minSeconds || seconds > maxSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration from ${formatDuration(minSeconds)} to ${formatDuration(maxSeconds)} such as 10m, 36h or 7d (a plain number is hours)`,
+      });
+      return z.NEVER;
+    }
+    return seconds;
+  });
 
 const postgresUrl = z
   .string()
@@ -77,7 +92,7 @@ export const envSchema = z.object({
   MIN_ORDER_B2B_PAISE: z.coerce.number().int().min(0).max(1e12).default(1_000_000),
   MIN_ORDER_B2C_PAISE: z.coerce.number().int().min(0).max(1e12).default(50_000),
   ORDER_RESERVATION_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
-  ORDER_AUTO_COMPLETE_HOURS: z.coerce.number().int().min(1).max(2160).default(168),
+  ORDER_AUTO_COMPLETE_HOURS: duration(60, 90 * 86_400).default(168 * 3600),
   PAYMENT_STUCK_ALERT_MINUTES: z.coerce.number().int().min(1).max(10080).default(120),
   ESCROW_SLA_DAYS: z.coerce.number().int().min(1).max(365).default(10),
   ESCROW_SHIP_SLA_DAYS: z.coerce.number().int().min(1).max(365).default(3),

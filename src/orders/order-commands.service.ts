@@ -436,17 +436,17 @@ export class OrderCommands implements OnModuleInit {
     }
   }
 
-  /** Completes sub-orders delivered more than `hours` ago with no return or dispute open. */
-  async completeDelivered(hours: number, batch = 100): Promise<number> {
+  /** Completes sub-orders delivered more than `seconds` ago with no return or dispute open. */
+  async completeDelivered(seconds: number, batch = 100): Promise<number> {
     let completed = 0;
     for (;;) {
       const { rows } = await this.transactions.run((tx) =>
         execute<{ id: string; order_id: string }>(
           tx,
           `SELECT id::text AS id, order_id::text AS order_id FROM sub_orders
-           WHERE status = 'delivered' AND delivered_at <= now() - make_interval(hours => $1)
+           WHERE status = 'delivered' AND delivered_at <= now() - make_interval(secs => $1)
            ORDER BY delivered_at LIMIT $2`,
-          [hours, batch],
+          [seconds, batch],
         ),
       );
       for (const r of rows) {

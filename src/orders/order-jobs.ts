@@ -42,7 +42,7 @@ export class OrderJobs implements OnModuleInit {
     this.jobs.define({
       name: ORDER_JOBS.completeDelivered,
       cron: '* * * * *',
-      handler: () => this.commands.completeDelivered(this.config.orders.autoCompleteHours),
+      handler: () => this.commands.completeDelivered(this.config.orders.autoCompleteSeconds),
     });
     this.jobs.define({
       name: ORDER_JOBS.purgeIdempotencyKeys,

@@ -44,6 +44,7 @@ import { RouteTransferLookup } from './route/route-transfer-lookup.js';
 import { RouteTransfersService } from './route/route-transfers.service.js';
 import { TcsCorrectionController } from './tcs-correction/tcs-correction.controller.js';
 import { TcsCorrectionService } from './tcs-correction/tcs-correction.service.js';
+import { SeedRouteCommand } from './route/seed-route.command.js';
 
 /**
  * Payments of orders through the gateway (Razorpay, or the local sandbox), the escrow holds they
@@ -94,7 +95,8 @@ import { TcsCorrectionService } from './tcs-correction/tcs-correction.service.js
     ReconciliationReport,
     CommissionService,
     TcsCorrectionService,
+    SeedRouteCommand,
   ],
-  exports: [PaymentsService, EscrowReleaseService],
+  exports: [PaymentsService, EscrowReleaseService, SeedRouteCommand],
 })
 export class PaymentsModule {}

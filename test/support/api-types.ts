@@ -7881,11 +7881,11 @@ export interface operations {
     };
     AdminPaymentViewsController_totals: {
         parameters: {
-            query: {
-                /** @description Start of the period, inclusive (ISO 8601). */
-                from: string;
-                /** @description End of the period, exclusive (ISO 8601). */
-                to: string;
+            query?: {
+                /** @description Start of the period, inclusive (ISO 8601); default the start of today in IST (00:00 +05:30). */
+                from?: string;
+                /** @description End of the period, exclusive (ISO 8601); default the end of today in IST (next 00:00 +05:30). */
+                to?: string;
             };
             header?: never;
             path?: never;

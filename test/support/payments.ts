@@ -6,6 +6,7 @@
 import {
   startRazorpaySandbox,
   type RazorpaySandbox,
+  type SandboxOptions,
 } from '../../scripts/razorpay-sandbox/sandbox.js';
 import { SANDBOX_RAZORPAY } from '../../src/config/app-config.js';
 import { QUIET_ENV, type SignedIn } from './accounts.js';
@@ -29,6 +30,8 @@ export interface SandboxAppOptions {
    * (default false: they are only logged until a test calls `sandbox.control.setWebhookUrl`).
    */
   webhooks?: boolean;
+  /** Whether the sandbox activates linked accounts as they are created (default false). */
+  activateAccounts?: SandboxOptions['activateAccounts'];
 }
 
 /**
@@ -37,7 +40,10 @@ export interface SandboxAppOptions {
  * `afterAll(() => started?.close())`.
  */
 export async function startSandboxApp(options: SandboxAppOptions = {}): Promise<SandboxApp> {
-  const sandbox = await startRazorpaySandbox({ ...SANDBOX_RAZORPAY });
+  const sandbox = await startRazorpaySandbox({
+    ...SANDBOX_RAZORPAY,
+    activateAccounts: options.activateAccounts,
+  });
   let t: TestApp;
   try {
     t = await startTestApp({

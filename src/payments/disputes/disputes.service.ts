@@ -23,6 +23,7 @@ import type { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { defineAbilityFor } from '../../access/ability.factory.js';
+import { formatDuration } from '../../config/duration.js';
 import type { Principal } from '../../access/roles.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { mediaTypeOf } from '../../catalog/domain/listing-image.js';
@@ -187,8 +188,8 @@ export class DisputesService {
           );
         const { rows: window } = await execute<{ open: boolean }>(
           tx,
-          `SELECT ($1::timestamptz IS NOT NULL AND $1::timestamptz > now() - make_interval(hours => $2)) AS open`,
-          [sub.delivered_at, this.config.orders.autoCompleteHours],
+          `SELECT ($1::timestamptz IS NOT NULL AND $1::timestamptz > now() - make_interval(secs => $2)) AS open`,
+          [sub.delivered_at, this.config.orders.autoCompleteSeconds],
         );
         const inWindow =
           (sub.status === 'delivered' && window[0]!.open) ||
@@ -199,7 +200,7 @@ export class DisputesService {
             'dispute/outside-window',
             'Outside the return window',
             sub.status === 'delivered'
-              ? `The return window (${this.config.orders.autoCompleteHours} hours after delivery) has passed`
+              ? `The return window (${formatDuration(this.config.orders.autoCompleteSeconds)} after delivery) has passed`
               : dto.kind === 'return'
                 ? 'A return can be requested once the part is delivered'
                 : 'A dispute can be opened once the part has shipped, until the return window ends',

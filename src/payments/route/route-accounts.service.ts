@@ -114,16 +114,63 @@ export class RouteAccountsService implements OnModuleInit {
     tx: EntityManager,
     change: AccountStatusChange,
   ): Promise<undefined> {
-    if (change.role !== 'dealer' || change.to !== 'approved') return undefined;
+    if (change.role === 'dealer' && change.to === 'approved')
+      await this.requestOnboarding(tx, change.userId);
+    return undefined;
+  }
+
+  /**
+   * The dealer's onboarding intent (`pending`) and its job, in the caller's transaction, unless the
+   * dealer has a Route account row already: a dealer approved again (after a suspension) keeps its
+   * account; a failed one is retried by staff. Whether it wrote them.
+   */
+  async requestOnboarding(tx: EntityManager, dealerId: string): Promise<boolean> {
     const { affected } = await execute(
       tx,
       `INSERT INTO dealer_route_accounts (dealer_id, reference_id) VALUES ($1, $2)
        ON CONFLICT (dealer_id) DO NOTHING`,
-      [change.userId, routeReferenceId(change.userId)],
+      [dealerId, routeReferenceId(dealerId)],
     );
-    // A dealer approved again (after a suspension) keeps its account; a failed one is retried by staff.
-    if (affected > 0) await this.jobs.send(ROUTE_JOBS.account, { dealerId: change.userId }, { tx });
-    return undefined;
+    if (affected > 0) await this.jobs.send(ROUTE_JOBS.account, { dealerId }, { tx });
+    return affected > 0;
+  }
+
+  /**
+   * When the gateway no longer knows the dealer's recorded linked account (the local sandbox keeps
+   * nothing across restarts), the account is forgotten and the onboarding is `pending` again, for
+   * `onboard` to create a new one. Whether it did. Other gateway failures propagate.
+   */
+  async forgetUnknownAccount(dealerId: string): Promise<boolean> {
+    const { rows } = await this.transactions.run((tx) =>
+      execute<{ gateway_account_id: string | null }>(
+        tx,
+        `SELECT gateway_account_id FROM dealer_route_accounts WHERE dealer_id = $1`,
+        [dealerId],
+      ),
+    );
+    const accountId = rows[0]?.gateway_account_id ?? null;
+    if (accountId === null) return false;
+    try {
+      await this.gateway.fetchLinkedAccount(accountId);
+      return false;
+    } catch (err) {
+      // Razorpay answers an unknown id with 400 "The id provided does not exist".
+      if (!(err instanceof GatewayError) || err.retryable || ![400, 404].includes(err.statusCode!))
+        throw err;
+    }
+    this.logger.warn(
+      `linked account ${accountId} of dealer ${dealerId} is unknown to the gateway: onboarding again`,
+    );
+    const { affected } = await this.transactions.run((tx) =>
+      execute(
+        tx,
+        `UPDATE dealer_route_accounts SET status = 'pending', gateway_account_id = NULL, attempts = 0,
+           activated_at = NULL, last_error = $3, updated_at = now()
+         WHERE dealer_id = $1 AND gateway_account_id = $2`,
+        [dealerId, accountId, `linked account ${accountId} unknown to the gateway`],
+      ),
+    );
+    return affected > 0;
   }
 
   /** The `payments.route-account` job: creates the dealer's linked account (one attempt). */

@@ -187,13 +187,15 @@ export class ReleasesDueDto {
 }
 
 export class PaymentTotalsQueryDto {
-  /** Start of the period, inclusive (ISO 8601). */
+  /** Start of the period, inclusive (ISO 8601); default the start of today in IST (00:00 +05:30). */
+  @IsOptional()
   @IsISO8601({ strict: true })
-  from!: string;
+  from?: string;
 
-  /** End of the period, exclusive (ISO 8601). */
+  /** End of the period, exclusive (ISO 8601); default the end of today in IST (next 00:00 +05:30). */
+  @IsOptional()
   @IsISO8601({ strict: true })
-  to!: string;
+  to?: string;
 }
 
 export class PeriodFiguresDto {

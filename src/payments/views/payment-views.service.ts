@@ -13,6 +13,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { Accounts } from '../../ledger/domain/account.js';
+import { businessDayOf, businessDayWindow } from '../reconciliation/business-day.js';
 import {
   ACCOUNT_COLUMNS_WITH_DELTAS,
   type AccountRow,
@@ -415,7 +416,7 @@ export class PaymentViews {
    * completion first.
    */
   async releasesDue(q: { limit: number; cursor?: string }): Promise<ReleasesDueDto> {
-    const hours = this.config.orders.autoCompleteHours;
+    const seconds = this.config.orders.autoCompleteSeconds;
     return this.transactions.run(async (tx) => {
       const { rows: sums } = await execute<{ status: string; n: number; amount: string }>(
         tx,
@@ -428,7 +429,7 @@ export class PaymentViews {
         return { count: r?.n ?? 0, amountPaise: paise(r?.amount ?? null) };
       };
       const w = new Where();
-      w.params.push(hours);
+      w.params.push(seconds);
       w.keyset(q.cursor, 'd.due_at', 'd.sub_order_id', '>');
       const limit = w.limit(q.limit);
       const { rows } = await checkedDates(() =>
@@ -449,8 +450,8 @@ export class PaymentViews {
              SELECT h.sub_order_id, h.order_id, h.dealer_id, h.amount_paise, s.status, s.delivered_at,
                     (SELECT max(x.created_at) FROM sub_order_history x
                      WHERE x.sub_order_id = s.id AND x.to_status = 'completed') AS completed_at,
-                    s.delivered_at + make_interval(hours => $1::int) AS expected_at,
-                    coalesce(s.delivered_at + make_interval(hours => $1::int), h.created_at) AS due_at
+                    s.delivered_at + make_interval(secs => $1::int) AS expected_at,
+                    coalesce(s.delivered_at + make_interval(secs => $1::int), h.created_at) AS due_at
              FROM escrow_holds h JOIN sub_orders s ON s.id = h.sub_order_id
              WHERE h.status = 'held' AND s.status IN ('delivered','completed'))
            SELECT d.sub_order_id::text AS sub_order_id, d.order_id::text AS order_id,
@@ -482,12 +483,17 @@ export class PaymentViews {
   }
 
   /**
-   * Totals of a period [from, to) from the tables, the same figures from the journal, and whether
-   * they agree. A release's ledger entries take the ledger clock's time while `released_at` is the
+   * Totals of a period [from, to) (by default today, IST) from the tables, the same figures from the
+   * journal, and whether they agree. A release's ledger entries take the ledger clock's time while `released_at` is the
    * transaction's start, so a release within milliseconds of a period boundary may fall on either
    * side of it in the two sources (a mismatch that the adjacent period shows in reverse).
    */
-  async totals(q: PaymentTotalsQueryDto): Promise<PaymentTotalsDto> {
+  async totals(query: PaymentTotalsQueryDto): Promise<PaymentTotalsDto> {
+    const today = businessDayWindow(businessDayOf(new Date()))!;
+    const q = {
+      from: query.from ?? today.from.toISOString(),
+      to: query.to ?? today.to.toISOString(),
+    };
     if (Date.parse(q.from) >= Date.parse(q.to))
       throw new AppProblem(
         400,

@@ -1,0 +1,183 @@
+/**
+ * The demo `npm run up` seeds, against the local Razorpay sandbox as `up` starts it (linked accounts
+ * activated as they are created): seed:demo, then seed:route onboards the approved demo dealers on
+ * Route through the onboarding code (intent, job handler, linked account), so they are `activated`;
+ * rerunning it changes nothing, and an account the gateway forgot (a restarted sandbox) is onboarded
+ * again. Then a demo dealer is paid out: cart, checkout, pay, ship, deliver, a return window of one
+ * minute (ORDER_AUTO_COMPLETE_HOURS=1m), release, settlement, payout — with the books checked.
+ */
+import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
+import { DEMO_PASSWORD, SeedDemoCommand } from '../src/identity/cli/seed-demo.command.js';
+import { Accounts } from '../src/ledger/domain/account.js';
+import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
+import { OrderCommands } from '../src/orders/order-commands.service.js';
+import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
+import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
+import { SeedRouteCommand } from '../src/payments/route/seed-route.command.js';
+import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
+import { login, type SignedIn } from './support/accounts.js';
+import { activeListing, checkout, putInCart } from './support/orders.js';
+import { payThroughSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
+import type { TestApp } from './support/test-app.js';
+import { withClient } from './support/test-database.js';
+
+const DEMO_DEALERS = [
+  'dealer.chennai@demo.fixbazaar.in',
+  'dealer.delhi@demo.fixbazaar.in',
+  'dealer.mumbai@demo.fixbazaar.in',
+  'dealer@demo.fixbazaar.in',
+];
+
+describe('demo seed on Route', () => {
+  let started: SandboxApp | undefined;
+  let sandbox: RazorpaySandbox;
+  let t: TestApp;
+
+  const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
+    withClient(t.db.ownerUrl, async (c) => (await c.query<T>(text, params)).rows);
+  const routeRows = () =>
+    sql<{ email: string; dealer_id: string; status: string; account: string | null; ref: string }>(
+      `SELECT u.email::text AS email, u.id::text AS dealer_id, r.status,
+              r.gateway_account_id AS account, r.reference_id AS ref
+       FROM dealer_route_accounts r JOIN users u ON u.id = r.dealer_id
+       WHERE u.email LIKE '%@demo.fixbazaar.in' ORDER BY u.email`,
+    );
+  const seedRoute = () => t.app.get(SeedRouteCommand).run();
+  const demoLogin = async (email: string): Promise<SignedIn> => {
+    const s = await login(t, email, DEMO_PASSWORD);
+    expect(s.status).toBe(200);
+    const [row] = await sql<{ id: string }>(`SELECT id::text AS id FROM users WHERE email = $1`, [
+      email,
+    ]);
+    return { ...s, userId: row!.id };
+  };
+
+  beforeAll(async () => {
+    started = await startSandboxApp({
+      webhooks: true,
+      activateAccounts: true,
+      env: { ORDER_AUTO_COMPLETE_HOURS: '1m' },
+    });
+    ({ sandbox, t } = started);
+    expect(await t.app.get(SeedDemoCommand).run()).toBe(0);
+  }, 60_000);
+  afterAll(() => started?.close());
+
+  it('onboards and activates the approved demo dealers (not the pending one), once', async () => {
+    expect(await routeRows()).toEqual([]);
+    expect(await seedRoute()).toBe(0);
+    const rows = await routeRows();
+    expect(rows.map((r) => [r.email, r.status])).toEqual(DEMO_DEALERS.map((e) => [e, 'activated']));
+    const gateway = sandbox.control.accounts();
+    expect(gateway.map((a) => [a.id, a.email, a.reference_id, a.status]).sort()).toEqual(
+      rows.map((r) => [r.account, r.email, r.ref, 'activated']).sort(),
+    );
+    // Razorpay's activation webhooks arrive after the creation answered `activated`: nothing changes.
+    await sandbox.control.flushWebhooks();
+    await t.app.get(WebhookProcessor).drain();
+    expect(await routeRows()).toEqual(rows);
+
+    // Seeding again (every `npm run up`) onboards nobody twice.
+    expect(await seedRoute()).toBe(0);
+    expect(await routeRows()).toEqual(rows);
+    expect(sandbox.control.accounts()).toHaveLength(DEMO_DEALERS.length);
+
+    // A recorded account the gateway does not know (the sandbox restarted) is onboarded again: here
+    // the sandbox still holds the dealer's account under its email, so that one is adopted.
+    const first = rows.find((r) => r.email === 'dealer@demo.fixbazaar.in')!;
+    await sql(`UPDATE dealer_route_accounts SET gateway_account_id = $2 WHERE dealer_id = $1`, [
+      first.dealer_id,
+      'acc_ForgottenBySandbx',
+    ]);
+    expect(await seedRoute()).toBe(0);
+    expect(await routeRows()).toEqual(rows);
+    expect(sandbox.control.accounts()).toHaveLength(DEMO_DEALERS.length);
+  });
+
+  it('pays a demo dealer out: cart, checkout, pay, ship, deliver, one-minute return window, release, settlement', async () => {
+    expect(t.config.orders.autoCompleteSeconds).toBe(60);
+    const [dealer, buyer, finance] = await Promise.all([
+      demoLogin('dealer@demo.fixbazaar.in'),
+      demoLogin('customer@demo.fixbazaar.in'),
+      demoLogin('finance@demo.fixbazaar.in'),
+    ]);
+    const listing = await activeListing(t, dealer.userId, { b2cPricePaise: 118_000, stock: 2 });
+    await putInCart(t, buyer, listing, 1);
+    const order = (await checkout(t, buyer)).order!;
+    const sub = order.subOrders[0]!;
+    const payment = await payThroughSandbox(t, sandbox, buyer, order.id);
+    const transfers = t.app.get(RouteTransfersService);
+    expect(await transfers.transferHolds({ paymentId: payment.id })).toEqual({
+      [sub.id]: 'on_hold',
+    });
+    for (const step of ['accept', 'pack'] as const)
+      expect(
+        (
+          await t.api.POST(`/dealer/orders/{subOrderId}/${step}`, {
+            params: { path: { subOrderId: sub.id } },
+            headers: dealer.headers,
+          })
+        ).response.status,
+      ).toBe(200);
+    const shipped = await t.api.POST('/dealer/orders/{subOrderId}/ship', {
+      params: { path: { subOrderId: sub.id } },
+      body: { carrier: 'Delhivery', trackingNumber: 'DLV-DEMO-1' },
+      headers: dealer.headers,
+    });
+    expect(shipped.response.status).toBe(200);
+    const delivered = await t.api.POST(
+      '/orders/{orderId}/sub-orders/{subOrderId}/confirm-delivery',
+      {
+        params: { path: { orderId: order.id, subOrderId: sub.id } },
+        headers: buyer.headers,
+      },
+    );
+    expect(delivered.response.status).toBe(200);
+
+    // Within the one-minute return window nothing completes; after it, the release follows.
+    const commands = t.app.get(OrderCommands);
+    expect(await commands.completeDelivered(t.config.orders.autoCompleteSeconds)).toBe(0);
+    await sql(`UPDATE sub_orders SET delivered_at = now() - interval '61 seconds' WHERE id = $1`, [
+      sub.id,
+    ]);
+    expect(await commands.completeDelivered(t.config.orders.autoCompleteSeconds)).toBe(1);
+    expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
+    expect(await transfers.releaseTransfer(sub.id)).toBe('released');
+
+    const [hold] = await sql<Record<'c' | 'g' | 'tcs' | 'tds' | 'net', string>>(
+      `SELECT commission_paise::text AS c, gst_on_commission_paise::text AS g, tcs_paise::text AS tcs,
+              tds_paise::text AS tds, dealer_net_paise::text AS net FROM escrow_holds WHERE sub_order_id = $1`,
+      [sub.id],
+    );
+    // paid = dealer net + commission + GST on commission + TCS + TDS (no refunds).
+    expect(Object.values(hold!).reduce((sum, v) => sum + Number(v), 0)).toBe(order.totalPaise);
+
+    // Razorpay settles the dealer's net to its linked account; the webhook posts the payout.
+    const settled = sandbox.control.settle();
+    expect(settled.linkedAccounts.map((s) => s.amount)).toEqual([Number(hold!.net)]);
+    await sandbox.control.flushWebhooks();
+    await t.app.get(WebhookProcessor).drain();
+    const payouts = await t.api.GET('/admin/payouts', {
+      params: { query: { kind: 'dealer' } },
+      headers: finance.headers,
+    });
+    expect(payouts.data!.items).toEqual([
+      {
+        settlementId: settled.linkedAccounts[0]!.id,
+        kind: 'dealer',
+        dealerId: dealer.userId,
+        amountPaise: Number(hold!.net),
+        postedAt: expect.any(String),
+      },
+    ]);
+
+    // The books: the order's escrow is empty, the dealer's payable paid out, the trial balance balanced.
+    const ledger = t.app.get(LedgerService);
+    const escrow = (await ledger.account(Accounts.orderEscrow(order.id)))!;
+    expect([escrow.creditsPosted - escrow.debitsPosted, escrow.debitsPending]).toEqual([0n, 0n]);
+    const payable = (await ledger.account(Accounts.dealerPayable(dealer.userId)))!;
+    expect(payable.creditsPosted - payable.debitsPosted).toBe(0n);
+    const trial = await t.api.GET('/ledger/trial-balance', { headers: finance.headers });
+    expect(trial.data!.balanced).toBe(true);
+  });
+});
