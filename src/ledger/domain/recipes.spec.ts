@@ -121,15 +121,13 @@ describe('recipes', () => {
     });
     const covered = tcsCorrected({ ...base, differencePaise: 55n, payableAvailablePaise: 100n });
     expect(covered.fromReceivablePaise).toBe(0n);
-    expect((covered.command as { lines: unknown[] }).lines).toEqual([
-      debit(Accounts.dealerPayable('d1'), 55n),
-      credit(Accounts.tcs, 55n),
-    ]);
+    expect(covered.command).toMatchObject({
+      lines: [debit(Accounts.dealerPayable('d1'), 55n), credit(Accounts.tcs, 55n)],
+    });
     const down = tcsCorrected({ ...base, differencePaise: -15n, payableAvailablePaise: 0n });
-    expect((down.command as { lines: unknown[] }).lines).toEqual([
-      debit(Accounts.tcs, 15n),
-      credit(Accounts.dealerPayable('d1'), 15n),
-    ]);
+    expect(down.command).toMatchObject({
+      lines: [debit(Accounts.tcs, 15n), credit(Accounts.dealerPayable('d1'), 15n)],
+    });
     expect(() => tcsCorrected({ ...base, differencePaise: 0n, payableAvailablePaise: 0n })).toThrow(
       LedgerAssertionError,
     );
