@@ -216,6 +216,7 @@ describe('access control', () => {
   const ids = new Map<Kind, string>();
   /** A manual adjustment proposed by a finance user other than the matrix's (who may decide it). */
   let adjustmentId = '';
+  let correctionId = '';
   /** An active listing of the matrix's approved dealer (catalog routes' {id}). */
   let listingId = '';
   /** An image of that listing ({imageId}). */
@@ -283,6 +284,13 @@ describe('access control', () => {
     });
     expect(proposal.status).toBe(201);
     adjustmentId = ((await proposal.json()) as { id: string }).id;
+    const correction = await fetch(`${t.baseUrl}/ledger/tcs-corrections`, {
+      method: 'POST',
+      headers: { ...maker.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'access matrix probe' }),
+    });
+    expect(correction.status).toBe(201);
+    correctionId = ((await correction.json()) as { id: string }).id;
     listingId = await withClient(t.db.ownerUrl, async (c) => {
       const { rows } = await c.query<{ id: string }>(
         `INSERT INTO listings (dealer_id, sku, name, category, brand, compatible_models, condition,
@@ -384,6 +392,7 @@ describe('access control', () => {
         .replace('{dealerId}', ids.get('dealer')!)
         .replace('{channel}', 'b2c')
         .replace('{adjustmentId}', adjustmentId)
+        .replace('{correctionId}', correctionId)
         .replace('{code}', encodeURIComponent('equity:capital'))
         .replace('{entryId}', 'access:probe')
         .replace('{kind}', 'ip')
