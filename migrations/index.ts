@@ -19,6 +19,7 @@ import { CommissionRules1764300000000 } from './1764300000000-CommissionRules.js
 import { RefundsAfterRelease1764310000000 } from './1764310000000-RefundsAfterRelease.js';
 import { TransferAlerts1764320000000 } from './1764320000000-TransferAlerts.js';
 import { Reconciliation1764330000000 } from './1764330000000-Reconciliation.js';
+import { OrderLineCancellations1764360000000 } from './1764360000000-OrderLineCancellations.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -43,4 +44,5 @@ export const migrations = [
   RefundsAfterRelease1764310000000,
   TransferAlerts1764320000000,
   Reconciliation1764330000000,
+  OrderLineCancellations1764360000000,
 ];

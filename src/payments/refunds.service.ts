@@ -2,8 +2,10 @@
  * Refunds before release (ledger-spec/recipes.md §4): money goes back to the buyer from escrow.
  *
  * - Decided in the transaction of its cause: `requestIn` (the capture's transaction: unpayable,
- *   duplicate or excess money) or the `payments.refunds` sweep (a paid sub-order cancelled while its
- *   escrow is still held: the hold's whole amount, delivery included).
+ *   duplicate or excess money), the `payments.refunds` sweep (a paid sub-order cancelled while its
+ *   escrow is still held: the hold's whole amount, delivery included) or `refundLinesIn` (lines of a
+ *   paid sub-order cancelled by the buyer: their total, cut out of the hold at once — recipe §4,
+ *   partial, posted in that transaction — so the refund row only sends the money).
  * - Sent by the `payments.refunds` job, outside any transaction, with the refund's id as Razorpay's
  *   refund idempotency key (a retry after a crash or a timeout returns the same refund, never a second).
  * - Posted when the gateway reports it processed (its answer, a later look-up, or `refund.processed`):
@@ -14,6 +16,7 @@
  */
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { AppProblem } from '../common/errors/problem.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
@@ -22,6 +25,7 @@ import { credit, debit } from '../ledger/domain/journal.js';
 import type { LedgerCommand } from '../ledger/domain/ledger-model.js';
 import { escrowAccount, refundBeforeRelease } from '../ledger/domain/recipes.js';
 import { LedgerService } from '../ledger/persistence/ledger.service.js';
+import { OrderCommands } from '../orders/order-commands.service.js';
 import type { RefundDto } from './dto/payment.dto.js';
 import {
   GatewayError,
@@ -36,9 +40,18 @@ import {
 
 export const REFUND_JOBS = { process: 'payments.refunds' } as const;
 
-/** `partial`: a dispute's partial refund, recorded by the escrow release that posts its ledger entry. */
+/**
+ * `partial`: a dispute's partial refund, recorded by the escrow release that posts its ledger entry;
+ * `line_cancellation`: cancelled lines of a paid sub-order, posted when requested (`refundLinesIn`).
+ */
 export type RefundKind =
-  'cancellation' | 'unpayable' | 'duplicate' | 'excess' | 'partial' | 'after_release';
+  | 'cancellation'
+  | 'unpayable'
+  | 'duplicate'
+  | 'excess'
+  | 'partial'
+  | 'after_release'
+  | 'line_cancellation';
 
 /** Gateway attempts before a refund is marked failed (for finance to resolve). */
 const MAX_ATTEMPTS = 8;
@@ -71,9 +84,11 @@ export class RefundsService implements OnModuleInit {
     private readonly ledger: LedgerService,
     private readonly jobs: JobQueue,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
+    private readonly orders: OrderCommands,
   ) {}
 
   onModuleInit(): void {
+    this.orders.registerPaidLinesRefund((tx, input) => this.refundLinesIn(tx, input));
     this.jobs.define({
       name: REFUND_JOBS.process,
       cron: '* * * * *',
@@ -87,7 +102,7 @@ export class RefundsService implements OnModuleInit {
     input: {
       paymentId: string;
       orderId: string;
-      kind: Exclude<RefundKind, 'cancellation' | 'partial' | 'after_release'>;
+      kind: Exclude<RefundKind, 'cancellation' | 'partial' | 'after_release' | 'line_cancellation'>;
       amountPaise: number;
     },
   ): Promise<void> {
@@ -98,6 +113,80 @@ export class RefundsService implements OnModuleInit {
       [input.paymentId, input.orderId, input.kind, input.amountPaise],
     );
     await this.jobs.send(REFUND_JOBS.process, {}, { tx });
+  }
+
+  /**
+   * Cancelled lines of a paid sub-order (the orders module, in its transaction; order and sub-order
+   * locked): records a `line_cancellation` refund of `amountPaise` and cuts it out of the escrow hold
+   * at once — recipe §4, partial: the hold is voided, `refund:<id>` moves the amount from the order's
+   * escrow to the gateway receivable and the rest is held again under a new key — so a later release
+   * or cancellation sees only what is left. The job then sends the money (posting nothing more).
+   * Refused (409 `order/lines-transferred`) once the hold was transferred to the dealer's Route
+   * account: the transfer would no longer match the hold (cancel the whole sub-order instead).
+   */
+  async refundLinesIn(
+    tx: EntityManager,
+    input: { orderId: string; subOrderId: string; amountPaise: number },
+  ): Promise<{ refundId: string }> {
+    const { rows } = await execute<{
+      hold_key: string;
+      amount_paise: string;
+      dealer_id: string;
+      payment_id: string;
+      status: string;
+      transfer_id: string | null;
+      transfer_status: string;
+    }>(
+      tx,
+      `SELECT hold_key, amount_paise::text AS amount_paise, dealer_id::text AS dealer_id,
+              payment_id::text AS payment_id, status, transfer_id, transfer_status
+       FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`,
+      [input.subOrderId],
+    );
+    const hold = rows[0];
+    const held = BigInt(hold?.amount_paise ?? 0);
+    const amount = BigInt(input.amountPaise);
+    if (hold === undefined || hold.status !== 'held' || amount >= held)
+      throw new Error(`sub-order ${input.subOrderId} has no escrow hold to refund lines from`);
+    if (hold.transfer_id !== null || !['none', 'failed'].includes(hold.transfer_status))
+      throw new AppProblem(
+        409,
+        'order/lines-transferred',
+        'Not allowed now',
+        "This part of the order was paid over to the dealer's account (held until delivery), so single lines can no longer be refunded: cancel the whole part instead",
+        { subOrderId: input.subOrderId },
+      );
+    const { rows: inserted } = await execute<{ id: string }>(
+      tx,
+      `INSERT INTO refunds (payment_id, order_id, sub_order_id, kind, amount_paise)
+       VALUES ($1, $2, $3, 'line_cancellation', $4) RETURNING id::text AS id`,
+      [hold.payment_id, input.orderId, input.subOrderId, input.amountPaise],
+    );
+    const refundId = inserted[0]!.id;
+    const newHoldKey = `hold:order:${input.orderId}:${input.subOrderId}:lines:${refundId}`;
+    const posted = await this.ledger.executeIn(
+      tx,
+      refundBeforeRelease({
+        escrow: 'order',
+        subjectId: input.orderId,
+        supplier: { kind: 'dealer', id: hold.dealer_id },
+        holdKey: hold.hold_key,
+        heldPaise: held,
+        refundPaise: amount,
+        newHoldKey,
+        holdTimeoutSeconds: 0,
+        refundId,
+        actor: 'system:refunds',
+      }),
+    );
+    if (posted.code !== 'ok') throw new Error(`ledger refused line refund ${refundId}: ${posted.code}`);
+    await execute(
+      tx,
+      `UPDATE escrow_holds SET hold_key = $2, amount_paise = $3, updated_at = now() WHERE sub_order_id = $1`,
+      [input.subOrderId, newHoldKey, (held - amount).toString()],
+    );
+    await this.jobs.send(REFUND_JOBS.process, {}, { tx });
+    return { refundId };
   }
 
   /**
@@ -267,8 +356,9 @@ export class RefundsService implements OnModuleInit {
 
   private async post(tx: EntityManager, refund: RefundRow): Promise<void> {
     // A dispute's partial refund was posted by the escrow release that recorded it (`refund:<subOrderId>`
-    // in escrowRelease, the same transaction): nothing more here, so the entry is posted exactly once.
-    if (refund.kind === 'partial') return;
+    // in escrowRelease, the same transaction), cancelled lines' by `refundLinesIn`: nothing more here,
+    // so the entry is posted exactly once.
+    if (refund.kind === 'partial' || refund.kind === 'line_cancellation') return;
     // After release: the dealer's share clawed back (refundAfterRelease), `refund:<id>`.
     if (refund.kind === 'after_release') return postRefundAfterReleaseIn(tx, this.ledger, refund);
     const amount = BigInt(refund.amount_paise);
