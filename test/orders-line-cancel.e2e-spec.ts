@@ -1,0 +1,322 @@
+/**
+ * A buyer cancels lines of one sub-order before it ships (`POST
+ * /orders/{orderId}/sub-orders/{subOrderId}/lines/cancel`), over HTTP against the Razorpay sandbox on
+ * real PostgreSQL: the refund of a paid sub-order's cancelled lines (exact, out of its escrow hold,
+ * sent to the gateway), stock back, totals and tax, the lines marked, history and audit, the
+ * minimum-order policy on what remains, the refusals, idempotent replays, an unpaid order, and the
+ * books once the rest is shipped, delivered and released.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
+import { OrderCommands } from '../src/orders/order-commands.service.js';
+import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
+import { RefundsService } from '../src/payments/refunds.service.js';
+import { signInAs, type SignedIn } from './support/accounts.js';
+import { activeListing, checkout, putInCart, stockOf, type Order } from './support/orders.js';
+import {
+  expectOrderSettled,
+  payThroughSandbox,
+  startSandboxApp,
+  type SandboxApp,
+} from './support/payments.js';
+import type { TestApp } from './support/test-app.js';
+import { withClient } from './support/test-database.js';
+
+describe('cancelling lines of a sub-order (Razorpay sandbox over HTTP)', () => {
+  let sandbox: RazorpaySandbox;
+  let t: TestApp;
+  let started: SandboxApp | undefined;
+  let dealer: SignedIn;
+  let finance: SignedIn;
+
+  const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
+    withClient(t.db.ownerUrl, async (c) => (await c.query<T>(text, params)).rows);
+
+  /**
+   * A B2C order of one dealer with three lines: ₹400 × 1 (GST 18%), ₹120 × 2 (GST 12%) and ₹200 × 1
+   * (GST 18%): items 84,000 paise, below free delivery, so 4,900 delivery; total 88,900.
+   */
+  const placeOrder = async (buyer: SignedIn) => {
+    const listings = [
+      await activeListing(t, dealer.userId, { b2cPricePaise: 40_000, stock: 5 }),
+      await activeListing(t, dealer.userId, { b2cPricePaise: 12_000, stock: 5, gstRateBps: 1200 }),
+      await activeListing(t, dealer.userId, { b2cPricePaise: 20_000, stock: 5 }),
+    ];
+    for (const [i, id] of listings.entries()) await putInCart(t, buyer, id, i === 1 ? 2 : 1);
+    const placed = await checkout(t, buyer);
+    expect(placed.status).toBe(201);
+    const order = placed.order!;
+    expect(order).toMatchObject({ itemsPaise: 84_000, deliveryPaise: 4_900, totalPaise: 88_900 });
+    const sub = order.subOrders[0]!;
+    const line = (listingId: string) => sub.lines.find((l) => l.listingId === listingId)!;
+    return { order, sub, listings, lineNos: listings.map((id) => line(id).lineNo), line };
+  };
+
+  const cancelLines = (
+    buyer: SignedIn,
+    order: Order,
+    body: { lineNos: unknown[]; reason?: string },
+    key: string | null = randomUUID(),
+  ) =>
+    t.api.POST('/orders/{orderId}/sub-orders/{subOrderId}/lines/cancel', {
+      params: {
+        path: { orderId: order.id, subOrderId: order.subOrders[0]!.id },
+        header: (key === null ? {} : { 'Idempotency-Key': key }) as { 'Idempotency-Key': string },
+      },
+      body: body as { lineNos: number[] },
+      headers: buyer.headers,
+    });
+
+  beforeAll(async () => {
+    started = await startSandboxApp();
+    ({ sandbox, t } = started);
+    [dealer, finance] = await Promise.all([signInAs(t, 'dealer'), signInAs(t, 'finance')]);
+  });
+  afterAll(() => started?.close());
+
+  it('refunds exactly the cancelled line of a paid order, restocks it, updates the totals; the books balance after release', async () => {
+    const buyer = await signInAs(t, 'customer');
+    const { order, sub, listings, lineNos, line } = await placeOrder(buyer);
+    await payThroughSandbox(t, sandbox, buyer, order.id);
+    const onHandBefore = await stockOf(t, listings[1]!);
+    const cancelledLine = line(listings[1]!);
+    expect(cancelledLine).toMatchObject({ quantity: 2, lineTotalPaise: 24_000, status: 'active' });
+    const cancelledTax = cancelledLine.cgstPaise + cancelledLine.sgstPaise + cancelledLine.igstPaise;
+    expect(cancelledTax).toBe(24_000 - 21_429); // taxable = round(24000 × 10000 / 11200)
+
+    const key = randomUUID();
+    const body = { lineNos: [lineNos[1]!], reason: 'Ordered one too many' };
+    const res = await cancelLines(buyer, order, body, key);
+    expect(res.response.status).toBe(200);
+    expect(res.response.headers.get('idempotent-replayed')).toBeNull();
+    const after = res.data!;
+    const afterSub = after.subOrders[0]!;
+    // Items and total drop by the line (delivery stays as placed); the tax by the line's tax.
+    expect(after).toMatchObject({ itemsPaise: 60_000, deliveryPaise: 4_900, totalPaise: 64_900 });
+    expect(afterSub).toMatchObject({
+      status: 'paid',
+      itemsPaise: 60_000,
+      deliveryPaise: 4_900,
+      totalPaise: 64_900,
+      taxPaise: sub.taxPaise - cancelledTax,
+    });
+    expect(afterSub.lines.map((l) => [l.lineNo, l.status])).toEqual(
+      sub.lines.map((l) => [l.lineNo, l.lineNo === lineNos[1] ? 'cancelled' : 'active']),
+    );
+    const marked = afterSub.lines.find((l) => l.lineNo === lineNos[1])!;
+    expect(marked).toMatchObject({ quantity: 2, lineTotalPaise: 24_000 }); // the snapshot stays
+    expect(Date.now() - Date.parse(marked.cancelledAt!)).toBeLessThan(60_000);
+    expect(afterSub.history!.at(-1)).toMatchObject({
+      event: 'cancel_lines',
+      fromStatus: 'paid',
+      toStatus: 'paid',
+      actor: 'buyer',
+      reason: 'Ordered one too many',
+    });
+    // The line row says who and when; the audit event too.
+    expect(
+      await sql(
+        `SELECT status, cancelled_by::text AS by FROM order_lines WHERE sub_order_id = $1 ORDER BY line_no`,
+        [sub.id],
+      ),
+    ).toEqual(
+      sub.lines.map((l) =>
+        l.lineNo === lineNos[1]
+          ? { status: 'cancelled', by: buyer.userId }
+          : { status: 'active', by: null },
+      ),
+    );
+    const [audit] = await sql<{ actor_id: string; after: Record<string, unknown> }>(
+      `SELECT actor_id::text AS actor_id, after FROM audit_events
+       WHERE action = 'order.cancel_lines' AND target_id = $1`,
+      [sub.id],
+    );
+    expect(audit).toMatchObject({
+      actor_id: buyer.userId,
+      after: { lineNos: [lineNos[1]], cancelledItemsPaise: 24_000, totalPaise: 64_900 },
+    });
+    // Stock: sold at payment, back on hand now (restock); the other lines untouched.
+    expect(await stockOf(t, listings[1]!)).toEqual({
+      onHand: onHandBefore.onHand + 2,
+      reserved: 0,
+    });
+    expect(await stockOf(t, listings[0]!)).toEqual({ onHand: 4, reserved: 0 });
+    // The escrow hold is cut at once; the refund is exact and goes through the gateway.
+    expect(
+      await sql(`SELECT amount_paise::int AS amount, status FROM escrow_holds WHERE sub_order_id = $1`, [
+        sub.id,
+      ]),
+    ).toEqual([{ amount: 64_900, status: 'held' }]);
+    await t.app.get(RefundsService).processDue();
+    const refunds = await t.api.GET('/orders/{orderId}/payments/refunds', {
+      params: { path: { orderId: order.id } },
+      headers: buyer.headers,
+    });
+    expect(refunds.data).toEqual([
+      expect.objectContaining({
+        subOrderId: sub.id,
+        kind: 'line_cancellation',
+        amountPaise: 24_000,
+        status: 'processed',
+      }),
+    ]);
+
+    // Replays: same key and body → the first answer; same key, another body → 422.
+    const replay = await cancelLines(buyer, order, body, key);
+    expect(replay.response.status).toBe(200);
+    expect(replay.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.data).toEqual(after);
+    const reused = await cancelLines(buyer, order, { lineNos: [lineNos[2]!] }, key);
+    expect(reused.response.status).toBe(422);
+    expect(reused.error).toMatchObject({ code: 'idempotency/key-reused' });
+    expect(await sql(`SELECT 1 FROM refunds WHERE order_id = $1`, [order.id])).toHaveLength(1);
+
+    // Shipped: no more line cancellations.
+    const asDealer = { params: { path: { subOrderId: sub.id } }, headers: dealer.headers };
+    await t.api.POST('/dealer/orders/{subOrderId}/accept', asDealer);
+    await t.api.POST('/dealer/orders/{subOrderId}/pack', asDealer);
+    const shipped = await t.api.POST('/dealer/orders/{subOrderId}/ship', {
+      ...asDealer,
+      body: { carrier: 'BlueDart', trackingNumber: 'BD-7654321' },
+    });
+    expect(shipped.data?.status).toBe('shipped');
+    const late = await cancelLines(buyer, order, { lineNos: [lineNos[2]!] });
+    expect(late.response.status).toBe(409);
+    expect(late.error).toMatchObject({ code: 'order/invalid-transition', subOrderStatus: 'shipped' });
+
+    // Delivered, completed, released: the dealer is paid on what remains, the books balance.
+    const delivered = await t.api.POST('/orders/{orderId}/sub-orders/{subOrderId}/confirm-delivery', {
+      params: { path: { orderId: order.id, subOrderId: sub.id } },
+      headers: buyer.headers,
+    });
+    expect(delivered.data?.subOrders[0]?.status).toBe('delivered');
+    await t.app.get(OrderCommands).completeDelivered(0);
+    expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
+    await t.app.get(RefundsService).processDue();
+    const [hold] = await sql<{ status: string; released: number }>(
+      `SELECT status, (commission_paise + gst_on_commission_paise + tcs_paise + tds_paise
+                       + dealer_net_paise)::int AS released
+       FROM escrow_holds WHERE sub_order_id = $1`,
+      [sub.id],
+    );
+    expect(hold).toEqual({ status: 'released', released: 64_900 });
+    await expectOrderSettled(t, finance, {
+      orderId: order.id,
+      paidPaise: 88_900,
+      refundedPaise: 24_000,
+    });
+  });
+
+  it('refuses what would leave the order below its minimum, all remaining lines, and bad requests; changes nothing', async () => {
+    const buyer = await signInAs(t, 'customer');
+    const { order, sub, listings, lineNos } = await placeOrder(buyer);
+    await payThroughSandbox(t, sandbox, buyer, order.id);
+    const stockBefore = await Promise.all(listings.map((id) => stockOf(t, id)));
+
+    // ₹400 cancelled would leave ₹440 of items, below the ₹500 minimum: the shortfall is told.
+    const below = await cancelLines(buyer, order, { lineNos: [lineNos[0]!] });
+    expect(below.response.status).toBe(409);
+    expect(below.error).toMatchObject({
+      code: 'order/cancel-below-minimum',
+      remainingItemsPaise: 44_000,
+      minimumPaise: 50_000,
+      shortfallPaise: 6_000,
+    });
+    expect((below.error as { detail: string }).detail).toMatch(/cancel this whole part/);
+    // Every line: cancel the sub-order instead.
+    const all = await cancelLines(buyer, order, { lineNos: [...lineNos] });
+    expect(all.response.status).toBe(409);
+    expect(all.error).toMatchObject({ code: 'order/cancel-sub-order-instead' });
+    // No such line.
+    const unknown = await cancelLines(buyer, order, { lineNos: [lineNos[2]!, 99] });
+    expect(unknown.response.status).toBe(422);
+    expect(unknown.error).toMatchObject({ code: 'order/unknown-lines', lineNos: [99] });
+    // Another buyer's order, or a sub-order of another order: 404.
+    const stranger = await signInAs(t, 'customer');
+    expect((await cancelLines(stranger, order, { lineNos: [lineNos[2]!] })).response.status).toBe(
+      404,
+    );
+    const elsewhere = await t.api.POST('/orders/{orderId}/sub-orders/{subOrderId}/lines/cancel', {
+      params: {
+        path: { orderId: order.id, subOrderId: randomUUID() },
+        header: { 'Idempotency-Key': randomUUID() },
+      },
+      body: { lineNos: [1] },
+      headers: buyer.headers,
+    });
+    expect(elsewhere.response.status).toBe(404);
+    expect(elsewhere.error).toMatchObject({ code: 'order/not-found' });
+    // Validation: each field named; the key is required.
+    for (const bad of [
+      { lineNos: [] },
+      { lineNos: [lineNos[2], lineNos[2]] },
+      { lineNos: [0] },
+      { lineNos: ['one'] },
+      { lineNos: [lineNos[2]], reason: ' ' },
+      { lineNos: [lineNos[2]], quantity: 1 },
+    ]) {
+      const res = await cancelLines(buyer, order, bad);
+      expect(res.response.status).toBe(400);
+      expect(res.error).toMatchObject({ code: 'request/validation-failed' });
+    }
+    const noKey = await cancelLines(buyer, order, { lineNos: [lineNos[2]!] }, null);
+    expect(noKey.response.status).toBe(400);
+    expect(noKey.error).toMatchObject({ code: 'idempotency/key-required' });
+    // Once the dealer's share is transferred to its Route account (on hold), lines cannot be cut out.
+    await sql(
+      `UPDATE escrow_holds SET transfer_id = 'trf_linecancel', transfer_status = 'on_hold'
+       WHERE sub_order_id = $1`,
+      [sub.id],
+    );
+    const transferred = await cancelLines(buyer, order, { lineNos: [lineNos[2]!] });
+    expect(transferred.response.status).toBe(409);
+    expect(transferred.error).toMatchObject({ code: 'order/lines-transferred' });
+
+    // Nothing changed: lines, totals, stock, escrow, refunds, idempotency keys.
+    const now = await t.api.GET('/orders/{orderId}', {
+      params: { path: { orderId: order.id } },
+      headers: buyer.headers,
+    });
+    expect(now.data).toMatchObject({ itemsPaise: 84_000, totalPaise: 88_900 });
+    expect(now.data!.subOrders[0]!.lines.every((l) => l.status === 'active')).toBe(true);
+    expect(await Promise.all(listings.map((id) => stockOf(t, id)))).toEqual(stockBefore);
+    expect(
+      await sql(`SELECT amount_paise::int AS amount FROM escrow_holds WHERE sub_order_id = $1`, [
+        sub.id,
+      ]),
+    ).toEqual([{ amount: 88_900 }]);
+    expect(await sql(`SELECT 1 FROM refunds WHERE order_id = $1`, [order.id])).toEqual([]);
+    expect(
+      await sql(`SELECT 1 FROM idempotency_keys WHERE scope = 'order.cancel_lines' AND owner_id = $1`, [
+        buyer.userId,
+      ]),
+    ).toEqual([]);
+  });
+
+  it('on an unpaid order releases the reservation and lowers what is payable; paying sells only the rest', async () => {
+    const buyer = await signInAs(t, 'customer');
+    const { order, sub, listings, lineNos } = await placeOrder(buyer);
+    expect(await stockOf(t, listings[2]!)).toEqual({ onHand: 5, reserved: 1 });
+    const res = await cancelLines(buyer, order, { lineNos: [lineNos[2]!] });
+    expect(res.response.status).toBe(200);
+    expect(res.data).toMatchObject({
+      paymentStatus: 'awaiting_payment',
+      itemsPaise: 64_000,
+      totalPaise: 68_900,
+      payablePaise: 68_900,
+    });
+    expect(res.data!.subOrders[0]).toMatchObject({ status: 'awaiting_payment', totalPaise: 68_900 });
+    expect(await stockOf(t, listings[2]!)).toEqual({ onHand: 5, reserved: 0 });
+    expect(await sql(`SELECT 1 FROM refunds WHERE order_id = $1`, [order.id])).toEqual([]);
+
+    const payment = await payThroughSandbox(t, sandbox, buyer, order.id);
+    expect(payment.amountPaise).toBe(68_900);
+    expect(await stockOf(t, listings[2]!)).toEqual({ onHand: 5, reserved: 0 });
+    expect(await stockOf(t, listings[1]!)).toEqual({ onHand: 3, reserved: 0 });
+    expect(
+      await sql(`SELECT amount_paise::int AS amount FROM escrow_holds WHERE sub_order_id = $1`, [
+        sub.id,
+      ]),
+    ).toEqual([{ amount: 68_900 }]);
+  });
+});
