@@ -81,7 +81,8 @@ describe('cancelling lines of a sub-order (Razorpay sandbox over HTTP)', () => {
     const onHandBefore = await stockOf(t, listings[1]!);
     const cancelledLine = line(listings[1]!);
     expect(cancelledLine).toMatchObject({ quantity: 2, lineTotalPaise: 24_000, status: 'active' });
-    const cancelledTax = cancelledLine.cgstPaise + cancelledLine.sgstPaise + cancelledLine.igstPaise;
+    const cancelledTax =
+      cancelledLine.cgstPaise + cancelledLine.sgstPaise + cancelledLine.igstPaise;
     expect(cancelledTax).toBe(24_000 - 21_429); // taxable = round(24000 × 10000 / 11200)
 
     const key = randomUUID();
@@ -135,6 +136,17 @@ describe('cancelling lines of a sub-order (Razorpay sandbox over HTTP)', () => {
       actor_id: buyer.userId,
       after: { lineNos: [lineNos[1]], cancelledItemsPaise: 24_000, totalPaise: 64_900 },
     });
+    // The snapshot stays immutable: only active → cancelled goes through, once.
+    for (const change of [
+      `SET unit_price_paise = 1`,
+      `SET status = 'active', cancelled_at = NULL, cancelled_by = NULL`,
+    ])
+      await expect(
+        sql(`UPDATE order_lines ${change} WHERE sub_order_id = $1 AND line_no = $2`, [
+          sub.id,
+          lineNos[1],
+        ]),
+      ).rejects.toThrow(/append-only/);
     // Stock: sold at payment, back on hand now (restock); the other lines untouched.
     expect(await stockOf(t, listings[1]!)).toEqual({
       onHand: onHandBefore.onHand + 2,
@@ -143,9 +155,10 @@ describe('cancelling lines of a sub-order (Razorpay sandbox over HTTP)', () => {
     expect(await stockOf(t, listings[0]!)).toEqual({ onHand: 4, reserved: 0 });
     // The escrow hold is cut at once; the refund is exact and goes through the gateway.
     expect(
-      await sql(`SELECT amount_paise::int AS amount, status FROM escrow_holds WHERE sub_order_id = $1`, [
-        sub.id,
-      ]),
+      await sql(
+        `SELECT amount_paise::int AS amount, status FROM escrow_holds WHERE sub_order_id = $1`,
+        [sub.id],
+      ),
     ).toEqual([{ amount: 64_900, status: 'held' }]);
     await t.app.get(RefundsService).processDue();
     const refunds = await t.api.GET('/orders/{orderId}/payments/refunds', {
@@ -182,13 +195,19 @@ describe('cancelling lines of a sub-order (Razorpay sandbox over HTTP)', () => {
     expect(shipped.data?.status).toBe('shipped');
     const late = await cancelLines(buyer, order, { lineNos: [lineNos[2]!] });
     expect(late.response.status).toBe(409);
-    expect(late.error).toMatchObject({ code: 'order/invalid-transition', subOrderStatus: 'shipped' });
+    expect(late.error).toMatchObject({
+      code: 'order/invalid-transition',
+      subOrderStatus: 'shipped',
+    });
 
     // Delivered, completed, released: the dealer is paid on what remains, the books balance.
-    const delivered = await t.api.POST('/orders/{orderId}/sub-orders/{subOrderId}/confirm-delivery', {
-      params: { path: { orderId: order.id, subOrderId: sub.id } },
-      headers: buyer.headers,
-    });
+    const delivered = await t.api.POST(
+      '/orders/{orderId}/sub-orders/{subOrderId}/confirm-delivery',
+      {
+        params: { path: { orderId: order.id, subOrderId: sub.id } },
+        headers: buyer.headers,
+      },
+    );
     expect(delivered.data?.subOrders[0]?.status).toBe('delivered');
     await t.app.get(OrderCommands).completeDelivered(0);
     expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
@@ -287,9 +306,10 @@ describe('cancelling lines of a sub-order (Razorpay sandbox over HTTP)', () => {
     ).toEqual([{ amount: 88_900 }]);
     expect(await sql(`SELECT 1 FROM refunds WHERE order_id = $1`, [order.id])).toEqual([]);
     expect(
-      await sql(`SELECT 1 FROM idempotency_keys WHERE scope = 'order.cancel_lines' AND owner_id = $1`, [
-        buyer.userId,
-      ]),
+      await sql(
+        `SELECT 1 FROM idempotency_keys WHERE scope = 'order.cancel_lines' AND owner_id = $1`,
+        [buyer.userId],
+      ),
     ).toEqual([]);
   });
 
@@ -305,7 +325,10 @@ describe('cancelling lines of a sub-order (Razorpay sandbox over HTTP)', () => {
       totalPaise: 68_900,
       payablePaise: 68_900,
     });
-    expect(res.data!.subOrders[0]).toMatchObject({ status: 'awaiting_payment', totalPaise: 68_900 });
+    expect(res.data!.subOrders[0]).toMatchObject({
+      status: 'awaiting_payment',
+      totalPaise: 68_900,
+    });
     expect(await stockOf(t, listings[2]!)).toEqual({ onHand: 5, reserved: 0 });
     expect(await sql(`SELECT 1 FROM refunds WHERE order_id = $1`, [order.id])).toEqual([]);
 

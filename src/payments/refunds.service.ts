@@ -179,7 +179,8 @@ export class RefundsService implements OnModuleInit {
         actor: 'system:refunds',
       }),
     );
-    if (posted.code !== 'ok') throw new Error(`ledger refused line refund ${refundId}: ${posted.code}`);
+    if (posted.code !== 'ok')
+      throw new Error(`ledger refused line refund ${refundId}: ${posted.code}`);
     await execute(
       tx,
       `UPDATE escrow_holds SET hold_key = $2, amount_paise = $3, updated_at = now() WHERE sub_order_id = $1`,

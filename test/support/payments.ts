@@ -11,7 +11,10 @@ import { SANDBOX_RAZORPAY } from '../../src/config/app-config.js';
 import { Accounts } from '../../src/ledger/domain/account.js';
 import { LedgerIntegrityService } from '../../src/ledger/integrity/ledger-integrity.service.js';
 import { LedgerService } from '../../src/ledger/persistence/ledger.service.js';
-import { PAYMENT_GATEWAY, type PaymentGateway } from '../../src/payments/gateway/payment-gateway.js';
+import {
+  PAYMENT_GATEWAY,
+  type PaymentGateway,
+} from '../../src/payments/gateway/payment-gateway.js';
 import { QUIET_ENV, type SignedIn } from './accounts.js';
 import type { components } from './api-types.js';
 import { startTestApp, type TestApp } from './test-app.js';
@@ -122,10 +125,12 @@ export async function expectOrderSettled(
   const trial = await t.api.GET('/ledger/trial-balance', { headers: staff.headers });
   expect(trial.data?.balanced).toBe(true);
   expect((await t.app.get(LedgerIntegrityService).verify()).ok).toBe(true);
-  const [books] = await withClient(t.db.ownerUrl, async (c) =>
-    (
-      await c.query<{ released: string; refunded: string; gateway_payment_id: string }>(
-        `SELECT (SELECT coalesce(sum(coalesce(commission_paise, 0) + coalesce(gst_on_commission_paise, 0)
+  const [books] = await withClient(
+    t.db.ownerUrl,
+    async (c) =>
+      (
+        await c.query<{ released: string; refunded: string; gateway_payment_id: string }>(
+          `SELECT (SELECT coalesce(sum(coalesce(commission_paise, 0) + coalesce(gst_on_commission_paise, 0)
                    + coalesce(tcs_paise, 0) + coalesce(tds_paise, 0) + coalesce(dealer_net_paise, 0)), 0)
                  FROM escrow_holds WHERE order_id = o.id) AS released,
                 (SELECT coalesce(sum(amount_paise), 0) FROM refunds
@@ -133,9 +138,9 @@ export async function expectOrderSettled(
                 (SELECT gateway_payment_id FROM payments WHERE order_id = o.id AND status = 'captured'
                  ORDER BY captured_at LIMIT 1) AS gateway_payment_id
          FROM orders o WHERE o.id = $1`,
-        [order.orderId],
-      )
-    ).rows,
+          [order.orderId],
+        )
+      ).rows,
   );
   expect(Number(books!.refunded)).toBe(order.refundedPaise);
   expect(Number(books!.released) + Number(books!.refunded)).toBe(order.paidPaise);
