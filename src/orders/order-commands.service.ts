@@ -241,32 +241,7 @@ export class OrderCommands implements OnModuleInit {
         const order = await lockOrder(tx, orderId, p.userId);
         const subs = await lockSubOrders(tx, orderId);
         const sub = this.pick(subs, subOrderId);
-        const gate = transition(sub.status, 'cancel', 'buyer');
-        if (!gate.ok)
-          throw new AppProblem(409, gate.code, 'Not allowed now', gate.detail, {
-            subOrderId: sub.id,
-            subOrderStatus: sub.status,
-          });
-        const { rows: lines } = await execute<{ line_no: number; total: string; status: string }>(
-          tx,
-          `SELECT line_no, line_total_paise::text AS total, status FROM order_lines
-           WHERE sub_order_id = $1`,
-          [sub.id],
-        );
-        const chosen = linesToCancel(
-          lines.map((l) => ({
-            lineNo: l.line_no,
-            lineTotalPaise: Number(l.total),
-            cancelled: l.status === 'cancelled',
-          })),
-          dto.lineNos,
-        );
-        if (!chosen.ok) throw lineCancelRefused(chosen.code, chosen.lineNos);
-        this.assertRemainingReachesMinimum(
-          order,
-          remainingItemsPaise(subs) - chosen.itemsPaise,
-          'cancel this whole part of the order (or the whole order) instead, or keep these lines',
-        );
+        await this.assertLinesCancellable(tx, order, subs, sub, dto.lineNos);
         const before = { itemsPaise: Number(sub.items_paise), totalPaise: Number(sub.total_paise) };
         await lockListingsOf(tx, [sub.id]);
         const cancelled = await cancelLinesIn(tx, order, sub, dto.lineNos, {
@@ -299,9 +274,46 @@ export class OrderCommands implements OnModuleInit {
             refundId,
           },
         });
-        const [dtoOut] = await ordersByIds(tx, [orderId], true);
-        return dtoOut!;
+        return (await ordersByIds(tx, [orderId], true))[0]!;
       }),
+    );
+  }
+
+  /**
+   * The sub-order may still be cancelled by the buyer (not shipped), every requested line is one of
+   * its active lines, one stays, and what remains of the order reaches its minimum.
+   */
+  private async assertLinesCancellable(
+    tx: EntityManager,
+    order: OrderRow,
+    subs: SubOrderRow[],
+    sub: SubOrderRow,
+    lineNos: number[],
+  ): Promise<void> {
+    const gate = transition(sub.status, 'cancel', 'buyer');
+    if (!gate.ok)
+      throw new AppProblem(409, gate.code, 'Not allowed now', gate.detail, {
+        subOrderId: sub.id,
+        subOrderStatus: sub.status,
+      });
+    const { rows: lines } = await execute<{ line_no: number; total: string; status: string }>(
+      tx,
+      `SELECT line_no, line_total_paise::text AS total, status FROM order_lines WHERE sub_order_id = $1`,
+      [sub.id],
+    );
+    const chosen = linesToCancel(
+      lines.map((l) => ({
+        lineNo: l.line_no,
+        lineTotalPaise: Number(l.total),
+        cancelled: l.status === 'cancelled',
+      })),
+      lineNos,
+    );
+    if (!chosen.ok) throw lineCancelRefused(chosen.code, chosen.lineNos);
+    this.assertRemainingReachesMinimum(
+      order,
+      remainingItemsPaise(subs) - chosen.itemsPaise,
+      'cancel this whole part of the order (or the whole order) instead, or keep these lines',
     );
   }
 
