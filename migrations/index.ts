@@ -20,6 +20,7 @@ import { RefundsAfterRelease1764310000000 } from './1764310000000-RefundsAfterRe
 import { TransferAlerts1764320000000 } from './1764320000000-TransferAlerts.js';
 import { Reconciliation1764330000000 } from './1764330000000-Reconciliation.js';
 import { OrderLineCancellations1764360000000 } from './1764360000000-OrderLineCancellations.js';
+import { RouteTransferAmounts1764365000000 } from './1764365000000-RouteTransferAmounts.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -45,4 +46,5 @@ export const migrations = [
   TransferAlerts1764320000000,
   Reconciliation1764330000000,
   OrderLineCancellations1764360000000,
+  RouteTransferAmounts1764365000000,
 ];

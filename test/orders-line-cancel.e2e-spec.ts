@@ -4,13 +4,22 @@
  * real PostgreSQL: the refund of a paid sub-order's cancelled lines (exact, out of its escrow hold,
  * sent to the gateway), stock back, totals and tax, the lines marked, history and audit, the
  * minimum-order policy on what remains, the refusals, idempotent replays, an unpaid order, and the
- * books once the rest is shipped, delivered and released.
+ * books once the rest is shipped, delivered and released. With the escrow transferred on hold to the
+ * dealer's Route account: the transfer reversed by exactly the lines before their refund (once, even
+ * when the refund's processing is cut short and run again), the Route release reversing the rest of
+ * the platform's part, a full cancellation after a line cancellation, and the day's reconciliation.
  */
 import { randomUUID } from 'node:crypto';
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
+import { Accounts } from '../src/ledger/domain/account.js';
+import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { OrderCommands } from '../src/orders/order-commands.service.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
+import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/payments/gateway/payment-gateway.js';
+import { businessDayOf } from '../src/payments/reconciliation/business-day.js';
+import { ReconciliationReport } from '../src/payments/reconciliation/reconciliation-report.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
+import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, stockOf, type Order } from './support/orders.js';
 import {
@@ -19,6 +28,7 @@ import {
   startSandboxApp,
   type SandboxApp,
 } from './support/payments.js';
+import { activeRouteDealer } from './support/route.js';
 import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -36,11 +46,11 @@ describe('cancelling lines of a sub-order (Razorpay sandbox over HTTP)', () => {
    * A B2C order of one dealer with three lines: ₹400 × 1 (GST 18%), ₹120 × 2 (GST 12%) and ₹200 × 1
    * (GST 18%): items 84,000 paise, below free delivery, so 4,900 delivery; total 88,900.
    */
-  const placeOrder = async (buyer: SignedIn) => {
+  const placeOrder = async (buyer: SignedIn, seller: SignedIn = dealer) => {
     const listings = [
-      await activeListing(t, dealer.userId, { b2cPricePaise: 40_000, stock: 5 }),
-      await activeListing(t, dealer.userId, { b2cPricePaise: 12_000, stock: 5, gstRateBps: 1200 }),
-      await activeListing(t, dealer.userId, { b2cPricePaise: 20_000, stock: 5 }),
+      await activeListing(t, seller.userId, { b2cPricePaise: 40_000, stock: 5 }),
+      await activeListing(t, seller.userId, { b2cPricePaise: 12_000, stock: 5, gstRateBps: 1200 }),
+      await activeListing(t, seller.userId, { b2cPricePaise: 20_000, stock: 5 }),
     ];
     for (const [i, id] of listings.entries()) await putInCart(t, buyer, id, i === 1 ? 2 : 1);
     const placed = await checkout(t, buyer);
@@ -281,15 +291,6 @@ describe('cancelling lines of a sub-order (Razorpay sandbox over HTTP)', () => {
     const noKey = await cancelLines(buyer, order, { lineNos: [lineNos[2]!] }, null);
     expect(noKey.response.status).toBe(400);
     expect(noKey.error).toMatchObject({ code: 'idempotency/key-required' });
-    // Once the dealer's share is transferred to its Route account (on hold), lines cannot be cut out.
-    await sql(
-      `UPDATE escrow_holds SET transfer_id = 'trf_linecancel', transfer_status = 'on_hold'
-       WHERE sub_order_id = $1`,
-      [sub.id],
-    );
-    const transferred = await cancelLines(buyer, order, { lineNos: [lineNos[2]!] });
-    expect(transferred.response.status).toBe(409);
-    expect(transferred.error).toMatchObject({ code: 'order/lines-transferred' });
 
     // Nothing changed: lines, totals, stock, escrow, refunds, idempotency keys.
     const now = await t.api.GET('/orders/{orderId}', {
@@ -341,5 +342,263 @@ describe('cancelling lines of a sub-order (Razorpay sandbox over HTTP)', () => {
         sub.id,
       ]),
     ).toEqual([{ amount: 68_900 }]);
+  });
+
+  describe("with the escrow transferred on hold to the dealer's Route account", () => {
+    let routeDealer: SignedIn;
+    let gateway: PaymentGateway;
+
+    const holdOf = async (subOrderId: string) =>
+      (
+        await sql<{
+          amount: number;
+          status: string;
+          transfer_id: string;
+          transfer_amount: number;
+          transfer_status: string;
+          dealer_net: number | null;
+        }>(
+          `SELECT amount_paise::int AS amount, status, transfer_id,
+                  transfer_amount_paise::int AS transfer_amount, transfer_status,
+                  dealer_net_paise::int AS dealer_net
+           FROM escrow_holds WHERE sub_order_id = $1`,
+          [subOrderId],
+        )
+      )[0]!;
+    /** A paid order of the Route dealer whose escrow hold is transferred on hold (88,900). */
+    const transferredOrder = async (buyer: SignedIn) => {
+      const placed = await placeOrder(buyer, routeDealer);
+      const payment = await payThroughSandbox(t, sandbox, buyer, placed.order.id);
+      expect(
+        await t.app.get(RouteTransfersService).transferHolds({ paymentId: payment.id }),
+      ).toEqual({ [placed.sub.id]: 'on_hold' });
+      const hold = await holdOf(placed.sub.id);
+      expect(hold).toMatchObject({
+        amount: 88_900,
+        transfer_amount: 88_900,
+        transfer_status: 'on_hold',
+      });
+      expect(await gateway.fetchTransfer(hold.transfer_id)).toMatchObject({
+        amountPaise: 88_900,
+        amountReversedPaise: 0,
+        onHold: true,
+      });
+      return {
+        ...placed,
+        transferId: hold.transfer_id,
+        gatewayPaymentId: payment.gatewayPaymentId!,
+      };
+    };
+    /** Ships, delivers, completes and releases the sub-order, and runs its Route release. */
+    const shipAndRelease = async (buyer: SignedIn, order: Order) => {
+      const sub = order.subOrders[0]!;
+      const asDealer = { params: { path: { subOrderId: sub.id } }, headers: routeDealer.headers };
+      await t.api.POST('/dealer/orders/{subOrderId}/accept', asDealer);
+      await t.api.POST('/dealer/orders/{subOrderId}/pack', asDealer);
+      const shipped = await t.api.POST('/dealer/orders/{subOrderId}/ship', {
+        ...asDealer,
+        body: { carrier: 'BlueDart', trackingNumber: 'BD-1234567' },
+      });
+      expect(shipped.data?.status).toBe('shipped');
+      const delivered = await t.api.POST(
+        '/orders/{orderId}/sub-orders/{subOrderId}/confirm-delivery',
+        { params: { path: { orderId: order.id, subOrderId: sub.id } }, headers: buyer.headers },
+      );
+      expect(delivered.data?.subOrders[0]?.status).toBe('delivered');
+      await t.app.get(OrderCommands).completeDelivered(0);
+      expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
+      expect(await t.app.get(RouteTransfersService).releaseTransfer(sub.id)).toBe('released');
+    };
+    /** A reconciliation run of `day` (queued by finance): no transfer exception, none of the order. */
+    const expectDayReconciled = async (day: string, orderId: string) => {
+      const queued = await t.api.POST('/admin/reconciliation/runs', {
+        body: { date: day },
+        headers: finance.headers,
+      });
+      expect(queued.response.status).toBe(202);
+      expect(await t.app.get(ReconciliationReport).execute(queued.data!.id)).toBe('completed');
+      const run = await t.api.GET('/admin/reconciliation/runs/{runId}', {
+        params: { path: { runId: queued.data!.id } },
+        headers: finance.headers,
+      });
+      expect(run.data!.summary!.transfers).toMatchObject({ exceptions: 0, inTransit: 0 });
+      expect(run.data!.summary!.transfers.matched).toBeGreaterThanOrEqual(1);
+      for (const query of [{ category: 'transfers' as const }, { orderId }]) {
+        const found = await t.api.GET('/admin/reconciliation/exceptions', {
+          params: { query: { date: day, limit: 100, ...query } },
+          headers: finance.headers,
+        });
+        expect(found.data!.items).toEqual([]);
+      }
+    };
+
+    beforeAll(async () => {
+      sandbox.control.setWebhookUrl(`${t.baseUrl}/webhooks/razorpay`);
+      const admin = await signInAs(t, 'admin');
+      ({ dealer: routeDealer } = await activeRouteDealer(t, sandbox, admin));
+      gateway = t.app.get<PaymentGateway>(PAYMENT_GATEWAY);
+    }, 60_000);
+
+    it('reverses exactly the lines out of the transfer before refunding them; the Route release reverses the rest of the platform part; the books and the day reconcile', async () => {
+      const buyer = await signInAs(t, 'customer');
+      const { order, sub, lineNos, transferId, gatewayPaymentId } = await transferredOrder(buyer);
+      const day = businessDayOf(new Date());
+
+      const res = await cancelLines(buyer, order, { lineNos: [lineNos[1]!] });
+      expect(res.response.status).toBe(200);
+      expect(res.data).toMatchObject({ itemsPaise: 60_000, totalPaise: 64_900 });
+      // The hold is cut at once; the transfer keeps its amount until the refund goes out.
+      expect(await holdOf(sub.id)).toMatchObject({
+        amount: 64_900,
+        status: 'held',
+        transfer_amount: 88_900,
+        transfer_status: 'on_hold',
+      });
+      expect((await gateway.fetchTransfer(transferId)).amountReversedPaise).toBe(0);
+
+      expect(await t.app.get(RefundsService).processDue()).toBe(1);
+      // Reversed by exactly the lines, still on hold; refunded exactly the lines.
+      expect(await gateway.fetchTransfer(transferId)).toMatchObject({
+        amountPaise: 88_900,
+        amountReversedPaise: 24_000,
+        onHold: true,
+      });
+      expect((await gateway.fetchPayment(gatewayPaymentId)).amountRefundedPaise).toBe(24_000);
+      expect(
+        await sql(
+          `SELECT kind, amount_paise::int AS amount, status FROM refunds WHERE order_id = $1`,
+          [order.id],
+        ),
+      ).toEqual([{ kind: 'line_cancellation', amount: 24_000, status: 'processed' }]);
+      // Nothing more on a later pass.
+      expect(await t.app.get(RefundsService).processDue()).toBe(0);
+      expect((await gateway.fetchTransfer(transferId)).amountReversedPaise).toBe(24_000);
+
+      // Shipped, delivered, completed, released; the Route release run.
+      await shipAndRelease(buyer, order);
+
+      // The Route release reverses the platform's part of the 64,900 released (hold − dealer net)
+      // on top of the lines, and lifts the hold: the dealer keeps exactly its net.
+      const released = await holdOf(sub.id);
+      expect(released).toMatchObject({ status: 'released', transfer_status: 'released' });
+      const net = released.dealer_net!;
+      expect(net).toBeGreaterThan(0);
+      expect(net).toBeLessThan(64_900);
+      expect(await gateway.fetchTransfer(transferId)).toMatchObject({
+        amountPaise: 88_900,
+        amountReversedPaise: 24_000 + (64_900 - net),
+        onHold: false,
+      });
+      // A retry of the Route release reverses nothing more.
+      await t.app.get(RouteTransfersService).releaseTransfer(sub.id);
+      expect((await gateway.fetchTransfer(transferId)).amountReversedPaise).toBe(88_900 - net);
+      await expectOrderSettled(t, finance, {
+        orderId: order.id,
+        paidPaise: 88_900,
+        refundedPaise: 24_000,
+      });
+
+      // The day's reconciliation: the transfer (88,900) matches, the dealer keeping its net.
+      await expectDayReconciled(day, order.id);
+    });
+
+    it('a refund after release reverses the transfer down to what the dealer keeps, counted from the transfer amount', async () => {
+      const buyer = await signInAs(t, 'customer');
+      const { order, sub, lineNos, transferId } = await transferredOrder(buyer);
+      const day = businessDayOf(new Date());
+      expect((await cancelLines(buyer, order, { lineNos: [lineNos[1]!] })).response.status).toBe(
+        200,
+      );
+      expect(await t.app.get(RefundsService).processDue()).toBe(1);
+      await shipAndRelease(buyer, order);
+      const kept = async () => {
+        const tr = await gateway.fetchTransfer(transferId);
+        return tr.amountPaise - tr.amountReversedPaise;
+      };
+      const payable = async () => {
+        const a = await t.app
+          .get(LedgerService)
+          .account(Accounts.dealerPayable(routeDealer.userId));
+        return Number(a!.creditsPosted - a!.debitsPosted);
+      };
+      expect(await kept()).toBe((await holdOf(sub.id)).dealer_net);
+      const payableBefore = await payable();
+
+      // Finance refunds ₹200 of the 64,900 released: the dealer's payable gives back its share, and
+      // the transfer is reversed by exactly that share (what the dealer keeps at Route drops with it).
+      const refunded = await t.api.POST('/admin/escrow/holds/{subOrderId}/refund-after-release', {
+        params: { path: { subOrderId: sub.id } },
+        body: { amountPaise: 20_000, reason: 'One unit came back damaged' },
+        headers: finance.headers,
+      });
+      expect(refunded.response.status).toBe(201);
+      const keptBefore = await kept();
+      expect(await t.app.get(RefundsService).processDue()).toBe(1);
+      const share = payableBefore - (await payable());
+      expect(share).toBeGreaterThan(0);
+      expect(share).toBeLessThan(20_000);
+      expect(await kept()).toBe(keptBefore - share);
+      await expectOrderSettled(t, finance, {
+        orderId: order.id,
+        paidPaise: 88_900,
+        refundedPaise: 24_000 + 20_000,
+      });
+      await expectDayReconciled(day, order.id);
+    });
+
+    it('a retry after the refund call was cut short reverses once; cancelling the rest of the part then reverses the remainder', async () => {
+      const buyer = await signInAs(t, 'customer');
+      const { order, sub, lineNos, transferId, gatewayPaymentId } = await transferredOrder(buyer);
+      expect((await cancelLines(buyer, order, { lineNos: [lineNos[1]!] })).response.status).toBe(
+        200,
+      );
+
+      // The transfer is reversed, then the refund call does its work at the gateway but its answer
+      // is lost (502): nothing of it is recorded, as after a crash at that point.
+      const refundPayment = gateway.refundPayment.bind(gateway);
+      gateway.refundPayment = (...args) => {
+        sandbox.control.setFaults({ api: { failAfterNext: 1 } });
+        return refundPayment(...args);
+      };
+      try {
+        expect(await t.app.get(RefundsService).processDue()).toBe(0);
+      } finally {
+        gateway.refundPayment = refundPayment;
+      }
+      expect((await gateway.fetchTransfer(transferId)).amountReversedPaise).toBe(24_000);
+      expect(
+        await sql(`SELECT status, gateway_refund_id, attempts FROM refunds WHERE order_id = $1`, [
+          order.id,
+        ]),
+      ).toEqual([{ status: 'requested', gateway_refund_id: null, attempts: 1 }]);
+
+      // Run again: the reversal's target is met (nothing reversed twice) and the gateway answers
+      // with the refund it made (same idempotency key): one refund of the lines.
+      expect(await t.app.get(RefundsService).processDue()).toBe(1);
+      expect(await gateway.fetchTransfer(transferId)).toMatchObject({
+        amountReversedPaise: 24_000,
+        onHold: true,
+      });
+      expect((await gateway.fetchPayment(gatewayPaymentId)).amountRefundedPaise).toBe(24_000);
+
+      // The buyer cancels the rest of the part: its refund reverses what is left of the transfer.
+      const cancelled = await t.api.POST('/orders/{orderId}/sub-orders/{subOrderId}/cancel', {
+        params: { path: { orderId: order.id, subOrderId: sub.id } },
+        body: { reason: 'found it cheaper' },
+        headers: buyer.headers,
+      });
+      expect(cancelled.response.status).toBe(200);
+      expect(await t.app.get(RefundsService).processDue()).toBe(1);
+      expect(await gateway.fetchTransfer(transferId)).toMatchObject({
+        amountPaise: 88_900,
+        amountReversedPaise: 88_900,
+      });
+      expect(await holdOf(sub.id)).toMatchObject({ amount: 64_900, status: 'refunded' });
+      await expectOrderSettled(t, finance, {
+        orderId: order.id,
+        paidPaise: 88_900,
+        refundedPaise: 88_900,
+      });
+    });
   });
 });

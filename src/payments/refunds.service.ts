@@ -12,11 +12,10 @@
  *   for a cancellation the hold is voided and `refund:<id>` Dr escrow / Cr gateway receivable; for
  *   money never held for a dealer only the refund entry. Exactly once (ledger keys, row lock).
  * A cancelled part already transferred to its dealer's Route account (on hold) has the transfer
- * reversed before the refund.
+ * reversed before the refund; cancelled lines have it reversed by their amount.
  */
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AppProblem } from '../common/errors/problem.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
@@ -120,9 +119,9 @@ export class RefundsService implements OnModuleInit {
    * locked): records a `line_cancellation` refund of `amountPaise` and cuts it out of the escrow hold
    * at once — recipe §4, partial: the hold is voided, `refund:<id>` moves the amount from the order's
    * escrow to the gateway receivable and the rest is held again under a new key — so a later release
-   * or cancellation sees only what is left. The job then sends the money (posting nothing more).
-   * Refused (409 `order/lines-transferred`) once the hold was transferred to the dealer's Route
-   * account: the transfer would no longer match the hold (cancel the whole sub-order instead).
+   * or cancellation sees only what is left. The job then sends the money (posting nothing more),
+   * first reversing the dealer's Route transfer, if the hold has one, by the amount cut
+   * (`reverseTransferToHold`).
    */
   async refundLinesIn(
     tx: EntityManager,
@@ -134,12 +133,10 @@ export class RefundsService implements OnModuleInit {
       dealer_id: string;
       payment_id: string;
       status: string;
-      transfer_id: string | null;
-      transfer_status: string;
     }>(
       tx,
       `SELECT hold_key, amount_paise::text AS amount_paise, dealer_id::text AS dealer_id,
-              payment_id::text AS payment_id, status, transfer_id, transfer_status
+              payment_id::text AS payment_id, status
        FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`,
       [input.subOrderId],
     );
@@ -148,14 +145,6 @@ export class RefundsService implements OnModuleInit {
     const amount = BigInt(input.amountPaise);
     if (hold === undefined || hold.status !== 'held' || amount >= held)
       throw new Error(`sub-order ${input.subOrderId} has no escrow hold to refund lines from`);
-    if (hold.transfer_id !== null || !['none', 'failed'].includes(hold.transfer_status))
-      throw new AppProblem(
-        409,
-        'order/lines-transferred',
-        'Not allowed now',
-        "This part of the order was paid over to the dealer's account (held until delivery), so single lines can no longer be refunded: cancel the whole part instead",
-        { subOrderId: input.subOrderId },
-      );
     const { rows: inserted } = await execute<{ id: string }>(
       tx,
       `INSERT INTO refunds (payment_id, order_id, sub_order_id, kind, amount_paise)
@@ -229,6 +218,15 @@ export class RefundsService implements OnModuleInit {
         refund.sub_order_id !== null
       )
         await this.reverseTransferOf(refund.sub_order_id);
+      // Cancelled lines: the dealer's transfer reversed by what was cut out of the hold; while the
+      // transfer is being created its amount is unknown, so the refund waits for the next pass.
+      if (
+        refund.gateway_refund_id === null &&
+        refund.kind === 'line_cancellation' &&
+        refund.sub_order_id !== null &&
+        (await this.reverseTransferToHold(refund.sub_order_id)) === 'transfer_pending'
+      )
+        return refund.status;
       // A refund after release: its share of the dealer's transfer (refunds-after-release.service.ts).
       if (
         refund.gateway_refund_id === null &&
@@ -286,6 +284,41 @@ export class RefundsService implements OnModuleInit {
     const transfer = await this.gateway.fetchTransfer(transferId);
     const left = transfer.amountPaise - transfer.amountReversedPaise;
     if (left > 0) await this.gateway.reverseTransfer(transferId, left);
+  }
+
+  /**
+   * Lines cancelled out of a hold whose escrow was transferred (on hold) to its dealer's Route
+   * account: the transfer is reversed (from the linked account's held balance) down to the hold, so
+   * the refund comes out of the platform's balance and what the dealer holds matches its escrow
+   * again. The target is cumulative — transfer amount − hold amount reversed in all, whatever was
+   * reversed before — so a retry, a crash after the reversal or several line refunds of one part
+   * never reverse twice, and nothing is left to do once the Route release or a full cancellation
+   * reversed more.
+   */
+  private async reverseTransferToHold(subOrderId: string): Promise<'done' | 'transfer_pending'> {
+    const { rows } = await this.transactions.run((tx) =>
+      execute<{
+        amount_paise: string;
+        transfer_id: string | null;
+        transfer_amount_paise: string | null;
+        transfer_status: string;
+      }>(
+        tx,
+        `SELECT amount_paise::text AS amount_paise, transfer_id,
+                transfer_amount_paise::text AS transfer_amount_paise, transfer_status
+         FROM escrow_holds WHERE sub_order_id = $1`,
+        [subOrderId],
+      ),
+    );
+    const hold = rows[0]!;
+    if (hold.transfer_id === null)
+      return hold.transfer_status === 'pending' ? 'transfer_pending' : 'done';
+    const transfer = await this.gateway.fetchTransfer(hold.transfer_id);
+    const target = Number(hold.transfer_amount_paise) - Number(hold.amount_paise);
+    const left = transfer.amountPaise - transfer.amountReversedPaise;
+    const amount = Math.min(target - transfer.amountReversedPaise, left);
+    if (amount > 0) await this.gateway.reverseTransfer(hold.transfer_id, amount);
+    return 'done';
   }
 
   /** Applies the gateway's word on a refund (its answer, a look-up or a webhook); never backwards. */

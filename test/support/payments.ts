@@ -110,7 +110,8 @@ export async function completeAtSandbox(
  * The books of a paid order once every part of it is released or refunded: the order's escrow is
  * empty (nothing posted, nothing pending), the trial balance (read by `staff` through the API)
  * balances, the journal verifies, paid = dealer net + commission + GST on commission + TCS + TDS +
- * processed refunds over its escrow holds, and the gateway refunded exactly `refundedPaise`.
+ * processed refunds over its escrow holds (a refund after release is paid out of what was released,
+ * so it is not counted twice), and the gateway refunded exactly `refundedPaise`.
  */
 export async function expectOrderSettled(
   t: TestApp,
@@ -129,12 +130,19 @@ export async function expectOrderSettled(
     t.db.ownerUrl,
     async (c) =>
       (
-        await c.query<{ released: string; refunded: string; gateway_payment_id: string }>(
+        await c.query<{
+          released: string;
+          refunded: string;
+          after_release: string;
+          gateway_payment_id: string;
+        }>(
           `SELECT (SELECT coalesce(sum(coalesce(commission_paise, 0) + coalesce(gst_on_commission_paise, 0)
                    + coalesce(tcs_paise, 0) + coalesce(tds_paise, 0) + coalesce(dealer_net_paise, 0)), 0)
                  FROM escrow_holds WHERE order_id = o.id) AS released,
                 (SELECT coalesce(sum(amount_paise), 0) FROM refunds
                  WHERE order_id = o.id AND status = 'processed') AS refunded,
+                (SELECT coalesce(sum(amount_paise), 0) FROM refunds
+                 WHERE order_id = o.id AND status = 'processed' AND kind = 'after_release') AS after_release,
                 (SELECT gateway_payment_id FROM payments WHERE order_id = o.id AND status = 'captured'
                  ORDER BY captured_at LIMIT 1) AS gateway_payment_id
          FROM orders o WHERE o.id = $1`,
@@ -143,7 +151,9 @@ export async function expectOrderSettled(
       ).rows,
   );
   expect(Number(books!.refunded)).toBe(order.refundedPaise);
-  expect(Number(books!.released) + Number(books!.refunded)).toBe(order.paidPaise);
+  expect(Number(books!.released) + Number(books!.refunded) - Number(books!.after_release)).toBe(
+    order.paidPaise,
+  );
   const gateway = await t.app
     .get<PaymentGateway>(PAYMENT_GATEWAY)
     .fetchPayment(books!.gateway_payment_id);
