@@ -6,8 +6,9 @@
  * minimum-order policy on what remains, the refusals, idempotent replays, an unpaid order, and the
  * books once the rest is shipped, delivered and released. With the escrow transferred on hold to the
  * dealer's Route account: the transfer reversed by exactly the lines before their refund (once, even
- * when the refund's processing is cut short and run again), the Route release reversing the rest of
- * the platform's part, a full cancellation after a line cancellation, and the day's reconciliation.
+ * when the refund's processing is cut short and run again; waiting while the transfer is being
+ * created), the Route release reversing the rest of the platform's part, a refund after release, a
+ * full cancellation after a line cancellation, and the day's reconciliation.
  */
 import { randomUUID } from 'node:crypto';
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
@@ -354,7 +355,7 @@ describe('cancelling lines of a sub-order (Razorpay sandbox over HTTP)', () => {
           amount: number;
           status: string;
           transfer_id: string;
-          transfer_amount: number;
+          transfer_amount: number | null;
           transfer_status: string;
           dealer_net: number | null;
         }>(
@@ -544,6 +545,61 @@ describe('cancelling lines of a sub-order (Razorpay sandbox over HTTP)', () => {
         refundedPaise: 24_000 + 20_000,
       });
       await expectDayReconciled(day, order.id);
+    });
+
+    it('a line refund waits while the transfer is being created, then reverses the lines out of the transfer an earlier attempt made', async () => {
+      const buyer = await signInAs(t, 'customer');
+      const { order, sub, lineNos } = await placeOrder(buyer, routeDealer);
+      const payment = await payThroughSandbox(t, sandbox, buyer, order.id);
+      // The transfer of 88,900 is made at the gateway but its answer is lost (502): still pending.
+      sandbox.control.setFaults({ api: { failAfterNext: 1 } });
+      const transfers = t.app.get(RouteTransfersService);
+      expect(await transfers.transferHolds({ paymentId: payment.id })).toEqual({
+        [sub.id]: 'retrying',
+      });
+      expect((await cancelLines(buyer, order, { lineNos: [lineNos[1]!] })).response.status).toBe(
+        200,
+      );
+      expect(await holdOf(sub.id)).toMatchObject({
+        amount: 64_900,
+        transfer_id: null,
+        transfer_status: 'pending',
+      });
+
+      // The refund waits: nothing sent, no attempt counted.
+      expect(await t.app.get(RefundsService).processDue()).toBe(0);
+      expect(
+        await sql(`SELECT status, attempts FROM refunds WHERE order_id = $1`, [order.id]),
+      ).toEqual([{ status: 'requested', attempts: 0 }]);
+      expect((await gateway.fetchPayment(payment.gatewayPaymentId!)).amountRefundedPaise).toBe(0);
+
+      // The retry adopts the transfer the first attempt made (88,900, more than the hold now).
+      expect(await transfers.transferHolds({ paymentId: payment.id })).toEqual({
+        [sub.id]: 'on_hold',
+      });
+      const hold = await holdOf(sub.id);
+      expect(hold).toMatchObject({ amount: 64_900, transfer_amount: 88_900 });
+      expect(await t.app.get(RefundsService).processDue()).toBe(1);
+      expect(await gateway.fetchTransfer(hold.transfer_id)).toMatchObject({
+        amountPaise: 88_900,
+        amountReversedPaise: 24_000,
+        onHold: true,
+      });
+      expect((await gateway.fetchPayment(payment.gatewayPaymentId!)).amountRefundedPaise).toBe(
+        24_000,
+      );
+
+      await shipAndRelease(buyer, order);
+      const net = (await holdOf(sub.id)).dealer_net!;
+      expect(await gateway.fetchTransfer(hold.transfer_id)).toMatchObject({
+        amountReversedPaise: 88_900 - net,
+        onHold: false,
+      });
+      await expectOrderSettled(t, finance, {
+        orderId: order.id,
+        paidPaise: 88_900,
+        refundedPaise: 24_000,
+      });
     });
 
     it('a retry after the refund call was cut short reverses once; cancelling the rest of the part then reverses the remainder', async () => {
