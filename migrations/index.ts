@@ -21,6 +21,8 @@ import { TransferAlerts1764320000000 } from './1764320000000-TransferAlerts.js';
 import { Reconciliation1764330000000 } from './1764330000000-Reconciliation.js';
 import { TaxableLines1764340000000 } from './1764340000000-TaxableLines.js';
 import { GstinRules1764350000000 } from './1764350000000-GstinRules.js';
+import { OrderLineCancellations1764360000000 } from './1764360000000-OrderLineCancellations.js';
+import { RouteTransferAmounts1764365000000 } from './1764365000000-RouteTransferAmounts.js';
 import { WebhookVerification1764370000000 } from './1764370000000-WebhookVerification.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
@@ -48,5 +50,7 @@ export const migrations = [
   Reconciliation1764330000000,
   TaxableLines1764340000000,
   GstinRules1764350000000,
+  OrderLineCancellations1764360000000,
+  RouteTransferAmounts1764365000000,
   WebhookVerification1764370000000,
 ];

@@ -137,6 +137,7 @@ const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
   'POST /checkout': BUYERS,
   'POST /orders/{orderId}/cancel': BUYERS,
   'POST /orders/{orderId}/sub-orders/{subOrderId}/cancel': BUYERS,
+  'POST /orders/{orderId}/sub-orders/{subOrderId}/lines/cancel': BUYERS,
   'POST /orders/{orderId}/sub-orders/{subOrderId}/confirm-delivery': BUYERS,
   'POST /dealer/orders/{subOrderId}/accept': ['dealer'],
   'POST /dealer/orders/{subOrderId}/pack': ['dealer'],

@@ -10,12 +10,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
-import { Accounts } from '../src/ledger/domain/account.js';
-import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
-import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { OrderCommands } from '../src/orders/order-commands.service.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
-import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/payments/gateway/payment-gateway.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { ObjectStorage } from '../src/storage/object-storage.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
@@ -23,7 +19,12 @@ import { activeListing, checkout, putInCart, type Order } from './support/orders
 import type { TestApp } from './support/test-app.js';
 import { TEST_IMAGES } from './support/test-images.js';
 import { withClient } from './support/test-database.js';
-import { payThroughSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
+import {
+  expectOrderSettled,
+  payThroughSandbox,
+  startSandboxApp,
+  type SandboxApp,
+} from './support/payments.js';
 
 const MP4 = Buffer.concat([
   Buffer.from([0, 0, 0, 0x18]),
@@ -42,7 +43,6 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
   let started: SandboxApp | undefined;
   let dealer: SignedIn;
   let admin: SignedIn;
-  let ledger: LedgerService;
 
   const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
     withClient(t.db.ownerUrl, async (c) => (await c.query<T>(text, params)).rows);
@@ -91,34 +91,17 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
       body,
       headers: admin.headers,
     });
-  const escrowOf = async (orderId: string) => {
-    const a = await ledger.account(Accounts.orderEscrow(orderId));
-    return { posted: a!.creditsPosted - a!.debitsPosted, pending: a!.debitsPending };
-  };
   const settle = async () => {
     await t.app.get(EscrowReleaseService).releaseDue();
     await t.app.get(RefundsService).processDue();
   };
   /** After settling: escrow empty, books balanced, the money identity, the gateway's refunds. */
-  const assertSettled = async (order: Order, expectedRefund: number) => {
-    expect(await escrowOf(order.id)).toEqual({ posted: 0n, pending: 0n });
-    expect((await t.app.get(LedgerIntegrityService).verify()).ok).toBe(true);
-    const [hold] = await sql<Record<string, string>>(
-      `SELECT coalesce(commission_paise, 0) + coalesce(gst_on_commission_paise, 0) + coalesce(tcs_paise, 0)
-                + coalesce(tds_paise, 0) + coalesce(dealer_net_paise, 0) AS released,
-              (SELECT coalesce(sum(amount_paise), 0) FROM refunds r
-               WHERE r.order_id = h.order_id AND r.status = 'processed') AS refunded,
-              (SELECT gateway_payment_id FROM payments WHERE id = h.payment_id) AS gateway_payment_id
-       FROM escrow_holds h WHERE h.order_id = $1`,
-      [order.id],
-    );
-    expect(Number(hold!.refunded)).toBe(expectedRefund);
-    expect(Number(hold!.released) + Number(hold!.refunded)).toBe(order.totalPaise);
-    const gateway = await t.app
-      .get<PaymentGateway>(PAYMENT_GATEWAY)
-      .fetchPayment(hold!.gateway_payment_id!);
-    expect(gateway.amountRefundedPaise).toBe(expectedRefund);
-  };
+  const assertSettled = (order: Order, expectedRefund: number) =>
+    expectOrderSettled(t, admin, {
+      orderId: order.id,
+      paidPaise: order.totalPaise,
+      refundedPaise: expectedRefund,
+    });
 
   beforeAll(async () => {
     started = await startSandboxApp({
@@ -131,7 +114,6 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
     });
     ({ sandbox, t } = started);
     [dealer, admin] = await Promise.all([signInAs(t, 'dealer'), signInAs(t, 'admin')]);
-    ledger = t.app.get(LedgerService);
   });
   afterAll(() => started?.close());
 

@@ -1,9 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
+import { IDEMPOTENCY_HEADER, requireIdempotencyKey } from '../database/idempotency.js';
 import {
   BuyerOrderQueryDto,
+  CancelLinesDto,
   OptionalReasonDto,
   OrderDto,
   OrderIdParamDto,
@@ -64,6 +67,39 @@ export class BuyerOrdersController {
     @Meta() meta: RequestMeta,
   ): Promise<OrderDto> {
     return this.commands.buyerCancelSubOrder(p.orderId, p.subOrderId, dto.reason, meta);
+  }
+
+  /**
+   * Cancels whole lines of one part of my order before it ships: at least one line stays (409
+   * `order/cancel-sub-order-instead` otherwise) and what remains of the order still reaches its
+   * minimum (409 `order/cancel-below-minimum`). Paid lines are refunded to the payment. Same
+   * `Idempotency-Key` + same body → the same answer (header `Idempotent-Replayed: true`).
+   */
+  @Post(':orderId/sub-orders/:subOrderId/lines/cancel')
+  @HttpCode(200)
+  @Can('update', 'Purchase')
+  @ApiOperation({ summary: 'Cancel lines of one part of my order (before it ships)' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: true,
+    description: 'e.g. a UUID; reuse it to retry',
+  })
+  async cancelLines(
+    @Param() p: SubOrderPathDto,
+    @Body() dto: CancelLinesDto,
+    @Headers(IDEMPOTENCY_HEADER) key: string | undefined,
+    @Meta() meta: RequestMeta,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OrderDto> {
+    const result = await this.commands.buyerCancelLines(
+      p.orderId,
+      p.subOrderId,
+      dto,
+      requireIdempotencyKey(key),
+      meta,
+    );
+    if (result.replayed) void reply.header('idempotent-replayed', 'true');
+    return result.body;
   }
 
   @Post(':orderId/sub-orders/:subOrderId/confirm-delivery')

@@ -12,15 +12,22 @@ import type { Principal } from '../access/roles.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AppProblem } from '../common/errors/problem.js';
 import type { RequestMeta } from '../common/request-meta.js';
+import { idempotent, type IdempotentResult } from '../database/idempotency.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { AccountStatusHooks, type AccountStatusChange } from '../identity/account-status-hooks.js';
-import { buyerMayCancel } from './domain/order-pricing.js';
-import { isBeforeShipping } from './domain/sub-order-state.js';
-import type { DealerSubOrderDto, DeliveryRuleDto, OrderDto } from './dto/order.dto.js';
+import { buyerMayCancel, linesToCancel, type LineCancelRefusal } from './domain/order-pricing.js';
+import { isBeforeShipping, transition } from './domain/sub-order-state.js';
+import type {
+  CancelLinesDto,
+  DealerSubOrderDto,
+  DeliveryRuleDto,
+  OrderDto,
+} from './dto/order.dto.js';
 import type { SubOrderTransitioned } from './events/order-events.js';
 import {
   applyTransition,
+  cancelLinesIn,
   dealerSubOrdersByIds,
   lockOrder,
   lockListingsOf,
@@ -49,7 +56,34 @@ export type PaymentOutcome =
 
 type DealerAction = 'accept' | 'pack' | 'ship' | 'cancel';
 
+/**
+ * The payments module's part of cancelling lines of a paid sub-order, in the cancellation's
+ * transaction: refund `amountPaise` out of the sub-order's escrow hold (src/payments/refunds.service.ts).
+ * It refuses (an AppProblem) when the hold can no longer be cut.
+ */
+export type PaidLinesRefund = (
+  tx: EntityManager,
+  input: { orderId: string; subOrderId: string; amountPaise: number },
+) => Promise<{ refundId: string }>;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const LINE_CANCEL_DETAIL: Record<LineCancelRefusal['code'], string> = {
+  'order/unknown-lines': 'This part of the order has no such line',
+  'order/lines-already-cancelled': 'These lines are cancelled already',
+  'order/cancel-sub-order-instead':
+    'These are all the lines left in this part of the order: cancel the part itself instead (POST /orders/{orderId}/sub-orders/{subOrderId}/cancel)',
+};
+
+function lineCancelRefused(code: LineCancelRefusal['code'], lineNos: number[]): AppProblem {
+  return new AppProblem(
+    code === 'order/unknown-lines' ? 422 : 409,
+    code,
+    code === 'order/unknown-lines' ? 'Unknown lines' : 'Not allowed now',
+    LINE_CANCEL_DETAIL[code],
+    { lineNos },
+  );
+}
 
 const remainingItemsPaise = (subs: SubOrderRow[]) =>
   subs.filter((s) => s.status !== 'cancelled').reduce((sum, s) => sum + Number(s.items_paise), 0);
@@ -63,8 +97,15 @@ export class OrderCommands implements OnModuleInit {
     private readonly statusHooks: AccountStatusHooks,
   ) {}
 
+  private paidLinesRefund: PaidLinesRefund | undefined;
+
   onModuleInit(): void {
     this.statusHooks.register((tx, change, meta) => this.onAccountStatus(tx, change, meta));
+  }
+
+  /** The payments module registers how cancelled lines of a paid sub-order are refunded. */
+  registerPaidLinesRefund(refund: PaidLinesRefund): void {
+    this.paidLinesRefund = refund;
   }
 
   /** Runs `work` in one transaction and publishes the events it produced once it committed. */
@@ -155,7 +196,14 @@ export class OrderCommands implements OnModuleInit {
     targets: SubOrderRow[],
   ): void {
     const cancelling = new Set(targets.map((t) => t.id));
-    const remaining = remainingItemsPaise(subs.filter((s) => !cancelling.has(s.id)));
+    this.assertRemainingReachesMinimum(
+      order,
+      remainingItemsPaise(subs.filter((s) => !cancelling.has(s.id))),
+      'cancel the whole order instead, or keep this part',
+    );
+  }
+
+  private assertRemainingReachesMinimum(order: OrderRow, remaining: number, instead: string): void {
     const minimum = Number(order.minimum_order_paise);
     const decision = buyerMayCancel(remaining, minimum);
     if (!decision.ok)
@@ -163,13 +211,110 @@ export class OrderCommands implements OnModuleInit {
         409,
         'order/cancel-below-minimum',
         'Cancellation would break the minimum order',
-        `What would remain of this order (${remaining} paise of items) is below its minimum order value (${minimum} paise): cancel the whole order instead, or keep this part`,
+        `What would remain of this order (${remaining} paise of items) is below its minimum order value (${minimum} paise): ${instead}`,
         {
           remainingItemsPaise: remaining,
           minimumPaise: minimum,
           shortfallPaise: decision.shortfallPaise,
         },
       );
+  }
+
+  /**
+   * Cancels whole lines of one sub-order that has not shipped (README "Orders and checkout"): at
+   * least one line stays (else cancel the sub-order), and what remains of the order still reaches its
+   * minimum. The lines' stock is released (unpaid) or restocked (paid); a paid sub-order's lines are
+   * refunded out of its escrow hold by the payments module, in this transaction. Audited
+   * (`order.cancel_lines`); `Idempotency-Key` replays the first response.
+   */
+  async buyerCancelLines(
+    orderId: string,
+    subOrderId: string,
+    dto: CancelLinesDto,
+    key: string,
+    meta: RequestMeta,
+  ): Promise<IdempotentResult<OrderDto>> {
+    const p = meta.principal!;
+    const request = { orderId, subOrderId, lineNos: dto.lineNos, reason: dto.reason ?? null };
+    return this.transactions.run((tx) =>
+      idempotent(tx, { ownerId: p.userId, scope: 'order.cancel_lines', key, request }, async () => {
+        const order = await lockOrder(tx, orderId, p.userId);
+        const subs = await lockSubOrders(tx, orderId);
+        const sub = this.pick(subs, subOrderId);
+        await this.assertLinesCancellable(tx, order, subs, sub, dto.lineNos);
+        const before = { itemsPaise: Number(sub.items_paise), totalPaise: Number(sub.total_paise) };
+        await lockListingsOf(tx, [sub.id]);
+        const cancelled = await cancelLinesIn(tx, order, sub, dto.lineNos, {
+          actorId: p.userId,
+          actorRole: p.role,
+          reason: dto.reason ?? null,
+        });
+        let refundId: string | null = null;
+        if (sub.status !== 'awaiting_payment') {
+          if (this.paidLinesRefund === undefined) throw new Error('no refund for paid lines');
+          ({ refundId } = await this.paidLinesRefund(tx, {
+            orderId,
+            subOrderId: sub.id,
+            amountPaise: cancelled.itemsPaise,
+          }));
+        }
+        await this.audit.record(tx, meta, {
+          action: 'order.cancel_lines',
+          targetType: 'sub_order',
+          targetId: sub.id,
+          ...(dto.reason !== undefined ? { reason: dto.reason } : {}),
+          before: { status: sub.status, ...before },
+          after: {
+            orderId,
+            lineNos: cancelled.lineNos,
+            cancelledItemsPaise: cancelled.itemsPaise,
+            cancelledTaxPaise: cancelled.taxPaise,
+            itemsPaise: Number(sub.items_paise),
+            totalPaise: Number(sub.total_paise),
+            refundId,
+          },
+        });
+        return (await ordersByIds(tx, [orderId], true))[0]!;
+      }),
+    );
+  }
+
+  /**
+   * The sub-order may still be cancelled by the buyer (not shipped), every requested line is one of
+   * its active lines, one stays, and what remains of the order reaches its minimum.
+   */
+  private async assertLinesCancellable(
+    tx: EntityManager,
+    order: OrderRow,
+    subs: SubOrderRow[],
+    sub: SubOrderRow,
+    lineNos: number[],
+  ): Promise<void> {
+    const gate = transition(sub.status, 'cancel', 'buyer');
+    if (!gate.ok)
+      throw new AppProblem(409, gate.code, 'Not allowed now', gate.detail, {
+        subOrderId: sub.id,
+        subOrderStatus: sub.status,
+      });
+    const { rows: lines } = await execute<{ line_no: number; total: string; status: string }>(
+      tx,
+      `SELECT line_no, line_total_paise::text AS total, status FROM order_lines WHERE sub_order_id = $1`,
+      [sub.id],
+    );
+    const chosen = linesToCancel(
+      lines.map((l) => ({
+        lineNo: l.line_no,
+        lineTotalPaise: Number(l.total),
+        cancelled: l.status === 'cancelled',
+      })),
+      lineNos,
+    );
+    if (!chosen.ok) throw lineCancelRefused(chosen.code, chosen.lineNos);
+    this.assertRemainingReachesMinimum(
+      order,
+      remainingItemsPaise(subs) - chosen.itemsPaise,
+      'cancel this whole part of the order (or the whole order) instead, or keep these lines',
+    );
   }
 
   // ---- dealer ----

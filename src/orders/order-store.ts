@@ -12,6 +12,7 @@ import {
   stockEffectOf,
   transition,
   type OrderActor,
+  type StockEffect,
   type SubOrderEvent,
   type SubOrderStatus,
 } from './domain/sub-order-state.js';
@@ -272,38 +273,7 @@ export async function applyTransition(
       { subOrderId: sub.id, subOrderStatus: sub.status },
     );
   const effect = stockEffectOf(t.from, t.to);
-  if (effect !== null) {
-    const { rows: lines } = await execute<{ listing_id: string; quantity: number }>(
-      tx,
-      `SELECT listing_id::text AS listing_id, quantity FROM order_lines WHERE sub_order_id = $1
-       ORDER BY listing_id`,
-      [sub.id],
-    );
-    for (const line of lines) {
-      const q = line.quantity;
-      const onHandDelta = effect === 'release' ? 0 : effect === 'sell' ? -q : q;
-      const reservedDelta = effect === 'restock' ? 0 : -q;
-      await execute(
-        tx,
-        `WITH l AS (
-           UPDATE listings SET stock_on_hand = stock_on_hand + $2, stock_reserved = stock_reserved + $3,
-             updated_at = now()
-           WHERE id = $1 RETURNING id, stock_on_hand, stock_reserved)
-         INSERT INTO stock_movements (listing_id, kind, on_hand_delta, reserved_delta, on_hand_after,
-           reserved_after, reason, reference, actor_id)
-         SELECT id, $4, $2, $3, stock_on_hand, stock_reserved, $5, $6, $7 FROM l`,
-        [
-          line.listing_id,
-          onHandDelta,
-          reservedDelta,
-          effect,
-          input.event,
-          `sub_order:${sub.id}`,
-          input.actorId,
-        ],
-      );
-    }
-  }
+  if (effect !== null) await moveStock(tx, sub.id, null, effect, input.event, input.actorId);
   await execute(
     tx,
     `UPDATE sub_orders SET status = $2,
@@ -352,6 +322,120 @@ export async function applyTransition(
 }
 
 /**
+ * Applies a stock effect to a sub-order's active lines (`lineNos`: only these), in listing-id order
+ * (the listings are locked by the caller): one conditional update and one `stock_movements` row each.
+ */
+async function moveStock(
+  tx: EntityManager,
+  subOrderId: string,
+  lineNos: number[] | null,
+  effect: NonNullable<StockEffect>,
+  reason: string,
+  actorId: string | null,
+): Promise<void> {
+  const { rows: lines } = await execute<{ listing_id: string; quantity: number }>(
+    tx,
+    `SELECT listing_id::text AS listing_id, quantity FROM order_lines
+     WHERE sub_order_id = $1 AND status = 'active' AND ($2::int[] IS NULL OR line_no = ANY($2::int[]))
+     ORDER BY listing_id`,
+    [subOrderId, lineNos],
+  );
+  for (const line of lines) {
+    const q = line.quantity;
+    const onHandDelta = effect === 'release' ? 0 : effect === 'sell' ? -q : q;
+    const reservedDelta = effect === 'restock' ? 0 : -q;
+    await execute(
+      tx,
+      `WITH l AS (
+         UPDATE listings SET stock_on_hand = stock_on_hand + $2, stock_reserved = stock_reserved + $3,
+           updated_at = now()
+         WHERE id = $1 RETURNING id, stock_on_hand, stock_reserved)
+       INSERT INTO stock_movements (listing_id, kind, on_hand_delta, reserved_delta, on_hand_after,
+         reserved_after, reason, reference, actor_id)
+       SELECT id, $4, $2, $3, stock_on_hand, stock_reserved, $5, $6, $7 FROM l`,
+      [
+        line.listing_id,
+        onHandDelta,
+        reservedDelta,
+        effect,
+        reason,
+        `sub_order:${subOrderId}`,
+        actorId,
+      ],
+    );
+  }
+}
+
+/** What cancelling some lines of a sub-order took off it (integer paise). */
+export interface CancelledLines {
+  lineNos: number[];
+  itemsPaise: number;
+  taxPaise: number;
+}
+
+/**
+ * Cancels active lines of a locked sub-order before it ships (listings locked by the caller): their
+ * stock is released (unpaid) or restocked (paid), each line is marked `cancelled` with who and when,
+ * the sub-order's and the order's items, tax and totals drop by the lines' totals (the delivery
+ * charge stays as placed), and a `cancel_lines` history row is written. The caller checked the lines
+ * and the policy.
+ */
+export async function cancelLinesIn(
+  tx: EntityManager,
+  order: OrderRow,
+  sub: SubOrderRow,
+  lineNos: number[],
+  actor: { actorId: string; actorRole: string; reason: string | null },
+): Promise<CancelledLines> {
+  const effect = stockEffectOf(sub.status, 'cancelled');
+  if (effect !== null) await moveStock(tx, sub.id, lineNos, effect, 'cancel_lines', actor.actorId);
+  const { rows } = await execute<{ items: string; tax: string }>(
+    tx,
+    `WITH c AS (
+       UPDATE order_lines SET status = 'cancelled', cancelled_at = now(), cancelled_by = $3
+       WHERE sub_order_id = $1 AND line_no = ANY($2::int[]) AND status = 'active'
+       RETURNING line_total_paise, cgst_paise + sgst_paise + igst_paise AS tax_paise)
+     SELECT coalesce(sum(line_total_paise), 0)::text AS items, coalesce(sum(tax_paise), 0)::text AS tax FROM c`,
+    [sub.id, lineNos, actor.actorId],
+  );
+  const cancelled = {
+    lineNos,
+    itemsPaise: Number(rows[0]!.items),
+    taxPaise: Number(rows[0]!.tax),
+  };
+  await execute(
+    tx,
+    `UPDATE sub_orders SET items_paise = items_paise - $2, total_paise = total_paise - $2,
+       tax_paise = tax_paise - $3, version = version + 1, updated_at = now()
+     WHERE id = $1`,
+    [sub.id, cancelled.itemsPaise, cancelled.taxPaise],
+  );
+  await execute(
+    tx,
+    `UPDATE orders SET items_paise = items_paise - $2, total_paise = total_paise - $2, updated_at = now()
+     WHERE id = $1`,
+    [order.id, cancelled.itemsPaise],
+  );
+  await execute(
+    tx,
+    `INSERT INTO sub_order_history (sub_order_id, event, from_status, to_status, actor_id, actor_role, reason, details)
+     VALUES ($1, 'cancel_lines', $2, $2, $3, $4, $5, $6::jsonb)`,
+    [
+      sub.id,
+      sub.status,
+      actor.actorId,
+      `buyer:${actor.actorRole}`,
+      actor.reason,
+      JSON.stringify({ lineNos, itemsPaise: cancelled.itemsPaise, taxPaise: cancelled.taxPaise }),
+    ],
+  );
+  sub.items_paise = String(Number(sub.items_paise) - cancelled.itemsPaise);
+  sub.total_paise = String(Number(sub.total_paise) - cancelled.itemsPaise);
+  sub.tax_paise = String(Number(sub.tax_paise) - cancelled.taxPaise);
+  return cancelled;
+}
+
+/**
  * The order's payment status once its sub-orders moved: nothing left awaiting payment and nothing
  * ever paid → cancelled (or expired, when `expired`).
  */
@@ -397,6 +481,8 @@ interface LineRow {
   cgst_paise: string;
   sgst_paise: string;
   igst_paise: string;
+  status: OrderLineDto['status'];
+  cancelled_at: Date | null;
 }
 
 interface HistoryRow {
@@ -428,6 +514,8 @@ function toLineDto(r: LineRow): OrderLineDto {
     cgstPaise: Number(r.cgst_paise),
     sgstPaise: Number(r.sgst_paise),
     igstPaise: Number(r.igst_paise),
+    status: r.status,
+    cancelledAt: iso(r.cancelled_at),
   };
 }
 
@@ -494,7 +582,7 @@ async function subOrderParts(
             unit_price_paise::text AS unit_price_paise, line_total_paise::text AS line_total_paise,
             delivery_share_paise::text AS delivery_share_paise,
             taxable_value_paise::text AS taxable_value_paise, cgst_paise::text AS cgst_paise,
-            sgst_paise::text AS sgst_paise, igst_paise::text AS igst_paise
+            sgst_paise::text AS sgst_paise, igst_paise::text AS igst_paise, status, cancelled_at
      FROM order_lines WHERE sub_order_id = ANY($1::uuid[]) ORDER BY sub_order_id, line_no`,
     [ids],
   );

@@ -73,6 +73,7 @@ export interface ReleasedHold {
   tds_paise: string | null;
   dealer_net_paise: string | null;
   transfer_id: string | null;
+  transfer_amount_paise: string | null;
   pan: string | null;
   gstin: string | null;
   sub_order_id: string;
@@ -87,7 +88,8 @@ export const HOLD_SQL = `SELECT h.order_id::text AS order_id, h.dealer_id::text 
     (h.amount_paise - h.refund_at_release_paise)::text AS released_paise,
     h.commission_paise::text AS commission_paise, h.gst_on_commission_paise::text AS gst_on_commission_paise,
     h.tcs_paise::text AS tcs_paise, h.tds_paise::text AS tds_paise, h.dealer_net_paise::text AS dealer_net_paise,
-    h.transfer_id, u.pan, u.gstin, h.sub_order_id::text AS sub_order_id,
+    h.transfer_id, h.transfer_amount_paise::text AS transfer_amount_paise, u.pan, u.gstin,
+    h.sub_order_id::text AS sub_order_id,
     h.refund_at_release_paise::text AS refund_at_release_paise, h.taxable_basis,
     EXISTS (SELECT 1 FROM tcs_correction_items c
             WHERE c.sub_order_id = h.sub_order_id AND c.applied_at IS NOT NULL) AS tcs_corrected
@@ -217,10 +219,11 @@ export async function postRefundAfterReleaseIn(
 }
 
 /**
- * What the platform should have reversed of a released hold's Route transfer in total: its part
- * (hold − dealer net: commission, GST on it, TCS, TDS) plus the dealer's net share of the refunds
- * after release up to `upToRefundId` (every one not failed when null). Undefined without a
- * transfer. In the caller's transaction.
+ * What the platform should have reversed of a released hold's Route transfer in total: everything
+ * but what the dealer keeps — its net less its net share of the refunds after release up to
+ * `upToRefundId` (every one not failed when null) — so the platform's part (hold − dealer net:
+ * commission, GST on it, TCS, TDS) and any lines cancelled out of the hold after the transfer
+ * (transfer amount − hold) are in it. Undefined without a transfer. In the caller's transaction.
  */
 export async function transferReversalTargetIn(
   tx: EntityManager,
@@ -250,8 +253,11 @@ export async function transferReversalTargetIn(
       supplier,
     ).supplierNetPaise;
   }
-  // The dealer keeps its net less its share of these refunds; the rest is reversed.
-  return { transferId: hold.transfer_id, reversedTotal: BigInt(hold.amount_paise) - netLeft };
+  // The dealer keeps its net less its share of these refunds; the rest of the transfer is reversed.
+  return {
+    transferId: hold.transfer_id,
+    reversedTotal: BigInt(hold.transfer_amount_paise!) - netLeft,
+  };
 }
 
 /**

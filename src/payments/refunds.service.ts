@@ -2,15 +2,17 @@
  * Refunds before release (ledger-spec/recipes.md §4): money goes back to the buyer from escrow.
  *
  * - Decided in the transaction of its cause: `requestIn` (the capture's transaction: unpayable,
- *   duplicate or excess money) or the `payments.refunds` sweep (a paid sub-order cancelled while its
- *   escrow is still held: the hold's whole amount, delivery included).
+ *   duplicate or excess money), the `payments.refunds` sweep (a paid sub-order cancelled while its
+ *   escrow is still held: the hold's whole amount, delivery included) or `refundLinesIn` (lines of a
+ *   paid sub-order cancelled by the buyer: their total, cut out of the hold at once — recipe §4,
+ *   partial, posted in that transaction — so the refund row only sends the money).
  * - Sent by the `payments.refunds` job, outside any transaction, with the refund's id as Razorpay's
  *   refund idempotency key (a retry after a crash or a timeout returns the same refund, never a second).
  * - Posted when the gateway reports it processed (its answer, a later look-up, or `refund.processed`):
  *   for a cancellation the hold is voided and `refund:<id>` Dr escrow / Cr gateway receivable; for
  *   money never held for a dealer only the refund entry. Exactly once (ledger keys, row lock).
  * A cancelled part already transferred to its dealer's Route account (on hold) has the transfer
- * reversed before the refund.
+ * reversed before the refund; cancelled lines have it reversed by their amount.
  */
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -22,6 +24,7 @@ import { credit, debit } from '../ledger/domain/journal.js';
 import type { LedgerCommand } from '../ledger/domain/ledger-model.js';
 import { escrowAccount, refundBeforeRelease } from '../ledger/domain/recipes.js';
 import { LedgerService } from '../ledger/persistence/ledger.service.js';
+import { OrderCommands } from '../orders/order-commands.service.js';
 import type { RefundDto } from './dto/payment.dto.js';
 import {
   GatewayError,
@@ -36,9 +39,18 @@ import {
 
 export const REFUND_JOBS = { process: 'payments.refunds' } as const;
 
-/** `partial`: a dispute's partial refund, recorded by the escrow release that posts its ledger entry. */
+/**
+ * `partial`: a dispute's partial refund, recorded by the escrow release that posts its ledger entry;
+ * `line_cancellation`: cancelled lines of a paid sub-order, posted when requested (`refundLinesIn`).
+ */
 export type RefundKind =
-  'cancellation' | 'unpayable' | 'duplicate' | 'excess' | 'partial' | 'after_release';
+  | 'cancellation'
+  | 'unpayable'
+  | 'duplicate'
+  | 'excess'
+  | 'partial'
+  | 'after_release'
+  | 'line_cancellation';
 
 /** Gateway attempts before a refund is marked failed (for finance to resolve). */
 const MAX_ATTEMPTS = 8;
@@ -71,9 +83,11 @@ export class RefundsService implements OnModuleInit {
     private readonly ledger: LedgerService,
     private readonly jobs: JobQueue,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
+    private readonly orders: OrderCommands,
   ) {}
 
   onModuleInit(): void {
+    this.orders.registerPaidLinesRefund((tx, input) => this.refundLinesIn(tx, input));
     this.jobs.define({
       name: REFUND_JOBS.process,
       cron: '* * * * *',
@@ -87,7 +101,7 @@ export class RefundsService implements OnModuleInit {
     input: {
       paymentId: string;
       orderId: string;
-      kind: Exclude<RefundKind, 'cancellation' | 'partial' | 'after_release'>;
+      kind: Exclude<RefundKind, 'cancellation' | 'partial' | 'after_release' | 'line_cancellation'>;
       amountPaise: number;
     },
   ): Promise<void> {
@@ -98,6 +112,71 @@ export class RefundsService implements OnModuleInit {
       [input.paymentId, input.orderId, input.kind, input.amountPaise],
     );
     await this.jobs.send(REFUND_JOBS.process, {}, { tx });
+  }
+
+  /**
+   * Cancelled lines of a paid sub-order (the orders module, in its transaction; order and sub-order
+   * locked): records a `line_cancellation` refund of `amountPaise` and cuts it out of the escrow hold
+   * at once — recipe §4, partial: the hold is voided, `refund:<id>` moves the amount from the order's
+   * escrow to the gateway receivable and the rest is held again under a new key — so a later release
+   * or cancellation sees only what is left. The job then sends the money (posting nothing more),
+   * first reversing the dealer's Route transfer, if the hold has one, by the amount cut
+   * (`reverseTransferToHold`).
+   */
+  async refundLinesIn(
+    tx: EntityManager,
+    input: { orderId: string; subOrderId: string; amountPaise: number },
+  ): Promise<{ refundId: string }> {
+    const { rows } = await execute<{
+      hold_key: string;
+      amount_paise: string;
+      dealer_id: string;
+      payment_id: string;
+      status: string;
+    }>(
+      tx,
+      `SELECT hold_key, amount_paise::text AS amount_paise, dealer_id::text AS dealer_id,
+              payment_id::text AS payment_id, status
+       FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`,
+      [input.subOrderId],
+    );
+    const hold = rows[0];
+    const held = BigInt(hold?.amount_paise ?? 0);
+    const amount = BigInt(input.amountPaise);
+    if (hold === undefined || hold.status !== 'held' || amount >= held)
+      throw new Error(`sub-order ${input.subOrderId} has no escrow hold to refund lines from`);
+    const { rows: inserted } = await execute<{ id: string }>(
+      tx,
+      `INSERT INTO refunds (payment_id, order_id, sub_order_id, kind, amount_paise)
+       VALUES ($1, $2, $3, 'line_cancellation', $4) RETURNING id::text AS id`,
+      [hold.payment_id, input.orderId, input.subOrderId, input.amountPaise],
+    );
+    const refundId = inserted[0]!.id;
+    const newHoldKey = `hold:order:${input.orderId}:${input.subOrderId}:lines:${refundId}`;
+    const posted = await this.ledger.executeIn(
+      tx,
+      refundBeforeRelease({
+        escrow: 'order',
+        subjectId: input.orderId,
+        supplier: { kind: 'dealer', id: hold.dealer_id },
+        holdKey: hold.hold_key,
+        heldPaise: held,
+        refundPaise: amount,
+        newHoldKey,
+        holdTimeoutSeconds: 0,
+        refundId,
+        actor: 'system:refunds',
+      }),
+    );
+    if (posted.code !== 'ok')
+      throw new Error(`ledger refused line refund ${refundId}: ${posted.code}`);
+    await execute(
+      tx,
+      `UPDATE escrow_holds SET hold_key = $2, amount_paise = $3, updated_at = now() WHERE sub_order_id = $1`,
+      [input.subOrderId, newHoldKey, (held - amount).toString()],
+    );
+    await this.jobs.send(REFUND_JOBS.process, {}, { tx });
+    return { refundId };
   }
 
   /**
@@ -139,6 +218,15 @@ export class RefundsService implements OnModuleInit {
         refund.sub_order_id !== null
       )
         await this.reverseTransferOf(refund.sub_order_id);
+      // Cancelled lines: the dealer's transfer reversed by what was cut out of the hold; while the
+      // transfer is being created its amount is unknown, so the refund waits for the next pass.
+      if (
+        refund.gateway_refund_id === null &&
+        refund.kind === 'line_cancellation' &&
+        refund.sub_order_id !== null &&
+        (await this.reverseTransferToHold(refund.sub_order_id)) === 'transfer_pending'
+      )
+        return refund.status;
       // A refund after release: its share of the dealer's transfer (refunds-after-release.service.ts).
       if (
         refund.gateway_refund_id === null &&
@@ -196,6 +284,41 @@ export class RefundsService implements OnModuleInit {
     const transfer = await this.gateway.fetchTransfer(transferId);
     const left = transfer.amountPaise - transfer.amountReversedPaise;
     if (left > 0) await this.gateway.reverseTransfer(transferId, left);
+  }
+
+  /**
+   * Lines cancelled out of a hold whose escrow was transferred (on hold) to its dealer's Route
+   * account: the transfer is reversed (from the linked account's held balance) down to the hold, so
+   * the refund comes out of the platform's balance and what the dealer holds matches its escrow
+   * again. The target is cumulative — transfer amount − hold amount reversed in all, whatever was
+   * reversed before — so a retry, a crash after the reversal or several line refunds of one part
+   * never reverse twice, and nothing is left to do once the Route release or a full cancellation
+   * reversed more.
+   */
+  private async reverseTransferToHold(subOrderId: string): Promise<'done' | 'transfer_pending'> {
+    const { rows } = await this.transactions.run((tx) =>
+      execute<{
+        amount_paise: string;
+        transfer_id: string | null;
+        transfer_amount_paise: string | null;
+        transfer_status: string;
+      }>(
+        tx,
+        `SELECT amount_paise::text AS amount_paise, transfer_id,
+                transfer_amount_paise::text AS transfer_amount_paise, transfer_status
+         FROM escrow_holds WHERE sub_order_id = $1`,
+        [subOrderId],
+      ),
+    );
+    const hold = rows[0]!;
+    if (hold.transfer_id === null)
+      return hold.transfer_status === 'pending' ? 'transfer_pending' : 'done';
+    const transfer = await this.gateway.fetchTransfer(hold.transfer_id);
+    const target = Number(hold.transfer_amount_paise) - Number(hold.amount_paise);
+    const left = transfer.amountPaise - transfer.amountReversedPaise;
+    const amount = Math.min(target - transfer.amountReversedPaise, left);
+    if (amount > 0) await this.gateway.reverseTransfer(hold.transfer_id, amount);
+    return 'done';
   }
 
   /** Applies the gateway's word on a refund (its answer, a look-up or a webhook); never backwards. */
@@ -287,8 +410,9 @@ export class RefundsService implements OnModuleInit {
 
   private async post(tx: EntityManager, refund: RefundRow): Promise<void> {
     // A dispute's partial refund was posted by the escrow release that recorded it (`refund:<subOrderId>`
-    // in escrowRelease, the same transaction): nothing more here, so the entry is posted exactly once.
-    if (refund.kind === 'partial') return;
+    // in escrowRelease, the same transaction), cancelled lines' by `refundLinesIn`: nothing more here,
+    // so the entry is posted exactly once.
+    if (refund.kind === 'partial' || refund.kind === 'line_cancellation') return;
     // After release: the dealer's share clawed back (refundAfterRelease), `refund:<id>`.
     if (refund.kind === 'after_release') return postRefundAfterReleaseIn(tx, this.ledger, refund);
     const amount = BigInt(refund.amount_paise);

@@ -22,7 +22,8 @@ import { saleLinesOf } from '../orders/domain/order-pricing.js';
 export type TaxableBasis = 'lines' | 'schedule';
 
 /**
- * The sub-order's lines as held, adding up to `heldPaise`: its lines with their delivery shares.
+ * The sub-order's lines as held, adding up to `heldPaise`: its active lines (cancelled ones were
+ * refunded, whole) with their delivery shares, the delivery split over the lines that remain.
  * When less is held than the lines add up to (a part refunded before release without lines), the
  * difference is taken from the lines pro rata to their gross.
  */
@@ -39,7 +40,7 @@ export async function heldSaleLinesIn(
     tx,
     `SELECT l.line_total_paise::text AS line_total_paise, l.gst_rate_bps, s.delivery_paise::text AS delivery_paise
      FROM order_lines l JOIN sub_orders s ON s.id = l.sub_order_id
-     WHERE l.sub_order_id = $1 ORDER BY l.line_no`,
+     WHERE l.sub_order_id = $1 AND l.status = 'active' ORDER BY l.line_no`,
     [subOrderId],
   );
   if (rows.length === 0) throw new Error(`sub-order ${subOrderId} has no lines`);

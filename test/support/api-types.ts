@@ -1147,6 +1147,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orders/{orderId}/sub-orders/{subOrderId}/lines/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel lines of one part of my order (before it ships) */
+        post: operations["BuyerOrdersController_cancelLines"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orders/{orderId}/sub-orders/{subOrderId}/confirm-delivery": {
         parameters: {
             query?: never;
@@ -3261,6 +3278,11 @@ export interface components {
             sgstPaise: number;
             /** @description Integer paise */
             igstPaise: number;
+            /**
+             * @description `cancelled`: the buyer cancelled this line before shipping (refunded if paid); not in the totals.
+             * @enum {string}
+             */
+            status: "active" | "cancelled";
             lineNo: number;
             listingId: string;
             sku: string;
@@ -3270,10 +3292,14 @@ export interface components {
             hsnCode: string;
             gstRateBps: number;
             quantity: number;
+            cancelledAt: string | null;
         };
         SubOrderHistoryDto: {
-            /** @enum {string} */
-            event: "pay" | "payment_failed" | "expire" | "accept" | "pack" | "ship" | "deliver" | "complete" | "cancel" | "request_return" | "dispute" | "resolve" | "place";
+            /**
+             * @description `cancel_lines`: some lines cancelled (the status does not change).
+             * @enum {string}
+             */
+            event: "pay" | "payment_failed" | "expire" | "accept" | "pack" | "ship" | "deliver" | "complete" | "cancel" | "request_return" | "dispute" | "resolve" | "place" | "cancel_lines";
             /** @enum {string|null} */
             fromStatus: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed" | null;
             /** @enum {string} */
@@ -3343,6 +3369,11 @@ export interface components {
         OrderPageDto: {
             items: components["schemas"]["OrderDto"][];
             nextCursor?: string;
+        };
+        CancelLinesDto: {
+            /** @description The `lineNo` of each line to cancel, each once; at least one active line must remain. */
+            lineNos: number[];
+            reason?: string;
         };
         DealerSubOrderDto: {
             /** @enum {string} */
@@ -3500,7 +3531,7 @@ export interface components {
              * @description `cancellation` (a paid part cancelled), `unpayable` (paid after the order expired or was cancelled), `duplicate` (a second payment), `excess` (more than was payable), `partial` (a dispute resolved with a partial refund, at release), `after_release` (staff refund of a released sub-order, clawed back from the dealer).
              * @enum {string}
              */
-            kind: "cancellation" | "unpayable" | "duplicate" | "excess" | "partial" | "after_release";
+            kind: "cancellation" | "unpayable" | "duplicate" | "excess" | "partial" | "after_release" | "line_cancellation";
             /** @description Integer paise */
             amountPaise: number;
             /** @enum {string} */
@@ -6837,6 +6868,44 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["OptionalReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BuyerOrdersController_cancelLines: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description e.g. a UUID; reuse it to retry */
+                "Idempotency-Key": string;
+            };
+            path: {
+                orderId: string;
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelLinesDto"];
             };
         };
         responses: {

@@ -9,9 +9,17 @@ import {
   type SandboxOptions,
 } from '../../scripts/razorpay-sandbox/sandbox.js';
 import { SANDBOX_RAZORPAY } from '../../src/config/app-config.js';
+import { Accounts } from '../../src/ledger/domain/account.js';
+import { LedgerIntegrityService } from '../../src/ledger/integrity/ledger-integrity.service.js';
+import { LedgerService } from '../../src/ledger/persistence/ledger.service.js';
+import {
+  PAYMENT_GATEWAY,
+  type PaymentGateway,
+} from '../../src/payments/gateway/payment-gateway.js';
 import { QUIET_ENV, type SignedIn } from './accounts.js';
 import type { components } from './api-types.js';
 import { startTestApp, type TestApp } from './test-app.js';
+import { withClient } from './test-database.js';
 
 export type Payment = components['schemas']['PaymentDto'];
 
@@ -102,4 +110,58 @@ export async function completeAtSandbox(
   });
   expect(verified.data?.status).toBe('captured');
   return verified.data!;
+}
+
+/**
+ * The books of a paid order once every part of it is released or refunded: the order's escrow is
+ * empty (nothing posted, nothing pending), the trial balance (read by `staff` through the API)
+ * balances, the journal verifies, paid = dealer net + commission + GST on commission + TCS + TDS +
+ * processed refunds over its escrow holds (a refund after release is paid out of what was released,
+ * so it is not counted twice), and the gateway refunded exactly `refundedPaise`.
+ */
+export async function expectOrderSettled(
+  t: TestApp,
+  staff: SignedIn,
+  order: { orderId: string; paidPaise: number; refundedPaise: number },
+): Promise<void> {
+  const escrow = await t.app.get(LedgerService).account(Accounts.orderEscrow(order.orderId));
+  expect({
+    posted: escrow!.creditsPosted - escrow!.debitsPosted,
+    pending: escrow!.debitsPending,
+  }).toEqual({ posted: 0n, pending: 0n });
+  const trial = await t.api.GET('/ledger/trial-balance', { headers: staff.headers });
+  expect(trial.data?.balanced).toBe(true);
+  expect((await t.app.get(LedgerIntegrityService).verify()).ok).toBe(true);
+  const [books] = await withClient(
+    t.db.ownerUrl,
+    async (c) =>
+      (
+        await c.query<{
+          released: string;
+          refunded: string;
+          after_release: string;
+          gateway_payment_id: string;
+        }>(
+          `SELECT (SELECT coalesce(sum(coalesce(commission_paise, 0) + coalesce(gst_on_commission_paise, 0)
+                   + coalesce(tcs_paise, 0) + coalesce(tds_paise, 0) + coalesce(dealer_net_paise, 0)), 0)
+                 FROM escrow_holds WHERE order_id = o.id) AS released,
+                (SELECT coalesce(sum(amount_paise), 0) FROM refunds
+                 WHERE order_id = o.id AND status = 'processed') AS refunded,
+                (SELECT coalesce(sum(amount_paise), 0) FROM refunds
+                 WHERE order_id = o.id AND status = 'processed' AND kind = 'after_release') AS after_release,
+                (SELECT gateway_payment_id FROM payments WHERE order_id = o.id AND status = 'captured'
+                 ORDER BY captured_at LIMIT 1) AS gateway_payment_id
+         FROM orders o WHERE o.id = $1`,
+          [order.orderId],
+        )
+      ).rows,
+  );
+  expect(Number(books!.refunded)).toBe(order.refundedPaise);
+  expect(Number(books!.released) + Number(books!.refunded) - Number(books!.after_release)).toBe(
+    order.paidPaise,
+  );
+  const gateway = await t.app
+    .get<PaymentGateway>(PAYMENT_GATEWAY)
+    .fetchPayment(books!.gateway_payment_id);
+  expect(gateway.amountRefundedPaise).toBe(order.refundedPaise);
 }

@@ -5,6 +5,7 @@ import {
   deliverySharesOf,
   saleLinesOf,
   lineProblemsOf,
+  linesToCancel,
   MAX_ORDER_PAISE,
   minimumCheckOf,
   priceCart,
@@ -640,5 +641,37 @@ describe('buyerMayCancel', () => {
     ]);
     expect(g!.taxPaise).toBe(3_835 + 555);
     expect(g!.totalPaise).toBe(21_900 + 10_000 + 4_900);
+  });
+});
+
+describe('linesToCancel', () => {
+  const lines = [
+    { lineNo: 1, lineTotalPaise: 30_000, cancelled: false },
+    { lineNo: 2, lineTotalPaise: 45_000, cancelled: false },
+    { lineNo: 3, lineTotalPaise: 12_500, cancelled: true },
+    { lineNo: 4, lineTotalPaise: 8_000, cancelled: false },
+  ];
+
+  it('sums the requested active lines when one active line is left', () => {
+    expect(linesToCancel(lines, [2])).toEqual({ ok: true, itemsPaise: 45_000 });
+    expect(linesToCancel(lines, [4, 1])).toEqual({ ok: true, itemsPaise: 38_000 });
+  });
+
+  it('refuses unknown lines, cancelled lines and every active line', () => {
+    expect(linesToCancel(lines, [1, 9, 0])).toEqual({
+      ok: false,
+      code: 'order/unknown-lines',
+      lineNos: [9, 0],
+    });
+    expect(linesToCancel(lines, [3, 1])).toEqual({
+      ok: false,
+      code: 'order/lines-already-cancelled',
+      lineNos: [3],
+    });
+    expect(linesToCancel(lines, [1, 2, 4])).toEqual({
+      ok: false,
+      code: 'order/cancel-sub-order-instead',
+      lineNos: [1, 2, 4],
+    });
   });
 });

@@ -326,3 +326,34 @@ export function buyerMayCancel(
   if (remainingItemsPaise === 0 || remainingItemsPaise >= minimumPaise) return { ok: true };
   return { ok: false, shortfallPaise: minimumPaise - remainingItemsPaise };
 }
+
+/** Why some lines of a sub-order cannot be cancelled as asked. */
+export type LineCancelRefusal =
+  /** No such line in this sub-order. */
+  | { code: 'order/unknown-lines'; lineNos: number[] }
+  /** Cancelled before. */
+  | { code: 'order/lines-already-cancelled'; lineNos: number[] }
+  /** These are every line still active: cancelling the sub-order is the way to do that. */
+  | { code: 'order/cancel-sub-order-instead'; lineNos: number[] };
+
+/**
+ * Which of a sub-order's `lines` a buyer's request cancels, and their GST-inclusive total: every
+ * requested line must exist and be active, and at least one active line must remain.
+ */
+export function linesToCancel(
+  lines: readonly { lineNo: number; lineTotalPaise: number; cancelled: boolean }[],
+  requested: readonly number[],
+): { ok: true; itemsPaise: number } | ({ ok: false } & LineCancelRefusal) {
+  const byNo = new Map(lines.map((l) => [l.lineNo, l]));
+  const unknown = requested.filter((n) => !byNo.has(n));
+  if (unknown.length > 0) return { ok: false, code: 'order/unknown-lines', lineNos: unknown };
+  const done = requested.filter((n) => byNo.get(n)!.cancelled);
+  if (done.length > 0) return { ok: false, code: 'order/lines-already-cancelled', lineNos: done };
+  const wanted = new Set(requested);
+  if (lines.every((l) => l.cancelled || wanted.has(l.lineNo)))
+    return { ok: false, code: 'order/cancel-sub-order-instead', lineNos: [...requested] };
+  return {
+    ok: true,
+    itemsPaise: requested.reduce((sum, n) => sum + byNo.get(n)!.lineTotalPaise, 0),
+  };
+}

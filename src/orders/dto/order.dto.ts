@@ -1,6 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
   IsDefined,
   IsIn,
   IsInt,
@@ -17,7 +21,11 @@ import {
 } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
 import { INDIAN_STATE_NAMES, type IndianState } from '../../common/indian-states.js';
-import { MAX_LINE_QUANTITY, type LineProblemCode } from '../domain/order-pricing.js';
+import {
+  MAX_CART_LINES,
+  MAX_LINE_QUANTITY,
+  type LineProblemCode,
+} from '../domain/order-pricing.js';
 import {
   SUB_ORDER_EVENTS,
   SUB_ORDER_STATUSES,
@@ -67,6 +75,24 @@ export class SubOrderPathDto extends OrderIdParamDto {
 export class DealerSubOrderParamDto {
   @Matches(UUID, { message: 'subOrderId must be a UUID' })
   subOrderId!: string;
+}
+
+/** Whole lines of one sub-order to cancel (a line's quantity is not split: see README). */
+export class CancelLinesDto {
+  /** The `lineNo` of each line to cancel, each once; at least one active line must remain. */
+  @ApiProperty({ type: 'integer', isArray: true, minItems: 1, maxItems: MAX_CART_LINES })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_CART_LINES)
+  @ArrayUnique()
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  lineNos!: number[];
+  @IsOptional()
+  @IsString()
+  @Length(3, 1000)
+  @Matches(NOT_BLANK, { message: 'reason must not be blank' })
+  reason?: string;
 }
 
 export class CartQuantityDto {
@@ -355,11 +381,16 @@ export class OrderLineDto {
   sgstPaise!: number;
   @ApiProperty(PAISE)
   igstPaise!: number;
+  /** `cancelled`: the buyer cancelled this line before shipping (refunded if paid); not in the totals. */
+  @ApiProperty({ enum: ['active', 'cancelled'] })
+  status!: 'active' | 'cancelled';
+  cancelledAt!: string | null;
 }
 
 export class SubOrderHistoryDto {
-  @ApiProperty({ enum: [...SUB_ORDER_EVENTS, 'place'] })
-  event!: SubOrderEvent | 'place';
+  /** `cancel_lines`: some lines cancelled (the status does not change). */
+  @ApiProperty({ enum: [...SUB_ORDER_EVENTS, 'place', 'cancel_lines'] })
+  event!: SubOrderEvent | 'place' | 'cancel_lines';
   @ApiProperty({ enum: SUB_ORDER_STATUSES, nullable: true })
   fromStatus!: SubOrderStatus | null;
   @ApiProperty({ enum: SUB_ORDER_STATUSES })

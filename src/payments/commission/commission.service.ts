@@ -7,7 +7,7 @@
  * default, then a channel-specific rule > `any` — and among those of that specificity the latest
  * `effective_from` ≤ D (then the latest created). With no rule in force the rate comes from
  * ledger-spec/rates.json `commission.parts`. A sub-order's category is the category of its largest
- * line by value (ties: the first line): one rate per sub-order, no blending.
+ * line by value, cancelled lines left out (ties: the first line): one rate per sub-order, no blending.
  *
  * Invoices (`commission_invoices`, append-only): every release writes one in its transaction, numbered
  * `FB/<FY>/<6 digits>` from the financial year's counter row (Indian FY, April–March, of the release's
@@ -217,7 +217,7 @@ export class CommissionService {
       tx,
       `SELECT s.dealer_id::text AS dealer_id, o.channel,
               (SELECT l.category FROM order_lines ol JOIN listings l ON l.id = ol.listing_id
-               WHERE ol.sub_order_id = s.id ORDER BY ol.line_total_paise DESC, ol.line_no LIMIT 1) AS category
+               WHERE ol.sub_order_id = s.id AND ol.status = 'active' ORDER BY ol.line_total_paise DESC, ol.line_no LIMIT 1) AS category
        FROM sub_orders s JOIN orders o ON o.id = s.order_id WHERE s.id = $1`,
       [subOrderId],
     );

@@ -27,6 +27,7 @@ const REFUND_KINDS = [
   'excess',
   'partial',
   'after_release',
+  'line_cancellation',
 ] as const;
 const REFUND_STATUSES = ['requested', 'processing', 'processed', 'failed'] as const;
 

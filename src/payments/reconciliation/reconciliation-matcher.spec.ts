@@ -132,6 +132,7 @@ function hold(transferId: string, amountPaise: number, over: Partial<HoldRecord>
     amountPaise,
     status: 'held',
     transferId,
+    transferAmountPaise: amountPaise,
     transferStatus: 'on_hold',
     releasedAt: null,
     refundInFlight: false,
@@ -768,6 +769,36 @@ describe('daily reconciliation matcher', () => {
       ]);
       expect(m.summary.transfers).toEqual(
         line({ gateway: [1, 40_000], ledger: [1, 40_000], exceptions: 1 }),
+      );
+    });
+
+    it('lines cancelled after the transfer: matched on the transfer amount, once reversed down to the hold', () => {
+      // Transfers of 40,000; the buyer cancelled 10,000 of lines, so each hold is 30,000.
+      const cut = { transferAmountPaise: 40_000 };
+      const m = matchDay(
+        day({
+          transfers: [
+            transfer('trf_1', 40_000, { amountReversedPaise: 10_000 }),
+            transfer('trf_2', 40_000),
+            // Released: the dealer's net is 27,000, so 13,000 reversed in all.
+            transfer('trf_3', 40_000, { onHold: false, amountReversedPaise: 13_000 }),
+            transfer('trf_4', 40_000, { onHold: false, amountReversedPaise: 3_000 }),
+          ],
+          holds: [
+            hold('trf_1', 30_000, cut),
+            hold('trf_2', 30_000, cut),
+            hold('trf_3', 30_000, released({ ...cut, reversalTargetPaise: 13_000 })),
+            hold('trf_4', 30_000, released({ ...cut, reversalTargetPaise: 13_000 })),
+          ],
+        }),
+      );
+
+      expect(brief(m)).toEqual([
+        finding('transfers', 'transfer_reversal_mismatch', 'trf_2', 40_000, 30_000, ORDER_1),
+        finding('transfers', 'transfer_reversal_mismatch', 'trf_4', 37_000, 27_000, ORDER_1),
+      ]);
+      expect(m.summary.transfers).toEqual(
+        line({ gateway: [4, 160_000], ledger: [4, 160_000], matched: 2, exceptions: 2 }),
       );
     });
 

@@ -52,6 +52,8 @@ export interface HoldRecord {
   amountPaise: number;
   status: 'held' | 'released' | 'refunded';
   transferId: string;
+  /** The transfer's amount (lines cancelled after the transfer cut the hold, not this: reversed). */
+  transferAmountPaise: number;
   transferStatus: string;
   releasedAt: Date | null;
   /** A refund of the sub-order not final yet (its transfer reversal may be under way). */
@@ -395,7 +397,7 @@ export function matchDay(g: Gathered): Matched {
   for (const [id, t] of g.fetched.transfers) if (!transfers.has(id)) transfers.set(id, t);
   const holdByTransfer = new Map(g.holds.map((h) => [h.transferId, h]));
   summary.transfers.ledger.count = g.holds.length;
-  summary.transfers.ledger.paise = g.holds.reduce((s, h) => s + h.amountPaise, 0);
+  summary.transfers.ledger.paise = g.holds.reduce((s, h) => s + h.transferAmountPaise, 0);
   for (const id of new Set([...transfers.keys(), ...holdByTransfer.keys()])) {
     const t = transfers.get(id) ?? null;
     const h = holdByTransfer.get(id);
@@ -415,18 +417,18 @@ export function matchDay(g: Gathered): Matched {
         ...base,
         kind: 'transfer_not_at_gateway',
         gatewayPaise: null,
-        ledgerPaise: h.amountPaise,
+        ledgerPaise: h.transferAmountPaise,
         detail: `the escrow hold of sub-order ${h.subOrderId} records a transfer the gateway does not know`,
       });
       continue;
     }
-    if (t.amountPaise !== h.amountPaise) {
+    if (t.amountPaise !== h.transferAmountPaise) {
       exception('transfers', {
         ...base,
         kind: 'transfer_amount_mismatch',
         gatewayPaise: t.amountPaise,
-        ledgerPaise: h.amountPaise,
-        detail: `transfer of ${rupees(t.amountPaise)} for a hold of ${rupees(h.amountPaise)}`,
+        ledgerPaise: h.transferAmountPaise,
+        detail: `transfer of ${rupees(t.amountPaise)} recorded as ${rupees(h.transferAmountPaise)}`,
       });
       continue;
     }
@@ -478,13 +480,13 @@ export function matchDay(g: Gathered): Matched {
           ...base,
           kind: 'transfer_hold_not_lifted',
           gatewayPaise: kept,
-          ledgerPaise: h.amountPaise - (h.reversalTargetPaise ?? 0),
+          ledgerPaise: h.transferAmountPaise - (h.reversalTargetPaise ?? 0),
           detail: `sub-order ${h.subOrderId} was released more than an hour ago; its transfer is ${t.onHold ? 'still on hold' : 'not recorded as released'} (${h.transferStatus})`,
         });
       else summary.transfers.inTransit += 1;
       continue;
     }
-    const expected = h.amountPaise - (h.reversalTargetPaise ?? 0);
+    const expected = h.transferAmountPaise - (h.reversalTargetPaise ?? 0);
     if (kept !== expected)
       exception('transfers', {
         ...base,

@@ -493,6 +493,7 @@ export class ReconciliationReport implements OnModuleInit {
       amount_paise: string;
       status: HoldRecord['status'];
       transfer_id: string;
+      transfer_amount_paise: string;
       transfer_status: string;
       released_at: Date | null;
       dealer_net_paise: string | null;
@@ -501,7 +502,8 @@ export class ReconciliationReport implements OnModuleInit {
     }>(
       tx,
       `SELECT h.sub_order_id::text AS sub_order_id, h.order_id::text AS order_id,
-         h.amount_paise::text AS amount_paise, h.status, h.transfer_id, h.transfer_status, h.released_at,
+         h.amount_paise::text AS amount_paise, h.status, h.transfer_id,
+         h.transfer_amount_paise::text AS transfer_amount_paise, h.transfer_status, h.released_at,
          h.dealer_net_paise::text AS dealer_net_paise,
          EXISTS (SELECT 1 FROM refunds r WHERE r.sub_order_id = h.sub_order_id
                    AND r.status IN ('requested','processing')) AS refund_in_flight,
@@ -518,9 +520,12 @@ export class ReconciliationReport implements OnModuleInit {
       let reversalTargetPaise: number | null = null;
       if (h.status === 'released' && !h.refund_in_flight) {
         if (!h.refunded_after_release)
-          // The platform's part only (what the Route release reverses): hold − dealer net.
+          // What the Route release reverses: all but the dealer's net (the platform's part, hold −
+          // dealer net, and any lines cancelled after the transfer).
           reversalTargetPaise =
-            h.dealer_net_paise === null ? null : paise(h.amount_paise) - paise(h.dealer_net_paise);
+            h.dealer_net_paise === null
+              ? null
+              : paise(h.transfer_amount_paise) - paise(h.dealer_net_paise);
         else {
           const target = await transferReversalTargetIn(tx, h.sub_order_id, null);
           reversalTargetPaise = target === undefined ? null : Number(target.reversedTotal);
@@ -532,6 +537,7 @@ export class ReconciliationReport implements OnModuleInit {
         amountPaise: paise(h.amount_paise),
         status: h.status,
         transferId: h.transfer_id,
+        transferAmountPaise: paise(h.transfer_amount_paise),
         transferStatus: h.transfer_status,
         releasedAt: h.released_at,
         refundInFlight: h.refund_in_flight,

@@ -4,8 +4,10 @@
  *   {dealerId}): for each escrow hold (not refunded) with no transfer whose dealer's account is
  *   activated, the intent is recorded first (`transfer_status` pending, attempt n), then a transfer
  *   of the hold's amount is created ON HOLD from the payment (notes: subOrderId, orderId), outside
- *   any transaction, and recorded (`on_hold`). Holds of dealers not activated stay `none` (the
- *   waiting escrow staff see) until the activation enqueues them.
+ *   any transaction, and recorded (`on_hold`) with its amount (`transfer_amount_paise`: the hold's
+ *   amount may later shrink while the transfer keeps it — cancelled lines are reversed out of it,
+ *   refunds.service.ts). Holds of dealers not activated stay `none` (the waiting escrow staff see)
+ *   until the activation enqueues them.
  * - Idempotent on retry: a hold with a transfer id is never transferred again; a hold left `pending`
  *   (its creation failed ambiguously — a 5xx after the work, a dropped connection, a crash before
  *   the answer was recorded) first looks for a transfer of the payment carrying its sub-order id in
@@ -13,9 +15,10 @@
  * - Retryable gateway errors re-enqueue with backoff (30 s × 2^(n−1), ≤ 1 h) up to
  *   ROUTE_MAX_ATTEMPTS; refusals (and exhausted retries) are `failed` with the error.
  * - `payments.route-release` {subOrderId} (enqueued by the escrow release in its transaction): lifts
- *   the transfer's hold after reversing what the platform keeps (hold − dealer net: commission, GST
- *   on it, TCS, TDS), so Razorpay settles the dealer's net, and records `released`. A hold
- *   released while its transfer was being created is lifted once the transfer is recorded.
+ *   the transfer's hold after reversing it down to the dealer's net (what the platform keeps —
+ *   commission, GST on it, TCS, TDS: hold − dealer net — plus any cancelled lines reversed before),
+ *   so Razorpay settles the dealer's net, and records `released`. A hold released while its transfer
+ *   was being created is lifted once the transfer is recorded.
  */
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { execute } from '../../database/sql.js';
@@ -145,7 +148,7 @@ export class RouteTransfersService implements OnModuleInit {
     });
     if (intent === null) return 'skipped';
 
-    let transfer: { id: string; onHold: boolean };
+    let transfer: { id: string; amountPaise: number; onHold: boolean };
     try {
       const earlier = intent.ambiguous ? await this.findCreated(intent) : undefined;
       transfer =
@@ -168,9 +171,10 @@ export class RouteTransfersService implements OnModuleInit {
     return this.transactions.run(async (tx) => {
       const { rows } = await execute<{ status: string }>(
         tx,
-        `UPDATE escrow_holds SET transfer_id = $2, transfer_status = $3, transfer_error = NULL, updated_at = now()
+        `UPDATE escrow_holds SET transfer_id = $2, transfer_amount_paise = $3, transfer_status = $4,
+           transfer_error = NULL, updated_at = now()
          WHERE sub_order_id = $1 AND transfer_id IS NULL RETURNING status`,
-        [subOrderId, transfer.id, transfer.onHold ? 'on_hold' : 'released'],
+        [subOrderId, transfer.id, transfer.amountPaise, transfer.onHold ? 'on_hold' : 'released'],
       );
       if (rows.length === 0) return 'skipped';
       // Released while the transfer was being created: lift its hold now.
@@ -183,7 +187,7 @@ export class RouteTransfersService implements OnModuleInit {
   /** A transfer of this payment created for this sub-order by an earlier attempt, if any. */
   private async findCreated(
     intent: TransferIntent,
-  ): Promise<{ id: string; onHold: boolean } | undefined> {
+  ): Promise<{ id: string; amountPaise: number; onHold: boolean } | undefined> {
     const listed = await this.lookup.transfersOfPayment(intent.gatewayPaymentId);
     const found = listed.find(
       (t) => t.notes.subOrderId === intent.subOrderId && t.recipientAccountId === intent.accountId,
@@ -222,16 +226,19 @@ export class RouteTransfersService implements OnModuleInit {
   }
 
   /**
-   * The `payments.route-release` job: the part of the transfer the platform keeps (commission, GST
-   * on it, TCS, TDS: hold − dealer net) is reversed first, then the transfer's hold is lifted, so
-   * Razorpay settles exactly the dealer's net. Both steps are idempotent on retry (the reversal is
-   * sized from the transfer's amount already reversed; lifting twice changes nothing).
+   * The `payments.route-release` job: the transfer is reversed down to the dealer's net first — in
+   * total transfer amount − dealer net, i.e. what the platform keeps (commission, GST on it, TCS,
+   * TDS: hold − dealer net) plus the lines cancelled out of the hold after the transfer (reversed
+   * already by their refunds, or here if not yet) — then its hold is lifted, so Razorpay settles
+   * exactly the dealer's net. Both steps are idempotent on retry (the reversal tops the transfer's
+   * amount already reversed up to that total; lifting twice changes nothing).
    */
   async releaseTransfer(subOrderId: string): Promise<'released' | 'failed' | 'skipped'> {
     const { rows } = await this.transactions.run((tx) =>
-      execute<{ transfer_id: string; amount_paise: string; dealer_net_paise: string | null }>(
+      execute<{ transfer_id: string; transfer_amount_paise: string; dealer_net_paise: string }>(
         tx,
-        `SELECT transfer_id, amount_paise::text AS amount_paise, dealer_net_paise::text AS dealer_net_paise
+        `SELECT transfer_id, transfer_amount_paise::text AS transfer_amount_paise,
+                coalesce(dealer_net_paise, amount_paise)::text AS dealer_net_paise
          FROM escrow_holds
          WHERE sub_order_id = $1 AND status = 'released' AND transfer_status = 'on_hold'`,
         [subOrderId],
@@ -240,11 +247,11 @@ export class RouteTransfersService implements OnModuleInit {
     const hold = rows[0];
     if (hold === undefined) return 'skipped';
     const transferId = hold.transfer_id;
-    const kept = Number(hold.amount_paise) - Number(hold.dealer_net_paise ?? hold.amount_paise);
+    const reversedTotal = Number(hold.transfer_amount_paise) - Number(hold.dealer_net_paise);
     try {
-      if (kept > 0) {
+      if (reversedTotal > 0) {
         const t = await this.gateway.fetchTransfer(transferId);
-        const toReverse = kept - t.amountReversedPaise;
+        const toReverse = reversedTotal - t.amountReversedPaise;
         if (toReverse > 0) await this.gateway.reverseTransfer(transferId, toReverse);
       }
       await this.gateway.setTransferHold(transferId, false);
