@@ -94,7 +94,10 @@ describe('cancelling lines of a sub-order (Razorpay sandbox over HTTP)', () => {
     expect(cancelledLine).toMatchObject({ quantity: 2, lineTotalPaise: 24_000, status: 'active' });
     const cancelledTax =
       cancelledLine.cgstPaise + cancelledLine.sgstPaise + cancelledLine.igstPaise;
-    expect(cancelledTax).toBe(24_000 - 21_429); // taxable = round(24000 × 10000 / 11200)
+    // Its delivery share: 4,900 × 21,429 / 72,276 (the lines' item taxable values 33,898 + 21,429 +
+    // 16,949) = 1,452.79 → 1,453 by largest remainder; taxable = round(25,453 × 10000 / 11200) = 22,726.
+    expect(cancelledLine.deliverySharePaise).toBe(1_453);
+    expect(cancelledTax).toBe(25_453 - 22_726);
 
     const key = randomUUID();
     const body = { lineNos: [lineNos[1]!], reason: 'Ordered one too many' };
