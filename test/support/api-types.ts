@@ -4276,7 +4276,57 @@ export interface components {
             [key: string]: unknown;
         };
     };
-    responses: never;
+    responses: {
+        /** @description `request/validation-failed` (`errors` names each field); `request/malformed-json` when a JSON body does not parse */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `auth/unauthenticated` (no token), `auth/invalid-token` (malformed, invalid or expired: refresh it), `auth/session-ended`, `auth/account-blocked` */
+        Unauthenticated: {
+            headers: {
+                /** @description `Bearer` */
+                "www-authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No token is needed here, but one that is sent is checked: `auth/invalid-token` (malformed, invalid or expired: refresh it), `auth/session-ended`, `auth/account-blocked` */
+        TokenRejected: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `rate-limit/exceeded` (the route's rate limit), `abuse/blocked` (this IP or device is blocked) */
+        RateLimited: {
+            headers: {
+                /** @description Seconds to wait */
+                "retry-after"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `internal/unexpected`: only the request id; the details are in the log */
+        InternalError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -4301,6 +4351,8 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            401: components["responses"]["TokenRejected"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4345,6 +4397,19 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEventPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read AuditEvent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4392,6 +4457,19 @@ export interface operations {
                     "application/x-ndjson; charset=utf-8": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not export AuditEvent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4420,6 +4498,18 @@ export interface operations {
                     "application/json": components["schemas"]["AuditHeadDto"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read AuditEvent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4448,6 +4538,18 @@ export interface operations {
                     "application/json": components["schemas"]["AuditVerificationDto"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read AuditEvent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4480,6 +4582,10 @@ export interface operations {
                     "application/json": components["schemas"]["TokensDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4512,6 +4618,10 @@ export interface operations {
                     "application/json": components["schemas"]["TokensDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4538,6 +4648,9 @@ export interface operations {
                 };
                 content?: never;
             };
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4566,6 +4679,9 @@ export interface operations {
                     "application/json": components["schemas"]["RevokedDto"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4598,6 +4714,10 @@ export interface operations {
                     "application/json": components["schemas"]["RevokedDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4630,6 +4750,10 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4662,6 +4786,10 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4694,6 +4822,10 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4726,6 +4858,10 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4754,6 +4890,9 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDto"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4786,6 +4925,10 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4814,6 +4957,9 @@ export interface operations {
                     "application/json": components["schemas"]["SessionDto"][];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4842,6 +4988,10 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4874,6 +5024,19 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create StaffAccount */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4907,6 +5070,19 @@ export interface operations {
                     "application/json": components["schemas"]["AccountPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read ApprovalQueue */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4937,6 +5113,19 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDetailDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read User */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4971,6 +5160,19 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDetailDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve User */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5005,6 +5207,19 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDetailDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not suspend User */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5039,6 +5254,19 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDetailDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not block User */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5069,6 +5297,19 @@ export interface operations {
                     "application/json": components["schemas"]["SessionDto"][];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Session */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5103,6 +5344,19 @@ export interface operations {
                     "application/json": components["schemas"]["RevokedDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not revoke Session */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5137,6 +5391,19 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerAdjustmentPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5169,6 +5436,19 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerAdjustmentDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5199,6 +5479,19 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerAdjustmentDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5233,6 +5526,19 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerAdjustmentDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5267,6 +5573,19 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerAdjustmentDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5303,6 +5622,19 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerAccountPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5340,6 +5672,17 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerBalanceDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No account with this code */
             404: {
                 headers: {
@@ -5349,6 +5692,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5388,6 +5733,17 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerStatementDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No account with this code */
             404: {
                 headers: {
@@ -5397,6 +5753,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5431,6 +5789,19 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerTrialBalanceDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5473,6 +5844,19 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerEntryPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5504,6 +5888,17 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerEntryDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No entry with this id */
             404: {
                 headers: {
@@ -5513,6 +5908,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5552,6 +5949,19 @@ export interface operations {
                     "application/x-ndjson; charset=utf-8": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not export Ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5617,6 +6027,10 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogListingPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5647,6 +6061,8 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogListingDetailDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
             /** @description No visible listing with this id */
             404: {
                 headers: {
@@ -5656,6 +6072,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5700,6 +6118,8 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
             /** @description No such image of a visible listing */
             404: {
                 headers: {
@@ -5709,6 +6129,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5742,6 +6164,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5774,6 +6209,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5804,6 +6252,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDetailDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5838,6 +6299,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5868,6 +6342,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5898,6 +6385,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5928,6 +6428,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5972,6 +6485,19 @@ export interface operations {
                     "application/json": components["schemas"]["PriceChangeResultDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6006,6 +6532,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6043,6 +6582,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6077,6 +6629,19 @@ export interface operations {
                     "application/json": components["schemas"]["StockMovementPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6107,6 +6672,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingImageListDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6142,6 +6720,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListingImageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `listing-image/too-many`, `listing/removed` */
@@ -6180,6 +6769,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6214,6 +6805,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingImageListDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6244,6 +6848,19 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6283,6 +6900,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6313,6 +6943,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDetailDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6347,6 +6990,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6381,6 +7037,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6415,6 +7084,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6449,6 +7131,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6483,6 +7178,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not suspend Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6517,6 +7225,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not suspend Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6551,6 +7272,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not suspend Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6579,6 +7313,18 @@ export interface operations {
                     "application/json": components["schemas"]["CartDto"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6607,6 +7353,18 @@ export interface operations {
                     "application/json": components["schemas"]["CartDto"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6641,6 +7399,19 @@ export interface operations {
                     "application/json": components["schemas"]["CartDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6671,6 +7442,19 @@ export interface operations {
                     "application/json": components["schemas"]["CartDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6715,6 +7499,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6749,6 +7546,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6779,6 +7589,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6813,6 +7636,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6848,6 +7684,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6879,6 +7728,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6912,6 +7774,19 @@ export interface operations {
                     "application/json": components["schemas"]["DealerSubOrderPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read SubOrder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6942,6 +7817,19 @@ export interface operations {
                     "application/json": components["schemas"]["DealerSubOrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read SubOrder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6972,6 +7860,19 @@ export interface operations {
                     "application/json": components["schemas"]["DealerSubOrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update SubOrder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7002,6 +7903,19 @@ export interface operations {
                     "application/json": components["schemas"]["DealerSubOrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update SubOrder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7036,6 +7950,19 @@ export interface operations {
                     "application/json": components["schemas"]["DealerSubOrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update SubOrder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7070,6 +7997,19 @@ export interface operations {
                     "application/json": components["schemas"]["DealerSubOrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update SubOrder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7116,6 +8056,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Order */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7146,6 +8099,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Order */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7181,6 +8147,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not override Order */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7216,6 +8195,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not override Order */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7244,6 +8236,9 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryRuleDto"][];
                 };
             };
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7278,6 +8273,19 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryRuleDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update DeliveryRule */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7313,6 +8321,17 @@ export interface operations {
                     "application/json": components["schemas"]["DisputeDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `dispute/outside-window`, `dispute/already-open` */
             409: {
                 headers: {
@@ -7322,6 +8341,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7352,6 +8373,8 @@ export interface operations {
                     "application/json": components["schemas"]["DisputeDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description `dispute/not-found` */
             404: {
                 headers: {
@@ -7361,6 +8384,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7399,6 +8424,8 @@ export interface operations {
                     "application/json": components["schemas"]["DisputeDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description `dispute/resolved`, `dispute-evidence/too-many` */
             409: {
                 headers: {
@@ -7426,6 +8453,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7489,6 +8518,8 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description `dispute/not-found`, `dispute-evidence/not-found` */
             404: {
                 headers: {
@@ -7507,6 +8538,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description `storage/unavailable` (Retry-After) */
             503: {
                 headers: {
@@ -7550,6 +8583,17 @@ export interface operations {
                     "application/json": components["schemas"]["DisputeDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update SubOrder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `dispute/resolved` */
             409: {
                 headers: {
@@ -7559,6 +8603,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7592,6 +8638,19 @@ export interface operations {
                     "application/json": components["schemas"]["DisputeListDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7626,6 +8685,17 @@ export interface operations {
                     "application/json": components["schemas"]["DisputeDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `dispute/resolved`, `dispute/escrow-not-held` */
             409: {
                 headers: {
@@ -7635,6 +8705,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7665,6 +8737,19 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentDto"][];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7695,6 +8780,19 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7729,6 +8827,19 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7759,6 +8870,19 @@ export interface operations {
                     "application/json": components["schemas"]["RefundDto"][];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7793,6 +8917,19 @@ export interface operations {
                     "application/json": components["schemas"]["RouteAccountPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7827,6 +8964,19 @@ export interface operations {
                     "application/json": components["schemas"]["RouteAccountDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7868,6 +9018,19 @@ export interface operations {
                     "application/json": components["schemas"]["AdminPaymentPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7901,6 +9064,19 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentTotalsDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7942,6 +9118,19 @@ export interface operations {
                     "application/json": components["schemas"]["AdminRefundPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7981,6 +9170,19 @@ export interface operations {
                     "application/json": components["schemas"]["PayoutPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8009,6 +9211,18 @@ export interface operations {
                     "application/json": components["schemas"]["EscrowAgingDto"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8044,6 +9258,19 @@ export interface operations {
                     "application/json": components["schemas"]["EscrowHoldPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8076,6 +9303,19 @@ export interface operations {
                     "application/json": components["schemas"]["ReleasesDueDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8109,6 +9349,19 @@ export interface operations {
                     "application/json": components["schemas"]["DealerEscrowDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read DealerStatement */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8145,6 +9398,19 @@ export interface operations {
                     "application/json": components["schemas"]["PayoutPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read DealerStatement */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8182,6 +9448,19 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentAlertPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8212,6 +9491,19 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentAlertDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8246,6 +9538,19 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentAlertDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8280,6 +9585,19 @@ export interface operations {
                     "application/json": components["schemas"]["TransferRetryDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8314,6 +9632,19 @@ export interface operations {
                     "application/json": components["schemas"]["EscrowHoldControlDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8348,6 +9679,19 @@ export interface operations {
                     "application/json": components["schemas"]["EscrowHoldControlDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8382,6 +9726,19 @@ export interface operations {
                     "application/json": components["schemas"]["EarlyReleaseDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8416,6 +9773,19 @@ export interface operations {
                     "application/json": components["schemas"]["EarlyReleasePageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8450,6 +9820,19 @@ export interface operations {
                     "application/json": components["schemas"]["EarlyReleaseDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8484,6 +9867,19 @@ export interface operations {
                     "application/json": components["schemas"]["EarlyReleaseDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8519,6 +9915,19 @@ export interface operations {
                     "application/json": components["schemas"]["CommissionRulesInForceDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8551,6 +9960,19 @@ export interface operations {
                     "application/json": components["schemas"]["CommissionRuleDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8586,6 +10008,19 @@ export interface operations {
                     "application/json": components["schemas"]["CommissionInvoicePageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8620,6 +10055,19 @@ export interface operations {
                     "application/json": components["schemas"]["CommissionInvoicePageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read DealerStatement */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8654,6 +10102,19 @@ export interface operations {
                     "application/json": components["schemas"]["RefundAfterReleaseDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8688,6 +10149,19 @@ export interface operations {
                     "application/json": components["schemas"]["ReconciliationRunPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8720,6 +10194,19 @@ export interface operations {
                     "application/json": components["schemas"]["ReconciliationRunDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8750,6 +10237,19 @@ export interface operations {
                     "application/json": components["schemas"]["ReconciliationRunDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8788,6 +10288,19 @@ export interface operations {
                     "application/json": components["schemas"]["ReconciliationExceptionPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8822,6 +10335,19 @@ export interface operations {
                     "application/json": components["schemas"]["ReconciliationExceptionDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8854,6 +10380,19 @@ export interface operations {
                     "application/json": components["schemas"]["TcsCorrectionDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8884,6 +10423,17 @@ export interface operations {
                     "application/json": components["schemas"]["TcsCorrectionDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `tcs-correction/not-found` */
             404: {
                 headers: {
@@ -8893,6 +10443,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8927,6 +10479,8 @@ export interface operations {
                     "application/json": components["schemas"]["TcsCorrectionDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description `ledger/maker-checker` (the proposer) */
             403: {
                 headers: {
@@ -8945,6 +10499,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8979,6 +10535,17 @@ export interface operations {
                     "application/json": components["schemas"]["TcsCorrectionDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `tcs-correction/not-pending` */
             409: {
                 headers: {
@@ -8988,6 +10555,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -9038,6 +10607,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            401: components["responses"]["TokenRejected"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -9066,6 +10637,8 @@ export interface operations {
                     "application/json": components["schemas"]["LiveDto"];
                 };
             };
+            401: components["responses"]["TokenRejected"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -9094,6 +10667,8 @@ export interface operations {
                     "application/json": components["schemas"]["ReadyDto"];
                 };
             };
+            401: components["responses"]["TokenRejected"];
+            500: components["responses"]["InternalError"];
             /** @description Not ready: `checks` names what failed */
             503: {
                 headers: {
@@ -9135,6 +10710,19 @@ export interface operations {
                     "application/json": components["schemas"]["AbuseBlockPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read AbuseBlock */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -9172,6 +10760,17 @@ export interface operations {
                     "application/json": components["schemas"]["AbuseBlockDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not delete AbuseBlock */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No active block for this kind and value */
             404: {
                 headers: {
@@ -9181,6 +10780,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
