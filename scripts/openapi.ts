@@ -5,9 +5,10 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { AppModule } from '../src/app.module.js';
-import { buildOpenApiDocument, createFastifyAdapter } from '../src/bootstrap.js';
+import { createFastifyAdapter } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { projectRoot } from '../src/common/project-root.js';
+import { buildOpenApiDocument } from '../src/openapi-document.js';
 
 /**
  * `npm run openapi`: writes the API contract (openapi.json) and the TypeScript types generated from it

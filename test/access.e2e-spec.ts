@@ -9,7 +9,7 @@ import { projectRoot } from '../src/common/project-root.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { ReconciliationReport } from '../src/payments/reconciliation/reconciliation-report.service.js';
 import { createAccount, login, QUIET_ENV, signInAs, TEST_PASSWORD } from './support/accounts.js';
-import { listRoutes } from './support/routes.js';
+import { listRoutes } from '../src/access/routes.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { TEST_IMAGES } from './support/test-images.js';
 import { withClient } from './support/test-database.js';
@@ -199,8 +199,47 @@ const OWNER_ONLY = new Set([
 const allowed = (rule: 'public' | 'signed-in' | Kind[], kind: Kind): boolean =>
   rule === 'public' || (rule === 'signed-in' ? kind !== 'anonymous' : rule.includes(kind));
 
+/** Public routes that take an optional token: the catalog shows a signed-in buyer its channel's prices. */
+const TOKEN_OPTIONAL = new Set(['GET /catalog/listings', 'GET /catalog/listings/{id}']);
+
 /** Routes that end the caller's session: the caller signs in again afterwards. */
 const ENDS_SESSION = new Set(['POST /auth/logout', 'POST /auth/logout-everywhere']);
+
+interface ResponseDoc {
+  $ref?: string;
+  description?: string;
+  content?: Record<string, { schema?: { $ref?: string } }>;
+}
+interface OperationDoc {
+  security?: Record<string, string[]>[];
+  responses: Record<string, ResponseDoc>;
+}
+interface Contract {
+  servers?: { url: string }[];
+  paths: Record<string, Record<string, OperationDoc>>;
+  components: {
+    securitySchemes?: Record<string, { type: string; scheme?: string; bearerFormat?: string }>;
+    responses?: Record<string, ResponseDoc>;
+  };
+}
+
+/** The committed openapi.json, and an operation's responses with `components.responses` refs resolved. */
+const contract = (): Contract =>
+  JSON.parse(readFileSync(join(projectRoot(), 'openapi.json'), 'utf8')) as Contract;
+function responsesOf(spec: Contract, route: string): Record<string, ResponseDoc> {
+  const [method, path] = route.split(' ') as [string, string];
+  const op = spec.paths[path]?.[method.toLowerCase()];
+  if (!op) throw new Error(`${route} is not in openapi.json`);
+  return Object.fromEntries(
+    Object.entries(op.responses).map(([status, r]) => [
+      status,
+      r.$ref ? spec.components.responses![r.$ref.replace('#/components/responses/', '')]! : r,
+    ]),
+  );
+}
+const PROBLEM = {
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+};
 
 @ApiExcludeController()
 @Controller('probe-without-policy')
@@ -217,6 +256,7 @@ describe('access control', () => {
   const ids = new Map<Kind, string>();
   /** A manual adjustment proposed by a finance user other than the matrix's (who may decide it). */
   let adjustmentId = '';
+  /** A TCS correction proposed by that finance user ({correctionId}). */
   let correctionId = '';
   /** An active listing of the matrix's approved dealer (catalog routes' {id}). */
   let listingId = '';
@@ -353,13 +393,64 @@ describe('access control', () => {
     expect(routes.filter((r) => !r.policy).map((r) => `${r.method} ${r.path}`)).toEqual([]);
     const declared = routes.map((r) => `${r.method} ${r.path}`).sort();
     expect(declared).toEqual(Object.keys(EXPECTED).sort());
-    const spec = JSON.parse(readFileSync(join(projectRoot(), 'openapi.json'), 'utf8')) as {
-      paths: Record<string, Record<string, unknown>>;
-    };
+    const spec = contract();
     const documented = Object.entries(spec.paths).flatMap(([p, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
     );
     expect(documented.sort()).toEqual(declared);
+  });
+
+  it('documents each route’s security and generic errors as the matrix demands', () => {
+    const spec = contract();
+    expect(spec.components.securitySchemes?.bearer).toEqual(
+      expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
+    );
+    expect(spec.servers?.map((s) => s.url)).toEqual(['/', 'http://127.0.0.1:3000']);
+    const wrong: string[] = [];
+    for (const [route, rule] of Object.entries(EXPECTED)) {
+      const [method, path] = route.split(' ') as [string, string];
+      const security = spec.paths[path]![method.toLowerCase()]!.security;
+      const responses = responsesOf(spec, route);
+      const statuses = Object.keys(responses);
+      if (!statuses.some((s) => s.startsWith('4'))) wrong.push(`${route}: no 4xx response`);
+      if (!responses['500']) wrong.push(`${route}: no 500`);
+      if (rule === 'public') {
+        const optional = TOKEN_OPTIONAL.has(route);
+        if (JSON.stringify(security) !== JSON.stringify(optional ? [{}, { bearer: [] }] : []))
+          wrong.push(`${route}: public, but security is ${JSON.stringify(security)}`);
+        continue;
+      }
+      if (JSON.stringify(security) !== JSON.stringify([{ bearer: [] }]))
+        wrong.push(`${route}: protected, but security is ${JSON.stringify(security)}`);
+      if (!responses['401']?.description?.includes('auth/unauthenticated'))
+        wrong.push(`${route}: no 401 auth/unauthenticated`);
+      if (Array.isArray(rule) && !responses['403']) wrong.push(`${route}: no 403`);
+    }
+    expect(wrong).toEqual([]);
+
+    // One of each, in full: a route with an ability, a public one.
+    const guarded = responsesOf(spec, 'PUT /admin/delivery-rules/{channel}');
+    expect(guarded['401']).toMatchObject(PROBLEM);
+    expect(guarded['403']).toMatchObject({
+      ...PROBLEM,
+      description: expect.stringContaining('`auth/forbidden`') as string,
+    });
+    expect(guarded['429']).toMatchObject(PROBLEM);
+    expect(spec.paths['/auth/login']!.post!.security).toEqual([]);
+    expect(responsesOf(spec, 'POST /auth/login')['400']).toMatchObject(PROBLEM);
+    // Probes and webhooks are never rate limited, so their contract has no 429.
+    expect(responsesOf(spec, 'GET /health/live')['429']).toBeUndefined();
+  });
+
+  it('answers a token sent to a public route as documented: checked, 401 when invalid', async () => {
+    const res = await fetch(`${t.baseUrl}/health/live`, {
+      headers: { authorization: 'Bearer not-a-token' },
+    });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { code: string }).code).toBe('auth/invalid-token');
+    expect(responsesOf(contract(), 'GET /health/live')['401']?.description).toContain(
+      'auth/invalid-token',
+    );
   });
 
   it('refuses a route that declares no policy, and the route check names it', async () => {
@@ -376,7 +467,7 @@ describe('access control', () => {
     }
   });
 
-  it('gives every route × caller its expected 401/403/allowed answer, with zero mismatches', async () => {
+  it('gives every route × caller its expected 401/403/allowed answer, documented in the contract, with zero mismatches', async () => {
     const target = ids.get('customer')!;
     // A run of a quiet day (queued, not run: RAZORPAY_API_URL points nowhere here).
     const runId = (await t.app.get(ReconciliationReport).schedule('2026-01-01'))!;
@@ -406,6 +497,10 @@ describe('access control', () => {
       return tokens.get(kind);
     };
     const mismatches: string[] = [];
+    const spec = contract();
+    const documented = new Map(
+      Object.keys(EXPECTED).map((route) => [route, Object.keys(responsesOf(spec, route))]),
+    );
     let calls = 0;
     for (const [route, rule] of Object.entries(EXPECTED)) {
       const [method, path] = route.split(' ') as [string, string];
@@ -445,6 +540,8 @@ describe('access control', () => {
             : got !== 401 && got !== 403
           : got === (kind === 'anonymous' ? 401 : 403);
         if (!fits) mismatches.push(`${route} as ${kind}: expected ${expected}, got ${got}`);
+        if ([400, 401, 403].includes(got) && !documented.get(route)!.includes(String(got)))
+          mismatches.push(`${route} as ${kind}: ${got} is not documented`);
       }
     }
     expect(calls).toBe(Object.keys(EXPECTED).length * KINDS.length);

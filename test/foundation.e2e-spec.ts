@@ -283,13 +283,16 @@ describe('foundation', () => {
     });
 
     it('serves the contract at /openapi.json and interactive docs at /docs', async () => {
-      const spec = (await (await fetch(`${t.baseUrl}/openapi.json`)).json()) as {
-        paths: Record<string, unknown>;
-      };
-      const committed = JSON.parse(readFileSync(join(projectRoot(), 'openapi.json'), 'utf8')) as {
-        paths: Record<string, unknown>;
-      };
+      type Spec = { paths: Record<string, unknown>; components: { securitySchemes?: unknown } };
+      const spec = (await (await fetch(`${t.baseUrl}/openapi.json`)).json()) as Spec;
+      const committed = JSON.parse(
+        readFileSync(join(projectRoot(), 'openapi.json'), 'utf8'),
+      ) as Spec;
       expect(Object.keys(spec.paths).sort()).toEqual(Object.keys(committed.paths).sort());
+      // The scheme behind the docs' "Authorize" button.
+      expect(spec.components.securitySchemes).toEqual({
+        bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }) as unknown,
+      });
       const docs = await fetch(`${t.baseUrl}/docs`);
       expect(docs.status).toBe(200);
       expect(await docs.text()).toContain('swagger');

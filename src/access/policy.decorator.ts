@@ -5,18 +5,19 @@ export const POLICY_KEY = 'fixbazaar:policy';
 
 /**
  * Every route declares exactly one policy; a route without one is refused (and fails the route test).
- * - `public`: anyone, signed in or not.
+ * - `public`: anyone, signed in or not. `tokenOptional`: a signed-in caller gets a different answer
+ *   (e.g. the prices of its channel), so the contract offers the Bearer token as optional.
  * - `authenticated`: any signed-in account, whatever its status (object checks happen in the handler).
  * - `ability`: the caller's CASL ability must allow `action` on `subject` (type-level; object-level
  *   checks happen in the handler or the query).
  */
 export type RoutePolicy =
-  | { kind: 'public' }
+  | { kind: 'public'; tokenOptional?: true }
   | { kind: 'authenticated' }
   | { kind: 'ability'; action: Action; subject: Subject };
 
-export const Public = (): MethodDecorator & ClassDecorator =>
-  SetMetadata(POLICY_KEY, { kind: 'public' } satisfies RoutePolicy);
+export const Public = (options: { tokenOptional?: true } = {}): MethodDecorator & ClassDecorator =>
+  SetMetadata(POLICY_KEY, { kind: 'public', ...options } satisfies RoutePolicy);
 export const Authenticated = (): MethodDecorator & ClassDecorator =>
   SetMetadata(POLICY_KEY, { kind: 'authenticated' } satisfies RoutePolicy);
 export const Can = (action: Action, subject: Subject): MethodDecorator & ClassDecorator =>

@@ -17,10 +17,12 @@ import {
  */
 export function isExemptRoute(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;
-  return (
-    route !== undefined &&
-    (route.startsWith('/health/') || route === '/metrics' || route.startsWith('/webhooks/'))
-  );
+  return route !== undefined && isExemptPath(route);
+}
+
+/** The same test on a route's path template (`/webhooks/razorpay`); the OpenAPI document uses it too. */
+export function isExemptPath(route: string): boolean {
+  return route.startsWith('/health/') || route === '/metrics' || route.startsWith('/webhooks/');
 }
 
 /**

@@ -4307,7 +4307,57 @@ export interface components {
             [key: string]: unknown;
         };
     };
-    responses: never;
+    responses: {
+        /** @description `request/validation-failed` (`errors` names each field); `request/malformed-json` when a JSON body does not parse */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `auth/unauthenticated` (no token), `auth/invalid-token` (malformed, invalid or expired: refresh it), `auth/session-ended`, `auth/account-blocked` */
+        Unauthenticated: {
+            headers: {
+                /** @description `Bearer` */
+                "www-authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No token is needed here, but one that is sent is checked: `auth/invalid-token` (malformed, invalid or expired: refresh it), `auth/session-ended`, `auth/account-blocked` */
+        TokenRejected: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `rate-limit/exceeded` (the route's rate limit), `abuse/blocked` (this IP or device is blocked) */
+        RateLimited: {
+            headers: {
+                /** @description Seconds to wait */
+                "retry-after"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `internal/unexpected`: only the request id; the details are in the log */
+        InternalError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -4332,6 +4382,8 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            401: components["responses"]["TokenRejected"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4376,6 +4428,19 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEventPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read AuditEvent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4423,6 +4488,19 @@ export interface operations {
                     "application/x-ndjson; charset=utf-8": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not export AuditEvent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4451,6 +4529,18 @@ export interface operations {
                     "application/json": components["schemas"]["AuditHeadDto"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read AuditEvent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4479,6 +4569,18 @@ export interface operations {
                     "application/json": components["schemas"]["AuditVerificationDto"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read AuditEvent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4511,6 +4613,10 @@ export interface operations {
                     "application/json": components["schemas"]["TokensDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4543,6 +4649,10 @@ export interface operations {
                     "application/json": components["schemas"]["TokensDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4569,6 +4679,9 @@ export interface operations {
                 };
                 content?: never;
             };
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4597,6 +4710,9 @@ export interface operations {
                     "application/json": components["schemas"]["RevokedDto"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4629,6 +4745,10 @@ export interface operations {
                     "application/json": components["schemas"]["RevokedDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4661,6 +4781,10 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4693,6 +4817,10 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4725,6 +4853,10 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4757,6 +4889,10 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4785,6 +4921,9 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDto"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4817,6 +4956,10 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4845,6 +4988,9 @@ export interface operations {
                     "application/json": components["schemas"]["SessionDto"][];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4873,6 +5019,10 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4905,6 +5055,19 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create StaffAccount */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4938,6 +5101,19 @@ export interface operations {
                     "application/json": components["schemas"]["AccountPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read ApprovalQueue */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -4968,6 +5144,19 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDetailDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read User */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5002,6 +5191,19 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDetailDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve User */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5036,6 +5238,19 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDetailDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not suspend User */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5070,6 +5285,19 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDetailDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not block User */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5100,6 +5328,19 @@ export interface operations {
                     "application/json": components["schemas"]["SessionDto"][];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Session */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5134,6 +5375,19 @@ export interface operations {
                     "application/json": components["schemas"]["RevokedDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not revoke Session */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5168,6 +5422,19 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerAdjustmentPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5200,6 +5467,19 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerAdjustmentDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5230,6 +5510,19 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerAdjustmentDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5264,6 +5557,19 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerAdjustmentDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5298,6 +5604,19 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerAdjustmentDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5334,6 +5653,19 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerAccountPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5371,6 +5703,17 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerBalanceDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No account with this code */
             404: {
                 headers: {
@@ -5380,6 +5723,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5419,6 +5764,17 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerStatementDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No account with this code */
             404: {
                 headers: {
@@ -5428,6 +5784,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5462,6 +5820,19 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerTrialBalanceDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5504,6 +5875,19 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerEntryPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5535,6 +5919,17 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerEntryDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No entry with this id */
             404: {
                 headers: {
@@ -5544,6 +5939,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5583,6 +5980,19 @@ export interface operations {
                     "application/x-ndjson; charset=utf-8": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not export Ledger */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5648,6 +6058,10 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogListingPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5678,6 +6092,8 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogListingDetailDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
             /** @description No visible listing with this id */
             404: {
                 headers: {
@@ -5687,6 +6103,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5731,6 +6149,8 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
             /** @description No such image of a visible listing */
             404: {
                 headers: {
@@ -5740,6 +6160,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5773,6 +6195,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5805,6 +6240,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5835,6 +6283,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDetailDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5869,6 +6330,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5899,6 +6373,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5929,6 +6416,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -5959,6 +6459,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6003,6 +6516,19 @@ export interface operations {
                     "application/json": components["schemas"]["PriceChangeResultDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6037,6 +6563,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6074,6 +6613,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6108,6 +6660,19 @@ export interface operations {
                     "application/json": components["schemas"]["StockMovementPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6138,6 +6703,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingImageListDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6173,6 +6751,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListingImageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `listing-image/too-many`, `listing/removed` */
@@ -6211,6 +6800,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6245,6 +6836,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingImageListDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6275,6 +6879,19 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6314,6 +6931,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6344,6 +6974,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDetailDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6378,6 +7021,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6412,6 +7068,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6446,6 +7115,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6480,6 +7162,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6514,6 +7209,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not suspend Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6548,6 +7256,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not suspend Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6582,6 +7303,19 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not suspend Listing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6610,6 +7344,18 @@ export interface operations {
                     "application/json": components["schemas"]["CartDto"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6638,6 +7384,18 @@ export interface operations {
                     "application/json": components["schemas"]["CartDto"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6672,6 +7430,19 @@ export interface operations {
                     "application/json": components["schemas"]["CartDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6702,6 +7473,19 @@ export interface operations {
                     "application/json": components["schemas"]["CartDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6746,6 +7530,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6780,6 +7577,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6810,6 +7620,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6844,6 +7667,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6879,6 +7715,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6917,6 +7766,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6948,6 +7810,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -6981,6 +7856,19 @@ export interface operations {
                     "application/json": components["schemas"]["DealerSubOrderPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read SubOrder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7011,6 +7899,19 @@ export interface operations {
                     "application/json": components["schemas"]["DealerSubOrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read SubOrder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7041,6 +7942,19 @@ export interface operations {
                     "application/json": components["schemas"]["DealerSubOrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update SubOrder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7071,6 +7985,19 @@ export interface operations {
                     "application/json": components["schemas"]["DealerSubOrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update SubOrder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7105,6 +8032,19 @@ export interface operations {
                     "application/json": components["schemas"]["DealerSubOrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update SubOrder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7139,6 +8079,19 @@ export interface operations {
                     "application/json": components["schemas"]["DealerSubOrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update SubOrder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7185,6 +8138,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Order */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7215,6 +8181,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Order */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7250,6 +8229,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not override Order */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7285,6 +8277,19 @@ export interface operations {
                     "application/json": components["schemas"]["OrderDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not override Order */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7313,6 +8318,9 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryRuleDto"][];
                 };
             };
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7347,6 +8355,19 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryRuleDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update DeliveryRule */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7382,6 +8403,17 @@ export interface operations {
                     "application/json": components["schemas"]["DisputeDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `dispute/outside-window`, `dispute/already-open` */
             409: {
                 headers: {
@@ -7391,6 +8423,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7421,6 +8455,8 @@ export interface operations {
                     "application/json": components["schemas"]["DisputeDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description `dispute/not-found` */
             404: {
                 headers: {
@@ -7430,6 +8466,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7468,6 +8506,8 @@ export interface operations {
                     "application/json": components["schemas"]["DisputeDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description `dispute/resolved`, `dispute-evidence/too-many` */
             409: {
                 headers: {
@@ -7495,6 +8535,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7558,6 +8600,8 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description `dispute/not-found`, `dispute-evidence/not-found` */
             404: {
                 headers: {
@@ -7576,6 +8620,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description `storage/unavailable` (Retry-After) */
             503: {
                 headers: {
@@ -7619,6 +8665,17 @@ export interface operations {
                     "application/json": components["schemas"]["DisputeDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update SubOrder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `dispute/resolved` */
             409: {
                 headers: {
@@ -7628,6 +8685,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7661,6 +8720,19 @@ export interface operations {
                     "application/json": components["schemas"]["DisputeListDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7695,6 +8767,17 @@ export interface operations {
                     "application/json": components["schemas"]["DisputeDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `dispute/resolved`, `dispute/escrow-not-held` */
             409: {
                 headers: {
@@ -7704,6 +8787,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7734,6 +8819,19 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentDto"][];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7764,6 +8862,19 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7798,6 +8909,19 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7828,6 +8952,19 @@ export interface operations {
                     "application/json": components["schemas"]["RefundDto"][];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7862,6 +8999,19 @@ export interface operations {
                     "application/json": components["schemas"]["RouteAccountPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7896,6 +9046,19 @@ export interface operations {
                     "application/json": components["schemas"]["RouteAccountDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7937,6 +9100,19 @@ export interface operations {
                     "application/json": components["schemas"]["AdminPaymentPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -7970,6 +9146,19 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentTotalsDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8011,6 +9200,19 @@ export interface operations {
                     "application/json": components["schemas"]["AdminRefundPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8050,6 +9252,19 @@ export interface operations {
                     "application/json": components["schemas"]["PayoutPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8078,6 +9293,18 @@ export interface operations {
                     "application/json": components["schemas"]["EscrowAgingDto"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8113,6 +9340,19 @@ export interface operations {
                     "application/json": components["schemas"]["EscrowHoldPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8145,6 +9385,19 @@ export interface operations {
                     "application/json": components["schemas"]["ReleasesDueDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8178,6 +9431,19 @@ export interface operations {
                     "application/json": components["schemas"]["DealerEscrowDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read DealerStatement */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8214,6 +9480,19 @@ export interface operations {
                     "application/json": components["schemas"]["PayoutPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read DealerStatement */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8251,6 +9530,19 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentAlertPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8281,6 +9573,19 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentAlertDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8315,6 +9620,19 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentAlertDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8349,6 +9667,19 @@ export interface operations {
                     "application/json": components["schemas"]["TransferRetryDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8383,6 +9714,19 @@ export interface operations {
                     "application/json": components["schemas"]["EscrowHoldControlDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8417,6 +9761,19 @@ export interface operations {
                     "application/json": components["schemas"]["EscrowHoldControlDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8451,6 +9808,19 @@ export interface operations {
                     "application/json": components["schemas"]["EarlyReleaseDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8485,6 +9855,19 @@ export interface operations {
                     "application/json": components["schemas"]["EarlyReleasePageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8519,6 +9902,19 @@ export interface operations {
                     "application/json": components["schemas"]["EarlyReleaseDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8553,6 +9949,19 @@ export interface operations {
                     "application/json": components["schemas"]["EarlyReleaseDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8588,6 +9997,19 @@ export interface operations {
                     "application/json": components["schemas"]["CommissionRulesInForceDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8620,6 +10042,19 @@ export interface operations {
                     "application/json": components["schemas"]["CommissionRuleDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8655,6 +10090,19 @@ export interface operations {
                     "application/json": components["schemas"]["CommissionInvoicePageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8689,6 +10137,19 @@ export interface operations {
                     "application/json": components["schemas"]["CommissionInvoicePageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read DealerStatement */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8723,6 +10184,19 @@ export interface operations {
                     "application/json": components["schemas"]["RefundAfterReleaseDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8757,6 +10231,19 @@ export interface operations {
                     "application/json": components["schemas"]["ReconciliationRunPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8789,6 +10276,19 @@ export interface operations {
                     "application/json": components["schemas"]["ReconciliationRunDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8819,6 +10319,19 @@ export interface operations {
                     "application/json": components["schemas"]["ReconciliationRunDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8857,6 +10370,19 @@ export interface operations {
                     "application/json": components["schemas"]["ReconciliationExceptionPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8891,6 +10417,19 @@ export interface operations {
                     "application/json": components["schemas"]["ReconciliationExceptionDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8923,6 +10462,19 @@ export interface operations {
                     "application/json": components["schemas"]["TcsCorrectionDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8953,6 +10505,17 @@ export interface operations {
                     "application/json": components["schemas"]["TcsCorrectionDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `tcs-correction/not-found` */
             404: {
                 headers: {
@@ -8962,6 +10525,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -8996,6 +10561,8 @@ export interface operations {
                     "application/json": components["schemas"]["TcsCorrectionDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description `ledger/maker-checker` (the proposer) */
             403: {
                 headers: {
@@ -9014,6 +10581,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -9048,6 +10617,17 @@ export interface operations {
                     "application/json": components["schemas"]["TcsCorrectionDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `tcs-correction/not-pending` */
             409: {
                 headers: {
@@ -9057,6 +10637,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -9107,6 +10689,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            401: components["responses"]["TokenRejected"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -9135,6 +10719,8 @@ export interface operations {
                     "application/json": components["schemas"]["LiveDto"];
                 };
             };
+            401: components["responses"]["TokenRejected"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -9163,6 +10749,8 @@ export interface operations {
                     "application/json": components["schemas"]["ReadyDto"];
                 };
             };
+            401: components["responses"]["TokenRejected"];
+            500: components["responses"]["InternalError"];
             /** @description Not ready: `checks` names what failed */
             503: {
                 headers: {
@@ -9204,6 +10792,19 @@ export interface operations {
                     "application/json": components["schemas"]["AbuseBlockPageDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read AbuseBlock */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {
@@ -9241,6 +10842,17 @@ export interface operations {
                     "application/json": components["schemas"]["AbuseBlockDto"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not delete AbuseBlock */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No active block for this kind and value */
             404: {
                 headers: {
@@ -9250,6 +10862,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
                 headers: {

@@ -1,11 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../../common/request-meta.js';
 import {
@@ -22,14 +16,13 @@ import { priceChannelOf } from './price-channel.js';
  * of its channel — B2B for approved business buyers, both for staff, B2C for everyone else.
  */
 @ApiTags('catalog')
-@ApiBearerAuth()
 @Controller('catalog/listings')
 export class CatalogSearchController {
   constructor(private readonly catalog: CatalogSearchService) {}
 
   /** Active listings of approved dealers matching every given criterion, with cursor pagination. */
   @Get()
-  @Public()
+  @Public({ tokenOptional: true })
   @ApiOperation({ summary: 'Search the parts catalog' })
   @ApiOkResponse({ type: CatalogListingPageDto })
   async search(
@@ -42,7 +35,7 @@ export class CatalogSearchController {
 
   /** One listing, if visible (active, of an approved dealer). */
   @Get(':id')
-  @Public()
+  @Public({ tokenOptional: true })
   @ApiOperation({ summary: 'One catalog listing' })
   @ApiOkResponse({ type: CatalogListingDetailDto })
   @ApiNotFoundResponse({ description: 'No visible listing with this id' })

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { RequestMethod } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
-import { POLICY_KEY, type RoutePolicy } from '../../src/access/policy.decorator.js';
+import { POLICY_KEY, type RoutePolicy } from './policy.decorator.js';
 
 export interface RouteInfo {
   method: string;
