@@ -22,6 +22,7 @@ import { Reconciliation1764330000000 } from './1764330000000-Reconciliation.js';
 import { TaxableLines1764340000000 } from './1764340000000-TaxableLines.js';
 import { GstinRules1764350000000 } from './1764350000000-GstinRules.js';
 import { WebhookVerification1764370000000 } from './1764370000000-WebhookVerification.js';
+import { OrderRefunds1764395000000 } from './1764395000000-OrderRefunds.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -49,4 +50,5 @@ export const migrations = [
   TaxableLines1764340000000,
   GstinRules1764350000000,
   WebhookVerification1764370000000,
+  OrderRefunds1764395000000,
 ];

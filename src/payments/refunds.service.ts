@@ -22,6 +22,7 @@ import { credit, debit } from '../ledger/domain/journal.js';
 import type { LedgerCommand } from '../ledger/domain/ledger-model.js';
 import { escrowAccount, refundBeforeRelease } from '../ledger/domain/recipes.js';
 import { LedgerService } from '../ledger/persistence/ledger.service.js';
+import { OrderCommands } from '../orders/order-commands.service.js';
 import type { RefundDto } from './dto/payment.dto.js';
 import {
   GatewayError,
@@ -71,6 +72,7 @@ export class RefundsService implements OnModuleInit {
     private readonly ledger: LedgerService,
     private readonly jobs: JobQueue,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
+    private readonly orders: OrderCommands,
   ) {}
 
   onModuleInit(): void {
@@ -224,6 +226,14 @@ export class RefundsService implements OnModuleInit {
       );
       return 'failed';
     }
+    // The buyer's order shows it (order row locked before the escrow hold, as by order commands).
+    if (refund.sub_order_id !== null)
+      await this.orders.recordRefund(
+        tx,
+        refund.order_id,
+        refund.sub_order_id,
+        Number(refund.amount_paise),
+      );
     await this.post(tx, refund);
     await execute(
       tx,
