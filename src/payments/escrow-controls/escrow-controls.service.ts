@@ -294,7 +294,13 @@ export class EscrowControlsService {
         reason: dto.reason,
         override: overriding,
         before: { holdStatus: 'held', subOrderStatus: subStatus },
-        after: { status: row.status, subOrderId, amountPaise: hold.amount_paise, needsApproval },
+        after: {
+          status: row.status,
+          subOrderId,
+          subOrderStatus: 'completed',
+          amountPaise: hold.amount_paise,
+          needsApproval,
+        },
       });
       return earlyDto(row);
     });
@@ -358,7 +364,11 @@ export class EscrowControlsService {
         reason: dto.reason,
         override: self,
         before: { status: row.status, requestedBy: row.requested_by },
-        after: { status: updated.status, subOrderId: row.sub_order_id },
+        after: {
+          status: updated.status,
+          subOrderId: row.sub_order_id,
+          subOrderStatus: 'completed',
+        },
       });
       return earlyDto(updated);
     });
