@@ -24,6 +24,7 @@ import { GstinRules1764350000000 } from './1764350000000-GstinRules.js';
 import { OrderLineCancellations1764360000000 } from './1764360000000-OrderLineCancellations.js';
 import { RouteTransferAmounts1764365000000 } from './1764365000000-RouteTransferAmounts.js';
 import { WebhookVerification1764370000000 } from './1764370000000-WebhookVerification.js';
+import { OrderRefunds1764395000000 } from './1764395000000-OrderRefunds.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -53,4 +54,5 @@ export const migrations = [
   OrderLineCancellations1764360000000,
   RouteTransferAmounts1764365000000,
   WebhookVerification1764370000000,
+  OrderRefunds1764395000000,
 ];

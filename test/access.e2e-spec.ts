@@ -186,7 +186,10 @@ const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
   'GET /dealer/commission-invoices': ['dealer'],
 };
 
-/** Reads of one object that only its owner sees: other allowed callers get 404, not 403. */
+/**
+ * Reads of one object that only its owner sees (other allowed callers get 404, not 403), or of an
+ * object the matrix does not make (allowed callers get 404).
+ */
 const OWNER_ONLY = new Set([
   'GET /orders/{orderId}',
   'GET /orders/{orderId}/payments',
@@ -194,6 +197,8 @@ const OWNER_ONLY = new Set([
   // The dispute's buyer, its sub-order's dealer and staff; everyone else gets 404.
   'GET /disputes/{id}',
   'GET /disputes/{id}/evidence/{evidenceId}',
+  // No TCS correction exists here: allowed callers get 404.
+  'GET /ledger/tcs-corrections/{correctionId}',
 ]);
 
 const allowed = (rule: 'public' | 'signed-in' | Kind[], kind: Kind): boolean =>
@@ -479,6 +484,7 @@ describe('access control', () => {
         .replace('{listingId}', listingId)
         .replace('{imageId}', imageId)
         .replace('{evidenceId}', randomUUID())
+        .replace('{correctionId}', randomUUID())
         .replace('{orderId}', orderId)
         .replace('{subOrderId}', subOrderId)
         .replace('{dealerId}', ids.get('dealer')!)
@@ -522,8 +528,17 @@ describe('access control', () => {
           },
           body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
         });
-        await res.arrayBuffer();
+        const text = await res.text();
         calls++;
+        // Every policy refusal says who the route is for, never the policy's action or subject.
+        if (res.status === 403) {
+          const problem = JSON.parse(text) as { code: string; detail: string };
+          if (
+            problem.code === 'auth/forbidden' &&
+            !/^This route (is for|needs)/.test(problem.detail)
+          )
+            mismatches.push(`${route} as ${kind}: refused with "${problem.detail}"`);
+        }
         if (ENDS_SESSION.has(route)) tokens.delete(kind);
         const ok = allowed(rule, kind);
         const expected = ok
@@ -546,6 +561,45 @@ describe('access control', () => {
     }
     expect(calls).toBe(Object.keys(EXPECTED).length * KINDS.length);
     expect(mismatches).toEqual([]);
+  });
+
+  it('tells a refused account plainly who the route is for', async () => {
+    const refusal = async (kind: Kind, method: string, path: string) => {
+      const { accessToken } = await login(t, emails.get(kind)!, TEST_PASSWORD);
+      const res = await fetch(`${t.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${accessToken}`,
+          ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+        },
+        body: method === 'POST' ? '{}' : undefined,
+      });
+      expect(res.status).toBe(403);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    // A dealer on a staff route (it used to read "Your account may not override Order").
+    expect(
+      await refusal('dealer', 'POST', `/admin/orders/${orderId}/sub-orders/${subOrderId}/cancel`),
+    ).toMatchObject({
+      code: 'auth/forbidden',
+      detail: 'This route is for staff (admin or ops leader)',
+      allowedRoles: ['admin', 'ops_leader'],
+    });
+    expect(await refusal('customer', 'GET', '/admin/disputes')).toMatchObject({
+      detail: 'This route is for staff (admin, finance, ops leader or compliance)',
+    });
+    // A buyer on a dealer's route; staff on a buyer's.
+    expect(await refusal('customer', 'GET', '/dealer/listings')).toMatchObject({
+      detail: 'This route is for approved dealer accounts',
+      allowedRoles: ['dealer'],
+    });
+    expect(await refusal('finance', 'GET', '/cart')).toMatchObject({
+      detail: 'This route is for approved customer, business buyer, dealer or technician accounts',
+    });
+    // The right role, not yet approved.
+    expect(await refusal('dealer_pending', 'GET', '/dealer/listings')).toMatchObject({
+      detail: 'This route needs an approved account; yours is pending',
+    });
   });
 
   it('never shows one account another account’s data (BOLA)', async () => {

@@ -103,6 +103,33 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
       refundedPaise: expectedRefund,
     });
 
+  /** The buyer's order as the buyer sees it, and whether staff find it under `paymentStatus`. */
+  const buyerView = async (buyer: SignedIn, order: Order) => {
+    const { data } = await t.api.GET('/orders/{orderId}', {
+      params: { path: { orderId: order.id } },
+      headers: buyer.headers,
+    });
+    const listed = async (paymentStatus: 'paid' | 'partially_refunded' | 'refunded') =>
+      (
+        await t.api.GET('/admin/orders', {
+          params: { query: { buyerId: buyer.userId, paymentStatus } },
+          headers: admin.headers,
+        })
+      ).data!.items.map((o) => o.id);
+    return {
+      paymentStatus: data!.paymentStatus,
+      refundedPaise: data!.refundedPaise,
+      subOrderRefundedPaise: data!.subOrders[0]!.refundedPaise,
+      listedAs: (
+        await Promise.all(
+          (['paid', 'partially_refunded', 'refunded'] as const).map(async (s) =>
+            (await listed(s)).includes(order.id) ? [s] : [],
+          ),
+        )
+      ).flat(),
+    };
+  };
+
   beforeAll(async () => {
     started = await startSandboxApp({
       env: {
@@ -168,10 +195,36 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
       dealerResponse: 'Tested before dispatch',
     });
     const listed = await t.api.GET('/admin/disputes', {
-      params: { query: { status: 'responded' } },
+      params: { query: { status: ['responded'] } },
       headers: admin.headers,
     });
     expect(listed.data!.items.map((d) => d.id)).toContain(id);
+    // Answered, it leaves the `open` filter; every unresolved one is `open` and `responded`, asked
+    // for as a repeated or a comma-separated parameter.
+    const idsOf = async (status: ('open' | 'responded' | 'resolved')[]) =>
+      (
+        await t.api.GET('/admin/disputes', {
+          params: { query: { status, limit: 100 } },
+          headers: admin.headers,
+        })
+      ).data!.items.map((d) => d.id);
+    expect(await idsOf(['open'])).not.toContain(id);
+    expect(await idsOf(['resolved'])).not.toContain(id);
+    expect(await idsOf(['open', 'responded'])).toContain(id);
+    const comma = await fetch(`${t.baseUrl}/admin/disputes?status=open,responded&limit=100`, {
+      headers: admin.headers,
+    });
+    expect(((await comma.json()) as { items: { id: string }[] }).items.map((d) => d.id)).toContain(
+      id,
+    );
+    const bad = await fetch(`${t.baseUrl}/admin/disputes?status=open,answered`, {
+      headers: admin.headers,
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      code: 'request/validation-failed',
+      errors: [{ field: 'status' }],
+    });
     // The window passes while the return is open: nothing completes, nothing is released.
     await sql(`UPDATE sub_orders SET delivered_at = now() - interval '400 hours' WHERE id = $1`, [
       sub.id,
@@ -186,6 +239,8 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
     // Release: the dealer gets everything (less deductions); nothing refunded.
     const resolved = await resolve(id, { outcome: 'release', reason: 'Works as described' });
     expect(resolved.data).toMatchObject({ status: 'resolved', resolution: 'release' });
+    expect(await idsOf(['resolved'])).toContain(id);
+    expect(await idsOf(['open', 'responded'])).not.toContain(id);
     expect((await resolve(id, { outcome: 'release', reason: 'again' })).response.status).toBe(409);
     const [audit] = await sql(
       `SELECT action FROM audit_events WHERE target_id = $1 AND action = 'dispute.resolve'`,
@@ -194,6 +249,12 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
     expect(audit).toEqual({ action: 'dispute.resolve' });
     await settle();
     await assertSettled(order, 0);
+    expect(await buyerView(buyer, order)).toEqual({
+      paymentStatus: 'paid',
+      refundedPaise: 0,
+      subOrderRefundedPaise: 0,
+      listedAs: ['paid'],
+    });
   });
 
   it('takes photos and videos by their bytes, within the size limits, from the parties only', async () => {
@@ -253,6 +314,13 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
     });
     await settle();
     await assertSettled(order, order.totalPaise);
+    // The buyer's order says so: refunded in full.
+    expect(await buyerView(buyer, order)).toEqual({
+      paymentStatus: 'refunded',
+      refundedPaise: order.totalPaise,
+      subOrderRefundedPaise: order.totalPaise,
+      listedAs: ['refunded'],
+    });
   });
 
   it('resolves with a partial refund: released less the refund, refunded once through the gateway', async () => {
@@ -274,8 +342,19 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
       reason: 'Scratched',
     });
     expect(ok.data).toMatchObject({ resolution: 'partial_refund', refundPaise: 18_000 });
+    // Resolved, but the refund has not reached the buyer yet: still paid.
+    expect(await buyerView(buyer, order)).toMatchObject({
+      paymentStatus: 'paid',
+      refundedPaise: 0,
+    });
     await settle();
     await settle();
+    expect(await buyerView(buyer, order)).toEqual({
+      paymentStatus: 'partially_refunded',
+      refundedPaise: 18_000,
+      subOrderRefundedPaise: 18_000,
+      listedAs: ['partially_refunded'],
+    });
     // Vector 05: held 118000, refund 18000 → R 100000: commission 8000, GST 1440, TCS 424, TDS 100, net 90036.
     const [hold] = await sql(
       `SELECT status, commission_paise::int AS c, gst_on_commission_paise::int AS g, tcs_paise::int AS tcs,

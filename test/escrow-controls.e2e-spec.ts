@@ -11,6 +11,7 @@ import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
+import { expectMoneyIdentity } from './support/books.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
@@ -32,14 +33,16 @@ describe('escrow controls: manual holds and early release (maker-checker)', () =
   const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
     withClient(t.db.ownerUrl, async (c) => (await c.query<T>(text, params)).rows);
 
-  const paidSubOrder = async (price: number): Promise<{ order: Order; subOrderId: string }> => {
+  const paidSubOrder = async (
+    price: number,
+  ): Promise<{ order: Order; subOrderId: string; buyer: SignedIn }> => {
     const buyer = await signInAs(t, 'customer');
     await putInCart(t, buyer, await activeListing(t, dealer.userId, { b2cPricePaise: price }), 1);
     const placed = await checkout(t, buyer);
     expect(placed.status).toBe(201);
     const order = placed.order!;
     await payThroughSandbox(t, sandbox, buyer, order.id);
-    return { order, subOrderId: order.subOrders[0]!.id };
+    return { order, subOrderId: order.subOrders[0]!.id, buyer };
   };
   const setStatus = (subOrderId: string, status: 'delivered' | 'completed') =>
     sql(
@@ -184,7 +187,7 @@ describe('escrow controls: manual holds and early release (maker-checker)', () =
   });
 
   it('below the threshold an early release of a delivered sub-order releases at once, with the normal deductions', async () => {
-    const { order, subOrderId } = await paidSubOrder(60_000);
+    const { order, subOrderId, buyer } = await paidSubOrder(60_000);
     // Only once delivered: a paid sub-order is refused, nothing changes.
     const early = await releaseEarly(financeA, subOrderId, { reason: 'trusted dealer, cash flow' });
     expect(early.response.status).toBe(409);
@@ -231,8 +234,27 @@ describe('escrow controls: manual holds and early release (maker-checker)', () =
     const escrow = await t.app.get(LedgerService).account(Accounts.orderEscrow(order.id));
     expect(escrow!.creditsPosted - escrow!.debitsPosted).toBe(0n);
     expect(escrow!.debitsPending).toBe(0n);
-    // Completing later releases nothing twice.
-    await setStatus(subOrderId, 'completed');
+    await expectMoneyIdentity(t, order, dealer.userId);
+    // The sub-order completed with the release (a history row, the reason buyers may read), and the
+    // buyer and the dealer see it done.
+    const mine = await t.api.GET('/orders/{orderId}', {
+      params: { path: { orderId: order.id } },
+      headers: buyer.headers,
+    });
+    expect(mine.data!.subOrders[0]!.status).toBe('completed');
+    expect(mine.data!.subOrders[0]!.history!.at(-1)).toMatchObject({
+      event: 'complete',
+      fromStatus: 'delivered',
+      toStatus: 'completed',
+      actor: 'admin',
+      reason: 'escrow released early',
+    });
+    const dealerView = await t.api.GET('/dealer/orders/{subOrderId}', {
+      params: { path: { subOrderId } },
+      headers: dealer.headers,
+    });
+    expect(dealerView.data!.status).toBe('completed');
+    // The release job finds nothing more to do.
     await releases.releaseDue();
     expect(await releaseEntries(subOrderId)).toBe(1);
     const again = await releaseEarly(financeB, subOrderId, { reason: 'once more' });
@@ -244,7 +266,7 @@ describe('escrow controls: manual holds and early release (maker-checker)', () =
   });
 
   it('above the threshold a different staff member approves; the proposer cannot; concurrent approvals release once', async () => {
-    const { subOrderId } = await paidSubOrder(118_000);
+    const { order, subOrderId } = await paidSubOrder(118_000);
     await setStatus(subOrderId, 'delivered');
     const requested = await releaseEarly(financeA, subOrderId, { reason: 'dealer hardship' });
     expect(requested.response.status).toBe(201);
@@ -280,6 +302,14 @@ describe('escrow controls: manual holds and early release (maker-checker)', () =
       earlyReleaseStatus: 'released',
     });
     expect(await releaseEntries(subOrderId)).toBe(1);
+    expect(
+      await sql(
+        `SELECT s.status, count(h.*)::int AS completions FROM sub_orders s
+         LEFT JOIN sub_order_history h ON h.sub_order_id = s.id AND h.event = 'complete'
+         WHERE s.id = $1 GROUP BY s.status`,
+        [subOrderId],
+      ),
+    ).toEqual([{ status: 'completed', completions: 1 }]);
     expect(await holdOf(subOrderId)).toEqual({
       status: 'released',
       commission: '9440',
@@ -296,6 +326,7 @@ describe('escrow controls: manual holds and early release (maker-checker)', () =
         false,
       ],
     ]);
+    await expectMoneyIdentity(t, order, dealer.userId);
   });
 
   it('an ops leader overrides the second approval (audited); a rejected request releases nothing', async () => {

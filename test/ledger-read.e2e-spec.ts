@@ -744,6 +744,9 @@ describe('ledger read side', () => {
       expect(await search({ reference: 'order:o-1' })).toEqual(
         newestFirst(['capture:p-1', 'hold:o-1', 'release:o-1', 'deductions:o-1', 'refund:o-1']),
       );
+      // The other reference kinds the README lists: a payment's fee, a settlement.
+      expect(await search({ reference: 'payment:p-1' })).toEqual(['fee:p-1']);
+      expect(await search({ reference: 'settlement:s-1' })).toEqual(['settlement:s-1']);
       expect(await search({ eventType: 'refund', limit: 1 })).toEqual(
         newestFirst(['refund:o-1', 'refund:o-2']),
       );
@@ -839,6 +842,10 @@ describe('ledger read side', () => {
       expect(bad.body.code).toBe('request/validation-failed');
       const fields = (bad.body.errors as { field: string; in: string }[]).map((e) => e.field);
       expect(fields.sort()).toEqual(['account', 'color', 'from', 'limit']);
+      // A reference is `<kind>:<id>`: a bare id finds nothing, so it is refused with the formats.
+      const bare = await raw('/ledger/entries?reference=o-1', finance);
+      expect(bare).toMatchObject({ status: 400, body: { errors: [{ field: 'reference' }] } });
+      expect(JSON.stringify(bare.body.errors)).toContain('order:<orderId>');
       const cursor = await raw('/ledger/entries?cursor=xyz', finance);
       expect(cursor).toMatchObject({ status: 400, body: { errors: [{ field: 'cursor' }] } });
       const order = await raw(

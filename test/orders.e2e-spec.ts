@@ -54,7 +54,7 @@ describe('carts, checkout and orders', () => {
       .data!;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: QUIET_ENV });
+    t = await startTestApp({ env: { ...QUIET_ENV, ORDER_AUTO_COMPLETE_HOURS: '72' } });
     [dealerA, dealerB, admin, finance] = await Promise.all([
       signInAs(t, 'dealer'),
       signInAs(t, 'dealer'),
@@ -456,6 +456,7 @@ describe('carts, checkout and orders', () => {
       carrier: 'Delhivery',
       trackingNumber: 'DLV-12345678',
       shippingAddress: ADDRESS,
+      returnWindowEndsAt: null,
     });
     // Shipped: the buyer can no longer cancel.
     const late = await t.api.POST('/orders/{orderId}/sub-orders/{subOrderId}/cancel', {
@@ -472,6 +473,16 @@ describe('carts, checkout and orders', () => {
       },
     );
     expect(delivered.data!.subOrders[0]!.status).toBe('delivered');
+    // The return window shows: delivery + ORDER_AUTO_COMPLETE_HOURS (72 here), for buyer and dealer.
+    const window = delivered.data!.subOrders[0]!;
+    expect(Date.parse(window.returnWindowEndsAt!) - Date.parse(window.deliveredAt!)).toBe(
+      72 * 3_600_000,
+    );
+    expect(
+      (await t.api.GET('/dealer/orders/{subOrderId}', { ...path, headers: dealerA.headers })).data,
+    ).toMatchObject({ returnWindowEndsAt: window.returnWindowEndsAt });
+    // Paid, nothing refunded.
+    expect(delivered.data).toMatchObject({ paymentStatus: 'paid', refundedPaise: 0 });
 
     // Completion after the return window (ORDER_AUTO_COMPLETE_HOURS; 72 hours here).
     expect(await commands.completeDelivered(72 * 3600)).toBe(0);
@@ -480,6 +491,7 @@ describe('carts, checkout and orders', () => {
     ]);
     expect(await commands.completeDelivered(72 * 3600)).toBe(1);
     const done = await orderOf(buyer, order.id);
+    expect(Date.parse(done.subOrders[0]!.returnWindowEndsAt!)).toBeLessThan(Date.now());
     expect(done.subOrders[0]!.history!.map((h) => [h.event, h.toStatus, h.actor])).toEqual([
       ['place', 'awaiting_payment', 'buyer'],
       ['pay', 'paid', 'payment'],

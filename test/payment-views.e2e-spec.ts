@@ -9,6 +9,7 @@
  */
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
+import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/payments/gateway/payment-gateway.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
 import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
@@ -186,6 +187,8 @@ describe('payment and escrow views', () => {
     );
     const oldB = held.data!.items.find((h) => h.subOrderId === sub(o1, dealerB).id)!;
     expect(oldB).toMatchObject({ ageDays: 40, subOrderStatus: 'completed', deductions: null });
+    // These dealers have no activated Route account: nothing transferred yet.
+    expect(oldB).toMatchObject({ transferStatus: 'none', transferId: null });
     const released = await t.api.GET('/admin/escrow/holds', {
       params: { query: { status: 'released' } },
       headers: finance.headers,
@@ -557,9 +560,28 @@ describe('refunds and payouts views', () => {
       [sa!.id]: 'on_hold',
       [sb!.id]: 'on_hold',
     });
+    // The escrow-holds view shows each hold's Route transfer, as Razorpay has it.
+    const transfersOf = async () =>
+      (
+        await t.api.GET('/admin/escrow/holds', {
+          params: { query: { orderId: order.id } },
+          headers: finance.headers,
+        })
+      ).data!.items.map((h) => [h.subOrderId, h.transferStatus, h.transferId]);
+    const onHold = await transfersOf();
+    expect(onHold).toHaveLength(2);
+    for (const [subOrderId, status, transferId] of onHold) {
+      expect(status).toBe('on_hold');
+      const transfer = await t.app
+        .get<PaymentGateway>(PAYMENT_GATEWAY)
+        .fetchTransfer(transferId as string);
+      expect(transfer).toMatchObject({ onHold: true });
+      expect(transfer.notes).toMatchObject({ subOrderId });
+    }
     await completeAndRelease([sa!.id, sb!.id]);
     for (const s of [sa!, sb!])
       expect(await t.app.get(RouteTransfersService).releaseTransfer(s.id)).toBe('released');
+    expect((await transfersOf()).map(([, status]) => status)).toEqual(['released', 'released']);
     const nets = await sql<{ dealer_id: string; net: string }>(
       `SELECT dealer_id::text AS dealer_id, dealer_net_paise::text AS net FROM escrow_holds
        WHERE sub_order_id = ANY($1::uuid[])`,

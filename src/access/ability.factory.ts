@@ -4,7 +4,7 @@ import {
   type ForcedSubject,
   type MongoAbility,
 } from '@casl/ability';
-import type { Principal } from './roles.js';
+import { ROLES, type Principal, type Role } from './roles.js';
 
 export type Action =
   | 'manage'
@@ -148,4 +148,30 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       break;
   }
   return build();
+}
+
+const allowedRoles = new Map<string, Role[]>();
+
+/**
+ * The roles whose approved accounts may do `action` on `subject` (either technician kind), read
+ * from the rules above: what a refusal tells the caller the route is for.
+ */
+export function rolesAllowed(action: Action, subject: Subject): Role[] {
+  const key = `${action} ${subject}`;
+  let roles = allowedRoles.get(key);
+  if (roles === undefined) {
+    roles = ROLES.filter((role) =>
+      (role === 'technician' ? (['hardware', 'software'] as const) : [null]).some((kind) =>
+        defineAbilityFor({
+          userId: '',
+          sessionId: '',
+          role,
+          status: 'approved',
+          technicianKind: kind,
+        }).can(action, subject as AbilitySubject),
+      ),
+    );
+    allowedRoles.set(key, roles);
+  }
+  return roles;
 }

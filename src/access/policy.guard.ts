@@ -2,8 +2,9 @@ import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@ne
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AppProblem } from '../common/errors/problem.js';
-import { defineAbilityFor } from './ability.factory.js';
+import { defineAbilityFor, rolesAllowed } from './ability.factory.js';
 import { POLICY_KEY, type RoutePolicy } from './policy.decorator.js';
+import { isStaff, type Principal, type Role } from './roles.js';
 
 /**
  * Last global guard: applies the route's declared policy. A route that declares none is refused —
@@ -46,13 +47,36 @@ export class PolicyGuard implements CanActivate {
     }
     if (policy.kind === 'authenticated') return true;
     if (!defineAbilityFor(principal).can(policy.action, policy.subject)) {
-      throw new AppProblem(
-        403,
-        'auth/forbidden',
-        'Forbidden',
-        `Your account may not ${policy.action} ${policy.subject}`,
-      );
+      const allowedRoles = rolesAllowed(policy.action, policy.subject);
+      throw new AppProblem(403, 'auth/forbidden', 'Forbidden', refusal(principal, allowedRoles), {
+        allowedRoles,
+      });
     }
     return true;
   }
+}
+
+const LABELS: Record<Role, string> = {
+  customer: 'customer',
+  business: 'business buyer',
+  dealer: 'dealer',
+  technician: 'technician',
+  admin: 'admin',
+  finance: 'finance',
+  ops_leader: 'ops leader',
+  compliance: 'compliance',
+};
+
+const either = (words: string[]) =>
+  words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)!}`;
+
+/** Says plainly who the route is for, in the platform's role names (never the policy's internals). */
+function refusal(principal: Principal, allowed: Role[]): string {
+  if (allowed.includes(principal.role))
+    return `This route needs an approved account; yours is ${principal.status}`;
+  if (allowed.length === 0) return 'This route is not open to any account';
+  const labels = allowed.map((r) => LABELS[r]);
+  return allowed.every(isStaff)
+    ? `This route is for staff (${either(labels)})`
+    : `This route is for approved ${either(labels)} accounts`;
 }

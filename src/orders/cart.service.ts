@@ -37,7 +37,7 @@ import {
 } from './domain/order-pricing.js';
 import type { CartDto, CheckoutDto, OrderDto } from './dto/order.dto.js';
 import { OrderPlaced } from './events/order-events.js';
-import { deliveryRuleOf, ordersByIds, pricedListings } from './order-store.js';
+import { deliveryRuleOf, ordersByIds, pricedListings, returnWindowMsOf } from './order-store.js';
 
 interface Buyer {
   id: string;
@@ -157,7 +157,7 @@ export class CartService {
         { ownerId: principal.userId, scope: 'checkout', key, request: dto },
         async () => {
           const orderId = await this.placeOrder(tx, await this.buyer(tx, principal), dto, key);
-          const [order] = await ordersByIds(tx, [orderId], true);
+          const [order] = await ordersByIds(tx, [orderId], true, returnWindowMsOf(this.config));
           return order!;
         },
       ),

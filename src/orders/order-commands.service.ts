@@ -5,7 +5,7 @@
  * one transaction: the order row is locked first, then its sub-orders by id, then listings by id.
  * Domain events are published after the transaction commits.
  */
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../access/roles.js';
@@ -13,6 +13,8 @@ import { AuditService } from '../audit/audit.service.js';
 import { AppProblem } from '../common/errors/problem.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import { idempotent, type IdempotentResult } from '../database/idempotency.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { AccountStatusHooks, type AccountStatusChange } from '../identity/account-status-hooks.js';
@@ -35,6 +37,7 @@ import {
   orderIdOfSubOrder,
   orderNotFound,
   ordersByIds,
+  returnWindowMsOf,
   settleOrderStatus,
   type OrderRow,
   type SubOrderRow,
@@ -95,6 +98,7 @@ export class OrderCommands implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly events: EventBus,
     private readonly statusHooks: AccountStatusHooks,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   private paidLinesRefund: PaidLinesRefund | undefined;
@@ -274,7 +278,7 @@ export class OrderCommands implements OnModuleInit {
             refundId,
           },
         });
-        return (await ordersByIds(tx, [orderId], true))[0]!;
+        return (await ordersByIds(tx, [orderId], true, returnWindowMsOf(this.config)))[0]!;
       }),
     );
   }
@@ -338,7 +342,11 @@ export class OrderCommands implements OnModuleInit {
       emit(await applyTransition(tx, order, sub, input));
       await settleOrderStatus(tx, order, subs);
     });
-    return (await this.transactions.run((tx) => dealerSubOrdersByIds(tx, [subOrderId], true)))[0]!;
+    return (
+      await this.transactions.run((tx) =>
+        dealerSubOrdersByIds(tx, [subOrderId], true, returnWindowMsOf(this.config)),
+      )
+    )[0]!;
   }
 
   // ---- staff ----
@@ -516,6 +524,37 @@ export class OrderCommands implements OnModuleInit {
       );
     await settleOrderStatus(tx, order, subs);
     return { outcome: { code: 'released', orderId }, events };
+  }
+
+  /**
+   * A refund of a sub-order was processed (the money is back with the buyer): it adds to the
+   * sub-order's refunded amount, and the order reads `refunded` once every sub-order that was paid
+   * is refunded in full, else `partially_refunded`. Runs in the caller's transaction, before its
+   * ledger posting (the order row is locked first, as by every order command).
+   */
+  async recordRefund(
+    tx: EntityManager,
+    orderId: string,
+    subOrderId: string,
+    amountPaise: number,
+  ): Promise<void> {
+    await lockOrder(tx, orderId, null);
+    const { rows } = await execute(
+      tx,
+      `UPDATE sub_orders SET refunded_paise = refunded_paise + $3, updated_at = now()
+       WHERE id = $1 AND order_id = $2 RETURNING 1`,
+      [subOrderId, orderId, amountPaise],
+    );
+    if (rows.length !== 1) throw new Error(`refund of sub-order ${subOrderId} not in ${orderId}`);
+    await execute(
+      tx,
+      `UPDATE orders o SET refund_status = CASE WHEN EXISTS (
+           SELECT 1 FROM sub_orders s WHERE s.order_id = o.id AND s.refunded_paise < s.total_paise
+             AND EXISTS (SELECT 1 FROM sub_order_history h WHERE h.sub_order_id = s.id AND h.event = 'pay'))
+         THEN 'partial' ELSE 'full' END, updated_at = now()
+       WHERE o.id = $1`,
+      [orderId],
+    );
   }
 
   /** `confirmPaid` / `paymentFailed` in a transaction of their own, events published after commit. */
@@ -732,7 +771,9 @@ export class OrderCommands implements OnModuleInit {
   }
 
   private async order(orderId: string): Promise<OrderDto> {
-    const [order] = await this.transactions.run((tx) => ordersByIds(tx, [orderId], true));
+    const [order] = await this.transactions.run((tx) =>
+      ordersByIds(tx, [orderId], true, returnWindowMsOf(this.config)),
+    );
     if (order === undefined) throw orderNotFound();
     return order;
   }

@@ -4,9 +4,11 @@
  * Newest first, keyset cursors on (created_at, id). Object checks are in the queries: another
  * buyer's order or another dealer's sub-order is a 404.
  */
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AppProblem } from '../common/errors/problem.js';
 import { decodeCursor, encodeCursor } from '../common/pagination.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import type {
@@ -18,11 +20,24 @@ import type {
   DeliveryRuleDto,
   OrderDto,
   OrderPageDto,
+  OrderPaymentStatus,
 } from './dto/order.dto.js';
-import { dealerSubOrdersByIds, orderNotFound, ordersByIds } from './order-store.js';
+import {
+  dealerSubOrdersByIds,
+  orderNotFound,
+  ordersByIds,
+  returnWindowMsOf,
+} from './order-store.js';
 
 const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Paid orders read by their processed refunds (`orders.refund_status`): `paid` has none. */
+const REFUND_STATUS_OF: Partial<Record<OrderPaymentStatus, string>> = {
+  paid: 'none',
+  partially_refunded: 'partial',
+  refunded: 'full',
+};
 
 interface Position {
   at: string;
@@ -102,7 +117,14 @@ async function page(
 
 @Injectable()
 export class OrderQueries {
-  constructor(private readonly transactions: TransactionRunner) {}
+  constructor(
+    private readonly transactions: TransactionRunner,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private get returnWindowMs(): number {
+    return returnWindowMsOf(this.config);
+  }
 
   async buyerOrders(buyerId: string, q: BuyerOrderQueryDto): Promise<OrderPageDto> {
     return this.orders(
@@ -119,7 +141,7 @@ export class OrderQueries {
         buyerId,
       ]);
       if (rows.length === 0) throw orderNotFound();
-      return (await ordersByIds(tx, [orderId], true))[0]!;
+      return (await ordersByIds(tx, [orderId], true, this.returnWindowMs))[0]!;
     });
   }
 
@@ -138,7 +160,11 @@ export class OrderQueries {
       );
     if (q.buyerId !== undefined) add((n) => `o.buyer_id = $${n}`, q.buyerId);
     if (q.buyerType !== undefined) add((n) => `o.channel = $${n}`, q.buyerType);
-    if (q.paymentStatus !== undefined) add((n) => `o.payment_status = $${n}`, q.paymentStatus);
+    if (q.paymentStatus !== undefined) {
+      const refund = REFUND_STATUS_OF[q.paymentStatus];
+      if (refund === undefined) add((n) => `o.payment_status = $${n}`, q.paymentStatus);
+      else add((n) => `o.payment_status = 'paid' AND o.refund_status = $${n}`, refund);
+    }
     if (q.from !== undefined) add((n) => `o.created_at >= $${n}::timestamptz`, q.from);
     if (q.to !== undefined) add((n) => `o.created_at < $${n}::timestamptz`, q.to);
     if (q.minTotalPaise !== undefined) add((n) => `o.total_paise >= $${n}`, q.minTotalPaise);
@@ -147,7 +173,9 @@ export class OrderQueries {
   }
 
   async adminOrder(orderId: string): Promise<OrderDto> {
-    const [order] = await this.transactions.run((tx) => ordersByIds(tx, [orderId], true));
+    const [order] = await this.transactions.run((tx) =>
+      ordersByIds(tx, [orderId], true, this.returnWindowMs),
+    );
     if (order === undefined) throw orderNotFound();
     return order;
   }
@@ -167,7 +195,7 @@ export class OrderQueries {
         q.cursor,
       );
       return {
-        items: await dealerSubOrdersByIds(tx, p.ids, false),
+        items: await dealerSubOrdersByIds(tx, p.ids, false, this.returnWindowMs),
         ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}),
       };
     });
@@ -181,7 +209,7 @@ export class OrderQueries {
         [subOrderId, dealerId],
       );
       if (rows.length === 0) throw orderNotFound();
-      return (await dealerSubOrdersByIds(tx, [subOrderId], true))[0]!;
+      return (await dealerSubOrdersByIds(tx, [subOrderId], true, this.returnWindowMs))[0]!;
     });
   }
 
@@ -227,7 +255,7 @@ export class OrderQueries {
         cursor,
       );
       return {
-        items: await ordersByIds(tx, p.ids, false),
+        items: await ordersByIds(tx, p.ids, false, this.returnWindowMs),
         ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}),
       };
     });

@@ -6,6 +6,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
+import type { AppConfig } from '../config/app-config.js';
 import { execute } from '../database/sql.js';
 import type { BuyChannel, DeliveryRule, PricedListing } from './domain/order-pricing.js';
 import {
@@ -19,6 +20,7 @@ import {
 import type {
   DealerSubOrderDto,
   OrderDto,
+  OrderPaymentStatus,
   OrderLineDto,
   ShippingAddressViewDto,
   SubOrderDto,
@@ -141,7 +143,9 @@ export interface OrderRow {
   delivery_paise: string;
   total_paise: string;
   minimum_order_paise: string;
-  payment_status: OrderDto['paymentStatus'];
+  /** As stored: the payment's lifecycle (refunds show through `refund_status`). */
+  payment_status: Exclude<OrderPaymentStatus, 'partially_refunded' | 'refunded'>;
+  refund_status: 'none' | 'partial' | 'full';
   reservation_expires_at: Date;
   paid_at: Date | null;
   created_at: Date;
@@ -151,7 +155,7 @@ const ORDER_COLUMNS = `o.id::text AS id, o.buyer_id::text AS buyer_id, o.channel
   o.buyer_business_name, o.shipping_address, o.items_paise::text AS items_paise,
   o.delivery_paise::text AS delivery_paise, o.total_paise::text AS total_paise,
   o.minimum_order_paise::text AS minimum_order_paise, o.payment_status, o.reservation_expires_at,
-  o.paid_at, o.created_at`;
+  o.paid_at, o.created_at, o.refund_status`;
 
 export interface SubOrderRow {
   id: string;
@@ -171,6 +175,7 @@ export interface SubOrderRow {
   cancel_reason: string | null;
   shipped_at: Date | null;
   delivered_at: Date | null;
+  refunded_paise: string;
   created_at: Date;
   updated_at: Date;
 }
@@ -179,7 +184,8 @@ const SUB_ORDER_COLUMNS = `s.id::text AS id, s.order_id::text AS order_id, s.dea
   coalesce(d.business_name, d.display_name) AS dealer_name, s.dealer_gstin, s.status, s.supply,
   s.items_paise::text AS items_paise, s.delivery_paise::text AS delivery_paise,
   s.total_paise::text AS total_paise, s.tax_paise::text AS tax_paise, s.carrier, s.tracking_number,
-  s.cancelled_by, s.cancel_reason, s.shipped_at, s.delivered_at, s.created_at, s.updated_at`;
+  s.cancelled_by, s.cancel_reason, s.shipped_at, s.delivered_at, s.created_at, s.updated_at,
+  s.refunded_paise::text AS refunded_paise`;
 
 /** Locks an order (the first lock of every order command). `buyerId`: only that buyer's (else 404). */
 export async function lockOrder(
@@ -462,6 +468,16 @@ export async function settleOrderStatus(
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
+/** The return window after delivery (ORDER_AUTO_COMPLETE_HOURS, as parsed), in milliseconds. */
+export const returnWindowMsOf = (config: AppConfig): number =>
+  config.orders.autoCompleteSeconds * 1_000;
+
+/** How an order reads: its stored payment status, or its refunds once a paid order has some. */
+function paymentStatusOf(o: OrderRow): OrderPaymentStatus {
+  if (o.payment_status !== 'paid' || o.refund_status === 'none') return o.payment_status;
+  return o.refund_status === 'full' ? 'refunded' : 'partially_refunded';
+}
+
 interface LineRow {
   sub_order_id: string;
   line_no: number;
@@ -523,6 +539,7 @@ function toSubOrderDto(
   s: SubOrderRow,
   lines: LineRow[],
   history: HistoryRow[] | undefined,
+  returnWindowMs: number,
 ): SubOrderDto {
   return {
     id: s.id,
@@ -542,6 +559,11 @@ function toSubOrderDto(
     cancelReason: s.cancel_reason,
     shippedAt: iso(s.shipped_at),
     deliveredAt: iso(s.delivered_at),
+    returnWindowEndsAt:
+      s.delivered_at === null
+        ? null
+        : new Date(s.delivered_at.getTime() + returnWindowMs).toISOString(),
+    refundedPaise: Number(s.refunded_paise),
     createdAt: s.created_at.toISOString(),
     updatedAt: s.updated_at.toISOString(),
     lines: lines.filter((l) => l.sub_order_id === s.id).map(toLineDto),
@@ -599,11 +621,12 @@ async function subOrderParts(
   return { subs, lines, history };
 }
 
-/** Orders by id as DTOs, in the given order. */
+/** Orders by id as DTOs, in the given order (`returnWindowMs`: see returnWindowMsOf). */
 export async function ordersByIds(
   tx: EntityManager,
   ids: string[],
   withHistory: boolean,
+  returnWindowMs: number,
 ): Promise<OrderDto[]> {
   if (ids.length === 0) return [];
   const { rows } = await execute<OrderRow>(
@@ -632,11 +655,12 @@ export async function ordersByIds(
           .filter((s) => s.status === 'awaiting_payment')
           .reduce((sum, s) => sum + Number(s.total_paise), 0),
         minimumOrderPaise: Number(o.minimum_order_paise),
-        paymentStatus: o.payment_status,
+        paymentStatus: paymentStatusOf(o),
+        refundedPaise: subs.reduce((sum, s) => sum + Number(s.refunded_paise), 0),
         reservationExpiresAt: o.reservation_expires_at.toISOString(),
         paidAt: iso(o.paid_at),
         createdAt: o.created_at.toISOString(),
-        subOrders: subs.map((s) => toSubOrderDto(s, parts.lines, parts.history)),
+        subOrders: subs.map((s) => toSubOrderDto(s, parts.lines, parts.history, returnWindowMs)),
       },
     ];
   });
@@ -647,6 +671,7 @@ export async function dealerSubOrdersByIds(
   tx: EntityManager,
   ids: string[],
   withHistory: boolean,
+  returnWindowMs: number,
 ): Promise<DealerSubOrderDto[]> {
   if (ids.length === 0) return [];
   const parts = await subOrderParts(tx, `s.id = ANY($1::uuid[])`, [ids], withHistory);
@@ -665,7 +690,7 @@ export async function dealerSubOrdersByIds(
     const o = orderOf.get(id)!;
     const shippable = s.status !== 'awaiting_payment' && s.cancelled_by === null;
     return {
-      ...toSubOrderDto(s, parts.lines, parts.history),
+      ...toSubOrderDto(s, parts.lines, parts.history, returnWindowMs),
       channel: o.channel,
       buyerName: o.buyer_name,
       buyerGstin: o.buyer_gstin,

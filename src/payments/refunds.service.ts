@@ -347,6 +347,14 @@ export class RefundsService implements OnModuleInit {
       );
       return 'failed';
     }
+    // The buyer's order shows it (order row locked before the escrow hold, as by order commands).
+    if (refund.sub_order_id !== null)
+      await this.orders.recordRefund(
+        tx,
+        refund.order_id,
+        refund.sub_order_id,
+        Number(refund.amount_paise),
+      );
     await this.post(tx, refund);
     await execute(
       tx,

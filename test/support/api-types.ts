@@ -3324,6 +3324,8 @@ export interface components {
             taxPaise: number;
             /** @enum {string|null} */
             cancelledBy: "buyer" | "dealer" | "admin" | "system" | null;
+            /** @description Integer paise */
+            refundedPaise: number;
             id: string;
             orderId: string;
             dealerId: string;
@@ -3334,6 +3336,12 @@ export interface components {
             cancelReason: string | null;
             shippedAt: string | null;
             deliveredAt: string | null;
+            /**
+             * @description Delivery + the return window (ORDER_AUTO_COMPLETE_HOURS): while the part is `delivered`, the
+             *     buyer may open a return or dispute until then, after which it completes and the dealer is paid.
+             *     Null until delivered.
+             */
+            returnWindowEndsAt: string | null;
             createdAt: string;
             updatedAt: string;
             lines: components["schemas"]["OrderLineDto"][];
@@ -3354,7 +3362,9 @@ export interface components {
             /** @description Integer paise */
             minimumOrderPaise: number;
             /** @enum {string} */
-            paymentStatus: "awaiting_payment" | "paid" | "expired" | "cancelled";
+            paymentStatus: "awaiting_payment" | "paid" | "partially_refunded" | "refunded" | "expired" | "cancelled";
+            /** @description Integer paise */
+            refundedPaise: number;
             id: string;
             buyerId: string;
             buyerGstin: string | null;
@@ -3390,6 +3400,8 @@ export interface components {
             taxPaise: number;
             /** @enum {string|null} */
             cancelledBy: "buyer" | "dealer" | "admin" | "system" | null;
+            /** @description Integer paise */
+            refundedPaise: number;
             /** @enum {string} */
             channel: "b2b" | "b2c";
             buyerName: string;
@@ -3406,6 +3418,12 @@ export interface components {
             cancelReason: string | null;
             shippedAt: string | null;
             deliveredAt: string | null;
+            /**
+             * @description Delivery + the return window (ORDER_AUTO_COMPLETE_HOURS): while the part is `delivered`, the
+             *     buyer may open a return or dispute until then, after which it completes and the dealer is paid.
+             *     Null until delivered.
+             */
+            returnWindowEndsAt: string | null;
             createdAt: string;
             updatedAt: string;
             lines: components["schemas"]["OrderLineDto"][];
@@ -3460,7 +3478,11 @@ export interface components {
         DisputeDto: {
             /** @enum {string} */
             kind: "return" | "dispute";
-            /** @enum {string} */
+            /**
+             * @description `open`: opened, waiting for the dealer's answer; `responded`: the dealer answered, waiting for
+             *     staff; `resolved`: staff decided (`resolution`). Only `resolved` is final.
+             * @enum {string}
+             */
             status: "open" | "responded" | "resolved";
             /** @enum {string|null} */
             resolution: "release" | "full_refund" | "partial_refund" | null;
@@ -3735,6 +3757,14 @@ export interface components {
             ageDays: number;
             /** @description The dealer's net at release */
             dealerNetPaise: number | null;
+            /**
+             * @description The Route transfer of this hold to the dealer's linked account: `none` (not started: the
+             *     dealer's account is not activated yet), `pending` (being created), `on_hold` (at the dealer's
+             *     account, held until release), `released` (hold lifted: Razorpay settles the dealer's net),
+             *     `failed` (refused or out of retries; see the `transfer_failed` alert and retry-transfer).
+             * @enum {string}
+             */
+            transferStatus: "none" | "pending" | "on_hold" | "released" | "failed";
             subOrderId: string;
             orderId: string;
             paymentId: string;
@@ -3746,6 +3776,8 @@ export interface components {
             releasedAt: string | null;
             /** @description Present once released. */
             deductions: components["schemas"]["ReleaseDeductionsDto"] | null;
+            /** @description Razorpay's transfer id (`trf_…`) once created. */
+            transferId: string | null;
         };
         EscrowHoldPageDto: {
             items: components["schemas"]["EscrowHoldDto"][];
@@ -5854,7 +5886,16 @@ export interface operations {
                 from?: string;
                 /** @description Entries effective before this instant (ISO-8601, exclusive). */
                 to?: string;
-                /** @description Only entries with this business reference, e.g. `order:o-42`. */
+                /**
+                 * @description Only entries with this business reference, `<kind>:<id>` — the whole reference, not a bare id:
+                 *     `order:<orderId>` (an order's capture, escrow holds, releases and their deductions, refunds and
+                 *     TCS corrections), `payment:<razorpayPaymentId>` (the gateway fee of a payment, Razorpay's
+                 *     `pay_…` id), `settlement:<razorpaySettlementId>` (the platform's settlement to its bank),
+                 *     `payout:<razorpaySettlementId>` (a dealer's Route settlement), `adjustment:<adjustmentId>` (an
+                 *     approved manual adjustment), `entry:<entryId>` (the expiry of the hold with that id). An
+                 *     entry's own id is its key (e.g. `capture:<razorpayPaymentId>`,
+                 *     `refund:<refundId>`): read it at `GET /ledger/entries/{entryId}`.
+                 */
                 reference?: string;
                 /** @description Only entries of this event type, e.g. `escrow_release`. */
                 eventType?: string;
@@ -8113,7 +8154,8 @@ export interface operations {
                 status?: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed";
                 /** @description Business (b2b) or consumer (b2c) orders. */
                 buyerType?: "b2b" | "b2c";
-                paymentStatus?: "awaiting_payment" | "paid" | "expired" | "cancelled";
+                /** @description As orders show it: `paid` ones have no processed refund; `partially_refunded`, `refunded`. */
+                paymentStatus?: "awaiting_payment" | "paid" | "partially_refunded" | "refunded" | "expired" | "cancelled";
                 minTotalPaise?: number;
                 maxTotalPaise?: number;
                 /** @description Orders with a sub-order of this dealer. */
@@ -8704,7 +8746,13 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                status?: "open" | "responded" | "resolved";
+                /**
+                 * @description One or more statuses, repeated (`status=open&status=responded`) or comma-separated
+                 *     (`status=open,responded`): `open` (waiting for the dealer's answer), `responded` (the dealer
+                 *     answered; waiting for staff), `resolved`. Every unresolved one: `open` and `responded`. All
+                 *     when absent.
+                 */
+                status?: ("open" | "responded" | "resolved")[];
             };
             header?: never;
             path?: never;

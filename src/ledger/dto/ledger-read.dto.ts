@@ -17,6 +17,8 @@ export type LedgerExportFormat = (typeof LEDGER_EXPORT_FORMATS)[number];
 
 /** An account code as the chart writes it: `type:segment:…` (see ledger-spec/chart-of-accounts.md). */
 export const ACCOUNT_CODE_PATTERN = /^[a-z][a-z0-9_]*(:[A-Za-z0-9][A-Za-z0-9_.-]*)*$/;
+/** A business reference: `<kind>:<id>`, e.g. `order:<orderId>`. */
+export const REFERENCE_PATTERN = /^[a-z][a-z_]*:\S+$/;
 /** A code prefix: the start of a code, e.g. `liability:escrow:`. */
 const ACCOUNT_PREFIX_PATTERN = /^[a-z][a-z0-9_]*(:[A-Za-z0-9][A-Za-z0-9_.-]*)*:?$/;
 
@@ -77,10 +79,22 @@ export class LedgerStatementQueryDto extends IntersectionType(
 ) {}
 
 export class LedgerEntryFilterQueryDto extends LedgerTimeRangeQueryDto {
-  /** Only entries with this business reference, e.g. `order:o-42`. */
+  /**
+   * Only entries with this business reference, `<kind>:<id>` — the whole reference, not a bare id:
+   * `order:<orderId>` (an order's capture, escrow holds, releases and their deductions, refunds and
+   * TCS corrections), `payment:<razorpayPaymentId>` (the gateway fee of a payment, Razorpay's
+   * `pay_…` id), `settlement:<razorpaySettlementId>` (the platform's settlement to its bank),
+   * `payout:<razorpaySettlementId>` (a dealer's Route settlement), `adjustment:<adjustmentId>` (an
+   * approved manual adjustment), `entry:<entryId>` (the expiry of the hold with that id). An
+   * entry's own id is its key (e.g. `capture:<razorpayPaymentId>`,
+   * `refund:<refundId>`): read it at `GET /ledger/entries/{entryId}`.
+   */
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @Matches(REFERENCE_PATTERN, {
+    message: 'reference must be <kind>:<id>, e.g. order:<orderId>, payout:<settlementId>',
+  })
   reference?: string;
 
   /** Only entries of this event type, e.g. `escrow_release`. */

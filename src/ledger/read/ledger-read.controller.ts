@@ -137,7 +137,11 @@ export class LedgerReadController {
     return trialBalanceDto(buildTrialBalance(accounts), at);
   }
 
-  /** Journal entries matching every criterion, newest first, with their lines and seal. */
+  /**
+   * Journal entries matching every criterion, newest first, with their lines and seal. `reference`
+   * is a whole business reference, `<kind>:<id>`: `order:<orderId>` finds an order's whole money
+   * trail; also `payment:`, `settlement:`, `payout:`, `adjustment:` and `entry:` (see the parameter).
+   */
   @Get('entries')
   @Can('read', 'Ledger')
   @ApiOperation({ summary: 'Search the journal' })

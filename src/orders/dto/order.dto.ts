@@ -47,7 +47,20 @@ const trimmed = ({ value }: { value: unknown }): unknown =>
 const PAISE = { type: 'integer', description: 'Integer paise' } as const;
 const CHANNELS = ['b2b', 'b2c'] as const;
 type Channel = (typeof CHANNELS)[number];
-const PAYMENT_STATUSES = ['awaiting_payment', 'paid', 'expired', 'cancelled'] as const;
+/**
+ * `awaiting_payment`, `paid`, `expired` (unpaid when its reservation ran out), `cancelled` (before
+ * payment), and for a paid order whose refunds were processed: `partially_refunded` (some of it)
+ * or `refunded` (every paid part refunded in full).
+ */
+export const PAYMENT_STATUSES = [
+  'awaiting_payment',
+  'paid',
+  'partially_refunded',
+  'refunded',
+  'expired',
+  'cancelled',
+] as const;
+export type OrderPaymentStatus = (typeof PAYMENT_STATUSES)[number];
 const LINE_PROBLEMS: LineProblemCode[] = [
   'unavailable',
   'own-listing',
@@ -216,10 +229,11 @@ export class AdminOrderQueryDto extends PageQueryDto {
   @IsIn(CHANNELS)
   buyerType?: Channel;
 
+  /** As orders show it: `paid` ones have no processed refund; `partially_refunded`, `refunded`. */
   @ApiPropertyOptional({ enum: PAYMENT_STATUSES })
   @IsOptional()
   @IsIn(PAYMENT_STATUSES)
-  paymentStatus?: (typeof PAYMENT_STATUSES)[number];
+  paymentStatus?: OrderPaymentStatus;
 
   /** Placed at or after (ISO 8601). */
   @IsOptional()
@@ -427,6 +441,15 @@ export class SubOrderDto {
   cancelReason!: string | null;
   shippedAt!: string | null;
   deliveredAt!: string | null;
+  /**
+   * Delivery + the return window (ORDER_AUTO_COMPLETE_HOURS): while the part is `delivered`, the
+   * buyer may open a return or dispute until then, after which it completes and the dealer is paid.
+   * Null until delivered.
+   */
+  returnWindowEndsAt!: string | null;
+  /** Refunds of this part processed so far (money back with the buyer). */
+  @ApiProperty(PAISE)
+  refundedPaise!: number;
   createdAt!: string;
   updatedAt!: string;
   lines!: OrderLineDto[];
@@ -466,7 +489,13 @@ export class OrderDto {
   @ApiProperty(PAISE)
   minimumOrderPaise!: number;
   @ApiProperty({ enum: PAYMENT_STATUSES })
-  paymentStatus!: (typeof PAYMENT_STATUSES)[number];
+  paymentStatus!: OrderPaymentStatus;
+  /**
+   * Refunds of the order's parts processed so far (cancellations, returns and disputes, refunds
+   * after release); every refund, with its state, is at `GET /orders/{orderId}/payments/refunds`.
+   */
+  @ApiProperty(PAISE)
+  refundedPaise!: number;
   /** Stock is held until then; unpaid, the order expires. */
   reservationExpiresAt!: string;
   paidAt!: string | null;

@@ -73,11 +73,26 @@ export class ResolveDisputeDto {
   reason!: string;
 }
 
+/** `a,b` and repeated parameters alike become `['a', 'b']`. */
+const listOf = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' || Array.isArray(value)
+    ? ([] as unknown[])
+        .concat(value)
+        .flatMap((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()) : [v]))
+    : value;
+
 export class AdminDisputeQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: DISPUTE_STATUSES })
+  /**
+   * One or more statuses, repeated (`status=open&status=responded`) or comma-separated
+   * (`status=open,responded`): `open` (waiting for the dealer's answer), `responded` (the dealer
+   * answered; waiting for staff), `resolved`. Every unresolved one: `open` and `responded`. All
+   * when absent.
+   */
+  @ApiPropertyOptional({ enum: DISPUTE_STATUSES, isArray: true })
   @IsOptional()
-  @IsIn(DISPUTE_STATUSES)
-  status?: DisputeStatus;
+  @Transform(listOf)
+  @IsIn(DISPUTE_STATUSES, { each: true })
+  status?: DisputeStatus[];
 }
 
 export class DisputeEvidenceDto {
@@ -103,6 +118,10 @@ export class DisputeDto {
   @ApiProperty({ enum: DISPUTE_KINDS })
   kind!: DisputeKind;
   reason!: string;
+  /**
+   * `open`: opened, waiting for the dealer's answer; `responded`: the dealer answered, waiting for
+   * staff; `resolved`: staff decided (`resolution`). Only `resolved` is final.
+   */
   @ApiProperty({ enum: DISPUTE_STATUSES })
   status!: DisputeStatus;
   dealerResponse!: string | null;

@@ -175,6 +175,11 @@ export class DealerDisputesController {
 export class AdminDisputesController {
   constructor(private readonly disputes: DisputesService) {}
 
+  /**
+   * `status` takes one or more of `open` (waiting for the dealer), `responded` (the dealer answered,
+   * waiting for staff) and `resolved`, repeated or comma-separated: `status=open,responded` is every
+   * dispute still to be resolved.
+   */
   @Get()
   @Can('read', 'PaymentOps')
   @ApiOperation({ summary: 'Returns and disputes, newest first' })

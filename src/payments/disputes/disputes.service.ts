@@ -338,7 +338,7 @@ export class DisputesService {
     return this.get(id, meta);
   }
 
-  /** Staff: disputes by status, newest first (keyset cursor). */
+  /** Staff: disputes in any of the given statuses (all without), newest first (keyset cursor). */
   async list(q: AdminDisputeQueryDto): Promise<DisputeListDto> {
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
     if (q.cursor !== undefined && (typeof after?.at !== 'string' || typeof after.id !== 'string'))
@@ -352,7 +352,7 @@ export class DisputesService {
       const { rows } = await execute<DisputeRow>(
         tx,
         `SELECT ${COLUMNS} FROM disputes d
-         WHERE ($1::text IS NULL OR d.status = $1)
+         WHERE ($1::text[] IS NULL OR d.status = ANY($1::text[]))
            AND ($2::timestamptz IS NULL OR (d.created_at, d.id) < ($2::timestamptz, $3::uuid))
          ORDER BY d.created_at DESC, d.id DESC LIMIT $4`,
         [q.status ?? null, after?.at ?? null, after?.id ?? null, q.limit + 1],

@@ -11,7 +11,9 @@
  *   EARLY_RELEASE_APPROVAL_ABOVE_PAISE it is released at once; above, it waits for a different
  *   staff member's approval (the proposer approving gets 403 `escrow/maker-checker`) unless an ops
  *   leader overrides (audited with the override flag). The release itself is the job's code path
- *   (EscrowReleaseService.releaseIn: same ledger recipe, keys and deductions).
+ *   (EscrowReleaseService.releaseIn: same ledger recipe, keys and deductions); in its transaction
+ *   the sub-order completes through the orders' state machine (delivered → completed, a history
+ *   row and its event), as it would at the end of the return window.
  *
  * Every command locks order → sub-orders → escrow hold (the release path's order) before touching
  * its own rows, so a command and the release job are serialised per order; an early-release request
@@ -27,7 +29,8 @@ import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
-import { lockOrder, lockSubOrders } from '../../orders/order-store.js';
+import { OrderCommands } from '../../orders/order-commands.service.js';
+import { lockOrder, lockSubOrders, type TransitionInput } from '../../orders/order-store.js';
 import { EscrowReleaseService, type ReleaseMode } from '../escrow-release.service.js';
 import type {
   ApproveEarlyReleaseDto,
@@ -129,6 +132,7 @@ export class EscrowControlsService {
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
     private readonly releases: EscrowReleaseService,
+    private readonly orders: OrderCommands,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -216,7 +220,8 @@ export class EscrowControlsService {
     const principal = meta.principal!;
     const override = dto.override === true;
     if (override && principal.role !== 'ops_leader') throw overrideForbidden();
-    return this.transactions.run(async (tx) => {
+    const orderId = await this.orderOfHold(subOrderId);
+    return this.orders.withSubOrder(orderId, subOrderId, null, async (tx, _sub, move) => {
       const { hold, subStatus } = await this.lockHold(tx, subOrderId);
       await this.assertReleasable(tx, hold, subStatus);
       const { rows: pending } = await execute<{ id: string }>(
@@ -263,6 +268,7 @@ export class EscrowControlsService {
       }
       const overriding = needsApproval && override;
       await this.release(tx, hold, principal.userId);
+      await move(completion(meta));
       const { rows } = await execute<EarlyReleaseRow>(
         tx,
         `INSERT INTO escrow_early_releases
@@ -288,7 +294,13 @@ export class EscrowControlsService {
         reason: dto.reason,
         override: overriding,
         before: { holdStatus: 'held', subOrderStatus: subStatus },
-        after: { status: row.status, subOrderId, amountPaise: hold.amount_paise, needsApproval },
+        after: {
+          status: row.status,
+          subOrderId,
+          subOrderStatus: 'completed',
+          amountPaise: hold.amount_paise,
+          needsApproval,
+        },
       });
       return earlyDto(row);
     });
@@ -311,7 +323,18 @@ export class EscrowControlsService {
         'An override needs a reason',
       );
     }
-    return this.transactions.run(async (tx) => {
+    const request = await this.transactions.run(async (tx) => {
+      const { rows } = await execute<{ order_id: string; sub_order_id: string }>(
+        tx,
+        `SELECT order_id::text AS order_id, sub_order_id::text AS sub_order_id
+         FROM escrow_early_releases WHERE id = $1`,
+        [id],
+      );
+      return rows[0];
+    });
+    if (request === undefined) throw earlyNotFound();
+    const { order_id: orderId, sub_order_id: subOrderId } = request;
+    return this.orders.withSubOrder(orderId, subOrderId, null, async (tx, _sub, move) => {
       const row = await this.lockRequest(tx, id);
       const self = row.requested_by === principal.userId;
       if (self && !override) {
@@ -325,6 +348,7 @@ export class EscrowControlsService {
       const { hold, subStatus } = await this.lockHold(tx, row.sub_order_id);
       await this.assertReleasable(tx, hold, subStatus);
       await this.release(tx, hold, principal.userId);
+      await move(completion(meta));
       const { rows } = await execute<EarlyReleaseRow>(
         tx,
         `UPDATE escrow_early_releases
@@ -340,7 +364,11 @@ export class EscrowControlsService {
         reason: dto.reason,
         override: self,
         before: { status: row.status, requestedBy: row.requested_by },
-        after: { status: updated.status, subOrderId: row.sub_order_id },
+        after: {
+          status: updated.status,
+          subOrderId: row.sub_order_id,
+          subOrderStatus: 'completed',
+        },
       });
       return earlyDto(updated);
     });
@@ -406,6 +434,19 @@ export class EscrowControlsService {
     );
     // Checked under the same locks just before: not releasing now is a bug.
     if (!done) throw new Error(`early release of ${hold.sub_order_id} was not applied`);
+  }
+
+  /** The order of a sub-order's escrow hold (never changes), read before its command locks it. */
+  private async orderOfHold(subOrderId: string): Promise<string> {
+    const { rows } = await this.transactions.run((tx) =>
+      execute<{ order_id: string }>(
+        tx,
+        `SELECT order_id::text AS order_id FROM escrow_holds WHERE sub_order_id = $1`,
+        [subOrderId],
+      ),
+    );
+    if (rows[0] === undefined) throw holdNotFound();
+    return rows[0].order_id;
   }
 
   /** Locks order → sub-orders → escrow hold (the release path's order); 404 without a hold. */
@@ -521,6 +562,21 @@ export class EscrowControlsService {
       })),
     };
   }
+}
+
+/**
+ * The released sub-order completes (delivered → completed, a history row), so the buyer and the
+ * dealer see it done. Buyers see this reason; the staff member's own reason stays in the audit event.
+ */
+function completion(meta: RequestMeta): TransitionInput {
+  const p = meta.principal!;
+  return {
+    event: 'complete',
+    actor: 'admin',
+    actorId: p.userId,
+    actorRole: p.role,
+    reason: 'escrow released early',
+  };
 }
 
 function positionOf(cursor: string): { at: string; id: string } {

@@ -13,6 +13,9 @@ export const PAYMENT_STATUSES = [
 ] as const;
 export const HOLD_STATUSES = ['held', 'released', 'refunded'] as const;
 export type HoldStatus = (typeof HOLD_STATUSES)[number];
+/** `escrow_holds.transfer_status`: none → pending → on_hold → released, or failed. */
+export const TRANSFER_STATUSES = ['none', 'pending', 'on_hold', 'released', 'failed'] as const;
+export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
 
 /** `true` / `false` only; anything else stays a string and fails @IsBoolean. */
 const booleanFlag = ({ value }: { value: unknown }): unknown =>
@@ -152,6 +155,16 @@ export class EscrowHoldDto {
   deductions!: ReleaseDeductionsDto | null;
   @ApiProperty({ type: 'integer', nullable: true, description: "The dealer's net at release" })
   dealerNetPaise!: number | null;
+  /**
+   * The Route transfer of this hold to the dealer's linked account: `none` (not started: the
+   * dealer's account is not activated yet), `pending` (being created), `on_hold` (at the dealer's
+   * account, held until release), `released` (hold lifted: Razorpay settles the dealer's net),
+   * `failed` (refused or out of retries; see the `transfer_failed` alert and retry-transfer).
+   */
+  @ApiProperty({ enum: TRANSFER_STATUSES })
+  transferStatus!: TransferStatus;
+  /** Razorpay's transfer id (`trf_…`) once created. */
+  transferId!: string | null;
 }
 
 export class EscrowHoldPageDto {

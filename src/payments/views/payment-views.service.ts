@@ -36,6 +36,7 @@ import type {
   EscrowHoldPageDto,
   EscrowHoldQueryDto,
   HoldStatus,
+  TransferStatus,
   PaymentTotalsDto,
   PaymentTotalsQueryDto,
   PayoutDto,
@@ -100,6 +101,8 @@ interface HoldRow {
   tcs_paise: string | null;
   tds_paise: string | null;
   dealer_net_paise: string | null;
+  transfer_status: TransferStatus;
+  transfer_id: string | null;
   cursor_at: string;
   cursor_id: string;
 }
@@ -143,6 +146,7 @@ const HOLD_COLUMNS = `h.sub_order_id::text AS sub_order_id, h.order_id::text AS 
   h.released_at, h.commission_paise::text AS commission_paise,
   h.gst_on_commission_paise::text AS gst_on_commission_paise, h.tcs_paise::text AS tcs_paise,
   h.tds_paise::text AS tds_paise, h.dealer_net_paise::text AS dealer_net_paise,
+  h.transfer_status, h.transfer_id,
   ${cursorTime('h.created_at')} AS cursor_at, h.sub_order_id::text AS cursor_id`;
 
 function deductionsOf(r: HoldRow): ReleaseDeductionsDto | null {
@@ -406,6 +410,8 @@ export class PaymentViews {
       releasedAt: iso(r.released_at),
       deductions: deductionsOf(r),
       dealerNetPaise: r.status === 'released' ? paiseOrNull(r.dealer_net_paise) : null,
+      transferStatus: r.transfer_status,
+      transferId: r.transfer_id,
     };
   }
 
