@@ -9,11 +9,11 @@
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { credit, debit } from '../src/ledger/domain/journal.js';
-import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
+import { expectMoneyIdentity, orderNets } from './support/books.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
@@ -29,42 +29,10 @@ describe('TCS per line and delivery taxed with the goods (Razorpay sandbox over 
   const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
     withClient(t.db.ownerUrl, async (c) => (await c.query<T>(text, params)).rows);
 
-  /** Net (credits − debits) of one account over the entries of one order. */
-  const orderNet = async (orderId: string, code: string) => {
-    const [row] = await sql<{ net: string | null }>(
-      `SELECT sum(CASE l.side WHEN 'credit' THEN l.amount ELSE -l.amount END)::text AS net
-       FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id
-         JOIN ledger_accounts a ON a.id = l.account_id
-       WHERE e.reference = $1 AND e.kind <> 'pending' AND a.code = $2`,
-      [`order:${orderId}`, code],
-    );
-    return BigInt(row?.net ?? '0');
-  };
-
-  /** paid = refunded + escrow + the dealer's share + deductions; escrow 0; books balanced and verified. */
-  const expectBooks = async (order: Order, ...dealerIds: string[]) => {
-    const [paid] = await sql<{ paid: string; refunded: string }>(
-      `SELECT (SELECT sum(amount_paise) FROM payments WHERE order_id = $1 AND status = 'captured')::text AS paid,
-              (SELECT coalesce(sum(amount_paise), 0) FROM refunds WHERE order_id = $1 AND status = 'processed')::text AS refunded`,
-      [order.id],
-    );
-    const codes = [
-      Accounts.orderEscrow(order.id),
-      ...dealerIds.flatMap((d) => [Accounts.dealerPayable(d), Accounts.dealerReceivable(d)]),
-      Accounts.commission,
-      Accounts.gstOutput,
-      Accounts.tcs,
-      Accounts.tds,
-    ];
-    const nets = await Promise.all(codes.map((c) => orderNet(order.id, c)));
-    expect(nets[0]).toBe(0n);
-    expect(BigInt(paid!.paid)).toBe(BigInt(paid!.refunded) + nets.reduce((s, n) => s + n, 0n));
-    expect((await t.app.get(LedgerIntegrityService).verify()).ok).toBe(true);
-    const [totals] = await sql<{ dr: string; cr: string }>(
-      `SELECT sum(amount) FILTER (WHERE side = 'debit')::text AS dr,
-              sum(amount) FILTER (WHERE side = 'credit')::text AS cr FROM ledger_lines`,
-    );
-    expect(totals!.dr).toBe(totals!.cr);
+  /** The order's escrow at zero, its money identity, the ledger verified and balanced. */
+  const expectBooks = async (order: Order, ...dealerIds: [string, ...string[]]) => {
+    expect((await orderNets(t, order.id, dealerIds[0])).escrow).toBe(0n);
+    await expectMoneyIdentity(t, order, ...dealerIds);
   };
 
   /** ₹800 at 18 % and ₹1,050 at 5 % of one dealer, paid (free delivery: ₹1,850 ≥ ₹999). */
@@ -125,12 +93,12 @@ describe('TCS per line and delivery taxed with the goods (Razorpay sandbox over 
     // 0.5 % × (67,797 + 100,000) = 838.985 → 839 (the schedule's 185,000 / 1.18 gave 784).
     // Net: 185,000 − commission 14,800 − GST 2,664 − TCS 839 − TDS 185.
     expect(await holdOf(subOrderId)).toEqual({ tcs: '839', net: '166512', basis: 'lines' });
-    expect(await orderNet(order.id, Accounts.tcs)).toBe(839n);
+    expect((await orderNets(t, order.id, dealer.userId)).tcs).toBe(839n);
     await expectBooks(order, dealer.userId);
 
     // ₹500 back after release: split 21,622 / 28,378 over the lines; TCS left on 49,473 + 72,973.
     await refundAfterRelease(subOrderId, 50_000);
-    expect(await orderNet(order.id, Accounts.tcs)).toBe(612n); // 227 clawed back (not 212)
+    expect((await orderNets(t, order.id, dealer.userId)).tcs).toBe(612n); // 227 clawed back (not 212)
     await expectBooks(order, dealer.userId);
   });
 
@@ -191,7 +159,7 @@ describe('TCS per line and delivery taxed with the goods (Razorpay sandbox over 
          taxable_basis = 'schedule' WHERE sub_order_id = $1`,
       [subOrderId],
     );
-    expect(await orderNet(order.id, Accounts.tcs)).toBe(784n);
+    expect((await orderNets(t, order.id, dealer.userId)).tcs).toBe(784n);
 
     const proposed = await t.api.POST('/ledger/tcs-corrections', {
       body: { reason: 'TCS on each line’s own taxable value' },
@@ -214,7 +182,7 @@ describe('TCS per line and delivery taxed with the goods (Razorpay sandbox over 
       entryKey: null,
     });
     // Proposed only: nothing posted yet.
-    expect(await orderNet(order.id, Accounts.tcs)).toBe(784n);
+    expect((await orderNets(t, order.id, dealer.userId)).tcs).toBe(784n);
 
     const approve = (who: SignedIn) =>
       t.api.POST('/ledger/tcs-corrections/{correctionId}/approve', {
@@ -230,7 +198,7 @@ describe('TCS per line and delivery taxed with the goods (Razorpay sandbox over 
     expect(approved.data!.items.find((i) => i.subOrderId === subOrderId)!.entryKey).toBe(
       `tcs_correction:${subOrderId}`,
     );
-    expect(await orderNet(order.id, Accounts.tcs)).toBe(839n);
+    expect((await orderNets(t, order.id, dealer.userId)).tcs).toBe(839n);
     const again = await approve(finance2);
     expect([again.response.status, again.error?.code]).toEqual([409, 'tcs-correction/not-pending']);
     await expectBooks(order, dealer.userId);
@@ -252,7 +220,7 @@ describe('TCS per line and delivery taxed with the goods (Razorpay sandbox over 
 
     // Refunds after the corrected release claw back on the lines: 839 − 612 = 227.
     await refundAfterRelease(subOrderId, 50_000);
-    expect(await orderNet(order.id, Accounts.tcs)).toBe(612n);
+    expect((await orderNets(t, order.id, dealer.userId)).tcs).toBe(612n);
     await expectBooks(order, dealer.userId);
   });
 

@@ -37,13 +37,15 @@ export async function orderNets(t: TestApp, orderId: string, dealerId: string) {
 }
 
 /**
- * Money identity of one order — paid = refunded + what the escrow, the dealer's share (payable less
+ * Money identity of one order — paid = refunded + what the escrow, the dealers' shares (payable less
  * receivable) and the deductions still hold — then the ledger's integrity and Σ debits = Σ credits.
+ * Every dealer of the order is named (one per sub-order).
  */
 export async function expectMoneyIdentity(
   t: TestApp,
   order: { id: string },
   dealerId: string,
+  ...otherDealerIds: string[]
 ): Promise<void> {
   const [paid, totals] = await withClient(t.db.ownerUrl, async (c) => [
     (
@@ -61,7 +63,11 @@ export async function expectMoneyIdentity(
     ).rows[0]!,
   ]);
   const n = await orderNets(t, order.id, dealerId);
-  const kept = n.escrow + n.payable + n.receivable + n.commission + n.gst + n.tcs + n.tds;
+  let kept = n.escrow + n.payable + n.receivable + n.commission + n.gst + n.tcs + n.tds;
+  for (const other of otherDealerIds) {
+    const o = await orderNets(t, order.id, other);
+    kept += o.payable + o.receivable;
+  }
   expect(BigInt(paid.paid)).toBe(BigInt(paid.refunded) + kept);
   expect((await t.app.get(LedgerIntegrityService).verify()).ok).toBe(true);
   expect(totals.dr).toBe(totals.cr);
