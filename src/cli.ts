@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { CLI_COMMANDS, type CliCommand } from './cli/cli-command.js';
 import { CliModule } from './cli/cli.module.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
+import { scrubText } from './observability/error-redaction.js';
 
 /** `npm run cli -- <command> [args]`: operational commands on the same modules as the server. */
 async function main(argv: string[]): Promise<number> {
@@ -32,7 +33,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(
-      `${err instanceof ConfigError ? err.message : `cli failed: ${(err as Error).message}`}\n`,
+      `${err instanceof ConfigError ? err.message : `cli failed: ${scrubText((err as Error).message)}`}\n`,
     );
     process.exit(1);
   },

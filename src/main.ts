@@ -5,6 +5,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import { configureApp, createFastifyAdapter, NEST_APP_OPTIONS } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
+import { scrubText } from './observability/error-redaction.js';
+import { installProcessErrorHandlers } from './observability/process-errors.js';
 
 async function main(): Promise<void> {
   let config;
@@ -23,6 +25,7 @@ async function main(): Promise<void> {
     NEST_APP_OPTIONS,
   );
   configureApp(app, config);
+  installProcessErrorHandlers();
   // Ctrl-C / SIGTERM: stop accepting, finish in-flight requests, close the pool, exit 0 — or exit 1
   // after 15 s if a connection never finishes its request.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -44,6 +47,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`FixBazaar failed to start: ${(err as Error).message}\n`);
+  process.stderr.write(`FixBazaar failed to start: ${scrubText((err as Error).message)}\n`);
   process.exit(1);
 });

@@ -9,6 +9,7 @@ import { type Db, type JobResult, PgBoss, type Queue } from 'pg-boss';
 import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { scrubText } from '../observability/error-redaction.js';
 
 /** A queue, its handler and (optionally) the cron schedule that feeds it. */
 export interface JobDefinition<T extends object = object> {
@@ -75,7 +76,7 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
       max: config.jobs.poolMax,
       application_name: 'fixbazaar-jobs',
     });
-    this.boss.on('error', (err: Error) => this.logger.error(`job queue: ${err.message}`));
+    this.boss.on('error', (err: Error) => this.logger.error({ err }, 'job queue error'));
   }
 
   /** Declares a queue; call from a module's onModuleInit (before the application bootstraps). */
@@ -140,8 +141,10 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
               await d.handler(job.data);
               results.push({ id: job.id, status: 'completed' });
             } catch (err) {
-              const message = err instanceof Error ? err.message : String(err);
-              this.logger.warn(`job ${d.name} ${job.id} failed: ${message}`);
+              // The error through the log's serializer (no query parameters, personal data
+              // scrubbed); the job's stored output, shown by queue tooling, scrubbed alike.
+              this.logger.warn({ err, job: d.name, jobId: job.id }, 'job failed');
+              const message = scrubText(err instanceof Error ? err.message : String(err));
               results.push({ id: job.id, status: 'failed', output: { message } });
             }
           }

@@ -2,6 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Options } from 'pino-http';
 import type { AppConfig } from '../config/app-config.js';
+import {
+  REDACTED,
+  redactDeep,
+  scrubLogArguments,
+  scrubText,
+  serializeError,
+} from './error-redaction.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -19,35 +26,6 @@ export function requestIdOf(req: IncomingMessage): string {
   return id;
 }
 
-/**
- * Keys whose values never reach a log line, at any depth (compared case-insensitively): secrets and the
- * personal data the platform handles (phone, IMEI, PAN, GSTIN, bank details, location).
- */
-const SENSITIVE_KEYS = new Set(
-  [
-    'password',
-    'newPassword',
-    'currentPassword',
-    'passwordHash',
-    'token',
-    'accessToken',
-    'refreshToken',
-    'secret',
-    'otp',
-    'phone',
-    'mobile',
-    'imei',
-    'pan',
-    'gstin',
-    'aadhaar',
-    'accountNumber',
-    'ifsc',
-    'location',
-    'latitude',
-    'longitude',
-  ].map((k) => k.toLowerCase()),
-);
-
 const SENSITIVE_HEADERS = new Set([
   'authorization',
   'cookie',
@@ -55,37 +33,28 @@ const SENSITIVE_HEADERS = new Set([
   'x-razorpay-signature',
 ]);
 
-export const REDACTED = '[redacted]';
-
-/**
- * A copy of `value` with sensitive keys censored. Runs only on lines actually written (pino's log
- * formatter), so requests that log nothing pay nothing; path-based redaction ran on every request's
- * child logger and cost most of the request time (docs/performance.md).
- */
-export function redactDeep(value: unknown, depth = 0): unknown {
-  if (value === null || typeof value !== 'object' || depth > 8) return value;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
-  // Class instances (errors, the raw request and response) are left to their serializers.
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    out[k] = SENSITIVE_KEYS.has(k.toLowerCase()) ? REDACTED : redactDeep(v, depth + 1);
-  }
-  return out;
-}
-
 function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(headers)) out[k] = SENSITIVE_HEADERS.has(k) ? REDACTED : v;
   return out;
 }
 
-/** pino-http options: JSON lines, request ids, redaction of secrets and personal data. */
+/**
+ * pino-http options: JSON lines, request ids, redaction of secrets and personal data — in logged
+ * objects, message strings and errors (src/observability/error-redaction.ts).
+ */
 export function httpLoggerOptions(config: AppConfig): Options {
   return {
     level: config.log.level,
+    // Redaction runs only on lines actually written (pino's log formatter), so requests that log
+    // nothing pay nothing; path-based redaction ran on every request's child logger and cost most of
+    // the request time (docs/performance.md).
     formatters: { log: (object) => redactDeep(object) as Record<string, unknown> },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, scrubLogArguments(args) as Parameters<typeof method>);
+      },
+    },
     genReqId: (req) => (req.headers[REQUEST_ID_HEADER] as string | undefined) ?? requestIdOf(req),
     // Lines logged while handling a request carry only `reqId`; the completion line carries the request.
     quietReqLogger: true,
@@ -102,12 +71,13 @@ export function httpLoggerOptions(config: AppConfig): Options {
       }) => ({
         id: req.id,
         method: req.method,
-        url: req.url,
+        url: scrubText(req.url),
         headers: redactHeaders(req.headers),
         remoteAddress: req.remoteAddress,
       }),
       // Fastify writes response headers in one writeHead call, so none are visible here: status only.
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      err: serializeError,
     },
   };
 }
