@@ -198,7 +198,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       fail('LEDGER_SEAL_KEY', 'the published development key cannot sign seals in production');
     }
   }
-  if (e.NODE_ENV === 'production' && !e.METRICS_TOKEN) fail('METRICS_TOKEN', 'required in production');
+  if (e.NODE_ENV === 'production' && !e.METRICS_TOKEN)
+    fail('METRICS_TOKEN', 'required in production');
   let trustedSealKeys: string[] = [];
   try {
     trustedSealKeys = parseTrustedSealKeys(e.LEDGER_SEAL_TRUSTED_KEYS).map((k) =>

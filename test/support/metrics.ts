@@ -9,6 +9,7 @@ export async function scrapeMetrics(t: TestApp): Promise<string> {
   const res = await fetch(`${t.baseUrl}/metrics`, {
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
-  if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}: ${await res.text()}`);
+  if (res.status !== 200)
+    throw new Error(`GET /metrics answered ${res.status}: ${await res.text()}`);
   return res.text();
 }
