@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
 # Project-local PostgreSQL + PostGIS cluster for development and tests.
 # Usage: bash scripts/db.sh [start|stop|reset|status|url [app|owner]|psql [args...]]
-# Everything lives in <repo>/.local/pg; .local/pg/cluster.json holds port and passwords.
+# Everything lives in <repo>/.local/pg; .local/pg/cluster.json holds port and passwords. Run as root
+# in a checkout the cluster user cannot reach (under /root, in a 0700 folder), the server's files
+# (data, log, socket) live in /var/lib/fixbazaar/<hash of the repo path>, linked as .local/pg/data.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 LOCAL="$ROOT/.local"
 PG_DIR="$LOCAL/pg"
-DATA="$PG_DIR/data"
-LOG="$PG_DIR/server.log"
 META="$PG_DIR/cluster.json"
-RUN="$PG_DIR/run"
-# Unix socket paths are limited to 107 bytes; fall back to /tmp for deep checkouts.
-if (( ${#RUN} > 85 )); then RUN="/tmp/fixbazaar-pg-$(printf %s "$ROOT" | cksum | cut -d' ' -f1)"; fi
+REPO_HASH=$(printf %s "$ROOT" | cksum | cut -d' ' -f1)
+EXTERNAL="/var/lib/fixbazaar/$REPO_HASH"
+# STATE holds the server's files: .local/pg, or the directory .local/pg/data links into.
+set_paths() {
+  STATE=$1
+  DATA="$STATE/data"
+  LOG="$STATE/server.log"
+  RUN="$STATE/run"
+  # Unix socket paths are limited to 107 bytes; fall back to /tmp for deep checkouts.
+  if (( ${#RUN} > 85 )); then RUN="/tmp/fixbazaar-pg-$REPO_HASH"; fi
+}
+if [[ -L $PG_DIR/data ]]; then set_paths "$(dirname "$(readlink -f "$PG_DIR/data")")"; else set_paths "$PG_DIR"; fi
 DB=fixbazaar OWNER=fixbazaar_owner APP=fixbazaar_app SUPER=postgres HOST=127.0.0.1
 
 log() { echo "db: $*" >&2; }
@@ -74,15 +83,31 @@ setup_os_user() {
   fi
 }
 # Run a server-side command as the cluster owner; fd 9 (our lock) must not leak into the postmaster.
-as_pg() { if is_root; then (cd "$PG_DIR" && runuser -u "$PGOS" -- "$@" 9>&-); else "$@" 9>&-; fi; }
+as_pg() { if is_root; then (cd "$STATE" && runuser -u "$PGOS" -- "$@" 9>&-); else "$@" 9>&-; fi; }
 prepare_dirs() {
-  mkdir -p "$PG_DIR" "$RUN"
+  mkdir -p "$PG_DIR"
   if is_root; then
     chmod o+x "$LOCAL"
-    chown "$PGOS:" "$PG_DIR" "$RUN"
-    as_pg test -w "$PG_DIR" || die "user '$PGOS' cannot reach $PG_DIR: every parent directory must be traversable (e.g. chmod o+x on it), or run this script as a normal user"
+    chown "$PGOS:" "$PG_DIR"
+    if [[ $STATE == "$PG_DIR" ]] && ! as_pg test -w "$PG_DIR"; then relocate; fi
+    if [[ $STATE != "$PG_DIR" ]]; then
+      mkdir -p "$STATE"
+      chmod 711 "$(dirname "$STATE")"
+      chmod 700 "$STATE"
+    fi
+    mkdir -p "$RUN"
+    chown "$PGOS:" "$STATE" "$RUN"
   fi
+  mkdir -p "$RUN"
   chmod 700 "$RUN"
+}
+# A parent of the checkout is closed to the cluster user (a clone under /root or in a 0700 folder):
+# keep the server's files where it can reach them, owned by it (0700), linked from .local/pg/data.
+relocate() {
+  [[ -e $PG_DIR/data ]] && die "user '$PGOS' cannot reach the cluster in $PG_DIR (a parent directory is not traversable); run: npm run db -- reset (it moves the cluster to $EXTERNAL)"
+  log "user '$PGOS' cannot reach $PG_DIR (a parent directory is not traversable): the server's files go to $EXTERNAL"
+  ln -s "$EXTERNAL/data" "$PG_DIR/data"
+  set_paths "$EXTERNAL"
 }
 
 # ---- server state -------------------------------------------------------------------------
@@ -253,7 +278,13 @@ cmd=${1:-start}
 case "$cmd" in
   start) lock; cmd_start ;;
   stop) lock; cmd_stop ;;
-  reset) lock; cmd_stop; log "deleting $PG_DIR"; rm -rf "$PG_DIR" "$RUN"; cmd_start ;;
+  reset)
+    lock; cmd_stop
+    log "deleting $PG_DIR"
+    rm -rf "$PG_DIR" "$RUN"
+    if [[ $STATE != "$PG_DIR" ]]; then log "deleting $STATE"; rm -rf "$STATE"; fi
+    set_paths "$PG_DIR"
+    cmd_start ;;
   status) cmd_status ;;
   url) cmd_url "$@" ;;
   psql) cmd_psql "$@" ;;

@@ -83,7 +83,7 @@ cat >&2 <<TXT
     API        http://$host:$port
     API docs   http://$host:$port/docs   (contract: /openapi.json)
     health     http://$host:$port/health/ready
-    metrics    http://$host:$port/metrics
+    metrics    http://$host:$port/metrics   (Bearer METRICS_TOKEN if set, else loopback only)
     payments   $gateway
     database   $( [ -n "${DATABASE_URL:-}" ] && echo "DATABASE_URL" || bash scripts/db.sh url app | sed -E 's#//([^:]+):[^@]*@#//\1:***@#' )
     demo logins (password fixbazaar-demo-2026; POST /auth/login {"identifier": "<email>", "password": ...})

@@ -10,6 +10,7 @@ import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { ReconciliationReport } from '../src/payments/reconciliation/reconciliation-report.service.js';
 import { createAccount, login, QUIET_ENV, signInAs, TEST_PASSWORD } from './support/accounts.js';
 import { listRoutes } from '../src/access/routes.js';
+import { TEST_METRICS_TOKEN } from './support/metrics.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { TEST_IMAGES } from './support/test-images.js';
 import { withClient } from './support/test-database.js';
@@ -37,13 +38,15 @@ const BUYERS: Kind[] = ['customer', 'business', 'dealer', 'tech_hardware', 'tech
 
 /**
  * The expected matrix, written by hand from the platform's policy (not derived from the code under test):
- * 'public' = everyone, 'signed-in' = every account, or the exact kinds allowed. Every route in
- * openapi.json must appear here, so a new route cannot ship without a decision.
+ * 'public' = everyone, 'signed-in' = every account, 'metrics-token' = no account (only the scraper's
+ * METRICS_TOKEN, set in this suite), or the exact kinds allowed. Every route in openapi.json must appear
+ * here, so a new route cannot ship without a decision.
  */
-const EXPECTED: Record<string, 'public' | 'signed-in' | Kind[]> = {
+type Rule = 'public' | 'signed-in' | 'metrics-token' | Kind[];
+const EXPECTED: Record<string, Rule> = {
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
-  'GET /metrics': 'public',
+  'GET /metrics': 'metrics-token',
   'POST /accounts/customers': 'public',
   'POST /accounts/businesses': 'public',
   'POST /accounts/dealers': 'public',
@@ -201,8 +204,9 @@ const OWNER_ONLY = new Set([
   'GET /ledger/tcs-corrections/{correctionId}',
 ]);
 
-const allowed = (rule: 'public' | 'signed-in' | Kind[], kind: Kind): boolean =>
-  rule === 'public' || (rule === 'signed-in' ? kind !== 'anonymous' : rule.includes(kind));
+const allowed = (rule: Rule, kind: Kind): boolean =>
+  rule === 'public' ||
+  (rule === 'signed-in' ? kind !== 'anonymous' : Array.isArray(rule) && rule.includes(kind));
 
 /** Public routes that take an optional token: the catalog shows a signed-in buyer its channel's prices. */
 const TOKEN_OPTIONAL = new Set(['GET /catalog/listings', 'GET /catalog/listings/{id}']);
@@ -275,6 +279,7 @@ describe('access control', () => {
     t = await startTestApp({
       env: {
         ...QUIET_ENV,
+        METRICS_TOKEN: TEST_METRICS_TOKEN,
         STORAGE_LOCAL_DIR: mkdtempSync(join(tmpdir(), 'fixbazaar-access-')),
         // No gateway answers here (port 9 refuses): opening a payment is a quick 503, not a hang.
         RAZORPAY_API_URL: 'http://127.0.0.1:9',
@@ -419,6 +424,14 @@ describe('access control', () => {
       const statuses = Object.keys(responses);
       if (!statuses.some((s) => s.startsWith('4'))) wrong.push(`${route}: no 4xx response`);
       if (!responses['500']) wrong.push(`${route}: no 500`);
+      if (rule === 'metrics-token') {
+        // No account's token opens it: the accounts' scheme is not offered; its own token is described.
+        if (JSON.stringify(security) !== '[]')
+          wrong.push(`${route}: scraper-only, but security is ${JSON.stringify(security)}`);
+        if (!responses['401']?.description?.includes('metrics/unauthorized'))
+          wrong.push(`${route}: no 401 metrics/unauthorized`);
+        continue;
+      }
       if (rule === 'public') {
         const optional = TOKEN_OPTIONAL.has(route);
         if (JSON.stringify(security) !== JSON.stringify(optional ? [{}, { bearer: [] }] : []))
@@ -545,7 +558,7 @@ describe('access control', () => {
           ? method === 'GET' && !OWNER_ONLY.has(route)
             ? '2xx'
             : 'not 401/403'
-          : kind === 'anonymous'
+          : kind === 'anonymous' || rule === 'metrics-token'
             ? '401'
             : '403';
         const got = res.status;
@@ -553,7 +566,7 @@ describe('access control', () => {
           ? method === 'GET' && !OWNER_ONLY.has(route)
             ? got >= 200 && got < 300
             : got !== 401 && got !== 403
-          : got === (kind === 'anonymous' ? 401 : 403);
+          : String(got) === expected;
         if (!fits) mismatches.push(`${route} as ${kind}: expected ${expected}, got ${got}`);
         if ([400, 401, 403].includes(got) && !documented.get(route)!.includes(String(got)))
           mismatches.push(`${route} as ${kind}: ${got} is not documented`);

@@ -7,6 +7,7 @@ import { IsInt, IsString, Min, MinLength, ValidateNested, IsArray } from 'class-
 import { Public } from '../src/access/policy.decorator.js';
 import { PageQueryDto } from '../src/common/pagination.js';
 import { projectRoot } from '../src/common/project-root.js';
+import { scrapeMetrics, TEST_METRICS_TOKEN } from './support/metrics.js';
 import { withClient } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -59,7 +60,10 @@ describe('foundation', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ controllers: [ProbeController] });
+    t = await startTestApp({
+      controllers: [ProbeController],
+      env: { METRICS_TOKEN: TEST_METRICS_TOKEN },
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -269,9 +273,11 @@ describe('foundation', () => {
       expect(JSON.stringify(t.logs)).not.toContain('probe-not-logged-01');
     });
 
-    it('exposes Prometheus metrics: latency per route and the DB pool', async () => {
+    it('exposes Prometheus metrics to the METRICS_TOKEN bearer: latency per route, the DB pool, escrow', async () => {
       await t.api.GET('/health/ready');
-      const res = await fetch(`${t.baseUrl}/metrics`);
+      const res = await fetch(`${t.baseUrl}/metrics`, {
+        headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` },
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
       const text = await res.text();
@@ -279,7 +285,47 @@ describe('foundation', () => {
         /http_request_duration_seconds_count\{method="GET",route="\/health\/ready",status_code="200"\} [1-9]/,
       );
       expect(text).toMatch(/db_pool_connections\{state="total"\} [1-9]/);
+      expect(text).toMatch(/^escrow_held_paise \d+$/m);
+      expect(text).toContain('# TYPE payment_alerts_open gauge');
       expect(text).toContain('process_cpu_seconds_total');
+      expect(await scrapeMetrics(t)).toContain('escrow_held_paise');
+    });
+
+    it('refuses /metrics without the metrics token, with a wrong one, or with an account-style header (401)', async () => {
+      const headers: Record<string, string>[] = [
+        {},
+        { authorization: `Bearer ${TEST_METRICS_TOKEN.slice(0, -1)}x` },
+        { authorization: 'Bearer short' },
+        { authorization: TEST_METRICS_TOKEN },
+        { authorization: `Basic ${TEST_METRICS_TOKEN}` },
+      ];
+      for (const h of headers) {
+        const res = await fetch(`${t.baseUrl}/metrics`, { headers: h });
+        expect(res.status).toBe(401);
+        problemHeaders(res);
+        expect(res.headers.get('www-authenticate')).toBe('Bearer');
+        const body = await res.text();
+        expect(JSON.parse(body)).toMatchObject({ code: 'metrics/unauthorized' });
+        expect(body).not.toContain('escrow_held_paise');
+      }
+    });
+
+    it('without METRICS_TOKEN (development, test) serves /metrics to loopback clients only', async () => {
+      const open = await startTestApp({ env: { HTTP_TRUST_PROXY: 'true' } });
+      try {
+        const local = await fetch(`${open.baseUrl}/metrics`);
+        expect(local.status).toBe(200);
+        expect(await local.text()).toContain('escrow_held_paise');
+        // Behind a trusted proxy on this host, the forwarded client is what counts.
+        const remote = await fetch(`${open.baseUrl}/metrics`, {
+          headers: { 'x-forwarded-for': '203.0.113.7' },
+        });
+        expect(remote.status).toBe(403);
+        problemHeaders(remote);
+        expect(await remote.json()).toMatchObject({ code: 'metrics/loopback-only' });
+      } finally {
+        await open.close();
+      }
     });
 
     it('serves the contract at /openapi.json and interactive docs at /docs', async () => {

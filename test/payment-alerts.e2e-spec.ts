@@ -12,6 +12,7 @@ import { EscrowReleaseService } from '../src/payments/escrow-release.service.js'
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
+import { scrapeMetrics, TEST_METRICS_TOKEN } from './support/metrics.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { onboardedDealer } from './support/route.js';
 import { completeAtSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
@@ -48,7 +49,7 @@ describe('payment alerts and escrow escalations', () => {
   const list = (query: Record<string, string | number> = {}, who: SignedIn = finance) =>
     t.api.GET('/admin/payment-alerts', { params: { query }, headers: who.headers });
   const metric = async (line: RegExp): Promise<number> => {
-    const text = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    const text = await scrapeMetrics(t);
     const m = text.split('\n').find((l) => line.test(l));
     if (m === undefined) throw new Error(`no metric matching ${line}`);
     return Number(m.split(' ').pop());
@@ -60,7 +61,7 @@ describe('payment alerts and escrow escalations', () => {
     );
 
   beforeAll(async () => {
-    started = await startSandboxApp();
+    started = await startSandboxApp({ env: { METRICS_TOKEN: TEST_METRICS_TOKEN } });
     ({ sandbox, t } = started);
     [dealer, buyer, finance, compliance] = await Promise.all([
       signInAs(t, 'dealer'),

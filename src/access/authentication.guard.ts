@@ -1,8 +1,10 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
 import { TokenService } from '../identity/token.service.js';
+import { OWN_BEARER_KEY } from './policy.decorator.js';
 import type { AccountStatus, Principal, Role, TechnicianKind } from './roles.js';
 
 const unauthenticated = (code: string, detail: string): AppProblem =>
@@ -11,13 +13,15 @@ const unauthenticated = (code: string, detail: string): AppProblem =>
 /**
  * First global guard: turns a Bearer token into the request's Principal (or null without one). The token
  * names a session; the session and the account are read on every request, so revocation, blocking and
- * approval changes take effect at once rather than when the token expires.
+ * approval changes take effect at once rather than when the token expires. Routes marked
+ * `@OwnBearerToken()` check the header themselves and have no principal.
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
   constructor(
     private readonly tokens: TokenService,
     private readonly dataSource: DataSource,
+    private readonly reflector: Reflector,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -25,6 +29,11 @@ export class AuthenticationGuard implements CanActivate {
     request.principal = null;
     const header = request.headers.authorization;
     if (header === undefined) return true;
+    const ownBearer = this.reflector.getAllAndOverride<boolean | undefined>(OWN_BEARER_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (ownBearer) return true;
     const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
     if (!match)
       throw unauthenticated(

@@ -2,6 +2,7 @@ import { SetMetadata } from '@nestjs/common';
 import type { Action, Subject } from './ability.factory.js';
 
 export const POLICY_KEY = 'fixbazaar:policy';
+export const OWN_BEARER_KEY = 'fixbazaar:own-bearer';
 
 /**
  * Every route declares exactly one policy; a route without one is refused (and fails the route test).
@@ -22,3 +23,10 @@ export const Authenticated = (): MethodDecorator & ClassDecorator =>
   SetMetadata(POLICY_KEY, { kind: 'authenticated' } satisfies RoutePolicy);
 export const Can = (action: Action, subject: Subject): MethodDecorator & ClassDecorator =>
   SetMetadata(POLICY_KEY, { kind: 'ability', action, subject } satisfies RoutePolicy);
+
+/**
+ * On a `@Public()` route whose Bearer token is its own, not an account's (the metrics scraper's token):
+ * the authentication guard leaves the Authorization header to the route's own guard.
+ */
+export const OwnBearerToken = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(OWN_BEARER_KEY, true);

@@ -83,6 +83,7 @@ describe('loadConfig', () => {
       RAZORPAY_KEY_ID: 'rzp_live_abc123',
       RAZORPAY_KEY_SECRET: 'live-secret-123',
       RAZORPAY_WEBHOOK_SECRET: 'live-webhook-secret',
+      METRICS_TOKEN: 'm'.repeat(32),
     };
     expect(() => loadConfig(prod)).toThrow(
       /^Invalid configuration: LEDGER_SEAL_KEY: required in production$/,
@@ -137,6 +138,32 @@ describe('loadConfig', () => {
         RAZORPAY_WEBHOOK_SECRET_PREVIOUS: 'old-secret-1',
       }).razorpay.webhookSecrets,
     ).toEqual(['new-secret-1', 'old-secret-1']);
+  });
+
+  it('requires METRICS_TOKEN in production, checks its form, and leaves it optional elsewhere', () => {
+    const prod = {
+      ...db,
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      RAZORPAY_KEY_ID: 'rzp_live_abc123',
+      RAZORPAY_KEY_SECRET: 'live-secret-123',
+      RAZORPAY_WEBHOOK_SECRET: 'live-webhook-secret',
+      LEDGER_SEAL_KEY: generateKeyPairSync('ed25519')
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+    };
+    expect(() => loadConfig(prod)).toThrow(
+      /^Invalid configuration: METRICS_TOKEN: required in production$/,
+    );
+    const token = 'a1b2c3d4'.repeat(8);
+    expect(loadConfig({ ...prod, METRICS_TOKEN: token }).metrics).toEqual({ token });
+    expect(() => loadConfig({ ...db, METRICS_TOKEN: 'too-short' })).toThrow(
+      /^Invalid configuration: METRICS_TOKEN: must be at least 32 characters/,
+    );
+    expect(() => loadConfig({ ...db, METRICS_TOKEN: `${token} with spaces` })).toThrow(
+      /METRICS_TOKEN/,
+    );
+    expect(loadConfig(db).metrics).toEqual({ token: undefined });
   });
 
   it('requires JWT_SECRET in production and validates RATE_LIMIT_POLICY', () => {

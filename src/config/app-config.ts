@@ -45,6 +45,11 @@ export interface AppConfig {
     statementTimeoutMs: number;
   };
   docsEnabled: boolean;
+  /**
+   * `GET /metrics`: with a token, only `Authorization: Bearer <token>` may scrape; without one (never in
+   * production) only loopback clients may.
+   */
+  metrics: { token?: string };
   auth: {
     jwtSecret: string;
     accessTokenTtlSeconds: number;
@@ -193,6 +198,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       fail('LEDGER_SEAL_KEY', 'the published development key cannot sign seals in production');
     }
   }
+  if (e.NODE_ENV === 'production' && !e.METRICS_TOKEN)
+    fail('METRICS_TOKEN', 'required in production');
   let trustedSealKeys: string[] = [];
   try {
     trustedSealKeys = parseTrustedSealKeys(e.LEDGER_SEAL_TRUSTED_KEYS).map((k) =>
@@ -241,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     },
     docsEnabled: e.DOCS_ENABLED,
+    metrics: { token: e.METRICS_TOKEN },
     jobs: { workers: e.JOBS_WORKERS, poolMax: e.JOBS_POOL_MAX },
     catalog: {
       reviewFirstListings: e.CATALOG_REVIEW_FIRST_LISTINGS,

@@ -8,7 +8,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
+        /**
+         * Prometheus metrics
+         * @description For the Prometheus scraper, not for accounts (an access token does not open it). With `METRICS_TOKEN` configured (required in production) the scraper sends `Authorization: Bearer <METRICS_TOKEN>`; without it (development, test) only loopback clients (127.0.0.1, ::1) are answered.
+         */
         get: operations["MetricsController_scrape"];
         put?: never;
         post?: never;
@@ -4414,7 +4417,24 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            401: components["responses"]["TokenRejected"];
+            /** @description `metrics/unauthorized`: METRICS_TOKEN is configured and the request does not carry it as `Authorization: Bearer <METRICS_TOKEN>` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `metrics/loopback-only`: METRICS_TOKEN is not configured (development, test) and the client is not on loopback */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
