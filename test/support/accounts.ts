@@ -25,7 +25,10 @@ const QUIET_ROLES = [
 export const QUIET_ENV = {
   RATE_LIMIT_POLICY: JSON.stringify({
     ...Object.fromEntries(
-      QUIET_ROLES.map((r) => [r, Object.fromEntries(RATE_LIMIT_CATEGORIES.map((c) => [c, UNLIMITED]))]),
+      QUIET_ROLES.map((r) => [
+        r,
+        Object.fromEntries(RATE_LIMIT_CATEGORIES.map((c) => [c, UNLIMITED])),
+      ]),
     ),
     perIp: UNLIMITED,
   }),
@@ -122,15 +125,16 @@ export async function createAccount(
   return { userId, email, ...(gstin ? { gstin } : {}) };
 }
 
-/** Signs in through the API. */
+/** Signs in through the API (`headers`: e.g. the client's `x-forwarded-for`). */
 export async function login(
   t: TestApp,
   identifier: string,
   password = TEST_PASSWORD,
+  headers: Record<string, string> = {},
 ): Promise<SignedIn & { status: number }> {
   const res = await fetch(`${t.baseUrl}/auth/login`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ identifier, password }),
   });
   const body = (await res.json()) as {
