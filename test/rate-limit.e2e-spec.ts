@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Controller, Get } from '@nestjs/common';
@@ -6,14 +6,25 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import { Authenticated, Public } from '../src/access/policy.decorator.js';
+import type { Role } from '../src/access/roles.js';
 import { projectRoot } from '../src/common/project-root.js';
 import { MetricsService } from '../src/observability/metrics.service.js';
 import { MemoryRateLimitStore } from '../src/rate-limit/memory.store.js';
 import { RateLimitCategory } from '../src/rate-limit/rate-limit.decorator.js';
+import {
+  DEFAULT_RATE_LIMIT_POLICY,
+  type RateLimitCategory as RateLimitCategoryName,
+} from '../src/rate-limit/rate-limit.policy.js';
 import { RateLimitService } from '../src/rate-limit/rate-limit.service.js';
 import type { RateLimitStore } from '../src/rate-limit/rate-limit.store.js';
 import { RedisRateLimitStore } from '../src/rate-limit/redis.store.js';
-import { signInAs, type SignedIn } from './support/accounts.js';
+import {
+  createAccount,
+  login,
+  signInAs,
+  TEST_PASSWORD,
+  type SignedIn,
+} from './support/accounts.js';
 import { withClient } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -214,6 +225,195 @@ describe('rate limits and abuse blocks', () => {
       const refused = await get(t, '/rl-probe/open', ip, b.headers);
       expect(refused.headers.get('ratelimit-limit')).toBe('12');
       expect(refused.headers.get('ratelimit-remaining')).toBe('0');
+    });
+  });
+
+  /**
+   * The platform's own table (README), no override: for each row, one real route of the category, as the
+   * right role, until refused. Every client (and every sign-in) comes from an address of its own, so the
+   * per-IP ceiling and the anonymous sign-in bucket never interfere.
+   */
+  describe("the platform's policy on real routes", () => {
+    let t: TestApp;
+    let nextIp = 0;
+    const freshIp = (): string => `100.64.${Math.floor(nextIp / 250)}.${(nextIp++ % 250) + 1}`;
+
+    beforeAll(async () => {
+      t = await startTestApp({
+        env: {
+          REDIS_URL: redisUrl,
+          HTTP_TRUST_PROXY: 'true',
+          ARGON2_MEMORY_KIB: '8192',
+          ARGON2_TIME_COST: '1',
+        },
+      });
+      expect(t.config.rateLimit.policy).toBe(DEFAULT_RATE_LIMIT_POLICY);
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    /** A new account of `role`, signed in from an address of its own. */
+    async function signedIn(role: Role): Promise<SignedIn> {
+      const { userId, email } = await createAccount(t, role);
+      const s = await login(t, email, TEST_PASSWORD, { 'x-forwarded-for': freshIp() });
+      expect(s.status).toBe(200);
+      return { ...s, userId };
+    }
+
+    /**
+     * Sends `limit.burst + 3` requests at once (`send(i)`), then one at a time until one is refused, and checks that `limit.burst` of them passed
+     * (plus what refilled at `limit.perMinute` while they were answered) and that the rest were refused:
+     * 429 problems of `category` with a Retry-After of at most one refill interval. Returns the statuses
+     * of the requests that passed and the Retry-After.
+     */
+    async function exhaust(
+      send: (i: number) => Promise<Response>,
+      category: RateLimitCategoryName,
+      limit: { perMinute: number; burst: number },
+    ): Promise<{ allowed: number[]; retryAfter: number }> {
+      const started = Date.now();
+      const responses = await Promise.all(
+        Array.from({ length: limit.burst + 3 }, (_, i) => send(i)),
+      );
+      // What refilled while those were answered may have let them all pass: one at a time until refused.
+      while (responses.every((r) => r.status !== 429) && responses.length < 2 * limit.burst + 3)
+        responses.push(await send(responses.length));
+      const refilled = Math.floor(((Date.now() - started) * limit.perMinute) / 60_000);
+      const allowed = responses.filter((r) => r.status !== 429);
+      const refused = responses.filter((r) => r.status === 429);
+      expect(allowed.length).toBeGreaterThanOrEqual(limit.burst);
+      expect(allowed.length).toBeLessThanOrEqual(limit.burst + refilled);
+      expect(refused.length).toBeGreaterThan(0);
+      await Promise.all(allowed.map((r) => r.arrayBuffer()));
+      const retryAfters = await Promise.all(
+        refused.map(async (res) => {
+          expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+          const retryAfter = Number(res.headers.get('retry-after'));
+          expect(retryAfter).toBeGreaterThanOrEqual(1);
+          expect(retryAfter).toBeLessThanOrEqual(Math.ceil(60 / limit.perMinute));
+          expect(await res.json()).toMatchObject({
+            status: 429,
+            code: 'rate-limit/exceeded',
+            category,
+            retryAfterSeconds: retryAfter,
+          });
+          return retryAfter;
+        }),
+      );
+      return { allowed: allowed.map((r) => r.status), retryAfter: Math.max(...retryAfters) };
+    }
+
+    const as = (path: string, who: SignedIn | null, ip: string, method = 'GET', body?: unknown) =>
+      fetch(`${t.baseUrl}${path}`, {
+        method,
+        headers: {
+          'x-forwarded-for': ip,
+          ...(who?.headers ?? {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    const ok = (statuses: number[]) => statuses.every((s) => s === 200);
+
+    it('anonymous (per IP), auth 10/min burst 5: sign-in and refresh share it; other routes 60/min burst 20', async () => {
+      const { email } = await createAccount(t, 'customer');
+      const ip = freshIp();
+      const first = await login(t, email, TEST_PASSWORD, { 'x-forwarded-for': ip });
+      expect(first.status).toBe(200);
+      const refreshed = await as('/auth/refresh', null, ip, 'POST', {
+        refreshToken: first.refreshToken,
+      });
+      expect(refreshed.status).toBe(200);
+      // Two of the five tokens are gone.
+      const auth = await exhaust(
+        () => as('/auth/login', null, ip, 'POST', { identifier: email, password: TEST_PASSWORD }),
+        'auth',
+        { perMinute: 10, burst: 3 },
+      );
+      expect(ok(auth.allowed)).toBe(true);
+      // The address's other routes have their own bucket.
+      const other = await exhaust(() => as('/catalog/listings', null, ip), 'default', {
+        perMinute: 60,
+        burst: 20,
+      });
+      expect(ok(other.allowed)).toBe(true);
+      // Another address is another client.
+      expect((await as('/catalog/listings', null, freshIp())).status).toBe(200);
+    });
+
+    it.each(['customer', 'business'] as const)(
+      '%s, orders 60/min burst 10: cart, orders and payments share it; refills one a second; other categories untouched',
+      async (role) => {
+        const buyer = await signedIn(role);
+        const ip = freshIp();
+        const paths = ['/cart', '/orders', `/orders/${randomUUID()}/payments`];
+        const { allowed, retryAfter } = await exhaust(
+          (i) => as(paths[i % 3]!, buyer, ip),
+          'orders',
+          {
+            perMinute: 60,
+            burst: 10,
+          },
+        );
+        expect(allowed.every((s) => s === 200 || s === 404)).toBe(true); // 404: no such order
+        // The bucket is the user's, not the address's: another address changes nothing.
+        expect((await as('/cart', buyer, freshIp())).status).toBe(429);
+        // One more after a second, not two.
+        await sleep(retryAfter * 1000 + 50);
+        expect((await as('/orders', buyer, ip)).status).toBe(200);
+        expect((await as('/orders', buyer, ip)).status).toBe(429);
+        // The account's other routes are another bucket.
+        expect((await as('/me', buyer, ip)).status).toBe(200);
+      },
+    );
+
+    it('dealer, orders and inventory 120/min burst 20 each, independent; other routes 120/min burst 30', async () => {
+      const dealer = await signedIn('dealer');
+      const ip = freshIp();
+      const limit = { perMinute: 120, burst: 20 };
+      const orders = await exhaust(() => as('/dealer/orders', dealer, ip), 'orders', limit);
+      expect(ok(orders.allowed)).toBe(true);
+      // Orders exhausted: inventory still has its whole burst.
+      const inventory = await exhaust(() => as('/dealer/listings', dealer, ip), 'inventory', limit);
+      expect(ok(inventory.allowed)).toBe(true);
+      expect((await as('/dealer/orders', dealer, ip)).status).toBe(429);
+      const other = await exhaust(() => as('/me', dealer, ip), 'default', {
+        perMinute: 120,
+        burst: 30,
+      });
+      expect(ok(other.allowed)).toBe(true);
+    });
+
+    it('any signed-in account, auth 10/min burst 5 (per account, whatever the session)', async () => {
+      const { userId, email } = await createAccount(t, 'technician');
+      const sessions: SignedIn[] = [];
+      for (let i = 0; i < 8; i++) {
+        const s = await login(t, email, TEST_PASSWORD, { 'x-forwarded-for': freshIp() });
+        expect(s.status).toBe(200);
+        sessions.push({ ...s, userId });
+      }
+      const ip = freshIp();
+      const { allowed } = await exhaust(
+        (i) => as('/auth/logout', sessions[i]!, ip, 'POST'),
+        'auth',
+        {
+          perMinute: 10,
+          burst: 5,
+        },
+      );
+      expect(allowed.every((s) => s === 204)).toBe(true);
+    });
+
+    it('staff, 300/min burst 60 on every route', async () => {
+      const admin = await signedIn('admin');
+      const { allowed } = await exhaust(() => as('/admin/orders', admin, freshIp()), 'default', {
+        perMinute: 300,
+        burst: 60,
+      });
+      expect(ok(allowed)).toBe(true);
     });
   });
 

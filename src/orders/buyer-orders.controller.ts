@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { IDEMPOTENCY_HEADER, requireIdempotencyKey } from '../database/idempotency.js';
+import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
 import {
   BuyerOrderQueryDto,
   CancelLinesDto,
@@ -23,6 +24,7 @@ import { OrderQueries } from './order-queries.service.js';
  */
 @ApiTags('orders')
 @ApiBearerAuth()
+@RateLimitCategory('orders')
 @Controller('orders')
 export class BuyerOrdersController {
   constructor(

@@ -11,6 +11,7 @@ import type { FastifyReply } from 'fastify';
 import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { IDEMPOTENCY_HEADER, requireIdempotencyKey } from '../database/idempotency.js';
+import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
 import { CartService } from './cart.service.js';
 import {
   CartDto,
@@ -27,6 +28,7 @@ import {
  */
 @ApiTags('cart')
 @ApiBearerAuth()
+@RateLimitCategory('orders')
 @Controller()
 export class CartController {
   constructor(private readonly cart: CartService) {}

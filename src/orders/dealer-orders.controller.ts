@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
+import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
 import {
   DealerOrderQueryDto,
   DealerSubOrderDto,
@@ -20,6 +21,7 @@ import { OrderQueries } from './order-queries.service.js';
  */
 @ApiTags('dealer-orders')
 @ApiBearerAuth()
+@RateLimitCategory('orders')
 @Controller('dealer/orders')
 export class DealerOrdersController {
   constructor(

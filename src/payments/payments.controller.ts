@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { OrderIdParamDto } from '../orders/dto/order.dto.js';
+import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
 import { PaymentDto, RefundDto, VerifyPaymentDto } from './dto/payment.dto.js';
 import { PaymentsService } from './payments.service.js';
 import { RefundsService } from './refunds.service.js';
@@ -15,6 +16,7 @@ import { RefundsService } from './refunds.service.js';
  */
 @ApiTags('payments')
 @ApiBearerAuth()
+@RateLimitCategory('orders')
 @Controller('orders/:orderId/payments')
 export class PaymentsController {
   constructor(

@@ -28,17 +28,16 @@ export type RateLimitPolicy = Record<
   perIp: BucketLimit;
 };
 
-const limit = (perMinute: number, burst = Math.max(1, Math.ceil(perMinute / 6))): BucketLimit => ({
-  perMinute,
-  burst,
-});
+const limit = (perMinute: number, burst: number): BucketLimit => ({ perMinute, burst });
 const staff = { default: limit(300, 60) };
 
 /**
- * The platform's policy (customers/business 60/min on orders and chat, dealers 120/min on inventory and
- * orders, technicians 30/min on location updates, staff 300/min on everything, anonymous 10/min on auth).
- * Categories a role's row does not name fall back to its `default`. Override with RATE_LIMIT_POLICY (JSON,
- * same shape, merged over this per role).
+ * The platform's policy, row for row the README's table (perMinute / burst): anonymous 10/5 on auth and
+ * 60/20 elsewhere; customers and business buyers 60/10 on orders and chat; dealers 120/20 on inventory and
+ * orders; technicians 30/5 on location updates and 60/10 on chat; every signed-in account 10/5 on auth and
+ * 120/30 elsewhere; staff 300/60 on everything (their rows name only `default`, so every category falls
+ * back to it). Categories a role's row does not name fall back to its `default`. Override with
+ * RATE_LIMIT_POLICY (JSON, same shape, merged over this per role).
  */
 export const DEFAULT_RATE_LIMIT_POLICY: RateLimitPolicy = {
   anonymous: { auth: limit(10, 5), default: limit(60, 20) },

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import argon2 from 'argon2';
 import { demoListingsFor } from '../../src/catalog/demo-catalog.js';
 import { searchTextOf } from '../../src/catalog/domain/listing-text.js';
+import { RATE_LIMIT_CATEGORIES } from '../../src/rate-limit/rate-limit.policy.js';
 import { testGstin } from '../support/accounts.js';
 import { withClient } from '../support/test-database.js';
 import { createBenchDatabase } from './bench-database.js';
@@ -43,7 +44,7 @@ const RATE_LIMIT_POLICY = JSON.stringify({
   ...Object.fromEntries(
     ['anonymous', 'customer', 'business', 'dealer', 'technician', 'admin'].map((r) => [
       r,
-      { auth: unlimited, default: unlimited },
+      Object.fromEntries(RATE_LIMIT_CATEGORIES.map((c) => [c, unlimited])),
     ]),
   ),
   perIp: unlimited,

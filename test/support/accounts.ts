@@ -3,12 +3,13 @@ import type { AccountStatus, Role, TechnicianKind } from '../../src/access/roles
 import { gstinCheckChar } from '../../src/common/gstin.js';
 import { gstStateCodeOf, type IndianState } from '../../src/common/indian-states.js';
 import { PasswordHasher } from '../../src/identity/password-hasher.js';
+import { RATE_LIMIT_CATEGORIES } from '../../src/rate-limit/rate-limit.policy.js';
 import type { TestApp } from './test-app.js';
 import { withClient } from './test-database.js';
 
 export const TEST_PASSWORD = 'correct-horse-battery-staple';
 
-/** Limits high enough that this file's traffic from 127.0.0.1 is never throttled or blocked. */
+/** Limits high enough (every role, every category) that a test's traffic from 127.0.0.1 is never throttled or blocked. */
 const UNLIMITED = { perMinute: 100000, burst: 100000 };
 const QUIET_ROLES = [
   'anonymous',
@@ -23,7 +24,12 @@ const QUIET_ROLES = [
 ];
 export const QUIET_ENV = {
   RATE_LIMIT_POLICY: JSON.stringify({
-    ...Object.fromEntries(QUIET_ROLES.map((r) => [r, { auth: UNLIMITED, default: UNLIMITED }])),
+    ...Object.fromEntries(
+      QUIET_ROLES.map((r) => [
+        r,
+        Object.fromEntries(RATE_LIMIT_CATEGORIES.map((c) => [c, UNLIMITED])),
+      ]),
+    ),
     perIp: UNLIMITED,
   }),
   ABUSE_PENALTY_THRESHOLD: '100000',
@@ -119,15 +125,16 @@ export async function createAccount(
   return { userId, email, ...(gstin ? { gstin } : {}) };
 }
 
-/** Signs in through the API. */
+/** Signs in through the API (`headers`: e.g. the client's `x-forwarded-for`). */
 export async function login(
   t: TestApp,
   identifier: string,
   password = TEST_PASSWORD,
+  headers: Record<string, string> = {},
 ): Promise<SignedIn & { status: number }> {
   const res = await fetch(`${t.baseUrl}/auth/login`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ identifier, password }),
   });
   const body = (await res.json()) as {

@@ -33,6 +33,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Can, Public } from '../../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../../common/request-meta.js';
+import { RateLimitCategory } from '../../rate-limit/rate-limit.decorator.js';
 import { matchesEtag } from '../../storage/http-object.js';
 import { IMAGE_CONTENT_TYPES, MAX_IMAGE_SIDE } from '../domain/listing-image.js';
 import {
@@ -52,6 +53,7 @@ import { IMAGE_MAX_AGE_SECONDS, ListingImagesService } from './listing-images.se
  */
 @ApiTags('dealer-listings')
 @ApiBearerAuth()
+@RateLimitCategory('inventory')
 @Controller('dealer/listings')
 export class DealerListingImagesController {
   constructor(private readonly images: ListingImagesService) {}

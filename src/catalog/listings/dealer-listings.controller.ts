@@ -24,6 +24,7 @@ import { Can } from '../../access/policy.decorator.js';
 import { PageQueryDto } from '../../common/pagination.js';
 import { IDEMPOTENCY_HEADER, requireIdempotencyKey } from '../../database/idempotency.js';
 import { Meta, type RequestMeta } from '../../common/request-meta.js';
+import { RateLimitCategory } from '../../rate-limit/rate-limit.decorator.js';
 import {
   AdjustStockDto,
   ChangePricesDto,
@@ -48,6 +49,7 @@ import { DealerListingsService } from './dealer-listings.service.js';
  */
 @ApiTags('dealer-listings')
 @ApiBearerAuth()
+@RateLimitCategory('inventory')
 @Controller('dealer/listings')
 export class DealerListingsController {
   constructor(private readonly listings: DealerListingsService) {}

@@ -32,6 +32,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticated, Can } from '../../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../../common/request-meta.js';
 import { SubOrderPathDto } from '../../orders/dto/order.dto.js';
+import { RateLimitCategory } from '../../rate-limit/rate-limit.decorator.js';
 import {
   AdminDisputeQueryDto,
   DisputeDto,
@@ -52,6 +53,7 @@ const BINARY = Object.fromEntries(
 /** The buyer opens a return or dispute; the parties add evidence and read it. */
 @ApiTags('disputes')
 @ApiBearerAuth()
+@RateLimitCategory('orders')
 @Controller()
 export class DisputesController {
   constructor(private readonly disputes: DisputesService) {}
@@ -149,6 +151,7 @@ export class DisputesController {
 /** The dealer of the disputed part answers. */
 @ApiTags('disputes')
 @ApiBearerAuth()
+@RateLimitCategory('orders')
 @Controller('dealer/disputes')
 export class DealerDisputesController {
   constructor(private readonly disputes: DisputesService) {}
