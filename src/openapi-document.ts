@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { RoutePolicy } from './access/policy.decorator.js';
 import { listRoutes } from './access/routes.js';
+import { MAX_JSON_DEPTH } from './common/errors/json-depth.js';
 import { PROBLEM_CONTENT_TYPE } from './common/errors/problem.js';
 import { isExemptPath } from './rate-limit/rate-limit.service.js';
 
@@ -85,7 +86,8 @@ function securityOf(policy: RoutePolicy): SecurityRequirementObject[] {
  */
 const GENERIC_RESPONSES = {
   BadRequest: problemResponse(
-    '`request/validation-failed` (`errors` names each field); `request/malformed-json` when a JSON body does not parse',
+    '`request/validation-failed` (`errors` names each field, also a text holding a control character or an unpaired surrogate); ' +
+      `\`request/malformed-json\` when a JSON body does not parse; \`request/too-deep\` when it nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`,
   ),
   Unauthenticated: problemResponse(`\`auth/unauthenticated\` (no token), ${TOKEN_CODES}`, {
     'www-authenticate': { description: '`Bearer`', schema: { type: 'string' } },

@@ -4343,7 +4343,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description `request/validation-failed` (`errors` names each field); `request/malformed-json` when a JSON body does not parse */
+        /** @description `request/validation-failed` (`errors` names each field, also a text holding a control character or an unpaired surrogate); `request/malformed-json` when a JSON body does not parse; `request/too-deep` when it nests arrays and objects more than 32 levels deep */
         BadRequest: {
             headers: {
                 [name: string]: unknown;

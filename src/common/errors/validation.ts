@@ -36,12 +36,16 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const where = SOURCE[metadata.type];
+    if (where) {
+      const unsafe = findUnsafeText(value, metadata.data ?? '', where);
+      if (unsafe.length > 0) throw new ValidationProblem(unsafe);
+    }
     try {
       return await super.transform(value, metadata);
     } catch (error) {
       if (!(error instanceof ValidationProblem)) throw error;
-      const where = SOURCE[metadata.type] ?? 'body';
-      throw new ValidationProblem(error.errors.map((e) => ({ ...e, in: where })));
+      throw new ValidationProblem(error.errors.map((e) => ({ ...e, in: where ?? 'body' })));
     }
   }
 }
@@ -51,3 +55,44 @@ const SOURCE: Partial<Record<ArgumentMetadata['type'], FieldError['in']>> = {
   query: 'query',
   param: 'path',
 };
+
+/** A control character other than tab, newline and carriage return, or half of a surrogate pair alone. */
+const UNSAFE_CHAR = /(?![\t\n\r])[\p{Cc}\p{Cs}]/u;
+
+/**
+ * Every string (and object key) in a parsed body, query or path that holds a character no text field
+ * may: NUL and the other control characters, which PostgreSQL refuses in text and JSON (a 500 if they
+ * reached it), and lone UTF-16 surrogates, which are not valid Unicode. Checked for every route here,
+ * before the DTO's own rules; only plain objects and arrays are walked (JSON bodies nest at most
+ * MAX_JSON_DEPTH levels, refused before parsing otherwise).
+ */
+function findUnsafeText(value: unknown, path: string, where: FieldError['in']): FieldError[] {
+  if (typeof value === 'string') {
+    const found = UNSAFE_CHAR.exec(value);
+    if (!found) return [];
+    const code = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    const what = /\p{Cs}/u.test(found[0]) ? 'an unpaired surrogate' : 'a control character';
+    return [
+      { field: path || where, in: where, messages: [`must not contain ${what} (U+${code})`] },
+    ];
+  }
+  if (Array.isArray(value))
+    return value.flatMap((item, i) => findUnsafeText(item, join(path, String(i)), where));
+  if (!isPlainObject(value)) return [];
+  return Object.entries(value).flatMap(([key, item]) => {
+    // A key is named as JSON writes it, escapes and all.
+    const field = join(path, UNSAFE_CHAR.test(key) ? JSON.stringify(key).slice(1, -1) : key);
+    return [...findUnsafeText(key, field, where), ...findUnsafeText(item, field, where)];
+  });
+}
+
+function join(prefix: string, key: string): string {
+  return prefix ? `${prefix}.${key}` : key;
+}
+
+/** An object literal, or a dictionary without Object.prototype (Fastify's parsed query and params). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}

@@ -2,6 +2,7 @@ import type { RawBodyRequest } from '@nestjs/common';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { jsonNestsDeeperThan, tooDeepProblem } from '../../common/errors/json-depth.js';
 
 /** The webhook route (Fastify's form of the path). */
 export const WEBHOOK_ROUTE = { method: 'POST', url: '/webhooks/razorpay' };
@@ -28,7 +29,8 @@ export function isWebhookRoute(request: FastifyRequest): boolean {
  * that does exactly what Nest's did (read as a Buffer within the app's body limit, keep it as
  * `request.rawBody` — `rawBody: true` in NEST_APP_OPTIONS —, parse it with Fastify's default JSON
  * parser and its prototype-poisoning settings) on every route but the webhook route, where the body is
- * the raw Buffer. With a preview build (openapi generation) providers do not run: nothing to do.
+ * the raw Buffer. A body nesting arrays and objects deeper than MAX_JSON_DEPTH is refused unparsed
+ * (400 `request/too-deep`). With a preview build (openapi generation) providers do not run: nothing to do.
  */
 @Injectable()
 export class RazorpayWebhookBodyParser implements OnModuleInit {
@@ -52,6 +54,7 @@ export class RazorpayWebhookBodyParser implements OnModuleInit {
       (request: FastifyRequest, body: Buffer, done: Done) => {
         (request as RawBodyRequest<FastifyRequest>).rawBody = body;
         if (isWebhookRoute(request)) return done(null, body);
+        if (jsonNestsDeeperThan(body)) return done(tooDeepProblem());
         // Typed for a string; secure-json-parse takes the Buffer as it is (as Nest's parser passes it).
         parseJson(request, body as unknown as string, done);
       },
