@@ -77,6 +77,7 @@ export interface ReleasedHold {
   pan: string | null;
   gstin: string | null;
   sub_order_id: string;
+  released_at: Date | null;
   refund_at_release_paise: string;
   taxable_basis: TaxableBasis | null;
   /** The release's TCS was corrected to the `lines` basis (src/payments/tcs-correction/). */
@@ -89,7 +90,7 @@ export const HOLD_SQL = `SELECT h.order_id::text AS order_id, h.dealer_id::text 
     h.commission_paise::text AS commission_paise, h.gst_on_commission_paise::text AS gst_on_commission_paise,
     h.tcs_paise::text AS tcs_paise, h.tds_paise::text AS tds_paise, h.dealer_net_paise::text AS dealer_net_paise,
     h.transfer_id, h.transfer_amount_paise::text AS transfer_amount_paise, u.pan, u.gstin,
-    h.sub_order_id::text AS sub_order_id,
+    h.sub_order_id::text AS sub_order_id, h.released_at,
     h.refund_at_release_paise::text AS refund_at_release_paise, h.taxable_basis,
     EXISTS (SELECT 1 FROM tcs_correction_items c
             WHERE c.sub_order_id = h.sub_order_id AND c.applied_at IS NOT NULL) AS tcs_corrected

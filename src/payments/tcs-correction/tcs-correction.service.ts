@@ -84,7 +84,7 @@ const ITEM_COLUMNS = `sub_order_id::text AS sub_order_id, order_id::text AS orde
 
 /** What one `schedule` release's TCS is as posted and on its lines (net of refunds after release). */
 interface Assessment {
-  hold: ReleasedHold & { released_at: Date };
+  hold: ReleasedHold;
   refundedAfterRelease: bigint;
   taxableBefore: bigint;
   taxableAfter: bigint;
@@ -340,11 +340,7 @@ async function lockProposed(tx: EntityManager, id: string): Promise<CorrectionRo
 
 /** One release's TCS on both bases, net of the refunds after release processed so far. */
 async function assessIn(tx: EntityManager, subOrderId: string): Promise<Assessment> {
-  const { rows } = await execute<ReleasedHold & { released_at: Date }>(
-    tx,
-    HOLD_SQL.replace('SELECT ', 'SELECT h.released_at, '),
-    [subOrderId],
-  );
+  const { rows } = await execute<ReleasedHold>(tx, HOLD_SQL, [subOrderId]);
   const hold = rows[0]!;
   const terms = await releaseTermsIn(tx, subOrderId, hold);
   const { rows: refunded } = await execute<{ refunded: string }>(
