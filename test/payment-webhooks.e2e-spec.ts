@@ -13,7 +13,7 @@ import { execute } from '../src/database/sql.js';
 import { webhookSignature } from '../src/payments/webhooks/signature.js';
 import type { RazorpayWebhookEvent } from '../src/payments/webhooks/webhook-event.js';
 import { WebhookHandlers, type WebhookOutcome } from '../src/payments/webhooks/webhook-handlers.js';
-import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
+import { WEBHOOK_JOBS, WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -441,6 +441,16 @@ describe('Razorpay webhooks (inbox, pg-boss processing)', () => {
   it('the sweeper wakes processing for an overdue row whose job was lost', async () => {
     const eventId = uid('evt_lost');
     const body = eventBody('payment.downtime.started', {});
+    // No processing job left over from the tests before (its drain would take the row first).
+    for (let i = 0; ; i += 1) {
+      const [pending] = await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND state IN ('created','retry','active')`,
+        [WEBHOOK_JOBS.process],
+      );
+      if (pending!.n === 0) break;
+      expect(i).toBeLessThan(100);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     // Stored without a job (as if the job had been lost), due a minute ago.
     await sql(
       `INSERT INTO webhook_inbox (event_id, event, payload, body_sha256, process_after)
