@@ -15,6 +15,7 @@ import { LedgerJobsModule } from './ledger/jobs/ledger-jobs.js';
 import { LedgerModule } from './ledger/ledger.module.js';
 import { httpLoggerOptions } from './observability/logging.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { FraudModule } from './fraud/fraud.module.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { PaymentsModule } from './payments/payments.module.js';
 import { PaymentWebhooksModule } from './payments/webhooks/payment-webhooks.module.js';
@@ -58,6 +59,7 @@ export class AppModule {
         OrdersModule,
         PaymentsModule,
         PaymentWebhooksModule,
+        FraudModule,
         HealthModule,
       ],
     };

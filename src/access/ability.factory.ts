@@ -59,7 +59,13 @@ export type Subject =
    */
   | 'PaymentOps'
   /** A dealer's own escrow and payout statement: approved dealers `read` theirs. */
-  | 'DealerStatement';
+  | 'DealerStatement'
+  /**
+   * Fraud alerts and orders held for review: `read` (admin, ops leader, finance, compliance);
+   * `update` — assign and resolve alerts (admin, ops leader, finance); `approve` — clear or reject a
+   * held order (admin, ops leader).
+   */
+  | 'Fraud';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 
@@ -99,6 +105,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'override'], 'Order');
       can('update', 'DeliveryRule');
       can(['read', 'update'], 'PaymentOps');
+      can(['read', 'update', 'approve'], 'Fraud');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -114,6 +121,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'override'], 'Order');
       can('update', 'DeliveryRule');
       can(['read', 'update'], 'PaymentOps');
+      can(['read', 'update', 'approve'], 'Fraud');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.
@@ -124,6 +132,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('read', 'LedgerAdjustment');
       can('read', 'Order');
       can('read', 'PaymentOps');
+      can('read', 'Fraud');
       break;
     case 'finance':
       can('read', 'User');
@@ -131,6 +140,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'create', 'approve'], 'LedgerAdjustment');
       can('read', 'Order');
       can(['read', 'update'], 'PaymentOps');
+      can(['read', 'update'], 'Fraud');
       break;
     case 'dealer':
       // Only an approved dealer sells (or buys); a pending, suspended or blocked dealer does nothing.

@@ -118,6 +118,19 @@ export interface AppConfig {
     /** Escrow of a sub-order paid but not shipped this many days after capture is escalated (`escrow_sla`). */
     escrowShipSlaDays: number;
   };
+  /** Fraud prevention checks (src/fraud/, README "Fraud checks"). */
+  fraud: {
+    /** FRAUD_CHECKS: `on` (default) or `off`; default `off` under NODE_ENV=test (e2e fixtures are new accounts on loopback). */
+    enabled: boolean;
+    /** Orders (or their total) per buyer, device and IP within windowMinutes above which an order is held. */
+    velocity: { windowMinutes: number; maxOrders: number; maxPaise: number; ipMultiplier: number };
+    /** An order of at least orderPaise by an account younger than days, or among its first firstOrders, is held. */
+    newAccount: { days: number; firstOrders: number; orderPaise: number };
+    /** How far back a dealer's sessions (device, IP) count as the dealer's for the self-dealing check. */
+    selfDealingLookbackDays: number;
+    /** Refunds per buyer within windowDays: more than maxCount, or more than maxRatioPercent of at least minOrders paid orders. */
+    refunds: { windowDays: number; maxCount: number; maxRatioPercent: number; minOrders: number };
+  };
   escrowControls: {
     /** An early escrow release of more than this (paise) needs a second staff approver (maker-checker). */
     earlyReleaseApprovalAbovePaise: number;
@@ -279,6 +292,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       stuckAfterMinutes: e.PAYMENT_STUCK_ALERT_MINUTES,
       escrowSlaDays: e.ESCROW_SLA_DAYS,
       escrowShipSlaDays: e.ESCROW_SHIP_SLA_DAYS,
+    },
+    fraud: {
+      enabled: (e.FRAUD_CHECKS ?? (e.NODE_ENV === 'test' ? 'off' : 'on')) === 'on',
+      velocity: {
+        windowMinutes: e.FRAUD_VELOCITY_WINDOW_MINUTES,
+        maxOrders: e.FRAUD_VELOCITY_MAX_ORDERS,
+        maxPaise: e.FRAUD_VELOCITY_MAX_PAISE,
+        ipMultiplier: e.FRAUD_VELOCITY_IP_MULTIPLIER,
+      },
+      newAccount: {
+        days: e.FRAUD_NEW_ACCOUNT_DAYS,
+        firstOrders: e.FRAUD_NEW_ACCOUNT_FIRST_ORDERS,
+        orderPaise: e.FRAUD_NEW_ACCOUNT_ORDER_PAISE,
+      },
+      selfDealingLookbackDays: e.FRAUD_SELF_DEALING_LOOKBACK_DAYS,
+      refunds: {
+        windowDays: e.FRAUD_REFUND_WINDOW_DAYS,
+        maxCount: e.FRAUD_REFUND_MAX_COUNT,
+        maxRatioPercent: e.FRAUD_REFUND_MAX_RATIO_PERCENT,
+        minOrders: e.FRAUD_REFUND_MIN_ORDERS,
+      },
     },
     escrowControls: { earlyReleaseApprovalAbovePaise: e.EARLY_RELEASE_APPROVAL_ABOVE_PAISE },
     commission: { platformGstin: e.PLATFORM_GSTIN },

@@ -12,7 +12,9 @@
  * 5. reserve stock last, listing by listing in id order, each a conditional
  *    `UPDATE … WHERE stock_on_hand − stock_reserved >= quantity` (a failed one: 409, all rolled back),
  *    so the hot rows stay locked only until commit;
- * 6. empty the cart.
+ * 6. empty the cart;
+ * 7. run the registered checkout checks (`OrderChecks`, e.g. fraud: hold for review or refuse; a
+ *    refusal's record is written after the rollback, in a transaction of its own).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
@@ -37,6 +39,7 @@ import {
 } from './domain/order-pricing.js';
 import type { CartDto, CheckoutDto, OrderDto } from './dto/order.dto.js';
 import { OrderPlaced } from './events/order-events.js';
+import { CheckoutRefused, OrderChecks } from './order-checks.js';
 import { deliveryRuleOf, ordersByIds, pricedListings, returnWindowMsOf } from './order-store.js';
 
 interface Buyer {
@@ -73,6 +76,7 @@ export class CartService {
     private readonly transactions: TransactionRunner,
     private readonly events: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly checks: OrderChecks,
   ) {}
 
   async get(meta: RequestMeta): Promise<CartDto> {
@@ -151,17 +155,33 @@ export class CartService {
     meta: RequestMeta,
   ): Promise<{ order: OrderDto; replayed: boolean }> {
     const principal = meta.principal!;
-    const result = await this.transactions.run((tx) =>
-      idempotent(
-        tx,
-        { ownerId: principal.userId, scope: 'checkout', key, request: dto },
-        async () => {
-          const orderId = await this.placeOrder(tx, await this.buyer(tx, principal), dto, key);
-          const [order] = await ordersByIds(tx, [orderId], true, returnWindowMsOf(this.config));
-          return order!;
-        },
-      ),
-    );
+    const result = await this.transactions
+      .run((tx) =>
+        idempotent(
+          tx,
+          { ownerId: principal.userId, scope: 'checkout', key, request: dto },
+          async () => {
+            const orderId = await this.placeOrder(tx, await this.buyer(tx, principal), dto, key);
+            const [order] = await ordersByIds(tx, [orderId], true, returnWindowMsOf(this.config));
+            await this.checks.runCheckout(
+              tx,
+              {
+                orderId,
+                buyerId: principal.userId,
+                totalPaise: order!.totalPaise,
+                dealerIds: order!.subOrders.map((s) => s.dealerId),
+              },
+              meta,
+            );
+            return order!;
+          },
+        ),
+      )
+      .catch(async (err: unknown) => {
+        if (!(err instanceof CheckoutRefused)) throw err;
+        await this.transactions.run((tx) => err.record(tx));
+        throw err.problem;
+      });
     const order = result.body;
     if (!result.replayed)
       this.events.publish(

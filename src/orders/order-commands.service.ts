@@ -27,6 +27,7 @@ import type {
   OrderDto,
 } from './dto/order.dto.js';
 import type { SubOrderTransitioned } from './events/order-events.js';
+import { OrderChecks } from './order-checks.js';
 import {
   applyTransition,
   cancelLinesIn,
@@ -99,6 +100,7 @@ export class OrderCommands implements OnModuleInit {
     private readonly events: EventBus,
     private readonly statusHooks: AccountStatusHooks,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly checks: OrderChecks,
   ) {}
 
   private paidLinesRefund: PaidLinesRefund | undefined;
@@ -335,6 +337,10 @@ export class OrderCommands implements OnModuleInit {
       const order = await lockOrder(tx, orderId, null);
       const subs = await lockSubOrders(tx, orderId);
       const sub = this.pick(subs, subOrderId);
+      if (action !== 'cancel') {
+        const refusal = await this.checks.fulfilmentRefusal(tx, orderId);
+        if (refusal !== null) throw refusal;
+      }
       const input = this.input(action, 'dealer', p, body.reason);
       if (action === 'ship')
         input.ship = { carrier: body.carrier!, trackingNumber: body.trackingNumber! };
@@ -377,6 +383,36 @@ export class OrderCommands implements OnModuleInit {
       });
     });
     return this.order(orderId);
+  }
+
+  /**
+   * Staff cancel every part of the order that has not shipped (e.g. a fraud review's rejection), in
+   * the caller's transaction: reservations released, paid parts restocked (their refunds follow
+   * through the payments' refund sweep). Returns what to run once that transaction committed.
+   */
+  async staffCancelOrderIn(
+    tx: EntityManager,
+    orderId: string,
+    reason: string,
+    meta: RequestMeta,
+  ): Promise<{ cancelled: string[]; afterCommit: () => void }> {
+    const order = await lockOrder(tx, orderId, null);
+    const subs = await lockSubOrders(tx, orderId);
+    const targets = subs.filter((s) => isBeforeShipping(s.status));
+    await lockListingsOf(
+      tx,
+      targets.map((s) => s.id),
+    );
+    const events: SubOrderTransitioned[] = [];
+    for (const s of targets)
+      events.push(
+        await applyTransition(tx, order, s, this.input('cancel', 'admin', meta.principal!, reason)),
+      );
+    await settleOrderStatus(tx, order, subs);
+    return {
+      cancelled: targets.map((s) => s.id),
+      afterCommit: () => this.events.publishAll(events),
+    };
   }
 
   async updateDeliveryRule(
