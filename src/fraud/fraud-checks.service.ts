@@ -68,18 +68,22 @@ export class FraudChecks implements OnModuleInit {
     });
   }
 
-  /** Checkout's check: refuse self-dealing, record the signals, hold for velocity or a new account. */
+  /**
+   * Checkout's check: refuse self-dealing, record the signals (also with the checks off, so order
+   * counts stay right), hold for velocity or a new account.
+   */
   async checkOrder(tx: EntityManager, order: PlacedOrder, meta: RequestMeta): Promise<void> {
-    if (!this.config.fraud.enabled) return;
     const ip = canonicalIp(meta.ip);
     const device = meta.deviceFingerprint;
-    await this.refuseSelfDealing(tx, order, meta, device, ip);
+    const { enabled } = this.config.fraud;
+    if (enabled) await this.refuseSelfDealing(tx, order, meta, device, ip);
     await execute(
       tx,
       `INSERT INTO fraud_order_signals (order_id, buyer_id, device_fingerprint, ip, total_paise)
        VALUES ($1, $2, $3, $4, $5)`,
       [order.orderId, order.buyerId, device, identifiesSomeone(ip) ? ip : null, order.totalPaise],
     );
+    if (!enabled) return;
     const alerts = [
       ...(await this.velocity(tx, order, device, ip)),
       ...(await this.newAccount(tx, order)),

@@ -231,7 +231,7 @@ export class FraudReview {
           'fraud-hold/decided',
           'Already decided',
           `This order's review was ${rows[0]!.status} already`,
-          { status: rows[0]!.status },
+          { holdStatus: rows[0]!.status },
         );
       let cancelled: string[] = [];
       if (decision === 'reject')

@@ -2139,6 +2139,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/fraud/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fraud alerts with their evidence, newest first */
+        get: operations["FraudController_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/fraud/alerts/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign an alert to a staff member (default: me; audited) */
+        post: operations["FraudController_assign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/fraud/alerts/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve an alert: dismissed or confirmed, with a note (audited) */
+        post: operations["FraudController_resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/fraud/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Orders held for review, newest first */
+        get: operations["FraudController_holds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/fraud/holds/{orderId}/clear": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Clear a held order: it continues (audited) */
+        post: operations["FraudController_clear"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/fraud/holds/{orderId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a held order: cancelled, stock back, payment refunded (audited) */
+        post: operations["FraudController_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -2349,7 +2451,7 @@ export interface components {
             /** @enum {string} */
             role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
-            status: "pending" | "approved" | "suspended" | "blocked";
+            status: "blocked" | "pending" | "approved" | "suspended";
             email: string | null;
             phone: string | null;
             displayName: string;
@@ -2440,9 +2542,9 @@ export interface components {
         };
         StatusChangeDto: {
             /** @enum {string|null} */
-            fromStatus: "pending" | "approved" | "suspended" | "blocked" | null;
+            fromStatus: "blocked" | "pending" | "approved" | "suspended" | null;
             /** @enum {string} */
-            toStatus: "pending" | "approved" | "suspended" | "blocked";
+            toStatus: "blocked" | "pending" | "approved" | "suspended";
             reason: string;
             actorId: string | null;
             override: boolean;
@@ -2453,7 +2555,7 @@ export interface components {
             /** @enum {string} */
             role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
-            status: "pending" | "approved" | "suspended" | "blocked";
+            status: "blocked" | "pending" | "approved" | "suspended";
             email: string | null;
             phone: string | null;
             displayName: string;
@@ -4048,7 +4150,7 @@ export interface components {
             /** @description The rule applied; null when none is in force (rates.json `commission.parts`). */
             ruleId: string | null;
             /** @enum {string} */
-            source: "rates.json" | "rule";
+            source: "rule" | "rates.json";
         };
         CommissionRulesInForceDto: {
             asOf: string;
@@ -4264,6 +4366,87 @@ export interface components {
             status: "accepted" | "duplicate";
             /** @description The id the event is deduplicated by (`X-Razorpay-Event-Id`, or `body-sha256:<hex>` without one). */
             eventId: string;
+        };
+        FraudAlertDto: {
+            /** @enum {string} */
+            rule: "order_velocity" | "new_account_high_value" | "self_dealing" | "refund_abuse" | "shared_device_rating";
+            /**
+             * @description What the rule did: `held` the order for review, `blocked` the checkout, or only `alerted`.
+             * @enum {string}
+             */
+            action: "held" | "blocked" | "alerted";
+            /**
+             * @description The order's review hold, when it has one.
+             * @enum {string|null}
+             */
+            holdStatus: "held" | "cleared" | "rejected" | null;
+            /**
+             * @description What matched: `order_velocity` — `hits` [{key: buyer|device|ip, value, orders, amountPaise,
+             *     maxOrders, maxPaise}]; `new_account_high_value` — `youngAccount`, `earlyOrder`,
+             *     `accountAgeDays`, `orderNumber`, `totalPaise`; `self_dealing` and `shared_device_rating` —
+             *     `matches` [{field: phone|pan|gstin|device|ip, value}] (devices as SHA-256 hashes);
+             *     `refund_abuse` — `refunds`, `refundedOrders`, `paidOrders`, `refundIds`, `byCount`, `byRatio`.
+             */
+            evidence: {
+                [key: string]: unknown;
+            };
+            /** @enum {string|null} */
+            resolution: "dismissed" | "confirmed" | null;
+            id: string;
+            /** @description The buyer (the customer of a rated job). */
+            accountId: string;
+            /** @description The dealer (`self_dealing`) or technician (`shared_device_rating`) on the other side. */
+            counterpartyId: string | null;
+            /** @description The held order (`order_velocity`, `new_account_high_value`). */
+            orderId: string | null;
+            openedAt: string;
+            ownerId: string | null;
+            ownerName: string | null;
+            acknowledgedAt: string | null;
+            resolvedAt: string | null;
+            resolvedBy: string | null;
+            note: string | null;
+        };
+        FraudAlertPageDto: {
+            items: components["schemas"]["FraudAlertDto"][];
+            nextCursor?: string;
+        };
+        AssignFraudAlertDto: {
+            /** @description The staff member (admin, ops leader or finance) who takes the alert; the caller when absent. */
+            ownerId?: string;
+        };
+        ResolveFraudAlertDto: {
+            /**
+             * @description `confirmed`: it was fraud (act on the account through approvals); `dismissed`: a false alarm.
+             * @enum {string}
+             */
+            resolution: "dismissed" | "confirmed";
+            /** @description What was found (kept on the alert and in the audit log). */
+            note: string;
+        };
+        FraudHoldDto: {
+            /** @description Order total, paise */
+            totalPaise: number;
+            /** @enum {string} */
+            status: "held" | "cleared" | "rejected";
+            /** @description The rules that held it. */
+            rules: ("order_velocity" | "new_account_high_value" | "self_dealing" | "refund_abuse" | "shared_device_rating")[];
+            orderId: string;
+            buyerId: string;
+            /** @description The order's stored payment status (`awaiting_payment`, `paid`, `expired`, `cancelled`). */
+            orderPaymentStatus: string;
+            createdAt: string;
+            decidedAt: string | null;
+            decidedBy: string | null;
+            reason: string | null;
+        };
+        FraudHoldPageDto: {
+            items: components["schemas"]["FraudHoldDto"][];
+            nextCursor?: string;
+        };
+        DecideHoldDto: {
+            /** @description Why (kept on the hold, on the order's history when cancelled, and in the audit log). */
+            reason: string;
         };
         LiveDto: {
             /** @enum {string} */
@@ -10758,6 +10941,293 @@ export interface operations {
                 };
             };
             401: components["responses"]["TokenRejected"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    FraudController_alerts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                rule?: "order_velocity" | "new_account_high_value" | "self_dealing" | "refund_abuse" | "shared_device_rating";
+                /** @description `open` (not resolved) or `resolved`; both when absent. */
+                state?: "open" | "resolved";
+                /** @description Alerts assigned to this staff member. */
+                ownerId?: string;
+                /** @description Alerts about this account (the buyer, or the customer of a rated job). */
+                accountId?: string;
+                orderId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FraudAlertPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Fraud */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    FraudController_assign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignFraudAlertDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FraudAlertDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Fraud */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    FraudController_resolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveFraudAlertDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FraudAlertDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Fraud */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    FraudController_holds: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                status?: "held" | "cleared" | "rejected";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FraudHoldPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Fraud */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    FraudController_clear: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecideHoldDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FraudHoldDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve Fraud */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    FraudController_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecideHoldDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FraudHoldDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve Fraud */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
