@@ -2451,7 +2451,7 @@ export interface components {
             /** @enum {string} */
             role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
-            status: "blocked" | "pending" | "approved" | "suspended";
+            status: "pending" | "approved" | "suspended" | "blocked";
             email: string | null;
             phone: string | null;
             displayName: string;
@@ -2542,9 +2542,9 @@ export interface components {
         };
         StatusChangeDto: {
             /** @enum {string|null} */
-            fromStatus: "blocked" | "pending" | "approved" | "suspended" | null;
+            fromStatus: "pending" | "approved" | "suspended" | "blocked" | null;
             /** @enum {string} */
-            toStatus: "blocked" | "pending" | "approved" | "suspended";
+            toStatus: "pending" | "approved" | "suspended" | "blocked";
             reason: string;
             actorId: string | null;
             override: boolean;
@@ -2555,7 +2555,7 @@ export interface components {
             /** @enum {string} */
             role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
-            status: "blocked" | "pending" | "approved" | "suspended";
+            status: "pending" | "approved" | "suspended" | "blocked";
             email: string | null;
             phone: string | null;
             displayName: string;
