@@ -11,7 +11,14 @@ import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { FraudChecks } from '../src/fraud/fraud-checks.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { createAccount, login, signInAs, type SignedIn } from './support/accounts.js';
-import { activeListing, checkout, putInCart, stockOf, type Order } from './support/orders.js';
+import {
+  ADDRESS,
+  activeListing,
+  checkout,
+  putInCart,
+  stockOf,
+  type Order,
+} from './support/orders.js';
 import {
   expectOrderSettled,
   payThroughSandbox,
@@ -320,7 +327,7 @@ describe('fraud checks', () => {
   });
 
   describe('a dealer buying its own listings', () => {
-    it('refuses checkout on a shared device or IP, and alerts; unrelated buyers pass', async () => {
+    it('refuses checkout on a shared device, IP or phone, and alerts; unrelated buyers pass', async () => {
       const device = `phone-${randomUUID()}`;
       const dealerIp = freshIp();
       const account = await createAccount(t, 'dealer');
@@ -355,6 +362,15 @@ describe('fraud checks', () => {
           evidence: { matches: [{ field, value }], dealerId: account.userId },
         });
       }
+      // Delivered to the dealer's phone.
+      const dealerPhone = `+9198${String(Date.now()).slice(-8)}`;
+      await sql(`UPDATE users SET phone = $2 WHERE id = $1`, [account.userId, dealerPhone]);
+      const toDealer = await checkout(t, from(buyer, freshIp()), {
+        address: { ...ADDRESS, phone: dealerPhone },
+      });
+      expect(toDealer.error).toMatchObject({ code: 'order/self-dealing' });
+      const [byPhone] = await alertsOf({ accountId: buyer.userId, rule: 'self_dealing' });
+      expect(byPhone!.evidence.matches).toEqual([{ field: 'phone', value: dealerPhone }]);
       // Refused checkouts changed nothing: the cart still holds the part, nothing is reserved.
       expect(await stockOf(t, part)).toEqual({ onHand: 5, reserved: 1 });
       const cart = await t.api.GET('/cart', { headers: buyer.headers });
@@ -445,6 +461,38 @@ describe('fraud checks', () => {
       }
       // The refunds already judged do not raise it again.
       expect(await scan()).toBe(0);
+    });
+  });
+
+  it('alerts on the refund count above its limit, not at it', async () => {
+    const buyer = await customer();
+    const orders: Order[] = [];
+    for (let i = 0; i < 6; i++) {
+      const o = (await buy(buyer, 0, listing)).order!;
+      await payThroughSandbox(t, sandbox, buyer, o.id);
+      orders.push(o);
+    }
+    const scan = () => t.app.get(FraudChecks).scanRefunds();
+    for (const [i, expected] of [
+      [0, 0],
+      [1, 0],
+      [2, 1], // 3 refunds > 2; 3 of 6 orders is 50 %, not over the ratio
+    ] as const) {
+      const res = await t.api.POST('/orders/{orderId}/cancel', {
+        params: { path: { orderId: orders[i]!.id } },
+        body: {},
+        headers: buyer.headers,
+      });
+      expect(res.response.status).toBe(200);
+      await t.app.get(RefundsService).processDue();
+      expect(await scan()).toBe(expected);
+    }
+    const [alert] = await alertsOf({ accountId: buyer.userId, rule: 'refund_abuse' });
+    expect(alert!.evidence).toMatchObject({
+      byCount: true,
+      byRatio: false,
+      refunds: 3,
+      paidOrders: 6,
     });
   });
 

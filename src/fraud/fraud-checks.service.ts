@@ -124,6 +124,7 @@ export class FraudChecks implements OnModuleInit {
       this.config.fraud.selfDealingLookbackDays,
     );
     const buyer = ids.get(order.buyerId)!;
+    buyer.phones.push(order.shippingPhone);
     buyer.devices.push(...(device === null ? [] : [device]));
     buyer.ips.push(...(ip === null ? [] : [ip]));
     const hits = order.dealerIds.flatMap((dealerId) => {

@@ -68,7 +68,13 @@ export async function identitiesOf(
   return new Map(
     rows.map((r) => [
       r.id,
-      { phone: r.phone, pan: r.pan, gstin: r.gstin, devices: r.devices, ips: r.ips },
+      {
+        phones: r.phone === null ? [] : [r.phone],
+        pan: r.pan,
+        gstin: r.gstin,
+        devices: r.devices,
+        ips: r.ips,
+      },
     ]),
   );
 }

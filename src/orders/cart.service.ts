@@ -170,6 +170,7 @@ export class CartService {
                 buyerId: principal.userId,
                 totalPaise: order!.totalPaise,
                 dealerIds: order!.subOrders.map((s) => s.dealerId),
+                shippingPhone: dto.shippingAddress.phone,
               },
               meta,
             );

@@ -9,6 +9,8 @@ export interface PlacedOrder {
   buyerId: string;
   totalPaise: number;
   dealerIds: string[];
+  /** The delivery contact's phone (E.164). */
+  shippingPhone: string;
 }
 
 /**

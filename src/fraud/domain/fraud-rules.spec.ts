@@ -9,7 +9,7 @@ import {
 } from './fraud-rules.js';
 
 const limits = { maxOrders: 5, maxPaise: 100_000, ipMultiplier: 3 };
-const nobody: Identity = { phone: null, pan: null, gstin: null, devices: [], ips: [] };
+const nobody: Identity = { phones: [], pan: null, gstin: null, devices: [], ips: [] };
 
 describe('velocityHits', () => {
   it('fires above the order count or amount, not at it; an IP gets the multiplier', () => {
@@ -46,7 +46,7 @@ describe('newAccountHit', () => {
 describe('identityMatches', () => {
   it('matches phone, PAN (also inside a GSTIN), GSTIN, device and public IPs only', () => {
     const dealer: Identity = {
-      phone: '+919800000001',
+      phones: ['+919800000001'],
       pan: 'ABCPD1234E',
       gstin: '29ABCPD1234E1Z5',
       devices: ['d1'],
@@ -63,9 +63,9 @@ describe('identityMatches', () => {
       { field: 'device', value: 'd1' },
       { field: 'ip', value: '203.0.113.7' },
     ]);
-    expect(identityMatches({ ...nobody, phone: '+919800000001' }, dealer)).toEqual([
-      { field: 'phone', value: '+919800000001' },
-    ]);
+    expect(
+      identityMatches({ ...nobody, phones: ['+919812345678', '+919800000001'] }, dealer),
+    ).toEqual([{ field: 'phone', value: '+919800000001' }]);
   });
 
   it('takes loopback, private, link-local and carrier NAT addresses for nobody', () => {

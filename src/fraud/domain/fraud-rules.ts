@@ -62,9 +62,12 @@ export function newAccountHit(
   return youngAccount || earlyOrder ? { youngAccount, earlyOrder } : null;
 }
 
-/** What identifies an account on either side of a sale (PAN, GSTIN and phone stored; devices and IPs from sessions and requests). */
+/**
+ * What identifies an account on either side of a sale: its phones (the account's; a buyer's also the
+ * order's delivery phone), PAN and GSTIN as stored, devices and IPs from sessions and requests.
+ */
 export interface Identity {
-  phone: string | null;
+  phones: string[];
   pan: string | null;
   gstin: string | null;
   /** SHA-256 hashes of device fingerprints. */
@@ -83,8 +86,8 @@ const panOf = (who: Identity): string | null => who.pan ?? who.gstin?.slice(2, 1
  */
 export function identityMatches(buyer: Identity, dealer: Identity): IdentityMatch[] {
   const out: IdentityMatch[] = [];
-  if (buyer.phone !== null && buyer.phone === dealer.phone)
-    out.push({ field: 'phone', value: buyer.phone });
+  for (const phone of new Set(buyer.phones))
+    if (dealer.phones.includes(phone)) out.push({ field: 'phone', value: phone });
   const pan = panOf(buyer);
   if (pan !== null && pan === panOf(dealer)) out.push({ field: 'pan', value: pan });
   if (buyer.gstin !== null && buyer.gstin === dealer.gstin)
@@ -150,6 +153,6 @@ export function sharedDevices(
   technician: Pick<Identity, 'devices' | 'ips'>,
   customer: Pick<Identity, 'devices' | 'ips'>,
 ): IdentityMatch[] {
-  const none = { phone: null, pan: null, gstin: null };
+  const none = { phones: [], pan: null, gstin: null };
   return identityMatches({ ...none, ...technician }, { ...none, ...customer });
 }
