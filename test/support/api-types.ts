@@ -6852,7 +6852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `listing-image/too-many-pixels`: wider or higher than 16384 pixels */
+            /** @description `media/undecodable`: not a whole image; `media/too-many-pixels`: more than MEDIA_IMAGE_MAX_PIXELS pixels */
             422: {
                 headers: {
                     [name: string]: unknown;
