@@ -4033,7 +4033,7 @@ export interface components {
             category: string | null;
             dealerId: string | null;
             /** @enum {string} */
-            channel: "any" | "b2c" | "b2b";
+            channel: "b2c" | "b2b" | "any";
             /** @description Decimal fraction as a string. */
             rate: string;
             effectiveFrom: string;
@@ -4279,7 +4279,7 @@ export interface components {
              * @description Whether every migration this build knows has been applied.
              * @enum {string}
              */
-            migrations: "unknown" | "pending" | "current";
+            migrations: "pending" | "unknown" | "current";
             /**
              * @description Whether the job queue (pg-boss) runs; it retries starting until migrations have created its schema.
              * @enum {string}
@@ -8590,6 +8590,15 @@ export interface operations {
             };
             /** @description `dispute-evidence/unsupported-type` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `media/undecodable`: not a whole photo or video; `media/too-many-pixels`: more than MEDIA_IMAGE_MAX_PIXELS pixels */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
