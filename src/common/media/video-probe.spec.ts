@@ -8,6 +8,25 @@ describe('probeVideo', () => {
 
   const mp4 = TEST_VIDEOS.mp4.bytes;
   const webm = TEST_VIDEOS.webm.bytes;
+  it('takes a WebM whose Segment and Cluster have unknown sizes, as live recorders write them', () => {
+    const live = Buffer.from(webm);
+    // Each element's size field, kept at its length, set to all ones ("unknown").
+    for (const id of [
+      [0x18, 0x53, 0x80, 0x67],
+      [0x1f, 0x43, 0xb6, 0x75],
+    ]) {
+      const at = live.indexOf(Buffer.from(id)) + 4;
+      const length = Math.clz32(live[at]!) - 23;
+      live.fill(0xff, at + 1, at + length);
+      live[at] = 0xff >> (length - 1);
+    }
+    expect(live.equals(webm)).toBe(false);
+    expect(probeVideo(live, 'video/webm')).toEqual({ ok: true });
+    // Unknown sizes stop nothing else: junk after it is still junk.
+    const junk = Buffer.concat([live, Buffer.from([0x42, 0x86, 0x90])]);
+    expect(probeVideo(junk, 'video/webm')).toMatchObject({ ok: false });
+  });
+
   it.each([
     ['a bare MP4 header', NOT_MEDIA.bareMp4Header.bytes, 'video/mp4', /no movie header/],
     ['a truncated MP4', NOT_MEDIA.truncatedMp4.bytes, 'video/mp4', /claims/],
@@ -21,6 +40,17 @@ describe('probeVideo', () => {
     const probe = probeVideo(bytes, type);
     expect(probe).toMatchObject({ ok: false, code: 'undecodable' });
     expect(!probe.ok && probe.detail).toMatch(why);
+  });
+
+  it('refuses an MP4 whose samples have no duration', () => {
+    // Every sample delta of the time-to-sample table (stts) and the media and movie durations
+    // (version 0 mdhd, mvhd) set to 0.
+    const still = Buffer.from(mp4);
+    const stts = still.indexOf('stts');
+    const entries = still.readUInt32BE(stts + 8);
+    for (let i = 0; i < entries; i++) still.writeUInt32BE(0, stts + 12 + 8 * i + 4);
+    for (const box of ['mdhd', 'mvhd']) still.writeUInt32BE(0, still.indexOf(box) + 20);
+    expect(probeVideo(still, 'video/mp4')).toMatchObject({ ok: false, detail: /duration/ });
   });
 
   it('refuses an MP4 whose samples point beyond the file', () => {

@@ -3,19 +3,17 @@
  * pure-JS parsers (no decoding): a file that only starts like a video (a bare `ftyp` box or EBML
  * header, a truncated file, junk behind a header) is refused.
  *
- * - MP4 (ISO BMFF): the top-level boxes must tile the file exactly (each size within what is left,
- *   nothing after the last one), mp4box must read a `moov` with a positive duration and at least one
- *   track with samples, and every sample must lie inside the file.
+ * - MP4 (ISO BMFF, MOV; plain or fragmented): the top-level boxes must tile the file exactly (each
+ *   size within what is left, nothing after the last one), mp4box must read a `moov`, at least one
+ *   track's samples must add up to a positive duration, and every sample must lie inside the file.
  * - WebM (Matroska): the EBML header must name the `webm` DocType, every element's size must fit in
- *   its parent (an unknown size only for Segment and Cluster, as live recorders write them) and the
- *   elements must tile the file exactly; the Segment needs a track (TrackEntry) and either a positive
+ *   its parent (an unknown size only for Segment and Cluster, as live recorders write them: such a
+ *   Cluster ends at the next Segment child) and the elements must tile the file exactly; the Segment needs a track (TrackEntry) and either a positive
  *   Duration or at least one block of frames.
  */
-import { createFile, Log, type Movie, MP4BoxBuffer } from 'mp4box';
+import { createFile, type Movie, MP4BoxBuffer } from 'mp4box';
 
 export type VideoProbe = { ok: true } | { ok: false; code: 'undecodable'; detail: string };
-
-Log.setLogLevel(Log.error);
 
 export function probeVideo(bytes: Buffer, type: 'video/mp4' | 'video/webm'): VideoProbe {
   const problem = type === 'video/mp4' ? mp4Problem(bytes) : webmProblem(bytes);
@@ -60,12 +58,18 @@ function mp4Problem(b: Buffer): string | null {
   const { movie, error } = seen;
   if (error !== undefined) return error;
   if (movie === undefined) return 'no movie header (moov)';
-  if (!(movie.duration > 0)) return 'a duration of zero';
-  const tracks = movie.tracks.filter((t) => t.nb_samples > 0);
-  if (tracks.length === 0) return 'no track with samples';
-  for (const t of tracks)
-    for (const s of file.getTrackSamplesInfo(t.id))
-      if (s.offset + s.size > b.length) return `track ${t.id}'s samples lie beyond the file`;
+  // Durations are the samples' own (a fragmented file's movie header says 0).
+  let timed = 0;
+  for (const track of movie.tracks) {
+    let duration = 0;
+    for (const sample of file.getTrackSamplesInfo(track.id)) {
+      if (sample.offset + sample.size > b.length)
+        return `track ${track.id}'s samples lie beyond the file`;
+      duration += sample.duration;
+    }
+    if (duration > 0) timed++;
+  }
+  if (timed === 0) return 'no track with samples and a duration';
   return null;
 }
 
@@ -83,6 +87,17 @@ const BLOCK_GROUP = 0xa0;
 /** Elements walked into; every other one is skipped by its size. */
 const MASTERS = new Set([SEGMENT, INFO, TRACKS, CLUSTER]);
 const UNKNOWN_SIZE_ALLOWED = new Set([SEGMENT, CLUSTER]);
+/** The Segment's children (SeekHead, Info, Tracks, Cluster, Cues, Chapters, Tags, Attachments). */
+const SEGMENT_CHILDREN = new Set([
+  0x114d9b74,
+  INFO,
+  TRACKS,
+  CLUSTER,
+  0x1c53bb6b,
+  0x1043a770,
+  0x1254c367,
+  0x1941a469,
+]);
 
 interface WebmFacts {
   docType: string | null;
@@ -112,12 +127,23 @@ function vint(
   return { length, value: !keepMarker && allOnes ? null : value };
 }
 
-/** Walks the elements in [from, to), recording what the probe needs; throws on an inconsistency. */
-function walkEbml(b: Buffer, from: number, to: number, facts: WebmFacts): void {
+/**
+ * Walks the elements in [from, to), recording what the probe needs; throws on an inconsistency.
+ * Returns where it stopped: `to`, or for the children of a Cluster of unknown size (`openCluster`)
+ * the first Segment child after them.
+ */
+function walkEbml(
+  b: Buffer,
+  from: number,
+  to: number,
+  facts: WebmFacts,
+  openCluster = false,
+): number {
   let at = from;
   while (at < to) {
     const id = vint(b, at, true);
     if (id.length > 4) throw new Error(`a bad element id at ${at}`);
+    if (openCluster && SEGMENT_CHILDREN.has(id.value!)) return at;
     const size = vint(b, at + id.length, false);
     const start = at + id.length + size.length;
     if (size.value === null && !UNKNOWN_SIZE_ALLOWED.has(id.value!))
@@ -132,9 +158,13 @@ function walkEbml(b: Buffer, from: number, to: number, facts: WebmFacts): void {
     else if (id.value === DURATION)
       facts.duration =
         end - start === 4 ? b.readFloatBE(start) : end - start === 8 ? b.readDoubleBE(start) : 0;
-    if (id.value === EBML || MASTERS.has(id.value!)) walkEbml(b, start, end, facts);
-    at = end;
+    if (id.value === CLUSTER && size.value === null) at = walkEbml(b, start, to, facts, true);
+    else {
+      if (id.value === EBML || MASTERS.has(id.value!)) walkEbml(b, start, end, facts);
+      at = end;
+    }
   }
+  return at;
 }
 
 function webmProblem(b: Buffer): string | null {
