@@ -1,8 +1,8 @@
 /**
  * Listing images. A dealer uploads the raw bytes of a JPEG, PNG or WebP image (the type is read from
  * the bytes' magic numbers and must match the Content-Type; the image is then decoded in full and
- * what is stored is its re-encoding, upright and without metadata), lists, reorders and deletes the images
- * of its own listings (another dealer's listing is a 404, like the other dealer routes); the public
+ * what is stored is its re-encoding, upright and without metadata), lists, reorders and deletes the
+ * images of its own listings (another dealer's listing is a 404, like the other dealer routes); the public
  * catalog serves the bytes of images of visible listings only.
  *
  * Bytes and rows: an upload checks what it can first (listing, room for another image), stores the
@@ -17,11 +17,11 @@ import type { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../../common/errors/problem.js';
+import { sanitizeImage } from '../../common/media/image-sanitizer.js';
+import { mediaProblem } from '../../common/media/media-problem.js';
 import type { RequestMeta } from '../../common/request-meta.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import { mediaProblem } from '../../common/media/media-problem.js';
-import { sanitizeImage } from '../../common/media/image-sanitizer.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { ObjectStorage } from '../../storage/object-storage.js';

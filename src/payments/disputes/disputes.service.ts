@@ -4,10 +4,10 @@
  * which moves the sub-order to return_requested / disputed in the same transaction — so it never
  * completes and its escrow is never released while the dispute is open. The parties (buyer, the
  * sub-order's dealer, staff) add evidence (photos, videos: type by magic bytes, size limits; photos
- * decoded in full and stored re-encoded without metadata, videos read in full as containers) to object
- * storage, read the dispute and download its files (single byte ranges for video players); the
- * dealer responds; staff with PaymentOps `update` resolve it (audited), through the state machine's
- * `resolve`:
+ * decoded in full and stored re-encoded without metadata, videos read in full as containers) to
+ * object storage, read the dispute and download its files (single byte ranges for video players);
+ * the dealer responds; staff with PaymentOps `update` resolve it (audited), through the state
+ * machine's `resolve`:
  *
  * - `release` → completed: the release job releases the whole hold (ledger-spec recipe §3).
  * - `full_refund` → cancelled: the refund sweep refunds the whole hold (recipe §4).
