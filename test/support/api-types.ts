@@ -2347,7 +2347,7 @@ export interface components {
         AccountDto: {
             id: string;
             /** @enum {string} */
-            role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
+            role: "dealer" | "admin" | "customer" | "business" | "technician" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
             status: "pending" | "approved" | "suspended" | "blocked";
             email: string | null;
@@ -2451,7 +2451,7 @@ export interface components {
         AccountDetailDto: {
             id: string;
             /** @enum {string} */
-            role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
+            role: "dealer" | "admin" | "customer" | "business" | "technician" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
             status: "pending" | "approved" | "suspended" | "blocked";
             email: string | null;
@@ -4029,11 +4029,11 @@ export interface components {
         CommissionRuleDto: {
             id: string;
             /** @enum {string} */
-            scope: "default" | "dealer" | "category";
+            scope: "dealer" | "default" | "category";
             category: string | null;
             dealerId: string | null;
             /** @enum {string} */
-            channel: "b2c" | "b2b" | "any";
+            channel: "any" | "b2c" | "b2b";
             /** @description Decimal fraction as a string. */
             rate: string;
             effectiveFrom: string;
