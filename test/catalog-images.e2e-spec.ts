@@ -1,6 +1,7 @@
 /**
  * Listing images end to end, on local-disk storage in a temporary directory: uploads of each type
- * (type and pixel size read from the bytes), type and size refusals, the per-listing limit, object
+ * (type read from the bytes, then decoded and stored re-encoded without metadata, with the real pixel
+ * size), type, size and undecodable-file refusals, the per-listing limit, object
  * checks (another dealer 404, pending dealer 403), the public route (bytes, ETag, Cache-Control,
  * visibility), reorder and delete, and that no stored object outlives a failed insert.
  */
@@ -10,7 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import type { components } from './support/api-types.js';
-import { pngOfSize, TEST_IMAGES } from './support/test-images.js';
+import sharp from 'sharp';
+import {
+  hasGpsTag,
+  jpegWithGps,
+  NOT_MEDIA,
+  pngClaiming,
+  pngOfSize,
+  TEST_IMAGES,
+} from './support/test-images.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -124,13 +133,21 @@ describe('listing images', () => {
     rmSync(storageDir, { recursive: true, force: true });
   });
 
-  it('stores each type with the size and pixels read from the bytes, in upload order', async () => {
+  it('stores each type re-encoded, with its size and pixels, in upload order', async () => {
     const id = await listing(dealer);
     const uploaded: Image[] = [];
     for (const image of [TEST_IMAGES.jpeg, TEST_IMAGES.png, TEST_IMAGES.webp]) {
       const res = await upload(dealer, id, image.bytes, image.contentType);
       expect(res.status).toBe(201);
-      const sha256 = createHash('sha256').update(image.bytes).digest('hex');
+      // The stored object is the decoded image written again in its format, at its pixel size.
+      const stored = readFileSync(join(storageDir, 'listings', id, res.image!.id));
+      const meta = await sharp(stored).metadata();
+      expect([`image/${meta.format}`, meta.width, meta.height]).toEqual([
+        image.contentType,
+        image.width,
+        image.height,
+      ]);
+      const sha256 = createHash('sha256').update(stored).digest('hex');
       expect(res.image).toEqual({
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         listingId: id,
@@ -138,15 +155,11 @@ describe('listing images', () => {
         contentType: image.contentType,
         width: image.width,
         height: image.height,
-        byteSize: image.bytes.length,
+        byteSize: stored.length,
         sha256,
         position: uploaded.length,
         createdAt: expect.any(String),
       });
-      // The stored object is exactly the uploaded bytes.
-      expect(
-        readFileSync(join(storageDir, 'listings', id, res.image!.id)).equals(image.bytes),
-      ).toBe(true);
       uploaded.push(res.image!);
     }
     // A content type with parameters and in capitals is the same type.
@@ -173,7 +186,6 @@ describe('listing images', () => {
       [GIF, 'image/gif', undefined],
       [Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'), 'image/svg+xml', undefined],
       [TEST_IMAGES.png.bytes, 'application/octet-stream', undefined],
-      [TEST_IMAGES.png.bytes.subarray(0, 20), 'image/png', undefined],
     ];
     for (const [bytes, type, detected] of cases) {
       const res = await upload(dealer, id, bytes, type);
@@ -200,6 +212,38 @@ describe('listing images', () => {
     }
     expect(await rowCount(id)).toBe(0);
     expect(objectsOf(id)).toEqual([]);
+  });
+
+  it('decodes every image: one that only starts like an image is 422 and stores nothing', async () => {
+    const id = await listing(dealer);
+    const cases = [
+      [NOT_MEDIA.barePngHeader, 'media/undecodable'],
+      [NOT_MEDIA.pngClaiming2e31, 'media/undecodable'],
+      [NOT_MEDIA.junkAfterWebpHeader, 'media/undecodable'],
+      [NOT_MEDIA.truncatedJpeg, 'media/undecodable'],
+      [{ contentType: 'image/png', bytes: pngClaiming(10_000, 5_000) }, 'media/too-many-pixels'],
+    ] as const;
+    for (const [file, code] of cases) {
+      const res = await upload(dealer, id, file.bytes, file.contentType);
+      expect({ status: res.status, code: res.problem?.code }).toEqual({ status: 422, code });
+    }
+    expect(await rowCount(id)).toBe(0);
+    expect(objectsOf(id)).toEqual([]);
+  });
+
+  it('stores a photo upright and without its EXIF (GPS included)', async () => {
+    const id = await listing(dealer);
+    const photo = await jpegWithGps(4, 2);
+    expect(hasGpsTag((await sharp(photo).metadata()).exif)).toBe(true);
+    const res = await upload(dealer, id, photo, 'image/jpeg');
+    expect(res.status).toBe(201);
+    // EXIF orientation 6: the 4×2 pixels are shown turned, 2×4.
+    expect([res.image!.width, res.image!.height]).toEqual([2, 4]);
+    const served = Buffer.from(await (await publicImage(id, res.image!.id)).arrayBuffer());
+    const meta = await sharp(served).metadata();
+    expect(meta).toMatchObject({ format: 'jpeg', width: 2, height: 4 });
+    expect([meta.exif, meta.xmp, meta.orientation]).toEqual([undefined, undefined, undefined]);
+    expect(served.includes(Buffer.from('TestCam'))).toBe(false);
   });
 
   it('refuses an image over the size limit with 413, whether its length is declared or streamed', async () => {
@@ -335,7 +379,9 @@ describe('listing images', () => {
     expect(res.headers.get('etag')).toBe(`"${up.image!.sha256}"`);
     expect(res.headers.get('cache-control')).toBe('public, max-age=300');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(Buffer.from(await res.arrayBuffer()).equals(TEST_IMAGES.webp.bytes)).toBe(true);
+    const served = Buffer.from(await res.arrayBuffer());
+    expect(createHash('sha256').update(served).digest('hex')).toBe(up.image!.sha256);
+    expect(await sharp(served).metadata()).toMatchObject({ format: 'webp', width: 7, height: 6 });
 
     const again = await publicImage(id, imageId, {
       'if-none-match': `W/"other", "${up.image!.sha256}"`,

@@ -17,7 +17,14 @@ import { ObjectStorage } from '../src/storage/object-storage.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import type { TestApp } from './support/test-app.js';
-import { TEST_IMAGES } from './support/test-images.js';
+import sharp from 'sharp';
+import {
+  hasGpsTag,
+  jpegWithGps,
+  NOT_MEDIA,
+  TEST_IMAGES,
+  TEST_VIDEOS,
+} from './support/test-images.js';
 import { withClient } from './support/test-database.js';
 import {
   expectOrderSettled,
@@ -26,16 +33,8 @@ import {
   type SandboxApp,
 } from './support/payments.js';
 
-const MP4 = Buffer.concat([
-  Buffer.from([0, 0, 0, 0x18]),
-  Buffer.from('ftypisom'),
-  Buffer.alloc(200, 1),
-]);
-const WEBM = Buffer.concat([
-  Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01, 0x42, 0x82, 0x84]),
-  Buffer.from('webm'),
-  Buffer.alloc(200, 2),
-]);
+const MP4 = TEST_VIDEOS.mp4.bytes;
+const WEBM = TEST_VIDEOS.webm.bytes;
 
 describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
   let sandbox: RazorpaySandbox;
@@ -288,7 +287,6 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
       ['video/mp4', 'buyer'],
       ['video/webm', 'dealer'],
     ]);
-    expect(dispute.evidence[0]!.byteSize).toBe(TEST_IMAGES.png.bytes.length);
     // The listing image upload still works beside the evidence parser.
     const listingId = await activeListing(t, dealer.userId, { b2cPricePaise: 10_000 });
     const image = await fetch(`${t.baseUrl}/dealer/listings/${listingId}/images`, {
@@ -297,6 +295,41 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
       body: TEST_IMAGES.png.bytes,
     });
     expect(image.status).toBe(201);
+  });
+
+  it('reads every file whole: a bare or broken photo or video is 422 and stores nothing', async () => {
+    const buyer = await signInAs(t, 'customer');
+    const order = await paidOrder(buyer, 60_000);
+    await setStatus(order.subOrders[0]!.id, 'shipped');
+    const id = (await openDispute(buyer, order, 'dispute')).data!.id;
+    for (const file of Object.values(NOT_MEDIA)) {
+      const res = await upload(buyer, id, file.contentType, file.bytes);
+      expect([file.contentType, res.status]).toEqual([file.contentType, 422]);
+      expect(await res.json()).toMatchObject({ code: 'media/undecodable' });
+    }
+    const junk = Buffer.concat([MP4, Buffer.from('junk')]);
+    expect((await upload(buyer, id, 'video/mp4', junk)).status).toBe(422);
+    expect((await getDispute(buyer, id)).data!.evidence).toEqual([]);
+    expect(await sql(`SELECT 1 FROM dispute_evidence WHERE dispute_id = $1`, [id])).toEqual([]);
+  });
+
+  it('stores a photo upright and without its EXIF (GPS included)', async () => {
+    const buyer = await signInAs(t, 'customer');
+    const order = await paidOrder(buyer, 60_000);
+    await setStatus(order.subOrders[0]!.id, 'shipped');
+    const id = (await openDispute(buyer, order, 'dispute')).data!.id;
+    const photo = await jpegWithGps(4, 2);
+    expect(hasGpsTag((await sharp(photo).metadata()).exif)).toBe(true);
+    expect((await upload(buyer, id, 'image/jpeg', photo)).status).toBe(201);
+    const [evidence] = (await getDispute(buyer, id)).data!.evidence;
+    const res = await fetch(`${t.baseUrl}${evidence!.url}`, { headers: buyer.headers });
+    expect(res.status).toBe(200);
+    const stored = Buffer.from(await res.arrayBuffer());
+    expect(stored.length).toBe(evidence!.byteSize);
+    expect(createHash('sha256').update(stored).digest('hex')).toBe(evidence!.sha256);
+    const meta = await sharp(stored).metadata();
+    expect(meta).toMatchObject({ format: 'jpeg', width: 2, height: 4 });
+    expect([meta.exif, meta.xmp, meta.orientation]).toEqual([undefined, undefined, undefined]);
   });
 
   it('resolves with a full refund: the whole hold goes back, the books balance', async () => {
@@ -382,9 +415,9 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
     const order = await paidOrder(buyer, 60_000);
     await setStatus(order.subOrders[0]!.id, 'shipped');
     const id = (await openDispute(buyer, order, 'dispute')).data!.id;
-    // A small fake MP4 of 512 bytes, each position recognisable.
-    const video = Buffer.concat([MP4, Buffer.from(Array.from({ length: 300 }, (_, i) => i % 253))]);
-    expect(video.length).toBe(512);
+    // A real MP4 of SIZE bytes, stored as sent.
+    const video = MP4;
+    const SIZE = video.length;
     expect((await upload(buyer, id, 'video/mp4', video)).status).toBe(201);
     expect((await upload(dealer, id, 'image/png', TEST_IMAGES.png.bytes)).status).toBe(201);
     const [mp4, png] = (await getDispute(buyer, id)).data!.evidence;
@@ -429,7 +462,7 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
         ranges: got.h('accept-ranges'),
       }).toEqual({
         type: 'video/mp4',
-        length: '512',
+        length: String(SIZE),
         etag,
         cache: 'private, max-age=3600',
         nosniff: 'nosniff',
@@ -439,7 +472,13 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
     }
     const photo = await download(compliance, png!.id);
     expect(photo.status).toBe(200);
-    expect(photo.bytes!.equals(TEST_IMAGES.png.bytes)).toBe(true);
+    // A photo is stored re-encoded: the bytes of its recorded hash, the same image.
+    expect(createHash('sha256').update(photo.bytes!).digest('hex')).toBe(png!.sha256);
+    expect(await sharp(photo.bytes!).metadata()).toMatchObject({
+      format: 'png',
+      width: 5,
+      height: 4,
+    });
     expect(photo.h('content-type')).toBe('image/png');
     expect(photo.h('etag')).toBe(`"${png!.sha256}"`);
     expect(photo.h('content-disposition')).toBe(`inline; filename="evidence-${png!.id}.png"`);
@@ -473,16 +512,16 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
     const ranges: [string, number, number][] = [
       ['bytes=0-99', 0, 99],
       ['bytes=100-100', 100, 100],
-      ['bytes=500-', 500, 511],
-      ['bytes=-12', 500, 511],
-      ['bytes=400-9999', 400, 511],
+      [`bytes=${SIZE - 12}-`, SIZE - 12, SIZE - 1],
+      ['bytes=-12', SIZE - 12, SIZE - 1],
+      ['bytes=400-9999', 400, SIZE - 1],
     ];
     for (const [range, start, end] of ranges) {
       const part = await download(buyer, mp4!.id, { range });
       expect([range, part.status, part.h('content-range'), part.h('content-length')]).toEqual([
         range,
         206,
-        `bytes ${start}-${end}/512`,
+        `bytes ${start}-${end}/${SIZE}`,
         String(end - start + 1),
       ]);
       expect(part.bytes!.equals(video.subarray(start, end + 1))).toBe(true);
@@ -499,14 +538,14 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
     const several = await download(dealer, mp4!.id, { range: 'bytes=0-9,20-29' });
     expect([several.status, several.bytes!.equals(video)]).toEqual([200, true]);
     // Past the end: 416 with the size.
-    for (const range of ['bytes=512-', 'bytes=600-700', 'bytes=-0']) {
+    for (const range of [`bytes=${SIZE}-`, `bytes=${SIZE + 88}-${SIZE + 188}`, 'bytes=-0']) {
       const beyond = await download(buyer, mp4!.id, { range });
       expect([beyond.status, beyond.h('content-range'), beyond.error?.code]).toEqual([
         416,
-        'bytes */512',
+        `bytes */${SIZE}`,
         'dispute-evidence/range-not-satisfiable',
       ]);
-      expect(beyond.error?.byteSize).toBe(512);
+      expect(beyond.error?.byteSize).toBe(SIZE);
     }
     // A stranger's range request is still a 404, not a 416.
     expect((await download(stranger, mp4!.id, { range: 'bytes=9999-' })).status).toBe(404);

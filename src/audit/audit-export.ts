@@ -1,5 +1,5 @@
+import { csvChunks, type CsvCell } from '../common/csv.js';
 import { canonicalJson } from './domain/audit-chain.js';
-import { csvRow } from './domain/csv.js';
 import type { StoredAuditEvent } from './audit-query.service.js';
 
 export const AUDIT_EXPORT_FORMATS = ['csv', 'jsonl'] as const;
@@ -30,9 +30,9 @@ export const AUDIT_CSV_COLUMNS = [
   'hash',
 ] as const;
 
-/** One CSV record; `before`/`after` as canonical JSON text. */
-export function auditCsvRow(e: StoredAuditEvent): string {
-  return csvRow([
+/** One CSV record's cells; `before`/`after` as canonical JSON text. */
+function auditCsvRecord(e: StoredAuditEvent): CsvCell[] {
+  return [
     e.seq,
     e.id,
     e.occurredAt,
@@ -50,7 +50,7 @@ export function auditCsvRow(e: StoredAuditEvent): string {
     e.deviceFingerprint,
     e.prevHash,
     e.hash,
-  ]);
+  ];
 }
 
 /**
@@ -66,7 +66,13 @@ export async function* auditExportChunks(
   batches: AsyncIterable<StoredAuditEvent[]>,
   format: AuditExportFormat,
 ): AsyncGenerator<string> {
-  if (format === 'csv') yield csvRow(AUDIT_CSV_COLUMNS);
-  const line = format === 'csv' ? auditCsvRow : auditJsonLine;
-  for await (const batch of batches) yield batch.map(line).join('');
+  if (format === 'csv') {
+    yield* csvChunks(AUDIT_CSV_COLUMNS, csvRecords(batches));
+    return;
+  }
+  for await (const batch of batches) yield batch.map(auditJsonLine).join('');
+}
+
+async function* csvRecords(batches: AsyncIterable<StoredAuditEvent[]>): AsyncGenerator<CsvCell[]> {
+  for await (const batch of batches) yield* batch.map(auditCsvRecord);
 }

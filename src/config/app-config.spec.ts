@@ -207,6 +207,20 @@ describe('loadConfig', () => {
     },
   );
 
+  it('reads the uploaded media limits, 40 MP and 10 s by default, within bounds', () => {
+    expect(loadConfig(db).media).toEqual({ imageMaxPixels: 40_000_000, decodeTimeoutSeconds: 10 });
+    expect(
+      loadConfig({ ...db, MEDIA_IMAGE_MAX_PIXELS: '12000000', MEDIA_DECODE_TIMEOUT_SECONDS: '3' })
+        .media,
+    ).toEqual({ imageMaxPixels: 12_000_000, decodeTimeoutSeconds: 3 });
+    expect(() => loadConfig({ ...db, MEDIA_IMAGE_MAX_PIXELS: '0' })).toThrow(
+      /MEDIA_IMAGE_MAX_PIXELS/,
+    );
+    expect(() => loadConfig({ ...db, MEDIA_DECODE_TIMEOUT_SECONDS: '0' })).toThrow(
+      /MEDIA_DECODE_TIMEOUT_SECONDS/,
+    );
+  });
+
   it('reads booleans strictly', () => {
     expect(loadConfig({ ...db, DOCS_ENABLED: 'false' }).docsEnabled).toBe(false);
     expect(loadConfig({ ...db, DOCS_ENABLED: '1' }).docsEnabled).toBe(true);

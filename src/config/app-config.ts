@@ -87,6 +87,11 @@ export interface AppConfig {
     /** Listing images: largest accepted image in bytes, and images per listing. */
     images: { maxBytes: number; maxPerListing: number };
   };
+  /**
+   * Uploaded photos (listing images, dispute evidence) are decoded in full and re-encoded: largest
+   * width × height accepted, and the longest one decode may take.
+   */
+  media: { imageMaxPixels: number; decodeTimeoutSeconds: number };
   /** Where uploaded objects (listing images) are stored: local disk or an S3-compatible bucket. */
   storage: StorageConfig;
   razorpay: {
@@ -267,6 +272,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       reviewFirstListings: e.CATALOG_REVIEW_FIRST_LISTINGS,
       priceJump: { maxPercent: e.PRICE_JUMP_MAX_PERCENT, windowHours: e.PRICE_JUMP_WINDOW_HOURS },
       images: { maxBytes: e.LISTING_IMAGE_MAX_BYTES, maxPerListing: e.LISTING_IMAGES_MAX },
+    },
+    media: {
+      imageMaxPixels: e.MEDIA_IMAGE_MAX_PIXELS,
+      decodeTimeoutSeconds: e.MEDIA_DECODE_TIMEOUT_SECONDS,
     },
     storage: storageConfigOf(e, fail),
     razorpay: {

@@ -95,6 +95,8 @@ export const envSchema = z.object({
   S3_FORCE_PATH_STYLE: bool.default(false),
   LISTING_IMAGE_MAX_BYTES: z.coerce.number().int().min(1024).max(52_428_800).default(5_242_880),
   LISTING_IMAGES_MAX: z.coerce.number().int().min(1).max(50).default(8),
+  MEDIA_IMAGE_MAX_PIXELS: z.coerce.number().int().min(10_000).max(268_402_689).default(40_000_000),
+  MEDIA_DECODE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
 
   MIN_ORDER_B2B_PAISE: z.coerce.number().int().min(0).max(1e12).default(1_000_000),
   MIN_ORDER_B2C_PAISE: z.coerce.number().int().min(0).max(1e12).default(50_000),

@@ -2449,7 +2449,7 @@ export interface components {
         AccountDto: {
             id: string;
             /** @enum {string} */
-            role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
+            role: "dealer" | "admin" | "customer" | "business" | "technician" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
             status: "pending" | "approved" | "suspended" | "blocked";
             email: string | null;
@@ -2553,7 +2553,7 @@ export interface components {
         AccountDetailDto: {
             id: string;
             /** @enum {string} */
-            role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
+            role: "dealer" | "admin" | "customer" | "business" | "technician" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
             status: "pending" | "approved" | "suspended" | "blocked";
             email: string | null;
@@ -4131,7 +4131,7 @@ export interface components {
         CommissionRuleDto: {
             id: string;
             /** @enum {string} */
-            scope: "default" | "dealer" | "category";
+            scope: "dealer" | "default" | "category";
             category: string | null;
             dealerId: string | null;
             /** @enum {string} */
@@ -4462,7 +4462,7 @@ export interface components {
              * @description Whether every migration this build knows has been applied.
              * @enum {string}
              */
-            migrations: "unknown" | "pending" | "current";
+            migrations: "pending" | "unknown" | "current";
             /**
              * @description Whether the job queue (pg-boss) runs; it retries starting until migrations have created its schema.
              * @enum {string}
@@ -7035,7 +7035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `listing-image/too-many-pixels`: wider or higher than 16384 pixels */
+            /** @description `media/undecodable`: not a whole image; `media/too-many-pixels`: more than MEDIA_IMAGE_MAX_PIXELS pixels */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8773,6 +8773,15 @@ export interface operations {
             };
             /** @description `dispute-evidence/unsupported-type` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `media/undecodable`: not a whole photo or video; `media/too-many-pixels`: more than MEDIA_IMAGE_MAX_PIXELS pixels */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

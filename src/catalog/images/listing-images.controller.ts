@@ -35,7 +35,7 @@ import { Can, Public } from '../../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../../common/request-meta.js';
 import { RateLimitCategory } from '../../rate-limit/rate-limit.decorator.js';
 import { matchesEtag } from '../../storage/http-object.js';
-import { IMAGE_CONTENT_TYPES, MAX_IMAGE_SIDE } from '../domain/listing-image.js';
+import { IMAGE_CONTENT_TYPES } from '../domain/listing-image.js';
 import {
   ListingImageDto,
   ListingImageListDto,
@@ -49,7 +49,9 @@ import { IMAGE_MAX_AGE_SECONDS, ListingImagesService } from './listing-images.se
  * Images of a dealer's own listings (approved dealers; another dealer's listing is a 404). Upload:
  * the raw bytes as the body, Content-Type image/jpeg, image/png or image/webp; the type is checked
  * against the bytes (415 `listing-image/unsupported-type`), the size against LISTING_IMAGE_MAX_BYTES
- * (413 `listing-image/too-large`), the count against LISTING_IMAGES_MAX (409 `listing-image/too-many`).
+ * (413 `listing-image/too-large`), the count against LISTING_IMAGES_MAX (409 `listing-image/too-many`);
+ * the image is decoded in full (422 `media/undecodable`, `media/too-many-pixels`) and stored
+ * re-encoded, upright and without metadata.
  */
 @ApiTags('dealer-listings')
 @ApiBearerAuth()
@@ -72,7 +74,8 @@ export class DealerListingImagesController {
   })
   @ApiConflictResponse({ description: '`listing-image/too-many`, `listing/removed`' })
   @ApiUnprocessableEntityResponse({
-    description: `\`listing-image/too-many-pixels\`: wider or higher than ${MAX_IMAGE_SIDE} pixels`,
+    description:
+      '`media/undecodable`: not a whole image; `media/too-many-pixels`: more than MEDIA_IMAGE_MAX_PIXELS pixels',
   })
   upload(
     @Param() p: ListingIdParamDto,

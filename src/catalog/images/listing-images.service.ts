@@ -1,7 +1,8 @@
 /**
  * Listing images. A dealer uploads the raw bytes of a JPEG, PNG or WebP image (the type is read from
- * the bytes' magic numbers and must match the Content-Type), lists, reorders and deletes the images
- * of its own listings (another dealer's listing is a 404, like the other dealer routes); the public
+ * the bytes' magic numbers and must match the Content-Type; the image is then decoded in full and
+ * what is stored is its re-encoding, upright and without metadata), lists, reorders and deletes the
+ * images of its own listings (another dealer's listing is a 404, like the other dealer routes); the public
  * catalog serves the bytes of images of visible listings only.
  *
  * Bytes and rows: an upload checks what it can first (listing, room for another image), stores the
@@ -16,6 +17,8 @@ import type { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../../common/errors/problem.js';
+import { sanitizeImage } from '../../common/media/image-sanitizer.js';
+import { mediaProblem } from '../../common/media/media-problem.js';
 import type { RequestMeta } from '../../common/request-meta.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -23,9 +26,9 @@ import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { ObjectStorage } from '../../storage/object-storage.js';
 import {
+  detectImageType,
   IMAGE_CONTENT_TYPES,
   imageFormatName,
-  inspectImage,
   mediaTypeOf,
   type ImageContentType,
 } from '../domain/listing-image.js';
@@ -131,16 +134,18 @@ export class ListingImagesService {
     if (body.length > this.limits.maxBytes) throw imageTooLarge(this.limits.maxBytes);
     if (!(IMAGE_CONTENT_TYPES as readonly string[]).includes(declared))
       throw unsupportedImage(`Content-Type ${declared} is not accepted; send ${ACCEPTED}`);
-    const image = inspectImage(body);
-    if (!image.ok)
-      throw image.code === 'too-many-pixels'
-        ? new AppProblem(422, 'listing-image/too-many-pixels', 'Image too big', image.detail)
-        : unsupportedImage(image.detail);
-    if (image.contentType !== declared)
+    const detected = detectImageType(body);
+    if (detected === null) throw unsupportedImage('The body is not a JPEG, PNG or WebP image');
+    if (detected !== declared)
       throw unsupportedImage(
-        `The body is a ${imageFormatName(image.contentType)} image but was sent as ${declared}`,
-        { detectedType: image.contentType },
+        `The body is a ${imageFormatName(detected)} image but was sent as ${declared}`,
+        { detectedType: detected },
       );
+    const image = await sanitizeImage(body, detected, {
+      maxPixels: this.config.media.imageMaxPixels,
+      timeoutSeconds: this.config.media.decodeTimeoutSeconds,
+    });
+    if (!image.ok) throw mediaProblem(image);
 
     const access = { principal: meta.principal!, action: 'update' as const };
     // Refuse now what the insert would refuse, before any bytes are stored.
@@ -151,9 +156,9 @@ export class ListingImagesService {
 
     const id = randomUUID();
     const key = `listings/${listingId}/${id}`;
-    const sha256 = createHash('sha256').update(body).digest('hex');
+    const sha256 = createHash('sha256').update(image.bytes).digest('hex');
     try {
-      await this.storage.put(key, body, image.contentType);
+      await this.storage.put(key, image.bytes, detected);
     } catch (err) {
       this.logger.error({ err, key }, 'storing a listing image failed');
       await this.discard(key);
@@ -174,8 +179,8 @@ export class ListingImagesService {
             id,
             listingId,
             key,
-            image.contentType,
-            body.length,
+            detected,
+            image.bytes.length,
             sha256,
             image.width,
             image.height,

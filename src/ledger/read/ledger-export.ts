@@ -1,11 +1,11 @@
 /**
- * The journal audit export: CSV (RFC 4180, one row per line, via the audit log's CSV helper) or
+ * The journal audit export: CSV (RFC 4180, one row per line, via the shared CSV writer) or
  * JSON Lines (one entry per line, with its lines). Each row or object carries the entry's hash and
  * the proof of the seal covering it (null while unsealed). Amounts are exact integers of paise in
  * both formats, whatever their size (JSON numbers beyond 2^53 − 1 included: read them with a
  * big-integer-aware parser).
  */
-import { csvRow } from '../../audit/domain/csv.js';
+import { csvChunks, type CsvCell } from '../../common/csv.js';
 import { canonicalJson } from '../domain/canonical.js';
 import type { LedgerExportFormat } from '../dto/ledger-read.dto.js';
 import { entryView } from './ledger-read.mapper.js';
@@ -44,37 +44,33 @@ export const LEDGER_CSV_COLUMNS = [
 ] as const;
 
 /** The CSV records of one entry: one per line; `metadata` and `result` as canonical JSON. */
-export function ledgerCsvRows(e: EntryRecord): string {
-  return e.lines
-    .map((l) =>
-      csvRow([
-        e.seq.toString(),
-        e.id,
-        e.kind,
-        e.eventType,
-        e.reference,
-        e.actor,
-        e.effectiveAt.toISOString(),
-        canonicalJson(e.metadata),
-        e.pendingId,
-        e.reversalOf,
-        e.timeoutAt === null ? null : e.timeoutAt.toISOString(),
-        e.inputHash,
-        canonicalJson(e.result),
-        l.lineNo,
-        l.account,
-        l.side,
-        l.amount.toString(),
-        e.hash,
-        e.seal === null ? null : e.seal.sealNo.toString(),
-        e.seal === null ? null : e.seal.position,
-        e.seal?.hash ?? null,
-        e.seal?.prevHash ?? null,
-        e.seal?.signature ?? null,
-        e.seal?.keyId ?? null,
-      ]),
-    )
-    .join('');
+function ledgerCsvRecords(e: EntryRecord): CsvCell[][] {
+  return e.lines.map((l) => [
+    e.seq.toString(),
+    e.id,
+    e.kind,
+    e.eventType,
+    e.reference,
+    e.actor,
+    e.effectiveAt.toISOString(),
+    canonicalJson(e.metadata),
+    e.pendingId,
+    e.reversalOf,
+    e.timeoutAt === null ? null : e.timeoutAt.toISOString(),
+    e.inputHash,
+    canonicalJson(e.result),
+    l.lineNo,
+    l.account,
+    l.side,
+    l.amount.toString(),
+    e.hash,
+    e.seal === null ? null : e.seal.sealNo.toString(),
+    e.seal === null ? null : e.seal.position,
+    e.seal?.hash ?? null,
+    e.seal?.prevHash ?? null,
+    e.seal?.signature ?? null,
+    e.seal?.keyId ?? null,
+  ]);
 }
 
 /**
@@ -102,7 +98,13 @@ export async function* ledgerExportChunks(
   batches: AsyncIterable<EntryRecord[]>,
   format: LedgerExportFormat,
 ): AsyncGenerator<string> {
-  if (format === 'csv') yield csvRow(LEDGER_CSV_COLUMNS);
-  const render = format === 'csv' ? ledgerCsvRows : ledgerJsonLine;
-  for await (const batch of batches) yield batch.map(render).join('');
+  if (format === 'csv') {
+    yield* csvChunks(LEDGER_CSV_COLUMNS, csvRecords(batches));
+    return;
+  }
+  for await (const batch of batches) yield batch.map(ledgerJsonLine).join('');
+}
+
+async function* csvRecords(batches: AsyncIterable<EntryRecord[]>): AsyncGenerator<CsvCell[]> {
+  for await (const batch of batches) for (const e of batch) yield* ledgerCsvRecords(e);
 }

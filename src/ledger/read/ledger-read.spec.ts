@@ -1,4 +1,9 @@
-import { exactJson, LEDGER_CSV_COLUMNS, ledgerCsvRows, ledgerJsonLine } from './ledger-export.js';
+import {
+  exactJson,
+  LEDGER_CSV_COLUMNS,
+  ledgerExportChunks,
+  ledgerJsonLine,
+} from './ledger-export.js';
 import { exactNumber } from './ledger-read.mapper.js';
 import type { EntryRecord } from './ledger-read.service.js';
 import { buildTrialBalance } from './trial-balance.js';
@@ -38,8 +43,14 @@ describe('ledger export rendering', () => {
     expect(parsed).toMatchObject({ id: entry.id, reference: entry.reference, seal: null, seq: 7 });
   });
 
-  it('CSV: one record per line, every column, quotes doubled and formulas neutralised', () => {
-    const rows = ledgerCsvRows(entry).split('\r\n');
+  it('CSV: one record per line, every column, quotes doubled and formulas neutralised', async () => {
+    async function* batches() {
+      yield [entry];
+    }
+    let csv = '';
+    for await (const chunk of ledgerExportChunks(batches(), 'csv')) csv += chunk;
+    const rows = csv.split('\r\n');
+    expect(rows.shift()).toBe(LEDGER_CSV_COLUMNS.join(','));
     expect(rows.pop()).toBe('');
     expect(rows).toHaveLength(2);
     expect(rows[0].startsWith('7,"adjustment:a,1",posted,manual_adjustment,')).toBe(true);

@@ -26,6 +26,7 @@ import {
   ApiResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiUnprocessableEntityResponse,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -90,7 +91,8 @@ export class DisputesController {
    * A photo (image/jpeg, image/png, image/webp; DISPUTE_IMAGE_MAX_BYTES) or a video (video/mp4,
    * video/webm; DISPUTE_VIDEO_MAX_BYTES) as the raw body, from the buyer, the dealer or staff, while
    * the dispute is not resolved, at most DISPUTE_EVIDENCE_MAX files. The type is checked against
-   * the bytes.
+   * the bytes, then the file is read whole: a photo is decoded and stored re-encoded (upright, no
+   * metadata), a video's container must be complete (422 `media/undecodable`, `media/too-many-pixels`).
    */
   @Post('disputes/:id/evidence')
   @Authenticated()
@@ -100,6 +102,10 @@ export class DisputesController {
   @ApiCreatedResponse({ type: DisputeDto })
   @ApiPayloadTooLargeResponse({ description: '`dispute-evidence/too-large`' })
   @ApiUnsupportedMediaTypeResponse({ description: '`dispute-evidence/unsupported-type`' })
+  @ApiUnprocessableEntityResponse({
+    description:
+      '`media/undecodable`: not a whole photo or video; `media/too-many-pixels`: more than MEDIA_IMAGE_MAX_PIXELS pixels',
+  })
   @ApiConflictResponse({ description: '`dispute/resolved`, `dispute-evidence/too-many`' })
   addEvidence(
     @Param() p: DisputeIdParamDto,

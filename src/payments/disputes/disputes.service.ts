@@ -3,10 +3,11 @@
  * (delivered, and ORDER_AUTO_COMPLETE_HOURS since delivery not passed; a `dispute` also once shipped),
  * which moves the sub-order to return_requested / disputed in the same transaction — so it never
  * completes and its escrow is never released while the dispute is open. The parties (buyer, the
- * sub-order's dealer, staff) add evidence (photos, videos: type by magic bytes, size limits) to object
- * storage, read the dispute and download its files (single byte ranges for video players); the
- * dealer responds; staff with PaymentOps `update` resolve it (audited), through the state machine's
- * `resolve`:
+ * sub-order's dealer, staff) add evidence (photos, videos: type by magic bytes, size limits; photos
+ * decoded in full and stored re-encoded without metadata, videos read in full as containers) to
+ * object storage, read the dispute and download its files (single byte ranges for video players);
+ * the dealer responds; staff with PaymentOps `update` resolve it (audited), through the state
+ * machine's `resolve`:
  *
  * - `release` → completed: the release job releases the whole hold (ledger-spec recipe §3).
  * - `full_refund` → cancelled: the refund sweep refunds the whole hold (recipe §4).
@@ -28,6 +29,9 @@ import type { Principal } from '../../access/roles.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { mediaTypeOf } from '../../catalog/domain/listing-image.js';
 import { AppProblem } from '../../common/errors/problem.js';
+import { sanitizeImage } from '../../common/media/image-sanitizer.js';
+import { mediaProblem } from '../../common/media/media-problem.js';
+import { probeVideo } from '../../common/media/video-probe.js';
 import { decodeCursor, encodeCursor } from '../../common/pagination.js';
 import type { RequestMeta } from '../../common/request-meta.js';
 import type { AppConfig } from '../../config/app-config.js';
@@ -403,12 +407,13 @@ export class DisputesService {
       throw unsupported(`The body is ${detected} but was sent as ${declared}`, {
         detectedType: detected,
       });
+    const file = await this.readWhole(body, detected);
 
     const evidenceId = randomUUID();
     const key = `disputes/${id}/${evidenceId}`;
-    const sha256 = createHash('sha256').update(body).digest('hex');
+    const sha256 = createHash('sha256').update(file).digest('hex');
     try {
-      await this.storage.put(key, body, detected);
+      await this.storage.put(key, file, detected);
     } catch (err) {
       this.logger.error({ err, key }, 'storing dispute evidence failed');
       await this.discard(key);
@@ -423,7 +428,7 @@ export class DisputesService {
           tx,
           `INSERT INTO dispute_evidence (id, dispute_id, storage_key, content_type, byte_size, sha256, uploaded_by, role)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [evidenceId, id, key, detected, body.length, sha256, p.userId, role],
+          [evidenceId, id, key, detected, file.length, sha256, p.userId, role],
         );
         await execute(tx, `UPDATE disputes SET updated_at = now() WHERE id = $1`, [id]);
       });
@@ -432,6 +437,24 @@ export class DisputesService {
       throw err;
     }
     return this.get(id, meta);
+  }
+
+  /**
+   * The bytes to store of an evidence file: a photo decoded and re-encoded (upright, no metadata), a
+   * video as sent once its container reads whole; 422 `media/*` otherwise.
+   */
+  private async readWhole(body: Buffer, type: EvidenceContentType): Promise<Buffer> {
+    if (isVideo(type)) {
+      const video = probeVideo(body, type);
+      if (!video.ok) throw mediaProblem(video);
+      return body;
+    }
+    const image = await sanitizeImage(body, type, {
+      maxPixels: this.config.media.imageMaxPixels,
+      timeoutSeconds: this.config.media.decodeTimeoutSeconds,
+    });
+    if (!image.ok) throw mediaProblem(image);
+    return image.bytes;
   }
 
   /**

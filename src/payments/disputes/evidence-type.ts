@@ -1,11 +1,13 @@
 /**
- * What an evidence file is, read from its bytes (the request's Content-Type is only a claim): photos
- * by the listing images' magic numbers (JPEG, PNG, WebP), videos by theirs — MP4 (an ISO BMFF `ftyp`
- * box first) and WebM (an EBML header whose DocType is `webm`).
+ * What an evidence file claims to be, read from its bytes (the request's Content-Type is only a
+ * claim): photos by the listing images' magic numbers (JPEG, PNG, WebP), videos by theirs — MP4 (an
+ * ISO BMFF `ftyp` box first) and WebM (an EBML header whose DocType is `webm`). Whether the file is
+ * whole is checked after (src/common/media).
  */
 import { detectImageType, IMAGE_CONTENT_TYPES } from '../../catalog/domain/listing-image.js';
 
 export const VIDEO_CONTENT_TYPES = ['video/mp4', 'video/webm'] as const;
+export type VideoContentType = (typeof VIDEO_CONTENT_TYPES)[number];
 export const EVIDENCE_CONTENT_TYPES = [...IMAGE_CONTENT_TYPES, ...VIDEO_CONTENT_TYPES] as const;
 export type EvidenceContentType = (typeof EVIDENCE_CONTENT_TYPES)[number];
 
@@ -13,7 +15,7 @@ const ascii = (b: Uint8Array, at: number, text: string): boolean =>
   b.length >= at + text.length && [...text].every((c, i) => b[at + i] === c.charCodeAt(0));
 
 /** The video format by magic number, or null. */
-export function detectVideoType(b: Uint8Array): 'video/mp4' | 'video/webm' | null {
+export function detectVideoType(b: Uint8Array): VideoContentType | null {
   if (ascii(b, 4, 'ftyp')) return 'video/mp4';
   if (b.length >= 4 && b[0] === 0x1a && b[1] === 0x45 && b[2] === 0xdf && b[3] === 0xa3) {
     // The DocType element (0x42 0x82) sits in the EBML header, within its first bytes.
@@ -29,7 +31,7 @@ export function detectEvidenceType(b: Uint8Array): EvidenceContentType | null {
   return detectImageType(b) ?? detectVideoType(b);
 }
 
-export const isVideo = (t: string): boolean => t.startsWith('video/');
+export const isVideo = (t: string): t is VideoContentType => t.startsWith('video/');
 
 export const isEvidenceType = (t: string): t is EvidenceContentType =>
   (EVIDENCE_CONTENT_TYPES as readonly string[]).includes(t);
