@@ -25,6 +25,7 @@ import { OrderLineCancellations1764360000000 } from './1764360000000-OrderLineCa
 import { RouteTransferAmounts1764365000000 } from './1764365000000-RouteTransferAmounts.js';
 import { WebhookVerification1764370000000 } from './1764370000000-WebhookVerification.js';
 import { OrderRefunds1764395000000 } from './1764395000000-OrderRefunds.js';
+import { AccountRecovery1764420000000 } from './1764420000000-AccountRecovery.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -55,4 +56,5 @@ export const migrations = [
   RouteTransferAmounts1764365000000,
   WebhookVerification1764370000000,
   OrderRefunds1764395000000,
+  AccountRecovery1764420000000,
 ];
