@@ -171,17 +171,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid configuration: ${name}: ${message}`);
   };
   if (e.NODE_ENV === 'production' && !e.JWT_SECRET) fail('JWT_SECRET', 'required in production');
-  if (e.NODE_ENV === 'production' && !e.ACCOUNT_SECRETS_KEY)
-    fail('ACCOUNT_SECRETS_KEY', 'required in production');
-  if (
-    e.NODE_ENV === 'production' &&
-    e.NOTIFICATIONS_DRIVER === 'local' &&
-    !e.NOTIFICATIONS_LOCAL_IN_PRODUCTION
-  )
-    fail(
-      'NOTIFICATIONS_DRIVER',
-      'local writes messages to a folder instead of sending them; production needs a real provider or NOTIFICATIONS_LOCAL_IN_PRODUCTION=true',
-    );
   if (e.NODE_ENV === 'production')
     for (const key of [
       'RAZORPAY_KEY_ID',
@@ -223,6 +212,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (e.NODE_ENV === 'production' && !e.METRICS_TOKEN)
     fail('METRICS_TOKEN', 'required in production');
+  if (e.NODE_ENV === 'production' && !e.ACCOUNT_SECRETS_KEY)
+    fail('ACCOUNT_SECRETS_KEY', 'required in production');
+  if (
+    e.NODE_ENV === 'production' &&
+    e.NOTIFICATIONS_DRIVER === 'local' &&
+    !e.NOTIFICATIONS_LOCAL_IN_PRODUCTION
+  )
+    fail(
+      'NOTIFICATIONS_DRIVER',
+      'local writes messages to a folder instead of sending them; production needs a real provider or NOTIFICATIONS_LOCAL_IN_PRODUCTION=true',
+    );
   let trustedSealKeys: string[] = [];
   try {
     trustedSealKeys = parseTrustedSealKeys(e.LEDGER_SEAL_TRUSTED_KEYS).map((k) =>
