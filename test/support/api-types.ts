@@ -2443,7 +2443,7 @@ export interface components {
              *     `mfa_enrolment_required`: enrol first (`POST /auth/mfa/enrolment`, then `.../confirm`).
              * @enum {string}
              */
-            status: "mfa_enrolment_required" | "mfa_required";
+            status: "mfa_required" | "mfa_enrolment_required";
             /** @description Short-lived (5 min), for the second step only; it is not an access token. */
             mfaToken: string;
             /** @description Seconds until `mfaToken` expires. */
@@ -4236,7 +4236,7 @@ export interface components {
         CommissionRuleDto: {
             id: string;
             /** @enum {string} */
-            scope: "dealer" | "default" | "category";
+            scope: "default" | "dealer" | "category";
             category: string | null;
             dealerId: string | null;
             /** @enum {string} */
@@ -4486,7 +4486,7 @@ export interface components {
              * @description Whether every migration this build knows has been applied.
              * @enum {string}
              */
-            migrations: "pending" | "unknown" | "current";
+            migrations: "unknown" | "pending" | "current";
             /**
              * @description Whether the job queue (pg-boss) runs; it retries starting until migrations have created its schema.
              * @enum {string}
