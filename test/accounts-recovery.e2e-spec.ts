@@ -81,6 +81,12 @@ describe('password reset by a one-time code', () => {
     const code = await requestReset(a.email);
     const [message] = (await outboxFor(t, a.email)).messages;
     expect(message).toMatchObject({ channel: 'email', purpose: 'password_reset' });
+    // Logged with the recipient masked, never with the code outside development.
+    const logged = t.logs.filter((l) => String(l.msg).includes('password_reset to'));
+    expect(logged.at(-1)?.msg).toMatch(
+      /^email password_reset to \w\*\*\*@test\.fixbazaar\.in written to the local outbox$/,
+    );
+    expect(t.logs.map((l) => String(l.msg)).join('\n')).not.toContain(` ${code}`);
 
     const [row] = await sql<{ code_hash: string; channel: string; ttl: number }>(
       `SELECT code_hash, channel, extract(epoch FROM expires_at - created_at)::int AS ttl FROM one_time_codes WHERE user_id = $1`,
