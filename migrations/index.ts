@@ -26,6 +26,7 @@ import { RouteTransferAmounts1764365000000 } from './1764365000000-RouteTransfer
 import { WebhookVerification1764370000000 } from './1764370000000-WebhookVerification.js';
 import { OrderRefunds1764395000000 } from './1764395000000-OrderRefunds.js';
 import { FraudChecks1764410000000 } from './1764410000000-FraudChecks.js';
+import { AccountRecovery1764420000000 } from './1764420000000-AccountRecovery.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -57,4 +58,5 @@ export const migrations = [
   WebhookVerification1764370000000,
   OrderRefunds1764395000000,
   FraudChecks1764410000000,
+  AccountRecovery1764420000000,
 ];

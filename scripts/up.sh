@@ -87,6 +87,8 @@ cat >&2 <<TXT
     payments   $gateway
     database   $( [ -n "${DATABASE_URL:-}" ] && echo "DATABASE_URL" || bash scripts/db.sh url app | sed -E 's#//([^:]+):[^@]*@#//\1:***@#' )
     demo logins (password fixbazaar-demo-2026; POST /auth/login {"identifier": "<email>", "password": ...})
+      staff sign in with a second step: POST /auth/mfa/verify {"mfaToken", "code"}; TOTP secret
+      FIXBAZAARDEMOSTAFFTOTPSECRETAAAA (authenticator app, or the README's one-line code command)
       admin@demo.fixbazaar.in        admin
       finance@demo.fixbazaar.in      finance
       ops@demo.fixbazaar.in          ops_leader
@@ -95,6 +97,7 @@ cat >&2 <<TXT
       business@demo.fixbazaar.in     business buyer (B2B, verified)
       dealer@demo.fixbazaar.in       dealer (approved)   dealer.pending@demo.fixbazaar.in (pending)
       dealer.mumbai@ / dealer.delhi@ / dealer.chennai@demo.fixbazaar.in   more dealers
+    outbox     $( [ -n "${NOTIFICATIONS_OUTBOX_DIR:-}" ] && echo "$NOTIFICATIONS_OUTBOX_DIR" || echo "$root/.local/outbox" )   (reset and phone codes; nothing is sent)
     demo catalog: GET http://$host:$port/catalog/listings?q=iphone%2013%20display
       tech.hardware@demo.fixbazaar.in / tech.software@demo.fixbazaar.in   technicians
 

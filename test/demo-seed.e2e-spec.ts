@@ -7,7 +7,11 @@
  * minute (ORDER_AUTO_COMPLETE_HOURS=1m), release, settlement, payout — with the books checked.
  */
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
-import { DEMO_PASSWORD, SeedDemoCommand } from '../src/identity/cli/seed-demo.command.js';
+import {
+  DEMO_PASSWORD,
+  DEMO_TOTP_SECRET,
+  SeedDemoCommand,
+} from '../src/identity/cli/seed-demo.command.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { OrderCommands } from '../src/orders/order-commands.service.js';
@@ -15,7 +19,7 @@ import { EscrowReleaseService } from '../src/payments/escrow-release.service.js'
 import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
 import { SeedRouteCommand } from '../src/payments/route/seed-route.command.js';
 import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
-import { login, type SignedIn } from './support/accounts.js';
+import { login, totpCode, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart } from './support/orders.js';
 import { payThroughSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
 import type { TestApp } from './support/test-app.js';
@@ -62,6 +66,30 @@ describe('demo seed on Route', () => {
     expect(await t.app.get(SeedDemoCommand).run()).toBe(0);
   }, 60_000);
   afterAll(() => started?.close());
+
+  it('enrols the demo staff in TOTP with the published demo secret (README)', async () => {
+    for (const email of ['admin', 'finance', 'ops', 'compliance'].map(
+      (r) => `${r}@demo.fixbazaar.in`,
+    )) {
+      const post = (path: string, body: unknown) =>
+        fetch(`${t.baseUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then(async (r) => ({
+          status: r.status,
+          body: (await r.json()) as Record<string, string>,
+        }));
+      const challenge = await post('/auth/login', { identifier: email, password: DEMO_PASSWORD });
+      expect(challenge.body).toMatchObject({ status: 'mfa_required' });
+      const signedIn = await post('/auth/mfa/verify', {
+        mfaToken: challenge.body.mfaToken,
+        code: totpCode(DEMO_TOTP_SECRET),
+      });
+      expect(signedIn.status).toBe(200);
+      expect(signedIn.body.accessToken).toEqual(expect.any(String));
+    }
+  });
 
   it('onboards and activates the approved demo dealers (not the pending one), once', async () => {
     expect(await routeRows()).toEqual([]);

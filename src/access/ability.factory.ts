@@ -17,7 +17,8 @@ export type Action =
   | 'block'
   | 'override'
   | 'export'
-  | 'revoke';
+  | 'revoke'
+  | 'reset';
 
 /**
  * What abilities talk about. Later modules add theirs (Listing, Order, Escrow, RepairJob, ...).
@@ -27,6 +28,8 @@ export type Subject =
   | 'all'
   | 'User'
   | 'StaffAccount'
+  /** A staff member's two-factor enrolment: ops leaders `reset` it (never their own; checked in the handler). */
+  | 'StaffMfa'
   | 'ApprovalQueue'
   | 'Session'
   | 'AuditEvent'
@@ -111,6 +114,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
       can('read', 'User');
       can(['approve', 'suspend', 'block', 'override'], 'User');
+      can('reset', 'StaffMfa');
       can('read', 'ApprovalQueue');
       can(['read', 'revoke'], 'Session');
       can('read', 'AuditEvent');
@@ -148,13 +152,18 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
         can(['create', 'read', 'update'], 'Listing', { dealerId: principal.userId });
         can(['read', 'update'], 'SubOrder', { dealerId: principal.userId });
         can('read', 'DealerStatement');
-        can(['create', 'read', 'update'], 'Purchase');
+        can(['read', 'update'], 'Purchase');
+        if (!principal.phoneUnverified) can('create', 'Purchase');
       }
       break;
     default:
       // customer, business, technician buy parts once approved (customers are approved at signup;
-      // a business buyer waits for admin approval). Repairs arrive with their issues.
-      if (principal.status === 'approved') can(['create', 'read', 'update'], 'Purchase');
+      // a business buyer waits for admin approval). Repairs arrive with their issues. Placing an
+      // order (checkout) also needs the account's phone, if it has one, verified.
+      if (principal.status === 'approved') {
+        can(['read', 'update'], 'Purchase');
+        if (!principal.phoneUnverified) can('create', 'Purchase');
+      }
       break;
   }
   return build();

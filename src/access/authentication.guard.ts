@@ -47,11 +47,16 @@ export class AuthenticationGuard implements CanActivate {
         'The access token is invalid or expired; refresh it or sign in again',
       );
     const [row] = (await this.dataSource.query(
-      `SELECT u.role, u.status, u.technician_kind
+      `SELECT u.role, u.status, u.technician_kind, (u.phone IS NOT NULL AND u.phone_verified_at IS NULL) AS phone_unverified
          FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()`,
       [claims.sessionId, claims.userId],
-    )) as { role: Role; status: AccountStatus; technician_kind: TechnicianKind | null }[];
+    )) as {
+      role: Role;
+      status: AccountStatus;
+      technician_kind: TechnicianKind | null;
+      phone_unverified: boolean;
+    }[];
     if (!row)
       throw unauthenticated(
         'auth/session-ended',
@@ -65,6 +70,7 @@ export class AuthenticationGuard implements CanActivate {
       role: row.role,
       status: row.status,
       technicianKind: row.technician_kind,
+      phoneUnverified: row.phone_unverified,
     };
     request.principal = principal;
     return true;

@@ -47,6 +47,20 @@ export class PolicyGuard implements CanActivate {
     }
     if (policy.kind === 'authenticated') return true;
     if (!defineAbilityFor(principal).can(policy.action, policy.subject)) {
+      if (
+        principal.phoneUnverified &&
+        defineAbilityFor({ ...principal, phoneUnverified: false }).can(
+          policy.action,
+          policy.subject,
+        )
+      ) {
+        throw new AppProblem(
+          403,
+          'account/phone-unverified',
+          'Phone not verified',
+          'Verify your phone number first: POST /me/phone/verification sends a code, POST /me/phone/verify checks it',
+        );
+      }
       const allowedRoles = rolesAllowed(policy.action, policy.subject);
       throw new AppProblem(403, 'auth/forbidden', 'Forbidden', refusal(principal, allowedRoles), {
         allowedRoles,

@@ -29,4 +29,6 @@ export interface Principal {
   role: Role;
   status: AccountStatus;
   technicianKind: TechnicianKind | null;
+  /** The account has a phone number not yet verified by a texted code (it cannot place orders). */
+  phoneUnverified?: boolean;
 }

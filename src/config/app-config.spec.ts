@@ -84,6 +84,8 @@ describe('loadConfig', () => {
       RAZORPAY_KEY_SECRET: 'live-secret-123',
       RAZORPAY_WEBHOOK_SECRET: 'live-webhook-secret',
       METRICS_TOKEN: 'm'.repeat(32),
+      ACCOUNT_SECRETS_KEY: 'k'.repeat(32),
+      NOTIFICATIONS_LOCAL_IN_PRODUCTION: 'true',
     };
     expect(() => loadConfig(prod)).toThrow(
       /^Invalid configuration: LEDGER_SEAL_KEY: required in production$/,
@@ -140,6 +142,39 @@ describe('loadConfig', () => {
     ).toEqual(['new-secret-1', 'old-secret-1']);
   });
 
+  it('requires ACCOUNT_SECRETS_KEY in production and refuses the local notification outbox there unless allowed', () => {
+    const prod = {
+      ...db,
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      RAZORPAY_KEY_ID: 'rzp_live_abc123',
+      RAZORPAY_KEY_SECRET: 'live-secret-123',
+      RAZORPAY_WEBHOOK_SECRET: 'live-webhook-secret',
+      METRICS_TOKEN: 'm'.repeat(32),
+      LEDGER_SEAL_KEY: generateKeyPairSync('ed25519')
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+    };
+    expect(() => loadConfig(prod)).toThrow(
+      /^Invalid configuration: ACCOUNT_SECRETS_KEY: required in production$/,
+    );
+    const keyed = { ...prod, ACCOUNT_SECRETS_KEY: 'k'.repeat(32) };
+    expect(() => loadConfig(keyed)).toThrow(
+      /^Invalid configuration: NOTIFICATIONS_DRIVER: local writes messages to a folder/,
+    );
+    expect(
+      loadConfig({ ...keyed, NOTIFICATIONS_LOCAL_IN_PRODUCTION: 'true' }).notifications,
+    ).toMatchObject({ driver: 'local', localAllowedInProduction: true });
+    expect(() => loadConfig({ ...db, ACCOUNT_SECRETS_KEY: 'short' })).toThrow(
+      /ACCOUNT_SECRETS_KEY: must be at least 32 characters/,
+    );
+    expect(loadConfig(db).notifications).toEqual({
+      driver: 'local',
+      outboxDir: join(projectRoot(), '.local', 'outbox'),
+      localAllowedInProduction: false,
+    });
+  });
+
   it('requires METRICS_TOKEN in production, checks its form, and leaves it optional elsewhere', () => {
     const prod = {
       ...db,
@@ -151,6 +186,8 @@ describe('loadConfig', () => {
       LEDGER_SEAL_KEY: generateKeyPairSync('ed25519')
         .privateKey.export({ type: 'pkcs8', format: 'pem' })
         .toString(),
+      ACCOUNT_SECRETS_KEY: 'k'.repeat(32),
+      NOTIFICATIONS_LOCAL_IN_PRODUCTION: 'true',
     };
     expect(() => loadConfig(prod)).toThrow(
       /^Invalid configuration: METRICS_TOKEN: required in production$/,

@@ -1,5 +1,7 @@
 import type { KeyObject } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { projectRoot } from '../common/project-root.js';
 import { envSchema } from './env.schema.js';
 import { localClusterFile, localClusterUrls, readLocalCluster } from './local-cluster.js';
 import { parseSigningKey } from '../audit/domain/audit-head.js';
@@ -9,6 +11,9 @@ import { storageConfigOf, type StorageConfig } from '../storage/storage-config.j
 
 /** Used only outside production when JWT_SECRET is unset; production refuses to start without one. */
 const DEVELOPMENT_JWT_SECRET = 'fixbazaar-development-only-secret-not-for-production';
+
+/** Used only outside production when ACCOUNT_SECRETS_KEY is unset; production refuses to start without one. */
+const DEVELOPMENT_ACCOUNT_SECRETS_KEY = 'fixbazaar-development-only-account-secrets-key';
 
 /**
  * Razorpay credentials of the local sandbox (scripts/razorpay-sandbox), used outside production when
@@ -52,6 +57,8 @@ export interface AppConfig {
   metrics: { token?: string };
   auth: {
     jwtSecret: string;
+    /** Encrypts TOTP secrets at rest and keys the hashes of one-time codes (ACCOUNT_SECRETS_KEY). */
+    accountSecretsKey: string;
     accessTokenTtlSeconds: number;
     refreshTokenTtlDays: number;
     argon2: { memoryKiB: number; timeCost: number; parallelism: number };
@@ -64,6 +71,11 @@ export interface AppConfig {
       ipMultiplier: number;
     };
   };
+  /**
+   * How e-mail and SMS leave the platform. `local` writes each message to `outboxDir` (nothing leaves
+   * the machine); production refuses it unless `localAllowedInProduction` (no real provider exists yet).
+   */
+  notifications: { driver: 'local'; outboxDir: string; localAllowedInProduction: boolean };
   rateLimit: {
     redisUrl?: string;
     policy: RateLimitPolicy;
@@ -218,6 +230,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (e.NODE_ENV === 'production' && !e.METRICS_TOKEN)
     fail('METRICS_TOKEN', 'required in production');
+  if (e.NODE_ENV === 'production' && !e.ACCOUNT_SECRETS_KEY)
+    fail('ACCOUNT_SECRETS_KEY', 'required in production');
+  if (
+    e.NODE_ENV === 'production' &&
+    e.NOTIFICATIONS_DRIVER === 'local' &&
+    !e.NOTIFICATIONS_LOCAL_IN_PRODUCTION
+  )
+    fail(
+      'NOTIFICATIONS_DRIVER',
+      'local writes messages to a folder instead of sending them; production needs a real provider or NOTIFICATIONS_LOCAL_IN_PRODUCTION=true',
+    );
   let trustedSealKeys: string[] = [];
   try {
     trustedSealKeys = parseTrustedSealKeys(e.LEDGER_SEAL_TRUSTED_KEYS).map((k) =>
@@ -327,6 +350,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     commission: { platformGstin: e.PLATFORM_GSTIN },
     auth: {
       jwtSecret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
+      accountSecretsKey: e.ACCOUNT_SECRETS_KEY ?? DEVELOPMENT_ACCOUNT_SECRETS_KEY,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
       argon2: {
@@ -341,6 +365,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         failureWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
         ipMultiplier: e.LOGIN_IP_MULTIPLIER,
       },
+    },
+    notifications: {
+      driver: e.NOTIFICATIONS_DRIVER,
+      outboxDir: resolve(
+        projectRoot(),
+        e.NOTIFICATIONS_OUTBOX_DIR?.trim() || join('.local', 'outbox'),
+      ),
+      localAllowedInProduction: e.NOTIFICATIONS_LOCAL_IN_PRODUCTION,
     },
     rateLimit: {
       redisUrl: e.REDIS_URL,

@@ -60,6 +60,11 @@ export const envSchema = z.object({
   LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(900),
   LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
   LOGIN_IP_MULTIPLIER: z.coerce.number().int().min(1).max(100).default(5),
+  ACCOUNT_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+
+  NOTIFICATIONS_DRIVER: z.enum(['local']).default('local'),
+  NOTIFICATIONS_OUTBOX_DIR: z.string().optional(),
+  NOTIFICATIONS_LOCAL_IN_PRODUCTION: bool.default(false),
 
   REDIS_URL: z
     .string()

@@ -5,9 +5,11 @@ import { AppProblem } from '../common/errors/problem.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
+import { AccountRecoveryService } from './account-recovery.service.js';
 import { AccountsService } from './accounts.service.js';
 import { AccountDto, SessionDto, UpdateMeDto } from './dto/account.dto.js';
 import { SessionIdParamDto } from './dto/admin.dto.js';
+import { PhoneCodeDto } from './dto/auth.dto.js';
 import {
   BusinessSignupDto,
   CustomerSignupDto,
@@ -24,6 +26,7 @@ export class AccountsController {
     private readonly accounts: AccountsService,
     private readonly sessions: SessionsRepository,
     private readonly tx: TransactionRunner,
+    private readonly recovery: AccountRecoveryService,
   ) {}
 
   /** Consumer account (B2C), active at once. */
@@ -85,6 +88,29 @@ export class AccountsController {
   @ApiOperation({ summary: 'Update my profile' })
   updateMe(@Body() dto: UpdateMeDto, @Meta() meta: RequestMeta): Promise<AccountDto> {
     return this.accounts.updateMe(meta.principal!, dto);
+  }
+
+  /** Texts a new verification code to my phone (one a minute; valid 10 minutes). */
+  @Post('me/phone/verification')
+  @HttpCode(204)
+  @RateLimitCategory('auth')
+  @Authenticated()
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Send a phone verification code' })
+  async sendPhoneCode(@Meta() meta: RequestMeta): Promise<void> {
+    await this.recovery.sendPhoneCode(meta.principal!.userId);
+  }
+
+  /** Verifies my phone with the texted code (needed before checkout). */
+  @Post('me/phone/verify')
+  @HttpCode(200)
+  @RateLimitCategory('auth')
+  @Authenticated()
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Verify my phone' })
+  async verifyPhone(@Body() body: PhoneCodeDto, @Meta() meta: RequestMeta): Promise<AccountDto> {
+    await this.recovery.verifyPhone(meta.principal!.userId, body.code);
+    return this.accounts.me(meta.principal!);
   }
 
   @Get('me/sessions')

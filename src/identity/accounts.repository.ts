@@ -5,7 +5,7 @@ import type { AccountDto, StatusChangeDto } from './dto/account.dto.js';
 import type { AddressDto } from './dto/signup.dto.js';
 
 export const ACCOUNT_COLUMNS = `u.id, u.role, u.status, u.email, u.phone, u.display_name, u.business_name, u.gstin, u.pan,
-  u.pickup_address, u.billing_address, u.gstin_duplicate_of, u.technician_kind, u.skills, u.service_radius_km, u.created_at,
+  u.pickup_address, u.billing_address, u.gstin_duplicate_of, u.technician_kind, u.skills, u.service_radius_km, u.created_at, u.phone_verified_at,
   ST_Y(u.service_area::geometry) AS service_lat, ST_X(u.service_area::geometry) AS service_lon`;
 
 export interface AccountRow {
@@ -14,6 +14,7 @@ export interface AccountRow {
   status: AccountStatus;
   email: string | null;
   phone: string | null;
+  phone_verified_at: Date | null;
   display_name: string;
   business_name: string | null;
   gstin: string | null;
@@ -36,6 +37,7 @@ export function toAccountDto(r: AccountRow): AccountDto {
     status: r.status,
     email: r.email,
     phone: r.phone,
+    phoneVerifiedAt: r.phone_verified_at?.toISOString() ?? null,
     displayName: r.display_name,
     ...(r.business_name ? { businessName: r.business_name } : {}),
     ...(r.gstin ? { gstin: r.gstin } : {}),
@@ -162,6 +164,13 @@ export class AccountsRepository {
       id,
       hash,
     ]);
+  }
+
+  async setPhoneVerified(tx: EntityManager, id: string): Promise<void> {
+    await tx.query(
+      `UPDATE users SET phone_verified_at = now(), updated_at = now() WHERE id = $1 AND phone IS NOT NULL`,
+      [id],
+    );
   }
 
   async updateProfile(

@@ -13,6 +13,7 @@ import { AppProblem } from '../common/errors/problem.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/pagination.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import { TransactionRunner } from '../database/transaction.js';
+import { AccountRecoveryService } from './account-recovery.service.js';
 import { AccountsRepository, toAccountDto, type NewAccount } from './accounts.repository.js';
 import { decideStatusChange, type StatusAction } from './domain/account-status.js';
 import { checkGstRegistration } from './domain/gst-registration.js';
@@ -59,6 +60,7 @@ export class AccountsService {
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
     private readonly statusHooks: AccountStatusHooks,
+    private readonly recovery: AccountRecoveryService,
   ) {}
 
   /**
@@ -122,7 +124,10 @@ export class AccountsService {
       account.skills = input.dto.skills;
       account.serviceArea = { ...input.dto.serviceArea };
     }
-    return this.create(account, 'signup', meta, false);
+    const created = await this.create(account, 'signup', meta, false);
+    // A phone given at signup is verified by a texted code (checkout waits for it).
+    if (created.phone) await this.recovery.sendPhoneCode(created.id);
+    return created;
   }
 
   /** Staff accounts are created only by an admin, and the creation is audited. */

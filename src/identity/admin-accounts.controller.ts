@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { AccountsService } from './accounts.service.js';
+import { MfaService } from './mfa.service.js';
 import { AccountDetailDto, AccountDto, AccountPageDto, SessionDto } from './dto/account.dto.js';
 import {
   ApprovalQueueQueryDto,
@@ -18,7 +19,10 @@ import {
 @ApiBearerAuth()
 @Controller('admin')
 export class AdminAccountsController {
-  constructor(private readonly accounts: AccountsService) {}
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly mfa: MfaService,
+  ) {}
 
   /** Create a staff account (admin, finance, ops_leader, compliance). */
   @Post('staff')
@@ -98,5 +102,21 @@ export class AdminAccountsController {
     @Meta() meta: RequestMeta,
   ): Promise<RevokedDto> {
     return { revoked: await this.accounts.revokeSessionsOf(p.id, body.reason, meta) };
+  }
+
+  /**
+   * Ops leader: removes a staff member's second factor (lost authenticator and recovery codes), with a
+   * reason (audited). Their sessions end; their next sign-in enrols again. Not one's own (403).
+   */
+  @Post('users/:id/mfa/reset')
+  @HttpCode(200)
+  @Can('reset', 'StaffMfa')
+  @ApiOperation({ summary: "Reset a staff member's two-factor enrolment" })
+  async resetMfa(
+    @Param() p: UserIdParamDto,
+    @Body() body: ReasonDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RevokedDto> {
+    return { revoked: await this.mfa.reset(p.id, body.reason, meta) };
   }
 }

@@ -4,11 +4,14 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { AppProblem } from '../common/errors/problem.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import { TransactionRunner } from '../database/transaction.js';
+import { isStaff } from '../access/roles.js';
 import { AccountsRepository } from './accounts.repository.js';
 import { recordFailure, throttleVerdict, type ThrottleVerdict } from './domain/login-throttle.js';
-import type { TokensDto } from './dto/auth.dto.js';
+import type { MfaChallengeDto, TokensDto } from './dto/auth.dto.js';
 import { LoginThrottleRepository } from './login-throttle.repository.js';
+import { MfaService } from './mfa.service.js';
 import { PasswordHasher } from './password-hasher.js';
+import { SessionIssuer } from './session-issuer.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { TokenService } from './token.service.js';
 
@@ -34,7 +37,7 @@ function throttled(v: Extract<ThrottleVerdict, { allowed: false }>): AppProblem 
   );
 }
 
-/** Sign-in, token refresh with rotation and reuse detection, sign-out, password change. */
+/** Sign-in (with staff's second factor, see MfaService), token refresh with rotation and reuse detection, sign-out, password change. */
 @Injectable()
 export class AuthService {
   constructor(
@@ -45,9 +48,19 @@ export class AuthService {
     private readonly throttle: LoginThrottleRepository,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
+    private readonly issuer: SessionIssuer,
+    private readonly mfa: MfaService,
   ) {}
 
-  async login(identifier: string, password: string, meta: RequestMeta): Promise<TokensDto> {
+  /**
+   * Password sign-in. Staff (every staff role) get no session here but a second-factor challenge:
+   * `mfa_required`, or `mfa_enrolment_required` until they enrol TOTP (MfaService).
+   */
+  async login(
+    identifier: string,
+    password: string,
+    meta: RequestMeta,
+  ): Promise<TokensDto | MfaChallengeDto> {
     const id = identifier.trim().toLowerCase();
     const keys = [`account:${id}`, `ip:${meta.ip}`].sort();
     const login = this.config.auth.login;
@@ -85,19 +98,15 @@ export class AuthService {
         'This account is blocked; contact support',
       );
     }
-    const refresh = this.tokens.newRefreshToken();
-    const sessionId = await this.tx.run(async (tx) => {
+    if (isStaff(user.role)) {
+      await this.tx.run((tx) => this.throttle.clear(tx, `account:${id}`));
+      return this.mfa.challenge(user.id);
+    }
+    const opened = await this.tx.run(async (tx) => {
       await this.throttle.clear(tx, `account:${id}`);
-      return this.sessions.create(tx, {
-        userId: user.id,
-        fingerprintHash: meta.deviceFingerprint,
-        ip: meta.ip,
-        userAgent: meta.userAgent,
-        ttlDays: this.config.auth.refreshTokenTtlDays,
-        tokenHash: refresh.hash,
-      });
+      return this.issuer.open(tx, user.id, meta);
     });
-    return this.issue(user.id, user.role, sessionId, refresh.token);
+    return this.issuer.tokensFor(user.id, user.role, opened.sessionId, opened.refreshToken);
   }
 
   /**
@@ -131,7 +140,7 @@ export class AuthService {
       const code: string = outcome.error ?? 'auth/invalid-refresh-token';
       throw new AppProblem(401, code, 'Unauthenticated', detail[code]);
     }
-    return this.issue(outcome.userId, outcome.role, outcome.sessionId, next.token);
+    return this.issuer.tokensFor(outcome.userId, outcome.role, outcome.sessionId, next.token);
   }
 
   async logout(userId: string, sessionId: string): Promise<void> {
@@ -171,20 +180,5 @@ export class AuthService {
       await this.accounts.setPasswordHash(tx, userId, newHash);
       return this.sessions.revokeAll(tx, userId, 'password_changed', sessionId);
     });
-  }
-
-  private async issue(
-    userId: string,
-    role: string,
-    sessionId: string,
-    refreshToken: string,
-  ): Promise<TokensDto> {
-    return {
-      tokenType: 'Bearer',
-      accessToken: await this.tokens.signAccess({ userId, sessionId, role }),
-      expiresIn: this.tokens.accessTtlSeconds,
-      refreshToken,
-      sessionId,
-    };
   }
 }

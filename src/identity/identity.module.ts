@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { NotificationsModule } from '../notifications/notifications.module.js';
+import { AccountRecoveryService } from './account-recovery.service.js';
+import { AccountSecrets } from './account-secrets.js';
 import { AccountStatusHooks } from './account-status-hooks.js';
 import { AccountsController } from './accounts.controller.js';
 import { AccountsRepository } from './accounts.repository.js';
@@ -9,13 +12,20 @@ import { AuthService } from './auth.service.js';
 import { CreateAdminCommand } from './cli/create-admin.command.js';
 import { SeedDemoCommand } from './cli/seed-demo.command.js';
 import { LoginThrottleRepository } from './login-throttle.repository.js';
+import { MfaRepository } from './mfa.repository.js';
+import { MfaService } from './mfa.service.js';
+import { OneTimeCodesRepository } from './one-time-codes.repository.js';
 import { PasswordHasher } from './password-hasher.js';
+import { SessionIssuer } from './session-issuer.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { TokenService } from './token.service.js';
 
 @Module({
+  imports: [NotificationsModule],
   controllers: [AuthController, AccountsController, AdminAccountsController],
   providers: [
+    AccountRecoveryService,
+    AccountSecrets,
     AccountStatusHooks,
     CreateAdminCommand,
     SeedDemoCommand,
@@ -23,11 +33,16 @@ import { TokenService } from './token.service.js';
     AccountsService,
     AuthService,
     LoginThrottleRepository,
+    MfaRepository,
+    MfaService,
+    OneTimeCodesRepository,
     PasswordHasher,
+    SessionIssuer,
     SessionsRepository,
     TokenService,
   ],
   exports: [
+    AccountSecrets,
     AccountStatusHooks,
     AccountsService,
     TokenService,

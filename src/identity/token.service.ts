@@ -6,6 +6,8 @@ import { APP_CONFIG } from '../config/config.module.js';
 
 const ISSUER = 'fixbazaar';
 const AUDIENCE = 'fixbazaar-api';
+/** Second-factor challenges are signed for another audience, so they never pass as access tokens. */
+const MFA_AUDIENCE = 'fixbazaar-mfa';
 
 export interface AccessClaims {
   userId: string;
@@ -47,6 +49,34 @@ export class TokenService {
       });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return undefined;
       return { userId: payload.sub, sessionId: payload.sid };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The token of a second-factor challenge (`challengeId`: its `mfa_challenges` row). */
+  signMfa(userId: string, challengeId: string, ttlSeconds: number): Promise<string> {
+    return new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(userId)
+      .setJti(challengeId)
+      .setIssuer(ISSUER)
+      .setAudience(MFA_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${ttlSeconds}s`)
+      .sign(this.key);
+  }
+
+  /** The challenge of a valid, unexpired second-factor token; undefined for anything else. */
+  async verifyMfa(token: string): Promise<{ userId: string; challengeId: string } | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER,
+        audience: MFA_AUDIENCE,
+        algorithms: ['HS256'],
+      });
+      if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') return undefined;
+      return { userId: payload.sub, challengeId: payload.jti };
     } catch {
       return undefined;
     }

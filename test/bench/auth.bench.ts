@@ -41,7 +41,11 @@ async function main(): Promise<void> {
       `bench:auth — ${connections} connections, ${seconds} s each, ${cpus().length} cpus, node ${process.version}; ` +
         `argon2id m=${argon.memoryKiB} KiB t=${argon.timeCost} p=${argon.parallelism}`,
     );
-    const body = JSON.stringify({ identifier: 'admin@demo.fixbazaar.in', password: DEMO_PASSWORD });
+    // A customer: staff sign-in stops at the second factor (no tokens from the password alone).
+    const body = JSON.stringify({
+      identifier: 'customer@demo.fixbazaar.in',
+      password: DEMO_PASSWORD,
+    });
     const login = await measure('login', {
       url: `${server.base}/auth/login`,
       method: 'POST',

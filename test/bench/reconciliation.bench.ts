@@ -17,7 +17,7 @@ import {
   businessDayOf,
   businessDayWindow,
 } from '../../src/payments/reconciliation/business-day.js';
-import { QUIET_ENV, testGstin, testPan } from '../support/accounts.js';
+import { QUIET_ENV, testGstin, testPan, totpCode } from '../support/accounts.js';
 import type { components, paths } from '../support/api-types.js';
 import { withClient } from '../support/test-database.js';
 import { createBenchDatabase } from './bench-database.js';
@@ -196,8 +196,25 @@ async function signIn(base: string, email: string, userId: string): Promise<Who>
     body: JSON.stringify({ identifier: email, password: PASSWORD }),
   });
   if (res.status !== 200) throw new Error(`sign-in ${email}: ${res.status}`);
-  const { accessToken } = (await res.json()) as { accessToken: string };
-  return { userId, headers: { authorization: `Bearer ${accessToken}` } };
+  let body = (await res.json()) as { accessToken?: string; mfaToken?: string };
+  if (body.mfaToken) {
+    // The bench's admin (inserted without a second factor) enrols TOTP, as new staff do.
+    const post = async (path: string, payload: unknown) => {
+      const r = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
+      if (r.status !== 200) throw new Error(`${path} ${email}: ${r.status}`);
+      return (await r.json()) as Record<string, string>;
+    };
+    const { secret } = await post('/auth/mfa/enrolment', { mfaToken: body.mfaToken });
+    body = await post('/auth/mfa/enrolment/confirm', {
+      mfaToken: body.mfaToken,
+      code: totpCode(secret!),
+    });
+  }
+  return { userId, headers: { authorization: `Bearer ${body.accessToken!}` } };
 }
 
 const CATEGORIES = ['payments', 'fees', 'refunds', 'transfers', 'settlements', 'payouts'] as const;

@@ -1,13 +1,26 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AccountStatus, Role, TechnicianKind } from '../../src/access/roles.js';
 import { gstinCheckChar } from '../../src/common/gstin.js';
 import { gstStateCodeOf, type IndianState } from '../../src/common/indian-states.js';
+import { isStaff } from '../../src/access/roles.js';
+import { AccountSecrets } from '../../src/identity/account-secrets.js';
+import { platformTotp } from '../../src/identity/mfa.service.js';
 import { PasswordHasher } from '../../src/identity/password-hasher.js';
 import { RATE_LIMIT_CATEGORIES } from '../../src/rate-limit/rate-limit.policy.js';
 import type { TestApp } from './test-app.js';
 import { withClient } from './test-database.js';
 
 export const TEST_PASSWORD = 'correct-horse-battery-staple';
+
+/** The TOTP secret of every staff account `createAccount` makes (enrolled directly in the database). */
+export const TEST_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+
+/** The current TOTP code of `secret` (base32), as an authenticator app shows it. */
+export function totpCode(secret: string, timestamp = Date.now()): string {
+  return platformTotp(secret).generate({ timestamp });
+}
 
 /** Limits high enough (every role, every category) that a test's traffic from 127.0.0.1 is never throttled or blocked. */
 const UNLIMITED = { perMinute: 100000, burst: 100000 };
@@ -75,6 +88,9 @@ export interface AccountOptions {
   email?: string;
   /** Dealers and business buyers: the GSTIN's and the address's state (default Karnataka). */
   state?: IndianState;
+  /** An E.164 phone number on the account, verified unless `phoneVerified: false`. */
+  phone?: string;
+  phoneVerified?: boolean;
 }
 
 const hashes = new WeakMap<TestApp, Promise<string>>();
@@ -82,7 +98,8 @@ const hashes = new WeakMap<TestApp, Promise<string>>();
 /**
  * Creates an account of any role directly in the test database (staff and approvals need no ceremony
  * here). Dealers and business buyers get a GSTIN of their own (a random PAN, so distinct), with the
- * pickup or billing address in its state.
+ * pickup or billing address in its state. Staff are enrolled in TOTP with TEST_TOTP_SECRET; a phone
+ * (`opts.phone`) is verified unless told otherwise.
  */
 export async function createAccount(
   t: TestApp,
@@ -100,10 +117,10 @@ export async function createAccount(
   const userId = await withClient(t.db.appUrl, async (c) => {
     const { rows } = await c.query<{ id: string }>(
       `INSERT INTO users (role, status, email, password_hash, display_name, business_name, gstin, pan, pickup_address,
-                          technician_kind, skills, service_area, service_radius_km, billing_address)
+                          technician_kind, skills, service_area, service_radius_km, billing_address, phone, phone_verified_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,
                CASE WHEN $10::text IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(77.59, 12.97), 4326)::geography END,
-               CASE WHEN $10::text IS NULL THEN NULL ELSE 10 END, $12)
+               CASE WHEN $10::text IS NULL THEN NULL ELSE 10 END, $12, $13, CASE WHEN $14 THEN now() END)
        RETURNING id`,
       [
         role,
@@ -118,30 +135,82 @@ export async function createAccount(
         role === 'technician' ? (opts.technicianKind ?? 'hardware') : null,
         role === 'technician' ? ['screen replacement'] : [],
         role === 'business' ? address : null,
+        opts.phone ?? null,
+        opts.phone !== undefined && opts.phoneVerified !== false,
       ],
     );
+    if (isStaff(role)) {
+      await c.query(
+        `INSERT INTO user_totp (user_id, secret_ciphertext, confirmed_at) VALUES ($1, $2, now())`,
+        [rows[0]!.id, t.app.get(AccountSecrets).encrypt(TEST_TOTP_SECRET)],
+      );
+    }
     return rows[0]!.id;
   });
   return { userId, email, ...(gstin ? { gstin } : {}) };
 }
 
-/** Signs in through the API (`headers`: e.g. the client's `x-forwarded-for`). */
+async function post(
+  t: TestApp,
+  path: string,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${t.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/**
+ * Staff's second step, as a staff member with an authenticator would: the secret is read from the
+ * database (whoever enrolled it), or the account enrols now. A TOTP code is accepted once per 30-second
+ * step and tests sign one staff member in many times a step, so the replay guard is cleared first —
+ * in the test database only.
+ */
+async function secondFactor(
+  t: TestApp,
+  challenge: { status: string; mfaToken: string },
+  headers: Record<string, string>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const { mfaToken } = challenge;
+  if (challenge.status === 'mfa_enrolment_required') {
+    const started = await post(t, '/auth/mfa/enrolment', { mfaToken }, headers);
+    if (started.status !== 200) return started;
+    const code = totpCode(started.body.secret as string);
+    return post(t, '/auth/mfa/enrolment/confirm', { mfaToken, code }, headers);
+  }
+  const userId = (
+    JSON.parse(Buffer.from(mfaToken.split('.')[1]!, 'base64url').toString()) as {
+      sub: string;
+    }
+  ).sub;
+  const secret = await withClient(t.db.appUrl, async (c) => {
+    const { rows } = await c.query<{ secret_ciphertext: string }>(
+      `UPDATE user_totp SET last_used_step = NULL WHERE user_id = $1 RETURNING secret_ciphertext`,
+      [userId],
+    );
+    return t.app.get(AccountSecrets).decrypt(rows[0]!.secret_ciphertext);
+  });
+  return post(t, '/auth/mfa/verify', { mfaToken, code: totpCode(secret) }, headers);
+}
+
+/**
+ * Signs in through the API (`headers`: e.g. the client's `x-forwarded-for`); staff also pass the
+ * second factor (see `secondFactor`).
+ */
 export async function login(
   t: TestApp,
   identifier: string,
   password = TEST_PASSWORD,
   headers: Record<string, string> = {},
 ): Promise<SignedIn & { status: number }> {
-  const res = await fetch(`${t.baseUrl}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ identifier, password }),
-  });
-  const body = (await res.json()) as {
-    accessToken: string;
-    refreshToken: string;
-    sessionId: string;
-  };
+  let res = await post(t, '/auth/login', { identifier, password }, headers);
+  if (res.status === 200 && typeof res.body.mfaToken === 'string')
+    res = await secondFactor(t, res.body as { status: string; mfaToken: string }, headers);
+  const body = res.body as { accessToken: string; refreshToken: string; sessionId: string };
   return {
     status: res.status,
     userId: '',
@@ -163,4 +232,27 @@ export async function signInAs(
   const s = await login(t, email);
   if (s.status !== 200) throw new Error(`sign-in as ${role} failed with ${s.status}`);
   return { ...s, userId, ...(gstin ? { gstin } : {}) };
+}
+
+/**
+ * The messages the local notification adapter wrote to `to` (an e-mail or phone), oldest first, and
+ * the newest one's 6-digit code.
+ */
+export async function outboxFor(
+  t: TestApp,
+  to: string,
+): Promise<{ messages: { channel: string; purpose: string; text: string }[]; lastCode?: string }> {
+  const dir = t.config.notifications.outboxDir;
+  const files = (await readdir(dir).catch(() => [] as string[])).sort();
+  const messages = [];
+  for (const f of files) {
+    const m = JSON.parse(await readFile(join(dir, f), 'utf8')) as {
+      to: string;
+      channel: string;
+      purpose: string;
+      text: string;
+    };
+    if (m.to === to) messages.push(m);
+  }
+  return { messages, lastCode: /\b(\d{6})\b/.exec(messages.at(-1)?.text ?? '')?.[1] };
 }

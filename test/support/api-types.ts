@@ -106,6 +106,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/mfa/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Second factor (staff) */
+        post: operations["AuthController_verifyMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/enrolment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start TOTP enrolment (staff) */
+        post: operations["AuthController_startEnrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/enrolment/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm TOTP enrolment (staff) */
+        post: operations["AuthController_confirmEnrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Request a password reset code */
+        post: operations["AuthController_requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reset the password with a code */
+        post: operations["AuthController_confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/refresh": {
         parameters: {
             query?: never;
@@ -258,6 +343,40 @@ export interface paths {
         head?: never;
         /** Update my profile */
         patch: operations["AccountsController_updateMe"];
+        trace?: never;
+    };
+    "/me/phone/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a phone verification code */
+        post: operations["AccountsController_sendPhoneCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/phone/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify my phone */
+        post: operations["AccountsController_verifyPhone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/me/sessions": {
@@ -424,6 +543,23 @@ export interface paths {
         put?: never;
         /** Revoke all of an account's sessions */
         post: operations["AdminAccountsController_revokeSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/mfa/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reset a staff member's two-factor enrolment */
+        post: operations["AdminAccountsController_resetMfa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2393,11 +2529,6 @@ export interface components {
             /** @description The first bad event, when broken. */
             firstBad?: components["schemas"]["AuditChainBreakDto"];
         };
-        LoginDto: {
-            /** @description Email or E.164 phone number. */
-            identifier: string;
-            password: string;
-        };
         TokensDto: {
             /** @enum {string} */
             tokenType: "Bearer";
@@ -2408,11 +2539,79 @@ export interface components {
             refreshToken: string;
             sessionId: string;
         };
-        RefreshDto: {
+        MfaChallengeDto: {
+            /**
+             * @description `mfa_required`: send a TOTP or recovery code to `POST /auth/mfa/verify`.
+             *     `mfa_enrolment_required`: enrol first (`POST /auth/mfa/enrolment`, then `.../confirm`).
+             * @enum {string}
+             */
+            status: "mfa_required" | "mfa_enrolment_required";
+            /** @description Short-lived (5 min), for the second step only; it is not an access token. */
+            mfaToken: string;
+            /** @description Seconds until `mfaToken` expires. */
+            expiresIn: number;
+        };
+        LoginDto: {
+            /** @description Email or E.164 phone number. */
+            identifier: string;
+            password: string;
+        };
+        MfaVerifyDto: {
+            /** @description The authenticator's current 6-digit code (or `recoveryCode`). */
+            code?: string;
+            /** @description One of the recovery codes given at enrolment (each works once), instead of `code`. */
+            recoveryCode?: string;
+            mfaToken: string;
+        };
+        MfaTokenDto: {
+            mfaToken: string;
+        };
+        MfaEnrolmentDto: {
+            /** @description Base32 TOTP secret (SHA-1, 6 digits, 30 s), for typing into an authenticator app. */
+            secret: string;
+            /** @description The same as an `otpauth://totp/...` URI (a QR code for authenticator apps). */
+            otpauthUri: string;
+        };
+        MfaConfirmDto: {
+            mfaToken: string;
+            /** @description The authenticator's current 6-digit code. */
+            code: string;
+        };
+        MfaEnrolledDto: {
+            /** @enum {string} */
+            tokenType: "Bearer";
+            accessToken: string;
+            /** @description Seconds until the access token expires. */
+            expiresIn: number;
+            /** @description Single use: each refresh returns a new one; presenting a used one ends the session. */
             refreshToken: string;
+            sessionId: string;
+            /** @description Ten single-use codes for signing in without the authenticator; shown only now. */
+            recoveryCodes: string[];
+        };
+        PasswordResetRequestDto: {
+            /** @description The account's email or E.164 phone number: the code goes there (e-mail or SMS). */
+            identifier: string;
+        };
+        PasswordResetRequestedDto: {
+            /** @description Always the same, whether or not an account has this identifier. */
+            detail: string;
+            /** @description Seconds a code stays valid. */
+            codeExpiresIn: number;
+        };
+        PasswordResetConfirmDto: {
+            /** @description The account's email or E.164 phone number: the code goes there (e-mail or SMS). */
+            identifier: string;
+            /** @description The 6-digit code received. */
+            code: string;
+            /** @description 10 to 128 characters (the signup rule). */
+            newPassword: string;
         };
         RevokedDto: {
             revoked: number;
+        };
+        RefreshDto: {
+            refreshToken: string;
         };
         ChangePasswordDto: {
             currentPassword: string;
@@ -2454,6 +2653,8 @@ export interface components {
             status: "pending" | "approved" | "suspended" | "blocked";
             email: string | null;
             phone: string | null;
+            /** @description When the phone was verified by a texted code; null while unverified (checkout waits for it). */
+            phoneVerifiedAt: string | null;
             displayName: string;
             businessName?: string;
             gstin?: string;
@@ -2515,6 +2716,10 @@ export interface components {
             /** @description Technicians only. */
             skills?: string[];
         };
+        PhoneCodeDto: {
+            /** @description The 6-digit code texted to the account's phone. */
+            code: string;
+        };
         SessionDto: {
             id: string;
             createdAt: string;
@@ -2558,6 +2763,8 @@ export interface components {
             status: "pending" | "approved" | "suspended" | "blocked";
             email: string | null;
             phone: string | null;
+            /** @description When the phone was verified by a texted code; null while unverified (checkout waits for it). */
+            phoneVerifiedAt: string | null;
             displayName: string;
             businessName?: string;
             gstin?: string;
@@ -4840,12 +5047,193 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Tokens, or (staff) a second-factor challenge */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokensDto"] | components["schemas"]["MfaChallengeDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuthController_verifyMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaVerifyDto"];
+            };
+        };
+        responses: {
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TokensDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuthController_startEnrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaTokenDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaEnrolmentDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuthController_confirmEnrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaConfirmDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaEnrolledDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuthController_requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequestDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetRequestedDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuthController_confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetConfirmDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedDto"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5180,6 +5568,71 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UpdateMeDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AccountsController_sendPhoneCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AccountsController_verifyPhone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneCodeDto"];
             };
         };
         responses: {
@@ -5613,6 +6066,53 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not revoke Session */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminAccountsController_resetMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not reset StaffMfa */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -5,11 +5,20 @@ import type { CliCommand } from '../../cli/cli-command.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { TransactionRunner } from '../../database/transaction.js';
+import { isStaff } from '../../access/roles.js';
+import { AccountSecrets } from '../account-secrets.js';
 import { AccountsRepository, type NewAccount } from '../accounts.repository.js';
+import { MfaRepository } from '../mfa.repository.js';
 import type { AddressDto } from '../dto/signup.dto.js';
 import { PasswordHasher } from '../password-hasher.js';
 
 export const DEMO_PASSWORD = 'fixbazaar-demo-2026';
+
+/**
+ * The demo staff's TOTP secret (base32), so scripts and tests can sign them in. Development and test
+ * only: seed:demo refuses production, and the secret is published here and in README.
+ */
+export const DEMO_TOTP_SECRET = 'FIXBAZAARDEMOSTAFFTOTPSECRETAAAA';
 
 interface DemoAccount {
   email: string;
@@ -144,6 +153,8 @@ export class SeedDemoCommand implements CliCommand {
     private readonly tx: TransactionRunner,
     private readonly accounts: AccountsRepository,
     private readonly hasher: PasswordHasher,
+    private readonly mfa: MfaRepository,
+    private readonly secrets: AccountSecrets,
   ) {}
 
   async run(): Promise<number> {
@@ -171,13 +182,23 @@ export class SeedDemoCommand implements CliCommand {
             }
           : {}),
       };
-      const row = await this.tx.run((tx) => this.accounts.insert(tx, account, 'demo seed'));
+      const row = await this.tx.run(async (tx) => {
+        const inserted = await this.accounts.insert(tx, account, 'demo seed');
+        // Demo staff are enrolled with the published demo secret (step 0: any current code works once).
+        if (inserted && isStaff(d.role)) {
+          await this.mfa.putPending(tx, inserted.id, this.secrets.encrypt(DEMO_TOTP_SECRET));
+          await this.mfa.useStep(tx, inserted.id, 0);
+        }
+        return inserted;
+      });
       if (row) created++;
     }
     const [{ n }] = (await this.dataSource.query(
       `SELECT count(*)::int AS n FROM users WHERE email LIKE '%@demo.fixbazaar.in'`,
     )) as [{ n: number }];
-    console.log(`demo accounts: ${created} created, ${n} present (password ${DEMO_PASSWORD})`);
+    console.log(
+      `demo accounts: ${created} created, ${n} present (password ${DEMO_PASSWORD}; staff TOTP secret ${DEMO_TOTP_SECRET})`,
+    );
     return 0;
   }
 }

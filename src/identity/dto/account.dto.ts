@@ -8,6 +8,8 @@ export class AccountDto {
   status!: AccountStatus;
   email!: string | null;
   phone!: string | null;
+  /** When the phone was verified by a texted code; null while unverified (checkout waits for it). */
+  phoneVerifiedAt!: string | null;
   displayName!: string;
   businessName?: string;
   gstin?: string;
