@@ -2648,7 +2648,7 @@ export interface components {
         AccountDto: {
             id: string;
             /** @enum {string} */
-            role: "dealer" | "admin" | "customer" | "business" | "technician" | "finance" | "ops_leader" | "compliance";
+            role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
             status: "pending" | "approved" | "suspended" | "blocked";
             email: string | null;
@@ -2758,7 +2758,7 @@ export interface components {
         AccountDetailDto: {
             id: string;
             /** @enum {string} */
-            role: "dealer" | "admin" | "customer" | "business" | "technician" | "finance" | "ops_leader" | "compliance";
+            role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
             status: "pending" | "approved" | "suspended" | "blocked";
             email: string | null;
@@ -4338,7 +4338,7 @@ export interface components {
         CommissionRuleDto: {
             id: string;
             /** @enum {string} */
-            scope: "dealer" | "default" | "category";
+            scope: "default" | "dealer" | "category";
             category: string | null;
             dealerId: string | null;
             /** @enum {string} */
@@ -4669,7 +4669,7 @@ export interface components {
              * @description Whether every migration this build knows has been applied.
              * @enum {string}
              */
-            migrations: "pending" | "unknown" | "current";
+            migrations: "unknown" | "pending" | "current";
             /**
              * @description Whether the job queue (pg-boss) runs; it retries starting until migrations have created its schema.
              * @enum {string}
