@@ -125,12 +125,17 @@ leftovers() { local p; for p in /proc/[0-9]*; do [[ $(readlink "$p/cwd" 2>/dev/n
 port_free() {
   ! (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null && ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
 }
+# Sets PORT to the first free port from $1 up to 54499.
+free_port_from() {
+  PORT=$1
+  while ! port_free "$PORT"; do PORT=$((PORT + 1)); (( PORT < 54500 )) || die "no free port in $1-54499"; done
+}
 sql() { local db=$1; shift; PGCONNECT_TIMEOUT=10 psql -X -q -v ON_ERROR_STOP=1 -h "$RUN" -p "$PORT" -U "$SUPER" -d "$db" "$@"; }
 
 # ---- init -----------------------------------------------------------------------------------
 init_cluster() {
-  local port=54329 locale=C pw_owner pw_app out
-  while ! port_free "$port"; do port=$((port + 1)); (( port < 54500 )) || die "no free port in 54329-54499"; done
+  local port locale=C pw_owner pw_app out
+  free_port_from 54329; port=$PORT
   rand() { openssl rand -hex 16 2>/dev/null || od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
   pw_owner=$(rand) pw_app=$(rand)
   ( umask 077; printf '{\n  "host": "%s",\n  "port": %s,\n  "database": "%s",\n  "ownerUser": "%s",\n  "ownerPassword": "%s",\n  "appUser": "%s",\n  "appPassword": "%s"\n}\n' \
@@ -173,7 +178,15 @@ start_server() {
     log "removing stale postmaster.pid"
     rm -f "$DATA/postmaster.pid" "$RUN"/.s.PGSQL."$PORT"*
   fi
-  port_free "$PORT" || die "port $PORT (from $META) is used by another process; free it or run: npm run db -- reset"
+  if ! port_free "$PORT"; then
+    # Another program (often another checkout's cluster) took the recorded port while this one was
+    # stopped: move to the next free port and record it (readers take the port from cluster.json).
+    local was=$PORT
+    free_port_from 54329
+    sed -i "s/\"port\": $was,/\"port\": $PORT,/" "$META"
+    [[ $(meta port) == "$PORT" ]] || die "could not record the new port in $META"
+    log "port $was is taken by another process; this cluster now uses $PORT"
+  fi
   write_config
   log "starting server on $HOST:$PORT..."
   as_pg "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -W start >/dev/null
