@@ -121,7 +121,8 @@ export class S3ObjectStorage extends ObjectStorage {
       );
     } catch (err) {
       if (statusOf(err) === 404) return null;
-      if (range && statusOf(err) === 416) throw new ObjectRangeError(await this.sizeAfter416(key, err));
+      if (range && statusOf(err) === 416)
+        throw new ObjectRangeError(await this.sizeAfter416(key, err));
       throw asStorageError('GET', err);
     }
     const body = res.Body as Readable | undefined;
