@@ -204,7 +204,9 @@ describe('audit log', () => {
       const r = cli(t, ['audit:verify']);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
-      expect(r.stdout).toBe(`audit chain intact: ${head.count} events, head ${head.hash}`);
+      expect(r.stdout).toBe(
+        `audit chain intact: ${head.count} events, head ${head.hash}; not anchored yet`,
+      );
     });
 
     it('names the event whose content changed by one byte (hash_mismatch)', async () => {

@@ -92,7 +92,7 @@ export class AuditController {
    */
   @Get('head')
   @Can('read', 'AuditEvent')
-  @ApiOperation({ summary: 'Current head of the audit chain (signed when a key is configured)' })
+  @ApiOperation({ summary: 'Current head of the audit chain, signed (AUDIT_SIGNING_KEY)' })
   @ApiOkResponse({ type: AuditHeadDto })
   async head(): Promise<AuditHeadDto> {
     const head = { ...(await this.events.head()), at: new Date().toISOString() };

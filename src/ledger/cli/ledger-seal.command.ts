@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { CliCommand } from '../../cli/cli-command.js';
-import { LedgerAnchorService } from '../integrity/ledger-anchor.service.js';
+import {
+  LedgerAnchorMismatchError,
+  LedgerAnchorService,
+} from '../integrity/ledger-anchor.service.js';
 import { LedgerIntegrityService } from '../integrity/ledger-integrity.service.js';
 
 /**
@@ -20,7 +23,14 @@ export class LedgerSealCommand implements CliCommand {
 
   async run(args: string[]): Promise<number> {
     const seals = await this.integrity.sealAll();
-    const anchor = await this.anchors.anchor();
+    let anchor: string | null;
+    try {
+      anchor = await this.anchors.anchor();
+    } catch (err) {
+      if (!(err instanceof LedgerAnchorMismatchError)) throw err;
+      process.stderr.write(`ledger:seal: ${err.message}\n`);
+      return 1;
+    }
     if (args.includes('--json')) {
       console.log(JSON.stringify({ keyId: this.integrity.sealKeyId, seals, anchor }, null, 2));
     } else if (seals.length === 0) {
