@@ -1,7 +1,5 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buffer } from 'node:stream/consumers';
-import { S3ObjectStorage, S3StorageError } from '../storage/s3.storage.js';
 import type { AnchorConfig } from './anchor-config.js';
 
 /** The two chains anchored: the audit log's signed heads and the ledger's seals. */
@@ -44,7 +42,7 @@ export abstract class AnchorStore {
   abstract latest(kind: AnchorKind): Promise<StoredAnchor | null>;
 }
 
-function bytesOf(doc: unknown): Buffer {
+export function anchorBytes(doc: unknown): Buffer {
   return Buffer.from(`${JSON.stringify(doc, null, 2)}\n`, 'utf8');
 }
 
@@ -61,7 +59,7 @@ export class LocalAnchorStore extends AnchorStore {
     const file = join(this.dir, key);
     await mkdir(join(file, '..'), { recursive: true });
     try {
-      await writeFile(file, bytesOf(doc), { flag: 'wx', mode: 0o444 });
+      await writeFile(file, anchorBytes(doc), { flag: 'wx', mode: 0o444 });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new AnchorExistsError(key);
       throw err;
@@ -80,42 +78,12 @@ export class LocalAnchorStore extends AnchorStore {
   }
 }
 
-export class S3AnchorStore extends AnchorStore {
-  constructor(
-    private readonly s3: S3ObjectStorage,
-    private readonly bucket: string,
-    private readonly retentionDays: number,
-  ) {
-    super();
-  }
-
-  get description(): string {
-    return `S3 bucket ${this.bucket} (Object Lock, compliance mode, ${this.retentionDays} days)`;
-  }
-
-  async write(key: string, doc: unknown): Promise<void> {
-    try {
-      await this.s3.putObject(key, bytesOf(doc), 'application/json', {
-        ifNoneMatch: true,
-        retainUntil: new Date(Date.now() + this.retentionDays * 86_400_000),
-      });
-    } catch (err) {
-      if (err instanceof S3StorageError && err.status === 412) throw new AnchorExistsError(key);
-      throw err;
-    }
-  }
-
-  async latest(kind: AnchorKind): Promise<StoredAnchor | null> {
-    const key = await this.s3.firstKey(`${kind}/`);
-    if (key === null) return null;
-    const object = await this.s3.get(key);
-    if (object === null) return null;
-    return { key, doc: JSON.parse((await buffer(object.body)).toString('utf8')) as unknown };
-  }
-}
-
-export function createAnchorStore(config: AnchorConfig): AnchorStore {
-  return config.driver === 'local'
-    ? new LocalAnchorStore(config.localDir)
-    : new S3AnchorStore(new S3ObjectStorage(config.s3), config.s3.bucket, config.retentionDays);
+/** The S3 store (and the AWS SDK behind it) is loaded only when configured. */
+export async function createAnchorStore(config: AnchorConfig): Promise<AnchorStore> {
+  if (config.driver === 'local') return new LocalAnchorStore(config.localDir);
+  const [{ S3AnchorStore }, { S3ObjectStorage }] = await Promise.all([
+    import('./s3-anchor-store.js'),
+    import('../storage/s3.storage.js'),
+  ]);
+  return new S3AnchorStore(new S3ObjectStorage(config.s3), config.s3.bucket, config.retentionDays);
 }

@@ -164,9 +164,13 @@ export class S3ObjectStorage extends ObjectStorage {
     return res.Contents?.[0]?.Key ?? null;
   }
 
-  /** Closes the SDK's connections. */
+  /** Closes the SDK's connections (Nest calls it when the application closes). */
   destroy(): void {
     this.client.destroy();
+  }
+
+  onModuleDestroy(): void {
+    this.destroy();
   }
 
   /** The object's size after a 416: S3 names it (`ActualObjectSize`); otherwise a HEAD asks. */
