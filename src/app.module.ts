@@ -6,6 +6,7 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { AccessModule } from './access/access.module.js';
+import { AnchorJobsModule } from './anchor/anchor-jobs.js';
 import { AuditModule } from './audit/audit.module.js';
 import { CatalogModule } from './catalog/catalog.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -55,6 +56,7 @@ export class AppModule {
         JobsModule,
         LedgerModule,
         LedgerJobsModule,
+        AnchorJobsModule,
         CatalogModule,
         OrdersModule,
         PaymentsModule,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { generateKeyPairSync, verify } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -13,6 +13,7 @@ import { canonicalIp } from '../src/audit/domain/canonical-ip.js';
 import { verifyAuditHead, type SignedAuditHead } from '../src/audit/domain/audit-head.js';
 import type { RequestMeta } from '../src/common/request-meta.js';
 import { projectRoot } from '../src/common/project-root.js';
+import { DEVELOPMENT_AUDIT_SIGNING_KEY } from '../src/config/app-config.js';
 import { TransactionRunner } from '../src/database/transaction.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { withClient } from './support/test-database.js';
@@ -203,7 +204,9 @@ describe('audit log', () => {
       const r = cli(t, ['audit:verify']);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
-      expect(r.stdout).toBe(`audit chain intact: ${head.count} events, head ${head.hash}`);
+      expect(r.stdout).toBe(
+        `audit chain intact: ${head.count} events, head ${head.hash}; not anchored yet`,
+      );
     });
 
     it('names the event whose content changed by one byte (hash_mismatch)', async () => {
@@ -302,14 +305,22 @@ describe('audit log', () => {
       expect(await events.verify(head)).toMatchObject({ intact: true, count: head.count });
     });
 
-    it('audit:head prints the head, and signs it (after verifying) only with AUDIT_SIGNING_KEY', () => {
+    it('audit:head prints the head, and signs it (after verifying) with AUDIT_SIGNING_KEY', () => {
       const plain = cli(t, ['audit:head']);
       expect(plain.status).toBe(0);
       expect(JSON.parse(plain.stdout)).toMatchObject({ count: head.count, hash: head.hash });
 
-      const unsigned = cli(t, ['audit:head', '--sign']);
-      expect(unsigned.status).toBe(1);
-      expect(unsigned.stderr).toMatch(/AUDIT_SIGNING_KEY is not set/);
+      // Without a key (outside production): the published development key.
+      const development = cli(t, ['audit:head', '--sign']);
+      expect(development.status).toBe(0);
+      expect(
+        verifyAuditHead(
+          JSON.parse(development.stdout) as SignedAuditHead,
+          createPublicKey(DEVELOPMENT_AUDIT_SIGNING_KEY)
+            .export({ type: 'spki', format: 'pem' })
+            .toString(),
+        ),
+      ).toBe(true);
 
       const { privateKey, publicKey } = generateKeyPairSync('ed25519');
       const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -585,13 +596,13 @@ describe('audit log', () => {
       });
     });
 
-    it('head and verify agree with the chain; the head is unsigned without a key', async () => {
+    it('head and verify agree with the chain; the head is signed (development key), not anchored yet', async () => {
       const head = await events.head();
       const res = await json<Record<string, unknown>>('/audit/head', as.admin);
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ count: head.count, hash: head.hash, at: expect.any(String) });
+      expect(res.body).toMatchObject({ count: head.count, hash: head.hash, algorithm: 'Ed25519' });
       const verified = await json<Record<string, unknown>>('/audit/verify', as.compliance);
-      expect(verified.body).toEqual({ intact: true, count: head.count, head });
+      expect(verified.body).toEqual({ intact: true, count: head.count, head, anchor: null });
     });
   });
 });

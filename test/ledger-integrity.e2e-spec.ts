@@ -23,9 +23,15 @@ import {
   type SealResult,
   type VerifyReport,
 } from '../src/ledger/integrity/ledger-integrity.service.js';
+import { LedgerAnchorService } from '../src/ledger/integrity/ledger-anchor.service.js';
 import { SealKeyring } from '../src/ledger/integrity/seal-keys.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
-import { type FreshLedgerApp, LARGE_POOL_ENV, startLedger } from './support/ledger.js';
+import {
+  type FreshLedgerApp,
+  LARGE_POOL_ENV,
+  recomputedHash,
+  startLedger,
+} from './support/ledger.js';
 import { type TestDatabase, withClient } from './support/test-database.js';
 
 const GATEWAY = 'asset:gateway_receivable';
@@ -88,50 +94,6 @@ function expectClean(report: VerifyReport): void {
   expect(report.problems).toEqual([]);
   expect(report.ok).toBe(true);
   expect(report.firstProblem).toBeNull();
-}
-
-/** An entry's hash recomputed from its stored row, the way an attacker covering tracks would. */
-async function recomputedHash(c: pg.Client, id: string): Promise<string> {
-  const [e] = (
-    await c.query<{
-      id: string;
-      kind: string;
-      event_type: string;
-      reference: string;
-      actor: string;
-      effective_at: Date;
-      metadata: Record<string, unknown>;
-      pending_id: string | null;
-      reversal_of: string | null;
-      timeout_at: Date | null;
-      input_hash: string;
-      result: Record<string, unknown>;
-    }>(`SELECT * FROM ledger_entries WHERE id = $1`, [id])
-  ).rows;
-  const lines = await c.query<{ code: string; side: 'debit' | 'credit'; amount: string }>(
-    `SELECT a.code, l.side, l.amount::text AS amount FROM ledger_lines l
-     JOIN ledger_accounts a ON a.id = l.account_id WHERE l.entry_id = $1 ORDER BY l.line_no`,
-    [id],
-  );
-  return entryHash({
-    id: e.id,
-    kind: e.kind,
-    eventType: e.event_type,
-    reference: e.reference,
-    actor: e.actor,
-    effectiveAtMs: e.effective_at.getTime(),
-    metadata: e.metadata,
-    pendingId: e.pending_id,
-    reversalOf: e.reversal_of,
-    timeoutAtMs: e.timeout_at?.getTime() ?? null,
-    inputHash: e.input_hash,
-    result: e.result,
-    lines: lines.rows.map((l) => ({
-      account: l.code,
-      side: l.side,
-      amountPaise: BigInt(l.amount),
-    })),
-  });
 }
 
 beforeAll(async () => {
@@ -819,9 +781,10 @@ describe('ledger tamper evidence', () => {
       out.push(args.map(String).join(' '));
     };
     try {
-      const verify = new LedgerVerifyCommand(integrity);
+      const anchors = app.moduleRef.get(LedgerAnchorService);
+      const verify = new LedgerVerifyCommand(integrity, anchors);
       const replay = new LedgerReplayCommand(integrity);
-      const seal = new LedgerSealCommand(integrity);
+      const seal = new LedgerSealCommand(integrity, anchors);
       expect(await seal.run([])).toBe(0);
       expect(out.pop()).toMatch(/^nothing to seal$|^signed with key /);
       expect(await verify.run([])).toBe(0);

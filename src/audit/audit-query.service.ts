@@ -24,7 +24,8 @@ export interface StoredAuditEvent extends AuditEventRecord {
   hash: string;
 }
 
-export type AuditProblem = ChainBreak['problem'] | 'head_mismatch' | 'truncated';
+export type AuditProblem =
+  ChainBreak['problem'] | 'head_mismatch' | 'truncated' | 'anchor_signature';
 
 export type AuditVerification =
   | { intact: true; count: number; head: { count: number; hash: string } }
@@ -50,6 +51,7 @@ const PROBLEM_DETAIL: Record<AuditProblem, string> = {
   seq_gap: 'the sequence skips here (events deleted or reordered)',
   head_mismatch: 'its hash differs from the expected head (the chain was rewritten since)',
   truncated: 'the chain ends before the expected head (events deleted from the end)',
+  anchor_signature: 'the anchored head’s signature does not verify',
 };
 
 /** Rows fetched per query by the streaming readers: bounded memory whatever the log's size. */

@@ -7,6 +7,7 @@ import { ValidationProblem } from '../common/errors/problem.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { AUDIT_EXPORT_CONTENT_TYPES, auditExportChunks } from './audit-export.js';
+import { AuditAnchorService } from './audit-anchor.service.js';
 import { AuditHeadSigner } from './audit-head-signer.js';
 import { AuditQueryService, type AuditFilter } from './audit-query.service.js';
 import { AuditService } from './audit.service.js';
@@ -26,6 +27,7 @@ export class AuditController {
     private readonly events: AuditQueryService,
     private readonly signer: AuditHeadSigner,
     private readonly transactions: TransactionRunner,
+    private readonly anchors: AuditAnchorService,
   ) {}
 
   /** Events matching every given criterion, newest first, with cursor pagination. */
@@ -85,25 +87,28 @@ export class AuditController {
   }
 
   /**
-   * The chain's current head (its last event, not verified: see `verify`); with AUDIT_SIGNING_KEY
-   * configured, signed (Ed25519) to be kept off the box.
+   * The chain's current head (its last event, not verified: see `verify`), signed (Ed25519) with
+   * AUDIT_SIGNING_KEY to be kept off the box.
    */
   @Get('head')
   @Can('read', 'AuditEvent')
-  @ApiOperation({ summary: 'Current head of the audit chain (signed when a key is configured)' })
+  @ApiOperation({ summary: 'Current head of the audit chain, signed (AUDIT_SIGNING_KEY)' })
   @ApiOkResponse({ type: AuditHeadDto })
   async head(): Promise<AuditHeadDto> {
     const head = { ...(await this.events.head()), at: new Date().toISOString() };
-    return this.signer.configured ? this.signer.sign(head) : head;
+    return this.signer.sign(head);
   }
 
-  /** Recomputes the whole chain and reports the first bad event, if any. */
+  /**
+   * Recomputes the whole chain, checks it against the newest anchor (a signed head kept outside the
+   * database: a rewritten chain no longer holds it) and reports the first bad event, if any.
+   */
   @Get('verify')
   @Can('read', 'AuditEvent')
-  @ApiOperation({ summary: 'Verify the audit chain' })
+  @ApiOperation({ summary: 'Verify the audit chain and its newest anchor' })
   @ApiOkResponse({ type: AuditVerificationDto })
   async verify(): Promise<AuditVerificationDto> {
-    return this.events.verify();
+    return this.anchors.verify();
   }
 }
 

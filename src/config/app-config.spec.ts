@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../common/project-root.js';
 import {
   ConfigError,
+  DEVELOPMENT_AUDIT_SIGNING_KEY,
   DEVELOPMENT_LEDGER_SEAL_KEY,
   loadConfig,
   SANDBOX_RAZORPAY,
@@ -11,6 +12,16 @@ import {
 import { envSchema } from './env.schema.js';
 
 const db = { DATABASE_URL: 'postgresql://app:pw@db.example:5432/fixbazaar' };
+
+const ed25519Pem = () =>
+  generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+/** What production needs besides the variables each test is about: an anchor sink and a signing key. */
+const PRODUCTION_ANCHORS = {
+  AUDIT_SIGNING_KEY: ed25519Pem(),
+  ANCHOR_STORAGE: 'local',
+  ANCHOR_LOCAL_DIR: '/var/lib/fixbazaar/anchors',
+};
 
 describe('loadConfig', () => {
   it('applies documented defaults', () => {
@@ -72,7 +83,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...db, AUDIT_SIGNING_KEY: 'not-a-key' })).toThrow(
       /^Invalid configuration: AUDIT_SIGNING_KEY: /,
     );
-    expect(loadConfig({ ...db, AUDIT_SIGNING_KEY: '' }).audit.signingKeyPem).toBeUndefined();
+    // Empty (as `.env.example` has it) is unset: the development key, outside production.
+    expect(loadConfig({ ...db, AUDIT_SIGNING_KEY: '' }).audit.signingKeyPem).toBe(
+      DEVELOPMENT_AUDIT_SIGNING_KEY,
+    );
   });
 
   it('checks the ledger seal keys at start: required in production, the development key elsewhere', () => {
@@ -98,7 +112,9 @@ describe('loadConfig', () => {
       .toString();
     // One-line form with \n escapes, as in a .env file.
     const escaped = own.trim().replace(/\n/g, '\\n');
-    expect(loadConfig({ ...prod, LEDGER_SEAL_KEY: escaped }).ledger.sealKeyPem).toBe(own.trim());
+    expect(
+      loadConfig({ ...prod, ...PRODUCTION_ANCHORS, LEDGER_SEAL_KEY: escaped }).ledger.sealKeyPem,
+    ).toBe(own.trim());
     expect(loadConfig(db).ledger.sealKeyPem).toBe(DEVELOPMENT_LEDGER_SEAL_KEY);
     expect(() => loadConfig({ ...db, LEDGER_SEAL_KEY: 'not-a-key' })).toThrow(
       /^Invalid configuration: LEDGER_SEAL_KEY: not a private key in PEM format$/,
@@ -163,7 +179,8 @@ describe('loadConfig', () => {
       /^Invalid configuration: NOTIFICATIONS_DRIVER: local writes messages to a folder/,
     );
     expect(
-      loadConfig({ ...keyed, NOTIFICATIONS_LOCAL_IN_PRODUCTION: 'true' }).notifications,
+      loadConfig({ ...keyed, ...PRODUCTION_ANCHORS, NOTIFICATIONS_LOCAL_IN_PRODUCTION: 'true' })
+        .notifications,
     ).toMatchObject({ driver: 'local', localAllowedInProduction: true });
     expect(() => loadConfig({ ...db, ACCOUNT_SECRETS_KEY: 'short' })).toThrow(
       /ACCOUNT_SECRETS_KEY: must be at least 32 characters/,
@@ -173,6 +190,67 @@ describe('loadConfig', () => {
       outboxDir: join(projectRoot(), '.local', 'outbox'),
       localAllowedInProduction: false,
     });
+  });
+
+  it('refuses to start in production without an anchor sink and an audit signing key', () => {
+    const prod = {
+      ...db,
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      RAZORPAY_KEY_ID: 'rzp_live_abc123',
+      RAZORPAY_KEY_SECRET: 'live-secret-123',
+      RAZORPAY_WEBHOOK_SECRET: 'live-webhook-secret',
+      ACCOUNT_SECRETS_KEY: 'k'.repeat(32),
+      NOTIFICATIONS_LOCAL_IN_PRODUCTION: 'true',
+      LEDGER_SEAL_KEY: ed25519Pem(),
+      METRICS_TOKEN: 'm'.repeat(32),
+    };
+    const key = ed25519Pem();
+    expect(() => loadConfig({ ...prod, ANCHOR_STORAGE: 'local' })).toThrow(
+      /^Invalid configuration: AUDIT_SIGNING_KEY: required in production/,
+    );
+    expect(() =>
+      loadConfig({
+        ...prod,
+        ANCHOR_STORAGE: 'local',
+        AUDIT_SIGNING_KEY: DEVELOPMENT_AUDIT_SIGNING_KEY,
+      }),
+    ).toThrow(/AUDIT_SIGNING_KEY: the published development key cannot sign in production/);
+    expect(() => loadConfig({ ...prod, AUDIT_SIGNING_KEY: key })).toThrow(
+      /^Invalid configuration: ANCHOR_STORAGE: required in production/,
+    );
+    expect(() => loadConfig({ ...prod, AUDIT_SIGNING_KEY: key, ANCHOR_STORAGE: 's3' })).toThrow(
+      /^Invalid configuration: S3_ENDPOINT: required when ANCHOR_STORAGE=s3$/,
+    );
+    const s3 = {
+      S3_ENDPOINT: 'https://s3.ap-south-1.amazonaws.com',
+      S3_ACCESS_KEY_ID: 'AKIA0000',
+      S3_SECRET_ACCESS_KEY: 'secret',
+    };
+    expect(() =>
+      loadConfig({ ...prod, ...s3, AUDIT_SIGNING_KEY: key, ANCHOR_STORAGE: 's3' }),
+    ).toThrow(/^Invalid configuration: ANCHOR_S3_BUCKET: required when ANCHOR_STORAGE=s3$/);
+    const c = loadConfig({
+      ...prod,
+      ...s3,
+      AUDIT_SIGNING_KEY: key,
+      ANCHOR_STORAGE: 's3',
+      ANCHOR_S3_BUCKET: 'fixbazaar-anchors',
+      ANCHOR_RETENTION_DAYS: '3650',
+    });
+    expect(c.anchors).toMatchObject({
+      driver: 's3',
+      s3: { bucket: 'fixbazaar-anchors', endpoint: s3.S3_ENDPOINT },
+      retentionDays: 3650,
+    });
+    expect(c.storage.driver).toBe('local'); // uploads stay where STORAGE_DRIVER says
+    // Elsewhere: a local directory per database, and the development key.
+    const dev = loadConfig(db);
+    expect(dev.anchors).toEqual({
+      driver: 'local',
+      localDir: join(projectRoot(), '.local', 'anchors', 'fixbazaar'),
+    });
+    expect(dev.audit.signingKeyPem).toBe(DEVELOPMENT_AUDIT_SIGNING_KEY);
   });
 
   it('requires METRICS_TOKEN in production, checks its form, and leaves it optional elsewhere', () => {
@@ -193,7 +271,9 @@ describe('loadConfig', () => {
       /^Invalid configuration: METRICS_TOKEN: required in production$/,
     );
     const token = 'a1b2c3d4'.repeat(8);
-    expect(loadConfig({ ...prod, METRICS_TOKEN: token }).metrics).toEqual({ token });
+    expect(loadConfig({ ...prod, ...PRODUCTION_ANCHORS, METRICS_TOKEN: token }).metrics).toEqual({
+      token,
+    });
     expect(() => loadConfig({ ...db, METRICS_TOKEN: 'too-short' })).toThrow(
       /^Invalid configuration: METRICS_TOKEN: must be at least 32 characters/,
     );

@@ -8,6 +8,7 @@ import { parseSigningKey } from '../audit/domain/audit-head.js';
 import { parseSealPrivateKey, parseTrustedSealKeys } from '../ledger/integrity/seal-keys.js';
 import { parseRateLimitPolicy, type RateLimitPolicy } from '../rate-limit/rate-limit.policy.js';
 import { storageConfigOf, type StorageConfig } from '../storage/storage-config.js';
+import { anchorConfigOf, type AnchorConfig } from '../anchor/anchor-config.js';
 
 /** Used only outside production when JWT_SECRET is unset; production refuses to start without one. */
 const DEVELOPMENT_JWT_SECRET = 'fixbazaar-development-only-secret-not-for-production';
@@ -31,6 +32,14 @@ export const SANDBOX_RAZORPAY = {
  */
 export const DEVELOPMENT_LEDGER_SEAL_KEY = `-----BEGIN PRIVATE KEY-----
 MC4CAQAwBQYDK2VwBCIEIK0BGOoCcR4/tTep2H1ypnee/tJ8Q+bgofSwO4NawPjF
+-----END PRIVATE KEY-----`;
+
+/**
+ * Signs audit heads only outside production when AUDIT_SIGNING_KEY is unset, so anchoring works out
+ * of the box. It is published here, so its signatures prove nothing; production refuses it.
+ */
+export const DEVELOPMENT_AUDIT_SIGNING_KEY = `-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIKwL/mjDwAxoRqCg+/mxJ9oTwNd0IzrodJidbxh5cCg3
 -----END PRIVATE KEY-----`;
 
 export interface AppConfig {
@@ -82,9 +91,11 @@ export interface AppConfig {
     abuse: { penaltyThreshold: number; blockSeconds: number; decaySeconds: number };
   };
   audit: {
-    /** Ed25519 private key (PEM) for signing exported chain heads; absent = signing unavailable. */
-    signingKeyPem?: string;
+    /** Ed25519 private key (PEM) signing chain heads (the development key outside production if unset). */
+    signingKeyPem: string;
   };
+  /** Where signed audit heads and ledger seals are anchored outside PostgreSQL. */
+  anchors: AnchorConfig;
   ledger: {
     /** Ed25519 private key (PEM) signing ledger seals (the development key outside production if unset). */
     sealKeyPem: string;
@@ -206,11 +217,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const signingKeyPem = e.AUDIT_SIGNING_KEY?.replace(/\\n/g, '\n').trim() || undefined;
   if (signingKeyPem) {
+    let key: KeyObject | undefined;
     try {
-      parseSigningKey(signingKeyPem);
+      key = parseSigningKey(signingKeyPem);
     } catch (err) {
       fail('AUDIT_SIGNING_KEY', (err as Error).message.replace(/^AUDIT_SIGNING_KEY: /, ''));
     }
+    if (
+      e.NODE_ENV === 'production' &&
+      key?.equals(parseSigningKey(DEVELOPMENT_AUDIT_SIGNING_KEY)) === true
+    )
+      fail('AUDIT_SIGNING_KEY', 'the published development key cannot sign in production');
   }
   const sealKeyPem = e.LEDGER_SEAL_KEY?.replace(/\\n/g, '\n').trim() || undefined;
   if (!sealKeyPem && e.NODE_ENV === 'production') fail('LEDGER_SEAL_KEY', 'required in production');
@@ -241,6 +258,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'NOTIFICATIONS_DRIVER',
       'local writes messages to a folder instead of sending them; production needs a real provider or NOTIFICATIONS_LOCAL_IN_PRODUCTION=true',
     );
+  if (!signingKeyPem && e.NODE_ENV === 'production')
+    fail('AUDIT_SIGNING_KEY', 'required in production (it signs the anchored audit heads)');
   let trustedSealKeys: string[] = [];
   try {
     trustedSealKeys = parseTrustedSealKeys(e.LEDGER_SEAL_TRUSTED_KEYS).map((k) =>
@@ -383,7 +402,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         decaySeconds: e.ABUSE_DECAY_SECONDS,
       },
     },
-    audit: { signingKeyPem },
+    audit: { signingKeyPem: signingKeyPem ?? DEVELOPMENT_AUDIT_SIGNING_KEY },
+    anchors: anchorConfigOf(e, fail, database.url),
     ledger: { sealKeyPem: sealKeyPem ?? DEVELOPMENT_LEDGER_SEAL_KEY, trustedSealKeys },
   };
 }

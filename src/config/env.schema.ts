@@ -77,6 +77,11 @@ export const envSchema = z.object({
 
   AUDIT_SIGNING_KEY: z.string().optional(),
 
+  ANCHOR_STORAGE: z.enum(['local', 's3']).optional(),
+  ANCHOR_LOCAL_DIR: z.string().optional(),
+  ANCHOR_S3_BUCKET: z.string().optional(),
+  ANCHOR_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(2557),
+
   LEDGER_SEAL_KEY: z.string().optional(),
   LEDGER_SEAL_TRUSTED_KEYS: z.string().optional(),
 

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { LedgerAdjustmentsController } from './adjustments/ledger-adjustments.controller.js';
 import { LedgerAdjustmentsService } from './adjustments/ledger-adjustments.service.js';
+import { LedgerAnchorService } from './integrity/ledger-anchor.service.js';
 import { LedgerIntegrityService } from './integrity/ledger-integrity.service.js';
 import { DatabaseClock, LedgerClock } from './persistence/ledger-clock.js';
 import { LedgerService } from './persistence/ledger.service.js';
@@ -19,7 +20,8 @@ import { LedgerReadService } from './read/ledger-read.service.js';
     LedgerAdjustmentsService,
     LedgerReadService,
     LedgerIntegrityService,
+    LedgerAnchorService,
   ],
-  exports: [LedgerService, LedgerIntegrityService],
+  exports: [LedgerService, LedgerIntegrityService, LedgerAnchorService],
 })
 export class LedgerModule {}

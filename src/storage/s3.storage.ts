@@ -1,5 +1,14 @@
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  type PutObjectCommandInput,
+} from '@aws-sdk/client-s3';
 import {
   assertByteRange,
   assertObjectKey,
@@ -8,7 +17,6 @@ import {
   type ByteRange,
   type StoredObject,
 } from './object-storage.js';
-import { EMPTY_PAYLOAD_SHA256, sha256Hex, signRequest, uriEncode } from './sigv4.js';
 
 export interface S3StorageOptions {
   /** Base URL of the service, e.g. `https://s3.ap-south-1.amazonaws.com` or `http://127.0.0.1:9000`. */
@@ -35,113 +43,162 @@ export class S3StorageError extends Error {
   }
 }
 
+/** Write-once options of `putObject` (S3 Object Lock, conditional create). */
+export interface ImmutablePut {
+  /** Refuse the write when an object already exists under the key (`If-None-Match: *`, 412). */
+  ifNoneMatch: true;
+  /** Object Lock in compliance mode until this instant (the bucket must have Object Lock enabled). */
+  retainUntil: Date;
+}
+
 /**
- * Objects in a bucket of any S3-compatible service, over fetch with requests signed by SigV4
- * (sigv4.ts). Single-request PUT (objects here are a few MiB at most) with the payload's SHA-256
- * signed, so the service rejects a body altered in transit.
+ * Objects in a bucket of any S3-compatible service, through the AWS SDK (`@aws-sdk/client-s3`:
+ * SigV4, retries, checksums). Custom endpoints and path-style addressing serve MinIO and other
+ * S3-compatible providers. Single-request PUT (objects here are a few MiB at most).
  */
 export class S3ObjectStorage extends ObjectStorage {
   readonly driver = 's3' as const;
-  private readonly endpoint: URL;
+  private readonly client: S3Client;
 
   constructor(private readonly options: S3StorageOptions) {
     super();
-    this.endpoint = new URL(options.endpoint);
-  }
-
-  /** The object's URL: path style or virtual-hosted style, each key segment URI-encoded. */
-  urlOf(key: string): URL {
-    assertObjectKey(key);
-    const { protocol, host, pathname } = this.endpoint;
-    const base = pathname.replace(/\/+$/, '');
-    const path = key.split('/').map(uriEncode).join('/');
-    return this.options.forcePathStyle
-      ? new URL(`${protocol}//${host}${base}/${uriEncode(this.options.bucket)}/${path}`)
-      : new URL(`${protocol}//${this.options.bucket}.${host}${base}/${path}`);
+    this.client = new S3Client({
+      endpoint: options.endpoint,
+      region: options.region,
+      forcePathStyle: options.forcePathStyle,
+      credentials: {
+        accessKeyId: options.accessKeyId,
+        secretAccessKey: options.secretAccessKey,
+      },
+      requestHandler: { requestTimeout: options.timeoutMs ?? 30_000 },
+    });
   }
 
   async put(key: string, bytes: Buffer, contentType: string): Promise<void> {
-    const res = await this.send('PUT', key, { 'content-type': contentType }, bytes);
-    if (!res.ok) throw new S3StorageError('PUT', res.status, await codeOf(res));
-    await res.arrayBuffer();
+    await this.putObject(key, bytes, contentType);
   }
 
-  /** A ranged read is a GET with a signed `Range: bytes=start-end` header, answered 206 (or 416). */
+  /**
+   * A PUT, optionally write-once (see ImmutablePut): an existing object under the key is then
+   * refused with S3StorageError status 412 (`PreconditionFailed`); the object is locked with a
+   * SHA-256 checksum, which S3 requires of Object Lock writes.
+   */
+  async putObject(
+    key: string,
+    bytes: Buffer,
+    contentType: string,
+    immutable?: ImmutablePut,
+  ): Promise<void> {
+    assertObjectKey(key);
+    const input: PutObjectCommandInput = {
+      Bucket: this.options.bucket,
+      Key: key,
+      Body: bytes,
+      ContentType: contentType,
+      ContentLength: bytes.length,
+    };
+    if (immutable) {
+      input.IfNoneMatch = '*';
+      input.ObjectLockMode = 'COMPLIANCE';
+      input.ObjectLockRetainUntilDate = immutable.retainUntil;
+      input.ChecksumAlgorithm = 'SHA256';
+    }
+    await this.call('PUT', () => this.client.send(new PutObjectCommand(input)));
+  }
+
+  /** A ranged read is a GET with `Range: bytes=start-end`, answered 206 (or 416). */
   async get(key: string, range?: ByteRange): Promise<StoredObject | null> {
+    assertObjectKey(key);
     if (range) assertByteRange(range);
-    const res = await this.send(
-      'GET',
-      key,
-      range ? { range: `bytes=${range.start}-${range.end}` } : {},
-    );
-    if (res.status === 404) {
-      await res.arrayBuffer();
-      return null;
+    let res;
+    try {
+      res = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.options.bucket,
+          Key: key,
+          ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
+        }),
+      );
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      if (range && statusOf(err) === 416)
+        throw new ObjectRangeError(await this.sizeAfter416(key, err));
+      throw asStorageError('GET', err);
     }
-    if (range && res.status === 416) {
-      await res.arrayBuffer();
-      const size = /^bytes \*\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1];
-      throw new ObjectRangeError(size === undefined ? null : Number(size));
-    }
-    if (!res.ok || !res.body) throw new S3StorageError('GET', res.status, await codeOf(res));
+    const body = res.Body as Readable | undefined;
+    if (!body) throw new S3StorageError('GET', res.$metadata.httpStatusCode ?? 0, 'NoBody');
     let served: StoredObject['range'];
     if (range) {
       // A service that ignored the Range header (200) would send the wrong bytes.
-      const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.headers.get('content-range') ?? '');
-      if (res.status !== 206 || !m || Number(m[1]) !== range.start) {
-        await res.body.cancel();
-        throw new S3StorageError('GET', res.status, 'RangeNotHonoured');
+      const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.ContentRange ?? '');
+      if (res.$metadata.httpStatusCode !== 206 || !m || Number(m[1]) !== range.start) {
+        body.destroy();
+        throw new S3StorageError('GET', res.$metadata.httpStatusCode ?? 0, 'RangeNotHonoured');
       }
       served = { start: range.start, end: Number(m[2]), size: Number(m[3]) };
     }
-    const length = res.headers.get('content-length');
     return {
-      body: Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
-      contentType: res.headers.get('content-type') ?? 'application/octet-stream',
-      contentLength: length === null ? null : Number(length),
+      body,
+      contentType: res.ContentType ?? 'application/octet-stream',
+      contentLength: res.ContentLength ?? null,
       ...(served ? { range: served } : {}),
     };
   }
 
   async delete(key: string): Promise<void> {
-    const res = await this.send('DELETE', key, {});
-    if (!res.ok && res.status !== 404)
-      throw new S3StorageError('DELETE', res.status, await codeOf(res));
-    await res.arrayBuffer();
+    assertObjectKey(key);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }));
+    } catch (err) {
+      if (statusOf(err) !== 404) throw asStorageError('DELETE', err);
+    }
   }
 
-  private send(
-    method: 'GET' | 'PUT' | 'DELETE',
-    key: string,
-    headers: Record<string, string>,
-    body?: Buffer,
-  ): Promise<Response> {
-    const url = this.urlOf(key);
-    const signed = signRequest({
-      method,
-      url,
-      headers,
-      payloadHash: body ? sha256Hex(body) : EMPTY_PAYLOAD_SHA256,
-      region: this.options.region,
-      service: 's3',
-      credentials: {
-        accessKeyId: this.options.accessKeyId,
-        secretAccessKey: this.options.secretAccessKey,
-      },
-      now: new Date(),
-    });
-    return fetch(url, {
-      method,
-      headers: signed,
-      body: body ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : undefined,
-      redirect: 'error',
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-    });
+  /** The first key under `prefix` in the bucket's (UTF-8 binary) key order, or null when none. */
+  async firstKey(prefix: string): Promise<string | null> {
+    const res = await this.call('LIST', () =>
+      this.client.send(
+        new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, MaxKeys: 1 }),
+      ),
+    );
+    return res.Contents?.[0]?.Key ?? null;
+  }
+
+  /** Closes the SDK's connections (Nest calls it when the application closes). */
+  destroy(): void {
+    this.client.destroy();
+  }
+
+  onModuleDestroy(): void {
+    this.destroy();
+  }
+
+  /** The object's size after a 416: S3 names it (`ActualObjectSize`); otherwise a HEAD asks. */
+  private async sizeAfter416(key: string, err: unknown): Promise<number | null> {
+    const named = (err as { ActualObjectSize?: unknown }).ActualObjectSize;
+    if (named !== undefined && /^\d+$/.test(String(named))) return Number(named);
+    const head = await this.client
+      .send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }))
+      .catch(() => null);
+    return head?.ContentLength ?? null;
+  }
+
+  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (err) {
+      throw asStorageError(operation, err);
+    }
   }
 }
 
-/** The `<Code>` of an S3 XML error body, if any. */
-async function codeOf(res: Response): Promise<string | null> {
-  const text = await res.text().catch(() => '');
-  return /<Code>([A-Za-z0-9.]{1,64})<\/Code>/.exec(text)?.[1] ?? null;
+function statusOf(err: unknown): number | undefined {
+  return err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
+}
+
+/** An SDK service error as S3StorageError (status and S3 code only); anything else as it is. */
+function asStorageError(operation: string, err: unknown): unknown {
+  if (!(err instanceof S3ServiceException)) return err;
+  const code = /^[A-Za-z0-9.]{1,64}$/.test(err.name) ? err.name : null;
+  return new S3StorageError(operation, err.$metadata.httpStatusCode ?? 0, code);
 }

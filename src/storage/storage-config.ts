@@ -23,8 +23,22 @@ export function storageConfigOf(
     const dir = e.STORAGE_LOCAL_DIR?.trim() || join('var', 'storage');
     return { driver: 'local', localDir: isAbsolute(dir) ? dir : resolve(projectRoot(), dir) };
   }
-  const need = (name: 'S3_ENDPOINT' | 'S3_BUCKET' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY') =>
-    e[name]?.trim() || fail(name, 'required when STORAGE_DRIVER=s3');
+  return { driver: 's3', s3: s3OptionsOf(e, fail, 'S3_BUCKET', 'required when STORAGE_DRIVER=s3') };
+}
+
+/**
+ * The S3 connection settings (S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY,
+ * S3_FORCE_PATH_STYLE) with the bucket named by `bucketVar`; `why` says when a missing one is required.
+ */
+export function s3OptionsOf(
+  e: Env,
+  fail: (name: string, message: string) => never,
+  bucketVar: 'S3_BUCKET' | 'ANCHOR_S3_BUCKET',
+  why: string,
+): S3StorageOptions {
+  const need = (
+    name: 'S3_ENDPOINT' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY' | typeof bucketVar,
+  ) => e[name]?.trim() || fail(name, why);
   const endpoint = need('S3_ENDPOINT');
   let url: URL | undefined;
   try {
@@ -34,18 +48,15 @@ export function storageConfigOf(
   }
   if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username)
     fail('S3_ENDPOINT', 'must be an http:// or https:// URL without query or credentials');
-  const bucket = need('S3_BUCKET');
+  const bucket = need(bucketVar);
   if (!BUCKET.test(bucket))
-    fail('S3_BUCKET', 'must be 3-63 lower-case letters, digits, dots or hyphens');
+    fail(bucketVar, 'must be 3-63 lower-case letters, digits, dots or hyphens');
   return {
-    driver: 's3',
-    s3: {
-      endpoint,
-      region: e.S3_REGION,
-      bucket,
-      accessKeyId: need('S3_ACCESS_KEY_ID'),
-      secretAccessKey: need('S3_SECRET_ACCESS_KEY'),
-      forcePathStyle: e.S3_FORCE_PATH_STYLE,
-    },
+    endpoint,
+    region: e.S3_REGION,
+    bucket,
+    accessKeyId: need('S3_ACCESS_KEY_ID'),
+    secretAccessKey: need('S3_SECRET_ACCESS_KEY'),
+    forcePathStyle: e.S3_FORCE_PATH_STYLE,
   };
 }

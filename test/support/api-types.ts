@@ -62,7 +62,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Current head of the audit chain (signed when a key is configured) */
+        /** Current head of the audit chain, signed (AUDIT_SIGNING_KEY) */
         get: operations["AuditController_head"];
         put?: never;
         post?: never;
@@ -79,7 +79,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Verify the audit chain */
+        /** Verify the audit chain and its newest anchor */
         get: operations["AuditController_verify"];
         put?: never;
         post?: never;
@@ -2513,11 +2513,23 @@ export interface components {
             /** @description The first event that does not fit (for `truncated`: the expected head's seq). */
             seq: number;
             eventId: string | null;
-            /** @enum {string} */
-            problem: "hash_mismatch" | "prev_hash_mismatch" | "seq_gap" | "head_mismatch" | "truncated";
+            /**
+             * @description `head_mismatch`, `truncated` and `anchor_signature`: the chain does not hold the anchor (rewritten or cut).
+             * @enum {string}
+             */
+            problem: "hash_mismatch" | "prev_hash_mismatch" | "seq_gap" | "head_mismatch" | "truncated" | "anchor_signature";
             /** @description For `seq_gap`: the seq that should have come next. */
             expectedSeq?: number;
             detail: string;
+        };
+        AuditAnchorRefDto: {
+            /** @description The anchor's key in the anchor store (ANCHOR_STORAGE). */
+            key: string;
+            /** @description The anchored head: events then in the chain and the last one's hash. */
+            count: number;
+            hash: string;
+            /** @description When the head was anchored (ISO-8601 UTC). */
+            at: string;
         };
         AuditVerificationDto: {
             /** @description Every event's hash recomputes and each follows its predecessor. */
@@ -2528,6 +2540,8 @@ export interface components {
             head?: components["schemas"]["AuditChainHeadDto"];
             /** @description The first bad event, when broken. */
             firstBad?: components["schemas"]["AuditChainBreakDto"];
+            /** @description The newest anchor (a signed head kept outside the database) checked; null when none yet. */
+            anchor: components["schemas"]["AuditAnchorRefDto"] | null;
         };
         TokensDto: {
             /** @enum {string} */
@@ -2825,7 +2839,7 @@ export interface components {
         LedgerAdjustmentDto: {
             id: string;
             /** @enum {string} */
-            status: "approved" | "rejected" | "proposed";
+            status: "approved" | "proposed" | "rejected";
             reason: string;
             reference: string;
             lines: components["schemas"]["AdjustmentLineViewDto"][];

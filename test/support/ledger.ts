@@ -4,8 +4,10 @@
  */
 import { Writable } from 'node:stream';
 import { Test, type TestingModule } from '@nestjs/testing';
+import type pg from 'pg';
 import { coreImports } from '../../src/app.module.js';
 import { type AppConfig, loadConfig } from '../../src/config/app-config.js';
+import { entryHash } from '../../src/ledger/domain/entry-hash.js';
 import { LedgerModule } from '../../src/ledger/ledger.module.js';
 import { LedgerClock } from '../../src/ledger/persistence/ledger-clock.js';
 import { LedgerService } from '../../src/ledger/persistence/ledger.service.js';
@@ -81,4 +83,48 @@ export async function startLedger(options: LedgerOptions = {}): Promise<FreshLed
       await db.drop();
     },
   };
+}
+
+/** An entry's hash recomputed from its stored row, the way an attacker covering tracks would. */
+export async function recomputedHash(c: pg.Client, id: string): Promise<string> {
+  const [e] = (
+    await c.query<{
+      id: string;
+      kind: string;
+      event_type: string;
+      reference: string;
+      actor: string;
+      effective_at: Date;
+      metadata: Record<string, unknown>;
+      pending_id: string | null;
+      reversal_of: string | null;
+      timeout_at: Date | null;
+      input_hash: string;
+      result: Record<string, unknown>;
+    }>(`SELECT * FROM ledger_entries WHERE id = $1`, [id])
+  ).rows;
+  const lines = await c.query<{ code: string; side: 'debit' | 'credit'; amount: string }>(
+    `SELECT a.code, l.side, l.amount::text AS amount FROM ledger_lines l
+     JOIN ledger_accounts a ON a.id = l.account_id WHERE l.entry_id = $1 ORDER BY l.line_no`,
+    [id],
+  );
+  return entryHash({
+    id: e.id,
+    kind: e.kind,
+    eventType: e.event_type,
+    reference: e.reference,
+    actor: e.actor,
+    effectiveAtMs: e.effective_at.getTime(),
+    metadata: e.metadata,
+    pendingId: e.pending_id,
+    reversalOf: e.reversal_of,
+    timeoutAtMs: e.timeout_at?.getTime() ?? null,
+    inputHash: e.input_hash,
+    result: e.result,
+    lines: lines.rows.map((l) => ({
+      account: l.code,
+      side: l.side,
+      amountPaise: BigInt(l.amount),
+    })),
+  });
 }

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import type { CliCommand } from '../../cli/cli-command.js';
 import { AuditHeadSigner } from '../audit-head-signer.js';
 import { AuditQueryService } from '../audit-query.service.js';
-import { AuditSigningKeyError } from '../domain/audit-head.js';
 import { describeVerification } from './audit-verify.command.js';
 
 /**
@@ -26,19 +25,12 @@ export class AuditHeadCommand implements CliCommand {
       console.log(JSON.stringify({ ...(await this.events.head()), at }, null, 2));
       return 0;
     }
-    try {
-      this.signer.assertUsable(); // before walking the chain
-      const result = await this.events.verify();
-      if (!result.intact) {
-        process.stderr.write(`audit:head: not signing: ${describeVerification(result)}\n`);
-        return 1;
-      }
-      console.log(JSON.stringify(this.signer.sign({ ...result.head, at }), null, 2));
-      return 0;
-    } catch (err) {
-      if (!(err instanceof AuditSigningKeyError)) throw err;
-      process.stderr.write(`audit:head: ${err.message}\n`);
+    const result = await this.events.verify();
+    if (!result.intact) {
+      process.stderr.write(`audit:head: not signing: ${describeVerification(result)}\n`);
       return 1;
     }
+    console.log(JSON.stringify(this.signer.sign({ ...result.head, at }), null, 2));
+    return 0;
   }
 }

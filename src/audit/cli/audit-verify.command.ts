@@ -1,15 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { optionValue, type CliCommand } from '../../cli/cli-command.js';
+import { AuditAnchorService, type AnchoredAuditVerification } from '../audit-anchor.service.js';
 import { AuditQueryService, type AuditVerification } from '../audit-query.service.js';
 
-/** `audit:verify`: recomputes the whole hash chain; exit 0 when intact, 1 naming the first bad event. */
+/**
+ * `audit:verify`: recomputes the whole hash chain and checks it against the newest anchor (a signed
+ * head kept outside PostgreSQL); exit 0 when intact, 1 naming the first bad event or the anchor the
+ * chain no longer holds. `--no-anchor` skips the anchor (with a warning); `--head COUNT:HASH` also
+ * checks a head saved by hand.
+ */
 @Injectable()
 export class AuditVerifyCommand implements CliCommand {
   readonly name = 'audit:verify';
   readonly description =
-    'Recompute the audit hash chain and name the first bad event (--json; --head COUNT:HASH checks a saved head)';
+    'Recompute the audit hash chain, check it against the newest anchor and name the first bad event (--json; --no-anchor; --head COUNT:HASH checks a saved head)';
 
-  constructor(private readonly events: AuditQueryService) {}
+  constructor(
+    private readonly events: AuditQueryService,
+    private readonly anchors: AuditAnchorService,
+  ) {}
 
   async run(args: string[]): Promise<number> {
     const headArg = optionValue(args, '--head');
@@ -22,7 +31,16 @@ export class AuditVerifyCommand implements CliCommand {
       }
       expect = { count: Number(match[1]), hash: match[2] };
     }
-    const result = await this.events.verify(expect);
+    const skipAnchor = args.includes('--no-anchor');
+    if (skipAnchor)
+      process.stderr.write(
+        'audit:verify: WARNING: --no-anchor: not checked against the anchors kept outside the ' +
+          'database; a rewritten chain (edited, every later hash recomputed) passes this check\n',
+      );
+    let result: AuditVerification | AnchoredAuditVerification = expect
+      ? await this.events.verify(expect)
+      : await this.anchors.verify({ skipAnchor });
+    if (expect && result.intact) result = await this.anchors.verify({ skipAnchor });
     console.log(
       args.includes('--json') ? JSON.stringify(result, null, 2) : describeVerification(result),
     );
@@ -30,13 +48,25 @@ export class AuditVerifyCommand implements CliCommand {
   }
 }
 
-export function describeVerification(result: AuditVerification): string {
+export function describeVerification(
+  result: AuditVerification | AnchoredAuditVerification,
+): string {
+  const anchor = 'anchor' in result ? result.anchor : null;
+  const anchorText = anchor
+    ? `anchor ${anchor.key} (seq ${anchor.count}, hash ${anchor.hash}, anchored ${anchor.at})`
+    : null;
   if (result.intact) {
-    return `audit chain intact: ${result.count} events, head ${result.head.hash}`;
+    return (
+      `audit chain intact: ${result.count} events, head ${result.head.hash}` +
+      (anchorText ? `; holds ${anchorText}` : 'anchor' in result ? '; not anchored yet' : '')
+    );
   }
   const bad = result.firstBad;
-  return (
-    `audit chain broken at seq ${bad.seq} (${bad.eventId ? `event ${bad.eventId}` : 'no event'}): ` +
-    `${bad.problem}: ${bad.detail}; ${result.count} events verified before it`
-  );
+  const what = `seq ${bad.seq} (${bad.eventId ? `event ${bad.eventId}` : 'no event'}): ${bad.problem}: ${bad.detail}`;
+  const againstAnchor =
+    anchorText !== null && ['head_mismatch', 'truncated', 'anchor_signature'].includes(bad.problem);
+  return againstAnchor
+    ? `audit chain TAMPERED: does not hold ${anchorText}: at ${what}; ` +
+        `${result.count} events verified before it`
+    : `audit chain broken at ${what}; ${result.count} events verified before it`;
 }

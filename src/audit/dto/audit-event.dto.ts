@@ -75,7 +75,14 @@ export class AuditChainBreakDto {
   /** The first event that does not fit (for `truncated`: the expected head's seq). */
   seq!: number;
   eventId!: string | null;
-  problem!: 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap' | 'head_mismatch' | 'truncated';
+  /** `head_mismatch`, `truncated` and `anchor_signature`: the chain does not hold the anchor (rewritten or cut). */
+  problem!:
+    | 'hash_mismatch'
+    | 'prev_hash_mismatch'
+    | 'seq_gap'
+    | 'head_mismatch'
+    | 'truncated'
+    | 'anchor_signature';
   /** For `seq_gap`: the seq that should have come next. */
   expectedSeq?: number;
   detail!: string;
@@ -90,4 +97,16 @@ export class AuditVerificationDto {
   head?: AuditChainHeadDto;
   /** The first bad event, when broken. */
   firstBad?: AuditChainBreakDto;
+  /** The newest anchor (a signed head kept outside the database) checked; null when none yet. */
+  anchor!: AuditAnchorRefDto | null;
+}
+
+export class AuditAnchorRefDto {
+  /** The anchor's key in the anchor store (ANCHOR_STORAGE). */
+  key!: string;
+  /** The anchored head: events then in the chain and the last one's hash. */
+  count!: number;
+  hash!: string;
+  /** When the head was anchored (ISO-8601 UTC). */
+  at!: string;
 }

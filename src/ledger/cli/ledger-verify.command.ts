@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { optionValue, type CliCommand } from '../../cli/cli-command.js';
+import { LedgerAnchorService } from '../integrity/ledger-anchor.service.js';
 import {
   LedgerIntegrityService,
   type SealAnchor,
@@ -7,17 +8,21 @@ import {
 } from '../integrity/ledger-integrity.service.js';
 
 /**
- * `ledger:verify [--json] [--seal N:HASH]`: recomputes every entry hash, the seal chain, seal hashes and
- * signatures, and seal membership; exit 0 when intact, 1 naming the first bad entry (or seal), 2 on a
- * malformed argument.
+ * `ledger:verify [--json] [--seal N:HASH] [--no-anchor]`: recomputes every entry hash, the seal chain,
+ * seal hashes and signatures, and seal membership, and checks the newest anchor (a seal kept outside
+ * the database; or the seal given with --seal) still holds; exit 0 when intact, 1 naming the first
+ * bad entry (or seal), 2 on a malformed argument.
  */
 @Injectable()
 export class LedgerVerifyCommand implements CliCommand {
   readonly name = 'ledger:verify';
   readonly description =
-    'Recompute entry hashes, seals and signatures; name the first bad entry or seal (--json; --seal N:HASH checks a seal saved earlier)';
+    'Recompute entry hashes, seals and signatures, check the newest anchor; name the first bad entry or seal (--json; --no-anchor; --seal N:HASH checks a seal saved earlier)';
 
-  constructor(private readonly integrity: LedgerIntegrityService) {}
+  constructor(
+    private readonly integrity: LedgerIntegrityService,
+    private readonly anchors: LedgerAnchorService,
+  ) {}
 
   async run(args: string[]): Promise<number> {
     const anchorArg = optionValue(args, '--seal');
@@ -32,7 +37,28 @@ export class LedgerVerifyCommand implements CliCommand {
       }
       anchor = { sealNo: match[1], hash: match[2] };
     }
-    const report = await this.integrity.verify({ anchor });
+    /** The anchor store's key checked; null: none yet; undefined: not consulted. */
+    let anchorKey: string | null | undefined;
+    let anchorSignature = 'ok';
+    if (args.includes('--no-anchor')) {
+      process.stderr.write(
+        'ledger:verify: WARNING: --no-anchor: not checked against the anchors kept outside the ' +
+          'database; a rewritten ledger with recomputed, re-signed seals passes this check\n',
+      );
+    } else if (anchor === undefined) {
+      const latest = await this.anchors.latestChecked();
+      anchorKey = null;
+      if (latest !== null) {
+        ({ anchor } = latest);
+        anchorKey = latest.key;
+        anchorSignature = latest.signature;
+      }
+    }
+    const verified = await this.integrity.verify({ anchor });
+    const report: VerifyReport & { anchor?: string | null } =
+      anchorSignature === 'ok'
+        ? { ...verified, anchor: anchorKey }
+        : withProblem(verified, anchorKey, anchor!, anchorSignature);
     console.log(
       args.includes('--json') ? JSON.stringify(report, null, 2) : describeVerifyReport(report),
     );
@@ -40,17 +66,46 @@ export class LedgerVerifyCommand implements CliCommand {
   }
 }
 
-export function describeVerifyReport(r: VerifyReport): string {
+/** The anchor's own seal signature does not verify with a trusted key: a forged anchor. */
+function withProblem(
+  r: VerifyReport,
+  key: string | null | undefined,
+  anchor: SealAnchor,
+  check: string,
+): VerifyReport & { anchor?: string | null } {
+  const problem = {
+    kind: 'seal_anchor' as const,
+    sealNo: anchor.sealNo,
+    message: `anchor ${key}: seal ${anchor.sealNo}'s signature does not verify (${check})`,
+  };
+  return {
+    ...r,
+    ok: false,
+    anchor: key,
+    firstProblem: r.firstProblem ?? problem,
+    problems: [...r.problems, problem],
+    problemsTotal: r.problemsTotal + 1,
+  };
+}
+
+export function describeVerifyReport(r: VerifyReport & { anchor?: string | null }): string {
   const counts =
     `${r.entriesChecked} entries checked, ${r.sealsChecked} seals covering ${r.sealedEntries} entries, ` +
     `${r.unsealedEntries} not sealed yet`;
   const last =
-    r.lastSeal === null
+    (r.lastSeal === null
       ? 'no seal yet'
-      : `last seal ${r.lastSeal.sealNo}:${r.lastSeal.hash} (key ${r.lastSeal.keyId})`;
+      : `last seal ${r.lastSeal.sealNo}:${r.lastSeal.hash} (key ${r.lastSeal.keyId})`) +
+    (r.anchor
+      ? `; checked against anchor ${r.anchor}`
+      : r.anchor === null
+        ? '; no anchor yet'
+        : '');
   if (r.ok) return `ledger intact: ${counts}; ${last}`;
   const lines = [
-    `ledger NOT intact: ${r.firstProblem?.message ?? 'unknown problem'}`,
+    r.anchor && r.firstProblem?.kind === 'seal_anchor'
+      ? `ledger TAMPERED: does not hold anchor ${r.anchor}: ${r.firstProblem.message}`
+      : `ledger NOT intact: ${r.firstProblem?.message ?? 'unknown problem'}`,
     `${r.problemsTotal} problem(s)${r.problemsTotal > r.problems.length ? `, first ${r.problems.length} listed` : ''}:`,
     ...r.problems.map((p) => `  - [${p.kind}] ${p.message}`),
     `${counts}; ${last}`,

@@ -19,7 +19,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { GENESIS_SEAL_HASH } from '../domain/entry-hash.js';
-import { SealKeyring } from './seal-keys.js';
+import { SealKeyring, type SealSignature, type SignatureCheck } from './seal-keys.js';
 import {
   checkAnchor,
   checkEntryContent,
@@ -237,6 +237,11 @@ export class LedgerIntegrityService {
   /** The key id new seals are signed with. */
   get sealKeyId(): string {
     return this.keyring.keyId;
+  }
+
+  /** Checks a seal signature (e.g. an anchored one) against the trusted seal keys. */
+  checkSealSignature(sealHash: string, signature: SealSignature): SignatureCheck {
+    return this.keyring.check(sealHash, signature);
   }
 
   // --------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { Injectable, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { JobQueue } from '../../jobs/job-queue.service.js';
+import { LedgerAnchorService } from '../integrity/ledger-anchor.service.js';
 import { LedgerIntegrityService } from '../integrity/ledger-integrity.service.js';
 import { LedgerModule } from '../ledger.module.js';
 import { LedgerService } from '../persistence/ledger.service.js';
@@ -19,7 +20,8 @@ const ROLL_UP_BATCH = 50_000;
  * - expire holds whose timeout has passed on database time (a post or void after the deadline is
  *   already refused with `pending_expired`; the job releases the held amounts, exactly once);
  * - roll appended balance deltas of accounts without a floor up into their rows;
- * - seal the entries written since the last seal (ledger-spec/tamper-evidence.md).
+ * - seal the entries written since the last seal (ledger-spec/tamper-evidence.md) and anchor the
+ *   newest seal outside PostgreSQL.
  */
 @Injectable()
 export class LedgerJobs implements OnModuleInit {
@@ -29,6 +31,7 @@ export class LedgerJobs implements OnModuleInit {
     private readonly jobs: JobQueue,
     private readonly ledger: LedgerService,
     private readonly integrity: LedgerIntegrityService,
+    private readonly anchors: LedgerAnchorService,
   ) {}
 
   onModuleInit(): void {
@@ -41,8 +44,14 @@ export class LedgerJobs implements OnModuleInit {
     this.jobs.define({
       name: LEDGER_JOBS.seal,
       cron: '* * * * *',
-      handler: () => this.integrity.sealAll(),
+      handler: () => this.seal(),
     });
+  }
+
+  /** Seals what is pending and anchors the newest seal when there is a new one. */
+  async seal(): Promise<void> {
+    const seals = await this.integrity.sealAll();
+    if (seals.length > 0) await this.anchors.anchor();
   }
 
   /** Expires every hold past its deadline; returns how many this pass expired. */
