@@ -379,7 +379,7 @@ describe('rate limits and abuse blocks', () => {
       // Orders exhausted: inventory still has its whole burst.
       const inventory = await exhaust(() => as('/dealer/listings', dealer, ip), 'inventory', limit);
       expect(ok(inventory.allowed)).toBe(true);
-      expect((await as('/dealer/orders', dealer, ip)).status).toBe(429);
+      // (Orders is not asked again here: at 2 tokens a second it may have refilled meanwhile.)
       const other = await exhaust(() => as('/me', dealer, ip), 'default', {
         perMinute: 120,
         burst: 30,
