@@ -1,0 +1,193 @@
+/**
+ * API fuzzing: every operation of the committed contract, called by every role (and anonymously) with
+ * requests generated from its schemas (test/support/openapi-fuzz.ts). No answer may be a 5xx; every
+ * error must be problem+json of the project's shape; every success must carry its declared media type.
+ *
+ * `FUZZ_REQUESTS` sets the number of requests (default 3,000: a minute or two here; `npm run
+ * test:fuzz` runs 10,000), `FUZZ_SEED` replays a run (the seed is printed), `FUZZ_CONCURRENCY` the
+ * requests in flight (default 6). Rate limits and abuse blocks are lifted (QUIET_ENV), so each
+ * operation must get at least 20 answers other than 429.
+ */
+import { randomInt } from 'node:crypto';
+import fc from 'fast-check';
+import { ROLES, type Role } from '../src/access/roles.js';
+import { createAccount, signInAs, type SignedIn } from './support/accounts.js';
+import {
+  answerFault,
+  fuzzOperations,
+  requestArb,
+  type FuzzOperation,
+  type FuzzRequest,
+} from './support/openapi-fuzz.js';
+import { activeListing, checkout, putInCart } from './support/orders.js';
+import { startSandboxApp, type SandboxApp } from './support/payments.js';
+import type { TestApp } from './support/test-app.js';
+
+const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 3000);
+const SEED = Number(process.env.FUZZ_SEED ?? randomInt(2 ** 31));
+const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 6);
+const MIN_ANSWERS_PER_ROUTE = 20;
+
+type Caller = Role | 'anonymous';
+const CALLERS: Caller[] = ['anonymous', ...ROLES];
+
+/** Authorization headers no server issued (sent now and then in place of the caller's own). */
+const FORGED_AUTH = [
+  'Bearer x',
+  'Bearer ',
+  'Basic Zm9vOmJhcg==',
+  'bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
+  `Bearer ${'a'.repeat(4000)}`,
+  'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAifQ.c2ln',
+];
+
+/** Routes that end the caller's own sessions: each such call gets an account signed in for it alone. */
+const SESSION_ENDING = new Set(['POST /auth/logout', 'POST /auth/logout-everywhere']);
+
+interface Planned {
+  op: FuzzOperation;
+  req: FuzzRequest;
+  caller: Caller;
+  forged?: string;
+}
+
+const truncate = (s: string, n = 400) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s);
+
+function describeRequest(p: Planned): string {
+  const body =
+    p.req.body === undefined
+      ? '(none)'
+      : typeof p.req.body === 'string'
+        ? JSON.stringify(truncate(p.req.body))
+        : `${p.req.body.length} bytes`;
+  return [
+    `${p.req.method} ${truncate(p.req.url, 300)}  as ${p.caller}${p.forged ? ` with forged authorization ${JSON.stringify(truncate(p.forged, 60))}` : ''}`,
+    `  headers: ${truncate(JSON.stringify(p.req.headers), 300)}`,
+    `  body: ${body}`,
+  ].join('\n');
+}
+
+describe('API fuzzing (openapi.json)', () => {
+  let started: SandboxApp;
+  let t: TestApp;
+  const sessions = new Map<Role, SignedIn>();
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    started = await startSandboxApp();
+    t = started.t;
+    for (const role of ROLES) sessions.set(role, await signInAs(t, role));
+    // Real objects for ids to hit: the dealer's listings, the customer's order and sub-order, and
+    // accounts other than the callers' own (so an admin's block or revoke never ends a caller's session).
+    const dealer = sessions.get('dealer')!;
+    const customer = sessions.get('customer')!;
+    const listingId = await activeListing(t, dealer.userId, { stock: 1000 });
+    const draftId = await activeListing(t, dealer.userId, { status: 'draft' });
+    expect((await putInCart(t, customer, listingId, 2)).status).toBe(200);
+    const { status, order } = await checkout(t, customer);
+    expect(status).toBe(201);
+    const bystander = await signInAs(t, 'customer');
+    const pending = await createAccount(t, 'dealer', { status: 'pending' });
+    ids.push(
+      listingId,
+      draftId,
+      order!.id,
+      ...order!.subOrders.map((s) => s.id),
+      bystander.userId,
+      bystander.sessionId,
+      pending.userId,
+    );
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+
+  const send = async (p: Planned) => {
+    let authorization: string | undefined = p.forged;
+    if (!authorization && p.caller !== 'anonymous') {
+      const who = SESSION_ENDING.has(`${p.op.method} ${p.op.path}`)
+        ? await signInAs(t, p.caller)
+        : sessions.get(p.caller)!;
+      authorization = who.headers.authorization;
+    }
+    const res = await fetch(`${t.baseUrl}${p.req.url}`, {
+      method: p.req.method,
+      headers: { ...p.req.headers, ...(authorization ? { authorization } : {}) },
+      body: p.req.body,
+      signal: AbortSignal.timeout(60_000),
+    });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    return {
+      status: res.status,
+      contentType: res.headers.get('content-type') ?? '',
+      text: bytes.toString('utf8'),
+    };
+  };
+
+  it(
+    `answers ${REQUESTS} generated requests over every route and role without a 5xx or an error that is not problem+json`,
+    async () => {
+      const ops = fuzzOperations();
+      expect(ops.length).toBeGreaterThan(100);
+      const perRoute = Math.max(MIN_ANSWERS_PER_ROUTE, Math.ceil(REQUESTS / ops.length));
+      console.log(
+        `API fuzz: seed ${SEED} (replay with FUZZ_SEED=${SEED}), ${ops.length} routes × ${perRoute} requests`,
+      );
+      const started = performance.now();
+      const faults = new Map<string, string[]>();
+      const answered = new Map<string, number>();
+      const statuses = new Map<number, number>();
+      let sent = 0;
+      for (const [i, op] of ops.entries()) {
+        const route = `${op.method} ${op.path}`;
+        const plan: Planned[] = fc
+          .sample(
+            fc.tuple(
+              requestArb(op, { ids }),
+              fc.constantFrom(...CALLERS),
+              fc.oneof(
+                { arbitrary: fc.constant(undefined), weight: 11 },
+                { arbitrary: fc.constantFrom(...FORGED_AUTH), weight: 1 },
+              ),
+            ),
+            { seed: SEED + i, numRuns: perRoute },
+          )
+          .map(([req, caller, forged]) => ({ op, req, caller, ...(forged ? { forged } : {}) }));
+        const queue = [...plan];
+        await Promise.all(
+          Array.from({ length: CONCURRENCY }, async () => {
+            for (let p = queue.shift(); p; p = queue.shift()) {
+              const a = await send(p).catch((error: Error) => ({
+                status: 0,
+                contentType: '',
+                text: `no answer: ${String((error.cause as Error | undefined)?.message ?? error.message)}`,
+              }));
+              sent++;
+              statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+              if (a.status !== 429) answered.set(route, (answered.get(route) ?? 0) + 1);
+              const fault = answerFault(op, a);
+              if (!fault) continue;
+              const key = `${route}: ${fault}`;
+              const seen = faults.get(key) ?? [];
+              if (seen.length < 2)
+                seen.push(`${describeRequest(p)}\n  answer: ${a.status} ${a.contentType} ${truncate(a.text, 300)}`);
+              faults.set(key, seen);
+            }
+          }),
+        );
+      }
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      console.log(
+        `API fuzz: ${sent} requests, ${ops.length} routes, ${seconds} s; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,
+      );
+      const report = [...faults].map(([key, examples]) => `${key}\n${examples.join('\n')}`);
+      if (report.length > 0)
+        throw new Error(`API fuzz (FUZZ_SEED=${SEED}) found ${report.length} faults:\n\n${report.join('\n\n')}`);
+      const thin = ops
+        .map((op) => `${op.method} ${op.path}`)
+        .filter((route) => (answered.get(route) ?? 0) < MIN_ANSWERS_PER_ROUTE);
+      expect(thin).toEqual([]);
+    },
+    Math.max(300_000, REQUESTS * 200),
+  );
+});
