@@ -8,6 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { rolesAllowed, type Action, type Subject } from '../../src/access/ability.factory.js';
+import { ROLES, type Role } from '../../src/access/roles.js';
 import { projectRoot } from '../../src/common/project-root.js';
 import { PROBLEM_CONTENT_TYPE } from '../../src/common/errors/problem.js';
 
@@ -37,7 +39,7 @@ export interface Schema {
 interface RawOperation {
   parameters?: { name: string; in: string; required?: boolean; schema?: Schema }[];
   requestBody?: { required?: boolean; content: Record<string, { schema?: Schema }> };
-  responses: Record<string, { $ref?: string; content?: Record<string, unknown> }>;
+  responses: Record<string, { $ref?: string; description?: string; content?: Record<string, unknown> }>;
   security?: Record<string, string[]>[];
 }
 
@@ -57,7 +59,11 @@ export interface FuzzOperation {
   body?: { required: boolean; content: Record<string, Schema> };
   /** Declared success statuses (2xx, 3xx) and the media types each may carry. */
   success: Record<number, string[]>;
+  /** Who the route is for: anyone on a public route, else the roles its access policy lets in. */
+  callers: Caller[];
 }
+
+export type Caller = Role | 'anonymous';
 
 export interface FuzzRequest {
   method: string;
@@ -74,6 +80,18 @@ interface Document {
 
 export function loadContract(): Document {
   return JSON.parse(readFileSync(join(projectRoot(), 'openapi.json'), 'utf8')) as Document;
+}
+
+/**
+ * The callers a route is for, read from its contract: `security: []` is public; a 403 documented as
+ * "may not <action> <Subject>" names its policy, whose roles come from the ability rules.
+ */
+function callersOf(op: RawOperation): Caller[] {
+  if (op.security && !op.security.some((s) => 'bearer' in s)) return ['anonymous', ...ROLES];
+  const policy = /may not (\w+) (\w+)/.exec(op.responses['403']?.description ?? '');
+  if (!policy) return [...ROLES];
+  const roles = rolesAllowed(policy[1] as Action, policy[2] as Subject);
+  return roles.length > 0 ? roles : [...ROLES];
 }
 
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'patch', 'delete']);
@@ -129,6 +147,7 @@ export function fuzzOperations(doc: Document = loadContract()): FuzzOperation[] 
               },
             }
           : {}),
+        callers: callersOf(op),
         success: Object.fromEntries(
           Object.entries(op.responses)
             .filter(([status]) => /^[23]\d\d$/.test(status))
@@ -367,13 +386,15 @@ export function validArb(schema: Schema, ctx: FuzzContext, name = '', depth = 0)
           min: Math.max(schema.minimum ?? -1_000_000, Number.MIN_SAFE_INTEGER),
           max: Math.min(schema.maximum ?? 10_000_000, Number.MAX_SAFE_INTEGER),
         });
-      case 'number':
-        return fc.double({
-          min: schema.minimum ?? -1_000_000,
-          max: schema.maximum ?? 10_000_000,
-          noNaN: true,
-          noDefaultInfinity: true,
-        });
+      case 'number': {
+        // Mostly whole numbers: many `number` fields (limit, prices) want integers.
+        const min = schema.minimum ?? -1_000_000;
+        const max = schema.maximum ?? 10_000_000;
+        return fc.oneof(
+          { arbitrary: fc.integer({ min: Math.ceil(min), max: Math.floor(Math.min(max, Number.MAX_SAFE_INTEGER)) }), weight: 4 },
+          { arbitrary: fc.double({ min, max, noNaN: true, noDefaultInfinity: true }), weight: 1 },
+        );
+      }
       case 'boolean':
         return fc.boolean();
       case 'array':
@@ -488,11 +509,6 @@ const headerValue = fc.oneof(
   fc.integer({ min: 200, max: 8_000 }).map((n) => 'k'.repeat(n)),
 );
 
-function paramArb(p: FuzzParameter, ctx: FuzzContext): fc.Arbitrary<unknown> {
-  const valid = validArb(p.schema, ctx, p.name);
-  return fc.oneof({ arbitrary: valid, weight: 4 }, { arbitrary: hostileValue, weight: 1 });
-}
-
 /**
  * Percent-encodes like encodeURIComponent, but a lone surrogate becomes its 3-byte (WTF-8) form,
  * which the server decodes back to the lone surrogate.
@@ -514,104 +530,150 @@ function asText(v: unknown): string {
   return toJsonText(v);
 }
 
-/** The body kinds: JSON valid, JSON with a hostile change, malformed text, other media types, none. */
-function bodyArb(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<{ contentType?: string; body?: string | Uint8Array }> {
-  const none = fc.constant({});
-  const wrongType = fc
-    .tuple(fc.constantFrom(...WRONG_CONTENT_TYPES), fc.oneof(fc.constantFrom(...MALFORMED_JSON), fc.constant('{"a":1}'), fc.string()))
-    .map(([contentType, body]) => ({ contentType, body }));
-  const malformed = fc.constantFrom(...MALFORMED_JSON).map((body) => ({ contentType: 'application/json', body }));
-  if (op.method === 'GET') return none;
-  const jsonSchema = op.body?.content['application/json'];
-  if (jsonSchema) {
-    const valid = validArb(jsonSchema, ctx);
-    const json = (v: fc.Arbitrary<unknown>) => v.map((b) => ({ contentType: 'application/json', body: toJsonText(b) }));
-    return fc.oneof(
-      { arbitrary: json(valid), weight: 4 },
-      { arbitrary: json(mutatedArb(valid)), weight: 6 },
-      { arbitrary: malformed, weight: 2 },
-      { arbitrary: wrongType, weight: 1 },
-      { arbitrary: none, weight: 1 },
-    );
-  }
-  const binaryTypes = Object.keys(op.body?.content ?? {});
-  if (binaryTypes.length > 0) {
-    // Uploads: garbage bytes under a declared media type (never a decodable image), or the wrong kind.
-    return fc.oneof(
-      fc
-        .tuple(fc.constantFrom(...binaryTypes), fc.uint8Array({ maxLength: 2048 }))
-        .map(([contentType, body]) => ({ contentType, body })),
-      wrongType,
-      malformed,
-      none,
-    );
-  }
-  // No body declared: mostly none, sometimes one anyway.
-  return fc.oneof({ arbitrary: none, weight: 6 }, { arbitrary: malformed, weight: 1 }, { arbitrary: wrongType, weight: 1 });
+interface Body {
+  contentType?: string;
+  body?: string | Uint8Array;
 }
 
-/** Requests for one operation (the caller's credentials are the caller's business). */
+const malformedBody: fc.Arbitrary<Body> = fc
+  .constantFrom(...MALFORMED_JSON)
+  .map((body) => ({ contentType: 'application/json', body }));
+const wrongTypeBody: fc.Arbitrary<Body> = fc
+  .tuple(
+    fc.constantFrom(...WRONG_CONTENT_TYPES),
+    fc.oneof(fc.constantFrom(...MALFORMED_JSON), fc.constant('{"a":1}'), fc.string()),
+  )
+  .map(([contentType, body]) => ({ contentType, body }));
+
+/** The body a well-behaved client sends: valid-shaped JSON, garbage bytes for an upload, or none. */
+function validBodyArb(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<Body> {
+  const jsonSchema = op.body?.content['application/json'];
+  if (jsonSchema)
+    return validArb(jsonSchema, ctx).map((b) => ({ contentType: 'application/json', body: toJsonText(b) }));
+  const binaryTypes = Object.keys(op.body?.content ?? {});
+  // Uploads: garbage bytes under a declared media type (never a decodable image or video).
+  if (binaryTypes.length > 0)
+    return fc
+      .tuple(fc.constantFrom(...binaryTypes), fc.uint8Array({ maxLength: 2048 }))
+      .map(([contentType, body]) => ({ contentType, body }));
+  return fc.constant({});
+}
+
+/** A hostile body: JSON with one hostile change, malformed JSON, the wrong media type, or none at all. */
+function hostileBodyArb(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<Body> {
+  const jsonSchema = op.body?.content['application/json'];
+  const choices: fc.WeightedArbitrary<Body>[] = [
+    { arbitrary: malformedBody, weight: 2 },
+    { arbitrary: wrongTypeBody, weight: 2 },
+    { arbitrary: fc.constant({}), weight: 1 },
+  ];
+  if (jsonSchema)
+    choices.push({
+      arbitrary: mutatedArb(validArb(jsonSchema, ctx)).map((b) => ({
+        contentType: 'application/json',
+        body: toJsonText(b),
+      })),
+      weight: 8,
+    });
+  return fc.oneof(...choices);
+}
+
+interface Parts {
+  path: Record<string, unknown>;
+  query: Record<string, unknown>;
+  headers: Record<string, unknown>;
+  extra: string;
+  body: Body;
+}
+
+const EXTRA_QUERIES = [
+  '__proto__=1',
+  '__proto__[isAdmin]=1',
+  'constructor[prototype][x]=1',
+  'unknown=1',
+  'limit=1&limit=2',
+  'limit[]=1',
+  'a=%',
+  '%=%',
+  '=',
+  '&&&',
+  'cursor=%00',
+  'q=%ED%A0%80',
+];
+
+/**
+ * Requests for one operation (the caller's credentials are the caller's business): a third valid-
+ * shaped throughout, the rest with one hostile part — a path parameter, a query parameter, an extra
+ * query, a header (or a required one missing), or the body.
+ */
 export function requestArb(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
   const pathParams = op.parameters.filter((p) => p.in === 'path');
   const query = op.parameters.filter((p) => p.in === 'query');
   const headers = op.parameters.filter((p) => p.in === 'header');
-  const pathArb = fc.record(Object.fromEntries(pathParams.map((p) => [p.name, paramArb(p, ctx)])));
-  const queryArb = fc.record(Object.fromEntries(query.map((p) => [p.name, paramArb(p, ctx)])), {
-    requiredKeys: [],
+  const valid = (p: FuzzParameter) =>
+    p.in === 'header'
+      ? p.name.toLowerCase() === 'range'
+        ? fc.constantFrom('bytes=0-0', 'bytes=0-')
+        : fc.uuid()
+      : validArb(p.schema, ctx, p.name);
+  const hostile = (p: FuzzParameter) =>
+    p.in === 'header'
+      ? p.name.toLowerCase() === 'range'
+        ? fc.constantFrom(...RANGE_HEADERS)
+        : headerValue
+      : hostileValue;
+  const validParts: fc.Arbitrary<Parts> = fc.record({
+    path: fc.record(Object.fromEntries(pathParams.map((p) => [p.name, valid(p)]))),
+    query: fc.record(Object.fromEntries(query.map((p) => [p.name, valid(p)])), {
+      requiredKeys: query.filter((p) => p.required).map((p) => p.name),
+    }),
+    headers: fc.record(Object.fromEntries(headers.map((p) => [p.name, valid(p)])), {
+      requiredKeys: headers.filter((p) => p.required).map((p) => p.name),
+    }),
+    extra: fc.constant<string>(''),
+    body: validBodyArb(op, ctx),
   });
-  const extraQuery = fc.oneof(
-    { arbitrary: fc.constant(''), weight: 8 },
-    {
-      arbitrary: fc.constantFrom(
-        '__proto__=1',
-        '__proto__[isAdmin]=1',
-        'constructor[prototype][x]=1',
-        'unknown=1',
-        'limit=1&limit=2',
-        'limit[]=1',
-        'a=%',
-        '%=%',
-        '=',
-        '&&&',
-        'cursor=%00',
-        'q=%ED%A0%80',
-      ),
-      weight: 2,
-    },
-  );
-  const headerArb = fc.record(
-    Object.fromEntries(
-      headers.map((p) => [
-        p.name,
-        p.name.toLowerCase() === 'range'
-          ? fc.constantFrom(...RANGE_HEADERS)
-          : fc.oneof({ arbitrary: fc.uuid(), weight: 3 }, { arbitrary: headerValue, weight: 1 }),
-      ]),
-    ),
-    { requiredKeys: headers.filter((p) => p.required).map((p) => p.name) },
-  );
-  // Now and then a required header is left out.
-  const headerArbMaybeMissing = fc.oneof({ arbitrary: headerArb, weight: 9 }, { arbitrary: fc.constant({}), weight: 1 });
-  return fc
-    .tuple(pathArb, queryArb, extraQuery, headerArbMaybeMissing, bodyArb(op, ctx))
-    .map(([pathValues, queryValues, extra, headerValues, body]) => {
-      const path = op.path.replace(/\{([^}]+)\}/g, (_, name: string) =>
-        encodeText(asText(pathValues[name])),
+  const changes: fc.Arbitrary<(parts: Parts) => Parts>[] = [
+    fc.constant((parts) => parts),
+    fc.constantFrom(...EXTRA_QUERIES).map((extra) => (parts) => ({ ...parts, extra })),
+    hostileBodyArb(op, ctx).map((body) => (parts) => ({ ...parts, body })),
+  ];
+  for (const p of op.parameters) {
+    const where = p.in === 'header' ? 'headers' : p.in;
+    changes.push(
+      hostile(p).map((bad) => (parts) => ({ ...parts, [where]: { ...parts[where], [p.name]: bad } })),
+    );
+    if (p.in !== 'path' && p.required)
+      changes.push(
+        fc.constant((parts) => {
+          const { [p.name]: _missing, ...rest } = parts[where];
+          return { ...parts, [where]: rest };
+        }),
       );
-      const search = Object.entries(queryValues).flatMap(([k, v]) =>
-        (Array.isArray(v) ? v : [v]).map((item) => `${k}=${encodeText(asText(item))}`),
-      );
-      const qs = [...search, extra].filter(Boolean).join('&');
-      return {
-        method: op.method,
-        url: qs ? `${path}?${qs}` : path,
-        headers: {
-          ...Object.fromEntries(Object.entries(headerValues).map(([k, v]) => [k, String(v)])),
-          ...(body.contentType ? { 'content-type': body.contentType } : {}),
-        },
-        ...(body.body !== undefined ? { body: body.body } : {}),
-      };
-    });
+  }
+  const change = fc.oneof(
+    { arbitrary: changes[0]!, weight: changes.length - 1 },
+    ...changes.slice(1).map((arbitrary) => ({ arbitrary, weight: 2 })),
+  );
+  return fc.tuple(validParts, change).map(([parts, apply]) => {
+    const { path: pathValues, query: queryValues, headers: headerValues, extra, body } = apply(parts);
+    const path = op.path.replace(/\{([^}]+)\}/g, (_, name: string) =>
+      encodeText(asText(pathValues[name])),
+    );
+    const search = Object.entries(queryValues).flatMap(([k, v]) =>
+      (Array.isArray(v) ? v : [v]).map((item) => `${k}=${encodeText(asText(item))}`),
+    );
+    const qs = [...search, extra].filter(Boolean).join('&');
+    return {
+      method: op.method,
+      url: qs ? `${path}?${qs}` : path,
+      headers: {
+        ...Object.fromEntries(Object.entries(headerValues).map(([k, v]) => [k, String(v)])),
+        ...(body.contentType ? { 'content-type': body.contentType } : {}),
+      },
+      ...(body.body !== undefined && op.method !== 'GET' ? { body: body.body } : {}),
+    };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
