@@ -356,9 +356,14 @@ const isoDateTime = fc
 function stringArb(schema: Schema, name: string, ctx: FuzzContext): fc.Arbitrary<string> {
   if (schema.enum) return fc.constantFrom(...(schema.enum as string[]));
   if (schema.format === 'uuid' || ID_NAME.test(name)) return uuidArb(ctx);
-  if (schema.format === 'date-time' || /^(from|to|asOf)$|At$/.test(name)) return isoDateTime;
+  if (schema.format === 'date-time' || /At$/.test(name)) return isoDateTime;
+  if (/^(from|to|asOf)$/.test(name))
+    return fc.oneof(isoDateTime, isoDateTime.map((d) => d.slice(0, 10)));
   if (schema.format === 'email' || /email/i.test(name)) return fc.emailAddress();
-  if (name === 'date') return isoDateTime.map((d) => d.slice(0, 10));
+  if (/^(date|effectiveFrom|effectiveTo)$/.test(name)) return isoDateTime.map((d) => d.slice(0, 10));
+  if (/phone/i.test(name)) return fc.integer({ min: 6_000_000_000, max: 9_999_999_999 }).map((n) => `+91${n}`);
+  if (name === 'pan') return fc.stringMatching(/^[A-Z]{3}P[A-Z][0-9]{4}[A-Z]$/);
+  if (name === 'reference') return uuidArb(ctx).map((id) => `order:${id}`);
   if (name === 'fy') return fc.integer({ min: 2020, max: 2030 }).map((y) => `${y}-${String(y + 1).slice(2)}`);
   if (schema.pattern) {
     try {
@@ -624,7 +629,8 @@ export function requestArb(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<Fu
       : hostileValue;
   const validParts: fc.Arbitrary<Parts> = fc.record({
     path: fc.record(Object.fromEntries(pathParams.map((p) => [p.name, valid(p)]))),
-    query: fc.record(Object.fromEntries(query.map((p) => [p.name, valid(p)])), {
+    // A cursor is valid only as a list returned it: left to the hostile changes.
+    query: fc.record(Object.fromEntries(query.filter((p) => p.name !== 'cursor').map((p) => [p.name, valid(p)])), {
       requiredKeys: query.filter((p) => p.required).map((p) => p.name),
     }),
     headers: fc.record(Object.fromEntries(headers.map((p) => [p.name, valid(p)])), {
