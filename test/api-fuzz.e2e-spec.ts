@@ -51,7 +51,8 @@ interface Planned {
   forged?: string;
 }
 
-const truncate = (s: string, n = 400) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s);
+const truncate = (s: string, n = 400) =>
+  s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s;
 
 function describeRequest(p: Planned): string {
   const body =
@@ -142,10 +143,14 @@ describe('API fuzzing (openapi.json)', () => {
     it('a path that is not valid percent-encoded UTF-8 is a 400 request/bad-url', async () => {
       const { status, problem } = await raw('/admin/users/%ED%A0%80', 'admin');
       expect(status).toBe(400);
-      expect(problem).toMatchObject({ code: 'request/bad-url', type: '/problems/request/bad-url', status: 400 });
+      expect(problem).toMatchObject({
+        code: 'request/bad-url',
+        type: '/problems/request/bad-url',
+        status: 400,
+      });
     });
 
-    it('path parameters up to the contract\'s lengths reach validation; longer than 1,024 is a 414', async () => {
+    it("path parameters up to the contract's lengths reach validation; longer than 1,024 is a 414", async () => {
       // An abuse-block value may be 128 characters: the router took at most 100 before.
       const fits = await raw(`/admin/abuse/blocks/ip/${'a'.repeat(128)}`, 'admin');
       expect(fits.problem.code).not.toBe('request/uri-too-long');
@@ -170,7 +175,10 @@ describe('API fuzzing (openapi.json)', () => {
           errors: [{ field: 'asOf', in: 'query', messages: ['asOf must be a date YYYY-MM-DD'] }],
         });
       }
-      const early = await raw('/admin/commission-rules?asOf=2020-01-01&category=display', 'finance');
+      const early = await raw(
+        '/admin/commission-rules?asOf=2020-01-01&category=display',
+        'finance',
+      );
       expect(early.status).toBe(400);
       expect(early.problem.code).toBe('commission/no-rate-on-date');
     });
@@ -226,7 +234,9 @@ describe('API fuzzing (openapi.json)', () => {
               const key = `${route}: ${fault}`;
               const seen = faults.get(key) ?? [];
               if (seen.length < 2)
-                seen.push(`${describeRequest(p)}\n  answer: ${a.status} ${a.contentType} ${truncate(a.text, 300)}`);
+                seen.push(
+                  `${describeRequest(p)}\n  answer: ${a.status} ${a.contentType} ${truncate(a.text, 300)}`,
+                );
               faults.set(key, seen);
             }
           }),
@@ -238,7 +248,9 @@ describe('API fuzzing (openapi.json)', () => {
       );
       const report = [...faults].map(([key, examples]) => `${key}\n${examples.join('\n')}`);
       if (report.length > 0)
-        throw new Error(`API fuzz (FUZZ_SEED=${SEED}) found ${report.length} faults:\n\n${report.join('\n\n')}`);
+        throw new Error(
+          `API fuzz (FUZZ_SEED=${SEED}) found ${report.length} faults:\n\n${report.join('\n\n')}`,
+        );
       const thin = ops
         .map((op) => `${op.method} ${op.path}`)
         .filter((route) => (answered.get(route) ?? 0) < MIN_ANSWERS_PER_ROUTE);

@@ -39,7 +39,10 @@ export interface Schema {
 interface RawOperation {
   parameters?: { name: string; in: string; required?: boolean; schema?: Schema }[];
   requestBody?: { required?: boolean; content: Record<string, { schema?: Schema }> };
-  responses: Record<string, { $ref?: string; description?: string; content?: Record<string, unknown> }>;
+  responses: Record<
+    string,
+    { $ref?: string; description?: string; content?: Record<string, unknown> }
+  >;
   security?: Record<string, string[]>[];
 }
 
@@ -280,7 +283,9 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { arbitrary: prototypeKeys, weight: 2 },
   { arbitrary: deepNesting, weight: 1 },
   {
-    arbitrary: fc.integer({ min: 1_000, max: 20_000 }).map((n) => Array.from({ length: n }, () => 1)),
+    arbitrary: fc
+      .integer({ min: 1_000, max: 20_000 })
+      .map((n) => Array.from({ length: n }, () => 1)),
     weight: 1,
   },
 );
@@ -344,12 +349,19 @@ const ID_NAME = /(^id$|Id$|^id[A-Z])/;
 
 function uuidArb(ctx: FuzzContext): fc.Arbitrary<string> {
   return ctx.ids.length > 0
-    ? fc.oneof({ arbitrary: fc.constantFrom(...ctx.ids), weight: 3 }, { arbitrary: fc.uuid(), weight: 1 })
+    ? fc.oneof(
+        { arbitrary: fc.constantFrom(...ctx.ids), weight: 3 },
+        { arbitrary: fc.uuid(), weight: 1 },
+      )
     : fc.uuid();
 }
 
 const isoDateTime = fc
-  .date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-12-31T00:00:00Z'), noInvalidDate: true })
+  .date({
+    min: new Date('2020-01-01T00:00:00Z'),
+    max: new Date('2030-12-31T00:00:00Z'),
+    noInvalidDate: true,
+  })
   .map((d) => d.toISOString());
 
 /** A string that fits the field: by schema first, then by the field's name (ids, dates, money). */
@@ -358,27 +370,43 @@ function stringArb(schema: Schema, name: string, ctx: FuzzContext): fc.Arbitrary
   if (schema.format === 'uuid' || ID_NAME.test(name)) return uuidArb(ctx);
   if (schema.format === 'date-time' || /At$/.test(name)) return isoDateTime;
   if (/^(from|to|asOf)$/.test(name))
-    return fc.oneof(isoDateTime, isoDateTime.map((d) => d.slice(0, 10)));
+    return fc.oneof(
+      isoDateTime,
+      isoDateTime.map((d) => d.slice(0, 10)),
+    );
   if (schema.format === 'email' || /email/i.test(name)) return fc.emailAddress();
-  if (/^(date|effectiveFrom|effectiveTo)$/.test(name)) return isoDateTime.map((d) => d.slice(0, 10));
-  if (/phone/i.test(name)) return fc.integer({ min: 6_000_000_000, max: 9_999_999_999 }).map((n) => `+91${n}`);
+  if (/^(date|effectiveFrom|effectiveTo)$/.test(name))
+    return isoDateTime.map((d) => d.slice(0, 10));
+  if (/phone/i.test(name))
+    return fc.integer({ min: 6_000_000_000, max: 9_999_999_999 }).map((n) => `+91${n}`);
   if (name === 'pan') return fc.stringMatching(/^[A-Z]{3}P[A-Z][0-9]{4}[A-Z]$/);
   if (name === 'reference') return uuidArb(ctx).map((id) => `order:${id}`);
-  if (name === 'fy') return fc.integer({ min: 2020, max: 2030 }).map((y) => `${y}-${String(y + 1).slice(2)}`);
+  if (name === 'fy')
+    return fc.integer({ min: 2020, max: 2030 }).map((y) => `${y}-${String(y + 1).slice(2)}`);
   if (schema.pattern) {
     try {
-      return fc.stringMatching(new RegExp(schema.pattern)).filter(
-        (s) => s.length <= (schema.maxLength ?? Infinity) && s.length >= (schema.minLength ?? 0),
-      );
+      return fc
+        .stringMatching(new RegExp(schema.pattern))
+        .filter(
+          (s) => s.length <= (schema.maxLength ?? Infinity) && s.length >= (schema.minLength ?? 0),
+        );
     } catch {
       // A pattern JavaScript cannot read: fall through to a plain string.
     }
   }
-  return fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 40, 200) });
+  return fc.string({
+    minLength: schema.minLength ?? 0,
+    maxLength: Math.min(schema.maxLength ?? 40, 200),
+  });
 }
 
 /** A value of the schema's type and shape (its rules beyond the shape may or may not hold). */
-export function validArb(schema: Schema, ctx: FuzzContext, name = '', depth = 0): fc.Arbitrary<unknown> {
+export function validArb(
+  schema: Schema,
+  ctx: FuzzContext,
+  name = '',
+  depth = 0,
+): fc.Arbitrary<unknown> {
   const inner = ((): fc.Arbitrary<unknown> => {
     if (schema.oneOf || schema.anyOf)
       return fc.oneof(...(schema.oneOf ?? schema.anyOf)!.map((s) => validArb(s, ctx, name, depth)));
@@ -396,7 +424,13 @@ export function validArb(schema: Schema, ctx: FuzzContext, name = '', depth = 0)
         const min = schema.minimum ?? -1_000_000;
         const max = schema.maximum ?? 10_000_000;
         return fc.oneof(
-          { arbitrary: fc.integer({ min: Math.ceil(min), max: Math.floor(Math.min(max, Number.MAX_SAFE_INTEGER)) }), weight: 4 },
+          {
+            arbitrary: fc.integer({
+              min: Math.ceil(min),
+              max: Math.floor(Math.min(max, Number.MAX_SAFE_INTEGER)),
+            }),
+            weight: 4,
+          },
           { arbitrary: fc.double({ min, max, noNaN: true, noDefaultInfinity: true }), weight: 1 },
         );
       }
@@ -409,7 +443,10 @@ export function validArb(schema: Schema, ctx: FuzzContext, name = '', depth = 0)
         });
       case 'object':
       case undefined:
-        if (!schema.properties) return depth > 2 ? fc.constant({}) : fc.dictionary(fc.string({ maxLength: 8 }), fc.string());
+        if (!schema.properties)
+          return depth > 2
+            ? fc.constant({})
+            : fc.dictionary(fc.string({ maxLength: 8 }), fc.string());
         return fc.record(
           Object.fromEntries(
             Object.entries(schema.properties).map(([k, s]) => [k, validArb(s, ctx, k, depth + 1)]),
@@ -433,10 +470,15 @@ function places(value: unknown, at: (string | number)[] = []): (string | number)
   return [at];
 }
 
-function updated(value: unknown, at: (string | number)[], change: (parent: Json, key: string | number) => void): unknown {
+function updated(
+  value: unknown,
+  at: (string | number)[],
+  change: (parent: Json, key: string | number) => void,
+): unknown {
   const copy = structuredClone(value) as Json;
   let parent: Json = copy;
-  for (const key of at.slice(0, -1)) parent = (parent as Record<string | number, unknown>)[key] as Json;
+  for (const key of at.slice(0, -1))
+    parent = (parent as Record<string | number, unknown>)[key] as Json;
   change(parent, at[at.length - 1]!);
   return copy;
 }
@@ -475,14 +517,28 @@ function mutatedArb(valid: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
         fc
           .tuple(
             fc.constantFrom(...containers),
-            fc.constantFrom('__proto__', 'constructor', 'prototype', 'unknownField', 'isAdmin', 'role', 'id', ''),
+            fc.constantFrom(
+              '__proto__',
+              'constructor',
+              'prototype',
+              'unknownField',
+              'isAdmin',
+              'role',
+              'id',
+              '',
+            ),
             hostileValue,
           )
           .map(([at, key, extra]) => {
             const copy = structuredClone(value) as Record<string, unknown>;
             let target = copy;
             for (const k of at) target = target[k as string] as Record<string, unknown>;
-            Object.defineProperty(target, key, { value: extra, enumerable: true, writable: true, configurable: true });
+            Object.defineProperty(target, key, {
+              value: extra,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
             return copy;
           }),
       );
@@ -509,7 +565,10 @@ const RANGE_HEADERS = [
 
 /** A header value fetch can send (visible ASCII), hostile or not. */
 const headerValue = fc.oneof(
-  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 60 }),
+  fc.string({
+    unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+    maxLength: 60,
+  }),
   fc.constantFrom(...TRICKY_STRINGS.filter((s) => /^[\x20-\x7e]*$/.test(s))),
   fc.integer({ min: 200, max: 8_000 }).map((n) => 'k'.repeat(n)),
 );
@@ -554,7 +613,10 @@ const wrongTypeBody: fc.Arbitrary<Body> = fc
 function validBodyArb(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<Body> {
   const jsonSchema = op.body?.content['application/json'];
   if (jsonSchema)
-    return validArb(jsonSchema, ctx).map((b) => ({ contentType: 'application/json', body: toJsonText(b) }));
+    return validArb(jsonSchema, ctx).map((b) => ({
+      contentType: 'application/json',
+      body: toJsonText(b),
+    }));
   const binaryTypes = Object.keys(op.body?.content ?? {});
   // Uploads: garbage bytes under a declared media type (never a decodable image or video).
   if (binaryTypes.length > 0)
@@ -582,6 +644,19 @@ function hostileBodyArb(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<Body>
     });
   return fc.oneof(...choices);
 }
+
+/** Headers every route reads or may trip on (device fingerprint, request id, proxies, negotiation). */
+const ODD_HEADERS: fc.Arbitrary<Record<string, string>> = fc.oneof(
+  headerValue.map((v) => ({ 'x-device-fingerprint': v })),
+  headerValue.map((v) => ({ 'x-request-id': v })),
+  fc
+    .constantFrom('not-an-ip', '999.1.1.1', '::ffff:1.2.3.4', '1.2.3.4, 5.6.7.8', ', ,', 'unknown')
+    .map((v) => ({ 'x-forwarded-for': v })),
+  fc
+    .constantFrom('application/xml', 'text/csv', '*/*;q=0', 'garbage', 'application/problem+json')
+    .map((v) => ({ accept: v })),
+  fc.constantFrom('gzip', 'br', 'identity, gzip', 'bogus').map((v) => ({ 'content-encoding': v })),
+);
 
 interface Parts {
   path: Record<string, unknown>;
@@ -630,9 +705,12 @@ export function requestArb(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<Fu
   const validParts: fc.Arbitrary<Parts> = fc.record({
     path: fc.record(Object.fromEntries(pathParams.map((p) => [p.name, valid(p)]))),
     // A cursor is valid only as a list returned it: left to the hostile changes.
-    query: fc.record(Object.fromEntries(query.filter((p) => p.name !== 'cursor').map((p) => [p.name, valid(p)])), {
-      requiredKeys: query.filter((p) => p.required).map((p) => p.name),
-    }),
+    query: fc.record(
+      Object.fromEntries(query.filter((p) => p.name !== 'cursor').map((p) => [p.name, valid(p)])),
+      {
+        requiredKeys: query.filter((p) => p.required).map((p) => p.name),
+      },
+    ),
     headers: fc.record(Object.fromEntries(headers.map((p) => [p.name, valid(p)])), {
       requiredKeys: headers.filter((p) => p.required).map((p) => p.name),
     }),
@@ -642,12 +720,16 @@ export function requestArb(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<Fu
   const changes: fc.Arbitrary<(parts: Parts) => Parts>[] = [
     fc.constant((parts) => parts),
     fc.constantFrom(...EXTRA_QUERIES).map((extra) => (parts) => ({ ...parts, extra })),
+    ODD_HEADERS.map((odd) => (parts) => ({ ...parts, headers: { ...parts.headers, ...odd } })),
     hostileBodyArb(op, ctx).map((body) => (parts) => ({ ...parts, body })),
   ];
   for (const p of op.parameters) {
     const where = p.in === 'header' ? 'headers' : p.in;
     changes.push(
-      hostile(p).map((bad) => (parts) => ({ ...parts, [where]: { ...parts[where], [p.name]: bad } })),
+      hostile(p).map((bad) => (parts) => ({
+        ...parts,
+        [where]: { ...parts[where], [p.name]: bad },
+      })),
     );
     if (p.in !== 'path' && p.required)
       changes.push(
@@ -662,7 +744,13 @@ export function requestArb(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<Fu
     ...changes.slice(1).map((arbitrary) => ({ arbitrary, weight: 2 })),
   );
   return fc.tuple(validParts, change).map(([parts, apply]) => {
-    const { path: pathValues, query: queryValues, headers: headerValues, extra, body } = apply(parts);
+    const {
+      path: pathValues,
+      query: queryValues,
+      headers: headerValues,
+      extra,
+      body,
+    } = apply(parts);
     const path = op.path.replace(/\{([^}]+)\}/g, (_, name: string) =>
       encodeText(asText(pathValues[name])),
     );
@@ -713,21 +801,26 @@ export function answerFault(op: FuzzOperation, a: FuzzAnswer): string | undefine
     }
     if (typeof p.code !== 'string' || !/^[a-z0-9-]+\/[a-z0-9-]+$/.test(p.code))
       return `error ${a.status}: problem without a stable code`;
-    if (p.type !== `/problems/${p.code}`) return `error ${a.status}: problem type is not /problems/<code>`;
-    if (typeof p.title !== 'string' || !p.title) return `error ${a.status}: problem without a title`;
+    if (p.type !== `/problems/${p.code}`)
+      return `error ${a.status}: problem type is not /problems/<code>`;
+    if (typeof p.title !== 'string' || !p.title)
+      return `error ${a.status}: problem without a title`;
     if (p.status !== a.status) return `error ${a.status}: problem status ${String(p.status)}`;
-    if (typeof p.requestId !== 'string' || !p.requestId) return `error ${a.status}: problem without requestId`;
+    if (typeof p.requestId !== 'string' || !p.requestId)
+      return `error ${a.status}: problem without requestId`;
     return undefined;
   }
   const declared = op.success[a.status];
   if (!declared) return `status ${a.status} is not declared for this operation`;
-  if (declared.length === 0) return a.text === '' ? undefined : `status ${a.status} declares no body but got one`;
+  if (declared.length === 0)
+    return a.text === '' ? undefined : `status ${a.status} declares no body but got one`;
   const match = declared.find(
     (d) =>
       mediaType(d) === mediaType(a.contentType) &&
       (charset(d) === undefined || charset(d) === charset(a.contentType)),
   );
-  if (!match) return `${a.status} is ${a.contentType || 'without a content type'}, declared ${declared.join(' | ')}`;
+  if (!match)
+    return `${a.status} is ${a.contentType || 'without a content type'}, declared ${declared.join(' | ')}`;
   if (mediaType(match) === 'application/json') {
     try {
       JSON.parse(a.text);

@@ -18,7 +18,13 @@ import { PROBLEM_CONTENT_TYPE, problemType, type ProblemDocument } from './probl
  */
 export const MAX_PARAM_LENGTH = 1024;
 
-function problem(status: number, code: string, detail: string, requestId: string, instance?: string): ProblemDocument {
+function problem(
+  status: number,
+  code: string,
+  detail: string,
+  requestId: string,
+  instance?: string,
+): ProblemDocument {
   return {
     type: problemType(code),
     title: STATUS_CODES[status] ?? 'Error',
@@ -31,10 +37,18 @@ function problem(status: number, code: string, detail: string, requestId: string
 }
 
 /** Fastify's `frameworkErrors`: the router's refusals. */
-export function frameworkErrors(error: { code?: string }, request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrors(
+  error: { code?: string },
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
   const [status, code, detail] =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-      ? [414, 'request/uri-too-long', `A path parameter is longer than ${MAX_PARAM_LENGTH} characters`]
+      ? [
+          414,
+          'request/uri-too-long',
+          `A path parameter is longer than ${MAX_PARAM_LENGTH} characters`,
+        ]
       : [400, 'request/bad-url', 'The path is not a valid percent-encoded UTF-8 URL'];
   const requestId = String(request.id);
   void reply

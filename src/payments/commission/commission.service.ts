@@ -410,7 +410,10 @@ export class CommissionService {
     this.rateBook ??= loadRateBook();
     const first = scheduleNamed(this.rateBook, PARTS_COMMISSION_SCHEDULE).entries[0]!.effectiveFrom;
     if (onDate < first)
-      throw invalid('no-rate-on-date', `No commission rate is in force before ${first}: asOf ${onDate}`);
+      throw invalid(
+        'no-rate-on-date',
+        `No commission rate is in force before ${first}: asOf ${onDate}`,
+      );
     return rateFrom(this.rateBook, PARTS_COMMISSION_SCHEDULE, onDate).toString();
   }
 
