@@ -770,6 +770,17 @@ export function requestArb(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<Fu
   });
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The ids (`id`, `…Id` members holding a UUID) anywhere in a JSON answer: objects later requests can hit. */
+export function idsIn(value: unknown, key = ''): string[] {
+  if (typeof value === 'string') return ID_NAME.test(key) && UUID.test(value) ? [value] : [];
+  if (Array.isArray(value)) return value.flatMap((v) => idsIn(v, key));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => idsIn(v, k));
+  return [];
+}
+
 // ---------------------------------------------------------------------------------------------
 // The answer check
 
