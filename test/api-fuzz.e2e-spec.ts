@@ -169,6 +169,33 @@ describe('API fuzzing (openapi.json)', () => {
       expect(typeof problem.requestId).toBe('string');
     });
 
+    it('a method a path does not declare is a problem+json 4xx on every path', async () => {
+      const ops = fuzzOperations();
+      const faults: string[] = [];
+      for (const path of new Set(ops.map((op) => op.path))) {
+        const declared = new Set(ops.filter((op) => op.path === path).map((op) => op.method));
+        const url = path.replace(/\{[^}]+\}/g, () => ids[0]!);
+        for (const method of ['GET', 'PUT', 'POST', 'PATCH', 'DELETE', 'OPTIONS']) {
+          if (declared.has(method)) continue;
+          const res = await fetch(`${t.baseUrl}${url}`, {
+            method,
+            headers: sessions.get('admin')!.headers,
+          });
+          const fault = answerFault(
+            { method, path, parameters: [], success: {}, callers: [] },
+            {
+              status: res.status,
+              contentType: res.headers.get('content-type') ?? '',
+              text: await res.text(),
+            },
+          );
+          if (fault || res.status < 400)
+            faults.push(`${method} ${path}: ${res.status} ${fault ?? ''}`);
+        }
+      }
+      expect(faults).toEqual([]);
+    });
+
     it('commission rules: a day that does not exist, or before the first commission rate, is a 400', async () => {
       for (const asOf of ['2026-02-30', '2026-13-45', '0000-01-01']) {
         const { status, problem } = await raw(`/admin/commission-rules?asOf=${asOf}`, 'finance');
