@@ -343,17 +343,18 @@ const WRONG_CONTENT_TYPES = [
 export interface FuzzContext {
   /** Ids of objects that exist (listings, orders, users, …): ids are drawn from here often. */
   ids: readonly string[];
+  /** Ids by the field or parameter name they fit (`orderId`, `listingId`): drawn first for that name. */
+  named?: Readonly<Record<string, readonly string[]>>;
 }
 
 const ID_NAME = /(^id$|Id$|^id[A-Z])/;
 
-function uuidArb(ctx: FuzzContext): fc.Arbitrary<string> {
-  return ctx.ids.length > 0
-    ? fc.oneof(
-        { arbitrary: fc.constantFrom(...ctx.ids), weight: 3 },
-        { arbitrary: fc.uuid(), weight: 1 },
-      )
-    : fc.uuid();
+function uuidArb(ctx: FuzzContext, name = ''): fc.Arbitrary<string> {
+  const named = ctx.named?.[name] ?? [];
+  const choices: fc.WeightedArbitrary<string>[] = [{ arbitrary: fc.uuid(), weight: 1 }];
+  if (named.length > 0) choices.push({ arbitrary: fc.constantFrom(...named), weight: 4 });
+  if (ctx.ids.length > 0) choices.push({ arbitrary: fc.constantFrom(...ctx.ids), weight: 2 });
+  return fc.oneof(...choices);
 }
 
 const isoDateTime = fc
@@ -367,7 +368,7 @@ const isoDateTime = fc
 /** A string that fits the field: by schema first, then by the field's name (ids, dates, money). */
 function stringArb(schema: Schema, name: string, ctx: FuzzContext): fc.Arbitrary<string> {
   if (schema.enum) return fc.constantFrom(...(schema.enum as string[]));
-  if (schema.format === 'uuid' || ID_NAME.test(name)) return uuidArb(ctx);
+  if (schema.format === 'uuid' || ID_NAME.test(name)) return uuidArb(ctx, name);
   if (schema.format === 'date-time' || /At$/.test(name)) return isoDateTime;
   if (/^(from|to|asOf)$/.test(name))
     return fc.oneof(
@@ -380,7 +381,7 @@ function stringArb(schema: Schema, name: string, ctx: FuzzContext): fc.Arbitrary
   if (/phone/i.test(name))
     return fc.integer({ min: 6_000_000_000, max: 9_999_999_999 }).map((n) => `+91${n}`);
   if (name === 'pan') return fc.stringMatching(/^[A-Z]{3}P[A-Z][0-9]{4}[A-Z]$/);
-  if (name === 'reference') return uuidArb(ctx).map((id) => `order:${id}`);
+  if (name === 'reference') return uuidArb(ctx, 'orderId').map((id) => `order:${id}`);
   if (name === 'fy')
     return fc.integer({ min: 2020, max: 2030 }).map((y) => `${y}-${String(y + 1).slice(2)}`);
   if (schema.pattern) {
@@ -772,9 +773,13 @@ export function requestArb(op: FuzzOperation, ctx: FuzzContext): fc.Arbitrary<Fu
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** The ids (`id`, `…Id` members holding a UUID) anywhere in a JSON answer: objects later requests can hit. */
-export function idsIn(value: unknown, key = ''): string[] {
-  if (typeof value === 'string') return ID_NAME.test(key) && UUID.test(value) ? [value] : [];
+/**
+ * The ids (`id`, `…Id` members holding a UUID) anywhere in a JSON answer, with the member's name:
+ * objects later requests can hit.
+ */
+export function idsIn(value: unknown, key = ''): { name: string; id: string }[] {
+  if (typeof value === 'string')
+    return ID_NAME.test(key) && UUID.test(value) ? [{ name: key, id: value }] : [];
   if (Array.isArray(value)) return value.flatMap((v) => idsIn(v, key));
   if (value && typeof value === 'object')
     return Object.entries(value).flatMap(([k, v]) => idsIn(v, k));
