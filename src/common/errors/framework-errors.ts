@@ -18,19 +18,12 @@ import { PROBLEM_CONTENT_TYPE, problemType, type ProblemDocument } from './probl
  */
 export const MAX_PARAM_LENGTH = 1024;
 
-function problem(
-  status: number,
-  code: string,
-  detail: string,
-  requestId: string,
-  instance?: string,
-): ProblemDocument {
+function problem(status: number, code: string, detail: string, requestId: string): ProblemDocument {
   return {
     type: problemType(code),
     title: STATUS_CODES[status] ?? 'Error',
     status,
     detail,
-    ...(instance ? { instance } : {}),
     requestId,
     code,
   };
