@@ -2,6 +2,11 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config.js';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  MAX_PARAM_LENGTH,
+} from './common/errors/framework-errors.js';
 import { ProblemFilter } from './common/errors/problem.filter.js';
 import { AppValidationPipe } from './common/errors/validation.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './observability/logging.js';
@@ -26,6 +31,9 @@ export function createFastifyAdapter(
     genReqId: requestIdOf,
     logger: false,
     forceCloseConnections: options.forceCloseConnections ?? 'idle',
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
+    clientErrorHandler,
   });
 }
 

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsCalendarDate } from '../../common/calendar-date.js';
 import { LISTING_CATEGORIES, type ListingCategory } from '../../catalog/domain/listing-kinds.js';
 import { PageQueryDto } from '../../common/pagination.js';
 
@@ -82,7 +83,7 @@ export class CommissionRuleQueryDto {
 
   /** IST date (default today). */
   @IsOptional()
-  @Matches(ISO_DATE, { message: 'asOf must be a date YYYY-MM-DD' })
+  @IsCalendarDate()
   asOf?: string;
 }
 

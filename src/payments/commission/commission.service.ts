@@ -27,7 +27,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { Decimal } from '../../ledger/domain/money.js';
-import { istDate, rateFrom, type RateBook } from '../../ledger/domain/rates.js';
+import { istDate, rateFrom, scheduleNamed, type RateBook } from '../../ledger/domain/rates.js';
 import { loadRateBook } from '../../ledger/ledger-spec-files.js';
 import { financialYear, invoiceNumber, splitGst } from './commission-invoice.js';
 import type {
@@ -402,9 +402,18 @@ export class CommissionService {
     });
   }
 
-  /** ledger-spec/rates.json `commission.parts` on a date (what applies with no rule in force). */
+  /**
+   * ledger-spec/rates.json `commission.parts` on a date (what applies with no rule in force); a date
+   * before its first entry has none (400 `commission/no-rate-on-date`).
+   */
   private fallbackRate(onDate: string): string {
     this.rateBook ??= loadRateBook();
+    const first = scheduleNamed(this.rateBook, PARTS_COMMISSION_SCHEDULE).entries[0]!.effectiveFrom;
+    if (onDate < first)
+      throw invalid(
+        'no-rate-on-date',
+        `No commission rate is in force before ${first}: asOf ${onDate}`,
+      );
     return rateFrom(this.rateBook, PARTS_COMMISSION_SCHEDULE, onDate).toString();
   }
 
