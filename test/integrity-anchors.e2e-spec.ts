@@ -179,7 +179,7 @@ describe('integrity anchors', () => {
     expect(ledgerVerified.stdout).toMatch(
       new RegExp(`^ledger intact: .*; checked against anchor ${anchoredLedger}$`),
     );
-  });
+  }, 120_000); // spawns the CLI (a Nest start each) several times
 
   it('the local anchor store refuses to overwrite an anchor', async () => {
     const store = new LocalAnchorStore(await mkdtemp(join(tmpdir(), 'fixbazaar-anchors-')));
@@ -254,7 +254,7 @@ describe('integrity anchors', () => {
       anchor: { key: anchoredAudit },
     });
     await expect(jobs.anchor()).rejects.toThrow(AuditAnchorMismatchError);
-  });
+  }, 120_000); // spawns the CLI (a Nest start each) several times
 
   it('tamper drill: a ledger entry rewritten with its seal recomputed and re-signed is reported against the anchor', async () => {
     const [last] = await withClient(
@@ -330,5 +330,5 @@ describe('integrity anchors', () => {
     await expect(t.app.get(LedgerAnchorService).anchor()).rejects.toThrow(
       LedgerAnchorMismatchError,
     );
-  });
+  }, 120_000); // spawns the CLI (a Nest start each) several times
 });
