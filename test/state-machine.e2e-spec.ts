@@ -156,6 +156,21 @@ describe('transition()', () => {
     });
   });
 
+  it('does not carry a rolled-back transaction’s events into the next one on the same connection', async () => {
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await move(runner.manager, 1, await lockTicket(runner.manager, 1), 'close');
+      await runner.rollbackTransaction();
+      await runner.startTransaction();
+      await move(runner.manager, 2, await lockTicket(runner.manager, 2), 'close');
+      await runner.commitTransaction();
+    } finally {
+      await runner.release();
+    }
+    expect(published).toEqual([new TicketMoved(2, 'open', 'closed')]);
+  });
+
   it('drops the event of a transition whose savepoint was rolled back, keeps the others', async () => {
     await dataSource.transaction(async (tx) => {
       await move(tx, 1, await lockTicket(tx, 1), 'close');
