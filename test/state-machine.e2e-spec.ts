@@ -17,7 +17,7 @@ import { createTestDatabase, type TestDatabase } from './support/test-database.j
 type Status = 'open' | 'held' | 'closed';
 type Event = 'hold' | 'close';
 
-const MACHINE = defineStateMachine<Status, Event, 'staff'>({
+const MACHINE = defineStateMachine<Status, Event, 'staff', 'ticket'>({
   noun: 'ticket',
   codePrefix: 'ticket',
   states: ['open', 'held', 'closed'],

@@ -20,11 +20,16 @@ export interface TransitionRule<S, E extends string, A extends string> {
   reasonFrom: readonly A[];
 }
 
-export interface StateMachineSpec<S, E extends string, A extends string> {
+export interface StateMachineSpec<
+  S,
+  E extends string,
+  A extends string,
+  P extends string = string,
+> {
   /** What the object is called in messages ("sub-order"). */
   noun: string;
   /** Prefix of the stable problem codes: `<prefix>/invalid-transition`, `<prefix>/reason-required`. */
-  codePrefix: string;
+  codePrefix: P;
   states: readonly S[];
   events: readonly E[];
   transitions: readonly TransitionRule<S, E, A>[];
@@ -38,17 +43,21 @@ export interface StateMachineSpec<S, E extends string, A extends string> {
   by?: Partial<Record<A, string>>;
 }
 
-export type StateMachine<S, E extends string, A extends string> = Readonly<
-  StateMachineSpec<S, E, A>
->;
+export type StateMachine<
+  S,
+  E extends string,
+  A extends string,
+  P extends string = string,
+> = Readonly<StateMachineSpec<S, E, A, P>>;
 
-export type TransitionDecision<S> =
-  { ok: true; from: S; to: S } | { ok: false; code: string; detail: string };
+export type TransitionDecision<S, P extends string = string> =
+  | { ok: true; from: S; to: S }
+  | { ok: false; code: `${P}/invalid-transition` | `${P}/reason-required`; detail: string };
 
 /** Checks the table (every state, event and reason-giver declared; one row per event + actor) and returns it. */
-export function defineStateMachine<S, E extends string, A extends string>(
-  spec: StateMachineSpec<S, E, A>,
-): StateMachine<S, E, A> {
+export function defineStateMachine<S, E extends string, A extends string, P extends string>(
+  spec: StateMachineSpec<S, E, A, P>,
+): StateMachine<S, E, A, P> {
   const fail = (what: string) => {
     throw new Error(`state machine "${spec.noun}": ${what}`);
   };
@@ -86,16 +95,19 @@ export function allows<S, E extends string, A extends string>(
  * Validates `event` by `actor` from `from` (to `options.to`, default the row's first target): the
  * one gate of every status change of the machine's object.
  */
-export function decide<S, E extends string, A extends string>(
-  machine: StateMachine<S, E, A>,
+export function decide<S, E extends string, A extends string, P extends string>(
+  machine: StateMachine<S, E, A, P>,
   from: NoInfer<S>,
   event: NoInfer<E>,
   actor: NoInfer<A>,
   options: { to?: NoInfer<S>; reason?: string | null } = {},
-): TransitionDecision<S> {
+): TransitionDecision<S, P> {
   const { key, describe, codePrefix } = machine;
-  const refused = (reason: 'invalid-transition' | 'reason-required', detail: string) =>
-    ({ ok: false, code: `${codePrefix}/${reason}`, detail }) as const;
+  const refused = (reason: 'invalid-transition' | 'reason-required', detail: string) => ({
+    ok: false as const,
+    code: `${codePrefix}/${reason}` as const,
+    detail,
+  });
   const t = machine.transitions.find((x) => x.event === event && x.actors.includes(actor));
   if (t === undefined || !allows(machine, from, event, actor))
     return refused(

@@ -19,16 +19,18 @@ export type ListingStatus = (typeof LISTING_STATUSES)[number];
 
 export type PausedBy = 'dealer' | 'admin';
 
-export type ListingEvent =
-  | 'submit'
-  | 'approve'
-  | 'reject'
-  | 'pause'
-  | 'resume'
-  | 'flag'
-  | 'admin_pause'
-  | 'reinstate'
-  | 'remove';
+export const LISTING_EVENTS = [
+  'submit',
+  'approve',
+  'reject',
+  'pause',
+  'resume',
+  'flag',
+  'admin_pause',
+  'reinstate',
+  'remove',
+] as const;
+export type ListingEvent = (typeof LISTING_EVENTS)[number];
 
 export type Actor = 'dealer' | 'admin';
 
@@ -118,18 +120,6 @@ export type TransitionResult =
   | { ok: true; from: ListingState; to: ListingState }
   | { ok: false; code: 'listing/invalid-transition' | 'listing/reason-required'; detail: string };
 
-const EVENTS: readonly ListingEvent[] = [
-  'submit',
-  'approve',
-  'reject',
-  'pause',
-  'resume',
-  'flag',
-  'admin_pause',
-  'reinstate',
-  'remove',
-];
-
 export const LISTING_MACHINE = defineStateMachine({
   noun: 'listing',
   codePrefix: 'listing',
@@ -141,7 +131,7 @@ export const LISTING_MACHINE = defineStateMachine({
     S('paused', 'admin'),
     S('removed'),
   ],
-  events: EVENTS,
+  events: LISTING_EVENTS,
   transitions: LISTING_TRANSITIONS,
   key: (s) => (s.status === 'paused' && s.pausedBy ? `paused_by_${s.pausedBy}` : s.status),
   describe: (s) => (s.status === 'paused' && s.pausedBy ? `paused by ${s.pausedBy}` : s.status),
@@ -169,7 +159,7 @@ export function transition(
   actor: Actor,
   options: { to?: ListingState; reason?: string | null } = {},
 ): TransitionResult {
-  return decide(LISTING_MACHINE, from, event, actor, options) as TransitionResult;
+  return decide(LISTING_MACHINE, from, event, actor, options);
 }
 
 /**

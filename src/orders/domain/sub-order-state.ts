@@ -167,7 +167,7 @@ export function transition(
   actor: OrderActor,
   options: { to?: SubOrderStatus; reason?: string | null } = {},
 ): SubOrderTransitionResult {
-  return decide(SUB_ORDER_MACHINE, from, event, actor, options) as SubOrderTransitionResult;
+  return decide(SUB_ORDER_MACHINE, from, event, actor, options);
 }
 
 /** What happens to the reserved or sold stock of a sub-order's lines when it moves `from` → `to`. */
