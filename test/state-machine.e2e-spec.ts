@@ -222,6 +222,7 @@ describe('transition()', () => {
       status: 409,
       code: 'ticket/invalid-transition',
       detail: 'The ticket is no longer open',
+      extensions: { from: 'open', event: 'close', to: 'closed' },
     });
     expect(await stored()).toMatchObject({ history: [] });
     expect(published).toEqual([]);

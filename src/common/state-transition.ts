@@ -96,14 +96,14 @@ export async function transition<S, E extends string, A extends string, R = neve
     ...(request.to !== undefined ? { to: request.to } : {}),
     reason: request.reason ?? null,
   });
-  const refuse = (status: number, code: string, detail: string) =>
+  const refuse = (status: number, code: string, detail: string, to = request.to) =>
     new TransitionRefused(
       status,
       code,
       detail,
       key(from),
       event,
-      request.to === undefined ? null : key(request.to),
+      to === undefined ? null : key(to),
       request.problem ?? {},
     );
   if (!decision.ok)
@@ -118,6 +118,7 @@ export async function transition<S, E extends string, A extends string, R = neve
       409,
       `${machine.codePrefix}/invalid-transition`,
       `The ${machine.noun} is no longer ${machine.describe(from)}`,
+      decision.to,
     );
   const historyId = await writes.insertHistory(from, decision.to);
   if (writes.event) {
