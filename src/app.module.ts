@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from './config/app-config.js';
+import { StateTransitionModule } from './common/state-transition.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { AccessModule } from './access/access.module.js';
@@ -40,6 +41,7 @@ export function coreImports(
     CqrsModule.forRoot(),
     ObservabilityModule,
     DatabaseModule,
+    StateTransitionModule,
   ];
 }
 

@@ -217,8 +217,7 @@ export class FraudReview {
     reason: string,
     meta: RequestMeta,
   ): Promise<FraudHoldDto> {
-    let afterCommit = (): void => undefined;
-    const hold = await this.transactions.run(async (tx) => {
+    return this.transactions.run(async (tx) => {
       const { rows } = await execute<{ status: HoldStatus }>(
         tx,
         `SELECT status FROM fraud_order_holds WHERE order_id = $1 FOR UPDATE`,
@@ -235,12 +234,7 @@ export class FraudReview {
         );
       let cancelled: string[] = [];
       if (decision === 'reject')
-        ({ cancelled, afterCommit } = await this.orders.staffCancelOrderIn(
-          tx,
-          orderId,
-          reason,
-          meta,
-        ));
+        ({ cancelled } = await this.orders.staffCancelOrderIn(tx, orderId, reason, meta));
       await execute(
         tx,
         `UPDATE fraud_order_holds SET status = $2, decided_at = now(), decided_by = $3, reason = $4
@@ -277,8 +271,6 @@ export class FraudReview {
       ]);
       return holdDto(held[0]!);
     });
-    afterCommit();
-    return hold;
   }
 
   private async resolveIn(

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AccountStatus, Role, TechnicianKind } from '../access/roles.js';
+import { execute } from '../database/sql.js';
 import type { AccountDto, StatusChangeDto } from './dto/account.dto.js';
 import type { AddressDto } from './dto/signup.dto.js';
 
@@ -184,8 +185,18 @@ export class AccountsRepository {
     );
   }
 
-  async setStatus(tx: EntityManager, id: string, status: AccountStatus): Promise<void> {
-    await tx.query(`UPDATE users SET status = $2, updated_at = now() WHERE id = $1`, [id, status]);
+  /** Moves the account `from` → `to` if it is still `from`; rows affected (for the state machine's `transition`). */
+  async setStatus(
+    tx: EntityManager,
+    id: string,
+    from: AccountStatus,
+    to: AccountStatus,
+  ): Promise<{ affected: number }> {
+    return execute(
+      tx,
+      `UPDATE users SET status = $3, updated_at = now() WHERE id = $1 AND status = $2`,
+      [id, from, to],
+    );
   }
 
   async addHistory(
@@ -196,11 +207,14 @@ export class AccountsRepository {
     reason: string,
     actorId: string | null,
     override: boolean,
-  ): Promise<void> {
-    await tx.query(
-      `INSERT INTO account_status_history (user_id, from_status, to_status, reason, actor_id, override) VALUES ($1,$2,$3,$4,$5,$6)`,
+  ): Promise<string> {
+    const { rows } = await execute<{ id: string }>(
+      tx,
+      `INSERT INTO account_status_history (user_id, from_status, to_status, reason, actor_id, override)
+       VALUES ($1,$2,$3,$4,$5,$6) RETURNING id::text AS id`,
       [userId, from, to, reason, actorId, override],
     );
+    return rows[0]!.id;
   }
 
   async history(id: string): Promise<StatusChangeDto[]> {

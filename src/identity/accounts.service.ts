@@ -12,10 +12,15 @@ import { AuditService } from '../audit/audit.service.js';
 import { AppProblem } from '../common/errors/problem.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/pagination.js';
 import type { RequestMeta } from '../common/request-meta.js';
+import { transition } from '../common/state-transition.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { AccountRecoveryService } from './account-recovery.service.js';
 import { AccountsRepository, toAccountDto, type NewAccount } from './accounts.repository.js';
-import { decideStatusChange, type StatusAction } from './domain/account-status.js';
+import {
+  ACCOUNT_STATUS_MACHINE,
+  decideStatusChange,
+  type StatusAction,
+} from './domain/account-status.js';
 import { checkGstRegistration } from './domain/gst-registration.js';
 import type { AccountDetailDto, AccountDto, SessionDto, UpdateMeDto } from './dto/account.dto.js';
 import type { CreateStaffDto } from './dto/admin.dto.js';
@@ -305,15 +310,22 @@ export class AccountsService {
           messages[decision.reason],
         );
       }
-      await this.accounts.setStatus(tx, id, decision.to);
-      await this.accounts.addHistory(
+      await transition(
         tx,
-        id,
-        target.status,
-        decision.to,
-        reason,
-        actor.userId,
-        decision.override,
+        ACCOUNT_STATUS_MACHINE,
+        {
+          from: target.status,
+          event: action,
+          actor: decision.override ? 'override' : 'staff',
+          reason,
+          reasonRequiredStatus: 400,
+        },
+        {
+          historyTable: 'account_status_history',
+          update: (from, to) => this.accounts.setStatus(tx, id, from, to),
+          insertHistory: (from, to) =>
+            this.accounts.addHistory(tx, id, from, to, reason, actor.userId, decision.override),
+        },
       );
       if (decision.to === 'blocked') await this.sessions.revokeAll(tx, id, 'account_blocked');
       const then = await this.statusHooks.run(

@@ -3,10 +3,9 @@
  * accept / pack / ship / cancel, staff interventions (audited), the payment port's confirmation and
  * failure, the jobs' expiry and completion, and the clean-up when a dealer is suspended. One command =
  * one transaction: the order row is locked first, then its sub-orders by id, then listings by id.
- * Domain events are published after the transaction commits.
+ * Domain events are published after the transaction commits (the common state-machine helper).
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { EventBus } from '@nestjs/cqrs';
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../access/roles.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -97,7 +96,6 @@ export class OrderCommands implements OnModuleInit {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
-    private readonly events: EventBus,
     private readonly statusHooks: AccountStatusHooks,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly checks: OrderChecks,
@@ -114,19 +112,6 @@ export class OrderCommands implements OnModuleInit {
     this.paidLinesRefund = refund;
   }
 
-  /** Runs `work` in one transaction and publishes the events it produced once it committed. */
-  private async run<T>(
-    work: (tx: EntityManager, emit: (e: SubOrderTransitioned) => void) => Promise<T>,
-  ): Promise<T> {
-    let produced: SubOrderTransitioned[] = [];
-    const result = await this.transactions.run(async (tx) => {
-      produced = []; // a retried transaction starts over
-      return work(tx, (e) => produced.push(e));
-    });
-    this.events.publishAll(produced);
-    return result;
-  }
-
   // ---- buyer ----
 
   /**
@@ -139,7 +124,7 @@ export class OrderCommands implements OnModuleInit {
     meta: RequestMeta,
   ): Promise<OrderDto> {
     const p = meta.principal!;
-    await this.run(async (tx, emit) => {
+    await this.transactions.run(async (tx) => {
       const order = await lockOrder(tx, orderId, p.userId);
       const subs = await lockSubOrders(tx, orderId);
       const targets = subs.filter((s) => isBeforeShipping(s.status));
@@ -156,7 +141,7 @@ export class OrderCommands implements OnModuleInit {
         targets.map((s) => s.id),
       );
       for (const s of targets)
-        emit(await applyTransition(tx, order, s, this.input('cancel', 'buyer', p, reason)));
+        await applyTransition(tx, order, s, this.input('cancel', 'buyer', p, reason));
       await settleOrderStatus(tx, order, subs);
     });
     return this.order(orderId);
@@ -169,13 +154,13 @@ export class OrderCommands implements OnModuleInit {
     meta: RequestMeta,
   ): Promise<OrderDto> {
     const p = meta.principal!;
-    await this.run(async (tx, emit) => {
+    await this.transactions.run(async (tx) => {
       const order = await lockOrder(tx, orderId, p.userId);
       const subs = await lockSubOrders(tx, orderId);
       const sub = this.pick(subs, subOrderId);
       if (isBeforeShipping(sub.status)) this.assertBuyerCancelPolicy(order, subs, [sub]);
       await lockListingsOf(tx, [sub.id]);
-      emit(await applyTransition(tx, order, sub, this.input('cancel', 'buyer', p, reason)));
+      await applyTransition(tx, order, sub, this.input('cancel', 'buyer', p, reason));
       await settleOrderStatus(tx, order, subs);
     });
     return this.order(orderId);
@@ -187,10 +172,10 @@ export class OrderCommands implements OnModuleInit {
     meta: RequestMeta,
   ): Promise<OrderDto> {
     const p = meta.principal!;
-    await this.run(async (tx, emit) => {
+    await this.transactions.run(async (tx) => {
       const order = await lockOrder(tx, orderId, p.userId);
       const sub = this.pick(await lockSubOrders(tx, orderId), subOrderId);
-      emit(await applyTransition(tx, order, sub, this.input('deliver', 'buyer', p)));
+      await applyTransition(tx, order, sub, this.input('deliver', 'buyer', p));
     });
     return this.order(orderId);
   }
@@ -332,7 +317,7 @@ export class OrderCommands implements OnModuleInit {
     meta: RequestMeta,
   ): Promise<DealerSubOrderDto> {
     const p = meta.principal!;
-    await this.run(async (tx, emit) => {
+    await this.transactions.run(async (tx) => {
       const orderId = await orderIdOfSubOrder(tx, subOrderId, p.userId);
       const order = await lockOrder(tx, orderId, null);
       const subs = await lockSubOrders(tx, orderId);
@@ -345,7 +330,7 @@ export class OrderCommands implements OnModuleInit {
       if (action === 'ship')
         input.ship = { carrier: body.carrier!, trackingNumber: body.trackingNumber! };
       if (action === 'cancel') await lockListingsOf(tx, [sub.id]);
-      emit(await applyTransition(tx, order, sub, input));
+      await applyTransition(tx, order, sub, input);
       await settleOrderStatus(tx, order, subs);
     });
     return (
@@ -365,13 +350,13 @@ export class OrderCommands implements OnModuleInit {
     meta: RequestMeta,
   ): Promise<OrderDto> {
     const p = meta.principal!;
-    await this.run(async (tx, emit) => {
+    await this.transactions.run(async (tx) => {
       const order = await lockOrder(tx, orderId, null);
       const subs = await lockSubOrders(tx, orderId);
       const sub = this.pick(subs, subOrderId);
       const before = sub.status;
       if (action === 'cancel') await lockListingsOf(tx, [sub.id]);
-      emit(await applyTransition(tx, order, sub, this.input(action, 'admin', p, reason)));
+      await applyTransition(tx, order, sub, this.input(action, 'admin', p, reason));
       await settleOrderStatus(tx, order, subs);
       await this.audit.record(tx, meta, {
         action: action === 'cancel' ? 'order.cancel' : 'order.confirm_delivery',
@@ -388,14 +373,14 @@ export class OrderCommands implements OnModuleInit {
   /**
    * Staff cancel every part of the order that has not shipped (e.g. a fraud review's rejection), in
    * the caller's transaction: reservations released, paid parts restocked (their refunds follow
-   * through the payments' refund sweep). Returns what to run once that transaction committed.
+   * through the payments' refund sweep). Their events are published once that transaction committed.
    */
   async staffCancelOrderIn(
     tx: EntityManager,
     orderId: string,
     reason: string,
     meta: RequestMeta,
-  ): Promise<{ cancelled: string[]; afterCommit: () => void }> {
+  ): Promise<{ cancelled: string[] }> {
     const order = await lockOrder(tx, orderId, null);
     const subs = await lockSubOrders(tx, orderId);
     const targets = subs.filter((s) => isBeforeShipping(s.status));
@@ -403,16 +388,10 @@ export class OrderCommands implements OnModuleInit {
       tx,
       targets.map((s) => s.id),
     );
-    const events: SubOrderTransitioned[] = [];
     for (const s of targets)
-      events.push(
-        await applyTransition(tx, order, s, this.input('cancel', 'admin', meta.principal!, reason)),
-      );
+      await applyTransition(tx, order, s, this.input('cancel', 'admin', meta.principal!, reason));
     await settleOrderStatus(tx, order, subs);
-    return {
-      cancelled: targets.map((s) => s.id),
-      afterCommit: () => this.events.publishAll(events),
-    };
+    return { cancelled: targets.map((s) => s.id) };
   }
 
   async updateDeliveryRule(
@@ -463,6 +442,8 @@ export class OrderCommands implements OnModuleInit {
    * The payment for an order succeeded: every sub-order still awaiting payment becomes paid and its
    * reserved stock is sold. Accepted until the expiry job has released the reservation (after that
    * the payment flow refunds). Runs in the caller's transaction (the payment's ledger posting).
+   * `events` stays empty: the state-machine helper publishes the transitions' events after that
+   * transaction commits (the field goes once the payments port is split).
    */
   async confirmPaid(
     tx: EntityManager,
@@ -504,15 +485,13 @@ export class OrderCommands implements OnModuleInit {
       awaiting.map((s) => s.id),
     );
     for (const s of awaiting)
-      events.push(
-        await applyTransition(tx, order, s, {
-          event: 'pay',
-          actor: 'payment',
-          actorId: null,
-          actorRole: 'payment',
-          reason: null,
-        }),
-      );
+      await applyTransition(tx, order, s, {
+        event: 'pay',
+        actor: 'payment',
+        actorId: null,
+        actorRole: 'payment',
+        reason: null,
+      });
     await execute(tx, `UPDATE orders SET payment_reference = $2 WHERE id = $1`, [
       orderId,
       payment.reference,
@@ -549,15 +528,13 @@ export class OrderCommands implements OnModuleInit {
       subs.filter((x) => x.status === 'awaiting_payment').map((s) => s.id),
     );
     for (const s of subs.filter((x) => x.status === 'awaiting_payment'))
-      events.push(
-        await applyTransition(tx, order, s, {
-          event: 'payment_failed',
-          actor: 'payment',
-          actorId: null,
-          actorRole: 'payment',
-          reason,
-        }),
-      );
+      await applyTransition(tx, order, s, {
+        event: 'payment_failed',
+        actor: 'payment',
+        actorId: null,
+        actorRole: 'payment',
+        reason,
+      });
     await settleOrderStatus(tx, order, subs);
     return { outcome: { code: 'released', orderId }, events };
   }
@@ -593,17 +570,16 @@ export class OrderCommands implements OnModuleInit {
     );
   }
 
-  /** `confirmPaid` / `paymentFailed` in a transaction of their own, events published after commit. */
+  /** `confirmPaid` / `paymentFailed` in a transaction of their own. */
   async settlePayment(
     orderId: string,
     result: { paid: { reference: string; amountPaise: number } } | { failed: string },
   ): Promise<PaymentOutcome> {
-    const { outcome, events } = await this.transactions.run((tx) =>
+    const { outcome } = await this.transactions.run((tx) =>
       'paid' in result
         ? this.confirmPaid(tx, orderId, result.paid)
         : this.paymentFailed(tx, orderId, result.failed),
     );
-    this.events.publishAll(events);
     return outcome;
   }
 
@@ -623,7 +599,7 @@ export class OrderCommands implements OnModuleInit {
         ),
       );
       for (const { id } of rows) {
-        const done = await this.run(async (tx, emit) => {
+        const done = await this.transactions.run(async (tx) => {
           const order = await lockOrder(tx, id, null);
           // Paid or cancelled meanwhile, or not yet due on a second look: nothing to do.
           const { rows: due } = await execute(
@@ -638,15 +614,13 @@ export class OrderCommands implements OnModuleInit {
             subs.filter((x) => x.status === 'awaiting_payment').map((x) => x.id),
           );
           for (const s of subs.filter((x) => x.status === 'awaiting_payment'))
-            emit(
-              await applyTransition(tx, order, s, {
-                event: 'expire',
-                actor: 'system',
-                actorId: null,
-                actorRole: 'system',
-                reason: 'payment not received in time',
-              }),
-            );
+            await applyTransition(tx, order, s, {
+              event: 'expire',
+              actor: 'system',
+              actorId: null,
+              actorRole: 'system',
+              reason: 'payment not received in time',
+            });
           await settleOrderStatus(tx, order, subs, true);
           return true;
         });
@@ -670,19 +644,17 @@ export class OrderCommands implements OnModuleInit {
         ),
       );
       for (const r of rows) {
-        const done = await this.run(async (tx, emit) => {
+        const done = await this.transactions.run(async (tx) => {
           const order = await lockOrder(tx, r.order_id, null);
           const sub = (await lockSubOrders(tx, r.order_id)).find((s) => s.id === r.id)!;
           if (sub.status !== 'delivered') return false;
-          emit(
-            await applyTransition(tx, order, sub, {
-              event: 'complete',
-              actor: 'system',
-              actorId: null,
-              actorRole: 'system',
-              reason: null,
-            }),
-          );
+          await applyTransition(tx, order, sub, {
+            event: 'complete',
+            actor: 'system',
+            actorId: null,
+            actorRole: 'system',
+            reason: null,
+          });
           return true;
         });
         if (done) completed += 1;
@@ -709,12 +681,12 @@ export class OrderCommands implements OnModuleInit {
       move: (input: TransitionInput) => Promise<void>,
     ) => Promise<T>,
   ): Promise<T> {
-    return this.run(async (tx, emit) => {
+    return this.transactions.run(async (tx) => {
       const order = await lockOrder(tx, orderId, buyerId);
       const subs = await lockSubOrders(tx, orderId);
       const sub = this.pick(subs, subOrderId);
       return work(tx, sub, async (input) => {
-        emit(await applyTransition(tx, order, sub, input));
+        await applyTransition(tx, order, sub, input);
         await settleOrderStatus(tx, order, subs);
       });
     });
@@ -731,7 +703,7 @@ export class OrderCommands implements OnModuleInit {
     tx: EntityManager,
     change: AccountStatusChange,
     meta: RequestMeta,
-  ): Promise<(() => void) | undefined> {
+  ): Promise<undefined> {
     if (change.role !== 'dealer' || (change.to !== 'suspended' && change.to !== 'blocked'))
       return undefined;
     await execute(
@@ -749,7 +721,6 @@ export class OrderCommands implements OnModuleInit {
        WHERE dealer_id = $1 AND status = 'awaiting_payment' ORDER BY 1`,
       [change.userId],
     );
-    const events: SubOrderTransitioned[] = [];
     for (const { order_id } of rows) {
       const order = await lockOrder(tx, order_id, null);
       const subs = await lockSubOrders(tx, order_id);
@@ -762,20 +733,17 @@ export class OrderCommands implements OnModuleInit {
       for (const s of subs.filter(
         (x) => x.dealer_id === change.userId && x.status === 'awaiting_payment',
       ))
-        events.push(
-          await applyTransition(tx, order, s, {
-            event: 'cancel',
-            actor: 'system',
-            actorId: meta.principal?.userId ?? null,
-            actorRole: 'system',
-            // Buyers see this reason; staff's own reason stays in the account's audit event.
-            reason: 'seller unavailable',
-          }),
-        );
+        await applyTransition(tx, order, s, {
+          event: 'cancel',
+          actor: 'system',
+          actorId: meta.principal?.userId ?? null,
+          actorRole: 'system',
+          // Buyers see this reason; staff's own reason stays in the account's audit event.
+          reason: 'seller unavailable',
+        });
       await settleOrderStatus(tx, order, subs);
     }
-    // Published once the status change's transaction has committed.
-    return () => this.events.publishAll(events);
+    return undefined;
   }
 
   // ---- helpers ----

@@ -9,9 +9,10 @@ import { AppProblem } from '../common/errors/problem.js';
 import type { AppConfig } from '../config/app-config.js';
 import { execute } from '../database/sql.js';
 import type { BuyChannel, DeliveryRule, PricedListing } from './domain/order-pricing.js';
+import { transition } from '../common/state-transition.js';
 import {
   stockEffectOf,
-  transition,
+  SUB_ORDER_MACHINE,
   type OrderActor,
   type StockEffect,
   type SubOrderEvent,
@@ -256,75 +257,86 @@ export interface TransitionInput {
 }
 
 /**
- * Moves one locked sub-order through the state machine: validates, applies the stock effect to its
- * lines (listings locked by id), updates the row, writes the history row and returns the domain event
- * (published by the caller after commit). Refusals are 409/422 problems.
+ * Moves one locked sub-order through the state machine (the common `transition`): validates, applies
+ * the stock effect to its lines (listings locked by id), updates the row, writes the history row and
+ * queues `SubOrderTransitioned`, published after commit. Refusals are 409/422 problems.
  */
 export async function applyTransition(
   tx: EntityManager,
   order: OrderRow,
   sub: SubOrderRow,
   input: TransitionInput,
-): Promise<SubOrderTransitioned> {
-  const t = transition(sub.status, input.event, input.actor, {
-    ...(input.to !== undefined ? { to: input.to } : {}),
-    reason: input.reason ?? null,
-  });
-  if (!t.ok)
-    throw new AppProblem(
-      t.code === 'order/reason-required' ? 422 : 409,
-      t.code,
-      t.code === 'order/reason-required' ? 'Reason required' : 'Not allowed now',
-      t.detail,
-      { subOrderId: sub.id, subOrderStatus: sub.status },
-    );
-  const effect = stockEffectOf(t.from, t.to);
-  if (effect !== null) await moveStock(tx, sub.id, null, effect, input.event, input.actorId);
-  await execute(
+): Promise<void> {
+  const { to } = await transition(
     tx,
-    `UPDATE sub_orders SET status = $2,
-       carrier = coalesce($3, carrier), tracking_number = coalesce($4, tracking_number),
-       shipped_at = CASE WHEN $2 = 'shipped' THEN now() ELSE shipped_at END,
-       delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END,
-       cancelled_by = CASE WHEN $2 = 'cancelled' THEN $5 ELSE cancelled_by END,
-       cancel_reason = CASE WHEN $2 = 'cancelled' THEN $6 ELSE cancel_reason END,
-       version = version + 1, updated_at = now()
-     WHERE id = $1`,
-    [
-      sub.id,
-      t.to,
-      input.ship?.carrier ?? null,
-      input.ship?.trackingNumber ?? null,
-      input.actor === 'payment' ? 'system' : input.actor,
-      input.reason ?? input.event,
-    ],
+    SUB_ORDER_MACHINE,
+    {
+      from: sub.status,
+      event: input.event,
+      actor: input.actor,
+      ...(input.to !== undefined ? { to: input.to } : {}),
+      reason: input.reason ?? null,
+      reasonRequiredStatus: 422,
+      problem: { subOrderId: sub.id, subOrderStatus: sub.status },
+    },
+    {
+      historyTable: 'sub_order_history',
+      update: async (from, to) => {
+        const effect = stockEffectOf(from, to);
+        if (effect !== null) await moveStock(tx, sub.id, null, effect, input.event, input.actorId);
+        return execute(
+          tx,
+          `UPDATE sub_orders SET status = $2,
+             carrier = coalesce($3, carrier), tracking_number = coalesce($4, tracking_number),
+             shipped_at = CASE WHEN $2 = 'shipped' THEN now() ELSE shipped_at END,
+             delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END,
+             cancelled_by = CASE WHEN $2 = 'cancelled' THEN $5 ELSE cancelled_by END,
+             cancel_reason = CASE WHEN $2 = 'cancelled' THEN $6 ELSE cancel_reason END,
+             version = version + 1, updated_at = now()
+           WHERE id = $1 AND status = $7`,
+          [
+            sub.id,
+            to,
+            input.ship?.carrier ?? null,
+            input.ship?.trackingNumber ?? null,
+            input.actor === 'payment' ? 'system' : input.actor,
+            input.reason ?? input.event,
+            from,
+          ],
+        );
+      },
+      insertHistory: async (from, to) => {
+        const { rows } = await execute<{ id: string }>(
+          tx,
+          `INSERT INTO sub_order_history (sub_order_id, event, from_status, to_status, actor_id, actor_role, reason, details)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING id::text AS id`,
+          [
+            sub.id,
+            input.event,
+            from,
+            to,
+            input.actorId,
+            `${input.actor}:${input.actorRole}`,
+            input.reason ?? null,
+            JSON.stringify(input.ship ?? {}),
+          ],
+        );
+        return rows[0]!.id;
+      },
+      event: (from, to) =>
+        new SubOrderTransitioned(
+          sub.id,
+          order.id,
+          sub.dealer_id,
+          order.buyer_id,
+          input.event,
+          from,
+          to,
+          input.actor,
+        ),
+    },
   );
-  await execute(
-    tx,
-    `INSERT INTO sub_order_history (sub_order_id, event, from_status, to_status, actor_id, actor_role, reason, details)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
-    [
-      sub.id,
-      input.event,
-      t.from,
-      t.to,
-      input.actorId,
-      `${input.actor}:${input.actorRole}`,
-      input.reason ?? null,
-      JSON.stringify(input.ship ?? {}),
-    ],
-  );
-  sub.status = t.to;
-  return new SubOrderTransitioned(
-    sub.id,
-    order.id,
-    sub.dealer_id,
-    order.buyer_id,
-    input.event,
-    t.from,
-    t.to,
-    input.actor,
-  );
+  sub.status = to;
 }
 
 /**

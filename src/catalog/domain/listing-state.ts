@@ -1,6 +1,7 @@
 /**
- * The listing state machine as a declared transition table, validated by one helper (`transition`).
- * Every transition the application performs goes through it and writes a `listing_status_history` row.
+ * The listing state machine as a declared transition table (`LISTING_MACHINE`, validated by the
+ * common state-machine helper). Every transition the application performs goes through the common
+ * `transition()` and writes a `listing_status_history` row.
  *
  *   draft ──submit──▶ in_review ──approve──▶ active ◀──resume── paused (by dealer)
  *     │                 │ ▲                   │ ──pause──────▶
@@ -11,21 +12,25 @@
  *          remove (any but removed → removed, terminal).
  */
 
+import { decide, defineStateMachine, type TransitionRule } from '../../common/state-machine.js';
+
 export const LISTING_STATUSES = ['draft', 'in_review', 'active', 'paused', 'removed'] as const;
 export type ListingStatus = (typeof LISTING_STATUSES)[number];
 
 export type PausedBy = 'dealer' | 'admin';
 
-export type ListingEvent =
-  | 'submit'
-  | 'approve'
-  | 'reject'
-  | 'pause'
-  | 'resume'
-  | 'flag'
-  | 'admin_pause'
-  | 'reinstate'
-  | 'remove';
+export const LISTING_EVENTS = [
+  'submit',
+  'approve',
+  'reject',
+  'pause',
+  'resume',
+  'flag',
+  'admin_pause',
+  'reinstate',
+  'remove',
+] as const;
+export type ListingEvent = (typeof LISTING_EVENTS)[number];
 
 export type Actor = 'dealer' | 'admin';
 
@@ -35,102 +40,118 @@ export interface ListingState {
   pausedBy: PausedBy | null;
 }
 
-interface Transition {
-  event: ListingEvent;
-  actor: Actor;
-  /** The state(s) it leaves. `pausedBy` narrows a `paused` source to one pauser. */
-  from: readonly ListingState[];
-  /** Possible targets; the caller picks one (submit: review or straight to active). */
-  to: readonly ListingState[];
-  /** The transition needs a reason (admin moderation). */
-  reasonRequired: boolean;
-}
-
 const S = (status: ListingStatus, pausedBy: PausedBy | null = null): ListingState => ({
   status,
   pausedBy,
 });
 
-export const LISTING_TRANSITIONS: readonly Transition[] = [
+/**
+ * A row's `from` states are exact (`pausedBy` narrows a `paused` source to one pauser); submit's
+ * targets are review or straight to active (the caller picks); admin moderation needs a reason.
+ */
+export const LISTING_TRANSITIONS: readonly TransitionRule<ListingState, ListingEvent, Actor>[] = [
   {
     event: 'submit',
-    actor: 'dealer',
+    actors: ['dealer'],
     from: [S('draft')],
     to: [S('in_review'), S('active')],
-    reasonRequired: false,
+    reasonFrom: [],
   },
   {
     event: 'approve',
-    actor: 'admin',
+    actors: ['admin'],
     from: [S('in_review')],
     to: [S('active')],
-    reasonRequired: false,
+    reasonFrom: [],
   },
   {
     event: 'reject',
-    actor: 'admin',
+    actors: ['admin'],
     from: [S('in_review')],
     to: [S('draft')],
-    reasonRequired: true,
+    reasonFrom: ['admin'],
   },
   {
     event: 'pause',
-    actor: 'dealer',
+    actors: ['dealer'],
     from: [S('active')],
     to: [S('paused', 'dealer')],
-    reasonRequired: false,
+    reasonFrom: [],
   },
   {
     event: 'resume',
-    actor: 'dealer',
+    actors: ['dealer'],
     from: [S('paused', 'dealer')],
     to: [S('active')],
-    reasonRequired: false,
+    reasonFrom: [],
   },
   {
     // An edit of a live listing made it a near-duplicate of another of the dealer's listings.
     event: 'flag',
-    actor: 'dealer',
+    actors: ['dealer'],
     from: [S('active'), S('paused', 'dealer')],
     to: [S('in_review')],
-    reasonRequired: false,
+    reasonFrom: [],
   },
   {
     event: 'admin_pause',
-    actor: 'admin',
+    actors: ['admin'],
     from: [S('active'), S('paused', 'dealer')],
     to: [S('paused', 'admin')],
-    reasonRequired: true,
+    reasonFrom: ['admin'],
   },
   {
     event: 'reinstate',
-    actor: 'admin',
+    actors: ['admin'],
     from: [S('paused', 'admin')],
     to: [S('active')],
-    reasonRequired: true,
+    reasonFrom: ['admin'],
   },
   {
     event: 'remove',
-    actor: 'admin',
+    actors: ['admin'],
     from: [S('draft'), S('in_review'), S('active'), S('paused', 'dealer'), S('paused', 'admin')],
     to: [S('removed')],
-    reasonRequired: true,
+    reasonFrom: ['admin'],
   },
 ];
-
-const same = (a: ListingState, b: ListingState) =>
-  a.status === b.status && a.pausedBy === b.pausedBy;
 
 export type TransitionResult =
   | { ok: true; from: ListingState; to: ListingState }
   | { ok: false; code: 'listing/invalid-transition' | 'listing/reason-required'; detail: string };
 
-const describe = (s: ListingState) =>
-  s.status === 'paused' && s.pausedBy ? `paused by ${s.pausedBy}` : s.status;
+export const LISTING_MACHINE = defineStateMachine({
+  noun: 'listing',
+  codePrefix: 'listing',
+  states: [
+    S('draft'),
+    S('in_review'),
+    S('active'),
+    S('paused', 'dealer'),
+    S('paused', 'admin'),
+    S('removed'),
+  ],
+  events: LISTING_EVENTS,
+  transitions: LISTING_TRANSITIONS,
+  key: (s) => (s.status === 'paused' && s.pausedBy ? `paused_by_${s.pausedBy}` : s.status),
+  describe: (s) => (s.status === 'paused' && s.pausedBy ? `paused by ${s.pausedBy}` : s.status),
+  past: {
+    submit: 'submitted',
+    approve: 'approved',
+    reject: 'rejected',
+    pause: 'paused',
+    resume: 'resumed',
+    flag: 'sent back to review',
+    admin_pause: 'paused',
+    reinstate: 'reinstated',
+    remove: 'removed',
+  },
+  by: { admin: ' by an admin' },
+});
 
 /**
  * Validates `event` by `actor` from `from` to `to` (default: the event's only target) against the
- * table. The one gate of every status change.
+ * table.
  */
 export function transition(
   from: ListingState,
@@ -138,36 +159,8 @@ export function transition(
   actor: Actor,
   options: { to?: ListingState; reason?: string | null } = {},
 ): TransitionResult {
-  const t = LISTING_TRANSITIONS.find((x) => x.event === event && x.actor === actor);
-  if (t === undefined || !t.from.some((s) => same(s, from)))
-    return {
-      ok: false,
-      code: 'listing/invalid-transition',
-      detail: `A listing that is ${describe(from)} cannot be ${PAST[event]}${actor === 'admin' ? ' by an admin' : ''}`,
-    };
-  const to = options.to ?? t.to[0]!;
-  if (!t.to.some((s) => same(s, to)))
-    return {
-      ok: false,
-      code: 'listing/invalid-transition',
-      detail: `${event} cannot lead to ${describe(to)}`,
-    };
-  if (t.reasonRequired && !options.reason?.trim())
-    return { ok: false, code: 'listing/reason-required', detail: `${event} needs a reason` };
-  return { ok: true, from, to };
+  return decide(LISTING_MACHINE, from, event, actor, options);
 }
-
-const PAST: Record<ListingEvent, string> = {
-  submit: 'submitted',
-  approve: 'approved',
-  reject: 'rejected',
-  pause: 'paused',
-  resume: 'resumed',
-  flag: 'sent back to review',
-  admin_pause: 'paused',
-  reinstate: 'reinstated',
-  remove: 'removed',
-};
 
 /**
  * Where a submitted draft goes: to review while the dealer has fewer than `reviewFirstListings`

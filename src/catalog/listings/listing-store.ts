@@ -11,8 +11,9 @@ import { AppProblem } from '../../common/errors/problem.js';
 import { decodeCursor } from '../../common/pagination.js';
 import { execute } from '../../database/sql.js';
 import type { HeadlinePrices, PriceSet, PriceTier } from '../domain/listing-pricing.js';
+import { transition } from '../../common/state-transition.js';
 import {
-  transition,
+  LISTING_MACHINE,
   type Actor,
   type ListingEvent,
   type ListingState,
@@ -139,8 +140,8 @@ export async function loadListing(
 }
 
 /**
- * Moves the listing through the state machine (`transition`, the one gate) and writes the history
- * row; 409 `listing/invalid-transition` (or 400 `listing/reason-required`) if the table refuses.
+ * Moves the locked listing through the state machine (the common `transition`) and writes the
+ * history row; 409 `listing/invalid-transition` (or 400 `listing/reason-required`) if the table refuses.
  */
 export async function applyTransition(
   tx: EntityManager,
@@ -150,30 +151,44 @@ export async function applyTransition(
   principal: Principal,
   options: { to?: ListingState; reason?: string | null } = {},
 ): Promise<ListingRow> {
-  const result = transition({ status: row.status, pausedBy: row.paused_by }, event, actor, options);
-  if (!result.ok)
-    throw new AppProblem(
-      result.code === 'listing/reason-required' ? 400 : 409,
-      result.code,
-      result.code === 'listing/reason-required' ? 'Reason required' : 'Not allowed now',
-      result.detail,
-      { listingStatus: row.status, ...(row.paused_by ? { pausedBy: row.paused_by } : {}) },
-    );
   const reason = options.reason ?? null;
-  const { rows } = await execute<ListingRow>(
+  const { row: updated } = await transition(
     tx,
-    `UPDATE listings SET status = $2, paused_by = $3, status_reason = $4, version = version + 1,
-       updated_at = now()
-     WHERE id = $1 RETURNING ${LISTING_COLUMNS}`,
-    [row.id, result.to.status, result.to.pausedBy, reason],
+    LISTING_MACHINE,
+    {
+      from: { status: row.status, pausedBy: row.paused_by },
+      event,
+      actor,
+      ...(options.to !== undefined ? { to: options.to } : {}),
+      reason,
+      reasonRequiredStatus: 400,
+      problem: { listingStatus: row.status, ...(row.paused_by ? { pausedBy: row.paused_by } : {}) },
+    },
+    {
+      historyTable: 'listing_status_history',
+      update: async (from, to) => {
+        const { rows, affected } = await execute<ListingRow>(
+          tx,
+          `UPDATE listings SET status = $2, paused_by = $3, status_reason = $4, version = version + 1,
+             updated_at = now()
+           WHERE id = $1 AND status = $5 AND paused_by IS NOT DISTINCT FROM $6
+           RETURNING ${LISTING_COLUMNS}`,
+          [row.id, to.status, to.pausedBy, reason, from.status, from.pausedBy],
+        );
+        return { affected, row: rows[0] };
+      },
+      insertHistory: async (from, to) => {
+        const { rows } = await execute<{ id: string }>(
+          tx,
+          `INSERT INTO listing_status_history (listing_id, from_status, to_status, reason, actor_id, actor_role)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id::text AS id`,
+          [row.id, from.status, to.status, reason, principal.userId, principal.role],
+        );
+        return rows[0]!.id;
+      },
+    },
   );
-  await execute(
-    tx,
-    `INSERT INTO listing_status_history (listing_id, from_status, to_status, reason, actor_id, actor_role)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [row.id, row.status, result.to.status, reason, principal.userId, principal.role],
-  );
-  return rows[0]!;
+  return updated!;
 }
 
 export async function insertPriceHistory(

@@ -1,6 +1,7 @@
 /**
- * The sub-order state machine as a declared transition table, validated by one helper (`transition`).
- * Every status change goes through it and writes a `sub_order_history` row and a domain event.
+ * The sub-order state machine as a declared transition table (`SUB_ORDER_MACHINE`, validated by the
+ * common state-machine helper). Every status change goes through the common `transition()`, which
+ * writes a `sub_order_history` row and publishes `SubOrderTransitioned` after commit.
  *
  *   awaiting_payment ─pay─▶ paid ─accept─▶ accepted ─pack─▶ packed ─ship─▶ shipped ─deliver─▶ delivered ─complete─▶ completed
  *     │ expire / payment_failed / cancel  │ cancel        │ cancel      │ cancel
@@ -11,6 +12,8 @@
  * Stock follows the status: awaiting payment holds a reservation; `pay` sells it; a cancellation
  * before payment releases it; a cancellation after payment (before shipping) restocks.
  */
+
+import { decide, defineStateMachine, type TransitionRule } from '../../common/state-machine.js';
 
 export const SUB_ORDER_STATUSES = [
   'awaiting_payment',
@@ -45,19 +48,13 @@ export type SubOrderEvent = (typeof SUB_ORDER_EVENTS)[number];
 /** Who acts: the buyer, the dealer, staff (admin or ops leader), the payment flow, or the platform's jobs. */
 export type OrderActor = 'buyer' | 'dealer' | 'admin' | 'payment' | 'system';
 
-interface Transition {
-  event: SubOrderEvent;
-  actors: readonly OrderActor[];
-  from: readonly SubOrderStatus[];
-  /** Possible targets; the first is the default. */
-  to: readonly SubOrderStatus[];
-  /** Actors who must give a reason. */
-  reasonFrom: readonly OrderActor[];
-}
-
 const BEFORE_SHIPPING = ['awaiting_payment', 'paid', 'accepted', 'packed'] as const;
 
-export const SUB_ORDER_TRANSITIONS: readonly Transition[] = [
+export const SUB_ORDER_TRANSITIONS: readonly TransitionRule<
+  SubOrderStatus,
+  SubOrderEvent,
+  OrderActor
+>[] = [
   { event: 'pay', actors: ['payment'], from: ['awaiting_payment'], to: ['paid'], reasonFrom: [] },
   {
     event: 'payment_failed',
@@ -138,47 +135,39 @@ export type SubOrderTransitionResult =
       detail: string;
     };
 
-const LABEL: Record<SubOrderEvent, string> = {
-  pay: 'paid',
-  payment_failed: 'failed for payment',
-  expire: 'expired',
-  accept: 'accepted',
-  pack: 'packed',
-  ship: 'shipped',
-  deliver: 'confirmed delivered',
-  complete: 'completed',
-  cancel: 'cancelled',
-  request_return: 'returned',
-  dispute: 'disputed',
-  resolve: 'resolved',
-};
+export const SUB_ORDER_MACHINE = defineStateMachine({
+  noun: 'sub-order',
+  codePrefix: 'order',
+  states: SUB_ORDER_STATUSES,
+  events: SUB_ORDER_EVENTS,
+  transitions: SUB_ORDER_TRANSITIONS,
+  key: (s) => s,
+  describe: (s) => s.replace(/_/g, ' '),
+  past: {
+    pay: 'paid',
+    payment_failed: 'failed for payment',
+    expire: 'expired',
+    accept: 'accepted',
+    pack: 'packed',
+    ship: 'shipped',
+    deliver: 'confirmed delivered',
+    complete: 'completed',
+    cancel: 'cancelled',
+    request_return: 'returned',
+    dispute: 'disputed',
+    resolve: 'resolved',
+  },
+  by: { admin: ' by staff', buyer: ' by the buyer', dealer: ' by the dealer' },
+});
 
-const human = (s: SubOrderStatus) => s.replace(/_/g, ' ');
-
-/** Validates `event` by `actor` from `from` (to `to`, default the event's first target). The one gate of every status change. */
+/** Validates `event` by `actor` from `from` (to `to`, default the event's first target) against the table. */
 export function transition(
   from: SubOrderStatus,
   event: SubOrderEvent,
   actor: OrderActor,
   options: { to?: SubOrderStatus; reason?: string | null } = {},
 ): SubOrderTransitionResult {
-  const t = SUB_ORDER_TRANSITIONS.find((x) => x.event === event && x.actors.includes(actor));
-  if (t === undefined || !t.from.includes(from))
-    return {
-      ok: false,
-      code: 'order/invalid-transition',
-      detail: `A sub-order that is ${human(from)} cannot be ${LABEL[event]}${actor === 'admin' ? ' by staff' : actor === 'buyer' || actor === 'dealer' ? ` by the ${actor}` : ''}`,
-    };
-  const to = options.to ?? t.to[0]!;
-  if (!t.to.includes(to))
-    return {
-      ok: false,
-      code: 'order/invalid-transition',
-      detail: `${event} cannot lead to ${human(to)}`,
-    };
-  if (t.reasonFrom.includes(actor) && !options.reason?.trim())
-    return { ok: false, code: 'order/reason-required', detail: `${event} needs a reason` };
-  return { ok: true, from, to };
+  return decide(SUB_ORDER_MACHINE, from, event, actor, options);
 }
 
 /** What happens to the reserved or sold stock of a sub-order's lines when it moves `from` → `to`. */
