@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { canonicalJson } from './audit-chain.js';
+import { auditCanonicalJson } from '../../common/canonical-json.js';
 
 /** Where the chain stood at a moment: `count` events (seq 1..count), the last one's `hash`. */
 export interface AuditHead {
@@ -27,7 +27,12 @@ export const AUDIT_HEAD_TYPE = 'fixbazaar.audit-head.v1';
  * `jq -cjS '{at, count, hash, type: "fixbazaar.audit-head.v1"}'` reproduces from the printed head.
  */
 export function auditHeadMessage(head: AuditHead): string {
-  return canonicalJson({ type: AUDIT_HEAD_TYPE, count: head.count, hash: head.hash, at: head.at });
+  return auditCanonicalJson({
+    type: AUDIT_HEAD_TYPE,
+    count: head.count,
+    hash: head.hash,
+    at: head.at,
+  });
 }
 
 export class AuditSigningKeyError extends Error {}
