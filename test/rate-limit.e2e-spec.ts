@@ -6,7 +6,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import { Authenticated, Public } from '../src/access/policy.decorator.js';
-import type { Role } from '../src/access/roles.js';
+import type { Role } from '../src/common/roles.js';
 import { projectRoot } from '../src/common/project-root.js';
 import { MetricsService } from '../src/observability/metrics.service.js';
 import { MemoryRateLimitStore } from '../src/rate-limit/memory.store.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { Principal } from '../access/roles.js';
+import type { Principal } from './roles.js';
 
 export const DEVICE_FINGERPRINT_HEADER = 'x-device-fingerprint';
 

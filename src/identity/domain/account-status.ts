@@ -1,5 +1,5 @@
-import type { AccountStatus, Role } from '../../access/roles.js';
-import { isStaff } from '../../access/roles.js';
+import type { AccountStatus, Role } from '../../common/roles.js';
+import { isStaff } from '../../common/roles.js';
 
 export type StatusAction = 'approve' | 'suspend' | 'block';
 
