@@ -14,7 +14,7 @@ import { RateLimitCategory } from '../src/rate-limit/rate-limit.decorator.js';
 import {
   DEFAULT_RATE_LIMIT_POLICY,
   type RateLimitCategory as RateLimitCategoryName,
-} from '../src/rate-limit/rate-limit.policy.js';
+} from '../src/config/rate-limit-policy.js';
 import { RateLimitService } from '../src/rate-limit/rate-limit.service.js';
 import type { RateLimitStore } from '../src/rate-limit/rate-limit.store.js';
 import { RedisRateLimitStore } from '../src/rate-limit/redis.store.js';

@@ -8,7 +8,7 @@ import { isStaff } from '../../src/common/roles.js';
 import { AccountSecrets } from '../../src/identity/account-secrets.js';
 import { platformTotp } from '../../src/identity/mfa.service.js';
 import { PasswordHasher } from '../../src/identity/password-hasher.js';
-import { RATE_LIMIT_CATEGORIES } from '../../src/rate-limit/rate-limit.policy.js';
+import { RATE_LIMIT_CATEGORIES } from '../../src/config/rate-limit-policy.js';
 import type { TestApp } from './test-app.js';
 import { withClient } from './test-database.js';
 
