@@ -21,6 +21,8 @@ import { FraudModule } from './fraud/fraud.module.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { PaymentsModule } from './payments/payments.module.js';
 import { PaymentWebhooksModule } from './payments/webhooks/payment-webhooks.module.js';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 
 /** The modules every entry point shares: configuration, logging, database, CQRS buses. */
 export function coreImports(
@@ -53,7 +55,10 @@ export class AppModule {
       imports: [
         ...(coreImports(config, logStream) ?? []),
         AuditModule,
-        AccessModule,
+        AccessModule.forRoot({
+          imports: [IdentityModule, RateLimitModule],
+          between: [RateLimitGuard],
+        }),
         IdentityModule,
         JobsModule,
         LedgerModule,

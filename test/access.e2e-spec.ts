@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller, Get } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { TechnicianKind } from '../src/access/roles.js';
+import type { TechnicianKind } from '../src/common/roles.js';
 import { projectRoot } from '../src/common/project-root.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { ReconciliationReport } from '../src/payments/reconciliation/reconciliation-report.service.js';

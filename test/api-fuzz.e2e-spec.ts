@@ -10,7 +10,7 @@
  */
 import { randomInt } from 'node:crypto';
 import fc from 'fast-check';
-import { ROLES, type Role } from '../src/access/roles.js';
+import { ROLES, type Role } from '../src/common/roles.js';
 import { createAccount, signInAs, type SignedIn } from './support/accounts.js';
 import {
   answerFault,

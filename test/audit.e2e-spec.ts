@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type pg from 'pg';
-import type { Role } from '../src/access/roles.js';
+import type { Role } from '../src/common/roles.js';
 import { AUDIT_CSV_COLUMNS } from '../src/audit/audit-export.js';
 import { AuditQueryService, type StoredAuditEvent } from '../src/audit/audit-query.service.js';
 import { AuditService, type AuditInput } from '../src/audit/audit.service.js';

@@ -6,7 +6,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import { Authenticated, Public } from '../src/access/policy.decorator.js';
-import type { Role } from '../src/access/roles.js';
+import type { Role } from '../src/common/roles.js';
 import { projectRoot } from '../src/common/project-root.js';
 import { MetricsService } from '../src/observability/metrics.service.js';
 import { MemoryRateLimitStore } from '../src/rate-limit/memory.store.js';
@@ -14,7 +14,7 @@ import { RateLimitCategory } from '../src/rate-limit/rate-limit.decorator.js';
 import {
   DEFAULT_RATE_LIMIT_POLICY,
   type RateLimitCategory as RateLimitCategoryName,
-} from '../src/rate-limit/rate-limit.policy.js';
+} from '../src/config/rate-limit-policy.js';
 import { RateLimitService } from '../src/rate-limit/rate-limit.service.js';
 import type { RateLimitStore } from '../src/rate-limit/rate-limit.store.js';
 import { RedisRateLimitStore } from '../src/rate-limit/redis.store.js';

@@ -4,7 +4,7 @@ import {
   type ForcedSubject,
   type MongoAbility,
 } from '@casl/ability';
-import { ROLES, type Principal, type Role } from './roles.js';
+import { ROLES, type Principal, type Role } from '../common/roles.js';
 
 export type Action =
   | 'manage'

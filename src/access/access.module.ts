@@ -1,21 +1,31 @@
-import { Module } from '@nestjs/common';
+import { Module, type CanActivate, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { IdentityModule } from '../identity/identity.module.js';
-import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
-import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { AuthenticationGuard } from './authentication.guard.js';
 import { PolicyGuard } from './policy.guard.js';
 
+export interface AccessOptions {
+  /** Modules providing what the guards need: an `AccessTokenVerifier` and the `between` guards' dependencies. */
+  imports: NonNullable<DynamicModule['imports']>;
+  /** Global guards run after authentication and before the policy check (the rate limit). */
+  between: Type<CanActivate>[];
+}
+
 /**
- * The global guards, in order: who is calling (AuthenticationGuard), may they call this often
- * (RateLimitGuard), may they call this at all (PolicyGuard).
+ * The global guards, in order: who is calling (AuthenticationGuard), then `between` (may they call this
+ * often: the app passes RateLimitGuard), then may they call this at all (PolicyGuard). The modules that
+ * implement them are passed in by the application, so access imports no feature.
  */
-@Module({
-  imports: [IdentityModule, RateLimitModule],
-  providers: [
-    { provide: APP_GUARD, useClass: AuthenticationGuard },
-    { provide: APP_GUARD, useClass: RateLimitGuard },
-    { provide: APP_GUARD, useClass: PolicyGuard },
-  ],
-})
-export class AccessModule {}
+@Module({})
+export class AccessModule {
+  static forRoot(options: AccessOptions): DynamicModule {
+    return {
+      module: AccessModule,
+      imports: options.imports,
+      providers: [
+        { provide: APP_GUARD, useClass: AuthenticationGuard },
+        ...options.between.map((guard) => ({ provide: APP_GUARD, useClass: guard })),
+        { provide: APP_GUARD, useClass: PolicyGuard },
+      ],
+    };
+  }
+}

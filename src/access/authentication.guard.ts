@@ -3,9 +3,9 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
-import { TokenService } from '../identity/token.service.js';
+import { AccessTokenVerifier } from './access-token-verifier.js';
 import { OWN_BEARER_KEY } from './policy.decorator.js';
-import type { AccountStatus, Principal, Role, TechnicianKind } from './roles.js';
+import type { AccountStatus, Principal, Role, TechnicianKind } from '../common/roles.js';
 
 const unauthenticated = (code: string, detail: string): AppProblem =>
   new AppProblem(401, code, 'Unauthenticated', detail, {}, { 'www-authenticate': 'Bearer' });
@@ -19,7 +19,7 @@ const unauthenticated = (code: string, detail: string): AppProblem =>
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
   constructor(
-    private readonly tokens: TokenService,
+    private readonly tokens: AccessTokenVerifier,
     private readonly dataSource: DataSource,
     private readonly reflector: Reflector,
   ) {}

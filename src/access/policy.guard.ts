@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { AppProblem } from '../common/errors/problem.js';
 import { defineAbilityFor, rolesAllowed } from './ability.factory.js';
 import { POLICY_KEY, type RoutePolicy } from './policy.decorator.js';
-import { isStaff, type Principal, type Role } from './roles.js';
+import { isStaff, type Principal, type Role } from '../common/roles.js';
 
 /**
  * Last global guard: applies the route's declared policy. A route that declares none is refused —

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AnchorConfig } from './anchor-config.js';
+import type { AnchorConfig } from '../config/anchor-config.js';
 
 /** The two chains anchored: the audit log's signed heads and the ledger's seals. */
 export type AnchorKind = 'audit' | 'ledger';

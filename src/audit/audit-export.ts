@@ -1,5 +1,5 @@
 import { csvChunks, type CsvCell } from '../common/csv.js';
-import { canonicalJson } from './domain/audit-chain.js';
+import { auditCanonicalJson } from '../common/canonical-json.js';
 import type { StoredAuditEvent } from './audit-query.service.js';
 
 export const AUDIT_EXPORT_FORMATS = ['csv', 'jsonl'] as const;
@@ -42,8 +42,8 @@ function auditCsvRecord(e: StoredAuditEvent): CsvCell[] {
     e.targetType,
     e.targetId,
     e.reason,
-    e.before === null ? null : canonicalJson(e.before),
-    e.after === null ? null : canonicalJson(e.after),
+    e.before === null ? null : auditCanonicalJson(e.before),
+    e.after === null ? null : auditCanonicalJson(e.after),
     e.override,
     e.requestId,
     e.ip,

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { Principal } from '../access/roles.js';
+import type { Principal } from './roles.js';
 
+/** The request id, taken from the caller when well-formed and echoed on every response. */
+export const REQUEST_ID_HEADER = 'x-request-id';
 export const DEVICE_FINGERPRINT_HEADER = 'x-device-fingerprint';
 
 /** Who is asking, from where: what every command needs for authorization and the audit trail. */

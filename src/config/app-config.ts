@@ -1,14 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseEd25519PrivateKey, parseRawEd25519PublicKeys } from '../common/ed25519-keys.js';
 import { projectRoot } from '../common/project-root.js';
 import { envSchema } from './env.schema.js';
 import { localClusterFile, localClusterUrls, readLocalCluster } from './local-cluster.js';
-import { parseSigningKey } from '../audit/domain/audit-head.js';
-import { parseSealPrivateKey, parseTrustedSealKeys } from '../ledger/integrity/seal-keys.js';
-import { parseRateLimitPolicy, type RateLimitPolicy } from '../rate-limit/rate-limit.policy.js';
-import { storageConfigOf, type StorageConfig } from '../storage/storage-config.js';
-import { anchorConfigOf, type AnchorConfig } from '../anchor/anchor-config.js';
+import { parseRateLimitPolicy, type RateLimitPolicy } from './rate-limit-policy.js';
+import { storageConfigOf, type StorageConfig } from './storage-config.js';
+import { anchorConfigOf, type AnchorConfig } from './anchor-config.js';
 
 /** Used only outside production when JWT_SECRET is unset; production refuses to start without one. */
 const DEVELOPMENT_JWT_SECRET = 'fixbazaar-development-only-secret-not-for-production';
@@ -219,13 +218,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (signingKeyPem) {
     let key: KeyObject | undefined;
     try {
-      key = parseSigningKey(signingKeyPem);
+      key = parseEd25519PrivateKey(signingKeyPem);
     } catch (err) {
-      fail('AUDIT_SIGNING_KEY', (err as Error).message.replace(/^AUDIT_SIGNING_KEY: /, ''));
+      fail('AUDIT_SIGNING_KEY', (err as Error).message);
     }
     if (
       e.NODE_ENV === 'production' &&
-      key?.equals(parseSigningKey(DEVELOPMENT_AUDIT_SIGNING_KEY)) === true
+      key?.equals(parseEd25519PrivateKey(DEVELOPMENT_AUDIT_SIGNING_KEY)) === true
     )
       fail('AUDIT_SIGNING_KEY', 'the published development key cannot sign in production');
   }
@@ -234,13 +233,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (sealKeyPem) {
     let sealKey: KeyObject | undefined;
     try {
-      sealKey = parseSealPrivateKey(sealKeyPem);
+      sealKey = parseEd25519PrivateKey(sealKeyPem);
     } catch (err) {
-      fail('LEDGER_SEAL_KEY', (err as Error).message.replace(/^LEDGER_SEAL_KEY: /, ''));
+      fail('LEDGER_SEAL_KEY', (err as Error).message);
     }
     if (
       e.NODE_ENV === 'production' &&
-      sealKey?.equals(parseSealPrivateKey(DEVELOPMENT_LEDGER_SEAL_KEY)) === true
+      sealKey?.equals(parseEd25519PrivateKey(DEVELOPMENT_LEDGER_SEAL_KEY)) === true
     ) {
       fail('LEDGER_SEAL_KEY', 'the published development key cannot sign seals in production');
     }
@@ -262,14 +261,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     fail('AUDIT_SIGNING_KEY', 'required in production (it signs the anchored audit heads)');
   let trustedSealKeys: string[] = [];
   try {
-    trustedSealKeys = parseTrustedSealKeys(e.LEDGER_SEAL_TRUSTED_KEYS).map((k) =>
+    trustedSealKeys = parseRawEd25519PublicKeys(e.LEDGER_SEAL_TRUSTED_KEYS).map((k) =>
       k.toString('base64'),
     );
   } catch (err) {
-    fail(
-      'LEDGER_SEAL_TRUSTED_KEYS',
-      (err as Error).message.replace(/^LEDGER_SEAL_TRUSTED_KEYS: /, ''),
-    );
+    fail('LEDGER_SEAL_TRUSTED_KEYS', (err as Error).message);
   }
   let database: Pick<AppConfig['database'], 'url' | 'ownerUrl' | 'source'>;
   if (e.DATABASE_URL) {

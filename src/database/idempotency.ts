@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
-import { canonicalJson } from '../ledger/domain/canonical.js';
+import { ledgerCanonicalJson } from '../common/canonical-json.js';
 import { execute } from './sql.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -48,7 +48,7 @@ export async function idempotent<T>(
   scope: { ownerId: string; scope: string; key: string; request: unknown },
   work: () => Promise<T>,
 ): Promise<IdempotentResult<T>> {
-  const hash = createHash('sha256').update(canonicalJson(scope.request)).digest('hex');
+  const hash = createHash('sha256').update(ledgerCanonicalJson(scope.request)).digest('hex');
   const inserted = await execute(
     tx,
     `INSERT INTO idempotency_keys (owner_id, scope, key, request_hash) VALUES ($1, $2, $3, $4)

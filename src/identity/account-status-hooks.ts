@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { AccountStatus, Role } from '../access/roles.js';
+import type { AccountStatus, Role } from '../common/roles.js';
 import type { RequestMeta } from '../common/request-meta.js';
 
 export interface AccountStatusChange {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AccountStatus, Role, TechnicianKind } from '../access/roles.js';
+import type { AccountStatus, Role, TechnicianKind } from '../common/roles.js';
 import { execute } from '../database/sql.js';
 import type { AccountDto, StatusChangeDto } from './dto/account.dto.js';
 import type { AddressDto } from './dto/signup.dto.js';

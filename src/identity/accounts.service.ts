@@ -7,7 +7,7 @@ import {
   type Role,
   type SignupRole,
   type StaffRole,
-} from '../access/roles.js';
+} from '../common/roles.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AppProblem } from '../common/errors/problem.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/pagination.js';

@@ -4,7 +4,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { AppProblem } from '../common/errors/problem.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import { TransactionRunner } from '../database/transaction.js';
-import { isStaff } from '../access/roles.js';
+import { isStaff } from '../common/roles.js';
 import { AccountsRepository } from './accounts.repository.js';
 import { recordFailure, throttleVerdict, type ThrottleVerdict } from './domain/login-throttle.js';
 import type { MfaChallengeDto, TokensDto } from './dto/auth.dto.js';

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccessTokenVerifier } from '../access/access-token-verifier.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { AccountRecoveryService } from './account-recovery.service.js';
 import { AccountSecrets } from './account-secrets.js';
@@ -40,8 +41,10 @@ import { TokenService } from './token.service.js';
     SessionIssuer,
     SessionsRepository,
     TokenService,
+    { provide: AccessTokenVerifier, useExisting: TokenService },
   ],
   exports: [
+    AccessTokenVerifier,
     AccountSecrets,
     AccountStatusHooks,
     AccountsService,

@@ -1,6 +1,7 @@
 import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { jwtVerify, SignJWT } from 'jose';
+import { AccessTokenVerifier, type AccessClaims } from '../access/access-token-verifier.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 
@@ -9,14 +10,9 @@ const AUDIENCE = 'fixbazaar-api';
 /** Second-factor challenges are signed for another audience, so they never pass as access tokens. */
 const MFA_AUDIENCE = 'fixbazaar-mfa';
 
-export interface AccessClaims {
-  userId: string;
-  sessionId: string;
-}
-
 /** Short-lived access JWTs (HS256) and opaque refresh tokens, of which only a SHA-256 is stored. */
 @Injectable()
-export class TokenService {
+export class TokenService implements AccessTokenVerifier {
   /** A KeyObject, imported once (a raw byte key would be re-imported on every sign and verify). */
   private readonly key: KeyObject;
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Options } from 'pino-http';
+import { REQUEST_ID_HEADER } from '../common/request-meta.js';
 import type { AppConfig } from '../config/app-config.js';
 import {
   REDACTED,
@@ -10,7 +11,7 @@ import {
   serializeError,
 } from './error-redaction.js';
 
-export const REQUEST_ID_HEADER = 'x-request-id';
+export { REQUEST_ID_HEADER };
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /**

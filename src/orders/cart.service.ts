@@ -19,7 +19,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
 import type { EntityManager } from 'typeorm';
-import type { Principal } from '../access/roles.js';
+import type { Principal } from '../common/roles.js';
 import { AVAILABLE_DISPLAY_CAP } from '../catalog/search/price-channel.js';
 import { AppProblem } from '../common/errors/problem.js';
 import type { RequestMeta } from '../common/request-meta.js';

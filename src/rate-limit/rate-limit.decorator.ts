@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { RateLimitCategory as Category } from './rate-limit.policy.js';
+import type { RateLimitCategory as Category } from '../config/rate-limit-policy.js';
 
 export const RATE_LIMIT_CATEGORY_KEY = 'fixbazaar:rate-limit-category';
 

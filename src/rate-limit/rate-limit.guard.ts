@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { RATE_LIMIT_CATEGORY_KEY } from './rate-limit.decorator.js';
 import { RateLimitMetrics } from './rate-limit.metrics.js';
-import { limitFor, type BucketLimit, type RateLimitCategory } from './rate-limit.policy.js';
+import { limitFor, type BucketLimit, type RateLimitCategory } from '../config/rate-limit-policy.js';
 import { isExemptRoute, RateLimitService } from './rate-limit.service.js';
 
 /** `Retry-After` is whole seconds; never 0, which clients would take as "retry at once". */

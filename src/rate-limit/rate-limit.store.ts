@@ -1,4 +1,4 @@
-import type { BucketLimit } from './rate-limit.policy.js';
+import type { BucketLimit } from '../config/rate-limit-policy.js';
 
 export const RATE_LIMIT_STORE = Symbol('RATE_LIMIT_STORE');
 

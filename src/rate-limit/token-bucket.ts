@@ -1,4 +1,4 @@
-import type { BucketLimit } from './rate-limit.policy.js';
+import type { BucketLimit } from '../config/rate-limit-policy.js';
 
 /**
  * The limiter's arithmetic, pure so it can be tested on its own. The in-memory store calls these

@@ -17,19 +17,7 @@ import {
   type ByteRange,
   type StoredObject,
 } from './object-storage.js';
-
-export interface S3StorageOptions {
-  /** Base URL of the service, e.g. `https://s3.ap-south-1.amazonaws.com` or `http://127.0.0.1:9000`. */
-  endpoint: string;
-  region: string;
-  bucket: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  /** `<endpoint>/<bucket>/<key>` instead of `<bucket>.<endpoint host>/<key>` (MinIO, most self-hosted services). */
-  forcePathStyle: boolean;
-  /** Per request (default 30 s). */
-  timeoutMs?: number;
-}
+import type { S3StorageOptions } from '../config/storage-config.js';
 
 /** An S3 error answer, without credentials or the request's signature. */
 export class S3StorageError extends Error {

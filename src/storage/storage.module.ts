@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { LocalDiskObjectStorage } from './local-disk.storage.js';
 import { ObjectStorage } from './object-storage.js';
-import type { StorageConfig } from './storage-config.js';
+import type { StorageConfig } from '../config/storage-config.js';
 
 /** The S3 adapter (and the AWS SDK behind it) is loaded only when configured. */
 export async function createObjectStorage(config: StorageConfig): Promise<ObjectStorage> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import argon2 from 'argon2';
 import { demoListingsFor } from '../../src/catalog/demo-catalog.js';
 import { searchTextOf } from '../../src/catalog/domain/listing-text.js';
-import { RATE_LIMIT_CATEGORIES } from '../../src/rate-limit/rate-limit.policy.js';
+import { RATE_LIMIT_CATEGORIES } from '../../src/config/rate-limit-policy.js';
 import { testGstin } from '../support/accounts.js';
 import { withClient } from '../support/test-database.js';
 import { createBenchDatabase } from './bench-database.js';

@@ -1,14 +1,14 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AccountStatus, Role, TechnicianKind } from '../../src/access/roles.js';
+import type { AccountStatus, Role, TechnicianKind } from '../../src/common/roles.js';
 import { gstinCheckChar } from '../../src/common/gstin.js';
 import { gstStateCodeOf, type IndianState } from '../../src/common/indian-states.js';
-import { isStaff } from '../../src/access/roles.js';
+import { isStaff } from '../../src/common/roles.js';
 import { AccountSecrets } from '../../src/identity/account-secrets.js';
 import { platformTotp } from '../../src/identity/mfa.service.js';
 import { PasswordHasher } from '../../src/identity/password-hasher.js';
-import { RATE_LIMIT_CATEGORIES } from '../../src/rate-limit/rate-limit.policy.js';
+import { RATE_LIMIT_CATEGORIES } from '../../src/config/rate-limit-policy.js';
 import type { TestApp } from './test-app.js';
 import { withClient } from './test-database.js';
 

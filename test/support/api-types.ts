@@ -3103,7 +3103,7 @@ export interface components {
              * @description Which prices this response carries (see the price members).
              * @enum {string}
              */
-            channel: "staff" | "b2c" | "b2b";
+            channel: "b2c" | "b2b" | "staff";
             name: string;
             /** @enum {string} */
             category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
@@ -3145,7 +3145,7 @@ export interface components {
              * @description The price channel of every item.
              * @enum {string}
              */
-            channel: "staff" | "b2c" | "b2b";
+            channel: "b2c" | "b2b" | "staff";
             /**
              * @description Present when `q` as typed matched nothing and words of it were corrected or left out (nothing in
              *     the catalog resembles them): the words searched instead, lower case, each misspelt word as its
@@ -3174,7 +3174,7 @@ export interface components {
              * @description Which prices this response carries (see the price members).
              * @enum {string}
              */
-            channel: "staff" | "b2c" | "b2b";
+            channel: "b2c" | "b2b" | "staff";
             name: string;
             /** @enum {string} */
             category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
@@ -4352,7 +4352,7 @@ export interface components {
         CommissionRuleDto: {
             id: string;
             /** @enum {string} */
-            scope: "default" | "dealer" | "category";
+            scope: "dealer" | "default" | "category";
             category: string | null;
             dealerId: string | null;
             /** @enum {string} */

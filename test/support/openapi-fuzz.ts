@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { rolesAllowed, type Action, type Subject } from '../../src/access/ability.factory.js';
-import { ROLES, type Role } from '../../src/access/roles.js';
+import { ROLES, type Role } from '../../src/common/roles.js';
 import { projectRoot } from '../../src/common/project-root.js';
 import { PROBLEM_CONTENT_TYPE } from '../../src/common/errors/problem.js';
 

@@ -1,7 +1,7 @@
+import { auditCanonicalJson } from '../../common/canonical-json.js';
 import {
   AuditChainVerifier,
   GENESIS_HASH,
-  canonicalJson,
   hashAuditEvent,
   type AuditEventRecord,
 } from './audit-chain.js';
@@ -45,7 +45,7 @@ function firstBreak(events: (AuditEventRecord & { hash: string })[]) {
 
 describe('audit chain', () => {
   it('canonical JSON sorts keys at every level and drops undefined', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: undefined } })).toBe(
+    expect(auditCanonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: undefined } })).toBe(
       '{"a":{"d":[1,{"y":2,"z":1}]},"b":1}',
     );
   });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { auditCanonicalJson } from '../../common/canonical-json.js';
 
 /** The hash of the (virtual) event before the first one. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -23,22 +24,9 @@ export interface AuditEventRecord {
   prevHash: string;
 }
 
-/** JSON with object keys sorted at every level, no whitespace: one byte string per value. */
-export function canonicalJson(value: unknown): string {
-  if (value === undefined || value === null) return 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /** SHA-256 (hex) over the canonical encoding of the event, which includes the previous event's hash. */
 export function hashAuditEvent(event: AuditEventRecord): string {
-  return createHash('sha256').update(canonicalJson(event)).digest('hex');
+  return createHash('sha256').update(auditCanonicalJson(event)).digest('hex');
 }
 
 export type ChainBreak =

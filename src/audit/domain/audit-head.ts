@@ -1,5 +1,6 @@
-import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { canonicalJson } from './audit-chain.js';
+import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { parseEd25519PrivateKey } from '../../common/ed25519-keys.js';
+import { auditCanonicalJson } from '../../common/canonical-json.js';
 
 /** Where the chain stood at a moment: `count` events (seq 1..count), the last one's `hash`. */
 export interface AuditHead {
@@ -27,25 +28,23 @@ export const AUDIT_HEAD_TYPE = 'fixbazaar.audit-head.v1';
  * `jq -cjS '{at, count, hash, type: "fixbazaar.audit-head.v1"}'` reproduces from the printed head.
  */
 export function auditHeadMessage(head: AuditHead): string {
-  return canonicalJson({ type: AUDIT_HEAD_TYPE, count: head.count, hash: head.hash, at: head.at });
+  return auditCanonicalJson({
+    type: AUDIT_HEAD_TYPE,
+    count: head.count,
+    hash: head.hash,
+    at: head.at,
+  });
 }
 
 export class AuditSigningKeyError extends Error {}
 
 /** Parses an Ed25519 private key (PEM); anything else is refused with a message naming the variable. */
 export function parseSigningKey(pem: string): KeyObject {
-  let key: KeyObject;
   try {
-    key = createPrivateKey(pem);
-  } catch {
-    throw new AuditSigningKeyError('AUDIT_SIGNING_KEY: not a private key in PEM format');
+    return parseEd25519PrivateKey(pem);
+  } catch (err) {
+    throw new AuditSigningKeyError(`AUDIT_SIGNING_KEY: ${(err as Error).message}`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') {
-    throw new AuditSigningKeyError(
-      `AUDIT_SIGNING_KEY: must be an Ed25519 key (got ${key.asymmetricKeyType ?? 'unknown'})`,
-    );
-  }
-  return key;
 }
 
 export function signAuditHead(head: AuditHead, privateKey: KeyObject): SignedAuditHead {

@@ -6,7 +6,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { Principal } from '../../access/roles.js';
+import type { Principal } from '../../common/roles.js';
 import { AppProblem } from '../../common/errors/problem.js';
 import { encodeCursor } from '../../common/pagination.js';
 import type { RequestMeta } from '../../common/request-meta.js';

@@ -6,7 +6,7 @@
 import { subject } from '@casl/ability';
 import type { EntityManager } from 'typeorm';
 import { defineAbilityFor, type Action } from '../../access/ability.factory.js';
-import type { Principal } from '../../access/roles.js';
+import type { Principal } from '../../common/roles.js';
 import { AppProblem } from '../../common/errors/problem.js';
 import { decodeCursor } from '../../common/pagination.js';
 import { execute } from '../../database/sql.js';

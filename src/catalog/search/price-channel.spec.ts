@@ -1,4 +1,4 @@
-import { ROLES, ACCOUNT_STATUSES, type Principal, type Role } from '../../access/roles.js';
+import { ROLES, ACCOUNT_STATUSES, type Principal, type Role } from '../../common/roles.js';
 import { priceChannelOf } from './price-channel.js';
 
 const as = (role: Role, status: Principal['status'] = 'approved'): Principal => ({

@@ -1,4 +1,4 @@
-import { isStaff, type Principal } from '../../access/roles.js';
+import { isStaff, type Principal } from '../../common/roles.js';
 import type { PriceChannel } from '../dto/catalog-search.dto.js';
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { REQUEST_ID_HEADER } from '../../observability/logging.js';
+import { REQUEST_ID_HEADER } from '../request-meta.js';
 import { PROBLEM_CONTENT_TYPE, problemType, type ProblemDocument } from './problem.js';
 
 /**

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { AccountStatus, Role, TechnicianKind } from '../../access/roles.js';
+import type { AccountStatus, Role, TechnicianKind } from '../../common/roles.js';
 import type { CliCommand } from '../../cli/cli-command.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { TransactionRunner } from '../../database/transaction.js';
-import { isStaff } from '../../access/roles.js';
+import { isStaff } from '../../common/roles.js';
 import { AccountSecrets } from '../account-secrets.js';
 import { AccountsRepository, type NewAccount } from '../accounts.repository.js';
 import { MfaRepository } from '../mfa.repository.js';

@@ -1,4 +1,4 @@
-import { ROLES } from '../../access/roles.js';
+import { ROLES } from '../../common/roles.js';
 import { isValidGstin } from '../../common/gstin.js';
 import { checkGstRegistration } from '../domain/gst-registration.js';
 import { DEMO_ACCOUNTS } from './seed-demo.command.js';

@@ -1,4 +1,4 @@
-import { ACCOUNT_STATUSES } from '../../access/roles.js';
+import { ACCOUNT_STATUSES } from '../../common/roles.js';
 import { decideStatusChange, type StatusAction } from './account-status.js';
 
 const base = {

@@ -1,4 +1,4 @@
-import { ACCOUNT_STATUSES, isStaff, type AccountStatus, type Role } from '../../access/roles.js';
+import { ACCOUNT_STATUSES, isStaff, type AccountStatus, type Role } from '../../common/roles.js';
 import { allows, defineStateMachine, type TransitionRule } from '../../common/state-machine.js';
 
 export const STATUS_ACTIONS = ['approve', 'suspend', 'block'] as const;

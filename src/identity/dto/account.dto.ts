@@ -1,5 +1,5 @@
 import { IsArray, IsOptional, IsString, Length, ArrayMaxSize } from 'class-validator';
-import type { AccountStatus, Role, TechnicianKind } from '../../access/roles.js';
+import type { AccountStatus, Role, TechnicianKind } from '../../common/roles.js';
 import { AddressDto, ServiceAreaDto } from './signup.dto.js';
 
 export class AccountDto {

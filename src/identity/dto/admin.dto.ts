@@ -11,7 +11,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
-import { SIGNUP_ROLES, STAFF_ROLES, type SignupRole, type StaffRole } from '../../access/roles.js';
+import { SIGNUP_ROLES, STAFF_ROLES, type SignupRole, type StaffRole } from '../../common/roles.js';
 import { PHONE_PATTERN } from './signup.dto.js';
 
 export class CreateStaffDto {

@@ -20,7 +20,7 @@ import {
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
-import { TECHNICIAN_KINDS, type TechnicianKind } from '../../access/roles.js';
+import { TECHNICIAN_KINDS, type TechnicianKind } from '../../common/roles.js';
 import { isValidGstin, PAN_PATTERN } from '../../common/gstin.js';
 import { INDIAN_STATE_NAMES, type IndianState } from '../../common/indian-states.js';
 

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Side } from './account.js';
-import { canonicalJson } from './canonical.js';
+import { ledgerCanonicalJson } from '../../common/canonical-json.js';
 
 export interface HashedEntry {
   readonly id: string;
@@ -31,7 +31,7 @@ export function sha256Hex(text: string): string {
 
 export function entryHash(e: HashedEntry): string {
   return sha256Hex(
-    canonicalJson({
+    ledgerCanonicalJson({
       v: 1,
       id: e.id,
       kind: e.kind,
@@ -66,7 +66,7 @@ export function sealHash(seal: {
   readonly members: readonly SealMember[];
 }): string {
   return sha256Hex(
-    canonicalJson({
+    ledgerCanonicalJson({
       v: 1,
       sealNo: seal.sealNo,
       prevHash: seal.prevHash,

@@ -17,7 +17,7 @@ import {
   postedBalance,
 } from './account.js';
 import { assert } from './assert.js';
-import { canonicalJson } from './canonical.js';
+import { ledgerCanonicalJson } from '../../common/canonical-json.js';
 import {
   type Deltas,
   type Line,
@@ -247,7 +247,7 @@ export class LedgerModel {
     const envelope = validateEnvelope(command);
     if (envelope !== 'ok') return { code: envelope };
 
-    const hash = canonicalJson(command);
+    const hash = ledgerCanonicalJson(command);
     const seen = this.state.idempotency.get(command.key);
     if (seen !== undefined) {
       return seen.hash === hash

@@ -11,14 +11,8 @@
  *   echo "$SIGNATURE" | base64 -d > sig
  *   openssl pkeyutl -verify -pubin -inkey seal.pub.pem -rawin -in msg -sigfile sig
  */
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  sign,
-  verify,
-  type KeyObject,
-} from 'node:crypto';
+import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { parseEd25519PrivateKey, parseRawEd25519PublicKeys } from '../../common/ed25519-keys.js';
 
 export const SEAL_SIGNATURE_TYPE = 'fixbazaar.ledger-seal.v1';
 
@@ -44,18 +38,11 @@ export function sealKeyId(rawPublic: Buffer): string {
 
 /** Parses an Ed25519 private key in PEM (`\n` escapes allowed); messages name LEDGER_SEAL_KEY. */
 export function parseSealPrivateKey(pem: string): KeyObject {
-  let key: KeyObject;
   try {
-    key = createPrivateKey(pem.replace(/\\n/g, '\n').trim());
-  } catch {
-    throw new SealKeyError('LEDGER_SEAL_KEY: not a private key in PEM format');
+    return parseEd25519PrivateKey(pem.replace(/\\n/g, '\n').trim());
+  } catch (err) {
+    throw new SealKeyError(`LEDGER_SEAL_KEY: ${(err as Error).message}`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') {
-    throw new SealKeyError(
-      `LEDGER_SEAL_KEY: must be an Ed25519 key (got ${key.asymmetricKeyType ?? 'unknown'})`,
-    );
-  }
-  return key;
 }
 
 /**
@@ -63,19 +50,11 @@ export function parseSealPrivateKey(pem: string): KeyObject {
  * the public halves of retired seal keys. Empty → none.
  */
 export function parseTrustedSealKeys(csv: string | undefined): Buffer[] {
-  const out: Buffer[] = [];
-  for (const item of (csv ?? '').split(',')) {
-    const text = item.trim();
-    if (text === '') continue;
-    const raw = /^[A-Za-z0-9+/]+={0,2}$/.test(text) ? Buffer.from(text, 'base64') : undefined;
-    if (raw?.length !== 32) {
-      throw new SealKeyError(
-        `LEDGER_SEAL_TRUSTED_KEYS: ${JSON.stringify(text.slice(0, 12))}… is not a base64 raw Ed25519 public key (32 bytes)`,
-      );
-    }
-    out.push(raw);
+  try {
+    return parseRawEd25519PublicKeys(csv);
+  } catch (err) {
+    throw new SealKeyError(`LEDGER_SEAL_TRUSTED_KEYS: ${(err as Error).message}`);
   }
-  return out;
 }
 
 function publicKeyFromRaw(raw: Buffer): KeyObject {

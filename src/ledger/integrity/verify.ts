@@ -5,7 +5,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { Side } from '../domain/account.js';
-import { canonicalJson } from '../domain/canonical.js';
+import { ledgerCanonicalJson } from '../../common/canonical-json.js';
 import { entryHash, GENESIS_SEAL_HASH, type SealMember } from '../domain/entry-hash.js';
 import type { SignatureCheck } from './seal-keys.js';
 
@@ -318,7 +318,7 @@ export class SealHasher {
       readonly xidTo: string;
     },
   ) {
-    // canonicalJson sorts keys: "members" comes first, then prevHash, sealNo, v, xidFrom, xidTo.
+    // ledgerCanonicalJson sorts keys: "members" comes first, then prevHash, sealNo, v, xidFrom, xidTo.
     this.hash.update('{"members":[');
   }
 
@@ -328,12 +328,12 @@ export class SealHasher {
 
   add(m: SealMember): void {
     if (this.count > 0) this.hash.update(',');
-    this.hash.update(canonicalJson([m.entryId, m.entrySeq, m.entryHash]));
+    this.hash.update(ledgerCanonicalJson([m.entryId, m.entrySeq, m.entryHash]));
     this.count += 1;
   }
 
   digest(): string {
-    const rest = canonicalJson({
+    const rest = ledgerCanonicalJson({
       v: 1,
       sealNo: this.header.sealNo,
       prevHash: this.header.prevHash,

@@ -27,7 +27,7 @@ import {
   parseAccountCode,
 } from '../domain/account.js';
 import { assert } from '../domain/assert.js';
-import { canonicalJson } from '../domain/canonical.js';
+import { ledgerCanonicalJson } from '../../common/canonical-json.js';
 import { entryHash } from '../domain/entry-hash.js';
 import {
   type Deltas,
@@ -129,7 +129,7 @@ function sqlstateOf(err: unknown): string | undefined {
 }
 
 function inputHash(command: EntryCommand): string {
-  return createHash('sha256').update(canonicalJson(command)).digest('hex');
+  return createHash('sha256').update(ledgerCanonicalJson(command)).digest('hex');
 }
 
 /**

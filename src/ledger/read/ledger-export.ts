@@ -6,7 +6,7 @@
  * big-integer-aware parser).
  */
 import { csvChunks, type CsvCell } from '../../common/csv.js';
-import { canonicalJson } from '../domain/canonical.js';
+import { ledgerCanonicalJson } from '../../common/canonical-json.js';
 import type { LedgerExportFormat } from '../dto/ledger-read.dto.js';
 import { entryView } from './ledger-read.mapper.js';
 import type { EntryRecord } from './ledger-read.service.js';
@@ -53,12 +53,12 @@ function ledgerCsvRecords(e: EntryRecord): CsvCell[][] {
     e.reference,
     e.actor,
     e.effectiveAt.toISOString(),
-    canonicalJson(e.metadata),
+    ledgerCanonicalJson(e.metadata),
     e.pendingId,
     e.reversalOf,
     e.timeoutAt === null ? null : e.timeoutAt.toISOString(),
     e.inputHash,
-    canonicalJson(e.result),
+    ledgerCanonicalJson(e.result),
     l.lineNo,
     l.account,
     l.side,

@@ -25,7 +25,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { defineAbilityFor } from '../../access/ability.factory.js';
 import { formatDuration } from '../../config/duration.js';
-import type { Principal } from '../../access/roles.js';
+import type { Principal } from '../../common/roles.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { mediaTypeOf } from '../../catalog/domain/listing-image.js';
 import { AppProblem } from '../../common/errors/problem.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Role } from '../access/roles.js';
+import type { Role } from '../common/roles.js';
 
 /** API categories a route belongs to for rate limiting (`@RateLimitCategory()`; `default` otherwise). */
 export const RATE_LIMIT_CATEGORIES = [

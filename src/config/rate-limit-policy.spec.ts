@@ -4,7 +4,7 @@ import {
   parseRateLimitPolicy,
   type PolicySubject,
   type RateLimitCategory,
-} from './rate-limit.policy.js';
+} from './rate-limit-policy.js';
 
 /** README "Rate limits and abuse blocks", row for row: who, categories, perMinute / burst. */
 const README_TABLE: [PolicySubject[], RateLimitCategory[], number, number][] = [

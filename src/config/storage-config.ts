@@ -1,7 +1,19 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { projectRoot } from '../common/project-root.js';
-import type { Env } from '../config/env.schema.js';
-import type { S3StorageOptions } from './s3.storage.js';
+import type { Env } from './env.schema.js';
+
+export interface S3StorageOptions {
+  /** Base URL of the service, e.g. `https://s3.ap-south-1.amazonaws.com` or `http://127.0.0.1:9000`. */
+  endpoint: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** `<endpoint>/<bucket>/<key>` instead of `<bucket>.<endpoint host>/<key>` (MinIO, most self-hosted services). */
+  forcePathStyle: boolean;
+  /** Per request (default 30 s). */
+  timeoutMs?: number;
+}
 
 export type StorageConfig =
   | { driver: 'local'; /** Absolute directory holding the objects. */ localDir: string }

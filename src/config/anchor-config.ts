@@ -1,8 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { projectRoot } from '../common/project-root.js';
-import type { Env } from '../config/env.schema.js';
-import type { S3StorageOptions } from '../storage/s3.storage.js';
-import { s3OptionsOf } from '../storage/storage-config.js';
+import type { Env } from './env.schema.js';
+import { s3OptionsOf, type S3StorageOptions } from './storage-config.js';
 
 /** Where integrity anchors are written: write-once files, or an S3 bucket with Object Lock. */
 export type AnchorConfig =
