@@ -40,7 +40,7 @@ import {
   type GatewayRefund,
   type GatewaySettlement,
   type PaymentGateway,
-} from './gateway/payment-gateway.js';
+} from '../gateway/payment-gateway.js';
 import { PaymentsService } from './payments.service.js';
 import { RefundsService } from './refunds.service.js';
 import {
@@ -48,13 +48,13 @@ import {
   contradictions,
   fetchKnown,
   payloadEntity,
-} from './webhooks/gateway-claims.js';
+} from '../gateway/webhooks/gateway-claims.js';
 import {
   WebhookHandlers,
   type WebhookConfirmation,
   type WebhookOutcome,
-} from './webhooks/webhook-handlers.js';
-import type { RazorpayWebhookEvent } from './webhooks/webhook-event.js';
+} from '../gateway/webhooks/webhook-handlers.js';
+import type { RazorpayWebhookEvent } from '../gateway/webhooks/webhook-event.js';
 
 /** The bank account Razorpay settles the platform's balance into (`asset:bank:primary`). */
 export const SETTLEMENT_BANK_ACCOUNT = 'primary';

@@ -1,0 +1,145 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { PageQueryDto } from '../common/pagination.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const DISPUTE_KINDS = ['return', 'dispute'] as const;
+export type DisputeKind = (typeof DISPUTE_KINDS)[number];
+export const DISPUTE_STATUSES = ['open', 'responded', 'resolved'] as const;
+export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
+export const DISPUTE_OUTCOMES = ['release', 'full_refund', 'partial_refund'] as const;
+export type DisputeOutcome = (typeof DISPUTE_OUTCOMES)[number];
+export const EVIDENCE_ROLES = ['buyer', 'dealer', 'staff'] as const;
+
+const trimmed = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
+
+export class OpenDisputeDto {
+  /** `return`: the part goes back (from delivered); `dispute`: anything else wrong (also from shipped). */
+  @ApiProperty({ enum: DISPUTE_KINDS })
+  @IsIn(DISPUTE_KINDS)
+  kind!: DisputeKind;
+
+  @Transform(trimmed)
+  @IsString()
+  @Length(1, 2000)
+  reason!: string;
+}
+
+export class DisputeIdParamDto {
+  @Matches(UUID, { message: 'id must be a UUID' })
+  id!: string;
+}
+
+export class DisputeEvidenceParamDto {
+  @Matches(UUID, { message: 'id must be a UUID' })
+  id!: string;
+
+  @Matches(UUID, { message: 'evidenceId must be a UUID' })
+  evidenceId!: string;
+}
+
+export class DisputeResponseDto {
+  /** The dealer's answer (kept on the dispute). */
+  @Transform(trimmed)
+  @IsString()
+  @Length(1, 2000)
+  message!: string;
+}
+
+export class ResolveDisputeDto {
+  /**
+   * `release`: the dealer is paid (the sub-order completes); `full_refund`: the buyer gets the whole
+   * hold back (the sub-order is cancelled); `partial_refund`: `refundPaise` goes back to the buyer
+   * and the rest is released to the dealer.
+   */
+  @ApiProperty({ enum: DISPUTE_OUTCOMES })
+  @IsIn(DISPUTE_OUTCOMES)
+  outcome!: DisputeOutcome;
+
+  /** For `partial_refund` only: more than 0 and less than the held amount, in paise. */
+  @ApiPropertyOptional({ type: 'integer', minimum: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  refundPaise?: number;
+
+  @Transform(trimmed)
+  @IsString()
+  @Length(1, 2000)
+  reason!: string;
+}
+
+/** `a,b` and repeated parameters alike become `['a', 'b']`. */
+const listOf = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' || Array.isArray(value)
+    ? ([] as unknown[])
+        .concat(value)
+        .flatMap((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()) : [v]))
+    : value;
+
+export class AdminDisputeQueryDto extends PageQueryDto {
+  /**
+   * One or more statuses, repeated (`status=open&status=responded`) or comma-separated
+   * (`status=open,responded`): `open` (waiting for the dealer's answer), `responded` (the dealer
+   * answered; waiting for staff), `resolved`. Every unresolved one: `open` and `responded`. All
+   * when absent.
+   */
+  @ApiPropertyOptional({ enum: DISPUTE_STATUSES, isArray: true })
+  @IsOptional()
+  @Transform(listOf)
+  @IsIn(DISPUTE_STATUSES, { each: true })
+  status?: DisputeStatus[];
+}
+
+export class DisputeEvidenceDto {
+  id!: string;
+  contentType!: string;
+  @ApiProperty({ type: 'integer' })
+  byteSize!: number;
+  sha256!: string;
+  uploadedBy!: string;
+  @ApiProperty({ enum: EVIDENCE_ROLES })
+  role!: (typeof EVIDENCE_ROLES)[number];
+  createdAt!: string;
+  /** Where its parties download the bytes (`GET /disputes/{id}/evidence/{evidenceId}`). */
+  url!: string;
+}
+
+export class DisputeDto {
+  id!: string;
+  orderId!: string;
+  subOrderId!: string;
+  buyerId!: string;
+  dealerId!: string;
+  @ApiProperty({ enum: DISPUTE_KINDS })
+  kind!: DisputeKind;
+  reason!: string;
+  /**
+   * `open`: opened, waiting for the dealer's answer; `responded`: the dealer answered, waiting for
+   * staff; `resolved`: staff decided (`resolution`). Only `resolved` is final.
+   */
+  @ApiProperty({ enum: DISPUTE_STATUSES })
+  status!: DisputeStatus;
+  dealerResponse!: string | null;
+  respondedAt!: string | null;
+  @ApiProperty({ enum: DISPUTE_OUTCOMES, nullable: true })
+  resolution!: DisputeOutcome | null;
+  @ApiProperty({ type: 'integer', nullable: true })
+  refundPaise!: number | null;
+  resolutionReason!: string | null;
+  resolvedBy!: string | null;
+  resolvedAt!: string | null;
+  createdAt!: string;
+  @ApiProperty({ type: [DisputeEvidenceDto] })
+  evidence!: DisputeEvidenceDto[];
+}
+
+export class DisputeListDto {
+  @ApiProperty({ type: [DisputeDto] })
+  items!: DisputeDto[];
+  nextCursor!: string | null;
+}
