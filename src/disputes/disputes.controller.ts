@@ -43,7 +43,7 @@ import {
   DisputeResponseDto,
   OpenDisputeDto,
   ResolveDisputeDto,
-} from './dispute.dto.js';
+} from './dto/dispute.dto.js';
 import { EVIDENCE_CONTENT_TYPES } from './evidence-type.js';
 import { DisputesService } from './disputes.service.js';
 

@@ -51,7 +51,7 @@ import type {
   DisputeListDto,
   OpenDisputeDto,
   ResolveDisputeDto,
-} from './dispute.dto.js';
+} from './dto/dispute.dto.js';
 import { evidenceTooLarge } from './evidence-body.parser.js';
 import {
   detectEvidenceType,

@@ -6,7 +6,7 @@ import {
   RefundAfterReleaseDto,
   RefundAfterReleaseParamDto,
   RequestRefundAfterReleaseDto,
-} from './refund-after-release.dto.js';
+} from './dto/refund-after-release.dto.js';
 import { RefundsAfterReleaseService } from './refunds-after-release.service.js';
 
 /** Refunds of a sub-order whose escrow was already released to its dealer (audited). */

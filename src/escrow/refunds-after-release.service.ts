@@ -18,7 +18,7 @@ import { REFUND_JOBS } from '../payments/refund-jobs.js';
 import type {
   RefundAfterReleaseDto,
   RequestRefundAfterReleaseDto,
-} from './refund-after-release.dto.js';
+} from './dto/refund-after-release.dto.js';
 
 const TARGET = 'escrow_hold';
 

@@ -64,7 +64,7 @@ import type {
   ReconciliationRunPageDto,
   ReconciliationRunQueryDto,
   ReconciliationSummaryDto,
-} from './reconciliation.dto.js';
+} from './dto/reconciliation.dto.js';
 
 export const RECONCILIATION_JOBS = {
   run: 'payments.reconciliation-run',

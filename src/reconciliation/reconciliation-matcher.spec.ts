@@ -15,7 +15,7 @@ import {
   type Matched,
   type RefundRecord,
 } from './reconciliation-matcher.js';
-import type { ReconciliationCategorySummaryDto } from './reconciliation.dto.js';
+import type { ReconciliationCategorySummaryDto } from './dto/reconciliation.dto.js';
 
 const NOW = new Date('2026-11-26T21:30:00.000Z');
 const MINUTE = 60_000;

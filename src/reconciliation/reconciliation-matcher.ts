@@ -18,7 +18,7 @@ import type {
   ReconciliationCategory,
   ReconciliationCategorySummaryDto,
   ReconciliationSummaryDto,
-} from './reconciliation.dto.js';
+} from './dto/reconciliation.dto.js';
 
 /** A released hold's Route transfer may still be on hold this long after the release. */
 export const RELEASE_GRACE_MS = 60 * 60_000;

@@ -14,7 +14,7 @@ import {
   RequestReconciliationDto,
   ResolveExceptionDto,
   RunIdParamDto,
-} from './reconciliation.dto.js';
+} from './dto/reconciliation.dto.js';
 
 /** The daily ledger-to-gateway reconciliation: runs and the exceptions finance works through. */
 @ApiTags('reconciliation')
