@@ -19,8 +19,12 @@ import { httpLoggerOptions } from './observability/logging.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { FraudModule } from './fraud/fraud.module.js';
 import { OrdersModule } from './orders/orders.module.js';
+import { DisputesModule } from './disputes/disputes.module.js';
+import { EscrowModule } from './escrow/escrow.module.js';
+import { GatewayModule } from './gateway/gateway.module.js';
 import { PaymentsModule } from './payments/payments.module.js';
-import { PaymentWebhooksModule } from './payments/webhooks/payment-webhooks.module.js';
+import { PayoutsModule } from './payouts/payouts.module.js';
+import { ReconciliationModule } from './reconciliation/reconciliation.module.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 
@@ -66,8 +70,12 @@ export class AppModule {
         AnchorJobsModule,
         CatalogModule,
         OrdersModule,
+        GatewayModule,
+        PayoutsModule,
         PaymentsModule,
-        PaymentWebhooksModule,
+        EscrowModule,
+        DisputesModule,
+        ReconciliationModule,
         FraudModule,
         HealthModule,
       ],

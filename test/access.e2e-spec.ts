@@ -7,7 +7,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { TechnicianKind } from '../src/common/roles.js';
 import { projectRoot } from '../src/common/project-root.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
-import { ReconciliationReport } from '../src/payments/reconciliation/reconciliation-report.service.js';
+import { DailyReconciliationReport } from '../src/reconciliation/daily-reconciliation-report.service.js';
 import { createAccount, login, QUIET_ENV, signInAs, TEST_PASSWORD } from './support/accounts.js';
 import { listRoutes } from '../src/access/routes.js';
 import { TEST_METRICS_TOKEN } from './support/metrics.js';
@@ -502,7 +502,7 @@ describe('access control', () => {
   it('gives every route × caller its expected 401/403/allowed answer, documented in the contract, with zero mismatches', async () => {
     const target = ids.get('customer')!;
     // A run of a quiet day (queued, not run: RAZORPAY_API_URL points nowhere here).
-    const runId = (await t.app.get(ReconciliationReport).schedule('2026-01-01'))!;
+    const runId = (await t.app.get(DailyReconciliationReport).schedule('2026-01-01'))!;
     const fill = (path: string) =>
       path
         .replace('{runId}', runId)

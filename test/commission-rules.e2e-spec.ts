@@ -8,8 +8,8 @@
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { TransactionRunner } from '../src/database/transaction.js';
 import { Decimal } from '../src/ledger/domain/money.js';
-import { CommissionService } from '../src/payments/commission/commission.service.js';
-import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
+import { CommissionService } from '../src/payouts/commission/commission.service.js';
+import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import type { TestApp } from './support/test-app.js';

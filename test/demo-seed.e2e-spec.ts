@@ -15,10 +15,10 @@ import {
 import { Accounts } from '../src/ledger/domain/account.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { OrderCommands } from '../src/orders/order-commands.service.js';
-import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
-import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
-import { SeedRouteCommand } from '../src/payments/route/seed-route.command.js';
-import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
+import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
+import { RouteTransfersService } from '../src/payouts/route/route-transfers.service.js';
+import { SeedRouteCommand } from '../src/payouts/route/seed-route.command.js';
+import { WebhookProcessor } from '../src/gateway/webhooks/webhook-jobs.js';
 import { login, totpCode, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart } from './support/orders.js';
 import { payThroughSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { OrderCommands } from '../src/orders/order-commands.service.js';
-import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
+import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { ObjectStorage } from '../src/storage/object-storage.js';
 import { signInAs, type SignedIn } from './support/accounts.js';

@@ -9,7 +9,7 @@ import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
-import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
+import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { expectMoneyIdentity } from './support/books.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';

@@ -15,12 +15,12 @@ import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { OrderCommands } from '../src/orders/order-commands.service.js';
-import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
-import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/payments/gateway/payment-gateway.js';
-import { businessDayOf } from '../src/payments/reconciliation/business-day.js';
-import { ReconciliationReport } from '../src/payments/reconciliation/reconciliation-report.service.js';
+import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
+import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/gateway/payment-gateway.js';
+import { businessDayOf } from '../src/escrow/views/business-day.js';
+import { DailyReconciliationReport } from '../src/reconciliation/daily-reconciliation-report.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
-import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
+import { RouteTransfersService } from '../src/payouts/route/route-transfers.service.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, stockOf, type Order } from './support/orders.js';
 import {
@@ -420,7 +420,7 @@ describe('cancelling lines of a sub-order (Razorpay sandbox over HTTP)', () => {
         headers: finance.headers,
       });
       expect(queued.response.status).toBe(202);
-      expect(await t.app.get(ReconciliationReport).execute(queued.data!.id)).toBe('completed');
+      expect(await t.app.get(DailyReconciliationReport).execute(queued.data!.id)).toBe('completed');
       const run = await t.api.GET('/admin/reconciliation/runs/{runId}', {
         params: { path: { runId: queued.data!.id } },
         headers: finance.headers,

@@ -7,10 +7,10 @@
  * it (audited) through the Route jobs, and it resolves itself; a hold whose lifting failed too.
  */
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
-import { PaymentAlerts } from '../src/payments/alerts/payment-alerts.service.js';
-import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
+import { PaymentAlerts } from '../src/reconciliation/alerts/payment-alerts.service.js';
+import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
-import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
+import { RouteTransfersService } from '../src/payouts/route/route-transfers.service.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { scrapeMetrics, TEST_METRICS_TOKEN } from './support/metrics.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';

@@ -8,11 +8,11 @@
  * posted by its webhooks).
  */
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
-import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
-import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/payments/gateway/payment-gateway.js';
+import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
+import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/gateway/payment-gateway.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
-import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
-import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
+import { RouteTransfersService } from '../src/payouts/route/route-transfers.service.js';
+import { WebhookProcessor } from '../src/gateway/webhooks/webhook-jobs.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import type { TestApp } from './support/test-app.js';

@@ -10,10 +10,10 @@
 import fc from 'fast-check';
 import type { EntityManager } from 'typeorm';
 import { execute } from '../src/database/sql.js';
-import { webhookSignature } from '../src/payments/webhooks/signature.js';
-import type { RazorpayWebhookEvent } from '../src/payments/webhooks/webhook-event.js';
-import { WebhookHandlers, type WebhookOutcome } from '../src/payments/webhooks/webhook-handlers.js';
-import { WEBHOOK_JOBS, WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
+import { webhookSignature } from '../src/gateway/webhooks/signature.js';
+import type { RazorpayWebhookEvent } from '../src/gateway/webhooks/webhook-event.js';
+import { WebhookHandlers, type WebhookOutcome } from '../src/gateway/webhooks/webhook-handlers.js';
+import { WEBHOOK_JOBS, WebhookProcessor } from '../src/gateway/webhooks/webhook-jobs.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 

@@ -23,9 +23,9 @@ import createClient, { type Client } from 'openapi-fetch';
 import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
 import { projectRoot } from '../src/common/project-root.js';
-import { PaymentReconciliation } from '../src/payments/reconciliation.service.js';
+import { StuckPaymentPoller } from '../src/reconciliation/stuck-payment-poller.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
-import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
+import { RouteTransfersService } from '../src/payouts/route/route-transfers.service.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import type { paths } from './support/api-types.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
@@ -408,7 +408,7 @@ describe('payments crash points: SIGKILL between the gateway call and our databa
       );
       expect(o).toEqual({ payment_status: 'paid' });
       // Reconciliation finds nothing open to do.
-      expect(await t.app.get(PaymentReconciliation).reconcile(0)).toMatchObject({
+      expect(await t.app.get(StuckPaymentPoller).reconcile(0)).toMatchObject({
         captured: 0,
         errors: 0,
       });
@@ -440,7 +440,7 @@ describe('payments crash points: SIGKILL between the gateway call and our databa
     expect(await kill(child.process)).toBe('SIGKILL');
 
     // Neither Checkout's answer nor a webhook comes back: reconciliation applies the capture once.
-    const reconciliation = t.app.get(PaymentReconciliation);
+    const reconciliation = t.app.get(StuckPaymentPoller);
     expect(await reconciliation.reconcile(0)).toMatchObject({ checked: 1, captured: 1, errors: 0 });
     expect(await reconciliation.reconcile(0)).toMatchObject({ checked: 0, captured: 0 });
     expect(await paymentsRows(order.id)).toEqual([

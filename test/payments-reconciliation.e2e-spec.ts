@@ -14,14 +14,14 @@ import { Accounts } from '../src/ledger/domain/account.js';
 import { credit, debit } from '../src/ledger/domain/journal.js';
 import { escrowAccount } from '../src/ledger/domain/recipes.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
-import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
-import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/payments/gateway/payment-gateway.js';
-import { businessDayOf } from '../src/payments/reconciliation/business-day.js';
-import { ReconciliationReport } from '../src/payments/reconciliation/reconciliation-report.service.js';
-import { PaymentReconciliation } from '../src/payments/reconciliation.service.js';
+import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
+import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/gateway/payment-gateway.js';
+import { businessDayOf } from '../src/escrow/views/business-day.js';
+import { DailyReconciliationReport } from '../src/reconciliation/daily-reconciliation-report.service.js';
+import { StuckPaymentPoller } from '../src/reconciliation/stuck-payment-poller.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
-import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
-import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
+import { RouteTransfersService } from '../src/payouts/route/route-transfers.service.js';
+import { WebhookProcessor } from '../src/gateway/webhooks/webhook-jobs.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { expectMoneyIdentity, orderNets } from './support/books.js';
 import type { components } from './support/api-types.js';
@@ -44,7 +44,7 @@ describe('daily ledger-to-gateway reconciliation (Razorpay sandbox over HTTP)', 
   let finance: SignedIn;
   let dealer: SignedIn;
   let gateway: PaymentGateway;
-  let report: ReconciliationReport;
+  let report: DailyReconciliationReport;
   let today: string;
 
   const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
@@ -127,7 +127,7 @@ describe('daily ledger-to-gateway reconciliation (Razorpay sandbox over HTTP)', 
     ({ sandbox, t } = started);
     [admin, finance] = await Promise.all([signInAs(t, 'admin'), signInAs(t, 'finance')]);
     gateway = t.app.get<PaymentGateway>(PAYMENT_GATEWAY);
-    report = t.app.get(ReconciliationReport);
+    report = t.app.get(DailyReconciliationReport);
     today = businessDayOf(new Date());
     // A dealer approved, onboarded to Route and activated.
     dealer = (await activeRouteDealer(t, sandbox, admin)).dealer;
@@ -353,7 +353,7 @@ describe('daily ledger-to-gateway reconciliation (Razorpay sandbox over HTTP)', 
     ]);
 
     // Fixes: the stuck-payment poller applies the lost capture; the lost webhooks are delivered.
-    expect((await t.app.get(PaymentReconciliation).reconcile(0)).captured).toBe(1);
+    expect((await t.app.get(StuckPaymentPoller).reconcile(0)).captured).toBe(1);
     sandbox.control.setWebhookUrl(`${t.baseUrl}/webhooks/razorpay`);
     // The platform's settlement webhook is delivered late. (The dealer's is not: its payout would
     // exceed what the ledger owes the dealer — o5's escrow is still held — which is the point.)

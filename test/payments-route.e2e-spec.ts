@@ -8,19 +8,19 @@
  * accounts. Job handlers are called directly (no workers run).
  */
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
-import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
+import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
 import {
   GatewayError,
   PAYMENT_GATEWAY,
   type PaymentGateway,
-} from '../src/payments/gateway/payment-gateway.js';
+} from '../src/gateway/payment-gateway.js';
 import {
   linkedAccountProfile,
   RouteAccountsService,
-} from '../src/payments/route/route-accounts.service.js';
-import { RouteTransferLookup } from '../src/payments/route/route-transfer-lookup.js';
-import { RouteTransfersService } from '../src/payments/route/route-transfers.service.js';
-import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
+} from '../src/payouts/route/route-accounts.service.js';
+import { RouteTransferLookup } from '../src/payouts/route/route-transfer-lookup.js';
+import { RouteTransfersService } from '../src/payouts/route/route-transfers.service.js';
+import { WebhookProcessor } from '../src/gateway/webhooks/webhook-jobs.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';

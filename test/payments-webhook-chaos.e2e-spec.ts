@@ -12,7 +12,7 @@ import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import type { WebhookRecord } from '../scripts/razorpay-sandbox/webhooks.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
-import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
+import { WebhookProcessor } from '../src/gateway/webhooks/webhook-jobs.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart } from './support/orders.js';
 import { startSandboxApp, type SandboxApp } from './support/payments.js';

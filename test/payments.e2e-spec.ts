@@ -12,11 +12,11 @@ import { Accounts } from '../src/ledger/domain/account.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { OrderCommands } from '../src/orders/order-commands.service.js';
-import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
-import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/payments/gateway/payment-gateway.js';
-import { PaymentReconciliation } from '../src/payments/reconciliation.service.js';
+import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
+import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/gateway/payment-gateway.js';
+import { StuckPaymentPoller } from '../src/reconciliation/stuck-payment-poller.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
-import { WebhookProcessor } from '../src/payments/webhooks/webhook-jobs.js';
+import { WebhookProcessor } from '../src/gateway/webhooks/webhook-jobs.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import { startSandboxApp, type SandboxApp } from './support/payments.js';
@@ -343,7 +343,7 @@ describe('payments and escrow (Razorpay sandbox over HTTP)', () => {
     const payment = (await open(buyer, order.id)).data!;
     // The buyer paid; the app died before verifying and the webhook never arrived.
     sandbox.control.pay(payment.gatewayOrderId!, { outcome: 'captured' });
-    const reconciliation = t.app.get(PaymentReconciliation);
+    const reconciliation = t.app.get(StuckPaymentPoller);
     // Too recent to be looked up yet (Checkout and webhooks usually come first).
     expect((await reconciliation.reconcile()).checked).toBe(0);
     expect(await reconciliation.reconcile(0)).toMatchObject({ captured: 1, errors: 0 });

@@ -15,8 +15,8 @@ import {
   GatewayError,
   GatewayLinkedAccountExists,
   type GatewayLinkedAccountInput,
-} from '../src/payments/gateway/payment-gateway.js';
-import { RazorpayGateway } from '../src/payments/gateway/razorpay.gateway.js';
+} from '../src/gateway/payment-gateway.js';
+import { RazorpayGateway } from '../src/gateway/razorpay.gateway.js';
 import { startRazorpaySandbox, type RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 
 const KEY_ID = 'rzp_test_gatewayspec01';

@@ -10,7 +10,7 @@ import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { credit, debit } from '../src/ledger/domain/journal.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
-import { EscrowReleaseService } from '../src/payments/escrow-release.service.js';
+import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { expectMoneyIdentity, orderNets } from './support/books.js';

@@ -15,8 +15,8 @@ import { LedgerSealCommand } from '../ledger/cli/ledger-seal.command.js';
 import { LedgerVerifyCommand } from '../ledger/cli/ledger-verify.command.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
 import { JobsModule } from '../jobs/jobs.module.js';
-import { PaymentsModule } from '../payments/payments.module.js';
-import { SeedRouteCommand } from '../payments/route/seed-route.command.js';
+import { PayoutsModule } from '../payouts/payouts.module.js';
+import { SeedRouteCommand } from '../payouts/route/seed-route.command.js';
 
 /** Commands that live in (and are exported by) their domain module. */
 const MODULE_COMMANDS = [CreateAdminCommand, SeedDemoCommand, SeedRouteCommand];
@@ -42,7 +42,7 @@ export class CliModule {
         IdentityModule,
         LedgerModule,
         JobsModule,
-        PaymentsModule,
+        PayoutsModule,
       ],
       providers: [
         ...COMMANDS,

@@ -162,7 +162,7 @@ export interface AppConfig {
     /** An early escrow release of more than this (paise) needs a second staff approver (maker-checker). */
     earlyReleaseApprovalAbovePaise: number;
   };
-  /** Commission tax invoices (src/payments/commission/): the platform's GSTIN (placeholder default). */
+  /** Commission tax invoices (src/payouts/commission/): the platform's GSTIN (placeholder default). */
   commission: { platformGstin: string };
   jobs: {
     /** Run job workers and schedules in this process (false: enqueue only). */

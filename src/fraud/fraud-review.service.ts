@@ -18,7 +18,7 @@ import {
   pageOf,
   paise,
   Where,
-} from '../payments/views/view-support.js';
+} from '../escrow/views/view-support.js';
 import type { FraudRule } from './domain/fraud-rules.js';
 import type {
   FraudAlertDto,

@@ -663,7 +663,7 @@ export class OrderCommands implements OnModuleInit {
     }
   }
 
-  // ---- returns and disputes (src/payments/disputes/) ----
+  // ---- returns and disputes (src/disputes/) ----
 
   /**
    * One command for a return or dispute: the order (scoped to `buyerId` unless null; 404 otherwise)

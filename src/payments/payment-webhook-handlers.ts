@@ -17,30 +17,20 @@
  * - `refund.processed`, `refund.failed`: the fetched refund (processed, or failed) is posted (or
  *   marked failed) as when the gateway answers directly, when it refunds our payment by our amount
  *   (else rejected); a refund not recorded yet (its request still in flight) waits a minute.
- * - `settlement.processed`: money leaving Razorpay, fetched as the account the event is for. The
- *   platform's own settlement posts `settlement:<id>` (Dr `asset:bank:primary` / Cr gateway
- *   receivable, recipe §11); a dealer's Route account's settlement is its payout, `payout:<id>` (Dr
- *   its payable / Cr gateway receivable), both for the gateway's amount. A replay changes nothing
- *   (ledger keys).
+ * - `settlement.processed`: src/payouts/settlements/settlement-webhook-handler.ts.
  * - `payment.authorized`: nothing (capture follows Checkout's verification or `payment.captured`).
  * Domain events of the sub-orders paid are published after the inbox's transaction commits.
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
 import type { EntityManager } from 'typeorm';
-import { execute } from '../database/sql.js';
-import { TransactionRunner } from '../database/transaction.js';
-import { Accounts } from '../ledger/domain/account.js';
-import { gatewaySettlement, supplierPayout } from '../ledger/domain/recipes.js';
-import { LedgerService } from '../ledger/persistence/ledger.service.js';
 import {
   PAYMENT_GATEWAY,
   type GatewayPayment,
   type GatewayPaymentStatus,
   type GatewayRefund,
-  type GatewaySettlement,
   type PaymentGateway,
-} from './gateway/payment-gateway.js';
+} from '../gateway/payment-gateway.js';
 import { PaymentsService } from './payments.service.js';
 import { RefundsService } from './refunds.service.js';
 import {
@@ -48,16 +38,13 @@ import {
   contradictions,
   fetchKnown,
   payloadEntity,
-} from './webhooks/gateway-claims.js';
+} from '../gateway/webhooks/gateway-claims.js';
 import {
   WebhookHandlers,
   type WebhookConfirmation,
   type WebhookOutcome,
-} from './webhooks/webhook-handlers.js';
-import type { RazorpayWebhookEvent } from './webhooks/webhook-event.js';
-
-/** The bank account Razorpay settles the platform's balance into (`asset:bank:primary`). */
-export const SETTLEMENT_BANK_ACCOUNT = 'primary';
+} from '../gateway/webhooks/webhook-handlers.js';
+import type { RazorpayWebhookEvent } from '../gateway/webhooks/webhook-event.js';
 
 /** How long a capture waits for our payment row before it is tried again. */
 const WAIT_FOR_PAYMENT_MS = 60_000;
@@ -69,12 +56,6 @@ const PAYMENT_EVENT_STATUSES: Record<string, readonly GatewayPaymentStatus[]> = 
   'payment.failed': ['failed'],
 };
 
-/** A settlement as the gateway reports it, and the dealer whose Route account it paid (else the platform's). */
-interface ConfirmedSettlement {
-  settlement: GatewaySettlement;
-  dealerId: string | null;
-}
-
 @Injectable()
 export class PaymentWebhookHandlers implements OnModuleInit {
   constructor(
@@ -82,8 +63,6 @@ export class PaymentWebhookHandlers implements OnModuleInit {
     private readonly payments: PaymentsService,
     private readonly refunds: RefundsService,
     private readonly events: EventBus,
-    private readonly ledger: LedgerService,
-    private readonly transactions: TransactionRunner,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
   ) {}
 
@@ -106,11 +85,6 @@ export class PaymentWebhookHandlers implements OnModuleInit {
       this.refunded(tx, answer);
     this.handlers.register('refund.processed', refunded, refund);
     this.handlers.register('refund.failed', refunded, refund);
-    this.handlers.register<ConfirmedSettlement>(
-      'settlement.processed',
-      (tx, _e, confirmed) => this.settled(tx, confirmed),
-      { confirm: (e) => this.confirmSettlement(e) },
-    );
   }
 
   /** The event's payment as the gateway has it, if it matches the payload and the event. */
@@ -189,80 +163,6 @@ export class PaymentWebhookHandlers implements OnModuleInit {
     const disagreement = await this.refunds.disagreementWith(tx, refundId, answer);
     if (disagreement !== null) return { rejected: 'mismatch', detail: disagreement };
     await this.refunds.applyGatewayAnswerIn(tx, refundId, answer);
-    return 'done';
-  }
-
-  /**
-   * The event's settlement as the gateway has it for the account the event is for (a dealer's Route
-   * account, else the platform's), if it matches the payload and is processed.
-   */
-  private async confirmSettlement(
-    event: RazorpayWebhookEvent,
-  ): Promise<WebhookConfirmation<ConfirmedSettlement>> {
-    const claimed = payloadEntity(event.payload, event.event, 'settlement');
-    const { rows } = await this.transactions.run((tx) =>
-      execute<{ dealer_id: string }>(
-        tx,
-        `SELECT dealer_id::text AS dealer_id FROM dealer_route_accounts WHERE gateway_account_id = $1`,
-        [event.accountId ?? ''],
-      ),
-    );
-    const dealerId = rows[0]?.dealer_id ?? null;
-    const fetched = await fetchKnown(
-      dealerId === null
-        ? `settlement ${claimed.id} of the platform`
-        : `settlement ${claimed.id} of account ${event.accountId}`,
-      () =>
-        this.gateway.fetchSettlement(claimed.id, dealerId === null ? undefined : event.accountId!),
-    );
-    if ('rejected' in fetched) return fetched;
-    const settlement = fetched.known;
-    const differences = contradictions(claimed, {
-      amount: settlement.amountPaise,
-      fees: settlement.feesPaise,
-      tax: settlement.taxPaise,
-      status: settlement.status,
-    });
-    if (settlement.status !== 'processed' || settlement.amountPaise <= 0)
-      differences.push(
-        `the gateway says the settlement is ${settlement.status} for ${settlement.amountPaise} paise`,
-      );
-    return confirmedUnlessContradicted(`${event.event} settlement ${settlement.id}`, differences, {
-      settlement,
-      dealerId,
-    });
-  }
-
-  private async settled(
-    tx: EntityManager,
-    { settlement, dealerId }: ConfirmedSettlement,
-  ): Promise<WebhookOutcome> {
-    const amountPaise = BigInt(settlement.amountPaise);
-    const command =
-      dealerId !== null
-        ? supplierPayout({
-            payoutId: settlement.id,
-            supplier: { kind: 'dealer', id: dealerId },
-            amountPaise,
-            sourceAccount: Accounts.gatewayReceivable,
-            actor: 'system:settlements',
-          })
-        : gatewaySettlement({
-            settlementId: settlement.id,
-            bankAccountId: SETTLEMENT_BANK_ACCOUNT,
-            amountPaise,
-            actor: 'system:settlements',
-          });
-    if (dealerId === null) {
-      const opened = await this.ledger.executeIn(tx, {
-        type: 'open_account',
-        code: Accounts.bank(SETTLEMENT_BANK_ACCOUNT),
-      });
-      if (opened.code !== 'ok') throw new Error(`ledger refused the bank account: ${opened.code}`);
-    }
-    const posted = await this.ledger.executeIn(tx, command);
-    if (posted.code !== 'ok')
-      throw new Error(`ledger refused settlement ${settlement.id}: ${posted.code}`);
     return 'done';
   }
 }

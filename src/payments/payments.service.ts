@@ -31,13 +31,13 @@ import { lockOrder, lockSubOrders, orderNotFound } from '../orders/order-store.j
 import type { SubOrderTransitioned } from '../orders/events/order-events.js';
 import type { PaymentDto, VerifyPaymentDto } from './dto/payment.dto.js';
 import { RefundsService } from './refunds.service.js';
-import { ROUTE_JOBS } from './route/route-jobs.js';
+import { ROUTE_JOBS } from '../payouts/route/route-jobs.js';
 import {
   GatewayError,
   PAYMENT_GATEWAY,
   type GatewayPayment,
   type PaymentGateway,
-} from './gateway/payment-gateway.js';
+} from '../gateway/payment-gateway.js';
 
 interface PaymentRow {
   id: string;
@@ -301,7 +301,7 @@ export class PaymentsService {
           [s.id, order.id, payment.id, s.dealer_id, s.total_paise, holdKey],
         );
       }
-      // Route: transfer each dealer's part, on hold until release (src/payments/route/).
+      // Route: transfer each dealer's part, on hold until release (src/payouts/route/).
       await this.jobs.send(ROUTE_JOBS.transfers, { paymentId: payment.id }, { tx });
       if (outcome.excessPaise > 0) refund = { kind: 'excess', amountPaise: outcome.excessPaise };
     } else {

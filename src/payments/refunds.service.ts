@@ -31,13 +31,12 @@ import {
   PAYMENT_GATEWAY,
   type GatewayRefund,
   type PaymentGateway,
-} from './gateway/payment-gateway.js';
+} from '../gateway/payment-gateway.js';
 import {
   postRefundAfterReleaseIn,
   reverseTransferAfterRelease,
-} from './refunds-after-release.service.js';
-
-export const REFUND_JOBS = { process: 'payments.refunds' } as const;
+} from './refund-after-release-posting.js';
+import { REFUND_JOBS } from './refund-jobs.js';
 
 /**
  * `partial`: a dispute's partial refund, recorded by the escrow release that posts its ledger entry;
@@ -227,7 +226,7 @@ export class RefundsService implements OnModuleInit {
         (await this.reverseTransferToHold(refund.sub_order_id)) === 'transfer_pending'
       )
         return refund.status;
-      // A refund after release: its share of the dealer's transfer (refunds-after-release.service.ts).
+      // A refund after release: its share of the dealer's transfer (refund-after-release-posting.ts).
       if (
         refund.gateway_refund_id === null &&
         refund.kind === 'after_release' &&

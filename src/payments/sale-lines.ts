@@ -5,7 +5,7 @@
  *
  * `schedule` is the rule of releases posted before per-line TCS: the whole amount as one line at
  * the supply GST schedule's rate. It is kept only to reproduce those releases (refunds after them,
- * the TCS correction in src/payments/tcs-correction/).
+ * the TCS correction in src/escrow/tcs-correction/).
  */
 import type { EntityManager } from 'typeorm';
 import { execute } from '../database/sql.js';

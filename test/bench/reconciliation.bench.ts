@@ -11,12 +11,9 @@ import {
   type RazorpaySandbox,
 } from '../../scripts/razorpay-sandbox/sandbox.js';
 import { SANDBOX_RAZORPAY } from '../../src/config/app-config.js';
-import { RazorpayGateway } from '../../src/payments/gateway/razorpay.gateway.js';
-import { ROUTE_JOBS } from '../../src/payments/route/route-jobs.js';
-import {
-  businessDayOf,
-  businessDayWindow,
-} from '../../src/payments/reconciliation/business-day.js';
+import { RazorpayGateway } from '../../src/gateway/razorpay.gateway.js';
+import { ROUTE_JOBS } from '../../src/payouts/route/route-jobs.js';
+import { businessDayOf, businessDayWindow } from '../../src/escrow/views/business-day.js';
 import { QUIET_ENV, testGstin, testPan, totpCode } from '../support/accounts.js';
 import type { components, paths } from '../support/api-types.js';
 import { withClient } from '../support/test-database.js';

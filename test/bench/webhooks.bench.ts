@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { webhookSignature } from '../../src/payments/webhooks/signature.js';
+import { webhookSignature } from '../../src/gateway/webhooks/signature.js';
 import { withClient } from '../support/test-database.js';
 import { createBenchDatabase } from './bench-database.js';
 import { benchRoot, seconds, startServer } from './bench-util.js';

@@ -1524,7 +1524,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orders/{orderId}/sub-orders/{subOrderId}/disputes": {
+    "/webhooks/razorpay": {
         parameters: {
             query?: never;
             header?: never;
@@ -1533,23 +1533,23 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Open a return or dispute of a part of my order */
-        post: operations["DisputesController_open"];
+        /** Receive a Razorpay webhook event */
+        post: operations["RazorpayWebhookController_receive"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/disputes/{id}": {
+    "/admin/payments/route-accounts": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** A return or dispute (its parties and staff) */
-        get: operations["DisputesController_get"];
+        /** Dealers' Route linked accounts, with the escrow waiting for them */
+        get: operations["AdminRouteAccountsController_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1558,7 +1558,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/disputes/{id}/evidence": {
+    "/admin/payments/route-accounts/{dealerId}/retry": {
         parameters: {
             query?: never;
             header?: never;
@@ -1567,23 +1567,58 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a photo or video to a return or dispute (raw bytes) */
-        post: operations["DisputesController_addEvidence"];
+        /** Restart a dealer's failed Route onboarding (audited) */
+        post: operations["AdminRouteAccountsController_retry"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/disputes/{id}/evidence/{evidenceId}": {
+    "/admin/escrow/holds/{subOrderId}/retry-transfer": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Download a photo or video of a return or dispute */
-        get: operations["DisputesController_evidence"];
+        get?: never;
+        put?: never;
+        /** Retry an escrow hold's failed Route transfer (audited) */
+        post: operations["TransferRetryController_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/commission-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Commission rules in force on a date (default today), and with a category the B2B and B2C rate a sale would get */
+        get: operations["AdminCommissionController_rules"];
+        put?: never;
+        /** Add a commission rule (default, category or dealer; B2B, B2C or any) effective from an IST date, today or later (audited) */
+        post: operations["AdminCommissionController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/commission-invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Commission tax invoices (newest first), by financial year and dealer */
+        get: operations["AdminCommissionController_invoices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1592,51 +1627,17 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/dealer/disputes/{id}/respond": {
+    "/dealer/commission-invoices": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Respond to a return or dispute of my part */
-        post: operations["DealerDisputesController_respond"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/disputes": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Returns and disputes, newest first */
-        get: operations["AdminDisputesController_list"];
+        /** My commission tax invoices (newest first), by financial year */
+        get: operations["DealerCommissionInvoicesController_invoices"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/disputes/{id}/resolve": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Resolve a return or dispute */
-        post: operations["AdminDisputesController_resolve"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1689,40 +1690,6 @@ export interface paths {
         get: operations["PaymentsController_refunds"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/payments/route-accounts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Dealers' Route linked accounts, with the escrow waiting for them */
-        get: operations["AdminRouteAccountsController_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/payments/route-accounts/{dealerId}/retry": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Restart a dealer's failed Route onboarding (audited) */
-        post: operations["AdminRouteAccountsController_retry"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1882,74 +1849,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/payment-alerts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Payment alerts and escrow escalations, with owner and age */
-        get: operations["PaymentAlertsController_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/payment-alerts/{id}/assign": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Take an alert (owner = me; audited) */
-        post: operations["PaymentAlertsController_assign"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/payment-alerts/{id}/resolve": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Resolve an alert with a note (audited) */
-        post: operations["PaymentAlertsController_resolve"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/escrow/holds/{subOrderId}/retry-transfer": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Retry an escrow hold's failed Route transfer (audited) */
-        post: operations["TransferRetryController_retry"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/admin/escrow/holds/{subOrderId}/hold": {
         parameters: {
             query?: never;
@@ -2052,58 +1951,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/commission-rules": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Commission rules in force on a date (default today), and with a category the B2B and B2C rate a sale would get */
-        get: operations["AdminCommissionController_rules"];
-        put?: never;
-        /** Add a commission rule (default, category or dealer; B2B, B2C or any) effective from an IST date, today or later (audited) */
-        post: operations["AdminCommissionController_create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/commission-invoices": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Commission tax invoices (newest first), by financial year and dealer */
-        get: operations["AdminCommissionController_invoices"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/dealer/commission-invoices": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My commission tax invoices (newest first), by financial year */
-        get: operations["DealerCommissionInvoicesController_invoices"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/admin/escrow/holds/{subOrderId}/refund-after-release": {
         parameters: {
             query?: never;
@@ -2115,75 +1962,6 @@ export interface paths {
         put?: never;
         /** Refund a released sub-order (clawback from the dealer; audited) */
         post: operations["RefundAfterReleaseController_request"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/reconciliation/runs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Reconciliation runs (newest first) */
-        get: operations["ReconciliationController_runs"];
-        put?: never;
-        /** Queue a reconciliation of a business day (IST) */
-        post: operations["ReconciliationController_request"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/reconciliation/runs/{runId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One run with its per-category summary */
-        get: operations["ReconciliationController_run"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/reconciliation/exceptions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Reconciliation exceptions, filtered (newest first) */
-        get: operations["ReconciliationController_exceptions"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/reconciliation/exceptions/{id}/resolve": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Resolve an open exception with a note (audited) */
-        post: operations["ReconciliationController_resolve"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2258,7 +2036,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/webhooks/razorpay": {
+    "/orders/{orderId}/sub-orders/{subOrderId}/disputes": {
         parameters: {
             query?: never;
             header?: never;
@@ -2267,8 +2045,230 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Receive a Razorpay webhook event */
-        post: operations["RazorpayWebhookController_receive"];
+        /** Open a return or dispute of a part of my order */
+        post: operations["DisputesController_open"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/disputes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A return or dispute (its parties and staff) */
+        get: operations["DisputesController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/disputes/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a photo or video to a return or dispute (raw bytes) */
+        post: operations["DisputesController_addEvidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/disputes/{id}/evidence/{evidenceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a photo or video of a return or dispute */
+        get: operations["DisputesController_evidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dealer/disputes/{id}/respond": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Respond to a return or dispute of my part */
+        post: operations["DealerDisputesController_respond"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Returns and disputes, newest first */
+        get: operations["AdminDisputesController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/disputes/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve a return or dispute */
+        post: operations["AdminDisputesController_resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payment-alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payment alerts and escrow escalations, with owner and age */
+        get: operations["PaymentAlertsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payment-alerts/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take an alert (owner = me; audited) */
+        post: operations["PaymentAlertsController_assign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payment-alerts/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve an alert with a note (audited) */
+        post: operations["PaymentAlertsController_resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/reconciliation/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reconciliation runs (newest first) */
+        get: operations["ReconciliationController_runs"];
+        put?: never;
+        /** Queue a reconciliation of a business day (IST) */
+        post: operations["ReconciliationController_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/reconciliation/runs/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One run with its per-category summary */
+        get: operations["ReconciliationController_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/reconciliation/exceptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reconciliation exceptions, filtered (newest first) */
+        get: operations["ReconciliationController_exceptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/reconciliation/exceptions/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve an open exception with a note (audited) */
+        post: operations["ReconciliationController_resolve"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3781,71 +3781,162 @@ export interface components {
             /** @description Why: kept in the audit log. */
             reason: string;
         };
-        OpenDisputeDto: {
+        WebhookAckDto: {
             /**
-             * @description `return`: the part goes back (from delivered); `dispute`: anything else wrong (also from shipped).
+             * @description `accepted`: stored and queued for processing; `duplicate`: already received, nothing done.
              * @enum {string}
              */
-            kind: "return" | "dispute";
-            reason: string;
+            status: "accepted" | "duplicate";
+            /** @description The id the event is deduplicated by (`X-Razorpay-Event-Id`, or `body-sha256:<hex>` without one). */
+            eventId: string;
         };
-        DisputeEvidenceDto: {
-            byteSize: number;
+        RouteAccountDto: {
             /** @enum {string} */
-            role: "buyer" | "dealer" | "staff";
-            id: string;
-            contentType: string;
-            sha256: string;
-            uploadedBy: string;
-            createdAt: string;
-            /** @description Where its parties download the bytes (`GET /disputes/{id}/evidence/{evidenceId}`). */
-            url: string;
-        };
-        DisputeDto: {
-            /** @enum {string} */
-            kind: "return" | "dispute";
-            /**
-             * @description `open`: opened, waiting for the dealer's answer; `responded`: the dealer answered, waiting for
-             *     staff; `resolved`: staff decided (`resolution`). Only `resolved` is final.
-             * @enum {string}
-             */
-            status: "open" | "responded" | "resolved";
-            /** @enum {string|null} */
-            resolution: "release" | "full_refund" | "partial_refund" | null;
-            refundPaise: number | null;
-            evidence: components["schemas"]["DisputeEvidenceDto"][];
-            id: string;
-            orderId: string;
-            subOrderId: string;
-            buyerId: string;
+            status: "pending" | "creating" | "created" | "activated" | "failed";
+            gatewayAccountId: string | null;
+            lastError: string | null;
+            /** Format: date-time */
+            activatedAt: string | null;
             dealerId: string;
-            reason: string;
-            dealerResponse: string | null;
-            respondedAt: string | null;
-            resolutionReason: string | null;
-            resolvedBy: string | null;
-            resolvedAt: string | null;
+            dealerName: string;
+            /** @description What Razorpay stores as the account's reference_id (≤ 20 characters). */
+            referenceId: string;
+            /** @description Gateway calls made by the current onboarding run. */
+            attempts: number;
             createdAt: string;
+            updatedAt: string;
+            /** @description Escrow holds of this dealer (held or released, not refunded) with no Route transfer yet. */
+            waitingHolds: number;
+            /** @description Their amount, in paise. */
+            waitingPaise: number;
         };
-        DisputeResponseDto: {
-            /** @description The dealer's answer (kept on the dispute). */
-            message: string;
+        RouteAccountPageDto: {
+            items: components["schemas"]["RouteAccountDto"][];
+            nextCursor?: string;
         };
-        DisputeListDto: {
-            items: components["schemas"]["DisputeDto"][];
-            nextCursor: string | null;
+        RetryRouteAccountDto: {
+            /** @description Why: kept in the audit log. */
+            reason: string;
         };
-        ResolveDisputeDto: {
+        RetryTransferDto: {
+            /** @description What was fixed before retrying (kept in the audit log). */
+            reason: string;
+        };
+        TransferRetryDto: {
             /**
-             * @description `release`: the dealer is paid (the sub-order completes); `full_refund`: the buyer gets the whole
-             *     hold back (the sub-order is cancelled); `partial_refund`: `refundPaise` goes back to the buyer
-             *     and the rest is released to the dealer.
+             * @description `pending`: the transfer is created again (the job first looks for one an earlier attempt may
+             *     have created); `on_hold`: its hold is lifted again (released escrow).
              * @enum {string}
              */
-            outcome: "release" | "full_refund" | "partial_refund";
-            /** @description For `partial_refund` only: more than 0 and less than the held amount, in paise. */
-            refundPaise?: number;
+            transferStatus: "pending" | "on_hold";
+            /**
+             * @description The job enqueued: `payments.route-transfers` or `payments.route-release`.
+             * @enum {string}
+             */
+            job: "payments.route-transfers" | "payments.route-release";
+            subOrderId: string;
+            orderId: string;
+            dealerId: string;
+            /** @description The escrow hold's status (`held`, `released`). */
+            holdStatus: string;
+            transferId: string | null;
+            /** @description The error of the failed attempt. */
+            previousError: string | null;
+        };
+        CreateCommissionRuleDto: {
+            /**
+             * @description Decimal fraction as a string, 0 ≤ rate < 1, at most 4 decimals (e.g. `0.075` = 7.5 %).
+             * @example 0.075
+             */
+            rate: string;
+            /**
+             * @description First IST calendar day the rule applies (today or later).
+             * @example 2026-12-01
+             */
+            effectiveFrom: string;
+            /**
+             * @description `default` (everything), `category`, or `dealer` (optionally narrowed to one category).
+             * @enum {string}
+             */
+            scope: "default" | "category" | "dealer";
+            /**
+             * @description Required for `category`; optional for `dealer`; absent for `default`.
+             * @enum {string}
+             */
+            category?: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+            /** @description Required for `dealer`; absent otherwise. */
+            dealerId?: string;
+            /**
+             * @description Which buyers the rate applies to (default `any`).
+             * @enum {string}
+             */
+            channel?: "b2b" | "b2c" | "any";
+            /** @description Why (kept on the rule and in the audit log). */
             reason: string;
+        };
+        CommissionRuleDto: {
+            id: string;
+            /** @enum {string} */
+            scope: "dealer" | "default" | "category";
+            category: string | null;
+            dealerId: string | null;
+            /** @enum {string} */
+            channel: "any" | "b2c" | "b2b";
+            /** @description Decimal fraction as a string. */
+            rate: string;
+            effectiveFrom: string;
+            createdBy: string;
+            reason: string;
+            createdAt: string;
+        };
+        ResolvedCommissionDto: {
+            /** @enum {string} */
+            channel: "b2c" | "b2b";
+            rate: string;
+            /** @description The rule applied; null when none is in force (rates.json `commission.parts`). */
+            ruleId: string | null;
+            /** @enum {string} */
+            source: "rule" | "rates.json";
+        };
+        CommissionRulesInForceDto: {
+            asOf: string;
+            /** @description Per scope, dealer, category and channel, the rule in force on `asOf` (most specific first). */
+            rules: components["schemas"]["CommissionRuleDto"][];
+            /** @description With `category` (and optionally `dealerId`): the rate a B2B and a B2C sale would get. */
+            resolved: components["schemas"]["ResolvedCommissionDto"][];
+        };
+        CommissionInvoiceDto: {
+            id: string;
+            /** @description `FB/<financial year>/<6-digit sequence>`. */
+            invoiceNumber: string;
+            financialYear: string;
+            subOrderId: string;
+            orderId: string;
+            dealerId: string;
+            dealerGstin: string;
+            platformGstin: string;
+            /** @enum {string} */
+            supply: "intra_state" | "inter_state";
+            /** @enum {string} */
+            channel: "b2c" | "b2b";
+            category: string | null;
+            commissionRate: string;
+            /** @description null: no rule was in force (rates.json `commission.parts`). */
+            ruleId: string | null;
+            /** @description The commission (the invoice's taxable value). */
+            taxableValuePaise: number;
+            gstRate: string;
+            cgstPaise: number;
+            sgstPaise: number;
+            igstPaise: number;
+            totalPaise: number;
+            /** @description IST date of the release. */
+            releaseDate: string;
+            createdAt: string;
+        };
+        CommissionInvoicePageDto: {
+            items: components["schemas"]["CommissionInvoiceDto"][];
+            nextCursor?: string;
         };
         PaymentDto: {
             /** @enum {string} */
@@ -3890,34 +3981,6 @@ export interface components {
             subOrderId: string | null;
             requestedAt: string;
             processedAt: string | null;
-        };
-        RouteAccountDto: {
-            /** @enum {string} */
-            status: "pending" | "creating" | "created" | "activated" | "failed";
-            gatewayAccountId: string | null;
-            lastError: string | null;
-            /** Format: date-time */
-            activatedAt: string | null;
-            dealerId: string;
-            dealerName: string;
-            /** @description What Razorpay stores as the account's reference_id (≤ 20 characters). */
-            referenceId: string;
-            /** @description Gateway calls made by the current onboarding run. */
-            attempts: number;
-            createdAt: string;
-            updatedAt: string;
-            /** @description Escrow holds of this dealer (held or released, not refunded) with no Route transfer yet. */
-            waitingHolds: number;
-            /** @description Their amount, in paise. */
-            waitingPaise: number;
-        };
-        RouteAccountPageDto: {
-            items: components["schemas"]["RouteAccountDto"][];
-            nextCursor?: string;
-        };
-        RetryRouteAccountDto: {
-            /** @description Why: kept in the audit log. */
-            reason: string;
         };
         AdminPaymentDto: {
             /** @enum {string} */
@@ -4172,84 +4235,6 @@ export interface components {
             items: components["schemas"]["DealerEscrowLineDto"][];
             nextCursor?: string;
         };
-        PaymentAlertDto: {
-            /** @enum {string} */
-            kind: "payment_stuck" | "escrow_sla" | "transfer_failed" | "webhook_rejected";
-            /** @description Payment or hold amount, paise */
-            amountPaise: number | null;
-            /** @description Seconds open: until now, or until it was resolved. */
-            ageSeconds: number;
-            /**
-             * @description `auto`: the condition went away; `manual`: resolved by staff with a note.
-             * @enum {string|null}
-             */
-            resolution: "auto" | "manual" | null;
-            id: string;
-            /**
-             * @description The payment (`payment_stuck`), the sub-order whose escrow is overdue (`escrow_sla`) or whose
-             *     escrow hold's Route transfer failed (`transfer_failed`), or the stored webhook event that was
-             *     rejected (`webhook_rejected`).
-             */
-            subjectId: string;
-            /**
-             * @description `payment_stuck`: the payment's status when the alert opened (`creating`, `created`,
-             *     `authorized`); `escrow_sla`: `not_shipped` (paid, not shipped within ESCROW_SHIP_SLA_DAYS of
-             *     capture) or `not_released` (still held ESCROW_SLA_DAYS after delivery); `transfer_failed`:
-             *     `transfer` (creating the Route transfer was refused, or its retries ran out) or `lift_hold`
-             *     (lifting the transfer's hold at release was refused). Staff retry it with
-             *     `POST /admin/escrow/holds/{subOrderId}/retry-transfer`. `webhook_rejected`: `unknown_at_gateway`
-             *     (the gateway does not know the object a signed event names) or `mismatch` (the gateway, or our
-             *     records, contradict the event); nothing of the event was applied.
-             */
-            reason: string;
-            /** @description `webhook_rejected`: the event (name and id) and what the gateway contradicted. */
-            detail: string | null;
-            /** @description The payment's or hold's order; `webhook_rejected`: the order whose gateway order the event names. */
-            orderId: string | null;
-            /** @description The dealer whose escrow it is (`escrow_sla`, `transfer_failed`). */
-            dealerId: string | null;
-            openedAt: string;
-            /** @description The staff member who took it. */
-            ownerId: string | null;
-            ownerName: string | null;
-            acknowledgedAt: string | null;
-            resolvedAt: string | null;
-            resolvedBy: string | null;
-            note: string | null;
-        };
-        PaymentAlertPageDto: {
-            items: components["schemas"]["PaymentAlertDto"][];
-            nextCursor?: string;
-        };
-        ResolveAlertDto: {
-            /** @description What was found and done (kept on the alert and in the audit log). */
-            note: string;
-        };
-        RetryTransferDto: {
-            /** @description What was fixed before retrying (kept in the audit log). */
-            reason: string;
-        };
-        TransferRetryDto: {
-            /**
-             * @description `pending`: the transfer is created again (the job first looks for one an earlier attempt may
-             *     have created); `on_hold`: its hold is lifted again (released escrow).
-             * @enum {string}
-             */
-            transferStatus: "pending" | "on_hold";
-            /**
-             * @description The job enqueued: `payments.route-transfers` or `payments.route-release`.
-             * @enum {string}
-             */
-            job: "payments.route-transfers" | "payments.route-release";
-            subOrderId: string;
-            orderId: string;
-            dealerId: string;
-            /** @description The escrow hold's status (`held`, `released`). */
-            holdStatus: string;
-            transferId: string | null;
-            /** @description The error of the failed attempt. */
-            previousError: string | null;
-        };
         EscrowHoldReasonDto: {
             reason: string;
         };
@@ -4318,101 +4303,6 @@ export interface components {
         RejectEarlyReleaseDto: {
             reason: string;
         };
-        CreateCommissionRuleDto: {
-            /**
-             * @description Decimal fraction as a string, 0 ≤ rate < 1, at most 4 decimals (e.g. `0.075` = 7.5 %).
-             * @example 0.075
-             */
-            rate: string;
-            /**
-             * @description First IST calendar day the rule applies (today or later).
-             * @example 2026-12-01
-             */
-            effectiveFrom: string;
-            /**
-             * @description `default` (everything), `category`, or `dealer` (optionally narrowed to one category).
-             * @enum {string}
-             */
-            scope: "default" | "category" | "dealer";
-            /**
-             * @description Required for `category`; optional for `dealer`; absent for `default`.
-             * @enum {string}
-             */
-            category?: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
-            /** @description Required for `dealer`; absent otherwise. */
-            dealerId?: string;
-            /**
-             * @description Which buyers the rate applies to (default `any`).
-             * @enum {string}
-             */
-            channel?: "b2b" | "b2c" | "any";
-            /** @description Why (kept on the rule and in the audit log). */
-            reason: string;
-        };
-        CommissionRuleDto: {
-            id: string;
-            /** @enum {string} */
-            scope: "dealer" | "default" | "category";
-            category: string | null;
-            dealerId: string | null;
-            /** @enum {string} */
-            channel: "any" | "b2c" | "b2b";
-            /** @description Decimal fraction as a string. */
-            rate: string;
-            effectiveFrom: string;
-            createdBy: string;
-            reason: string;
-            createdAt: string;
-        };
-        ResolvedCommissionDto: {
-            /** @enum {string} */
-            channel: "b2c" | "b2b";
-            rate: string;
-            /** @description The rule applied; null when none is in force (rates.json `commission.parts`). */
-            ruleId: string | null;
-            /** @enum {string} */
-            source: "rule" | "rates.json";
-        };
-        CommissionRulesInForceDto: {
-            asOf: string;
-            /** @description Per scope, dealer, category and channel, the rule in force on `asOf` (most specific first). */
-            rules: components["schemas"]["CommissionRuleDto"][];
-            /** @description With `category` (and optionally `dealerId`): the rate a B2B and a B2C sale would get. */
-            resolved: components["schemas"]["ResolvedCommissionDto"][];
-        };
-        CommissionInvoiceDto: {
-            id: string;
-            /** @description `FB/<financial year>/<6-digit sequence>`. */
-            invoiceNumber: string;
-            financialYear: string;
-            subOrderId: string;
-            orderId: string;
-            dealerId: string;
-            dealerGstin: string;
-            platformGstin: string;
-            /** @enum {string} */
-            supply: "intra_state" | "inter_state";
-            /** @enum {string} */
-            channel: "b2c" | "b2b";
-            category: string | null;
-            commissionRate: string;
-            /** @description null: no rule was in force (rates.json `commission.parts`). */
-            ruleId: string | null;
-            /** @description The commission (the invoice's taxable value). */
-            taxableValuePaise: number;
-            gstRate: string;
-            cgstPaise: number;
-            sgstPaise: number;
-            igstPaise: number;
-            totalPaise: number;
-            /** @description IST date of the release. */
-            releaseDate: string;
-            createdAt: string;
-        };
-        CommissionInvoicePageDto: {
-            items: components["schemas"]["CommissionInvoiceDto"][];
-            nextCursor?: string;
-        };
         RequestRefundAfterReleaseDto: {
             /** @description Integer paise */
             amountPaise: number;
@@ -4433,6 +4323,172 @@ export interface components {
             orderId: string;
             reason: string;
             requestedAt: string;
+        };
+        ProposeTcsCorrectionDto: {
+            /** @description Why (kept on the correction and in the audit log). */
+            reason: string;
+        };
+        TcsCorrectionItemDto: {
+            /** @description Integer paise (₹1 = 100) */
+            releasedPaise: number;
+            /** @description Integer paise (₹1 = 100) */
+            refundedAfterReleasePaise: number;
+            /** @description Integer paise (₹1 = 100) */
+            taxableBeforePaise: number;
+            /** @description Integer paise (₹1 = 100) */
+            taxableAfterPaise: number;
+            /** @description Integer paise (₹1 = 100) */
+            tcsBeforePaise: number;
+            /** @description Integer paise (₹1 = 100) */
+            tcsAfterPaise: number;
+            /** @description Integer paise (₹1 = 100) */
+            differencePaise: number;
+            /** @description Integer paise (₹1 = 100) */
+            fromReceivablePaise: number;
+            subOrderId: string;
+            orderId: string;
+            dealerId: string;
+            releasedAt: string;
+            /** @description The ledger entry once approved (null before, or when the difference is 0). */
+            entryKey: string | null;
+        };
+        TcsCorrectionDto: {
+            /** @enum {string} */
+            status: "proposed" | "approved" | "rejected";
+            /** @description Integer paise (₹1 = 100) */
+            totalDifferencePaise: number;
+            id: string;
+            reason: string;
+            proposedBy: string;
+            proposedAt: string;
+            decidedBy: string | null;
+            decidedAt: string | null;
+            decisionReason: string | null;
+            /** @description Releases checked, and their Σ difference. */
+            releases: number;
+            items: components["schemas"]["TcsCorrectionItemDto"][];
+        };
+        DecideTcsCorrectionDto: {
+            reason?: string;
+        };
+        OpenDisputeDto: {
+            /**
+             * @description `return`: the part goes back (from delivered); `dispute`: anything else wrong (also from shipped).
+             * @enum {string}
+             */
+            kind: "return" | "dispute";
+            reason: string;
+        };
+        DisputeEvidenceDto: {
+            byteSize: number;
+            /** @enum {string} */
+            role: "buyer" | "dealer" | "staff";
+            id: string;
+            contentType: string;
+            sha256: string;
+            uploadedBy: string;
+            createdAt: string;
+            /** @description Where its parties download the bytes (`GET /disputes/{id}/evidence/{evidenceId}`). */
+            url: string;
+        };
+        DisputeDto: {
+            /** @enum {string} */
+            kind: "return" | "dispute";
+            /**
+             * @description `open`: opened, waiting for the dealer's answer; `responded`: the dealer answered, waiting for
+             *     staff; `resolved`: staff decided (`resolution`). Only `resolved` is final.
+             * @enum {string}
+             */
+            status: "open" | "responded" | "resolved";
+            /** @enum {string|null} */
+            resolution: "release" | "full_refund" | "partial_refund" | null;
+            refundPaise: number | null;
+            evidence: components["schemas"]["DisputeEvidenceDto"][];
+            id: string;
+            orderId: string;
+            subOrderId: string;
+            buyerId: string;
+            dealerId: string;
+            reason: string;
+            dealerResponse: string | null;
+            respondedAt: string | null;
+            resolutionReason: string | null;
+            resolvedBy: string | null;
+            resolvedAt: string | null;
+            createdAt: string;
+        };
+        DisputeResponseDto: {
+            /** @description The dealer's answer (kept on the dispute). */
+            message: string;
+        };
+        DisputeListDto: {
+            items: components["schemas"]["DisputeDto"][];
+            nextCursor: string | null;
+        };
+        ResolveDisputeDto: {
+            /**
+             * @description `release`: the dealer is paid (the sub-order completes); `full_refund`: the buyer gets the whole
+             *     hold back (the sub-order is cancelled); `partial_refund`: `refundPaise` goes back to the buyer
+             *     and the rest is released to the dealer.
+             * @enum {string}
+             */
+            outcome: "release" | "full_refund" | "partial_refund";
+            /** @description For `partial_refund` only: more than 0 and less than the held amount, in paise. */
+            refundPaise?: number;
+            reason: string;
+        };
+        PaymentAlertDto: {
+            /** @enum {string} */
+            kind: "payment_stuck" | "escrow_sla" | "transfer_failed" | "webhook_rejected";
+            /** @description Payment or hold amount, paise */
+            amountPaise: number | null;
+            /** @description Seconds open: until now, or until it was resolved. */
+            ageSeconds: number;
+            /**
+             * @description `auto`: the condition went away; `manual`: resolved by staff with a note.
+             * @enum {string|null}
+             */
+            resolution: "auto" | "manual" | null;
+            id: string;
+            /**
+             * @description The payment (`payment_stuck`), the sub-order whose escrow is overdue (`escrow_sla`) or whose
+             *     escrow hold's Route transfer failed (`transfer_failed`), or the stored webhook event that was
+             *     rejected (`webhook_rejected`).
+             */
+            subjectId: string;
+            /**
+             * @description `payment_stuck`: the payment's status when the alert opened (`creating`, `created`,
+             *     `authorized`); `escrow_sla`: `not_shipped` (paid, not shipped within ESCROW_SHIP_SLA_DAYS of
+             *     capture) or `not_released` (still held ESCROW_SLA_DAYS after delivery); `transfer_failed`:
+             *     `transfer` (creating the Route transfer was refused, or its retries ran out) or `lift_hold`
+             *     (lifting the transfer's hold at release was refused). Staff retry it with
+             *     `POST /admin/escrow/holds/{subOrderId}/retry-transfer`. `webhook_rejected`: `unknown_at_gateway`
+             *     (the gateway does not know the object a signed event names) or `mismatch` (the gateway, or our
+             *     records, contradict the event); nothing of the event was applied.
+             */
+            reason: string;
+            /** @description `webhook_rejected`: the event (name and id) and what the gateway contradicted. */
+            detail: string | null;
+            /** @description The payment's or hold's order; `webhook_rejected`: the order whose gateway order the event names. */
+            orderId: string | null;
+            /** @description The dealer whose escrow it is (`escrow_sla`, `transfer_failed`). */
+            dealerId: string | null;
+            openedAt: string;
+            /** @description The staff member who took it. */
+            ownerId: string | null;
+            ownerName: string | null;
+            acknowledgedAt: string | null;
+            resolvedAt: string | null;
+            resolvedBy: string | null;
+            note: string | null;
+        };
+        PaymentAlertPageDto: {
+            items: components["schemas"]["PaymentAlertDto"][];
+            nextCursor?: string;
+        };
+        ResolveAlertDto: {
+            /** @description What was found and done (kept on the alert and in the audit log). */
+            note: string;
         };
         RequestReconciliationDto: {
             /**
@@ -4531,62 +4587,6 @@ export interface components {
         ResolveExceptionDto: {
             /** @description What finance found and did (kept on the exception and in the audit log). */
             note: string;
-        };
-        ProposeTcsCorrectionDto: {
-            /** @description Why (kept on the correction and in the audit log). */
-            reason: string;
-        };
-        TcsCorrectionItemDto: {
-            /** @description Integer paise (₹1 = 100) */
-            releasedPaise: number;
-            /** @description Integer paise (₹1 = 100) */
-            refundedAfterReleasePaise: number;
-            /** @description Integer paise (₹1 = 100) */
-            taxableBeforePaise: number;
-            /** @description Integer paise (₹1 = 100) */
-            taxableAfterPaise: number;
-            /** @description Integer paise (₹1 = 100) */
-            tcsBeforePaise: number;
-            /** @description Integer paise (₹1 = 100) */
-            tcsAfterPaise: number;
-            /** @description Integer paise (₹1 = 100) */
-            differencePaise: number;
-            /** @description Integer paise (₹1 = 100) */
-            fromReceivablePaise: number;
-            subOrderId: string;
-            orderId: string;
-            dealerId: string;
-            releasedAt: string;
-            /** @description The ledger entry once approved (null before, or when the difference is 0). */
-            entryKey: string | null;
-        };
-        TcsCorrectionDto: {
-            /** @enum {string} */
-            status: "proposed" | "approved" | "rejected";
-            /** @description Integer paise (₹1 = 100) */
-            totalDifferencePaise: number;
-            id: string;
-            reason: string;
-            proposedBy: string;
-            proposedAt: string;
-            decidedBy: string | null;
-            decidedAt: string | null;
-            decisionReason: string | null;
-            /** @description Releases checked, and their Σ difference. */
-            releases: number;
-            items: components["schemas"]["TcsCorrectionItemDto"][];
-        };
-        DecideTcsCorrectionDto: {
-            reason?: string;
-        };
-        WebhookAckDto: {
-            /**
-             * @description `accepted`: stored and queued for processing; `duplicate`: already received, nothing done.
-             * @enum {string}
-             */
-            status: "accepted" | "duplicate";
-            /** @description The id the event is deduplicated by (`X-Razorpay-Event-Id`, or `body-sha256:<hex>` without one). */
-            eventId: string;
         };
         FraudAlertDto: {
             /** @enum {string} */
@@ -9138,86 +9138,38 @@ export interface operations {
             };
         };
     };
-    DisputesController_open: {
+    RazorpayWebhookController_receive: {
         parameters: {
             query?: never;
-            header?: never;
-            path: {
-                orderId: string;
-                subOrderId: string;
+            header: {
+                /** @description Razorpay event id */
+                "x-razorpay-event-id"?: string;
+                /** @description Hex HMAC-SHA256 of the body */
+                "x-razorpay-signature": string;
             };
+            path?: never;
             cookie?: never;
         };
+        /** @description The event as Razorpay sends it: { entity, account_id, event, contains, payload, created_at } */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["OpenDisputeDto"];
+                "application/json": {
+                    [key: string]: unknown;
+                };
             };
         };
         responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DisputeDto"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `dispute/outside-window`, `dispute/already-open` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["InternalError"];
-            /** @description Error (problem+json) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    DisputesController_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
+            /** @description Stored (or already stored) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DisputeDto"];
+                    "application/json": components["schemas"]["WebhookAckDto"];
                 };
             };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            /** @description `dispute/not-found` */
-            404: {
+            /** @description `webhook/invalid-signature` (missing, wrong secret, or not over these exact bytes), `webhook/malformed`; nothing is stored */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9225,7 +9177,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            429: components["responses"]["RateLimited"];
+            401: components["responses"]["TokenRejected"];
             500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
@@ -9238,247 +9190,14 @@ export interface operations {
             };
         };
     };
-    DisputesController_addEvidence: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "image/jpeg": string;
-                "image/png": string;
-                "image/webp": string;
-                "video/mp4": string;
-                "video/webm": string;
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DisputeDto"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            /** @description `dispute/resolved`, `dispute-evidence/too-many` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `dispute-evidence/too-large` */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `dispute-evidence/unsupported-type` */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `media/undecodable`: not a whole photo or video; `media/too-many-pixels`: more than MEDIA_IMAGE_MAX_PIXELS pixels */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["InternalError"];
-            /** @description Error (problem+json) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    DisputesController_evidence: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description A previous ETag */
-                "if-none-match"?: string;
-                /** @description The ETag the range is for */
-                "if-range"?: string;
-                /** @description One byte range, e.g. `bytes=0-` */
-                range?: string;
-            };
-            path: {
-                id: string;
-                evidenceId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The whole file */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "image/jpeg": string;
-                    "image/png": string;
-                    "image/webp": string;
-                    "video/mp4": string;
-                    "video/webm": string;
-                };
-            };
-            /** @description The requested byte range */
-            206: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "image/jpeg": string;
-                    "image/png": string;
-                    "image/webp": string;
-                    "video/mp4": string;
-                    "video/webm": string;
-                };
-            };
-            /** @description Not modified (If-None-Match matched the ETag) */
-            304: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            /** @description `dispute/not-found`, `dispute-evidence/not-found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `dispute-evidence/range-not-satisfiable` */
-            416: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["InternalError"];
-            /** @description `storage/unavailable` (Retry-After) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error (problem+json) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    DealerDisputesController_respond: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DisputeResponseDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DisputeDto"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            /** @description `auth/forbidden`: the account's role or status may not update SubOrder */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `dispute/resolved` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["InternalError"];
-            /** @description Error (problem+json) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    AdminDisputesController_list: {
+    AdminRouteAccountsController_list: {
         parameters: {
             query?: {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                /**
-                 * @description One or more statuses, repeated (`status=open&status=responded`) or comma-separated
-                 *     (`status=open,responded`): `open` (waiting for the dealer's answer), `responded` (the dealer
-                 *     answered; waiting for staff), `resolved`. Every unresolved one: `open` and `responded`. All
-                 *     when absent.
-                 */
-                status?: ("open" | "responded" | "resolved")[];
+                /** @description Only dealers whose Route onboarding is in this state. */
+                status?: "pending" | "creating" | "created" | "activated" | "failed";
             };
             header?: never;
             path?: never;
@@ -9491,7 +9210,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DisputeListDto"];
+                    "application/json": components["schemas"]["RouteAccountPageDto"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9518,18 +9237,18 @@ export interface operations {
             };
         };
     };
-    AdminDisputesController_resolve: {
+    AdminRouteAccountsController_retry: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                dealerId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ResolveDisputeDto"];
+                "application/json": components["schemas"]["RetryRouteAccountDto"];
             };
         };
         responses: {
@@ -9538,7 +9257,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DisputeDto"];
+                    "application/json": components["schemas"]["RouteAccountDto"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9552,8 +9271,234 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `dispute/resolved`, `dispute/escrow-not-held` */
-            409: {
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TransferRetryController_retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetryTransferDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferRetryDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminCommissionController_rules: {
+        parameters: {
+            query?: {
+                /** @description Only rules that can apply to this dealer (its overrides, category rules and defaults). */
+                dealerId?: string;
+                /** @description Only rules that can apply to this category (its rules, and rules for every category). */
+                category?: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+                /** @description IST date (default today). */
+                asOf?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionRulesInForceDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminCommissionController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCommissionRuleDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionRuleDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminCommissionController_invoices: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                dealerId?: string;
+                /** @description Financial year, e.g. `2026-27`. */
+                fy?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionInvoicePageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerCommissionInvoicesController_invoices: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description Financial year, e.g. `2026-27`. */
+                fy?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionInvoicePageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read DealerStatement */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9729,100 +9674,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not read Purchase */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["InternalError"];
-            /** @description Error (problem+json) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    AdminRouteAccountsController_list: {
-        parameters: {
-            query?: {
-                limit?: number;
-                /** @description Opaque cursor returned as nextCursor by the previous page */
-                cursor?: string;
-                /** @description Only dealers whose Route onboarding is in this state. */
-                status?: "pending" | "creating" | "created" | "activated" | "failed";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RouteAccountPageDto"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["InternalError"];
-            /** @description Error (problem+json) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    AdminRouteAccountsController_retry: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                dealerId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RetryRouteAccountDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RouteAccountDto"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10278,193 +10129,6 @@ export interface operations {
             };
         };
     };
-    PaymentAlertsController_list: {
-        parameters: {
-            query?: {
-                limit?: number;
-                /** @description Opaque cursor returned as nextCursor by the previous page */
-                cursor?: string;
-                kind?: "payment_stuck" | "escrow_sla" | "transfer_failed" | "webhook_rejected";
-                /** @description `open` (not resolved) or `resolved`; both when absent. */
-                state?: "open" | "resolved";
-                /** @description Alerts taken by this staff member. */
-                ownerId?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaymentAlertPageDto"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["InternalError"];
-            /** @description Error (problem+json) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    PaymentAlertsController_assign: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaymentAlertDto"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["InternalError"];
-            /** @description Error (problem+json) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    PaymentAlertsController_resolve: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ResolveAlertDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaymentAlertDto"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["InternalError"];
-            /** @description Error (problem+json) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    TransferRetryController_retry: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                subOrderId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RetryTransferDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TransferRetryDto"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["InternalError"];
-            /** @description Error (problem+json) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     EscrowControlsController_hold: {
         parameters: {
             query?: never;
@@ -10747,64 +10411,18 @@ export interface operations {
             };
         };
     };
-    AdminCommissionController_rules: {
-        parameters: {
-            query?: {
-                /** @description Only rules that can apply to this dealer (its overrides, category rules and defaults). */
-                dealerId?: string;
-                /** @description Only rules that can apply to this category (its rules, and rules for every category). */
-                category?: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
-                /** @description IST date (default today). */
-                asOf?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CommissionRulesInForceDto"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["InternalError"];
-            /** @description Error (problem+json) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    AdminCommissionController_create: {
+    RefundAfterReleaseController_request: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                subOrderId: string;
+            };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateCommissionRuleDto"];
+                "application/json": components["schemas"]["RequestRefundAfterReleaseDto"];
             };
         };
         responses: {
@@ -10813,7 +10431,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CommissionRuleDto"];
+                    "application/json": components["schemas"]["RefundAfterReleaseDto"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10840,15 +10458,556 @@ export interface operations {
             };
         };
     };
-    AdminCommissionController_invoices: {
+    TcsCorrectionController_propose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposeTcsCorrectionDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TcsCorrectionDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TcsCorrectionController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                correctionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TcsCorrectionDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `tcs-correction/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TcsCorrectionController_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                correctionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecideTcsCorrectionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TcsCorrectionDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `ledger/maker-checker` (the proposer) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `tcs-correction/not-pending` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TcsCorrectionController_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                correctionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposeTcsCorrectionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TcsCorrectionDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `tcs-correction/not-pending` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DisputesController_open: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenDisputeDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `dispute/outside-window`, `dispute/already-open` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DisputesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `dispute/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DisputesController_addEvidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+                "image/webp": string;
+                "video/mp4": string;
+                "video/webm": string;
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `dispute/resolved`, `dispute-evidence/too-many` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `dispute-evidence/too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `dispute-evidence/unsupported-type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `media/undecodable`: not a whole photo or video; `media/too-many-pixels`: more than MEDIA_IMAGE_MAX_PIXELS pixels */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DisputesController_evidence: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A previous ETag */
+                "if-none-match"?: string;
+                /** @description The ETag the range is for */
+                "if-range"?: string;
+                /** @description One byte range, e.g. `bytes=0-` */
+                range?: string;
+            };
+            path: {
+                id: string;
+                evidenceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                    "video/mp4": string;
+                    "video/webm": string;
+                };
+            };
+            /** @description The requested byte range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                    "video/mp4": string;
+                    "video/webm": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `dispute/not-found`, `dispute-evidence/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `dispute-evidence/range-not-satisfiable` */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description `storage/unavailable` (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DealerDisputesController_respond: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisputeResponseDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update SubOrder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `dispute/resolved` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminDisputesController_list: {
         parameters: {
             query?: {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                dealerId?: string;
-                /** @description Financial year, e.g. `2026-27`. */
-                fy?: string;
+                /**
+                 * @description One or more statuses, repeated (`status=open&status=responded`) or comma-separated
+                 *     (`status=open,responded`): `open` (waiting for the dealer's answer), `responded` (the dealer
+                 *     answered; waiting for staff), `resolved`. Every unresolved one: `open` and `responded`. All
+                 *     when absent.
+                 */
+                status?: ("open" | "responded" | "resolved")[];
             };
             header?: never;
             path?: never;
@@ -10861,7 +11020,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CommissionInvoicePageDto"];
+                    "application/json": components["schemas"]["DisputeListDto"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10888,14 +11047,73 @@ export interface operations {
             };
         };
     };
-    DealerCommissionInvoicesController_invoices: {
+    AdminDisputesController_resolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveDisputeDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `dispute/resolved`, `dispute/escrow-not-held` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PaymentAlertsController_list: {
         parameters: {
             query?: {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                /** @description Financial year, e.g. `2026-27`. */
-                fy?: string;
+                kind?: "payment_stuck" | "escrow_sla" | "transfer_failed" | "webhook_rejected";
+                /** @description `open` (not resolved) or `resolved`; both when absent. */
+                state?: "open" | "resolved";
+                /** @description Alerts taken by this staff member. */
+                ownerId?: string;
             };
             header?: never;
             path?: never;
@@ -10908,12 +11126,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CommissionInvoicePageDto"];
+                    "application/json": components["schemas"]["PaymentAlertPageDto"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
-            /** @description `auth/forbidden`: the account's role or status may not read DealerStatement */
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10935,27 +11153,70 @@ export interface operations {
             };
         };
     };
-    RefundAfterReleaseController_request: {
+    PaymentAlertsController_assign: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                subOrderId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAlertDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PaymentAlertsController_resolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RequestRefundAfterReleaseDto"];
+                "application/json": components["schemas"]["ResolveAlertDto"];
             };
         };
         responses: {
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RefundAfterReleaseDto"];
+                    "application/json": components["schemas"]["PaymentAlertDto"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11203,267 +11464,6 @@ export interface operations {
                 };
             };
             429: components["responses"]["RateLimited"];
-            500: components["responses"]["InternalError"];
-            /** @description Error (problem+json) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    TcsCorrectionController_propose: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ProposeTcsCorrectionDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TcsCorrectionDto"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            /** @description `auth/forbidden`: the account's role or status may not create LedgerAdjustment */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["InternalError"];
-            /** @description Error (problem+json) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    TcsCorrectionController_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                correctionId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TcsCorrectionDto"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            /** @description `auth/forbidden`: the account's role or status may not read LedgerAdjustment */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `tcs-correction/not-found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["InternalError"];
-            /** @description Error (problem+json) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    TcsCorrectionController_approve: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                correctionId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DecideTcsCorrectionDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TcsCorrectionDto"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            /** @description `ledger/maker-checker` (the proposer) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `tcs-correction/not-pending` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["InternalError"];
-            /** @description Error (problem+json) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    TcsCorrectionController_reject: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                correctionId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ProposeTcsCorrectionDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TcsCorrectionDto"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            /** @description `auth/forbidden`: the account's role or status may not approve LedgerAdjustment */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `tcs-correction/not-pending` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["InternalError"];
-            /** @description Error (problem+json) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    RazorpayWebhookController_receive: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description Razorpay event id */
-                "x-razorpay-event-id"?: string;
-                /** @description Hex HMAC-SHA256 of the body */
-                "x-razorpay-signature": string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        /** @description The event as Razorpay sends it: { entity, account_id, event, contains, payload, created_at } */
-        requestBody: {
-            content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
-            };
-        };
-        responses: {
-            /** @description Stored (or already stored) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookAckDto"];
-                };
-            };
-            /** @description `webhook/invalid-signature` (missing, wrong secret, or not over these exact bytes), `webhook/malformed`; nothing is stored */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            401: components["responses"]["TokenRejected"];
             500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {

@@ -17,7 +17,7 @@ import { AppModule } from '../../src/app.module.js';
 import { configureApp, createFastifyAdapter, NEST_APP_OPTIONS } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { RefundsService } from '../../src/payments/refunds.service.js';
-import { RouteTransfersService } from '../../src/payments/route/route-transfers.service.js';
+import { RouteTransfersService } from '../../src/payouts/route/route-transfers.service.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);

@@ -12,10 +12,7 @@ import { SANDBOX_RAZORPAY } from '../../src/config/app-config.js';
 import { Accounts } from '../../src/ledger/domain/account.js';
 import { LedgerIntegrityService } from '../../src/ledger/integrity/ledger-integrity.service.js';
 import { LedgerService } from '../../src/ledger/persistence/ledger.service.js';
-import {
-  PAYMENT_GATEWAY,
-  type PaymentGateway,
-} from '../../src/payments/gateway/payment-gateway.js';
+import { PAYMENT_GATEWAY, type PaymentGateway } from '../../src/gateway/payment-gateway.js';
 import { QUIET_ENV, type SignedIn } from './accounts.js';
 import type { components } from './api-types.js';
 import { startTestApp, type TestApp } from './test-app.js';

@@ -6,8 +6,8 @@
  * processed). Job handlers are called directly (no workers run).
  */
 import type { RazorpaySandbox } from '../../scripts/razorpay-sandbox/sandbox.js';
-import { RouteAccountsService } from '../../src/payments/route/route-accounts.service.js';
-import { WebhookProcessor } from '../../src/payments/webhooks/webhook-jobs.js';
+import { RouteAccountsService } from '../../src/payouts/route/route-accounts.service.js';
+import { WebhookProcessor } from '../../src/gateway/webhooks/webhook-jobs.js';
 import { createAccount, login, type SignedIn } from './accounts.js';
 import type { TestApp } from './test-app.js';
 import { withClient } from './test-database.js';

@@ -635,7 +635,7 @@ export function refundAfterRelease(e: RefundAfterRelease): {
 }
 
 /**
- * A release's TCS corrected to another taxable basis (src/payments/tcs-correction/): `differencePaise`
+ * A release's TCS corrected to another taxable basis (src/escrow/tcs-correction/): `differencePaise`
  * = TCS on the new basis − TCS posted, net of refunds after release.
  *   > 0: Dr payable (what it can bear), Dr receivable (the rest: the supplier was paid out) / Cr tax:tcs
  *   < 0: Dr tax:tcs / Cr payable

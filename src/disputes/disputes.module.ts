@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { OrdersModule } from '../orders/orders.module.js';
+import { StorageModule } from '../storage/storage.module.js';
+import {
+  AdminDisputesController,
+  DealerDisputesController,
+  DisputesController,
+} from './disputes.controller.js';
+import { DisputesService } from './disputes.service.js';
+import { EvidenceBodyParser } from './evidence-body.parser.js';
+
+/**
+ * Returns and disputes of paid sub-orders: the buyer's claim with evidence, the dealer's answer and
+ * staff resolution (a full refund through the refunds job, or a release with a partial refund
+ * through the escrow release job). Needs DatabaseModule and JobsModule (global).
+ */
+@Module({
+  imports: [OrdersModule, StorageModule],
+  controllers: [DisputesController, DealerDisputesController, AdminDisputesController],
+  providers: [DisputesService, EvidenceBodyParser],
+})
+export class DisputesModule {}

@@ -1,0 +1,627 @@
+/**
+ * Returns and disputes of a sub-order (issue #6). The buyer opens one within the return window
+ * (delivered, and ORDER_AUTO_COMPLETE_HOURS since delivery not passed; a `dispute` also once shipped),
+ * which moves the sub-order to return_requested / disputed in the same transaction — so it never
+ * completes and its escrow is never released while the dispute is open. The parties (buyer, the
+ * sub-order's dealer, staff) add evidence (photos, videos: type by magic bytes, size limits; photos
+ * decoded in full and stored re-encoded without metadata, videos read in full as containers) to
+ * object storage, read the dispute and download its files (single byte ranges for video players);
+ * the dealer responds; staff with PaymentOps `update` resolve it (audited), through the state
+ * machine's `resolve`:
+ *
+ * - `release` → completed: the release job releases the whole hold (ledger-spec recipe §3).
+ * - `full_refund` → cancelled: the refund sweep refunds the whole hold (recipe §4).
+ * - `partial_refund` X (0 < X < held) → completed with `escrow_holds.refund_at_release_paise` = X: the
+ *   release posts `escrowRelease` with refund X (recipe §5: release of held − X with deductions on
+ *   it, `refund:<subOrderId>` Dr escrow / Cr gateway receivable X) and, in the same transaction,
+ *   records a `partial` refund that the refunds job sends to the gateway. The ledger refund entry is
+ *   the release's (its key makes it once); the refund's processing posts nothing for `partial`.
+ *
+ * Lock order as every order command: order → sub-orders → dispute → escrow hold.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { defineAbilityFor } from '../access/ability.factory.js';
+import { formatDuration } from '../config/duration.js';
+import type { Principal } from '../common/roles.js';
+import { AuditService } from '../audit/audit.service.js';
+import { mediaTypeOf } from '../catalog/domain/listing-image.js';
+import { AppProblem } from '../common/errors/problem.js';
+import { sanitizeImage } from '../common/media/image-sanitizer.js';
+import { mediaProblem } from '../common/media/media-problem.js';
+import { probeVideo } from '../common/media/video-probe.js';
+import { decodeCursor, encodeCursor } from '../common/pagination.js';
+import type { RequestMeta } from '../common/request-meta.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { execute } from '../database/sql.js';
+import { TransactionRunner } from '../database/transaction.js';
+import { JobQueue } from '../jobs/job-queue.service.js';
+import { OrderCommands } from '../orders/order-commands.service.js';
+import { contentRange, matchesEtag, selectRange } from '../storage/http-object.js';
+import { ObjectRangeError, ObjectStorage } from '../storage/object-storage.js';
+import { ESCROW_JOBS } from '../escrow/escrow-jobs.js';
+import { REFUND_JOBS } from '../payments/refund-jobs.js';
+import type {
+  AdminDisputeQueryDto,
+  DisputeDto,
+  DisputeEvidenceDto,
+  DisputeListDto,
+  OpenDisputeDto,
+  ResolveDisputeDto,
+} from './dto/dispute.dto.js';
+import { evidenceTooLarge } from './evidence-body.parser.js';
+import {
+  detectEvidenceType,
+  EVIDENCE_CONTENT_TYPES,
+  EVIDENCE_EXTENSIONS,
+  isEvidenceType,
+  isVideo,
+  type EvidenceContentType,
+} from './evidence-type.js';
+
+interface DisputeRow {
+  id: string;
+  order_id: string;
+  sub_order_id: string;
+  buyer_id: string;
+  dealer_id: string;
+  kind: DisputeDto['kind'];
+  reason: string;
+  status: DisputeDto['status'];
+  dealer_response: string | null;
+  responded_at: Date | null;
+  resolution: DisputeDto['resolution'];
+  refund_paise: string | null;
+  resolution_reason: string | null;
+  resolved_by: string | null;
+  resolved_at: Date | null;
+  created_at: Date;
+}
+
+interface EvidenceRow {
+  id: string;
+  dispute_id: string;
+  content_type: string;
+  byte_size: number;
+  sha256: string;
+  uploaded_by: string;
+  role: DisputeEvidenceDto['role'];
+  created_at: Date;
+}
+
+const COLUMNS = `d.id::text AS id, d.order_id::text AS order_id, d.sub_order_id::text AS sub_order_id,
+  d.buyer_id::text AS buyer_id, d.dealer_id::text AS dealer_id, d.kind, d.reason, d.status,
+  d.dealer_response, d.responded_at, d.resolution, d.refund_paise::text AS refund_paise,
+  d.resolution_reason, d.resolved_by::text AS resolved_by, d.resolved_at, d.created_at`;
+
+const notFound = () => new AppProblem(404, 'dispute/not-found', 'Not found', 'No such dispute');
+const evidenceNotFound = () =>
+  new AppProblem(
+    404,
+    'dispute-evidence/not-found',
+    'Not found',
+    'No such evidence of this dispute',
+  );
+const storageUnavailable = () =>
+  new AppProblem(
+    503,
+    'storage/unavailable',
+    'Storage unavailable',
+    'The evidence store did not answer; try again',
+    {},
+    { 'retry-after': '5' },
+  );
+
+/** How long the parties' own caches keep a file (the bytes of an evidence id never change). */
+export const EVIDENCE_MAX_AGE_SECONDS = 3600;
+
+/** The path its parties download an evidence file from. */
+export const evidenceUrl = (disputeId: string, evidenceId: string): string =>
+  `/disputes/${disputeId}/evidence/${evidenceId}`;
+
+/** The request headers a download answers to. */
+export interface EvidenceRequest {
+  range?: string;
+  ifRange?: string;
+  ifNoneMatch?: string;
+}
+
+/** What the download route sends: 200 (whole), 206 (a range) or 304 (no body). */
+export interface EvidenceDownload {
+  status: 200 | 206 | 304;
+  headers: Record<string, string>;
+  body: Readable | null;
+}
+const closed = () =>
+  new AppProblem(409, 'dispute/resolved', 'Dispute resolved', 'This dispute is resolved already', {
+    disputeStatus: 'resolved',
+  });
+const unsupported = (detail: string, extensions: Record<string, unknown> = {}) =>
+  new AppProblem(
+    415,
+    'dispute-evidence/unsupported-type',
+    'Unsupported evidence',
+    detail,
+    extensions,
+  );
+const ACCEPTED = EVIDENCE_CONTENT_TYPES.join(', ');
+
+type Party = 'buyer' | 'dealer' | 'staff';
+
+@Injectable()
+export class DisputesService {
+  private readonly logger = new Logger(DisputesService.name);
+
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly orders: OrderCommands,
+    private readonly audit: AuditService,
+    private readonly jobs: JobQueue,
+    private readonly storage: ObjectStorage,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The buyer opens a return or dispute of one sub-order of their order. */
+  async open(
+    orderId: string,
+    subOrderId: string,
+    dto: OpenDisputeDto,
+    meta: RequestMeta,
+  ): Promise<DisputeDto> {
+    const p = meta.principal!;
+    const id = await this.orders.withSubOrder(
+      orderId,
+      subOrderId,
+      p.userId,
+      async (tx, sub, move) => {
+        const { rows: open } = await execute(
+          tx,
+          `SELECT 1 FROM disputes WHERE sub_order_id = $1 AND status <> 'resolved'`,
+          [sub.id],
+        );
+        if (open.length > 0)
+          throw new AppProblem(
+            409,
+            'dispute/already-open',
+            'Already open',
+            'A return or dispute of this part is open already',
+            { subOrderStatus: sub.status },
+          );
+        const { rows: window } = await execute<{ open: boolean }>(
+          tx,
+          `SELECT ($1::timestamptz IS NOT NULL AND $1::timestamptz > now() - make_interval(secs => $2)) AS open`,
+          [sub.delivered_at, this.config.orders.autoCompleteSeconds],
+        );
+        const inWindow =
+          (sub.status === 'delivered' && window[0]!.open) ||
+          (sub.status === 'shipped' && dto.kind === 'dispute');
+        if (!inWindow)
+          throw new AppProblem(
+            409,
+            'dispute/outside-window',
+            'Outside the return window',
+            sub.status === 'delivered'
+              ? `The return window (${formatDuration(this.config.orders.autoCompleteSeconds)} after delivery) has passed`
+              : dto.kind === 'return'
+                ? 'A return can be requested once the part is delivered'
+                : 'A dispute can be opened once the part has shipped, until the return window ends',
+            { subOrderStatus: sub.status },
+          );
+        const { rows } = await execute<{ id: string }>(
+          tx,
+          `INSERT INTO disputes (sub_order_id, order_id, buyer_id, dealer_id, kind, reason)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id::text AS id`,
+          [sub.id, orderId, p.userId, sub.dealer_id, dto.kind, dto.reason],
+        );
+        await move({
+          event: dto.kind === 'return' ? 'request_return' : 'dispute',
+          actor: 'buyer',
+          actorId: p.userId,
+          actorRole: p.role,
+          reason: dto.reason,
+        });
+        return rows[0]!.id;
+      },
+    );
+    return this.get(id, meta);
+  }
+
+  /** The dispute as its parties see it; anyone else gets 404. */
+  async get(id: string, meta: RequestMeta): Promise<DisputeDto> {
+    return this.transactions.run(async (tx) => {
+      const row = await this.load(tx, id, false);
+      if (this.partyOf(row, meta.principal!, 'read') === null) throw notFound();
+      return (await this.toDtos(tx, [row]))[0]!;
+    });
+  }
+
+  /** The sub-order's dealer answers (again, while not resolved: the latest answer is kept). */
+  async respond(id: string, message: string, meta: RequestMeta): Promise<DisputeDto> {
+    const p = meta.principal!;
+    await this.transactions.run(async (tx) => {
+      const row = await this.load(tx, id, true);
+      if (row.dealer_id !== p.userId) throw notFound();
+      if (row.status === 'resolved') throw closed();
+      await execute(
+        tx,
+        `UPDATE disputes SET dealer_response = $2, responded_at = now(), status = 'responded',
+           updated_at = now() WHERE id = $1`,
+        [id, message],
+      );
+    });
+    return this.get(id, meta);
+  }
+
+  /** Staff resolve: release, full refund or partial refund (audited), in one order command. */
+  async resolve(id: string, dto: ResolveDisputeDto, meta: RequestMeta): Promise<DisputeDto> {
+    const p = meta.principal!;
+    if (dto.outcome !== 'partial_refund' && dto.refundPaise !== undefined)
+      throw new AppProblem(
+        422,
+        'dispute/refund-not-allowed',
+        'Refund amount not allowed',
+        'refundPaise is given only with the partial_refund outcome',
+      );
+    if (dto.outcome === 'partial_refund' && dto.refundPaise === undefined)
+      throw new AppProblem(
+        422,
+        'dispute/refund-required',
+        'Refund amount required',
+        'A partial refund needs refundPaise',
+      );
+    const ref = await this.transactions.run((tx) => this.load(tx, id, false));
+    await this.orders.withSubOrder(ref.order_id, ref.sub_order_id, null, async (tx, sub, move) => {
+      const row = await this.load(tx, id, true);
+      if (row.status === 'resolved') throw closed();
+      const { rows: holds } = await execute<{ amount_paise: string; status: string }>(
+        tx,
+        `SELECT amount_paise::text AS amount_paise, status FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`,
+        [sub.id],
+      );
+      const hold = holds[0];
+      if (hold === undefined || hold.status !== 'held')
+        throw new AppProblem(
+          409,
+          'dispute/escrow-not-held',
+          'Escrow not held',
+          "This part's escrow is not held (never captured, or released or refunded already)",
+          { escrowStatus: hold?.status ?? null },
+        );
+      const held = Number(hold.amount_paise);
+      if (dto.outcome === 'partial_refund') {
+        const x = dto.refundPaise!;
+        if (x >= held)
+          throw new AppProblem(
+            422,
+            'dispute/refund-out-of-range',
+            'Refund out of range',
+            `A partial refund is more than 0 and less than the held ${held} paise (use full_refund for all of it)`,
+            { heldPaise: held },
+          );
+        await execute(
+          tx,
+          `UPDATE escrow_holds SET refund_at_release_paise = $2, updated_at = now() WHERE sub_order_id = $1`,
+          [sub.id, x],
+        );
+      }
+      const before = sub.status;
+      await move({
+        event: 'resolve',
+        actor: 'admin',
+        actorId: p.userId,
+        actorRole: p.role,
+        reason: dto.reason,
+        to: dto.outcome === 'full_refund' ? 'cancelled' : 'completed',
+      });
+      await execute(
+        tx,
+        `UPDATE disputes SET status = 'resolved', resolution = $2, refund_paise = $3, resolution_reason = $4,
+           resolved_by = $5, resolved_at = now(), updated_at = now() WHERE id = $1`,
+        [id, dto.outcome, dto.refundPaise ?? null, dto.reason, p.userId],
+      );
+      await this.audit.record(tx, meta, {
+        action: 'dispute.resolve',
+        targetType: 'dispute',
+        targetId: id,
+        reason: dto.reason,
+        before: { status: row.status, subOrderStatus: before, heldPaise: held },
+        after: {
+          outcome: dto.outcome,
+          refundPaise: dto.refundPaise ?? null,
+          subOrderId: sub.id,
+          subOrderStatus: sub.status,
+        },
+      });
+      // Settle soon rather than at the next minute's run.
+      if (dto.outcome === 'full_refund') await this.jobs.send(REFUND_JOBS.process, {}, { tx });
+      else await this.jobs.send(ESCROW_JOBS.releaseDue, {}, { tx });
+    });
+    return this.get(id, meta);
+  }
+
+  /** Staff: disputes in any of the given statuses (all without), newest first (keyset cursor). */
+  async list(q: AdminDisputeQueryDto): Promise<DisputeListDto> {
+    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    if (q.cursor !== undefined && (typeof after?.at !== 'string' || typeof after.id !== 'string'))
+      throw new AppProblem(
+        400,
+        'request/invalid-cursor',
+        'Invalid cursor',
+        'The cursor is not valid',
+      );
+    return this.transactions.run(async (tx) => {
+      const { rows } = await execute<DisputeRow>(
+        tx,
+        `SELECT ${COLUMNS} FROM disputes d
+         WHERE ($1::text[] IS NULL OR d.status = ANY($1::text[]))
+           AND ($2::timestamptz IS NULL OR (d.created_at, d.id) < ($2::timestamptz, $3::uuid))
+         ORDER BY d.created_at DESC, d.id DESC LIMIT $4`,
+        [q.status ?? null, after?.at ?? null, after?.id ?? null, q.limit + 1],
+      );
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return {
+        items: await this.toDtos(tx, page),
+        nextCursor:
+          rows.length > q.limit && last !== undefined
+            ? encodeCursor({ at: last.created_at.toISOString(), id: last.id })
+            : null,
+      };
+    });
+  }
+
+  /** A photo or video of a party, stored first, then recorded (the object is removed if that fails). */
+  async addEvidence(
+    id: string,
+    contentType: string | undefined,
+    body: unknown,
+    meta: RequestMeta,
+  ): Promise<DisputeDto> {
+    const p = meta.principal!;
+    const declared = mediaTypeOf(contentType);
+    const role = await this.transactions.run(async (tx) => {
+      const row = await this.load(tx, id, false);
+      const party = this.partyOf(row, p, 'update');
+      if (party === null) throw notFound();
+      if (row.status === 'resolved') throw closed();
+      await this.assertRoom(tx, id);
+      return party;
+    });
+    if (!Buffer.isBuffer(body) || body.length === 0)
+      throw unsupported(
+        `Send the file's bytes as the request body with Content-Type ${ACCEPTED}` +
+          (declared ? ` (got ${declared})` : ''),
+      );
+    if (!isEvidenceType(declared))
+      throw unsupported(`Content-Type ${declared} is not accepted; send ${ACCEPTED}`);
+    const limits = this.config.disputes;
+    const max = isVideo(declared) ? limits.videoMaxBytes : limits.imageMaxBytes;
+    if (body.length > max) throw evidenceTooLarge(max, isVideo(declared) ? 'video' : 'photo');
+    const detected = detectEvidenceType(body);
+    if (detected === null)
+      throw unsupported(`The body is not a ${ACCEPTED} file`, { declaredType: declared });
+    if (detected !== declared)
+      throw unsupported(`The body is ${detected} but was sent as ${declared}`, {
+        detectedType: detected,
+      });
+    const file = await this.readWhole(body, detected);
+
+    const evidenceId = randomUUID();
+    const key = `disputes/${id}/${evidenceId}`;
+    const sha256 = createHash('sha256').update(file).digest('hex');
+    try {
+      await this.storage.put(key, file, detected);
+    } catch (err) {
+      this.logger.error({ err, key }, 'storing dispute evidence failed');
+      await this.discard(key);
+      throw storageUnavailable();
+    }
+    try {
+      await this.transactions.run(async (tx) => {
+        const row = await this.load(tx, id, true);
+        if (row.status === 'resolved') throw closed();
+        await this.assertRoom(tx, id);
+        await execute(
+          tx,
+          `INSERT INTO dispute_evidence (id, dispute_id, storage_key, content_type, byte_size, sha256, uploaded_by, role)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [evidenceId, id, key, detected, file.length, sha256, p.userId, role],
+        );
+        await execute(tx, `UPDATE disputes SET updated_at = now() WHERE id = $1`, [id]);
+      });
+    } catch (err) {
+      await this.discard(key);
+      throw err;
+    }
+    return this.get(id, meta);
+  }
+
+  /**
+   * The bytes to store of an evidence file: a photo decoded and re-encoded (upright, no metadata), a
+   * video as sent once its container reads whole; 422 `media/*` otherwise.
+   */
+  private async readWhole(body: Buffer, type: EvidenceContentType): Promise<Buffer> {
+    if (isVideo(type)) {
+      const video = probeVideo(body, type);
+      if (!video.ok) throw mediaProblem(video);
+      return body;
+    }
+    const image = await sanitizeImage(body, type, {
+      maxPixels: this.config.media.imageMaxPixels,
+      timeoutSeconds: this.config.media.decodeTimeoutSeconds,
+    });
+    if (!image.ok) throw mediaProblem(image);
+    return image.bytes;
+  }
+
+  /**
+   * The bytes of one evidence file, for whoever may read the dispute (else 404, as the dispute):
+   * validators first (If-None-Match → 304 without touching storage), then a single byte range
+   * (206; 416 when it selects nothing) or the whole file, streamed from object storage (503 when it
+   * does not answer). Headers are only decided once the bytes are in hand, so an error answer never
+   * carries the file's caching headers.
+   */
+  async evidenceFile(
+    id: string,
+    evidenceId: string,
+    request: EvidenceRequest,
+    meta: RequestMeta,
+  ): Promise<EvidenceDownload> {
+    const file = await this.transactions.run(async (tx) => {
+      const row = await this.load(tx, id, false);
+      if (this.partyOf(row, meta.principal!, 'read') === null) throw notFound();
+      const { rows } = await execute<{
+        storage_key: string;
+        content_type: EvidenceContentType;
+        byte_size: number;
+        sha256: string;
+      }>(
+        tx,
+        `SELECT storage_key, content_type, byte_size, sha256 FROM dispute_evidence
+         WHERE id = $1 AND dispute_id = $2`,
+        [evidenceId, id],
+      );
+      if (rows.length === 0) throw evidenceNotFound();
+      return rows[0]!;
+    });
+    const etag = `"${file.sha256}"`;
+    const size = file.byte_size;
+    const validators = {
+      etag,
+      'cache-control': `private, max-age=${EVIDENCE_MAX_AGE_SECONDS}`,
+    };
+    if (matchesEtag(request.ifNoneMatch, etag))
+      return { status: 304, headers: validators, body: null };
+    const selected = selectRange(request.range, request.ifRange, etag, size);
+    if (selected.kind === 'unsatisfiable')
+      throw new AppProblem(
+        416,
+        'dispute-evidence/range-not-satisfiable',
+        'Range not satisfiable',
+        `The file has ${size} bytes`,
+        { byteSize: size },
+        { 'content-range': contentRange(size), 'accept-ranges': 'bytes' },
+      );
+    const range = selected.kind === 'partial' ? selected : undefined;
+    const length = range ? range.end - range.start + 1 : size;
+    const key = file.storage_key;
+    let object;
+    try {
+      object = await this.storage.get(key, range && { start: range.start, end: range.end });
+    } catch (err) {
+      if (!(err instanceof ObjectRangeError)) {
+        this.logger.error({ err, key }, 'reading dispute evidence failed');
+        throw storageUnavailable();
+      }
+      object = null;
+    }
+    if (object && object.contentLength !== null && object.contentLength !== length) {
+      object.body.destroy();
+      object = null;
+    }
+    if (!object) {
+      this.logger.error({ key, byteSize: size }, 'dispute evidence row without its whole object');
+      throw evidenceNotFound();
+    }
+    return {
+      status: range ? 206 : 200,
+      headers: {
+        ...validators,
+        'content-type': file.content_type,
+        'content-length': String(length),
+        ...(range ? { 'content-range': contentRange(size, range) } : {}),
+        'accept-ranges': 'bytes',
+        'x-content-type-options': 'nosniff',
+        'content-disposition': `inline; filename="evidence-${evidenceId}.${EVIDENCE_EXTENSIONS[file.content_type]}"`,
+      },
+      body: object.body,
+    };
+  }
+
+  private async discard(key: string): Promise<void> {
+    try {
+      await this.storage.delete(key);
+    } catch (err) {
+      this.logger.warn({ err, key }, 'removing unrecorded dispute evidence failed');
+    }
+  }
+
+  private async assertRoom(tx: EntityManager, id: string): Promise<void> {
+    const max = this.config.disputes.maxEvidence;
+    const { rows } = await execute<{ n: number }>(
+      tx,
+      `SELECT count(*)::int AS n FROM dispute_evidence WHERE dispute_id = $1`,
+      [id],
+    );
+    if (rows[0]!.n >= max)
+      throw new AppProblem(
+        409,
+        'dispute-evidence/too-many',
+        'Too much evidence',
+        `A dispute may have at most ${max} files`,
+        { max },
+      );
+  }
+
+  /** buyer / dealer of the dispute, staff who may read (or update) payment operations, else null. */
+  private partyOf(row: DisputeRow, p: Principal, action: 'read' | 'update'): Party | null {
+    if (p.userId === row.buyer_id) return 'buyer';
+    if (p.userId === row.dealer_id && p.status === 'approved') return 'dealer';
+    if (defineAbilityFor(p).can(action, 'PaymentOps')) return 'staff';
+    return null;
+  }
+
+  private async load(tx: EntityManager, id: string, lock: boolean): Promise<DisputeRow> {
+    const { rows } = await execute<DisputeRow>(
+      tx,
+      `SELECT ${COLUMNS} FROM disputes d WHERE d.id = $1 ${lock ? 'FOR UPDATE' : ''}`,
+      [id],
+    );
+    if (rows.length === 0) throw notFound();
+    return rows[0]!;
+  }
+
+  private async toDtos(tx: EntityManager, rows: DisputeRow[]): Promise<DisputeDto[]> {
+    const { rows: evidence } = await execute<EvidenceRow>(
+      tx,
+      `SELECT id::text AS id, dispute_id::text AS dispute_id, content_type, byte_size, sha256,
+              uploaded_by::text AS uploaded_by, role, created_at
+       FROM dispute_evidence WHERE dispute_id = ANY($1::uuid[]) ORDER BY created_at, id`,
+      [rows.map((r) => r.id)],
+    );
+    const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+    return rows.map((r) => ({
+      id: r.id,
+      orderId: r.order_id,
+      subOrderId: r.sub_order_id,
+      buyerId: r.buyer_id,
+      dealerId: r.dealer_id,
+      kind: r.kind,
+      reason: r.reason,
+      status: r.status,
+      dealerResponse: r.dealer_response,
+      respondedAt: iso(r.responded_at),
+      resolution: r.resolution,
+      refundPaise: r.refund_paise === null ? null : Number(r.refund_paise),
+      resolutionReason: r.resolution_reason,
+      resolvedBy: r.resolved_by,
+      resolvedAt: iso(r.resolved_at),
+      createdAt: r.created_at.toISOString(),
+      evidence: evidence
+        .filter((e) => e.dispute_id === r.id)
+        .map((e) => ({
+          id: e.id,
+          contentType: e.content_type,
+          byteSize: e.byte_size,
+          sha256: e.sha256,
+          uploadedBy: e.uploaded_by,
+          role: e.role,
+          createdAt: e.created_at.toISOString(),
+          url: evidenceUrl(r.id, e.id),
+        })),
+    }));
+  }
+}

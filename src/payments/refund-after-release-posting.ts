@@ -1,0 +1,269 @@
+/**
+ * Refunds after release (ledger-spec/recipes.md §6–7), the part the refunds job needs: a sub-order
+ * whose escrow was already released to its dealer is refunded in part or in full, and the dealer's
+ * share is clawed back by recomputation (`refundAfterRelease`). Staff decide it in
+ * src/escrow/refunds-after-release.service.ts; the `payments.refunds` job (./refunds.service.ts)
+ * sends it with the refund's id as the gateway's idempotency key, and:
+ * - Route: when the dealer's share went to its Route account (`escrow_holds.transfer_id`), the
+ *   transfer is reversed first by this refund's share of the dealer's net (a cumulative target over
+ *   the sub-order's refunds after release, so a retry never reverses twice; the platform's part is
+ *   included, so the order with the Route release job does not matter). A transfer already settled
+ *   to the dealer can only give back what is left of it; the ledger's clawback is the same either way.
+ * - Posted once, when the gateway reports it processed (`postRefundAfterReleaseIn`, called by the
+ *   refunds service in the transaction that marks it processed): the rates of the release are those of
+ *   its commission invoice (commission and GST rates, release date) and ledger-spec/rates.json; what was
+ *   refunded after release before it is the sum of the processed ones (hold row locked, so they
+ *   serialise); the payable's available balance is read with the account row locked, and what it
+ *   cannot bear (the dealer was paid out) becomes the dealer receivable.
+ * The released hold's terms (`releaseTermsIn`) are shared with the TCS correction (src/escrow/) and
+ * the reversal target with the daily reconciliation (src/reconciliation/).
+ */
+import type { EntityManager } from 'typeorm';
+import { execute } from '../database/sql.js';
+import type { TransactionRunner } from '../database/transaction.js';
+import { availableBalance } from '../ledger/domain/account.js';
+import { Decimal } from '../ledger/domain/money.js';
+import type { RateBook } from '../ledger/domain/rates.js';
+import {
+  computeDeductions,
+  linesLessRefund,
+  payableAccount,
+  receivableAccount,
+  refundAfterRelease,
+  resolveSaleRates,
+  type SaleLine,
+  type SaleRates,
+  type Supplier,
+} from '../ledger/domain/recipes.js';
+import { loadRateBook } from '../ledger/ledger-spec-files.js';
+import {
+  ACCOUNT_COLUMNS_WITH_DELTAS,
+  type AccountRow,
+  DELTAS_JOIN,
+  toAccount,
+} from '../ledger/persistence/account-rows.js';
+import type { LedgerService } from '../ledger/persistence/ledger.service.js';
+import type { PaymentGateway } from '../gateway/payment-gateway.js';
+import { PARTS_RATES } from './parts-rates.js';
+import { releasedSaleLinesIn, type TaxableBasis } from './sale-lines.js';
+
+export interface ReleasedHold {
+  order_id: string;
+  dealer_id: string;
+  status: string;
+  amount_paise: string;
+  released_paise: string;
+  commission_paise: string | null;
+  gst_on_commission_paise: string | null;
+  tcs_paise: string | null;
+  tds_paise: string | null;
+  dealer_net_paise: string | null;
+  transfer_id: string | null;
+  transfer_amount_paise: string | null;
+  pan: string | null;
+  gstin: string | null;
+  sub_order_id: string;
+  released_at: Date | null;
+  refund_at_release_paise: string;
+  taxable_basis: TaxableBasis | null;
+  /** The release's TCS was corrected to the `lines` basis (src/escrow/tcs-correction/). */
+  tcs_corrected: boolean;
+}
+
+export const HOLD_SQL = `SELECT h.order_id::text AS order_id, h.dealer_id::text AS dealer_id, h.status,
+    h.amount_paise::text AS amount_paise,
+    (h.amount_paise - h.refund_at_release_paise)::text AS released_paise,
+    h.commission_paise::text AS commission_paise, h.gst_on_commission_paise::text AS gst_on_commission_paise,
+    h.tcs_paise::text AS tcs_paise, h.tds_paise::text AS tds_paise, h.dealer_net_paise::text AS dealer_net_paise,
+    h.transfer_id, h.transfer_amount_paise::text AS transfer_amount_paise, u.pan, u.gstin,
+    h.sub_order_id::text AS sub_order_id, h.released_at,
+    h.refund_at_release_paise::text AS refund_at_release_paise, h.taxable_basis,
+    EXISTS (SELECT 1 FROM tcs_correction_items c
+            WHERE c.sub_order_id = h.sub_order_id AND c.applied_at IS NOT NULL) AS tcs_corrected
+  FROM escrow_holds h JOIN users u ON u.id = h.dealer_id WHERE h.sub_order_id = $1`;
+
+let rateBook: RateBook | undefined;
+
+/**
+ * The supplier and rates the release used: the invoice's commission and GST rates and release date,
+ * rates.json for the rest, and the PAN/GST flags that reproduce the deductions recorded on the hold
+ * (the dealer's current ones first; they may have changed since the release). `lines`: the released
+ * lines that refunds after release claw back from — on the release's own taxable basis, or on the
+ * `lines` basis once a TCS correction moved a `schedule` release to it.
+ */
+export async function releaseTermsIn(
+  tx: EntityManager,
+  subOrderId: string,
+  hold: ReleasedHold,
+): Promise<{ supplier: Supplier; rates: SaleRates; lines: SaleLine[] }> {
+  const { rows } = await execute<{
+    commission_rate: string;
+    gst_rate: string;
+    release_date: string;
+  }>(
+    tx,
+    `SELECT commission_rate::text AS commission_rate, gst_rate::text AS gst_rate,
+            to_char(release_date, 'YYYY-MM-DD') AS release_date
+     FROM commission_invoices WHERE sub_order_id = $1`,
+    [subOrderId],
+  );
+  const invoice = rows[0];
+  if (invoice === undefined) throw new Error(`no commission invoice for sub-order ${subOrderId}`);
+  rateBook ??= loadRateBook();
+  const book = rateBook;
+  const current = { hasPan: hold.pan !== null, gstRegistered: hold.gstin !== null };
+  const flags = [current];
+  for (const hasPan of [true, false])
+    for (const gstRegistered of [true, false])
+      if (hasPan !== current.hasPan || gstRegistered !== current.gstRegistered)
+        flags.push({ hasPan, gstRegistered });
+  const basis = hold.taxable_basis ?? 'schedule';
+  const schedule = { book, selection: PARTS_RATES, onDate: invoice.release_date };
+  const released = await releasedSaleLinesIn(tx, hold, basis, schedule);
+  const lines =
+    basis === 'schedule' && hold.tcs_corrected
+      ? await releasedSaleLinesIn(tx, hold, 'lines')
+      : released;
+  for (const f of flags) {
+    const supplier: Supplier = { kind: 'dealer', id: hold.dealer_id, ...f };
+    const rates: SaleRates = {
+      ...resolveSaleRates(book, PARTS_RATES, supplier, invoice.release_date),
+      commission: new Decimal(invoice.commission_rate),
+      gstOnCommission: new Decimal(invoice.gst_rate),
+    };
+    const d = computeDeductions(released, rates, supplier);
+    if (
+      d.commissionPaise.toString() === hold.commission_paise &&
+      d.gstOnCommissionPaise.toString() === hold.gst_on_commission_paise &&
+      d.tcsPaise.toString() === hold.tcs_paise &&
+      d.tdsPaise.toString() === hold.tds_paise &&
+      d.supplierNetPaise.toString() === hold.dealer_net_paise
+    )
+      return { supplier, rates, lines };
+  }
+  throw new Error(`cannot reproduce the release deductions of sub-order ${subOrderId}`);
+}
+
+/** The available balance of an account, its row locked (FOR NO KEY UPDATE) until commit. */
+export async function lockedAvailableIn(tx: EntityManager, code: string): Promise<bigint> {
+  await execute(tx, `SELECT 1 FROM ledger_accounts WHERE code = $1 FOR NO KEY UPDATE`, [code]);
+  const { rows } = await execute<AccountRow>(
+    tx,
+    `SELECT ${ACCOUNT_COLUMNS_WITH_DELTAS} FROM ledger_accounts a ${DELTAS_JOIN} WHERE a.code = $1`,
+    [code],
+  );
+  return rows[0] === undefined ? 0n : availableBalance(toAccount(rows[0]));
+}
+
+/**
+ * Posts a processed refund after release (`refund:<refundId>`, exactly once by its ledger key and
+ * the caller's lock on the refund row), in the caller's transaction.
+ */
+export async function postRefundAfterReleaseIn(
+  tx: EntityManager,
+  ledger: LedgerService,
+  refund: { id: string; sub_order_id: string | null; order_id: string; amount_paise: string },
+): Promise<void> {
+  const subOrderId = refund.sub_order_id!;
+  const { rows } = await execute<ReleasedHold>(tx, `${HOLD_SQL} FOR UPDATE OF h`, [subOrderId]);
+  const hold = rows[0]!;
+  if (hold.status !== 'released') throw new Error(`escrow of ${subOrderId} is not released`);
+  const { rows: before } = await execute<{ refunded: string }>(
+    tx,
+    `SELECT coalesce(sum(amount_paise), 0)::text AS refunded FROM refunds
+     WHERE sub_order_id = $1 AND kind = 'after_release' AND status = 'processed' AND id <> $2`,
+    [subOrderId, refund.id],
+  );
+  const { supplier, rates, lines } = await releaseTermsIn(tx, subOrderId, hold);
+  const deductionsPosted = [
+    hold.commission_paise,
+    hold.gst_on_commission_paise,
+    hold.tcs_paise,
+    hold.tds_paise,
+  ].some((v) => BigInt(v ?? '0') > 0n);
+  for (const code of [payableAccount(supplier), receivableAccount(supplier)].sort()) {
+    const opened = await ledger.executeIn(tx, { type: 'open_account', code });
+    if (opened.code !== 'ok') throw new Error(`ledger refused account ${code}: ${opened.code}`);
+  }
+  const { command } = refundAfterRelease({
+    escrow: 'order',
+    subjectId: hold.order_id,
+    supplier,
+    releasedLines: lines,
+    previouslyRefundedPaise: BigInt(before[0]!.refunded),
+    refundPaise: BigInt(refund.amount_paise),
+    rates,
+    releaseEntryKeys: [
+      `release:${subOrderId}`,
+      ...(deductionsPosted ? [`deductions:${subOrderId}`] : []),
+    ],
+    payableAvailablePaise: await lockedAvailableIn(tx, payableAccount(supplier)),
+    refundId: refund.id,
+    actor: 'system:refunds',
+  });
+  const posted = await ledger.executeIn(tx, command);
+  if (posted.code !== 'ok') throw new Error(`ledger refused refund ${refund.id}: ${posted.code}`);
+}
+
+/**
+ * What the platform should have reversed of a released hold's Route transfer in total: everything
+ * but what the dealer keeps — its net less its net share of the refunds after release up to
+ * `upToRefundId` (every one not failed when null) — so the platform's part (hold − dealer net:
+ * commission, GST on it, TCS, TDS) and any lines cancelled out of the hold after the transfer
+ * (transfer amount − hold) are in it. Undefined without a transfer. In the caller's transaction.
+ */
+export async function transferReversalTargetIn(
+  tx: EntityManager,
+  subOrderId: string,
+  upToRefundId: string | null,
+): Promise<{ transferId: string; reversedTotal: bigint } | undefined> {
+  const { rows } = await execute<ReleasedHold>(tx, HOLD_SQL, [subOrderId]);
+  const hold = rows[0];
+  if (hold === undefined || hold.transfer_id === null || hold.dealer_net_paise === null)
+    return undefined;
+  const { rows: upTo } = await execute<{ refunded: string }>(
+    tx,
+    `SELECT coalesce(sum(r.amount_paise), 0)::text AS refunded FROM refunds r
+     WHERE r.sub_order_id = $1 AND r.kind = 'after_release' AND r.status <> 'failed'
+       AND ($2::uuid IS NULL OR (r.requested_at, r.id) <=
+             (SELECT me.requested_at, me.id FROM refunds me WHERE me.id = $2::uuid))`,
+    [subOrderId, upToRefundId],
+  );
+  const refunded = BigInt(upTo[0]!.refunded);
+  let netLeft = BigInt(hold.dealer_net_paise);
+  if (refunded > 0n) {
+    const { supplier, rates, lines } = await releaseTermsIn(tx, subOrderId, hold);
+    const all = BigInt(hold.released_paise);
+    netLeft = computeDeductions(
+      linesLessRefund(lines, refunded > all ? all : refunded),
+      rates,
+      supplier,
+    ).supplierNetPaise;
+  }
+  // The dealer keeps its net less its share of these refunds; the rest of the transfer is reversed.
+  return {
+    transferId: hold.transfer_id,
+    reversedTotal: BigInt(hold.transfer_amount_paise!) - netLeft,
+  };
+}
+
+/**
+ * Before a refund after release goes to the gateway: reverses the dealer's Route transfer (if any)
+ * up to `transferReversalTargetIn` for this refund — a cumulative target, so a retry (or a crash
+ * after the reversal) never reverses twice, and the platform's part is reversed too if the Route
+ * release job has not done it yet. Outside any transaction.
+ */
+export async function reverseTransferAfterRelease(
+  transactions: TransactionRunner,
+  gateway: PaymentGateway,
+  refundId: string,
+  subOrderId: string,
+): Promise<void> {
+  const found = await transactions.run((tx) => transferReversalTargetIn(tx, subOrderId, refundId));
+  if (found === undefined) return;
+  const transfer = await gateway.fetchTransfer(found.transferId);
+  const still = BigInt(transfer.amountPaise - transfer.amountReversedPaise);
+  const wanted = found.reversedTotal - BigInt(transfer.amountReversedPaise);
+  const amount = wanted < still ? wanted : still;
+  if (amount > 0n) await gateway.reverseTransfer(found.transferId, Number(amount));
+}

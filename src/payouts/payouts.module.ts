@@ -1,0 +1,45 @@
+import { Module } from '@nestjs/common';
+import { GatewayModule } from '../gateway/gateway.module.js';
+import { IdentityModule } from '../identity/identity.module.js';
+import { LedgerModule } from '../ledger/ledger.module.js';
+import {
+  AdminCommissionController,
+  DealerCommissionInvoicesController,
+} from './commission/commission.controller.js';
+import { CommissionService } from './commission/commission.service.js';
+import { AdminRouteAccountsController } from './route/admin-route-accounts.controller.js';
+import { RouteAccountsService } from './route/route-accounts.service.js';
+import { RouteTransferLookup } from './route/route-transfer-lookup.js';
+import { RouteTransfersService } from './route/route-transfers.service.js';
+import { SeedRouteCommand } from './route/seed-route.command.js';
+import { SettlementWebhookHandler } from './settlements/settlement-webhook-handler.js';
+import { TransferRetryController } from './transfer-retry/transfer-retry.controller.js';
+import { TransferRetryService } from './transfer-retry/transfer-retry.service.js';
+
+/**
+ * Money out to payees: Razorpay Route linked accounts (onboarding, activation) and the transfers of
+ * escrow holds to them (on hold until release; staff retry of failed ones), settlements (the
+ * platform's, and dealers' payouts, posted from `settlement.processed`), commission rules and the
+ * commission invoice data written at release. Other modules enqueue its queues by name (route-jobs.ts)
+ * and the escrow release uses CommissionService. Needs DatabaseModule and JobsModule (global).
+ */
+@Module({
+  imports: [GatewayModule, IdentityModule, LedgerModule],
+  controllers: [
+    AdminRouteAccountsController,
+    TransferRetryController,
+    AdminCommissionController,
+    DealerCommissionInvoicesController,
+  ],
+  providers: [
+    RouteAccountsService,
+    RouteTransfersService,
+    RouteTransferLookup,
+    TransferRetryService,
+    CommissionService,
+    SeedRouteCommand,
+    SettlementWebhookHandler,
+  ],
+  exports: [CommissionService, SeedRouteCommand],
+})
+export class PayoutsModule {}

@@ -1,0 +1,136 @@
+/**
+ * Settlements: money leaving Razorpay (registered with the webhook inbox; runs in the inbox row's
+ * transaction, so the event is marked processed together with its entry).
+ *
+ * `settlement.processed`, fetched as the account the event is for (a signed payload is not
+ * trusted: a settlement the gateway does not know, or that contradicts the payload, is rejected as
+ * for every payment event). The platform's own settlement posts `settlement:<id>` (Dr
+ * `asset:bank:primary` / Cr gateway receivable, recipe §11); a dealer's Route account's settlement is
+ * its payout, `payout:<id>` (Dr its payable / Cr gateway receivable), both for the gateway's amount.
+ * A replay changes nothing (ledger keys).
+ */
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { execute } from '../../database/sql.js';
+import { TransactionRunner } from '../../database/transaction.js';
+import {
+  PAYMENT_GATEWAY,
+  type GatewaySettlement,
+  type PaymentGateway,
+} from '../../gateway/payment-gateway.js';
+import {
+  confirmedUnlessContradicted,
+  contradictions,
+  fetchKnown,
+  payloadEntity,
+} from '../../gateway/webhooks/gateway-claims.js';
+import type { RazorpayWebhookEvent } from '../../gateway/webhooks/webhook-event.js';
+import {
+  WebhookHandlers,
+  type WebhookConfirmation,
+  type WebhookOutcome,
+} from '../../gateway/webhooks/webhook-handlers.js';
+import { Accounts } from '../../ledger/domain/account.js';
+import { gatewaySettlement, supplierPayout } from '../../ledger/domain/recipes.js';
+import { LedgerService } from '../../ledger/persistence/ledger.service.js';
+
+/** The bank account Razorpay settles the platform's balance into (`asset:bank:primary`). */
+export const SETTLEMENT_BANK_ACCOUNT = 'primary';
+
+/** A settlement as the gateway reports it, and the dealer whose Route account it paid (else the platform's). */
+interface ConfirmedSettlement {
+  settlement: GatewaySettlement;
+  dealerId: string | null;
+}
+
+@Injectable()
+export class SettlementWebhookHandler implements OnModuleInit {
+  constructor(
+    private readonly handlers: WebhookHandlers,
+    private readonly ledger: LedgerService,
+    private readonly transactions: TransactionRunner,
+    @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
+  ) {}
+
+  onModuleInit(): void {
+    this.handlers.register<ConfirmedSettlement>(
+      'settlement.processed',
+      (tx, _e, confirmed) => this.settled(tx, confirmed),
+      { confirm: (e) => this.confirmSettlement(e) },
+    );
+  }
+
+  /**
+   * The event's settlement as the gateway has it for the account the event is for (a dealer's Route
+   * account, else the platform's), if it matches the payload and is processed.
+   */
+  private async confirmSettlement(
+    event: RazorpayWebhookEvent,
+  ): Promise<WebhookConfirmation<ConfirmedSettlement>> {
+    const claimed = payloadEntity(event.payload, event.event, 'settlement');
+    const { rows } = await this.transactions.run((tx) =>
+      execute<{ dealer_id: string }>(
+        tx,
+        `SELECT dealer_id::text AS dealer_id FROM dealer_route_accounts WHERE gateway_account_id = $1`,
+        [event.accountId ?? ''],
+      ),
+    );
+    const dealerId = rows[0]?.dealer_id ?? null;
+    const fetched = await fetchKnown(
+      dealerId === null
+        ? `settlement ${claimed.id} of the platform`
+        : `settlement ${claimed.id} of account ${event.accountId}`,
+      () =>
+        this.gateway.fetchSettlement(claimed.id, dealerId === null ? undefined : event.accountId!),
+    );
+    if ('rejected' in fetched) return fetched;
+    const settlement = fetched.known;
+    const differences = contradictions(claimed, {
+      amount: settlement.amountPaise,
+      fees: settlement.feesPaise,
+      tax: settlement.taxPaise,
+      status: settlement.status,
+    });
+    if (settlement.status !== 'processed' || settlement.amountPaise <= 0)
+      differences.push(
+        `the gateway says the settlement is ${settlement.status} for ${settlement.amountPaise} paise`,
+      );
+    return confirmedUnlessContradicted(`${event.event} settlement ${settlement.id}`, differences, {
+      settlement,
+      dealerId,
+    });
+  }
+
+  private async settled(
+    tx: EntityManager,
+    { settlement, dealerId }: ConfirmedSettlement,
+  ): Promise<WebhookOutcome> {
+    const amountPaise = BigInt(settlement.amountPaise);
+    const command =
+      dealerId !== null
+        ? supplierPayout({
+            payoutId: settlement.id,
+            supplier: { kind: 'dealer', id: dealerId },
+            amountPaise,
+            sourceAccount: Accounts.gatewayReceivable,
+            actor: 'system:settlements',
+          })
+        : gatewaySettlement({
+            settlementId: settlement.id,
+            bankAccountId: SETTLEMENT_BANK_ACCOUNT,
+            amountPaise,
+            actor: 'system:settlements',
+          });
+    if (dealerId === null) {
+      const opened = await this.ledger.executeIn(tx, {
+        type: 'open_account',
+        code: Accounts.bank(SETTLEMENT_BANK_ACCOUNT),
+      });
+      if (opened.code !== 'ok') throw new Error(`ledger refused the bank account: ${opened.code}`);
+    }
+    const posted = await this.ledger.executeIn(tx, command);
+    if (posted.code !== 'ok')
+      throw new Error(`ledger refused settlement ${settlement.id}: ${posted.code}`);
+    return 'done';
+  }
+}
