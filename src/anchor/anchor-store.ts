@@ -1,6 +1,5 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AnchorConfig } from '../config/anchor-config.js';
 
 /** The two chains anchored: the audit log's signed heads and the ledger's seals. */
 export type AnchorKind = 'audit' | 'ledger';
@@ -76,14 +75,4 @@ export class LocalAnchorStore extends AnchorStore {
     const key = `${kind}/${first}`;
     return { key, doc: JSON.parse(await readFile(join(this.dir, key), 'utf8')) as unknown };
   }
-}
-
-/** The S3 store (and the AWS SDK behind it) is loaded only when configured. */
-export async function createAnchorStore(config: AnchorConfig): Promise<AnchorStore> {
-  if (config.driver === 'local') return new LocalAnchorStore(config.localDir);
-  const [{ S3AnchorStore }, { S3ObjectStorage }] = await Promise.all([
-    import('./s3-anchor-store.js'),
-    import('../storage/s3.storage.js'),
-  ]);
-  return new S3AnchorStore(new S3ObjectStorage(config.s3), config.s3.bucket, config.retentionDays);
 }
