@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { CLI_COMMANDS, type CliCommand } from './cli/cli-command.js';
+import { CLI_COMMANDS, type CliCommand } from './common/cli-command.js';
 import { CliModule } from './cli/cli.module.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { scrubText } from './observability/error-redaction.js';

@@ -8,7 +8,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import type pg from 'pg';
-import { CLI_COMMANDS, type CliCommand } from '../src/cli/cli-command.js';
+import { CLI_COMMANDS, type CliCommand } from '../src/common/cli-command.js';
 import { CliModule } from '../src/cli/cli.module.js';
 import type { AppConfig } from '../src/config/app-config.js';
 import { TransactionRunner } from '../src/database/transaction.js';

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { coreImports } from '../app.module.js';
 import type { AppConfig } from '../config/app-config.js';
-import { CLI_COMMANDS, type CliCommand } from './cli-command.js';
+import { CLI_COMMANDS, type CliCommand } from '../common/cli-command.js';
 import { DbStatusCommand } from './db-status.command.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { SeedCatalogCommand } from '../catalog/cli/seed-catalog.command.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseStatusService } from '../database/database-status.service.js';
-import type { CliCommand } from './cli-command.js';
+import type { CliCommand } from '../common/cli-command.js';
 
 /** `db:status`: reachability, versions and migrations as the application's role sees them. */
 @Injectable()

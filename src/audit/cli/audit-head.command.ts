@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CliCommand } from '../../cli/cli-command.js';
+import type { CliCommand } from '../../common/cli-command.js';
 import { AuditHeadSigner } from '../audit-head-signer.js';
 import { AuditQueryService } from '../audit-query.service.js';
 import { describeVerification } from './audit-verify.command.js';

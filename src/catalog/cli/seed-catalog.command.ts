@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CliCommand } from '../../cli/cli-command.js';
+import type { CliCommand } from '../../common/cli-command.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { execute } from '../../database/sql.js';

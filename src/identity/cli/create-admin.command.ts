@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { optionValue, type CliCommand } from '../../cli/cli-command.js';
+import { optionValue, type CliCommand } from '../../common/cli-command.js';
 import { AppProblem } from '../../common/errors/problem.js';
 import { AccountsService } from '../accounts.service.js';
 

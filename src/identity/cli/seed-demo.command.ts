@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AccountStatus, Role, TechnicianKind } from '../../common/roles.js';
-import type { CliCommand } from '../../cli/cli-command.js';
+import type { CliCommand } from '../../common/cli-command.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { TransactionRunner } from '../../database/transaction.js';

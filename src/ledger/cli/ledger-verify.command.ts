@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { optionValue, type CliCommand } from '../../cli/cli-command.js';
+import { optionValue, type CliCommand } from '../../common/cli-command.js';
 import { LedgerAnchorService } from '../integrity/ledger-anchor.service.js';
 import {
   LedgerIntegrityService,
