@@ -25,7 +25,6 @@ import type {
   DeliveryRuleDto,
   OrderDto,
 } from './dto/order.dto.js';
-import type { SubOrderTransitioned } from './events/order-events.js';
 import { OrderChecks } from './order-checks.js';
 import {
   applyTransition,
@@ -442,17 +441,15 @@ export class OrderCommands implements OnModuleInit {
    * The payment for an order succeeded: every sub-order still awaiting payment becomes paid and its
    * reserved stock is sold. Accepted until the expiry job has released the reservation (after that
    * the payment flow refunds). Runs in the caller's transaction (the payment's ledger posting).
-   * `events` stays empty: the state-machine helper publishes the transitions' events after that
-   * transaction commits (the field goes once the payments port is split).
+   * The transitions' events are published by the state-machine helper after that transaction commits.
    */
   async confirmPaid(
     tx: EntityManager,
     orderId: string,
     payment: { reference: string; amountPaise: number },
-  ): Promise<{ outcome: PaymentOutcome; events: SubOrderTransitioned[] }> {
-    const events: SubOrderTransitioned[] = [];
+  ): Promise<PaymentOutcome> {
     const order = await this.lockForPayment(tx, orderId);
-    if (order === null) return { outcome: { code: 'not_found', orderId }, events };
+    if (order === null) return { code: 'not_found', orderId };
     if (order.payment_status === 'paid') {
       const { rows } = await execute<{ payment_reference: string | null }>(
         tx,
@@ -460,26 +457,20 @@ export class OrderCommands implements OnModuleInit {
         [orderId],
       );
       return {
-        outcome: {
-          code:
-            rows[0]!.payment_reference === payment.reference ? 'already_paid' : 'duplicate_payment',
-          orderId,
-        },
-        events,
+        code:
+          rows[0]!.payment_reference === payment.reference ? 'already_paid' : 'duplicate_payment',
+        orderId,
       };
     }
     if (order.payment_status !== 'awaiting_payment')
-      return {
-        outcome: { code: 'not_payable', orderId, paymentStatus: order.payment_status },
-        events,
-      };
+      return { code: 'not_payable', orderId, paymentStatus: order.payment_status };
     const subs = await lockSubOrders(tx, orderId);
     const awaiting = subs.filter((s) => s.status === 'awaiting_payment');
     const payable = awaiting.reduce((sum, s) => sum + Number(s.total_paise), 0);
     // Less than what is payable pays nothing; more (a part was cancelled while the buyer paid) pays
     // what is payable and reports the excess for a refund.
     if (payment.amountPaise < payable)
-      return { outcome: { code: 'amount_mismatch', orderId, payablePaise: payable }, events };
+      return { code: 'amount_mismatch', orderId, payablePaise: payable };
     await lockListingsOf(
       tx,
       awaiting.map((s) => s.id),
@@ -498,30 +489,19 @@ export class OrderCommands implements OnModuleInit {
     ]);
     await settleOrderStatus(tx, order, subs);
     return {
-      outcome: {
-        code: 'paid',
-        orderId,
-        amountPaise: payable,
-        excessPaise: payment.amountPaise - payable,
-      },
-      events,
+      code: 'paid',
+      orderId,
+      amountPaise: payable,
+      excessPaise: payment.amountPaise - payable,
     };
   }
 
   /** The payment failed or was abandoned: the order's reservations are released and it is cancelled. */
-  async paymentFailed(
-    tx: EntityManager,
-    orderId: string,
-    reason: string,
-  ): Promise<{ outcome: PaymentOutcome; events: SubOrderTransitioned[] }> {
-    const events: SubOrderTransitioned[] = [];
+  async paymentFailed(tx: EntityManager, orderId: string, reason: string): Promise<PaymentOutcome> {
     const order = await this.lockForPayment(tx, orderId);
-    if (order === null) return { outcome: { code: 'not_found', orderId }, events };
+    if (order === null) return { code: 'not_found', orderId };
     if (order.payment_status !== 'awaiting_payment')
-      return {
-        outcome: { code: 'not_payable', orderId, paymentStatus: order.payment_status },
-        events,
-      };
+      return { code: 'not_payable', orderId, paymentStatus: order.payment_status };
     const subs = await lockSubOrders(tx, orderId);
     await lockListingsOf(
       tx,
@@ -536,7 +516,7 @@ export class OrderCommands implements OnModuleInit {
         reason,
       });
     await settleOrderStatus(tx, order, subs);
-    return { outcome: { code: 'released', orderId }, events };
+    return { code: 'released', orderId };
   }
 
   /**
@@ -575,12 +555,11 @@ export class OrderCommands implements OnModuleInit {
     orderId: string,
     result: { paid: { reference: string; amountPaise: number } } | { failed: string },
   ): Promise<PaymentOutcome> {
-    const { outcome } = await this.transactions.run((tx) =>
+    return this.transactions.run((tx) =>
       'paid' in result
         ? this.confirmPaid(tx, orderId, result.paid)
         : this.paymentFailed(tx, orderId, result.failed),
     );
-    return outcome;
   }
 
   // ---- jobs ----

@@ -22,7 +22,6 @@
  * Domain events of the sub-orders paid are published after the inbox's transaction commits.
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { EventBus } from '@nestjs/cqrs';
 import type { EntityManager } from 'typeorm';
 import {
   PAYMENT_GATEWAY,
@@ -62,7 +61,6 @@ export class PaymentWebhookHandlers implements OnModuleInit {
     private readonly handlers: WebhookHandlers,
     private readonly payments: PaymentsService,
     private readonly refunds: RefundsService,
-    private readonly events: EventBus,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
   ) {}
 
@@ -123,13 +121,13 @@ export class PaymentWebhookHandlers implements OnModuleInit {
   }
 
   private async captured(tx: EntityManager, gp: GatewayPayment): Promise<WebhookOutcome> {
-    const { result, events } = await this.payments.applyCapturedIn(tx, gp);
+    const result = await this.payments.applyCapturedIn(tx, gp);
     if (result.code === 'unknown_order')
       return {
         deferUntil: new Date(Date.now() + WAIT_FOR_PAYMENT_MS),
         reason: `no payment of ours for gateway order ${gp.orderId ?? '(none)'} yet`,
       };
-    return { afterCommit: () => this.events.publishAll(events) };
+    return 'done';
   }
 
   /** The event's refund as the gateway has it, if it matches the payload and the event. */

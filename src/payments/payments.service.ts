@@ -14,7 +14,6 @@
  * A failed attempt leaves the order payable (the buyer may retry) until its reservation expires.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { EventBus } from '@nestjs/cqrs';
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
 import type { RequestMeta } from '../common/request-meta.js';
@@ -28,7 +27,6 @@ import { escrowAccount, gatewayFeeCharged, payableAccount } from '../ledger/doma
 import { LedgerService } from '../ledger/persistence/ledger.service.js';
 import { OrderCommands, type PaymentOutcome } from '../orders/order-commands.service.js';
 import { lockOrder, lockSubOrders, orderNotFound } from '../orders/order-store.js';
-import type { SubOrderTransitioned } from '../orders/events/order-events.js';
 import type { PaymentDto, VerifyPaymentDto } from './dto/payment.dto.js';
 import { RefundsService } from './refunds.service.js';
 import { ROUTE_JOBS } from '../payouts/route/route-jobs.js';
@@ -76,7 +74,6 @@ export class PaymentsService {
     private readonly transactions: TransactionRunner,
     private readonly ledger: LedgerService,
     private readonly orders: OrderCommands,
-    private readonly events: EventBus,
     private readonly refunds: RefundsService,
     private readonly jobs: JobQueue,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
@@ -212,29 +209,19 @@ export class PaymentsService {
 
   /** A captured gateway payment, applied exactly once (checkout verification, webhooks, reconciliation). */
   async applyCaptured(gp: GatewayPayment): Promise<CaptureResult> {
-    let events: SubOrderTransitioned[] = [];
-    const result = await this.transactions.run(async (tx) => {
-      const r = await this.applyCapturedIn(tx, gp);
-      events = r.events;
-      return r.result;
-    });
-    this.events.publishAll(events);
-    return result;
+    return this.transactions.run((tx) => this.applyCapturedIn(tx, gp));
   }
 
-  /** `applyCaptured` inside the caller's transaction (the webhook inbox's); returns the events to publish after commit. */
-  async applyCapturedIn(
-    tx: EntityManager,
-    gp: GatewayPayment,
-  ): Promise<{ result: CaptureResult; events: SubOrderTransitioned[] }> {
-    if (gp.orderId === null) return { result: { code: 'unknown_order' }, events: [] };
+  /** `applyCaptured` inside the caller's transaction (the webhook inbox's); the orders' events follow its commit. */
+  async applyCapturedIn(tx: EntityManager, gp: GatewayPayment): Promise<CaptureResult> {
+    if (gp.orderId === null) return { code: 'unknown_order' };
     // Lock order: the order row first (as every order command does), then the payment row.
     const { rows: found } = await execute<{ order_id: string }>(
       tx,
       `SELECT order_id::text AS order_id FROM payments WHERE gateway_order_id = $1`,
       [gp.orderId],
     );
-    if (found.length === 0) return { result: { code: 'unknown_order' }, events: [] };
+    if (found.length === 0) return { code: 'unknown_order' };
     const order = await lockOrder(tx, found[0]!.order_id, null);
     const { rows } = await execute<PaymentRow>(
       tx,
@@ -242,7 +229,7 @@ export class PaymentsService {
       [gp.orderId],
     );
     const payment = rows[0]!;
-    if (payment.status === 'captured') return { result: { code: 'replayed' }, events: [] };
+    if (payment.status === 'captured') return { code: 'replayed' };
     await execute(
       tx,
       `UPDATE payments SET status = 'captured', gateway_payment_id = $2, fee_paise = $3, fee_tax_paise = $4,
@@ -254,7 +241,7 @@ export class PaymentsService {
     const awaiting = (await lockSubOrders(tx, order.id)).filter(
       (s) => s.status === 'awaiting_payment',
     );
-    const { outcome, events } = await this.orders.confirmPaid(tx, order.id, {
+    const outcome = await this.orders.confirmPaid(tx, order.id, {
       reference: gp.id,
       amountPaise: gp.amountPaise,
     });
@@ -337,7 +324,7 @@ export class PaymentsService {
     // Money the order does not keep goes back to the buyer (posted once the gateway refunds it).
     if (refund !== null)
       await this.refunds.requestIn(tx, { paymentId: payment.id, orderId: order.id, ...refund });
-    return { result: { code: 'applied', outcome }, events };
+    return { code: 'applied', outcome };
   }
 
   /** A failed attempt: recorded on the payment; the order stays payable until its reservation expires. */
