@@ -39,6 +39,18 @@ export abstract class AnchorStore {
   abstract write(key: string, doc: unknown): Promise<void>;
   /** The newest anchor of the kind (the first key in order), or null when there is none yet. */
   abstract latest(kind: AnchorKind): Promise<StoredAnchor | null>;
+
+  /** `latest`, its document checked by `isDoc` (throws naming the key when it is not `what`). */
+  async latestOf<T>(
+    kind: AnchorKind,
+    isDoc: (doc: unknown) => doc is T,
+    what: string,
+  ): Promise<{ key: string; doc: T } | null> {
+    const stored = await this.latest(kind);
+    if (stored === null) return null;
+    if (!isDoc(stored.doc)) throw new Error(`${kind} anchor ${stored.key} is not ${what}`);
+    return { key: stored.key, doc: stored.doc };
+  }
 }
 
 export function anchorBytes(doc: unknown): Buffer {

@@ -51,11 +51,8 @@ export class AuditAnchorService {
 
   /** The newest anchored head, or null when nothing was anchored yet. */
   async latest(): Promise<AuditAnchor | null> {
-    const stored = await this.store.latest('audit');
-    if (stored === null) return null;
-    if (!isSignedHead(stored.doc))
-      throw new Error(`audit anchor ${stored.key} is not a signed head`);
-    return { key: stored.key, head: stored.doc };
+    const stored = await this.store.latestOf('audit', isSignedHead, 'a signed head');
+    return stored && { key: stored.key, head: stored.doc };
   }
 
   /**

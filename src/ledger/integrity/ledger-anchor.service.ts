@@ -54,11 +54,7 @@ export class LedgerAnchorService {
   ) {}
 
   async latest(): Promise<LedgerAnchor | null> {
-    const stored = await this.store.latest('ledger');
-    if (stored === null) return null;
-    if (!isAnchorDoc(stored.doc))
-      throw new Error(`ledger anchor ${stored.key} is not a seal anchor`);
-    return { key: stored.key, doc: stored.doc };
+    return this.store.latestOf('ledger', isAnchorDoc, 'a seal anchor');
   }
 
   /** The newest anchor as `ledger:verify` checks it, after its own signature (null: none yet). */
