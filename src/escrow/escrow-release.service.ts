@@ -11,7 +11,7 @@
  * minute; each release is one transaction (order row → sub-order → hold row, then the ledger), and
  * the ledger keys (`release:<subOrderId>`, `deductions:<subOrderId>`) make a replay a no-op.
  */
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
@@ -50,7 +50,6 @@ export const DUE_RELEASE: ReleaseMode = { eligible: ['completed'], actor: 'syste
 
 @Injectable()
 export class EscrowReleaseService implements OnModuleInit {
-  private readonly logger = new Logger(EscrowReleaseService.name);
   private rateBook: RateBook | undefined;
 
   constructor(
@@ -163,21 +162,16 @@ export class EscrowReleaseService implements OnModuleInit {
       releaseId: due.sub_order_id,
       actor: mode.actor,
     });
-    for (const code of [
-      Accounts.commission,
-      Accounts.gstOutput,
-      Accounts.tcs,
-      Accounts.tds,
-      payableAccount(supplier),
-    ].sort()) {
-      const opened = await this.ledger.executeIn(tx, { type: 'open_account', code });
-      if (opened.code !== 'ok') throw new Error(`ledger refused account ${code}: ${opened.code}`);
-    }
-    const posted = await this.ledger.executeIn(tx, result.command);
-    if (posted.code !== 'ok') {
-      this.logger.error(`escrow release of sub-order ${due.sub_order_id} refused: ${posted.code}`);
-      throw new Error(`ledger refused the release of ${due.sub_order_id}: ${posted.code}`);
-    }
+    await this.ledger.postIn(tx, result.command, {
+      what: `the release of sub-order ${due.sub_order_id}`,
+      open: [
+        Accounts.commission,
+        Accounts.gstOutput,
+        Accounts.tcs,
+        Accounts.tds,
+        payableAccount(supplier),
+      ],
+    });
     const d = result.deductions;
     await execute(
       tx,

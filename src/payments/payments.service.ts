@@ -314,13 +314,11 @@ export class PaymentsService {
       Accounts.gstInput,
     ]);
     for (const s of awaiting) accounts.add(payableAccount({ kind: 'dealer', id: s.dealer_id }));
-    for (const code of [...accounts].sort()) {
-      const opened = await this.ledger.executeIn(tx, { type: 'open_account', code });
-      if (opened.code !== 'ok') throw new Error(`ledger refused account ${code}: ${opened.code}`);
-    }
-    const posted = await this.ledger.executeIn(tx, { type: 'batch', commands });
-    if (posted.code !== 'ok')
-      throw new Error(`ledger refused the capture of ${gp.id}: ${posted.code}`);
+    await this.ledger.postIn(
+      tx,
+      { type: 'batch', commands },
+      { what: `the capture of ${gp.id}`, open: accounts },
+    );
     // Money the order does not keep goes back to the buyer (posted once the gateway refunds it).
     if (refund !== null)
       await this.refunds.requestIn(tx, { paymentId: payment.id, orderId: order.id, ...refund });

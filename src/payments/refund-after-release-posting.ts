@@ -181,10 +181,7 @@ export async function postRefundAfterReleaseIn(
     hold.tcs_paise,
     hold.tds_paise,
   ].some((v) => BigInt(v ?? '0') > 0n);
-  for (const code of [payableAccount(supplier), receivableAccount(supplier)].sort()) {
-    const opened = await ledger.executeIn(tx, { type: 'open_account', code });
-    if (opened.code !== 'ok') throw new Error(`ledger refused account ${code}: ${opened.code}`);
-  }
+  await ledger.openAccountsIn(tx, [payableAccount(supplier), receivableAccount(supplier)]);
   const { command } = refundAfterRelease({
     escrow: 'order',
     subjectId: hold.order_id,
@@ -201,8 +198,7 @@ export async function postRefundAfterReleaseIn(
     refundId: refund.id,
     actor: 'system:refunds',
   });
-  const posted = await ledger.executeIn(tx, command);
-  if (posted.code !== 'ok') throw new Error(`ledger refused refund ${refund.id}: ${posted.code}`);
+  await ledger.postIn(tx, command, { what: `refund ${refund.id}` });
 }
 
 /**

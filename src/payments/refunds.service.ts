@@ -152,7 +152,7 @@ export class RefundsService implements OnModuleInit {
     );
     const refundId = inserted[0]!.id;
     const newHoldKey = `hold:order:${input.orderId}:${input.subOrderId}:lines:${refundId}`;
-    const posted = await this.ledger.executeIn(
+    await this.ledger.postIn(
       tx,
       refundBeforeRelease({
         escrow: 'order',
@@ -166,9 +166,8 @@ export class RefundsService implements OnModuleInit {
         refundId,
         actor: 'system:refunds',
       }),
+      { what: `line refund ${refundId}` },
     );
-    if (posted.code !== 'ok')
-      throw new Error(`ledger refused line refund ${refundId}: ${posted.code}`);
     await execute(
       tx,
       `UPDATE escrow_holds SET hold_key = $2, amount_paise = $3, updated_at = now() WHERE sub_order_id = $1`,
@@ -463,8 +462,7 @@ export class RefundsService implements OnModuleInit {
         },
       };
     }
-    const posted = await this.ledger.executeIn(tx, command);
-    if (posted.code !== 'ok') throw new Error(`ledger refused refund ${refund.id}: ${posted.code}`);
+    await this.ledger.postIn(tx, command, { what: `refund ${refund.id}` });
   }
 
   private async row(tx: EntityManager, id: string, lock: boolean): Promise<RefundRow> {

@@ -185,11 +185,10 @@ export class TcsCorrectionService {
         let fromReceivable = 0n;
         if (difference !== 0n) {
           const supplier = a.terms.supplier;
-          for (const code of [payableAccount(supplier), receivableAccount(supplier)].sort()) {
-            const opened = await this.ledger.executeIn(tx, { type: 'open_account', code });
-            if (opened.code !== 'ok')
-              throw new Error(`ledger refused account ${code}: ${opened.code}`);
-          }
+          await this.ledger.openAccountsIn(tx, [
+            payableAccount(supplier),
+            receivableAccount(supplier),
+          ]);
           const planned = tcsCorrected({
             releaseId: item.sub_order_id,
             reference: `order:${item.order_id}`,
@@ -205,11 +204,9 @@ export class TcsCorrectionService {
               tcsAfterPaise: a.tcsAfter.toString(),
             },
           });
-          const posted = await this.ledger.executeIn(tx, planned.command);
-          if (posted.code !== 'ok')
-            throw new Error(
-              `ledger refused the TCS correction of ${item.sub_order_id}: ${posted.code}`,
-            );
+          await this.ledger.postIn(tx, planned.command, {
+            what: `the TCS correction of ${item.sub_order_id}`,
+          });
           entryKey = `tcs_correction:${item.sub_order_id}`;
           fromReceivable = planned.fromReceivablePaise;
         }

@@ -25,7 +25,7 @@ import type {
   ProposeAdjustmentDto,
 } from '../dto/ledger-adjustment.dto.js';
 import { LedgerService } from '../persistence/ledger.service.js';
-import { ledgerProblem } from './ledger-problems.js';
+import { LedgerRefused } from '../ledger-refused.js';
 
 /** A line as stored in `ledger_adjustments.lines` (amount as a decimal string, like the spec's JSON). */
 interface StoredLine {
@@ -143,7 +143,7 @@ export class LedgerAdjustmentsService {
       amountPaise: BigInt(l.amountPaise),
     }));
     const valid = validateLines(lines);
-    if (valid !== 'ok') throw ledgerProblem(valid);
+    if (valid !== 'ok') throw new LedgerRefused(valid);
     const stored: StoredLine[] = lines.map((l) => ({
       account: l.account,
       side: l.side,
@@ -158,7 +158,8 @@ export class LedgerAdjustmentsService {
       );
       const known = new Set(found.map((r) => r.code));
       const missing = codes.filter((c) => !known.has(c));
-      if (missing.length > 0) throw ledgerProblem('account_not_found', { accounts: missing });
+      if (missing.length > 0)
+        throw new LedgerRefused('account_not_found', undefined, { accounts: missing });
 
       const { rows } = await execute<AdjustmentRow>(
         tx,
@@ -210,7 +211,8 @@ export class LedgerAdjustmentsService {
         checker,
       );
       const result = await this.ledger.executeIn(tx, command);
-      if (result.code !== 'ok') throw ledgerProblem(result.code, { adjustmentId: row.id });
+      if (result.code !== 'ok')
+        throw new LedgerRefused(result.code, undefined, { adjustmentId: row.id });
       const entryId = result.entryKey ?? `adjustment:${row.id}`;
       const { rows } = await execute<AdjustmentRow>(
         tx,

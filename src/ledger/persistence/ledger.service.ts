@@ -59,6 +59,7 @@ import {
   toAccount,
 } from './account-rows.js';
 import { LedgerClock } from './ledger-clock.js';
+import { LedgerRefused } from '../ledger-refused.js';
 
 type EntryCommand = Exclude<LedgerCommand, { type: 'batch' } | { type: 'open_account' }>;
 
@@ -266,6 +267,33 @@ export class LedgerService {
         throw err;
       }
     }
+  }
+
+  /**
+   * Opens accounts inside the caller's transaction (an account that exists is left as it is), in
+   * sorted order so that concurrent posters take the same locks in the same order.
+   */
+  async openAccountsIn(tx: EntityManager, codes: Iterable<string>): Promise<void> {
+    for (const code of [...new Set(codes)].sort()) {
+      const opened = await this.executeIn(tx, { type: 'open_account', code });
+      if (opened.code !== 'ok') throw new LedgerRefused(opened.code, `account ${code}`);
+    }
+  }
+
+  /**
+   * The posting port of every money path: opens the accounts the command needs (`open`, sorted),
+   * executes it inside the caller's transaction, and turns a refusal into a typed `LedgerRefused`
+   * carrying the result code (the caller's transaction then rolls back, or the caller catches it).
+   */
+  async postIn(
+    tx: EntityManager,
+    command: LedgerCommand,
+    posting: { what: string; open?: Iterable<string> },
+  ): Promise<LedgerResult> {
+    if (posting.open !== undefined) await this.openAccountsIn(tx, posting.open);
+    const posted = await this.executeIn(tx, command);
+    if (posted.code !== 'ok') throw new LedgerRefused(posted.code, posting.what);
+    return posted;
   }
 
   /** Expires a hold whose timeout has passed (on the ledger clock: database time in production). */

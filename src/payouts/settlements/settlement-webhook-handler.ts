@@ -121,16 +121,10 @@ export class SettlementWebhookHandler implements OnModuleInit {
             amountPaise,
             actor: 'system:settlements',
           });
-    if (dealerId === null) {
-      const opened = await this.ledger.executeIn(tx, {
-        type: 'open_account',
-        code: Accounts.bank(SETTLEMENT_BANK_ACCOUNT),
-      });
-      if (opened.code !== 'ok') throw new Error(`ledger refused the bank account: ${opened.code}`);
-    }
-    const posted = await this.ledger.executeIn(tx, command);
-    if (posted.code !== 'ok')
-      throw new Error(`ledger refused settlement ${settlement.id}: ${posted.code}`);
+    await this.ledger.postIn(tx, command, {
+      what: `settlement ${settlement.id}`,
+      open: dealerId === null ? [Accounts.bank(SETTLEMENT_BANK_ACCOUNT)] : [],
+    });
     return 'done';
   }
 }
