@@ -11,7 +11,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { AnchorJobs } from '../src/anchor/anchor-jobs.js';
+import { AnchorJobs } from '../src/ledger/jobs/anchor-jobs.js';
 import { AnchorExistsError, anchorKey, LocalAnchorStore } from '../src/anchor/anchor-store.js';
 import { AuditAnchorMismatchError } from '../src/audit/audit-anchor.service.js';
 import { AuditQueryService, type StoredAuditEvent } from '../src/audit/audit-query.service.js';

@@ -1,12 +1,13 @@
 import { Injectable, Module, type OnModuleInit } from '@nestjs/common';
-import { AuditAnchorService } from '../audit/audit-anchor.service.js';
-import { JobQueue } from '../jobs/job-queue.service.js';
-import { LedgerAnchorService } from '../ledger/integrity/ledger-anchor.service.js';
-import { LedgerModule } from '../ledger/ledger.module.js';
+import { AuditAnchorService } from '../../audit/audit-anchor.service.js';
+import { JobQueue } from '../../jobs/job-queue.service.js';
+import { LedgerAnchorService } from '../integrity/ledger-anchor.service.js';
+import { LedgerModule } from '../ledger.module.js';
 
 export const ANCHOR_JOB = 'integrity.anchor';
 
 /**
+ * The ledger depends on the audit log, so the job that anchors both chains lives here.
  * Every 5 minutes (pg-boss schedule): anchors the audit chain's signed head and the ledger's newest
  * seal outside PostgreSQL (the ledger is also anchored after each sealing). A chain that no longer
  * holds its newest anchor is not anchored again: the job fails, naming the anchor, until resolved.
