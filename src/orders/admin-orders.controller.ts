@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can, Public } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
@@ -14,7 +15,9 @@ import {
   UpdateDeliveryRuleDto,
 } from './dto/order.dto.js';
 import { OrderCommands } from './order-commands.service.js';
-import { OrderQueries } from './order-queries.service.js';
+import { GetAdminOrderQuery } from './queries/get-admin-order.query.js';
+import { ListAdminOrdersQuery } from './queries/list-admin-orders.query.js';
+import { ListDeliveryRulesQuery } from './queries/list-delivery-rules.query.js';
 
 /**
  * Staff monitor every order (admin, ops leader, finance, compliance read) and intervene (admin and
@@ -27,7 +30,7 @@ import { OrderQueries } from './order-queries.service.js';
 @Controller()
 export class AdminOrdersController {
   constructor(
-    private readonly queries: OrderQueries,
+    private readonly queries: QueryBus,
     private readonly commands: OrderCommands,
   ) {}
 
@@ -35,14 +38,14 @@ export class AdminOrdersController {
   @Can('read', 'Order')
   @ApiOperation({ summary: 'All orders, filtered' })
   list(@Query() q: AdminOrderQueryDto): Promise<OrderPageDto> {
-    return this.queries.adminOrders(q);
+    return this.queries.execute(new ListAdminOrdersQuery(q));
   }
 
   @Get('admin/orders/:orderId')
   @Can('read', 'Order')
   @ApiOperation({ summary: 'One order, with lines, tax breakdown and history' })
   get(@Param() p: OrderIdParamDto): Promise<OrderDto> {
-    return this.queries.adminOrder(p.orderId);
+    return this.queries.execute(new GetAdminOrderQuery(p.orderId));
   }
 
   @Post('admin/orders/:orderId/sub-orders/:subOrderId/cancel')
@@ -76,7 +79,7 @@ export class AdminOrdersController {
   @Public()
   @ApiOperation({ summary: 'Delivery-charge rules' })
   deliveryRules(): Promise<DeliveryRuleDto[]> {
-    return this.queries.deliveryRules();
+    return this.queries.execute(new ListDeliveryRulesQuery());
   }
 
   /** Applies to carts and checkouts from now on; placed orders keep their snapshot. */

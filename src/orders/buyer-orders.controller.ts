@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
@@ -15,7 +16,8 @@ import {
   SubOrderPathDto,
 } from './dto/order.dto.js';
 import { OrderCommands } from './order-commands.service.js';
-import { OrderQueries } from './order-queries.service.js';
+import { GetBuyerOrderQuery } from './queries/get-buyer-order.query.js';
+import { ListBuyerOrdersQuery } from './queries/list-buyer-orders.query.js';
 
 /**
  * A buyer's own orders. Another buyer's order is 404. Cancelling follows the policy in README
@@ -28,7 +30,7 @@ import { OrderQueries } from './order-queries.service.js';
 @Controller('orders')
 export class BuyerOrdersController {
   constructor(
-    private readonly queries: OrderQueries,
+    private readonly queries: QueryBus,
     private readonly commands: OrderCommands,
   ) {}
 
@@ -36,14 +38,14 @@ export class BuyerOrdersController {
   @Can('read', 'Purchase')
   @ApiOperation({ summary: 'My orders, newest first' })
   list(@Query() q: BuyerOrderQueryDto, @Meta() meta: RequestMeta): Promise<OrderPageDto> {
-    return this.queries.buyerOrders(meta.principal!.userId, q);
+    return this.queries.execute(new ListBuyerOrdersQuery(meta.principal!.userId, q));
   }
 
   @Get(':orderId')
   @Can('read', 'Purchase')
   @ApiOperation({ summary: 'One of my orders, with lines, tax breakdown and history' })
   get(@Param() p: OrderIdParamDto, @Meta() meta: RequestMeta): Promise<OrderDto> {
-    return this.queries.buyerOrder(meta.principal!.userId, p.orderId);
+    return this.queries.execute(new GetBuyerOrderQuery(meta.principal!.userId, p.orderId));
   }
 
   /** Cancels every part of the order that has not shipped. */

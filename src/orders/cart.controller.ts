@@ -7,12 +7,14 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { IDEMPOTENCY_HEADER, requireIdempotencyKey } from '../database/idempotency.js';
 import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
 import { CartService } from './cart.service.js';
+import { PlaceOrderCommand } from './commands/place-order.command.js';
 import {
   CartDto,
   CartQuantityDto,
@@ -31,7 +33,10 @@ import {
 @RateLimitCategory('orders')
 @Controller()
 export class CartController {
-  constructor(private readonly cart: CartService) {}
+  constructor(
+    private readonly cart: CartService,
+    private readonly commands: CommandBus,
+  ) {}
 
   @Get('cart')
   @Can('read', 'Purchase')
@@ -87,7 +92,9 @@ export class CartController {
     @Meta() meta: RequestMeta,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderDto> {
-    const result = await this.cart.checkout(dto, requireIdempotencyKey(key), meta);
+    const result = await this.commands.execute(
+      new PlaceOrderCommand(dto, requireIdempotencyKey(key), meta),
+    );
     if (result.replayed) void reply.status(200).header('idempotent-replayed', 'true');
     return result.order;
   }

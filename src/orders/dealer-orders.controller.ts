@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
@@ -12,7 +13,8 @@ import {
   ShipDto,
 } from './dto/order.dto.js';
 import { OrderCommands } from './order-commands.service.js';
-import { OrderQueries } from './order-queries.service.js';
+import { GetDealerSubOrderQuery } from './queries/get-dealer-sub-order.query.js';
+import { ListDealerSubOrdersQuery } from './queries/list-dealer-sub-orders.query.js';
 
 /**
  * An approved dealer's sub-orders: its share of each order, shipped separately. Accept → pack →
@@ -25,7 +27,7 @@ import { OrderQueries } from './order-queries.service.js';
 @Controller('dealer/orders')
 export class DealerOrdersController {
   constructor(
-    private readonly queries: OrderQueries,
+    private readonly queries: QueryBus,
     private readonly commands: OrderCommands,
   ) {}
 
@@ -33,14 +35,14 @@ export class DealerOrdersController {
   @Can('read', 'SubOrder')
   @ApiOperation({ summary: 'My sub-orders, newest first' })
   list(@Query() q: DealerOrderQueryDto, @Meta() meta: RequestMeta): Promise<DealerSubOrderPageDto> {
-    return this.queries.dealerSubOrders(meta.principal!.userId, q);
+    return this.queries.execute(new ListDealerSubOrdersQuery(meta.principal!.userId, q));
   }
 
   @Get(':subOrderId')
   @Can('read', 'SubOrder')
   @ApiOperation({ summary: 'One of my sub-orders, with its history' })
   get(@Param() p: DealerSubOrderParamDto, @Meta() meta: RequestMeta): Promise<DealerSubOrderDto> {
-    return this.queries.dealerSubOrder(meta.principal!.userId, p.subOrderId);
+    return this.queries.execute(new GetDealerSubOrderQuery(meta.principal!.userId, p.subOrderId));
   }
 
   @Post(':subOrderId/accept')

@@ -1,43 +1,16 @@
 /**
- * Reading orders: a buyer's own, a dealer's own sub-orders, and every order for staff with filters
- * (sub-order status, dealer, buyer, buyer type, payment status, placed between, total between).
- * Newest first, keyset cursors on (created_at, id). Object checks are in the queries: another
- * buyer's order or another dealer's sub-order is a 404.
+ * The pages the order list queries (`queries/`) read: orders (a buyer's own, or every order for
+ * staff) and a dealer's sub-orders, newest first, keyset cursors on (created_at, id).
  */
-import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
 import { decodeCursor, encodeCursor } from '../common/pagination.js';
-import type { AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
 import { execute } from '../database/sql.js';
-import { TransactionRunner } from '../database/transaction.js';
-import type {
-  AdminOrderQueryDto,
-  BuyerOrderQueryDto,
-  DealerOrderQueryDto,
-  DealerSubOrderDto,
-  DealerSubOrderPageDto,
-  DeliveryRuleDto,
-  OrderDto,
-  OrderPageDto,
-  OrderPaymentStatus,
-} from './dto/order.dto.js';
-import {
-  dealerSubOrdersByIds,
-  orderNotFound,
-  ordersByIds,
-  returnWindowMsOf,
-} from './order-store.js';
+import type { DealerSubOrderPageDto, OrderPageDto } from './dto/order.dto.js';
+import { dealerSubOrdersByIds, ordersByIds } from './order-store.js';
 
 const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Paid orders read by their processed refunds (`orders.refund_status`): `paid` has none. */
-const REFUND_STATUS_OF: Partial<Record<OrderPaymentStatus, string>> = {
-  paid: 'none',
-  partially_refunded: 'partial',
-  refunded: 'full',
-};
 
 interface Position {
   at: string;
@@ -115,149 +88,56 @@ async function page(
   };
 }
 
-@Injectable()
-export class OrderQueries {
-  constructor(
-    private readonly transactions: TransactionRunner,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  private get returnWindowMs(): number {
-    return returnWindowMsOf(this.config);
-  }
-
-  async buyerOrders(buyerId: string, q: BuyerOrderQueryDto): Promise<OrderPageDto> {
-    return this.orders(
-      { where: [`o.buyer_id = $1`], params: [buyerId], status: q.status },
-      q.limit,
-      q.cursor,
+/**
+ * A page of orders matching `filter` (SQL conditions on `orders o`, their parameters from `$1`), and
+ * holding a sub-order in `status` when given; each order without its history.
+ */
+export async function orderPage(
+  tx: EntityManager,
+  filter: { where: string[]; params: unknown[]; status: string | undefined },
+  paging: { limit: number; cursor: string | undefined; returnWindowMs: number },
+): Promise<OrderPageDto> {
+  const where = [...filter.where];
+  const params = [...filter.params];
+  if (filter.status !== undefined) {
+    params.push(filter.status);
+    where.push(
+      `EXISTS (SELECT 1 FROM sub_orders x WHERE x.order_id = o.id AND x.status = $${params.length})`,
     );
   }
+  const p = await page(
+    async (sql, ps) => (await execute<{ id: string; at: string }>(tx, sql, ps)).rows,
+    { from: 'orders o', where, params, alias: 'o' },
+    paging.limit,
+    paging.cursor,
+  );
+  return {
+    items: await ordersByIds(tx, p.ids, false, paging.returnWindowMs),
+    ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}),
+  };
+}
 
-  async buyerOrder(buyerId: string, orderId: string): Promise<OrderDto> {
-    return this.transactions.run(async (tx) => {
-      const { rows } = await execute(tx, `SELECT 1 FROM orders WHERE id = $1 AND buyer_id = $2`, [
-        orderId,
-        buyerId,
-      ]);
-      if (rows.length === 0) throw orderNotFound();
-      return (await ordersByIds(tx, [orderId], true, this.returnWindowMs))[0]!;
-    });
+/** A page of the dealer's sub-orders (in `status` when given), each without its history. */
+export async function dealerSubOrderPage(
+  tx: EntityManager,
+  dealerId: string,
+  status: string | undefined,
+  paging: { limit: number; cursor: string | undefined; returnWindowMs: number },
+): Promise<DealerSubOrderPageDto> {
+  const where = [`s.dealer_id = $1`];
+  const params: unknown[] = [dealerId];
+  if (status !== undefined) {
+    params.push(status);
+    where.push(`s.status = $${params.length}`);
   }
-
-  async adminOrders(q: AdminOrderQueryDto): Promise<OrderPageDto> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: (n: number) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(params.length));
-    };
-    if (q.dealerId !== undefined)
-      add(
-        (n) =>
-          `EXISTS (SELECT 1 FROM sub_orders x WHERE x.order_id = o.id AND x.dealer_id = $${n})`,
-        q.dealerId,
-      );
-    if (q.buyerId !== undefined) add((n) => `o.buyer_id = $${n}`, q.buyerId);
-    if (q.buyerType !== undefined) add((n) => `o.channel = $${n}`, q.buyerType);
-    if (q.paymentStatus !== undefined) {
-      const refund = REFUND_STATUS_OF[q.paymentStatus];
-      if (refund === undefined) add((n) => `o.payment_status = $${n}`, q.paymentStatus);
-      else add((n) => `o.payment_status = 'paid' AND o.refund_status = $${n}`, refund);
-    }
-    if (q.from !== undefined) add((n) => `o.created_at >= $${n}::timestamptz`, q.from);
-    if (q.to !== undefined) add((n) => `o.created_at < $${n}::timestamptz`, q.to);
-    if (q.minTotalPaise !== undefined) add((n) => `o.total_paise >= $${n}`, q.minTotalPaise);
-    if (q.maxTotalPaise !== undefined) add((n) => `o.total_paise <= $${n}`, q.maxTotalPaise);
-    return this.orders({ where, params, status: q.status }, q.limit, q.cursor);
-  }
-
-  async adminOrder(orderId: string): Promise<OrderDto> {
-    const [order] = await this.transactions.run((tx) =>
-      ordersByIds(tx, [orderId], true, this.returnWindowMs),
-    );
-    if (order === undefined) throw orderNotFound();
-    return order;
-  }
-
-  async dealerSubOrders(dealerId: string, q: DealerOrderQueryDto): Promise<DealerSubOrderPageDto> {
-    return this.transactions.run(async (tx) => {
-      const where = [`s.dealer_id = $1`];
-      const params: unknown[] = [dealerId];
-      if (q.status !== undefined) {
-        params.push(q.status);
-        where.push(`s.status = $${params.length}`);
-      }
-      const p = await page(
-        async (sql, ps) => (await execute<{ id: string; at: string }>(tx, sql, ps)).rows,
-        { from: 'sub_orders s', where, params, alias: 's' },
-        q.limit,
-        q.cursor,
-      );
-      return {
-        items: await dealerSubOrdersByIds(tx, p.ids, false, this.returnWindowMs),
-        ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}),
-      };
-    });
-  }
-
-  async dealerSubOrder(dealerId: string, subOrderId: string): Promise<DealerSubOrderDto> {
-    return this.transactions.run(async (tx) => {
-      const { rows } = await execute(
-        tx,
-        `SELECT 1 FROM sub_orders WHERE id = $1 AND dealer_id = $2`,
-        [subOrderId, dealerId],
-      );
-      if (rows.length === 0) throw orderNotFound();
-      return (await dealerSubOrdersByIds(tx, [subOrderId], true, this.returnWindowMs))[0]!;
-    });
-  }
-
-  async deliveryRules(): Promise<DeliveryRuleDto[]> {
-    return this.transactions.run(async (tx) => {
-      const { rows } = await execute<{
-        channel: 'b2b' | 'b2c';
-        flat_fee_paise: string;
-        free_from_paise: string | null;
-        updated_at: Date;
-      }>(
-        tx,
-        `SELECT channel, flat_fee_paise::text AS flat_fee_paise, free_from_paise::text AS free_from_paise, updated_at
-         FROM delivery_rules ORDER BY channel`,
-      );
-      return rows.map((r) => ({
-        channel: r.channel,
-        flatFeePaise: Number(r.flat_fee_paise),
-        freeFromPaise: r.free_from_paise === null ? null : Number(r.free_from_paise),
-        updatedAt: r.updated_at.toISOString(),
-      }));
-    });
-  }
-
-  private async orders(
-    filter: { where: string[]; params: unknown[]; status: string | undefined },
-    limit: number,
-    cursor: string | undefined,
-  ): Promise<OrderPageDto> {
-    return this.transactions.run(async (tx) => {
-      const where = [...filter.where];
-      const params = [...filter.params];
-      if (filter.status !== undefined) {
-        params.push(filter.status);
-        where.push(
-          `EXISTS (SELECT 1 FROM sub_orders x WHERE x.order_id = o.id AND x.status = $${params.length})`,
-        );
-      }
-      const p = await page(
-        async (sql, ps) => (await execute<{ id: string; at: string }>(tx, sql, ps)).rows,
-        { from: 'orders o', where, params, alias: 'o' },
-        limit,
-        cursor,
-      );
-      return {
-        items: await ordersByIds(tx, p.ids, false, this.returnWindowMs),
-        ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}),
-      };
-    });
-  }
+  const p = await page(
+    async (sql, ps) => (await execute<{ id: string; at: string }>(tx, sql, ps)).rows,
+    { from: 'sub_orders s', where, params, alias: 's' },
+    paging.limit,
+    paging.cursor,
+  );
+  return {
+    items: await dealerSubOrdersByIds(tx, p.ids, false, paging.returnWindowMs),
+    ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}),
+  };
 }
