@@ -239,7 +239,7 @@ export function lineProblemsOf(
 /**
  * Prices a cart: lines grouped by dealer (in first-seen order), each group's delivery charge, the
  * totals and the minimum check. `placeOfSupplyStateCode` (GST state code) is known at checkout: the
- * delivery state, or a business buyer's billing state (`CartService`).
+ * delivery state, or a business buyer's billing state (the checkout and the cart view).
  */
 export function priceCart(input: {
   channel: BuyChannel;
