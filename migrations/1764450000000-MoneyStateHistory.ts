@@ -81,9 +81,7 @@ export class MoneyStateHistory1764450000000 implements MigrationInterface {
         reason text,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(
-      `CREATE INDEX webhook_inbox_history_idx ON webhook_inbox_history (event_id, id)`,
-    );
+    await q.query(`CREATE INDEX webhook_inbox_history_idx ON webhook_inbox_history (event_id, id)`);
     for (const table of HISTORY_TABLES) await makeAppendOnly(q, table);
   }
 

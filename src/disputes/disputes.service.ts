@@ -253,10 +253,15 @@ export class DisputesService {
       const row = await this.load(tx, id, true);
       if (row.dealer_id !== p.userId) throw notFound();
       if (!allows(DISPUTE_MACHINE, row.status, 'respond', 'dealer')) throw closed();
-      await moveDispute(tx, row, { event: 'respond', actor: 'dealer', principal: p }, {
-        set: 'dealer_response = $4, responded_at = now()',
-        params: [message],
-      });
+      await moveDispute(
+        tx,
+        row,
+        { event: 'respond', actor: 'dealer', principal: p },
+        {
+          set: 'dealer_response = $4, responded_at = now()',
+          params: [message],
+        },
+      );
     });
     return this.get(id, meta);
   }

@@ -165,12 +165,18 @@ export class FraudReview {
             ],
           },
         );
-      await moveAlert(tx, FRAUD_ALERT_MACHINE, TABLES, { id, ...before }, {
-        ...byStaff(meta),
-        event: 'assign',
-        set: `owner_id = $3, acknowledged_at = coalesce(acknowledged_at, now())`,
-        params: [owner],
-      });
+      await moveAlert(
+        tx,
+        FRAUD_ALERT_MACHINE,
+        TABLES,
+        { id, ...before },
+        {
+          ...byStaff(meta),
+          event: 'assign',
+          set: `owner_id = $3, acknowledged_at = coalesce(acknowledged_at, now())`,
+          params: [owner],
+        },
+      );
       await this.audit.record(tx, meta, {
         action: 'fraud_alert.assign',
         targetType: 'fraud_alert',

@@ -823,7 +823,16 @@ async function moveException(
           `INSERT INTO reconciliation_exception_history
              (exception_id, event, from_status, to_status, run_id, actor_id, actor_role, reason)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text AS id`,
-          [x.id, move.event, from, to, move.runId ?? null, move.actorId, move.actorRole, move.reason ?? null],
+          [
+            x.id,
+            move.event,
+            from,
+            to,
+            move.runId ?? null,
+            move.actorId,
+            move.actorRole,
+            move.reason ?? null,
+          ],
         );
         return rows[0]!.id;
       },

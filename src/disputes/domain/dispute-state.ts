@@ -25,7 +25,13 @@ export const DISPUTE_MACHINE = defineStateMachine({
   events: DISPUTE_EVENTS,
   transitions: [
     { event: 'respond', actors: ['dealer'], from: UNRESOLVED, to: ['responded'], reasonFrom: [] },
-    { event: 'resolve', actors: ['staff'], from: UNRESOLVED, to: ['resolved'], reasonFrom: ['staff'] },
+    {
+      event: 'resolve',
+      actors: ['staff'],
+      from: UNRESOLVED,
+      to: ['resolved'],
+      reasonFrom: ['staff'],
+    },
   ] satisfies TransitionRule<DisputeStatus, DisputeEvent, DisputeActor>[],
   key: (s) => s,
   describe: (s) => s,

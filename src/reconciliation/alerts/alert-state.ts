@@ -20,7 +20,13 @@ const UNRESOLVED = ['open', 'acknowledged'] as const;
 
 export const ALERT_TRANSITIONS: readonly TransitionRule<AlertState, AlertEvent, AlertActor>[] = [
   { event: 'assign', actors: ['staff'], from: UNRESOLVED, to: ['acknowledged'], reasonFrom: [] },
-  { event: 'resolve', actors: ['staff'], from: UNRESOLVED, to: ['resolved'], reasonFrom: ['staff'] },
+  {
+    event: 'resolve',
+    actors: ['staff'],
+    from: UNRESOLVED,
+    to: ['resolved'],
+    reasonFrom: ['staff'],
+  },
   { event: 'resolve', actors: ['system'], from: UNRESOLVED, to: ['resolved'], reasonFrom: [] },
 ];
 

@@ -69,7 +69,16 @@ export async function moveAlert(
           tx,
           `INSERT INTO ${tables.history} (alert_id, event, from_status, to_status, owner_id, actor_id, actor_role, reason)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text AS id`,
-          [alert.id, move.event, from, to, owner, move.actorId, move.actorRole, move.reason ?? null],
+          [
+            alert.id,
+            move.event,
+            from,
+            to,
+            owner,
+            move.actorId,
+            move.actorRole,
+            move.reason ?? null,
+          ],
         );
         return rows[0]!.id;
       },

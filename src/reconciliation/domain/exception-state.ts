@@ -24,7 +24,13 @@ export const EXCEPTION_MACHINE = defineStateMachine({
   transitions: [
     { event: 'clear', actors: ['system'], from: ['open'], to: ['cleared'], reasonFrom: [] },
     { event: 'reopen', actors: ['system'], from: ['cleared'], to: ['open'], reasonFrom: [] },
-    { event: 'resolve', actors: ['staff'], from: ['open'], to: ['resolved'], reasonFrom: ['staff'] },
+    {
+      event: 'resolve',
+      actors: ['staff'],
+      from: ['open'],
+      to: ['resolved'],
+      reasonFrom: ['staff'],
+    },
   ] satisfies TransitionRule<ExceptionStatus, ExceptionEvent, ExceptionActor>[],
   key: (s) => s,
   describe: (s) => s,
