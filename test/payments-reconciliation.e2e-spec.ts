@@ -424,6 +424,27 @@ describe('daily ledger-to-gateway reconciliation (Razorpay sandbox over HTTP)', 
         },
       ]);
     expect(await history(open[0]!.id)).toEqual([]);
+    // A cleared exception that a later run finds again reopens (set up here as cleared by hand).
+    const unmatched = open.find((x) => x.kind === 'ledger_entry_unmatched')!;
+    await sql(
+      `UPDATE reconciliation_exceptions SET status = 'cleared', cleared_at = now() WHERE id = $1`,
+      [unmatched.id],
+    );
+    const third = await reconcile();
+    expect(await history(unmatched.id)).toEqual([
+      {
+        event: 'reopen',
+        from_status: 'cleared',
+        to_status: 'open',
+        run_id: third.id,
+        actor_id: null,
+        actor_role: 'system',
+        reason: null,
+      },
+    ]);
+    expect(await exceptions({ status: 'open' })).toContainEqual(
+      expect.objectContaining({ id: unmatched.id, clearedAt: null, lastRunId: third.id }),
+    );
   });
 
   it('a refund after release made after the payout: the payout matches what its settlement paid then; the later reversal is the dealer receivable', async () => {
