@@ -28,7 +28,8 @@
  * note) is not reopened while the same condition (same reason) persists — for `transfer_failed`,
  * unless the hold failed again after that resolution (its `updated_at`, e.g. a retry that failed
  * too); an alert the job resolved is reopened if the condition comes back. Staff take an alert (owner = caller) and resolve it;
- * both are audited. After each scan the gauges `payment_alerts_open{kind}` and `escrow_held_paise`
+ * both are audited. Every move (taken, resolved by staff or by the scan) goes through the shared alert
+ * machine (`alert-state.ts`) and writes a `payment_alert_history` row. After each scan the gauges `payment_alerts_open{kind}` and `escrow_held_paise`
  * are set (per process: read them from the instance that runs the job).
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
