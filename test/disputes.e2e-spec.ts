@@ -568,4 +568,84 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
     }
     expect((await download(buyer, mp4!.id)).status).toBe(200);
   });
+
+  it('moves through its state machine: each move writes a dispute_history row; a resolved dispute refuses with 409 dispute/resolved', async () => {
+    const buyer = await signInAs(t, 'customer');
+    const order = await paidOrder(buyer, 54_000);
+    await setStatus(order.subOrders[0]!.id, 'delivered', 2);
+    const id = (await openDispute(buyer, order, 'return')).data!.id;
+    const respond = (message: string) =>
+      t.api.POST('/dealer/disputes/{id}/respond', {
+        params: { path: { id } },
+        body: { message },
+        headers: dealer.headers,
+      });
+    const history = () =>
+      sql<{
+        event: string;
+        from_status: string;
+        to_status: string;
+        actor_id: string;
+        actor_role: string;
+        reason: string | null;
+      }>(
+        `SELECT event, from_status, to_status, actor_id::text AS actor_id, actor_role, reason
+         FROM dispute_history WHERE dispute_id = $1 ORDER BY id`,
+        [id],
+      );
+    expect((await respond('Tested before dispatch')).data).toMatchObject({ status: 'responded' });
+    // Answering again keeps the latest answer (responded → responded).
+    expect((await respond('Here is the test video')).data).toMatchObject({
+      status: 'responded',
+      dealerResponse: 'Here is the test video',
+    });
+    expect((await resolve(id, { outcome: 'release', reason: 'Works as sold' })).data).toMatchObject(
+      {
+        status: 'resolved',
+        resolution: 'release',
+      },
+    );
+    const moves = [
+      {
+        event: 'respond',
+        from_status: 'open',
+        to_status: 'responded',
+        actor_id: dealer.userId,
+        actor_role: 'dealer',
+        reason: null,
+      },
+      {
+        event: 'respond',
+        from_status: 'responded',
+        to_status: 'responded',
+        actor_id: dealer.userId,
+        actor_role: 'dealer',
+        reason: null,
+      },
+      {
+        event: 'resolve',
+        from_status: 'responded',
+        to_status: 'resolved',
+        actor_id: admin.userId,
+        actor_role: 'admin',
+        reason: 'Works as sold',
+      },
+    ];
+    expect(await history()).toEqual(moves);
+
+    const late = await respond('One more thing');
+    expect(late.response.status).toBe(409);
+    expect(late.error).toMatchObject({ code: 'dispute/resolved', disputeStatus: 'resolved' });
+    const again = await resolve(id, { outcome: 'full_refund', reason: 'Changed my mind' });
+    expect(again.response.status).toBe(409);
+    expect(again.error).toMatchObject({ code: 'dispute/resolved' });
+    expect(await history()).toEqual(moves);
+    // The history is append-only, for the owner too.
+    await expect(
+      sql(`UPDATE dispute_history SET reason = 'x' WHERE dispute_id = $1`, [id]),
+    ).rejects.toThrow();
+
+    await settle();
+    await assertSettled(order, 0);
+  });
 });

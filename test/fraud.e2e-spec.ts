@@ -256,6 +256,22 @@ describe('fraud checks', () => {
         resolvedBy: admin.userId,
         holdStatus: 'cleared',
       });
+      // Resolved with the hold's decision, through the alert machine (open → resolved by staff).
+      expect(
+        await sql(
+          `SELECT event, from_status, to_status, owner_id::text AS owner_id, reason
+           FROM fraud_alert_history WHERE alert_id = $1 ORDER BY id`,
+          [alert!.id],
+        ),
+      ).toEqual([
+        {
+          event: 'resolve',
+          from_status: 'open',
+          to_status: 'resolved',
+          owner_id: admin.userId,
+          reason: 'Known repair shop, phoned the owner',
+        },
+      ]);
       const audit = await t.api.GET('/audit/events', {
         params: { query: { action: 'fraud_hold.clear', targetId: order.id } },
         headers: admin.headers,
@@ -449,6 +465,32 @@ describe('fraud checks', () => {
         headers: finance.headers,
       });
       expect(twice.error).toMatchObject({ code: 'fraud-alert/resolved' });
+      expect(twice.response.status).toBe(409);
+      // Each move is a fraud_alert_history row (the shared alert machine); the refusal wrote none.
+      expect(
+        await sql(
+          `SELECT event, from_status, to_status, owner_id::text AS owner_id, actor_id::text AS actor_id, reason
+           FROM fraud_alert_history WHERE alert_id = $1 ORDER BY id`,
+          [alert!.id],
+        ),
+      ).toEqual([
+        {
+          event: 'assign',
+          from_status: 'open',
+          to_status: 'acknowledged',
+          owner_id: finance.userId,
+          actor_id: admin.userId,
+          reason: null,
+        },
+        {
+          event: 'resolve',
+          from_status: 'acknowledged',
+          to_status: 'resolved',
+          owner_id: finance.userId,
+          actor_id: finance.userId,
+          reason: 'Serial returner; account suspended',
+        },
+      ]);
       for (const [action, actorId] of [
         ['fraud_alert.assign', admin.userId],
         ['fraud_alert.resolve', finance.userId],

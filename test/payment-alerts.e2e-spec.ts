@@ -195,6 +195,34 @@ describe('payment alerts and escrow escalations', () => {
       headers: finance.headers,
     });
     expect(closed.error).toMatchObject({ code: 'payment-alert/resolved' });
+    // Each move is a payment_alert_history row (the shared alert machine); the refusal wrote none.
+    const history = (id: string) =>
+      sql(
+        `SELECT event, from_status, to_status, owner_id::text AS owner_id, actor_id::text AS actor_id,
+                actor_role, reason
+         FROM payment_alert_history WHERE alert_id = $1 ORDER BY id`,
+        [id],
+      );
+    expect(await history(qAlert.id)).toEqual([
+      {
+        event: 'assign',
+        from_status: 'open',
+        to_status: 'acknowledged',
+        owner_id: finance.userId,
+        actor_id: finance.userId,
+        actor_role: 'finance',
+        reason: null,
+      },
+      {
+        event: 'resolve',
+        from_status: 'acknowledged',
+        to_status: 'resolved',
+        owner_id: finance.userId,
+        actor_id: null,
+        actor_role: 'system',
+        reason: null,
+      },
+    ]);
 
     // R's escrow is still held past its SLA: staff resolve it with a note; the scan leaves it be.
     const noNote = await t.api.POST('/admin/payment-alerts/{id}/resolve', {
@@ -226,6 +254,18 @@ describe('payment alerts and escrow escalations', () => {
       headers: finance.headers,
     });
     expect(again.response.status).toBe(409);
+    expect(again.error).toMatchObject({ code: 'payment-alert/resolved' });
+    expect(await history(rAlert.id)).toEqual([
+      {
+        event: 'resolve',
+        from_status: 'open',
+        to_status: 'resolved',
+        owner_id: finance.userId,
+        actor_id: finance.userId,
+        actor_role: 'finance',
+        reason: 'Return under review with the dealer; release after inspection',
+      },
+    ]);
     expect(await alerts.scan()).toMatchObject({
       opened: 0,
       open: { payment_stuck: 0, escrow_sla: 0 },

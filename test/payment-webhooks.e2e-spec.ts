@@ -9,7 +9,14 @@
  */
 import fc from 'fast-check';
 import type { EntityManager } from 'typeorm';
+import { transition } from '../src/common/state-transition.js';
 import { execute } from '../src/database/sql.js';
+import { TransactionRunner } from '../src/database/transaction.js';
+import {
+  INBOX_MACHINE,
+  type InboxEvent,
+  type InboxStatus,
+} from '../src/gateway/webhooks/inbox-state.js';
 import { webhookSignature } from '../src/gateway/webhooks/signature.js';
 import type { RazorpayWebhookEvent } from '../src/gateway/webhooks/webhook-event.js';
 import { WebhookHandlers, type WebhookOutcome } from '../src/gateway/webhooks/webhook-handlers.js';
@@ -415,6 +422,56 @@ describe('Razorpay webhooks (inbox, pg-boss processing)', () => {
     expect(row.last_error).toBe('Error: gateway said no (3)');
     expect(calls).toBe(3);
     expect(await effects(eventId)).toBe(0);
+    // Every attempt moved the row through the inbox machine, one webhook_inbox_history row each.
+    const history = (id: string) =>
+      sql(
+        `SELECT event, from_status, to_status, attempt, reason FROM webhook_inbox_history
+         WHERE event_id = $1 ORDER BY id`,
+        [id],
+      );
+    expect(await history(eventId)).toEqual([
+      {
+        event: 'defer',
+        from_status: 'received',
+        to_status: 'deferred',
+        attempt: 1,
+        reason: 'Error: gateway said no (1)',
+      },
+      {
+        event: 'defer',
+        from_status: 'deferred',
+        to_status: 'deferred',
+        attempt: 2,
+        reason: 'Error: gateway said no (2)',
+      },
+      {
+        event: 'fail',
+        from_status: 'deferred',
+        to_status: 'failed',
+        attempt: 3,
+        reason: 'Error: gateway said no (3)',
+      },
+    ]);
+    // A failed row is final: the machine refuses to process it (409, the machine's code), writing nothing.
+    const refused = t.app.get(TransactionRunner).run((tx) =>
+      transition<InboxStatus, InboxEvent, 'processor'>(
+        tx,
+        INBOX_MACHINE,
+        { from: 'failed', event: 'process', actor: 'processor', reasonRequiredStatus: 422 },
+        {
+          historyTable: 'webhook_inbox_history',
+          update: () => Promise.reject(new Error('not reached')),
+          insertHistory: () => Promise.reject(new Error('not reached')),
+        },
+      ),
+    );
+    await expect(refused).rejects.toMatchObject({
+      status: 409,
+      code: 'webhook-inbox/invalid-transition',
+      from: 'failed',
+      event: 'process',
+    });
+    expect(await history(eventId)).toHaveLength(3);
 
     // Fails twice, then succeeds: processed, the errors counted.
     let flaky = 0;
@@ -436,6 +493,11 @@ describe('Razorpay webhooks (inbox, pg-boss processing)', () => {
       last_error: null,
     });
     expect(await effects(flakyId)).toBe(1);
+    expect((await history(flakyId)).map((h) => [h.event, h.to_status, h.attempt])).toEqual([
+      ['defer', 'deferred', 1],
+      ['defer', 'deferred', 2],
+      ['process', 'processed', 3],
+    ]);
   });
 
   it('the sweeper wakes processing for an overdue row whose job was lost', async () => {

@@ -339,6 +339,26 @@ describe('daily ledger-to-gateway reconciliation (Razorpay sandbox over HTTP)', 
       headers: finance.headers,
     });
     expect(again.response.status).toBe(409);
+    expect(again.error).toMatchObject({ code: 'reconciliation/exception-not-open' });
+    const history = (id: string) =>
+      sql(
+        `SELECT event, from_status, to_status, run_id::text AS run_id, actor_id::text AS actor_id,
+                actor_role, reason
+         FROM reconciliation_exception_history WHERE exception_id = $1 ORDER BY id`,
+        [id],
+      );
+    // One history row for the resolution; none for the refusal.
+    expect(await history(refundException.id)).toEqual([
+      {
+        event: 'resolve',
+        from_status: 'open',
+        to_status: 'resolved',
+        run_id: null,
+        actor_id: finance.userId,
+        actor_role: 'finance',
+        reason: 'Refund made at the dashboard by support; adjustment raised',
+      },
+    ]);
     expect(
       await sql(
         `SELECT actor_id::text AS actor, reason FROM audit_events
@@ -390,6 +410,41 @@ describe('daily ledger-to-gateway reconciliation (Razorpay sandbox over HTTP)', 
       expect.objectContaining({ id: refundException.id, lastRunId: rerun.id }),
     ]);
     expect(rerun.exceptionsFound).toBe(6);
+    // The rerun cleared what was fixed through the exception machine, naming itself.
+    for (const x of await exceptions({ status: 'cleared' }))
+      expect(await history(x.id)).toEqual([
+        {
+          event: 'clear',
+          from_status: 'open',
+          to_status: 'cleared',
+          run_id: rerun.id,
+          actor_id: null,
+          actor_role: 'system',
+          reason: null,
+        },
+      ]);
+    expect(await history(open[0]!.id)).toEqual([]);
+    // A cleared exception that a later run finds again reopens (set up here as cleared by hand).
+    const unmatched = open.find((x) => x.kind === 'ledger_entry_unmatched')!;
+    await sql(
+      `UPDATE reconciliation_exceptions SET status = 'cleared', cleared_at = now() WHERE id = $1`,
+      [unmatched.id],
+    );
+    const third = await reconcile();
+    expect(await history(unmatched.id)).toEqual([
+      {
+        event: 'reopen',
+        from_status: 'cleared',
+        to_status: 'open',
+        run_id: third.id,
+        actor_id: null,
+        actor_role: 'system',
+        reason: null,
+      },
+    ]);
+    expect(await exceptions({ status: 'open' })).toContainEqual(
+      expect.objectContaining({ id: unmatched.id, clearedAt: null, lastRunId: third.id }),
+    );
   });
 
   it('a refund after release made after the payout: the payout matches what its settlement paid then; the later reversal is the dealer receivable', async () => {

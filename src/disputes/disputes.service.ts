@@ -29,6 +29,8 @@ import type { Principal } from '../common/roles.js';
 import { AuditService } from '../audit/audit.service.js';
 import { mediaTypeOf } from '../catalog/domain/listing-image.js';
 import { AppProblem } from '../common/errors/problem.js';
+import { allows } from '../common/state-machine.js';
+import { transition } from '../common/state-transition.js';
 import { sanitizeImage } from '../common/media/image-sanitizer.js';
 import { mediaProblem } from '../common/media/media-problem.js';
 import { probeVideo } from '../common/media/video-probe.js';
@@ -52,6 +54,12 @@ import type {
   OpenDisputeDto,
   ResolveDisputeDto,
 } from './dto/dispute.dto.js';
+import {
+  DISPUTE_MACHINE,
+  type DisputeActor,
+  type DisputeEvent,
+  type DisputeStatus,
+} from './domain/dispute-state.js';
 import { evidenceTooLarge } from './evidence-body.parser.js';
 import {
   detectEvidenceType,
@@ -70,7 +78,7 @@ interface DisputeRow {
   dealer_id: string;
   kind: DisputeDto['kind'];
   reason: string;
-  status: DisputeDto['status'];
+  status: DisputeStatus;
   dealer_response: string | null;
   responded_at: Date | null;
   resolution: DisputeDto['resolution'];
@@ -244,12 +252,15 @@ export class DisputesService {
     await this.transactions.run(async (tx) => {
       const row = await this.load(tx, id, true);
       if (row.dealer_id !== p.userId) throw notFound();
-      if (row.status === 'resolved') throw closed();
-      await execute(
+      if (!allows(DISPUTE_MACHINE, row.status, 'respond', 'dealer')) throw closed();
+      await moveDispute(
         tx,
-        `UPDATE disputes SET dealer_response = $2, responded_at = now(), status = 'responded',
-           updated_at = now() WHERE id = $1`,
-        [id, message],
+        row,
+        { event: 'respond', actor: 'dealer', principal: p },
+        {
+          set: 'dealer_response = $4, responded_at = now()',
+          params: [message],
+        },
       );
     });
     return this.get(id, meta);
@@ -275,7 +286,7 @@ export class DisputesService {
     const ref = await this.transactions.run((tx) => this.load(tx, id, false));
     await this.orders.withSubOrder(ref.order_id, ref.sub_order_id, null, async (tx, sub, move) => {
       const row = await this.load(tx, id, true);
-      if (row.status === 'resolved') throw closed();
+      if (!allows(DISPUTE_MACHINE, row.status, 'resolve', 'staff')) throw closed();
       const { rows: holds } = await execute<{ amount_paise: string; status: string }>(
         tx,
         `SELECT amount_paise::text AS amount_paise, status FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`,
@@ -316,11 +327,15 @@ export class DisputesService {
         reason: dto.reason,
         to: dto.outcome === 'full_refund' ? 'cancelled' : 'completed',
       });
-      await execute(
+      await moveDispute(
         tx,
-        `UPDATE disputes SET status = 'resolved', resolution = $2, refund_paise = $3, resolution_reason = $4,
-           resolved_by = $5, resolved_at = now(), updated_at = now() WHERE id = $1`,
-        [id, dto.outcome, dto.refundPaise ?? null, dto.reason, p.userId],
+        row,
+        { event: 'resolve', actor: 'staff', principal: p, reason: dto.reason },
+        {
+          set: `resolution = $4, refund_paise = $5, resolution_reason = $6, resolved_by = $7,
+            resolved_at = now()`,
+          params: [dto.outcome, dto.refundPaise ?? null, dto.reason, p.userId],
+        },
       );
       await this.audit.record(tx, meta, {
         action: 'dispute.resolve',
@@ -624,4 +639,47 @@ export class DisputesService {
         })),
     }));
   }
+}
+
+/**
+ * Moves the locked dispute through its state machine (the common `transition`): the status and the
+ * event's own columns (`set`, parameters from $4), then a `dispute_history` row.
+ */
+async function moveDispute(
+  tx: EntityManager,
+  row: DisputeRow,
+  by: { event: DisputeEvent; actor: DisputeActor; principal: Principal; reason?: string },
+  columns: { set: string; params: unknown[] },
+): Promise<void> {
+  await transition(
+    tx,
+    DISPUTE_MACHINE,
+    {
+      from: row.status,
+      event: by.event,
+      actor: by.actor,
+      reason: by.reason ?? null,
+      reasonRequiredStatus: 422,
+      problem: { disputeId: row.id, disputeStatus: row.status },
+    },
+    {
+      historyTable: 'dispute_history',
+      update: (from, to) =>
+        execute(
+          tx,
+          `UPDATE disputes SET status = $2, ${columns.set}, updated_at = now()
+           WHERE id = $1 AND status = $3`,
+          [row.id, to, from, ...columns.params],
+        ),
+      insertHistory: async (from, to) => {
+        const { rows } = await execute<{ id: string }>(
+          tx,
+          `INSERT INTO dispute_history (dispute_id, event, from_status, to_status, actor_id, actor_role, reason)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id::text AS id`,
+          [row.id, by.event, from, to, by.principal.userId, by.principal.role, by.reason ?? null],
+        );
+        return rows[0]!.id;
+      },
+    },
+  );
 }

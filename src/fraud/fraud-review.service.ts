@@ -8,6 +8,7 @@ import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppProblem } from '../common/errors/problem.js';
 import type { RequestMeta } from '../common/request-meta.js';
+import { allows } from '../common/state-machine.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { OrderCommands } from '../orders/order-commands.service.js';
@@ -19,6 +20,8 @@ import {
   paise,
   Where,
 } from '../escrow/views/view-support.js';
+import { alertMachine, alertState } from '../reconciliation/alerts/alert-state.js';
+import { moveAlert, type AlertTables } from '../reconciliation/alerts/alert-transition.js';
 import type { FraudRule } from './domain/fraud-rules.js';
 import type {
   FraudAlertDto,
@@ -51,6 +54,22 @@ interface AlertRow {
   cursor_at: string;
   cursor_id: string;
 }
+
+interface LockedAlert {
+  rule: FraudRule;
+  owner_id: string | null;
+  resolved_at: Date | null;
+}
+
+/** Fraud alerts move through the shared alert machine; refusals are `fraud-alert/…`. */
+export const FRAUD_ALERT_MACHINE = alertMachine('fraud alert', 'fraud-alert');
+const TABLES: AlertTables = { alerts: 'fraud_alerts', history: 'fraud_alert_history' };
+
+const byStaff = (meta: RequestMeta) => ({
+  actor: 'staff' as const,
+  actorId: meta.principal!.userId,
+  actorRole: meta.principal!.role,
+});
 
 interface HoldRow {
   order_id: string;
@@ -146,11 +165,17 @@ export class FraudReview {
             ],
           },
         );
-      await execute(
+      await moveAlert(
         tx,
-        `UPDATE fraud_alerts SET owner_id = $2, acknowledged_at = coalesce(acknowledged_at, now())
-         WHERE id = $1`,
-        [id, owner],
+        FRAUD_ALERT_MACHINE,
+        TABLES,
+        { id, ...before },
+        {
+          ...byStaff(meta),
+          event: 'assign',
+          set: `owner_id = $3, acknowledged_at = coalesce(acknowledged_at, now())`,
+          params: [owner],
+        },
       );
       await this.audit.record(tx, meta, {
         action: 'fraud_alert.assign',
@@ -172,7 +197,7 @@ export class FraudReview {
   ): Promise<FraudAlertDto> {
     return this.transactions.run(async (tx) => {
       const before = await this.lockedAlert(tx, id);
-      await this.resolveIn(tx, [id], resolution, note, meta);
+      await this.resolveIn(tx, [{ id, ...before }], resolution, note, meta);
       await this.audit.record(tx, meta, {
         action: 'fraud_alert.resolve',
         targetType: 'fraud_alert',
@@ -241,15 +266,15 @@ export class FraudReview {
          WHERE order_id = $1`,
         [orderId, decision === 'clear' ? 'cleared' : 'rejected', meta.principal!.userId, reason],
       );
-      const { rows: open } = await execute<{ id: string }>(
+      const { rows: open } = await execute<LockedAlert & { id: string }>(
         tx,
-        `SELECT id::text AS id FROM fraud_alerts WHERE order_id = $1 AND resolved_at IS NULL
-         ORDER BY id FOR UPDATE`,
+        `SELECT id::text AS id, rule, owner_id::text AS owner_id, resolved_at FROM fraud_alerts
+         WHERE order_id = $1 AND resolved_at IS NULL ORDER BY id FOR UPDATE`,
         [orderId],
       );
       await this.resolveIn(
         tx,
-        open.map((a) => a.id),
+        open,
         decision === 'clear' ? 'dismissed' : 'confirmed',
         reason,
         meta,
@@ -273,38 +298,34 @@ export class FraudReview {
     });
   }
 
+  /** Staff resolve the locked alerts (each through the alert machine, with its history row). */
   private async resolveIn(
     tx: EntityManager,
-    ids: string[],
+    alerts: (LockedAlert & { id: string })[],
     resolution: Resolution,
     note: string,
     meta: RequestMeta,
   ): Promise<void> {
-    await execute(
-      tx,
-      `UPDATE fraud_alerts SET resolved_at = now(), resolution = $2, resolved_by = $3, note = $4,
-         owner_id = coalesce(owner_id, $3), acknowledged_at = coalesce(acknowledged_at, now())
-       WHERE id = ANY($1::uuid[])`,
-      [ids, resolution, meta.principal!.userId, note],
-    );
+    for (const alert of alerts)
+      await moveAlert(tx, FRAUD_ALERT_MACHINE, TABLES, alert, {
+        ...byStaff(meta),
+        event: 'resolve',
+        reason: note,
+        set: `resolved_at = now(), resolution = $3, resolved_by = $4, note = $5,
+          owner_id = coalesce(owner_id, $4), acknowledged_at = coalesce(acknowledged_at, now())`,
+        params: [resolution, meta.principal!.userId, note],
+      });
   }
 
-  /** The open alert, locked (404 unknown, 409 resolved). */
-  private async lockedAlert(
-    tx: EntityManager,
-    id: string,
-  ): Promise<{ rule: FraudRule; owner_id: string | null }> {
-    const { rows } = await execute<{
-      rule: FraudRule;
-      owner_id: string | null;
-      resolved_at: Date | null;
-    }>(
+  /** The open alert, locked (404 unknown, 409 `fraud-alert/resolved`: the machine allows nothing more). */
+  private async lockedAlert(tx: EntityManager, id: string): Promise<LockedAlert> {
+    const { rows } = await execute<LockedAlert>(
       tx,
       `SELECT rule, owner_id::text AS owner_id, resolved_at FROM fraud_alerts WHERE id = $1 FOR UPDATE`,
       [id],
     );
     if (rows.length === 0) throw notFound('fraud alert');
-    if (rows[0]!.resolved_at !== null)
+    if (!allows(FRAUD_ALERT_MACHINE, alertState(rows[0]!), 'resolve', 'staff'))
       throw new AppProblem(
         409,
         'fraud-alert/resolved',

@@ -23,6 +23,8 @@ import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppProblem } from '../common/errors/problem.js';
 import type { RequestMeta } from '../common/request-meta.js';
+import { allows } from '../common/state-machine.js';
+import { transition } from '../common/state-transition.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
@@ -56,6 +58,12 @@ import {
   type HoldRecord,
   type RefundRecord,
 } from './reconciliation-matcher.js';
+import {
+  EXCEPTION_MACHINE,
+  type ExceptionActor,
+  type ExceptionEvent,
+  type ExceptionStatus,
+} from './domain/exception-state.js';
 import type {
   ReconciliationExceptionDto,
   ReconciliationExceptionPageDto,
@@ -591,6 +599,7 @@ export class DailyReconciliationReport implements OnModuleInit {
       );
       const date = rows[0]?.business_date;
       if (date === undefined) throw new Error(`run ${runId} is no longer running`);
+      if (findings.length > 0) await reopenFound(tx, date, runId, findings);
       if (findings.length > 0)
         await execute(
           tx,
@@ -604,9 +613,7 @@ export class DailyReconciliationReport implements OnModuleInit {
            ON CONFLICT (business_date, kind, subject) DO UPDATE SET
              category = EXCLUDED.category, gateway_paise = EXCLUDED.gateway_paise,
              ledger_paise = EXCLUDED.ledger_paise, order_id = EXCLUDED.order_id,
-             detail = EXCLUDED.detail, last_run_id = EXCLUDED.last_run_id, updated_at = now(),
-             status = CASE WHEN x.status = 'cleared' THEN 'open' ELSE x.status END,
-             cleared_at = CASE WHEN x.status = 'cleared' THEN NULL ELSE x.cleared_at END`,
+             detail = EXCLUDED.detail, last_run_id = EXCLUDED.last_run_id, updated_at = now()`,
           [
             date,
             runId,
@@ -619,12 +626,7 @@ export class DailyReconciliationReport implements OnModuleInit {
             findings.map((f) => f.detail.slice(0, 1000)),
           ],
         );
-      await execute(
-        tx,
-        `UPDATE reconciliation_exceptions SET status = 'cleared', cleared_at = now(), updated_at = now()
-         WHERE business_date = $1 AND status = 'open' AND last_run_id <> $2`,
-        [date, runId],
-      );
+      await clearGone(tx, date, runId);
       await execute(
         tx,
         `UPDATE reconciliation_runs SET status = 'completed', summary = $2, exceptions_found = $3,
@@ -700,21 +702,26 @@ export class DailyReconciliationReport implements OnModuleInit {
       );
       const before = rows[0];
       if (before === undefined) throw exceptionNotFound();
-      if (before.status !== 'open')
+      if (!allows(EXCEPTION_MACHINE, before.status, 'resolve', 'staff'))
         throw new AppProblem(
           409,
           'reconciliation/exception-not-open',
           'Conflict',
           `The exception is ${before.status}, not open`,
         );
+      await moveException(tx, before, {
+        event: 'resolve',
+        actor: 'staff',
+        actorId: meta.principal!.userId,
+        actorRole: meta.principal!.role,
+        reason: note,
+        set: 'resolved_by = $4, resolution = $5, resolved_at = now()',
+        params: [meta.principal!.userId, note],
+      });
       const { rows: after } = await execute<ExceptionRow>(
         tx,
-        `WITH x AS (
-           UPDATE reconciliation_exceptions SET status = 'resolved', resolved_by = $2, resolution = $3,
-             resolved_at = now(), updated_at = now()
-           WHERE id = $1 RETURNING *)
-         SELECT ${EXCEPTION_COLUMNS} FROM x`,
-        [id, meta.principal!.userId, note],
+        `SELECT ${EXCEPTION_COLUMNS} FROM reconciliation_exceptions x WHERE x.id = $1`,
+        [id],
       );
       await this.audit.record(tx, meta, {
         action: 'reconciliation.resolve',
@@ -728,6 +735,109 @@ export class DailyReconciliationReport implements OnModuleInit {
       return toExceptionDto(after[0]!);
     });
   }
+}
+
+/** The day's cleared exceptions a run found again reopen (before the findings are written). */
+async function reopenFound(
+  tx: EntityManager,
+  date: string,
+  runId: string,
+  findings: Finding[],
+): Promise<void> {
+  const { rows } = await execute<{ id: string; status: ExceptionStatus }>(
+    tx,
+    `SELECT x.id::text AS id, x.status FROM reconciliation_exceptions x
+     JOIN unnest($2::text[], $3::text[]) AS f(kind, subject) ON f.kind = x.kind AND f.subject = x.subject
+     WHERE x.business_date = $1 AND x.status = 'cleared'
+     ORDER BY x.id FOR UPDATE OF x`,
+    [date, findings.map((f) => f.kind), findings.map((f) => f.subject)],
+  );
+  for (const x of rows)
+    await moveException(tx, x, { ...byRun(runId), event: 'reopen', set: 'cleared_at = NULL' });
+}
+
+/** The day's open exceptions the run `runId` did not find again are cleared. */
+async function clearGone(tx: EntityManager, date: string, runId: string): Promise<void> {
+  const { rows } = await execute<{ id: string; status: ExceptionStatus }>(
+    tx,
+    `SELECT id::text AS id, status FROM reconciliation_exceptions
+     WHERE business_date = $1 AND status = 'open' AND last_run_id <> $2
+     ORDER BY id FOR UPDATE`,
+    [date, runId],
+  );
+  for (const x of rows)
+    await moveException(tx, x, { ...byRun(runId), event: 'clear', set: 'cleared_at = now()' });
+}
+
+const byRun = (runId: string) => ({
+  actor: 'system' as const,
+  actorId: null,
+  actorRole: 'system',
+  runId,
+});
+
+interface ExceptionMove {
+  event: ExceptionEvent;
+  actor: ExceptionActor;
+  actorId: string | null;
+  actorRole: string;
+  runId?: string;
+  reason?: string;
+  /** The event's own columns (`SET` list, parameters from $4) and their values. */
+  set: string;
+  params?: unknown[];
+}
+
+/**
+ * Moves one locked exception through its machine (the common `transition`): the status and the
+ * event's columns, then a `reconciliation_exception_history` row.
+ */
+async function moveException(
+  tx: EntityManager,
+  x: { id: string; status: ExceptionStatus },
+  move: ExceptionMove,
+): Promise<void> {
+  await transition(
+    tx,
+    EXCEPTION_MACHINE,
+    {
+      from: x.status,
+      event: move.event,
+      actor: move.actor,
+      reason: move.reason ?? null,
+      reasonRequiredStatus: 400,
+      problem: { exceptionId: x.id },
+    },
+    {
+      historyTable: 'reconciliation_exception_history',
+      update: (from, to) =>
+        execute(
+          tx,
+          `UPDATE reconciliation_exceptions SET status = $2, ${move.set}, updated_at = now()
+           WHERE id = $1 AND status = $3`,
+          [x.id, to, from, ...(move.params ?? [])],
+        ),
+      insertHistory: async (from, to) => {
+        const { rows } = await execute<{ id: string }>(
+          tx,
+          `INSERT INTO reconciliation_exception_history
+             (exception_id, event, from_status, to_status, run_id, actor_id, actor_role, reason)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text AS id`,
+          [
+            x.id,
+            move.event,
+            from,
+            to,
+            move.runId ?? null,
+            move.actorId,
+            move.actorRole,
+            move.reason ?? null,
+          ],
+        );
+        return rows[0]!.id;
+      },
+    },
+  );
 }
 
 /** A `date` filter that is a real calendar day (400 otherwise). */

@@ -3,7 +3,9 @@ import type { EntityManager } from 'typeorm';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { JobQueue } from '../../jobs/job-queue.service.js';
+import { transition } from '../../common/state-transition.js';
 import { GatewayError } from '../payment-gateway.js';
+import { INBOX_MACHINE, type InboxEvent, type InboxStatus } from './inbox-state.js';
 import type { RazorpayWebhookEvent } from './webhook-event.js';
 import {
   MAX_RETRY_DELAY_MS,
@@ -54,9 +56,11 @@ interface InboxRow {
   received_at: Date;
   attempts: number;
   failures: number;
+  status: InboxStatus;
 }
 
-const INBOX_COLUMNS = `event_id, event, account_id, payload, event_created_at, received_at, attempts, failures`;
+const INBOX_COLUMNS = `event_id, event, account_id, payload, event_created_at, received_at, attempts, failures,
+  status`;
 
 function eventOf(row: InboxRow): RazorpayWebhookEvent {
   const body = row.payload;
@@ -75,6 +79,43 @@ function eventOf(row: InboxRow): RazorpayWebhookEvent {
     receivedAt: row.received_at,
     attempts: row.attempts,
   };
+}
+
+/**
+ * Moves the locked row through the inbox machine (the common `transition`): the status and the
+ * event's columns (`SET` list, parameters from $4), then a `webhook_inbox_history` row naming the
+ * attempt and why.
+ */
+async function moveRow(
+  tx: EntityManager,
+  row: InboxRow,
+  event: InboxEvent,
+  reason: string,
+  columns: { set: string; params: unknown[] },
+): Promise<void> {
+  await transition(
+    tx,
+    INBOX_MACHINE,
+    { from: row.status, event, actor: 'processor', reasonRequiredStatus: 422 },
+    {
+      historyTable: 'webhook_inbox_history',
+      update: (from, to) =>
+        execute(
+          tx,
+          `UPDATE webhook_inbox SET status = $2, ${columns.set} WHERE event_id = $1 AND status = $3`,
+          [row.event_id, to, from, ...columns.params],
+        ),
+      insertHistory: async (from, to) => {
+        const { rows } = await execute<{ id: string }>(
+          tx,
+          `INSERT INTO webhook_inbox_history (event_id, event, from_status, to_status, attempt, reason)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id::text AS id`,
+          [row.event_id, event, from, to, row.attempts + 1, reason],
+        );
+        return rows[0]!.id;
+      },
+    },
+  );
 }
 
 function errorText(err: unknown): string {
@@ -334,13 +375,11 @@ export class WebhookProcessor implements OnModuleInit {
     this.logger.warn(
       `webhook ${row.event} ${row.event_id} rejected (${rejection.rejected}): ${rejection.detail}`,
     );
-    await execute(
-      tx,
-      `UPDATE webhook_inbox
-          SET status = 'rejected', rejection = $2, attempts = attempts + 1, last_error = $3
-        WHERE event_id = $1`,
-      [row.event_id, rejection.rejected, rejection.detail.slice(0, MAX_ERROR_LENGTH)],
-    );
+    const detail = rejection.detail.slice(0, MAX_ERROR_LENGTH);
+    await moveRow(tx, row, 'reject', detail, {
+      set: `rejection = $4, attempts = attempts + 1, last_error = $5`,
+      params: [rejection.rejected, detail],
+    });
     await this.handlers.rejected(tx, eventOf(row), rejection);
   }
 
@@ -349,14 +388,10 @@ export class WebhookProcessor implements OnModuleInit {
     row: InboxRow,
     outcome: 'handled' | 'ignored',
   ): Promise<void> {
-    await execute(
-      tx,
-      `UPDATE webhook_inbox
-          SET status = 'processed', outcome = $2, processed_at = now(), attempts = attempts + 1,
-              last_error = NULL
-        WHERE event_id = $1`,
-      [row.event_id, outcome],
-    );
+    await moveRow(tx, row, 'process', outcome, {
+      set: `outcome = $4, processed_at = now(), attempts = attempts + 1, last_error = NULL`,
+      params: [outcome],
+    });
   }
 
   private async defer(
@@ -405,14 +440,11 @@ export class WebhookProcessor implements OnModuleInit {
     reason: string,
     failures: number,
   ): Promise<void> {
-    await execute(
-      tx,
-      `UPDATE webhook_inbox
-          SET status = 'deferred', process_after = $2, attempts = attempts + 1, failures = $3,
-              last_error = $4
-        WHERE event_id = $1`,
-      [row.event_id, until, failures, reason.slice(0, MAX_ERROR_LENGTH)],
-    );
+    const why = reason.slice(0, MAX_ERROR_LENGTH);
+    await moveRow(tx, row, 'defer', why, {
+      set: `process_after = $4, attempts = attempts + 1, failures = $5, last_error = $6`,
+      params: [until, failures, why],
+    });
     await this.jobs.send(
       WEBHOOK_JOBS.process,
       { eventId: row.event_id },
@@ -426,12 +458,10 @@ export class WebhookProcessor implements OnModuleInit {
     error: string,
     failures: number,
   ): Promise<void> {
-    await execute(
-      tx,
-      `UPDATE webhook_inbox
-          SET status = 'failed', attempts = attempts + 1, failures = $2, last_error = $3
-        WHERE event_id = $1`,
-      [row.event_id, failures, error.slice(0, MAX_ERROR_LENGTH)],
-    );
+    const why = error.slice(0, MAX_ERROR_LENGTH);
+    await moveRow(tx, row, 'fail', why, {
+      set: `attempts = attempts + 1, failures = $4, last_error = $5`,
+      params: [failures, why],
+    });
   }
 }

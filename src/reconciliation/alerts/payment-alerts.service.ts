@@ -28,7 +28,8 @@
  * note) is not reopened while the same condition (same reason) persists — for `transfer_failed`,
  * unless the hold failed again after that resolution (its `updated_at`, e.g. a retry that failed
  * too); an alert the job resolved is reopened if the condition comes back. Staff take an alert (owner = caller) and resolve it;
- * both are audited. After each scan the gauges `payment_alerts_open{kind}` and `escrow_held_paise`
+ * both are audited. Every move (taken, resolved by staff or by the scan) goes through the shared alert
+ * machine (`alert-state.ts`) and writes a `payment_alert_history` row. After each scan the gauges `payment_alerts_open{kind}` and `escrow_held_paise`
  * are set (per process: read them from the instance that runs the job).
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
@@ -37,6 +38,7 @@ import type { EntityManager } from 'typeorm';
 import { AuditService } from '../../audit/audit.service.js';
 import { AppProblem } from '../../common/errors/problem.js';
 import type { RequestMeta } from '../../common/request-meta.js';
+import { allows } from '../../common/state-machine.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { execute } from '../../database/sql.js';
@@ -60,6 +62,8 @@ import {
   type PaymentAlertPageDto,
   type PaymentAlertQueryDto,
 } from './payment-alert.dto.js';
+import { alertMachine, alertState } from './alert-state.js';
+import { moveAlert, type AlertMove, type AlertTables } from './alert-transition.js';
 
 export const PAYMENT_ALERT_JOBS = { scan: 'payments.alerts-scan' } as const;
 
@@ -91,6 +95,17 @@ interface AlertRow {
   cursor_at: string;
   cursor_id: string;
 }
+
+interface LockedAlert {
+  kind: AlertKind;
+  subject_id: string;
+  owner_id: string | null;
+  resolved_at: Date | null;
+}
+
+/** Payment alerts move through the shared alert machine; refusals are `payment-alert/…`. */
+export const PAYMENT_ALERT_MACHINE = alertMachine('payment alert', 'payment-alert');
+const TABLES: AlertTables = { alerts: 'payment_alerts', history: 'payment_alert_history' };
 
 const STUCK_STATUSES = `('creating','created','authorized')`;
 
@@ -213,15 +228,26 @@ export class PaymentAlerts implements OnModuleInit {
       ];
       for (const [kind, condition, params] of rules) {
         const n = params.length + 1;
-        resolved += (
-          await execute(
-            tx,
-            `UPDATE payment_alerts a SET resolved_at = now(), resolution = 'auto'
-             WHERE a.kind = $${n} AND a.resolved_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM (${condition}) c WHERE c.subject_id = a.subject_id)`,
-            [...params, kind],
-          )
-        ).affected;
+        const { rows: gone } = await execute<LockedAlert & { id: string }>(
+          tx,
+          `SELECT a.id::text AS id, a.kind, a.subject_id::text AS subject_id,
+                  a.owner_id::text AS owner_id, a.resolved_at
+           FROM payment_alerts a
+           WHERE a.kind = $${n} AND a.resolved_at IS NULL
+             AND NOT EXISTS (SELECT 1 FROM (${condition}) c WHERE c.subject_id = a.subject_id)
+           ORDER BY a.id FOR UPDATE`,
+          [...params, kind],
+        );
+        for (const alert of gone)
+          await moveAlert(tx, PAYMENT_ALERT_MACHINE, TABLES, alert, {
+            event: 'resolve',
+            actor: 'system',
+            actorId: null,
+            actorRole: 'system',
+            set: `resolved_at = now(), resolution = 'auto'`,
+            params: [],
+          });
+        resolved += gone.length;
         opened += (
           await execute(
             tx,
@@ -297,13 +323,11 @@ export class PaymentAlerts implements OnModuleInit {
     const caller = meta.principal!.userId;
     return this.transactions.run(async (tx) => {
       const before = await this.locked(tx, id);
-      if (before.resolved_at !== null) throw alreadyResolved();
-      await execute(
-        tx,
-        `UPDATE payment_alerts SET owner_id = $2, acknowledged_at = coalesce(acknowledged_at, now())
-         WHERE id = $1`,
-        [id, caller],
-      );
+      await this.move(tx, id, before, meta, {
+        event: 'assign',
+        set: `owner_id = $3, acknowledged_at = coalesce(acknowledged_at, now())`,
+        params: [caller],
+      });
       await this.audit.record(tx, meta, {
         action: 'payment_alert.assign',
         targetType: 'payment_alert',
@@ -320,14 +344,13 @@ export class PaymentAlerts implements OnModuleInit {
     const caller = meta.principal!.userId;
     return this.transactions.run(async (tx) => {
       const before = await this.locked(tx, id);
-      if (before.resolved_at !== null) throw alreadyResolved();
-      await execute(
-        tx,
-        `UPDATE payment_alerts SET resolved_at = now(), resolution = 'manual', resolved_by = $2, note = $3,
-           owner_id = coalesce(owner_id, $2), acknowledged_at = coalesce(acknowledged_at, now())
-         WHERE id = $1`,
-        [id, caller, note],
-      );
+      await this.move(tx, id, before, meta, {
+        event: 'resolve',
+        reason: note,
+        set: `resolved_at = now(), resolution = 'manual', resolved_by = $3, note = $4,
+          owner_id = coalesce(owner_id, $3), acknowledged_at = coalesce(acknowledged_at, now())`,
+        params: [caller, note],
+      });
       await this.audit.record(tx, meta, {
         action: 'payment_alert.resolve',
         targetType: 'payment_alert',
@@ -340,21 +363,27 @@ export class PaymentAlerts implements OnModuleInit {
     });
   }
 
-  private async locked(
+  /** Staff move the locked alert (409 `payment-alert/resolved` once it is resolved). */
+  private async move(
     tx: EntityManager,
     id: string,
-  ): Promise<{
-    kind: AlertKind;
-    subject_id: string;
-    owner_id: string | null;
-    resolved_at: Date | null;
-  }> {
-    const { rows } = await execute<{
-      kind: AlertKind;
-      subject_id: string;
-      owner_id: string | null;
-      resolved_at: Date | null;
-    }>(
+    alert: LockedAlert,
+    meta: RequestMeta,
+    move: Pick<AlertMove, 'event' | 'reason' | 'set' | 'params'>,
+  ): Promise<void> {
+    if (!allows(PAYMENT_ALERT_MACHINE, alertState(alert), move.event, 'staff'))
+      throw alreadyResolved();
+    await moveAlert(
+      tx,
+      PAYMENT_ALERT_MACHINE,
+      TABLES,
+      { id, ...alert },
+      { ...move, actor: 'staff', actorId: meta.principal!.userId, actorRole: meta.principal!.role },
+    );
+  }
+
+  private async locked(tx: EntityManager, id: string): Promise<LockedAlert> {
+    const { rows } = await execute<LockedAlert>(
       tx,
       `SELECT kind, subject_id::text AS subject_id, owner_id::text AS owner_id, resolved_at
        FROM payment_alerts WHERE id = $1 FOR UPDATE`,
