@@ -80,27 +80,24 @@ export class GenericPayables1764430000000 implements MigrationInterface {
 
     // The staff controls' tables point at holds by sub-order: re-pointed at the new UNIQUE key.
     await q.query(
-      `ALTER TABLE escrow_holds ADD CONSTRAINT escrow_holds_sub_order_id_key UNIQUE (sub_order_id)`,
+      `ALTER TABLE escrow_manual_holds DROP CONSTRAINT escrow_manual_holds_sub_order_id_fkey`,
     );
-    await q.query(`
-      ALTER TABLE escrow_manual_holds DROP CONSTRAINT escrow_manual_holds_sub_order_id_fkey,
-        ADD CONSTRAINT escrow_manual_holds_sub_order_id_fkey
-          FOREIGN KEY (sub_order_id) REFERENCES escrow_holds(sub_order_id)`);
-    await q.query(`
-      ALTER TABLE escrow_early_releases DROP CONSTRAINT escrow_early_releases_sub_order_id_fkey,
-        ADD CONSTRAINT escrow_early_releases_sub_order_id_fkey
-          FOREIGN KEY (sub_order_id) REFERENCES escrow_holds(sub_order_id)`);
+    await q.query(
+      `ALTER TABLE escrow_early_releases DROP CONSTRAINT escrow_early_releases_sub_order_id_fkey`,
+    );
     await q.query(`
       ALTER TABLE escrow_holds
         ADD COLUMN id uuid NOT NULL DEFAULT gen_random_uuid(),
         DROP CONSTRAINT escrow_holds_pkey,
         ADD CONSTRAINT escrow_holds_pkey PRIMARY KEY (id),
+        ADD CONSTRAINT escrow_holds_sub_order_id_key UNIQUE (sub_order_id),
         ALTER COLUMN sub_order_id DROP NOT NULL,
         ALTER COLUMN order_id DROP NOT NULL,
         ALTER COLUMN dealer_id DROP NOT NULL,
         ADD COLUMN repair_job_id uuid UNIQUE REFERENCES repair_jobs(id),
         ADD COLUMN payee_type text CHECK (payee_type IN ('dealer','technician')),
         ADD COLUMN payee_id uuid REFERENCES users(id)`);
+    await this.pointControlsAtHolds(q);
     await q.query(`UPDATE escrow_holds SET payee_type = 'dealer', payee_id = dealer_id`);
     await q.query(`
       ALTER TABLE escrow_holds
@@ -140,25 +137,30 @@ export class GenericPayables1764430000000 implements MigrationInterface {
         ALTER COLUMN dealer_id SET NOT NULL,
         ALTER COLUMN order_id SET NOT NULL,
         ALTER COLUMN sub_order_id SET NOT NULL`);
-    await q.query(`ALTER TABLE escrow_manual_holds DROP CONSTRAINT escrow_manual_holds_sub_order_id_fkey`);
+    await q.query(
+      `ALTER TABLE escrow_manual_holds DROP CONSTRAINT escrow_manual_holds_sub_order_id_fkey`,
+    );
     await q.query(
       `ALTER TABLE escrow_early_releases DROP CONSTRAINT escrow_early_releases_sub_order_id_fkey`,
     );
     await q.query(`
       ALTER TABLE escrow_holds DROP CONSTRAINT escrow_holds_pkey, DROP COLUMN id,
-        ADD CONSTRAINT escrow_holds_pkey PRIMARY KEY (sub_order_id),
-        DROP CONSTRAINT escrow_holds_sub_order_id_key`);
-    await q.query(`
-      ALTER TABLE escrow_manual_holds ADD CONSTRAINT escrow_manual_holds_sub_order_id_fkey
-        FOREIGN KEY (sub_order_id) REFERENCES escrow_holds(sub_order_id)`);
-    await q.query(`
-      ALTER TABLE escrow_early_releases ADD CONSTRAINT escrow_early_releases_sub_order_id_fkey
-        FOREIGN KEY (sub_order_id) REFERENCES escrow_holds(sub_order_id)`);
+        DROP CONSTRAINT escrow_holds_sub_order_id_key,
+        ADD CONSTRAINT escrow_holds_pkey PRIMARY KEY (sub_order_id)`);
+    await this.pointControlsAtHolds(q);
     await q.query(`DROP INDEX payments_repair_job_idx, payments_open_repair_job_idx`);
     await q.query(`
       ALTER TABLE payments DROP CONSTRAINT payments_one_payable_check,
         DROP COLUMN payable_type, DROP COLUMN repair_job_id,
         ALTER COLUMN order_id SET NOT NULL`);
     await q.query(`DROP TABLE repair_job_history, repair_jobs`);
+  }
+
+  /** The manual holds' and early releases' foreign keys to the holds, by sub-order. */
+  private async pointControlsAtHolds(q: QueryRunner): Promise<void> {
+    for (const table of ['escrow_manual_holds', 'escrow_early_releases'])
+      await q.query(`
+        ALTER TABLE ${table} ADD CONSTRAINT ${table}_sub_order_id_fkey
+          FOREIGN KEY (sub_order_id) REFERENCES escrow_holds(sub_order_id)`);
   }
 }
