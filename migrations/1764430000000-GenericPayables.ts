@@ -111,7 +111,9 @@ export class GenericPayables1764430000000 implements MigrationInterface {
         ADD CONSTRAINT escrow_holds_dealer_check CHECK (
           CASE payee_type WHEN 'dealer' THEN dealer_id IS NOT NULL AND dealer_id = payee_id
                           ELSE dealer_id IS NULL END)`);
-    await q.query(`CREATE INDEX escrow_holds_payee_idx ON escrow_holds (payee_type, payee_id, status)`);
+    await q.query(
+      `CREATE INDEX escrow_holds_payee_idx ON escrow_holds (payee_type, payee_id, status)`,
+    );
 
     await q.query(`
       ALTER TABLE commission_rules DROP CONSTRAINT commission_rules_category_check,

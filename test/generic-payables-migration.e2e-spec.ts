@@ -113,7 +113,9 @@ describe('GenericPayables1764430000000 on a populated database', () => {
     ]);
     expect(
       await t.app.get(RouteTransfersService).transferHolds({ paymentId: released.payment.id }),
-    ).toMatchObject({ [released.order.subOrders.find((s) => s.dealerId === routeDealer.userId)!.id]: 'on_hold' });
+    ).toMatchObject({
+      [released.order.subOrders.find((s) => s.dealerId === routeDealer.userId)!.id]: 'on_hold',
+    });
     await sql(
       `UPDATE sub_orders SET status = 'completed', carrier = 'Delhivery', tracking_number = 'DLV-1'
        WHERE order_id = $1`,

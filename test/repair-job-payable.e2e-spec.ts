@@ -15,13 +15,7 @@ import { Accounts } from '../src/ledger/domain/account.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { ROUTE_JOBS } from '../src/payouts/route/route-jobs.js';
-import {
-  createAccount,
-  signInAs,
-  testGstin,
-  testPan,
-  type SignedIn,
-} from './support/accounts.js';
+import { createAccount, signInAs, testGstin, testPan, type SignedIn } from './support/accounts.js';
 import { startSandboxApp, type SandboxApp } from './support/payments.js';
 import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
@@ -154,13 +148,7 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
        FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id
          JOIN ledger_accounts a ON a.id = l.account_id
        WHERE e.reference = $1 AND e.kind <> 'pending'`,
-      [
-        `job:${repairJobId}`,
-        Accounts.commission,
-        Accounts.gstOutput,
-        Accounts.tcs,
-        Accounts.tds,
-      ],
+      [`job:${repairJobId}`, Accounts.commission, Accounts.gstOutput, Accounts.tcs, Accounts.tds],
     );
     expect(nets).toEqual({
       commission: String(expected.commission),
@@ -299,8 +287,7 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
       });
     expect((await rule({ scope: 'default', rate: '0.05' })).response.status).toBe(201);
     expect(
-      (await rule({ scope: 'category', category: 'repair_service', rate: '0.12' })).response
-        .status,
+      (await rule({ scope: 'category', category: 'repair_service', rate: '0.12' })).response.status,
     ).toBe(201);
     const refused = await rule({ scope: 'dealer', category: 'repair_service', rate: '0.12' });
     expect(refused.error).toMatchObject({ code: 'commission/scope-mismatch' });

@@ -54,7 +54,6 @@ import { REFUND_JOBS } from '../payments/refund-jobs.js';
 import { ROUTE_JOBS } from '../payouts/route/route-jobs.js';
 import { heldSaleLinesIn } from '../payments/sale-lines.js';
 
-
 /** A hold due for release: a sub-order's (with its order, as the staff controls name it) or a repair job's. */
 export type DueRow = { sub_order_id: string; order_id: string } | { repair_job_id: string };
 
@@ -148,7 +147,11 @@ export class EscrowReleaseService implements OnModuleInit {
     let released = 0;
     for (;;) {
       const { rows } = await this.transactions.run((tx) =>
-        execute<{ sub_order_id: string | null; order_id: string | null; repair_job_id: string | null }>(
+        execute<{
+          sub_order_id: string | null;
+          order_id: string | null;
+          repair_job_id: string | null;
+        }>(
           tx,
           `SELECT h.sub_order_id::text AS sub_order_id, h.order_id::text AS order_id,
                   h.repair_job_id::text AS repair_job_id

@@ -22,8 +22,7 @@ export interface Obligation {
   readonly amountPaise: number;
   /** What the hold is for: a sub-order of an order, or a repair job. */
   readonly subject:
-    | { readonly subOrderId: string; readonly orderId: string }
-    | { readonly repairJobId: string };
+    { readonly subOrderId: string; readonly orderId: string } | { readonly repairJobId: string };
   /** The ledger hold's key (`hold:<escrow>:<subjectId>[:<subOrderId>]`). */
   readonly holdKey: string;
   /** The hold entry's metadata. */

@@ -413,7 +413,11 @@ export class PaymentsService {
       refund = { kind: decision.code, amountPaise: gp.amountPaise };
     }
     if (refund !== null && payment.order_id !== null)
-      await this.refunds.requestIn(tx, { paymentId: payment.id, orderId: payment.order_id, ...refund });
+      await this.refunds.requestIn(tx, {
+        paymentId: payment.id,
+        orderId: payment.order_id,
+        ...refund,
+      });
   }
 
   /** A failed attempt: recorded on the payment; the order stays payable until its reservation expires. */
@@ -473,5 +477,4 @@ export class PaymentsService {
       capturedAt: r.captured_at === null ? null : r.captured_at.toISOString(),
     };
   }
-
 }

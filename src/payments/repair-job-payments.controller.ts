@@ -51,9 +51,7 @@ export class RepairJobPaymentsController {
     @Param() p: RepairJobIdParamDto,
     @Meta() meta: RequestMeta,
   ): Promise<RepairJobPaymentDto[]> {
-    return (await this.payments.list(this.job(p), meta.principal!.userId)).map(
-      repairJobPaymentDto,
-    );
+    return (await this.payments.list(this.job(p), meta.principal!.userId)).map(repairJobPaymentDto);
   }
 
   private job(p: RepairJobIdParamDto): PayableRef {

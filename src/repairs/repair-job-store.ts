@@ -116,7 +116,14 @@ export async function applyRepairTransition(
         return rows[0]!.id;
       },
       event: (from, to) =>
-        new RepairJobTransitioned(job.id, job.customer_id, job.technician_id, input.event, from, to),
+        new RepairJobTransitioned(
+          job.id,
+          job.customer_id,
+          job.technician_id,
+          input.event,
+          from,
+          to,
+        ),
     },
   );
   return row!;

@@ -83,6 +83,10 @@ export function orderPaymentDto({ id, payableId, ...rest }: PaymentRecord): Paym
   return { id, orderId: payableId, ...rest };
 }
 
-export function repairJobPaymentDto({ id, payableId, ...rest }: PaymentRecord): RepairJobPaymentDto {
+export function repairJobPaymentDto({
+  id,
+  payableId,
+  ...rest
+}: PaymentRecord): RepairJobPaymentDto {
   return { id, repairJobId: payableId, ...rest };
 }
