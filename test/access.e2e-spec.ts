@@ -201,6 +201,14 @@ const EXPECTED: Record<string, Rule> = {
   'GET /admin/commission-rules': [...ADMINS, 'compliance', 'finance'],
   'GET /admin/commission-invoices': [...ADMINS, 'compliance', 'finance'],
   'GET /dealer/commission-invoices': ['dealer'],
+  'POST /repair-jobs': BUYERS,
+  'GET /repair-jobs/{repairJobId}': BUYERS,
+  'POST /repair-jobs/{repairJobId}/cancel': BUYERS,
+  'POST /repair-jobs/{repairJobId}/complete': BUYERS,
+  'POST /admin/repair-jobs/{repairJobId}/complete': ADMINS,
+  'GET /repair-jobs/{repairJobId}/payments': BUYERS,
+  'POST /repair-jobs/{repairJobId}/payments': BUYERS,
+  'POST /repair-jobs/{repairJobId}/payments/verify': BUYERS,
 };
 
 /**
@@ -211,6 +219,8 @@ const OWNER_ONLY = new Set([
   'GET /orders/{orderId}',
   'GET /orders/{orderId}/payments',
   'GET /orders/{orderId}/payments/refunds',
+  'GET /repair-jobs/{repairJobId}',
+  'GET /repair-jobs/{repairJobId}/payments',
   // The dispute's buyer, its sub-order's dealer and staff; everyone else gets 404.
   'GET /disputes/{id}',
   'GET /disputes/{id}/evidence/{evidenceId}',
