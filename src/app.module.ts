@@ -27,6 +27,7 @@ import { PayoutsModule } from './payouts/payouts.module.js';
 import { ReconciliationModule } from './reconciliation/reconciliation.module.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { RepairsModule } from './repairs/repairs.module.js';
 
 /** The modules every entry point shares: configuration, logging, database, CQRS buses. */
 export function coreImports(
@@ -70,6 +71,7 @@ export class AppModule {
         AnchorJobsModule,
         CatalogModule,
         OrdersModule,
+        RepairsModule,
         GatewayModule,
         PayoutsModule,
         PaymentsModule,

@@ -68,7 +68,9 @@ export type Subject =
    * `update` — assign and resolve alerts (admin, ops leader, finance); `approve` — clear or reject a
    * held order (admin, ops leader).
    */
-  | 'Fraud';
+  | 'Fraud'
+  /** Repair jobs as staff see them: `override` (admin and ops leader: complete a paid job for its customer, with a reason). */
+  | 'RepairJob';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 
@@ -109,6 +111,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('update', 'DeliveryRule');
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update', 'approve'], 'Fraud');
+      can('override', 'RepairJob');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -126,6 +129,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('update', 'DeliveryRule');
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update', 'approve'], 'Fraud');
+      can('override', 'RepairJob');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.

@@ -1,15 +1,24 @@
 /**
- * Escrow release: once a sub-order is completed (delivered, and its return window —
- * ORDER_AUTO_COMPLETE_HOURS — passed with no return or dispute open), its escrow hold is released to
- * the dealer by the ledger recipe `escrowRelease` (ledger-spec/recipes.md §3): the hold is posted to
- * the dealer's payable and commission, GST on commission, TCS and TDS are withheld from it, at the
- * rates of ledger-spec/rates.json in force on the release's IST date (commission: the finance rule in
- * force, src/payouts/commission/, else `commission.parts`; every release writes its commission invoice;
- * the taxable value for TCS is that of the released lines, each at its own GST rate with its share of
- * the delivery charge (src/payments/sale-lines.ts); TDS at the no-PAN rate when the dealer has no PAN; TCS only
- * for GST-registered dealers). The `escrow.release-due` job runs every
- * minute; each release is one transaction (order row → sub-order → hold row, then the ledger), and
- * the ledger keys (`release:<subOrderId>`, `deductions:<subOrderId>`) make a replay a no-op.
+ * Escrow release, one code path for every obligation: once its subject is completed, an escrow hold
+ * is released to its payee by the ledger recipe `escrowRelease` (ledger-spec/recipes.md §3, §10):
+ * the hold is posted to the payee's payable and commission, GST on commission, TCS and TDS are
+ * withheld from it, at the rates of ledger-spec/rates.json in force on the release's IST date (TDS
+ * at the no-PAN rate when the payee has no PAN; TCS only for GST-registered payees).
+ *
+ * - A sub-order's hold (toward its dealer): once the sub-order is completed (delivered, and its
+ *   return window — ORDER_AUTO_COMPLETE_HOURS — passed with no return or dispute open) and no manual
+ *   hold is active. Commission: the finance rule in force (src/payouts/commission/), else
+ *   `commission.parts`; the taxable value for TCS is that of the released lines, each at its own GST
+ *   rate with its share of the delivery charge (src/payments/sale-lines.ts); every release writes its
+ *   commission invoice and lifts the hold of the dealer's Route transfer.
+ * - A repair job's hold (toward its technician; `liability:escrow:job:<jobId>`): once the job is
+ *   completed. Commission: the `repair_service` rule in force, else `commission.repairs`; the sale is
+ *   one line at `gst.supply.repair_services`. No commission invoice and no Route transfer yet (both
+ *   are dealer-only for now: the repair-services issue adds them).
+ *
+ * The `escrow.release-due` job runs every minute; each release is one transaction (the subject's
+ * rows → the hold row, then the ledger), and the ledger keys (`release:<id>`, `deductions:<id>`, the
+ * sub-order's or the job's id) make a replay a no-op.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -18,35 +27,96 @@ import { TransactionRunner } from '../database/transaction.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
 import { Accounts } from '../ledger/domain/account.js';
 import type { RateBook } from '../ledger/domain/rates.js';
+import { Decimal } from '../ledger/domain/money.js';
+import { rateFrom } from '../ledger/domain/rates.js';
 import {
   escrowRelease,
   payableAccount,
   resolveSaleRates,
+  type Deductions,
+  type EscrowKind,
+  type RateSelection,
+  type SaleLine,
   type Supplier,
 } from '../ledger/domain/recipes.js';
 import { loadRateBook } from '../ledger/ledger-spec-files.js';
 import { LedgerService } from '../ledger/persistence/ledger.service.js';
 import { lockOrder, lockSubOrders } from '../orders/order-store.js';
+import { lockRepairJob } from '../repairs/repair-job-store.js';
 import { ESCROW_JOBS } from './escrow-jobs.js';
-import { CommissionService } from '../payouts/commission/commission.service.js';
+import {
+  CommissionService,
+  type CommissionChoice,
+} from '../payouts/commission/commission.service.js';
 import { PARTS_RATES } from '../payments/parts-rates.js';
+import { REPAIR_RATES } from '../payments/repair-rates.js';
 import { REFUND_JOBS } from '../payments/refund-jobs.js';
 import { ROUTE_JOBS } from '../payouts/route/route-jobs.js';
 import { heldSaleLinesIn } from '../payments/sale-lines.js';
 
-export interface DueRow {
-  sub_order_id: string;
-  order_id: string;
-}
+/** A hold due for release: a sub-order's (with its order, as the staff controls name it) or a repair job's. */
+export type DueRow = { sub_order_id: string; order_id: string } | { repair_job_id: string };
 
-/** Which sub-order statuses a release accepts, and the ledger actor it posts as. */
+/** Which statuses of the hold's subject a release accepts, and the ledger actor it posts as. */
 export interface ReleaseMode {
   eligible: readonly string[];
   actor: string;
 }
 
-/** The job: completed sub-orders (the return window passed with no return or dispute open). */
+/** The job: completed sub-orders (the return window passed with no return or dispute open) and repair jobs. */
 export const DUE_RELEASE: ReleaseMode = { eligible: ['completed'], actor: 'system:escrow-release' };
+
+interface HoldRow {
+  id: string;
+  hold_key: string;
+  amount_paise: string;
+  refund_at_release_paise: string;
+  payee_type: Supplier['kind'];
+  payee_id: string;
+  status: string;
+  pan: string | null;
+  gstin: string | null;
+  now_ms: string;
+}
+
+/** Where a due hold's money sits in the ledger and how its release is keyed and priced. */
+interface ReleaseSubject {
+  escrow: EscrowKind;
+  /** The escrow's subject: the order, or the repair job. */
+  subjectId: string;
+  /** The release's ledger id (`release:<id>`): the sub-order, or the repair job. */
+  releaseId: string;
+  holdColumn: 'sub_order_id' | 'repair_job_id';
+  rates: RateSelection;
+  label: string;
+}
+
+function subjectOf(due: DueRow): ReleaseSubject {
+  if ('repair_job_id' in due)
+    return {
+      escrow: 'job',
+      subjectId: due.repair_job_id,
+      releaseId: due.repair_job_id,
+      holdColumn: 'repair_job_id',
+      rates: REPAIR_RATES,
+      label: `repair job ${due.repair_job_id}`,
+    };
+  return {
+    escrow: 'order',
+    subjectId: due.order_id,
+    releaseId: due.sub_order_id,
+    holdColumn: 'sub_order_id',
+    rates: PARTS_RATES,
+    label: `sub-order ${due.sub_order_id}`,
+  };
+}
+
+const supplierOf = (hold: HoldRow): Supplier => ({
+  kind: hold.payee_type,
+  id: hold.payee_id,
+  hasPan: hold.pan !== null,
+  gstRegistered: hold.gstin !== null,
+});
 
 @Injectable()
 export class EscrowReleaseService implements OnModuleInit {
@@ -72,98 +142,78 @@ export class EscrowReleaseService implements OnModuleInit {
     return this.rateBook;
   }
 
-  /** Releases every held escrow whose sub-order is completed; returns how many. */
+  /** Releases every held escrow whose sub-order or repair job is completed; returns how many. */
   async releaseDue(batch = 100): Promise<number> {
     let released = 0;
     for (;;) {
       const { rows } = await this.transactions.run((tx) =>
-        execute<DueRow>(
+        execute<{
+          sub_order_id: string | null;
+          order_id: string | null;
+          repair_job_id: string | null;
+        }>(
           tx,
-          `SELECT h.sub_order_id::text AS sub_order_id, h.order_id::text AS order_id
-           FROM escrow_holds h JOIN sub_orders s ON s.id = h.sub_order_id
-           WHERE h.status = 'held' AND s.status = 'completed'
+          `SELECT h.sub_order_id::text AS sub_order_id, h.order_id::text AS order_id,
+                  h.repair_job_id::text AS repair_job_id
+           FROM escrow_holds h
+             LEFT JOIN sub_orders s ON s.id = h.sub_order_id
+             LEFT JOIN repair_jobs j ON j.id = h.repair_job_id
+           WHERE h.status = 'held' AND coalesce(s.status, j.status) = 'completed'
              AND NOT EXISTS (SELECT 1 FROM escrow_manual_holds m
                              WHERE m.sub_order_id = h.sub_order_id AND m.lifted_at IS NULL)
            ORDER BY h.created_at LIMIT $1`,
           [batch],
         ),
       );
-      for (const due of rows) if (await this.release(due)) released += 1;
+      for (const r of rows) {
+        const due: DueRow =
+          r.repair_job_id !== null
+            ? { repair_job_id: r.repair_job_id }
+            : { sub_order_id: r.sub_order_id!, order_id: r.order_id! };
+        if (await this.transactions.run((tx) => this.releaseIn(tx, due, DUE_RELEASE)))
+          released += 1;
+      }
       if (rows.length < batch) return released;
     }
   }
 
-  private async release(due: DueRow): Promise<boolean> {
-    return this.transactions.run((tx) => this.releaseIn(tx, due, DUE_RELEASE));
-  }
-
   /**
    * Releases one held escrow in the caller's transaction: the job's, or a staff early release's
-   * (src/escrow/controls/) — the one code path for both. Locks order → sub-orders → hold;
-   * false (nothing done) unless the hold is still held, the sub-order's status is one `mode`
-   * accepts and no manual hold is active.
+   * (src/escrow/controls/) — the one code path for every obligation. Locks the subject (order →
+   * sub-orders, or the repair job) → hold; false (nothing done) unless the hold is still held, its
+   * subject's status is one `mode` accepts and no manual hold is active.
    */
   async releaseIn(tx: EntityManager, due: DueRow, mode: ReleaseMode): Promise<boolean> {
-    await lockOrder(tx, due.order_id, null);
-    const sub = (await lockSubOrders(tx, due.order_id)).find((s) => s.id === due.sub_order_id);
-    const { rows } = await execute<{
-      hold_key: string;
-      amount_paise: string;
-      refund_at_release_paise: string;
-      dealer_id: string;
-      status: string;
-      pan: string | null;
-      gstin: string | null;
-      now_ms: string;
-    }>(
-      tx,
-      `SELECT h.hold_key, h.amount_paise::text AS amount_paise, h.dealer_id::text AS dealer_id, h.status,
-              h.refund_at_release_paise::text AS refund_at_release_paise,
-              u.pan, u.gstin, (extract(epoch FROM statement_timestamp()) * 1000)::bigint::text AS now_ms
-       FROM escrow_holds h JOIN users u ON u.id = h.dealer_id
-       WHERE h.sub_order_id = $1 FOR UPDATE OF h`,
-      [due.sub_order_id],
-    );
-    const hold = rows[0];
+    const subject = subjectOf(due);
+    const status = await this.lockSubjectIn(tx, due);
+    const hold = await this.lockHoldIn(tx, subject);
     if (hold === undefined || hold.status !== 'held') return false;
-    if (sub === undefined || !mode.eligible.includes(sub.status)) return false;
-    const { rows: manual } = await execute(
-      tx,
-      `SELECT 1 FROM escrow_manual_holds WHERE sub_order_id = $1 AND lifted_at IS NULL`,
-      [due.sub_order_id],
-    );
-    if (manual.length > 0) return false;
-    const supplier: Supplier = {
-      kind: 'dealer',
-      id: hold.dealer_id,
-      hasPan: hold.pan !== null,
-      gstRegistered: hold.gstin !== null,
-    };
-    // Commission: the finance rule in force, else rates.json (src/payouts/commission/).
+    if (status === undefined || !mode.eligible.includes(status)) return false;
+    if ('sub_order_id' in due && (await this.manuallyHeldIn(tx, due.sub_order_id))) return false;
+    const supplier = supplierOf(hold);
     const onDate = this.commission.releaseDate(Number(hold.now_ms));
-    const scheduled = resolveSaleRates(this.rates(), PARTS_RATES, supplier, onDate);
-    const commission = await this.commission.chooseIn(
-      tx,
-      due.sub_order_id,
-      onDate,
-      scheduled.commission,
-    );
+    const scheduled = resolveSaleRates(this.rates(), subject.rates, supplier, onDate);
+    // Commission: the finance rule in force, else rates.json (src/payouts/commission/).
+    const commission =
+      'sub_order_id' in due
+        ? await this.commission.chooseIn(tx, due.sub_order_id, onDate, scheduled.commission)
+        : await this.commission.chooseRepairIn(tx, onDate, scheduled.commission);
     const rates = { ...scheduled, commission: commission.rate };
     const result = escrowRelease({
-      escrow: 'order',
-      subjectId: due.order_id,
+      escrow: subject.escrow,
+      subjectId: subject.subjectId,
       supplier,
       holdKey: hold.hold_key,
       heldPaise: BigInt(hold.amount_paise),
-      lines: await heldSaleLinesIn(tx, due.sub_order_id, BigInt(hold.amount_paise)),
+      lines: await this.saleLinesIn(tx, due, hold, onDate),
       // A dispute resolved with a partial refund (src/disputes/): recipe §5.
       refundPaise: BigInt(hold.refund_at_release_paise),
       rates,
-      releaseId: due.sub_order_id,
+      releaseId: subject.releaseId,
       actor: mode.actor,
     });
     await this.ledger.postIn(tx, result.command, {
-      what: `the release of sub-order ${due.sub_order_id}`,
+      what: `the release of ${subject.label}`,
       open: [
         Accounts.commission,
         Accounts.gstOutput,
@@ -172,15 +222,74 @@ export class EscrowReleaseService implements OnModuleInit {
         payableAccount(supplier),
       ],
     });
-    const d = result.deductions;
+    await this.recordReleaseIn(tx, hold.id, result.deductions);
+    if ('sub_order_id' in due)
+      await this.afterSubOrderReleaseIn(tx, due, hold, {
+        onDate,
+        commission,
+        deductions: result.deductions,
+        gstRate: rates.gstOnCommission,
+      });
+    return true;
+  }
+
+  /** Locks the hold's subject first (order → sub-orders, or the repair job); its status, if any. */
+  private async lockSubjectIn(tx: EntityManager, due: DueRow): Promise<string | undefined> {
+    if ('repair_job_id' in due) return (await lockRepairJob(tx, due.repair_job_id, null)).status;
+    await lockOrder(tx, due.order_id, null);
+    return (await lockSubOrders(tx, due.order_id)).find((s) => s.id === due.sub_order_id)?.status;
+  }
+
+  private async lockHoldIn(
+    tx: EntityManager,
+    subject: ReleaseSubject,
+  ): Promise<HoldRow | undefined> {
+    const { rows } = await execute<HoldRow>(
+      tx,
+      `SELECT h.id::text AS id, h.hold_key, h.amount_paise::text AS amount_paise, h.status,
+              h.refund_at_release_paise::text AS refund_at_release_paise,
+              h.payee_type, h.payee_id::text AS payee_id,
+              u.pan, u.gstin, (extract(epoch FROM statement_timestamp()) * 1000)::bigint::text AS now_ms
+       FROM escrow_holds h JOIN users u ON u.id = h.payee_id
+       WHERE h.${subject.holdColumn} = $1 FOR UPDATE OF h`,
+      [subject.releaseId],
+    );
+    return rows[0];
+  }
+
+  private async manuallyHeldIn(tx: EntityManager, subOrderId: string): Promise<boolean> {
+    const { rows } = await execute(
+      tx,
+      `SELECT 1 FROM escrow_manual_holds WHERE sub_order_id = $1 AND lifted_at IS NULL`,
+      [subOrderId],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * The sale's lines as held: a sub-order's lines, each at its own GST rate with its delivery share;
+   * a repair job is one line at the repair services' GST rate on the release date.
+   */
+  private async saleLinesIn(
+    tx: EntityManager,
+    due: DueRow,
+    hold: HoldRow,
+    onDate: string,
+  ): Promise<SaleLine[]> {
+    const held = BigInt(hold.amount_paise);
+    if ('sub_order_id' in due) return heldSaleLinesIn(tx, due.sub_order_id, held);
+    return [{ grossPaise: held, gstRate: rateFrom(this.rates(), REPAIR_RATES.supplyGst, onDate) }];
+  }
+
+  private async recordReleaseIn(tx: EntityManager, holdId: string, d: Deductions): Promise<void> {
     await execute(
       tx,
       `UPDATE escrow_holds SET status = 'released', commission_paise = $2, gst_on_commission_paise = $3,
          tcs_paise = $4, tds_paise = $5, dealer_net_paise = $6, taxable_basis = 'lines',
          released_at = now(), updated_at = now()
-       WHERE sub_order_id = $1`,
+       WHERE id = $1`,
       [
-        due.sub_order_id,
+        holdId,
         d.commissionPaise.toString(),
         d.gstOnCommissionPaise.toString(),
         d.tcsPaise.toString(),
@@ -188,16 +297,33 @@ export class EscrowReleaseService implements OnModuleInit {
         d.supplierNetPaise.toString(),
       ],
     );
+  }
+
+  /**
+   * A sub-order's release, after the ledger: its commission invoice, the refund row of a partial
+   * refund at release, and the lift of its dealer's Route transfer hold.
+   */
+  private async afterSubOrderReleaseIn(
+    tx: EntityManager,
+    due: { sub_order_id: string; order_id: string },
+    hold: HoldRow,
+    release: {
+      onDate: string;
+      commission: CommissionChoice;
+      deductions: Deductions;
+      gstRate: Decimal;
+    },
+  ): Promise<void> {
     // The GST tax invoice data for the commission, numbered in this transaction (gapless per FY).
     await this.commission.writeInvoiceIn(tx, {
       subOrderId: due.sub_order_id,
       orderId: due.order_id,
-      dealerId: hold.dealer_id,
-      releaseDate: onDate,
-      choice: commission,
-      commissionPaise: d.commissionPaise,
-      gstOnCommissionPaise: d.gstOnCommissionPaise,
-      gstRate: rates.gstOnCommission,
+      dealerId: hold.payee_id,
+      releaseDate: release.onDate,
+      choice: release.commission,
+      commissionPaise: release.deductions.commissionPaise,
+      gstOnCommissionPaise: release.deductions.gstOnCommissionPaise,
+      gstRate: release.gstRate,
     });
     if (BigInt(hold.refund_at_release_paise) > 0n) {
       // The partial refund's ledger entry (`refund:<subOrderId>`) was just posted by escrowRelease;
@@ -214,6 +340,5 @@ export class EscrowReleaseService implements OnModuleInit {
     }
     // Route: lift the hold of the dealer's transfer (src/payouts/route/).
     await this.jobs.send(ROUTE_JOBS.release, { subOrderId: due.sub_order_id }, { tx });
-    return true;
   }
 }

@@ -4,7 +4,8 @@ import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { OrderIdParamDto } from '../orders/dto/order.dto.js';
 import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
-import { PaymentDto, RefundDto, VerifyPaymentDto } from './dto/payment.dto.js';
+import { orderPaymentDto, PaymentDto, RefundDto, VerifyPaymentDto } from './dto/payment.dto.js';
+import type { PayableRef } from './payable.js';
 import { PaymentsService } from './payments.service.js';
 import { RefundsService } from './refunds.service.js';
 
@@ -27,8 +28,8 @@ export class PaymentsController {
   @Post()
   @Can('update', 'Purchase')
   @ApiOperation({ summary: 'Open the payment of my order (a Razorpay order)' })
-  start(@Param() p: OrderIdParamDto, @Meta() meta: RequestMeta): Promise<PaymentDto> {
-    return this.payments.start(p.orderId, meta);
+  async start(@Param() p: OrderIdParamDto, @Meta() meta: RequestMeta): Promise<PaymentDto> {
+    return orderPaymentDto(await this.payments.start(this.order(p), meta));
   }
 
   @Post('verify')
@@ -37,19 +38,19 @@ export class PaymentsController {
   @ApiOperation({
     summary: "Hand over Razorpay Checkout's answer (signature checked, payment captured)",
   })
-  verify(
+  async verify(
     @Param() p: OrderIdParamDto,
     @Body() dto: VerifyPaymentDto,
     @Meta() meta: RequestMeta,
   ): Promise<PaymentDto> {
-    return this.payments.verify(p.orderId, dto, meta);
+    return orderPaymentDto(await this.payments.verify(this.order(p), dto, meta));
   }
 
   @Get()
   @Can('read', 'Purchase')
   @ApiOperation({ summary: 'Payments of my order' })
-  list(@Param() p: OrderIdParamDto, @Meta() meta: RequestMeta): Promise<PaymentDto[]> {
-    return this.payments.list(p.orderId, meta.principal!.userId);
+  async list(@Param() p: OrderIdParamDto, @Meta() meta: RequestMeta): Promise<PaymentDto[]> {
+    return (await this.payments.list(this.order(p), meta.principal!.userId)).map(orderPaymentDto);
   }
 
   /** Refunds of my order: a paid part cancelled, money paid after the order expired, a second payment. */
@@ -57,7 +58,11 @@ export class PaymentsController {
   @Can('read', 'Purchase')
   @ApiOperation({ summary: 'Refunds of my order' })
   async refunds(@Param() p: OrderIdParamDto, @Meta() meta: RequestMeta): Promise<RefundDto[]> {
-    await this.payments.list(p.orderId, meta.principal!.userId); // 404 unless it is the caller's order
+    await this.payments.list(this.order(p), meta.principal!.userId); // 404 unless it is the caller's order
     return this.refundsService.list(p.orderId);
+  }
+
+  private order(p: OrderIdParamDto): PayableRef {
+    return { type: 'order', id: p.orderId };
   }
 }

@@ -2,21 +2,39 @@ import { Module } from '@nestjs/common';
 import { GatewayModule } from '../gateway/gateway.module.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
 import { OrdersModule } from '../orders/orders.module.js';
+import { RepairsModule } from '../repairs/repairs.module.js';
+import { PAYABLES, type Payable } from './payable.js';
+import { OrderPayable } from './payables/order-payable.js';
+import { RepairJobPayable } from './payables/repair-job-payable.js';
 import { PaymentWebhookHandlers } from './payment-webhook-handlers.js';
 import { PaymentsController } from './payments.controller.js';
 import { PaymentsService } from './payments.service.js';
 import { RefundsService } from './refunds.service.js';
+import { RepairJobPaymentsController } from './repair-job-payments.controller.js';
 
 /**
- * Payments of orders through the gateway (Razorpay, or the local sandbox): payment intents, capture
- * (Checkout's verification or the payment webhooks) into the escrow holds it funds, and refunds to
- * the buyer (every kind, sent and posted by the `payments.refunds` job). Needs DatabaseModule and
- * JobsModule (global) and the ledger.
+ * Payments of payables through the gateway (Razorpay, or the local sandbox): payment intents,
+ * capture (Checkout's verification or the payment webhooks) into the escrow holds it funds, and
+ * refunds to the buyer (every kind, sent and posted by the `payments.refunds` job). The payable
+ * kinds — parts orders and repair jobs, over their modules' payment ports — are wired here
+ * (`PAYABLES`); `PaymentsService` knows only the port (src/payments/payable.ts). Needs
+ * DatabaseModule and JobsModule (global) and the ledger.
  */
 @Module({
-  imports: [GatewayModule, LedgerModule, OrdersModule],
-  controllers: [PaymentsController],
-  providers: [PaymentsService, RefundsService, PaymentWebhookHandlers],
+  imports: [GatewayModule, LedgerModule, OrdersModule, RepairsModule],
+  controllers: [PaymentsController, RepairJobPaymentsController],
+  providers: [
+    PaymentsService,
+    RefundsService,
+    PaymentWebhookHandlers,
+    OrderPayable,
+    RepairJobPayable,
+    {
+      provide: PAYABLES,
+      useFactory: (orders: OrderPayable, jobs: RepairJobPayable): Payable[] => [orders, jobs],
+      inject: [OrderPayable, RepairJobPayable],
+    },
+  ],
   exports: [PaymentsService],
 })
 export class PaymentsModule {}

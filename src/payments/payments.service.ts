@@ -1,17 +1,18 @@
 /**
- * Paying an order through the gateway, and what a captured payment does:
+ * Paying a payable (a parts order, a repair job: src/payments/payable.ts) through the gateway, and
+ * what a captured payment does — one code path for every kind:
  * - `start`: the intent (a `payments` row) is stored first, the gateway order created outside any
  *   transaction, then recorded; calling again returns the open payment (or, when what is payable
  *   changed, supersedes it). The buyer's checkout then pays the gateway order.
  * - `verify`: checkout's signature is checked against the gateway order id WE stored, the payment is
  *   fetched from the gateway (and captured if only authorized), then `applyCaptured` runs.
  * - `applyCaptured` (also the webhooks' path): in one transaction, the payment row moves forward,
- *   the order's sub-orders awaiting payment become paid (the orders module's payment port), and the
- *   ledger gets the capture into the order's escrow, one hold per sub-order toward its dealer's
- *   payable and the gateway fee. Replays are no-ops. Money captured for an order that can no longer
- *   be paid (expired or cancelled meanwhile) is still posted into escrow and flagged `unpayable`,
- *   for a refund.
- * A failed attempt leaves the order payable (the buyer may retry) until its reservation expires.
+ *   the payable is confirmed paid through its module's payment port (an order's sub-orders awaiting
+ *   payment, a repair job), and the ledger gets the capture into the payable's escrow, one hold per
+ *   obligation toward its payee's payable (a dealer per sub-order, the job's technician) and the
+ *   gateway fee. Replays are no-ops. Money captured for a payable that can no longer be paid
+ *   (expired or cancelled meanwhile) is still posted into escrow and flagged `unpayable`, for a refund.
+ * A failed attempt leaves the payable payable (the buyer may retry; an order until its reservation expires).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -23,11 +24,22 @@ import { JobQueue } from '../jobs/job-queue.service.js';
 import { Accounts } from '../ledger/domain/account.js';
 import { credit, debit } from '../ledger/domain/journal.js';
 import type { LedgerCommand } from '../ledger/domain/ledger-model.js';
-import { escrowAccount, gatewayFeeCharged, payableAccount } from '../ledger/domain/recipes.js';
+import {
+  escrowAccount,
+  gatewayFeeCharged,
+  payableAccount,
+  type EscrowKind,
+} from '../ledger/domain/recipes.js';
 import { LedgerService } from '../ledger/persistence/ledger.service.js';
-import { OrderCommands, type PaymentOutcome } from '../orders/order-commands.service.js';
-import { lockOrder, lockSubOrders, orderNotFound } from '../orders/order-store.js';
-import type { PaymentDto, VerifyPaymentDto } from './dto/payment.dto.js';
+import type { PaymentRecord, VerifyPaymentDto } from './dto/payment.dto.js';
+import {
+  PAYABLES,
+  type CaptureDecision,
+  type Obligation,
+  type Payable,
+  type PayableRef,
+  type PayableType,
+} from './payable.js';
 import { RefundsService } from './refunds.service.js';
 import { ROUTE_JOBS } from '../payouts/route/route-jobs.js';
 import {
@@ -39,24 +51,34 @@ import {
 
 interface PaymentRow {
   id: string;
-  order_id: string;
+  order_id: string | null;
+  repair_job_id: string | null;
+  payable_type: PayableType;
   buyer_id: string;
   gateway_order_id: string | null;
   gateway_payment_id: string | null;
   amount_paise: string;
-  status: PaymentDto['status'];
+  status: PaymentRecord['status'];
   unpayable: boolean;
   created_at: Date;
   captured_at: Date | null;
   failure_reason: string | null;
 }
 
-const PAYMENT_COLUMNS = `id::text AS id, order_id::text AS order_id, buyer_id::text AS buyer_id,
-  gateway_order_id, gateway_payment_id, amount_paise::text AS amount_paise, status, unpayable,
-  created_at, captured_at, failure_reason`;
+const PAYMENT_COLUMNS = `id::text AS id, order_id::text AS order_id, repair_job_id::text AS repair_job_id,
+  payable_type, buyer_id::text AS buyer_id, gateway_order_id, gateway_payment_id,
+  amount_paise::text AS amount_paise, status, unpayable, created_at, captured_at, failure_reason`;
+
+/** The `payments` column holding each kind of payable's id (a fixed map: never user input). */
+const PAYABLE_COLUMN: Record<PayableType, string> = {
+  order: 'order_id',
+  repair_job: 'repair_job_id',
+};
 
 export type CaptureResult =
-  { code: 'applied'; outcome: PaymentOutcome } | { code: 'replayed' } | { code: 'unknown_order' };
+  | { code: 'applied'; outcome: CaptureDecision['code'] }
+  | { code: 'replayed' }
+  | { code: 'unknown_order' };
 
 const gatewayDown = (err: GatewayError) =>
   new AppProblem(
@@ -70,61 +92,32 @@ const gatewayDown = (err: GatewayError) =>
 
 @Injectable()
 export class PaymentsService {
+  private readonly payables: ReadonlyMap<PayableType, Payable>;
+
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly ledger: LedgerService,
-    private readonly orders: OrderCommands,
     private readonly refunds: RefundsService,
     private readonly jobs: JobQueue,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
-  ) {}
+    @Inject(PAYABLES) payables: Payable[],
+  ) {
+    this.payables = new Map(payables.map((p) => [p.type, p]));
+  }
 
-  /** Opens (or returns the open) payment of the buyer's order. */
-  async start(orderId: string, meta: RequestMeta): Promise<PaymentDto> {
+  private payable(type: PayableType): Payable {
+    const payable = this.payables.get(type);
+    if (payable === undefined) throw new Error(`no payable kind ${type}`);
+    return payable;
+  }
+
+  /** Opens (or returns the open) payment of the buyer's payable. */
+  async start(ref: PayableRef, meta: RequestMeta): Promise<PaymentRecord> {
     const buyerId = meta.principal!.userId;
+    const payable = this.payable(ref.type);
     const intent = await this.transactions.run(async (tx) => {
-      const order = await lockOrder(tx, orderId, buyerId);
-      if (order.payment_status !== 'awaiting_payment')
-        throw new AppProblem(
-          409,
-          'payment/not-payable',
-          'Nothing to pay',
-          `This order is ${order.payment_status.replace('_', ' ')}`,
-          {
-            paymentStatus: order.payment_status,
-          },
-        );
-      const subs = await lockSubOrders(tx, orderId);
-      const payable = subs
-        .filter((s) => s.status === 'awaiting_payment')
-        .reduce((sum, s) => sum + Number(s.total_paise), 0);
-      const { rows: open } = await execute<PaymentRow>(
-        tx,
-        `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE order_id = $1 AND status IN ('creating','created','authorized')`,
-        [orderId],
-      );
-      const current = open[0];
-      if (current !== undefined && Number(current.amount_paise) === payable) return current;
-      if (current !== undefined) {
-        if (current.status === 'authorized')
-          throw new AppProblem(
-            409,
-            'payment/in-progress',
-            'Payment in progress',
-            'A payment for this order is being captured',
-          );
-        await execute(
-          tx,
-          `UPDATE payments SET status = 'failed', failure_reason = 'superseded: the payable amount changed', updated_at = now() WHERE id = $1`,
-          [current.id],
-        );
-      }
-      const { rows } = await execute<PaymentRow>(
-        tx,
-        `INSERT INTO payments (order_id, buyer_id, amount_paise) VALUES ($1, $2, $3) RETURNING ${PAYMENT_COLUMNS}`,
-        [orderId, buyerId, payable],
-      );
-      return rows[0]!;
+      const { duePaise } = await payable.lockForPayment(tx, ref.id, buyerId);
+      return this.openIntentIn(tx, ref, buyerId, duePaise);
     });
     if (intent.gateway_order_id !== null) return this.toDto(intent);
     let gatewayOrderId: string;
@@ -133,7 +126,7 @@ export class PaymentsService {
         await this.gateway.createOrder({
           amountPaise: Number(intent.amount_paise),
           receipt: intent.id,
-          notes: { orderId, paymentId: intent.id },
+          notes: { [payable.notesKey]: ref.id, paymentId: intent.id },
         })
       ).id;
     } catch (err) {
@@ -153,21 +146,58 @@ export class PaymentsService {
     return this.toDto(recorded);
   }
 
+  /** The open payment of the (locked) payable when it is for `duePaise`, else a new intent (superseding it). */
+  private async openIntentIn(
+    tx: EntityManager,
+    ref: PayableRef,
+    buyerId: string,
+    duePaise: number,
+  ): Promise<PaymentRow> {
+    const column = PAYABLE_COLUMN[ref.type];
+    const { rows: open } = await execute<PaymentRow>(
+      tx,
+      `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE ${column} = $1 AND status IN ('creating','created','authorized')`,
+      [ref.id],
+    );
+    const current = open[0];
+    if (current !== undefined && Number(current.amount_paise) === duePaise) return current;
+    if (current !== undefined) {
+      if (current.status === 'authorized')
+        throw new AppProblem(
+          409,
+          'payment/in-progress',
+          'Payment in progress',
+          `A payment for this ${this.payable(ref.type).noun} is being captured`,
+        );
+      await execute(
+        tx,
+        `UPDATE payments SET status = 'failed', failure_reason = 'superseded: the payable amount changed', updated_at = now() WHERE id = $1`,
+        [current.id],
+      );
+    }
+    const { rows } = await execute<PaymentRow>(
+      tx,
+      `INSERT INTO payments (${column}, buyer_id, amount_paise) VALUES ($1, $2, $3) RETURNING ${PAYMENT_COLUMNS}`,
+      [ref.id, buyerId, duePaise],
+    );
+    return rows[0]!;
+  }
+
   /** Checkout's answer: signature, then the gateway's word on the payment, then capture. */
-  async verify(orderId: string, dto: VerifyPaymentDto, meta: RequestMeta): Promise<PaymentDto> {
+  async verify(ref: PayableRef, dto: VerifyPaymentDto, meta: RequestMeta): Promise<PaymentRecord> {
     const buyerId = meta.principal!.userId;
     const payment = await this.transactions.run(async (tx) => {
       const { rows } = await execute<PaymentRow>(
         tx,
-        `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE order_id = $1 AND buyer_id = $2 AND gateway_order_id = $3`,
-        [orderId, buyerId, dto.razorpayOrderId],
+        `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE ${PAYABLE_COLUMN[ref.type]} = $1 AND buyer_id = $2 AND gateway_order_id = $3`,
+        [ref.id, buyerId, dto.razorpayOrderId],
       );
       if (rows.length === 0)
         throw new AppProblem(
           404,
           'payment/not-found',
           'Not found',
-          'No such payment for this order',
+          `No such payment for this ${this.payable(ref.type).noun}`,
         );
       return rows[0]!;
     });
@@ -212,17 +242,18 @@ export class PaymentsService {
     return this.transactions.run((tx) => this.applyCapturedIn(tx, gp));
   }
 
-  /** `applyCaptured` inside the caller's transaction (the webhook inbox's); the orders' events follow its commit. */
+  /**
+   * `applyCaptured` inside the caller's transaction (the webhook inbox's); the payable's events
+   * follow its commit. Lock order: the payable first (as every command of its module does), then the
+   * payment row. The money goes into the payable's escrow; a paid payable's obligations are held for
+   * their payees; money it does not keep goes back to the buyer.
+   */
   async applyCapturedIn(tx: EntityManager, gp: GatewayPayment): Promise<CaptureResult> {
     if (gp.orderId === null) return { code: 'unknown_order' };
-    // Lock order: the order row first (as every order command does), then the payment row.
-    const { rows: found } = await execute<{ order_id: string }>(
-      tx,
-      `SELECT order_id::text AS order_id FROM payments WHERE gateway_order_id = $1`,
-      [gp.orderId],
-    );
-    if (found.length === 0) return { code: 'unknown_order' };
-    const order = await lockOrder(tx, found[0]!.order_id, null);
+    const ref = await this.payableOfGatewayOrder(tx, gp.orderId);
+    if (ref === null) return { code: 'unknown_order' };
+    const payable = this.payable(ref.type);
+    await payable.lockForCapture(tx, ref.id);
     const { rows } = await execute<PaymentRow>(
       tx,
       `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE gateway_order_id = $1 FOR UPDATE`,
@@ -230,22 +261,85 @@ export class PaymentsService {
     );
     const payment = rows[0]!;
     if (payment.status === 'captured') return { code: 'replayed' };
+    await this.markCapturedIn(tx, payment.id, gp);
+    const decision = await payable.confirmPaid(tx, ref.id, {
+      reference: gp.id,
+      amountPaise: gp.amountPaise,
+    });
+    const obligations = decision.code === 'paid' ? decision.obligations : [];
+    await this.holdObligationsIn(tx, payment.id, obligations);
+    await this.postCaptureIn(tx, gp, payable.escrow, ref.id, obligations);
+    await this.refundWhatIsNotKeptIn(tx, payment, gp, decision);
+    return { code: 'applied', outcome: decision.code };
+  }
+
+  /** The payable a gateway order was opened for (unlocked: it never changes), or null when not ours. */
+  private async payableOfGatewayOrder(
+    tx: EntityManager,
+    gatewayOrderId: string,
+  ): Promise<PayableRef | null> {
+    const { rows } = await execute<{ type: PayableType; id: string }>(
+      tx,
+      `SELECT payable_type AS type, coalesce(order_id, repair_job_id)::text AS id
+       FROM payments WHERE gateway_order_id = $1`,
+      [gatewayOrderId],
+    );
+    return rows[0] ?? null;
+  }
+
+  private async markCapturedIn(tx: EntityManager, paymentId: string, gp: GatewayPayment) {
     await execute(
       tx,
       `UPDATE payments SET status = 'captured', gateway_payment_id = $2, fee_paise = $3, fee_tax_paise = $4,
          method = $5, captured_at = now(), failure_code = NULL, failure_reason = NULL, updated_at = now()
        WHERE id = $1`,
-      [payment.id, gp.id, gp.feePaise, gp.feeTaxPaise, gp.method],
+      [paymentId, gp.id, gp.feePaise, gp.feeTaxPaise, gp.method],
     );
-    // Which sub-orders this payment pays, before the payment port moves them.
-    const awaiting = (await lockSubOrders(tx, order.id)).filter(
-      (s) => s.status === 'awaiting_payment',
-    );
-    const outcome = await this.orders.confirmPaid(tx, order.id, {
-      reference: gp.id,
-      amountPaise: gp.amountPaise,
-    });
-    const escrow = escrowAccount('order', order.id);
+  }
+
+  /**
+   * One `escrow_holds` row per obligation, toward its payee; dealers' parts are then transferred
+   * through Route, on hold until release (src/payouts/route/). Technicians have no Route transfer yet.
+   */
+  private async holdObligationsIn(
+    tx: EntityManager,
+    paymentId: string,
+    obligations: readonly Obligation[],
+  ): Promise<void> {
+    for (const o of obligations) {
+      const sub = 'subOrderId' in o.subject ? o.subject : null;
+      await execute(
+        tx,
+        `INSERT INTO escrow_holds (sub_order_id, order_id, repair_job_id, payment_id, payee_type, payee_id,
+           dealer_id, amount_paise, hold_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          sub?.subOrderId ?? null,
+          sub?.orderId ?? null,
+          'repairJobId' in o.subject ? o.subject.repairJobId : null,
+          paymentId,
+          o.payee.kind,
+          o.payee.id,
+          o.payee.kind === 'dealer' ? o.payee.id : null,
+          o.amountPaise,
+          o.holdKey,
+        ],
+      );
+    }
+    if (obligations.some((o) => o.payee.kind === 'dealer'))
+      await this.jobs.send(ROUTE_JOBS.transfers, { paymentId }, { tx });
+  }
+
+  /** The capture into the payable's escrow, a hold per obligation and the gateway fee: one ledger batch. */
+  private async postCaptureIn(
+    tx: EntityManager,
+    gp: GatewayPayment,
+    escrowKind: EscrowKind,
+    payableId: string,
+    obligations: readonly Obligation[],
+  ): Promise<void> {
+    const escrow = escrowAccount(escrowKind, payableId);
+    const reference = `${escrowKind}:${payableId}`;
     const commands: LedgerCommand[] = [
       {
         type: 'post',
@@ -256,47 +350,33 @@ export class PaymentsService {
         ],
         meta: {
           eventType: 'payment_captured',
-          reference: `order:${order.id}`,
+          reference,
           actor: 'system:payments',
-          metadata: { paymentId: gp.id, gatewayOrderId: gp.orderId },
+          metadata: { paymentId: gp.id, gatewayOrderId: gp.orderId! },
         },
       },
     ];
-    let refund: { kind: 'excess' | 'duplicate' | 'unpayable'; amountPaise: number } | null = null;
-    if (outcome.code === 'paid') {
-      for (const s of awaiting) {
-        const holdKey = `hold:order:${order.id}:${s.id}`;
-        commands.push({
-          type: 'hold',
-          key: holdKey,
-          lines: [
-            debit(escrow, BigInt(s.total_paise)),
-            credit(payableAccount({ kind: 'dealer', id: s.dealer_id }), BigInt(s.total_paise)),
-          ],
-          timeoutSeconds: 0,
-          meta: {
-            eventType: 'escrow_hold',
-            reference: `order:${order.id}`,
-            actor: 'system:payments',
-            metadata: { subOrderId: s.id },
-          },
-        });
-        await execute(
-          tx,
-          `INSERT INTO escrow_holds (sub_order_id, order_id, payment_id, dealer_id, amount_paise, hold_key)
-           VALUES ($1, $2, $3, $4, $5, $6)`,
-          [s.id, order.id, payment.id, s.dealer_id, s.total_paise, holdKey],
-        );
-      }
-      // Route: transfer each dealer's part, on hold until release (src/payouts/route/).
-      await this.jobs.send(ROUTE_JOBS.transfers, { paymentId: payment.id }, { tx });
-      if (outcome.excessPaise > 0) refund = { kind: 'excess', amountPaise: outcome.excessPaise };
-    } else {
-      await execute(tx, `UPDATE payments SET unpayable = true WHERE id = $1`, [payment.id]);
-      refund = {
-        kind: outcome.code === 'duplicate_payment' ? 'duplicate' : 'unpayable',
-        amountPaise: gp.amountPaise,
-      };
+    const accounts = new Set<string>([
+      Accounts.gatewayReceivable,
+      escrow,
+      Accounts.gatewayFees,
+      Accounts.gstInput,
+    ]);
+    for (const o of obligations) {
+      const payee = payableAccount(o.payee);
+      accounts.add(payee);
+      commands.push({
+        type: 'hold',
+        key: o.holdKey,
+        lines: [debit(escrow, BigInt(o.amountPaise)), credit(payee, BigInt(o.amountPaise))],
+        timeoutSeconds: 0,
+        meta: {
+          eventType: 'escrow_hold',
+          reference,
+          actor: 'system:payments',
+          metadata: { ...o.holdMetadata },
+        },
+      });
     }
     if (gp.feePaise !== null && gp.feePaise > 0)
       commands.push(
@@ -307,22 +387,37 @@ export class PaymentsService {
           actor: 'system:payments',
         }),
       );
-    const accounts = new Set<string>([
-      Accounts.gatewayReceivable,
-      escrow,
-      Accounts.gatewayFees,
-      Accounts.gstInput,
-    ]);
-    for (const s of awaiting) accounts.add(payableAccount({ kind: 'dealer', id: s.dealer_id }));
     await this.ledger.postIn(
       tx,
       { type: 'batch', commands },
       { what: `the capture of ${gp.id}`, open: accounts },
     );
-    // Money the order does not keep goes back to the buyer (posted once the gateway refunds it).
-    if (refund !== null)
-      await this.refunds.requestIn(tx, { paymentId: payment.id, orderId: order.id, ...refund });
-    return { code: 'applied', outcome };
+  }
+
+  /**
+   * Money the payable does not keep (more than was due, a second payment, a payable no longer
+   * payable) goes back to the buyer, posted once the gateway refunds it. Refunds are order-bound
+   * still (`refunds.order_id`): a repair job's such payment stays flagged `unpayable` for staff.
+   */
+  private async refundWhatIsNotKeptIn(
+    tx: EntityManager,
+    payment: PaymentRow,
+    gp: GatewayPayment,
+    decision: CaptureDecision,
+  ): Promise<void> {
+    let refund: { kind: 'excess' | 'duplicate' | 'unpayable'; amountPaise: number } | null = null;
+    if (decision.code === 'paid') {
+      if (decision.excessPaise > 0) refund = { kind: 'excess', amountPaise: decision.excessPaise };
+    } else {
+      await execute(tx, `UPDATE payments SET unpayable = true WHERE id = $1`, [payment.id]);
+      refund = { kind: decision.code, amountPaise: gp.amountPaise };
+    }
+    if (refund !== null && payment.order_id !== null)
+      await this.refunds.requestIn(tx, {
+        paymentId: payment.id,
+        orderId: payment.order_id,
+        ...refund,
+      });
   }
 
   /** A failed attempt: recorded on the payment; the order stays payable until its reservation expires. */
@@ -343,18 +438,14 @@ export class PaymentsService {
     return affected > 0 ? 'applied' : 'ignored';
   }
 
-  async list(orderId: string, buyerId: string | null): Promise<PaymentDto[]> {
+  /** The payable's payments (`buyerId`: only when it is theirs, else 404). */
+  async list(ref: PayableRef, buyerId: string | null): Promise<PaymentRecord[]> {
     return this.transactions.run(async (tx) => {
-      const { rows: owner } = await execute(
-        tx,
-        `SELECT 1 FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR buyer_id = $2)`,
-        [orderId, buyerId],
-      );
-      if (owner.length === 0) throw orderNotFound();
+      await this.payable(ref.type).assertVisible(tx, ref.id, buyerId);
       const { rows } = await execute<PaymentRow>(
         tx,
-        `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE order_id = $1 ORDER BY created_at, id`,
-        [orderId],
+        `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE ${PAYABLE_COLUMN[ref.type]} = $1 ORDER BY created_at, id`,
+        [ref.id],
       );
       return rows.map((r) => this.toDto(r));
     });
@@ -369,10 +460,10 @@ export class PaymentsService {
     return rows[0]!;
   }
 
-  private toDto(r: PaymentRow): PaymentDto {
+  private toDto(r: PaymentRow): PaymentRecord {
     return {
       id: r.id,
-      orderId: r.order_id,
+      payableId: (r.order_id ?? r.repair_job_id)!,
       status: r.status,
       amountPaise: Number(r.amount_paise),
       currency: 'INR',

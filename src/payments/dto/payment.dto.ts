@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, OmitType } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
 
 const STATUSES = ['creating', 'created', 'authorized', 'captured', 'failed'] as const;
@@ -69,4 +69,24 @@ export class PaymentDto {
   failureReason!: string | null;
   createdAt!: string;
   capturedAt!: string | null;
+}
+
+/** A repair job's payment: the order payment's fields, for the job. */
+export class RepairJobPaymentDto extends OmitType(PaymentDto, ['orderId'] as const) {
+  repairJobId!: string;
+}
+
+/** A payment as the payments module reads it, whatever it pays (`payableId`: the order or job). */
+export type PaymentRecord = Omit<PaymentDto, 'orderId'> & { payableId: string };
+
+export function orderPaymentDto({ id, payableId, ...rest }: PaymentRecord): PaymentDto {
+  return { id, orderId: payableId, ...rest };
+}
+
+export function repairJobPaymentDto({
+  id,
+  payableId,
+  ...rest
+}: PaymentRecord): RepairJobPaymentDto {
+  return { id, repairJobId: payableId, ...rest };
 }

@@ -6,6 +6,10 @@ import { PageQueryDto } from '../../common/pagination.js';
 
 export const COMMISSION_SCOPES = ['default', 'category', 'dealer'] as const;
 export type CommissionScope = (typeof COMMISSION_SCOPES)[number];
+/** The category of a rule for repair jobs (the parts' categories are the listings'). */
+export const REPAIR_SERVICE = 'repair_service';
+export const COMMISSION_CATEGORIES = [...LISTING_CATEGORIES, REPAIR_SERVICE] as const;
+export type CommissionCategory = (typeof COMMISSION_CATEGORIES)[number];
 export const COMMISSION_CHANNELS = ['b2b', 'b2c', 'any'] as const;
 export type CommissionChannel = (typeof COMMISSION_CHANNELS)[number];
 
@@ -20,10 +24,13 @@ export class CreateCommissionRuleDto {
   @IsIn(COMMISSION_SCOPES)
   scope!: CommissionScope;
 
-  /** Required for `category`; optional for `dealer`; absent for `default`. */
+  /**
+   * Required for `category`; optional for `dealer`; absent for `default`. A parts category, or
+   * `repair_service` (repair jobs; a `category` rule only — default rules apply to parts).
+   */
   @IsOptional()
-  @IsIn(LISTING_CATEGORIES)
-  category?: ListingCategory;
+  @IsIn(COMMISSION_CATEGORIES)
+  category?: CommissionCategory;
 
   /** Required for `dealer`; absent otherwise. */
   @IsOptional()

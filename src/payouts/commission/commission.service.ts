@@ -42,6 +42,7 @@ import type {
   CreateCommissionRuleDto,
   ResolvedCommissionDto,
 } from './commission.dto.js';
+import { REPAIR_SERVICE } from './commission.dto.js';
 
 interface RuleRow {
   id: string;
@@ -232,6 +233,34 @@ export class CommissionService {
     };
   }
 
+  /**
+   * The commission of a repair job released on `onDate`: the `repair_service` category rule in force
+   * (B2C, or `any`), else `fallback` (rates.json `commission.repairs`). Default rules are the parts'
+   * and do not apply to repairs.
+   */
+  async chooseRepairIn(
+    tx: EntityManager,
+    onDate: string,
+    fallback: Decimal,
+  ): Promise<CommissionChoice> {
+    const { rows } = await execute<RuleRow>(
+      tx,
+      `SELECT ${RULE_COLUMNS} FROM commission_rules
+       WHERE scope = 'category' AND category = '${REPAIR_SERVICE}' AND channel IN ('b2c', 'any')
+         AND effective_from <= $1::date
+       ORDER BY (channel <> 'any') DESC, effective_from DESC, created_at DESC, id
+       LIMIT 1`,
+      [onDate],
+    );
+    const rule = rows[0];
+    return {
+      rate: rule === undefined ? fallback : new Decimal(rule.rate),
+      ruleId: rule?.id ?? null,
+      channel: 'b2c',
+      category: REPAIR_SERVICE,
+    };
+  }
+
   /** Writes the release's commission invoice in its transaction, with the next number of its FY. */
   async writeInvoiceIn(tx: EntityManager, input: InvoiceInput): Promise<string> {
     const fy = financialYear(input.releaseDate);
@@ -294,6 +323,8 @@ export class CommissionService {
       throw invalid('scope-mismatch', 'A category rule names a category and no dealer');
     if (dto.scope === 'dealer' && dealerId === null)
       throw invalid('scope-mismatch', 'A dealer rule names a dealer (and optionally a category)');
+    if (category === REPAIR_SERVICE && dto.scope !== 'category')
+      throw invalid('scope-mismatch', 'A repair_service rule is a category rule');
     const parsed = new Date(`${dto.effectiveFrom}T00:00:00Z`);
     if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== dto.effectiveFrom)
       throw invalid('invalid-date', `${dto.effectiveFrom} is not a calendar date`);

@@ -1,0 +1,60 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Can } from '../access/policy.decorator.js';
+import { Meta, type RequestMeta } from '../common/request-meta.js';
+import { RepairJobIdParamDto } from '../repairs/dto/repair-job.dto.js';
+import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
+import { RepairJobPaymentDto, repairJobPaymentDto, VerifyPaymentDto } from './dto/payment.dto.js';
+import type { PayableRef } from './payable.js';
+import { PaymentsService } from './payments.service.js';
+
+/**
+ * A customer pays a repair job exactly as a buyer pays an order (the same payment code path,
+ * Checkout and webhooks): `POST …/payments` opens it (a Razorpay order for the job's amount), the
+ * app runs Razorpay Checkout, then `POST …/payments/verify` hands over Checkout's answer.
+ */
+@ApiTags('payments')
+@ApiBearerAuth()
+@RateLimitCategory('orders')
+@Controller('repair-jobs/:repairJobId/payments')
+export class RepairJobPaymentsController {
+  constructor(private readonly payments: PaymentsService) {}
+
+  @Post()
+  @Can('update', 'Purchase')
+  @ApiOperation({ summary: 'Open the payment of my repair job (a Razorpay order)' })
+  async start(
+    @Param() p: RepairJobIdParamDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairJobPaymentDto> {
+    return repairJobPaymentDto(await this.payments.start(this.job(p), meta));
+  }
+
+  @Post('verify')
+  @HttpCode(200)
+  @Can('update', 'Purchase')
+  @ApiOperation({
+    summary: "Hand over Razorpay Checkout's answer for my repair job (signature checked, captured)",
+  })
+  async verify(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: VerifyPaymentDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairJobPaymentDto> {
+    return repairJobPaymentDto(await this.payments.verify(this.job(p), dto, meta));
+  }
+
+  @Get()
+  @Can('read', 'Purchase')
+  @ApiOperation({ summary: 'Payments of my repair job' })
+  async list(
+    @Param() p: RepairJobIdParamDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairJobPaymentDto[]> {
+    return (await this.payments.list(this.job(p), meta.principal!.userId)).map(repairJobPaymentDto);
+  }
+
+  private job(p: RepairJobIdParamDto): PayableRef {
+    return { type: 'repair_job', id: p.repairJobId };
+  }
+}
