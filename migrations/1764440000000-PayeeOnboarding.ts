@@ -124,7 +124,7 @@ export class PayeeOnboarding1764440000000 implements MigrationInterface {
       ALTER TABLE payee_route_accounts
         DROP COLUMN activation_status, DROP COLUMN product_id, DROP COLUMN stakeholder_id,
         DROP COLUMN payee_kind,
-        ADD PRIMARY KEY (payee_id),
+        ADD CONSTRAINT dealer_route_accounts_pkey PRIMARY KEY (payee_id),
         ADD CONSTRAINT dealer_route_accounts_status_check
           CHECK (status IN ('pending','creating','created','activated','failed')),
         ADD CONSTRAINT dealer_route_accounts_check

@@ -629,6 +629,8 @@ export interface RazorpaySandboxControl {
   activateAccount(accountId: string): LinkedAccount;
   /** Razorpay's review asking for more about a configured product (`needs_clarification`). */
   requestClarification(accountId: string, field: string): RouteProduct;
+  /** Razorpay suspending a linked account: no transfer to it, nor release of one held for it. */
+  suspendAccount(accountId: string): LinkedAccount;
   /** Every linked account created so far, oldest first (Razorpay's dashboard view). */
   accounts(): LinkedAccount[];
   /** A linked account's stakeholders and Route product configuration. */
@@ -1366,6 +1368,12 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
       return structuredClone(a);
     },
 
+    suspendAccount(accountId) {
+      const a = state.accounts.get(accountId) ?? raise(notFound());
+      a.status = 'suspended';
+      return structuredClone(a);
+    },
+
     requestClarification(accountId, field) {
       const p = productOf(accountId) ?? raise(notFound());
       if (p.activation_status !== 'under_review')
@@ -1502,6 +1510,7 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
     return checkout;
   });
   controlRoute('POST', '/accounts/:id/activate', ([id]) => control.activateAccount(id!));
+  controlRoute('POST', '/accounts/:id/suspend', ([id]) => control.suspendAccount(id!));
   controlRoute('POST', '/accounts/:id/clarification', ([id], body) =>
     control.requestClarification(id!, typeof body.field === 'string' ? body.field : 'settlements'),
   );
