@@ -66,7 +66,8 @@ export type Subject =
   /**
    * A payee's settlement details (PAN, GSTIN, business type, bank account) for Route payouts:
    * approved dealers and technicians `read` and `update` their own (the `/payees/me` routes); admin,
-   * ops leader and finance `read` and `approve` (approve or reject a held change; never their own).
+   * ops leader and finance `approve` (approve or reject a held change; never their own). Staff read
+   * a payee's details as `PaymentOps`.
    */
   | 'PayeeSettlement'
   /**
@@ -115,7 +116,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('update', 'DeliveryRule');
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update', 'approve'], 'Fraud');
-      can(['read', 'approve'], 'PayeeSettlement');
+      can('approve', 'PayeeSettlement');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -133,7 +134,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('update', 'DeliveryRule');
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update', 'approve'], 'Fraud');
-      can(['read', 'approve'], 'PayeeSettlement');
+      can('approve', 'PayeeSettlement');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.
@@ -153,7 +154,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('read', 'Order');
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update'], 'Fraud');
-      can(['read', 'approve'], 'PayeeSettlement');
+      can('approve', 'PayeeSettlement');
       break;
     case 'dealer':
       // Only an approved dealer sells (or buys); a pending, suspended or blocked dealer does nothing.

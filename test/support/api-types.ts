@@ -2747,7 +2747,7 @@ export interface components {
         AccountDto: {
             id: string;
             /** @enum {string} */
-            role: "dealer" | "technician" | "customer" | "business" | "admin" | "finance" | "ops_leader" | "compliance";
+            role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
             status: "pending" | "approved" | "suspended" | "blocked";
             email: string | null;
@@ -2857,7 +2857,7 @@ export interface components {
         AccountDetailDto: {
             id: string;
             /** @enum {string} */
-            role: "dealer" | "technician" | "customer" | "business" | "admin" | "finance" | "ops_leader" | "compliance";
+            role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
             status: "pending" | "approved" | "suspended" | "blocked";
             email: string | null;
@@ -2924,7 +2924,7 @@ export interface components {
         LedgerAdjustmentDto: {
             id: string;
             /** @enum {string} */
-            status: "approved" | "rejected" | "proposed";
+            status: "approved" | "proposed" | "rejected";
             reason: string;
             reference: string;
             lines: components["schemas"]["AdjustmentLineViewDto"][];
@@ -3188,10 +3188,10 @@ export interface components {
              * @description Which prices this response carries (see the price members).
              * @enum {string}
              */
-            channel: "staff" | "b2c" | "b2b";
+            channel: "b2c" | "b2b" | "staff";
             name: string;
             /** @enum {string} */
-            category: "other" | "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool";
+            category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
             brand: string;
             compatibleModels: string[];
             /** @enum {string} */
@@ -3230,7 +3230,7 @@ export interface components {
              * @description The price channel of every item.
              * @enum {string}
              */
-            channel: "staff" | "b2c" | "b2b";
+            channel: "b2c" | "b2b" | "staff";
             /**
              * @description Present when `q` as typed matched nothing and words of it were corrected or left out (nothing in
              *     the catalog resembles them): the words searched instead, lower case, each misspelt word as its
@@ -3259,10 +3259,10 @@ export interface components {
              * @description Which prices this response carries (see the price members).
              * @enum {string}
              */
-            channel: "staff" | "b2c" | "b2b";
+            channel: "b2c" | "b2b" | "staff";
             name: string;
             /** @enum {string} */
-            category: "other" | "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool";
+            category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
             brand: string;
             compatibleModels: string[];
             /** @enum {string} */
@@ -4028,7 +4028,7 @@ export interface components {
         CommissionRuleDto: {
             id: string;
             /** @enum {string} */
-            scope: "default" | "dealer" | "category";
+            scope: "dealer" | "default" | "category";
             category: string | null;
             dealerId: string | null;
             /** @enum {string} */
@@ -4834,7 +4834,7 @@ export interface components {
              * @description Whether every migration this build knows has been applied.
              * @enum {string}
              */
-            migrations: "pending" | "unknown" | "current";
+            migrations: "unknown" | "pending" | "current";
             /**
              * @description Whether the job queue (pg-boss) runs; it retries starting until migrations have created its schema.
              * @enum {string}
@@ -9447,7 +9447,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
-            /** @description `auth/forbidden`: the account's role or status may not read PayeeSettlement */
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
             403: {
                 headers: {
                     [name: string]: unknown;

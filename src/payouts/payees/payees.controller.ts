@@ -67,7 +67,7 @@ export class AdminPayeesController {
   ) {}
 
   @Get(':id')
-  @Can('read', 'PayeeSettlement')
+  @Can('read', 'PaymentOps')
   @ApiOperation({ summary: "A payee's settlement details (masked), held change and Route account" })
   async get(@Param() p: PayeeIdParamDto): Promise<PayeeDto> {
     const kind = await this.routeAccounts.payeeKindOf(p.id);
