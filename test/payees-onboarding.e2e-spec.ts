@@ -382,7 +382,7 @@ describe('Payee onboarding for Razorpay Route', () => {
     });
   });
 
-  it('onboards a technician with its registered address, activation followed by polling; needs_clarification waits for staff', async () => {
+  it('onboards a technician with its registered address, activation followed by polling; needs_clarification waits for corrected details', async () => {
     const technician = await signInAs(t, 'technician', { technicianKind: 'hardware' });
     const pan = 'ABCPT1234K';
     const submitted = await submit(technician, {
@@ -406,17 +406,35 @@ describe('Payee onboarding for Razorpay Route', () => {
       expect.objectContaining({ kyc: { pan } }),
     ]);
 
-    // Razorpay asks for more: the poll records it and stops; staff retry once it is resolved.
+    // Razorpay asks for more: the poll records it and stops. The technician corrects its details;
+    // their approval resumes the onboarding, which configures the product again.
     sandbox.control.requestClarification(gatewayAccountId!, 'settlements.beneficiary_name');
     expect(await accounts.onboard(technician.userId)).toBe('needs_clarification');
     expect(await accounts.onboard(technician.userId)).toBe('skipped');
-    const retried = await t.api.POST('/admin/payments/route-accounts/{payeeId}/retry', {
-      params: { path: { payeeId: technician.userId } },
-      body: { reason: 'name confirmed with Razorpay' },
-      headers: finance.headers,
+    const corrected = await submit(technician, {
+      pan,
+      businessType: 'individual',
+      beneficiaryName: 'Tara T Technician',
+      ifsc: 'SBIN0001234',
+      accountNumber: '30001234567',
+      registeredAddress: testAddress('Karnataka'),
     });
-    expect(retried.data).toMatchObject({ status: 'product_requested', payeeKind: 'technician' });
+    expect(corrected.response.status).toBe(202);
+    expect((await review(technician.userId, 'approve', finance)).response.status).toBe(200);
+    expect(await accounts.get(technician.userId)).toMatchObject({
+      status: 'product_requested',
+      payeeKind: 'technician',
+    });
     expect(await accounts.onboard(technician.userId)).toBe('product_configured');
+    expect(sandbox.control.routeProduct(gatewayAccountId!)).toMatchObject({
+      requested_configuration: { settlements: { beneficiary_name: 'Tara T Technician' } },
+    });
+    expect(
+      await sql(
+        `SELECT event, actor FROM payee_route_account_history WHERE payee_id = $1 AND event = 'retry'`,
+        [technician.userId],
+      ),
+    ).toEqual([{ event: 'retry', actor: 'system' }]);
 
     // Activated with the webhooks unheard (no URL): the job's poll sees it.
     sandbox.control.setWebhookUrl(null);

@@ -755,7 +755,7 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
     new SandboxApiError(
       400,
       'BAD_REQUEST_ERROR',
-      `The linked account ${accountId} has not completed its Route onboarding (stakeholder, settlement account, activation): transfers to it are not allowed`,
+      `Transfers can be made only to an activated linked account: ${accountId} has not completed its Route onboarding (stakeholder, settlement account, product activated)`,
       'account',
       'linked_account_not_activated',
     );

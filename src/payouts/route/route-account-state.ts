@@ -8,8 +8,9 @@
  *     ─follow_activation─▶ activated (transfers go to it) | needs_clarification
  *   configure_product may answer activated or needs_clarification at once; Razorpay's activation
  *   webhooks `activate` any step after the account exists. fail: a refusal or exhausted retries.
- *   Staff `retry` a failed or needs-clarification account at the step it stopped; newly approved
- *   settlement details `reconfigure` a configured or activated account (its product is configured
+ *   Staff `retry` a failed or needs-clarification account at the step it stopped, and so does the
+ *   approval of new settlement details (system); newly approved details `reconfigure` a configured or
+ *   activated account (its product is configured
  *   again, transfers wait meanwhile); `forget`: the gateway no longer knows the account.
  */
 import { defineStateMachine } from '../../common/state-machine.js';
@@ -143,9 +144,16 @@ export const ROUTE_ACCOUNT_MACHINE = defineStateMachine({
       reasonFrom: ['staff'],
     },
     {
+      event: 'retry',
+      actors: ['system'],
+      from: ['failed', 'needs_clarification'],
+      to: RESUMABLE,
+      reasonFrom: [],
+    },
+    {
       event: 'reconfigure',
       actors: ['system'],
-      from: ['product_configured', 'activated', 'needs_clarification'],
+      from: ['product_configured', 'activated'],
       to: ['product_requested', 'stakeholder_created', 'account_created'],
       reasonFrom: [],
     },
