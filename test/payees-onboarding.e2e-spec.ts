@@ -314,6 +314,14 @@ describe('Payee onboarding for Razorpay Route', () => {
       productId: expect.stringMatching(/^acc_prd_/),
     });
     const accountId = account.gatewayAccountId!;
+    // Under Razorpay's review: the job asks again later (queued with the step it recorded).
+    expect(
+      await sql(
+        `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'payments.route-account'
+           AND data->>'payeeId' = $1 AND start_after > now()`,
+        [dealer.userId],
+      ),
+    ).toEqual([{ n: 1 }]);
     expect(sandbox.control.routeProduct(accountId)).toMatchObject({
       id: account.productId,
       activation_status: 'under_review',

@@ -317,15 +317,16 @@ export class RouteAccountsService implements OnModuleInit {
       return { status: await this.recordFailure(payeeId, intent.status, result), more: false };
     if (result.event === 'follow_activation' && result.to === 'product_configured') {
       // Still under Razorpay's review: ask again later, a bounded number of times.
-      await this.transactions.run((tx) =>
-        execute(
+      await this.transactions.run(async (tx) => {
+        await execute(
           tx,
           `UPDATE payee_route_accounts SET activation_status = $2, updated_at = now()
            WHERE payee_id = $1 AND status = 'product_configured'`,
           [payeeId, result.patch.activation_status],
-        ),
-      );
-      if (intent.attempts < ROUTE_MAX_ATTEMPTS) await this.pollLater(payeeId, intent.attempts);
+        );
+        if (intent.attempts < ROUTE_MAX_ATTEMPTS)
+          await this.pollLater(tx, payeeId, intent.attempts);
+      });
       return { status: 'product_configured', more: false };
     }
     const recorded = await this.transactions.run(async (tx) => {
@@ -342,10 +343,10 @@ export class RouteAccountsService implements OnModuleInit {
         return false;
       }
       if (result.to === 'activated') await this.transfersWaiting(tx, intent.payee_kind, payeeId);
+      if (result.to === 'product_configured') await this.pollLater(tx, payeeId, 1);
       return true;
     });
     if (!recorded) return { status: intent.status, more: false };
-    if (result.to === 'product_configured') await this.pollLater(payeeId, 1);
     return {
       status: result.to,
       more: result.to !== 'product_configured' && ACTIVE_STEPS.has(result.to),
@@ -485,13 +486,11 @@ export class RouteAccountsService implements OnModuleInit {
   }
 
   /** The product is under Razorpay's review: ask again later (the activation webhook may come first). */
-  private async pollLater(payeeId: string, attempt: number): Promise<void> {
-    await this.transactions.run((tx) =>
-      this.jobs.send(
-        ROUTE_JOBS.account,
-        { payeeId },
-        { tx, startAfter: new Date(Date.now() + routeRetryDelayMs(attempt)) },
-      ),
+  private async pollLater(tx: EntityManager, payeeId: string, attempt: number): Promise<void> {
+    await this.jobs.send(
+      ROUTE_JOBS.account,
+      { payeeId },
+      { tx, startAfter: new Date(Date.now() + routeRetryDelayMs(attempt)) },
     );
   }
 
