@@ -28,6 +28,7 @@ import { OrderRefunds1764395000000 } from './1764395000000-OrderRefunds.js';
 import { FraudChecks1764410000000 } from './1764410000000-FraudChecks.js';
 import { AccountRecovery1764420000000 } from './1764420000000-AccountRecovery.js';
 import { GenericPayables1764430000000 } from './1764430000000-GenericPayables.js';
+import { PayeeOnboarding1764440000000 } from './1764440000000-PayeeOnboarding.js';
 import { MoneyStateHistory1764450000000 } from './1764450000000-MoneyStateHistory.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
@@ -62,5 +63,6 @@ export const migrations = [
   FraudChecks1764410000000,
   AccountRecovery1764420000000,
   GenericPayables1764430000000,
+  PayeeOnboarding1764440000000,
   MoneyStateHistory1764450000000,
 ];

@@ -188,7 +188,12 @@ const EXPECTED: Record<string, Rule> = {
   'GET /admin/disputes': [...ADMINS, 'compliance', 'finance'],
   'POST /admin/disputes/{id}/resolve': [...ADMINS, 'finance'],
   'GET /admin/payments/route-accounts': [...ADMINS, 'compliance', 'finance'],
-  'POST /admin/payments/route-accounts/{dealerId}/retry': [...ADMINS, 'finance'],
+  'POST /admin/payments/route-accounts/{payeeId}/retry': [...ADMINS, 'finance'],
+  'GET /payees/me': ['dealer', 'tech_hardware', 'tech_software'],
+  'PUT /payees/me/settlement-details': ['dealer', 'tech_hardware', 'tech_software'],
+  'GET /admin/payees/{id}': [...ADMINS, 'compliance', 'finance'],
+  'POST /admin/payees/{id}/settlement-details/approve': [...ADMINS, 'finance'],
+  'POST /admin/payees/{id}/settlement-details/reject': [...ADMINS, 'finance'],
   'POST /admin/escrow/holds/{subOrderId}/hold': [...ADMINS, 'finance'],
   'POST /admin/escrow/holds/{subOrderId}/unhold': [...ADMINS, 'finance'],
   'POST /admin/escrow/holds/{subOrderId}/release-early': [...ADMINS, 'finance'],
@@ -517,7 +522,14 @@ describe('access control', () => {
     const fill = (path: string) =>
       path
         .replace('{runId}', runId)
-        .replace('{id}', path.startsWith('/catalog/') ? listingId : target)
+        .replace(
+          '{id}',
+          path.startsWith('/catalog/')
+            ? listingId
+            : path.startsWith('/admin/payees/')
+              ? ids.get('dealer')!
+              : target,
+        )
         .replace('{sessionId}', randomUUID())
         .replace('{listingId}', listingId)
         .replace('{imageId}', imageId)

@@ -36,7 +36,12 @@ import {
   startSandboxApp,
   type SandboxApp,
 } from './support/payments.js';
-import { activeRouteDealer, approvedDealer, onboardedDealer } from './support/route.js';
+import {
+  activeRouteDealer,
+  approvedDealer,
+  approvedSettlementDetails,
+  onboardedDealer,
+} from './support/route.js';
 
 describe('Razorpay Route: dealer onboarding and transfers held until release', () => {
   let sandbox: RazorpaySandbox;
@@ -67,7 +72,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
         last_error: string | null;
       }>(
         `SELECT status, reference_id, gateway_account_id, attempts, last_error
-         FROM dealer_route_accounts WHERE dealer_id = $1`,
+         FROM payee_route_accounts WHERE payee_id = $1`,
         [dealerId],
       )
     )[0];
@@ -107,7 +112,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
     const payment = await payThroughSandbox(t, sandbox, buyer, order.id);
     return { order, paymentId: payment.id, gatewayPaymentId: payment.gatewayPaymentId! };
   };
-  const listRouteAccounts = async (status?: 'created' | 'activated' | 'failed') => {
+  const listRouteAccounts = async (status?: 'product_configured' | 'activated' | 'failed') => {
     const res = await t.api.GET('/admin/payments/route-accounts', {
       params: { query: { limit: 100, ...(status ? { status } : {}) } },
       headers: finance.headers,
@@ -141,19 +146,27 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
       last_error: null,
     });
     expect(intent!.reference_id).toHaveLength(20);
-    expect(await jobsOf('payments.route-account', 'dealerId', dealer.userId)).toBe(1);
+    expect(await jobsOf('payments.route-account', 'payeeId', dealer.userId)).toBe(1);
+    // Without approved settlement details the job waits: nothing is sent to the gateway.
+    const accountsOfDealer = () =>
+      sandbox.control.accounts().filter((a) => a.email === dealer.email);
+    expect(await accounts.onboard(dealer.userId)).toBe('pending');
+    expect(accountsOfDealer()).toHaveLength(0);
 
-    expect(await accounts.onboard(dealer.userId)).toBe('created');
+    // Approved details: linked account, stakeholder, Route product configured, under review.
+    await approvedSettlementDetails(t, dealer, admin);
+    expect(await accounts.onboard(dealer.userId)).toBe('product_configured');
     const created = (await routeRow(dealer.userId))!;
-    expect(created).toMatchObject({ status: 'created', attempts: 1, last_error: null });
+    expect(created).toMatchObject({ status: 'product_configured', attempts: 0, last_error: null });
     const accountId = created.gateway_account_id!;
     expect(await gateway.fetchLinkedAccount(accountId)).toEqual({
       id: accountId,
       status: 'created',
       referenceId: created.reference_id,
     });
-    // A replayed job does not create a second account.
-    expect(await accounts.onboard(dealer.userId)).toBe('skipped');
+    // A replayed job only asks about the activation: no second account.
+    expect(await accounts.onboard(dealer.userId)).toBe('product_configured');
+    expect(accountsOfDealer()).toHaveLength(1);
 
     await activate(accountId);
     expect((await routeRow(dealer.userId))!.status).toBe('activated');
@@ -252,15 +265,18 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
     expect(await transfers.transferHolds({ paymentId })).toEqual({});
     expect(await holdOf(sub.id)).toMatchObject({ transfer_status: 'none', transfer_attempts: 0 });
 
-    const waiting = (await listRouteAccounts('created')).find((a) => a.dealerId === dealer.userId);
+    const waiting = (await listRouteAccounts('product_configured')).find(
+      (a) => a.payeeId === dealer.userId,
+    );
     expect(waiting).toMatchObject({
-      status: 'created',
+      status: 'product_configured',
+      activationStatus: 'under_review',
       gatewayAccountId: accountId,
       waitingHolds: 1,
       waitingPaise: sub.totalPaise,
       activatedAt: null,
     });
-    expect((await listRouteAccounts('activated')).map((a) => a.dealerId)).not.toContain(
+    expect((await listRouteAccounts('activated')).map((a) => a.payeeId)).not.toContain(
       dealer.userId,
     );
 
@@ -276,7 +292,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
       amountPaise: sub.totalPaise,
       onHold: true,
     });
-    const now = (await listRouteAccounts('activated')).find((a) => a.dealerId === dealer.userId);
+    const now = (await listRouteAccounts('activated')).find((a) => a.payeeId === dealer.userId);
     expect(now).toMatchObject({ status: 'activated', waitingHolds: 0, waitingPaise: 0 });
     expect(now!.activatedAt).not.toBeNull();
     // A redelivered activation changes nothing and enqueues nothing more.
@@ -409,24 +425,27 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
 
   it('records onboarding failures: retries 5xx with backoff, fails a refusal, and staff restart it (audited)', async () => {
     const dealer = await approvedDealer(t, admin);
+    await approvedSettlementDetails(t, dealer, admin);
+    // The dealer's approval and its details' approval each queued the job.
+    expect(await jobsOf('payments.route-account', 'payeeId', dealer.userId)).toBe(2);
     sandbox.control.setFaults({ api: { failNext: 1 } });
     expect(await accounts.onboard(dealer.userId)).toBe('pending');
     const retrying = (await routeRow(dealer.userId))!;
     expect(retrying).toMatchObject({ status: 'pending', attempts: 1, gateway_account_id: null });
     expect(retrying.last_error).toMatch(/503/);
-    expect(await jobsOf('payments.route-account', 'dealerId', dealer.userId)).toBe(2);
+    expect(await jobsOf('payments.route-account', 'payeeId', dealer.userId)).toBe(3);
 
     // Razorpay refuses the dealer's details: failed at once, shown to staff.
     await sql(`UPDATE users SET email = 'not-an-email' WHERE id = $1`, [dealer.userId]);
     expect(await accounts.onboard(dealer.userId)).toBe('failed');
-    const failed = (await listRouteAccounts('failed')).find((a) => a.dealerId === dealer.userId);
+    const failed = (await listRouteAccounts('failed')).find((a) => a.payeeId === dealer.userId);
     expect(failed).toMatchObject({ status: 'failed', attempts: 2, gatewayAccountId: null });
     expect(failed!.lastError).toMatch(/400/);
 
     // Only failed (or never started) onboardings are restarted; an unknown dealer is 404.
-    const retry = (dealerId: string, who: SignedIn) =>
-      t.api.POST('/admin/payments/route-accounts/{dealerId}/retry', {
-        params: { path: { dealerId } },
+    const retry = (payeeId: string, who: SignedIn) =>
+      t.api.POST('/admin/payments/route-accounts/{payeeId}/retry', {
+        params: { path: { payeeId } },
         body: { reason: 'dealer corrected its email' },
         headers: who.headers,
       });
@@ -448,8 +467,8 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
         actor_id: finance.userId,
       },
     ]);
-    expect(await jobsOf('payments.route-account', 'dealerId', dealer.userId)).toBe(3);
-    expect(await accounts.onboard(dealer.userId)).toBe('created');
+    expect(await jobsOf('payments.route-account', 'payeeId', dealer.userId)).toBe(4);
+    expect(await accounts.onboard(dealer.userId)).toBe('product_configured');
     expect((await retry(dealer.userId, finance)).error).toMatchObject({
       code: 'route-account/not-retryable',
     });
@@ -463,15 +482,17 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
 
     // Razorpay creates the account but its answer is lost (a 502 after the work).
     const dealer = await approvedDealer(t, admin);
+    await approvedSettlementDetails(t, dealer, admin);
     sandbox.control.setFaults({ api: { failAfterNext: 1 } });
     expect(await accounts.onboard(dealer.userId)).toBe('pending');
     const lost = (await routeRow(dealer.userId))!;
     expect(lost).toMatchObject({ status: 'pending', attempts: 1, gateway_account_id: null });
     expect(lost.last_error).toMatch(/502/);
     const [created] = accountsOf(lost.reference_id);
-    // The profile: Route's category for a mobile-parts dealer, the pickup address as the registered
-    // address (the state's name, street2 the city when there is no line2), the GSTIN; the test
-    // dealer's PAN (4th character P, a person's) is no business PAN, so it is not sent.
+    // The profile: the approved business type, Route's category for a mobile-parts dealer, the
+    // pickup address as the registered address (the state's name, street2 the city when there is no
+    // line2), the GSTIN; the test dealer's PAN (4th character P, a person's) is no business PAN, so it
+    // is not sent (it goes to the stakeholder's KYC).
     expect(created).toMatchObject({
       email: dealer.email,
       legal_business_name: 'Test Traders',
@@ -494,33 +515,39 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
     });
     expect(created!.legal_info).not.toHaveProperty('pan');
     // The retry is refused by Razorpay (one account per email), which names the account: adopted.
-    expect(await accounts.onboard(dealer.userId)).toBe('created');
+    expect(await accounts.onboard(dealer.userId)).toBe('product_configured');
     expect(await routeRow(dealer.userId)).toMatchObject({
-      status: 'created',
+      status: 'product_configured',
       gateway_account_id: created!.id,
-      attempts: 2,
+      attempts: 0,
       last_error: null,
     });
     expect(accountsOf(lost.reference_id)).toHaveLength(1);
+    expect(sandbox.control.stakeholders(created!.id)).toEqual([
+      expect.objectContaining({ kyc: { pan: dealer.gstin!.slice(2, 12) } }),
+    ]);
     // (The end-to-end test above unset the webhook URL.)
     sandbox.control.setWebhookUrl(`${t.baseUrl}/webhooks/razorpay`);
     await activate(created!.id);
     expect((await routeRow(dealer.userId))!.status).toBe('activated');
 
-    // A crash after Razorpay's answer, before it was recorded: the row stays `creating`, the account
-    // exists. Once the row is stale, staff restart it; the retry adopts the account.
+    // A crash after Razorpay's answer, before it was recorded: the row stays `pending` with its
+    // attempt counted, the account exists. Staff restart it; the retry adopts the account.
     const crashed = await approvedDealer(t, admin);
+    await approvedSettlementDetails(t, crashed, admin);
     const [user] = await sql<{
       gstin: string;
       pan: string;
       pickup_address: { line1: string; city: string; state: string; pincode: string };
     }>(`SELECT gstin, pan, pickup_address FROM users WHERE id = $1`, [crashed.userId]);
-    const profile = linkedAccountProfile(user!);
+    const profile = linkedAccountProfile({
+      address: user!.pickup_address,
+      businessType: 'proprietorship',
+      pan: user!.pan,
+      gstin: user!.gstin,
+    });
     if (typeof profile === 'string') throw new Error(profile);
-    await sql(
-      `UPDATE dealer_route_accounts SET status = 'creating', attempts = 1 WHERE dealer_id = $1`,
-      [crashed.userId],
-    );
+    await sql(`UPDATE payee_route_accounts SET attempts = 1 WHERE payee_id = $1`, [crashed.userId]);
     const before = await gateway.createLinkedAccount({
       referenceId: referenceOf(crashed.userId),
       email: crashed.email,
@@ -529,22 +556,19 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
       contactName: 'Test dealer',
       ...profile,
     });
-    await sql(
-      `UPDATE dealer_route_accounts SET updated_at = now() - interval '16 minutes' WHERE dealer_id = $1`,
-      [crashed.userId],
-    );
-    const restarted = await t.api.POST('/admin/payments/route-accounts/{dealerId}/retry', {
-      params: { path: { dealerId: crashed.userId } },
+    const restarted = await t.api.POST('/admin/payments/route-accounts/{payeeId}/retry', {
+      params: { path: { payeeId: crashed.userId } },
       body: { reason: 'onboarding job crashed' },
       headers: finance.headers,
     });
     expect(restarted.response.status).toBe(200);
-    expect(await accounts.onboard(crashed.userId)).toBe('created');
+    expect(await accounts.onboard(crashed.userId)).toBe('product_configured');
     expect((await routeRow(crashed.userId))!.gateway_account_id).toBe(before.id);
     expect(accountsOf(referenceOf(crashed.userId))).toHaveLength(1);
 
     // Someone else's linked account already has the dealer's email: a failure for staff, no account.
     const clash = await approvedDealer(t, admin);
+    await approvedSettlementDetails(t, clash, admin);
     await gateway.createLinkedAccount({
       referenceId: 'not-this-dealer',
       email: clash.email,
@@ -561,6 +585,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
 
     // A pickup state Razorpay does not list is refused before any call.
     const ladakh = await approvedDealer(t, admin);
+    await approvedSettlementDetails(t, ladakh, admin);
     await sql(
       `UPDATE users SET pickup_address = pickup_address || '{"state":"Ladakh"}' WHERE id = $1`,
       [ladakh.userId],

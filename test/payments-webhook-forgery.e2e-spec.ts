@@ -466,7 +466,7 @@ describe('forged but signed webhooks are confirmed with the gateway', () => {
       'acc_NeverCreated01',
     );
     await expectRejected(unknown, 'unknown_at_gateway', /linked account acc_NeverCreated01/);
-    expect(await routeStatus()).toEqual([{ status: 'created' }]);
+    expect(await routeStatus()).toEqual([{ status: 'product_configured' }]);
 
     // Activated at the gateway; the gateway fails when the event is processed: it waits, not rejected.
     sandbox.control.activateAccount(accountId);
@@ -480,7 +480,7 @@ describe('forged but signed webhooks are confirmed with the gateway', () => {
     const waiting = await inbox(real.eventId);
     expect(waiting).toMatchObject({ status: 'deferred', rejection: null, failures: 0 });
     expect(waiting!.last_error).toMatch(/^gateway unavailable: GatewayError: .*503/);
-    expect(await routeStatus()).toEqual([{ status: 'created' }]);
+    expect(await routeStatus()).toEqual([{ status: 'product_configured' }]);
     await new Promise((r) => setTimeout(r, 1_200));
     await drain();
     expect(await inbox(real.eventId)).toMatchObject({ status: 'processed', rejection: null });

@@ -130,8 +130,24 @@ function accountInput(
   };
 }
 
+/** A settlement bank account for a Route product configuration. */
+const SETTLEMENTS = {
+  accountNumber: '50100123456789',
+  ifsc: 'HDFC0000317',
+  beneficiaryName: 'Delta Mobile Parts',
+};
+
+/** A linked account onboarded as Route needs (stakeholder, product configured) and activated. */
 async function activeAccount(name: string, g = gateway, s = () => sandbox): Promise<string> {
   const acc = await g.createLinkedAccount(accountInput(name));
+  await g.createStakeholder(acc.id, {
+    name: 'Dealer Owner',
+    email: `owner.${name}@dealers.example.in`,
+    phone: null,
+    pan: null,
+  });
+  const product = await g.requestRouteProduct(acc.id);
+  await g.configureRouteProduct(acc.id, product.id, SETTLEMENTS);
   s().control.activateAccount(acc.id);
   return acc.id;
 }
@@ -508,7 +524,7 @@ describe('Route: capture, transfers on hold, release, reversal, refunds, settlem
 });
 
 describe('linked accounts', () => {
-  it('creates, fetches and activates a Route linked account; validates like Razorpay', async () => {
+  it('creates, fetches and onboards a Route linked account (stakeholder, product configuration), then activates it; validates like Razorpay', async () => {
     const acc = await gateway.createLinkedAccount(accountInput('delta', { phone: '9000090001' }));
     expect(acc).toEqual({
       id: expect.stringMatching(/^acc_/),
@@ -516,8 +532,94 @@ describe('linked accounts', () => {
       referenceId: 'dlr-delta',
     });
     expect(await gateway.fetchLinkedAccount(acc.id)).toEqual(acc);
+    // Razorpay activates nothing before the Route onboarding is complete.
+    await expect(control('POST', `/accounts/${acc.id}/activate`)).rejects.toThrow(/400/);
+
+    const stakeholder = await gateway.createStakeholder(acc.id, {
+      name: 'Delta Owner',
+      email: 'owner@delta.example.in',
+      phone: '9000090001',
+      pan: 'ABCPE1234F',
+    });
+    expect(stakeholder).toEqual({
+      id: expect.stringMatching(/^sth_/),
+      email: 'owner@delta.example.in',
+    });
+    expect(await gateway.stakeholdersOf(acc.id)).toEqual([stakeholder]);
+    expect(sandbox.control.stakeholders(acc.id)[0]).toMatchObject({
+      name: 'Delta Owner',
+      phone: { primary: '9000090001' },
+      kyc: { pan: 'ABCPE1234F' },
+    });
+    const requested = await gateway.requestRouteProduct(acc.id);
+    expect(requested).toEqual({
+      id: expect.stringMatching(/^acc_prd_/),
+      accountId: acc.id,
+      activationStatus: 'requested',
+      requirements: [
+        'settlements.account_number: field_missing',
+        'settlements.ifsc_code: field_missing',
+        'settlements.beneficiary_name: field_missing',
+      ],
+    });
+    expect(await gateway.requestRouteProduct(acc.id)).toMatchObject({ id: requested.id });
+    const configured = await gateway.configureRouteProduct(acc.id, requested.id, SETTLEMENTS);
+    expect(configured).toEqual({
+      ...requested,
+      activationStatus: 'under_review',
+      requirements: [],
+    });
+    expect(sandbox.control.routeProduct(acc.id)).toMatchObject({
+      requested_configuration: {
+        settlements: {
+          account_number: '50100123456789',
+          ifsc_code: 'HDFC0000317',
+          beneficiary_name: 'Delta Mobile Parts',
+        },
+      },
+      tnc: { accepted: true },
+    });
+    // What Razorpay refuses: a business PAN as a stakeholder's KYC, a malformed settlement account,
+    // an unknown product or account.
+    const refusals = [
+      await gatewayError(
+        gateway.createStakeholder(acc.id, {
+          name: 'Delta Firm',
+          email: 'firm@delta.example.in',
+          phone: null,
+          pan: 'AAAFD1234K',
+        }),
+      ),
+      await gatewayError(
+        gateway.configureRouteProduct(acc.id, requested.id, {
+          ...SETTLEMENTS,
+          accountNumber: '1234-5678-90',
+        }),
+      ),
+      await gatewayError(
+        gateway.configureRouteProduct(acc.id, requested.id, { ...SETTLEMENTS, ifsc: 'HDFC317' }),
+      ),
+      await gatewayError(
+        gateway.configureRouteProduct(acc.id, 'acc_prd_DoesNotExist0', SETTLEMENTS),
+      ),
+      await gatewayError(gateway.requestRouteProduct('acc_DoesNotExist00')),
+    ];
+    expect(refusals.map((e) => [e.statusCode, e.retryable])).toEqual(
+      refusals.map(() => [400, false]),
+    );
+    expect(refusals.map((e) => e.message)).toEqual([
+      expect.stringMatching(/pan/),
+      expect.stringMatching(/account number/),
+      expect.stringMatching(/ifsc/),
+      expect.stringMatching(/product config id/),
+      expect.stringMatching(/Linked account does not exist/),
+    ]);
+
     await control('POST', `/accounts/${acc.id}/activate`);
     expect(await gateway.fetchLinkedAccount(acc.id)).toMatchObject({ status: 'activated' });
+    expect(await gateway.fetchRouteProduct(acc.id, requested.id)).toMatchObject({
+      activationStatus: 'activated',
+    });
     await sandbox.control.flushWebhooks();
     const activated = receiver
       .events()

@@ -2,7 +2,8 @@
  * `node dist/scripts/razorpay-sandbox/main.js [--port 4010] [--host 127.0.0.1] [--webhook-url URL]
  * [--activate-accounts]`: runs the local Razorpay sandbox with the fixed sandbox credentials
  * (SANDBOX_RAZORPAY) and prints `RAZORPAY_API_URL=<url>` on stdout once it listens.
- * --activate-accounts activates linked accounts as they are created (`npm run up` uses it, so the
+ * --activate-accounts activates a linked account's Route product once its onboarding is complete
+ * (stakeholder, settlement account, terms; `npm run up` uses it, so the
  * demo dealers can be paid). Environment equivalents: RAZORPAY_SANDBOX_PORT, RAZORPAY_SANDBOX_HOST,
  * RAZORPAY_SANDBOX_WEBHOOK_URL. SIGINT/SIGTERM stop it.
  */

@@ -1,11 +1,13 @@
 /**
  * A local, in-memory stand-in for the slice of Razorpay's API that FixBazaar uses (Orders, Payments,
- * Route transfers with holds and reversals, Refunds with X-Refund-Idempotency, v2 linked accounts,
+ * Route transfers with holds and reversals, Refunds with X-Refund-Idempotency, v2 linked accounts
+ * with their stakeholders and Route product configuration (settlement bank account, activation),
  * Settlements), speaking the documented wire format: Basic auth with the key id/secret, amounts in
  * paise, `{ error: { code, description, source, step, reason, metadata, field } }` errors (400
  * BAD_REQUEST_ERROR for validation and unknown ids, 401 for bad credentials), Razorpay-style ids and
- * the PHP-ism `notes: []` when empty. It enforces Route's rules, validates linked accounts' business
- * profile and refuses a second linked account for an email, lists payments, refunds, transfers (with
+ * the PHP-ism `notes: []` when empty. It enforces Route's rules (no transfer to, nor release of a
+ * held transfer to, an account whose Route product is not activated), validates linked accounts'
+ * business profile, stakeholders and settlement accounts, and refuses a second linked account for an email, lists payments, refunds, transfers (with
  * `expand[]=recipient_settlement`) and the merchant's settlements (`from`/`to`/`count`/`skip`, newest
  * first) and a transfer's reversals, and emits signed webhooks with the documented envelope. Control
  * endpoints under `/__sandbox/` (not Razorpay's) play the buyer and Razorpay's back office, and
@@ -66,9 +68,11 @@ export interface SandboxOptions {
   /** The platform's own Razorpay account id (the webhook envelope's account_id). */
   merchantAccountId?: string;
   /**
-   * Linked accounts are activated as they are created (Razorpay's review done at once; the creation
-   * answers `activated` and the activation webhooks follow, as with control.activateAccount), for
-   * demos. Default false: they stay `created` until control.activateAccount.
+   * A linked account's Route product is activated as soon as its onboarding is complete (a
+   * stakeholder, the settlement bank account and the terms accepted: Razorpay's review done at once;
+   * the product configuration answers `activated` and the activation webhooks follow, as with
+   * control.activateAccount), for demos. Default false: the product stays `under_review` until
+   * control.activateAccount.
    */
   activateAccounts?: boolean;
 }
@@ -192,6 +196,42 @@ export interface LinkedAccount {
   notes: Notes;
   created_at: number;
   activated_at: number | null;
+}
+
+export interface Stakeholder {
+  id: string;
+  entity: 'stakeholder';
+  account_id: string;
+  name: string;
+  email: string;
+  phone: { primary: string } | null;
+  kyc: { pan: string } | null;
+  notes: Notes;
+  created_at: number;
+}
+
+export interface RouteProduct {
+  id: string;
+  account_id: string;
+  product_name: 'route';
+  /** Razorpay's: requested, needs_clarification, under_review, activated. */
+  activation_status: 'requested' | 'needs_clarification' | 'under_review' | 'activated';
+  requested_configuration: { settlements: SettlementsConfig | null };
+  active_configuration: { settlements: SettlementsConfig | null };
+  requirements: {
+    field_reference: string;
+    resolution_url: string;
+    status: 'required';
+    reason_code: 'field_missing';
+  }[];
+  tnc: { id: string; accepted: boolean; accepted_at: number } | null;
+  requested_at: number;
+}
+
+interface SettlementsConfig {
+  account_number: string;
+  ifsc_code: string;
+  beneficiary_name: string;
 }
 
 export interface Settlement {
@@ -544,6 +584,36 @@ function validateLegalInfo(raw: unknown): Json | null {
   return info;
 }
 
+/** A person's PAN (4th character P), as a stakeholder's `kyc.pan` takes it. */
+const PERSONAL_PAN = /^[A-Za-z]{3}[Pp][A-Za-z]\d{4}[A-Za-z]$/;
+const IFSC = /^[A-Z]{4}0[A-Z0-9]{6}$/;
+
+/** Validates a product configuration's `settlements` as Razorpay does. */
+function validateSettlements(raw: unknown): SettlementsConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw bad('The settlements must be an object.', 'settlements');
+  const o = raw as Json;
+  const accountNumber = o.account_number;
+  if (accountNumber === undefined || accountNumber === null || accountNumber === '')
+    throw bad('The account number field is required.', 'account_number');
+  const digits = String(accountNumber);
+  if (!/^\d{9,18}$/.test(digits))
+    throw bad('The account number must be between 9 and 18 digits.', 'account_number');
+  const ifsc = reqField(o, 'ifsc_code', 11);
+  if (!IFSC.test(ifsc)) throw bad('The ifsc code is invalid.', 'ifsc_code');
+  const beneficiary = reqField(o, 'beneficiary_name', 120);
+  if (beneficiary.trim().length < 4)
+    throw bad('The beneficiary name must be at least 4 characters.', 'beneficiary_name');
+  return { account_number: digits, ifsc_code: ifsc, beneficiary_name: beneficiary };
+}
+
+/** `tnc_accepted`: optional, and when given only `true` (Razorpay's "possible value is only true"). */
+function tncAccepted(body: Json): boolean {
+  if (body.tnc_accepted === undefined || body.tnc_accepted === null) return false;
+  if (body.tnc_accepted !== true) throw bad('The tnc accepted must be true.', 'tnc_accepted');
+  return true;
+}
+
 // ---- the sandbox ------------------------------------------------------------------------------
 
 export interface RazorpaySandboxControl {
@@ -552,10 +622,20 @@ export interface RazorpaySandboxControl {
     orderId: string,
     input?: { outcome?: 'captured' | 'authorized' | 'failed'; method?: string },
   ): CheckoutResult & { payment: Payment };
-  /** Razorpay's back office activating a linked account. */
+  /**
+   * Razorpay's back office activating a linked account's Route product (and so the account): refused
+   * while the onboarding is incomplete (no stakeholder, settlement account or accepted terms).
+   */
   activateAccount(accountId: string): LinkedAccount;
+  /** Razorpay's review asking for more about a configured product (`needs_clarification`). */
+  requestClarification(accountId: string, field: string): RouteProduct;
+  /** Razorpay suspending a linked account: no transfer to it, nor release of one held for it. */
+  suspendAccount(accountId: string): LinkedAccount;
   /** Every linked account created so far, oldest first (Razorpay's dashboard view). */
   accounts(): LinkedAccount[];
+  /** A linked account's stakeholders and Route product configuration. */
+  stakeholders(accountId: string): Stakeholder[];
+  routeProduct(accountId: string): RouteProduct | null;
   /** Moves a pending refund (created while refund mode is 'manual') to processed or failed. */
   processRefund(refundId: string, outcome: 'processed' | 'failed'): Refund;
   /** 'instant' (default): refunds are processed at once; 'manual': they stay pending. */
@@ -595,6 +675,9 @@ class SandboxState {
     { paymentId: string; bodyHash: string; refundId: string }
   >();
   readonly accounts = new Map<string, LinkedAccount>();
+  readonly stakeholders = new Map<string, Stakeholder>();
+  /** Route product configurations, by product id (one per account). */
+  readonly products = new Map<string, RouteProduct>();
   readonly settlements = new Map<string, Settlement>();
   /** Whose balance each settlement paid out: the merchant's account id or a linked account's. */
   readonly settlementAccounts = new Map<string, string>();
@@ -649,6 +732,65 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
   const refundsOf = (paymentId: string) =>
     [...state.refunds.values()].filter((r) => r.payment_id === paymentId);
   const collection = <T>(items: T[]) => ({ entity: 'collection', count: items.length, items });
+  const account = (id: string) =>
+    state.accounts.get(id) ??
+    raise(
+      new SandboxApiError(
+        400,
+        'BAD_REQUEST_ERROR',
+        'Linked account does not exist',
+        'account_id',
+        'linked_account_id_does_not_exist',
+      ),
+    );
+  const stakeholdersOf = (accountId: string) =>
+    [...state.stakeholders.values()].filter((x) => x.account_id === accountId);
+  const productOf = (accountId: string) =>
+    [...state.products.values()].find((x) => x.account_id === accountId) ?? null;
+  /** Whether transfers may go to (or be released to) the account: its Route product is activated. */
+  const routeActivated = (accountId: string) =>
+    state.accounts.get(accountId)?.status === 'activated' &&
+    productOf(accountId)?.activation_status === 'activated';
+  const notActivated = (accountId: string) =>
+    new SandboxApiError(
+      400,
+      'BAD_REQUEST_ERROR',
+      `Transfers can be made only to an activated linked account: ${accountId} has not completed its Route onboarding (stakeholder, settlement account, product activated)`,
+      'account',
+      'linked_account_not_activated',
+    );
+  /** What the product still needs, as Razorpay lists it. */
+  const requirementsOf = (p: RouteProduct): RouteProduct['requirements'] => {
+    const missing: string[] = [];
+    if (stakeholdersOf(p.account_id).length === 0) missing.push('stakeholder');
+    if (p.requested_configuration.settlements === null)
+      missing.push(
+        'settlements.account_number',
+        'settlements.ifsc_code',
+        'settlements.beneficiary_name',
+      );
+    if (!p.tnc?.accepted) missing.push('tnc_accepted');
+    return missing.map((field) => ({
+      field_reference: field,
+      resolution_url: `/accounts/${p.account_id}/products/${p.id}`,
+      status: 'required',
+      reason_code: 'field_missing',
+    }));
+  };
+  /** Recomputes the product's requirements and status after a change (activation when auto). */
+  const review = (p: RouteProduct): RouteProduct => {
+    if (p.activation_status === 'activated') return p;
+    p.requirements = requirementsOf(p);
+    if (p.requirements.length > 0)
+      p.activation_status = p.requested_configuration.settlements
+        ? 'needs_clarification'
+        : 'requested';
+    else {
+      p.activation_status = 'under_review';
+      if (options.activateAccounts) control.activateAccount(p.account_id);
+    }
+    return p;
+  };
 
   function capture(p: Payment): void {
     const o = order(p.order_id);
@@ -776,8 +918,7 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
         throw bad(`The transfers.${i}.account field is required.`, 'account');
       const acc = state.accounts.get(accountId);
       if (!acc) throw bad(`The account id ${accountId} is invalid`, 'account');
-      if (acc.status !== 'activated')
-        throw bad('Transfers can be made only to an activated linked account', 'account');
+      if (!routeActivated(acc.id)) throw notActivated(acc.id);
       const onHoldUntil =
         t.on_hold_until === undefined || t.on_hold_until === null
           ? null
@@ -853,6 +994,7 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
     const onHold = bool(body.on_hold, 'on_hold');
     if (t.settlement_status === 'settled')
       throw bad('The transfer has already been settled', 'on_hold');
+    if (!onHold && !routeActivated(t.recipient)) throw notActivated(t.recipient);
     t.on_hold = onHold;
     t.on_hold_until =
       onHold && body.on_hold_until != null
@@ -985,9 +1127,85 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
       activated_at: null,
     };
     state.accounts.set(a.id, a);
-    return options.activateAccounts ? control.activateAccount(a.id) : a;
+    return a;
   });
   route('GET', '/v2/accounts/:id', ([id]) => state.accounts.get(id!) ?? raise(notFound()));
+  route('POST', '/v2/accounts/:id/stakeholders', ([id], body) => {
+    const a = account(id!);
+    const name = reqString(body, 'name', 4, 255);
+    if (!/^[A-Za-z .']+$/.test(name))
+      throw bad('The name may only contain alphabets and spaces.', 'name');
+    const email = reqString(body, 'email', 3, 132);
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
+      throw bad('The email must be a valid email address.', 'email');
+    const phone = asObject(body.phone).primary;
+    if (phone !== undefined && !/^\+?\d{8,15}$/.test(String(phone)))
+      throw bad('The phone must be between 8 and 15 digits.', 'phone');
+    const pan = asObject(body.kyc).pan;
+    if (pan !== undefined && (typeof pan !== 'string' || !PERSONAL_PAN.test(pan)))
+      throw bad('The pan field is invalid', 'pan');
+    const sh: Stakeholder = {
+      id: newId('sth'),
+      entity: 'stakeholder',
+      account_id: a.id,
+      name,
+      email,
+      phone: phone === undefined ? null : { primary: String(phone) },
+      kyc: pan === undefined ? null : { pan: pan as string },
+      notes: notes(body),
+      created_at: now(),
+    };
+    state.stakeholders.set(sh.id, sh);
+    const p = productOf(a.id);
+    if (p) review(p);
+    return sh;
+  });
+  route('GET', '/v2/accounts/:id/stakeholders', ([id]) =>
+    collection(stakeholdersOf(account(id!).id)),
+  );
+  // One Route configuration per account: a second request answers the existing one.
+  route('POST', '/v2/accounts/:id/products', ([id], body) => {
+    const a = account(id!);
+    if (body.product_name !== 'route')
+      throw bad(`Invalid product name: ${String(body.product_name)}`, 'product_name');
+    const accepted = tncAccepted(body);
+    const existing = productOf(a.id);
+    const p: RouteProduct = existing ?? {
+      id: newId('acc_prd'),
+      account_id: a.id,
+      product_name: 'route',
+      activation_status: 'requested',
+      requested_configuration: { settlements: null },
+      active_configuration: { settlements: null },
+      requirements: [],
+      tnc: null,
+      requested_at: now(),
+    };
+    if (accepted && !p.tnc?.accepted)
+      p.tnc = { id: newId('tnc'), accepted: true, accepted_at: now() };
+    state.products.set(p.id, p);
+    return review(p);
+  });
+  const product = (accountId: string, productId: string) => {
+    const p = state.products.get(productId);
+    if (!p || p.account_id !== account(accountId).id)
+      throw bad("The provided product config id doesn't exist for the merchant", 'product_id');
+    return p;
+  };
+  route('GET', '/v2/accounts/:id/products/:pid', ([id, pid]) => product(id!, pid!));
+  route('PATCH', '/v2/accounts/:id/products/:pid', ([id, pid], body) => {
+    const p = product(id!, pid!);
+    const accepted = tncAccepted(body);
+    const settlements =
+      body.settlements === undefined ? null : validateSettlements(body.settlements);
+    if (settlements !== null) {
+      p.requested_configuration.settlements = settlements;
+      if (p.activation_status === 'activated') p.active_configuration.settlements = settlements;
+    }
+    if (accepted && !p.tnc?.accepted)
+      p.tnc = { id: newId('tnc'), accepted: true, accepted_at: now() };
+    return review(p);
+  });
 
   // The merchant's own settlement, or with `X-Razorpay-Account` one of that linked account's.
   route('GET', '/v1/settlements/:id', ([id], _b, req) => {
@@ -1118,6 +1336,19 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
 
     activateAccount(accountId) {
       const a = state.accounts.get(accountId) ?? raise(notFound());
+      const p = productOf(a.id);
+      if (p === null) throw bad('The account has no Route product configuration', 'product');
+      if (p.activation_status !== 'activated') {
+        const missing = requirementsOf(p);
+        if (missing.length > 0)
+          throw bad(
+            `The Route product cannot be activated: ${missing.map((m) => m.field_reference).join(', ')} missing`,
+            'product',
+          );
+        p.activation_status = 'activated';
+        p.requirements = [];
+        p.active_configuration.settlements = p.requested_configuration.settlements;
+      }
       if (a.status !== 'activated') {
         a.status = 'activated';
         a.activated_at = now();
@@ -1125,7 +1356,7 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
           'product.route.activated',
           {
             merchant_product: {
-              id: newId('acc_prd'),
+              id: p.id,
               merchant_id: a.id,
               activation_status: 'activated',
             },
@@ -1137,7 +1368,31 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
       return structuredClone(a);
     },
 
+    suspendAccount(accountId) {
+      const a = state.accounts.get(accountId) ?? raise(notFound());
+      a.status = 'suspended';
+      return structuredClone(a);
+    },
+
+    requestClarification(accountId, field) {
+      const p = productOf(accountId) ?? raise(notFound());
+      if (p.activation_status !== 'under_review')
+        throw bad('Only a product under review can need clarification', 'product');
+      p.activation_status = 'needs_clarification';
+      p.requirements = [
+        {
+          field_reference: field,
+          resolution_url: `/accounts/${accountId}/products/${p.id}`,
+          status: 'required',
+          reason_code: 'field_missing',
+        },
+      ];
+      return structuredClone(p);
+    },
+
     accounts: () => [...state.accounts.values()].map((a) => structuredClone(a)),
+    stakeholders: (accountId) => stakeholdersOf(accountId).map((x) => structuredClone(x)),
+    routeProduct: (accountId) => structuredClone(productOf(accountId)),
 
     processRefund(refundId, outcome) {
       const r = state.refunds.get(refundId) ?? raise(notFound());
@@ -1255,6 +1510,10 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
     return checkout;
   });
   controlRoute('POST', '/accounts/:id/activate', ([id]) => control.activateAccount(id!));
+  controlRoute('POST', '/accounts/:id/suspend', ([id]) => control.suspendAccount(id!));
+  controlRoute('POST', '/accounts/:id/clarification', ([id], body) =>
+    control.requestClarification(id!, typeof body.field === 'string' ? body.field : 'settlements'),
+  );
   controlRoute('POST', '/refunds/:id/process', ([id], body) => {
     const outcome = body.outcome ?? 'processed';
     if (outcome !== 'processed' && outcome !== 'failed')

@@ -64,6 +64,13 @@ export type Subject =
   /** A dealer's own escrow and payout statement: approved dealers `read` theirs. */
   | 'DealerStatement'
   /**
+   * A payee's settlement details (PAN, GSTIN, business type, bank account) for Route payouts:
+   * approved dealers and technicians `read` and `update` their own (the `/payees/me` routes); admin,
+   * ops leader and finance `approve` (approve or reject a held change; never their own). Staff read
+   * a payee's details as `PaymentOps`.
+   */
+  | 'PayeeSettlement'
+  /**
    * Fraud alerts and orders held for review: `read` (admin, ops leader, finance, compliance);
    * `update` — assign and resolve alerts (admin, ops leader, finance); `approve` — clear or reject a
    * held order (admin, ops leader).
@@ -112,6 +119,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update', 'approve'], 'Fraud');
       can('override', 'RepairJob');
+      can('approve', 'PayeeSettlement');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -130,6 +138,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update', 'approve'], 'Fraud');
       can('override', 'RepairJob');
+      can('approve', 'PayeeSettlement');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.
@@ -149,6 +158,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('read', 'Order');
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update'], 'Fraud');
+      can('approve', 'PayeeSettlement');
       break;
     case 'dealer':
       // Only an approved dealer sells (or buys); a pending, suspended or blocked dealer does nothing.
@@ -156,6 +166,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
         can(['create', 'read', 'update'], 'Listing', { dealerId: principal.userId });
         can(['read', 'update'], 'SubOrder', { dealerId: principal.userId });
         can('read', 'DealerStatement');
+        can(['read', 'update'], 'PayeeSettlement');
         can(['read', 'update'], 'Purchase');
         if (!principal.phoneUnverified) can('create', 'Purchase');
       }
@@ -167,6 +178,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       if (principal.status === 'approved') {
         can(['read', 'update'], 'Purchase');
         if (!principal.phoneUnverified) can('create', 'Purchase');
+        if (principal.role === 'technician') can(['read', 'update'], 'PayeeSettlement');
       }
       break;
   }

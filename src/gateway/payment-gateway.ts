@@ -120,6 +120,40 @@ export interface GatewayLinkedAccount {
   referenceId: string | null;
 }
 
+/** A stakeholder of a linked account (Razorpay's `POST /v2/accounts/{id}/stakeholders`). */
+export interface GatewayStakeholderInput {
+  /** The person's name (Razorpay: letters and spaces). */
+  name: string;
+  email: string;
+  phone: string | null;
+  /** The person's own PAN (4th character P), when known. */
+  pan: string | null;
+}
+
+export interface GatewayStakeholder {
+  id: string;
+  email: string | null;
+}
+
+/** The settlement bank account of a Route product configuration. */
+export interface GatewaySettlementAccount {
+  accountNumber: string;
+  ifsc: string;
+  beneficiaryName: string;
+}
+
+/**
+ * A linked account's Route product configuration. `activationStatus` is Razorpay's:
+ * `requested`, `needs_clarification`, `under_review`, `activated`, `suspended`.
+ */
+export interface GatewayRouteProduct {
+  id: string;
+  accountId: string;
+  activationStatus: string;
+  /** What Razorpay still needs (`requirements[].field_reference`/`reason_code`), when it asks. */
+  requirements: string[];
+}
+
 export interface GatewaySettlement {
   id: string;
   amountPaise: number;
@@ -233,6 +267,19 @@ export interface PaymentGateway {
    */
   createLinkedAccount(input: GatewayLinkedAccountInput): Promise<GatewayLinkedAccount>;
   fetchLinkedAccount(accountId: string): Promise<GatewayLinkedAccount>;
+  /** Adds a stakeholder to a linked account (Route needs one before the product is configured). */
+  createStakeholder(accountId: string, input: GatewayStakeholderInput): Promise<GatewayStakeholder>;
+  /** The account's stakeholders (to adopt one an earlier attempt created). */
+  stakeholdersOf(accountId: string): Promise<GatewayStakeholder[]>;
+  /** Requests the `route` product for the account (terms accepted). */
+  requestRouteProduct(accountId: string): Promise<GatewayRouteProduct>;
+  /** Configures the product's settlement bank account (terms accepted). */
+  configureRouteProduct(
+    accountId: string,
+    productId: string,
+    settlements: GatewaySettlementAccount,
+  ): Promise<GatewayRouteProduct>;
+  fetchRouteProduct(accountId: string, productId: string): Promise<GatewayRouteProduct>;
 
   /**
    * A settlement: the platform's own, or, with `linkedAccountId`, one of that Route linked account's

@@ -6,6 +6,10 @@ import {
   GatewayLinkedAccountExists,
   type GatewayLinkedAccount,
   type GatewayLinkedAccountInput,
+  type GatewayRouteProduct,
+  type GatewaySettlementAccount,
+  type GatewayStakeholder,
+  type GatewayStakeholderInput,
   type GatewayListRange,
   type GatewayOrder,
   type GatewayOrderStatus,
@@ -54,6 +58,15 @@ interface RazorpayClient {
   };
   refunds: { all(p: Params): Promise<unknown>; fetch(id: string): Promise<unknown> };
   accounts: { create(p: Params): Promise<unknown>; fetch(id: string): Promise<unknown> };
+  stakeholders: {
+    create(accountId: string, p: Params): Promise<unknown>;
+    all(accountId: string): Promise<unknown>;
+  };
+  products: {
+    requestProductConfiguration(accountId: string, p: Params): Promise<unknown>;
+    edit(accountId: string, productId: string, p: Params): Promise<unknown>;
+    fetch(accountId: string, productId: string): Promise<unknown>;
+  };
   settlements: { all(p: Params): Promise<unknown>; fetch(id: string): Promise<unknown> };
   api: {
     rq: AxiosLike;
@@ -286,6 +299,65 @@ export class RazorpayGateway implements PaymentGateway {
   async fetchLinkedAccount(accountId: string): Promise<GatewayLinkedAccount> {
     return toLinkedAccount(
       await this.call('fetch linked account', () => this.client.accounts.fetch(accountId)),
+    );
+  }
+
+  async createStakeholder(
+    accountId: string,
+    input: GatewayStakeholderInput,
+  ): Promise<GatewayStakeholder> {
+    return toStakeholder(
+      await this.call('create stakeholder', () =>
+        this.client.stakeholders.create(accountId, {
+          name: input.name,
+          email: input.email,
+          ...(input.phone ? { phone: { primary: input.phone } } : {}),
+          ...(input.pan ? { kyc: { pan: input.pan } } : {}),
+        }),
+      ),
+    );
+  }
+
+  async stakeholdersOf(accountId: string): Promise<GatewayStakeholder[]> {
+    const raw = await this.call('list stakeholders', () => this.client.stakeholders.all(accountId));
+    return items(raw).map(toStakeholder);
+  }
+
+  async requestRouteProduct(accountId: string): Promise<GatewayRouteProduct> {
+    return toRouteProduct(
+      await this.call('request route product', () =>
+        this.client.products.requestProductConfiguration(accountId, {
+          product_name: 'route',
+          tnc_accepted: true,
+        }),
+      ),
+    );
+  }
+
+  async configureRouteProduct(
+    accountId: string,
+    productId: string,
+    settlements: GatewaySettlementAccount,
+  ): Promise<GatewayRouteProduct> {
+    return toRouteProduct(
+      await this.call('configure route product', () =>
+        this.client.products.edit(accountId, productId, {
+          settlements: {
+            account_number: settlements.accountNumber,
+            ifsc_code: settlements.ifsc,
+            beneficiary_name: settlements.beneficiaryName,
+          },
+          tnc_accepted: true,
+        }),
+      ),
+    );
+  }
+
+  async fetchRouteProduct(accountId: string, productId: string): Promise<GatewayRouteProduct> {
+    return toRouteProduct(
+      await this.call('fetch route product', () =>
+        this.client.products.fetch(accountId, productId),
+      ),
     );
   }
 
@@ -653,4 +725,24 @@ function toSettlement(v: unknown): GatewaySettlement {
 function toLinkedAccount(v: unknown): GatewayLinkedAccount {
   const o = obj(v);
   return { id: str(o, 'id'), status: str(o, 'status'), referenceId: optStr(o, 'reference_id') };
+}
+
+function toStakeholder(v: unknown): GatewayStakeholder {
+  const o = obj(v);
+  return { id: str(o, 'id'), email: optStr(o, 'email') };
+}
+
+function toRouteProduct(v: unknown): GatewayRouteProduct {
+  const o = obj(v);
+  return {
+    id: str(o, 'id'),
+    accountId: str(o, 'account_id'),
+    activationStatus: str(o, 'activation_status'),
+    requirements: (Array.isArray(o.requirements) ? o.requirements : []).map((r) => {
+      const x = obj(r);
+      return [optStr(x, 'field_reference'), optStr(x, 'reason_code')]
+        .filter((p) => p !== null)
+        .join(': ');
+    }),
+  };
 }

@@ -7,6 +7,8 @@ import {
   DealerCommissionInvoicesController,
 } from './commission/commission.controller.js';
 import { CommissionService } from './commission/commission.service.js';
+import { AdminPayeesController, PayeesController } from './payees/payees.controller.js';
+import { PayeeSettlementService } from './payees/payee-settlement.service.js';
 import { AdminRouteAccountsController } from './route/admin-route-accounts.controller.js';
 import { RouteAccountsService } from './route/route-accounts.service.js';
 import { RouteTransferLookup } from './route/route-transfer-lookup.js';
@@ -17,7 +19,8 @@ import { TransferRetryController } from './transfer-retry/transfer-retry.control
 import { TransferRetryService } from './transfer-retry/transfer-retry.service.js';
 
 /**
- * Money out to payees: Razorpay Route linked accounts (onboarding, activation) and the transfers of
+ * Money out to payees: their settlement details (held for review), Razorpay Route linked accounts
+ * (onboarding: account, stakeholder, product configuration, activation) and the transfers of
  * escrow holds to them (on hold until release; staff retry of failed ones), settlements (the
  * platform's, and dealers' payouts, posted from `settlement.processed`), commission rules and the
  * commission invoice data written at release. Other modules enqueue its queues by name (route-jobs.ts)
@@ -26,12 +29,15 @@ import { TransferRetryService } from './transfer-retry/transfer-retry.service.js
 @Module({
   imports: [GatewayModule, IdentityModule, LedgerModule],
   controllers: [
+    PayeesController,
+    AdminPayeesController,
     AdminRouteAccountsController,
     TransferRetryController,
     AdminCommissionController,
     DealerCommissionInvoicesController,
   ],
   providers: [
+    PayeeSettlementService,
     RouteAccountsService,
     RouteTransfersService,
     RouteTransferLookup,
@@ -40,6 +46,6 @@ import { TransferRetryService } from './transfer-retry/transfer-retry.service.js
     SeedRouteCommand,
     SettlementWebhookHandler,
   ],
-  exports: [CommissionService, SeedRouteCommand],
+  exports: [CommissionService, PayeeSettlementService, SeedRouteCommand],
 })
 export class PayoutsModule {}

@@ -307,12 +307,18 @@ async function main(): Promise<void> {
       timeCost: 1,
     });
     const tag = Date.now().toString(36);
-    const users = await sql<{ id: string; email: string; role: string }>(
+    const users = await sql<{
+      id: string;
+      email: string;
+      role: string;
+      gstin: string | null;
+      pan: string | null;
+    }>(
       `INSERT INTO users (role, status, email, password_hash, display_name, business_name, gstin, pan, pickup_address)
        SELECT r.role, r.status, r.email, $1, r.name, r.business, r.gstin, r.pan, r.pickup::jsonb
        FROM jsonb_to_recordset($2::jsonb) AS r(role text, status text, email text, name text, business text,
                                                gstin text, pan text, pickup text)
-       RETURNING id::text AS id, email::text AS email, role`,
+       RETURNING id::text AS id, email::text AS email, role, gstin, pan`,
       [
         hash,
         JSON.stringify([
@@ -362,10 +368,36 @@ async function main(): Promise<void> {
           headers: admin.headers,
         }),
       );
-    // Route onboarding is the server's job; the sandbox's back office activates the accounts.
-    await waitFor('Route linked accounts created', async () => {
+    // Each dealer gives its settlement details, which the admin approves; Route onboarding is the
+    // server's job; the sandbox's back office activates the accounts.
+    for (const d of dealerRows) {
+      const who = await signIn(base, d.email, d.id);
+      check(
+        'settlement details',
+        await api.PUT('/payees/me/settlement-details', {
+          body: {
+            pan: d.pan!,
+            gstin: d.gstin!,
+            businessType: 'proprietorship',
+            beneficiaryName: 'Bench Spares',
+            ifsc: 'HDFC0000317',
+            accountNumber: '50100123456789',
+          },
+          headers: who.headers,
+        }),
+      );
+      check(
+        'approve settlement details',
+        await api.POST('/admin/payees/{id}/settlement-details/approve', {
+          params: { path: { id: d.id } },
+          body: { reason: 'bank letter checked (bench)' },
+          headers: admin.headers,
+        }),
+      );
+    }
+    await waitFor('Route products configured', async () => {
       const rows = await sql<{ n: number }>(
-        `SELECT count(*)::int AS n FROM dealer_route_accounts WHERE status = 'created'`,
+        `SELECT count(*)::int AS n FROM payee_route_accounts WHERE status = 'product_configured'`,
       );
       return rows[0]!.n === DEALERS || `${rows[0]!.n}/${DEALERS}`;
     });
@@ -373,7 +405,7 @@ async function main(): Promise<void> {
     await sandbox.control.flushWebhooks();
     await waitFor('Route linked accounts activated', async () => {
       const rows = await sql<{ n: number }>(
-        `SELECT count(*)::int AS n FROM dealer_route_accounts WHERE status = 'activated'`,
+        `SELECT count(*)::int AS n FROM payee_route_accounts WHERE status = 'activated'`,
       );
       return rows[0]!.n === DEALERS || `${rows[0]!.n}/${DEALERS}`;
     });

@@ -1626,6 +1626,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/payees/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My settlement details (masked), any change waiting for review, my Route account */
+        get: operations["PayeesController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payees/me/settlement-details": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Submit or change my PAN, GSTIN, business type and settlement bank account (held for review) */
+        put: operations["PayeesController_submit"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payees/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A payee's settlement details (masked), held change and Route account */
+        get: operations["AdminPayeesController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payees/{id}/settlement-details/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a payee's held settlement details (starts Route onboarding) */
+        post: operations["AdminPayeesController_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payees/{id}/settlement-details/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a payee's held settlement details, with a reason */
+        post: operations["AdminPayeesController_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/payments/route-accounts": {
         parameters: {
             query?: never;
@@ -1633,7 +1718,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Dealers' Route linked accounts, with the escrow waiting for them */
+        /** Payees' Route linked accounts, with the escrow waiting for them */
         get: operations["AdminRouteAccountsController_list"];
         put?: never;
         post?: never;
@@ -1643,7 +1728,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/payments/route-accounts/{dealerId}/retry": {
+    "/admin/payments/route-accounts/{payeeId}/retry": {
         parameters: {
             query?: never;
             header?: never;
@@ -1652,7 +1737,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restart a dealer's failed Route onboarding (audited) */
+        /** Restart a payee's failed Route onboarding at the step it stopped (audited) */
         post: operations["AdminRouteAccountsController_retry"];
         delete?: never;
         options?: never;
@@ -3935,22 +4020,88 @@ export interface components {
             /** @description The id the event is deduplicated by (`X-Razorpay-Event-Id`, or `body-sha256:<hex>` without one). */
             eventId: string;
         };
+        SettlementDetailsDto: {
+            /** @enum {string} */
+            payeeKind: "dealer" | "technician";
+            gstin: string | null;
+            /** @enum {string} */
+            reviewStatus: "pending" | "approved" | "rejected" | "superseded";
+            /** Format: date-time */
+            reviewedAt: string | null;
+            reviewReason: string | null;
+            id: string;
+            pan: string;
+            businessType: string;
+            beneficiaryName: string;
+            ifsc: string;
+            accountNumber: string;
+            submittedAt: string;
+        };
+        PayeeRouteAccountDto: {
+            /** @enum {string} */
+            status: "pending" | "account_created" | "stakeholder_created" | "product_requested" | "product_configured" | "activated" | "needs_clarification" | "failed";
+            /** @description Razorpay's activation_status of the Route product, once requested. */
+            activationStatus: string | null;
+            lastError: string | null;
+        };
+        PayeeDto: {
+            /** @enum {string} */
+            payeeKind: "dealer" | "technician";
+            settlementDetails: components["schemas"]["SettlementDetailsDto"] | null;
+            pendingChange: components["schemas"]["SettlementDetailsDto"] | null;
+            routeAccount: components["schemas"]["PayeeRouteAccountDto"] | null;
+            payeeId: string;
+        };
+        SubmitSettlementDetailsDto: {
+            /**
+             * @description Razorpay's legal business type.
+             * @enum {string}
+             */
+            businessType: "individual" | "proprietorship" | "partnership" | "private_limited" | "public_limited" | "llp" | "ngo" | "trust" | "society" | "huf" | "educational_institutes" | "not_yet_registered" | "other";
+            /** @description The business's PAN (a proprietor's own PAN), AAAAA9999A. */
+            pan: string;
+            /** @description The GSTIN, where the business is registered for GST: the PAN inside it is `pan`. */
+            gstin?: string;
+            /** @description The bank account holder's name, as the bank has it. */
+            beneficiaryName: string;
+            /** @description The branch's IFSC (e.g. HDFC0000317): 4 letters of a known bank, 0, 6 letters or digits. */
+            ifsc: string;
+            /** @description The settlement account number, 9 to 18 digits; stored encrypted, shown masked. */
+            accountNumber: string;
+            /** @description The registered address Razorpay needs (a dealer's pickup address is used when omitted). */
+            registeredAddress?: components["schemas"]["AddressDto"];
+        };
+        ApproveSettlementDetailsDto: {
+            /** @description Why (kept in the audit log). */
+            reason?: string;
+        };
+        RejectSettlementDetailsDto: {
+            /** @description Why: shown to the payee and kept in the audit log. */
+            reason: string;
+        };
         RouteAccountDto: {
             /** @enum {string} */
-            status: "pending" | "creating" | "created" | "activated" | "failed";
+            payeeKind: "dealer" | "technician";
+            /** @enum {string} */
+            status: "pending" | "account_created" | "stakeholder_created" | "product_requested" | "product_configured" | "activated" | "needs_clarification" | "failed";
             gatewayAccountId: string | null;
+            stakeholderId: string | null;
+            /** @description The Route product configuration. */
+            productId: string | null;
+            /** @description Razorpay's activation_status of the Route product. */
+            activationStatus: string | null;
             lastError: string | null;
             /** Format: date-time */
             activatedAt: string | null;
-            dealerId: string;
-            dealerName: string;
+            payeeId: string;
+            payeeName: string;
             /** @description What Razorpay stores as the account's reference_id (≤ 20 characters). */
             referenceId: string;
-            /** @description Gateway calls made by the current onboarding run. */
+            /** @description Gateway calls made by the current step. */
             attempts: number;
             createdAt: string;
             updatedAt: string;
-            /** @description Escrow holds of this dealer (held or released, not refunded) with no Route transfer yet. */
+            /** @description Escrow holds of this payee (a dealer's; held or released, not refunded) with no Route transfer yet. */
             waitingHolds: number;
             /** @description Their amount, in paise. */
             waitingPaise: number;
@@ -9579,14 +9730,236 @@ export interface operations {
             };
         };
     };
+    PayeesController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayeeDto"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PayeeSettlement */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PayeesController_submit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubmitSettlementDetailsDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementDetailsDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PayeeSettlement */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminPayeesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayeeDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminPayeesController_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveSettlementDetailsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementDetailsDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve PayeeSettlement */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminPayeesController_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectSettlementDetailsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementDetailsDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not approve PayeeSettlement */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     AdminRouteAccountsController_list: {
         parameters: {
             query?: {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                /** @description Only dealers whose Route onboarding is in this state. */
-                status?: "pending" | "creating" | "created" | "activated" | "failed";
+                /** @description Only payees whose Route onboarding is in this state. */
+                status?: "pending" | "account_created" | "stakeholder_created" | "product_requested" | "product_configured" | "activated" | "needs_clarification" | "failed";
             };
             header?: never;
             path?: never;
@@ -9631,7 +10004,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                dealerId: string;
+                payeeId: string;
             };
             cookie?: never;
         };

@@ -1,9 +1,10 @@
 /**
  * Dealers on Razorpay Route, brought there the way production does it: a dealer signed up pending and
  * approved by an admin through the API (the approval writes its onboarding intent and queues the
- * job), the onboarding job's handler run (the linked account created at the gateway), Razorpay's back
- * office activating the account at the local sandbox (its webhooks delivered to the app and
- * processed). Job handlers are called directly (no workers run).
+ * job), its settlement details submitted by the dealer and approved by an admin through the API, the
+ * onboarding job's handler run (linked account, stakeholder and Route product configured at the
+ * gateway), Razorpay's back office activating the product at the local sandbox (its webhooks
+ * delivered to the app and processed). Job handlers are called directly (no workers run).
  */
 import type { RazorpaySandbox } from '../../scripts/razorpay-sandbox/sandbox.js';
 import { RouteAccountsService } from '../../src/payouts/route/route-accounts.service.js';
@@ -35,15 +36,49 @@ export async function approvedDealer(t: TestApp, admin: SignedIn): Promise<Signe
   return { ...session, userId, gstin };
 }
 
+/** Complete settlement details of a dealer (its PAN and GSTIN, an HDFC account), as the API takes them. */
+export function settlementDetailsOf(dealer: SignedIn, accountNumber = '50100123456789') {
+  return {
+    pan: dealer.gstin!.slice(2, 12),
+    gstin: dealer.gstin!,
+    businessType: 'proprietorship' as const,
+    beneficiaryName: 'Test Traders',
+    ifsc: 'HDFC0000317',
+    accountNumber,
+  };
+}
+
+/** The payee submits its settlement details and `admin` approves them, through the API. */
+export async function approvedSettlementDetails(
+  t: TestApp,
+  payee: SignedIn,
+  admin: SignedIn,
+  details: ReturnType<typeof settlementDetailsOf> = settlementDetailsOf(payee),
+): Promise<void> {
+  const submitted = await t.api.PUT('/payees/me/settlement-details', {
+    body: details,
+    headers: payee.headers,
+  });
+  expect(submitted.response.status).toBe(202);
+  const approved = await t.api.POST('/admin/payees/{id}/settlement-details/approve', {
+    params: { path: { id: payee.userId } },
+    body: { reason: 'bank letter checked' },
+    headers: admin.headers,
+  });
+  expect(approved.response.status).toBe(200);
+}
+
 /**
- * An approved dealer whose onboarding job's handler has run: its linked account is created at the
- * gateway (`created`, not active yet, so no transfer may go to it).
+ * An approved dealer with approved settlement details whose onboarding job's handler has run: its
+ * linked account, stakeholder and Route product are configured at the gateway
+ * (`product_configured`, under Razorpay's review: no transfer may go to it yet).
  */
 export async function onboardedDealer(t: TestApp, admin: SignedIn): Promise<RouteDealer> {
   const dealer = await approvedDealer(t, admin);
-  expect(await t.app.get(RouteAccountsService).onboard(dealer.userId)).toBe('created');
+  await approvedSettlementDetails(t, dealer, admin);
+  expect(await t.app.get(RouteAccountsService).onboard(dealer.userId)).toBe('product_configured');
   const { status, gatewayAccountId } = await routeAccountOf(t, dealer.userId);
-  expect(status).toBe('created');
+  expect(status).toBe('product_configured');
   return { dealer, accountId: gatewayAccountId! };
 }
 
@@ -67,17 +102,17 @@ export async function activeRouteDealer(
   return onboarded;
 }
 
-/** The dealer's row in `dealer_route_accounts` (read as the owner). */
-async function routeAccountOf(
+/** The payee's row in `payee_route_accounts` (read as the owner). */
+export async function routeAccountOf(
   t: TestApp,
-  dealerId: string,
+  payeeId: string,
 ): Promise<{ status: string; gatewayAccountId: string | null }> {
   return withClient(t.db.ownerUrl, async (c) => {
     const { rows } = await c.query<{ status: string; gateway_account_id: string | null }>(
-      `SELECT status, gateway_account_id FROM dealer_route_accounts WHERE dealer_id = $1`,
-      [dealerId],
+      `SELECT status, gateway_account_id FROM payee_route_accounts WHERE payee_id = $1`,
+      [payeeId],
     );
-    if (!rows[0]) throw new Error(`dealer ${dealerId} has no Route account row`);
+    if (!rows[0]) throw new Error(`payee ${payeeId} has no Route account row`);
     return { status: rows[0].status, gatewayAccountId: rows[0].gateway_account_id };
   });
 }

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../../common/request-meta.js';
 import {
-  DealerIdParamDto,
+  PayeeIdParamDto,
   RetryRouteAccountDto,
   RouteAccountDto,
   RouteAccountPageDto,
@@ -12,7 +12,7 @@ import {
 import { RouteAccountsService } from './route-accounts.service.js';
 
 /**
- * Staff follow dealers' onboarding to Razorpay Route (payment staff read) and the escrow waiting for
+ * Staff follow payees' onboarding to Razorpay Route (payment staff read) and the escrow waiting for
  * a dealer whose linked account is not active yet; admin, ops leader and finance restart a failed
  * onboarding (audited).
  */
@@ -24,20 +24,22 @@ export class AdminRouteAccountsController {
 
   @Get()
   @Can('read', 'PaymentOps')
-  @ApiOperation({ summary: "Dealers' Route linked accounts, with the escrow waiting for them" })
+  @ApiOperation({ summary: "Payees' Route linked accounts, with the escrow waiting for them" })
   list(@Query() q: RouteAccountQueryDto): Promise<RouteAccountPageDto> {
     return this.accounts.list(q);
   }
 
-  @Post(':dealerId/retry')
+  @Post(':payeeId/retry')
   @HttpCode(200)
   @Can('update', 'PaymentOps')
-  @ApiOperation({ summary: "Restart a dealer's failed Route onboarding (audited)" })
+  @ApiOperation({
+    summary: "Restart a payee's failed Route onboarding at the step it stopped (audited)",
+  })
   retry(
-    @Param() p: DealerIdParamDto,
+    @Param() p: PayeeIdParamDto,
     @Body() dto: RetryRouteAccountDto,
     @Meta() meta: RequestMeta,
   ): Promise<RouteAccountDto> {
-    return this.accounts.retry(p.dealerId, dto.reason, meta);
+    return this.accounts.retry(p.payeeId, dto.reason, meta);
   }
 }

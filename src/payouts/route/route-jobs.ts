@@ -1,7 +1,8 @@
 /**
  * The Route queues (pg-boss), named here without imports so the payments and escrow services can
  * enqueue them in their own transactions:
- * - `payments.route-account` {dealerId}: create the dealer's linked account (onboarding).
+ * - `payments.route-account` {payeeId}: the payee's Route onboarding (linked account, stakeholder,
+ *   product configuration, activation); {dealerId}: the same, as queued before payees.
  * - `payments.route-transfers` {paymentId} | {dealerId}: transfer escrow holds, on hold, to
  *   activated linked accounts (after a capture; after an activation, that dealer's waiting holds).
  * - `payments.route-release` {subOrderId}: lift the hold of a released escrow hold's transfer.
@@ -12,9 +13,7 @@ export const ROUTE_JOBS = {
   release: 'payments.route-release',
 } as const;
 
-export interface RouteAccountJob {
-  dealerId: string;
-}
+export type RouteAccountJob = { payeeId: string } | { dealerId: string };
 
 export type RouteTransfersJob = { paymentId: string } | { dealerId: string };
 
@@ -22,9 +21,9 @@ export interface RouteReleaseJob {
   subOrderId: string;
 }
 
-/** Razorpay's `reference_id` is at most 20 characters: the first 20 hex digits of the dealer's uuid. */
-export function routeReferenceId(dealerId: string): string {
-  return dealerId.replace(/-/g, '').slice(0, 20);
+/** Razorpay's `reference_id` is at most 20 characters: the first 20 hex digits of the payee's uuid. */
+export function routeReferenceId(payeeId: string): string {
+  return payeeId.replace(/-/g, '').slice(0, 20);
 }
 
 /** Attempts of one gateway call before the row is marked failed. */

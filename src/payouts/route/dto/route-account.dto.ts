@@ -1,30 +1,23 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination.js';
+import { PAYEE_KINDS, type PayeeKind } from '../../payees/dto/payee.dto.js';
+import { ROUTE_ACCOUNT_STATUSES, type RouteAccountStatus } from '../route-account-state.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NOT_BLANK = /\S/;
 
-export const ROUTE_ACCOUNT_STATUSES = [
-  'pending',
-  'creating',
-  'created',
-  'activated',
-  'failed',
-] as const;
-export type RouteAccountStatus = (typeof ROUTE_ACCOUNT_STATUSES)[number];
-
 export class RouteAccountQueryDto extends PageQueryDto {
-  /** Only dealers whose Route onboarding is in this state. */
+  /** Only payees whose Route onboarding is in this state. */
   @ApiPropertyOptional({ enum: ROUTE_ACCOUNT_STATUSES })
   @IsOptional()
   @IsIn(ROUTE_ACCOUNT_STATUSES)
   status?: RouteAccountStatus;
 }
 
-export class DealerIdParamDto {
-  @Matches(UUID, { message: 'dealerId must be a UUID' })
-  dealerId!: string;
+export class PayeeIdParamDto {
+  @Matches(UUID, { message: 'payeeId must be a UUID' })
+  payeeId!: string;
 }
 
 export class RetryRouteAccountDto {
@@ -35,17 +28,27 @@ export class RetryRouteAccountDto {
   reason!: string;
 }
 
-/** A dealer's Razorpay Route linked account and the escrow waiting for it. */
+/** A payee's Razorpay Route linked account, its onboarding steps and the escrow waiting for it. */
 export class RouteAccountDto {
-  dealerId!: string;
-  dealerName!: string;
+  payeeId!: string;
+  @ApiProperty({ enum: PAYEE_KINDS })
+  payeeKind!: PayeeKind;
+  payeeName!: string;
   @ApiProperty({ enum: ROUTE_ACCOUNT_STATUSES })
   status!: RouteAccountStatus;
   /** What Razorpay stores as the account's reference_id (≤ 20 characters). */
   referenceId!: string;
   @ApiProperty({ type: String, nullable: true })
   gatewayAccountId!: string | null;
-  /** Gateway calls made by the current onboarding run. */
+  @ApiProperty({ type: String, nullable: true })
+  stakeholderId!: string | null;
+  /** The Route product configuration. */
+  @ApiProperty({ type: String, nullable: true })
+  productId!: string | null;
+  /** Razorpay's activation_status of the Route product. */
+  @ApiProperty({ type: String, nullable: true })
+  activationStatus!: string | null;
+  /** Gateway calls made by the current step. */
   attempts!: number;
   @ApiProperty({ type: String, nullable: true })
   lastError!: string | null;
@@ -53,7 +56,7 @@ export class RouteAccountDto {
   activatedAt!: string | null;
   createdAt!: string;
   updatedAt!: string;
-  /** Escrow holds of this dealer (held or released, not refunded) with no Route transfer yet. */
+  /** Escrow holds of this payee (a dealer's; held or released, not refunded) with no Route transfer yet. */
   waitingHolds!: number;
   /** Their amount, in paise. */
   waitingPaise!: number;

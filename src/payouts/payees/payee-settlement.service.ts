@@ -1,0 +1,270 @@
+/**
+ * Payees' onboarding data (`payee_settlement_details`): an approved dealer or technician submits its
+ * PAN, GSTIN, legal business type and settlement bank account; the account number is encrypted at
+ * rest (AccountSecrets, AES-256-GCM) and only ever shown masked (XXXXXX1234), in answers and in the
+ * audit log. Every submission is held `pending` until staff other than the payee approve it (a newer
+ * submission supersedes a pending one); only the newest approved row is used, and its approval hands
+ * the payee to Route onboarding (hooks registered by RouteAccountsService, in the same transaction).
+ *
+ * The review is this file's one `review()` (a small self-contained maker-checker, to be replaced by
+ * the generic one).
+ */
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AuditService } from '../../audit/audit.service.js';
+import { AppProblem } from '../../common/errors/problem.js';
+import type { RequestMeta } from '../../common/request-meta.js';
+import { execute } from '../../database/sql.js';
+import { TransactionRunner } from '../../database/transaction.js';
+import { AccountSecrets } from '../../identity/account-secrets.js';
+import { checkSettlementDetails, masked } from './domain/settlement-details.js';
+import type {
+  PayeeKind,
+  SettlementDetailsDto,
+  SubmitSettlementDetailsDto,
+} from './dto/payee.dto.js';
+
+/** Approved details as Route onboarding sends them (the account number decrypted). */
+export interface ApprovedSettlementDetails {
+  pan: string;
+  gstin: string | null;
+  businessType: string;
+  beneficiaryName: string;
+  ifsc: string;
+  accountNumber: string;
+  registeredAddress: Record<string, unknown> | null;
+}
+
+export type ApprovalHook = (
+  tx: EntityManager,
+  payee: { kind: PayeeKind; id: string },
+) => Promise<void>;
+
+interface DetailsRow {
+  id: string;
+  payee_id: string;
+  payee_kind: PayeeKind;
+  pan: string;
+  gstin: string | null;
+  business_type: string;
+  beneficiary_name: string;
+  ifsc: string;
+  account_number_sealed: string;
+  account_last4: string;
+  account_length: number;
+  registered_address: Record<string, unknown> | null;
+  review_status: 'pending' | 'approved' | 'rejected' | 'superseded';
+  submitted_by: string;
+  submitted_at: Date;
+  reviewed_by: string | null;
+  reviewed_at: Date | null;
+  review_reason: string | null;
+}
+
+const noPending = () =>
+  new AppProblem(
+    404,
+    'payee/no-pending-change',
+    'Not found',
+    'This payee has no settlement details waiting for review',
+  );
+
+@Injectable()
+export class PayeeSettlementService {
+  private readonly approvalHooks: ApprovalHook[] = [];
+
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly audit: AuditService,
+    private readonly secrets: AccountSecrets,
+  ) {}
+
+  /** Called, in the approval's transaction, for each approved change. */
+  onApproved(hook: ApprovalHook): void {
+    this.approvalHooks.push(hook);
+  }
+
+  /** The payee submits (or changes) its details: validated, stored encrypted, held for review, audited masked. */
+  async submit(
+    payee: { kind: PayeeKind; id: string },
+    dto: SubmitSettlementDetailsDto,
+    meta: RequestMeta,
+  ): Promise<SettlementDetailsDto> {
+    const checked = checkSettlementDetails({
+      pan: dto.pan,
+      gstin: dto.gstin ?? null,
+      businessType: dto.businessType,
+      beneficiaryName: dto.beneficiaryName,
+      ifsc: dto.ifsc,
+      accountNumber: dto.accountNumber,
+    });
+    if (!checked.ok) {
+      const { code, field, detail } = checked.refusal;
+      throw new AppProblem(400, code, 'Settlement details refused', detail, { field });
+    }
+    const d = checked.details;
+    return this.transactions.run(async (tx) => {
+      // One submission at a time per payee (the partial unique index allows one pending change).
+      await execute(tx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+        `payee-settlement:${payee.id}`,
+      ]);
+      const { rows: superseded } = await execute<{ id: string }>(
+        tx,
+        `UPDATE payee_settlement_details SET review_status = 'superseded'
+         WHERE payee_id = $1 AND review_status = 'pending' RETURNING id::text AS id`,
+        [payee.id],
+      );
+      const { rows } = await execute<DetailsRow>(
+        tx,
+        `INSERT INTO payee_settlement_details (payee_id, payee_kind, pan, gstin, business_type,
+           beneficiary_name, ifsc, account_number_sealed, account_last4, account_length,
+           registered_address, submitted_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $1) RETURNING *`,
+        [
+          payee.id,
+          payee.kind,
+          d.pan,
+          d.gstin,
+          d.businessType,
+          d.beneficiaryName,
+          d.ifsc,
+          this.secrets.encrypt(d.accountNumber),
+          d.accountNumber.slice(-4),
+          d.accountNumber.length,
+          dto.registeredAddress === undefined ? null : JSON.stringify(dto.registeredAddress),
+        ],
+      );
+      const view = toDto(rows[0]!);
+      await this.audit.record(tx, meta, {
+        action: 'payees.settlement_details.submit',
+        targetType: 'user',
+        targetId: payee.id,
+        ...(superseded[0] ? { before: { supersededChange: superseded[0].id } } : {}),
+        after: auditView(view),
+      });
+      return view;
+    });
+  }
+
+  /** The payee's details in use (newest approved) and its change waiting for review, masked. */
+  async current(
+    payeeId: string,
+  ): Promise<{ active: SettlementDetailsDto | null; pending: SettlementDetailsDto | null }> {
+    const { rows } = await this.transactions.run((tx) =>
+      execute<DetailsRow>(
+        tx,
+        `(SELECT * FROM payee_settlement_details WHERE payee_id = $1 AND review_status = 'approved'
+          ORDER BY reviewed_at DESC, submitted_at DESC LIMIT 1)
+         UNION ALL
+         (SELECT * FROM payee_settlement_details WHERE payee_id = $1 AND review_status = 'pending')`,
+        [payeeId],
+      ),
+    );
+    const active = rows.find((r) => r.review_status === 'approved');
+    const pending = rows.find((r) => r.review_status === 'pending');
+    return { active: active ? toDto(active) : null, pending: pending ? toDto(pending) : null };
+  }
+
+  /** The newest approved details, decrypted, for Route onboarding; null when none are approved. */
+  async approved(tx: EntityManager, payeeId: string): Promise<ApprovedSettlementDetails | null> {
+    const { rows } = await execute<DetailsRow>(
+      tx,
+      `SELECT * FROM payee_settlement_details WHERE payee_id = $1 AND review_status = 'approved'
+       ORDER BY reviewed_at DESC, submitted_at DESC LIMIT 1`,
+      [payeeId],
+    );
+    const r = rows[0];
+    if (r === undefined) return null;
+    return {
+      pan: r.pan,
+      gstin: r.gstin,
+      businessType: r.business_type,
+      beneficiaryName: r.beneficiary_name,
+      ifsc: r.ifsc,
+      accountNumber: this.secrets.decrypt(r.account_number_sealed),
+      registeredAddress: r.registered_address,
+    };
+  }
+
+  /**
+   * Staff approve or reject the payee's pending change (never their own), with a reason, audited; an
+   * approval runs the approval hooks (Route onboarding) in the same transaction.
+   */
+  async review(
+    payeeId: string,
+    decision: 'approved' | 'rejected',
+    reason: string | null,
+    meta: RequestMeta,
+  ): Promise<SettlementDetailsDto> {
+    const reviewer = meta.principal?.userId;
+    if (reviewer === undefined) throw new Error('review without a principal');
+    return this.transactions.run(async (tx) => {
+      const { rows } = await execute<DetailsRow>(
+        tx,
+        `SELECT * FROM payee_settlement_details WHERE payee_id = $1 AND review_status = 'pending'
+         FOR UPDATE`,
+        [payeeId],
+      );
+      const change = rows[0];
+      if (change === undefined) throw noPending();
+      if (reviewer === change.payee_id || reviewer === change.submitted_by)
+        throw new AppProblem(
+          403,
+          'payee/self-review',
+          'Not allowed',
+          'A payee cannot review its own settlement details',
+        );
+      const { rows: updated } = await execute<DetailsRow>(
+        tx,
+        `UPDATE payee_settlement_details SET review_status = $2, reviewed_by = $3, reviewed_at = now(),
+           review_reason = $4
+         WHERE id = $1 AND review_status = 'pending' RETURNING *`,
+        [change.id, decision, reviewer, reason],
+      );
+      const view = toDto(updated[0]!);
+      await this.audit.record(tx, meta, {
+        action: `payees.settlement_details.${decision === 'approved' ? 'approve' : 'reject'}`,
+        targetType: 'user',
+        targetId: payeeId,
+        ...(reason === null ? {} : { reason }),
+        before: { reviewStatus: 'pending' },
+        after: auditView(view),
+      });
+      if (decision === 'approved')
+        for (const hook of this.approvalHooks)
+          await hook(tx, { kind: change.payee_kind, id: payeeId });
+      return view;
+    });
+  }
+}
+
+function toDto(r: DetailsRow): SettlementDetailsDto {
+  return {
+    id: r.id,
+    payeeKind: r.payee_kind,
+    pan: masked(r.pan),
+    gstin: r.gstin === null ? null : masked(r.gstin),
+    businessType: r.business_type,
+    beneficiaryName: r.beneficiary_name,
+    ifsc: r.ifsc,
+    accountNumber: 'X'.repeat(r.account_length - 4) + r.account_last4,
+    reviewStatus: r.review_status,
+    submittedAt: r.submitted_at.toISOString(),
+    reviewedAt: r.reviewed_at === null ? null : r.reviewed_at.toISOString(),
+    reviewReason: r.review_reason,
+  };
+}
+
+/** What the audit log keeps of a change: the masked view (never the account number or the full PAN). */
+function auditView(v: SettlementDetailsDto): Record<string, unknown> {
+  return {
+    changeId: v.id,
+    pan: v.pan,
+    gstin: v.gstin,
+    businessType: v.businessType,
+    beneficiaryName: v.beneficiaryName,
+    ifsc: v.ifsc,
+    accountNumber: v.accountNumber,
+    reviewStatus: v.reviewStatus,
+  };
+}
