@@ -27,6 +27,7 @@ import { WebhookVerification1764370000000 } from './1764370000000-WebhookVerific
 import { OrderRefunds1764395000000 } from './1764395000000-OrderRefunds.js';
 import { FraudChecks1764410000000 } from './1764410000000-FraudChecks.js';
 import { AccountRecovery1764420000000 } from './1764420000000-AccountRecovery.js';
+import { ProposalHistory1764460000000 } from './1764460000000-ProposalHistory.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -59,4 +60,5 @@ export const migrations = [
   OrderRefunds1764395000000,
   FraudChecks1764410000000,
   AccountRecovery1764420000000,
+  ProposalHistory1764460000000,
 ];
