@@ -361,6 +361,30 @@ describe('escrow controls: manual holds and early release (maker-checker)', () =
       override: true,
       reason: 'urgent payout',
     });
+    expect(
+      await sql(
+        `SELECT event, from_status, to_status, actor, actor_id::text AS actor_id, reason
+         FROM escrow_early_release_history WHERE early_release_id = $1 ORDER BY id`,
+        [own.id],
+      ),
+    ).toEqual([
+      {
+        event: 'propose',
+        from_status: null,
+        to_status: 'pending',
+        actor: 'maker',
+        actor_id: opsLeader.userId,
+        reason: 'dealer hardship',
+      },
+      {
+        event: 'approve',
+        from_status: 'pending',
+        to_status: 'released',
+        actor: 'override',
+        actor_id: opsLeader.userId,
+        reason: 'urgent payout',
+      },
+    ]);
 
     const third = await paidSubOrder(118_000);
     await setStatus(third.subOrderId, 'delivered');
