@@ -27,7 +27,7 @@ import {
 } from '../../approvals/proposal-decisions.service.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { AppProblem } from '../../common/errors/problem.js';
-import { decodeCursor, encodeCursor } from '../../common/pagination.js';
+import { cursorFields, encodeCursor, parseKeysetCursor } from '../../common/pagination.js';
 import type { RequestMeta } from '../../common/request-meta.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -91,9 +91,6 @@ const EARLY_COLUMNS = `id::text AS id, sub_order_id::text AS sub_order_id, order
   dealer_id::text AS dealer_id, amount_paise::text AS amount_paise, status, reason, needs_approval,
   requested_by::text AS requested_by, requested_at, decided_by::text AS decided_by, decided_at,
   decision_reason, override`;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
 
 const HOLD_TARGET = 'escrow_hold';
 const EARLY_TARGET = 'escrow_early_release';
@@ -440,7 +437,10 @@ export class EscrowControlsService {
     limit: number,
     cursor: string | undefined,
   ): Promise<EarlyReleasePageDto> {
-    const after = cursor === undefined ? undefined : positionOf(cursor);
+    const after = parseKeysetCursor(cursor, {
+      at: cursorFields.pgTimestamp,
+      id: cursorFields.uuid,
+    });
     const rows = await this.transactions.run(async (tx) => {
       const result = await execute<EarlyReleaseRow & { cursor_at: string }>(
         tx,
@@ -603,17 +603,4 @@ function completion(meta: RequestMeta): TransitionInput {
     actorRole: p.role,
     reason: 'escrow released early',
   };
-}
-
-function positionOf(cursor: string): { at: string; id: string } {
-  const p = decodeCursor(cursor);
-  if (
-    typeof p?.at !== 'string' ||
-    typeof p.id !== 'string' ||
-    !PG_TIMESTAMP.test(p.at) ||
-    !UUID.test(p.id)
-  ) {
-    throw new AppProblem(400, 'request/invalid-cursor', 'Bad request', 'The cursor is not valid');
-  }
-  return { at: p.at, id: p.id };
 }

@@ -13,7 +13,7 @@ import {
   type ProposalKind,
 } from '../../approvals/proposal-decisions.service.js';
 import { AppProblem } from '../../common/errors/problem.js';
-import { decodeCursor, encodeCursor } from '../../common/pagination.js';
+import { cursorFields, encodeCursor, parseKeysetCursor } from '../../common/pagination.js';
 import type { RequestMeta } from '../../common/request-meta.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
@@ -53,10 +53,6 @@ interface AdjustmentRow {
 
 const COLUMNS = `id::text AS id, status, reason, reference, lines, proposed_by::text AS proposed_by,
   proposed_at, decided_by::text AS decided_by, decided_at, decision_reason, entry_id`;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** What `timestamptz::text` prints (`2026-11-02 04:30:00.123456+00`). */
-const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
 
 function toDto(r: AdjustmentRow): LedgerAdjustmentDto {
   return {
@@ -297,7 +293,10 @@ export class LedgerAdjustmentsService {
     limit: number,
     cursor: string | undefined,
   ): Promise<LedgerAdjustmentPageDto> {
-    const after = cursor === undefined ? undefined : positionOf(cursor);
+    const after = parseKeysetCursor(cursor, {
+      at: cursorFields.pgTimestamp,
+      id: cursorFields.uuid,
+    });
     const rows = await this.transactions.run(async (tx) => {
       const result = await execute<AdjustmentRow & { cursor_at: string }>(
         tx,
@@ -328,17 +327,4 @@ export class LedgerAdjustmentsService {
     if (row === undefined) throw notFound();
     return row;
   }
-}
-
-function positionOf(cursor: string): { at: string; id: string } {
-  const p = decodeCursor(cursor);
-  if (
-    typeof p?.at !== 'string' ||
-    typeof p.id !== 'string' ||
-    !PG_TIMESTAMP.test(p.at) ||
-    !UUID.test(p.id)
-  ) {
-    throw new AppProblem(400, 'request/invalid-cursor', 'Bad request', 'The cursor is not valid');
-  }
-  return { at: p.at, id: p.id };
 }
