@@ -4,9 +4,12 @@
  * person (once: a second one is refused), rejection with a reason and withdrawal by the maker —
  * each step a row in the object's own history table (written by transition()) and an event in the
  * hash-chained audit log, and the refusals leaving neither. The history table is append-only; the
- * books stay balanced.
+ * books stay balanced; the migration's back-fill of rows that existed before it writes the same
+ * history as the code.
  */
 import { randomUUID } from 'node:crypto';
+import type { QueryRunner } from 'typeorm';
+import { ProposalHistory1764460000000 } from '../migrations/1764460000000-ProposalHistory.js';
 import { AuditQueryService } from '../src/audit/audit-query.service.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
@@ -218,5 +221,28 @@ describe('maker-checker proposals (src/approvals)', () => {
       sql(`DELETE FROM ledger_adjustment_history WHERE adjustment_id = $1`, [id]),
     ).rejects.toThrow();
     expect(await history(id)).toHaveLength(1);
+  });
+
+  it('back-fills, for proposals made before the history existed, the rows the code writes', async () => {
+    const all = `SELECT adjustment_id::text AS adjustment_id, event, from_status, to_status, actor,
+                        actor_id::text AS actor_id, reason, created_at
+                 FROM ledger_adjustment_history ORDER BY adjustment_id, id`;
+    const written = await sql(all);
+    expect(written.map((h) => h.event)).toEqual(
+      expect.arrayContaining(['propose', 'approve', 'reject']),
+    );
+    const backFilled = await withClient(t.db.ownerUrl, async (c) => {
+      await c.query('BEGIN');
+      try {
+        const runner = { query: (text: string) => c.query(text) } as unknown as QueryRunner;
+        const migration = new ProposalHistory1764460000000();
+        await migration.down(runner);
+        await migration.up(runner);
+        return (await c.query(all)).rows;
+      } finally {
+        await c.query('ROLLBACK');
+      }
+    });
+    expect(backFilled).toEqual(written);
   });
 });
