@@ -30,6 +30,7 @@ import { AccountRecovery1764420000000 } from './1764420000000-AccountRecovery.js
 import { GenericPayables1764430000000 } from './1764430000000-GenericPayables.js';
 import { PayeeOnboarding1764440000000 } from './1764440000000-PayeeOnboarding.js';
 import { MoneyStateHistory1764450000000 } from './1764450000000-MoneyStateHistory.js';
+import { ProposalHistory1764460000000 } from './1764460000000-ProposalHistory.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -65,4 +66,5 @@ export const migrations = [
   GenericPayables1764430000000,
   PayeeOnboarding1764440000000,
   MoneyStateHistory1764450000000,
+  ProposalHistory1764460000000,
 ];

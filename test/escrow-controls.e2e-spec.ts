@@ -5,6 +5,8 @@
  * a different staff member must approve (or an ops leader overrides); rejects; concurrent approvals
  * release once; every action is audited; bad inputs change nothing.
  */
+import type { QueryRunner } from 'typeorm';
+import { ProposalHistory1764460000000 } from '../migrations/1764460000000-ProposalHistory.js';
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
@@ -361,6 +363,30 @@ describe('escrow controls: manual holds and early release (maker-checker)', () =
       override: true,
       reason: 'urgent payout',
     });
+    expect(
+      await sql(
+        `SELECT event, from_status, to_status, actor, actor_id::text AS actor_id, reason
+         FROM escrow_early_release_history WHERE early_release_id = $1 ORDER BY id`,
+        [own.id],
+      ),
+    ).toEqual([
+      {
+        event: 'propose',
+        from_status: null,
+        to_status: 'pending',
+        actor: 'maker',
+        actor_id: opsLeader.userId,
+        reason: 'dealer hardship',
+      },
+      {
+        event: 'approve',
+        from_status: 'pending',
+        to_status: 'released',
+        actor: 'override',
+        actor_id: opsLeader.userId,
+        reason: 'urgent payout',
+      },
+    ]);
 
     const third = await paidSubOrder(118_000);
     await setStatus(third.subOrderId, 'delivered');
@@ -384,5 +410,35 @@ describe('escrow controls: manual holds and early release (maker-checker)', () =
     const missing = await approve(financeB, '00000000-0000-4000-8000-000000000000');
     expect(missing.response.status).toBe(404);
     expect(missing.error).toMatchObject({ code: 'escrow/early-release-not-found' });
+  });
+
+  it('back-fills the history of early releases made before it as the code writes it', async () => {
+    const all = `SELECT early_release_id::text AS id, event, from_status, to_status, actor,
+                        actor_id::text AS actor_id, reason, created_at
+                 FROM escrow_early_release_history ORDER BY early_release_id, id`;
+    const written = await sql(all);
+    // Released at once, approved by another, approved as an override, rejected, still pending.
+    expect(new Set(written.map((h) => `${h.event}:${h.actor}:${h.to_status}`))).toEqual(
+      new Set([
+        'propose:maker:released',
+        'propose:maker:pending',
+        'approve:checker:released',
+        'approve:override:released',
+        'reject:checker:rejected',
+      ]),
+    );
+    const backFilled = await withClient(t.db.ownerUrl, async (c) => {
+      await c.query('BEGIN');
+      try {
+        const runner = { query: (text: string) => c.query(text) } as unknown as QueryRunner;
+        const migration = new ProposalHistory1764460000000();
+        await migration.down(runner);
+        await migration.up(runner);
+        return (await c.query(all)).rows;
+      } finally {
+        await c.query('ROLLBACK');
+      }
+    });
+    expect(backFilled).toEqual(written);
   });
 });

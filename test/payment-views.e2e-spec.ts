@@ -540,7 +540,23 @@ describe('refunds and payouts views', () => {
     const second = (await refunds({ limit: 1, cursor: first.nextCursor! })).data!;
     expect(second.items.map((r) => r.id)).toEqual([cancelRow!.id]);
     expect(second.nextCursor).toBeUndefined();
-    expect((await refunds({ cursor: 'not-a-cursor' })).response.status).toBe(400);
+    const badCursor = await refunds({ cursor: 'not-a-cursor' });
+    expect(badCursor.response.status).toBe(400);
+    expect(badCursor.error).toMatchObject({
+      code: 'request/invalid-cursor',
+      errors: [{ field: 'cursor', in: 'query' }],
+    });
+    const backwards = await refunds({
+      from: '2026-01-02T00:00:00+05:30',
+      to: '2026-01-01T00:00:00Z',
+    });
+    expect([backwards.response.status, backwards.error?.code]).toEqual([
+      400,
+      'request/invalid-period',
+    ]);
+    // An empty period is a period: nothing in it.
+    const at = '2026-01-01T00:00:00+05:30';
+    expect((await refunds({ from: at, to: at })).data!.items).toEqual([]);
     expect((await refunds({ kind: 'gift' })).response.status).toBe(400);
     expect((await refunds({}, compliance)).response.status).toBe(200);
     expect((await refunds({}, dealerA)).response.status).toBe(403);

@@ -217,6 +217,14 @@ describe('TCS per line and delivery taxed with the goods (Razorpay sandbox over 
       'ledger.tcs-correction.propose',
       'ledger.tcs-correction.approve',
     ]);
+    const history = await sql<{ event: string; actor: string; to_status: string }>(
+      `SELECT event, actor, to_status FROM tcs_correction_history WHERE correction_id = $1 ORDER BY id`,
+      [correction.id],
+    );
+    expect(history.map((h) => [h.event, h.actor, h.to_status])).toEqual([
+      ['propose', 'maker', 'proposed'],
+      ['approve', 'checker', 'approved'],
+    ]);
 
     // Refunds after the corrected release claw back on the lines: 839 − 612 = 227.
     await refundAfterRelease(subOrderId, 50_000);

@@ -2,8 +2,7 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Can } from '../access/policy.decorator.js';
-import { encodeCursor, decodeCursor } from '../common/pagination.js';
-import { ValidationProblem } from '../common/errors/problem.js';
+import { cursorFields, encodeCursor, parseKeysetCursor } from '../common/pagination.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { AUDIT_EXPORT_CONTENT_TYPES, auditExportChunks } from './audit-export.js';
@@ -38,7 +37,9 @@ export class AuditController {
   async search(@Query() query: AuditSearchQueryDto): Promise<AuditEventPageDto> {
     const page = await this.events.search(filterOf(query), {
       limit: query.limit,
-      beforeSeq: query.cursor === undefined ? undefined : seqOfCursor(query.cursor),
+      beforeSeq: parseKeysetCursor(query.cursor, {
+        seq: cursorFields.integer(1, Number.MAX_SAFE_INTEGER),
+      })?.seq,
     });
     const last = page.items[page.items.length - 1];
     return {
@@ -131,14 +132,4 @@ function filterOf(q: AuditFilterQueryDto): AuditFilter {
     from: q.from === undefined ? undefined : new Date(q.from),
     to: q.to === undefined ? undefined : new Date(q.to),
   };
-}
-
-function seqOfCursor(cursor: string): number {
-  const seq = decodeCursor(cursor)?.seq;
-  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) {
-    throw new ValidationProblem([
-      { field: 'cursor', in: 'query', messages: ['cursor is not one this endpoint returned'] },
-    ]);
-  }
-  return seq;
 }

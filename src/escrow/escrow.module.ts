@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApprovalsModule } from '../approvals/approvals.module.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
 import { OrdersModule } from '../orders/orders.module.js';
 import { PayoutsModule } from '../payouts/payouts.module.js';
@@ -22,7 +23,7 @@ import { PaymentViews } from './views/payment-views.service.js';
  * the ledger and the commission rules (PayoutsModule).
  */
 @Module({
-  imports: [LedgerModule, OrdersModule, PayoutsModule],
+  imports: [ApprovalsModule, LedgerModule, OrdersModule, PayoutsModule],
   controllers: [
     AdminPaymentViewsController,
     DealerEscrowController,

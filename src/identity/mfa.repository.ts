@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { execute } from '../database/sql.js';
+import { countFailedAttempt } from './failed-attempts.js';
 
 export type ChallengeKind = 'verify' | 'enrol';
 
@@ -119,13 +120,9 @@ export class MfaRepository {
     return row!.n;
   }
 
-  async failChallenge(tx: EntityManager, id: string, maxAttempts: number): Promise<void> {
-    await tx.query(
-      `UPDATE mfa_challenges SET attempts = attempts + 1,
-              used_at = CASE WHEN attempts + 1 >= $2 THEN now() ELSE used_at END
-        WHERE id = $1`,
-      [id, maxAttempts],
-    );
+  /** A wrong code; the challenge ends (used) at `maxAttempts`. */
+  failChallenge(tx: EntityManager, id: string, maxAttempts: number): Promise<void> {
+    return countFailedAttempt(tx, 'mfa_challenges', id, maxAttempts);
   }
 
   async useChallenge(tx: EntityManager, id: string): Promise<void> {

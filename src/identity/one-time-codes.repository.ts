@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { countFailedAttempt } from './failed-attempts.js';
 
 export type CodePurpose = 'password_reset' | 'phone_verification';
 
@@ -61,13 +62,8 @@ export class OneTimeCodesRepository {
   }
 
   /** A wrong attempt; the code ends (used) at `maxAttempts`. */
-  async failAttempt(tx: EntityManager, id: string, maxAttempts: number): Promise<void> {
-    await tx.query(
-      `UPDATE one_time_codes SET attempts = attempts + 1,
-              used_at = CASE WHEN attempts + 1 >= $2 THEN now() ELSE used_at END
-        WHERE id = $1`,
-      [id, maxAttempts],
-    );
+  failAttempt(tx: EntityManager, id: string, maxAttempts: number): Promise<void> {
+    return countFailedAttempt(tx, 'one_time_codes', id, maxAttempts);
   }
 
   async use(tx: EntityManager, id: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApprovalsModule } from '../approvals/approvals.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { LedgerAdjustmentsController } from './adjustments/ledger-adjustments.controller.js';
 import { LedgerAdjustmentsService } from './adjustments/ledger-adjustments.service.js';
@@ -12,7 +13,7 @@ import { LedgerReadService } from './read/ledger-read.service.js';
 /** The PostgreSQL ledger and its routes (manual adjustments, read side). Needs DatabaseModule (global TransactionRunner). */
 @Module({
   // AuditModule is global in the app; imported here too so the module also boots on its own (tests).
-  imports: [AuditModule],
+  imports: [AuditModule, ApprovalsModule],
   controllers: [LedgerAdjustmentsController, LedgerReadController],
   providers: [
     LedgerService,

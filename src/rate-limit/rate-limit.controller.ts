@@ -1,8 +1,12 @@
 import { Body, Controller, Delete, Get, Param, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../access/policy.decorator.js';
-import { ValidationProblem } from '../common/errors/problem.js';
-import { decodeCursor, encodeCursor, PageQueryDto } from '../common/pagination.js';
+import {
+  cursorFields,
+  encodeCursor,
+  PageQueryDto,
+  parseKeysetCursor,
+} from '../common/pagination.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { AbuseService, describeBlock } from './abuse.service.js';
 import {
@@ -25,7 +29,12 @@ export class RateLimitController {
   @ApiOperation({ summary: 'List active abuse blocks' })
   @ApiOkResponse({ type: AbuseBlockPageDto })
   async list(@Query() query: PageQueryDto): Promise<AbuseBlockPageDto> {
-    const after = query.cursor === undefined ? undefined : positionOf(query.cursor);
+    const p = parseKeysetCursor(query.cursor, {
+      u: cursorFields.number,
+      k: cursorFields.oneOf(BLOCK_KINDS),
+      v: cursorFields.text,
+    });
+    const after: BlockPosition | undefined = p && { until: p.u, kind: p.k, value: p.v };
     const blocks = await this.abuse.list(query.limit + 1, after);
     const items = blocks.slice(0, query.limit);
     const last = items[items.length - 1];
@@ -54,19 +63,4 @@ export class RateLimitController {
 
 function toDto(block: AbuseBlock): AbuseBlockDto {
   return describeBlock(block);
-}
-
-function positionOf(cursor: string): BlockPosition {
-  const p = decodeCursor(cursor);
-  if (
-    p &&
-    typeof p.u === 'number' &&
-    typeof p.v === 'string' &&
-    (BLOCK_KINDS as readonly unknown[]).includes(p.k)
-  ) {
-    return { until: p.u, kind: p.k as BlockPosition['kind'], value: p.v };
-  }
-  throw new ValidationProblem([
-    { field: 'cursor', in: 'query', messages: ['cursor is not one this list returned'] },
-  ]);
 }

@@ -1925,7 +1925,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Captured, refunded, commission, GST on commission, TCS, TDS and dealer net released in a period, reconciled with the ledger */
+        /**
+         * Captured, refunded, commission, GST on commission, TCS, TDS and dealer net released in a period, reconciled with the ledger
+         * @description The period [from, to) defaults to today in IST: a missing `from` is today 00:00 +05:30, a missing `to` the next 00:00 +05:30.
+         */
         get: operations["AdminPaymentViewsController_totals"];
         put?: never;
         post?: never;
@@ -6810,9 +6813,9 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                /** @description Entries effective at or after this instant (ISO-8601, inclusive). */
+                /** @description At or after this instant (ISO 8601, inclusive). */
                 from?: string;
-                /** @description Entries effective before this instant (ISO-8601, exclusive). */
+                /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
                 to?: string;
             };
             header?: never;
@@ -6918,9 +6921,9 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                /** @description Entries effective at or after this instant (ISO-8601, inclusive). */
+                /** @description At or after this instant (ISO 8601, inclusive). */
                 from?: string;
-                /** @description Entries effective before this instant (ISO-8601, exclusive). */
+                /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
                 to?: string;
                 /**
                  * @description Only entries with this business reference, `<kind>:<id>` — the whole reference, not a bare id:
@@ -7032,14 +7035,14 @@ export interface operations {
     LedgerReadController_export: {
         parameters: {
             query: {
+                /** @description At or after this instant (ISO 8601, inclusive). */
+                from?: string;
+                /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
+                to?: string;
                 /** @description `csv` (RFC 4180, one row per line) or `jsonl` (JSON Lines, one entry per line). */
                 format: "csv" | "jsonl";
                 /** @description Why the export is made (kept in the export's own audit event). */
                 reason?: string;
-                /** @description Entries effective at or after this instant (ISO-8601, inclusive). */
-                from?: string;
-                /** @description Entries effective before this instant (ISO-8601, exclusive). */
-                to?: string;
             };
             header?: never;
             path?: never;
@@ -10596,15 +10599,15 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
+                /** @description At or after this instant (ISO 8601, inclusive). */
+                from?: string;
+                /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
+                to?: string;
                 status?: "creating" | "created" | "authorized" | "captured" | "failed";
                 orderId?: string;
                 buyerId?: string;
                 /** @description `true`: only money captured for an order that could no longer be paid (to be refunded). */
                 unpayable?: boolean;
-                /** @description At or after (ISO 8601). */
-                from?: string;
-                /** @description Before (ISO 8601). */
-                to?: string;
             };
             header?: never;
             path?: never;
@@ -10647,9 +10650,9 @@ export interface operations {
     AdminPaymentViewsController_totals: {
         parameters: {
             query?: {
-                /** @description Start of the period, inclusive (ISO 8601); default the start of today in IST (00:00 +05:30). */
+                /** @description At or after this instant (ISO 8601, inclusive). */
                 from?: string;
-                /** @description End of the period, exclusive (ISO 8601); default the end of today in IST (next 00:00 +05:30). */
+                /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
                 to?: string;
             };
             header?: never;
@@ -10696,15 +10699,15 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
+                /** @description At or after this instant (ISO 8601, inclusive). */
+                from?: string;
+                /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
+                to?: string;
                 status?: "requested" | "processing" | "processed" | "failed";
                 kind?: "cancellation" | "unpayable" | "duplicate" | "excess" | "partial" | "after_release";
                 orderId?: string;
                 /** @description Refunds of this dealer's sub-orders (refunds of no sub-order have no dealer). */
                 dealerId?: string;
-                /** @description At or after (ISO 8601). */
-                from?: string;
-                /** @description Before (ISO 8601). */
-                to?: string;
             };
             header?: never;
             path?: never;
@@ -10750,13 +10753,13 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
+                /** @description At or after this instant (ISO 8601, inclusive). */
+                from?: string;
+                /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
+                to?: string;
                 /** @description `dealer`: a dealer's Route settlement; `platform`: the platform's own settlement. */
                 kind?: "dealer" | "platform";
                 dealerId?: string;
-                /** @description At or after (ISO 8601). */
-                from?: string;
-                /** @description Before (ISO 8601). */
-                to?: string;
             };
             header?: never;
             path?: never;
@@ -10981,9 +10984,9 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                /** @description At or after (ISO 8601). */
+                /** @description At or after this instant (ISO 8601, inclusive). */
                 from?: string;
-                /** @description Before (ISO 8601). */
+                /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
                 to?: string;
             };
             header?: never;

@@ -8,7 +8,7 @@ import type { EntityManager } from 'typeorm';
 import { defineAbilityFor, type Action } from '../../access/ability.factory.js';
 import type { Principal } from '../../common/roles.js';
 import { AppProblem } from '../../common/errors/problem.js';
-import { decodeCursor } from '../../common/pagination.js';
+import { cursorFields, parseKeysetCursor } from '../../common/pagination.js';
 import { execute } from '../../database/sql.js';
 import type { HeadlinePrices, PriceSet, PriceTier } from '../domain/listing-pricing.js';
 import { transition } from '../../common/state-transition.js';
@@ -66,7 +66,6 @@ export const LISTING_COLUMNS = `id::text AS id, dealer_id::text AS dealer_id, sk
   duplicate_of::text AS duplicate_of, version, created_at, updated_at`;
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
 
 export const listingNotFound = () =>
   new AppProblem(404, 'listing/not-found', 'Not found', 'No such listing');
@@ -334,13 +333,5 @@ export async function detailOf(tx: EntityManager, row: ListingRow): Promise<List
 
 /** A (created_at, id) cursor position, or 400 `request/invalid-cursor`. */
 export function listingCursor(cursor: string): { at: string; id: string } {
-  const p = decodeCursor(cursor);
-  if (
-    typeof p?.at !== 'string' ||
-    typeof p.id !== 'string' ||
-    !PG_TIMESTAMP.test(p.at) ||
-    !UUID.test(p.id)
-  )
-    throw new AppProblem(400, 'request/invalid-cursor', 'Bad request', 'The cursor is not valid');
-  return { at: p.at, id: p.id };
+  return parseKeysetCursor(cursor, { at: cursorFields.pgTimestamp, id: cursorFields.uuid });
 }

@@ -21,9 +21,13 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import {
+  ProposalDecisions,
+  type ProposalKind,
+} from '../../approvals/proposal-decisions.service.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { AppProblem } from '../../common/errors/problem.js';
-import { decodeCursor, encodeCursor } from '../../common/pagination.js';
+import { cursorFields, encodeCursor, parseKeysetCursor } from '../../common/pagination.js';
 import type { RequestMeta } from '../../common/request-meta.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -88,9 +92,6 @@ const EARLY_COLUMNS = `id::text AS id, sub_order_id::text AS sub_order_id, order
   requested_by::text AS requested_by, requested_at, decided_by::text AS decided_by, decided_at,
   decision_reason, override`;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
-
 const HOLD_TARGET = 'escrow_hold';
 const EARLY_TARGET = 'escrow_early_release';
 
@@ -115,6 +116,33 @@ function earlyDto(r: EarlyReleaseRow): EarlyReleaseDto {
   };
 }
 
+/** Early releases as maker-checker proposals (src/approvals): pending → released | rejected. */
+const EARLY_RELEASE: ProposalKind<EarlyReleaseRow> = {
+  statuses: { proposed: 'pending', approved: 'released', rejected: 'rejected' },
+  history: { table: 'escrow_early_release_history', key: 'early_release_id' },
+  audit: {
+    targetType: EARLY_TARGET,
+    actions: {
+      propose: 'escrow.early_release.request',
+      approve: 'escrow.early_release.approve',
+      reject: 'escrow.early_release.reject',
+    },
+  },
+  makerChecker: {
+    code: 'escrow/maker-checker',
+    detail: 'An early release must be approved by a staff member other than its proposer',
+  },
+  notPending: (row) =>
+    new AppProblem(
+      409,
+      'escrow/early-release-not-pending',
+      'Already decided',
+      `The early release was already ${row.status}`,
+      { earlyReleaseStatus: row.status },
+    ),
+  ref: (r) => ({ id: r.id, status: r.status, maker: r.requested_by }),
+};
+
 const holdNotFound = () =>
   new AppProblem(404, 'escrow/hold-not-found', 'Not found', 'No escrow is held for this sub-order');
 const earlyNotFound = () =>
@@ -131,6 +159,7 @@ export class EscrowControlsService {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
+    private readonly proposals: ProposalDecisions,
     private readonly releases: EscrowReleaseService,
     private readonly orders: OrderCommands,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -257,10 +286,8 @@ export class EscrowControlsService {
           ],
         );
         const row = rows[0]!;
-        await this.audit.record(tx, meta, {
-          action: 'escrow.early_release.request',
-          targetType: EARLY_TARGET,
-          targetId: row.id,
+        await this.proposals.proposed(tx, EARLY_RELEASE, row, {
+          meta,
           reason: dto.reason,
           after: { status: row.status, subOrderId, amountPaise: hold.amount_paise },
         });
@@ -287,11 +314,10 @@ export class EscrowControlsService {
         ],
       );
       const row = rows[0]!;
-      await this.audit.record(tx, meta, {
-        action: 'escrow.early_release.release',
-        targetType: EARLY_TARGET,
-        targetId: row.id,
+      await this.proposals.proposed(tx, EARLY_RELEASE, row, {
+        meta,
         reason: dto.reason,
+        action: 'escrow.early_release.release',
         override: overriding,
         before: { holdStatus: 'held', subOrderStatus: subStatus },
         after: {
@@ -336,39 +362,31 @@ export class EscrowControlsService {
     const { order_id: orderId, sub_order_id: subOrderId } = request;
     return this.orders.withSubOrder(orderId, subOrderId, null, async (tx, _sub, move) => {
       const row = await this.lockRequest(tx, id);
-      const self = row.requested_by === principal.userId;
-      if (self && !override) {
-        throw new AppProblem(
-          403,
-          'escrow/maker-checker',
-          'Forbidden',
-          'An early release must be approved by a staff member other than its proposer',
-        );
-      }
-      const { hold, subStatus } = await this.lockHold(tx, row.sub_order_id);
-      await this.assertReleasable(tx, hold, subStatus);
-      await this.release(tx, hold, principal.userId);
-      await move(completion(meta));
-      const { rows } = await execute<EarlyReleaseRow>(
-        tx,
-        `UPDATE escrow_early_releases
-         SET status = 'released', decided_by = $2, decided_at = now(), decision_reason = $3, override = $4
-         WHERE id = $1 RETURNING ${EARLY_COLUMNS}`,
-        [row.id, principal.userId, dto.reason ?? null, self],
-      );
-      const updated = rows[0]!;
-      await this.audit.record(tx, meta, {
-        action: 'escrow.early_release.approve',
-        targetType: EARLY_TARGET,
-        targetId: row.id,
-        reason: dto.reason,
-        override: self,
-        before: { status: row.status, requestedBy: row.requested_by },
-        after: {
-          status: updated.status,
-          subOrderId: row.sub_order_id,
-          subOrderStatus: 'completed',
+      const updated = await this.proposals.decide(tx, EARLY_RELEASE, row, {
+        event: 'approve',
+        meta,
+        reason: dto.reason ?? null,
+        override,
+        effect: async () => {
+          const { hold, subStatus } = await this.lockHold(tx, row.sub_order_id);
+          await this.assertReleasable(tx, hold, subStatus);
+          await this.release(tx, hold, principal.userId);
+          await move(completion(meta));
         },
+        update: (from, to, actor) =>
+          this.move(
+            tx,
+            row.id,
+            from,
+            to,
+            principal.userId,
+            dto.reason ?? null,
+            actor === 'override',
+          ),
+        audit: (u) => ({
+          before: { status: row.status, requestedBy: row.requested_by },
+          after: { status: u.status, subOrderId: row.sub_order_id, subOrderStatus: 'completed' },
+        }),
       });
       return earlyDto(updated);
     });
@@ -379,24 +397,38 @@ export class EscrowControlsService {
     const actor = meta.principal!.userId;
     return this.transactions.run(async (tx) => {
       const row = await this.lockRequest(tx, id);
-      const { rows } = await execute<EarlyReleaseRow>(
-        tx,
-        `UPDATE escrow_early_releases
-         SET status = 'rejected', decided_by = $2, decided_at = now(), decision_reason = $3
-         WHERE id = $1 RETURNING ${EARLY_COLUMNS}`,
-        [row.id, actor, reason],
-      );
-      const updated = rows[0]!;
-      await this.audit.record(tx, meta, {
-        action: 'escrow.early_release.reject',
-        targetType: EARLY_TARGET,
-        targetId: row.id,
+      const updated = await this.proposals.decide(tx, EARLY_RELEASE, row, {
+        event: 'reject',
+        meta,
         reason,
-        before: { status: row.status, requestedBy: row.requested_by },
-        after: { status: updated.status, withdrawn: actor === row.requested_by },
+        update: (from, to) => this.move(tx, row.id, from, to, actor, reason, false),
+        audit: (u) => ({
+          before: { status: row.status, requestedBy: row.requested_by },
+          after: { status: u.status, withdrawn: actor === row.requested_by },
+        }),
       });
       return earlyDto(updated);
     });
+  }
+
+  /** The request's move (`transition()`'s update), if it is still `from`. */
+  private async move(
+    tx: EntityManager,
+    id: string,
+    from: string,
+    to: string,
+    decidedBy: string,
+    reason: string | null,
+    override: boolean,
+  ): Promise<EarlyReleaseRow | undefined> {
+    const { rows } = await execute<EarlyReleaseRow>(
+      tx,
+      `UPDATE escrow_early_releases
+       SET status = $3, decided_by = $4, decided_at = now(), decision_reason = $5, override = $6
+       WHERE id = $1 AND status = $2 RETURNING ${EARLY_COLUMNS}`,
+      [id, from, to, decidedBy, reason, override],
+    );
+    return rows[0];
   }
 
   /** Early releases oldest first (`status=pending` is the approval queue), cursor-paginated. */
@@ -405,7 +437,10 @@ export class EscrowControlsService {
     limit: number,
     cursor: string | undefined,
   ): Promise<EarlyReleasePageDto> {
-    const after = cursor === undefined ? undefined : positionOf(cursor);
+    const after = parseKeysetCursor(cursor, {
+      at: cursorFields.pgTimestamp,
+      id: cursorFields.uuid,
+    });
     const rows = await this.transactions.run(async (tx) => {
       const result = await execute<EarlyReleaseRow & { cursor_at: string }>(
         tx,
@@ -510,7 +545,7 @@ export class EscrowControlsService {
     return rows[0];
   }
 
-  /** The request, locked after its order (the release path's lock order), if still pending. */
+  /** The request, locked after its order (the release path's lock order). */
   private async lockRequest(tx: EntityManager, id: string): Promise<EarlyReleaseRow> {
     const { rows: found } = await execute<{ order_id: string }>(
       tx,
@@ -525,15 +560,6 @@ export class EscrowControlsService {
       [id],
     );
     const row = rows[0]!;
-    if (row.status !== 'pending') {
-      throw new AppProblem(
-        409,
-        'escrow/early-release-not-pending',
-        'Already decided',
-        `The early release was already ${row.status}`,
-        { earlyReleaseStatus: row.status },
-      );
-    }
     return row;
   }
 
@@ -577,17 +603,4 @@ function completion(meta: RequestMeta): TransitionInput {
     actorRole: p.role,
     reason: 'escrow released early',
   };
-}
-
-function positionOf(cursor: string): { at: string; id: string } {
-  const p = decodeCursor(cursor);
-  if (
-    typeof p?.at !== 'string' ||
-    typeof p.id !== 'string' ||
-    !PG_TIMESTAMP.test(p.at) ||
-    !UUID.test(p.id)
-  ) {
-    throw new AppProblem(400, 'request/invalid-cursor', 'Bad request', 'The cursor is not valid');
-  }
-  return { at: p.at, id: p.id };
 }

@@ -16,7 +16,10 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AuditService } from '../../audit/audit.service.js';
+import {
+  ProposalDecisions,
+  type ProposalKind,
+} from '../../approvals/proposal-decisions.service.js';
 import { AppProblem } from '../../common/errors/problem.js';
 import type { RequestMeta } from '../../common/request-meta.js';
 import { execute } from '../../database/sql.js';
@@ -93,6 +96,33 @@ interface Assessment {
   terms: Awaited<ReturnType<typeof releaseTermsIn>>;
 }
 
+/** TCS corrections as maker-checker proposals (src/approvals). */
+const CORRECTION: ProposalKind<CorrectionRow> = {
+  statuses: { proposed: 'proposed', approved: 'approved', rejected: 'rejected' },
+  history: { table: 'tcs_correction_history', key: 'correction_id' },
+  audit: {
+    targetType: TARGET,
+    actions: {
+      propose: 'ledger.tcs-correction.propose',
+      approve: 'ledger.tcs-correction.approve',
+      reject: 'ledger.tcs-correction.reject',
+    },
+  },
+  makerChecker: {
+    code: 'ledger/maker-checker',
+    detail: 'A TCS correction must be approved by a finance user other than its proposer',
+  },
+  notPending: (row) =>
+    new AppProblem(
+      409,
+      'tcs-correction/not-pending',
+      'Already decided',
+      `This TCS correction is ${row.status}`,
+      { correctionStatus: row.status },
+    ),
+  ref: (r) => ({ id: r.id, status: r.status, maker: r.proposed_by }),
+};
+
 const notFound = () =>
   new AppProblem(404, 'tcs-correction/not-found', 'Not found', 'No such TCS correction');
 
@@ -101,7 +131,7 @@ export class TcsCorrectionService {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly ledger: LedgerService,
-    private readonly audit: AuditService,
+    private readonly proposals: ProposalDecisions,
   ) {}
 
   async propose(reason: string, meta: RequestMeta): Promise<TcsCorrectionDto> {
@@ -132,10 +162,8 @@ export class TcsCorrectionService {
         );
       }
       const dto = await this.dtoIn(tx, correction);
-      await this.audit.record(tx, meta, {
-        action: 'ledger.tcs-correction.propose',
-        targetType: TARGET,
-        targetId: correction.id,
+      await this.proposals.proposed(tx, CORRECTION, correction, {
+        meta,
         reason,
         after: {
           status: correction.status,
@@ -154,115 +182,117 @@ export class TcsCorrectionService {
   ): Promise<TcsCorrectionDto> {
     const checker = meta.principal!.userId;
     return this.transactions.run(async (tx) => {
-      const correction = await lockProposed(tx, id);
-      if (correction.proposed_by === checker)
-        throw new AppProblem(
-          403,
-          'ledger/maker-checker',
-          'Forbidden',
-          'A TCS correction must be approved by a finance user other than its proposer',
-        );
-      const { rows: items } = await execute<{ sub_order_id: string; order_id: string }>(
-        tx,
-        `SELECT sub_order_id::text AS sub_order_id, order_id::text AS order_id
-         FROM tcs_correction_items WHERE correction_id = $1 ORDER BY order_id, sub_order_id`,
-        [id],
-      );
-      for (const item of items) {
-        await lockOrder(tx, item.order_id, null);
-        await execute(tx, `SELECT 1 FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`, [
-          item.sub_order_id,
-        ]);
-        const { rows: applied } = await execute(
-          tx,
-          `SELECT 1 FROM tcs_correction_items WHERE sub_order_id = $1 AND applied_at IS NOT NULL`,
-          [item.sub_order_id],
-        );
-        if (applied.length > 0) continue; // corrected by another correction meanwhile
-        const a = await assessIn(tx, item.sub_order_id);
-        const difference = a.tcsAfter - a.tcsBefore;
-        let entryKey: string | null = null;
-        let fromReceivable = 0n;
-        if (difference !== 0n) {
-          const supplier = a.terms.supplier;
-          await this.ledger.openAccountsIn(tx, [
-            payableAccount(supplier),
-            receivableAccount(supplier),
-          ]);
-          const planned = tcsCorrected({
-            releaseId: item.sub_order_id,
-            reference: `order:${item.order_id}`,
-            supplier,
-            differencePaise: difference,
-            payableAvailablePaise: await lockedAvailableIn(tx, payableAccount(supplier)),
-            actor: `user:${checker}`,
-            metadata: {
-              correctionId: id,
-              maker: correction.proposed_by,
-              checker,
-              tcsBeforePaise: a.tcsBefore.toString(),
-              tcsAfterPaise: a.tcsAfter.toString(),
+      const correction = await lockCorrection(tx, id);
+      let dto: TcsCorrectionDto | undefined;
+      await this.proposals.decide(tx, CORRECTION, correction, {
+        event: 'approve',
+        meta,
+        reason: reason ?? null,
+        effect: () => this.applyIn(tx, correction, checker),
+        update: (from, to) => move(tx, id, from, to, checker, reason ?? null),
+        audit: async (updated) => {
+          dto = await this.dtoIn(tx, updated);
+          return {
+            before: { status: correction.status, proposedBy: correction.proposed_by },
+            after: {
+              status: dto.status,
+              applied: dto.items.filter((i) => i.entryKey !== null).length,
+              totalDifferencePaise: dto.totalDifferencePaise,
             },
-          });
-          await this.ledger.postIn(tx, planned.command, {
-            what: `the TCS correction of ${item.sub_order_id}`,
-          });
-          entryKey = `tcs_correction:${item.sub_order_id}`;
-          fromReceivable = planned.fromReceivablePaise;
-        }
-        const [, , , , , ...amounts] = itemValues(id, item.sub_order_id, a);
-        await execute(
-          tx,
-          `UPDATE tcs_correction_items SET released_paise = $3, refunded_after_release_paise = $4,
-             taxable_before_paise = $5, taxable_after_paise = $6, tcs_before_paise = $7,
-             tcs_after_paise = $8, difference_paise = $9, from_receivable_paise = $10,
-             entry_key = $11::text, applied_at = now()
-           WHERE correction_id = $1 AND sub_order_id = $2`,
-          [id, item.sub_order_id, ...amounts, fromReceivable.toString(), entryKey],
-        );
-      }
-      const { rows } = await execute<CorrectionRow>(
-        tx,
-        `UPDATE tcs_corrections SET status = 'approved', decided_by = $2, decided_at = now(),
-           decision_reason = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, checker, reason ?? null],
-      );
-      const dto = await this.dtoIn(tx, rows[0]!);
-      await this.audit.record(tx, meta, {
-        action: 'ledger.tcs-correction.approve',
-        targetType: TARGET,
-        targetId: id,
-        reason,
-        before: { status: correction.status, proposedBy: correction.proposed_by },
-        after: {
-          status: dto.status,
-          applied: dto.items.filter((i) => i.entryKey !== null).length,
-          totalDifferencePaise: dto.totalDifferencePaise,
+          };
         },
       });
-      return dto;
+      return dto!;
     });
+  }
+
+  /**
+   * Recomputes each release of the report (order row, then hold row locked: releases and refunds
+   * serialise with it), posts the difference and marks it applied; a release applied by another
+   * correction meanwhile is skipped.
+   */
+  private async applyIn(
+    tx: EntityManager,
+    correction: CorrectionRow,
+    checker: string,
+  ): Promise<void> {
+    const id = correction.id;
+    const { rows: items } = await execute<{ sub_order_id: string; order_id: string }>(
+      tx,
+      `SELECT sub_order_id::text AS sub_order_id, order_id::text AS order_id
+       FROM tcs_correction_items WHERE correction_id = $1 ORDER BY order_id, sub_order_id`,
+      [id],
+    );
+    for (const item of items) {
+      await lockOrder(tx, item.order_id, null);
+      await execute(tx, `SELECT 1 FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`, [
+        item.sub_order_id,
+      ]);
+      const { rows: applied } = await execute(
+        tx,
+        `SELECT 1 FROM tcs_correction_items WHERE sub_order_id = $1 AND applied_at IS NOT NULL`,
+        [item.sub_order_id],
+      );
+      if (applied.length > 0) continue; // corrected by another correction meanwhile
+      const a = await assessIn(tx, item.sub_order_id);
+      const difference = a.tcsAfter - a.tcsBefore;
+      let entryKey: string | null = null;
+      let fromReceivable = 0n;
+      if (difference !== 0n) {
+        const supplier = a.terms.supplier;
+        await this.ledger.openAccountsIn(tx, [
+          payableAccount(supplier),
+          receivableAccount(supplier),
+        ]);
+        const planned = tcsCorrected({
+          releaseId: item.sub_order_id,
+          reference: `order:${item.order_id}`,
+          supplier,
+          differencePaise: difference,
+          payableAvailablePaise: await lockedAvailableIn(tx, payableAccount(supplier)),
+          actor: `user:${checker}`,
+          metadata: {
+            correctionId: id,
+            maker: correction.proposed_by,
+            checker,
+            tcsBeforePaise: a.tcsBefore.toString(),
+            tcsAfterPaise: a.tcsAfter.toString(),
+          },
+        });
+        await this.ledger.postIn(tx, planned.command, {
+          what: `the TCS correction of ${item.sub_order_id}`,
+        });
+        entryKey = `tcs_correction:${item.sub_order_id}`;
+        fromReceivable = planned.fromReceivablePaise;
+      }
+      const [, , , , , ...amounts] = itemValues(id, item.sub_order_id, a);
+      await execute(
+        tx,
+        `UPDATE tcs_correction_items SET released_paise = $3, refunded_after_release_paise = $4,
+           taxable_before_paise = $5, taxable_after_paise = $6, tcs_before_paise = $7,
+           tcs_after_paise = $8, difference_paise = $9, from_receivable_paise = $10,
+           entry_key = $11::text, applied_at = now()
+         WHERE correction_id = $1 AND sub_order_id = $2`,
+        [id, item.sub_order_id, ...amounts, fromReceivable.toString(), entryKey],
+      );
+    }
   }
 
   async reject(id: string, reason: string, meta: RequestMeta): Promise<TcsCorrectionDto> {
     const actor = meta.principal!.userId;
     return this.transactions.run(async (tx) => {
-      const correction = await lockProposed(tx, id);
-      const { rows } = await execute<CorrectionRow>(
-        tx,
-        `UPDATE tcs_corrections SET status = 'rejected', decided_by = $2, decided_at = now(),
-           decision_reason = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, actor, reason],
-      );
-      await this.audit.record(tx, meta, {
-        action: 'ledger.tcs-correction.reject',
-        targetType: TARGET,
-        targetId: id,
+      const correction = await lockCorrection(tx, id);
+      const updated = await this.proposals.decide(tx, CORRECTION, correction, {
+        event: 'reject',
+        meta,
         reason,
-        before: { status: correction.status, proposedBy: correction.proposed_by },
-        after: { status: 'rejected', withdrawn: actor === correction.proposed_by },
+        update: (from, to) => move(tx, id, from, to, actor, reason),
+        audit: () => ({
+          before: { status: correction.status, proposedBy: correction.proposed_by },
+          after: { status: 'rejected', withdrawn: actor === correction.proposed_by },
+        }),
       });
-      return this.dtoIn(tx, rows[0]!);
+      return this.dtoIn(tx, updated);
     });
   }
 
@@ -316,23 +346,33 @@ export class TcsCorrectionService {
   }
 }
 
-async function lockProposed(tx: EntityManager, id: string): Promise<CorrectionRow> {
+/** The correction, locked until commit (404 if there is none). */
+async function lockCorrection(tx: EntityManager, id: string): Promise<CorrectionRow> {
   const { rows } = await execute<CorrectionRow>(
     tx,
     `SELECT ${COLUMNS} FROM tcs_corrections WHERE id = $1 FOR UPDATE`,
     [id],
   );
-  const row = rows[0];
-  if (row === undefined) throw notFound();
-  if (row.status !== 'proposed')
-    throw new AppProblem(
-      409,
-      'tcs-correction/not-pending',
-      'Already decided',
-      `This TCS correction is ${row.status}`,
-      { correctionStatus: row.status },
-    );
-  return row;
+  if (rows[0] === undefined) throw notFound();
+  return rows[0];
+}
+
+/** The correction's move (`transition()`'s update), if it is still `from`. */
+async function move(
+  tx: EntityManager,
+  id: string,
+  from: string,
+  to: string,
+  decidedBy: string,
+  reason: string | null,
+): Promise<CorrectionRow | undefined> {
+  const { rows } = await execute<CorrectionRow>(
+    tx,
+    `UPDATE tcs_corrections SET status = $3, decided_by = $4, decided_at = now(),
+       decision_reason = $5 WHERE id = $1 AND status = $2 RETURNING ${COLUMNS}`,
+    [id, from, to, decidedBy, reason],
+  );
+  return rows[0];
 }
 
 /** One release's TCS on both bases, net of the refunds after release processed so far. */

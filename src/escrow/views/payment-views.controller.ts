@@ -2,6 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../../access/policy.decorator.js';
 import { PageQueryDto } from '../../common/pagination.js';
+import { PeriodQueryDto } from '../../common/period.js';
 import { Meta, type RequestMeta } from '../../common/request-meta.js';
 import {
   AdminPaymentPageDto,
@@ -14,7 +15,6 @@ import {
   EscrowHoldPageDto,
   EscrowHoldQueryDto,
   PaymentTotalsDto,
-  PaymentTotalsQueryDto,
   PayoutPageDto,
   PayoutQueryDto,
   PeriodPageQueryDto,
@@ -44,8 +44,10 @@ export class AdminPaymentViewsController {
   @ApiOperation({
     summary:
       'Captured, refunded, commission, GST on commission, TCS, TDS and dealer net released in a period, reconciled with the ledger',
+    description:
+      'The period [from, to) defaults to today in IST: a missing `from` is today 00:00 +05:30, a missing `to` the next 00:00 +05:30.',
   })
-  totals(@Query() q: PaymentTotalsQueryDto): Promise<PaymentTotalsDto> {
+  totals(@Query() q: PeriodQueryDto): Promise<PaymentTotalsDto> {
     return this.views.totals(q);
   }
 

@@ -1,7 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, Matches } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
+import { PeriodQueryDto } from '../../common/period.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const PAYMENT_STATUSES = [
@@ -24,17 +25,7 @@ const booleanFlag = ({ value }: { value: unknown }): unknown =>
 const Paise = () => ApiProperty({ type: 'integer', description: 'Integer paise' });
 
 /** A page of a list filtered by a period on the list's own time (see each list). */
-export class PeriodPageQueryDto extends PageQueryDto {
-  /** At or after (ISO 8601). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  from?: string;
-
-  /** Before (ISO 8601). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  to?: string;
-}
+export class PeriodPageQueryDto extends IntersectionType(PageQueryDto, PeriodQueryDto) {}
 
 /** `from`/`to` on the time the payment was opened. */
 export class AdminPaymentQueryDto extends PeriodPageQueryDto {
@@ -197,18 +188,6 @@ export class ReleasesDueDto {
   /** Completed ones first (oldest first), then delivered ones by expected completion. */
   items!: ReleaseDueDto[];
   nextCursor?: string;
-}
-
-export class PaymentTotalsQueryDto {
-  /** Start of the period, inclusive (ISO 8601); default the start of today in IST (00:00 +05:30). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  from?: string;
-
-  /** End of the period, exclusive (ISO 8601); default the end of today in IST (next 00:00 +05:30). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  to?: string;
 }
 
 export class PeriodFiguresDto {

@@ -7,12 +7,12 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AppProblem } from '../../common/errors/problem.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { Accounts } from '../../ledger/domain/account.js';
+import { periodOf, type PeriodQueryDto } from '../../common/period.js';
 import { businessDayOf, businessDayWindow } from './business-day.js';
 import {
   ACCOUNT_COLUMNS_WITH_DELTAS,
@@ -38,7 +38,6 @@ import type {
   HoldStatus,
   TransferStatus,
   PaymentTotalsDto,
-  PaymentTotalsQueryDto,
   PayoutDto,
   PayoutPageDto,
   PayoutQueryDto,
@@ -182,8 +181,7 @@ export class PaymentViews {
     if (q.status !== undefined) w.add((n) => `p.status = $${n}`, q.status);
     if (q.orderId !== undefined) w.add((n) => `p.order_id = $${n}`, q.orderId);
     if (q.buyerId !== undefined) w.add((n) => `p.buyer_id = $${n}`, q.buyerId);
-    if (q.from !== undefined) w.add((n) => `p.created_at >= $${n}::timestamptz`, q.from);
-    if (q.to !== undefined) w.add((n) => `p.created_at < $${n}::timestamptz`, q.to);
+    w.period('p.created_at', q);
     if (q.unpayable !== undefined) w.add((n) => `p.unpayable = $${n}`, q.unpayable);
     w.keyset(q.cursor, 'p.created_at', 'p.id');
     const limit = w.limit(q.limit);
@@ -233,8 +231,7 @@ export class PaymentViews {
     if (q.kind !== undefined) w.add((n) => `r.kind = $${n}`, q.kind);
     if (q.orderId !== undefined) w.add((n) => `r.order_id = $${n}`, q.orderId);
     if (q.dealerId !== undefined) w.add((n) => `s.dealer_id = $${n}`, q.dealerId);
-    if (q.from !== undefined) w.add((n) => `r.requested_at >= $${n}::timestamptz`, q.from);
-    if (q.to !== undefined) w.add((n) => `r.requested_at < $${n}::timestamptz`, q.to);
+    w.period('r.requested_at', q);
     w.keyset(q.cursor, 'r.requested_at', 'r.id');
     const limit = w.limit(q.limit);
     const { rows } = await checkedDates(() =>
@@ -303,8 +300,7 @@ export class PaymentViews {
       w.add((n) => `e.event_type = $${n}`, q.kind === 'dealer' ? 'payout' : 'gateway_settlement');
     if (q.dealerId !== undefined)
       w.add((n) => `da.code = $${n}`, Accounts.dealerPayable(q.dealerId));
-    if (q.from !== undefined) w.add((n) => `e.effective_at >= $${n}::timestamptz`, q.from);
-    if (q.to !== undefined) w.add((n) => `e.effective_at < $${n}::timestamptz`, q.to);
+    w.period('e.effective_at', q);
     w.keyset(q.cursor, 'e.effective_at', 'e.seq', '<', 'seq');
     const limit = w.limit(q.limit);
     const { rows } = await checkedDates(() =>
@@ -494,22 +490,13 @@ export class PaymentViews {
    * transaction's start, so a release within milliseconds of a period boundary may fall on either
    * side of it in the two sources (a mismatch that the adjacent period shows in reverse).
    */
-  async totals(query: PaymentTotalsQueryDto): Promise<PaymentTotalsDto> {
+  async totals(query: PeriodQueryDto): Promise<PaymentTotalsDto> {
     const today = businessDayWindow(businessDayOf(new Date()))!;
     const q = {
       from: query.from ?? today.from.toISOString(),
       to: query.to ?? today.to.toISOString(),
     };
-    if (Date.parse(q.from) >= Date.parse(q.to))
-      throw new AppProblem(
-        400,
-        'request/invalid-period',
-        'Bad request',
-        '`from` must be before `to`',
-        {
-          errors: [{ field: 'to', message: 'to must be after from' }],
-        },
-      );
+    periodOf(q);
     return checkedDates(() =>
       this.transactions.run(async (tx) => {
         const period = [q.from, q.to];

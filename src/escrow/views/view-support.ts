@@ -3,38 +3,15 @@
  * PostgreSQL's date refusals turned into 400s, and paise as exact JSON numbers.
  */
 import { AppProblem } from '../../common/errors/problem.js';
-import { decodeCursor, encodeCursor } from '../../common/pagination.js';
-
-const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** A bigint identity (e.g. `ledger_entries.seq`). */
-const SEQ = /^[1-9][0-9]{0,17}$/;
+import { cursorFields, encodeCursor, parseKeysetCursor } from '../../common/pagination.js';
+import { periodOf, type PeriodQueryDto } from '../../common/period.js';
 
 /** What a cursor's tie-breaker is: a uuid, or a bigint sequence number. */
 export type CursorId = 'uuid' | 'seq';
 
-export interface Position {
-  at: string;
-  id: string;
-}
-
 /** SQL rendering a timestamptz as the cursor's text (microseconds, UTC). */
 export const cursorTime = (expr: string): string =>
   `to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-export function positionOf(cursor: string | undefined, idType: CursorId = 'uuid'): Position | null {
-  if (cursor === undefined) return null;
-  const p = decodeCursor(cursor);
-  if (
-    p === undefined ||
-    typeof p.at !== 'string' ||
-    !PG_TIMESTAMP.test(p.at) ||
-    typeof p.id !== 'string' ||
-    !(idType === 'uuid' ? UUID : SEQ).test(p.id)
-  )
-    throw new AppProblem(400, 'request/invalid-cursor', 'Bad request', 'The cursor is not valid');
-  return { at: p.at, id: p.id };
-}
 
 /** The page (first `limit` rows) and the cursor after its last row when more follow. */
 export function pageOf<T extends { cursor_at: string; cursor_id: string }>(
@@ -92,6 +69,12 @@ export class Where {
   holds(sql: string): void {
     this.clauses.push(sql);
   }
+  /** `column` within the query's period (`periodOf`: 400 if `to` is before `from`). */
+  period(column: string, q: PeriodQueryDto): void {
+    periodOf(q);
+    if (q.from !== undefined) this.add((n) => `${column} >= $${n}::timestamptz`, q.from);
+    if (q.to !== undefined) this.add((n) => `${column} < $${n}::timestamptz`, q.to);
+  }
   keyset(
     cursor: string | undefined,
     at: string,
@@ -99,7 +82,10 @@ export class Where {
     direction: '<' | '>' = '<',
     idType: CursorId = 'uuid',
   ): void {
-    const p = positionOf(cursor, idType);
+    const p = parseKeysetCursor(cursor, {
+      at: cursorFields.isoTimestamp,
+      id: idType === 'uuid' ? cursorFields.uuid : cursorFields.seqText,
+    });
     if (!p) return;
     this.params.push(p.at, p.id);
     const n = this.params.length;

@@ -8,9 +8,12 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AuditService } from '../../audit/audit.service.js';
+import {
+  ProposalDecisions,
+  type ProposalKind,
+} from '../../approvals/proposal-decisions.service.js';
 import { AppProblem } from '../../common/errors/problem.js';
-import { decodeCursor, encodeCursor } from '../../common/pagination.js';
+import { cursorFields, encodeCursor, parseKeysetCursor } from '../../common/pagination.js';
 import type { RequestMeta } from '../../common/request-meta.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
@@ -50,12 +53,6 @@ interface AdjustmentRow {
 
 const COLUMNS = `id::text AS id, status, reason, reference, lines, proposed_by::text AS proposed_by,
   proposed_at, decided_by::text AS decided_by, decided_at, decision_reason, entry_id`;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** What `timestamptz::text` prints (`2026-11-02 04:30:00.123456+00`). */
-const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
-
-const TARGET_TYPE = 'ledger_adjustment';
 
 function toDto(r: AdjustmentRow): LedgerAdjustmentDto {
   return {
@@ -97,6 +94,26 @@ const notPending = (r: AdjustmentRow) =>
     { adjustmentStatus: r.status, ...(r.entry_id === null ? {} : { entryId: r.entry_id }) },
   );
 
+/** Adjustments as maker-checker proposals (src/approvals). */
+const ADJUSTMENT: ProposalKind<AdjustmentRow> = {
+  statuses: { proposed: 'proposed', approved: 'approved', rejected: 'rejected' },
+  history: { table: 'ledger_adjustment_history', key: 'adjustment_id' },
+  audit: {
+    targetType: 'ledger_adjustment',
+    actions: {
+      propose: 'ledger.adjustment.propose',
+      approve: 'ledger.adjustment.approve',
+      reject: 'ledger.adjustment.reject',
+    },
+  },
+  makerChecker: {
+    code: 'ledger/maker-checker',
+    detail: 'An adjustment must be approved by a finance user other than its proposer',
+  },
+  notPending,
+  ref: (r) => ({ id: r.id, status: r.status, maker: r.proposed_by }),
+};
+
 /** The posting of an approved proposal: the spec's recipe, plus the proposal's id and reference. */
 export function adjustmentCommand(
   adjustment: { id: string; reason: string; reference: string; proposedBy: string; lines: Line[] },
@@ -128,7 +145,7 @@ export class LedgerAdjustmentsService {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly ledger: LedgerService,
-    private readonly audit: AuditService,
+    private readonly proposals: ProposalDecisions,
   ) {}
 
   /**
@@ -168,10 +185,8 @@ export class LedgerAdjustmentsService {
         [dto.reason, dto.reference, JSON.stringify(stored), maker],
       );
       const row = rows[0]!;
-      await this.audit.record(tx, meta, {
-        action: 'ledger.adjustment.propose',
-        targetType: TARGET_TYPE,
-        targetId: row.id,
+      await this.proposals.proposed(tx, ADJUSTMENT, row, {
+        meta,
         reason: dto.reason,
         after: { status: row.status, reference: row.reference, lines: stored },
       });
@@ -192,44 +207,32 @@ export class LedgerAdjustmentsService {
     const checker = meta.principal!.userId;
     return this.transactions.run(async (tx) => {
       const row = await this.lock(tx, id);
-      if (row.proposed_by === checker) {
-        throw new AppProblem(
-          403,
-          'ledger/maker-checker',
-          'Forbidden',
-          'An adjustment must be approved by a finance user other than its proposer',
-        );
-      }
-      const command = adjustmentCommand(
-        {
-          id: row.id,
-          reason: row.reason,
-          reference: row.reference,
-          proposedBy: row.proposed_by,
-          lines: linesOf(row.lines),
+      let entryId = `adjustment:${row.id}`;
+      const updated = await this.proposals.decide(tx, ADJUSTMENT, row, {
+        event: 'approve',
+        meta,
+        reason: reason ?? null,
+        effect: async () => {
+          const command = adjustmentCommand(
+            {
+              id: row.id,
+              reason: row.reason,
+              reference: row.reference,
+              proposedBy: row.proposed_by,
+              lines: linesOf(row.lines),
+            },
+            checker,
+          );
+          const result = await this.ledger.executeIn(tx, command);
+          if (result.code !== 'ok')
+            throw new LedgerRefused(result.code, undefined, { adjustmentId: row.id });
+          entryId = result.entryKey ?? entryId;
         },
-        checker,
-      );
-      const result = await this.ledger.executeIn(tx, command);
-      if (result.code !== 'ok')
-        throw new LedgerRefused(result.code, undefined, { adjustmentId: row.id });
-      const entryId = result.entryKey ?? `adjustment:${row.id}`;
-      const { rows } = await execute<AdjustmentRow>(
-        tx,
-        `UPDATE ledger_adjustments
-         SET status = 'approved', decided_by = $2, decided_at = now(), decision_reason = $3,
-             entry_id = $4
-         WHERE id = $1 RETURNING ${COLUMNS}`,
-        [row.id, checker, reason ?? null, entryId],
-      );
-      const updated = rows[0]!;
-      await this.audit.record(tx, meta, {
-        action: 'ledger.adjustment.approve',
-        targetType: TARGET_TYPE,
-        targetId: row.id,
-        reason,
-        before: { status: row.status, proposedBy: row.proposed_by },
-        after: { status: updated.status, entryId },
+        update: (from, to) => this.move(tx, row.id, from, to, [checker, reason ?? null, entryId]),
+        audit: (u) => ({
+          before: { status: row.status, proposedBy: row.proposed_by },
+          after: { status: u.status, entryId },
+        }),
       });
       return toDto(updated);
     });
@@ -240,24 +243,36 @@ export class LedgerAdjustmentsService {
     const actor = meta.principal!.userId;
     return this.transactions.run(async (tx) => {
       const row = await this.lock(tx, id);
-      const { rows } = await execute<AdjustmentRow>(
-        tx,
-        `UPDATE ledger_adjustments
-         SET status = 'rejected', decided_by = $2, decided_at = now(), decision_reason = $3
-         WHERE id = $1 RETURNING ${COLUMNS}`,
-        [row.id, actor, reason],
-      );
-      const updated = rows[0]!;
-      await this.audit.record(tx, meta, {
-        action: 'ledger.adjustment.reject',
-        targetType: TARGET_TYPE,
-        targetId: row.id,
+      const updated = await this.proposals.decide(tx, ADJUSTMENT, row, {
+        event: 'reject',
+        meta,
         reason,
-        before: { status: row.status, proposedBy: row.proposed_by },
-        after: { status: updated.status, withdrawn: actor === row.proposed_by },
+        update: (from, to) => this.move(tx, row.id, from, to, [actor, reason, null]),
+        audit: (u) => ({
+          before: { status: row.status, proposedBy: row.proposed_by },
+          after: { status: u.status, withdrawn: actor === row.proposed_by },
+        }),
       });
       return toDto(updated);
     });
+  }
+
+  /** The proposal's move (`transition()`'s update): decided by, reason and entry, if still `from`. */
+  private async move(
+    tx: EntityManager,
+    id: string,
+    from: string,
+    to: string,
+    [decidedBy, reason, entryId]: [string, string | null, string | null],
+  ): Promise<AdjustmentRow | undefined> {
+    const { rows } = await execute<AdjustmentRow>(
+      tx,
+      `UPDATE ledger_adjustments
+       SET status = $3, decided_by = $4, decided_at = now(), decision_reason = $5, entry_id = $6
+       WHERE id = $1 AND status = $2 RETURNING ${COLUMNS}`,
+      [id, from, to, decidedBy, reason, entryId],
+    );
+    return rows[0];
   }
 
   async get(id: string): Promise<LedgerAdjustmentDto> {
@@ -278,7 +293,10 @@ export class LedgerAdjustmentsService {
     limit: number,
     cursor: string | undefined,
   ): Promise<LedgerAdjustmentPageDto> {
-    const after = cursor === undefined ? undefined : positionOf(cursor);
+    const after = parseKeysetCursor(cursor, {
+      at: cursorFields.pgTimestamp,
+      id: cursorFields.uuid,
+    });
     const rows = await this.transactions.run(async (tx) => {
       const result = await execute<AdjustmentRow & { cursor_at: string }>(
         tx,
@@ -298,7 +316,7 @@ export class LedgerAdjustmentsService {
     };
   }
 
-  /** The proposal, locked until commit, if it is still undecided (404 and 409 otherwise). */
+  /** The proposal, locked until commit (404 if there is none). */
   private async lock(tx: EntityManager, id: string): Promise<AdjustmentRow> {
     const { rows } = await execute<AdjustmentRow>(
       tx,
@@ -307,20 +325,6 @@ export class LedgerAdjustmentsService {
     );
     const row = rows[0];
     if (row === undefined) throw notFound();
-    if (row.status !== 'proposed') throw notPending(row);
     return row;
   }
-}
-
-function positionOf(cursor: string): { at: string; id: string } {
-  const p = decodeCursor(cursor);
-  if (
-    typeof p?.at !== 'string' ||
-    typeof p.id !== 'string' ||
-    !PG_TIMESTAMP.test(p.at) ||
-    !UUID.test(p.id)
-  ) {
-    throw new AppProblem(400, 'request/invalid-cursor', 'Bad request', 'The cursor is not valid');
-  }
-  return { at: p.at, id: p.id };
 }

@@ -9,6 +9,7 @@
 import { ApiProperty, IntersectionType } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
+import { PeriodQueryDto } from '../../common/period.js';
 import { ACCOUNT_TYPES, type AccountType, type Side } from '../domain/account.js';
 import type { EntryKind } from '../domain/ledger-model.js';
 
@@ -60,25 +61,9 @@ export class LedgerAsOfQueryDto {
   asOf?: string;
 }
 
-/** A time range on entries' effective time. */
-export class LedgerTimeRangeQueryDto {
-  /** Entries effective at or after this instant (ISO-8601, inclusive). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  from?: string;
+export class LedgerStatementQueryDto extends IntersectionType(PageQueryDto, PeriodQueryDto) {}
 
-  /** Entries effective before this instant (ISO-8601, exclusive). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  to?: string;
-}
-
-export class LedgerStatementQueryDto extends IntersectionType(
-  PageQueryDto,
-  LedgerTimeRangeQueryDto,
-) {}
-
-export class LedgerEntryFilterQueryDto extends LedgerTimeRangeQueryDto {
+export class LedgerEntryFilterQueryDto extends PeriodQueryDto {
   /**
    * Only entries with this business reference, `<kind>:<id>` — the whole reference, not a bare id:
    * `order:<orderId>` (an order's capture, escrow holds, releases and their deductions, refunds and
@@ -123,7 +108,7 @@ export class LedgerEntryIdParamDto {
   entryId!: string;
 }
 
-export class LedgerExportQueryDto extends LedgerTimeRangeQueryDto {
+export class LedgerExportQueryDto extends PeriodQueryDto {
   /** `csv` (RFC 4180, one row per line) or `jsonl` (JSON Lines, one entry per line). */
   @IsIn(LEDGER_EXPORT_FORMATS)
   format!: LedgerExportFormat;

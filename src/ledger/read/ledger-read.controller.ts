@@ -9,8 +9,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Can } from '../../access/policy.decorator.js';
-import { AppProblem, type FieldError, ValidationProblem } from '../../common/errors/problem.js';
-import { decodeCursor, encodeCursor } from '../../common/pagination.js';
+import { AppProblem } from '../../common/errors/problem.js';
+import { cursorFields, encodeCursor, parseKeysetCursor } from '../../common/pagination.js';
+import { periodOf, type PeriodQueryDto, queryInstant } from '../../common/period.js';
 import { Meta, type RequestMeta } from '../../common/request-meta.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { AuditService } from '../../audit/audit.service.js';
@@ -29,7 +30,6 @@ import {
   LedgerStatementDto,
   LedgerStatementQueryDto,
   LedgerTrialBalanceDto,
-  type LedgerTimeRangeQueryDto,
 } from '../dto/ledger-read.dto.js';
 import { LEDGER_EXPORT_CONTENT_TYPES, ledgerExportChunks } from './ledger-export.js';
 import {
@@ -39,12 +39,7 @@ import {
   statementDto,
   trialBalanceDto,
 } from './ledger-read.mapper.js';
-import {
-  type EntryFilter,
-  LedgerReadService,
-  type StatementPosition,
-  type TimeRange,
-} from './ledger-read.service.js';
+import { type EntryFilter, LedgerReadService } from './ledger-read.service.js';
 import { buildTrialBalance } from './trial-balance.js';
 
 /**
@@ -67,7 +62,9 @@ export class LedgerReadController {
   @ApiOperation({ summary: 'List ledger accounts with their balances' })
   @ApiOkResponse({ type: LedgerAccountPageDto })
   async accounts(@Query() query: LedgerAccountsQueryDto): Promise<LedgerAccountPageDto> {
-    const afterCode = query.cursor === undefined ? undefined : codeOfCursor(query.cursor);
+    const afterCode = parseKeysetCursor(query.cursor, {
+      code: cursorFields.matching(ACCOUNT_CODE_PATTERN),
+    })?.code;
     const page = await this.ledger.accounts(
       { prefix: query.prefix, type: query.type },
       { limit: query.limit, afterCode },
@@ -92,7 +89,7 @@ export class LedgerReadController {
     @Param() params: LedgerAccountCodeParamDto,
     @Query() query: LedgerAsOfQueryDto,
   ): Promise<LedgerBalanceDto> {
-    const asOf = query.asOf === undefined ? undefined : instant(query.asOf, 'asOf');
+    const asOf = query.asOf === undefined ? undefined : queryInstant(query.asOf, 'asOf');
     const found = await this.ledger.balance(params.code, asOf);
     if (found === undefined) throw accountNotFound(params.code);
     return balanceDto(found.account, found.at);
@@ -111,8 +108,12 @@ export class LedgerReadController {
     @Param() params: LedgerAccountCodeParamDto,
     @Query() query: LedgerStatementQueryDto,
   ): Promise<LedgerStatementDto> {
-    const range = rangeOf(query);
-    const after = query.cursor === undefined ? undefined : statementPositionOf(query.cursor);
+    const range = periodOf(query);
+    const position = parseKeysetCursor(query.cursor, {
+      s: cursorFields.seqText,
+      l: cursorFields.integer(0, 32767),
+    });
+    const after = position && { seq: BigInt(position.s), lineNo: position.l };
     const found = await this.ledger.statement(params.code, range, { limit: query.limit, after });
     if (found === undefined) throw accountNotFound(params.code);
     const last = found.lines[found.lines.length - 1];
@@ -132,7 +133,7 @@ export class LedgerReadController {
   @ApiOperation({ summary: 'Trial balance, now or as of an instant' })
   @ApiOkResponse({ type: LedgerTrialBalanceDto })
   async trialBalance(@Query() query: LedgerAsOfQueryDto): Promise<LedgerTrialBalanceDto> {
-    const asOf = query.asOf === undefined ? undefined : instant(query.asOf, 'asOf');
+    const asOf = query.asOf === undefined ? undefined : queryInstant(query.asOf, 'asOf');
     const { accounts, at } = await this.ledger.accountsAt(asOf);
     return trialBalanceDto(buildTrialBalance(accounts), at);
   }
@@ -148,12 +149,13 @@ export class LedgerReadController {
   @ApiOkResponse({ type: LedgerEntryPageDto })
   async entries(@Query() query: LedgerEntriesQueryDto): Promise<LedgerEntryPageDto> {
     const filter: EntryFilter = {
-      ...rangeOf(query),
+      ...periodOf(query),
       reference: query.reference,
       eventType: query.eventType,
       account: query.account,
     };
-    const beforeSeq = query.cursor === undefined ? undefined : seqOfCursor(query.cursor);
+    const seq = parseKeysetCursor(query.cursor, { seq: cursorFields.seqText })?.seq;
+    const beforeSeq = seq === undefined ? undefined : BigInt(seq);
     const page = await this.ledger.entries(filter, { limit: query.limit, beforeSeq });
     const last = page.items[page.items.length - 1];
     return {
@@ -197,7 +199,7 @@ export class LedgerReadController {
     @Query() query: LedgerExportQueryDto,
     @Meta() meta: RequestMeta,
   ): Promise<StreamableFile> {
-    const range = rangeOf(query);
+    const range = periodOf(query);
     const { horizon, occurredAt } = await this.transactions.run(async (tx) => {
       const until = await this.ledger.exportHorizon(tx);
       const recorded = await this.audit.record(tx, meta, {
@@ -237,67 +239,12 @@ function accountNotFound(code: string): AppProblem {
   );
 }
 
-/** An ISO-8601 instant already validated by the DTO, as a Date (400 if out of range). */
-function instant(text: string, field: string): Date {
-  const date = new Date(text);
-  if (Number.isNaN(date.getTime())) {
-    throw new ValidationProblem([
-      { field, in: 'query', messages: [`${field} must be a valid ISO 8601 instant`] },
-    ]);
-  }
-  return date;
-}
-
-function rangeOf(q: LedgerTimeRangeQueryDto): TimeRange {
-  const from = q.from === undefined ? undefined : instant(q.from, 'from');
-  const to = q.to === undefined ? undefined : instant(q.to, 'to');
-  if (from !== undefined && to !== undefined && to < from) {
-    throw new ValidationProblem([
-      { field: 'to', in: 'query', messages: ['to must not be before from'] },
-    ]);
-  }
-  return { from, to };
-}
-
 /** The criteria as given, for the export's audit event. */
-function criteriaOf(q: LedgerTimeRangeQueryDto): Record<string, string> {
+function criteriaOf(q: PeriodQueryDto): Record<string, string> {
   const { from, to } = q;
   return Object.fromEntries(
     Object.entries({ from, to }).filter(
       (entry): entry is [string, string] => entry[1] !== undefined,
     ),
   );
-}
-
-function badCursor(): ValidationProblem {
-  const error: FieldError = {
-    field: 'cursor',
-    in: 'query',
-    messages: ['cursor is not one this endpoint returned'],
-  };
-  return new ValidationProblem([error]);
-}
-
-function codeOfCursor(cursor: string): string {
-  const code = decodeCursor(cursor)?.code;
-  if (typeof code !== 'string' || !ACCOUNT_CODE_PATTERN.test(code)) throw badCursor();
-  return code;
-}
-
-/** A positive integer seq carried as decimal text (bigint-safe). */
-function seqOf(value: unknown): bigint {
-  if (typeof value !== 'string' || !/^[1-9][0-9]{0,18}$/.test(value)) throw badCursor();
-  return BigInt(value);
-}
-
-function seqOfCursor(cursor: string): bigint {
-  return seqOf(decodeCursor(cursor)?.seq);
-}
-
-function statementPositionOf(cursor: string): StatementPosition {
-  const position = decodeCursor(cursor);
-  const lineNo = position?.l;
-  if (typeof lineNo !== 'number' || !Number.isInteger(lineNo) || lineNo < 0 || lineNo > 32767)
-    throw badCursor();
-  return { seq: seqOf(position?.s), lineNo };
 }
