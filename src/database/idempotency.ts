@@ -81,3 +81,13 @@ export async function idempotent<T>(
   );
   return { body, replayed: false };
 }
+
+/** Deletes keys older than `retentionDays` (a retry after that long is a new request); the count. */
+export async function purgeIdempotencyKeysIn(tx: EntityManager, retentionDays: number): Promise<number> {
+  const { affected } = await execute(
+    tx,
+    `DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(days => $1)`,
+    [retentionDays],
+  );
+  return affected;
+}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { execute } from '../database/sql.js';
+import { purgeIdempotencyKeysIn } from '../database/idempotency.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
 import { OrderCommands } from './order-commands.service.js';
@@ -52,13 +52,8 @@ export class OrderJobs implements OnModuleInit {
   }
 
   async purgeIdempotencyKeys(): Promise<number> {
-    const { affected } = await this.transactions.run((tx) =>
-      execute(
-        tx,
-        `DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(days => $1)`,
-        [IDEMPOTENCY_KEY_RETENTION_DAYS],
-      ),
+    return this.transactions.run((tx) =>
+      purgeIdempotencyKeysIn(tx, IDEMPOTENCY_KEY_RETENTION_DAYS),
     );
-    return affected;
   }
 }

@@ -1,0 +1,249 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { projectRoot } from '../src/common/project-root.js';
+import { createTestDatabase, withClient, type TestDatabase } from './support/test-database.js';
+
+/**
+ * The module map (docs/architecture.md): for every folder of `src`, the folders it may import and
+ * the tables it owns. The foundation imports only the foundation; a feature imports the foundation
+ * and the features below it; entry points (the files at the root of src, `cli/`) may import
+ * anything. A new arrow or a new table is a decision: make it here and in the doc.
+ */
+const FOUNDATION = ['common', 'config', 'database', 'access', 'observability', 'jobs'] as const;
+
+interface ModuleRule {
+  /** Folders above the foundation this one may import. */
+  readonly imports: readonly string[];
+  /** Tables only this module writes (INSERT, UPDATE, DELETE). */
+  readonly owns: readonly string[];
+}
+
+const MODULES: Record<string, ModuleRule> = {
+  // Foundation (may import the foundation only).
+  common: { imports: [], owns: [] },
+  config: { imports: [], owns: [] },
+  database: { imports: [], owns: ['idempotency_keys'] },
+  access: { imports: [], owns: [] },
+  observability: { imports: [], owns: [] },
+  jobs: { imports: [], owns: [] },
+  // Adapters and shared services.
+  storage: { imports: [], owns: [] },
+  notifications: { imports: [], owns: [] },
+  anchor: { imports: ['storage'], owns: [] },
+  health: { imports: [], owns: [] },
+  audit: { imports: ['anchor'], owns: ['audit_events'] },
+  approvals: { imports: ['audit'], owns: [] },
+  'rate-limit': { imports: ['audit'], owns: [] },
+  identity: {
+    imports: ['audit', 'notifications', 'rate-limit'],
+    owns: [
+      'users',
+      'sessions',
+      'refresh_tokens',
+      'account_status_history',
+      'login_throttle',
+      'mfa_challenges',
+      'mfa_recovery_codes',
+      'one_time_codes',
+      'user_totp',
+    ],
+  },
+  ledger: {
+    imports: ['anchor', 'approvals', 'audit'],
+    owns: [
+      'ledger_accounts',
+      'ledger_entries',
+      'ledger_lines',
+      'ledger_balance_deltas',
+      'ledger_seals',
+      'ledger_seal_entries',
+      'ledger_adjustments',
+      'ledger_adjustment_history',
+    ],
+  },
+  // Features.
+  catalog: {
+    imports: ['audit', 'rate-limit', 'storage'],
+    owns: [
+      'listings',
+      'listing_images',
+      'listing_price_history',
+      'listing_status_history',
+      'stock_movements',
+      'catalog_words',
+    ],
+  },
+  orders: {
+    imports: ['audit', 'catalog', 'identity', 'ledger', 'rate-limit'],
+    owns: [
+      'orders',
+      'sub_orders',
+      'order_lines',
+      'sub_order_history',
+      'cart_items',
+      'delivery_rules',
+    ],
+  },
+  repairs: { imports: ['audit', 'rate-limit'], owns: ['repair_jobs', 'repair_job_history'] },
+  gateway: { imports: [], owns: ['webhook_inbox', 'webhook_inbox_history'] },
+  payouts: {
+    imports: ['audit', 'catalog', 'gateway', 'identity', 'ledger'],
+    owns: [
+      'payee_route_accounts',
+      'payee_route_account_history',
+      'payee_settlement_details',
+      'commission_rules',
+      'commission_invoices',
+      'commission_invoice_counters',
+    ],
+  },
+  payments: {
+    imports: ['gateway', 'ledger', 'orders', 'payouts', 'rate-limit', 'repairs'],
+    owns: ['payments', 'refunds', 'escrow_holds'],
+  },
+  escrow: {
+    imports: ['approvals', 'audit', 'ledger', 'orders', 'payments', 'payouts', 'repairs'],
+    owns: [
+      'escrow_manual_holds',
+      'escrow_early_releases',
+      'escrow_early_release_history',
+      'tcs_corrections',
+      'tcs_correction_items',
+      'tcs_correction_history',
+    ],
+  },
+  disputes: {
+    imports: ['audit', 'catalog', 'escrow', 'orders', 'payments', 'rate-limit', 'storage'],
+    owns: ['disputes', 'dispute_evidence', 'dispute_history'],
+  },
+  reconciliation: {
+    imports: ['audit', 'escrow', 'gateway', 'ledger', 'payments'],
+    owns: [
+      'reconciliation_runs',
+      'reconciliation_exceptions',
+      'reconciliation_exception_history',
+      'payment_alerts',
+      'payment_alert_history',
+    ],
+  },
+  fraud: {
+    imports: ['audit', 'escrow', 'orders', 'reconciliation'],
+    owns: ['fraud_order_signals', 'fraud_order_holds', 'fraud_alerts', 'fraud_alert_history'],
+  },
+  cli: { imports: ['*'], owns: [] },
+};
+
+/**
+ * Writes to another module's table that are still to move behind the owner's exported functions
+ * (issue #9, "tables are owned"). The list only shrinks: a write not listed here fails the test.
+ */
+const WRITES_TO_MOVE: readonly string[] = [
+  'disputes -> escrow_holds (disputes/disputes.service.ts)',
+  'escrow -> escrow_holds (escrow/escrow-release.service.ts)',
+  'escrow -> refunds (escrow/escrow-release.service.ts)',
+  'escrow -> refunds (escrow/refunds-after-release.service.ts)',
+  'orders -> listings (orders/commands/place-order.steps.ts)',
+  'orders -> listings (orders/order-store.ts)',
+  'orders -> stock_movements (orders/commands/place-order.steps.ts)',
+  'orders -> stock_movements (orders/order-store.ts)',
+  'payouts -> escrow_holds (payouts/route/route-transfers.service.ts)',
+  'payouts -> escrow_holds (payouts/transfer-retry/transfer-retry.service.ts)',
+  'reconciliation -> payments (reconciliation/stuck-payment-poller.service.ts)',
+];
+
+const src = join(projectRoot(), 'src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? sourceFiles(join(dir, e.name))
+      : e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts')
+        ? [join(dir, e.name)]
+        : [],
+  );
+}
+
+function folders(): string[] {
+  return readdirSync(src, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+}
+
+/** The tables of the migrated schema (public; TypeORM's migration log and PostGIS's reference table aside). */
+async function schemaTables(db: TestDatabase): Promise<string[]> {
+  return withClient(db.ownerUrl, async (c) => {
+    const { rows } = await c.query<{ name: string }>(
+      `SELECT tablename AS name FROM pg_tables
+        WHERE schemaname = 'public' AND tablename NOT IN ('typeorm_migrations', 'spatial_ref_sys')
+        ORDER BY 1`,
+    );
+    return rows.map((r) => r.name);
+  });
+}
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(() => db?.drop());
+
+describe('module map', () => {
+  it('lists every folder of src', () => {
+    expect(folders()).toEqual(Object.keys(MODULES).sort());
+  });
+
+  it('every import follows the map (the foundation imports only the foundation)', () => {
+    const arrows: string[] = [];
+    for (const folder of folders()) {
+      const allowed = MODULES[folder]!.imports;
+      if (allowed.includes('*')) continue;
+      for (const file of sourceFiles(join(src, folder))) {
+        const text = readFileSync(file, 'utf8');
+        for (const [, spec] of text.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)) {
+          const target = relative(src, resolve(dirname(file), spec!));
+          const top = target.split('/')[0]!;
+          if (top === folder || (FOUNDATION as readonly string[]).includes(top)) continue;
+          if (top === '..' && target.startsWith('../migrations/')) continue;
+          if (!allowed.includes(top)) arrows.push(`${relative(src, file)} -> ${target}`);
+        }
+      }
+    }
+    expect(arrows).toEqual([]);
+  });
+
+  it('no foundation folder imports outside the foundation', () => {
+    for (const folder of FOUNDATION) expect(MODULES[folder]!.imports).toEqual([]);
+  });
+
+  it('every table has one owner', async () => {
+    const owners = new Map<string, string[]>();
+    for (const [folder, rule] of Object.entries(MODULES))
+      for (const t of rule.owns) owners.set(t, [...(owners.get(t) ?? []), folder]);
+    const tables = await schemaTables(db);
+    expect(tables.filter((t) => owners.get(t)?.length !== 1)).toEqual([]);
+    expect([...owners.keys()].filter((t) => !tables.includes(t))).toEqual([]);
+  });
+
+  it('a module writes only its own tables (the writes still to move are listed, and only shrink)', () => {
+    const owner = new Map<string, string>();
+    for (const [folder, rule] of Object.entries(MODULES))
+      for (const t of rule.owns) owner.set(t, folder);
+    const writes = new Set<string>();
+    for (const folder of folders()) {
+      if (folder === 'cli') continue;
+      for (const file of sourceFiles(join(src, folder))) {
+        const text = readFileSync(file, 'utf8');
+        for (const [, table] of text.matchAll(
+          /\b(?:INSERT INTO|UPDATE|DELETE FROM)\s+([a-z_]+)/g,
+        )) {
+          const o = owner.get(table!);
+          if (o !== undefined && o !== folder)
+            writes.add(`${folder} -> ${table} (${relative(src, file)})`);
+        }
+      }
+    }
+    expect([...writes].sort()).toEqual([...WRITES_TO_MOVE].sort());
+  });
+});
