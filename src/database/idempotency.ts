@@ -83,7 +83,10 @@ export async function idempotent<T>(
 }
 
 /** Deletes keys older than `retentionDays` (a retry after that long is a new request); the count. */
-export async function purgeIdempotencyKeysIn(tx: EntityManager, retentionDays: number): Promise<number> {
+export async function purgeIdempotencyKeysIn(
+  tx: EntityManager,
+  retentionDays: number,
+): Promise<number> {
   const { affected } = await execute(
     tx,
     `DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(days => $1)`,
