@@ -25,7 +25,7 @@ import { TcsCorrectionService } from './tcs-correction.service.js';
 
 /**
  * Releases posted with TCS on the schedule's 18 % moved to TCS on their lines' own taxable values,
- * under maker-checker (src/escrow/tcs-correction/tcs-correction.service.ts). Finance proposes (the
+ * under maker-checker (the TCS correction commands in src/escrow/commands/). Finance proposes (the
  * report of every release checked), a different finance user approves (posts the differences) or
  * rejects; the proposer may withdraw. Audited.
  */
