@@ -56,7 +56,7 @@ export interface EarlyReleaseRow {
   override: boolean;
 }
 
-export const HOLD_COLUMNS = `sub_order_id::text AS sub_order_id, order_id::text AS order_id,
+const HOLD_COLUMNS = `sub_order_id::text AS sub_order_id, order_id::text AS order_id,
   dealer_id::text AS dealer_id, amount_paise::text AS amount_paise, status`;
 export const MANUAL_COLUMNS = `id::text AS id, reason, placed_by::text AS placed_by, placed_at, lift_reason,
   lifted_by::text AS lifted_by, lifted_at`;
@@ -116,7 +116,7 @@ export const EARLY_RELEASE: ProposalKind<EarlyReleaseRow> = {
   ref: (r) => ({ id: r.id, status: r.status, maker: r.requested_by }),
 };
 
-export const holdNotFound = () =>
+const holdNotFound = () =>
   new AppProblem(404, 'escrow/hold-not-found', 'Not found', 'No escrow is held for this sub-order');
 export const earlyNotFound = () =>
   new AppProblem(404, 'escrow/early-release-not-found', 'Not found', 'No such early release');

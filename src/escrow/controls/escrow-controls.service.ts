@@ -20,7 +20,6 @@
  * is decided exactly once (its row is locked by every decision, later ones get 409). The five
  * actions are commands (src/escrow/commands/); this service lists the early releases.
  */
-
 import { Injectable } from '@nestjs/common';
 import { cursorFields, encodeCursor, parseKeysetCursor } from '../../common/pagination.js';
 import { execute } from '../../database/sql.js';

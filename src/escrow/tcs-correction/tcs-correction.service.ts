@@ -16,7 +16,6 @@
  *
  * The three are commands (src/escrow/commands/); this service reads a correction.
  */
-
 import { Injectable } from '@nestjs/common';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
