@@ -29,6 +29,7 @@ import {
   ApiUnprocessableEntityResponse,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
+import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticated, Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
@@ -44,8 +45,9 @@ import {
   OpenDisputeDto,
   ResolveDisputeDto,
 } from './dto/dispute.dto.js';
-import { EVIDENCE_CONTENT_TYPES } from './evidence-type.js';
+import { ResolveDisputeCommand } from './commands/resolve-dispute.command.js';
 import { DisputesService } from './disputes.service.js';
+import { EVIDENCE_CONTENT_TYPES } from './evidence-type.js';
 
 const BINARY = Object.fromEntries(
   EVIDENCE_CONTENT_TYPES.map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
@@ -182,7 +184,10 @@ export class DealerDisputesController {
 @ApiBearerAuth()
 @Controller('admin/disputes')
 export class AdminDisputesController {
-  constructor(private readonly disputes: DisputesService) {}
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly disputes: DisputesService,
+  ) {}
 
   /**
    * `status` takes one or more of `open` (waiting for the dealer), `responded` (the dealer answered,
@@ -214,6 +219,6 @@ export class AdminDisputesController {
     @Body() dto: ResolveDisputeDto,
     @Meta() meta: RequestMeta,
   ): Promise<DisputeDto> {
-    return this.disputes.resolve(p.id, dto, meta);
+    return this.commands.execute(new ResolveDisputeCommand(p.id, dto, meta));
   }
 }

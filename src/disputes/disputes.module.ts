@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ResolveDisputeHandler } from './commands/resolve-dispute.handler.js';
 import { OrdersModule } from '../orders/orders.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import {
@@ -17,6 +18,6 @@ import { EvidenceBodyParser } from './evidence-body.parser.js';
 @Module({
   imports: [OrdersModule, StorageModule],
   controllers: [DisputesController, DealerDisputesController, AdminDisputesController],
-  providers: [DisputesService, EvidenceBodyParser],
+  providers: [DisputesService, EvidenceBodyParser, ResolveDisputeHandler],
 })
 export class DisputesModule {}

@@ -6,8 +6,8 @@
  * sub-order's dealer, staff) add evidence (photos, videos: type by magic bytes, size limits; photos
  * decoded in full and stored re-encoded without metadata, videos read in full as containers) to
  * object storage, read the dispute and download its files (single byte ranges for video players);
- * the dealer responds; staff with PaymentOps `update` resolve it (audited), through the state
- * machine's `resolve`:
+ * the dealer responds; staff with PaymentOps `update` resolve it (audited; `ResolveDisputeCommand`,
+ * src/disputes/commands/), through the state machine's `resolve`:
  *
  * - `release` → completed: the release job releases the whole hold (ledger-spec recipe §3).
  * - `full_refund` → cancelled: the refund sweep refunds the whole hold (recipe §4).
@@ -26,11 +26,9 @@ import type { EntityManager } from 'typeorm';
 import { defineAbilityFor } from '../access/ability.factory.js';
 import { formatDuration } from '../config/duration.js';
 import type { Principal } from '../common/roles.js';
-import { AuditService } from '../audit/audit.service.js';
 import { mediaTypeOf } from '../catalog/domain/listing-image.js';
 import { AppProblem } from '../common/errors/problem.js';
 import { allows } from '../common/state-machine.js';
-import { transition } from '../common/state-transition.js';
 import { sanitizeImage } from '../common/media/image-sanitizer.js';
 import { mediaProblem } from '../common/media/media-problem.js';
 import { probeVideo } from '../common/media/video-probe.js';
@@ -40,26 +38,25 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
-import { JobQueue } from '../jobs/job-queue.service.js';
 import { OrderCommands } from '../orders/order-commands.service.js';
 import { contentRange, matchesEtag, selectRange } from '../storage/http-object.js';
 import { ObjectRangeError, ObjectStorage } from '../storage/object-storage.js';
-import { ESCROW_JOBS } from '../escrow/escrow-jobs.js';
-import { REFUND_JOBS } from '../payments/refund-jobs.js';
 import type {
   AdminDisputeQueryDto,
   DisputeDto,
   DisputeEvidenceDto,
   DisputeListDto,
   OpenDisputeDto,
-  ResolveDisputeDto,
 } from './dto/dispute.dto.js';
+import { DISPUTE_MACHINE } from './domain/dispute-state.js';
 import {
-  DISPUTE_MACHINE,
-  type DisputeActor,
-  type DisputeEvent,
-  type DisputeStatus,
-} from './domain/dispute-state.js';
+  closed,
+  COLUMNS,
+  type DisputeRow,
+  loadDispute,
+  moveDispute,
+  notFound,
+} from './dispute-store.js';
 import { evidenceTooLarge } from './evidence-body.parser.js';
 import {
   detectEvidenceType,
@@ -69,25 +66,6 @@ import {
   isVideo,
   type EvidenceContentType,
 } from './evidence-type.js';
-
-interface DisputeRow {
-  id: string;
-  order_id: string;
-  sub_order_id: string;
-  buyer_id: string;
-  dealer_id: string;
-  kind: DisputeDto['kind'];
-  reason: string;
-  status: DisputeStatus;
-  dealer_response: string | null;
-  responded_at: Date | null;
-  resolution: DisputeDto['resolution'];
-  refund_paise: string | null;
-  resolution_reason: string | null;
-  resolved_by: string | null;
-  resolved_at: Date | null;
-  created_at: Date;
-}
 
 interface EvidenceRow {
   id: string;
@@ -100,12 +78,6 @@ interface EvidenceRow {
   created_at: Date;
 }
 
-const COLUMNS = `d.id::text AS id, d.order_id::text AS order_id, d.sub_order_id::text AS sub_order_id,
-  d.buyer_id::text AS buyer_id, d.dealer_id::text AS dealer_id, d.kind, d.reason, d.status,
-  d.dealer_response, d.responded_at, d.resolution, d.refund_paise::text AS refund_paise,
-  d.resolution_reason, d.resolved_by::text AS resolved_by, d.resolved_at, d.created_at`;
-
-const notFound = () => new AppProblem(404, 'dispute/not-found', 'Not found', 'No such dispute');
 const evidenceNotFound = () =>
   new AppProblem(
     404,
@@ -143,10 +115,6 @@ export interface EvidenceDownload {
   headers: Record<string, string>;
   body: Readable | null;
 }
-const closed = () =>
-  new AppProblem(409, 'dispute/resolved', 'Dispute resolved', 'This dispute is resolved already', {
-    disputeStatus: 'resolved',
-  });
 const unsupported = (detail: string, extensions: Record<string, unknown> = {}) =>
   new AppProblem(
     415,
@@ -166,8 +134,6 @@ export class DisputesService {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly orders: OrderCommands,
-    private readonly audit: AuditService,
-    private readonly jobs: JobQueue,
     private readonly storage: ObjectStorage,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -240,7 +206,7 @@ export class DisputesService {
   /** The dispute as its parties see it; anyone else gets 404. */
   async get(id: string, meta: RequestMeta): Promise<DisputeDto> {
     return this.transactions.run(async (tx) => {
-      const row = await this.load(tx, id, false);
+      const row = await loadDispute(tx, id, false);
       if (this.partyOf(row, meta.principal!, 'read') === null) throw notFound();
       return (await this.toDtos(tx, [row]))[0]!;
     });
@@ -250,7 +216,7 @@ export class DisputesService {
   async respond(id: string, message: string, meta: RequestMeta): Promise<DisputeDto> {
     const p = meta.principal!;
     await this.transactions.run(async (tx) => {
-      const row = await this.load(tx, id, true);
+      const row = await loadDispute(tx, id, true);
       if (row.dealer_id !== p.userId) throw notFound();
       if (!allows(DISPUTE_MACHINE, row.status, 'respond', 'dealer')) throw closed();
       await moveDispute(
@@ -262,97 +228,6 @@ export class DisputesService {
           params: [message],
         },
       );
-    });
-    return this.get(id, meta);
-  }
-
-  /** Staff resolve: release, full refund or partial refund (audited), in one order command. */
-  async resolve(id: string, dto: ResolveDisputeDto, meta: RequestMeta): Promise<DisputeDto> {
-    const p = meta.principal!;
-    if (dto.outcome !== 'partial_refund' && dto.refundPaise !== undefined)
-      throw new AppProblem(
-        422,
-        'dispute/refund-not-allowed',
-        'Refund amount not allowed',
-        'refundPaise is given only with the partial_refund outcome',
-      );
-    if (dto.outcome === 'partial_refund' && dto.refundPaise === undefined)
-      throw new AppProblem(
-        422,
-        'dispute/refund-required',
-        'Refund amount required',
-        'A partial refund needs refundPaise',
-      );
-    const ref = await this.transactions.run((tx) => this.load(tx, id, false));
-    await this.orders.withSubOrder(ref.order_id, ref.sub_order_id, null, async (tx, sub, move) => {
-      const row = await this.load(tx, id, true);
-      if (!allows(DISPUTE_MACHINE, row.status, 'resolve', 'staff')) throw closed();
-      const { rows: holds } = await execute<{ amount_paise: string; status: string }>(
-        tx,
-        `SELECT amount_paise::text AS amount_paise, status FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`,
-        [sub.id],
-      );
-      const hold = holds[0];
-      if (hold === undefined || hold.status !== 'held')
-        throw new AppProblem(
-          409,
-          'dispute/escrow-not-held',
-          'Escrow not held',
-          "This part's escrow is not held (never captured, or released or refunded already)",
-          { escrowStatus: hold?.status ?? null },
-        );
-      const held = Number(hold.amount_paise);
-      if (dto.outcome === 'partial_refund') {
-        const x = dto.refundPaise!;
-        if (x >= held)
-          throw new AppProblem(
-            422,
-            'dispute/refund-out-of-range',
-            'Refund out of range',
-            `A partial refund is more than 0 and less than the held ${held} paise (use full_refund for all of it)`,
-            { heldPaise: held },
-          );
-        await execute(
-          tx,
-          `UPDATE escrow_holds SET refund_at_release_paise = $2, updated_at = now() WHERE sub_order_id = $1`,
-          [sub.id, x],
-        );
-      }
-      const before = sub.status;
-      await move({
-        event: 'resolve',
-        actor: 'admin',
-        actorId: p.userId,
-        actorRole: p.role,
-        reason: dto.reason,
-        to: dto.outcome === 'full_refund' ? 'cancelled' : 'completed',
-      });
-      await moveDispute(
-        tx,
-        row,
-        { event: 'resolve', actor: 'staff', principal: p, reason: dto.reason },
-        {
-          set: `resolution = $4, refund_paise = $5, resolution_reason = $6, resolved_by = $7,
-            resolved_at = now()`,
-          params: [dto.outcome, dto.refundPaise ?? null, dto.reason, p.userId],
-        },
-      );
-      await this.audit.record(tx, meta, {
-        action: 'dispute.resolve',
-        targetType: 'dispute',
-        targetId: id,
-        reason: dto.reason,
-        before: { status: row.status, subOrderStatus: before, heldPaise: held },
-        after: {
-          outcome: dto.outcome,
-          refundPaise: dto.refundPaise ?? null,
-          subOrderId: sub.id,
-          subOrderStatus: sub.status,
-        },
-      });
-      // Settle soon rather than at the next minute's run.
-      if (dto.outcome === 'full_refund') await this.jobs.send(REFUND_JOBS.process, {}, { tx });
-      else await this.jobs.send(ESCROW_JOBS.releaseDue, {}, { tx });
     });
     return this.get(id, meta);
   }
@@ -398,7 +273,7 @@ export class DisputesService {
     const p = meta.principal!;
     const declared = mediaTypeOf(contentType);
     const role = await this.transactions.run(async (tx) => {
-      const row = await this.load(tx, id, false);
+      const row = await loadDispute(tx, id, false);
       const party = this.partyOf(row, p, 'update');
       if (party === null) throw notFound();
       if (row.status === 'resolved') throw closed();
@@ -436,7 +311,7 @@ export class DisputesService {
     }
     try {
       await this.transactions.run(async (tx) => {
-        const row = await this.load(tx, id, true);
+        const row = await loadDispute(tx, id, true);
         if (row.status === 'resolved') throw closed();
         await this.assertRoom(tx, id);
         await execute(
@@ -486,7 +361,7 @@ export class DisputesService {
     meta: RequestMeta,
   ): Promise<EvidenceDownload> {
     const file = await this.transactions.run(async (tx) => {
-      const row = await this.load(tx, id, false);
+      const row = await loadDispute(tx, id, false);
       if (this.partyOf(row, meta.principal!, 'read') === null) throw notFound();
       const { rows } = await execute<{
         storage_key: string;
@@ -589,16 +464,6 @@ export class DisputesService {
     return null;
   }
 
-  private async load(tx: EntityManager, id: string, lock: boolean): Promise<DisputeRow> {
-    const { rows } = await execute<DisputeRow>(
-      tx,
-      `SELECT ${COLUMNS} FROM disputes d WHERE d.id = $1 ${lock ? 'FOR UPDATE' : ''}`,
-      [id],
-    );
-    if (rows.length === 0) throw notFound();
-    return rows[0]!;
-  }
-
   private async toDtos(tx: EntityManager, rows: DisputeRow[]): Promise<DisputeDto[]> {
     const { rows: evidence } = await execute<EvidenceRow>(
       tx,
@@ -639,47 +504,4 @@ export class DisputesService {
         })),
     }));
   }
-}
-
-/**
- * Moves the locked dispute through its state machine (the common `transition`): the status and the
- * event's own columns (`set`, parameters from $4), then a `dispute_history` row.
- */
-async function moveDispute(
-  tx: EntityManager,
-  row: DisputeRow,
-  by: { event: DisputeEvent; actor: DisputeActor; principal: Principal; reason?: string },
-  columns: { set: string; params: unknown[] },
-): Promise<void> {
-  await transition(
-    tx,
-    DISPUTE_MACHINE,
-    {
-      from: row.status,
-      event: by.event,
-      actor: by.actor,
-      reason: by.reason ?? null,
-      reasonRequiredStatus: 422,
-      problem: { disputeId: row.id, disputeStatus: row.status },
-    },
-    {
-      historyTable: 'dispute_history',
-      update: (from, to) =>
-        execute(
-          tx,
-          `UPDATE disputes SET status = $2, ${columns.set}, updated_at = now()
-           WHERE id = $1 AND status = $3`,
-          [row.id, to, from, ...columns.params],
-        ),
-      insertHistory: async (from, to) => {
-        const { rows } = await execute<{ id: string }>(
-          tx,
-          `INSERT INTO dispute_history (dispute_id, event, from_status, to_status, actor_id, actor_role, reason)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id::text AS id`,
-          [row.id, by.event, from, to, by.principal.userId, by.principal.role, by.reason ?? null],
-        );
-        return rows[0]!.id;
-      },
-    },
-  );
 }

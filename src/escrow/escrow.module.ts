@@ -3,11 +3,19 @@ import { ApprovalsModule } from '../approvals/approvals.module.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
 import { OrdersModule } from '../orders/orders.module.js';
 import { PayoutsModule } from '../payouts/payouts.module.js';
+import { ApproveEarlyReleaseHandler } from './commands/approve-early-release.handler.js';
+import { ApproveTcsCorrectionHandler } from './commands/approve-tcs-correction.handler.js';
+import { LiftManualHoldHandler } from './commands/lift-manual-hold.handler.js';
+import { PlaceManualHoldHandler } from './commands/place-manual-hold.handler.js';
+import { ProposeTcsCorrectionHandler } from './commands/propose-tcs-correction.handler.js';
+import { RefundAfterReleaseHandler } from './commands/refund-after-release.handler.js';
+import { RejectEarlyReleaseHandler } from './commands/reject-early-release.handler.js';
+import { RejectTcsCorrectionHandler } from './commands/reject-tcs-correction.handler.js';
+import { RequestEarlyReleaseHandler } from './commands/request-early-release.handler.js';
 import { EscrowControlsController } from './controls/escrow-controls.controller.js';
 import { EscrowControlsService } from './controls/escrow-controls.service.js';
 import { EscrowReleaseService } from './escrow-release.service.js';
 import { RefundAfterReleaseController } from './refund-after-release.controller.js';
-import { RefundsAfterReleaseService } from './refunds-after-release.service.js';
 import { TcsCorrectionController } from './tcs-correction/tcs-correction.controller.js';
 import { TcsCorrectionService } from './tcs-correction/tcs-correction.service.js';
 import {
@@ -34,8 +42,16 @@ import { PaymentViews } from './views/payment-views.service.js';
   providers: [
     EscrowReleaseService,
     EscrowControlsService,
-    RefundsAfterReleaseService,
     TcsCorrectionService,
+    PlaceManualHoldHandler,
+    LiftManualHoldHandler,
+    RequestEarlyReleaseHandler,
+    ApproveEarlyReleaseHandler,
+    RejectEarlyReleaseHandler,
+    RefundAfterReleaseHandler,
+    ProposeTcsCorrectionHandler,
+    ApproveTcsCorrectionHandler,
+    RejectTcsCorrectionHandler,
     PaymentViews,
   ],
   exports: [EscrowReleaseService],

@@ -1,4 +1,5 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
@@ -7,14 +8,14 @@ import {
   RefundAfterReleaseParamDto,
   RequestRefundAfterReleaseDto,
 } from './dto/refund-after-release.dto.js';
-import { RefundsAfterReleaseService } from './refunds-after-release.service.js';
+import { RefundAfterReleaseCommand } from './commands/refund-after-release.command.js';
 
 /** Refunds of a sub-order whose escrow was already released to its dealer (audited). */
 @ApiTags('admin-payments')
 @ApiBearerAuth()
 @Controller('admin/escrow')
 export class RefundAfterReleaseController {
-  constructor(private readonly refunds: RefundsAfterReleaseService) {}
+  constructor(private readonly commands: CommandBus) {}
 
   /**
    * Refunds part or all of a released sub-order (e.g. a return discovered late); the dealer's share
@@ -28,6 +29,6 @@ export class RefundAfterReleaseController {
     @Body() dto: RequestRefundAfterReleaseDto,
     @Meta() meta: RequestMeta,
   ): Promise<RefundAfterReleaseDto> {
-    return this.refunds.request(p.subOrderId, dto, meta);
+    return this.commands.execute(new RefundAfterReleaseCommand(p.subOrderId, dto, meta));
   }
 }

@@ -3,6 +3,9 @@ import { ApprovalsModule } from '../approvals/approvals.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { LedgerAdjustmentsController } from './adjustments/ledger-adjustments.controller.js';
 import { LedgerAdjustmentsService } from './adjustments/ledger-adjustments.service.js';
+import { ApproveAdjustmentHandler } from './commands/approve-adjustment.handler.js';
+import { ProposeAdjustmentHandler } from './commands/propose-adjustment.handler.js';
+import { RejectAdjustmentHandler } from './commands/reject-adjustment.handler.js';
 import { LedgerAnchorService } from './integrity/ledger-anchor.service.js';
 import { LedgerIntegrityService } from './integrity/ledger-integrity.service.js';
 import { DatabaseClock, LedgerClock } from './persistence/ledger-clock.js';
@@ -19,6 +22,9 @@ import { LedgerReadService } from './read/ledger-read.service.js';
     LedgerService,
     { provide: LedgerClock, useClass: DatabaseClock },
     LedgerAdjustmentsService,
+    ProposeAdjustmentHandler,
+    ApproveAdjustmentHandler,
+    RejectAdjustmentHandler,
     LedgerReadService,
     LedgerIntegrityService,
     LedgerAnchorService,

@@ -1,8 +1,8 @@
 /**
  * Refunds after release (ledger-spec/recipes.md §6–7), the part the refunds job needs: a sub-order
  * whose escrow was already released to its dealer is refunded in part or in full, and the dealer's
- * share is clawed back by recomputation (`refundAfterRelease`). Staff decide it in
- * src/escrow/refunds-after-release.service.ts; the `payments.refunds` job (./refunds.service.ts)
+ * share is clawed back by recomputation (`refundAfterRelease`). Staff decide it with
+ * `RefundAfterReleaseCommand` (src/escrow/commands/); the `payments.refunds` job (./refunds.service.ts)
  * sends it with the refund's id as the gateway's idempotency key, and:
  * - Route: when the dealer's share went to its Route account (`escrow_holds.transfer_id`), the
  *   transfer is reversed first by this refund's share of the dealer's net (a cumulative target over

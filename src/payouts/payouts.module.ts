@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { RecordPayoutHandler } from './commands/record-payout.handler.js';
+import { SettleHandler } from './commands/settle.handler.js';
 import { GatewayModule } from '../gateway/gateway.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
@@ -45,6 +47,8 @@ import { TransferRetryService } from './transfer-retry/transfer-retry.service.js
     CommissionService,
     SeedRouteCommand,
     SettlementWebhookHandler,
+    SettleHandler,
+    RecordPayoutHandler,
   ],
   exports: [CommissionService, PayeeSettlementService, SeedRouteCommand],
 })

@@ -1,7 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../../common/request-meta.js';
+import { ApproveEarlyReleaseCommand } from '../commands/approve-early-release.command.js';
+import { LiftManualHoldCommand } from '../commands/lift-manual-hold.command.js';
+import { PlaceManualHoldCommand } from '../commands/place-manual-hold.command.js';
+import { RejectEarlyReleaseCommand } from '../commands/reject-early-release.command.js';
+import { RequestEarlyReleaseCommand } from '../commands/request-early-release.command.js';
 import {
   ApproveEarlyReleaseDto,
   EarlyReleaseDto,
@@ -24,7 +30,10 @@ import { EscrowControlsService } from './escrow-controls.service.js';
 @ApiBearerAuth()
 @Controller('admin/escrow')
 export class EscrowControlsController {
-  constructor(private readonly controls: EscrowControlsService) {}
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly controls: EscrowControlsService,
+  ) {}
 
   /** Stops the release of this escrow (job and early release) until lifted. 409 if already on hold. */
   @Post('holds/:subOrderId/hold')
@@ -36,7 +45,7 @@ export class EscrowControlsController {
     @Body() dto: EscrowHoldReasonDto,
     @Meta() meta: RequestMeta,
   ): Promise<EscrowHoldControlDto> {
-    return this.controls.placeHold(p.subOrderId, dto.reason, meta);
+    return this.commands.execute(new PlaceManualHoldCommand(p.subOrderId, dto.reason, meta));
   }
 
   /** Lifts the active manual hold; the release job releases the escrow on its next pass if due. */
@@ -49,7 +58,7 @@ export class EscrowControlsController {
     @Body() dto: EscrowHoldReasonDto,
     @Meta() meta: RequestMeta,
   ): Promise<EscrowHoldControlDto> {
-    return this.controls.liftHold(p.subOrderId, dto.reason, meta);
+    return this.commands.execute(new LiftManualHoldCommand(p.subOrderId, dto.reason, meta));
   }
 
   /**
@@ -66,7 +75,7 @@ export class EscrowControlsController {
     @Body() dto: RequestEarlyReleaseDto,
     @Meta() meta: RequestMeta,
   ): Promise<EarlyReleaseDto> {
-    return this.controls.requestEarlyRelease(p.subOrderId, dto, meta);
+    return this.commands.execute(new RequestEarlyReleaseCommand(p.subOrderId, dto, meta));
   }
 
   /** Early releases oldest first; `status=pending` is the approval queue. */
@@ -87,7 +96,7 @@ export class EscrowControlsController {
     @Body() dto: ApproveEarlyReleaseDto,
     @Meta() meta: RequestMeta,
   ): Promise<EarlyReleaseDto> {
-    return this.controls.approve(p.earlyReleaseId, dto, meta);
+    return this.commands.execute(new ApproveEarlyReleaseCommand(p.earlyReleaseId, dto, meta));
   }
 
   /** Rejects a pending early release (or its proposer withdraws it). Nothing is released. */
@@ -100,6 +109,6 @@ export class EscrowControlsController {
     @Body() dto: RejectEarlyReleaseDto,
     @Meta() meta: RequestMeta,
   ): Promise<EarlyReleaseDto> {
-    return this.controls.reject(p.earlyReleaseId, dto.reason, meta);
+    return this.commands.execute(new RejectEarlyReleaseCommand(p.earlyReleaseId, dto.reason, meta));
   }
 }

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -17,11 +18,14 @@ import {
   TcsCorrectionDto,
   TcsCorrectionIdParamDto,
 } from './tcs-correction.dto.js';
+import { ApproveTcsCorrectionCommand } from '../commands/approve-tcs-correction.command.js';
+import { ProposeTcsCorrectionCommand } from '../commands/propose-tcs-correction.command.js';
+import { RejectTcsCorrectionCommand } from '../commands/reject-tcs-correction.command.js';
 import { TcsCorrectionService } from './tcs-correction.service.js';
 
 /**
  * Releases posted with TCS on the schedule's 18 % moved to TCS on their lines' own taxable values,
- * under maker-checker (src/escrow/tcs-correction/tcs-correction.service.ts). Finance proposes (the
+ * under maker-checker (the TCS correction commands in src/escrow/commands/). Finance proposes (the
  * report of every release checked), a different finance user approves (posts the differences) or
  * rejects; the proposer may withdraw. Audited.
  */
@@ -29,7 +33,10 @@ import { TcsCorrectionService } from './tcs-correction.service.js';
 @ApiBearerAuth()
 @Controller('ledger/tcs-corrections')
 export class TcsCorrectionController {
-  constructor(private readonly corrections: TcsCorrectionService) {}
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly corrections: TcsCorrectionService,
+  ) {}
 
   @Post()
   @Can('create', 'LedgerAdjustment')
@@ -39,7 +46,7 @@ export class TcsCorrectionController {
     @Body() dto: ProposeTcsCorrectionDto,
     @Meta() meta: RequestMeta,
   ): Promise<TcsCorrectionDto> {
-    return this.corrections.propose(dto.reason, meta);
+    return this.commands.execute(new ProposeTcsCorrectionCommand(dto.reason, meta));
   }
 
   @Get(':correctionId')
@@ -63,7 +70,9 @@ export class TcsCorrectionController {
     @Body() body: DecideTcsCorrectionDto,
     @Meta() meta: RequestMeta,
   ): Promise<TcsCorrectionDto> {
-    return this.corrections.approve(p.correctionId, body.reason, meta);
+    return this.commands.execute(
+      new ApproveTcsCorrectionCommand(p.correctionId, body.reason, meta),
+    );
   }
 
   @Post(':correctionId/reject')
@@ -77,6 +86,6 @@ export class TcsCorrectionController {
     @Body() body: ProposeTcsCorrectionDto,
     @Meta() meta: RequestMeta,
   ): Promise<TcsCorrectionDto> {
-    return this.corrections.reject(p.correctionId, body.reason, meta);
+    return this.commands.execute(new RejectTcsCorrectionCommand(p.correctionId, body.reason, meta));
   }
 }

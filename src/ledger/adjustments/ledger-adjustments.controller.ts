@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../../common/request-meta.js';
@@ -11,6 +12,9 @@ import {
   ProposeAdjustmentDto,
   RejectAdjustmentDto,
 } from '../dto/ledger-adjustment.dto.js';
+import { ApproveAdjustmentCommand } from '../commands/approve-adjustment.command.js';
+import { ProposeAdjustmentCommand } from '../commands/propose-adjustment.command.js';
+import { RejectAdjustmentCommand } from '../commands/reject-adjustment.command.js';
 import { LedgerAdjustmentsService } from './ledger-adjustments.service.js';
 
 /**
@@ -22,7 +26,10 @@ import { LedgerAdjustmentsService } from './ledger-adjustments.service.js';
 @ApiBearerAuth()
 @Controller('ledger/adjustments')
 export class LedgerAdjustmentsController {
-  constructor(private readonly adjustments: LedgerAdjustmentsService) {}
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly adjustments: LedgerAdjustmentsService,
+  ) {}
 
   /**
    * Proposes a balanced entry. Refused with the ledger's result code (`ledger/unbalanced`,
@@ -35,7 +42,7 @@ export class LedgerAdjustmentsController {
     @Body() dto: ProposeAdjustmentDto,
     @Meta() meta: RequestMeta,
   ): Promise<LedgerAdjustmentDto> {
-    return this.adjustments.propose(dto, meta);
+    return this.commands.execute(new ProposeAdjustmentCommand(dto, meta));
   }
 
   /** Proposals oldest first; `status=proposed` is the approval queue. */
@@ -67,7 +74,7 @@ export class LedgerAdjustmentsController {
     @Body() body: ApproveAdjustmentDto,
     @Meta() meta: RequestMeta,
   ): Promise<LedgerAdjustmentDto> {
-    return this.adjustments.approve(p.adjustmentId, body.reason, meta);
+    return this.commands.execute(new ApproveAdjustmentCommand(p.adjustmentId, body.reason, meta));
   }
 
   /** Rejects a proposal (another finance user) or withdraws it (its proposer). Nothing is posted. */
@@ -80,6 +87,6 @@ export class LedgerAdjustmentsController {
     @Body() body: RejectAdjustmentDto,
     @Meta() meta: RequestMeta,
   ): Promise<LedgerAdjustmentDto> {
-    return this.adjustments.reject(p.adjustmentId, body.reason, meta);
+    return this.commands.execute(new RejectAdjustmentCommand(p.adjustmentId, body.reason, meta));
   }
 }

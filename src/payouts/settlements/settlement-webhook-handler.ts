@@ -4,12 +4,14 @@
  *
  * `settlement.processed`, fetched as the account the event is for (a signed payload is not
  * trusted: a settlement the gateway does not know, or that contradicts the payload, is rejected as
- * for every payment event). The platform's own settlement posts `settlement:<id>` (Dr
- * `asset:bank:primary` / Cr gateway receivable, recipe §11); a dealer's Route account's settlement is
- * its payout, `payout:<id>` (Dr its payable / Cr gateway receivable), both for the gateway's amount.
- * A replay changes nothing (ledger keys).
+ * for every payment event). The platform's own settlement is a `SettleCommand` (posts
+ * `settlement:<id>`: Dr `asset:bank:primary` / Cr gateway receivable, recipe §11); a dealer's Route
+ * account's settlement is its payout, a `RecordPayoutCommand` (posts `payout:<id>`: Dr its payable /
+ * Cr gateway receivable), both for the gateway's amount and run in the inbox row's transaction. A
+ * replay changes nothing (ledger keys).
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import type { EntityManager } from 'typeorm';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
@@ -30,12 +32,8 @@ import {
   type WebhookConfirmation,
   type WebhookOutcome,
 } from '../../gateway/webhooks/webhook-handlers.js';
-import { Accounts } from '../../ledger/domain/account.js';
-import { gatewaySettlement, supplierPayout } from '../../ledger/domain/recipes.js';
-import { LedgerService } from '../../ledger/persistence/ledger.service.js';
-
-/** The bank account Razorpay settles the platform's balance into (`asset:bank:primary`). */
-export const SETTLEMENT_BANK_ACCOUNT = 'primary';
+import { RecordPayoutCommand } from '../commands/record-payout.command.js';
+import { SettleCommand } from '../commands/settle.command.js';
 
 /** A settlement as the gateway reports it, and the dealer whose Route account it paid (else the platform's). */
 interface ConfirmedSettlement {
@@ -47,7 +45,7 @@ interface ConfirmedSettlement {
 export class SettlementWebhookHandler implements OnModuleInit {
   constructor(
     private readonly handlers: WebhookHandlers,
-    private readonly ledger: LedgerService,
+    private readonly commands: CommandBus,
     private readonly transactions: TransactionRunner,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
   ) {}
@@ -105,26 +103,11 @@ export class SettlementWebhookHandler implements OnModuleInit {
     tx: EntityManager,
     { settlement, dealerId }: ConfirmedSettlement,
   ): Promise<WebhookOutcome> {
-    const amountPaise = BigInt(settlement.amountPaise);
-    const command =
+    await this.commands.execute(
       dealerId !== null
-        ? supplierPayout({
-            payoutId: settlement.id,
-            supplier: { kind: 'dealer', id: dealerId },
-            amountPaise,
-            sourceAccount: Accounts.gatewayReceivable,
-            actor: 'system:settlements',
-          })
-        : gatewaySettlement({
-            settlementId: settlement.id,
-            bankAccountId: SETTLEMENT_BANK_ACCOUNT,
-            amountPaise,
-            actor: 'system:settlements',
-          });
-    await this.ledger.postIn(tx, command, {
-      what: `settlement ${settlement.id}`,
-      open: dealerId === null ? [Accounts.bank(SETTLEMENT_BANK_ACCOUNT)] : [],
-    });
+        ? new RecordPayoutCommand(tx, settlement.id, dealerId, settlement.amountPaise)
+        : new SettleCommand(tx, settlement.id, settlement.amountPaise),
+    );
     return 'done';
   }
 }

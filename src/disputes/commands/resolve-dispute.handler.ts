@@ -1,0 +1,151 @@
+/**
+ * Staff resolve a dispute (audited) in one order command, through the state machine's `resolve`
+ * (lock order: order → sub-orders → dispute → escrow hold):
+ *
+ * - `release` → completed: the release job releases the whole hold (ledger-spec recipe §3).
+ * - `full_refund` → cancelled: the refund sweep refunds the whole hold (recipe §4).
+ * - `partial_refund` X (0 < X < held) → completed with `escrow_holds.refund_at_release_paise` = X:
+ *   the release posts `escrowRelease` with refund X (recipe §5) and records a `partial` refund that
+ *   the refunds job sends to the gateway.
+ *
+ * The job concerned is enqueued in the same transaction, so it settles soon.
+ */
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { EntityManager } from 'typeorm';
+import { AuditService } from '../../audit/audit.service.js';
+import { AppProblem } from '../../common/errors/problem.js';
+import { allows } from '../../common/state-machine.js';
+import { execute } from '../../database/sql.js';
+import { TransactionRunner } from '../../database/transaction.js';
+import { ESCROW_JOBS } from '../../escrow/escrow-jobs.js';
+import { JobQueue } from '../../jobs/job-queue.service.js';
+import { OrderCommands } from '../../orders/order-commands.service.js';
+import { REFUND_JOBS } from '../../payments/refund-jobs.js';
+import { closed, loadDispute, moveDispute } from '../dispute-store.js';
+import { DisputesService } from '../disputes.service.js';
+import { DISPUTE_MACHINE } from '../domain/dispute-state.js';
+import type { DisputeDto, ResolveDisputeDto } from '../dto/dispute.dto.js';
+import { ResolveDisputeCommand } from './resolve-dispute.command.js';
+
+/** 422 unless `refundPaise` is given with, and only with, the `partial_refund` outcome. */
+function refuseUnlessRefundMatches(dto: ResolveDisputeDto): void {
+  if (dto.outcome !== 'partial_refund' && dto.refundPaise !== undefined)
+    throw new AppProblem(
+      422,
+      'dispute/refund-not-allowed',
+      'Refund amount not allowed',
+      'refundPaise is given only with the partial_refund outcome',
+    );
+  if (dto.outcome === 'partial_refund' && dto.refundPaise === undefined)
+    throw new AppProblem(
+      422,
+      'dispute/refund-required',
+      'Refund amount required',
+      'A partial refund needs refundPaise',
+    );
+}
+
+/**
+ * Locks the sub-order's escrow hold (409 unless held) and, for a partial refund, records the part
+ * refunded at release (422 unless less than held); returns the held amount.
+ */
+async function lockHeldFor(
+  tx: EntityManager,
+  subOrderId: string,
+  dto: ResolveDisputeDto,
+): Promise<number> {
+  const { rows: holds } = await execute<{ amount_paise: string; status: string }>(
+    tx,
+    `SELECT amount_paise::text AS amount_paise, status FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`,
+    [subOrderId],
+  );
+  const hold = holds[0];
+  if (hold === undefined || hold.status !== 'held')
+    throw new AppProblem(
+      409,
+      'dispute/escrow-not-held',
+      'Escrow not held',
+      "This part's escrow is not held (never captured, or released or refunded already)",
+      { escrowStatus: hold?.status ?? null },
+    );
+  const held = Number(hold.amount_paise);
+  if (dto.outcome === 'partial_refund') {
+    const x = dto.refundPaise!;
+    if (x >= held)
+      throw new AppProblem(
+        422,
+        'dispute/refund-out-of-range',
+        'Refund out of range',
+        `A partial refund is more than 0 and less than the held ${held} paise (use full_refund for all of it)`,
+        { heldPaise: held },
+      );
+    await execute(
+      tx,
+      `UPDATE escrow_holds SET refund_at_release_paise = $2, updated_at = now() WHERE sub_order_id = $1`,
+      [subOrderId, x],
+    );
+  }
+  return held;
+}
+
+@CommandHandler(ResolveDisputeCommand)
+export class ResolveDisputeHandler implements ICommandHandler<ResolveDisputeCommand> {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly orders: OrderCommands,
+    private readonly audit: AuditService,
+    private readonly jobs: JobQueue,
+    private readonly disputes: DisputesService,
+  ) {}
+
+  async execute({
+    disputeId: id,
+    resolution: dto,
+    meta,
+  }: ResolveDisputeCommand): Promise<DisputeDto> {
+    const p = meta.principal!;
+    refuseUnlessRefundMatches(dto);
+    const ref = await this.transactions.run((tx) => loadDispute(tx, id, false));
+    await this.orders.withSubOrder(ref.order_id, ref.sub_order_id, null, async (tx, sub, move) => {
+      const row = await loadDispute(tx, id, true);
+      if (!allows(DISPUTE_MACHINE, row.status, 'resolve', 'staff')) throw closed();
+      const held = await lockHeldFor(tx, sub.id, dto);
+      const before = sub.status;
+      await move({
+        event: 'resolve',
+        actor: 'admin',
+        actorId: p.userId,
+        actorRole: p.role,
+        reason: dto.reason,
+        to: dto.outcome === 'full_refund' ? 'cancelled' : 'completed',
+      });
+      await moveDispute(
+        tx,
+        row,
+        { event: 'resolve', actor: 'staff', principal: p, reason: dto.reason },
+        {
+          set: `resolution = $4, refund_paise = $5, resolution_reason = $6, resolved_by = $7,
+            resolved_at = now()`,
+          params: [dto.outcome, dto.refundPaise ?? null, dto.reason, p.userId],
+        },
+      );
+      await this.audit.record(tx, meta, {
+        action: 'dispute.resolve',
+        targetType: 'dispute',
+        targetId: id,
+        reason: dto.reason,
+        before: { status: row.status, subOrderStatus: before, heldPaise: held },
+        after: {
+          outcome: dto.outcome,
+          refundPaise: dto.refundPaise ?? null,
+          subOrderId: sub.id,
+          subOrderStatus: sub.status,
+        },
+      });
+      // Settle soon rather than at the next minute's run.
+      if (dto.outcome === 'full_refund') await this.jobs.send(REFUND_JOBS.process, {}, { tx });
+      else await this.jobs.send(ESCROW_JOBS.releaseDue, {}, { tx });
+    });
+    return this.disputes.get(id, meta);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The second approval of a pending early release: releases the escrow through the job's code path
+ * (`EscrowReleaseService.releaseIn`) and completes the sub-order, in the order command's
+ * transaction. The proposer approving gets 403 `escrow/maker-checker` unless an ops leader
+ * overrides (with a reason; audited with the override flag).
+ */
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { ProposalDecisions } from '../../approvals/proposal-decisions.service.js';
+import { AppProblem } from '../../common/errors/problem.js';
+import { execute } from '../../database/sql.js';
+import { TransactionRunner } from '../../database/transaction.js';
+import { OrderCommands } from '../../orders/order-commands.service.js';
+import {
+  assertReleasable,
+  completion,
+  EARLY_RELEASE,
+  earlyDto,
+  earlyNotFound,
+  lockHold,
+  lockRequest,
+  moveEarlyRelease,
+  overrideForbidden,
+  releaseEarlyIn,
+} from '../controls/escrow-controls-store.js';
+import type { EarlyReleaseDto } from '../controls/escrow-controls.dto.js';
+import { EscrowReleaseService } from '../escrow-release.service.js';
+import { ApproveEarlyReleaseCommand } from './approve-early-release.command.js';
+
+@CommandHandler(ApproveEarlyReleaseCommand)
+export class ApproveEarlyReleaseHandler implements ICommandHandler<ApproveEarlyReleaseCommand> {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly proposals: ProposalDecisions,
+    private readonly releases: EscrowReleaseService,
+    private readonly orders: OrderCommands,
+  ) {}
+
+  async execute({
+    earlyReleaseId: id,
+    approval: dto,
+    meta,
+  }: ApproveEarlyReleaseCommand): Promise<EarlyReleaseDto> {
+    const principal = meta.principal!;
+    const override = dto.override === true;
+    if (override && principal.role !== 'ops_leader') throw overrideForbidden();
+    if (override && dto.reason === undefined) {
+      throw new AppProblem(
+        400,
+        'escrow/override-reason-required',
+        'Bad request',
+        'An override needs a reason',
+      );
+    }
+    const request = await this.transactions.run(async (tx) => {
+      const { rows } = await execute<{ order_id: string; sub_order_id: string }>(
+        tx,
+        `SELECT order_id::text AS order_id, sub_order_id::text AS sub_order_id
+         FROM escrow_early_releases WHERE id = $1`,
+        [id],
+      );
+      return rows[0];
+    });
+    if (request === undefined) throw earlyNotFound();
+    const { order_id: orderId, sub_order_id: subOrderId } = request;
+    return this.orders.withSubOrder(orderId, subOrderId, null, async (tx, _sub, move) => {
+      const row = await lockRequest(tx, id);
+      const updated = await this.proposals.decide(tx, EARLY_RELEASE, row, {
+        event: 'approve',
+        meta,
+        reason: dto.reason ?? null,
+        override,
+        effect: async () => {
+          const { hold, subStatus } = await lockHold(tx, row.sub_order_id);
+          await assertReleasable(tx, hold, subStatus);
+          await releaseEarlyIn(this.releases, tx, hold, principal.userId);
+          await move(completion(meta));
+        },
+        update: (from, to, actor) =>
+          moveEarlyRelease(
+            tx,
+            row.id,
+            from,
+            to,
+            principal.userId,
+            dto.reason ?? null,
+            actor === 'override',
+          ),
+        audit: (u) => ({
+          before: { status: row.status, requestedBy: row.requested_by },
+          after: { status: u.status, subOrderId: row.sub_order_id, subOrderStatus: 'completed' },
+        }),
+      });
+      return earlyDto(updated);
+    });
+  }
+}
