@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApprovalsModule } from '../approvals/approvals.module.js';
 import { GatewayModule } from '../gateway/gateway.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
@@ -27,7 +28,7 @@ import { TransferRetryService } from './transfer-retry/transfer-retry.service.js
  * and the escrow release uses CommissionService. Needs DatabaseModule and JobsModule (global).
  */
 @Module({
-  imports: [GatewayModule, IdentityModule, LedgerModule],
+  imports: [ApprovalsModule, GatewayModule, IdentityModule, LedgerModule],
   controllers: [
     PayeesController,
     AdminPayeesController,
