@@ -452,7 +452,7 @@ describe('catalog search', () => {
       const res = await raw('/catalog/listings', { ...query, cursor }, who);
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({
-        code: 'request/validation-failed',
+        code: 'request/invalid-cursor',
         errors: [expect.objectContaining({ field: 'cursor', in: 'query' })],
       });
     }
@@ -580,7 +580,7 @@ describe('catalog search', () => {
       const res = await raw('/catalog/listings', query);
       expect([query, res.status]).toEqual([query, 400]);
       expect(res.body).toMatchObject({
-        code: 'request/validation-failed',
+        code: field === 'cursor' ? 'request/invalid-cursor' : 'request/validation-failed',
         errors: expect.arrayContaining([expect.objectContaining({ field })]),
       });
     }
@@ -894,7 +894,7 @@ describe('catalog search', () => {
       });
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({
-        code: 'request/validation-failed',
+        code: 'request/invalid-cursor',
         errors: [expect.objectContaining({ field: 'cursor', in: 'query' })],
       });
       // Started again, the search reads both words ("display" is the more common one).

@@ -435,6 +435,17 @@ describe('commission rules and commission invoices', () => {
     });
     expect(page2.data!.items.map((i) => i.invoiceNumber)).toEqual(['FB/2027-28/000001']);
     expect(page2.data!.nextCursor).toBeUndefined();
+    // A cursor the list did not return (a seq out of range) is the shared 400.
+    const badCursor = await t.api.GET('/admin/commission-invoices', {
+      params: {
+        query: { cursor: Buffer.from('{"fy":"2027-28","seq":0}').toString('base64url') },
+      },
+      headers: finance.headers,
+    });
+    expect(badCursor.error).toMatchObject({
+      code: 'request/invalid-cursor',
+      errors: [{ field: 'cursor', in: 'query' }],
+    });
     const byDealer = await t.api.GET('/admin/commission-invoices', {
       params: { query: { dealerId: outOfState.userId } },
       headers: finance.headers,

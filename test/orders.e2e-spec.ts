@@ -670,17 +670,44 @@ describe('carts, checkout and orders', () => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen.size).toBe(await count('orders'));
-    const bad = await t.api.GET('/admin/orders', {
-      params: { query: { cursor: 'nope' } },
-      headers: admin.headers,
-    });
-    expect(bad.error).toMatchObject({ code: 'request/invalid-cursor' });
+    // A cursor none of these lists returned (not base64url JSON, a field missing or added, a
+    // position of the wrong shape) is 400 request/invalid-cursor naming the field, on each list.
+    const json = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const badCursors = [
+      'nope',
+      json({ at: '2026-11-02T04:30:00.000Z' }),
+      json({ at: '2026-11-02T04:30:00.000Z', id: order.id, extra: 1 }),
+      json({ at: '2026-11-02 04:30:00+00', id: order.id }),
+      json({ at: '2026-11-02T04:30:00.000Z', id: 'not-a-uuid' }),
+    ];
+    for (const cursor of badCursors)
+      for (const [path, who] of [
+        ['/admin/orders', admin],
+        ['/orders', buyer],
+        ['/dealer/orders', dealerB],
+      ] as const) {
+        const bad = await t.api.GET(path, { params: { query: { cursor } }, headers: who.headers });
+        expect([path, cursor, bad.response.status]).toEqual([path, cursor, 400]);
+        expect(bad.error).toMatchObject({
+          code: 'request/invalid-cursor',
+          errors: [{ field: 'cursor', in: 'query' }],
+        });
+      }
     // Dates PostgreSQL cannot read are a 400, not a 500; an unknown order a 404.
     const week = await t.api.GET('/admin/orders', {
       params: { query: { from: '2024-W01' } },
       headers: admin.headers,
     });
     expect(week.response.status).toBe(400);
+    // The period is the shared one (src/common/period.ts): `to` before `from` is refused.
+    const backwards = await t.api.GET('/admin/orders', {
+      params: { query: { from: order.createdAt, to: '2020-01-01T00:00:00Z' } },
+      headers: admin.headers,
+    });
+    expect(backwards.error).toMatchObject({
+      code: 'request/invalid-period',
+      errors: [{ field: 'to', in: 'query' }],
+    });
     const missing = await t.api.GET('/admin/orders/{orderId}', {
       params: { path: { orderId: randomUUID() } },
       headers: admin.headers,

@@ -9,8 +9,13 @@
  */
 import type { QueryRunner } from 'typeorm';
 import { PayeeOnboarding1764440000000 } from '../migrations/1764440000000-PayeeOnboarding.js';
+import { PayeeSettlementHistory1764480000000 } from '../migrations/1764480000000-PayeeSettlementHistory.js';
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
+import { ProposalDecisions } from '../src/approvals/proposal-decisions.service.js';
+import type { RequestMeta } from '../src/common/request-meta.js';
 import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
+import { execute } from '../src/database/sql.js';
+import { TransactionRunner } from '../src/database/transaction.js';
 import {
   GatewayError,
   PAYMENT_GATEWAY,
@@ -18,7 +23,10 @@ import {
 } from '../src/gateway/payment-gateway.js';
 import { WebhookProcessor } from '../src/gateway/webhooks/webhook-jobs.js';
 import { AccountSecrets } from '../src/identity/account-secrets.js';
-import { PayeeSettlementService } from '../src/payouts/payees/payee-settlement.service.js';
+import {
+  PayeeSettlementService,
+  SETTLEMENT_CHANGE,
+} from '../src/payouts/payees/payee-settlement.service.js';
 import { RouteAccountsService } from '../src/payouts/route/route-accounts.service.js';
 import { signInAs, testAddress, type SignedIn } from './support/accounts.js';
 import { startSandboxApp, type SandboxApp } from './support/payments.js';
@@ -33,6 +41,24 @@ import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
 const ACCOUNT_NUMBER = '50100987654321';
+
+interface HistoryRow extends Record<string, unknown> {
+  event: string;
+  from_status: string | null;
+  to_status: string;
+  actor: string;
+  actor_id: string;
+  reason: string | null;
+}
+
+/** A request by `userId` acting as `role` (the service's own checks, whatever the route's policy). */
+const metaOf = (userId: string, role: 'finance' | 'admin'): RequestMeta => ({
+  requestId: 'test',
+  ip: '127.0.0.1',
+  deviceFingerprint: null,
+  userAgent: null,
+  principal: { userId, sessionId: 'test', role, status: 'approved', technicianKind: null },
+});
 
 describe('Payee onboarding for Razorpay Route', () => {
   let sandbox: RazorpaySandbox;
@@ -50,6 +76,12 @@ describe('Payee onboarding for Razorpay Route', () => {
       body: body as unknown as ReturnType<typeof settlementDetailsOf>,
       headers: payee.headers,
     });
+  const history = (changeId: string) =>
+    sql<HistoryRow>(
+      `SELECT event, from_status, to_status, actor, actor_id::text AS actor_id, reason
+       FROM payee_settlement_detail_history WHERE change_id = $1 ORDER BY id`,
+      [changeId],
+    );
   const me = async (payee: SignedIn) => {
     const res = await t.api.GET('/payees/me', { headers: payee.headers });
     expect(res.response.status).toBe(200);
@@ -87,9 +119,11 @@ describe('Payee onboarding for Razorpay Route', () => {
       ['pending', 'creating', 'created', 'activated', 'failed'].map(() => signInAs(t, 'dealer')),
     );
     const migration = new PayeeOnboarding1764440000000();
+    const changeHistory = new PayeeSettlementHistory1764480000000(); // references its table
     const before = await withClient(t.db.ownerUrl, async (c) => {
       const runner = { query: (text: string) => c.query(text) } as unknown as QueryRunner;
       await c.query('BEGIN');
+      await changeHistory.down(runner);
       await migration.down(runner);
       const statuses = ['pending', 'creating', 'created', 'activated', 'failed'];
       for (const [i, d] of dealers.entries())
@@ -111,6 +145,7 @@ describe('Payee onboarding for Razorpay Route', () => {
                 activated_at, created_at, updated_at FROM dealer_route_accounts ORDER BY dealer_id`,
       );
       await migration.up(runner);
+      await changeHistory.up(runner);
       await c.query('COMMIT');
       return rows;
     });
@@ -213,23 +248,17 @@ describe('Payee onboarding for Razorpay Route', () => {
 
     // Only staff review, and never their own change (the service refuses it whatever the role).
     expect((await review(dealer.userId, 'approve', dealer)).response.status).toBe(403);
-    const self = await t.app
-      .get(PayeeSettlementService)
-      .review(dealer.userId, 'approved', null, {
-        requestId: 'test',
-        ip: '127.0.0.1',
-        deviceFingerprint: null,
-        userAgent: null,
-        principal: {
-          userId: dealer.userId,
-          sessionId: 'test',
-          role: 'finance',
-          status: 'approved',
-          technicianKind: null,
-        },
-      })
-      .catch((e: unknown) => e);
-    expect(self).toMatchObject({ status: 403, code: 'payee/self-review' });
+    const service = t.app.get(PayeeSettlementService);
+    for (const [decision, reason] of [
+      ['approved', null],
+      ['rejected', 'withdrawn'],
+    ] as const)
+      expect(
+        await service
+          .review(dealer.userId, decision, reason, metaOf(dealer.userId, 'finance'))
+          .catch((e: unknown) => e),
+      ).toMatchObject({ status: 403, code: 'payee/self-review' });
+    expect(await history(submitted.data!.id)).toHaveLength(1);
 
     // A rejection needs a reason; the payee sees it.
     const noReason = await t.api.POST('/admin/payees/{id}/settlement-details/reject', {
@@ -300,6 +329,113 @@ describe('Payee onboarding for Razorpay Route', () => {
     const everything = JSON.stringify(audit) + JSON.stringify(t.logs);
     for (const secret of [ACCOUNT_NUMBER, '11112222333344', dealer.gstin!.slice(2, 12)])
       expect(everything).not.toContain(secret);
+  });
+
+  it('writes every step of a change to its history (the payee the maker, staff the checker); the proposal machine refuses a second decision', async () => {
+    const dealer = await approvedDealer(t, admin);
+    const first = (await submit(dealer, settlementDetailsOf(dealer, '11112222333344'))).data!;
+    const second = (await submit(dealer, settlementDetailsOf(dealer, ACCOUNT_NUMBER))).data!;
+    const [asRead] = await sql(`SELECT * FROM payee_settlement_details WHERE id = $1`, [second.id]);
+    expect((await review(dealer.userId, 'approve', finance)).response.status).toBe(200);
+
+    const proposed = {
+      event: 'propose',
+      from_status: null,
+      to_status: 'pending',
+      actor: 'maker',
+      actor_id: dealer.userId,
+      reason: null,
+    };
+    expect(await history(first.id)).toEqual([
+      proposed,
+      {
+        event: 'supersede',
+        from_status: 'pending',
+        to_status: 'superseded',
+        actor: 'maker',
+        actor_id: dealer.userId,
+        reason: `superseded by change ${second.id}`,
+      },
+    ]);
+    expect(await history(second.id)).toEqual([
+      proposed,
+      {
+        event: 'approve',
+        from_status: 'pending',
+        to_status: 'approved',
+        actor: 'checker',
+        actor_id: finance.userId,
+        reason: 'bank letter checked',
+      },
+    ]);
+
+    // A second decision on the change as read before the first (a racing reviewer): the proposal
+    // machine's conditional move finds it no longer proposed and refuses; nothing is written.
+    const audited = () =>
+      sql(`SELECT count(*)::int AS n FROM audit_events WHERE target_id = $1`, [dealer.userId]);
+    const auditedBefore = await audited();
+    const late = await t.app
+      .get(TransactionRunner)
+      .run((tx) =>
+        t.app.get(ProposalDecisions).decide(tx, SETTLEMENT_CHANGE, asRead as never, {
+          event: 'reject',
+          meta: metaOf(admin.userId, 'admin'),
+          reason: 'wrong branch',
+          update: async (from, to) =>
+            (
+              await execute(
+                tx,
+                `UPDATE payee_settlement_details SET review_status = $3, reviewed_by = $4,
+                   reviewed_at = now(), review_reason = 'wrong branch'
+                 WHERE id = $1 AND review_status = $2 RETURNING *`,
+                [second.id, from, to, admin.userId],
+              )
+            ).rows[0],
+          audit: () => ({}),
+        }),
+      )
+      .catch((e: unknown) => e);
+    expect(late).toMatchObject({
+      status: 409,
+      code: 'proposal/invalid-transition',
+      detail: 'The proposal is no longer proposed',
+      from: 'proposed',
+      event: 'reject',
+      to: 'rejected',
+    });
+    expect(await history(second.id)).toHaveLength(2);
+    expect(await audited()).toEqual(auditedBefore);
+    // Through the route, the change is no longer waiting.
+    expect((await review(dealer.userId, 'reject', finance, 'wrong branch')).error).toMatchObject({
+      code: 'payee/no-pending-change',
+    });
+    // The history is append-only.
+    await expect(
+      sql(`DELETE FROM payee_settlement_detail_history WHERE change_id = $1`, [second.id]),
+    ).rejects.toThrow();
+  });
+
+  it('back-fills, for changes made before the history existed, the rows the code writes', async () => {
+    const all = `SELECT change_id::text AS change_id, event, from_status, to_status, actor,
+                        actor_id::text AS actor_id, reason, created_at
+                 FROM payee_settlement_detail_history ORDER BY change_id, id`;
+    const written = await sql(all);
+    expect(new Set(written.map((h) => h.event))).toEqual(
+      new Set(['propose', 'approve', 'reject', 'supersede']),
+    );
+    const backFilled = await withClient(t.db.ownerUrl, async (c) => {
+      await c.query('BEGIN');
+      try {
+        const runner = { query: (text: string) => c.query(text) } as unknown as QueryRunner;
+        const migration = new PayeeSettlementHistory1764480000000();
+        await migration.down(runner);
+        await migration.up(runner);
+        return (await c.query(all)).rows;
+      } finally {
+        await c.query('ROLLBACK');
+      }
+    });
+    expect(backFilled).toEqual(written);
   });
 
   it('onboards an approved dealer at the sandbox: account, stakeholder, Route product with its bank account, activation by webhook', async () => {

@@ -12,6 +12,10 @@
  * 3. runs the decision's effect (the ledger posting, the release), then moves the row and writes
  *    its history row, then records the audit event (`<action>` of the kind, `override` when the
  *    maker overrode).
+ *
+ * `supersede` moves the maker's waiting proposal to `superseded` when the maker proposes anew (kinds
+ * with a `superseded` status only): its history row, no audit event of its own (the new proposal's,
+ * recorded by `proposed`, names the one it superseded).
  */
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -34,18 +38,31 @@ export interface ProposalRef {
   id: string;
   status: string;
   maker: string;
+  /** The audit events' target id when it is not the proposal (a payee's change: the payee). */
+  auditTarget?: string;
 }
+
+/** The decisions `decide` takes (`supersede` has its own method). */
+export type DecisionEvent = Exclude<ProposalEvent, 'supersede'>;
 
 /** What makes an object a proposal: its status words, history table, audit names and refusals. */
 export interface ProposalKind<R> {
-  /** The object's status for each proposal state (an early release: `pending`, `released`, `rejected`). */
-  statuses: Readonly<Record<ProposalState, string>>;
+  /**
+   * The object's status for each proposal state (an early release: `pending`, `released`,
+   * `rejected`); `superseded` only for kinds whose maker replaces a waiting proposal.
+   */
+  statuses: Readonly<Record<Exclude<ProposalState, 'superseded'>, string>> & {
+    readonly superseded?: string;
+  };
   /** Its append-only history table and the column naming the object. */
   history: { table: string; key: string };
   /** The audit event's target type and action per step (`ledger.adjustment.approve`). */
-  audit: { targetType: string; actions: Readonly<Record<'propose' | ProposalEvent, string>> };
-  /** 403 when the maker approves without an override. */
-  makerChecker: { code: string; detail: string };
+  audit: { targetType: string; actions: Readonly<Record<'propose' | DecisionEvent, string>> };
+  /**
+   * 403 when the maker approves without an override, and also when the maker rejects if
+   * `noWithdrawal` (a payee does not withdraw its change: it submits a newer one).
+   */
+  makerChecker: { code: string; detail: string; noWithdrawal?: boolean };
   /** 409 when the row is already decided (the module's own code and fields). */
   notPending(row: R): AppProblem;
   ref(row: R): ProposalRef;
@@ -57,7 +74,7 @@ export interface AuditChange {
 }
 
 export interface DecisionRequest<U> {
-  event: ProposalEvent;
+  event: DecisionEvent;
   meta: RequestMeta;
   reason?: string | null;
   /** The maker approving their own proposal as an override (the caller checked who may). */
@@ -77,23 +94,28 @@ export class ProposalDecisions {
   /**
    * Records a new proposal (its row inserted by the caller): the history row (`propose`, from none
    * to its status) and the audit event (`actions.propose`, or `action` when the object was decided
-   * at creation, e.g. an early release released at once).
+   * at creation, e.g. an early release released at once). A payee's change has no reason.
    */
   async proposed<R>(
     tx: EntityManager,
     kind: ProposalKind<R>,
     row: R,
-    input: { meta: RequestMeta; reason: string; action?: string; override?: boolean } & AuditChange,
+    input: {
+      meta: RequestMeta;
+      reason?: string;
+      action?: string;
+      override?: boolean;
+    } & AuditChange,
   ): Promise<void> {
     const ref = kind.ref(row);
     await this.insertHistory(tx, kind, ref.id, 'propose', null, ref.status, 'maker', ref.maker, {
-      reason: input.reason,
+      reason: input.reason ?? null,
     });
     await this.auditLog.record(tx, input.meta, {
       action: input.action ?? kind.audit.actions.propose,
       targetType: kind.audit.targetType,
-      targetId: ref.id,
-      reason: input.reason,
+      targetId: ref.auditTarget ?? ref.id,
+      ...(input.reason === undefined ? {} : { reason: input.reason }),
       ...(input.override === undefined ? {} : { override: input.override }),
       before: input.before,
       after: input.after,
@@ -111,16 +133,74 @@ export class ProposalDecisions {
     if (ref.status !== kind.statuses.proposed) throw kind.notPending(row);
     const by = request.meta.principal!.userId;
     const actor = proposalActor(ref.maker, by, request.event, request.override === true);
-    if (!allows(PROPOSAL_MACHINE, 'proposed', request.event, actor))
+    if (
+      !allows(PROPOSAL_MACHINE, 'proposed', request.event, actor) ||
+      (actor === 'maker' && kind.makerChecker.noWithdrawal === true)
+    )
       throw new AppProblem(403, kind.makerChecker.code, 'Forbidden', kind.makerChecker.detail);
     await request.effect?.(actor);
     const reason = request.reason ?? null;
-    const { row: updated } = await transition<ProposalState, ProposalEvent, ProposalActor, U>(
+    const updated = await this.move(
+      tx,
+      kind,
+      ref,
+      request.event,
+      actor,
+      by,
+      reason,
+      request.update,
+    );
+    const change = await request.audit(updated, actor);
+    await this.auditLog.record(tx, request.meta, {
+      action: kind.audit.actions[request.event],
+      targetType: kind.audit.targetType,
+      targetId: ref.auditTarget ?? ref.id,
+      ...(reason === null ? {} : { reason }),
+      override: actor === 'override',
+      ...change,
+    });
+    return updated;
+  }
+
+  /**
+   * The maker's locked waiting proposal `row`, replaced by the one `by` is proposing, moved to the
+   * kind's `superseded` status with `reason` (its history row; see the file comment).
+   */
+  async supersede<R, U>(
+    tx: EntityManager,
+    kind: ProposalKind<R>,
+    row: R,
+    request: {
+      by: string;
+      reason: string;
+      update: (from: string, to: string) => Promise<U | undefined>;
+    },
+  ): Promise<U> {
+    if (kind.statuses.superseded === undefined)
+      throw new Error(`${kind.audit.targetType} proposals cannot be superseded`);
+    const ref = kind.ref(row);
+    if (ref.status !== kind.statuses.proposed) throw kind.notPending(row);
+    const actor = proposalActor(ref.maker, request.by, 'supersede', false);
+    return this.move(tx, kind, ref, 'supersede', actor, request.by, request.reason, request.update);
+  }
+
+  /** `transition()` from `proposed` by `actor`: the object's update and its history row. */
+  private async move<R, U>(
+    tx: EntityManager,
+    kind: ProposalKind<R>,
+    ref: ProposalRef,
+    event: ProposalEvent,
+    actor: ProposalActor,
+    by: string,
+    reason: string | null,
+    update: (from: string, to: string, actor: ProposalActor) => Promise<U | undefined>,
+  ): Promise<U> {
+    const { row } = await transition<ProposalState, ProposalEvent, ProposalActor, U>(
       tx,
       PROPOSAL_MACHINE,
       {
         from: 'proposed',
-        event: request.event,
+        event,
         actor,
         reason,
         reasonRequiredStatus: 400,
@@ -129,7 +209,7 @@ export class ProposalDecisions {
       {
         historyTable: kind.history.table,
         update: async (from, to) => {
-          const moved = await request.update(kind.statuses[from], kind.statuses[to], actor);
+          const moved = await update(statusOf(kind, from), statusOf(kind, to), actor);
           return moved === undefined ? { affected: 0 } : { affected: 1, row: moved };
         },
         insertHistory: (from, to) =>
@@ -137,25 +217,16 @@ export class ProposalDecisions {
             tx,
             kind,
             ref.id,
-            request.event,
-            kind.statuses[from],
-            kind.statuses[to],
+            event,
+            statusOf(kind, from),
+            statusOf(kind, to),
             actor,
             by,
             { reason },
           ),
       },
     );
-    const change = await request.audit(updated!, actor);
-    await this.auditLog.record(tx, request.meta, {
-      action: kind.audit.actions[request.event],
-      targetType: kind.audit.targetType,
-      targetId: ref.id,
-      ...(reason === null ? {} : { reason }),
-      override: actor === 'override',
-      ...change,
-    });
-    return updated!;
+    return row!;
   }
 
   private async insertHistory<R>(
@@ -178,4 +249,11 @@ export class ProposalDecisions {
     );
     return rows[0]!.id;
   }
+}
+
+/** The kind's status word for `state` (only a kind with a `superseded` word reaches that state). */
+function statusOf<R>(kind: ProposalKind<R>, state: ProposalState): string {
+  const word = state === 'superseded' ? kind.statuses.superseded : kind.statuses[state];
+  if (word === undefined) throw new Error(`no status word for ${state}`);
+  return word;
 }

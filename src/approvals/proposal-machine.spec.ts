@@ -41,10 +41,24 @@ describe('the proposal machine', () => {
         decide(PROPOSAL_MACHINE, 'proposed', 'reject', actor, { reason: 'wrong amount' }),
       ).toMatchObject({ ok: true, to: 'rejected' });
     }
-    for (const from of ['approved', 'rejected'] as const)
-      for (const event of ['approve', 'reject'] as const)
+    for (const from of ['approved', 'rejected', 'superseded'] as const)
+      for (const event of ['approve', 'reject', 'supersede'] as const)
         expect(decide(PROPOSAL_MACHINE, from, event, 'checker', { reason: 'again' })).toMatchObject(
           { ok: false, code: 'proposal/invalid-transition' },
         );
+  });
+
+  it('lets only the maker supersede its waiting proposal (a newer one), with a reason', () => {
+    expect(decide(PROPOSAL_MACHINE, 'proposed', 'supersede', 'maker')).toMatchObject({
+      ok: false,
+      code: 'proposal/reason-required',
+    });
+    expect(
+      decide(PROPOSAL_MACHINE, 'proposed', 'supersede', 'maker', { reason: 'newer details' }),
+    ).toEqual({ ok: true, from: 'proposed', to: 'superseded' });
+    for (const actor of ['checker', 'override'] as const)
+      expect(
+        decide(PROPOSAL_MACHINE, 'proposed', 'supersede', actor, { reason: 'x' }),
+      ).toMatchObject({ ok: false, code: 'proposal/invalid-transition' });
   });
 });

@@ -7,12 +7,16 @@
  * approves or rejects; the maker approving is allowed only as an explicit override (an ops leader's
  * early release), with a reason. Each object keeps its own status words (`pending`/`released` for
  * an early release), mapped onto these states by its `ProposalKind`.
+ *
+ * `supersede` is the maker replacing its waiting proposal by a newer one (a payee's new settlement
+ * details): only the maker, with a reason, to `superseded`; only kinds that name a `superseded`
+ * status take it (`ProposalDecisions.supersede`), so the others' tables are unchanged.
  */
 import { defineStateMachine } from '../common/state-machine.js';
 
-export const PROPOSAL_STATES = ['proposed', 'approved', 'rejected'] as const;
+export const PROPOSAL_STATES = ['proposed', 'approved', 'rejected', 'superseded'] as const;
 export type ProposalState = (typeof PROPOSAL_STATES)[number];
-export const PROPOSAL_EVENTS = ['approve', 'reject'] as const;
+export const PROPOSAL_EVENTS = ['approve', 'reject', 'supersede'] as const;
 export type ProposalEvent = (typeof PROPOSAL_EVENTS)[number];
 /** `maker`: the proposer; `checker`: anyone else allowed to decide; `override`: the maker overriding. */
 export const PROPOSAL_ACTORS = ['maker', 'checker', 'override'] as const;
@@ -50,10 +54,17 @@ export const PROPOSAL_MACHINE = defineStateMachine<
       to: ['rejected'],
       reasonFrom: ['checker', 'maker'],
     },
+    {
+      event: 'supersede',
+      actors: ['maker'],
+      from: ['proposed'],
+      to: ['superseded'],
+      reasonFrom: ['maker'],
+    },
   ],
   key: (s) => s,
   describe: (s) => s,
-  past: { approve: 'approved', reject: 'rejected' },
+  past: { approve: 'approved', reject: 'rejected', supersede: 'superseded' },
   by: { maker: ' by its proposer' },
 });
 

@@ -3,6 +3,7 @@ import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Can } from '../access/policy.decorator.js';
 import { cursorFields, encodeCursor, parseKeysetCursor } from '../common/pagination.js';
+import { periodOf } from '../common/period.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { AUDIT_EXPORT_CONTENT_TYPES, auditExportChunks } from './audit-export.js';
@@ -129,7 +130,6 @@ function filterOf(q: AuditFilterQueryDto): AuditFilter {
     action: q.action,
     targetType: q.targetType,
     targetId: q.targetId,
-    from: q.from === undefined ? undefined : new Date(q.from),
-    to: q.to === undefined ? undefined : new Date(q.to),
+    ...periodOf(q),
   };
 }

@@ -92,12 +92,14 @@ export type CursorPosition<S extends Record<string, CursorField<unknown>>> = {
   [K in keyof S]: S[K] extends CursorField<infer T> ? T : never;
 };
 
-/** 400 `request/invalid-cursor`, naming the query field (like a validation error). */
-function invalidCursor(): AppProblem {
+/**
+ * 400 `request/invalid-cursor`, naming the query field (like a validation error): every list's
+ * refusal of a cursor, `message` saying why when the list knows more (catalog search: a cursor of
+ * a search with other criteria).
+ */
+export function invalidCursor(message = 'cursor is not one this endpoint returned'): AppProblem {
   return new AppProblem(400, 'request/invalid-cursor', 'Bad request', 'The cursor is not valid', {
-    errors: [
-      { field: 'cursor', in: 'query', messages: ['cursor is not one this endpoint returned'] },
-    ],
+    errors: [{ field: 'cursor', in: 'query', messages: [message] }],
   });
 }
 

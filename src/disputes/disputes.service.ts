@@ -32,7 +32,7 @@ import { allows } from '../common/state-machine.js';
 import { sanitizeImage } from '../common/media/image-sanitizer.js';
 import { mediaProblem } from '../common/media/media-problem.js';
 import { probeVideo } from '../common/media/video-probe.js';
-import { decodeCursor, encodeCursor } from '../common/pagination.js';
+import { cursorFields, encodeCursor, parseKeysetCursor } from '../common/pagination.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -234,14 +234,10 @@ export class DisputesService {
 
   /** Staff: disputes in any of the given statuses (all without), newest first (keyset cursor). */
   async list(q: AdminDisputeQueryDto): Promise<DisputeListDto> {
-    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    if (q.cursor !== undefined && (typeof after?.at !== 'string' || typeof after.id !== 'string'))
-      throw new AppProblem(
-        400,
-        'request/invalid-cursor',
-        'Invalid cursor',
-        'The cursor is not valid',
-      );
+    const after = parseKeysetCursor(q.cursor, {
+      at: cursorFields.isoTimestamp,
+      id: cursorFields.uuid,
+    });
     return this.transactions.run(async (tx) => {
       const { rows } = await execute<DisputeRow>(
         tx,

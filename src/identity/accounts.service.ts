@@ -10,7 +10,7 @@ import {
 } from '../common/roles.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AppProblem } from '../common/errors/problem.js';
-import { decodeCursor, encodeCursor, type Page } from '../common/pagination.js';
+import { cursorFields, encodeCursor, type Page, parseKeysetCursor } from '../common/pagination.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import { transition } from '../common/state-transition.js';
 import { TransactionRunner } from '../database/transaction.js';
@@ -257,14 +257,14 @@ export class AccountsService {
     limit: number,
     cursor?: string,
   ): Promise<Page<AccountDto>> {
-    const position = cursor ? decodeCursor(cursor) : undefined;
-    if (cursor && (typeof position?.at !== 'string' || typeof position.id !== 'string')) {
-      throw new AppProblem(400, 'request/invalid-cursor', 'Bad request', 'The cursor is not valid');
-    }
+    const position = parseKeysetCursor(cursor, {
+      at: cursorFields.pgTimestamp,
+      id: cursorFields.uuid,
+    });
     const rows = await this.accounts.pending(
       role,
       limit + 1,
-      position ? { createdAt: position.at as string, id: position.id as string } : undefined,
+      position ? { createdAt: position.at, id: position.id } : undefined,
     );
     const items = rows.slice(0, limit);
     const last = rows.length > limit ? rows[limit - 1] : undefined;

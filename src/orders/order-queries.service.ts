@@ -4,36 +4,14 @@
  */
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
-import { decodeCursor, encodeCursor } from '../common/pagination.js';
+import { cursorFields, encodeCursor, parseKeysetCursor } from '../common/pagination.js';
 import { execute } from '../database/sql.js';
 import type { DealerSubOrderPageDto, OrderPageDto } from './dto/order.dto.js';
 import { dealerSubOrdersByIds, ordersByIds } from './order-store.js';
 
-const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-interface Position {
-  at: string;
-  id: string;
-}
-
-function positionOf(cursor: string | undefined): Position | null {
-  if (cursor === undefined) return null;
-  const p = decodeCursor(cursor);
-  if (
-    p === undefined ||
-    typeof p.at !== 'string' ||
-    !PG_TIMESTAMP.test(p.at) ||
-    typeof p.id !== 'string' ||
-    !UUID.test(p.id)
-  )
-    throw new AppProblem(400, 'request/invalid-cursor', 'Bad request', 'The cursor is not valid');
-  return { at: p.at, id: p.id };
-}
-
 /**
- * Runs a page query, turning PostgreSQL's refusal of a date it cannot read (a `from`/`to` such as
- * `2024-W01`, a tampered cursor's `9999-99-99`) into a 400 instead of a 500.
+ * Runs a page query, turning PostgreSQL's refusal of a date it cannot read (a tampered cursor's
+ * `9999-99-99`; `from`/`to` are Dates already, `periodOf`) into a 400 instead of a 500.
  */
 async function runChecked<T>(
   run: (sql: string, params: unknown[]) => Promise<T>,
@@ -49,7 +27,7 @@ async function runChecked<T>(
         400,
         'request/invalid-date',
         'Bad request',
-        'A date in the query (from, to or the cursor) is not a valid date',
+        'The date in the cursor is not a valid date',
       );
     throw err;
   }
@@ -64,7 +42,10 @@ async function page(
 ): Promise<{ ids: string[]; nextCursor?: string }> {
   const where = [...base.where];
   const params = [...base.params];
-  const position = positionOf(cursor);
+  const position = parseKeysetCursor(cursor, {
+    at: cursorFields.isoTimestamp,
+    id: cursorFields.uuid,
+  });
   if (position) {
     params.push(position.at, position.id);
     where.push(

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApprovalsModule } from '../approvals/approvals.module.js';
 import { RecordPayoutHandler } from './commands/record-payout.handler.js';
 import { SettleHandler } from './commands/settle.handler.js';
 import { GatewayModule } from '../gateway/gateway.module.js';
@@ -29,7 +30,7 @@ import { TransferRetryService } from './transfer-retry/transfer-retry.service.js
  * and the escrow release uses CommissionService. Needs DatabaseModule and JobsModule (global).
  */
 @Module({
-  imports: [GatewayModule, IdentityModule, LedgerModule],
+  imports: [ApprovalsModule, GatewayModule, IdentityModule, LedgerModule],
   controllers: [
     PayeesController,
     AdminPayeesController,

@@ -5179,6 +5179,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
+                /** @description At or after this instant (ISO 8601, inclusive). */
+                from?: string;
+                /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
+                to?: string;
                 /** @description Only events by this account. */
                 actorId?: string;
                 /** @description Only this action, e.g. `user.approve`. */
@@ -5187,10 +5191,6 @@ export interface operations {
                 targetType?: string;
                 /** @description Only events about this target id (combine with `targetType`). */
                 targetId?: string;
-                /** @description Events at or after this instant (ISO-8601, inclusive). */
-                from?: string;
-                /** @description Events before this instant (ISO-8601, exclusive). */
-                to?: string;
             };
             header?: never;
             path?: never;
@@ -5233,6 +5233,10 @@ export interface operations {
     AuditController_export: {
         parameters: {
             query: {
+                /** @description At or after this instant (ISO 8601, inclusive). */
+                from?: string;
+                /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
+                to?: string;
                 /** @description `csv` (RFC 4180) or `jsonl` (JSON Lines, one event per line). */
                 format: "csv" | "jsonl";
                 /** @description Why the export is made (kept in the export's own audit event). */
@@ -5245,10 +5249,6 @@ export interface operations {
                 targetType?: string;
                 /** @description Only events about this target id (combine with `targetType`). */
                 targetId?: string;
-                /** @description Events at or after this instant (ISO-8601, inclusive). */
-                from?: string;
-                /** @description Events before this instant (ISO-8601, exclusive). */
-                to?: string;
             };
             header?: never;
             path?: never;
@@ -9189,6 +9189,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
+                /** @description At or after this instant (ISO 8601, inclusive). */
+                from?: string;
+                /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
+                to?: string;
                 /** @description Orders with at least one sub-order in this status. */
                 status?: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed";
                 /** @description Business (b2b) or consumer (b2c) orders. */
@@ -9200,10 +9204,6 @@ export interface operations {
                 /** @description Orders with a sub-order of this dealer. */
                 dealerId?: string;
                 buyerId?: string;
-                /** @description Placed at or after (ISO 8601). */
-                from?: string;
-                /** @description Placed before (ISO 8601). */
-                to?: string;
             };
             header?: never;
             path?: never;

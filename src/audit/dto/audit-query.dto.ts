@@ -1,10 +1,11 @@
 import { IntersectionType } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
+import { PeriodQueryDto } from '../../common/period.js';
 import { AUDIT_EXPORT_FORMATS, type AuditExportFormat } from '../audit-export.js';
 
-/** Search criteria shared by search and export; they combine with AND. */
-export class AuditFilterQueryDto {
+/** Search criteria shared by search and export, the period on `occurred_at`; they combine with AND. */
+export class AuditFilterQueryDto extends PeriodQueryDto {
   /** Only events by this account. */
   @IsOptional()
   @IsUUID()
@@ -27,16 +28,6 @@ export class AuditFilterQueryDto {
   @IsString()
   @MaxLength(200)
   targetId?: string;
-
-  /** Events at or after this instant (ISO-8601, inclusive). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  from?: string;
-
-  /** Events before this instant (ISO-8601, exclusive). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  to?: string;
 }
 
 export class AuditSearchQueryDto extends IntersectionType(PageQueryDto, AuditFilterQueryDto) {}

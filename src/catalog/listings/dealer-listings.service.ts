@@ -8,7 +8,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../../common/roles.js';
 import { AppProblem } from '../../common/errors/problem.js';
-import { encodeCursor } from '../../common/pagination.js';
+import { cursorFields, encodeCursor, parseKeysetCursor } from '../../common/pagination.js';
 import type { RequestMeta } from '../../common/request-meta.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -430,18 +430,7 @@ export class DealerListingsService {
     cursor: string | undefined,
     meta: RequestMeta,
   ): Promise<StockMovementPageDto> {
-    let before: number | undefined;
-    if (cursor !== undefined) {
-      const p = /^[0-9]{1,18}$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-      if (!p)
-        throw new AppProblem(
-          400,
-          'request/invalid-cursor',
-          'Bad request',
-          'The cursor is not valid',
-        );
-      before = Number(p[0]);
-    }
+    const before = parseKeysetCursor(cursor, { id: cursorFields.seqText })?.id;
     const rows = await this.transactions.run(async (tx) => {
       const row = await loadListing(tx, id, { principal: meta.principal!, action: 'read' }, false);
       const result = await execute<MovementRow>(
@@ -468,7 +457,7 @@ export class DealerListingsService {
         actorId: m.actor_id,
         at: m.created_at.toISOString(),
       })),
-      ...(last ? { nextCursor: Buffer.from(last.id).toString('base64url') } : {}),
+      ...(last ? { nextCursor: encodeCursor({ id: last.id }) } : {}),
     };
   }
 }

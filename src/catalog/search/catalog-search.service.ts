@@ -41,7 +41,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppProblem, ValidationProblem } from '../../common/errors/problem.js';
-import { decodeCursor, encodeCursor } from '../../common/pagination.js';
+import { decodeCursor, encodeCursor, invalidCursor } from '../../common/pagination.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import type {
@@ -117,9 +117,6 @@ export function normaliseText(value: string): string {
 
 /** `all`: no text search; `fulltext`: full-text matches; `typo`: full text with corrected words. */
 type SearchMode = 'all' | 'fulltext' | 'typo';
-
-const badCursor = (detail: string): ValidationProblem =>
-  new ValidationProblem([{ field: 'cursor', in: 'query', messages: [detail] }]);
 
 @Injectable()
 export class CatalogSearchService {
@@ -255,7 +252,7 @@ export class CatalogSearchService {
       }
       const plan = await planTypoSearch(tx, q);
       if (after && after.plan !== planHash(plan))
-        throw badCursor(
+        throw invalidCursor(
           "the catalog's words changed since the first page of this search; start again without the cursor",
         );
       const queries = typoQueries(plan);
@@ -591,6 +588,12 @@ function criteriaHash(channel: PriceChannel, sort: CatalogSort, c: CatalogCriter
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
 }
 
+/**
+ * The position in a search's cursor. Its own format, not `parseKeysetCursor`'s fixed fields: it
+ * carries the fingerprint of the criteria, sort and price channel it was made for (refused with
+ * its own message on a search with others), the search mode, an optional typo plan, and a sort key
+ * whose shape depends on the sort.
+ */
 function positionOf(
   cursor: string,
   sort: CatalogSort,
@@ -609,12 +612,12 @@ function positionOf(
     !UUID.test(c.i) ||
     (c.m === 'typo') !== (typeof c.p === 'string')
   )
-    throw badCursor('cursor is not one this endpoint returned');
+    throw invalidCursor('cursor is not one this endpoint returned');
   if (c.s !== sort || c.h !== fingerprint)
-    throw badCursor(
+    throw invalidCursor(
       'cursor belongs to a search with other criteria, sort or price channel; start again without it',
     );
-  if (!KEY_FORMAT[sort].test(c.k)) throw badCursor('cursor is not one this endpoint returned');
+  if (!KEY_FORMAT[sort].test(c.k)) throw invalidCursor('cursor is not one this endpoint returned');
   return {
     key: c.k,
     id: c.i,

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -8,7 +8,6 @@ import {
   IsDefined,
   IsIn,
   IsInt,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
@@ -20,6 +19,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
+import { PeriodQueryDto } from '../../common/period.js';
 import { INDIAN_STATE_NAMES, type IndianState } from '../../common/indian-states.js';
 import {
   MAX_CART_LINES,
@@ -207,7 +207,8 @@ export class DealerOrderQueryDto extends PageQueryDto {
   status?: SubOrderStatus;
 }
 
-export class AdminOrderQueryDto extends PageQueryDto {
+/** The period (`from`, `to`) is on when the order was placed. */
+export class AdminOrderQueryDto extends IntersectionType(PageQueryDto, PeriodQueryDto) {
   /** Orders with at least one sub-order in this status. */
   @ApiPropertyOptional({ enum: SUB_ORDER_STATUSES })
   @IsOptional()
@@ -234,16 +235,6 @@ export class AdminOrderQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(PAYMENT_STATUSES)
   paymentStatus?: OrderPaymentStatus;
-
-  /** Placed at or after (ISO 8601). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  from?: string;
-
-  /** Placed before (ISO 8601). */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  to?: string;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 0 })
   @IsOptional()

@@ -1,5 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { periodOf } from '../../common/period.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { TransactionRunner } from '../../database/transaction.js';
@@ -35,8 +36,9 @@ function conditionsOf(q: AdminOrderQueryDto): { where: string[]; params: unknown
     if (refund === undefined) add((n) => `o.payment_status = $${n}`, q.paymentStatus);
     else add((n) => `o.payment_status = 'paid' AND o.refund_status = $${n}`, refund);
   }
-  if (q.from !== undefined) add((n) => `o.created_at >= $${n}::timestamptz`, q.from);
-  if (q.to !== undefined) add((n) => `o.created_at < $${n}::timestamptz`, q.to);
+  const { from, to } = periodOf(q);
+  if (from !== undefined) add((n) => `o.created_at >= $${n}::timestamptz`, from);
+  if (to !== undefined) add((n) => `o.created_at < $${n}::timestamptz`, to);
   if (q.minTotalPaise !== undefined) add((n) => `o.total_paise >= $${n}`, q.minTotalPaise);
   if (q.maxTotalPaise !== undefined) add((n) => `o.total_paise <= $${n}`, q.maxTotalPaise);
   return { where, params };

@@ -20,7 +20,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../../audit/audit.service.js';
 import { AppProblem } from '../../common/errors/problem.js';
-import { decodeCursor, encodeCursor } from '../../common/pagination.js';
+import { cursorFields, encodeCursor, parseKeysetCursor } from '../../common/pagination.js';
 import type { RequestMeta } from '../../common/request-meta.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -452,12 +452,10 @@ export class CommissionService {
     q: CommissionInvoiceQueryDto,
     dealerId: string | undefined,
   ): Promise<CommissionInvoicePageDto> {
-    const pos = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    if (
-      q.cursor !== undefined &&
-      (pos === undefined || typeof pos.fy !== 'string' || typeof pos.seq !== 'number')
-    )
-      throw invalid('invalid-cursor', 'The cursor is not one this list returned');
+    const pos = parseKeysetCursor(q.cursor, {
+      fy: cursorFields.matching(/^\d{4}-\d{2}$/),
+      seq: cursorFields.integer(1, 999999),
+    });
     const { rows } = await this.transactions.run((tx) =>
       execute<InvoiceRow>(
         tx,

@@ -6,12 +6,18 @@
  * submission supersedes a pending one); only the newest approved row is used, and its approval hands
  * the payee to Route onboarding (hooks registered by RouteAccountsService, in the same transaction).
  *
- * The review is this file's one `review()` (a small self-contained maker-checker, to be replaced by
- * the generic one).
+ * A change is a maker-checker proposal (src/approvals, `SETTLEMENT_CHANGE`): the payee is the maker, staff the
+ * checker (the payee neither approves nor withdraws it: 403 `payee/self-review`); a newer submission
+ * supersedes the waiting change (`supersede`, by the payee). Every step writes a row of
+ * `payee_settlement_detail_history`.
  */
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AuditService } from '../../audit/audit.service.js';
+import {
+  ProposalDecisions,
+  type ProposalKind,
+} from '../../approvals/proposal-decisions.service.js';
 import { AppProblem } from '../../common/errors/problem.js';
 import type { RequestMeta } from '../../common/request-meta.js';
 import { execute } from '../../database/sql.js';
@@ -61,6 +67,44 @@ interface DetailsRow {
   review_reason: string | null;
 }
 
+/** A payee's settlement-details change as a maker-checker proposal (audited on the payee). */
+export const SETTLEMENT_CHANGE: ProposalKind<DetailsRow> = {
+  statuses: {
+    proposed: 'pending',
+    approved: 'approved',
+    rejected: 'rejected',
+    superseded: 'superseded',
+  },
+  history: { table: 'payee_settlement_detail_history', key: 'change_id' },
+  audit: {
+    targetType: 'user',
+    actions: {
+      propose: 'payees.settlement_details.submit',
+      approve: 'payees.settlement_details.approve',
+      reject: 'payees.settlement_details.reject',
+    },
+  },
+  makerChecker: {
+    code: 'payee/self-review',
+    detail: 'A payee cannot review its own settlement details',
+    noWithdrawal: true,
+  },
+  notPending: (row) =>
+    new AppProblem(
+      409,
+      'payee/change-not-pending',
+      'Already decided',
+      `This settlement-details change is ${row.review_status}`,
+      { changeStatus: row.review_status },
+    ),
+  ref: (r) => ({
+    id: r.id,
+    status: r.review_status,
+    maker: r.submitted_by,
+    auditTarget: r.payee_id,
+  }),
+};
+
 const noPending = () =>
   new AppProblem(
     404,
@@ -75,7 +119,7 @@ export class PayeeSettlementService {
 
   constructor(
     private readonly transactions: TransactionRunner,
-    private readonly audit: AuditService,
+    private readonly proposals: ProposalDecisions,
     private readonly secrets: AccountSecrets,
   ) {}
 
@@ -108,18 +152,20 @@ export class PayeeSettlementService {
       await execute(tx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
         `payee-settlement:${payee.id}`,
       ]);
-      const { rows: superseded } = await execute<{ id: string }>(
-        tx,
-        `UPDATE payee_settlement_details SET review_status = 'superseded'
-         WHERE payee_id = $1 AND review_status = 'pending' RETURNING id::text AS id`,
-        [payee.id],
-      );
+      const id = randomUUID();
+      const waiting = await pendingChange(tx, payee.id);
+      if (waiting !== undefined)
+        await this.proposals.supersede(tx, SETTLEMENT_CHANGE, waiting, {
+          by: payee.id,
+          reason: `superseded by change ${id}`,
+          update: (from, to) => moveChange(tx, waiting.id, from, to),
+        });
       const { rows } = await execute<DetailsRow>(
         tx,
-        `INSERT INTO payee_settlement_details (payee_id, payee_kind, pan, gstin, business_type,
+        `INSERT INTO payee_settlement_details (id, payee_id, payee_kind, pan, gstin, business_type,
            beneficiary_name, ifsc, account_number_sealed, account_last4, account_length,
            registered_address, submitted_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $1) RETURNING *`,
+         VALUES ($12, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $1) RETURNING *`,
         [
           payee.id,
           payee.kind,
@@ -132,14 +178,13 @@ export class PayeeSettlementService {
           d.accountNumber.slice(-4),
           d.accountNumber.length,
           dto.registeredAddress === undefined ? null : JSON.stringify(dto.registeredAddress),
+          id,
         ],
       );
       const view = toDto(rows[0]!);
-      await this.audit.record(tx, meta, {
-        action: 'payees.settlement_details.submit',
-        targetType: 'user',
-        targetId: payee.id,
-        ...(superseded[0] ? { before: { supersededChange: superseded[0].id } } : {}),
+      await this.proposals.proposed(tx, SETTLEMENT_CHANGE, rows[0]!, {
+        meta,
+        ...(waiting === undefined ? {} : { before: { supersededChange: waiting.id } }),
         after: auditView(view),
       });
       return view;
@@ -187,8 +232,9 @@ export class PayeeSettlementService {
   }
 
   /**
-   * Staff approve or reject the payee's pending change (never their own), with a reason, audited; an
-   * approval runs the approval hooks (Route onboarding) in the same transaction.
+   * Staff approve or reject the payee's pending change (never their own: the proposal's maker), a
+   * rejection with a reason, audited; an approval runs the approval hooks (Route onboarding) in the
+   * same transaction.
    */
   async review(
     payeeId: string,
@@ -199,43 +245,56 @@ export class PayeeSettlementService {
     const reviewer = meta.principal?.userId;
     if (reviewer === undefined) throw new Error('review without a principal');
     return this.transactions.run(async (tx) => {
-      const { rows } = await execute<DetailsRow>(
-        tx,
-        `SELECT * FROM payee_settlement_details WHERE payee_id = $1 AND review_status = 'pending'
-         FOR UPDATE`,
-        [payeeId],
-      );
-      const change = rows[0];
+      const change = await pendingChange(tx, payeeId);
       if (change === undefined) throw noPending();
-      if (reviewer === change.payee_id || reviewer === change.submitted_by)
-        throw new AppProblem(
-          403,
-          'payee/self-review',
-          'Not allowed',
-          'A payee cannot review its own settlement details',
-        );
-      const { rows: updated } = await execute<DetailsRow>(
-        tx,
-        `UPDATE payee_settlement_details SET review_status = $2, reviewed_by = $3, reviewed_at = now(),
-           review_reason = $4
-         WHERE id = $1 AND review_status = 'pending' RETURNING *`,
-        [change.id, decision, reviewer, reason],
-      );
-      const view = toDto(updated[0]!);
-      await this.audit.record(tx, meta, {
-        action: `payees.settlement_details.${decision === 'approved' ? 'approve' : 'reject'}`,
-        targetType: 'user',
-        targetId: payeeId,
-        ...(reason === null ? {} : { reason }),
-        before: { reviewStatus: 'pending' },
-        after: auditView(view),
+      const updated = await this.proposals.decide(tx, SETTLEMENT_CHANGE, change, {
+        event: decision === 'approved' ? 'approve' : 'reject',
+        meta,
+        reason,
+        update: (from, to) => moveChange(tx, change.id, from, to, { reviewer, reason }),
+        audit: (moved) => ({
+          before: { reviewStatus: change.review_status },
+          after: auditView(toDto(moved)),
+        }),
       });
       if (decision === 'approved')
         for (const hook of this.approvalHooks)
           await hook(tx, { kind: change.payee_kind, id: payeeId });
-      return view;
+      return toDto(updated);
     });
   }
+}
+
+/** The payee's change waiting for review, locked. */
+async function pendingChange(tx: EntityManager, payeeId: string): Promise<DetailsRow | undefined> {
+  const { rows } = await execute<DetailsRow>(
+    tx,
+    `SELECT * FROM payee_settlement_details WHERE payee_id = $1 AND review_status = 'pending'
+     FOR UPDATE`,
+    [payeeId],
+  );
+  return rows[0];
+}
+
+/** The change `from` → `to` (a review names its reviewer and reason; a supersession neither). */
+async function moveChange(
+  tx: EntityManager,
+  id: string,
+  from: string,
+  to: string,
+  review?: { reviewer: string; reason: string | null },
+): Promise<DetailsRow | undefined> {
+  const { rows } = await execute<DetailsRow>(
+    tx,
+    review === undefined
+      ? `UPDATE payee_settlement_details SET review_status = $3
+         WHERE id = $1 AND review_status = $2 RETURNING *`
+      : `UPDATE payee_settlement_details SET review_status = $3, reviewed_by = $4,
+           reviewed_at = now(), review_reason = $5
+         WHERE id = $1 AND review_status = $2 RETURNING *`,
+    review === undefined ? [id, from, to] : [id, from, to, review.reviewer, review.reason],
+  );
+  return rows[0];
 }
 
 function toDto(r: DetailsRow): SettlementDetailsDto {
