@@ -87,11 +87,12 @@ const MODULES: Record<string, ModuleRule> = {
   repairs: { imports: ['audit', 'rate-limit'], owns: ['repair_jobs', 'repair_job_history'] },
   gateway: { imports: [], owns: ['webhook_inbox', 'webhook_inbox_history'] },
   payouts: {
-    imports: ['audit', 'catalog', 'gateway', 'identity', 'ledger'],
+    imports: ['approvals', 'audit', 'catalog', 'gateway', 'identity', 'ledger'],
     owns: [
       'payee_route_accounts',
       'payee_route_account_history',
       'payee_settlement_details',
+      'payee_settlement_detail_history',
       'commission_rules',
       'commission_invoices',
       'commission_invoice_counters',
