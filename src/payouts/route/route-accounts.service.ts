@@ -26,7 +26,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../../audit/audit.service.js';
 import { AppProblem } from '../../common/errors/problem.js';
-import { decodeCursor, encodeCursor } from '../../common/pagination.js';
+import { cursorFields, encodeCursor, parseKeysetCursor } from '../../common/pagination.js';
 import type { RequestMeta } from '../../common/request-meta.js';
 import { transition, TransitionRefused } from '../../common/state-transition.js';
 import { execute } from '../../database/sql.js';
@@ -648,18 +648,10 @@ export class RouteAccountsService implements OnModuleInit {
 
   /** Staff: payees' Route accounts with the escrow waiting for a transfer. */
   async list(q: RouteAccountQueryDto): Promise<RouteAccountPageDto> {
-    let after: { at: string; id: string } | null = null;
-    if (q.cursor !== undefined) {
-      const c = decodeCursor(q.cursor);
-      if (typeof c?.at !== 'string' || typeof c.id !== 'string')
-        throw new AppProblem(
-          400,
-          'request/invalid-cursor',
-          'Bad request',
-          'The cursor is not valid',
-        );
-      after = { at: c.at, id: c.id };
-    }
+    const after = parseKeysetCursor(q.cursor, {
+      at: cursorFields.matching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/),
+      id: cursorFields.uuid,
+    });
     const rows = await this.transactions.run(async (tx) => {
       const { rows } = await execute<RouteAccountRow & { cursor_at: string }>(
         tx,
