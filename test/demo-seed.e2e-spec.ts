@@ -113,11 +113,11 @@ describe('demo seed on Route', () => {
     // A recorded account the gateway does not know (the sandbox restarted) is onboarded again: here
     // the sandbox still holds the dealer's account under its email, so that one is adopted.
     const first = rows.find((r) => r.email === 'dealer@demo.fixbazaar.in')!;
-    await sql(`UPDATE payee_route_accounts SET gateway_account_id = $2
-       WHERE payee_kind = 'dealer' AND payee_id = $1`, [
-      first.dealer_id,
-      'acc_ForgottenBySandbx',
-    ]);
+    await sql(
+      `UPDATE payee_route_accounts SET gateway_account_id = $2
+       WHERE payee_kind = 'dealer' AND payee_id = $1`,
+      [first.dealer_id, 'acc_ForgottenBySandbx'],
+    );
     expect(await seedRoute()).toBe(0);
     expect(await routeRows()).toEqual(rows);
     expect(sandbox.control.accounts()).toHaveLength(DEMO_DEALERS.length);

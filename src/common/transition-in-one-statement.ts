@@ -22,7 +22,12 @@ export interface OneStatementWrites<S> {
 }
 
 /** Validates and applies one transition; the update and the history insert are one statement. */
-export async function transitionInOneStatement<S extends string, E extends string, A extends string, R>(
+export async function transitionInOneStatement<
+  S extends string,
+  E extends string,
+  A extends string,
+  R,
+>(
   tx: EntityManager,
   machine: StateMachine<S, E, A>,
   request: TransitionRequest<S, E, A>,

@@ -505,7 +505,12 @@ async function movePayment(
   reason: string | null,
   columns: { set: string; params: unknown[] },
 ): Promise<PaymentRow> {
-  const moved = await transitionInOneStatement<PaymentStatus, PaymentEvent, PaymentActor, PaymentRow>(
+  const moved = await transitionInOneStatement<
+    PaymentStatus,
+    PaymentEvent,
+    PaymentActor,
+    PaymentRow
+  >(
     tx,
     PAYMENT_MACHINE,
     {

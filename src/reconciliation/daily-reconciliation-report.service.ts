@@ -289,7 +289,12 @@ export class DailyReconciliationReport implements OnModuleInit {
       [date],
     );
     for (const { id } of stale)
-      await moveRun(tx, id, 'abandon', `abandoned: still running after ${RUN_STALE_MINUTES} minutes`);
+      await moveRun(
+        tx,
+        id,
+        'abandon',
+        `abandoned: still running after ${RUN_STALE_MINUTES} minutes`,
+      );
     const { rows } = await execute<RunRow>(
       tx,
       `WITH r AS (
@@ -879,7 +884,14 @@ function moveRun<R = never>(
                 exceptions_found = coalesce($6, exceptions_found)
               WHERE id = $1 AND status = $3
               RETURNING id AS object_id, window_from, window_to`,
-        params: [runId, to, from, event === 'complete' ? null : reason, result?.summary ?? null, result?.exceptionsFound ?? null],
+        params: [
+          runId,
+          to,
+          from,
+          event === 'complete' ? null : reason,
+          result?.summary ?? null,
+          result?.exceptionsFound ?? null,
+        ],
       }),
     },
   );

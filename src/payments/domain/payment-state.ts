@@ -10,7 +10,13 @@
  */
 import { defineStateMachine, type TransitionRule } from '../../common/state-machine.js';
 
-export const PAYMENT_STATUSES = ['creating', 'created', 'authorized', 'captured', 'failed'] as const;
+export const PAYMENT_STATUSES = [
+  'creating',
+  'created',
+  'authorized',
+  'captured',
+  'failed',
+] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export const PAYMENT_EVENTS = ['open', 'supersede', 'capture', 'fail'] as const;

@@ -25,7 +25,13 @@ export const REFUND_MACHINE = defineStateMachine({
   states: REFUND_STATUSES,
   events: REFUND_EVENTS,
   transitions: [
-    { event: 'process', actors: ['gateway'], from: ['requested'], to: ['processing'], reasonFrom: [] },
+    {
+      event: 'process',
+      actors: ['gateway'],
+      from: ['requested'],
+      to: ['processing'],
+      reasonFrom: [],
+    },
     { event: 'complete', actors: ['gateway'], from: OPEN, to: ['processed'], reasonFrom: [] },
     { event: 'fail', actors: ['gateway'], from: OPEN, to: ['failed'], reasonFrom: [] },
     { event: 'fail', actors: ['system'], from: OPEN, to: ['failed'], reasonFrom: ['system'] },

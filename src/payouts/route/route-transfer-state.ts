@@ -11,7 +11,13 @@
  */
 import { defineStateMachine, type TransitionRule } from '../../common/state-machine.js';
 
-export const ROUTE_TRANSFER_STATUSES = ['none', 'pending', 'on_hold', 'released', 'failed'] as const;
+export const ROUTE_TRANSFER_STATUSES = [
+  'none',
+  'pending',
+  'on_hold',
+  'released',
+  'failed',
+] as const;
 export type RouteTransferStatus = (typeof ROUTE_TRANSFER_STATUSES)[number];
 
 export const ROUTE_TRANSFER_EVENTS = ['start', 'record', 'release', 'fail', 'retry'] as const;
@@ -26,7 +32,13 @@ export const ROUTE_TRANSFER_MACHINE = defineStateMachine({
   states: ROUTE_TRANSFER_STATUSES,
   events: ROUTE_TRANSFER_EVENTS,
   transitions: [
-    { event: 'start', actors: ['system'], from: ['none', 'pending'], to: ['pending'], reasonFrom: [] },
+    {
+      event: 'start',
+      actors: ['system'],
+      from: ['none', 'pending'],
+      to: ['pending'],
+      reasonFrom: [],
+    },
     {
       event: 'record',
       actors: ['gateway'],
@@ -42,9 +54,21 @@ export const ROUTE_TRANSFER_MACHINE = defineStateMachine({
       to: ['failed'],
       reasonFrom: ['system'],
     },
-    { event: 'retry', actors: ['staff'], from: ['failed'], to: ['pending', 'on_hold'], reasonFrom: [] },
+    {
+      event: 'retry',
+      actors: ['staff'],
+      from: ['failed'],
+      to: ['pending', 'on_hold'],
+      reasonFrom: [],
+    },
   ] satisfies TransitionRule<RouteTransferStatus, RouteTransferEvent, RouteTransferActor>[],
   key: (s) => s,
   describe: (s) => s.replace('_', ' '),
-  past: { start: 'started', record: 'recorded', release: 'released', fail: 'failed', retry: 'retried' },
+  past: {
+    start: 'started',
+    record: 'recorded',
+    release: 'released',
+    fail: 'failed',
+    retry: 'retried',
+  },
 });

@@ -178,7 +178,10 @@ export class RouteTransfersService implements OnModuleInit {
 
     return this.transactions.run(async (tx) => {
       const hold = await lockTransfer(tx, subOrderId);
-      if (hold.transfer_id !== null || !allows(ROUTE_TRANSFER_MACHINE, hold.transfer_status, 'record', 'gateway'))
+      if (
+        hold.transfer_id !== null ||
+        !allows(ROUTE_TRANSFER_MACHINE, hold.transfer_status, 'record', 'gateway')
+      )
         return 'skipped';
       await moveTransfer(tx, hold.id, hold.transfer_status, 'record', 'gateway', null, {
         set: 'transfer_id = $6, transfer_amount_paise = $7',
@@ -273,7 +276,14 @@ export class RouteTransfersService implements OnModuleInit {
       await this.transactions.run(async (tx) => {
         const locked = await lockTransfer(tx, subOrderId);
         if (locked.transfer_status === 'on_hold')
-          await moveTransfer(tx, locked.id, 'on_hold', 'fail', 'system', `lifting the hold: ${err.message}`);
+          await moveTransfer(
+            tx,
+            locked.id,
+            'on_hold',
+            'fail',
+            'system',
+            `lifting the hold: ${err.message}`,
+          );
       });
       return 'failed';
     }
@@ -290,7 +300,12 @@ export class RouteTransfersService implements OnModuleInit {
 async function lockTransfer(
   tx: EntityManager,
   subOrderId: string,
-): Promise<{ id: string; status: string; transfer_id: string | null; transfer_status: RouteTransferStatus }> {
+): Promise<{
+  id: string;
+  status: string;
+  transfer_id: string | null;
+  transfer_status: RouteTransferStatus;
+}> {
   const { rows } = await execute<{
     id: string;
     status: string;

@@ -26,8 +26,20 @@ export const RECONCILIATION_RUN_MACHINE = defineStateMachine({
   transitions: [
     { event: 'start', actors: ['system'], from: ['queued'], to: ['running'], reasonFrom: [] },
     { event: 'complete', actors: ['system'], from: ['running'], to: ['completed'], reasonFrom: [] },
-    { event: 'fail', actors: ['system'], from: ['running'], to: ['failed'], reasonFrom: ['system'] },
-    { event: 'abandon', actors: ['system'], from: ['running'], to: ['failed'], reasonFrom: ['system'] },
+    {
+      event: 'fail',
+      actors: ['system'],
+      from: ['running'],
+      to: ['failed'],
+      reasonFrom: ['system'],
+    },
+    {
+      event: 'abandon',
+      actors: ['system'],
+      from: ['running'],
+      to: ['failed'],
+      reasonFrom: ['system'],
+    },
   ] satisfies TransitionRule<RunStatus, RunEvent, RunActor>[],
   key: (s) => s,
   describe: (s) => s,
