@@ -10,8 +10,8 @@ import { TransitionRefused } from '../src/common/state-transition.js';
 import { TransactionRunner } from '../src/database/transaction.js';
 import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
 import { moveEscrowHold } from '../src/payments/escrow-hold-moves.js';
-import { PaymentsService } from '../src/payments/payments.service.js';
-import { RefundsService } from '../src/payments/refunds.service.js';
+import { movePayment, PaymentsService } from '../src/payments/payments.service.js';
+import { moveRefund, RefundsService } from '../src/payments/refunds.service.js';
 import { moveTransfer } from '../src/payouts/route/route-transfer-moves.js';
 import { RouteTransfersService } from '../src/payouts/route/route-transfers.service.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
@@ -102,6 +102,16 @@ describe('money state machines', () => {
     expect(await sql(`SELECT status FROM payments WHERE id = $1`, [payment.id])).toEqual([
       { status: 'captured' },
     ]);
+    // Failing a captured payment is refused by the table; so is a caller holding a stale `created`.
+    for (const from of ['captured', 'created'] as const)
+      expect(
+        await refusal((tx) =>
+          movePayment(tx, payment.id, from, 'fail', 'declined', {
+            set: 'failure_code = $4',
+            params: ['BAD_REQUEST_ERROR'],
+          }),
+        ),
+      ).toMatchObject({ status: 409, code: 'payment/invalid-transition', from, event: 'fail' });
     expect(await history('payment_history', 'payment_id', payment.id)).toHaveLength(2);
 
     const cancelled = await t.api.POST('/dealer/orders/{subOrderId}/cancel', {
@@ -125,6 +135,13 @@ describe('money state machines', () => {
     expect(await history('escrow_hold_history', 'hold_id', holdId)).toEqual([
       { event: 'refund', from_status: 'held', to_status: 'refunded', actor: 'system' },
     ]);
+    // A processed refund is final: the table refuses failing it, the conditional update refuses a
+    // caller holding a stale `requested`.
+    for (const from of ['processed', 'requested'] as const)
+      expect(
+        await refusal((tx) => moveRefund(tx, refund!.id, from, 'fail', 'gateway', 'late failure')),
+      ).toMatchObject({ status: 409, code: 'refund/invalid-transition', from, event: 'fail' });
+    expect(await history('refund_history', 'refund_id', refund!.id)).toEqual(refundMoves);
 
     // The table refuses releasing a refunded hold; a caller holding a stale `held` is refused by
     // the conditional update. Both 409, nothing written.

@@ -497,7 +497,7 @@ export class PaymentsService {
  * Moves a payment (`PAYMENT_MACHINE`) and writes its `payment_history` row in one statement; `columns`
  * are the other columns the move sets (their parameters from $4).
  */
-async function movePayment(
+export async function movePayment(
   tx: EntityManager,
   paymentId: string,
   from: PaymentStatus,

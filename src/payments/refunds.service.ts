@@ -496,7 +496,7 @@ export class RefundsService implements OnModuleInit {
  * the error as `last_error`, `complete` stamps processed_at; the gateway's answers count an attempt
  * already (`applyGatewayAnswerIn`), the job's giving up counts its own.
  */
-async function moveRefund(
+export async function moveRefund(
   tx: EntityManager,
   refundId: string,
   from: RefundStatus,
