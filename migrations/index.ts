@@ -31,6 +31,7 @@ import { GenericPayables1764430000000 } from './1764430000000-GenericPayables.js
 import { PayeeOnboarding1764440000000 } from './1764440000000-PayeeOnboarding.js';
 import { MoneyStateHistory1764450000000 } from './1764450000000-MoneyStateHistory.js';
 import { ProposalHistory1764460000000 } from './1764460000000-ProposalHistory.js';
+import { MoneyObjectHistory1764470000000 } from './1764470000000-MoneyObjectHistory.js';
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
@@ -68,5 +69,6 @@ export const migrations = [
   PayeeOnboarding1764440000000,
   MoneyStateHistory1764450000000,
   ProposalHistory1764460000000,
+  MoneyObjectHistory1764470000000,
   PayeeSettlementHistory1764480000000,
 ];

@@ -43,7 +43,7 @@ describe('demo seed on Route', () => {
     sql<{ email: string; dealer_id: string; status: string; account: string | null; ref: string }>(
       `SELECT u.email::text AS email, u.id::text AS dealer_id, r.status,
               r.gateway_account_id AS account, r.reference_id AS ref
-       FROM dealer_route_accounts r JOIN users u ON u.id = r.dealer_id
+       FROM payee_route_accounts r JOIN users u ON u.id = r.payee_id AND r.payee_kind = 'dealer'
        WHERE u.email LIKE '%@demo.fixbazaar.in' ORDER BY u.email`,
     );
   const seedRoute = () => t.app.get(SeedRouteCommand).run();
@@ -113,10 +113,11 @@ describe('demo seed on Route', () => {
     // A recorded account the gateway does not know (the sandbox restarted) is onboarded again: here
     // the sandbox still holds the dealer's account under its email, so that one is adopted.
     const first = rows.find((r) => r.email === 'dealer@demo.fixbazaar.in')!;
-    await sql(`UPDATE dealer_route_accounts SET gateway_account_id = $2 WHERE dealer_id = $1`, [
-      first.dealer_id,
-      'acc_ForgottenBySandbx',
-    ]);
+    await sql(
+      `UPDATE payee_route_accounts SET gateway_account_id = $2
+       WHERE payee_kind = 'dealer' AND payee_id = $1`,
+      [first.dealer_id, 'acc_ForgottenBySandbx'],
+    );
     expect(await seedRoute()).toBe(0);
     expect(await routeRows()).toEqual(rows);
     expect(sandbox.control.accounts()).toHaveLength(DEMO_DEALERS.length);

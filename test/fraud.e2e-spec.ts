@@ -248,7 +248,25 @@ describe('fraud checks', () => {
         body: { reason: 'twice' },
         headers: admin.headers,
       });
-      expect(again.error).toMatchObject({ code: 'fraud-hold/decided' });
+      expect(again.response.status).toBe(409);
+      expect(again.error).toMatchObject({ code: 'fraud-hold/decided', holdStatus: 'cleared' });
+      // One history row (FRAUD_HOLD_MACHINE): the refused second decision wrote none.
+      expect(
+        await sql(
+          `SELECT event, from_status, to_status, actor, actor_id::text AS actor_id, reason
+           FROM fraud_hold_history WHERE order_id = $1 ORDER BY id`,
+          [order.id],
+        ),
+      ).toEqual([
+        {
+          event: 'clear',
+          from_status: 'held',
+          to_status: 'cleared',
+          actor: 'staff',
+          actor_id: admin.userId,
+          reason: 'Known repair shop, phoned the owner',
+        },
+      ]);
       expect((await accept(sub.id)).response.status).toBe(200);
       const [alert] = await alertsOf({ orderId: order.id });
       expect(alert).toMatchObject({

@@ -38,6 +38,11 @@ const SNAPSHOT: Record<string, string> = {
   ledger_accounts: 'SELECT to_jsonb(x) AS row FROM ledger_accounts x ORDER BY code',
 };
 
+/** GenericPayables and the migrations after it, in order. */
+const FROM_GENERIC_PAYABLES = migrations
+  .map((m) => m.name)
+  .slice(migrations.findIndex((m) => m.name === 'GenericPayables1764430000000'));
+
 describe('GenericPayables1764430000000 on a populated database', () => {
   let sandbox: RazorpaySandbox;
   let t: TestApp;
@@ -152,14 +157,10 @@ describe('GenericPayables1764430000000 on a populated database', () => {
     expect(before.refunds).toHaveLength(1);
     expect(before.escrow_manual_holds).toHaveLength(1);
 
-    // Back to the schema before the migration (undoing the ones after it first): the rows as the
-    // code before it wrote them.
-    const fromThisOne = migrations
-      .slice(migrations.findIndex((m) => m.name === 'GenericPayables1764430000000'))
-      .map((m) => m.name);
+    // Back to the schema before the migration (the later ones undone first): the rows as today's
+    // code wrote them.
     await withMigrations(async (ds) => {
-      for (let i = 0; i < fromThisOne.length; i += 1)
-        await ds.undoLastMigration({ transaction: 'each' });
+      for (const _ of FROM_GENERIC_PAYABLES) await ds.undoLastMigration({ transaction: 'each' });
     });
     expect(await columnsOf('escrow_holds')).not.toContain('payee_id');
     expect(await columnsOf('payments')).not.toContain('repair_job_id');
@@ -167,7 +168,7 @@ describe('GenericPayables1764430000000 on a populated database', () => {
 
     await withMigrations(async (ds) => {
       const ran = await ds.runMigrations({ transaction: 'each' });
-      expect(ran.map((m) => m.name)).toEqual(fromThisOne);
+      expect(ran.map((m) => m.name)).toEqual(FROM_GENERIC_PAYABLES);
     });
     expect(await snapshot()).toEqual(before);
     expect(

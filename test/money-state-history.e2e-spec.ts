@@ -12,6 +12,12 @@ const HISTORY_TABLES = [
   'payment_alert_history',
   'fraud_alert_history',
   'webhook_inbox_history',
+  'payment_history',
+  'escrow_hold_history',
+  'escrow_transfer_history',
+  'refund_history',
+  'reconciliation_run_history',
+  'fraud_hold_history',
 ];
 
 async function sqlstateOf(client: pg.Client, sql: string): Promise<string | undefined> {

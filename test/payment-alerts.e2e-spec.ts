@@ -325,7 +325,8 @@ describe('payment alerts and escrow escalations', () => {
     const { dealer: routeDealer, accountId } = await onboardedDealer(t, admin);
     const { userId } = routeDealer;
     await sql(
-      `UPDATE dealer_route_accounts SET status = 'activated', activated_at = now() WHERE dealer_id = $1`,
+      `UPDATE payee_route_accounts SET status = 'activated', activated_at = now()
+       WHERE payee_kind = 'dealer' AND payee_id = $1`,
       [userId],
     );
     await putInCart(t, buyer, await activeListing(t, userId, { b2cPricePaise: 90_000 }), 1);

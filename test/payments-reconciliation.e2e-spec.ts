@@ -96,6 +96,18 @@ describe('daily ledger-to-gateway reconciliation (Razorpay sandbox over HTTP)', 
     expect(queued.response.status).toBe(202);
     expect(queued.data).toMatchObject({ businessDate: date, status: 'queued', summary: null });
     expect(await report.execute(queued.data!.id)).toBe('completed');
+    // RECONCILIATION_RUN_MACHINE: a completed run is not started again; each move has its history row.
+    expect(await report.execute(queued.data!.id)).toBe('skipped');
+    expect(
+      await sql(
+        `SELECT event, from_status, to_status, actor FROM reconciliation_run_history
+         WHERE run_id = $1 ORDER BY id`,
+        [queued.data!.id],
+      ),
+    ).toEqual([
+      { event: 'start', from_status: 'queued', to_status: 'running', actor: 'system' },
+      { event: 'complete', from_status: 'running', to_status: 'completed', actor: 'system' },
+    ]);
     const run = await t.api.GET('/admin/reconciliation/runs/{runId}', {
       params: { path: { runId: queued.data!.id } },
       headers: finance.headers,

@@ -441,7 +441,9 @@ describe('forged but signed webhooks are confirmed with the gateway', () => {
   it('account.activated, product.route.activated: an account not activated or unknown stays as it is; a gateway that cannot be reached retries', async () => {
     const { dealer: routeDealer, accountId } = await onboardedDealer(t, admin);
     const routeStatus = () =>
-      sql(`SELECT status FROM dealer_route_accounts WHERE dealer_id = $1`, [routeDealer.userId]);
+      sql(`SELECT status FROM payee_route_accounts WHERE payee_kind = 'dealer' AND payee_id = $1`, [
+        routeDealer.userId,
+      ]);
     const notYet = await forge(
       'account.activated',
       { account: { id: accountId, entity: 'account', status: 'activated' } },

@@ -50,6 +50,8 @@ import {
 } from '../payouts/commission/commission.service.js';
 import { PARTS_RATES } from '../payments/parts-rates.js';
 import { REPAIR_RATES } from '../payments/repair-rates.js';
+import type { EscrowHoldStatus } from '../payments/domain/escrow-hold-state.js';
+import { moveEscrowHold } from '../payments/escrow-hold-moves.js';
 import { REFUND_JOBS } from '../payments/refund-jobs.js';
 import { ROUTE_JOBS } from '../payouts/route/route-jobs.js';
 import { heldSaleLinesIn } from '../payments/sale-lines.js';
@@ -73,7 +75,7 @@ interface HoldRow {
   refund_at_release_paise: string;
   payee_type: Supplier['kind'];
   payee_id: string;
-  status: string;
+  status: EscrowHoldStatus;
   pan: string | null;
   gstin: string | null;
   now_ms: string;
@@ -222,7 +224,7 @@ export class EscrowReleaseService implements OnModuleInit {
         payableAccount(supplier),
       ],
     });
-    await this.recordReleaseIn(tx, hold.id, result.deductions);
+    await this.recordReleaseIn(tx, hold, result.deductions);
     if ('sub_order_id' in due)
       await this.afterSubOrderReleaseIn(tx, due, hold, {
         onDate,
@@ -281,22 +283,18 @@ export class EscrowReleaseService implements OnModuleInit {
     return [{ grossPaise: held, gstRate: rateFrom(this.rates(), REPAIR_RATES.supplyGst, onDate) }];
   }
 
-  private async recordReleaseIn(tx: EntityManager, holdId: string, d: Deductions): Promise<void> {
-    await execute(
-      tx,
-      `UPDATE escrow_holds SET status = 'released', commission_paise = $2, gst_on_commission_paise = $3,
-         tcs_paise = $4, tds_paise = $5, dealer_net_paise = $6, taxable_basis = 'lines',
-         released_at = now(), updated_at = now()
-       WHERE id = $1`,
-      [
-        holdId,
+  private async recordReleaseIn(tx: EntityManager, hold: HoldRow, d: Deductions): Promise<void> {
+    await moveEscrowHold(tx, hold.id, hold.status, 'release', {
+      set: `commission_paise = $4, gst_on_commission_paise = $5, tcs_paise = $6, tds_paise = $7,
+            dealer_net_paise = $8, taxable_basis = 'lines', released_at = now(), updated_at = now()`,
+      params: [
         d.commissionPaise.toString(),
         d.gstOnCommissionPaise.toString(),
         d.tcsPaise.toString(),
         d.tdsPaise.toString(),
         d.supplierNetPaise.toString(),
       ],
-    );
+    });
   }
 
   /**

@@ -9,6 +9,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { AppProblem } from '../common/errors/problem.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import { allows } from '../common/state-machine.js';
+import { transitionInOneStatement } from '../common/transition-in-one-statement.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { OrderCommands } from '../orders/order-commands.service.js';
@@ -22,6 +23,7 @@ import {
 } from '../escrow/views/view-support.js';
 import { alertMachine, alertState } from '../reconciliation/alerts/alert-state.js';
 import { moveAlert, type AlertTables } from '../reconciliation/alerts/alert-transition.js';
+import { FRAUD_HOLD_MACHINE } from './domain/fraud-hold-state.js';
 import type { FraudRule } from './domain/fraud-rules.js';
 import type {
   FraudAlertDto,
@@ -249,7 +251,8 @@ export class FraudReview {
         [orderId],
       );
       if (rows.length === 0) throw notFound('held order');
-      if (rows[0]!.status !== 'held')
+      const event = decision === 'clear' ? 'clear' : 'reject';
+      if (!allows(FRAUD_HOLD_MACHINE, rows[0]!.status, event, 'staff'))
         throw new AppProblem(
           409,
           'fraud-hold/decided',
@@ -260,11 +263,19 @@ export class FraudReview {
       let cancelled: string[] = [];
       if (decision === 'reject')
         ({ cancelled } = await this.orders.staffCancelOrderIn(tx, orderId, reason, meta));
-      await execute(
+      await transitionInOneStatement(
         tx,
-        `UPDATE fraud_order_holds SET status = $2, decided_at = now(), decided_by = $3, reason = $4
-         WHERE order_id = $1`,
-        [orderId, decision === 'clear' ? 'cleared' : 'rejected', meta.principal!.userId, reason],
+        FRAUD_HOLD_MACHINE,
+        { from: rows[0]!.status, event, actor: 'staff', reason, reasonRequiredStatus: 400 },
+        {
+          history: { table: 'fraud_hold_history', column: 'order_id' },
+          actorId: meta.principal!.userId,
+          update: (from, to) => ({
+            sql: `UPDATE fraud_order_holds SET status = $2, decided_at = now(), decided_by = $3, reason = $4
+                  WHERE order_id = $1 AND status = $5 RETURNING order_id AS object_id`,
+            params: [orderId, to, meta.principal!.userId, reason, from],
+          }),
+        },
       );
       const { rows: open } = await execute<LockedAlert & { id: string }>(
         tx,

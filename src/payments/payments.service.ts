@@ -18,6 +18,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
 import type { RequestMeta } from '../common/request-meta.js';
+import { allows } from '../common/state-machine.js';
+import { TransitionRefused } from '../common/state-transition.js';
+import { transitionInOneStatement } from '../common/transition-in-one-statement.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
@@ -40,6 +43,12 @@ import {
   type PayableRef,
   type PayableType,
 } from './payable.js';
+import {
+  PAYMENT_MACHINE,
+  type PaymentActor,
+  type PaymentEvent,
+  type PaymentStatus,
+} from './domain/payment-state.js';
 import { RefundsService } from './refunds.service.js';
 import { ROUTE_JOBS } from '../payouts/route/route-jobs.js';
 import {
@@ -134,14 +143,16 @@ export class PaymentsService {
       throw err;
     }
     const recorded = await this.transactions.run(async (tx) => {
-      const { rows } = await execute<PaymentRow>(
-        tx,
-        `UPDATE payments SET gateway_order_id = $2, status = 'created', updated_at = now()
-         WHERE id = $1 AND status = 'creating' RETURNING ${PAYMENT_COLUMNS}`,
-        [intent.id, gatewayOrderId],
-      );
-      // A concurrent start recorded its own gateway order first: that one stands.
-      return rows[0] ?? (await this.row(tx, intent.id));
+      try {
+        return await movePayment(tx, intent.id, 'creating', 'open', null, {
+          set: 'gateway_order_id = $4',
+          params: [gatewayOrderId],
+        });
+      } catch (err) {
+        // A concurrent start recorded its own gateway order first: that one stands.
+        if (err instanceof TransitionRefused) return this.row(tx, intent.id);
+        throw err;
+      }
     });
     return this.toDto(recorded);
   }
@@ -169,11 +180,11 @@ export class PaymentsService {
           'Payment in progress',
           `A payment for this ${this.payable(ref.type).noun} is being captured`,
         );
-      await execute(
-        tx,
-        `UPDATE payments SET status = 'failed', failure_reason = 'superseded: the payable amount changed', updated_at = now() WHERE id = $1`,
-        [current.id],
-      );
+      const reason = 'superseded: the payable amount changed';
+      await movePayment(tx, current.id, current.status, 'supersede', reason, {
+        set: 'failure_reason = $4',
+        params: [reason],
+      });
     }
     const { rows } = await execute<PaymentRow>(
       tx,
@@ -261,7 +272,7 @@ export class PaymentsService {
     );
     const payment = rows[0]!;
     if (payment.status === 'captured') return { code: 'replayed' };
-    await this.markCapturedIn(tx, payment.id, gp);
+    await this.markCapturedIn(tx, payment, gp);
     const decision = await payable.confirmPaid(tx, ref.id, {
       reference: gp.id,
       amountPaise: gp.amountPaise,
@@ -287,14 +298,12 @@ export class PaymentsService {
     return rows[0] ?? null;
   }
 
-  private async markCapturedIn(tx: EntityManager, paymentId: string, gp: GatewayPayment) {
-    await execute(
-      tx,
-      `UPDATE payments SET status = 'captured', gateway_payment_id = $2, fee_paise = $3, fee_tax_paise = $4,
-         method = $5, captured_at = now(), failure_code = NULL, failure_reason = NULL, updated_at = now()
-       WHERE id = $1`,
-      [paymentId, gp.id, gp.feePaise, gp.feeTaxPaise, gp.method],
-    );
+  private async markCapturedIn(tx: EntityManager, payment: PaymentRow, gp: GatewayPayment) {
+    await movePayment(tx, payment.id, payment.status, 'capture', null, {
+      set: `gateway_payment_id = $4, fee_paise = $5, fee_tax_paise = $6, method = $7,
+            captured_at = now(), failure_code = NULL, failure_reason = NULL`,
+      params: [gp.id, gp.feePaise, gp.feeTaxPaise, gp.method],
+    });
   }
 
   /**
@@ -428,14 +437,19 @@ export class PaymentsService {
   /** `applyFailed` inside the caller's transaction; a captured payment never goes back to failed. */
   async applyFailedIn(tx: EntityManager, gp: GatewayPayment): Promise<'applied' | 'ignored'> {
     if (gp.orderId === null) return 'ignored';
-    const { affected } = await execute(
+    const { rows } = await execute<{ id: string; status: PaymentStatus }>(
       tx,
-      `UPDATE payments SET status = 'failed', gateway_payment_id = coalesce(gateway_payment_id, $2),
-         failure_code = $3, failure_reason = $4, updated_at = now()
-       WHERE gateway_order_id = $1 AND status IN ('created','authorized')`,
-      [gp.orderId, gp.id, gp.errorCode, gp.errorDescription],
+      `SELECT id::text AS id, status FROM payments WHERE gateway_order_id = $1 FOR UPDATE`,
+      [gp.orderId],
     );
-    return affected > 0 ? 'applied' : 'ignored';
+    const payment = rows[0];
+    if (payment === undefined || !allows(PAYMENT_MACHINE, payment.status, 'fail', 'gateway'))
+      return 'ignored';
+    await movePayment(tx, payment.id, payment.status, 'fail', gp.errorDescription, {
+      set: `gateway_payment_id = coalesce(gateway_payment_id, $4), failure_code = $5, failure_reason = $6`,
+      params: [gp.id, gp.errorCode, gp.errorDescription],
+    });
+    return 'applied';
   }
 
   /** The payable's payments (`buyerId`: only when it is theirs, else 404). */
@@ -477,4 +491,44 @@ export class PaymentsService {
       capturedAt: r.captured_at === null ? null : r.captured_at.toISOString(),
     };
   }
+}
+
+/**
+ * Moves a payment (`PAYMENT_MACHINE`) and writes its `payment_history` row in one statement; `columns`
+ * are the other columns the move sets (their parameters from $4).
+ */
+export async function movePayment(
+  tx: EntityManager,
+  paymentId: string,
+  from: PaymentStatus,
+  event: PaymentEvent,
+  reason: string | null,
+  columns: { set: string; params: unknown[] },
+): Promise<PaymentRow> {
+  const moved = await transitionInOneStatement<
+    PaymentStatus,
+    PaymentEvent,
+    PaymentActor,
+    PaymentRow
+  >(
+    tx,
+    PAYMENT_MACHINE,
+    {
+      from,
+      event,
+      actor: event === 'capture' || event === 'fail' ? 'gateway' : 'system',
+      reason,
+      reasonRequiredStatus: 422,
+      problem: { paymentId },
+    },
+    {
+      history: { table: 'payment_history', column: 'payment_id' },
+      update: (from, to) => ({
+        sql: `UPDATE payments SET status = $2, ${columns.set}, updated_at = now()
+              WHERE id = $1 AND status = $3 RETURNING id AS object_id, ${PAYMENT_COLUMNS}`,
+        params: [paymentId, to, from, ...columns.params],
+      }),
+    },
+  );
+  return moved.row!;
 }

@@ -25,7 +25,16 @@ import type { LedgerCommand } from '../ledger/domain/ledger-model.js';
 import { escrowAccount, refundBeforeRelease } from '../ledger/domain/recipes.js';
 import { LedgerService } from '../ledger/persistence/ledger.service.js';
 import { OrderCommands } from '../orders/order-commands.service.js';
+import { transitionInOneStatement } from '../common/transition-in-one-statement.js';
+import type { EscrowHoldStatus } from './domain/escrow-hold-state.js';
+import {
+  REFUND_MACHINE,
+  type RefundActor,
+  type RefundEvent,
+  type RefundStatus,
+} from './domain/refund-state.js';
 import type { RefundDto } from './dto/payment.dto.js';
+import { moveEscrowHold } from './escrow-hold-moves.js';
 import {
   GatewayError,
   PAYMENT_GATEWAY,
@@ -249,15 +258,18 @@ export class RefundsService implements OnModuleInit {
     } catch (err) {
       const retryable = err instanceof GatewayError && err.retryable;
       const giveUp = !retryable || refund.attempts + 1 >= MAX_ATTEMPTS;
-      await this.transactions.run((tx) =>
-        execute(
-          tx,
-          `UPDATE refunds SET attempts = attempts + 1, last_error = $2, updated_at = now(),
-             status = CASE WHEN $3 THEN 'failed' ELSE status END
-           WHERE id = $1 AND status IN ('requested','processing')`,
-          [refund.id, (err as Error).message.slice(0, 500), giveUp],
-        ),
-      );
+      const error = (err as Error).message.slice(0, 500);
+      await this.transactions.run(async (tx) => {
+        const { status } = await this.row(tx, refund.id, true);
+        if (status !== 'requested' && status !== 'processing') return;
+        if (giveUp) await moveRefund(tx, refund.id, status, 'fail', 'system', error);
+        else
+          await execute(
+            tx,
+            `UPDATE refunds SET attempts = attempts + 1, last_error = $2, updated_at = now() WHERE id = $1`,
+            [refund.id, error],
+          );
+      });
       if (giveUp) this.logger.error(`refund ${refund.id} failed: ${(err as Error).message}`);
       return giveUp ? 'failed' : refund.status;
     }
@@ -334,14 +346,18 @@ export class RefundsService implements OnModuleInit {
       [refund.id, answer.id],
     );
     if (answer.status === 'pending') {
-      await execute(tx, `UPDATE refunds SET status = 'processing' WHERE id = $1`, [refund.id]);
+      if (refund.status === 'requested')
+        await moveRefund(tx, refund.id, refund.status, 'process', 'gateway', null);
       return 'processing';
     }
     if (answer.status === 'failed') {
-      await execute(
+      await moveRefund(
         tx,
-        `UPDATE refunds SET status = 'failed', last_error = 'the gateway failed the refund' WHERE id = $1`,
-        [refund.id],
+        refund.id,
+        refund.status,
+        'fail',
+        'gateway',
+        'the gateway failed the refund',
       );
       return 'failed';
     }
@@ -354,11 +370,7 @@ export class RefundsService implements OnModuleInit {
         Number(refund.amount_paise),
       );
     await this.post(tx, refund);
-    await execute(
-      tx,
-      `UPDATE refunds SET status = 'processed', processed_at = now() WHERE id = $1`,
-      [refund.id],
-    );
+    await moveRefund(tx, refund.id, refund.status, 'complete', 'gateway', null);
     return 'processed';
   }
 
@@ -425,9 +437,16 @@ export class RefundsService implements OnModuleInit {
     const escrow = escrowAccount('order', refund.order_id);
     let command: LedgerCommand;
     if (refund.sub_order_id !== null) {
-      const { rows } = await execute<{ hold_key: string; amount_paise: string; dealer_id: string }>(
+      const { rows } = await execute<{
+        id: string;
+        status: EscrowHoldStatus;
+        hold_key: string;
+        amount_paise: string;
+        dealer_id: string;
+      }>(
         tx,
-        `SELECT hold_key, amount_paise::text AS amount_paise, dealer_id::text AS dealer_id
+        `SELECT id::text AS id, status, hold_key, amount_paise::text AS amount_paise,
+                dealer_id::text AS dealer_id
          FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`,
         [refund.sub_order_id],
       );
@@ -444,11 +463,7 @@ export class RefundsService implements OnModuleInit {
         refundId: refund.id,
         actor: 'system:refunds',
       });
-      await execute(
-        tx,
-        `UPDATE escrow_holds SET status = 'refunded', updated_at = now() WHERE sub_order_id = $1`,
-        [refund.sub_order_id],
-      );
+      await moveEscrowHold(tx, hold.id, hold.status, 'refund');
     } else {
       command = {
         type: 'post',
@@ -474,4 +489,35 @@ export class RefundsService implements OnModuleInit {
     );
     return rows[0]!;
   }
+}
+
+/**
+ * Moves a refund (`REFUND_MACHINE`) with its `refund_history` row, in one statement: `fail` records
+ * the error as `last_error`, `complete` stamps processed_at; the gateway's answers count an attempt
+ * already (`applyGatewayAnswerIn`), the job's giving up counts its own.
+ */
+export async function moveRefund(
+  tx: EntityManager,
+  refundId: string,
+  from: RefundStatus,
+  event: RefundEvent,
+  actor: RefundActor,
+  reason: string | null,
+): Promise<void> {
+  await transitionInOneStatement(
+    tx,
+    REFUND_MACHINE,
+    { from, event, actor, reason, reasonRequiredStatus: 422, problem: { refundId } },
+    {
+      history: { table: 'refund_history', column: 'refund_id' },
+      update: (from, to) => ({
+        sql: `UPDATE refunds SET status = $2, last_error = coalesce($4, last_error),
+                attempts = attempts + CASE WHEN $5 THEN 1 ELSE 0 END,
+                processed_at = CASE WHEN $2 = 'processed' THEN now() ELSE processed_at END,
+                updated_at = now()
+              WHERE id = $1 AND status = $3 RETURNING id AS object_id`,
+        params: [refundId, to, from, reason, actor === 'system'],
+      }),
+    },
+  );
 }

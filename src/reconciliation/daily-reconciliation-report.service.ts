@@ -25,6 +25,7 @@ import { AppProblem } from '../common/errors/problem.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import { allows } from '../common/state-machine.js';
 import { transition } from '../common/state-transition.js';
+import { transitionInOneStatement } from '../common/transition-in-one-statement.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
@@ -64,6 +65,7 @@ import {
   type ExceptionEvent,
   type ExceptionStatus,
 } from './domain/exception-state.js';
+import { RECONCILIATION_RUN_MACHINE, type RunEvent, type RunStatus } from './domain/run-state.js';
 import type {
   ReconciliationExceptionDto,
   ReconciliationExceptionPageDto,
@@ -279,14 +281,20 @@ export class DailyReconciliationReport implements OnModuleInit {
     window: { from: Date; to: Date },
     requestedBy: string | null,
   ): Promise<ReconciliationRunDto | null> {
-    await execute(
+    const { rows: stale } = await execute<{ id: string }>(
       tx,
-      `UPDATE reconciliation_runs
-       SET status = 'failed', error = 'abandoned: still running after ${RUN_STALE_MINUTES} minutes', finished_at = now()
+      `SELECT id::text AS id FROM reconciliation_runs
        WHERE business_date = $1 AND status = 'running'
-         AND started_at < now() - make_interval(mins => ${RUN_STALE_MINUTES})`,
+         AND started_at < now() - make_interval(mins => ${RUN_STALE_MINUTES}) FOR UPDATE`,
       [date],
     );
+    for (const { id } of stale)
+      await moveRun(
+        tx,
+        id,
+        'abandon',
+        `abandoned: still running after ${RUN_STALE_MINUTES} minutes`,
+      );
     const { rows } = await execute<RunRow>(
       tx,
       `WITH r AS (
@@ -305,15 +313,15 @@ export class DailyReconciliationReport implements OnModuleInit {
 
   /** Runs a queued run (the job's handler). Returns its final status. */
   async execute(runId: string): Promise<ReconciliationRunDto['status'] | 'skipped'> {
-    const { rows } = await this.transactions.run((tx) =>
-      execute<{ window_from: Date; window_to: Date }>(
+    const claimed = await this.transactions.run(async (tx) => {
+      const { rows } = await execute<{ status: RunStatus }>(
         tx,
-        `UPDATE reconciliation_runs SET status = 'running', started_at = now()
-         WHERE id = $1 AND status = 'queued' RETURNING window_from, window_to`,
+        `SELECT status FROM reconciliation_runs WHERE id = $1 FOR UPDATE`,
         [runId],
-      ),
-    );
-    const claimed = rows[0];
+      );
+      if (rows[0]?.status !== 'queued') return undefined;
+      return (await moveRun<{ window_from: Date; window_to: Date }>(tx, runId, 'start')).row;
+    });
     if (claimed === undefined) return 'skipped';
     try {
       const now = new Date();
@@ -326,14 +334,14 @@ export class DailyReconciliationReport implements OnModuleInit {
       const what = err instanceof GatewayError ? 'gateway' : 'internal';
       const message = `${what}: ${(err as Error).message}`.slice(0, 2000);
       this.logger.warn(`reconciliation run ${runId} failed (${message})`);
-      await this.transactions.run((tx) =>
-        execute(
+      await this.transactions.run(async (tx) => {
+        const { rows } = await execute<{ status: RunStatus }>(
           tx,
-          `UPDATE reconciliation_runs SET status = 'failed', error = $2, finished_at = now()
-           WHERE id = $1 AND status = 'running'`,
-          [runId, message],
-        ),
-      );
+          `SELECT status FROM reconciliation_runs WHERE id = $1 FOR UPDATE`,
+          [runId],
+        );
+        if (rows[0]?.status === 'running') await moveRun(tx, runId, 'fail', message);
+      });
       return 'failed';
     }
   }
@@ -627,13 +635,10 @@ export class DailyReconciliationReport implements OnModuleInit {
           ],
         );
       await clearGone(tx, date, runId);
-      await execute(
-        tx,
-        `UPDATE reconciliation_runs SET status = 'completed', summary = $2, exceptions_found = $3,
-           finished_at = now()
-         WHERE id = $1`,
-        [runId, JSON.stringify(summary), findings.length],
-      );
+      await moveRun(tx, runId, 'complete', null, {
+        summary: JSON.stringify(summary),
+        exceptionsFound: findings.length,
+      });
       await this.setGaugeIn(tx);
     });
   }
@@ -845,4 +850,49 @@ function calendarDay(date: string): string {
   if (businessDayWindow(date) === undefined)
     throw new AppProblem(400, 'request/invalid-date', 'Bad request', 'date is not a calendar day');
   return date;
+}
+
+/**
+ * Moves a run (`RECONCILIATION_RUN_MACHINE`, from `running` but for `start`) with its history row, in
+ * one statement: `start` stamps started_at, `fail` and `abandon` record the error, `complete` the
+ * summary; the last three stamp finished_at.
+ */
+function moveRun<R = never>(
+  tx: EntityManager,
+  runId: string,
+  event: RunEvent,
+  reason: string | null = null,
+  result: { summary: string; exceptionsFound: number } | null = null,
+): Promise<{ to: RunStatus; row: R | undefined }> {
+  return transitionInOneStatement<RunStatus, RunEvent, 'system', R>(
+    tx,
+    RECONCILIATION_RUN_MACHINE,
+    {
+      from: event === 'start' ? 'queued' : 'running',
+      event,
+      actor: 'system',
+      reason,
+      reasonRequiredStatus: 400,
+    },
+    {
+      history: { table: 'reconciliation_run_history', column: 'run_id' },
+      update: (from, to) => ({
+        sql: `UPDATE reconciliation_runs SET status = $2,
+                started_at = CASE WHEN $2 = 'running' THEN now() ELSE started_at END,
+                finished_at = CASE WHEN $2 = 'running' THEN finished_at ELSE now() END,
+                error = coalesce($4, error), summary = coalesce($5::jsonb, summary),
+                exceptions_found = coalesce($6, exceptions_found)
+              WHERE id = $1 AND status = $3
+              RETURNING id AS object_id, window_from, window_to`,
+        params: [
+          runId,
+          to,
+          from,
+          event === 'complete' ? null : reason,
+          result?.summary ?? null,
+          result?.exceptionsFound ?? null,
+        ],
+      }),
+    },
+  );
 }

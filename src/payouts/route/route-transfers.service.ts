@@ -21,6 +21,8 @@
  *   was being created is lifted once the transfer is recorded.
  */
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { allows } from '../../common/state-machine.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { JobQueue } from '../../jobs/job-queue.service.js';
@@ -37,6 +39,8 @@ import {
   type RouteTransfersJob,
 } from './route-jobs.js';
 import { RouteTransferLookup } from './route-transfer-lookup.js';
+import { moveTransfer } from './route-transfer-moves.js';
+import { ROUTE_TRANSFER_MACHINE, type RouteTransferStatus } from './route-transfer-state.js';
 
 export type TransferOutcome = 'on_hold' | 'released' | 'retrying' | 'failed' | 'skipped';
 
@@ -83,7 +87,8 @@ export class RouteTransfersService implements OnModuleInit {
       execute<{ sub_order_id: string }>(
         tx,
         `SELECT h.sub_order_id::text AS sub_order_id
-         FROM escrow_holds h JOIN dealer_route_accounts r ON r.dealer_id = h.dealer_id
+         FROM escrow_holds h
+           JOIN payee_route_accounts r ON r.payee_kind = 'dealer' AND r.payee_id = h.dealer_id
          WHERE ($1::uuid IS NULL OR h.payment_id = $1) AND ($2::uuid IS NULL OR h.dealer_id = $2)
            AND h.transfer_id IS NULL AND h.transfer_status IN ('none','pending')
            AND h.status <> 'refunded' AND r.status = 'activated'
@@ -100,6 +105,7 @@ export class RouteTransfersService implements OnModuleInit {
   async transferHold(subOrderId: string): Promise<TransferOutcome> {
     const intent = await this.transactions.run(async (tx) => {
       const { rows } = await execute<{
+        id: string;
         order_id: string;
         payment_id: string;
         gateway_payment_id: string | null;
@@ -108,16 +114,16 @@ export class RouteTransfersService implements OnModuleInit {
         amount_paise: string;
         status: string;
         transfer_id: string | null;
-        transfer_status: string;
+        transfer_status: RouteTransferStatus;
         transfer_attempts: number;
       }>(
         tx,
-        `SELECT h.order_id::text AS order_id, h.payment_id::text AS payment_id, p.gateway_payment_id,
+        `SELECT h.id::text AS id, h.order_id::text AS order_id, h.payment_id::text AS payment_id, p.gateway_payment_id,
                 r.gateway_account_id AS account_id, r.status AS account_status,
                 h.amount_paise::text AS amount_paise, h.status, h.transfer_id, h.transfer_status,
                 h.transfer_attempts
          FROM escrow_holds h JOIN payments p ON p.id = h.payment_id
-           JOIN dealer_route_accounts r ON r.dealer_id = h.dealer_id
+           JOIN payee_route_accounts r ON r.payee_kind = 'dealer' AND r.payee_id = h.dealer_id
          WHERE h.sub_order_id = $1 FOR UPDATE OF h`,
         [subOrderId],
       );
@@ -132,12 +138,10 @@ export class RouteTransfersService implements OnModuleInit {
         h.gateway_payment_id === null
       )
         return null;
-      await execute(
-        tx,
-        `UPDATE escrow_holds SET transfer_status = 'pending', transfer_attempts = transfer_attempts + 1,
-           updated_at = now() WHERE sub_order_id = $1`,
-        [subOrderId],
-      );
+      await moveTransfer(tx, h.id, h.transfer_status, 'start', 'system', null, {
+        set: 'transfer_attempts = transfer_attempts + 1',
+        params: [],
+      });
       const intent: TransferIntent = {
         subOrderId,
         orderId: h.order_id,
@@ -173,16 +177,19 @@ export class RouteTransfersService implements OnModuleInit {
     }
 
     return this.transactions.run(async (tx) => {
-      const { rows } = await execute<{ status: string }>(
-        tx,
-        `UPDATE escrow_holds SET transfer_id = $2, transfer_amount_paise = $3, transfer_status = $4,
-           transfer_error = NULL, updated_at = now()
-         WHERE sub_order_id = $1 AND transfer_id IS NULL RETURNING status`,
-        [subOrderId, transfer.id, transfer.amountPaise, transfer.onHold ? 'on_hold' : 'released'],
-      );
-      if (rows.length === 0) return 'skipped';
+      const hold = await lockTransfer(tx, subOrderId);
+      if (
+        hold.transfer_id !== null ||
+        !allows(ROUTE_TRANSFER_MACHINE, hold.transfer_status, 'record', 'gateway')
+      )
+        return 'skipped';
+      await moveTransfer(tx, hold.id, hold.transfer_status, 'record', 'gateway', null, {
+        set: 'transfer_id = $6, transfer_amount_paise = $7',
+        params: [transfer.id, transfer.amountPaise],
+        to: transfer.onHold ? 'on_hold' : 'released',
+      });
       // Released while the transfer was being created: lift its hold now.
-      if (rows[0]!.status === 'released' && transfer.onHold)
+      if (hold.status === 'released' && transfer.onHold)
         await this.jobs.send(ROUTE_JOBS.release, { subOrderId }, { tx });
       return transfer.onHold ? 'on_hold' : 'released';
     });
@@ -211,14 +218,17 @@ export class RouteTransfersService implements OnModuleInit {
     if (!retry)
       this.logger.warn(`Route transfer of sub-order ${intent.subOrderId} failed: ${err.message}`);
     await this.transactions.run(async (tx) => {
+      const hold = await lockTransfer(tx, intent.subOrderId);
+      if (hold.transfer_id !== null) return;
       // A retry stays `pending`: the transfer may exist, the next attempt looks for it first.
-      await execute(
-        tx,
-        `UPDATE escrow_holds SET transfer_error = $2,
-           transfer_status = CASE WHEN $3 THEN 'pending' ELSE 'failed' END, updated_at = now()
-         WHERE sub_order_id = $1 AND transfer_id IS NULL`,
-        [intent.subOrderId, err.message, retry],
-      );
+      if (retry)
+        await execute(
+          tx,
+          `UPDATE escrow_holds SET transfer_error = $2, updated_at = now() WHERE id = $1`,
+          [hold.id, err.message],
+        );
+      else if (allows(ROUTE_TRANSFER_MACHINE, hold.transfer_status, 'fail', 'system'))
+        await moveTransfer(tx, hold.id, hold.transfer_status, 'fail', 'system', err.message);
       if (retry)
         await this.jobs.send(
           ROUTE_JOBS.transfers,
@@ -263,24 +273,49 @@ export class RouteTransfersService implements OnModuleInit {
       // Retryable: thrown, the queue retries with backoff. A refusal is recorded for staff.
       if (!(err instanceof GatewayError) || err.retryable) throw err;
       this.logger.warn(`lifting the hold of transfer ${transferId} failed: ${err.message}`);
-      await this.transactions.run((tx) =>
-        execute(
-          tx,
-          `UPDATE escrow_holds SET transfer_status = 'failed', transfer_error = $2, updated_at = now()
-           WHERE sub_order_id = $1 AND transfer_status = 'on_hold'`,
-          [subOrderId, `lifting the hold: ${err.message}`],
-        ),
-      );
+      await this.transactions.run(async (tx) => {
+        const locked = await lockTransfer(tx, subOrderId);
+        if (locked.transfer_status === 'on_hold')
+          await moveTransfer(
+            tx,
+            locked.id,
+            'on_hold',
+            'fail',
+            'system',
+            `lifting the hold: ${err.message}`,
+          );
+      });
       return 'failed';
     }
-    await this.transactions.run((tx) =>
-      execute(
-        tx,
-        `UPDATE escrow_holds SET transfer_status = 'released', transfer_error = NULL, updated_at = now()
-         WHERE sub_order_id = $1 AND transfer_status = 'on_hold'`,
-        [subOrderId],
-      ),
-    );
+    await this.transactions.run(async (tx) => {
+      const locked = await lockTransfer(tx, subOrderId);
+      if (locked.transfer_status === 'on_hold')
+        await moveTransfer(tx, locked.id, 'on_hold', 'release', 'system', null);
+    });
     return 'released';
   }
+}
+
+/** The hold's Route transfer, locked `FOR UPDATE` (the row exists: a transfer job names its hold). */
+async function lockTransfer(
+  tx: EntityManager,
+  subOrderId: string,
+): Promise<{
+  id: string;
+  status: string;
+  transfer_id: string | null;
+  transfer_status: RouteTransferStatus;
+}> {
+  const { rows } = await execute<{
+    id: string;
+    status: string;
+    transfer_id: string | null;
+    transfer_status: RouteTransferStatus;
+  }>(
+    tx,
+    `SELECT id::text AS id, status, transfer_id, transfer_status
+     FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`,
+    [subOrderId],
+  );
+  return rows[0]!;
 }

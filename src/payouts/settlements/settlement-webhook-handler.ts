@@ -69,7 +69,8 @@ export class SettlementWebhookHandler implements OnModuleInit {
     const { rows } = await this.transactions.run((tx) =>
       execute<{ dealer_id: string }>(
         tx,
-        `SELECT dealer_id::text AS dealer_id FROM dealer_route_accounts WHERE gateway_account_id = $1`,
+        `SELECT payee_id::text AS dealer_id FROM payee_route_accounts
+         WHERE payee_kind = 'dealer' AND gateway_account_id = $1`,
         [event.accountId ?? ''],
       ),
     );

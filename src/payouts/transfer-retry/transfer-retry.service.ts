@@ -13,10 +13,13 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service.js';
 import { AppProblem } from '../../common/errors/problem.js';
 import type { RequestMeta } from '../../common/request-meta.js';
+import { allows } from '../../common/state-machine.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { JobQueue } from '../../jobs/job-queue.service.js';
 import { ROUTE_JOBS } from '../route/route-jobs.js';
+import { moveTransfer } from '../route/route-transfer-moves.js';
+import { ROUTE_TRANSFER_MACHINE, type RouteTransferStatus } from '../route/route-transfer-state.js';
 import type { TransferRetryDto } from './transfer-retry.dto.js';
 
 @Injectable()
@@ -30,17 +33,18 @@ export class TransferRetryService {
   async retry(subOrderId: string, reason: string, meta: RequestMeta): Promise<TransferRetryDto> {
     return this.transactions.run(async (tx) => {
       const { rows } = await execute<{
+        id: string;
         order_id: string;
         payment_id: string;
         dealer_id: string;
         status: string;
         transfer_id: string | null;
-        transfer_status: string;
+        transfer_status: RouteTransferStatus;
         transfer_attempts: number;
         transfer_error: string | null;
       }>(
         tx,
-        `SELECT order_id::text AS order_id, payment_id::text AS payment_id, dealer_id::text AS dealer_id,
+        `SELECT id::text AS id, order_id::text AS order_id, payment_id::text AS payment_id, dealer_id::text AS dealer_id,
                 status, transfer_id, transfer_status, transfer_attempts, transfer_error
          FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`,
         [subOrderId],
@@ -49,7 +53,7 @@ export class TransferRetryService {
       if (h === undefined)
         throw new AppProblem(404, 'escrow/hold-not-found', 'Not found', 'No such escrow hold');
       const lift = h.transfer_id !== null;
-      if (h.transfer_status !== 'failed')
+      if (!allows(ROUTE_TRANSFER_MACHINE, h.transfer_status, 'retry', 'staff'))
         throw new AppProblem(
           409,
           'route-transfer/not-failed',
@@ -66,14 +70,13 @@ export class TransferRetryService {
           `The escrow hold is ${h.status}`,
           { transferStatus: h.transfer_status, holdStatus: h.status },
         );
-      const transferStatus = lift ? 'on_hold' : 'pending';
-      await execute(
-        tx,
-        `UPDATE escrow_holds SET transfer_status = $2, transfer_error = NULL, updated_at = now(),
-           transfer_attempts = CASE WHEN $3 THEN transfer_attempts ELSE 0 END
-         WHERE sub_order_id = $1`,
-        [subOrderId, transferStatus, lift],
-      );
+      const transferStatus: RouteTransferStatus = lift ? 'on_hold' : 'pending';
+      await moveTransfer(tx, h.id, 'failed', 'retry', 'staff', reason, {
+        set: `transfer_attempts = CASE WHEN $6 THEN transfer_attempts ELSE 0 END`,
+        params: [lift],
+        to: transferStatus,
+        actorId: meta.principal!.userId,
+      });
       const job = lift ? ROUTE_JOBS.release : ROUTE_JOBS.transfers;
       if (lift) await this.jobs.send(ROUTE_JOBS.release, { subOrderId }, { tx });
       else await this.jobs.send(ROUTE_JOBS.transfers, { paymentId: h.payment_id }, { tx });

@@ -1,0 +1,37 @@
+/**
+ * The one writer of `escrow_holds.status` (`ESCROW_HOLD_MACHINE`): the refund processing (payments)
+ * and the escrow release (escrow) move a hold through it, each under its `FOR UPDATE` lock of the row.
+ */
+import type { EntityManager } from 'typeorm';
+import { transitionInOneStatement } from '../common/transition-in-one-statement.js';
+import {
+  ESCROW_HOLD_MACHINE,
+  type EscrowHoldEvent,
+  type EscrowHoldStatus,
+} from './domain/escrow-hold-state.js';
+
+/**
+ * Moves the hold `holdId` with its `escrow_hold_history` row, in one statement; `columns` are the
+ * other columns the move sets (their parameters from $4).
+ */
+export async function moveEscrowHold(
+  tx: EntityManager,
+  holdId: string,
+  from: EscrowHoldStatus,
+  event: EscrowHoldEvent,
+  columns: { set: string; params: unknown[] } = { set: 'updated_at = now()', params: [] },
+): Promise<void> {
+  await transitionInOneStatement(
+    tx,
+    ESCROW_HOLD_MACHINE,
+    { from, event, actor: 'system', reasonRequiredStatus: 422, problem: { holdId } },
+    {
+      history: { table: 'escrow_hold_history', column: 'hold_id' },
+      update: (from, to) => ({
+        sql: `UPDATE escrow_holds SET status = $2, ${columns.set}
+              WHERE id = $1 AND status = $3 RETURNING id AS object_id`,
+        params: [holdId, to, from, ...columns.params],
+      }),
+    },
+  );
+}
