@@ -91,6 +91,7 @@ const MODULES: Record<string, ModuleRule> = {
     owns: [
       'payee_route_accounts',
       'payee_route_account_history',
+      'escrow_transfer_history',
       'payee_settlement_details',
       'payee_settlement_detail_history',
       'commission_rules',
@@ -100,7 +101,14 @@ const MODULES: Record<string, ModuleRule> = {
   },
   payments: {
     imports: ['gateway', 'ledger', 'orders', 'payouts', 'rate-limit', 'repairs'],
-    owns: ['payments', 'refunds', 'escrow_holds'],
+    owns: [
+      'payments',
+      'payment_history',
+      'refunds',
+      'refund_history',
+      'escrow_holds',
+      'escrow_hold_history',
+    ],
   },
   escrow: {
     imports: ['approvals', 'audit', 'ledger', 'orders', 'payments', 'payouts', 'repairs'],
@@ -121,6 +129,7 @@ const MODULES: Record<string, ModuleRule> = {
     imports: ['audit', 'escrow', 'gateway', 'ledger', 'payments'],
     owns: [
       'reconciliation_runs',
+      'reconciliation_run_history',
       'reconciliation_exceptions',
       'reconciliation_exception_history',
       'payment_alerts',
@@ -129,7 +138,13 @@ const MODULES: Record<string, ModuleRule> = {
   },
   fraud: {
     imports: ['audit', 'escrow', 'orders', 'reconciliation'],
-    owns: ['fraud_order_signals', 'fraud_order_holds', 'fraud_alerts', 'fraud_alert_history'],
+    owns: [
+      'fraud_order_signals',
+      'fraud_order_holds',
+      'fraud_hold_history',
+      'fraud_alerts',
+      'fraud_alert_history',
+    ],
   },
   cli: { imports: ['*'], owns: [] },
 };
@@ -140,15 +155,13 @@ const MODULES: Record<string, ModuleRule> = {
  */
 const WRITES_TO_MOVE: readonly string[] = [
   'disputes -> escrow_holds (disputes/commands/resolve-dispute.handler.ts)',
-  'escrow -> escrow_holds (escrow/escrow-release.service.ts)',
   'escrow -> refunds (escrow/escrow-release.service.ts)',
   'escrow -> refunds (escrow/commands/refund-after-release.handler.ts)',
   'orders -> listings (orders/commands/place-order.steps.ts)',
   'orders -> listings (orders/order-store.ts)',
   'orders -> stock_movements (orders/commands/place-order.steps.ts)',
   'orders -> stock_movements (orders/order-store.ts)',
-  'payouts -> escrow_holds (payouts/route/route-transfers.service.ts)',
-  'payouts -> escrow_holds (payouts/transfer-retry/transfer-retry.service.ts)',
+  'payouts -> escrow_holds (payouts/route/route-transfer-moves.ts)',
   'reconciliation -> payments (reconciliation/stuck-payment-poller.service.ts)',
 ];
 

@@ -3,6 +3,7 @@
  * staff retry move a hold's transfer through it, under their `FOR UPDATE` lock of the row.
  */
 import type { EntityManager } from 'typeorm';
+import { execute } from '../../database/sql.js';
 import { transitionInOneStatement } from '../../common/transition-in-one-statement.js';
 import {
   ROUTE_TRANSFER_MACHINE,
@@ -50,5 +51,18 @@ export async function moveTransfer(
         params: [holdId, to, from, event, error, ...(columns.params ?? [])],
       }),
     },
+  );
+}
+
+/** A retryable failure's error, kept on the hold while its transfer stays `pending`. */
+export async function recordTransferErrorIn(
+  tx: EntityManager,
+  holdId: string,
+  error: string,
+): Promise<void> {
+  await execute(
+    tx,
+    `UPDATE escrow_holds SET transfer_error = $2, updated_at = now() WHERE id = $1`,
+    [holdId, error],
   );
 }

@@ -39,7 +39,7 @@ import {
   type RouteTransfersJob,
 } from './route-jobs.js';
 import { RouteTransferLookup } from './route-transfer-lookup.js';
-import { moveTransfer } from './route-transfer-moves.js';
+import { moveTransfer, recordTransferErrorIn } from './route-transfer-moves.js';
 import { ROUTE_TRANSFER_MACHINE, type RouteTransferStatus } from './route-transfer-state.js';
 
 export type TransferOutcome = 'on_hold' | 'released' | 'retrying' | 'failed' | 'skipped';
@@ -221,12 +221,7 @@ export class RouteTransfersService implements OnModuleInit {
       const hold = await lockTransfer(tx, intent.subOrderId);
       if (hold.transfer_id !== null) return;
       // A retry stays `pending`: the transfer may exist, the next attempt looks for it first.
-      if (retry)
-        await execute(
-          tx,
-          `UPDATE escrow_holds SET transfer_error = $2, updated_at = now() WHERE id = $1`,
-          [hold.id, err.message],
-        );
+      if (retry) await recordTransferErrorIn(tx, hold.id, err.message);
       else if (allows(ROUTE_TRANSFER_MACHINE, hold.transfer_status, 'fail', 'system'))
         await moveTransfer(tx, hold.id, hold.transfer_status, 'fail', 'system', err.message);
       if (retry)
