@@ -162,7 +162,6 @@ const WRITES_TO_MOVE: readonly string[] = [
   'orders -> stock_movements (orders/commands/place-order.steps.ts)',
   'orders -> stock_movements (orders/order-store.ts)',
   'payouts -> escrow_holds (payouts/route/route-transfer-moves.ts)',
-  'reconciliation -> payments (reconciliation/stuck-payment-poller.service.ts)',
 ];
 
 const src = join(projectRoot(), 'src');

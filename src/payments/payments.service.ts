@@ -430,6 +430,17 @@ export class PaymentsService {
   }
 
   /** A failed attempt: recorded on the payment; the order stays payable until its reservation expires. */
+  /** The stuck-payment poller asked the gateway about this order: its next look waits an interval. */
+  async markLookedAt(gatewayOrderId: string): Promise<void> {
+    await this.transactions.run((tx) =>
+      execute(
+        tx,
+        `UPDATE payments SET updated_at = now() WHERE gateway_order_id = $1 AND status IN ('created','authorized')`,
+        [gatewayOrderId],
+      ),
+    );
+  }
+
   async applyFailed(gp: GatewayPayment): Promise<void> {
     await this.transactions.run((tx) => this.applyFailedIn(tx, gp));
   }

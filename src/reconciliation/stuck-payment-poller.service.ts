@@ -81,13 +81,7 @@ export class StuckPaymentPoller implements OnModuleInit {
             result.failed += 1;
           }
         // Looked at: the next look-up waits another interval.
-        await this.transactions.run((tx) =>
-          execute(
-            tx,
-            `UPDATE payments SET updated_at = now() WHERE gateway_order_id = $1 AND status IN ('created','authorized')`,
-            [gateway_order_id],
-          ),
-        );
+        await this.payments.markLookedAt(gateway_order_id);
       } catch (err) {
         result.errors += 1;
         const what = err instanceof GatewayError ? 'gateway' : 'internal';
