@@ -8,14 +8,13 @@
  * history as the code.
  */
 import { randomUUID } from 'node:crypto';
-import type { QueryRunner } from 'typeorm';
 import { ProposalHistory1764460000000 } from '../migrations/1764460000000-ProposalHistory.js';
 import { AuditQueryService } from '../src/audit/audit-query.service.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { withClient } from './support/test-database.js';
+import { rowsAfterRemigrating, withClient } from './support/test-database.js';
 
 const GOODWILL = 'expense:goodwill';
 const PAYABLE = 'liability:dealer_payable:approvals-d1';
@@ -231,18 +230,11 @@ describe('maker-checker proposals (src/approvals)', () => {
     expect(written.map((h) => h.event)).toEqual(
       expect.arrayContaining(['propose', 'approve', 'reject']),
     );
-    const backFilled = await withClient(t.db.ownerUrl, async (c) => {
-      await c.query('BEGIN');
-      try {
-        const runner = { query: (text: string) => c.query(text) } as unknown as QueryRunner;
-        const migration = new ProposalHistory1764460000000();
-        await migration.down(runner);
-        await migration.up(runner);
-        return (await c.query(all)).rows;
-      } finally {
-        await c.query('ROLLBACK');
-      }
-    });
+    const backFilled = await rowsAfterRemigrating(
+      t.db.ownerUrl,
+      new ProposalHistory1764460000000(),
+      all,
+    );
     expect(backFilled).toEqual(written);
   });
 });

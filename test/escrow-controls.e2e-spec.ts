@@ -5,7 +5,6 @@
  * a different staff member must approve (or an ops leader overrides); rejects; concurrent approvals
  * release once; every action is audited; bad inputs change nothing.
  */
-import type { QueryRunner } from 'typeorm';
 import { ProposalHistory1764460000000 } from '../migrations/1764460000000-ProposalHistory.js';
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { Accounts } from '../src/ledger/domain/account.js';
@@ -16,7 +15,7 @@ import { signInAs, type SignedIn } from './support/accounts.js';
 import { expectMoneyIdentity } from './support/books.js';
 import { activeListing, checkout, putInCart, type Order } from './support/orders.js';
 import type { TestApp } from './support/test-app.js';
-import { withClient } from './support/test-database.js';
+import { rowsAfterRemigrating, withClient } from './support/test-database.js';
 import { payThroughSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
 
 /** Orders of ₹600 release at once; ₹1,180 needs a second approver. */
@@ -427,18 +426,11 @@ describe('escrow controls: manual holds and early release (maker-checker)', () =
         'reject:checker:rejected',
       ]),
     );
-    const backFilled = await withClient(t.db.ownerUrl, async (c) => {
-      await c.query('BEGIN');
-      try {
-        const runner = { query: (text: string) => c.query(text) } as unknown as QueryRunner;
-        const migration = new ProposalHistory1764460000000();
-        await migration.down(runner);
-        await migration.up(runner);
-        return (await c.query(all)).rows;
-      } finally {
-        await c.query('ROLLBACK');
-      }
-    });
+    const backFilled = await rowsAfterRemigrating(
+      t.db.ownerUrl,
+      new ProposalHistory1764460000000(),
+      all,
+    );
     expect(backFilled).toEqual(written);
   });
 });

@@ -39,7 +39,7 @@ import {
   settlementDetailsOf,
 } from './support/route.js';
 import type { TestApp } from './support/test-app.js';
-import { withClient } from './support/test-database.js';
+import { rowsAfterRemigrating, withClient } from './support/test-database.js';
 
 const ACCOUNT_NUMBER = '50100987654321';
 
@@ -423,18 +423,11 @@ describe('Payee onboarding for Razorpay Route', () => {
     expect(new Set(written.map((h) => h.event))).toEqual(
       new Set(['propose', 'approve', 'reject', 'supersede']),
     );
-    const backFilled = await withClient(t.db.ownerUrl, async (c) => {
-      await c.query('BEGIN');
-      try {
-        const runner = { query: (text: string) => c.query(text) } as unknown as QueryRunner;
-        const migration = new PayeeSettlementHistory1764480000000();
-        await migration.down(runner);
-        await migration.up(runner);
-        return (await c.query(all)).rows;
-      } finally {
-        await c.query('ROLLBACK');
-      }
-    });
+    const backFilled = await rowsAfterRemigrating(
+      t.db.ownerUrl,
+      new PayeeSettlementHistory1764480000000(),
+      all,
+    );
     expect(backFilled).toEqual(written);
   });
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import type { QueryRunner } from 'typeorm';
 
 /** Names and URLs the e2e global setup hands to every test file through the environment. */
 export const TEST_ENV = {
@@ -33,6 +34,34 @@ export async function withClient<T>(
   } finally {
     await client.end();
   }
+}
+
+/** The part of a migration the tests run by hand (its `down` then its `up`). */
+interface ReversibleMigration {
+  down(runner: QueryRunner): Promise<void>;
+  up(runner: QueryRunner): Promise<void>;
+}
+
+/**
+ * Runs `migration`'s down and up again inside one transaction as the schema owner, reads `query`
+ * and rolls everything back: what a back-filling migration would write for today's rows.
+ */
+export function rowsAfterRemigrating(
+  ownerUrl: string,
+  migration: ReversibleMigration,
+  query: string,
+): Promise<Record<string, unknown>[]> {
+  return withClient(ownerUrl, async (c) => {
+    await c.query('BEGIN');
+    try {
+      const runner = { query: (text: string) => c.query(text) } as unknown as QueryRunner;
+      await migration.down(runner);
+      await migration.up(runner);
+      return (await c.query<Record<string, unknown>>(query)).rows;
+    } finally {
+      await c.query('ROLLBACK');
+    }
+  });
 }
 
 export interface TestDatabase {
