@@ -5,6 +5,7 @@
  * transition (status, history row, stock effect) and reading orders back as DTOs.
  */
 import type { EntityManager } from 'typeorm';
+import { moveReservedStockIn } from '../catalog/listings/listing-stock.js';
 import { AppProblem } from '../common/errors/problem.js';
 import type { AppConfig } from '../config/app-config.js';
 import { execute } from '../database/sql.js';
@@ -341,7 +342,7 @@ export async function applyTransition(
 
 /**
  * Applies a stock effect to a sub-order's active lines (`lineNos`: only these), in listing-id order
- * (the listings are locked by the caller): one conditional update and one `stock_movements` row each.
+ * (the listings are locked by the caller), through catalog's `moveReservedStockIn`.
  */
 async function moveStock(
   tx: EntityManager,
@@ -358,30 +359,13 @@ async function moveStock(
      ORDER BY listing_id`,
     [subOrderId, lineNos],
   );
-  for (const line of lines) {
-    const q = line.quantity;
-    const onHandDelta = effect === 'release' ? 0 : effect === 'sell' ? -q : q;
-    const reservedDelta = effect === 'restock' ? 0 : -q;
-    await execute(
-      tx,
-      `WITH l AS (
-         UPDATE listings SET stock_on_hand = stock_on_hand + $2, stock_reserved = stock_reserved + $3,
-           updated_at = now()
-         WHERE id = $1 RETURNING id, stock_on_hand, stock_reserved)
-       INSERT INTO stock_movements (listing_id, kind, on_hand_delta, reserved_delta, on_hand_after,
-         reserved_after, reason, reference, actor_id)
-       SELECT id, $4, $2, $3, stock_on_hand, stock_reserved, $5, $6, $7 FROM l`,
-      [
-        line.listing_id,
-        onHandDelta,
-        reservedDelta,
-        effect,
-        reason,
-        `sub_order:${subOrderId}`,
-        actorId,
-      ],
-    );
-  }
+  await moveReservedStockIn(
+    tx,
+    lines.map((l) => ({ listingId: l.listing_id, quantity: l.quantity })),
+    effect,
+    reason,
+    { reference: `sub_order:${subOrderId}`, actorId },
+  );
 }
 
 /** What cancelling some lines of a sub-order took off it (integer paise). */

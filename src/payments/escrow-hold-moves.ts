@@ -4,6 +4,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import { transitionInOneStatement } from '../common/transition-in-one-statement.js';
+import { execute } from '../database/sql.js';
 import {
   ESCROW_HOLD_MACHINE,
   type EscrowHoldEvent,
@@ -33,5 +34,21 @@ export async function moveEscrowHold(
         params: [holdId, to, from, ...columns.params],
       }),
     },
+  );
+}
+
+/**
+ * Records the part of a held hold refunded when it is released (a dispute resolved with a partial
+ * refund; ledger-spec recipe §5), under the caller's `FOR UPDATE` lock of the row. The status stays.
+ */
+export async function setRefundAtRelease(
+  tx: EntityManager,
+  subOrderId: string,
+  refundPaise: number,
+): Promise<void> {
+  await execute(
+    tx,
+    `UPDATE escrow_holds SET refund_at_release_paise = $2, updated_at = now() WHERE sub_order_id = $1`,
+    [subOrderId, refundPaise],
   );
 }

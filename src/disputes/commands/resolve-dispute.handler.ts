@@ -20,6 +20,7 @@ import { TransactionRunner } from '../../database/transaction.js';
 import { ESCROW_JOBS } from '../../escrow/escrow-jobs.js';
 import { JobQueue } from '../../jobs/job-queue.service.js';
 import { OrderCommands } from '../../orders/order-commands.service.js';
+import { setRefundAtRelease } from '../../payments/escrow-hold-moves.js';
 import { REFUND_JOBS } from '../../payments/refund-jobs.js';
 import { closed, loadDispute, moveDispute } from '../dispute-store.js';
 import { DisputesService } from '../disputes.service.js';
@@ -79,11 +80,7 @@ async function lockHeldFor(
         `A partial refund is more than 0 and less than the held ${held} paise (use full_refund for all of it)`,
         { heldPaise: held },
       );
-    await execute(
-      tx,
-      `UPDATE escrow_holds SET refund_at_release_paise = $2, updated_at = now() WHERE sub_order_id = $1`,
-      [subOrderId, x],
-    );
+    await setRefundAtRelease(tx, subOrderId, x);
   }
   return held;
 }

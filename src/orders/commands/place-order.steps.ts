@@ -4,6 +4,7 @@
  * sub-orders, reserve stock, empty the cart.
  */
 import type { EntityManager } from 'typeorm';
+import { reserveStockIn } from '../../catalog/listings/listing-stock.js';
 import { AVAILABLE_DISPLAY_CAP } from '../../catalog/search/price-channel.js';
 import { AppProblem } from '../../common/errors/problem.js';
 import { gstStateCodeOf } from '../../common/indian-states.js';
@@ -249,10 +250,10 @@ export async function insertSubOrder(
 }
 
 /**
- * Reserves the order's stock, listing by listing in id order, each a conditional
- * `UPDATE … WHERE stock_on_hand − stock_reserved >= quantity` with its stock movement; a failed one is
- * 409 `order/out-of-stock` (the caller's transaction rolls back). Run last, so the hot rows stay
- * locked only until commit.
+ * Reserves the order's stock through catalog's `reserveStockIn`, listing by listing in id order, each
+ * a conditional `UPDATE … WHERE stock_on_hand − stock_reserved >= quantity` with its stock movement;
+ * a failed one is 409 `order/out-of-stock` (the caller's transaction rolls back). Run last, so the hot
+ * rows stay locked only until commit.
  */
 export async function reserveStock(
   tx: EntityManager,
@@ -263,25 +264,14 @@ export async function reserveStock(
   const lines = priced.groups
     .flatMap((g) => g.lines)
     .sort((a, b) => (a.listing.listingId < b.listing.listingId ? -1 : 1));
-  for (const l of lines) {
-    const { rows } = await execute<{ id: string }>(
-      tx,
-      `WITH l AS (
-         UPDATE listings SET stock_reserved = stock_reserved + $2, updated_at = now()
-         WHERE id = $1 AND status = 'active' AND stock_on_hand - stock_reserved >= $2
-         RETURNING id, stock_on_hand, stock_reserved)
-       INSERT INTO stock_movements (listing_id, kind, on_hand_delta, reserved_delta, on_hand_after,
-         reserved_after, reason, reference, actor_id)
-       SELECT id, 'reserve', 0, $2, stock_on_hand, stock_reserved, 'checkout', $3, $4 FROM l
-       RETURNING listing_id::text AS id`,
-      [l.listing.listingId, l.quantity, `order:${orderId}`, buyerId],
-    );
-    if (rows.length === 0) {
-      const now = (await pricedListings(tx, buyerId, [l.listing.listingId])).get(
-        l.listing.listingId,
-      )!;
-      throw outOfStock(now, l.quantity);
-    }
+  const failed = await reserveStockIn(
+    tx,
+    lines.map((l) => ({ listingId: l.listing.listingId, quantity: l.quantity })),
+    { reference: `order:${orderId}`, actorId: buyerId },
+  );
+  if (failed !== null) {
+    const now = (await pricedListings(tx, buyerId, [failed.listingId])).get(failed.listingId)!;
+    throw outOfStock(now, failed.quantity);
   }
 }
 
