@@ -155,7 +155,7 @@ const MODULES: Record<string, ModuleRule> = {
  */
 const WRITES_TO_MOVE: readonly string[] = [
   'disputes -> escrow_holds (disputes/commands/resolve-dispute.handler.ts)',
-  'escrow -> refunds (escrow/escrow-release.service.ts)',
+  'escrow -> refunds (escrow/commands/release-escrow.steps.ts)',
   'escrow -> refunds (escrow/commands/refund-after-release.handler.ts)',
   'orders -> listings (orders/commands/place-order.steps.ts)',
   'orders -> listings (orders/order-store.ts)',
