@@ -5,6 +5,7 @@ import { OrdersModule } from '../orders/orders.module.js';
 import { RepairsModule } from '../repairs/repairs.module.js';
 import { ApplyCaptureHandler } from './commands/apply-capture.handler.js';
 import { OpenPaymentHandler } from './commands/open-payment.handler.js';
+import { ProcessRefundHandler } from './commands/process-refund.handler.js';
 import { VerifyPaymentHandler } from './commands/verify-payment.handler.js';
 import { PAYABLES, type Payable } from './payable.js';
 import { OrderPayable } from './payables/order-payable.js';
@@ -32,6 +33,7 @@ import { RepairJobPaymentsController } from './repair-job-payments.controller.js
     OpenPaymentHandler,
     VerifyPaymentHandler,
     ApplyCaptureHandler,
+    ProcessRefundHandler,
     PaymentWebhookHandlers,
     OrderPayable,
     RepairJobPayable,
