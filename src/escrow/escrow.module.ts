@@ -11,6 +11,7 @@ import { ProposeTcsCorrectionHandler } from './commands/propose-tcs-correction.h
 import { RefundAfterReleaseHandler } from './commands/refund-after-release.handler.js';
 import { RejectEarlyReleaseHandler } from './commands/reject-early-release.handler.js';
 import { RejectTcsCorrectionHandler } from './commands/reject-tcs-correction.handler.js';
+import { ReleaseEscrowHandler } from './commands/release-escrow.handler.js';
 import { RequestEarlyReleaseHandler } from './commands/request-early-release.handler.js';
 import { EscrowControlsController } from './controls/escrow-controls.controller.js';
 import { EscrowControlsService } from './controls/escrow-controls.service.js';
@@ -41,6 +42,7 @@ import { PaymentViews } from './views/payment-views.service.js';
   ],
   providers: [
     EscrowReleaseService,
+    ReleaseEscrowHandler,
     EscrowControlsService,
     TcsCorrectionService,
     PlaceManualHoldHandler,

@@ -22,6 +22,7 @@
  * Domain events of the sub-orders paid are published after the inbox's transaction commits.
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import type { EntityManager } from 'typeorm';
 import {
   PAYMENT_GATEWAY,
@@ -30,6 +31,7 @@ import {
   type GatewayRefund,
   type PaymentGateway,
 } from '../gateway/payment-gateway.js';
+import { ApplyCaptureCommand } from './commands/apply-capture.command.js';
 import { PaymentsService } from './payments.service.js';
 import { RefundsService } from './refunds.service.js';
 import {
@@ -59,6 +61,7 @@ const PAYMENT_EVENT_STATUSES: Record<string, readonly GatewayPaymentStatus[]> = 
 export class PaymentWebhookHandlers implements OnModuleInit {
   constructor(
     private readonly handlers: WebhookHandlers,
+    private readonly commands: CommandBus,
     private readonly payments: PaymentsService,
     private readonly refunds: RefundsService,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
@@ -121,7 +124,7 @@ export class PaymentWebhookHandlers implements OnModuleInit {
   }
 
   private async captured(tx: EntityManager, gp: GatewayPayment): Promise<WebhookOutcome> {
-    const result = await this.payments.applyCapturedIn(tx, gp);
+    const result = await this.commands.execute(new ApplyCaptureCommand(tx, gp));
     if (result.code === 'unknown_order')
       return {
         deferUntil: new Date(Date.now() + WAIT_FOR_PAYMENT_MS),

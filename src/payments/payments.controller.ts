@@ -1,10 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { OrderIdParamDto } from '../orders/dto/order.dto.js';
 import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
 import { orderPaymentDto, PaymentDto, RefundDto, VerifyPaymentDto } from './dto/payment.dto.js';
+import { OpenPaymentCommand } from './commands/open-payment.command.js';
+import { VerifyPaymentCommand } from './commands/verify-payment.command.js';
 import type { PayableRef } from './payable.js';
 import { PaymentsService } from './payments.service.js';
 import { RefundsService } from './refunds.service.js';
@@ -21,6 +24,7 @@ import { RefundsService } from './refunds.service.js';
 @Controller('orders/:orderId/payments')
 export class PaymentsController {
   constructor(
+    private readonly commands: CommandBus,
     private readonly payments: PaymentsService,
     private readonly refundsService: RefundsService,
   ) {}
@@ -29,7 +33,9 @@ export class PaymentsController {
   @Can('update', 'Purchase')
   @ApiOperation({ summary: 'Open the payment of my order (a Razorpay order)' })
   async start(@Param() p: OrderIdParamDto, @Meta() meta: RequestMeta): Promise<PaymentDto> {
-    return orderPaymentDto(await this.payments.start(this.order(p), meta));
+    return orderPaymentDto(
+      await this.commands.execute(new OpenPaymentCommand(this.order(p), meta)),
+    );
   }
 
   @Post('verify')
@@ -43,7 +49,9 @@ export class PaymentsController {
     @Body() dto: VerifyPaymentDto,
     @Meta() meta: RequestMeta,
   ): Promise<PaymentDto> {
-    return orderPaymentDto(await this.payments.verify(this.order(p), dto, meta));
+    return orderPaymentDto(
+      await this.commands.execute(new VerifyPaymentCommand(this.order(p), dto, meta)),
+    );
   }
 
   @Get()

@@ -3,6 +3,10 @@ import { GatewayModule } from '../gateway/gateway.module.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
 import { OrdersModule } from '../orders/orders.module.js';
 import { RepairsModule } from '../repairs/repairs.module.js';
+import { ApplyCaptureHandler } from './commands/apply-capture.handler.js';
+import { OpenPaymentHandler } from './commands/open-payment.handler.js';
+import { ProcessRefundHandler } from './commands/process-refund.handler.js';
+import { VerifyPaymentHandler } from './commands/verify-payment.handler.js';
 import { PAYABLES, type Payable } from './payable.js';
 import { OrderPayable } from './payables/order-payable.js';
 import { RepairJobPayable } from './payables/repair-job-payable.js';
@@ -17,7 +21,7 @@ import { RepairJobPaymentsController } from './repair-job-payments.controller.js
  * capture (Checkout's verification or the payment webhooks) into the escrow holds it funds, and
  * refunds to the buyer (every kind, sent and posted by the `payments.refunds` job). The payable
  * kinds — parts orders and repair jobs, over their modules' payment ports — are wired here
- * (`PAYABLES`); `PaymentsService` knows only the port (src/payments/payable.ts). Needs
+ * (`PAYABLES`); the commands (src/payments/commands/) know only the port (src/payments/payable.ts). Needs
  * DatabaseModule and JobsModule (global) and the ledger.
  */
 @Module({
@@ -26,6 +30,10 @@ import { RepairJobPaymentsController } from './repair-job-payments.controller.js
   providers: [
     PaymentsService,
     RefundsService,
+    OpenPaymentHandler,
+    VerifyPaymentHandler,
+    ApplyCaptureHandler,
+    ProcessRefundHandler,
     PaymentWebhookHandlers,
     OrderPayable,
     RepairJobPayable,

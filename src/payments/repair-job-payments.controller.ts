@@ -1,10 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { RepairJobIdParamDto } from '../repairs/dto/repair-job.dto.js';
 import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
 import { RepairJobPaymentDto, repairJobPaymentDto, VerifyPaymentDto } from './dto/payment.dto.js';
+import { OpenPaymentCommand } from './commands/open-payment.command.js';
+import { VerifyPaymentCommand } from './commands/verify-payment.command.js';
 import type { PayableRef } from './payable.js';
 import { PaymentsService } from './payments.service.js';
 
@@ -18,7 +21,10 @@ import { PaymentsService } from './payments.service.js';
 @RateLimitCategory('orders')
 @Controller('repair-jobs/:repairJobId/payments')
 export class RepairJobPaymentsController {
-  constructor(private readonly payments: PaymentsService) {}
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly payments: PaymentsService,
+  ) {}
 
   @Post()
   @Can('update', 'Purchase')
@@ -27,7 +33,9 @@ export class RepairJobPaymentsController {
     @Param() p: RepairJobIdParamDto,
     @Meta() meta: RequestMeta,
   ): Promise<RepairJobPaymentDto> {
-    return repairJobPaymentDto(await this.payments.start(this.job(p), meta));
+    return repairJobPaymentDto(
+      await this.commands.execute(new OpenPaymentCommand(this.job(p), meta)),
+    );
   }
 
   @Post('verify')
@@ -41,7 +49,9 @@ export class RepairJobPaymentsController {
     @Body() dto: VerifyPaymentDto,
     @Meta() meta: RequestMeta,
   ): Promise<RepairJobPaymentDto> {
-    return repairJobPaymentDto(await this.payments.verify(this.job(p), dto, meta));
+    return repairJobPaymentDto(
+      await this.commands.execute(new VerifyPaymentCommand(this.job(p), dto, meta)),
+    );
   }
 
   @Get()

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ApprovalsModule } from '../approvals/approvals.module.js';
 import { RecordPayoutHandler } from './commands/record-payout.handler.js';
+import { ReleaseTransferHandler } from './commands/release-transfer.handler.js';
 import { SettleHandler } from './commands/settle.handler.js';
+import { TransferHoldHandler } from './commands/transfer-hold.handler.js';
 import { GatewayModule } from '../gateway/gateway.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
@@ -50,6 +52,8 @@ import { TransferRetryService } from './transfer-retry/transfer-retry.service.js
     SettlementWebhookHandler,
     SettleHandler,
     RecordPayoutHandler,
+    TransferHoldHandler,
+    ReleaseTransferHandler,
   ],
   exports: [CommissionService, PayeeSettlementService, SeedRouteCommand],
 })

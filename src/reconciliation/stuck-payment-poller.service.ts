@@ -9,10 +9,12 @@
  * next `POST …/payments`, which reuses it.
  */
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
 import { GatewayError, PAYMENT_GATEWAY, type PaymentGateway } from '../gateway/payment-gateway.js';
+import { ApplyCaptureCommand } from '../payments/commands/apply-capture.command.js';
 import { PaymentsService } from '../payments/payments.service.js';
 
 export const RECONCILE_JOBS = { payments: 'payments.reconcile' } as const;
@@ -36,6 +38,7 @@ export class StuckPaymentPoller implements OnModuleInit {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly jobs: JobQueue,
+    private readonly commands: CommandBus,
     private readonly payments: PaymentsService,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
   ) {}
@@ -70,7 +73,7 @@ export class StuckPaymentPoller implements OnModuleInit {
           if (gp.status === 'authorized')
             gp = await this.gateway.capturePayment(gp.id, gp.amountPaise);
           if (gp.status === 'captured') {
-            const r = await this.payments.applyCaptured(gp);
+            const r = await this.commands.execute(new ApplyCaptureCommand(null, gp));
             if (r.code === 'applied') result.captured += 1;
             settled = true;
           }

@@ -1,6 +1,6 @@
 /**
  * The second approval of a pending early release: releases the escrow through the job's code path
- * (`EscrowReleaseService.releaseIn`) and completes the sub-order, in the order command's
+ * (`release-escrow.steps.ts`) and completes the sub-order, in the order command's
  * transaction. The proposer approving gets 403 `escrow/maker-checker` unless an ops leader
  * overrides (with a reason; audited with the override flag).
  */
@@ -23,7 +23,9 @@ import {
   releaseEarlyIn,
 } from '../controls/escrow-controls-store.js';
 import type { EarlyReleaseDto } from '../controls/escrow-controls.dto.js';
-import { EscrowReleaseService } from '../escrow-release.service.js';
+import { JobQueue } from '../../jobs/job-queue.service.js';
+import { LedgerService } from '../../ledger/persistence/ledger.service.js';
+import { CommissionService } from '../../payouts/commission/commission.service.js';
 import { ApproveEarlyReleaseCommand } from './approve-early-release.command.js';
 
 @CommandHandler(ApproveEarlyReleaseCommand)
@@ -31,7 +33,9 @@ export class ApproveEarlyReleaseHandler implements ICommandHandler<ApproveEarlyR
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly proposals: ProposalDecisions,
-    private readonly releases: EscrowReleaseService,
+    private readonly ledger: LedgerService,
+    private readonly commission: CommissionService,
+    private readonly jobs: JobQueue,
     private readonly orders: OrderCommands,
   ) {}
 
@@ -72,7 +76,7 @@ export class ApproveEarlyReleaseHandler implements ICommandHandler<ApproveEarlyR
         effect: async () => {
           const { hold, subStatus } = await lockHold(tx, row.sub_order_id);
           await assertReleasable(tx, hold, subStatus);
-          await releaseEarlyIn(this.releases, tx, hold, principal.userId);
+          await releaseEarlyIn(this.releaseDeps(), tx, hold, principal.userId);
           await move(completion(meta));
         },
         update: (from, to, actor) =>
@@ -92,5 +96,9 @@ export class ApproveEarlyReleaseHandler implements ICommandHandler<ApproveEarlyR
       });
       return earlyDto(updated);
     });
+  }
+
+  private releaseDeps() {
+    return { ledger: this.ledger, commission: this.commission, jobs: this.jobs };
   }
 }

@@ -30,7 +30,9 @@ import {
   releaseEarlyIn,
 } from '../controls/escrow-controls-store.js';
 import type { EarlyReleaseDto, RequestEarlyReleaseDto } from '../controls/escrow-controls.dto.js';
-import { EscrowReleaseService } from '../escrow-release.service.js';
+import { JobQueue } from '../../jobs/job-queue.service.js';
+import { LedgerService } from '../../ledger/persistence/ledger.service.js';
+import { CommissionService } from '../../payouts/commission/commission.service.js';
 import { RequestEarlyReleaseCommand } from './request-early-release.command.js';
 
 @CommandHandler(RequestEarlyReleaseCommand)
@@ -38,7 +40,9 @@ export class RequestEarlyReleaseHandler implements ICommandHandler<RequestEarlyR
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly proposals: ProposalDecisions,
-    private readonly releases: EscrowReleaseService,
+    private readonly ledger: LedgerService,
+    private readonly commission: CommissionService,
+    private readonly jobs: JobQueue,
     private readonly orders: OrderCommands,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -123,7 +127,7 @@ export class RequestEarlyReleaseHandler implements ICommandHandler<RequestEarlyR
     const principal = meta.principal!;
     const subOrderId = hold.sub_order_id;
     const overriding = needsApproval && dto.override === true;
-    await releaseEarlyIn(this.releases, tx, hold, principal.userId);
+    await releaseEarlyIn(this.releaseDeps(), tx, hold, principal.userId);
     await move(completion(meta));
     const { rows } = await execute<EarlyReleaseRow>(
       tx,
@@ -158,5 +162,9 @@ export class RequestEarlyReleaseHandler implements ICommandHandler<RequestEarlyR
       },
     });
     return earlyDto(row);
+  }
+
+  private releaseDeps() {
+    return { ledger: this.ledger, commission: this.commission, jobs: this.jobs };
   }
 }

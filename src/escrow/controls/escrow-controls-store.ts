@@ -11,7 +11,7 @@ import type { RequestMeta } from '../../common/request-meta.js';
 import { execute } from '../../database/sql.js';
 import type { TransactionRunner } from '../../database/transaction.js';
 import { lockOrder, lockSubOrders, type TransitionInput } from '../../orders/order-store.js';
-import type { EscrowReleaseService, ReleaseMode } from '../escrow-release.service.js';
+import { releaseIn, type ReleaseDeps, type ReleaseMode } from '../commands/release-escrow.steps.js';
 import type {
   EarlyReleaseDto,
   EarlyReleaseStatus,
@@ -147,14 +147,16 @@ export async function moveEarlyRelease(
   return rows[0];
 }
 
+/** A staff early release: the release job's steps (`release-escrow.steps.ts`) in the caller's transaction. */
 export async function releaseEarlyIn(
-  releases: EscrowReleaseService,
+  deps: ReleaseDeps,
   tx: EntityManager,
   hold: HoldRow,
   actor: string,
 ): Promise<void> {
   const mode: ReleaseMode = { eligible: EARLY_RELEASE_ELIGIBLE, actor };
-  const done = await releases.releaseIn(
+  const done = await releaseIn(
+    deps,
     tx,
     { sub_order_id: hold.sub_order_id, order_id: hold.order_id },
     mode,

@@ -11,7 +11,7 @@
  *   EARLY_RELEASE_APPROVAL_ABOVE_PAISE it is released at once; above, it waits for a different
  *   staff member's approval (the proposer approving gets 403 `escrow/maker-checker`) unless an ops
  *   leader overrides (audited with the override flag). The release itself is the job's code path
- *   (EscrowReleaseService.releaseIn: same ledger recipe, keys and deductions); in its transaction
+ *   (`release-escrow.steps.ts`: same ledger recipe, keys and deductions); in its transaction
  *   the sub-order completes through the orders' state machine (delivered → completed, a history
  *   row and its event), as it would at the end of the return window.
  *

@@ -66,3 +66,27 @@ export async function recordTransferErrorIn(
     [holdId, error],
   );
 }
+
+/** The hold's Route transfer, locked `FOR UPDATE` (the row exists: a transfer job names its hold). */
+export async function lockTransfer(
+  tx: EntityManager,
+  subOrderId: string,
+): Promise<{
+  id: string;
+  status: string;
+  transfer_id: string | null;
+  transfer_status: RouteTransferStatus;
+}> {
+  const { rows } = await execute<{
+    id: string;
+    status: string;
+    transfer_id: string | null;
+    transfer_status: RouteTransferStatus;
+  }>(
+    tx,
+    `SELECT id::text AS id, status, transfer_id, transfer_status
+     FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`,
+    [subOrderId],
+  );
+  return rows[0]!;
+}

@@ -1,0 +1,280 @@
+/**
+ * The steps of one escrow release (`ReleaseEscrowHandler`; a staff early release runs them in its own
+ * command's transaction, src/escrow/controls/), in the order `releaseIn` runs them: lock the subject
+ * (order → sub-orders, or the repair job) then the hold, refuse what may not be released, choose the
+ * rates and commission, post the ledger recipe `escrowRelease`, record the release on the hold, and
+ * for a sub-order its commission invoice, partial refund row and Route transfer lift.
+ */
+import type { EntityManager } from 'typeorm';
+import { execute } from '../../database/sql.js';
+import type { JobQueue } from '../../jobs/job-queue.service.js';
+import { Accounts } from '../../ledger/domain/account.js';
+import type { RateBook } from '../../ledger/domain/rates.js';
+import type { Decimal } from '../../ledger/domain/money.js';
+import { rateFrom } from '../../ledger/domain/rates.js';
+import {
+  escrowRelease,
+  payableAccount,
+  resolveSaleRates,
+  type Deductions,
+  type EscrowKind,
+  type RateSelection,
+  type SaleLine,
+  type Supplier,
+} from '../../ledger/domain/recipes.js';
+import { loadRateBook } from '../../ledger/ledger-spec-files.js';
+import type { LedgerService } from '../../ledger/persistence/ledger.service.js';
+import { lockOrder, lockSubOrders } from '../../orders/order-store.js';
+import { lockRepairJob } from '../../repairs/repair-job-store.js';
+import type {
+  CommissionChoice,
+  CommissionService,
+} from '../../payouts/commission/commission.service.js';
+import { PARTS_RATES } from '../../payments/parts-rates.js';
+import { REPAIR_RATES } from '../../payments/repair-rates.js';
+import type { EscrowHoldStatus } from '../../payments/domain/escrow-hold-state.js';
+import { moveEscrowHold } from '../../payments/escrow-hold-moves.js';
+import { REFUND_JOBS } from '../../payments/refund-jobs.js';
+import { ROUTE_JOBS } from '../../payouts/route/route-jobs.js';
+import { heldSaleLinesIn } from '../../payments/sale-lines.js';
+
+/** What a release needs besides the transaction. */
+export interface ReleaseDeps {
+  readonly ledger: LedgerService;
+  readonly commission: CommissionService;
+  readonly jobs: JobQueue;
+}
+
+let rateBook: RateBook | undefined;
+const rateBookOf = (): RateBook => (rateBook ??= loadRateBook());
+
+/** A hold due for release: a sub-order's (with its order, as the staff controls name it) or a repair job's. */
+export type DueRow = { sub_order_id: string; order_id: string } | { repair_job_id: string };
+
+/** Which statuses of the hold's subject a release accepts, and the ledger actor it posts as. */
+export interface ReleaseMode {
+  eligible: readonly string[];
+  actor: string;
+}
+
+/** The job: completed sub-orders (the return window passed with no return or dispute open) and repair jobs. */
+export const DUE_RELEASE: ReleaseMode = { eligible: ['completed'], actor: 'system:escrow-release' };
+
+interface HoldRow {
+  id: string;
+  hold_key: string;
+  amount_paise: string;
+  refund_at_release_paise: string;
+  payee_type: Supplier['kind'];
+  payee_id: string;
+  status: EscrowHoldStatus;
+  pan: string | null;
+  gstin: string | null;
+  now_ms: string;
+}
+
+/** Where a due hold's money sits in the ledger and how its release is keyed and priced. */
+interface ReleaseSubject {
+  escrow: EscrowKind;
+  /** The escrow's subject: the order, or the repair job. */
+  subjectId: string;
+  /** The release's ledger id (`release:<id>`): the sub-order, or the repair job. */
+  releaseId: string;
+  holdColumn: 'sub_order_id' | 'repair_job_id';
+  rates: RateSelection;
+  label: string;
+}
+
+function subjectOf(due: DueRow): ReleaseSubject {
+  if ('repair_job_id' in due)
+    return {
+      escrow: 'job',
+      subjectId: due.repair_job_id,
+      releaseId: due.repair_job_id,
+      holdColumn: 'repair_job_id',
+      rates: REPAIR_RATES,
+      label: `repair job ${due.repair_job_id}`,
+    };
+  return {
+    escrow: 'order',
+    subjectId: due.order_id,
+    releaseId: due.sub_order_id,
+    holdColumn: 'sub_order_id',
+    rates: PARTS_RATES,
+    label: `sub-order ${due.sub_order_id}`,
+  };
+}
+
+const supplierOf = (hold: HoldRow): Supplier => ({
+  kind: hold.payee_type,
+  id: hold.payee_id,
+  hasPan: hold.pan !== null,
+  gstRegistered: hold.gstin !== null,
+});
+
+/**
+ * Releases one held escrow in the caller's transaction: the job's, or a staff early release's
+ * (src/escrow/controls/) — the one code path for every obligation. Locks the subject (order →
+ * sub-orders, or the repair job) → hold; false (nothing done) unless the hold is still held, its
+ * subject's status is one `mode` accepts and no manual hold is active.
+ */
+export async function releaseIn(
+  deps: ReleaseDeps,
+  tx: EntityManager,
+  due: DueRow,
+  mode: ReleaseMode,
+): Promise<boolean> {
+  const subject = subjectOf(due);
+  const status = await lockSubjectIn(tx, due);
+  const hold = await lockHoldIn(tx, subject);
+  if (hold === undefined || hold.status !== 'held') return false;
+  if (status === undefined || !mode.eligible.includes(status)) return false;
+  if ('sub_order_id' in due && (await manuallyHeldIn(tx, due.sub_order_id))) return false;
+  const supplier = supplierOf(hold);
+  const onDate = deps.commission.releaseDate(Number(hold.now_ms));
+  const scheduled = resolveSaleRates(rateBookOf(), subject.rates, supplier, onDate);
+  // Commission: the finance rule in force, else rates.json (src/payouts/commission/).
+  const commission =
+    'sub_order_id' in due
+      ? await deps.commission.chooseIn(tx, due.sub_order_id, onDate, scheduled.commission)
+      : await deps.commission.chooseRepairIn(tx, onDate, scheduled.commission);
+  const rates = { ...scheduled, commission: commission.rate };
+  const result = escrowRelease({
+    escrow: subject.escrow,
+    subjectId: subject.subjectId,
+    supplier,
+    holdKey: hold.hold_key,
+    heldPaise: BigInt(hold.amount_paise),
+    lines: await saleLinesIn(tx, due, hold, onDate),
+    // A dispute resolved with a partial refund (src/disputes/): recipe §5.
+    refundPaise: BigInt(hold.refund_at_release_paise),
+    rates,
+    releaseId: subject.releaseId,
+    actor: mode.actor,
+  });
+  await deps.ledger.postIn(tx, result.command, {
+    what: `the release of ${subject.label}`,
+    open: [
+      Accounts.commission,
+      Accounts.gstOutput,
+      Accounts.tcs,
+      Accounts.tds,
+      payableAccount(supplier),
+    ],
+  });
+  await recordReleaseIn(tx, hold, result.deductions);
+  if ('sub_order_id' in due)
+    await afterSubOrderReleaseIn(deps, tx, due, hold, {
+      onDate,
+      commission,
+      deductions: result.deductions,
+      gstRate: rates.gstOnCommission,
+    });
+  return true;
+}
+
+/** Locks the hold's subject first (order → sub-orders, or the repair job); its status, if any. */
+async function lockSubjectIn(tx: EntityManager, due: DueRow): Promise<string | undefined> {
+  if ('repair_job_id' in due) return (await lockRepairJob(tx, due.repair_job_id, null)).status;
+  await lockOrder(tx, due.order_id, null);
+  return (await lockSubOrders(tx, due.order_id)).find((s) => s.id === due.sub_order_id)?.status;
+}
+
+async function lockHoldIn(
+  tx: EntityManager,
+  subject: ReleaseSubject,
+): Promise<HoldRow | undefined> {
+  const { rows } = await execute<HoldRow>(
+    tx,
+    `SELECT h.id::text AS id, h.hold_key, h.amount_paise::text AS amount_paise, h.status,
+            h.refund_at_release_paise::text AS refund_at_release_paise,
+            h.payee_type, h.payee_id::text AS payee_id,
+            u.pan, u.gstin, (extract(epoch FROM statement_timestamp()) * 1000)::bigint::text AS now_ms
+     FROM escrow_holds h JOIN users u ON u.id = h.payee_id
+     WHERE h.${subject.holdColumn} = $1 FOR UPDATE OF h`,
+    [subject.releaseId],
+  );
+  return rows[0];
+}
+
+async function manuallyHeldIn(tx: EntityManager, subOrderId: string): Promise<boolean> {
+  const { rows } = await execute(
+    tx,
+    `SELECT 1 FROM escrow_manual_holds WHERE sub_order_id = $1 AND lifted_at IS NULL`,
+    [subOrderId],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * The sale's lines as held: a sub-order's lines, each at its own GST rate with its delivery share;
+ * a repair job is one line at the repair services' GST rate on the release date.
+ */
+async function saleLinesIn(
+  tx: EntityManager,
+  due: DueRow,
+  hold: HoldRow,
+  onDate: string,
+): Promise<SaleLine[]> {
+  const held = BigInt(hold.amount_paise);
+  if ('sub_order_id' in due) return heldSaleLinesIn(tx, due.sub_order_id, held);
+  return [{ grossPaise: held, gstRate: rateFrom(rateBookOf(), REPAIR_RATES.supplyGst, onDate) }];
+}
+
+async function recordReleaseIn(tx: EntityManager, hold: HoldRow, d: Deductions): Promise<void> {
+  await moveEscrowHold(tx, hold.id, hold.status, 'release', {
+    set: `commission_paise = $4, gst_on_commission_paise = $5, tcs_paise = $6, tds_paise = $7,
+          dealer_net_paise = $8, taxable_basis = 'lines', released_at = now(), updated_at = now()`,
+    params: [
+      d.commissionPaise.toString(),
+      d.gstOnCommissionPaise.toString(),
+      d.tcsPaise.toString(),
+      d.tdsPaise.toString(),
+      d.supplierNetPaise.toString(),
+    ],
+  });
+}
+
+/**
+ * A sub-order's release, after the ledger: its commission invoice, the refund row of a partial
+ * refund at release, and the lift of its dealer's Route transfer hold.
+ */
+async function afterSubOrderReleaseIn(
+  deps: ReleaseDeps,
+  tx: EntityManager,
+  due: { sub_order_id: string; order_id: string },
+  hold: HoldRow,
+  release: {
+    onDate: string;
+    commission: CommissionChoice;
+    deductions: Deductions;
+    gstRate: Decimal;
+  },
+): Promise<void> {
+  // The GST tax invoice data for the commission, numbered in this transaction (gapless per FY).
+  await deps.commission.writeInvoiceIn(tx, {
+    subOrderId: due.sub_order_id,
+    orderId: due.order_id,
+    dealerId: hold.payee_id,
+    releaseDate: release.onDate,
+    choice: release.commission,
+    commissionPaise: release.deductions.commissionPaise,
+    gstOnCommissionPaise: release.deductions.gstOnCommissionPaise,
+    gstRate: release.gstRate,
+  });
+  if (BigInt(hold.refund_at_release_paise) > 0n) {
+    // The partial refund's ledger entry (`refund:<subOrderId>`) was just posted by escrowRelease;
+    // the `partial` refund row only sends the money back through the gateway (it posts nothing).
+    await execute(
+      tx,
+      `INSERT INTO refunds (payment_id, order_id, sub_order_id, kind, amount_paise)
+       SELECT payment_id, order_id, sub_order_id, 'partial', refund_at_release_paise
+       FROM escrow_holds WHERE sub_order_id = $1
+       ON CONFLICT DO NOTHING`,
+      [due.sub_order_id],
+    );
+    await deps.jobs.send(REFUND_JOBS.process, {}, { tx });
+  }
+  // Route: lift the hold of the dealer's transfer (src/payouts/route/).
+  await deps.jobs.send(ROUTE_JOBS.release, { subOrderId: due.sub_order_id }, { tx });
+}

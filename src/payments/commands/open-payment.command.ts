@@ -1,0 +1,14 @@
+import { Command } from '@nestjs/cqrs';
+import type { RequestMeta } from '../../common/request-meta.js';
+import type { PaymentRecord } from '../dto/payment.dto.js';
+import type { PayableRef } from '../payable.js';
+
+/** The buyer opens (or gets back the open) payment of their payable (`OpenPaymentHandler`). */
+export class OpenPaymentCommand extends Command<PaymentRecord> {
+  constructor(
+    readonly payable: PayableRef,
+    readonly meta: RequestMeta,
+  ) {
+    super();
+  }
+}
