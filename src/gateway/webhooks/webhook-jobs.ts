@@ -83,8 +83,8 @@ function eventOf(row: InboxRow): RazorpayWebhookEvent {
 
 /**
  * Moves the locked row through the inbox machine (the common `transition`): the status and the
- * event's columns (`SET` list, parameters from $4), then a `webhook_inbox_history` row naming the
- * attempt and why.
+ * event's columns (`SET` list, parameters from $4) and a `webhook_inbox_history` row naming the
+ * attempt and why, in one statement.
  */
 async function moveRow(
   tx: EntityManager,
@@ -93,27 +93,31 @@ async function moveRow(
   reason: string,
   columns: { set: string; params: unknown[] },
 ): Promise<void> {
+  let historyId: string | undefined;
   await transition(
     tx,
     INBOX_MACHINE,
     { from: row.status, event, actor: 'processor', reasonRequiredStatus: 422 },
     {
       historyTable: 'webhook_inbox_history',
-      update: (from, to) =>
-        execute(
+      // The move and its history row in one statement: every processed event makes one.
+      update: async (from, to) => {
+        const n = 3 + columns.params.length;
+        const { rows } = await execute<{ history_id: string }>(
           tx,
-          `UPDATE webhook_inbox SET status = $2, ${columns.set} WHERE event_id = $1 AND status = $3`,
-          [row.event_id, to, from, ...columns.params],
-        ),
-      insertHistory: async (from, to) => {
-        const { rows } = await execute<{ id: string }>(
-          tx,
-          `INSERT INTO webhook_inbox_history (event_id, event, from_status, to_status, attempt, reason)
-           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id::text AS id`,
-          [row.event_id, event, from, to, row.attempts + 1, reason],
+          `WITH moved AS (
+             UPDATE webhook_inbox SET status = $2, ${columns.set}
+             WHERE event_id = $1 AND status = $3 RETURNING event_id),
+           h AS (
+             INSERT INTO webhook_inbox_history (event_id, event, from_status, to_status, attempt, reason)
+             SELECT event_id, $${n + 1}, $3, $2, $${n + 2}, $${n + 3} FROM moved RETURNING id)
+           SELECT (SELECT id::text FROM h) AS history_id FROM moved`,
+          [row.event_id, to, from, ...columns.params, event, row.attempts + 1, reason],
         );
-        return rows[0]!.id;
+        historyId = rows[0]?.history_id;
+        return { affected: rows.length };
       },
+      insertHistory: () => Promise.resolve(historyId!),
     },
   );
 }
