@@ -9,7 +9,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { AppProblem } from '../common/errors/problem.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import { allows } from '../common/state-machine.js';
-import { transitionInOneStatement } from '../common/transition-in-one-statement.js';
+import { transitionInOneStatement } from '../database/transition-in-one-statement.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { OrderCommands } from '../orders/order-commands.service.js';

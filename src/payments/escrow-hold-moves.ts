@@ -3,7 +3,7 @@
  * and the escrow release (escrow) move a hold through it, each under its `FOR UPDATE` lock of the row.
  */
 import type { EntityManager } from 'typeorm';
-import { transitionInOneStatement } from '../common/transition-in-one-statement.js';
+import { transitionInOneStatement } from '../database/transition-in-one-statement.js';
 import { execute } from '../database/sql.js';
 import {
   ESCROW_HOLD_MACHINE,

@@ -4,7 +4,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
-import { transitionInOneStatement } from '../common/transition-in-one-statement.js';
+import { transitionInOneStatement } from '../database/transition-in-one-statement.js';
 import { execute } from '../database/sql.js';
 import type { GatewayError } from '../gateway/payment-gateway.js';
 import type { PaymentRecord } from './dto/payment.dto.js';

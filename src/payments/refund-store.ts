@@ -4,7 +4,7 @@
  * gateway's word applied (posting the refund once processed).
  */
 import type { EntityManager } from 'typeorm';
-import { transitionInOneStatement } from '../common/transition-in-one-statement.js';
+import { transitionInOneStatement } from '../database/transition-in-one-statement.js';
 import { execute } from '../database/sql.js';
 import type { GatewayRefund } from '../gateway/payment-gateway.js';
 import { Accounts } from '../ledger/domain/account.js';

@@ -25,7 +25,7 @@ import { AppProblem } from '../common/errors/problem.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import { allows } from '../common/state-machine.js';
 import { transition } from '../common/state-transition.js';
-import { transitionInOneStatement } from '../common/transition-in-one-statement.js';
+import { transitionInOneStatement } from '../database/transition-in-one-statement.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { JobQueue } from '../jobs/job-queue.service.js';

@@ -4,7 +4,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import { execute } from '../../database/sql.js';
-import { transitionInOneStatement } from '../../common/transition-in-one-statement.js';
+import { transitionInOneStatement } from '../../database/transition-in-one-statement.js';
 import {
   ROUTE_TRANSFER_MACHINE,
   type RouteTransferActor,

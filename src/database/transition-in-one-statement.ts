@@ -5,9 +5,9 @@
  * MoneyObjectHistory1764470000000): the object's id column, event, from/to, actor, actor_id, reason.
  */
 import type { EntityManager } from 'typeorm';
-import { execute } from '../database/sql.js';
-import type { StateMachine } from './state-machine.js';
-import { transition, type TransitionRequest } from './state-transition.js';
+import { execute } from './sql.js';
+import type { StateMachine } from '../common/state-machine.js';
+import { transition, type TransitionRequest } from '../common/state-transition.js';
 
 export interface OneStatementWrites<S> {
   /** The history table and its column naming the object (`payment_history`, `payment_id`). */
