@@ -12,7 +12,7 @@ import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
 import { moveEscrowHold } from '../src/payments/escrow-hold-moves.js';
 import { movePayment, PaymentsService } from '../src/payments/payments.service.js';
 import { moveRefund, RefundsService } from '../src/payments/refunds.service.js';
-import { moveTransfer } from '../src/payouts/route/route-transfer-moves.js';
+import { moveTransfer } from '../src/payments/hold-transfer-moves.js';
 import { RouteTransfersService } from '../src/payouts/route/route-transfers.service.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart } from './support/orders.js';

@@ -14,7 +14,8 @@ import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
 import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/gateway/payment-gateway.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
-import { reverseTransferAfterRelease } from '../src/payments/refund-after-release-posting.js';
+import { AfterReleaseRefunds } from '../src/payments/after-release-refunds.js';
+import { reverseTransferAfterRelease } from '../src/payments/commands/process-refund.steps.js';
 import { TransactionRunner } from '../src/database/transaction.js';
 import { RouteTransfersService } from '../src/payouts/route/route-transfers.service.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
@@ -345,8 +346,8 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
     await reverseTransferAfterRelease(
       t.app.get(TransactionRunner),
       gateway,
-      first.data!.id,
-      sale.subOrderId,
+      t.app.get(AfterReleaseRefunds),
+      { id: first.data!.id, sub_order_id: sale.subOrderId },
     );
     expect(await reversed()).toBe(118_000 - 106_243 + 53_122);
 

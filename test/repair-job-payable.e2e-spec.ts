@@ -14,7 +14,7 @@ import { WebhookProcessor } from '../src/gateway/webhooks/webhook-jobs.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
-import { ROUTE_JOBS } from '../src/payouts/route/route-jobs.js';
+import { HOLD_TRANSFER_JOBS } from '../src/payments/hold-transfer-jobs.js';
 import { createAccount, signInAs, testGstin, testPan, type SignedIn } from './support/accounts.js';
 import { startSandboxApp, type SandboxApp } from './support/payments.js';
 import type { TestApp } from './support/test-app.js';
@@ -106,7 +106,7 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
         await sql<{ n: string }>(
           `SELECT count(*)::text AS n FROM pgboss.job
            WHERE (name = $1 AND data->>'paymentId' = $3) OR name = $2`,
-          [ROUTE_JOBS.transfers, ROUTE_JOBS.release, paymentId],
+          [HOLD_TRANSFER_JOBS.transfers, HOLD_TRANSFER_JOBS.release, paymentId],
         )
       )[0]!.n,
     );

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ApprovalsModule } from '../approvals/approvals.module.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
 import { OrdersModule } from '../orders/orders.module.js';
+import { PaymentsModule } from '../payments/payments.module.js';
 import { PayoutsModule } from '../payouts/payouts.module.js';
 import { ApproveEarlyReleaseHandler } from './commands/approve-early-release.handler.js';
 import { ApproveTcsCorrectionHandler } from './commands/approve-tcs-correction.handler.js';
@@ -16,6 +17,7 @@ import { RequestEarlyReleaseHandler } from './commands/request-early-release.han
 import { EscrowControlsController } from './controls/escrow-controls.controller.js';
 import { EscrowControlsService } from './controls/escrow-controls.service.js';
 import { EscrowReleaseService } from './escrow-release.service.js';
+import { AfterReleaseRefundPosting } from './refund-after-release-posting.js';
 import { RefundAfterReleaseController } from './refund-after-release.controller.js';
 import { TcsCorrectionController } from './tcs-correction/tcs-correction.controller.js';
 import { TcsCorrectionService } from './tcs-correction/tcs-correction.service.js';
@@ -32,7 +34,7 @@ import { PaymentViews } from './views/payment-views.service.js';
  * the ledger and the commission rules (PayoutsModule).
  */
 @Module({
-  imports: [ApprovalsModule, LedgerModule, OrdersModule, PayoutsModule],
+  imports: [ApprovalsModule, LedgerModule, OrdersModule, PaymentsModule, PayoutsModule],
   controllers: [
     AdminPaymentViewsController,
     DealerEscrowController,
@@ -41,6 +43,7 @@ import { PaymentViews } from './views/payment-views.service.js';
     TcsCorrectionController,
   ],
   providers: [
+    AfterReleaseRefundPosting,
     EscrowReleaseService,
     ReleaseEscrowHandler,
     EscrowControlsService,

@@ -11,6 +11,7 @@ import { PAYABLES, type Payable } from './payable.js';
 import { OrderPayable } from './payables/order-payable.js';
 import { RepairJobPayable } from './payables/repair-job-payable.js';
 import { PaymentWebhookHandlers } from './payment-webhook-handlers.js';
+import { AfterReleaseRefunds } from './after-release-refunds.js';
 import { PaymentsController } from './payments.controller.js';
 import { PaymentsService } from './payments.service.js';
 import { RefundsService } from './refunds.service.js';
@@ -30,6 +31,7 @@ import { RepairJobPaymentsController } from './repair-job-payments.controller.js
   providers: [
     PaymentsService,
     RefundsService,
+    AfterReleaseRefunds,
     OpenPaymentHandler,
     VerifyPaymentHandler,
     ApplyCaptureHandler,
@@ -43,6 +45,6 @@ import { RepairJobPaymentsController } from './repair-job-payments.controller.js
       inject: [OrderPayable, RepairJobPayable],
     },
   ],
-  exports: [PaymentsService],
+  exports: [PaymentsService, AfterReleaseRefunds],
 })
 export class PaymentsModule {}

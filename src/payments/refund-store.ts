@@ -7,12 +7,14 @@ import type { EntityManager } from 'typeorm';
 import { transitionInOneStatement } from '../database/transition-in-one-statement.js';
 import { execute } from '../database/sql.js';
 import type { GatewayRefund } from '../gateway/payment-gateway.js';
+import type { JobQueue } from '../jobs/job-queue.service.js';
 import { Accounts } from '../ledger/domain/account.js';
 import { credit, debit } from '../ledger/domain/journal.js';
 import type { LedgerCommand } from '../ledger/domain/ledger-model.js';
 import { escrowAccount, refundBeforeRelease } from '../ledger/domain/recipes.js';
 import type { LedgerService } from '../ledger/persistence/ledger.service.js';
 import type { OrderCommands } from '../orders/order-commands.service.js';
+import type { AfterReleaseRefunds } from './after-release-refunds.js';
 import type { EscrowHoldStatus } from './domain/escrow-hold-state.js';
 import {
   REFUND_MACHINE,
@@ -21,8 +23,8 @@ import {
   type RefundStatus,
 } from './domain/refund-state.js';
 import type { RefundDto } from './dto/payment.dto.js';
+import { REFUND_JOBS } from './refund-jobs.js';
 import { moveEscrowHold } from './escrow-hold-moves.js';
-import { postRefundAfterReleaseIn } from './refund-after-release-posting.js';
 
 /**
  * `partial`: a dispute's partial refund, recorded by the escrow release that posts its ledger entry;
@@ -59,10 +61,51 @@ export const REFUND_COLUMNS = `r.id::text AS id, r.payment_id::text AS payment_i
   r.sub_order_id::text AS sub_order_id, r.kind, r.amount_paise::text AS amount_paise, r.status,
   r.gateway_refund_id, p.gateway_payment_id, r.attempts, r.requested_at, r.processed_at`;
 
+/**
+ * Records a refund (`requested`) in the caller's transaction and enqueues the refunds job that sends
+ * it — the one writer of new refund rows, for payments' own kinds and the escrow's (`partial` at
+ * release, `after_release`). Undefined when the refund is already recorded (the unique indexes: one
+ * of a kind per payment without a sub-order; one cancellation and one partial per sub-order), so a
+ * retry records nothing twice.
+ */
+export async function recordRefundIn(
+  tx: EntityManager,
+  jobs: JobQueue,
+  input: {
+    paymentId: string;
+    orderId: string;
+    subOrderId: string | null;
+    kind: RefundKind;
+    amountPaise: bigint;
+    reason?: string;
+    requestedBy?: string;
+  },
+): Promise<{ id: string; requestedAt: Date } | undefined> {
+  const { rows } = await execute<{ id: string; requested_at: Date }>(
+    tx,
+    `INSERT INTO refunds (payment_id, order_id, sub_order_id, kind, amount_paise, reason, requested_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
+     RETURNING id::text AS id, requested_at`,
+    [
+      input.paymentId,
+      input.orderId,
+      input.subOrderId,
+      input.kind,
+      input.amountPaise.toString(),
+      input.reason ?? null,
+      input.requestedBy ?? null,
+    ],
+  );
+  await jobs.send(REFUND_JOBS.process, {}, { tx });
+  const row = rows[0];
+  return row === undefined ? undefined : { id: row.id, requestedAt: row.requested_at };
+}
+
 /** What applying the gateway's word on a refund needs besides the transaction. */
 export interface RefundPostingDeps {
   readonly ledger: LedgerService;
   readonly orders: OrderCommands;
+  readonly afterRelease: AfterReleaseRefunds;
 }
 
 /** Applies the gateway's word on a refund (its answer, a look-up or a webhook); never backwards. */
@@ -104,14 +147,14 @@ export async function applyGatewayAnswerIn(
       refund.sub_order_id,
       Number(refund.amount_paise),
     );
-  await postRefundIn(deps.ledger, tx, refund);
+  await postRefundIn(deps, tx, refund);
   await moveRefund(tx, refund.id, refund.status, 'complete', 'gateway', null);
   return 'processed';
 }
 
 /** The refund's ledger entry, once the gateway processed it (exactly once: ledger keys, row lock). */
 async function postRefundIn(
-  ledger: LedgerService,
+  { ledger, afterRelease }: RefundPostingDeps,
   tx: EntityManager,
   refund: RefundRow,
 ): Promise<void> {
@@ -120,7 +163,7 @@ async function postRefundIn(
   // so the entry is posted exactly once.
   if (refund.kind === 'partial' || refund.kind === 'line_cancellation') return;
   // After release: the dealer's share clawed back (refundAfterRelease), `refund:<id>`.
-  if (refund.kind === 'after_release') return postRefundAfterReleaseIn(tx, ledger, refund);
+  if (refund.kind === 'after_release') return afterRelease.postIn(tx, refund);
   const amount = BigInt(refund.amount_paise);
   const escrow = escrowAccount('order', refund.order_id);
   let command: LedgerCommand;

@@ -26,11 +26,13 @@ import { OrderCommands } from '../orders/order-commands.service.js';
 import type { GatewayRefund } from '../gateway/payment-gateway.js';
 import { ProcessRefundCommand } from './commands/process-refund.command.js';
 import type { RefundDto } from './dto/payment.dto.js';
+import { AfterReleaseRefunds } from './after-release-refunds.js';
 import { REFUND_JOBS } from './refund-jobs.js';
 import {
   applyGatewayAnswerIn,
   REFUND_COLUMNS,
   refundRow,
+  recordRefundIn,
   type RefundKind,
   type RefundRow,
 } from './refund-store.js';
@@ -45,6 +47,7 @@ export class RefundsService implements OnModuleInit {
     private readonly jobs: JobQueue,
     private readonly orders: OrderCommands,
     private readonly commands: CommandBus,
+    private readonly afterRelease: AfterReleaseRefunds,
   ) {}
 
   onModuleInit(): void {
@@ -66,13 +69,13 @@ export class RefundsService implements OnModuleInit {
       amountPaise: number;
     },
   ): Promise<void> {
-    await execute(
-      tx,
-      `INSERT INTO refunds (payment_id, order_id, kind, amount_paise) VALUES ($1, $2, $3, $4)
-       ON CONFLICT DO NOTHING`,
-      [input.paymentId, input.orderId, input.kind, input.amountPaise],
-    );
-    await this.jobs.send(REFUND_JOBS.process, {}, { tx });
+    await recordRefundIn(tx, this.jobs, {
+      paymentId: input.paymentId,
+      orderId: input.orderId,
+      subOrderId: null,
+      kind: input.kind,
+      amountPaise: BigInt(input.amountPaise),
+    });
   }
 
   /**
@@ -106,13 +109,16 @@ export class RefundsService implements OnModuleInit {
     const amount = BigInt(input.amountPaise);
     if (hold === undefined || hold.status !== 'held' || amount >= held)
       throw new Error(`sub-order ${input.subOrderId} has no escrow hold to refund lines from`);
-    const { rows: inserted } = await execute<{ id: string }>(
-      tx,
-      `INSERT INTO refunds (payment_id, order_id, sub_order_id, kind, amount_paise)
-       VALUES ($1, $2, $3, 'line_cancellation', $4) RETURNING id::text AS id`,
-      [hold.payment_id, input.orderId, input.subOrderId, input.amountPaise],
-    );
-    const refundId = inserted[0]!.id;
+    const recorded = await recordRefundIn(tx, this.jobs, {
+      paymentId: hold.payment_id,
+      orderId: input.orderId,
+      subOrderId: input.subOrderId,
+      kind: 'line_cancellation',
+      amountPaise: amount,
+    });
+    if (recorded === undefined)
+      throw new Error(`sub-order ${input.subOrderId} already has a refund before release`);
+    const refundId = recorded.id;
     const newHoldKey = `hold:order:${input.orderId}:${input.subOrderId}:lines:${refundId}`;
     await this.ledger.postIn(
       tx,
@@ -135,7 +141,6 @@ export class RefundsService implements OnModuleInit {
       `UPDATE escrow_holds SET hold_key = $2, amount_paise = $3, updated_at = now() WHERE sub_order_id = $1`,
       [input.subOrderId, newHoldKey, (held - amount).toString()],
     );
-    await this.jobs.send(REFUND_JOBS.process, {}, { tx });
     return { refundId };
   }
 
@@ -174,7 +179,8 @@ export class RefundsService implements OnModuleInit {
     refundId: string,
     answer: GatewayRefund,
   ): Promise<RefundDto['status']> {
-    return applyGatewayAnswerIn({ ledger: this.ledger, orders: this.orders }, tx, refundId, answer);
+    const deps = { ledger: this.ledger, orders: this.orders, afterRelease: this.afterRelease };
+    return applyGatewayAnswerIn(deps, tx, refundId, answer);
   }
 
   /**

@@ -38,7 +38,7 @@ import {
   type GatewayListRange,
   type PaymentGateway,
 } from '../gateway/payment-gateway.js';
-import { transferReversalTargetIn } from '../payments/refund-after-release-posting.js';
+import { transferReversalTargetIn } from '../escrow/refund-after-release-posting.js';
 import {
   cursorTime,
   iso,

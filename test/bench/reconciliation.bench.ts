@@ -12,7 +12,7 @@ import {
 } from '../../scripts/razorpay-sandbox/sandbox.js';
 import { SANDBOX_RAZORPAY } from '../../src/config/app-config.js';
 import { RazorpayGateway } from '../../src/gateway/razorpay.gateway.js';
-import { ROUTE_JOBS } from '../../src/payouts/route/route-jobs.js';
+import { HOLD_TRANSFER_JOBS } from '../../src/payments/hold-transfer-jobs.js';
 import { businessDayOf, businessDayWindow } from '../../src/escrow/views/business-day.js';
 import { QUIET_ENV, testGstin, testPan, totpCode } from '../support/accounts.js';
 import type { components, paths } from '../support/api-types.js';
@@ -519,7 +519,7 @@ async function main(): Promise<void> {
     });
     await boss.start();
     for (const d of dealers)
-      await boss.send(ROUTE_JOBS.transfers, { dealerId: d.userId }, { priority: 10 });
+      await boss.send(HOLD_TRANSFER_JOBS.transfers, { dealerId: d.userId }, { priority: 10 });
     await boss.stop({ graceful: false });
     await waitFor(
       'every escrow hold transferred on hold',

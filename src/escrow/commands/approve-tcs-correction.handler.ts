@@ -14,7 +14,6 @@ import { TransactionRunner } from '../../database/transaction.js';
 import { payableAccount, receivableAccount, tcsCorrected } from '../../ledger/domain/recipes.js';
 import { LedgerService } from '../../ledger/persistence/ledger.service.js';
 import { lockOrder } from '../../orders/order-store.js';
-import { lockedAvailableIn } from '../../payments/refund-after-release-posting.js';
 import {
   type Assessment,
   assessIn,
@@ -132,7 +131,7 @@ export class ApproveTcsCorrectionHandler implements ICommandHandler<ApproveTcsCo
       reference: `order:${item.order_id}`,
       supplier,
       differencePaise: difference,
-      payableAvailablePaise: await lockedAvailableIn(tx, payableAccount(supplier)),
+      payableAvailablePaise: await this.ledger.lockedAvailableIn(tx, payableAccount(supplier)),
       actor: `user:${checker}`,
       metadata: {
         correctionId: correction.id,

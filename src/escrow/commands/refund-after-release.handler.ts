@@ -4,7 +4,7 @@
  * (422). Recorded as a `refunds` row of kind `after_release` and sent by the `payments.refunds` job
  * (src/payments/refunds.service.ts) with the refund's id as the gateway's idempotency key; its Route
  * transfer reversal and its ledger clawback (posted once, when the gateway reports it processed)
- * are in src/payments/refund-after-release-posting.ts.
+ * are in ../refund-after-release-posting.ts.
  */
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { EntityManager } from 'typeorm';
@@ -13,24 +13,16 @@ import { AppProblem } from '../../common/errors/problem.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { JobQueue } from '../../jobs/job-queue.service.js';
-import { HOLD_SQL, type ReleasedHold } from '../../payments/refund-after-release-posting.js';
-import { REFUND_JOBS } from '../../payments/refund-jobs.js';
+import { recordRefundIn } from '../../payments/refund-store.js';
 import type { RefundAfterReleaseDto } from '../dto/refund-after-release.dto.js';
+import { releasedHoldIn, type ReleasedHold } from '../refund-after-release-posting.js';
 import { RefundAfterReleaseCommand } from './refund-after-release.command.js';
 
 const TARGET = 'escrow_hold';
 
 /** The sub-order's hold with its payment, locked; 404 without one, 409 unless released. */
-async function lockReleasedHold(
-  tx: EntityManager,
-  subOrderId: string,
-): Promise<ReleasedHold & { payment_id: string }> {
-  const { rows } = await execute<ReleasedHold & { payment_id: string }>(
-    tx,
-    `${HOLD_SQL.replace('SELECT ', 'SELECT h.payment_id::text AS payment_id, ')} FOR UPDATE OF h`,
-    [subOrderId],
-  );
-  const hold = rows[0];
+async function lockReleasedHold(tx: EntityManager, subOrderId: string): Promise<ReleasedHold> {
+  const hold = await releasedHoldIn(tx, subOrderId, true);
   if (hold === undefined)
     throw new AppProblem(404, 'escrow/hold-not-found', 'Not found', 'No escrow for this sub-order');
   if (hold.status !== 'released')
@@ -78,13 +70,15 @@ export class RefundAfterReleaseHandler implements ICommandHandler<RefundAfterRel
           `At most ${released - already} paise is left to refund of the ${released} released`,
           { releasedPaise: Number(released), refundablePaise: Number(released - already) },
         );
-      const { rows: inserted } = await execute<{ id: string; requested_at: Date }>(
-        tx,
-        `INSERT INTO refunds (payment_id, order_id, sub_order_id, kind, amount_paise, reason, requested_by)
-         VALUES ($1, $2, $3, 'after_release', $4, $5, $6) RETURNING id::text AS id, requested_at`,
-        [hold.payment_id, hold.order_id, subOrderId, amount.toString(), dto.reason, actor],
-      );
-      const refund = inserted[0]!;
+      const refund = (await recordRefundIn(tx, this.jobs, {
+        paymentId: hold.payment_id,
+        orderId: hold.order_id,
+        subOrderId,
+        kind: 'after_release',
+        amountPaise: amount,
+        reason: dto.reason,
+        requestedBy: actor,
+      }))!;
       await this.audit.record(tx, meta, {
         action: 'escrow.refund_after_release.request',
         targetType: TARGET,
@@ -97,7 +91,6 @@ export class RefundAfterReleaseHandler implements ICommandHandler<RefundAfterRel
           refundedAfterReleasePaise: Number(already + amount),
         },
       });
-      await this.jobs.send(REFUND_JOBS.process, {}, { tx });
       return {
         id: refund.id,
         subOrderId,
@@ -107,7 +100,7 @@ export class RefundAfterReleaseHandler implements ICommandHandler<RefundAfterRel
         reason: dto.reason,
         releasedPaise: Number(released),
         refundedAfterReleasePaise: Number(already + amount),
-        requestedAt: refund.requested_at.toISOString(),
+        requestedAt: refund.requestedAt.toISOString(),
       };
     });
   }

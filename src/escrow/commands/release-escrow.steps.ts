@@ -7,6 +7,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import { execute } from '../../database/sql.js';
+import { taxProfileIn } from '../../identity/tax-profile.js';
 import type { JobQueue } from '../../jobs/job-queue.service.js';
 import { Accounts } from '../../ledger/domain/account.js';
 import type { RateBook } from '../../ledger/domain/rates.js';
@@ -34,8 +35,8 @@ import { PARTS_RATES } from '../../payments/parts-rates.js';
 import { REPAIR_RATES } from '../../payments/repair-rates.js';
 import type { EscrowHoldStatus } from '../../payments/domain/escrow-hold-state.js';
 import { moveEscrowHold } from '../../payments/escrow-hold-moves.js';
-import { REFUND_JOBS } from '../../payments/refund-jobs.js';
-import { ROUTE_JOBS } from '../../payouts/route/route-jobs.js';
+import { recordRefundIn } from '../../payments/refund-store.js';
+import { HOLD_TRANSFER_JOBS } from '../../payments/hold-transfer-jobs.js';
 import { heldSaleLinesIn } from '../../payments/sale-lines.js';
 
 /** What a release needs besides the transaction. */
@@ -67,6 +68,7 @@ interface HoldRow {
   refund_at_release_paise: string;
   payee_type: Supplier['kind'];
   payee_id: string;
+  payment_id: string;
   status: EscrowHoldStatus;
   pan: string | null;
   gstin: string | null;
@@ -184,17 +186,18 @@ async function lockHoldIn(
   tx: EntityManager,
   subject: ReleaseSubject,
 ): Promise<HoldRow | undefined> {
-  const { rows } = await execute<HoldRow>(
+  const { rows } = await execute<Omit<HoldRow, 'pan' | 'gstin'>>(
     tx,
     `SELECT h.id::text AS id, h.hold_key, h.amount_paise::text AS amount_paise, h.status,
             h.refund_at_release_paise::text AS refund_at_release_paise,
-            h.payee_type, h.payee_id::text AS payee_id,
-            u.pan, u.gstin, (extract(epoch FROM statement_timestamp()) * 1000)::bigint::text AS now_ms
-     FROM escrow_holds h JOIN users u ON u.id = h.payee_id
-     WHERE h.${subject.holdColumn} = $1 FOR UPDATE OF h`,
+            h.payee_type, h.payee_id::text AS payee_id, h.payment_id::text AS payment_id,
+            (extract(epoch FROM statement_timestamp()) * 1000)::bigint::text AS now_ms
+     FROM escrow_holds h WHERE h.${subject.holdColumn} = $1 FOR UPDATE`,
     [subject.releaseId],
   );
-  return rows[0];
+  const hold = rows[0];
+  // The payee's PAN and GSTIN as they are at release (identity's), for TDS and TCS.
+  return hold === undefined ? undefined : { ...hold, ...(await taxProfileIn(tx, hold.payee_id)) };
 }
 
 async function manuallyHeldIn(tx: EntityManager, subOrderId: string): Promise<boolean> {
@@ -265,16 +268,14 @@ async function afterSubOrderReleaseIn(
   if (BigInt(hold.refund_at_release_paise) > 0n) {
     // The partial refund's ledger entry (`refund:<subOrderId>`) was just posted by escrowRelease;
     // the `partial` refund row only sends the money back through the gateway (it posts nothing).
-    await execute(
-      tx,
-      `INSERT INTO refunds (payment_id, order_id, sub_order_id, kind, amount_paise)
-       SELECT payment_id, order_id, sub_order_id, 'partial', refund_at_release_paise
-       FROM escrow_holds WHERE sub_order_id = $1
-       ON CONFLICT DO NOTHING`,
-      [due.sub_order_id],
-    );
-    await deps.jobs.send(REFUND_JOBS.process, {}, { tx });
+    await recordRefundIn(tx, deps.jobs, {
+      paymentId: hold.payment_id,
+      orderId: due.order_id,
+      subOrderId: due.sub_order_id,
+      kind: 'partial',
+      amountPaise: BigInt(hold.refund_at_release_paise),
+    });
   }
   // Route: lift the hold of the dealer's transfer (src/payouts/route/).
-  await deps.jobs.send(ROUTE_JOBS.release, { subOrderId: due.sub_order_id }, { tx });
+  await deps.jobs.send(HOLD_TRANSFER_JOBS.release, { subOrderId: due.sub_order_id }, { tx });
 }

@@ -8,12 +8,12 @@ import type { ProposalKind } from '../../approvals/proposal-decisions.service.js
 import { AppProblem } from '../../common/errors/problem.js';
 import { execute } from '../../database/sql.js';
 import { computeDeductions, linesLessRefund } from '../../ledger/domain/recipes.js';
+import { releasedSaleLinesIn } from '../../payments/sale-lines.js';
 import {
-  HOLD_SQL,
+  releasedHoldIn,
   releaseTermsIn,
   type ReleasedHold,
-} from '../../payments/refund-after-release-posting.js';
-import { releasedSaleLinesIn } from '../../payments/sale-lines.js';
+} from '../refund-after-release-posting.js';
 import type {
   TcsCorrectionDto,
   TcsCorrectionItemDto,
@@ -172,8 +172,7 @@ export async function moveCorrection(
 
 /** One release's TCS on both bases, net of the refunds after release processed so far. */
 export async function assessIn(tx: EntityManager, subOrderId: string): Promise<Assessment> {
-  const { rows } = await execute<ReleasedHold>(tx, HOLD_SQL, [subOrderId]);
-  const hold = rows[0]!;
+  const hold = (await releasedHoldIn(tx, subOrderId, false))!;
   const terms = await releaseTermsIn(tx, subOrderId, hold);
   const { rows: refunded } = await execute<{ refunded: string }>(
     tx,

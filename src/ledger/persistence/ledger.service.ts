@@ -20,6 +20,7 @@ import { execute, executePrepared } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import {
   addCounters,
+  availableBalance,
   assertCountersSane,
   checkConstraints,
   type CounterDelta,
@@ -294,6 +295,21 @@ export class LedgerService {
     const posted = await this.executeIn(tx, command);
     if (posted.code !== 'ok') throw new LedgerRefused(posted.code, posting.what);
     return posted;
+  }
+
+  /**
+   * The available balance of an account (0 when it is not open), its row locked FOR NO KEY UPDATE
+   * until the caller's transaction ends, so a posting that must not overdraw it reads a figure no
+   * concurrent posting can change (refunds after release, TCS corrections).
+   */
+  async lockedAvailableIn(tx: EntityManager, code: string): Promise<bigint> {
+    await execute(tx, `SELECT 1 FROM ledger_accounts WHERE code = $1 FOR NO KEY UPDATE`, [code]);
+    const { rows } = await execute<AccountRow>(
+      tx,
+      `SELECT ${ACCOUNT_COLUMNS_WITH_DELTAS} FROM ledger_accounts a ${DELTAS_JOIN} WHERE a.code = $1`,
+      [code],
+    );
+    return rows[0] === undefined ? 0n : availableBalance(toAccount(rows[0]));
   }
 
   /** Expires a hold whose timeout has passed (on the ledger clock: database time in production). */

@@ -18,7 +18,7 @@ import {
   type EscrowKind,
 } from '../../ledger/domain/recipes.js';
 import type { LedgerService } from '../../ledger/persistence/ledger.service.js';
-import { ROUTE_JOBS } from '../../payouts/route/route-jobs.js';
+import { HOLD_TRANSFER_JOBS } from '../hold-transfer-jobs.js';
 import type { CaptureDecision, Obligation, Payable, PayableRef, PayableType } from '../payable.js';
 import { movePayment, payableOfType, PAYMENT_COLUMNS, type PaymentRow } from '../payment-store.js';
 import type { RefundsService } from '../refunds.service.js';
@@ -119,7 +119,7 @@ async function holdObligationsIn(
     );
   }
   if (obligations.some((o) => o.payee.kind === 'dealer'))
-    await jobs.send(ROUTE_JOBS.transfers, { paymentId }, { tx });
+    await jobs.send(HOLD_TRANSFER_JOBS.transfers, { paymentId }, { tx });
 }
 
 /** The capture into the payable's escrow, a hold per obligation and the gateway fee: one ledger batch. */

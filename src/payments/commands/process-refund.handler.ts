@@ -4,7 +4,7 @@
  * second); a refund the gateway already has is looked up instead. Before it is first sent, the
  * dealer's Route transfer is reversed by what it takes back (steps in `process-refund.steps.ts`).
  * The gateway's answer is applied in a transaction of its own (`refund-store.ts`): a processed
- * refund is posted — after release, `postRefundAfterReleaseIn` — exactly once.
+ * refund is posted — after release, through the escrow's side of `AfterReleaseRefunds` — exactly once.
  */
 import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
@@ -16,6 +16,7 @@ import {
 } from '../../gateway/payment-gateway.js';
 import { LedgerService } from '../../ledger/persistence/ledger.service.js';
 import { OrderCommands } from '../../orders/order-commands.service.js';
+import { AfterReleaseRefunds } from '../after-release-refunds.js';
 import type { RefundDto } from '../dto/payment.dto.js';
 import { applyGatewayAnswerIn, refundRow } from '../refund-store.js';
 import { ProcessRefundCommand } from './process-refund.command.js';
@@ -29,6 +30,7 @@ export class ProcessRefundHandler implements ICommandHandler<ProcessRefundComman
     private readonly transactions: TransactionRunner,
     private readonly ledger: LedgerService,
     private readonly orders: OrderCommands,
+    private readonly afterRelease: AfterReleaseRefunds,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
   ) {}
 
@@ -38,7 +40,8 @@ export class ProcessRefundHandler implements ICommandHandler<ProcessRefundComman
     let answer: GatewayRefund;
     try {
       if (
-        (await reverseTransferFor(this.transactions, this.gateway, refund)) === 'transfer_pending'
+        (await reverseTransferFor(this.transactions, this.gateway, this.afterRelease, refund)) ===
+        'transfer_pending'
       )
         return refund.status;
       answer =
@@ -56,7 +59,7 @@ export class ProcessRefundHandler implements ICommandHandler<ProcessRefundComman
         this.logger.error(`refund ${refund.id} failed: ${(err as Error).message}`);
       return status;
     }
-    const deps = { ledger: this.ledger, orders: this.orders };
+    const deps = { ledger: this.ledger, orders: this.orders, afterRelease: this.afterRelease };
     return this.transactions.run((tx) => applyGatewayAnswerIn(deps, tx, refund.id, answer));
   }
 }

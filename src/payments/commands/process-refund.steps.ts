@@ -8,7 +8,7 @@ import { execute } from '../../database/sql.js';
 import type { TransactionRunner } from '../../database/transaction.js';
 import { GatewayError, type PaymentGateway } from '../../gateway/payment-gateway.js';
 import type { RefundDto } from '../dto/payment.dto.js';
-import { reverseTransferAfterRelease } from '../refund-after-release-posting.js';
+import type { AfterReleaseRefunds } from '../after-release-refunds.js';
 import { MAX_ATTEMPTS, moveRefund, refundRow, type RefundRow } from '../refund-store.js';
 
 /**
@@ -20,6 +20,7 @@ import { MAX_ATTEMPTS, moveRefund, refundRow, type RefundRow } from '../refund-s
 export async function reverseTransferFor(
   transactions: TransactionRunner,
   gateway: PaymentGateway,
+  afterRelease: AfterReleaseRefunds,
   refund: RefundRow,
 ): Promise<'done' | 'transfer_pending'> {
   if (refund.gateway_refund_id !== null || refund.sub_order_id === null) return 'done';
@@ -30,10 +31,32 @@ export async function reverseTransferFor(
     (await reverseTransferToHold(transactions, gateway, refund.sub_order_id)) === 'transfer_pending'
   )
     return 'transfer_pending';
-  // A refund after release: its share of the dealer's transfer (refund-after-release-posting.ts).
   if (refund.kind === 'after_release')
-    await reverseTransferAfterRelease(transactions, gateway, refund.id, refund.sub_order_id);
+    await reverseTransferAfterRelease(transactions, gateway, afterRelease, refund);
   return 'done';
+}
+
+/**
+ * A refund after release: the dealer's Route transfer (if any) reversed up to the escrow's target
+ * for this refund (`AfterReleaseRefunds.transferReversalTargetIn`) — a cumulative target, so a
+ * retry (or a crash after the reversal) never reverses twice, and the platform's part is reversed
+ * too if the Route release job has not done it yet.
+ */
+export async function reverseTransferAfterRelease(
+  transactions: TransactionRunner,
+  gateway: PaymentGateway,
+  afterRelease: AfterReleaseRefunds,
+  refund: Pick<RefundRow, 'id' | 'sub_order_id'>,
+): Promise<void> {
+  const found = await transactions.run((tx) =>
+    afterRelease.transferReversalTargetIn(tx, refund.sub_order_id!, refund.id),
+  );
+  if (found === undefined) return;
+  const transfer = await gateway.fetchTransfer(found.transferId);
+  const still = BigInt(transfer.amountPaise - transfer.amountReversedPaise);
+  const wanted = found.reversedTotal - BigInt(transfer.amountReversedPaise);
+  const amount = wanted < still ? wanted : still;
+  if (amount > 0n) await gateway.reverseTransfer(found.transferId, Number(amount));
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   PAYMENT_GATEWAY,
   type PaymentGateway,
 } from '../../gateway/payment-gateway.js';
-import { lockTransfer, moveTransfer } from '../route/route-transfer-moves.js';
+import { lockTransfer, moveTransfer } from '../../payments/hold-transfer-moves.js';
 import { ReleaseTransferCommand } from './release-transfer.command.js';
 
 @CommandHandler(ReleaseTransferCommand)

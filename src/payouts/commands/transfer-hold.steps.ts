@@ -11,14 +11,18 @@ import { execute } from '../../database/sql.js';
 import type { TransactionRunner } from '../../database/transaction.js';
 import type { GatewayError } from '../../gateway/payment-gateway.js';
 import type { JobQueue } from '../../jobs/job-queue.service.js';
-import { ROUTE_JOBS, ROUTE_MAX_ATTEMPTS, routeRetryDelayMs } from '../route/route-jobs.js';
+import { ROUTE_MAX_ATTEMPTS, routeRetryDelayMs } from '../route/route-jobs.js';
+import { HOLD_TRANSFER_JOBS } from '../../payments/hold-transfer-jobs.js';
 import type { RouteTransferLookup } from '../route/route-transfer-lookup.js';
 import {
   lockTransfer,
   moveTransfer,
   recordTransferErrorIn,
-} from '../route/route-transfer-moves.js';
-import { ROUTE_TRANSFER_MACHINE, type RouteTransferStatus } from '../route/route-transfer-state.js';
+} from '../../payments/hold-transfer-moves.js';
+import {
+  ROUTE_TRANSFER_MACHINE,
+  type RouteTransferStatus,
+} from '../../payments/domain/route-transfer-state.js';
 
 export type TransferOutcome = 'on_hold' | 'released' | 'retrying' | 'failed' | 'skipped';
 
@@ -133,7 +137,7 @@ export async function recordTransferError(
       await moveTransfer(tx, hold.id, hold.transfer_status, 'fail', 'system', err.message);
     if (retry)
       await jobs.send(
-        ROUTE_JOBS.transfers,
+        HOLD_TRANSFER_JOBS.transfers,
         { paymentId: intent.paymentId },
         { tx, startAfter: new Date(Date.now() + routeRetryDelayMs(intent.attempts)) },
       );
@@ -161,6 +165,6 @@ export async function recordTransferIn(
   });
   // Released while the transfer was being created: lift its hold now.
   if (hold.status === 'released' && transfer.onHold)
-    await jobs.send(ROUTE_JOBS.release, { subOrderId }, { tx });
+    await jobs.send(HOLD_TRANSFER_JOBS.release, { subOrderId }, { tx });
   return transfer.onHold ? 'on_hold' : 'released';
 }

@@ -70,12 +70,13 @@ import {
   type RouteAccountStatus,
 } from './route-account-state.js';
 import {
-  ROUTE_JOBS,
   ROUTE_MAX_ATTEMPTS,
   routeReferenceId,
   routeRetryDelayMs,
   type RouteAccountJob,
+  ROUTE_ACCOUNT_JOB,
 } from './route-jobs.js';
+import { HOLD_TRANSFER_JOBS } from '../../payments/hold-transfer-jobs.js';
 
 /** How long an activation for an account id we have not recorded yet waits before it is retried. */
 const WAIT_FOR_ACCOUNT_MS = 60_000;
@@ -156,7 +157,7 @@ export class RouteAccountsService implements OnModuleInit {
     this.statusHooks.register((tx, change) => this.onAccountStatus(tx, change));
     this.details.onApproved((tx, payee) => this.onDetailsApproved(tx, payee));
     this.jobs.define<RouteAccountJob>({
-      name: ROUTE_JOBS.account,
+      name: ROUTE_ACCOUNT_JOB,
       handler: (data) => this.onboard('payeeId' in data ? data.payeeId : data.dealerId),
     });
     const activated = (
@@ -203,7 +204,7 @@ export class RouteAccountsService implements OnModuleInit {
         patch: { attempts: 0, last_error: null },
         detail: 'settlement details approved',
       });
-    await this.jobs.send(ROUTE_JOBS.account, { payeeId: payee.id }, { tx });
+    await this.jobs.send(ROUTE_ACCOUNT_JOB, { payeeId: payee.id }, { tx });
   }
 
   /**
@@ -221,7 +222,7 @@ export class RouteAccountsService implements OnModuleInit {
        ON CONFLICT DO NOTHING`,
       [payee.kind, payee.id, routeReferenceId(payee.id)],
     );
-    if (affected > 0) await this.jobs.send(ROUTE_JOBS.account, { payeeId: payee.id }, { tx });
+    if (affected > 0) await this.jobs.send(ROUTE_ACCOUNT_JOB, { payeeId: payee.id }, { tx });
     return affected > 0;
   }
 
@@ -477,7 +478,7 @@ export class RouteAccountsService implements OnModuleInit {
         [payeeId, err.message, intent.status],
       );
       await this.jobs.send(
-        ROUTE_JOBS.account,
+        ROUTE_ACCOUNT_JOB,
         { payeeId },
         { tx, startAfter: new Date(Date.now() + routeRetryDelayMs(intent.attempts)) },
       );
@@ -488,7 +489,7 @@ export class RouteAccountsService implements OnModuleInit {
   /** The product is under Razorpay's review: ask again later (the activation webhook may come first). */
   private async pollLater(tx: EntityManager, payeeId: string, attempt: number): Promise<void> {
     await this.jobs.send(
-      ROUTE_JOBS.account,
+      ROUTE_ACCOUNT_JOB,
       { payeeId },
       { tx, startAfter: new Date(Date.now() + routeRetryDelayMs(attempt)) },
     );
@@ -560,7 +561,7 @@ export class RouteAccountsService implements OnModuleInit {
   /** A dealer's escrow holds waiting for its account are transferred once it is activated. */
   private async transfersWaiting(tx: EntityManager, kind: PayeeKind, payeeId: string) {
     if (kind === 'dealer')
-      await this.jobs.send(ROUTE_JOBS.transfers, { dealerId: payeeId }, { tx });
+      await this.jobs.send(HOLD_TRANSFER_JOBS.transfers, { dealerId: payeeId }, { tx });
   }
 
   /**
@@ -697,7 +698,7 @@ export class RouteAccountsService implements OnModuleInit {
           { accountStatus: row.status },
         );
       }
-      await this.jobs.send(ROUTE_JOBS.account, { payeeId }, { tx });
+      await this.jobs.send(ROUTE_ACCOUNT_JOB, { payeeId }, { tx });
       await this.audit.record(tx, meta, {
         action: 'payments.route_account.retry',
         targetType: 'user',

@@ -1,25 +1,11 @@
 /**
- * The Route queues (pg-boss), named here without imports so the payments and escrow services can
- * enqueue them in their own transactions:
- * - `payments.route-account` {payeeId}: the payee's Route onboarding (linked account, stakeholder,
- *   product configuration, activation); {dealerId}: the same, as queued before payees.
- * - `payments.route-transfers` {paymentId} | {dealerId}: transfer escrow holds, on hold, to
- *   activated linked accounts (after a capture; after an activation, that dealer's waiting holds).
- * - `payments.route-release` {subOrderId}: lift the hold of a released escrow hold's transfer.
+ * The Route onboarding queue (pg-boss), `payments.route-account` {payeeId}: the payee's linked
+ * account, stakeholder, product configuration and activation; {dealerId}: the same, as queued before
+ * payees. The holds' transfer queues are the payments' (src/payments/hold-transfer-jobs.ts).
  */
-export const ROUTE_JOBS = {
-  account: 'payments.route-account',
-  transfers: 'payments.route-transfers',
-  release: 'payments.route-release',
-} as const;
+export const ROUTE_ACCOUNT_JOB = 'payments.route-account';
 
 export type RouteAccountJob = { payeeId: string } | { dealerId: string };
-
-export type RouteTransfersJob = { paymentId: string } | { dealerId: string };
-
-export interface RouteReleaseJob {
-  subOrderId: string;
-}
 
 /** Razorpay's `reference_id` is at most 20 characters: the first 20 hex digits of the payee's uuid. */
 export function routeReferenceId(payeeId: string): string {

@@ -29,7 +29,11 @@ import { JobQueue } from '../../jobs/job-queue.service.js';
 import { ReleaseTransferCommand } from '../commands/release-transfer.command.js';
 import { TransferHoldCommand } from '../commands/transfer-hold.command.js';
 import type { TransferOutcome } from '../commands/transfer-hold.steps.js';
-import { ROUTE_JOBS, type RouteReleaseJob, type RouteTransfersJob } from './route-jobs.js';
+import {
+  HOLD_TRANSFER_JOBS,
+  type RouteReleaseJob,
+  type RouteTransfersJob,
+} from '../../payments/hold-transfer-jobs.js';
 
 export type { TransferOutcome } from '../commands/transfer-hold.steps.js';
 
@@ -43,11 +47,11 @@ export class RouteTransfersService implements OnModuleInit {
 
   onModuleInit(): void {
     this.jobs.define<RouteTransfersJob>({
-      name: ROUTE_JOBS.transfers,
+      name: HOLD_TRANSFER_JOBS.transfers,
       handler: (data) => this.transferHolds(data),
     });
     this.jobs.define<RouteReleaseJob>({
-      name: ROUTE_JOBS.release,
+      name: HOLD_TRANSFER_JOBS.release,
       handler: (data) => this.releaseTransfer(data.subOrderId),
       queue: { retryLimit: 10, retryDelay: 30, retryBackoff: true },
     });

@@ -17,9 +17,12 @@ import { allows } from '../../common/state-machine.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { JobQueue } from '../../jobs/job-queue.service.js';
-import { ROUTE_JOBS } from '../route/route-jobs.js';
-import { moveTransfer } from '../route/route-transfer-moves.js';
-import { ROUTE_TRANSFER_MACHINE, type RouteTransferStatus } from '../route/route-transfer-state.js';
+import { HOLD_TRANSFER_JOBS } from '../../payments/hold-transfer-jobs.js';
+import { moveTransfer } from '../../payments/hold-transfer-moves.js';
+import {
+  ROUTE_TRANSFER_MACHINE,
+  type RouteTransferStatus,
+} from '../../payments/domain/route-transfer-state.js';
 import type { TransferRetryDto } from './transfer-retry.dto.js';
 
 @Injectable()
@@ -77,9 +80,9 @@ export class TransferRetryService {
         to: transferStatus,
         actorId: meta.principal!.userId,
       });
-      const job = lift ? ROUTE_JOBS.release : ROUTE_JOBS.transfers;
-      if (lift) await this.jobs.send(ROUTE_JOBS.release, { subOrderId }, { tx });
-      else await this.jobs.send(ROUTE_JOBS.transfers, { paymentId: h.payment_id }, { tx });
+      const job = lift ? HOLD_TRANSFER_JOBS.release : HOLD_TRANSFER_JOBS.transfers;
+      if (lift) await this.jobs.send(HOLD_TRANSFER_JOBS.release, { subOrderId }, { tx });
+      else await this.jobs.send(HOLD_TRANSFER_JOBS.transfers, { paymentId: h.payment_id }, { tx });
       await this.audit.record(tx, meta, {
         action: 'payments.route_transfer.retry',
         targetType: 'escrow_hold',

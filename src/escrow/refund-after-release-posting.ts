@@ -1,27 +1,30 @@
 /**
- * Refunds after release (ledger-spec/recipes.md §6–7), the part the refunds job needs: a sub-order
- * whose escrow was already released to its dealer is refunded in part or in full, and the dealer's
- * share is clawed back by recomputation (`refundAfterRelease`). Staff decide it with
- * `RefundAfterReleaseCommand` (src/escrow/commands/); the `payments.refunds` job (./refunds.service.ts)
- * sends it with the refund's id as the gateway's idempotency key, and:
+ * Refunds after release (ledger-spec/recipes.md §6–7), the escrow's side: a sub-order whose escrow
+ * was already released to its dealer is refunded in part or in full, and the dealer's share is
+ * clawed back by recomputation (`refundAfterRelease`). Staff decide it with
+ * `RefundAfterReleaseCommand` (./commands/); the payments' `payments.refunds` job sends it with the
+ * refund's id as the gateway's idempotency key and reaches this file through the payments' port
+ * `AfterReleaseRefunds` (src/payments/after-release-refunds.ts), registered here:
  * - Route: when the dealer's share went to its Route account (`escrow_holds.transfer_id`), the
  *   transfer is reversed first by this refund's share of the dealer's net (a cumulative target over
- *   the sub-order's refunds after release, so a retry never reverses twice; the platform's part is
- *   included, so the order with the Route release job does not matter). A transfer already settled
- *   to the dealer can only give back what is left of it; the ledger's clawback is the same either way.
- * - Posted once, when the gateway reports it processed (`postRefundAfterReleaseIn`, called by the
- *   refunds service in the transaction that marks it processed): the rates of the release are those of
- *   its commission invoice (commission and GST rates, release date) and ledger-spec/rates.json; what was
- *   refunded after release before it is the sum of the processed ones (hold row locked, so they
- *   serialise); the payable's available balance is read with the account row locked, and what it
- *   cannot bear (the dealer was paid out) becomes the dealer receivable.
- * The released hold's terms (`releaseTermsIn`) are shared with the TCS correction (src/escrow/) and
- * the reversal target with the daily reconciliation (src/reconciliation/).
+ *   the sub-order's refunds after release, `transferReversalTargetIn`, so a retry never reverses
+ *   twice; the platform's part is included, so the order with the Route release job does not
+ *   matter). A transfer already settled to the dealer can only give back what is left of it; the
+ *   ledger's clawback is the same either way.
+ * - Posted once, when the gateway reports it processed (`postRefundAfterReleaseIn`, in the
+ *   transaction that marks it processed): the rates of the release are those of its commission
+ *   invoice (commission and GST rates, release date) and ledger-spec/rates.json; what was refunded
+ *   after release before it is the sum of the processed ones (hold row locked, so they serialise);
+ *   the payable's available balance is read with the account row locked
+ *   (`LedgerService.lockedAvailableIn`), and what it cannot bear (the dealer was paid out) becomes
+ *   the dealer receivable.
+ * The released hold's terms (`releaseTermsIn`) are shared with the TCS correction (./tcs-correction/)
+ * and the reversal target with the daily reconciliation (src/reconciliation/).
  */
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { execute } from '../database/sql.js';
-import type { TransactionRunner } from '../database/transaction.js';
-import { availableBalance } from '../ledger/domain/account.js';
+import { taxProfileIn } from '../identity/tax-profile.js';
 import { Decimal } from '../ledger/domain/money.js';
 import type { RateBook } from '../ledger/domain/rates.js';
 import {
@@ -36,16 +39,10 @@ import {
   type Supplier,
 } from '../ledger/domain/recipes.js';
 import { loadRateBook } from '../ledger/ledger-spec-files.js';
-import {
-  ACCOUNT_COLUMNS_WITH_DELTAS,
-  type AccountRow,
-  DELTAS_JOIN,
-  toAccount,
-} from '../ledger/persistence/account-rows.js';
-import type { LedgerService } from '../ledger/persistence/ledger.service.js';
-import type { PaymentGateway } from '../gateway/payment-gateway.js';
-import { PARTS_RATES } from './parts-rates.js';
-import { releasedSaleLinesIn, type TaxableBasis } from './sale-lines.js';
+import { LedgerService } from '../ledger/persistence/ledger.service.js';
+import { AfterReleaseRefunds } from '../payments/after-release-refunds.js';
+import { PARTS_RATES } from '../payments/parts-rates.js';
+import { releasedSaleLinesIn, type TaxableBasis } from '../payments/sale-lines.js';
 
 export interface ReleasedHold {
   order_id: string;
@@ -60,6 +57,7 @@ export interface ReleasedHold {
   dealer_net_paise: string | null;
   transfer_id: string | null;
   transfer_amount_paise: string | null;
+  payment_id: string;
   pan: string | null;
   gstin: string | null;
   sub_order_id: string;
@@ -70,17 +68,35 @@ export interface ReleasedHold {
   tcs_corrected: boolean;
 }
 
-export const HOLD_SQL = `SELECT h.order_id::text AS order_id, h.dealer_id::text AS dealer_id, h.status,
+const HOLD_SQL = `SELECT h.order_id::text AS order_id, h.dealer_id::text AS dealer_id, h.status,
     h.amount_paise::text AS amount_paise,
     (h.amount_paise - h.refund_at_release_paise)::text AS released_paise,
     h.commission_paise::text AS commission_paise, h.gst_on_commission_paise::text AS gst_on_commission_paise,
     h.tcs_paise::text AS tcs_paise, h.tds_paise::text AS tds_paise, h.dealer_net_paise::text AS dealer_net_paise,
-    h.transfer_id, h.transfer_amount_paise::text AS transfer_amount_paise, u.pan, u.gstin,
+    h.transfer_id, h.transfer_amount_paise::text AS transfer_amount_paise, h.payment_id::text AS payment_id,
     h.sub_order_id::text AS sub_order_id, h.released_at,
     h.refund_at_release_paise::text AS refund_at_release_paise, h.taxable_basis,
     EXISTS (SELECT 1 FROM tcs_correction_items c
             WHERE c.sub_order_id = h.sub_order_id AND c.applied_at IS NOT NULL) AS tcs_corrected
-  FROM escrow_holds h JOIN users u ON u.id = h.dealer_id WHERE h.sub_order_id = $1`;
+  FROM escrow_holds h WHERE h.sub_order_id = $1`;
+
+/**
+ * A sub-order's escrow hold with its dealer's PAN and GSTIN as they are now (identity's
+ * `taxProfileIn`), locked FOR UPDATE when `lock`; undefined when the sub-order has no hold.
+ */
+export async function releasedHoldIn(
+  tx: EntityManager,
+  subOrderId: string,
+  lock: boolean,
+): Promise<ReleasedHold | undefined> {
+  const { rows } = await execute<Omit<ReleasedHold, 'pan' | 'gstin'>>(
+    tx,
+    lock ? `${HOLD_SQL} FOR UPDATE` : HOLD_SQL,
+    [subOrderId],
+  );
+  const hold = rows[0];
+  return hold === undefined ? undefined : { ...hold, ...(await taxProfileIn(tx, hold.dealer_id)) };
+}
 
 let rateBook: RateBook | undefined;
 
@@ -144,17 +160,6 @@ export async function releaseTermsIn(
   throw new Error(`cannot reproduce the release deductions of sub-order ${subOrderId}`);
 }
 
-/** The available balance of an account, its row locked (FOR NO KEY UPDATE) until commit. */
-export async function lockedAvailableIn(tx: EntityManager, code: string): Promise<bigint> {
-  await execute(tx, `SELECT 1 FROM ledger_accounts WHERE code = $1 FOR NO KEY UPDATE`, [code]);
-  const { rows } = await execute<AccountRow>(
-    tx,
-    `SELECT ${ACCOUNT_COLUMNS_WITH_DELTAS} FROM ledger_accounts a ${DELTAS_JOIN} WHERE a.code = $1`,
-    [code],
-  );
-  return rows[0] === undefined ? 0n : availableBalance(toAccount(rows[0]));
-}
-
 /**
  * Posts a processed refund after release (`refund:<refundId>`, exactly once by its ledger key and
  * the caller's lock on the refund row), in the caller's transaction.
@@ -165,8 +170,7 @@ export async function postRefundAfterReleaseIn(
   refund: { id: string; sub_order_id: string | null; order_id: string; amount_paise: string },
 ): Promise<void> {
   const subOrderId = refund.sub_order_id!;
-  const { rows } = await execute<ReleasedHold>(tx, `${HOLD_SQL} FOR UPDATE OF h`, [subOrderId]);
-  const hold = rows[0]!;
+  const hold = (await releasedHoldIn(tx, subOrderId, true))!;
   if (hold.status !== 'released') throw new Error(`escrow of ${subOrderId} is not released`);
   const { rows: before } = await execute<{ refunded: string }>(
     tx,
@@ -194,7 +198,7 @@ export async function postRefundAfterReleaseIn(
       `release:${subOrderId}`,
       ...(deductionsPosted ? [`deductions:${subOrderId}`] : []),
     ],
-    payableAvailablePaise: await lockedAvailableIn(tx, payableAccount(supplier)),
+    payableAvailablePaise: await ledger.lockedAvailableIn(tx, payableAccount(supplier)),
     refundId: refund.id,
     actor: 'system:refunds',
   });
@@ -213,8 +217,7 @@ export async function transferReversalTargetIn(
   subOrderId: string,
   upToRefundId: string | null,
 ): Promise<{ transferId: string; reversedTotal: bigint } | undefined> {
-  const { rows } = await execute<ReleasedHold>(tx, HOLD_SQL, [subOrderId]);
-  const hold = rows[0];
+  const hold = await releasedHoldIn(tx, subOrderId, false);
   if (hold === undefined || hold.transfer_id === null || hold.dealer_net_paise === null)
     return undefined;
   const { rows: upTo } = await execute<{ refunded: string }>(
@@ -243,23 +246,18 @@ export async function transferReversalTargetIn(
   };
 }
 
-/**
- * Before a refund after release goes to the gateway: reverses the dealer's Route transfer (if any)
- * up to `transferReversalTargetIn` for this refund — a cumulative target, so a retry (or a crash
- * after the reversal) never reverses twice, and the platform's part is reversed too if the Route
- * release job has not done it yet. Outside any transaction.
- */
-export async function reverseTransferAfterRelease(
-  transactions: TransactionRunner,
-  gateway: PaymentGateway,
-  refundId: string,
-  subOrderId: string,
-): Promise<void> {
-  const found = await transactions.run((tx) => transferReversalTargetIn(tx, subOrderId, refundId));
-  if (found === undefined) return;
-  const transfer = await gateway.fetchTransfer(found.transferId);
-  const still = BigInt(transfer.amountPaise - transfer.amountReversedPaise);
-  const wanted = found.reversedTotal - BigInt(transfer.amountReversedPaise);
-  const amount = wanted < still ? wanted : still;
-  if (amount > 0n) await gateway.reverseTransfer(found.transferId, Number(amount));
+/** Registers this file with the payments' refunds (their port `AfterReleaseRefunds`). */
+@Injectable()
+export class AfterReleaseRefundPosting implements OnModuleInit {
+  constructor(
+    private readonly port: AfterReleaseRefunds,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  onModuleInit(): void {
+    this.port.register({
+      postIn: (tx, refund) => postRefundAfterReleaseIn(tx, this.ledger, refund),
+      transferReversalTargetIn,
+    });
+  }
 }

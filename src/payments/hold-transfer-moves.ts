@@ -1,16 +1,16 @@
 /**
- * The one writer of `escrow_holds.transfer_status` (`ROUTE_TRANSFER_MACHINE`): the Route jobs and the
+ * The one writer of `escrow_holds.transfer_status` (`ROUTE_TRANSFER_MACHINE`), exported to payouts: the Route jobs and the
  * staff retry move a hold's transfer through it, under their `FOR UPDATE` lock of the row.
  */
 import type { EntityManager } from 'typeorm';
-import { execute } from '../../database/sql.js';
-import { transitionInOneStatement } from '../../database/transition-in-one-statement.js';
+import { execute } from '../database/sql.js';
+import { transitionInOneStatement } from '../database/transition-in-one-statement.js';
 import {
   ROUTE_TRANSFER_MACHINE,
   type RouteTransferActor,
   type RouteTransferEvent,
   type RouteTransferStatus,
-} from './route-transfer-state.js';
+} from './domain/route-transfer-state.js';
 
 /**
  * Moves the hold's transfer with its `escrow_transfer_history` row, in one statement. `reason` is the
