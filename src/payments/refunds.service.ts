@@ -23,6 +23,7 @@ import { JobQueue } from '../jobs/job-queue.service.js';
 import { refundBeforeRelease } from '../ledger/domain/recipes.js';
 import { LedgerService } from '../ledger/persistence/ledger.service.js';
 import { OrderCommands } from '../orders/order-commands.service.js';
+import { cancelledAmong } from '../orders/sale-terms.js';
 import type { GatewayRefund } from '../gateway/payment-gateway.js';
 import { ProcessRefundCommand } from './commands/process-refund.command.js';
 import type { RefundDto } from './dto/payment.dto.js';
@@ -149,16 +150,7 @@ export class RefundsService implements OnModuleInit {
    * processing refund to the gateway. Returns how many refunds were processed.
    */
   async processDue(): Promise<number> {
-    await this.transactions.run((tx) =>
-      execute(
-        tx,
-        `INSERT INTO refunds (payment_id, order_id, sub_order_id, kind, amount_paise)
-         SELECT h.payment_id, h.order_id, h.sub_order_id, 'cancellation', h.amount_paise
-         FROM escrow_holds h JOIN sub_orders s ON s.id = h.sub_order_id
-         WHERE h.status = 'held' AND s.status = 'cancelled'
-         ON CONFLICT DO NOTHING`,
-      ),
-    );
+    await this.transactions.run((tx) => this.requestCancellationRefundsIn(tx));
     const { rows } = await this.transactions.run((tx) =>
       execute<{ id: string }>(
         tx,
@@ -171,6 +163,39 @@ export class RefundsService implements OnModuleInit {
       if ((await this.commands.execute(new ProcessRefundCommand(id))) === 'processed')
         processed += 1;
     return processed;
+  }
+
+  /**
+   * A `cancellation` refund of the whole hold for every held escrow whose sub-order was cancelled
+   * (the orders' word) and has none yet (recorded once: the unique index).
+   */
+  private async requestCancellationRefundsIn(tx: EntityManager): Promise<void> {
+    const { rows: held } = await execute<{
+      payment_id: string;
+      order_id: string;
+      sub_order_id: string;
+      amount_paise: string;
+    }>(
+      tx,
+      `SELECT h.payment_id::text AS payment_id, h.order_id::text AS order_id,
+              h.sub_order_id::text AS sub_order_id, h.amount_paise::text AS amount_paise
+       FROM escrow_holds h
+       WHERE h.status = 'held' AND h.sub_order_id IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM refunds r
+                         WHERE r.sub_order_id = h.sub_order_id AND r.kind = 'cancellation')`,
+    );
+    const cancelled = await cancelledAmong(
+      tx,
+      held.map((h) => h.sub_order_id),
+    );
+    for (const h of held.filter((x) => cancelled.has(x.sub_order_id)))
+      await recordRefundIn(tx, this.jobs, {
+        paymentId: h.payment_id,
+        orderId: h.order_id,
+        subOrderId: h.sub_order_id,
+        kind: 'cancellation',
+        amountPaise: BigInt(h.amount_paise),
+      });
   }
 
   /** Applies the gateway's word on a refund (the `refund.processed` / `refund.failed` webhooks). */

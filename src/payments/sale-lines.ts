@@ -8,7 +8,6 @@
  * the TCS correction in src/escrow/tcs-correction/).
  */
 import type { EntityManager } from 'typeorm';
-import { execute } from '../database/sql.js';
 import { Decimal, type Paise } from '../ledger/domain/money.js';
 import { type RateBook, rateFrom } from '../ledger/domain/rates.js';
 import {
@@ -18,6 +17,7 @@ import {
   saleGrossOf,
 } from '../ledger/domain/recipes.js';
 import { saleLinesOf } from '../orders/domain/order-pricing.js';
+import { activeLinesOf } from '../orders/sale-terms.js';
 
 export type TaxableBasis = 'lines' | 'schedule';
 
@@ -32,22 +32,9 @@ export async function heldSaleLinesIn(
   subOrderId: string,
   heldPaise: Paise,
 ): Promise<SaleLine[]> {
-  const { rows } = await execute<{
-    line_total_paise: string;
-    gst_rate_bps: number;
-    delivery_paise: string;
-  }>(
-    tx,
-    `SELECT l.line_total_paise::text AS line_total_paise, l.gst_rate_bps, s.delivery_paise::text AS delivery_paise
-     FROM order_lines l JOIN sub_orders s ON s.id = l.sub_order_id
-     WHERE l.sub_order_id = $1 AND l.status = 'active' ORDER BY l.line_no`,
-    [subOrderId],
-  );
-  if (rows.length === 0) throw new Error(`sub-order ${subOrderId} has no lines`);
-  const lines: SaleLine[] = saleLinesOf(
-    rows.map((r) => ({ lineTotalPaise: Number(r.line_total_paise), gstRateBps: r.gst_rate_bps })),
-    Number(rows[0]!.delivery_paise),
-  ).map((l) => ({
+  const { lines: active, deliveryPaise } = await activeLinesOf(tx, subOrderId);
+  if (active.length === 0) throw new Error(`sub-order ${subOrderId} has no lines`);
+  const lines: SaleLine[] = saleLinesOf(active, deliveryPaise).map((l) => ({
     grossPaise: BigInt(l.grossPaise),
     gstRate: new Decimal(l.gstRateBps).div(10_000),
   }));

@@ -6,7 +6,7 @@
  *   held ─refund─▶ refunded (a refund before release: the cancelled part's money goes back)
  *
  * Declared here, in payments, because payments creates holds at capture and refunds them, and the
- * module layering (gateway ← payouts ← payments ← escrow ← disputes, reconciliation) lets every
+ * module layering (gateway ← payments ← payouts ← escrow ← disputes, reconciliation) lets every
  * writer import payments but not payments import escrow.
  */
 import { defineStateMachine, type TransitionRule } from '../../common/state-machine.js';

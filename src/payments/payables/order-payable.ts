@@ -6,9 +6,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../../common/errors/problem.js';
-import { execute } from '../../database/sql.js';
 import { OrderCommands } from '../../orders/order-commands.service.js';
 import { lockOrder, lockSubOrders, orderNotFound } from '../../orders/order-store.js';
+import { orderVisibleTo } from '../../orders/sale-terms.js';
 import type { CaptureDecision, Payable } from '../payable.js';
 
 @Injectable()
@@ -73,11 +73,6 @@ export class OrderPayable implements Payable {
   }
 
   async assertVisible(tx: EntityManager, orderId: string, buyerId: string | null): Promise<void> {
-    const { rows } = await execute(
-      tx,
-      `SELECT 1 FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR buyer_id = $2)`,
-      [orderId, buyerId],
-    );
-    if (rows.length === 0) throw orderNotFound();
+    if (!(await orderVisibleTo(tx, orderId, buyerId))) throw orderNotFound();
   }
 }

@@ -25,6 +25,8 @@ import type { RequestMeta } from '../../common/request-meta.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { execute } from '../../database/sql.js';
+import { taxProfileIn } from '../../identity/tax-profile.js';
+import { commissionTermsOf } from '../../orders/sale-terms.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { Decimal } from '../../ledger/domain/money.js';
 import { istDate, rateFrom, scheduleNamed, type RateBook } from '../../ledger/domain/rates.js';
@@ -210,21 +212,9 @@ export class CommissionService {
     onDate: string,
     fallback: Decimal,
   ): Promise<CommissionChoice> {
-    const { rows } = await execute<{
-      dealer_id: string;
-      channel: 'b2b' | 'b2c';
-      category: string | null;
-    }>(
-      tx,
-      `SELECT s.dealer_id::text AS dealer_id, o.channel,
-              (SELECT l.category FROM order_lines ol JOIN listings l ON l.id = ol.listing_id
-               WHERE ol.sub_order_id = s.id AND ol.status = 'active' ORDER BY ol.line_total_paise DESC, ol.line_no LIMIT 1) AS category
-       FROM sub_orders s JOIN orders o ON o.id = s.order_id WHERE s.id = $1`,
-      [subOrderId],
-    );
-    const sub = rows[0];
+    const sub = await commissionTermsOf(tx, subOrderId);
     if (sub === undefined) throw new Error(`no sub-order ${subOrderId}`);
-    const rule = await this.ruleInForce(tx, sub.dealer_id, sub.category, sub.channel, onDate);
+    const rule = await this.ruleInForce(tx, sub.dealerId, sub.category, sub.channel, onDate);
     return {
       rate: rule === undefined ? fallback : new Decimal(rule.rate),
       ruleId: rule?.id ?? null,
@@ -273,13 +263,10 @@ export class CommissionService {
     );
     const seq = counter[0]!.last_seq;
     const number = invoiceNumber(fy, seq);
-    const { rows: gstins } = await execute<{ gstin: string }>(
-      tx,
-      `SELECT coalesce(u.gstin, s.dealer_gstin) AS gstin
-       FROM sub_orders s JOIN users u ON u.id = s.dealer_id WHERE s.id = $1`,
-      [input.subOrderId],
-    );
-    const dealerGstin = gstins[0]!.gstin;
+    // The dealer's GSTIN now (identity's), else the one its order recorded at checkout.
+    const terms = (await commissionTermsOf(tx, input.subOrderId))!;
+    const dealerGstin =
+      (await taxProfileIn(tx, terms.dealerId)).gstin ?? terms.dealerGstinAtCheckout!;
     const platformGstin = this.config.commission.platformGstin;
     const split = splitGst(input.gstOnCommissionPaise, platformGstin, dealerGstin);
     await execute(
