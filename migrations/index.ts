@@ -32,6 +32,7 @@ import { PayeeOnboarding1764440000000 } from './1764440000000-PayeeOnboarding.js
 import { MoneyStateHistory1764450000000 } from './1764450000000-MoneyStateHistory.js';
 import { ProposalHistory1764460000000 } from './1764460000000-ProposalHistory.js';
 import { MoneyObjectHistory1764470000000 } from './1764470000000-MoneyObjectHistory.js';
+import { RepairLifecycle1764510000000 } from './1764510000000-RepairLifecycle.js';
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
@@ -71,4 +72,5 @@ export const migrations = [
   ProposalHistory1764460000000,
   MoneyObjectHistory1764470000000,
   PayeeSettlementHistory1764480000000,
+  RepairLifecycle1764510000000,
 ];

@@ -35,6 +35,8 @@ const SIGNED_IN = KINDS.filter((k) => k !== 'anonymous');
 const ADMINS: Kind[] = ['admin', 'ops_leader'];
 /** Approved accounts that buy parts. */
 const BUYERS: Kind[] = ['customer', 'business', 'dealer', 'tech_hardware', 'tech_software'];
+/** Approved technicians (the repairs assigned to them). */
+const TECHNICIANS: Kind[] = ['tech_hardware', 'tech_software'];
 
 /**
  * The expected matrix, written by hand from the platform's policy (not derived from the code under test):
@@ -206,14 +208,33 @@ const EXPECTED: Record<string, Rule> = {
   'GET /admin/commission-rules': [...ADMINS, 'compliance', 'finance'],
   'GET /admin/commission-invoices': [...ADMINS, 'compliance', 'finance'],
   'GET /dealer/commission-invoices': ['dealer'],
-  'POST /repair-jobs': BUYERS,
-  'GET /repair-jobs/{repairJobId}': BUYERS,
-  'POST /repair-jobs/{repairJobId}/cancel': BUYERS,
-  'POST /repair-jobs/{repairJobId}/complete': BUYERS,
-  'POST /admin/repair-jobs/{repairJobId}/complete': ADMINS,
-  'GET /repair-jobs/{repairJobId}/payments': BUYERS,
-  'POST /repair-jobs/{repairJobId}/payments': BUYERS,
-  'POST /repair-jobs/{repairJobId}/payments/verify': BUYERS,
+  'POST /repairs': BUYERS,
+  'GET /repairs': BUYERS,
+  'GET /repairs/{repairJobId}': BUYERS,
+  'GET /repairs/{repairJobId}/quotes': BUYERS,
+  'POST /repairs/{repairJobId}/quote/approve': BUYERS,
+  'POST /repairs/{repairJobId}/quote/reject': BUYERS,
+  'POST /repairs/{repairJobId}/cancel': BUYERS,
+  'POST /repairs/{repairJobId}/confirm': BUYERS,
+  'GET /repairs/{repairJobId}/payments': BUYERS,
+  'POST /repairs/{repairJobId}/payments': BUYERS,
+  'POST /repairs/{repairJobId}/payments/verify': BUYERS,
+  'GET /technician/repairs': TECHNICIANS,
+  'GET /technician/repairs/{repairJobId}': TECHNICIANS,
+  'GET /technician/repairs/{repairJobId}/quotes': TECHNICIANS,
+  'POST /technician/repairs/{repairJobId}/depart': TECHNICIANS,
+  'POST /technician/repairs/{repairJobId}/arrive': TECHNICIANS,
+  'POST /technician/repairs/{repairJobId}/diagnose': TECHNICIANS,
+  'POST /technician/repairs/{repairJobId}/quotes': TECHNICIANS,
+  'POST /technician/repairs/{repairJobId}/finish': TECHNICIANS,
+  'POST /technician/repairs/{repairJobId}/withdraw': TECHNICIANS,
+  'GET /admin/repairs': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/repairs/{repairJobId}': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/repairs/{repairJobId}/quotes': [...ADMINS, 'compliance', 'finance'],
+  'POST /admin/repairs/{repairJobId}/assign': ADMINS,
+  'POST /admin/repairs/{repairJobId}/reassign': ['ops_leader'],
+  'POST /admin/repairs/{repairJobId}/cancel': ADMINS,
+  'POST /admin/repairs/{repairJobId}/confirm': ADMINS,
 };
 
 /**
@@ -224,8 +245,13 @@ const OWNER_ONLY = new Set([
   'GET /orders/{orderId}',
   'GET /orders/{orderId}/payments',
   'GET /orders/{orderId}/payments/refunds',
-  'GET /repair-jobs/{repairJobId}',
-  'GET /repair-jobs/{repairJobId}/payments',
+  'GET /repairs/{repairJobId}',
+  'GET /repairs/{repairJobId}/quotes',
+  'GET /repairs/{repairJobId}/payments',
+  'GET /technician/repairs/{repairJobId}',
+  'GET /technician/repairs/{repairJobId}/quotes',
+  'GET /admin/repairs/{repairJobId}',
+  'GET /admin/repairs/{repairJobId}/quotes',
   // The dispute's buyer, its sub-order's dealer and staff; everyone else gets 404.
   'GET /disputes/{id}',
   'GET /disputes/{id}/evidence/{evidenceId}',

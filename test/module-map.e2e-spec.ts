@@ -84,7 +84,10 @@ const MODULES: Record<string, ModuleRule> = {
       'delivery_rules',
     ],
   },
-  repairs: { imports: ['audit', 'rate-limit'], owns: ['repair_jobs', 'repair_job_history'] },
+  repairs: {
+    imports: ['audit', 'identity', 'rate-limit'],
+    owns: ['repair_jobs', 'repair_job_history', 'repair_quotes'],
+  },
   gateway: { imports: [], owns: ['webhook_inbox', 'webhook_inbox_history'] },
   payments: {
     imports: ['gateway', 'ledger', 'orders', 'rate-limit', 'repairs'],

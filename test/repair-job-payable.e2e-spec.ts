@@ -2,7 +2,7 @@
  * A repair job is a payable like an order (issue #14): a customer pays it through the Razorpay
  * sandbox over HTTP with the same payment code path (Checkout's verification, or the payment
  * webhooks), the capture lands in the job's escrow (`liability:escrow:job:<jobId>`) and is held for
- * the technician, and completing the job releases it with the repair recipe (ledger-spec/recipes.md
+ * the technician, and confirming the done job releases it with the repair recipe (ledger-spec/recipes.md
  * §10: `commission.repairs` or the `repair_service` rule, GST on commission, TDS 0.1 % with PAN and
  * 5 % without, TCS only for a GST-registered technician), through the escrow's one release path.
  * Books after each release: paid = technician net + commission + GST on commission + TCS + TDS, the
@@ -15,6 +15,7 @@ import { Accounts } from '../src/ledger/domain/account.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { HOLD_TRANSFER_JOBS } from '../src/payments/hold-transfer-jobs.js';
+import { RepairJobs } from '../src/repairs/repair-jobs.service.js';
 import { createAccount, signInAs, testGstin, testPan, type SignedIn } from './support/accounts.js';
 import { startSandboxApp, type SandboxApp } from './support/payments.js';
 import type { TestApp } from './support/test-app.js';
@@ -33,14 +34,18 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
   let t: TestApp;
   let started: SandboxApp | undefined;
   let finance: SignedIn;
+  let admin: SignedIn;
   let release: EscrowReleaseService;
 
   const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
     withClient(t.db.ownerUrl, async (c) => (await c.query<T>(text, params)).rows);
 
   /** An approved hardware technician, with a PAN or not, GST-registered or not. */
+  const signedIn = new Map<string, SignedIn>();
   const technician = async (opts: { pan: boolean; gstRegistered?: boolean }) => {
-    const { userId } = await createAccount(t, 'technician', { technicianKind: 'hardware' });
+    const session = await signInAs(t, 'technician', { technicianKind: 'hardware' });
+    const { userId } = session;
+    signedIn.set(userId, session);
     const pan = testPan();
     await sql(`UPDATE users SET pan = $2, gstin = $3 WHERE id = $1`, [
       userId,
@@ -49,18 +54,87 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
     ]);
     return userId;
   };
-  const createJob = (customer: SignedIn, technicianId: string, amountPaise: number) =>
-    t.api.POST('/repair-jobs', {
-      body: { kind: 'hardware', technicianId, amountPaise },
+  /**
+   * A hardware job brought to `awaiting_payment` the way the product does it: requested, assigned by
+   * staff, the technician there, diagnosing and quoting one labour line (at 18 % GST when
+   * registered, so `amountPaise` is the total), the quote approved by the customer.
+   */
+  const createJob = async (
+    customer: SignedIn,
+    technicianId: string,
+    amountPaise: number,
+    gstRegistered = false,
+  ) => {
+    const requested = await t.api.POST('/repairs', {
+      body: {
+        kind: 'hardware',
+        mode: 'offline',
+        deviceBrand: 'Samsung',
+        deviceModel: 'Galaxy A54',
+        problem: 'Cracked screen, touch dead at the bottom',
+        location: { lat: 12.9716, lng: 77.5946 },
+      },
       headers: customer.headers,
     });
+    expect(requested.response.status).toBe(201);
+    const repairJobId = requested.data!.id;
+    const path = { params: { path: { repairJobId } } };
+    const assigned = await t.api.POST('/admin/repairs/{repairJobId}/assign', {
+      ...path,
+      body: { technicianId },
+      headers: admin.headers,
+    });
+    if (assigned.response.status !== 200) return assigned;
+    const tech = signedIn.get(technicianId)!;
+    for (const step of ['depart', 'arrive', 'diagnose'] as const)
+      expect(
+        (
+          await t.api.POST(`/technician/repairs/{repairJobId}/${step}`, {
+            ...path,
+            headers: tech.headers,
+          })
+        ).response.status,
+      ).toBe(200);
+    const unitPaise = gstRegistered ? Math.round(amountPaise / 1.18) : amountPaise;
+    const quoted = await t.api.POST('/technician/repairs/{repairJobId}/quotes', {
+      ...path,
+      body: {
+        lines: [
+          {
+            kind: 'labour',
+            description: 'Screen replacement',
+            quantity: 1,
+            unitPaise,
+            gstRateBps: gstRegistered ? 1800 : 0,
+          },
+        ],
+      },
+      headers: tech.headers,
+    });
+    if (quoted.response.status !== 201) return quoted;
+    expect(quoted.data!.totalPaise).toBe(amountPaise);
+    return t.api.POST('/repairs/{repairJobId}/quote/approve', {
+      ...path,
+      body: { quoteId: quoted.data!.id },
+      headers: customer.headers,
+    });
+  };
+  /** The technician marks the paid job done. */
+  const finish = async (technicianId: string, repairJobId: string) => {
+    const tech = signedIn.get(technicianId)!;
+    const done = await t.api.POST('/technician/repairs/{repairJobId}/finish', {
+      params: { path: { repairJobId } },
+      headers: tech.headers,
+    });
+    expect(done.data).toMatchObject({ status: 'done' });
+  };
   const openPayment = (customer: SignedIn, repairJobId: string) =>
-    t.api.POST('/repair-jobs/{repairJobId}/payments', {
+    t.api.POST('/repairs/{repairJobId}/payments', {
       params: { path: { repairJobId } },
       headers: customer.headers,
     });
-  const complete = (customer: SignedIn, repairJobId: string) =>
-    t.api.POST('/repair-jobs/{repairJobId}/complete', {
+  const confirm = (customer: SignedIn, repairJobId: string) =>
+    t.api.POST('/repairs/{repairJobId}/confirm', {
       params: { path: { repairJobId } },
       headers: customer.headers,
     });
@@ -69,7 +143,7 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
     const opened = (await openPayment(customer, repairJobId)).data!;
     const paid = sandbox.control.pay(opened.gatewayOrderId!, { outcome: 'captured' });
     if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
-    const verified = await t.api.POST('/repair-jobs/{repairJobId}/payments/verify', {
+    const verified = await t.api.POST('/repairs/{repairJobId}/payments/verify', {
       params: { path: { repairJobId } },
       body: {
         razorpayOrderId: paid.razorpay_order_id,
@@ -165,15 +239,16 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
     started = await startSandboxApp({ webhooks: true });
     ({ sandbox, t } = started);
     finance = await signInAs(t, 'finance');
+    admin = await signInAs(t, 'admin');
     release = t.app.get(EscrowReleaseService);
   });
   afterAll(() => started?.close());
 
-  it('pays a job through Checkout, holds it for the technician, releases it on completion (PAN: TDS 0.1 %)', async () => {
+  it('pays a job through Checkout, holds it for the technician, releases it once confirmed (PAN: TDS 0.1 %)', async () => {
     const customer = await signInAs(t, 'customer');
     const technicianId = await technician({ pan: true });
     const created = await createJob(customer, technicianId, 150_000);
-    expect(created.response.status).toBe(201);
+    expect(created.response.status).toBe(200);
     const job = created.data!;
     expect(job).toMatchObject({
       customerId: customer.userId,
@@ -215,17 +290,19 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
     const escrow = (await t.app.get(LedgerService).account(Accounts.jobEscrow(job.id)))!;
     expect(escrow.creditsPosted).toBe(150_000n);
     expect(escrow.debitsPending).toBe(150_000n);
-    const listed = await t.api.GET('/repair-jobs/{repairJobId}/payments', {
+    const listed = await t.api.GET('/repairs/{repairJobId}/payments', {
       params: { path: { repairJobId: job.id } },
       headers: customer.headers,
     });
     expect(listed.data!.map((p) => p.id)).toEqual([payment.id]);
 
-    // Paid, not completed: nothing is due.
+    // Paid, in progress, then done but not confirmed: nothing is due.
     expect(await release.releaseDue()).toBe(0);
-    const done = await complete(customer, job.id);
+    await finish(technicianId, job.id);
+    expect(await release.releaseDue()).toBe(0);
+    const done = await confirm(customer, job.id);
     expect(done.response.status).toBe(200);
-    expect(done.data).toMatchObject({ status: 'completed' });
+    expect(done.data).toMatchObject({ status: 'confirmed' });
     expect(await release.releaseDue()).toBe(1);
     expect(await release.releaseDue()).toBe(0);
 
@@ -243,12 +320,25 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
       [job.id],
     );
     expect(history).toEqual([
-      { event: 'pay', to_status: 'paid' },
-      { event: 'complete', to_status: 'completed' },
+      { event: 'assign', to_status: 'assigned' },
+      { event: 'depart', to_status: 'en_route' },
+      { event: 'arrive', to_status: 'arrived' },
+      { event: 'diagnose', to_status: 'diagnosing' },
+      { event: 'quote', to_status: 'quoted' },
+      { event: 'approve_quote', to_status: 'awaiting_payment' },
+      { event: 'pay', to_status: 'in_progress' },
+      { event: 'finish', to_status: 'done' },
+      { event: 'confirm', to_status: 'confirmed' },
+      { event: 'close', to_status: 'closed' },
     ]);
+    const closed = await t.api.GET('/repairs/{repairJobId}', {
+      params: { path: { repairJobId: job.id } },
+      headers: customer.headers,
+    });
+    expect(closed.data).toMatchObject({ status: 'closed', amountPaise: 150_000 });
   });
 
-  it('captures through the payment webhook too, and withholds 5 % TDS from a technician without PAN', async () => {
+  it('captures through the payment webhook too, confirms after the window, and withholds 5 % TDS from a technician without PAN', async () => {
     const customer = await signInAs(t, 'customer');
     const technicianId = await technician({ pan: false });
     const job = (await createJob(customer, technicianId, 150_000)).data!;
@@ -266,7 +356,29 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
     expect(await statusOf()).toBe('captured');
     expect((await holdOf(job.id))?.status).toBe('held');
 
-    expect((await complete(customer, job.id)).response.status).toBe(200);
+    await finish(technicianId, job.id);
+    // The customer never confirms: once the confirmation window (48 h) has passed, the system does.
+    const jobs = t.app.get(RepairJobs);
+    expect(await jobs.autoConfirm()).toBe(0);
+    await sql(`UPDATE repair_jobs SET done_at = now() - interval '47 hours' WHERE id = $1`, [
+      job.id,
+    ]);
+    expect(await jobs.autoConfirm()).toBe(0);
+    await sql(
+      `UPDATE repair_jobs SET done_at = now() - interval '48 hours 1 minute' WHERE id = $1`,
+      [job.id],
+    );
+    expect(await jobs.autoConfirm()).toBe(1);
+    const [confirmed] = await sql<{ event: string; actor_role: string; reason: string }>(
+      `SELECT event, actor_role, reason FROM repair_job_history WHERE repair_job_id = $1
+       ORDER BY id DESC LIMIT 1`,
+      [job.id],
+    );
+    expect(confirmed).toEqual({
+      event: 'confirm',
+      actor_role: 'system:auto-confirm',
+      reason: 'the confirmation window passed',
+    });
     expect(await release.releaseDue()).toBe(1);
     await expectJobSettled(job.id, technicianId, 150_000, {
       commission: 15_000,
@@ -278,7 +390,6 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
   });
 
   it('takes the repair_service commission rule (not the parts default), and TCS from a GST-registered technician', async () => {
-    const admin = await signInAs(t, 'admin');
     const today = new Date(Date.now() + 5.5 * 3_600_000).toISOString().slice(0, 10);
     const rule = (body: Record<string, unknown>) =>
       t.api.POST('/admin/commission-rules', {
@@ -294,17 +405,18 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
 
     const customer = await signInAs(t, 'customer');
     const technicianId = await technician({ pan: true, gstRegistered: true });
-    const job = (await createJob(customer, technicianId, 118_000)).data!;
+    const job = (await createJob(customer, technicianId, 118_000, true)).data!;
     await payAndVerify(customer, job.id);
-    // Staff complete it for the customer (a reason, audited).
-    const done = await t.api.POST('/admin/repair-jobs/{repairJobId}/complete', {
+    await finish(technicianId, job.id);
+    // Staff confirm it for the customer (a reason, audited).
+    const done = await t.api.POST('/admin/repairs/{repairJobId}/confirm', {
       params: { path: { repairJobId: job.id } },
       body: { reason: 'customer confirmed by phone' },
       headers: admin.headers,
     });
-    expect(done.data).toMatchObject({ status: 'completed' });
+    expect(done.data).toMatchObject({ status: 'confirmed' });
     expect(await release.releaseDue()).toBe(1);
-    // G = 118000 at 18 %: taxable 100000; commission 12 % of G = 14160, GST 2549 (18 %, half up),
+    // G = 118000, the quote's one line at 18 %: taxable 100000; commission 12 % of G = 14160, GST 2549 (18 %, half up),
     // TCS 0.5 % of taxable = 500, TDS 0.1 % of G = 118.
     await expectJobSettled(job.id, technicianId, 118_000, {
       commission: 14_160,
@@ -315,7 +427,7 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
     });
   });
 
-  it('refuses clearly: another customer’s job, a job not awaiting payment, an unknown technician, completing unpaid', async () => {
+  it('refuses clearly: another customer’s job, a job not awaiting payment, an unassignable technician, confirming unpaid, a bad quote', async () => {
     const customer = await signInAs(t, 'customer');
     const technicianId = await technician({ pan: true });
     const job = (await createJob(customer, technicianId, 50_000)).data!;
@@ -326,12 +438,12 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
     expect(foreign.response.headers.get('content-type')).toContain('application/problem+json');
     expect(foreign.error).toMatchObject({ code: 'repair-job/not-found' });
 
-    const early = await complete(customer, job.id);
+    const early = await confirm(customer, job.id);
     expect(early.response.status).toBe(409);
     expect(early.error).toMatchObject({
       code: 'repair-job/invalid-transition',
       from: 'awaiting_payment',
-      event: 'complete',
+      event: 'confirm',
     });
 
     await payAndVerify(customer, job.id);
@@ -339,20 +451,20 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
     expect(again.response.status).toBe(409);
     expect(again.error).toMatchObject({
       code: 'payment/not-payable',
-      detail: 'This repair job is paid',
-      repairJobStatus: 'paid',
+      detail: 'This repair job is in progress',
+      repairJobStatus: 'in_progress',
     });
 
     const dealer = await createAccount(t, 'dealer');
     const notTechnician = await createJob(customer, dealer.userId, 50_000);
     expect(notTechnician.response.status).toBe(422);
-    expect(notTechnician.error).toMatchObject({ code: 'repair-job/unknown-technician' });
+    expect(notTechnician.error).toMatchObject({ code: 'repair-job/technician-not-assignable' });
     const pending = await createAccount(t, 'technician', { status: 'pending' });
     expect((await createJob(customer, pending.userId, 50_000)).error).toMatchObject({
-      code: 'repair-job/unknown-technician',
+      code: 'repair-job/technician-not-assignable',
     });
-    const badAmount = await createJob(customer, technicianId, 0);
-    expect(badAmount.response.status).toBe(400);
-    expect(badAmount.error).toMatchObject({ code: 'request/validation-failed' });
+    const badQuote = await createJob(customer, technicianId, 0);
+    expect(badQuote.response.status).toBe(400);
+    expect(badQuote.error).toMatchObject({ code: 'request/validation-failed' });
   });
 });

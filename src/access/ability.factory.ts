@@ -76,8 +76,14 @@ export type Subject =
    * held order (admin, ops leader).
    */
   | 'Fraud'
-  /** Repair jobs as staff see them: `override` (admin and ops leader: complete a paid job for its customer, with a reason). */
-  | 'RepairJob';
+  /**
+   * Repair jobs as staff see them: `read` (admin, ops leader, finance, compliance); `update` (admin,
+   * ops leader: assign, cancel an unpaid job, confirm a done one — with a reason, audited);
+   * `override` (ops leader: reassign to another technician, with a reason).
+   */
+  | 'RepairJob'
+  /** The repairs assigned to an approved technician: `read` and `update` (its steps, quotes). */
+  | 'RepairWork';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 
@@ -118,7 +124,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('update', 'DeliveryRule');
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update', 'approve'], 'Fraud');
-      can('override', 'RepairJob');
+      can(['read', 'update'], 'RepairJob');
       can('approve', 'PayeeSettlement');
       break;
     case 'ops_leader':
@@ -137,7 +143,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('update', 'DeliveryRule');
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update', 'approve'], 'Fraud');
-      can('override', 'RepairJob');
+      can(['read', 'update', 'override'], 'RepairJob');
       can('approve', 'PayeeSettlement');
       break;
     case 'compliance':
@@ -150,6 +156,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('read', 'Order');
       can('read', 'PaymentOps');
       can('read', 'Fraud');
+      can('read', 'RepairJob');
       break;
     case 'finance':
       can('read', 'User');
@@ -158,6 +165,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('read', 'Order');
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update'], 'Fraud');
+      can('read', 'RepairJob');
       can('approve', 'PayeeSettlement');
       break;
     case 'dealer':
@@ -173,12 +181,16 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       break;
     default:
       // customer, business, technician buy parts once approved (customers are approved at signup;
-      // a business buyer waits for admin approval). Repairs arrive with their issues. Placing an
+      // a business buyer waits for admin approval) and book repairs; an approved technician works
+      // the repairs assigned to it. Placing an
       // order (checkout) also needs the account's phone, if it has one, verified.
       if (principal.status === 'approved') {
         can(['read', 'update'], 'Purchase');
         if (!principal.phoneUnverified) can('create', 'Purchase');
-        if (principal.role === 'technician') can(['read', 'update'], 'PayeeSettlement');
+        if (principal.role === 'technician') {
+          can(['read', 'update'], 'PayeeSettlement');
+          can(['read', 'update'], 'RepairWork');
+        }
       }
       break;
   }

@@ -135,6 +135,13 @@ export interface AppConfig {
      */
     autoCompleteSeconds: number;
   };
+  repairs: {
+    /**
+     * A job its technician marked done is confirmed (and its escrow may release) this many seconds
+     * later unless its customer confirmed it first (REPAIR_CONFIRM_WINDOW_HOURS, a duration).
+     */
+    confirmWindowSeconds: number;
+  };
   /** Evidence of returns and disputes: largest photo and video in bytes, files per dispute. */
   disputes: { imageMaxBytes: number; videoMaxBytes: number; maxEvidence: number };
   paymentAlerts: {
@@ -330,6 +337,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       reservationTtlMinutes: e.ORDER_RESERVATION_TTL_MINUTES,
       autoCompleteSeconds: e.ORDER_AUTO_COMPLETE_HOURS,
     },
+    repairs: { confirmWindowSeconds: e.REPAIR_CONFIRM_WINDOW_HOURS },
     disputes: {
       imageMaxBytes: e.DISPUTE_IMAGE_MAX_BYTES,
       videoMaxBytes: e.DISPUTE_VIDEO_MAX_BYTES,

@@ -46,7 +46,7 @@ export class EscrowReleaseService implements OnModuleInit {
     });
   }
 
-  /** Releases every held escrow whose sub-order or repair job is completed; returns how many. */
+  /** Releases every held escrow whose sub-order is completed or repair job confirmed; returns how many. */
   async releaseDue(batch = 100): Promise<number> {
     let released = 0;
     for (;;) {
@@ -62,7 +62,7 @@ export class EscrowReleaseService implements OnModuleInit {
            FROM escrow_holds h
              LEFT JOIN sub_orders s ON s.id = h.sub_order_id
              LEFT JOIN repair_jobs j ON j.id = h.repair_job_id
-           WHERE h.status = 'held' AND coalesce(s.status, j.status) = 'completed'
+           WHERE h.status = 'held' AND (s.status = 'completed' OR j.status = 'confirmed')
              AND NOT EXISTS (SELECT 1 FROM escrow_manual_holds m
                              WHERE m.sub_order_id = h.sub_order_id AND m.lifted_at IS NULL)
            ORDER BY h.created_at LIMIT $1`,

@@ -19,7 +19,7 @@ import { PaymentsService } from './payments.service.js';
 @ApiTags('payments')
 @ApiBearerAuth()
 @RateLimitCategory('orders')
-@Controller('repair-jobs/:repairJobId/payments')
+@Controller('repairs/:repairJobId/payments')
 export class RepairJobPaymentsController {
   constructor(
     private readonly commands: CommandBus,

@@ -1,7 +1,8 @@
 /**
- * The repair jobs' SQL: the row lock every repair-job command starts with, and the one place their
- * status changes (`applyRepairTransition`, through the common state-machine helper: conditional
- * update, `repair_job_history` row, `RepairJobTransitioned` after commit).
+ * The repair jobs' SQL: the row lock every repair-job command starts with (as its customer, its
+ * technician or staff), the one place their status changes (`applyRepairTransition`, through the
+ * common state-machine helper: conditional update, `repair_job_history` row, `RepairJobTransitioned`
+ * after commit), their quotes, and what other modules read of a job (exported functions).
  */
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
@@ -13,7 +14,8 @@ import {
   type RepairJobEvent,
   type RepairJobStatus,
 } from './domain/repair-job-state.js';
-import type { RepairJobDto } from './dto/repair-job.dto.js';
+import { saleLinesOfQuote, type PricedQuote, type PricedQuoteLine } from './domain/repair-quote.js';
+import type { RepairJobDto, RepairQuoteDto } from './dto/repair-job.dto.js';
 import { RepairJobTransitioned } from './repair-job-events.js';
 
 export const repairJobNotFound = () =>
@@ -24,36 +26,77 @@ export interface RepairJobRow {
   customer_id: string;
   technician_id: string | null;
   kind: 'hardware' | 'software';
+  mode: 'offline' | 'online';
   status: RepairJobStatus;
-  amount_paise: string;
+  device_brand: string;
+  device_model: string;
+  problem: string;
+  lat: number | null;
+  lng: number | null;
+  address: string | null;
+  preferred_from: Date | null;
+  preferred_to: Date | null;
+  amount_paise: string | null;
   payment_reference: string | null;
+  assigned_at: Date | null;
   paid_at: Date | null;
-  completed_at: Date | null;
+  done_at: Date | null;
+  confirmed_at: Date | null;
+  closed_at: Date | null;
+  cancelled_at: Date | null;
   created_at: Date;
+  updated_at: Date;
 }
 
 export const REPAIR_JOB_COLUMNS = `id::text AS id, customer_id::text AS customer_id,
-  technician_id::text AS technician_id, kind, status, amount_paise::text AS amount_paise,
-  payment_reference, paid_at, completed_at, created_at`;
+  technician_id::text AS technician_id, kind, mode, status, device_brand, device_model, problem,
+  ST_Y(location::geometry) AS lat, ST_X(location::geometry) AS lng, address, preferred_from,
+  preferred_to, amount_paise::text AS amount_paise, payment_reference, assigned_at, paid_at, done_at,
+  confirmed_at, closed_at, cancelled_at, created_at, updated_at`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Locks a repair job (the first lock of its commands). `customerId`: only that customer's (else 404). */
+/** Whose job a command may touch: its customer's, its technician's, or any (staff, the system). */
+export type JobScope = { customerId: string } | { technicianId: string } | 'any';
+
+/** Locks a repair job (the first lock of its commands); 404 outside `scope`. */
 export async function lockRepairJob(
   tx: EntityManager,
   id: string,
-  customerId: string | null,
+  scope: JobScope,
 ): Promise<RepairJobRow> {
-  const { rows } = UUID.test(id)
-    ? await execute<RepairJobRow>(
-        tx,
-        `SELECT ${REPAIR_JOB_COLUMNS} FROM repair_jobs
-         WHERE id = $1 AND ($2::uuid IS NULL OR customer_id = $2) FOR UPDATE`,
-        [id, customerId],
-      )
-    : { rows: [] };
-  if (rows.length === 0) throw repairJobNotFound();
-  return rows[0]!;
+  const job = UUID.test(id) ? await jobIn(tx, id, scope, 'FOR UPDATE') : undefined;
+  if (job === undefined) throw repairJobNotFound();
+  return job;
+}
+
+/** A repair job as `scope` may see it; 404 outside it. */
+export async function readRepairJob(
+  tx: EntityManager,
+  id: string,
+  scope: JobScope,
+): Promise<RepairJobRow> {
+  const job = UUID.test(id) ? await jobIn(tx, id, scope, '') : undefined;
+  if (job === undefined) throw repairJobNotFound();
+  return job;
+}
+
+async function jobIn(
+  tx: EntityManager,
+  id: string,
+  scope: JobScope,
+  lock: string,
+): Promise<RepairJobRow | undefined> {
+  const customerId = scope !== 'any' && 'customerId' in scope ? scope.customerId : null;
+  const technicianId = scope !== 'any' && 'technicianId' in scope ? scope.technicianId : null;
+  const { rows } = await execute<RepairJobRow>(
+    tx,
+    `SELECT ${REPAIR_JOB_COLUMNS} FROM repair_jobs
+     WHERE id = $1 AND ($2::uuid IS NULL OR customer_id = $2)
+       AND ($3::uuid IS NULL OR technician_id = $3) ${lock}`,
+    [id, customerId, technicianId],
+  );
+  return rows[0];
 }
 
 export interface RepairTransitionInput {
@@ -64,6 +107,10 @@ export interface RepairTransitionInput {
   reason?: string | null;
   /** `pay`: the gateway payment that paid the job. */
   paymentReference?: string;
+  /** `assign`, `reassign`: the technician; `withdraw`: cleared. */
+  technicianId?: string | null;
+  /** `approve_quote`: what is to be paid (the approved quote's total). */
+  amountPaise?: number;
 }
 
 /** Moves the locked job through its state machine; returns the job as it now is. */
@@ -72,6 +119,7 @@ export async function applyRepairTransition(
   job: RepairJobRow,
   input: RepairTransitionInput,
 ): Promise<RepairJobRow> {
+  const technicianChange = input.technicianId !== undefined;
   const { row } = await transition<RepairJobStatus, RepairJobEvent, RepairJobActor, RepairJobRow>(
     tx,
     REPAIR_JOB_MACHINE,
@@ -90,11 +138,27 @@ export async function applyRepairTransition(
           tx,
           `UPDATE repair_jobs SET status = $2,
              payment_reference = coalesce($4, payment_reference),
-             paid_at = CASE WHEN $2 = 'paid' THEN now() ELSE paid_at END,
-             completed_at = CASE WHEN $2 = 'completed' THEN now() ELSE completed_at END,
+             technician_id = CASE WHEN $5 THEN $6::uuid ELSE technician_id END,
+             assigned_at = CASE WHEN $5 THEN CASE WHEN $6::uuid IS NULL THEN NULL ELSE now() END
+                                ELSE assigned_at END,
+             amount_paise = CASE WHEN $2 IN ('awaiting_assignment','assigned','cancelled') THEN NULL
+                                 ELSE coalesce($7, amount_paise) END,
+             paid_at = CASE WHEN $2 = 'in_progress' THEN now() ELSE paid_at END,
+             done_at = CASE WHEN $2 = 'done' THEN now() ELSE done_at END,
+             confirmed_at = CASE WHEN $2 = 'confirmed' THEN now() ELSE confirmed_at END,
+             closed_at = CASE WHEN $2 = 'closed' THEN now() ELSE closed_at END,
+             cancelled_at = CASE WHEN $2 = 'cancelled' THEN now() ELSE cancelled_at END,
              updated_at = now()
            WHERE id = $1 AND status = $3 RETURNING ${REPAIR_JOB_COLUMNS}`,
-          [job.id, to, from, input.paymentReference ?? null],
+          [
+            job.id,
+            to,
+            from,
+            input.paymentReference ?? null,
+            technicianChange,
+            input.technicianId ?? null,
+            input.amountPaise ?? null,
+          ],
         );
         return { affected, row: rows[0] };
       },
@@ -119,7 +183,7 @@ export async function applyRepairTransition(
         new RepairJobTransitioned(
           job.id,
           job.customer_id,
-          job.technician_id,
+          technicianChange ? (input.technicianId ?? null) : job.technician_id,
           input.event,
           from,
           to,
@@ -130,15 +194,185 @@ export async function applyRepairTransition(
 }
 
 export function repairJobDto(r: RepairJobRow): RepairJobDto {
+  const iso = (d: Date | null) => (d === null ? null : d.toISOString());
   return {
     id: r.id,
     customerId: r.customer_id,
     technicianId: r.technician_id,
     kind: r.kind,
+    mode: r.mode,
     status: r.status,
-    amountPaise: Number(r.amount_paise),
-    paidAt: r.paid_at === null ? null : r.paid_at.toISOString(),
-    completedAt: r.completed_at === null ? null : r.completed_at.toISOString(),
+    deviceBrand: r.device_brand,
+    deviceModel: r.device_model,
+    problem: r.problem,
+    location: r.lat === null || r.lng === null ? null : { lat: r.lat, lng: r.lng },
+    address: r.address,
+    preferredFrom: iso(r.preferred_from),
+    preferredTo: iso(r.preferred_to),
+    amountPaise: r.amount_paise === null ? null : Number(r.amount_paise),
+    assignedAt: iso(r.assigned_at),
+    paidAt: iso(r.paid_at),
+    doneAt: iso(r.done_at),
+    confirmedAt: iso(r.confirmed_at),
+    closedAt: iso(r.closed_at),
+    cancelledAt: iso(r.cancelled_at),
     createdAt: r.created_at.toISOString(),
   };
+}
+
+// ---- quotes ----
+
+interface QuoteRow {
+  id: string;
+  repair_job_id: string;
+  technician_id: string;
+  lines: PricedQuoteLine[];
+  taxable_paise: string;
+  gst_paise: string;
+  total_paise: string;
+  note: string | null;
+  status: RepairQuoteDto['status'];
+  decided_at: Date | null;
+  decision_reason: string | null;
+  created_at: Date;
+}
+
+const QUOTE_COLUMNS = `id::text AS id, repair_job_id::text AS repair_job_id,
+  technician_id::text AS technician_id, lines, taxable_paise::text AS taxable_paise,
+  gst_paise::text AS gst_paise, total_paise::text AS total_paise, note, status, decided_at,
+  decision_reason, created_at`;
+
+export function quoteDto(q: QuoteRow): RepairQuoteDto {
+  return {
+    id: q.id,
+    repairJobId: q.repair_job_id,
+    technicianId: q.technician_id,
+    lines: q.lines.map((l) => ({ ...l })),
+    taxablePaise: Number(q.taxable_paise),
+    gstPaise: Number(q.gst_paise),
+    totalPaise: Number(q.total_paise),
+    note: q.note,
+    status: q.status,
+    decidedAt: q.decided_at === null ? null : q.decided_at.toISOString(),
+    decisionReason: q.decision_reason,
+    createdAt: q.created_at.toISOString(),
+  };
+}
+
+/** Records a proposed quote, superseding the job's open proposed one (the job row is locked). */
+export async function insertQuoteIn(
+  tx: EntityManager,
+  job: RepairJobRow,
+  quote: PricedQuote,
+  note: string | null,
+): Promise<QuoteRow> {
+  await execute(
+    tx,
+    `UPDATE repair_quotes SET status = 'superseded', decided_at = now(),
+       decision_reason = 'a newer quote replaced it'
+     WHERE repair_job_id = $1 AND status = 'proposed'`,
+    [job.id],
+  );
+  const { rows } = await execute<QuoteRow>(
+    tx,
+    `INSERT INTO repair_quotes (repair_job_id, technician_id, lines, taxable_paise, gst_paise, total_paise, note)
+     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7) RETURNING ${QUOTE_COLUMNS}`,
+    [
+      job.id,
+      job.technician_id,
+      JSON.stringify(quote.lines),
+      quote.taxablePaise,
+      quote.gstPaise,
+      quote.totalPaise,
+      note,
+    ],
+  );
+  return rows[0]!;
+}
+
+/** The job's proposed quote `quoteId`, locked; 409 when it is not the one waiting for a decision. */
+export async function lockProposedQuote(
+  tx: EntityManager,
+  jobId: string,
+  quoteId: string,
+): Promise<QuoteRow> {
+  const { rows } = UUID.test(quoteId)
+    ? await execute<QuoteRow>(
+        tx,
+        `SELECT ${QUOTE_COLUMNS} FROM repair_quotes WHERE id = $1 AND repair_job_id = $2 FOR UPDATE`,
+        [quoteId, jobId],
+      )
+    : { rows: [] };
+  const quote = rows[0];
+  if (quote === undefined)
+    throw new AppProblem(404, 'repair-quote/not-found', 'Not found', 'No such quote for this job');
+  if (quote.status !== 'proposed')
+    throw new AppProblem(
+      409,
+      'repair-quote/not-proposed',
+      'Conflict',
+      `This quote is ${quote.status}; only the proposed quote can be decided`,
+      { quoteStatus: quote.status },
+    );
+  return quote;
+}
+
+/** Records the customer's decision on the (locked) proposed quote. */
+export async function decideQuoteIn(
+  tx: EntityManager,
+  quoteId: string,
+  status: 'approved' | 'rejected',
+  reason: string | null,
+): Promise<QuoteRow> {
+  const { rows } = await execute<QuoteRow>(
+    tx,
+    `UPDATE repair_quotes SET status = $2, decided_at = now(), decision_reason = $3
+     WHERE id = $1 AND status = 'proposed' RETURNING ${QUOTE_COLUMNS}`,
+    [quoteId, status, reason],
+  );
+  return rows[0]!;
+}
+
+/** The job's quotes, newest first. */
+export async function quotesOf(tx: EntityManager, jobId: string): Promise<QuoteRow[]> {
+  const { rows } = await execute<QuoteRow>(
+    tx,
+    `SELECT ${QUOTE_COLUMNS} FROM repair_quotes WHERE repair_job_id = $1
+     ORDER BY created_at DESC, id`,
+    [jobId],
+  );
+  return rows;
+}
+
+// ---- what other modules read of a job (the payments' and the escrow's) ----
+
+/**
+ * The sale a repair job's escrow pays for, as the escrow release prices it: its approved quote's
+ * lines (GST included, each at its own rate); empty for a job paid before quotes (the skeleton's
+ * agreed amount), which the release prices at the repair services' schedule rate.
+ */
+export async function saleLinesOfJob(
+  tx: EntityManager,
+  jobId: string,
+): Promise<{ grossPaise: number; gstRateBps: number }[]> {
+  const { rows } = await execute<{ lines: PricedQuoteLine[] }>(
+    tx,
+    `SELECT lines FROM repair_quotes WHERE repair_job_id = $1 AND status = 'approved'`,
+    [jobId],
+  );
+  return rows[0] === undefined ? [] : saleLinesOfQuote(rows[0].lines);
+}
+
+/**
+ * Closes a confirmed job whose escrow was just released (the escrow release, in its transaction,
+ * with the job locked by it).
+ */
+export async function closeAfterReleaseIn(tx: EntityManager, jobId: string): Promise<void> {
+  const job = await lockRepairJob(tx, jobId, 'any');
+  await applyRepairTransition(tx, job, {
+    event: 'close',
+    actor: 'system',
+    actorId: null,
+    actorRole: 'escrow-release',
+  });
 }

@@ -1,67 +1,269 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
 import {
+  AssignRepairJobDto,
+  CancelRepairJobDto,
   CreateRepairJobDto,
+  CreateRepairQuoteDto,
+  DecideRepairQuoteDto,
+  ReassignRepairJobDto,
   RepairJobDto,
   RepairJobIdParamDto,
+  RepairJobPageDto,
+  RepairJobQueryDto,
   RepairJobReasonDto,
+  RepairQuoteDto,
 } from './dto/repair-job.dto.js';
 import { RepairJobs } from './repair-jobs.service.js';
 
+const mine = (meta: RequestMeta) => ({ customerId: meta.principal!.userId });
+const assignedToMe = (meta: RequestMeta) => ({ technicianId: meta.principal!.userId });
+
 /**
- * Repair jobs, the skeleton: a customer creates a job for an approved technician at the agreed
- * amount, pays it (`POST /repair-jobs/{id}/payments`, src/payments/), and completes it, which makes
- * the technician's escrow due for release. Staff may complete a paid job for its customer.
+ * The customer's side of a repair: request it, follow it, decide the technician's quote, pay it
+ * (`POST /repairs/{id}/payments`, src/payments/), confirm the work, or cancel before paying.
  */
-@ApiTags('repair-jobs')
+@ApiTags('repairs')
 @ApiBearerAuth()
 @RateLimitCategory('orders')
-@Controller()
+@Controller('repairs')
 export class RepairJobsController {
   constructor(private readonly jobs: RepairJobs) {}
 
-  @Post('repair-jobs')
+  @Post()
   @Can('create', 'Purchase')
-  @ApiOperation({ summary: 'Create a repair job for a technician at an agreed amount' })
+  @ApiOperation({ summary: 'Request a repair (it waits for a technician)' })
   create(@Body() dto: CreateRepairJobDto, @Meta() meta: RequestMeta): Promise<RepairJobDto> {
     return this.jobs.create(dto, meta);
   }
 
-  @Get('repair-jobs/:repairJobId')
+  @Get()
   @Can('read', 'Purchase')
-  @ApiOperation({ summary: 'My repair job' })
+  @ApiOperation({ summary: 'My repairs, newest first' })
+  list(@Query() q: RepairJobQueryDto, @Meta() meta: RequestMeta): Promise<RepairJobPageDto> {
+    return this.jobs.list(q, mine(meta));
+  }
+
+  @Get(':repairJobId')
+  @Can('read', 'Purchase')
+  @ApiOperation({ summary: 'My repair' })
   get(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairJobDto> {
-    return this.jobs.get(p.repairJobId, meta);
+    return this.jobs.get(p.repairJobId, mine(meta));
   }
 
-  @Post('repair-jobs/:repairJobId/cancel')
+  @Get(':repairJobId/quotes')
+  @Can('read', 'Purchase')
+  @ApiOperation({ summary: "My repair's quotes, newest first" })
+  quotes(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairQuoteDto[]> {
+    return this.jobs.quotes(p.repairJobId, mine(meta));
+  }
+
+  @Post(':repairJobId/quote/approve')
   @HttpCode(200)
   @Can('update', 'Purchase')
-  @ApiOperation({ summary: 'Cancel my repair job (before it is paid)' })
-  cancel(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairJobDto> {
-    return this.jobs.cancel(p.repairJobId, meta);
+  @ApiOperation({ summary: 'Approve the proposed quote (its total is then to be paid)' })
+  approveQuote(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: DecideRepairQuoteDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.jobs.approveQuote(p.repairJobId, dto.quoteId, meta);
   }
 
-  @Post('repair-jobs/:repairJobId/complete')
+  @Post(':repairJobId/quote/reject')
   @HttpCode(200)
   @Can('update', 'Purchase')
-  @ApiOperation({ summary: 'Confirm my paid repair job is done (the technician is then paid)' })
-  complete(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairJobDto> {
-    return this.jobs.complete(p.repairJobId, meta);
+  @ApiOperation({ summary: 'Reject the proposed quote (the technician may quote again)' })
+  rejectQuote(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: DecideRepairQuoteDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.jobs.rejectQuote(p.repairJobId, dto.quoteId, dto.reason ?? null, meta);
   }
 
-  @Post('admin/repair-jobs/:repairJobId/complete')
+  @Post(':repairJobId/cancel')
   @HttpCode(200)
-  @Can('override', 'RepairJob')
-  @ApiOperation({ summary: 'Complete a paid repair job for its customer (with a reason, audited)' })
-  staffComplete(
+  @Can('update', 'Purchase')
+  @ApiOperation({ summary: 'Cancel my repair before paying (free)' })
+  cancel(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: CancelRepairJobDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.jobs.cancel(p.repairJobId, dto.reason ?? null, meta);
+  }
+
+  @Post(':repairJobId/confirm')
+  @HttpCode(200)
+  @Can('update', 'Purchase')
+  @ApiOperation({ summary: 'Confirm the repair is done (the technician is then paid)' })
+  confirm(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairJobDto> {
+    return this.jobs.confirm(p.repairJobId, meta);
+  }
+}
+
+/** The assigned technician's side: its jobs, travel, diagnosis, quotes, done, or give it back. */
+@ApiTags('repairs')
+@ApiBearerAuth()
+@RateLimitCategory('orders')
+@Controller('technician/repairs')
+export class TechnicianRepairJobsController {
+  constructor(private readonly jobs: RepairJobs) {}
+
+  @Get()
+  @Can('read', 'RepairWork')
+  @ApiOperation({ summary: 'Repairs assigned to me, newest first' })
+  list(@Query() q: RepairJobQueryDto, @Meta() meta: RequestMeta): Promise<RepairJobPageDto> {
+    return this.jobs.list(q, assignedToMe(meta));
+  }
+
+  @Get(':repairJobId')
+  @Can('read', 'RepairWork')
+  @ApiOperation({ summary: 'A repair assigned to me' })
+  get(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairJobDto> {
+    return this.jobs.get(p.repairJobId, assignedToMe(meta));
+  }
+
+  @Get(':repairJobId/quotes')
+  @Can('read', 'RepairWork')
+  @ApiOperation({ summary: "A repair's quotes, newest first" })
+  quotes(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairQuoteDto[]> {
+    return this.jobs.quotes(p.repairJobId, assignedToMe(meta));
+  }
+
+  @Post(':repairJobId/depart')
+  @HttpCode(200)
+  @Can('update', 'RepairWork')
+  @ApiOperation({ summary: 'On my way (offline repairs)' })
+  depart(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairJobDto> {
+    return this.jobs.step(p.repairJobId, 'depart', meta);
+  }
+
+  @Post(':repairJobId/arrive')
+  @HttpCode(200)
+  @Can('update', 'RepairWork')
+  @ApiOperation({ summary: 'Arrived at the customer (offline repairs)' })
+  arrive(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairJobDto> {
+    return this.jobs.step(p.repairJobId, 'arrive', meta);
+  }
+
+  @Post(':repairJobId/diagnose')
+  @HttpCode(200)
+  @Can('update', 'RepairWork')
+  @ApiOperation({ summary: 'Start diagnosing' })
+  diagnose(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairJobDto> {
+    return this.jobs.step(p.repairJobId, 'diagnose', meta);
+  }
+
+  @Post(':repairJobId/quotes')
+  @Can('update', 'RepairWork')
+  @ApiOperation({ summary: 'Quote the repair (labour and parts lines at my GST rates)' })
+  quote(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: CreateRepairQuoteDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairQuoteDto> {
+    return this.jobs.quote(p.repairJobId, dto, meta);
+  }
+
+  @Post(':repairJobId/finish')
+  @HttpCode(200)
+  @Can('update', 'RepairWork')
+  @ApiOperation({ summary: 'The work is done (the customer then confirms)' })
+  finish(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairJobDto> {
+    return this.jobs.step(p.repairJobId, 'finish', meta);
+  }
+
+  @Post(':repairJobId/withdraw')
+  @HttpCode(200)
+  @Can('update', 'RepairWork')
+  @ApiOperation({ summary: 'Give an unpaid repair back (with a reason)' })
+  withdraw(
     @Param() p: RepairJobIdParamDto,
     @Body() dto: RepairJobReasonDto,
     @Meta() meta: RequestMeta,
   ): Promise<RepairJobDto> {
-    return this.jobs.staffComplete(p.repairJobId, dto.reason, meta);
+    return this.jobs.withdraw(p.repairJobId, dto.reason, meta);
+  }
+}
+
+/** Staff: the queue and search, assignment, reassignment, cancellation and confirmation (audited). */
+@ApiTags('repairs')
+@ApiBearerAuth()
+@Controller('admin/repairs')
+export class AdminRepairJobsController {
+  constructor(private readonly jobs: RepairJobs) {}
+
+  @Get()
+  @Can('read', 'RepairJob')
+  @ApiOperation({ summary: 'Repairs newest first (status=awaiting_assignment: the queue)' })
+  list(@Query() q: RepairJobQueryDto): Promise<RepairJobPageDto> {
+    return this.jobs.list(q, 'any');
+  }
+
+  @Get(':repairJobId')
+  @Can('read', 'RepairJob')
+  @ApiOperation({ summary: 'A repair' })
+  get(@Param() p: RepairJobIdParamDto): Promise<RepairJobDto> {
+    return this.jobs.get(p.repairJobId, 'any');
+  }
+
+  @Get(':repairJobId/quotes')
+  @Can('read', 'RepairJob')
+  @ApiOperation({ summary: "A repair's quotes, newest first" })
+  quotes(@Param() p: RepairJobIdParamDto): Promise<RepairQuoteDto[]> {
+    return this.jobs.quotes(p.repairJobId, 'any');
+  }
+
+  @Post(':repairJobId/assign')
+  @HttpCode(200)
+  @Can('update', 'RepairJob')
+  @ApiOperation({ summary: 'Assign a waiting repair to a technician of its kind (audited)' })
+  assign(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: AssignRepairJobDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.jobs.assign(p.repairJobId, dto.technicianId, meta);
+  }
+
+  @Post(':repairJobId/reassign')
+  @HttpCode(200)
+  @Can('override', 'RepairJob')
+  @ApiOperation({ summary: 'Move an unpaid repair to another technician (ops leader, reason)' })
+  reassign(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: ReassignRepairJobDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.jobs.reassign(p.repairJobId, dto.technicianId, dto.reason, meta);
+  }
+
+  @Post(':repairJobId/cancel')
+  @HttpCode(200)
+  @Can('update', 'RepairJob')
+  @ApiOperation({ summary: 'Cancel an unpaid repair (reason, audited)' })
+  cancel(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: RepairJobReasonDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.jobs.staffCancel(p.repairJobId, dto.reason, meta);
+  }
+
+  @Post(':repairJobId/confirm')
+  @HttpCode(200)
+  @Can('update', 'RepairJob')
+  @ApiOperation({ summary: 'Confirm a done repair for its customer (reason, audited)' })
+  confirm(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: RepairJobReasonDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.jobs.staffConfirm(p.repairJobId, dto.reason, meta);
   }
 }

@@ -1,137 +1,461 @@
 /**
- * Repair jobs (the skeleton the repair-services issue extends): a customer creates a job for an
- * approved technician at an agreed amount, pays it through the payments module (the repair-job
- * payable, `RepairJobPayments` below is its port), and completes it; completion makes the job's
- * escrow hold due for release to the technician (src/escrow/escrow-release.service.ts). Staff may
- * complete a job for the customer (with a reason, audited). One command = one transaction, the job
- * row locked first.
+ * Repair jobs (src/repairs/domain/repair-job-state.ts): a customer requests a repair; staff assign
+ * a technician of its kind (software jobs always; hardware jobs until auto-matching offers them);
+ * the technician travels (offline), diagnoses and quotes; the customer approves the quote and pays
+ * it through the payments module (the repair-job payable, `RepairJobPayments` below is its port);
+ * the technician marks it done; the customer confirms it (or the confirmation window passes, or
+ * staff confirm with a reason), which makes its escrow due for release to the technician
+ * (src/escrow/), and the release closes it. Every staff action is audited. One command = one
+ * transaction, the job row locked first.
  */
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppProblem } from '../common/errors/problem.js';
+import { cursorFields, encodeCursor, parseKeysetCursor } from '../common/pagination.js';
 import type { RequestMeta } from '../common/request-meta.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/app-config.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
-import type { CreateRepairJobDto, RepairJobDto } from './dto/repair-job.dto.js';
+import { technicianProfileIn } from '../identity/technician-profile.js';
+import { JobQueue } from '../jobs/job-queue.service.js';
+import type { RepairJobEvent } from './domain/repair-job-state.js';
+import { priceQuote } from './domain/repair-quote.js';
+import type {
+  CreateRepairJobDto,
+  CreateRepairQuoteDto,
+  RepairJobDto,
+  RepairJobPageDto,
+  RepairJobQueryDto,
+  RepairQuoteDto,
+} from './dto/repair-job.dto.js';
 import {
   applyRepairTransition,
+  decideQuoteIn,
+  insertQuoteIn,
+  type JobScope,
+  lockProposedQuote,
   lockRepairJob,
+  quoteDto,
+  quotesOf,
+  readRepairJob,
   REPAIR_JOB_COLUMNS,
   repairJobDto,
-  repairJobNotFound,
   type RepairJobRow,
 } from './repair-job-store.js';
 
+export const REPAIR_JOBS_QUEUE = { autoConfirm: 'repairs.auto-confirm' } as const;
+
+/** The technician's own steps on an assigned job (no reason, no money). */
+export type TechnicianStep = Extract<RepairJobEvent, 'depart' | 'arrive' | 'diagnose' | 'finish'>;
+
+const invalid = (code: string, detail: string, field: string) =>
+  new AppProblem(422, `repair-job/${code}`, 'Unprocessable', detail, {
+    errors: [{ field, in: 'body', messages: [detail] }],
+  });
+
 @Injectable()
-export class RepairJobs {
+export class RepairJobs implements OnModuleInit {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
+    private readonly jobs: JobQueue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** A job awaiting payment, for an approved technician of its kind (else 422). */
+  onModuleInit(): void {
+    this.jobs.define({
+      name: REPAIR_JOBS_QUEUE.autoConfirm,
+      cron: '* * * * *',
+      handler: () => this.autoConfirm(),
+    });
+  }
+
+  // ---- the customer ----
+
+  /** A repair request, waiting for a technician. */
   async create(dto: CreateRepairJobDto, meta: RequestMeta): Promise<RepairJobDto> {
-    const customerId = meta.principal!.userId;
-    return this.transactions.run(async (tx) => {
-      const { rows: technician } = await execute(
-        tx,
-        `SELECT 1 FROM users WHERE id = $1 AND role = 'technician' AND status = 'approved'
-           AND technician_kind = $2 FOR SHARE`,
-        [dto.technicianId, dto.kind],
+    if (dto.mode === 'offline' && dto.location === undefined)
+      throw invalid(
+        'location-required',
+        'an offline repair needs the location to come to',
+        'location',
       );
-      if (technician.length === 0)
-        throw new AppProblem(
-          422,
-          'repair-job/unknown-technician',
-          'Unknown technician',
-          `No approved ${dto.kind} technician ${dto.technicianId}`,
-          { technicianId: dto.technicianId },
-        );
-      if (dto.technicianId === customerId)
-        throw new AppProblem(
-          422,
-          'repair-job/own-technician',
-          'Not allowed',
-          'A technician cannot hire themselves',
-        );
+    if (
+      dto.preferredFrom !== undefined &&
+      dto.preferredTo !== undefined &&
+      Date.parse(dto.preferredTo) <= Date.parse(dto.preferredFrom)
+    )
+      throw invalid('window-invalid', 'preferredTo must be after preferredFrom', 'preferredTo');
+    return this.transactions.run(async (tx) => {
       const { rows } = await execute<RepairJobRow>(
         tx,
-        `INSERT INTO repair_jobs (customer_id, technician_id, kind, amount_paise)
-         VALUES ($1, $2, $3, $4) RETURNING ${REPAIR_JOB_COLUMNS}`,
-        [customerId, dto.technicianId, dto.kind, dto.amountPaise],
+        `INSERT INTO repair_jobs (customer_id, kind, mode, status, device_brand, device_model, problem,
+           location, address, preferred_from, preferred_to)
+         VALUES ($1, $2, $3, 'awaiting_assignment', $4, $5, $6,
+           CASE WHEN $7::float8 IS NULL THEN NULL
+                ELSE ST_SetSRID(ST_MakePoint($8::float8, $7::float8), 4326)::geography END,
+           $9, $10, $11)
+         RETURNING ${REPAIR_JOB_COLUMNS}`,
+        [
+          meta.principal!.userId,
+          dto.kind,
+          dto.mode,
+          dto.deviceBrand.trim(),
+          dto.deviceModel.trim(),
+          dto.problem.trim(),
+          dto.mode === 'offline' ? dto.location!.lat : null,
+          dto.mode === 'offline' ? dto.location!.lng : null,
+          dto.address ?? null,
+          dto.preferredFrom ?? null,
+          dto.preferredTo ?? null,
+        ],
       );
       return repairJobDto(rows[0]!);
     });
   }
 
-  /** The customer's job (404 for anyone else's). */
-  async get(id: string, meta: RequestMeta): Promise<RepairJobDto> {
-    return this.transactions.run(async (tx) => {
-      const { rows } = await execute<RepairJobRow>(
+  /** One job as its customer, its technician or staff sees it (404 for anyone else). */
+  async get(id: string, scope: JobScope): Promise<RepairJobDto> {
+    return this.transactions.run(async (tx) => repairJobDto(await readRepairJob(tx, id, scope)));
+  }
+
+  /** Jobs newest first: the customer's, the technician's, or (staff) all, by status and kind. */
+  async list(q: RepairJobQueryDto, scope: JobScope): Promise<RepairJobPageDto> {
+    const after = parseKeysetCursor(q.cursor, {
+      at: cursorFields.matching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/),
+      id: cursorFields.uuid,
+    });
+    const customerId = scope !== 'any' && 'customerId' in scope ? scope.customerId : null;
+    const technicianId = scope !== 'any' && 'technicianId' in scope ? scope.technicianId : null;
+    const rows = await this.transactions.run(async (tx) => {
+      const { rows } = await execute<RepairJobRow & { cursor_at: string }>(
         tx,
-        `SELECT ${REPAIR_JOB_COLUMNS} FROM repair_jobs WHERE id = $1 AND customer_id = $2`,
-        [id, meta.principal!.userId],
+        `SELECT ${REPAIR_JOB_COLUMNS},
+                to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS cursor_at
+         FROM repair_jobs
+         WHERE ($1::uuid IS NULL OR customer_id = $1) AND ($2::uuid IS NULL OR technician_id = $2)
+           AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR kind = $4)
+           AND ($5::timestamp IS NULL OR (created_at AT TIME ZONE 'UTC', id) < ($5::timestamp, $6::uuid))
+         ORDER BY created_at DESC, id DESC LIMIT $7`,
+        [
+          customerId,
+          technicianId,
+          q.status ?? null,
+          q.kind ?? null,
+          after?.at ?? null,
+          after?.id ?? null,
+          q.limit + 1,
+        ],
       );
-      if (rows.length === 0) throw repairJobNotFound();
-      return repairJobDto(rows[0]!);
+      return rows;
+    });
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(repairJobDto),
+      ...(rows.length > q.limit && last !== undefined
+        ? { nextCursor: encodeCursor({ at: last.cursor_at, id: last.id }) }
+        : {}),
+    };
+  }
+
+  /** The job's quotes, newest first (its customer, its technician, staff). */
+  async quotes(id: string, scope: JobScope): Promise<RepairQuoteDto[]> {
+    return this.transactions.run(async (tx) => {
+      await readRepairJob(tx, id, scope);
+      return (await quotesOf(tx, id)).map(quoteDto);
     });
   }
 
-  /** The customer cancels a job not paid yet. */
-  async cancel(id: string, meta: RequestMeta): Promise<RepairJobDto> {
+  /** The customer approves the proposed quote: its total becomes what the job is paid. */
+  async approveQuote(id: string, quoteId: string, meta: RequestMeta): Promise<RepairJobDto> {
     const p = meta.principal!;
     return this.transactions.run(async (tx) => {
-      const job = await lockRepairJob(tx, id, p.userId);
-      return repairJobDto(
-        await applyRepairTransition(tx, job, {
-          event: 'cancel',
-          actor: 'customer',
-          actorId: p.userId,
-          actorRole: p.role,
-        }),
-      );
+      const job = await lockRepairJob(tx, id, { customerId: p.userId });
+      const quote = await lockProposedQuote(tx, id, quoteId);
+      const moved = await applyRepairTransition(tx, job, {
+        event: 'approve_quote',
+        actor: 'customer',
+        actorId: p.userId,
+        actorRole: p.role,
+        amountPaise: Number(quote.total_paise),
+      });
+      await decideQuoteIn(tx, quote.id, 'approved', null);
+      return repairJobDto(moved);
     });
   }
 
-  /** The customer confirms the repair is done: the job's escrow becomes due to the technician. */
-  async complete(id: string, meta: RequestMeta): Promise<RepairJobDto> {
+  /** The customer rejects the proposed quote: the technician may quote again. */
+  async rejectQuote(
+    id: string,
+    quoteId: string,
+    reason: string | null,
+    meta: RequestMeta,
+  ): Promise<RepairJobDto> {
     const p = meta.principal!;
     return this.transactions.run(async (tx) => {
-      const job = await lockRepairJob(tx, id, p.userId);
-      return repairJobDto(
-        await applyRepairTransition(tx, job, {
-          event: 'complete',
-          actor: 'customer',
-          actorId: p.userId,
-          actorRole: p.role,
-        }),
-      );
-    });
-  }
-
-  /** Staff complete a paid job for the customer (a reason, audited `repair_job.complete`). */
-  async staffComplete(id: string, reason: string, meta: RequestMeta): Promise<RepairJobDto> {
-    const p = meta.principal!;
-    return this.transactions.run(async (tx) => {
-      const job = await lockRepairJob(tx, id, null);
-      const done = await applyRepairTransition(tx, job, {
-        event: 'complete',
-        actor: 'admin',
+      const job = await lockRepairJob(tx, id, { customerId: p.userId });
+      const quote = await lockProposedQuote(tx, id, quoteId);
+      const moved = await applyRepairTransition(tx, job, {
+        event: 'reject_quote',
+        actor: 'customer',
         actorId: p.userId,
         actorRole: p.role,
         reason,
       });
+      await decideQuoteIn(tx, quote.id, 'rejected', reason);
+      return repairJobDto(moved);
+    });
+  }
+
+  /** The customer cancels before paying (free: nothing has been paid). */
+  async cancel(id: string, reason: string | null, meta: RequestMeta): Promise<RepairJobDto> {
+    const p = meta.principal!;
+    return this.transactions.run(async (tx) => {
+      const job = await lockRepairJob(tx, id, { customerId: p.userId });
+      const moved = await applyRepairTransition(tx, job, {
+        event: 'cancel',
+        actor: 'customer',
+        actorId: p.userId,
+        actorRole: p.role,
+        reason,
+      });
+      await this.closeOpenQuoteIn(tx, id, 'the job was cancelled');
+      return repairJobDto(moved);
+    });
+  }
+
+  /** The customer confirms the work is done: the job's escrow becomes due to the technician. */
+  async confirm(id: string, meta: RequestMeta): Promise<RepairJobDto> {
+    const p = meta.principal!;
+    return this.transactions.run(async (tx) => {
+      const job = await lockRepairJob(tx, id, { customerId: p.userId });
+      return repairJobDto(
+        await applyRepairTransition(tx, job, {
+          event: 'confirm',
+          actor: 'customer',
+          actorId: p.userId,
+          actorRole: p.role,
+        }),
+      );
+    });
+  }
+
+  // ---- the technician ----
+
+  /** A step of the assigned technician (en route and arrived are for offline jobs only). */
+  async step(id: string, event: TechnicianStep, meta: RequestMeta): Promise<RepairJobDto> {
+    const p = meta.principal!;
+    return this.transactions.run(async (tx) => {
+      const job = await lockRepairJob(tx, id, { technicianId: p.userId });
+      if (job.mode === 'online' && (event === 'depart' || event === 'arrive'))
+        throw new AppProblem(
+          409,
+          'repair-job/online',
+          'Conflict',
+          'An online repair has no travel: diagnose it from assigned',
+          { repairJobId: id, mode: job.mode },
+        );
+      if (job.mode === 'offline' && event === 'diagnose' && job.status === 'assigned')
+        throw new AppProblem(
+          409,
+          'repair-job/not-arrived',
+          'Conflict',
+          'An offline repair is diagnosed once the technician has arrived',
+          { repairJobId: id, repairJobStatus: job.status },
+        );
+      return repairJobDto(
+        await applyRepairTransition(tx, job, {
+          event,
+          actor: 'technician',
+          actorId: p.userId,
+          actorRole: p.role,
+        }),
+      );
+    });
+  }
+
+  /** The assigned technician quotes (a newer quote supersedes the one still proposed). */
+  async quote(id: string, dto: CreateRepairQuoteDto, meta: RequestMeta): Promise<RepairQuoteDto> {
+    const p = meta.principal!;
+    return this.transactions.run(async (tx) => {
+      const job = await lockRepairJob(tx, id, { technicianId: p.userId });
+      const technician = await technicianProfileIn(tx, p.userId);
+      const priced = priceQuote(dto.lines, technician?.gstRegistered ?? false);
+      if ('problems' in priced)
+        throw new AppProblem(
+          422,
+          'repair-quote/invalid',
+          'Unprocessable',
+          priced.problems.map((x) => `${x.field}: ${x.message}`).join('; '),
+          {
+            errors: priced.problems.map((x) => ({
+              field: x.field,
+              in: 'body',
+              messages: [x.message],
+            })),
+          },
+        );
+      await applyRepairTransition(tx, job, {
+        event: 'quote',
+        actor: 'technician',
+        actorId: p.userId,
+        actorRole: p.role,
+      });
+      return quoteDto(await insertQuoteIn(tx, job, priced, dto.note ?? null));
+    });
+  }
+
+  /** The technician gives a job back before it is paid (with a reason): it waits for another. */
+  async withdraw(id: string, reason: string, meta: RequestMeta): Promise<RepairJobDto> {
+    const p = meta.principal!;
+    return this.transactions.run(async (tx) => {
+      const job = await lockRepairJob(tx, id, { technicianId: p.userId });
+      const moved = await applyRepairTransition(tx, job, {
+        event: 'withdraw',
+        actor: 'technician',
+        actorId: p.userId,
+        actorRole: p.role,
+        reason,
+        technicianId: null,
+      });
+      await this.closeOpenQuoteIn(tx, id, 'the technician withdrew');
+      return repairJobDto(moved);
+    });
+  }
+
+  // ---- staff ----
+
+  /** Staff assign a waiting job to an approved technician of its kind (audited). */
+  async assign(id: string, technicianId: string, meta: RequestMeta): Promise<RepairJobDto> {
+    return this.staffMove(id, 'assign', { technicianId, reason: null }, meta);
+  }
+
+  /** Staff move an unpaid job to another technician (a reason, audited). */
+  async reassign(
+    id: string,
+    technicianId: string,
+    reason: string,
+    meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.staffMove(id, 'reassign', { technicianId, reason }, meta);
+  }
+
+  /** Staff cancel an unpaid job (a reason, audited). */
+  async staffCancel(id: string, reason: string, meta: RequestMeta): Promise<RepairJobDto> {
+    return this.staffMove(id, 'cancel', { reason }, meta);
+  }
+
+  /** Staff confirm a done job for its customer (a reason, audited). */
+  async staffConfirm(id: string, reason: string, meta: RequestMeta): Promise<RepairJobDto> {
+    return this.staffMove(id, 'confirm', { reason }, meta);
+  }
+
+  private async staffMove(
+    id: string,
+    event: Extract<RepairJobEvent, 'assign' | 'reassign' | 'cancel' | 'confirm'>,
+    input: { technicianId?: string; reason: string | null },
+    meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    const p = meta.principal!;
+    return this.transactions.run(async (tx) => {
+      const job = await lockRepairJob(tx, id, 'any');
+      if (input.technicianId !== undefined)
+        await this.assertAssignable(tx, job, input.technicianId);
+      const moved = await applyRepairTransition(tx, job, {
+        event,
+        actor: 'staff',
+        actorId: p.userId,
+        actorRole: p.role,
+        reason: input.reason,
+        ...(input.technicianId === undefined ? {} : { technicianId: input.technicianId }),
+      });
+      if (event === 'reassign' || event === 'cancel')
+        await this.closeOpenQuoteIn(
+          tx,
+          id,
+          event === 'cancel' ? 'the job was cancelled' : 'the job was reassigned',
+        );
       await this.audit.record(tx, meta, {
-        action: 'repair_job.complete',
+        action: `repair_job.${event}`,
         targetType: 'repair_job',
         targetId: job.id,
-        reason,
-        before: { status: job.status },
-        after: { status: done.status },
+        ...(input.reason === null ? {} : { reason: input.reason }),
+        before: { status: job.status, technicianId: job.technician_id },
+        after: { status: moved.status, technicianId: moved.technician_id },
       });
-      return repairJobDto(done);
+      return repairJobDto(moved);
     });
+  }
+
+  /** 422 unless `technicianId` is an approved technician of the job's kind, other than its customer. */
+  private async assertAssignable(
+    tx: EntityManager,
+    job: RepairJobRow,
+    technicianId: string,
+  ): Promise<void> {
+    const technician = await technicianProfileIn(tx, technicianId);
+    const why =
+      technician === undefined || !technician.approved
+        ? `No approved technician ${technicianId}`
+        : technician.kind !== job.kind
+          ? `Technician ${technicianId} repairs ${technician.kind}, this job is ${job.kind}`
+          : technicianId === job.customer_id
+            ? 'A technician cannot repair its own job'
+            : technicianId === job.technician_id
+              ? 'The job is already this technician’s'
+              : null;
+    if (why !== null) throw invalid('technician-not-assignable', why, 'technicianId');
+  }
+
+  /**
+   * An unpaid job leaving its technician (withdrawn, reassigned, cancelled): its open quote — still
+   * proposed, or approved but not paid — no longer stands.
+   */
+  private async closeOpenQuoteIn(tx: EntityManager, jobId: string, reason: string): Promise<void> {
+    await execute(
+      tx,
+      `UPDATE repair_quotes SET status = 'superseded',
+         decided_at = CASE WHEN status = 'proposed' THEN now() ELSE decided_at END,
+         decision_reason = $2
+       WHERE repair_job_id = $1 AND status IN ('proposed','approved')`,
+      [jobId, reason],
+    );
+  }
+
+  // ---- the system ----
+
+  /**
+   * Jobs marked done longer than the confirmation window ago are confirmed by the system (their
+   * escrow is then due). Returns how many.
+   */
+  async autoConfirm(batch = 100): Promise<number> {
+    const { rows } = await this.transactions.run((tx) =>
+      execute<{ id: string }>(
+        tx,
+        `SELECT id::text AS id FROM repair_jobs
+         WHERE status = 'done' AND done_at <= statement_timestamp() - make_interval(secs => $1)
+         ORDER BY done_at LIMIT $2`,
+        [this.config.repairs.confirmWindowSeconds, batch],
+      ),
+    );
+    let confirmed = 0;
+    for (const { id } of rows)
+      await this.transactions.run(async (tx) => {
+        const job = await lockRepairJob(tx, id, 'any');
+        if (job.status !== 'done') return;
+        await applyRepairTransition(tx, job, {
+          event: 'confirm',
+          actor: 'system',
+          actorId: null,
+          actorRole: 'auto-confirm',
+          reason: 'the confirmation window passed',
+        });
+        confirmed += 1;
+      });
+    return confirmed;
   }
 }
 
@@ -151,17 +475,12 @@ export type RepairPaymentOutcome =
 export class RepairJobPayments {
   /** The job locked for its payment (`customerId`: only theirs, else 404; null: any). */
   lock(tx: EntityManager, id: string, customerId: string | null): Promise<RepairJobRow> {
-    return lockRepairJob(tx, id, customerId);
+    return lockRepairJob(tx, id, customerId === null ? 'any' : { customerId });
   }
 
   /** 404 unless the job exists (and is `customerId`'s, when given). */
   async assertVisible(tx: EntityManager, id: string, customerId: string | null): Promise<void> {
-    const { rows } = await execute(
-      tx,
-      `SELECT 1 FROM repair_jobs WHERE id = $1 AND ($2::uuid IS NULL OR customer_id = $2)`,
-      [id, customerId],
-    );
-    if (rows.length === 0) throw repairJobNotFound();
+    await readRepairJob(tx, id, customerId === null ? 'any' : { customerId });
   }
 
   /** A captured payment of the (locked) job: it becomes paid unless it cannot be (then why). */

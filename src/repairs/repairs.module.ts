@@ -1,14 +1,18 @@
 import { Module } from '@nestjs/common';
-import { RepairJobsController } from './repair-jobs.controller.js';
+import {
+  AdminRepairJobsController,
+  RepairJobsController,
+  TechnicianRepairJobsController,
+} from './repair-jobs.controller.js';
 import { RepairJobPayments, RepairJobs } from './repair-jobs.service.js';
 
 /**
- * Repair jobs (the skeleton of the repair-services issue): creation, completion and the payment
- * port the payments module pays a job through (`RepairJobPayments`). Needs DatabaseModule and
- * AuditModule (global).
+ * Repair jobs: the customer's request, assignment, the technician's steps and quotes, confirmation
+ * (and its auto-confirm job), and the payment port the payments module pays a job through
+ * (`RepairJobPayments`). Needs DatabaseModule, JobsModule, ConfigModule and AuditModule (global).
  */
 @Module({
-  controllers: [RepairJobsController],
+  controllers: [RepairJobsController, TechnicianRepairJobsController, AdminRepairJobsController],
   providers: [RepairJobs, RepairJobPayments],
   exports: [RepairJobPayments],
 })

@@ -11,12 +11,14 @@ import { taxProfileIn } from '../../identity/tax-profile.js';
 import type { JobQueue } from '../../jobs/job-queue.service.js';
 import { Accounts } from '../../ledger/domain/account.js';
 import type { RateBook } from '../../ledger/domain/rates.js';
-import type { Decimal } from '../../ledger/domain/money.js';
+import { Decimal } from '../../ledger/domain/money.js';
 import { rateFrom } from '../../ledger/domain/rates.js';
 import {
   escrowRelease,
+  linesLessRefund,
   payableAccount,
   resolveSaleRates,
+  saleGrossOf,
   type Deductions,
   type EscrowKind,
   type RateSelection,
@@ -26,7 +28,11 @@ import {
 import { loadRateBook } from '../../ledger/ledger-spec-files.js';
 import type { LedgerService } from '../../ledger/persistence/ledger.service.js';
 import { lockOrder, lockSubOrders } from '../../orders/order-store.js';
-import { lockRepairJob } from '../../repairs/repair-job-store.js';
+import {
+  closeAfterReleaseIn,
+  lockRepairJob,
+  saleLinesOfJob,
+} from '../../repairs/repair-job-store.js';
 import type {
   CommissionChoice,
   CommissionService,
@@ -58,8 +64,14 @@ export interface ReleaseMode {
   actor: string;
 }
 
-/** The job: completed sub-orders (the return window passed with no return or dispute open) and repair jobs. */
-export const DUE_RELEASE: ReleaseMode = { eligible: ['completed'], actor: 'system:escrow-release' };
+/**
+ * The job: completed sub-orders (the return window passed with no return or dispute open) and
+ * confirmed repair jobs (by the customer, staff, or the confirmation window passing).
+ */
+export const DUE_RELEASE: ReleaseMode = {
+  eligible: ['completed', 'confirmed'],
+  actor: 'system:escrow-release',
+};
 
 interface HoldRow {
   id: string;
@@ -165,6 +177,7 @@ export async function releaseIn(
     ],
   });
   await recordReleaseIn(tx, hold, result.deductions);
+  if ('repair_job_id' in due) await closeAfterReleaseIn(tx, due.repair_job_id);
   if ('sub_order_id' in due)
     await afterSubOrderReleaseIn(deps, tx, due, hold, {
       onDate,
@@ -177,7 +190,7 @@ export async function releaseIn(
 
 /** Locks the hold's subject first (order → sub-orders, or the repair job); its status, if any. */
 async function lockSubjectIn(tx: EntityManager, due: DueRow): Promise<string | undefined> {
-  if ('repair_job_id' in due) return (await lockRepairJob(tx, due.repair_job_id, null)).status;
+  if ('repair_job_id' in due) return (await lockRepairJob(tx, due.repair_job_id, 'any')).status;
   await lockOrder(tx, due.order_id, null);
   return (await lockSubOrders(tx, due.order_id)).find((s) => s.id === due.sub_order_id)?.status;
 }
@@ -211,7 +224,9 @@ async function manuallyHeldIn(tx: EntityManager, subOrderId: string): Promise<bo
 
 /**
  * The sale's lines as held: a sub-order's lines, each at its own GST rate with its delivery share;
- * a repair job is one line at the repair services' GST rate on the release date.
+ * a repair job's approved quote lines, each at the GST rate its technician stated (a job paid
+ * before quotes: one line at the repair services' GST rate on the release date). A hold smaller
+ * than the lines (never for a job: it is paid the quote's total) is taken from them pro rata.
  */
 async function saleLinesIn(
   tx: EntityManager,
@@ -221,7 +236,19 @@ async function saleLinesIn(
 ): Promise<SaleLine[]> {
   const held = BigInt(hold.amount_paise);
   if ('sub_order_id' in due) return heldSaleLinesIn(tx, due.sub_order_id, held);
-  return [{ grossPaise: held, gstRate: rateFrom(rateBookOf(), REPAIR_RATES.supplyGst, onDate) }];
+  const quoted = await saleLinesOfJob(tx, due.repair_job_id);
+  if (quoted.length === 0)
+    return [{ grossPaise: held, gstRate: rateFrom(rateBookOf(), REPAIR_RATES.supplyGst, onDate) }];
+  const lines: SaleLine[] = quoted.map((l) => ({
+    grossPaise: BigInt(l.grossPaise),
+    gstRate: new Decimal(l.gstRateBps).div(10_000),
+  }));
+  const gross = saleGrossOf(lines);
+  if (gross < held)
+    throw new Error(
+      `repair job ${due.repair_job_id}: quote of ${gross} paise for a hold of ${held}`,
+    );
+  return linesLessRefund(lines, gross - held);
 }
 
 async function recordReleaseIn(tx: EntityManager, hold: HoldRow, d: Deductions): Promise<void> {

@@ -8,15 +8,44 @@ import {
   type RepairJobStatus,
 } from './repair-job-state.js';
 
+type Move = [RepairJobStatus, RepairJobEvent, RepairJobActor, RepairJobStatus];
+
 // Written by hand from the diagram in repair-job-state.ts, not from the table: every allowed move,
 // with its target; every other (status, event, actor) is refused.
-const ALLOWED: [RepairJobStatus, RepairJobEvent, RepairJobActor, RepairJobStatus][] = [
-  ['awaiting_payment', 'pay', 'payment', 'paid'],
-  ['awaiting_payment', 'cancel', 'customer', 'cancelled'],
-  ['paid', 'complete', 'customer', 'completed'],
-  ['paid', 'complete', 'admin', 'completed'],
+const UNPAID: RepairJobStatus[] = [
+  'assigned',
+  'en_route',
+  'arrived',
+  'diagnosing',
+  'quoted',
+  'awaiting_payment',
 ];
-const ACTORS: RepairJobActor[] = ['customer', 'admin', 'payment'];
+const ALLOWED: Move[] = [
+  ['awaiting_assignment', 'assign', 'staff', 'assigned'],
+  ['assigned', 'depart', 'technician', 'en_route'],
+  ['en_route', 'arrive', 'technician', 'arrived'],
+  ['arrived', 'diagnose', 'technician', 'diagnosing'],
+  ['assigned', 'diagnose', 'technician', 'diagnosing'],
+  ['diagnosing', 'quote', 'technician', 'quoted'],
+  ['quoted', 'quote', 'technician', 'quoted'],
+  ['quoted', 'reject_quote', 'customer', 'diagnosing'],
+  ['quoted', 'approve_quote', 'customer', 'awaiting_payment'],
+  ['awaiting_payment', 'pay', 'payment', 'in_progress'],
+  ['in_progress', 'finish', 'technician', 'done'],
+  ['done', 'confirm', 'customer', 'confirmed'],
+  ['done', 'confirm', 'system', 'confirmed'],
+  ['done', 'confirm', 'staff', 'confirmed'],
+  ['confirmed', 'close', 'system', 'closed'],
+  ['awaiting_assignment', 'cancel', 'customer', 'cancelled'],
+  ['awaiting_assignment', 'cancel', 'staff', 'cancelled'],
+  ...UNPAID.flatMap((s): Move[] => [
+    [s, 'withdraw', 'technician', 'awaiting_assignment'],
+    [s, 'reassign', 'staff', 'assigned'],
+    [s, 'cancel', 'customer', 'cancelled'],
+    [s, 'cancel', 'staff', 'cancelled'],
+  ]),
+];
+const ACTORS: RepairJobActor[] = ['customer', 'technician', 'staff', 'payment', 'system'];
 
 describe('repair job state machine', () => {
   it('allows exactly the moves of its diagram', () => {
@@ -25,7 +54,7 @@ describe('repair job state machine', () => {
         for (const actor of ACTORS) {
           const move = ALLOWED.find(([f, e, a]) => f === from && e === event && a === actor);
           const decision = decide(REPAIR_JOB_MACHINE, from, event, actor, {
-            reason: actor === 'admin' ? 'confirmed by phone' : null,
+            reason: 'confirmed by phone',
           });
           expect({ from, event, actor, decision }).toEqual({
             from,
@@ -38,18 +67,31 @@ describe('repair job state machine', () => {
         }
   });
 
-  it('refuses in words, and asks staff for a reason', () => {
-    expect(decide(REPAIR_JOB_MACHINE, 'awaiting_payment', 'complete', 'customer')).toEqual({
+  it('never moves money states backwards: nothing leaves in progress but finishing', () => {
+    for (const event of REPAIR_JOB_EVENTS)
+      for (const actor of ACTORS)
+        if (!(event === 'finish' && actor === 'technician'))
+          expect(decide(REPAIR_JOB_MACHINE, 'in_progress', event, actor, { reason: 'x' }).ok).toBe(
+            false,
+          );
+  });
+
+  it('refuses in words, and asks for reasons where the diagram does', () => {
+    expect(decide(REPAIR_JOB_MACHINE, 'in_progress', 'cancel', 'customer')).toEqual({
       ok: false,
       code: 'repair-job/invalid-transition',
-      detail: 'A repair job that is awaiting payment cannot be completed',
+      detail: 'A repair job that is in progress cannot be cancelled',
     });
-    expect(decide(REPAIR_JOB_MACHINE, 'completed', 'complete', 'admin')).toMatchObject({
-      detail: 'A repair job that is completed cannot be completed by staff',
+    expect(decide(REPAIR_JOB_MACHINE, 'done', 'cancel', 'staff', { reason: 'x' })).toMatchObject({
+      detail: 'A repair job that is done cannot be cancelled by staff',
     });
-    expect(decide(REPAIR_JOB_MACHINE, 'paid', 'complete', 'admin')).toMatchObject({
-      ok: false,
-      code: 'repair-job/reason-required',
-    });
+    for (const [event, actor] of [
+      ['confirm', 'staff'],
+      ['withdraw', 'technician'],
+    ] as const)
+      expect(
+        decide(REPAIR_JOB_MACHINE, event === 'confirm' ? 'done' : 'assigned', event, actor),
+      ).toMatchObject({ ok: false, code: 'repair-job/reason-required' });
+    expect(decide(REPAIR_JOB_MACHINE, 'done', 'confirm', 'customer')).toMatchObject({ ok: true });
   });
 });

@@ -1,22 +1,75 @@
 /**
- * The repair job state machine (`REPAIR_JOB_MACHINE`, the common state-machine helper): the skeleton
- * that paying and releasing need; the repair-services issue adds quoting, assignment and the visit.
+ * The repair job state machine (`REPAIR_JOB_MACHINE`, the common state-machine helper).
  *
- *   awaiting_payment ─pay─▶ paid ─complete─▶ completed
- *     └─cancel─▶ cancelled
+ *   awaiting_assignment ─assign (staff)─▶ assigned
+ *   assigned ─depart─▶ en_route ─arrive─▶ arrived ─diagnose─▶ diagnosing   (offline: at the customer's)
+ *   assigned ─diagnose─▶ diagnosing                                          (online: remote)
+ *   diagnosing, quoted ─quote─▶ quoted ─approve_quote─▶ awaiting_payment ─pay─▶ in_progress
+ *   quoted ─reject_quote─▶ diagnosing
+ *   in_progress ─finish─▶ done ─confirm─▶ confirmed ─close─▶ closed
+ *   before payment: ─withdraw (technician, reason)─▶ awaiting_assignment
+ *                   ─reassign (staff, reason)─▶ assigned (another technician)
+ *                   ─cancel (customer; staff with a reason)─▶ cancelled
  *
- * `pay` is the payment port's (a captured payment); `complete` (the customer, or staff with a
- * reason) makes the job's escrow hold due for release to the technician (src/escrow/).
+ * `pay` is the payment port's (a captured payment of the approved quote's total); `confirm` is the
+ * customer's, the system's once the confirmation window has passed (`REPAIR_CONFIRM_WINDOW_HOURS`)
+ * or staff's with a reason, and makes the job's escrow hold due for release to the technician
+ * (src/escrow/); `close` follows that release. Nothing is paid before `in_progress`, so cancelling
+ * before it moves no money.
  */
 import { defineStateMachine } from '../../common/state-machine.js';
 
-export const REPAIR_JOB_STATUSES = ['awaiting_payment', 'paid', 'completed', 'cancelled'] as const;
+export const REPAIR_JOB_STATUSES = [
+  'awaiting_assignment',
+  'assigned',
+  'en_route',
+  'arrived',
+  'diagnosing',
+  'quoted',
+  'awaiting_payment',
+  'in_progress',
+  'done',
+  'confirmed',
+  'closed',
+  'cancelled',
+] as const;
 export type RepairJobStatus = (typeof REPAIR_JOB_STATUSES)[number];
 
-export const REPAIR_JOB_EVENTS = ['pay', 'complete', 'cancel'] as const;
+export const REPAIR_JOB_EVENTS = [
+  'assign',
+  'reassign',
+  'withdraw',
+  'depart',
+  'arrive',
+  'diagnose',
+  'quote',
+  'reject_quote',
+  'approve_quote',
+  'pay',
+  'finish',
+  'confirm',
+  'close',
+  'cancel',
+] as const;
 export type RepairJobEvent = (typeof REPAIR_JOB_EVENTS)[number];
 
-export type RepairJobActor = 'customer' | 'admin' | 'payment';
+export type RepairJobActor = 'customer' | 'technician' | 'staff' | 'payment' | 'system';
+
+/** Before payment: the states a job may be withdrawn from, reassigned or cancelled in. */
+export const UNPAID_WITH_TECHNICIAN = [
+  'assigned',
+  'en_route',
+  'arrived',
+  'diagnosing',
+  'quoted',
+  'awaiting_payment',
+] as const satisfies readonly RepairJobStatus[];
+
+/** The states in which the assigned technician is working on the job (it counts toward their load). */
+export const ACTIVE_STATUSES: readonly RepairJobStatus[] = [
+  ...UNPAID_WITH_TECHNICIAN,
+  'in_progress',
+];
 
 export const REPAIR_JOB_MACHINE = defineStateMachine<
   RepairJobStatus,
@@ -29,24 +82,116 @@ export const REPAIR_JOB_MACHINE = defineStateMachine<
   states: REPAIR_JOB_STATUSES,
   events: REPAIR_JOB_EVENTS,
   transitions: [
-    { event: 'pay', actors: ['payment'], from: ['awaiting_payment'], to: ['paid'], reasonFrom: [] },
     {
-      event: 'complete',
-      actors: ['customer', 'admin'],
-      from: ['paid'],
-      to: ['completed'],
-      reasonFrom: ['admin'],
+      event: 'assign',
+      actors: ['staff'],
+      from: ['awaiting_assignment'],
+      to: ['assigned'],
+      reasonFrom: [],
     },
     {
-      event: 'cancel',
-      actors: ['customer'],
-      from: ['awaiting_payment'],
-      to: ['cancelled'],
+      event: 'reassign',
+      actors: ['staff'],
+      from: UNPAID_WITH_TECHNICIAN,
+      to: ['assigned'],
+      reasonFrom: ['staff'],
+    },
+    {
+      event: 'withdraw',
+      actors: ['technician'],
+      from: UNPAID_WITH_TECHNICIAN,
+      to: ['awaiting_assignment'],
+      reasonFrom: ['technician'],
+    },
+    {
+      event: 'depart',
+      actors: ['technician'],
+      from: ['assigned'],
+      to: ['en_route'],
       reasonFrom: [],
+    },
+    {
+      event: 'arrive',
+      actors: ['technician'],
+      from: ['en_route'],
+      to: ['arrived'],
+      reasonFrom: [],
+    },
+    {
+      event: 'diagnose',
+      actors: ['technician'],
+      from: ['arrived', 'assigned'],
+      to: ['diagnosing'],
+      reasonFrom: [],
+    },
+    {
+      event: 'quote',
+      actors: ['technician'],
+      from: ['diagnosing', 'quoted'],
+      to: ['quoted'],
+      reasonFrom: [],
+    },
+    {
+      event: 'reject_quote',
+      actors: ['customer'],
+      from: ['quoted'],
+      to: ['diagnosing'],
+      reasonFrom: [],
+    },
+    {
+      event: 'approve_quote',
+      actors: ['customer'],
+      from: ['quoted'],
+      to: ['awaiting_payment'],
+      reasonFrom: [],
+    },
+    {
+      event: 'pay',
+      actors: ['payment'],
+      from: ['awaiting_payment'],
+      to: ['in_progress'],
+      reasonFrom: [],
+    },
+    {
+      event: 'finish',
+      actors: ['technician'],
+      from: ['in_progress'],
+      to: ['done'],
+      reasonFrom: [],
+    },
+    {
+      event: 'confirm',
+      actors: ['customer', 'system', 'staff'],
+      from: ['done'],
+      to: ['confirmed'],
+      reasonFrom: ['staff'],
+    },
+    { event: 'close', actors: ['system'], from: ['confirmed'], to: ['closed'], reasonFrom: [] },
+    {
+      event: 'cancel',
+      actors: ['customer', 'staff'],
+      from: ['awaiting_assignment', ...UNPAID_WITH_TECHNICIAN],
+      to: ['cancelled'],
+      reasonFrom: ['staff'],
     },
   ],
   key: (s) => s,
-  describe: (s) => s.replace('_', ' '),
-  past: { pay: 'paid', complete: 'completed', cancel: 'cancelled' },
-  by: { admin: ' by staff' },
+  describe: (s) => s.replace(/_/g, ' '),
+  past: {
+    assign: 'assigned',
+    reassign: 'reassigned',
+    withdraw: 'withdrawn from',
+    depart: 'set en route',
+    arrive: 'marked arrived',
+    diagnose: 'diagnosed',
+    quote: 'quoted',
+    reject_quote: 'have its quote rejected',
+    approve_quote: 'have its quote approved',
+    pay: 'paid',
+    finish: 'finished',
+    confirm: 'confirmed',
+    close: 'closed',
+    cancel: 'cancelled',
+  },
+  by: { staff: ' by staff', technician: ' by its technician' },
 });

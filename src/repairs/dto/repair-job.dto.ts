@@ -1,33 +1,94 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsLatitude,
+  IsLongitude,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { PageQueryDto } from '../../common/pagination.js';
 import { TECHNICIAN_KINDS, type TechnicianKind } from '../../common/roles.js';
 import { REPAIR_JOB_STATUSES, type RepairJobStatus } from '../domain/repair-job-state.js';
+import {
+  GST_RATES_BPS,
+  MAX_REPAIR_JOB_PAISE,
+  QUOTE_LINE_KINDS,
+  type QuoteLineKind,
+} from '../domain/repair-quote.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NOT_BLANK = /\S/;
+export const REPAIR_MODES = ['offline', 'online'] as const;
 
-/** The most a repair job may cost (₹5,00,000), in paise. */
-export const MAX_REPAIR_JOB_PAISE = 50_000_000;
+export class RepairLocationDto {
+  @IsLatitude()
+  lat!: number;
+
+  @IsLongitude()
+  lng!: number;
+}
 
 /**
- * A repair job at an agreed amount for an approved technician of its kind (the skeleton: quoting
- * and matching arrive with the repair-services issue).
+ * A repair request: the device and its problem, where (offline: at the customer's location, which
+ * is required; online: remote) and when the customer would like it. The IMEI is not taken here.
  */
 export class CreateRepairJobDto {
   @ApiProperty({ enum: TECHNICIAN_KINDS })
   @IsIn(TECHNICIAN_KINDS)
   kind!: TechnicianKind;
 
-  /** An approved technician of this kind. */
-  @Matches(UUID, { message: 'technicianId must be a UUID' })
-  technicianId!: string;
+  @ApiProperty({ enum: REPAIR_MODES })
+  @IsIn(REPAIR_MODES)
+  mode!: (typeof REPAIR_MODES)[number];
 
-  /** The accepted quote, integer paise (GST included when the technician is GST-registered). */
-  @ApiProperty({ type: 'integer', minimum: 100, maximum: MAX_REPAIR_JOB_PAISE })
-  @IsInt()
-  @Min(100)
-  @Max(MAX_REPAIR_JOB_PAISE)
-  amountPaise!: number;
+  @IsString()
+  @Length(1, 60)
+  @Matches(NOT_BLANK, { message: 'deviceBrand must not be blank' })
+  deviceBrand!: string;
+
+  @IsString()
+  @Length(1, 80)
+  @Matches(NOT_BLANK, { message: 'deviceModel must not be blank' })
+  deviceModel!: string;
+
+  @IsString()
+  @Length(5, 2000)
+  @Matches(NOT_BLANK, { message: 'problem must not be blank' })
+  problem!: string;
+
+  /** Required for `offline` jobs: where the technician comes. */
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RepairLocationDto)
+  location?: RepairLocationDto;
+
+  @IsOptional()
+  @IsString()
+  @Length(5, 500)
+  address?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  preferredFrom?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  preferredTo?: string;
 }
 
 export class RepairJobIdParamDto {
@@ -35,12 +96,98 @@ export class RepairJobIdParamDto {
   repairJobId!: string;
 }
 
-/** Staff completing a job for the customer say why. */
+/** Staff overriding a job, and technicians withdrawing, say why. */
 export class RepairJobReasonDto {
   @IsString()
   @Length(3, 1000)
   @Matches(NOT_BLANK, { message: 'reason must not be blank' })
   reason!: string;
+}
+
+export class CancelRepairJobDto {
+  @IsOptional()
+  @IsString()
+  @Length(3, 1000)
+  @Matches(NOT_BLANK, { message: 'reason must not be blank' })
+  reason?: string;
+}
+
+export class AssignRepairJobDto {
+  /** An approved technician of the job's kind. */
+  @Matches(UUID, { message: 'technicianId must be a UUID' })
+  technicianId!: string;
+}
+
+export class ReassignRepairJobDto extends IntersectionType(
+  AssignRepairJobDto,
+  RepairJobReasonDto,
+) {}
+
+export class QuoteLineDto {
+  @ApiProperty({ enum: QUOTE_LINE_KINDS })
+  @IsIn(QUOTE_LINE_KINDS)
+  kind!: QuoteLineKind;
+
+  @IsString()
+  @Length(2, 200)
+  @Matches(NOT_BLANK, { message: 'description must not be blank' })
+  description!: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100 })
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  quantity!: number;
+
+  /** Per unit, before GST, integer paise. */
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_REPAIR_JOB_PAISE })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_REPAIR_JOB_PAISE)
+  unitPaise!: number;
+
+  /** The GST rate the technician charges on this line, in basis points (0 when not registered). */
+  @ApiProperty({ enum: GST_RATES_BPS })
+  @IsIn(GST_RATES_BPS)
+  gstRateBps!: number;
+}
+
+export class CreateRepairQuoteDto {
+  @ApiProperty({ type: [QuoteLineDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(30)
+  @ValidateNested({ each: true })
+  @Type(() => QuoteLineDto)
+  lines!: QuoteLineDto[];
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 1000)
+  note?: string;
+}
+
+export class DecideRepairQuoteDto {
+  @Matches(UUID, { message: 'quoteId must be a UUID' })
+  quoteId!: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(3, 1000)
+  @Matches(NOT_BLANK, { message: 'reason must not be blank' })
+  reason?: string;
+}
+
+export class RepairJobQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: REPAIR_JOB_STATUSES })
+  @IsOptional()
+  @IsIn(REPAIR_JOB_STATUSES)
+  status?: RepairJobStatus;
+
+  @ApiPropertyOptional({ enum: TECHNICIAN_KINDS })
+  @IsOptional()
+  @IsIn(TECHNICIAN_KINDS)
+  kind?: TechnicianKind;
 }
 
 export class RepairJobDto {
@@ -49,11 +196,58 @@ export class RepairJobDto {
   technicianId!: string | null;
   @ApiProperty({ enum: TECHNICIAN_KINDS })
   kind!: TechnicianKind;
+  @ApiProperty({ enum: REPAIR_MODES })
+  mode!: (typeof REPAIR_MODES)[number];
   @ApiProperty({ enum: REPAIR_JOB_STATUSES })
   status!: RepairJobStatus;
-  @ApiProperty({ type: 'integer', description: 'Integer paise' })
-  amountPaise!: number;
+  deviceBrand!: string;
+  deviceModel!: string;
+  problem!: string;
+  location!: RepairLocationDto | null;
+  address!: string | null;
+  preferredFrom!: string | null;
+  preferredTo!: string | null;
+  /** What is to be paid: the approved quote's total (null until a quote is approved). */
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Integer paise' })
+  amountPaise!: number | null;
+  assignedAt!: string | null;
   paidAt!: string | null;
-  completedAt!: string | null;
+  doneAt!: string | null;
+  confirmedAt!: string | null;
+  closedAt!: string | null;
+  cancelledAt!: string | null;
+  createdAt!: string;
+}
+
+export class RepairJobPageDto {
+  @ApiProperty({ type: [RepairJobDto] })
+  items!: RepairJobDto[];
+  nextCursor?: string;
+}
+
+export class PricedQuoteLineDto extends QuoteLineDto {
+  @ApiProperty({ type: 'integer' })
+  taxablePaise!: number;
+  @ApiProperty({ type: 'integer' })
+  gstPaise!: number;
+}
+
+export class RepairQuoteDto {
+  id!: string;
+  repairJobId!: string;
+  technicianId!: string;
+  @ApiProperty({ type: [PricedQuoteLineDto] })
+  lines!: PricedQuoteLineDto[];
+  @ApiProperty({ type: 'integer' })
+  taxablePaise!: number;
+  @ApiProperty({ type: 'integer' })
+  gstPaise!: number;
+  @ApiProperty({ type: 'integer' })
+  totalPaise!: number;
+  note!: string | null;
+  @ApiProperty({ enum: ['proposed', 'approved', 'rejected', 'superseded'] })
+  status!: 'proposed' | 'approved' | 'rejected' | 'superseded';
+  decidedAt!: string | null;
+  decisionReason!: string | null;
   createdAt!: string;
 }
