@@ -1321,7 +1321,11 @@ describe('payment links and UPI QR codes (the technician collecting at the job)'
           }),
         },
         order: {
-          entity: expect.objectContaining({ id: paid.orderId, status: 'paid', amount_paid: 149900 }),
+          entity: expect.objectContaining({
+            id: paid.orderId,
+            status: 'paid',
+            amount_paid: 149900,
+          }),
         },
         payment: {
           entity: expect.objectContaining({
@@ -1341,13 +1345,64 @@ describe('payment links and UPI QR codes (the technician collecting at the job)'
     expect((await gatewayError(gateway.cancelPaymentLink(link.id))).statusCode).toBe(400);
   });
 
+  it('a link accepting partial payments: partially_paid (payment_link.partially_paid, no order.paid), then paid', async () => {
+    const referenceId = ref();
+    const created = await api('POST', '/v1/payment_links', {
+      amount: 149900,
+      currency: 'INR',
+      accept_partial: true,
+      first_min_partial_amount: 50000,
+      reference_id: referenceId,
+    });
+    expect(created.status).toBe(200);
+    const id = created.body.id as string;
+    await expect(control('POST', `/payment_links/${id}/pay`, { amount: 40000 })).rejects.toThrow(
+      /400/,
+    );
+    let first!: { razorpay_payment_link_status: string };
+    const partly = await webhooksOf(async () => {
+      first = await control('POST', `/payment_links/${id}/pay`, { amount: 50000 });
+    });
+    expect(first.razorpay_payment_link_status).toBe('partially_paid');
+    expect(partly.map((e) => e.event)).toEqual([
+      'payment.authorized',
+      'payment.captured',
+      'payment_link.partially_paid',
+    ]);
+    const half = await gateway.fetchPaymentLink(id);
+    expect(half).toMatchObject({ status: 'partially_paid', amountPaidPaise: 50000 });
+    expect(await gateway.fetchOrder(half.orderId!)).toMatchObject({
+      status: 'attempted',
+      amountPaidPaise: 50000,
+    });
+    await expect(control('POST', `/payment_links/${id}/pay`, { amount: 99901 })).rejects.toThrow(
+      /400/,
+    );
+    const rest = await webhooksOf(() => control('POST', `/payment_links/${id}/pay`));
+    expect(rest.map((e) => e.event)).toEqual([
+      'payment.authorized',
+      'payment.captured',
+      'order.paid',
+      'payment_link.paid',
+    ]);
+    const paid = await gateway.fetchPaymentLink(id);
+    expect(paid).toMatchObject({ status: 'paid', amountPaidPaise: 149900, orderId: half.orderId });
+    expect(paid.payments.map((x) => x.amountPaise)).toEqual([50000, 99900]);
+    expect(await gateway.fetchOrder(half.orderId!)).toMatchObject({
+      status: 'paid',
+      amountPaidPaise: 149900,
+    });
+  });
+
   it('a link expires: payment_link.expired, then it can be neither paid nor cancelled', async () => {
     const link = await gateway.createPaymentLink(linkInput(ref()));
     const events = await webhooksOf(() => control('POST', `/payment_links/${link.id}/expire`));
     expect(events.map((e) => e.event)).toEqual(['payment_link.expired']);
     expect(events[0]).toMatchObject({
       payload: {
-        payment_link: { entity: { id: link.id, status: 'expired', expired_at: expect.any(Number) } },
+        payment_link: {
+          entity: { id: link.id, status: 'expired', expired_at: expect.any(Number) },
+        },
       },
     });
     expect(await gateway.fetchPaymentLink(link.id)).toMatchObject({ status: 'expired' });
@@ -1397,7 +1452,9 @@ describe('payment links and UPI QR codes (the technician collecting at the job)'
     }
     // None of them was created (the valid reference is still free).
     expect((await api('POST', '/v1/payment_links', valid)).status).toBe(200);
-    const err = await gatewayError(gateway.createPaymentLink({ ...linkInput(ref()), amountPaise: 5 }));
+    const err = await gatewayError(
+      gateway.createPaymentLink({ ...linkInput(ref()), amountPaise: 5 }),
+    );
     expect(err).toMatchObject({ statusCode: 400, code: 'BAD_REQUEST_ERROR', retryable: false });
   });
 

@@ -9,9 +9,11 @@
  * held transfer to, an account whose Route product is not activated), validates linked accounts'
  * business profile, stakeholders and settlement accounts, and refuses a second linked account for an email, lists payments, refunds, transfers (with
  * `expand[]=recipient_settlement`) and the merchant's settlements (`from`/`to`/`count`/`skip`, newest
- * first) and a transfer's reversals, and emits signed webhooks with the documented envelope. Control
- * endpoints under `/__sandbox/` (not Razorpay's) play the buyer and Razorpay's back office, and
- * inject faults into API calls and webhook deliveries.
+ * first) and a transfer's reversals, Payment Links (`/v1/payment_links`, reference_id unique) and
+ * UPI QR codes (`/v1/payments/qr_codes`) with their expiry, and emits signed webhooks with the
+ * documented envelope. Control endpoints under `/__sandbox/` (not Razorpay's) play the buyer
+ * (Checkout, a link, a QR code) and Razorpay's back office (activation, expiry), and inject faults
+ * into API calls and webhook deliveries.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -970,7 +972,8 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
       error_source: null,
       error_step: null,
       error_reason: null,
-      acquirer_data: input.method === 'upi' ? { rrn: String(100000000000 + state.payments.size) } : {},
+      acquirer_data:
+        input.method === 'upi' ? { rrn: String(100000000000 + state.payments.size) } : {},
       created_at: now(),
     };
     state.payments.set(p.id, p);
@@ -1162,7 +1165,9 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
     const paymentId = q.get('payment_id');
     const links = [...state.paymentLinks.values()]
       .filter((l) => reference === null || l.reference_id === reference)
-      .filter((l) => paymentId === null || (l.payments ?? []).some((x) => x.payment_id === paymentId))
+      .filter(
+        (l) => paymentId === null || (l.payments ?? []).some((x) => x.payment_id === paymentId),
+      )
       .reverse();
     for (const l of links) expireLinkIfDue(l);
     return { payment_links: links };

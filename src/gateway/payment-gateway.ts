@@ -166,11 +166,7 @@ export interface GatewaySettlement {
 }
 
 export type GatewayPaymentLinkStatus =
-  | 'created'
-  | 'partially_paid'
-  | 'paid'
-  | 'cancelled'
-  | 'expired';
+  'created' | 'partially_paid' | 'paid' | 'cancelled' | 'expired';
 
 /** What a Payment Link is created with (Razorpay's `POST /v1/payment_links`). */
 export interface GatewayPaymentLinkInput {
