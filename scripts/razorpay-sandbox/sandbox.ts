@@ -936,12 +936,12 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
     emit('order.paid', { payment: p as unknown as Json, order: o as unknown as Json });
   }
 
-  /** A payment the customer made outside Checkout (a link or a QR code), authorized then captured. */
-  function customerPayment(input: {
+  /** A new payment attempt (status `created`), stored. */
+  function newPayment(input: {
     amount: number;
     orderId: string | null;
     method: string;
-    description: string;
+    description: string | null;
     notes: Notes;
   }): Payment {
     const p: Payment = {
@@ -949,7 +949,7 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
       entity: 'payment',
       amount: input.amount,
       currency: 'INR',
-      status: 'authorized',
+      status: 'created',
       order_id: input.orderId,
       invoice_id: null,
       international: false,
@@ -962,7 +962,7 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
       bank: input.method === 'netbanking' ? 'HDFC' : null,
       wallet: input.method === 'wallet' ? 'paytm' : null,
       vpa: input.method === 'upi' ? 'success@razorpay' : null,
-      email: 'customer@example.com',
+      email: 'buyer@example.com',
       contact: '+919000090000',
       notes: structuredClone(input.notes),
       fee: null,
@@ -977,6 +977,13 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
       created_at: now(),
     };
     state.payments.set(p.id, p);
+    return p;
+  }
+
+  /** A payment the customer made outside Checkout (a link or a QR code), authorized then captured. */
+  function customerPayment(input: Parameters<typeof newPayment>[0]): Payment {
+    const p = newPayment(input);
+    p.status = 'authorized';
     emit('payment.authorized', { payment: p as unknown as Json });
     capture(p);
     return p;
@@ -1623,39 +1630,13 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
       if (!['captured', 'authorized', 'failed'].includes(outcome))
         throw bad('Unknown outcome', 'outcome');
       if (o.status === 'paid') throw bad('Order has already been paid', 'order_id');
-      const method = input.method ?? 'upi';
-      const p: Payment = {
-        id: newId('pay'),
-        entity: 'payment',
+      const p = newPayment({
         amount: o.amount,
-        currency: o.currency,
-        status: 'created',
-        order_id: o.id,
-        invoice_id: null,
-        international: false,
-        method,
-        amount_refunded: 0,
-        refund_status: null,
-        captured: false,
+        orderId: o.id,
+        method: input.method ?? 'upi',
         description: null,
-        card_id: null,
-        bank: method === 'netbanking' ? 'HDFC' : null,
-        wallet: method === 'wallet' ? 'paytm' : null,
-        vpa: method === 'upi' ? 'success@razorpay' : null,
-        email: 'buyer@example.com',
-        contact: '+919000090000',
         notes: o.notes,
-        fee: null,
-        tax: null,
-        error_code: null,
-        error_description: null,
-        error_source: null,
-        error_step: null,
-        error_reason: null,
-        acquirer_data: method === 'upi' ? { rrn: String(100000000000 + state.payments.size) } : {},
-        created_at: now(),
-      };
-      state.payments.set(p.id, p);
+      });
       o.attempts += 1;
       o.status = 'attempted';
       if (outcome === 'failed') {
