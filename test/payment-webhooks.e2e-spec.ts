@@ -21,6 +21,8 @@ import { webhookSignature } from '../src/gateway/webhooks/signature.js';
 import type { RazorpayWebhookEvent } from '../src/gateway/webhooks/webhook-event.js';
 import { WebhookHandlers, type WebhookOutcome } from '../src/gateway/webhooks/webhook-handlers.js';
 import { WEBHOOK_JOBS, WebhookProcessor } from '../src/gateway/webhooks/webhook-jobs.js';
+import { RazorpayGateway } from '../src/gateway/razorpay.gateway.js';
+import { startRazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -371,6 +373,118 @@ describe('Razorpay webhooks (inbox, pg-boss processing)', () => {
     const eventId = uid('evt_unknown');
     expect((await deliver(eventBody('payment.dispute.created', {}), { eventId })).status).toBe(200);
     expect(await settled(eventId)).toMatchObject({ status: 'processed', outcome: 'ignored' });
+  });
+
+  it('payment link and QR code events, signed by the sandbox, are stored and held unprocessed until a handler is registered; qr_code.created is ignored', async () => {
+    const keys = { keyId: 'rzp_test_inboxlinks', keySecret: 'inbox-links-key-secret' };
+    const sandbox = await startRazorpaySandbox({ ...keys, webhookSecret: CURRENT });
+    try {
+      const gateway = new RazorpayGateway({ ...keys, apiUrl: sandbox.url, webhookSecrets: [] });
+      const inAnHour = Math.floor(Date.now() / 1000) + 3600;
+      const link = (referenceId: string) =>
+        gateway.createPaymentLink({
+          amountPaise: 149900,
+          referenceId,
+          description: 'Screen replacement',
+          customer: { contact: '+919812345678' },
+          notify: { sms: false, email: false },
+          expireBy: inAnHour,
+          notes: { job: referenceId },
+          callbackUrl: null,
+        });
+      const qr = (name: string) =>
+        gateway.createQrCode({
+          amountPaise: 89900,
+          name,
+          description: 'Battery replacement',
+          closeBy: inAnHour,
+          notes: { job: name },
+        });
+      const paid = await link(uid('J-'));
+      sandbox.control.payPaymentLink(paid.id);
+      await gateway.cancelPaymentLink((await link(uid('J-'))).id);
+      sandbox.control.expirePaymentLink((await link(uid('J-'))).id);
+      const credited = await qr(uid('J-'));
+      sandbox.control.payQrCode(credited.id);
+      await gateway.closeQrCode((await qr(uid('J-'))).id);
+      const records = sandbox.control
+        .webhooks()
+        .filter((w) => /^(payment_link|qr_code)\./.test(w.event));
+      expect(records.map((r) => r.event)).toEqual([
+        'payment_link.paid',
+        'payment_link.cancelled',
+        'payment_link.expired',
+        'qr_code.created',
+        'qr_code.credited',
+        'qr_code.created',
+        'qr_code.closed',
+      ]);
+      // Verified over the raw bytes: a tampered copy is refused, the bodies as sent are stored.
+      const [first] = records;
+      const tampered = first!.body.replace('149900', '14990');
+      expect(
+        await deliver(tampered, { eventId: first!.eventId, signature: first!.signature }),
+      ).toMatchObject({ status: 400, error: { code: 'webhook/invalid-signature' } });
+      for (const r of records)
+        expect(await deliver(r.body, { eventId: r.eventId, signature: r.signature })).toMatchObject(
+          { status: 200, data: { status: 'accepted', eventId: r.eventId } },
+        );
+      for (const r of records.filter((x) => x.event === 'qr_code.created'))
+        expect(await settled(r.eventId)).toMatchObject({ status: 'processed', outcome: 'ignored' });
+
+      // Held: processing, even once they are long overdue, and the sweeper leave them received.
+      const held = records.filter((r) => r.event !== 'qr_code.created').map((r) => r.eventId);
+      await sql(
+        `UPDATE webhook_inbox SET process_after = now() - interval '10 minutes' WHERE event_id = ANY ($1)`,
+        [held],
+      );
+      const processor = t.app.get(WebhookProcessor);
+      await processor.drain();
+      await processor.sweep();
+      const rows = await sql<{ event_id: string; status: string; attempts: number; body: unknown }>(
+        `SELECT event_id, status, attempts, payload AS body FROM webhook_inbox
+          WHERE event_id = ANY ($1) ORDER BY received_at`,
+        [held],
+      );
+      expect(rows).toEqual(
+        records
+          .filter((r) => held.includes(r.eventId))
+          .map((r) => ({
+            event_id: r.eventId,
+            status: 'received',
+            attempts: 0,
+            body: JSON.parse(r.body) as unknown,
+          })),
+      );
+
+      // The handler a later change registers applies what waited (here for payment_link.paid only).
+      const applied: RazorpayWebhookEvent[] = [];
+      handlers.register('payment_link.paid', async (tx, e) => {
+        applied.push(e);
+        await effect(tx, e, 'link-paid');
+        return 'done';
+      });
+      expect(handlers.held()).not.toContain('payment_link.paid');
+      expect(await processor.sweep()).toBeGreaterThanOrEqual(1);
+      expect(await settled(first!.eventId)).toMatchObject({
+        status: 'processed',
+        outcome: 'handled',
+        attempts: 1,
+      });
+      expect(await effects(first!.eventId)).toBe(1);
+      expect(applied.map((e) => e.payload)).toEqual([
+        {
+          payment_link: {
+            entity: expect.objectContaining({ id: paid.id, status: 'paid', amount_paid: 149900 }),
+          },
+          order: { entity: expect.objectContaining({ status: 'paid' }) },
+          payment: { entity: expect.objectContaining({ status: 'captured', amount: 149900 }) },
+        },
+      ]);
+      for (const id of held.slice(1)) expect(await inbox(id)).toMatchObject({ status: 'received' });
+    } finally {
+      await sandbox.stop();
+    }
   });
 
   it('an early event waits (deferred) for its prerequisite, then ends as in order', async () => {

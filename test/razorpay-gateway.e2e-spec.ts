@@ -14,6 +14,7 @@ import { buffer } from 'node:stream/consumers';
 import {
   GatewayError,
   GatewayLinkedAccountExists,
+  notFoundAtGateway,
   type GatewayLinkedAccountInput,
 } from '../src/gateway/payment-gateway.js';
 import { RazorpayGateway } from '../src/gateway/razorpay.gateway.js';
@@ -1121,5 +1122,547 @@ describe('lists for reconciliation (a sandbox of its own, on a clock the test se
     } finally {
       requestsOf(gw).eject(hook);
     }
+  });
+});
+
+describe('payment links and UPI QR codes (the technician collecting at the job)', () => {
+  const basic = `Basic ${Buffer.from(`${KEY_ID}:${KEY_SECRET}`).toString('base64')}`;
+  /** A Razorpay API call as it goes over the wire (to see the exact shapes and errors). */
+  const api = async (method: string, path: string, body?: unknown, base = () => sandbox.url) => {
+    const res = await fetch(`${base()}${path}`, {
+      method,
+      headers: { authorization: basic, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const signed = (r: Received) =>
+    createHmac('sha256', WEBHOOK_SECRET).update(r.body).digest('hex') ===
+    r.headers['x-razorpay-signature'];
+  /** Runs `act`, then returns the webhooks it caused, each checked to be signed over its raw body. */
+  async function webhooksOf(act: () => Promise<unknown>) {
+    await sandbox.control.flushWebhooks();
+    const before = receiver.received.length;
+    await act();
+    await sandbox.control.flushWebhooks();
+    const fresh = receiver.received.slice(before);
+    for (const r of fresh) expect(signed(r)).toBe(true);
+    return fresh.map((r) => JSON.parse(r.body) as Record<string, unknown> & { event: string });
+  }
+  const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
+  let seqNo = 0;
+  const ref = () => `FB-JOB-${Date.now().toString(36)}-${seqNo++}`;
+  const linkInput = (referenceId: string) => ({
+    amountPaise: 149900,
+    referenceId,
+    description: 'Screen replacement, job FB-J-1001',
+    customer: { name: 'Asha Rao', contact: '+919812345678', email: 'asha@example.in' },
+    notify: { sms: false, email: false },
+    expireBy: inAnHour(),
+    notes: { job: 'FB-J-1001' },
+    callbackUrl: 'https://fixbazaar.example/jobs/FB-J-1001/paid',
+  });
+  const qrInput = () => ({
+    amountPaise: 89900,
+    name: 'FB-J-1002',
+    description: 'Battery replacement, job FB-J-1002',
+    closeBy: inAnHour(),
+    notes: { job: 'FB-J-1002' },
+  });
+
+  it('a link: created, fetched and listed by reference as Razorpay shapes it; a second link with the reference is refused; cancelled', async () => {
+    const referenceId = ref();
+    const input = linkInput(referenceId);
+    const link = await gateway.createPaymentLink(input);
+    expect(link).toEqual({
+      id: expect.stringMatching(/^plink_[A-Za-z0-9]{14}$/),
+      referenceId,
+      amountPaise: 149900,
+      amountPaidPaise: 0,
+      status: 'created',
+      shortUrl: expect.stringMatching(/^https:\/\/rzp\.io\/i\//),
+      orderId: null,
+      payments: [],
+      expireBy: input.expireBy,
+      notes: { job: 'FB-J-1001' },
+      createdAt: expect.any(Number),
+    });
+    const wire = await api('GET', `/v1/payment_links/${link.id}`);
+    expect(wire).toEqual({
+      status: 200,
+      body: {
+        id: link.id,
+        accept_partial: false,
+        amount: 149900,
+        amount_paid: 0,
+        callback_method: 'get',
+        callback_url: input.callbackUrl,
+        cancelled_at: 0,
+        created_at: link.createdAt,
+        currency: 'INR',
+        customer: input.customer,
+        description: input.description,
+        expire_by: input.expireBy,
+        expired_at: 0,
+        first_min_partial_amount: 0,
+        notes: { job: 'FB-J-1001' },
+        notify: { sms: false, email: false },
+        order_id: null,
+        payments: null,
+        reference_id: referenceId,
+        reminder_enable: false,
+        reminders: [],
+        short_url: link.shortUrl,
+        status: 'created',
+        updated_at: link.createdAt,
+        upi_link: false,
+        user_id: '',
+      },
+    });
+    expect(await gateway.fetchPaymentLink(link.id)).toEqual(link);
+
+    // Razorpay keeps reference_id unique: a retried create is refused, and the link is found by it.
+    const dup = await gatewayError(gateway.createPaymentLink({ ...input, amountPaise: 100 }));
+    expect(dup).toMatchObject({ statusCode: 400, code: 'BAD_REQUEST_ERROR', retryable: false });
+    expect(dup.message).toContain(referenceId);
+    expect(await gateway.paymentLinkByReference(referenceId)).toEqual(link);
+    expect(await gateway.paymentLinkByReference(`${referenceId}-none`)).toBeNull();
+
+    const events = await webhooksOf(async () => {
+      const cancelled = await gateway.cancelPaymentLink(link.id);
+      expect(cancelled).toMatchObject({ id: link.id, status: 'cancelled', amountPaidPaise: 0 });
+    });
+    expect(events.map((e) => e.event)).toEqual(['payment_link.cancelled']);
+    expect(events[0]).toMatchObject({
+      entity: 'event',
+      contains: ['payment_link'],
+      payload: {
+        payment_link: {
+          entity: { id: link.id, status: 'cancelled', cancelled_at: expect.any(Number) },
+        },
+      },
+    });
+    expect(await gatewayError(gateway.cancelPaymentLink(link.id))).toMatchObject({
+      statusCode: 400,
+      retryable: false,
+    });
+    await expect(control('POST', `/payment_links/${link.id}/pay`)).rejects.toThrow(/400/);
+    const unknown = await gatewayError(gateway.fetchPaymentLink('plink_Unknown0000000'));
+    expect(notFoundAtGateway(unknown)).toBe(true);
+  });
+
+  it('a link paid: captured payment, its order paid, payment_link.paid with the link, order and payment, all signed; the callback signature', async () => {
+    const referenceId = ref();
+    const link = await gateway.createPaymentLink(linkInput(referenceId));
+    let callback!: {
+      razorpay_payment_id: string;
+      razorpay_payment_link_id: string;
+      razorpay_payment_link_reference_id: string;
+      razorpay_payment_link_status: string;
+      razorpay_signature: string;
+    };
+    const events = await webhooksOf(async () => {
+      callback = await control('POST', `/payment_links/${link.id}/pay`, { method: 'upi' });
+    });
+    const paymentId = callback.razorpay_payment_id;
+    expect(callback).toEqual({
+      razorpay_payment_id: expect.stringMatching(/^pay_/),
+      razorpay_payment_link_id: link.id,
+      razorpay_payment_link_reference_id: referenceId,
+      razorpay_payment_link_status: 'paid',
+      razorpay_signature: createHmac('sha256', KEY_SECRET)
+        .update(`${link.id}|${referenceId}|paid|${paymentId}`)
+        .digest('hex'),
+    });
+
+    const paid = await gateway.fetchPaymentLink(link.id);
+    expect(paid).toMatchObject({
+      status: 'paid',
+      amountPaidPaise: 149900,
+      orderId: expect.stringMatching(/^order_/),
+      payments: [{ id: paymentId, amountPaise: 149900, status: 'captured' }],
+    });
+    const payment = await gateway.fetchPayment(paymentId);
+    expect(payment).toMatchObject({
+      status: 'captured',
+      orderId: paid.orderId,
+      amountPaise: 149900,
+      method: 'upi',
+      feePaise: 3538, // 2 % = 2998, + 18 % GST 540
+      feeTaxPaise: 540,
+    });
+    expect(await gateway.fetchOrder(paid.orderId!)).toMatchObject({
+      status: 'paid',
+      amountPaidPaise: 149900,
+      receipt: referenceId,
+      notes: { job: 'FB-J-1001' },
+    });
+
+    expect(events.map((e) => e.event)).toEqual([
+      'payment.authorized',
+      'payment.captured',
+      'order.paid',
+      'payment_link.paid',
+    ]);
+    expect(events[3]).toEqual({
+      entity: 'event',
+      account_id: expect.stringMatching(/^acc_/),
+      event: 'payment_link.paid',
+      contains: ['payment_link', 'order', 'payment'],
+      payload: {
+        payment_link: {
+          entity: expect.objectContaining({
+            id: link.id,
+            status: 'paid',
+            amount: 149900,
+            amount_paid: 149900,
+            reference_id: referenceId,
+            order_id: paid.orderId,
+          }),
+        },
+        order: {
+          entity: expect.objectContaining({
+            id: paid.orderId,
+            status: 'paid',
+            amount_paid: 149900,
+          }),
+        },
+        payment: {
+          entity: expect.objectContaining({
+            id: paymentId,
+            status: 'captured',
+            order_id: paid.orderId,
+            amount: 149900,
+            fee: 3538,
+            tax: 540,
+          }),
+        },
+      },
+      created_at: expect.any(Number),
+    });
+    // Paid once only; a paid link cannot be cancelled.
+    await expect(control('POST', `/payment_links/${link.id}/pay`)).rejects.toThrow(/400/);
+    expect((await gatewayError(gateway.cancelPaymentLink(link.id))).statusCode).toBe(400);
+  });
+
+  it('a link accepting partial payments: partially_paid (payment_link.partially_paid, no order.paid), then paid', async () => {
+    const referenceId = ref();
+    const created = await api('POST', '/v1/payment_links', {
+      amount: 149900,
+      currency: 'INR',
+      accept_partial: true,
+      first_min_partial_amount: 50000,
+      reference_id: referenceId,
+    });
+    expect(created.status).toBe(200);
+    const id = created.body.id as string;
+    await expect(control('POST', `/payment_links/${id}/pay`, { amount: 40000 })).rejects.toThrow(
+      /400/,
+    );
+    let first!: { razorpay_payment_link_status: string };
+    const partly = await webhooksOf(async () => {
+      first = await control('POST', `/payment_links/${id}/pay`, { amount: 50000 });
+    });
+    expect(first.razorpay_payment_link_status).toBe('partially_paid');
+    expect(partly.map((e) => e.event)).toEqual([
+      'payment.authorized',
+      'payment.captured',
+      'payment_link.partially_paid',
+    ]);
+    const half = await gateway.fetchPaymentLink(id);
+    expect(half).toMatchObject({ status: 'partially_paid', amountPaidPaise: 50000 });
+    expect(await gateway.fetchOrder(half.orderId!)).toMatchObject({
+      status: 'attempted',
+      amountPaidPaise: 50000,
+    });
+    await expect(control('POST', `/payment_links/${id}/pay`, { amount: 99901 })).rejects.toThrow(
+      /400/,
+    );
+    const rest = await webhooksOf(() => control('POST', `/payment_links/${id}/pay`));
+    expect(rest.map((e) => e.event)).toEqual([
+      'payment.authorized',
+      'payment.captured',
+      'order.paid',
+      'payment_link.paid',
+    ]);
+    const paid = await gateway.fetchPaymentLink(id);
+    expect(paid).toMatchObject({ status: 'paid', amountPaidPaise: 149900, orderId: half.orderId });
+    expect(paid.payments.map((x) => x.amountPaise)).toEqual([50000, 99900]);
+    expect(await gateway.fetchOrder(half.orderId!)).toMatchObject({
+      status: 'paid',
+      amountPaidPaise: 149900,
+    });
+  });
+
+  it('a link expires: payment_link.expired, then it can be neither paid nor cancelled', async () => {
+    const link = await gateway.createPaymentLink(linkInput(ref()));
+    const events = await webhooksOf(() => control('POST', `/payment_links/${link.id}/expire`));
+    expect(events.map((e) => e.event)).toEqual(['payment_link.expired']);
+    expect(events[0]).toMatchObject({
+      payload: {
+        payment_link: {
+          entity: { id: link.id, status: 'expired', expired_at: expect.any(Number) },
+        },
+      },
+    });
+    expect(await gateway.fetchPaymentLink(link.id)).toMatchObject({ status: 'expired' });
+    await expect(control('POST', `/payment_links/${link.id}/pay`)).rejects.toThrow(/400/);
+    expect((await gatewayError(gateway.cancelPaymentLink(link.id))).statusCode).toBe(400);
+  });
+
+  it('links: validation errors in Razorpay’s shape', async () => {
+    const valid = {
+      amount: 50000,
+      currency: 'INR',
+      reference_id: ref(),
+      expire_by: inAnHour(),
+      customer: { name: 'Asha Rao', contact: '+919812345678', email: 'asha@example.in' },
+    };
+    const cases: [Record<string, unknown>, string][] = [
+      [{ amount: undefined }, 'amount'],
+      [{ amount: 99 }, 'amount'],
+      [{ amount: 10.5 }, 'amount'],
+      [{ currency: 'USD' }, 'currency'],
+      [{ reference_id: 'R'.repeat(41) }, 'reference_id'],
+      [{ expire_by: Math.floor(Date.now() / 1000) + 60 }, 'expire_by'],
+      [{ customer: { email: 'not-an-email' } }, 'email'],
+      [{ customer: { contact: '12ab' } }, 'contact'],
+      [{ callback_url: 'https://fixbazaar.example/done' }, 'callback_method'],
+      [{ notes: { a: 'x'.repeat(257) } }, 'notes'],
+    ];
+    for (const [over, field] of cases) {
+      const res = await api('POST', '/v1/payment_links', { ...valid, ...over });
+      expect({ over, res }).toEqual({
+        over,
+        res: {
+          status: 400,
+          body: {
+            error: {
+              code: 'BAD_REQUEST_ERROR',
+              description: expect.any(String),
+              source: 'business',
+              step: 'payment_initiation',
+              reason: 'input_validation_failed',
+              metadata: {},
+              field,
+            },
+          },
+        },
+      });
+    }
+    // None of them was created (the valid reference is still free).
+    expect((await api('POST', '/v1/payment_links', valid)).status).toBe(200);
+    const err = await gatewayError(
+      gateway.createPaymentLink({ ...linkInput(ref()), amountPaise: 5 }),
+    );
+    expect(err).toMatchObject({ statusCode: 400, code: 'BAD_REQUEST_ERROR', retryable: false });
+  });
+
+  it('a QR code: single-use, fixed amount, shaped as Razorpay; paid by UPI it closes (paid) and qr_code.credited carries the payment', async () => {
+    const input = qrInput();
+    let qr!: Awaited<ReturnType<typeof gateway.createQrCode>>;
+    const created = await webhooksOf(async () => {
+      qr = await gateway.createQrCode(input);
+    });
+    expect(created.map((e) => e.event)).toEqual(['qr_code.created']);
+    expect(qr).toEqual({
+      id: expect.stringMatching(/^qr_[A-Za-z0-9]{14}$/),
+      amountPaise: 89900,
+      status: 'active',
+      closeReason: null,
+      imageUrl: expect.stringMatching(/^https:\/\/rzp\.io\/i\//),
+      paymentsAmountReceivedPaise: 0,
+      paymentsCountReceived: 0,
+      closeBy: input.closeBy,
+      closedAt: null,
+      notes: { job: 'FB-J-1002' },
+      createdAt: expect.any(Number),
+    });
+    expect((await api('GET', `/v1/payments/qr_codes/${qr.id}`)).body).toEqual({
+      id: qr.id,
+      entity: 'qr_code',
+      created_at: qr.createdAt,
+      name: 'FB-J-1002',
+      usage: 'single_use',
+      type: 'upi_qr',
+      image_url: qr.imageUrl,
+      payment_amount: 89900,
+      status: 'active',
+      description: input.description,
+      fixed_amount: true,
+      payments_amount_received: 0,
+      payments_count_received: 0,
+      notes: { job: 'FB-J-1002' },
+      customer_id: null,
+      close_by: input.closeBy,
+      closed_at: null,
+      close_reason: null,
+    });
+
+    // A fixed-amount code takes exactly its amount.
+    await expect(control('POST', `/qr_codes/${qr.id}/pay`, { amount: 50000 })).rejects.toThrow(
+      /400/,
+    );
+    let paid!: { payment: { id: string } };
+    const events = await webhooksOf(async () => {
+      paid = await control('POST', `/qr_codes/${qr.id}/pay`);
+    });
+    expect(events.map((e) => e.event)).toEqual([
+      'payment.authorized',
+      'payment.captured',
+      'qr_code.credited',
+    ]);
+    const payment = await gateway.fetchPayment(paid.payment.id);
+    expect(payment).toMatchObject({
+      status: 'captured',
+      orderId: null,
+      amountPaise: 89900,
+      method: 'upi',
+      feePaise: 2122, // 2 % = 1798, + 18 % GST 324
+      feeTaxPaise: 324,
+    });
+    expect(events[2]).toEqual({
+      entity: 'event',
+      account_id: expect.stringMatching(/^acc_/),
+      event: 'qr_code.credited',
+      contains: ['payment', 'qr_code'],
+      payload: {
+        payment: {
+          entity: expect.objectContaining({
+            id: paid.payment.id,
+            status: 'captured',
+            order_id: null,
+            amount: 89900,
+            method: 'upi',
+          }),
+        },
+        qr_code: {
+          entity: expect.objectContaining({
+            id: qr.id,
+            status: 'closed',
+            close_reason: 'paid',
+            payments_amount_received: 89900,
+            payments_count_received: 1,
+          }),
+        },
+      },
+      created_at: expect.any(Number),
+    });
+    expect(await gateway.fetchQrCode(qr.id)).toMatchObject({
+      status: 'closed',
+      closeReason: 'paid',
+      closedAt: expect.any(Number),
+      paymentsAmountReceivedPaise: 89900,
+      paymentsCountReceived: 1,
+    });
+    // Single use: no second payment, and a closed code cannot be closed again.
+    await expect(control('POST', `/qr_codes/${qr.id}/pay`)).rejects.toThrow(/400/);
+    expect((await gatewayError(gateway.closeQrCode(qr.id))).statusCode).toBe(400);
+  });
+
+  it('a QR code closed by us: qr_code.closed (on_demand); one whose close_by passed closes without a webhook', async () => {
+    const qr = await gateway.createQrCode(qrInput());
+    const events = await webhooksOf(async () => {
+      expect(await gateway.closeQrCode(qr.id)).toMatchObject({
+        status: 'closed',
+        closeReason: 'on_demand',
+        closedAt: expect.any(Number),
+      });
+    });
+    expect(events.map((e) => e.event)).toEqual(['qr_code.closed']);
+    expect(events[0]).toMatchObject({
+      contains: ['qr_code'],
+      payload: { qr_code: { entity: { id: qr.id, status: 'closed', close_reason: 'on_demand' } } },
+    });
+    await expect(control('POST', `/qr_codes/${qr.id}/pay`)).rejects.toThrow(/400/);
+
+    const expiring = await gateway.createQrCode(qrInput());
+    const none = await webhooksOf(() => control('POST', `/qr_codes/${expiring.id}/expire`));
+    expect(none).toEqual([]);
+    expect(await gateway.fetchQrCode(expiring.id)).toMatchObject({
+      status: 'closed',
+      closeReason: null,
+      closedAt: expect.any(Number),
+    });
+    await expect(control('POST', `/qr_codes/${expiring.id}/pay`)).rejects.toThrow(/400/);
+    expect(notFoundAtGateway(await gatewayError(gateway.fetchQrCode('qr_Unknown000000000')))).toBe(
+      true,
+    );
+  });
+
+  it('QR codes: validation errors in Razorpay’s shape', async () => {
+    const valid = {
+      type: 'upi_qr',
+      usage: 'single_use',
+      fixed_amount: true,
+      payment_amount: 50000,
+      close_by: inAnHour(),
+    };
+    const cases: [Record<string, unknown>, string][] = [
+      [{ type: undefined }, 'type'],
+      [{ type: 'bharat_qr_x' }, 'type'],
+      [{ usage: 'twice' }, 'usage'],
+      [{ payment_amount: undefined }, 'payment_amount'],
+      [{ payment_amount: 50 }, 'payment_amount'],
+      [{ fixed_amount: false }, 'payment_amount'],
+      [{ usage: 'multiple_use' }, 'close_by'],
+      [{ close_by: Math.floor(Date.now() / 1000) + 60 }, 'close_by'],
+      [{ close_by: Math.floor(Date.now() / 1000) + 46 * 24 * 3600 }, 'close_by'],
+    ];
+    for (const [over, field] of cases) {
+      const res = await api('POST', '/v1/payments/qr_codes', { ...valid, ...over });
+      expect({ over, status: res.status, error: res.body.error }).toEqual({
+        over,
+        status: 400,
+        error: expect.objectContaining({ code: 'BAD_REQUEST_ERROR', field }),
+      });
+    }
+    expect((await api('POST', '/v1/payments/qr_codes', valid)).status).toBe(200);
+  });
+
+  describe('expiry when expire_by / close_by pass (a sandbox of its own, on a clock the test sets)', () => {
+    let clockSec = 1_765_000_000;
+    let timed: RazorpaySandbox;
+    let gw: RazorpayGateway;
+    beforeAll(async () => {
+      timed = await startRazorpaySandbox({
+        keyId: KEY_ID,
+        keySecret: KEY_SECRET,
+        webhookSecret: WEBHOOK_SECRET,
+        clock: () => clockSec * 1000,
+      });
+      gw = new RazorpayGateway({
+        apiUrl: timed.url,
+        keyId: KEY_ID,
+        keySecret: KEY_SECRET,
+        webhookSecrets: [],
+      });
+    });
+    afterAll(async () => {
+      await timed?.stop();
+    });
+
+    it('a link past its expire_by is expired (payment_link.expired) and cannot be paid; a QR past close_by is closed', async () => {
+      const link = await gw.createPaymentLink({ ...linkInput(ref()), expireBy: clockSec + 1800 });
+      const qr = await gw.createQrCode({ ...qrInput(), closeBy: clockSec + 1800 });
+      clockSec += 1799;
+      expect((await gw.fetchPaymentLink(link.id)).status).toBe('created');
+      expect((await gw.fetchQrCode(qr.id)).status).toBe('active');
+      clockSec += 1;
+      expect(await gw.fetchPaymentLink(link.id)).toMatchObject({ status: 'expired' });
+      expect(await gw.fetchQrCode(qr.id)).toMatchObject({
+        status: 'closed',
+        closeReason: null,
+        closedAt: clockSec,
+      });
+      expect(() => timed.control.payPaymentLink(link.id)).toThrow(/expired/);
+      expect(() => timed.control.payQrCode(qr.id)).toThrow(/closed/);
+      const expired = timed.control.webhooks().filter((w) => w.event === 'payment_link.expired');
+      expect(expired).toHaveLength(1);
+      expect(JSON.parse(expired[0]!.body)).toMatchObject({
+        payload: { payment_link: { entity: { id: link.id, expired_at: clockSec } } },
+      });
+      expect(timed.control.webhooks().some((w) => w.event === 'qr_code.closed')).toBe(false);
+    });
   });
 });

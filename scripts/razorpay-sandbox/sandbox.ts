@@ -9,15 +9,17 @@
  * held transfer to, an account whose Route product is not activated), validates linked accounts'
  * business profile, stakeholders and settlement accounts, and refuses a second linked account for an email, lists payments, refunds, transfers (with
  * `expand[]=recipient_settlement`) and the merchant's settlements (`from`/`to`/`count`/`skip`, newest
- * first) and a transfer's reversals, and emits signed webhooks with the documented envelope. Control
- * endpoints under `/__sandbox/` (not Razorpay's) play the buyer and Razorpay's back office, and
- * inject faults into API calls and webhook deliveries.
+ * first) and a transfer's reversals, Payment Links (`/v1/payment_links`, reference_id unique) and
+ * UPI QR codes (`/v1/payments/qr_codes`) with their expiry, and emits signed webhooks with the
+ * documented envelope. Control endpoints under `/__sandbox/` (not Razorpay's) play the buyer
+ * (Checkout, a link, a QR code) and Razorpay's back office (activation, expiry), and inject faults
+ * into API calls and webhook deliveries.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buffer } from 'node:stream/consumers';
-import { checkoutSignature } from './signing.js';
+import { checkoutSignature, paymentLinkSignature } from './signing.js';
 import {
   DEFAULT_WEBHOOK_FAULTS,
   WebhookDispatcher,
@@ -101,7 +103,8 @@ export interface Payment {
   amount: number;
   currency: string;
   status: 'created' | 'authorized' | 'captured' | 'refunded' | 'failed';
-  order_id: string;
+  /** Null for a QR code's payment (no order behind it). */
+  order_id: string | null;
   invoice_id: null;
   international: false;
   method: string;
@@ -243,6 +246,86 @@ export interface Settlement {
   tax: number;
   utr: string;
   created_at: number;
+}
+
+export type PaymentLinkStatus = 'created' | 'partially_paid' | 'paid' | 'cancelled' | 'expired';
+
+/** A Standard Payment Link (`POST /v1/payment_links`), as Razorpay answers it. */
+export interface PaymentLink {
+  id: string;
+  accept_partial: boolean;
+  amount: number;
+  amount_paid: number;
+  callback_method: string;
+  callback_url: string;
+  cancelled_at: number;
+  created_at: number;
+  currency: string;
+  customer: { name?: string; email?: string; contact?: string };
+  description: string;
+  /** 0 when never set (Razorpay's default is six months after creation). */
+  expire_by: number;
+  expired_at: number;
+  first_min_partial_amount: number;
+  notes: Notes;
+  notify: { sms: boolean; email: boolean };
+  /** The order Razorpay creates at the first payment; null before. */
+  order_id: string | null;
+  payments:
+    | {
+        amount: number;
+        created_at: number;
+        method: string;
+        payment_id: string;
+        plink_id: string;
+        status: string;
+        updated_at: number;
+      }[]
+    | null;
+  reference_id: string;
+  reminder_enable: boolean;
+  reminders: Json;
+  short_url: string;
+  status: PaymentLinkStatus;
+  updated_at: number;
+  upi_link: boolean;
+  user_id: string;
+}
+
+/** A UPI QR code (`POST /v1/payments/qr_codes`), as Razorpay answers it. */
+export interface QrCode {
+  id: string;
+  entity: 'qr_code';
+  created_at: number;
+  name: string | null;
+  usage: 'single_use' | 'multiple_use';
+  type: 'upi_qr';
+  image_url: string;
+  payment_amount: number | null;
+  status: 'active' | 'closed';
+  description: string | null;
+  fixed_amount: boolean;
+  payments_amount_received: number;
+  payments_count_received: number;
+  notes: Notes;
+  customer_id: string | null;
+  close_by: number | null;
+  closed_at: number | null;
+  /** Razorpay's: `on_demand` (closed by the API) or `paid` (a single-use code paid); null otherwise. */
+  close_reason: 'on_demand' | 'paid' | null;
+}
+
+/**
+ * What the customer's browser is redirected to `callback_url` with after paying a link (query
+ * parameters), `razorpay_signature` being the HMAC-SHA256 of
+ * `plink_id|reference_id|status|payment_id` with the key secret.
+ */
+export interface PaymentLinkCallback {
+  razorpay_payment_id: string;
+  razorpay_payment_link_id: string;
+  razorpay_payment_link_reference_id: string;
+  razorpay_payment_link_status: PaymentLinkStatus;
+  razorpay_signature: string;
 }
 
 /** Checkout's answer to the browser after a payment attempt. */
@@ -390,6 +473,29 @@ function bool(v: unknown, field: string): boolean {
   if (v === true || v === 1 || v === '1' || v === 'true') return true;
   if (v === false || v === 0 || v === '0' || v === 'false') return false;
   throw bad(`The ${field} field must be true or false.`, field);
+}
+
+/** A payment link's `customer` (all optional): Razorpay checks the email and contact formats. */
+function linkCustomer(raw: unknown): PaymentLink['customer'] {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw bad('The customer must be an object.', 'customer');
+  const c = raw as Json;
+  const out: PaymentLink['customer'] = {};
+  const name = optString(c, 'name', 255);
+  if (name !== null) out.name = name;
+  const email = optString(c, 'email', 255);
+  if (email !== null) {
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+      throw bad('The email must be a valid email address.', 'email');
+    out.email = email;
+  }
+  const contact = optString(c, 'contact', 20);
+  if (contact !== null) {
+    if (!/^\+?\d{8,15}$/.test(contact)) throw bad('The contact format is invalid.', 'contact');
+    out.contact = contact;
+  }
+  return out;
 }
 
 // ---- lists -----------------------------------------------------------------------------------
@@ -623,6 +729,24 @@ export interface RazorpaySandboxControl {
     input?: { outcome?: 'captured' | 'authorized' | 'failed'; method?: string },
   ): CheckoutResult & { payment: Payment };
   /**
+   * Plays the customer paying a Payment Link (UPI unless `method` says otherwise): `amount` defaults
+   * to what is due; less only when the link accepts partial payments. Razorpay creates the link's
+   * order at the first payment; the payment is authorized then captured (payment.authorized,
+   * payment.captured, order.paid once nothing is due) and payment_link.paid (or
+   * payment_link.partially_paid) follows with the link, its order and the payment. Returns what the
+   * customer is redirected to callback_url with, the payment and the link.
+   */
+  payPaymentLink(
+    linkId: string,
+    input?: { amount?: number; method?: string },
+  ): { callback: PaymentLinkCallback; payment: Payment; payment_link: PaymentLink };
+  /** Plays the customer paying a QR code by UPI (`amount` required unless the amount is fixed). */
+  payQrCode(qrId: string, input?: { amount?: number }): { payment: Payment; qr_code: QrCode };
+  /** As if the link's expire_by had passed: it expires now (payment_link.expired). */
+  expirePaymentLink(linkId: string): PaymentLink;
+  /** As if the QR code's close_by had passed: it closes now, with no webhook (as Razorpay). */
+  expireQrCode(qrId: string): QrCode;
+  /**
    * Razorpay's back office activating a linked account's Route product (and so the account): refused
    * while the onboarding is incomplete (no stakeholder, settlement account or accepted terms).
    */
@@ -684,6 +808,8 @@ class SandboxState {
   /** The merchant balance's unsettled movements. */
   readonly merchantLedger: { amount: number; fee: number; tax: number }[] = [];
   refundMode: 'instant' | 'manual' = 'instant';
+  readonly paymentLinks = new Map<string, PaymentLink>();
+  readonly qrCodes = new Map<string, QrCode>();
 }
 
 export async function startRazorpaySandbox(options: SandboxOptions): Promise<RazorpaySandbox> {
@@ -792,19 +918,105 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
     return p;
   };
 
+  /** Captures an authorized payment; its order (if any) is paid once nothing is due. */
   function capture(p: Payment): void {
-    const o = order(p.order_id);
     const { fee, tax } = sandboxFee(p.amount);
     p.status = 'captured';
     p.captured = true;
     p.fee = fee;
     p.tax = tax;
-    o.status = 'paid';
-    o.amount_paid = p.amount;
-    o.amount_due = o.amount - o.amount_paid;
     state.merchantLedger.push({ amount: p.amount - fee, fee, tax });
     emit('payment.captured', { payment: p as unknown as Json });
+    if (p.order_id === null) return;
+    const o = order(p.order_id);
+    o.amount_paid += p.amount;
+    o.amount_due = o.amount - o.amount_paid;
+    if (o.amount_due > 0) return;
+    o.status = 'paid';
     emit('order.paid', { payment: p as unknown as Json, order: o as unknown as Json });
+  }
+
+  /** A new payment attempt (status `created`), stored. */
+  function newPayment(input: {
+    amount: number;
+    orderId: string | null;
+    method: string;
+    description: string | null;
+    notes: Notes;
+  }): Payment {
+    const p: Payment = {
+      id: newId('pay'),
+      entity: 'payment',
+      amount: input.amount,
+      currency: 'INR',
+      status: 'created',
+      order_id: input.orderId,
+      invoice_id: null,
+      international: false,
+      method: input.method,
+      amount_refunded: 0,
+      refund_status: null,
+      captured: false,
+      description: input.description,
+      card_id: null,
+      bank: input.method === 'netbanking' ? 'HDFC' : null,
+      wallet: input.method === 'wallet' ? 'paytm' : null,
+      vpa: input.method === 'upi' ? 'success@razorpay' : null,
+      email: 'buyer@example.com',
+      contact: '+919000090000',
+      notes: structuredClone(input.notes),
+      fee: null,
+      tax: null,
+      error_code: null,
+      error_description: null,
+      error_source: null,
+      error_step: null,
+      error_reason: null,
+      acquirer_data:
+        input.method === 'upi' ? { rrn: String(100000000000 + state.payments.size) } : {},
+      created_at: now(),
+    };
+    state.payments.set(p.id, p);
+    return p;
+  }
+
+  /** A payment the customer made outside Checkout (a link or a QR code), authorized then captured. */
+  function customerPayment(input: Parameters<typeof newPayment>[0]): Payment {
+    const p = newPayment(input);
+    p.status = 'authorized';
+    emit('payment.authorized', { payment: p as unknown as Json });
+    capture(p);
+    return p;
+  }
+
+  const paymentLink = (id: string) => {
+    const l = state.paymentLinks.get(id) ?? raise(notFound());
+    expireLinkIfDue(l);
+    return l;
+  };
+  /** Razorpay's expiry of a link whose expire_by passed (its cron; here when the link is next touched). */
+  function expireLinkIfDue(l: PaymentLink, force = false): void {
+    if (l.status !== 'created' && l.status !== 'partially_paid') return;
+    if (!force && !(l.expire_by > 0 && l.expire_by <= now())) return;
+    l.status = 'expired';
+    l.expired_at = now();
+    l.updated_at = l.expired_at;
+    emit('payment_link.expired', { payment_link: l as unknown as Json });
+  }
+  const qrCode = (id: string) => {
+    const q = state.qrCodes.get(id) ?? raise(notFound());
+    closeQrIfDue(q);
+    return q;
+  };
+  /**
+   * A QR code whose close_by passed closes (close_reason stays null: Razorpay documents only
+   * `on_demand` and `paid`) and, as Razorpay documents, no qr_code.closed is sent for it.
+   */
+  function closeQrIfDue(q: QrCode, force = false): void {
+    if (q.status !== 'active') return;
+    if (!force && !(q.close_by !== null && q.close_by <= now())) return;
+    q.status = 'closed';
+    q.closed_at = now();
   }
 
   function reverse(t: Transfer, amount: number, refundId: string | null, n: Notes): Reversal {
@@ -885,6 +1097,158 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
   route('GET', '/v1/orders/:id/payments', ([id]) => {
     order(id!);
     return collection([...state.payments.values()].filter((p) => p.order_id === id).reverse());
+  });
+
+  // Payment Links (Standard; `upi_link` is echoed, every method is accepted).
+  route('POST', '/v1/payment_links', (_p, body) => {
+    const amount = paise(body, 'amount', { required: true, min: 100 })!;
+    const cur = currency(body);
+    const acceptPartial = bool(body.accept_partial, 'accept_partial');
+    const firstMin = acceptPartial
+      ? (paise(body, 'first_min_partial_amount', { required: false, min: 100 }) ?? 0)
+      : 0;
+    if (firstMin > amount)
+      throw bad(
+        'first_min_partial_amount should be less than or equal to the amount',
+        'first_min_partial_amount',
+      );
+    const referenceId = optString(body, 'reference_id', 40) ?? '';
+    if (
+      referenceId !== '' &&
+      [...state.paymentLinks.values()].some((l) => l.reference_id === referenceId)
+    )
+      throw bad(`Payment Link with reference_id ${referenceId} already exists`, 'reference_id');
+    const customer = linkCustomer(body.customer);
+    const notify = asObject(body.notify);
+    const created = now();
+    const expireBy = paise(body, 'expire_by', { required: false }) ?? 0;
+    if (expireBy !== 0 && expireBy < created + 15 * 60)
+      throw bad('expire_by should be at least 15 minutes after the current time', 'expire_by');
+    if (expireBy > created + 180 * 24 * 3600)
+      throw bad('expire_by cannot be more than 6 months after the current time', 'expire_by');
+    const callbackUrl = optString(body, 'callback_url', 2048) ?? '';
+    if (callbackUrl !== '' && !/^https?:\/\/\S+$/.test(callbackUrl))
+      throw bad('The callback url format is invalid.', 'callback_url');
+    const callbackMethod = optString(body, 'callback_method', 10) ?? '';
+    if (callbackUrl !== '' && callbackMethod !== 'get')
+      throw bad('callback_method must be get when callback_url is passed', 'callback_method');
+    const id = newId('plink');
+    const l: PaymentLink = {
+      id,
+      accept_partial: acceptPartial,
+      amount,
+      amount_paid: 0,
+      callback_method: callbackMethod,
+      callback_url: callbackUrl,
+      cancelled_at: 0,
+      created_at: created,
+      currency: cur,
+      customer,
+      description: optString(body, 'description', 2048) ?? '',
+      expire_by: expireBy,
+      expired_at: 0,
+      first_min_partial_amount: firstMin,
+      notes: notes(body),
+      notify: {
+        sms: bool(notify.sms, 'notify.sms'),
+        email: bool(notify.email, 'notify.email'),
+      },
+      order_id: null,
+      payments: null,
+      reference_id: referenceId,
+      reminder_enable: bool(body.reminder_enable, 'reminder_enable'),
+      reminders: [] as unknown as Json,
+      short_url: `https://rzp.io/i/${id.slice(6, 13)}`,
+      status: 'created',
+      updated_at: created,
+      upi_link: bool(body.upi_link, 'upi_link'),
+      user_id: '',
+    };
+    state.paymentLinks.set(l.id, l);
+    return l;
+  });
+  route('GET', '/v1/payment_links', (_p, _b, _r, q) => {
+    const reference = q.get('reference_id');
+    const paymentId = q.get('payment_id');
+    const links = [...state.paymentLinks.values()]
+      .filter((l) => reference === null || l.reference_id === reference)
+      .filter(
+        (l) => paymentId === null || (l.payments ?? []).some((x) => x.payment_id === paymentId),
+      )
+      .reverse();
+    for (const l of links) expireLinkIfDue(l);
+    return { payment_links: links };
+  });
+  route('GET', '/v1/payment_links/:id', ([id]) => paymentLink(id!));
+  route('POST', '/v1/payment_links/:id/cancel', ([id]) => {
+    const l = paymentLink(id!);
+    if (l.status !== 'created' && l.status !== 'partially_paid')
+      throw bad(`Payment Link cannot be cancelled in ${l.status} status`, 'id');
+    l.status = 'cancelled';
+    l.cancelled_at = now();
+    l.updated_at = l.cancelled_at;
+    emit('payment_link.cancelled', { payment_link: l as unknown as Json });
+    return l;
+  });
+
+  // QR codes (UPI; before /v1/payments/:id, which would take `qr_codes` for an id).
+  route('POST', '/v1/payments/qr_codes', (_p, body) => {
+    if (body.type === undefined || body.type === null || body.type === '')
+      throw bad('The type field is required.', 'type');
+    if (body.type !== 'upi_qr') throw bad('The selected type is invalid.', 'type');
+    const usage = body.usage;
+    if (usage === undefined || usage === null || usage === '')
+      throw bad('The usage field is required.', 'usage');
+    if (usage !== 'single_use' && usage !== 'multiple_use')
+      throw bad('The selected usage is invalid.', 'usage');
+    const fixed = bool(body.fixed_amount, 'fixed_amount');
+    const amount = paise(body, 'payment_amount', { required: fixed, min: 100 });
+    if (!fixed && amount !== null)
+      throw bad('payment_amount is required only when fixed_amount is true', 'payment_amount');
+    const created = now();
+    const closeBy = paise(body, 'close_by', { required: false });
+    if (closeBy !== null) {
+      if (usage !== 'single_use')
+        throw bad('close_by is allowed only for single_use QR codes', 'close_by');
+      if (closeBy < created + 15 * 60)
+        throw bad('close_by should be at least 15 minutes after the current time', 'close_by');
+      if (closeBy > created + 45 * 24 * 3600)
+        throw bad('close_by cannot be more than 45 days after the current time', 'close_by');
+    }
+    const id = newId('qr');
+    const q: QrCode = {
+      id,
+      entity: 'qr_code',
+      created_at: created,
+      name: optString(body, 'name', 255),
+      usage,
+      type: 'upi_qr',
+      image_url: `https://rzp.io/i/${id.slice(3, 11)}`,
+      payment_amount: amount,
+      status: 'active',
+      description: optString(body, 'description', 255),
+      fixed_amount: fixed,
+      payments_amount_received: 0,
+      payments_count_received: 0,
+      notes: notes(body),
+      customer_id: optString(body, 'customer_id', 20),
+      close_by: closeBy,
+      closed_at: null,
+      close_reason: null,
+    };
+    state.qrCodes.set(q.id, q);
+    emit('qr_code.created', { qr_code: q as unknown as Json });
+    return q;
+  });
+  route('GET', '/v1/payments/qr_codes/:id', ([id]) => qrCode(id!));
+  route('POST', '/v1/payments/qr_codes/:id/close', ([id]) => {
+    const q = qrCode(id!);
+    if (q.status === 'closed') throw bad('The QR code is already closed', 'id');
+    q.status = 'closed';
+    q.closed_at = now();
+    q.close_reason = 'on_demand';
+    emit('qr_code.closed', { qr_code: q as unknown as Json });
+    return q;
   });
 
   route('GET', '/v1/payments/:id', ([id]) => payment(id!));
@@ -1266,39 +1630,13 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
       if (!['captured', 'authorized', 'failed'].includes(outcome))
         throw bad('Unknown outcome', 'outcome');
       if (o.status === 'paid') throw bad('Order has already been paid', 'order_id');
-      const method = input.method ?? 'upi';
-      const p: Payment = {
-        id: newId('pay'),
-        entity: 'payment',
+      const p = newPayment({
         amount: o.amount,
-        currency: o.currency,
-        status: 'created',
-        order_id: o.id,
-        invoice_id: null,
-        international: false,
-        method,
-        amount_refunded: 0,
-        refund_status: null,
-        captured: false,
+        orderId: o.id,
+        method: input.method ?? 'upi',
         description: null,
-        card_id: null,
-        bank: method === 'netbanking' ? 'HDFC' : null,
-        wallet: method === 'wallet' ? 'paytm' : null,
-        vpa: method === 'upi' ? 'success@razorpay' : null,
-        email: 'buyer@example.com',
-        contact: '+919000090000',
         notes: o.notes,
-        fee: null,
-        tax: null,
-        error_code: null,
-        error_description: null,
-        error_source: null,
-        error_step: null,
-        error_reason: null,
-        acquirer_data: method === 'upi' ? { rrn: String(100000000000 + state.payments.size) } : {},
-        created_at: now(),
-      };
-      state.payments.set(p.id, p);
+      });
       o.attempts += 1;
       o.status = 'attempted';
       if (outcome === 'failed') {
@@ -1332,6 +1670,125 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
         razorpay_payment_id: p.id,
         razorpay_signature: checkoutSignature(options.keySecret, o.id, p.id),
       };
+    },
+
+    payPaymentLink(linkId, input = {}) {
+      const l = paymentLink(linkId);
+      if (l.status !== 'created' && l.status !== 'partially_paid')
+        throw bad(`The Payment Link is ${l.status} and cannot be paid`, 'id');
+      const due = l.amount - l.amount_paid;
+      const amount = input.amount ?? due;
+      if (!Number.isSafeInteger(amount) || amount < 100 || amount > due)
+        throw bad(`The amount must be between 100 and ${due}`, 'amount');
+      if (amount < due && !l.accept_partial)
+        throw bad('The Payment Link does not accept partial payments', 'amount');
+      if (l.amount_paid === 0 && amount < l.first_min_partial_amount)
+        throw bad('The first payment must be at least first_min_partial_amount', 'amount');
+      if (l.order_id === null) {
+        const o: Order = {
+          id: newId('order'),
+          entity: 'order',
+          amount: l.amount,
+          amount_paid: 0,
+          amount_due: l.amount,
+          currency: l.currency,
+          receipt: l.reference_id || null,
+          offer_id: null,
+          status: 'created',
+          attempts: 0,
+          notes: structuredClone(l.notes),
+          created_at: now(),
+        };
+        state.orders.set(o.id, o);
+        l.order_id = o.id;
+      }
+      const o = order(l.order_id);
+      o.attempts += 1;
+      o.status = 'attempted';
+      const p = customerPayment({
+        amount,
+        orderId: o.id,
+        method: input.method ?? 'upi',
+        description: `#${l.id.slice('plink_'.length)}`,
+        notes: [],
+      });
+      l.amount_paid += amount;
+      l.status = l.amount_paid === l.amount ? 'paid' : 'partially_paid';
+      l.updated_at = now();
+      l.payments = [
+        ...(l.payments ?? []),
+        {
+          amount,
+          created_at: p.created_at,
+          method: p.method,
+          payment_id: p.id,
+          plink_id: l.id,
+          status: p.status,
+          updated_at: p.created_at,
+        },
+      ];
+      emit(l.status === 'paid' ? 'payment_link.paid' : 'payment_link.partially_paid', {
+        payment_link: l as unknown as Json,
+        order: o as unknown as Json,
+        payment: p as unknown as Json,
+      });
+      return {
+        callback: {
+          razorpay_payment_id: p.id,
+          razorpay_payment_link_id: l.id,
+          razorpay_payment_link_reference_id: l.reference_id,
+          razorpay_payment_link_status: l.status,
+          razorpay_signature: paymentLinkSignature(options.keySecret, {
+            linkId: l.id,
+            referenceId: l.reference_id,
+            status: l.status,
+            paymentId: p.id,
+          }),
+        },
+        payment: structuredClone(p),
+        payment_link: structuredClone(l),
+      };
+    },
+
+    payQrCode(qrId, input = {}) {
+      const q = qrCode(qrId);
+      if (q.status !== 'active') throw bad('The QR code is closed and cannot be paid', 'id');
+      const amount = input.amount ?? q.payment_amount;
+      if (amount === null || !Number.isSafeInteger(amount) || amount < 100)
+        throw bad('The amount must be an integer of at least 100', 'amount');
+      if (q.fixed_amount && amount !== q.payment_amount)
+        throw bad(`The QR code accepts exactly ${q.payment_amount}`, 'amount');
+      const p = customerPayment({
+        amount,
+        orderId: null,
+        method: 'upi',
+        description: 'QRv2 Payment',
+        notes: q.notes,
+      });
+      q.payments_amount_received += amount;
+      q.payments_count_received += 1;
+      if (q.usage === 'single_use') {
+        q.status = 'closed';
+        q.closed_at = now();
+        q.close_reason = 'paid';
+      }
+      emit('qr_code.credited', { payment: p as unknown as Json, qr_code: q as unknown as Json });
+      return { payment: structuredClone(p), qr_code: structuredClone(q) };
+    },
+
+    expirePaymentLink(linkId) {
+      const l = paymentLink(linkId);
+      if (l.status !== 'created' && l.status !== 'partially_paid')
+        throw bad(`The Payment Link is ${l.status} and cannot expire`, 'id');
+      expireLinkIfDue(l, true);
+      return structuredClone(l);
+    },
+
+    expireQrCode(qrId) {
+      const q = qrCode(qrId);
+      if (q.status !== 'active') throw bad('The QR code is already closed', 'id');
+      closeQrIfDue(q, true);
+      return structuredClone(q);
     },
 
     activateAccount(accountId) {
@@ -1509,6 +1966,17 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
     const { payment: _payment, ...checkout } = control.pay(id!, { outcome, method });
     return checkout;
   });
+  const optAmount = (body: Json) => paise(body, 'amount', { required: false }) ?? undefined;
+  controlRoute('POST', '/payment_links/:id/pay', ([id], body) => {
+    const method = typeof body.method === 'string' ? body.method : undefined;
+    // What the customer's browser is redirected to callback_url with.
+    return control.payPaymentLink(id!, { amount: optAmount(body), method }).callback;
+  });
+  controlRoute('POST', '/payment_links/:id/expire', ([id]) => control.expirePaymentLink(id!));
+  controlRoute('POST', '/qr_codes/:id/pay', ([id], body) =>
+    control.payQrCode(id!, { amount: optAmount(body) }),
+  );
+  controlRoute('POST', '/qr_codes/:id/expire', ([id]) => control.expireQrCode(id!));
   controlRoute('POST', '/accounts/:id/activate', ([id]) => control.activateAccount(id!));
   controlRoute('POST', '/accounts/:id/suspend', ([id]) => control.suspendAccount(id!));
   controlRoute('POST', '/accounts/:id/clarification', ([id], body) =>

@@ -1,6 +1,7 @@
 /**
  * The payment gateway port: what the platform needs from Razorpay (Orders, Payments, Route transfers
- * held until release, Refunds, linked accounts, Settlements), in integer paise. The Razorpay adapter
+ * held until release, Refunds, linked accounts, Settlements, Payment Links and UPI QR codes), in
+ * integer paise. The Razorpay adapter
  * implements it with the official SDK; tests and `npm run up` point it at the local sandbox
  * (scripts/razorpay-sandbox), which speaks the same wire format. Never call it inside a database
  * transaction: persist the intent, call out, then confirm or compensate.
@@ -164,6 +165,75 @@ export interface GatewaySettlement {
   createdAt: number;
 }
 
+export type GatewayPaymentLinkStatus =
+  'created' | 'partially_paid' | 'paid' | 'cancelled' | 'expired';
+
+/** What a Payment Link is created with (Razorpay's `POST /v1/payment_links`). */
+export interface GatewayPaymentLinkInput {
+  /** At least 100 (₹1). */
+  amountPaise: number;
+  /**
+   * Our reference (at most 40 characters), unique per Razorpay account: Razorpay refuses a second
+   * link with it (400 BAD_REQUEST_ERROR), so a create whose answer was lost is found again with
+   * paymentLinkByReference rather than created twice.
+   */
+  referenceId: string;
+  description: string;
+  customer: { name?: string; email?: string; contact?: string };
+  /** Whether Razorpay sends the link by SMS / email itself. */
+  notify: { sms: boolean; email: boolean };
+  /** Unix seconds, at least 15 minutes ahead; null: Razorpay's default (six months). */
+  expireBy: number | null;
+  notes: Record<string, string>;
+  /** Where the customer is redirected after paying (`callback_method` get); null: none. */
+  callbackUrl: string | null;
+}
+
+export interface GatewayPaymentLink {
+  id: string;
+  referenceId: string | null;
+  amountPaise: number;
+  amountPaidPaise: number;
+  status: GatewayPaymentLinkStatus;
+  /** What the customer opens. */
+  shortUrl: string;
+  /** The order Razorpay created at the first payment (null before). */
+  orderId: string | null;
+  /** The link's payments, oldest first. */
+  payments: { id: string; amountPaise: number; status: string }[];
+  /** Unix seconds; null when the link has none of its own. */
+  expireBy: number | null;
+  notes: Record<string, string>;
+  createdAt: number;
+}
+
+/** What a single-use, fixed-amount UPI QR code is created with (`POST /v1/payments/qr_codes`). */
+export interface GatewayQrCodeInput {
+  amountPaise: number;
+  /** Shown on the QR code's page (Razorpay's `name`, e.g. the job's reference). */
+  name: string;
+  description: string;
+  /** Unix seconds: at least 15 minutes and at most 45 days ahead; null: Razorpay's 45 days. */
+  closeBy: number | null;
+  notes: Record<string, string>;
+}
+
+export interface GatewayQrCode {
+  id: string;
+  amountPaise: number;
+  status: 'active' | 'closed';
+  /** `paid` (its one payment received), `on_demand` (closed by us); null while active or expired. */
+  closeReason: string | null;
+  /** The QR code's image. */
+  imageUrl: string;
+  paymentsAmountReceivedPaise: number;
+  paymentsCountReceived: number;
+  closeBy: number | null;
+  closedAt: number | null;
+  notes: Record<string, string>;
+  createdAt: number;
+}
+
 /** A gateway call that failed: `retryable` for network errors, timeouts and 5xx. */
 export class GatewayError extends Error {
   constructor(
@@ -303,4 +373,20 @@ export interface PaymentGateway {
   reversalsOfTransfer(transferId: string): Promise<GatewayReversal[]>;
   /** The platform's own settlements (not linked accounts'). */
   listSettlements(range: GatewayListRange): Promise<GatewaySettlement[]>;
+
+  /*
+   * Payment Links and UPI QR codes (a technician collecting at the job): the customer pays Razorpay
+   * directly; the payment is captured at once (webhooks `payment_link.*`, `qr_code.*`).
+   */
+  createPaymentLink(input: GatewayPaymentLinkInput): Promise<GatewayPaymentLink>;
+  fetchPaymentLink(linkId: string): Promise<GatewayPaymentLink>;
+  /** The link created with our reference, or null (to adopt a link whose create answer was lost). */
+  paymentLinkByReference(referenceId: string): Promise<GatewayPaymentLink | null>;
+  /** Cancels a link not paid yet (Razorpay refuses a paid, expired or cancelled one). */
+  cancelPaymentLink(linkId: string): Promise<GatewayPaymentLink>;
+  /** A single-use UPI QR code for exactly `amountPaise`. */
+  createQrCode(input: GatewayQrCodeInput): Promise<GatewayQrCode>;
+  fetchQrCode(qrId: string): Promise<GatewayQrCode>;
+  /** Closes an active QR code (`close_reason` on_demand); Razorpay refuses a closed one. */
+  closeQrCode(qrId: string): Promise<GatewayQrCode>;
 }

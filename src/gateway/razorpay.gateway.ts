@@ -14,6 +14,11 @@ import {
   type GatewayOrder,
   type GatewayOrderStatus,
   type GatewayPayment,
+  type GatewayPaymentLink,
+  type GatewayPaymentLinkInput,
+  type GatewayPaymentLinkStatus,
+  type GatewayQrCode,
+  type GatewayQrCodeInput,
   type GatewayPaymentStatus,
   type GatewayRecipientSettlement,
   type GatewayRefund,
@@ -68,6 +73,17 @@ interface RazorpayClient {
     fetch(accountId: string, productId: string): Promise<unknown>;
   };
   settlements: { all(p: Params): Promise<unknown>; fetch(id: string): Promise<unknown> };
+  paymentLink: {
+    create(p: Params): Promise<unknown>;
+    fetch(id: string): Promise<unknown>;
+    all(p: Params): Promise<unknown>;
+    cancel(id: string): Promise<unknown>;
+  };
+  qrCode: {
+    create(p: Params): Promise<unknown>;
+    fetch(id: string): Promise<unknown>;
+    close(id: string): Promise<unknown>;
+  };
   api: {
     rq: AxiosLike;
     /** A GET the SDK has no method for (`url` under /v1; `data` as query parameters). */
@@ -446,6 +462,77 @@ export class RazorpayGateway implements PaymentGateway {
     ).map(toSettlement);
   }
 
+  async createPaymentLink(input: GatewayPaymentLinkInput): Promise<GatewayPaymentLink> {
+    const raw = await this.call('create payment link', () =>
+      this.client.paymentLink.create({
+        amount: input.amountPaise,
+        currency: 'INR',
+        accept_partial: false,
+        reference_id: input.referenceId,
+        description: input.description,
+        customer: input.customer,
+        notify: input.notify,
+        reminder_enable: false,
+        notes: input.notes,
+        ...(input.expireBy !== null ? { expire_by: input.expireBy } : {}),
+        ...(input.callbackUrl !== null
+          ? { callback_url: input.callbackUrl, callback_method: 'get' }
+          : {}),
+      }),
+    );
+    return toPaymentLink(raw);
+  }
+
+  async fetchPaymentLink(linkId: string): Promise<GatewayPaymentLink> {
+    return toPaymentLink(
+      await this.call('fetch payment link', () => this.client.paymentLink.fetch(linkId)),
+    );
+  }
+
+  async paymentLinkByReference(referenceId: string): Promise<GatewayPaymentLink | null> {
+    const raw = obj(
+      await this.call('list payment links', () =>
+        this.client.paymentLink.all({ reference_id: referenceId }),
+      ),
+    );
+    // Razorpay lists links under `payment_links`, not `items`.
+    const links = raw.payment_links;
+    if (!Array.isArray(links)) throw malformed('no payment_links');
+    const found = links.map(toPaymentLink).filter((l) => l.referenceId === referenceId);
+    if (found.length > 1) throw malformed(`${found.length} payment links for ${referenceId}`);
+    return found[0] ?? null;
+  }
+
+  async cancelPaymentLink(linkId: string): Promise<GatewayPaymentLink> {
+    return toPaymentLink(
+      await this.call('cancel payment link', () => this.client.paymentLink.cancel(linkId)),
+    );
+  }
+
+  async createQrCode(input: GatewayQrCodeInput): Promise<GatewayQrCode> {
+    const raw = await this.call('create qr code', () =>
+      this.client.qrCode.create({
+        type: 'upi_qr',
+        name: input.name,
+        usage: 'single_use',
+        fixed_amount: true,
+        payment_amount: input.amountPaise,
+        description: input.description,
+        notes: input.notes,
+        ...(input.closeBy !== null ? { close_by: input.closeBy } : {}),
+      }),
+    );
+    return toQrCode(raw);
+  }
+
+  async fetchQrCode(qrId: string): Promise<GatewayQrCode> {
+    return toQrCode(await this.call('fetch qr code', () => this.client.qrCode.fetch(qrId)));
+  }
+
+  async closeQrCode(qrId: string): Promise<GatewayQrCode> {
+    return toQrCode(await this.call('close qr code', () => this.client.qrCode.close(qrId)));
+  }
+
   /**
    * Pages through a Razorpay collection (newest first) 100 items at a time until a short page.
    * Items created meanwhile push older ones onto the next page, so an item can come twice: each id
@@ -744,5 +831,65 @@ function toRouteProduct(v: unknown): GatewayRouteProduct {
         .filter((p) => p !== null)
         .join(': ');
     }),
+  };
+}
+
+const PAYMENT_LINK_STATUSES: readonly GatewayPaymentLinkStatus[] = [
+  'created',
+  'partially_paid',
+  'paid',
+  'cancelled',
+  'expired',
+];
+
+/** Razorpay answers 0 (or nothing) for a timestamp not set. */
+function optTime(o: Json, k: string): number | null {
+  const v = o[k];
+  if (v === null || v === undefined || v === 0 || v === '0') return null;
+  // Some payloads (the QR code's close_by) carry the number as a string.
+  if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
+  return int(o, k);
+}
+
+function toPaymentLink(v: unknown): GatewayPaymentLink {
+  const o = obj(v);
+  const status = str(o, 'status');
+  if (!PAYMENT_LINK_STATUSES.includes(status as GatewayPaymentLinkStatus))
+    throw malformed(`payment link status ${status}`);
+  inr(o);
+  return {
+    id: str(o, 'id'),
+    referenceId: optStr(o, 'reference_id') || null,
+    amountPaise: int(o, 'amount'),
+    amountPaidPaise: optInt(o, 'amount_paid') ?? 0,
+    status: status as GatewayPaymentLinkStatus,
+    shortUrl: str(o, 'short_url'),
+    orderId: optStr(o, 'order_id') || null,
+    payments: (Array.isArray(o.payments) ? o.payments : []).map((p) => {
+      const x = obj(p);
+      return { id: str(x, 'payment_id'), amountPaise: int(x, 'amount'), status: str(x, 'status') };
+    }),
+    expireBy: optTime(o, 'expire_by'),
+    notes: notesOf(o),
+    createdAt: int(o, 'created_at'),
+  };
+}
+
+function toQrCode(v: unknown): GatewayQrCode {
+  const o = obj(v);
+  const status = str(o, 'status');
+  if (status !== 'active' && status !== 'closed') throw malformed(`qr code status ${status}`);
+  return {
+    id: str(o, 'id'),
+    amountPaise: int(o, 'payment_amount'),
+    status,
+    closeReason: optStr(o, 'close_reason'),
+    imageUrl: str(o, 'image_url'),
+    paymentsAmountReceivedPaise: optInt(o, 'payments_amount_received') ?? 0,
+    paymentsCountReceived: optInt(o, 'payments_count_received') ?? 0,
+    closeBy: optTime(o, 'close_by'),
+    closedAt: optTime(o, 'closed_at'),
+    notes: notesOf(o),
+    createdAt: int(o, 'created_at'),
   };
 }
