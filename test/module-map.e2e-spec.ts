@@ -85,6 +85,10 @@ const MODULES: Record<string, ModuleRule> = {
     ],
   },
   repairs: { imports: ['audit', 'rate-limit'], owns: ['repair_jobs', 'repair_job_history'] },
+  technicians: {
+    imports: ['audit', 'identity', 'rate-limit'],
+    owns: ['technician_presence', 'technician_location_fixes', 'technician_location_reviews'],
+  },
   gateway: { imports: [], owns: ['webhook_inbox', 'webhook_inbox_history'] },
   payouts: {
     imports: ['approvals', 'audit', 'catalog', 'gateway', 'identity', 'ledger'],

@@ -77,7 +77,13 @@ export type Subject =
    */
   | 'Fraud'
   /** Repair jobs as staff see them: `override` (admin and ops leader: complete a paid job for its customer, with a reason). */
-  | 'RepairJob';
+  | 'RepairJob'
+  /** A technician's own availability and location fixes: technicians `update` (approval checked in the handler, with a clear problem). */
+  | 'TechnicianPresence'
+  /** The nearby-technicians search: approved customers and business buyers `read`. */
+  | 'TechnicianSearch'
+  /** Technicians flagged by the location-spoofing rules: admin and ops leader `read`, `update` (clear) and `suspend`. */
+  | 'TechnicianLocationReview';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 
@@ -120,6 +126,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update', 'approve'], 'Fraud');
       can('override', 'RepairJob');
       can('approve', 'PayeeSettlement');
+      can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -139,6 +146,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update', 'approve'], 'Fraud');
       can('override', 'RepairJob');
       can('approve', 'PayeeSettlement');
+      can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.
@@ -179,7 +187,11 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
         can(['read', 'update'], 'Purchase');
         if (!principal.phoneUnverified) can('create', 'Purchase');
         if (principal.role === 'technician') can(['read', 'update'], 'PayeeSettlement');
+        if (principal.role === 'customer' || principal.role === 'business')
+          can('read', 'TechnicianSearch');
       }
+      // A technician not (or no longer) approved reaches its presence routes and is told why it is refused.
+      if (principal.role === 'technician') can('update', 'TechnicianPresence');
       break;
   }
   return build();

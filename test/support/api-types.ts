@@ -1609,6 +1609,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/technicians/me/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Go active or inactive (busy is set by jobs) */
+        put: operations["TechniciansController_availability"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technicians/me/location": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a location fix
+         * @description Every fix is kept (with its plausibility score) for TECHNICIAN_LOCATION_HISTORY_DAYS; the current position moves only for a plausible fix ≥ 50 m or ≥ 30 s from the last one written. Rate limited by the `location` category (technicians: 30/min).
+         */
+        post: operations["TechniciansController_location"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technicians/nearby": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Available technicians near a point, nearest first
+         * @description Approved, active, not flagged technicians within radiusKm (default 5, at most 50). Distances are rounded to 100 m steps; no coordinates are returned.
+         */
+        get: operations["TechniciansController_nearby"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/technicians/location-reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open location reviews, oldest first */
+        get: operations["AdminLocationReviewsController_queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/technicians/{id}/location-review/clear": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Clear a flagged technician (back in matching; audited) */
+        post: operations["AdminLocationReviewsController_clear"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/technicians/{id}/location-review/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend a flagged technician (account suspension; audited) */
+        post: operations["AdminLocationReviewsController_suspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/razorpay": {
         parameters: {
             query?: never;
@@ -2887,6 +2995,7 @@ export interface components {
             /** @enum {string} */
             technicianKind?: "hardware" | "software";
             skills?: string[];
+            brands?: string[];
             serviceArea?: components["schemas"]["ServiceAreaDto"];
             createdAt: string;
         };
@@ -2923,6 +3032,8 @@ export interface components {
             /** @enum {string} */
             kind: "hardware" | "software";
             skills: string[];
+            /** @description The phone brands repaired (e.g. Samsung, Apple); validated like skills. */
+            brands?: string[];
             serviceArea: components["schemas"]["ServiceAreaDto"];
             /** @description Name shown to others. */
             displayName: string;
@@ -2937,6 +3048,8 @@ export interface components {
             displayName?: string;
             /** @description Technicians only. */
             skills?: string[];
+            /** @description Technicians only: the phone brands repaired. */
+            brands?: string[];
         };
         PhoneCodeDto: {
             /** @description The 6-digit code texted to the account's phone. */
@@ -2997,6 +3110,7 @@ export interface components {
             /** @enum {string} */
             technicianKind?: "hardware" | "software";
             skills?: string[];
+            brands?: string[];
             serviceArea?: components["schemas"]["ServiceAreaDto"];
             createdAt: string;
             history: components["schemas"]["StatusChangeDto"][];
@@ -4012,6 +4126,71 @@ export interface components {
             createdAt: string;
         };
         RepairJobReasonDto: {
+            reason: string;
+        };
+        SetAvailabilityDto: {
+            /**
+             * @description `busy` is set by jobs, not by the technician.
+             * @enum {string}
+             */
+            availability: "active" | "inactive";
+        };
+        AvailabilityDto: {
+            /** @enum {string} */
+            availability: "active" | "inactive" | "busy";
+            /** @description Flagged for location review: out of matching and the nearby list until staff clear it. */
+            flagged: boolean;
+        };
+        LocationFixDto: {
+            lat: number;
+            lng: number;
+            /** @description Horizontal accuracy radius, metres. */
+            accuracyM: number;
+            speedMps?: number;
+            headingDeg?: number;
+            /** @description When the device took the fix (ISO 8601 with a time zone). */
+            recordedAt: string;
+            /** @description The OS flagged the location as mocked (Android `isMock`, iOS `isSimulatedBySoftware`). */
+            mock?: boolean;
+            /** @description The location provider (e.g. `gps`, `fused`, `network`). */
+            provider?: string;
+        };
+        LocationAcceptedDto: {
+            /** @description Whether this fix became the current position (moved ≥ 50 m or ≥ 30 s since the last one, and plausible). */
+            positionUpdated: boolean;
+        };
+        NearbyTechnicianDto: {
+            /** @enum {string} */
+            kind: "hardware" | "software";
+            /** @description Distance from the query point, rounded to 100 m steps (at least 100). */
+            distanceM: number;
+            id: string;
+            displayName: string;
+            skills: string[];
+            brands: string[];
+        };
+        NearbyPageDto: {
+            items: components["schemas"]["NearbyTechnicianDto"][];
+            nextCursor?: string;
+        };
+        LocationReviewDto: {
+            /** @enum {string} */
+            status: "open" | "cleared" | "suspended";
+            reasons: ("impossible_speed" | "mock_location" | "replayed_coordinates" | "repeated_coordinates" | "clock_skew" | "stale_fix" | "weak_accuracy")[];
+            id: string;
+            technicianId: string;
+            displayName: string;
+            /** @description The rolling spoofing score when the technician was flagged. */
+            score: number;
+            openedAt: string;
+            resolvedAt: string | null;
+            resolutionReason: string | null;
+        };
+        LocationReviewPageDto: {
+            items: components["schemas"]["LocationReviewDto"][];
+            nextCursor?: string;
+        };
+        ReviewReasonDto: {
             reason: string;
         };
         WebhookAckDto: {
@@ -9660,6 +9839,288 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not override RepairJob */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechniciansController_availability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetAvailabilityDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailabilityDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update TechnicianPresence */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechniciansController_location: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LocationFixDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationAcceptedDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update TechnicianPresence */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechniciansController_nearby: {
+        parameters: {
+            query: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                radiusKm?: number;
+                kind?: "hardware" | "software";
+                lat: number;
+                lng: number;
+                /** @description A skill the technician lists (exact). */
+                skill?: string;
+                /** @description A brand the technician repairs (exact). */
+                brand?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NearbyPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read TechnicianSearch */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminLocationReviewsController_queue: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationReviewPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read TechnicianLocationReview */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminLocationReviewsController_clear: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationReviewDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update TechnicianLocationReview */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminLocationReviewsController_suspend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationReviewDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not suspend TechnicianLocationReview */
             403: {
                 headers: {
                     [name: string]: unknown;
