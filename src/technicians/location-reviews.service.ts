@@ -63,7 +63,10 @@ export class LocationReviews implements OnModuleInit {
 
   /** Open reviews, oldest first. */
   async queue(limit: number, cursor?: string): Promise<Page<LocationReviewDto>> {
-    const after = parseKeysetCursor(cursor, { at: cursorFields.pgTimestamp, id: cursorFields.uuid });
+    const after = parseKeysetCursor(cursor, {
+      at: cursorFields.pgTimestamp,
+      id: cursorFields.uuid,
+    });
     const rows = await this.transactions.run((tx) => openReviews(tx, limit + 1, after));
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     return {

@@ -95,7 +95,8 @@ export async function previousFixes(
   }));
 }
 
-const POINT = `ST_SetSRID(ST_MakePoint($2::float8 / 1e7, $3::float8 / 1e7), 4326)::geography`;
+/** The fix as a point: ST_MakePoint takes longitude ($3) first. */
+const POINT = `ST_SetSRID(ST_MakePoint($3::float8 / 1e7, $2::float8 / 1e7), 4326)::geography`;
 
 /**
  * Makes the fix the current position when there is none yet, the technician moved at least

@@ -61,7 +61,8 @@ export function cityDrive(
   for (let i = 0; i < fixes; i++) {
     const dt = 4 + rnd() * 4;
     t += dt * 1000;
-    if (rnd() < 0.05) speed = 0; // a signal or a stop
+    if (rnd() < 0.05)
+      speed = 0; // a signal or a stop
     else speed = Math.min(16.7, Math.max(0, speed + gaussian(rnd) * 1.5 + (speed < 3 ? 2 : 0)));
     if (rnd() < 0.08) heading += (rnd() < 0.5 ? -1 : 1) * (Math.PI / 2); // a turn
     lat += (Math.cos(heading) * speed * dt) / M_PER_DEG_LAT;
@@ -191,7 +192,13 @@ export interface SpoofingReport {
   /** Per attack: traces, traces flagged, spoofed fixes, spoofed fixes caught. */
   attacks: Record<
     'teleport' | 'mock' | 'replay',
-    { traces: number; flagged: number; spoofedFixes: number; caught: number; medianSpoofedToFlag: number }
+    {
+      traces: number;
+      flagged: number;
+      spoofedFixes: number;
+      caught: number;
+      medianSpoofedToFlag: number;
+    }
   >;
 }
 

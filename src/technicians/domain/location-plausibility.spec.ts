@@ -36,7 +36,9 @@ describe('scoreFix', () => {
       reasons: ['impossible_speed'],
     });
     // 80 m in 1 s with 10 m accuracy: a multipath jump, not a teleport.
-    expect(scoreFix(at(12.97 + KM * 0.08, 77.59, 1), [at(12.97, 77.59, 0)], T0 + 1000).score).toBe(0);
+    expect(scoreFix(at(12.97 + KM * 0.08, 77.59, 1), [at(12.97, 77.59, 0)], T0 + 1000).score).toBe(
+      0,
+    );
     // A jump at the same instant.
     expect(scoreFix(at(12.98, 77.59, 0), [at(12.97, 77.59, 0)], T0).reasons).toEqual([
       'impossible_speed',

@@ -77,7 +77,8 @@ export function distanceM(
   const dLat = rad(b.latE7 - a.latE7);
   const dLng = rad(b.lngE7 - a.lngE7);
   const h =
-    Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.latE7)) * Math.cos(rad(b.latE7)) * Math.sin(dLng / 2) ** 2;
+    Math.sin(dLat / 2) ** 2 +
+    Math.cos(rad(a.latE7)) * Math.cos(rad(b.latE7)) * Math.sin(dLng / 2) ** 2;
   return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
@@ -112,7 +113,10 @@ export function scoreFix(
   const last = previous[0];
   if (last) {
     const move = impliedMove(last, fix);
-    if (move.beyondAccuracyM > SPOOF_RULES.jitterAllowanceM && move.speedMps > SPOOF_RULES.maxSpeedMps)
+    if (
+      move.beyondAccuracyM > SPOOF_RULES.jitterAllowanceM &&
+      move.speedMps > SPOOF_RULES.maxSpeedMps
+    )
       reasons.push('impossible_speed');
   }
   if (fix.mock) reasons.push('mock_location');
@@ -167,7 +171,11 @@ export function teleportBeforeAccept(
     const to = ordered[i]!;
     if (acceptedAtMs - to.recordedAtMs > windowMs) continue;
     const move = impliedMove(ordered[i - 1]!, to);
-    if (move.beyondAccuracyM >= jumpM && move.speedMps > minSpeedMps && move.beyondAccuracyM > worst.jumpM)
+    if (
+      move.beyondAccuracyM >= jumpM &&
+      move.speedMps > minSpeedMps &&
+      move.beyondAccuracyM > worst.jumpM
+    )
       worst = {
         suspicious: true,
         jumpM: Math.round(move.beyondAccuracyM),
