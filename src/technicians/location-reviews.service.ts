@@ -78,10 +78,12 @@ export class LocationReviews implements OnModuleInit {
   /** The technician's location checks out: unflagged, rolling score reset, back in matching. */
   async clear(technicianId: string, reason: string, meta: RequestMeta): Promise<LocationReviewDto> {
     return this.transactions.run(async (tx) => {
-      await lockPresence(tx, technicianId);
       const open = await openReviewOf(tx, technicianId);
       if (!open) throw noOpenReview();
-      await resolveReview(tx, technicianId, 'cleared', meta.principal!.userId, reason);
+      await lockPresence(tx, technicianId);
+      // Conditional: a review resolved meanwhile (suspended, cleared) is not cleared again.
+      if (!(await resolveReview(tx, technicianId, 'cleared', meta.principal!.userId, reason)))
+        throw noOpenReview();
       await unflag(tx, technicianId);
       await this.audit.record(tx, meta, {
         action: 'technician.location-review.clear',

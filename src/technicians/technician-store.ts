@@ -195,6 +195,9 @@ export interface NearbyRow {
   distance_m: number;
 }
 
+/** The search point ($1 latitude, $2 longitude), written out where used so the planner sees a constant. */
+const QUERY_POINT = `ST_SetSRID(ST_MakePoint($2, $1), 4326)::geography`;
+
 export interface NearbySearch {
   lat: number;
   lng: number;
@@ -214,17 +217,16 @@ export async function nearby(tx: EntityManager, q: NearbySearch): Promise<Nearby
   const { rows } = await execute<NearbyRow>(
     tx,
     `SELECT u.id::text AS id, u.display_name, u.technician_kind, u.skills, u.brands,
-            p.position <-> q.point AS distance_m
+            p.position <-> ${QUERY_POINT} AS distance_m
        FROM technician_presence p
-       JOIN users u ON u.id = p.technician_id,
-            (SELECT ST_SetSRID(ST_MakePoint($2, $1), 4326)::geography AS point) q
+       JOIN users u ON u.id = p.technician_id
       WHERE p.availability = 'active' AND p.flagged_at IS NULL AND p.position IS NOT NULL
-        AND ST_DWithin(p.position, q.point, $3)
+        AND ST_DWithin(p.position, ${QUERY_POINT}, $3)
         AND u.role = 'technician' AND u.status = 'approved'
         AND ($4::text IS NULL OR u.technician_kind = $4)
         AND ($5::text IS NULL OR $5 = ANY (u.skills))
         AND ($6::text IS NULL OR $6 = ANY (u.brands))
-      ORDER BY p.position <-> q.point, p.technician_id
+      ORDER BY p.position <-> ${QUERY_POINT}, p.technician_id
       OFFSET $7 LIMIT $8`,
     [q.lat, q.lng, q.radiusM, q.kind, q.skill, q.brand, q.offset, q.limit],
   );
