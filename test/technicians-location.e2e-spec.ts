@@ -291,6 +291,22 @@ describe('technicians: availability, location, spoofing, nearby', () => {
       });
       expect((await presence(tech.userId)).lat).toBeCloseTo(at.lat, 7);
       expect((await reviewOf(tech.userId))?.reasons).toEqual(['impossible_speed']);
+      // The offer code's check: accepting now, right after the jump, is teleport-then-accept;
+      // accepting before it was not.
+      const teleported = (acceptedAt: Date) =>
+        t.app
+          .get(TransactionRunner)
+          .run((tx) =>
+            t.app.get(TechnicianPresence).teleportedBeforeAccept(tx, tech.userId, acceptedAt),
+          );
+      expect(await teleported(new Date(Date.now() + 1000))).toMatchObject({
+        suspicious: true,
+        jumpM: expect.any(Number) as number,
+      });
+      expect(await teleported(new Date(Date.now() - 60_000))).toEqual({
+        suspicious: false,
+        jumpM: 0,
+      });
 
       const suspended = await t.api.POST('/admin/technicians/{id}/location-review/suspend', {
         params: { path: { id: tech.userId } },

@@ -16,8 +16,10 @@ import {
   rollingScore,
   scoreFix,
   SPOOF_RULES,
+  teleportBeforeAccept,
   toE7,
   type LocationFix,
+  type TeleportCheck,
 } from './domain/location-plausibility.js';
 import type {
   AvailabilityDto,
@@ -27,6 +29,7 @@ import type {
   NearbyTechnicianDto,
 } from './dto/technician.dto.js';
 import {
+  fixesSince,
   insertFix,
   lockPresence,
   nearby,
@@ -78,6 +81,23 @@ export class TechnicianPresence {
   async setBusy(tx: EntityManager, technicianId: string, busy: boolean): Promise<void> {
     await lockPresence(tx, technicianId);
     await setAvailability(tx, technicianId, busy ? 'busy' : 'active');
+  }
+
+  /**
+   * For the offer code: did the technician teleport just before accepting at `acceptedAt` (a jump of
+   * ≥ 2 km beyond accuracy, faster than 100 km/h, landing within 120 s before; see
+   * `teleportBeforeAccept`)? In the caller's transaction.
+   */
+  async teleportedBeforeAccept(
+    tx: EntityManager,
+    technicianId: string,
+    acceptedAt: Date,
+  ): Promise<TeleportCheck> {
+    const windowSeconds = 120;
+    const since = new Date(acceptedAt.getTime() - windowSeconds * 1000);
+    return teleportBeforeAccept(await fixesSince(tx, technicianId, since), acceptedAt.getTime(), {
+      windowSeconds,
+    });
   }
 
   /**

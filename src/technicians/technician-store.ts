@@ -96,6 +96,37 @@ export async function previousFixes(
 }
 
 /** The fix as a point: ST_MakePoint takes longitude ($3) first. */
+/** The technician's fixes recorded from `since` on, oldest first, and the one just before (for the first jump). */
+export async function fixesSince(
+  tx: EntityManager,
+  id: string,
+  since: Date,
+): Promise<LocationFix[]> {
+  const { rows } = await execute<{
+    lat_e7: number;
+    lng_e7: number;
+    accuracy_m: number;
+    recorded_at: Date;
+    mock: boolean;
+  }>(
+    tx,
+    `(SELECT lat_e7, lng_e7, accuracy_m, recorded_at, mock FROM technician_location_fixes
+       WHERE technician_id = $1 AND recorded_at >= $2)
+     UNION ALL
+     (SELECT lat_e7, lng_e7, accuracy_m, recorded_at, mock FROM technician_location_fixes
+       WHERE technician_id = $1 AND recorded_at < $2 ORDER BY recorded_at DESC LIMIT 1)
+     ORDER BY recorded_at`,
+    [id, since],
+  );
+  return rows.map((r) => ({
+    latE7: r.lat_e7,
+    lngE7: r.lng_e7,
+    accuracyM: r.accuracy_m,
+    recordedAtMs: r.recorded_at.getTime(),
+    mock: r.mock,
+  }));
+}
+
 const POINT = `ST_SetSRID(ST_MakePoint($3::float8 / 1e7, $2::float8 / 1e7), 4326)::geography`;
 
 /**
