@@ -329,6 +329,17 @@ describe('technicians: availability, location, spoofing, nearby', () => {
       ]);
       const refused = await sendFix(tech, at);
       expect(refused.error).toMatchObject({ code: 'technician/not-approved' });
+
+      // Approved again (staff's decision): unflagged, back in the nearby list once active.
+      const approved = await t.api.POST('/admin/users/{id}/approve', {
+        params: { path: { id: tech.userId } },
+        body: { reason: 'explained: phone clock and GPS app were misconfigured' },
+        headers: admin.headers,
+      });
+      expect(approved.response.status).toBe(200);
+      expect(await presence(tech.userId)).toMatchObject({ flagged: false, spoof_score: 0 });
+      await setAvailability(tech, 'active');
+      expect(await nearbyIds(at)).toContain(tech.userId);
     });
   });
 

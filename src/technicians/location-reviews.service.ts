@@ -2,7 +2,8 @@
  * The admin review queue of technicians flagged by the location-spoofing rules: staff clear a
  * review (the technician is back in matching, its rolling score reset) or suspend the technician
  * through identity's account-status path. A technician suspended or blocked any way closes its open
- * review (`suspended`) and goes inactive, in the status change's own transaction (a status hook).
+ * review (`suspended`) and goes inactive, and one approved (again) is unflagged, in the status
+ * change's own transaction (a status hook).
  * Every staff action is audited in its transaction.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
@@ -117,8 +118,13 @@ export class LocationReviews implements OnModuleInit {
     change: AccountStatusChange,
     meta: RequestMeta,
   ): Promise<undefined> {
-    if (change.role !== 'technician' || (change.to !== 'suspended' && change.to !== 'blocked'))
+    if (change.role !== 'technician') return undefined;
+    // Re-approval is staff's decision about the account: a flag left by the suspension goes with it.
+    if (change.to === 'approved') {
+      await unflag(tx, change.userId);
       return undefined;
+    }
+    if (change.to !== 'suspended' && change.to !== 'blocked') return undefined;
     await lockPresence(tx, change.userId);
     await setAvailability(tx, change.userId, 'inactive');
     const reviewId = await resolveReview(
