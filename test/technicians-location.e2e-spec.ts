@@ -95,6 +95,21 @@ describe('technicians: availability, location, spoofing, nearby', () => {
     return tech;
   };
 
+  it('technicians list the brands they repair (PATCH /me); other accounts have none', async () => {
+    const tech = await signInAs(t, 'technician');
+    const { data } = await t.api.PATCH('/me', {
+      body: { brands: ['Samsung', 'OnePlus'] },
+      headers: tech.headers,
+    });
+    expect(data).toMatchObject({ brands: ['Samsung', 'OnePlus'], skills: ['screen replacement'] });
+    const refused = await t.api.PATCH('/me', {
+      body: { brands: ['Apple'] },
+      headers: customer.headers,
+    });
+    expect(refused.response.status).toBe(400);
+    expect(refused.error).toMatchObject({ errors: [{ field: 'brands', in: 'body' }] });
+  });
+
   describe('availability', () => {
     it('an approved technician goes active and inactive; jobs set busy, which the technician cannot override', async () => {
       const tech = await signInAs(t, 'technician');
