@@ -28,6 +28,7 @@ import { ReconciliationModule } from './reconciliation/reconciliation.module.js'
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RepairsModule } from './repairs/repairs.module.js';
+import { TechniciansModule } from './technicians/technicians.module.js';
 
 /** The modules every entry point shares: configuration, logging, database, CQRS buses. */
 export function coreImports(
@@ -72,6 +73,7 @@ export class AppModule {
         CatalogModule,
         OrdersModule,
         RepairsModule,
+        TechniciansModule,
         GatewayModule,
         PayoutsModule,
         PaymentsModule,

@@ -235,6 +235,12 @@ const EXPECTED: Record<string, Rule> = {
   'POST /admin/repairs/{repairJobId}/reassign': ['ops_leader'],
   'POST /admin/repairs/{repairJobId}/cancel': ADMINS,
   'POST /admin/repairs/{repairJobId}/confirm': ADMINS,
+  'PUT /technicians/me/availability': ['tech_hardware', 'tech_software'],
+  'POST /technicians/me/location': ['tech_hardware', 'tech_software'],
+  'GET /technicians/nearby': ['customer', 'business'],
+  'GET /admin/technicians/location-reviews': ADMINS,
+  'POST /admin/technicians/{id}/location-review/clear': ADMINS,
+  'POST /admin/technicians/{id}/location-review/suspend': ADMINS,
 };
 
 /**
@@ -593,7 +599,9 @@ describe('access control', () => {
             ? '?format=jsonl'
             : route === 'GET /admin/payments/totals'
               ? '?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z'
-              : '';
+              : route === 'GET /technicians/nearby'
+                ? '?lat=12.97&lng=77.59'
+                : '';
         const res = await fetch(`${t.baseUrl}${fill(path)}${query}`, {
           method,
           headers: {

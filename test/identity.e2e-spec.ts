@@ -126,6 +126,7 @@ describe('identity', () => {
           password: 'a-long-password-1',
           kind: 'software',
           skills: ['flashing', 'FRP unlock'],
+          brands: ['Samsung', 'Xiaomi'],
           serviceArea: { latitude: 19.076, longitude: 72.8777, radiusKm: 12.5 },
         },
       });
@@ -137,6 +138,7 @@ describe('identity', () => {
       ]);
       expect(c.body).toMatchObject({
         technicianKind: 'software',
+        brands: ['Samsung', 'Xiaomi'],
         serviceArea: { latitude: 19.076, longitude: 72.8777, radiusKm: 12.5 },
       });
 

@@ -88,6 +88,10 @@ const MODULES: Record<string, ModuleRule> = {
     imports: ['audit', 'identity', 'rate-limit'],
     owns: ['repair_jobs', 'repair_job_history', 'repair_quotes'],
   },
+  technicians: {
+    imports: ['audit', 'identity', 'rate-limit'],
+    owns: ['technician_presence', 'technician_location_fixes', 'technician_location_reviews'],
+  },
   gateway: { imports: [], owns: ['webhook_inbox', 'webhook_inbox_history'] },
   payments: {
     imports: ['gateway', 'ledger', 'orders', 'rate-limit', 'repairs'],

@@ -83,7 +83,13 @@ export type Subject =
    */
   | 'RepairJob'
   /** The repairs assigned to an approved technician: `read` and `update` (its steps, quotes). */
-  | 'RepairWork';
+  | 'RepairWork'
+  /** A technician's own availability and location fixes: technicians `update` (approval checked in the handler, with a clear problem). */
+  | 'TechnicianPresence'
+  /** The nearby-technicians search: approved customers and business buyers `read`. */
+  | 'TechnicianSearch'
+  /** Technicians flagged by the location-spoofing rules: admin and ops leader `read`, `update` (clear) and `suspend`. */
+  | 'TechnicianLocationReview';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 
@@ -126,6 +132,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update', 'approve'], 'Fraud');
       can(['read', 'update'], 'RepairJob');
       can('approve', 'PayeeSettlement');
+      can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -145,6 +152,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update', 'approve'], 'Fraud');
       can(['read', 'update', 'override'], 'RepairJob');
       can('approve', 'PayeeSettlement');
+      can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.
@@ -191,7 +199,11 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
           can(['read', 'update'], 'PayeeSettlement');
           can(['read', 'update'], 'RepairWork');
         }
+        if (principal.role === 'customer' || principal.role === 'business')
+          can('read', 'TechnicianSearch');
       }
+      // A technician not (or no longer) approved reaches its presence routes and is told why it is refused.
+      if (principal.role === 'technician') can('update', 'TechnicianPresence');
       break;
   }
   return build();

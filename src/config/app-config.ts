@@ -165,6 +165,15 @@ export interface AppConfig {
     /** Refunds per buyer within windowDays: more than maxCount, or more than maxRatioPercent of at least minOrders paid orders. */
     refunds: { windowDays: number; maxCount: number; maxRatioPercent: number; minOrders: number };
   };
+  /** Technicians' positions and location history (src/technicians/, README "Technician location"). */
+  technicians: {
+    /** The current position is rewritten when the technician moved ≥ minMoveM or ≥ minIntervalSeconds passed. */
+    position: { minMoveM: number; minIntervalSeconds: number };
+    /** Location fixes older than this are purged (daily job). */
+    historyDays: number;
+    /** A rolling spoofing score at or above this flags the technician for review. */
+    spoofFlagThreshold: number;
+  };
   escrowControls: {
     /** An early escrow release of more than this (paise) needs a second staff approver (maker-checker). */
     earlyReleaseApprovalAbovePaise: number;
@@ -368,6 +377,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         maxRatioPercent: e.FRAUD_REFUND_MAX_RATIO_PERCENT,
         minOrders: e.FRAUD_REFUND_MIN_ORDERS,
       },
+    },
+    technicians: {
+      position: {
+        minMoveM: e.TECHNICIAN_POSITION_MIN_MOVE_M,
+        minIntervalSeconds: e.TECHNICIAN_POSITION_MIN_INTERVAL_SECONDS,
+      },
+      historyDays: e.TECHNICIAN_LOCATION_HISTORY_DAYS,
+      spoofFlagThreshold: e.TECHNICIAN_SPOOF_FLAG_THRESHOLD,
     },
     escrowControls: { earlyReleaseApprovalAbovePaise: e.EARLY_RELEASE_APPROVAL_ABOVE_PAISE },
     commission: { platformGstin: e.PLATFORM_GSTIN },

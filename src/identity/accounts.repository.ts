@@ -6,7 +6,7 @@ import type { AccountDto, StatusChangeDto } from './dto/account.dto.js';
 import type { AddressDto } from './dto/signup.dto.js';
 
 export const ACCOUNT_COLUMNS = `u.id, u.role, u.status, u.email, u.phone, u.display_name, u.business_name, u.gstin, u.pan,
-  u.pickup_address, u.billing_address, u.gstin_duplicate_of, u.technician_kind, u.skills, u.service_radius_km, u.created_at, u.phone_verified_at,
+  u.pickup_address, u.billing_address, u.gstin_duplicate_of, u.technician_kind, u.skills, u.brands, u.service_radius_km, u.created_at, u.phone_verified_at,
   ST_Y(u.service_area::geometry) AS service_lat, ST_X(u.service_area::geometry) AS service_lon`;
 
 export interface AccountRow {
@@ -25,6 +25,7 @@ export interface AccountRow {
   gstin_duplicate_of: string | null;
   technician_kind: TechnicianKind | null;
   skills: string[];
+  brands: string[];
   service_radius_km: string | null;
   service_lat: number | null;
   service_lon: number | null;
@@ -49,6 +50,7 @@ export function toAccountDto(r: AccountRow): AccountDto {
       ? {
           technicianKind: r.technician_kind,
           skills: r.skills,
+          brands: r.brands,
           serviceArea: {
             latitude: r.service_lat ?? 0,
             longitude: r.service_lon ?? 0,
@@ -74,6 +76,7 @@ export interface NewAccount {
   billingAddress?: AddressDto;
   technicianKind?: TechnicianKind;
   skills?: string[];
+  brands?: string[];
   serviceArea?: { latitude: number; longitude: number; radiusKm: number };
   createdBy?: string;
 }
@@ -90,10 +93,10 @@ export class AccountsRepository {
   async insert(tx: EntityManager, a: NewAccount, reason: string): Promise<AccountRow | null> {
     const rows = (await tx.query(
       `INSERT INTO users (role, status, email, phone, password_hash, display_name, business_name, gstin, pan, pickup_address,
-                          technician_kind, skills, service_area, service_radius_km, created_by, billing_address)
+                          technician_kind, skills, service_area, service_radius_km, created_by, billing_address, brands)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,COALESCE($12::text[], '{}'),
                CASE WHEN $13::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint($14::float8, $13::float8), 4326)::geography END,
-               $15,$16,$17)
+               $15,$16,$17,COALESCE($18::text[], '{}'))
        ON CONFLICT DO NOTHING
        RETURNING id`,
       [
@@ -114,6 +117,7 @@ export class AccountsRepository {
         a.serviceArea?.radiusKm ?? null,
         a.createdBy ?? null,
         a.billingAddress ? JSON.stringify(a.billingAddress) : null,
+        a.brands ?? null,
       ],
     )) as { id: string }[];
     if (!rows[0]) return null;
@@ -177,11 +181,12 @@ export class AccountsRepository {
   async updateProfile(
     tx: EntityManager,
     id: string,
-    patch: { displayName?: string; skills?: string[] },
+    patch: { displayName?: string; skills?: string[]; brands?: string[] },
   ): Promise<void> {
     await tx.query(
-      `UPDATE users SET display_name = COALESCE($2, display_name), skills = COALESCE($3::text[], skills), updated_at = now() WHERE id = $1`,
-      [id, patch.displayName ?? null, patch.skills ?? null],
+      `UPDATE users SET display_name = COALESCE($2, display_name), skills = COALESCE($3::text[], skills),
+         brands = COALESCE($4::text[], brands), updated_at = now() WHERE id = $1`,
+      [id, patch.displayName ?? null, patch.skills ?? null, patch.brands ?? null],
     );
   }
 

@@ -127,6 +127,7 @@ export class AccountsService {
     if (input.role === 'technician') {
       account.technicianKind = input.dto.kind;
       account.skills = input.dto.skills;
+      account.brands = input.dto.brands;
       account.serviceArea = { ...input.dto.serviceArea };
     }
     const created = await this.create(account, 'signup', meta, false);
@@ -227,16 +228,17 @@ export class AccountsService {
   }
 
   async updateMe(principal: Principal, dto: UpdateMeDto): Promise<AccountDto> {
-    if (dto.skills && principal.role !== 'technician') {
-      throw new AppProblem(
-        400,
-        'request/validation-failed',
-        'The request is not valid',
-        'skills: only technicians have skills',
-        {
-          errors: [{ field: 'skills', in: 'body', messages: ['only technicians have skills'] }],
-        },
-      );
+    for (const field of ['skills', 'brands'] as const) {
+      if (dto[field] && principal.role !== 'technician') {
+        const message = `only technicians have ${field}`;
+        throw new AppProblem(
+          400,
+          'request/validation-failed',
+          'The request is not valid',
+          `${field}: ${message}`,
+          { errors: [{ field, in: 'body', messages: [message] }] },
+        );
+      }
     }
     await this.tx.run((tx) => this.accounts.updateProfile(tx, principal.userId, dto));
     return this.me(principal);

@@ -60,6 +60,15 @@ describe('scrubText', () => {
     );
   });
 
+  it('replaces coordinates in a URL query, keeping the other parameters', () => {
+    expect(scrubText('/technicians/nearby?lat=12.9716&lng=77.5946&radiusKm=5&Latitude=1.5')).toBe(
+      `/technicians/nearby?lat=${REDACTED}&lng=${REDACTED}&radiusKm=5&Latitude=${REDACTED}`,
+    );
+    expect(redactDeep({ body: { lat: 12.97, lng: 77.59, accuracyM: 8 } })).toEqual({
+      body: { lat: REDACTED, lng: REDACTED, accuracyM: 8 },
+    });
+  });
+
   it('leaves ids, amounts, timestamps and SQL alone', () => {
     const text =
       'order 4f9c2a1e-7b3d-4c5e-9a8b-123456789012 paid 49999 paise at 1764140000000; SELECT $1::text';

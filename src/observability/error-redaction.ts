@@ -35,6 +35,8 @@ const PG_VALUE_PATTERNS: readonly (readonly [RegExp, string])[] = [
   [/(Failing row contains )\(.*\)/gs, `$1(${REDACTED})`],
   // invalid input syntax for type uuid: "…"
   [/(invalid input (?:syntax|value) for [^:]*): ".*?"/g, `$1: "${REDACTED}"`],
+  // coordinates in a URL's query (the nearby search): ?lat=12.97&lng=77.59
+  [/([?&](?:lat|lng|latitude|longitude)=)[^&#\s]*/gi, `$1${REDACTED}`],
 ];
 
 /** `text` with quoted database values and known personal data patterns replaced. */
@@ -71,6 +73,8 @@ const SENSITIVE_KEYS = new Set(
     'location',
     'latitude',
     'longitude',
+    'lat',
+    'lng',
   ].map((k) => k.toLowerCase()),
 );
 

@@ -1900,6 +1900,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/technicians/me/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Go active or inactive (busy is set by jobs) */
+        put: operations["TechniciansController_availability"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technicians/me/location": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a location fix
+         * @description Every fix is kept (with its plausibility score) for TECHNICIAN_LOCATION_HISTORY_DAYS; the current position moves only for a plausible fix ≥ 50 m or ≥ 30 s from the last one written. Rate limited by the `location` category (technicians: 30/min).
+         */
+        post: operations["TechniciansController_location"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technicians/nearby": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Available technicians near a point, nearest first
+         * @description Approved, active, not flagged technicians within radiusKm (default 5, at most 50). Distances are rounded to 100 m steps; no coordinates are returned.
+         */
+        get: operations["TechniciansController_nearby"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/technicians/location-reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open location reviews, oldest first */
+        get: operations["AdminLocationReviewsController_queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/technicians/{id}/location-review/clear": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Clear a flagged technician (back in matching; audited) */
+        post: operations["AdminLocationReviewsController_clear"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/technicians/{id}/location-review/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend a flagged technician (account suspension; audited) */
+        post: operations["AdminLocationReviewsController_suspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/razorpay": {
         parameters: {
             query?: never;
@@ -3178,6 +3286,7 @@ export interface components {
             /** @enum {string} */
             technicianKind?: "hardware" | "software";
             skills?: string[];
+            brands?: string[];
             serviceArea?: components["schemas"]["ServiceAreaDto"];
             createdAt: string;
         };
@@ -3214,6 +3323,8 @@ export interface components {
             /** @enum {string} */
             kind: "hardware" | "software";
             skills: string[];
+            /** @description The phone brands repaired (e.g. Samsung, Apple); validated like skills. */
+            brands?: string[];
             serviceArea: components["schemas"]["ServiceAreaDto"];
             /** @description Name shown to others. */
             displayName: string;
@@ -3228,6 +3339,8 @@ export interface components {
             displayName?: string;
             /** @description Technicians only. */
             skills?: string[];
+            /** @description Technicians only: the phone brands repaired. */
+            brands?: string[];
         };
         PhoneCodeDto: {
             /** @description The 6-digit code texted to the account's phone. */
@@ -3288,6 +3401,7 @@ export interface components {
             /** @enum {string} */
             technicianKind?: "hardware" | "software";
             skills?: string[];
+            brands?: string[];
             serviceArea?: components["schemas"]["ServiceAreaDto"];
             createdAt: string;
             history: components["schemas"]["StatusChangeDto"][];
@@ -3338,7 +3452,7 @@ export interface components {
         LedgerAdjustmentDto: {
             id: string;
             /** @enum {string} */
-            status: "approved" | "proposed" | "rejected";
+            status: "approved" | "rejected" | "proposed";
             reason: string;
             reference: string;
             lines: components["schemas"]["AdjustmentLineViewDto"][];
@@ -3602,10 +3716,10 @@ export interface components {
              * @description Which prices this response carries (see the price members).
              * @enum {string}
              */
-            channel: "b2c" | "b2b" | "staff";
+            channel: "staff" | "b2c" | "b2b";
             name: string;
             /** @enum {string} */
-            category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+            category: "other" | "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool";
             brand: string;
             compatibleModels: string[];
             /** @enum {string} */
@@ -3644,7 +3758,7 @@ export interface components {
              * @description The price channel of every item.
              * @enum {string}
              */
-            channel: "b2c" | "b2b" | "staff";
+            channel: "staff" | "b2c" | "b2b";
             /**
              * @description Present when `q` as typed matched nothing and words of it were corrected or left out (nothing in
              *     the catalog resembles them): the words searched instead, lower case, each misspelt word as its
@@ -3673,10 +3787,10 @@ export interface components {
              * @description Which prices this response carries (see the price members).
              * @enum {string}
              */
-            channel: "b2c" | "b2b" | "staff";
+            channel: "staff" | "b2c" | "b2b";
             name: string;
             /** @enum {string} */
-            category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+            category: "other" | "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool";
             brand: string;
             compatibleModels: string[];
             /** @enum {string} */
@@ -4395,6 +4509,71 @@ export interface components {
         ReassignRepairJobDto: {
             /** @description An approved technician of the job's kind. */
             technicianId: string;
+            reason: string;
+        };
+        SetAvailabilityDto: {
+            /**
+             * @description `busy` is set by jobs, not by the technician.
+             * @enum {string}
+             */
+            availability: "active" | "inactive";
+        };
+        AvailabilityDto: {
+            /** @enum {string} */
+            availability: "active" | "inactive" | "busy";
+            /** @description Flagged for location review: out of matching and the nearby list until staff clear it. */
+            flagged: boolean;
+        };
+        LocationFixDto: {
+            lat: number;
+            lng: number;
+            /** @description Horizontal accuracy radius, metres. */
+            accuracyM: number;
+            speedMps?: number;
+            headingDeg?: number;
+            /** @description When the device took the fix (ISO 8601 with a time zone). */
+            recordedAt: string;
+            /** @description The OS flagged the location as mocked (Android `isMock`, iOS `isSimulatedBySoftware`). */
+            mock?: boolean;
+            /** @description The location provider (e.g. `gps`, `fused`, `network`). */
+            provider?: string;
+        };
+        LocationAcceptedDto: {
+            /** @description Whether this fix became the current position (moved ≥ 50 m or ≥ 30 s since the last one, and plausible). */
+            positionUpdated: boolean;
+        };
+        NearbyTechnicianDto: {
+            /** @enum {string} */
+            kind: "hardware" | "software";
+            /** @description Distance from the query point, rounded to 100 m steps (at least 100). */
+            distanceM: number;
+            id: string;
+            displayName: string;
+            skills: string[];
+            brands: string[];
+        };
+        NearbyPageDto: {
+            items: components["schemas"]["NearbyTechnicianDto"][];
+            nextCursor?: string;
+        };
+        LocationReviewDto: {
+            /** @enum {string} */
+            status: "open" | "cleared" | "suspended";
+            reasons: ("impossible_speed" | "mock_location" | "replayed_coordinates" | "repeated_coordinates" | "clock_skew" | "stale_fix" | "weak_accuracy")[];
+            id: string;
+            technicianId: string;
+            displayName: string;
+            /** @description The rolling spoofing score when the technician was flagged. */
+            score: number;
+            openedAt: string;
+            resolvedAt: string | null;
+            resolutionReason: string | null;
+        };
+        LocationReviewPageDto: {
+            items: components["schemas"]["LocationReviewDto"][];
+            nextCursor?: string;
+        };
+        ReviewReasonDto: {
             reason: string;
         };
         WebhookAckDto: {
@@ -5388,7 +5567,7 @@ export interface components {
              * @description Whether every migration this build knows has been applied.
              * @enum {string}
              */
-            migrations: "unknown" | "pending" | "current";
+            migrations: "pending" | "unknown" | "current";
             /**
              * @description Whether the job queue (pg-boss) runs; it retries starting until migrations have created its schema.
              * @enum {string}
@@ -10904,6 +11083,288 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not update RepairJob */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechniciansController_availability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetAvailabilityDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailabilityDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update TechnicianPresence */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechniciansController_location: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LocationFixDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationAcceptedDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update TechnicianPresence */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechniciansController_nearby: {
+        parameters: {
+            query: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                radiusKm?: number;
+                kind?: "hardware" | "software";
+                lat: number;
+                lng: number;
+                /** @description A skill the technician lists (exact). */
+                skill?: string;
+                /** @description A brand the technician repairs (exact). */
+                brand?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NearbyPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read TechnicianSearch */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminLocationReviewsController_queue: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationReviewPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read TechnicianLocationReview */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminLocationReviewsController_clear: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationReviewDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update TechnicianLocationReview */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminLocationReviewsController_suspend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationReviewDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not suspend TechnicianLocationReview */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -19,6 +19,7 @@ export class AccountDto {
   billingAddress?: AddressDto;
   technicianKind?: TechnicianKind;
   skills?: string[];
+  brands?: string[];
   serviceArea?: ServiceAreaDto;
   createdAt!: string;
 }
@@ -60,6 +61,14 @@ export class UpdateMeDto {
   @IsString({ each: true })
   @Length(1, 60, { each: true })
   skills?: string[];
+
+  /** Technicians only: the phone brands repaired. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(30)
+  @IsString({ each: true })
+  @Length(1, 60, { each: true })
+  brands?: string[];
 }
 
 export class SessionDto {

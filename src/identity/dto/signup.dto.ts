@@ -140,6 +140,14 @@ export class TechnicianSignupDto extends SignupBaseDto {
   @Length(1, 60, { each: true })
   skills!: string[];
 
+  /** The phone brands repaired (e.g. Samsung, Apple); validated like skills. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(30)
+  @IsString({ each: true })
+  @Length(1, 60, { each: true })
+  brands?: string[];
+
   @IsObject()
   @ValidateNested()
   @Type(() => ServiceAreaDto)

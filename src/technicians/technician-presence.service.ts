@@ -1,0 +1,182 @@
+/**
+ * Technicians on the map: availability, location fixes (scored against spoofing, kept in the
+ * history, the current position throttled) and the customers' nearby search. One command = one
+ * transaction, the technician's users row held FOR SHARE and its presence row locked first.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AppProblem } from '../common/errors/problem.js';
+import { cursorFields, encodeCursor, parseKeysetCursor, type Page } from '../common/pagination.js';
+import type { RequestMeta } from '../common/request-meta.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { TransactionRunner } from '../database/transaction.js';
+import type { SettableAvailability } from './domain/availability.js';
+import {
+  rollingScore,
+  scoreFix,
+  SPOOF_RULES,
+  teleportBeforeAccept,
+  toE7,
+  type LocationFix,
+  type TeleportCheck,
+} from './domain/location-plausibility.js';
+import type {
+  AvailabilityDto,
+  LocationAcceptedDto,
+  LocationFixDto,
+  NearbyQueryDto,
+  NearbyTechnicianDto,
+} from './dto/technician.dto.js';
+import {
+  fixesSince,
+  insertFix,
+  lockPresence,
+  nearby,
+  previousFixes,
+  setAvailability,
+  technicianStatus,
+  updateSpoofScore,
+  writePosition,
+  type PresenceRow,
+} from './technician-store.js';
+
+/** Distances shown to customers are rounded to this step (never an exact position). */
+export const DISTANCE_STEP_M = 100;
+
+/** A distance as customers see it: the nearest 100 m step, at least one step. */
+export const roundedDistanceM = (metres: number): number =>
+  Math.max(DISTANCE_STEP_M, Math.round(metres / DISTANCE_STEP_M) * DISTANCE_STEP_M);
+
+@Injectable()
+export class TechnicianPresence {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** An approved technician goes active or inactive (409 while busy on a job). */
+  async setAvailability(
+    availability: SettableAvailability,
+    meta: RequestMeta,
+  ): Promise<AvailabilityDto> {
+    return this.transactions.run(async (tx) => {
+      const presence = await this.lockApproved(tx, meta.principal!.userId);
+      if (presence.availability === 'busy')
+        throw new AppProblem(
+          409,
+          'technician/busy',
+          'Busy on a job',
+          'Availability stays busy while the technician is on a job',
+        );
+      await setAvailability(tx, presence.technician_id, availability);
+      return { availability, flagged: presence.flagged };
+    });
+  }
+
+  /**
+   * For the jobs: `busy` while the technician is on a job (it leaves the nearby list and matching),
+   * back to `active` when the job lets go. In the caller's transaction.
+   */
+  async setBusy(tx: EntityManager, technicianId: string, busy: boolean): Promise<void> {
+    await lockPresence(tx, technicianId);
+    await setAvailability(tx, technicianId, busy ? 'busy' : 'active');
+  }
+
+  /**
+   * For the offer code: did the technician teleport just before accepting at `acceptedAt` (a jump of
+   * ≥ 2 km beyond accuracy, faster than 100 km/h, landing within 120 s before; see
+   * `teleportBeforeAccept`)? In the caller's transaction.
+   */
+  async teleportedBeforeAccept(
+    tx: EntityManager,
+    technicianId: string,
+    acceptedAt: Date,
+  ): Promise<TeleportCheck> {
+    const windowSeconds = 120;
+    const since = new Date(acceptedAt.getTime() - windowSeconds * 1000);
+    return teleportBeforeAccept(await fixesSince(tx, technicianId, since), acceptedAt.getTime(), {
+      windowSeconds,
+    });
+  }
+
+  /**
+   * Records a fix: scored against the technician's previous fixes, always kept in the history; a
+   * plausible one becomes the current position when the technician moved ≥ 50 m or ≥ 30 s passed
+   * (config). The rolling score reaching the threshold flags the technician (review queue).
+   */
+  async recordFix(dto: LocationFixDto, meta: RequestMeta): Promise<LocationAcceptedDto> {
+    const fix: LocationFix = {
+      latE7: toE7(dto.lat),
+      lngE7: toE7(dto.lng),
+      accuracyM: dto.accuracyM,
+      recordedAtMs: Date.parse(dto.recordedAt),
+      mock: dto.mock ?? false,
+    };
+    return this.transactions.run(async (tx) => {
+      const presence = await this.lockApproved(tx, meta.principal!.userId);
+      const id = presence.technician_id;
+      const { score, reasons } = scoreFix(fix, await previousFixes(tx, id, fix), Date.now());
+      const positionWritten =
+        score < SPOOF_RULES.untrustedFromScore &&
+        (await writePosition(tx, id, fix, this.config.technicians.position));
+      await insertFix(tx, id, {
+        fix,
+        speedMps: dto.speedMps ?? null,
+        headingDeg: dto.headingDeg ?? null,
+        provider: dto.provider ?? null,
+        score,
+        reasons,
+        positionWritten,
+      });
+      const rolling = rollingScore(presence.spoof_score, score);
+      const flag = !presence.flagged && rolling >= this.config.technicians.spoofFlagThreshold;
+      await updateSpoofScore(tx, id, rolling, flag);
+      return { positionUpdated: positionWritten };
+    });
+  }
+
+  /** Available, approved, unflagged technicians near a point: distance in 100 m steps, never coordinates. */
+  async nearby(q: NearbyQueryDto): Promise<Page<NearbyTechnicianDto>> {
+    const offset = parseKeysetCursor(q.cursor, { o: cursorFields.integer(1, 10_000) })?.o ?? 0;
+    const rows = await this.transactions.run((tx) =>
+      nearby(tx, {
+        lat: q.lat,
+        lng: q.lng,
+        radiusM: q.radiusKm * 1000,
+        kind: q.kind ?? null,
+        skill: q.skill ?? null,
+        brand: q.brand ?? null,
+        offset,
+        limit: q.limit + 1,
+      }),
+    );
+    const items = rows.slice(0, q.limit).map((r) => ({
+      id: r.id,
+      displayName: r.display_name,
+      kind: r.technician_kind,
+      skills: r.skills,
+      brands: r.brands,
+      distanceM: roundedDistanceM(r.distance_m),
+    }));
+    // The cursor is a place in the list, never a distance (an exact distance would locate the technician).
+    return {
+      items,
+      ...(rows.length > q.limit ? { nextCursor: encodeCursor({ o: offset + q.limit }) } : {}),
+    };
+  }
+
+  /** The caller's presence row, locked; 403 unless the technician account is approved. */
+  private async lockApproved(tx: EntityManager, technicianId: string): Promise<PresenceRow> {
+    const status = await technicianStatus(tx, technicianId);
+    if (status !== 'approved')
+      throw new AppProblem(
+        403,
+        'technician/not-approved',
+        'Technician not approved',
+        `This technician account is ${status}: only approved technicians set availability or send locations`,
+        { accountStatus: status },
+      );
+    return lockPresence(tx, technicianId);
+  }
+}

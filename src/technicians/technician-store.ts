@@ -1,0 +1,360 @@
+/**
+ * The technicians module's SQL (the only place it lives): presence rows (availability, current
+ * position, rolling spoofing score, flag), the location history and the review queue. Reads of
+ * `users` (identity's table) are reads only.
+ */
+import type { EntityManager } from 'typeorm';
+import { AppProblem } from '../common/errors/problem.js';
+import type { AccountStatus, TechnicianKind } from '../common/roles.js';
+import { execute } from '../database/sql.js';
+import type { TechnicianAvailability } from './domain/availability.js';
+import type { LocationFix, SpoofReason } from './domain/location-plausibility.js';
+
+export interface PresenceRow {
+  technician_id: string;
+  availability: TechnicianAvailability;
+  spoof_score: number;
+  flagged: boolean;
+}
+
+/**
+ * The technician's account status, the users row held FOR SHARE (a concurrent suspension waits for
+ * this command, or this command sees it); 404 for an account that is not a technician.
+ */
+export async function technicianStatus(tx: EntityManager, id: string): Promise<AccountStatus> {
+  const { rows } = await execute<{ status: AccountStatus }>(
+    tx,
+    `SELECT status FROM users WHERE id = $1 AND role = 'technician' FOR SHARE`,
+    [id],
+  );
+  if (rows.length === 0)
+    throw new AppProblem(404, 'technician/not-found', 'Not found', 'No such technician');
+  return rows[0]!.status;
+}
+
+/** The technician's presence row, created (inactive, no position) on first use, locked. */
+export async function lockPresence(tx: EntityManager, id: string): Promise<PresenceRow> {
+  await execute(
+    tx,
+    `INSERT INTO technician_presence (technician_id) VALUES ($1) ON CONFLICT DO NOTHING`,
+    [id],
+  );
+  const { rows } = await execute<PresenceRow>(
+    tx,
+    `SELECT technician_id::text AS technician_id, availability, spoof_score,
+            flagged_at IS NOT NULL AS flagged
+       FROM technician_presence WHERE technician_id = $1 FOR UPDATE`,
+    [id],
+  );
+  return rows[0]!;
+}
+
+export async function setAvailability(
+  tx: EntityManager,
+  id: string,
+  availability: TechnicianAvailability,
+): Promise<void> {
+  await execute(
+    tx,
+    `UPDATE technician_presence SET availability = $2, updated_at = now() WHERE technician_id = $1`,
+    [id, availability],
+  );
+}
+
+/**
+ * The fixes a new fix is judged against, newest first: the technician's last five, then the latest
+ * earlier one with exactly the new fix's coordinates (the replay rule), if any.
+ */
+export async function previousFixes(
+  tx: EntityManager,
+  id: string,
+  at: { latE7: number; lngE7: number },
+): Promise<LocationFix[]> {
+  const { rows } = await execute<{
+    lat_e7: number;
+    lng_e7: number;
+    accuracy_m: number;
+    recorded_at: Date;
+    mock: boolean;
+  }>(
+    tx,
+    `(SELECT id, lat_e7, lng_e7, accuracy_m, recorded_at, mock FROM technician_location_fixes
+       WHERE technician_id = $1 ORDER BY id DESC LIMIT 5)
+     UNION
+     (SELECT id, lat_e7, lng_e7, accuracy_m, recorded_at, mock FROM technician_location_fixes
+       WHERE technician_id = $1 AND lat_e7 = $2 AND lng_e7 = $3 ORDER BY id DESC LIMIT 1)
+     ORDER BY id DESC`,
+    [id, at.latE7, at.lngE7],
+  );
+  return rows.map((r) => ({
+    latE7: r.lat_e7,
+    lngE7: r.lng_e7,
+    accuracyM: r.accuracy_m,
+    recordedAtMs: r.recorded_at.getTime(),
+    mock: r.mock,
+  }));
+}
+
+/** The fix as a point: ST_MakePoint takes longitude ($3) first. */
+/** The technician's fixes recorded from `since` on, oldest first, and the one just before (for the first jump). */
+export async function fixesSince(
+  tx: EntityManager,
+  id: string,
+  since: Date,
+): Promise<LocationFix[]> {
+  const { rows } = await execute<{
+    lat_e7: number;
+    lng_e7: number;
+    accuracy_m: number;
+    recorded_at: Date;
+    mock: boolean;
+  }>(
+    tx,
+    `(SELECT lat_e7, lng_e7, accuracy_m, recorded_at, mock FROM technician_location_fixes
+       WHERE technician_id = $1 AND recorded_at >= $2)
+     UNION ALL
+     (SELECT lat_e7, lng_e7, accuracy_m, recorded_at, mock FROM technician_location_fixes
+       WHERE technician_id = $1 AND recorded_at < $2 ORDER BY recorded_at DESC LIMIT 1)
+     ORDER BY recorded_at`,
+    [id, since],
+  );
+  return rows.map((r) => ({
+    latE7: r.lat_e7,
+    lngE7: r.lng_e7,
+    accuracyM: r.accuracy_m,
+    recordedAtMs: r.recorded_at.getTime(),
+    mock: r.mock,
+  }));
+}
+
+const POINT = `ST_SetSRID(ST_MakePoint($3::float8 / 1e7, $2::float8 / 1e7), 4326)::geography`;
+
+/**
+ * Makes the fix the current position when there is none yet, the technician moved at least
+ * `minMoveM` from it, or at least `minIntervalSeconds` passed since it was written; whether it did.
+ */
+export async function writePosition(
+  tx: EntityManager,
+  id: string,
+  fix: LocationFix,
+  throttle: { minMoveM: number; minIntervalSeconds: number },
+): Promise<boolean> {
+  const { affected } = await execute(
+    tx,
+    `UPDATE technician_presence
+        SET position = ${POINT}, position_recorded_at = $4, position_written_at = now(), updated_at = now()
+      WHERE technician_id = $1
+        AND (position IS NULL OR NOT ST_DWithin(position, ${POINT}, $5)
+             OR position_written_at <= now() - make_interval(secs => $6))`,
+    [
+      id,
+      fix.latE7,
+      fix.lngE7,
+      new Date(fix.recordedAtMs),
+      // Moved ≥ minMoveM = not within a hair less than it.
+      throttle.minMoveM - 1e-6,
+      throttle.minIntervalSeconds,
+    ],
+  );
+  return affected === 1;
+}
+
+export interface FixRecord {
+  fix: LocationFix;
+  speedMps: number | null;
+  headingDeg: number | null;
+  provider: string | null;
+  score: number;
+  reasons: SpoofReason[];
+  positionWritten: boolean;
+}
+
+export async function insertFix(tx: EntityManager, id: string, r: FixRecord): Promise<void> {
+  await execute(
+    tx,
+    `INSERT INTO technician_location_fixes (technician_id, recorded_at, lat_e7, lng_e7, accuracy_m,
+       speed_mps, heading_deg, mock, provider, score, reasons, position_written)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [
+      id,
+      new Date(r.fix.recordedAtMs),
+      r.fix.latE7,
+      r.fix.lngE7,
+      r.fix.accuracyM,
+      r.speedMps,
+      r.headingDeg,
+      r.fix.mock,
+      r.provider,
+      r.score,
+      r.reasons,
+      r.positionWritten,
+    ],
+  );
+}
+
+/** Stores the rolling score; `flag`: the technician is flagged now and a review opens (reasons of its last ten fixes). */
+export async function updateSpoofScore(
+  tx: EntityManager,
+  id: string,
+  rolling: number,
+  flag: boolean,
+): Promise<void> {
+  await execute(
+    tx,
+    `UPDATE technician_presence
+        SET spoof_score = $2, flagged_at = CASE WHEN $3 THEN now() ELSE flagged_at END, updated_at = now()
+      WHERE technician_id = $1`,
+    [id, rolling, flag],
+  );
+  if (!flag) return;
+  await execute(
+    tx,
+    `INSERT INTO technician_location_reviews (technician_id, score, reasons)
+     SELECT $1, $2, coalesce(array_agg(DISTINCT r ORDER BY r), '{}')
+       FROM (SELECT reasons FROM technician_location_fixes WHERE technician_id = $1
+              ORDER BY id DESC LIMIT 10) f, unnest(f.reasons) r`,
+    [id, rolling],
+  );
+}
+
+export interface NearbyRow {
+  id: string;
+  display_name: string;
+  technician_kind: TechnicianKind;
+  skills: string[];
+  brands: string[];
+  distance_m: number;
+}
+
+/** The search point ($1 latitude, $2 longitude), written out where used so the planner sees a constant. */
+const QUERY_POINT = `ST_SetSRID(ST_MakePoint($2, $1), 4326)::geography`;
+
+export interface NearbySearch {
+  lat: number;
+  lng: number;
+  radiusM: number;
+  kind: TechnicianKind | null;
+  skill: string | null;
+  brand: string | null;
+  offset: number;
+  limit: number;
+}
+
+/**
+ * Available (active, not flagged), approved technicians within the radius, nearest first (the KNN
+ * operator over the partial GiST index), from `offset`.
+ */
+export async function nearby(tx: EntityManager, q: NearbySearch): Promise<NearbyRow[]> {
+  const { rows } = await execute<NearbyRow>(
+    tx,
+    `SELECT u.id::text AS id, u.display_name, u.technician_kind, u.skills, u.brands,
+            p.position <-> ${QUERY_POINT} AS distance_m
+       FROM technician_presence p
+       JOIN users u ON u.id = p.technician_id
+      WHERE p.availability = 'active' AND p.flagged_at IS NULL AND p.position IS NOT NULL
+        AND ST_DWithin(p.position, ${QUERY_POINT}, $3)
+        AND u.role = 'technician' AND u.status = 'approved'
+        AND ($4::text IS NULL OR u.technician_kind = $4)
+        AND ($5::text IS NULL OR $5 = ANY (u.skills))
+        AND ($6::text IS NULL OR $6 = ANY (u.brands))
+      ORDER BY p.position <-> ${QUERY_POINT}, p.technician_id
+      OFFSET $7 LIMIT $8`,
+    [q.lat, q.lng, q.radiusM, q.kind, q.skill, q.brand, q.offset, q.limit],
+  );
+  return rows;
+}
+
+export interface ReviewRow {
+  id: string;
+  technician_id: string;
+  display_name: string;
+  status: 'open' | 'cleared' | 'suspended';
+  score: number;
+  reasons: SpoofReason[];
+  opened_at: Date;
+  resolved_at: Date | null;
+  resolution_reason: string | null;
+  cursor_at: string;
+}
+
+const REVIEW_COLUMNS = `r.id::text AS id, r.technician_id::text AS technician_id, u.display_name,
+  r.status, r.score, r.reasons, r.opened_at, r.resolved_at, r.resolution_reason,
+  r.opened_at::text AS cursor_at`;
+
+/** Open reviews, oldest first, keyset on (opened_at, id). */
+export async function openReviews(
+  tx: EntityManager,
+  limit: number,
+  after?: { at: string; id: string },
+): Promise<ReviewRow[]> {
+  const { rows } = await execute<ReviewRow>(
+    tx,
+    `SELECT ${REVIEW_COLUMNS} FROM technician_location_reviews r JOIN users u ON u.id = r.technician_id
+      WHERE r.status = 'open'
+        AND ($1::timestamptz IS NULL OR (r.opened_at, r.id) > ($1::timestamptz, $2::uuid))
+      ORDER BY r.opened_at, r.id LIMIT $3`,
+    [after?.at ?? null, after?.id ?? null, limit],
+  );
+  return rows;
+}
+
+export async function openReviewOf(
+  tx: EntityManager,
+  technicianId: string,
+): Promise<ReviewRow | undefined> {
+  const { rows } = await execute<ReviewRow>(
+    tx,
+    `SELECT ${REVIEW_COLUMNS} FROM technician_location_reviews r JOIN users u ON u.id = r.technician_id
+      WHERE r.technician_id = $1 AND r.status = 'open'`,
+    [technicianId],
+  );
+  return rows[0];
+}
+
+/** Closes the technician's open review as `cleared` or `suspended`; its id, or undefined when none was open. */
+export async function resolveReview(
+  tx: EntityManager,
+  technicianId: string,
+  status: 'cleared' | 'suspended',
+  by: string | null,
+  reason: string,
+): Promise<string | undefined> {
+  const { rows } = await execute<{ id: string }>(
+    tx,
+    `UPDATE technician_location_reviews
+        SET status = $2, resolved_at = now(), resolved_by = $3, resolution_reason = $4
+      WHERE technician_id = $1 AND status = 'open' RETURNING id::text AS id`,
+    [technicianId, status, by, reason],
+  );
+  return rows[0]?.id;
+}
+
+export async function reviewById(tx: EntityManager, id: string): Promise<ReviewRow> {
+  const { rows } = await execute<ReviewRow>(
+    tx,
+    `SELECT ${REVIEW_COLUMNS} FROM technician_location_reviews r JOIN users u ON u.id = r.technician_id
+      WHERE r.id = $1`,
+    [id],
+  );
+  return rows[0]!;
+}
+
+/** A cleared technician starts over: not flagged, rolling score zero. */
+export async function unflag(tx: EntityManager, technicianId: string): Promise<void> {
+  await execute(
+    tx,
+    `UPDATE technician_presence SET flagged_at = NULL, spoof_score = 0, updated_at = now()
+      WHERE technician_id = $1`,
+    [technicianId],
+  );
+}
+
+/** Deletes fixes received more than `days` days ago; how many. */
+export async function purgeFixes(tx: EntityManager, days: number): Promise<number> {
+  const { affected } = await execute(
+    tx,
+    `DELETE FROM technician_location_fixes WHERE received_at < now() - make_interval(days => $1)`,
+    [days],
+  );
+  return affected;
+}

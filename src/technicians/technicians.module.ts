@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { IdentityModule } from '../identity/identity.module.js';
+import { AdminLocationReviewsController } from './admin-location-reviews.controller.js';
+import { LocationReviews } from './location-reviews.service.js';
+import { TechnicianJobs } from './technician-jobs.js';
+import { TechnicianPresence } from './technician-presence.service.js';
+import { TechniciansController } from './technicians.controller.js';
+
+/**
+ * Technicians on the map (README "Technician location"): availability, location fixes with
+ * spoofing scores, the nearby search, the location review queue and the history purge job.
+ * `TechnicianPresence.setBusy` is the port the repair jobs mark a technician busy through. Needs
+ * DatabaseModule, AuditModule, JobsModule (global) and IdentityModule (account-status path and hooks).
+ */
+@Module({
+  imports: [IdentityModule],
+  controllers: [TechniciansController, AdminLocationReviewsController],
+  providers: [TechnicianPresence, LocationReviews, TechnicianJobs],
+  exports: [TechnicianPresence],
+})
+export class TechniciansModule {}
