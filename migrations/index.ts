@@ -33,6 +33,7 @@ import { MoneyStateHistory1764450000000 } from './1764450000000-MoneyStateHistor
 import { ProposalHistory1764460000000 } from './1764460000000-ProposalHistory.js';
 import { MoneyObjectHistory1764470000000 } from './1764470000000-MoneyObjectHistory.js';
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
+import { Ratings1764500000000 } from './1764500000000-Ratings.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -71,4 +72,5 @@ export const migrations = [
   ProposalHistory1764460000000,
   MoneyObjectHistory1764470000000,
   PayeeSettlementHistory1764480000000,
+  Ratings1764500000000,
 ];

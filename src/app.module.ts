@@ -27,6 +27,7 @@ import { PayoutsModule } from './payouts/payouts.module.js';
 import { ReconciliationModule } from './reconciliation/reconciliation.module.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { RatingsModule } from './ratings/ratings.module.js';
 import { RepairsModule } from './repairs/repairs.module.js';
 
 /** The modules every entry point shares: configuration, logging, database, CQRS buses. */
@@ -72,6 +73,7 @@ export class AppModule {
         CatalogModule,
         OrdersModule,
         RepairsModule,
+        RatingsModule,
         GatewayModule,
         PayoutsModule,
         PaymentsModule,

@@ -214,6 +214,14 @@ const EXPECTED: Record<string, Rule> = {
   'GET /repair-jobs/{repairJobId}/payments': BUYERS,
   'POST /repair-jobs/{repairJobId}/payments': BUYERS,
   'POST /repair-jobs/{repairJobId}/payments/verify': BUYERS,
+  'POST /repair-jobs/{repairJobId}/review': BUYERS,
+  'PATCH /repair-jobs/{repairJobId}/review': BUYERS,
+  'POST /repair-jobs/{repairJobId}/customer-review': BUYERS,
+  'PATCH /repair-jobs/{repairJobId}/customer-review': BUYERS,
+  'GET /repair-jobs/{repairJobId}/reviews': BUYERS,
+  'GET /technicians/{technicianId}/reviews': BUYERS,
+  'GET /admin/reviews/flags': ADMINS,
+  'POST /admin/reviews/{reviewId}/hide': ADMINS,
 };
 
 /**
@@ -226,6 +234,8 @@ const OWNER_ONLY = new Set([
   'GET /orders/{orderId}/payments/refunds',
   'GET /repair-jobs/{repairJobId}',
   'GET /repair-jobs/{repairJobId}/payments',
+  // A job's reviews: only its customer and technician see them (the matrix names no job: a 4xx).
+  'GET /repair-jobs/{repairJobId}/reviews',
   // The dispute's buyer, its sub-order's dealer and staff; everyone else gets 404.
   'GET /disputes/{id}',
   'GET /disputes/{id}/evidence/{evidenceId}',
@@ -538,6 +548,7 @@ describe('access control', () => {
         .replace('{orderId}', orderId)
         .replace('{subOrderId}', subOrderId)
         .replace('{dealerId}', ids.get('dealer')!)
+        .replace('{technicianId}', ids.get('tech_hardware')!)
         .replace('{channel}', 'b2c')
         .replace('{adjustmentId}', adjustmentId)
         .replace('{correctionId}', correctionId)

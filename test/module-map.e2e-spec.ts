@@ -85,6 +85,10 @@ const MODULES: Record<string, ModuleRule> = {
     ],
   },
   repairs: { imports: ['audit', 'rate-limit'], owns: ['repair_jobs', 'repair_job_history'] },
+  ratings: {
+    imports: ['audit', 'identity', 'repairs'],
+    owns: ['job_reviews', 'job_review_history'],
+  },
   gateway: { imports: [], owns: ['webhook_inbox', 'webhook_inbox_history'] },
   payments: {
     imports: ['gateway', 'ledger', 'orders', 'rate-limit', 'repairs'],

@@ -77,7 +77,15 @@ export type Subject =
    */
   | 'Fraud'
   /** Repair jobs as staff see them: `override` (admin and ops leader: complete a paid job for its customer, with a reason). */
-  | 'RepairJob';
+  | 'RepairJob'
+  /**
+   * Reviews of completed repair jobs: approved customers, business buyers, dealers and technicians
+   * `create`, `read` and `update` (their own jobs' reviews, scoped by query: another account's job is
+   * a 404; a technician's revealed reviews are readable by all of them).
+   */
+  | 'Review'
+  /** Review moderation: admin and ops leader `read` the flagged list and `update` (hide abusive text, with a reason). */
+  | 'ReviewModeration';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 
@@ -120,6 +128,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update', 'approve'], 'Fraud');
       can('override', 'RepairJob');
       can('approve', 'PayeeSettlement');
+      can(['read', 'update'], 'ReviewModeration');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -139,6 +148,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update', 'approve'], 'Fraud');
       can('override', 'RepairJob');
       can('approve', 'PayeeSettlement');
+      can(['read', 'update'], 'ReviewModeration');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.
@@ -169,6 +179,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
         can(['read', 'update'], 'PayeeSettlement');
         can(['read', 'update'], 'Purchase');
         if (!principal.phoneUnverified) can('create', 'Purchase');
+        can(['create', 'read', 'update'], 'Review');
       }
       break;
     default:
@@ -179,6 +190,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
         can(['read', 'update'], 'Purchase');
         if (!principal.phoneUnverified) can('create', 'Purchase');
         if (principal.role === 'technician') can(['read', 'update'], 'PayeeSettlement');
+        can(['create', 'read', 'update'], 'Review');
       }
       break;
   }
