@@ -17,6 +17,7 @@ import { withClient } from './support/test-database.js';
 
 interface Actor {
   userId: string;
+  email: string;
   ip: string;
   headers: Record<string, string>;
 }
@@ -43,7 +44,7 @@ describe('ratings of repair jobs', () => {
     const a = await createAccount(t, role, { technicianKind: opts.technicianKind });
     const s = await login(t, a.email, undefined, origin);
     expect(s.status).toBe(200);
-    return { userId: a.userId, ip, headers: { ...s.headers, ...origin } };
+    return { userId: a.userId, email: a.email, ip, headers: { ...s.headers, ...origin } };
   };
 
   /** A job of `customer` with `technician`, paid through the repairs' payment port, then completed (or not). */
@@ -382,14 +383,25 @@ describe('ratings of repair jobs', () => {
   it('flags (never refuses) the technician’s own device or IP and bursts of new accounts; staff list them', async () => {
     const technician = await actor('technician', {
       technicianKind: 'hardware',
-      ip: '10.99.0.1',
+      ip: '49.36.1.2',
       device: 'tech-own-phone',
     });
-    // A "customer" signed in on the technician's phone, on the technician's network.
-    const sock = await actor('customer', { ip: '10.99.0.1', device: 'tech-own-phone' });
+    // The technician also signs in on a shop's Wi-Fi (a private address identifies nobody).
+    const lan = { 'x-forwarded-for': '192.168.1.20', 'x-device-fingerprint': 'shop-tablet' };
+    expect((await login(t, technician.email, undefined, lan)).status).toBe(200);
+    // A "customer" signed in on the technician's phone, on the technician's public IP.
+    const sock = await actor('customer', { ip: '49.36.1.2', device: 'tech-own-phone' });
     const sockJob = await job(sock, technician);
     const flagged = await review(sock, sockJob, 5, 'Best technician ever');
     expect(flagged.response.status).toBe(201);
+    // An established customer on the same private network: no flag.
+    const neighbour = await actor('customer', { ip: '192.168.1.20' });
+    await sql(`UPDATE users SET created_at = now() - interval '30 days' WHERE id = $1`, [
+      neighbour.userId,
+    ]);
+    const neighbourReview = (
+      await review(neighbour, await job(neighbour, technician), 4, 'Solid work')
+    ).data!;
 
     // An established customer, then three new accounts within a day: the third new one is a burst.
     const regular = await actor('customer');
@@ -416,6 +428,7 @@ describe('ratings of repair jobs', () => {
     );
     expect(flags.get(flagged.data!.id)).toEqual(['technician_device', 'technician_ip']);
     expect(flags.get(regularReview.id)).toEqual([]);
+    expect(flags.get(neighbourReview.id)).toEqual([]);
     expect(flags.get(fresh[0]!.id)).toEqual([]);
     expect(flags.get(fresh[1]!.id)).toEqual(['burst']);
     expect(flags.get(burstReview.id)).toEqual(['burst']);
@@ -432,6 +445,7 @@ describe('ratings of repair jobs', () => {
     const ids = [...listed.data!.items, ...next.data!.items].map((r) => r.id);
     expect(ids).toEqual(expect.arrayContaining([flagged.data!.id, fresh[1]!.id, burstReview.id]));
     expect(ids).not.toContain(regularReview.id);
+    expect(ids).not.toContain(neighbourReview.id);
     expect(ids).not.toContain(fresh[0]!.id);
     expect(listed.data!.items[0]).toMatchObject({ id: burstReview.id, flags: ['burst'] });
     const customerTry = await t.api.GET('/admin/reviews/flags', { headers: regular.headers });

@@ -10,7 +10,7 @@ export interface SessionOverlap {
   readonly accountCreatedAt: Date;
   /** `otherId` used a session from this device (fingerprint hash) within `days`. */
   readonly sameDevice: boolean;
-  /** `otherId` used a session signed in from this IP within `days`. */
+  /** `otherId` used a session signed in from this IP within `days` (false for a null IP). */
   readonly sameIp: boolean;
 }
 
@@ -20,7 +20,7 @@ export async function sessionOverlapIn(
   q: {
     accountId: string;
     otherId: string;
-    ip: string;
+    ip: string | null;
     deviceFingerprint: string | null;
     days: number;
   },

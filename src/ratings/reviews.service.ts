@@ -10,6 +10,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppProblem } from '../common/errors/problem.js';
+import { identifiesSomeone } from '../common/ip-address.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { sessionOverlapIn } from '../identity/session-overlap.js';
@@ -129,7 +130,8 @@ export class ReviewsService {
       const overlap = await sessionOverlapIn(tx, {
         accountId: authorId,
         otherId: job.subjectId,
-        ip: meta.ip,
+        // Loopback, private and carrier-grade NAT addresses identify nobody (as in the fraud rules).
+        ip: identifiesSomeone(meta.ip) ? meta.ip : null,
         deviceFingerprint: meta.deviceFingerprint,
         days: OWN_SESSION_DAYS,
       });
