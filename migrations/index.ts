@@ -34,6 +34,7 @@ import { ProposalHistory1764460000000 } from './1764460000000-ProposalHistory.js
 import { MoneyObjectHistory1764470000000 } from './1764470000000-MoneyObjectHistory.js';
 import { RepairLifecycle1764510000000 } from './1764510000000-RepairLifecycle.js';
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
+import { Ratings1764500000000 } from './1764500000000-Ratings.js';
 import { TechnicianLocation1764490000000 } from './1764490000000-TechnicianLocation.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
@@ -74,5 +75,6 @@ export const migrations = [
   MoneyObjectHistory1764470000000,
   PayeeSettlementHistory1764480000000,
   TechnicianLocation1764490000000,
+  Ratings1764500000000,
   RepairLifecycle1764510000000,
 ];

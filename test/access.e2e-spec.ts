@@ -241,6 +241,14 @@ const EXPECTED: Record<string, Rule> = {
   'GET /admin/technicians/location-reviews': ADMINS,
   'POST /admin/technicians/{id}/location-review/clear': ADMINS,
   'POST /admin/technicians/{id}/location-review/suspend': ADMINS,
+  'POST /repairs/{repairJobId}/review': BUYERS,
+  'PATCH /repairs/{repairJobId}/review': BUYERS,
+  'POST /repairs/{repairJobId}/customer-review': BUYERS,
+  'PATCH /repairs/{repairJobId}/customer-review': BUYERS,
+  'GET /repairs/{repairJobId}/reviews': BUYERS,
+  'GET /technicians/{technicianId}/reviews': BUYERS,
+  'GET /admin/reviews/flags': ADMINS,
+  'POST /admin/reviews/{reviewId}/hide': ADMINS,
 };
 
 /**
@@ -258,6 +266,8 @@ const OWNER_ONLY = new Set([
   'GET /technician/repairs/{repairJobId}/quotes',
   'GET /admin/repairs/{repairJobId}',
   'GET /admin/repairs/{repairJobId}/quotes',
+  // A job's reviews: only its customer and technician see them (the matrix names no job: a 4xx).
+  'GET /repairs/{repairJobId}/reviews',
   // The dispute's buyer, its sub-order's dealer and staff; everyone else gets 404.
   'GET /disputes/{id}',
   'GET /disputes/{id}/evidence/{evidenceId}',
@@ -570,6 +580,7 @@ describe('access control', () => {
         .replace('{orderId}', orderId)
         .replace('{subOrderId}', subOrderId)
         .replace('{dealerId}', ids.get('dealer')!)
+        .replace('{technicianId}', ids.get('tech_hardware')!)
         .replace('{channel}', 'b2c')
         .replace('{adjustmentId}', adjustmentId)
         .replace('{correctionId}', correctionId)

@@ -92,6 +92,10 @@ const MODULES: Record<string, ModuleRule> = {
     imports: ['audit', 'identity', 'rate-limit'],
     owns: ['technician_presence', 'technician_location_fixes', 'technician_location_reviews'],
   },
+  ratings: {
+    imports: ['audit', 'identity', 'repairs'],
+    owns: ['job_reviews', 'job_review_history'],
+  },
   gateway: { imports: [], owns: ['webhook_inbox', 'webhook_inbox_history'] },
   payments: {
     imports: ['gateway', 'ledger', 'orders', 'rate-limit', 'repairs'],

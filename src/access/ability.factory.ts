@@ -89,7 +89,15 @@ export type Subject =
   /** The nearby-technicians search: approved customers and business buyers `read`. */
   | 'TechnicianSearch'
   /** Technicians flagged by the location-spoofing rules: admin and ops leader `read`, `update` (clear) and `suspend`. */
-  | 'TechnicianLocationReview';
+  | 'TechnicianLocationReview'
+  /**
+   * Reviews of completed repair jobs: approved customers, business buyers, dealers and technicians
+   * `create`, `read` and `update` (their own jobs' reviews, scoped by query: another account's job is
+   * a 404; a technician's revealed reviews are readable by all of them).
+   */
+  | 'Review'
+  /** Review moderation: admin and ops leader `read` the flagged list and `update` (hide abusive text, with a reason). */
+  | 'ReviewModeration';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 
@@ -133,6 +141,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update'], 'RepairJob');
       can('approve', 'PayeeSettlement');
       can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
+      can(['read', 'update'], 'ReviewModeration');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -153,6 +162,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update', 'override'], 'RepairJob');
       can('approve', 'PayeeSettlement');
       can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
+      can(['read', 'update'], 'ReviewModeration');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.
@@ -185,6 +195,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
         can(['read', 'update'], 'PayeeSettlement');
         can(['read', 'update'], 'Purchase');
         if (!principal.phoneUnverified) can('create', 'Purchase');
+        can(['create', 'read', 'update'], 'Review');
       }
       break;
     default:
@@ -201,6 +212,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
         }
         if (principal.role === 'customer' || principal.role === 'business')
           can('read', 'TechnicianSearch');
+        can(['create', 'read', 'update'], 'Review');
       }
       // A technician not (or no longer) approved reaches its presence routes and is told why it is refused.
       if (principal.role === 'technician') can('update', 'TechnicianPresence');

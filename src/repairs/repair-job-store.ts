@@ -376,3 +376,63 @@ export async function closeAfterReleaseIn(tx: EntityManager, jobId: string): Pro
     actorRole: 'escrow-release',
   });
 }
+
+/**
+ * When a job counts as completed for what follows completion (ratings, a technician's completed
+ * jobs): confirmed by its customer, staff or the confirmation window (closed once its escrow is
+ * released); its completion time is its confirmation's.
+ */
+const COMPLETED_JOB = `status IN ('confirmed', 'closed')`;
+
+export interface CompletedJob {
+  id: string;
+  customerId: string;
+  technicianId: string | null;
+  /** When the job was completed; null while it is not (yet). */
+  completedAt: Date | null;
+}
+
+/** A job's parties and completion (null: no such job). */
+export async function completedJobOf(
+  tx: EntityManager,
+  jobId: string,
+): Promise<CompletedJob | null> {
+  const { rows } = UUID.test(jobId)
+    ? await execute<{
+        customer_id: string;
+        technician_id: string | null;
+        completed_at: Date | null;
+      }>(
+        tx,
+        `SELECT customer_id::text AS customer_id, technician_id::text AS technician_id,
+           CASE WHEN ${COMPLETED_JOB} THEN confirmed_at END AS completed_at
+         FROM repair_jobs WHERE id = $1`,
+        [jobId],
+      )
+    : { rows: [] };
+  const r = rows[0];
+  return r === undefined
+    ? null
+    : {
+        id: jobId,
+        customerId: r.customer_id,
+        technicianId: r.technician_id,
+        completedAt: r.completed_at,
+      };
+}
+
+/** How many completed jobs each technician has (0 for none). */
+export async function completedJobCountsOf(
+  tx: EntityManager,
+  technicianIds: readonly string[],
+): Promise<Map<string, number>> {
+  const { rows } = await execute<{ technician_id: string; n: number }>(
+    tx,
+    `SELECT technician_id::text AS technician_id, count(*)::int AS n FROM repair_jobs
+     WHERE technician_id = ANY($1::uuid[]) AND ${COMPLETED_JOB} GROUP BY technician_id`,
+    [[...new Set(technicianIds)]],
+  );
+  const counts = new Map(technicianIds.map((id) => [id, 0]));
+  for (const r of rows) counts.set(r.technician_id, r.n);
+  return counts;
+}

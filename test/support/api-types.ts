@@ -2008,6 +2008,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/repairs/{repairJobId}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Review the technician of my completed repair job (within 14 days) */
+        post: operations["ReviewsController_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit my review of the technician (48 h, while not revealed) */
+        patch: operations["ReviewsController_editReview"];
+        trace?: never;
+    };
+    "/repairs/{repairJobId}/customer-review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** As its technician, review the customer of a completed job (within 14 days) */
+        post: operations["ReviewsController_customerReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit my review of the customer (48 h, while not revealed) */
+        patch: operations["ReviewsController_editCustomerReview"];
+        trace?: never;
+    };
+    "/repairs/{repairJobId}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My job’s reviews: mine, and the other party’s once revealed */
+        get: operations["ReviewsController_ofJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technicians/{technicianId}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A technician’s revealed reviews by its customers (hidden text withheld) */
+        get: operations["ReviewsController_ofTechnician"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/reviews/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Flagged reviews (bursts of new accounts, the technician’s own device or IP) */
+        get: operations["ReviewsController_flagged"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/reviews/{reviewId}/hide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hide a review’s abusive text (a reason, audited); the stars stay */
+        post: operations["ReviewsController_hide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/razorpay": {
         parameters: {
             query?: never;
@@ -3269,9 +3373,9 @@ export interface components {
         AccountDto: {
             id: string;
             /** @enum {string} */
-            role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
+            role: "customer" | "technician" | "business" | "dealer" | "admin" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
-            status: "pending" | "approved" | "suspended" | "blocked";
+            status: "approved" | "pending" | "suspended" | "blocked";
             email: string | null;
             phone: string | null;
             /** @description When the phone was verified by a texted code; null while unverified (checkout waits for it). */
@@ -3373,9 +3477,9 @@ export interface components {
         };
         StatusChangeDto: {
             /** @enum {string|null} */
-            fromStatus: "pending" | "approved" | "suspended" | "blocked" | null;
+            fromStatus: "approved" | "pending" | "suspended" | "blocked" | null;
             /** @enum {string} */
-            toStatus: "pending" | "approved" | "suspended" | "blocked";
+            toStatus: "approved" | "pending" | "suspended" | "blocked";
             reason: string;
             actorId: string | null;
             override: boolean;
@@ -3384,9 +3488,9 @@ export interface components {
         AccountDetailDto: {
             id: string;
             /** @enum {string} */
-            role: "customer" | "business" | "dealer" | "technician" | "admin" | "finance" | "ops_leader" | "compliance";
+            role: "customer" | "technician" | "business" | "dealer" | "admin" | "finance" | "ops_leader" | "compliance";
             /** @enum {string} */
-            status: "pending" | "approved" | "suspended" | "blocked";
+            status: "approved" | "pending" | "suspended" | "blocked";
             email: string | null;
             phone: string | null;
             /** @description When the phone was verified by a texted code; null while unverified (checkout waits for it). */
@@ -3452,7 +3556,7 @@ export interface components {
         LedgerAdjustmentDto: {
             id: string;
             /** @enum {string} */
-            status: "approved" | "rejected" | "proposed";
+            status: "proposed" | "approved" | "rejected";
             reason: string;
             reference: string;
             lines: components["schemas"]["AdjustmentLineViewDto"][];
@@ -3719,7 +3823,7 @@ export interface components {
             channel: "staff" | "b2c" | "b2b";
             name: string;
             /** @enum {string} */
-            category: "other" | "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool";
+            category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
             brand: string;
             compatibleModels: string[];
             /** @enum {string} */
@@ -3790,7 +3894,7 @@ export interface components {
             channel: "staff" | "b2c" | "b2b";
             name: string;
             /** @enum {string} */
-            category: "other" | "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool";
+            category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
             brand: string;
             compatibleModels: string[];
             /** @enum {string} */
@@ -4574,6 +4678,74 @@ export interface components {
             nextCursor?: string;
         };
         ReviewReasonDto: {
+            reason: string;
+        };
+        ReviewInputDto: {
+            stars: number;
+            text: string;
+        };
+        ReviewDto: {
+            /**
+             * @description `of_technician`: the customer's review of the technician; `of_customer`: the technician's of the customer.
+             * @enum {string}
+             */
+            direction: "of_technician" | "of_customer";
+            stars: number;
+            id: string;
+            repairJobId: string;
+            authorId: string;
+            subjectId: string;
+            /** @description Null when staff hid it. */
+            text: string | null;
+            hidden: boolean;
+            /** @description Shown to others: both reviews are in, or the window has closed. */
+            revealed: boolean;
+            submittedAt: string;
+            editedAt: string | null;
+            /** @description The author may edit it until then (and while not revealed). */
+            editableUntil: string;
+            windowClosesAt: string;
+        };
+        JobReviewsDto: {
+            items: components["schemas"]["ReviewDto"][];
+            /** @description When the job's review window closes (null while the job is not completed). */
+            windowClosesAt: string | null;
+        };
+        ReviewPageDto: {
+            items: components["schemas"]["ReviewDto"][];
+            nextCursor?: string;
+        };
+        FlaggedReviewDto: {
+            /**
+             * @description `of_technician`: the customer's review of the technician; `of_customer`: the technician's of the customer.
+             * @enum {string}
+             */
+            direction: "of_technician" | "of_customer";
+            stars: number;
+            flags: ("burst" | "technician_device" | "technician_ip")[];
+            /** @description The text as written (staff only). */
+            originalText: string;
+            hiddenReason: string | null;
+            id: string;
+            repairJobId: string;
+            authorId: string;
+            subjectId: string;
+            /** @description Null when staff hid it. */
+            text: string | null;
+            hidden: boolean;
+            /** @description Shown to others: both reviews are in, or the window has closed. */
+            revealed: boolean;
+            submittedAt: string;
+            editedAt: string | null;
+            /** @description The author may edit it until then (and while not revealed). */
+            editableUntil: string;
+            windowClosesAt: string;
+        };
+        FlaggedReviewPageDto: {
+            items: components["schemas"]["FlaggedReviewDto"][];
+            nextCursor?: string;
+        };
+        HideReviewDto: {
             reason: string;
         };
         WebhookAckDto: {
@@ -5567,7 +5739,7 @@ export interface components {
              * @description Whether every migration this build knows has been applied.
              * @enum {string}
              */
-            migrations: "pending" | "unknown" | "current";
+            migrations: "unknown" | "pending" | "current";
             /**
              * @description Whether the job queue (pg-boss) runs; it retries starting until migrations have created its schema.
              * @enum {string}
@@ -11365,6 +11537,376 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not suspend TechnicianLocationReview */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReviewsController_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewInputDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create Review */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReviewsController_editReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewInputDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Review */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReviewsController_customerReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewInputDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create Review */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReviewsController_editCustomerReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewInputDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Review */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReviewsController_ofJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobReviewsDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Review */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReviewsController_ofTechnician: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                technicianId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Review */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReviewsController_flagged: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlaggedReviewPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read ReviewModeration */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReviewsController_hide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HideReviewDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlaggedReviewDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update ReviewModeration */
             403: {
                 headers: {
                     [name: string]: unknown;
