@@ -93,7 +93,7 @@ const MODULES: Record<string, ModuleRule> = {
     owns: ['technician_presence', 'technician_location_fixes', 'technician_location_reviews'],
   },
   ratings: {
-    imports: ['audit', 'identity', 'repairs'],
+    imports: ['audit', 'fraud', 'identity', 'repairs'],
     owns: ['job_reviews', 'job_review_history'],
   },
   gateway: { imports: [], owns: ['webhook_inbox', 'webhook_inbox_history'] },

@@ -171,7 +171,7 @@ describe('ratings of repair jobs', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { ...QUIET_ENV, HTTP_TRUST_PROXY: 'true' } });
+    t = await startTestApp({ env: { ...QUIET_ENV, HTTP_TRUST_PROXY: 'true', FRAUD_CHECKS: 'on' } });
     admin = await actor('admin');
   });
   afterAll(() => t?.close());
@@ -476,6 +476,14 @@ describe('ratings of repair jobs', () => {
       ).map((r) => [r.id, r.flags]),
     );
     expect(flags.get(flagged.data!.id)).toEqual(['technician_device', 'technician_ip']);
+    // The fraud checks raise a `shared_device_rating` alert for the shared device and public IP (and
+    // none for the neighbour, whose only overlap is a private address).
+    const alerts = await sql<{ account_id: string; counterparty_id: string }>(
+      `SELECT account_id::text AS account_id, counterparty_id::text AS counterparty_id
+       FROM fraud_alerts WHERE rule = 'shared_device_rating' AND counterparty_id = $1`,
+      [technician.userId],
+    );
+    expect(alerts).toEqual([{ account_id: sock.userId, counterparty_id: technician.userId }]);
     expect(flags.get(regularReview.id)).toEqual([]);
     expect(flags.get(neighbourReview.id)).toEqual([]);
     expect(flags.get(fresh[0]!.id)).toEqual([]);

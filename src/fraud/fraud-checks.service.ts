@@ -8,7 +8,7 @@
  * - a held order cannot be accepted, packed or shipped (the orders' fulfilment gate) until staff
  *   clear it (src/fraud/fraud-review.service.ts);
  * - the `fraud.refund-scan` job (every minute) alerts on refund abuse per buyer (`refund_abuse`);
- * - `onRatingSubmitted`, for the repair jobs' ratings when they arrive: technician and customer
+ * - `onRatingSubmitted`, called by the ratings as a review is stored: technician and customer
  *   sharing a device or IP (`shared_device_rating`).
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';

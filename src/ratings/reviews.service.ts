@@ -8,6 +8,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { FraudChecks } from '../fraud/fraud-checks.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AppProblem } from '../common/errors/problem.js';
 import { identifiesSomeone } from '../common/ip-address.js';
@@ -97,6 +98,7 @@ export class ReviewsService {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
+    private readonly fraud: FraudChecks,
   ) {}
 
   /** The caller's review of the other party of a completed job, within its window. */
@@ -172,6 +174,13 @@ export class ReviewsService {
         stars: input.stars,
         text: input.text,
         actorId: authorId,
+      });
+      // The fraud checks alert (never refuse) when the two sides share a device or public IP.
+      await this.fraud.onRatingSubmitted(tx, {
+        ratingId: id,
+        jobId,
+        technicianId: direction === 'of_technician' ? job.subjectId : authorId,
+        customerId: direction === 'of_technician' ? authorId : job.subjectId,
       });
       return reviewDto(await reviewById(tx, id));
     });
