@@ -3228,7 +3228,7 @@ export interface components {
              * @description `head_mismatch`, `truncated` and `anchor_signature`: the chain does not hold the anchor (rewritten or cut).
              * @enum {string}
              */
-            problem: "hash_mismatch" | "prev_hash_mismatch" | "seq_gap" | "head_mismatch" | "truncated" | "anchor_signature";
+            problem: "anchor_signature" | "hash_mismatch" | "head_mismatch" | "prev_hash_mismatch" | "seq_gap" | "truncated";
             /** @description For `seq_gap`: the seq that should have come next. */
             expectedSeq?: number;
             detail: string;
@@ -3270,7 +3270,7 @@ export interface components {
              *     `mfa_enrolment_required`: enrol first (`POST /auth/mfa/enrolment`, then `.../confirm`).
              * @enum {string}
              */
-            status: "mfa_required" | "mfa_enrolment_required";
+            status: "mfa_enrolment_required" | "mfa_required";
             /** @description Short-lived (5 min), for the second step only; it is not an access token. */
             mfaToken: string;
             /** @description Seconds until `mfaToken` expires. */
@@ -3358,7 +3358,7 @@ export interface components {
              * @description The state or union territory, by name; it must be the GSTIN's state.
              * @enum {string}
              */
-            state: "Jammu and Kashmir" | "Himachal Pradesh" | "Punjab" | "Chandigarh" | "Uttarakhand" | "Haryana" | "Delhi" | "Rajasthan" | "Uttar Pradesh" | "Bihar" | "Sikkim" | "Arunachal Pradesh" | "Nagaland" | "Manipur" | "Mizoram" | "Tripura" | "Meghalaya" | "Assam" | "West Bengal" | "Jharkhand" | "Odisha" | "Chhattisgarh" | "Madhya Pradesh" | "Gujarat" | "Dadra and Nagar Haveli and Daman and Diu" | "Maharashtra" | "Karnataka" | "Goa" | "Lakshadweep" | "Kerala" | "Tamil Nadu" | "Puducherry" | "Andaman and Nicobar Islands" | "Telangana" | "Andhra Pradesh" | "Ladakh";
+            state: "Andaman and Nicobar Islands" | "Andhra Pradesh" | "Arunachal Pradesh" | "Assam" | "Bihar" | "Chandigarh" | "Chhattisgarh" | "Dadra and Nagar Haveli and Daman and Diu" | "Delhi" | "Goa" | "Gujarat" | "Haryana" | "Himachal Pradesh" | "Jammu and Kashmir" | "Jharkhand" | "Karnataka" | "Kerala" | "Ladakh" | "Lakshadweep" | "Madhya Pradesh" | "Maharashtra" | "Manipur" | "Meghalaya" | "Mizoram" | "Nagaland" | "Odisha" | "Puducherry" | "Punjab" | "Rajasthan" | "Sikkim" | "Tamil Nadu" | "Telangana" | "Tripura" | "Uttar Pradesh" | "Uttarakhand" | "West Bengal";
             line1: string;
             line2?: string;
             city: string;
@@ -3373,9 +3373,9 @@ export interface components {
         AccountDto: {
             id: string;
             /** @enum {string} */
-            role: "customer" | "technician" | "business" | "dealer" | "admin" | "finance" | "ops_leader" | "compliance";
+            role: "admin" | "business" | "compliance" | "customer" | "dealer" | "finance" | "ops_leader" | "technician";
             /** @enum {string} */
-            status: "approved" | "pending" | "suspended" | "blocked";
+            status: "approved" | "blocked" | "pending" | "suspended";
             email: string | null;
             phone: string | null;
             /** @description When the phone was verified by a texted code; null while unverified (checkout waits for it). */
@@ -3464,7 +3464,7 @@ export interface components {
         };
         CreateStaffDto: {
             /** @enum {string} */
-            role: "admin" | "finance" | "ops_leader" | "compliance";
+            role: "admin" | "compliance" | "finance" | "ops_leader";
             displayName: string;
             /** Format: email */
             email: string;
@@ -3477,9 +3477,9 @@ export interface components {
         };
         StatusChangeDto: {
             /** @enum {string|null} */
-            fromStatus: "approved" | "pending" | "suspended" | "blocked" | null;
+            fromStatus: "approved" | "blocked" | "pending" | "suspended" | null;
             /** @enum {string} */
-            toStatus: "approved" | "pending" | "suspended" | "blocked";
+            toStatus: "approved" | "blocked" | "pending" | "suspended";
             reason: string;
             actorId: string | null;
             override: boolean;
@@ -3488,9 +3488,9 @@ export interface components {
         AccountDetailDto: {
             id: string;
             /** @enum {string} */
-            role: "customer" | "technician" | "business" | "dealer" | "admin" | "finance" | "ops_leader" | "compliance";
+            role: "admin" | "business" | "compliance" | "customer" | "dealer" | "finance" | "ops_leader" | "technician";
             /** @enum {string} */
-            status: "approved" | "pending" | "suspended" | "blocked";
+            status: "approved" | "blocked" | "pending" | "suspended";
             email: string | null;
             phone: string | null;
             /** @description When the phone was verified by a texted code; null while unverified (checkout waits for it). */
@@ -3536,7 +3536,7 @@ export interface components {
             /** @description An opened ledger account, by code (`expense:goodwill`, `liability:dealer_payable:d1`). */
             account: string;
             /** @enum {string} */
-            side: "debit" | "credit";
+            side: "credit" | "debit";
         };
         ProposeAdjustmentDto: {
             /** @description Why the entry is needed: kept on the proposal, the posted entry and the audit log. */
@@ -3551,12 +3551,12 @@ export interface components {
             amountPaise: number;
             account: string;
             /** @enum {string} */
-            side: "debit" | "credit";
+            side: "credit" | "debit";
         };
         LedgerAdjustmentDto: {
             id: string;
             /** @enum {string} */
-            status: "proposed" | "approved" | "rejected";
+            status: "approved" | "proposed" | "rejected";
             reason: string;
             reference: string;
             lines: components["schemas"]["AdjustmentLineViewDto"][];
@@ -3606,12 +3606,12 @@ export interface components {
             availableBalance: number;
             code: string;
             /** @enum {string} */
-            type: "asset" | "liability" | "equity" | "revenue" | "expense";
+            type: "asset" | "equity" | "expense" | "liability" | "revenue";
             /**
              * @description The side the account grows on: debit for assets and expenses, credit for the rest.
              * @enum {string}
              */
-            normalSide: "debit" | "credit";
+            normalSide: "credit" | "debit";
             /** @description Whose account it is, from the code's placeholders, e.g. `orderId=o-42`; null for platform accounts. */
             ownerRef: string | null;
             flags: components["schemas"]["LedgerAccountFlagsDto"];
@@ -3638,9 +3638,9 @@ export interface components {
             availableBalance: number;
             code: string;
             /** @enum {string} */
-            type: "asset" | "liability" | "equity" | "revenue" | "expense";
+            type: "asset" | "equity" | "expense" | "liability" | "revenue";
             /** @enum {string} */
-            normalSide: "debit" | "credit";
+            normalSide: "credit" | "debit";
             /** @description The instant the balance is for (ISO-8601 UTC): the one asked for, or the database's now. */
             asOf: string;
             /**
@@ -3660,13 +3660,13 @@ export interface components {
             entryId: string;
             lineNo: number;
             /** @enum {string} */
-            kind: "pending" | "posted" | "post_pending" | "void_pending" | "expire_pending";
+            kind: "expire_pending" | "pending" | "post_pending" | "posted" | "void_pending";
             eventType: string;
             reference: string;
             /** @description ISO-8601 UTC. */
             effectiveAt: string;
             /** @enum {string} */
-            side: "debit" | "credit";
+            side: "credit" | "debit";
             /**
              * @description `posted` (posted and post_pending entries) moves the posted balance; `pending` (a hold placed)
              *     and `released` (a hold voided or expired: its held lines released) do not.
@@ -3679,9 +3679,9 @@ export interface components {
             openingBalance: number | null;
             code: string;
             /** @enum {string} */
-            type: "asset" | "liability" | "equity" | "revenue" | "expense";
+            type: "asset" | "equity" | "expense" | "liability" | "revenue";
             /** @enum {string} */
-            normalSide: "debit" | "credit";
+            normalSide: "credit" | "debit";
             /** @description The account's lines in journal order (entry seq, line number). */
             items: components["schemas"]["LedgerStatementLineDto"][];
             /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
@@ -3716,9 +3716,9 @@ export interface components {
             /** @description Σ posted balances of the group on its normal side (integer paise) */
             balance: number;
             /** @enum {string} */
-            type: "asset" | "liability" | "equity" | "revenue" | "expense";
+            type: "asset" | "equity" | "expense" | "liability" | "revenue";
             /** @enum {string} */
-            normalSide: "debit" | "credit";
+            normalSide: "credit" | "debit";
             accounts: components["schemas"]["LedgerTrialBalanceAccountDto"][];
             totals: components["schemas"]["LedgerTrialBalanceTotalsDto"];
         };
@@ -3763,7 +3763,7 @@ export interface components {
             lineNo: number;
             account: string;
             /** @enum {string} */
-            side: "debit" | "credit";
+            side: "credit" | "debit";
         };
         LedgerEntryDto: {
             metadata: {
@@ -3779,7 +3779,7 @@ export interface components {
             /** @description The entry's id (its idempotency key). */
             id: string;
             /** @enum {string} */
-            kind: "pending" | "posted" | "post_pending" | "void_pending" | "expire_pending";
+            kind: "expire_pending" | "pending" | "post_pending" | "posted" | "void_pending";
             eventType: string;
             reference: string;
             actor: string;
@@ -3820,10 +3820,10 @@ export interface components {
              * @description Which prices this response carries (see the price members).
              * @enum {string}
              */
-            channel: "staff" | "b2c" | "b2b";
+            channel: "b2b" | "b2c" | "staff";
             name: string;
             /** @enum {string} */
-            category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+            category: "back_panel" | "battery" | "button" | "camera" | "charging_port" | "display" | "flex_cable" | "housing" | "ic" | "microphone" | "other" | "sim_tray" | "speaker" | "tool" | "vibrator";
             brand: string;
             compatibleModels: string[];
             /** @enum {string} */
@@ -3862,7 +3862,7 @@ export interface components {
              * @description The price channel of every item.
              * @enum {string}
              */
-            channel: "staff" | "b2c" | "b2b";
+            channel: "b2b" | "b2c" | "staff";
             /**
              * @description Present when `q` as typed matched nothing and words of it were corrected or left out (nothing in
              *     the catalog resembles them): the words searched instead, lower case, each misspelt word as its
@@ -3891,10 +3891,10 @@ export interface components {
              * @description Which prices this response carries (see the price members).
              * @enum {string}
              */
-            channel: "staff" | "b2c" | "b2b";
+            channel: "b2b" | "b2c" | "staff";
             name: string;
             /** @enum {string} */
-            category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+            category: "back_panel" | "battery" | "button" | "camera" | "charging_port" | "display" | "flex_cable" | "housing" | "ic" | "microphone" | "other" | "sim_tray" | "speaker" | "tool" | "vibrator";
             brand: string;
             compatibleModels: string[];
             /** @enum {string} */
@@ -3959,7 +3959,7 @@ export interface components {
             stockOnHand?: number;
             name: string;
             /** @enum {string} */
-            category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+            category: "back_panel" | "battery" | "button" | "camera" | "charging_port" | "display" | "flex_cable" | "housing" | "ic" | "microphone" | "other" | "sim_tray" | "speaker" | "tool" | "vibrator";
             brand: string;
             /** @description Device models the part fits (1 to 100). */
             compatibleModels: string[];
@@ -3985,7 +3985,7 @@ export interface components {
         };
         ListingDto: {
             /** @enum {string} */
-            category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+            category: "back_panel" | "battery" | "button" | "camera" | "charging_port" | "display" | "flex_cable" | "housing" | "ic" | "microphone" | "other" | "sim_tray" | "speaker" | "tool" | "vibrator";
             /** @enum {string} */
             condition: "new" | "oem" | "refurbished";
             mrpPaise: number;
@@ -3993,12 +3993,12 @@ export interface components {
             b2bPricePaise: number;
             b2bMinQty: number | null;
             /** @enum {string} */
-            status: "draft" | "in_review" | "active" | "paused" | "removed";
+            status: "active" | "draft" | "in_review" | "paused" | "removed";
             /**
              * @description Who paused it (only admin lifts an admin pause).
              * @enum {string|null}
              */
-            pausedBy: "dealer" | "admin" | null;
+            pausedBy: "admin" | "dealer" | null;
             id: string;
             dealerId: string;
             sku: string;
@@ -4032,9 +4032,9 @@ export interface components {
         };
         ListingStatusChangeDto: {
             /** @enum {string|null} */
-            fromStatus: "draft" | "in_review" | "active" | "paused" | "removed" | null;
+            fromStatus: "active" | "draft" | "in_review" | "paused" | "removed" | null;
             /** @enum {string} */
-            toStatus: "draft" | "in_review" | "active" | "paused" | "removed";
+            toStatus: "active" | "draft" | "in_review" | "paused" | "removed";
             reason: string | null;
             actorId: string | null;
             actorRole: string;
@@ -4049,7 +4049,7 @@ export interface components {
              * @description live: went live; held: held for review; approved / rejected: the review's outcome.
              * @enum {string}
              */
-            kind: "live" | "held" | "approved" | "rejected";
+            kind: "approved" | "held" | "live" | "rejected";
             actorId: string | null;
             reason: string | null;
             at: string;
@@ -4057,7 +4057,7 @@ export interface components {
         };
         ListingDetailDto: {
             /** @enum {string} */
-            category: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+            category: "back_panel" | "battery" | "button" | "camera" | "charging_port" | "display" | "flex_cable" | "housing" | "ic" | "microphone" | "other" | "sim_tray" | "speaker" | "tool" | "vibrator";
             /** @enum {string} */
             condition: "new" | "oem" | "refurbished";
             mrpPaise: number;
@@ -4065,12 +4065,12 @@ export interface components {
             b2bPricePaise: number;
             b2bMinQty: number | null;
             /** @enum {string} */
-            status: "draft" | "in_review" | "active" | "paused" | "removed";
+            status: "active" | "draft" | "in_review" | "paused" | "removed";
             /**
              * @description Who paused it (only admin lifts an admin pause).
              * @enum {string|null}
              */
-            pausedBy: "dealer" | "admin" | null;
+            pausedBy: "admin" | "dealer" | null;
             id: string;
             dealerId: string;
             sku: string;
@@ -4107,7 +4107,7 @@ export interface components {
             gstRateBps?: 0 | 500 | 1200 | 1800 | 2800;
             name?: string;
             /** @enum {string} */
-            category?: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+            category?: "back_panel" | "battery" | "button" | "camera" | "charging_port" | "display" | "flex_cable" | "housing" | "ic" | "microphone" | "other" | "sim_tray" | "speaker" | "tool" | "vibrator";
             brand?: string;
             compatibleModels?: string[];
             /** @enum {string} */
@@ -4128,7 +4128,7 @@ export interface components {
         };
         PriceJumpDto: {
             /** @enum {string} */
-            price: "mrpPaise" | "b2cPricePaise" | "b2bPricePaise";
+            price: "b2bPricePaise" | "b2cPricePaise" | "mrpPaise";
             /** @description The lowest live price within the window. */
             baselinePaise: number;
             proposedPaise: number;
@@ -4138,7 +4138,7 @@ export interface components {
              * @description live: the new prices are live (200); held: held for admin review, live prices unchanged (202).
              * @enum {string}
              */
-            outcome: "live" | "held";
+            outcome: "held" | "live";
             /** @description With `held`: the prices raised beyond the allowed jump. */
             jumps?: components["schemas"]["PriceJumpDto"][];
             listing: components["schemas"]["ListingDto"];
@@ -4155,7 +4155,7 @@ export interface components {
         };
         StockMovementDto: {
             /** @enum {string} */
-            kind: "set" | "adjust" | "reserve" | "release" | "sell" | "restock";
+            kind: "adjust" | "release" | "reserve" | "restock" | "sell" | "set";
             id: string;
             onHandDelta: number;
             reservedDelta: number;
@@ -4209,7 +4209,7 @@ export interface components {
         };
         LineProblemDto: {
             /** @enum {string} */
-            code: "unavailable" | "own-listing" | "insufficient-stock" | "below-min-quantity";
+            code: "below-min-quantity" | "insufficient-stock" | "own-listing" | "unavailable";
             detail: string;
         };
         CartLineDto: {
@@ -4276,7 +4276,7 @@ export interface components {
              * @description State or union territory (decides CGST + SGST or IGST).
              * @enum {string}
              */
-            state: "Jammu and Kashmir" | "Himachal Pradesh" | "Punjab" | "Chandigarh" | "Uttarakhand" | "Haryana" | "Delhi" | "Rajasthan" | "Uttar Pradesh" | "Bihar" | "Sikkim" | "Arunachal Pradesh" | "Nagaland" | "Manipur" | "Mizoram" | "Tripura" | "Meghalaya" | "Assam" | "West Bengal" | "Jharkhand" | "Odisha" | "Chhattisgarh" | "Madhya Pradesh" | "Gujarat" | "Dadra and Nagar Haveli and Daman and Diu" | "Maharashtra" | "Karnataka" | "Goa" | "Lakshadweep" | "Kerala" | "Tamil Nadu" | "Puducherry" | "Andaman and Nicobar Islands" | "Telangana" | "Andhra Pradesh" | "Ladakh";
+            state: "Andaman and Nicobar Islands" | "Andhra Pradesh" | "Arunachal Pradesh" | "Assam" | "Bihar" | "Chandigarh" | "Chhattisgarh" | "Dadra and Nagar Haveli and Daman and Diu" | "Delhi" | "Goa" | "Gujarat" | "Haryana" | "Himachal Pradesh" | "Jammu and Kashmir" | "Jharkhand" | "Karnataka" | "Kerala" | "Ladakh" | "Lakshadweep" | "Madhya Pradesh" | "Maharashtra" | "Manipur" | "Meghalaya" | "Mizoram" | "Nagaland" | "Odisha" | "Puducherry" | "Punjab" | "Rajasthan" | "Sikkim" | "Tamil Nadu" | "Telangana" | "Tripura" | "Uttar Pradesh" | "Uttarakhand" | "West Bengal";
             /** @description Who receives the parcel. */
             name: string;
             /** @description E.164, e.g. +919876543210. */
@@ -4342,21 +4342,21 @@ export interface components {
              * @description `cancel_lines`: some lines cancelled (the status does not change).
              * @enum {string}
              */
-            event: "pay" | "payment_failed" | "expire" | "accept" | "pack" | "ship" | "deliver" | "complete" | "cancel" | "request_return" | "dispute" | "resolve" | "place" | "cancel_lines";
+            event: "accept" | "cancel" | "cancel_lines" | "complete" | "deliver" | "dispute" | "expire" | "pack" | "pay" | "payment_failed" | "place" | "request_return" | "resolve" | "ship";
             /** @enum {string|null} */
-            fromStatus: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed" | null;
+            fromStatus: "accepted" | "awaiting_payment" | "cancelled" | "completed" | "delivered" | "disputed" | "packed" | "paid" | "return_requested" | "shipped" | null;
             /** @enum {string} */
-            toStatus: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed";
+            toStatus: "accepted" | "awaiting_payment" | "cancelled" | "completed" | "delivered" | "disputed" | "packed" | "paid" | "return_requested" | "shipped";
             /** @enum {string} */
-            actor: "buyer" | "dealer" | "admin" | "payment" | "system";
+            actor: "admin" | "buyer" | "dealer" | "payment" | "system";
             reason: string | null;
             at: string;
         };
         SubOrderDto: {
             /** @enum {string} */
-            status: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed";
+            status: "accepted" | "awaiting_payment" | "cancelled" | "completed" | "delivered" | "disputed" | "packed" | "paid" | "return_requested" | "shipped";
             /** @enum {string|null} */
-            supply: "intra_state" | "inter_state" | null;
+            supply: "inter_state" | "intra_state" | null;
             /** @description Integer paise */
             itemsPaise: number;
             /** @description Integer paise */
@@ -4366,7 +4366,7 @@ export interface components {
             /** @description Integer paise */
             taxPaise: number;
             /** @enum {string|null} */
-            cancelledBy: "buyer" | "dealer" | "admin" | "system" | null;
+            cancelledBy: "admin" | "buyer" | "dealer" | "system" | null;
             /** @description Integer paise */
             refundedPaise: number;
             id: string;
@@ -4405,7 +4405,7 @@ export interface components {
             /** @description Integer paise */
             minimumOrderPaise: number;
             /** @enum {string} */
-            paymentStatus: "awaiting_payment" | "paid" | "partially_refunded" | "refunded" | "expired" | "cancelled";
+            paymentStatus: "awaiting_payment" | "cancelled" | "expired" | "paid" | "partially_refunded" | "refunded";
             /** @description Integer paise */
             refundedPaise: number;
             id: string;
@@ -4430,9 +4430,9 @@ export interface components {
         };
         DealerSubOrderDto: {
             /** @enum {string} */
-            status: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed";
+            status: "accepted" | "awaiting_payment" | "cancelled" | "completed" | "delivered" | "disputed" | "packed" | "paid" | "return_requested" | "shipped";
             /** @enum {string|null} */
-            supply: "intra_state" | "inter_state" | null;
+            supply: "inter_state" | "intra_state" | null;
             /** @description Integer paise */
             itemsPaise: number;
             /** @description Integer paise */
@@ -4442,7 +4442,7 @@ export interface components {
             /** @description Integer paise */
             taxPaise: number;
             /** @enum {string|null} */
-            cancelledBy: "buyer" | "dealer" | "admin" | "system" | null;
+            cancelledBy: "admin" | "buyer" | "dealer" | "system" | null;
             /** @description Integer paise */
             refundedPaise: number;
             /** @enum {string} */
@@ -4524,7 +4524,7 @@ export interface components {
             /** @enum {string} */
             mode: "offline" | "online";
             /** @enum {string} */
-            status: "awaiting_assignment" | "assigned" | "en_route" | "arrived" | "diagnosing" | "quoted" | "awaiting_payment" | "in_progress" | "done" | "confirmed" | "closed" | "cancelled";
+            status: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "quoted";
             /** @description Integer paise */
             amountPaise: number | null;
             id: string;
@@ -4570,7 +4570,7 @@ export interface components {
             gstPaise: number;
             totalPaise: number;
             /** @enum {string} */
-            status: "proposed" | "approved" | "rejected" | "superseded";
+            status: "approved" | "proposed" | "rejected" | "superseded";
             id: string;
             repairJobId: string;
             technicianId: string;
@@ -4624,7 +4624,7 @@ export interface components {
         };
         AvailabilityDto: {
             /** @enum {string} */
-            availability: "active" | "inactive" | "busy";
+            availability: "active" | "busy" | "inactive";
             /** @description Flagged for location review: out of matching and the nearby list until staff clear it. */
             flagged: boolean;
         };
@@ -4662,8 +4662,8 @@ export interface components {
         };
         LocationReviewDto: {
             /** @enum {string} */
-            status: "open" | "cleared" | "suspended";
-            reasons: ("impossible_speed" | "mock_location" | "replayed_coordinates" | "repeated_coordinates" | "clock_skew" | "stale_fix" | "weak_accuracy")[];
+            status: "cleared" | "open" | "suspended";
+            reasons: ("clock_skew" | "impossible_speed" | "mock_location" | "repeated_coordinates" | "replayed_coordinates" | "stale_fix" | "weak_accuracy")[];
             id: string;
             technicianId: string;
             displayName: string;
@@ -4689,7 +4689,7 @@ export interface components {
              * @description `of_technician`: the customer's review of the technician; `of_customer`: the technician's of the customer.
              * @enum {string}
              */
-            direction: "of_technician" | "of_customer";
+            direction: "of_customer" | "of_technician";
             stars: number;
             id: string;
             repairJobId: string;
@@ -4720,7 +4720,7 @@ export interface components {
              * @description `of_technician`: the customer's review of the technician; `of_customer`: the technician's of the customer.
              * @enum {string}
              */
-            direction: "of_technician" | "of_customer";
+            direction: "of_customer" | "of_technician";
             stars: number;
             flags: ("burst" | "technician_device" | "technician_ip")[];
             /** @description The text as written (staff only). */
@@ -4762,7 +4762,7 @@ export interface components {
             payeeKind: "dealer" | "technician";
             gstin: string | null;
             /** @enum {string} */
-            reviewStatus: "pending" | "approved" | "rejected" | "superseded";
+            reviewStatus: "approved" | "pending" | "rejected" | "superseded";
             /** Format: date-time */
             reviewedAt: string | null;
             reviewReason: string | null;
@@ -4776,7 +4776,7 @@ export interface components {
         };
         PayeeRouteAccountDto: {
             /** @enum {string} */
-            status: "pending" | "account_created" | "stakeholder_created" | "product_requested" | "product_configured" | "activated" | "needs_clarification" | "failed";
+            status: "account_created" | "activated" | "failed" | "needs_clarification" | "pending" | "product_configured" | "product_requested" | "stakeholder_created";
             /** @description Razorpay's activation_status of the Route product, once requested. */
             activationStatus: string | null;
             lastError: string | null;
@@ -4794,7 +4794,7 @@ export interface components {
              * @description Razorpay's legal business type.
              * @enum {string}
              */
-            businessType: "individual" | "proprietorship" | "partnership" | "private_limited" | "public_limited" | "llp" | "ngo" | "trust" | "society" | "huf" | "educational_institutes" | "not_yet_registered" | "other";
+            businessType: "educational_institutes" | "huf" | "individual" | "llp" | "ngo" | "not_yet_registered" | "other" | "partnership" | "private_limited" | "proprietorship" | "public_limited" | "society" | "trust";
             /** @description The business's PAN (a proprietor's own PAN), AAAAA9999A. */
             pan: string;
             /** @description The GSTIN, where the business is registered for GST: the PAN inside it is `pan`. */
@@ -4820,7 +4820,7 @@ export interface components {
             /** @enum {string} */
             payeeKind: "dealer" | "technician";
             /** @enum {string} */
-            status: "pending" | "account_created" | "stakeholder_created" | "product_requested" | "product_configured" | "activated" | "needs_clarification" | "failed";
+            status: "account_created" | "activated" | "failed" | "needs_clarification" | "pending" | "product_configured" | "product_requested" | "stakeholder_created";
             gatewayAccountId: string | null;
             stakeholderId: string | null;
             /** @description The Route product configuration. */
@@ -4861,12 +4861,12 @@ export interface components {
              *     have created); `on_hold`: its hold is lifted again (released escrow).
              * @enum {string}
              */
-            transferStatus: "pending" | "on_hold";
+            transferStatus: "on_hold" | "pending";
             /**
              * @description The job enqueued: `payments.route-transfers` or `payments.route-release`.
              * @enum {string}
              */
-            job: "payments.route-transfers" | "payments.route-release";
+            job: "payments.route-release" | "payments.route-transfers";
             subOrderId: string;
             orderId: string;
             dealerId: string;
@@ -4891,31 +4891,31 @@ export interface components {
              * @description `default` (everything), `category`, or `dealer` (optionally narrowed to one category).
              * @enum {string}
              */
-            scope: "default" | "category" | "dealer";
+            scope: "category" | "dealer" | "default";
             /**
              * @description Required for `category`; optional for `dealer`; absent for `default`. A parts category, or
              *     `repair_service` (repair jobs; a `category` rule only — default rules apply to parts).
              * @enum {string}
              */
-            category?: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other" | "repair_service";
+            category?: "back_panel" | "battery" | "button" | "camera" | "charging_port" | "display" | "flex_cable" | "housing" | "ic" | "microphone" | "other" | "repair_service" | "sim_tray" | "speaker" | "tool" | "vibrator";
             /** @description Required for `dealer`; absent otherwise. */
             dealerId?: string;
             /**
              * @description Which buyers the rate applies to (default `any`).
              * @enum {string}
              */
-            channel?: "b2b" | "b2c" | "any";
+            channel?: "any" | "b2b" | "b2c";
             /** @description Why (kept on the rule and in the audit log). */
             reason: string;
         };
         CommissionRuleDto: {
             id: string;
             /** @enum {string} */
-            scope: "dealer" | "default" | "category";
+            scope: "category" | "dealer" | "default";
             category: string | null;
             dealerId: string | null;
             /** @enum {string} */
-            channel: "any" | "b2c" | "b2b";
+            channel: "any" | "b2b" | "b2c";
             /** @description Decimal fraction as a string. */
             rate: string;
             effectiveFrom: string;
@@ -4925,12 +4925,12 @@ export interface components {
         };
         ResolvedCommissionDto: {
             /** @enum {string} */
-            channel: "b2c" | "b2b";
+            channel: "b2b" | "b2c";
             rate: string;
             /** @description The rule applied; null when none is in force (rates.json `commission.parts`). */
             ruleId: string | null;
             /** @enum {string} */
-            source: "rule" | "rates.json";
+            source: "rates.json" | "rule";
         };
         CommissionRulesInForceDto: {
             asOf: string;
@@ -4950,9 +4950,9 @@ export interface components {
             dealerGstin: string;
             platformGstin: string;
             /** @enum {string} */
-            supply: "intra_state" | "inter_state";
+            supply: "inter_state" | "intra_state";
             /** @enum {string} */
-            channel: "b2c" | "b2b";
+            channel: "b2b" | "b2c";
             category: string | null;
             commissionRate: string;
             /** @description null: no rule was in force (rates.json `commission.parts`). */
@@ -4974,7 +4974,7 @@ export interface components {
         };
         PaymentDto: {
             /** @enum {string} */
-            status: "creating" | "created" | "authorized" | "captured" | "failed";
+            status: "authorized" | "captured" | "created" | "creating" | "failed";
             /** @description Integer paise */
             amountPaise: number;
             /** @enum {string} */
@@ -5004,11 +5004,11 @@ export interface components {
              * @description `cancellation` (a paid part cancelled), `unpayable` (paid after the order expired or was cancelled), `duplicate` (a second payment), `excess` (more than was payable), `partial` (a dispute resolved with a partial refund, at release), `after_release` (staff refund of a released sub-order, clawed back from the dealer).
              * @enum {string}
              */
-            kind: "cancellation" | "unpayable" | "duplicate" | "excess" | "partial" | "after_release" | "line_cancellation";
+            kind: "after_release" | "cancellation" | "duplicate" | "excess" | "line_cancellation" | "partial" | "unpayable";
             /** @description Integer paise */
             amountPaise: number;
             /** @enum {string} */
-            status: "requested" | "processing" | "processed" | "failed";
+            status: "failed" | "processed" | "processing" | "requested";
             id: string;
             paymentId: string;
             /** @description The cancelled sub-order whose escrow this returns; null for money never held for a dealer. */
@@ -5018,7 +5018,7 @@ export interface components {
         };
         RepairJobPaymentDto: {
             /** @enum {string} */
-            status: "creating" | "created" | "authorized" | "captured" | "failed";
+            status: "authorized" | "captured" | "created" | "creating" | "failed";
             /** @description Integer paise */
             amountPaise: number;
             /** @enum {string} */
@@ -5040,7 +5040,7 @@ export interface components {
         };
         AdminPaymentDto: {
             /** @enum {string} */
-            status: "creating" | "created" | "authorized" | "captured" | "failed";
+            status: "authorized" | "captured" | "created" | "creating" | "failed";
             /** @description Integer paise */
             amountPaise: number;
             /** @description Gateway fee incl. GST, paise */
@@ -5115,11 +5115,11 @@ export interface components {
              *     `partial` (a dispute's partial refund), `after_release` (staff, after the escrow was released).
              * @enum {string}
              */
-            kind: "cancellation" | "unpayable" | "duplicate" | "excess" | "partial" | "after_release";
+            kind: "after_release" | "cancellation" | "duplicate" | "excess" | "partial" | "unpayable";
             /** @description Integer paise */
             amountPaise: number;
             /** @enum {string} */
-            status: "requested" | "processing" | "processed" | "failed";
+            status: "failed" | "processed" | "processing" | "requested";
             /** @description Calls to the gateway so far */
             attempts: number;
             id: string;
@@ -5195,7 +5195,7 @@ export interface components {
         };
         EscrowHoldDto: {
             /** @enum {string} */
-            status: "held" | "released" | "refunded";
+            status: "held" | "refunded" | "released";
             /** @description Integer paise */
             amountPaise: number;
             /** @description Whole days since capture */
@@ -5209,7 +5209,7 @@ export interface components {
              *     `failed` (refused or out of retries; see the `transfer_failed` alert and retry-transfer).
              * @enum {string}
              */
-            transferStatus: "none" | "pending" | "on_hold" | "released" | "failed";
+            transferStatus: "failed" | "none" | "on_hold" | "pending" | "released";
             subOrderId: string;
             orderId: string;
             paymentId: string;
@@ -5232,7 +5232,7 @@ export interface components {
             /** @description Integer paise */
             amountPaise: number;
             /** @enum {string} */
-            subOrderStatus: "delivered" | "completed";
+            subOrderStatus: "completed" | "delivered";
             subOrderId: string;
             orderId: string;
             dealerId: string;
@@ -5270,7 +5270,7 @@ export interface components {
         };
         DealerEscrowLineDto: {
             /** @enum {string} */
-            state: "held" | "releasable" | "released" | "refunded";
+            state: "held" | "refunded" | "releasable" | "released";
             /** @description Integer paise */
             amountPaise: number;
             netPaise: number | null;
@@ -5308,7 +5308,7 @@ export interface components {
             /** @description Integer paise held */
             amountPaise: number;
             /** @enum {string} */
-            status: "held" | "released" | "refunded";
+            status: "held" | "refunded" | "released";
             manualHolds: components["schemas"]["ManualHoldDto"][];
             subOrderId: string;
             orderId: string;
@@ -5329,7 +5329,7 @@ export interface components {
             /** @description Integer paise of the escrow hold */
             amountPaise: number;
             /** @enum {string} */
-            status: "pending" | "released" | "rejected";
+            status: "pending" | "rejected" | "released";
             id: string;
             subOrderId: string;
             orderId: string;
@@ -5369,7 +5369,7 @@ export interface components {
             /** @description Integer paise */
             amountPaise: number;
             /** @enum {string} */
-            status: "requested" | "processing" | "processed" | "failed";
+            status: "failed" | "processed" | "processing" | "requested";
             /** @description Integer paise released to the dealer */
             releasedPaise: number;
             /** @description Integer paise refunded or being refunded after release, this refund included */
@@ -5410,7 +5410,7 @@ export interface components {
         };
         TcsCorrectionDto: {
             /** @enum {string} */
-            status: "proposed" | "approved" | "rejected";
+            status: "approved" | "proposed" | "rejected";
             /** @description Integer paise (₹1 = 100) */
             totalDifferencePaise: number;
             id: string;
@@ -5432,7 +5432,7 @@ export interface components {
              * @description `return`: the part goes back (from delivered); `dispute`: anything else wrong (also from shipped).
              * @enum {string}
              */
-            kind: "return" | "dispute";
+            kind: "dispute" | "return";
             reason: string;
         };
         DisputeEvidenceDto: {
@@ -5449,15 +5449,15 @@ export interface components {
         };
         DisputeDto: {
             /** @enum {string} */
-            kind: "return" | "dispute";
+            kind: "dispute" | "return";
             /**
              * @description `open`: opened, waiting for the dealer's answer; `responded`: the dealer answered, waiting for
              *     staff; `resolved`: staff decided (`resolution`). Only `resolved` is final.
              * @enum {string}
              */
-            status: "open" | "responded" | "resolved";
+            status: "open" | "resolved" | "responded";
             /** @enum {string|null} */
-            resolution: "release" | "full_refund" | "partial_refund" | null;
+            resolution: "full_refund" | "partial_refund" | "release" | null;
             refundPaise: number | null;
             evidence: components["schemas"]["DisputeEvidenceDto"][];
             id: string;
@@ -5488,14 +5488,14 @@ export interface components {
              *     and the rest is released to the dealer.
              * @enum {string}
              */
-            outcome: "release" | "full_refund" | "partial_refund";
+            outcome: "full_refund" | "partial_refund" | "release";
             /** @description For `partial_refund` only: more than 0 and less than the held amount, in paise. */
             refundPaise?: number;
             reason: string;
         };
         PaymentAlertDto: {
             /** @enum {string} */
-            kind: "payment_stuck" | "escrow_sla" | "transfer_failed" | "webhook_rejected";
+            kind: "escrow_sla" | "payment_stuck" | "transfer_failed" | "webhook_rejected";
             /** @description Payment or hold amount, paise */
             amountPaise: number | null;
             /** @description Seconds open: until now, or until it was resolved. */
@@ -5587,7 +5587,7 @@ export interface components {
         };
         ReconciliationRunDto: {
             /** @enum {string} */
-            status: "queued" | "running" | "completed" | "failed";
+            status: "completed" | "failed" | "queued" | "running";
             exceptionsFound: number | null;
             id: string;
             /** @description The business day (IST). */
@@ -5609,9 +5609,9 @@ export interface components {
         };
         ReconciliationExceptionDto: {
             /** @enum {string} */
-            category: "payments" | "refunds" | "transfers" | "settlements" | "payouts" | "other";
+            category: "other" | "payments" | "payouts" | "refunds" | "settlements" | "transfers";
             /** @enum {string} */
-            kind: "payment_missing_in_ledger" | "payment_amount_mismatch" | "payment_not_captured_at_gateway" | "payment_authorized_not_captured" | "fee_mismatch" | "refund_missing_in_ledger" | "refund_amount_mismatch" | "refund_failed_at_gateway" | "refund_not_at_gateway" | "transfer_unknown" | "transfer_not_at_gateway" | "transfer_amount_mismatch" | "transfer_released_while_held" | "transfer_hold_not_lifted" | "transfer_reversal_mismatch" | "settlement_missing_in_ledger" | "settlement_amount_mismatch" | "settlement_not_at_gateway" | "payout_missing_in_ledger" | "payout_mismatch" | "ledger_entry_unmatched";
+            kind: "fee_mismatch" | "ledger_entry_unmatched" | "payment_amount_mismatch" | "payment_authorized_not_captured" | "payment_missing_in_ledger" | "payment_not_captured_at_gateway" | "payout_mismatch" | "payout_missing_in_ledger" | "refund_amount_mismatch" | "refund_failed_at_gateway" | "refund_missing_in_ledger" | "refund_not_at_gateway" | "settlement_amount_mismatch" | "settlement_missing_in_ledger" | "settlement_not_at_gateway" | "transfer_amount_mismatch" | "transfer_hold_not_lifted" | "transfer_not_at_gateway" | "transfer_released_while_held" | "transfer_reversal_mismatch" | "transfer_unknown";
             /** @description What the gateway says, paise */
             gatewayPaise: number | null;
             /** @description What the ledger says, paise */
@@ -5620,7 +5620,7 @@ export interface components {
              * @description `open`; `cleared` (a later run of the day no longer found it); `resolved` by finance with a note.
              * @enum {string}
              */
-            status: "open" | "cleared" | "resolved";
+            status: "cleared" | "open" | "resolved";
             id: string;
             businessDate: string;
             /** @description The gateway id (pay_…, rfnd_…, trf_…, setl_…) or ledger entry key the exception is about. */
@@ -5646,17 +5646,17 @@ export interface components {
         };
         FraudAlertDto: {
             /** @enum {string} */
-            rule: "order_velocity" | "new_account_high_value" | "self_dealing" | "refund_abuse" | "shared_device_rating";
+            rule: "new_account_high_value" | "order_velocity" | "refund_abuse" | "self_dealing" | "shared_device_rating";
             /**
              * @description What the rule did: `held` the order for review, `blocked` the checkout, or only `alerted`.
              * @enum {string}
              */
-            action: "held" | "blocked" | "alerted";
+            action: "alerted" | "blocked" | "held";
             /**
              * @description The order's review hold, when it has one.
              * @enum {string|null}
              */
-            holdStatus: "held" | "cleared" | "rejected" | null;
+            holdStatus: "cleared" | "held" | "rejected" | null;
             /**
              * @description What matched: `order_velocity` — `hits` [{key: buyer|device|ip, value, orders, amountPaise,
              *     maxOrders, maxPaise}]; `new_account_high_value` — `youngAccount`, `earlyOrder`,
@@ -5668,7 +5668,7 @@ export interface components {
                 [key: string]: unknown;
             };
             /** @enum {string|null} */
-            resolution: "dismissed" | "confirmed" | null;
+            resolution: "confirmed" | "dismissed" | null;
             id: string;
             /** @description The buyer (the customer of a rated job). */
             accountId: string;
@@ -5697,7 +5697,7 @@ export interface components {
              * @description `confirmed`: it was fraud (act on the account through approvals); `dismissed`: a false alarm.
              * @enum {string}
              */
-            resolution: "dismissed" | "confirmed";
+            resolution: "confirmed" | "dismissed";
             /** @description What was found (kept on the alert and in the audit log). */
             note: string;
         };
@@ -5705,9 +5705,9 @@ export interface components {
             /** @description Order total, paise */
             totalPaise: number;
             /** @enum {string} */
-            status: "held" | "cleared" | "rejected";
+            status: "cleared" | "held" | "rejected";
             /** @description The rules that held it. */
-            rules: ("order_velocity" | "new_account_high_value" | "self_dealing" | "refund_abuse" | "shared_device_rating")[];
+            rules: ("new_account_high_value" | "order_velocity" | "refund_abuse" | "self_dealing" | "shared_device_rating")[];
             orderId: string;
             buyerId: string;
             /** @description The order's stored payment status (`awaiting_payment`, `paid`, `expired`, `cancelled`). */
@@ -5734,17 +5734,17 @@ export interface components {
              * @description Whether the application's database connection answers.
              * @enum {string}
              */
-            database: "up" | "down";
+            database: "down" | "up";
             /**
              * @description Whether every migration this build knows has been applied.
              * @enum {string}
              */
-            migrations: "unknown" | "pending" | "current";
+            migrations: "current" | "pending" | "unknown";
             /**
              * @description Whether the job queue (pg-boss) runs; it retries starting until migrations have created its schema.
              * @enum {string}
              */
-            jobs: "up" | "down";
+            jobs: "down" | "up";
         };
         ReadyDto: {
             /** @enum {string} */
@@ -5756,7 +5756,7 @@ export interface components {
              * @description `ip`: a client address; `fingerprint`: a device fingerprint (by its hash).
              * @enum {string}
              */
-            kind: "ip" | "fingerprint";
+            kind: "fingerprint" | "ip";
             /** @description The IP address, or the SHA-256 (hex) of the device fingerprint header (the raw value is never kept). */
             value: string;
             /** @description ISO-8601 UTC. */
@@ -5780,7 +5780,7 @@ export interface components {
             /** @example items.0.quantity */
             field: string;
             /** @enum {string} */
-            in: "body" | "query" | "path" | "header";
+            in: "body" | "header" | "path" | "query";
             messages: string[];
         };
         Problem: {
@@ -6843,7 +6843,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                role?: "customer" | "business" | "dealer" | "technician";
+                role?: "business" | "customer" | "dealer" | "technician";
             };
             header?: never;
             path?: never;
@@ -7211,7 +7211,7 @@ export interface operations {
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
                 /** @description Only proposals in this state (the approval queue is `proposed`). */
-                status?: "proposed" | "approved" | "rejected";
+                status?: "approved" | "proposed" | "rejected";
             };
             header?: never;
             path?: never;
@@ -7442,7 +7442,7 @@ export interface operations {
                 /** @description Only accounts whose code starts with this, e.g. `liability:escrow:`. */
                 prefix?: string;
                 /** @description Only accounts of this type. */
-                type?: "asset" | "liability" | "equity" | "revenue" | "expense";
+                type?: "asset" | "equity" | "expense" | "liability" | "revenue";
             };
             header?: never;
             path?: never;
@@ -7834,7 +7834,7 @@ export interface operations {
                  */
                 q?: string;
                 /** @description Only this category. */
-                category?: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+                category?: "back_panel" | "battery" | "button" | "camera" | "charging_port" | "display" | "flex_cable" | "housing" | "ic" | "microphone" | "other" | "sim_tray" | "speaker" | "tool" | "vibrator";
                 /** @description Only this brand (case-insensitive, exact). */
                 brand?: string;
                 /**
@@ -7856,7 +7856,7 @@ export interface operations {
                  *     `newest`), `price_asc` / `price_desc` (the caller's channel price), `newest` (the default
                  *     without `q`). Ties are broken by listing id, so pages never skip or repeat a listing.
                  */
-                sort?: "relevance" | "price_asc" | "price_desc" | "newest";
+                sort?: "newest" | "price_asc" | "price_desc" | "relevance";
             };
             header?: never;
             path?: never;
@@ -7993,7 +7993,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                status?: "draft" | "in_review" | "active" | "paused" | "removed";
+                status?: "active" | "draft" | "in_review" | "paused" | "removed";
             };
             header?: never;
             path?: never;
@@ -8727,7 +8727,7 @@ export interface operations {
                 duplicate?: boolean;
                 /** @description true: only listings with a price change held for review; false: only without one. */
                 heldPrice?: boolean;
-                status?: "draft" | "in_review" | "active" | "paused" | "removed";
+                status?: "active" | "draft" | "in_review" | "paused" | "removed";
                 /** @description Only this dealer's listings. */
                 dealerId?: string;
             };
@@ -9375,7 +9375,7 @@ export interface operations {
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
                 /** @description Orders with at least one sub-order in this status. */
-                status?: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed";
+                status?: "accepted" | "awaiting_payment" | "cancelled" | "completed" | "delivered" | "disputed" | "packed" | "paid" | "return_requested" | "shipped";
             };
             header?: never;
             path?: never;
@@ -9654,7 +9654,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                status?: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed";
+                status?: "accepted" | "awaiting_payment" | "cancelled" | "completed" | "delivered" | "disputed" | "packed" | "paid" | "return_requested" | "shipped";
             };
             header?: never;
             path?: never;
@@ -9928,11 +9928,11 @@ export interface operations {
                 /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
                 to?: string;
                 /** @description Orders with at least one sub-order in this status. */
-                status?: "awaiting_payment" | "paid" | "accepted" | "packed" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "disputed";
+                status?: "accepted" | "awaiting_payment" | "cancelled" | "completed" | "delivered" | "disputed" | "packed" | "paid" | "return_requested" | "shipped";
                 /** @description Business (b2b) or consumer (b2c) orders. */
                 buyerType?: "b2b" | "b2c";
                 /** @description As orders show it: `paid` ones have no processed refund; `partially_refunded`, `refunded`. */
-                paymentStatus?: "awaiting_payment" | "paid" | "partially_refunded" | "refunded" | "expired" | "cancelled";
+                paymentStatus?: "awaiting_payment" | "cancelled" | "expired" | "paid" | "partially_refunded" | "refunded";
                 minTotalPaise?: number;
                 maxTotalPaise?: number;
                 /** @description Orders with a sub-order of this dealer. */
@@ -10200,7 +10200,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                status?: "awaiting_assignment" | "assigned" | "en_route" | "arrived" | "diagnosing" | "quoted" | "awaiting_payment" | "in_progress" | "done" | "confirmed" | "closed" | "cancelled";
+                status?: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "quoted";
                 kind?: "hardware" | "software";
             };
             header?: never;
@@ -10562,7 +10562,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                status?: "awaiting_assignment" | "assigned" | "en_route" | "arrived" | "diagnosing" | "quoted" | "awaiting_payment" | "in_progress" | "done" | "confirmed" | "closed" | "cancelled";
+                status?: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "quoted";
                 kind?: "hardware" | "software";
             };
             header?: never;
@@ -10961,7 +10961,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                status?: "awaiting_assignment" | "assigned" | "en_route" | "arrived" | "diagnosing" | "quoted" | "awaiting_payment" | "in_progress" | "done" | "confirmed" | "closed" | "cancelled";
+                status?: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "quoted";
                 kind?: "hardware" | "software";
             };
             header?: never;
@@ -12209,7 +12209,7 @@ export interface operations {
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
                 /** @description Only payees whose Route onboarding is in this state. */
-                status?: "pending" | "account_created" | "stakeholder_created" | "product_requested" | "product_configured" | "activated" | "needs_clarification" | "failed";
+                status?: "account_created" | "activated" | "failed" | "needs_clarification" | "pending" | "product_configured" | "product_requested" | "stakeholder_created";
             };
             header?: never;
             path?: never;
@@ -12349,7 +12349,7 @@ export interface operations {
                 /** @description Only rules that can apply to this dealer (its overrides, category rules and defaults). */
                 dealerId?: string;
                 /** @description Only rules that can apply to this category (its rules, and rules for every category). */
-                category?: "display" | "battery" | "charging_port" | "camera" | "back_panel" | "speaker" | "microphone" | "ic" | "flex_cable" | "housing" | "button" | "sim_tray" | "vibrator" | "tool" | "other";
+                category?: "back_panel" | "battery" | "button" | "camera" | "charging_port" | "display" | "flex_cable" | "housing" | "ic" | "microphone" | "other" | "sim_tray" | "speaker" | "tool" | "vibrator";
                 /** @description IST date (default today). */
                 asOf?: string;
             };
@@ -12850,7 +12850,7 @@ export interface operations {
                 from?: string;
                 /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
                 to?: string;
-                status?: "creating" | "created" | "authorized" | "captured" | "failed";
+                status?: "authorized" | "captured" | "created" | "creating" | "failed";
                 orderId?: string;
                 buyerId?: string;
                 /** @description `true`: only money captured for an order that could no longer be paid (to be refunded). */
@@ -12950,8 +12950,8 @@ export interface operations {
                 from?: string;
                 /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
                 to?: string;
-                status?: "requested" | "processing" | "processed" | "failed";
-                kind?: "cancellation" | "unpayable" | "duplicate" | "excess" | "partial" | "after_release";
+                status?: "failed" | "processed" | "processing" | "requested";
+                kind?: "after_release" | "cancellation" | "duplicate" | "excess" | "partial" | "unpayable";
                 orderId?: string;
                 /** @description Refunds of this dealer's sub-orders (refunds of no sub-order have no dealer). */
                 dealerId?: string;
@@ -13092,7 +13092,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                status?: "held" | "released" | "refunded";
+                status?: "held" | "refunded" | "released";
                 dealerId?: string;
                 orderId?: string;
             };
@@ -13185,7 +13185,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                status?: "held" | "released" | "refunded";
+                status?: "held" | "refunded" | "released";
             };
             header?: never;
             path?: never;
@@ -13422,7 +13422,7 @@ export interface operations {
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
                 /** @description Only requests in this state (the approval queue is `pending`). */
-                status?: "pending" | "released" | "rejected";
+                status?: "pending" | "rejected" | "released";
             };
             header?: never;
             path?: never;
@@ -14152,7 +14152,7 @@ export interface operations {
                  *     answered; waiting for staff), `resolved`. Every unresolved one: `open` and `responded`. All
                  *     when absent.
                  */
-                status?: ("open" | "responded" | "resolved")[];
+                status?: ("open" | "resolved" | "responded")[];
             };
             header?: never;
             path?: never;
@@ -14254,7 +14254,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                kind?: "payment_stuck" | "escrow_sla" | "transfer_failed" | "webhook_rejected";
+                kind?: "escrow_sla" | "payment_stuck" | "transfer_failed" | "webhook_rejected";
                 /** @description `open` (not resolved) or `resolved`; both when absent. */
                 state?: "open" | "resolved";
                 /** @description Alerts taken by this staff member. */
@@ -14529,9 +14529,9 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                status?: "open" | "cleared" | "resolved";
-                category?: "payments" | "refunds" | "transfers" | "settlements" | "payouts" | "other";
-                kind?: "payment_missing_in_ledger" | "payment_amount_mismatch" | "payment_not_captured_at_gateway" | "payment_authorized_not_captured" | "fee_mismatch" | "refund_missing_in_ledger" | "refund_amount_mismatch" | "refund_failed_at_gateway" | "refund_not_at_gateway" | "transfer_unknown" | "transfer_not_at_gateway" | "transfer_amount_mismatch" | "transfer_released_while_held" | "transfer_hold_not_lifted" | "transfer_reversal_mismatch" | "settlement_missing_in_ledger" | "settlement_amount_mismatch" | "settlement_not_at_gateway" | "payout_missing_in_ledger" | "payout_mismatch" | "ledger_entry_unmatched";
+                status?: "cleared" | "open" | "resolved";
+                category?: "other" | "payments" | "payouts" | "refunds" | "settlements" | "transfers";
+                kind?: "fee_mismatch" | "ledger_entry_unmatched" | "payment_amount_mismatch" | "payment_authorized_not_captured" | "payment_missing_in_ledger" | "payment_not_captured_at_gateway" | "payout_mismatch" | "payout_missing_in_ledger" | "refund_amount_mismatch" | "refund_failed_at_gateway" | "refund_missing_in_ledger" | "refund_not_at_gateway" | "settlement_amount_mismatch" | "settlement_missing_in_ledger" | "settlement_not_at_gateway" | "transfer_amount_mismatch" | "transfer_hold_not_lifted" | "transfer_not_at_gateway" | "transfer_released_while_held" | "transfer_reversal_mismatch" | "transfer_unknown";
                 /** @description Exceptions of this business day only. */
                 date?: string;
                 orderId?: string;
@@ -14627,7 +14627,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                rule?: "order_velocity" | "new_account_high_value" | "self_dealing" | "refund_abuse" | "shared_device_rating";
+                rule?: "new_account_high_value" | "order_velocity" | "refund_abuse" | "self_dealing" | "shared_device_rating";
                 /** @description `open` (not resolved) or `resolved`; both when absent. */
                 state?: "open" | "resolved";
                 /** @description Alerts assigned to this staff member. */
@@ -14774,7 +14774,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                status?: "held" | "cleared" | "rejected";
+                status?: "cleared" | "held" | "rejected";
             };
             header?: never;
             path?: never;
@@ -15027,7 +15027,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                kind: "ip" | "fingerprint";
+                kind: "fingerprint" | "ip";
                 /** @description The IP address, or the fingerprint hash, as listed. */
                 value: string;
             };
