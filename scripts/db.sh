@@ -178,24 +178,43 @@ start_server() {
     log "removing stale postmaster.pid"
     rm -f "$DATA/postmaster.pid" "$RUN"/.s.PGSQL."$PORT"*
   fi
-  if ! port_free "$PORT"; then
-    # Another program (often another checkout's cluster) took the recorded port while this one was
-    # stopped: move to the next free port and record it (readers take the port from cluster.json).
-    local was=$PORT
-    free_port_from 54329
-    sed -i "s/\"port\": $was,/\"port\": $PORT,/" "$META"
-    [[ $(meta port) == "$PORT" ]] || die "could not record the new port in $META"
-    log "port $was is taken by another process; this cluster now uses $PORT"
-  fi
-  write_config
-  log "starting server on $HOST:$PORT..."
-  as_pg "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -W start >/dev/null
-  for i in $(seq 60); do
-    "$BIN/pg_isready" -q -h "$HOST" -p "$PORT" && pm_pid >/dev/null && return 0
-    sleep 0.5
+  local attempt
+  for attempt in 1 2 3; do
+    if ! port_free "$PORT"; then
+      # Another program (often another checkout's cluster) took the recorded port while this one
+      # was stopped: move to the next free port and record it (readers take the port from
+      # cluster.json).
+      move_port "$PORT"
+    fi
+    write_config
+    log "starting server on $HOST:$PORT..."
+    local logged
+    logged=$(stat -c %s "$LOG" 2>/dev/null || echo 0)
+    as_pg "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -W start >/dev/null
+    for i in $(seq 60); do
+      "$BIN/pg_isready" -q -h "$HOST" -p "$PORT" && pm_pid >/dev/null && return 0
+      # Another checkout's cluster bound the port between the check and this start (this start's
+      # log says so, and no server runs): take the next free port and start again.
+      if ! pm_pid >/dev/null && tail -c +$((logged + 1)) "$LOG" 2>/dev/null | grep -q 'could not bind'; then
+        log "port $PORT was taken while starting (attempt $attempt)"
+        move_port "$PORT"
+        continue 2
+      fi
+      sleep 0.5
+    done
+    break
   done
   tail -n 20 "$LOG" >&2 || true
   die "server did not become ready within 30 s (log: $LOG)"
+}
+
+# Records the first free port after $1 in cluster.json as this cluster's port (PORT).
+move_port() {
+  local was=$1
+  free_port_from $((was + 1))
+  sed -i "s/\"port\": $was,/\"port\": $PORT,/" "$META"
+  [[ $(meta port) == "$PORT" ]] || die "could not record the new port in $META"
+  log "port $was is taken by another process; this cluster now uses $PORT"
 }
 
 # Extensions, schema grant and default privileges in one database (skipped when already there).
