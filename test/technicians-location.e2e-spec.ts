@@ -180,6 +180,28 @@ describe('technicians: availability, location, spoofing, nearby', () => {
       expect(noZone.response.status).toBe(400);
     });
 
+    it('stores measurements to the hundredth, so a value too small for the column is a 0, not a 500', async () => {
+      const tech = await signInAs(t, 'technician');
+      const res = await t.api.POST('/technicians/me/location', {
+        body: {
+          lat: BLR.lat,
+          lng: BLR.lng,
+          accuracyM: 7.456,
+          speedMps: 1e-320,
+          headingDeg: 7.4e-323,
+          recordedAt: new Date().toISOString(),
+        },
+        headers: tech.headers,
+      });
+      expect(res.response.status).toBe(202);
+      const [row] = await sql<{ accuracy_m: number; speed_mps: number; heading_deg: number }>(
+        `SELECT accuracy_m, speed_mps, heading_deg FROM technician_location_fixes
+         WHERE technician_id = $1`,
+        [tech.userId],
+      );
+      expect(row).toEqual({ accuracy_m: 7.46, speed_mps: 0, heading_deg: 0 });
+    });
+
     it('rewrites the current position only after ≥ 50 m or ≥ 30 s, and keeps every fix', async () => {
       const tech = await signInAs(t, 'technician');
       const p0 = { lat: 12.9537, lng: 77.6041 };

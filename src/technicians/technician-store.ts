@@ -169,6 +169,13 @@ export interface FixRecord {
   positionWritten: boolean;
 }
 
+/**
+ * A measurement for a `real` column, to the hundredth: what a phone reports is no finer, and a
+ * value too small for `real` (e.g. 7.4e-323) would make PostgreSQL refuse the row.
+ */
+const toHundredths = (x: number | null): number | null =>
+  x === null ? null : Math.round(x * 100) / 100;
+
 export async function insertFix(tx: EntityManager, id: string, r: FixRecord): Promise<void> {
   await execute(
     tx,
@@ -180,9 +187,9 @@ export async function insertFix(tx: EntityManager, id: string, r: FixRecord): Pr
       new Date(r.fix.recordedAtMs),
       r.fix.latE7,
       r.fix.lngE7,
-      r.fix.accuracyM,
-      r.speedMps,
-      r.headingDeg,
+      toHundredths(r.fix.accuracyM),
+      toHundredths(r.speedMps),
+      toHundredths(r.headingDeg),
       r.fix.mock,
       r.provider,
       r.score,
