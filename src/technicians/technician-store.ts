@@ -248,9 +248,9 @@ export interface NearbySearch {
  * KNN first: the inner query orders by distance alone, so the partial GiST index hands rows over
  * nearest first (an index scan with `Order By`) and the scan stops after offset + limit matches
  * (WITH TIES: and every row as far as the last). Only those are then ordered with the technician id
- * as tie-breaker. Ordering by (distance, id) in one query instead makes PostgreSQL fetch and sort
- * every match within the radius: ~1,000 rows in a city centre at 1M technicians, 20–40× slower
- * (docs/performance.md, bench:geo). Same answers, ties included.
+ * as tie-breaker. Ordering by (distance, id) in one query instead makes PostgreSQL fetch, join and
+ * sort every match within the radius: 3,757 rows at Bengaluru's centre among 1M technicians, 50.6 ms
+ * against 1.3 ms (docs/performance.md, bench:geo). Same answers, ties included.
  */
 export const NEARBY_SQL = `SELECT n.id::text AS id, n.display_name, n.technician_kind, n.skills, n.brands, n.distance_m
   FROM (SELECT u.id, u.display_name, u.technician_kind, u.skills, u.brands,
