@@ -427,12 +427,12 @@ async function apiPhase(db: { url: string; ownerUrl: string }, hash: string): Pr
          FROM generate_series(1, $2::int) i`,
       [hash, CUSTOMERS],
     );
-    // Available technicians in the cities (the first MOVERS by email number), where searches look.
+    // MOVERS available technicians (placed like the others: most in the cities, where searches look).
     const { rows } = await c.query<{ email: string; lat: number; lng: number }>(
       `SELECT u.email, ST_Y(p.position::geometry) AS lat, ST_X(p.position::geometry) AS lng
          FROM technician_presence p JOIN users u ON u.id = p.technician_id
         WHERE p.availability = 'active'
-        ORDER BY u.created_at, u.email LIMIT $1`,
+        ORDER BY u.email LIMIT $1`,
       [MOVERS],
     );
     return {
