@@ -456,6 +456,24 @@ describe('technicians: availability, location, spoofing, nearby', () => {
       expect(bad.error).toMatchObject({ errors: [{ field: 'radiusKm', in: 'query' }] });
     });
 
+    it('orders technicians at the same distance by id, across pages', async () => {
+      // Pune: three technicians on one spot, i.e. tied on distance.
+      const spot = { lat: 18.5204, lng: 73.8567 };
+      const tied = await Promise.all([1, 2, 3].map(() => activeTechnician(spot)));
+      const expected = tied.map((x) => x.userId).sort();
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const { data } = await t.api.GET('/technicians/nearby', {
+          params: { query: { ...spot, limit: 1, ...(cursor ? { cursor } : {}) } },
+          headers: customer.headers,
+        });
+        seen.push(...data!.items.map((i) => i.id));
+        cursor = data!.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(expected);
+    });
+
     it('is for customers: technicians and dealers are refused', async () => {
       expect(
         (

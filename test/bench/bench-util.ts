@@ -59,6 +59,12 @@ export async function startServer(
   throw new Error(`${script} did not answer ${base}${readyPath}`);
 }
 
+/** The p-th percentile of ascending `sorted` (nearest rank); NaN when empty. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
 export interface Figures {
   rps: number;
   p50: number;

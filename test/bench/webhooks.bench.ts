@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { webhookSignature } from '../../src/gateway/webhooks/signature.js';
 import { withClient } from '../support/test-database.js';
 import { createBenchDatabase } from './bench-database.js';
-import { benchRoot, seconds, startServer } from './bench-util.js';
+import { benchRoot, percentile, seconds, startServer } from './bench-util.js';
 
 /**
  * `npm run bench:webhooks`: Razorpay webhook ingestion on the built server (its own process, its own
@@ -27,11 +27,6 @@ const SECRET = 'bench-webhook-secret';
 const DB_PREFIX = 'fixbazaar_bench_webhooks_';
 /** BENCH_WORKERS=0: no processing (ingest only, to see what processing costs the acknowledgement). */
 const WORKERS = process.env.BENCH_WORKERS !== '0';
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 interface Burst {
   p50: number;
