@@ -68,7 +68,9 @@ export class RepairOffers1764520000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE repair_offers`);
-    await q.query(`UPDATE repair_jobs SET status = 'awaiting_assignment' WHERE status = 'matching'`);
+    await q.query(
+      `UPDATE repair_jobs SET status = 'awaiting_assignment' WHERE status = 'matching'`,
+    );
     await q.query(`
       ALTER TABLE repair_jobs
         DROP CONSTRAINT repair_jobs_status_check,

@@ -161,18 +161,7 @@ export class RepairOffers implements OnModuleInit {
             }),
           };
         }
-        const unavailable = await offerUnavailability(tx, p.userId);
-        if (unavailable !== null) {
-          await decideOffer(tx, offer.id, 'withdrawn', unavailable);
-          await this.offerNextIn(tx, job, null);
-          return {
-            refused: conflict(
-              'technician-unavailable',
-              `The offer was withdrawn: ${unavailable}`,
-              facts,
-            ),
-          };
-        }
+        // The jump first: a teleport usually flags the technician too, and is the more telling refusal.
         const { rows } = await execute<{ now: Date }>(tx, `SELECT clock_timestamp() AS now`);
         const teleport = await this.presence.teleportedBeforeAccept(tx, p.userId, rows[0]!.now);
         if (teleport.suspicious) {
@@ -189,6 +178,18 @@ export class RepairOffers implements OnModuleInit {
             refused: conflict(
               'location-implausible',
               'The location jumped implausibly just before accepting: the offer was withdrawn',
+              facts,
+            ),
+          };
+        }
+        const unavailable = await offerUnavailability(tx, p.userId);
+        if (unavailable !== null) {
+          await decideOffer(tx, offer.id, 'withdrawn', unavailable);
+          await this.offerNextIn(tx, job, null);
+          return {
+            refused: conflict(
+              'technician-unavailable',
+              `The offer was withdrawn: ${unavailable}`,
               facts,
             ),
           };
@@ -306,9 +307,7 @@ export class RepairOffers implements OnModuleInit {
         })
       ).filter((r) => !offered.includes(r.id) && r.id !== job.customer_id);
       const pick =
-        preferredTechnicianId === null
-          ? ring
-          : ring.filter((r) => r.id === preferredTechnicianId);
+        preferredTechnicianId === null ? ring : ring.filter((r) => r.id === preferredTechnicianId);
       const preferred = preferredTechnicianId !== null;
       preferredTechnicianId = null;
       if (pick.length === 0) continue;

@@ -11,9 +11,9 @@ describe('offer score', () => {
       offerScore({ technicianId: 'a', distanceM: 10_000, rankScore: 0.5, load: 3 }, R, W),
     ).toBeCloseTo(0.25 + 0.2 - 0.1, 12);
     // Load is capped at 3.
-    expect(offerScore({ technicianId: 'a', distanceM: 0, rankScore: 0, load: 9 }, R, W)).toBe(
-      0.5 - 0.1,
-    );
+    expect(
+      offerScore({ technicianId: 'a', distanceM: 0, rankScore: 0, load: 9 }, R, W),
+    ).toBeCloseTo(0.5 - 0.1, 12);
   });
 
   it('ranks best first: a better-rated technician a little farther beats a poorly rated one nearby, load costs a little; ties go to the nearer, then the id', () => {

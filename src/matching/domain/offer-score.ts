@@ -29,7 +29,9 @@ export interface OfferCandidate {
 export function offerScore(c: OfferCandidate, outerRadiusM: number, w: OfferWeights): number {
   const nearness = Math.max(0, 1 - c.distanceM / outerRadiusM);
   return (
-    w.distance * nearness + w.rating * c.rankScore - (w.load * Math.min(c.load, LOAD_CAP)) / LOAD_CAP
+    w.distance * nearness +
+    w.rating * c.rankScore -
+    (w.load * Math.min(c.load, LOAD_CAP)) / LOAD_CAP
   );
 }
 
