@@ -18,7 +18,7 @@ describe('hardware auto-matching: offers', () => {
   let t: TestApp;
   let admin: SignedIn;
   let customer: SignedIn;
-  /** Each test works around its own point, far (> 100 km) from the others' technicians. */
+  /** Each test works around its own point, far (> 200 km) from the others' technicians. */
   let area = 0;
   const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
     withClient(t.db.ownerUrl, async (c) => (await c.query<T>(text, params)).rows);
@@ -34,7 +34,7 @@ describe('hardware auto-matching: offers', () => {
 
   const nextArea = () => {
     area += 1;
-    return { lat: 8 + area * 1.2, lng: 77.5 };
+    return { lat: 8.4321 + area * 2, lng: 77.5678 };
   };
   const north = (p: { lat: number; lng: number }, km: number) => ({
     lat: p.lat + km * KM,
@@ -192,7 +192,8 @@ describe('hardware auto-matching: offers', () => {
         expiresAt: expect.any(String),
       },
     ]);
-    expect(JSON.stringify(list.data)).not.toContain(String(at.lat));
+    // No location until accepted (the list shows only the rounded distance).
+    expect(JSON.stringify(list.data)).not.toContain(String(at.lng));
     expect((await decline(near, only!.id)).data).toEqual({ id: only!.id, status: 'declined' });
     expect(await jobStatus(first.id)).toEqual({
       status: 'awaiting_assignment',
@@ -359,12 +360,12 @@ describe('hardware auto-matching: offers', () => {
   it('staff take over a matching job: the assignee is busy, the open offer can no longer be accepted; another technician’s offer is a 404', async () => {
     const at = nextArea();
     const offered = await technicianAt(north(at, 1));
-    const stranger = await technicianAt(north(at, 150));
+    const stranger = await technicianAt(north(at, 60));
     const job = await requestJob(at);
     const offer = await openOffer(job.id);
     expect((await accept(stranger, offer.id)).error).toMatchObject({ code: 'offer/not-found' });
     expect((await decline(stranger, offer.id)).response.status).toBe(404);
-    const staffPick = await technicianAt(north(at, 160));
+    const staffPick = await technicianAt(north(at, 70));
     const assigned = await t.api.POST('/admin/repairs/{repairJobId}/assign', {
       params: { path: { repairJobId: job.id } },
       body: { technicianId: staffPick.userId },
