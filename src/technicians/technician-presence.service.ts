@@ -107,7 +107,8 @@ export class TechnicianPresence {
 
   /**
    * For the jobs: `busy` while the technician is on a job (it leaves the nearby list and matching),
-   * back to `active` when the job lets go. In the caller's transaction.
+   * back to `active` (from `busy` only) when the job lets go. In the caller's transaction; the
+   * repair jobs' transitions call `setBusyIn` directly.
    */
   async setBusy(tx: EntityManager, technicianId: string, busy: boolean): Promise<void> {
     await setBusyIn(tx, technicianId, busy);
