@@ -27,6 +27,7 @@ import { PayoutsModule } from './payouts/payouts.module.js';
 import { ReconciliationModule } from './reconciliation/reconciliation.module.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { MatchingModule } from './matching/matching.module.js';
 import { RatingsModule } from './ratings/ratings.module.js';
 import { RepairsModule } from './repairs/repairs.module.js';
 import { TechniciansModule } from './technicians/technicians.module.js';
@@ -76,6 +77,7 @@ export class AppModule {
         RepairsModule,
         TechniciansModule,
         RatingsModule,
+        MatchingModule,
         GatewayModule,
         PayoutsModule,
         PaymentsModule,

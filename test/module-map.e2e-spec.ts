@@ -85,7 +85,7 @@ const MODULES: Record<string, ModuleRule> = {
     ],
   },
   repairs: {
-    imports: ['audit', 'identity', 'rate-limit'],
+    imports: ['audit', 'identity', 'rate-limit', 'technicians'],
     owns: ['repair_jobs', 'repair_job_history', 'repair_quotes'],
   },
   technicians: {
@@ -95,6 +95,10 @@ const MODULES: Record<string, ModuleRule> = {
   ratings: {
     imports: ['audit', 'fraud', 'identity', 'repairs'],
     owns: ['job_reviews', 'job_review_history'],
+  },
+  matching: {
+    imports: ['rate-limit', 'ratings', 'repairs', 'technicians'],
+    owns: ['repair_offers'],
   },
   gateway: { imports: [], owns: ['webhook_inbox', 'webhook_inbox_history'] },
   payments: {

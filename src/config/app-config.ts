@@ -165,6 +165,17 @@ export interface AppConfig {
     /** Refunds per buyer within windowDays: more than maxCount, or more than maxRatioPercent of at least minOrders paid orders. */
     refunds: { windowDays: number; maxCount: number; maxRatioPercent: number; minOrders: number };
   };
+  /** Hardware auto-matching (src/matching/, README "Hardware auto-match"). */
+  matching: {
+    /** Candidates are searched within the first ring, widening ring by ring (km, ascending). */
+    radiiKm: number[];
+    /** How long one offer stays open. */
+    offerTtlSeconds: number;
+    /** After this many offers without an acceptance the job goes to the admin queue. */
+    maxCandidates: number;
+    /** The offer score's weights (README "Hardware auto-match" gives the formula). */
+    weights: { distance: number; rating: number; load: number };
+  };
   /** Technicians' positions and location history (src/technicians/, README "Technician location"). */
   technicians: {
     /** The current position is rewritten when the technician moved ≥ minMoveM or ≥ minIntervalSeconds passed. */
@@ -376,6 +387,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         maxCount: e.FRAUD_REFUND_MAX_COUNT,
         maxRatioPercent: e.FRAUD_REFUND_MAX_RATIO_PERCENT,
         minOrders: e.FRAUD_REFUND_MIN_ORDERS,
+      },
+    },
+    matching: {
+      radiiKm: e.MATCHING_RADII_KM,
+      offerTtlSeconds: e.MATCHING_OFFER_TTL_SECONDS,
+      maxCandidates: e.MATCHING_MAX_CANDIDATES,
+      weights: {
+        distance: e.MATCHING_WEIGHT_DISTANCE,
+        rating: e.MATCHING_WEIGHT_RATING,
+        load: e.MATCHING_WEIGHT_LOAD,
       },
     },
     technicians: {

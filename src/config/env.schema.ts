@@ -129,6 +129,22 @@ export const envSchema = z.object({
   FRAUD_REFUND_MAX_COUNT: z.coerce.number().int().min(1).max(10000).default(3),
   FRAUD_REFUND_MAX_RATIO_PERCENT: z.coerce.number().int().min(1).max(100).default(50),
   FRAUD_REFUND_MIN_ORDERS: z.coerce.number().int().min(1).max(10000).default(4),
+  // Hardware auto-matching (src/matching/, README "Hardware auto-match"): the search rings (km,
+  // ascending), one offer's time to live, how many technicians are offered before the admin queue,
+  // and the offer score's weights.
+  MATCHING_RADII_KM: z
+    .string()
+    .regex(/^\d{1,3}(,\d{1,3})*$/, 'comma-separated whole kilometres, e.g. 5,10,20')
+    .transform((v) => v.split(',').map(Number))
+    .refine((r) => r.every((km, i) => km >= 1 && km <= 100 && (i === 0 || km > r[i - 1]!)), {
+      message: 'ascending, each 1 to 100 km',
+    })
+    .default([5, 10, 20]),
+  MATCHING_OFFER_TTL_SECONDS: z.coerce.number().int().min(5).max(600).default(15),
+  MATCHING_MAX_CANDIDATES: z.coerce.number().int().min(1).max(50).default(5),
+  MATCHING_WEIGHT_DISTANCE: z.coerce.number().min(0).max(10).default(0.5),
+  MATCHING_WEIGHT_RATING: z.coerce.number().min(0).max(10).default(0.4),
+  MATCHING_WEIGHT_LOAD: z.coerce.number().min(0).max(10).default(0.1),
   TECHNICIAN_POSITION_MIN_MOVE_M: z.coerce.number().int().min(1).max(10_000).default(50),
   TECHNICIAN_POSITION_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   TECHNICIAN_LOCATION_HISTORY_DAYS: z.coerce.number().int().min(1).max(3650).default(30),

@@ -8,7 +8,9 @@ import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
 import { transition } from '../common/state-transition.js';
 import { execute } from '../database/sql.js';
+import { setBusyIn } from '../technicians/technician-presence.service.js';
 import {
+  ACTIVE_STATUSES,
   REPAIR_JOB_MACHINE,
   type RepairJobActor,
   type RepairJobEvent,
@@ -190,7 +192,27 @@ export async function applyRepairTransition(
         ),
     },
   );
+  await keepTechniciansBusyIn(tx, job, row!);
   return row!;
+}
+
+/**
+ * Busy bookkeeping, in the transition's transaction: a technician the job now belongs to (an
+ * accepted offer, staff's assignment or reassignment) becomes busy; one it left (reassigned,
+ * withdrawn, cancelled) or that finished it (done) is free again once no other active job is theirs.
+ */
+async function keepTechniciansBusyIn(
+  tx: EntityManager,
+  before: RepairJobRow,
+  after: RepairJobRow,
+): Promise<void> {
+  const holds = (j: RepairJobRow) => j.technician_id !== null && ACTIVE_STATUSES.includes(j.status);
+  if (holds(after) && (!holds(before) || before.technician_id !== after.technician_id))
+    await setBusyIn(tx, after.technician_id!, true);
+  if (!holds(before) || (holds(after) && after.technician_id === before.technician_id)) return;
+  const left = before.technician_id!;
+  const others = await activeJobCountsOf(tx, [left]);
+  if (others.get(left) === 0) await setBusyIn(tx, left, false);
 }
 
 export function repairJobDto(r: RepairJobRow): RepairJobDto {
@@ -431,6 +453,22 @@ export async function completedJobCountsOf(
     `SELECT technician_id::text AS technician_id, count(*)::int AS n FROM repair_jobs
      WHERE technician_id = ANY($1::uuid[]) AND ${COMPLETED_JOB} GROUP BY technician_id`,
     [[...new Set(technicianIds)]],
+  );
+  const counts = new Map(technicianIds.map((id) => [id, 0]));
+  for (const r of rows) counts.set(r.technician_id, r.n);
+  return counts;
+}
+
+/** How many active jobs (assigned to paid and in progress) each technician has (0 for none). */
+export async function activeJobCountsOf(
+  tx: EntityManager,
+  technicianIds: readonly string[],
+): Promise<Map<string, number>> {
+  const { rows } = await execute<{ technician_id: string; n: number }>(
+    tx,
+    `SELECT technician_id::text AS technician_id, count(*)::int AS n FROM repair_jobs
+     WHERE technician_id = ANY($1::uuid[]) AND status = ANY($2::text[]) GROUP BY technician_id`,
+    [[...new Set(technicianIds)], ACTIVE_STATUSES],
   );
   const counts = new Map(technicianIds.map((id) => [id, 0]));
   for (const r of rows) counts.set(r.technician_id, r.n);

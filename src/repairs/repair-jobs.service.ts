@@ -1,6 +1,8 @@
 /**
- * Repair jobs (src/repairs/domain/repair-job-state.ts): a customer requests a repair; staff assign
- * a technician of its kind (software jobs always; hardware jobs until auto-matching offers them);
+ * Repair jobs (src/repairs/domain/repair-job-state.ts): a customer requests a repair; a hardware job
+ * is offered to nearby technicians (src/matching/, enqueued here) until one accepts or it goes to
+ * the staff queue; staff assign a technician of its kind (software jobs always, hardware jobs from
+ * the queue or taking over matching);
  * the technician travels (offline), diagnoses and quotes; the customer approves the quote and pays
  * it through the payments module (the repair-job payable, `RepairJobPayments` below is its port);
  * the technician marks it done; the customer confirms it (or the confirmation window passes, or
@@ -44,6 +46,7 @@ import {
   repairJobDto,
   type RepairJobRow,
 } from './repair-job-store.js';
+import { REPAIR_MATCHING_JOBS, type StartMatchingJob } from './repair-matching-jobs.js';
 
 export const REPAIR_JOBS_QUEUE = { autoConfirm: 'repairs.auto-confirm' } as const;
 
@@ -88,12 +91,20 @@ export class RepairJobs implements OnModuleInit {
       Date.parse(dto.preferredTo) <= Date.parse(dto.preferredFrom)
     )
       throw invalid('window-invalid', 'preferredTo must be after preferredFrom', 'preferredTo');
+    if (dto.kind !== 'hardware' && dto.preferredTechnicianId !== undefined)
+      throw invalid(
+        'preferred-technician-hardware-only',
+        'only hardware jobs are matched: staff assign software jobs',
+        'preferredTechnicianId',
+      );
+    // Hardware jobs are offered to nearby technicians (src/matching/); software jobs wait for staff.
+    const status = dto.kind === 'hardware' ? 'matching' : 'awaiting_assignment';
     return this.transactions.run(async (tx) => {
       const { rows } = await execute<RepairJobRow>(
         tx,
         `INSERT INTO repair_jobs (customer_id, kind, mode, status, device_brand, device_model, problem,
            location, address, preferred_from, preferred_to)
-         VALUES ($1, $2, $3, 'awaiting_assignment', $4, $5, $6,
+         VALUES ($1, $2, $3, $12, $4, $5, $6,
            CASE WHEN $7::float8 IS NULL THEN NULL
                 ELSE ST_SetSRID(ST_MakePoint($8::float8, $7::float8), 4326)::geography END,
            $9, $10, $11)
@@ -110,9 +121,20 @@ export class RepairJobs implements OnModuleInit {
           dto.address ?? null,
           dto.preferredFrom ?? null,
           dto.preferredTo ?? null,
+          status,
         ],
       );
-      return repairJobDto(rows[0]!);
+      const job = rows[0]!;
+      if (status === 'matching') {
+        const start: StartMatchingJob = {
+          repairJobId: job.id,
+          ...(dto.preferredTechnicianId === undefined
+            ? {}
+            : { preferredTechnicianId: dto.preferredTechnicianId }),
+        };
+        await this.jobs.send(REPAIR_MATCHING_JOBS.start, start, { tx });
+      }
+      return repairJobDto(job);
     });
   }
 

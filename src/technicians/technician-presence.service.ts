@@ -48,6 +48,37 @@ export const DISTANCE_STEP_M = 100;
 export const roundedDistanceM = (metres: number): number =>
   Math.max(DISTANCE_STEP_M, Math.round(metres / DISTANCE_STEP_M) * DISTANCE_STEP_M);
 
+/**
+ * The jobs' port as a function (repairs call it in their transitions' transaction): `busy` from
+ * the moment a job is the technician's; back to `active` only from `busy` (an inactive technician
+ * staff assigned stays inactive when the job lets go). Locks the presence row.
+ */
+export async function setBusyIn(
+  tx: EntityManager,
+  technicianId: string,
+  busy: boolean,
+): Promise<void> {
+  const presence = await lockPresence(tx, technicianId);
+  if (busy) await setAvailability(tx, technicianId, 'busy');
+  else if (presence.availability === 'busy') await setAvailability(tx, technicianId, 'active');
+}
+
+/**
+ * Whether the technician may take an offer now: approved, `active` (not busy, not inactive) and not
+ * flagged; null when it may, else why not. Locks the presence row (after the caller's job and offer).
+ */
+export async function offerUnavailability(
+  tx: EntityManager,
+  technicianId: string,
+): Promise<string | null> {
+  const status = await technicianStatus(tx, technicianId);
+  if (status !== 'approved') return `the technician account is ${status}`;
+  const presence = await lockPresence(tx, technicianId);
+  if (presence.flagged) return 'the technician is flagged for location review';
+  if (presence.availability !== 'active') return `the technician is ${presence.availability}`;
+  return null;
+}
+
 @Injectable()
 export class TechnicianPresence {
   constructor(
@@ -76,11 +107,11 @@ export class TechnicianPresence {
 
   /**
    * For the jobs: `busy` while the technician is on a job (it leaves the nearby list and matching),
-   * back to `active` when the job lets go. In the caller's transaction.
+   * back to `active` (from `busy` only) when the job lets go. In the caller's transaction; the
+   * repair jobs' transitions call `setBusyIn` directly.
    */
   async setBusy(tx: EntityManager, technicianId: string, busy: boolean): Promise<void> {
-    await lockPresence(tx, technicianId);
-    await setAvailability(tx, technicianId, busy ? 'busy' : 'active');
+    await setBusyIn(tx, technicianId, busy);
   }
 
   /**

@@ -2112,6 +2112,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/technician/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My open offers, newest first
+         * @description Each: the job’s kind, mode, device and problem and its distance in 100 m steps; the customer and the exact location come with the job once accepted.
+         */
+        get: operations["TechnicianOffersController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technician/offers/{offerId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an offer: the job becomes mine
+         * @description Exactly one acceptance wins. 409 `offer/not-open` (accepted, declined, expired or withdrawn already), `offer/expired` (past its expiresAt), `offer/job-not-matching`, `offer/technician-unavailable` (inactive, busy or flagged), `offer/location-implausible` (a location jump just before accepting); the last three withdraw the offer.
+         */
+        post: operations["TechnicianOffersController_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technician/offers/{offerId}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline an offer: the next technician is offered the job */
+        post: operations["TechnicianOffersController_decline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/razorpay": {
         parameters: {
             query?: never;
@@ -4511,6 +4568,12 @@ export interface components {
             preferredFrom?: string;
             /** Format: date-time */
             preferredTo?: string;
+            /**
+             * Format: uuid
+             * @description A hardware job: the technician the customer picked from the nearby list, offered the job first
+             *     when still eligible (else matching goes on as without it).
+             */
+            preferredTechnicianId?: string;
             deviceBrand: string;
             deviceModel: string;
             problem: string;
@@ -4524,7 +4587,7 @@ export interface components {
             /** @enum {string} */
             mode: "offline" | "online";
             /** @enum {string} */
-            status: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "quoted";
+            status: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
             /** @description Integer paise */
             amountPaise: number | null;
             id: string;
@@ -4747,6 +4810,34 @@ export interface components {
         };
         HideReviewDto: {
             reason: string;
+        };
+        RepairOfferDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            repairJobId: string;
+            /** @enum {string} */
+            kind: "hardware" | "software";
+            /** @enum {string} */
+            mode: "offline" | "online";
+            /** Format: date-time */
+            offeredAt: string;
+            /**
+             * Format: date-time
+             * @description After this (the database clock) an acceptance is refused (409 `offer/expired`).
+             */
+            expiresAt: string;
+            deviceBrand: string;
+            deviceModel: string;
+            problem: string;
+            /** @description From the technician's position when offered to the job, in 100 m steps. */
+            distanceM: number;
+        };
+        OfferDeclinedDto: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "declined";
         };
         WebhookAckDto: {
             /**
@@ -10200,7 +10291,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                status?: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "quoted";
+                status?: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
                 kind?: "hardware" | "software";
             };
             header?: never;
@@ -10562,7 +10653,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                status?: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "quoted";
+                status?: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
                 kind?: "hardware" | "software";
             };
             header?: never;
@@ -10961,7 +11052,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                status?: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "quoted";
+                status?: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
                 kind?: "hardware" | "software";
             };
             header?: never;
@@ -11907,6 +11998,132 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not update ReviewModeration */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechnicianOffersController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairOfferDto"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read RepairWork */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechnicianOffersController_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                offerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairJobDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RepairWork */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechnicianOffersController_decline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                offerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferDeclinedDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RepairWork */
             403: {
                 headers: {
                     [name: string]: unknown;

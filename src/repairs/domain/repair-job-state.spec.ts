@@ -21,6 +21,11 @@ const UNPAID: RepairJobStatus[] = [
   'awaiting_payment',
 ];
 const ALLOWED: Move[] = [
+  ['matching', 'accept_offer', 'technician', 'assigned'],
+  ['matching', 'exhaust', 'system', 'awaiting_assignment'],
+  ['matching', 'assign', 'staff', 'assigned'],
+  ['matching', 'cancel', 'customer', 'cancelled'],
+  ['matching', 'cancel', 'staff', 'cancelled'],
   ['awaiting_assignment', 'assign', 'staff', 'assigned'],
   ['assigned', 'depart', 'technician', 'en_route'],
   ['en_route', 'arrive', 'technician', 'arrived'],

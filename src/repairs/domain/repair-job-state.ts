@@ -1,7 +1,9 @@
 /**
  * The repair job state machine (`REPAIR_JOB_MACHINE`, the common state-machine helper).
  *
- *   awaiting_assignment ─assign (staff)─▶ assigned
+ *   matching ─accept_offer (technician: an offer accepted)─▶ assigned          (hardware: auto-match)
+ *   matching ─exhaust (system: no candidate accepted)─▶ awaiting_assignment     (the admin queue)
+ *   awaiting_assignment, matching ─assign (staff)─▶ assigned                    (software: always staff)
  *   assigned ─depart─▶ en_route ─arrive─▶ arrived ─diagnose─▶ diagnosing   (offline: at the customer's)
  *   assigned ─diagnose─▶ diagnosing                                          (online: remote)
  *   diagnosing, quoted ─quote─▶ quoted ─approve_quote─▶ awaiting_payment ─pay─▶ in_progress
@@ -10,6 +12,10 @@
  *   before payment: ─withdraw (technician, reason)─▶ awaiting_assignment
  *                   ─reassign (staff, reason)─▶ assigned (another technician)
  *                   ─cancel (customer; staff with a reason)─▶ cancelled
+ *   matching, awaiting_assignment ─cancel (customer; staff with a reason)─▶ cancelled
+ *
+ * A hardware job is created `matching` (src/matching/ offers it to nearby technicians one at a
+ * time); a software job `awaiting_assignment`.
  *
  * `pay` is the payment port's (a captured payment of the approved quote's total); `confirm` is the
  * customer's, the system's once the confirmation window has passed (`REPAIR_CONFIRM_WINDOW_HOURS`)
@@ -20,6 +26,7 @@
 import { defineStateMachine } from '../../common/state-machine.js';
 
 export const REPAIR_JOB_STATUSES = [
+  'matching',
   'awaiting_assignment',
   'assigned',
   'en_route',
@@ -36,6 +43,8 @@ export const REPAIR_JOB_STATUSES = [
 export type RepairJobStatus = (typeof REPAIR_JOB_STATUSES)[number];
 
 export const REPAIR_JOB_EVENTS = [
+  'accept_offer',
+  'exhaust',
   'assign',
   'reassign',
   'withdraw',
@@ -83,9 +92,23 @@ export const REPAIR_JOB_MACHINE = defineStateMachine<
   events: REPAIR_JOB_EVENTS,
   transitions: [
     {
+      event: 'accept_offer',
+      actors: ['technician'],
+      from: ['matching'],
+      to: ['assigned'],
+      reasonFrom: [],
+    },
+    {
+      event: 'exhaust',
+      actors: ['system'],
+      from: ['matching'],
+      to: ['awaiting_assignment'],
+      reasonFrom: [],
+    },
+    {
       event: 'assign',
       actors: ['staff'],
-      from: ['awaiting_assignment'],
+      from: ['matching', 'awaiting_assignment'],
       to: ['assigned'],
       reasonFrom: [],
     },
@@ -170,7 +193,7 @@ export const REPAIR_JOB_MACHINE = defineStateMachine<
     {
       event: 'cancel',
       actors: ['customer', 'staff'],
-      from: ['awaiting_assignment', ...UNPAID_WITH_TECHNICIAN],
+      from: ['matching', 'awaiting_assignment', ...UNPAID_WITH_TECHNICIAN],
       to: ['cancelled'],
       reasonFrom: ['staff'],
     },
@@ -178,6 +201,8 @@ export const REPAIR_JOB_MACHINE = defineStateMachine<
   key: (s) => s,
   describe: (s) => s.replace(/_/g, ' '),
   past: {
+    accept_offer: 'accepted from an offer',
+    exhaust: 'sent to the assignment queue',
     assign: 'assigned',
     reassign: 'reassigned',
     withdraw: 'withdrawn from',

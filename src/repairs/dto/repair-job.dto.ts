@@ -89,6 +89,15 @@ export class CreateRepairJobDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   preferredTo?: string;
+
+  /**
+   * A hardware job: the technician the customer picked from the nearby list, offered the job first
+   * when still eligible (else matching goes on as without it).
+   */
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @Matches(UUID, { message: 'preferredTechnicianId must be a UUID' })
+  preferredTechnicianId?: string;
 }
 
 export class RepairJobIdParamDto {
