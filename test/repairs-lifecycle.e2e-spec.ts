@@ -347,6 +347,42 @@ describe('repair jobs: request, assignment, the technician’s steps, quotes, ca
     expect(again.response.status).toBe(409);
     expect(again.error).toMatchObject({ code: 'repair-job/invalid-transition', from: 'cancelled' });
     expect(await statusOf(job.id)).toBe('cancelled');
+
+    // The timeline: every move, oldest first, by side; reasons only for staff.
+    const seen = await t.api.GET('/repairs/{repairJobId}/timeline', {
+      ...path(job.id),
+      headers: customer.headers,
+    });
+    expect(seen.data!.map((e) => [e.event, e.toStatus, e.by, e.reason])).toEqual([
+      ['assign', 'assigned', 'staff', null],
+      ['diagnose', 'diagnosing', 'technician', null],
+      ['quote', 'quoted', 'technician', null],
+      ['approve_quote', 'awaiting_payment', 'customer', null],
+      ['withdraw', 'awaiting_assignment', 'technician', null],
+      ['assign', 'assigned', 'staff', null],
+      ['reassign', 'assigned', 'staff', null],
+      ['cancel', 'cancelled', 'customer', null],
+    ]);
+    const staffView = await t.api.GET('/admin/repairs/{repairJobId}/timeline', {
+      ...path(job.id),
+      headers: ops.headers,
+    });
+    expect(staffView.data!.map((e) => e.reason)).toEqual([
+      null,
+      null,
+      null,
+      null,
+      'Cannot source the part this week',
+      null,
+      'Customer asked for another technician',
+      'Fixed it myself',
+    ]);
+    // The technician it was withdrawn from no longer sees it.
+    const former = await t.api.GET('/technician/repairs/{repairJobId}/timeline', {
+      ...path(job.id),
+      headers: first.headers,
+    });
+    expect(former.response.status).toBe(404);
   });
 
   it('shows a job only to its customer, its technician and staff', async () => {

@@ -17,7 +17,7 @@ import {
   type RepairJobStatus,
 } from './domain/repair-job-state.js';
 import { saleLinesOfQuote, type PricedQuote, type PricedQuoteLine } from './domain/repair-quote.js';
-import type { RepairJobDto, RepairQuoteDto } from './dto/repair-job.dto.js';
+import type { RepairJobDto, RepairQuoteDto, RepairTimelineEntryDto } from './dto/repair-job.dto.js';
 import { RepairJobTransitioned } from './repair-job-events.js';
 
 export const repairJobNotFound = () =>
@@ -353,6 +353,39 @@ export async function decideQuoteIn(
     [quoteId, status, reason],
   );
   return rows[0]!;
+}
+
+/**
+ * The job's status timeline, oldest first: each move's event, from, to, when and by which side
+ * (`customer`, `technician`, `staff`, `payment`, `system`); the reason only for staff readers
+ * (`withReasons`), since staff reasons may name internal matters.
+ */
+export async function timelineOf(
+  tx: EntityManager,
+  jobId: string,
+  withReasons: boolean,
+): Promise<RepairTimelineEntryDto[]> {
+  const { rows } = await execute<{
+    event: string;
+    from_status: string | null;
+    to_status: string;
+    actor_role: string;
+    reason: string | null;
+    created_at: Date;
+  }>(
+    tx,
+    `SELECT event, from_status, to_status, actor_role, reason, created_at
+     FROM repair_job_history WHERE repair_job_id = $1 ORDER BY id`,
+    [jobId],
+  );
+  return rows.map((r) => ({
+    event: r.event,
+    fromStatus: r.from_status,
+    toStatus: r.to_status,
+    by: r.actor_role.split(':')[0]!,
+    at: r.created_at.toISOString(),
+    reason: withReasons ? r.reason : null,
+  }));
 }
 
 /** The job's quotes, newest first. */

@@ -16,6 +16,7 @@ import {
   RepairJobQueryDto,
   RepairJobReasonDto,
   RepairQuoteDto,
+  RepairTimelineEntryDto,
 } from './dto/repair-job.dto.js';
 import { RepairJobs } from './repair-jobs.service.js';
 
@@ -59,6 +60,16 @@ export class RepairJobsController {
   @ApiOperation({ summary: "My repair's quotes, newest first" })
   quotes(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairQuoteDto[]> {
     return this.jobs.quotes(p.repairJobId, mine(meta));
+  }
+
+  @Get(':repairJobId/timeline')
+  @Can('read', 'Purchase')
+  @ApiOperation({ summary: "My repair's status timeline, oldest first" })
+  timeline(
+    @Param() p: RepairJobIdParamDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairTimelineEntryDto[]> {
+    return this.jobs.timeline(p.repairJobId, mine(meta));
   }
 
   @Post(':repairJobId/quote/approve')
@@ -133,6 +144,16 @@ export class TechnicianRepairJobsController {
   @ApiOperation({ summary: "A repair's quotes, newest first" })
   quotes(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairQuoteDto[]> {
     return this.jobs.quotes(p.repairJobId, assignedToMe(meta));
+  }
+
+  @Get(':repairJobId/timeline')
+  @Can('read', 'RepairWork')
+  @ApiOperation({ summary: "A repair's status timeline, oldest first" })
+  timeline(
+    @Param() p: RepairJobIdParamDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairTimelineEntryDto[]> {
+    return this.jobs.timeline(p.repairJobId, assignedToMe(meta));
   }
 
   @Post(':repairJobId/depart')
@@ -217,6 +238,13 @@ export class AdminRepairJobsController {
   @ApiOperation({ summary: "A repair's quotes, newest first" })
   quotes(@Param() p: RepairJobIdParamDto): Promise<RepairQuoteDto[]> {
     return this.jobs.quotes(p.repairJobId, 'any');
+  }
+
+  @Get(':repairJobId/timeline')
+  @Can('read', 'RepairJob')
+  @ApiOperation({ summary: "A repair's status timeline with reasons, oldest first" })
+  timeline(@Param() p: RepairJobIdParamDto): Promise<RepairTimelineEntryDto[]> {
+    return this.jobs.timeline(p.repairJobId, 'any');
   }
 
   @Post(':repairJobId/assign')

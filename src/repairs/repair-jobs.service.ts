@@ -31,6 +31,7 @@ import type {
   RepairJobPageDto,
   RepairJobQueryDto,
   RepairQuoteDto,
+  RepairTimelineEntryDto,
 } from './dto/repair-job.dto.js';
 import {
   applyRepairTransition,
@@ -45,6 +46,7 @@ import {
   REPAIR_JOB_COLUMNS,
   repairJobDto,
   type RepairJobRow,
+  timelineOf,
 } from './repair-job-store.js';
 import { REPAIR_MATCHING_JOBS, type StartMatchingJob } from './repair-matching-jobs.js';
 
@@ -188,6 +190,14 @@ export class RepairJobs implements OnModuleInit {
     return this.transactions.run(async (tx) => {
       await readRepairJob(tx, id, scope);
       return (await quotesOf(tx, id)).map(quoteDto);
+    });
+  }
+
+  /** The job's status timeline, oldest first (reasons for staff only). */
+  async timeline(id: string, scope: JobScope): Promise<RepairTimelineEntryDto[]> {
+    return this.transactions.run(async (tx) => {
+      await readRepairJob(tx, id, scope);
+      return timelineOf(tx, id, scope === 'any');
     });
   }
 

@@ -260,3 +260,15 @@ export class RepairQuoteDto {
   decisionReason!: string | null;
   createdAt!: string;
 }
+
+/** One move of a repair job, as its timeline shows it. */
+export class RepairTimelineEntryDto {
+  event!: string;
+  fromStatus!: string | null;
+  toStatus!: string;
+  /** Which side moved it: customer, technician, staff, payment or system. */
+  by!: string;
+  at!: string;
+  /** Staff readers only (null for the customer and the technician). */
+  reason!: string | null;
+}
