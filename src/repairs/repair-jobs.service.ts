@@ -202,27 +202,25 @@ export class RepairJobs implements OnModuleInit {
   }
 
   /** The customer approves the proposed quote: its total becomes what the job is paid. */
-  async approveQuote(id: string, quoteId: string, meta: RequestMeta): Promise<RepairJobDto> {
-    const p = meta.principal!;
-    return this.transactions.run(async (tx) => {
-      const job = await lockRepairJob(tx, id, { customerId: p.userId });
-      const quote = await lockProposedQuote(tx, id, quoteId);
-      const moved = await applyRepairTransition(tx, job, {
-        event: 'approve_quote',
-        actor: 'customer',
-        actorId: p.userId,
-        actorRole: p.role,
-        amountPaise: Number(quote.total_paise),
-      });
-      await decideQuoteIn(tx, quote.id, 'approved', null);
-      return repairJobDto(moved);
-    });
+  approveQuote(id: string, quoteId: string, meta: RequestMeta): Promise<RepairJobDto> {
+    return this.decideQuote(id, quoteId, 'approved', null, meta);
   }
 
   /** The customer rejects the proposed quote: the technician may quote again. */
-  async rejectQuote(
+  rejectQuote(
     id: string,
     quoteId: string,
+    reason: string | null,
+    meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.decideQuote(id, quoteId, 'rejected', reason, meta);
+  }
+
+  /** The customer's decision on the proposed quote, the job and the quote locked, moved together. */
+  private decideQuote(
+    id: string,
+    quoteId: string,
+    decision: 'approved' | 'rejected',
     reason: string | null,
     meta: RequestMeta,
   ): Promise<RepairJobDto> {
@@ -231,13 +229,14 @@ export class RepairJobs implements OnModuleInit {
       const job = await lockRepairJob(tx, id, { customerId: p.userId });
       const quote = await lockProposedQuote(tx, id, quoteId);
       const moved = await applyRepairTransition(tx, job, {
-        event: 'reject_quote',
+        event: decision === 'approved' ? 'approve_quote' : 'reject_quote',
         actor: 'customer',
         actorId: p.userId,
         actorRole: p.role,
         reason,
+        ...(decision === 'approved' ? { amountPaise: Number(quote.total_paise) } : {}),
       });
-      await decideQuoteIn(tx, quote.id, 'rejected', reason);
+      await decideQuoteIn(tx, quote.id, decision, reason);
       return repairJobDto(moved);
     });
   }

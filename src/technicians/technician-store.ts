@@ -61,6 +61,22 @@ export async function setAvailability(
   );
 }
 
+interface FixRow {
+  lat_e7: number;
+  lng_e7: number;
+  accuracy_m: number;
+  recorded_at: Date;
+  mock: boolean;
+}
+
+const toFix = (r: FixRow): LocationFix => ({
+  latE7: r.lat_e7,
+  lngE7: r.lng_e7,
+  accuracyM: r.accuracy_m,
+  recordedAtMs: r.recorded_at.getTime(),
+  mock: r.mock,
+});
+
 /**
  * The fixes a new fix is judged against, newest first: the technician's last five, then the latest
  * earlier one with exactly the new fix's coordinates (the replay rule), if any.
@@ -70,13 +86,7 @@ export async function previousFixes(
   id: string,
   at: { latE7: number; lngE7: number },
 ): Promise<LocationFix[]> {
-  const { rows } = await execute<{
-    lat_e7: number;
-    lng_e7: number;
-    accuracy_m: number;
-    recorded_at: Date;
-    mock: boolean;
-  }>(
+  const { rows } = await execute<FixRow>(
     tx,
     `(SELECT id, lat_e7, lng_e7, accuracy_m, recorded_at, mock FROM technician_location_fixes
        WHERE technician_id = $1 ORDER BY id DESC LIMIT 5)
@@ -86,29 +96,16 @@ export async function previousFixes(
      ORDER BY id DESC`,
     [id, at.latE7, at.lngE7],
   );
-  return rows.map((r) => ({
-    latE7: r.lat_e7,
-    lngE7: r.lng_e7,
-    accuracyM: r.accuracy_m,
-    recordedAtMs: r.recorded_at.getTime(),
-    mock: r.mock,
-  }));
+  return rows.map(toFix);
 }
 
-/** The fix as a point: ST_MakePoint takes longitude ($3) first. */
 /** The technician's fixes recorded from `since` on, oldest first, and the one just before (for the first jump). */
 export async function fixesSince(
   tx: EntityManager,
   id: string,
   since: Date,
 ): Promise<LocationFix[]> {
-  const { rows } = await execute<{
-    lat_e7: number;
-    lng_e7: number;
-    accuracy_m: number;
-    recorded_at: Date;
-    mock: boolean;
-  }>(
+  const { rows } = await execute<FixRow>(
     tx,
     `(SELECT lat_e7, lng_e7, accuracy_m, recorded_at, mock FROM technician_location_fixes
        WHERE technician_id = $1 AND recorded_at >= $2)
@@ -118,13 +115,7 @@ export async function fixesSince(
      ORDER BY recorded_at`,
     [id, since],
   );
-  return rows.map((r) => ({
-    latE7: r.lat_e7,
-    lngE7: r.lng_e7,
-    accuracyM: r.accuracy_m,
-    recordedAtMs: r.recorded_at.getTime(),
-    mock: r.mock,
-  }));
+  return rows.map(toFix);
 }
 
 const POINT = `ST_SetSRID(ST_MakePoint($3::float8 / 1e7, $2::float8 / 1e7), 4326)::geography`;
