@@ -375,6 +375,48 @@ describe('Razorpay webhooks (inbox, pg-boss processing)', () => {
     expect(await settled(eventId)).toMatchObject({ status: 'processed', outcome: 'ignored' });
   });
 
+  it('an event whose gateway check hangs does not hold up the events after it', async () => {
+    let answer!: () => void;
+    const gatewayAnswers = new Promise<void>((r) => (answer = r));
+    let asked!: () => void;
+    const gatewayAsked = new Promise<void>((r) => (asked = r));
+    handlers.register(
+      'test.slow.gateway',
+      async (tx, e) => {
+        await effect(tx, e, 'slow');
+        return 'done';
+      },
+      {
+        confirm: async () => {
+          asked();
+          await gatewayAnswers;
+          return { confirmed: undefined };
+        },
+      },
+    );
+    const slowId = uid('evt_slow');
+    expect((await deliver(eventBody('test.slow.gateway', {}), { eventId: slowId })).status).toBe(
+      200,
+    );
+    await gatewayAsked;
+    try {
+      const quickIds = [uid('evt_quick'), uid('evt_quick'), uid('evt_quick')];
+      for (const eventId of quickIds) {
+        const delivered = await deliver(eventBody('payment.downtime.resolved', {}), { eventId });
+        expect(delivered.status).toBe(200);
+      }
+      for (const eventId of quickIds)
+        expect(await settled(eventId, 5000)).toMatchObject({ status: 'processed' });
+      // Every quick event is done while the slow one still waits for its gateway answer.
+      expect(await inbox(slowId)).toMatchObject({ status: 'received', attempts: 0 });
+      expect(await effects(slowId)).toBe(0);
+    } finally {
+      answer();
+    }
+    expect(await settled(slowId)).toMatchObject({ status: 'processed', outcome: 'handled' });
+    expect(await effects(slowId)).toBe(1);
+  });
+
   it('payment link and QR code events, signed by the sandbox, are stored and held unprocessed until a handler is registered; qr_code.created is ignored', async () => {
     const keys = { keyId: 'rzp_test_inboxlinks', keySecret: 'inbox-links-key-secret' };
     const sandbox = await startRazorpaySandbox({ ...keys, webhookSecret: CURRENT });

@@ -33,6 +33,13 @@ export const WEBHOOK_DRAIN_KEY = 'drain';
 /** How long one job keeps draining before it hands over to a new job (so the job never looks stuck). */
 const DRAIN_BUDGET_MS = 20_000;
 /**
+ * Rows one job processes at once (each in its own transaction, `SKIP LOCKED` keeping lanes apart):
+ * a row's round trips to the database, and a handler's `confirm` call to the gateway, then overlap
+ * with the other lanes' instead of queueing every later event behind them. Four of the app's
+ * DATABASE_POOL_MAX connections (default 10) at most.
+ */
+const DRAIN_LANES = 4;
+/**
  * An empty inbox is looked at once more after this pause before the job ends: a row whose
  * transaction was committing while the queued job was fetched is then still picked up at once
  * (otherwise the sweeper would, within a minute or two).
@@ -46,6 +53,12 @@ const MAX_ERROR_LENGTH = 2000;
  * later, so no other worker takes it meanwhile; after a crash it is due again (and then overdue).
  */
 const CONFIRM_LEASE_SECONDS = 60;
+
+/** The lanes of one drain: how many are processing a row, and whether they have stopped. */
+interface DrainLanes {
+  busy: number;
+  done: boolean;
+}
 
 interface InboxRow {
   event_id: string;
@@ -202,22 +215,50 @@ export class WebhookProcessor implements OnModuleInit {
     return processed + (await this.drain());
   }
 
-  /** Processes ready rows until none is left (looking once more after a short pause) or the budget is spent. */
+  /**
+   * Processes ready rows in DRAIN_LANES concurrent lanes until none is left or the budget is spent;
+   * the count. A lane that finds nothing looks again after a short pause; the lanes stop together
+   * once one has found nothing twice while none was busy — so events arriving behind a slow one (a
+   * lane waiting for the gateway's answer) are taken by the other lanes, not left for the next job.
+   * A lane's error fails the job (once every lane has stopped), which pg-boss retries.
+   */
   async drain(): Promise<number> {
     const deadline = Date.now() + DRAIN_BUDGET_MS;
+    const lanes: DrainLanes = { busy: 0, done: false };
+    const counts = await Promise.allSettled(
+      Array.from({ length: DRAIN_LANES }, () => this.drainLane(deadline, lanes)),
+    );
     let processed = 0;
-    let emptyLooks = 0;
-    while (Date.now() < deadline) {
-      if (await this.processNext()) {
-        processed++;
-        emptyLooks = 0;
-        continue;
-      }
-      if (++emptyLooks > 1) return processed;
-      await new Promise((r) => setTimeout(r, DRAIN_GRACE_MS));
+    for (const count of counts) {
+      if (count.status === 'rejected') throw count.reason;
+      processed += count.value;
     }
     // Budget spent with rows possibly left: the next job goes on (refused if one is already queued).
-    await this.jobs.send(WEBHOOK_JOBS.process, {}, { singletonKey: WEBHOOK_DRAIN_KEY });
+    if (!lanes.done)
+      await this.jobs.send(WEBHOOK_JOBS.process, {}, { singletonKey: WEBHOOK_DRAIN_KEY });
+    return processed;
+  }
+
+  private async drainLane(deadline: number, lanes: DrainLanes): Promise<number> {
+    let processed = 0;
+    let emptyLooks = 0;
+    while (!lanes.done && Date.now() < deadline) {
+      lanes.busy++;
+      let found: boolean;
+      try {
+        found = await this.processNext();
+      } finally {
+        lanes.busy--;
+      }
+      if (found) {
+        processed++;
+        emptyLooks = 0;
+      } else if (++emptyLooks > 1 && lanes.busy === 0) {
+        lanes.done = true;
+      } else {
+        await new Promise((r) => setTimeout(r, DRAIN_GRACE_MS));
+      }
+    }
     return processed;
   }
 
