@@ -430,4 +430,56 @@ describe('repair jobs: request, assignment, the technician’s steps, quotes, ca
     const list = await t.api.GET('/repairs', { headers: stranger.headers });
     expect(list.data!.items).toEqual([]);
   });
+
+  it('lets staff search jobs by customer, technician, time and words; customers cannot filter by someone else', async () => {
+    const customer = await signInAs(t, 'customer');
+    const other = await signInAs(t, 'customer');
+    const technician = await signInAs(t, 'technician', { technicianKind: 'software' });
+    const marker = `Zq${Date.now().toString(36)}`;
+    const before = new Date().toISOString();
+    const a = (
+      await request(customer, { deviceModel: `Galaxy ${marker}`, problem: 'Screen 100% dead' })
+    ).data!;
+    const b = (await request(customer, { problem: `Cracked back glass (${marker})` })).data!;
+    const c = (await request(other, { deviceModel: `Pixel ${marker}` })).data!;
+    await assign(b.id, technician.userId);
+    const search = async (query: Record<string, unknown>) => {
+      const res = await t.api.GET('/admin/repairs', {
+        params: { query: query as never },
+        headers: ops.headers,
+      });
+      expect(res.response.status).toBe(200);
+      return res.data!.items.map((j) => j.id);
+    };
+
+    expect(await search({ q: marker })).toEqual([c.id, b.id, a.id]);
+    expect(await search({ q: `${marker.toLowerCase()} galaxy` })).toEqual([a.id]);
+    // LIKE's own characters are literal: "100%" matches only the job that says it.
+    expect(await search({ q: `${marker} 100%` })).toEqual([a.id]);
+    expect(await search({ q: `${marker} 1_0` })).toEqual([]);
+    expect(await search({ q: marker, customerId: customer.userId })).toEqual([b.id, a.id]);
+    expect(await search({ technicianId: technician.userId })).toEqual([b.id]);
+    expect(await search({ q: marker, status: 'assigned' })).toEqual([b.id]);
+    expect(await search({ q: marker, from: before, limit: 2 })).toEqual([c.id, b.id]);
+    expect(await search({ q: marker, to: before })).toEqual([]);
+
+    for (const [query, code] of [
+      [{ customerId: 'nope' }, 'customerId'],
+      [{ from: 'yesterday' }, 'from'],
+      [{ q: ' ' }, 'q'],
+    ] as const) {
+      const res = await t.api.GET('/admin/repairs', {
+        params: { query: query as never },
+        headers: ops.headers,
+      });
+      expect(res.response.status).toBe(400);
+      expect(JSON.stringify(res.error)).toContain(code);
+    }
+    // The customer's own list ignores staff filters: a customer sees its own jobs only.
+    const own = await t.api.GET('/repairs', {
+      params: { query: { customerId: other.userId } as never },
+      headers: customer.headers,
+    });
+    expect(own.response.status).toBe(400);
+  });
 });

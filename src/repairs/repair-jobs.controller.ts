@@ -14,6 +14,7 @@ import {
   RepairJobIdParamDto,
   RepairJobPageDto,
   RepairJobQueryDto,
+  StaffRepairJobQueryDto,
   RepairJobReasonDto,
   RepairQuoteDto,
   RepairTimelineEntryDto,
@@ -221,8 +222,10 @@ export class AdminRepairJobsController {
 
   @Get()
   @Can('read', 'RepairJob')
-  @ApiOperation({ summary: 'Repairs newest first (status=awaiting_assignment: the queue)' })
-  list(@Query() q: RepairJobQueryDto): Promise<RepairJobPageDto> {
+  @ApiOperation({
+    summary: 'Search repairs, newest first (status=awaiting_assignment: the queue)',
+  })
+  list(@Query() q: StaffRepairJobQueryDto): Promise<RepairJobPageDto> {
     return this.jobs.list(q, 'any');
   }
 

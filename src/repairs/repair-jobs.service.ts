@@ -29,7 +29,7 @@ import type {
   CreateRepairQuoteDto,
   RepairJobDto,
   RepairJobPageDto,
-  RepairJobQueryDto,
+  StaffRepairJobQueryDto,
   RepairQuoteDto,
   RepairTimelineEntryDto,
 } from './dto/repair-job.dto.js';
@@ -145,14 +145,23 @@ export class RepairJobs implements OnModuleInit {
     return this.transactions.run(async (tx) => repairJobDto(await readRepairJob(tx, id, scope)));
   }
 
-  /** Jobs newest first: the customer's, the technician's, or (staff) all, by status and kind. */
-  async list(q: RepairJobQueryDto, scope: JobScope): Promise<RepairJobPageDto> {
+  /** A page of jobs newest first: the caller's own, or (scope `any`, staff) any job by the search's filters. */
+  async list(q: StaffRepairJobQueryDto, scope: JobScope): Promise<RepairJobPageDto> {
     const after = parseKeysetCursor(q.cursor, {
       at: cursorFields.matching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/),
       id: cursorFields.uuid,
     });
-    const customerId = scope !== 'any' && 'customerId' in scope ? scope.customerId : null;
-    const technicianId = scope !== 'any' && 'technicianId' in scope ? scope.technicianId : null;
+    const staff: Partial<StaffRepairJobQueryDto> = scope === 'any' ? q : {};
+    const customerId =
+      scope !== 'any' && 'customerId' in scope ? scope.customerId : staff.customerId;
+    const technicianId =
+      scope !== 'any' && 'technicianId' in scope ? scope.technicianId : staff.technicianId;
+    // Each word of `q` must appear (any case) in the brand, model or problem; LIKE's own
+    // characters in it are literal.
+    const words = staff.q
+      ?.split(/\s+/)
+      .filter((w) => w !== '')
+      .map((w) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     const rows = await this.transactions.run(async (tx) => {
       const { rows } = await execute<RepairJobRow & { cursor_at: string }>(
         tx,
@@ -162,15 +171,20 @@ export class RepairJobs implements OnModuleInit {
          WHERE ($1::uuid IS NULL OR customer_id = $1) AND ($2::uuid IS NULL OR technician_id = $2)
            AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR kind = $4)
            AND ($5::timestamp IS NULL OR (created_at AT TIME ZONE 'UTC', id) < ($5::timestamp, $6::uuid))
+           AND ($8::timestamptz IS NULL OR created_at >= $8) AND ($9::timestamptz IS NULL OR created_at < $9)
+           AND ($10::text[] IS NULL OR concat_ws(' ', device_brand, device_model, problem) ILIKE ALL ($10))
          ORDER BY created_at DESC, id DESC LIMIT $7`,
         [
-          customerId,
-          technicianId,
+          customerId ?? null,
+          technicianId ?? null,
           q.status ?? null,
           q.kind ?? null,
           after?.at ?? null,
           after?.id ?? null,
           q.limit + 1,
+          staff.from ?? null,
+          staff.to ?? null,
+          words ?? null,
         ],
       );
       return rows;

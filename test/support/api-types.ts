@@ -1822,7 +1822,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Repairs newest first (status=awaiting_assignment: the queue) */
+        /** Search repairs, newest first (status=awaiting_assignment: the queue) */
         get: operations["AdminRepairJobsController_list"];
         put?: never;
         post?: never;
@@ -11201,6 +11201,14 @@ export interface operations {
                 cursor?: string;
                 status?: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
                 kind?: "hardware" | "software";
+                /** @description Requested at or after (ISO 8601) */
+                from?: string;
+                /** @description Requested before (ISO 8601) */
+                to?: string;
+                /** @description Words found in the device brand, model or problem (all of them, any case) */
+                q?: string;
+                customerId?: string;
+                technicianId?: string;
             };
             header?: never;
             path?: never;

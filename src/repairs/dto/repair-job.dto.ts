@@ -199,6 +199,36 @@ export class RepairJobQueryDto extends PageQueryDto {
   kind?: TechnicianKind;
 }
 
+/** Staff's search: the filters above and who, when and what. */
+export class StaffRepairJobQueryDto extends RepairJobQueryDto {
+  @IsOptional()
+  @Matches(UUID, { message: 'customerId must be a UUID' })
+  customerId?: string;
+
+  @IsOptional()
+  @Matches(UUID, { message: 'technicianId must be a UUID' })
+  technicianId?: string;
+
+  @ApiPropertyOptional({ description: 'Requested at or after (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'Requested before (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  to?: string;
+
+  @ApiPropertyOptional({
+    description: 'Words found in the device brand, model or problem (all of them, any case)',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(2, 100)
+  @Matches(NOT_BLANK, { message: 'q must not be blank' })
+  q?: string;
+}
+
 export class RepairJobDto {
   id!: string;
   customerId!: string;
