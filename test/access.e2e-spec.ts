@@ -242,6 +242,7 @@ const EXPECTED: Record<string, Rule> = {
   'POST /admin/repairs/{repairJobId}/cancel': ADMINS,
   'POST /admin/repairs/{repairJobId}/confirm': ADMINS,
   'PUT /technicians/me/availability': ['tech_hardware', 'tech_software'],
+  'GET /technicians/me/readiness': ['tech_hardware', 'tech_software'],
   'POST /technicians/me/location': ['tech_hardware', 'tech_software'],
   'GET /technicians/nearby': ['customer', 'business'],
   'GET /admin/technicians/location-reviews': ADMINS,

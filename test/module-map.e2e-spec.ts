@@ -123,6 +123,7 @@ const MODULES: Record<string, ModuleRule> = {
       'ledger',
       'orders',
       'payments',
+      'technicians',
     ],
     owns: [
       'payee_route_accounts',

@@ -132,7 +132,12 @@ describe('repair jobs: request, assignment, the technician’s steps, quotes, ca
       technicianKind: 'software',
       status: 'pending',
     });
-    for (const id of [hardware.userId, pending.userId, customer.userId]) {
+    // Nor one whose profile is not complete for jobs (no brands, no payee details).
+    const unready = await createAccount(t, 'technician', {
+      technicianKind: 'software',
+      readyForJobs: false,
+    });
+    for (const id of [hardware.userId, pending.userId, customer.userId, unready.userId]) {
       const refused = await assign(job.id, id);
       expect(refused.response.status).toBe(422);
       expect(refused.error).toMatchObject({
@@ -140,6 +145,9 @@ describe('repair jobs: request, assignment, the technician’s steps, quotes, ca
         errors: [{ field: 'technicianId' }],
       });
     }
+    expect(JSON.stringify((await assign(job.id, unready.userId)).error)).toContain(
+      'brands, payee_details',
+    );
     const assigned = await assign(job.id, technician.userId);
     expect(assigned.data).toMatchObject({ status: 'assigned', technicianId: technician.userId });
     expect(assigned.data!.assignedAt).not.toBeNull();

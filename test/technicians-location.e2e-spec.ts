@@ -10,7 +10,7 @@ import { TransactionRunner } from '../src/database/transaction.js';
 import { JobQueue } from '../src/jobs/job-queue.service.js';
 import { TECHNICIAN_JOBS } from '../src/technicians/technician-jobs.js';
 import { TechnicianPresence } from '../src/technicians/technician-presence.service.js';
-import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { QUIET_ENV, signInAs, testPan, type SignedIn } from './support/accounts.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -111,6 +111,57 @@ describe('technicians: availability, location, spoofing, nearby', () => {
   });
 
   describe('availability', () => {
+    it('goes active only with the brands repaired and payee details on file; readiness says what is missing', async () => {
+      const tech = await signInAs(t, 'technician', { readyForJobs: false });
+      const readiness = async () => {
+        const res = await t.api.GET('/technicians/me/readiness', { headers: tech.headers });
+        expect(res.response.status).toBe(200);
+        return res.data!;
+      };
+      expect(await readiness()).toMatchObject({
+        ready: false,
+        missing: ['brands', 'payee_details'],
+        panOnFile: false,
+        gstRegistered: false,
+      });
+      const refused = await setAvailability(tech, 'active');
+      expect(refused.response.status).toBe(422);
+      expect(refused.error).toMatchObject({
+        code: 'technician/profile-incomplete',
+        missing: ['brands', 'payee_details'],
+      });
+      expect((await presence(tech.userId)).availability).toBe('inactive');
+
+      await t.api.PATCH('/me', { body: { brands: ['Realme'] }, headers: tech.headers });
+      expect(await readiness()).toMatchObject({ ready: false, missing: ['payee_details'] });
+      expect((await setAvailability(tech, 'active')).error).toMatchObject({
+        missing: ['payee_details'],
+      });
+
+      // Submitted (still waiting for staff review) is enough to take jobs.
+      const submitted = await t.api.PUT('/payees/me/settlement-details', {
+        body: {
+          pan: testPan(),
+          businessType: 'individual',
+          beneficiaryName: 'Test Technician',
+          ifsc: 'HDFC0000317',
+          accountNumber: '50100123456789',
+        },
+        headers: tech.headers,
+      });
+      expect(submitted.response.status).toBe(202);
+      expect(await readiness()).toEqual({
+        ready: true,
+        missing: [],
+        detail: null,
+        panOnFile: false,
+        gstRegistered: false,
+      });
+      expect((await setAvailability(tech, 'active')).data?.availability).toBe('active');
+      // Going inactive never needs a complete profile.
+      expect((await setAvailability(tech, 'inactive')).data?.availability).toBe('inactive');
+    });
+
     it('an approved technician goes active and inactive; jobs set busy, which the technician cannot override', async () => {
       const tech = await signInAs(t, 'technician');
       const { data, response } = await setAvailability(tech, 'active');

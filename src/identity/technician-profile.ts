@@ -1,7 +1,7 @@
 /**
- * What the repairs need to know of a technician: its kind, whether it is approved, and whether it
- * is GST-registered (its quote may charge GST only then). Read through this function, never by
- * joining `users`.
+ * What the repairs need to know of a technician: its kind, whether it is approved, whether it is
+ * GST-registered (its quote may charge GST only then) and the brands it repairs (none: its profile
+ * is not complete for jobs). Read through this function, never by joining `users`.
  */
 import type { EntityManager } from 'typeorm';
 import type { TechnicianKind } from '../common/roles.js';
@@ -12,6 +12,7 @@ export interface TechnicianProfile {
   readonly kind: TechnicianKind;
   readonly approved: boolean;
   readonly gstRegistered: boolean;
+  readonly brands: readonly string[];
 }
 
 /**
@@ -22,9 +23,14 @@ export async function technicianProfileIn(
   tx: EntityManager,
   userId: string,
 ): Promise<TechnicianProfile | undefined> {
-  const { rows } = await execute<{ kind: TechnicianKind; status: string; gstin: string | null }>(
+  const { rows } = await execute<{
+    kind: TechnicianKind;
+    status: string;
+    gstin: string | null;
+    brands: string[];
+  }>(
     tx,
-    `SELECT technician_kind AS kind, status, gstin FROM users
+    `SELECT technician_kind AS kind, status, gstin, brands FROM users
      WHERE id = $1 AND role = 'technician' FOR SHARE`,
     [userId],
   );
@@ -36,5 +42,6 @@ export async function technicianProfileIn(
         kind: r.kind,
         approved: r.status === 'approved',
         gstRegistered: r.gstin !== null,
+        brands: r.brands,
       };
 }

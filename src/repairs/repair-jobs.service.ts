@@ -21,6 +21,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { technicianProfileIn } from '../identity/technician-profile.js';
+import { missingForJobsIn } from '../technicians/technician-readiness.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
 import type { RepairJobEvent } from './domain/repair-job-state.js';
 import { priceQuote } from './domain/repair-quote.js';
@@ -453,6 +454,13 @@ export class RepairJobs implements OnModuleInit {
               ? 'The job is already this technician’s'
               : null;
     if (why !== null) throw invalid('technician-not-assignable', why, 'technicianId');
+    const missing = await missingForJobsIn(tx, technician!);
+    if (missing.length > 0)
+      throw invalid(
+        'technician-not-assignable',
+        `Technician ${technicianId} has not completed its profile for jobs: ${missing.join(', ')}`,
+        'technicianId',
+      );
   }
 
   /**

@@ -11,6 +11,8 @@ import type { RequestMeta } from '../common/request-meta.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { TransactionRunner } from '../database/transaction.js';
+import { taxProfileIn } from '../identity/tax-profile.js';
+import { technicianProfileIn } from '../identity/technician-profile.js';
 import type { SettableAvailability } from './domain/availability.js';
 import {
   rollingScore,
@@ -27,7 +29,9 @@ import type {
   LocationFixDto,
   NearbyQueryDto,
   NearbyTechnicianDto,
+  ReadinessDto,
 } from './dto/technician.dto.js';
+import { describeMissing, missingForJobsIn, profileIncomplete } from './technician-readiness.js';
 import {
   fixesSince,
   insertFix,
@@ -100,9 +104,35 @@ export class TechnicianPresence {
           'Busy on a job',
           'Availability stays busy while the technician is on a job',
         );
+      if (availability === 'active') {
+        const missing = await this.missingIn(tx, presence.technician_id);
+        if (missing.length > 0) throw profileIncomplete(missing);
+      }
       await setAvailability(tx, presence.technician_id, availability);
       return { availability, flagged: presence.flagged };
     });
+  }
+
+  /** The technician's readiness for jobs: what is missing, and what its PAN and GSTIN mean. */
+  async readiness(meta: RequestMeta): Promise<ReadinessDto> {
+    return this.transactions.run(async (tx) => {
+      const presence = await this.lockApproved(tx, meta.principal!.userId);
+      const id = presence.technician_id;
+      const missing = await this.missingIn(tx, id);
+      const tax = await taxProfileIn(tx, id);
+      return {
+        ready: missing.length === 0,
+        missing,
+        detail: missing.length === 0 ? null : describeMissing(missing),
+        panOnFile: tax.pan !== null,
+        gstRegistered: tax.gstin !== null,
+      };
+    });
+  }
+
+  private async missingIn(tx: EntityManager, technicianId: string) {
+    const profile = await technicianProfileIn(tx, technicianId);
+    return missingForJobsIn(tx, { id: technicianId, brands: profile?.brands ?? [] });
   }
 
   /**

@@ -9,6 +9,7 @@ import {
   LocationFixDto,
   NearbyPageDto,
   NearbyQueryDto,
+  ReadinessDto,
   SetAvailabilityDto,
 } from './dto/technician.dto.js';
 import { TechnicianPresence } from './technician-presence.service.js';
@@ -31,6 +32,17 @@ export class TechniciansController {
     @Meta() meta: RequestMeta,
   ): Promise<AvailabilityDto> {
     return this.presence.setAvailability(dto.availability, meta);
+  }
+
+  @Get('me/readiness')
+  @Can('update', 'TechnicianPresence')
+  @ApiOperation({
+    summary: 'Whether the profile is complete for jobs',
+    description:
+      'A technician goes active and is assigned jobs only with the brands it repairs and its payee details on file; `missing` names what is not. Also whether a PAN (TDS 0.1 %, else 5 %) and a GSTIN are on file.',
+  })
+  readiness(@Meta() meta: RequestMeta): Promise<ReadinessDto> {
+    return this.presence.readiness(meta);
   }
 
   @Post('me/location')

@@ -91,7 +91,15 @@ export interface AccountOptions {
   /** An E.164 phone number on the account, verified unless `phoneVerified: false`. */
   phone?: string;
   phoneVerified?: boolean;
+  /**
+   * Technicians: ready for jobs (brands on file and payee details submitted) unless `false` — the
+   * brands are set, and the payee details noted as the payouts module would on a submission.
+   */
+  readyForJobs?: boolean;
 }
+
+/** The brands a test technician repairs (unless created not ready for jobs). */
+export const TEST_BRANDS = ['Samsung', 'Xiaomi'];
 
 const hashes = new WeakMap<TestApp, Promise<string>>();
 
@@ -139,6 +147,13 @@ export async function createAccount(
         opts.phone !== undefined && opts.phoneVerified !== false,
       ],
     );
+    if (role === 'technician' && opts.readyForJobs !== false) {
+      await c.query(`UPDATE users SET brands = $2 WHERE id = $1`, [rows[0]!.id, TEST_BRANDS]);
+      await c.query(
+        `INSERT INTO technician_presence (technician_id, payee_details_at) VALUES ($1, now())`,
+        [rows[0]!.id],
+      );
+    }
     if (isStaff(role)) {
       await c.query(
         `INSERT INTO user_totp (user_id, secret_ciphertext, confirmed_at) VALUES ($1, $2, now())`,

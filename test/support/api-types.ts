@@ -1968,6 +1968,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/technicians/me/readiness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the profile is complete for jobs
+         * @description A technician goes active and is assigned jobs only with the brands it repairs and its payee details on file; `missing` names what is not. Also whether a PAN (TDS 0.1 %, else 5 %) and a GSTIN are on file.
+         */
+        get: operations["TechniciansController_readiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/technicians/me/location": {
         parameters: {
             query?: never;
@@ -4751,6 +4771,16 @@ export interface components {
             availability: "active" | "busy" | "inactive";
             /** @description Flagged for location review: out of matching and the nearby list until staff clear it. */
             flagged: boolean;
+        };
+        ReadinessDto: {
+            missing: ("brands" | "payee_details")[];
+            ready: boolean;
+            /** @description What to complete, in words (null when ready). */
+            detail: string | null;
+            /** @description A PAN on file: TDS at 0.1 % (without one, 5 %). */
+            panOnFile: boolean;
+            /** @description GST-registered: quotes carry GST and TCS is collected on payouts. */
+            gstRegistered: boolean;
         };
         LocationFixDto: {
             lat: number;
@@ -11587,6 +11617,46 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update TechnicianPresence */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechniciansController_readiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessDto"];
+                };
+            };
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not update TechnicianPresence */
             403: {

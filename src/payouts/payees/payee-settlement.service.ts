@@ -23,6 +23,7 @@ import type { RequestMeta } from '../../common/request-meta.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { AccountSecrets } from '../../identity/account-secrets.js';
+import { notePayeeDetailsIn } from '../../technicians/technician-readiness.js';
 import { checkSettlementDetails, masked } from './domain/settlement-details.js';
 import type {
   PayeeKind,
@@ -182,6 +183,7 @@ export class PayeeSettlementService {
         ],
       );
       const view = toDto(rows[0]!);
+      if (payee.kind === 'technician') await notePayeeDetailsIn(tx, payee.id);
       await this.proposals.proposed(tx, SETTLEMENT_CHANGE, rows[0]!, {
         meta,
         ...(waiting === undefined ? {} : { before: { supersededChange: waiting.id } }),

@@ -23,6 +23,7 @@ import {
   type SettableAvailability,
   type TechnicianAvailability,
 } from '../domain/availability.js';
+import { READINESS_ITEMS, type ReadinessItem } from '../technician-readiness.js';
 import { SPOOF_REASONS, type SpoofReason } from '../domain/location-plausibility.js';
 
 const NOT_BLANK = /\S/;
@@ -39,6 +40,19 @@ export class AvailabilityDto {
   availability!: TechnicianAvailability;
   /** Flagged for location review: out of matching and the nearby list until staff clear it. */
   flagged!: boolean;
+}
+
+/** Whether the technician's profile is complete for jobs, and what its tax position means. */
+export class ReadinessDto {
+  ready!: boolean;
+  @ApiProperty({ enum: READINESS_ITEMS, isArray: true })
+  missing!: ReadinessItem[];
+  /** What to complete, in words (null when ready). */
+  detail!: string | null;
+  /** A PAN on file: TDS at 0.1 % (without one, 5 %). */
+  panOnFile!: boolean;
+  /** GST-registered: quotes carry GST and TCS is collected on payouts. */
+  gstRegistered!: boolean;
 }
 
 /** One location fix as the technician app reads it from the OS. */
