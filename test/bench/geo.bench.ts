@@ -810,7 +810,7 @@ async function main(): Promise<void> {
     .map((x) => x.toFixed(2))
     .join(' ');
   const db = await createBenchDatabase({ prefix: DB_PREFIX });
-  let ok = false;
+  let ok: boolean;
   try {
     const hash = await argon2.hash(PASSWORD, {
       type: argon2.argon2id,
