@@ -3,7 +3,8 @@
  * the typed client on real PostgreSQL/PostGIS: nothing before departure or before a first fix, the
  * last trusted position exactly while en route with its age, the distance in 100 m steps and an
  * ETA from the fix's speed or the city speed, an implausible fix never shown, nothing from arrival
- * on; another customer and the technician itself get a 404, staff reads are audited.
+ * on, never a coordinate in the logs; another customer and the technician itself get a 404, staff
+ * reads are audited.
  */
 import { distanceM, toE7 } from '../src/technicians/domain/location-plausibility.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
@@ -161,6 +162,11 @@ describe('repair tracking: the technician on its way', () => {
       expect(refused.response.status).toBe(404);
       expect(refused.error).toMatchObject({ code: 'repair-job/not-found' });
     }
+
+    // Logged requests (there are some) carry no coordinate of the technician's.
+    expect(t.logs.length).toBeGreaterThan(0);
+    expect(JSON.stringify(t.logs)).not.toContain(String(far.lat));
+    expect(JSON.stringify(t.logs)).not.toContain(String(near.lat));
 
     // From arrival on, no position.
     expect((await step(technician, jobId, 'arrive')).data).toMatchObject({ status: 'arrived' });

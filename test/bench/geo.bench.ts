@@ -772,7 +772,7 @@ async function offersPhase(db: { url: string; ownerUrl: string }, hash: string):
       `    time to assignment (request sent → acceptance answered): p50 ${ms(percentile(toAssignment, 50))}  p99 ${ms(percentile(toAssignment, 99))}  max ${ms(toAssignment.at(-1) ?? NaN)}`,
     );
     console.log(
-      `    in the database: request committed → first offer p50 ${ms(percentile(toOffer, 50))}  p99 ${ms(percentile(toOffer, 99))}; ` +
+      `    in the database: job created → first offer p50 ${ms(percentile(toOffer, 50))}  p99 ${ms(percentile(toOffer, 99))}; ` +
         `→ assigned p50 ${ms(percentile(toAssigned, 50))}  p99 ${ms(percentile(toAssigned, 99))}; accept request p50 ${ms(percentile(acceptMs, 50))}  p99 ${ms(percentile(acceptMs, 99))}`,
     );
     console.log(`RESULT geo.offers.jobs ${requestedAt.size} jobs`);
