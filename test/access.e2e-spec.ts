@@ -213,6 +213,7 @@ const EXPECTED: Record<string, Rule> = {
   'GET /repairs/{repairJobId}': BUYERS,
   'GET /repairs/{repairJobId}/quotes': BUYERS,
   'GET /repairs/{repairJobId}/timeline': BUYERS,
+  'GET /repairs/{repairJobId}/tracking': BUYERS,
   'POST /repairs/{repairJobId}/quote/approve': BUYERS,
   'POST /repairs/{repairJobId}/quote/reject': BUYERS,
   'POST /repairs/{repairJobId}/cancel': BUYERS,
@@ -237,6 +238,7 @@ const EXPECTED: Record<string, Rule> = {
   'GET /admin/repairs/{repairJobId}': [...ADMINS, 'compliance', 'finance'],
   'GET /admin/repairs/{repairJobId}/quotes': [...ADMINS, 'compliance', 'finance'],
   'GET /admin/repairs/{repairJobId}/timeline': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/repairs/{repairJobId}/tracking': ADMINS,
   'POST /admin/repairs/{repairJobId}/assign': ADMINS,
   'POST /admin/repairs/{repairJobId}/reassign': ['ops_leader'],
   'POST /admin/repairs/{repairJobId}/cancel': ADMINS,
@@ -269,6 +271,7 @@ const OWNER_ONLY = new Set([
   'GET /repairs/{repairJobId}',
   'GET /repairs/{repairJobId}/quotes',
   'GET /repairs/{repairJobId}/timeline',
+  'GET /repairs/{repairJobId}/tracking',
   'GET /repairs/{repairJobId}/payments',
   'GET /technician/repairs/{repairJobId}',
   'GET /technician/repairs/{repairJobId}/quotes',
@@ -276,6 +279,7 @@ const OWNER_ONLY = new Set([
   'GET /admin/repairs/{repairJobId}',
   'GET /admin/repairs/{repairJobId}/quotes',
   'GET /admin/repairs/{repairJobId}/timeline',
+  'GET /admin/repairs/{repairJobId}/tracking',
   // A job's reviews: only its customer and technician see them (the matrix names no job: a 4xx).
   'GET /repairs/{repairJobId}/reviews',
   // The dispute's buyer, its sub-order's dealer and staff; everyone else gets 404.

@@ -4,7 +4,8 @@
  * scored nearby technician (the ranking order), the customer's pick first, decline and expiry to
  * the next candidate, rings widening, exhaustion to the staff queue, a technician gone inactive or
  * teleporting mid-offer refused and skipped, an offer past its TTL refused, 100 concurrent accepts
- * with exactly one winner, staff taking over, and the technician kept busy while the job is theirs.
+ * with exactly one winner, staff taking over or a cancellation withdrawing the open offer at once, a
+ * teleport before accepting opening a spoofing review, and the technician kept busy while the job is theirs.
  */
 import { RepairOffers } from '../src/matching/repair-offers.service.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
@@ -357,7 +358,17 @@ describe('hardware auto-matching: offers', () => {
     expect(await availability(tech.userId)).toBe('busy');
   });
 
-  it('staff take over a matching job: the assignee is busy, the open offer can no longer be accepted; another technician’s offer is a 404', async () => {
+  /** Waits for the offer to be closed (it is withdrawn right after the job leaves matching commits). */
+  const closed = async (jobId: string, offerId: string) => {
+    for (let i = 0; i < 50; i++) {
+      const offer = (await offersOf(jobId)).find((o) => o.id === offerId)!;
+      if (offer.status !== 'offered') return offer;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`offer ${offerId} is still open`);
+  };
+
+  it('staff take over a matching job: the open offer is withdrawn at once, the assignee is busy; another technician’s offer is a 404', async () => {
     const at = nextArea();
     const offered = await technicianAt(north(at, 1));
     const stranger = await technicianAt(north(at, 60));
@@ -373,25 +384,65 @@ describe('hardware auto-matching: offers', () => {
     });
     expect(assigned.data).toMatchObject({ status: 'assigned', technicianId: staffPick.userId });
     expect(await availability(staffPick.userId)).toBe('busy');
-    const late = await accept(offered, offer.id);
-    expect(late.error).toMatchObject({
-      code: 'offer/job-not-matching',
-      repairJobStatus: 'assigned',
+    // Withdrawn without waiting for its timer (600 s here).
+    expect(await closed(job.id, offer.id)).toMatchObject({
+      status: 'withdrawn',
+      withdrawn_reason: 'staff assigned the job',
     });
+    const late = await accept(offered, offer.id);
+    expect(late.error).toMatchObject({ code: 'offer/not-open', offerStatus: 'withdrawn' });
+    expect(await availability(offered.userId)).toBe('active');
+    // The timer, when it runs, leaves the withdrawn offer as it is.
+    await t.app.get(RepairOffers).expire(offer.id);
     expect((await offersOf(job.id))[0]).toMatchObject({
       status: 'withdrawn',
-      withdrawn_reason: 'the job left matching',
+      withdrawn_reason: 'staff assigned the job',
     });
-    expect(await availability(offered.userId)).toBe('active');
   });
 
-  it('teleport-then-accept is refused (offer/location-implausible) and recorded on the offer', async () => {
+  it('a matching job cancelled by its customer: the open offer is withdrawn at once and leaves the technician’s list', async () => {
     const at = nextArea();
     const tech = await technicianAt(north(at, 1));
     const job = await requestJob(at);
     const offer = await openOffer(job.id);
-    // 30 km in a moment, just before accepting.
+    expect((await t.api.GET('/technician/offers', { headers: tech.headers })).data).toHaveLength(1);
+    const cancelled = await t.api.POST('/repairs/{repairJobId}/cancel', {
+      params: { path: { repairJobId: job.id } },
+      body: {},
+      headers: customer.headers,
+    });
+    expect(cancelled.data).toMatchObject({ status: 'cancelled' });
+    expect(await closed(job.id, offer.id)).toMatchObject({
+      status: 'withdrawn',
+      withdrawn_reason: 'the job was cancelled',
+    });
+    expect((await t.api.GET('/technician/offers', { headers: tech.headers })).data).toEqual([]);
+    expect(await availability(tech.userId)).toBe('active');
+  });
+
+  const review = async (technicianId: string) =>
+    (
+      await sql<{ flagged: boolean; status: string; reasons: string[] }>(
+        `SELECT p.flagged_at IS NOT NULL AS flagged, r.status, r.reasons
+           FROM technician_presence p
+           LEFT JOIN technician_location_reviews r ON r.technician_id = p.technician_id
+          WHERE p.technician_id = $1`,
+        [technicianId],
+      )
+    )[0]!;
+
+  it('teleport-then-accept is refused (offer/location-implausible), recorded on the offer and added to the open spoofing review', async () => {
+    const at = nextArea();
+    const tech = await technicianAt(north(at, 1));
+    const job = await requestJob(at);
+    const offer = await openOffer(job.id);
+    // 30 km in a moment, just before accepting: impossible speed already flags it (review open).
     await sendFix(tech, north(at, 31));
+    expect(await review(tech.userId)).toEqual({
+      flagged: true,
+      status: 'open',
+      reasons: ['impossible_speed'],
+    });
     const refused = await accept(tech, offer.id);
     expect(refused.response.status).toBe(409);
     expect(refused.error).toMatchObject({ code: 'offer/location-implausible' });
@@ -401,5 +452,49 @@ describe('hardware auto-matching: offers', () => {
       withdrawn_reason: expect.stringMatching(/^location-implausible: a \d+ m jump/),
     });
     expect((await jobStatus(job.id)).status).toBe('awaiting_assignment');
+    expect(await review(tech.userId)).toEqual({
+      flagged: true,
+      status: 'open',
+      reasons: ['impossible_speed', 'teleport_before_accept'],
+    });
+  });
+
+  it('a teleport too slow for the fix rules still opens a spoofing review when it precedes an acceptance', async () => {
+    const at = nextArea();
+    const tech = await signInAs(t, 'technician', { technicianKind: 'hardware' });
+    await t.api.PUT('/technicians/me/availability', {
+      body: { availability: 'active' },
+      headers: tech.headers,
+    });
+    const fixAt = (p: { lat: number; lng: number }, secondsAgo: number) =>
+      t.api.POST('/technicians/me/location', {
+        body: {
+          ...p,
+          accuracyM: 8,
+          recordedAt: new Date(Date.now() - secondsAgo * 1000).toISOString(),
+        },
+        headers: tech.headers,
+      });
+    expect((await fixAt(north(at, 1), 90)).data).toEqual({ positionUpdated: true });
+    const job = await requestJob(at);
+    const offer = await openOffer(job.id);
+    expect(offer.technician_id).toBe(tech.userId);
+    // 3.5 km in 70 s (180 km/h): plausible for the fix rules (< 200 km/h), a teleport before accepting (> 100 km/h, ≥ 2 km).
+    expect((await fixAt(north(at, 4.5), 20)).data).toEqual({ positionUpdated: true });
+    expect(await review(tech.userId)).toEqual({ flagged: false, status: null, reasons: null });
+    const refused = await accept(tech, offer.id);
+    expect(refused.error).toMatchObject({ code: 'offer/location-implausible' });
+    expect(await review(tech.userId)).toEqual({
+      flagged: true,
+      status: 'open',
+      reasons: ['teleport_before_accept'],
+    });
+    // Staff see it in the queue; flagged, it is out of the nearby list until cleared.
+    const queue = await t.api.GET('/admin/technicians/location-reviews', {
+      headers: admin.headers,
+    });
+    expect(queue.data!.items).toContainEqual(
+      expect.objectContaining({ technicianId: tech.userId, reasons: ['teleport_before_accept'] }),
+    );
   });
 });

@@ -266,9 +266,19 @@ describe('technicians: availability, location, spoofing, nearby', () => {
       const p2 = { lat: p0.lat + M100 * 0.6, lng: p0.lng };
       expect((await sendFix(tech, p2)).data).toEqual({ positionUpdated: true });
       expect((await presence(tech.userId)).lat).toBeCloseTo(p2.lat, 7);
-      // 10 m on: not rewritten until 30 s passed since the last write.
+      // 10 m on: not rewritten until 30 s passed since the last write — the presence row not at
+      // all (position and rolling score unchanged: the same row version).
       const p3 = { lat: p2.lat + M100 * 0.1, lng: p0.lng };
+      const version = async () =>
+        (
+          await sql<{ xmin: string }>(
+            `SELECT xmin::text FROM technician_presence WHERE technician_id = $1`,
+            [tech.userId],
+          )
+        )[0]!.xmin;
+      const before = await version();
       expect((await sendFix(tech, p3)).data).toEqual({ positionUpdated: false });
+      expect(await version()).toBe(before);
       await sql(
         `UPDATE technician_presence SET position_written_at = now() - interval '31 seconds' WHERE technician_id = $1`,
         [tech.userId],

@@ -82,6 +82,8 @@ export type Subject =
    * `override` (ops leader: reassign to another technician, with a reason).
    */
   | 'RepairJob'
+  /** Where a repair job's technician is on its way (exact position): admin and ops leader `read` (audited). */
+  | 'TechnicianTracking'
   /** The repairs assigned to an approved technician: `read` and `update` (its steps, quotes). */
   | 'RepairWork'
   /** A technician's own availability and location fixes: technicians `update` (approval checked in the handler, with a clear problem). */
@@ -139,6 +141,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update', 'approve'], 'Fraud');
       can(['read', 'update'], 'RepairJob');
+      can('read', 'TechnicianTracking');
       can('approve', 'PayeeSettlement');
       can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
       can(['read', 'update'], 'ReviewModeration');
@@ -160,6 +163,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update', 'approve'], 'Fraud');
       can(['read', 'update', 'override'], 'RepairJob');
+      can('read', 'TechnicianTracking');
       can('approve', 'PayeeSettlement');
       can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
       can(['read', 'update'], 'ReviewModeration');

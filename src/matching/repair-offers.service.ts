@@ -112,6 +112,16 @@ export class RepairOffers implements OnModuleInit {
     });
   }
 
+  /** The job left matching (staff assigned it, it was cancelled): its open offer is withdrawn. */
+  async withdrawOpenOffer(repairJobId: string, reason: string): Promise<void> {
+    await this.transactions.run(async (tx) => {
+      const job = await lockRepairJob(tx, repairJobId, 'any');
+      if (job.status === 'matching') return;
+      const open = await openOfferOf(tx, job.id);
+      if (open !== undefined) await decideOffer(tx, open.id, 'withdrawn', reason);
+    });
+  }
+
   // ---- the technician ----
 
   /** My open offers, newest first: the job's kind, device, problem and a rounded distance. */
@@ -134,7 +144,8 @@ export class RepairOffers implements OnModuleInit {
   /**
    * Accepts my offer: the job becomes mine (`accept_offer`) and I become busy. A refusal that
    * changes something (the offer expired, I became unavailable, my location jumped just before)
-   * commits it — the offer closed, the next candidate offered — and then answers 409.
+   * commits it — the offer closed, the next candidate offered; for a jump I am also flagged and my
+   * location review opens — and then answers 409.
    */
   async accept(offerId: string, meta: RequestMeta): Promise<RepairJobDto> {
     const p = meta.principal!;
@@ -173,6 +184,7 @@ export class RepairOffers implements OnModuleInit {
               teleport.secondsBeforeAccept ?? 0
             } s before accepting`,
           );
+          await this.presence.raiseTeleportReview(tx, p.userId);
           await this.offerNextIn(tx, job, null);
           return {
             refused: conflict(

@@ -5,15 +5,26 @@ import {
   TechnicianRepairJobsController,
 } from './repair-jobs.controller.js';
 import { RepairJobPayments, RepairJobs } from './repair-jobs.service.js';
+import {
+  AdminRepairTrackingController,
+  RepairTrackingController,
+} from './repair-tracking.controller.js';
+import { RepairTracking } from './repair-tracking.service.js';
 
 /**
  * Repair jobs: the customer's request, assignment, the technician's steps and quotes, confirmation
- * (and its auto-confirm job), and the payment port the payments module pays a job through
+ * (and its auto-confirm job), live tracking of the technician on its way, and the payment port the payments module pays a job through
  * (`RepairJobPayments`). Needs DatabaseModule, JobsModule, ConfigModule and AuditModule (global).
  */
 @Module({
-  controllers: [RepairJobsController, TechnicianRepairJobsController, AdminRepairJobsController],
-  providers: [RepairJobs, RepairJobPayments],
+  controllers: [
+    RepairJobsController,
+    TechnicianRepairJobsController,
+    AdminRepairJobsController,
+    RepairTrackingController,
+    AdminRepairTrackingController,
+  ],
+  providers: [RepairJobs, RepairJobPayments, RepairTracking],
   exports: [RepairJobPayments],
 })
 export class RepairsModule {}

@@ -34,14 +34,15 @@ import type {
 import { describeMissing, missingForJobsIn, profileIncomplete } from './technician-readiness.js';
 import {
   fixesSince,
-  insertFix,
+  flagForReview,
+  lastPositionFix,
   lockPresence,
+  lockPresenceWithStatus,
   nearby,
   previousFixes,
+  recordFixIn,
   setAvailability,
   technicianStatus,
-  updateSpoofScore,
-  writePosition,
   type PresenceRow,
 } from './technician-store.js';
 
@@ -65,6 +66,33 @@ export async function setBusyIn(
   const presence = await lockPresence(tx, technicianId);
   if (busy) await setAvailability(tx, technicianId, 'busy');
   else if (presence.availability === 'busy') await setAvailability(tx, technicianId, 'active');
+}
+
+/** A technician's current position as its last trusted fix (exact: for the job it travels to only). */
+export interface CurrentPosition {
+  lat: number;
+  lng: number;
+  accuracyM: number;
+  /** The speed the device reported with the fix, m/s (null when it sent none). */
+  speedMps: number | null;
+  recordedAt: Date;
+}
+
+/** The technician's current position (its last fix that became it), if it has one. */
+export async function currentPositionOf(
+  tx: EntityManager,
+  technicianId: string,
+): Promise<CurrentPosition | undefined> {
+  const row = await lastPositionFix(tx, technicianId);
+  return row === undefined
+    ? undefined
+    : {
+        lat: row.lat_e7 / 1e7,
+        lng: row.lng_e7 / 1e7,
+        accuracyM: row.accuracy_m,
+        speedMps: row.speed_mps,
+        recordedAt: row.recorded_at,
+      };
 }
 
 /**
@@ -162,9 +190,22 @@ export class TechnicianPresence {
   }
 
   /**
+   * For the offer code, when it refuses an acceptance for a teleport: the technician is flagged (out
+   * of matching and the nearby list) and its location review opens, or takes the reason when open.
+   * In the caller's transaction (locks the presence row).
+   */
+  async raiseTeleportReview(tx: EntityManager, technicianId: string): Promise<void> {
+    await lockPresence(tx, technicianId);
+    await flagForReview(tx, technicianId, ['teleport_before_accept']);
+  }
+
+  /**
    * Records a fix: scored against the technician's previous fixes, always kept in the history; a
    * plausible one becomes the current position when the technician moved ≥ 50 m or ≥ 30 s passed
    * (config). The rolling score reaching the threshold flags the technician (review queue).
+   * The hot path of the technicians' app: three statements (the lock with the account status, the
+   * previous fixes, one statement for the history row, the position and the score), a fourth only
+   * when the technician is flagged now.
    */
   async recordFix(dto: LocationFixDto, meta: RequestMeta): Promise<LocationAcceptedDto> {
     const fix: LocationFix = {
@@ -178,21 +219,26 @@ export class TechnicianPresence {
       const presence = await this.lockApproved(tx, meta.principal!.userId);
       const id = presence.technician_id;
       const { score, reasons } = scoreFix(fix, await previousFixes(tx, id, fix), Date.now());
-      const positionWritten =
-        score < SPOOF_RULES.untrustedFromScore &&
-        (await writePosition(tx, id, fix, this.config.technicians.position));
-      await insertFix(tx, id, {
-        fix,
-        speedMps: dto.speedMps ?? null,
-        headingDeg: dto.headingDeg ?? null,
-        provider: dto.provider ?? null,
-        score,
-        reasons,
-        positionWritten,
-      });
       const rolling = rollingScore(presence.spoof_score, score);
       const flag = !presence.flagged && rolling >= this.config.technicians.spoofFlagThreshold;
-      await updateSpoofScore(tx, id, rolling, flag);
+      const positionWritten = await recordFixIn(
+        tx,
+        id,
+        {
+          fix,
+          speedMps: dto.speedMps ?? null,
+          headingDeg: dto.headingDeg ?? null,
+          provider: dto.provider ?? null,
+          score,
+          reasons,
+        },
+        {
+          trusted: score < SPOOF_RULES.untrustedFromScore,
+          throttle: this.config.technicians.position,
+          rolling,
+        },
+      );
+      if (flag) await flagForReview(tx, id);
       return { positionUpdated: positionWritten };
     });
   }
@@ -227,9 +273,13 @@ export class TechnicianPresence {
     };
   }
 
-  /** The caller's presence row, locked; 403 unless the technician account is approved. */
+  /**
+   * The caller's presence row, locked (one statement once it exists); 403 unless the technician
+   * account is approved.
+   */
   private async lockApproved(tx: EntityManager, technicianId: string): Promise<PresenceRow> {
-    const status = await technicianStatus(tx, technicianId);
+    const locked = await lockPresenceWithStatus(tx, technicianId);
+    const status = locked?.status ?? (await technicianStatus(tx, technicianId));
     if (status !== 'approved')
       throw new AppProblem(
         403,
@@ -238,6 +288,6 @@ export class TechnicianPresence {
         `This technician account is ${status}: only approved technicians set availability or send locations`,
         { accountStatus: status },
       );
-    return lockPresence(tx, technicianId);
+    return locked ?? lockPresence(tx, technicianId);
   }
 }

@@ -6,9 +6,9 @@
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
 import type { AccountStatus, TechnicianKind } from '../common/roles.js';
-import { execute } from '../database/sql.js';
+import { execute, executePrepared } from '../database/sql.js';
 import type { TechnicianAvailability } from './domain/availability.js';
-import type { LocationFix, SpoofReason } from './domain/location-plausibility.js';
+import type { LocationFix, ReviewReason, SpoofReason } from './domain/location-plausibility.js';
 
 export interface PresenceRow {
   technician_id: string;
@@ -49,6 +49,29 @@ export async function lockPresence(tx: EntityManager, id: string): Promise<Prese
   return rows[0]!;
 }
 
+/**
+ * The fix path's lock in one statement: the technician's account status (users row FOR SHARE, as
+ * `technicianStatus`) and its presence row FOR UPDATE, in that order; undefined when the account is
+ * not a technician's or has no presence row yet (the caller then takes the two-step path, which
+ * creates it).
+ */
+export async function lockPresenceWithStatus(
+  tx: EntityManager,
+  id: string,
+): Promise<(PresenceRow & { status: AccountStatus }) | undefined> {
+  const { rows } = await executePrepared<PresenceRow & { status: AccountStatus }>(
+    tx,
+    'technicians.lock-presence-with-status',
+    `SELECT u.status, p.technician_id::text AS technician_id, p.availability, p.spoof_score,
+            p.flagged_at IS NOT NULL AS flagged
+       FROM users u JOIN technician_presence p ON p.technician_id = u.id
+      WHERE u.id = $1 AND u.role = 'technician'
+        FOR SHARE OF u FOR UPDATE OF p`,
+    [id],
+  );
+  return rows[0];
+}
+
 export async function setAvailability(
   tx: EntityManager,
   id: string,
@@ -86,8 +109,9 @@ export async function previousFixes(
   id: string,
   at: { latE7: number; lngE7: number },
 ): Promise<LocationFix[]> {
-  const { rows } = await execute<FixRow>(
+  const { rows } = await executePrepared<FixRow>(
     tx,
+    'technicians.previous-fixes',
     `(SELECT id, lat_e7, lng_e7, accuracy_m, recorded_at, mock FROM technician_location_fixes
        WHERE technician_id = $1 ORDER BY id DESC LIMIT 5)
      UNION
@@ -97,6 +121,28 @@ export async function previousFixes(
     [id, at.latE7, at.lngE7],
   );
   return rows.map(toFix);
+}
+
+export interface PositionFixRow {
+  lat_e7: number;
+  lng_e7: number;
+  accuracy_m: number;
+  speed_mps: number | null;
+  recorded_at: Date;
+}
+
+/** The technician's last fix that became its current position (trusted), if any. */
+export async function lastPositionFix(
+  tx: EntityManager,
+  id: string,
+): Promise<PositionFixRow | undefined> {
+  const { rows } = await execute<PositionFixRow>(
+    tx,
+    `SELECT lat_e7, lng_e7, accuracy_m, speed_mps, recorded_at FROM technician_location_fixes
+      WHERE technician_id = $1 AND position_written ORDER BY id DESC LIMIT 1`,
+    [id],
+  );
+  return rows[0];
 }
 
 /** The technician's fixes recorded from `since` on, oldest first, and the one just before (for the first jump). */
@@ -118,38 +164,6 @@ export async function fixesSince(
   return rows.map(toFix);
 }
 
-const POINT = `ST_SetSRID(ST_MakePoint($3::float8 / 1e7, $2::float8 / 1e7), 4326)::geography`;
-
-/**
- * Makes the fix the current position when there is none yet, the technician moved at least
- * `minMoveM` from it, or at least `minIntervalSeconds` passed since it was written; whether it did.
- */
-export async function writePosition(
-  tx: EntityManager,
-  id: string,
-  fix: LocationFix,
-  throttle: { minMoveM: number; minIntervalSeconds: number },
-): Promise<boolean> {
-  const { affected } = await execute(
-    tx,
-    `UPDATE technician_presence
-        SET position = ${POINT}, position_recorded_at = $4, position_written_at = now(), updated_at = now()
-      WHERE technician_id = $1
-        AND (position IS NULL OR NOT ST_DWithin(position, ${POINT}, $5)
-             OR position_written_at <= now() - make_interval(secs => $6))`,
-    [
-      id,
-      fix.latE7,
-      fix.lngE7,
-      new Date(fix.recordedAtMs),
-      // Moved ≥ minMoveM = not within a hair less than it.
-      throttle.minMoveM - 1e-6,
-      throttle.minIntervalSeconds,
-    ],
-  );
-  return affected === 1;
-}
-
 export interface FixRecord {
   fix: LocationFix;
   speedMps: number | null;
@@ -157,7 +171,6 @@ export interface FixRecord {
   provider: string | null;
   score: number;
   reasons: SpoofReason[];
-  positionWritten: boolean;
 }
 
 /**
@@ -167,17 +180,51 @@ export interface FixRecord {
 const toHundredths = (x: number | null): number | null =>
   x === null ? null : Math.round(x * 100) / 100;
 
-export async function insertFix(tx: EntityManager, id: string, r: FixRecord): Promise<void> {
-  await execute(
+const FIX_POINT = `ST_SetSRID(ST_MakePoint($3::float8 / 1e7, $2::float8 / 1e7), 4326)::geography`;
+
+/**
+ * Stores a fix and its consequences in one statement (the presence row locked by the caller):
+ * `written` — a trusted fix becomes the current position when there is none yet, the technician
+ * moved at least `minMoveM` from it, or at least `minIntervalSeconds` passed since it was written;
+ * the fix goes to the history marked with it; the presence row takes the new position and the
+ * rolling score, and is not rewritten at all when neither changed. Whether the position was written.
+ */
+export async function recordFixIn(
+  tx: EntityManager,
+  id: string,
+  r: FixRecord,
+  o: {
+    trusted: boolean;
+    throttle: { minMoveM: number; minIntervalSeconds: number };
+    rolling: number;
+  },
+): Promise<boolean> {
+  const { rows } = await executePrepared<{ written: boolean }>(
     tx,
-    `INSERT INTO technician_location_fixes (technician_id, recorded_at, lat_e7, lng_e7, accuracy_m,
-       speed_mps, heading_deg, mock, provider, score, reasons, position_written)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    'technicians.record-fix',
+    `WITH w AS (
+       SELECT $12::boolean AND (position IS NULL OR NOT ST_DWithin(position, ${FIX_POINT}, $13)
+                OR position_written_at <= now() - make_interval(secs => $14)) AS written
+         FROM technician_presence WHERE technician_id = $1
+     ), p AS (
+       UPDATE technician_presence t
+          SET position = CASE WHEN w.written THEN ${FIX_POINT} ELSE t.position END,
+              position_recorded_at = CASE WHEN w.written THEN $4 ELSE t.position_recorded_at END,
+              position_written_at = CASE WHEN w.written THEN now() ELSE t.position_written_at END,
+              spoof_score = $15, updated_at = now()
+         FROM w
+        WHERE t.technician_id = $1 AND (w.written OR t.spoof_score <> $15)
+     ), f AS (
+       INSERT INTO technician_location_fixes (technician_id, recorded_at, lat_e7, lng_e7, accuracy_m,
+         speed_mps, heading_deg, mock, provider, score, reasons, position_written)
+       SELECT $1, $4, $2, $3, $5, $6, $7, $8, $9, $10, $11, w.written FROM w
+     )
+     SELECT written FROM w`,
     [
       id,
-      new Date(r.fix.recordedAtMs),
       r.fix.latE7,
       r.fix.lngE7,
+      new Date(r.fix.recordedAtMs),
       toHundredths(r.fix.accuracyM),
       toHundredths(r.speedMps),
       toHundredths(r.headingDeg),
@@ -185,33 +232,42 @@ export async function insertFix(tx: EntityManager, id: string, r: FixRecord): Pr
       r.provider,
       r.score,
       r.reasons,
-      r.positionWritten,
+      o.trusted,
+      // Moved ≥ minMoveM = not within a hair less than it.
+      o.throttle.minMoveM - 1e-6,
+      o.throttle.minIntervalSeconds,
+      o.rolling,
     ],
   );
+  return rows[0]!.written;
 }
 
-/** Stores the rolling score; `flag`: the technician is flagged now and a review opens (reasons of its last ten fixes). */
-export async function updateSpoofScore(
+/**
+ * Flags the technician (when not flagged yet) and opens its location review with the rolling score
+ * and the reasons of its last ten fixes plus `extraReasons`; a review already open takes the new
+ * reasons too (at most one is open per technician). The presence row is locked by the caller.
+ */
+export async function flagForReview(
   tx: EntityManager,
   id: string,
-  rolling: number,
-  flag: boolean,
+  extraReasons: readonly ReviewReason[] = [],
 ): Promise<void> {
   await execute(
     tx,
-    `UPDATE technician_presence
-        SET spoof_score = $2, flagged_at = CASE WHEN $3 THEN now() ELSE flagged_at END, updated_at = now()
-      WHERE technician_id = $1`,
-    [id, rolling, flag],
-  );
-  if (!flag) return;
-  await execute(
-    tx,
-    `INSERT INTO technician_location_reviews (technician_id, score, reasons)
-     SELECT $1, $2, coalesce(array_agg(DISTINCT r ORDER BY r), '{}')
-       FROM (SELECT reasons FROM technician_location_fixes WHERE technician_id = $1
-              ORDER BY id DESC LIMIT 10) f, unnest(f.reasons) r`,
-    [id, rolling],
+    `WITH p AS (
+       UPDATE technician_presence SET flagged_at = coalesce(flagged_at, now()), updated_at = now()
+        WHERE technician_id = $1 RETURNING spoof_score
+     )
+     INSERT INTO technician_location_reviews (technician_id, score, reasons)
+     SELECT $1, (SELECT spoof_score FROM p), coalesce(array_agg(DISTINCT r ORDER BY r), '{}')
+       FROM (SELECT unnest(f.reasons) AS r
+               FROM (SELECT reasons FROM technician_location_fixes WHERE technician_id = $1
+                      ORDER BY id DESC LIMIT 10) f
+             UNION ALL SELECT unnest($2::text[])) x
+     ON CONFLICT (technician_id) WHERE status = 'open' DO UPDATE
+       SET reasons = ARRAY(SELECT DISTINCT r FROM unnest(technician_location_reviews.reasons || EXCLUDED.reasons) r
+                            ORDER BY r)`,
+    [id, [...extraReasons]],
   );
 }
 
@@ -286,7 +342,7 @@ export interface ReviewRow {
   display_name: string;
   status: 'open' | 'cleared' | 'suspended';
   score: number;
-  reasons: SpoofReason[];
+  reasons: ReviewReason[];
   opened_at: Date;
   resolved_at: Date | null;
   resolution_reason: string | null;

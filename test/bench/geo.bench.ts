@@ -31,17 +31,27 @@ import { benchRoot, percentile, seconds, startServer } from './bench-util.js';
  *     `location` limit of 30/min, which stays on; every other limit is lifted). Baseline in the same
  *     run: `GET /health/live` at the same total rate (search + update), and the searches alone at
  *     their rate. Offered and completed rates are printed: two shared cores may not keep up.
- * (c) Offers (1,000 hardware jobs matched concurrently) land with the offers work.
+ * (c) Offers through the real offer path (built server, pg-boss workers on, src/matching): a fleet
+ *     of BENCH_GEO_JOBS (1,000) hardware technicians of its own, signed in, on a grid 0.5° apart
+ *     outside India (so each job's rings hold exactly its one technician, apart from the seeded
+ *     map), and as many hardware jobs requested at once (`POST /repairs`), each 1 km from one of
+ *     them. Technicians accept at once: the bench watches `repair_offers` every 25 ms (a stand-in for
+ *     the push a phone would get) and sends `POST /technician/offers/{id}/accept` for every new
+ *     offer. Time to assignment: from the job's request being sent to its acceptance answered 200,
+ *     p50/p99; the database's own split (request committed → offer → assignment) is printed too.
  *
- * Env: BENCH_GEO_TECHNICIANS, BENCH_GEO_QUERIES, BENCH_GEO_MOVERS, BENCH_SEARCH_RATE,
- * BENCH_UPDATE_RATE, BENCH_SECONDS (10), BENCH_KEEP_DATABASE=1 (keep the database for EXPLAIN by
- * hand), DATABASE_URL / DATABASE_OWNER_URL as for the app (default: the local cluster).
+ * Env: BENCH_GEO_PARTS (a,b,c: which parts run; the seeding always does), BENCH_GEO_TECHNICIANS,
+ * BENCH_GEO_QUERIES, BENCH_GEO_MOVERS, BENCH_SEARCH_RATE, BENCH_UPDATE_RATE, BENCH_SECONDS (10),
+ * BENCH_GEO_JOBS (1,000), BENCH_KEEP_DATABASE=1 (keep the database for EXPLAIN by hand),
+ * DATABASE_URL / DATABASE_OWNER_URL as for the app (default: the local cluster).
  */
 const TECHNICIANS = Number(process.env.BENCH_GEO_TECHNICIANS ?? 1_000_000);
 const QUERIES = Number(process.env.BENCH_GEO_QUERIES ?? 3000);
 const MOVERS = Number(process.env.BENCH_GEO_MOVERS ?? 2000);
 const SEARCH_RATE = Number(process.env.BENCH_SEARCH_RATE ?? 200);
 const UPDATE_RATE = Number(process.env.BENCH_UPDATE_RATE ?? 500);
+const JOBS = Number(process.env.BENCH_GEO_JOBS ?? 1000);
+const PARTS = new Set((process.env.BENCH_GEO_PARTS ?? 'a,b,c').split(',').map((x) => x.trim()));
 const KEEP_DATABASE = process.env.BENCH_KEEP_DATABASE === '1';
 const DB_PREFIX = 'fixbazaar_bench_geo_';
 const PASSWORD = 'bench-geo-password';
@@ -564,6 +574,227 @@ async function apiPhase(db: { url: string; ownerUrl: string }, hash: string): Pr
   }
 }
 
+/** The fleet's grid for (c): 0.5° apart, 40 a row, from 45° N 40° W (the North Atlantic, far from the seeded map). */
+const FLEET_ORIGIN = { lat: 45, lng: -40 };
+const FLEET_STEP = 0.5;
+const FLEET_ROW = 40;
+
+interface OfferSeen {
+  id: string;
+  technician_id: string;
+  repair_job_id: string;
+}
+
+async function offersPhase(db: { url: string; ownerUrl: string }, hash: string): Promise<boolean> {
+  const fleet = await withClient(db.ownerUrl, async (c) => {
+    await c.query(
+      `INSERT INTO users (role, status, email, password_hash, display_name)
+       SELECT 'customer', 'approved', 'bench-offers-customer-' || i || '@bench.fixbazaar.in', $1,
+              'Bench offers customer ' || i
+         FROM generate_series(1, $2::int) i`,
+      [hash, CUSTOMERS],
+    );
+    const { rows } = await c.query<{ id: string; email: string; lat: number; lng: number }>(
+      `WITH grid AS (
+         SELECT i, $3::float8 + ((i - 1) / $5::int) * $6::float8 AS lat,
+                $4::float8 + ((i - 1) % $5::int) * $6::float8 AS lng
+           FROM generate_series(1, $2::int) i
+       ), u AS (
+         INSERT INTO users (role, status, email, password_hash, display_name, technician_kind,
+                            skills, brands, service_area, service_radius_km)
+         SELECT 'technician', 'approved', 'bench-fleet-' || g.i || '@bench.fixbazaar.in', $1,
+                'Bench fleet technician ' || g.i, 'hardware', '{screen}', '{Samsung}',
+                ST_SetSRID(ST_MakePoint(g.lng, g.lat), 4326)::geography, 10
+           FROM grid g ORDER BY g.i
+         RETURNING id, email
+       ), p AS (
+         INSERT INTO technician_presence (technician_id, availability, position,
+                                          position_recorded_at, position_written_at)
+         SELECT u.id, 'active', ST_SetSRID(ST_MakePoint(g.lng, g.lat), 4326)::geography, now(), now()
+           FROM u JOIN grid g ON u.email = 'bench-fleet-' || g.i || '@bench.fixbazaar.in'
+       )
+       SELECT u.id::text AS id, u.email, g.lat, g.lng
+         FROM u JOIN grid g ON u.email = 'bench-fleet-' || g.i || '@bench.fixbazaar.in'
+        ORDER BY g.i`,
+      [hash, JOBS, FLEET_ORIGIN.lat, FLEET_ORIGIN.lng, FLEET_ROW, FLEET_STEP],
+    );
+    return rows;
+  });
+  const server = await startServer(join(benchRoot, 'dist', 'src', 'main.js'), {
+    DATABASE_URL: db.url,
+    DATABASE_OWNER_URL: db.ownerUrl,
+    RATE_LIMIT_POLICY,
+    ABUSE_PENALTY_THRESHOLD: '1000000000',
+    JOBS_WORKERS: 'true',
+    // Nobody lets an offer lapse here: every one is accepted as soon as it is seen.
+    MATCHING_OFFER_TTL_SECONDS: '600',
+  });
+  const watcher = new pg.Client({ connectionString: db.ownerUrl });
+  await watcher.connect();
+  try {
+    const base = server.base;
+    const signInStarted = performance.now();
+    const customerTokens = await signInAll(
+      base,
+      Array.from(
+        { length: CUSTOMERS },
+        (_, i) => `bench-offers-customer-${i + 1}@bench.fixbazaar.in`,
+      ),
+    );
+    const fleetTokens = await signInAll(
+      base,
+      fleet.map((f) => f.email),
+    );
+    const tokenOf = new Map(fleet.map((f, i) => [f.id, fleetTokens[i]!]));
+    console.log(
+      `(c) signed in ${CUSTOMERS} customers and a fleet of ${fleet.length} hardware technicians in ${((performance.now() - signInStarted) / 1000).toFixed(1)} s`,
+    );
+
+    const requestedAt = new Map<string, number>();
+    const assignedAt = new Map<string, number>();
+    const acceptMs: number[] = [];
+    const refusals: Record<string, number> = {};
+    const accepting: Promise<void>[] = [];
+    const seen = new Set<string>();
+    let requestErrors = 0;
+    let watching = true;
+
+    /** The technicians' side: every new offer accepted at once. */
+    const watch = async () => {
+      while (watching) {
+        const { rows } = await watcher.query<OfferSeen>(
+          `SELECT id::text, technician_id::text, repair_job_id::text FROM repair_offers
+            WHERE status = 'offered'`,
+        );
+        for (const o of rows.filter((r) => !seen.has(r.id))) {
+          seen.add(o.id);
+          const token = tokenOf.get(o.technician_id);
+          if (token === undefined) {
+            refusals['not a fleet technician'] = (refusals['not a fleet technician'] ?? 0) + 1;
+            continue;
+          }
+          const sent = performance.now();
+          accepting.push(
+            fetch(`${base}/technician/offers/${o.id}/accept`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${token}` },
+            }).then(
+              async (res) => {
+                const body = (await res.json()) as { code?: string };
+                const now = performance.now();
+                acceptMs.push(now - sent);
+                if (res.status === 200) assignedAt.set(o.repair_job_id, now);
+                else
+                  refusals[body.code ?? String(res.status)] =
+                    (refusals[body.code ?? String(res.status)] ?? 0) + 1;
+              },
+              () => {
+                refusals.network = (refusals.network ?? 0) + 1;
+              },
+            ),
+          );
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    const watching$ = watch();
+
+    const started = performance.now();
+    await Promise.all(
+      fleet.map(async (f, i) => {
+        const sent = performance.now();
+        const res = await fetch(`${base}/repairs`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${customerTokens[i % CUSTOMERS]!}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({
+            kind: 'hardware',
+            mode: 'offline',
+            location: { lat: Number((f.lat + 0.009).toFixed(7)), lng: f.lng },
+            deviceBrand: 'Samsung',
+            deviceModel: 'Galaxy M31',
+            problem: 'cracked screen',
+          }),
+        }).catch(() => undefined);
+        if (res?.status !== 201) {
+          requestErrors++;
+          return;
+        }
+        requestedAt.set(((await res.json()) as { id: string }).id, sent);
+      }),
+    );
+    const requestedIn = performance.now() - started;
+    // Until every requested job is assigned, or a minute passes without progress.
+    let last = assignedAt.size;
+    let idleSince = performance.now();
+    while (assignedAt.size < requestedAt.size && performance.now() - idleSince < 60_000) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (assignedAt.size !== last) {
+        last = assignedAt.size;
+        idleSince = performance.now();
+      }
+    }
+    watching = false;
+    await watching$;
+    await Promise.all(accepting);
+    const toAssignment = [...requestedAt]
+      .filter(([id]) => assignedAt.has(id))
+      .map(([id, at]) => assignedAt.get(id)! - at)
+      .sort((a, b) => a - b);
+    acceptMs.sort((a, b) => a - b);
+    const { rows: split } = await watcher.query<{
+      to_offer: number[];
+      to_assigned: number[];
+      statuses: Record<string, number>;
+    }>(
+      `SELECT (SELECT array_agg(ms ORDER BY ms) FROM (
+                 SELECT extract(epoch FROM min(o.offered_at) - j.created_at) * 1000 AS ms
+                   FROM repair_jobs j JOIN repair_offers o ON o.repair_job_id = j.id
+                  WHERE j.id = ANY($1::uuid[]) GROUP BY j.id) x) AS to_offer,
+              (SELECT array_agg(ms ORDER BY ms) FROM (
+                 SELECT extract(epoch FROM j.assigned_at - j.created_at) * 1000 AS ms
+                   FROM repair_jobs j WHERE j.id = ANY($1::uuid[]) AND j.assigned_at IS NOT NULL) x) AS to_assigned,
+              (SELECT json_object_agg(status, n) FROM (
+                 SELECT status, count(*)::int AS n FROM repair_jobs WHERE id = ANY($1::uuid[])
+                  GROUP BY status) x) AS statuses`,
+      [[...requestedAt.keys()]],
+    );
+    const toOffer = (split[0]!.to_offer ?? []).map(Number);
+    const toAssigned = (split[0]!.to_assigned ?? []).map(Number);
+    const ms = (x: number) => `${x.toFixed(0)} ms`;
+    console.log(
+      `(c) ${requestedAt.size} hardware jobs requested at once in ${ms(requestedIn)} (${requestErrors} requests failed); ` +
+        `${assignedAt.size} assigned; jobs by status ${JSON.stringify(split[0]!.statuses)}; refused accepts ${JSON.stringify(refusals)}`,
+    );
+    console.log(
+      `    time to assignment (request sent → acceptance answered): p50 ${ms(percentile(toAssignment, 50))}  p99 ${ms(percentile(toAssignment, 99))}  max ${ms(toAssignment.at(-1) ?? NaN)}`,
+    );
+    console.log(
+      `    in the database: job created → first offer p50 ${ms(percentile(toOffer, 50))}  p99 ${ms(percentile(toOffer, 99))}; ` +
+        `→ assigned p50 ${ms(percentile(toAssigned, 50))}  p99 ${ms(percentile(toAssigned, 99))}; accept request p50 ${ms(percentile(acceptMs, 50))}  p99 ${ms(percentile(acceptMs, 99))}`,
+    );
+    console.log(`RESULT geo.offers.jobs ${requestedAt.size} jobs`);
+    console.log(`RESULT geo.offers.assigned ${assignedAt.size} jobs`);
+    console.log(`RESULT geo.offers.assignment_p50 ${percentile(toAssignment, 50).toFixed(0)} ms`);
+    console.log(`RESULT geo.offers.assignment_p99 ${percentile(toAssignment, 99).toFixed(0)} ms`);
+    console.log(`RESULT geo.offers.first_offer_p50 ${percentile(toOffer, 50).toFixed(0)} ms`);
+    console.log(`RESULT geo.offers.first_offer_p99 ${percentile(toOffer, 99).toFixed(0)} ms`);
+    console.log(`RESULT geo.offers.accept_p50 ${percentile(acceptMs, 50).toFixed(0)} ms`);
+    console.log(`RESULT geo.offers.accept_p99 ${percentile(acceptMs, 99).toFixed(0)} ms`);
+    return (
+      requestErrors === 0 &&
+      requestedAt.size === JOBS &&
+      assignedAt.size === JOBS &&
+      Object.keys(refusals).length === 0
+    );
+  } finally {
+    await watcher.end();
+    await server.stop();
+  }
+}
+
 async function countFixes(ownerUrl: string): Promise<{ total: number; written: number }> {
   return withClient(ownerUrl, async (c) => {
     const { rows } = await c.query<{ total: number; written: number }>(
@@ -602,12 +833,11 @@ async function main(): Promise<void> {
     );
     console.log(`RESULT geo.seed_seconds ${seeded.seconds.toFixed(1)} s`);
     console.log(`RESULT geo.technicians ${TECHNICIANS} technicians`);
-    await sqlPhase(db.config.database.url, queryPoints(QUERIES, 42));
-    ok = await apiPhase(
-      { url: db.config.database.url, ownerUrl: db.config.database.ownerUrl },
-      hash,
-    );
-    console.log('(c) offers: not measured yet (lands with the offers work)');
+    const urls = { url: db.config.database.url, ownerUrl: db.config.database.ownerUrl };
+    ok = true;
+    if (PARTS.has('a')) await sqlPhase(urls.url, queryPoints(QUERIES, 42));
+    if (PARTS.has('b')) ok = (await apiPhase(urls, hash)) && ok;
+    if (PARTS.has('c')) ok = (await offersPhase(urls, hash)) && ok;
   } finally {
     if (KEEP_DATABASE) console.log(`kept database ${db.name}`);
     else await db.drop();

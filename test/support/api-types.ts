@@ -1951,6 +1951,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/repairs/{repairJobId}/tracking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where my technician is on the way
+         * @description Only while the job is en_route: the technician’s last trusted position (exact), the fix’s age, the straight-line distance in 100 m steps and an ETA (the fix’s speed when plausible, else 18 km/h; at least 60 s). Before departure and from arrival on, every field but repairJobId and status is null.
+         */
+        get: operations["RepairTrackingController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/repairs/{repairJobId}/tracking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where a repair’s technician is on the way (audited)
+         * @description Only while the job is en_route: the technician’s last trusted position (exact), the fix’s age, the straight-line distance in 100 m steps and an ETA (the fix’s speed when plausible, else 18 km/h; at least 60 s). Before departure and from arrival on, every field but repairJobId and status is null.
+         */
+        get: operations["AdminRepairTrackingController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/technicians/me/availability": {
         parameters: {
             query?: never;
@@ -4759,6 +4799,32 @@ export interface components {
             technicianId: string;
             reason: string;
         };
+        TrackedPositionDto: {
+            lat: number;
+            lng: number;
+            /** @description The fix's accuracy radius, metres. */
+            accuracyM: number;
+            /** @description When the device took the fix. */
+            recordedAt: string;
+        };
+        RepairTrackingDto: {
+            /** @enum {string} */
+            status: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
+            /** @description Seconds since the fix was taken (by the server's clock, at least 0). */
+            fixAgeSeconds: number | null;
+            /** @description Straight-line distance to the job's location, in 100 m steps (at least 100). */
+            distanceM: number | null;
+            /** @description Estimated seconds to arrival (at least 60): distance over the fix's speed or the city speed. */
+            etaSeconds: number | null;
+            /**
+             * @description `fix_speed`: the speed the device reported (plausible, fix ≤ 60 s old); `city_speed`: 18 km/h.
+             * @enum {string|null}
+             */
+            etaBasis: "city_speed" | "fix_speed" | null;
+            repairJobId: string;
+            /** @description Null unless the job is en route and the technician has sent a trusted fix. */
+            position: components["schemas"]["TrackedPositionDto"] | null;
+        };
         SetAvailabilityDto: {
             /**
              * @description `busy` is set by jobs, not by the technician.
@@ -4817,7 +4883,7 @@ export interface components {
         LocationReviewDto: {
             /** @enum {string} */
             status: "cleared" | "open" | "suspended";
-            reasons: ("clock_skew" | "impossible_speed" | "mock_location" | "repeated_coordinates" | "replayed_coordinates" | "stale_fix" | "weak_accuracy")[];
+            reasons: ("clock_skew" | "impossible_speed" | "mock_location" | "repeated_coordinates" | "replayed_coordinates" | "stale_fix" | "teleport_before_accept" | "weak_accuracy")[];
             id: string;
             technicianId: string;
             displayName: string;
@@ -11574,6 +11640,92 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not update RepairJob */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RepairTrackingController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairTrackingDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminRepairTrackingController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairTrackingDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read TechnicianTracking */
             403: {
                 headers: {
                     [name: string]: unknown;

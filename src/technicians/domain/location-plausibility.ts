@@ -28,6 +28,14 @@ export const SPOOF_REASONS = [
 ] as const;
 export type SpoofReason = (typeof SPOOF_REASONS)[number];
 
+/**
+ * Why a location review opened: the fix rules' reasons of the technician's last fixes, and
+ * `teleport_before_accept` when an offer's acceptance was refused for a jump just before it
+ * (`teleportBeforeAccept`, the offer code).
+ */
+export const REVIEW_REASONS = [...SPOOF_REASONS, 'teleport_before_accept'] as const;
+export type ReviewReason = (typeof REVIEW_REASONS)[number];
+
 /** The rules' thresholds and weights (points added to a fix's score, capped at 100). */
 export const SPOOF_RULES = {
   /** Faster than this between two fixes is impossible in a city (200 km/h). */

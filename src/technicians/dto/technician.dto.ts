@@ -24,7 +24,7 @@ import {
   type TechnicianAvailability,
 } from '../domain/availability.js';
 import { READINESS_ITEMS, type ReadinessItem } from '../technician-readiness.js';
-import { SPOOF_REASONS, type SpoofReason } from '../domain/location-plausibility.js';
+import { REVIEW_REASONS, type ReviewReason } from '../domain/location-plausibility.js';
 
 const NOT_BLANK = /\S/;
 
@@ -178,8 +178,8 @@ export class LocationReviewDto {
   status!: 'open' | 'cleared' | 'suspended';
   /** The rolling spoofing score when the technician was flagged. */
   score!: number;
-  @ApiProperty({ enum: SPOOF_REASONS, isArray: true })
-  reasons!: SpoofReason[];
+  @ApiProperty({ enum: REVIEW_REASONS, isArray: true })
+  reasons!: ReviewReason[];
   openedAt!: string;
   resolvedAt!: string | null;
   resolutionReason!: string | null;
