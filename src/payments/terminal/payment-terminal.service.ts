@@ -111,7 +111,7 @@ export class PaymentTerminal implements OnModuleInit {
             `A ${live.method === 'qr' ? 'QR code' : 'payment link'} is open for this job: cancel it first`,
             { paymentRequestId: live.id },
           );
-        return { request: live, contact: null };
+        return { request: live, contact: await this.repairJobs.customerContactIn(tx, job) };
       }
       const ttl = Math.max(this.config.repairs.terminalTtlMinutes * 60, GATEWAY_MIN_TTL_SECONDS);
       const { rows } = await execute<PaymentRequestRow>(
@@ -225,7 +225,7 @@ export class PaymentTerminal implements OnModuleInit {
   /** Creates (or adopts) the request's link or QR code at the gateway and records it open. */
   private async createAtGateway(
     request: PaymentRequestRow,
-    contact: Contact | null,
+    contact: Contact,
   ): Promise<PaymentRequestRow> {
     let created: { id: string; url: string };
     try {
@@ -270,7 +270,7 @@ export class PaymentTerminal implements OnModuleInit {
 
   private async gatewayObjectOf(
     request: PaymentRequestRow,
-    contact: Contact | null,
+    contact: Contact,
   ): Promise<{ id: string; url: string }> {
     const amountPaise = Number(request.amount_paise);
     const expireBy = Math.floor(request.expires_at.getTime() / 1000);
@@ -298,11 +298,11 @@ export class PaymentTerminal implements OnModuleInit {
         referenceId: request.reference_id,
         description,
         customer: {
-          ...(contact?.name ? { name: contact.name } : {}),
-          ...(contact?.email ? { email: contact.email } : {}),
-          ...(contact?.phone ? { contact: contact.phone } : {}),
+          ...(contact.name !== null ? { name: contact.name } : {}),
+          ...(contact.email !== null ? { email: contact.email } : {}),
+          ...(contact.phone !== null ? { contact: contact.phone } : {}),
         },
-        notify: { sms: contact?.phone != null, email: contact?.email != null },
+        notify: { sms: contact.phone !== null, email: contact.email !== null },
         expireBy,
         notes,
         callbackUrl: null,
@@ -313,27 +313,18 @@ export class PaymentTerminal implements OnModuleInit {
   /**
    * Cancels a request closed on our side at the gateway (a link cancelled, a QR code closed), then
    * marks it closed there. When the gateway refuses because it is no longer open (paid, expired or
-   * closed meanwhile) it is closed there too: a payment made meanwhile arrives by its webhook. A
-   * gateway that does not answer leaves it for the close job.
+   * closed meanwhile) it is closed there too: a payment made meanwhile arrives by its webhook. Any
+   * other failure (the gateway down) leaves it for the close job's next pass.
    */
   private async closeAtGateway(request: PaymentRequestRow): Promise<void> {
     if (request.gateway_id === null || request.gateway_closed) return;
-    const id = request.gateway_id;
     try {
-      if (request.method === 'link') await this.gateway.cancelPaymentLink(id);
-      else await this.gateway.closeQrCode(id);
+      if (!(await this.closedAtGateway(request.method, request.gateway_id))) return;
     } catch (err) {
-      if (!(err instanceof GatewayError) || err.retryable) {
-        this.log.warn(
-          `payment request ${request.id}: not closed at the gateway yet (${String(err)})`,
-        );
-        return;
-      }
-      const open =
-        request.method === 'link'
-          ? ['created', 'partially_paid'].includes((await this.gateway.fetchPaymentLink(id)).status)
-          : (await this.gateway.fetchQrCode(id)).status === 'active';
-      if (open) throw err;
+      this.log.warn(
+        `payment request ${request.id}: not closed at the gateway yet (${String(err)})`,
+      );
+      return;
     }
     await this.transactions.run((tx) =>
       execute(
@@ -342,6 +333,22 @@ export class PaymentTerminal implements OnModuleInit {
         [request.id],
       ),
     );
+  }
+
+  /** Cancels the link or closes the QR code; whether it is closed at the gateway now. */
+  private async closedAtGateway(method: 'link' | 'qr', id: string): Promise<boolean> {
+    try {
+      if (method === 'link') await this.gateway.cancelPaymentLink(id);
+      else await this.gateway.closeQrCode(id);
+      return true;
+    } catch (err) {
+      if (!(err instanceof GatewayError) || err.retryable) throw err;
+      if (method === 'link')
+        return !['created', 'partially_paid'].includes(
+          (await this.gateway.fetchPaymentLink(id)).status,
+        );
+      return (await this.gateway.fetchQrCode(id)).status === 'closed';
+    }
   }
 
   private async lockJob(tx: EntityManager, repairJobId: string, side: RequestSide): Promise<void> {
