@@ -125,8 +125,11 @@ describe("the technician's payment terminal (Payment Links and UPI QR codes, Raz
     await expectJobSettled(t, finance, { repairJobId: job.repairJobId, paidPaise });
   };
 
-  /** The job paid and held for its technician in its escrow, by exactly `amountPaise`. */
-  const expectHeld = async (job: Job, amountPaise: number) => {
+  /**
+   * The job paid and held for its technician, by exactly `amountPaise`, in its escrow holding
+   * `capturedPaise` (more when money kept apart stays there too).
+   */
+  const expectHeld = async (job: Job, amountPaise: number, capturedPaise = amountPaise) => {
     expect(await jobOf(job)).toMatchObject({ status: 'in_progress' });
     const [hold] = await sql<{ payee_id: string; amount_paise: string; status: string }>(
       `SELECT payee_id::text AS payee_id, amount_paise::text AS amount_paise, status
@@ -140,7 +143,7 @@ describe("the technician's payment terminal (Payment Links and UPI QR codes, Raz
     });
     const escrow = (await t.app.get(LedgerService).account(Accounts.jobEscrow(job.repairJobId)))!;
     expect({ credits: escrow.creditsPosted, pending: escrow.debitsPending }).toEqual({
-      credits: BigInt(amountPaise),
+      credits: BigInt(capturedPaise),
       pending: BigInt(amountPaise),
     });
   };
@@ -386,6 +389,48 @@ describe("the technician's payment terminal (Payment Links and UPI QR codes, Raz
       credits: 50_000n,
       pending: 25_000n,
     });
+  });
+
+  it('a QR code credited with less than the job’s amount (should Razorpay ever take it) is held in escrow for review: the job stays unpaid, a new request pays it', async () => {
+    const job = await newJob(70_000);
+    const request = (await ask(job, 'qr')).data!;
+    // Razorpay takes exactly a fixed-amount code's amount; here the request is pointed at a code of
+    // 50,000 to play a gateway that credited less.
+    const short = await t.app.get<PaymentGateway>(PAYMENT_GATEWAY).createQrCode({
+      amountPaise: 50_000,
+      name: 'short',
+      description: 'short',
+      closeBy: Math.floor(Date.now() / 1000) + 3600,
+      notes: {},
+    });
+    await sql(`UPDATE payment_requests SET gateway_id = $2 WHERE id = $1`, [request.id, short.id]);
+    const credited = sandbox.control.payQrCode(short.id);
+    await drain();
+    expect(await jobOf(job)).toMatchObject({ status: 'awaiting_payment' });
+    expect((await paymentsOf(job))[0]).toMatchObject({
+      id: request.paymentId,
+      status: 'captured',
+      gatewayPaymentId: credited.payment.id,
+      unpayable: true,
+    });
+    expect(
+      await sql(`SELECT 1 FROM escrow_holds WHERE repair_job_id = $1`, [job.repairJobId]),
+    ).toEqual([]);
+    const escrow = (await t.app.get(LedgerService).account(Accounts.jobEscrow(job.repairJobId)))!;
+    expect({ credits: escrow.creditsPosted, pending: escrow.debitsPending }).toEqual({
+      credits: 50_000n,
+      pending: 0n,
+    });
+    const trial = await t.api.GET('/ledger/trial-balance', { headers: finance.headers });
+    expect(trial.data?.balanced).toBe(true);
+
+    // The job is still due in full: a new request, on a new payment, pays it.
+    const next = (await ask(job, 'link')).data!;
+    expect(next).toMatchObject({ status: 'open', amountPaise: 70_000 });
+    expect(next.paymentId).not.toBe(request.paymentId);
+    sandbox.control.payPaymentLink(await gatewayIdOf(next.id));
+    await drain();
+    await expectHeld(job, 70_000, 120_000);
   });
 
   it('forged but signed link and QR events are rejected and change nothing', async () => {
