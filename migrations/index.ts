@@ -38,6 +38,7 @@ import { TechnicianReadiness1764580000000 } from './1764580000000-TechnicianRead
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
 import { Ratings1764500000000 } from './1764500000000-Ratings.js';
 import { TechnicianLocation1764490000000 } from './1764490000000-TechnicianLocation.js';
+import { PaymentTerminal1764560000000 } from './1764560000000-PaymentTerminal.js';
 
 /** Every migration, in order. A unit test checks that each file in this folder is listed here. */
 export const migrations = [
@@ -80,5 +81,6 @@ export const migrations = [
   Ratings1764500000000,
   RepairLifecycle1764510000000,
   RepairOffers1764520000000,
+  PaymentTerminal1764560000000,
   TechnicianReadiness1764580000000,
 ];

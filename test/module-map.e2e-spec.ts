@@ -111,6 +111,8 @@ const MODULES: Record<string, ModuleRule> = {
       'escrow_holds',
       'escrow_hold_history',
       'escrow_transfer_history',
+      'payment_requests',
+      'payment_request_history',
     ],
   },
   payouts: {

@@ -810,6 +810,8 @@ class SandboxState {
   refundMode: 'instant' | 'manual' = 'instant';
   readonly paymentLinks = new Map<string, PaymentLink>();
   readonly qrCodes = new Map<string, QrCode>();
+  /** Each QR code's payments, oldest first. */
+  readonly qrCodePayments = new Map<string, string[]>();
 }
 
 export async function startRazorpaySandbox(options: SandboxOptions): Promise<RazorpaySandbox> {
@@ -1241,6 +1243,12 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
     return q;
   });
   route('GET', '/v1/payments/qr_codes/:id', ([id]) => qrCode(id!));
+  route('GET', '/v1/payments/qr_codes/:id/payments', ([id]) => {
+    qrCode(id!);
+    return collection(
+      (state.qrCodePayments.get(id!) ?? []).map((paymentId) => payment(paymentId)).reverse(),
+    );
+  });
   route('POST', '/v1/payments/qr_codes/:id/close', ([id]) => {
     const q = qrCode(id!);
     if (q.status === 'closed') throw bad('The QR code is already closed', 'id');
@@ -1767,6 +1775,7 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
       });
       q.payments_amount_received += amount;
       q.payments_count_received += 1;
+      state.qrCodePayments.set(q.id, [...(state.qrCodePayments.get(q.id) ?? []), p.id]);
       if (q.usage === 'single_use') {
         q.status = 'closed';
         q.closed_at = now();

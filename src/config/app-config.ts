@@ -141,6 +141,11 @@ export interface AppConfig {
      * later unless its customer confirmed it first (REPAIR_CONFIRM_WINDOW_HOURS, a duration).
      */
     confirmWindowSeconds: number;
+    /**
+     * A payment request of the technician's terminal (a Payment Link or UPI QR code) expires this many
+     * minutes after it is made (REPAIR_TERMINAL_TTL_MINUTES, 15 to 1440).
+     */
+    terminalTtlMinutes: number;
   };
   /** Evidence of returns and disputes: largest photo and video in bytes, files per dispute. */
   disputes: { imageMaxBytes: number; videoMaxBytes: number; maxEvidence: number };
@@ -357,7 +362,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       reservationTtlMinutes: e.ORDER_RESERVATION_TTL_MINUTES,
       autoCompleteSeconds: e.ORDER_AUTO_COMPLETE_HOURS,
     },
-    repairs: { confirmWindowSeconds: e.REPAIR_CONFIRM_WINDOW_HOURS },
+    repairs: {
+      confirmWindowSeconds: e.REPAIR_CONFIRM_WINDOW_HOURS,
+      terminalTtlMinutes: e.REPAIR_TERMINAL_TTL_MINUTES,
+    },
     disputes: {
       imageMaxBytes: e.DISPUTE_IMAGE_MAX_BYTES,
       videoMaxBytes: e.DISPUTE_VIDEO_MAX_BYTES,

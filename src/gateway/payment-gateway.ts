@@ -387,6 +387,8 @@ export interface PaymentGateway {
   /** A single-use UPI QR code for exactly `amountPaise`. */
   createQrCode(input: GatewayQrCodeInput): Promise<GatewayQrCode>;
   fetchQrCode(qrId: string): Promise<GatewayQrCode>;
+  /** The payments made to a QR code, newest first (what binds a payment, which has no order, to it). */
+  paymentsOfQrCode(qrId: string): Promise<GatewayPayment[]>;
   /** Closes an active QR code (`close_reason` on_demand); Razorpay refuses a closed one. */
   closeQrCode(qrId: string): Promise<GatewayQrCode>;
 }

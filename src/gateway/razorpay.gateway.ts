@@ -82,6 +82,7 @@ interface RazorpayClient {
   qrCode: {
     create(p: Params): Promise<unknown>;
     fetch(id: string): Promise<unknown>;
+    fetchAllPayments(id: string): Promise<unknown>;
     close(id: string): Promise<unknown>;
   };
   api: {
@@ -527,6 +528,13 @@ export class RazorpayGateway implements PaymentGateway {
 
   async fetchQrCode(qrId: string): Promise<GatewayQrCode> {
     return toQrCode(await this.call('fetch qr code', () => this.client.qrCode.fetch(qrId)));
+  }
+
+  async paymentsOfQrCode(qrId: string): Promise<GatewayPayment[]> {
+    const raw = await this.call('fetch qr code payments', () =>
+      this.client.qrCode.fetchAllPayments(qrId),
+    );
+    return items(raw).map(toPayment);
   }
 
   async closeQrCode(qrId: string): Promise<GatewayQrCode> {

@@ -57,6 +57,36 @@ const PAYMENT_EVENT_STATUSES: Record<string, readonly GatewayPaymentStatus[]> = 
   'payment.failed': ['failed'],
 };
 
+/**
+ * What a payload's payment entity claims that the gateway's payment contradicts — its order, amount,
+ * currency, fee, tax and status (a payment captured then refunded was captured: a capture's payload
+ * still says so) — and a gateway status the event may not be applied at (`allowed`).
+ */
+export function paymentContradictions(
+  claimed: Record<string, unknown>,
+  gp: GatewayPayment,
+  allowed: readonly GatewayPaymentStatus[],
+): string[] {
+  const differences = contradictions(claimed, {
+    order_id: gp.orderId,
+    amount: gp.amountPaise,
+    currency: gp.currency,
+    fee: gp.feePaise,
+    tax: gp.feeTaxPaise,
+  });
+  const status = claimed.status;
+  if (
+    status !== undefined &&
+    status !== null &&
+    status !== gp.status &&
+    !(status === 'captured' && gp.status === 'refunded')
+  )
+    differences.push(`status ${JSON.stringify(status)}, the gateway says "${gp.status}"`);
+  else if (!allowed.includes(gp.status))
+    differences.push(`the gateway says the payment is ${gp.status}`);
+  return differences;
+}
+
 @Injectable()
 export class PaymentWebhookHandlers implements OnModuleInit {
   constructor(
@@ -98,28 +128,11 @@ export class PaymentWebhookHandlers implements OnModuleInit {
     );
     if ('rejected' in fetched) return fetched;
     const gp = fetched.known;
-    const differences = contradictions(claimed, {
-      order_id: gp.orderId,
-      amount: gp.amountPaise,
-      currency: gp.currency,
-      fee: gp.feePaise,
-      tax: gp.feeTaxPaise,
-    });
+    const differences = paymentContradictions(claimed, gp, PAYMENT_EVENT_STATUSES[event.event]!);
     if (event.payload.order !== undefined) {
       const order = payloadEntity(event.payload, event.event, 'order');
       differences.push(...contradictions(order, { id: gp.orderId }).map((d) => `order ${d}`));
     }
-    // A payment captured then refunded was captured: a capture's payload still says so.
-    const status = claimed.status;
-    if (
-      status !== undefined &&
-      status !== null &&
-      status !== gp.status &&
-      !(status === 'captured' && gp.status === 'refunded')
-    )
-      differences.push(`status ${JSON.stringify(status)}, the gateway says "${gp.status}"`);
-    else if (!PAYMENT_EVENT_STATUSES[event.event]!.includes(gp.status))
-      differences.push(`the gateway says the payment is ${gp.status}`);
     return confirmedUnlessContradicted(`${event.event} payment ${gp.id}`, differences, gp);
   }
 

@@ -16,18 +16,30 @@ import { PaymentsController } from './payments.controller.js';
 import { PaymentsService } from './payments.service.js';
 import { RefundsService } from './refunds.service.js';
 import { RepairJobPaymentsController } from './repair-job-payments.controller.js';
+import {
+  CustomerPaymentTerminalController,
+  TechnicianPaymentTerminalController,
+} from './terminal/payment-terminal.controller.js';
+import { PaymentTerminal } from './terminal/payment-terminal.service.js';
+import { TerminalWebhookHandlers } from './terminal/terminal-webhook-handlers.js';
 
 /**
  * Payments of payables through the gateway (Razorpay, or the local sandbox): payment intents,
  * capture (Checkout's verification or the payment webhooks) into the escrow holds it funds, and
- * refunds to the buyer (every kind, sent and posted by the `payments.refunds` job). The payable
+ * refunds to the buyer (every kind, sent and posted by the `payments.refunds` job), and the
+ * technician's payment terminal for repair jobs (src/payments/terminal/). The payable
  * kinds — parts orders and repair jobs, over their modules' payment ports — are wired here
  * (`PAYABLES`); the commands (src/payments/commands/) know only the port (src/payments/payable.ts). Needs
  * DatabaseModule and JobsModule (global) and the ledger.
  */
 @Module({
   imports: [GatewayModule, LedgerModule, OrdersModule, RepairsModule],
-  controllers: [PaymentsController, RepairJobPaymentsController],
+  controllers: [
+    PaymentsController,
+    RepairJobPaymentsController,
+    TechnicianPaymentTerminalController,
+    CustomerPaymentTerminalController,
+  ],
   providers: [
     PaymentsService,
     RefundsService,
@@ -37,6 +49,8 @@ import { RepairJobPaymentsController } from './repair-job-payments.controller.js
     ApplyCaptureHandler,
     ProcessRefundHandler,
     PaymentWebhookHandlers,
+    PaymentTerminal,
+    TerminalWebhookHandlers,
     OrderPayable,
     RepairJobPayable,
     {

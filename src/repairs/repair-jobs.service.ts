@@ -20,6 +20,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
+import { contactIn, type Contact } from '../identity/contact.js';
 import { technicianProfileIn } from '../identity/technician-profile.js';
 import { missingForJobsIn } from '../technicians/technician-readiness.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
@@ -529,6 +530,16 @@ export class RepairJobPayments {
   /** The job locked for its payment (`customerId`: only theirs, else 404; null: any). */
   lock(tx: EntityManager, id: string, customerId: string | null): Promise<RepairJobRow> {
     return lockRepairJob(tx, id, customerId === null ? 'any' : { customerId });
+  }
+
+  /** The job locked for a payment its technician asks for on the spot (another's job: 404). */
+  lockForTechnician(tx: EntityManager, id: string, technicianId: string): Promise<RepairJobRow> {
+    return lockRepairJob(tx, id, { technicianId });
+  }
+
+  /** How to reach the job's customer (a Payment Link is sent there). */
+  customerContactIn(tx: EntityManager, job: RepairJobRow): Promise<Contact> {
+    return contactIn(tx, job.customer_id);
   }
 
   /** 404 unless the job exists (and is `customerId`'s, when given). */

@@ -86,28 +86,9 @@ export const WEBHOOK_HANDLER_DEFAULTS = {
 export const MAX_RETRY_DELAY_MS = 5 * 60 * 1000;
 
 /**
- * Events that are stored to be applied by a handler a later change registers: a Payment Link or
- * UPI QR code paid, partially paid, expired, cancelled or closed (a technician collecting at the
- * job). While such an event has no handler its rows stay `received`, neither processed nor
- * `ignored`: processing skips them and the sweeper does not count them as overdue. Once a handler
- * is registered, they are overdue at once and the next drain (the sweeper's, within a minute)
- * applies them in order of receipt. (`qr_code.created` is not held: it tells nothing our own call
- * did not.)
- */
-export const HELD_WEBHOOK_EVENTS: readonly string[] = [
-  'payment_link.paid',
-  'payment_link.partially_paid',
-  'payment_link.expired',
-  'payment_link.cancelled',
-  'qr_code.credited',
-  'qr_code.closed',
-];
-
-/**
  * The handlers of webhook events, by event name (`payment.captured`, …). Modules register theirs in
  * `onModuleInit`. An event whose name has no handler is stored and marked processed with outcome
- * `ignored` (Razorpay sends every event the webhook subscribes to), except the held events
- * (HELD_WEBHOOK_EVENTS), which wait for theirs.
+ * `ignored` (Razorpay sends every event the webhook subscribes to).
  */
 @Injectable()
 export class WebhookHandlers {
@@ -148,11 +129,6 @@ export class WebhookHandlers {
 
   get(eventName: string): RegisteredWebhookHandler | undefined {
     return this.handlers.get(eventName);
-  }
-
-  /** The held events that have no handler yet: their rows wait, unprocessed. */
-  held(): string[] {
-    return HELD_WEBHOOK_EVENTS.filter((name) => !this.handlers.has(name));
   }
 
   /** Event names that have a handler. */

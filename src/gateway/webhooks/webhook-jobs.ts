@@ -179,9 +179,7 @@ function isDeferral(outcome: unknown): outcome is { deferUntil: Date; reason: st
  *   else) → `rejected` with `rejection` and `last_error`, nothing applied, the rejection listener told;
  * - `confirm` could not reach the gateway (a retryable GatewayError) → `deferred` with backoff
  *   (not counted as a failure), until the handler's `maxDeferralMs` since receipt → failed;
- * - no handler for the event name → processed with outcome `ignored`, unless the event is held
- *   (HELD_WEBHOOK_EVENTS): then the row is left `received` for the handler a later change registers
- *   (skipped here and by the sweeper until then).
+ * - no handler for the event name → processed with outcome `ignored`.
  * Rows are taken in `process_after` order, so an event that is ready waits for no later one.
  */
 @Injectable()
@@ -269,9 +267,8 @@ export class WebhookProcessor implements OnModuleInit {
         tx,
         `SELECT count(*)::int AS n FROM webhook_inbox
           WHERE status IN ('received','deferred')
-            AND process_after <= now() - make_interval(secs => $1)
-            AND event <> ALL($2::text[])`,
-        [OVERDUE_SECONDS, this.handlers.held()],
+            AND process_after <= now() - make_interval(secs => $1)`,
+        [OVERDUE_SECONDS],
       );
       return rows[0]?.n ?? 0;
     });
@@ -291,12 +288,11 @@ export class WebhookProcessor implements OnModuleInit {
         tx,
         `SELECT ${INBOX_COLUMNS} FROM webhook_inbox
           WHERE status IN ('received','deferred') AND process_after <= now()
-            AND event <> ALL($1::text[])
-            ${eventId !== undefined ? 'AND event_id = $2' : ''}
+            ${eventId !== undefined ? 'AND event_id = $1' : ''}
           ORDER BY process_after
           LIMIT 1
           FOR UPDATE SKIP LOCKED`,
-        eventId !== undefined ? [this.handlers.held(), eventId] : [this.handlers.held()],
+        eventId !== undefined ? [eventId] : [],
       );
       const row = rows[0];
       if (!row) return false;

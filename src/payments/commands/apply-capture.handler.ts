@@ -28,14 +28,14 @@ export class ApplyCaptureHandler implements ICommandHandler<ApplyCaptureCommand>
     @Inject(PAYABLES) private readonly payables: Payable[],
   ) {}
 
-  async execute({ tx, payment }: ApplyCaptureCommand): Promise<CaptureResult> {
+  async execute({ tx, payment, request }: ApplyCaptureCommand): Promise<CaptureResult> {
     const deps = {
       ledger: this.ledger,
       refunds: this.refunds,
       jobs: this.jobs,
       payables: this.payables,
     };
-    if (tx !== null) return applyCaptureIn(deps, tx, payment);
-    return this.transactions.run((own) => applyCaptureIn(deps, own, payment));
+    if (tx !== null) return applyCaptureIn(deps, tx, payment, request);
+    return this.transactions.run((own) => applyCaptureIn(deps, own, payment, request));
   }
 }

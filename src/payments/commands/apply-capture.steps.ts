@@ -20,7 +20,14 @@ import {
 import type { LedgerService } from '../../ledger/persistence/ledger.service.js';
 import { HOLD_TRANSFER_JOBS } from '../hold-transfer-jobs.js';
 import type { CaptureDecision, Obligation, Payable, PayableRef, PayableType } from '../payable.js';
-import { movePayment, payableOfType, PAYMENT_COLUMNS, type PaymentRow } from '../payment-store.js';
+import {
+  movePayment,
+  PAYABLE_COLUMN,
+  payableOfType,
+  PAYMENT_COLUMNS,
+  type PaymentRow,
+} from '../payment-store.js';
+import { settleRequestsIn, type TerminalPayment } from '../terminal/terminal-capture.js';
 import type { RefundsService } from '../refunds.service.js';
 import type { CaptureResult } from './apply-capture.command.js';
 
@@ -41,19 +48,22 @@ export async function applyCaptureIn(
   deps: CaptureDeps,
   tx: EntityManager,
   gp: GatewayPayment,
+  request: TerminalPayment | null = null,
 ): Promise<CaptureResult> {
-  if (gp.orderId === null) return { code: 'unknown_order' };
-  const ref = await payableOfGatewayOrder(tx, gp.orderId);
+  const ref = await payableOfGatewayPayment(tx, gp, request);
   if (ref === null) return { code: 'unknown_order' };
   const payable = payableOfType(deps.payables, ref.type);
   await payable.lockForCapture(tx, ref.id);
   const { rows } = await execute<PaymentRow>(
     tx,
-    `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE gateway_order_id = $1 FOR UPDATE`,
-    [gp.orderId],
+    `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1 FOR UPDATE`,
+    [ref.paymentId],
   );
-  const payment = rows[0]!;
-  if (payment.status === 'captured') return { code: 'replayed' };
+  let payment = rows[0]!;
+  if (payment.status === 'captured') {
+    if (payment.gateway_payment_id === gp.id) return { code: 'replayed' };
+    payment = await secondPaymentIn(tx, payment, gp);
+  }
   await markCapturedIn(tx, payment, gp);
   const decision = await payable.confirmPaid(tx, ref.id, {
     reference: gp.id,
@@ -63,21 +73,58 @@ export async function applyCaptureIn(
   await holdObligationsIn(deps.jobs, tx, payment.id, obligations);
   await postCaptureIn(deps.ledger, tx, gp, payable.escrow, ref.id, obligations);
   await refundWhatIsNotKeptIn(deps.refunds, tx, payment, gp, decision);
+  if (ref.type === 'repair_job')
+    await settleRequestsIn(tx, deps.jobs, {
+      repairJobId: ref.id,
+      gp,
+      request,
+      jobPaid: decision.code === 'paid',
+    });
   return { code: 'applied', outcome: decision.code };
 }
 
-/** The payable a gateway order was opened for (unlocked: it never changes), or null when not ours. */
-async function payableOfGatewayOrder(
+/**
+ * The payable and our payment a gateway payment pays (unlocked: neither changes), or null when not
+ * ours: the payment row that recorded it (a replay), else the one the terminal's request is bound
+ * to (a Payment Link's order is Razorpay's, a QR code's payment has none), else the one whose
+ * gateway order it paid.
+ */
+async function payableOfGatewayPayment(
   tx: EntityManager,
-  gatewayOrderId: string,
-): Promise<PayableRef | null> {
-  const { rows } = await execute<{ type: PayableType; id: string }>(
+  gp: GatewayPayment,
+  request: TerminalPayment | null,
+): Promise<(PayableRef & { paymentId: string }) | null> {
+  const { rows } = await execute<{ type: PayableType; id: string; payment_id: string }>(
     tx,
-    `SELECT payable_type AS type, coalesce(order_id, repair_job_id)::text AS id
-     FROM payments WHERE gateway_order_id = $1`,
-    [gatewayOrderId],
+    `SELECT payable_type AS type, coalesce(order_id, repair_job_id)::text AS id, id::text AS payment_id
+     FROM payments WHERE gateway_payment_id = $1 OR id = $2::uuid OR gateway_order_id = $3
+     ORDER BY gateway_payment_id = $1 DESC NULLS LAST, id = $2::uuid DESC NULLS LAST LIMIT 1`,
+    [gp.id, request?.paymentId ?? null, gp.orderId],
   );
-  return rows[0] ?? null;
+  const found = rows[0];
+  return found === undefined
+    ? null
+    : { type: found.type, id: found.id, paymentId: found.payment_id };
+}
+
+/**
+ * A second gateway payment of an intent already captured (Checkout and the terminal's link or QR
+ * code both paid, or two payments of one gateway order): recorded as a payment of its own for the
+ * same payable, so the capture below finds its payable paid and keeps the money apart.
+ */
+async function secondPaymentIn(
+  tx: EntityManager,
+  first: PaymentRow,
+  gp: GatewayPayment,
+): Promise<PaymentRow> {
+  const column = PAYABLE_COLUMN[first.payable_type];
+  const { rows } = await execute<PaymentRow>(
+    tx,
+    `INSERT INTO payments (${column}, buyer_id, amount_paise, status)
+     VALUES ($1, $2, $3, 'created') RETURNING ${PAYMENT_COLUMNS}`,
+    [first.order_id ?? first.repair_job_id, first.buyer_id, gp.amountPaise],
+  );
+  return rows[0]!;
 }
 
 async function markCapturedIn(tx: EntityManager, payment: PaymentRow, gp: GatewayPayment) {
@@ -145,7 +192,10 @@ async function postCaptureIn(
         eventType: 'payment_captured',
         reference,
         actor: 'system:payments',
-        metadata: { paymentId: gp.id, gatewayOrderId: gp.orderId! },
+        metadata: {
+          paymentId: gp.id,
+          ...(gp.orderId === null ? {} : { gatewayOrderId: gp.orderId }),
+        },
       },
     },
   ];

@@ -33,8 +33,7 @@ export class OpenPaymentHandler implements ICommandHandler<OpenPaymentCommand> {
     @Inject(PAYABLES) private readonly payables: Payable[],
   ) {}
 
-  async execute({ payable: ref, meta }: OpenPaymentCommand): Promise<PaymentRecord> {
-    const buyerId = meta.principal!.userId;
+  async execute({ payable: ref, buyerId }: OpenPaymentCommand): Promise<PaymentRecord> {
     const payable = payableOfType(this.payables, ref.type);
     const intent = await this.transactions.run(async (tx) => {
       const { duePaise } = await payable.lockForPayment(tx, ref.id, buyerId);
