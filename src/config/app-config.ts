@@ -141,6 +141,11 @@ export interface AppConfig {
      * later unless its customer confirmed it first (REPAIR_CONFIRM_WINDOW_HOURS, a duration).
      */
     confirmWindowSeconds: number;
+    /**
+     * Kept from a paid offline job cancelled after its technician arrived and released to the
+     * technician (at most what was paid; staff may waive it): REPAIR_VISIT_FEE_PAISE, default ₹199.
+     */
+    visitFeePaise: number;
   };
   /** Evidence of returns and disputes: largest photo and video in bytes, files per dispute. */
   disputes: { imageMaxBytes: number; videoMaxBytes: number; maxEvidence: number };
@@ -357,7 +362,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       reservationTtlMinutes: e.ORDER_RESERVATION_TTL_MINUTES,
       autoCompleteSeconds: e.ORDER_AUTO_COMPLETE_HOURS,
     },
-    repairs: { confirmWindowSeconds: e.REPAIR_CONFIRM_WINDOW_HOURS },
+    repairs: {
+      confirmWindowSeconds: e.REPAIR_CONFIRM_WINDOW_HOURS,
+      visitFeePaise: e.REPAIR_VISIT_FEE_PAISE,
+    },
     disputes: {
       imageMaxBytes: e.DISPUTE_IMAGE_MAX_BYTES,
       videoMaxBytes: e.DISPUTE_VIDEO_MAX_BYTES,
