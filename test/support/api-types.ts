@@ -1636,7 +1636,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel my repair before paying (free) */
+        /** Cancel my repair: free before paying; once paid, refunded in full, less the visit fee once the technician came */
         post: operations["RepairJobsController_cancel"];
         delete?: never;
         options?: never;
@@ -1798,6 +1798,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/technician/repairs/{repairJobId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a paid repair (with a reason): its customer is refunded in full */
+        post: operations["TechnicianRepairJobsController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/technician/repairs/{repairJobId}/withdraw": {
         parameters: {
             query?: never;
@@ -1926,7 +1943,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel an unpaid repair (reason, audited) */
+        /** Cancel a repair (reason, audited); a paid one refunded, keeping or waiving the visit fee */
         post: operations["AdminRepairJobsController_cancel"];
         delete?: never;
         options?: never;
@@ -2506,6 +2523,23 @@ export interface paths {
         put?: never;
         /** Hand over Razorpay Checkout's answer for my repair job (signature checked, captured) */
         post: operations["RepairJobPaymentsController_verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/repairs/{repairJobId}/payments/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Refunds of my repair job */
+        get: operations["RepairJobPaymentsController_refunds"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4641,6 +4675,8 @@ export interface components {
             status: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
             /** @description Integer paise */
             amountPaise: number | null;
+            /** @description Integer paise */
+            visitFeePaise: number | null;
             id: string;
             customerId: string;
             technicianId: string | null;
@@ -4737,6 +4773,15 @@ export interface components {
         ReassignRepairJobDto: {
             /** @description An approved technician of the job's kind. */
             technicianId: string;
+            reason: string;
+        };
+        StaffCancelRepairJobDto: {
+            /**
+             * @description A paid offline job (its technician arrived): `keep` the visit fee for the technician and refund
+             *     the rest, or `waive` it and refund in full. Required for such a job, ignored for any other.
+             * @enum {string}
+             */
+            visitFee?: "keep" | "waive";
             reason: string;
         };
         SetAvailabilityDto: {
@@ -5153,7 +5198,7 @@ export interface components {
         };
         RefundDto: {
             /**
-             * @description `cancellation` (a paid part cancelled), `unpayable` (paid after the order expired or was cancelled), `duplicate` (a second payment), `excess` (more than was payable), `partial` (a dispute resolved with a partial refund, at release), `after_release` (staff refund of a released sub-order, clawed back from the dealer).
+             * @description `cancellation` (a paid part or repair job cancelled, refunded whole), `unpayable` (paid after the order or job could no longer be paid), `duplicate` (a second payment), `excess` (more than was payable), `partial` (a dispute resolved with a partial refund, or a paid repair job cancelled keeping the visit fee: the rest, at release), `after_release` (staff refund of a released sub-order, clawed back from the dealer).
              * @enum {string}
              */
             kind: "after_release" | "cancellation" | "duplicate" | "excess" | "line_cancellation" | "partial" | "unpayable";
@@ -5163,7 +5208,7 @@ export interface components {
             status: "failed" | "processed" | "processing" | "requested";
             id: string;
             paymentId: string;
-            /** @description The cancelled sub-order whose escrow this returns; null for money never held for a dealer. */
+            /** @description The cancelled sub-order whose escrow this returns; null for money never held for a dealer and for a repair job's refunds. */
             subOrderId: string | null;
             requestedAt: string;
             processedAt: string | null;
@@ -11146,6 +11191,53 @@ export interface operations {
             };
         };
     };
+    TechnicianRepairJobsController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RepairJobReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairJobDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RepairWork */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     TechnicianRepairJobsController_withdraw: {
         parameters: {
             query?: never;
@@ -11474,7 +11566,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RepairJobReasonDto"];
+                "application/json": components["schemas"]["StaffCancelRepairJobDto"];
             };
         };
         responses: {
@@ -13226,6 +13318,49 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RepairJobPaymentsController_refunds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundDto"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Purchase */
             403: {
                 headers: {
                     [name: string]: unknown;
