@@ -74,7 +74,8 @@ export async function expectMoneyIdentity(
 }
 
 /**
- * The books of one repair job (`job:<jobId>` entries): paid = refunded (processed) + what the job's
+ * The books of one repair job (`job:<jobId>` entries posted — holds and their voids aside): paid =
+ * refunded (processed) + what the job's
  * escrow, its technician's payable and the deductions hold — then the ledger's integrity and
  * Σ debits = Σ credits. Returns the parts, for the test's own expectations (the escrow at zero once
  * released or refunded).
@@ -106,7 +107,7 @@ export async function expectJobMoneyIdentity(
         `SELECT a.code, sum(CASE l.side WHEN 'credit' THEN l.amount ELSE -l.amount END)::text AS net
          FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id
            JOIN ledger_accounts a ON a.id = l.account_id
-         WHERE e.reference = $1 AND e.kind <> 'pending'
+         WHERE e.reference = $1 AND e.kind IN ('posted', 'post_pending')
          GROUP BY a.code`,
         [`job:${jobId}`],
       )
