@@ -243,6 +243,7 @@ const EXPECTED: Record<string, Rule> = {
   'POST /admin/repairs/{repairJobId}/reassign': ['ops_leader'],
   'POST /admin/repairs/{repairJobId}/cancel': ADMINS,
   'POST /admin/repairs/{repairJobId}/confirm': ADMINS,
+  'POST /admin/repairs/{repairJobId}/refund': ADMINS,
   'PUT /technicians/me/availability': ['tech_hardware', 'tech_software'],
   'POST /technicians/me/location': ['tech_hardware', 'tech_software'],
   'GET /technicians/nearby': ['customer', 'business'],

@@ -380,6 +380,68 @@ describe('repair jobs cancelled after payment: refunds and the visit fee (Razorp
     await expectRefundedInFull(customer, id, tech.userId);
   });
 
+  it('lets staff refund part of a done repair at its release (reason, audited)', async () => {
+    const { customer, tech, id } = await paidJob('offline');
+    const refund = (body: Record<string, unknown>) =>
+      t.api.POST('/admin/repairs/{repairJobId}/refund', {
+        ...path(id),
+        body: body as never,
+        headers: admin.headers,
+      });
+    // In progress: cancel it instead.
+    const early = await refund({ amountPaise: 50_000, reason: 'Screen still flickers' });
+    expect(early.response.status).toBe(409);
+    expect(early.error).toMatchObject({ code: 'repair-job/not-refundable-at-release' });
+    await t.api.POST('/technician/repairs/{repairJobId}/finish', {
+      ...path(id),
+      headers: tech.headers,
+    });
+    expect((await refund({ amountPaise: 50_000 })).response.status).toBe(400);
+    // Part of it: the technician keeps something at release.
+    const all = await refund({ amountPaise: PAID, reason: 'Screen still flickers' });
+    expect(all.response.status).toBe(422);
+    expect(all.error).toMatchObject({
+      code: 'refund/not-partial',
+      heldPaise: PAID,
+      errors: [{ field: 'amountPaise' }],
+    });
+    const decided = await refund({ amountPaise: 50_000, reason: 'Screen still flickers' });
+    expect(decided.data).toEqual({
+      repairJobId: id,
+      heldPaise: PAID,
+      refundAtReleasePaise: 50_000,
+    });
+    expect((await auditOf(id)).at(-1)).toMatchObject({
+      action: 'repair_job.refund_at_release',
+      reason: 'Screen still flickers',
+      after: { refundAtReleasePaise: 50_000 },
+    });
+    // Nothing moves until the customer confirms and the escrow is released.
+    expect(await release.releaseDue()).toBe(0);
+    await t.api.POST('/repairs/{repairJobId}/confirm', { ...path(id), headers: customer.headers });
+    expect(await release.releaseDue()).toBe(1);
+    expect(await refunds.processDue()).toBe(1);
+    expect(await refundsOf(customer, id)).toEqual([
+      expect.objectContaining({ kind: 'partial', amountPaise: 50_000, status: 'processed' }),
+    ]);
+    // Recipe §10 on the 100000 released: commission 10000, GST 1800, TDS 100, net 88100.
+    const books = await expectJobMoneyIdentity(t, id, tech.userId);
+    expect(books).toEqual({
+      paid: BigInt(PAID),
+      refunded: 50_000n,
+      escrow: 0n,
+      technicianNet: 88_100n,
+      commission: 10_000n,
+      gst: 1_800n,
+      tcs: 0n,
+      tds: 100n,
+    });
+    expect((await jobRow(id)).status).toBe('closed');
+    // Released: nothing is held to refund at release any more.
+    const late = await refund({ amountPaise: 1_000, reason: 'Another complaint' });
+    expect(late.response.status).toBe(409);
+  });
+
   it('refuses what the policy does not allow, with a problem document', async () => {
     const customer = await signInAs(t, 'customer');
     const tech = await technicianOf('hardware');

@@ -446,15 +446,17 @@ export async function refundedInFullAmong(
 
 /**
  * What the escrow release does with a job's hold (the job locked by the release): a confirmed job's
- * is released whole to its technician (then the job closes); a paid job cancelled with a visit fee
- * kept has the fee released to its technician and the rest refunded at release (recipe §5); any
- * other job's is not due.
+ * is released to its technician, less what staff refund at release (`refundAtReleasePaise`; then
+ * the job closes); a paid job cancelled with a visit fee kept has the fee released to its
+ * technician and the rest refunded at release (recipe §5); any other job's is not due.
  */
 export function releaseTermsOf(
   job: RepairJobRow,
   heldPaise: bigint,
+  refundAtReleasePaise: bigint,
 ): { due: false } | { due: true; refundPaise: bigint; close: boolean } {
-  if (job.status === 'confirmed') return { due: true, refundPaise: 0n, close: true };
+  if (job.status === 'confirmed')
+    return { due: true, refundPaise: refundAtReleasePaise, close: true };
   const fee = BigInt(job.visit_fee_paise ?? 0);
   if (job.status === 'cancelled' && fee > 0n)
     return { due: true, refundPaise: heldPaise > fee ? heldPaise - fee : 0n, close: false };

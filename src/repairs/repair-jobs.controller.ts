@@ -206,7 +206,9 @@ export class TechnicianRepairJobsController {
   @Post(':repairJobId/cancel')
   @HttpCode(200)
   @Can('update', 'RepairWork')
-  @ApiOperation({ summary: 'Cancel a paid repair (with a reason): its customer is refunded in full' })
+  @ApiOperation({
+    summary: 'Cancel a paid repair (with a reason): its customer is refunded in full',
+  })
   cancel(
     @Param() p: RepairJobIdParamDto,
     @Body() dto: RepairJobReasonDto,
@@ -291,7 +293,8 @@ export class AdminRepairJobsController {
   @HttpCode(200)
   @Can('update', 'RepairJob')
   @ApiOperation({
-    summary: 'Cancel a repair (reason, audited); a paid one refunded, keeping or waiving the visit fee',
+    summary:
+      'Cancel a repair (reason, audited); a paid one refunded, keeping or waiving the visit fee',
   })
   cancel(
     @Param() p: RepairJobIdParamDto,

@@ -474,7 +474,8 @@ export class RepairJobs implements OnModuleInit {
       reason,
       ...(visitFeePaise === undefined ? {} : { visitFeePaise }),
     });
-    if (visitFeePaise === undefined) await this.closeOpenQuoteIn(tx, job.id, 'the job was cancelled');
+    if (visitFeePaise === undefined)
+      await this.closeOpenQuoteIn(tx, job.id, 'the job was cancelled');
     return moved;
   }
 

@@ -2821,6 +2821,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/repairs/{repairJobId}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refund part of a done repair at its release (reason, audited) */
+        post: operations["RepairRefundController_refund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ledger/tcs-corrections": {
         parameters: {
             query?: never;
@@ -5576,6 +5593,19 @@ export interface components {
             orderId: string;
             reason: string;
             requestedAt: string;
+        };
+        RefundRepairAtReleaseDto: {
+            /** @description Integer paise */
+            amountPaise: number;
+            /** @description Why (in the audit log), e.g. part of the repair not done. */
+            reason: string;
+        };
+        RepairRefundAtReleaseDto: {
+            /** @description Integer paise held */
+            heldPaise: number;
+            /** @description Integer paise refunded to the customer at release */
+            refundAtReleasePaise: number;
+            repairJobId: string;
         };
         ProposeTcsCorrectionDto: {
             /** @description Why (kept on the correction and in the audit log). */
@@ -14124,6 +14154,53 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RepairRefundController_refund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundRepairAtReleaseDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairRefundAtReleaseDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RepairJob */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -151,7 +151,7 @@ export async function releaseIn(
   // A sub-order's hold by its status (a dispute's partial refund at release); a repair job's by its terms.
   const terms =
     locked !== undefined && 'job' in locked
-      ? releaseTermsOf(locked.job, BigInt(hold.amount_paise))
+      ? releaseTermsOf(locked.job, BigInt(hold.amount_paise), BigInt(hold.refund_at_release_paise))
       : locked !== undefined && mode.eligible.includes(locked.status)
         ? { due: true as const, refundPaise: BigInt(hold.refund_at_release_paise), close: false }
         : { due: false as const };
