@@ -225,6 +225,42 @@ describe('repair jobs cancelled after payment: refunds and the visit fee (Razorp
     expect(await holdOf(id)).toBeUndefined();
   });
 
+  it('refunds money captured after the job was cancelled while paying (unpayable)', async () => {
+    const customer = await signInAs(t, 'customer');
+    const tech = await technicianOf('software');
+    const id = await awaitingPayment(customer, tech, 'online');
+    const opened = await t.api.POST('/repairs/{repairJobId}/payments', {
+      ...path(id),
+      headers: customer.headers,
+    });
+    const cancelled = await t.api.POST('/repairs/{repairJobId}/cancel', {
+      ...path(id),
+      body: {},
+      headers: customer.headers,
+    });
+    expect(cancelled.data).toMatchObject({ status: 'cancelled', visitFeePaise: null });
+    // Checkout completes anyway: the capture cannot pay the job, so it goes back whole.
+    const paid = sandbox.control.pay(opened.data!.gatewayOrderId!, { outcome: 'captured' });
+    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
+    const verified = await t.api.POST('/repairs/{repairJobId}/payments/verify', {
+      ...path(id),
+      body: {
+        razorpayOrderId: paid.razorpay_order_id,
+        razorpayPaymentId: paid.razorpay_payment_id,
+        razorpaySignature: paid.razorpay_signature,
+      },
+      headers: customer.headers,
+    });
+    expect(verified.data).toMatchObject({ status: 'captured', unpayable: true });
+    expect(await holdOf(id)).toBeUndefined();
+    expect(await refunds.processDue()).toBe(1);
+    expect(await refundsOf(customer, id)).toEqual([
+      expect.objectContaining({ kind: 'unpayable', amountPaise: PAID, status: 'processed' }),
+    ]);
+    const books = await expectJobMoneyIdentity(t, id, tech.userId);
+    expect(books).toMatchObject({ paid: BigInt(PAID), refunded: BigInt(PAID), escrow: 0n });
+  });
+
   it('refunds a paid online job in full when its customer cancels (the technician never travelled)', async () => {
     const { customer, tech, id } = await paidJob('online');
     const cancelled = await t.api.POST('/repairs/{repairJobId}/cancel', {
