@@ -25,7 +25,6 @@ import { JobQueue } from '../jobs/job-queue.service.js';
 import type { RepairJobEvent } from './domain/repair-job-state.js';
 import { priceQuote } from './domain/repair-quote.js';
 import type {
-  VISIT_FEE_CHOICES,
   CreateRepairJobDto,
   CreateRepairQuoteDto,
   RepairJobDto,
@@ -33,6 +32,7 @@ import type {
   RepairJobQueryDto,
   RepairQuoteDto,
   RepairTimelineEntryDto,
+  VisitFeeChoice,
 } from './dto/repair-job.dto.js';
 import {
   applyRepairTransition,
@@ -50,8 +50,6 @@ import {
   timelineOf,
 } from './repair-job-store.js';
 import { REPAIR_MATCHING_JOBS, type StartMatchingJob } from './repair-matching-jobs.js';
-
-type VisitFeeChoice = (typeof VISIT_FEE_CHOICES)[number];
 
 export const REPAIR_JOBS_QUEUE = { autoConfirm: 'repairs.auto-confirm' } as const;
 

@@ -122,6 +122,7 @@ export class CancelRepairJobDto {
 }
 
 export const VISIT_FEE_CHOICES = ['keep', 'waive'] as const;
+export type VisitFeeChoice = (typeof VISIT_FEE_CHOICES)[number];
 
 /** Staff cancelling: a reason; for a paid job its technician reached, whether the visit fee stands. */
 export class StaffCancelRepairJobDto extends RepairJobReasonDto {
@@ -132,7 +133,7 @@ export class StaffCancelRepairJobDto extends RepairJobReasonDto {
   @ApiPropertyOptional({ enum: VISIT_FEE_CHOICES })
   @IsOptional()
   @IsIn(VISIT_FEE_CHOICES)
-  visitFee?: (typeof VISIT_FEE_CHOICES)[number];
+  visitFee?: VisitFeeChoice;
 }
 
 export class AssignRepairJobDto {
