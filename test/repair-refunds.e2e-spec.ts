@@ -190,6 +190,17 @@ describe('repair jobs cancelled after payment: refunds and the visit fee (Razorp
       }),
     ]);
     expect((await holdOf(id))!.status).toBe('refunded');
+    // Finance sees it among the refunds, by its job.
+    const staffView = await t.api.GET('/admin/refunds', {
+      params: { query: { kind: 'cancellation' } },
+      headers: finance.headers,
+    });
+    expect(staffView.data!.items.find((r) => r.repairJobId === id)).toMatchObject({
+      orderId: null,
+      subOrderId: null,
+      amountPaise: PAID,
+      status: 'processed',
+    });
     const books = await expectJobMoneyIdentity(t, id, technicianId);
     expect(books).toMatchObject({ refunded: BigInt(PAID), escrow: 0n, technicianNet: 0n });
     const trial = await t.api.GET('/ledger/trial-balance', { headers: finance.headers });

@@ -396,7 +396,7 @@ export class DailyReconciliationReport implements OnModuleInit {
         id: string;
         kind: string;
         status: RefundRecord['status'];
-        order_id: string;
+        order_id: string | null;
         gateway_refund_id: string | null;
         ledger_key: string;
       }>(

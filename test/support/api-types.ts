@@ -5324,9 +5324,11 @@ export interface components {
         };
         AdminRefundDto: {
             /**
-             * @description `cancellation` (a paid part cancelled before shipping), `unpayable` (captured for an order that
-             *     could no longer be paid), `duplicate` (a second payment), `excess` (paid over what was payable),
-             *     `partial` (a dispute's partial refund), `after_release` (staff, after the escrow was released).
+             * @description `cancellation` (a paid part cancelled before shipping, a paid repair job cancelled with a full
+             *     refund), `unpayable` (captured for an order or job that could no longer be paid), `duplicate` (a
+             *     second payment), `excess` (paid over what was payable), `partial` (a dispute's partial refund, a
+             *     repair job's refund at release: the rest after its visit fee, or staff's part of a done job),
+             *     `after_release` (staff, after the escrow was released).
              * @enum {string}
              */
             kind: "after_release" | "cancellation" | "duplicate" | "excess" | "partial" | "unpayable";
@@ -5337,8 +5339,10 @@ export interface components {
             /** @description Calls to the gateway so far */
             attempts: number;
             id: string;
-            orderId: string;
-            /** @description The sub-order refunded (cancellation, partial, after release); null for money never held for a dealer. */
+            /** @description The payable refunded: an order or a repair job (exactly one is set). */
+            orderId: string | null;
+            repairJobId: string | null;
+            /** @description The sub-order refunded (cancellation, partial, after release); null for money never held for a dealer and for repair jobs. */
             subOrderId: string | null;
             /** @description The sub-order's dealer. */
             dealerId: string | null;
