@@ -25,6 +25,8 @@ import { withClient } from './support/test-database.js';
 const NEW_COLUMNS: Record<string, string[]> = {
   payments: ['repair_job_id', 'payable_type'],
   escrow_holds: ['id', 'repair_job_id', 'payee_type', 'payee_id'],
+  // RepairRefunds1764540000000, taken down with it.
+  refunds: ['repair_job_id'],
 };
 
 /** Each table's rows as JSON, in a stable order, without the migration's new columns. */

@@ -489,6 +489,7 @@ describe('refunds and payouts views', () => {
       {
         id: late.data!.id,
         orderId: r2.order.id,
+        repairJobId: null,
         subOrderId: b2.id,
         dealerId: dealerB.userId,
         paymentId: r2.paymentId,
@@ -506,6 +507,7 @@ describe('refunds and payouts views', () => {
       {
         id: expect.any(String),
         orderId: r1.order.id,
+        repairJobId: null,
         subOrderId: a1.id,
         dealerId: dealerA.userId,
         paymentId: r1.paymentId,

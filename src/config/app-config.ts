@@ -146,6 +146,11 @@ export interface AppConfig {
      * minutes after it is made (REPAIR_TERMINAL_TTL_MINUTES, 15 to 1440).
      */
     terminalTtlMinutes: number;
+    /**
+     * Kept from a paid offline job cancelled after its technician arrived and released to the
+     * technician (at most what was paid; staff may waive it): REPAIR_VISIT_FEE_PAISE, default ₹199.
+     */
+    visitFeePaise: number;
   };
   /** Evidence of returns and disputes: largest photo and video in bytes, files per dispute. */
   disputes: { imageMaxBytes: number; videoMaxBytes: number; maxEvidence: number };
@@ -365,6 +370,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     repairs: {
       confirmWindowSeconds: e.REPAIR_CONFIRM_WINDOW_HOURS,
       terminalTtlMinutes: e.REPAIR_TERMINAL_TTL_MINUTES,
+      visitFeePaise: e.REPAIR_VISIT_FEE_PAISE,
     },
     disputes: {
       imageMaxBytes: e.DISPUTE_IMAGE_MAX_BYTES,

@@ -115,6 +115,7 @@ export const envSchema = z.object({
   REPAIR_CONFIRM_WINDOW_HOURS: duration(60, 30 * 86_400).default(48 * 3600),
   // Razorpay refuses a Payment Link or QR code expiring less than 15 minutes ahead.
   REPAIR_TERMINAL_TTL_MINUTES: z.coerce.number().int().min(15).max(1440).default(15),
+  REPAIR_VISIT_FEE_PAISE: z.coerce.number().int().min(0).max(10_000_000).default(19_900),
   PAYMENT_STUCK_ALERT_MINUTES: z.coerce.number().int().min(1).max(10080).default(120),
   ESCROW_SLA_DAYS: z.coerce.number().int().min(1).max(365).default(10),
   ESCROW_SHIP_SLA_DAYS: z.coerce.number().int().min(1).max(365).default(3),

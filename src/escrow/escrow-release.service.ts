@@ -14,7 +14,9 @@
  * - A repair job's hold (toward its technician; `liability:escrow:job:<jobId>`): once the job is
  *   completed. Commission: the `repair_service` rule in force, else `commission.repairs`; the sale is
  *   one line at `gst.supply.repair_services`. No commission invoice and no Route transfer yet (both
- *   are dealer-only for now: the repair-services issue adds them).
+ *   are dealer-only for now: the repair-services issue adds them). A paid job cancelled keeping a
+ *   visit fee (src/repairs/) is released too: the fee to the technician, the rest refunded at
+ *   release (recipe §5, a `partial` refund of the job sent by the refunds job).
  *
  * The `escrow.release-due` job runs every minute (here): it finds the due holds and dispatches one
  * `ReleaseEscrowCommand` each (src/escrow/commands/release-escrow.*); each release is one transaction
@@ -62,7 +64,9 @@ export class EscrowReleaseService implements OnModuleInit {
            FROM escrow_holds h
              LEFT JOIN sub_orders s ON s.id = h.sub_order_id
              LEFT JOIN repair_jobs j ON j.id = h.repair_job_id
-           WHERE h.status = 'held' AND (s.status = 'completed' OR j.status = 'confirmed')
+           WHERE h.status = 'held'
+             AND (s.status = 'completed' OR j.status = 'confirmed'
+                  OR (j.status = 'cancelled' AND j.visit_fee_paise > 0))
              AND NOT EXISTS (SELECT 1 FROM escrow_manual_holds m
                              WHERE m.sub_order_id = h.sub_order_id AND m.lifted_at IS NULL)
            ORDER BY h.created_at LIMIT $1`,

@@ -10,6 +10,7 @@ import { LiftManualHoldHandler } from './commands/lift-manual-hold.handler.js';
 import { PlaceManualHoldHandler } from './commands/place-manual-hold.handler.js';
 import { ProposeTcsCorrectionHandler } from './commands/propose-tcs-correction.handler.js';
 import { RefundAfterReleaseHandler } from './commands/refund-after-release.handler.js';
+import { RefundRepairAtReleaseHandler } from './commands/refund-repair-at-release.handler.js';
 import { RejectEarlyReleaseHandler } from './commands/reject-early-release.handler.js';
 import { RejectTcsCorrectionHandler } from './commands/reject-tcs-correction.handler.js';
 import { ReleaseEscrowHandler } from './commands/release-escrow.handler.js';
@@ -19,6 +20,7 @@ import { EscrowControlsService } from './controls/escrow-controls.service.js';
 import { EscrowReleaseService } from './escrow-release.service.js';
 import { AfterReleaseRefundPosting } from './refund-after-release-posting.js';
 import { RefundAfterReleaseController } from './refund-after-release.controller.js';
+import { RepairRefundController } from './repair-refund.controller.js';
 import { TcsCorrectionController } from './tcs-correction/tcs-correction.controller.js';
 import { TcsCorrectionService } from './tcs-correction/tcs-correction.service.js';
 import {
@@ -40,6 +42,7 @@ import { PaymentViews } from './views/payment-views.service.js';
     DealerEscrowController,
     EscrowControlsController,
     RefundAfterReleaseController,
+    RepairRefundController,
     TcsCorrectionController,
   ],
   providers: [
@@ -54,6 +57,7 @@ import { PaymentViews } from './views/payment-views.service.js';
     ApproveEarlyReleaseHandler,
     RejectEarlyReleaseHandler,
     RefundAfterReleaseHandler,
+    RefundRepairAtReleaseHandler,
     ProposeTcsCorrectionHandler,
     ApproveTcsCorrectionHandler,
     RejectTcsCorrectionHandler,

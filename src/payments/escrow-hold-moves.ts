@@ -52,3 +52,33 @@ export async function setRefundAtRelease(
     [subOrderId, refundPaise],
   );
 }
+
+/**
+ * Sets what a repair job's still-held hold refunds when it is released (staff refunding part of a
+ * done job, less than it holds; ledger-spec recipe §5), locking the hold. The hold as it was, or undefined when
+ * the job has no held escrow.
+ */
+export async function setJobRefundAtRelease(
+  tx: EntityManager,
+  repairJobId: string,
+  refundPaise: number,
+): Promise<{ heldPaise: number; refundAtReleasePaise: number } | undefined> {
+  const { rows } = await execute<{ amount_paise: string; refund_at_release_paise: string }>(
+    tx,
+    `SELECT amount_paise::text AS amount_paise, refund_at_release_paise::text AS refund_at_release_paise
+     FROM escrow_holds WHERE repair_job_id = $1 AND status = 'held' FOR UPDATE`,
+    [repairJobId],
+  );
+  const hold = rows[0];
+  if (hold === undefined) return undefined;
+  if (refundPaise < Number(hold.amount_paise))
+    await execute(
+      tx,
+      `UPDATE escrow_holds SET refund_at_release_paise = $2, updated_at = now() WHERE repair_job_id = $1`,
+      [repairJobId, refundPaise],
+    );
+  return {
+    heldPaise: Number(hold.amount_paise),
+    refundAtReleasePaise: Number(hold.refund_at_release_paise),
+  };
+}

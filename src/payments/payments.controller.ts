@@ -67,7 +67,7 @@ export class PaymentsController {
   @ApiOperation({ summary: 'Refunds of my order' })
   async refunds(@Param() p: OrderIdParamDto, @Meta() meta: RequestMeta): Promise<RefundDto[]> {
     await this.payments.list(this.order(p), meta.principal!.userId); // 404 unless it is the caller's order
-    return this.refundsService.list(p.orderId);
+    return this.refundsService.list(this.order(p));
   }
 
   private order(p: OrderIdParamDto): PayableRef {

@@ -45,7 +45,9 @@ export const MAX_ATTEMPTS = 8;
 export interface RefundRow {
   id: string;
   payment_id: string;
-  order_id: string;
+  /** The payable refunded: an order or a repair job, exactly one. */
+  order_id: string | null;
+  repair_job_id: string | null;
   sub_order_id: string | null;
   kind: RefundKind;
   amount_paise: string;
@@ -58,22 +60,24 @@ export interface RefundRow {
 }
 
 export const REFUND_COLUMNS = `r.id::text AS id, r.payment_id::text AS payment_id, r.order_id::text AS order_id,
-  r.sub_order_id::text AS sub_order_id, r.kind, r.amount_paise::text AS amount_paise, r.status,
+  r.repair_job_id::text AS repair_job_id, r.sub_order_id::text AS sub_order_id, r.kind, r.amount_paise::text AS amount_paise, r.status,
   r.gateway_refund_id, p.gateway_payment_id, r.attempts, r.requested_at, r.processed_at`;
 
 /**
  * Records a refund (`requested`) in the caller's transaction and enqueues the refunds job that sends
  * it — the one writer of new refund rows, for payments' own kinds and the escrow's (`partial` at
- * release, `after_release`). Undefined when the refund is already recorded (the unique indexes: one
- * of a kind per payment without a sub-order; one cancellation and one partial per sub-order), so a
- * retry records nothing twice.
+ * release, `after_release`). It refunds the payment's payable: an order (`orderId`) or a repair job
+ * (`repairJobId`). Undefined when the refund is already recorded (the unique indexes: one of a kind
+ * per payment without a sub-order; one cancellation and one partial per sub-order and per repair
+ * job), so a retry records nothing twice.
  */
 export async function recordRefundIn(
   tx: EntityManager,
   jobs: JobQueue,
   input: {
     paymentId: string;
-    orderId: string;
+    orderId: string | null;
+    repairJobId?: string;
     subOrderId: string | null;
     kind: RefundKind;
     amountPaise: bigint;
@@ -83,8 +87,9 @@ export async function recordRefundIn(
 ): Promise<{ id: string; requestedAt: Date } | undefined> {
   const { rows } = await execute<{ id: string; requested_at: Date }>(
     tx,
-    `INSERT INTO refunds (payment_id, order_id, sub_order_id, kind, amount_paise, reason, requested_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
+    `INSERT INTO refunds (payment_id, order_id, sub_order_id, kind, amount_paise, reason, requested_by,
+       repair_job_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING
      RETURNING id::text AS id, requested_at`,
     [
       input.paymentId,
@@ -94,6 +99,7 @@ export async function recordRefundIn(
       input.amountPaise.toString(),
       input.reason ?? null,
       input.requestedBy ?? null,
+      input.repairJobId ?? null,
     ],
   );
   await jobs.send(REFUND_JOBS.process, {}, { tx });
@@ -143,7 +149,7 @@ export async function applyGatewayAnswerIn(
   if (refund.sub_order_id !== null)
     await deps.orders.recordRefund(
       tx,
-      refund.order_id,
+      refund.order_id!,
       refund.sub_order_id,
       Number(refund.amount_paise),
     );
@@ -163,29 +169,40 @@ async function postRefundIn(
   // so the entry is posted exactly once.
   if (refund.kind === 'partial' || refund.kind === 'line_cancellation') return;
   // After release: the dealer's share clawed back (refundAfterRelease), `refund:<id>`.
-  if (refund.kind === 'after_release') return afterRelease.postIn(tx, refund);
+  if (refund.kind === 'after_release')
+    return afterRelease.postIn(tx, { ...refund, order_id: refund.order_id! });
   const amount = BigInt(refund.amount_paise);
-  const escrow = escrowAccount('order', refund.order_id);
+  const [kind, subjectId] =
+    refund.repair_job_id !== null
+      ? (['job', refund.repair_job_id] as const)
+      : (['order', refund.order_id!] as const);
+  const escrow = escrowAccount(kind, subjectId);
   let command: LedgerCommand;
-  if (refund.sub_order_id !== null) {
+  // A cancelled sub-order's or repair job's hold, refunded whole (recipe §4).
+  if (refund.kind === 'cancellation') {
+    const [column, id] =
+      refund.sub_order_id !== null
+        ? ['sub_order_id', refund.sub_order_id]
+        : ['repair_job_id', refund.repair_job_id!];
     const { rows } = await execute<{
       id: string;
       status: EscrowHoldStatus;
       hold_key: string;
       amount_paise: string;
-      dealer_id: string;
+      payee_type: 'dealer' | 'technician';
+      payee_id: string;
     }>(
       tx,
-      `SELECT id::text AS id, status, hold_key, amount_paise::text AS amount_paise,
-              dealer_id::text AS dealer_id
-       FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`,
-      [refund.sub_order_id],
+      `SELECT id::text AS id, status, hold_key, amount_paise::text AS amount_paise, payee_type,
+              payee_id::text AS payee_id
+       FROM escrow_holds WHERE ${column} = $1 FOR UPDATE`,
+      [id],
     );
     const hold = rows[0]!;
     command = refundBeforeRelease({
-      escrow: 'order',
-      subjectId: refund.order_id,
-      supplier: { kind: 'dealer', id: hold.dealer_id },
+      escrow: kind,
+      subjectId,
+      supplier: { kind: hold.payee_type, id: hold.payee_id },
       holdKey: hold.hold_key,
       heldPaise: BigInt(hold.amount_paise),
       refundPaise: amount,
@@ -202,7 +219,7 @@ async function postRefundIn(
       lines: [debit(escrow, amount), credit(Accounts.gatewayReceivable, amount)],
       meta: {
         eventType: 'refund',
-        reference: `order:${refund.order_id}`,
+        reference: `${kind}:${subjectId}`,
         actor: 'system:refunds',
         metadata: { kind: refund.kind, paymentId: refund.gateway_payment_id },
       },

@@ -2,8 +2,9 @@
  * Refunds before release (ledger-spec/recipes.md §4): money goes back to the buyer from escrow.
  *
  * - Decided in the transaction of its cause: `requestIn` (the capture's transaction: unpayable,
- *   duplicate or excess money), the `payments.refunds` sweep (a paid sub-order cancelled while its
- *   escrow is still held: the hold's whole amount, delivery included) or `refundLinesIn` (lines of a
+ *   duplicate or excess money of an order or a repair job), the `payments.refunds` sweep (a paid
+ *   sub-order cancelled while its escrow is still held: the hold's whole amount, delivery included;
+ *   a paid repair job cancelled with a full refund: its whole hold) or `refundLinesIn` (lines of a
  *   paid sub-order cancelled by the buyer: their total, cut out of the hold at once — recipe §4,
  *   partial, posted in that transaction — so the refund row only sends the money).
  * - Sent by the `payments.refunds` job (`ProcessRefundCommand`, src/payments/commands/), outside any transaction, with the refund's id as Razorpay's
@@ -24,10 +25,13 @@ import { refundBeforeRelease } from '../ledger/domain/recipes.js';
 import { LedgerService } from '../ledger/persistence/ledger.service.js';
 import { OrderCommands } from '../orders/order-commands.service.js';
 import { cancelledAmong } from '../orders/sale-terms.js';
+import { refundedInFullAmong } from '../repairs/repair-job-store.js';
 import type { GatewayRefund } from '../gateway/payment-gateway.js';
 import { ProcessRefundCommand } from './commands/process-refund.command.js';
 import type { RefundDto } from './dto/payment.dto.js';
 import { AfterReleaseRefunds } from './after-release-refunds.js';
+import type { PayableRef } from './payable.js';
+import { PAYABLE_COLUMN } from './payment-store.js';
 import { REFUND_JOBS } from './refund-jobs.js';
 import {
   applyGatewayAnswerIn,
@@ -39,6 +43,10 @@ import {
 } from './refund-store.js';
 
 export { moveRefund, type RefundKind } from './refund-store.js';
+
+/** A refund row's payable columns. */
+const payableOf = (ref: PayableRef): { orderId: string | null; repairJobId?: string } =>
+  ref.type === 'order' ? { orderId: ref.id } : { orderId: null, repairJobId: ref.id };
 
 @Injectable()
 export class RefundsService implements OnModuleInit {
@@ -60,19 +68,22 @@ export class RefundsService implements OnModuleInit {
     });
   }
 
-  /** Records a refund of money never held for a dealer, in the caller's transaction, and enqueues its processing. */
+  /**
+   * Records a refund of money never held for a payee (of the payment's order or repair job), in the
+   * caller's transaction, and enqueues its processing.
+   */
   async requestIn(
     tx: EntityManager,
     input: {
       paymentId: string;
-      orderId: string;
+      payable: PayableRef;
       kind: Exclude<RefundKind, 'cancellation' | 'partial' | 'after_release' | 'line_cancellation'>;
       amountPaise: number;
     },
   ): Promise<void> {
     await recordRefundIn(tx, this.jobs, {
       paymentId: input.paymentId,
-      orderId: input.orderId,
+      ...payableOf(input.payable),
       subOrderId: null,
       kind: input.kind,
       amountPaise: BigInt(input.amountPaise),
@@ -167,9 +178,40 @@ export class RefundsService implements OnModuleInit {
 
   /**
    * A `cancellation` refund of the whole hold for every held escrow whose sub-order was cancelled
-   * (the orders' word) and has none yet (recorded once: the unique index).
+   * (the orders' word) or whose paid repair job was cancelled with a full refund (the repair jobs'
+   * word: no visit fee kept) and has none yet (recorded once: the unique indexes).
    */
   private async requestCancellationRefundsIn(tx: EntityManager): Promise<void> {
+    await this.requestSubOrderCancellationRefundsIn(tx);
+    const { rows: jobs } = await execute<{
+      payment_id: string;
+      repair_job_id: string;
+      amount_paise: string;
+    }>(
+      tx,
+      `SELECT h.payment_id::text AS payment_id, h.repair_job_id::text AS repair_job_id,
+              h.amount_paise::text AS amount_paise
+       FROM escrow_holds h
+       WHERE h.status = 'held' AND h.repair_job_id IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM refunds r
+                         WHERE r.repair_job_id = h.repair_job_id AND r.kind = 'cancellation')`,
+    );
+    const refunded = await refundedInFullAmong(
+      tx,
+      jobs.map((h) => h.repair_job_id),
+    );
+    for (const h of jobs.filter((x) => refunded.has(x.repair_job_id)))
+      await recordRefundIn(tx, this.jobs, {
+        paymentId: h.payment_id,
+        orderId: null,
+        repairJobId: h.repair_job_id,
+        subOrderId: null,
+        kind: 'cancellation',
+        amountPaise: BigInt(h.amount_paise),
+      });
+  }
+
+  private async requestSubOrderCancellationRefundsIn(tx: EntityManager): Promise<void> {
     const { rows: held } = await execute<{
       payment_id: string;
       order_id: string;
@@ -239,13 +281,14 @@ export class RefundsService implements OnModuleInit {
     return rows[0]?.id ?? null;
   }
 
-  async list(orderId: string): Promise<RefundDto[]> {
+  /** The refunds of a payable (an order's or a repair job's), oldest first. */
+  async list(ref: PayableRef): Promise<RefundDto[]> {
     return this.transactions.run(async (tx) => {
       const { rows } = await execute<RefundRow>(
         tx,
         `SELECT ${REFUND_COLUMNS} FROM refunds r JOIN payments p ON p.id = r.payment_id
-         WHERE r.order_id = $1 ORDER BY r.requested_at, r.id`,
-        [orderId],
+         WHERE r.${PAYABLE_COLUMN[ref.type]} = $1 ORDER BY r.requested_at, r.id`,
+        [ref.id],
       );
       return rows.map((r) => ({
         id: r.id,

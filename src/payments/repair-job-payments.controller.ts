@@ -5,11 +5,17 @@ import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { RepairJobIdParamDto } from '../repairs/dto/repair-job.dto.js';
 import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
-import { RepairJobPaymentDto, repairJobPaymentDto, VerifyPaymentDto } from './dto/payment.dto.js';
+import {
+  RefundDto,
+  RepairJobPaymentDto,
+  repairJobPaymentDto,
+  VerifyPaymentDto,
+} from './dto/payment.dto.js';
 import { OpenPaymentCommand } from './commands/open-payment.command.js';
 import { VerifyPaymentCommand } from './commands/verify-payment.command.js';
 import type { PayableRef } from './payable.js';
 import { PaymentsService } from './payments.service.js';
+import { RefundsService } from './refunds.service.js';
 
 /**
  * A customer pays a repair job exactly as a buyer pays an order (the same payment code path,
@@ -24,6 +30,7 @@ export class RepairJobPaymentsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly payments: PaymentsService,
+    private readonly refundsService: RefundsService,
   ) {}
 
   @Post()
@@ -62,6 +69,18 @@ export class RepairJobPaymentsController {
     @Meta() meta: RequestMeta,
   ): Promise<RepairJobPaymentDto[]> {
     return (await this.payments.list(this.job(p), meta.principal!.userId)).map(repairJobPaymentDto);
+  }
+
+  /**
+   * Refunds of my repair job: cancelled after paying (in full, or the rest after the visit fee),
+   * money paid when it was no longer payable, a second payment, more than was due.
+   */
+  @Get('refunds')
+  @Can('read', 'Purchase')
+  @ApiOperation({ summary: 'Refunds of my repair job' })
+  async refunds(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RefundDto[]> {
+    await this.payments.list(this.job(p), meta.principal!.userId); // 404 unless it is the caller's job
+    return this.refundsService.list(this.job(p));
   }
 
   private job(p: RepairJobIdParamDto): PayableRef {

@@ -396,17 +396,19 @@ export class DailyReconciliationReport implements OnModuleInit {
         id: string;
         kind: string;
         status: RefundRecord['status'];
-        order_id: string;
+        order_id: string | null;
         gateway_refund_id: string | null;
         ledger_key: string;
       }>(
         tx,
         `SELECT r.id::text AS id, r.kind, r.status, r.order_id::text AS order_id, r.gateway_refund_id,
-           'refund:' || CASE WHEN r.kind = 'partial' THEN r.sub_order_id ELSE r.id END AS ledger_key
+           'refund:' || CASE WHEN r.kind = 'partial' THEN coalesce(r.sub_order_id, r.repair_job_id)
+                             ELSE r.id END AS ledger_key
          FROM refunds r
          WHERE r.gateway_refund_id = ANY($1::text[])
             OR r.id::text = ANY($2::text[])
-            OR (CASE WHEN r.kind = 'partial' THEN r.sub_order_id ELSE r.id END)::text = ANY($3::text[])`,
+            OR (CASE WHEN r.kind = 'partial' THEN coalesce(r.sub_order_id, r.repair_job_id)
+                     ELSE r.id END)::text = ANY($3::text[])`,
         [
           [...listedIds.refunds],
           listed.refunds.map((r) => r.notes.refundId).filter((id) => id !== undefined),

@@ -40,7 +40,8 @@ export interface RefundRecord {
   id: string;
   kind: string;
   status: 'requested' | 'processing' | 'processed' | 'failed';
-  orderId: string;
+  /** Null for a repair job's refund. */
+  orderId: string | null;
   gatewayRefundId: string | null;
   ledgerKey: string;
 }

@@ -46,6 +46,8 @@ export interface RepairJobRow {
   confirmed_at: Date | null;
   closed_at: Date | null;
   cancelled_at: Date | null;
+  /** A paid job cancelled: what is kept from its payment for its technician (0: refunded in full). */
+  visit_fee_paise: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -54,7 +56,8 @@ export const REPAIR_JOB_COLUMNS = `id::text AS id, customer_id::text AS customer
   technician_id::text AS technician_id, kind, mode, status, device_brand, device_model, problem,
   ST_Y(location::geometry) AS lat, ST_X(location::geometry) AS lng, address, preferred_from,
   preferred_to, amount_paise::text AS amount_paise, payment_reference, assigned_at, paid_at, done_at,
-  confirmed_at, closed_at, cancelled_at, created_at, updated_at`;
+  confirmed_at, closed_at, cancelled_at, visit_fee_paise::text AS visit_fee_paise, created_at,
+  updated_at`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -113,6 +116,8 @@ export interface RepairTransitionInput {
   technicianId?: string | null;
   /** `approve_quote`: what is to be paid (the approved quote's total). */
   amountPaise?: number;
+  /** `cancel` of a paid job: the visit fee kept for the technician (0: a full refund). */
+  visitFeePaise?: number;
 }
 
 /** Moves the locked job through its state machine; returns the job as it now is. */
@@ -143,8 +148,10 @@ export async function applyRepairTransition(
              technician_id = CASE WHEN $5 THEN $6::uuid ELSE technician_id END,
              assigned_at = CASE WHEN $5 THEN CASE WHEN $6::uuid IS NULL THEN NULL ELSE now() END
                                 ELSE assigned_at END,
-             amount_paise = CASE WHEN $2 IN ('awaiting_assignment','assigned','cancelled') THEN NULL
+             amount_paise = CASE WHEN $2 IN ('awaiting_assignment','assigned')
+                                   OR ($2 = 'cancelled' AND paid_at IS NULL) THEN NULL
                                  ELSE coalesce($7, amount_paise) END,
+             visit_fee_paise = $8,
              paid_at = CASE WHEN $2 = 'in_progress' THEN now() ELSE paid_at END,
              done_at = CASE WHEN $2 = 'done' THEN now() ELSE done_at END,
              confirmed_at = CASE WHEN $2 = 'confirmed' THEN now() ELSE confirmed_at END,
@@ -160,6 +167,7 @@ export async function applyRepairTransition(
             technicianChange,
             input.technicianId ?? null,
             input.amountPaise ?? null,
+            input.visitFeePaise ?? null,
           ],
         );
         return { affected, row: rows[0] };
@@ -238,6 +246,7 @@ export function repairJobDto(r: RepairJobRow): RepairJobDto {
     confirmedAt: iso(r.confirmed_at),
     closedAt: iso(r.closed_at),
     cancelledAt: iso(r.cancelled_at),
+    visitFeePaise: r.visit_fee_paise === null ? null : Number(r.visit_fee_paise),
     createdAt: r.created_at.toISOString(),
   };
 }
@@ -416,6 +425,42 @@ export async function saleLinesOfJob(
     [jobId],
   );
   return rows[0] === undefined ? [] : saleLinesOfQuote(rows[0].lines);
+}
+
+/**
+ * Among `jobIds`, the paid jobs cancelled with a full refund (no visit fee kept): their escrow hold
+ * goes back to the customer whole (the payments' refunds).
+ */
+export async function refundedInFullAmong(
+  tx: EntityManager,
+  jobIds: readonly string[],
+): Promise<Set<string>> {
+  const { rows } = await execute<{ id: string }>(
+    tx,
+    `SELECT id::text AS id FROM repair_jobs
+     WHERE id = ANY($1::uuid[]) AND status = 'cancelled' AND visit_fee_paise = 0`,
+    [[...jobIds]],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * What the escrow release does with a job's hold (the job locked by the release): a confirmed job's
+ * is released to its technician, less what staff refund at release (`refundAtReleasePaise`; then
+ * the job closes); a paid job cancelled with a visit fee kept has the fee released to its
+ * technician and the rest refunded at release (recipe §5); any other job's is not due.
+ */
+export function releaseTermsOf(
+  job: RepairJobRow,
+  heldPaise: bigint,
+  refundAtReleasePaise: bigint,
+): { due: false } | { due: true; refundPaise: bigint; close: boolean } {
+  if (job.status === 'confirmed')
+    return { due: true, refundPaise: refundAtReleasePaise, close: true };
+  const fee = BigInt(job.visit_fee_paise ?? 0);
+  if (job.status === 'cancelled' && fee > 0n)
+    return { due: true, refundPaise: heldPaise > fee ? heldPaise - fee : 0n, close: false };
+  return { due: false };
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   RepairJobReasonDto,
   RepairQuoteDto,
   RepairTimelineEntryDto,
+  StaffCancelRepairJobDto,
 } from './dto/repair-job.dto.js';
 import { RepairJobs } from './repair-jobs.service.js';
 
@@ -100,7 +101,10 @@ export class RepairJobsController {
   @Post(':repairJobId/cancel')
   @HttpCode(200)
   @Can('update', 'Purchase')
-  @ApiOperation({ summary: 'Cancel my repair before paying (free)' })
+  @ApiOperation({
+    summary:
+      'Cancel my repair: free before paying; once paid, refunded in full, less the visit fee once the technician came',
+  })
   cancel(
     @Param() p: RepairJobIdParamDto,
     @Body() dto: CancelRepairJobDto,
@@ -200,6 +204,20 @@ export class TechnicianRepairJobsController {
     return this.jobs.step(p.repairJobId, 'finish', meta);
   }
 
+  @Post(':repairJobId/cancel')
+  @HttpCode(200)
+  @Can('update', 'RepairWork')
+  @ApiOperation({
+    summary: 'Cancel a paid repair (with a reason): its customer is refunded in full',
+  })
+  cancel(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: RepairJobReasonDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.jobs.technicianCancel(p.repairJobId, dto.reason, meta);
+  }
+
   @Post(':repairJobId/withdraw')
   @HttpCode(200)
   @Can('update', 'RepairWork')
@@ -277,13 +295,16 @@ export class AdminRepairJobsController {
   @Post(':repairJobId/cancel')
   @HttpCode(200)
   @Can('update', 'RepairJob')
-  @ApiOperation({ summary: 'Cancel an unpaid repair (reason, audited)' })
+  @ApiOperation({
+    summary:
+      'Cancel a repair (reason, audited); a paid one refunded, keeping or waiving the visit fee',
+  })
   cancel(
     @Param() p: RepairJobIdParamDto,
-    @Body() dto: RepairJobReasonDto,
+    @Body() dto: StaffCancelRepairJobDto,
     @Meta() meta: RequestMeta,
   ): Promise<RepairJobDto> {
-    return this.jobs.staffCancel(p.repairJobId, dto.reason, meta);
+    return this.jobs.staffCancel(p.repairJobId, dto.reason, dto.visitFee, meta);
   }
 
   @Post(':repairJobId/confirm')

@@ -34,6 +34,7 @@ import type {
   StaffRepairJobQueryDto,
   RepairQuoteDto,
   RepairTimelineEntryDto,
+  VisitFeeChoice,
 } from './dto/repair-job.dto.js';
 import {
   applyRepairTransition,
@@ -257,19 +258,15 @@ export class RepairJobs implements OnModuleInit {
     });
   }
 
-  /** The customer cancels before paying (free: nothing has been paid). */
+  /**
+   * The customer cancels: before paying for free; a paid job (in progress) by the cancellation
+   * policy (`visitFeeOf`).
+   */
   async cancel(id: string, reason: string | null, meta: RequestMeta): Promise<RepairJobDto> {
     const p = meta.principal!;
     return this.transactions.run(async (tx) => {
       const job = await lockRepairJob(tx, id, { customerId: p.userId });
-      const moved = await applyRepairTransition(tx, job, {
-        event: 'cancel',
-        actor: 'customer',
-        actorId: p.userId,
-        actorRole: p.role,
-        reason,
-      });
-      await this.closeOpenQuoteIn(tx, id, 'the job was cancelled');
+      const moved = await this.cancelIn(tx, job, 'customer', reason, meta);
       return repairJobDto(moved);
     });
   }
@@ -355,6 +352,15 @@ export class RepairJobs implements OnModuleInit {
     });
   }
 
+  /** The technician cancels a paid job (with a reason): the customer is refunded in full. */
+  async technicianCancel(id: string, reason: string, meta: RequestMeta): Promise<RepairJobDto> {
+    const p = meta.principal!;
+    return this.transactions.run(async (tx) => {
+      const job = await lockRepairJob(tx, id, { technicianId: p.userId });
+      return repairJobDto(await this.cancelIn(tx, job, 'technician', reason, meta));
+    });
+  }
+
   /** The technician gives a job back before it is paid (with a reason): it waits for another. */
   async withdraw(id: string, reason: string, meta: RequestMeta): Promise<RepairJobDto> {
     const p = meta.principal!;
@@ -390,9 +396,35 @@ export class RepairJobs implements OnModuleInit {
     return this.staffMove(id, 'reassign', { technicianId, reason }, meta);
   }
 
-  /** Staff cancel an unpaid job (a reason, audited). */
-  async staffCancel(id: string, reason: string, meta: RequestMeta): Promise<RepairJobDto> {
-    return this.staffMove(id, 'cancel', { reason }, meta);
+  /**
+   * Staff cancel a job (a reason, audited); a paid one by the cancellation policy, keeping or
+   * waiving the visit fee as they choose (`visitFeeOf`).
+   */
+  async staffCancel(
+    id: string,
+    reason: string,
+    visitFee: VisitFeeChoice | undefined,
+    meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.transactions.run(async (tx) => {
+      const job = await lockRepairJob(tx, id, 'any');
+      const moved = await this.cancelIn(tx, job, 'staff', reason, meta, visitFee);
+      await this.audit.record(tx, meta, {
+        action: 'repair_job.cancel',
+        targetType: 'repair_job',
+        targetId: job.id,
+        reason,
+        before: { status: job.status, technicianId: job.technician_id },
+        after: {
+          status: moved.status,
+          technicianId: moved.technician_id,
+          ...(moved.visit_fee_paise === null
+            ? {}
+            : { visitFeePaise: Number(moved.visit_fee_paise), visitFee: visitFee ?? null }),
+        },
+      });
+      return repairJobDto(moved);
+    });
   }
 
   /** Staff confirm a done job for its customer (a reason, audited). */
@@ -402,7 +434,7 @@ export class RepairJobs implements OnModuleInit {
 
   private async staffMove(
     id: string,
-    event: Extract<RepairJobEvent, 'assign' | 'reassign' | 'cancel' | 'confirm'>,
+    event: Extract<RepairJobEvent, 'assign' | 'reassign' | 'confirm'>,
     input: { technicianId?: string; reason: string | null },
     meta: RequestMeta,
   ): Promise<RepairJobDto> {
@@ -419,12 +451,7 @@ export class RepairJobs implements OnModuleInit {
         reason: input.reason,
         ...(input.technicianId === undefined ? {} : { technicianId: input.technicianId }),
       });
-      if (event === 'reassign' || event === 'cancel')
-        await this.closeOpenQuoteIn(
-          tx,
-          id,
-          event === 'cancel' ? 'the job was cancelled' : 'the job was reassigned',
-        );
+      if (event === 'reassign') await this.closeOpenQuoteIn(tx, id, 'the job was reassigned');
       await this.audit.record(tx, meta, {
         action: `repair_job.${event}`,
         targetType: 'repair_job',
@@ -435,6 +462,59 @@ export class RepairJobs implements OnModuleInit {
       });
       return repairJobDto(moved);
     });
+  }
+
+  /**
+   * Cancels the locked job. An unpaid job's open quote falls (nothing was paid); a paid job (in
+   * progress) keeps its approved quote — the sale its escrow prices — and records its visit fee,
+   * which decides where its escrow goes: refunded in full (the payments' refunds, recipe §4) or the
+   * fee released to the technician with the rest refunded at release (the escrow release, §5).
+   */
+  private async cancelIn(
+    tx: EntityManager,
+    job: RepairJobRow,
+    actor: 'customer' | 'technician' | 'staff',
+    reason: string | null,
+    meta: RequestMeta,
+    visitFee?: VisitFeeChoice,
+  ): Promise<RepairJobRow> {
+    const p = meta.principal!;
+    const visitFeePaise = this.visitFeeOf(job, actor, visitFee);
+    const moved = await applyRepairTransition(tx, job, {
+      event: 'cancel',
+      actor,
+      actorId: p.userId,
+      actorRole: p.role,
+      reason,
+      ...(visitFeePaise === undefined ? {} : { visitFeePaise }),
+    });
+    if (visitFeePaise === undefined)
+      await this.closeOpenQuoteIn(tx, job.id, 'the job was cancelled');
+    return moved;
+  }
+
+  /**
+   * The cancellation policy of a paid job (undefined for any other: nothing to refund): free until
+   * the technician is on the way, so an online job (no travel) and any job its technician cancels
+   * are refunded in full (0); an offline job was paid only after its technician arrived (it is
+   * diagnosed there), so the customer's cancellation keeps the visit fee (REPAIR_VISIT_FEE_PAISE, at
+   * most what was paid) for the technician, and staff choose to keep or waive it.
+   */
+  private visitFeeOf(
+    job: RepairJobRow,
+    actor: 'customer' | 'technician' | 'staff',
+    choice: VisitFeeChoice | undefined,
+  ): number | undefined {
+    if (job.status !== 'in_progress') return undefined;
+    if (actor === 'technician' || job.mode === 'online') return 0;
+    if (actor === 'staff' && choice === undefined)
+      throw invalid(
+        'visit-fee-choice-required',
+        'The technician reached this paid job: choose visitFee keep (refund the rest) or waive (refund in full)',
+        'visitFee',
+      );
+    if (choice === 'waive') return 0;
+    return Math.min(this.config.repairs.visitFeePaise, Number(job.amount_paise));
   }
 
   /** 422 unless `technicianId` is an approved technician of the job's kind, other than its customer. */

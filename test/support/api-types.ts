@@ -1636,7 +1636,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel my repair before paying (free) */
+        /** Cancel my repair: free before paying; once paid, refunded in full, less the visit fee once the technician came */
         post: operations["RepairJobsController_cancel"];
         delete?: never;
         options?: never;
@@ -1798,6 +1798,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/technician/repairs/{repairJobId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a paid repair (with a reason): its customer is refunded in full */
+        post: operations["TechnicianRepairJobsController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/technician/repairs/{repairJobId}/withdraw": {
         parameters: {
             query?: never;
@@ -1926,7 +1943,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel an unpaid repair (reason, audited) */
+        /** Cancel a repair (reason, audited); a paid one refunded, keeping or waiving the visit fee */
         post: operations["AdminRepairJobsController_cancel"];
         delete?: never;
         options?: never;
@@ -2572,6 +2589,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/repairs/{repairJobId}/payments/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Refunds of my repair job */
+        get: operations["RepairJobPaymentsController_refunds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/technician/repairs/{repairJobId}/payment-request": {
         parameters: {
             query?: never;
@@ -2926,6 +2960,23 @@ export interface paths {
         put?: never;
         /** Refund a released sub-order (clawback from the dealer; audited) */
         post: operations["RefundAfterReleaseController_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/repairs/{repairJobId}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refund part of a done repair at its release (reason, audited) */
+        post: operations["RepairRefundController_refund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4786,6 +4837,8 @@ export interface components {
             status: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
             /** @description Integer paise */
             amountPaise: number | null;
+            /** @description Integer paise */
+            visitFeePaise: number | null;
             id: string;
             customerId: string;
             technicianId: string | null;
@@ -4882,6 +4935,15 @@ export interface components {
         ReassignRepairJobDto: {
             /** @description An approved technician of the job's kind. */
             technicianId: string;
+            reason: string;
+        };
+        StaffCancelRepairJobDto: {
+            /**
+             * @description A paid offline job (its technician arrived): `keep` the visit fee for the technician and refund
+             *     the rest, or `waive` it and refund in full. Required for such a job, ignored for any other.
+             * @enum {string}
+             */
+            visitFee?: "keep" | "waive";
             reason: string;
         };
         TrackedPositionDto: {
@@ -5334,7 +5396,7 @@ export interface components {
         };
         RefundDto: {
             /**
-             * @description `cancellation` (a paid part cancelled), `unpayable` (paid after the order expired or was cancelled), `duplicate` (a second payment), `excess` (more than was payable), `partial` (a dispute resolved with a partial refund, at release), `after_release` (staff refund of a released sub-order, clawed back from the dealer).
+             * @description `cancellation` (a paid part or repair job cancelled, refunded whole), `unpayable` (paid after the order or job could no longer be paid), `duplicate` (a second payment), `excess` (more than was payable), `partial` (a dispute resolved with a partial refund, or a paid repair job cancelled keeping the visit fee: the rest, at release), `after_release` (staff refund of a released sub-order, clawed back from the dealer).
              * @enum {string}
              */
             kind: "after_release" | "cancellation" | "duplicate" | "excess" | "line_cancellation" | "partial" | "unpayable";
@@ -5344,7 +5406,7 @@ export interface components {
             status: "failed" | "processed" | "processing" | "requested";
             id: string;
             paymentId: string;
-            /** @description The cancelled sub-order whose escrow this returns; null for money never held for a dealer. */
+            /** @description The cancelled sub-order whose escrow this returns; null for money never held for a dealer and for a repair job's refunds. */
             subOrderId: string | null;
             requestedAt: string;
             processedAt: string | null;
@@ -5471,9 +5533,11 @@ export interface components {
         };
         AdminRefundDto: {
             /**
-             * @description `cancellation` (a paid part cancelled before shipping), `unpayable` (captured for an order that
-             *     could no longer be paid), `duplicate` (a second payment), `excess` (paid over what was payable),
-             *     `partial` (a dispute's partial refund), `after_release` (staff, after the escrow was released).
+             * @description `cancellation` (a paid part cancelled before shipping, a paid repair job cancelled with a full
+             *     refund), `unpayable` (captured for an order or job that could no longer be paid), `duplicate` (a
+             *     second payment), `excess` (paid over what was payable), `partial` (a dispute's partial refund, a
+             *     repair job's refund at release: the rest after its visit fee, or staff's part of a done job),
+             *     `after_release` (staff, after the escrow was released).
              * @enum {string}
              */
             kind: "after_release" | "cancellation" | "duplicate" | "excess" | "partial" | "unpayable";
@@ -5484,8 +5548,10 @@ export interface components {
             /** @description Calls to the gateway so far */
             attempts: number;
             id: string;
-            orderId: string;
-            /** @description The sub-order refunded (cancellation, partial, after release); null for money never held for a dealer. */
+            /** @description The payable refunded: an order or a repair job (exactly one is set). */
+            orderId: string | null;
+            repairJobId: string | null;
+            /** @description The sub-order refunded (cancellation, partial, after release); null for money never held for a dealer and for repair jobs. */
             subOrderId: string | null;
             /** @description The sub-order's dealer. */
             dealerId: string | null;
@@ -5740,6 +5806,19 @@ export interface components {
             orderId: string;
             reason: string;
             requestedAt: string;
+        };
+        RefundRepairAtReleaseDto: {
+            /** @description Integer paise */
+            amountPaise: number;
+            /** @description Why (in the audit log), e.g. part of the repair not done. */
+            reason: string;
+        };
+        RepairRefundAtReleaseDto: {
+            /** @description Integer paise held */
+            heldPaise: number;
+            /** @description Integer paise refunded to the customer at release */
+            refundAtReleasePaise: number;
+            repairJobId: string;
         };
         ProposeTcsCorrectionDto: {
             /** @description Why (kept on the correction and in the audit log). */
@@ -11355,6 +11434,53 @@ export interface operations {
             };
         };
     };
+    TechnicianRepairJobsController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RepairJobReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairJobDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RepairWork */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     TechnicianRepairJobsController_withdraw: {
         parameters: {
             query?: never;
@@ -11691,7 +11817,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RepairJobReasonDto"];
+                "application/json": components["schemas"]["StaffCancelRepairJobDto"];
             };
         };
         responses: {
@@ -13590,6 +13716,49 @@ export interface operations {
             };
         };
     };
+    RepairJobPaymentsController_refunds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundDto"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     TechnicianPaymentTerminalController_request: {
         parameters: {
             query?: never;
@@ -14551,6 +14720,53 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RepairRefundController_refund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundRepairAtReleaseDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairRefundAtReleaseDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RepairJob */
             403: {
                 headers: {
                     [name: string]: unknown;

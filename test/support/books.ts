@@ -72,3 +72,74 @@ export async function expectMoneyIdentity(
   expect((await t.app.get(LedgerIntegrityService).verify()).ok).toBe(true);
   expect(totals.dr).toBe(totals.cr);
 }
+
+/**
+ * The books of one repair job (`job:<jobId>` entries posted — holds and their voids aside): paid =
+ * refunded (processed) + what the job's
+ * escrow, its technician's payable and the deductions hold — then the ledger's integrity and
+ * Σ debits = Σ credits. Returns the parts, for the test's own expectations (the escrow at zero once
+ * released or refunded).
+ */
+export async function expectJobMoneyIdentity(
+  t: TestApp,
+  jobId: string,
+  technicianId: string,
+): Promise<{
+  paid: bigint;
+  refunded: bigint;
+  escrow: bigint;
+  technicianNet: bigint;
+  commission: bigint;
+  gst: bigint;
+  tcs: bigint;
+  tds: bigint;
+}> {
+  const [sums, rows, totals] = await withClient(t.db.ownerUrl, async (c) => [
+    (
+      await c.query<{ paid: string; refunded: string }>(
+        `SELECT (SELECT coalesce(sum(amount_paise), 0) FROM payments WHERE repair_job_id = $1 AND status = 'captured')::text AS paid,
+                (SELECT coalesce(sum(amount_paise), 0) FROM refunds WHERE repair_job_id = $1 AND status = 'processed')::text AS refunded`,
+        [jobId],
+      )
+    ).rows[0]!,
+    (
+      await c.query<{ code: string; net: string }>(
+        `SELECT a.code, sum(CASE l.side WHEN 'credit' THEN l.amount ELSE -l.amount END)::text AS net
+         FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id
+           JOIN ledger_accounts a ON a.id = l.account_id
+         WHERE e.reference = $1 AND e.kind IN ('posted', 'post_pending')
+         GROUP BY a.code`,
+        [`job:${jobId}`],
+      )
+    ).rows,
+    (
+      await c.query<{ dr: string; cr: string }>(
+        `SELECT sum(amount) FILTER (WHERE side = 'debit')::text AS dr,
+                sum(amount) FILTER (WHERE side = 'credit')::text AS cr FROM ledger_lines`,
+      )
+    ).rows[0]!,
+  ]);
+  const nets = Object.fromEntries(rows.map((r) => [r.code, BigInt(r.net)]));
+  const books = {
+    paid: BigInt(sums.paid),
+    refunded: BigInt(sums.refunded),
+    escrow: nets[Accounts.jobEscrow(jobId)] ?? 0n,
+    technicianNet: nets[Accounts.technicianPayable(technicianId)] ?? 0n,
+    commission: nets[Accounts.commission] ?? 0n,
+    gst: nets[Accounts.gstOutput] ?? 0n,
+    tcs: nets[Accounts.tcs] ?? 0n,
+    tds: nets[Accounts.tds] ?? 0n,
+  };
+  expect(books.paid).toBe(
+    books.refunded +
+      books.escrow +
+      books.technicianNet +
+      books.commission +
+      books.gst +
+      books.tcs +
+      books.tds,
+  );
+  expect((await t.app.get(LedgerIntegrityService).verify()).ok).toBe(true);
+  expect(totals.dr).toBe(totals.cr);
+  return books;
+}

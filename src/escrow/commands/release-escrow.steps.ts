@@ -31,7 +31,9 @@ import { lockOrder, lockSubOrders } from '../../orders/order-store.js';
 import {
   closeAfterReleaseIn,
   lockRepairJob,
+  releaseTermsOf,
   saleLinesOfJob,
+  type RepairJobRow,
 } from '../../repairs/repair-job-store.js';
 import type {
   CommissionChoice,
@@ -58,7 +60,10 @@ const rateBookOf = (): RateBook => (rateBook ??= loadRateBook());
 /** A hold due for release: a sub-order's (with its order, as the staff controls name it) or a repair job's. */
 export type DueRow = { sub_order_id: string; order_id: string } | { repair_job_id: string };
 
-/** Which statuses of the hold's subject a release accepts, and the ledger actor it posts as. */
+/**
+ * Which statuses of a sub-order a release accepts, and the ledger actor it posts as (a repair job's
+ * hold is due by its job's terms, `releaseTermsOf`).
+ */
 export interface ReleaseMode {
   eligible: readonly string[];
   actor: string;
@@ -66,10 +71,11 @@ export interface ReleaseMode {
 
 /**
  * The job: completed sub-orders (the return window passed with no return or dispute open) and
- * confirmed repair jobs (by the customer, staff, or the confirmation window passing).
+ * repair jobs by their terms (confirmed by the customer, staff or the confirmation window passing;
+ * cancelled keeping a visit fee).
  */
 export const DUE_RELEASE: ReleaseMode = {
-  eligible: ['completed', 'confirmed'],
+  eligible: ['completed'],
   actor: 'system:escrow-release',
 };
 
@@ -139,10 +145,17 @@ export async function releaseIn(
   mode: ReleaseMode,
 ): Promise<boolean> {
   const subject = subjectOf(due);
-  const status = await lockSubjectIn(tx, due);
+  const locked = await lockSubjectIn(tx, due);
   const hold = await lockHoldIn(tx, subject);
   if (hold === undefined || hold.status !== 'held') return false;
-  if (status === undefined || !mode.eligible.includes(status)) return false;
+  // A sub-order's hold by its status (a dispute's partial refund at release); a repair job's by its terms.
+  const terms =
+    locked !== undefined && 'job' in locked
+      ? releaseTermsOf(locked.job, BigInt(hold.amount_paise), BigInt(hold.refund_at_release_paise))
+      : locked !== undefined && mode.eligible.includes(locked.status)
+        ? { due: true as const, refundPaise: BigInt(hold.refund_at_release_paise), close: false }
+        : { due: false as const };
+  if (!terms.due) return false;
   if ('sub_order_id' in due && (await manuallyHeldIn(tx, due.sub_order_id))) return false;
   const supplier = supplierOf(hold);
   const onDate = deps.commission.releaseDate(Number(hold.now_ms));
@@ -160,8 +173,9 @@ export async function releaseIn(
     holdKey: hold.hold_key,
     heldPaise: BigInt(hold.amount_paise),
     lines: await saleLinesIn(tx, due, hold, onDate),
-    // A dispute resolved with a partial refund (src/disputes/): recipe §5.
-    refundPaise: BigInt(hold.refund_at_release_paise),
+    // A dispute resolved with a partial refund (src/disputes/), a repair job cancelled keeping a
+    // visit fee (the rest): recipe §5.
+    refundPaise: terms.refundPaise,
     rates,
     releaseId: subject.releaseId,
     actor: mode.actor,
@@ -177,7 +191,19 @@ export async function releaseIn(
     ],
   });
   await recordReleaseIn(tx, hold, result.deductions);
-  if ('repair_job_id' in due) await closeAfterReleaseIn(tx, due.repair_job_id);
+  if ('repair_job_id' in due) {
+    if (terms.close) await closeAfterReleaseIn(tx, due.repair_job_id);
+    // The rest of a cancelled job's payment (`refund:<jobId>` just posted): sent by the refunds job.
+    if (terms.refundPaise > 0n)
+      await recordRefundIn(tx, deps.jobs, {
+        paymentId: hold.payment_id,
+        orderId: null,
+        repairJobId: due.repair_job_id,
+        subOrderId: null,
+        kind: 'partial',
+        amountPaise: terms.refundPaise,
+      });
+  }
   if ('sub_order_id' in due)
     await afterSubOrderReleaseIn(deps, tx, due, hold, {
       onDate,
@@ -188,11 +214,15 @@ export async function releaseIn(
   return true;
 }
 
-/** Locks the hold's subject first (order → sub-orders, or the repair job); its status, if any. */
-async function lockSubjectIn(tx: EntityManager, due: DueRow): Promise<string | undefined> {
-  if ('repair_job_id' in due) return (await lockRepairJob(tx, due.repair_job_id, 'any')).status;
+/** Locks the hold's subject first (order → sub-orders, or the repair job): the job, or the sub-order's status. */
+async function lockSubjectIn(
+  tx: EntityManager,
+  due: DueRow,
+): Promise<{ job: RepairJobRow } | { status: string } | undefined> {
+  if ('repair_job_id' in due) return { job: await lockRepairJob(tx, due.repair_job_id, 'any') };
   await lockOrder(tx, due.order_id, null);
-  return (await lockSubOrders(tx, due.order_id)).find((s) => s.id === due.sub_order_id)?.status;
+  const subOrder = (await lockSubOrders(tx, due.order_id)).find((s) => s.id === due.sub_order_id);
+  return subOrder === undefined ? undefined : { status: subOrder.status };
 }
 
 async function lockHoldIn(

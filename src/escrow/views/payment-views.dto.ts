@@ -320,8 +320,10 @@ export class AdminRefundQueryDto extends PeriodPageQueryDto {
 
 export class AdminRefundDto {
   id!: string;
-  orderId!: string;
-  /** The sub-order refunded (cancellation, partial, after release); null for money never held for a dealer. */
+  /** The payable refunded: an order or a repair job (exactly one is set). */
+  orderId!: string | null;
+  repairJobId!: string | null;
+  /** The sub-order refunded (cancellation, partial, after release); null for money never held for a dealer and for repair jobs. */
   subOrderId!: string | null;
   /** The sub-order's dealer. */
   dealerId!: string | null;
@@ -329,9 +331,11 @@ export class AdminRefundDto {
   /** Razorpay's refund id, once sent. */
   gatewayRefundId!: string | null;
   /**
-   * `cancellation` (a paid part cancelled before shipping), `unpayable` (captured for an order that
-   * could no longer be paid), `duplicate` (a second payment), `excess` (paid over what was payable),
-   * `partial` (a dispute's partial refund), `after_release` (staff, after the escrow was released).
+   * `cancellation` (a paid part cancelled before shipping, a paid repair job cancelled with a full
+   * refund), `unpayable` (captured for an order or job that could no longer be paid), `duplicate` (a
+   * second payment), `excess` (paid over what was payable), `partial` (a dispute's partial refund, a
+   * repair job's refund at release: the rest after its visit fee, or staff's part of a done job),
+   * `after_release` (staff, after the escrow was released).
    */
   @ApiProperty({ enum: REFUND_KINDS })
   kind!: (typeof REFUND_KINDS)[number];

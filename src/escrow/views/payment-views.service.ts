@@ -108,7 +108,8 @@ interface HoldRow {
 
 interface RefundRow {
   id: string;
-  order_id: string;
+  order_id: string | null;
+  repair_job_id: string | null;
   sub_order_id: string | null;
   dealer_id: string | null;
   payment_id: string;
@@ -238,7 +239,8 @@ export class PaymentViews {
       this.transactions.run((tx) =>
         execute<RefundRow>(
           tx,
-          `SELECT r.id::text AS id, r.order_id::text AS order_id, r.sub_order_id::text AS sub_order_id,
+          `SELECT r.id::text AS id, r.order_id::text AS order_id, r.repair_job_id::text AS repair_job_id,
+                  r.sub_order_id::text AS sub_order_id,
                   s.dealer_id::text AS dealer_id, r.payment_id::text AS payment_id, r.gateway_refund_id,
                   r.kind, r.amount_paise::text AS amount_paise, r.status, r.reason,
                   r.requested_by::text AS requested_by, r.attempts, r.last_error, r.requested_at,
@@ -254,6 +256,7 @@ export class PaymentViews {
       items: page.items.map((r) => ({
         id: r.id,
         orderId: r.order_id,
+        repairJobId: r.repair_job_id,
         subOrderId: r.sub_order_id,
         dealerId: r.dealer_id,
         paymentId: r.payment_id,

@@ -239,8 +239,7 @@ async function postCaptureIn(
 
 /**
  * Money the payable does not keep (more than was due, a second payment, a payable no longer
- * payable) goes back to the buyer, posted once the gateway refunds it. Refunds are order-bound
- * still (`refunds.order_id`): a repair job's such payment stays flagged `unpayable` for staff.
+ * payable) goes back to the buyer (of an order or a repair job), posted once the gateway refunds it.
  */
 async function refundWhatIsNotKeptIn(
   refunds: RefundsService,
@@ -256,10 +255,13 @@ async function refundWhatIsNotKeptIn(
     await execute(tx, `UPDATE payments SET unpayable = true WHERE id = $1`, [payment.id]);
     refund = { kind: decision.code, amountPaise: gp.amountPaise };
   }
-  if (refund !== null && payment.order_id !== null)
+  if (refund !== null)
     await refunds.requestIn(tx, {
       paymentId: payment.id,
-      orderId: payment.order_id,
+      payable:
+        payment.order_id !== null
+          ? { type: 'order', id: payment.order_id }
+          : { type: 'repair_job', id: payment.repair_job_id! },
       ...refund,
     });
 }

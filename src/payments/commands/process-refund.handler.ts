@@ -51,7 +51,10 @@ export class ProcessRefundHandler implements ICommandHandler<ProcessRefundComman
               amountPaise: Number(refund.amount_paise),
               idempotencyKey: refund.id,
               reverseAll: false,
-              notes: { refundId: refund.id, orderId: refund.order_id },
+              notes:
+                refund.order_id !== null
+                  ? { refundId: refund.id, orderId: refund.order_id }
+                  : { refundId: refund.id, repairJobId: refund.repair_job_id! },
             });
     } catch (err) {
       const status = await recordFailedAttempt(this.transactions, refund, err);

@@ -35,9 +35,9 @@ const REFUND_STATUSES = ['requested', 'processing', 'processed', 'failed'] as co
 export class RefundDto {
   id!: string;
   paymentId!: string;
-  /** The cancelled sub-order whose escrow this returns; null for money never held for a dealer. */
+  /** The cancelled sub-order whose escrow this returns; null for money never held for a dealer and for a repair job's refunds. */
   subOrderId!: string | null;
-  /** `cancellation` (a paid part cancelled), `unpayable` (paid after the order expired or was cancelled), `duplicate` (a second payment), `excess` (more than was payable), `partial` (a dispute resolved with a partial refund, at release), `after_release` (staff refund of a released sub-order, clawed back from the dealer). */
+  /** `cancellation` (a paid part or repair job cancelled, refunded whole), `unpayable` (paid after the order or job could no longer be paid), `duplicate` (a second payment), `excess` (more than was payable), `partial` (a dispute resolved with a partial refund, or a paid repair job cancelled keeping the visit fee: the rest, at release), `after_release` (staff refund of a released sub-order, clawed back from the dealer). */
   @ApiProperty({ enum: REFUND_KINDS })
   kind!: (typeof REFUND_KINDS)[number];
   @ApiProperty({ type: 'integer', description: 'Integer paise' })

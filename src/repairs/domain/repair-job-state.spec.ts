@@ -37,6 +37,9 @@ const ALLOWED: Move[] = [
   ['quoted', 'approve_quote', 'customer', 'awaiting_payment'],
   ['awaiting_payment', 'pay', 'payment', 'in_progress'],
   ['in_progress', 'finish', 'technician', 'done'],
+  ['in_progress', 'cancel', 'customer', 'cancelled'],
+  ['in_progress', 'cancel', 'technician', 'cancelled'],
+  ['in_progress', 'cancel', 'staff', 'cancelled'],
   ['done', 'confirm', 'customer', 'confirmed'],
   ['done', 'confirm', 'system', 'confirmed'],
   ['done', 'confirm', 'staff', 'confirmed'],
@@ -72,31 +75,37 @@ describe('repair job state machine', () => {
         }
   });
 
-  it('never moves money states backwards: nothing leaves in progress but finishing', () => {
+  it('never moves money states backwards: nothing leaves in progress but finishing or cancelling', () => {
     for (const event of REPAIR_JOB_EVENTS)
       for (const actor of ACTORS)
-        if (!(event === 'finish' && actor === 'technician'))
+        if (!(event === 'finish' && actor === 'technician') && event !== 'cancel')
           expect(decide(REPAIR_JOB_MACHINE, 'in_progress', event, actor, { reason: 'x' }).ok).toBe(
             false,
           );
   });
 
   it('refuses in words, and asks for reasons where the diagram does', () => {
-    expect(decide(REPAIR_JOB_MACHINE, 'in_progress', 'cancel', 'customer')).toEqual({
+    expect(decide(REPAIR_JOB_MACHINE, 'done', 'cancel', 'customer')).toEqual({
       ok: false,
       code: 'repair-job/invalid-transition',
-      detail: 'A repair job that is in progress cannot be cancelled',
+      detail: 'A repair job that is done cannot be cancelled',
+    });
+    expect(decide(REPAIR_JOB_MACHINE, 'assigned', 'cancel', 'technician')).toMatchObject({
+      detail: 'A repair job that is assigned cannot be cancelled by its technician',
     });
     expect(decide(REPAIR_JOB_MACHINE, 'done', 'cancel', 'staff', { reason: 'x' })).toMatchObject({
       detail: 'A repair job that is done cannot be cancelled by staff',
     });
-    for (const [event, actor] of [
-      ['confirm', 'staff'],
-      ['withdraw', 'technician'],
+    for (const [from, event, actor] of [
+      ['done', 'confirm', 'staff'],
+      ['assigned', 'withdraw', 'technician'],
+      ['in_progress', 'cancel', 'technician'],
+      ['in_progress', 'cancel', 'staff'],
     ] as const)
-      expect(
-        decide(REPAIR_JOB_MACHINE, event === 'confirm' ? 'done' : 'assigned', event, actor),
-      ).toMatchObject({ ok: false, code: 'repair-job/reason-required' });
+      expect(decide(REPAIR_JOB_MACHINE, from, event, actor)).toMatchObject({
+        ok: false,
+        code: 'repair-job/reason-required',
+      });
     expect(decide(REPAIR_JOB_MACHINE, 'done', 'confirm', 'customer')).toMatchObject({ ok: true });
   });
 });

@@ -13,6 +13,7 @@
  *                   ─reassign (staff, reason)─▶ assigned (another technician)
  *                   ─cancel (customer; staff with a reason)─▶ cancelled
  *   matching, awaiting_assignment ─cancel (customer; staff with a reason)─▶ cancelled
+ *   in_progress (paid) ─cancel (customer; technician or staff with a reason)─▶ cancelled
  *
  * A hardware job is created `matching` (src/matching/ offers it to nearby technicians one at a
  * time); a software job `awaiting_assignment`.
@@ -21,7 +22,9 @@
  * customer's, the system's once the confirmation window has passed (`REPAIR_CONFIRM_WINDOW_HOURS`)
  * or staff's with a reason, and makes the job's escrow hold due for release to the technician
  * (src/escrow/); `close` follows that release. Nothing is paid before `in_progress`, so cancelling
- * before it moves no money.
+ * before it moves no money. Cancelling a paid job (`in_progress`, before it is done) refunds it by
+ * the cancellation policy (`visitFeeOf` in src/repairs/repair-jobs.service.ts): in full, or less a
+ * visit fee released to the technician.
  */
 import { defineStateMachine } from '../../common/state-machine.js';
 
@@ -193,9 +196,16 @@ export const REPAIR_JOB_MACHINE = defineStateMachine<
     {
       event: 'cancel',
       actors: ['customer', 'staff'],
-      from: ['matching', 'awaiting_assignment', ...UNPAID_WITH_TECHNICIAN],
+      from: ['matching', 'awaiting_assignment', ...UNPAID_WITH_TECHNICIAN, 'in_progress'],
       to: ['cancelled'],
       reasonFrom: ['staff'],
+    },
+    {
+      event: 'cancel',
+      actors: ['technician'],
+      from: ['in_progress'],
+      to: ['cancelled'],
+      reasonFrom: ['technician'],
     },
   ],
   key: (s) => s,

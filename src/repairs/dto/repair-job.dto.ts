@@ -121,6 +121,21 @@ export class CancelRepairJobDto {
   reason?: string;
 }
 
+export const VISIT_FEE_CHOICES = ['keep', 'waive'] as const;
+export type VisitFeeChoice = (typeof VISIT_FEE_CHOICES)[number];
+
+/** Staff cancelling: a reason; for a paid job its technician reached, whether the visit fee stands. */
+export class StaffCancelRepairJobDto extends RepairJobReasonDto {
+  /**
+   * A paid offline job (its technician arrived): `keep` the visit fee for the technician and refund
+   * the rest, or `waive` it and refund in full. Required for such a job, ignored for any other.
+   */
+  @ApiPropertyOptional({ enum: VISIT_FEE_CHOICES })
+  @IsOptional()
+  @IsIn(VISIT_FEE_CHOICES)
+  visitFee?: VisitFeeChoice;
+}
+
 export class AssignRepairJobDto {
   /** An approved technician of the job's kind. */
   @Matches(UUID, { message: 'technicianId must be a UUID' })
@@ -255,6 +270,12 @@ export class RepairJobDto {
   confirmedAt!: string | null;
   closedAt!: string | null;
   cancelledAt!: string | null;
+  /**
+   * A paid job cancelled: the visit fee kept from its payment and released to the technician (0:
+   * refunded in full; the refunds are at `GET /repairs/{id}/refunds`). Null otherwise.
+   */
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Integer paise' })
+  visitFeePaise!: number | null;
   createdAt!: string;
 }
 
