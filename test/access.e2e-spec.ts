@@ -201,6 +201,7 @@ const EXPECTED: Record<string, Rule> = {
   'POST /admin/escrow/holds/{subOrderId}/release-early': [...ADMINS, 'finance'],
   'POST /admin/escrow/holds/{subOrderId}/refund-after-release': [...ADMINS, 'finance'],
   'POST /admin/escrow/holds/{subOrderId}/retry-transfer': [...ADMINS, 'finance'],
+  'POST /admin/escrow/repair-jobs/{repairJobId}/retry-transfer': [...ADMINS, 'finance'],
   'GET /admin/escrow/early-releases': [...ADMINS, 'compliance', 'finance'],
   'POST /admin/escrow/early-releases/{earlyReleaseId}/approve': [...ADMINS, 'finance'],
   'POST /admin/escrow/early-releases/{earlyReleaseId}/reject': [...ADMINS, 'finance'],

@@ -596,7 +596,7 @@ describe('refunds and payouts views', () => {
     }
     await completeAndRelease([sa!.id, sb!.id]);
     for (const s of [sa!, sb!])
-      expect(await t.app.get(RouteTransfersService).releaseTransfer(s.id)).toBe('released');
+      expect(await t.app.get(RouteTransfersService).releaseTransfer({ subOrderId: s.id })).toBe('released');
     expect((await transfersOf()).map(([, status]) => status)).toEqual(['released', 'released']);
     const nets = await sql<{ dealer_id: string; net: string }>(
       `SELECT dealer_id::text AS dealer_id, dealer_net_paise::text AS net FROM escrow_holds

@@ -2373,6 +2373,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/escrow/repair-jobs/{repairJobId}/retry-transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retry a repair job's escrow hold's failed Route transfer (audited) */
+        post: operations["TransferRetryController_retryRepairJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/commission-rules": {
         parameters: {
             query?: never;
@@ -5008,6 +5025,8 @@ export interface components {
             reason: string;
         };
         TransferRetryDto: {
+            /** @enum {string} */
+            payeeType: "dealer" | "technician";
             /**
              * @description `pending`: the transfer is created again (the job first looks for one an earlier attempt may
              *     have created); `on_hold`: its hold is lifted again (released escrow).
@@ -5019,9 +5038,15 @@ export interface components {
              * @enum {string}
              */
             job: "payments.route-release" | "payments.route-transfers";
-            subOrderId: string;
-            orderId: string;
-            dealerId: string;
+            /** @description The escrow hold (`escrow_holds.id`). */
+            holdId: string;
+            /** @description The hold's obligation: a sub-order of an order (its dealer's), or a repair job (its technician's). */
+            subOrderId: string | null;
+            orderId: string | null;
+            repairJobId: string | null;
+            payeeId: string;
+            /** @description The payee when it is a dealer (as before technicians were paid through Route). */
+            dealerId: string | null;
             /** @description The escrow hold's status (`held`, `released`). */
             holdStatus: string;
             transferId: string | null;
@@ -12709,6 +12734,53 @@ export interface operations {
             header?: never;
             path: {
                 subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetryTransferDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferRetryDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TransferRetryController_retryRepairJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
             };
             cookie?: never;
         };

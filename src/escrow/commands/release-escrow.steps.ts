@@ -2,8 +2,8 @@
  * The steps of one escrow release (`ReleaseEscrowHandler`; a staff early release runs them in its own
  * command's transaction, src/escrow/controls/), in the order `releaseIn` runs them: lock the subject
  * (order → sub-orders, or the repair job) then the hold, refuse what may not be released, choose the
- * rates and commission, post the ledger recipe `escrowRelease`, record the release on the hold, and
- * for a sub-order its commission invoice, partial refund row and Route transfer lift.
+ * rates and commission, post the ledger recipe `escrowRelease`, record the release on the hold, queue
+ * its Route transfer's lift, and for a sub-order its commission invoice and partial refund row.
  */
 import type { EntityManager } from 'typeorm';
 import { execute } from '../../database/sql.js';
@@ -178,6 +178,8 @@ export async function releaseIn(
   });
   await recordReleaseIn(tx, hold, result.deductions);
   if ('repair_job_id' in due) await closeAfterReleaseIn(tx, due.repair_job_id);
+  // Route: lift the hold of the payee's transfer (src/payouts/route/).
+  await deps.jobs.send(HOLD_TRANSFER_JOBS.release, { holdId: hold.id }, { tx });
   if ('sub_order_id' in due)
     await afterSubOrderReleaseIn(deps, tx, due, hold, {
       onDate,
@@ -266,8 +268,8 @@ async function recordReleaseIn(tx: EntityManager, hold: HoldRow, d: Deductions):
 }
 
 /**
- * A sub-order's release, after the ledger: its commission invoice, the refund row of a partial
- * refund at release, and the lift of its dealer's Route transfer hold.
+ * A sub-order's release, after the ledger: its commission invoice and the refund row of a partial
+ * refund at release.
  */
 async function afterSubOrderReleaseIn(
   deps: ReleaseDeps,
@@ -303,6 +305,4 @@ async function afterSubOrderReleaseIn(
       amountPaise: BigInt(hold.refund_at_release_paise),
     });
   }
-  // Route: lift the hold of the dealer's transfer (src/payouts/route/).
-  await deps.jobs.send(HOLD_TRANSFER_JOBS.release, { subOrderId: due.sub_order_id }, { tx });
 }
