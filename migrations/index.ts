@@ -34,6 +34,7 @@ import { ProposalHistory1764460000000 } from './1764460000000-ProposalHistory.js
 import { MoneyObjectHistory1764470000000 } from './1764470000000-MoneyObjectHistory.js';
 import { RepairLifecycle1764510000000 } from './1764510000000-RepairLifecycle.js';
 import { RepairOffers1764520000000 } from './1764520000000-RepairOffers.js';
+import { RepairCommissionInvoices1764550000000 } from './1764550000000-RepairCommissionInvoices.js';
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
 import { Ratings1764500000000 } from './1764500000000-Ratings.js';
 import { TechnicianLocation1764490000000 } from './1764490000000-TechnicianLocation.js';
@@ -79,4 +80,5 @@ export const migrations = [
   Ratings1764500000000,
   RepairLifecycle1764510000000,
   RepairOffers1764520000000,
+  RepairCommissionInvoices1764550000000,
 ];

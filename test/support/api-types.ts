@@ -2415,7 +2415,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Commission tax invoices (newest first), by financial year and dealer */
+        /** Commission tax invoices (dealers' commission, technicians' service fee; newest first), by financial year, dealer or technician */
         get: operations["AdminCommissionController_invoices"];
         put?: never;
         post?: never;
@@ -2434,6 +2434,23 @@ export interface paths {
         };
         /** My commission tax invoices (newest first), by financial year */
         get: operations["DealerCommissionInvoicesController_invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technician/commission-invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My service-fee tax invoices, one per released repair job (newest first), by financial year */
+        get: operations["TechnicianCommissionInvoicesController_invoices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2866,6 +2883,40 @@ export interface paths {
         put?: never;
         /** Reject (or, its proposer, withdraw) a TCS correction */
         post: operations["TcsCorrectionController_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technician/earnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My earnings: per paid repair job the gross, service fee, GST on it, TCS, TDS, net and transfer status; totals */
+        get: operations["TechnicianEarningsController_statement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technician/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My payouts: Route settlements of my account to my bank (newest first) */
+        get: operations["TechnicianEarningsController_payouts"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5121,10 +5172,16 @@ export interface components {
             /** @description `FB/<financial year>/<6-digit sequence>`. */
             invoiceNumber: string;
             financialYear: string;
-            subOrderId: string;
-            orderId: string;
-            dealerId: string;
-            dealerGstin: string;
+            /** @description A sub-order's commission, invoiced to its dealer (null for a repair job's service fee). */
+            subOrderId: string | null;
+            orderId: string | null;
+            dealerId: string | null;
+            dealerGstin: string | null;
+            /** @description A repair job's service fee, invoiced to its technician (null for a sub-order's commission). */
+            repairJobId: string | null;
+            technicianId: string | null;
+            /** @description The technician's GSTIN; null when it is not registered for GST. */
+            technicianGstin: string | null;
             platformGstin: string;
             /** @enum {string} */
             supply: "inter_state" | "intra_state";
@@ -5322,17 +5379,18 @@ export interface components {
         };
         PayoutDto: {
             /**
-             * @description `dealer`: a dealer's Route account settled to its bank (`payout:<id>`: Dr its payable / Cr
-             *     gateway receivable); `platform`: the platform's balance settled to its bank
+             * @description `dealer`, `technician`: a payee's Route account settled to its bank (`payout:<id>`: Dr its
+             *     payable / Cr gateway receivable); `platform`: the platform's balance settled to its bank
              *     (`settlement:<id>`: Dr asset:bank / Cr gateway receivable).
              * @enum {string}
              */
-            kind: "dealer" | "platform";
+            kind: "dealer" | "platform" | "technician";
             /** @description Integer paise */
             amountPaise: number;
             /** @description Razorpay's settlement id (`setl_…`). */
             settlementId: string;
             dealerId: string | null;
+            technicianId: string | null;
             /** @description The ledger entry's effective time. */
             postedAt: string;
         };
@@ -5603,6 +5661,63 @@ export interface components {
         };
         DecideTcsCorrectionDto: {
             reason?: string;
+        };
+        TechnicianReleasedDto: {
+            /** @description Integer paise */
+            serviceFeePaise: number;
+            /** @description Integer paise */
+            gstOnFeePaise: number;
+            /** @description Integer paise */
+            tcsPaise: number;
+            /** @description Integer paise */
+            tdsPaise: number;
+            /** @description Integer paise */
+            netPaise: number;
+            count: number;
+            /** @description Integer paise */
+            grossPaise: number;
+        };
+        EarningsFiguresDto: {
+            /** @description Integer paise */
+            serviceFeePaise: number;
+            /** @description Integer paise */
+            gstOnFeePaise: number;
+            /** @description Integer paise */
+            tcsPaise: number;
+            /** @description Integer paise */
+            tdsPaise: number;
+            /** @description Integer paise */
+            netPaise: number;
+        };
+        TechnicianEarningsLineDto: {
+            /**
+             * @description The escrow hold's state: `held` until the release, `released`, or `refunded`.
+             * @enum {string}
+             */
+            state: "held" | "refunded" | "released";
+            /** @description Integer paise */
+            grossPaise: number;
+            /**
+             * @description The Route transfer of the job's money to the technician's linked account: `none` (no activated
+             *     account yet: it waits), `pending`, `on_hold` (until the release), `released` (Razorpay settles
+             *     the net to the technician's bank with its next settlement), `failed` (staff retry it).
+             * @enum {string}
+             */
+            transferStatus: "failed" | "none" | "on_hold" | "pending" | "released";
+            repairJobId: string;
+            heldAt: string;
+            releasedAt: string | null;
+            /** @description Set once released. */
+            figures: components["schemas"]["EarningsFiguresDto"] | null;
+        };
+        TechnicianEarningsDto: {
+            payableBalancePaise: number;
+            held: components["schemas"]["AmountCountDto"];
+            released: components["schemas"]["TechnicianReleasedDto"];
+            refunded: components["schemas"]["AmountCountDto"];
+            settled: components["schemas"]["AmountCountDto"];
+            items: components["schemas"]["TechnicianEarningsLineDto"][];
+            nextCursor?: string;
         };
         OpenDisputeDto: {
             /**
@@ -12922,6 +13037,7 @@ export interface operations {
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
                 dealerId?: string;
+                technicianId?: string;
                 /** @description Financial year, e.g. `2026-27`. */
                 fy?: string;
             };
@@ -12989,6 +13105,53 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not read DealerStatement */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechnicianCommissionInvoicesController_invoices: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description Financial year, e.g. `2026-27`. */
+                fy?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionInvoicePageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read TechnicianStatement */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13483,9 +13646,10 @@ export interface operations {
                 from?: string;
                 /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
                 to?: string;
-                /** @description `dealer`: a dealer's Route settlement; `platform`: the platform's own settlement. */
-                kind?: "dealer" | "platform";
+                /** @description `dealer`, `technician`: a payee's Route settlement; `platform`: the platform's own settlement. */
+                kind?: "dealer" | "platform" | "technician";
                 dealerId?: string;
+                technicianId?: string;
             };
             header?: never;
             path?: never;
@@ -14271,6 +14435,105 @@ export interface operations {
             };
             /** @description `tcs-correction/not-pending` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechnicianEarningsController_statement: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description At or after this instant (ISO 8601, inclusive). */
+                from?: string;
+                /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
+                to?: string;
+                status?: "held" | "refunded" | "released";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TechnicianEarningsDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read TechnicianStatement */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechnicianEarningsController_payouts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description At or after this instant (ISO 8601, inclusive). */
+                from?: string;
+                /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read TechnicianStatement */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,7 +3,8 @@
  * command's transaction, src/escrow/controls/), in the order `releaseIn` runs them: lock the subject
  * (order → sub-orders, or the repair job) then the hold, refuse what may not be released, choose the
  * rates and commission, post the ledger recipe `escrowRelease`, record the release on the hold, queue
- * its Route transfer's lift, and for a sub-order its commission invoice and partial refund row.
+ * its commission (service-fee) invoice and its Route transfer's lift, and for a sub-order its partial
+ * refund row.
  */
 import type { EntityManager } from 'typeorm';
 import { execute } from '../../database/sql.js';
@@ -33,10 +34,7 @@ import {
   lockRepairJob,
   saleLinesOfJob,
 } from '../../repairs/repair-job-store.js';
-import type {
-  CommissionChoice,
-  CommissionService,
-} from '../../payouts/commission/commission.service.js';
+import type { CommissionService } from '../../payouts/commission/commission.service.js';
 import { PARTS_RATES } from '../../payments/parts-rates.js';
 import { REPAIR_RATES } from '../../payments/repair-rates.js';
 import type { EscrowHoldStatus } from '../../payments/domain/escrow-hold-state.js';
@@ -177,16 +175,22 @@ export async function releaseIn(
     ],
   });
   await recordReleaseIn(tx, hold, result.deductions);
+  // The GST tax invoice data for the commission (a repair job's: the service fee), numbered in this
+  // transaction (gapless per FY).
+  await deps.commission.writeInvoiceIn(tx, {
+    ...('sub_order_id' in due
+      ? { subOrderId: due.sub_order_id, orderId: due.order_id, dealerId: hold.payee_id }
+      : { repairJobId: due.repair_job_id, technicianId: hold.payee_id }),
+    releaseDate: onDate,
+    choice: commission,
+    commissionPaise: result.deductions.commissionPaise,
+    gstOnCommissionPaise: result.deductions.gstOnCommissionPaise,
+    gstRate: rates.gstOnCommission,
+  });
   if ('repair_job_id' in due) await closeAfterReleaseIn(tx, due.repair_job_id);
   // Route: lift the hold of the payee's transfer (src/payouts/route/).
   await deps.jobs.send(HOLD_TRANSFER_JOBS.release, { holdId: hold.id }, { tx });
-  if ('sub_order_id' in due)
-    await afterSubOrderReleaseIn(deps, tx, due, hold, {
-      onDate,
-      commission,
-      deductions: result.deductions,
-      gstRate: rates.gstOnCommission,
-    });
+  if ('sub_order_id' in due) await partialRefundAtReleaseIn(deps, tx, due, hold);
   return true;
 }
 
@@ -267,33 +271,13 @@ async function recordReleaseIn(tx: EntityManager, hold: HoldRow, d: Deductions):
   });
 }
 
-/**
- * A sub-order's release, after the ledger: its commission invoice and the refund row of a partial
- * refund at release.
- */
-async function afterSubOrderReleaseIn(
+/** A sub-order's release, after the ledger: the refund row of a partial refund at release. */
+async function partialRefundAtReleaseIn(
   deps: ReleaseDeps,
   tx: EntityManager,
   due: { sub_order_id: string; order_id: string },
   hold: HoldRow,
-  release: {
-    onDate: string;
-    commission: CommissionChoice;
-    deductions: Deductions;
-    gstRate: Decimal;
-  },
 ): Promise<void> {
-  // The GST tax invoice data for the commission, numbered in this transaction (gapless per FY).
-  await deps.commission.writeInvoiceIn(tx, {
-    subOrderId: due.sub_order_id,
-    orderId: due.order_id,
-    dealerId: hold.payee_id,
-    releaseDate: release.onDate,
-    choice: release.commission,
-    commissionPaise: release.deductions.commissionPaise,
-    gstOnCommissionPaise: release.deductions.gstOnCommissionPaise,
-    gstRate: release.gstRate,
-  });
   if (BigInt(hold.refund_at_release_paise) > 0n) {
     // The partial refund's ledger entry (`refund:<subOrderId>`) was just posted by escrowRelease;
     // the `partial` refund row only sends the money back through the gateway (it posts nothing).

@@ -355,11 +355,11 @@ export class AdminRefundPageDto {
   nextCursor?: string;
 }
 
-export const PAYOUT_KINDS = ['dealer', 'platform'] as const;
+export const PAYOUT_KINDS = ['dealer', 'technician', 'platform'] as const;
 
 /** `from`/`to` on the time the payout was posted. */
 export class PayoutQueryDto extends PeriodPageQueryDto {
-  /** `dealer`: a dealer's Route settlement; `platform`: the platform's own settlement. */
+  /** `dealer`, `technician`: a payee's Route settlement; `platform`: the platform's own settlement. */
   @ApiPropertyOptional({ enum: PAYOUT_KINDS })
   @IsOptional()
   @IsIn(PAYOUT_KINDS)
@@ -368,6 +368,10 @@ export class PayoutQueryDto extends PeriodPageQueryDto {
   @IsOptional()
   @Matches(UUID, { message: 'dealerId must be a UUID' })
   dealerId?: string;
+
+  @IsOptional()
+  @Matches(UUID, { message: 'technicianId must be a UUID' })
+  technicianId?: string;
 }
 
 /** Money that left Razorpay, as the ledger recorded it from `settlement.processed`. */
@@ -375,13 +379,14 @@ export class PayoutDto {
   /** Razorpay's settlement id (`setl_…`). */
   settlementId!: string;
   /**
-   * `dealer`: a dealer's Route account settled to its bank (`payout:<id>`: Dr its payable / Cr
-   * gateway receivable); `platform`: the platform's balance settled to its bank
+   * `dealer`, `technician`: a payee's Route account settled to its bank (`payout:<id>`: Dr its
+   * payable / Cr gateway receivable); `platform`: the platform's balance settled to its bank
    * (`settlement:<id>`: Dr asset:bank / Cr gateway receivable).
    */
   @ApiProperty({ enum: PAYOUT_KINDS })
   kind!: (typeof PAYOUT_KINDS)[number];
   dealerId!: string | null;
+  technicianId!: string | null;
   @Paise()
   amountPaise!: number;
   /** The ledger entry's effective time. */
