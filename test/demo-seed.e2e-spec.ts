@@ -195,6 +195,7 @@ describe('demo seed on Route', () => {
         settlementId: settled.linkedAccounts[0]!.id,
         kind: 'dealer',
         dealerId: dealer.userId,
+        technicianId: null,
         amountPaise: Number(hold!.net),
         postedAt: expect.any(String),
       },

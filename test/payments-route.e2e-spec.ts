@@ -7,6 +7,7 @@
  * sandbox settles the dealer's net; gateway failures are retried without duplicate transfers or
  * accounts. Job handlers are called directly (no workers run).
  */
+import { randomUUID } from 'node:crypto';
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
 import {
@@ -323,6 +324,42 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
       expect(listed).toHaveLength(1);
       expect(listed[0]).toMatchObject({ id: hold.transfer_id, amountPaise: sub.totalPaise });
     }
+  });
+
+  it('adopts a transfer made before notes carried the hold id (by its sub-order), and reads jobs queued by sub-order or dealer', async () => {
+    const { dealer, accountId } = await activeRouteDealer(t, sandbox, admin);
+    const { order, gatewayPaymentId } = await paidOrder([[dealer, 55_000]]);
+    const sub = order.subOrders[0]!;
+    // An attempt of the old code created the transfer (notes by sub-order), its answer lost.
+    const [old] = await gateway.transferFromPayment(gatewayPaymentId, [
+      {
+        accountId,
+        amountPaise: sub.totalPaise,
+        onHold: true,
+        notes: { subOrderId: sub.id, orderId: order.id },
+      },
+    ]);
+    await sql(
+      `UPDATE escrow_holds SET transfer_status = 'pending', transfer_attempts = 1 WHERE sub_order_id = $1`,
+      [sub.id],
+    );
+    // A job queued by dealer (as the old code did after an activation) finds it: no second one.
+    expect(await transfers.transferHolds({ dealerId: dealer.userId })).toEqual({
+      [sub.id]: 'on_hold',
+    });
+    expect(await holdOf(sub.id)).toMatchObject({ transfer_id: old!.id, transfer_attempts: 2 });
+    expect(await t.app.get(RouteTransferLookup).transfersOfPayment(gatewayPaymentId)).toHaveLength(
+      1,
+    );
+    // Released; a lift job queued by sub-order (the old payload) lifts it.
+    await sql(
+      `UPDATE sub_orders SET status = 'completed', carrier = 'Delhivery', tracking_number = 'DLV-L' WHERE id = $1`,
+      [sub.id],
+    );
+    expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
+    expect(await transfers.releaseTransfer({ subOrderId: sub.id })).toBe('released');
+    expect(await holdOf(sub.id)).toMatchObject({ transfer_status: 'released' });
+    expect(await transfers.releaseTransfer({ subOrderId: randomUUID() })).toBe('skipped');
   });
 
   it('reverses a held transfer before refunding a cancelled part, so the dealer keeps nothing of it', async () => {

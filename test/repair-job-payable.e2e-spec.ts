@@ -180,7 +180,7 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
         `SELECT j.name FROM pgboss.job j
          WHERE (j.name = $1 AND j.data->>'paymentId' = $3)
             OR (j.name = $2 AND j.data->>'holdId' IN
-                  (SELECT id::text FROM escrow_holds WHERE payment_id = $3))
+                  (SELECT id::text FROM escrow_holds WHERE payment_id::text = $3))
          ORDER BY j.created_on`,
         [HOLD_TRANSFER_JOBS.transfers, HOLD_TRANSFER_JOBS.release, paymentId],
       )

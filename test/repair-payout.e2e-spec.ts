@@ -373,8 +373,7 @@ describe('a repair job from request to the technician’s payout (Razorpay Route
       items: [],
     });
     expect(
-      (await t.api.GET('/technician/commission-invoices', { headers: other.headers })).data
-        ?.items,
+      (await t.api.GET('/technician/commission-invoices', { headers: other.headers })).data?.items,
     ).toEqual([]);
     expect((await earnings(customer)).response.status).toBe(403);
     // The period: a window before the job shows nothing; `to` before `from` is refused.

@@ -120,9 +120,7 @@ export async function expectJobBooks(
   expect(BigInt(paid!.paid)).toBe(BigInt(paid!.refunded) + kept);
   if (job.released) {
     expect(escrow).toBe(0n);
-    const account = await t.app
-      .get(LedgerService)
-      .account(Accounts.jobEscrow(job.repairJobId));
+    const account = await t.app.get(LedgerService).account(Accounts.jobEscrow(job.repairJobId));
     expect(account!.debitsPending).toBe(0n);
     expect(BigInt(paid!.released ?? -1) + BigInt(paid!.refunded)).toBe(BigInt(paid!.paid));
   }

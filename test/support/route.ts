@@ -9,14 +9,7 @@
 import type { RazorpaySandbox } from '../../scripts/razorpay-sandbox/sandbox.js';
 import { RouteAccountsService } from '../../src/payouts/route/route-accounts.service.js';
 import { WebhookProcessor } from '../../src/gateway/webhooks/webhook-jobs.js';
-import {
-  createAccount,
-  login,
-  signInAs,
-  testAddress,
-  testPan,
-  type SignedIn,
-} from './accounts.js';
+import { createAccount, login, signInAs, testAddress, testPan, type SignedIn } from './accounts.js';
 import type { components } from './api-types.js';
 import type { TestApp } from './test-app.js';
 import { withClient } from './test-database.js';

@@ -301,9 +301,7 @@ export class PaymentViews {
       Accounts.gatewayReceivable,
     );
     w.add(
-      (
-        n,
-      ) => `((e.event_type = 'payout' AND starts_with(e.id, 'payout:')
+      (n) => `((e.event_type = 'payout' AND starts_with(e.id, 'payout:')
               AND (starts_with(da.code, $${n}) OR starts_with(da.code, '${TECHNICIAN_PAYABLE}')))
         OR (e.event_type = 'gateway_settlement' AND starts_with(e.id, 'settlement:')
             AND starts_with(da.code, 'asset:bank:')))`,

@@ -40,9 +40,7 @@ export interface TransferIntent {
 }
 
 /** A hold's obligation: a sub-order (of an order) for its dealer, or a repair job for its technician. */
-export type TransferObligation =
-  | { subOrderId: string; orderId: string }
-  | { repairJobId: string };
+export type TransferObligation = { subOrderId: string; orderId: string } | { repairJobId: string };
 
 export interface CreatedTransfer {
   id: string;
@@ -134,7 +132,9 @@ export async function findCreated(
         (t.notes.holdId === undefined && subOrderId !== null && t.notes.subOrderId === subOrderId)),
   );
   if (found !== undefined)
-    logger.log(`transfer ${found.id} of escrow hold ${intent.holdId} was created by an earlier attempt`);
+    logger.log(
+      `transfer ${found.id} of escrow hold ${intent.holdId} was created by an earlier attempt`,
+    );
   return found;
 }
 
@@ -147,8 +147,7 @@ export async function recordTransferError(
   err: GatewayError,
 ): Promise<TransferOutcome> {
   const retry = err.retryable && intent.attempts < ROUTE_MAX_ATTEMPTS;
-  if (!retry)
-    logger.warn(`Route transfer of escrow hold ${intent.holdId} failed: ${err.message}`);
+  if (!retry) logger.warn(`Route transfer of escrow hold ${intent.holdId} failed: ${err.message}`);
   await transactions.run(async (tx) => {
     const hold = await lockTransfer(tx, intent.holdId);
     if (hold.transfer_id !== null) return;

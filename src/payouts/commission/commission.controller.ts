@@ -82,7 +82,8 @@ export class TechnicianCommissionInvoicesController {
   @Get()
   @Can('read', 'TechnicianStatement')
   @ApiOperation({
-    summary: 'My service-fee tax invoices, one per released repair job (newest first), by financial year',
+    summary:
+      'My service-fee tax invoices, one per released repair job (newest first), by financial year',
   })
   invoices(
     @Query() q: DealerCommissionInvoiceQueryDto,

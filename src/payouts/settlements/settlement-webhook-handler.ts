@@ -79,8 +79,7 @@ export class SettlementWebhookHandler implements OnModuleInit {
       payee === null
         ? `settlement ${claimed.id} of the platform`
         : `settlement ${claimed.id} of account ${event.accountId}`,
-      () =>
-        this.gateway.fetchSettlement(claimed.id, payee === null ? undefined : event.accountId!),
+      () => this.gateway.fetchSettlement(claimed.id, payee === null ? undefined : event.accountId!),
     );
     if ('rejected' in fetched) return fetched;
     const settlement = fetched.known;
