@@ -269,6 +269,25 @@ describe('a repair job from request to the technician’s payout (Razorpay Route
       waitingHolds: 1,
       waitingPaise: PAID,
     });
+    const holds = await t.api.GET('/admin/escrow/holds', {
+      params: { query: { technicianId: technician.userId } },
+      headers: finance.headers,
+    });
+    expect(holds.data?.items).toEqual([
+      expect.objectContaining({
+        subOrderId: null,
+        orderId: null,
+        subOrderStatus: null,
+        repairJobId,
+        payeeType: 'technician',
+        payeeId: technician.userId,
+        dealerId: null,
+        status: 'held',
+        amountPaise: PAID,
+        transferStatus: 'none',
+        transferId: null,
+      }),
+    ]);
     // Released meanwhile: the books close; the lift has no transfer to lift yet.
     expect((await step(technician, repairJobId, 'finish')).response.status).toBe(200);
     expect((await confirm(customer, repairJobId)).response.status).toBe(200);

@@ -5430,27 +5430,35 @@ export interface components {
         };
         EscrowHoldDto: {
             /** @enum {string} */
+            payeeType: "dealer" | "technician";
+            /** @enum {string} */
             status: "held" | "refunded" | "released";
             /** @description Integer paise */
             amountPaise: number;
             /** @description Whole days since capture */
             ageDays: number;
-            /** @description The dealer's net at release */
+            /** @description The payee's (dealer's or technician's) net at release */
             dealerNetPaise: number | null;
             /**
-             * @description The Route transfer of this hold to the dealer's linked account: `none` (not started: the
-             *     dealer's account is not activated yet), `pending` (being created), `on_hold` (at the dealer's
-             *     account, held until release), `released` (hold lifted: Razorpay settles the dealer's net),
+             * @description The Route transfer of this hold to the payee's linked account: `none` (not started: the
+             *     payee's account is not activated yet), `pending` (being created), `on_hold` (at the payee's
+             *     account, held until release), `released` (hold lifted: Razorpay settles the payee's net),
              *     `failed` (refused or out of retries; see the `transfer_failed` alert and retry-transfer).
              * @enum {string}
              */
             transferStatus: "failed" | "none" | "on_hold" | "pending" | "released";
-            subOrderId: string;
-            orderId: string;
+            holdId: string;
+            /** @description A sub-order's hold (for its dealer); null for a repair job's. */
+            subOrderId: string | null;
+            orderId: string | null;
+            /** @description A repair job's hold (for its technician); null for a sub-order's. */
+            repairJobId: string | null;
             paymentId: string;
-            dealerId: string;
-            /** @description The sub-order's status now. */
-            subOrderStatus: string;
+            payeeId: string;
+            /** @description The payee when it is a dealer. */
+            dealerId: string | null;
+            /** @description The sub-order's status now; null for a repair job. */
+            subOrderStatus: string | null;
             /** @description When the hold was made (the capture). */
             heldAt: string;
             releasedAt: string | null;
@@ -13738,6 +13746,7 @@ export interface operations {
                 status?: "held" | "refunded" | "released";
                 dealerId?: string;
                 orderId?: string;
+                technicianId?: string;
             };
             header?: never;
             path?: never;

@@ -112,6 +112,10 @@ export class EscrowHoldQueryDto extends PageQueryDto {
   @IsOptional()
   @Matches(UUID, { message: 'orderId must be a UUID' })
   orderId?: string;
+
+  @IsOptional()
+  @Matches(UUID, { message: 'technicianId must be a UUID' })
+  technicianId?: string;
 }
 
 /** What was withheld from the dealer at release (integer paise). */
@@ -127,14 +131,22 @@ export class ReleaseDeductionsDto {
 }
 
 export class EscrowHoldDto {
-  subOrderId!: string;
-  orderId!: string;
+  holdId!: string;
+  /** A sub-order's hold (for its dealer); null for a repair job's. */
+  subOrderId!: string | null;
+  orderId!: string | null;
+  /** A repair job's hold (for its technician); null for a sub-order's. */
+  repairJobId!: string | null;
   paymentId!: string;
-  dealerId!: string;
+  @ApiProperty({ enum: ['dealer', 'technician'] })
+  payeeType!: 'dealer' | 'technician';
+  payeeId!: string;
+  /** The payee when it is a dealer. */
+  dealerId!: string | null;
   @ApiProperty({ enum: HOLD_STATUSES })
   status!: HoldStatus;
-  /** The sub-order's status now. */
-  subOrderStatus!: string;
+  /** The sub-order's status now; null for a repair job. */
+  subOrderStatus!: string | null;
   @Paise()
   amountPaise!: number;
   /** When the hold was made (the capture). */
@@ -144,12 +156,16 @@ export class EscrowHoldDto {
   releasedAt!: string | null;
   /** Present once released. */
   deductions!: ReleaseDeductionsDto | null;
-  @ApiProperty({ type: 'integer', nullable: true, description: "The dealer's net at release" })
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: "The payee's (dealer's or technician's) net at release",
+  })
   dealerNetPaise!: number | null;
   /**
-   * The Route transfer of this hold to the dealer's linked account: `none` (not started: the
-   * dealer's account is not activated yet), `pending` (being created), `on_hold` (at the dealer's
-   * account, held until release), `released` (hold lifted: Razorpay settles the dealer's net),
+   * The Route transfer of this hold to the payee's linked account: `none` (not started: the
+   * payee's account is not activated yet), `pending` (being created), `on_hold` (at the payee's
+   * account, held until release), `released` (hold lifted: Razorpay settles the payee's net),
    * `failed` (refused or out of retries; see the `transfer_failed` alert and retry-transfer).
    */
   @ApiProperty({ enum: TRANSFER_STATUSES })

@@ -85,12 +85,16 @@ interface PaymentRow {
 }
 
 interface HoldRow {
-  sub_order_id: string;
-  order_id: string;
+  id: string;
+  sub_order_id: string | null;
+  order_id: string | null;
+  repair_job_id: string | null;
   payment_id: string;
-  dealer_id: string;
+  payee_type: 'dealer' | 'technician';
+  payee_id: string;
+  dealer_id: string | null;
   status: HoldStatus;
-  sub_order_status: string;
+  sub_order_status: string | null;
   amount_paise: string;
   created_at: Date;
   age_days: number;
@@ -139,15 +143,16 @@ interface PayoutRow {
 const DEALER_PAYABLE = 'liability:dealer_payable:';
 const TECHNICIAN_PAYABLE = 'liability:technician_payable:';
 
-const HOLD_COLUMNS = `h.sub_order_id::text AS sub_order_id, h.order_id::text AS order_id,
-  h.payment_id::text AS payment_id, h.dealer_id::text AS dealer_id, h.status, s.status AS sub_order_status,
+const HOLD_COLUMNS = `h.id::text AS id, h.sub_order_id::text AS sub_order_id, h.order_id::text AS order_id,
+  h.repair_job_id::text AS repair_job_id, h.payment_id::text AS payment_id, h.payee_type,
+  h.payee_id::text AS payee_id, h.dealer_id::text AS dealer_id, h.status, s.status AS sub_order_status,
   h.amount_paise::text AS amount_paise, h.created_at,
   greatest(0, floor(extract(epoch FROM now() - h.created_at) / 86400))::int AS age_days,
   h.released_at, h.commission_paise::text AS commission_paise,
   h.gst_on_commission_paise::text AS gst_on_commission_paise, h.tcs_paise::text AS tcs_paise,
   h.tds_paise::text AS tds_paise, h.dealer_net_paise::text AS dealer_net_paise,
   h.transfer_status, h.transfer_id,
-  ${cursorTime('h.created_at')} AS cursor_at, h.sub_order_id::text AS cursor_id`;
+  ${cursorTime('h.created_at')} AS cursor_at, h.id::text AS cursor_id`;
 
 function payoutKindOf(r: PayoutRow): PayoutDto['kind'] {
   if (r.event_type === 'gateway_settlement') return 'platform';
@@ -382,6 +387,8 @@ export class PaymentViews {
     if (q.status !== undefined) w.add((n) => `h.status = $${n}`, q.status);
     if (q.dealerId !== undefined) w.add((n) => `h.dealer_id = $${n}`, q.dealerId);
     if (q.orderId !== undefined) w.add((n) => `h.order_id = $${n}`, q.orderId);
+    if (q.technicianId !== undefined)
+      w.add((n) => `h.payee_type = 'technician' AND h.payee_id = $${n}`, q.technicianId);
     return this.holdPage(w, q.limit, q.cursor, (r) => this.holdOf(r));
   }
 
@@ -392,11 +399,11 @@ export class PaymentViews {
     map: (r: HoldRow) => T,
     tx?: EntityManager,
   ): Promise<{ items: T[]; nextCursor?: string }> {
-    w.keyset(cursor, 'h.created_at', 'h.sub_order_id');
+    w.keyset(cursor, 'h.created_at', 'h.id');
     const limit = w.limit(limitValue);
     const sql = `SELECT ${HOLD_COLUMNS}
-       FROM escrow_holds h JOIN sub_orders s ON s.id = h.sub_order_id ${w.sql()}
-       ORDER BY h.created_at DESC, h.sub_order_id DESC ${limit}`;
+       FROM escrow_holds h LEFT JOIN sub_orders s ON s.id = h.sub_order_id ${w.sql()}
+       ORDER BY h.created_at DESC, h.id DESC ${limit}`;
     const { rows } = await checkedDates(() =>
       tx
         ? execute<HoldRow>(tx, sql, w.params)
@@ -411,9 +418,13 @@ export class PaymentViews {
 
   private holdOf(r: HoldRow): EscrowHoldDto {
     return {
+      holdId: r.id,
       subOrderId: r.sub_order_id,
       orderId: r.order_id,
+      repairJobId: r.repair_job_id,
       paymentId: r.payment_id,
+      payeeType: r.payee_type,
+      payeeId: r.payee_id,
       dealerId: r.dealer_id,
       status: r.status,
       subOrderStatus: r.sub_order_status,
@@ -648,10 +659,11 @@ export class PaymentViews {
         w,
         q.limit,
         q.cursor,
+        // A dealer's holds are all sub-orders' (escrow_holds_dealer_check).
         (r): DealerEscrowLineDto => ({
-          subOrderId: r.sub_order_id,
-          orderId: r.order_id,
-          subOrderStatus: r.sub_order_status,
+          subOrderId: r.sub_order_id!,
+          orderId: r.order_id!,
+          subOrderStatus: r.sub_order_status!,
           state:
             r.status === 'held' && r.sub_order_status === 'completed' ? 'releasable' : r.status,
           amountPaise: paise(r.amount_paise),
