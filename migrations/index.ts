@@ -35,6 +35,7 @@ import { MoneyObjectHistory1764470000000 } from './1764470000000-MoneyObjectHist
 import { RepairLifecycle1764510000000 } from './1764510000000-RepairLifecycle.js';
 import { RepairOffers1764520000000 } from './1764520000000-RepairOffers.js';
 import { RepairRefunds1764540000000 } from './1764540000000-RepairRefunds.js';
+import { RepairCommissionInvoices1764550000000 } from './1764550000000-RepairCommissionInvoices.js';
 import { TechnicianReadiness1764580000000 } from './1764580000000-TechnicianReadiness.js';
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
 import { Ratings1764500000000 } from './1764500000000-Ratings.js';
@@ -83,6 +84,7 @@ export const migrations = [
   RepairLifecycle1764510000000,
   RepairOffers1764520000000,
   RepairRefunds1764540000000,
+  RepairCommissionInvoices1764550000000,
   PaymentTerminal1764560000000,
   TechnicianReadiness1764580000000,
 ];

@@ -171,7 +171,7 @@ describe('demo seed on Route', () => {
     ]);
     expect(await commands.completeDelivered(t.config.orders.autoCompleteSeconds)).toBe(1);
     expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
-    expect(await transfers.releaseTransfer(sub.id)).toBe('released');
+    expect(await transfers.releaseTransfer({ subOrderId: sub.id })).toBe('released');
 
     const [hold] = await sql<Record<'c' | 'g' | 'tcs' | 'tds' | 'net', string>>(
       `SELECT commission_paise::text AS c, gst_on_commission_paise::text AS g, tcs_paise::text AS tcs,
@@ -195,6 +195,7 @@ describe('demo seed on Route', () => {
         settlementId: settled.linkedAccounts[0]!.id,
         kind: 'dealer',
         dealerId: dealer.userId,
+        technicianId: null,
         amountPaise: Number(hold!.net),
         postedAt: expect.any(String),
       },

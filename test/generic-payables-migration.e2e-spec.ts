@@ -21,12 +21,13 @@ import { activeRouteDealer } from './support/route.js';
 import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
-/** What the migration adds; the snapshot compares every other column. */
+/** What the migration (and RepairCommissionInvoices after it) adds; the snapshot compares every other column. */
 const NEW_COLUMNS: Record<string, string[]> = {
   payments: ['repair_job_id', 'payable_type'],
   escrow_holds: ['id', 'repair_job_id', 'payee_type', 'payee_id'],
   // RepairRefunds1764540000000, taken down with it.
   refunds: ['repair_job_id'],
+  commission_invoices: ['repair_job_id', 'technician_id', 'technician_gstin'],
 };
 
 /** Each table's rows as JSON, in a stable order, without the migration's new columns. */

@@ -171,7 +171,9 @@ describe('money state machines', () => {
       [sub.id],
     );
     expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
-    expect(await t.app.get(RouteTransfersService).releaseTransfer(sub.id)).toBe('released');
+    expect(await t.app.get(RouteTransfersService).releaseTransfer({ subOrderId: sub.id })).toBe(
+      'released',
+    );
     expect(await history('escrow_hold_history', 'hold_id', holdId)).toEqual([
       { event: 'release', from_status: 'held', to_status: 'released', actor: 'system' },
     ]);
@@ -181,7 +183,9 @@ describe('money state machines', () => {
       { event: 'release', from_status: 'on_hold', to_status: 'released', actor: 'system' },
     ]);
     // Lifting the hold again is skipped; the table refuses it outright (released is final).
-    expect(await t.app.get(RouteTransfersService).releaseTransfer(sub.id)).toBe('skipped');
+    expect(await t.app.get(RouteTransfersService).releaseTransfer({ subOrderId: sub.id })).toBe(
+      'skipped',
+    );
     const refused = await refusal((tx) =>
       moveTransfer(tx, holdId, 'released', 'release', 'system', null),
     );

@@ -411,7 +411,9 @@ describe('cancelling lines of a sub-order (Razorpay sandbox over HTTP)', () => {
       expect(delivered.data?.subOrders[0]?.status).toBe('delivered');
       await t.app.get(OrderCommands).completeDelivered(0);
       expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
-      expect(await t.app.get(RouteTransfersService).releaseTransfer(sub.id)).toBe('released');
+      expect(await t.app.get(RouteTransfersService).releaseTransfer({ subOrderId: sub.id })).toBe(
+        'released',
+      );
     };
     /** A reconciliation run of `day` (queued by finance): no transfer exception, none of the order. */
     const expectDayReconciled = async (day: string, orderId: string) => {
@@ -494,7 +496,7 @@ describe('cancelling lines of a sub-order (Razorpay sandbox over HTTP)', () => {
         onHold: false,
       });
       // A retry of the Route release reverses nothing more.
-      await t.app.get(RouteTransfersService).releaseTransfer(sub.id);
+      await t.app.get(RouteTransfersService).releaseTransfer({ subOrderId: sub.id });
       expect((await gateway.fetchTransfer(transferId)).amountReversedPaise).toBe(88_900 - net);
       await expectOrderSettled(t, finance, {
         orderId: order.id,

@@ -436,8 +436,8 @@ describe('payment alerts and escrow escalations', () => {
       job: 'payments.route-release',
       previousError: 'lifting the hold: 400 refused',
     });
-    expect(await jobs('payments.route-release', 'subOrderId', sub.id)).toBe(2);
-    expect(await transfers.releaseTransfer(sub.id)).toBe('released');
+    expect(await jobs('payments.route-release', 'holdId', relift.data!.holdId)).toBe(2);
+    expect(await transfers.releaseTransfer({ subOrderId: sub.id })).toBe('released');
     expect(await holdOf(sub.id)).toMatchObject({ status: 'released', transfer_status: 'released' });
     expect(await alerts.scan()).toMatchObject({ opened: 0, open: { transfer_failed: 0 } });
     // A failure after the staff resolution is a new one: the alert opens again.

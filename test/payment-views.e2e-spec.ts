@@ -598,7 +598,9 @@ describe('refunds and payouts views', () => {
     }
     await completeAndRelease([sa!.id, sb!.id]);
     for (const s of [sa!, sb!])
-      expect(await t.app.get(RouteTransfersService).releaseTransfer(s.id)).toBe('released');
+      expect(await t.app.get(RouteTransfersService).releaseTransfer({ subOrderId: s.id })).toBe(
+        'released',
+      );
     expect((await transfersOf()).map(([, status]) => status)).toEqual(['released', 'released']);
     const nets = await sql<{ dealer_id: string; net: string }>(
       `SELECT dealer_id::text AS dealer_id, dealer_net_paise::text AS net FROM escrow_holds
@@ -621,6 +623,7 @@ describe('refunds and payouts views', () => {
           settlementId: settled.merchant!.id,
           kind: 'platform',
           dealerId: null,
+          technicianId: null,
           amountPaise: settled.merchant!.amount,
           postedAt: expect.any(String),
         },
@@ -628,6 +631,7 @@ describe('refunds and payouts views', () => {
           settlementId: expect.stringMatching(/^setl_/),
           kind: 'dealer',
           dealerId: dealerA.userId,
+          technicianId: null,
           amountPaise: netOf(dealerA),
           postedAt: expect.any(String),
         },
@@ -635,6 +639,7 @@ describe('refunds and payouts views', () => {
           settlementId: expect.stringMatching(/^setl_/),
           kind: 'dealer',
           dealerId: dealerB.userId,
+          technicianId: null,
           amountPaise: netOf(dealerB),
           postedAt: expect.any(String),
         },

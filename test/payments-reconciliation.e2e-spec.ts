@@ -85,7 +85,9 @@ describe('daily ledger-to-gateway reconciliation (Razorpay sandbox over HTTP)', 
     );
     expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
     if (liftRouteHold)
-      expect(await t.app.get(RouteTransfersService).releaseTransfer(subOrderId)).toBe('released');
+      expect(
+        await t.app.get(RouteTransfersService).releaseTransfer({ subOrderId: subOrderId }),
+      ).toBe('released');
   };
   /** Queues a run of `date` through the API and runs its job. */
   const reconcile = async (date = today): Promise<Run> => {

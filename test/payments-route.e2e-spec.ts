@@ -7,6 +7,7 @@
  * sandbox settles the dealer's net; gateway failures are retried without duplicate transfers or
  * accounts. Job handlers are called directly (no workers run).
  */
+import { randomUUID } from 'node:crypto';
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
 import {
@@ -85,8 +86,9 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
         transfer_attempts: number;
         transfer_error: string | null;
         dealer_net_paise: string | null;
+        id: string;
       }>(
-        `SELECT status, transfer_id, transfer_status, transfer_attempts, transfer_error,
+        `SELECT id::text AS id, status, transfer_id, transfer_status, transfer_attempts, transfer_error,
                 dealer_net_paise::text AS dealer_net_paise
          FROM escrow_holds WHERE sub_order_id = $1`,
         [subOrderId],
@@ -192,11 +194,11 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
       recipientAccountId: accountId,
       amountPaise: sub.totalPaise,
       onHold: true,
-      notes: { subOrderId: sub.id, orderId: order.id },
+      notes: { holdId: hold.id, subOrderId: sub.id, orderId: order.id },
     });
     // Replays change nothing: no second transfer.
     expect(await transfers.transferHolds({ paymentId })).toEqual({});
-    expect(await transfers.transferHold(sub.id)).toBe('skipped');
+    expect(await transfers.transferHold(hold.id)).toBe('skipped');
     expect(await t.app.get(RouteTransferLookup).transfersOfPayment(gatewayPaymentId)).toHaveLength(
       1,
     );
@@ -205,14 +207,14 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
     expect((await gateway.fetchTransfer(transfer.id)).settlementStatus).toBe('on_hold');
 
     // Not released yet: nothing to lift.
-    expect(await transfers.releaseTransfer(sub.id)).toBe('skipped');
+    expect(await transfers.releaseTransfer({ subOrderId: sub.id })).toBe('skipped');
     await sql(
       `UPDATE sub_orders SET status = 'completed', carrier = 'Delhivery', tracking_number = 'DLV-9' WHERE id = $1`,
       [sub.id],
     );
     expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
-    expect(await jobsOf('payments.route-release', 'subOrderId', sub.id)).toBe(1);
-    expect(await transfers.releaseTransfer(sub.id)).toBe('released');
+    expect(await jobsOf('payments.route-release', 'holdId', hold.id)).toBe(1);
+    expect(await transfers.releaseTransfer({ holdId: hold.id })).toBe('released');
     const released = await holdOf(sub.id);
     expect(released).toMatchObject({ status: 'released', transfer_status: 'released' });
     // ledger-spec vector 02: ₹1,180 paid, the dealer's net after commission, GST, TCS and TDS.
@@ -222,7 +224,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
     const lifted = await gateway.fetchTransfer(transfer.id);
     expect(lifted).toMatchObject({ onHold: false, amountReversedPaise: 118_000 - net });
     // Lifting again is a no-op.
-    expect(await transfers.releaseTransfer(sub.id)).toBe('skipped');
+    expect(await transfers.releaseTransfer({ subOrderId: sub.id })).toBe('skipped');
 
     const settled = sandbox.control.settle().linkedAccounts;
     expect(settled).toHaveLength(1);
@@ -282,8 +284,8 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
 
     await activate(accountId);
     // The activation enqueued the transfers of this dealer's waiting holds.
-    expect(await jobsOf('payments.route-transfers', 'dealerId', dealer.userId)).toBe(1);
-    expect(await transfers.transferHolds({ dealerId: dealer.userId })).toEqual({
+    expect(await jobsOf('payments.route-transfers', 'payeeId', dealer.userId)).toBe(1);
+    expect(await transfers.transferHolds({ payeeId: dealer.userId })).toEqual({
       [sub.id]: 'on_hold',
     });
     const hold = await holdOf(sub.id);
@@ -299,7 +301,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
     sandbox.control.activateAccount(accountId);
     await sandbox.control.flushWebhooks();
     await t.app.get(WebhookProcessor).drain();
-    expect(await jobsOf('payments.route-transfers', 'dealerId', dealer.userId)).toBe(1);
+    expect(await jobsOf('payments.route-transfers', 'payeeId', dealer.userId)).toBe(1);
   });
 
   it('retries a transfer after gateway 5xx (also when the gateway did the work) without a duplicate', async () => {
@@ -322,6 +324,42 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
       expect(listed).toHaveLength(1);
       expect(listed[0]).toMatchObject({ id: hold.transfer_id, amountPaise: sub.totalPaise });
     }
+  });
+
+  it('adopts a transfer made before notes carried the hold id (by its sub-order), and reads jobs queued by sub-order or dealer', async () => {
+    const { dealer, accountId } = await activeRouteDealer(t, sandbox, admin);
+    const { order, gatewayPaymentId } = await paidOrder([[dealer, 55_000]]);
+    const sub = order.subOrders[0]!;
+    // An attempt of the old code created the transfer (notes by sub-order), its answer lost.
+    const [old] = await gateway.transferFromPayment(gatewayPaymentId, [
+      {
+        accountId,
+        amountPaise: sub.totalPaise,
+        onHold: true,
+        notes: { subOrderId: sub.id, orderId: order.id },
+      },
+    ]);
+    await sql(
+      `UPDATE escrow_holds SET transfer_status = 'pending', transfer_attempts = 1 WHERE sub_order_id = $1`,
+      [sub.id],
+    );
+    // A job queued by dealer (as the old code did after an activation) finds it: no second one.
+    expect(await transfers.transferHolds({ dealerId: dealer.userId })).toEqual({
+      [sub.id]: 'on_hold',
+    });
+    expect(await holdOf(sub.id)).toMatchObject({ transfer_id: old!.id, transfer_attempts: 2 });
+    expect(await t.app.get(RouteTransferLookup).transfersOfPayment(gatewayPaymentId)).toHaveLength(
+      1,
+    );
+    // Released; a lift job queued by sub-order (the old payload) lifts it.
+    await sql(
+      `UPDATE sub_orders SET status = 'completed', carrier = 'Delhivery', tracking_number = 'DLV-L' WHERE id = $1`,
+      [sub.id],
+    );
+    expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
+    expect(await transfers.releaseTransfer({ subOrderId: sub.id })).toBe('released');
+    expect(await holdOf(sub.id)).toMatchObject({ transfer_status: 'released' });
+    expect(await transfers.releaseTransfer({ subOrderId: randomUUID() })).toBe('skipped');
   });
 
   it('reverses a held transfer before refunding a cancelled part, so the dealer keeps nothing of it', async () => {
@@ -396,7 +434,7 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
     ]);
     expect(await t.app.get(OrderCommands).completeDelivered(168 * 3600)).toBe(1);
     expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
-    expect(await transfers.releaseTransfer(sub.id)).toBe('released');
+    expect(await transfers.releaseTransfer({ subOrderId: sub.id })).toBe('released');
     await balanced();
     const [hold] = await sql<Record<string, string>>(
       `SELECT commission_paise::text AS c, gst_on_commission_paise::text AS g, tcs_paise::text AS tcs,

@@ -340,7 +340,7 @@ describe('refunds after release (Razorpay sandbox over HTTP)', () => {
     await processRefunds(1);
     expect(await reversed()).toBe(118_000 - 106_243 + 53_122);
     // The Route release then reverses nothing more; the dealer keeps the rest of its net.
-    expect(await transfers.releaseTransfer(sale.subOrderId)).toBe('released');
+    expect(await transfers.releaseTransfer({ subOrderId: sale.subOrderId })).toBe('released');
     expect(await reversed()).toBe(118_000 - 106_243 + 53_122);
     // A retry of the reversal (e.g. after a crash before the gateway refund) reverses nothing twice.
     await reverseTransferAfterRelease(

@@ -173,17 +173,18 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
         dealer_net_paise: string | null;
       }>(`SELECT * FROM escrow_holds WHERE repair_job_id = $1`, [repairJobId])
     )[0];
-  /** Route jobs queued: transfers of this payment's holds, and transfer releases (no order here has any). */
+  /** Route jobs queued for this payment's hold: its transfer (after the capture) and its lift (after the release). */
   const routeJobsFor = async (paymentId: string) =>
-    Number(
-      (
-        await sql<{ n: string }>(
-          `SELECT count(*)::text AS n FROM pgboss.job
-           WHERE (name = $1 AND data->>'paymentId' = $3) OR name = $2`,
-          [HOLD_TRANSFER_JOBS.transfers, HOLD_TRANSFER_JOBS.release, paymentId],
-        )
-      )[0]!.n,
-    );
+    (
+      await sql<{ name: string }>(
+        `SELECT j.name FROM pgboss.job j
+         WHERE (j.name = $1 AND j.data->>'paymentId' = $3)
+            OR (j.name = $2 AND j.data->>'holdId' IN
+                  (SELECT id::text FROM escrow_holds WHERE payment_id::text = $3))
+         ORDER BY j.created_on`,
+        [HOLD_TRANSFER_JOBS.transfers, HOLD_TRANSFER_JOBS.release, paymentId],
+      )
+    ).map((j) => j.name);
 
   /** The job's books once released: the money identity, an empty escrow, a balanced, verified ledger. */
   const expectJobSettled = async (
@@ -314,7 +315,12 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
       tds: 150,
       net: 132_150,
     });
-    expect(await routeJobsFor(payment.id)).toBe(0);
+    // Both Route jobs are queued, as for a dealer's hold: its technician has no linked account, so
+    // the transfer waits (`none`) for the activation (test/repair-payout.e2e-spec.ts pays one out).
+    expect(await routeJobsFor(payment.id)).toEqual([
+      HOLD_TRANSFER_JOBS.transfers,
+      HOLD_TRANSFER_JOBS.release,
+    ]);
     const history = await sql<{ event: string; to_status: string }>(
       `SELECT event, to_status FROM repair_job_history WHERE repair_job_id = $1 ORDER BY id`,
       [job.id],

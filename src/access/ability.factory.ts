@@ -63,6 +63,8 @@ export type Subject =
   | 'PaymentOps'
   /** A dealer's own escrow and payout statement: approved dealers `read` theirs. */
   | 'DealerStatement'
+  /** A technician's own earnings, payouts and service-fee invoices: approved technicians `read` theirs. */
+  | 'TechnicianStatement'
   /**
    * A payee's settlement details (PAN, GSTIN, business type, bank account) for Route payouts:
    * approved dealers and technicians `read` and `update` their own (the `/payees/me` routes); admin,
@@ -213,6 +215,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
         if (principal.role === 'technician') {
           can(['read', 'update'], 'PayeeSettlement');
           can(['read', 'update'], 'RepairWork');
+          can('read', 'TechnicianStatement');
         }
         if (principal.role === 'customer' || principal.role === 'business')
           can('read', 'TechnicianSearch');

@@ -28,11 +28,13 @@ import {
   DealerEscrowController,
 } from './views/payment-views.controller.js';
 import { PaymentViews } from './views/payment-views.service.js';
+import { TechnicianEarningsController } from './views/technician-earnings.controller.js';
+import { TechnicianEarnings } from './views/technician-earnings.service.js';
 
 /**
- * The escrow holds that captured payments fund: their release to the dealer (the job, or a staff
- * early release), manual holds, refunds after release, TCS corrections of releases, and the finance
- * and dealer views of payments, escrow and payouts. Needs DatabaseModule and JobsModule (global),
+ * The escrow holds that captured payments fund: their release to the dealer or technician (the
+ * job, or a staff early release), manual holds, refunds after release, TCS corrections of releases,
+ * and the finance, dealer and technician views of payments, escrow, earnings and payouts. Needs DatabaseModule and JobsModule (global),
  * the ledger and the commission rules (PayoutsModule).
  */
 @Module({
@@ -44,6 +46,7 @@ import { PaymentViews } from './views/payment-views.service.js';
     RefundAfterReleaseController,
     RepairRefundController,
     TcsCorrectionController,
+    TechnicianEarningsController,
   ],
   providers: [
     AfterReleaseRefundPosting,
@@ -62,6 +65,7 @@ import { PaymentViews } from './views/payment-views.service.js';
     ApproveTcsCorrectionHandler,
     RejectTcsCorrectionHandler,
     PaymentViews,
+    TechnicianEarnings,
   ],
   exports: [EscrowReleaseService],
 })

@@ -70,7 +70,7 @@ export async function recordTransferErrorIn(
 /** The hold's Route transfer, locked `FOR UPDATE` (the row exists: a transfer job names its hold). */
 export async function lockTransfer(
   tx: EntityManager,
-  subOrderId: string,
+  holdId: string,
 ): Promise<{
   id: string;
   status: string;
@@ -85,8 +85,8 @@ export async function lockTransfer(
   }>(
     tx,
     `SELECT id::text AS id, status, transfer_id, transfer_status
-     FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`,
-    [subOrderId],
+     FROM escrow_holds WHERE id = $1 FOR UPDATE`,
+    [holdId],
   );
   return rows[0]!;
 }

@@ -10,6 +10,7 @@ import { LedgerModule } from '../ledger/ledger.module.js';
 import {
   AdminCommissionController,
   DealerCommissionInvoicesController,
+  TechnicianCommissionInvoicesController,
 } from './commission/commission.controller.js';
 import { CommissionService } from './commission/commission.service.js';
 import { AdminPayeesController, PayeesController } from './payees/payees.controller.js';
@@ -40,6 +41,7 @@ import { TransferRetryService } from './transfer-retry/transfer-retry.service.js
     TransferRetryController,
     AdminCommissionController,
     DealerCommissionInvoicesController,
+    TechnicianCommissionInvoicesController,
   ],
   providers: [
     PayeeSettlementService,

@@ -517,8 +517,10 @@ export class DailyReconciliationReport implements OnModuleInit {
     window: { from: Date; to: Date },
   ): Promise<HoldRecord[]> {
     const { rows } = await execute<{
-      sub_order_id: string;
-      order_id: string;
+      id: string;
+      sub_order_id: string | null;
+      order_id: string | null;
+      repair_job_id: string | null;
       amount_paise: string;
       status: HoldRecord['status'];
       transfer_id: string;
@@ -530,8 +532,8 @@ export class DailyReconciliationReport implements OnModuleInit {
       refunded_after_release: boolean;
     }>(
       tx,
-      `SELECT h.sub_order_id::text AS sub_order_id, h.order_id::text AS order_id,
-         h.amount_paise::text AS amount_paise, h.status, h.transfer_id,
+      `SELECT h.id::text AS id, h.sub_order_id::text AS sub_order_id, h.order_id::text AS order_id,
+         h.repair_job_id::text AS repair_job_id, h.amount_paise::text AS amount_paise, h.status, h.transfer_id,
          h.transfer_amount_paise::text AS transfer_amount_paise, h.transfer_status, h.released_at,
          h.dealer_net_paise::text AS dealer_net_paise,
          EXISTS (SELECT 1 FROM refunds r WHERE r.sub_order_id = h.sub_order_id
@@ -541,7 +543,7 @@ export class DailyReconciliationReport implements OnModuleInit {
        FROM escrow_holds h
        WHERE h.transfer_id IS NOT NULL
          AND (h.transfer_id = ANY($1::text[]) OR (h.updated_at >= $2 AND h.updated_at < $3))
-       ORDER BY h.sub_order_id`,
+       ORDER BY h.created_at, h.id`,
       [transferIds, window.from, window.to],
     );
     const holds: HoldRecord[] = [];
@@ -556,12 +558,14 @@ export class DailyReconciliationReport implements OnModuleInit {
               ? null
               : paise(h.transfer_amount_paise) - paise(h.dealer_net_paise);
         else {
-          const target = await transferReversalTargetIn(tx, h.sub_order_id, null);
+          const target = await transferReversalTargetIn(tx, h.sub_order_id!, null);
           reversalTargetPaise = target === undefined ? null : Number(target.reversedTotal);
         }
       }
       holds.push({
-        subOrderId: h.sub_order_id,
+        holdId: h.id,
+        obligation:
+          h.sub_order_id !== null ? `sub-order ${h.sub_order_id}` : `repair job ${h.repair_job_id}`,
         orderId: h.order_id,
         amountPaise: paise(h.amount_paise),
         status: h.status,

@@ -127,7 +127,8 @@ function refundRecord(id: string, over: Partial<RefundRecord> = {}): RefundRecor
 /** A held escrow hold whose Route transfer is on hold. */
 function hold(transferId: string, amountPaise: number, over: Partial<HoldRecord> = {}): HoldRecord {
   return {
-    subOrderId: `sub_${transferId}`,
+    holdId: `hold_${transferId}`,
+    obligation: `sub-order sub_${transferId}`,
     orderId: ORDER_1,
     amountPaise,
     status: 'held',

@@ -46,10 +46,13 @@ export interface RefundRecord {
   ledgerKey: string;
 }
 
-/** An escrow hold with a Route transfer. */
+/** An escrow hold with a Route transfer (a sub-order's to its dealer, a repair job's to its technician). */
 export interface HoldRecord {
-  subOrderId: string;
-  orderId: string;
+  holdId: string;
+  /** What it is held for, as the details name it: `sub-order <id>` or `repair job <id>`. */
+  obligation: string;
+  /** The sub-order's order; null for a repair job. */
+  orderId: string | null;
   amountPaise: number;
   status: 'held' | 'released' | 'refunded';
   transferId: string;
@@ -520,7 +523,7 @@ function matchTransfers(day: Day): Transfers {
   return { byId, holdByTransfer };
 }
 
-/** One transfer: known on both sides and of the recorded amount, then what the dealer keeps. */
+/** One transfer: known on both sides and of the recorded amount, then what the payee keeps. */
 function checkTransfer(
   day: Day,
   id: string,
@@ -544,7 +547,7 @@ function checkTransfer(
       kind: 'transfer_not_at_gateway',
       gatewayPaise: null,
       ledgerPaise: h.transferAmountPaise,
-      detail: `the escrow hold of sub-order ${h.subOrderId} records a transfer the gateway does not know`,
+      detail: `the escrow hold of ${h.obligation} records a transfer the gateway does not know`,
     });
     return;
   }
@@ -561,7 +564,7 @@ function checkTransfer(
   checkTransferKept(day, base, t, h);
 }
 
-/** What the dealer keeps of a transfer (amount − reversed), against the hold's state. */
+/** What the payee keeps of a transfer (amount − reversed), against the hold's state. */
 function checkTransferKept(
   day: Day,
   base: Base<'transfers'>,
@@ -576,7 +579,7 @@ function checkTransferKept(
       kind: 'transfer_released_while_held',
       gatewayPaise: kept,
       ledgerPaise: h.amountPaise,
-      detail: `the transfer is not on hold while sub-order ${h.subOrderId}'s escrow is held`,
+      detail: `the transfer is not on hold while ${h.obligation}'s escrow is held`,
     });
     return;
   }
@@ -603,7 +606,7 @@ function checkTransferKept(
   else day.summary.transfers.matched += 1;
 }
 
-/** A released hold's transfer: its hold lifted (within the grace), the dealer keeping its share. */
+/** A released hold's transfer: its hold lifted (within the grace), the payee keeping its share. */
 function checkReleasedTransfer(
   day: Day,
   base: Base<'transfers'>,
@@ -619,7 +622,7 @@ function checkReleasedTransfer(
         kind: 'transfer_hold_not_lifted',
         gatewayPaise: kept,
         ledgerPaise: h.transferAmountPaise - (h.reversalTargetPaise ?? 0),
-        detail: `sub-order ${h.subOrderId} was released more than an hour ago; its transfer is ${t.onHold ? 'still on hold' : 'not recorded as released'} (${h.transferStatus})`,
+        detail: `${h.obligation} was released more than an hour ago; its transfer is ${t.onHold ? 'still on hold' : 'not recorded as released'} (${h.transferStatus})`,
       });
     else day.summary.transfers.inTransit += 1;
     return;
@@ -631,7 +634,7 @@ function checkReleasedTransfer(
       kind: 'transfer_reversal_mismatch',
       gatewayPaise: kept,
       ledgerPaise: expected,
-      detail: `the dealer keeps ${rupees(kept)} of the transfer; its share is ${rupees(expected)}`,
+      detail: `the payee keeps ${rupees(kept)} of the transfer; its share is ${rupees(expected)}`,
     });
   else day.summary.transfers.matched += 1;
 }

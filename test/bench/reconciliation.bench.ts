@@ -519,7 +519,7 @@ async function main(): Promise<void> {
     });
     await boss.start();
     for (const d of dealers)
-      await boss.send(HOLD_TRANSFER_JOBS.transfers, { dealerId: d.userId }, { priority: 10 });
+      await boss.send(HOLD_TRANSFER_JOBS.transfers, { payeeId: d.userId }, { priority: 10 });
     await boss.stop({ graceful: false });
     await waitFor(
       'every escrow hold transferred on hold',

@@ -2450,6 +2450,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/escrow/repair-jobs/{repairJobId}/retry-transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retry a repair job's escrow hold's failed Route transfer (audited) */
+        post: operations["TransferRetryController_retryRepairJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/commission-rules": {
         parameters: {
             query?: never;
@@ -2475,7 +2492,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Commission tax invoices (newest first), by financial year and dealer */
+        /** Commission tax invoices (dealers' commission, technicians' service fee; newest first), by financial year, dealer or technician */
         get: operations["AdminCommissionController_invoices"];
         put?: never;
         post?: never;
@@ -2494,6 +2511,23 @@ export interface paths {
         };
         /** My commission tax invoices (newest first), by financial year */
         get: operations["DealerCommissionInvoicesController_invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technician/commission-invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My service-fee tax invoices, one per released repair job (newest first), by financial year */
+        get: operations["TechnicianCommissionInvoicesController_invoices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3045,6 +3079,40 @@ export interface paths {
         put?: never;
         /** Reject (or, its proposer, withdraw) a TCS correction */
         post: operations["TcsCorrectionController_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technician/earnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My earnings: per paid repair job the gross, service fee, GST on it, TCS, TDS, net and transfer status; totals */
+        get: operations["TechnicianEarningsController_statement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technician/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My payouts: Route settlements of my account to my bank (newest first) */
+        get: operations["TechnicianEarningsController_payouts"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5251,6 +5319,8 @@ export interface components {
             reason: string;
         };
         TransferRetryDto: {
+            /** @enum {string} */
+            payeeType: "dealer" | "technician";
             /**
              * @description `pending`: the transfer is created again (the job first looks for one an earlier attempt may
              *     have created); `on_hold`: its hold is lifted again (released escrow).
@@ -5262,9 +5332,15 @@ export interface components {
              * @enum {string}
              */
             job: "payments.route-release" | "payments.route-transfers";
-            subOrderId: string;
-            orderId: string;
-            dealerId: string;
+            /** @description The escrow hold (`escrow_holds.id`). */
+            holdId: string;
+            /** @description The hold's obligation: a sub-order of an order (its dealer's), or a repair job (its technician's). */
+            subOrderId: string | null;
+            orderId: string | null;
+            repairJobId: string | null;
+            payeeId: string;
+            /** @description The payee when it is a dealer (as before technicians were paid through Route). */
+            dealerId: string | null;
             /** @description The escrow hold's status (`held`, `released`). */
             holdStatus: string;
             transferId: string | null;
@@ -5339,10 +5415,16 @@ export interface components {
             /** @description `FB/<financial year>/<6-digit sequence>`. */
             invoiceNumber: string;
             financialYear: string;
-            subOrderId: string;
-            orderId: string;
-            dealerId: string;
-            dealerGstin: string;
+            /** @description A sub-order's commission, invoiced to its dealer (null for a repair job's service fee). */
+            subOrderId: string | null;
+            orderId: string | null;
+            dealerId: string | null;
+            dealerGstin: string | null;
+            /** @description A repair job's service fee, invoiced to its technician (null for a sub-order's commission). */
+            repairJobId: string | null;
+            technicianId: string | null;
+            /** @description The technician's GSTIN; null when it is not registered for GST. */
+            technicianGstin: string | null;
             platformGstin: string;
             /** @enum {string} */
             supply: "inter_state" | "intra_state";
@@ -5572,17 +5654,18 @@ export interface components {
         };
         PayoutDto: {
             /**
-             * @description `dealer`: a dealer's Route account settled to its bank (`payout:<id>`: Dr its payable / Cr
-             *     gateway receivable); `platform`: the platform's balance settled to its bank
+             * @description `dealer`, `technician`: a payee's Route account settled to its bank (`payout:<id>`: Dr its
+             *     payable / Cr gateway receivable); `platform`: the platform's balance settled to its bank
              *     (`settlement:<id>`: Dr asset:bank / Cr gateway receivable).
              * @enum {string}
              */
-            kind: "dealer" | "platform";
+            kind: "dealer" | "platform" | "technician";
             /** @description Integer paise */
             amountPaise: number;
             /** @description Razorpay's settlement id (`setl_…`). */
             settlementId: string;
             dealerId: string | null;
+            technicianId: string | null;
             /** @description The ledger entry's effective time. */
             postedAt: string;
         };
@@ -5622,27 +5705,35 @@ export interface components {
         };
         EscrowHoldDto: {
             /** @enum {string} */
+            payeeType: "dealer" | "technician";
+            /** @enum {string} */
             status: "held" | "refunded" | "released";
             /** @description Integer paise */
             amountPaise: number;
             /** @description Whole days since capture */
             ageDays: number;
-            /** @description The dealer's net at release */
+            /** @description The payee's (dealer's or technician's) net at release */
             dealerNetPaise: number | null;
             /**
-             * @description The Route transfer of this hold to the dealer's linked account: `none` (not started: the
-             *     dealer's account is not activated yet), `pending` (being created), `on_hold` (at the dealer's
-             *     account, held until release), `released` (hold lifted: Razorpay settles the dealer's net),
+             * @description The Route transfer of this hold to the payee's linked account: `none` (not started: the
+             *     payee's account is not activated yet), `pending` (being created), `on_hold` (at the payee's
+             *     account, held until release), `released` (hold lifted: Razorpay settles the payee's net),
              *     `failed` (refused or out of retries; see the `transfer_failed` alert and retry-transfer).
              * @enum {string}
              */
             transferStatus: "failed" | "none" | "on_hold" | "pending" | "released";
-            subOrderId: string;
-            orderId: string;
+            holdId: string;
+            /** @description A sub-order's hold (for its dealer); null for a repair job's. */
+            subOrderId: string | null;
+            orderId: string | null;
+            /** @description A repair job's hold (for its technician); null for a sub-order's. */
+            repairJobId: string | null;
             paymentId: string;
-            dealerId: string;
-            /** @description The sub-order's status now. */
-            subOrderStatus: string;
+            payeeId: string;
+            /** @description The payee when it is a dealer. */
+            dealerId: string | null;
+            /** @description The sub-order's status now; null for a repair job. */
+            subOrderStatus: string | null;
             /** @description When the hold was made (the capture). */
             heldAt: string;
             releasedAt: string | null;
@@ -5866,6 +5957,63 @@ export interface components {
         };
         DecideTcsCorrectionDto: {
             reason?: string;
+        };
+        TechnicianReleasedDto: {
+            /** @description Integer paise */
+            serviceFeePaise: number;
+            /** @description Integer paise */
+            gstOnFeePaise: number;
+            /** @description Integer paise */
+            tcsPaise: number;
+            /** @description Integer paise */
+            tdsPaise: number;
+            /** @description Integer paise */
+            netPaise: number;
+            count: number;
+            /** @description Integer paise */
+            grossPaise: number;
+        };
+        EarningsFiguresDto: {
+            /** @description Integer paise */
+            serviceFeePaise: number;
+            /** @description Integer paise */
+            gstOnFeePaise: number;
+            /** @description Integer paise */
+            tcsPaise: number;
+            /** @description Integer paise */
+            tdsPaise: number;
+            /** @description Integer paise */
+            netPaise: number;
+        };
+        TechnicianEarningsLineDto: {
+            /**
+             * @description The escrow hold's state: `held` until the release, `released`, or `refunded`.
+             * @enum {string}
+             */
+            state: "held" | "refunded" | "released";
+            /** @description Integer paise */
+            grossPaise: number;
+            /**
+             * @description The Route transfer of the job's money to the technician's linked account: `none` (no activated
+             *     account yet: it waits), `pending`, `on_hold` (until the release), `released` (Razorpay settles
+             *     the net to the technician's bank with its next settlement), `failed` (staff retry it).
+             * @enum {string}
+             */
+            transferStatus: "failed" | "none" | "on_hold" | "pending" | "released";
+            repairJobId: string;
+            heldAt: string;
+            releasedAt: string | null;
+            /** @description Set once released. */
+            figures: components["schemas"]["EarningsFiguresDto"] | null;
+        };
+        TechnicianEarningsDto: {
+            payableBalancePaise: number;
+            held: components["schemas"]["AmountCountDto"];
+            released: components["schemas"]["TechnicianReleasedDto"];
+            refunded: components["schemas"]["AmountCountDto"];
+            settled: components["schemas"]["AmountCountDto"];
+            items: components["schemas"]["TechnicianEarningsLineDto"][];
+            nextCursor?: string;
         };
         OpenDisputeDto: {
             /**
@@ -13219,6 +13367,53 @@ export interface operations {
             };
         };
     };
+    TransferRetryController_retryRepairJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetryTransferDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferRetryDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     AdminCommissionController_rules: {
         parameters: {
             query?: {
@@ -13319,6 +13514,7 @@ export interface operations {
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
                 dealerId?: string;
+                technicianId?: string;
                 /** @description Financial year, e.g. `2026-27`. */
                 fy?: string;
             };
@@ -13386,6 +13582,53 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not read DealerStatement */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechnicianCommissionInvoicesController_invoices: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description Financial year, e.g. `2026-27`. */
+                fy?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionInvoicePageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read TechnicianStatement */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14142,9 +14385,10 @@ export interface operations {
                 from?: string;
                 /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
                 to?: string;
-                /** @description `dealer`: a dealer's Route settlement; `platform`: the platform's own settlement. */
-                kind?: "dealer" | "platform";
+                /** @description `dealer`, `technician`: a payee's Route settlement; `platform`: the platform's own settlement. */
+                kind?: "dealer" | "platform" | "technician";
                 dealerId?: string;
+                technicianId?: string;
             };
             header?: never;
             path?: never;
@@ -14233,6 +14477,7 @@ export interface operations {
                 status?: "held" | "refunded" | "released";
                 dealerId?: string;
                 orderId?: string;
+                technicianId?: string;
             };
             header?: never;
             path?: never;
@@ -14977,6 +15222,105 @@ export interface operations {
             };
             /** @description `tcs-correction/not-pending` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechnicianEarningsController_statement: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description At or after this instant (ISO 8601, inclusive). */
+                from?: string;
+                /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
+                to?: string;
+                status?: "held" | "refunded" | "released";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TechnicianEarningsDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read TechnicianStatement */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechnicianEarningsController_payouts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description At or after this instant (ISO 8601, inclusive). */
+                from?: string;
+                /** @description Before this instant (ISO 8601, exclusive); not before `from`. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read TechnicianStatement */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,5 @@
 /**
- * Dealers on Razorpay Route, brought there the way production does it: a dealer signed up pending and
+ * Dealers and technicians on Razorpay Route, brought there the way production does it: a dealer signed up pending and
  * approved by an admin through the API (the approval writes its onboarding intent and queues the
  * job), its settlement details submitted by the dealer and approved by an admin through the API, the
  * onboarding job's handler run (linked account, stakeholder and Route product configured at the
@@ -9,7 +9,8 @@
 import type { RazorpaySandbox } from '../../scripts/razorpay-sandbox/sandbox.js';
 import { RouteAccountsService } from '../../src/payouts/route/route-accounts.service.js';
 import { WebhookProcessor } from '../../src/gateway/webhooks/webhook-jobs.js';
-import { createAccount, login, type SignedIn } from './accounts.js';
+import { createAccount, login, signInAs, testAddress, testPan, type SignedIn } from './accounts.js';
+import type { components } from './api-types.js';
 import type { TestApp } from './test-app.js';
 import { withClient } from './test-database.js';
 
@@ -53,7 +54,7 @@ export async function approvedSettlementDetails(
   t: TestApp,
   payee: SignedIn,
   admin: SignedIn,
-  details: ReturnType<typeof settlementDetailsOf> = settlementDetailsOf(payee),
+  details: components['schemas']['SubmitSettlementDetailsDto'] = settlementDetailsOf(payee),
 ): Promise<void> {
   const submitted = await t.api.PUT('/payees/me/settlement-details', {
     body: details,
@@ -95,11 +96,65 @@ export async function activeRouteDealer(
   admin: SignedIn,
 ): Promise<RouteDealer> {
   const onboarded = await onboardedDealer(t, admin);
-  sandbox.control.activateAccount(onboarded.accountId);
-  await sandbox.control.flushWebhooks();
-  await t.app.get(WebhookProcessor).drain();
+  await activateAt(t, sandbox, onboarded.accountId);
   expect((await routeAccountOf(t, onboarded.dealer.userId)).status).toBe('activated');
   return onboarded;
+}
+
+/** An approved hardware technician with its Route linked account (`acc_…`). */
+export interface RouteTechnician {
+  technician: SignedIn;
+  accountId: string;
+}
+
+/**
+ * An approved hardware technician (with a PAN on its account, so TDS is 0.1 %; not GST-registered)
+ * whose settlement details — an individual's, with its registered address — are approved by `admin`
+ * through the API, and whose onboarding job's handler has run (`product_configured`: no transfer
+ * may go to it yet).
+ */
+export async function onboardedTechnician(t: TestApp, admin: SignedIn): Promise<RouteTechnician> {
+  const technician = await signInAs(t, 'technician', { technicianKind: 'hardware' });
+  const pan = testPan('P');
+  await withClient(t.db.ownerUrl, (c) =>
+    c.query(`UPDATE users SET pan = $2 WHERE id = $1`, [technician.userId, pan]),
+  );
+  await approvedSettlementDetails(t, technician, admin, {
+    pan,
+    businessType: 'individual',
+    beneficiaryName: 'Tara Technician',
+    ifsc: 'SBIN0001234',
+    accountNumber: '30001234567',
+    registeredAddress: testAddress('Karnataka'),
+  });
+  expect(await t.app.get(RouteAccountsService).onboard(technician.userId)).toBe(
+    'product_configured',
+  );
+  const { gatewayAccountId } = await routeAccountOf(t, technician.userId);
+  return { technician, accountId: gatewayAccountId! };
+}
+
+/** An onboarded technician whose linked account the sandbox's back office activated (see `activeRouteDealer`). */
+export async function activeRouteTechnician(
+  t: TestApp,
+  sandbox: RazorpaySandbox,
+  admin: SignedIn,
+): Promise<RouteTechnician> {
+  const onboarded = await onboardedTechnician(t, admin);
+  await activateAt(t, sandbox, onboarded.accountId);
+  expect((await routeAccountOf(t, onboarded.technician.userId)).status).toBe('activated');
+  return onboarded;
+}
+
+/** Razorpay's back office activates the account at the sandbox; its webhooks are delivered and processed. */
+export async function activateAt(
+  t: TestApp,
+  sandbox: RazorpaySandbox,
+  accountId: string,
+): Promise<void> {
+  sandbox.control.activateAccount(accountId);
+  await sandbox.control.flushWebhooks();
+  await t.app.get(WebhookProcessor).drain();
 }
 
 /** The payee's row in `payee_route_accounts` (read as the owner). */

@@ -2,8 +2,9 @@
  * The steps of one escrow release (`ReleaseEscrowHandler`; a staff early release runs them in its own
  * command's transaction, src/escrow/controls/), in the order `releaseIn` runs them: lock the subject
  * (order → sub-orders, or the repair job) then the hold, refuse what may not be released, choose the
- * rates and commission, post the ledger recipe `escrowRelease`, record the release on the hold, and
- * for a sub-order its commission invoice, partial refund row and Route transfer lift.
+ * rates and commission, post the ledger recipe `escrowRelease`, record the release on the hold, queue
+ * its commission (service-fee) invoice and its Route transfer's lift, and for a sub-order its partial
+ * refund row.
  */
 import type { EntityManager } from 'typeorm';
 import { execute } from '../../database/sql.js';
@@ -35,10 +36,7 @@ import {
   saleLinesOfJob,
   type RepairJobRow,
 } from '../../repairs/repair-job-store.js';
-import type {
-  CommissionChoice,
-  CommissionService,
-} from '../../payouts/commission/commission.service.js';
+import type { CommissionService } from '../../payouts/commission/commission.service.js';
 import { PARTS_RATES } from '../../payments/parts-rates.js';
 import { REPAIR_RATES } from '../../payments/repair-rates.js';
 import type { EscrowHoldStatus } from '../../payments/domain/escrow-hold-state.js';
@@ -191,6 +189,18 @@ export async function releaseIn(
     ],
   });
   await recordReleaseIn(tx, hold, result.deductions);
+  // The GST tax invoice data for the commission (a repair job's: the service fee), numbered in this
+  // transaction (gapless per FY).
+  await deps.commission.writeInvoiceIn(tx, {
+    ...('sub_order_id' in due
+      ? { subOrderId: due.sub_order_id, orderId: due.order_id, dealerId: hold.payee_id }
+      : { repairJobId: due.repair_job_id, technicianId: hold.payee_id }),
+    releaseDate: onDate,
+    choice: commission,
+    commissionPaise: result.deductions.commissionPaise,
+    gstOnCommissionPaise: result.deductions.gstOnCommissionPaise,
+    gstRate: rates.gstOnCommission,
+  });
   if ('repair_job_id' in due) {
     if (terms.close) await closeAfterReleaseIn(tx, due.repair_job_id);
     // The rest of a cancelled job's payment (`refund:<jobId>` just posted): sent by the refunds job.
@@ -204,13 +214,9 @@ export async function releaseIn(
         amountPaise: terms.refundPaise,
       });
   }
-  if ('sub_order_id' in due)
-    await afterSubOrderReleaseIn(deps, tx, due, hold, {
-      onDate,
-      commission,
-      deductions: result.deductions,
-      gstRate: rates.gstOnCommission,
-    });
+  // Route: lift the hold of the payee's transfer (src/payouts/route/).
+  await deps.jobs.send(HOLD_TRANSFER_JOBS.release, { holdId: hold.id }, { tx });
+  if ('sub_order_id' in due) await partialRefundAtReleaseIn(deps, tx, due, hold);
   return true;
 }
 
@@ -295,33 +301,13 @@ async function recordReleaseIn(tx: EntityManager, hold: HoldRow, d: Deductions):
   });
 }
 
-/**
- * A sub-order's release, after the ledger: its commission invoice, the refund row of a partial
- * refund at release, and the lift of its dealer's Route transfer hold.
- */
-async function afterSubOrderReleaseIn(
+/** A sub-order's release, after the ledger: the refund row of a partial refund at release. */
+async function partialRefundAtReleaseIn(
   deps: ReleaseDeps,
   tx: EntityManager,
   due: { sub_order_id: string; order_id: string },
   hold: HoldRow,
-  release: {
-    onDate: string;
-    commission: CommissionChoice;
-    deductions: Deductions;
-    gstRate: Decimal;
-  },
 ): Promise<void> {
-  // The GST tax invoice data for the commission, numbered in this transaction (gapless per FY).
-  await deps.commission.writeInvoiceIn(tx, {
-    subOrderId: due.sub_order_id,
-    orderId: due.order_id,
-    dealerId: hold.payee_id,
-    releaseDate: release.onDate,
-    choice: release.commission,
-    commissionPaise: release.deductions.commissionPaise,
-    gstOnCommissionPaise: release.deductions.gstOnCommissionPaise,
-    gstRate: release.gstRate,
-  });
   if (BigInt(hold.refund_at_release_paise) > 0n) {
     // The partial refund's ledger entry (`refund:<subOrderId>`) was just posted by escrowRelease;
     // the `partial` refund row only sends the money back through the gateway (it posts nothing).
@@ -333,6 +319,4 @@ async function afterSubOrderReleaseIn(
       amountPaise: BigInt(hold.refund_at_release_paise),
     });
   }
-  // Route: lift the hold of the dealer's transfer (src/payouts/route/).
-  await deps.jobs.send(HOLD_TRANSFER_JOBS.release, { subOrderId: due.sub_order_id }, { tx });
 }

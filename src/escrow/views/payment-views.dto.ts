@@ -112,6 +112,10 @@ export class EscrowHoldQueryDto extends PageQueryDto {
   @IsOptional()
   @Matches(UUID, { message: 'orderId must be a UUID' })
   orderId?: string;
+
+  @IsOptional()
+  @Matches(UUID, { message: 'technicianId must be a UUID' })
+  technicianId?: string;
 }
 
 /** What was withheld from the dealer at release (integer paise). */
@@ -127,14 +131,22 @@ export class ReleaseDeductionsDto {
 }
 
 export class EscrowHoldDto {
-  subOrderId!: string;
-  orderId!: string;
+  holdId!: string;
+  /** A sub-order's hold (for its dealer); null for a repair job's. */
+  subOrderId!: string | null;
+  orderId!: string | null;
+  /** A repair job's hold (for its technician); null for a sub-order's. */
+  repairJobId!: string | null;
   paymentId!: string;
-  dealerId!: string;
+  @ApiProperty({ enum: ['dealer', 'technician'] })
+  payeeType!: 'dealer' | 'technician';
+  payeeId!: string;
+  /** The payee when it is a dealer. */
+  dealerId!: string | null;
   @ApiProperty({ enum: HOLD_STATUSES })
   status!: HoldStatus;
-  /** The sub-order's status now. */
-  subOrderStatus!: string;
+  /** The sub-order's status now; null for a repair job. */
+  subOrderStatus!: string | null;
   @Paise()
   amountPaise!: number;
   /** When the hold was made (the capture). */
@@ -144,12 +156,16 @@ export class EscrowHoldDto {
   releasedAt!: string | null;
   /** Present once released. */
   deductions!: ReleaseDeductionsDto | null;
-  @ApiProperty({ type: 'integer', nullable: true, description: "The dealer's net at release" })
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: "The payee's (dealer's or technician's) net at release",
+  })
   dealerNetPaise!: number | null;
   /**
-   * The Route transfer of this hold to the dealer's linked account: `none` (not started: the
-   * dealer's account is not activated yet), `pending` (being created), `on_hold` (at the dealer's
-   * account, held until release), `released` (hold lifted: Razorpay settles the dealer's net),
+   * The Route transfer of this hold to the payee's linked account: `none` (not started: the
+   * payee's account is not activated yet), `pending` (being created), `on_hold` (at the payee's
+   * account, held until release), `released` (hold lifted: Razorpay settles the payee's net),
    * `failed` (refused or out of retries; see the `transfer_failed` alert and retry-transfer).
    */
   @ApiProperty({ enum: TRANSFER_STATUSES })
@@ -359,11 +375,11 @@ export class AdminRefundPageDto {
   nextCursor?: string;
 }
 
-export const PAYOUT_KINDS = ['dealer', 'platform'] as const;
+export const PAYOUT_KINDS = ['dealer', 'technician', 'platform'] as const;
 
 /** `from`/`to` on the time the payout was posted. */
 export class PayoutQueryDto extends PeriodPageQueryDto {
-  /** `dealer`: a dealer's Route settlement; `platform`: the platform's own settlement. */
+  /** `dealer`, `technician`: a payee's Route settlement; `platform`: the platform's own settlement. */
   @ApiPropertyOptional({ enum: PAYOUT_KINDS })
   @IsOptional()
   @IsIn(PAYOUT_KINDS)
@@ -372,6 +388,10 @@ export class PayoutQueryDto extends PeriodPageQueryDto {
   @IsOptional()
   @Matches(UUID, { message: 'dealerId must be a UUID' })
   dealerId?: string;
+
+  @IsOptional()
+  @Matches(UUID, { message: 'technicianId must be a UUID' })
+  technicianId?: string;
 }
 
 /** Money that left Razorpay, as the ledger recorded it from `settlement.processed`. */
@@ -379,13 +399,14 @@ export class PayoutDto {
   /** Razorpay's settlement id (`setl_…`). */
   settlementId!: string;
   /**
-   * `dealer`: a dealer's Route account settled to its bank (`payout:<id>`: Dr its payable / Cr
-   * gateway receivable); `platform`: the platform's balance settled to its bank
+   * `dealer`, `technician`: a payee's Route account settled to its bank (`payout:<id>`: Dr its
+   * payable / Cr gateway receivable); `platform`: the platform's balance settled to its bank
    * (`settlement:<id>`: Dr asset:bank / Cr gateway receivable).
    */
   @ApiProperty({ enum: PAYOUT_KINDS })
   kind!: (typeof PAYOUT_KINDS)[number];
   dealerId!: string | null;
+  technicianId!: string | null;
   @Paise()
   amountPaise!: number;
   /** The ledger entry's effective time. */

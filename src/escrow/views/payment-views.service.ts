@@ -85,12 +85,16 @@ interface PaymentRow {
 }
 
 interface HoldRow {
-  sub_order_id: string;
-  order_id: string;
+  id: string;
+  sub_order_id: string | null;
+  order_id: string | null;
+  repair_job_id: string | null;
   payment_id: string;
-  dealer_id: string;
+  payee_type: 'dealer' | 'technician';
+  payee_id: string;
+  dealer_id: string | null;
   status: HoldStatus;
-  sub_order_status: string;
+  sub_order_status: string | null;
   amount_paise: string;
   created_at: Date;
   age_days: number;
@@ -130,7 +134,7 @@ interface RefundRow {
 interface PayoutRow {
   entry_id: string;
   event_type: 'payout' | 'gateway_settlement';
-  dealer_id: string | null;
+  payable_code: string;
   amount_paise: string;
   effective_at: Date;
   cursor_at: string;
@@ -138,16 +142,29 @@ interface PayoutRow {
 }
 
 const DEALER_PAYABLE = 'liability:dealer_payable:';
+const TECHNICIAN_PAYABLE = 'liability:technician_payable:';
 
-const HOLD_COLUMNS = `h.sub_order_id::text AS sub_order_id, h.order_id::text AS order_id,
-  h.payment_id::text AS payment_id, h.dealer_id::text AS dealer_id, h.status, s.status AS sub_order_status,
+const HOLD_COLUMNS = `h.id::text AS id, h.sub_order_id::text AS sub_order_id, h.order_id::text AS order_id,
+  h.repair_job_id::text AS repair_job_id, h.payment_id::text AS payment_id, h.payee_type,
+  h.payee_id::text AS payee_id, h.dealer_id::text AS dealer_id, h.status, s.status AS sub_order_status,
   h.amount_paise::text AS amount_paise, h.created_at,
   greatest(0, floor(extract(epoch FROM now() - h.created_at) / 86400))::int AS age_days,
   h.released_at, h.commission_paise::text AS commission_paise,
   h.gst_on_commission_paise::text AS gst_on_commission_paise, h.tcs_paise::text AS tcs_paise,
   h.tds_paise::text AS tds_paise, h.dealer_net_paise::text AS dealer_net_paise,
   h.transfer_status, h.transfer_id,
-  ${cursorTime('h.created_at')} AS cursor_at, h.sub_order_id::text AS cursor_id`;
+  ${cursorTime('h.created_at')} AS cursor_at, h.id::text AS cursor_id`;
+
+function payoutKindOf(r: PayoutRow): PayoutDto['kind'] {
+  if (r.event_type === 'gateway_settlement') return 'platform';
+  return r.payable_code.startsWith(DEALER_PAYABLE) ? 'dealer' : 'technician';
+}
+
+/** The payee whose payable `prefix` the payout debited, if it is that kind's. */
+const payeeOf = (r: PayoutRow, prefix: string): string | null =>
+  r.event_type === 'payout' && r.payable_code.startsWith(prefix)
+    ? r.payable_code.slice(prefix.length)
+    : null;
 
 function deductionsOf(r: HoldRow): ReleaseDeductionsDto | null {
   if (r.status !== 'released' || r.commission_paise === null) return null;
@@ -276,9 +293,9 @@ export class PaymentViews {
   }
 
   /**
-   * Money that left Razorpay, from the journal (`settlement.processed` posts it): dealers' Route
-   * settlements (`payout:<settlementId>`, Dr `liability:dealer_payable:<dealerId>` / Cr the gateway
-   * receivable) and the platform's own (`settlement:<settlementId>`, Dr `asset:bank:<id>` / Cr the
+   * Money that left Razorpay, from the journal (`settlement.processed` posts it): dealers' and
+   * technicians' Route settlements (`payout:<settlementId>`, Dr `liability:dealer_payable:<dealerId>`
+   * or `liability:technician_payable:<technicianId>` / Cr the gateway receivable) and the platform's own (`settlement:<settlementId>`, Dr `asset:bank:<id>` / Cr the
    * gateway receivable). Payouts from elsewhere (a bank) or to other payees, and reversed entries,
    * are left out. Newest first.
    */
@@ -292,17 +309,22 @@ export class PaymentViews {
       Accounts.gatewayReceivable,
     );
     w.add(
-      (
-        n,
-      ) => `((e.event_type = 'payout' AND starts_with(e.id, 'payout:') AND starts_with(da.code, $${n}))
+      (n) => `((e.event_type = 'payout' AND starts_with(e.id, 'payout:')
+              AND (starts_with(da.code, $${n}) OR starts_with(da.code, '${TECHNICIAN_PAYABLE}')))
         OR (e.event_type = 'gateway_settlement' AND starts_with(e.id, 'settlement:')
             AND starts_with(da.code, 'asset:bank:')))`,
       DEALER_PAYABLE,
     );
-    if (q.kind !== undefined)
-      w.add((n) => `e.event_type = $${n}`, q.kind === 'dealer' ? 'payout' : 'gateway_settlement');
+    if (q.kind === 'platform') w.add((n) => `e.event_type = $${n}`, 'gateway_settlement');
+    else if (q.kind !== undefined)
+      w.add(
+        (n) => `starts_with(da.code, $${n})`,
+        q.kind === 'dealer' ? DEALER_PAYABLE : TECHNICIAN_PAYABLE,
+      );
     if (q.dealerId !== undefined)
       w.add((n) => `da.code = $${n}`, Accounts.dealerPayable(q.dealerId));
+    if (q.technicianId !== undefined)
+      w.add((n) => `da.code = $${n}`, Accounts.technicianPayable(q.technicianId));
     w.period('e.effective_at', q);
     w.keyset(q.cursor, 'e.effective_at', 'e.seq', '<', 'seq');
     const limit = w.limit(q.limit);
@@ -311,8 +333,7 @@ export class PaymentViews {
         execute<PayoutRow>(
           tx,
           `SELECT e.id AS entry_id, e.event_type, e.effective_at, d.amount::text AS amount_paise,
-                  CASE WHEN e.event_type = 'payout'
-                    THEN substr(da.code, ${DEALER_PAYABLE.length + 1}) END AS dealer_id,
+                  da.code AS payable_code,
                   ${cursorTime('e.effective_at')} AS cursor_at, e.seq::text AS cursor_id
            FROM ledger_entries e
            JOIN ledger_lines d ON d.entry_id = e.id AND d.side = 'debit'
@@ -326,8 +347,9 @@ export class PaymentViews {
     return {
       items: page.items.map((r): PayoutDto => ({
         settlementId: r.entry_id.slice(r.entry_id.indexOf(':') + 1),
-        kind: r.event_type === 'payout' ? 'dealer' : 'platform',
-        dealerId: r.dealer_id,
+        kind: payoutKindOf(r),
+        dealerId: payeeOf(r, DEALER_PAYABLE),
+        technicianId: payeeOf(r, TECHNICIAN_PAYABLE),
         amountPaise: paise(r.amount_paise),
         postedAt: r.effective_at.toISOString(),
       })),
@@ -368,6 +390,8 @@ export class PaymentViews {
     if (q.status !== undefined) w.add((n) => `h.status = $${n}`, q.status);
     if (q.dealerId !== undefined) w.add((n) => `h.dealer_id = $${n}`, q.dealerId);
     if (q.orderId !== undefined) w.add((n) => `h.order_id = $${n}`, q.orderId);
+    if (q.technicianId !== undefined)
+      w.add((n) => `h.payee_type = 'technician' AND h.payee_id = $${n}`, q.technicianId);
     return this.holdPage(w, q.limit, q.cursor, (r) => this.holdOf(r));
   }
 
@@ -378,11 +402,11 @@ export class PaymentViews {
     map: (r: HoldRow) => T,
     tx?: EntityManager,
   ): Promise<{ items: T[]; nextCursor?: string }> {
-    w.keyset(cursor, 'h.created_at', 'h.sub_order_id');
+    w.keyset(cursor, 'h.created_at', 'h.id');
     const limit = w.limit(limitValue);
     const sql = `SELECT ${HOLD_COLUMNS}
-       FROM escrow_holds h JOIN sub_orders s ON s.id = h.sub_order_id ${w.sql()}
-       ORDER BY h.created_at DESC, h.sub_order_id DESC ${limit}`;
+       FROM escrow_holds h LEFT JOIN sub_orders s ON s.id = h.sub_order_id ${w.sql()}
+       ORDER BY h.created_at DESC, h.id DESC ${limit}`;
     const { rows } = await checkedDates(() =>
       tx
         ? execute<HoldRow>(tx, sql, w.params)
@@ -397,9 +421,13 @@ export class PaymentViews {
 
   private holdOf(r: HoldRow): EscrowHoldDto {
     return {
+      holdId: r.id,
       subOrderId: r.sub_order_id,
       orderId: r.order_id,
+      repairJobId: r.repair_job_id,
       paymentId: r.payment_id,
+      payeeType: r.payee_type,
+      payeeId: r.payee_id,
       dealerId: r.dealer_id,
       status: r.status,
       subOrderStatus: r.sub_order_status,
@@ -595,35 +623,6 @@ export class PaymentViews {
   }
 
   /** A dealer's own escrow: totals by state and its holds, newest first. */
-  /** The dealer's payouts (count, amount) and what its payable less its receivable holds now. */
-  private async dealerPayoutsIn(
-    tx: EntityManager,
-    dealerId: string,
-  ): Promise<Pick<DealerEscrowDto, 'settled' | 'payableBalancePaise'>> {
-    const payable = Accounts.dealerPayable(dealerId);
-    const { rows: settled } = await execute<{ n: number; amount: string }>(
-      tx,
-      `SELECT count(*)::int AS n, coalesce(sum(l.amount), 0)::text AS amount
-       FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id
-       WHERE l.account_id = (SELECT id FROM ledger_accounts WHERE code = $1) AND l.side = 'debit'
-         AND e.event_type = 'payout' AND starts_with(e.id, 'payout:')
-         AND NOT EXISTS (SELECT 1 FROM ledger_entries x WHERE x.reversal_of = e.id)`,
-      [payable],
-    );
-    const { rows: balances } = await execute<AccountRow>(
-      tx,
-      `SELECT ${ACCOUNT_COLUMNS_WITH_DELTAS} FROM ledger_accounts a ${DELTAS_JOIN} WHERE a.code = ANY($1)`,
-      [[payable, Accounts.dealerReceivable(dealerId)]],
-    );
-    // Payable (credit-normal) less receivable (debit-normal): Σ credits − debits over both.
-    let balance = 0n;
-    for (const a of balances.map(toAccount)) balance += a.creditsPosted - a.debitsPosted;
-    return {
-      settled: { count: settled[0]!.n, amountPaise: paise(settled[0]!.amount) },
-      payableBalancePaise: paise(balance.toString()),
-    };
-  }
-
   async dealerEscrow(dealerId: string, q: DealerEscrowQueryDto): Promise<DealerEscrowDto> {
     return this.transactions.run(async (tx) => {
       const { rows } = await execute<{
@@ -663,10 +662,11 @@ export class PaymentViews {
         w,
         q.limit,
         q.cursor,
+        // A dealer's holds are all sub-orders' (escrow_holds_dealer_check).
         (r): DealerEscrowLineDto => ({
-          subOrderId: r.sub_order_id,
-          orderId: r.order_id,
-          subOrderStatus: r.sub_order_status,
+          subOrderId: r.sub_order_id!,
+          orderId: r.order_id!,
+          subOrderStatus: r.sub_order_status!,
           state:
             r.status === 'held' && r.sub_order_status === 'completed' ? 'releasable' : r.status,
           amountPaise: paise(r.amount_paise),
@@ -691,9 +691,43 @@ export class PaymentViews {
           netPaise: total('net'),
         },
         refunded: of((r) => r.status === 'refunded'),
-        ...(await this.dealerPayoutsIn(tx, dealerId)),
+        ...(await payeePayoutsIn(tx, {
+          payable: Accounts.dealerPayable(dealerId),
+          receivable: Accounts.dealerReceivable(dealerId),
+        })),
         ...page,
       };
     });
   }
+}
+
+/**
+ * A payee's payouts (count, amount: the Route settlements of its account, `payout:<id>` entries
+ * debiting its payable) and what its payable less its receivable holds now.
+ */
+export async function payeePayoutsIn(
+  tx: EntityManager,
+  accounts: { payable: string; receivable: string },
+): Promise<Pick<DealerEscrowDto, 'settled' | 'payableBalancePaise'>> {
+  const { rows: settled } = await execute<{ n: number; amount: string }>(
+    tx,
+    `SELECT count(*)::int AS n, coalesce(sum(l.amount), 0)::text AS amount
+     FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id
+     WHERE l.account_id = (SELECT id FROM ledger_accounts WHERE code = $1) AND l.side = 'debit'
+       AND e.event_type = 'payout' AND starts_with(e.id, 'payout:')
+       AND NOT EXISTS (SELECT 1 FROM ledger_entries x WHERE x.reversal_of = e.id)`,
+    [accounts.payable],
+  );
+  const { rows: balances } = await execute<AccountRow>(
+    tx,
+    `SELECT ${ACCOUNT_COLUMNS_WITH_DELTAS} FROM ledger_accounts a ${DELTAS_JOIN} WHERE a.code = ANY($1)`,
+    [[accounts.payable, accounts.receivable]],
+  );
+  // Payable (credit-normal) less receivable (debit-normal): Σ credits − debits over both.
+  let balance = 0n;
+  for (const a of balances.map(toAccount)) balance += a.creditsPosted - a.debitsPosted;
+  return {
+    settled: { count: settled[0]!.n, amountPaise: paise(settled[0]!.amount) },
+    payableBalancePaise: paise(balance.toString()),
+  };
 }

@@ -165,8 +165,7 @@ async function holdObligationsIn(
       ],
     );
   }
-  if (obligations.some((o) => o.payee.kind === 'dealer'))
-    await jobs.send(HOLD_TRANSFER_JOBS.transfers, { paymentId }, { tx });
+  if (obligations.length > 0) await jobs.send(HOLD_TRANSFER_JOBS.transfers, { paymentId }, { tx });
 }
 
 /** The capture into the payable's escrow, a hold per obligation and the gateway fee: one ledger batch. */

@@ -1,6 +1,6 @@
 /**
  * The steps of processing a refund (`ProcessRefundHandler`) around the gateway call, outside any
- * transaction unless they open their own: first the dealer's Route transfer reversed by what the
+ * transaction unless they open their own: first the payee's Route transfer reversed by what the
  * refund takes back, then (after the gateway's answer, applied by `refund-store.ts`) a failed
  * attempt recorded.
  */
@@ -23,9 +23,10 @@ export async function reverseTransferFor(
   afterRelease: AfterReleaseRefunds,
   refund: RefundRow,
 ): Promise<'done' | 'transfer_pending'> {
-  if (refund.gateway_refund_id !== null || refund.sub_order_id === null) return 'done';
-  if (refund.kind === 'cancellation')
-    await reverseTransferOf(transactions, gateway, refund.sub_order_id);
+  if (refund.gateway_refund_id !== null) return 'done';
+  // A cancelled sub-order or repair job: its payee's whole transfer comes back first.
+  if (refund.kind === 'cancellation') await reverseTransferOf(transactions, gateway, refund);
+  if (refund.sub_order_id === null) return 'done';
   if (
     refund.kind === 'line_cancellation' &&
     (await reverseTransferToHold(transactions, gateway, refund.sub_order_id)) === 'transfer_pending'
@@ -60,20 +61,23 @@ export async function reverseTransferAfterRelease(
 }
 
 /**
- * A cancelled part whose escrow was already transferred (on hold) to its dealer's Route account:
- * the transfer is reversed first, so the refund comes out of the platform's balance, not the
- * dealer's. Reverses only what is left, so a retry never reverses twice.
+ * A cancelled sub-order or repair job whose escrow was already transferred (on hold) to its payee's
+ * Route account (the dealer's, the technician's): the transfer is reversed first, so the refund
+ * comes out of the platform's balance, not the payee's. Reverses only what is left, so a retry
+ * never reverses twice.
  */
 async function reverseTransferOf(
   transactions: TransactionRunner,
   gateway: PaymentGateway,
-  subOrderId: string,
+  refund: Pick<RefundRow, 'sub_order_id' | 'repair_job_id'>,
 ): Promise<void> {
+  if (refund.sub_order_id === null && refund.repair_job_id === null) return;
   const { rows } = await transactions.run((tx) =>
     execute<{ transfer_id: string | null }>(
       tx,
-      `SELECT transfer_id FROM escrow_holds WHERE sub_order_id = $1`,
-      [subOrderId],
+      `SELECT transfer_id FROM escrow_holds
+        WHERE sub_order_id = $1::uuid OR (repair_job_id = $2::uuid AND $1::uuid IS NULL)`,
+      [refund.sub_order_id, refund.repair_job_id],
     ),
   );
   const transferId = rows[0]?.transfer_id ?? null;

@@ -1,5 +1,5 @@
 /**
- * A dealer's Route account's settlement is its payout: `payout:<id>` (Dr the dealer's payable / Cr
+ * A payee's Route account's settlement is its payout: `payout:<id>` (Dr the payee's payable / Cr
  * gateway receivable) for the gateway's amount, in the caller's transaction. A replay changes
  * nothing (the ledger key).
  */
@@ -13,10 +13,10 @@ import { RecordPayoutCommand } from './record-payout.command.js';
 export class RecordPayoutHandler implements ICommandHandler<RecordPayoutCommand> {
   constructor(private readonly ledger: LedgerService) {}
 
-  async execute({ tx, payoutId, dealerId, amountPaise }: RecordPayoutCommand): Promise<void> {
+  async execute({ tx, payoutId, payee, amountPaise }: RecordPayoutCommand): Promise<void> {
     const command = supplierPayout({
       payoutId,
-      supplier: { kind: 'dealer', id: dealerId },
+      supplier: payee,
       amountPaise: BigInt(amountPaise),
       sourceAccount: Accounts.gatewayReceivable,
       actor: 'system:settlements',

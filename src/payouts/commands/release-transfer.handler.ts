@@ -1,9 +1,9 @@
 /**
- * The `payments.route-release` job's work: the transfer is reversed down to the dealer's net first —
- * in total transfer amount − dealer net, i.e. what the platform keeps (commission, GST on it, TCS,
- * TDS: hold − dealer net) plus the lines cancelled out of the hold after the transfer (reversed
- * already by their refunds, or here if not yet) — then its hold is lifted, so Razorpay settles
- * exactly the dealer's net. Both steps are idempotent on retry (the reversal tops the transfer's
+ * The `payments.route-release` job's work: the transfer is reversed down to the payee's net first —
+ * in total transfer amount − net (`dealer_net_paise`, the dealer's or technician's), i.e. what the
+ * platform keeps (commission or service fee, GST on it, TCS, TDS: hold − net) plus the lines
+ * cancelled out of the hold after the transfer (reversed already by their refunds, or here if not
+ * yet) — then its hold is lifted, so Razorpay settles exactly the payee's net. Both steps are idempotent on retry (the reversal tops the transfer's
  * amount already reversed up to that total; lifting twice changes nothing). A retryable gateway
  * error is thrown (the queue retries with backoff); a refusal is recorded for staff.
  */
@@ -28,17 +28,15 @@ export class ReleaseTransferHandler implements ICommandHandler<ReleaseTransferCo
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
   ) {}
 
-  async execute({
-    subOrderId,
-  }: ReleaseTransferCommand): Promise<'released' | 'failed' | 'skipped'> {
+  async execute({ holdId }: ReleaseTransferCommand): Promise<'released' | 'failed' | 'skipped'> {
     const { rows } = await this.transactions.run((tx) =>
       execute<{ transfer_id: string; transfer_amount_paise: string; dealer_net_paise: string }>(
         tx,
         `SELECT transfer_id, transfer_amount_paise::text AS transfer_amount_paise,
                 coalesce(dealer_net_paise, amount_paise)::text AS dealer_net_paise
          FROM escrow_holds
-         WHERE sub_order_id = $1 AND status = 'released' AND transfer_status = 'on_hold'`,
-        [subOrderId],
+         WHERE id = $1 AND status = 'released' AND transfer_status = 'on_hold'`,
+        [holdId],
       ),
     );
     const hold = rows[0];
@@ -57,7 +55,7 @@ export class ReleaseTransferHandler implements ICommandHandler<ReleaseTransferCo
       if (!(err instanceof GatewayError) || err.retryable) throw err;
       this.logger.warn(`lifting the hold of transfer ${transferId} failed: ${err.message}`);
       await this.transactions.run(async (tx) => {
-        const locked = await lockTransfer(tx, subOrderId);
+        const locked = await lockTransfer(tx, holdId);
         if (locked.transfer_status === 'on_hold')
           await moveTransfer(
             tx,
@@ -71,7 +69,7 @@ export class ReleaseTransferHandler implements ICommandHandler<ReleaseTransferCo
       return 'failed';
     }
     await this.transactions.run(async (tx) => {
-      const locked = await lockTransfer(tx, subOrderId);
+      const locked = await lockTransfer(tx, holdId);
       if (locked.transfer_status === 'on_hold')
         await moveTransfer(tx, locked.id, 'on_hold', 'release', 'system', null);
     });

@@ -1,7 +1,8 @@
 /**
- * One escrow hold transferred to its dealer's Route account, on hold (steps in
- * `transfer-hold.steps.ts`): the intent is recorded first, then a transfer of the hold's amount is
- * created ON HOLD from the payment (notes: subOrderId, orderId) outside any transaction — or, after
+ * One escrow hold transferred to its payee's (dealer's or technician's) Route account, on hold
+ * (steps in `transfer-hold.steps.ts`): the intent is recorded first, then a transfer of the hold's
+ * amount is created ON HOLD from the payment (notes: holdId and the obligation — subOrderId and
+ * orderId, or repairJobId) outside any transaction — or, after
  * an ambiguous attempt, the one it created is found — and recorded. A gateway error is retried with
  * backoff or recorded as `failed`.
  */
@@ -21,6 +22,7 @@ import {
   recordTransferError,
   recordTransferIn,
   startTransferIn,
+  transferNotes,
   type CreatedTransfer,
   type TransferOutcome,
 } from './transfer-hold.steps.js';
@@ -36,8 +38,8 @@ export class TransferHoldHandler implements ICommandHandler<TransferHoldCommand>
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
   ) {}
 
-  async execute({ subOrderId }: TransferHoldCommand): Promise<TransferOutcome> {
-    const intent = await this.transactions.run((tx) => startTransferIn(tx, subOrderId));
+  async execute({ holdId }: TransferHoldCommand): Promise<TransferOutcome> {
+    const intent = await this.transactions.run((tx) => startTransferIn(tx, holdId));
     if (intent === null) return 'skipped';
     let transfer: CreatedTransfer;
     try {
@@ -52,7 +54,7 @@ export class TransferHoldHandler implements ICommandHandler<TransferHoldCommand>
               accountId: intent.accountId,
               amountPaise: intent.amountPaise,
               onHold: true,
-              notes: { subOrderId: intent.subOrderId, orderId: intent.orderId },
+              notes: transferNotes(intent),
             },
           ])
         )[0]!;
@@ -60,6 +62,6 @@ export class TransferHoldHandler implements ICommandHandler<TransferHoldCommand>
       if (!(err instanceof GatewayError)) throw err;
       return recordTransferError(this.transactions, this.jobs, this.logger, intent, err);
     }
-    return this.transactions.run((tx) => recordTransferIn(tx, this.jobs, subOrderId, transfer));
+    return this.transactions.run((tx) => recordTransferIn(tx, this.jobs, holdId, transfer));
   }
 }

@@ -27,8 +27,9 @@ import {
 export type TransferOutcome = 'on_hold' | 'released' | 'retrying' | 'failed' | 'skipped';
 
 export interface TransferIntent {
-  subOrderId: string;
-  orderId: string;
+  holdId: string;
+  /** What the hold is held for, as the transfer's notes name it (and staff read it). */
+  obligation: TransferObligation;
   paymentId: string;
   gatewayPaymentId: string;
   accountId: string;
@@ -38,20 +39,30 @@ export interface TransferIntent {
   ambiguous: boolean;
 }
 
+/** A hold's obligation: a sub-order (of an order) for its dealer, or a repair job for its technician. */
+export type TransferObligation = { subOrderId: string; orderId: string } | { repairJobId: string };
+
 export interface CreatedTransfer {
   id: string;
   amountPaise: number;
   onHold: boolean;
 }
 
+/** The notes of a hold's Route transfer: the hold and its obligation (what recovery and staff read). */
+export function transferNotes(intent: TransferIntent): Record<string, string> {
+  return { holdId: intent.holdId, ...intent.obligation };
+}
+
 /** The intent recorded (`start`: pending, one more attempt) under the hold's lock; null when not transferable. */
 export async function startTransferIn(
   tx: EntityManager,
-  subOrderId: string,
+  holdId: string,
 ): Promise<TransferIntent | null> {
   const { rows } = await execute<{
     id: string;
-    order_id: string;
+    sub_order_id: string | null;
+    order_id: string | null;
+    repair_job_id: string | null;
     payment_id: string;
     gateway_payment_id: string | null;
     account_id: string | null;
@@ -63,14 +74,15 @@ export async function startTransferIn(
     transfer_attempts: number;
   }>(
     tx,
-    `SELECT h.id::text AS id, h.order_id::text AS order_id, h.payment_id::text AS payment_id, p.gateway_payment_id,
+    `SELECT h.id::text AS id, h.sub_order_id::text AS sub_order_id, h.order_id::text AS order_id,
+            h.repair_job_id::text AS repair_job_id, h.payment_id::text AS payment_id, p.gateway_payment_id,
             r.gateway_account_id AS account_id, r.status AS account_status,
             h.amount_paise::text AS amount_paise, h.status, h.transfer_id, h.transfer_status,
             h.transfer_attempts
      FROM escrow_holds h JOIN payments p ON p.id = h.payment_id
-       JOIN payee_route_accounts r ON r.payee_kind = 'dealer' AND r.payee_id = h.dealer_id
-     WHERE h.sub_order_id = $1 FOR UPDATE OF h`,
-    [subOrderId],
+       JOIN payee_route_accounts r ON r.payee_kind = h.payee_type AND r.payee_id = h.payee_id
+     WHERE h.id = $1 FOR UPDATE OF h`,
+    [holdId],
   );
   const h = rows[0];
   if (
@@ -87,9 +99,12 @@ export async function startTransferIn(
     set: 'transfer_attempts = transfer_attempts + 1',
     params: [],
   });
-  const intent: TransferIntent = {
-    subOrderId,
-    orderId: h.order_id,
+  return {
+    holdId,
+    obligation:
+      h.sub_order_id !== null
+        ? { subOrderId: h.sub_order_id, orderId: h.order_id! }
+        : { repairJobId: h.repair_job_id! },
     paymentId: h.payment_id,
     gatewayPaymentId: h.gateway_payment_id,
     accountId: h.account_id,
@@ -97,22 +112,28 @@ export async function startTransferIn(
     attempts: h.transfer_attempts + 1,
     ambiguous: h.transfer_status === 'pending',
   };
-  return intent;
 }
 
-/** A transfer of this payment created for this sub-order by an earlier attempt, if any. */
+/**
+ * A transfer of this payment created for this hold by an earlier attempt, if any: its notes name
+ * the hold, or — created before transfers carried the hold id — the hold's sub-order.
+ */
 export async function findCreated(
   lookup: RouteTransferLookup,
   logger: Logger,
   intent: TransferIntent,
 ): Promise<{ id: string; amountPaise: number; onHold: boolean } | undefined> {
   const listed = await lookup.transfersOfPayment(intent.gatewayPaymentId);
+  const subOrderId = 'subOrderId' in intent.obligation ? intent.obligation.subOrderId : null;
   const found = listed.find(
-    (t) => t.notes.subOrderId === intent.subOrderId && t.recipientAccountId === intent.accountId,
+    (t) =>
+      t.recipientAccountId === intent.accountId &&
+      (t.notes.holdId === intent.holdId ||
+        (t.notes.holdId === undefined && subOrderId !== null && t.notes.subOrderId === subOrderId)),
   );
   if (found !== undefined)
     logger.log(
-      `transfer ${found.id} of sub-order ${intent.subOrderId} was created by an earlier attempt`,
+      `transfer ${found.id} of escrow hold ${intent.holdId} was created by an earlier attempt`,
     );
   return found;
 }
@@ -126,10 +147,9 @@ export async function recordTransferError(
   err: GatewayError,
 ): Promise<TransferOutcome> {
   const retry = err.retryable && intent.attempts < ROUTE_MAX_ATTEMPTS;
-  if (!retry)
-    logger.warn(`Route transfer of sub-order ${intent.subOrderId} failed: ${err.message}`);
+  if (!retry) logger.warn(`Route transfer of escrow hold ${intent.holdId} failed: ${err.message}`);
   await transactions.run(async (tx) => {
-    const hold = await lockTransfer(tx, intent.subOrderId);
+    const hold = await lockTransfer(tx, intent.holdId);
     if (hold.transfer_id !== null) return;
     // A retry stays `pending`: the transfer may exist, the next attempt looks for it first.
     if (retry) await recordTransferErrorIn(tx, hold.id, err.message);
@@ -149,10 +169,10 @@ export async function recordTransferError(
 export async function recordTransferIn(
   tx: EntityManager,
   jobs: JobQueue,
-  subOrderId: string,
+  holdId: string,
   transfer: CreatedTransfer,
 ): Promise<TransferOutcome> {
-  const hold = await lockTransfer(tx, subOrderId);
+  const hold = await lockTransfer(tx, holdId);
   if (
     hold.transfer_id !== null ||
     !allows(ROUTE_TRANSFER_MACHINE, hold.transfer_status, 'record', 'gateway')
@@ -165,6 +185,6 @@ export async function recordTransferIn(
   });
   // Released while the transfer was being created: lift its hold now.
   if (hold.status === 'released' && transfer.onHold)
-    await jobs.send(HOLD_TRANSFER_JOBS.release, { subOrderId }, { tx });
+    await jobs.send(HOLD_TRANSFER_JOBS.release, { holdId }, { tx });
   return transfer.onHold ? 'on_hold' : 'released';
 }

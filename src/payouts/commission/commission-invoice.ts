@@ -38,7 +38,20 @@ export interface GstSplit {
  * SGST), else IGST.
  */
 export function splitGst(gstPaise: bigint, platformGstin: string, dealerGstin: string): GstSplit {
-  if (gstinStateCode(platformGstin) === gstinStateCode(dealerGstin)) {
+  return splitGstByState(gstPaise, gstinStateCode(platformGstin), gstinStateCode(dealerGstin));
+}
+
+/**
+ * The same split by the recipient's state code (the place of supply): a recipient not registered
+ * for GST is supplied where its address on record is (IGST Act §12(2)(b)), and with none on record
+ * where the platform is (`recipientStateCode` null: intra-state).
+ */
+export function splitGstByState(
+  gstPaise: bigint,
+  platformStateCode: string,
+  recipientStateCode: string | null,
+): GstSplit {
+  if (recipientStateCode === null || platformStateCode === recipientStateCode) {
     const cgstPaise = gstPaise / 2n;
     return { supply: 'intra_state', cgstPaise, sgstPaise: gstPaise - cgstPaise, igstPaise: 0n };
   }

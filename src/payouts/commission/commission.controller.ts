@@ -45,9 +45,12 @@ export class AdminCommissionController {
 
   @Get('commission-invoices')
   @Can('read', 'PaymentOps')
-  @ApiOperation({ summary: 'Commission tax invoices (newest first), by financial year and dealer' })
+  @ApiOperation({
+    summary:
+      "Commission tax invoices (dealers' commission, technicians' service fee; newest first), by financial year, dealer or technician",
+  })
   invoices(@Query() q: CommissionInvoiceQueryDto): Promise<CommissionInvoicePageDto> {
-    return this.commission.invoices(q, q.dealerId);
+    return this.commission.invoices(q, { dealerId: q.dealerId, technicianId: q.technicianId });
   }
 }
 
@@ -65,6 +68,27 @@ export class DealerCommissionInvoicesController {
     @Query() q: DealerCommissionInvoiceQueryDto,
     @Meta() meta: RequestMeta,
   ): Promise<CommissionInvoicePageDto> {
-    return this.commission.invoices(q, meta.principal!.userId);
+    return this.commission.invoices(q, { dealerId: meta.principal!.userId });
+  }
+}
+
+/** A technician's own service-fee tax invoices (one per released repair job). */
+@ApiTags('commission')
+@ApiBearerAuth()
+@Controller('technician/commission-invoices')
+export class TechnicianCommissionInvoicesController {
+  constructor(private readonly commission: CommissionService) {}
+
+  @Get()
+  @Can('read', 'TechnicianStatement')
+  @ApiOperation({
+    summary:
+      'My service-fee tax invoices, one per released repair job (newest first), by financial year',
+  })
+  invoices(
+    @Query() q: DealerCommissionInvoiceQueryDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<CommissionInvoicePageDto> {
+    return this.commission.invoices(q, { technicianId: meta.principal!.userId });
   }
 }

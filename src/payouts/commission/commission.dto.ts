@@ -116,10 +116,16 @@ export class CommissionInvoiceDto {
   /** `FB/<financial year>/<6-digit sequence>`. */
   invoiceNumber!: string;
   financialYear!: string;
-  subOrderId!: string;
-  orderId!: string;
-  dealerId!: string;
-  dealerGstin!: string;
+  /** A sub-order's commission, invoiced to its dealer (null for a repair job's service fee). */
+  subOrderId!: string | null;
+  orderId!: string | null;
+  dealerId!: string | null;
+  dealerGstin!: string | null;
+  /** A repair job's service fee, invoiced to its technician (null for a sub-order's commission). */
+  repairJobId!: string | null;
+  technicianId!: string | null;
+  /** The technician's GSTIN; null when it is not registered for GST. */
+  technicianGstin!: string | null;
   platformGstin!: string;
   supply!: 'intra_state' | 'inter_state';
   channel!: 'b2b' | 'b2c';
@@ -155,4 +161,8 @@ export class CommissionInvoiceQueryDto extends DealerCommissionInvoiceQueryDto {
   @IsOptional()
   @Matches(UUID, { message: 'dealerId must be a UUID' })
   dealerId?: string;
+
+  @IsOptional()
+  @Matches(UUID, { message: 'technicianId must be a UUID' })
+  technicianId?: string;
 }

@@ -31,7 +31,15 @@ import { TransactionRunner } from '../../database/transaction.js';
 import { Decimal } from '../../ledger/domain/money.js';
 import { istDate, rateFrom, scheduleNamed, type RateBook } from '../../ledger/domain/rates.js';
 import { loadRateBook } from '../../ledger/ledger-spec-files.js';
-import { financialYear, invoiceNumber, splitGst } from './commission-invoice.js';
+import { gstStateCodeOf, INDIAN_STATES, type IndianState } from '../../common/indian-states.js';
+import {
+  financialYear,
+  gstinStateCode,
+  invoiceNumber,
+  splitGst,
+  splitGstByState,
+  type GstSplit,
+} from './commission-invoice.js';
 import type {
   CommissionChannel,
   CommissionInvoiceDto,
@@ -63,10 +71,13 @@ interface InvoiceRow {
   id: string;
   invoice_number: string;
   financial_year: string;
-  sub_order_id: string;
-  order_id: string;
-  dealer_id: string;
-  dealer_gstin: string;
+  sub_order_id: string | null;
+  order_id: string | null;
+  dealer_id: string | null;
+  dealer_gstin: string | null;
+  repair_job_id: string | null;
+  technician_id: string | null;
+  technician_gstin: string | null;
   platform_gstin: string;
   supply: 'intra_state' | 'inter_state';
   channel: 'b2b' | 'b2c';
@@ -92,15 +103,28 @@ export interface CommissionChoice {
   category: string | null;
 }
 
-export interface InvoiceInput {
-  subOrderId: string;
-  orderId: string;
-  dealerId: string;
+/** A release's invoice: a sub-order's to its dealer, or a repair job's (its service fee) to its technician. */
+export type InvoiceInput = (
+  | { subOrderId: string; orderId: string; dealerId: string }
+  | { repairJobId: string; technicianId: string }
+) & {
   releaseDate: string;
   choice: CommissionChoice;
   commissionPaise: bigint;
   gstOnCommissionPaise: bigint;
   gstRate: Decimal;
+};
+
+/** Who an invoice is issued to: the columns naming its subject and recipient, and the GST split. */
+interface InvoiceRecipient {
+  subOrderId: string | null;
+  orderId: string | null;
+  dealerId: string | null;
+  dealerGstin: string | null;
+  repairJobId: string | null;
+  technicianId: string | null;
+  technicianGstin: string | null;
+  split: GstSplit;
 }
 
 /** The rates.json schedule used when no rule is in force (the release's PARTS_RATES.commission). */
@@ -110,7 +134,9 @@ const RULE_COLUMNS = `id::text AS id, scope, category, dealer_id::text AS dealer
   rate::text AS rate, to_char(effective_from, 'YYYY-MM-DD') AS effective_from,
   created_by::text AS created_by, reason, created_at`;
 const INVOICE_COLUMNS = `id::text AS id, invoice_number, financial_year, seq, sub_order_id::text AS sub_order_id,
-  order_id::text AS order_id, dealer_id::text AS dealer_id, dealer_gstin, platform_gstin, supply, channel,
+  order_id::text AS order_id, dealer_id::text AS dealer_id, dealer_gstin,
+  repair_job_id::text AS repair_job_id, technician_id::text AS technician_id, technician_gstin,
+  platform_gstin, supply, channel,
   category, commission_rate::text AS commission_rate, rule_id::text AS rule_id,
   taxable_value_paise::text AS taxable_value_paise, gst_rate::text AS gst_rate, cgst_paise::text AS cgst_paise,
   sgst_paise::text AS sgst_paise, igst_paise::text AS igst_paise, total_paise::text AS total_paise,
@@ -140,6 +166,9 @@ const invoiceDto = (r: InvoiceRow): CommissionInvoiceDto => ({
   orderId: r.order_id,
   dealerId: r.dealer_id,
   dealerGstin: r.dealer_gstin,
+  repairJobId: r.repair_job_id,
+  technicianId: r.technician_id,
+  technicianGstin: r.technician_gstin,
   platformGstin: r.platform_gstin,
   supply: r.supply,
   channel: r.channel,
@@ -263,42 +292,93 @@ export class CommissionService {
     );
     const seq = counter[0]!.last_seq;
     const number = invoiceNumber(fy, seq);
-    // The dealer's GSTIN now (identity's), else the one its order recorded at checkout.
-    const terms = (await commissionTermsOf(tx, input.subOrderId))!;
-    const dealerGstin =
-      (await taxProfileIn(tx, terms.dealerId)).gstin ?? terms.dealerGstinAtCheckout!;
     const platformGstin = this.config.commission.platformGstin;
-    const split = splitGst(input.gstOnCommissionPaise, platformGstin, dealerGstin);
+    const to = await this.recipientIn(tx, input, platformGstin);
     await execute(
       tx,
       `INSERT INTO commission_invoices (invoice_number, financial_year, seq, sub_order_id, order_id, dealer_id,
          dealer_gstin, platform_gstin, supply, channel, category, commission_rate, rule_id, taxable_value_paise,
-         gst_rate, cgst_paise, sgst_paise, igst_paise, total_paise, release_date)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)`,
+         gst_rate, cgst_paise, sgst_paise, igst_paise, total_paise, release_date, repair_job_id,
+         technician_id, technician_gstin)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23)`,
       [
         number,
         fy,
         seq,
-        input.subOrderId,
-        input.orderId,
-        input.dealerId,
-        dealerGstin,
+        to.subOrderId,
+        to.orderId,
+        to.dealerId,
+        to.dealerGstin,
         platformGstin,
-        split.supply,
+        to.split.supply,
         input.choice.channel,
         input.choice.category,
         input.choice.rate.toString(),
         input.choice.ruleId,
         input.commissionPaise.toString(),
         input.gstRate.toString(),
-        split.cgstPaise.toString(),
-        split.sgstPaise.toString(),
-        split.igstPaise.toString(),
+        to.split.cgstPaise.toString(),
+        to.split.sgstPaise.toString(),
+        to.split.igstPaise.toString(),
         (input.commissionPaise + input.gstOnCommissionPaise).toString(),
         input.releaseDate,
+        to.repairJobId,
+        to.technicianId,
+        to.technicianGstin,
       ],
     );
     return number;
+  }
+
+  /**
+   * The invoice's recipient. A dealer: its GSTIN now (identity's), else the one its order recorded
+   * at checkout. A technician: its GSTIN when registered (identity's), else the place of supply is
+   * the state of the registered address in its approved settlement details (none: the platform's).
+   */
+  private async recipientIn(
+    tx: EntityManager,
+    input: InvoiceInput,
+    platformGstin: string,
+  ): Promise<InvoiceRecipient> {
+    const gst = input.gstOnCommissionPaise;
+    if ('subOrderId' in input) {
+      const terms = (await commissionTermsOf(tx, input.subOrderId))!;
+      const dealerGstin =
+        (await taxProfileIn(tx, terms.dealerId)).gstin ?? terms.dealerGstinAtCheckout!;
+      return {
+        subOrderId: input.subOrderId,
+        orderId: input.orderId,
+        dealerId: input.dealerId,
+        dealerGstin,
+        repairJobId: null,
+        technicianId: null,
+        technicianGstin: null,
+        split: splitGst(gst, platformGstin, dealerGstin),
+      };
+    }
+    const technicianGstin = (await taxProfileIn(tx, input.technicianId)).gstin;
+    let stateCode: string | null;
+    if (technicianGstin !== null) stateCode = gstinStateCode(technicianGstin);
+    else {
+      const { rows } = await execute<{ state: IndianState | null }>(
+        tx,
+        `SELECT registered_address->>'state' AS state FROM payee_settlement_details
+         WHERE payee_id = $1 AND review_status = 'approved' ORDER BY reviewed_at DESC LIMIT 1`,
+        [input.technicianId],
+      );
+      const state = rows[0]?.state ?? null;
+      stateCode = state !== null && state in INDIAN_STATES ? gstStateCodeOf(state) : null;
+    }
+    return {
+      subOrderId: null,
+      orderId: null,
+      dealerId: null,
+      dealerGstin: null,
+      repairJobId: input.repairJobId,
+      technicianId: input.technicianId,
+      technicianGstin,
+      split: splitGstByState(gst, gstinStateCode(platformGstin), stateCode),
+    };
   }
 
   async createRule(dto: CreateCommissionRuleDto, meta: RequestMeta): Promise<CommissionRuleDto> {
@@ -437,7 +517,7 @@ export class CommissionService {
 
   async invoices(
     q: CommissionInvoiceQueryDto,
-    dealerId: string | undefined,
+    filter: { dealerId?: string | undefined; technicianId?: string | undefined },
   ): Promise<CommissionInvoicePageDto> {
     const pos = parseKeysetCursor(q.cursor, {
       fy: cursorFields.matching(/^\d{4}-\d{2}$/),
@@ -448,14 +528,16 @@ export class CommissionService {
         tx,
         `SELECT ${INVOICE_COLUMNS} FROM commission_invoices
          WHERE ($1::text IS NULL OR financial_year = $1) AND ($2::uuid IS NULL OR dealer_id = $2)
+           AND ($6::uuid IS NULL OR technician_id = $6)
            AND ($3::text IS NULL OR (financial_year, seq) < ($3, $4::int))
          ORDER BY financial_year DESC, seq DESC LIMIT $5`,
         [
           q.fy ?? null,
-          dealerId ?? null,
+          filter.dealerId ?? null,
           pos === undefined ? null : pos.fy,
           pos === undefined ? null : pos.seq,
           q.limit + 1,
+          filter.technicianId ?? null,
         ],
       ),
     );

@@ -343,7 +343,7 @@ export class RouteAccountsService implements OnModuleInit {
         );
         return false;
       }
-      if (result.to === 'activated') await this.transfersWaiting(tx, intent.payee_kind, payeeId);
+      if (result.to === 'activated') await this.transfersWaiting(tx, payeeId);
       if (result.to === 'product_configured') await this.pollLater(tx, payeeId, 1);
       return true;
     });
@@ -554,14 +554,13 @@ export class RouteAccountsService implements OnModuleInit {
     await this.move(tx, row.payee_id, row.status, 'activate', 'gateway', {
       patch: { activation_status: 'activated', last_error: null },
     });
-    await this.transfersWaiting(tx, row.payee_kind, row.payee_id);
+    await this.transfersWaiting(tx, row.payee_id);
     return 'done';
   }
 
-  /** A dealer's escrow holds waiting for its account are transferred once it is activated. */
-  private async transfersWaiting(tx: EntityManager, kind: PayeeKind, payeeId: string) {
-    if (kind === 'dealer')
-      await this.jobs.send(HOLD_TRANSFER_JOBS.transfers, { dealerId: payeeId }, { tx });
+  /** A payee's escrow holds waiting for its account are transferred once it is activated. */
+  private async transfersWaiting(tx: EntityManager, payeeId: string) {
+    await this.jobs.send(HOLD_TRANSFER_JOBS.transfers, { payeeId }, { tx });
   }
 
   /**
@@ -775,10 +774,10 @@ const ROW_COLUMNS = `r.payee_id::text AS payee_id, r.payee_kind,
   r.last_error, r.activated_at, r.created_at, r.updated_at, w.waiting_holds,
   w.waiting_paise::text AS waiting_paise`;
 
-/** The FROM of ROW_COLUMNS: the row, its payee and (a dealer's) escrow waiting for it. */
+/** The FROM of ROW_COLUMNS: the row, its payee and the escrow waiting for it. */
 const ROW_FROM = `payee_route_accounts r JOIN users u ON u.id = r.payee_id LEFT JOIN LATERAL (
     SELECT count(*)::int AS waiting_holds, coalesce(sum(h.amount_paise), 0) AS waiting_paise
-    FROM escrow_holds h WHERE r.payee_kind = 'dealer' AND h.dealer_id = r.payee_id
+    FROM escrow_holds h WHERE h.payee_type = r.payee_kind AND h.payee_id = r.payee_id
       AND h.transfer_id IS NULL AND h.status <> 'refunded'
   ) w ON true`;
 

@@ -15,7 +15,7 @@ export interface ListedTransfer {
 /**
  * Lists the Route transfers of a payment (Razorpay `GET /v1/payments/{id}/transfers`), to find a
  * transfer that was created although its creation call failed (a 5xx after the work was done, a
- * dropped connection, a crash before the answer was recorded): it carries the sub-order id in its
+ * dropped connection, a crash before the answer was recorded): it carries the hold id (once, the sub-order id) in its
  * notes. The gateway port has no such call yet, so this asks the same API (config.razorpay) directly;
  * it belongs in PaymentGateway as `transfersOfPayment` (then this class only delegates).
  */

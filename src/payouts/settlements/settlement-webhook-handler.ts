@@ -5,8 +5,8 @@
  * `settlement.processed`, fetched as the account the event is for (a signed payload is not
  * trusted: a settlement the gateway does not know, or that contradicts the payload, is rejected as
  * for every payment event). The platform's own settlement is a `SettleCommand` (posts
- * `settlement:<id>`: Dr `asset:bank:primary` / Cr gateway receivable, recipe §11); a dealer's Route
- * account's settlement is its payout, a `RecordPayoutCommand` (posts `payout:<id>`: Dr its payable /
+ * `settlement:<id>`: Dr `asset:bank:primary` / Cr gateway receivable, recipe §11); a payee's
+ * (dealer's or technician's) Route account's settlement is its payout, a `RecordPayoutCommand` (posts `payout:<id>`: Dr its payable /
  * Cr gateway receivable), both for the gateway's amount and run in the inbox row's transaction. A
  * replay changes nothing (ledger keys).
  */
@@ -35,10 +35,10 @@ import {
 import { RecordPayoutCommand } from '../commands/record-payout.command.js';
 import { SettleCommand } from '../commands/settle.command.js';
 
-/** A settlement as the gateway reports it, and the dealer whose Route account it paid (else the platform's). */
+/** A settlement as the gateway reports it, and the payee whose Route account it paid (else the platform's). */
 interface ConfirmedSettlement {
   settlement: GatewaySettlement;
-  dealerId: string | null;
+  payee: { kind: 'dealer' | 'technician'; id: string } | null;
 }
 
 @Injectable()
@@ -59,7 +59,7 @@ export class SettlementWebhookHandler implements OnModuleInit {
   }
 
   /**
-   * The event's settlement as the gateway has it for the account the event is for (a dealer's Route
+   * The event's settlement as the gateway has it for the account the event is for (a payee's Route
    * account, else the platform's), if it matches the payload and is processed.
    */
   private async confirmSettlement(
@@ -67,20 +67,19 @@ export class SettlementWebhookHandler implements OnModuleInit {
   ): Promise<WebhookConfirmation<ConfirmedSettlement>> {
     const claimed = payloadEntity(event.payload, event.event, 'settlement');
     const { rows } = await this.transactions.run((tx) =>
-      execute<{ dealer_id: string }>(
+      execute<{ kind: 'dealer' | 'technician'; id: string }>(
         tx,
-        `SELECT payee_id::text AS dealer_id FROM payee_route_accounts
-         WHERE payee_kind = 'dealer' AND gateway_account_id = $1`,
+        `SELECT payee_kind AS kind, payee_id::text AS id FROM payee_route_accounts
+         WHERE gateway_account_id = $1`,
         [event.accountId ?? ''],
       ),
     );
-    const dealerId = rows[0]?.dealer_id ?? null;
+    const payee = rows[0] ?? null;
     const fetched = await fetchKnown(
-      dealerId === null
+      payee === null
         ? `settlement ${claimed.id} of the platform`
         : `settlement ${claimed.id} of account ${event.accountId}`,
-      () =>
-        this.gateway.fetchSettlement(claimed.id, dealerId === null ? undefined : event.accountId!),
+      () => this.gateway.fetchSettlement(claimed.id, payee === null ? undefined : event.accountId!),
     );
     if ('rejected' in fetched) return fetched;
     const settlement = fetched.known;
@@ -96,17 +95,17 @@ export class SettlementWebhookHandler implements OnModuleInit {
       );
     return confirmedUnlessContradicted(`${event.event} settlement ${settlement.id}`, differences, {
       settlement,
-      dealerId,
+      payee,
     });
   }
 
   private async settled(
     tx: EntityManager,
-    { settlement, dealerId }: ConfirmedSettlement,
+    { settlement, payee }: ConfirmedSettlement,
   ): Promise<WebhookOutcome> {
     await this.commands.execute(
-      dealerId !== null
-        ? new RecordPayoutCommand(tx, settlement.id, dealerId, settlement.amountPaise)
+      payee !== null
+        ? new RecordPayoutCommand(tx, settlement.id, payee, settlement.amountPaise)
         : new SettleCommand(tx, settlement.id, settlement.amountPaise),
     );
     return 'done';

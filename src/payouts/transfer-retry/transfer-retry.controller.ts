@@ -2,7 +2,12 @@ import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../../common/request-meta.js';
-import { RetryTransferDto, TransferRetryDto, TransferRetryParamDto } from './transfer-retry.dto.js';
+import {
+  RepairTransferRetryParamDto,
+  RetryTransferDto,
+  TransferRetryDto,
+  TransferRetryParamDto,
+} from './transfer-retry.dto.js';
 import { TransferRetryService } from './transfer-retry.service.js';
 
 /** Admin, ops leader and finance retry a failed Route transfer of an escrow hold (audited). */
@@ -26,6 +31,19 @@ export class TransferRetryController {
     @Body() dto: RetryTransferDto,
     @Meta() meta: RequestMeta,
   ): Promise<TransferRetryDto> {
-    return this.retries.retry(p.subOrderId, dto.reason, meta);
+    return this.retries.retry({ subOrderId: p.subOrderId }, dto.reason, meta);
+  }
+
+  /** The same for a repair job's hold (its technician's transfer). */
+  @Post('repair-jobs/:repairJobId/retry-transfer')
+  @HttpCode(200)
+  @Can('update', 'PaymentOps')
+  @ApiOperation({ summary: "Retry a repair job's escrow hold's failed Route transfer (audited)" })
+  retryRepairJob(
+    @Param() p: RepairTransferRetryParamDto,
+    @Body() dto: RetryTransferDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<TransferRetryDto> {
+    return this.retries.retry({ repairJobId: p.repairJobId }, dto.reason, meta);
   }
 }

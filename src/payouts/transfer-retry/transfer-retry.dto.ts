@@ -9,6 +9,11 @@ export class TransferRetryParamDto {
   subOrderId!: string;
 }
 
+export class RepairTransferRetryParamDto {
+  @Matches(UUID, { message: 'repairJobId must be a UUID' })
+  repairJobId!: string;
+}
+
 export class RetryTransferDto {
   /** What was fixed before retrying (kept in the audit log). */
   @IsString()
@@ -19,9 +24,17 @@ export class RetryTransferDto {
 
 /** The escrow hold's Route transfer after the retry was scheduled. */
 export class TransferRetryDto {
-  subOrderId!: string;
-  orderId!: string;
-  dealerId!: string;
+  /** The escrow hold (`escrow_holds.id`). */
+  holdId!: string;
+  /** The hold's obligation: a sub-order of an order (its dealer's), or a repair job (its technician's). */
+  subOrderId!: string | null;
+  orderId!: string | null;
+  repairJobId!: string | null;
+  @ApiProperty({ enum: ['dealer', 'technician'] })
+  payeeType!: 'dealer' | 'technician';
+  payeeId!: string;
+  /** The payee when it is a dealer (as before technicians were paid through Route). */
+  dealerId!: string | null;
   /** The escrow hold's status (`held`, `released`). */
   holdStatus!: string;
   /**

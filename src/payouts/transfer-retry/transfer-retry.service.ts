@@ -1,12 +1,13 @@
 /**
- * Staff retry a failed Route transfer of an escrow hold (`escrow_holds.transfer_status = 'failed'`,
+ * Staff retry a failed Route transfer of an escrow hold (a sub-order's for its dealer, a repair
+ * job's for its technician) (`escrow_holds.transfer_status = 'failed'`,
  * the `transfer_failed` alert), once its cause is fixed, in one audited transaction:
  * - no transfer yet (creating it was refused, or its retries ran out): back to `pending` with fresh
  *   attempts, and `payments.route-transfers` {paymentId} enqueued. `pending` rather than `none`:
  *   a failure after exhausted 5xx retries may have created the transfer, so the job looks for it
  *   among the payment's transfers before creating one (never twice).
  * - a transfer whose hold could not be lifted at release: back to `on_hold`, and
- *   `payments.route-release` {subOrderId} enqueued (it reverses what the platform keeps, sized from
+ *   `payments.route-release` {holdId} enqueued (it reverses what the platform keeps, sized from
  *   what was reversed already, then lifts the hold).
  */
 import { Injectable } from '@nestjs/common';
@@ -33,13 +34,25 @@ export class TransferRetryService {
     private readonly audit: AuditService,
   ) {}
 
-  async retry(subOrderId: string, reason: string, meta: RequestMeta): Promise<TransferRetryDto> {
+  /** The hold named by its obligation: a sub-order, or a repair job. */
+  async retry(
+    obligation: { subOrderId: string } | { repairJobId: string },
+    reason: string,
+    meta: RequestMeta,
+  ): Promise<TransferRetryDto> {
+    const [column, obligationId] =
+      'subOrderId' in obligation
+        ? ['sub_order_id', obligation.subOrderId]
+        : ['repair_job_id', obligation.repairJobId];
     return this.transactions.run(async (tx) => {
       const { rows } = await execute<{
         id: string;
-        order_id: string;
+        sub_order_id: string | null;
+        order_id: string | null;
+        repair_job_id: string | null;
         payment_id: string;
-        dealer_id: string;
+        payee_type: 'dealer' | 'technician';
+        payee_id: string;
         status: string;
         transfer_id: string | null;
         transfer_status: RouteTransferStatus;
@@ -47,10 +60,12 @@ export class TransferRetryService {
         transfer_error: string | null;
       }>(
         tx,
-        `SELECT id::text AS id, order_id::text AS order_id, payment_id::text AS payment_id, dealer_id::text AS dealer_id,
-                status, transfer_id, transfer_status, transfer_attempts, transfer_error
-         FROM escrow_holds WHERE sub_order_id = $1 FOR UPDATE`,
-        [subOrderId],
+        `SELECT id::text AS id, sub_order_id::text AS sub_order_id, order_id::text AS order_id,
+                repair_job_id::text AS repair_job_id, payment_id::text AS payment_id, payee_type,
+                payee_id::text AS payee_id, status, transfer_id, transfer_status, transfer_attempts,
+                transfer_error
+         FROM escrow_holds WHERE ${column} = $1 FOR UPDATE`,
+        [obligationId],
       );
       const h = rows[0];
       if (h === undefined)
@@ -81,12 +96,12 @@ export class TransferRetryService {
         actorId: meta.principal!.userId,
       });
       const job = lift ? HOLD_TRANSFER_JOBS.release : HOLD_TRANSFER_JOBS.transfers;
-      if (lift) await this.jobs.send(HOLD_TRANSFER_JOBS.release, { subOrderId }, { tx });
+      if (lift) await this.jobs.send(HOLD_TRANSFER_JOBS.release, { holdId: h.id }, { tx });
       else await this.jobs.send(HOLD_TRANSFER_JOBS.transfers, { paymentId: h.payment_id }, { tx });
       await this.audit.record(tx, meta, {
         action: 'payments.route_transfer.retry',
         targetType: 'escrow_hold',
-        targetId: subOrderId,
+        targetId: obligationId,
         reason,
         before: {
           transferStatus: 'failed',
@@ -97,9 +112,13 @@ export class TransferRetryService {
         after: { transferStatus, job },
       });
       return {
-        subOrderId,
+        holdId: h.id,
+        subOrderId: h.sub_order_id,
         orderId: h.order_id,
-        dealerId: h.dealer_id,
+        repairJobId: h.repair_job_id,
+        payeeType: h.payee_type,
+        payeeId: h.payee_id,
+        dealerId: h.payee_type === 'dealer' ? h.payee_id : null,
         holdStatus: h.status,
         transferStatus,
         transferId: h.transfer_id,

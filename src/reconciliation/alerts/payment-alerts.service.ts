@@ -13,11 +13,13 @@
  *     return window plus slack: a return or dispute left open, a completion or release that did
  *     not happen).
  *   Resolved automatically once neither holds (shipped, released or refunded).
- * - `transfer_failed` (subject = the sub-order): its escrow hold's Route transfer is `failed`
+ * - `transfer_failed` (subject = the hold's sub-order or repair job): its escrow hold's Route
+ *   transfer (to the dealer or the technician) is `failed`
  *   (escrow_holds.transfer_status) — `transfer`: creating it was refused, or its retries ran out
  *   (ignored once the hold is refunded: nothing is left to transfer); `lift_hold`: lifting its hold
  *   at release was refused. Resolved automatically once the status moves on (staff retried it with
- *   `POST /admin/escrow/holds/{subOrderId}/retry-transfer` and the job did its work, or it is
+ *   `POST /admin/escrow/holds/{subOrderId}/retry-transfer` or
+ *   `/admin/escrow/repair-jobs/{repairJobId}/retry-transfer` and the job did its work, or it is
  *   pending again).
  * - `webhook_rejected` (subject = the webhook inbox row): a signed webhook the gateway contradicted
  *   (src/gateway/webhooks/gateway-claims.ts) — reason `unknown_at_gateway` (the gateway does not know
@@ -132,7 +134,7 @@ const OVERDUE_ESCROW = `
 
 /** Route transfers failed now (a failed creation of a since refunded hold is left alone). */
 const FAILED_TRANSFERS = `
-  SELECT h.sub_order_id AS subject_id,
+  SELECT coalesce(h.sub_order_id, h.repair_job_id) AS subject_id,
          CASE WHEN h.transfer_id IS NULL THEN 'transfer' ELSE 'lift_hold' END AS reason,
          h.updated_at AS since
   FROM escrow_holds h
@@ -148,7 +150,8 @@ const ALERT_COLUMNS = `a.id::text AS id, a.kind, a.subject_id::text AS subject_i
 
 const ALERT_FROM = `payment_alerts a
   LEFT JOIN payments p ON a.kind = 'payment_stuck' AND p.id = a.subject_id
-  LEFT JOIN escrow_holds h ON a.kind IN ('escrow_sla','transfer_failed') AND h.sub_order_id = a.subject_id
+  LEFT JOIN escrow_holds h ON a.kind IN ('escrow_sla','transfer_failed')
+    AND (h.sub_order_id = a.subject_id OR h.repair_job_id = a.subject_id)
   LEFT JOIN webhook_inbox w ON a.kind = 'webhook_rejected' AND w.id = a.subject_id
   LEFT JOIN payments wp ON wp.gateway_order_id = w.payload #>> '{payload,payment,entity,order_id}'
   LEFT JOIN users u ON u.id = a.owner_id`;

@@ -1,0 +1,117 @@
+/**
+ * Repair jobs brought along the product's own routes (typed client): an offline hardware job
+ * requested by a customer, assigned by staff, the technician's steps to a quote the customer
+ * approves; and its payment through Checkout at the Razorpay sandbox.
+ */
+import type { RazorpaySandbox } from '../../scripts/razorpay-sandbox/sandbox.js';
+import type { SignedIn } from './accounts.js';
+import type { TestApp } from './test-app.js';
+
+/** Each step's answer, for the caller to check. */
+export interface ApprovedJob {
+  repairJobId: string;
+  quoteId: string;
+  steps: Record<'requested' | 'assigned' | 'quoted' | 'approved', number>;
+}
+
+/**
+ * A hardware offline job at `awaiting_payment`: requested by `customer`, assigned to `technician`
+ * by `admin`, the technician departing, arriving, diagnosing and quoting one labour line of
+ * `amountPaise` at 0 % GST (a technician not registered for GST), the quote approved.
+ */
+export async function approvedRepairJob(
+  t: TestApp,
+  people: { customer: SignedIn; admin: SignedIn; technician: SignedIn },
+  amountPaise: number,
+): Promise<ApprovedJob> {
+  const { customer, admin, technician } = people;
+  const requested = await t.api.POST('/repairs', {
+    body: {
+      kind: 'hardware',
+      mode: 'offline',
+      deviceBrand: 'Samsung',
+      deviceModel: 'Galaxy A54',
+      problem: 'Cracked screen, touch dead at the bottom',
+      location: { lat: 12.9716, lng: 77.5946 },
+    },
+    headers: customer.headers,
+  });
+  expect(requested.response.status).toBe(201);
+  const repairJobId = requested.data!.id;
+  const path = { params: { path: { repairJobId } } };
+  const assigned = await t.api.POST('/admin/repairs/{repairJobId}/assign', {
+    ...path,
+    body: { technicianId: technician.userId },
+    headers: admin.headers,
+  });
+  expect(assigned.response.status).toBe(200);
+  for (const step of ['depart', 'arrive', 'diagnose'] as const)
+    expect(
+      (
+        await t.api.POST(`/technician/repairs/{repairJobId}/${step}`, {
+          ...path,
+          headers: technician.headers,
+        })
+      ).response.status,
+    ).toBe(200);
+  const quoted = await t.api.POST('/technician/repairs/{repairJobId}/quotes', {
+    ...path,
+    body: {
+      lines: [
+        {
+          kind: 'labour',
+          description: 'Screen replacement',
+          quantity: 1,
+          unitPaise: amountPaise,
+          gstRateBps: 0,
+        },
+      ],
+    },
+    headers: technician.headers,
+  });
+  expect(quoted.data?.totalPaise).toBe(amountPaise);
+  const approved = await t.api.POST('/repairs/{repairJobId}/quote/approve', {
+    ...path,
+    body: { quoteId: quoted.data!.id },
+    headers: customer.headers,
+  });
+  expect(approved.data).toMatchObject({ status: 'awaiting_payment' });
+  return {
+    repairJobId,
+    quoteId: quoted.data!.id,
+    steps: {
+      requested: requested.response.status,
+      assigned: assigned.response.status,
+      quoted: quoted.response.status,
+      approved: approved.response.status,
+    },
+  };
+}
+
+/** The customer pays the job through Checkout at the sandbox; the answer is verified (`captured`). */
+export async function payRepairJob(
+  t: TestApp,
+  sandbox: RazorpaySandbox,
+  customer: SignedIn,
+  repairJobId: string,
+): Promise<{ paymentId: string; gatewayPaymentId: string }> {
+  const path = { params: { path: { repairJobId } } };
+  const opened = await t.api.POST('/repairs/{repairJobId}/payments', {
+    ...path,
+    headers: customer.headers,
+  });
+  expect(opened.response.status).toBe(201);
+  const paid = sandbox.control.pay(opened.data!.gatewayOrderId!, { outcome: 'captured' });
+  if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
+  const verified = await t.api.POST('/repairs/{repairJobId}/payments/verify', {
+    ...path,
+    body: {
+      razorpayOrderId: paid.razorpay_order_id,
+      razorpayPaymentId: paid.razorpay_payment_id,
+      razorpaySignature: paid.razorpay_signature,
+    },
+    headers: customer.headers,
+  });
+  expect(verified.data).toMatchObject({ status: 'captured' });
+  return { paymentId: verified.data!.id, gatewayPaymentId: paid.razorpay_payment_id };
+}
