@@ -18,7 +18,7 @@ import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { PaymentTerminal } from '../src/payments/terminal/payment-terminal.service.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { startSandboxApp, type SandboxApp } from './support/payments.js';
-import { expectJobSettled, hardwareTechnician, jobAwaitingPayment } from './support/repairs.js';
+import { approvedRepairJob, expectJobSettled, hardwareTechnician } from './support/repairs.js';
 import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -41,7 +41,11 @@ describe("the technician's payment terminal (Payment Links and UPI QR codes, Raz
   const newJob = async (amountPaise: number) => {
     const customer = await signInAs(t, 'customer');
     const tech = await hardwareTechnician(t);
-    const repairJobId = await jobAwaitingPayment(t, { admin, customer, tech }, amountPaise);
+    const { repairJobId } = await approvedRepairJob(
+      t,
+      { admin, customer, technician: tech },
+      amountPaise,
+    );
     return { customer, tech, repairJobId, path: { params: { path: { repairJobId } } } };
   };
   type Job = Awaited<ReturnType<typeof newJob>>;

@@ -21,7 +21,7 @@ import { RouteTransfersService } from '../src/payouts/route/route-transfers.serv
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { expectJobBooks } from './support/books.js';
 import { startSandboxApp, type SandboxApp } from './support/payments.js';
-import { approvedRepairJob, payRepairJob } from './support/repair-jobs.js';
+import { approvedRepairJob, payRepairJob } from './support/repairs.js';
 import {
   activateAt,
   activeRouteTechnician,

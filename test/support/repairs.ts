@@ -6,6 +6,7 @@
 import { Accounts } from '../../src/ledger/domain/account.js';
 import { LedgerIntegrityService } from '../../src/ledger/integrity/ledger-integrity.service.js';
 import { LedgerService } from '../../src/ledger/persistence/ledger.service.js';
+import type { RazorpaySandbox } from '../../scripts/razorpay-sandbox/sandbox.js';
 import { signInAs, testPan, type SignedIn } from './accounts.js';
 import type { TestApp } from './test-app.js';
 import { withClient } from './test-database.js';
@@ -19,23 +20,31 @@ export async function hardwareTechnician(t: TestApp): Promise<SignedIn> {
   return tech;
 }
 
+/** Each step's answer, for the caller to check. */
+export interface ApprovedJob {
+  repairJobId: string;
+  quoteId: string;
+  steps: Record<'requested' | 'assigned' | 'quoted' | 'approved', number>;
+}
+
 /**
- * A hardware job of `customer` awaiting payment of `amountPaise`: requested, assigned by `admin` to
- * `tech`, the technician there and diagnosing, one labour line quoted at 0 % GST, the quote approved.
+ * A hardware offline job at `awaiting_payment`: requested by `customer`, assigned to `technician`
+ * by `admin`, the technician departing, arriving, diagnosing and quoting one labour line of
+ * `amountPaise` at 0 % GST (a technician not registered for GST), the quote approved.
  */
-export async function jobAwaitingPayment(
+export async function approvedRepairJob(
   t: TestApp,
-  parties: { admin: SignedIn; customer: SignedIn; tech: SignedIn },
+  people: { customer: SignedIn; admin: SignedIn; technician: SignedIn },
   amountPaise: number,
-): Promise<string> {
-  const { admin, customer, tech } = parties;
+): Promise<ApprovedJob> {
+  const { customer, admin, technician } = people;
   const requested = await t.api.POST('/repairs', {
     body: {
       kind: 'hardware',
       mode: 'offline',
-      deviceBrand: 'Xiaomi',
-      deviceModel: 'Redmi Note 13',
-      problem: 'Charging port loose',
+      deviceBrand: 'Samsung',
+      deviceModel: 'Galaxy A54',
+      problem: 'Cracked screen, touch dead at the bottom',
       location: { lat: 12.9716, lng: 77.5946 },
     },
     headers: customer.headers,
@@ -45,7 +54,7 @@ export async function jobAwaitingPayment(
   const path = { params: { path: { repairJobId } } };
   const assigned = await t.api.POST('/admin/repairs/{repairJobId}/assign', {
     ...path,
-    body: { technicianId: tech.userId },
+    body: { technicianId: technician.userId },
     headers: admin.headers,
   });
   expect(assigned.response.status).toBe(200);
@@ -54,7 +63,7 @@ export async function jobAwaitingPayment(
       (
         await t.api.POST(`/technician/repairs/{repairJobId}/${step}`, {
           ...path,
-          headers: tech.headers,
+          headers: technician.headers,
         })
       ).response.status,
     ).toBe(200);
@@ -64,23 +73,60 @@ export async function jobAwaitingPayment(
       lines: [
         {
           kind: 'labour',
-          description: 'Port replacement',
+          description: 'Screen replacement',
           quantity: 1,
           unitPaise: amountPaise,
           gstRateBps: 0,
         },
       ],
     },
-    headers: tech.headers,
+    headers: technician.headers,
   });
-  expect(quoted.response.status).toBe(201);
+  expect(quoted.data?.totalPaise).toBe(amountPaise);
   const approved = await t.api.POST('/repairs/{repairJobId}/quote/approve', {
     ...path,
     body: { quoteId: quoted.data!.id },
     headers: customer.headers,
   });
-  expect(approved.data).toMatchObject({ status: 'awaiting_payment', amountPaise });
-  return repairJobId;
+  expect(approved.data).toMatchObject({ status: 'awaiting_payment' });
+  return {
+    repairJobId,
+    quoteId: quoted.data!.id,
+    steps: {
+      requested: requested.response.status,
+      assigned: assigned.response.status,
+      quoted: quoted.response.status,
+      approved: approved.response.status,
+    },
+  };
+}
+
+/** The customer pays the job through Checkout at the sandbox; the answer is verified (`captured`). */
+export async function payRepairJob(
+  t: TestApp,
+  sandbox: RazorpaySandbox,
+  customer: SignedIn,
+  repairJobId: string,
+): Promise<{ paymentId: string; gatewayPaymentId: string }> {
+  const path = { params: { path: { repairJobId } } };
+  const opened = await t.api.POST('/repairs/{repairJobId}/payments', {
+    ...path,
+    headers: customer.headers,
+  });
+  expect(opened.response.status).toBe(201);
+  const paid = sandbox.control.pay(opened.data!.gatewayOrderId!, { outcome: 'captured' });
+  if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
+  const verified = await t.api.POST('/repairs/{repairJobId}/payments/verify', {
+    ...path,
+    body: {
+      razorpayOrderId: paid.razorpay_order_id,
+      razorpayPaymentId: paid.razorpay_payment_id,
+      razorpaySignature: paid.razorpay_signature,
+    },
+    headers: customer.headers,
+  });
+  expect(verified.data).toMatchObject({ status: 'captured' });
+  return { paymentId: verified.data!.id, gatewayPaymentId: paid.razorpay_payment_id };
 }
 
 /**
