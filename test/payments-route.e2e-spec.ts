@@ -360,6 +360,14 @@ describe('Razorpay Route: dealer onboarding and transfers held until release', (
     expect(await transfers.releaseTransfer({ subOrderId: sub.id })).toBe('released');
     expect(await holdOf(sub.id)).toMatchObject({ transfer_status: 'released' });
     expect(await transfers.releaseTransfer({ subOrderId: randomUUID() })).toBe('skipped');
+    // The adopted transfer, lifted, settles the dealer's net (and leaves nothing for later tests).
+    const [released] = await sql<{ net: string }>(
+      `SELECT dealer_net_paise::text AS net FROM escrow_holds WHERE sub_order_id = $1`,
+      [sub.id],
+    );
+    expect(sandbox.control.settle().linkedAccounts.map((x) => x.amount)).toEqual([
+      Number(released!.net),
+    ]);
   });
 
   it('reverses a held transfer before refunding a cancelled part, so the dealer keeps nothing of it', async () => {
