@@ -178,6 +178,8 @@ export class SeedDemoCommand implements CliCommand {
           ? {
               technicianKind: d.technicianKind,
               skills: ['display', 'battery'],
+              // Ready for jobs once they submit payee details (GET /technicians/me/readiness).
+              brands: ['Samsung', 'Xiaomi', 'Apple'],
               serviceArea: { latitude: 12.9716, longitude: 77.5946, radiusKm: 15 },
             }
           : {}),
