@@ -380,10 +380,30 @@ describe('Razorpay webhooks (inbox, pg-boss processing)', () => {
     expect(await effects(first.data!.eventId)).toBe(1);
   });
 
-  it('stores an event without a handler and marks it processed (ignored)', async () => {
+  it('stores an event without a handler and marks it processed (ignored), with its history row', async () => {
     const eventId = uid('evt_unknown');
     expect((await deliver(eventBody('payment.dispute.created', {}), { eventId })).status).toBe(200);
-    expect(await settled(eventId)).toMatchObject({ status: 'processed', outcome: 'ignored' });
+    expect(await settled(eventId)).toMatchObject({
+      status: 'processed',
+      outcome: 'ignored',
+      attempts: 1,
+      last_error: null,
+    });
+    expect(
+      await sql(
+        `SELECT event, from_status, to_status, attempt, reason FROM webhook_inbox_history
+          WHERE event_id = $1`,
+        [eventId],
+      ),
+    ).toEqual([
+      {
+        event: 'process',
+        from_status: 'received',
+        to_status: 'processed',
+        attempt: 1,
+        reason: 'ignored',
+      },
+    ]);
   });
 
   it('an event whose gateway check hangs does not hold up the events after it', async () => {

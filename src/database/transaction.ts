@@ -51,4 +51,21 @@ export class TransactionRunner {
       }
     }
   }
+
+  /**
+   * One statement, in a transaction of its own (PostgreSQL's implicit one: a single round trip, no
+   * BEGIN/COMMIT). Its rows, and the affected-row count as `execute` gives them.
+   */
+  async once<T = Record<string, unknown>>(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<{ rows: T[]; affected: number }> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const result = await runner.query(sql, params, true);
+      return { rows: result.records as T[], affected: result.affected ?? result.records.length };
+    } finally {
+      await runner.release();
+    }
+  }
 }

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppProblem } from '../../common/errors/problem.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { JobQueue } from '../../jobs/job-queue.service.js';
 import { verifyWebhookSignature } from './signature.js';
@@ -38,12 +37,16 @@ function headerOf(value: string | string[] | undefined): string | undefined {
 /**
  * Receives a Razorpay webhook: checks the signature over the exact bytes received against the
  * configured secrets (the current one, then the previous one during a rotation), reads the event's
- * envelope, then in ONE transaction stores it in `webhook_inbox` (INSERT … ON CONFLICT DO NOTHING on
- * the event id) and, when it is new, enqueues the processing job. A duplicate delivery changes
- * nothing and is acknowledged like the first. Nothing is processed here: the answer is fast.
+ * envelope, then stores it in `webhook_inbox` (one statement: INSERT … ON CONFLICT DO NOTHING on the
+ * event id) and, when it is new, enqueues the drain job (one more; a row whose job was lost — a crash
+ * between the two, the queue down — is found by the sweeper within two minutes). A duplicate
+ * delivery changes nothing and is acknowledged like the first. Nothing is processed here: the
+ * answer is fast.
  */
 @Injectable()
 export class WebhookInbox {
+  private readonly logger = new Logger(WebhookInbox.name);
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly transactions: TransactionRunner,
@@ -77,18 +80,21 @@ export class WebhookInbox {
       throw malformed(`${EVENT_ID_HEADER} is not an event id`);
     const eventId = headerId ?? `body-sha256:${sha256}`;
 
-    return this.transactions.run(async (tx) => {
-      const { affected } = await execute(
-        tx,
-        `INSERT INTO webhook_inbox
-           (event_id, event, account_id, payload, body_sha256, event_created_at)
-         VALUES ($1, $2, $3, $4::jsonb, $5, $6)
-         ON CONFLICT (event_id) DO NOTHING`,
-        [eventId, envelope.event, envelope.accountId, text, sha256, envelope.createdAt],
-      );
-      if (affected === 0) return { status: 'duplicate', eventId } as const;
-      await this.jobs.send(WEBHOOK_JOBS.process, {}, { tx, singletonKey: WEBHOOK_DRAIN_KEY });
-      return { status: 'accepted', eventId } as const;
-    });
+    const { affected } = await this.transactions.once(
+      `INSERT INTO webhook_inbox
+         (event_id, event, account_id, payload, body_sha256, event_created_at)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6)
+       ON CONFLICT (event_id) DO NOTHING`,
+      [eventId, envelope.event, envelope.accountId, text, sha256, envelope.createdAt],
+    );
+    if (affected === 0) return { status: 'duplicate', eventId };
+    // Stored: from here the event is never lost. A drain job that cannot be enqueued now (the
+    // queue down) is the sweeper's to make once the queue is back, so the delivery is acknowledged.
+    try {
+      await this.jobs.send(WEBHOOK_JOBS.process, {}, { singletonKey: WEBHOOK_DRAIN_KEY });
+    } catch (err) {
+      this.logger.warn(`webhook ${eventId} stored, processing left to the sweeper: ${String(err)}`);
+    }
+    return { status: 'accepted', eventId };
   }
 }

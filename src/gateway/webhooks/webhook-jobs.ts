@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { JobQueue } from '../../jobs/job-queue.service.js';
+import { allows } from '../../common/state-machine.js';
 import { transition } from '../../common/state-transition.js';
 import { GatewayError } from '../payment-gateway.js';
 import { INBOX_MACHINE, type InboxEvent, type InboxStatus } from './inbox-state.js';
@@ -193,6 +194,11 @@ export class WebhookProcessor implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    // The claim marks an event without a handler processed in its own statement: the one inbox move
+    // not made by `transition()`, so the machine is asked here that it allows it from both statuses.
+    for (const from of ['received', 'deferred'] as const)
+      if (!allows(INBOX_MACHINE, from, 'process', 'processor'))
+        throw new Error(`the inbox machine no longer processes a ${from} row`);
     this.jobs.define<{ eventId?: string }>({
       name: WEBHOOK_JOBS.process,
       // Woken on insert (NOTIFY) rather than at the next poll: the processing lag of a webhook.
@@ -279,57 +285,68 @@ export class WebhookProcessor implements OnModuleInit {
     return overdue;
   }
 
-  /** Locks and processes the next ready row (that one when `eventId` is given); false when none. */
+  /**
+   * Claims and processes the next ready row (that one when `eventId` is given); false when none.
+   * The claim is one statement: it locks the row (`SKIP LOCKED`) and, when no handler is registered
+   * for its event, marks it processed (`ignored`) with its history row — or else leases it (due
+   * CONFIRM_LEASE_SECONDS later, so no other lane takes it). A leased row's `confirm` asks the gateway
+   * outside any transaction; then the row is locked again, unless another run got to it meanwhile,
+   * and handled in one transaction.
+   */
   private async processNext(eventId?: string): Promise<boolean> {
-    let afterCommit: (() => void) | undefined;
-    const leased = await this.transactions.run(async (tx) => {
-      afterCommit = undefined;
-      const { rows } = await execute<InboxRow>(
-        tx,
-        `SELECT ${INBOX_COLUMNS} FROM webhook_inbox
+    const names = this.handlers.names();
+    const { rows } = await this.transactions.once<InboxRow & { ignored: boolean }>(
+      `WITH next AS (
+         SELECT event_id, status AS from_status FROM webhook_inbox
           WHERE status IN ('received','deferred') AND process_after <= now()
-            ${eventId !== undefined ? 'AND event_id = $1' : ''}
+            ${eventId !== undefined ? 'AND event_id = $3' : ''}
           ORDER BY process_after
           LIMIT 1
-          FOR UPDATE SKIP LOCKED`,
-        eventId !== undefined ? [eventId] : [],
-      );
-      const row = rows[0];
-      if (!row) return false;
-      const registered = this.handlers.get(row.event);
-      if (registered?.confirm === undefined) {
-        afterCommit = await this.apply(tx, row, registered, undefined);
-        return true;
-      }
-      await execute(
-        tx,
-        `UPDATE webhook_inbox SET process_after = now() + make_interval(secs => $2) WHERE event_id = $1`,
-        [row.event_id, CONFIRM_LEASE_SECONDS],
-      );
-      return { row, registered, confirm: registered.confirm };
-    });
-    if (typeof leased === 'boolean') {
-      afterCommit?.();
-      return leased;
-    }
+          FOR UPDATE SKIP LOCKED),
+       leased AS (
+         UPDATE webhook_inbox w SET process_after = now() + make_interval(secs => $2)
+           FROM next WHERE w.event_id = next.event_id AND w.event = ANY($1::text[])
+         RETURNING w.event_id),
+       ignored AS (
+         UPDATE webhook_inbox w
+            SET status = 'processed', outcome = 'ignored', processed_at = now(),
+                attempts = w.attempts + 1, last_error = NULL
+           FROM next WHERE w.event_id = next.event_id AND w.event <> ALL($1::text[])
+         RETURNING w.event_id, next.from_status, w.attempts),
+       history AS (
+         INSERT INTO webhook_inbox_history (event_id, event, from_status, to_status, attempt, reason)
+         SELECT event_id, 'process', from_status, 'processed', attempts, 'ignored' FROM ignored)
+       SELECT ${INBOX_COLUMNS.replace(/(\w+)/g, 'w.$1')}, EXISTS (SELECT 1 FROM ignored) AS ignored
+         FROM webhook_inbox w JOIN next USING (event_id)`,
+      eventId !== undefined
+        ? [names, CONFIRM_LEASE_SECONDS, eventId]
+        : [names, CONFIRM_LEASE_SECONDS],
+    );
+    const claimed = rows[0];
+    if (!claimed) return false;
+    if (claimed.ignored) return true;
+    // Registered when claimed; `names()` and `get()` read the same map, filled before workers start.
+    const registered = this.handlers.get(claimed.event)!;
     let confirmed: Confirmed;
     try {
-      confirmed = await leased.confirm(eventOf(leased.row));
+      confirmed = registered.confirm
+        ? await registered.confirm(eventOf(claimed))
+        : { confirmed: undefined };
     } catch (error) {
       confirmed = { error };
     }
-    afterCommit = await this.transactions.run(async (tx) => {
-      // Still as leased: no other run processed it meanwhile (every run counts an attempt).
+    const afterCommit = await this.transactions.run(async (tx) => {
+      // Still as claimed: no other run processed it meanwhile (every run counts an attempt).
       const { rows } = await execute<InboxRow>(
         tx,
         `SELECT ${INBOX_COLUMNS} FROM webhook_inbox
           WHERE event_id = $1 AND attempts = $2 AND status IN ('received','deferred')
           FOR UPDATE`,
-        [leased.row.event_id, leased.row.attempts],
+        [claimed.event_id, claimed.attempts],
       );
       const row = rows[0];
       if (!row) return undefined;
-      return this.applyConfirmed(tx, row, leased.registered, confirmed);
+      return this.applyConfirmed(tx, row, registered, confirmed);
     });
     afterCommit?.();
     return true;
@@ -369,13 +386,9 @@ export class WebhookProcessor implements OnModuleInit {
   private async apply(
     tx: EntityManager,
     row: InboxRow,
-    registered: RegisteredWebhookHandler | undefined,
+    registered: RegisteredWebhookHandler,
     confirmed: unknown,
   ): Promise<(() => void) | undefined> {
-    if (!registered) {
-      await this.markProcessed(tx, row, 'ignored');
-      return undefined;
-    }
     await tx.query('SAVEPOINT webhook_handler');
     let outcome: WebhookOutcome;
     try {
@@ -407,7 +420,10 @@ export class WebhookProcessor implements OnModuleInit {
       await this.defer(tx, row, registered, outcome);
       return undefined;
     }
-    await this.markProcessed(tx, row, 'handled');
+    await moveRow(tx, row, 'process', 'handled', {
+      set: `outcome = 'handled', processed_at = now(), attempts = attempts + 1, last_error = NULL`,
+      params: [],
+    });
     return outcome === 'done' ? undefined : outcome.afterCommit;
   }
 
@@ -426,17 +442,6 @@ export class WebhookProcessor implements OnModuleInit {
       params: [rejection.rejected, detail],
     });
     await this.handlers.rejected(tx, eventOf(row), rejection);
-  }
-
-  private async markProcessed(
-    tx: EntityManager,
-    row: InboxRow,
-    outcome: 'handled' | 'ignored',
-  ): Promise<void> {
-    await moveRow(tx, row, 'process', outcome, {
-      set: `outcome = $4, processed_at = now(), attempts = attempts + 1, last_error = NULL`,
-      params: [outcome],
-    });
   }
 
   private async defer(
