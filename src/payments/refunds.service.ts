@@ -60,10 +60,10 @@ interface HeldHoldRow {
  */
 const CANCELLED_OBLIGATIONS: readonly {
   column: 'sub_order_id' | 'repair_job_id';
-  cancelledAmong: (tx: EntityManager, ids: readonly string[]) => Promise<Set<string>>;
+  cancelled: (tx: EntityManager, ids: readonly string[]) => Promise<Set<string>>;
 }[] = [
-  { column: 'sub_order_id', cancelledAmong },
-  { column: 'repair_job_id', cancelledAmong: refundedInFullAmong },
+  { column: 'sub_order_id', cancelled: cancelledAmong },
+  { column: 'repair_job_id', cancelled: refundedInFullAmong },
 ];
 
 /** A refund row's payable columns. */
@@ -217,10 +217,10 @@ export class RefundsService implements OnModuleInit {
          AND NOT EXISTS (SELECT 1 FROM refunds r
                          WHERE r.repair_job_id = h.repair_job_id AND r.kind = 'cancellation')`,
     );
-    for (const { column, cancelledAmong } of CANCELLED_OBLIGATIONS) {
+    for (const { column, cancelled: cancelledOf } of CANCELLED_OBLIGATIONS) {
       const holds = held.filter((h) => h[column] !== null);
       if (holds.length === 0) continue;
-      const cancelled = await cancelledAmong(
+      const cancelled = await cancelledOf(
         tx,
         holds.map((h) => h[column]!),
       );
