@@ -54,6 +54,8 @@ fi
 
 step "demo data"
 "$NODE" dist/src/cli.js seed:demo
+# The demo technicians' payee details submitted (held for finance's review): ready for jobs.
+"$NODE" dist/src/cli.js seed:payees
 "$NODE" dist/src/cli.js seed:catalog
 if [ -n "$sandbox" ]; then
   # The demo dealers' Route linked accounts, created and activated at the sandbox, so they can be paid.

@@ -1,6 +1,7 @@
 /**
  * The demo `npm run up` seeds, against the local Razorpay sandbox as `up` starts it (linked accounts
- * activated as they are created): seed:demo, then seed:route onboards the approved demo dealers on
+ * activated as they are created): seed:demo, seed:payees makes the demo technicians ready for jobs
+ * (their payee details submitted through the payouts module), then seed:route onboards the approved demo dealers on
  * Route through the onboarding code (intent, job handler, linked account), so they are `activated`;
  * rerunning it changes nothing, and an account the gateway forgot (a restarted sandbox) is onboarded
  * again. Then a demo dealer is paid out: cart, checkout, pay, ship, deliver, a return window of one
@@ -17,6 +18,7 @@ import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { OrderCommands } from '../src/orders/order-commands.service.js';
 import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
 import { RouteTransfersService } from '../src/payouts/route/route-transfers.service.js';
+import { SeedPayeesCommand } from '../src/payouts/payees/seed-payees.command.js';
 import { SeedRouteCommand } from '../src/payouts/route/seed-route.command.js';
 import { WebhookProcessor } from '../src/gateway/webhooks/webhook-jobs.js';
 import { login, totpCode, type SignedIn } from './support/accounts.js';
@@ -89,6 +91,48 @@ describe('demo seed on Route', () => {
       expect(signedIn.status).toBe(200);
       expect(signedIn.body.accessToken).toEqual(expect.any(String));
     }
+  });
+
+  it('makes the demo technicians ready for jobs: seed:payees submits their payee details (held for review), once', async () => {
+    const technicians = ['tech.hardware@demo.fixbazaar.in', 'tech.software@demo.fixbazaar.in'];
+    const sessions = await Promise.all(technicians.map(demoLogin));
+    const readiness = async (s: SignedIn) =>
+      (await t.api.GET('/technicians/me/readiness', { headers: s.headers })).data!;
+    for (const s of sessions)
+      expect(await readiness(s)).toMatchObject({ ready: false, missing: ['payee_details'] });
+
+    const seedPayees = t.app.get(SeedPayeesCommand);
+    expect(await seedPayees.run()).toBe(0);
+    for (const s of sessions) {
+      expect(await readiness(s)).toEqual({
+        ready: true,
+        missing: [],
+        detail: null,
+        panOnFile: true,
+        gstRegistered: false,
+      });
+      // Submitted through the payouts module as the technician, held for staff review.
+      const payee = await t.api.GET('/payees/me', { headers: s.headers });
+      expect(payee.data).toMatchObject({
+        payeeKind: 'technician',
+        settlementDetails: null,
+        pendingChange: { payeeKind: 'technician', reviewStatus: 'pending' },
+        routeAccount: null,
+      });
+      const active = await t.api.PUT('/technicians/me/availability', {
+        body: { availability: 'active' },
+        headers: s.headers,
+      });
+      expect(active.data).toMatchObject({ availability: 'active' });
+    }
+    // Seeding again (every `npm run up`) submits nothing twice.
+    expect(await seedPayees.run()).toBe(0);
+    const submissions = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM payee_settlement_details d JOIN users u ON u.id = d.payee_id
+       WHERE u.email = ANY($1::text[])`,
+      [technicians],
+    );
+    expect(submissions[0]!.n).toBe(technicians.length);
   });
 
   it('onboards and activates the approved demo dealers (not the pending one), once', async () => {

@@ -12,6 +12,7 @@ import { TransactionRunner } from '../src/database/transaction.js';
 import { technicianRankings } from '../src/ratings/technician-rankings.js';
 import { RepairJobPayments } from '../src/repairs/repair-jobs.service.js';
 import { createAccount, login, QUIET_ENV } from './support/accounts.js';
+import { approvedRepairJob } from './support/repairs.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -48,57 +49,13 @@ describe('ratings of repair jobs', () => {
   };
 
   /**
-   * A hardware job of `customer` with `technician`: requested, assigned by staff, visited, quoted and
-   * approved over HTTP, paid through the repairs' payment port, marked done and confirmed by its
+   * A hardware job of `customer` with `technician`: brought to payment over HTTP
+   * (`approvedRepairJob`), paid through the repairs' payment port, marked done and confirmed by its
    * customer (or left done, not confirmed).
    */
   const job = async (customer: Actor, technician: Actor, complete = true): Promise<string> => {
-    const created = await t.api.POST('/repairs', {
-      body: {
-        kind: 'hardware',
-        mode: 'offline',
-        deviceBrand: 'Vivo',
-        deviceModel: 'Y21',
-        problem: 'Charging port loose',
-        location: { lat: 19.076, lng: 72.8777 },
-      },
-      headers: customer.headers,
-    });
-    expect(created.response.status).toBe(201);
-    const id = created.data!.id;
+    const { repairJobId: id } = await approvedRepairJob(t, { customer, admin, technician }, 50_000);
     const path = { params: { path: { repairJobId: id } } };
-    const assigned = await t.api.POST('/admin/repairs/{repairJobId}/assign', {
-      ...path,
-      body: { technicianId: technician.userId },
-      headers: admin.headers,
-    });
-    expect(assigned.response.status).toBe(200);
-    for (const step of ['depart', 'arrive', 'diagnose'] as const)
-      await t.api.POST(`/technician/repairs/{repairJobId}/${step}`, {
-        ...path,
-        headers: technician.headers,
-      });
-    const quoted = await t.api.POST('/technician/repairs/{repairJobId}/quotes', {
-      ...path,
-      body: {
-        lines: [
-          {
-            kind: 'labour',
-            description: 'Port replacement',
-            quantity: 1,
-            unitPaise: 50_000,
-            gstRateBps: 0,
-          },
-        ],
-      },
-      headers: technician.headers,
-    });
-    expect(quoted.response.status).toBe(201);
-    await t.api.POST('/repairs/{repairJobId}/quote/approve', {
-      ...path,
-      body: { quoteId: quoted.data!.id },
-      headers: customer.headers,
-    });
     const port = t.app.get(RepairJobPayments);
     const outcome = await t.app.get(TransactionRunner).run(async (tx) =>
       port.confirmPaid(tx, await port.lock(tx, id, null), {

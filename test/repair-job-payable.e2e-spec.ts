@@ -12,12 +12,13 @@ import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
 import { WebhookProcessor } from '../src/gateway/webhooks/webhook-jobs.js';
 import { Accounts } from '../src/ledger/domain/account.js';
-import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { HOLD_TRANSFER_JOBS } from '../src/payments/hold-transfer-jobs.js';
 import { RepairJobs } from '../src/repairs/repair-jobs.service.js';
 import { createAccount, signInAs, testGstin, testPan, type SignedIn } from './support/accounts.js';
+import { expectJobBooks } from './support/books.js';
 import { startSandboxApp, type SandboxApp } from './support/payments.js';
+import { approvedRepairJob, type JobParty } from './support/repairs.js';
 import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -41,87 +42,30 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
     withClient(t.db.ownerUrl, async (c) => (await c.query<T>(text, params)).rows);
 
   /** An approved hardware technician, with a PAN or not, GST-registered or not. */
-  const signedIn = new Map<string, SignedIn>();
   const technician = async (opts: { pan: boolean; gstRegistered?: boolean }) => {
     const session = await signInAs(t, 'technician', { technicianKind: 'hardware' });
-    const { userId } = session;
-    signedIn.set(userId, session);
     const pan = testPan();
     await sql(`UPDATE users SET pan = $2, gstin = $3 WHERE id = $1`, [
-      userId,
+      session.userId,
       opts.pan ? pan : null,
       opts.gstRegistered ? testGstin('Karnataka', pan) : null,
     ]);
-    return userId;
+    return session;
   };
-  /**
-   * A hardware job brought to `awaiting_payment` the way the product does it: requested, assigned by
-   * staff, the technician there, diagnosing and quoting one labour line (at 18 % GST when
-   * registered, so `amountPaise` is the total), the quote approved by the customer.
-   */
+  /** A hardware job brought to `awaiting_payment` the way the product does it (`approvedRepairJob`). */
   const createJob = async (
     customer: SignedIn,
-    technicianId: string,
+    tech: SignedIn,
     amountPaise: number,
     gstRegistered = false,
-  ) => {
-    const requested = await t.api.POST('/repairs', {
-      body: {
-        kind: 'hardware',
-        mode: 'offline',
-        deviceBrand: 'Samsung',
-        deviceModel: 'Galaxy A54',
-        problem: 'Cracked screen, touch dead at the bottom',
-        location: { lat: 12.9716, lng: 77.5946 },
-      },
-      headers: customer.headers,
-    });
-    expect(requested.response.status).toBe(201);
-    const repairJobId = requested.data!.id;
-    const path = { params: { path: { repairJobId } } };
-    const assigned = await t.api.POST('/admin/repairs/{repairJobId}/assign', {
-      ...path,
-      body: { technicianId },
-      headers: admin.headers,
-    });
-    if (assigned.response.status !== 200) return assigned;
-    const tech = signedIn.get(technicianId)!;
-    for (const step of ['depart', 'arrive', 'diagnose'] as const)
-      expect(
-        (
-          await t.api.POST(`/technician/repairs/{repairJobId}/${step}`, {
-            ...path,
-            headers: tech.headers,
-          })
-        ).response.status,
-      ).toBe(200);
-    const unitPaise = gstRegistered ? Math.round(amountPaise / 1.18) : amountPaise;
-    const quoted = await t.api.POST('/technician/repairs/{repairJobId}/quotes', {
-      ...path,
-      body: {
-        lines: [
-          {
-            kind: 'labour',
-            description: 'Screen replacement',
-            quantity: 1,
-            unitPaise,
-            gstRateBps: gstRegistered ? 1800 : 0,
-          },
-        ],
-      },
-      headers: tech.headers,
-    });
-    if (quoted.response.status !== 201) return quoted;
-    expect(quoted.data!.totalPaise).toBe(amountPaise);
-    return t.api.POST('/repairs/{repairJobId}/quote/approve', {
-      ...path,
-      body: { quoteId: quoted.data!.id },
-      headers: customer.headers,
-    });
-  };
+  ) =>
+    (
+      await approvedRepairJob(t, { customer, admin, technician: tech }, amountPaise, {
+        gstRegistered,
+      })
+    ).job;
   /** The technician marks the paid job done. */
-  const finish = async (technicianId: string, repairJobId: string) => {
-    const tech = signedIn.get(technicianId)!;
+  const finish = async (tech: SignedIn, repairJobId: string) => {
     const done = await t.api.POST('/technician/repairs/{repairJobId}/finish', {
       params: { path: { repairJobId } },
       headers: tech.headers,
@@ -186,54 +130,41 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
       )
     ).map((j) => j.name);
 
-  /** The job's books once released: the money identity, an empty escrow, a balanced, verified ledger. */
+  /**
+   * The job's books once released (`expectJobBooks`: paid = technician net + commission + GST on
+   * commission + TCS + TDS, its escrow empty, the ledger verified and balanced), its hold and the
+   * ledger each holding `expected` (each technician here has one job).
+   */
   const expectJobSettled = async (
     repairJobId: string,
-    technicianId: string,
+    tech: SignedIn,
     paidPaise: number,
     expected: Released,
   ) => {
     const hold = (await holdOf(repairJobId))!;
-    const released: Released = {
+    expect({
+      status: hold.status,
       commission: Number(hold.commission_paise),
       gst: Number(hold.gst_on_commission_paise),
       tcs: Number(hold.tcs_paise),
       tds: Number(hold.tds_paise),
       net: Number(hold.dealer_net_paise),
-    };
-    expect({ status: hold.status, ...released }).toEqual({ status: 'released', ...expected });
-    expect(released.net + released.commission + released.gst + released.tcs + released.tds).toBe(
-      paidPaise,
-    );
-    const ledger = t.app.get(LedgerService);
-    const escrow = (await ledger.account(Accounts.jobEscrow(repairJobId)))!;
-    expect({
-      posted: escrow.creditsPosted - escrow.debitsPosted,
-      pending: escrow.debitsPending,
-    }).toEqual({ posted: 0n, pending: 0n });
-    // The technician's payable holds the net of this job (each technician here has one job).
-    const payable = (await ledger.account(Accounts.technicianPayable(technicianId)))!;
-    expect(payable.creditsPosted - payable.debitsPosted).toBe(BigInt(expected.net));
-    const [nets] = await sql<{ commission: string; gst: string; tcs: string; tds: string }>(
-      `SELECT
-         sum(l.amount) FILTER (WHERE a.code = $2 AND l.side = 'credit')::text AS commission,
-         sum(l.amount) FILTER (WHERE a.code = $3 AND l.side = 'credit')::text AS gst,
-         coalesce(sum(l.amount) FILTER (WHERE a.code = $4 AND l.side = 'credit'), 0)::text AS tcs,
-         sum(l.amount) FILTER (WHERE a.code = $5 AND l.side = 'credit')::text AS tds
-       FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id
-         JOIN ledger_accounts a ON a.id = l.account_id
-       WHERE e.reference = $1 AND e.kind <> 'pending'`,
-      [`job:${repairJobId}`, Accounts.commission, Accounts.gstOutput, Accounts.tcs, Accounts.tds],
-    );
-    expect(nets).toEqual({
-      commission: String(expected.commission),
-      gst: String(expected.gst),
-      tcs: String(expected.tcs),
-      tds: String(expected.tds),
+    }).toEqual({ status: 'released', ...expected });
+    const books = await expectJobBooks(t, finance, {
+      repairJobId,
+      technicianId: tech.userId,
+      released: true,
     });
-    const trial = await t.api.GET('/ledger/trial-balance', { headers: finance.headers });
-    expect(trial.data?.balanced).toBe(true);
-    expect((await t.app.get(LedgerIntegrityService).verify()).ok).toBe(true);
+    expect(books).toEqual({
+      paid: BigInt(paidPaise),
+      refunded: 0n,
+      escrow: 0n,
+      technicianNet: BigInt(expected.net),
+      commission: BigInt(expected.commission),
+      gst: BigInt(expected.gst),
+      tcs: BigInt(expected.tcs),
+      tds: BigInt(expected.tds),
+    });
   };
 
   beforeAll(async () => {
@@ -247,10 +178,9 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
 
   it('pays a job through Checkout, holds it for the technician, releases it once confirmed (PAN: TDS 0.1 %)', async () => {
     const customer = await signInAs(t, 'customer');
-    const technicianId = await technician({ pan: true });
-    const created = await createJob(customer, technicianId, 150_000);
-    expect(created.response.status).toBe(200);
-    const job = created.data!;
+    const tech = await technician({ pan: true });
+    const technicianId = tech.userId;
+    const job = await createJob(customer, tech, 150_000);
     expect(job).toMatchObject({
       customerId: customer.userId,
       technicianId,
@@ -299,7 +229,7 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
 
     // Paid, in progress, then done but not confirmed: nothing is due.
     expect(await release.releaseDue()).toBe(0);
-    await finish(technicianId, job.id);
+    await finish(tech, job.id);
     expect(await release.releaseDue()).toBe(0);
     const done = await confirm(customer, job.id);
     expect(done.response.status).toBe(200);
@@ -308,7 +238,7 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
     expect(await release.releaseDue()).toBe(0);
 
     // Vector 10: unregistered technician with PAN, G = 150000.
-    await expectJobSettled(job.id, technicianId, 150_000, {
+    await expectJobSettled(job.id, tech, 150_000, {
       commission: 15_000,
       gst: 2_700,
       tcs: 0,
@@ -346,8 +276,8 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
 
   it('captures through the payment webhook too, confirms after the window, and withholds 5 % TDS from a technician without PAN', async () => {
     const customer = await signInAs(t, 'customer');
-    const technicianId = await technician({ pan: false });
-    const job = (await createJob(customer, technicianId, 150_000)).data!;
+    const tech = await technician({ pan: false });
+    const job = await createJob(customer, tech, 150_000);
     const opened = (await openPayment(customer, job.id)).data!;
     // Checkout never comes back: the sandbox's webhook, processed from the inbox, captures it.
     const paid = sandbox.control.pay(opened.gatewayOrderId!, { outcome: 'captured' });
@@ -362,7 +292,7 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
     expect(await statusOf()).toBe('captured');
     expect((await holdOf(job.id))?.status).toBe('held');
 
-    await finish(technicianId, job.id);
+    await finish(tech, job.id);
     // The customer never confirms: once the confirmation window (48 h) has passed, the system does.
     const jobs = t.app.get(RepairJobs);
     expect(await jobs.autoConfirm()).toBe(0);
@@ -386,7 +316,7 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
       reason: 'the confirmation window passed',
     });
     expect(await release.releaseDue()).toBe(1);
-    await expectJobSettled(job.id, technicianId, 150_000, {
+    await expectJobSettled(job.id, tech, 150_000, {
       commission: 15_000,
       gst: 2_700,
       tcs: 0,
@@ -410,10 +340,10 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
     expect(refused.error).toMatchObject({ code: 'commission/scope-mismatch' });
 
     const customer = await signInAs(t, 'customer');
-    const technicianId = await technician({ pan: true, gstRegistered: true });
-    const job = (await createJob(customer, technicianId, 118_000, true)).data!;
+    const tech = await technician({ pan: true, gstRegistered: true });
+    const job = await createJob(customer, tech, 118_000, true);
     await payAndVerify(customer, job.id);
-    await finish(technicianId, job.id);
+    await finish(tech, job.id);
     // Staff confirm it for the customer (a reason, audited).
     const done = await t.api.POST('/admin/repairs/{repairJobId}/confirm', {
       params: { path: { repairJobId: job.id } },
@@ -424,7 +354,7 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
     expect(await release.releaseDue()).toBe(1);
     // G = 118000, the quote's one line at 18 %: taxable 100000; commission 12 % of G = 14160, GST 2549 (18 %, half up),
     // TCS 0.5 % of taxable = 500, TDS 0.1 % of G = 118.
-    await expectJobSettled(job.id, technicianId, 118_000, {
+    await expectJobSettled(job.id, tech, 118_000, {
       commission: 14_160,
       gst: 2_549,
       tcs: 500,
@@ -435,8 +365,8 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
 
   it('refuses clearly: another customer’s job, a job not awaiting payment, an unassignable technician, confirming unpaid, a bad quote', async () => {
     const customer = await signInAs(t, 'customer');
-    const technicianId = await technician({ pan: true });
-    const job = (await createJob(customer, technicianId, 50_000)).data!;
+    const tech = await technician({ pan: true });
+    const job = await createJob(customer, tech, 50_000);
 
     const stranger = await signInAs(t, 'customer');
     const foreign = await openPayment(stranger, job.id);
@@ -461,16 +391,24 @@ describe('a repair job paid, held for its technician and released (Razorpay sand
       repairJobStatus: 'in_progress',
     });
 
+    /** The job's steps with `technician`, answering the step the API refused. */
+    const refused = (technician: JobParty, amountPaise: number) =>
+      approvedRepairJob(t, { customer, admin, technician }, amountPaise, { refusable: true });
     const dealer = await createAccount(t, 'dealer');
-    const notTechnician = await createJob(customer, dealer.userId, 50_000);
-    expect(notTechnician.response.status).toBe(422);
-    expect(notTechnician.error).toMatchObject({ code: 'repair-job/technician-not-assignable' });
-    const pending = await createAccount(t, 'technician', { status: 'pending' });
-    expect((await createJob(customer, pending.userId, 50_000)).error).toMatchObject({
-      code: 'repair-job/technician-not-assignable',
+    expect(await refused({ userId: dealer.userId, headers: {} }, 50_000)).toEqual({
+      refused: 'assign',
+      status: 422,
+      error: expect.objectContaining({ code: 'repair-job/technician-not-assignable' }),
     });
-    const badQuote = await createJob(customer, technicianId, 0);
-    expect(badQuote.response.status).toBe(400);
-    expect(badQuote.error).toMatchObject({ code: 'request/validation-failed' });
+    const pending = await createAccount(t, 'technician', { status: 'pending' });
+    expect(await refused({ userId: pending.userId, headers: {} }, 50_000)).toMatchObject({
+      refused: 'assign',
+      error: { code: 'repair-job/technician-not-assignable' },
+    });
+    expect(await refused(tech, 0)).toEqual({
+      refused: 'quote',
+      status: 400,
+      error: expect.objectContaining({ code: 'request/validation-failed' }),
+    });
   });
 });

@@ -4,8 +4,9 @@
  * QR code, bound to the job's payment; the customer pays at the sandbox; `payment_link.paid` /
  * `qr_code.credited`, confirmed with the gateway, capture it into the job's escrow held for the
  * technician; released, the books hold (paid = technician net + commission + GST on commission + TCS
- * + TDS, the job's escrow at zero, trial balance balanced). Expiry, cancellation, paying in the app
- * while a link is open, replayed and forged events, the amount, and who may see and ask.
+ * + TDS, the job's escrow at zero, trial balance balanced). Expiry, cancellation, the job withdrawn,
+ * reassigned or cancelled under an open request, paying in the app while a link is open, replayed
+ * and forged events, the amount, and who may see and ask.
  */
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { SANDBOX_RAZORPAY } from '../src/config/app-config.js';
@@ -15,10 +16,12 @@ import { webhookSignature } from '../src/gateway/webhooks/signature.js';
 import { WebhookProcessor } from '../src/gateway/webhooks/webhook-jobs.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
+import { RefundsService } from '../src/payments/refunds.service.js';
 import { PaymentTerminal } from '../src/payments/terminal/payment-terminal.service.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { startSandboxApp, type SandboxApp } from './support/payments.js';
-import { approvedRepairJob, expectJobSettled, hardwareTechnician } from './support/repairs.js';
+import { expectJobBooks } from './support/books.js';
+import { approvedRepairJob, hardwareTechnician } from './support/repairs.js';
 import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -126,7 +129,12 @@ describe("the technician's payment terminal (Payment Links and UPI QR codes, Raz
     });
     expect(confirmed.data).toMatchObject({ status: 'confirmed' });
     expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
-    await expectJobSettled(t, finance, { repairJobId: job.repairJobId, paidPaise });
+    const books = await expectJobBooks(t, finance, {
+      repairJobId: job.repairJobId,
+      technicianId: job.tech.userId,
+      released: true,
+    });
+    expect(books).toMatchObject({ paid: BigInt(paidPaise), refunded: 0n });
   };
 
   /**
@@ -435,6 +443,104 @@ describe("the technician's payment terminal (Payment Links and UPI QR codes, Raz
     sandbox.control.payPaymentLink(await gatewayIdOf(next.id));
     await drain();
     await expectHeld(job, 70_000, 120_000);
+  });
+
+  /** Waits until the request is closed at the gateway too (the job's event runs after its commit). */
+  const closedAtGateway = async (requestId: string) => {
+    for (let i = 0; i < 100; i++) {
+      const [row] = await sql<{ gateway_closed: boolean }>(
+        `SELECT gateway_closed FROM payment_requests WHERE id = $1`,
+        [requestId],
+      );
+      if (row!.gateway_closed) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`payment request ${requestId} is not closed at the gateway`);
+  };
+
+  it('a job withdrawn, reassigned or cancelled has its open request closed at once, at the gateway too; a payment that beat the cancellation is refunded as unpayable', async () => {
+    // Withdrawn by its technician: the link is cancelled, here and at the gateway.
+    const withdrawn = await newJob(20_000);
+    const link = (await ask(withdrawn, 'link')).data!;
+    const left = await t.api.POST('/technician/repairs/{repairJobId}/withdraw', {
+      ...withdrawn.path,
+      body: { reason: 'Cannot source the part this week' },
+      headers: withdrawn.tech.headers,
+    });
+    expect(left.data).toMatchObject({ status: 'awaiting_assignment' });
+    await closedAtGateway(link.id);
+    expect((await requestsSeenBy(withdrawn, 'customer'))[0]).toMatchObject({
+      id: link.id,
+      status: 'cancelled',
+      closeReason: 'the technician withdrew from the job',
+    });
+    const linkId = await gatewayIdOf(link.id);
+    expect(() => sandbox.control.payPaymentLink(linkId)).toThrow(/cancelled/);
+
+    // Reassigned by ops to another technician: the QR code is closed.
+    const reassigned = await newJob(21_000);
+    const qr = (await ask(reassigned, 'qr')).data!;
+    const other = await hardwareTechnician(t);
+    const ops = await signInAs(t, 'ops_leader');
+    const moved = await t.api.POST('/admin/repairs/{repairJobId}/reassign', {
+      ...reassigned.path,
+      body: { technicianId: other.userId, reason: 'Customer asked for another technician' },
+      headers: ops.headers,
+    });
+    expect(moved.data).toMatchObject({ status: 'assigned', technicianId: other.userId });
+    await closedAtGateway(qr.id);
+    expect((await requestsSeenBy(reassigned, 'customer'))[0]).toMatchObject({
+      id: qr.id,
+      status: 'cancelled',
+      closeReason: 'the job was reassigned',
+    });
+    const qrId = await gatewayIdOf(qr.id);
+    expect(() => sandbox.control.payQrCode(qrId)).toThrow(/closed/);
+
+    // Cancelled by its customer just after paying the link at the gateway (its webhook not yet
+    // processed): closed on our side, the gateway refuses to cancel a paid link; the payment then
+    // arrives, the request is paid (the gateway's word wins) and the money goes back as unpayable.
+    const cancelled = await newJob(22_000);
+    const paidLink = (await ask(cancelled, 'link')).data!;
+    const paid = sandbox.control.payPaymentLink(await gatewayIdOf(paidLink.id));
+    const gone = await t.api.POST('/repairs/{repairJobId}/cancel', {
+      ...cancelled.path,
+      body: { reason: 'Found another shop' },
+      headers: cancelled.customer.headers,
+    });
+    expect(gone.data).toMatchObject({ status: 'cancelled' });
+    await closedAtGateway(paidLink.id);
+    expect((await requestsSeenBy(cancelled, 'customer'))[0]).toMatchObject({
+      id: paidLink.id,
+      status: 'cancelled',
+      closeReason: 'the job was cancelled',
+    });
+    await drain();
+    expect((await requestsSeenBy(cancelled, 'customer'))[0]).toMatchObject({
+      id: paidLink.id,
+      status: 'paid',
+    });
+    expect(await jobOf(cancelled)).toMatchObject({ status: 'cancelled' });
+    expect(await paymentsOf(cancelled)).toEqual([
+      expect.objectContaining({
+        status: 'captured',
+        gatewayPaymentId: paid.payment.id,
+        unpayable: true,
+      }),
+    ]);
+    await t.app.get(RefundsService).processDue();
+    const refunds = await t.api.GET('/repairs/{repairJobId}/payments/refunds', {
+      ...cancelled.path,
+      headers: cancelled.customer.headers,
+    });
+    expect(refunds.data).toEqual([
+      expect.objectContaining({ kind: 'unpayable', amountPaise: 22_000, status: 'processed' }),
+    ]);
+    const books = await expectJobBooks(t, finance, {
+      repairJobId: cancelled.repairJobId,
+      technicianId: cancelled.tech.userId,
+    });
+    expect(books).toMatchObject({ paid: 22_000n, refunded: 22_000n, escrow: 0n });
   });
 
   it('forged but signed link and QR events are rejected and change nothing', async () => {

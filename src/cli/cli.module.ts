@@ -15,11 +15,12 @@ import { LedgerSealCommand } from '../ledger/cli/ledger-seal.command.js';
 import { LedgerVerifyCommand } from '../ledger/cli/ledger-verify.command.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
 import { JobsModule } from '../jobs/jobs.module.js';
+import { SeedPayeesCommand } from '../payouts/payees/seed-payees.command.js';
 import { PayoutsModule } from '../payouts/payouts.module.js';
 import { SeedRouteCommand } from '../payouts/route/seed-route.command.js';
 
 /** Commands that live in (and are exported by) their domain module. */
-const MODULE_COMMANDS = [CreateAdminCommand, SeedDemoCommand, SeedRouteCommand];
+const MODULE_COMMANDS = [CreateAdminCommand, SeedDemoCommand, SeedPayeesCommand, SeedRouteCommand];
 
 const COMMANDS = [
   DbStatusCommand,

@@ -20,6 +20,7 @@ import {
   CustomerPaymentTerminalController,
   TechnicianPaymentTerminalController,
 } from './terminal/payment-terminal.controller.js';
+import { CloseRequestsOfJobsLeavingPayment } from './terminal/job-left-payment.handler.js';
 import { PaymentTerminal } from './terminal/payment-terminal.service.js';
 import { TerminalWebhookHandlers } from './terminal/terminal-webhook-handlers.js';
 
@@ -50,6 +51,7 @@ import { TerminalWebhookHandlers } from './terminal/terminal-webhook-handlers.js
     ProcessRefundHandler,
     PaymentWebhookHandlers,
     PaymentTerminal,
+    CloseRequestsOfJobsLeavingPayment,
     TerminalWebhookHandlers,
     OrderPayable,
     RepairJobPayable,

@@ -44,6 +44,28 @@ import {
 
 export { moveRefund, type RefundKind } from './refund-store.js';
 
+/** A held escrow hold, by its obligation: a sub-order of an order, or a repair job. */
+interface HeldHoldRow {
+  payment_id: string;
+  order_id: string | null;
+  sub_order_id: string | null;
+  repair_job_id: string | null;
+  amount_paise: string;
+}
+
+/**
+ * What a held hold can be for (its obligation's column) and that obligation's owner's word on which
+ * of them are cancelled with the hold going back to the buyer whole: a cancelled sub-order (the
+ * orders'), a paid repair job cancelled with no visit fee kept (the repair jobs').
+ */
+const CANCELLED_OBLIGATIONS: readonly {
+  column: 'sub_order_id' | 'repair_job_id';
+  cancelled: (tx: EntityManager, ids: readonly string[]) => Promise<Set<string>>;
+}[] = [
+  { column: 'sub_order_id', cancelled: cancelledAmong },
+  { column: 'repair_job_id', cancelled: refundedInFullAmong },
+];
+
 /** A refund row's payable columns. */
 const payableOf = (ref: PayableRef): { orderId: string | null; repairJobId?: string } =>
   ref.type === 'order' ? { orderId: ref.id } : { orderId: null, repairJobId: ref.id };
@@ -157,8 +179,8 @@ export class RefundsService implements OnModuleInit {
   }
 
   /**
-   * One pass: refunds for cancelled sub-orders whose escrow is still held, then every requested or
-   * processing refund to the gateway. Returns how many refunds were processed.
+   * One pass: refunds for the cancelled obligations (sub-orders, repair jobs) whose escrow is still
+   * held, then every requested or processing refund to the gateway. Returns how many refunds were processed.
    */
   async processDue(): Promise<number> {
     await this.transactions.run((tx) => this.requestCancellationRefundsIn(tx));
@@ -177,67 +199,41 @@ export class RefundsService implements OnModuleInit {
   }
 
   /**
-   * A `cancellation` refund of the whole hold for every held escrow whose sub-order was cancelled
-   * (the orders' word) or whose paid repair job was cancelled with a full refund (the repair jobs'
-   * word: no visit fee kept) and has none yet (recorded once: the unique indexes).
+   * A `cancellation` refund of the whole hold for every held escrow hold that has none yet (recorded
+   * once: the unique indexes) and whose obligation's owner says it is cancelled with its hold
+   * refunded whole (`CANCELLED_OBLIGATIONS`). Reads only the held holds (a partial index), each
+   * probing the refunds by its obligation (their unique indexes): never the released history.
    */
   private async requestCancellationRefundsIn(tx: EntityManager): Promise<void> {
-    await this.requestSubOrderCancellationRefundsIn(tx);
-    const { rows: jobs } = await execute<{
-      payment_id: string;
-      repair_job_id: string;
-      amount_paise: string;
-    }>(
+    const { rows: held } = await execute<HeldHoldRow>(
       tx,
-      `SELECT h.payment_id::text AS payment_id, h.repair_job_id::text AS repair_job_id,
+      `SELECT h.payment_id::text AS payment_id, h.order_id::text AS order_id,
+              h.sub_order_id::text AS sub_order_id, h.repair_job_id::text AS repair_job_id,
               h.amount_paise::text AS amount_paise
        FROM escrow_holds h
-       WHERE h.status = 'held' AND h.repair_job_id IS NOT NULL
+       WHERE h.status = 'held'
+         AND NOT EXISTS (SELECT 1 FROM refunds r
+                         WHERE r.sub_order_id = h.sub_order_id AND r.kind = 'cancellation')
          AND NOT EXISTS (SELECT 1 FROM refunds r
                          WHERE r.repair_job_id = h.repair_job_id AND r.kind = 'cancellation')`,
     );
-    const refunded = await refundedInFullAmong(
-      tx,
-      jobs.map((h) => h.repair_job_id),
-    );
-    for (const h of jobs.filter((x) => refunded.has(x.repair_job_id)))
-      await recordRefundIn(tx, this.jobs, {
-        paymentId: h.payment_id,
-        orderId: null,
-        repairJobId: h.repair_job_id,
-        subOrderId: null,
-        kind: 'cancellation',
-        amountPaise: BigInt(h.amount_paise),
-      });
-  }
-
-  private async requestSubOrderCancellationRefundsIn(tx: EntityManager): Promise<void> {
-    const { rows: held } = await execute<{
-      payment_id: string;
-      order_id: string;
-      sub_order_id: string;
-      amount_paise: string;
-    }>(
-      tx,
-      `SELECT h.payment_id::text AS payment_id, h.order_id::text AS order_id,
-              h.sub_order_id::text AS sub_order_id, h.amount_paise::text AS amount_paise
-       FROM escrow_holds h
-       WHERE h.status = 'held' AND h.sub_order_id IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM refunds r
-                         WHERE r.sub_order_id = h.sub_order_id AND r.kind = 'cancellation')`,
-    );
-    const cancelled = await cancelledAmong(
-      tx,
-      held.map((h) => h.sub_order_id),
-    );
-    for (const h of held.filter((x) => cancelled.has(x.sub_order_id)))
-      await recordRefundIn(tx, this.jobs, {
-        paymentId: h.payment_id,
-        orderId: h.order_id,
-        subOrderId: h.sub_order_id,
-        kind: 'cancellation',
-        amountPaise: BigInt(h.amount_paise),
-      });
+    for (const { column, cancelled: cancelledOf } of CANCELLED_OBLIGATIONS) {
+      const holds = held.filter((h) => h[column] !== null);
+      if (holds.length === 0) continue;
+      const cancelled = await cancelledOf(
+        tx,
+        holds.map((h) => h[column]!),
+      );
+      for (const h of holds.filter((x) => cancelled.has(x[column]!)))
+        await recordRefundIn(tx, this.jobs, {
+          paymentId: h.payment_id,
+          orderId: h.order_id,
+          ...(h.repair_job_id === null ? {} : { repairJobId: h.repair_job_id }),
+          subOrderId: h.sub_order_id,
+          kind: 'cancellation',
+          amountPaise: BigInt(h.amount_paise),
+        });
+    }
   }
 
   /** Applies the gateway's word on a refund (the `refund.processed` / `refund.failed` webhooks). */

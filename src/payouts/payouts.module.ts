@@ -19,6 +19,7 @@ import { AdminRouteAccountsController } from './route/admin-route-accounts.contr
 import { RouteAccountsService } from './route/route-accounts.service.js';
 import { RouteTransferLookup } from './route/route-transfer-lookup.js';
 import { RouteTransfersService } from './route/route-transfers.service.js';
+import { SeedPayeesCommand } from './payees/seed-payees.command.js';
 import { SeedRouteCommand } from './route/seed-route.command.js';
 import { SettlementWebhookHandler } from './settlements/settlement-webhook-handler.js';
 import { TransferRetryController } from './transfer-retry/transfer-retry.controller.js';
@@ -50,6 +51,7 @@ import { TransferRetryService } from './transfer-retry/transfer-retry.service.js
     RouteTransferLookup,
     TransferRetryService,
     CommissionService,
+    SeedPayeesCommand,
     SeedRouteCommand,
     SettlementWebhookHandler,
     SettleHandler,
@@ -57,6 +59,6 @@ import { TransferRetryService } from './transfer-retry/transfer-retry.service.js
     TransferHoldHandler,
     ReleaseTransferHandler,
   ],
-  exports: [CommissionService, PayeeSettlementService, SeedRouteCommand],
+  exports: [CommissionService, PayeeSettlementService, SeedPayeesCommand, SeedRouteCommand],
 })
 export class PayoutsModule {}

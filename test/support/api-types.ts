@@ -5880,7 +5880,7 @@ export interface components {
         RequestRefundAfterReleaseDto: {
             /** @description Integer paise */
             amountPaise: number;
-            /** @description Why (kept with the refund and in the audit log), e.g. a return discovered after release. */
+            /** @description Why (audit log; kept with the refund when one is recorded), e.g. a late return, work not done. */
             reason: string;
         };
         RefundAfterReleaseDto: {
@@ -5901,7 +5901,7 @@ export interface components {
         RefundRepairAtReleaseDto: {
             /** @description Integer paise */
             amountPaise: number;
-            /** @description Why (in the audit log), e.g. part of the repair not done. */
+            /** @description Why (audit log; kept with the refund when one is recorded), e.g. a late return, work not done. */
             reason: string;
         };
         RepairRefundAtReleaseDto: {

@@ -80,33 +80,44 @@ export async function expectMoneyIdentity(
   expect(totals.dr).toBe(totals.cr);
 }
 
-/**
- * The books of one repair job (`job:<jobId>` entries posted — holds and their voids aside): paid =
- * refunded (processed) + what the job's
- * escrow, its technician's payable and the deductions hold — then the ledger's integrity and
- * Σ debits = Σ credits. Returns the parts, for the test's own expectations (the escrow at zero once
- * released or refunded).
- */
-export async function expectJobMoneyIdentity(
-  t: TestApp,
-  jobId: string,
-  technicianId: string,
-): Promise<{
+/** One repair job's books: what was paid and refunded, and where the rest is (posted entries). */
+export interface JobBooks {
   paid: bigint;
   refunded: bigint;
   escrow: bigint;
+  /** The technician's share: its payable less its receivable. */
   technicianNet: bigint;
   commission: bigint;
   gst: bigint;
   tcs: bigint;
   tds: bigint;
-}> {
+}
+
+/**
+ * The books of one repair job at any step, the check every repair money test ends with: paid (its
+ * captured payments) = refunded (processed) + what its escrow, its technician's share and the
+ * deductions (service fee, GST on it, TCS, TDS) hold, over the job's posted entries (`job:<jobId>`;
+ * holds and their voids aside). Once `released`, its hold is released with paid = technician net +
+ * fee + GST + TCS + TDS + refunds, and its escrow is empty (nothing posted, nothing pending). Then the
+ * ledger's integrity, Σ debits = Σ credits and the trial balance (read by `staff` through the API).
+ * Returns the parts, for the test's own expectations.
+ */
+export async function expectJobBooks(
+  t: TestApp,
+  staff: SignedIn,
+  job: { repairJobId: string; technicianId: string; released?: boolean },
+): Promise<JobBooks> {
   const [sums, rows, totals] = await withClient(t.db.ownerUrl, async (c) => [
     (
-      await c.query<{ paid: string; refunded: string }>(
-        `SELECT (SELECT coalesce(sum(amount_paise), 0) FROM payments WHERE repair_job_id = $1 AND status = 'captured')::text AS paid,
-                (SELECT coalesce(sum(amount_paise), 0) FROM refunds WHERE repair_job_id = $1 AND status = 'processed')::text AS refunded`,
-        [jobId],
+      await c.query<{ paid: string; refunded: string; released: string | null }>(
+        `SELECT (SELECT coalesce(sum(amount_paise), 0) FROM payments
+                 WHERE repair_job_id = $1 AND status = 'captured')::text AS paid,
+                (SELECT coalesce(sum(amount_paise), 0) FROM refunds
+                 WHERE repair_job_id = $1 AND status = 'processed')::text AS refunded,
+                (SELECT dealer_net_paise + commission_paise + gst_on_commission_paise
+                          + coalesce(tcs_paise, 0) + tds_paise
+                 FROM escrow_holds WHERE repair_job_id = $1 AND status = 'released')::text AS released`,
+        [job.repairJobId],
       )
     ).rows[0]!,
     (
@@ -116,7 +127,7 @@ export async function expectJobMoneyIdentity(
            JOIN ledger_accounts a ON a.id = l.account_id
          WHERE e.reference = $1 AND e.kind IN ('posted', 'post_pending')
          GROUP BY a.code`,
-        [`job:${jobId}`],
+        [`job:${job.repairJobId}`],
       )
     ).rows,
     (
@@ -127,15 +138,18 @@ export async function expectJobMoneyIdentity(
     ).rows[0]!,
   ]);
   const nets = Object.fromEntries(rows.map((r) => [r.code, BigInt(r.net)]));
-  const books = {
+  const net = (code: string) => nets[code] ?? 0n;
+  const books: JobBooks = {
     paid: BigInt(sums.paid),
     refunded: BigInt(sums.refunded),
-    escrow: nets[Accounts.jobEscrow(jobId)] ?? 0n,
-    technicianNet: nets[Accounts.technicianPayable(technicianId)] ?? 0n,
-    commission: nets[Accounts.commission] ?? 0n,
-    gst: nets[Accounts.gstOutput] ?? 0n,
-    tcs: nets[Accounts.tcs] ?? 0n,
-    tds: nets[Accounts.tds] ?? 0n,
+    escrow: net(Accounts.jobEscrow(job.repairJobId)),
+    technicianNet:
+      net(Accounts.technicianPayable(job.technicianId)) +
+      net(Accounts.technicianReceivable(job.technicianId)),
+    commission: net(Accounts.commission),
+    gst: net(Accounts.gstOutput),
+    tcs: net(Accounts.tcs),
+    tds: net(Accounts.tds),
   };
   expect(books.paid).toBe(
     books.refunded +
@@ -146,56 +160,19 @@ export async function expectJobMoneyIdentity(
       books.tcs +
       books.tds,
   );
-  expect((await t.app.get(LedgerIntegrityService).verify()).ok).toBe(true);
-  expect(totals.dr).toBe(totals.cr);
-  return books;
-}
-
-/**
- * The books of one repair job at any step: paid (its captured payments) = refunded + what its
- * escrow, its technician's share (payable less receivable) and the deductions (service fee, GST on
- * it, TCS, TDS) hold; once `released`, its escrow is empty (nothing posted, nothing pending) and
- * paid = technician net + fee + GST + TCS + TDS + refunds over its escrow hold. Then the ledger's
- * integrity and the trial balance (read by `staff` through the API).
- */
-export async function expectJobBooks(
-  t: TestApp,
-  staff: SignedIn,
-  job: { repairJobId: string; technicianId: string; released: boolean },
-): Promise<void> {
-  const [paid] = await withClient(
-    t.db.ownerUrl,
-    async (c) =>
-      (
-        await c.query<{ paid: string; refunded: string; released: string | null }>(
-          `SELECT (SELECT coalesce(sum(amount_paise), 0) FROM payments
-                   WHERE repair_job_id = $1 AND status = 'captured')::text AS paid,
-                  (SELECT coalesce(sum(r.amount_paise), 0) FROM refunds r JOIN payments p ON p.id = r.payment_id
-                   WHERE p.repair_job_id = $1 AND r.status = 'processed')::text AS refunded,
-                  (SELECT commission_paise + gst_on_commission_paise + tcs_paise + tds_paise + dealer_net_paise
-                   FROM escrow_holds WHERE repair_job_id = $1 AND status = 'released')::text AS released`,
-          [job.repairJobId],
-        )
-      ).rows,
-  );
-  const n = await netsOf(t, `job:${job.repairJobId}`);
-  const escrow = n[Accounts.jobEscrow(job.repairJobId)] ?? 0n;
-  const kept =
-    escrow +
-    (n[Accounts.technicianPayable(job.technicianId)] ?? 0n) +
-    (n[Accounts.technicianReceivable(job.technicianId)] ?? 0n) +
-    (n[Accounts.commission] ?? 0n) +
-    (n[Accounts.gstOutput] ?? 0n) +
-    (n[Accounts.tcs] ?? 0n) +
-    (n[Accounts.tds] ?? 0n);
-  expect(BigInt(paid!.paid)).toBe(BigInt(paid!.refunded) + kept);
   if (job.released) {
-    expect(escrow).toBe(0n);
-    const account = await t.app.get(LedgerService).account(Accounts.jobEscrow(job.repairJobId));
-    expect(account!.debitsPending).toBe(0n);
-    expect(BigInt(paid!.released ?? -1) + BigInt(paid!.refunded)).toBe(BigInt(paid!.paid));
+    expect(books.escrow).toBe(0n);
+    const escrow = (await t.app.get(LedgerService).account(Accounts.jobEscrow(job.repairJobId)))!;
+    expect({
+      posted: escrow.creditsPosted - escrow.debitsPosted,
+      pending: escrow.debitsPending,
+    }).toEqual({ posted: 0n, pending: 0n });
+    expect(sums.released).not.toBeNull();
+    expect(BigInt(sums.released!) + books.refunded).toBe(books.paid);
   }
   expect((await t.app.get(LedgerIntegrityService).verify()).ok).toBe(true);
+  expect(totals.dr).toBe(totals.cr);
   const trial = await t.api.GET('/ledger/trial-balance', { headers: staff.headers });
   expect(trial.data?.balanced).toBe(true);
+  return books;
 }

@@ -1,13 +1,10 @@
 /**
- * Repair jobs brought to payment the way the product does it, and the books of a paid job once its
- * escrow is released: the money identity (paid = technician net + commission + GST on commission +
- * TCS + TDS), the job's escrow at zero, a balanced trial balance and a verified journal.
+ * Repair jobs brought to payment the way the product does it (their books: `expectJobBooks` in
+ * ./books.ts).
  */
-import { Accounts } from '../../src/ledger/domain/account.js';
-import { LedgerIntegrityService } from '../../src/ledger/integrity/ledger-integrity.service.js';
-import { LedgerService } from '../../src/ledger/persistence/ledger.service.js';
 import type { RazorpaySandbox } from '../../scripts/razorpay-sandbox/sandbox.js';
 import { signInAs, testPan, type SignedIn } from './accounts.js';
+import type { components } from './api-types.js';
 import type { TestApp } from './test-app.js';
 import { withClient } from './test-database.js';
 
@@ -20,23 +17,59 @@ export async function hardwareTechnician(t: TestApp): Promise<SignedIn> {
   return tech;
 }
 
+/** Who takes part in a job: an account calling the API with its headers. */
+export interface JobParty {
+  userId: string;
+  headers: Record<string, string>;
+}
+
 /** Each step's answer, for the caller to check. */
 export interface ApprovedJob {
   repairJobId: string;
   quoteId: string;
+  /** The job as its customer sees it once the quote is approved. */
+  job: components['schemas']['RepairJobDto'];
   steps: Record<'requested' | 'assigned' | 'quoted' | 'approved', number>;
+}
+
+/** The step the API refused (with its answer), for tests of refusals. */
+export interface RefusedJob {
+  refused: 'assign' | 'quote';
+  status: number;
+  error: unknown;
+}
+
+export interface ApprovedJobOptions {
+  /** The technician is GST-registered: its line is at 18 % GST, so `amountPaise` is the total. */
+  gstRegistered?: boolean;
+  /** Answer a refused assignment or quote (`RefusedJob`) instead of failing the test. */
+  refusable?: boolean;
 }
 
 /**
  * A hardware offline job at `awaiting_payment`: requested by `customer`, assigned to `technician`
  * by `admin`, the technician departing, arriving, diagnosing and quoting one labour line of
- * `amountPaise` at 0 % GST (a technician not registered for GST), the quote approved.
+ * `amountPaise` (at 0 % GST for a technician not registered for GST, else at 18 % with
+ * `amountPaise` its total), the quote approved.
  */
 export async function approvedRepairJob(
   t: TestApp,
-  people: { customer: SignedIn; admin: SignedIn; technician: SignedIn },
+  people: { customer: JobParty; admin: JobParty; technician: JobParty },
   amountPaise: number,
-): Promise<ApprovedJob> {
+  opts?: ApprovedJobOptions & { refusable?: false },
+): Promise<ApprovedJob>;
+export async function approvedRepairJob(
+  t: TestApp,
+  people: { customer: JobParty; admin: JobParty; technician: JobParty },
+  amountPaise: number,
+  opts: ApprovedJobOptions & { refusable: true },
+): Promise<ApprovedJob | RefusedJob>;
+export async function approvedRepairJob(
+  t: TestApp,
+  people: { customer: JobParty; admin: JobParty; technician: JobParty },
+  amountPaise: number,
+  opts: ApprovedJobOptions = {},
+): Promise<ApprovedJob | RefusedJob> {
   const { customer, admin, technician } = people;
   const requested = await t.api.POST('/repairs', {
     body: {
@@ -57,6 +90,8 @@ export async function approvedRepairJob(
     body: { technicianId: technician.userId },
     headers: admin.headers,
   });
+  if (opts.refusable && assigned.response.status !== 200)
+    return { refused: 'assign', status: assigned.response.status, error: assigned.error };
   expect(assigned.response.status).toBe(200);
   for (const step of ['depart', 'arrive', 'diagnose'] as const)
     expect(
@@ -75,23 +110,26 @@ export async function approvedRepairJob(
           kind: 'labour',
           description: 'Screen replacement',
           quantity: 1,
-          unitPaise: amountPaise,
-          gstRateBps: 0,
+          unitPaise: opts.gstRegistered ? Math.round(amountPaise / 1.18) : amountPaise,
+          gstRateBps: opts.gstRegistered ? 1800 : 0,
         },
       ],
     },
     headers: technician.headers,
   });
+  if (opts.refusable && quoted.response.status !== 201)
+    return { refused: 'quote', status: quoted.response.status, error: quoted.error };
   expect(quoted.data?.totalPaise).toBe(amountPaise);
   const approved = await t.api.POST('/repairs/{repairJobId}/quote/approve', {
     ...path,
     body: { quoteId: quoted.data!.id },
     headers: customer.headers,
   });
-  expect(approved.data).toMatchObject({ status: 'awaiting_payment' });
+  expect(approved.data).toMatchObject({ status: 'awaiting_payment', amountPaise });
   return {
     repairJobId,
     quoteId: quoted.data!.id,
+    job: approved.data!,
     steps: {
       requested: requested.response.status,
       assigned: assigned.response.status,
@@ -127,37 +165,4 @@ export async function payRepairJob(
   });
   expect(verified.data).toMatchObject({ status: 'captured' });
   return { paymentId: verified.data!.id, gatewayPaymentId: paid.razorpay_payment_id };
-}
-
-/**
- * The books of a job released with the repair recipe: its hold released with paid = technician net
- * + commission + GST on commission + TCS + TDS, its escrow empty (nothing posted, nothing pending),
- * the trial balance (read by `staff`) balanced and the journal verified.
- */
-export async function expectJobSettled(
-  t: TestApp,
-  staff: SignedIn,
-  job: { repairJobId: string; paidPaise: number },
-): Promise<void> {
-  const [hold] = await withClient(
-    t.db.ownerUrl,
-    async (c) =>
-      (
-        await c.query<{ status: string; parts: string }>(
-          `SELECT status, (dealer_net_paise + commission_paise + gst_on_commission_paise
-                           + coalesce(tcs_paise, 0) + tds_paise)::text AS parts
-           FROM escrow_holds WHERE repair_job_id = $1`,
-          [job.repairJobId],
-        )
-      ).rows,
-  );
-  expect(hold).toEqual({ status: 'released', parts: String(job.paidPaise) });
-  const escrow = (await t.app.get(LedgerService).account(Accounts.jobEscrow(job.repairJobId)))!;
-  expect({
-    posted: escrow.creditsPosted - escrow.debitsPosted,
-    pending: escrow.debitsPending,
-  }).toEqual({ posted: 0n, pending: 0n });
-  const trial = await t.api.GET('/ledger/trial-balance', { headers: staff.headers });
-  expect(trial.data?.balanced).toBe(true);
-  expect((await t.app.get(LedgerIntegrityService).verify()).ok).toBe(true);
 }

@@ -9,20 +9,28 @@ export class RefundAfterReleaseParamDto {
   subOrderId!: string;
 }
 
-export class RequestRefundAfterReleaseDto {
-  /** What goes back to the buyer, in integer paise (at most what is left of the released amount). */
+/**
+ * What staff decide when they refund escrowed money to the buyer: how much and why (a refund after
+ * release of a sub-order, `RequestRefundAfterReleaseDto`; a repair job's refund at release,
+ * `RefundRepairAtReleaseDto`). Each route says up to what.
+ */
+export class StaffRefundRequestDto {
+  /** What goes back to the buyer, in integer paise. */
   @ApiProperty({ type: 'integer', minimum: 1, description: 'Integer paise' })
   @IsInt()
   @Min(1)
   @Max(Number.MAX_SAFE_INTEGER)
   amountPaise!: number;
 
-  /** Why (kept with the refund and in the audit log), e.g. a return discovered after release. */
+  /** Why (audit log; kept with the refund when one is recorded), e.g. a late return, work not done. */
   @IsString()
   @Length(3, 1000)
   @Matches(NOT_BLANK, { message: 'reason must not be blank' })
   reason!: string;
 }
+
+/** A refund after release: at most what is left of the released amount goes back to the buyer. */
+export class RequestRefundAfterReleaseDto extends StaffRefundRequestDto {}
 
 /** A refund after release, as recorded (the refunds job sends it to the gateway, then posts it). */
 export class RefundAfterReleaseDto {

@@ -1,22 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { StaffRefundRequestDto } from './refund-after-release.dto.js';
 
-const NOT_BLANK = /\S/;
-
-export class RefundRepairAtReleaseDto {
-  /** What goes back to the customer when the job's escrow is released, in integer paise (less than what is held). */
-  @ApiProperty({ type: 'integer', minimum: 1, description: 'Integer paise' })
-  @IsInt()
-  @Min(1)
-  @Max(Number.MAX_SAFE_INTEGER)
-  amountPaise!: number;
-
-  /** Why (in the audit log), e.g. part of the repair not done. */
-  @IsString()
-  @Length(3, 1000)
-  @Matches(NOT_BLANK, { message: 'reason must not be blank' })
-  reason!: string;
-}
+/** A done repair's refund at release: less than what is held goes back to the customer. */
+export class RefundRepairAtReleaseDto extends StaffRefundRequestDto {}
 
 /** A done repair's escrow as it will be released: the refund to its customer, the rest to its technician. */
 export class RepairRefundAtReleaseDto {

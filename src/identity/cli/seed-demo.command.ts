@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { AccountStatus, Role, TechnicianKind } from '../../common/roles.js';
 import type { CliCommand } from '../../common/cli-command.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { isStaff } from '../../common/roles.js';
 import { AccountSecrets } from '../account-secrets.js';
@@ -26,6 +27,8 @@ interface DemoAccount {
   status: AccountStatus;
   name: string;
   technicianKind?: TechnicianKind;
+  /** Technicians: their PAN (TDS at 0.1 %; their payee details carry it, `seed:payees`). */
+  pan?: string;
   /** Dealers and the business buyer: GSTIN, the dealer's PAN (inside it), the address in its state. */
   gst?: { gstin: string; pan?: string; address: AddressDto };
 }
@@ -130,6 +133,7 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
     status: 'approved',
     name: 'Harish Hardware',
     technicianKind: 'hardware',
+    pan: 'AHHPH5521K',
   },
   {
     email: 'tech.software@demo.fixbazaar.in',
@@ -137,8 +141,34 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
     status: 'approved',
     name: 'Sana Software',
     technicianKind: 'software',
+    pan: 'BSSPS7734M',
   },
 ];
+
+/** A demo account as it is on file. */
+export interface DemoAccountOnFile {
+  id: string;
+  email: string;
+  name: string;
+  pan: string | null;
+}
+
+/**
+ * The approved demo accounts of `role` on file (seeded by `seed:demo`), by email, for the demo steps
+ * of the modules above identity.
+ */
+export async function approvedDemoAccountsIn(
+  tx: EntityManager,
+  role: Role,
+): Promise<DemoAccountOnFile[]> {
+  const { rows } = await execute<DemoAccountOnFile>(
+    tx,
+    `SELECT id::text AS id, email::text AS email, coalesce(business_name, display_name) AS name, pan
+     FROM users WHERE email = ANY($1::text[]) AND role = $2 AND status = 'approved' ORDER BY email`,
+    [DEMO_ACCOUNTS.map((a) => a.email), role],
+  );
+  return rows;
+}
 
 /** `seed:demo`: the demo accounts `npm run up` prints. Idempotent; refused in production. */
 @Injectable()
@@ -177,8 +207,9 @@ export class SeedDemoCommand implements CliCommand {
         ...(d.technicianKind
           ? {
               technicianKind: d.technicianKind,
+              ...(d.pan ? { pan: d.pan } : {}),
               skills: ['display', 'battery'],
-              // Ready for jobs once they submit payee details (GET /technicians/me/readiness).
+              // Ready for jobs once their payee details are in (`seed:payees`, in payouts).
               brands: ['Samsung', 'Xiaomi', 'Apple'],
               serviceArea: { latitude: 12.9716, longitude: 77.5946, radiusKm: 15 },
             }

@@ -1,5 +1,5 @@
 import { ROLES } from '../../common/roles.js';
-import { isValidGstin } from '../../common/gstin.js';
+import { isValidGstin, PAN_PATTERN } from '../../common/gstin.js';
 import { checkGstRegistration } from '../domain/gst-registration.js';
 import { DEMO_ACCOUNTS } from './seed-demo.command.js';
 
@@ -13,6 +13,16 @@ describe('demo accounts', () => {
     ).toEqual(['hardware', 'software']);
     expect(DEMO_ACCOUNTS.some((a) => a.role === 'dealer' && a.status === 'pending')).toBe(true);
     expect(new Set(DEMO_ACCOUNTS.map((a) => a.email)).size).toBe(DEMO_ACCOUNTS.length);
+  });
+
+  it('give each technician a PAN of a person, its own (their payee details carry it)', () => {
+    const pans = DEMO_ACCOUNTS.filter((a) => a.role === 'technician').map((a) => a.pan ?? '');
+    for (const pan of pans) {
+      expect(pan).toMatch(PAN_PATTERN);
+      expect(pan.charAt(3)).toBe('P');
+    }
+    const all = DEMO_ACCOUNTS.flatMap((a) => a.pan ?? a.gst?.pan ?? []);
+    expect(new Set(all).size).toBe(all.length);
   });
 });
 

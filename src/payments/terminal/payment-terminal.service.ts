@@ -10,6 +10,8 @@
  * called outside any transaction, then its answer recorded (`open`). A link whose answer was lost is
  * found again by its reference. Whichever is paid first wins: the capture cancels a request still
  * live (src/payments/terminal/terminal-capture.ts), and a second payment is kept apart, flagged.
+ * A job that leaves the state a request was made in or changes technician (withdrawn, reassigned,
+ * cancelled) has it closed after that commits (`closeForJob`, src/payments/terminal/job-left-payment.handler.ts).
  * The `payments.terminal-close` job (every minute, and sent when a request closes) expires requests
  * past their expiry and cancels at the gateway what was closed on our side.
  */
@@ -161,6 +163,36 @@ export class PaymentTerminal implements OnModuleInit {
     });
     await this.closeAtGateway(cancelled);
     return toPaymentRequestDto(await this.transactions.run((tx) => this.reread(tx, cancelled.id)));
+  }
+
+  /**
+   * The job left the state its live request was made in, or changed technician (withdrawn,
+   * reassigned, cancelled: `CloseRequestsOfJobsLeavingPayment`, after that committed): the request
+   * is cancelled (`reason`) and then at the gateway, unless it still stands — its job awaits payment
+   * from the request's technician (a request made since, or an event overtaken by later moves).
+   * A payment that beat the cancellation at the gateway is captured and refunded as unpayable.
+   */
+  async closeForJob(repairJobId: string, reason: string): Promise<void> {
+    const cancelled = await this.transactions.run(async (tx) => {
+      const { rows } = await execute(
+        tx,
+        `SELECT 1 FROM payment_requests WHERE repair_job_id = $1 AND status IN ('creating','open')`,
+        [repairJobId],
+      );
+      if (rows.length === 0) return undefined;
+      const job = await this.repairJobs.lock(tx, repairJobId, null);
+      const live = await lockLiveRequest(tx, repairJobId);
+      if (live === undefined) return undefined;
+      if (job.status === 'awaiting_payment' && job.technician_id === live.technician_id)
+        return undefined;
+      return closeRequestIn(
+        tx,
+        live,
+        { event: 'cancel', actor: 'system', reason },
+        live.gateway_id === null,
+      );
+    });
+    if (cancelled !== undefined) await this.closeAtGateway(cancelled);
   }
 
   /**
