@@ -474,7 +474,11 @@ describe('repair jobs: disputes, manual holds and early release (Razorpay sandbo
     ).toMatchObject({ code: 'escrow/not-eligible', repairJobStatus: 'disputed' });
     const small = await doneJob(SMALL);
     const now = await releaseEarly(finance, small.repairJobId, 'Verified with the customer');
-    expect(now.data).toMatchObject({ status: 'released', needsApproval: false, amountPaise: SMALL });
+    expect(now.data).toMatchObject({
+      status: 'released',
+      needsApproval: false,
+      amountPaise: SMALL,
+    });
     expect((await jobOf(small)).status).toBe('closed');
     await books(small, true);
     // The dispute settles by its own resolution.

@@ -77,7 +77,8 @@ async function lockHeldFor(
     [subOrderId],
   );
   const hold = holds[0];
-  if (hold === undefined || hold.status !== 'held') throw escrowNotHeld('part', hold?.status ?? null);
+  if (hold === undefined || hold.status !== 'held')
+    throw escrowNotHeld('part', hold?.status ?? null);
   const held = Number(hold.amount_paise);
   if (dto.outcome === 'partial_refund') {
     const x = dto.refundPaise!;
@@ -151,35 +152,40 @@ export class ResolveDisputeHandler implements ICommandHandler<ResolveDisputeComm
   ): Promise<void> {
     const p = meta.principal!;
     const id = ref.id;
-    await this.orders.withSubOrder(ref.order_id!, ref.sub_order_id!, null, async (tx, sub, move) => {
-      const row = await loadDispute(tx, id, true);
-      if (!allows(DISPUTE_MACHINE, row.status, 'resolve', 'staff')) throw closed();
-      const held = await lockHeldFor(tx, sub.id, dto);
-      const before = sub.status;
-      await move({
-        event: 'resolve',
-        actor: 'admin',
-        actorId: p.userId,
-        actorRole: p.role,
-        reason: dto.reason,
-        to: dto.outcome === 'full_refund' ? 'cancelled' : 'completed',
-      });
-      await resolveIn(tx, row, dto, p);
-      await this.audit.record(tx, meta, {
-        action: 'dispute.resolve',
-        targetType: 'dispute',
-        targetId: id,
-        reason: dto.reason,
-        before: { status: row.status, subOrderStatus: before, heldPaise: held },
-        after: {
-          outcome: dto.outcome,
-          refundPaise: dto.refundPaise ?? null,
-          subOrderId: sub.id,
-          subOrderStatus: sub.status,
-        },
-      });
-      await this.settleSoonIn(tx, dto);
-    });
+    await this.orders.withSubOrder(
+      ref.order_id!,
+      ref.sub_order_id!,
+      null,
+      async (tx, sub, move) => {
+        const row = await loadDispute(tx, id, true);
+        if (!allows(DISPUTE_MACHINE, row.status, 'resolve', 'staff')) throw closed();
+        const held = await lockHeldFor(tx, sub.id, dto);
+        const before = sub.status;
+        await move({
+          event: 'resolve',
+          actor: 'admin',
+          actorId: p.userId,
+          actorRole: p.role,
+          reason: dto.reason,
+          to: dto.outcome === 'full_refund' ? 'cancelled' : 'completed',
+        });
+        await resolveIn(tx, row, dto, p);
+        await this.audit.record(tx, meta, {
+          action: 'dispute.resolve',
+          targetType: 'dispute',
+          targetId: id,
+          reason: dto.reason,
+          before: { status: row.status, subOrderStatus: before, heldPaise: held },
+          after: {
+            outcome: dto.outcome,
+            refundPaise: dto.refundPaise ?? null,
+            subOrderId: sub.id,
+            subOrderStatus: sub.status,
+          },
+        });
+        await this.settleSoonIn(tx, dto);
+      },
+    );
   }
 
   private async resolveRepairJob(

@@ -252,7 +252,9 @@ async function lockHoldIn(
 /** Whether staff hold the sub-order's escrow, or the repair job's (every hold of the job). */
 async function manuallyHeldIn(tx: EntityManager, due: DueRow): Promise<boolean> {
   const [column, id] =
-    'sub_order_id' in due ? ['sub_order_id', due.sub_order_id] : ['repair_job_id', due.repair_job_id];
+    'sub_order_id' in due
+      ? ['sub_order_id', due.sub_order_id]
+      : ['repair_job_id', due.repair_job_id];
   const { rows } = await execute(
     tx,
     `SELECT 1 FROM escrow_manual_holds WHERE ${column} = $1 AND lifted_at IS NULL`,

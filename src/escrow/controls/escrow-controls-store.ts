@@ -314,7 +314,12 @@ export async function liftManualHoldIn(
 ): Promise<string> {
   const active = await activeManualHold(tx, subject);
   if (active === undefined)
-    throw new AppProblem(409, 'escrow/not-on-hold', 'Conflict', 'The escrow is not under a manual hold');
+    throw new AppProblem(
+      409,
+      'escrow/not-on-hold',
+      'Conflict',
+      'The escrow is not under a manual hold',
+    );
   await execute(
     tx,
     `UPDATE escrow_manual_holds SET lift_reason = $2, lifted_by = $3, lifted_at = now()
