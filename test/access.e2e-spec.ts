@@ -187,6 +187,8 @@ const EXPECTED: Record<string, Rule> = {
   'POST /disputes/{id}/evidence': 'signed-in',
   'GET /disputes/{id}/evidence/{evidenceId}': 'signed-in',
   'POST /dealer/disputes/{id}/respond': ['dealer'],
+  'POST /repairs/{repairJobId}/disputes': BUYERS,
+  'POST /technician/disputes/{id}/respond': TECHNICIANS,
   'GET /admin/disputes': [...ADMINS, 'compliance', 'finance'],
   'POST /admin/disputes/{id}/resolve': [...ADMINS, 'finance'],
   'GET /admin/payments/route-accounts': [...ADMINS, 'compliance', 'finance'],
@@ -199,6 +201,9 @@ const EXPECTED: Record<string, Rule> = {
   'POST /admin/escrow/holds/{subOrderId}/hold': [...ADMINS, 'finance'],
   'POST /admin/escrow/holds/{subOrderId}/unhold': [...ADMINS, 'finance'],
   'POST /admin/escrow/holds/{subOrderId}/release-early': [...ADMINS, 'finance'],
+  'POST /admin/escrow/repair-jobs/{repairJobId}/hold': [...ADMINS, 'finance'],
+  'POST /admin/escrow/repair-jobs/{repairJobId}/unhold': [...ADMINS, 'finance'],
+  'POST /admin/escrow/repair-jobs/{repairJobId}/release-early': [...ADMINS, 'finance'],
   'POST /admin/escrow/holds/{subOrderId}/refund-after-release': [...ADMINS, 'finance'],
   'POST /admin/escrow/holds/{subOrderId}/retry-transfer': [...ADMINS, 'finance'],
   'POST /admin/escrow/repair-jobs/{repairJobId}/retry-transfer': [...ADMINS, 'finance'],
@@ -297,7 +302,7 @@ const OWNER_ONLY = new Set([
   'GET /admin/repairs/{repairJobId}/tracking',
   // A job's reviews: only its customer and technician see them (the matrix names no job: a 4xx).
   'GET /repairs/{repairJobId}/reviews',
-  // The dispute's buyer, its sub-order's dealer and staff; everyone else gets 404.
+  // The dispute's buyer, its sub-order's dealer or repair's technician and staff; everyone else 404.
   'GET /disputes/{id}',
   'GET /disputes/{id}/evidence/{evidenceId}',
   // No TCS correction exists here: allowed callers get 404.

@@ -28,6 +28,8 @@ const NEW_COLUMNS: Record<string, string[]> = {
   // RepairRefunds1764540000000, taken down with it.
   refunds: ['repair_job_id'],
   commission_invoices: ['repair_job_id', 'technician_id', 'technician_gstin'],
+  // RepairDisputes1764600000000, taken down with it.
+  escrow_manual_holds: ['repair_job_id'],
 };
 
 /** Each table's rows as JSON, in a stable order, without the migration's new columns. */

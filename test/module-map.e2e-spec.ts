@@ -158,7 +158,16 @@ const MODULES: Record<string, ModuleRule> = {
     ],
   },
   disputes: {
-    imports: ['audit', 'catalog', 'escrow', 'orders', 'payments', 'rate-limit', 'storage'],
+    imports: [
+      'audit',
+      'catalog',
+      'escrow',
+      'orders',
+      'payments',
+      'rate-limit',
+      'repairs',
+      'storage',
+    ],
     owns: ['disputes', 'dispute_evidence', 'dispute_history'],
   },
   reconciliation: {

@@ -1,6 +1,7 @@
 /**
  * Disputes' rows as the service and the resolution command (src/disputes/commands/) use them: the
- * row, its lookup, and its move through the dispute state machine (`transition()`).
+ * row, its lookup, its move through the dispute state machine (`transition()`), and the problems
+ * the open and resolve paths of both obligations (sub-orders, repair jobs) share.
  */
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../common/roles.js';
@@ -15,16 +16,25 @@ import {
   type DisputeStatus,
 } from './domain/dispute-state.js';
 
+/**
+ * A dispute of a sub-order (its order and dealer set) or of a repair job (its technician and the
+ * customer's description set): exactly one of the two.
+ */
 export interface DisputeRow {
   id: string;
-  order_id: string;
-  sub_order_id: string;
+  order_id: string | null;
+  sub_order_id: string | null;
+  repair_job_id: string | null;
+  /** Who paid: the order's buyer, the repair job's customer. */
   buyer_id: string;
-  dealer_id: string;
+  dealer_id: string | null;
+  technician_id: string | null;
   kind: DisputeDto['kind'];
   reason: string;
+  description: string | null;
   status: DisputeStatus;
-  dealer_response: string | null;
+  /** The payee's (dealer's or technician's) latest answer. */
+  response: string | null;
   responded_at: Date | null;
   resolution: DisputeDto['resolution'];
   refund_paise: string | null;
@@ -35,8 +45,9 @@ export interface DisputeRow {
 }
 
 export const COLUMNS = `d.id::text AS id, d.order_id::text AS order_id, d.sub_order_id::text AS sub_order_id,
-  d.buyer_id::text AS buyer_id, d.dealer_id::text AS dealer_id, d.kind, d.reason, d.status,
-  d.dealer_response, d.responded_at, d.resolution, d.refund_paise::text AS refund_paise,
+  d.repair_job_id::text AS repair_job_id, d.buyer_id::text AS buyer_id, d.dealer_id::text AS dealer_id,
+  d.technician_id::text AS technician_id, d.kind, d.reason, d.description, d.status, d.response,
+  d.responded_at, d.resolution, d.refund_paise::text AS refund_paise,
   d.resolution_reason, d.resolved_by::text AS resolved_by, d.resolved_at, d.created_at`;
 
 export const notFound = () =>
@@ -46,6 +57,41 @@ export const closed = () =>
   new AppProblem(409, 'dispute/resolved', 'Dispute resolved', 'This dispute is resolved already', {
     disputeStatus: 'resolved',
   });
+
+/** What is disputed, in words: a part (a sub-order) or a repair (a repair job). */
+type Disputed = 'part' | 'repair';
+
+/** 409 `dispute/already-open`: the obligation has an unresolved dispute. */
+export const alreadyOpen = (what: Disputed, extensions: Record<string, unknown>) =>
+  new AppProblem(
+    409,
+    'dispute/already-open',
+    'Already open',
+    what === 'part'
+      ? 'A return or dispute of this part is open already'
+      : 'A dispute of this repair is open already',
+    extensions,
+  );
+
+/** 409 `dispute/escrow-not-held`: nothing is held to release or refund. */
+export const escrowNotHeld = (what: Disputed, escrowStatus: string | null) =>
+  new AppProblem(
+    409,
+    'dispute/escrow-not-held',
+    'Escrow not held',
+    `This ${what}'s escrow is not held (never captured, or released or refunded already)`,
+    { escrowStatus },
+  );
+
+/** 422 `dispute/refund-out-of-range`: a partial refund is less than what is held. */
+export const refundOutOfRange = (heldPaise: number) =>
+  new AppProblem(
+    422,
+    'dispute/refund-out-of-range',
+    'Refund out of range',
+    `A partial refund is more than 0 and less than the held ${heldPaise} paise (use full_refund for all of it)`,
+    { heldPaise },
+  );
 
 /** The dispute (404 if there is none), locked until commit with `lock`. */
 export async function loadDispute(

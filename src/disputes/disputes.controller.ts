@@ -34,6 +34,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticated, Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { SubOrderPathDto } from '../orders/dto/order.dto.js';
+import { RepairJobIdParamDto } from '../repairs/dto/repair-job.dto.js';
 import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
 import {
   AdminDisputeQueryDto,
@@ -43,6 +44,7 @@ import {
   DisputeListDto,
   DisputeResponseDto,
   OpenDisputeDto,
+  OpenRepairDisputeDto,
   ResolveDisputeDto,
 } from './dto/dispute.dto.js';
 import { ResolveDisputeCommand } from './commands/resolve-dispute.command.js';
@@ -79,7 +81,27 @@ export class DisputesController {
     return this.disputes.open(p.orderId, p.subOrderId, dto, meta);
   }
 
-  /** The buyer, the part's dealer or staff; anyone else gets 404. */
+  /**
+   * The customer, once the technician marked the repair done and until its confirmation window
+   * (REPAIR_CONFIRM_WINDOW_HOURS) passes; 409 `dispute/outside-window` otherwise,
+   * `dispute/already-open` when one is open; another's repair 404. The job is `disputed` (not
+   * confirmed, its escrow not released) until staff resolve it.
+   */
+  @Post('repairs/:repairJobId/disputes')
+  @Can('update', 'Purchase')
+  @ApiOperation({ summary: 'Dispute my repair (done, within its confirmation window)' })
+  @ApiCreatedResponse({ type: DisputeDto })
+  @ApiNotFoundResponse({ description: '`repair-job/not-found`' })
+  @ApiConflictResponse({ description: '`dispute/outside-window`, `dispute/already-open`' })
+  openForRepairJob(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: OpenRepairDisputeDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<DisputeDto> {
+    return this.disputes.openForRepairJob(p.repairJobId, dto, meta);
+  }
+
+  /** The buyer, the part's dealer or the repair's technician, or staff; anyone else gets 404. */
   @Get('disputes/:id')
   @Authenticated()
   @ApiOperation({ summary: 'A return or dispute (its parties and staff)' })
@@ -175,7 +197,31 @@ export class DealerDisputesController {
     @Body() dto: DisputeResponseDto,
     @Meta() meta: RequestMeta,
   ): Promise<DisputeDto> {
-    return this.disputes.respond(p.id, dto.message, meta);
+    return this.disputes.respond(p.id, 'dealer', dto.message, meta);
+  }
+}
+
+/** The technician of the disputed repair answers. */
+@ApiTags('disputes')
+@ApiBearerAuth()
+@RateLimitCategory('orders')
+@Controller('technician/disputes')
+export class TechnicianDisputesController {
+  constructor(private readonly disputes: DisputesService) {}
+
+  @Post(':id/respond')
+  @HttpCode(200)
+  @Can('update', 'RepairWork')
+  @ApiOperation({ summary: 'Respond to a dispute of my repair' })
+  @ApiOkResponse({ type: DisputeDto })
+  @ApiNotFoundResponse({ description: '`dispute/not-found`' })
+  @ApiConflictResponse({ description: '`dispute/resolved`' })
+  respond(
+    @Param() p: DisputeIdParamDto,
+    @Body() dto: DisputeResponseDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<DisputeDto> {
+    return this.disputes.respond(p.id, 'technician', dto.message, meta);
   }
 }
 
@@ -205,8 +251,9 @@ export class AdminDisputesController {
   /**
    * `release` (the part completes; its escrow is released to the dealer), `full_refund` (the part
    * is cancelled; its whole hold is refunded), `partial_refund` with `refundPaise` (released to the
-   * dealer less the refund, which goes back to the buyer). 409 `dispute/escrow-not-held` when the
-   * part's escrow is not held.
+   * dealer less the refund, which goes back to the buyer). A repair's dispute alike: the job is
+   * confirmed and its escrow released to the technician (less `refundPaise`), or it is cancelled and
+   * refunded in full. 409 `dispute/escrow-not-held` when the escrow is not held.
    */
   @Post(':id/resolve')
   @HttpCode(200)

@@ -6,18 +6,25 @@ import {
   AdminDisputesController,
   DealerDisputesController,
   DisputesController,
+  TechnicianDisputesController,
 } from './disputes.controller.js';
 import { DisputesService } from './disputes.service.js';
 import { EvidenceBodyParser } from './evidence-body.parser.js';
 
 /**
- * Returns and disputes of paid sub-orders: the buyer's claim with evidence, the dealer's answer and
- * staff resolution (a full refund through the refunds job, or a release with a partial refund
- * through the escrow release job). Needs DatabaseModule and JobsModule (global).
+ * Returns and disputes of paid sub-orders and disputes of done repair jobs: the buyer's (customer's)
+ * claim with evidence, the dealer's (technician's) answer and staff resolution (a full refund through
+ * the refunds job, or a release with a partial refund through the escrow release job). Needs
+ * DatabaseModule and JobsModule (global).
  */
 @Module({
   imports: [OrdersModule, StorageModule],
-  controllers: [DisputesController, DealerDisputesController, AdminDisputesController],
+  controllers: [
+    DisputesController,
+    DealerDisputesController,
+    TechnicianDisputesController,
+    AdminDisputesController,
+  ],
   providers: [DisputesService, EvidenceBodyParser, ResolveDisputeHandler],
 })
 export class DisputesModule {}

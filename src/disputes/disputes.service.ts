@@ -17,7 +17,16 @@
  *   records a `partial` refund that the refunds job sends to the gateway. The ledger refund entry is
  *   the release's (its key makes it once); the refund's processing posts nothing for `partial`.
  *
- * Lock order as every order command: order → sub-orders → dispute → escrow hold.
+ * A repair job's customer disputes the job once its technician marked it done, until the
+ * confirmation window (REPAIR_CONFIRM_WINDOW_HOURS after done) passes, with a reason category and a
+ * description; the job moves to `disputed` in the same transaction (repairs' `dispute`), so it is
+ * neither confirmed nor released until staff resolve it. The job's technician answers
+ * (`POST /technician/disputes/{id}/respond`) and adds evidence; staff resolve it through the same
+ * route and outcomes (the job to `confirmed` — released whole or less the refund at release — or to
+ * `cancelled` with no visit fee, refunded in full).
+ *
+ * Lock order as every order command: order → sub-orders → dispute → escrow hold; for a repair job,
+ * as every repair command: job → dispute → escrow holds.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -39,6 +48,8 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { OrderCommands } from '../orders/order-commands.service.js';
+import { REPAIR_JOB_MACHINE } from '../repairs/domain/repair-job-state.js';
+import { applyRepairTransition, lockRepairJob } from '../repairs/repair-job-store.js';
 import { contentRange, matchesEtag, selectRange } from '../storage/http-object.js';
 import { ObjectRangeError, ObjectStorage } from '../storage/object-storage.js';
 import type {
@@ -47,9 +58,11 @@ import type {
   DisputeEvidenceDto,
   DisputeListDto,
   OpenDisputeDto,
+  OpenRepairDisputeDto,
 } from './dto/dispute.dto.js';
 import { DISPUTE_MACHINE } from './domain/dispute-state.js';
 import {
+  alreadyOpen,
   closed,
   COLUMNS,
   type DisputeRow,
@@ -125,7 +138,10 @@ const unsupported = (detail: string, extensions: Record<string, unknown> = {}) =
   );
 const ACCEPTED = EVIDENCE_CONTENT_TYPES.join(', ');
 
-type Party = 'buyer' | 'dealer' | 'staff';
+type Party = 'buyer' | 'dealer' | 'technician' | 'staff';
+
+/** Who answers a dispute: a part's dealer, a repair's technician. */
+export type Payee = 'dealer' | 'technician';
 
 @Injectable()
 export class DisputesService {
@@ -156,14 +172,7 @@ export class DisputesService {
           `SELECT 1 FROM disputes WHERE sub_order_id = $1 AND status <> 'resolved'`,
           [sub.id],
         );
-        if (open.length > 0)
-          throw new AppProblem(
-            409,
-            'dispute/already-open',
-            'Already open',
-            'A return or dispute of this part is open already',
-            { subOrderStatus: sub.status },
-          );
+        if (open.length > 0) throw alreadyOpen('part', { subOrderStatus: sub.status });
         const { rows: window } = await execute<{ open: boolean }>(
           tx,
           `SELECT ($1::timestamptz IS NOT NULL AND $1::timestamptz > now() - make_interval(secs => $2)) AS open`,
@@ -203,6 +212,59 @@ export class DisputesService {
     return this.get(id, meta);
   }
 
+  /**
+   * The customer disputes their repair job, done and within its confirmation window (409
+   * `dispute/outside-window` otherwise, `dispute/already-open` when one is open; another's job 404).
+   */
+  async openForRepairJob(
+    repairJobId: string,
+    dto: OpenRepairDisputeDto,
+    meta: RequestMeta,
+  ): Promise<DisputeDto> {
+    const p = meta.principal!;
+    const id = await this.transactions.run(async (tx) => {
+      const job = await lockRepairJob(tx, repairJobId, { customerId: p.userId });
+      const problem = { repairJobStatus: job.status };
+      const { rows: open } = await execute(
+        tx,
+        `SELECT 1 FROM disputes WHERE repair_job_id = $1 AND status <> 'resolved'`,
+        [job.id],
+      );
+      if (open.length > 0) throw alreadyOpen('repair', problem);
+      const window = formatDuration(this.config.repairs.confirmWindowSeconds);
+      const { rows: within } = await execute<{ open: boolean }>(
+        tx,
+        `SELECT ($1::timestamptz IS NOT NULL AND $1::timestamptz > now() - make_interval(secs => $2)) AS open`,
+        [job.done_at, this.config.repairs.confirmWindowSeconds],
+      );
+      if (job.status !== 'done' || !within[0]!.open)
+        throw new AppProblem(
+          409,
+          'dispute/outside-window',
+          'Outside the confirmation window',
+          job.status === 'done'
+            ? `The confirmation window (${window} after the repair was marked done) has passed`
+            : `A repair can be disputed once its technician marks it done, for ${window} (it is ${REPAIR_JOB_MACHINE.describe(job.status)})`,
+          problem,
+        );
+      const { rows } = await execute<{ id: string }>(
+        tx,
+        `INSERT INTO disputes (repair_job_id, buyer_id, technician_id, kind, reason, description)
+         VALUES ($1, $2, $3, 'dispute', $4, $5) RETURNING id::text AS id`,
+        [job.id, p.userId, job.technician_id, dto.reason, dto.description],
+      );
+      await applyRepairTransition(tx, job, {
+        event: 'dispute',
+        actor: 'customer',
+        actorId: p.userId,
+        actorRole: p.role,
+        reason: dto.reason,
+      });
+      return rows[0]!.id;
+    });
+    return this.get(id, meta);
+  }
+
   /** The dispute as its parties see it; anyone else gets 404. */
   async get(id: string, meta: RequestMeta): Promise<DisputeDto> {
     return this.transactions.run(async (tx) => {
@@ -212,19 +274,22 @@ export class DisputesService {
     });
   }
 
-  /** The sub-order's dealer answers (again, while not resolved: the latest answer is kept). */
-  async respond(id: string, message: string, meta: RequestMeta): Promise<DisputeDto> {
+  /**
+   * The payee answers — a part's dealer, a repair's technician (anyone else 404) — again, while not
+   * resolved: the latest answer is kept.
+   */
+  async respond(id: string, as: Payee, message: string, meta: RequestMeta): Promise<DisputeDto> {
     const p = meta.principal!;
     await this.transactions.run(async (tx) => {
       const row = await loadDispute(tx, id, true);
-      if (row.dealer_id !== p.userId) throw notFound();
-      if (!allows(DISPUTE_MACHINE, row.status, 'respond', 'dealer')) throw closed();
+      if ((as === 'dealer' ? row.dealer_id : row.technician_id) !== p.userId) throw notFound();
+      if (!allows(DISPUTE_MACHINE, row.status, 'respond', as)) throw closed();
       await moveDispute(
         tx,
         row,
-        { event: 'respond', actor: 'dealer', principal: p },
+        { event: 'respond', actor: as, principal: p },
         {
-          set: 'dealer_response = $4, responded_at = now()',
+          set: 'response = $4, responded_at = now()',
           params: [message],
         },
       );
@@ -452,10 +517,14 @@ export class DisputesService {
       );
   }
 
-  /** buyer / dealer of the dispute, staff who may read (or update) payment operations, else null. */
+  /**
+   * buyer / dealer / technician of the dispute, staff who may read (or update) payment operations,
+   * else null.
+   */
   private partyOf(row: DisputeRow, p: Principal, action: 'read' | 'update'): Party | null {
     if (p.userId === row.buyer_id) return 'buyer';
     if (p.userId === row.dealer_id && p.status === 'approved') return 'dealer';
+    if (p.userId === row.technician_id && p.status === 'approved') return 'technician';
     if (defineAbilityFor(p).can(action, 'PaymentOps')) return 'staff';
     return null;
   }
@@ -473,12 +542,16 @@ export class DisputesService {
       id: r.id,
       orderId: r.order_id,
       subOrderId: r.sub_order_id,
+      repairJobId: r.repair_job_id,
       buyerId: r.buyer_id,
       dealerId: r.dealer_id,
+      technicianId: r.technician_id,
       kind: r.kind,
       reason: r.reason,
+      description: r.description,
       status: r.status,
-      dealerResponse: r.dealer_response,
+      dealerResponse: r.dealer_id === null ? null : r.response,
+      technicianResponse: r.technician_id === null ? null : r.response,
       respondedAt: iso(r.responded_at),
       resolution: r.resolution,
       refundPaise: r.refund_paise === null ? null : Number(r.refund_paise),

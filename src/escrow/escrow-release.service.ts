@@ -16,7 +16,9 @@
  *   one line at `gst.supply.repair_services`. No commission invoice and no Route transfer yet (both
  *   are dealer-only for now: the repair-services issue adds them). A paid job cancelled keeping a
  *   visit fee (src/repairs/) is released too: the fee to the technician, the rest refunded at
- *   release (recipe §5, a `partial` refund of the job sent by the refunds job).
+ *   release (recipe §5, a `partial` refund of the job sent by the refunds job). A disputed job is
+ *   not due until staff resolve its dispute (src/disputes/).
+ * - Neither while staff hold it (a manual hold of the sub-order or of the repair job, src/escrow/controls/).
  *
  * The `escrow.release-due` job runs every minute (here): it finds the due holds and dispatches one
  * `ReleaseEscrowCommand` each (src/escrow/commands/release-escrow.*); each release is one transaction
@@ -69,6 +71,8 @@ export class EscrowReleaseService implements OnModuleInit {
                   OR (j.status = 'cancelled' AND j.visit_fee_paise > 0))
              AND NOT EXISTS (SELECT 1 FROM escrow_manual_holds m
                              WHERE m.sub_order_id = h.sub_order_id AND m.lifted_at IS NULL)
+             AND NOT EXISTS (SELECT 1 FROM escrow_manual_holds m
+                             WHERE m.repair_job_id = h.repair_job_id AND m.lifted_at IS NULL)
            ORDER BY h.created_at LIMIT $1`,
           [batch],
         ),

@@ -6,7 +6,9 @@ import { PaymentsModule } from '../payments/payments.module.js';
 import { PayoutsModule } from '../payouts/payouts.module.js';
 import { ApproveEarlyReleaseHandler } from './commands/approve-early-release.handler.js';
 import { ApproveTcsCorrectionHandler } from './commands/approve-tcs-correction.handler.js';
+import { LiftJobManualHoldHandler } from './commands/lift-job-manual-hold.handler.js';
 import { LiftManualHoldHandler } from './commands/lift-manual-hold.handler.js';
+import { PlaceJobManualHoldHandler } from './commands/place-job-manual-hold.handler.js';
 import { PlaceManualHoldHandler } from './commands/place-manual-hold.handler.js';
 import { ProposeTcsCorrectionHandler } from './commands/propose-tcs-correction.handler.js';
 import { RefundAfterReleaseHandler } from './commands/refund-after-release.handler.js';
@@ -15,6 +17,7 @@ import { RejectEarlyReleaseHandler } from './commands/reject-early-release.handl
 import { RejectTcsCorrectionHandler } from './commands/reject-tcs-correction.handler.js';
 import { ReleaseEscrowHandler } from './commands/release-escrow.handler.js';
 import { RequestEarlyReleaseHandler } from './commands/request-early-release.handler.js';
+import { RequestJobEarlyReleaseHandler } from './commands/request-job-early-release.handler.js';
 import { EscrowControlsController } from './controls/escrow-controls.controller.js';
 import { EscrowControlsService } from './controls/escrow-controls.service.js';
 import { EscrowReleaseService } from './escrow-release.service.js';
@@ -33,7 +36,7 @@ import { TechnicianEarnings } from './views/technician-earnings.service.js';
 
 /**
  * The escrow holds that captured payments fund: their release to the dealer or technician (the
- * job, or a staff early release), manual holds, refunds after release, TCS corrections of releases,
+ * job, or a staff early release), manual holds (of a sub-order's or a repair job's escrow), refunds after release, TCS corrections of releases,
  * and the finance, dealer and technician views of payments, escrow, earnings and payouts. Needs DatabaseModule and JobsModule (global),
  * the ledger and the commission rules (PayoutsModule).
  */
@@ -57,6 +60,9 @@ import { TechnicianEarnings } from './views/technician-earnings.service.js';
     PlaceManualHoldHandler,
     LiftManualHoldHandler,
     RequestEarlyReleaseHandler,
+    PlaceJobManualHoldHandler,
+    LiftJobManualHoldHandler,
+    RequestJobEarlyReleaseHandler,
     ApproveEarlyReleaseHandler,
     RejectEarlyReleaseHandler,
     RefundAfterReleaseHandler,

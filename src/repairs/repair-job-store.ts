@@ -106,6 +106,8 @@ async function jobIn(
 
 export interface RepairTransitionInput {
   event: RepairJobEvent;
+  /** The target when the event has several (`resolve_dispute`: confirmed or cancelled). */
+  to?: RepairJobStatus;
   actor: RepairJobActor;
   actorId: string | null;
   actorRole: string;
@@ -116,7 +118,10 @@ export interface RepairTransitionInput {
   technicianId?: string | null;
   /** `approve_quote`: what is to be paid (the approved quote's total). */
   amountPaise?: number;
-  /** `cancel` of a paid job: the visit fee kept for the technician (0: a full refund). */
+  /**
+   * `cancel` of a paid job, `resolve_dispute` to cancelled: the visit fee kept for the technician (0:
+   * a full refund).
+   */
   visitFeePaise?: number;
 }
 
@@ -134,6 +139,7 @@ export async function applyRepairTransition(
       from: job.status,
       event: input.event,
       actor: input.actor,
+      ...(input.to === undefined ? {} : { to: input.to }),
       reason: input.reason ?? null,
       reasonRequiredStatus: 422,
       problem: { repairJobId: job.id, repairJobStatus: job.status },
@@ -448,7 +454,8 @@ export async function refundedInFullAmong(
  * What the escrow release does with a job's hold (the job locked by the release): a confirmed job's
  * is released to its technician, less what staff refund at release (`refundAtReleasePaise`; then
  * the job closes); a paid job cancelled with a visit fee kept has the fee released to its
- * technician and the rest refunded at release (recipe §5); any other job's is not due.
+ * technician and the rest refunded at release (recipe §5); any other job's is not due (a disputed
+ * one among them, until staff resolve its dispute).
  */
 export function releaseTermsOf(
   job: RepairJobRow,

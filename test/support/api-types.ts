@@ -2932,6 +2932,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/escrow/repair-jobs/{repairJobId}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Place a manual hold on a repair job's escrow (audited) */
+        post: operations["EscrowControlsController_holdRepairJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/escrow/repair-jobs/{repairJobId}/unhold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lift the manual hold on a repair job's escrow (audited) */
+        post: operations["EscrowControlsController_unholdRepairJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/escrow/repair-jobs/{repairJobId}/release-early": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release a done repair job's escrow early (maker-checker above the threshold) */
+        post: operations["EscrowControlsController_releaseRepairJobEarly"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/escrow/early-releases": {
         parameters: {
             query?: never;
@@ -3136,6 +3187,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/repairs/{repairJobId}/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dispute my repair (done, within its confirmation window) */
+        post: operations["DisputesController_openForRepairJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/disputes/{id}": {
         parameters: {
             query?: never;
@@ -3198,6 +3266,23 @@ export interface paths {
         put?: never;
         /** Respond to a return or dispute of my part */
         post: operations["DealerDisputesController_respond"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technician/disputes/{id}/respond": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Respond to a dispute of my repair */
+        post: operations["TechnicianDisputesController_respond"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4902,7 +4987,7 @@ export interface components {
             /** @enum {string} */
             mode: "offline" | "online";
             /** @enum {string} */
-            status: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
+            status: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "disputed" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
             /** @description Integer paise */
             amountPaise: number | null;
             /** @description Integer paise */
@@ -5024,7 +5109,7 @@ export interface components {
         };
         RepairTrackingDto: {
             /** @enum {string} */
-            status: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
+            status: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "disputed" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
             /** @description Seconds since the fix was taken (by the server's clock, at least 0). */
             fixAgeSeconds: number | null;
             /** @description Straight-line distance to the job's location, in 100 m steps (at least 100). */
@@ -5844,14 +5929,16 @@ export interface components {
             override?: boolean;
         };
         EarlyReleaseDto: {
-            /** @description Integer paise of the escrow hold */
+            /** @description Integer paise of the escrow hold (a repair job: held over its holds) */
             amountPaise: number;
             /** @enum {string} */
             status: "pending" | "rejected" | "released";
             id: string;
-            subOrderId: string;
-            orderId: string;
-            dealerId: string;
+            subOrderId: string | null;
+            orderId: string | null;
+            dealerId: string | null;
+            repairJobId: string | null;
+            technicianId: string | null;
             reason: string;
             /** @description Whether it was above EARLY_RELEASE_APPROVAL_ABOVE_PAISE (a second approver was needed). */
             needsApproval: boolean;
@@ -5863,6 +5950,25 @@ export interface components {
             decisionReason: string | null;
             /** @description An ops leader released it without a second approver. */
             override: boolean;
+        };
+        RepairJobHoldDto: {
+            /** @description Integer paise of the hold */
+            amountPaise: number;
+            /** @enum {string} */
+            status: "held" | "refunded" | "released";
+            id: string;
+        };
+        RepairJobEscrowControlDto: {
+            /** @description Integer paise still held over its holds */
+            heldPaise: number;
+            holds: components["schemas"]["RepairJobHoldDto"][];
+            manualHolds: components["schemas"]["ManualHoldDto"][];
+            repairJobId: string;
+            technicianId: string | null;
+            /** @description The job's status (its escrow is due once `confirmed`). */
+            repairJobStatus: string;
+            /** @description True while a manual hold is active: the release job and early release skip this escrow. */
+            onManualHold: boolean;
         };
         EarlyReleasePageDto: {
             items: components["schemas"]["EarlyReleaseDto"][];
@@ -6026,7 +6132,7 @@ export interface components {
         DisputeEvidenceDto: {
             byteSize: number;
             /** @enum {string} */
-            role: "buyer" | "dealer" | "staff";
+            role: "buyer" | "dealer" | "staff" | "technician";
             id: string;
             contentType: string;
             sha256: string;
@@ -6036,11 +6142,14 @@ export interface components {
             url: string;
         };
         DisputeDto: {
-            /** @enum {string} */
+            /**
+             * @description A repair's dispute is always `dispute`.
+             * @enum {string}
+             */
             kind: "dispute" | "return";
             /**
-             * @description `open`: opened, waiting for the dealer's answer; `responded`: the dealer answered, waiting for
-             *     staff; `resolved`: staff decided (`resolution`). Only `resolved` is final.
+             * @description `open`: opened, waiting for the dealer's (technician's) answer; `responded`: answered, waiting
+             *     for staff; `resolved`: staff decided (`resolution`). Only `resolved` is final.
              * @enum {string}
              */
             status: "open" | "resolved" | "responded";
@@ -6049,20 +6158,35 @@ export interface components {
             refundPaise: number | null;
             evidence: components["schemas"]["DisputeEvidenceDto"][];
             id: string;
-            orderId: string;
-            subOrderId: string;
+            orderId: string | null;
+            subOrderId: string | null;
+            repairJobId: string | null;
+            /** @description Who paid: the order's buyer, the repair job's customer. */
             buyerId: string;
-            dealerId: string;
+            dealerId: string | null;
+            technicianId: string | null;
+            /** @description A part's: the buyer's words; a repair's: one of `not_fixed`, `fault_returned`, `device_damaged`, `overcharged`, `other`. */
             reason: string;
+            /** @description A repair's dispute: the customer's description (null for a part). */
+            description: string | null;
+            /** @description A part's dispute: the dealer's latest answer. */
             dealerResponse: string | null;
+            /** @description A repair's dispute: the technician's latest answer. */
+            technicianResponse: string | null;
             respondedAt: string | null;
             resolutionReason: string | null;
             resolvedBy: string | null;
             resolvedAt: string | null;
             createdAt: string;
         };
+        OpenRepairDisputeDto: {
+            /** @enum {string} */
+            reason: "device_damaged" | "fault_returned" | "not_fixed" | "other" | "overcharged";
+            /** @description What is wrong, in the customer's words (evidence goes to `POST /disputes/{id}/evidence`). */
+            description: string;
+        };
         DisputeResponseDto: {
-            /** @description The dealer's answer (kept on the dispute). */
+            /** @description The dealer's or technician's answer (kept on the dispute). */
             message: string;
         };
         DisputeListDto: {
@@ -6071,9 +6195,10 @@ export interface components {
         };
         ResolveDisputeDto: {
             /**
-             * @description `release`: the dealer is paid (the sub-order completes); `full_refund`: the buyer gets the whole
-             *     hold back (the sub-order is cancelled); `partial_refund`: `refundPaise` goes back to the buyer
-             *     and the rest is released to the dealer.
+             * @description `release`: the dealer is paid (the sub-order completes) or the technician (the repair job is
+             *     confirmed); `full_refund`: the buyer gets the whole escrow back (the sub-order or the repair job
+             *     is cancelled); `partial_refund`: `refundPaise` goes back to the buyer and the rest is released to
+             *     the dealer or technician.
              * @enum {string}
              */
             outcome: "full_refund" | "partial_refund" | "release";
@@ -10788,7 +10913,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                status?: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
+                status?: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "disputed" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
                 kind?: "hardware" | "software";
             };
             header?: never;
@@ -11193,7 +11318,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                status?: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
+                status?: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "disputed" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
                 kind?: "hardware" | "software";
             };
             header?: never;
@@ -11682,7 +11807,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
-                status?: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
+                status?: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "disputed" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
                 kind?: "hardware" | "software";
                 /** @description Requested at or after (ISO 8601) */
                 from?: string;
@@ -14798,6 +14923,147 @@ export interface operations {
             };
         };
     };
+    EscrowControlsController_holdRepairJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EscrowHoldReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairJobEscrowControlDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    EscrowControlsController_unholdRepairJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EscrowHoldReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairJobEscrowControlDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    EscrowControlsController_releaseRepairJobEarly: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestEarlyReleaseDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EarlyReleaseDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     EscrowControlsController_list: {
         parameters: {
             query?: {
@@ -15398,6 +15664,71 @@ export interface operations {
             };
         };
     };
+    DisputesController_openForRepairJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenRepairDisputeDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `repair-job/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `dispute/outside-window`, `dispute/already-open` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     DisputesController_get: {
         parameters: {
             query?: never;
@@ -15640,6 +15971,71 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not update SubOrder */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `dispute/resolved` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechnicianDisputesController_respond: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisputeResponseDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RepairWork */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `dispute/not-found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,15 +6,18 @@ export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
 export const DISPUTE_EVENTS = ['respond', 'resolve'] as const;
 export type DisputeEvent = (typeof DISPUTE_EVENTS)[number];
 
-/** The sub-order's dealer, or staff who may update payment operations. */
-export type DisputeActor = 'dealer' | 'staff';
+/**
+ * The payee of the disputed obligation — the sub-order's dealer or the repair job's technician — or
+ * staff who may update payment operations.
+ */
+export type DisputeActor = 'dealer' | 'technician' | 'staff';
 
 const UNRESOLVED = ['open', 'responded'] as const;
 
 /**
  * The dispute (or return) machine: every status change goes through the common `transition()`, which
- * writes a `dispute_history` row. The dealer answers while it is not resolved (again: the latest
- * answer is kept); staff resolve it with a reason. A refusal keeps the module's own
+ * writes a `dispute_history` row. The payee (a sub-order's dealer, a repair job's technician)
+ * answers while it is not resolved (again: the latest answer is kept); staff resolve it with a reason. A refusal keeps the module's own
  * `dispute/resolved` (the service asks `allows` first); `dispute/invalid-transition` is left for a
  * row that changed under the caller.
  */
@@ -24,7 +27,13 @@ export const DISPUTE_MACHINE = defineStateMachine({
   states: DISPUTE_STATUSES,
   events: DISPUTE_EVENTS,
   transitions: [
-    { event: 'respond', actors: ['dealer'], from: UNRESOLVED, to: ['responded'], reasonFrom: [] },
+    {
+      event: 'respond',
+      actors: ['dealer', 'technician'],
+      from: UNRESOLVED,
+      to: ['responded'],
+      reasonFrom: [],
+    },
     {
       event: 'resolve',
       actors: ['staff'],
@@ -36,5 +45,5 @@ export const DISPUTE_MACHINE = defineStateMachine({
   key: (s) => s,
   describe: (s) => s,
   past: { respond: 'answered', resolve: 'resolved' },
-  by: { dealer: ' by the dealer', staff: ' by staff' },
+  by: { dealer: ' by the dealer', technician: ' by the technician', staff: ' by staff' },
 });

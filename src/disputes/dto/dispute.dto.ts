@@ -9,7 +9,19 @@ export const DISPUTE_KINDS = ['return', 'dispute'] as const;
 export type DisputeKind = (typeof DISPUTE_KINDS)[number];
 export const DISPUTE_OUTCOMES = ['release', 'full_refund', 'partial_refund'] as const;
 export type DisputeOutcome = (typeof DISPUTE_OUTCOMES)[number];
-export const EVIDENCE_ROLES = ['buyer', 'dealer', 'staff'] as const;
+export const EVIDENCE_ROLES = ['buyer', 'dealer', 'technician', 'staff'] as const;
+/**
+ * Why a repair is disputed: `not_fixed` (the fault is still there), `fault_returned` (it came back),
+ * `device_damaged` (something else broke), `overcharged` (not the work quoted), `other`.
+ */
+export const REPAIR_DISPUTE_REASONS = [
+  'not_fixed',
+  'fault_returned',
+  'device_damaged',
+  'overcharged',
+  'other',
+] as const;
+export type RepairDisputeReason = (typeof REPAIR_DISPUTE_REASONS)[number];
 
 const trimmed = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
@@ -26,6 +38,18 @@ export class OpenDisputeDto {
   reason!: string;
 }
 
+export class OpenRepairDisputeDto {
+  @ApiProperty({ enum: REPAIR_DISPUTE_REASONS })
+  @IsIn(REPAIR_DISPUTE_REASONS)
+  reason!: RepairDisputeReason;
+
+  /** What is wrong, in the customer's words (evidence goes to `POST /disputes/{id}/evidence`). */
+  @Transform(trimmed)
+  @IsString()
+  @Length(1, 2000)
+  description!: string;
+}
+
 export class DisputeIdParamDto {
   @Matches(UUID, { message: 'id must be a UUID' })
   id!: string;
@@ -40,7 +64,7 @@ export class DisputeEvidenceParamDto {
 }
 
 export class DisputeResponseDto {
-  /** The dealer's answer (kept on the dispute). */
+  /** The dealer's or technician's answer (kept on the dispute). */
   @Transform(trimmed)
   @IsString()
   @Length(1, 2000)
@@ -49,9 +73,10 @@ export class DisputeResponseDto {
 
 export class ResolveDisputeDto {
   /**
-   * `release`: the dealer is paid (the sub-order completes); `full_refund`: the buyer gets the whole
-   * hold back (the sub-order is cancelled); `partial_refund`: `refundPaise` goes back to the buyer
-   * and the rest is released to the dealer.
+   * `release`: the dealer is paid (the sub-order completes) or the technician (the repair job is
+   * confirmed); `full_refund`: the buyer gets the whole escrow back (the sub-order or the repair job
+   * is cancelled); `partial_refund`: `refundPaise` goes back to the buyer and the rest is released to
+   * the dealer or technician.
    */
   @ApiProperty({ enum: DISPUTE_OUTCOMES })
   @IsIn(DISPUTE_OUTCOMES)
@@ -108,22 +133,33 @@ export class DisputeEvidenceDto {
   url!: string;
 }
 
+/** A dispute of a part (`subOrderId`, its order and dealer) or of a repair (`repairJobId`, its technician). */
 export class DisputeDto {
   id!: string;
-  orderId!: string;
-  subOrderId!: string;
+  orderId!: string | null;
+  subOrderId!: string | null;
+  repairJobId!: string | null;
+  /** Who paid: the order's buyer, the repair job's customer. */
   buyerId!: string;
-  dealerId!: string;
+  dealerId!: string | null;
+  technicianId!: string | null;
+  /** A repair's dispute is always `dispute`. */
   @ApiProperty({ enum: DISPUTE_KINDS })
   kind!: DisputeKind;
+  /** A part's: the buyer's words; a repair's: one of `not_fixed`, `fault_returned`, `device_damaged`, `overcharged`, `other`. */
   reason!: string;
+  /** A repair's dispute: the customer's description (null for a part). */
+  description!: string | null;
   /**
-   * `open`: opened, waiting for the dealer's answer; `responded`: the dealer answered, waiting for
-   * staff; `resolved`: staff decided (`resolution`). Only `resolved` is final.
+   * `open`: opened, waiting for the dealer's (technician's) answer; `responded`: answered, waiting
+   * for staff; `resolved`: staff decided (`resolution`). Only `resolved` is final.
    */
   @ApiProperty({ enum: DISPUTE_STATUSES })
   status!: DisputeStatus;
+  /** A part's dispute: the dealer's latest answer. */
   dealerResponse!: string | null;
+  /** A repair's dispute: the technician's latest answer. */
+  technicianResponse!: string | null;
   respondedAt!: string | null;
   @ApiProperty({ enum: DISPUTE_OUTCOMES, nullable: true })
   resolution!: DisputeOutcome | null;

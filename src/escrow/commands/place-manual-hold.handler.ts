@@ -4,17 +4,14 @@
  */
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { AuditService } from '../../audit/audit.service.js';
-import { AppProblem } from '../../common/errors/problem.js';
-import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import {
-  activeManualHold,
   HOLD_TARGET,
   holdView,
   lockHold,
-  MANUAL_COLUMNS,
-  type ManualHoldRow,
   notHeld,
+  placeManualHoldIn,
+  subOrderSubject,
 } from '../controls/escrow-controls-store.js';
 import type { EscrowHoldControlDto } from '../controls/escrow-controls.dto.js';
 import { PlaceManualHoldCommand } from './place-manual-hold.command.js';
@@ -35,29 +32,14 @@ export class PlaceManualHoldHandler implements ICommandHandler<PlaceManualHoldCo
     return this.transactions.run(async (tx) => {
       const { hold } = await lockHold(tx, subOrderId);
       if (hold.status !== 'held') throw notHeld(hold);
-      const active = await activeManualHold(tx, subOrderId);
-      if (active !== undefined) {
-        throw new AppProblem(
-          409,
-          'escrow/already-on-hold',
-          'Conflict',
-          'The escrow is already under a manual hold',
-          { manualHoldId: active.id },
-        );
-      }
-      const { rows } = await execute<ManualHoldRow>(
-        tx,
-        `INSERT INTO escrow_manual_holds (sub_order_id, reason, placed_by) VALUES ($1, $2, $3)
-         RETURNING ${MANUAL_COLUMNS}`,
-        [subOrderId, reason, actor],
-      );
+      const manualHoldId = await placeManualHoldIn(tx, subOrderSubject(subOrderId), reason, actor);
       await this.audit.record(tx, meta, {
         action: 'escrow.manual_hold.place',
         targetType: HOLD_TARGET,
         targetId: subOrderId,
         reason,
         before: { onManualHold: false },
-        after: { onManualHold: true, manualHoldId: rows[0]!.id },
+        after: { onManualHold: true, manualHoldId },
       });
       return holdView(tx, hold);
     });

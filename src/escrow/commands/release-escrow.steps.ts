@@ -154,7 +154,7 @@ export async function releaseIn(
         ? { due: true as const, refundPaise: BigInt(hold.refund_at_release_paise), close: false }
         : { due: false as const };
   if (!terms.due) return false;
-  if ('sub_order_id' in due && (await manuallyHeldIn(tx, due.sub_order_id))) return false;
+  if (await manuallyHeldIn(tx, due)) return false;
   const supplier = supplierOf(hold);
   const onDate = deps.commission.releaseDate(Number(hold.now_ms));
   const scheduled = resolveSaleRates(rateBookOf(), subject.rates, supplier, onDate);
@@ -249,11 +249,16 @@ async function lockHoldIn(
   return hold === undefined ? undefined : { ...hold, ...(await taxProfileIn(tx, hold.payee_id)) };
 }
 
-async function manuallyHeldIn(tx: EntityManager, subOrderId: string): Promise<boolean> {
+/** Whether staff hold the sub-order's escrow, or the repair job's (every hold of the job). */
+async function manuallyHeldIn(tx: EntityManager, due: DueRow): Promise<boolean> {
+  const [column, id] =
+    'sub_order_id' in due
+      ? ['sub_order_id', due.sub_order_id]
+      : ['repair_job_id', due.repair_job_id];
   const { rows } = await execute(
     tx,
-    `SELECT 1 FROM escrow_manual_holds WHERE sub_order_id = $1 AND lifted_at IS NULL`,
-    [subOrderId],
+    `SELECT 1 FROM escrow_manual_holds WHERE ${column} = $1 AND lifted_at IS NULL`,
+    [id],
   );
   return rows.length > 0;
 }

@@ -1,8 +1,10 @@
 /**
  * Escrow controls' rows (manual holds, early releases) as their commands (src/escrow/commands/) and
- * reads use them. Every command locks order → sub-orders → escrow hold (the release path's order)
- * before touching its own rows, so a command and the release job are serialised per order; an
- * early-release request is decided exactly once (its row is locked by every decision).
+ * reads use them, for a sub-order's escrow hold or a repair job's escrow (every hold of the job).
+ * Every command locks order → sub-orders → escrow hold, or repair job → its escrow holds (the
+ * release path's order) before touching its own rows, so a command and the release job are
+ * serialised per order or job; an early-release request is decided exactly once (its row is
+ * locked by every decision).
  */
 import type { EntityManager } from 'typeorm';
 import type { ProposalKind } from '../../approvals/proposal-decisions.service.js';
@@ -11,15 +13,37 @@ import type { RequestMeta } from '../../common/request-meta.js';
 import { execute } from '../../database/sql.js';
 import type { TransactionRunner } from '../../database/transaction.js';
 import { lockOrder, lockSubOrders, type TransitionInput } from '../../orders/order-store.js';
+import {
+  applyRepairTransition,
+  lockRepairJob,
+  type RepairJobRow,
+} from '../../repairs/repair-job-store.js';
 import { releaseIn, type ReleaseDeps, type ReleaseMode } from '../commands/release-escrow.steps.js';
 import type {
   EarlyReleaseDto,
   EarlyReleaseStatus,
   EscrowHoldControlDto,
+  ManualHoldDto,
+  RepairJobEscrowControlDto,
 } from './escrow-controls.dto.js';
 
 /** Sub-order statuses whose escrow may be released early. */
 export const EARLY_RELEASE_ELIGIBLE = ['delivered'] as const;
+
+/** What a manual hold or an early release is on: a sub-order's escrow, or a repair job's. */
+export interface EscrowSubject {
+  column: 'sub_order_id' | 'repair_job_id';
+  id: string;
+}
+export const subOrderSubject = (id: string): EscrowSubject => ({ column: 'sub_order_id', id });
+export const repairJobSubject = (id: string): EscrowSubject => ({ column: 'repair_job_id', id });
+
+/** One escrow hold of a repair job (a job may have several, one per payment). */
+export interface JobHoldRow {
+  id: string;
+  amount_paise: string;
+  status: string;
+}
 
 export interface HoldRow {
   sub_order_id: string;
@@ -39,11 +63,14 @@ export interface ManualHoldRow {
   lifted_at: Date | null;
 }
 
+/** An early release of a sub-order's escrow (its order and dealer) or a repair job's (its technician). */
 export interface EarlyReleaseRow {
   id: string;
-  sub_order_id: string;
-  order_id: string;
-  dealer_id: string;
+  sub_order_id: string | null;
+  order_id: string | null;
+  dealer_id: string | null;
+  repair_job_id: string | null;
+  technician_id: string | null;
   amount_paise: string;
   status: EarlyReleaseStatus;
   reason: string;
@@ -61,11 +88,14 @@ const HOLD_COLUMNS = `sub_order_id::text AS sub_order_id, order_id::text AS orde
 export const MANUAL_COLUMNS = `id::text AS id, reason, placed_by::text AS placed_by, placed_at, lift_reason,
   lifted_by::text AS lifted_by, lifted_at`;
 export const EARLY_COLUMNS = `id::text AS id, sub_order_id::text AS sub_order_id, order_id::text AS order_id,
-  dealer_id::text AS dealer_id, amount_paise::text AS amount_paise, status, reason, needs_approval,
+  dealer_id::text AS dealer_id, repair_job_id::text AS repair_job_id,
+  technician_id::text AS technician_id, amount_paise::text AS amount_paise, status, reason, needs_approval,
   requested_by::text AS requested_by, requested_at, decided_by::text AS decided_by, decided_at,
   decision_reason, override`;
 
 export const HOLD_TARGET = 'escrow_hold';
+/** The audit target of a repair job's escrow controls (the job's id). */
+export const JOB_ESCROW_TARGET = 'repair_job_escrow';
 const EARLY_TARGET = 'escrow_early_release';
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
@@ -76,6 +106,8 @@ export function earlyDto(r: EarlyReleaseRow): EarlyReleaseDto {
     subOrderId: r.sub_order_id,
     orderId: r.order_id,
     dealerId: r.dealer_id,
+    repairJobId: r.repair_job_id,
+    technicianId: r.technician_id,
     amountPaise: Number(r.amount_paise),
     status: r.status,
     reason: r.reason,
@@ -120,7 +152,7 @@ const holdNotFound = () =>
   new AppProblem(404, 'escrow/hold-not-found', 'Not found', 'No escrow is held for this sub-order');
 export const earlyNotFound = () =>
   new AppProblem(404, 'escrow/early-release-not-found', 'Not found', 'No such early release');
-export const notHeld = (h: HoldRow) =>
+export const notHeld = (h: Pick<HoldRow, 'status'>) =>
   new AppProblem(409, 'escrow/not-held', 'Conflict', `The escrow was already ${h.status}`, {
     holdStatus: h.status,
   });
@@ -209,7 +241,7 @@ export async function assertReleasable(
   subStatus: string,
 ): Promise<void> {
   if (hold.status !== 'held') throw notHeld(hold);
-  const active = await activeManualHold(tx, hold.sub_order_id);
+  const active = await activeManualHold(tx, subOrderSubject(hold.sub_order_id));
   if (active !== undefined) {
     throw new AppProblem(
       409,
@@ -232,25 +264,101 @@ export async function assertReleasable(
 
 export async function activeManualHold(
   tx: EntityManager,
-  subOrderId: string,
+  subject: EscrowSubject,
 ): Promise<ManualHoldRow | undefined> {
   const { rows } = await execute<ManualHoldRow>(
     tx,
-    `SELECT ${MANUAL_COLUMNS} FROM escrow_manual_holds WHERE sub_order_id = $1 AND lifted_at IS NULL`,
-    [subOrderId],
+    `SELECT ${MANUAL_COLUMNS} FROM escrow_manual_holds WHERE ${subject.column} = $1 AND lifted_at IS NULL`,
+    [subject.id],
   );
   return rows[0];
 }
 
-/** The request, locked after its order (the release path's lock order). */
-export async function lockRequest(tx: EntityManager, id: string): Promise<EarlyReleaseRow> {
-  const { rows: found } = await execute<{ order_id: string }>(
+/**
+ * Places a manual hold on the subject's escrow (its rows locked by the caller; 409
+ * `escrow/already-on-hold` when one is active). Returns its id.
+ */
+export async function placeManualHoldIn(
+  tx: EntityManager,
+  subject: EscrowSubject,
+  reason: string,
+  placedBy: string,
+): Promise<string> {
+  const active = await activeManualHold(tx, subject);
+  if (active !== undefined)
+    throw new AppProblem(
+      409,
+      'escrow/already-on-hold',
+      'Conflict',
+      'The escrow is already under a manual hold',
+      { manualHoldId: active.id },
+    );
+  const { rows } = await execute<{ id: string }>(
     tx,
-    `SELECT order_id::text AS order_id FROM escrow_early_releases WHERE id = $1`,
+    `INSERT INTO escrow_manual_holds (${subject.column}, reason, placed_by) VALUES ($1, $2, $3)
+     RETURNING id::text AS id`,
+    [subject.id, reason, placedBy],
+  );
+  return rows[0]!.id;
+}
+
+/**
+ * Lifts the subject's active manual hold (its rows locked by the caller; 409 `escrow/not-on-hold`
+ * without one). Returns its id.
+ */
+export async function liftManualHoldIn(
+  tx: EntityManager,
+  subject: EscrowSubject,
+  reason: string,
+  liftedBy: string,
+): Promise<string> {
+  const active = await activeManualHold(tx, subject);
+  if (active === undefined)
+    throw new AppProblem(
+      409,
+      'escrow/not-on-hold',
+      'Conflict',
+      'The escrow is not under a manual hold',
+    );
+  await execute(
+    tx,
+    `UPDATE escrow_manual_holds SET lift_reason = $2, lifted_by = $3, lifted_at = now()
+     WHERE id = $1`,
+    [active.id, reason, liftedBy],
+  );
+  return active.id;
+}
+
+/** The subject's manual holds, newest first. */
+async function manualHoldsOf(tx: EntityManager, subject: EscrowSubject): Promise<ManualHoldDto[]> {
+  const { rows } = await execute<ManualHoldRow>(
+    tx,
+    `SELECT ${MANUAL_COLUMNS} FROM escrow_manual_holds WHERE ${subject.column} = $1
+     ORDER BY placed_at DESC, id`,
+    [subject.id],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    reason: r.reason,
+    placedBy: r.placed_by,
+    placedAt: r.placed_at.toISOString(),
+    liftReason: r.lift_reason,
+    liftedBy: r.lifted_by,
+    liftedAt: iso(r.lifted_at),
+  }));
+}
+
+/** The request, locked after its order or repair job (the release path's lock order). */
+export async function lockRequest(tx: EntityManager, id: string): Promise<EarlyReleaseRow> {
+  const { rows: found } = await execute<{ order_id: string | null; repair_job_id: string | null }>(
+    tx,
+    `SELECT order_id::text AS order_id, repair_job_id::text AS repair_job_id
+     FROM escrow_early_releases WHERE id = $1`,
     [id],
   );
   if (found[0] === undefined) throw earlyNotFound();
-  await lockOrder(tx, found[0].order_id, null);
+  if (found[0].repair_job_id !== null) await lockRepairJob(tx, found[0].repair_job_id, 'any');
+  else await lockOrder(tx, found[0].order_id!, null);
   const { rows } = await execute<EarlyReleaseRow>(
     tx,
     `SELECT ${EARLY_COLUMNS} FROM escrow_early_releases WHERE id = $1 FOR UPDATE`,
@@ -261,28 +369,15 @@ export async function lockRequest(tx: EntityManager, id: string): Promise<EarlyR
 }
 
 export async function holdView(tx: EntityManager, hold: HoldRow): Promise<EscrowHoldControlDto> {
-  const { rows } = await execute<ManualHoldRow>(
-    tx,
-    `SELECT ${MANUAL_COLUMNS} FROM escrow_manual_holds WHERE sub_order_id = $1
-     ORDER BY placed_at DESC, id`,
-    [hold.sub_order_id],
-  );
+  const manualHolds = await manualHoldsOf(tx, subOrderSubject(hold.sub_order_id));
   return {
     subOrderId: hold.sub_order_id,
     orderId: hold.order_id,
     dealerId: hold.dealer_id,
     amountPaise: Number(hold.amount_paise),
     status: hold.status,
-    onManualHold: rows.some((r) => r.lifted_at === null),
-    manualHolds: rows.map((r) => ({
-      id: r.id,
-      reason: r.reason,
-      placedBy: r.placed_by,
-      placedAt: r.placed_at.toISOString(),
-      liftReason: r.lift_reason,
-      liftedBy: r.lifted_by,
-      liftedAt: iso(r.lifted_at),
-    })),
+    onManualHold: manualHolds.some((r) => r.liftedAt === null),
+    manualHolds,
   };
 }
 
@@ -298,5 +393,148 @@ export function completion(meta: RequestMeta): TransitionInput {
     actorId: p.userId,
     actorRole: p.role,
     reason: 'escrow released early',
+  };
+}
+
+// ---- a repair job's escrow (every hold of the job: one per payment) ----
+
+/** Repair job statuses whose escrow may be released early: done, before its customer confirms. */
+export const JOB_EARLY_RELEASE_ELIGIBLE = ['done'] as const;
+
+/** The amount still held of a job's holds. */
+export const heldPaiseOf = (holds: readonly JobHoldRow[]): bigint =>
+  holds.filter((h) => h.status === 'held').reduce((sum, h) => sum + BigInt(h.amount_paise), 0n);
+
+/**
+ * Locks the repair job, then its escrow holds (the release path's order); 404 for no such job,
+ * `escrow/hold-not-found` when it has no escrow (never paid).
+ */
+export async function lockJobHolds(
+  tx: EntityManager,
+  repairJobId: string,
+): Promise<{ job: RepairJobRow; holds: JobHoldRow[] }> {
+  const job = await lockRepairJob(tx, repairJobId, 'any');
+  const { rows } = await execute<JobHoldRow>(
+    tx,
+    `SELECT id::text AS id, amount_paise::text AS amount_paise, status FROM escrow_holds
+     WHERE repair_job_id = $1 ORDER BY created_at, id FOR UPDATE`,
+    [job.id],
+  );
+  if (rows.length === 0)
+    throw new AppProblem(
+      404,
+      'escrow/hold-not-found',
+      'Not found',
+      'No escrow is held for this repair job',
+    );
+  return { job, holds: rows };
+}
+
+/** 409 `escrow/not-held` unless some of the job's escrow is still held. */
+export function assertJobHeld(holds: readonly JobHoldRow[]): void {
+  if (heldPaiseOf(holds) === 0n) throw notHeld(holds[holds.length - 1]!);
+}
+
+/**
+ * Whether the job's escrow may be released early (409 `escrow/not-held`, `escrow/manual-hold`,
+ * `escrow/not-eligible` unless done — not disputed, not confirmed yet); returns what is held.
+ */
+export async function assertJobReleasable(
+  tx: EntityManager,
+  job: RepairJobRow,
+  holds: readonly JobHoldRow[],
+): Promise<bigint> {
+  assertJobHeld(holds);
+  const active = await activeManualHold(tx, repairJobSubject(job.id));
+  if (active !== undefined)
+    throw new AppProblem(
+      409,
+      'escrow/manual-hold',
+      'Conflict',
+      'The escrow is under a manual hold; lift it first',
+      { manualHoldId: active.id },
+    );
+  if (!(JOB_EARLY_RELEASE_ELIGIBLE as readonly string[]).includes(job.status))
+    throw new AppProblem(
+      409,
+      'escrow/not-eligible',
+      'Conflict',
+      `A repair job's escrow can be released early only once its technician marked it done (it is ${job.status.replace(/_/g, ' ')})`,
+      { repairJobStatus: job.status },
+    );
+  return heldPaiseOf(holds);
+}
+
+/**
+ * A staff early release of a done job (locked, checked by `assertJobReleasable`): staff confirm the
+ * job for its customer (`confirm`, a history row its customer sees), then the release job's steps
+ * release each held hold of it (`release-escrow.steps.ts`), which close the job.
+ */
+export async function releaseJobEarlyIn(
+  deps: ReleaseDeps,
+  tx: EntityManager,
+  job: RepairJobRow,
+  meta: RequestMeta,
+): Promise<void> {
+  const p = meta.principal!;
+  await applyRepairTransition(tx, job, {
+    event: 'confirm',
+    actor: 'staff',
+    actorId: p.userId,
+    actorRole: p.role,
+    reason: 'escrow released early',
+  });
+  const mode: ReleaseMode = { eligible: JOB_EARLY_RELEASE_ELIGIBLE, actor: p.userId };
+  let released = 0;
+  while (await releaseIn(deps, tx, { repair_job_id: job.id }, mode)) released += 1;
+  // Checked under the same locks just before: releasing nothing now is a bug.
+  if (released === 0) throw new Error(`early release of repair job ${job.id} was not applied`);
+}
+
+/** Records an early release of the job's escrow: `pending` (a second approver) or `released` at once. */
+export async function insertJobEarlyRelease(
+  tx: EntityManager,
+  job: RepairJobRow,
+  heldPaise: bigint,
+  request: { reason: string; requestedBy: string; needsApproval: boolean },
+  released: { override: boolean } | null,
+): Promise<EarlyReleaseRow> {
+  const { rows } = await execute<EarlyReleaseRow>(
+    tx,
+    `INSERT INTO escrow_early_releases
+       (repair_job_id, technician_id, amount_paise, status, reason, requested_by, needs_approval,
+        decided_by, decided_at, override)
+     VALUES ($1, $2, $3, $4, $5, $6, $7,
+             CASE WHEN $4 = 'released' THEN $6::uuid END, CASE WHEN $4 = 'released' THEN now() END, $8)
+     RETURNING ${EARLY_COLUMNS}`,
+    [
+      job.id,
+      job.technician_id,
+      heldPaise.toString(),
+      released === null ? 'pending' : 'released',
+      request.reason,
+      request.requestedBy,
+      request.needsApproval,
+      released?.override ?? false,
+    ],
+  );
+  return rows[0]!;
+}
+
+/** The job's escrow as staff control it: its holds, what is still held, its manual holds. */
+export async function jobHoldView(
+  tx: EntityManager,
+  job: RepairJobRow,
+  holds: readonly JobHoldRow[],
+): Promise<RepairJobEscrowControlDto> {
+  const manualHolds = await manualHoldsOf(tx, repairJobSubject(job.id));
+  return {
+    repairJobId: job.id,
+    technicianId: job.technician_id,
+    repairJobStatus: job.status,
+    heldPaise: Number(heldPaiseOf(holds)),
+    holds: holds.map((h) => ({ id: h.id, amountPaise: Number(h.amount_paise), status: h.status })),
+    onManualHold: manualHolds.some((r) => r.liftedAt === null),
+    manualHolds,
   };
 }

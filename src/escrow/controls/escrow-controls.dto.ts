@@ -96,12 +96,43 @@ export class EscrowHoldControlDto {
   manualHolds!: ManualHoldDto[];
 }
 
+/** A repair job's escrow hold, as staff control it. */
+export class RepairJobHoldDto {
+  id!: string;
+  @ApiProperty({ type: 'integer', description: 'Integer paise of the hold' })
+  amountPaise!: number;
+  @ApiProperty({ enum: ['held', 'released', 'refunded'] })
+  status!: string;
+}
+
+/** A repair job's escrow (every hold of it, one per payment) with its manual holds, newest first. */
+export class RepairJobEscrowControlDto {
+  repairJobId!: string;
+  technicianId!: string | null;
+  /** The job's status (its escrow is due once `confirmed`). */
+  repairJobStatus!: string;
+  @ApiProperty({ type: 'integer', description: 'Integer paise still held over its holds' })
+  heldPaise!: number;
+  @ApiProperty({ type: [RepairJobHoldDto] })
+  holds!: RepairJobHoldDto[];
+  /** True while a manual hold is active: the release job and early release skip this escrow. */
+  onManualHold!: boolean;
+  @ApiProperty({ type: [ManualHoldDto] })
+  manualHolds!: ManualHoldDto[];
+}
+
+/** An early release of a sub-order's escrow (`subOrderId`, its order and dealer) or a repair job's (`repairJobId`, its technician). */
 export class EarlyReleaseDto {
   id!: string;
-  subOrderId!: string;
-  orderId!: string;
-  dealerId!: string;
-  @ApiProperty({ type: 'integer', description: 'Integer paise of the escrow hold' })
+  subOrderId!: string | null;
+  orderId!: string | null;
+  dealerId!: string | null;
+  repairJobId!: string | null;
+  technicianId!: string | null;
+  @ApiProperty({
+    type: 'integer',
+    description: 'Integer paise of the escrow hold (a repair job: held over its holds)',
+  })
   amountPaise!: number;
   @ApiProperty({ enum: EARLY_RELEASE_STATUSES })
   status!: EarlyReleaseStatus;

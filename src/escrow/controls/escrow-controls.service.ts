@@ -15,10 +15,18 @@
  *   the sub-order completes through the orders' state machine (delivered → completed, a history
  *   row and its event), as it would at the end of the return window.
  *
- * Every command locks order → sub-orders → escrow hold (the release path's order) before touching
- * its own rows, so a command and the release job are serialised per order; an early-release request
- * is decided exactly once (its row is locked by every decision, later ones get 409). The five
- * actions are commands (src/escrow/commands/); this service lists the early releases.
+ * A repair job's escrow (every hold of the job, one per payment) has the same controls
+ * (`/admin/escrow/repair-jobs/{repairJobId}/…`): a manual hold stops the release of all of it; early
+ * release takes a **done** job (its technician finished; only the customer's confirmation window
+ * remains), not disputed (`disputed`), not under a manual hold: staff confirm the job for its
+ * customer (`confirm`, reason "escrow released early") and the release steps release each held
+ * hold of it with the repair recipe and close the job, under the same threshold and maker-checker.
+ *
+ * Every command locks order → sub-orders → escrow hold, or repair job → its escrow holds (the
+ * release path's order) before touching its own rows, so a command and the release job are
+ * serialised per order or job; an early-release request is decided exactly once (its row is locked
+ * by every decision, later ones get 409). The eight actions are commands (src/escrow/commands/);
+ * this service lists the early releases.
  */
 import { Injectable } from '@nestjs/common';
 import { cursorFields, encodeCursor, parseKeysetCursor } from '../../common/pagination.js';

@@ -43,6 +43,8 @@ const ALLOWED: Move[] = [
   ['done', 'confirm', 'customer', 'confirmed'],
   ['done', 'confirm', 'system', 'confirmed'],
   ['done', 'confirm', 'staff', 'confirmed'],
+  ['done', 'dispute', 'customer', 'disputed'],
+  ['disputed', 'resolve_dispute', 'staff', 'confirmed'],
   ['confirmed', 'close', 'system', 'closed'],
   ['awaiting_assignment', 'cancel', 'customer', 'cancelled'],
   ['awaiting_assignment', 'cancel', 'staff', 'cancelled'],
@@ -84,6 +86,19 @@ describe('repair job state machine', () => {
           );
   });
 
+  it('resolves a dispute to confirmed (the technician is paid) or cancelled (a full refund), nothing else', () => {
+    for (const to of ['confirmed', 'cancelled'] as const)
+      expect(
+        decide(REPAIR_JOB_MACHINE, 'disputed', 'resolve_dispute', 'staff', { to, reason: 'x' }),
+      ).toEqual({ ok: true, from: 'disputed', to });
+    expect(
+      decide(REPAIR_JOB_MACHINE, 'disputed', 'resolve_dispute', 'staff', {
+        to: 'closed',
+        reason: 'x',
+      }),
+    ).toMatchObject({ ok: false, code: 'repair-job/invalid-transition' });
+  });
+
   it('refuses in words, and asks for reasons where the diagram does', () => {
     expect(decide(REPAIR_JOB_MACHINE, 'done', 'cancel', 'customer')).toEqual({
       ok: false,
@@ -101,6 +116,8 @@ describe('repair job state machine', () => {
       ['assigned', 'withdraw', 'technician'],
       ['in_progress', 'cancel', 'technician'],
       ['in_progress', 'cancel', 'staff'],
+      ['done', 'dispute', 'customer'],
+      ['disputed', 'resolve_dispute', 'staff'],
     ] as const)
       expect(decide(REPAIR_JOB_MACHINE, from, event, actor)).toMatchObject({
         ok: false,

@@ -9,6 +9,8 @@
  *   diagnosing, quoted ─quote─▶ quoted ─approve_quote─▶ awaiting_payment ─pay─▶ in_progress
  *   quoted ─reject_quote─▶ diagnosing
  *   in_progress ─finish─▶ done ─confirm─▶ confirmed ─close─▶ closed
+ *   done ─dispute (customer, within the confirmation window)─▶ disputed
+ *   disputed ─resolve_dispute (staff, reason)─▶ confirmed (release, partial refund) | cancelled (full refund)
  *   before payment: ─withdraw (technician, reason)─▶ awaiting_assignment
  *                   ─reassign (staff, reason)─▶ assigned (another technician)
  *                   ─cancel (customer; staff with a reason)─▶ cancelled
@@ -21,7 +23,11 @@
  * `pay` is the payment port's (a captured payment of the approved quote's total); `confirm` is the
  * customer's, the system's once the confirmation window has passed (`REPAIR_CONFIRM_WINDOW_HOURS`)
  * or staff's with a reason, and makes the job's escrow hold due for release to the technician
- * (src/escrow/); `close` follows that release. Nothing is paid before `in_progress`, so cancelling
+ * (src/escrow/); `close` follows that release. `dispute` is the customer's, opening a dispute
+ * (src/disputes/) of a done job before the window passes: a disputed job is neither confirmed nor
+ * released until staff resolve the dispute (`resolve_dispute`): to `confirmed` when its escrow goes
+ * to the technician (whole, or less a refund at release), to `cancelled` with no visit fee when it
+ * goes back to the customer in full. Nothing is paid before `in_progress`, so cancelling
  * before it moves no money. Cancelling a paid job (`in_progress`, before it is done) refunds it by
  * the cancellation policy (`visitFeeOf` in src/repairs/repair-jobs.service.ts): in full, or less a
  * visit fee released to the technician.
@@ -39,6 +45,7 @@ export const REPAIR_JOB_STATUSES = [
   'awaiting_payment',
   'in_progress',
   'done',
+  'disputed',
   'confirmed',
   'closed',
   'cancelled',
@@ -60,6 +67,8 @@ export const REPAIR_JOB_EVENTS = [
   'pay',
   'finish',
   'confirm',
+  'dispute',
+  'resolve_dispute',
   'close',
   'cancel',
 ] as const;
@@ -192,6 +201,20 @@ export const REPAIR_JOB_MACHINE = defineStateMachine<
       to: ['confirmed'],
       reasonFrom: ['staff'],
     },
+    {
+      event: 'dispute',
+      actors: ['customer'],
+      from: ['done'],
+      to: ['disputed'],
+      reasonFrom: ['customer'],
+    },
+    {
+      event: 'resolve_dispute',
+      actors: ['staff'],
+      from: ['disputed'],
+      to: ['confirmed', 'cancelled'],
+      reasonFrom: ['staff'],
+    },
     { event: 'close', actors: ['system'], from: ['confirmed'], to: ['closed'], reasonFrom: [] },
     {
       event: 'cancel',
@@ -225,6 +248,8 @@ export const REPAIR_JOB_MACHINE = defineStateMachine<
     pay: 'paid',
     finish: 'finished',
     confirm: 'confirmed',
+    dispute: 'disputed',
+    resolve_dispute: 'settled by a dispute resolution',
     close: 'closed',
     cancel: 'cancelled',
   },
