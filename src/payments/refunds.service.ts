@@ -4,7 +4,8 @@
  * - Decided in the transaction of its cause: `requestIn` (the capture's transaction: unpayable,
  *   duplicate or excess money of an order or a repair job), the `payments.refunds` sweep (a paid
  *   sub-order cancelled while its escrow is still held: the hold's whole amount, delivery included;
- *   a paid repair job cancelled with a full refund: its whole hold) or `refundLinesIn` (lines of a
+ *   a paid repair job cancelled with a full refund: each of its holds whole; keeping a visit fee:
+ *   the holds of its paid supplements whole) or `refundLinesIn` (lines of a
  *   paid sub-order cancelled by the buyer: their total, cut out of the hold at once — recipe §4,
  *   partial, posted in that transaction — so the refund row only sends the money).
  * - Sent by the `payments.refunds` job (`ProcessRefundCommand`, src/payments/commands/), outside any transaction, with the refund's id as Razorpay's
@@ -178,8 +179,9 @@ export class RefundsService implements OnModuleInit {
 
   /**
    * A `cancellation` refund of the whole hold for every held escrow whose sub-order was cancelled
-   * (the orders' word) or whose paid repair job was cancelled with a full refund (the repair jobs'
-   * word: no visit fee kept) and has none yet (recorded once: the unique indexes).
+   * (the orders' word) or whose paid repair job was cancelled and refunds that hold whole (the repair
+   * jobs' word: no visit fee kept, or the hold of a supplement) and has none yet (recorded once per
+   * payment: the unique indexes).
    */
   private async requestCancellationRefundsIn(tx: EntityManager): Promise<void> {
     await this.requestSubOrderCancellationRefundsIn(tx);
@@ -187,20 +189,23 @@ export class RefundsService implements OnModuleInit {
       payment_id: string;
       repair_job_id: string;
       amount_paise: string;
+      first: boolean;
     }>(
       tx,
       `SELECT h.payment_id::text AS payment_id, h.repair_job_id::text AS repair_job_id,
-              h.amount_paise::text AS amount_paise
+              h.amount_paise::text AS amount_paise,
+              NOT EXISTS (SELECT 1 FROM escrow_holds e WHERE e.repair_job_id = h.repair_job_id
+                            AND (e.created_at, e.id) < (h.created_at, h.id)) AS first
        FROM escrow_holds h
        WHERE h.status = 'held' AND h.repair_job_id IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM refunds r
-                         WHERE r.repair_job_id = h.repair_job_id AND r.kind = 'cancellation')`,
+                         WHERE r.payment_id = h.payment_id AND r.kind = 'cancellation')`,
     );
     const refunded = await refundedInFullAmong(
       tx,
-      jobs.map((h) => h.repair_job_id),
+      jobs.map((h) => ({ repairJobId: h.repair_job_id, first: h.first })),
     );
-    for (const h of jobs.filter((x) => refunded.has(x.repair_job_id)))
+    for (const h of jobs.filter((_, i) => refunded.has(i)))
       await recordRefundIn(tx, this.jobs, {
         paymentId: h.payment_id,
         orderId: null,

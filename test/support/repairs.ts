@@ -101,7 +101,46 @@ export async function approvedRepairJob(
   };
 }
 
-/** The customer pays the job through Checkout at the sandbox; the answer is verified (`captured`). */
+/**
+ * A supplementary quote on the job in progress: its technician quotes one parts line of
+ * `amountPaise` at 0 % GST and its customer approves it, so that much is due (a new payment).
+ */
+export async function approvedSupplement(
+  t: TestApp,
+  people: { customer: SignedIn; technician: SignedIn },
+  repairJobId: string,
+  amountPaise: number,
+): Promise<{ quoteId: string }> {
+  const path = { params: { path: { repairJobId } } };
+  const quoted = await t.api.POST('/technician/repairs/{repairJobId}/supplements', {
+    ...path,
+    body: {
+      lines: [
+        {
+          kind: 'parts',
+          description: 'Battery found swollen: replaced',
+          quantity: 1,
+          unitPaise: amountPaise,
+          gstRateBps: 0,
+        },
+      ],
+    },
+    headers: people.technician.headers,
+  });
+  expect(quoted.data).toMatchObject({ supplementary: true, totalPaise: amountPaise });
+  const approved = await t.api.POST('/repairs/{repairJobId}/supplements/approve', {
+    ...path,
+    body: { quoteId: quoted.data!.id },
+    headers: people.customer.headers,
+  });
+  expect(approved.data).toMatchObject({ status: 'in_progress', amountDuePaise: amountPaise });
+  return { quoteId: quoted.data!.id };
+}
+
+/**
+ * The customer pays what the job is due now (its approved quote, or an approved supplementary
+ * quote) through Checkout at the sandbox; the answer is verified (`captured`).
+ */
 export async function payRepairJob(
   t: TestApp,
   sandbox: RazorpaySandbox,
@@ -130,28 +169,29 @@ export async function payRepairJob(
 }
 
 /**
- * The books of a job released with the repair recipe: its hold released with paid = technician net
- * + commission + GST on commission + TCS + TDS, its escrow empty (nothing posted, nothing pending),
- * the trial balance (read by `staff`) balanced and the journal verified.
+ * The books of a job released with the repair recipe: its holds (one per payment) released with paid
+ * = technician net + commission + GST on commission + TCS + TDS over them, its escrow empty (nothing
+ * posted, nothing pending), the trial balance (read by `staff`) balanced and the journal verified.
  */
 export async function expectJobSettled(
   t: TestApp,
   staff: SignedIn,
   job: { repairJobId: string; paidPaise: number },
 ): Promise<void> {
-  const [hold] = await withClient(
+  const [holds] = await withClient(
     t.db.ownerUrl,
     async (c) =>
       (
-        await c.query<{ status: string; parts: string }>(
-          `SELECT status, (dealer_net_paise + commission_paise + gst_on_commission_paise
-                           + coalesce(tcs_paise, 0) + tds_paise)::text AS parts
+        await c.query<{ statuses: string[]; parts: string }>(
+          `SELECT array_agg(DISTINCT status) AS statuses,
+                  sum(dealer_net_paise + commission_paise + gst_on_commission_paise
+                      + coalesce(tcs_paise, 0) + tds_paise)::text AS parts
            FROM escrow_holds WHERE repair_job_id = $1`,
           [job.repairJobId],
         )
       ).rows,
   );
-  expect(hold).toEqual({ status: 'released', parts: String(job.paidPaise) });
+  expect(holds).toEqual({ statuses: ['released'], parts: String(job.paidPaise) });
   const escrow = (await t.app.get(LedgerService).account(Accounts.jobEscrow(job.repairJobId)))!;
   expect({
     posted: escrow.creditsPosted - escrow.debitsPosted,
