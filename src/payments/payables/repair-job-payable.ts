@@ -33,9 +33,7 @@ export class RepairJobPayable implements Payable {
         409,
         'payment/not-payable',
         'Nothing to pay',
-        job.status === 'in_progress'
-          ? 'This repair job is paid: no supplementary quote is approved and unpaid'
-          : `This repair job is ${job.status.replace(/_/g, ' ')}`,
+        `This repair job is ${job.status.replace(/_/g, ' ')}`,
         { repairJobStatus: job.status },
       );
     return { duePaise };
