@@ -5,9 +5,10 @@
  * job for the same technician) or declines it (the work goes on with what was paid). The job cannot
  * be finished while an approved supplement is unpaid. Released, both holds go to the technician,
  * each with the repair recipe's deductions; cancelled, both payments are refunded, less the visit
- * fee kept once, from the first. The terminal asks for a supplement too. Books after the money
- * moves: paid = technician net + service fee + GST on it + TCS + TDS + refunds, the job's escrow at
- * zero, the trial balance balanced, the journal verified. Bad input gets problem documents.
+ * fee kept once, from the first; staff's refund at release is split over the holds. The terminal
+ * asks for a supplement too. Books after the money moves: paid = technician net + service fee + GST
+ * on it + TCS + TDS + refunds, the job's escrow at zero, the trial balance balanced, the journal
+ * verified. Bad input gets problem documents.
  */
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
@@ -440,6 +441,74 @@ describe('supplementary quotes: new payments into the same repair job (Razorpay 
       refunded: BigInt(PAID + SUPPLEMENT),
       escrow: 0n,
       technicianNet: 0n,
+    });
+    await expectTrialBalanced();
+  });
+
+  it('staff refund part of a done job paid with a supplement: split over its holds in proportion, each released less its part', async () => {
+    const job = await paidJob();
+    await approvedSupplement(
+      t,
+      { customer: job.customer, technician: job.tech },
+      job.repairJobId,
+      SUPPLEMENT,
+    );
+    await payRepairJob(t, sandbox, job.customer, job.repairJobId);
+    expect((await finish(job)).data).toMatchObject({ status: 'done' });
+    const refund = (amountPaise: number) =>
+      t.api.POST('/admin/repairs/{repairJobId}/refund', {
+        ...job.path,
+        body: { amountPaise, reason: 'Back glass not replaced' },
+        headers: admin.headers,
+      });
+    const whole = await refund(PAID + SUPPLEMENT);
+    expect(whole.response.status).toBe(422);
+    expect(whole.error).toMatchObject({
+      code: 'refund/not-partial',
+      heldPaise: PAID + SUPPLEMENT,
+    });
+    const decided = await refund(40_000);
+    expect(decided.data).toEqual({
+      repairJobId: job.repairJobId,
+      heldPaise: PAID + SUPPLEMENT,
+      refundAtReleasePaise: 40_000,
+    });
+    expect(
+      await sql<{ refund_at_release_paise: string }>(
+        `SELECT refund_at_release_paise::text AS refund_at_release_paise FROM escrow_holds
+         WHERE repair_job_id = $1 ORDER BY created_at, id`,
+        [job.repairJobId],
+      ),
+    ).toEqual([{ refund_at_release_paise: '30000' }, { refund_at_release_paise: '10000' }]);
+    const confirmed = await t.api.POST('/repairs/{repairJobId}/confirm', {
+      ...job.path,
+      headers: job.customer.headers,
+    });
+    expect(confirmed.data).toMatchObject({ status: 'confirmed' });
+    expect(await release.releaseDue()).toBe(1);
+    expect(await refunds.processDue()).toBe(2);
+    expect((await refundsOf(job)).map((r) => [r.kind, r.amountPaise, r.status]).sort()).toEqual(
+      [
+        ['partial', 10_000, 'processed'],
+        ['partial', 30_000, 'processed'],
+      ].sort(),
+    );
+    // Released 120000 and 40000 (no GST): commission 10 %, GST on it 18 %, TDS 0.1 %.
+    expect(
+      (await holdsOf(job)).map((h) => [h.status, h.commission_paise, h.dealer_net_paise]),
+    ).toEqual([
+      ['released', '12000', '105720'],
+      ['released', '4000', '35240'],
+    ]);
+    expect(await expectJobMoneyIdentity(t, job.repairJobId, job.tech.userId)).toEqual({
+      paid: BigInt(PAID + SUPPLEMENT),
+      refunded: 40_000n,
+      escrow: 0n,
+      technicianNet: 105_720n + 35_240n,
+      commission: 16_000n,
+      gst: 2_880n,
+      tcs: 0n,
+      tds: 160n,
     });
     await expectTrialBalanced();
   });
