@@ -37,6 +37,7 @@ import { RepairOffers1764520000000 } from './1764520000000-RepairOffers.js';
 import { RepairRefunds1764540000000 } from './1764540000000-RepairRefunds.js';
 import { RepairCommissionInvoices1764550000000 } from './1764550000000-RepairCommissionInvoices.js';
 import { TechnicianReadiness1764580000000 } from './1764580000000-TechnicianReadiness.js';
+import { SupplementaryQuotes1764590000000 } from './1764590000000-SupplementaryQuotes.js';
 import { RepairDisputes1764600000000 } from './1764600000000-RepairDisputes.js';
 import { HeldEscrowHolds1764610000000 } from './1764610000000-HeldEscrowHolds.js';
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
@@ -89,6 +90,7 @@ export const migrations = [
   RepairCommissionInvoices1764550000000,
   PaymentTerminal1764560000000,
   TechnicianReadiness1764580000000,
+  SupplementaryQuotes1764590000000,
   RepairDisputes1764600000000,
   HeldEscrowHolds1764610000000,
 ];

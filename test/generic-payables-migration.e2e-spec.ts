@@ -24,7 +24,8 @@ import { withClient } from './support/test-database.js';
 /** What the migration (and RepairCommissionInvoices after it) adds; the snapshot compares every other column. */
 const NEW_COLUMNS: Record<string, string[]> = {
   payments: ['repair_job_id', 'payable_type'],
-  escrow_holds: ['id', 'repair_job_id', 'payee_type', 'payee_id'],
+  // repair_quote_id: SupplementaryQuotes1764590000000, taken down with it.
+  escrow_holds: ['id', 'repair_job_id', 'payee_type', 'payee_id', 'repair_quote_id'],
   // RepairRefunds1764540000000, taken down with it.
   refunds: ['repair_job_id'],
   commission_invoices: ['repair_job_id', 'technician_id', 'technician_gstin'],

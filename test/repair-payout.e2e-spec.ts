@@ -200,6 +200,7 @@ describe('a repair job from request to the technician’s payout (Razorpay Route
       items: [
         {
           repairJobId,
+          holdId: hold.id,
           state: 'released',
           grossPaise: PAID,
           heldAt: expect.any(String) as string,

@@ -11,13 +11,15 @@
  *   `commission.parts`; the taxable value for TCS is that of the released lines, each at its own GST
  *   rate with its share of the delivery charge (src/payments/sale-lines.ts); every release writes its
  *   commission invoice and lifts the hold of the dealer's Route transfer.
- * - A repair job's hold (toward its technician; `liability:escrow:job:<jobId>`): once the job is
- *   completed. Commission: the `repair_service` rule in force, else `commission.repairs`; the sale is
- *   one line at `gst.supply.repair_services`. No commission invoice and no Route transfer yet (both
- *   are dealer-only for now: the repair-services issue adds them). A paid job cancelled keeping a
- *   visit fee (src/repairs/) is released too: the fee to the technician, the rest refunded at
- *   release (recipe §5, a `partial` refund of the job sent by the refunds job). A disputed job is
- *   not due until staff resolve its dispute (src/disputes/).
+ * - A repair job's holds (toward its technician; `liability:escrow:job:<jobId>`; one per payment:
+ *   its first quote's and each supplementary quote's): once the job is completed, all of them in one
+ *   release, each with its own deductions and ledger keys, under one service-fee invoice.
+ *   Commission: the `repair_service` rule in force, else `commission.repairs`; the sale is the lines
+ *   of the quote the hold's payment paid, each at its GST rate. A paid job cancelled keeping a
+ *   visit fee (src/repairs/) is released too, its first hold only: the fee to the technician, the
+ *   rest refunded at release (recipe §5, a `partial` refund sent by the refunds job); its
+ *   supplements' holds are refunded whole by the payments' refunds. A disputed job is not due
+ *   until staff resolve its dispute (src/disputes/).
  * - Neither while staff hold it (a manual hold of the sub-order or of the repair job, src/escrow/controls/).
  *
  * The `escrow.release-due` job runs every minute (here): it finds the due holds and dispatches one
@@ -50,7 +52,10 @@ export class EscrowReleaseService implements OnModuleInit {
     });
   }
 
-  /** Releases every held escrow whose sub-order is completed or repair job confirmed; returns how many. */
+  /**
+   * Releases every held escrow whose sub-order is completed or repair job confirmed (a job's holds
+   * in one release, so its other holds' rows find nothing left); returns how many releases.
+   */
   async releaseDue(batch = 100): Promise<number> {
     let released = 0;
     for (;;) {
@@ -68,7 +73,9 @@ export class EscrowReleaseService implements OnModuleInit {
              LEFT JOIN repair_jobs j ON j.id = h.repair_job_id
            WHERE h.status = 'held'
              AND (s.status = 'completed' OR j.status = 'confirmed'
-                  OR (j.status = 'cancelled' AND j.visit_fee_paise > 0))
+                  OR (j.status = 'cancelled' AND j.visit_fee_paise > 0
+                      AND NOT EXISTS (SELECT 1 FROM escrow_holds e WHERE e.repair_job_id = h.repair_job_id
+                                        AND (e.created_at, e.id) < (h.created_at, h.id))))
              AND NOT EXISTS (SELECT 1 FROM escrow_manual_holds m
                              WHERE m.sub_order_id = h.sub_order_id AND m.lifted_at IS NULL)
              AND NOT EXISTS (SELECT 1 FROM escrow_manual_holds m

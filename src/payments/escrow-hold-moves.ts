@@ -5,6 +5,7 @@
 import type { EntityManager } from 'typeorm';
 import { transitionInOneStatement } from '../database/transition-in-one-statement.js';
 import { execute } from '../database/sql.js';
+import { splitLargestRemainder, sumPaise } from '../ledger/domain/money.js';
 import {
   ESCROW_HOLD_MACHINE,
   type EscrowHoldEvent,
@@ -54,31 +55,41 @@ export async function setRefundAtRelease(
 }
 
 /**
- * Sets what a repair job's still-held hold refunds when it is released (staff refunding part of a
- * done job, less than it holds; ledger-spec recipe §5), locking the hold. The hold as it was, or undefined when
- * the job has no held escrow.
+ * Sets what a repair job's still-held holds refund when they are released (staff refunding part of a
+ * done job, less than they hold; ledger-spec recipe §5), locking the holds: a job paid in several
+ * payments (supplementary quotes) has the refund split over its holds in proportion to what each
+ * holds (largest remainder). The holds as they were (their total, and the refund set before), or
+ * undefined when the job has no held escrow.
  */
 export async function setJobRefundAtRelease(
   tx: EntityManager,
   repairJobId: string,
   refundPaise: number,
 ): Promise<{ heldPaise: number; refundAtReleasePaise: number } | undefined> {
-  const { rows } = await execute<{ amount_paise: string; refund_at_release_paise: string }>(
+  const { rows: holds } = await execute<{
+    id: string;
+    amount_paise: string;
+    refund_at_release_paise: string;
+  }>(
     tx,
-    `SELECT amount_paise::text AS amount_paise, refund_at_release_paise::text AS refund_at_release_paise
-     FROM escrow_holds WHERE repair_job_id = $1 AND status = 'held' FOR UPDATE`,
+    `SELECT id::text AS id, amount_paise::text AS amount_paise,
+            refund_at_release_paise::text AS refund_at_release_paise
+     FROM escrow_holds WHERE repair_job_id = $1 AND status = 'held'
+     ORDER BY created_at, id FOR UPDATE`,
     [repairJobId],
   );
-  const hold = rows[0];
-  if (hold === undefined) return undefined;
-  if (refundPaise < Number(hold.amount_paise))
-    await execute(
-      tx,
-      `UPDATE escrow_holds SET refund_at_release_paise = $2, updated_at = now() WHERE repair_job_id = $1`,
-      [repairJobId, refundPaise],
-    );
-  return {
-    heldPaise: Number(hold.amount_paise),
-    refundAtReleasePaise: Number(hold.refund_at_release_paise),
-  };
+  if (holds.length === 0) return undefined;
+  const held = holds.map((h) => BigInt(h.amount_paise));
+  const heldPaise = sumPaise(held);
+  const before = sumPaise(holds.map((h) => BigInt(h.refund_at_release_paise)));
+  if (BigInt(refundPaise) < heldPaise) {
+    const shares = splitLargestRemainder(BigInt(refundPaise), held);
+    for (const [i, h] of holds.entries())
+      await execute(
+        tx,
+        `UPDATE escrow_holds SET refund_at_release_paise = $2, updated_at = now() WHERE id = $1`,
+        [h.id, shares[i]!.toString()],
+      );
+  }
+  return { heldPaise: Number(heldPaise), refundAtReleasePaise: Number(before) };
 }

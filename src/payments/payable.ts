@@ -20,10 +20,14 @@ export interface PayableRef {
 export interface Obligation {
   readonly payee: { readonly kind: SupplierKind; readonly id: string };
   readonly amountPaise: number;
-  /** What the hold is for: a sub-order of an order, or a repair job. */
+  /**
+   * What the hold is for: a sub-order of an order, or a repair job (one hold per payment of it: the
+   * quote it pays, null for a job paid before quotes).
+   */
   readonly subject:
-    { readonly subOrderId: string; readonly orderId: string } | { readonly repairJobId: string };
-  /** The ledger hold's key (`hold:<escrow>:<subjectId>[:<subOrderId>]`). */
+    | { readonly subOrderId: string; readonly orderId: string }
+    | { readonly repairJobId: string; readonly repairQuoteId: string | null };
+  /** The ledger hold's key (`hold:<escrow>:<subjectId>[:<subOrderId> | :<n>]`). */
   readonly holdKey: string;
   /** The hold entry's metadata. */
   readonly holdMetadata: Readonly<Record<string, string>>;

@@ -68,8 +68,9 @@ export const REFUND_COLUMNS = `r.id::text AS id, r.payment_id::text AS payment_i
  * it — the one writer of new refund rows, for payments' own kinds and the escrow's (`partial` at
  * release, `after_release`). It refunds the payment's payable: an order (`orderId`) or a repair job
  * (`repairJobId`). Undefined when the refund is already recorded (the unique indexes: one of a kind
- * per payment without a sub-order; one cancellation and one partial per sub-order and per repair
- * job), so a retry records nothing twice.
+ * per payment without a sub-order — a repair job's cancellation and partial refunds are one per
+ * payment, i.e. per escrow hold; one cancellation and one partial per sub-order), so a retry records
+ * nothing twice.
  */
 export async function recordRefundIn(
   tx: EntityManager,
@@ -178,12 +179,13 @@ async function postRefundIn(
       : (['order', refund.order_id!] as const);
   const escrow = escrowAccount(kind, subjectId);
   let command: LedgerCommand;
-  // A cancelled sub-order's or repair job's hold, refunded whole (recipe §4).
+  // A cancelled sub-order's hold or a cancelled repair job's hold of this payment, refunded whole
+  // (recipe §4).
   if (refund.kind === 'cancellation') {
     const [column, id] =
       refund.sub_order_id !== null
         ? ['sub_order_id', refund.sub_order_id]
-        : ['repair_job_id', refund.repair_job_id!];
+        : ['payment_id', refund.payment_id];
     const { rows } = await execute<{
       id: string;
       status: EscrowHoldStatus;

@@ -4,7 +4,8 @@
  * - Decided in the transaction of its cause: `requestIn` (the capture's transaction: unpayable,
  *   duplicate or excess money of an order or a repair job), the `payments.refunds` sweep (a paid
  *   sub-order cancelled while its escrow is still held: the hold's whole amount, delivery included;
- *   a paid repair job cancelled with a full refund: its whole hold) or `refundLinesIn` (lines of a
+ *   a paid repair job cancelled with a full refund: each of its holds whole; keeping a visit fee:
+ *   the holds of its paid supplements whole) or `refundLinesIn` (lines of a
  *   paid sub-order cancelled by the buyer: their total, cut out of the hold at once — recipe §4,
  *   partial, posted in that transaction — so the refund row only sends the money).
  * - Sent by the `payments.refunds` job (`ProcessRefundCommand`, src/payments/commands/), outside any transaction, with the refund's id as Razorpay's
@@ -51,19 +52,38 @@ interface HeldHoldRow {
   sub_order_id: string | null;
   repair_job_id: string | null;
   amount_paise: string;
+  /** The hold of its obligation's first payment (a repair job's others pay its supplements). */
+  first: boolean;
 }
 
 /**
  * What a held hold can be for (its obligation's column) and that obligation's owner's word on which
- * of them are cancelled with the hold going back to the buyer whole: a cancelled sub-order (the
- * orders'), a paid repair job cancelled with no visit fee kept (the repair jobs').
+ * of them (indexes into `holds`) go back to the buyer whole: the holds of cancelled sub-orders (the
+ * orders'), the holds of a paid repair job cancelled that it refunds whole — no visit fee kept, or
+ * a supplement's (the repair jobs').
  */
 const CANCELLED_OBLIGATIONS: readonly {
   column: 'sub_order_id' | 'repair_job_id';
-  cancelled: (tx: EntityManager, ids: readonly string[]) => Promise<Set<string>>;
+  refundedWhole: (tx: EntityManager, holds: readonly HeldHoldRow[]) => Promise<Set<number>>;
 }[] = [
-  { column: 'sub_order_id', cancelled: cancelledAmong },
-  { column: 'repair_job_id', cancelled: refundedInFullAmong },
+  {
+    column: 'sub_order_id',
+    refundedWhole: async (tx, holds) => {
+      const cancelled = await cancelledAmong(
+        tx,
+        holds.map((h) => h.sub_order_id!),
+      );
+      return new Set(holds.flatMap((h, i) => (cancelled.has(h.sub_order_id!) ? [i] : [])));
+    },
+  },
+  {
+    column: 'repair_job_id',
+    refundedWhole: (tx, holds) =>
+      refundedInFullAmong(
+        tx,
+        holds.map((h) => ({ repairJobId: h.repair_job_id!, first: h.first })),
+      ),
+  },
 ];
 
 /** A refund row's payable columns. */
@@ -200,8 +220,8 @@ export class RefundsService implements OnModuleInit {
 
   /**
    * A `cancellation` refund of the whole hold for every held escrow hold that has none yet (recorded
-   * once: the unique indexes) and whose obligation's owner says it is cancelled with its hold
-   * refunded whole (`CANCELLED_OBLIGATIONS`). Reads only the held holds (a partial index), each
+   * once: the unique indexes — per sub-order, per repair-job payment) and whose obligation's owner
+   * says it goes back whole (`CANCELLED_OBLIGATIONS`). Reads only the held holds (a partial index), each
    * probing the refunds by its obligation (their unique indexes): never the released history.
    */
   private async requestCancellationRefundsIn(tx: EntityManager): Promise<void> {
@@ -209,22 +229,22 @@ export class RefundsService implements OnModuleInit {
       tx,
       `SELECT h.payment_id::text AS payment_id, h.order_id::text AS order_id,
               h.sub_order_id::text AS sub_order_id, h.repair_job_id::text AS repair_job_id,
-              h.amount_paise::text AS amount_paise
+              h.amount_paise::text AS amount_paise,
+              NOT EXISTS (SELECT 1 FROM escrow_holds e WHERE e.repair_job_id = h.repair_job_id
+                            AND (e.created_at, e.id) < (h.created_at, h.id)) AS first
        FROM escrow_holds h
        WHERE h.status = 'held'
          AND NOT EXISTS (SELECT 1 FROM refunds r
                          WHERE r.sub_order_id = h.sub_order_id AND r.kind = 'cancellation')
          AND NOT EXISTS (SELECT 1 FROM refunds r
-                         WHERE r.repair_job_id = h.repair_job_id AND r.kind = 'cancellation')`,
+                         WHERE h.repair_job_id IS NOT NULL AND r.payment_id = h.payment_id
+                           AND r.kind = 'cancellation' AND r.sub_order_id IS NULL)`,
     );
-    for (const { column, cancelled: cancelledOf } of CANCELLED_OBLIGATIONS) {
+    for (const { column, refundedWhole } of CANCELLED_OBLIGATIONS) {
       const holds = held.filter((h) => h[column] !== null);
       if (holds.length === 0) continue;
-      const cancelled = await cancelledOf(
-        tx,
-        holds.map((h) => h[column]!),
-      );
-      for (const h of holds.filter((x) => cancelled.has(x[column]!)))
+      const whole = await refundedWhole(tx, holds);
+      for (const h of holds.filter((_, i) => whole.has(i)))
         await recordRefundIn(tx, this.jobs, {
           paymentId: h.payment_id,
           orderId: h.order_id,

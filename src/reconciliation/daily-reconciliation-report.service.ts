@@ -401,14 +401,21 @@ export class DailyReconciliationReport implements OnModuleInit {
         ledger_key: string;
       }>(
         tx,
-        `SELECT r.id::text AS id, r.kind, r.status, r.order_id::text AS order_id, r.gateway_refund_id,
-           'refund:' || CASE WHEN r.kind = 'partial' THEN coalesce(r.sub_order_id, r.repair_job_id)
-                             ELSE r.id END AS ledger_key
-         FROM refunds r
+        `WITH keyed AS (
+           -- A partial refund is posted by its release as refund:<releaseId>: a sub-order's id, or the
+           -- key of the repair job's hold of the refunded payment without hold:job: (one per payment).
+           SELECT r.*, CASE WHEN r.kind <> 'partial' THEN r.id::text
+                            WHEN r.sub_order_id IS NOT NULL THEN r.sub_order_id::text
+                            ELSE (SELECT regexp_replace(h.hold_key, '^hold:job:', '') FROM escrow_holds h
+                                   WHERE h.payment_id = r.payment_id AND h.repair_job_id = r.repair_job_id)
+                       END AS release_key
+           FROM refunds r)
+         SELECT r.id::text AS id, r.kind, r.status, r.order_id::text AS order_id, r.gateway_refund_id,
+           'refund:' || r.release_key AS ledger_key
+         FROM keyed r
          WHERE r.gateway_refund_id = ANY($1::text[])
             OR r.id::text = ANY($2::text[])
-            OR (CASE WHEN r.kind = 'partial' THEN coalesce(r.sub_order_id, r.repair_job_id)
-                     ELSE r.id END)::text = ANY($3::text[])`,
+            OR r.release_key = ANY($3::text[])`,
         [
           [...listedIds.refunds],
           listed.refunds.map((r) => r.notes.refundId).filter((id) => id !== undefined),

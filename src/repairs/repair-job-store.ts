@@ -48,6 +48,10 @@ export interface RepairJobRow {
   cancelled_at: Date | null;
   /** A paid job cancelled: what is kept from its payment for its technician (0: refunded in full). */
   visit_fee_paise: string | null;
+  /** In progress: the approved supplementary quote's total, not paid yet (null: none). */
+  supplement_due_paise: string | null;
+  /** What the paid supplementary quotes added to the job. */
+  supplements_paid_paise: string;
   created_at: Date;
   updated_at: Date;
 }
@@ -56,8 +60,9 @@ export const REPAIR_JOB_COLUMNS = `id::text AS id, customer_id::text AS customer
   technician_id::text AS technician_id, kind, mode, status, device_brand, device_model, problem,
   ST_Y(location::geometry) AS lat, ST_X(location::geometry) AS lng, address, preferred_from,
   preferred_to, amount_paise::text AS amount_paise, payment_reference, assigned_at, paid_at, done_at,
-  confirmed_at, closed_at, cancelled_at, visit_fee_paise::text AS visit_fee_paise, created_at,
-  updated_at`;
+  confirmed_at, closed_at, cancelled_at, visit_fee_paise::text AS visit_fee_paise,
+  supplement_due_paise::text AS supplement_due_paise,
+  supplements_paid_paise::text AS supplements_paid_paise, created_at, updated_at`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -123,6 +128,10 @@ export interface RepairTransitionInput {
    * a full refund).
    */
   visitFeePaise?: number;
+  /** `approve_supplement`: the supplement now due; `pay_supplement`, `cancel`: null (none due). */
+  supplementDuePaise?: number | null;
+  /** `pay_supplement`: what the payment added to the job (the supplement's total). */
+  supplementPaidPaise?: number;
 }
 
 /** Moves the locked job through its state machine; returns the job as it now is. */
@@ -158,7 +167,10 @@ export async function applyRepairTransition(
                                    OR ($2 = 'cancelled' AND paid_at IS NULL) THEN NULL
                                  ELSE coalesce($7, amount_paise) END,
              visit_fee_paise = $8,
-             paid_at = CASE WHEN $2 = 'in_progress' THEN now() ELSE paid_at END,
+             supplement_due_paise = CASE WHEN $9 THEN $10::bigint ELSE supplement_due_paise END,
+             supplements_paid_paise = supplements_paid_paise + $11,
+             paid_at = CASE WHEN $2 = 'in_progress' AND $3 = 'awaiting_payment' THEN now()
+                            ELSE paid_at END,
              done_at = CASE WHEN $2 = 'done' THEN now() ELSE done_at END,
              confirmed_at = CASE WHEN $2 = 'confirmed' THEN now() ELSE confirmed_at END,
              closed_at = CASE WHEN $2 = 'closed' THEN now() ELSE closed_at END,
@@ -174,6 +186,9 @@ export async function applyRepairTransition(
             input.technicianId ?? null,
             input.amountPaise ?? null,
             input.visitFeePaise ?? null,
+            input.supplementDuePaise !== undefined,
+            input.supplementDuePaise ?? null,
+            input.supplementPaidPaise ?? 0,
           ],
         );
         return { affected, row: rows[0] };
@@ -229,6 +244,17 @@ async function keepTechniciansBusyIn(
   if (others.get(left) === 0) await setBusyIn(tx, left, false);
 }
 
+/**
+ * What the job's customer is to pay now (null: nothing): the approved quote's total while the job
+ * awaits payment, the approved supplementary quote's while it is in progress.
+ */
+export function amountDueOf(job: RepairJobRow): number | null {
+  if (job.status === 'awaiting_payment') return Number(job.amount_paise);
+  if (job.status === 'in_progress' && job.supplement_due_paise !== null)
+    return Number(job.supplement_due_paise);
+  return null;
+}
+
 export function repairJobDto(r: RepairJobRow): RepairJobDto {
   const iso = (d: Date | null) => (d === null ? null : d.toISOString());
   return {
@@ -246,6 +272,8 @@ export function repairJobDto(r: RepairJobRow): RepairJobDto {
     preferredFrom: iso(r.preferred_from),
     preferredTo: iso(r.preferred_to),
     amountPaise: r.amount_paise === null ? null : Number(r.amount_paise),
+    amountDuePaise: amountDueOf(r) ?? 0,
+    paidPaise: r.paid_at === null ? 0 : Number(r.amount_paise) + Number(r.supplements_paid_paise),
     assignedAt: iso(r.assigned_at),
     paidAt: iso(r.paid_at),
     doneAt: iso(r.done_at),
@@ -269,15 +297,17 @@ interface QuoteRow {
   total_paise: string;
   note: string | null;
   status: RepairQuoteDto['status'];
+  supplementary: boolean;
   decided_at: Date | null;
   decision_reason: string | null;
+  paid_at: Date | null;
   created_at: Date;
 }
 
 const QUOTE_COLUMNS = `id::text AS id, repair_job_id::text AS repair_job_id,
   technician_id::text AS technician_id, lines, taxable_paise::text AS taxable_paise,
-  gst_paise::text AS gst_paise, total_paise::text AS total_paise, note, status, decided_at,
-  decision_reason, created_at`;
+  gst_paise::text AS gst_paise, total_paise::text AS total_paise, note, status, supplementary,
+  decided_at, decision_reason, paid_at, created_at`;
 
 export function quoteDto(q: QuoteRow): RepairQuoteDto {
   return {
@@ -290,30 +320,37 @@ export function quoteDto(q: QuoteRow): RepairQuoteDto {
     totalPaise: Number(q.total_paise),
     note: q.note,
     status: q.status,
+    supplementary: q.supplementary,
     decidedAt: q.decided_at === null ? null : q.decided_at.toISOString(),
     decisionReason: q.decision_reason,
+    paidAt: q.paid_at === null ? null : q.paid_at.toISOString(),
     createdAt: q.created_at.toISOString(),
   };
 }
 
-/** Records a proposed quote, superseding the job's open proposed one (the job row is locked). */
+/**
+ * Records a proposed quote — the job's first, or a supplementary one — superseding the job's proposed
+ * one of the same kind (the job row is locked).
+ */
 export async function insertQuoteIn(
   tx: EntityManager,
   job: RepairJobRow,
   quote: PricedQuote,
   note: string | null,
+  supplementary = false,
 ): Promise<QuoteRow> {
   await execute(
     tx,
     `UPDATE repair_quotes SET status = 'superseded', decided_at = now(),
        decision_reason = 'a newer quote replaced it'
-     WHERE repair_job_id = $1 AND status = 'proposed'`,
-    [job.id],
+     WHERE repair_job_id = $1 AND status = 'proposed' AND supplementary = $2`,
+    [job.id, supplementary],
   );
   const { rows } = await execute<QuoteRow>(
     tx,
-    `INSERT INTO repair_quotes (repair_job_id, technician_id, lines, taxable_paise, gst_paise, total_paise, note)
-     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7) RETURNING ${QUOTE_COLUMNS}`,
+    `INSERT INTO repair_quotes (repair_job_id, technician_id, lines, taxable_paise, gst_paise, total_paise,
+       note, supplementary)
+     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8) RETURNING ${QUOTE_COLUMNS}`,
     [
       job.id,
       job.technician_id,
@@ -322,16 +359,21 @@ export async function insertQuoteIn(
       quote.gstPaise,
       quote.totalPaise,
       note,
+      supplementary,
     ],
   );
   return rows[0]!;
 }
 
-/** The job's proposed quote `quoteId`, locked; 409 when it is not the one waiting for a decision. */
+/**
+ * The job's proposed quote `quoteId` of the kind named (`supplementary` or the first), locked; 409
+ * when it is of the other kind or not the one waiting for a decision.
+ */
 export async function lockProposedQuote(
   tx: EntityManager,
   jobId: string,
   quoteId: string,
+  supplementary = false,
 ): Promise<QuoteRow> {
   const { rows } = UUID.test(quoteId)
     ? await execute<QuoteRow>(
@@ -343,6 +385,16 @@ export async function lockProposedQuote(
   const quote = rows[0];
   if (quote === undefined)
     throw new AppProblem(404, 'repair-quote/not-found', 'Not found', 'No such quote for this job');
+  if (quote.supplementary !== supplementary)
+    throw new AppProblem(
+      409,
+      'repair-quote/kind-mismatch',
+      'Conflict',
+      quote.supplementary
+        ? 'This is a supplementary quote: approve or decline it at /repairs/{id}/supplements'
+        : 'This is the job’s first quote: approve or reject it at /repairs/{id}/quote',
+      { supplementary: quote.supplementary },
+    );
   if (quote.status !== 'proposed')
     throw new AppProblem(
       409,
@@ -368,6 +420,62 @@ export async function decideQuoteIn(
     [quoteId, status, reason],
   );
   return rows[0]!;
+}
+
+/**
+ * Records that the (locked) job's approved quote of the kind named — its first, or the supplement
+ * due — was paid by the gateway payment `reference`; its id, or null when the job has none (a job
+ * paid before quotes existed).
+ */
+export async function markQuotePaidIn(
+  tx: EntityManager,
+  jobId: string,
+  supplementary: boolean,
+  reference: string,
+): Promise<string | null> {
+  const { rows } = await execute<{ id: string }>(
+    tx,
+    `UPDATE repair_quotes SET paid_at = now(), payment_reference = $3
+     WHERE repair_job_id = $1 AND supplementary = $2 AND status = 'approved' AND paid_at IS NULL
+     RETURNING id::text AS id`,
+    [jobId, supplementary, reference],
+  );
+  return rows[0]?.id ?? null;
+}
+
+/** Whether the gateway payment `reference` paid the (locked) job or one of its supplements. */
+export async function paidJobWithIn(
+  tx: EntityManager,
+  job: RepairJobRow,
+  reference: string,
+): Promise<boolean> {
+  if (job.payment_reference === reference) return true;
+  const { rows } = await execute(
+    tx,
+    `SELECT 1 FROM repair_quotes WHERE repair_job_id = $1 AND payment_reference = $2`,
+    [job.id, reference],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * The job's supplementary quote still open — proposed, or approved and not paid — no longer stands
+ * (the job was cancelled, or finished while one was only proposed).
+ */
+export async function closeOpenSupplementIn(
+  tx: EntityManager,
+  jobId: string,
+  reason: string,
+): Promise<void> {
+  await execute(
+    tx,
+    `UPDATE repair_quotes SET status = 'superseded',
+       decided_at = CASE WHEN status = 'proposed' THEN now() ELSE decided_at END,
+       decision_reason = $2
+     WHERE repair_job_id = $1 AND supplementary
+       AND (status = 'proposed' OR (status = 'approved' AND paid_at IS NULL))`,
+    [jobId, reason],
+  );
 }
 
 /**
@@ -417,56 +525,73 @@ export async function quotesOf(tx: EntityManager, jobId: string): Promise<QuoteR
 // ---- what other modules read of a job (the payments' and the escrow's) ----
 
 /**
- * The sale a repair job's escrow pays for, as the escrow release prices it: its approved quote's
- * lines (GST included, each at its own rate); empty for a job paid before quotes (the skeleton's
- * agreed amount), which the release prices at the repair services' schedule rate.
+ * The sale one payment of a repair job pays for, as the escrow release prices its hold: the lines of
+ * the quote it paid (`quoteId`: the job's first quote or a supplement; GST included, each at its own
+ * rate); empty for a job paid before quotes (the skeleton's agreed amount: no quote), which the
+ * release prices at the repair services' schedule rate.
  */
 export async function saleLinesOfJob(
   tx: EntityManager,
   jobId: string,
+  quoteId: string | null,
 ): Promise<{ grossPaise: number; gstRateBps: number }[]> {
+  if (quoteId === null) return [];
   const { rows } = await execute<{ lines: PricedQuoteLine[] }>(
     tx,
-    `SELECT lines FROM repair_quotes WHERE repair_job_id = $1 AND status = 'approved'`,
-    [jobId],
+    `SELECT lines FROM repair_quotes WHERE id = $1 AND repair_job_id = $2 AND status = 'approved'`,
+    [quoteId, jobId],
   );
   return rows[0] === undefined ? [] : saleLinesOfQuote(rows[0].lines);
 }
 
 /**
- * Among `jobIds`, the paid jobs cancelled with a full refund (no visit fee kept): their escrow hold
- * goes back to the customer whole (the payments' refunds).
+ * Among the holds of paid jobs (`first`: the hold of the job's first payment, the others pay its
+ * supplements), those whose job was cancelled and that go back to the customer whole (the payments'
+ * refunds): every hold of a job refunded in full (no visit fee kept), and the supplements' holds of a
+ * job keeping a visit fee (the fee is kept once, from its first payment, by the escrow release).
+ * Returns the indexes of those holds in `holds`.
  */
 export async function refundedInFullAmong(
   tx: EntityManager,
-  jobIds: readonly string[],
-): Promise<Set<string>> {
-  const { rows } = await execute<{ id: string }>(
+  holds: readonly { repairJobId: string; first: boolean }[],
+): Promise<Set<number>> {
+  const { rows } = await execute<{ id: string; visit_fee_paise: string }>(
     tx,
-    `SELECT id::text AS id FROM repair_jobs
-     WHERE id = ANY($1::uuid[]) AND status = 'cancelled' AND visit_fee_paise = 0`,
-    [[...jobIds]],
+    `SELECT id::text AS id, visit_fee_paise::text AS visit_fee_paise FROM repair_jobs
+     WHERE id = ANY($1::uuid[]) AND status = 'cancelled' AND visit_fee_paise IS NOT NULL`,
+    [[...new Set(holds.map((h) => h.repairJobId))]],
   );
-  return new Set(rows.map((r) => r.id));
+  const fees = new Map(rows.map((r) => [r.id, BigInt(r.visit_fee_paise)]));
+  const whole = new Set<number>();
+  holds.forEach((h, i) => {
+    const fee = fees.get(h.repairJobId);
+    if (fee !== undefined && (fee === 0n || !h.first)) whole.add(i);
+  });
+  return whole;
 }
 
 /**
- * What the escrow release does with a job's hold (the job locked by the release): a confirmed job's
- * is released to its technician, less what staff refund at release (`refundAtReleasePaise`; then
- * the job closes); a paid job cancelled with a visit fee kept has the fee released to its
- * technician and the rest refunded at release (recipe §5); any other job's is not due (a disputed
- * one among them, until staff resolve its dispute).
+ * What the escrow release does with one of a job's holds (the job locked by the release; `first`:
+ * the hold of its first payment, the others pay its supplements): a confirmed job's holds are each
+ * released to its technician, less what staff refund at release (`refundAtReleasePaise`; then the
+ * job closes); a paid job cancelled with a visit fee kept has the fee released to its technician
+ * from its first hold and the rest of that hold refunded at release (recipe §5) — its supplements'
+ * holds are refunded whole by the payments' refunds; any other hold is not due (a disputed job's
+ * among them, until staff resolve its dispute).
  */
 export function releaseTermsOf(
   job: RepairJobRow,
-  heldPaise: bigint,
-  refundAtReleasePaise: bigint,
+  hold: { heldPaise: bigint; refundAtReleasePaise: bigint; first: boolean },
 ): { due: false } | { due: true; refundPaise: bigint; close: boolean } {
   if (job.status === 'confirmed')
-    return { due: true, refundPaise: refundAtReleasePaise, close: true };
+    return { due: true, refundPaise: hold.refundAtReleasePaise, close: true };
   const fee = BigInt(job.visit_fee_paise ?? 0);
-  if (job.status === 'cancelled' && fee > 0n)
-    return { due: true, refundPaise: heldPaise > fee ? heldPaise - fee : 0n, close: false };
+  if (job.status === 'cancelled' && fee > 0n && hold.first)
+    return {
+      due: true,
+      refundPaise: hold.heldPaise > fee ? hold.heldPaise - fee : 0n,
+      close: false,
+    };
   return { due: false };
 }
 

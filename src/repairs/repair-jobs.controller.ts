@@ -14,6 +14,7 @@ import {
   RepairJobIdParamDto,
   RepairJobPageDto,
   RepairJobQueryDto,
+  RepairJobViewDto,
   StaffRepairJobQueryDto,
   RepairJobReasonDto,
   RepairQuoteDto,
@@ -26,8 +27,9 @@ const mine = (meta: RequestMeta) => ({ customerId: meta.principal!.userId });
 const assignedToMe = (meta: RequestMeta) => ({ technicianId: meta.principal!.userId });
 
 /**
- * The customer's side of a repair: request it, follow it, decide the technician's quote, pay it
- * (`POST /repairs/{id}/payments`, src/payments/), confirm the work, or cancel before paying.
+ * The customer's side of a repair: request it, follow it, decide the technician's quote (and its
+ * supplementary quotes while working), pay it (`POST /repairs/{id}/payments`, src/payments/: what is
+ * due now), confirm the work, or cancel.
  */
 @ApiTags('repairs')
 @ApiBearerAuth()
@@ -52,8 +54,8 @@ export class RepairJobsController {
 
   @Get(':repairJobId')
   @Can('read', 'Purchase')
-  @ApiOperation({ summary: 'My repair' })
-  get(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairJobDto> {
+  @ApiOperation({ summary: 'My repair, with its quotes and what was paid' })
+  get(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairJobViewDto> {
     return this.jobs.get(p.repairJobId, mine(meta));
   }
 
@@ -98,6 +100,35 @@ export class RepairJobsController {
     return this.jobs.rejectQuote(p.repairJobId, dto.quoteId, dto.reason ?? null, meta);
   }
 
+  @Post(':repairJobId/supplements/approve')
+  @HttpCode(200)
+  @Can('update', 'Purchase')
+  @ApiOperation({
+    summary:
+      'Approve the proposed supplementary quote of my repair in progress (its total is then to be paid)',
+  })
+  approveSupplement(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: DecideRepairQuoteDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.jobs.approveSupplement(p.repairJobId, dto.quoteId, meta);
+  }
+
+  @Post(':repairJobId/supplements/decline')
+  @HttpCode(200)
+  @Can('update', 'Purchase')
+  @ApiOperation({
+    summary: 'Decline the proposed supplementary quote (the work goes on with what was paid)',
+  })
+  declineSupplement(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: DecideRepairQuoteDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.jobs.declineSupplement(p.repairJobId, dto.quoteId, dto.reason ?? null, meta);
+  }
+
   @Post(':repairJobId/cancel')
   @HttpCode(200)
   @Can('update', 'Purchase')
@@ -122,7 +153,10 @@ export class RepairJobsController {
   }
 }
 
-/** The assigned technician's side: its jobs, travel, diagnosis, quotes, done, or give it back. */
+/**
+ * The assigned technician's side: its jobs, travel, diagnosis, quotes (and supplementary quotes while
+ * working), done, or give it back.
+ */
 @ApiTags('repairs')
 @ApiBearerAuth()
 @RateLimitCategory('orders')
@@ -139,8 +173,8 @@ export class TechnicianRepairJobsController {
 
   @Get(':repairJobId')
   @Can('read', 'RepairWork')
-  @ApiOperation({ summary: 'A repair assigned to me' })
-  get(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairJobDto> {
+  @ApiOperation({ summary: 'A repair assigned to me, with its quotes and what was paid' })
+  get(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairJobViewDto> {
     return this.jobs.get(p.repairJobId, assignedToMe(meta));
   }
 
@@ -196,10 +230,26 @@ export class TechnicianRepairJobsController {
     return this.jobs.quote(p.repairJobId, dto, meta);
   }
 
+  @Post(':repairJobId/supplements')
+  @Can('update', 'RepairWork')
+  @ApiOperation({
+    summary:
+      'Quote more work on a paid repair in progress (a supplementary quote, paid on top once approved)',
+  })
+  supplement(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: CreateRepairQuoteDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairQuoteDto> {
+    return this.jobs.supplement(p.repairJobId, dto, meta);
+  }
+
   @Post(':repairJobId/finish')
   @HttpCode(200)
   @Can('update', 'RepairWork')
-  @ApiOperation({ summary: 'The work is done (the customer then confirms)' })
+  @ApiOperation({
+    summary: 'The work is done (the customer then confirms; not while a supplement is unpaid)',
+  })
   finish(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairJobDto> {
     return this.jobs.step(p.repairJobId, 'finish', meta);
   }
@@ -249,8 +299,8 @@ export class AdminRepairJobsController {
 
   @Get(':repairJobId')
   @Can('read', 'RepairJob')
-  @ApiOperation({ summary: 'A repair' })
-  get(@Param() p: RepairJobIdParamDto): Promise<RepairJobDto> {
+  @ApiOperation({ summary: 'A repair, with its quotes and what was paid' })
+  get(@Param() p: RepairJobIdParamDto): Promise<RepairJobViewDto> {
     return this.jobs.get(p.repairJobId, 'any');
   }
 

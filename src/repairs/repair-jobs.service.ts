@@ -5,7 +5,9 @@
  * the queue or taking over matching);
  * the technician travels (offline), diagnoses and quotes; the customer approves the quote and pays
  * it through the payments module (the repair-job payable, `RepairJobPayments` below is its port);
- * the technician marks it done; the customer confirms it (or the confirmation window passes, or
+ * while working, the technician may quote more (a supplementary quote), which the customer approves
+ * and pays the same way (a new escrow hold of the job) or declines (the work goes on with what was
+ * paid); the technician marks it done; the customer confirms it (or the confirmation window passes, or
  * staff confirm with a reason), which makes its escrow due for release to the technician
  * (src/escrow/), and the release closes it. Every staff action is audited. One command = one
  * transaction, the job row locked first.
@@ -25,24 +27,34 @@ import { technicianProfileIn } from '../identity/technician-profile.js';
 import { missingForJobsIn } from '../technicians/technician-readiness.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
 import type { RepairJobEvent } from './domain/repair-job-state.js';
-import { priceQuote } from './domain/repair-quote.js';
+import {
+  MAX_REPAIR_JOB_PAISE,
+  priceQuote,
+  type PricedQuote,
+  type QuoteProblem,
+} from './domain/repair-quote.js';
 import type {
   CreateRepairJobDto,
   CreateRepairQuoteDto,
   RepairJobDto,
   RepairJobPageDto,
+  RepairJobViewDto,
   StaffRepairJobQueryDto,
   RepairQuoteDto,
   RepairTimelineEntryDto,
   VisitFeeChoice,
 } from './dto/repair-job.dto.js';
 import {
+  amountDueOf,
   applyRepairTransition,
+  closeOpenSupplementIn,
   decideQuoteIn,
   insertQuoteIn,
   type JobScope,
   lockProposedQuote,
   lockRepairJob,
+  markQuotePaidIn,
+  paidJobWithIn,
   quoteDto,
   quotesOf,
   readRepairJob,
@@ -143,9 +155,15 @@ export class RepairJobs implements OnModuleInit {
     });
   }
 
-  /** One job as its customer, its technician or staff sees it (404 for anyone else). */
-  async get(id: string, scope: JobScope): Promise<RepairJobDto> {
-    return this.transactions.run(async (tx) => repairJobDto(await readRepairJob(tx, id, scope)));
+  /**
+   * One job as its customer, its technician or staff sees it (404 for anyone else), with its quotes
+   * (newest first): what was paid for each, and the supplement due.
+   */
+  async get(id: string, scope: JobScope): Promise<RepairJobViewDto> {
+    return this.transactions.run(async (tx) => ({
+      ...repairJobDto(await readRepairJob(tx, id, scope)),
+      quotes: (await quotesOf(tx, id)).map(quoteDto),
+    }));
   }
 
   /** A page of jobs newest first: the caller's own, or (scope `any`, staff) any job by the search's filters. */
@@ -233,6 +251,48 @@ export class RepairJobs implements OnModuleInit {
     return this.decideQuote(id, quoteId, 'rejected', reason, meta);
   }
 
+  /**
+   * The customer approves the proposed supplementary quote of a job in progress: its total is then
+   * due (`POST /repairs/{id}/payments` pays it), and the job cannot be finished before it is paid.
+   */
+  approveSupplement(id: string, quoteId: string, meta: RequestMeta): Promise<RepairJobDto> {
+    return this.decideSupplement(id, quoteId, 'approved', null, meta);
+  }
+
+  /** The customer declines the proposed supplementary quote: the work goes on with what was paid. */
+  declineSupplement(
+    id: string,
+    quoteId: string,
+    reason: string | null,
+    meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.decideSupplement(id, quoteId, 'rejected', reason, meta);
+  }
+
+  private decideSupplement(
+    id: string,
+    quoteId: string,
+    decision: 'approved' | 'rejected',
+    reason: string | null,
+    meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    const p = meta.principal!;
+    return this.transactions.run(async (tx) => {
+      const job = await lockRepairJob(tx, id, { customerId: p.userId });
+      const quote = await lockProposedQuote(tx, id, quoteId, true);
+      const moved = await applyRepairTransition(tx, job, {
+        event: decision === 'approved' ? 'approve_supplement' : 'decline_supplement',
+        actor: 'customer',
+        actorId: p.userId,
+        actorRole: p.role,
+        reason,
+        ...(decision === 'approved' ? { supplementDuePaise: Number(quote.total_paise) } : {}),
+      });
+      await decideQuoteIn(tx, quote.id, decision, reason);
+      return repairJobDto(moved);
+    });
+  }
+
   /** The customer's decision on the proposed quote, the job and the quote locked, moved together. */
   private decideQuote(
     id: string,
@@ -289,7 +349,10 @@ export class RepairJobs implements OnModuleInit {
 
   // ---- the technician ----
 
-  /** A step of the assigned technician (en route and arrived are for offline jobs only). */
+  /**
+   * A step of the assigned technician (en route and arrived are for offline jobs only). Finishing
+   * waits for an approved supplementary quote to be paid (409); one still proposed falls.
+   */
   async step(id: string, event: TechnicianStep, meta: RequestMeta): Promise<RepairJobDto> {
     const p = meta.principal!;
     return this.transactions.run(async (tx) => {
@@ -310,14 +373,22 @@ export class RepairJobs implements OnModuleInit {
           'An offline repair is diagnosed once the technician has arrived',
           { repairJobId: id, repairJobStatus: job.status },
         );
-      return repairJobDto(
-        await applyRepairTransition(tx, job, {
-          event,
-          actor: 'technician',
-          actorId: p.userId,
-          actorRole: p.role,
-        }),
-      );
+      if (event === 'finish' && job.supplement_due_paise !== null)
+        throw new AppProblem(
+          409,
+          'repair-job/supplement-unpaid',
+          'Conflict',
+          `The customer approved a supplementary quote of ${job.supplement_due_paise} paise that is not paid yet: the job is done once it is paid`,
+          { repairJobId: id, amountDuePaise: Number(job.supplement_due_paise) },
+        );
+      const moved = await applyRepairTransition(tx, job, {
+        event,
+        actor: 'technician',
+        actorId: p.userId,
+        actorRole: p.role,
+      });
+      if (event === 'finish') await closeOpenSupplementIn(tx, id, 'the work was finished');
+      return repairJobDto(moved);
     });
   }
 
@@ -326,22 +397,7 @@ export class RepairJobs implements OnModuleInit {
     const p = meta.principal!;
     return this.transactions.run(async (tx) => {
       const job = await lockRepairJob(tx, id, { technicianId: p.userId });
-      const technician = await technicianProfileIn(tx, p.userId);
-      const priced = priceQuote(dto.lines, technician?.gstRegistered ?? false);
-      if ('problems' in priced)
-        throw new AppProblem(
-          422,
-          'repair-quote/invalid',
-          'Unprocessable',
-          priced.problems.map((x) => `${x.field}: ${x.message}`).join('; '),
-          {
-            errors: priced.problems.map((x) => ({
-              field: x.field,
-              in: 'body',
-              messages: [x.message],
-            })),
-          },
-        );
+      const priced = await this.priceIn(tx, p.userId, dto, 0);
       await applyRepairTransition(tx, job, {
         event: 'quote',
         actor: 'technician',
@@ -350,6 +406,73 @@ export class RepairJobs implements OnModuleInit {
       });
       return quoteDto(await insertQuoteIn(tx, job, priced, dto.note ?? null));
     });
+  }
+
+  /**
+   * The assigned technician quotes more work on a paid job in progress: lines priced as the first
+   * quote's, the job's total (paid and supplements) within the most a repair may cost. A newer
+   * supplement supersedes the one still proposed; none while an approved one is unpaid (409).
+   */
+  async supplement(
+    id: string,
+    dto: CreateRepairQuoteDto,
+    meta: RequestMeta,
+  ): Promise<RepairQuoteDto> {
+    const p = meta.principal!;
+    return this.transactions.run(async (tx) => {
+      const job = await lockRepairJob(tx, id, { technicianId: p.userId });
+      if (job.supplement_due_paise !== null)
+        throw new AppProblem(
+          409,
+          'repair-quote/supplement-unpaid',
+          'Conflict',
+          'The customer approved a supplementary quote that is not paid yet: quote more once it is paid',
+          { repairJobId: id, amountDuePaise: Number(job.supplement_due_paise) },
+        );
+      const alreadyPaise = Number(job.amount_paise ?? 0) + Number(job.supplements_paid_paise);
+      const priced = await this.priceIn(tx, p.userId, dto, alreadyPaise);
+      await applyRepairTransition(tx, job, {
+        event: 'quote_supplement',
+        actor: 'technician',
+        actorId: p.userId,
+        actorRole: p.role,
+      });
+      return quoteDto(await insertQuoteIn(tx, job, priced, dto.note ?? null, true));
+    });
+  }
+
+  /**
+   * The lines priced at the technician's GST registration (422 naming each wrong field), the job's
+   * total with the `alreadyPaise` quoted before within the most a repair may cost.
+   */
+  private async priceIn(
+    tx: EntityManager,
+    technicianId: string,
+    dto: CreateRepairQuoteDto,
+    alreadyPaise: number,
+  ): Promise<PricedQuote> {
+    const technician = await technicianProfileIn(tx, technicianId);
+    const priced = priceQuote(dto.lines, technician?.gstRegistered ?? false);
+    const problems: QuoteProblem[] =
+      'problems' in priced
+        ? priced.problems
+        : alreadyPaise + priced.totalPaise > MAX_REPAIR_JOB_PAISE
+          ? [
+              {
+                field: 'lines',
+                message: `with the ${alreadyPaise} paise quoted before, the job would cost more than the most a repair may cost (${MAX_REPAIR_JOB_PAISE})`,
+              },
+            ]
+          : [];
+    if (problems.length > 0 || 'problems' in priced)
+      throw new AppProblem(
+        422,
+        'repair-quote/invalid',
+        'Unprocessable',
+        problems.map((x) => `${x.field}: ${x.message}`).join('; '),
+        { errors: problems.map((x) => ({ field: x.field, in: 'body', messages: [x.message] })) },
+      );
+    return priced;
   }
 
   /** The technician cancels a paid job (with a reason): the customer is refunded in full. */
@@ -466,9 +589,11 @@ export class RepairJobs implements OnModuleInit {
 
   /**
    * Cancels the locked job. An unpaid job's open quote falls (nothing was paid); a paid job (in
-   * progress) keeps its approved quote — the sale its escrow prices — and records its visit fee,
+   * progress) keeps its paid quotes — the sales its escrow holds price — and records its visit fee,
    * which decides where its escrow goes: refunded in full (the payments' refunds, recipe §4) or the
-   * fee released to the technician with the rest refunded at release (the escrow release, §5).
+   * fee released to the technician from its first payment's hold with the rest of that hold
+   * refunded at release (the escrow release, §5) and its paid supplements refunded in full; its
+   * supplement still proposed or approved but unpaid falls.
    */
   private async cancelIn(
     tx: EntityManager,
@@ -486,10 +611,11 @@ export class RepairJobs implements OnModuleInit {
       actorId: p.userId,
       actorRole: p.role,
       reason,
-      ...(visitFeePaise === undefined ? {} : { visitFeePaise }),
+      ...(visitFeePaise === undefined ? {} : { visitFeePaise, supplementDuePaise: null }),
     });
     if (visitFeePaise === undefined)
       await this.closeOpenQuoteIn(tx, job.id, 'the job was cancelled');
+    else await closeOpenSupplementIn(tx, job.id, 'the job was cancelled');
     return moved;
   }
 
@@ -498,7 +624,8 @@ export class RepairJobs implements OnModuleInit {
    * the technician is on the way, so an online job (no travel) and any job its technician cancels
    * are refunded in full (0); an offline job was paid only after its technician arrived (it is
    * diagnosed there), so the customer's cancellation keeps the visit fee (REPAIR_VISIT_FEE_PAISE, at
-   * most what was paid) for the technician, and staff choose to keep or waive it.
+   * most the job's first payment: it is kept once per job, from that payment) for the technician,
+   * and staff choose to keep or waive it.
    */
   private visitFeeOf(
     job: RepairJobRow,
@@ -595,7 +722,14 @@ export class RepairJobs implements OnModuleInit {
 
 /** What the payment flow learns from `RepairJobPayments.confirmPaid` (as orders' `PaymentOutcome`). */
 export type RepairPaymentOutcome =
-  | { code: 'paid'; job: RepairJobRow; excessPaise: number }
+  /** `amountPaise` paid the job's first quote or its supplement (`quoteId`; null: no quote). */
+  | {
+      code: 'paid';
+      job: RepairJobRow;
+      amountPaise: number;
+      quoteId: string | null;
+      excessPaise: number;
+    }
   | { code: 'already_paid' }
   | { code: 'duplicate_payment' }
   | { code: 'not_payable'; status: RepairJobRow['status'] }
@@ -627,27 +761,46 @@ export class RepairJobPayments {
     await readRepairJob(tx, id, customerId === null ? 'any' : { customerId });
   }
 
-  /** A captured payment of the (locked) job: it becomes paid unless it cannot be (then why). */
+  /** What the (locked) job's customer is to pay now, or null: its quote, or its supplement due. */
+  amountDue(job: RepairJobRow): number | null {
+    return amountDueOf(job);
+  }
+
+  /**
+   * A captured payment of the (locked) job: it pays what is due — the approved quote (the job is
+   * then in progress) or the approved supplement (the job stays in progress, nothing more due) —
+   * unless it cannot (then why: paid already by this payment, paid by another, nothing due, short).
+   */
   async confirmPaid(
     tx: EntityManager,
     job: RepairJobRow,
     payment: { reference: string; amountPaise: number },
   ): Promise<RepairPaymentOutcome> {
-    if (job.status !== 'awaiting_payment') {
-      if (job.payment_reference === null) return { code: 'not_payable', status: job.status };
-      return {
-        code: job.payment_reference === payment.reference ? 'already_paid' : 'duplicate_payment',
-      };
-    }
-    const payable = Number(job.amount_paise);
-    if (payment.amountPaise < payable) return { code: 'amount_mismatch', payablePaise: payable };
+    if (job.payment_reference !== null && (await paidJobWithIn(tx, job, payment.reference)))
+      return { code: 'already_paid' };
+    const due = amountDueOf(job);
+    if (due === null)
+      return job.payment_reference === null
+        ? { code: 'not_payable', status: job.status }
+        : { code: 'duplicate_payment' };
+    if (payment.amountPaise < due) return { code: 'amount_mismatch', payablePaise: due };
+    const supplementary = job.status === 'in_progress';
     const paid = await applyRepairTransition(tx, job, {
-      event: 'pay',
+      event: supplementary ? 'pay_supplement' : 'pay',
       actor: 'payment',
       actorId: null,
       actorRole: 'payment',
-      paymentReference: payment.reference,
+      ...(supplementary
+        ? { supplementDuePaise: null, supplementPaidPaise: due }
+        : { paymentReference: payment.reference }),
     });
-    return { code: 'paid', job: paid, excessPaise: payment.amountPaise - payable };
+    const quoteId = await markQuotePaidIn(tx, job.id, supplementary, payment.reference);
+    return {
+      code: 'paid',
+      job: paid,
+      amountPaise: due,
+      quoteId,
+      excessPaise: payment.amountPaise - due,
+    };
   }
 }

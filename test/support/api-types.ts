@@ -1549,7 +1549,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My repair */
+        /** My repair, with its quotes and what was paid */
         get: operations["RepairJobsController_get"];
         put?: never;
         post?: never;
@@ -1627,6 +1627,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/repairs/{repairJobId}/supplements/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve the proposed supplementary quote of my repair in progress (its total is then to be paid) */
+        post: operations["RepairJobsController_approveSupplement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/repairs/{repairJobId}/supplements/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline the proposed supplementary quote (the work goes on with what was paid) */
+        post: operations["RepairJobsController_declineSupplement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/repairs/{repairJobId}/cancel": {
         parameters: {
             query?: never;
@@ -1685,7 +1719,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A repair assigned to me */
+        /** A repair assigned to me, with its quotes and what was paid */
         get: operations["TechnicianRepairJobsController_get"];
         put?: never;
         post?: never;
@@ -1781,6 +1815,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/technician/repairs/{repairJobId}/supplements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Quote more work on a paid repair in progress (a supplementary quote, paid on top once approved) */
+        post: operations["TechnicianRepairJobsController_supplement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/technician/repairs/{repairJobId}/finish": {
         parameters: {
             query?: never;
@@ -1790,7 +1841,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The work is done (the customer then confirms) */
+        /** The work is done (the customer then confirms; not while a supplement is unpaid) */
         post: operations["TechnicianRepairJobsController_finish"];
         delete?: never;
         options?: never;
@@ -1856,7 +1907,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A repair */
+        /** A repair, with its quotes and what was paid */
         get: operations["AdminRepairJobsController_get"];
         put?: never;
         post?: never;
@@ -4991,6 +5042,10 @@ export interface components {
             /** @description Integer paise */
             amountPaise: number | null;
             /** @description Integer paise */
+            amountDuePaise: number;
+            /** @description Integer paise */
+            paidPaise: number;
+            /** @description Integer paise */
             visitFeePaise: number | null;
             id: string;
             customerId: string;
@@ -5040,8 +5095,46 @@ export interface components {
             repairJobId: string;
             technicianId: string;
             note: string | null;
+            /** @description Quoted while the job was in progress (more work, paid on top of the first quote). */
+            supplementary: boolean;
             decidedAt: string | null;
             decisionReason: string | null;
+            /** @description When its payment was captured (an approved quote; null until paid). */
+            paidAt: string | null;
+            createdAt: string;
+        };
+        RepairJobViewDto: {
+            /** @enum {string} */
+            kind: "hardware" | "software";
+            /** @enum {string} */
+            mode: "offline" | "online";
+            /** @enum {string} */
+            status: "arrived" | "assigned" | "awaiting_assignment" | "awaiting_payment" | "cancelled" | "closed" | "confirmed" | "diagnosing" | "disputed" | "done" | "en_route" | "in_progress" | "matching" | "quoted";
+            /** @description Integer paise */
+            amountPaise: number | null;
+            /** @description Integer paise */
+            amountDuePaise: number;
+            /** @description Integer paise */
+            paidPaise: number;
+            /** @description Integer paise */
+            visitFeePaise: number | null;
+            quotes: components["schemas"]["RepairQuoteDto"][];
+            id: string;
+            customerId: string;
+            technicianId: string | null;
+            deviceBrand: string;
+            deviceModel: string;
+            problem: string;
+            location: components["schemas"]["RepairLocationDto"] | null;
+            address: string | null;
+            preferredFrom: string | null;
+            preferredTo: string | null;
+            assignedAt: string | null;
+            paidAt: string | null;
+            doneAt: string | null;
+            confirmedAt: string | null;
+            closedAt: string | null;
+            cancelledAt: string | null;
             createdAt: string;
         };
         RepairTimelineEntryDto: {
@@ -6107,6 +6200,7 @@ export interface components {
              */
             transferStatus: "failed" | "none" | "on_hold" | "pending" | "released";
             repairJobId: string;
+            holdId: string;
             heldAt: string;
             releasedAt: string | null;
             /** @description Set once released. */
@@ -11015,7 +11109,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RepairJobDto"];
+                    "application/json": components["schemas"]["RepairJobViewDto"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11222,6 +11316,100 @@ export interface operations {
             };
         };
     };
+    RepairJobsController_approveSupplement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecideRepairQuoteDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairJobDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RepairJobsController_declineSupplement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecideRepairQuoteDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairJobDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update Purchase */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     RepairJobsController_cancel: {
         parameters: {
             query?: never;
@@ -11375,7 +11563,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RepairJobDto"];
+                    "application/json": components["schemas"]["RepairJobViewDto"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11664,6 +11852,53 @@ export interface operations {
             };
         };
     };
+    TechnicianRepairJobsController_supplement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRepairQuoteDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairQuoteDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RepairWork */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     TechnicianRepairJobsController_finish: {
         parameters: {
             query?: never;
@@ -11872,7 +12107,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RepairJobDto"];
+                    "application/json": components["schemas"]["RepairJobViewDto"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -97,8 +97,8 @@ export interface JobBooks {
  * The books of one repair job at any step, the check every repair money test ends with: paid (its
  * captured payments) = refunded (processed) + what its escrow, its technician's share and the
  * deductions (service fee, GST on it, TCS, TDS) hold, over the job's posted entries (`job:<jobId>`;
- * holds and their voids aside). Once `released`, its hold is released with paid = technician net +
- * fee + GST + TCS + TDS + refunds, and its escrow is empty (nothing posted, nothing pending). Then the
+ * holds and their voids aside). Once `released`, its released holds (one per payment) carry paid =
+ * technician net + fee + GST + TCS + TDS + refunds, and its escrow is empty (nothing posted, nothing pending). Then the
  * ledger's integrity, Σ debits = Σ credits and the trial balance (read by `staff` through the API).
  * Returns the parts, for the test's own expectations.
  */
@@ -114,8 +114,8 @@ export async function expectJobBooks(
                  WHERE repair_job_id = $1 AND status = 'captured')::text AS paid,
                 (SELECT coalesce(sum(amount_paise), 0) FROM refunds
                  WHERE repair_job_id = $1 AND status = 'processed')::text AS refunded,
-                (SELECT dealer_net_paise + commission_paise + gst_on_commission_paise
-                          + coalesce(tcs_paise, 0) + tds_paise
+                (SELECT sum(dealer_net_paise + commission_paise + gst_on_commission_paise
+                              + coalesce(tcs_paise, 0) + tds_paise)
                  FROM escrow_holds WHERE repair_job_id = $1 AND status = 'released')::text AS released`,
         [job.repairJobId],
       )

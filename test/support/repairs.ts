@@ -139,7 +139,46 @@ export async function approvedRepairJob(
   };
 }
 
-/** The customer pays the job through Checkout at the sandbox; the answer is verified (`captured`). */
+/**
+ * A supplementary quote on the job in progress: its technician quotes one parts line of
+ * `amountPaise` at 0 % GST and its customer approves it, so that much is due (a new payment).
+ */
+export async function approvedSupplement(
+  t: TestApp,
+  people: { customer: SignedIn; technician: SignedIn },
+  repairJobId: string,
+  amountPaise: number,
+): Promise<{ quoteId: string }> {
+  const path = { params: { path: { repairJobId } } };
+  const quoted = await t.api.POST('/technician/repairs/{repairJobId}/supplements', {
+    ...path,
+    body: {
+      lines: [
+        {
+          kind: 'parts',
+          description: 'Battery found swollen: replaced',
+          quantity: 1,
+          unitPaise: amountPaise,
+          gstRateBps: 0,
+        },
+      ],
+    },
+    headers: people.technician.headers,
+  });
+  expect(quoted.data).toMatchObject({ supplementary: true, totalPaise: amountPaise });
+  const approved = await t.api.POST('/repairs/{repairJobId}/supplements/approve', {
+    ...path,
+    body: { quoteId: quoted.data!.id },
+    headers: people.customer.headers,
+  });
+  expect(approved.data).toMatchObject({ status: 'in_progress', amountDuePaise: amountPaise });
+  return { quoteId: quoted.data!.id };
+}
+
+/**
+ * The customer pays what the job is due now (its approved quote, or an approved supplementary
+ * quote) through Checkout at the sandbox; the answer is verified (`captured`).
+ */
 export async function payRepairJob(
   t: TestApp,
   sandbox: RazorpaySandbox,

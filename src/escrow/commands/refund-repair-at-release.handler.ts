@@ -1,8 +1,9 @@
 /**
  * Staff refund part of a repair job its technician marked done whose escrow is still held (audited;
- * less than what is held): the amount is refunded when the hold is released (ledger-spec/recipes.md
- * §5, as a dispute's partial refund) — the rest goes to the technician with the deductions on it —
- * and the release records the `partial` refund the refunds job sends. A later decision replaces an
+ * less than what is held): the amount is refunded when the holds are released (ledger-spec/recipes.md
+ * §5, as a dispute's partial refund; a job paid with supplementary quotes has it split over its holds
+ * in proportion) — the rest goes to the technician with the deductions on it — and the release
+ * records the `partial` refund of each hold the refunds job sends. A later decision replaces an
  * earlier one.
  */
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';

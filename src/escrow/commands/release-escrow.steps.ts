@@ -1,10 +1,11 @@
 /**
  * The steps of one escrow release (`ReleaseEscrowHandler`; a staff early release runs them in its own
  * command's transaction, src/escrow/controls/), in the order `releaseIn` runs them: lock the subject
- * (order → sub-orders, or the repair job) then the hold, refuse what may not be released, choose the
- * rates and commission, post the ledger recipe `escrowRelease`, record the release on the hold, queue
- * its commission (service-fee) invoice and its Route transfer's lift, and for a sub-order its partial
- * refund row.
+ * (order → sub-orders, or the repair job) then its holds, refuse what may not be released; for each
+ * hold due (a sub-order's one, a repair job's one per payment) choose the rates and commission, post
+ * the ledger recipe `escrowRelease`, record the release on the hold and queue its Route transfer's
+ * lift (and a repair job's partial refund row); then the commission (service-fee) invoice, and for a
+ * sub-order its partial refund row.
  */
 import type { EntityManager } from 'typeorm';
 import { execute } from '../../database/sql.js';
@@ -12,7 +13,7 @@ import { taxProfileIn } from '../../identity/tax-profile.js';
 import type { JobQueue } from '../../jobs/job-queue.service.js';
 import { Accounts } from '../../ledger/domain/account.js';
 import type { RateBook } from '../../ledger/domain/rates.js';
-import { Decimal } from '../../ledger/domain/money.js';
+import { Decimal, sumPaise } from '../../ledger/domain/money.js';
 import { rateFrom } from '../../ledger/domain/rates.js';
 import {
   escrowRelease,
@@ -24,6 +25,7 @@ import {
   type EscrowKind,
   type RateSelection,
   type SaleLine,
+  type SaleRates,
   type Supplier,
 } from '../../ledger/domain/recipes.js';
 import { loadRateBook } from '../../ledger/ledger-spec-files.js';
@@ -36,7 +38,10 @@ import {
   saleLinesOfJob,
   type RepairJobRow,
 } from '../../repairs/repair-job-store.js';
-import type { CommissionService } from '../../payouts/commission/commission.service.js';
+import type {
+  CommissionChoice,
+  CommissionService,
+} from '../../payouts/commission/commission.service.js';
 import { PARTS_RATES } from '../../payments/parts-rates.js';
 import { REPAIR_RATES } from '../../payments/repair-rates.js';
 import type { EscrowHoldStatus } from '../../payments/domain/escrow-hold-state.js';
@@ -85,6 +90,8 @@ interface HoldRow {
   payee_type: Supplier['kind'];
   payee_id: string;
   payment_id: string;
+  /** A repair job's hold: the quote its payment paid (null: a job paid before quotes). */
+  repair_quote_id: string | null;
   status: EscrowHoldStatus;
   pan: string | null;
   gstin: string | null;
@@ -96,7 +103,10 @@ interface ReleaseSubject {
   escrow: EscrowKind;
   /** The escrow's subject: the order, or the repair job. */
   subjectId: string;
-  /** The release's ledger id (`release:<id>`): the sub-order, or the repair job. */
+  /**
+   * Its holds' column value, and the release's ledger id (`release:<id>`; a repair job's n-th hold:
+   * `releaseIdOf`): the sub-order, or the repair job.
+   */
   releaseId: string;
   holdColumn: 'sub_order_id' | 'repair_job_id';
   rates: RateSelection;
@@ -133,8 +143,10 @@ const supplierOf = (hold: HoldRow): Supplier => ({
 /**
  * Releases one held escrow in the caller's transaction: the job's, or a staff early release's
  * (src/escrow/controls/) — the one code path for every obligation. Locks the subject (order →
- * sub-orders, or the repair job) → hold; false (nothing done) unless the hold is still held, its
- * subject's status is one `mode` accepts and no manual hold is active.
+ * sub-orders, or the repair job) → its holds; false (nothing done) unless a hold is still held, its
+ * subject's status is one `mode` accepts and no manual hold is active. A sub-order has one hold; a
+ * repair job one per payment (its first quote's and each supplement's), each released by its job's
+ * terms with its own ledger keys and deductions, under one service-fee invoice.
  */
 export async function releaseIn(
   deps: ReleaseDeps,
@@ -144,26 +156,80 @@ export async function releaseIn(
 ): Promise<boolean> {
   const subject = subjectOf(due);
   const locked = await lockSubjectIn(tx, due);
-  const hold = await lockHoldIn(tx, subject);
-  if (hold === undefined || hold.status !== 'held') return false;
+  const holds = await lockHoldsIn(tx, subject);
   // A sub-order's hold by its status (a dispute's partial refund at release); a repair job's by its terms.
-  const terms =
-    locked !== undefined && 'job' in locked
-      ? releaseTermsOf(locked.job, BigInt(hold.amount_paise), BigInt(hold.refund_at_release_paise))
-      : locked !== undefined && mode.eligible.includes(locked.status)
-        ? { due: true as const, refundPaise: BigInt(hold.refund_at_release_paise), close: false }
-        : { due: false as const };
-  if (!terms.due) return false;
+  const releasable = holds.flatMap((hold, i) => {
+    if (hold.status !== 'held' || locked === undefined) return [];
+    const terms =
+      'job' in locked
+        ? releaseTermsOf(locked.job, {
+            heldPaise: BigInt(hold.amount_paise),
+            refundAtReleasePaise: BigInt(hold.refund_at_release_paise),
+            first: i === 0,
+          })
+        : mode.eligible.includes(locked.status)
+          ? { due: true as const, refundPaise: BigInt(hold.refund_at_release_paise), close: false }
+          : { due: false as const };
+    return terms.due ? [{ hold, terms }] : [];
+  });
+  if (releasable.length === 0) return false;
   if (await manuallyHeldIn(tx, due)) return false;
+  const onDate = deps.commission.releaseDate(Number(releasable[0]!.hold.now_ms));
+  const released: { choice: CommissionChoice; rates: SaleRates; deductions: Deductions }[] = [];
+  for (const { hold, terms } of releasable) {
+    released.push(await releaseHoldIn(deps, tx, { due, subject, hold, onDate, mode }, terms));
+    // The rest of a cancelled job's payment, refunded at release (`refund:<releaseId>` just
+    // posted): sent by the refunds job.
+    if ('repair_job_id' in due && terms.refundPaise > 0n)
+      await recordRefundIn(tx, deps.jobs, {
+        paymentId: hold.payment_id,
+        orderId: null,
+        repairJobId: due.repair_job_id,
+        subOrderId: null,
+        kind: 'partial',
+        amountPaise: terms.refundPaise,
+      });
+    // Route: lift the hold of the payee's transfer (src/payouts/route/).
+    await deps.jobs.send(HOLD_TRANSFER_JOBS.release, { holdId: hold.id }, { tx });
+  }
+  // The GST tax invoice data for the commission (a repair job's: the service fee of all its holds
+  // released now), numbered in this transaction (gapless per FY).
+  const first = released[0]!;
+  const { hold: firstHold, terms: firstTerms } = releasable[0]!;
+  await deps.commission.writeInvoiceIn(tx, {
+    ...('sub_order_id' in due
+      ? { subOrderId: due.sub_order_id, orderId: due.order_id, dealerId: firstHold.payee_id }
+      : { repairJobId: due.repair_job_id, technicianId: firstHold.payee_id }),
+    releaseDate: onDate,
+    choice: first.choice,
+    commissionPaise: sumPaise(released.map((r) => r.deductions.commissionPaise)),
+    gstOnCommissionPaise: sumPaise(released.map((r) => r.deductions.gstOnCommissionPaise)),
+    gstRate: first.rates.gstOnCommission,
+  });
+  if ('repair_job_id' in due && firstTerms.close) await closeAfterReleaseIn(tx, due.repair_job_id);
+  if ('sub_order_id' in due) await partialRefundAtReleaseIn(deps, tx, due, firstHold);
+  return true;
+}
+
+/**
+ * One hold released: the rates and commission on the release date, the ledger recipe
+ * `escrowRelease` posted under the hold's keys, the release recorded on the hold.
+ */
+async function releaseHoldIn(
+  deps: ReleaseDeps,
+  tx: EntityManager,
+  at: { due: DueRow; subject: ReleaseSubject; hold: HoldRow; onDate: string; mode: ReleaseMode },
+  terms: { refundPaise: bigint },
+): Promise<{ choice: CommissionChoice; rates: SaleRates; deductions: Deductions }> {
+  const { due, subject, hold, onDate } = at;
   const supplier = supplierOf(hold);
-  const onDate = deps.commission.releaseDate(Number(hold.now_ms));
   const scheduled = resolveSaleRates(rateBookOf(), subject.rates, supplier, onDate);
   // Commission: the finance rule in force, else rates.json (src/payouts/commission/).
-  const commission =
+  const choice =
     'sub_order_id' in due
       ? await deps.commission.chooseIn(tx, due.sub_order_id, onDate, scheduled.commission)
       : await deps.commission.chooseRepairIn(tx, onDate, scheduled.commission);
-  const rates = { ...scheduled, commission: commission.rate };
+  const rates = { ...scheduled, commission: choice.rate };
   const result = escrowRelease({
     escrow: subject.escrow,
     subjectId: subject.subjectId,
@@ -171,12 +237,12 @@ export async function releaseIn(
     holdKey: hold.hold_key,
     heldPaise: BigInt(hold.amount_paise),
     lines: await saleLinesIn(tx, due, hold, onDate),
-    // A dispute resolved with a partial refund (src/disputes/), a repair job cancelled keeping a
-    // visit fee (the rest): recipe §5.
+    // A dispute resolved with a partial refund (src/disputes/), staff refunding part of a done
+    // repair, a repair job cancelled keeping a visit fee (the rest): recipe §5.
     refundPaise: terms.refundPaise,
     rates,
-    releaseId: subject.releaseId,
-    actor: mode.actor,
+    releaseId: releaseIdOf(subject, hold),
+    actor: at.mode.actor,
   });
   await deps.ledger.postIn(tx, result.command, {
     what: `the release of ${subject.label}`,
@@ -189,35 +255,16 @@ export async function releaseIn(
     ],
   });
   await recordReleaseIn(tx, hold, result.deductions);
-  // The GST tax invoice data for the commission (a repair job's: the service fee), numbered in this
-  // transaction (gapless per FY).
-  await deps.commission.writeInvoiceIn(tx, {
-    ...('sub_order_id' in due
-      ? { subOrderId: due.sub_order_id, orderId: due.order_id, dealerId: hold.payee_id }
-      : { repairJobId: due.repair_job_id, technicianId: hold.payee_id }),
-    releaseDate: onDate,
-    choice: commission,
-    commissionPaise: result.deductions.commissionPaise,
-    gstOnCommissionPaise: result.deductions.gstOnCommissionPaise,
-    gstRate: rates.gstOnCommission,
-  });
-  if ('repair_job_id' in due) {
-    if (terms.close) await closeAfterReleaseIn(tx, due.repair_job_id);
-    // The rest of a cancelled job's payment (`refund:<jobId>` just posted): sent by the refunds job.
-    if (terms.refundPaise > 0n)
-      await recordRefundIn(tx, deps.jobs, {
-        paymentId: hold.payment_id,
-        orderId: null,
-        repairJobId: due.repair_job_id,
-        subOrderId: null,
-        kind: 'partial',
-        amountPaise: terms.refundPaise,
-      });
-  }
-  // Route: lift the hold of the payee's transfer (src/payouts/route/).
-  await deps.jobs.send(HOLD_TRANSFER_JOBS.release, { holdId: hold.id }, { tx });
-  if ('sub_order_id' in due) await partialRefundAtReleaseIn(deps, tx, due, hold);
-  return true;
+  return { choice, rates, deductions: result.deductions };
+}
+
+/**
+ * The release's ledger id (`release:<id>`, `deductions:<id>`, `refund:<id>`): a sub-order's id; a
+ * repair job's hold's key without its `hold:job:` prefix — the job's id for its first hold
+ * (`hold:job:<jobId>`), `<jobId>:<n>` for the n-th (`hold:job:<jobId>:<n>`, a supplement's).
+ */
+function releaseIdOf(subject: ReleaseSubject, hold: HoldRow): string {
+  return subject.escrow === 'job' ? hold.hold_key.replace(/^hold:job:/, '') : subject.releaseId;
 }
 
 /** Locks the hold's subject first (order → sub-orders, or the repair job): the job, or the sub-order's status. */
@@ -231,22 +278,23 @@ async function lockSubjectIn(
   return subOrder === undefined ? undefined : { status: subOrder.status };
 }
 
-async function lockHoldIn(
-  tx: EntityManager,
-  subject: ReleaseSubject,
-): Promise<HoldRow | undefined> {
+/** The subject's holds, locked, oldest first (a repair job's first payment's first). */
+async function lockHoldsIn(tx: EntityManager, subject: ReleaseSubject): Promise<HoldRow[]> {
   const { rows } = await execute<Omit<HoldRow, 'pan' | 'gstin'>>(
     tx,
     `SELECT h.id::text AS id, h.hold_key, h.amount_paise::text AS amount_paise, h.status,
             h.refund_at_release_paise::text AS refund_at_release_paise,
             h.payee_type, h.payee_id::text AS payee_id, h.payment_id::text AS payment_id,
+            h.repair_quote_id::text AS repair_quote_id,
             (extract(epoch FROM statement_timestamp()) * 1000)::bigint::text AS now_ms
-     FROM escrow_holds h WHERE h.${subject.holdColumn} = $1 FOR UPDATE`,
+     FROM escrow_holds h WHERE h.${subject.holdColumn} = $1
+     ORDER BY h.created_at, h.id FOR UPDATE`,
     [subject.releaseId],
   );
-  const hold = rows[0];
   // The payee's PAN and GSTIN as they are at release (identity's), for TDS and TCS.
-  return hold === undefined ? undefined : { ...hold, ...(await taxProfileIn(tx, hold.payee_id)) };
+  const holds: HoldRow[] = [];
+  for (const hold of rows) holds.push({ ...hold, ...(await taxProfileIn(tx, hold.payee_id)) });
+  return holds;
 }
 
 /** Whether staff hold the sub-order's escrow, or the repair job's (every hold of the job). */
@@ -265,9 +313,10 @@ async function manuallyHeldIn(tx: EntityManager, due: DueRow): Promise<boolean> 
 
 /**
  * The sale's lines as held: a sub-order's lines, each at its own GST rate with its delivery share;
- * a repair job's approved quote lines, each at the GST rate its technician stated (a job paid
- * before quotes: one line at the repair services' GST rate on the release date). A hold smaller
- * than the lines (never for a job: it is paid the quote's total) is taken from them pro rata.
+ * a repair job's hold the lines of the quote its payment paid (the first quote or a supplement),
+ * each at the GST rate its technician stated (a job paid before quotes: one line at the repair
+ * services' GST rate on the release date). A hold smaller than the lines (never for a job: it is
+ * paid the quote's total) is taken from them pro rata.
  */
 async function saleLinesIn(
   tx: EntityManager,
@@ -277,7 +326,7 @@ async function saleLinesIn(
 ): Promise<SaleLine[]> {
   const held = BigInt(hold.amount_paise);
   if ('sub_order_id' in due) return heldSaleLinesIn(tx, due.sub_order_id, held);
-  const quoted = await saleLinesOfJob(tx, due.repair_job_id);
+  const quoted = await saleLinesOfJob(tx, due.repair_job_id, hold.repair_quote_id);
   if (quoted.length === 0)
     return [{ grossPaise: held, gstRate: rateFrom(rateBookOf(), REPAIR_RATES.supplyGst, onDate) }];
   const lines: SaleLine[] = quoted.map((l) => ({

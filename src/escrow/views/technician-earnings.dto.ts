@@ -35,13 +35,17 @@ export class EarningsFiguresDto {
   netPaise!: number;
 }
 
-/** One paid repair job of the technician. */
+/**
+ * One escrow hold of a paid repair job of the technician: a job has one per payment (its quote's,
+ * and each supplementary quote's).
+ */
 export class TechnicianEarningsLineDto {
   repairJobId!: string;
+  holdId!: string;
   /** The escrow hold's state: `held` until the release, `released`, or `refunded`. */
   @ApiProperty({ enum: HOLD_STATUSES })
   state!: HoldStatus;
-  /** What the customer paid for the job (the hold's amount). */
+  /** What the customer paid into this hold (the quote or supplement it paid). */
   @Paise()
   grossPaise!: number;
   heldAt!: string;

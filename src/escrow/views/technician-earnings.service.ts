@@ -1,7 +1,7 @@
 /**
- * A technician's earnings statement: the escrow holds of its repair jobs (each with what the
- * release withheld and the Route transfer's state) and its payouts, read from `escrow_holds` and
- * the ledger — the technician's mirror of the dealer's escrow statement.
+ * A technician's earnings statement: the escrow holds of its repair jobs (one per payment of a job,
+ * each with what the release withheld and the Route transfer's state) and its payouts, read from
+ * `escrow_holds` and the ledger — the technician's mirror of the dealer's escrow statement.
  */
 import { Injectable } from '@nestjs/common';
 import { execute } from '../../database/sql.js';
@@ -18,6 +18,7 @@ import { checkedDates, cursorTime, iso, pageOf, paise, Where } from './view-supp
 
 interface EarningsRow {
   repair_job_id: string;
+  hold_id: string;
   status: HoldStatus;
   amount_paise: string;
   created_at: Date;
@@ -79,7 +80,8 @@ export class TechnicianEarnings {
         const limit = w.limit(q.limit);
         const { rows: lines } = await execute<EarningsRow>(
           tx,
-          `SELECT h.repair_job_id::text AS repair_job_id, h.status, h.amount_paise::text AS amount_paise,
+          `SELECT h.repair_job_id::text AS repair_job_id, h.id::text AS hold_id, h.status,
+                  h.amount_paise::text AS amount_paise,
                   h.created_at, h.released_at, h.commission_paise::text AS commission_paise,
                   h.gst_on_commission_paise::text AS gst_on_commission_paise,
                   h.tcs_paise::text AS tcs_paise, h.tds_paise::text AS tds_paise,
@@ -118,6 +120,7 @@ function lineOf(r: EarningsRow): TechnicianEarningsLineDto {
   const released = r.status === 'released' && r.commission_paise !== null;
   return {
     repairJobId: r.repair_job_id,
+    holdId: r.hold_id,
     state: r.status,
     grossPaise: paise(r.amount_paise),
     heldAt: r.created_at.toISOString(),

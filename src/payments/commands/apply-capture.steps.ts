@@ -147,21 +147,23 @@ async function holdObligationsIn(
 ): Promise<void> {
   for (const o of obligations) {
     const sub = 'subOrderId' in o.subject ? o.subject : null;
+    const job = 'repairJobId' in o.subject ? o.subject : null;
     await execute(
       tx,
       `INSERT INTO escrow_holds (sub_order_id, order_id, repair_job_id, payment_id, payee_type, payee_id,
-         dealer_id, amount_paise, hold_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+         dealer_id, amount_paise, hold_key, repair_quote_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [
         sub?.subOrderId ?? null,
         sub?.orderId ?? null,
-        'repairJobId' in o.subject ? o.subject.repairJobId : null,
+        job?.repairJobId ?? null,
         paymentId,
         o.payee.kind,
         o.payee.id,
         o.payee.kind === 'dealer' ? o.payee.id : null,
         o.amountPaise,
         o.holdKey,
+        job?.repairQuoteId ?? null,
       ],
     );
   }

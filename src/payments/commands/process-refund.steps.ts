@@ -69,15 +69,17 @@ export async function reverseTransferAfterRelease(
 async function reverseTransferOf(
   transactions: TransactionRunner,
   gateway: PaymentGateway,
-  refund: Pick<RefundRow, 'sub_order_id' | 'repair_job_id'>,
+  refund: Pick<RefundRow, 'sub_order_id' | 'repair_job_id' | 'payment_id'>,
 ): Promise<void> {
   if (refund.sub_order_id === null && refund.repair_job_id === null) return;
+  // A repair job's hold is the one of the refunded payment (a job has one per payment).
   const { rows } = await transactions.run((tx) =>
     execute<{ transfer_id: string | null }>(
       tx,
       `SELECT transfer_id FROM escrow_holds
-        WHERE sub_order_id = $1::uuid OR (repair_job_id = $2::uuid AND $1::uuid IS NULL)`,
-      [refund.sub_order_id, refund.repair_job_id],
+        WHERE sub_order_id = $1::uuid
+           OR (repair_job_id = $2::uuid AND payment_id = $3::uuid AND $1::uuid IS NULL)`,
+      [refund.sub_order_id, refund.repair_job_id, refund.payment_id],
     ),
   );
   const transferId = rows[0]?.transfer_id ?? null;

@@ -1,11 +1,14 @@
 /**
- * Repair jobs as a payable: what is due is the job's agreed amount; a captured payment pays it
- * through the repair jobs' payment port (`RepairJobPayments.confirmPaid`) and obliges one escrow
- * hold, toward the job's technician (`liability:escrow:job:<jobId>` → technician payable).
+ * Repair jobs as a payable: what is due is the job's approved quote while it awaits payment, then
+ * each approved supplementary quote while it is in progress; a captured payment pays it through the
+ * repair jobs' payment port (`RepairJobPayments.confirmPaid`) and obliges one escrow hold per payment
+ * toward the job's technician (`liability:escrow:job:<jobId>` → technician payable): the first
+ * `hold:job:<jobId>`, the n-th (its (n−1)-th supplement) `hold:job:<jobId>:<n>`.
  */
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../../common/errors/problem.js';
+import { execute } from '../../database/sql.js';
 import { RepairJobPayments } from '../../repairs/repair-jobs.service.js';
 import type { CaptureDecision, Payable } from '../payable.js';
 
@@ -24,15 +27,16 @@ export class RepairJobPayable implements Payable {
     buyerId: string,
   ): Promise<{ duePaise: number }> {
     const job = await this.jobs.lock(tx, jobId, buyerId);
-    if (job.status !== 'awaiting_payment')
+    const duePaise = this.jobs.amountDue(job);
+    if (duePaise === null)
       throw new AppProblem(
         409,
         'payment/not-payable',
         'Nothing to pay',
-        `This repair job is ${job.status.replace('_', ' ')}`,
+        `This repair job is ${job.status.replace(/_/g, ' ')}`,
         { repairJobStatus: job.status },
       );
-    return { duePaise: Number(job.amount_paise) };
+    return { duePaise };
   }
 
   async lockForCapture(tx: EntityManager, jobId: string): Promise<void> {
@@ -48,15 +52,21 @@ export class RepairJobPayable implements Payable {
     if (outcome.code === 'duplicate_payment') return { code: 'duplicate' };
     if (outcome.code !== 'paid') return { code: 'unpayable' };
     const { job } = outcome;
+    const { rows } = await execute<{ n: number }>(
+      tx,
+      `SELECT count(*)::int AS n FROM escrow_holds WHERE repair_job_id = $1`,
+      [job.id],
+    );
+    const n = rows[0]!.n + 1;
     return {
       code: 'paid',
       excessPaise: outcome.excessPaise,
       obligations: [
         {
           payee: { kind: 'technician', id: job.technician_id! },
-          amountPaise: Number(job.amount_paise),
-          subject: { repairJobId: job.id },
-          holdKey: `hold:job:${job.id}`,
+          amountPaise: outcome.amountPaise,
+          subject: { repairJobId: job.id, repairQuoteId: outcome.quoteId },
+          holdKey: n === 1 ? `hold:job:${job.id}` : `hold:job:${job.id}:${n}`,
           holdMetadata: { repairJobId: job.id },
         },
       ],

@@ -1,7 +1,8 @@
 /**
- * The technician's payment terminal: on the spot, once the customer approved the quote, the job's
- * technician asks for the job's payment by a Payment Link (Razorpay texts and e-mails it to the
- * customer) or a single-use UPI QR code, for exactly the approved amount. The request is bound to the
+ * The technician's payment terminal: on the spot, once the customer approved the quote (or, while
+ * the job is in progress, a supplementary quote), the job's technician asks for what is due now by
+ * a Payment Link (Razorpay texts and e-mails it to the customer) or a single-use UPI QR code, for
+ * exactly the approved amount (the payable's `lockForPayment`). The request is bound to the
  * job's payment (the `payments` row the customer's in-app payment opens too: one open payment per
  * payable), so the money is paid to the platform's account and captured into the job's escrow like
  * any payment (src/payments/terminal/terminal-webhook-handlers.ts) — never to the technician.
@@ -85,7 +86,7 @@ export class PaymentTerminal implements OnModuleInit {
   /**
    * The technician asks for the job's payment by `method`: the live request when it is that
    * method's (a retry gets the same one), else a new one. 409 `payment-request/open` while one of the
-   * other method is live, `payment/not-payable` unless the job awaits payment.
+   * other method is live, `payment/not-payable` unless something is due (the quote, a supplement).
    */
   async request(
     repairJobId: string,
@@ -183,7 +184,8 @@ export class PaymentTerminal implements OnModuleInit {
       const job = await this.repairJobs.lock(tx, repairJobId, null);
       const live = await lockLiveRequest(tx, repairJobId);
       if (live === undefined) return undefined;
-      if (job.status === 'awaiting_payment' && job.technician_id === live.technician_id)
+      // Still awaiting payment (its quote, or a supplement) from the request's technician: kept.
+      if (this.repairJobs.amountDue(job) !== null && job.technician_id === live.technician_id)
         return undefined;
       return closeRequestIn(
         tx,

@@ -34,7 +34,10 @@ export class TransferRetryService {
     private readonly audit: AuditService,
   ) {}
 
-  /** The hold named by its obligation: a sub-order, or a repair job. */
+  /**
+   * The hold named by its obligation: a sub-order, or a repair job (one hold per payment: the one
+   * whose transfer failed, else its first).
+   */
   async retry(
     obligation: { subOrderId: string } | { repairJobId: string },
     reason: string,
@@ -64,7 +67,8 @@ export class TransferRetryService {
                 repair_job_id::text AS repair_job_id, payment_id::text AS payment_id, payee_type,
                 payee_id::text AS payee_id, status, transfer_id, transfer_status, transfer_attempts,
                 transfer_error
-         FROM escrow_holds WHERE ${column} = $1 FOR UPDATE`,
+         FROM escrow_holds WHERE ${column} = $1
+         ORDER BY transfer_status = 'failed' DESC, created_at, id LIMIT 1 FOR UPDATE`,
         [obligationId],
       );
       const h = rows[0];

@@ -150,8 +150,12 @@ const ALERT_COLUMNS = `a.id::text AS id, a.kind, a.subject_id::text AS subject_i
 
 const ALERT_FROM = `payment_alerts a
   LEFT JOIN payments p ON a.kind = 'payment_stuck' AND p.id = a.subject_id
-  LEFT JOIN escrow_holds h ON a.kind IN ('escrow_sla','transfer_failed')
-    AND (h.sub_order_id = a.subject_id OR h.repair_job_id = a.subject_id)
+  LEFT JOIN LATERAL (
+    -- A repair job has a hold per payment: the one whose transfer failed, else its first.
+    SELECT * FROM escrow_holds h
+    WHERE a.kind IN ('escrow_sla','transfer_failed')
+      AND (h.sub_order_id = a.subject_id OR h.repair_job_id = a.subject_id)
+    ORDER BY h.transfer_status = 'failed' DESC, h.created_at, h.id LIMIT 1) h ON true
   LEFT JOIN webhook_inbox w ON a.kind = 'webhook_rejected' AND w.id = a.subject_id
   LEFT JOIN payments wp ON wp.gateway_order_id = w.payload #>> '{payload,payment,entity,order_id}'
   LEFT JOIN users u ON u.id = a.owner_id`;

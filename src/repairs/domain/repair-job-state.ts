@@ -9,6 +9,7 @@
  *   diagnosing, quoted ─quote─▶ quoted ─approve_quote─▶ awaiting_payment ─pay─▶ in_progress
  *   quoted ─reject_quote─▶ diagnosing
  *   in_progress ─finish─▶ done ─confirm─▶ confirmed ─close─▶ closed
+ *   in_progress ─quote_supplement, approve_supplement, decline_supplement, pay_supplement─▶ in_progress
  *   done ─dispute (customer, within the confirmation window)─▶ disputed
  *   disputed ─resolve_dispute (staff, reason)─▶ confirmed (release, partial refund) | cancelled (full refund)
  *   before payment: ─withdraw (technician, reason)─▶ awaiting_assignment
@@ -20,7 +21,11 @@
  * A hardware job is created `matching` (src/matching/ offers it to nearby technicians one at a
  * time); a software job `awaiting_assignment`.
  *
- * `pay` is the payment port's (a captured payment of the approved quote's total); `confirm` is the
+ * `pay` is the payment port's (a captured payment of the approved quote's total); while the job is in
+ * progress its technician may quote more work (`quote_supplement`), which the customer approves or
+ * declines; an approved supplement is due (`supplement_due_paise`) until a captured payment of it
+ * (`pay_supplement`, the payment port's again) holds it in a new escrow hold of the job, and the job
+ * cannot be finished before; `confirm` is the
  * customer's, the system's once the confirmation window has passed (`REPAIR_CONFIRM_WINDOW_HOURS`)
  * or staff's with a reason, and makes the job's escrow hold due for release to the technician
  * (src/escrow/); `close` follows that release. `dispute` is the customer's, opening a dispute
@@ -65,6 +70,10 @@ export const REPAIR_JOB_EVENTS = [
   'reject_quote',
   'approve_quote',
   'pay',
+  'quote_supplement',
+  'approve_supplement',
+  'decline_supplement',
+  'pay_supplement',
   'finish',
   'confirm',
   'dispute',
@@ -188,6 +197,34 @@ export const REPAIR_JOB_MACHINE = defineStateMachine<
       reasonFrom: [],
     },
     {
+      event: 'quote_supplement',
+      actors: ['technician'],
+      from: ['in_progress'],
+      to: ['in_progress'],
+      reasonFrom: [],
+    },
+    {
+      event: 'approve_supplement',
+      actors: ['customer'],
+      from: ['in_progress'],
+      to: ['in_progress'],
+      reasonFrom: [],
+    },
+    {
+      event: 'decline_supplement',
+      actors: ['customer'],
+      from: ['in_progress'],
+      to: ['in_progress'],
+      reasonFrom: [],
+    },
+    {
+      event: 'pay_supplement',
+      actors: ['payment'],
+      from: ['in_progress'],
+      to: ['in_progress'],
+      reasonFrom: [],
+    },
+    {
       event: 'finish',
       actors: ['technician'],
       from: ['in_progress'],
@@ -246,6 +283,10 @@ export const REPAIR_JOB_MACHINE = defineStateMachine<
     reject_quote: 'have its quote rejected',
     approve_quote: 'have its quote approved',
     pay: 'paid',
+    quote_supplement: 'sent a supplementary quote',
+    approve_supplement: 'have its supplementary quote approved',
+    decline_supplement: 'have its supplementary quote declined',
+    pay_supplement: 'have a supplementary quote paid',
     finish: 'finished',
     confirm: 'confirmed',
     dispute: 'disputed',

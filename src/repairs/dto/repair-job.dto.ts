@@ -261,9 +261,21 @@ export class RepairJobDto {
   address!: string | null;
   preferredFrom!: string | null;
   preferredTo!: string | null;
-  /** What is to be paid: the approved quote's total (null until a quote is approved). */
+  /**
+   * The approved quote's total: the job's first payment (null until a quote is approved).
+   * Supplementary quotes add to it (`paidPaise`).
+   */
   @ApiProperty({ type: 'integer', nullable: true, description: 'Integer paise' })
   amountPaise!: number | null;
+  /**
+   * What the customer is to pay now (`POST /repairs/{id}/payments`): the approved quote's total while
+   * the job awaits payment, an approved supplementary quote's while it is in progress; else 0.
+   */
+  @ApiProperty({ type: 'integer', description: 'Integer paise' })
+  amountDuePaise!: number;
+  /** What was paid for the job: its first quote and its paid supplementary quotes (0 before paying). */
+  @ApiProperty({ type: 'integer', description: 'Integer paise' })
+  paidPaise!: number;
   assignedAt!: string | null;
   paidAt!: string | null;
   doneAt!: string | null;
@@ -307,9 +319,19 @@ export class RepairQuoteDto {
   note!: string | null;
   @ApiProperty({ enum: ['proposed', 'approved', 'rejected', 'superseded'] })
   status!: 'proposed' | 'approved' | 'rejected' | 'superseded';
+  /** Quoted while the job was in progress (more work, paid on top of the first quote). */
+  supplementary!: boolean;
   decidedAt!: string | null;
   decisionReason!: string | null;
+  /** When its payment was captured (an approved quote; null until paid). */
+  paidAt!: string | null;
   createdAt!: string;
+}
+
+/** One job with its quotes, newest first (what was paid for each, the supplement due). */
+export class RepairJobViewDto extends RepairJobDto {
+  @ApiProperty({ type: [RepairQuoteDto] })
+  quotes!: RepairQuoteDto[];
 }
 
 /** One move of a repair job, as its timeline shows it. */
