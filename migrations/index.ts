@@ -37,6 +37,7 @@ import { RepairOffers1764520000000 } from './1764520000000-RepairOffers.js';
 import { RepairRefunds1764540000000 } from './1764540000000-RepairRefunds.js';
 import { RepairCommissionInvoices1764550000000 } from './1764550000000-RepairCommissionInvoices.js';
 import { TechnicianReadiness1764580000000 } from './1764580000000-TechnicianReadiness.js';
+import { CfoRole1764620000000 } from './1764620000000-CfoRole.js';
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
 import { Ratings1764500000000 } from './1764500000000-Ratings.js';
 import { TechnicianLocation1764490000000 } from './1764490000000-TechnicianLocation.js';
@@ -87,4 +88,5 @@ export const migrations = [
   RepairCommissionInvoices1764550000000,
   PaymentTerminal1764560000000,
   TechnicianReadiness1764580000000,
+  CfoRole1764620000000,
 ];
