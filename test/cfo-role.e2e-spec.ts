@@ -149,7 +149,7 @@ describe('the cfo role: reads the money, changes nothing', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { id: string });
-    expect(entries.map((e) => e.id)).toContain(`hold:${order.id}`);
+    expect(entries.map((e) => e.id)).toContain(`hold:order:${order.id}:${subOrderId}`);
     expect(
       await sql(
         `SELECT actor_role, after->>'format' AS format FROM audit_events
@@ -301,7 +301,7 @@ describe('the cfo role: reads the money, changes nothing', () => {
       params: { path: { adjustmentId } },
       headers: cfo.headers,
     });
-    expect(adj.data).toMatchObject({ status: 'pending' });
+    expect(adj.data).toMatchObject({ status: 'proposed' });
     const dispute = await t.api.GET('/disputes/{id}', {
       params: { path: { id: disputeId } },
       headers: cfo.headers,
