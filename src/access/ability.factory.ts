@@ -183,7 +183,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('read', 'RepairJob');
       break;
     case 'cfo':
-      // Read-only and money only (README "Staff roles"): the ledger and its export, adjustments,
+      // Read-only and money only (README "The `cfo` role"): the ledger and its export, adjustments,
       // orders and repair jobs as staff see them, payments, escrow, refunds, payouts, disputes,
       // reconciliation and alerts. Not accounts, audit log, fraud review, catalog, abuse or tracking;
       // no `create`, `update` or `approve` anywhere.
