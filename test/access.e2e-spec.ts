@@ -28,6 +28,7 @@ const KINDS = [
   'finance',
   'ops_leader',
   'compliance',
+  'cfo',
 ] as const;
 type Kind = (typeof KINDS)[number];
 
@@ -37,6 +38,8 @@ const ADMINS: Kind[] = ['admin', 'ops_leader'];
 const BUYERS: Kind[] = ['customer', 'business', 'dealer', 'tech_hardware', 'tech_software'];
 /** Approved technicians (the repairs assigned to them). */
 const TECHNICIANS: Kind[] = ['tech_hardware', 'tech_software'];
+/** Staff who read the money: the CFO too (it reads, never writes; README "The `cfo` role"). */
+const MONEY_READERS: Kind[] = [...ADMINS, 'compliance', 'finance', 'cfo'];
 
 /**
  * The expected matrix, written by hand from the platform's policy (not derived from the code under test):
@@ -85,21 +88,21 @@ const EXPECTED: Record<string, Rule> = {
   'GET /admin/abuse/blocks': ADMINS,
   'DELETE /admin/abuse/blocks/{kind}/{value}': ['ops_leader'],
   'POST /ledger/adjustments': ['finance'],
-  'GET /ledger/adjustments': [...ADMINS, 'compliance', 'finance'],
-  'GET /ledger/adjustments/{adjustmentId}': [...ADMINS, 'compliance', 'finance'],
+  'GET /ledger/adjustments': MONEY_READERS,
+  'GET /ledger/adjustments/{adjustmentId}': MONEY_READERS,
   'POST /ledger/adjustments/{adjustmentId}/approve': ['finance'],
   'POST /ledger/adjustments/{adjustmentId}/reject': ['finance'],
   'POST /ledger/tcs-corrections': ['finance'],
-  'GET /ledger/tcs-corrections/{correctionId}': [...ADMINS, 'compliance', 'finance'],
+  'GET /ledger/tcs-corrections/{correctionId}': MONEY_READERS,
   'POST /ledger/tcs-corrections/{correctionId}/approve': ['finance'],
   'POST /ledger/tcs-corrections/{correctionId}/reject': ['finance'],
-  'GET /ledger/accounts': [...ADMINS, 'compliance', 'finance'],
-  'GET /ledger/accounts/{code}/balance': [...ADMINS, 'compliance', 'finance'],
-  'GET /ledger/accounts/{code}/statement': [...ADMINS, 'compliance', 'finance'],
-  'GET /ledger/trial-balance': [...ADMINS, 'compliance', 'finance'],
-  'GET /ledger/entries': [...ADMINS, 'compliance', 'finance'],
-  'GET /ledger/entries/{entryId}': [...ADMINS, 'compliance', 'finance'],
-  'GET /ledger/export': [...ADMINS, 'compliance', 'finance'],
+  'GET /ledger/accounts': MONEY_READERS,
+  'GET /ledger/accounts/{code}/balance': MONEY_READERS,
+  'GET /ledger/accounts/{code}/statement': MONEY_READERS,
+  'GET /ledger/trial-balance': MONEY_READERS,
+  'GET /ledger/entries': MONEY_READERS,
+  'GET /ledger/entries/{entryId}': MONEY_READERS,
+  'GET /ledger/export': MONEY_READERS,
   'GET /catalog/listings': 'public',
   'GET /catalog/listings/{id}': 'public',
   'GET /catalog/listings/{listingId}/images/{imageId}': 'public',
@@ -138,8 +141,8 @@ const EXPECTED: Record<string, Rule> = {
   'GET /orders/{orderId}': BUYERS,
   'GET /dealer/orders': ['dealer'],
   'GET /dealer/orders/{subOrderId}': ['dealer'],
-  'GET /admin/orders': [...ADMINS, 'compliance', 'finance'],
-  'GET /admin/orders/{orderId}': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/orders': MONEY_READERS,
+  'GET /admin/orders/{orderId}': MONEY_READERS,
   'GET /orders/{orderId}/payments': BUYERS,
   'GET /orders/{orderId}/payments/refunds': BUYERS,
   'POST /orders/{orderId}/payments': BUYERS,
@@ -159,16 +162,16 @@ const EXPECTED: Record<string, Rule> = {
   'POST /admin/orders/{orderId}/sub-orders/{subOrderId}/cancel': ADMINS,
   'POST /admin/orders/{orderId}/sub-orders/{subOrderId}/confirm-delivery': ADMINS,
   'PUT /admin/delivery-rules/{channel}': ADMINS,
-  'GET /admin/payments': [...ADMINS, 'compliance', 'finance'],
-  'GET /admin/payments/totals': [...ADMINS, 'compliance', 'finance'],
-  'GET /admin/escrow/aging': [...ADMINS, 'compliance', 'finance'],
-  'GET /admin/escrow/holds': [...ADMINS, 'compliance', 'finance'],
-  'GET /admin/escrow/releases-due': [...ADMINS, 'compliance', 'finance'],
-  'GET /admin/refunds': [...ADMINS, 'compliance', 'finance'],
-  'GET /admin/payouts': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/payments': MONEY_READERS,
+  'GET /admin/payments/totals': MONEY_READERS,
+  'GET /admin/escrow/aging': MONEY_READERS,
+  'GET /admin/escrow/holds': MONEY_READERS,
+  'GET /admin/escrow/releases-due': MONEY_READERS,
+  'GET /admin/refunds': MONEY_READERS,
+  'GET /admin/payouts': MONEY_READERS,
   'GET /dealer/escrow': ['dealer'],
   'GET /dealer/escrow/payouts': ['dealer'],
-  'GET /admin/payment-alerts': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/payment-alerts': MONEY_READERS,
   'POST /admin/payment-alerts/{id}/assign': [...ADMINS, 'finance'],
   'POST /admin/payment-alerts/{id}/resolve': [...ADMINS, 'finance'],
   'GET /admin/fraud/alerts': [...ADMINS, 'compliance', 'finance'],
@@ -177,10 +180,10 @@ const EXPECTED: Record<string, Rule> = {
   'GET /admin/fraud/holds': [...ADMINS, 'compliance', 'finance'],
   'POST /admin/fraud/holds/{orderId}/clear': ADMINS,
   'POST /admin/fraud/holds/{orderId}/reject': ADMINS,
-  'GET /admin/reconciliation/runs': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/reconciliation/runs': MONEY_READERS,
   'POST /admin/reconciliation/runs': [...ADMINS, 'finance'],
-  'GET /admin/reconciliation/runs/{runId}': [...ADMINS, 'compliance', 'finance'],
-  'GET /admin/reconciliation/exceptions': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/reconciliation/runs/{runId}': MONEY_READERS,
+  'GET /admin/reconciliation/exceptions': MONEY_READERS,
   'POST /admin/reconciliation/exceptions/{id}/resolve': [...ADMINS, 'finance'],
   'POST /orders/{orderId}/sub-orders/{subOrderId}/disputes': BUYERS,
   'GET /disputes/{id}': 'signed-in',
@@ -189,13 +192,13 @@ const EXPECTED: Record<string, Rule> = {
   'POST /dealer/disputes/{id}/respond': ['dealer'],
   'POST /repairs/{repairJobId}/disputes': BUYERS,
   'POST /technician/disputes/{id}/respond': TECHNICIANS,
-  'GET /admin/disputes': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/disputes': MONEY_READERS,
   'POST /admin/disputes/{id}/resolve': [...ADMINS, 'finance'],
-  'GET /admin/payments/route-accounts': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/payments/route-accounts': MONEY_READERS,
   'POST /admin/payments/route-accounts/{payeeId}/retry': [...ADMINS, 'finance'],
   'GET /payees/me': ['dealer', 'tech_hardware', 'tech_software'],
   'PUT /payees/me/settlement-details': ['dealer', 'tech_hardware', 'tech_software'],
-  'GET /admin/payees/{id}': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/payees/{id}': MONEY_READERS,
   'POST /admin/payees/{id}/settlement-details/approve': [...ADMINS, 'finance'],
   'POST /admin/payees/{id}/settlement-details/reject': [...ADMINS, 'finance'],
   'POST /admin/escrow/holds/{subOrderId}/hold': [...ADMINS, 'finance'],
@@ -207,12 +210,12 @@ const EXPECTED: Record<string, Rule> = {
   'POST /admin/escrow/holds/{subOrderId}/refund-after-release': [...ADMINS, 'finance'],
   'POST /admin/escrow/holds/{subOrderId}/retry-transfer': [...ADMINS, 'finance'],
   'POST /admin/escrow/repair-jobs/{repairJobId}/retry-transfer': [...ADMINS, 'finance'],
-  'GET /admin/escrow/early-releases': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/escrow/early-releases': MONEY_READERS,
   'POST /admin/escrow/early-releases/{earlyReleaseId}/approve': [...ADMINS, 'finance'],
   'POST /admin/escrow/early-releases/{earlyReleaseId}/reject': [...ADMINS, 'finance'],
   'POST /admin/commission-rules': [...ADMINS, 'finance'],
-  'GET /admin/commission-rules': [...ADMINS, 'compliance', 'finance'],
-  'GET /admin/commission-invoices': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/commission-rules': MONEY_READERS,
+  'GET /admin/commission-invoices': MONEY_READERS,
   'GET /dealer/commission-invoices': ['dealer'],
   'POST /repairs': BUYERS,
   'GET /repairs': BUYERS,
@@ -253,10 +256,10 @@ const EXPECTED: Record<string, Rule> = {
   'GET /technician/offers': TECHNICIANS,
   'POST /technician/offers/{offerId}/accept': TECHNICIANS,
   'POST /technician/offers/{offerId}/decline': TECHNICIANS,
-  'GET /admin/repairs': [...ADMINS, 'compliance', 'finance'],
-  'GET /admin/repairs/{repairJobId}': [...ADMINS, 'compliance', 'finance'],
-  'GET /admin/repairs/{repairJobId}/quotes': [...ADMINS, 'compliance', 'finance'],
-  'GET /admin/repairs/{repairJobId}/timeline': [...ADMINS, 'compliance', 'finance'],
+  'GET /admin/repairs': MONEY_READERS,
+  'GET /admin/repairs/{repairJobId}': MONEY_READERS,
+  'GET /admin/repairs/{repairJobId}/quotes': MONEY_READERS,
+  'GET /admin/repairs/{repairJobId}/timeline': MONEY_READERS,
   'GET /admin/repairs/{repairJobId}/tracking': ADMINS,
   'POST /admin/repairs/{repairJobId}/assign': ADMINS,
   'POST /admin/repairs/{repairJobId}/reassign': ['ops_leader'],
@@ -407,6 +410,7 @@ describe('access control', () => {
       finance: ['finance', {}],
       ops_leader: ['ops_leader', {}],
       compliance: ['compliance', {}],
+      cfo: ['cfo', {}],
     };
     for (const kind of SIGNED_IN) {
       const [role, opts] = spec[kind];
@@ -593,7 +597,7 @@ describe('access control', () => {
     }
   });
 
-  // Every route × 11 callers, one request each: over 30 s on a loaded machine.
+  // Every route × 12 callers, one request each: over 30 s on a loaded machine.
   it('gives every route × caller its expected 401/403/allowed answer, documented in the contract, with zero mismatches', async () => {
     const target = ids.get('customer')!;
     // A run of a quiet day (queued, not run: RAZORPAY_API_URL points nowhere here).
@@ -718,7 +722,7 @@ describe('access control', () => {
       allowedRoles: ['admin', 'ops_leader'],
     });
     expect(await refusal('customer', 'GET', '/admin/disputes')).toMatchObject({
-      detail: 'This route is for staff (admin, finance, ops leader or compliance)',
+      detail: 'This route is for staff (admin, finance, ops leader, compliance or CFO)',
     });
     // A buyer on a dealer's route; staff on a buyer's.
     expect(await refusal('customer', 'GET', '/dealer/listings')).toMatchObject({

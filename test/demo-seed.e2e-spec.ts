@@ -70,7 +70,7 @@ describe('demo seed on Route', () => {
   afterAll(() => started?.close());
 
   it('enrols the demo staff in TOTP with the published demo secret (README)', async () => {
-    for (const email of ['admin', 'finance', 'ops', 'compliance'].map(
+    for (const email of ['admin', 'finance', 'ops', 'compliance', 'cfo'].map(
       (r) => `${r}@demo.fixbazaar.in`,
     )) {
       const post = (path: string, body: unknown) =>

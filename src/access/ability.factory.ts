@@ -49,7 +49,7 @@ export type Subject =
    * business buyers, technicians and dealers (buying from other dealers); scoped to the caller by query.
    */
   | 'Purchase'
-  /** Every order, as staff see it: `read` (admin, ops leader, finance, compliance), `override` (admin and ops leader: cancel, confirm delivery, with a reason). */
+  /** Every order, as staff see it: `read` (admin, ops leader, finance, compliance, cfo), `override` (admin and ops leader: cancel, confirm delivery, with a reason). */
   | 'Order'
   /** A dealer's share of an order (`{ dealerId }`): approved dealers `read` and `update` (accept, pack, ship, cancel) their own. */
   | 'SubOrder'
@@ -57,7 +57,7 @@ export type Subject =
   | 'DeliveryRule'
   /**
    * Payments, escrow, refunds, dealers' Route accounts and payment alerts as staff see them: `read`
-   * (admin, ops leader, finance, compliance); `update` (admin, ops leader, finance: retry, acknowledge,
+   * (admin, ops leader, finance, compliance, cfo); `update` (admin, ops leader, finance: retry, acknowledge,
    * resolve).
    */
   | 'PaymentOps'
@@ -79,7 +79,7 @@ export type Subject =
    */
   | 'Fraud'
   /**
-   * Repair jobs as staff see them: `read` (admin, ops leader, finance, compliance); `update` (admin,
+   * Repair jobs as staff see them: `read` (admin, ops leader, finance, compliance, cfo); `update` (admin,
    * ops leader: assign, cancel an unpaid job, confirm a done one — with a reason, audited);
    * `override` (ops leader: reassign to another technician, with a reason).
    */
@@ -180,6 +180,17 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('read', 'Order');
       can('read', 'PaymentOps');
       can('read', 'Fraud');
+      can('read', 'RepairJob');
+      break;
+    case 'cfo':
+      // Read-only and money only (README "The `cfo` role"): the ledger and its export, adjustments,
+      // orders and repair jobs as staff see them, payments, escrow, refunds, payouts, disputes,
+      // reconciliation and alerts. Not accounts, audit log, fraud review, catalog, abuse or tracking;
+      // no `create`, `update` or `approve` anywhere.
+      can(['read', 'export'], 'Ledger');
+      can('read', 'LedgerAdjustment');
+      can('read', 'Order');
+      can('read', 'PaymentOps');
       can('read', 'RepairJob');
       break;
     case 'finance':

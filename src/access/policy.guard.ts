@@ -79,6 +79,7 @@ const LABELS: Record<Role, string> = {
   finance: 'finance',
   ops_leader: 'ops leader',
   compliance: 'compliance',
+  cfo: 'CFO',
 };
 
 const either = (words: string[]) =>

@@ -1,6 +1,7 @@
 /** Who someone is on the platform. Self-signup roles first, then staff (created only by an admin). */
 export const SIGNUP_ROLES = ['customer', 'business', 'dealer', 'technician'] as const;
-export const STAFF_ROLES = ['admin', 'finance', 'ops_leader', 'compliance'] as const;
+/** `cfo` reads the money (ledger, finance views, reconciliation) and changes nothing. */
+export const STAFF_ROLES = ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'] as const;
 export const ROLES = [...SIGNUP_ROLES, ...STAFF_ROLES] as const;
 
 export type SignupRole = (typeof SIGNUP_ROLES)[number];

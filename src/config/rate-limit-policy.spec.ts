@@ -19,7 +19,7 @@ const README_TABLE: [PolicySubject[], RateLimitCategory[], number, number][] = [
   [['dealer'], ['chat', 'location', 'default'], 120, 30],
   [['technician'], ['orders', 'inventory', 'default'], 120, 30],
   [
-    ['admin', 'finance', 'ops_leader', 'compliance'],
+    ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
     ['auth', 'orders', 'chat', 'inventory', 'location', 'default'],
     300,
     60,

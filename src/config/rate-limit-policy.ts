@@ -69,6 +69,7 @@ export const DEFAULT_RATE_LIMIT_POLICY: RateLimitPolicy = {
   finance: staff,
   ops_leader: staff,
   compliance: staff,
+  cfo: staff,
   perIp: limit(600, 100),
 };
 
@@ -87,6 +88,7 @@ const overrideSchema = z
     finance: rowSchema,
     ops_leader: rowSchema,
     compliance: rowSchema,
+    cfo: rowSchema,
     perIp: bucketSchema,
   })
   .partial()

@@ -24,7 +24,7 @@ export class AdminAccountsController {
     private readonly mfa: MfaService,
   ) {}
 
-  /** Create a staff account (admin, finance, ops_leader, compliance). */
+  /** Create a staff account (admin, finance, ops_leader, compliance, cfo). */
   @Post('staff')
   @Can('create', 'StaffAccount')
   @ApiOperation({ summary: 'Create a staff account' })

@@ -20,7 +20,7 @@ import { ListAdminOrdersQuery } from './queries/list-admin-orders.query.js';
 import { ListDeliveryRulesQuery } from './queries/list-delivery-rules.query.js';
 
 /**
- * Staff monitor every order (admin, ops leader, finance, compliance read) and intervene (admin and
+ * Staff monitor every order (admin, ops leader, finance, compliance, cfo read) and intervene (admin and
  * ops leader: cancel or confirm delivery of a sub-order, with a reason, audited). Pausing a dealer
  * or a product from an order uses `/admin/users/{id}/suspend` and `/admin/listings/{id}/pause` with
  * the ids shown here.

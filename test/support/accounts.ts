@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { AccountStatus, Role, TechnicianKind } from '../../src/common/roles.js';
 import { gstinCheckChar } from '../../src/common/gstin.js';
 import { gstStateCodeOf, type IndianState } from '../../src/common/indian-states.js';
-import { isStaff } from '../../src/common/roles.js';
+import { isStaff, ROLES } from '../../src/common/roles.js';
 import { AccountSecrets } from '../../src/identity/account-secrets.js';
 import { platformTotp } from '../../src/identity/mfa.service.js';
 import { PasswordHasher } from '../../src/identity/password-hasher.js';
@@ -24,17 +24,7 @@ export function totpCode(secret: string, timestamp = Date.now()): string {
 
 /** Limits high enough (every role, every category) that a test's traffic from 127.0.0.1 is never throttled or blocked. */
 const UNLIMITED = { perMinute: 100000, burst: 100000 };
-const QUIET_ROLES = [
-  'anonymous',
-  'customer',
-  'business',
-  'dealer',
-  'technician',
-  'admin',
-  'finance',
-  'ops_leader',
-  'compliance',
-];
+const QUIET_ROLES = ['anonymous', ...ROLES];
 export const QUIET_ENV = {
   RATE_LIMIT_POLICY: JSON.stringify({
     ...Object.fromEntries(

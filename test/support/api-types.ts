@@ -3881,7 +3881,7 @@ export interface components {
         AccountDto: {
             id: string;
             /** @enum {string} */
-            role: "admin" | "business" | "compliance" | "customer" | "dealer" | "finance" | "ops_leader" | "technician";
+            role: "admin" | "business" | "cfo" | "compliance" | "customer" | "dealer" | "finance" | "ops_leader" | "technician";
             /** @enum {string} */
             status: "approved" | "blocked" | "pending" | "suspended";
             email: string | null;
@@ -3972,7 +3972,7 @@ export interface components {
         };
         CreateStaffDto: {
             /** @enum {string} */
-            role: "admin" | "compliance" | "finance" | "ops_leader";
+            role: "admin" | "cfo" | "compliance" | "finance" | "ops_leader";
             displayName: string;
             /** Format: email */
             email: string;
@@ -3996,7 +3996,7 @@ export interface components {
         AccountDetailDto: {
             id: string;
             /** @enum {string} */
-            role: "admin" | "business" | "compliance" | "customer" | "dealer" | "finance" | "ops_leader" | "technician";
+            role: "admin" | "business" | "cfo" | "compliance" | "customer" | "dealer" | "finance" | "ops_leader" | "technician";
             /** @enum {string} */
             status: "approved" | "blocked" | "pending" | "suspended";
             email: string | null;

@@ -36,7 +36,7 @@ export type CatalogSort = (typeof CATALOG_SORTS)[number];
 /**
  * Which prices a caller sees: `b2c` (anonymous visitors, consumers, and every account that is not an
  * approved business buyer or staff), `b2b` (approved business buyers), `staff` (approved admin,
- * ops leader, finance, compliance: both prices, explicitly named).
+ * ops leader, finance, compliance, cfo: both prices, explicitly named).
  */
 export const PRICE_CHANNELS = ['b2c', 'b2b', 'staff'] as const;
 export type PriceChannel = (typeof PRICE_CHANNELS)[number];

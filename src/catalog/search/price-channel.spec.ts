@@ -24,6 +24,7 @@ describe('priceChannelOf', () => {
       finance: 'staff',
       ops_leader: 'staff',
       compliance: 'staff',
+      cfo: 'staff',
     };
     for (const role of ROLES) {
       expect([role, priceChannelOf(as(role))]).toEqual([role, expected[role]]);

@@ -56,6 +56,7 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
     status: 'approved',
     name: 'Chitra Compliance',
   },
+  { email: 'cfo@demo.fixbazaar.in', role: 'cfo', status: 'approved', name: 'Chandra CFO' },
   {
     email: 'customer@demo.fixbazaar.in',
     role: 'customer',

@@ -43,7 +43,7 @@ import { type EntryFilter, LedgerReadService } from './ledger-read.service.js';
 import { buildTrialBalance } from './trial-balance.js';
 
 /**
- * The ledger for finance, compliance, admin and ops leaders: accounts, balances (now or as of any
+ * The ledger for finance, compliance, the CFO, admin and ops leaders: accounts, balances (now or as of any
  * instant), statements, the trial balance, journal search and the audited journal export.
  */
 @ApiTags('ledger')

@@ -13,7 +13,7 @@ import {
 } from './commission.dto.js';
 import { CommissionService } from './commission.service.js';
 
-/** Commission rules (finance, admin, ops leader configure; compliance reads) and commission invoices. */
+/** Commission rules (finance, admin, ops leader configure; compliance and cfo read) and commission invoices. */
 @ApiTags('commission')
 @ApiBearerAuth()
 @Controller('admin')

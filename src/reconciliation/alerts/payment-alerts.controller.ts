@@ -13,7 +13,7 @@ import { PaymentAlerts } from './payment-alerts.service.js';
 
 /**
  * Payment SLA alerts and the escrow escalation queue: staff read them (admin, ops leader, finance,
- * compliance); admin, ops leader and finance take and resolve them (audited).
+ * compliance, cfo); admin, ops leader and finance take and resolve them (audited).
  */
 @ApiTags('payment-alerts')
 @ApiBearerAuth()
