@@ -256,7 +256,7 @@ export class RepairJobs implements OnModuleInit {
    * due (`POST /repairs/{id}/payments` pays it), and the job cannot be finished before it is paid.
    */
   approveSupplement(id: string, quoteId: string, meta: RequestMeta): Promise<RepairJobDto> {
-    return this.decideSupplement(id, quoteId, 'approved', null, meta);
+    return this.decideQuote(id, quoteId, 'approved', null, meta, true);
   }
 
   /** The customer declines the proposed supplementary quote: the work goes on with what was paid. */
@@ -266,52 +266,44 @@ export class RepairJobs implements OnModuleInit {
     reason: string | null,
     meta: RequestMeta,
   ): Promise<RepairJobDto> {
-    return this.decideSupplement(id, quoteId, 'rejected', reason, meta);
+    return this.decideQuote(id, quoteId, 'rejected', reason, meta, true);
   }
 
-  private decideSupplement(
-    id: string,
-    quoteId: string,
-    decision: 'approved' | 'rejected',
-    reason: string | null,
-    meta: RequestMeta,
-  ): Promise<RepairJobDto> {
-    const p = meta.principal!;
-    return this.transactions.run(async (tx) => {
-      const job = await lockRepairJob(tx, id, { customerId: p.userId });
-      const quote = await lockProposedQuote(tx, id, quoteId, true);
-      const moved = await applyRepairTransition(tx, job, {
-        event: decision === 'approved' ? 'approve_supplement' : 'decline_supplement',
-        actor: 'customer',
-        actorId: p.userId,
-        actorRole: p.role,
-        reason,
-        ...(decision === 'approved' ? { supplementDuePaise: Number(quote.total_paise) } : {}),
-      });
-      await decideQuoteIn(tx, quote.id, decision, reason);
-      return repairJobDto(moved);
-    });
-  }
-
-  /** The customer's decision on the proposed quote, the job and the quote locked, moved together. */
+  /**
+   * The customer's decision on the proposed quote (`supplementary`: the supplement of a job in
+   * progress), the job and the quote locked, moved together. An approved quote's total is what is
+   * to be paid; an approved supplement's is due.
+   */
   private decideQuote(
     id: string,
     quoteId: string,
     decision: 'approved' | 'rejected',
     reason: string | null,
     meta: RequestMeta,
+    supplementary = false,
   ): Promise<RepairJobDto> {
     const p = meta.principal!;
     return this.transactions.run(async (tx) => {
       const job = await lockRepairJob(tx, id, { customerId: p.userId });
-      const quote = await lockProposedQuote(tx, id, quoteId);
+      const quote = await lockProposedQuote(tx, id, quoteId, supplementary);
+      const total = Number(quote.total_paise);
       const moved = await applyRepairTransition(tx, job, {
-        event: decision === 'approved' ? 'approve_quote' : 'reject_quote',
+        event: supplementary
+          ? decision === 'approved'
+            ? 'approve_supplement'
+            : 'decline_supplement'
+          : decision === 'approved'
+            ? 'approve_quote'
+            : 'reject_quote',
         actor: 'customer',
         actorId: p.userId,
         actorRole: p.role,
         reason,
-        ...(decision === 'approved' ? { amountPaise: Number(quote.total_paise) } : {}),
+        ...(decision !== 'approved'
+          ? {}
+          : supplementary
+            ? { supplementDuePaise: total }
+            : { amountPaise: total }),
       });
       await decideQuoteIn(tx, quote.id, decision, reason);
       return repairJobDto(moved);
