@@ -1,23 +1,24 @@
 /**
- * Refunds after release (ledger-spec/recipes.md §6–7), the escrow's side: a sub-order whose escrow
- * was already released to its dealer is refunded in part or in full, and the dealer's share is
- * clawed back by recomputation (`refundAfterRelease`). Staff decide it with
- * `RefundAfterReleaseCommand` (./commands/); the payments' `payments.refunds` job sends it with the
- * refund's id as the gateway's idempotency key and reaches this file through the payments' port
+ * Refunds after release (ledger-spec/recipes.md §6–7), the escrow's side: a released hold — a
+ * sub-order's, released to its dealer, or a repair job's of one payment, released to its technician
+ * (recipes §10) — is refunded in part or in full, and the payee's share is clawed back by
+ * recomputation (`refundAfterRelease`). Staff decide it with `RefundAfterReleaseCommand` or
+ * `RefundRepairAfterReleaseCommand` (./commands/); the payments' `payments.refunds` job sends it
+ * with the refund's id as the gateway's idempotency key and reaches this file through the payments' port
  * `AfterReleaseRefunds` (src/payments/after-release-refunds.ts), registered here:
- * - Route: when the dealer's share went to its Route account (`escrow_holds.transfer_id`), the
- *   transfer is reversed first by this refund's share of the dealer's net (a cumulative target over
- *   the sub-order's refunds after release, `transferReversalTargetIn`, so a retry never reverses
+ * - Route: when the payee's share went to its Route account (`escrow_holds.transfer_id`), the
+ *   transfer is reversed first by this refund's share of the payee's net (a cumulative target over
+ *   the hold's refunds after release, `transferReversalTargetIn`, so a retry never reverses
  *   twice; the platform's part is included, so the order with the Route release job does not
- *   matter). A transfer already settled to the dealer can only give back what is left of it; the
+ *   matter). A transfer already settled to the payee can only give back what is left of it; the
  *   ledger's clawback is the same either way.
  * - Posted once, when the gateway reports it processed (`postRefundAfterReleaseIn`, in the
  *   transaction that marks it processed): the rates of the release are those of its commission
  *   invoice (commission and GST rates, release date) and ledger-spec/rates.json; what was refunded
  *   after release before it is the sum of the processed ones (hold row locked, so they serialise);
  *   the payable's available balance is read with the account row locked
- *   (`LedgerService.lockedAvailableIn`), and what it cannot bear (the dealer was paid out) becomes
- *   the dealer receivable.
+ *   (`LedgerService.lockedAvailableIn`), and what it cannot bear (the payee was paid out) becomes
+ *   the dealer's or technician's receivable.
  * The released hold's terms (`releaseTermsIn`) are shared with the TCS correction (./tcs-correction/)
  * and the reversal target with the daily reconciliation (src/reconciliation/).
  */
@@ -86,11 +87,11 @@ export interface ReleasedHold {
  * The SQL condition naming one hold's rows (`escrow_holds` or its `refunds`, by `alias`) with the
  * parameters of `holdParams`: a sub-order's, or a repair job's of one payment.
  */
-export const holdMatch = (alias: string, at = 1): string =>
+const holdMatch = (alias: string, at = 1): string =>
   `(${alias}.sub_order_id = $${at}::uuid OR (${alias}.sub_order_id IS NULL
      AND ${alias}.repair_job_id = $${at + 1}::uuid AND ${alias}.payment_id = $${at + 2}::uuid))`;
 
-export const holdParams = (ref: ReleasedHoldRef): (string | null)[] =>
+const holdParams = (ref: ReleasedHoldRef): (string | null)[] =>
   'subOrderId' in ref ? [ref.subOrderId, null, null] : [null, ref.repairJobId, ref.paymentId];
 
 const HOLD_SQL = `SELECT h.order_id::text AS order_id, h.repair_job_id::text AS repair_job_id,

@@ -545,7 +545,8 @@ export class DailyReconciliationReport implements OnModuleInit {
          h.amount_paise::text AS amount_paise, h.status, h.transfer_id,
          h.transfer_amount_paise::text AS transfer_amount_paise, h.transfer_status, h.released_at,
          h.dealer_net_paise::text AS dealer_net_paise,
-         EXISTS (SELECT 1 FROM refunds r WHERE r.sub_order_id = h.sub_order_id
+         EXISTS (SELECT 1 FROM refunds r WHERE (r.sub_order_id = h.sub_order_id
+                   OR (r.repair_job_id = h.repair_job_id AND r.payment_id = h.payment_id))
                    AND r.status IN ('requested','processing')) AS refund_in_flight,
          EXISTS (SELECT 1 FROM refunds r WHERE (r.sub_order_id = h.sub_order_id
                    OR (r.repair_job_id = h.repair_job_id AND r.payment_id = h.payment_id))
