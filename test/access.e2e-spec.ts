@@ -266,6 +266,7 @@ const EXPECTED: Record<string, Rule> = {
   'POST /admin/repairs/{repairJobId}/cancel': ADMINS,
   'POST /admin/repairs/{repairJobId}/confirm': ADMINS,
   'POST /admin/repairs/{repairJobId}/refund': ADMINS,
+  'POST /admin/repairs/{repairJobId}/refund-after-release': [...ADMINS, 'finance'],
   'PUT /technicians/me/availability': ['tech_hardware', 'tech_software'],
   'GET /technicians/me/readiness': ['tech_hardware', 'tech_software'],
   'POST /technicians/me/location': ['tech_hardware', 'tech_software'],

@@ -12,6 +12,7 @@ import { PlaceJobManualHoldHandler } from './commands/place-job-manual-hold.hand
 import { PlaceManualHoldHandler } from './commands/place-manual-hold.handler.js';
 import { ProposeTcsCorrectionHandler } from './commands/propose-tcs-correction.handler.js';
 import { RefundAfterReleaseHandler } from './commands/refund-after-release.handler.js';
+import { RefundRepairAfterReleaseHandler } from './commands/refund-repair-after-release.handler.js';
 import { RefundRepairAtReleaseHandler } from './commands/refund-repair-at-release.handler.js';
 import { RejectEarlyReleaseHandler } from './commands/reject-early-release.handler.js';
 import { RejectTcsCorrectionHandler } from './commands/reject-tcs-correction.handler.js';
@@ -67,6 +68,7 @@ import { TechnicianEarnings } from './views/technician-earnings.service.js';
     RejectEarlyReleaseHandler,
     RefundAfterReleaseHandler,
     RefundRepairAtReleaseHandler,
+    RefundRepairAfterReleaseHandler,
     ProposeTcsCorrectionHandler,
     ApproveTcsCorrectionHandler,
     RejectTcsCorrectionHandler,

@@ -1,23 +1,24 @@
 /**
- * Refunds after release (ledger-spec/recipes.md §6–7), the escrow's side: a sub-order whose escrow
- * was already released to its dealer is refunded in part or in full, and the dealer's share is
- * clawed back by recomputation (`refundAfterRelease`). Staff decide it with
- * `RefundAfterReleaseCommand` (./commands/); the payments' `payments.refunds` job sends it with the
- * refund's id as the gateway's idempotency key and reaches this file through the payments' port
+ * Refunds after release (ledger-spec/recipes.md §6–7), the escrow's side: a released hold — a
+ * sub-order's, released to its dealer, or a repair job's of one payment, released to its technician
+ * (recipes §10) — is refunded in part or in full, and the payee's share is clawed back by
+ * recomputation (`refundAfterRelease`). Staff decide it with `RefundAfterReleaseCommand` or
+ * `RefundRepairAfterReleaseCommand` (./commands/); the payments' `payments.refunds` job sends it
+ * with the refund's id as the gateway's idempotency key and reaches this file through the payments' port
  * `AfterReleaseRefunds` (src/payments/after-release-refunds.ts), registered here:
- * - Route: when the dealer's share went to its Route account (`escrow_holds.transfer_id`), the
- *   transfer is reversed first by this refund's share of the dealer's net (a cumulative target over
- *   the sub-order's refunds after release, `transferReversalTargetIn`, so a retry never reverses
+ * - Route: when the payee's share went to its Route account (`escrow_holds.transfer_id`), the
+ *   transfer is reversed first by this refund's share of the payee's net (a cumulative target over
+ *   the hold's refunds after release, `transferReversalTargetIn`, so a retry never reverses
  *   twice; the platform's part is included, so the order with the Route release job does not
- *   matter). A transfer already settled to the dealer can only give back what is left of it; the
+ *   matter). A transfer already settled to the payee can only give back what is left of it; the
  *   ledger's clawback is the same either way.
  * - Posted once, when the gateway reports it processed (`postRefundAfterReleaseIn`, in the
  *   transaction that marks it processed): the rates of the release are those of its commission
  *   invoice (commission and GST rates, release date) and ledger-spec/rates.json; what was refunded
  *   after release before it is the sum of the processed ones (hold row locked, so they serialise);
  *   the payable's available balance is read with the account row locked
- *   (`LedgerService.lockedAvailableIn`), and what it cannot bear (the dealer was paid out) becomes
- *   the dealer receivable.
+ *   (`LedgerService.lockedAvailableIn`), and what it cannot bear (the payee was paid out) becomes
+ *   the dealer's or technician's receivable.
  * The released hold's terms (`releaseTermsIn`) are shared with the TCS correction (./tcs-correction/)
  * and the reversal target with the daily reconciliation (src/reconciliation/).
  */
@@ -26,27 +27,41 @@ import type { EntityManager } from 'typeorm';
 import { execute } from '../database/sql.js';
 import { taxProfileIn } from '../identity/tax-profile.js';
 import { Decimal } from '../ledger/domain/money.js';
-import type { RateBook } from '../ledger/domain/rates.js';
+import { type RateBook, rateFrom } from '../ledger/domain/rates.js';
 import {
   computeDeductions,
   linesLessRefund,
   payableAccount,
   receivableAccount,
   refundAfterRelease,
+  type RateSelection,
   resolveSaleRates,
+  saleGrossOf,
   type SaleLine,
   type SaleRates,
   type Supplier,
 } from '../ledger/domain/recipes.js';
 import { loadRateBook } from '../ledger/ledger-spec-files.js';
 import { LedgerService } from '../ledger/persistence/ledger.service.js';
-import { AfterReleaseRefunds } from '../payments/after-release-refunds.js';
+import {
+  type AfterReleaseRefund,
+  AfterReleaseRefunds,
+  releasedHoldRefOf,
+  type ReleasedHoldRef,
+} from '../payments/after-release-refunds.js';
 import { PARTS_RATES } from '../payments/parts-rates.js';
+import { REPAIR_RATES } from '../payments/repair-rates.js';
 import { releasedSaleLinesIn, type TaxableBasis } from '../payments/sale-lines.js';
+import { saleLinesOfJob } from '../repairs/repair-job-store.js';
 
 export interface ReleasedHold {
-  order_id: string;
-  dealer_id: string;
+  /** A sub-order's hold: its order and dealer; a repair job's: null (`repair_job_id` set). */
+  order_id: string | null;
+  repair_job_id: string | null;
+  repair_quote_id: string | null;
+  payee_type: 'dealer' | 'technician';
+  payee_id: string;
+  hold_key: string;
   status: string;
   amount_paise: string;
   released_paise: string;
@@ -60,7 +75,7 @@ export interface ReleasedHold {
   payment_id: string;
   pan: string | null;
   gstin: string | null;
-  sub_order_id: string;
+  sub_order_id: string | null;
   released_at: Date | null;
   refund_at_release_paise: string;
   taxable_basis: TaxableBasis | null;
@@ -68,7 +83,20 @@ export interface ReleasedHold {
   tcs_corrected: boolean;
 }
 
-const HOLD_SQL = `SELECT h.order_id::text AS order_id, h.dealer_id::text AS dealer_id, h.status,
+/**
+ * The SQL condition naming one hold's rows (`escrow_holds` or its `refunds`, by `alias`) with the
+ * parameters of `holdParams`: a sub-order's, or a repair job's of one payment.
+ */
+const holdMatch = (alias: string, at = 1): string =>
+  `(${alias}.sub_order_id = $${at}::uuid OR (${alias}.sub_order_id IS NULL
+     AND ${alias}.repair_job_id = $${at + 1}::uuid AND ${alias}.payment_id = $${at + 2}::uuid))`;
+
+const holdParams = (ref: ReleasedHoldRef): (string | null)[] =>
+  'subOrderId' in ref ? [ref.subOrderId, null, null] : [null, ref.repairJobId, ref.paymentId];
+
+const HOLD_SQL = `SELECT h.order_id::text AS order_id, h.repair_job_id::text AS repair_job_id,
+    h.repair_quote_id::text AS repair_quote_id, h.payee_type, h.payee_id::text AS payee_id,
+    h.hold_key, h.status,
     h.amount_paise::text AS amount_paise,
     (h.amount_paise - h.refund_at_release_paise)::text AS released_paise,
     h.commission_paise::text AS commission_paise, h.gst_on_commission_paise::text AS gst_on_commission_paise,
@@ -78,40 +106,139 @@ const HOLD_SQL = `SELECT h.order_id::text AS order_id, h.dealer_id::text AS deal
     h.refund_at_release_paise::text AS refund_at_release_paise, h.taxable_basis,
     EXISTS (SELECT 1 FROM tcs_correction_items c
             WHERE c.sub_order_id = h.sub_order_id AND c.applied_at IS NOT NULL) AS tcs_corrected
-  FROM escrow_holds h WHERE h.sub_order_id = $1`;
+  FROM escrow_holds h WHERE ${holdMatch('h')}`;
 
 /**
- * A sub-order's escrow hold with its dealer's PAN and GSTIN as they are now (identity's
- * `taxProfileIn`), locked FOR UPDATE when `lock`; undefined when the sub-order has no hold.
+ * A hold (a sub-order's, or a repair job's of one payment) with its payee's PAN and GSTIN as they
+ * are now (identity's `taxProfileIn`), locked FOR UPDATE when `lock`; undefined without one.
  */
 export async function releasedHoldIn(
   tx: EntityManager,
-  subOrderId: string,
+  ref: ReleasedHoldRef,
   lock: boolean,
 ): Promise<ReleasedHold | undefined> {
   const { rows } = await execute<Omit<ReleasedHold, 'pan' | 'gstin'>>(
     tx,
     lock ? `${HOLD_SQL} FOR UPDATE` : HOLD_SQL,
-    [subOrderId],
+    holdParams(ref),
   );
   const hold = rows[0];
-  return hold === undefined ? undefined : { ...hold, ...(await taxProfileIn(tx, hold.dealer_id)) };
+  return hold === undefined ? undefined : { ...hold, ...(await taxProfileIn(tx, hold.payee_id)) };
+}
+
+/**
+ * A repair job's holds (one per payment), oldest first, each as `releasedHoldIn` reads it, locked.
+ */
+export async function lockedJobHoldsIn(
+  tx: EntityManager,
+  repairJobId: string,
+): Promise<ReleasedHold[]> {
+  const { rows } = await execute<{ payment_id: string }>(
+    tx,
+    `SELECT payment_id::text AS payment_id FROM escrow_holds WHERE repair_job_id = $1
+     ORDER BY created_at, id`,
+    [repairJobId],
+  );
+  const holds: ReleasedHold[] = [];
+  for (const { payment_id: paymentId } of rows)
+    holds.push((await releasedHoldIn(tx, { repairJobId, paymentId }, true))!);
+  return holds;
+}
+
+/** What the hold's refunds after release meeting `where` (SQL on `r`, its own from `$4`) add up to. */
+export async function refundedAfterReleaseIn(
+  tx: EntityManager,
+  hold: ReleasedHold,
+  where: string,
+  params: unknown[] = [],
+): Promise<bigint> {
+  const { rows } = await execute<{ refunded: string }>(
+    tx,
+    `SELECT coalesce(sum(r.amount_paise), 0)::text AS refunded FROM refunds r
+     WHERE ${holdMatch('r')} AND r.kind = 'after_release' AND ${where}`,
+    [...holdParams(releasedHoldRefOf(hold)), ...params],
+  );
+  return BigInt(rows[0]!.refunded);
 }
 
 let rateBook: RateBook | undefined;
 
+/** The hold's release, as named in the ledger (`release:<id>`) and its commission invoice. */
+function releaseOf(hold: ReleasedHold): {
+  releaseId: string;
+  invoiceColumn: 'sub_order_id' | 'repair_job_id';
+  invoiceOf: string;
+  escrow: 'order' | 'job';
+  subjectId: string;
+  selection: RateSelection;
+} {
+  if (hold.sub_order_id !== null)
+    return {
+      releaseId: hold.sub_order_id,
+      invoiceColumn: 'sub_order_id',
+      invoiceOf: hold.sub_order_id,
+      escrow: 'order',
+      subjectId: hold.order_id!,
+      selection: PARTS_RATES,
+    };
+  // A repair job's n-th hold was released as `<jobId>:<n>` (its hold key's tail, the escrow release's
+  // `releaseIdOf`), under the job's one service-fee invoice.
+  return {
+    releaseId: hold.hold_key.replace(/^hold:job:/, ''),
+    invoiceColumn: 'repair_job_id',
+    invoiceOf: hold.repair_job_id!,
+    escrow: 'job',
+    subjectId: hold.repair_job_id!,
+    selection: REPAIR_RATES,
+  };
+}
+
+/**
+ * The lines the hold's release released: a sub-order's on the release's taxable basis; a repair
+ * job's, the lines of the quote its payment paid (a job paid before quotes: one line at the repair
+ * services' GST rate on the release date), as the escrow release took them, less the refund at
+ * release.
+ */
+async function releasedLinesIn(
+  tx: EntityManager,
+  hold: ReleasedHold,
+  basis: TaxableBasis,
+  schedule: { book: RateBook; selection: RateSelection; onDate: string },
+): Promise<SaleLine[]> {
+  if (hold.sub_order_id !== null)
+    return releasedSaleLinesIn(tx, { ...hold, sub_order_id: hold.sub_order_id }, basis, schedule);
+  const held = BigInt(hold.amount_paise);
+  const quoted = await saleLinesOfJob(tx, hold.repair_job_id!, hold.repair_quote_id);
+  const lines: SaleLine[] =
+    quoted.length === 0
+      ? [
+          {
+            grossPaise: held,
+            gstRate: rateFrom(schedule.book, schedule.selection.supplyGst, schedule.onDate),
+          },
+        ]
+      : quoted.map((l) => ({
+          grossPaise: BigInt(l.grossPaise),
+          gstRate: new Decimal(l.gstRateBps).div(10_000),
+        }));
+  return linesLessRefund(
+    linesLessRefund(lines, saleGrossOf(lines) - held),
+    BigInt(hold.refund_at_release_paise),
+  );
+}
+
 /**
  * The supplier and rates the release used: the invoice's commission and GST rates and release date,
  * rates.json for the rest, and the PAN/GST flags that reproduce the deductions recorded on the hold
- * (the dealer's current ones first; they may have changed since the release). `lines`: the released
+ * (the payee's current ones first; they may have changed since the release). `lines`: the released
  * lines that refunds after release claw back from — on the release's own taxable basis, or on the
  * `lines` basis once a TCS correction moved a `schedule` release to it.
  */
 export async function releaseTermsIn(
   tx: EntityManager,
-  subOrderId: string,
   hold: ReleasedHold,
 ): Promise<{ supplier: Supplier; rates: SaleRates; lines: SaleLine[] }> {
+  const release = releaseOf(hold);
   const { rows } = await execute<{
     commission_rate: string;
     gst_rate: string;
@@ -120,11 +247,12 @@ export async function releaseTermsIn(
     tx,
     `SELECT commission_rate::text AS commission_rate, gst_rate::text AS gst_rate,
             to_char(release_date, 'YYYY-MM-DD') AS release_date
-     FROM commission_invoices WHERE sub_order_id = $1`,
-    [subOrderId],
+     FROM commission_invoices WHERE ${release.invoiceColumn} = $1`,
+    [release.invoiceOf],
   );
   const invoice = rows[0];
-  if (invoice === undefined) throw new Error(`no commission invoice for sub-order ${subOrderId}`);
+  if (invoice === undefined)
+    throw new Error(`no commission invoice for the release ${release.releaseId}`);
   rateBook ??= loadRateBook();
   const book = rateBook;
   const current = { hasPan: hold.pan !== null, gstRegistered: hold.gstin !== null };
@@ -134,16 +262,16 @@ export async function releaseTermsIn(
       if (hasPan !== current.hasPan || gstRegistered !== current.gstRegistered)
         flags.push({ hasPan, gstRegistered });
   const basis = hold.taxable_basis ?? 'schedule';
-  const schedule = { book, selection: PARTS_RATES, onDate: invoice.release_date };
-  const released = await releasedSaleLinesIn(tx, hold, basis, schedule);
+  const schedule = { book, selection: release.selection, onDate: invoice.release_date };
+  const released = await releasedLinesIn(tx, hold, basis, schedule);
   const lines =
     basis === 'schedule' && hold.tcs_corrected
-      ? await releasedSaleLinesIn(tx, hold, 'lines')
+      ? await releasedLinesIn(tx, hold, 'lines', schedule)
       : released;
   for (const f of flags) {
-    const supplier: Supplier = { kind: 'dealer', id: hold.dealer_id, ...f };
+    const supplier: Supplier = { kind: hold.payee_type, id: hold.payee_id, ...f };
     const rates: SaleRates = {
-      ...resolveSaleRates(book, PARTS_RATES, supplier, invoice.release_date),
+      ...resolveSaleRates(book, release.selection, supplier, invoice.release_date),
       commission: new Decimal(invoice.commission_rate),
       gstOnCommission: new Decimal(invoice.gst_rate),
     };
@@ -157,28 +285,26 @@ export async function releaseTermsIn(
     )
       return { supplier, rates, lines };
   }
-  throw new Error(`cannot reproduce the release deductions of sub-order ${subOrderId}`);
+  throw new Error(`cannot reproduce the release deductions of ${release.releaseId}`);
 }
 
 /**
  * Posts a processed refund after release (`refund:<refundId>`, exactly once by its ledger key and
- * the caller's lock on the refund row), in the caller's transaction.
+ * the caller's lock on the refund row), in the caller's transaction: recipe §7 on the lines of its
+ * hold's release (a sub-order's, or a repair job's hold of the refunded payment).
  */
 export async function postRefundAfterReleaseIn(
   tx: EntityManager,
   ledger: LedgerService,
-  refund: { id: string; sub_order_id: string | null; order_id: string; amount_paise: string },
+  refund: AfterReleaseRefund,
 ): Promise<void> {
-  const subOrderId = refund.sub_order_id!;
-  const hold = (await releasedHoldIn(tx, subOrderId, true))!;
-  if (hold.status !== 'released') throw new Error(`escrow of ${subOrderId} is not released`);
-  const { rows: before } = await execute<{ refunded: string }>(
-    tx,
-    `SELECT coalesce(sum(amount_paise), 0)::text AS refunded FROM refunds
-     WHERE sub_order_id = $1 AND kind = 'after_release' AND status = 'processed' AND id <> $2`,
-    [subOrderId, refund.id],
-  );
-  const { supplier, rates, lines } = await releaseTermsIn(tx, subOrderId, hold);
+  const hold = (await releasedHoldIn(tx, releasedHoldRefOf(refund), true))!;
+  const release = releaseOf(hold);
+  if (hold.status !== 'released') throw new Error(`escrow of ${release.releaseId} is not released`);
+  const before = await refundedAfterReleaseIn(tx, hold, `r.status = 'processed' AND r.id <> $4`, [
+    refund.id,
+  ]);
+  const { supplier, rates, lines } = await releaseTermsIn(tx, hold);
   const deductionsPosted = [
     hold.commission_paise,
     hold.gst_on_commission_paise,
@@ -187,16 +313,16 @@ export async function postRefundAfterReleaseIn(
   ].some((v) => BigInt(v ?? '0') > 0n);
   await ledger.openAccountsIn(tx, [payableAccount(supplier), receivableAccount(supplier)]);
   const { command } = refundAfterRelease({
-    escrow: 'order',
-    subjectId: hold.order_id,
+    escrow: release.escrow,
+    subjectId: release.subjectId,
     supplier,
     releasedLines: lines,
-    previouslyRefundedPaise: BigInt(before[0]!.refunded),
+    previouslyRefundedPaise: before,
     refundPaise: BigInt(refund.amount_paise),
     rates,
     releaseEntryKeys: [
-      `release:${subOrderId}`,
-      ...(deductionsPosted ? [`deductions:${subOrderId}`] : []),
+      `release:${release.releaseId}`,
+      ...(deductionsPosted ? [`deductions:${release.releaseId}`] : []),
     ],
     payableAvailablePaise: await ledger.lockedAvailableIn(tx, payableAccount(supplier)),
     refundId: refund.id,
@@ -207,31 +333,29 @@ export async function postRefundAfterReleaseIn(
 
 /**
  * What the platform should have reversed of a released hold's Route transfer in total: everything
- * but what the dealer keeps — its net less its net share of the refunds after release up to
- * `upToRefundId` (every one not failed when null) — so the platform's part (hold − dealer net:
+ * but what the payee keeps — its net less its net share of the hold's refunds after release up to
+ * `upToRefundId` (every one not failed when null) — so the platform's part (hold − payee net:
  * commission, GST on it, TCS, TDS) and any lines cancelled out of the hold after the transfer
  * (transfer amount − hold) are in it. Undefined without a transfer. In the caller's transaction.
  */
 export async function transferReversalTargetIn(
   tx: EntityManager,
-  subOrderId: string,
+  ref: ReleasedHoldRef,
   upToRefundId: string | null,
 ): Promise<{ transferId: string; reversedTotal: bigint } | undefined> {
-  const hold = await releasedHoldIn(tx, subOrderId, false);
+  const hold = await releasedHoldIn(tx, ref, false);
   if (hold === undefined || hold.transfer_id === null || hold.dealer_net_paise === null)
     return undefined;
-  const { rows: upTo } = await execute<{ refunded: string }>(
+  const refunded = await refundedAfterReleaseIn(
     tx,
-    `SELECT coalesce(sum(r.amount_paise), 0)::text AS refunded FROM refunds r
-     WHERE r.sub_order_id = $1 AND r.kind = 'after_release' AND r.status <> 'failed'
-       AND ($2::uuid IS NULL OR (r.requested_at, r.id) <=
-             (SELECT me.requested_at, me.id FROM refunds me WHERE me.id = $2::uuid))`,
-    [subOrderId, upToRefundId],
+    hold,
+    `r.status <> 'failed' AND ($4::uuid IS NULL OR (r.requested_at, r.id) <=
+       (SELECT me.requested_at, me.id FROM refunds me WHERE me.id = $4::uuid))`,
+    [upToRefundId],
   );
-  const refunded = BigInt(upTo[0]!.refunded);
   let netLeft = BigInt(hold.dealer_net_paise);
   if (refunded > 0n) {
-    const { supplier, rates, lines } = await releaseTermsIn(tx, subOrderId, hold);
+    const { supplier, rates, lines } = await releaseTermsIn(tx, hold);
     const all = BigInt(hold.released_paise);
     netLeft = computeDeductions(
       linesLessRefund(lines, refunded > all ? all : refunded),
@@ -239,7 +363,7 @@ export async function transferReversalTargetIn(
       supplier,
     ).supplierNetPaise;
   }
-  // The dealer keeps its net less its share of these refunds; the rest of the transfer is reversed.
+  // The payee keeps its net less its share of these refunds; the rest of the transfer is reversed.
   return {
     transferId: hold.transfer_id,
     reversedTotal: BigInt(hold.transfer_amount_paise!) - netLeft,

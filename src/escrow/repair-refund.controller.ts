@@ -5,9 +5,18 @@ import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { RepairJobIdParamDto } from '../repairs/dto/repair-job.dto.js';
 import { RefundRepairAtReleaseCommand } from './commands/refund-repair-at-release.command.js';
-import { RefundRepairAtReleaseDto, RepairRefundAtReleaseDto } from './dto/repair-refund.dto.js';
+import { RefundRepairAfterReleaseCommand } from './commands/refund-repair-after-release.command.js';
+import { RequestRefundAfterReleaseDto } from './dto/refund-after-release.dto.js';
+import {
+  RefundRepairAtReleaseDto,
+  RepairRefundAfterReleaseDto,
+  RepairRefundAtReleaseDto,
+} from './dto/repair-refund.dto.js';
 
-/** Staff refund of a done repair whose escrow is still held, next to the staff repair routes. */
+/**
+ * Staff refunds of a repair job, next to the staff repair routes: of a done repair whose escrow is
+ * still held, and of one whose escrow was released.
+ */
 @ApiTags('repairs')
 @ApiBearerAuth()
 @Controller('admin/repairs')
@@ -28,5 +37,23 @@ export class RepairRefundController {
     @Meta() meta: RequestMeta,
   ): Promise<RepairRefundAtReleaseDto> {
     return this.commands.execute(new RefundRepairAtReleaseCommand(p.repairJobId, dto, meta));
+  }
+
+  /**
+   * Refunds part or all of a repair job whose escrow was released to its technician (the staff
+   * who refund sub-orders after release); the technician's share is clawed back when the gateway
+   * processes it. 409 unless released; 422 above what is left.
+   */
+  @Post(':repairJobId/refund-after-release')
+  @Can('update', 'PaymentOps')
+  @ApiOperation({
+    summary: 'Refund a released repair job (clawback from the technician; reason, audited)',
+  })
+  refundAfterRelease(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: RequestRefundAfterReleaseDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairRefundAfterReleaseDto> {
+    return this.commands.execute(new RefundRepairAfterReleaseCommand(p.repairJobId, dto, meta));
   }
 }

@@ -169,9 +169,8 @@ async function postRefundIn(
   // in escrowRelease, the same transaction), cancelled lines' by `refundLinesIn`: nothing more here,
   // so the entry is posted exactly once.
   if (refund.kind === 'partial' || refund.kind === 'line_cancellation') return;
-  // After release: the dealer's share clawed back (refundAfterRelease), `refund:<id>`.
-  if (refund.kind === 'after_release')
-    return afterRelease.postIn(tx, { ...refund, order_id: refund.order_id! });
+  // After release: the dealer's (or technician's) share clawed back (refundAfterRelease), `refund:<id>`.
+  if (refund.kind === 'after_release') return afterRelease.postIn(tx, refund);
   const amount = BigInt(refund.amount_paise);
   const [kind, subjectId] =
     refund.repair_job_id !== null

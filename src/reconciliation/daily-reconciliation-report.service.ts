@@ -528,6 +528,7 @@ export class DailyReconciliationReport implements OnModuleInit {
       sub_order_id: string | null;
       order_id: string | null;
       repair_job_id: string | null;
+      payment_id: string;
       amount_paise: string;
       status: HoldRecord['status'];
       transfer_id: string;
@@ -540,12 +541,15 @@ export class DailyReconciliationReport implements OnModuleInit {
     }>(
       tx,
       `SELECT h.id::text AS id, h.sub_order_id::text AS sub_order_id, h.order_id::text AS order_id,
-         h.repair_job_id::text AS repair_job_id, h.amount_paise::text AS amount_paise, h.status, h.transfer_id,
+         h.repair_job_id::text AS repair_job_id, h.payment_id::text AS payment_id,
+         h.amount_paise::text AS amount_paise, h.status, h.transfer_id,
          h.transfer_amount_paise::text AS transfer_amount_paise, h.transfer_status, h.released_at,
          h.dealer_net_paise::text AS dealer_net_paise,
-         EXISTS (SELECT 1 FROM refunds r WHERE r.sub_order_id = h.sub_order_id
+         EXISTS (SELECT 1 FROM refunds r WHERE (r.sub_order_id = h.sub_order_id
+                   OR (r.repair_job_id = h.repair_job_id AND r.payment_id = h.payment_id))
                    AND r.status IN ('requested','processing')) AS refund_in_flight,
-         EXISTS (SELECT 1 FROM refunds r WHERE r.sub_order_id = h.sub_order_id
+         EXISTS (SELECT 1 FROM refunds r WHERE (r.sub_order_id = h.sub_order_id
+                   OR (r.repair_job_id = h.repair_job_id AND r.payment_id = h.payment_id))
                    AND r.kind = 'after_release' AND r.status <> 'failed') AS refunded_after_release
        FROM escrow_holds h
        WHERE h.transfer_id IS NOT NULL
@@ -565,7 +569,13 @@ export class DailyReconciliationReport implements OnModuleInit {
               ? null
               : paise(h.transfer_amount_paise) - paise(h.dealer_net_paise);
         else {
-          const target = await transferReversalTargetIn(tx, h.sub_order_id!, null);
+          const target = await transferReversalTargetIn(
+            tx,
+            h.sub_order_id !== null
+              ? { subOrderId: h.sub_order_id }
+              : { repairJobId: h.repair_job_id!, paymentId: h.payment_id },
+            null,
+          );
           reversalTargetPaise = target === undefined ? null : Number(target.reversedTotal);
         }
       }

@@ -3119,6 +3119,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/repairs/{repairJobId}/refund-after-release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refund a released repair job (clawback from the technician; reason, audited) */
+        post: operations["RepairRefundController_refundAfterRelease"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ledger/tcs-corrections": {
         parameters: {
             query?: never;
@@ -6109,6 +6126,26 @@ export interface components {
             /** @description Integer paise refunded to the customer at release */
             refundAtReleasePaise: number;
             repairJobId: string;
+        };
+        RepairRefundAfterReleasePartDto: {
+            /** @description Integer paise */
+            amountPaise: number;
+            /** @enum {string} */
+            status: "failed" | "processed" | "processing" | "requested";
+            id: string;
+            paymentId: string;
+        };
+        RepairRefundAfterReleaseDto: {
+            /** @description Integer paise */
+            amountPaise: number;
+            /** @description Integer paise released to the technician */
+            releasedPaise: number;
+            /** @description Integer paise refunded or being refunded after release, this refund included */
+            refundedAfterReleasePaise: number;
+            refunds: components["schemas"]["RepairRefundAfterReleasePartDto"][];
+            repairJobId: string;
+            reason: string;
+            requestedAt: string;
         };
         ProposeTcsCorrectionDto: {
             /** @description Why (kept on the correction and in the audit log). */
@@ -15513,6 +15550,53 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not update RepairJob */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RepairRefundController_refundAfterRelease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestRefundAfterReleaseDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairRefundAfterReleaseDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
             403: {
                 headers: {
                     [name: string]: unknown;

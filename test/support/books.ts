@@ -98,7 +98,8 @@ export interface JobBooks {
  * captured payments) = refunded (processed) + what its escrow, its technician's share and the
  * deductions (service fee, GST on it, TCS, TDS) hold, over the job's posted entries (`job:<jobId>`;
  * holds and their voids aside). Once `released`, its released holds (one per payment) carry paid =
- * technician net + fee + GST + TCS + TDS + refunds, and its escrow is empty (nothing posted, nothing pending). Then the
+ * technician net + fee + GST + TCS + TDS + refunds (those after release come out of what was
+ * released, clawed back from the technician's share and the deductions), and its escrow is empty (nothing posted, nothing pending). Then the
  * ledger's integrity, Σ debits = Σ credits and the trial balance (read by `staff` through the API).
  * Returns the parts, for the test's own expectations.
  */
@@ -109,11 +110,19 @@ export async function expectJobBooks(
 ): Promise<JobBooks> {
   const [sums, rows, totals] = await withClient(t.db.ownerUrl, async (c) => [
     (
-      await c.query<{ paid: string; refunded: string; released: string | null }>(
+      await c.query<{
+        paid: string;
+        refunded: string;
+        after_release: string;
+        released: string | null;
+      }>(
         `SELECT (SELECT coalesce(sum(amount_paise), 0) FROM payments
                  WHERE repair_job_id = $1 AND status = 'captured')::text AS paid,
                 (SELECT coalesce(sum(amount_paise), 0) FROM refunds
                  WHERE repair_job_id = $1 AND status = 'processed')::text AS refunded,
+                (SELECT coalesce(sum(amount_paise), 0) FROM refunds
+                 WHERE repair_job_id = $1 AND status = 'processed'
+                   AND kind = 'after_release')::text AS after_release,
                 (SELECT sum(dealer_net_paise + commission_paise + gst_on_commission_paise
                               + coalesce(tcs_paise, 0) + tds_paise)
                  FROM escrow_holds WHERE repair_job_id = $1 AND status = 'released')::text AS released`,
@@ -168,7 +177,7 @@ export async function expectJobBooks(
       pending: escrow.debitsPending,
     }).toEqual({ posted: 0n, pending: 0n });
     expect(sums.released).not.toBeNull();
-    expect(BigInt(sums.released!) + books.refunded).toBe(books.paid);
+    expect(BigInt(sums.released!) + books.refunded - BigInt(sums.after_release)).toBe(books.paid);
   }
   expect((await t.app.get(LedgerIntegrityService).verify()).ok).toBe(true);
   expect(totals.dr).toBe(totals.cr);

@@ -10,6 +10,7 @@ import { execute } from '../../database/sql.js';
 import { computeDeductions, linesLessRefund } from '../../ledger/domain/recipes.js';
 import { releasedSaleLinesIn } from '../../payments/sale-lines.js';
 import {
+  refundedAfterReleaseIn,
   releasedHoldIn,
   releaseTermsIn,
   type ReleasedHold,
@@ -172,16 +173,10 @@ export async function moveCorrection(
 
 /** One release's TCS on both bases, net of the refunds after release processed so far. */
 export async function assessIn(tx: EntityManager, subOrderId: string): Promise<Assessment> {
-  const hold = (await releasedHoldIn(tx, subOrderId, false))!;
-  const terms = await releaseTermsIn(tx, subOrderId, hold);
-  const { rows: refunded } = await execute<{ refunded: string }>(
-    tx,
-    `SELECT coalesce(sum(amount_paise), 0)::text AS refunded FROM refunds
-     WHERE sub_order_id = $1 AND kind = 'after_release' AND status = 'processed'`,
-    [subOrderId],
-  );
-  const refundedAfterRelease = BigInt(refunded[0]!.refunded);
-  const onLines = await releasedSaleLinesIn(tx, hold, 'lines');
+  const hold = (await releasedHoldIn(tx, { subOrderId }, false))!;
+  const terms = await releaseTermsIn(tx, hold);
+  const refundedAfterRelease = await refundedAfterReleaseIn(tx, hold, `r.status = 'processed'`);
+  const onLines = await releasedSaleLinesIn(tx, { ...hold, sub_order_id: subOrderId }, 'lines');
   const before = computeDeductions(
     linesLessRefund(terms.lines, refundedAfterRelease),
     terms.rates,
@@ -208,7 +203,7 @@ export function itemValues(correctionId: string, subOrderId: string, a: Assessme
     correctionId,
     subOrderId,
     a.hold.order_id,
-    a.hold.dealer_id,
+    a.hold.payee_id,
     a.hold.released_at,
     a.hold.released_paise,
     a.refundedAfterRelease.toString(),

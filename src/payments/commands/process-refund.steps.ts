@@ -8,7 +8,7 @@ import { execute } from '../../database/sql.js';
 import type { TransactionRunner } from '../../database/transaction.js';
 import { GatewayError, type PaymentGateway } from '../../gateway/payment-gateway.js';
 import type { RefundDto } from '../dto/payment.dto.js';
-import type { AfterReleaseRefunds } from '../after-release-refunds.js';
+import { type AfterReleaseRefunds, releasedHoldRefOf } from '../after-release-refunds.js';
 import { MAX_ATTEMPTS, moveRefund, refundRow, type RefundRow } from '../refund-store.js';
 
 /**
@@ -26,19 +26,20 @@ export async function reverseTransferFor(
   if (refund.gateway_refund_id !== null) return 'done';
   // A cancelled sub-order or repair job: its payee's whole transfer comes back first.
   if (refund.kind === 'cancellation') await reverseTransferOf(transactions, gateway, refund);
+  if (refund.kind === 'after_release')
+    await reverseTransferAfterRelease(transactions, gateway, afterRelease, refund);
   if (refund.sub_order_id === null) return 'done';
   if (
     refund.kind === 'line_cancellation' &&
     (await reverseTransferToHold(transactions, gateway, refund.sub_order_id)) === 'transfer_pending'
   )
     return 'transfer_pending';
-  if (refund.kind === 'after_release')
-    await reverseTransferAfterRelease(transactions, gateway, afterRelease, refund);
   return 'done';
 }
 
 /**
- * A refund after release: the dealer's Route transfer (if any) reversed up to the escrow's target
+ * A refund after release: its hold's payee's Route transfer (if any; the dealer's, or the
+ * technician's of the repair job's hold of the refunded payment) reversed up to the escrow's target
  * for this refund (`AfterReleaseRefunds.transferReversalTargetIn`) — a cumulative target, so a
  * retry (or a crash after the reversal) never reverses twice, and the platform's part is reversed
  * too if the Route release job has not done it yet.
@@ -47,10 +48,11 @@ export async function reverseTransferAfterRelease(
   transactions: TransactionRunner,
   gateway: PaymentGateway,
   afterRelease: AfterReleaseRefunds,
-  refund: Pick<RefundRow, 'id' | 'sub_order_id'>,
+  refund: Pick<RefundRow, 'id' | 'sub_order_id'> &
+    Partial<Pick<RefundRow, 'repair_job_id' | 'payment_id'>>,
 ): Promise<void> {
   const found = await transactions.run((tx) =>
-    afterRelease.transferReversalTargetIn(tx, refund.sub_order_id!, refund.id),
+    afterRelease.transferReversalTargetIn(tx, releasedHoldRefOf(refund), refund.id),
   );
   if (found === undefined) return;
   const transfer = await gateway.fetchTransfer(found.transferId);
