@@ -117,9 +117,18 @@ describe('log redaction of failing queries', () => {
       line = t.logs.find((l) => l.msg === 'job failed' && l.jobId === jobId) as typeof line;
     }
     expect(line).toMatchObject({ job: QUEUE, err: { code: SQL_STATE, type: 'QueryFailedError' } });
-    const { rows } = await withClient(t.db.ownerUrl, (c) =>
-      c.query<{ output: unknown }>(`SELECT output FROM pgboss.job WHERE id = $1`, [jobId]),
-    );
+    // pg-boss stores the failed job's output after the handler's failure is logged: wait for it.
+    let rows: { output: unknown }[] = [];
+    while (rows.length === 0) {
+      if (Date.now() > deadline) throw new Error("the job's output was not stored");
+      ({ rows } = await withClient(t.db.ownerUrl, (c) =>
+        c.query<{ output: unknown }>(
+          `SELECT output FROM pgboss.job WHERE id = $1 AND output IS NOT NULL`,
+          [jobId],
+        ),
+      ));
+      if (rows.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
     expect(JSON.stringify(rows)).toContain('users_email_key');
     for (const value of PII) expect(JSON.stringify(rows)).not.toContain(value);
     expect(leaks()).toEqual([]);
