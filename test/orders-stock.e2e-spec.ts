@@ -151,7 +151,7 @@ describe('orders: no overselling', () => {
     const tokens = t.app.get(TokenService);
     return Promise.all(
       rows.map(async (r) => {
-        const accessToken = await tokens.signAccess({
+        const accessToken = tokens.signAccess({
           userId: r.user_id,
           sessionId: r.session_id,
           role: 'customer',

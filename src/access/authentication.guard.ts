@@ -1,18 +1,18 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { DataSource } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
-import { AccessTokenVerifier } from './access-token-verifier.js';
+import { AccessTokenVerifier, PrincipalSource } from './access-token-verifier.js';
 import { OWN_BEARER_KEY } from './policy.decorator.js';
-import type { AccountStatus, Principal, Role, TechnicianKind } from '../common/roles.js';
+import type { Principal } from '../common/roles.js';
 
 const unauthenticated = (code: string, detail: string): AppProblem =>
   new AppProblem(401, code, 'Unauthenticated', detail, {}, { 'www-authenticate': 'Bearer' });
 
 /**
  * First global guard: turns a Bearer token into the request's Principal (or null without one). The token
- * names a session; the session and the account are read on every request, so revocation, blocking and
+ * names a session; the session and the account are looked up on every request (`PrincipalSource`:
+ * a cache that every change to them clears at commit, on every process), so revocation, blocking and
  * approval changes take effect at once rather than when the token expires. Routes marked
  * `@OwnBearerToken()` check the header themselves and have no principal.
  */
@@ -20,7 +20,7 @@ const unauthenticated = (code: string, detail: string): AppProblem =>
 export class AuthenticationGuard implements CanActivate {
   constructor(
     private readonly tokens: AccessTokenVerifier,
-    private readonly dataSource: DataSource,
+    private readonly principals: PrincipalSource,
     private readonly reflector: Reflector,
   ) {}
 
@@ -40,23 +40,13 @@ export class AuthenticationGuard implements CanActivate {
         'auth/invalid-token',
         'The Authorization header must be "Bearer <access token>"',
       );
-    const claims = await this.tokens.verifyAccess(match[1]!);
+    const claims = this.tokens.verifyAccess(match[1]!);
     if (!claims)
       throw unauthenticated(
         'auth/invalid-token',
         'The access token is invalid or expired; refresh it or sign in again',
       );
-    const [row] = (await this.dataSource.query(
-      `SELECT u.role, u.status, u.technician_kind, (u.phone IS NOT NULL AND u.phone_verified_at IS NULL) AS phone_unverified
-         FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()`,
-      [claims.sessionId, claims.userId],
-    )) as {
-      role: Role;
-      status: AccountStatus;
-      technician_kind: TechnicianKind | null;
-      phone_unverified: boolean;
-    }[];
+    const row = await this.principals.principalOf(claims);
     if (!row)
       throw unauthenticated(
         'auth/session-ended',
@@ -69,8 +59,8 @@ export class AuthenticationGuard implements CanActivate {
       sessionId: claims.sessionId,
       role: row.role,
       status: row.status,
-      technicianKind: row.technician_kind,
-      phoneUnverified: row.phone_unverified,
+      technicianKind: row.technicianKind,
+      phoneUnverified: row.phoneUnverified,
     };
     request.principal = principal;
     return true;

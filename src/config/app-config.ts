@@ -68,6 +68,11 @@ export interface AppConfig {
     /** Encrypts TOTP secrets at rest and keys the hashes of one-time codes (ACCOUNT_SECRETS_KEY). */
     accountSecretsKey: string;
     accessTokenTtlSeconds: number;
+    /**
+     * How long a signed-in request's principal (session and account) may be reused from the cache
+     * every change clears (AUTH_PRINCIPAL_CACHE_SECONDS; 0: read on every request).
+     */
+    principalCacheSeconds: number;
     refreshTokenTtlDays: number;
     argon2: { memoryKiB: number; timeCost: number; parallelism: number };
     login: {
@@ -427,6 +432,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       jwtSecret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
       accountSecretsKey: e.ACCOUNT_SECRETS_KEY ?? DEVELOPMENT_ACCOUNT_SECRETS_KEY,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      principalCacheSeconds: e.AUTH_PRINCIPAL_CACHE_SECONDS,
       refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
       argon2: {
         memoryKiB: e.ARGON2_MEMORY_KIB,

@@ -4,6 +4,7 @@ import type { AccountStatus, Role, TechnicianKind } from '../common/roles.js';
 import { execute } from '../database/sql.js';
 import type { AccountDto, StatusChangeDto } from './dto/account.dto.js';
 import type { AddressDto } from './dto/signup.dto.js';
+import { SessionPrincipals } from './session-principals.js';
 
 export const ACCOUNT_COLUMNS = `u.id, u.role, u.status, u.email, u.phone, u.display_name, u.business_name, u.gstin, u.pan,
   u.pickup_address, u.billing_address, u.gstin_duplicate_of, u.technician_kind, u.skills, u.brands, u.service_radius_km, u.created_at, u.phone_verified_at,
@@ -84,7 +85,10 @@ export interface NewAccount {
 /** The only code that reads and writes `users` and `account_status_history`. */
 @Injectable()
 export class AccountsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly principals: SessionPrincipals,
+  ) {}
 
   /**
    * Inserts the account and its first history row; returns null when the email or phone is taken,
@@ -172,6 +176,7 @@ export class AccountsRepository {
   }
 
   async setPhoneVerified(tx: EntityManager, id: string): Promise<void> {
+    this.principals.changed(id);
     await tx.query(
       `UPDATE users SET phone_verified_at = now(), updated_at = now() WHERE id = $1 AND phone IS NOT NULL`,
       [id],
@@ -197,6 +202,7 @@ export class AccountsRepository {
     from: AccountStatus,
     to: AccountStatus,
   ): Promise<{ affected: number }> {
+    this.principals.changed(id);
     return execute(
       tx,
       `UPDATE users SET status = $3, updated_at = now() WHERE id = $1 AND status = $2`,

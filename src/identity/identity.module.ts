@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AccessTokenVerifier } from '../access/access-token-verifier.js';
+import { AccessTokenVerifier, PrincipalSource } from '../access/access-token-verifier.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { AccountRecoveryService } from './account-recovery.service.js';
 import { AccountSecrets } from './account-secrets.js';
@@ -18,6 +18,7 @@ import { MfaService } from './mfa.service.js';
 import { OneTimeCodesRepository } from './one-time-codes.repository.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SessionIssuer } from './session-issuer.js';
+import { SessionPrincipals } from './session-principals.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { TokenService } from './token.service.js';
 
@@ -39,12 +40,15 @@ import { TokenService } from './token.service.js';
     OneTimeCodesRepository,
     PasswordHasher,
     SessionIssuer,
+    SessionPrincipals,
     SessionsRepository,
     TokenService,
     { provide: AccessTokenVerifier, useExisting: TokenService },
+    { provide: PrincipalSource, useExisting: SessionPrincipals },
   ],
   exports: [
     AccessTokenVerifier,
+    PrincipalSource,
     AccountSecrets,
     AccountStatusHooks,
     AccountsService,

@@ -88,7 +88,7 @@ export class MfaService {
     });
     return {
       status: enrolled ? 'mfa_required' : 'mfa_enrolment_required',
-      mfaToken: await this.tokens.signMfa(userId, id, MFA.challengeTtlSeconds),
+      mfaToken: this.tokens.signMfa(userId, id, MFA.challengeTtlSeconds),
       expiresIn: MFA.challengeTtlSeconds,
     };
   }
@@ -262,7 +262,7 @@ export class MfaService {
   }
 
   private async claims(mfaToken: string): Promise<{ userId: string; challengeId: string }> {
-    const claims = await this.tokens.verifyMfa(mfaToken);
+    const claims = this.tokens.verifyMfa(mfaToken);
     if (!claims) throw challengeEnded();
     return claims;
   }

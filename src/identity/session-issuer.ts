@@ -41,7 +41,7 @@ export class SessionIssuer {
   ): Promise<TokensDto> {
     return {
       tokenType: 'Bearer',
-      accessToken: await this.tokens.signAccess({ userId, sessionId, role }),
+      accessToken: this.tokens.signAccess({ userId, sessionId, role }),
       expiresIn: this.tokens.accessTtlSeconds,
       refreshToken,
       sessionId,

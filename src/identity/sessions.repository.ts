@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { execute } from '../database/sql.js';
 import type { SessionDto } from './dto/account.dto.js';
+import { SessionPrincipals } from './session-principals.js';
 
 interface SessionRow {
   id: string;
@@ -17,7 +18,10 @@ interface SessionRow {
 /** Sessions (one per sign-in) and their refresh-token family. */
 @Injectable()
 export class SessionsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly principals: SessionPrincipals,
+  ) {}
 
   async create(
     tx: EntityManager,
@@ -105,6 +109,7 @@ export class SessionsRepository {
     sessionId: string,
     reason: string,
   ): Promise<boolean> {
+    this.principals.changed(userId);
     const { affected } = await execute(
       tx,
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
@@ -120,6 +125,7 @@ export class SessionsRepository {
     reason: string,
     keep?: string,
   ): Promise<number> {
+    this.principals.changed(userId);
     const { affected } = await execute(
       tx,
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $2

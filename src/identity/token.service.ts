@@ -1,9 +1,9 @@
 import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { jwtVerify, SignJWT } from 'jose';
 import { AccessTokenVerifier, type AccessClaims } from '../access/access-token-verifier.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { signJwt, verifyJwt } from './jwt.js';
 
 const ISSUER = 'fixbazaar';
 const AUDIENCE = 'fixbazaar-api';
@@ -24,58 +24,49 @@ export class TokenService implements AccessTokenVerifier {
     return this.config.auth.accessTokenTtlSeconds;
   }
 
-  signAccess(claims: AccessClaims & { role: string }): Promise<string> {
-    return new SignJWT({ sid: claims.sessionId, role: claims.role })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(claims.userId)
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime(`${this.accessTtlSeconds}s`)
-      .sign(this.key);
+  signAccess(claims: AccessClaims & { role: string }): string {
+    return this.sign(AUDIENCE, claims.userId, this.accessTtlSeconds, {
+      sid: claims.sessionId,
+      role: claims.role,
+    });
   }
 
   /** The claims of a valid, unexpired token; undefined for anything else. */
-  async verifyAccess(token: string): Promise<AccessClaims | undefined> {
-    try {
-      const { payload } = await jwtVerify(token, this.key, {
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        algorithms: ['HS256'],
-      });
-      if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return undefined;
-      return { userId: payload.sub, sessionId: payload.sid };
-    } catch {
-      return undefined;
-    }
+  verifyAccess(token: string): AccessClaims | undefined {
+    const payload = verifyJwt(this.key, token, { issuer: ISSUER, audience: AUDIENCE });
+    return typeof payload?.sub === 'string' && typeof payload.sid === 'string'
+      ? { userId: payload.sub, sessionId: payload.sid }
+      : undefined;
   }
 
   /** The token of a second-factor challenge (`challengeId`: its `mfa_challenges` row). */
-  signMfa(userId: string, challengeId: string, ttlSeconds: number): Promise<string> {
-    return new SignJWT({})
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(userId)
-      .setJti(challengeId)
-      .setIssuer(ISSUER)
-      .setAudience(MFA_AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime(`${ttlSeconds}s`)
-      .sign(this.key);
+  signMfa(userId: string, challengeId: string, ttlSeconds: number): string {
+    return this.sign(MFA_AUDIENCE, userId, ttlSeconds, { jti: challengeId });
   }
 
   /** The challenge of a valid, unexpired second-factor token; undefined for anything else. */
-  async verifyMfa(token: string): Promise<{ userId: string; challengeId: string } | undefined> {
-    try {
-      const { payload } = await jwtVerify(token, this.key, {
-        issuer: ISSUER,
-        audience: MFA_AUDIENCE,
-        algorithms: ['HS256'],
-      });
-      if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') return undefined;
-      return { userId: payload.sub, challengeId: payload.jti };
-    } catch {
-      return undefined;
-    }
+  verifyMfa(token: string): { userId: string; challengeId: string } | undefined {
+    const payload = verifyJwt(this.key, token, { issuer: ISSUER, audience: MFA_AUDIENCE });
+    return typeof payload?.sub === 'string' && typeof payload.jti === 'string'
+      ? { userId: payload.sub, challengeId: payload.jti }
+      : undefined;
+  }
+
+  private sign(
+    audience: string,
+    subject: string,
+    ttlSeconds: number,
+    claims: Record<string, string>,
+  ): string {
+    const iat = Math.floor(Date.now() / 1000);
+    return signJwt(this.key, {
+      ...claims,
+      sub: subject,
+      iss: ISSUER,
+      aud: audience,
+      iat,
+      exp: iat + ttlSeconds,
+    });
   }
 
   newRefreshToken(): { token: string; hash: string } {

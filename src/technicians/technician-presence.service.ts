@@ -38,7 +38,9 @@ import {
   lastPositionFix,
   lockPresence,
   lockPresenceWithStatus,
-  nearby,
+  NEARBY_SQL,
+  nearbyParams,
+  type NearbyRow,
   previousFixes,
   recordFixIn,
   setAvailability,
@@ -246,8 +248,10 @@ export class TechnicianPresence {
   /** Available, approved, unflagged technicians near a point: distance in 100 m steps, never coordinates. */
   async nearby(q: NearbyQueryDto): Promise<Page<NearbyTechnicianDto>> {
     const offset = parseKeysetCursor(q.cursor, { o: cursorFields.integer(1, 10_000) })?.o ?? 0;
-    const rows = await this.transactions.run((tx) =>
-      nearby(tx, {
+    // One statement, one round trip: no BEGIN/COMMIT around a read.
+    const { rows } = await this.transactions.once<NearbyRow>(
+      NEARBY_SQL,
+      nearbyParams({
         lat: q.lat,
         lng: q.lng,
         radiusM: q.radiusKm * 1000,

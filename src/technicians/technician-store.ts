@@ -322,18 +322,21 @@ export const NEARBY_SQL = `SELECT n.id::text AS id, n.display_name, n.technician
  ORDER BY n.distance_m, n.id
 OFFSET $7 LIMIT $8`;
 
+/** The parameters of `NEARBY_SQL` for a search. */
+export const nearbyParams = (q: NearbySearch): unknown[] => [
+  q.lat,
+  q.lng,
+  q.radiusM,
+  q.kind,
+  q.skill,
+  q.brand,
+  q.offset,
+  q.limit,
+];
+
+/** The search in the caller's transaction (matching's candidates). */
 export async function nearby(tx: EntityManager, q: NearbySearch): Promise<NearbyRow[]> {
-  const { rows } = await execute<NearbyRow>(tx, NEARBY_SQL, [
-    q.lat,
-    q.lng,
-    q.radiusM,
-    q.kind,
-    q.skill,
-    q.brand,
-    q.offset,
-    q.limit,
-  ]);
-  return rows;
+  return (await execute<NearbyRow>(tx, NEARBY_SQL, nearbyParams(q))).rows;
 }
 
 export interface ReviewRow {
