@@ -266,19 +266,19 @@ describe('technicians: availability, location, spoofing, nearby', () => {
       const p2 = { lat: p0.lat + M100 * 0.6, lng: p0.lng };
       expect((await sendFix(tech, p2)).data).toEqual({ positionUpdated: true });
       expect((await presence(tech.userId)).lat).toBeCloseTo(p2.lat, 7);
-      // 10 m on: not rewritten until 30 s passed since the last write — the presence row not at
-      // all (position and rolling score unchanged: the same row version).
+      // 10 m on: not rewritten until 30 s passed since the last write (position and its times kept).
       const p3 = { lat: p2.lat + M100 * 0.1, lng: p0.lng };
-      const version = async () =>
+      const written = async () =>
         (
-          await sql<{ xmin: string }>(
-            `SELECT xmin::text FROM technician_presence WHERE technician_id = $1`,
+          await sql<{ at: string }>(
+            `SELECT ST_AsText(position) || ' ' || position_recorded_at || ' ' || position_written_at AS at
+               FROM technician_presence WHERE technician_id = $1`,
             [tech.userId],
           )
-        )[0]!.xmin;
-      const before = await version();
+        )[0]!.at;
+      const before = await written();
       expect((await sendFix(tech, p3)).data).toEqual({ positionUpdated: false });
-      expect(await version()).toBe(before);
+      expect(await written()).toBe(before);
       await sql(
         `UPDATE technician_presence SET position_written_at = now() - interval '31 seconds' WHERE technician_id = $1`,
         [tech.userId],
@@ -293,6 +293,52 @@ describe('technicians: availability, location, spoofing, nearby', () => {
         true,
         false,
         true,
+      ]);
+      // Plausible fixes open no review.
+      expect(
+        await sql(`SELECT id FROM technician_location_reviews WHERE technician_id = $1`, [
+          tech.userId,
+        ]),
+      ).toEqual([]);
+    });
+
+    it('judges concurrent fixes of one technician one after another, each against the ones stored before it', async () => {
+      const tech = await signInAs(t, 'technician');
+      const home = { lat: 12.9611, lng: 77.6387 };
+      expect((await sendFix(tech, home)).response.status).toBe(202);
+      const spot = { lat: home.lat + M100 * 0.3, lng: home.lng };
+      const now = Date.now();
+      // Three fixes at one new spot (recorded a second apart) read what they are judged against
+      // while the presence row is held, then all try to store at once when it is let go.
+      const answers = await withClient(t.db.ownerUrl, async (c) => {
+        await c.query('BEGIN');
+        await c.query(`SELECT 1 FROM technician_presence WHERE technician_id = $1 FOR UPDATE`, [
+          tech.userId,
+        ]);
+        const sent = Promise.all(
+          [3, 2, 1].map((s) =>
+            sendFix(tech, spot, { recordedAt: new Date(now - s * 1000).toISOString() }),
+          ),
+        );
+        for (let waiting = 0; waiting < 3;) {
+          await new Promise((r) => setTimeout(r, 20));
+          [{ waiting }] = await sql<{ waiting: number }>(
+            `SELECT count(*)::int AS waiting FROM pg_locks
+              WHERE NOT granted AND pid IN (SELECT pid FROM pg_stat_activity
+                                             WHERE datname = current_database())`,
+          );
+        }
+        await c.query('COMMIT');
+        return sent;
+      });
+      expect(answers.map((a) => a.response.status)).toEqual([202, 202, 202]);
+      // In the order they were stored: the first at the spot is clean, the second repeats the last
+      // fix, the third an earlier one too — as if they had been sent one by one.
+      expect((await fixes(tech.userId)).map((f) => f.reasons)).toEqual([
+        [],
+        [],
+        ['repeated_coordinates'],
+        ['replayed_coordinates'],
       ]);
     });
 

@@ -33,7 +33,7 @@ export async function executePrepared<T = Record<string, unknown>>(
 }
 
 /** The part of node-postgres's client that executePrepared uses. */
-interface PreparedClient {
+export interface PreparedClient {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{
     rows: unknown[];
     rowCount: number | null;

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { MetricsService } from '../observability/metrics.service.js';
+import type { PreparedClient } from './sql.js';
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 const MAX_ATTEMPTS = 5;
@@ -54,14 +55,21 @@ export class TransactionRunner {
 
   /**
    * One statement, in a transaction of its own (PostgreSQL's implicit one: a single round trip, no
-   * BEGIN/COMMIT). Its rows, and the affected-row count as `execute` gives them.
+   * BEGIN/COMMIT). Its rows, and the affected-row count as `execute` gives them. With `name`, a named
+   * prepared statement, as `executePrepared` (parsed and planned once per connection).
    */
   async once<T = Record<string, unknown>>(
     sql: string,
     params: unknown[] = [],
+    name?: string,
   ): Promise<{ rows: T[]; affected: number }> {
     const runner = this.dataSource.createQueryRunner();
     try {
+      if (name !== undefined) {
+        const client = (await runner.connect()) as PreparedClient;
+        const result = await client.query({ name, text: sql, values: params });
+        return { rows: result.rows as T[], affected: result.rowCount ?? result.rows.length };
+      }
       const result = await runner.query(sql, params, true);
       return { rows: result.records as T[], affected: result.affected ?? result.records.length };
     } finally {

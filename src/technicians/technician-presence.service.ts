@@ -1,7 +1,9 @@
 /**
  * Technicians on the map: availability, location fixes (scored against spoofing, kept in the
  * history, the current position throttled) and the customers' nearby search. One command = one
- * transaction, the technician's users row held FOR SHARE and its presence row locked first.
+ * transaction, the technician's users row held FOR SHARE and its presence row locked first — except
+ * a fix (two statements checked against the presence row's version, see `recordFixOnce`) and the
+ * search (one statement).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -37,16 +39,28 @@ import {
   flagForReview,
   lastPositionFix,
   lockPresence,
-  lockPresenceWithStatus,
   NEARBY_SQL,
   nearbyParams,
   type NearbyRow,
-  previousFixes,
-  recordFixIn,
+  recordFixOnce,
+  fixContext,
   setAvailability,
+  technicianNotFound,
   technicianStatus,
   type PresenceRow,
 } from './technician-store.js';
+
+/** A fix judged again this many times (each time the presence changed meanwhile) is refused. */
+const MAX_FIX_ATTEMPTS = 5;
+
+const notApproved = (status: string): AppProblem =>
+  new AppProblem(
+    403,
+    'technician/not-approved',
+    'Technician not approved',
+    `This technician account is ${status}: only approved technicians set availability or send locations`,
+    { accountStatus: status },
+  );
 
 /** Distances shown to customers are rounded to this step (never an exact position). */
 export const DISTANCE_STEP_M = 100;
@@ -217,14 +231,27 @@ export class TechnicianPresence {
       recordedAtMs: Date.parse(dto.recordedAt),
       mock: dto.mock ?? false,
     };
-    return this.transactions.run(async (tx) => {
-      const presence = await this.lockApproved(tx, meta.principal!.userId);
-      const id = presence.technician_id;
-      const { score, reasons } = scoreFix(fix, await previousFixes(tx, id, fix), Date.now());
-      const rolling = rollingScore(presence.spoof_score, score);
-      const flag = !presence.flagged && rolling >= this.config.technicians.spoofFlagThreshold;
-      const positionWritten = await recordFixIn(
-        tx,
+    const id = meta.principal!.userId;
+    // Two statements, no BEGIN/COMMIT: read what the fix is judged against, then store it if
+    // nothing changed meanwhile (recordFixOnce); a concurrent change means judging it again.
+    for (let attempt = 1; ; attempt++) {
+      const context = await fixContext(
+        this.transactions,
+        id,
+        fix,
+        this.config.technicians.position,
+      );
+      if (!context) throw technicianNotFound();
+      if (context.status !== 'approved') throw notApproved(context.status);
+      if (context.version === null) {
+        await this.transactions.run((tx) => lockPresence(tx, id)); // a first fix: create the row
+        continue;
+      }
+      const { score, reasons } = scoreFix(fix, context.previous, Date.now());
+      const rolling = rollingScore(context.spoofScore, score);
+      const written = score < SPOOF_RULES.untrustedFromScore && context.due;
+      const stored = await recordFixOnce(
+        this.transactions,
         id,
         {
           fix,
@@ -235,14 +262,21 @@ export class TechnicianPresence {
           reasons,
         },
         {
-          trusted: score < SPOOF_RULES.untrustedFromScore,
-          throttle: this.config.technicians.position,
+          version: context.version,
+          written,
           rolling,
+          flag: !context.flagged && rolling >= this.config.technicians.spoofFlagThreshold,
         },
       );
-      if (flag) await flagForReview(tx, id);
-      return { positionUpdated: positionWritten };
-    });
+      if (stored) return { positionUpdated: written };
+      if (attempt >= MAX_FIX_ATTEMPTS)
+        throw new AppProblem(
+          409,
+          'technician/location-contended',
+          'Location changed concurrently',
+          'The technician’s presence kept changing while this fix was stored; send it again',
+        );
+    }
   }
 
   /** Available, approved, unflagged technicians near a point: distance in 100 m steps, never coordinates. */
@@ -277,21 +311,10 @@ export class TechnicianPresence {
     };
   }
 
-  /**
-   * The caller's presence row, locked (one statement once it exists); 403 unless the technician
-   * account is approved.
-   */
+  /** The caller's presence row, locked (created on first use); 403 unless the account is approved. */
   private async lockApproved(tx: EntityManager, technicianId: string): Promise<PresenceRow> {
-    const locked = await lockPresenceWithStatus(tx, technicianId);
-    const status = locked?.status ?? (await technicianStatus(tx, technicianId));
-    if (status !== 'approved')
-      throw new AppProblem(
-        403,
-        'technician/not-approved',
-        'Technician not approved',
-        `This technician account is ${status}: only approved technicians set availability or send locations`,
-        { accountStatus: status },
-      );
-    return locked ?? lockPresence(tx, technicianId);
+    const status = await technicianStatus(tx, technicianId);
+    if (status !== 'approved') throw notApproved(status);
+    return lockPresence(tx, technicianId);
   }
 }

@@ -6,7 +6,8 @@
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
 import type { AccountStatus, TechnicianKind } from '../common/roles.js';
-import { execute, executePrepared } from '../database/sql.js';
+import { execute } from '../database/sql.js';
+import type { TransactionRunner } from '../database/transaction.js';
 import type { TechnicianAvailability } from './domain/availability.js';
 import type { LocationFix, ReviewReason, SpoofReason } from './domain/location-plausibility.js';
 
@@ -16,6 +17,9 @@ export interface PresenceRow {
   spoof_score: number;
   flagged: boolean;
 }
+
+export const technicianNotFound = (): AppProblem =>
+  new AppProblem(404, 'technician/not-found', 'Not found', 'No such technician');
 
 /**
  * The technician's account status, the users row held FOR SHARE (a concurrent suspension waits for
@@ -27,8 +31,7 @@ export async function technicianStatus(tx: EntityManager, id: string): Promise<A
     `SELECT status FROM users WHERE id = $1 AND role = 'technician' FOR SHARE`,
     [id],
   );
-  if (rows.length === 0)
-    throw new AppProblem(404, 'technician/not-found', 'Not found', 'No such technician');
+  if (rows.length === 0) throw technicianNotFound();
   return rows[0]!.status;
 }
 
@@ -47,29 +50,6 @@ export async function lockPresence(tx: EntityManager, id: string): Promise<Prese
     [id],
   );
   return rows[0]!;
-}
-
-/**
- * The fix path's lock in one statement: the technician's account status (users row FOR SHARE, as
- * `technicianStatus`) and its presence row FOR UPDATE, in that order; undefined when the account is
- * not a technician's or has no presence row yet (the caller then takes the two-step path, which
- * creates it).
- */
-export async function lockPresenceWithStatus(
-  tx: EntityManager,
-  id: string,
-): Promise<(PresenceRow & { status: AccountStatus }) | undefined> {
-  const { rows } = await executePrepared<PresenceRow & { status: AccountStatus }>(
-    tx,
-    'technicians.lock-presence-with-status',
-    `SELECT u.status, p.technician_id::text AS technician_id, p.availability, p.spoof_score,
-            p.flagged_at IS NOT NULL AS flagged
-       FROM users u JOIN technician_presence p ON p.technician_id = u.id
-      WHERE u.id = $1 AND u.role = 'technician'
-        FOR SHARE OF u FOR UPDATE OF p`,
-    [id],
-  );
-  return rows[0];
 }
 
 export async function setAvailability(
@@ -99,29 +79,6 @@ const toFix = (r: FixRow): LocationFix => ({
   recordedAtMs: r.recorded_at.getTime(),
   mock: r.mock,
 });
-
-/**
- * The fixes a new fix is judged against, newest first: the technician's last five, then the latest
- * earlier one with exactly the new fix's coordinates (the replay rule), if any.
- */
-export async function previousFixes(
-  tx: EntityManager,
-  id: string,
-  at: { latE7: number; lngE7: number },
-): Promise<LocationFix[]> {
-  const { rows } = await executePrepared<FixRow>(
-    tx,
-    'technicians.previous-fixes',
-    `(SELECT id, lat_e7, lng_e7, accuracy_m, recorded_at, mock FROM technician_location_fixes
-       WHERE technician_id = $1 ORDER BY id DESC LIMIT 5)
-     UNION
-     (SELECT id, lat_e7, lng_e7, accuracy_m, recorded_at, mock FROM technician_location_fixes
-       WHERE technician_id = $1 AND lat_e7 = $2 AND lng_e7 = $3 ORDER BY id DESC LIMIT 1)
-     ORDER BY id DESC`,
-    [id, at.latE7, at.lngE7],
-  );
-  return rows.map(toFix);
-}
 
 export interface PositionFixRow {
   lat_e7: number;
@@ -182,44 +139,126 @@ const toHundredths = (x: number | null): number | null =>
 
 const FIX_POINT = `ST_SetSRID(ST_MakePoint($3::float8 / 1e7, $2::float8 / 1e7), 4326)::geography`;
 
+/** What a new fix is judged against, read in one statement without a lock (see `recordFixOnce`). */
+export interface FixContext {
+  /** Undefined: no such technician account. */
+  status: AccountStatus;
+  /** The presence row's version (its `xmin`); null when the technician has no presence row yet. */
+  version: string | null;
+  spoofScore: number;
+  flagged: boolean;
+  /**
+   * The position is due to be rewritten by a trusted fix: there is none yet, the fix is at least
+   * `minMoveM` from it, or it was written at least `minIntervalSeconds` ago.
+   */
+  due: boolean;
+  /** The technician's last five fixes, then the latest earlier one at exactly the new fix's coordinates (the replay rule), newest first. */
+  previous: LocationFix[];
+}
+
 /**
- * Stores a fix and its consequences in one statement (the presence row locked by the caller):
- * `written` — a trusted fix becomes the current position when there is none yet, the technician
- * moved at least `minMoveM` from it, or at least `minIntervalSeconds` passed since it was written;
- * the fix goes to the history marked with it; the presence row takes the new position and the
- * rolling score, and is not rewritten at all when neither changed. Whether the position was written.
+ * The fix path's read, one statement: the account's status, the presence row (its version, rolling
+ * score, flag, whether the position is due) and the previous fixes; undefined when the account is
+ * not a technician's.
  */
-export async function recordFixIn(
-  tx: EntityManager,
+export async function fixContext(
+  db: TransactionRunner,
+  id: string,
+  fix: { latE7: number; lngE7: number },
+  throttle: { minMoveM: number; minIntervalSeconds: number },
+): Promise<FixContext | undefined> {
+  const { rows } = await db.once<{
+    status: AccountStatus;
+    version: string | null;
+    spoof_score: number | null;
+    flagged: boolean | null;
+    due: boolean | null;
+    previous: { lat: number; lng: number; acc: number; at: number; mock: boolean }[];
+  }>(
+    `SELECT u.status, p.xmin::text AS version, p.spoof_score, p.flagged_at IS NOT NULL AS flagged,
+            (p.position IS NULL OR NOT ST_DWithin(p.position, ${FIX_POINT}, $4)
+             OR p.position_written_at <= now() - make_interval(secs => $5)) AS due,
+            (SELECT coalesce(json_agg(json_build_object('lat', f.lat_e7, 'lng', f.lng_e7,
+                      'acc', f.accuracy_m, 'at', floor(extract(epoch FROM f.recorded_at) * 1000)::bigint,
+                      'mock', f.mock) ORDER BY f.id DESC), '[]')
+               FROM ((SELECT id, lat_e7, lng_e7, accuracy_m, recorded_at, mock
+                        FROM technician_location_fixes WHERE technician_id = $1 ORDER BY id DESC LIMIT 5)
+                     UNION
+                     (SELECT id, lat_e7, lng_e7, accuracy_m, recorded_at, mock
+                        FROM technician_location_fixes
+                       WHERE technician_id = $1 AND lat_e7 = $2 AND lng_e7 = $3 ORDER BY id DESC LIMIT 1)) f
+            ) AS previous
+       FROM users u LEFT JOIN technician_presence p ON p.technician_id = u.id
+      WHERE u.id = $1 AND u.role = 'technician'`,
+    // Moved ≥ minMoveM = not within a hair less than it.
+    [id, fix.latE7, fix.lngE7, throttle.minMoveM - 1e-6, throttle.minIntervalSeconds],
+    'technicians.fix-context',
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    status: row.status,
+    version: row.version,
+    spoofScore: row.spoof_score ?? 0,
+    flagged: row.flagged ?? false,
+    due: row.due ?? true,
+    previous: row.previous.map((f) => ({
+      latE7: f.lat,
+      lngE7: f.lng,
+      accuracyM: f.acc,
+      recordedAtMs: Number(f.at),
+      mock: f.mock,
+    })),
+  };
+}
+
+/**
+ * Stores a fix and its consequences in one statement (its own transaction), if nothing changed
+ * since `fixContext` read what it was judged against: the account still approved (its users row
+ * held FOR SHARE, so a concurrent suspension waits or is seen) and the presence row still the
+ * version read (`xmin`: any write to it since — another fix, availability, a review — makes a new
+ * version; after waiting for a concurrent writer PostgreSQL re-checks the newest one). Then: the
+ * presence row takes the new rolling score, the position when `written`, the flag when `flag`; the
+ * fix goes to the history marked with `written`; a flagging fix opens (or adds its reasons to) the
+ * technician's review, with the reasons of its last ten fixes, this one included. Whether it was
+ * stored (false: judge it again).
+ */
+export async function recordFixOnce(
+  db: TransactionRunner,
   id: string,
   r: FixRecord,
-  o: {
-    trusted: boolean;
-    throttle: { minMoveM: number; minIntervalSeconds: number };
-    rolling: number;
-  },
+  o: { version: string; written: boolean; rolling: number; flag: boolean },
 ): Promise<boolean> {
-  const { rows } = await executePrepared<{ written: boolean }>(
-    tx,
-    'technicians.record-fix',
-    `WITH w AS (
-       SELECT $12::boolean AND (position IS NULL OR NOT ST_DWithin(position, ${FIX_POINT}, $13)
-                OR position_written_at <= now() - make_interval(secs => $14)) AS written
-         FROM technician_presence WHERE technician_id = $1
+  const { rows } = await db.once<{ stored: number }>(
+    `WITH s AS (
+       SELECT 1 FROM users WHERE id = $1 AND role = 'technician' AND status = 'approved' FOR SHARE
      ), p AS (
        UPDATE technician_presence t
-          SET position = CASE WHEN w.written THEN ${FIX_POINT} ELSE t.position END,
-              position_recorded_at = CASE WHEN w.written THEN $4 ELSE t.position_recorded_at END,
-              position_written_at = CASE WHEN w.written THEN now() ELSE t.position_written_at END,
-              spoof_score = $15, updated_at = now()
-         FROM w
-        WHERE t.technician_id = $1 AND (w.written OR t.spoof_score <> $15)
+          SET position = CASE WHEN $12 THEN ${FIX_POINT} ELSE t.position END,
+              position_recorded_at = CASE WHEN $12 THEN $4 ELSE t.position_recorded_at END,
+              position_written_at = CASE WHEN $12 THEN now() ELSE t.position_written_at END,
+              spoof_score = $13,
+              flagged_at = CASE WHEN $14 THEN coalesce(t.flagged_at, now()) ELSE t.flagged_at END,
+              updated_at = now()
+        WHERE t.technician_id = $1 AND t.xmin = $15::text::xid AND EXISTS (SELECT FROM s)
+        RETURNING 1
      ), f AS (
        INSERT INTO technician_location_fixes (technician_id, recorded_at, lat_e7, lng_e7, accuracy_m,
          speed_mps, heading_deg, mock, provider, score, reasons, position_written)
-       SELECT $1, $4, $2, $3, $5, $6, $7, $8, $9, $10, $11, w.written FROM w
+       SELECT $1, $4, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12 FROM p
+     ), r AS (
+       INSERT INTO technician_location_reviews (technician_id, score, reasons)
+       SELECT $1, $13, coalesce(array_agg(DISTINCT x.r ORDER BY x.r), '{}')
+         FROM (SELECT unnest(f.reasons) AS r
+                 FROM (SELECT reasons FROM technician_location_fixes WHERE technician_id = $1
+                        ORDER BY id DESC LIMIT 9) f
+               UNION ALL SELECT unnest($11::text[])) x
+       HAVING $14 AND EXISTS (SELECT FROM p) -- one aggregate row, or none
+       ON CONFLICT (technician_id) WHERE status = 'open' DO UPDATE
+         SET reasons = ARRAY(SELECT DISTINCT x FROM unnest(technician_location_reviews.reasons || EXCLUDED.reasons) x
+                              ORDER BY x)
      )
-     SELECT written FROM w`,
+     SELECT count(*)::int AS stored FROM p`,
     [
       id,
       r.fix.latE7,
@@ -232,14 +271,14 @@ export async function recordFixIn(
       r.provider,
       r.score,
       r.reasons,
-      o.trusted,
-      // Moved ≥ minMoveM = not within a hair less than it.
-      o.throttle.minMoveM - 1e-6,
-      o.throttle.minIntervalSeconds,
+      o.written,
       o.rolling,
+      o.flag,
+      o.version,
     ],
+    'technicians.record-fix',
   );
-  return rows[0]!.written;
+  return rows[0]!.stored === 1;
 }
 
 /**
