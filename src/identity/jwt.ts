@@ -53,9 +53,12 @@ export function verifyJwt(
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   const [header, payload, signature] = parts as [string, string, string];
-  const head = decodeJson(header);
-  if (head?.alg !== 'HS256' || (head.typ !== undefined && head.typ !== 'JWT')) return undefined;
-  if (head.crit !== undefined) return undefined; // no extension is understood
+  if (header !== HEADER) {
+    // Another encoding of a header (e.g. its fields in another order): read it.
+    const head = decodeJson(header);
+    if (head?.alg !== 'HS256' || (head.typ !== undefined && head.typ !== 'JWT')) return undefined;
+    if (head.crit !== undefined) return undefined; // no extension is understood
+  }
   const expectedSignature = Buffer.from(sign(key, `${header}.${payload}`));
   const given = Buffer.from(signature);
   if (given.length !== expectedSignature.length || !timingSafeEqual(given, expectedSignature))

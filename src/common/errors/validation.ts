@@ -1,5 +1,5 @@
 import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
-import type { ValidationError } from 'class-validator';
+import { getMetadataStorage, type ValidationError } from 'class-validator';
 import { ValidationProblem, type FieldError } from './problem.js';
 
 /** Flattens class-validator's tree into one entry per offending field, with a dotted path. */
@@ -96,3 +96,45 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   const proto = Object.getPrototypeOf(value) as object | null;
   return proto === null || Object.getPrototypeOf(proto) === null;
 }
+
+/**
+ * class-validator looks up a DTO's validation metadata on every validation (and for every nested
+ * object) by scanning the metadata of every decorated class in the application for parents of the
+ * target: cost grows with the number of DTOs, on every request. The metadata is fixed once the
+ * classes are declared, so the lookup is remembered per (class, schema, options) and forgotten
+ * whenever metadata is added (a class declared later). Installed once, when this module loads.
+ */
+function rememberValidationMetadata(): void {
+  const storage = getMetadataStorage() as unknown as {
+    getTargetValidationMetadatas(...args: unknown[]): unknown[];
+    addValidationMetadata(...args: unknown[]): void;
+    rememberedLookups?: Map<unknown, Map<string, unknown[]>>;
+  };
+  if (storage.rememberedLookups) return;
+  const remembered = new Map<unknown, Map<string, unknown[]>>();
+  storage.rememberedLookups = remembered;
+  const lookup = storage.getTargetValidationMetadatas.bind(storage);
+  const add = storage.addValidationMetadata.bind(storage);
+  storage.addValidationMetadata = (...args) => {
+    remembered.clear();
+    add(...args);
+  };
+  storage.getTargetValidationMetadatas = (
+    targetConstructor,
+    targetSchema,
+    always,
+    strictGroups,
+    groups,
+  ) => {
+    const key = JSON.stringify([targetSchema, always, strictGroups, groups]);
+    let byOptions = remembered.get(targetConstructor);
+    if (!byOptions) remembered.set(targetConstructor, (byOptions = new Map()));
+    let found = byOptions.get(key);
+    if (!found) {
+      found = lookup(targetConstructor, targetSchema, always, strictGroups, groups);
+      byOptions.set(key, found);
+    }
+    return found;
+  };
+}
+rememberValidationMetadata();
