@@ -40,6 +40,7 @@ import {
   lastPositionFix,
   lockPresence,
   NEARBY_SQL,
+  NEARBY_STATEMENT,
   nearbyParams,
   type NearbyRow,
   recordFixOnce,
@@ -282,7 +283,7 @@ export class TechnicianPresence {
   /** Available, approved, unflagged technicians near a point: distance in 100 m steps, never coordinates. */
   async nearby(q: NearbyQueryDto): Promise<Page<NearbyTechnicianDto>> {
     const offset = parseKeysetCursor(q.cursor, { o: cursorFields.integer(1, 10_000) })?.o ?? 0;
-    // One statement, one round trip: no BEGIN/COMMIT around a read.
+    // One statement, one round trip (no BEGIN/COMMIT around a read), prepared once per connection.
     const { rows } = await this.transactions.once<NearbyRow>(
       NEARBY_SQL,
       nearbyParams({
@@ -295,6 +296,7 @@ export class TechnicianPresence {
         offset,
         limit: q.limit + 1,
       }),
+      NEARBY_STATEMENT,
     );
     const items = rows.slice(0, q.limit).map((r) => ({
       id: r.id,

@@ -33,7 +33,10 @@ export async function startServer(
   readyPath = '/health/live',
 ): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, [script], {
+  // BENCH_SERVER_NODE_ARGS: node options for the server alone (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`:
+  // NODE_OPTIONS refuses --cpu-prof, and would profile the load generator too).
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     cwd: benchRoot,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
