@@ -33,16 +33,13 @@ import type {
   NearbyTechnicianDto,
   ReadinessDto,
 } from './dto/technician.dto.js';
+import { NearbySearches } from './nearby-search.js';
 import { describeMissing, missingForJobsIn, profileIncomplete } from './technician-readiness.js';
 import {
   fixesSince,
   flagForReview,
   lastPositionFix,
   lockPresence,
-  NEARBY_SQL,
-  NEARBY_STATEMENT,
-  nearbyParams,
-  type NearbyRow,
   recordFixOnce,
   fixContext,
   setAvailability,
@@ -132,6 +129,7 @@ export async function offerUnavailability(
 export class TechnicianPresence {
   constructor(
     private readonly transactions: TransactionRunner,
+    private readonly searches: NearbySearches,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -283,21 +281,17 @@ export class TechnicianPresence {
   /** Available, approved, unflagged technicians near a point: distance in 100 m steps, never coordinates. */
   async nearby(q: NearbyQueryDto): Promise<Page<NearbyTechnicianDto>> {
     const offset = parseKeysetCursor(q.cursor, { o: cursorFields.integer(1, 10_000) })?.o ?? 0;
-    // One statement, one round trip (no BEGIN/COMMIT around a read), prepared once per connection.
-    const { rows } = await this.transactions.once<NearbyRow>(
-      NEARBY_SQL,
-      nearbyParams({
-        lat: q.lat,
-        lng: q.lng,
-        radiusM: q.radiusKm * 1000,
-        kind: q.kind ?? null,
-        skill: q.skill ?? null,
-        brand: q.brand ?? null,
-        offset,
-        limit: q.limit + 1,
-      }),
-      NEARBY_STATEMENT,
-    );
+    // One statement, one round trip (no BEGIN/COMMIT around a read), planned once per connection.
+    const rows = await this.searches.find({
+      lat: q.lat,
+      lng: q.lng,
+      radiusM: q.radiusKm * 1000,
+      kind: q.kind ?? null,
+      skill: q.skill ?? null,
+      brand: q.brand ?? null,
+      offset,
+      limit: q.limit + 1,
+    });
     const items = rows.slice(0, q.limit).map((r) => ({
       id: r.id,
       displayName: r.display_name,

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { IdentityModule } from '../identity/identity.module.js';
 import { AdminLocationReviewsController } from './admin-location-reviews.controller.js';
 import { LocationReviews } from './location-reviews.service.js';
+import { NearbySearches } from './nearby-search.js';
 import { TechnicianJobs } from './technician-jobs.js';
 import { TechnicianPresence } from './technician-presence.service.js';
 import { TechniciansController } from './technicians.controller.js';
@@ -15,7 +16,7 @@ import { TechniciansController } from './technicians.controller.js';
 @Module({
   imports: [IdentityModule],
   controllers: [TechniciansController, AdminLocationReviewsController],
-  providers: [TechnicianPresence, LocationReviews, TechnicianJobs],
+  providers: [TechnicianPresence, LocationReviews, TechnicianJobs, NearbySearches],
   exports: [TechnicianPresence],
 })
 export class TechniciansModule {}

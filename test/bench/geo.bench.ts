@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import argon2 from 'argon2';
 import pg from 'pg';
 import { RATE_LIMIT_CATEGORIES } from '../../src/config/rate-limit-policy.js';
+import { NEARBY_CONNECTION_OPTIONS } from '../../src/technicians/nearby-search.js';
 import { NEARBY_SQL, NEARBY_STATEMENT } from '../../src/technicians/technician-store.js';
 import { withClient } from '../support/test-database.js';
 import { createBenchDatabase } from './bench-database.js';
@@ -276,12 +277,23 @@ async function timeSql(
   return { p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms[ms.length - 1]!, ids };
 }
 
-/** EXPLAIN (ANALYZE, BUFFERS) of `sql` at `p`; whether the GiST index scan returns rows in distance order (an `Order By` on it). */
-async function explain(c: pg.Client, sql: string, p: Point): Promise<boolean> {
-  const { rows } = await c.query<{ 'QUERY PLAN': string }>(
-    `EXPLAIN (ANALYZE, BUFFERS) ${sql}`,
-    params(p),
-  );
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) at `p` of `sql`, or of the statement prepared as `sql` on this
+ * connection (`{ prepared }`: the plan the app's connection uses); whether the GiST index scan
+ * returns rows in distance order (an `Order By` on it).
+ */
+async function explain(
+  c: pg.Client,
+  sql: string | { prepared: string },
+  p: Point,
+): Promise<boolean> {
+  const { rows } = await (typeof sql === 'string'
+    ? c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params(p))
+    : c.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (ANALYZE, BUFFERS) EXECUTE "${sql.prepared}"(${params(p)
+          .map((v) => (v === null ? 'NULL' : String(v)))
+          .join(', ')})`,
+      ));
   const plan = rows.map((r) => r['QUERY PLAN']);
   for (const line of plan) console.log(`  ${line}`);
   // An index scan's `Order By:` line: the GiST index returns the rows nearest first (KNN).
@@ -289,11 +301,17 @@ async function explain(c: pg.Client, sql: string, p: Point): Promise<boolean> {
 }
 
 async function sqlPhase(url: string, points: Point[]): Promise<SqlFigures> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
+  // As the app: the nearby search's own connection options (its statement planned once).
+  const app = new pg.Client({ connectionString: url, options: NEARBY_CONNECTION_OPTIONS });
+  const plain = new pg.Client({ connectionString: url });
+  await app.connect();
+  await plain.connect();
   try {
-    const now = await timeSql(c, NEARBY_SQL, points, NEARBY_STATEMENT);
-    const before = await timeSql(c, FILTER_THEN_SORT_SQL, points);
+    const now = await timeSql(app, NEARBY_SQL, points, NEARBY_STATEMENT);
+    // The same statement prepared on a connection with the default plan_cache_mode: PostgreSQL
+    // then plans it for every search's point.
+    const plannedEach = await timeSql(plain, NEARBY_SQL, points, NEARBY_STATEMENT);
+    const before = await timeSql(plain, FILTER_THEN_SORT_SQL, points);
     const different = now.ids.filter((ids, i) => ids.join() !== before.ids[i]!.join()).length;
     const hits = now.ids.map((x) => x.length);
     const full = hits.filter((n) => n === K).length;
@@ -304,21 +322,30 @@ async function sqlPhase(url: string, points: Point[]): Promise<SqlFigures> {
         `(${full} with ${K} hits, ${empty} with none)`,
     );
     console.log(
+      `    planned for each search (default plan_cache_mode): p50 ${plannedEach.p50.toFixed(2)} ms  ` +
+        `p99 ${plannedEach.p99.toFixed(2)} ms  max ${plannedEach.max.toFixed(2)} ms`,
+    );
+    console.log(
       `    previous form (ST_DWithin matches sorted): p50 ${before.p50.toFixed(2)} ms  p99 ${before.p99.toFixed(2)} ms  ` +
         `max ${before.max.toFixed(2)} ms; answers differing: ${different}`,
     );
     const centre = { lat: CITIES[2]![0], lng: CITIES[2]![1], inCity: true };
     console.log(
-      `EXPLAIN (ANALYZE, BUFFERS) nearby at a city centre (Bengaluru), current statement:`,
+      `EXPLAIN (ANALYZE, BUFFERS) nearby at a city centre (Bengaluru), current statement as the app's connection plans it:`,
     );
-    const ordered = await explain(c, NEARBY_SQL, centre);
+    const ordered = await explain(app, { prepared: NEARBY_STATEMENT }, centre);
     console.log(`EXPLAIN (ANALYZE, BUFFERS) nearby at a city centre (Bengaluru), previous form:`);
-    const orderedBefore = await explain(c, FILTER_THEN_SORT_SQL, centre);
+    const orderedBefore = await explain(plain, FILTER_THEN_SORT_SQL, centre);
     console.log(
       `GiST index serves the KNN order: current ${ordered ? 'yes' : 'NO'}, previous form ${orderedBefore ? 'yes' : 'NO'}`,
     );
     console.log(`RESULT geo.sql.p50 ${now.p50.toFixed(2)} ms`);
     console.log(`RESULT geo.sql.p99 ${now.p99.toFixed(2)} ms`);
+    console.log(`RESULT geo.sql.planned_each_p50 ${plannedEach.p50.toFixed(2)} ms`);
+    console.log(`RESULT geo.sql.planned_each_p99 ${plannedEach.p99.toFixed(2)} ms`);
+    console.log(
+      `RESULT geo.sql.ratio_to_planned_each_p99 ${(now.p99 / plannedEach.p99).toFixed(2)} x`,
+    );
     console.log(`RESULT geo.sql.previous_p99 ${before.p99.toFixed(2)} ms`);
     console.log(`RESULT geo.sql.ratio_to_previous_p99 ${(now.p99 / before.p99).toFixed(2)} x`);
     console.log(`RESULT geo.sql.index_ordered ${ordered ? 1 : 0} bool`);
@@ -327,7 +354,8 @@ async function sqlPhase(url: string, points: Point[]): Promise<SqlFigures> {
     if (different > 0) process.exitCode = 1;
     return now;
   } finally {
-    await c.end();
+    await app.end();
+    await plain.end();
   }
 }
 

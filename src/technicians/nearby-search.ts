@@ -1,0 +1,56 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import {
+  NEARBY_SQL,
+  NEARBY_STATEMENT,
+  nearbyParams,
+  type NearbyRow,
+  type NearbySearch,
+} from './technician-store.js';
+
+/**
+ * The customers' nearby search runs on connections of its own, which plan its statement once
+ * (`plan_cache_mode = force_generic_plan`) instead of for every search's point: left to choose,
+ * PostgreSQL plans each search afresh (its estimate of the generic plan is poor, though the plan is
+ * the same KNN index scan), which costs about as much again as running it (docs/performance.md,
+ * "The nearby statement planned once"). Only this statement runs there; every other statement keeps
+ * the main pool's default. A few connections: a search is one short read.
+ */
+export const NEARBY_CONNECTION_OPTIONS = '-c plan_cache_mode=force_generic_plan';
+const NEARBY_POOL_MAX = 4;
+
+@Injectable()
+export class NearbySearches implements OnApplicationShutdown {
+  private readonly logger = new Logger(NearbySearches.name);
+  private readonly pool: pg.Pool;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.pool = new pg.Pool({
+      connectionString: config.database.url,
+      application_name: 'fixbazaar-nearby',
+      options: NEARBY_CONNECTION_OPTIONS,
+      max: NEARBY_POOL_MAX,
+      statement_timeout: config.database.statementTimeoutMs,
+      connectionTimeoutMillis: config.database.poolWaitMs,
+    });
+    // An idle connection that fails is dropped by the pool; the next search opens another.
+    this.pool.on('error', (err) =>
+      this.logger.warn(`nearby search connection lost: ${err.message}`),
+    );
+  }
+
+  async find(q: NearbySearch): Promise<NearbyRow[]> {
+    const { rows } = await this.pool.query<NearbyRow>({
+      name: NEARBY_STATEMENT,
+      text: NEARBY_SQL,
+      values: nearbyParams(q),
+    });
+    return rows;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
+  }
+}
