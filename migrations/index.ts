@@ -42,6 +42,7 @@ import { RepairDisputes1764600000000 } from './1764600000000-RepairDisputes.js';
 import { HeldEscrowHolds1764610000000 } from './1764610000000-HeldEscrowHolds.js';
 import { CfoRole1764620000000 } from './1764620000000-CfoRole.js';
 import { RepairRefundsAfterRelease1764630000000 } from './1764630000000-RepairRefundsAfterRelease.js';
+import { VisitFeeRefundAtRelease1764660000000 } from './1764660000000-VisitFeeRefundAtRelease.js';
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
 import { Ratings1764500000000 } from './1764500000000-Ratings.js';
 import { TechnicianLocation1764490000000 } from './1764490000000-TechnicianLocation.js';
@@ -97,4 +98,5 @@ export const migrations = [
   HeldEscrowHolds1764610000000,
   CfoRole1764620000000,
   RepairRefundsAfterRelease1764630000000,
+  VisitFeeRefundAtRelease1764660000000,
 ];

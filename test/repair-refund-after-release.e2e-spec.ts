@@ -3,13 +3,16 @@
  * the typed client and the Razorpay sandbox over HTTP: a closed job whose escrow was released to its
  * technician is refunded in part, then the rest — each part clawed back from the technician by
  * recomputation (recipe §7 on the repair recipe's lines) and its Route transfer reversed by the
- * technician's share; a job paid with a supplement has each refund split over its two holds; a
+ * technician's share; a cancelled job's released visit fee is refunded (only the fee was released:
+ * at most that); a job paid with a supplement has each refund split over its two holds; a
  * technician already paid out owes the shortfall (technician receivable). Refusals: before release
  * (409), beyond what was released (422), bad input (400), roles. The books after each step:
  * paid = technician net + service fee + GST on it + TCS + TDS + refunds, the escrow at zero, the
  * trial balance balanced.
  */
 import { randomUUID } from 'node:crypto';
+import type { QueryRunner } from 'typeorm';
+import { VisitFeeRefundAtRelease1764660000000 } from '../migrations/1764660000000-VisitFeeRefundAtRelease.js';
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
 import { PAYMENT_GATEWAY, type PaymentGateway } from '../src/gateway/payment-gateway.js';
@@ -34,6 +37,8 @@ import { withClient } from './support/test-database.js';
 /** Vector 10 (ledger-spec): an unregistered technician with a PAN, G = ₹1,500. */
 const PAID = 150_000;
 const NET = 132_150;
+/** The default visit fee (REPAIR_VISIT_FEE_PAISE): ₹199. */
+const VISIT_FEE = 19_900;
 
 describe('refunds after release of repair jobs (clawback from the technician)', () => {
   let sandbox: RazorpaySandbox;
@@ -206,6 +211,125 @@ describe('refunds after release of repair jobs (clawback from the technician)', 
     expect(listed.data!.map((r) => [r.kind, r.amountPaise, r.status]).sort()).toEqual([
       ['after_release', 100_000, 'processed'],
       ['after_release', 50_000, 'processed'],
+    ]);
+  });
+
+  it('refunds the visit fee a cancelled job released to its technician, in two parts: clawed back, its Route transfer reversed', async () => {
+    const customer = await signInAs(t, 'customer');
+    const { technician } = await activeRouteTechnician(t, sandbox, admin);
+    const { repairJobId } = await approvedRepairJob(t, { customer, admin, technician }, PAID);
+    const { paymentId } = await payRepairJob(t, sandbox, customer, repairJobId);
+    expect(await transfers.transferHolds({ paymentId })).toEqual({ [repairJobId]: 'on_hold' });
+    // The technician came: cancelling keeps the visit fee, released to it; the rest is refunded.
+    const cancelled = await t.api.POST('/repairs/{repairJobId}/cancel', {
+      ...path(repairJobId),
+      body: {},
+      headers: customer.headers,
+    });
+    expect(cancelled.data).toMatchObject({ status: 'cancelled', visitFeePaise: VISIT_FEE });
+    expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
+    await processRefunds(1);
+    const [hold] = await holdsOf(repairJobId);
+    expect(hold!.status).toBe('released');
+    // The hold records the part refunded at release: only the fee was released. A hold released
+    // before the release recorded it gets it from the migration that backfills it.
+    const refundAtRelease = async () =>
+      (
+        await sql<{ r: string }>(
+          `SELECT refund_at_release_paise::text AS r FROM escrow_holds WHERE id = $1`,
+          [hold!.id],
+        )
+      )[0]!.r;
+    expect(await refundAtRelease()).toBe(String(PAID - VISIT_FEE));
+    await withClient(t.db.ownerUrl, async (c) => {
+      await c.query(`UPDATE escrow_holds SET refund_at_release_paise = 0 WHERE id = $1`, [
+        hold!.id,
+      ]);
+      const runner = { query: (text: string) => c.query(text) } as unknown as QueryRunner;
+      await new VisitFeeRefundAtRelease1764660000000().up(runner);
+    });
+    expect(await refundAtRelease()).toBe(String(PAID - VISIT_FEE));
+    expect(await transfers.releaseTransfer({ holdId: hold!.id })).toBe('released');
+    const reversed = async () =>
+      (await gateway.fetchTransfer(hold!.transfer_id!)).amountReversedPaise;
+    const books = () =>
+      expectJobBooks(t, finance, { repairJobId, technicianId: technician.userId, released: true });
+    // Recipe §10 on the fee (no GST): fee 1990, GST on it 358, TDS 20; the technician keeps 17532.
+    expect(await books()).toEqual({
+      paid: BigInt(PAID),
+      refunded: BigInt(PAID - VISIT_FEE),
+      escrow: 0n,
+      technicianNet: 17_532n,
+      commission: 1_990n,
+      gst: 358n,
+      tcs: 0n,
+      tds: 20n,
+    });
+    expect(await reversed()).toBe(PAID - 17_532);
+
+    // Only the fee was released: that is all a refund after release may give back.
+    const over = await refundAfterRelease(finance, repairJobId, {
+      amountPaise: VISIT_FEE + 1,
+      reason: 'Technician never fixed anything',
+    });
+    expect(over.response.status).toBe(422);
+    expect(over.error).toMatchObject({
+      code: 'refund/exceeds-released',
+      releasedPaise: VISIT_FEE,
+      refundablePaise: VISIT_FEE,
+    });
+    // Half of it, then the rest: each clawed back by recomputation on the fee's one line.
+    const half = await refundAfterRelease(finance, repairJobId, {
+      amountPaise: VISIT_FEE / 2,
+      reason: 'Technician came late: half the visit fee refunded',
+    });
+    expect(half.response.status).toBe(201);
+    expect(half.data).toMatchObject({
+      releasedPaise: VISIT_FEE,
+      refundedAfterReleasePaise: VISIT_FEE / 2,
+      refunds: [{ paymentId, amountPaise: VISIT_FEE / 2, status: 'requested' }],
+    });
+    await processRefunds(1);
+    // On the 9950 left: fee 995, GST on it 179, TDS 10 — the technician keeps 8766.
+    expect(await books()).toMatchObject({
+      refunded: BigInt(PAID - VISIT_FEE / 2),
+      technicianNet: 8_766n,
+      commission: 995n,
+      gst: 179n,
+      tds: 10n,
+    });
+    expect(await reversed()).toBe(PAID - 8_766);
+    const rest = await refundAfterRelease(finance, repairJobId, {
+      amountPaise: VISIT_FEE / 2,
+      reason: 'Technician came without the tools: visit fee refunded',
+    });
+    expect(rest.data).toMatchObject({ refundedAfterReleasePaise: VISIT_FEE });
+    await processRefunds(1);
+    expect(await books()).toEqual({
+      paid: BigInt(PAID),
+      refunded: BigInt(PAID),
+      escrow: 0n,
+      technicianNet: 0n,
+      commission: 0n,
+      gst: 0n,
+      tcs: 0n,
+      tds: 0n,
+    });
+    expect(await reversed()).toBe(PAID);
+    // The job stays cancelled; the customer sees both refunds, processed.
+    const view = await t.api.GET('/repairs/{repairJobId}', {
+      ...path(repairJobId),
+      headers: customer.headers,
+    });
+    expect(view.data).toMatchObject({ status: 'cancelled', visitFeePaise: VISIT_FEE });
+    const listed = await t.api.GET('/repairs/{repairJobId}/payments/refunds', {
+      ...path(repairJobId),
+      headers: customer.headers,
+    });
+    expect(listed.data!.map((r) => [r.kind, r.amountPaise, r.status]).sort()).toEqual([
+      ['after_release', VISIT_FEE / 2, 'processed'],
+      ['after_release', VISIT_FEE / 2, 'processed'],
+      ['partial', PAID - VISIT_FEE, 'processed'],
     ]);
   });
 
