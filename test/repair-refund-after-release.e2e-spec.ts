@@ -5,7 +5,9 @@
  * recomputation (recipe §7 on the repair recipe's lines) and its Route transfer reversed by the
  * technician's share; a cancelled job's released visit fee is refunded (only the fee was released:
  * at most that); a job paid with a supplement has each refund split over its two holds; a
- * technician already paid out owes the shortfall (technician receivable). Refusals: before release
+ * technician already paid out owes the shortfall (technician receivable). The technician's earnings
+ * statement shows each hold's refunds after release and what they clawed back, as the ledger did
+ * (released net less it is what the ledger leaves the technician). Refusals: before release
  * (409), beyond what was released (422), bad input (400), roles. The books after each step:
  * paid = technician net + service fee + GST on it + TCS + TDS + refunds, the escrow at zero, the
  * trial balance balanced.
@@ -68,6 +70,12 @@ describe('refunds after release of repair jobs (clawback from the technician)', 
        FROM escrow_holds WHERE repair_job_id = $1 ORDER BY created_at, id`,
       [repairJobId],
     );
+  /** The technician's earnings statement (`GET /technician/earnings`), as it reads it. */
+  const earningsOf = async (technician: SignedIn) => {
+    const res = await t.api.GET('/technician/earnings', { headers: technician.headers });
+    expect(res.response.status).toBe(200);
+    return res.data!;
+  };
   const balance = async (code: string) => {
     const a = await t.app.get(LedgerService).account(code);
     return a === undefined ? 0n : a.creditsPosted - a.debitsPosted;
@@ -162,6 +170,27 @@ describe('refunds after release of repair jobs (clawback from the technician)', 
     // A third of the sale back: the technician keeps two thirds of its net, the rest is reversed.
     expect(afterFirst.technicianNet).toBe(released.technicianNet - released.technicianNet / 3n);
     expect(await reversed()).toBe(PAID - Number(afterFirst.technicianNet));
+    // The technician's statement shows the refund and what it clawed back, as the ledger has it:
+    // released net less the clawback is what it keeps.
+    const firstClawback = {
+      count: 1,
+      amountPaise: 50_000,
+      clawedBackPaise: Number(released.technicianNet - afterFirst.technicianNet),
+    };
+    const statement = await earningsOf(job.technician);
+    expect(statement.refundedAfterRelease).toEqual(firstClawback);
+    expect(statement.released).toMatchObject({ count: 1, grossPaise: PAID, netPaise: NET });
+    expect(statement.released.netPaise - statement.refundedAfterRelease.clawedBackPaise).toBe(
+      Number(afterFirst.technicianNet),
+    );
+    expect(statement.items).toEqual([
+      expect.objectContaining({
+        repairJobId: job.repairJobId,
+        holdId: hold!.id,
+        state: 'released',
+        refundedAfterRelease: firstClawback,
+      }),
+    ]);
     const [audit] = await sql<{ action: string; reason: string; actor_id: string }>(
       `SELECT action, reason, actor_id::text AS actor_id FROM audit_events
        WHERE target_id = $1 AND action = 'repair_job.refund_after_release'`,
@@ -192,6 +221,10 @@ describe('refunds after release of repair jobs (clawback from the technician)', 
       tds: 0n,
     });
     expect(await reversed()).toBe(PAID);
+    const all = { count: 2, amountPaise: PAID, clawedBackPaise: NET };
+    const final = await earningsOf(job.technician);
+    expect(final.refundedAfterRelease).toEqual(all);
+    expect(final.items[0]!.refundedAfterRelease).toEqual(all);
 
     // Nothing is left to refund; the customer sees both refunds.
     const over = await refundAfterRelease(finance, job.repairJobId, {
@@ -316,6 +349,13 @@ describe('refunds after release of repair jobs (clawback from the technician)', 
       tds: 0n,
     });
     expect(await reversed()).toBe(PAID);
+    const statement = await earningsOf(technician);
+    expect(statement.released).toMatchObject({ count: 1, grossPaise: PAID, netPaise: 17_532 });
+    expect(statement.refundedAfterRelease).toEqual({
+      count: 2,
+      amountPaise: VISIT_FEE,
+      clawedBackPaise: 17_532,
+    });
     // The job stays cancelled; the customer sees both refunds, processed.
     const view = await t.api.GET('/repairs/{repairJobId}', {
       ...path(repairJobId),
@@ -350,7 +390,23 @@ describe('refunds after release of repair jobs (clawback from the technician)', 
       ],
     });
     await processRefunds(2);
-    expect((await job.books()).refunded).toBe(100_001n);
+    const books = await job.books();
+    expect(books.refunded).toBe(100_001n);
+    // Per hold (newest first: the supplement's) and in the totals, as the ledger clawed it back.
+    const statement = await earningsOf(job.technician);
+    expect(statement.items.map((i) => i.refundedAfterRelease.amountPaise)).toEqual([
+      25_000, 75_001,
+    ]);
+    const clawedBack = statement.items.map((i) => i.refundedAfterRelease.clawedBackPaise);
+    expect(clawedBack.every((c) => c > 0)).toBe(true);
+    expect(statement.refundedAfterRelease).toEqual({
+      count: 2,
+      amountPaise: 100_001,
+      clawedBackPaise: clawedBack[0]! + clawedBack[1]!,
+    });
+    expect(statement.released.netPaise - statement.refundedAfterRelease.clawedBackPaise).toBe(
+      Number(books.technicianNet),
+    );
 
     const rest = await refundAfterRelease(finance, job.repairJobId, {
       amountPaise: PAID + 50_000 - 100_001,
@@ -404,6 +460,14 @@ describe('refunds after release of repair jobs (clawback from the technician)', 
     await processRefunds(1);
     expect(await balance(Accounts.technicianPayable(tech))).toBe(0n);
     expect(await balance(Accounts.technicianReceivable(tech))).toBe(BigInt(-NET));
+    // Clawed back from the receivable all the same: the technician owes it back.
+    const statement = await earningsOf(job.technician);
+    expect(statement.refundedAfterRelease).toEqual({
+      count: 1,
+      amountPaise: PAID,
+      clawedBackPaise: NET,
+    });
+    expect(statement.payableBalancePaise).toBe(-NET);
     expect(await job.books()).toMatchObject({
       refunded: BigInt(PAID),
       technicianNet: 0n,
@@ -457,5 +521,36 @@ describe('refunds after release of repair jobs (clawback from the technician)', 
       ]),
     ).toEqual([{ n: 0 }]);
     await job.books();
+  });
+
+  it('shows a refund of all of it at once (its release reversed) in the technician’s statement', async () => {
+    const job = await releasedJob();
+    const res = await refundAfterRelease(finance, job.repairJobId, {
+      amountPaise: PAID,
+      reason: 'Wrong device repaired',
+    });
+    expect(res.response.status).toBe(201);
+    await processRefunds(1);
+    const [refund] = await sql<{ id: string }>(
+      `SELECT id::text AS id FROM refunds WHERE repair_job_id = $1 AND kind = 'after_release'`,
+      [job.repairJobId],
+    );
+    // Not a recomputed clawback: the release and its deductions reversed whole.
+    expect(
+      await sql(
+        `SELECT event_type, count(*)::int AS n FROM ledger_entries
+         WHERE id LIKE $1 GROUP BY event_type ORDER BY event_type`,
+        [`reverse:${refund!.id}:%`],
+      ),
+    ).toEqual([{ event_type: 'refund_reversal', n: 2 }]);
+    expect(await job.books()).toMatchObject({ refunded: BigInt(PAID), technicianNet: 0n });
+    const statement = await earningsOf(job.technician);
+    expect(statement.released).toMatchObject({ count: 1, netPaise: NET });
+    expect(statement.refundedAfterRelease).toEqual({
+      count: 1,
+      amountPaise: PAID,
+      clawedBackPaise: NET,
+    });
+    expect(statement.payableBalancePaise).toBe(0);
   });
 });

@@ -6209,6 +6209,13 @@ export interface components {
             /** @description Integer paise */
             grossPaise: number;
         };
+        RefundsAfterReleaseDto: {
+            count: number;
+            /** @description Integer paise */
+            amountPaise: number;
+            /** @description Integer paise */
+            clawedBackPaise: number;
+        };
         EarningsFiguresDto: {
             /** @description Integer paise */
             serviceFeePaise: number;
@@ -6242,12 +6249,15 @@ export interface components {
             releasedAt: string | null;
             /** @description Set once released. */
             figures: components["schemas"]["EarningsFiguresDto"] | null;
+            /** @description The hold's refunds after release (zero before release, and when none). */
+            refundedAfterRelease: components["schemas"]["RefundsAfterReleaseDto"];
         };
         TechnicianEarningsDto: {
             payableBalancePaise: number;
             held: components["schemas"]["AmountCountDto"];
             released: components["schemas"]["TechnicianReleasedDto"];
             refunded: components["schemas"]["AmountCountDto"];
+            refundedAfterRelease: components["schemas"]["RefundsAfterReleaseDto"];
             settled: components["schemas"]["AmountCountDto"];
             items: components["schemas"]["TechnicianEarningsLineDto"][];
             nextCursor?: string;
