@@ -5136,6 +5136,11 @@ export interface components {
             /** @description Integer paise */
             visitFeePaise: number | null;
             quotes: components["schemas"]["RepairQuoteDto"][];
+            /**
+             * Format: uuid
+             * @description While the job is `disputed`: its open dispute (`GET /disputes/{id}`); null otherwise.
+             */
+            openDisputeId: string | null;
             id: string;
             customerId: string;
             technicianId: string | null;
@@ -16407,6 +16412,16 @@ export interface operations {
                  *     when absent.
                  */
                 status?: ("open" | "resolved" | "responded")[];
+                /**
+                 * @description `order`: disputes of parts (a sub-order of an order, `orderId` set); `repair`: of repair jobs
+                 *     (`repairJobId` set). Both when absent. (Not `kind`: a dispute's `kind` is `return` or
+                 *     `dispute`.)
+                 */
+                subject?: "order" | "repair";
+                /** @description The disputes of this order's parts. */
+                orderId?: string;
+                /** @description The disputes of this repair job. */
+                repairJobId?: string;
             };
             header?: never;
             path?: never;
