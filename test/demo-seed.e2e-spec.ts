@@ -5,7 +5,8 @@
  * Route through the onboarding code (intent, job handler, linked account), so they are `activated`;
  * rerunning it changes nothing, and an account the gateway forgot (a restarted sandbox) is onboarded
  * again. Then a demo dealer is paid out: cart, checkout, pay, ship, deliver, a return window of one
- * minute (ORDER_AUTO_COMPLETE_HOURS=1m), release, settlement, payout — with the books checked.
+ * minute (ORDER_AUTO_COMPLETE_HOURS=1m), release, settlement, payout — with the books checked. In
+ * production every seed is refused by the one guard (`demoSeedRefused`) before it touches anything.
  */
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
 import {
@@ -13,6 +14,11 @@ import {
   DEMO_TOTP_SECRET,
   SeedDemoCommand,
 } from '../src/identity/cli/seed-demo.command.js';
+import { SeedCatalogCommand } from '../src/catalog/cli/seed-catalog.command.js';
+import type { CliCommand } from '../src/common/cli-command.js';
+import type { AppConfig } from '../src/config/app-config.js';
+import { APP_CONFIG } from '../src/config/config.module.js';
+import { TransactionRunner } from '../src/database/transaction.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { OrderCommands } from '../src/orders/order-commands.service.js';
@@ -68,6 +74,34 @@ describe('demo seed on Route', () => {
     expect(await t.app.get(SeedDemoCommand).run()).toBe(0);
   }, 60_000);
   afterAll(() => started?.close());
+
+  it('refuses every demo seed in production (one guard), before touching anything', async () => {
+    const said: unknown[][] = [];
+    const error = console.error;
+    console.error = (...args: unknown[]) => void said.push(args);
+    try {
+      const users = await sql(`SELECT count(*)::int AS n FROM users`);
+      // Each seed as the app builds it, its configuration saying production (seed:catalog is the
+      // CLI's alone: built here).
+      const production = { ...t.app.get<AppConfig>(APP_CONFIG), env: 'production' as const };
+      const seeds: CliCommand[] = [
+        ...[SeedDemoCommand, SeedPayeesCommand, SeedRouteCommand].map((seed) =>
+          Object.assign(Object.create(t.app.get<CliCommand>(seed)) as CliCommand, {
+            config: production,
+          }),
+        ),
+        new SeedCatalogCommand(production, t.app.get(TransactionRunner)),
+      ];
+      for (const seed of seeds) {
+        expect(await seed.run([])).toBe(1);
+        expect(said.at(-1)).toEqual([`${seed.name}: refused with NODE_ENV=production`]);
+      }
+      expect(said).toHaveLength(4);
+      expect(await sql(`SELECT count(*)::int AS n FROM users`)).toEqual(users);
+    } finally {
+      console.error = error;
+    }
+  });
 
   it('enrols the demo staff in TOTP with the published demo secret (README)', async () => {
     for (const email of ['admin', 'finance', 'ops', 'compliance', 'cfo'].map(

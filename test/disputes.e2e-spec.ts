@@ -198,6 +198,17 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
       headers: admin.headers,
     });
     expect(listed.data!.items.map((d) => d.id)).toContain(id);
+    // By its subject and its order: among the parts' disputes, not the repairs'.
+    const ofOrder = async (subject?: 'order' | 'repair') =>
+      (
+        await t.api.GET('/admin/disputes', {
+          params: { query: { orderId: order.id, ...(subject ? { subject } : {}) } },
+          headers: admin.headers,
+        })
+      ).data!.items.map((d) => d.id);
+    expect(await ofOrder()).toEqual([id]);
+    expect(await ofOrder('order')).toEqual([id]);
+    expect(await ofOrder('repair')).toEqual([]);
     // Answered, it leaves the `open` filter; every unresolved one is `open` and `responded`, asked
     // for as a repeated or a comma-separated parameter.
     const idsOf = async (status: ('open' | 'responded' | 'resolved')[]) =>

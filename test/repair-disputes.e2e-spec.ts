@@ -6,8 +6,9 @@
  * partial refund — through the same release and refund steps (the repair recipe). Staff hold a job's
  * escrow (the release job skips it until lifted) and release a done job early (a second staff member
  * above the threshold). After each money path: paid = technician net + service fee + GST on it + TCS
- * + TDS + refunds, the job's escrow at zero, the trial balance balanced, the journal verified. Bad
- * input (wrong state, wrong actor, another's job, no reason) gets a problem document.
+ * + TDS + refunds, the job's escrow at zero, the trial balance balanced, the journal verified. A
+ * disputed job names its open dispute; staff find repairs' disputes by subject and job. Bad input
+ * (wrong state, wrong actor, another's job, no reason, a bad filter) gets a problem document.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -220,6 +221,49 @@ describe('repair jobs: disputes, manual holds and early release (Razorpay sandbo
     expect((await openDispute(customer, repairJobId)).error).toMatchObject({
       code: 'dispute/already-open',
     });
+    // The disputed job names its open dispute, to its customer, its technician and staff.
+    expect(await jobOf(job)).toMatchObject({ status: 'disputed', openDisputeId: id });
+    for (const view of [
+      t.api.GET('/technician/repairs/{repairJobId}', {
+        ...path(repairJobId),
+        headers: technician.headers,
+      }),
+      t.api.GET('/admin/repairs/{repairJobId}', { ...path(repairJobId), headers: admin.headers }),
+    ])
+      expect((await view).data?.openDisputeId).toBe(id);
+    // Staff find it among the repairs' disputes and by its job, not among the parts'.
+    const listed = async (query: {
+      subject?: 'order' | 'repair';
+      repairJobId?: string;
+      orderId?: string;
+    }) =>
+      (
+        await t.api.GET('/admin/disputes', {
+          params: { query: { ...query, limit: 100 } },
+          headers: finance.headers,
+        })
+      ).data!.items.map((d) => d.id);
+    expect(await listed({ repairJobId })).toEqual([id]);
+    expect(await listed({ subject: 'repair', repairJobId })).toEqual([id]);
+    expect(await listed({ subject: 'repair' })).toContain(id);
+    expect(await listed({ subject: 'order', repairJobId })).toEqual([]);
+    expect(await listed({ subject: 'order' })).not.toContain(id);
+    expect(await listed({ repairJobId: randomUUID() })).toEqual([]);
+    expect(await listed({ orderId: randomUUID() })).not.toContain(id);
+    for (const [query, field] of [
+      ['subject=parts', 'subject'],
+      ['subject=dispute', 'subject'],
+      ['repairJobId=job-1', 'repairJobId'],
+      ['orderId=42', 'orderId'],
+    ]) {
+      const bad = await fetch(`${t.baseUrl}/admin/disputes?${query}`, { headers: finance.headers });
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get('content-type')).toContain('application/problem+json');
+      expect(await bad.json()).toMatchObject({
+        code: 'request/validation-failed',
+        errors: [expect.objectContaining({ field })],
+      });
+    }
 
     // Frozen: the customer cannot confirm, the window passing confirms nothing, nothing is released.
     const confirm = await t.api.POST('/repairs/{repairJobId}/confirm', {
@@ -257,7 +301,7 @@ describe('repair jobs: disputes, manual holds and early release (Razorpay sandbo
     // Released to the technician: the job is confirmed, released whole and closed.
     const resolved = await resolve(id, { outcome: 'release', reason: 'The touch works on video' });
     expect(resolved.data).toMatchObject({ status: 'resolved', resolution: 'release' });
-    expect((await jobOf(job)).status).toBe('confirmed');
+    expect(await jobOf(job)).toMatchObject({ status: 'confirmed', openDisputeId: null });
     expect((await resolve(id, { outcome: 'release', reason: 'Again' })).error).toMatchObject({
       code: 'dispute/resolved',
     });

@@ -195,6 +195,7 @@ describe('a repair job from request to the technician’s payout (Razorpay Route
         netPaise: RELEASED.net,
       },
       refunded: { count: 0, amountPaise: 0 },
+      refundedAfterRelease: { count: 0, amountPaise: 0, clawedBackPaise: 0 },
       settled: { count: 1, amountPaise: RELEASED.net },
       payableBalancePaise: 0,
       items: [
@@ -212,6 +213,7 @@ describe('a repair job from request to the technician’s payout (Razorpay Route
             tdsPaise: RELEASED.tds,
             netPaise: RELEASED.net,
           },
+          refundedAfterRelease: { count: 0, amountPaise: 0, clawedBackPaise: 0 },
           transferStatus: 'released',
         },
       ],

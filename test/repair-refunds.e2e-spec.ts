@@ -13,6 +13,7 @@ import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
 import { signInAs, testPan, type SignedIn } from './support/accounts.js';
 import { expectJobBooks } from './support/books.js';
+import { approvedRepairJob, payRepairJob } from './support/repairs.js';
 import { startSandboxApp, type SandboxApp } from './support/payments.js';
 import type { TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
@@ -42,88 +43,18 @@ describe('repair jobs cancelled after payment: refunds and the visit fee (Razorp
   };
 
   /**
-   * A job brought to `awaiting_payment` as the product does: requested, assigned by staff, the
-   * technician there (offline: on the way, arrived) and diagnosing, one labour line quoted at
-   * `amountPaise` (no GST) and approved by the customer.
+   * A job brought to `awaiting_payment` as the product does (`approvedRepairJob`): offline, the
+   * technician came; online, it never travels. One labour line of `PAID`, no GST.
    */
   const awaitingPayment = async (
     customer: SignedIn,
-    tech: SignedIn,
+    technician: SignedIn,
     mode: 'offline' | 'online',
-    amountPaise = PAID,
-  ) => {
-    const requested = await t.api.POST('/repairs', {
-      body: {
-        kind: mode === 'offline' ? 'hardware' : 'software',
-        mode,
-        deviceBrand: 'Samsung',
-        deviceModel: 'Galaxy A54',
-        problem: 'Cracked screen, touch dead at the bottom',
-        ...(mode === 'offline' ? { location: { lat: 12.9716, lng: 77.5946 } } : {}),
-      },
-      headers: customer.headers,
-    });
-    expect(requested.response.status).toBe(201);
-    const id = requested.data!.id;
-    const assigned = await t.api.POST('/admin/repairs/{repairJobId}/assign', {
-      ...path(id),
-      body: { technicianId: tech.userId },
-      headers: admin.headers,
-    });
-    expect(assigned.response.status).toBe(200);
-    const steps = mode === 'offline' ? (['depart', 'arrive', 'diagnose'] as const) : ['diagnose'];
-    for (const s of steps)
-      expect(
-        (
-          await t.api.POST(`/technician/repairs/{repairJobId}/${s as 'diagnose'}`, {
-            ...path(id),
-            headers: tech.headers,
-          })
-        ).response.status,
-      ).toBe(200);
-    const quoted = await t.api.POST('/technician/repairs/{repairJobId}/quotes', {
-      ...path(id),
-      body: {
-        lines: [
-          {
-            kind: 'labour',
-            description: 'Screen replacement',
-            quantity: 1,
-            unitPaise: amountPaise,
-            gstRateBps: 0,
-          },
-        ],
-      },
-      headers: tech.headers,
-    });
-    expect(quoted.response.status).toBe(201);
-    const approved = await t.api.POST('/repairs/{repairJobId}/quote/approve', {
-      ...path(id),
-      body: { quoteId: quoted.data!.id },
-      headers: customer.headers,
-    });
-    expect(approved.data).toMatchObject({ status: 'awaiting_payment', amountPaise });
-    return id;
-  };
+  ) => (await approvedRepairJob(t, { customer, admin, technician }, PAID, { mode })).repairJobId;
 
   /** Paid through Checkout at the sandbox and verified: the job is in progress, its escrow held. */
   const pay = async (customer: SignedIn, id: string) => {
-    const opened = await t.api.POST('/repairs/{repairJobId}/payments', {
-      ...path(id),
-      headers: customer.headers,
-    });
-    const paid = sandbox.control.pay(opened.data!.gatewayOrderId!, { outcome: 'captured' });
-    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
-    const verified = await t.api.POST('/repairs/{repairJobId}/payments/verify', {
-      ...path(id),
-      body: {
-        razorpayOrderId: paid.razorpay_order_id,
-        razorpayPaymentId: paid.razorpay_payment_id,
-        razorpaySignature: paid.razorpay_signature,
-      },
-      headers: customer.headers,
-    });
-    expect(verified.data).toMatchObject({ status: 'captured' });
+    await payRepairJob(t, sandbox, customer, id);
     expect(await holdOf(id)).toMatchObject({ status: 'held', amount_paise: String(PAID) });
     const books = await expectJobBooks(t, finance, {
       repairJobId: id,

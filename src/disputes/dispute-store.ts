@@ -109,6 +109,22 @@ export async function loadDispute(
 }
 
 /**
+ * The id of the repair job's open (unresolved) dispute — at most one, by a unique index — or null:
+ * the side of repairs' `RepairJobDisputes` port the disputes module registers.
+ */
+export async function openDisputeOfJobIn(
+  tx: EntityManager,
+  repairJobId: string,
+): Promise<string | null> {
+  const { rows } = await execute<{ id: string }>(
+    tx,
+    `SELECT id::text AS id FROM disputes WHERE repair_job_id = $1 AND status <> 'resolved'`,
+    [repairJobId],
+  );
+  return rows[0]?.id ?? null;
+}
+
+/**
  * Moves the locked dispute through its state machine (the common `transition`): the status and the
  * event's own columns (`set`, parameters from $4), then a `dispute_history` row.
  */

@@ -238,7 +238,9 @@ export class AdminDisputesController {
   /**
    * `status` takes one or more of `open` (waiting for the dealer), `responded` (the dealer answered,
    * waiting for staff) and `resolved`, repeated or comma-separated: `status=open,responded` is every
-   * dispute still to be resolved.
+   * dispute still to be resolved. `subject` (`order` or `repair`), `orderId` and `repairJobId`
+   * narrow it to the disputes of parts or of repair jobs, of one order or of one job; filters add
+   * up (`subject=order&repairJobId=…` finds none).
    */
   @Get()
   @Can('read', 'PaymentOps')

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ResolveDisputeHandler } from './commands/resolve-dispute.handler.js';
 import { OrdersModule } from '../orders/orders.module.js';
+import { RepairsModule } from '../repairs/repairs.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import {
   AdminDisputesController,
@@ -18,7 +19,7 @@ import { EvidenceBodyParser } from './evidence-body.parser.js';
  * DatabaseModule and JobsModule (global).
  */
 @Module({
-  imports: [OrdersModule, StorageModule],
+  imports: [OrdersModule, RepairsModule, StorageModule],
   controllers: [
     DisputesController,
     DealerDisputesController,

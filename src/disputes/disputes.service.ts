@@ -30,7 +30,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { defineAbilityFor } from '../access/ability.factory.js';
 import { formatDuration } from '../config/duration.js';
@@ -49,6 +49,7 @@ import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { OrderCommands } from '../orders/order-commands.service.js';
 import { REPAIR_JOB_MACHINE } from '../repairs/domain/repair-job-state.js';
+import { RepairJobDisputes } from '../repairs/repair-job-disputes.js';
 import { applyRepairTransition, lockRepairJob } from '../repairs/repair-job-store.js';
 import { contentRange, matchesEtag, selectRange } from '../storage/http-object.js';
 import { ObjectRangeError, ObjectStorage } from '../storage/object-storage.js';
@@ -69,6 +70,7 @@ import {
   loadDispute,
   moveDispute,
   notFound,
+  openDisputeOfJobIn,
 } from './dispute-store.js';
 import { evidenceTooLarge } from './evidence-body.parser.js';
 import {
@@ -144,7 +146,7 @@ type Party = 'buyer' | 'dealer' | 'technician' | 'staff';
 export type Payee = 'dealer' | 'technician';
 
 @Injectable()
-export class DisputesService {
+export class DisputesService implements OnModuleInit {
   private readonly logger = new Logger(DisputesService.name);
 
   constructor(
@@ -152,7 +154,13 @@ export class DisputesService {
     private readonly orders: OrderCommands,
     private readonly storage: ObjectStorage,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repairJobDisputes: RepairJobDisputes,
   ) {}
+
+  /** Repairs' view of a disputed job names its open dispute through this module. */
+  onModuleInit(): void {
+    this.repairJobDisputes.register(openDisputeOfJobIn);
+  }
 
   /** The buyer opens a return or dispute of one sub-order of their order. */
   async open(
@@ -297,7 +305,10 @@ export class DisputesService {
     return this.get(id, meta);
   }
 
-  /** Staff: disputes in any of the given statuses (all without), newest first (keyset cursor). */
+  /**
+   * Staff: disputes in any of the given statuses (all without), of parts or repairs, of one order or
+   * repair job when asked, newest first (keyset cursor).
+   */
   async list(q: AdminDisputeQueryDto): Promise<DisputeListDto> {
     const after = parseKeysetCursor(q.cursor, {
       at: cursorFields.isoTimestamp,
@@ -309,8 +320,18 @@ export class DisputesService {
         `SELECT ${COLUMNS} FROM disputes d
          WHERE ($1::text[] IS NULL OR d.status = ANY($1::text[]))
            AND ($2::timestamptz IS NULL OR (d.created_at, d.id) < ($2::timestamptz, $3::uuid))
+           AND ($5::text IS NULL OR (d.repair_job_id IS NOT NULL) = ($5 = 'repair'))
+           AND ($6::uuid IS NULL OR d.order_id = $6) AND ($7::uuid IS NULL OR d.repair_job_id = $7)
          ORDER BY d.created_at DESC, d.id DESC LIMIT $4`,
-        [q.status ?? null, after?.at ?? null, after?.id ?? null, q.limit + 1],
+        [
+          q.status ?? null,
+          after?.at ?? null,
+          after?.id ?? null,
+          q.limit + 1,
+          q.subject ?? null,
+          q.orderId ?? null,
+          q.repairJobId ?? null,
+        ],
       );
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];

@@ -63,6 +63,7 @@ import {
   type RepairJobRow,
   timelineOf,
 } from './repair-job-store.js';
+import { RepairJobDisputes } from './repair-job-disputes.js';
 import { REPAIR_MATCHING_JOBS, type StartMatchingJob } from './repair-matching-jobs.js';
 
 export const REPAIR_JOBS_QUEUE = { autoConfirm: 'repairs.auto-confirm' } as const;
@@ -82,6 +83,7 @@ export class RepairJobs implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly jobs: JobQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly disputes: RepairJobDisputes,
   ) {}
 
   onModuleInit(): void {
@@ -157,13 +159,18 @@ export class RepairJobs implements OnModuleInit {
 
   /**
    * One job as its customer, its technician or staff sees it (404 for anyone else), with its quotes
-   * (newest first): what was paid for each, and the supplement due.
+   * (newest first): what was paid for each, and the supplement due; a disputed job's open dispute.
    */
   async get(id: string, scope: JobScope): Promise<RepairJobViewDto> {
-    return this.transactions.run(async (tx) => ({
-      ...repairJobDto(await readRepairJob(tx, id, scope)),
-      quotes: (await quotesOf(tx, id)).map(quoteDto),
-    }));
+    return this.transactions.run(async (tx) => {
+      const job = await readRepairJob(tx, id, scope);
+      return {
+        ...repairJobDto(job),
+        quotes: (await quotesOf(tx, id)).map(quoteDto),
+        openDisputeId:
+          job.status === 'disputed' ? await this.disputes.openDisputeIdIn(tx, job.id) : null,
+      };
+    });
   }
 
   /** A page of jobs newest first: the caller's own, or (scope `any`, staff) any job by the search's filters. */

@@ -4,6 +4,7 @@ import {
   RepairJobsController,
   TechnicianRepairJobsController,
 } from './repair-jobs.controller.js';
+import { RepairJobDisputes } from './repair-job-disputes.js';
 import { RepairJobPayments, RepairJobs } from './repair-jobs.service.js';
 import {
   AdminRepairTrackingController,
@@ -14,7 +15,8 @@ import { RepairTracking } from './repair-tracking.service.js';
 /**
  * Repair jobs: the customer's request, assignment, the technician's steps and quotes, confirmation
  * (and its auto-confirm job), live tracking of the technician on its way, and the payment port the payments module pays a job through
- * (`RepairJobPayments`). Needs DatabaseModule, JobsModule, ConfigModule and AuditModule (global).
+ * (`RepairJobPayments`), and the port the disputes module names a disputed job's open dispute through
+ * (`RepairJobDisputes`). Needs DatabaseModule, JobsModule, ConfigModule and AuditModule (global).
  */
 @Module({
   controllers: [
@@ -24,7 +26,7 @@ import { RepairTracking } from './repair-tracking.service.js';
     RepairTrackingController,
     AdminRepairTrackingController,
   ],
-  providers: [RepairJobs, RepairJobPayments, RepairTracking],
-  exports: [RepairJobPayments],
+  providers: [RepairJobs, RepairJobPayments, RepairTracking, RepairJobDisputes],
+  exports: [RepairJobPayments, RepairJobDisputes],
 })
 export class RepairsModule {}

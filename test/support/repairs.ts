@@ -40,6 +40,11 @@ export interface RefusedJob {
 }
 
 export interface ApprovedJobOptions {
+  /**
+   * `online`: a software job done remotely — no location, its technician (a software one)
+   * diagnoses without travelling. `offline` (the default): a hardware job at the customer's.
+   */
+  mode?: 'offline' | 'online';
   /** The technician is GST-registered: its line is at 18 % GST, so `amountPaise` is the total. */
   gstRegistered?: boolean;
   /** Answer a refused assignment or quote (`RefusedJob`) instead of failing the test. */
@@ -47,8 +52,9 @@ export interface ApprovedJobOptions {
 }
 
 /**
- * A hardware offline job at `awaiting_payment`: requested by `customer`, assigned to `technician`
- * by `admin`, the technician departing, arriving, diagnosing and quoting one labour line of
+ * A hardware offline job (or a software online one: `opts.mode`) at `awaiting_payment`: requested
+ * by `customer`, assigned to `technician` by `admin`, the technician departing and arriving (offline
+ * only), diagnosing and quoting one labour line of
  * `amountPaise` (at 0 % GST for a technician not registered for GST, else at 18 % with
  * `amountPaise` its total), the quote approved.
  */
@@ -71,14 +77,15 @@ export async function approvedRepairJob(
   opts: ApprovedJobOptions = {},
 ): Promise<ApprovedJob | RefusedJob> {
   const { customer, admin, technician } = people;
+  const online = opts.mode === 'online';
   const requested = await t.api.POST('/repairs', {
     body: {
-      kind: 'hardware',
-      mode: 'offline',
+      kind: online ? 'software' : 'hardware',
+      mode: online ? 'online' : 'offline',
       deviceBrand: 'Samsung',
       deviceModel: 'Galaxy A54',
       problem: 'Cracked screen, touch dead at the bottom',
-      location: { lat: 12.9716, lng: 77.5946 },
+      ...(online ? {} : { location: { lat: 12.9716, lng: 77.5946 } }),
     },
     headers: customer.headers,
   });
@@ -93,7 +100,7 @@ export async function approvedRepairJob(
   if (opts.refusable && assigned.response.status !== 200)
     return { refused: 'assign', status: assigned.response.status, error: assigned.error };
   expect(assigned.response.status).toBe(200);
-  for (const step of ['depart', 'arrive', 'diagnose'] as const)
+  for (const step of online ? (['diagnose'] as const) : (['depart', 'arrive', 'diagnose'] as const))
     expect(
       (
         await t.api.POST(`/technician/repairs/{repairJobId}/${step}`, {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CliCommand } from '../../common/cli-command.js';
+import { type CliCommand, demoSeedRefused } from '../../common/cli-command.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { execute } from '../../database/sql.js';
@@ -30,10 +30,7 @@ export class SeedCatalogCommand implements CliCommand {
   ) {}
 
   async run(): Promise<number> {
-    if (this.config.env === 'production') {
-      console.error('seed:catalog: refused with NODE_ENV=production');
-      return 1;
-    }
+    if (demoSeedRefused(this.name, this.config.env)) return 1;
     let created = 0;
     for (const [index, email] of DEMO_DEALER_EMAILS.entries()) {
       created += await this.transactions.run(async (tx) => {

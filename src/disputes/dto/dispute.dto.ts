@@ -105,6 +105,10 @@ const listOf = ({ value }: { value: unknown }): unknown =>
         .flatMap((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()) : [v]))
     : value;
 
+/** What a dispute is about: a part of an order (a sub-order) or a repair job. */
+export const DISPUTE_SUBJECTS = ['order', 'repair'] as const;
+export type DisputeSubject = (typeof DISPUTE_SUBJECTS)[number];
+
 export class AdminDisputeQueryDto extends PageQueryDto {
   /**
    * One or more statuses, repeated (`status=open&status=responded`) or comma-separated
@@ -117,6 +121,28 @@ export class AdminDisputeQueryDto extends PageQueryDto {
   @Transform(listOf)
   @IsIn(DISPUTE_STATUSES, { each: true })
   status?: DisputeStatus[];
+
+  /**
+   * `order`: disputes of parts (a sub-order of an order, `orderId` set); `repair`: of repair jobs
+   * (`repairJobId` set). Both when absent. (Not `kind`: a dispute's `kind` is `return` or
+   * `dispute`.)
+   */
+  @ApiPropertyOptional({ enum: DISPUTE_SUBJECTS })
+  @IsOptional()
+  @IsIn(DISPUTE_SUBJECTS)
+  subject?: DisputeSubject;
+
+  /** The disputes of this order's parts. */
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @Matches(UUID, { message: 'orderId must be a UUID' })
+  orderId?: string;
+
+  /** The disputes of this repair job. */
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @Matches(UUID, { message: 'repairJobId must be a UUID' })
+  repairJobId?: string;
 }
 
 export class DisputeEvidenceDto {

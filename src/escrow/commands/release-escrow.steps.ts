@@ -254,7 +254,7 @@ async function releaseHoldIn(
       payableAccount(supplier),
     ],
   });
-  await recordReleaseIn(tx, hold, result.deductions);
+  await recordReleaseIn(tx, hold, result.deductions, terms.refundPaise);
   return { choice, rates, deductions: result.deductions };
 }
 
@@ -341,16 +341,28 @@ async function saleLinesIn(
   return linesLessRefund(lines, gross - held);
 }
 
-async function recordReleaseIn(tx: EntityManager, hold: HoldRow, d: Deductions): Promise<void> {
+/**
+ * The release recorded on the hold: its deductions, and the part of it refunded at release — also
+ * when the release decided it (a cancelled job's payment less its visit fee), so the hold names
+ * what was released (amount − refund at release), all a refund after release may give back.
+ */
+async function recordReleaseIn(
+  tx: EntityManager,
+  hold: HoldRow,
+  d: Deductions,
+  refundAtReleasePaise: bigint,
+): Promise<void> {
   await moveEscrowHold(tx, hold.id, hold.status, 'release', {
     set: `commission_paise = $4, gst_on_commission_paise = $5, tcs_paise = $6, tds_paise = $7,
-          dealer_net_paise = $8, taxable_basis = 'lines', released_at = now(), updated_at = now()`,
+          dealer_net_paise = $8, refund_at_release_paise = $9, taxable_basis = 'lines',
+          released_at = now(), updated_at = now()`,
     params: [
       d.commissionPaise.toString(),
       d.gstOnCommissionPaise.toString(),
       d.tcsPaise.toString(),
       d.tdsPaise.toString(),
       d.supplierNetPaise.toString(),
+      refundAtReleasePaise.toString(),
     ],
   });
 }

@@ -36,6 +36,25 @@ export class EarningsFiguresDto {
 }
 
 /**
+ * Refunds after release (`POST /admin/repairs/{id}/refund-after-release`) processed by the gateway:
+ * how many, what went back to the customer, and what they took back of the technician's net — the
+ * ledger's clawback (recipe §7) on its payable, and on its receivable when it had been paid out.
+ */
+export class RefundsAfterReleaseDto {
+  @ApiProperty({ type: 'integer' })
+  count!: number;
+  /** Refunded to the customer. */
+  @Paise()
+  amountPaise!: number;
+  /**
+   * Taken back of the technician's net (the rest of the refund is the service fee, GST on it, TCS
+   * and TDS given back): what the technician keeps of a hold is `figures.netPaise` less this.
+   */
+  @Paise()
+  clawedBackPaise!: number;
+}
+
+/**
  * One escrow hold of a paid repair job of the technician: a job has one per payment (its quote's,
  * and each supplementary quote's).
  */
@@ -52,6 +71,8 @@ export class TechnicianEarningsLineDto {
   releasedAt!: string | null;
   /** Set once released. */
   figures!: EarningsFiguresDto | null;
+  /** The hold's refunds after release (zero before release, and when none). */
+  refundedAfterRelease!: RefundsAfterReleaseDto;
   /**
    * The Route transfer of the job's money to the technician's linked account: `none` (no activated
    * account yet: it waits), `pending`, `on_hold` (until the release), `released` (Razorpay settles
@@ -70,7 +91,9 @@ export class TechnicianReleasedDto extends EarningsFiguresDto {
 
 /**
  * A technician's earnings statement over the period: its jobs' escrow `held`, `released` (with the
- * service fee, GST on it, TCS, TDS and net) and `refunded`, and the jobs one page at a time, newest
+ * service fee, GST on it, TCS, TDS and net, as released), `refunded` (before release) and
+ * `refundedAfterRelease` (the released holds' refunds after release, with what they clawed back:
+ * released net less it is what the technician keeps), and the jobs one page at a time, newest
  * first. `settled` (its payouts: the Route settlements of its account, `GET /technician/payouts`)
  * and `payableBalancePaise` (released net less paid out, less what it owes back) are as of now.
  */
@@ -78,6 +101,7 @@ export class TechnicianEarningsDto {
   held!: AmountCountDto;
   released!: TechnicianReleasedDto;
   refunded!: AmountCountDto;
+  refundedAfterRelease!: RefundsAfterReleaseDto;
   settled!: AmountCountDto;
   @ApiProperty({ type: 'integer' })
   payableBalancePaise!: number;

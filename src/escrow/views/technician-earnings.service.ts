@@ -1,7 +1,8 @@
 /**
  * A technician's earnings statement: the escrow holds of its repair jobs (one per payment of a job,
- * each with what the release withheld and the Route transfer's state) and its payouts, read from
- * `escrow_holds` and the ledger — the technician's mirror of the dealer's escrow statement.
+ * each with what the release withheld, the refunds after release and what they clawed back, and
+ * the Route transfer's state) and its payouts, read from `escrow_holds`, `refunds` and the ledger —
+ * the technician's mirror of the dealer's escrow statement.
  */
 import { Injectable } from '@nestjs/common';
 import { execute } from '../../database/sql.js';
@@ -10,11 +11,32 @@ import { Accounts } from '../../ledger/domain/account.js';
 import type { HoldStatus, TransferStatus } from './payment-views.dto.js';
 import { payeePayoutsIn } from './payment-views.service.js';
 import type {
+  RefundsAfterReleaseDto,
   TechnicianEarningsDto,
   TechnicianEarningsLineDto,
   TechnicianEarningsQueryDto,
 } from './technician-earnings.dto.js';
 import { checkedDates, cursorTime, iso, pageOf, paise, Where } from './view-support.js';
+
+/**
+ * The hold `h`'s processed refunds after release (`n`, `amount`) and what they took back of its
+ * technician's net (`clawback`): the debits less the credits their ledger entries — `refund:<id>`,
+ * or a full reversal's `reverse:<id>:release:<releaseId>` and `reverse:<id>:deductions:<releaseId>`
+ * (../refund-after-release-posting.ts) — made on the technician's payable and receivable, the
+ * account codes `accounts` (a text[] placeholder).
+ */
+const afterReleaseOf = (accounts: string): string => `LEFT JOIN LATERAL (
+    SELECT count(*)::int AS n, coalesce(sum(r.amount_paise), 0) AS amount,
+           coalesce(sum(c.clawback), 0) AS clawback
+    FROM refunds r CROSS JOIN LATERAL (
+      SELECT coalesce(sum(CASE l.side WHEN 'debit' THEN l.amount ELSE -l.amount END), 0) AS clawback
+      FROM ledger_lines l JOIN ledger_accounts a ON a.id = l.account_id
+      WHERE a.code = ANY(${accounts}::text[]) AND l.entry_id = ANY(ARRAY[
+        'refund:' || r.id,
+        'reverse:' || r.id || ':release:' || replace(h.hold_key, 'hold:job:', ''),
+        'reverse:' || r.id || ':deductions:' || replace(h.hold_key, 'hold:job:', '')])) c
+    WHERE r.repair_job_id = h.repair_job_id AND r.payment_id = h.payment_id
+      AND r.sub_order_id IS NULL AND r.kind = 'after_release' AND r.status = 'processed') ra ON true`;
 
 interface EarningsRow {
   repair_job_id: string;
@@ -29,6 +51,9 @@ interface EarningsRow {
   tds_paise: string | null;
   dealer_net_paise: string | null;
   transfer_status: TransferStatus;
+  after_release_n: number;
+  after_release_paise: string;
+  clawback_paise: string;
   cursor_at: string;
   cursor_id: string;
 }
@@ -41,6 +66,10 @@ export class TechnicianEarnings {
     technicianId: string,
     q: TechnicianEarningsQueryDto,
   ): Promise<TechnicianEarningsDto> {
+    const accounts = [
+      Accounts.technicianPayable(technicianId),
+      Accounts.technicianReceivable(technicianId),
+    ];
     const scope = (): Where => {
       const w = new Where();
       w.holds(`h.payee_type = 'technician'`);
@@ -74,7 +103,17 @@ export class TechnicianEarnings {
           return { count: r?.n ?? 0, amountPaise: paise(r?.amount ?? null) };
         };
         const rel = rows.find((r) => r.status === 'released');
+        const afterRelease = scope();
+        const joined = afterReleaseOf(afterRelease.param(accounts));
+        const { rows: refunded } = await execute<{ n: number; amount: string; clawback: string }>(
+          tx,
+          `SELECT coalesce(sum(ra.n), 0)::int AS n, coalesce(sum(ra.amount), 0)::text AS amount,
+                  coalesce(sum(ra.clawback), 0)::text AS clawback
+           FROM escrow_holds h ${joined} ${afterRelease.sql()}`,
+          afterRelease.params,
+        );
         const w = scope();
+        const lineJoin = afterReleaseOf(w.param(accounts));
         if (q.status !== undefined) w.add((n) => `h.status = $${n}`, q.status);
         w.keyset(q.cursor, 'h.created_at', 'h.id');
         const limit = w.limit(q.limit);
@@ -86,8 +125,10 @@ export class TechnicianEarnings {
                   h.gst_on_commission_paise::text AS gst_on_commission_paise,
                   h.tcs_paise::text AS tcs_paise, h.tds_paise::text AS tds_paise,
                   h.dealer_net_paise::text AS dealer_net_paise, h.transfer_status,
+                  ra.n AS after_release_n, ra.amount::text AS after_release_paise,
+                  ra.clawback::text AS clawback_paise,
                   ${cursorTime('h.created_at')} AS cursor_at, h.id::text AS cursor_id
-           FROM escrow_holds h ${w.sql()}
+           FROM escrow_holds h ${lineJoin} ${w.sql()}
            ORDER BY h.created_at DESC, h.id DESC ${limit}`,
           w.params,
         );
@@ -104,10 +145,8 @@ export class TechnicianEarnings {
             netPaise: paise(rel?.net ?? null),
           },
           refunded: of('refunded'),
-          ...(await payeePayoutsIn(tx, {
-            payable: Accounts.technicianPayable(technicianId),
-            receivable: Accounts.technicianReceivable(technicianId),
-          })),
+          refundedAfterRelease: afterReleaseDto(refunded[0]!),
+          ...(await payeePayoutsIn(tx, { payable: accounts[0]!, receivable: accounts[1]! })),
           items: page.items.map(lineOf),
           ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
         };
@@ -134,6 +173,19 @@ function lineOf(r: EarningsRow): TechnicianEarningsLineDto {
           netPaise: paise(r.dealer_net_paise),
         }
       : null,
+    refundedAfterRelease: afterReleaseDto({
+      n: r.after_release_n,
+      amount: r.after_release_paise,
+      clawback: r.clawback_paise,
+    }),
     transferStatus: r.transfer_status,
   };
+}
+
+function afterReleaseDto(r: {
+  n: number;
+  amount: string;
+  clawback: string;
+}): RefundsAfterReleaseDto {
+  return { count: r.n, amountPaise: paise(r.amount), clawedBackPaise: paise(r.clawback) };
 }

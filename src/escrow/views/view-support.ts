@@ -65,6 +65,11 @@ export class Where {
     this.params.push(value);
     this.clauses.push(sql(this.params.length));
   }
+  /** A parameter of no condition (one the query's joins or select list use): its placeholder. */
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
   /** A condition without a parameter. */
   holds(sql: string): void {
     this.clauses.push(sql);

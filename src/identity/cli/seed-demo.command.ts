@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AccountStatus, Role, TechnicianKind } from '../../common/roles.js';
-import type { CliCommand } from '../../common/cli-command.js';
+import { type CliCommand, demoSeedRefused } from '../../common/cli-command.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { execute } from '../../database/sql.js';
@@ -189,10 +189,7 @@ export class SeedDemoCommand implements CliCommand {
   ) {}
 
   async run(): Promise<number> {
-    if (this.config.env === 'production') {
-      console.error('seed:demo: refused with NODE_ENV=production');
-      return 1;
-    }
+    if (demoSeedRefused(this.name, this.config.env)) return 1;
     const passwordHash = await this.hasher.hash(DEMO_PASSWORD);
     let created = 0;
     for (const d of DEMO_ACCOUNTS) {

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CliCommand } from '../../common/cli-command.js';
-import type { RequestMeta } from '../../common/request-meta.js';
+import { type CliCommand, demoSeedMeta, demoSeedRefused } from '../../common/cli-command.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { TransactionRunner } from '../../database/transaction.js';
@@ -28,10 +27,7 @@ export class SeedPayeesCommand implements CliCommand {
   ) {}
 
   async run(): Promise<number> {
-    if (this.config.env === 'production') {
-      console.error('seed:payees: refused with NODE_ENV=production');
-      return 1;
-    }
+    if (demoSeedRefused(this.name, this.config.env)) return 1;
     const technicians = await this.transactions.run((tx) =>
       approvedDemoAccountsIn(tx, 'technician'),
     );
@@ -52,7 +48,7 @@ export class SeedPayeesCommand implements CliCommand {
             ifsc: 'HDFC0000317',
             accountNumber: `5010098765${String(n + 1).padStart(4, '0')}`,
           },
-          seedMeta(tech.id),
+          demoSeedMeta(this.name, tech.id, 'technician'),
         );
       console.log(
         `payees: ${tech.email} settlement details ${active !== null ? 'approved' : 'submitted'}`,
@@ -60,20 +56,4 @@ export class SeedPayeesCommand implements CliCommand {
     }
     return 0;
   }
-}
-
-function seedMeta(userId: string): RequestMeta {
-  return {
-    requestId: 'seed:payees',
-    ip: '127.0.0.1',
-    deviceFingerprint: null,
-    userAgent: 'seed:payees',
-    principal: {
-      userId,
-      sessionId: 'seed:payees',
-      role: 'technician',
-      status: 'approved',
-      technicianKind: null,
-    },
-  };
 }

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CliCommand } from '../../common/cli-command.js';
-import type { RequestMeta } from '../../common/request-meta.js';
+import { type CliCommand, demoSeedMeta, demoSeedRefused } from '../../common/cli-command.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { execute } from '../../database/sql.js';
@@ -43,10 +42,7 @@ export class SeedRouteCommand implements CliCommand {
   ) {}
 
   async run(): Promise<number> {
-    if (this.config.env === 'production') {
-      console.error('seed:route: refused with NODE_ENV=production');
-      return 1;
-    }
+    if (demoSeedRefused(this.name, this.config.env)) return 1;
     const emails = DEMO_ACCOUNTS.filter((a) => a.role === 'dealer' && a.status === 'approved').map(
       (a) => a.email,
     );
@@ -91,9 +87,14 @@ export class SeedRouteCommand implements CliCommand {
             ifsc: 'HDFC0000317',
             accountNumber: `5010012345${String(n + 1).padStart(4, '0')}`,
           },
-          seedMeta(d.id, 'dealer'),
+          demoSeedMeta(this.name, d.id, 'dealer'),
         );
-        await this.details.review(d.id, 'approved', 'demo data', seedMeta(reviewer.id, 'finance'));
+        await this.details.review(
+          d.id,
+          'approved',
+          'demo data',
+          demoSeedMeta(this.name, reviewer.id, 'finance'),
+        );
       }
       await this.transactions.run((tx) => this.routeAccounts.requestOnboarding(tx, payee));
       await this.routeAccounts.forgetUnknownAccount(d.id);
@@ -107,14 +108,4 @@ export class SeedRouteCommand implements CliCommand {
     }
     return failed > 0 ? 1 : 0;
   }
-}
-
-function seedMeta(userId: string, role: 'dealer' | 'finance'): RequestMeta {
-  return {
-    requestId: 'seed:route',
-    ip: '127.0.0.1',
-    deviceFingerprint: null,
-    userAgent: 'seed:route',
-    principal: { userId, sessionId: 'seed:route', role, status: 'approved', technicianKind: null },
-  };
 }

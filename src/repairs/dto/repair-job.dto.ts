@@ -328,10 +328,13 @@ export class RepairQuoteDto {
   createdAt!: string;
 }
 
-/** One job with its quotes, newest first (what was paid for each, the supplement due). */
+/** One job with its quotes, newest first (what was paid for each, the supplement due), and its open dispute. */
 export class RepairJobViewDto extends RepairJobDto {
   @ApiProperty({ type: [RepairQuoteDto] })
   quotes!: RepairQuoteDto[];
+  /** While the job is `disputed`: its open dispute (`GET /disputes/{id}`); null otherwise. */
+  @ApiProperty({ type: 'string', format: 'uuid', nullable: true })
+  openDisputeId!: string | null;
 }
 
 /** One move of a repair job, as its timeline shows it. */
