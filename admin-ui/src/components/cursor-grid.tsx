@@ -1,0 +1,82 @@
+'use client';
+import {
+  DataGrid,
+  type GridColDef,
+  type GridPaginationModel,
+  type GridValidRowModel,
+} from '@mui/x-data-grid';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ProblemAlert } from './states';
+
+export interface CursorPage<Row> {
+  items: Row[];
+  nextCursor?: string;
+}
+
+/**
+ * A Data Grid over one of the API's keyset lists: pages are fetched by the server with the opaque
+ * `cursor` of the page before (remembered per page, so going back is a cache hit), `limit` is the page
+ * size; the grid knows only whether a next page exists. Its toolbar exports the page shown as CSV.
+ */
+export function CursorGrid<Row extends GridValidRowModel>({
+  queryKey,
+  fetchPage,
+  columns,
+  getRowId,
+  label,
+  noRows,
+}: {
+  queryKey: readonly unknown[];
+  fetchPage: (cursor: string | undefined, limit: number) => Promise<CursorPage<Row>>;
+  columns: GridColDef<Row>[];
+  getRowId: (row: Row) => string;
+  label: string;
+  noRows: string;
+}) {
+  const [model, setModel] = useState<GridPaginationModel>({ page: 0, pageSize: 20 });
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const cursor = cursors[model.page];
+  const query = useQuery({
+    queryKey: [...queryKey, model.pageSize, cursor ?? ''],
+    queryFn: async () => {
+      const page = await fetchPage(cursor, model.pageSize);
+      setCursors((known) => {
+        const next = known.slice(0, model.page + 1);
+        next[model.page + 1] = page.nextCursor;
+        return next;
+      });
+      return page;
+    },
+    placeholderData: keepPreviousData,
+  });
+  if (query.error) return <ProblemAlert error={query.error} />;
+  return (
+    <DataGrid<Row>
+      aria-label={label}
+      label={label}
+      rows={query.data?.items ?? []}
+      columns={columns}
+      getRowId={getRowId}
+      loading={query.isFetching}
+      paginationMode="server"
+      rowCount={-1}
+      paginationMeta={{ hasNextPage: !!query.data?.nextCursor }}
+      paginationModel={model}
+      pageSizeOptions={[20, 50, 100]}
+      onPaginationModelChange={(next) => {
+        if (next.pageSize !== model.pageSize) {
+          setCursors([undefined]);
+          setModel({ page: 0, pageSize: next.pageSize });
+        } else setModel(next);
+      }}
+      disableColumnFilter
+      sortingMode="server"
+      disableColumnSorting
+      showToolbar
+      localeText={{ noRowsLabel: noRows }}
+      autoHeight
+      density="compact"
+    />
+  );
+}
