@@ -14,4 +14,5 @@ export const PAGES: NavPage[] = [
   { href: '/', label: 'Home', route: 'GET /me' },
   { href: '/ledger', label: 'Ledger', route: 'GET /ledger/trial-balance' },
   { href: '/audit', label: 'Audit', route: 'GET /audit/events' },
+  { href: '/approvals', label: 'Approvals', route: 'GET /admin/approvals' },
 ];
