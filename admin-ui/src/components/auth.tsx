@@ -38,6 +38,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     currentRole() ? 'signed-in' : 'loading',
   );
   const [role, setRole] = useState<StaffRole | null>(() => currentRole());
+  /** Why the session ended (a key of SIGN_IN_REASONS), for the sign-in page. */
+  const [reason, setReason] = useState<string | null>(null);
 
   useEffect(() => {
     if (status !== 'loading') return;
@@ -52,17 +54,19 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       onSessionEnded(() => {
         queries.clear();
         setRole(null);
+        setReason('session-ended');
         setStatus('signed-out');
-        router.replace('/sign-in?reason=session-ended');
       }),
-    [queries, router],
+    [queries],
   );
 
   useEffect(() => {
-    if (status === 'signed-out' && pathname !== '/sign-in') router.replace('/sign-in');
-  }, [status, pathname, router]);
+    if (status === 'signed-out' && pathname !== '/sign-in')
+      router.replace(reason ? `/sign-in?reason=${reason}` : '/sign-in');
+  }, [status, pathname, reason, router]);
 
   const signedIn = useCallback((answer: TokenAnswer) => {
+    setReason(null);
     setRole(hold(answer));
     setStatus('signed-in');
   }, []);
@@ -80,10 +84,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       clear();
       queries.clear();
       setRole(null);
+      setReason('signed-out');
       setStatus('signed-out');
-      router.replace('/sign-in?reason=signed-out');
     },
-    [queries, router],
+    [queries],
   );
 
   return (

@@ -1,13 +1,21 @@
 'use client';
-import {
-  DataGrid,
-  type GridColDef,
-  type GridPaginationModel,
-  type GridValidRowModel,
+import type {
+  DataGridProps,
+  GridColDef,
+  GridPaginationModel,
+  GridValidRowModel,
 } from '@mui/x-data-grid';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
-import { ProblemAlert } from './states';
+import { lazy, Suspense, useState } from 'react';
+import { Loading, ProblemAlert } from './states';
+
+/**
+ * The Data Grid is the console's largest script: loaded when a grid is first shown, not with the page
+ * (React's `lazy`, not `next/dynamic`, which would have the page preload it).
+ */
+const DataGrid = lazy(() =>
+  import('@mui/x-data-grid').then((m) => ({ default: m.DataGrid })),
+) as unknown as <Row extends GridValidRowModel>(props: DataGridProps<Row>) => React.ReactNode;
 
 export interface CursorPage<Row> {
   items: Row[];
@@ -52,31 +60,33 @@ export function CursorGrid<Row extends GridValidRowModel>({
   });
   if (query.error) return <ProblemAlert error={query.error} />;
   return (
-    <DataGrid<Row>
-      aria-label={label}
-      label={label}
-      rows={query.data?.items ?? []}
-      columns={columns}
-      getRowId={getRowId}
-      loading={query.isFetching}
-      paginationMode="server"
-      rowCount={-1}
-      paginationMeta={{ hasNextPage: !!query.data?.nextCursor }}
-      paginationModel={model}
-      pageSizeOptions={[20, 50, 100]}
-      onPaginationModelChange={(next) => {
-        if (next.pageSize !== model.pageSize) {
-          setCursors([undefined]);
-          setModel({ page: 0, pageSize: next.pageSize });
-        } else setModel(next);
-      }}
-      disableColumnFilter
-      sortingMode="server"
-      disableColumnSorting
-      showToolbar
-      localeText={{ noRowsLabel: noRows }}
-      autoHeight
-      density="compact"
-    />
+    <Suspense fallback={<Loading label="Loading the table" />}>
+      <DataGrid<Row>
+        aria-label={label}
+        label={label}
+        rows={query.data?.items ?? []}
+        columns={columns}
+        getRowId={getRowId}
+        loading={query.isFetching}
+        paginationMode="server"
+        rowCount={-1}
+        paginationMeta={{ hasNextPage: !!query.data?.nextCursor }}
+        paginationModel={model}
+        pageSizeOptions={[20, 50, 100]}
+        onPaginationModelChange={(next) => {
+          if (next.pageSize !== model.pageSize) {
+            setCursors([undefined]);
+            setModel({ page: 0, pageSize: next.pageSize });
+          } else setModel(next);
+        }}
+        disableColumnFilter
+        sortingMode="server"
+        disableColumnSorting
+        showToolbar
+        localeText={{ noRowsLabel: noRows }}
+        autoHeight
+        density="compact"
+      />
+    </Suspense>
   );
 }

@@ -5,6 +5,7 @@ import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import Drawer from '@mui/material/Drawer';
 import List from '@mui/material/List';
+import ListItem from '@mui/material/ListItem';
 import ListItemButton from '@mui/material/ListItemButton';
 import ListItemText from '@mui/material/ListItemText';
 import Toolbar from '@mui/material/Toolbar';
@@ -56,15 +57,16 @@ export function Shell({ children }: { children: ReactNode }) {
             {pages.map((p) => {
               const current = p.href === '/' ? pathname === '/' : pathname.startsWith(p.href);
               return (
-                <ListItemButton
-                  key={p.href}
-                  component={Link}
-                  href={p.href}
-                  selected={current}
-                  aria-current={current ? 'page' : undefined}
-                >
-                  <ListItemText primary={p.label} />
-                </ListItemButton>
+                <ListItem key={p.href} disablePadding>
+                  <ListItemButton
+                    component={Link}
+                    href={p.href}
+                    selected={current}
+                    aria-current={current ? 'page' : undefined}
+                  >
+                    <ListItemText primary={p.label} />
+                  </ListItemButton>
+                </ListItem>
               );
             })}
           </List>

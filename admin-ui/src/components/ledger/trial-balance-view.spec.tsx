@@ -47,7 +47,10 @@ function trialBalance(capitalCredit: number): TrialBalance {
 
 /** The view as HTML, without the style elements Emotion renders inline on the server. */
 function render(tb: TrialBalance): string {
-  return renderToStaticMarkup(<TrialBalanceView tb={tb} />).replace(/<style[^>]*>.*?<\/style>/gs, '');
+  return renderToStaticMarkup(<TrialBalanceView tb={tb} />).replace(
+    /<style[^>]*>.*?<\/style>/gs,
+    '',
+  );
 }
 
 /** The text of the element carrying `data-testid` (its tags balanced from its opening one, then stripped). */

@@ -30,18 +30,34 @@ const ACTIONS: { action: Action; label: string; route: ApiRoute }[] = [
 type Role = 'dealer' | 'business' | 'technician' | '';
 
 /** The reason dialog: the API's rule (3–500 characters) checked first, the API's field errors shown after. */
-function ActionDialog({ account, action, onClose }: { account: Account; action: Action; onClose: () => void }) {
+function ActionDialog({
+  account,
+  action,
+  onClose,
+}: {
+  account: Account;
+  action: Action;
+  onClose: () => void;
+}) {
   const queries = useQueryClient();
   const [reason, setReason] = useState('');
   const change = useMutation({
-    mutationFn: () => data(api.POST(`/admin/users/{id}/${action}`, { params: { path: { id: account.id } }, body: { reason: reason.trim() } })),
+    mutationFn: () =>
+      data(
+        api.POST(`/admin/users/{id}/${action}`, {
+          params: { path: { id: account.id } },
+          body: { reason: reason.trim() },
+        }),
+      ),
     onSuccess: async () => {
       await queries.invalidateQueries({ queryKey: ['approvals'] });
       onClose();
     },
   });
   const tooShort = reason.trim().length < 3;
-  const apiError = change.error ? toProblem(change.error).errors?.find((e) => e.field === 'reason') : undefined;
+  const apiError = change.error
+    ? toProblem(change.error).errors?.find((e) => e.field === 'reason')
+    : undefined;
   const label = ACTIONS.find((a) => a.action === action)!.label;
   return (
     <Dialog open onClose={onClose} aria-labelledby="action-title" fullWidth>
@@ -65,7 +81,11 @@ function ActionDialog({ account, action, onClose }: { account: Account; action: 
       </DialogContent>
       <DialogActions>
         <Button onClick={onClose}>Cancel</Button>
-        <Button variant="contained" disabled={tooShort || change.isPending} onClick={() => change.mutate()}>
+        <Button
+          variant="contained"
+          disabled={tooShort || change.isPending}
+          onClick={() => change.mutate()}
+        >
           {label}
         </Button>
       </DialogActions>
@@ -79,7 +99,12 @@ export default function ApprovalsPage() {
   const [acting, setActing] = useState<{ account: Account; action: Action } | null>(null);
   const actions = ACTIONS.filter((a) => can(role, a.route));
   const columns: GridColDef<Account>[] = [
-    { field: 'createdAt', headerName: 'Applied (IST)', width: 210, valueFormatter: (v: string) => formatIstDateTime(v) },
+    {
+      field: 'createdAt',
+      headerName: 'Applied (IST)',
+      width: 210,
+      valueFormatter: (v: string) => formatIstDateTime(v),
+    },
     { field: 'role', headerName: 'Kind', width: 110 },
     { field: 'displayName', headerName: 'Name', width: 180 },
     { field: 'businessName', headerName: 'Business', flex: 1, minWidth: 160 },
@@ -96,7 +121,12 @@ export default function ApprovalsPage() {
             renderCell: ({ row }: { row: Account }) => (
               <Stack direction="row" spacing={1} sx={{ alignItems: 'center', height: '100%' }}>
                 {actions.map((a) => (
-                  <Button key={a.action} size="small" variant={a.action === 'approve' ? 'contained' : 'outlined'} onClick={() => setActing({ account: row, action: a.action })}>
+                  <Button
+                    key={a.action}
+                    size="small"
+                    variant={a.action === 'approve' ? 'contained' : 'outlined'}
+                    onClick={() => setActing({ account: row, action: a.action })}
+                  >
                     {a.label}
                   </Button>
                 ))}
@@ -108,7 +138,13 @@ export default function ApprovalsPage() {
   ];
   return (
     <StaffPage title="Approvals" route="GET /admin/approvals">
-      <TextField select label="Kind" value={kind} onChange={(e) => setKind(e.target.value as Role)} sx={{ minWidth: 200, mb: 2 }}>
+      <TextField
+        select
+        label="Kind"
+        value={kind}
+        onChange={(e) => setKind(e.target.value as Role)}
+        sx={{ minWidth: 200, mb: 2 }}
+      >
         <MenuItem value="">All</MenuItem>
         <MenuItem value="dealer">Dealers</MenuItem>
         <MenuItem value="business">Business buyers</MenuItem>
@@ -118,7 +154,13 @@ export default function ApprovalsPage() {
         label="Accounts waiting for approval"
         noRows="Nobody is waiting for approval."
         queryKey={['approvals', kind]}
-        fetchPage={(cursor, limit) => data(api.GET('/admin/approvals', { params: { query: { cursor, limit, role: kind || undefined } } }))}
+        fetchPage={(cursor, limit) =>
+          data(
+            api.GET('/admin/approvals', {
+              params: { query: { cursor, limit, role: kind || undefined } },
+            }),
+          )
+        }
         columns={columns}
         getRowId={(a) => a.id}
       />

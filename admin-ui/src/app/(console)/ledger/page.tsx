@@ -7,15 +7,14 @@ import Tabs from '@mui/material/Tabs';
 import TextField from '@mui/material/TextField';
 import type { GridColDef } from '@mui/x-data-grid';
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { api, data } from '../../../api/client';
 import type { components } from '../../../api/schema';
 import { CursorGrid } from '../../../components/cursor-grid';
 import { ExportPanel } from '../../../components/export-panel';
-import { TrialBalanceChart } from '../../../components/ledger/trial-balance-chart';
 import { TrialBalanceView } from '../../../components/ledger/trial-balance-view';
 import { StaffPage } from '../../../components/page';
-import { Empty, QueryState } from '../../../components/states';
+import { Empty, Loading, QueryState } from '../../../components/states';
 import { useAuth } from '../../../components/auth';
 import { can } from '../../../lib/access';
 import {
@@ -26,6 +25,13 @@ import {
   previousIstDay,
 } from '../../../lib/dates';
 import { formatPaise } from '../../../lib/money';
+
+/** Charts load after the page (the trial balance itself shows at once). */
+const TrialBalanceChart = lazy(() =>
+  import('../../../components/ledger/trial-balance-chart').then((m) => ({
+    default: m.TrialBalanceChart,
+  })),
+);
 
 type StatementLine = components['schemas']['LedgerStatementLineDto'];
 type Entry = components['schemas']['LedgerEntryDto'];
@@ -80,7 +86,9 @@ function TrialBalanceTab() {
               <TrialBalanceView tb={tb} />
             </Paper>
             <Paper sx={{ p: 2 }}>
-              <TrialBalanceChart tb={tb} />
+              <Suspense fallback={<Loading label="Drawing the chart" />}>
+                <TrialBalanceChart tb={tb} />
+              </Suspense>
             </Paper>
           </Box>
         )}
