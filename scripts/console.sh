@@ -25,7 +25,7 @@ build() {
     return 0
   fi
   log "building (next build)"
-  (cd "$UI" && npx next build)
+  (cd "$UI" && node node_modules/next/dist/bin/next build)
 }
 
 case "${1:-}" in
@@ -34,7 +34,7 @@ case "${1:-}" in
   start)
     build
     cd "$UI"
-    exec npx next start --hostname "${CONSOLE_HOST:-127.0.0.1}" --port "${CONSOLE_PORT:-3100}"
+    exec node node_modules/next/dist/bin/next start --hostname "${CONSOLE_HOST:-127.0.0.1}" --port "${CONSOLE_PORT:-3100}"
     ;;
   *)
     echo "usage: bash scripts/console.sh install|build|start" >&2

@@ -26,9 +26,11 @@ import {
 import { credit, debit } from '../../src/ledger/domain/journal.js';
 import type { LedgerClock } from '../../src/ledger/persistence/ledger-clock.js';
 import { LedgerService } from '../../src/ledger/persistence/ledger.service.js';
-import { login, QUIET_ENV, totpCode } from '../../test/support/accounts.js';
+import { DailyReconciliationReport } from '../../src/reconciliation/daily-reconciliation-report.service.js';
+import { login, totpCode } from '../../test/support/accounts.js';
 import { startLedgerOn } from '../../test/support/ledger.js';
-import { startTestApp, type TestApp } from '../../test/support/test-app.js';
+import { startSandboxApp, type SandboxApp } from '../../test/support/payments.js';
+import type { TestApp } from '../../test/support/test-app.js';
 import { withClient } from '../../test/support/test-database.js';
 
 const UI = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,6 +44,7 @@ const istStart = (day: string) => Date.parse(`${day}T00:00:00+05:30`);
 
 jest.setTimeout(180_000);
 
+let started: SandboxApp;
 let t: TestApp;
 let next: ChildProcess;
 let consoleUrl: string;
@@ -145,7 +148,9 @@ beforeAll(async () => {
       'admin-ui is not built: run "bash scripts/console.sh build" (npm test does it first)',
     );
   mkdirSync(RESULTS, { recursive: true });
-  t = await startTestApp({ env: QUIET_ENV });
+  // The API with the Razorpay sandbox as its gateway (reconciliation reads the gateway's side).
+  started = await startSandboxApp();
+  t = started.t;
   expect(await t.app.get(SeedDemoCommand).run()).toBe(0);
 
   // The journal: two entries effective yesterday at noon IST, one effective now (today).
@@ -233,7 +238,7 @@ afterAll(async () => {
     next.kill('SIGTERM');
     await new Promise((r) => next.once('exit', r));
   }
-  await t?.close();
+  await started?.close();
 });
 
 describe('the staff console', () => {
@@ -289,7 +294,7 @@ describe('the staff console', () => {
   it('a CFO reads the trial balance as of yesterday: grouped, in rupees, balanced, charted', async () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'cfo');
-    expect(await navLinks(page)).toEqual(['Home', 'Ledger']);
+    expect(await navLinks(page)).toEqual(['Home', 'Ledger', 'Reconciliation']);
     await checkPage(page, 'home-cfo');
 
     await open(page, 'Ledger');
@@ -345,7 +350,7 @@ describe('the staff console', () => {
   it('compliance exports the journal and verifies the audit chain; an admin action is out of its reach', async () => {
     const context = await browser.newContext({ acceptDownloads: true });
     const page = await signIn(context, 'compliance');
-    expect(await navLinks(page)).toEqual(['Home', 'Ledger', 'Audit']);
+    expect(await navLinks(page)).toEqual(['Home', 'Ledger', 'Audit', 'Reconciliation']);
 
     await open(page, 'Ledger');
     await page.getByRole('tab', { name: 'Export' }).click();
@@ -395,10 +400,77 @@ describe('the staff console', () => {
     await context.close();
   });
 
+  it('finance reconciles a day and resolves an exception; the CFO reads the runs but may not ask for one', async () => {
+    const context = await browser.newContext();
+    const page = await signIn(context, 'finance');
+    await open(page, 'Reconciliation');
+    await expect(page.getByLabel('Business day (IST)').inputValue()).resolves.toBe(yesterday);
+    // Today so far: the run reads the ledger entries recorded in the day (the test's were all recorded today).
+    await page.getByLabel('Business day (IST)').fill(today);
+    await page.getByRole('button', { name: 'Reconcile this day' }).click();
+    await expect(page.getByTestId('run-queued').innerText()).resolves.toBe(
+      `Run for ${today} queued`,
+    );
+    // The job queue's part (its workers are off in tests): the queued run is executed.
+    const { rows } = await withClient(t.db.appUrl, (c) =>
+      c.query<{ id: string }>(`SELECT id FROM reconciliation_runs WHERE business_date = $1`, [
+        today,
+      ]),
+    );
+    expect(await t.app.get(DailyReconciliationReport).execute(rows[0]!.id)).toBe('completed');
+    // The page polls a queued run until it is done.
+    const runs = page.getByRole('grid', { name: 'Reconciliation runs' });
+    await runs.getByRole('row').filter({ hasText: 'completed' }).waitFor();
+
+    // The test's capture in the ledger has no payment at the gateway: an exception to resolve.
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const exceptions = page.getByRole('grid', { name: 'Reconciliation exceptions' });
+    const row = exceptions.getByRole('row').filter({ hasText: 'console-test:capture' });
+    await expect(row.innerText()).resolves.toMatch(/ledger_entry_unmatched[\s\S]*₹1,18,000\.00/);
+    await checkPage(page, 'reconciliation');
+    await row.getByRole('button', { name: 'Resolve' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/What you found/).fill('Test capital movement, no gateway payment');
+    await dialog.getByRole('button', { name: 'Resolve' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await until(() => row.count(), 0);
+
+    const finance = await apiAs('finance');
+    const { data: resolved } = await t.api.GET('/admin/reconciliation/exceptions', {
+      params: { query: { status: 'resolved' } },
+      headers: finance.headers,
+    });
+    expect(resolved!.items.map((x) => [x.subject, x.resolution])).toEqual([
+      ['console-test:capture', 'Test capital movement, no gateway payment'],
+    ]);
+    await context.close();
+
+    // The CFO reads the same runs and exceptions, with nothing to press.
+    const cfoContext = await browser.newContext();
+    const cfoPage = await signIn(cfoContext, 'cfo');
+    await open(cfoPage, 'Reconciliation');
+    await cfoPage
+      .getByRole('grid', { name: 'Reconciliation runs' })
+      .getByRole('row')
+      .filter({ hasText: 'completed' })
+      .waitFor();
+    await expect(cfoPage.getByRole('button', { name: 'Reconcile this day' }).count()).resolves.toBe(
+      0,
+    );
+    await expect(cfoPage.getByRole('button', { name: 'Resolve' }).count()).resolves.toBe(0);
+    await cfoContext.close();
+  });
+
   it('an admin approves a pending dealer with a reason', async () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'admin');
-    expect(await navLinks(page)).toEqual(['Home', 'Ledger', 'Audit', 'Approvals']);
+    expect(await navLinks(page)).toEqual([
+      'Home',
+      'Ledger',
+      'Audit',
+      'Reconciliation',
+      'Approvals',
+    ]);
     await open(page, 'Approvals');
     const grid = page.getByRole('grid', { name: 'Accounts waiting for approval' });
     const row = grid.getByRole('row').filter({ hasText: email('dealer.pending') });
@@ -457,7 +529,7 @@ describe('the staff console', () => {
     // Routing every request turns the browser's HTTP cache off: each load fetches its scripts anew.
     await context.route('**/*', (route) => route.continue());
     const report: Record<string, { firstLoadKB: number; withLazyChunksKB: number }> = {};
-    for (const path of ['/sign-in', '/', '/ledger', '/audit', '/approvals']) {
+    for (const path of ['/sign-in', '/', '/ledger', '/audit', '/reconciliation', '/approvals']) {
       const page = await context.newPage();
       const scripts = new Map<string, Promise<number>>();
       page.on('response', (r) => {

@@ -34,6 +34,7 @@ export function CursorGrid<Row extends GridValidRowModel>({
   getRowId,
   label,
   noRows,
+  refetchWhile,
 }: {
   queryKey: readonly unknown[];
   fetchPage: (cursor: string | undefined, limit: number) => Promise<CursorPage<Row>>;
@@ -41,6 +42,8 @@ export function CursorGrid<Row extends GridValidRowModel>({
   getRowId: (row: Row) => string;
   label: string;
   noRows: string;
+  /** Polls the page (every 2 s) while this holds of it, e.g. while a run on it is still queued. */
+  refetchWhile?: (page: CursorPage<Row>) => boolean;
 }) {
   const [model, setModel] = useState<GridPaginationModel>({ page: 0, pageSize: 20 });
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
@@ -57,6 +60,7 @@ export function CursorGrid<Row extends GridValidRowModel>({
       return page;
     },
     placeholderData: keepPreviousData,
+    refetchInterval: (q) => (q.state.data && refetchWhile?.(q.state.data) ? 2000 : false),
   });
   if (query.error) return <ProblemAlert error={query.error} />;
   return (
@@ -69,7 +73,12 @@ export function CursorGrid<Row extends GridValidRowModel>({
         getRowId={getRowId}
         loading={query.isFetching}
         paginationMode="server"
-        rowCount={-1}
+        // Unknown until the last page is reached (keyset lists have no count).
+        rowCount={
+          query.data && !query.data.nextCursor
+            ? model.page * model.pageSize + query.data.items.length
+            : -1
+        }
         paginationMeta={{ hasNextPage: !!query.data?.nextCursor }}
         paginationModel={model}
         pageSizeOptions={[20, 50, 100]}
