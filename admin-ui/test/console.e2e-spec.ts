@@ -295,6 +295,11 @@ describe('the staff console', () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'cfo');
     expect(await navLinks(page)).toEqual(['Home', 'Ledger', 'Reconciliation']);
+    // Home: the money figures the CFO may read, not the approvals queue (admin's).
+    await expect(page.getByTestId('kpi-GMV today').innerText()).resolves.toBe('₹0.00 (0 payments)');
+    await expect(page.getByTestId('kpi-Escrow held').innerText()).resolves.toBe('₹0.00 (0 holds)');
+    await expect(page.getByTestId('kpi-Open SLA alerts').innerText()).resolves.toBe('0');
+    await expect(page.getByRole('region', { name: 'Pending approvals' }).count()).resolves.toBe(0);
     await checkPage(page, 'home-cfo');
 
     await open(page, 'Ledger');
@@ -471,6 +476,7 @@ describe('the staff console', () => {
       'Reconciliation',
       'Approvals',
     ]);
+    await expect(page.getByTestId('kpi-Pending approvals').innerText()).resolves.toMatch(/^[1-9]/);
     await open(page, 'Approvals');
     const grid = page.getByRole('grid', { name: 'Accounts waiting for approval' });
     const row = grid.getByRole('row').filter({ hasText: email('dealer.pending') });
