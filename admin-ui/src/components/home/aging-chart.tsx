@@ -10,7 +10,14 @@ export function AgingChart({ aging }: { aging: Aging }) {
   return (
     <BarChart
       height={240}
-      xAxis={[{ scaleType: 'band', data: aging.buckets.map((b) => `${b.bucket} days`) }]}
+      xAxis={[
+        {
+          scaleType: 'band',
+          height: 30,
+          tickLabelInterval: () => true,
+          data: aging.buckets.map((b) => `${b.bucket} days`),
+        },
+      ]}
       yAxis={[
         {
           width: 70,

@@ -9,7 +9,14 @@ export function TrialBalanceChart({ tb }: { tb: TrialBalance }) {
   return (
     <BarChart
       height={260}
-      xAxis={[{ scaleType: 'band', data: tb.groups.map((g) => g.type) }]}
+      xAxis={[
+        {
+          scaleType: 'band',
+          height: 30,
+          tickLabelInterval: () => true,
+          data: tb.groups.map((g) => g.type),
+        },
+      ]}
       yAxis={[
         {
           valueFormatter: (v: number) =>
