@@ -14,6 +14,7 @@ export const PAGES: NavPage[] = [
   { href: '/', label: 'Home', route: 'GET /me' },
   { href: '/ledger', label: 'Ledger', route: 'GET /ledger/trial-balance' },
   { href: '/audit', label: 'Audit', route: 'GET /audit/events' },
+  { href: '/escrow', label: 'Escrow', route: 'GET /admin/escrow/holds' },
   { href: '/reconciliation', label: 'Reconciliation', route: 'GET /admin/reconciliation/runs' },
   { href: '/approvals', label: 'Approvals', route: 'GET /admin/approvals' },
 ];

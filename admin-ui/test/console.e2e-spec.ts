@@ -27,9 +27,22 @@ import { credit, debit } from '../../src/ledger/domain/journal.js';
 import type { LedgerClock } from '../../src/ledger/persistence/ledger-clock.js';
 import { LedgerService } from '../../src/ledger/persistence/ledger.service.js';
 import { DailyReconciliationReport } from '../../src/reconciliation/daily-reconciliation-report.service.js';
-import { login, totpCode } from '../../test/support/accounts.js';
+import {
+  createAccount,
+  login,
+  signInAs,
+  TEST_PASSWORD,
+  TEST_TOTP_SECRET,
+  totpCode,
+} from '../../test/support/accounts.js';
+import { expectMoneyIdentity } from '../../test/support/books.js';
+import { activeListing, checkout, putInCart } from '../../test/support/orders.js';
 import { startLedgerOn } from '../../test/support/ledger.js';
-import { startSandboxApp, type SandboxApp } from '../../test/support/payments.js';
+import {
+  payThroughSandbox,
+  startSandboxApp,
+  type SandboxApp,
+} from '../../test/support/payments.js';
 import type { TestApp } from '../../test/support/test-app.js';
 import { withClient } from '../../test/support/test-database.js';
 
@@ -88,14 +101,21 @@ async function clearTotpReplayGuard(address: string): Promise<void> {
   );
 }
 
-async function signIn(context: BrowserContext, who: string): Promise<Page> {
+/** Signs in through the console's form: a demo staff member (`who`, e.g. `cfo`) or a test account (an e-mail). */
+async function signIn(
+  context: BrowserContext,
+  who: string,
+  password = who.includes('@') ? TEST_PASSWORD : DEMO_PASSWORD,
+  secret = who.includes('@') ? TEST_TOTP_SECRET : DEMO_TOTP_SECRET,
+): Promise<Page> {
+  const address = who.includes('@') ? who : email(who);
   const page = await context.newPage();
-  await clearTotpReplayGuard(email(who));
+  await clearTotpReplayGuard(address);
   await page.goto(`${consoleUrl}/sign-in`);
-  await page.getByLabel('Email or phone').fill(email(who));
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByLabel('Email or phone').fill(address);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByLabel('Authenticator code').fill(totpCode(DEMO_TOTP_SECRET));
+  await page.getByLabel('Authenticator code').fill(totpCode(secret));
   await page.getByRole('button', { name: 'Verify' }).click();
   await page.getByTestId('role').waitFor();
   return page;
@@ -149,7 +169,10 @@ beforeAll(async () => {
     );
   mkdirSync(RESULTS, { recursive: true });
   // The API with the Razorpay sandbox as its gateway (reconciliation reads the gateway's side).
-  started = await startSandboxApp();
+  started = await startSandboxApp({
+    // Orders of ₹1,180 need a second approver for an early release.
+    env: { EARLY_RELEASE_APPROVAL_ABOVE_PAISE: '100000' },
+  });
   t = started.t;
   expect(await t.app.get(SeedDemoCommand).run()).toBe(0);
 
@@ -294,7 +317,7 @@ describe('the staff console', () => {
   it('a CFO reads the trial balance as of yesterday: grouped, in rupees, balanced, charted', async () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'cfo');
-    expect(await navLinks(page)).toEqual(['Home', 'Ledger', 'Reconciliation']);
+    expect(await navLinks(page)).toEqual(['Home', 'Ledger', 'Escrow', 'Reconciliation']);
     // Home: the money figures the CFO may read, not the approvals queue (admin's).
     await expect(page.getByTestId('kpi-GMV today').innerText()).resolves.toBe('₹0.00 (0 payments)');
     await expect(page.getByTestId('kpi-Escrow held').innerText()).resolves.toBe('₹0.00 (0 holds)');
@@ -355,7 +378,7 @@ describe('the staff console', () => {
   it('compliance exports the journal and verifies the audit chain; an admin action is out of its reach', async () => {
     const context = await browser.newContext({ acceptDownloads: true });
     const page = await signIn(context, 'compliance');
-    expect(await navLinks(page)).toEqual(['Home', 'Ledger', 'Audit', 'Reconciliation']);
+    expect(await navLinks(page)).toEqual(['Home', 'Ledger', 'Audit', 'Escrow', 'Reconciliation']);
 
     await open(page, 'Ledger');
     await page.getByRole('tab', { name: 'Export' }).click();
@@ -473,6 +496,7 @@ describe('the staff console', () => {
       'Home',
       'Ledger',
       'Audit',
+      'Escrow',
       'Reconciliation',
       'Approvals',
     ]);
@@ -529,13 +553,85 @@ describe('the staff console', () => {
     await context.close();
   });
 
+  // Last but one: its paid order would change the figures the tests above read.
+  it('finance approves an early release proposed by another finance user (maker-checker)', async () => {
+    const dealer = await signInAs(t, 'dealer');
+    const buyer = await signInAs(t, 'customer');
+    await putInCart(t, buyer, await activeListing(t, dealer.userId, { b2cPricePaise: 118_000 }), 1);
+    const placed = await checkout(t, buyer);
+    expect(placed.status).toBe(201);
+    const order = placed.order!;
+    await payThroughSandbox(t, started.sandbox, buyer, order.id);
+    await withClient(t.db.ownerUrl, (c) =>
+      c.query(
+        `UPDATE sub_orders SET status = 'delivered', carrier = 'Delhivery', tracking_number = 'DLV-1',
+           delivered_at = now() WHERE id = $1`,
+        [order.subOrders[0]!.id],
+      ),
+    );
+
+    // The maker proposes; their own proposal waits for someone else.
+    const makerContext = await browser.newContext();
+    const maker = await signIn(makerContext, 'finance');
+    await open(maker, 'Escrow');
+    const holds = maker.getByRole('grid', { name: 'Escrow holds' });
+    const held = holds.getByRole('row').filter({ hasText: order.id });
+    await expect(held.innerText()).resolves.toMatch(/₹1,180\.00/);
+    await held.getByRole('button', { name: 'Release early' }).click();
+    const proposal = maker.getByRole('dialog');
+    await proposal.getByLabel(/Why release/).fill('Dealer hardship, delivery confirmed by phone');
+    await proposal.getByRole('button', { name: 'Propose' }).click();
+    await proposal.waitFor({ state: 'detached' });
+    const mine = maker
+      .getByRole('grid', { name: 'Early releases' })
+      .getByRole('row')
+      .filter({ hasText: 'Dealer hardship' });
+    await expect(mine.innerText()).resolves.toContain('Waiting for another approver');
+    await expect(mine.getByRole('button', { name: 'Approve' }).count()).resolves.toBe(0);
+    await checkPage(maker, 'escrow');
+    await makerContext.close();
+
+    // The checker, another finance user, approves it: the escrow is released with its deductions.
+    const checker = await createAccount(t, 'finance');
+    const checkerContext = await browser.newContext();
+    const page = await signIn(checkerContext, checker.email);
+    await open(page, 'Escrow');
+    const pending = page
+      .getByRole('grid', { name: 'Early releases' })
+      .getByRole('row')
+      .filter({ hasText: 'Dealer hardship' });
+    await pending.getByRole('button', { name: 'Approve' }).click();
+    const decision = page.getByRole('dialog');
+    await decision.getByLabel(/Note/).fill('Checked the delivery proof');
+    await decision.getByRole('button', { name: 'Approve' }).click();
+    await decision.waitFor({ state: 'detached' });
+    await until(() => pending.count(), 0);
+    await checkerContext.close();
+
+    const { rows } = await withClient(t.db.ownerUrl, (c) =>
+      c.query<{ status: string }>(`SELECT status FROM escrow_holds WHERE sub_order_id = $1`, [
+        order.subOrders[0]!.id,
+      ]),
+    );
+    expect(rows.map((r) => r.status)).toEqual(['released']);
+    await expectMoneyIdentity(t, order, dealer.userId);
+  });
+
   it("keeps every page's first-load JavaScript within 300 KB gzipped", async () => {
     const context = await browser.newContext();
     await signIn(context, 'admin');
     // Routing every request turns the browser's HTTP cache off: each load fetches its scripts anew.
     await context.route('**/*', (route) => route.continue());
     const report: Record<string, { firstLoadKB: number; withLazyChunksKB: number }> = {};
-    for (const path of ['/sign-in', '/', '/ledger', '/audit', '/reconciliation', '/approvals']) {
+    for (const path of [
+      '/sign-in',
+      '/',
+      '/ledger',
+      '/audit',
+      '/escrow',
+      '/reconciliation',
+      '/approvals',
+    ]) {
       const page = await context.newPage();
       const scripts = new Map<string, Promise<number>>();
       page.on('response', (r) => {

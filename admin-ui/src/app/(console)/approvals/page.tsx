@@ -1,24 +1,19 @@
 'use client';
 import Button from '@mui/material/Button';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
 import MenuItem from '@mui/material/MenuItem';
 import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import type { GridColDef } from '@mui/x-data-grid';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, data } from '../../../api/client';
 import type { components } from '../../../api/schema';
 import { useAuth } from '../../../components/auth';
 import { CursorGrid } from '../../../components/cursor-grid';
 import { StaffPage } from '../../../components/page';
-import { ProblemAlert } from '../../../components/states';
+import { ReasonDialog } from '../../../components/reason-dialog';
 import { can, type ApiRoute } from '../../../lib/access';
 import { formatIstDateTime } from '../../../lib/dates';
-import { toProblem } from '../../../lib/problem';
 
 type Account = components['schemas']['AccountDto'];
 type Action = 'approve' | 'suspend' | 'block';
@@ -29,72 +24,9 @@ const ACTIONS: { action: Action; label: string; route: ApiRoute }[] = [
 ];
 type Role = 'dealer' | 'business' | 'technician' | '';
 
-/** The reason dialog: the API's rule (3–500 characters) checked first, the API's field errors shown after. */
-function ActionDialog({
-  account,
-  action,
-  onClose,
-}: {
-  account: Account;
-  action: Action;
-  onClose: () => void;
-}) {
-  const queries = useQueryClient();
-  const [reason, setReason] = useState('');
-  const change = useMutation({
-    mutationFn: () =>
-      data(
-        api.POST(`/admin/users/{id}/${action}`, {
-          params: { path: { id: account.id } },
-          body: { reason: reason.trim() },
-        }),
-      ),
-    onSuccess: async () => {
-      await queries.invalidateQueries({ queryKey: ['approvals'] });
-      onClose();
-    },
-  });
-  const tooShort = reason.trim().length < 3;
-  const apiError = change.error
-    ? toProblem(change.error).errors?.find((e) => e.field === 'reason')
-    : undefined;
-  const label = ACTIONS.find((a) => a.action === action)!.label;
-  return (
-    <Dialog open onClose={onClose} aria-labelledby="action-title" fullWidth>
-      <DialogTitle id="action-title">
-        {label} {account.businessName ?? account.displayName}
-      </DialogTitle>
-      <DialogContent>
-        <TextField
-          label="Reason (kept in the account's history and the audit log)"
-          value={reason}
-          onChange={(e) => setReason(e.target.value)}
-          fullWidth
-          multiline
-          autoFocus
-          sx={{ mt: 1 }}
-          slotProps={{ htmlInput: { maxLength: 500 } }}
-          error={!!apiError}
-          helperText={apiError?.messages.join('; ') ?? 'At least 3 characters'}
-        />
-        {change.error && !apiError && <ProblemAlert error={change.error} />}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>Cancel</Button>
-        <Button
-          variant="contained"
-          disabled={tooShort || change.isPending}
-          onClick={() => change.mutate()}
-        >
-          {label}
-        </Button>
-      </DialogActions>
-    </Dialog>
-  );
-}
-
 export default function ApprovalsPage() {
   const { role } = useAuth();
+  const queries = useQueryClient();
   const [kind, setKind] = useState<Role>('');
   const [acting, setActing] = useState<{ account: Account; action: Action } | null>(null);
   const actions = ACTIONS.filter((a) => can(role, a.route));
@@ -164,7 +96,26 @@ export default function ApprovalsPage() {
         columns={columns}
         getRowId={(a) => a.id}
       />
-      {acting && <ActionDialog {...acting} onClose={() => setActing(null)} />}
+      {acting && (
+        <ReasonDialog
+          title={`${ACTIONS.find((a) => a.action === acting.action)!.label} ${acting.account.businessName ?? acting.account.displayName}`}
+          label="Reason (kept in the account's history and the audit log)"
+          field="reason"
+          minLength={3}
+          maxLength={500}
+          action={ACTIONS.find((a) => a.action === acting.action)!.label}
+          submit={async (reason) => {
+            await data(
+              api.POST(`/admin/users/{id}/${acting.action}`, {
+                params: { path: { id: acting.account.id } },
+                body: { reason },
+              }),
+            );
+            await queries.invalidateQueries({ queryKey: ['approvals'] });
+          }}
+          onClose={() => setActing(null)}
+        />
+      )}
     </StaffPage>
   );
 }

@@ -1,10 +1,6 @@
 'use client';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
 import MenuItem from '@mui/material/MenuItem';
 import Paper from '@mui/material/Paper';
 import TextField from '@mui/material/TextField';
@@ -17,11 +13,11 @@ import type { components } from '../../../api/schema';
 import { useAuth } from '../../../components/auth';
 import { CursorGrid } from '../../../components/cursor-grid';
 import { StaffPage } from '../../../components/page';
+import { ReasonDialog } from '../../../components/reason-dialog';
 import { ProblemAlert } from '../../../components/states';
 import { can } from '../../../lib/access';
 import { formatIstDateTime, istDay, previousIstDay } from '../../../lib/dates';
 import { formatPaise } from '../../../lib/money';
-import { toProblem } from '../../../lib/problem';
 
 type Run = components['schemas']['ReconciliationRunDto'];
 type Exception = components['schemas']['ReconciliationExceptionDto'];
@@ -91,60 +87,6 @@ function ReconcileDay() {
       )}
       {request.error && <ProblemAlert error={request.error} />}
     </Box>
-  );
-}
-
-function ResolveDialog({ exception, onClose }: { exception: Exception; onClose: () => void }) {
-  const queries = useQueryClient();
-  const [note, setNote] = useState('');
-  const resolve = useMutation({
-    mutationFn: () =>
-      data(
-        api.POST('/admin/reconciliation/exceptions/{id}/resolve', {
-          params: { path: { id: exception.id } },
-          body: { note: note.trim() },
-        }),
-      ),
-    onSuccess: async () => {
-      await queries.invalidateQueries({ queryKey: ['reconciliation-exceptions'] });
-      onClose();
-    },
-  });
-  const noteError = resolve.error
-    ? toProblem(resolve.error).errors?.find((e) => e.field === 'note')
-    : undefined;
-  return (
-    <Dialog open onClose={onClose} aria-labelledby="resolve-title" fullWidth>
-      <DialogTitle id="resolve-title">Resolve {exception.kind.replaceAll('_', ' ')}</DialogTitle>
-      <DialogContent>
-        <Typography variant="body2" gutterBottom>
-          {exception.subject}: {exception.detail}
-        </Typography>
-        <TextField
-          label="What you found and did (kept on the exception and in the audit log)"
-          value={note}
-          onChange={(e) => setNote(e.target.value)}
-          fullWidth
-          multiline
-          autoFocus
-          sx={{ mt: 1 }}
-          slotProps={{ htmlInput: { maxLength: 2000 } }}
-          error={!!noteError}
-          helperText={noteError?.messages.join('; ')}
-        />
-        {resolve.error && !noteError && <ProblemAlert error={resolve.error} />}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>Cancel</Button>
-        <Button
-          variant="contained"
-          disabled={!note.trim() || resolve.isPending}
-          onClick={() => resolve.mutate()}
-        >
-          Resolve
-        </Button>
-      </DialogActions>
-    </Dialog>
   );
 }
 
@@ -251,7 +193,27 @@ export default function ReconciliationPage() {
         columns={exceptionColumns}
         getRowId={(x) => x.id}
       />
-      {resolving && <ResolveDialog exception={resolving} onClose={() => setResolving(null)} />}
+      {resolving && (
+        <ReasonDialog
+          title={`Resolve ${resolving.kind.replaceAll('_', ' ')}`}
+          detail={`${resolving.subject}: ${resolving.detail}`}
+          label="What you found and did (kept on the exception and in the audit log)"
+          field="note"
+          minLength={1}
+          maxLength={2000}
+          action="Resolve"
+          submit={async (note) => {
+            await data(
+              api.POST('/admin/reconciliation/exceptions/{id}/resolve', {
+                params: { path: { id: resolving.id } },
+                body: { note },
+              }),
+            );
+            await queries.invalidateQueries({ queryKey: ['reconciliation-exceptions'] });
+          }}
+          onClose={() => setResolving(null)}
+        />
+      )}
     </StaffPage>
   );
 }
