@@ -346,9 +346,11 @@ describe('the staff console', () => {
     await expect(page.getByTestId('tb-liability:escrow:order:o-1').innerText()).resolves.toMatch(
       /₹1,18,000\.00/,
     );
-    await expect(
-      page.locator('svg .MuiBarElement-root, svg [class*="MuiBarChart"], svg rect').count(),
-    ).resolves.toBeGreaterThan(0);
+    // The chart (loaded after the page) draws the groups' bars.
+    await page.getByText('Credit balances', { exact: true }).waitFor();
+    // Debit and credit balances, a bar for each of the five account types.
+    await expect(page.locator('.MuiBarChart-series').count()).resolves.toBe(2);
+    await expect(page.locator('rect.MuiBarChart-element').count()).resolves.toBe(10);
     await checkPage(page, 'ledger-trial-balance');
 
     // Today's entry counts as of today.
@@ -432,9 +434,11 @@ describe('the staff console', () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'finance');
     await open(page, 'Reconciliation');
-    await expect(page.getByLabel('Business day (IST)').inputValue()).resolves.toBe(yesterday);
+    await expect(page.getByLabel('Business day (IST)', { exact: true }).inputValue()).resolves.toBe(
+      yesterday,
+    );
     // Today so far: the run reads the ledger entries recorded in the day (the test's were all recorded today).
-    await page.getByLabel('Business day (IST)').fill(today);
+    await page.getByLabel('Business day (IST)', { exact: true }).fill(today);
     await page.getByRole('button', { name: 'Reconcile this day' }).click();
     await expect(page.getByTestId('run-queued').innerText()).resolves.toBe(
       `Run for ${today} queued`,
