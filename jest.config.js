@@ -11,6 +11,8 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform,
   testEnvironment: 'node',
+  // The staff console's build output is not source.
+  modulePathIgnorePatterns: ['<rootDir>/admin-ui/.next/'],
 };
 
 export default {
