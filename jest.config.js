@@ -1,6 +1,8 @@
 /**
- * Two projects: `unit` (colocated src/**\/*.spec.ts, pure logic) and `e2e` (test/**\/*.e2e-spec.ts, the real
- * app on real PostgreSQL; each file gets its own database cloned from a migrated template).
+ * Three projects: `unit` (colocated src/**\/*.spec.ts, pure logic), `console` (the staff console's
+ * component and unit tests, admin-ui/src/**\/*.spec.ts(x), compiled with its tsconfig) and `e2e`
+ * (test/**\/*.e2e-spec.ts, the real app on real PostgreSQL; each file gets its own database cloned from a
+ * migrated template; admin-ui/test/**\/*.e2e-spec.ts drive the console in Chromium against it).
  * ts-jest transpiles only (isolatedModules); `npm run typecheck` type-checks the tests.
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] };
@@ -9,6 +11,8 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform,
   testEnvironment: 'node',
+  // The staff console's build output is not source.
+  modulePathIgnorePatterns: ['<rootDir>/admin-ui/.next/'],
 };
 
 export default {
@@ -20,8 +24,17 @@ export default {
     },
     {
       ...common,
+      displayName: 'console',
+      testMatch: ['<rootDir>/admin-ui/src/**/*.spec.{ts,tsx}'],
+      extensionsToTreatAsEsm: ['.ts', '.tsx'],
+      transform: {
+        '^.+\\.tsx?$': ['ts-jest', { useESM: true, tsconfig: 'admin-ui/tsconfig.json' }],
+      },
+    },
+    {
+      ...common,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/admin-ui/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       slowTestThreshold: 20,

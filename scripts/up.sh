@@ -22,6 +22,7 @@ fi
 
 step "build"
 bash scripts/build.sh --if-stale
+bash scripts/console.sh build
 
 step "migrate"
 "$NODE" dist/scripts/migrate.js
@@ -30,8 +31,11 @@ port="${PORT:-3000}"
 host="${HOST:-127.0.0.1}"
 sandbox=""
 server=""
+console=""
+console_port="${CONSOLE_PORT:-3100}"
 # Stops what this script started (also when a step fails).
 stop() {
+  if [ -n "$console" ]; then kill -TERM "$console" 2>/dev/null || true; wait "$console" 2>/dev/null || true; fi
   if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
   if [ -n "$sandbox" ]; then kill -TERM "$sandbox" 2>/dev/null || true; wait "$sandbox" 2>/dev/null || true; fi
 }
@@ -79,10 +83,26 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 
+step "starting the staff console on http://$host:$console_port"
+API_URL="http://$host:$port" CONSOLE_HOST="$host" CONSOLE_PORT="$console_port" bash scripts/console.sh start &
+console=$!
+for _ in $(seq 1 150); do
+  if ! kill -0 "$console" 2>/dev/null; then
+    wait "$console" || true
+    echo "the staff console exited during start-up; see the log lines above" >&2
+    exit 1
+  fi
+  if "$NODE" -e "fetch('http://$host:$console_port/sign-in').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"; then
+    break
+  fi
+  sleep 0.2
+done
+
 cat >&2 <<TXT
 
   FixBazaar is ready
     API        http://$host:$port
+    console    http://$host:$console_port   (staff console: admin, finance, cfo, compliance, ops leader; sign in with TOTP)
     API docs   http://$host:$port/docs   (contract: /openapi.json)
     health     http://$host:$port/health/ready
     metrics    http://$host:$port/metrics   (Bearer METRICS_TOKEN if set, else loopback only)
@@ -95,6 +115,7 @@ cat >&2 <<TXT
       finance@demo.fixbazaar.in      finance
       ops@demo.fixbazaar.in          ops_leader
       compliance@demo.fixbazaar.in   compliance
+      cfo@demo.fixbazaar.in          cfo
       customer@demo.fixbazaar.in     customer (B2C)
       business@demo.fixbazaar.in     business buyer (B2B, verified)
       dealer@demo.fixbazaar.in       dealer (approved)   dealer.pending@demo.fixbazaar.in (pending)

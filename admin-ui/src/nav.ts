@@ -1,0 +1,20 @@
+import type { ApiRoute } from './lib/access';
+
+/**
+ * The console's pages. A page is one folder under src/app/(console)/ plus its line here: the API
+ * route it reads decides who sees it in the navigation (and who may open it), by the API's own rules.
+ */
+export interface NavPage {
+  href: string;
+  label: string;
+  route: ApiRoute;
+}
+
+export const PAGES: NavPage[] = [
+  { href: '/', label: 'Home', route: 'GET /me' },
+  { href: '/ledger', label: 'Ledger', route: 'GET /ledger/trial-balance' },
+  { href: '/audit', label: 'Audit', route: 'GET /audit/events' },
+  { href: '/escrow', label: 'Escrow', route: 'GET /admin/escrow/holds' },
+  { href: '/reconciliation', label: 'Reconciliation', route: 'GET /admin/reconciliation/runs' },
+  { href: '/approvals', label: 'Approvals', route: 'GET /admin/approvals' },
+];
