@@ -5136,6 +5136,11 @@ export interface components {
             /** @description Integer paise */
             visitFeePaise: number | null;
             quotes: components["schemas"]["RepairQuoteDto"][];
+            /**
+             * Format: uuid
+             * @description While the job is `disputed`: its open dispute (`GET /disputes/{id}`); null otherwise.
+             */
+            openDisputeId: string | null;
             id: string;
             customerId: string;
             technicianId: string | null;
@@ -6209,6 +6214,13 @@ export interface components {
             /** @description Integer paise */
             grossPaise: number;
         };
+        RefundsAfterReleaseDto: {
+            count: number;
+            /** @description Integer paise */
+            amountPaise: number;
+            /** @description Integer paise */
+            clawedBackPaise: number;
+        };
         EarningsFiguresDto: {
             /** @description Integer paise */
             serviceFeePaise: number;
@@ -6242,12 +6254,15 @@ export interface components {
             releasedAt: string | null;
             /** @description Set once released. */
             figures: components["schemas"]["EarningsFiguresDto"] | null;
+            /** @description The hold's refunds after release (zero before release, and when none). */
+            refundedAfterRelease: components["schemas"]["RefundsAfterReleaseDto"];
         };
         TechnicianEarningsDto: {
             payableBalancePaise: number;
             held: components["schemas"]["AmountCountDto"];
             released: components["schemas"]["TechnicianReleasedDto"];
             refunded: components["schemas"]["AmountCountDto"];
+            refundedAfterRelease: components["schemas"]["RefundsAfterReleaseDto"];
             settled: components["schemas"]["AmountCountDto"];
             items: components["schemas"]["TechnicianEarningsLineDto"][];
             nextCursor?: string;
@@ -16397,6 +16412,16 @@ export interface operations {
                  *     when absent.
                  */
                 status?: ("open" | "resolved" | "responded")[];
+                /**
+                 * @description `order`: disputes of parts (a sub-order of an order, `orderId` set); `repair`: of repair jobs
+                 *     (`repairJobId` set). Both when absent. (Not `kind`: a dispute's `kind` is `return` or
+                 *     `dispute`.)
+                 */
+                subject?: "order" | "repair";
+                /** @description The disputes of this order's parts. */
+                orderId?: string;
+                /** @description The disputes of this repair job. */
+                repairJobId?: string;
             };
             header?: never;
             path?: never;
