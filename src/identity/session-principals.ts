@@ -116,8 +116,7 @@ export class SessionPrincipals
       this.lookups.inc({ outcome: 'hit' });
       return cached;
     }
-    const keep = this.listening;
-    this.lookups.inc({ outcome: keep ? 'miss' : 'bypass' });
+    this.lookups.inc({ outcome: this.listening ? 'miss' : 'bypass' });
     const generation = this.generation;
     const [row] = (await this.dataSource.query(
       `SELECT u.role, u.status, u.technician_kind,
@@ -143,7 +142,8 @@ export class SessionPrincipals
       expiresAt: row.expires_at.getTime(),
       readAt: now,
     };
-    if (keep && this.listening && generation === this.generation && !this.isHeld(claims.userId)) {
+    // Kept only if listening throughout: a loss or reconnect meanwhile moved the generation on.
+    if (this.listening && generation === this.generation && !this.isHeld(claims.userId)) {
       if (this.entries.size >= MAX_ENTRIES) this.drop(this.entries.keys().next().value!);
       this.entries.set(claims.sessionId, entry);
       const sessions = this.sessionsOf.get(claims.userId);

@@ -141,7 +141,6 @@ const FIX_POINT = `ST_SetSRID(ST_MakePoint($3::float8 / 1e7, $2::float8 / 1e7), 
 
 /** What a new fix is judged against, read in one statement without a lock (see `recordFixOnce`). */
 export interface FixContext {
-  /** Undefined: no such technician account. */
   status: AccountStatus;
   /** The presence row's version (its `xmin`); null when the technician has no presence row yet. */
   version: string | null;

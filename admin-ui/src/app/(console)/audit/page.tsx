@@ -1,28 +1,20 @@
 'use client';
 import Alert from '@mui/material/Alert';
-import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Paper from '@mui/material/Paper';
-import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import type { GridColDef } from '@mui/x-data-grid';
 import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
 import { api, data } from '../../../api/client';
 import type { components } from '../../../api/schema';
 import { useAuth } from '../../../components/auth';
 import { CursorGrid } from '../../../components/cursor-grid';
 import { ExportPanel } from '../../../components/export-panel';
 import { StaffPage } from '../../../components/page';
+import { SearchForm, useSearch } from '../../../components/search-form';
 import { Loading, ProblemAlert } from '../../../components/states';
 import { can } from '../../../lib/access';
-import {
-  formatIstDateTime,
-  istDay,
-  istDayEnd,
-  istDayStart,
-  previousIstDay,
-} from '../../../lib/dates';
+import { formatIstDateTime, istDayEnd, istDayStart } from '../../../lib/dates';
 
 type AuditEvent = components['schemas']['AuditEventDto'];
 
@@ -81,54 +73,23 @@ function VerifyChain() {
 
 export default function AuditPage() {
   const { role } = useAuth();
-  const today = istDay();
-  const [filters, setFilters] = useState({
-    from: previousIstDay(today),
-    to: today,
-    action: '',
-    actorId: '',
-    targetType: '',
-    targetId: '',
-  });
-  const [applied, setApplied] = useState(filters);
-  const set = (key: keyof typeof filters) => (e: React.ChangeEvent<HTMLInputElement>) =>
-    setFilters({ ...filters, [key]: e.target.value });
+  const search = useSearch(['action', 'actorId', 'targetType', 'targetId'] as const);
+  const { applied } = search;
   return (
     <StaffPage title="Audit log" route="GET /audit/events">
       {can(role, 'GET /audit/verify') && <VerifyChain />}
       <Typography variant="h6" component="h2" gutterBottom>
         Search
       </Typography>
-      <Box
-        component="form"
-        sx={{ display: 'flex', flexWrap: 'wrap', gap: 2, mb: 2 }}
-        onSubmit={(e) => {
-          e.preventDefault();
-          setApplied(filters);
-        }}
-      >
-        <TextField
-          label="From (IST day)"
-          type="date"
-          value={filters.from}
-          onChange={set('from')}
-          slotProps={{ inputLabel: { shrink: true } }}
-        />
-        <TextField
-          label="To (IST day, inclusive)"
-          type="date"
-          value={filters.to}
-          onChange={set('to')}
-          slotProps={{ inputLabel: { shrink: true } }}
-        />
-        <TextField label="Action" value={filters.action} onChange={set('action')} />
-        <TextField label="Actor id" value={filters.actorId} onChange={set('actorId')} />
-        <TextField label="Target type" value={filters.targetType} onChange={set('targetType')} />
-        <TextField label="Target id" value={filters.targetId} onChange={set('targetId')} />
-        <Button type="submit" variant="contained">
-          Search
-        </Button>
-      </Box>
+      <SearchForm
+        search={search}
+        fields={[
+          { key: 'action', label: 'Action' },
+          { key: 'actorId', label: 'Actor id' },
+          { key: 'targetType', label: 'Target type' },
+          { key: 'targetId', label: 'Target id' },
+        ]}
+      />
       <CursorGrid<AuditEvent>
         label="Audit events"
         noRows="No audit events match."

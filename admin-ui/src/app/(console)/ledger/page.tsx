@@ -14,6 +14,7 @@ import { CursorGrid } from '../../../components/cursor-grid';
 import { ExportPanel } from '../../../components/export-panel';
 import { TrialBalanceView } from '../../../components/ledger/trial-balance-view';
 import { StaffPage } from '../../../components/page';
+import { SearchForm, useSearch } from '../../../components/search-form';
 import { Empty, Loading, QueryState } from '../../../components/states';
 import { useAuth } from '../../../components/auth';
 import { can } from '../../../lib/access';
@@ -198,48 +199,18 @@ const entryColumns: GridColDef<Entry>[] = [
 ];
 
 function JournalTab() {
-  const today = istDay();
-  const [filters, setFilters] = useState({
-    from: previousIstDay(today),
-    to: today,
-    reference: '',
-    eventType: '',
-    account: '',
-  });
-  const [applied, setApplied] = useState(filters);
-  const set = (key: keyof typeof filters) => (e: React.ChangeEvent<HTMLInputElement>) =>
-    setFilters({ ...filters, [key]: e.target.value });
+  const search = useSearch(['reference', 'eventType', 'account'] as const);
+  const { applied } = search;
   return (
     <>
-      <Box
-        component="form"
-        sx={{ display: 'flex', flexWrap: 'wrap', gap: 2, mb: 2 }}
-        onSubmit={(e) => {
-          e.preventDefault();
-          setApplied(filters);
-        }}
-      >
-        <TextField
-          label="From (IST day)"
-          type="date"
-          value={filters.from}
-          onChange={set('from')}
-          slotProps={{ inputLabel: { shrink: true } }}
-        />
-        <TextField
-          label="To (IST day, inclusive)"
-          type="date"
-          value={filters.to}
-          onChange={set('to')}
-          slotProps={{ inputLabel: { shrink: true } }}
-        />
-        <TextField label="Reference" value={filters.reference} onChange={set('reference')} />
-        <TextField label="Event type" value={filters.eventType} onChange={set('eventType')} />
-        <TextField label="Account code" value={filters.account} onChange={set('account')} />
-        <Button type="submit" variant="contained">
-          Search
-        </Button>
-      </Box>
+      <SearchForm
+        search={search}
+        fields={[
+          { key: 'reference', label: 'Reference' },
+          { key: 'eventType', label: 'Event type' },
+          { key: 'account', label: 'Account code' },
+        ]}
+      />
       <CursorGrid<Entry>
         label="Journal entries"
         noRows="No journal entries match."
