@@ -355,6 +355,136 @@ describe('supplementary quotes: new payments into the same repair job (Razorpay 
     expect(await holdsOf(job)).toHaveLength(1);
   });
 
+  it('withdraws an approved supplement the customer does not pay: the job is finished with what was paid; a late payment of it is refunded', async () => {
+    const job = await paidJob();
+    const withdraw = (as: SignedIn, reason = 'The customer will not pay for the port') =>
+      t.api.POST('/technician/repairs/{repairJobId}/supplements/withdraw', {
+        ...job.path,
+        body: { reason },
+        headers: as.headers,
+      });
+    // Nothing to withdraw yet.
+    const none = await withdraw(job.tech);
+    expect(none.response.status).toBe(409);
+    expect(none.error).toMatchObject({ code: 'repair-job/no-supplement-due' });
+
+    const { quoteId } = await approvedSupplement(
+      t,
+      { customer: job.customer, technician: job.tech },
+      job.repairJobId,
+      SUPPLEMENT,
+    );
+    // The customer opens the payment of the supplement but does not finish it yet.
+    const opened = await t.api.POST('/repairs/{repairJobId}/payments', {
+      ...job.path,
+      headers: job.customer.headers,
+    });
+    expect(opened.data).toMatchObject({ amountPaise: SUPPLEMENT });
+    expect((await finish(job)).error).toMatchObject({ code: 'repair-job/supplement-unpaid' });
+
+    // Only the job's technician withdraws it (the customer, another technician: 403 / 404); a reason is required.
+    expect((await withdraw(job.customer)).response.status).toBe(403);
+    const stranger = await hardwareTechnician(t);
+    expect((await withdraw(stranger)).response.status).toBe(404);
+    expect((await withdraw(job.tech, '')).response.status).toBe(400);
+    const withdrawn = await withdraw(job.tech);
+    expect(withdrawn.response.status).toBe(200);
+    expect(withdrawn.data).toMatchObject({
+      status: 'in_progress',
+      amountDuePaise: 0,
+      paidPaise: PAID,
+    });
+    expect((await view(job)).quotes[0]).toMatchObject({
+      id: quoteId,
+      status: 'superseded',
+      decisionReason: 'withdrawn: The customer will not pay for the port',
+      paidAt: null,
+    });
+    const timeline = (
+      await t.api.GET('/repairs/{repairJobId}/timeline', {
+        ...job.path,
+        headers: job.customer.headers,
+      })
+    ).data!;
+    expect(timeline.at(-1)).toMatchObject({
+      event: 'withdraw_supplement',
+      fromStatus: 'in_progress',
+      toStatus: 'in_progress',
+      by: 'technician',
+    });
+    expect((await withdraw(job.tech)).error).toMatchObject({
+      code: 'repair-job/no-supplement-due',
+    });
+
+    // The customer pays the withdrawn supplement after all: kept nowhere, refunded in full.
+    const paid = sandbox.control.pay(opened.data!.gatewayOrderId!, { outcome: 'captured' });
+    if (!('razorpay_payment_id' in paid)) throw new Error('sandbox payment failed');
+    const verified = await t.api.POST('/repairs/{repairJobId}/payments/verify', {
+      ...job.path,
+      body: {
+        razorpayOrderId: paid.razorpay_order_id,
+        razorpayPaymentId: paid.razorpay_payment_id,
+        razorpaySignature: paid.razorpay_signature,
+      },
+      headers: job.customer.headers,
+    });
+    expect(verified.data).toMatchObject({ status: 'captured', unpayable: true });
+    expect(await refunds.processDue()).toBe(1);
+    expect((await refundsOf(job)).map((r) => [r.kind, r.amountPaise, r.status])).toEqual([
+      ['duplicate', SUPPLEMENT, 'processed'],
+    ]);
+
+    // Finished, confirmed and released with what was paid: one hold.
+    expect((await finish(job)).data).toMatchObject({ status: 'done', amountDuePaise: 0 });
+    await t.api.POST('/repairs/{repairJobId}/confirm', {
+      ...job.path,
+      headers: job.customer.headers,
+    });
+    expect(await release.releaseDue()).toBe(1);
+    expect((await holdsOf(job)).map((h) => [h.amount_paise, h.status])).toEqual([
+      [String(PAID), 'released'],
+    ]);
+    expect(
+      await expectJobBooks(t, finance, {
+        repairJobId: job.repairJobId,
+        technicianId: job.tech.userId,
+      }),
+    ).toMatchObject({ paid: BigInt(PAID + SUPPLEMENT), refunded: BigInt(SUPPLEMENT), escrow: 0n });
+    await expectTrialBalanced();
+  });
+
+  it('staff withdraw an unpaid supplement with a reason, audited', async () => {
+    const job = await paidJob();
+    await approvedSupplement(
+      t,
+      { customer: job.customer, technician: job.tech },
+      job.repairJobId,
+      SUPPLEMENT,
+    );
+    const byStaff = (body: unknown, as: SignedIn = admin) =>
+      t.api.POST('/admin/repairs/{repairJobId}/supplements/withdraw', {
+        ...job.path,
+        body: body as never,
+        headers: as.headers,
+      });
+    expect((await byStaff({})).response.status).toBe(400);
+    expect((await byStaff({ reason: 'x' }, finance)).response.status).toBe(403);
+    const done = await byStaff({ reason: 'Technician unreachable; customer declined by phone' });
+    expect(done.data).toMatchObject({ status: 'in_progress', amountDuePaise: 0 });
+    const [audit] = await sql<{ action: string; reason: string; before: unknown; after: unknown }>(
+      `SELECT action, reason, before, after FROM audit_events
+        WHERE target_type = 'repair_job' AND target_id = $1 ORDER BY seq DESC LIMIT 1`,
+      [job.repairJobId],
+    );
+    expect(audit).toMatchObject({
+      action: 'repair_job.withdraw_supplement',
+      reason: 'Technician unreachable; customer declined by phone',
+      before: { status: 'in_progress', supplementDuePaise: SUPPLEMENT },
+      after: { status: 'in_progress', supplementDuePaise: null },
+    });
+    expect((await finish(job)).data).toMatchObject({ status: 'done' });
+  });
+
   it('cancels a job with a paid supplement: both payments refunded, the visit fee kept once, from the first', async () => {
     const job = await paidJob();
     await approvedSupplement(

@@ -244,6 +244,21 @@ export class TechnicianRepairJobsController {
     return this.jobs.supplement(p.repairJobId, dto, meta);
   }
 
+  @Post(':repairJobId/supplements/withdraw')
+  @HttpCode(200)
+  @Can('update', 'RepairWork')
+  @ApiOperation({
+    summary:
+      'Withdraw the approved supplementary quote the customer has not paid (with a reason): the repair can then be finished with what was paid',
+  })
+  withdrawSupplement(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: RepairJobReasonDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.jobs.withdrawSupplement(p.repairJobId, dto.reason, meta);
+  }
+
   @Post(':repairJobId/finish')
   @HttpCode(200)
   @Can('update', 'RepairWork')
@@ -355,6 +370,20 @@ export class AdminRepairJobsController {
     @Meta() meta: RequestMeta,
   ): Promise<RepairJobDto> {
     return this.jobs.staffCancel(p.repairJobId, dto.reason, dto.visitFee, meta);
+  }
+
+  @Post(':repairJobId/supplements/withdraw')
+  @HttpCode(200)
+  @Can('update', 'RepairJob')
+  @ApiOperation({
+    summary: "Withdraw a repair's unpaid supplementary quote (reason, audited)",
+  })
+  withdrawSupplement(
+    @Param() p: RepairJobIdParamDto,
+    @Body() dto: RepairJobReasonDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.jobs.staffWithdrawSupplement(p.repairJobId, dto.reason, meta);
   }
 
   @Post(':repairJobId/confirm')

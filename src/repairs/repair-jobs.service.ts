@@ -483,6 +483,69 @@ export class RepairJobs implements OnModuleInit {
     });
   }
 
+  /**
+   * The technician withdraws the approved supplementary quote its customer has not paid (a reason,
+   * shown to the customer): nothing more is due, and the job can be finished with what was paid. A
+   * payment of it still on its way is refunded as unpayable when it is captured; its payment request
+   * (link, QR code) is closed after commit.
+   */
+  async withdrawSupplement(id: string, reason: string, meta: RequestMeta): Promise<RepairJobDto> {
+    const p = meta.principal!;
+    return this.transactions.run(async (tx) => {
+      const job = await lockRepairJob(tx, id, { technicianId: p.userId });
+      return repairJobDto(await this.withdrawSupplementIn(tx, job, 'technician', reason, meta));
+    });
+  }
+
+  /** Staff withdraw a job's unpaid supplement (a reason, audited), e.g. for a technician gone quiet. */
+  async staffWithdrawSupplement(
+    id: string,
+    reason: string,
+    meta: RequestMeta,
+  ): Promise<RepairJobDto> {
+    return this.transactions.run(async (tx) => {
+      const job = await lockRepairJob(tx, id, 'any');
+      const moved = await this.withdrawSupplementIn(tx, job, 'staff', reason, meta);
+      await this.audit.record(tx, meta, {
+        action: 'repair_job.withdraw_supplement',
+        targetType: 'repair_job',
+        targetId: job.id,
+        reason,
+        before: { status: job.status, supplementDuePaise: Number(job.supplement_due_paise) },
+        after: { status: moved.status, supplementDuePaise: null },
+      });
+      return repairJobDto(moved);
+    });
+  }
+
+  private async withdrawSupplementIn(
+    tx: EntityManager,
+    job: RepairJobRow,
+    actor: 'technician' | 'staff',
+    reason: string,
+    meta: RequestMeta,
+  ): Promise<RepairJobRow> {
+    if (job.status === 'in_progress' && job.supplement_due_paise === null)
+      throw new AppProblem(
+        409,
+        'repair-job/no-supplement-due',
+        'Conflict',
+        'No approved supplementary quote is waiting to be paid on this repair',
+        { repairJobId: job.id },
+      );
+    const p = meta.principal!;
+    const moved = await applyRepairTransition(tx, job, {
+      event: 'withdraw_supplement',
+      actor,
+      actorId: p.userId,
+      actorRole: p.role,
+      reason,
+      supplementDuePaise: null,
+    });
+    await closeOpenSupplementIn(tx, job.id, `withdrawn: ${reason}`);
+    return moved;
+  }
+
   /** The technician gives a job back before it is paid (with a reason): it waits for another. */
   async withdraw(id: string, reason: string, meta: RequestMeta): Promise<RepairJobDto> {
     const p = meta.principal!;

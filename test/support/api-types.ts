@@ -1832,6 +1832,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/technician/repairs/{repairJobId}/supplements/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw the approved supplementary quote the customer has not paid (with a reason): the repair can then be finished with what was paid */
+        post: operations["TechnicianRepairJobsController_withdrawSupplement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/technician/repairs/{repairJobId}/finish": {
         parameters: {
             query?: never;
@@ -1996,6 +2013,23 @@ export interface paths {
         put?: never;
         /** Cancel a repair (reason, audited); a paid one refunded, keeping or waiving the visit fee */
         post: operations["AdminRepairJobsController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/repairs/{repairJobId}/supplements/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a repair's unpaid supplementary quote (reason, audited) */
+        post: operations["AdminRepairJobsController_withdrawSupplement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -11951,6 +11985,53 @@ export interface operations {
             };
         };
     };
+    TechnicianRepairJobsController_withdrawSupplement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RepairJobReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairJobDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RepairWork */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     TechnicianRepairJobsController_finish: {
         parameters: {
             query?: never;
@@ -12378,6 +12459,53 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["StaffCancelRepairJobDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairJobDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RepairJob */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminRepairJobsController_withdrawSupplement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RepairJobReasonDto"];
             };
         };
         responses: {

@@ -96,6 +96,7 @@ export const ROUTE_ROLES = {
   'POST /admin/repairs/{repairJobId}/reassign': ['ops_leader'],
   'POST /admin/repairs/{repairJobId}/refund': ['admin', 'ops_leader'],
   'POST /admin/repairs/{repairJobId}/refund-after-release': ['admin', 'finance', 'ops_leader'],
+  'POST /admin/repairs/{repairJobId}/supplements/withdraw': ['admin', 'ops_leader'],
   'POST /admin/reviews/{reviewId}/hide': ['admin', 'ops_leader'],
   'POST /admin/staff': ['admin'],
   'POST /admin/technicians/{id}/location-review/clear': ['admin', 'ops_leader'],

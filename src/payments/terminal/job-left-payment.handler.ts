@@ -7,10 +7,18 @@ const REASONS: Partial<Record<RepairJobTransitioned['event'], string>> = {
   withdraw: 'the technician withdrew from the job',
   reassign: 'the job was reassigned',
   cancel: 'the job was cancelled',
+  withdraw_supplement: 'the supplementary quote was withdrawn',
 };
 
+/** Moves within a state that take away what its open payment request asks for. */
+const MOVES_OFF_PAYMENT = new Set<RepairJobTransitioned['event']>([
+  'reassign',
+  'withdraw_supplement',
+]);
+
 /**
- * A repair job that leaves its state or changes technician (withdrawn, reassigned, cancelled): its
+ * A repair job that leaves its state or changes technician (withdrawn, reassigned, cancelled), or
+ * whose unpaid supplement is withdrawn: its
  * open payment request is closed right after that commits and cancelled at the gateway
  * (`PaymentTerminal.closeForJob`), not left open until it expires. Expiry stays the safety net, and
  * a payment made meanwhile is refunded as unpayable. The job's `pay` is the capture's own
@@ -23,7 +31,7 @@ export class CloseRequestsOfJobsLeavingPayment implements IEventHandler<RepairJo
   constructor(private readonly terminal: PaymentTerminal) {}
 
   handle(e: RepairJobTransitioned): void {
-    if (e.event === 'pay' || (e.from === e.to && e.event !== 'reassign')) return;
+    if (e.event === 'pay' || (e.from === e.to && !MOVES_OFF_PAYMENT.has(e.event))) return;
     const reason = REASONS[e.event] ?? `the job is ${e.to.replace(/_/g, ' ')} now`;
     this.terminal.closeForJob(e.repairJobId, reason).catch((err: unknown) => {
       this.logger.error(

@@ -40,6 +40,8 @@ const ALLOWED: Move[] = [
   ['in_progress', 'approve_supplement', 'customer', 'in_progress'],
   ['in_progress', 'decline_supplement', 'customer', 'in_progress'],
   ['in_progress', 'pay_supplement', 'payment', 'in_progress'],
+  ['in_progress', 'withdraw_supplement', 'technician', 'in_progress'],
+  ['in_progress', 'withdraw_supplement', 'staff', 'in_progress'],
   ['in_progress', 'finish', 'technician', 'done'],
   ['in_progress', 'cancel', 'customer', 'cancelled'],
   ['in_progress', 'cancel', 'technician', 'cancelled'],
@@ -87,6 +89,7 @@ describe('repair job state machine', () => {
       'approve_supplement',
       'decline_supplement',
       'pay_supplement',
+      'withdraw_supplement',
     ];
     for (const event of REPAIR_JOB_EVENTS)
       for (const actor of ACTORS) {

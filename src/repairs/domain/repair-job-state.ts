@@ -9,7 +9,8 @@
  *   diagnosing, quoted ─quote─▶ quoted ─approve_quote─▶ awaiting_payment ─pay─▶ in_progress
  *   quoted ─reject_quote─▶ diagnosing
  *   in_progress ─finish─▶ done ─confirm─▶ confirmed ─close─▶ closed
- *   in_progress ─quote_supplement, approve_supplement, decline_supplement, pay_supplement─▶ in_progress
+ *   in_progress ─quote_supplement, approve_supplement, decline_supplement, pay_supplement,
+ *                withdraw_supplement─▶ in_progress
  *   done ─dispute (customer, within the confirmation window)─▶ disputed
  *   disputed ─resolve_dispute (staff, reason)─▶ confirmed (release, partial refund) | cancelled (full refund)
  *   before payment: ─withdraw (technician, reason)─▶ awaiting_assignment
@@ -25,7 +26,9 @@
  * progress its technician may quote more work (`quote_supplement`), which the customer approves or
  * declines; an approved supplement is due (`supplement_due_paise`) until a captured payment of it
  * (`pay_supplement`, the payment port's again) holds it in a new escrow hold of the job, and the job
- * cannot be finished before; `confirm` is the
+ * cannot be finished before — unless its technician (or staff) withdraws the unpaid supplement with a
+ * reason (`withdraw_supplement`: the customer will not pay it; the job is finished with what was
+ * paid, and a payment of it arriving later is refunded as unpayable); `confirm` is the
  * customer's, the system's once the confirmation window has passed (`REPAIR_CONFIRM_WINDOW_HOURS`)
  * or staff's with a reason, and makes the job's escrow hold due for release to the technician
  * (src/escrow/); `close` follows that release. `dispute` is the customer's, opening a dispute
@@ -74,6 +77,7 @@ export const REPAIR_JOB_EVENTS = [
   'approve_supplement',
   'decline_supplement',
   'pay_supplement',
+  'withdraw_supplement',
   'finish',
   'confirm',
   'dispute',
@@ -225,6 +229,13 @@ export const REPAIR_JOB_MACHINE = defineStateMachine<
       reasonFrom: [],
     },
     {
+      event: 'withdraw_supplement',
+      actors: ['technician', 'staff'],
+      from: ['in_progress'],
+      to: ['in_progress'],
+      reasonFrom: ['technician', 'staff'],
+    },
+    {
       event: 'finish',
       actors: ['technician'],
       from: ['in_progress'],
@@ -287,6 +298,7 @@ export const REPAIR_JOB_MACHINE = defineStateMachine<
     approve_supplement: 'have its supplementary quote approved',
     decline_supplement: 'have its supplementary quote declined',
     pay_supplement: 'have a supplementary quote paid',
+    withdraw_supplement: 'have its unpaid supplementary quote withdrawn',
     finish: 'finished',
     confirm: 'confirmed',
     dispute: 'disputed',
