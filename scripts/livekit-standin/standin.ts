@@ -84,6 +84,8 @@ export interface LiveKitStandin {
   send(event: Record<string, unknown>): Promise<number | null>;
   /** The `Authorization` header LiveKit puts on a webhook with this body. */
   sign(body: string): Promise<string>;
+  /** Resolves once the webhooks emitted after API calls so far have been delivered. */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -358,6 +360,9 @@ export async function startLiveKitStandin(options: LiveKitStandinOptions): Promi
     event,
     send,
     sign,
+    idle: async () => {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
     stop: async () => {
       await Promise.allSettled([...pending]);
       server.closeAllConnections();

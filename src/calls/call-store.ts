@@ -44,7 +44,7 @@ export async function insertCall(
     const { rows } = await execute<CallRow>(
       tx,
       `INSERT INTO calls (id, repair_job_id, kind, room, caller_id, callee_id)
-       VALUES ($1, $2, $3, 'call-' || $1, $4, $5)
+       VALUES ($1::uuid, $2, $3, 'call-' || $1::uuid::text, $4, $5)
        RETURNING ${COLUMNS}, false AS ring_over`,
       [c.id, c.repairJobId, c.kind, c.callerId, c.calleeId],
     );

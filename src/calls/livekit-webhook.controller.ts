@@ -9,16 +9,18 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Public } from '../access/policy.decorator.js';
+import { OwnBearerToken, Public } from '../access/policy.decorator.js';
 import { LiveKitWebhookAckDto } from './dto/livekit-webhook.dto.js';
 import { LiveKitWebhooks } from './livekit-webhooks.service.js';
 
 /**
- * LiveKit's webhook deliveries. Public (LiveKit has no account here): the signature is the
- * authentication. Not rate limited (a `/webhooks/` route).
+ * LiveKit's webhook deliveries. Public (LiveKit has no account here): the signature, a JWT in the
+ * Authorization header (not an account's token: `@OwnBearerToken`), is the authentication. Not rate
+ * limited (a `/webhooks/` route).
  */
 @ApiTags('calls')
 @Public()
+@OwnBearerToken()
 @Controller('webhooks')
 export class LiveKitWebhookController {
   constructor(private readonly webhooks: LiveKitWebhooks) {}
