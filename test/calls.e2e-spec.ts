@@ -185,6 +185,17 @@ describe('calls through LiveKit', () => {
     await expect(wrong.createRoom({ name: 'nope' })).rejects.toMatchObject({ status: 401 });
     const { customer, repairJobId } = await activeJob();
     const { token, room } = (await startCall(customer, repairJobId)).data!;
+    // The SDK reads the stand-in's answers (protobuf JSON) back.
+    const service = new RoomServiceClient(
+      standin.url,
+      STANDIN_LIVEKIT.apiKey,
+      STANDIN_LIVEKIT.apiSecret,
+    );
+    const [listed] = await service.listRooms([room]);
+    expect(listed).toMatchObject({ name: room, emptyTimeout: 90, maxParticipants: 4 });
+    await standin.join(token);
+    const [inRoom] = await service.listParticipants(room);
+    expect(inRoom).toMatchObject({ identity: customer.userId, name: 'Test customer' });
     // A participant's token is no admin token.
     const asParticipant = new RoomServiceClient(standin.url, undefined, undefined, { token });
     const refused = await asParticipant.listParticipants(room).catch((e: unknown) => e);

@@ -319,8 +319,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'NOTIFICATIONS_DRIVER',
       'local writes messages to a folder instead of sending them; production needs a real provider or NOTIFICATIONS_LOCAL_IN_PRODUCTION=true',
     );
-  if (e.NODE_ENV === 'production' && (!e.LIVEKIT_API_KEY || !e.LIVEKIT_API_SECRET))
-    fail('LIVEKIT_API_KEY', 'LIVEKIT_API_KEY and LIVEKIT_API_SECRET are required in production');
   if (!signingKeyPem && e.NODE_ENV === 'production')
     fail('AUDIT_SIGNING_KEY', 'required in production (it signs the anchored audit heads)');
   let trustedSealKeys: string[] = [];
@@ -352,6 +350,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       source: 'local-cluster',
     };
   }
+  if (e.NODE_ENV === 'production' && (!e.LIVEKIT_API_KEY || !e.LIVEKIT_API_SECRET))
+    fail('LIVEKIT_API_KEY', 'LIVEKIT_API_KEY and LIVEKIT_API_SECRET are required in production');
   return {
     env: e.NODE_ENV,
     http: {
