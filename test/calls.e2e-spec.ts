@@ -307,6 +307,20 @@ describe('calls through LiveKit', () => {
     expect((await startCall(customer, repairJobId)).response.status).toBe(201);
   });
 
+  it('both parties calling at once: one call rings, the other is refused', async () => {
+    const { customer, technician, repairJobId } = await activeJob();
+    const both = await Promise.all([
+      startCall(customer, repairJobId),
+      startCall(technician, repairJobId),
+    ]);
+    expect(both.map((r) => r.response.status).sort()).toEqual([201, 409]);
+    const [open] = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM calls WHERE repair_job_id = $1 AND status = 'ringing'`,
+      [repairJobId],
+    );
+    expect(open!.n).toBe(1);
+  });
+
   it('a declined call is over and its room closed', async () => {
     const { customer, technician, repairJobId } = await activeJob();
     const { callId, room } = (await startCall(technician, repairJobId)).data!;

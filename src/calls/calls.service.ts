@@ -28,6 +28,7 @@ import { AccountStatusHooks, type AccountStatusChange } from '../identity/accoun
 import { JobQueue } from '../jobs/job-queue.service.js';
 import { ACTIVE_STATUSES } from '../repairs/domain/repair-job-state.js';
 import {
+  lockRepairJob,
   readRepairJob,
   repairJobNotFound,
   type RepairJobRow,
@@ -83,7 +84,8 @@ export class Calls implements OnModuleInit {
   async start(repairJobId: string, kind: CallKind, meta: RequestMeta): Promise<CallConnectionDto> {
     const me = meta.principal!;
     const { call, job, names } = await this.transactions.run(async (tx) => {
-      const job = await this.partyJob(tx, repairJobId, me.userId);
+      // Locked: a concurrent reassignment or end of the job waits, then finds this call to end.
+      const job = await this.partyJob(tx, repairJobId, me.userId, 'lock');
       if (!ACTIVE_STATUSES.includes(job.status))
         throw conflict('job-not-active', `A call needs an active job; this one is ${job.status}`, {
           repairJobId,
@@ -320,13 +322,14 @@ export class Calls implements OnModuleInit {
     });
   }
 
-  /** The job, when I am its customer or assigned technician; 404 otherwise. */
+  /** The job (locked, or read), when I am its customer or assigned technician; 404 otherwise. */
   private async partyJob(
     tx: EntityManager,
     repairJobId: string,
     userId: string,
+    mode: 'lock' | 'read' = 'read',
   ): Promise<RepairJobRow> {
-    const job = await readRepairJob(tx, repairJobId, 'any');
+    const job = await (mode === 'lock' ? lockRepairJob : readRepairJob)(tx, repairJobId, 'any');
     if (job.customer_id !== userId && job.technician_id !== userId) throw repairJobNotFound();
     return job;
   }
