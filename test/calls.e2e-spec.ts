@@ -10,7 +10,13 @@ import { EventBus } from '@nestjs/cqrs';
 import { RoomServiceClient, TokenVerifier, TwirpError } from 'livekit-server-sdk';
 import { startLiveKitStandin, type LiveKitStandin } from '../scripts/livekit-standin/standin.js';
 import { Calls } from '../src/calls/calls.service.js';
-import { CallEnded, CallMissed, CallRinging } from '../src/calls/call-events.js';
+import {
+  CallAccepted,
+  CallDeclined,
+  CallEnded,
+  CallMissed,
+  CallRinging,
+} from '../src/calls/call-events.js';
 import { STANDIN_LIVEKIT } from '../src/config/app-config.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -289,6 +295,10 @@ describe('calls through LiveKit', () => {
       video: { roomJoin: true, room: `call-${callId}` },
     });
     expect((await callRow(callId)).status).toBe('active');
+    expect(published.find((e) => e instanceof CallAccepted && e.callId === callId)).toMatchObject({
+      repairJobId,
+      recipientIds: [customer.userId],
+    });
     expect((await accept(technician, callId)).error).toMatchObject({
       code: 'call/not-ringing',
     });
@@ -334,6 +344,10 @@ describe('calls through LiveKit', () => {
     });
     expect(callsTo('DeleteRoom', room)).toHaveLength(1);
     expect(standin.rooms.has(room)).toBe(false);
+    expect(published.find((e) => e instanceof CallDeclined && e.callId === callId)).toMatchObject({
+      repairJobId,
+      recipientIds: [technician.userId],
+    });
     expect((await accept(customer, callId)).error).toMatchObject({
       code: 'call/not-ringing',
     });
@@ -586,5 +600,33 @@ describe('calls through LiveKit', () => {
       customer.userId,
     ]);
     expect((await callRow(next.callId)).end_reason).toBe('account_suspended');
+  });
+
+  it('the job’s end removes both parties and closes the room', async () => {
+    const { customer, technician, repairJobId } = await activeJob();
+    const { callId, room, token } = (await startCall(technician, repairJobId)).data!;
+    const accepted = (await accept(customer, callId)).data!;
+    await standin.join(token);
+    await standin.join(accepted.token);
+    const cancelled = await t.api.POST('/repairs/{repairJobId}/cancel', {
+      params: { path: { repairJobId } },
+      body: { reason: 'Fixed it myself' },
+      headers: customer.headers,
+    });
+    expect(cancelled.data).toMatchObject({ status: 'cancelled' });
+    await until('the room closed', () => callsTo('DeleteRoom', room).length === 1);
+    expect(
+      callsTo('RemoveParticipant', room)
+        .map((c) => c.body.identity)
+        .sort(),
+    ).toEqual([customer.userId, technician.userId].sort());
+    expect(await callRow(callId)).toEqual({
+      status: 'ended',
+      end_reason: 'job_ended',
+      ended_by: null,
+    });
+    expect((await startCall(customer, repairJobId)).error).toMatchObject({
+      code: 'call/job-not-active',
+    });
   });
 });
