@@ -226,9 +226,9 @@ export class Calls implements OnModuleInit {
   }
 
   /**
-   * A job moved: on reassignment or withdrawal its old technician loses the right, on leaving the
-   * active states both parties do. Their open call ends, they are removed from the room and the
-   * room closed.
+   * A job moved: on reassignment its old technician loses the right, on leaving the active states
+   * (a withdrawal included) both parties do. Their open call ends, they are removed from the room
+   * and the room closed.
    */
   async onJobMoved(e: {
     repairJobId: string;
@@ -240,7 +240,12 @@ export class Calls implements OnModuleInit {
     const away = e.event === 'reassign' || e.event === 'withdraw';
     const ended = !ACTIVE_STATUSES.includes(e.to as RepairJobRow['status']);
     if (!away && !ended) return;
-    const reason = ended ? 'job_ended' : 'job_reassigned';
+    const reason =
+      e.event === 'reassign'
+        ? 'job_reassigned'
+        : e.event === 'withdraw'
+          ? 'technician_withdrew'
+          : 'job_ended';
     const revoked = await this.transactions.run(async (tx) => {
       const out: Revoked[] = [];
       for (const call of await lockOpenCalls(tx, { repairJobId: e.repairJobId })) {

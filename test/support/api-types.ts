@@ -6794,7 +6794,7 @@ export interface components {
             endedAt: string | null;
             /** @description Who ended it (null: nobody yet, or the system: missed, room finished, a right lost). */
             endedBy: string | null;
-            /** @description `declined`, `missed`, `cancelled` (the caller hung up while ringing), `hung_up`, `room_finished`, `job_reassigned`, `job_ended`, `account_suspended`, `account_blocked`, `room_unavailable`. */
+            /** @description `declined`, `missed`, `cancelled` (the caller hung up while ringing), `hung_up`, `room_finished`, `job_reassigned`, `technician_withdrew`, `job_ended`, `account_suspended`, `account_blocked`, `room_unavailable`. */
             endReason: string | null;
             /** @description From the answer to the end (null unless answered and ended). */
             durationSeconds: number | null;

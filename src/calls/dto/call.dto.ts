@@ -59,7 +59,7 @@ export class CallDto {
   endedAt!: string | null;
   /** Who ended it (null: nobody yet, or the system: missed, room finished, a right lost). */
   endedBy!: string | null;
-  /** `declined`, `missed`, `cancelled` (the caller hung up while ringing), `hung_up`, `room_finished`, `job_reassigned`, `job_ended`, `account_suspended`, `account_blocked`, `room_unavailable`. */
+  /** `declined`, `missed`, `cancelled` (the caller hung up while ringing), `hung_up`, `room_finished`, `job_reassigned`, `technician_withdrew`, `job_ended`, `account_suspended`, `account_blocked`, `room_unavailable`. */
   endReason!: string | null;
   /** From the answer to the end (null unless answered and ended). */
   durationSeconds!: number | null;
