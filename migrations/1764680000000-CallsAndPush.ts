@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { makeAppendOnly } from './support/append-only.js';
 
 /**
  * Calls through LiveKit (src/calls/) and push notifications (src/notifications/).
@@ -7,7 +8,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   callee accepts (`active`), declines or lets it ring out (`missed`); an active call `ended` (by a
  *   participant, by staff's revocation of a right, or because LiveKit finished the room). At most
  *   one ringing or active call per job (a partial unique index). `ended_by` is the user who ended
- *   it (null: the system); `end_reason` says why.
+ *   it (null: the system); `end_reason` says why. Each move is a row of `call_history`
+ *   (append-only; the machine is src/calls/domain/call-state.ts).
  * - `call_participants`: who was in the room and when, from LiveKit's webhooks, one row per
  *   participant session (LiveKit's participant sid): a participant_left that arrives before its
  *   participant_joined makes the row with `left_at` only, the join fills `joined_at` later.
@@ -50,6 +52,20 @@ export class CallsAndPush1764680000000 implements MigrationInterface {
          WHERE status IN ('ringing','active')`,
     );
     await q.query(`CREATE INDEX calls_job_idx ON calls (repair_job_id, created_at DESC)`);
+    await q.query(`
+      CREATE TABLE call_history (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        call_id uuid NOT NULL REFERENCES calls(id),
+        event text NOT NULL,
+        from_status text NOT NULL,
+        to_status text NOT NULL,
+        actor text NOT NULL CHECK (actor IN ('caller','callee','system')),
+        actor_id uuid REFERENCES users(id),
+        reason text,
+        created_at timestamptz NOT NULL DEFAULT clock_timestamp()
+      )`);
+    await q.query(`CREATE INDEX call_history_call_idx ON call_history (call_id, id)`);
+    await makeAppendOnly(q, 'call_history');
     await q.query(`
       CREATE TABLE call_participants (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -123,6 +139,7 @@ export class CallsAndPush1764680000000 implements MigrationInterface {
     await q.query(`DROP TABLE push_tokens`);
     await q.query(`DROP TABLE livekit_webhook_events`);
     await q.query(`DROP TABLE call_participants`);
+    await q.query(`DROP TABLE call_history`);
     await q.query(`DROP TABLE calls`);
   }
 }

@@ -105,7 +105,7 @@ const MODULES: Record<string, ModuleRule> = {
   },
   calls: {
     imports: ['audit', 'identity', 'notifications', 'repairs'],
-    owns: ['calls', 'call_participants', 'livekit_webhook_events'],
+    owns: ['calls', 'call_history', 'call_participants', 'livekit_webhook_events'],
   },
   'push-triggers': { imports: ['matching', 'notifications', 'orders', 'repairs'], owns: [] },
   gateway: { imports: [], owns: ['webhook_inbox', 'webhook_inbox_history'] },

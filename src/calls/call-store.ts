@@ -1,13 +1,19 @@
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
+import { transition } from '../common/state-transition.js';
 import { execute } from '../database/sql.js';
-import type { CallDto, CallStatus } from './dto/call.dto.js';
+import { CallAccepted, CallDeclined, CallEnded, CallMissed } from './call-events.js';
+import {
+  CALL_MACHINE,
+  type CallActor,
+  type CallEvent,
+  type CallStatus,
+} from './domain/call-state.js';
+import type { CallDto } from './dto/call.dto.js';
 import type { CallKind } from './livekit.js';
 
 export const callNotFound = () =>
   new AppProblem(404, 'call/not-found', 'Not found', 'No such call');
-
-export const OPEN_CALL_STATUSES: readonly CallStatus[] = ['ringing', 'active'];
 
 export interface CallRow {
   id: string;
@@ -102,29 +108,80 @@ export async function lockOpenCalls(
   return rows;
 }
 
-export async function answerCall(tx: EntityManager, id: string): Promise<void> {
-  await execute(
-    tx,
-    `UPDATE calls SET status = 'active', answered_at = clock_timestamp() WHERE id = $1 AND status = 'ringing'`,
-    [id],
-  );
+/** One move of a call: what, by whom (a party's user id; null for the system), and the system's reason. */
+export interface CallMove {
+  event: CallEvent;
+  actor: CallActor;
+  actorId: string | null;
+  /** The system's reason (`end_reason`): `missed`, `room_finished`, `job_reassigned`, … */
+  reason?: string;
 }
 
-/** Ends an open call: `declined`, `missed` or `ended`, by whom (null: the system) and why. */
-export async function closeCall(
-  tx: EntityManager,
-  id: string,
-  status: 'declined' | 'missed' | 'ended',
-  endedBy: string | null,
-  reason: string,
-): Promise<boolean> {
-  const { affected } = await execute(
+/**
+ * Moves a (locked) call through CALL_MACHINE: the conditional update (answered, or ended with by
+ * whom and why), its `call_history` row, and its domain event published after commit.
+ */
+export async function moveCall(tx: EntityManager, call: CallRow, move: CallMove): Promise<void> {
+  const endReason =
+    move.event === 'decline'
+      ? 'declined'
+      : move.event === 'miss'
+        ? (move.reason ?? 'missed')
+        : move.event === 'end' && move.actor !== 'system'
+          ? call.status === 'ringing'
+            ? 'cancelled'
+            : 'hung_up'
+          : (move.reason ?? null);
+  const parties = [call.caller_id, call.callee_id];
+  await transition(
     tx,
-    `UPDATE calls SET status = $2, ended_at = clock_timestamp(), ended_by = $3, end_reason = $4
-      WHERE id = $1 AND status IN ('ringing','active')`,
-    [id, status, endedBy, reason],
+    CALL_MACHINE,
+    {
+      from: call.status,
+      event: move.event,
+      actor: move.actor,
+      reason: move.reason ?? null,
+      reasonRequiredStatus: 422,
+      problem: { callId: call.id, callStatus: call.status },
+    },
+    {
+      historyTable: 'call_history',
+      update: async (from, to) => {
+        const { affected } = await execute(
+          tx,
+          `UPDATE calls SET status = $3,
+                  answered_at = CASE WHEN $3 = 'active' THEN clock_timestamp() ELSE answered_at END,
+                  ended_at = CASE WHEN $3 = 'active' THEN NULL ELSE clock_timestamp() END,
+                  ended_by = CASE WHEN $3 = 'active' THEN NULL ELSE $4::uuid END,
+                  end_reason = CASE WHEN $3 = 'active' THEN NULL ELSE $5 END
+            WHERE id = $1 AND status = $2`,
+          [call.id, from, to, move.actorId, endReason],
+        );
+        return { affected };
+      },
+      insertHistory: async (from, to) => {
+        const { rows } = await execute<{ id: string }>(
+          tx,
+          `INSERT INTO call_history (call_id, event, from_status, to_status, actor, actor_id, reason)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id::text AS id`,
+          [call.id, move.event, from, to, move.actor, move.actorId, endReason],
+        );
+        return rows[0]!.id;
+      },
+      event: () => {
+        switch (move.event) {
+          case 'accept':
+            return new CallAccepted(call.id, call.repair_job_id, [call.caller_id]);
+          case 'decline':
+            return new CallDeclined(call.id, call.repair_job_id, [call.caller_id]);
+          case 'miss':
+            return new CallMissed(call.id, call.repair_job_id, parties);
+          case 'end':
+            return new CallEnded(call.id, call.repair_job_id, parties, move.actorId, endReason!);
+        }
+      },
+    },
   );
-  return affected === 1;
 }
 
 /** Calls with their participants, newest first. */

@@ -9,8 +9,9 @@
  * leaving the active states, suspension or blocking) is removed from the room and the room closed.
  *
  * The call's state is in PostgreSQL; LiveKit is called after the transaction commits (persist
- * intent, call out, compensate: a room that cannot be created ends the call), and each change
- * publishes its domain event (`call-events.ts`) after commit.
+ * intent, call out, compensate: a room that cannot be created ends the call); each move goes
+ * through the call's state machine (`domain/call-state.ts`, history `call_history`), which publishes
+ * its domain event (`call-events.ts`) after commit.
  */
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
@@ -33,16 +34,15 @@ import {
   repairJobNotFound,
   type RepairJobRow,
 } from '../repairs/repair-job-store.js';
-import { CallAccepted, CallDeclined, CallEnded, CallMissed, CallRinging } from './call-events.js';
+import { CallRinging } from './call-events.js';
 import { CALL_JOBS } from './call-jobs.js';
 import {
-  answerCall,
   callDtos,
   callNotFound,
-  closeCall,
   insertCall,
   lockCall,
   lockOpenCalls,
+  moveCall,
   type CallRow,
 } from './call-store.js';
 import type { CallConnectionDto, CallDto } from './dto/call.dto.js';
@@ -55,7 +55,6 @@ const conflict = (code: string, detail: string, extensions: Record<string, unkno
 interface Revoked {
   call: CallRow;
   remove: string[];
-  event: CallEnded;
 }
 
 @Injectable()
@@ -110,8 +109,13 @@ export class Calls implements OnModuleInit {
       await this.livekit.createRoom(call.room);
     } catch (err) {
       this.logger.error(`creating the room of call ${call.id} failed: ${String(err)}`);
-      await this.transactions.run((tx) =>
-        closeCall(tx, call.id, 'ended', null, 'room_unavailable'),
+      await this.transactions.run(async (tx) =>
+        moveCall(tx, await lockCall(tx, call.id, this.config.calls.ringSeconds), {
+          event: 'end',
+          actor: 'system',
+          actorId: null,
+          reason: 'room_unavailable',
+        }),
       );
       throw new AppProblem(
         503,
@@ -130,10 +134,9 @@ export class Calls implements OnModuleInit {
     const me = meta.principal!;
     const { call, name } = await this.transactions.run(async (tx) => {
       const call = await this.lockCallee(tx, callId, me.userId);
-      await answerCall(tx, call.id);
+      await moveCall(tx, call, { event: 'accept', actor: 'callee', actorId: me.userId });
       return { call, name: (await displayNames(tx, [me.userId])).get(me.userId)! };
     });
-    this.events.publish(new CallAccepted(call.id, call.repair_job_id, [call.caller_id]));
     return this.connection(call, me.userId, name);
   }
 
@@ -142,11 +145,10 @@ export class Calls implements OnModuleInit {
     const me = meta.principal!;
     const call = await this.transactions.run(async (tx) => {
       const call = await this.lockCallee(tx, callId, me.userId);
-      await closeCall(tx, call.id, 'declined', me.userId, 'declined');
+      await moveCall(tx, call, { event: 'decline', actor: 'callee', actorId: me.userId });
       return call;
     });
     await this.closeRoom(call.room);
-    this.events.publish(new CallDeclined(call.id, call.repair_job_id, [call.caller_id]));
     return this.get(callId, meta);
   }
 
@@ -163,25 +165,11 @@ export class Calls implements OnModuleInit {
         });
       if (call.status === 'ringing' && call.callee_id === me.userId)
         throw conflict('decline-instead', 'The callee declines a ringing call', { callId });
-      await closeCall(
-        tx,
-        call.id,
-        'ended',
-        me.userId,
-        call.status === 'ringing' ? 'cancelled' : 'hung_up',
-      );
+      const actor = call.caller_id === me.userId ? 'caller' : 'callee';
+      await moveCall(tx, call, { event: 'end', actor, actorId: me.userId });
       return call;
     });
     await this.closeRoom(call.room);
-    this.events.publish(
-      new CallEnded(
-        call.id,
-        call.repair_job_id,
-        partiesOf(call),
-        me.userId,
-        call.status === 'ringing' ? 'cancelled' : 'hung_up',
-      ),
-    );
     return this.get(callId, meta);
   }
 
@@ -217,12 +205,10 @@ export class Calls implements OnModuleInit {
         await this.jobs.send(CALL_JOBS.ringTimeout, { callId }, { tx, startAfter: 1 });
         return undefined;
       }
-      await closeCall(tx, call.id, 'missed', null, 'missed');
+      await moveCall(tx, call, { event: 'miss', actor: 'system', actorId: null, reason: 'missed' });
       return call;
     });
-    if (missed === undefined) return;
-    await this.closeRoom(missed.room);
-    this.events.publish(new CallMissed(missed.id, missed.repair_job_id, partiesOf(missed)));
+    if (missed !== undefined) await this.closeRoom(missed.room);
   }
 
   /**
@@ -300,15 +286,11 @@ export class Calls implements OnModuleInit {
     remove: string[],
     reason: string,
   ): Promise<Revoked> {
-    await closeCall(tx, call.id, 'ended', null, reason);
-    return {
-      call,
-      remove,
-      event: new CallEnded(call.id, call.repair_job_id, partiesOf(call), null, reason),
-    };
+    await moveCall(tx, call, { event: 'end', actor: 'system', actorId: null, reason });
+    return { call, remove };
   }
 
-  /** Removes whoever lost the right from each room, closes it, then tells the parties. */
+  /** Removes whoever lost the right from each room and closes it (the parties were told at commit). */
   private async afterRevocation(revoked: Revoked[]): Promise<void> {
     for (const r of revoked) {
       for (const identity of r.remove)
@@ -316,7 +298,6 @@ export class Calls implements OnModuleInit {
           this.logger.error(`removing ${identity} from ${r.call.room} failed: ${String(err)}`);
         });
       await this.closeRoom(r.call.room);
-      this.events.publish(r.event);
     }
   }
 

@@ -1,12 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventBus } from '@nestjs/cqrs';
 import type { WebhookEvent } from 'livekit-server-sdk';
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
 import { execute } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
-import { CallEnded, CallMissed } from './call-events.js';
-import { closeCall, type CallRow } from './call-store.js';
+import { moveCall, type CallRow } from './call-store.js';
+import { isOpen } from './domain/call-state.js';
 import type { LiveKitWebhookAckDto } from './dto/livekit-webhook.dto.js';
 import { LiveKit } from './livekit.js';
 
@@ -27,7 +26,6 @@ export class LiveKitWebhooks {
   constructor(
     private readonly livekit: LiveKit,
     private readonly transactions: TransactionRunner,
-    private readonly events: EventBus,
   ) {}
 
   async receive(
@@ -51,31 +49,23 @@ export class LiveKitWebhooks {
     }
     if (!event.id)
       throw new AppProblem(400, 'livekit-webhook/malformed', 'Bad request', 'The event has no id');
-    const outcome = await this.transactions.run(async (tx) => {
+    const duplicate = await this.transactions.run(async (tx) => {
       const { affected } = await execute(
         tx,
         `INSERT INTO livekit_webhook_events (id, event, room) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
         [event.id, event.event, event.room?.name ?? null],
       );
-      if (affected === 0) return { duplicate: true as const };
-      return { duplicate: false as const, ended: await this.apply(tx, event) };
+      if (affected === 0) return true;
+      await this.apply(tx, event);
+      return false;
     });
-    if (!outcome.duplicate && outcome.ended !== undefined) {
-      const c = outcome.ended;
-      const parties = [c.caller_id, c.callee_id];
-      this.events.publish(
-        c.status === 'ringing'
-          ? new CallMissed(c.id, c.repair_job_id, parties)
-          : new CallEnded(c.id, c.repair_job_id, parties, null, 'room_finished'),
-      );
-    }
-    return { received: true, duplicate: outcome.duplicate };
+    return { received: true, duplicate };
   }
 
-  /** Applies one event; returns the call it ended (as it was before), if any. */
-  private async apply(tx: EntityManager, e: WebhookEvent): Promise<CallRow | undefined> {
+  /** Applies one event (a call it ends publishes its event after commit). */
+  private async apply(tx: EntityManager, e: WebhookEvent): Promise<void> {
     const room = e.room?.name;
-    if (!room) return undefined;
+    if (!room) return;
     const at = Number(e.createdAt) || Math.floor(Date.now() / 1000);
     const { rows } = await execute<CallRow>(
       tx,
@@ -85,7 +75,7 @@ export class LiveKitWebhooks {
       [room],
     );
     const call = rows[0];
-    if (call === undefined) return undefined;
+    if (call === undefined) return;
     switch (e.event) {
       case 'room_started':
         await execute(
@@ -94,27 +84,26 @@ export class LiveKitWebhooks {
             WHERE id = $1`,
           [call.id, at],
         );
-        return undefined;
+        return;
       case 'room_finished': {
         await execute(
           tx,
           `UPDATE calls SET room_finished_at = COALESCE(room_finished_at, to_timestamp($2)) WHERE id = $1`,
           [call.id, at],
         );
-        const ringing = call.status === 'ringing';
-        const closed = await closeCall(
-          tx,
-          call.id,
-          ringing ? 'missed' : 'ended',
-          null,
-          ringing ? 'missed' : 'room_finished',
-        );
-        return closed ? call : undefined;
+        if (isOpen(call.status))
+          await moveCall(tx, call, {
+            event: call.status === 'ringing' ? 'miss' : 'end',
+            actor: 'system',
+            actorId: null,
+            reason: call.status === 'ringing' ? 'missed' : 'room_finished',
+          });
+        return;
       }
       case 'participant_joined':
       case 'participant_left': {
         const p = e.participant;
-        if (!p?.sid || !UUID.test(p.identity)) return undefined;
+        if (!p?.sid || !UUID.test(p.identity)) return;
         const joined = e.event === 'participant_joined';
         const when = joined && p.joinedAt ? Number(p.joinedAt) : at;
         await execute(
@@ -125,10 +114,10 @@ export class LiveKitWebhooks {
              SET ${joined ? 'joined_at' : 'left_at'} = EXCLUDED.${joined ? 'joined_at' : 'left_at'}`,
           [call.id, p.sid, p.identity, when],
         );
-        return undefined;
+        return;
       }
       default:
-        return undefined;
+        return;
     }
   }
 }

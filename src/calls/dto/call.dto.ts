@@ -1,12 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsString, Length, Matches } from 'class-validator';
+import { CALL_STATUSES, type CallStatus } from '../domain/call-state.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NOT_BLANK = /\S/;
 
 export const CALL_KINDS = ['audio', 'video'] as const;
-export const CALL_STATUSES = ['ringing', 'active', 'declined', 'missed', 'ended'] as const;
-export type CallStatus = (typeof CALL_STATUSES)[number];
 
 export class StartCallDto {
   @ApiProperty({ enum: CALL_KINDS })
