@@ -30,6 +30,7 @@ step "migrate"
 port="${PORT:-3000}"
 host="${HOST:-127.0.0.1}"
 sandbox=""
+livekit=""
 server=""
 console=""
 console_port="${CONSOLE_PORT:-3100}"
@@ -38,6 +39,7 @@ stop() {
   if [ -n "$console" ]; then kill -TERM "$console" 2>/dev/null || true; wait "$console" 2>/dev/null || true; fi
   if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
   if [ -n "$sandbox" ]; then kill -TERM "$sandbox" 2>/dev/null || true; wait "$sandbox" 2>/dev/null || true; fi
+  if [ -n "$livekit" ]; then kill -TERM "$livekit" 2>/dev/null || true; wait "$livekit" 2>/dev/null || true; fi
 }
 trap stop EXIT
 gateway="Razorpay (${RAZORPAY_API_URL:-https://api.razorpay.com})"
@@ -54,6 +56,18 @@ if [ -z "${RAZORPAY_KEY_ID:-}" ]; then
     "$NODE" -e "fetch('$RAZORPAY_API_URL/__sandbox/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" && break
     sleep 0.1
   done
+fi
+
+calls="LiveKit (${LIVEKIT_URL:-unset})"
+if [ -z "${LIVEKIT_API_KEY:-}" ]; then
+  # No LiveKit keys: the local stand-in serves the calls' control plane (README "Calls and push").
+  lk_port="${LIVEKIT_STANDIN_PORT:-7880}"
+  step "local LiveKit stand-in on http://127.0.0.1:$lk_port"
+  "$NODE" dist/scripts/livekit-standin/main.js --port "$lk_port" \
+    --webhook-url "http://$host:$port/webhooks/livekit" &
+  livekit=$!
+  export LIVEKIT_URL="http://127.0.0.1:$lk_port"
+  calls="local LiveKit stand-in $LIVEKIT_URL (no media)"
 fi
 
 step "demo data"
@@ -107,6 +121,7 @@ cat >&2 <<TXT
     health     http://$host:$port/health/ready
     metrics    http://$host:$port/metrics   (Bearer METRICS_TOKEN if set, else loopback only)
     payments   $gateway
+    calls      $calls
     database   $( [ -n "${DATABASE_URL:-}" ] && echo "DATABASE_URL" || bash scripts/db.sh url app | sed -E 's#//([^:]+):[^@]*@#//\1:***@#' )
     demo logins (password fixbazaar-demo-2026; POST /auth/login {"identifier": "<email>", "password": ...})
       staff sign in with a second step: POST /auth/mfa/verify {"mfaToken", "code"}; TOTP secret

@@ -31,6 +31,8 @@ import { MatchingModule } from './matching/matching.module.js';
 import { RatingsModule } from './ratings/ratings.module.js';
 import { RepairsModule } from './repairs/repairs.module.js';
 import { TechniciansModule } from './technicians/technicians.module.js';
+import { CallsModule } from './calls/calls.module.js';
+import { PushTriggersModule } from './push-triggers/push-triggers.module.js';
 
 /** The modules every entry point shares: configuration, logging, database, CQRS buses. */
 export function coreImports(
@@ -85,6 +87,8 @@ export class AppModule {
         DisputesModule,
         ReconciliationModule,
         FraudModule,
+        CallsModule,
+        PushTriggersModule,
         HealthModule,
       ],
     };

@@ -40,14 +40,17 @@ const BUYERS: Kind[] = ['customer', 'business', 'dealer', 'tech_hardware', 'tech
 const TECHNICIANS: Kind[] = ['tech_hardware', 'tech_software'];
 /** Staff who read the money: the CFO too (it reads, never writes; README "The `cfo` role"). */
 const MONEY_READERS: Kind[] = [...ADMINS, 'compliance', 'finance', 'cfo'];
+/** Who calls about their repair jobs (approved customers, business buyers, technicians). */
+const CALLERS: Kind[] = ['customer', 'business', 'tech_hardware', 'tech_software'];
 
 /**
  * The expected matrix, written by hand from the platform's policy (not derived from the code under test):
  * 'public' = everyone, 'signed-in' = every account, 'metrics-token' = no account (only the scraper's
- * METRICS_TOKEN, set in this suite), or the exact kinds allowed. Every route in openapi.json must appear
- * here, so a new route cannot ship without a decision.
+ * METRICS_TOKEN, set in this suite), 'livekit-signature' = no account (only LiveKit's signed
+ * webhooks), or the exact kinds allowed. Every route in openapi.json must appear here, so a new route
+ * cannot ship without a decision.
  */
-type Rule = 'public' | 'signed-in' | 'metrics-token' | Kind[];
+type Rule = 'public' | 'signed-in' | 'metrics-token' | 'livekit-signature' | Kind[];
 const EXPECTED: Record<string, Rule> = {
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
@@ -136,6 +139,7 @@ const EXPECTED: Record<string, Rule> = {
   // Orders: reads first (the probes' '{}' bodies may cancel the probe order).
   'GET /delivery-rules': 'public',
   'POST /webhooks/razorpay': 'public',
+  'POST /webhooks/livekit': 'livekit-signature',
   'GET /cart': BUYERS,
   'GET /orders': BUYERS,
   'GET /orders/{orderId}': BUYERS,
@@ -284,6 +288,17 @@ const EXPECTED: Record<string, Rule> = {
   'GET /technicians/{technicianId}/reviews': BUYERS,
   'GET /admin/reviews/flags': ADMINS,
   'POST /admin/reviews/{reviewId}/hide': ADMINS,
+  'POST /repairs/{repairJobId}/calls': CALLERS,
+  'GET /repairs/{repairJobId}/calls': [...CALLERS, ...ADMINS, 'compliance'],
+  'GET /calls/{callId}': [...CALLERS, ...ADMINS, 'compliance'],
+  'POST /calls/{callId}/accept': CALLERS,
+  'POST /calls/{callId}/decline': CALLERS,
+  'POST /calls/{callId}/end': CALLERS,
+  'POST /calls/{callId}/join': ADMINS,
+  'POST /me/push-tokens': 'signed-in',
+  'DELETE /me/push-tokens/{token}': 'signed-in',
+  'GET /me/notification-preferences': 'signed-in',
+  'PUT /me/notification-preferences': 'signed-in',
 };
 
 /**
@@ -316,6 +331,9 @@ const OWNER_ONLY = new Set([
   'GET /disputes/{id}/evidence/{evidenceId}',
   // No TCS correction exists here: allowed callers get 404.
   'GET /ledger/tcs-corrections/{correctionId}',
+  // A job's calls: its parties and staff (the matrix names no job: a 404); no call exists here.
+  'GET /repairs/{repairJobId}/calls',
+  'GET /calls/{callId}',
 ]);
 
 const allowed = (rule: Rule, kind: Kind): boolean =>
@@ -539,12 +557,13 @@ describe('access control', () => {
       const statuses = Object.keys(responses);
       if (!statuses.some((s) => s.startsWith('4'))) wrong.push(`${route}: no 4xx response`);
       if (!responses['500']) wrong.push(`${route}: no 500`);
-      if (rule === 'metrics-token') {
+      if (rule === 'metrics-token' || rule === 'livekit-signature') {
         // No account's token opens it: the accounts' scheme is not offered; its own token is described.
         if (JSON.stringify(security) !== '[]')
-          wrong.push(`${route}: scraper-only, but security is ${JSON.stringify(security)}`);
-        if (!responses['401']?.description?.includes('metrics/unauthorized'))
-          wrong.push(`${route}: no 401 metrics/unauthorized`);
+          wrong.push(`${route}: no account's, but security is ${JSON.stringify(security)}`);
+        const code =
+          rule === 'metrics-token' ? 'metrics/unauthorized' : 'livekit-webhook/invalid-signature';
+        if (!responses['401']?.description?.includes(code)) wrong.push(`${route}: no 401 ${code}`);
         continue;
       }
       if (rule === 'public') {
@@ -621,6 +640,8 @@ describe('access control', () => {
         .replace('{imageId}', imageId)
         .replace('{evidenceId}', randomUUID())
         .replace('{correctionId}', randomUUID())
+        .replace('{callId}', randomUUID())
+        .replace('{token}', 'ExponentPushToken[access-matrix-probe]')
         .replace('{orderId}', orderId)
         .replace('{subOrderId}', subOrderId)
         .replace('{dealerId}', ids.get('dealer')!)
@@ -684,7 +705,7 @@ describe('access control', () => {
           ? method === 'GET' && !OWNER_ONLY.has(route)
             ? '2xx'
             : 'not 401/403'
-          : kind === 'anonymous' || rule === 'metrics-token'
+          : kind === 'anonymous' || rule === 'metrics-token' || rule === 'livekit-signature'
             ? '401'
             : '403';
         const got = res.status;

@@ -28,7 +28,10 @@ const MODULES: Record<string, ModuleRule> = {
   jobs: { imports: [], owns: [] },
   // Adapters and shared services.
   storage: { imports: [], owns: [] },
-  notifications: { imports: [], owns: [] },
+  notifications: {
+    imports: [],
+    owns: ['push_tokens', 'notification_preferences', 'push_outbox'],
+  },
   anchor: { imports: ['storage'], owns: [] },
   health: { imports: [], owns: [] },
   audit: { imports: ['anchor'], owns: ['audit_events'] },
@@ -100,6 +103,11 @@ const MODULES: Record<string, ModuleRule> = {
     imports: ['rate-limit', 'ratings', 'repairs', 'technicians'],
     owns: ['repair_offers'],
   },
+  calls: {
+    imports: ['audit', 'identity', 'notifications', 'repairs'],
+    owns: ['calls', 'call_history', 'call_participants', 'livekit_webhook_events'],
+  },
+  'push-triggers': { imports: ['matching', 'notifications', 'orders', 'repairs'], owns: [] },
   gateway: { imports: [], owns: ['webhook_inbox', 'webhook_inbox_history'] },
   payments: {
     imports: ['gateway', 'ledger', 'orders', 'rate-limit', 'repairs'],

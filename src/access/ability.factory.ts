@@ -101,7 +101,14 @@ export type Subject =
    */
   | 'Review'
   /** Review moderation: admin and ops leader `read` the flagged list and `update` (hide abusive text, with a reason). */
-  | 'ReviewModeration';
+  | 'ReviewModeration'
+  /**
+   * Calls of a repair job (src/calls/): approved customers, business buyers and technicians `create`,
+   * `read` and `update` (accept, decline, end) the calls of their own active jobs (checked in the
+   * handler: another account's job or call is a 404); admin and ops leader `read` every call and
+   * `override` (join one, visibly, with a reason, audited); compliance `read`.
+   */
+  | 'Call';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 
@@ -147,6 +154,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('approve', 'PayeeSettlement');
       can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
       can(['read', 'update'], 'ReviewModeration');
+      can(['read', 'override'], 'Call');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -169,6 +177,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('approve', 'PayeeSettlement');
       can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
       can(['read', 'update'], 'ReviewModeration');
+      can(['read', 'override'], 'Call');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.
@@ -181,6 +190,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('read', 'PaymentOps');
       can('read', 'Fraud');
       can('read', 'RepairJob');
+      can('read', 'Call');
       break;
     case 'cfo':
       // Read-only and money only (README "The `cfo` role"): the ledger and its export, adjustments,
@@ -230,6 +240,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
         }
         if (principal.role === 'customer' || principal.role === 'business')
           can('read', 'TechnicianSearch');
+        can(['create', 'read', 'update'], 'Call');
         can(['create', 'read', 'update'], 'Review');
       }
       // A technician not (or no longer) approved reaches its presence routes and is told why it is refused.

@@ -73,7 +73,8 @@ export interface TransitionWrites<S, R> {
 }
 
 interface PendingEvent {
-  historyTable: string;
+  /** Null for an event not tied to a history row (`publishAfterCommit`). */
+  historyTable: string | null;
   historyId: string;
   event: object;
 }
@@ -134,6 +135,19 @@ export async function transition<S, E extends string, A extends string, R = neve
 }
 
 /**
+ * Queues a domain event that is not a state transition (e.g. a repair offer made) for publication once
+ * `tx`'s outermost transaction has committed; a rollback drops it.
+ */
+export function publishAfterCommit(tx: EntityManager, event: object): void {
+  const runner = tx.queryRunner;
+  if (!runner?.isTransactionActive)
+    throw new Error('publishAfterCommit() needs a transactional EntityManager');
+  const queue = pending.get(runner) ?? [];
+  queue.push({ historyTable: null, historyId: '', event });
+  pending.set(runner, queue);
+}
+
+/**
  * Delivers the queued events of a transaction: before COMMIT it keeps those whose history row still
  * exists (one query per history table), after COMMIT of the outermost transaction it publishes them;
  * a rollback of the outermost transaction drops them.
@@ -145,7 +159,9 @@ export class PublishTransitionsAfterCommit implements EntitySubscriberInterface 
     const queue = pending.get(queryRunner);
     if (queue === undefined) return;
     const surviving = new Set<string>();
-    for (const table of new Set(queue.map((p) => p.historyTable))) {
+    for (const table of new Set(
+      queue.flatMap((p) => (p.historyTable === null ? [] : [p.historyTable])),
+    )) {
       const ids = queue.filter((p) => p.historyTable === table).map((p) => p.historyId);
       const rows = (await queryRunner.query(
         `SELECT id::text AS id FROM ${table} WHERE id = ANY($1::bigint[])`,
@@ -155,7 +171,9 @@ export class PublishTransitionsAfterCommit implements EntitySubscriberInterface 
     }
     pending.set(
       queryRunner,
-      queue.filter((p) => surviving.has(`${p.historyTable}/${p.historyId}`)),
+      queue.filter(
+        (p) => p.historyTable === null || surviving.has(`${p.historyTable}/${p.historyId}`),
+      ),
     );
   }
 

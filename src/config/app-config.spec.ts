@@ -8,6 +8,7 @@ import {
   DEVELOPMENT_LEDGER_SEAL_KEY,
   loadConfig,
   SANDBOX_RAZORPAY,
+  STANDIN_LIVEKIT,
 } from './app-config.js';
 import { envSchema } from './env.schema.js';
 
@@ -16,11 +17,16 @@ const db = { DATABASE_URL: 'postgresql://app:pw@db.example:5432/fixbazaar' };
 const ed25519Pem = () =>
   generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
-/** What production needs besides the variables each test is about: an anchor sink and a signing key. */
+/**
+ * What production needs besides the variables each test is about: an anchor sink and a signing key,
+ * and LiveKit's credentials.
+ */
+const PRODUCTION_LIVEKIT = { LIVEKIT_API_KEY: 'APIlive123', LIVEKIT_API_SECRET: 's'.repeat(40) };
 const PRODUCTION_ANCHORS = {
   AUDIT_SIGNING_KEY: ed25519Pem(),
   ANCHOR_STORAGE: 'local',
   ANCHOR_LOCAL_DIR: '/var/lib/fixbazaar/anchors',
+  ...PRODUCTION_LIVEKIT,
 };
 
 describe('loadConfig', () => {
@@ -204,6 +210,7 @@ describe('loadConfig', () => {
       NOTIFICATIONS_LOCAL_IN_PRODUCTION: 'true',
       LEDGER_SEAL_KEY: ed25519Pem(),
       METRICS_TOKEN: 'm'.repeat(32),
+      ...PRODUCTION_LIVEKIT,
     };
     const key = ed25519Pem();
     expect(() => loadConfig({ ...prod, ANCHOR_STORAGE: 'local' })).toThrow(
@@ -336,6 +343,48 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...db, MEDIA_DECODE_TIMEOUT_SECONDS: '0' })).toThrow(
       /MEDIA_DECODE_TIMEOUT_SECONDS/,
     );
+  });
+
+  it('requires LiveKit credentials in production and uses the stand-in’s elsewhere; push and ring time', () => {
+    const { LIVEKIT_API_KEY: _key, LIVEKIT_API_SECRET: _secret, ...anchors } = PRODUCTION_ANCHORS;
+    const prod = {
+      ...db,
+      ...anchors,
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      RAZORPAY_KEY_ID: 'rzp_live_abc123',
+      RAZORPAY_KEY_SECRET: 'live-secret-123',
+      RAZORPAY_WEBHOOK_SECRET: 'live-webhook-secret',
+      ACCOUNT_SECRETS_KEY: 'k'.repeat(32),
+      NOTIFICATIONS_LOCAL_IN_PRODUCTION: 'true',
+      LEDGER_SEAL_KEY: ed25519Pem(),
+      METRICS_TOKEN: 'm'.repeat(32),
+    };
+    expect(() => loadConfig(prod)).toThrow(
+      /^Invalid configuration: LIVEKIT_API_KEY: LIVEKIT_API_KEY and LIVEKIT_API_SECRET are required in production$/,
+    );
+    expect(loadConfig({ ...prod, ...PRODUCTION_LIVEKIT }).calls.livekit).toEqual({
+      url: 'http://127.0.0.1:7880',
+      apiKey: 'APIlive123',
+      apiSecret: 's'.repeat(40),
+    });
+    const dev = loadConfig(db);
+    expect(dev.calls).toEqual({
+      livekit: {
+        url: 'http://127.0.0.1:7880',
+        apiKey: STANDIN_LIVEKIT.apiKey,
+        apiSecret: STANDIN_LIVEKIT.apiSecret,
+      },
+      ringSeconds: 30,
+    });
+    expect(dev.push).toEqual({ provider: 'local' });
+    expect(loadConfig({ ...db, CALL_RING_SECONDS: '5' }).calls.ringSeconds).toBe(5);
+    expect(() => loadConfig({ ...db, CALL_RING_SECONDS: '0' })).toThrow(/CALL_RING_SECONDS/);
+    expect(() => loadConfig({ ...db, LIVEKIT_API_SECRET: 'short' })).toThrow(/LIVEKIT_API_SECRET/);
+    expect(
+      loadConfig({ ...db, PUSH_PROVIDER: 'expo', EXPO_ACCESS_TOKEN: 'expo-token-123' }).push,
+    ).toEqual({ provider: 'expo', expoAccessToken: 'expo-token-123' });
+    expect(() => loadConfig({ ...db, PUSH_PROVIDER: 'fcm' })).toThrow(/PUSH_PROVIDER/);
   });
 
   it('reads booleans strictly', () => {

@@ -29,6 +29,15 @@ export const SANDBOX_RAZORPAY = {
  * Signs ledger seals only outside production when LEDGER_SEAL_KEY is unset (key id d03fb9cb14772018).
  * It is published here, so its seals prove nothing; production refuses to start with it or without a key.
  */
+/**
+ * LiveKit credentials of the local stand-in (scripts/livekit-standin), used outside production when
+ * none are configured; production refuses to start without real ones.
+ */
+export const STANDIN_LIVEKIT = {
+  apiKey: 'APIfixbazaarstandin',
+  apiSecret: 'fixbazaar-livekit-standin-secret-0123456789',
+} as const;
+
 export const DEVELOPMENT_LEDGER_SEAL_KEY = `-----BEGIN PRIVATE KEY-----
 MC4CAQAwBQYDK2VwBCIEIK0BGOoCcR4/tTep2H1ypnee/tJ8Q+bgofSwO4NawPjF
 -----END PRIVATE KEY-----`;
@@ -89,6 +98,17 @@ export interface AppConfig {
    * the machine); production refuses it unless `localAllowedInProduction` (no real provider exists yet).
    */
   notifications: { driver: 'local'; outboxDir: string; localAllowedInProduction: boolean };
+  /**
+   * Push notifications: `local` writes each push to the push_outbox table, `expo` sends through
+   * Expo's push service (with `expoAccessToken` when set).
+   */
+  push: { provider: 'local' | 'expo'; expoAccessToken?: string };
+  /** Calls through LiveKit (src/calls/, README "Calls and push"). */
+  calls: {
+    livekit: { url: string; apiKey: string; apiSecret: string };
+    /** An unanswered call is missed after this long. */
+    ringSeconds: number;
+  };
   rateLimit: {
     redisUrl?: string;
     policy: RateLimitPolicy;
@@ -330,6 +350,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       source: 'local-cluster',
     };
   }
+  if (e.NODE_ENV === 'production' && (!e.LIVEKIT_API_KEY || !e.LIVEKIT_API_SECRET))
+    fail('LIVEKIT_API_KEY', 'LIVEKIT_API_KEY and LIVEKIT_API_SECRET are required in production');
   return {
     env: e.NODE_ENV,
     http: {
@@ -454,6 +476,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         e.NOTIFICATIONS_OUTBOX_DIR?.trim() || join('.local', 'outbox'),
       ),
       localAllowedInProduction: e.NOTIFICATIONS_LOCAL_IN_PRODUCTION,
+    },
+    push: {
+      provider: e.PUSH_PROVIDER,
+      ...(e.EXPO_ACCESS_TOKEN ? { expoAccessToken: e.EXPO_ACCESS_TOKEN } : {}),
+    },
+    calls: {
+      livekit: {
+        url: e.LIVEKIT_URL,
+        apiKey: e.LIVEKIT_API_KEY ?? STANDIN_LIVEKIT.apiKey,
+        apiSecret: e.LIVEKIT_API_SECRET ?? STANDIN_LIVEKIT.apiSecret,
+      },
+      ringSeconds: e.CALL_RING_SECONDS,
     },
     rateLimit: {
       redisUrl: e.REDIS_URL,

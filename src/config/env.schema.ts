@@ -172,6 +172,18 @@ export const envSchema = z.object({
   RAZORPAY_KEY_SECRET: z.string().min(8).optional(),
   RAZORPAY_WEBHOOK_SECRET: z.string().min(8).optional(),
   RAZORPAY_WEBHOOK_SECRET_PREVIOUS: z.string().min(8).optional(),
+
+  // Calls (src/calls/, README "Calls and push"): the LiveKit server (its URL is also what clients
+  // connect to), its API key and secret (the stand-in's outside production when unset), and how long
+  // a call rings before it is missed.
+  LIVEKIT_URL: z.string().url().default('http://127.0.0.1:7880'),
+  LIVEKIT_API_KEY: z.string().min(3).optional(),
+  LIVEKIT_API_SECRET: z.string().min(32).optional(),
+  CALL_RING_SECONDS: z.coerce.number().int().min(1).max(120).default(30),
+  // Push notifications: `local` writes each push to the push_outbox table (nothing leaves the
+  // machine); `expo` sends through Expo's push service (EXPO_ACCESS_TOKEN when the project requires one).
+  PUSH_PROVIDER: z.enum(['local', 'expo']).default('local'),
+  EXPO_ACCESS_TOKEN: z.string().min(8).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -12,6 +12,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
+import { publishAfterCommit } from '../common/state-transition.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -36,6 +37,7 @@ import {
 import { nearby } from '../technicians/technician-store.js';
 import { rankCandidates } from './domain/offer-score.js';
 import type { OfferDeclinedDto, RepairOfferDto } from './dto/offer.dto.js';
+import { RepairOfferMade } from './offer-events.js';
 import {
   acceptanceRatesOf,
   decideOffer,
@@ -289,6 +291,10 @@ export class RepairOffers implements OnModuleInit {
       REPAIR_MATCHING_JOBS.offerExpired,
       { offerId: offer.id },
       { tx, startAfter: offer.expires_at },
+    );
+    publishAfterCommit(
+      tx,
+      new RepairOfferMade(offer.id, job.id, next.technicianId, offer.expires_at),
     );
   }
 

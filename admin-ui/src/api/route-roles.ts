@@ -3,6 +3,7 @@
 /** The staff roles each API route admits (routes no staff role may call are absent). */
 export const ROUTE_ROLES = {
   'DELETE /admin/abuse/blocks/{kind}/{value}': ['ops_leader'],
+  'DELETE /me/push-tokens/{token}': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'DELETE /me/sessions/{sessionId}': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /admin/abuse/blocks': ['admin', 'ops_leader'],
   'GET /admin/approvals': ['admin', 'ops_leader'],
@@ -42,6 +43,7 @@ export const ROUTE_ROLES = {
   'GET /audit/events/export': ['compliance'],
   'GET /audit/head': ['admin', 'ops_leader', 'compliance'],
   'GET /audit/verify': ['admin', 'ops_leader', 'compliance'],
+  'GET /calls/{callId}': ['admin', 'ops_leader', 'compliance'],
   'GET /disputes/{id}': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /disputes/{id}/evidence/{evidenceId}': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /ledger/accounts': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
@@ -55,7 +57,9 @@ export const ROUTE_ROLES = {
   'GET /ledger/tcs-corrections/{correctionId}': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /ledger/trial-balance': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /me': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
+  'GET /me/notification-preferences': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /me/sessions': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
+  'GET /repairs/{repairJobId}/calls': ['admin', 'ops_leader', 'compliance'],
   'PATCH /me': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'POST /admin/commission-rules': ['admin', 'finance', 'ops_leader'],
   'POST /admin/disputes/{id}/resolve': ['admin', 'finance', 'ops_leader'],
@@ -109,6 +113,7 @@ export const ROUTE_ROLES = {
   'POST /auth/logout': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'POST /auth/logout-everywhere': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'POST /auth/password': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
+  'POST /calls/{callId}/join': ['admin', 'ops_leader'],
   'POST /disputes/{id}/evidence': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'POST /ledger/adjustments': ['finance'],
   'POST /ledger/adjustments/{adjustmentId}/approve': ['finance'],
@@ -118,5 +123,7 @@ export const ROUTE_ROLES = {
   'POST /ledger/tcs-corrections/{correctionId}/reject': ['finance'],
   'POST /me/phone/verification': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'POST /me/phone/verify': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
+  'POST /me/push-tokens': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'PUT /admin/delivery-rules/{channel}': ['admin', 'ops_leader'],
+  'PUT /me/notification-preferences': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
 } as const;

@@ -1,0 +1,5 @@
+export class LiveKitWebhookAckDto {
+  received!: true;
+  /** The event id was received before: nothing was done. */
+  duplicate!: boolean;
+}

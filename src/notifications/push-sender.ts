@@ -1,0 +1,27 @@
+/** What a push is about; each is a per-user preference (on unless turned off). */
+export const PUSH_CATEGORIES = ['messages', 'calls', 'job_offers', 'orders', 'payments'] as const;
+export type PushCategory = (typeof PUSH_CATEGORIES)[number];
+
+/** What the app shows, and the data it acts on when tapped (ids, never personal data). */
+export interface PushContent {
+  title: string;
+  body: string;
+  data: Record<string, string>;
+}
+
+/** One push to one device. */
+export interface PushMessage extends PushContent {
+  userId: string;
+  /** The device's Expo push token. */
+  token: string;
+  category: PushCategory;
+}
+
+/**
+ * The push port: how push notifications leave the platform. Adapters: `LocalPushOutbox` (the
+ * push_outbox table; nothing leaves the machine) and `ExpoPushSender` (Expo's push service).
+ * Returns the tokens the provider says no longer exist (uninstalled apps), for the caller to drop.
+ */
+export abstract class PushSender {
+  abstract send(messages: PushMessage[]): Promise<{ staleTokens: string[] }>;
+}

@@ -1,0 +1,116 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { TransactionRunner } from '../database/transaction.js';
+import { PUSH_CATEGORIES, PushSender, type PushCategory, type PushContent } from './push-sender.js';
+import type { NotificationPreferencesDto, PushTokenDto } from './dto/push.dto.js';
+
+/**
+ * Push notifications to users' devices: every token registered by a live session of the user (a
+ * revoked session's tokens are deleted with it, by trigger; an expired session's are skipped), unless
+ * the user turned the category off. Best effort: a provider failure is logged, never thrown to the
+ * caller (the app reads the state when opened). Callers: calls (incoming call), the push
+ * subscriptions (offers, orders, payments) and, after merge, chat (`messages`).
+ */
+@Injectable()
+export class Push {
+  private readonly logger = new Logger(Push.name);
+
+  constructor(
+    private readonly transactions: TransactionRunner,
+    @Inject(PushSender) private readonly sender: PushSender,
+  ) {}
+
+  async notify(
+    userIds: readonly string[],
+    category: PushCategory,
+    content: PushContent,
+  ): Promise<void> {
+    if (userIds.length === 0) return;
+    try {
+      const { rows } = await this.transactions.once<{ user_id: string; token: string }>(
+        `SELECT t.user_id::text AS user_id, t.token
+           FROM push_tokens t
+           JOIN sessions s ON s.id = t.session_id AND s.revoked_at IS NULL AND s.expires_at > now()
+           LEFT JOIN notification_preferences p ON p.user_id = t.user_id
+          WHERE t.user_id = ANY($1::uuid[])
+            AND COALESCE((to_jsonb(p) ->> $2)::boolean, true)
+          ORDER BY t.user_id, t.token`,
+        [userIds, category],
+      );
+      const { staleTokens } = await this.sender.send(
+        rows.map((r) => ({ ...content, userId: r.user_id, token: r.token, category })),
+      );
+      if (staleTokens.length > 0)
+        await this.transactions.once(`DELETE FROM push_tokens WHERE token = ANY($1::text[])`, [
+          staleTokens,
+        ]);
+    } catch (err) {
+      this.logger.error(`push ${category} to ${userIds.length} user(s) failed: ${String(err)}`);
+    }
+  }
+
+  /** Registers (or moves) a device token to the caller's session. */
+  async register(
+    userId: string,
+    sessionId: string,
+    token: string,
+    platform: 'ios' | 'android',
+  ): Promise<PushTokenDto> {
+    const { rows } = await this.transactions.once<{ registered_at: Date }>(
+      `INSERT INTO push_tokens (token, user_id, session_id, platform) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (token) DO UPDATE
+         SET user_id = EXCLUDED.user_id, session_id = EXCLUDED.session_id,
+             platform = EXCLUDED.platform, registered_at = now()
+       RETURNING registered_at`,
+      [token, userId, sessionId, platform],
+    );
+    return { token, platform, registeredAt: rows[0]!.registered_at.toISOString() };
+  }
+
+  /** Removes one of the caller's device tokens (a token of another user is left alone: 204 either way). */
+  async unregister(userId: string, token: string): Promise<void> {
+    await this.transactions.once(`DELETE FROM push_tokens WHERE token = $1 AND user_id = $2`, [
+      token,
+      userId,
+    ]);
+  }
+
+  async preferences(userId: string): Promise<NotificationPreferencesDto> {
+    const { rows } = await this.transactions.once<Record<PushCategory, boolean>>(
+      `SELECT ${PUSH_CATEGORIES.join(', ')} FROM notification_preferences WHERE user_id = $1`,
+      [userId],
+    );
+    return preferencesDto(rows[0]);
+  }
+
+  async setPreferences(
+    userId: string,
+    changes: Partial<NotificationPreferencesDto>,
+  ): Promise<NotificationPreferencesDto> {
+    const current = await this.preferences(userId);
+    const next = { ...current, ...changes };
+    const values = PUSH_CATEGORIES.map((c) => next[dtoKey(c)]);
+    await this.transactions.once(
+      `INSERT INTO notification_preferences (user_id, ${PUSH_CATEGORIES.join(', ')})
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (user_id) DO UPDATE SET
+         ${PUSH_CATEGORIES.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = now()`,
+      [userId, ...values],
+    );
+    return next;
+  }
+}
+
+const dtoKey = (c: PushCategory): keyof NotificationPreferencesDto =>
+  c === 'job_offers' ? 'jobOffers' : c;
+
+function preferencesDto(
+  row: Record<PushCategory, boolean> | undefined,
+): NotificationPreferencesDto {
+  return {
+    messages: row?.messages ?? true,
+    calls: row?.calls ?? true,
+    jobOffers: row?.job_offers ?? true,
+    orders: row?.orders ?? true,
+    payments: row?.payments ?? true,
+  };
+}
