@@ -278,6 +278,43 @@ describe("the technician's payment terminal (Payment Links and UPI QR codes, Raz
     await releaseAndCheckBooks(job, 80_000);
   });
 
+  it('a QR code made at the gateway whose answer was lost is found again on the next ask, not made twice', async () => {
+    const job = await newJob(60_000);
+    // The payment exists first (the customer opened it), so the ask's next gateway call is the QR code's.
+    expect(
+      (
+        await t.api.POST('/repairs/{repairJobId}/payments', {
+          ...job.path,
+          headers: job.customer.headers,
+        })
+      ).response.status,
+    ).toBe(201);
+    const startedAt = Math.floor(Date.now() / 1000) - 1;
+    // Razorpay makes the code, then the answer is lost (a 502 after the work).
+    sandbox.control.setFaults({ api: { failAfterNext: 1 } });
+    const lost = await ask(job, 'qr');
+    sandbox.control.resetFaults();
+    expect(lost.response.status).toBe(503);
+    const gateway = t.app.get<PaymentGateway>(PAYMENT_GATEWAY);
+    const range = () => ({ from: startedAt, to: Math.ceil(Date.now() / 1000) + 1 });
+    const ofJob = async () =>
+      (await gateway.listQrCodes(range())).filter((c) => c.notes.repairJobId === job.repairJobId);
+    const made = await ofJob();
+    expect(made).toHaveLength(1);
+    const [request] = await requestsSeenBy(job, 'tech');
+    expect(request).toMatchObject({ method: 'qr', status: 'creating' });
+    expect(made[0]!.notes.paymentRequestId).toBe(request!.id);
+
+    // Asked again: the same request adopts that code.
+    const again = await ask(job, 'qr');
+    expect(again.data).toMatchObject({ id: request!.id, method: 'qr', status: 'open' });
+    expect(await gatewayIdOf(request!.id)).toBe(made[0]!.id);
+    expect(await ofJob()).toHaveLength(1);
+    sandbox.control.payQrCode(made[0]!.id);
+    await drain();
+    await expectHeld(job, 60_000);
+  });
+
   it('a link expired at the gateway closes the request; a new one is made and paid', async () => {
     const job = await newJob(60_000);
     const first = (await ask(job, 'link')).data!;

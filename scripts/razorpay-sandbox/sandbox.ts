@@ -1242,6 +1242,9 @@ export async function startRazorpaySandbox(options: SandboxOptions): Promise<Raz
     emit('qr_code.created', { qr_code: q as unknown as Json });
     return q;
   });
+  route('GET', '/v1/payments/qr_codes', (_p, _b, _r, q) =>
+    collection(listed([...state.qrCodes.values()], listQuery(q))),
+  );
   route('GET', '/v1/payments/qr_codes/:id', ([id]) => qrCode(id!));
   route('GET', '/v1/payments/qr_codes/:id/payments', ([id]) => {
     qrCode(id!);

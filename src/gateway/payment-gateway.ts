@@ -386,6 +386,11 @@ export interface PaymentGateway {
   cancelPaymentLink(linkId: string): Promise<GatewayPaymentLink>;
   /** A single-use UPI QR code for exactly `amountPaise`. */
   createQrCode(input: GatewayQrCodeInput): Promise<GatewayQrCode>;
+  /**
+   * QR codes created within the range (newest first): how a QR code whose creation's answer was
+   * lost is found again (by the notes it was created with; Razorpay has no reference id for them).
+   */
+  listQrCodes(range: GatewayListRange): Promise<GatewayQrCode[]>;
   fetchQrCode(qrId: string): Promise<GatewayQrCode>;
   /** The payments made to a QR code, newest first (what binds a payment, which has no order, to it). */
   paymentsOfQrCode(qrId: string): Promise<GatewayPayment[]>;

@@ -82,6 +82,7 @@ interface RazorpayClient {
   qrCode: {
     create(p: Params): Promise<unknown>;
     fetch(id: string): Promise<unknown>;
+    all(p: Params): Promise<unknown>;
     fetchAllPayments(id: string): Promise<unknown>;
     close(id: string): Promise<unknown>;
   };
@@ -524,6 +525,14 @@ export class RazorpayGateway implements PaymentGateway {
       }),
     );
     return toQrCode(raw);
+  }
+
+  async listQrCodes(range: GatewayListRange): Promise<GatewayQrCode[]> {
+    return (
+      await this.listAll('list qr codes', (page) =>
+        this.client.qrCode.all({ ...rangeParams(range), ...page }),
+      )
+    ).map(toQrCode);
   }
 
   async fetchQrCode(qrId: string): Promise<GatewayQrCode> {

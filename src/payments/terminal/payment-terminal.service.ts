@@ -28,6 +28,7 @@ import { TransactionRunner } from '../../database/transaction.js';
 import {
   GatewayError,
   PAYMENT_GATEWAY,
+  type GatewayQrCode,
   type PaymentGateway,
 } from '../../gateway/payment-gateway.js';
 import { JobQueue } from '../../jobs/job-queue.service.js';
@@ -101,7 +102,7 @@ export class PaymentTerminal implements OnModuleInit {
     const payment = await this.commands.execute(
       new OpenPaymentCommand({ type: 'repair_job', id: repairJobId }, meta, customerId),
     );
-    const { request, contact } = await this.transactions.run(async (tx) => {
+    const { request, contact, retry } = await this.transactions.run(async (tx) => {
       const job = await this.repairJobs.lockForTechnician(tx, repairJobId, technicianId);
       const { duePaise } = await this.payable.lockForPayment(tx, job.id, job.customer_id);
       const live = await this.liveOrClosedIn(tx, job.id, payment.id);
@@ -114,7 +115,11 @@ export class PaymentTerminal implements OnModuleInit {
             `A ${live.method === 'qr' ? 'QR code' : 'payment link'} is open for this job: cancel it first`,
             { paymentRequestId: live.id },
           );
-        return { request: live, contact: await this.repairJobs.customerContactIn(tx, job) };
+        return {
+          request: live,
+          contact: await this.repairJobs.customerContactIn(tx, job),
+          retry: true,
+        };
       }
       const ttl = Math.max(this.config.repairs.terminalTtlMinutes * 60, GATEWAY_MIN_TTL_SECONDS);
       const { rows } = await execute<PaymentRequestRow>(
@@ -126,10 +131,14 @@ export class PaymentTerminal implements OnModuleInit {
          RETURNING ${REQUEST_COLUMNS}`,
         [payment.id, job.id, technicianId, method, duePaise, ttl + CLOCK_MARGIN_SECONDS],
       );
-      return { request: rows[0]!, contact: await this.repairJobs.customerContactIn(tx, job) };
+      return {
+        request: rows[0]!,
+        contact: await this.repairJobs.customerContactIn(tx, job),
+        retry: false,
+      };
     });
     if (request.status === 'open') return toPaymentRequestDto(request);
-    return toPaymentRequestDto(await this.createAtGateway(request, contact));
+    return toPaymentRequestDto(await this.createAtGateway(request, contact, retry));
   }
 
   /** The job's requests, newest first, for its technician or its customer (another's job: 404). */
@@ -256,14 +265,19 @@ export class PaymentTerminal implements OnModuleInit {
     return undefined;
   }
 
-  /** Creates (or adopts) the request's link or QR code at the gateway and records it open. */
+  /**
+   * Creates (or adopts) the request's link or QR code at the gateway and records it open. `retry`:
+   * the request was made by an earlier ask, whose creation may have reached the gateway with its
+   * answer lost.
+   */
   private async createAtGateway(
     request: PaymentRequestRow,
     contact: Contact,
+    retry: boolean,
   ): Promise<PaymentRequestRow> {
     let created: { id: string; url: string };
     try {
-      created = await this.gatewayObjectOf(request, contact);
+      created = await this.gatewayObjectOf(request, contact, retry);
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
       if (err.retryable) throw gatewayDown(err);
@@ -305,6 +319,7 @@ export class PaymentTerminal implements OnModuleInit {
   private async gatewayObjectOf(
     request: PaymentRequestRow,
     contact: Contact,
+    retry: boolean,
   ): Promise<{ id: string; url: string }> {
     const amountPaise = Number(request.amount_paise);
     const expireBy = Math.floor(request.expires_at.getTime() / 1000);
@@ -315,13 +330,15 @@ export class PaymentTerminal implements OnModuleInit {
     };
     const description = `FixBazaar repair job ${request.repair_job_id.slice(0, 8)}`;
     if (request.method === 'qr') {
-      const qr = await this.gateway.createQrCode({
-        amountPaise,
-        name: description,
-        description,
-        closeBy: expireBy,
-        notes,
-      });
+      const qr =
+        (retry ? await this.lostQrCodeOf(request) : undefined) ??
+        (await this.gateway.createQrCode({
+          amountPaise,
+          name: description,
+          description,
+          closeBy: expireBy,
+          notes,
+        }));
       return { id: qr.id, url: qr.imageUrl };
     }
     const lost = await this.gateway.paymentLinkByReference(request.reference_id);
@@ -342,6 +359,17 @@ export class PaymentTerminal implements OnModuleInit {
         callbackUrl: null,
       }));
     return { id: link.id, url: link.shortUrl };
+  }
+
+  /**
+   * The QR code an earlier ask created for the request whose answer was lost: Razorpay gives QR
+   * codes no reference id, so the codes created since the request (a minute's margin for the two
+   * clocks) are searched for its id in their notes.
+   */
+  private async lostQrCodeOf(request: PaymentRequestRow): Promise<GatewayQrCode | undefined> {
+    const from = Math.floor(request.created_at.getTime() / 1000) - 60;
+    const codes = await this.gateway.listQrCodes({ from, to: Math.ceil(Date.now() / 1000) + 60 });
+    return codes.find((c) => c.notes.paymentRequestId === request.id);
   }
 
   /**
