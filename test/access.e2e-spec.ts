@@ -40,6 +40,10 @@ const BUYERS: Kind[] = ['customer', 'business', 'dealer', 'tech_hardware', 'tech
 const TECHNICIANS: Kind[] = ['tech_hardware', 'tech_software'];
 /** Staff who read the money: the CFO too (it reads, never writes; README "The `cfo` role"). */
 const MONEY_READERS: Kind[] = [...ADMINS, 'compliance', 'finance', 'cfo'];
+/** Who chats: the approved parties of jobs and orders (object-checked: a stranger gets 404) and staff who moderate. */
+const CHATTERS: Kind[] = [...BUYERS, ...ADMINS];
+/** Who reads chats: the parties, and staff who moderate or investigate (compliance reads only). */
+const CHAT_READERS: Kind[] = [...CHATTERS, 'compliance'];
 
 /**
  * The expected matrix, written by hand from the platform's policy (not derived from the code under test):
@@ -282,6 +286,13 @@ const EXPECTED: Record<string, Rule> = {
   'GET /technicians/{technicianId}/reviews': BUYERS,
   'GET /admin/reviews/flags': ADMINS,
   'POST /admin/reviews/{reviewId}/hide': ADMINS,
+  'GET /chat/rooms': CHAT_READERS,
+  'GET /chat/rooms/{kind}/{subjectId}/messages': CHAT_READERS,
+  'POST /chat/rooms/{kind}/{subjectId}/messages': CHATTERS,
+  'POST /chat/rooms/{kind}/{subjectId}/receipts': CHAT_READERS,
+  'PUT /chat/rooms/{kind}/{subjectId}/masking': ADMINS,
+  'POST /chat/messages/{messageId}/report': CHAT_READERS,
+  'POST /chat/messages/{messageId}/hide': ADMINS,
 };
 
 /**
@@ -314,6 +325,8 @@ const OWNER_ONLY = new Set([
   'GET /disputes/{id}/evidence/{evidenceId}',
   // No TCS correction exists here: allowed callers get 404.
   'GET /ledger/tcs-corrections/{correctionId}',
+  // A room of a job or sub-order: its parties and staff; the matrix names none (a 4xx).
+  'GET /chat/rooms/{kind}/{subjectId}/messages',
 ]);
 
 const allowed = (rule: Rule, kind: Kind): boolean =>

@@ -101,7 +101,15 @@ export type Subject =
    */
   | 'Review'
   /** Review moderation: admin and ops leader `read` the flagged list and `update` (hide abusive text, with a reason). */
-  | 'ReviewModeration';
+  | 'ReviewModeration'
+  /**
+   * A chat room (one per repair job, one per sub-order; src/chat/). Its parties — the job's customer
+   * and current technician, the sub-order's buyer and dealer — `read` and `create` (send, report) in
+   * it (`{ memberIds }`, read from the job or sub-order on every use), while approved. Admin and ops
+   * leader `read`, `create` and `update` (hide a message, turn masking off) in any room; compliance
+   * `read`s any. Staff join visibly (a system message, audited).
+   */
+  | 'ChatRoom';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 
@@ -111,7 +119,8 @@ export type AbilitySubject =
   | WithShape<'Session', { userId: string }>
   | WithShape<'Listing', { dealerId: string }>
   | WithShape<'SubOrder', { dealerId: string }>
-  | Exclude<Subject, 'User' | 'Session' | 'Listing' | 'SubOrder'>;
+  | WithShape<'ChatRoom', { memberIds: string[] }>
+  | Exclude<Subject, 'User' | 'Session' | 'Listing' | 'SubOrder' | 'ChatRoom'>;
 
 export type AppAbility = MongoAbility<[Action, AbilitySubject]>;
 
@@ -147,6 +156,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('approve', 'PayeeSettlement');
       can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
       can(['read', 'update'], 'ReviewModeration');
+      can(['read', 'create', 'update'], 'ChatRoom');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -169,6 +179,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('approve', 'PayeeSettlement');
       can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
       can(['read', 'update'], 'ReviewModeration');
+      can(['read', 'create', 'update'], 'ChatRoom');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.
@@ -181,6 +192,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('read', 'PaymentOps');
       can('read', 'Fraud');
       can('read', 'RepairJob');
+      can('read', 'ChatRoom');
       break;
     case 'cfo':
       // Read-only and money only (README "The `cfo` role"): the ledger and its export, adjustments,
@@ -213,6 +225,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
         can(['read', 'update'], 'Purchase');
         if (!principal.phoneUnverified) can('create', 'Purchase');
         can(['create', 'read', 'update'], 'Review');
+        can(['read', 'create'], 'ChatRoom', { memberIds: { $all: [principal.userId] } });
       }
       break;
     default:
@@ -231,6 +244,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
         if (principal.role === 'customer' || principal.role === 'business')
           can('read', 'TechnicianSearch');
         can(['create', 'read', 'update'], 'Review');
+        can(['read', 'create'], 'ChatRoom', { memberIds: { $all: [principal.userId] } });
       }
       // A technician not (or no longer) approved reaches its presence routes and is told why it is refused.
       if (principal.role === 'technician') can('update', 'TechnicianPresence');

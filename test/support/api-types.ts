@@ -3613,6 +3613,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/chat/rooms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My chat rooms (my jobs and sub-orders; staff: the rooms they joined) */
+        get: operations["ChatController_rooms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/rooms/{kind}/{subjectId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A room’s messages, oldest first: the newest page, or the page before/after/around a seq */
+        get: operations["ChatController_history"];
+        put?: never;
+        /** Send a message (idempotent by clientMessageId; contact details masked) */
+        post: operations["ChatController_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/rooms/{kind}/{subjectId}/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move my delivered and read receipts forward (never back) */
+        post: operations["ChatController_receipts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/rooms/{kind}/{subjectId}/masking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Staff: turn contact masking off or on in a room (a reason, audited) */
+        put: operations["ChatController_masking"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/messages/{messageId}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a message of my room to staff */
+        post: operations["ChatController_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/messages/{messageId}/hide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Staff: hide a message (a reason, audited; the original is kept) */
+        post: operations["ChatController_hide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -6583,6 +6686,86 @@ export interface components {
         DecideHoldDto: {
             /** @description Why (kept on the hold, on the order's history when cancelled, and in the audit log). */
             reason: string;
+        };
+        ChatRoomDto: {
+            /** @enum {string} */
+            kind: "job" | "sub_order";
+            lastSeq: number;
+            deliveredSeq: number;
+            readSeq: number;
+            /** @description `job:<repairJobId>` or `sub_order:<subOrderId>`. */
+            room: string;
+            subjectId: string;
+            masking: boolean;
+        };
+        ChatRoomListDto: {
+            items: components["schemas"]["ChatRoomDto"][];
+        };
+        AttachmentDto: {
+            bytes: number;
+            /** @description image/jpeg, image/png, image/webp, video/mp4 or video/webm. */
+            type: string;
+            /** @description GET it with the Bearer token (room members and staff only); videos take Range requests. */
+            url: string;
+            /** @description Images: a JPEG thumbnail (at most 320 px). */
+            thumbnailUrl: string | null;
+        };
+        ChatMessageDto: {
+            seq: number;
+            /** @enum {string} */
+            kind: "attachment" | "system" | "text";
+            /** @description What was masked in it. */
+            masked: ("email" | "payment_link" | "phone" | "upi")[];
+            /** @description Staff only: why it was hidden. */
+            hiddenReason?: string | null;
+            attachment: components["schemas"]["AttachmentDto"] | null;
+            id: string;
+            /** @description `job:<repairJobId>` or `sub_order:<subOrderId>`. */
+            room: string;
+            /** @description Null for a system message. */
+            senderId: string | null;
+            clientMessageId: string | null;
+            /** @description The text as stored (contact details masked); null when staff hid it (staff see it still). */
+            body: string | null;
+            hidden: boolean;
+            createdAt: string;
+        };
+        ChatPageDto: {
+            /** @description Oldest first. */
+            items: components["schemas"]["ChatMessageDto"][];
+            lastSeq: number;
+        };
+        SendMessageDto: {
+            /** @description The client's id for this message: a resend with the same id returns the first (same seq). */
+            clientMessageId: string;
+            /** @description The text (at most CHAT_MESSAGE_MAX_CHARS characters; checked by the service). */
+            body: string;
+        };
+        SendResultDto: {
+            message: components["schemas"]["ChatMessageDto"];
+            /** @description What was masked in the text (the sender's notice); empty when nothing was. */
+            notice: ("email" | "payment_link" | "phone" | "upi")[];
+            /** @description True when this client message id was sent before: the first message is returned. */
+            duplicate: boolean;
+        };
+        ReceiptInputDto: {
+            deliveredSeq: number;
+            readSeq: number;
+        };
+        ReceiptDto: {
+            deliveredSeq: number;
+            readSeq: number;
+            room: string;
+            userId: string;
+        };
+        MaskingInputDto: {
+            /** @description false: contact details are no longer masked in this room (staff, audited). */
+            masking: boolean;
+            reason: string;
+        };
+        ReportResultDto: {
+            /** @description False when this account had reported the message already. */
+            reported: boolean;
         };
         LiveDto: {
             /** @enum {string} */
@@ -17156,6 +17339,337 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not approve Fraud */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_rooms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatRoomListDto"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_history: {
+        parameters: {
+            query?: {
+                before?: number;
+                after?: number;
+                around?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                kind: "job" | "sub_order";
+                /** @description The repair job's id (`job`) or the sub-order's (`sub_order`). */
+                subjectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "job" | "sub_order";
+                /** @description The repair job's id (`job`) or the sub-order's (`sub_order`). */
+                subjectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendMessageDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SendResultDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_receipts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "job" | "sub_order";
+                /** @description The repair job's id (`job`) or the sub-order's (`sub_order`). */
+                subjectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiptInputDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_masking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "job" | "sub_order";
+                /** @description The repair job's id (`job`) or the sub-order's (`sub_order`). */
+                subjectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaskingInputDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatRoomDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResultDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_hide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMessageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update ChatRoom */
             403: {
                 headers: {
                     [name: string]: unknown;
