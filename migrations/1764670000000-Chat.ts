@@ -11,7 +11,7 @@ import { makeAppendOnly } from './support/append-only.js';
  * room's seqs have no gaps and a rolled-back send uses none. `client_message_id` makes sends
  * idempotent per sender and room. `body` is stored masked (contact details and payment links, see
  * src/chat/domain/contact-masking.ts); `masked` lists what was masked. Staff hide a message
- * (`hidden_*`): the body is kept for compliance. Attachments are stored objects named by the row.
+ * (`hidden_*`): the body is kept for compliance. `system` messages (staff joined) have no sender.
  *
  * `chat_receipts`: each participant's last delivered and read seq (only move forward).
  * `chat_reports`: a participant reports a message for staff (append-only).
@@ -37,13 +37,9 @@ export class Chat1764670000000 implements MigrationInterface {
         seq bigint NOT NULL CHECK (seq > 0),
         sender_id uuid REFERENCES users(id),
         client_message_id text CHECK (length(client_message_id) BETWEEN 1 AND 64),
-        kind text NOT NULL CHECK (kind IN ('text','attachment','system')),
+        kind text NOT NULL CHECK (kind IN ('text','system')),
         body text NOT NULL,
         masked text[] NOT NULL DEFAULT '{}',
-        attachment_key text,
-        attachment_type text,
-        attachment_bytes integer CHECK (attachment_bytes > 0),
-        thumbnail_key text,
         hidden_at timestamptz,
         hidden_by uuid REFERENCES users(id),
         hidden_reason text CHECK (length(hidden_reason) BETWEEN 3 AND 1000),
@@ -52,9 +48,6 @@ export class Chat1764670000000 implements MigrationInterface {
         UNIQUE (room_id, sender_id, client_message_id),
         CHECK ((kind = 'system') = (sender_id IS NULL)),
         CHECK ((kind = 'system') = (client_message_id IS NULL)),
-        CHECK ((kind = 'attachment') = (attachment_key IS NOT NULL)),
-        CHECK ((attachment_key IS NULL) = (attachment_type IS NULL)),
-        CHECK ((attachment_key IS NULL) = (attachment_bytes IS NULL)),
         CHECK ((hidden_at IS NULL) = (hidden_by IS NULL)),
         CHECK ((hidden_at IS NULL) = (hidden_reason IS NULL))
       )`);

@@ -174,6 +174,16 @@ describe('chat rooms and history over REST', () => {
     expect(mine.data?.items.map((r) => r.room)).toContain(room);
   });
 
+  it('refuses a message over the size cap (CHAT_MESSAGE_MAX_CHARS)', async () => {
+    const room = await jobRoom();
+    const max = t.config.chat.messageMaxChars;
+    const over = await restSend(customer, room, 'x'.repeat(max + 1));
+    expect(over.response.status).toBe(413);
+    expect((over.error as { code: string }).code).toBe('chat/message-too-long');
+    expect((await restSend(customer, room, 'x'.repeat(max))).response.status).toBe(201);
+    expect((await history(customer, room)).data?.lastSeq).toBe(1);
+  });
+
   it('pages before, after and around a seq, oldest first', async () => {
     const room = await jobRoom();
     for (let i = 1; i <= 9; i++) await restSend(customer, room, `message ${i}`);

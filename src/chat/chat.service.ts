@@ -347,10 +347,6 @@ export class ChatService {
   }
 }
 
-/** Where a message's attachment is downloaded (members and staff, with the Bearer token). */
-export const attachmentUrl = (messageId: string, thumbnail = false) =>
-  `/chat/messages/${messageId}/attachment${thumbnail ? '?thumbnail=true' : ''}`;
-
 /** A message as `staff` (the original of a hidden one, the reason) or a party (hidden: no text) sees it. */
 export function messageDto(room: RoomRow, r: MessageRow, staff: boolean): ChatMessageDto {
   const hidden = r.hidden_at !== null;
@@ -366,15 +362,6 @@ export function messageDto(room: RoomRow, r: MessageRow, staff: boolean): ChatMe
     masked: r.masked,
     hidden,
     ...(staff ? { hiddenReason: r.hidden_reason } : {}),
-    attachment:
-      r.attachment_key === null || !shown
-        ? null
-        : {
-            type: r.attachment_type!,
-            bytes: r.attachment_bytes!,
-            url: attachmentUrl(r.id),
-            thumbnailUrl: r.thumbnail_key === null ? null : attachmentUrl(r.id, true),
-          },
     createdAt: r.created_at.toISOString(),
   };
 }

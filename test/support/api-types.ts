@@ -6701,24 +6701,14 @@ export interface components {
         ChatRoomListDto: {
             items: components["schemas"]["ChatRoomDto"][];
         };
-        AttachmentDto: {
-            bytes: number;
-            /** @description image/jpeg, image/png, image/webp, video/mp4 or video/webm. */
-            type: string;
-            /** @description GET it with the Bearer token (room members and staff only); videos take Range requests. */
-            url: string;
-            /** @description Images: a JPEG thumbnail (at most 320 px). */
-            thumbnailUrl: string | null;
-        };
         ChatMessageDto: {
             seq: number;
             /** @enum {string} */
-            kind: "attachment" | "system" | "text";
+            kind: "system" | "text";
             /** @description What was masked in it. */
             masked: ("email" | "payment_link" | "phone" | "upi")[];
             /** @description Staff only: why it was hidden. */
             hiddenReason?: string | null;
-            attachment: components["schemas"]["AttachmentDto"] | null;
             id: string;
             /** @description `job:<repairJobId>` or `sub_order:<subOrderId>`. */
             room: string;

@@ -79,11 +79,6 @@ export class SendMessageDto {
   body!: string;
 }
 
-export class AttachmentQueryDto {
-  @Matches(CLIENT_MESSAGE_ID, { message: 'clientMessageId must be 1–64 of A-Z a-z 0-9 . _ : -' })
-  clientMessageId!: string;
-}
-
 export class ReceiptInputDto {
   @ApiProperty({ type: 'integer', minimum: 0 })
   @IsInt()
@@ -109,17 +104,6 @@ export class MaskingInputDto extends ReasonDto {
   masking!: boolean;
 }
 
-export class AttachmentDto {
-  /** image/jpeg, image/png, image/webp, video/mp4 or video/webm. */
-  type!: string;
-  @ApiProperty({ type: 'integer' })
-  bytes!: number;
-  /** GET it with the Bearer token (room members and staff only); videos take Range requests. */
-  url!: string;
-  /** Images: a JPEG thumbnail (at most 320 px). */
-  thumbnailUrl!: string | null;
-}
-
 export class ChatMessageDto {
   id!: string;
   /** `job:<repairJobId>` or `sub_order:<subOrderId>`. */
@@ -129,7 +113,7 @@ export class ChatMessageDto {
   /** Null for a system message. */
   senderId!: string | null;
   clientMessageId!: string | null;
-  @ApiProperty({ enum: ['text', 'attachment', 'system'] })
+  @ApiProperty({ enum: ['text', 'system'] })
   kind!: MessageKind;
   /** The text as stored (contact details masked); null when staff hid it (staff see it still). */
   body!: string | null;
@@ -140,8 +124,6 @@ export class ChatMessageDto {
   /** Staff only: why it was hidden. */
   @ApiPropertyOptional({ type: String, nullable: true })
   hiddenReason?: string | null;
-  @ApiProperty({ type: AttachmentDto, nullable: true })
-  attachment!: AttachmentDto | null;
   createdAt!: string;
 }
 
