@@ -12,6 +12,8 @@ import { makeAppendOnly } from './support/append-only.js';
  * idempotent per sender and room. `body` is stored masked (contact details and payment links, see
  * src/chat/domain/contact-masking.ts); `masked` lists what was masked. Staff hide a message
  * (`hidden_*`): the body is kept for compliance. `system` messages (staff joined) have no sender.
+ * An `attachment` message names its stored object (`attachment_key`: a re-encoded image with its
+ * JPEG thumbnail at `thumbnail_key`, or a probed video); its body is the caption (may be empty).
  *
  * `chat_receipts`: each participant's last delivered and read seq (only move forward).
  * `chat_reports`: a participant reports a message for staff (append-only).
@@ -37,9 +39,15 @@ export class Chat1764670000000 implements MigrationInterface {
         seq bigint NOT NULL CHECK (seq > 0),
         sender_id uuid REFERENCES users(id),
         client_message_id text CHECK (length(client_message_id) BETWEEN 1 AND 64),
-        kind text NOT NULL CHECK (kind IN ('text','system')),
+        kind text NOT NULL CHECK (kind IN ('text','attachment','system')),
         body text NOT NULL,
         masked text[] NOT NULL DEFAULT '{}',
+        attachment_key text,
+        attachment_type text CHECK (attachment_type IN
+          ('image/jpeg','image/png','image/webp','video/mp4','video/webm')),
+        attachment_bytes integer CHECK (attachment_bytes > 0),
+        attachment_sha256 text CHECK (attachment_sha256 ~ '^[0-9a-f]{64}$'),
+        thumbnail_key text,
         hidden_at timestamptz,
         hidden_by uuid REFERENCES users(id),
         hidden_reason text CHECK (length(hidden_reason) BETWEEN 3 AND 1000),
@@ -48,6 +56,11 @@ export class Chat1764670000000 implements MigrationInterface {
         UNIQUE (room_id, sender_id, client_message_id),
         CHECK ((kind = 'system') = (sender_id IS NULL)),
         CHECK ((kind = 'system') = (client_message_id IS NULL)),
+        CHECK ((kind = 'attachment') = (attachment_key IS NOT NULL)),
+        CHECK ((attachment_key IS NULL) = (attachment_type IS NULL)),
+        CHECK ((attachment_key IS NULL) = (attachment_bytes IS NULL)),
+        CHECK ((attachment_key IS NULL) = (attachment_sha256 IS NULL)),
+        CHECK (thumbnail_key IS NULL OR attachment_key IS NOT NULL),
         CHECK ((hidden_at IS NULL) = (hidden_by IS NULL)),
         CHECK ((hidden_at IS NULL) = (hidden_reason IS NULL))
       )`);

@@ -293,6 +293,8 @@ const EXPECTED: Record<string, Rule> = {
   'PUT /chat/rooms/{kind}/{subjectId}/masking': ADMINS,
   'POST /chat/messages/{messageId}/report': CHAT_READERS,
   'POST /chat/messages/{messageId}/hide': ADMINS,
+  'POST /chat/rooms/{kind}/{subjectId}/attachments': CHATTERS,
+  'GET /chat/messages/{messageId}/attachment': CHAT_READERS,
 };
 
 /**
@@ -327,6 +329,7 @@ const OWNER_ONLY = new Set([
   'GET /ledger/tcs-corrections/{correctionId}',
   // A room of a job or sub-order: its parties and staff; the matrix names none (a 4xx).
   'GET /chat/rooms/{kind}/{subjectId}/messages',
+  'GET /chat/messages/{messageId}/attachment',
 ]);
 
 const allowed = (rule: Rule, kind: Kind): boolean =>

@@ -1,10 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import { io, type Socket } from 'socket.io-client';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart } from './support/orders.js';
 import { hardwareTechnician } from './support/repairs.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
+import {
+  hasGpsTag,
+  jpegWithGps,
+  NOT_MEDIA,
+  pngOfSize,
+  TEST_VIDEOS,
+} from './support/test-images.js';
 
 /**
  * Chat (README "Chat"): rooms of repair jobs and sub-orders over REST and the `/chat` socket, with
@@ -32,6 +43,9 @@ const POLICY = JSON.stringify({
   ...quiet,
   dealer: { ...quiet.dealer, chat: { perMinute: 1, burst: 3 } },
 });
+
+const IMAGE_MAX_BYTES = 200_000;
+const storageDir = mkdtempSync(join(tmpdir(), 'fixbazaar-chat-'));
 
 let t: TestApp;
 const sockets: Socket[] = [];
@@ -122,7 +136,14 @@ async function jobRoom(tech: SignedIn = technician): Promise<string> {
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ env: { ...QUIET_ENV, RATE_LIMIT_POLICY: POLICY } });
+  t = await startTestApp({
+    env: {
+      ...QUIET_ENV,
+      RATE_LIMIT_POLICY: POLICY,
+      STORAGE_LOCAL_DIR: storageDir,
+      CHAT_IMAGE_MAX_BYTES: String(IMAGE_MAX_BYTES),
+    },
+  });
   customer = await signInAs(t, 'customer');
   technician = await hardwareTechnician(t);
   admin = await signInAs(t, 'admin');
@@ -469,5 +490,104 @@ describe('chat over the socket', () => {
     const rest = await restSend(dealer, room, 'over REST');
     expect(rest.response.status).toBe(429);
     expect((await history(dealer, room)).data?.lastSeq).toBe(3);
+  });
+});
+
+/** Sends a file to a room as multipart/form-data. */
+function upload(who: SignedIn, room: string, file: Buffer, clientMessageId: string = randomUUID()) {
+  const form = new FormData();
+  form.set('clientMessageId', clientMessageId);
+  form.set('caption', 'see the crack, call 9876543210');
+  form.set('file', new Blob([new Uint8Array(file)]), 'upload.bin');
+  const [kind, subjectId] = room.split(':');
+  return fetch(`${t.baseUrl}/chat/rooms/${kind}/${subjectId}/attachments`, {
+    method: 'POST',
+    headers: who.headers,
+    body: form,
+  });
+}
+
+const download = (who: SignedIn, path: string, headers: Record<string, string> = {}) =>
+  fetch(`${t.baseUrl}${path}`, { headers: { ...who.headers, ...headers } });
+
+/** The stored objects under chat/ (local disk storage; metadata sidecars aside). */
+const storedObjects = (): string[] =>
+  readdirSync(join(storageDir, 'chat'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && !e.name.endsWith('.meta'))
+    .map((e) => e.name);
+
+describe('chat attachments', () => {
+  it('stores an image re-encoded without its EXIF location, with a thumbnail, for members only', async () => {
+    const room = await jobRoom();
+    const photo = await jpegWithGps(640, 480);
+    const sent = await upload(customer, room, photo, 'photo-1');
+    expect(sent.status).toBe(201);
+    const body = (await sent.json()) as {
+      duplicate: boolean;
+      notice: string[];
+      message: Msg & { attachment: { type: string; url: string; thumbnailUrl: string } };
+    };
+    expect(body.message).toMatchObject({
+      kind: 'attachment',
+      body: 'see the crack, call [phone number hidden]',
+      attachment: { type: 'image/jpeg' },
+    });
+    expect(body.notice).toEqual(['phone']);
+    const objects = storedObjects().length;
+    const again = await upload(customer, room, photo, 'photo-1');
+    expect(((await again.json()) as { duplicate: boolean }).duplicate).toBe(true);
+    expect(storedObjects()).toHaveLength(objects);
+
+    const file = await download(technician, body.message.attachment.url);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('image/jpeg');
+    const stored = Buffer.from(await file.arrayBuffer());
+    const meta = await sharp(stored).metadata();
+    expect(hasGpsTag(meta.exif)).toBe(false);
+    expect(hasGpsTag((await sharp(photo).metadata()).exif)).toBe(true);
+    // Turned upright by its orientation tag: 480 × 640.
+    expect([meta.width, meta.height]).toEqual([480, 640]);
+    const thumb = await download(customer, body.message.attachment.thumbnailUrl);
+    const t2 = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();
+    expect(t2.format).toBe('jpeg');
+    expect(Math.max(t2.width, t2.height)).toBe(320);
+
+    expect((await download(stranger, body.message.attachment.url)).status).toBe(404);
+    expect((await upload(stranger, room, photo)).status).toBe(404);
+  });
+
+  it('refuses a wrong type, a file too big and one that only looks like media', async () => {
+    const room = await jobRoom();
+    const text = await upload(customer, room, Buffer.from('just some text, not a photo'));
+    expect(text.status).toBe(415);
+    expect(((await text.json()) as { code: string }).code).toBe('chat-attachment/unsupported-type');
+    const big = await upload(customer, room, pngOfSize(IMAGE_MAX_BYTES + 1));
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { code: string }).code).toBe('chat-attachment/too-large');
+    const broken = await upload(customer, room, NOT_MEDIA.truncatedMp4.bytes);
+    expect(broken.status).toBe(422);
+    expect(((await broken.json()) as { code: string }).code).toBe('media/undecodable');
+    expect((await history(customer, room)).data?.lastSeq).toBe(0);
+  });
+
+  it('serves a video with byte ranges', async () => {
+    const room = await jobRoom();
+    const video = TEST_VIDEOS.mp4.bytes;
+    const sent = await upload(technician, room, video);
+    expect(sent.status).toBe(201);
+    const { message } = (await sent.json()) as {
+      message: { attachment: { type: string; url: string; thumbnailUrl: string | null } };
+    };
+    expect(message.attachment).toMatchObject({ type: 'video/mp4', thumbnailUrl: null });
+    const part = await download(customer, message.attachment.url, { range: 'bytes=10-109' });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 10-109/${video.length}`);
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(Buffer.from(video.subarray(10, 110)));
+    const whole = await download(customer, message.attachment.url);
+    expect(Buffer.from(await whole.arrayBuffer())).toEqual(Buffer.from(video));
+    const past = await download(customer, message.attachment.url, {
+      range: `bytes=${video.length}-`,
+    });
+    expect(past.status).toBe(416);
   });
 });

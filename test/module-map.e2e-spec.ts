@@ -192,7 +192,7 @@ const MODULES: Record<string, ModuleRule> = {
     ],
   },
   chat: {
-    imports: ['audit', 'identity', 'rate-limit', 'storage'],
+    imports: ['audit', 'disputes', 'identity', 'rate-limit', 'storage'],
     owns: ['chat_rooms', 'chat_messages', 'chat_receipts', 'chat_reports'],
   },
   cli: { imports: ['*'], owns: [] },

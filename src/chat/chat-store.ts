@@ -8,7 +8,7 @@ import type { MaskKind } from './domain/contact-masking.js';
 
 export const ROOM_KINDS = ['job', 'sub_order'] as const;
 export type RoomKind = (typeof ROOM_KINDS)[number];
-export type MessageKind = 'text' | 'system';
+export type MessageKind = 'text' | 'attachment' | 'system';
 
 export interface RoomRow {
   id: string;
@@ -27,13 +27,19 @@ export interface MessageRow {
   kind: MessageKind;
   body: string;
   masked: MaskKind[];
+  attachment_key: string | null;
+  attachment_type: string | null;
+  attachment_bytes: number | null;
+  attachment_sha256: string | null;
+  thumbnail_key: string | null;
   hidden_at: Date | null;
   hidden_reason: string | null;
   created_at: Date;
 }
 
 const MESSAGE_COLUMNS = `m.id::text AS id, m.room_id::text AS room_id, m.seq::text AS seq,
-  m.sender_id::text AS sender_id, m.client_message_id, m.kind, m.body, m.masked, m.hidden_at, m.hidden_reason, m.created_at`;
+  m.sender_id::text AS sender_id, m.client_message_id, m.kind, m.body, m.masked, m.attachment_key, m.attachment_type,
+  m.attachment_bytes, m.attachment_sha256, m.thumbnail_key, m.hidden_at, m.hidden_reason, m.created_at`;
 
 /**
  * The accounts who take part in a room: a repair job's customer and its current technician, a
@@ -92,6 +98,13 @@ export interface NewMessage {
   kind: MessageKind;
   body: string;
   masked: MaskKind[];
+  attachment?: {
+    key: string;
+    type: string;
+    bytes: number;
+    sha256: string;
+    thumbnailKey: string | null;
+  };
 }
 
 /**
@@ -117,10 +130,23 @@ export async function insertMessage(
   const { rows } = await execute<MessageRow>(
     tx,
     `WITH r AS (UPDATE chat_rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq)
-     INSERT INTO chat_messages AS m (room_id, seq, sender_id, client_message_id, kind, body, masked)
-     SELECT $1, r.last_seq, $2, $3, $4, $5, $6 FROM r
+     INSERT INTO chat_messages AS m (room_id, seq, sender_id, client_message_id, kind, body, masked,
+       attachment_key, attachment_type, attachment_bytes, attachment_sha256, thumbnail_key)
+     SELECT $1, r.last_seq, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM r
      RETURNING ${MESSAGE_COLUMNS}`,
-    [roomId, m.senderId, m.clientMessageId, m.kind, m.body, m.masked],
+    [
+      roomId,
+      m.senderId,
+      m.clientMessageId,
+      m.kind,
+      m.body,
+      m.masked,
+      m.attachment?.key ?? null,
+      m.attachment?.type ?? null,
+      m.attachment?.bytes ?? null,
+      m.attachment?.sha256 ?? null,
+      m.attachment?.thumbnailKey ?? null,
+    ],
   );
   return { row: rows[0]!, duplicate: false };
 }

@@ -1,11 +1,42 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Query,
+  Req,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Can } from '../access/policy.decorator.js';
 import { AppProblem } from '../common/errors/problem.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
+import { ChatAttachments } from './chat-attachments.service.js';
 import { ChatService } from './chat.service.js';
 import type { PageAnchor } from './chat-store.js';
 import {
+  AttachmentQueryDto,
   ChatMessageDto,
   ChatPageDto,
   ChatRoomDto,
@@ -46,7 +77,10 @@ function anchorOf(q: HistoryQueryDto): PageAnchor {
 @ApiBearerAuth()
 @Controller('chat')
 export class ChatController {
-  constructor(private readonly chat: ChatService) {}
+  constructor(
+    private readonly chat: ChatService,
+    private readonly attachments: ChatAttachments,
+  ) {}
 
   @Get('rooms')
   @Can('read', 'ChatRoom')
@@ -80,6 +114,82 @@ export class ChatController {
     @Meta() meta: RequestMeta,
   ): Promise<SendResultDto> {
     return this.chat.send(meta, p, dto);
+  }
+
+  /**
+   * An image (JPEG, PNG, WebP; CHAT_IMAGE_MAX_BYTES) or a video (MP4, WebM; CHAT_VIDEO_MAX_BYTES) as
+   * `multipart/form-data`: the `file` part, a `clientMessageId` field (idempotent as for text) and
+   * an optional `caption` (masked like a text). The type is read from the bytes; an image is
+   * decoded and stored re-encoded without metadata (no EXIF location) with a thumbnail, a video's
+   * container must be whole.
+   */
+  @Post('rooms/:kind/:subjectId/attachments')
+  @Can('create', 'ChatRoom')
+  @ApiOperation({
+    summary: 'Send an image or a video to a room (multipart: file, clientMessageId)',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    required: true,
+    schema: {
+      type: 'object',
+      required: ['file', 'clientMessageId'],
+      properties: {
+        file: { type: 'string', format: 'binary' },
+        clientMessageId: { type: 'string', maxLength: 64 },
+        caption: { type: 'string' },
+      },
+    },
+  })
+  @ApiCreatedResponse({ type: SendResultDto })
+  @ApiPayloadTooLargeResponse({ description: '`chat-attachment/too-large`' })
+  @ApiUnsupportedMediaTypeResponse({ description: '`chat-attachment/unsupported-type`' })
+  @ApiUnprocessableEntityResponse({
+    description: '`media/undecodable`: not a whole image or video; `media/too-many-pixels`',
+  })
+  attach(
+    @Param() p: RoomParamDto,
+    @Req() request: FastifyRequest,
+    @Meta() meta: RequestMeta,
+  ): Promise<SendResultDto> {
+    return this.attachments.send(meta, p, request.body);
+  }
+
+  /**
+   * An attachment's bytes (or an image's thumbnail: `?thumbnail=true`) for the room's members and
+   * staff (anyone else 404): ETag (If-None-Match → 304), one byte range (`Range: bytes=a-b`) → 206.
+   */
+  @Get('messages/:messageId/attachment')
+  @Can('read', 'ChatRoom')
+  @ApiOperation({ summary: 'Download a message’s attachment (Range requests for video)' })
+  @ApiProduces('image/jpeg', 'image/png', 'image/webp', 'video/mp4', 'video/webm')
+  @ApiOkResponse({
+    description: 'The whole file',
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  })
+  @ApiResponse({ status: 206, description: 'The requested byte range' })
+  @ApiResponse({ status: 304, description: 'Not modified (If-None-Match matched the ETag)' })
+  @ApiNotFoundResponse({ description: '`chat/message-not-found`, `chat-attachment/not-found`' })
+  @ApiResponse({ status: 416, description: '`chat-attachment/range-not-satisfiable`' })
+  @ApiHeader({ name: 'range', required: false, description: 'One byte range, e.g. `bytes=0-`' })
+  @ApiHeader({ name: 'if-range', required: false, description: 'The ETag the range is for' })
+  @ApiHeader({ name: 'if-none-match', required: false, description: 'A previous ETag' })
+  async attachment(
+    @Param() p: MessageIdParamDto,
+    @Query() q: AttachmentQueryDto,
+    @Headers('range') range: string | undefined,
+    @Headers('if-range') ifRange: string | undefined,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Meta() meta: RequestMeta,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<StreamableFile | undefined> {
+    const file = await this.attachments.download(meta, p.messageId, q.thumbnail === 'true', {
+      range,
+      ifRange,
+      ifNoneMatch,
+    });
+    void reply.status(file.status).headers(file.headers);
+    return file.body === null ? undefined : new StreamableFile(file.body);
   }
 
   @Post('rooms/:kind/:subjectId/receipts')

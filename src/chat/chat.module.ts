@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { IdentityModule } from '../identity/identity.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
+import { StorageModule } from '../storage/storage.module.js';
+import { AttachmentBodyParser } from './attachment-body.parser.js';
+import { ChatAttachments } from './chat-attachments.service.js';
 import { ChatController } from './chat.controller.js';
 import { ChatGateway } from './chat.gateway.js';
 import { ChatPush } from './chat-push.js';
@@ -13,9 +16,9 @@ import { ChatService } from './chat.service.js';
  * AuditModule (global).
  */
 @Module({
-  imports: [IdentityModule, RateLimitModule],
+  imports: [IdentityModule, RateLimitModule, StorageModule],
   controllers: [ChatController],
-  providers: [ChatService, ChatPush, ChatGateway],
+  providers: [ChatService, ChatAttachments, ChatPush, ChatGateway, AttachmentBodyParser],
   exports: [ChatPush],
 })
 export class ChatModule {}

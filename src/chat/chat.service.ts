@@ -65,6 +65,14 @@ const messageNotFound = () =>
 /** Whether the principal sees what staff see (hidden messages' text, reasons). */
 const seesAll = (p: Principal) => isStaff(p.role);
 
+/** What a message says (its sender and client id aside). */
+export type MessageContent = Omit<NewMessage, 'senderId' | 'clientMessageId'>;
+
+function textMessage(body: string, masking: boolean): MessageContent {
+  const masked = masking ? maskContacts(body) : { text: body, masked: [] };
+  return { kind: 'text', body: masked.text, masked: masked.masked };
+}
+
 /** A transaction and what to publish once it commits. */
 interface Tx {
   tx: EntityManager;
@@ -129,11 +137,14 @@ export class ChatService {
     return { room, parties };
   }
 
-  /** Sends a text message (rate-limited per account, `chat` category; masked unless staff turned it off). */
+  /**
+   * Sends a message (rate-limited per account, `chat` category): a text, masked unless staff
+   * turned masking off in the room, or what `build` makes of it (an attachment and its caption).
+   */
   async send(
     meta: RequestMeta,
     ref: RoomRef,
-    input: { clientMessageId: string; body: string },
+    input: { clientMessageId: string; body: string; build?: (masking: boolean) => MessageContent },
   ): Promise<SendResultDto> {
     const p = meta.principal!;
     const max = this.config.chat.messageMaxChars;
@@ -146,28 +157,14 @@ export class ChatService {
         { maxChars: max },
       );
     await this.takeSendToken(p);
-    return this.store(meta, ref, (room) => {
-      const masked = room.masking ? maskContacts(input.body) : { text: input.body, masked: [] };
-      return {
-        senderId: p.userId,
-        clientMessageId: input.clientMessageId,
-        kind: 'text',
-        body: masked.text,
-        masked: masked.masked,
-      };
-    });
-  }
-
-  /** Stores a message built for the entered room, after commit publishes it (not a duplicate). */
-  async store(
-    meta: RequestMeta,
-    ref: RoomRef,
-    build: (room: RoomRow) => NewMessage,
-  ): Promise<SendResultDto> {
-    const p = meta.principal!;
+    const build = input.build ?? ((masking: boolean) => textMessage(input.body, masking));
     const result = await this.run(async (c) => {
       const { room, parties } = await this.enterIn(c, meta, ref, 'create');
-      const { row, duplicate } = await insertMessage(c.tx, room.id, build(room));
+      const { row, duplicate } = await insertMessage(c.tx, room.id, {
+        senderId: p.userId,
+        clientMessageId: input.clientMessageId,
+        ...build(room.masking),
+      });
       if (!duplicate)
         c.after.push(() => this.push.publish({ kind: 'message', room, parties, row }));
       return { room, row, duplicate };
@@ -224,6 +221,16 @@ export class ChatService {
     });
     this.push.publish({ kind: 'receipt', room, parties, receipt });
     return receipt;
+  }
+
+  /** The room, if the caller may `action` in it (404 otherwise; staff join visibly). */
+  enter(meta: RequestMeta, ref: RoomRef, action: 'read' | 'create'): Promise<EnteredRoom> {
+    return this.run((c) => this.enterIn(c, meta, ref, action));
+  }
+
+  /** A message of a room the caller may read (404 otherwise), as stored. */
+  readableMessage(meta: RequestMeta, messageId: string): Promise<MessageRow> {
+    return this.run(async (c) => (await this.messageIn(c, meta, messageId, 'read')).row);
   }
 
   /** Messages after `afterSeq` for a socket catching up (membership checked again). */
@@ -347,6 +354,10 @@ export class ChatService {
   }
 }
 
+/** Where a message's attachment is downloaded (room members and staff, with the Bearer token). */
+export const attachmentUrl = (messageId: string, thumbnail = false) =>
+  `/chat/messages/${messageId}/attachment${thumbnail ? '?thumbnail=true' : ''}`;
+
 /** A message as `staff` (the original of a hidden one, the reason) or a party (hidden: no text) sees it. */
 export function messageDto(room: RoomRow, r: MessageRow, staff: boolean): ChatMessageDto {
   const hidden = r.hidden_at !== null;
@@ -362,6 +373,15 @@ export function messageDto(room: RoomRow, r: MessageRow, staff: boolean): ChatMe
     masked: r.masked,
     hidden,
     ...(staff ? { hiddenReason: r.hidden_reason } : {}),
+    attachment:
+      r.attachment_key === null || !shown
+        ? null
+        : {
+            type: r.attachment_type!,
+            bytes: r.attachment_bytes!,
+            url: attachmentUrl(r.id),
+            thumbnailUrl: r.thumbnail_key === null ? null : attachmentUrl(r.id, true),
+          },
     createdAt: r.created_at.toISOString(),
   };
 }

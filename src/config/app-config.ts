@@ -159,8 +159,8 @@ export interface AppConfig {
   };
   /** Evidence of returns and disputes: largest photo and video in bytes, files per dispute. */
   disputes: { imageMaxBytes: number; videoMaxBytes: number; maxEvidence: number };
-  /** Chat: the longest text message (characters). */
-  chat: { messageMaxChars: number };
+  /** Chat: the longest text message (characters), the largest image and video attachment (bytes). */
+  chat: { messageMaxChars: number; imageMaxBytes: number; videoMaxBytes: number };
   paymentAlerts: {
     /** A payment still creating/created/authorized this long after it was opened raises a `payment_stuck` alert. */
     stuckAfterMinutes: number;
@@ -386,6 +386,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     chat: {
       messageMaxChars: e.CHAT_MESSAGE_MAX_CHARS,
+      imageMaxBytes: e.CHAT_IMAGE_MAX_BYTES,
+      videoMaxBytes: e.CHAT_VIDEO_MAX_BYTES,
     },
     paymentAlerts: {
       stuckAfterMinutes: e.PAYMENT_STUCK_ALERT_MINUTES,

@@ -3648,6 +3648,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/chat/rooms/{kind}/{subjectId}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send an image or a video to a room (multipart: file, clientMessageId) */
+        post: operations["ChatController_attach"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/messages/{messageId}/attachment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a message’s attachment (Range requests for video) */
+        get: operations["ChatController_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/chat/rooms/{kind}/{subjectId}/receipts": {
         parameters: {
             query?: never;
@@ -6701,14 +6735,24 @@ export interface components {
         ChatRoomListDto: {
             items: components["schemas"]["ChatRoomDto"][];
         };
+        AttachmentDto: {
+            bytes: number;
+            /** @description image/jpeg, image/png, image/webp, video/mp4 or video/webm (read from the bytes). */
+            type: string;
+            /** @description GET it with the Bearer token (room members and staff only); it takes Range requests. */
+            url: string;
+            /** @description Images: a JPEG thumbnail (at most 320 × 320). */
+            thumbnailUrl: string | null;
+        };
         ChatMessageDto: {
             seq: number;
             /** @enum {string} */
-            kind: "system" | "text";
+            kind: "attachment" | "system" | "text";
             /** @description What was masked in it. */
             masked: ("email" | "payment_link" | "phone" | "upi")[];
             /** @description Staff only: why it was hidden. */
             hiddenReason?: string | null;
+            attachment: components["schemas"]["AttachmentDto"] | null;
             id: string;
             /** @description `job:<repairJobId>` or `sub_order:<subOrderId>`. */
             room: string;
@@ -17469,6 +17513,173 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not create ChatRoom */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_attach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "job" | "sub_order";
+                /** @description The repair job's id (`job`) or the sub-order's (`sub_order`). */
+                subjectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                    clientMessageId: string;
+                    caption?: string;
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SendResultDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `chat-attachment/too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `chat-attachment/unsupported-type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `media/undecodable`: not a whole image or video; `media/too-many-pixels` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_attachment: {
+        parameters: {
+            query?: {
+                /** @description The image's thumbnail instead of the file. */
+                thumbnail?: "false" | "true";
+            };
+            header?: {
+                /** @description A previous ETag */
+                "if-none-match"?: string;
+                /** @description The ETag the range is for */
+                "if-range"?: string;
+                /** @description One byte range, e.g. `bytes=0-` */
+                range?: string;
+            };
+            path: {
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The requested byte range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `chat/message-not-found`, `chat-attachment/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `chat-attachment/range-not-satisfiable` */
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -104,6 +104,25 @@ export class MaskingInputDto extends ReasonDto {
   masking!: boolean;
 }
 
+export class AttachmentDto {
+  /** image/jpeg, image/png, image/webp, video/mp4 or video/webm (read from the bytes). */
+  type!: string;
+  @ApiProperty({ type: 'integer' })
+  bytes!: number;
+  /** GET it with the Bearer token (room members and staff only); it takes Range requests. */
+  url!: string;
+  /** Images: a JPEG thumbnail (at most 320 × 320). */
+  thumbnailUrl!: string | null;
+}
+
+export class AttachmentQueryDto {
+  /** The image's thumbnail instead of the file. */
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  thumbnail?: 'true' | 'false';
+}
+
 export class ChatMessageDto {
   id!: string;
   /** `job:<repairJobId>` or `sub_order:<subOrderId>`. */
@@ -113,7 +132,7 @@ export class ChatMessageDto {
   /** Null for a system message. */
   senderId!: string | null;
   clientMessageId!: string | null;
-  @ApiProperty({ enum: ['text', 'system'] })
+  @ApiProperty({ enum: ['text', 'attachment', 'system'] })
   kind!: MessageKind;
   /** The text as stored (contact details masked); null when staff hid it (staff see it still). */
   body!: string | null;
@@ -124,6 +143,8 @@ export class ChatMessageDto {
   /** Staff only: why it was hidden. */
   @ApiPropertyOptional({ type: String, nullable: true })
   hiddenReason?: string | null;
+  @ApiProperty({ type: AttachmentDto, nullable: true })
+  attachment!: AttachmentDto | null;
   createdAt!: string;
 }
 
