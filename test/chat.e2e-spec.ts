@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { io, type Socket } from 'socket.io-client';
+import { ChatPush } from '../src/chat/chat-push.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart } from './support/orders.js';
 import { hardwareTechnician } from './support/repairs.js';
@@ -409,6 +410,10 @@ describe('chat over the socket', () => {
 
   it('lets a party report a message and staff hide it (audited; the original kept for staff)', async () => {
     const room = await jobRoom();
+    const c = await connect(customer);
+    await ask(c, 'join', { room });
+    const hiddenEvents: Msg[] = [];
+    c.on('hidden', (m: Msg) => hiddenEvents.push(m));
     const sent = await restSend(technician, room, 'rude words');
     const messageId = sent.data!.message.id;
     const report = await t.api.POST('/chat/messages/{messageId}/report', {
@@ -435,13 +440,15 @@ describe('chat over the socket', () => {
     });
     const seen = (await history(customer, room)).data!.items.find((m) => m.id === messageId);
     expect(seen).toMatchObject({ hidden: true, body: null });
+    await until(() => hiddenEvents.length === 1);
+    expect(hiddenEvents[0]).toMatchObject({ id: messageId, hidden: true, body: null });
     const [audit] = await sql<{ action: string; target_id: string }>(
       `SELECT action, target_id FROM audit_events WHERE action = 'chat.hide'`,
     );
     expect(audit).toEqual({ action: 'chat.hide', target_id: messageId });
   });
 
-  it('disconnects within a second when the session is revoked or the account blocked', async () => {
+  it('disconnects within a second when the session is revoked or the account blocked or suspended', async () => {
     const victim = await signInAs(t, 'customer');
     const s = await connect(victim);
     const ended = new Promise<number>((resolve) => s.on('disconnect', () => resolve(Date.now())));
@@ -469,6 +476,31 @@ describe('chat over the socket', () => {
     // Blocking an account revokes its sessions.
     expect(errors.map((e) => e.code)).toEqual(['auth/session-ended']);
     await expect(connect(blocked)).rejects.toMatchObject({ data: { code: 'auth/session-ended' } });
+
+    // Suspension keeps the sessions, but a suspended account may not chat.
+    const suspended = await signInAs(t, 'customer');
+    const u = await connect(suspended);
+    const out = new Promise<number>((resolve) => u.on('disconnect', () => resolve(Date.now())));
+    const suspend = await t.api.POST('/admin/users/{id}/suspend', {
+      params: { path: { id: suspended.userId } },
+      body: { reason: 'chargebacks under review' },
+      headers: admin.headers,
+    });
+    const suspendedAt = Date.now();
+    expect(suspend.response.status).toBe(200);
+    expect((await out) - suspendedAt).toBeLessThan(1000);
+  });
+
+  it('reaches every socket of an account through ChatPush.toUser', async () => {
+    const one = await connect(customer);
+    const two = await connect(customer);
+    const other = await connect(technician);
+    const got: unknown[] = [];
+    for (const s of [one, two, other]) s.on('ring', (p: unknown) => got.push(p));
+    t.app.get(ChatPush).toUser(customer.userId, 'ring', { callId: 'c1' });
+    await until(() => got.length === 2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toEqual([{ callId: 'c1' }, { callId: 'c1' }]);
   });
 
   it('rate-limits sends by the platform’s table, over the socket and REST alike', async () => {

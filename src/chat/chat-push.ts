@@ -5,7 +5,7 @@ import type { ReceiptDto } from './dto/chat.dto.js';
 
 /** What the chat's commands publish after they commit, for the socket to deliver. */
 export type ChatPublication =
-  | { kind: 'message'; room: RoomRow; parties: string[]; row: MessageRow }
+  | { kind: 'message' | 'hidden'; room: RoomRow; parties: string[]; row: MessageRow }
   | { kind: 'receipt'; room: RoomRow; parties: string[]; receipt: ReceiptDto };
 
 /**

@@ -10,7 +10,8 @@
  *   the messages after lastSeq, in order, then live; `send {room, clientMessageId, body}` → `{seq, id}`
  *   once committed (and a `notice` event when something was masked); `receipt {room, deliveredSeq,
  *   readSeq}` → broadcast `receipt`; `typing {room}` → `typing {room, userId, expiresInMs}` to the
- *   others (not stored); `leave {room}`.
+ *   others (not stored); `leave {room}`. Staff hiding a message sends `hidden` (the message as the
+ *   receiver may see it) to the room.
  * - Delivery: each socket keeps, per room, the last seq it was sent; a message is sent only as the
  *   next one, and a jump fills the gap from the database first, so a socket sees every message once
  *   and in order whatever the timing of replays and broadcasts. Whether the receiving socket's
@@ -343,6 +344,10 @@ export class ChatGateway implements OnApplicationBootstrap, BeforeApplicationShu
       for (const socket of sockets) {
         if (p.kind === 'receipt') {
           socket.emit('receipt', p.receipt);
+          continue;
+        }
+        if (p.kind === 'hidden') {
+          socket.emit('hidden', messageDto(p.room, p.row, isStaff(socket.data.principal.role)));
           continue;
         }
         const seq = Number(p.row.seq);

@@ -268,6 +268,7 @@ export class ChatService {
   hide(meta: RequestMeta, messageId: string, reason: string): Promise<ChatMessageDto> {
     return this.run(async (c) => {
       const { room } = await this.messageIn(c, meta, messageId, 'update');
+      const parties = (await partiesOf(c.tx, room.kind, room.subject_id))!;
       const row = (await lockMessage(c.tx, messageId))!;
       if (row.hidden_at !== null)
         throw new AppProblem(
@@ -285,7 +286,9 @@ export class ChatService {
         before: { hidden: false },
         after: { hidden: true },
       });
-      return messageDto(room, (await messageById(c.tx, row.id))!, true);
+      const hidden = (await messageById(c.tx, row.id))!;
+      c.after.push(() => this.push.publish({ kind: 'hidden', room, parties, row: hidden }));
+      return messageDto(room, hidden, true);
     });
   }
 
