@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { io, type Socket } from 'socket.io-client';
 import { ChatPush } from '../src/chat/chat-push.js';
+import { signJwt } from '../src/identity/jwt.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart } from './support/orders.js';
 import { hardwareTechnician } from './support/repairs.js';
@@ -489,6 +490,29 @@ describe('chat over the socket', () => {
     const suspendedAt = Date.now();
     expect(suspend.response.status).toBe(200);
     expect((await out) - suspendedAt).toBeLessThan(1000);
+  });
+
+  it('ends a socket when its access token expires', async () => {
+    const who = await signInAs(t, 'customer');
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const token = signJwt(createSecretKey(Buffer.from(t.config.auth.jwtSecret, 'utf8')), {
+      sub: who.userId,
+      sid: who.sessionId,
+      role: 'customer',
+      iss: 'fixbazaar',
+      aud: 'fixbazaar-api',
+      iat: exp - 2,
+      exp,
+    });
+    const s = await connect({ accessToken: token });
+    const errors: { code: string }[] = [];
+    s.on('error', (e: { code: string }) => errors.push(e));
+    const ended = await new Promise<number>((resolve) =>
+      s.on('disconnect', () => resolve(Date.now())),
+    );
+    expect(ended).toBeGreaterThanOrEqual(exp * 1000);
+    expect(ended - exp * 1000).toBeLessThan(1000);
+    expect(errors.map((e) => e.code)).toEqual(['auth/token-expired']);
   });
 
   it('reaches every socket of an account through ChatPush.toUser', async () => {
