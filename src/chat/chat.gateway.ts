@@ -180,9 +180,8 @@ export class ChatGateway implements OnApplicationBootstrap, BeforeApplicationShu
     const row = await this.principals.principalOf(claims);
     if (!row) return 'auth/session-ended';
     if (row.status === 'blocked') return 'auth/account-blocked';
-    const principal: Principal = { ...claims, ...row };
-    if (!defineAbilityFor(principal).can('read', 'ChatRoom')) return 'auth/forbidden';
-    return { userId: claims.userId, sessionId: claims.sessionId, ...row };
+    const principal: Principal = { userId: claims.userId, sessionId: claims.sessionId, ...row };
+    return defineAbilityFor(principal).can('read', 'ChatRoom') ? principal : 'auth/forbidden';
   }
 
   private connected(socket: ChatSocket): void {
@@ -284,7 +283,11 @@ export class ChatGateway implements OnApplicationBootstrap, BeforeApplicationShu
     });
   }
 
-  /** `join` (live from the room's last seq) or `resume` (the messages after lastSeq first). */
+  /**
+   * `join` (live from the room's last seq) or `resume` (the messages after lastSeq first). Either
+   * catches up from the database once the socket is in the room, so a message committed between
+   * reading the room and joining it is not missed.
+   */
   private async join(
     socket: ChatSocket,
     m: Record<string, unknown>,
@@ -299,8 +302,7 @@ export class ChatGateway implements OnApplicationBootstrap, BeforeApplicationShu
       socket.data.rooms.set(roomId, joined);
       await socket.join(`room:${roomId}`);
     } else if (lastSeq !== null) joined.upTo = Math.min(joined.upTo, lastSeq);
-    if (lastSeq !== null)
-      await this.enqueue(socket, roomId, (j) => this.catchUp(socket, roomId, j));
+    await this.enqueue(socket, roomId, (j) => this.catchUp(socket, roomId, j));
     return { ...room, lastSeq: Math.max(room.lastSeq, joined.upTo) };
   }
 

@@ -116,8 +116,12 @@ export class ChatService {
       throw roomNotFound();
     }
     const room = await roomOf(tx, ref.kind, ref.subjectId);
-    if (!parties.includes(p.userId) && (await receiptOf(tx, room.id, p.userId)) === null) {
-      await advanceReceipt(tx, room.id, p.userId, 0, 0);
+    if (
+      !parties.includes(p.userId) &&
+      (await receiptOf(tx, room.id, p.userId)) === null &&
+      // A concurrent first use by the same staff member waits here and posts nothing.
+      (await advanceReceipt(tx, room.id, p.userId, 0, 0)).created
+    ) {
       const { name } = await contactIn(tx, p.userId);
       const { row } = await insertMessage(tx, room.id, {
         senderId: null,
