@@ -117,7 +117,7 @@ export class AttachmentDto {
 
 export class AttachmentQueryDto {
   /** The image's thumbnail instead of the file. */
-  @ApiPropertyOptional({ type: Boolean })
+  @ApiPropertyOptional({ enum: ['true', 'false'] })
   @IsOptional()
   @IsIn(['true', 'false'])
   thumbnail?: 'true' | 'false';
