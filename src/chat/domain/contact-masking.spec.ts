@@ -19,6 +19,10 @@ describe('maskContacts: phone numbers', () => {
     ['my no: 7012345678, whatsapp 6012345678', `my no: ${PHONE}, whatsapp ${PHONE}`],
     ['landline 080-23456789', `landline ${PHONE}`],
     ['qty 2 9876543210', `qty 2 ${PHONE}`],
+    ['9 8 7 6 5 4 3 2 1 0', PHONE],
+    ['₹500 98765 43210', `₹500 ${PHONE}`],
+    ['whatsapp wa.me/919876543210', `whatsapp wa.me/${PHONE}`],
+    ['call 0 98765 43210', `call ${PHONE}`],
   ])('%s', (input, expected) => {
     const r = maskContacts(input);
     expect(r.text).toBe(expected);

@@ -16,7 +16,8 @@
  *   price (`₹12,500`, `1,299.00`) is left alone.
  *
  * Known limits (documented in the README): numbers spelled out in words, digits spread over several
- * messages, and a 10-digit number from 6–9 that is not a phone (it is masked).
+ * messages, e-mail addresses written out (`name at gmail dot com`), and a 10-digit number from 6–9
+ * that is not a phone (it is masked).
  */
 
 export const MASK_KINDS = ['payment_link', 'email', 'upi', 'phone'] as const;
