@@ -332,6 +332,10 @@ describe('chat over the socket', () => {
     expect(await ask(c, 'typing', { room })).toMatchObject({ ok: true, expiresInMs: 3000 });
     await until(() => typing.length === 1);
     expect(typing[0]).toEqual({ room, userId: customer.userId, expiresInMs: 3000 });
+    // A repeat within a second is not passed on (the 3 s are running anyway).
+    expect(await ask(c, 'typing', { room })).toMatchObject({ ok: true, expiresInMs: 3000 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(typing).toHaveLength(1);
     expect(own).toEqual([]);
     expect((await history(customer, room)).data?.items).toEqual([]);
   });

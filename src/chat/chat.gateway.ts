@@ -50,6 +50,8 @@ import { CLIENT_MESSAGE_ID } from './dto/chat.dto.js';
 
 /** How long a typing indicator lasts unless repeated. */
 export const TYPING_EXPIRES_MS = 3000;
+/** A socket's typing in a room is passed on at most this often (repeats within it are dropped). */
+const TYPING_EVERY_MS = 1000;
 const CATCH_UP_PAGE = 100;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** setTimeout's largest delay. */
@@ -70,6 +72,8 @@ interface SocketState {
   deviceFingerprint: string | null;
   userAgent: string | null;
   rooms: Map<string, JoinedRoom>;
+  /** When this socket's typing was last passed on, per room. */
+  typedAt: Map<string, number>;
   expiry?: NodeJS.Timeout;
 }
 
@@ -172,6 +176,7 @@ export class ChatGateway implements OnApplicationBootstrap, BeforeApplicationShu
       deviceFingerprint: hashFingerprint(typeof fp === 'string' ? fp : undefined),
       userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null,
       rooms: new Map(),
+      typedAt: new Map(),
     };
   }
 
@@ -253,7 +258,12 @@ export class ChatGateway implements OnApplicationBootstrap, BeforeApplicationShu
         ),
       }));
     this.on(socket, 'typing', async (m) => {
-      const { entered } = await this.chat.roomState(this.metaOf(socket), refOf(m.room));
+      const ref = refOf(m.room);
+      const last = socket.data.typedAt.get(m.room as string) ?? 0;
+      if (Date.now() - last < TYPING_EVERY_MS) return { expiresInMs: TYPING_EXPIRES_MS };
+      await this.chat.takeToken(socket.data.principal, 'default');
+      const { entered } = await this.chat.roomState(this.metaOf(socket), ref);
+      socket.data.typedAt.set(m.room as string, Date.now());
       const payload = { room: m.room, userId, expiresInMs: TYPING_EXPIRES_MS };
       for (const other of await this.membersIn(entered.room.id, entered.parties))
         if (other.id !== socket.id) other.emit('typing', payload);
@@ -261,7 +271,11 @@ export class ChatGateway implements OnApplicationBootstrap, BeforeApplicationShu
     });
   }
 
-  /** Answers an event through its ack; a refusal also comes as an `error` event. */
+  /**
+   * Answers an event through its ack; a refusal also comes as an `error` event. Events other than
+   * `send` (which takes a `chat` token) take a token of the account's `default` bucket, as a REST
+   * call would; `typing` only when passed on (at most once a second per room, repeats dropped).
+   */
   private on(
     socket: ChatSocket,
     event: string,
@@ -271,15 +285,21 @@ export class ChatGateway implements OnApplicationBootstrap, BeforeApplicationShu
       const answer = typeof ack === 'function' ? (ack as Ack) : () => undefined;
       const m =
         message !== null && typeof message === 'object' ? (message as Record<string, unknown>) : {};
-      handle(m).then(
-        (result) => answer({ ok: true, ...result }),
-        (err: unknown) => {
-          const error = { event, ...errorOf(err) };
-          if (!(err instanceof AppProblem)) this.logger.error(err);
-          socket.emit('error', error);
-          answer({ ok: false, error });
-        },
-      );
+      const charge =
+        event === 'send' || event === 'typing'
+          ? Promise.resolve()
+          : this.chat.takeToken(socket.data.principal, 'default');
+      charge
+        .then(() => handle(m))
+        .then(
+          (result) => answer({ ok: true, ...result }),
+          (err: unknown) => {
+            const error = { event, ...errorOf(err) };
+            if (!(err instanceof AppProblem)) this.logger.error(err);
+            socket.emit('error', error);
+            answer({ ok: false, error });
+          },
+        );
     });
   }
 

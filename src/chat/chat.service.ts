@@ -160,7 +160,7 @@ export class ChatService {
         `A message has at most ${max} characters`,
         { maxChars: max },
       );
-    await this.takeSendToken(p);
+    await this.takeToken(p, 'chat');
     const build = input.build ?? ((masking: boolean) => textMessage(input.body, masking));
     const result = await this.run(async (c) => {
       const { room, parties } = await this.enterIn(c, meta, ref, 'create');
@@ -333,18 +333,22 @@ export class ChatService {
     return { row, room };
   }
 
-  /** One token from the account's `chat` bucket (the platform's rate table), for REST and socket sends alike. */
-  private async takeSendToken(p: Principal): Promise<void> {
-    const limit = limitFor(this.config.rateLimit.policy, p.role, 'chat');
-    const result = await this.limiter.take([{ key: `user:chat:${p.userId}`, limit }]);
+  /**
+   * One token from the account's bucket of `category` (the platform's rate table), through the
+   * same service as the HTTP guard: `chat` for every send (REST or socket), `default` for the
+   * socket's other events (as for any other route).
+   */
+  async takeToken(p: Principal, category: 'chat' | 'default'): Promise<void> {
+    const limit = limitFor(this.config.rateLimit.policy, p.role, category);
+    const result = await this.limiter.take([{ key: `user:${category}:${p.userId}`, limit }]);
     if (!result || result.allowed) return; // store unavailable: fail open (RateLimitService)
     const seconds = retryAfterSeconds(result.retryAfterMs);
     throw new AppProblem(
       429,
       'rate-limit/exceeded',
       'Too many requests',
-      `Rate limit for chat messages exceeded; retry in ${seconds} s`,
-      { category: 'chat', retryAfterSeconds: seconds },
+      `Rate limit for ${category === 'chat' ? 'chat messages' : 'requests'} exceeded; retry in ${seconds} s`,
+      { category, retryAfterSeconds: seconds },
       { 'retry-after': String(seconds) },
     );
   }
