@@ -44,6 +44,7 @@ import { CfoRole1764620000000 } from './1764620000000-CfoRole.js';
 import { RepairRefundsAfterRelease1764630000000 } from './1764630000000-RepairRefundsAfterRelease.js';
 import { PrincipalChanges1764640000000 } from './1764640000000-PrincipalChanges.js';
 import { VisitFeeRefundAtRelease1764660000000 } from './1764660000000-VisitFeeRefundAtRelease.js';
+import { Chat1764670000000 } from './1764670000000-Chat.js';
 import { CallsAndPush1764680000000 } from './1764680000000-CallsAndPush.js';
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
 import { Ratings1764500000000 } from './1764500000000-Ratings.js';
@@ -102,5 +103,6 @@ export const migrations = [
   RepairRefundsAfterRelease1764630000000,
   PrincipalChanges1764640000000,
   VisitFeeRefundAtRelease1764660000000,
+  Chat1764670000000,
   CallsAndPush1764680000000,
 ];

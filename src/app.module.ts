@@ -9,6 +9,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { AccessModule } from './access/access.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { CatalogModule } from './catalog/catalog.module.js';
+import { ChatModule } from './chat/chat.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
@@ -89,6 +90,7 @@ export class AppModule {
         FraudModule,
         CallsModule,
         PushTriggersModule,
+        ChatModule,
         HealthModule,
       ],
     };

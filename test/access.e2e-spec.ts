@@ -42,6 +42,10 @@ const TECHNICIANS: Kind[] = ['tech_hardware', 'tech_software'];
 const MONEY_READERS: Kind[] = [...ADMINS, 'compliance', 'finance', 'cfo'];
 /** Who calls about their repair jobs (approved customers, business buyers, technicians). */
 const CALLERS: Kind[] = ['customer', 'business', 'tech_hardware', 'tech_software'];
+/** Who chats: the approved parties of jobs and orders (object-checked: a stranger gets 404) and staff who moderate. */
+const CHATTERS: Kind[] = [...BUYERS, ...ADMINS];
+/** Who reads chats: the parties, and staff who moderate or investigate (compliance reads only). */
+const CHAT_READERS: Kind[] = [...CHATTERS, 'compliance'];
 
 /**
  * The expected matrix, written by hand from the platform's policy (not derived from the code under test):
@@ -299,6 +303,15 @@ const EXPECTED: Record<string, Rule> = {
   'DELETE /me/push-tokens/{token}': 'signed-in',
   'GET /me/notification-preferences': 'signed-in',
   'PUT /me/notification-preferences': 'signed-in',
+  'GET /chat/rooms': CHAT_READERS,
+  'GET /chat/rooms/{kind}/{subjectId}/messages': CHAT_READERS,
+  'POST /chat/rooms/{kind}/{subjectId}/messages': CHATTERS,
+  'POST /chat/rooms/{kind}/{subjectId}/receipts': CHAT_READERS,
+  'PUT /chat/rooms/{kind}/{subjectId}/masking': ADMINS,
+  'POST /chat/messages/{messageId}/report': CHAT_READERS,
+  'POST /chat/messages/{messageId}/hide': ADMINS,
+  'POST /chat/rooms/{kind}/{subjectId}/attachments': CHATTERS,
+  'GET /chat/messages/{messageId}/attachment': CHAT_READERS,
 };
 
 /**
@@ -334,6 +347,9 @@ const OWNER_ONLY = new Set([
   // A job's calls: its parties and staff (the matrix names no job: a 404); no call exists here.
   'GET /repairs/{repairJobId}/calls',
   'GET /calls/{callId}',
+  // A room of a job or sub-order: its parties and staff; the matrix names none (a 4xx).
+  'GET /chat/rooms/{kind}/{subjectId}/messages',
+  'GET /chat/messages/{messageId}/attachment',
 ]);
 
 const allowed = (rule: Rule, kind: Kind): boolean =>

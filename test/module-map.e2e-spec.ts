@@ -199,6 +199,10 @@ const MODULES: Record<string, ModuleRule> = {
       'fraud_alert_history',
     ],
   },
+  chat: {
+    imports: ['audit', 'disputes', 'identity', 'rate-limit', 'storage'],
+    owns: ['chat_rooms', 'chat_messages', 'chat_receipts', 'chat_reports'],
+  },
   cli: { imports: ['*'], owns: [] },
 };
 

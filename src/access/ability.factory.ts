@@ -108,7 +108,15 @@ export type Subject =
    * handler: another account's job or call is a 404); admin and ops leader `read` every call and
    * `override` (join one, visibly, with a reason, audited); compliance `read`.
    */
-  | 'Call';
+  | 'Call'
+  /**
+   * A chat room (one per repair job, one per sub-order; src/chat/). Its parties — the job's customer
+   * and current technician, the sub-order's buyer and dealer — `read` and `create` (send, report) in
+   * it (`{ memberIds }`, read from the job or sub-order on every use), while approved. Admin and ops
+   * leader `read`, `create` and `update` (hide a message, turn masking off) in any room; compliance
+   * `read`s any. Staff join visibly (a system message, audited).
+   */
+  | 'ChatRoom';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 
@@ -118,7 +126,8 @@ export type AbilitySubject =
   | WithShape<'Session', { userId: string }>
   | WithShape<'Listing', { dealerId: string }>
   | WithShape<'SubOrder', { dealerId: string }>
-  | Exclude<Subject, 'User' | 'Session' | 'Listing' | 'SubOrder'>;
+  | WithShape<'ChatRoom', { memberIds: string[] }>
+  | Exclude<Subject, 'User' | 'Session' | 'Listing' | 'SubOrder' | 'ChatRoom'>;
 
 export type AppAbility = MongoAbility<[Action, AbilitySubject]>;
 
@@ -155,6 +164,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
       can(['read', 'update'], 'ReviewModeration');
       can(['read', 'override'], 'Call');
+      can(['read', 'create', 'update'], 'ChatRoom');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -178,6 +188,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
       can(['read', 'update'], 'ReviewModeration');
       can(['read', 'override'], 'Call');
+      can(['read', 'create', 'update'], 'ChatRoom');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.
@@ -191,6 +202,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('read', 'Fraud');
       can('read', 'RepairJob');
       can('read', 'Call');
+      can('read', 'ChatRoom');
       break;
     case 'cfo':
       // Read-only and money only (README "The `cfo` role"): the ledger and its export, adjustments,
@@ -223,6 +235,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
         can(['read', 'update'], 'Purchase');
         if (!principal.phoneUnverified) can('create', 'Purchase');
         can(['create', 'read', 'update'], 'Review');
+        can(['read', 'create'], 'ChatRoom', { memberIds: { $all: [principal.userId] } });
       }
       break;
     default:
@@ -242,6 +255,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
           can('read', 'TechnicianSearch');
         can(['create', 'read', 'update'], 'Call');
         can(['create', 'read', 'update'], 'Review');
+        can(['read', 'create'], 'ChatRoom', { memberIds: { $all: [principal.userId] } });
       }
       // A technician not (or no longer) approved reaches its presence routes and is told why it is refused.
       if (principal.role === 'technician') can('update', 'TechnicianPresence');

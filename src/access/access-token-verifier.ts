@@ -11,8 +11,8 @@ export interface AccessClaims {
  * feature; identity implements it (TokenService) and provides it to AccessModule.
  */
 export abstract class AccessTokenVerifier {
-  /** The claims of a valid, unexpired token; undefined for anything else. */
-  abstract verifyAccess(token: string): AccessClaims | undefined;
+  /** The claims of a valid, unexpired token and when it expires (ms); undefined for anything else. */
+  abstract verifyAccess(token: string): (AccessClaims & { expiresAtMs: number }) | undefined;
 }
 
 /** What the guard needs to know of a token's session and account, read afresh or from a cache kept current. */
@@ -30,4 +30,11 @@ export interface SessionPrincipal {
  */
 export abstract class PrincipalSource {
   abstract principalOf(claims: AccessClaims): Promise<SessionPrincipal | undefined>;
+  /**
+   * Calls `listener` with an account's id as soon as its sessions, role or status may have changed
+   * (a session revoked, the account blocked or suspended, a logout everywhere), or with null when
+   * every account may have (changes may have been missed). Returns the unsubscribe function. For
+   * long-lived connections (the chat socket) that must end when their principal does.
+   */
+  abstract onChange(listener: (userId: string | null) => void): () => void;
 }

@@ -179,6 +179,8 @@ export interface AppConfig {
   };
   /** Evidence of returns and disputes: largest photo and video in bytes, files per dispute. */
   disputes: { imageMaxBytes: number; videoMaxBytes: number; maxEvidence: number };
+  /** Chat: the longest text message (characters), the largest image and video attachment (bytes). */
+  chat: { messageMaxChars: number; imageMaxBytes: number; videoMaxBytes: number };
   paymentAlerts: {
     /** A payment still creating/created/authorized this long after it was opened raises a `payment_stuck` alert. */
     stuckAfterMinutes: number;
@@ -403,6 +405,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       imageMaxBytes: e.DISPUTE_IMAGE_MAX_BYTES,
       videoMaxBytes: e.DISPUTE_VIDEO_MAX_BYTES,
       maxEvidence: e.DISPUTE_EVIDENCE_MAX,
+    },
+    chat: {
+      messageMaxChars: e.CHAT_MESSAGE_MAX_CHARS,
+      imageMaxBytes: e.CHAT_IMAGE_MAX_BYTES,
+      videoMaxBytes: e.CHAT_VIDEO_MAX_BYTES,
     },
     paymentAlerts: {
       stuckAfterMinutes: e.PAYMENT_STUCK_ALERT_MINUTES,

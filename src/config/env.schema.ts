@@ -156,6 +156,10 @@ export const envSchema = z.object({
   DISPUTE_IMAGE_MAX_BYTES: z.coerce.number().int().min(1024).max(52_428_800).default(10_485_760),
   DISPUTE_VIDEO_MAX_BYTES: z.coerce.number().int().min(1024).max(524_288_000).default(52_428_800),
   DISPUTE_EVIDENCE_MAX: z.coerce.number().int().min(1).max(50).default(10),
+  // Chat (src/chat/): the longest text message (characters) and the largest attachments (bytes).
+  CHAT_MESSAGE_MAX_CHARS: z.coerce.number().int().min(1).max(20_000).default(2000),
+  CHAT_IMAGE_MAX_BYTES: z.coerce.number().int().min(1024).max(52_428_800).default(10_485_760),
+  CHAT_VIDEO_MAX_BYTES: z.coerce.number().int().min(1024).max(524_288_000).default(104_857_600),
   EARLY_RELEASE_APPROVAL_ABOVE_PAISE: z.coerce.number().int().min(0).max(1e12).default(5_000_000),
   // The platform's GSTIN on commission tax invoices. PLACEHOLDER default (Karnataka, state code 29,
   // a valid check character): set the real registration before issuing invoices.

@@ -55,6 +55,10 @@ interface Entry extends SessionPrincipal {
  * change rolled back is never announced), so this process's next request sees it even before the
  * commit's announcement is read. Other processes see it when the announcement arrives
  * (milliseconds; the checks bound a silent loss of the connection to 1.5 s).
+ *
+ * The same announcements are offered to long-lived connections (`onChange`: the chat socket ends
+ * when its session or account does); a lost connection tells them everything may have changed. The
+ * listening connection is kept even with the cache off (AUTH_PRINCIPAL_CACHE_SECONDS=0), for them.
  */
 @Injectable()
 export class SessionPrincipals
@@ -76,6 +80,7 @@ export class SessionPrincipals
   private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly maxAgeMs: number;
   private readonly lookups: Counter<'outcome'>;
+  private readonly changeListeners = new Set<(userId: string | null) => void>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -93,7 +98,16 @@ export class SessionPrincipals
   }
 
   onApplicationBootstrap(): void {
-    if (this.maxAgeMs > 0) void this.connect();
+    void this.connect();
+  }
+
+  onChange(listener: (userId: string | null) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private announce(userId: string | null): void {
+    for (const listener of this.changeListeners) listener(userId);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -106,7 +120,8 @@ export class SessionPrincipals
 
   async principalOf(claims: AccessClaims): Promise<SessionPrincipal | undefined> {
     const now = Date.now();
-    const cached = this.listening ? this.entries.get(claims.sessionId) : undefined;
+    const caching = this.listening && this.maxAgeMs > 0;
+    const cached = caching ? this.entries.get(claims.sessionId) : undefined;
     if (
       cached !== undefined &&
       cached.userId === claims.userId &&
@@ -116,7 +131,7 @@ export class SessionPrincipals
       this.lookups.inc({ outcome: 'hit' });
       return cached;
     }
-    this.lookups.inc({ outcome: this.listening ? 'miss' : 'bypass' });
+    this.lookups.inc({ outcome: caching ? 'miss' : 'bypass' });
     const generation = this.generation;
     const [row] = (await this.dataSource.query(
       `SELECT u.role, u.status, u.technician_kind,
@@ -143,7 +158,7 @@ export class SessionPrincipals
       readAt: now,
     };
     // Kept only if listening throughout: a loss or reconnect meanwhile moved the generation on.
-    if (this.listening && generation === this.generation && !this.isHeld(claims.userId)) {
+    if (caching && generation === this.generation && !this.isHeld(claims.userId)) {
       if (this.entries.size >= MAX_ENTRIES) this.drop(this.entries.keys().next().value!);
       this.entries.set(claims.sessionId, entry);
       const sessions = this.sessionsOf.get(claims.userId);
@@ -201,6 +216,7 @@ export class SessionPrincipals
       if (message.channel !== PRINCIPAL_CHANGED || message.payload === undefined) return;
       this.held.delete(message.payload);
       this.forget(message.payload);
+      this.announce(message.payload);
     });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client));
@@ -214,6 +230,8 @@ export class SessionPrincipals
     if (this.stopped || this.listener !== client) return;
     this.reset();
     this.listening = true;
+    // Announcements may have been missed while nothing listened.
+    this.announce(null);
     this.checkTimer = setInterval(() => void this.check(client), CHECK_EVERY_MS);
     this.checkTimer.unref();
   }
@@ -237,6 +255,7 @@ export class SessionPrincipals
     this.reset();
     void client.end().catch(() => undefined);
     if (this.stopped) return;
+    this.announce(null);
     this.logger.warn(
       `principal cache off until its listening connection is back: ${err instanceof Error ? err.message : 'connection ended'}`,
     );

@@ -31,11 +31,11 @@ export class TokenService implements AccessTokenVerifier {
     });
   }
 
-  /** The claims of a valid, unexpired token; undefined for anything else. */
-  verifyAccess(token: string): AccessClaims | undefined {
+  /** The claims of a valid, unexpired token and its expiry; undefined for anything else. */
+  verifyAccess(token: string): (AccessClaims & { expiresAtMs: number }) | undefined {
     const payload = verifyJwt(this.key, token, { issuer: ISSUER, audience: AUDIENCE });
     return typeof payload?.sub === 'string' && typeof payload.sid === 'string'
-      ? { userId: payload.sub, sessionId: payload.sid }
+      ? { userId: payload.sub, sessionId: payload.sid, expiresAtMs: Number(payload.exp) * 1000 }
       : undefined;
   }
 

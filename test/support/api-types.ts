@@ -3773,6 +3773,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/chat/rooms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My chat rooms (my jobs and sub-orders; staff: the rooms they joined) */
+        get: operations["ChatController_rooms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/rooms/{kind}/{subjectId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A room’s messages, oldest first: the newest page, or the page before/after/around a seq */
+        get: operations["ChatController_history"];
+        put?: never;
+        /** Send a message (idempotent by clientMessageId; contact details masked) */
+        post: operations["ChatController_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/rooms/{kind}/{subjectId}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send an image or a video to a room (multipart: file, clientMessageId) */
+        post: operations["ChatController_attach"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/messages/{messageId}/attachment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a message’s attachment (Range requests for video) */
+        get: operations["ChatController_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/rooms/{kind}/{subjectId}/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move my delivered and read receipts forward (never back) */
+        post: operations["ChatController_receipts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/rooms/{kind}/{subjectId}/masking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Staff: turn contact masking off or on in a room (a reason, audited) */
+        put: operations["ChatController_masking"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/messages/{messageId}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a message of my room to staff */
+        post: operations["ChatController_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/messages/{messageId}/hide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Staff: hide a message (a reason, audited; the original is kept) */
+        post: operations["ChatController_hide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -6840,6 +6977,86 @@ export interface components {
             received: boolean;
             /** @description The event id was received before: nothing was done. */
             duplicate: boolean;
+        };
+        ChatRoomDto: {
+            /** @enum {string} */
+            kind: "job" | "sub_order";
+            lastSeq: number;
+            deliveredSeq: number;
+            readSeq: number;
+            /** @description `job:<repairJobId>` or `sub_order:<subOrderId>`. */
+            room: string;
+            subjectId: string;
+            masking: boolean;
+        };
+        ChatRoomListDto: {
+            items: components["schemas"]["ChatRoomDto"][];
+        };
+        AttachmentDto: {
+            bytes: number;
+            /** @description image/jpeg, image/png, image/webp, video/mp4 or video/webm (read from the bytes). */
+            type: string;
+            /** @description GET it with the Bearer token (room members and staff only); it takes Range requests. */
+            url: string;
+            /** @description Images: a JPEG thumbnail (at most 320 × 320). */
+            thumbnailUrl: string | null;
+        };
+        ChatMessageDto: {
+            seq: number;
+            /** @enum {string} */
+            kind: "attachment" | "system" | "text";
+            /** @description What was masked in it. */
+            masked: ("email" | "payment_link" | "phone" | "upi")[];
+            /** @description Staff only: why it was hidden. */
+            hiddenReason?: string | null;
+            attachment: components["schemas"]["AttachmentDto"] | null;
+            id: string;
+            /** @description `job:<repairJobId>` or `sub_order:<subOrderId>`. */
+            room: string;
+            /** @description Null for a system message. */
+            senderId: string | null;
+            clientMessageId: string | null;
+            /** @description The text as stored (contact details masked); null when staff hid it (staff see it still). */
+            body: string | null;
+            hidden: boolean;
+            createdAt: string;
+        };
+        ChatPageDto: {
+            /** @description Oldest first. */
+            items: components["schemas"]["ChatMessageDto"][];
+            lastSeq: number;
+        };
+        SendMessageDto: {
+            /** @description The client's id for this message: a resend with the same id returns the first (same seq). */
+            clientMessageId: string;
+            /** @description The text (at most CHAT_MESSAGE_MAX_CHARS characters; checked by the service). */
+            body: string;
+        };
+        SendResultDto: {
+            message: components["schemas"]["ChatMessageDto"];
+            /** @description What was masked in the text (the sender's notice); empty when nothing was. */
+            notice: ("email" | "payment_link" | "phone" | "upi")[];
+            /** @description True when this client message id was sent before: the first message is returned. */
+            duplicate: boolean;
+        };
+        ReceiptInputDto: {
+            deliveredSeq: number;
+            readSeq: number;
+        };
+        ReceiptDto: {
+            deliveredSeq: number;
+            readSeq: number;
+            room: string;
+            userId: string;
+        };
+        MaskingInputDto: {
+            /** @description false: contact details are no longer masked in this room (staff, audited). */
+            masking: boolean;
+            reason: string;
+        };
+        ReportResultDto: {
+            /** @description False when this account had reported the message already. */
+            reported: boolean;
         };
         LiveDto: {
             /** @enum {string} */
@@ -17906,6 +18123,514 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_rooms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatRoomListDto"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_history: {
+        parameters: {
+            query?: {
+                before?: number;
+                after?: number;
+                around?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                kind: "job" | "sub_order";
+                /** @description The repair job's id (`job`) or the sub-order's (`sub_order`). */
+                subjectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "job" | "sub_order";
+                /** @description The repair job's id (`job`) or the sub-order's (`sub_order`). */
+                subjectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendMessageDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SendResultDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_attach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "job" | "sub_order";
+                /** @description The repair job's id (`job`) or the sub-order's (`sub_order`). */
+                subjectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                    clientMessageId: string;
+                    caption?: string;
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SendResultDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `chat-attachment/too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `chat-attachment/unsupported-type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `media/undecodable`: not a whole image or video; `media/too-many-pixels` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_attachment: {
+        parameters: {
+            query?: {
+                /** @description The image's thumbnail instead of the file. */
+                thumbnail?: "false" | "true";
+            };
+            header?: {
+                /** @description A previous ETag */
+                "if-none-match"?: string;
+                /** @description The ETag the range is for */
+                "if-range"?: string;
+                /** @description One byte range, e.g. `bytes=0-` */
+                range?: string;
+            };
+            path: {
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file (or the thumbnail, image/jpeg) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                    "video/mp4": string;
+                    "video/webm": string;
+                };
+            };
+            /** @description The requested byte range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                    "video/mp4": string;
+                    "video/webm": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `chat/message-not-found`, `chat-attachment/not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `chat-attachment/range-not-satisfiable` */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_receipts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "job" | "sub_order";
+                /** @description The repair job's id (`job`) or the sub-order's (`sub_order`). */
+                subjectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiptInputDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_masking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "job" | "sub_order";
+                /** @description The repair job's id (`job`) or the sub-order's (`sub_order`). */
+                subjectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaskingInputDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatRoomDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResultDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChatController_hide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMessageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { IdentityModule } from '../identity/identity.module.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
+import { StorageModule } from '../storage/storage.module.js';
+import { AttachmentBodyParser } from './attachment-body.parser.js';
+import { ChatAttachments } from './chat-attachments.service.js';
+import { ChatController } from './chat.controller.js';
+import { ChatGateway } from './chat.gateway.js';
+import { ChatPush } from './chat-push.js';
+import { ChatService } from './chat.service.js';
+
+/**
+ * Job and order chat (README "Chat"): rooms, messages, receipts and reports in PostgreSQL, REST
+ * history and moderation, and the `/chat` Socket.IO namespace on the API's HTTP server. Exports
+ * `ChatPush` (`toUser`: live events to every socket of an account). Needs DatabaseModule and
+ * AuditModule (global).
+ */
+@Module({
+  imports: [IdentityModule, RateLimitModule, StorageModule],
+  controllers: [ChatController],
+  providers: [ChatService, ChatAttachments, ChatPush, ChatGateway, AttachmentBodyParser],
+  exports: [ChatPush],
+})
+export class ChatModule {}
