@@ -8,6 +8,7 @@
  */
 import { EventBus } from '@nestjs/cqrs';
 import { RoomServiceClient, TokenVerifier, TwirpError } from 'livekit-server-sdk';
+import { io } from 'socket.io-client';
 import { startLiveKitStandin, type LiveKitStandin } from '../scripts/livekit-standin/standin.js';
 import { Calls } from '../src/calls/calls.service.js';
 import {
@@ -123,6 +124,50 @@ describe('calls through LiveKit', () => {
       },
       body,
     });
+
+  it('rings the callee and tells the caller over the chat socket (`call` events)', async () => {
+    const { customer, technician, repairJobId } = await activeJob();
+    const socketOf = async (who: SignedIn) => {
+      const socket = io(`${t.baseUrl}/chat`, {
+        transports: ['websocket'],
+        auth: { token: who.accessToken },
+        reconnection: false,
+        forceNew: true,
+      });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      const signals: Record<string, unknown>[] = [];
+      socket.on('call', (s: Record<string, unknown>) => signals.push(s));
+      return { socket, signals };
+    };
+    const [caller, callee] = await Promise.all([socketOf(customer), socketOf(technician)]);
+    try {
+      const { callId } = (await startCall(customer, repairJobId, 'video')).data!;
+      await until('the ringing signal', () => callee.signals.length === 1);
+      expect(callee.signals[0]).toEqual({
+        state: 'ringing',
+        callId,
+        repairJobId,
+        kind: 'video',
+        callerName: expect.any(String),
+      });
+      expect((await accept(technician, callId)).response.status).toBe(200);
+      await until('the accepted signal', () => caller.signals.length === 1);
+      expect(caller.signals[0]).toEqual({ state: 'accepted', callId, repairJobId });
+      expect((await act(customer, callId, 'end')).response.status).toBe(200);
+      await until(
+        'both ended signals',
+        () => callee.signals.length === 2 && caller.signals.length === 2,
+      );
+      for (const s of [caller.signals[1], callee.signals[1]])
+        expect(s).toMatchObject({ state: 'ended', callId, repairJobId, endedBy: customer.userId });
+    } finally {
+      caller.socket.disconnect();
+      callee.socket.disconnect();
+    }
+  });
 
   it('creates the room and returns a token with the least grants; the callee is rung', async () => {
     const { customer, technician, repairJobId } = await activeJob();

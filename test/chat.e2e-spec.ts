@@ -197,6 +197,48 @@ describe('chat rooms and history over REST', () => {
     expect(mine.data?.items.map((r) => r.room)).toContain(room);
   });
 
+  it("pushes a new message to the other parties' devices (ids only), never to the sender", async () => {
+    const room = await jobRoom();
+    const [, subjectId] = room.split(':');
+    const token = () => `ExponentPushToken[${randomUUID().replace(/-/g, '').slice(0, 22)}]`;
+    for (const who of [customer, technician])
+      expect(
+        (
+          await t.api.POST('/me/push-tokens', {
+            body: { token: token(), platform: 'android' },
+            headers: who.headers,
+          })
+        ).response.status,
+      ).toBe(200);
+    const sent = await restSend(customer, room, 'Can you come at 5 pm?');
+    const pushesTo = (userId: string) =>
+      sql<{ category: string; title: string; body: string; data: Record<string, string> }>(
+        `SELECT category, title, body, data FROM push_outbox
+          WHERE user_id = $1 AND data ->> 'subjectId' = $2 ORDER BY id`,
+        [userId, subjectId],
+      );
+    let got: Awaited<ReturnType<typeof pushesTo>> = [];
+    for (let i = 0; i < 100 && got.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      got = await pushesTo(technician.userId);
+    }
+    expect(got).toEqual([
+      {
+        category: 'messages',
+        title: 'New message',
+        body: 'About your repair',
+        data: {
+          type: 'chat_message',
+          room: 'job',
+          subjectId,
+          seq: String(sent.data!.message.seq),
+        },
+      },
+    ]);
+    expect(JSON.stringify(got)).not.toContain('5 pm');
+    expect(await pushesTo(customer.userId)).toEqual([]);
+  });
+
   it('refuses a message over the size cap (CHAT_MESSAGE_MAX_CHARS)', async () => {
     const room = await jobRoom();
     const max = t.config.chat.messageMaxChars;

@@ -200,7 +200,7 @@ const MODULES: Record<string, ModuleRule> = {
     ],
   },
   chat: {
-    imports: ['audit', 'disputes', 'identity', 'rate-limit', 'storage'],
+    imports: ['audit', 'calls', 'disputes', 'identity', 'notifications', 'rate-limit', 'storage'],
     owns: ['chat_rooms', 'chat_messages', 'chat_receipts', 'chat_reports'],
   },
   cli: { imports: ['*'], owns: [] },

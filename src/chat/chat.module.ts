@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { IdentityModule } from '../identity/identity.module.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { AttachmentBodyParser } from './attachment-body.parser.js';
+import { CallSignals } from './call-signals.js';
 import { ChatAttachments } from './chat-attachments.service.js';
 import { ChatController } from './chat.controller.js';
 import { ChatGateway } from './chat.gateway.js';
@@ -12,13 +14,21 @@ import { ChatService } from './chat.service.js';
 /**
  * Job and order chat (README "Chat"): rooms, messages, receipts and reports in PostgreSQL, REST
  * history and moderation, and the `/chat` Socket.IO namespace on the API's HTTP server. Exports
- * `ChatPush` (`toUser`: live events to every socket of an account). Needs DatabaseModule and
- * AuditModule (global).
+ * `ChatPush` (`toUser`: live events to every socket of an account); forwards calls' events to their
+ * recipients' sockets (`CallSignals`) and pushes new messages to the other parties' devices. Needs
+ * DatabaseModule and AuditModule (global).
  */
 @Module({
-  imports: [IdentityModule, RateLimitModule, StorageModule],
+  imports: [IdentityModule, NotificationsModule, RateLimitModule, StorageModule],
   controllers: [ChatController],
-  providers: [ChatService, ChatAttachments, ChatPush, ChatGateway, AttachmentBodyParser],
+  providers: [
+    ChatService,
+    ChatAttachments,
+    ChatPush,
+    ChatGateway,
+    AttachmentBodyParser,
+    CallSignals,
+  ],
   exports: [ChatPush],
 })
 export class ChatModule {}

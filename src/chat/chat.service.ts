@@ -18,6 +18,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { limitFor } from '../config/rate-limit-policy.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { contactIn } from '../identity/contact.js';
+import { Push } from '../notifications/push.service.js';
 import { retryAfterSeconds } from '../rate-limit/rate-limit.guard.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { ChatPush } from './chat-push.js';
@@ -92,6 +93,7 @@ export class ChatService {
     private readonly audit: AuditService,
     private readonly limiter: RateLimitService,
     private readonly push: ChatPush,
+    private readonly devices: Push,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -170,7 +172,24 @@ export class ChatService {
         ...build(room.masking),
       });
       if (!duplicate)
-        c.after.push(() => this.push.publish({ kind: 'message', room, parties, row }));
+        c.after.push(() => {
+          this.push.publish({ kind: 'message', room, parties, row });
+          // The room's other parties' devices (apps in the background): ids only, never the text.
+          void this.devices.notify(
+            parties.filter((id) => id !== p.userId),
+            'messages',
+            {
+              title: 'New message',
+              body: room.kind === 'job' ? 'About your repair' : 'About your order',
+              data: {
+                type: 'chat_message',
+                room: room.kind,
+                subjectId: room.subject_id,
+                seq: row.seq,
+              },
+            },
+          );
+        });
       return { room, row, duplicate };
     });
     return {

@@ -8,7 +8,7 @@ import type { NotificationPreferencesDto, PushTokenDto } from './dto/push.dto.js
  * revoked session's tokens are deleted with it, by trigger; an expired session's are skipped), unless
  * the user turned the category off. Best effort: a provider failure is logged, never thrown to the
  * caller (the app reads the state when opened). Callers: calls (incoming call), the push
- * subscriptions (offers, orders, payments) and, after merge, chat (`messages`).
+ * subscriptions (offers, orders, payments) and chat (`messages`).
  */
 @Injectable()
 export class Push {

@@ -1,6 +1,6 @@
 /**
  * Which domain events become push notifications (README "Calls and push"), besides the incoming
- * call (src/calls/) and, after merge, chat messages (the chat module calls `Push.notify`):
+ * call (src/calls/) and chat messages (the chat module calls `Push.notify`):
  *
  * | event                                  | to                | category   |
  * | -------------------------------------- | ----------------- | ---------- |
