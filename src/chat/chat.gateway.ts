@@ -16,6 +16,8 @@
  *   next one, and a jump fills the gap from the database first, so a socket sees every message once
  *   and in order whatever the timing of replays and broadcasts. Whether the receiving socket's
  *   account is still in the room (a party, or staff) is checked on every delivery.
+ * - Several instances (REDIS_URL): the Redis streams adapter; what one instance publishes it
+ *   delivers to its own sockets and hands to the others (`FAN_OUT`), each delivering to its own.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -26,7 +28,9 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { defineAbilityFor } from '../access/ability.factory.js';
 import {
@@ -53,6 +57,10 @@ export const TYPING_EXPIRES_MS = 3000;
 /** A socket's typing in a room is passed on at most this often (repeats within it are dropped). */
 const TYPING_EVERY_MS = 1000;
 const CATCH_UP_PAGE = 100;
+/** The Redis stream the instances share (REDIS_URL set: several API instances). */
+export const CHAT_STREAM = 'fixbazaar:chat';
+/** The server-side event carrying a publication to the other instances. */
+const FAN_OUT = 'chat:fan-out';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** setTimeout's largest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -75,6 +83,32 @@ interface SocketState {
   /** When this socket's typing was last passed on, per room. */
   typedAt: Map<string, number>;
   expiry?: NodeJS.Timeout;
+}
+
+/**
+ * What every instance delivers to its own sockets: a committed message, hidden message or receipt
+ * (`ChatPublication`), or a typing indicator from one socket (not to itself).
+ */
+type Delivery =
+  | ChatPublication
+  | {
+      kind: 'typing';
+      room: { id: string };
+      parties: string[];
+      payload: Record<string, unknown>;
+      fromSocket: string;
+    };
+
+/** A delivery as JSON between instances (dates revived on arrival). */
+const toWire = (d: Delivery): string => JSON.stringify(d);
+function fromWire(wire: string): Delivery {
+  const d = JSON.parse(wire) as Delivery;
+  if (d.kind === 'message' || d.kind === 'hidden')
+    Object.assign(d.row, {
+      created_at: new Date(d.row.created_at),
+      hidden_at: d.row.hidden_at === null ? null : new Date(d.row.hidden_at),
+    });
+  return d;
 }
 
 /** Events either way carry one payload (and, from clients, an ack). */
@@ -120,6 +154,9 @@ export class ChatGateway implements OnApplicationBootstrap, BeforeApplicationShu
   private namespace: Namespace | undefined;
   private readonly socketsOf = new Map<string, Set<ChatSocket>>();
   private unsubscribe: (() => void) | undefined;
+  /** Several instances (REDIS_URL): the adapter's Redis connection, and the copies it reads with. */
+  private redis: Redis | undefined;
+  private readonly redisCopies: Redis[] = [];
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -133,12 +170,39 @@ export class ChatGateway implements OnApplicationBootstrap, BeforeApplicationShu
   onApplicationBootstrap(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify?.server) return;
+    const redisUrl = this.config.rateLimit.redisUrl;
+    if (redisUrl !== undefined) {
+      const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+      redis.on('error', (err) => this.logger.warn(`chat adapter redis: ${err.message}`));
+      // The adapter duplicates the client for its blocking stream reads and its subscriptions; the
+      // copies are kept so that shutdown ends them at once rather than after a blocked read. The
+      // adapter disconnects its reader again once that read fails: a second disconnect of an ended
+      // connection would only arm ioredis's 2 s close timer, so it is done once.
+      const duplicate = redis.duplicate.bind(redis);
+      redis.duplicate = (override) => {
+        const copy = duplicate(override);
+        const disconnect = copy.disconnect.bind(copy);
+        let ended = false;
+        copy.disconnect = (reconnect?: boolean) => {
+          if (ended) return;
+          ended = reconnect !== true;
+          disconnect(reconnect);
+        };
+        this.redisCopies.push(copy);
+        return copy;
+      };
+      this.redis = redis;
+    }
     this.io = new Server(fastify.server, {
       transports: ['websocket'],
       serveClient: false,
       maxHttpBufferSize: this.config.chat.messageMaxChars * 4 + 4096,
+      ...(this.redis ? { adapter: createAdapter(this.redis, { streamName: CHAT_STREAM }) } : {}),
     });
     const namespace = this.io.of('/chat') as Namespace;
+    namespace.on(FAN_OUT, (wire: unknown) => {
+      if (typeof wire === 'string') this.deliver(fromWire(wire));
+    });
     namespace.use((socket, next) => {
       this.authenticate(socket as ChatSocket).then(
         () => next(),
@@ -151,13 +215,18 @@ export class ChatGateway implements OnApplicationBootstrap, BeforeApplicationShu
     this.unsubscribe = this.principals.onChange((userId) => void this.recheck(userId));
   }
 
-  beforeApplicationShutdown(): void {
+  async beforeApplicationShutdown(): Promise<void> {
     this.unsubscribe?.();
     this.push.attach(undefined);
-    this.namespace?.disconnectSockets(true);
-    // The HTTP server is Fastify's: it closes it; the engine's own clients and timers end here.
+    this.namespace?.local.disconnectSockets(true);
+    // The HTTP server is Fastify's: it closes it; the engine's own clients and timers end here, and
+    // each namespace's adapter (which tells the other instances this one is gone).
     this.io?.engine.close();
+    for (const namespace of this.io?._nsps.values() ?? []) void namespace.adapter.close();
     this.io = undefined;
+    await this.redis?.quit().catch(() => undefined);
+    for (const copy of this.redisCopies.splice(0)) copy.disconnect();
+    this.redis = undefined;
   }
 
   private async authenticate(socket: ChatSocket): Promise<void> {
@@ -264,9 +333,13 @@ export class ChatGateway implements OnApplicationBootstrap, BeforeApplicationShu
       await this.chat.takeToken(socket.data.principal, 'default');
       const { entered } = await this.chat.roomState(this.metaOf(socket), ref);
       socket.data.typedAt.set(m.room as string, Date.now());
-      const payload = { room: m.room, userId, expiresInMs: TYPING_EXPIRES_MS };
-      for (const other of await this.membersIn(entered.room.id, entered.parties))
-        if (other.id !== socket.id) other.emit('typing', payload);
+      this.published({
+        kind: 'typing',
+        room: { id: entered.room.id },
+        parties: entered.parties,
+        payload: { room: m.room, userId, expiresInMs: TYPING_EXPIRES_MS },
+        fromSocket: socket.id,
+      });
       return { expiresInMs: TYPING_EXPIRES_MS };
     });
   }
@@ -360,10 +433,24 @@ export class ChatGateway implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  /** After commit: a message or receipt to the room's sockets whose account is still in it. */
-  private published(p: ChatPublication): void {
+  /**
+   * After commit: delivered to this instance's sockets, and (several instances) to the others'
+   * through the Redis stream, each instance delivering to its own — a socket's delivery state (the
+   * last seq it was sent) lives with the socket.
+   */
+  private published(p: Delivery): void {
+    this.deliver(p);
+    if (this.redis) this.namespace?.serverSideEmit(FAN_OUT, toWire(p));
+  }
+
+  /** To this instance's sockets in the room whose account is still in it. */
+  private deliver(p: Delivery): void {
     void this.membersIn(p.room.id, p.parties).then((sockets) => {
       for (const socket of sockets) {
+        if (p.kind === 'typing') {
+          if (socket.id !== p.fromSocket) socket.emit('typing', p.payload);
+          continue;
+        }
         if (p.kind === 'receipt') {
           socket.emit('receipt', p.receipt);
           continue;
@@ -383,10 +470,10 @@ export class ChatGateway implements OnApplicationBootstrap, BeforeApplicationShu
     });
   }
 
-  /** The sockets in the room whose account may still read it (a party or staff); the others are taken out. */
+  /** This instance's sockets in the room whose account may still read it (a party or staff); the others are taken out. */
   private async membersIn(roomId: string, parties: string[]): Promise<ChatSocket[]> {
     if (!this.namespace) return [];
-    const sockets = (await this.namespace
+    const sockets = (await this.namespace.local
       .in(`room:${roomId}`)
       .fetchSockets()) as unknown as ChatSocket[];
     const members: ChatSocket[] = [];

@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { projectRoot } from '../../src/common/project-root.js';
 
 /** Shared by the benchmarks: start a server process, load it with autocannon, print figures. */
-export const benchRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const benchRoot = projectRoot();
 export const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 export const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
