@@ -16,5 +16,6 @@ export const PAGES: NavPage[] = [
   { href: '/audit', label: 'Audit', route: 'GET /audit/events' },
   { href: '/escrow', label: 'Escrow', route: 'GET /admin/escrow/holds' },
   { href: '/reconciliation', label: 'Reconciliation', route: 'GET /admin/reconciliation/runs' },
+  { href: '/orders', label: 'Orders', route: 'GET /admin/orders' },
   { href: '/approvals', label: 'Approvals', route: 'GET /admin/approvals' },
 ];
