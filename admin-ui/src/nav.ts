@@ -17,5 +17,6 @@ export const PAGES: NavPage[] = [
   { href: '/escrow', label: 'Escrow', route: 'GET /admin/escrow/holds' },
   { href: '/reconciliation', label: 'Reconciliation', route: 'GET /admin/reconciliation/runs' },
   { href: '/orders', label: 'Orders', route: 'GET /admin/orders' },
+  { href: '/payouts', label: 'Payouts', route: 'GET /admin/payouts' },
   { href: '/approvals', label: 'Approvals', route: 'GET /admin/approvals' },
 ];
