@@ -18,5 +18,6 @@ export const PAGES: NavPage[] = [
   { href: '/reconciliation', label: 'Reconciliation', route: 'GET /admin/reconciliation/runs' },
   { href: '/orders', label: 'Orders', route: 'GET /admin/orders' },
   { href: '/payouts', label: 'Payouts', route: 'GET /admin/payouts' },
+  { href: '/repairs', label: 'Repairs', route: 'GET /admin/repairs' },
   { href: '/approvals', label: 'Approvals', route: 'GET /admin/approvals' },
 ];
