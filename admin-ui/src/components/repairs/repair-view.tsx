@@ -20,7 +20,7 @@ export const ACTION_LABELS: Record<RepairAction, string> = {
   assign: 'Assign',
   confirm: 'Confirm for the customer',
   'withdraw-supplement': 'Withdraw unpaid supplement',
-  cancel: 'Cancel',
+  cancel: 'Cancel the repair',
   'cancel-waive': 'Cancel, waiving the visit fee',
 };
 

@@ -100,20 +100,6 @@ function PaymentAlerts({ meId }: { meId: string | undefined }) {
     onSuccess: refresh,
   });
   const columns: GridColDef<PaymentAlert>[] = [
-    { field: 'openedAt', headerName: 'Opened (IST)', width: 210, ...istColumn },
-    { field: 'kind', headerName: 'Kind', width: 140 },
-    { field: 'reason', headerName: 'Reason', flex: 1, minWidth: 200 },
-    { field: 'amountPaise', headerName: 'Amount', width: 130, ...moneyColumn },
-    {
-      field: 'ageSeconds',
-      headerName: 'Age',
-      width: 110,
-      valueFormatter: (v: number) => age(v),
-    },
-    { field: 'orderId', headerName: 'Order', width: 140 },
-    { field: 'ownerName', headerName: 'Owner', width: 140 },
-    { field: 'resolvedAt', headerName: 'Resolved (IST)', width: 210, ...istColumn },
-    { field: 'note', headerName: 'Note', width: 180 },
     ...(can(role, 'POST /admin/payment-alerts/{id}/resolve')
       ? [
           alertActions<PaymentAlert>(
@@ -127,6 +113,20 @@ function PaymentAlerts({ meId }: { meId: string | undefined }) {
           ),
         ]
       : []),
+    { field: 'openedAt', headerName: 'Opened (IST)', width: 210, ...istColumn },
+    { field: 'kind', headerName: 'Kind', width: 140 },
+    { field: 'orderId', headerName: 'Order', width: 140 },
+    { field: 'reason', headerName: 'Reason', width: 160 },
+    { field: 'amountPaise', headerName: 'Amount', width: 130, ...moneyColumn },
+    {
+      field: 'ageSeconds',
+      headerName: 'Age',
+      width: 110,
+      valueFormatter: (v: number) => age(v),
+    },
+    { field: 'ownerName', headerName: 'Owner', width: 140 },
+    { field: 'resolvedAt', headerName: 'Resolved (IST)', width: 210, ...istColumn },
+    { field: 'note', headerName: 'Note', width: 180 },
   ];
   return (
     <>
@@ -211,22 +211,6 @@ function FraudAlerts({ meId }: { meId: string | undefined }) {
     onSuccess: refresh,
   });
   const columns: GridColDef<FraudAlert>[] = [
-    { field: 'openedAt', headerName: 'Opened (IST)', width: 210, ...istColumn },
-    { field: 'rule', headerName: 'Rule', width: 190 },
-    { field: 'action', headerName: 'Action', width: 90 },
-    { field: 'holdStatus', headerName: 'Hold', width: 90 },
-    { field: 'accountId', headerName: 'Account', width: 140 },
-    { field: 'orderId', headerName: 'Order', width: 140 },
-    {
-      field: 'evidence',
-      headerName: 'Evidence',
-      flex: 1,
-      minWidth: 200,
-      valueFormatter: (v: object) => JSON.stringify(v),
-    },
-    { field: 'ownerName', headerName: 'Owner', width: 140 },
-    { field: 'resolution', headerName: 'Resolution', width: 110 },
-    { field: 'note', headerName: 'Note', width: 180 },
     ...(can(role, 'POST /admin/fraud/alerts/{id}/resolve')
       ? [
           alertActions<FraudAlert>(
@@ -253,6 +237,22 @@ function FraudAlerts({ meId }: { meId: string | undefined }) {
           ),
         ]
       : []),
+    { field: 'openedAt', headerName: 'Opened (IST)', width: 210, ...istColumn },
+    { field: 'rule', headerName: 'Rule', width: 190 },
+    { field: 'action', headerName: 'Action', width: 90 },
+    { field: 'holdStatus', headerName: 'Hold', width: 90 },
+    { field: 'accountId', headerName: 'Account', width: 140 },
+    { field: 'orderId', headerName: 'Order', width: 140 },
+    {
+      field: 'evidence',
+      headerName: 'Evidence',
+      flex: 1,
+      minWidth: 200,
+      valueFormatter: (v: object) => JSON.stringify(v),
+    },
+    { field: 'ownerName', headerName: 'Owner', width: 140 },
+    { field: 'resolution', headerName: 'Resolution', width: 110 },
+    { field: 'note', headerName: 'Note', width: 180 },
   ];
   return (
     <>

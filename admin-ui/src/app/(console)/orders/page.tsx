@@ -46,6 +46,17 @@ export default function OrdersPage() {
   const { applied } = search;
   const [openId, setOpenId] = useState<string | null>(null);
   const columns: GridColDef<Order>[] = [
+    {
+      field: 'open',
+      headerName: 'Detail',
+      width: 100,
+      sortable: false,
+      renderCell: ({ row }: { row: Order }) => (
+        <Button size="small" onClick={() => setOpenId(row.id)} aria-label={`Open order ${row.id}`}>
+          Open
+        </Button>
+      ),
+    },
     { field: 'createdAt', headerName: 'Placed (IST)', width: 210, ...istColumn },
     { field: 'id', headerName: 'Order', width: 300 },
     { field: 'channel', headerName: 'Channel', width: 90 },
@@ -66,17 +77,6 @@ export default function OrdersPage() {
     { field: 'paymentStatus', headerName: 'Payment', width: 150 },
     { field: 'payablePaise', headerName: 'Payable', width: 140, ...moneyColumn },
     { field: 'refundedPaise', headerName: 'Refunded', width: 130, ...moneyColumn },
-    {
-      field: 'open',
-      headerName: 'Detail',
-      width: 100,
-      sortable: false,
-      renderCell: ({ row }: { row: Order }) => (
-        <Button size="small" onClick={() => setOpenId(row.id)} aria-label={`Open order ${row.id}`}>
-          Open
-        </Button>
-      ),
-    },
   ];
   return (
     <StaffPage title="Orders" route="GET /admin/orders">

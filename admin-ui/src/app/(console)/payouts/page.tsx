@@ -58,6 +58,7 @@ function RouteAccounts() {
   const mayRetry = can(role, 'POST /admin/payments/route-accounts/{payeeId}/retry');
   const columns: GridColDef<RouteAccount>[] = [
     { field: 'payeeName', headerName: 'Payee', flex: 1, minWidth: 180 },
+    { field: 'payeeId', headerName: 'Payee id', width: 300 },
     { field: 'payeeKind', headerName: 'Kind', width: 100 },
     { field: 'status', headerName: 'Onboarding', width: 170 },
     { field: 'activationStatus', headerName: 'Activation', width: 120 },

@@ -37,20 +37,6 @@ export default function RepairsPage() {
   const [kind, setKind] = useState<Job['kind'] | ''>('');
   const [openId, setOpenId] = useState<string | null>(null);
   const columns: GridColDef<Job>[] = [
-    { field: 'createdAt', headerName: 'Requested (IST)', width: 210, ...istColumn },
-    { field: 'status', headerName: 'Status', width: 160 },
-    { field: 'kind', headerName: 'Kind', width: 90 },
-    { field: 'mode', headerName: 'Mode', width: 80 },
-    {
-      field: 'device',
-      headerName: 'Device',
-      width: 170,
-      valueGetter: (_v: unknown, row: Job) => `${row.deviceBrand} ${row.deviceModel}`,
-    },
-    { field: 'problem', headerName: 'Problem', flex: 1, minWidth: 180 },
-    { field: 'technicianId', headerName: 'Technician', width: 140 },
-    { field: 'paidPaise', headerName: 'Paid', width: 130, ...moneyColumn },
-    { field: 'amountDuePaise', headerName: 'Due', width: 130, ...moneyColumn },
     {
       field: 'open',
       headerName: 'Detail',
@@ -66,6 +52,20 @@ export default function RepairsPage() {
         </Button>
       ),
     },
+    { field: 'createdAt', headerName: 'Requested (IST)', width: 210, ...istColumn },
+    { field: 'status', headerName: 'Status', width: 160 },
+    { field: 'kind', headerName: 'Kind', width: 90 },
+    { field: 'mode', headerName: 'Mode', width: 80 },
+    {
+      field: 'device',
+      headerName: 'Device',
+      width: 170,
+      valueGetter: (_v: unknown, row: Job) => `${row.deviceBrand} ${row.deviceModel}`,
+    },
+    { field: 'problem', headerName: 'Problem', flex: 1, minWidth: 180 },
+    { field: 'technicianId', headerName: 'Technician', width: 140 },
+    { field: 'paidPaise', headerName: 'Paid', width: 130, ...moneyColumn },
+    { field: 'amountDuePaise', headerName: 'Due', width: 130, ...moneyColumn },
   ];
   return (
     <StaffPage title="Repairs" route="GET /admin/repairs">
