@@ -320,7 +320,16 @@ describe('the staff console', () => {
   it('a CFO reads the trial balance as of yesterday: grouped, in rupees, balanced, charted', async () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'cfo');
-    expect(await navLinks(page)).toEqual(['Home', 'Ledger', 'Escrow', 'Reconciliation']);
+    expect(await navLinks(page)).toEqual([
+      'Home',
+      'Ledger',
+      'Escrow',
+      'Reconciliation',
+      'Orders',
+      'Payouts',
+      'Repairs',
+      'Alerts',
+    ]);
     // Home: the money figures the CFO may read, not the approvals queue (admin's).
     await expect(page.getByTestId('kpi-GMV today').innerText()).resolves.toBe('₹0.00 (0 payments)');
     await expect(page.getByTestId('kpi-Escrow held').innerText()).resolves.toBe('₹0.00 (0 holds)');
@@ -383,7 +392,17 @@ describe('the staff console', () => {
   it('compliance exports the journal and verifies the audit chain; an admin action is out of its reach', async () => {
     const context = await browser.newContext({ acceptDownloads: true });
     const page = await signIn(context, 'compliance');
-    expect(await navLinks(page)).toEqual(['Home', 'Ledger', 'Audit', 'Escrow', 'Reconciliation']);
+    expect(await navLinks(page)).toEqual([
+      'Home',
+      'Ledger',
+      'Audit',
+      'Escrow',
+      'Reconciliation',
+      'Orders',
+      'Payouts',
+      'Repairs',
+      'Alerts',
+    ]);
 
     await open(page, 'Ledger');
     await page.getByRole('tab', { name: 'Export' }).click();
@@ -505,6 +524,11 @@ describe('the staff console', () => {
       'Audit',
       'Escrow',
       'Reconciliation',
+      'Orders',
+      'Payouts',
+      'Repairs',
+      'Alerts',
+      'Abuse blocks',
       'Approvals',
     ]);
     await expect(page.getByTestId('kpi-Pending approvals').innerText()).resolves.toMatch(/^[1-9]/);

@@ -163,7 +163,10 @@ export function RepairView({
       <Typography variant="subtitle1" component="h3" sx={{ mt: 2 }}>
         Timeline
       </Typography>
-      {timeline && (
+      {timeline?.length === 0 && (
+        <Typography sx={{ color: 'text.secondary' }}>Nothing has happened to it yet.</Typography>
+      )}
+      {!!timeline?.length && (
         <Table size="small" aria-label="Repair timeline">
           <TableHead>
             <TableRow>
