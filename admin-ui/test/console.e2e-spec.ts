@@ -742,16 +742,17 @@ describe('the staff console', () => {
     });
     await job.getByRole('button', { name: new RegExp(repairJobId) }).click();
     const repair = page.getByRole('region', { name: 'Repair detail' });
-    await expect(repair.innerText()).resolves.toContain('Stuck on the boot logo');
+    await repair.getByText('Stuck on the boot logo after an update').waitFor();
     await checkPage(page, 'repairs');
     await repair.getByRole('button', { name: 'Cancel the repair' }).click();
     const cancel = page.getByRole('dialog');
     await cancel.getByLabel(/Reason/).fill('Customer asked by phone to cancel');
     await cancel.getByRole('button', { name: 'Cancel the repair' }).click();
     await cancel.waitFor({ state: 'detached' });
-    await expect(
-      repair.getByRole('table', { name: 'Repair timeline' }).innerText(),
-    ).resolves.toContain('Customer asked by phone to cancel');
+    await repair
+      .getByRole('table', { name: 'Repair timeline' })
+      .getByText('Customer asked by phone to cancel')
+      .waitFor();
 
     await open(page, 'Alerts');
     const alert = page.getByRole('grid', { name: 'Payment alerts' }).getByRole('row').filter({
