@@ -16,5 +16,10 @@ export const PAGES: NavPage[] = [
   { href: '/audit', label: 'Audit', route: 'GET /audit/events' },
   { href: '/escrow', label: 'Escrow', route: 'GET /admin/escrow/holds' },
   { href: '/reconciliation', label: 'Reconciliation', route: 'GET /admin/reconciliation/runs' },
+  { href: '/orders', label: 'Orders', route: 'GET /admin/orders' },
+  { href: '/payouts', label: 'Payouts', route: 'GET /admin/payouts' },
+  { href: '/repairs', label: 'Repairs', route: 'GET /admin/repairs' },
+  { href: '/alerts', label: 'Alerts', route: 'GET /admin/payment-alerts' },
+  { href: '/abuse', label: 'Abuse blocks', route: 'GET /admin/abuse/blocks' },
   { href: '/approvals', label: 'Approvals', route: 'GET /admin/approvals' },
 ];

@@ -26,6 +26,8 @@ import {
 import { credit, debit } from '../../src/ledger/domain/journal.js';
 import type { LedgerClock } from '../../src/ledger/persistence/ledger-clock.js';
 import { LedgerService } from '../../src/ledger/persistence/ledger.service.js';
+import { PaymentAlerts } from '../../src/reconciliation/alerts/payment-alerts.service.js';
+import { RATE_LIMIT_STORE, type RateLimitStore } from '../../src/rate-limit/rate-limit.store.js';
 import { DailyReconciliationReport } from '../../src/reconciliation/daily-reconciliation-report.service.js';
 import {
   createAccount,
@@ -36,6 +38,7 @@ import {
   totpCode,
 } from '../../test/support/accounts.js';
 import { expectMoneyIdentity } from '../../test/support/books.js';
+import { approvedDealer, settlementDetailsOf } from '../../test/support/route.js';
 import { activeListing, checkout, putInCart } from '../../test/support/orders.js';
 import { startLedgerOn } from '../../test/support/ledger.js';
 import {
@@ -317,7 +320,16 @@ describe('the staff console', () => {
   it('a CFO reads the trial balance as of yesterday: grouped, in rupees, balanced, charted', async () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'cfo');
-    expect(await navLinks(page)).toEqual(['Home', 'Ledger', 'Escrow', 'Reconciliation']);
+    expect(await navLinks(page)).toEqual([
+      'Home',
+      'Ledger',
+      'Escrow',
+      'Reconciliation',
+      'Orders',
+      'Payouts',
+      'Repairs',
+      'Alerts',
+    ]);
     // Home: the money figures the CFO may read, not the approvals queue (admin's).
     await expect(page.getByTestId('kpi-GMV today').innerText()).resolves.toBe('₹0.00 (0 payments)');
     await expect(page.getByTestId('kpi-Escrow held').innerText()).resolves.toBe('₹0.00 (0 holds)');
@@ -380,7 +392,17 @@ describe('the staff console', () => {
   it('compliance exports the journal and verifies the audit chain; an admin action is out of its reach', async () => {
     const context = await browser.newContext({ acceptDownloads: true });
     const page = await signIn(context, 'compliance');
-    expect(await navLinks(page)).toEqual(['Home', 'Ledger', 'Audit', 'Escrow', 'Reconciliation']);
+    expect(await navLinks(page)).toEqual([
+      'Home',
+      'Ledger',
+      'Audit',
+      'Escrow',
+      'Reconciliation',
+      'Orders',
+      'Payouts',
+      'Repairs',
+      'Alerts',
+    ]);
 
     await open(page, 'Ledger');
     await page.getByRole('tab', { name: 'Export' }).click();
@@ -502,6 +524,11 @@ describe('the staff console', () => {
       'Audit',
       'Escrow',
       'Reconciliation',
+      'Orders',
+      'Payouts',
+      'Repairs',
+      'Alerts',
+      'Abuse blocks',
       'Approvals',
     ]);
     await expect(page.getByTestId('kpi-Pending approvals').innerText()).resolves.toMatch(/^[1-9]/);
@@ -621,6 +648,156 @@ describe('the staff console', () => {
     await expectMoneyIdentity(t, order, dealer.userId);
   });
 
+  // After the tests reading figures: it places an order and opens an alert.
+  it('an admin works through orders, payouts, repairs, alerts and abuse blocks', async () => {
+    const admin = await signInAs(t, 'admin');
+    // An order whose payment has been open for three hours: a stuck payment alert.
+    const dealer = await signInAs(t, 'dealer');
+    const buyer = await signInAs(t, 'customer');
+    await putInCart(t, buyer, await activeListing(t, dealer.userId, { b2cPricePaise: 59_000 }), 2);
+    const order = (await checkout(t, buyer)).order!;
+    const opened = await t.api.POST('/orders/{orderId}/payments', {
+      params: { path: { orderId: order.id } },
+      headers: buyer.headers,
+    });
+    expect(opened.response.status).toBe(201);
+    await withClient(t.db.ownerUrl, (c) =>
+      c.query(`UPDATE payments SET created_at = now() - interval '3 hours' WHERE order_id = $1`, [
+        order.id,
+      ]),
+    );
+    expect((await t.app.get(PaymentAlerts).scan()).opened).toBeGreaterThan(0);
+    // A dealer just approved (its Route onboarding pending) whose settlement details wait for review.
+    const payee = await approvedDealer(t, admin);
+    const submitted = await t.api.PUT('/payees/me/settlement-details', {
+      body: settlementDetailsOf(payee),
+      headers: payee.headers,
+    });
+    expect(submitted.response.status).toBe(202);
+    // A software repair waiting in the queue.
+    const requested = await t.api.POST('/repairs', {
+      body: {
+        kind: 'software',
+        mode: 'online',
+        deviceBrand: 'Xiaomi',
+        deviceModel: 'Redmi Note 13',
+        problem: 'Stuck on the boot logo after an update',
+      },
+      headers: buyer.headers,
+    });
+    expect(requested.response.status).toBe(201);
+    const repairJobId = requested.data!.id;
+    // An abusive client's address blocked (the tests' API blocks nobody by itself: its threshold is high).
+    const abuser = '203.0.113.77';
+    const blocked = await t.app
+      .get<RateLimitStore>(RATE_LIMIT_STORE)
+      .addPenalty({ kind: 'ip', value: abuser }, 1, {
+        threshold: 1,
+        decayMs: 600_000,
+        blockMs: 900_000,
+      });
+    expect(blocked.blocked).not.toBeNull();
+
+    const context = await browser.newContext();
+    const page = await signIn(context, 'admin');
+
+    await open(page, 'Orders');
+    const orderRow = page.getByRole('grid', { name: 'Orders' }).getByRole('row').filter({
+      hasText: order.id,
+    });
+    const payable = (order.payablePaise / 100).toLocaleString('en-IN', {
+      minimumFractionDigits: 2,
+    });
+    await expect(orderRow.innerText()).resolves.toContain(`₹${payable}`);
+    await orderRow.getByRole('button', { name: `Open order ${order.id}` }).click();
+    const detail = page.getByRole('region', { name: 'Order detail' });
+    await expect(detail.getByRole('table', { name: /Lines of/ }).innerText()).resolves.toMatch(
+      /₹590\.00/,
+    );
+    // Not paid yet: no staff action on the sub-order.
+    await expect(detail.getByRole('button', { name: 'Cancel sub-order' }).count()).resolves.toBe(0);
+    await checkPage(page, 'orders');
+
+    await open(page, 'Payouts');
+    const account = page.getByRole('grid', { name: 'Route accounts' }).getByRole('row').filter({
+      hasText: payee.userId,
+    });
+    await account.waitFor();
+    await page.getByLabel('Payee id (dealer or technician)').fill(payee.userId);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await expect(page.getByTestId('payee').innerText()).resolves.toContain('HDFC0000317');
+    await checkPage(page, 'payouts');
+    await page.getByRole('button', { name: 'Approve details' }).click();
+    const approval = page.getByRole('dialog');
+    await approval.getByLabel(/Reason/).fill('Cancelled cheque matches the account');
+    await approval.getByRole('button', { name: 'Approve' }).click();
+    await approval.waitFor({ state: 'detached' });
+    await expect(page.getByTestId('payee').innerText()).resolves.toContain(
+      'Nothing waiting for review.',
+    );
+
+    await open(page, 'Repairs');
+    const job = page.getByRole('grid', { name: 'Repairs' }).getByRole('row').filter({
+      hasText: 'Redmi Note 13',
+    });
+    await job.getByRole('button', { name: new RegExp(repairJobId) }).click();
+    const repair = page.getByRole('region', { name: 'Repair detail' });
+    await repair.getByText('Stuck on the boot logo after an update').waitFor();
+    await checkPage(page, 'repairs');
+    await repair.getByRole('button', { name: 'Cancel the repair' }).click();
+    const cancel = page.getByRole('dialog');
+    await cancel.getByLabel(/Reason/).fill('Customer asked by phone to cancel');
+    await cancel.getByRole('button', { name: 'Cancel the repair' }).click();
+    await cancel.waitFor({ state: 'detached' });
+    await repair
+      .getByRole('table', { name: 'Repair timeline' })
+      .getByText('Customer asked by phone to cancel')
+      .waitFor();
+
+    await open(page, 'Alerts');
+    const alert = page.getByRole('grid', { name: 'Payment alerts' }).getByRole('row').filter({
+      hasText: order.id,
+    });
+    await expect(alert.innerText()).resolves.toMatch(/payment_stuck/);
+    await checkPage(page, 'alerts');
+    await alert.getByRole('button', { name: 'Resolve' }).click();
+    const resolve = page.getByRole('dialog');
+    await resolve.getByLabel(/Resolution note/).fill('Buyer abandoned the checkout');
+    await resolve.getByRole('button', { name: 'Resolve' }).click();
+    await resolve.waitFor({ state: 'detached' });
+    await until(() => alert.count(), 0);
+
+    await open(page, 'Abuse blocks');
+    const block = page.getByRole('grid', { name: 'Abuse blocks' }).getByRole('row').filter({
+      hasText: abuser,
+    });
+    await block.waitFor();
+    // Lifting is the ops leader's.
+    await expect(block.getByRole('button', { name: 'Lift' }).count()).resolves.toBe(0);
+    await checkPage(page, 'abuse');
+    await context.close();
+
+    const path = { params: { path: { repairJobId } }, headers: admin.headers };
+    await expect(
+      t.api.GET('/admin/repairs/{repairJobId}', path).then((r) => r.data?.status),
+    ).resolves.toBe('cancelled');
+    const payeeView = await t.api.GET('/admin/payees/{id}', {
+      params: { path: { id: payee.userId } },
+      headers: admin.headers,
+    });
+    expect(payeeView.data).toMatchObject({
+      pendingChange: null,
+      settlementDetails: { reviewStatus: 'approved', accountNumber: 'XXXXXXXXXX6789' },
+    });
+    const alerts = await t.api.GET('/admin/payment-alerts', {
+      params: { query: { kind: 'payment_stuck', state: 'resolved' } },
+      headers: admin.headers,
+    });
+    expect(alerts.data!.items.filter((a) => a.orderId === order.id)).toEqual([
+      expect.objectContaining({ resolution: 'manual', note: 'Buyer abandoned the checkout' }),
+    ]);
+  });
+
   it("keeps every page's first-load JavaScript within 300 KB gzipped", async () => {
     const context = await browser.newContext();
     await signIn(context, 'admin');
@@ -635,6 +812,11 @@ describe('the staff console', () => {
       '/escrow',
       '/reconciliation',
       '/approvals',
+      '/orders',
+      '/payouts',
+      '/repairs',
+      '/alerts',
+      '/abuse',
     ]) {
       const page = await context.newPage();
       const scripts = new Map<string, Promise<number>>();

@@ -2,15 +2,17 @@
 
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import MenuItem from '@mui/material/MenuItem';
 import TextField from '@mui/material/TextField';
 import { useState } from 'react';
 import { istDay, previousIstDay } from '../lib/dates';
 
-/** A filter of a search form: a text field, or (`date`) an IST day. */
+/** A filter of a search form: a text field, (`date`) an IST day, or (`options`) one of the API's values ('' for any). */
 export interface SearchField<K extends string> {
   key: K;
   label: string;
   date?: boolean;
+  options?: readonly string[];
 }
 
 /**
@@ -59,7 +61,19 @@ export function SearchForm<K extends string>({
           value={values[f.key]}
           onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}
           {...(f.date ? { type: 'date', slotProps: { inputLabel: { shrink: true } } } : {})}
-        />
+          {...(f.options ? { select: true, sx: { minWidth: 180 } } : {})}
+        >
+          {f.options && [
+            <MenuItem key="" value="">
+              Any
+            </MenuItem>,
+            ...f.options.map((o) => (
+              <MenuItem key={o} value={o}>
+                {o.replaceAll('_', ' ')}
+              </MenuItem>
+            )),
+          ]}
+        </TextField>
       ))}
       <Button type="submit" variant="contained">
         Search

@@ -16,18 +16,13 @@ import { StaffPage } from '../../../components/page';
 import { ReasonDialog } from '../../../components/reason-dialog';
 import { can } from '../../../lib/access';
 import { formatIstDateTime } from '../../../lib/dates';
+import { moneyColumn } from '../../../lib/grid';
 import { formatPaise } from '../../../lib/money';
 
 type Hold = components['schemas']['EscrowHoldDto'];
 type EarlyRelease = components['schemas']['EarlyReleaseDto'];
 type HoldStatus = Hold['status'];
 type ReleaseStatus = EarlyRelease['status'];
-
-const money = {
-  align: 'right',
-  headerAlign: 'right',
-  valueFormatter: (v: number | null) => (v === null ? '—' : formatPaise(v)),
-} as const;
 
 /** What a dialog is open for: proposing an early release of a hold, or deciding a proposal. */
 type Acting =
@@ -54,8 +49,8 @@ export default function EscrowPage() {
     { field: 'payeeType', headerName: 'Payee', width: 100 },
     { field: 'orderId', headerName: 'Order', width: 140 },
     { field: 'subOrderStatus', headerName: 'Sub-order', width: 110 },
-    { field: 'amountPaise', headerName: 'Held', width: 150, ...money },
-    { field: 'dealerNetPaise', headerName: 'Payee net', width: 150, ...money },
+    { field: 'amountPaise', headerName: 'Held', width: 150, ...moneyColumn },
+    { field: 'dealerNetPaise', headerName: 'Payee net', width: 150, ...moneyColumn },
     { field: 'transferStatus', headerName: 'Route transfer', width: 130 },
     ...(mayPropose && holdStatus === 'held'
       ? [
@@ -87,7 +82,7 @@ export default function EscrowPage() {
       valueFormatter: (v: string) => formatIstDateTime(v),
     },
     { field: 'orderId', headerName: 'Order', width: 140 },
-    { field: 'amountPaise', headerName: 'Amount', width: 150, ...money },
+    { field: 'amountPaise', headerName: 'Amount', width: 150, ...moneyColumn },
     { field: 'reason', headerName: 'Reason', flex: 1, minWidth: 180 },
     { field: 'needsApproval', headerName: 'Needs a second approver', width: 200, type: 'boolean' },
     { field: 'status', headerName: 'Status', width: 100 },
