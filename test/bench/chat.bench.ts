@@ -195,6 +195,8 @@ class Load {
   /** Called on every message received (the storm's replay watch). */
   onMessage: ((m: Member) => void) | undefined;
   skipped = 0;
+  /** Sends answered `ok` (a resend's duplicate answer included). */
+  answered = 0;
 
   constructor(
     private readonly base: string,
@@ -294,6 +296,7 @@ class Load {
         (answer: Answer) => {
           if (!answer.ok) return this.count(`send refused ${answer.error?.code}`);
           member.pending.delete(clientMessageId);
+          this.answered++;
           this.answeredSeq[member.room] = Math.max(this.answeredSeq[member.room]!, answer.seq!);
         },
         () => {
@@ -314,7 +317,7 @@ class Load {
     const start = performance.now() + 10;
     let n = 0;
     for (;;) {
-      if (n % ROOMS === 0 && stop(n * step)) break;
+      if (n % ROOMS === 0 && stop((n / ROOMS) * 1000)) break;
       const due = start + n * step;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
@@ -448,7 +451,8 @@ async function storm(load: Load): Promise<StormFigures> {
         target.set(m, load.answeredSeq[m.room]!);
         check(m);
         for (const [id, body] of [...m.pending]) load.emit(m, id, body);
-      } catch {
+      } catch (err) {
+        load.count(`reconnect failed: ${err instanceof Error ? err.message : String(err)}`);
         reconnectFailures++;
       }
     }),
@@ -501,7 +505,9 @@ async function run(db: { url: string; ownerUrl: string }, rooms: SeededRoom[], t
     await load.traffic('warm', false, (elapsed) => elapsed >= WARM_UP_SECONDS * 1000);
     const cpuServer = cpuSeconds(pid);
     const cpuLoad = process.cpuUsage();
+    const answeredBefore = load.answered;
     const main = await load.traffic('main', true, (elapsed) => elapsed >= SECONDS * 1000);
+    const answeredRate = (load.answered - answeredBefore) / main.seconds;
     const serverCpu = (cpuSeconds(pid) - cpuServer) / main.seconds;
     const loadUsage = process.cpuUsage(cpuLoad);
     const loadCpu = (loadUsage.user + loadUsage.system) / 1e6 / main.seconds;
@@ -516,7 +522,7 @@ async function run(db: { url: string; ownerUrl: string }, rooms: SeededRoom[], t
     const expected = 2 * main.messages;
     const allTimed = lat.length === expected;
     console.log(
-      `main: ${main.messages} messages in ${main.seconds.toFixed(1)} s (${(main.messages / main.seconds).toFixed(0)}/s offered), ` +
+      `main: ${main.messages} messages in ${main.seconds.toFixed(1)} s (${(main.messages / main.seconds).toFixed(0)}/s offered, ${answeredRate.toFixed(0)}/s answered meanwhile), ` +
         `${lat.length} deliveries timed (${expected} expected to other members)`,
     );
     console.log(
@@ -552,6 +558,7 @@ async function run(db: { url: string; ownerUrl: string }, rooms: SeededRoom[], t
     console.log(`RESULT chat.rooms ${ROOMS} rooms`);
     console.log(`RESULT chat.connect_seconds ${connectSeconds.toFixed(1)} s`);
     console.log(`RESULT chat.messages_per_s ${(main.messages / main.seconds).toFixed(0)} 1/s`);
+    console.log(`RESULT chat.answered_per_s ${answeredRate.toFixed(0)} 1/s`);
     console.log(`RESULT chat.delivery_p50 ${p50.toFixed(1)} ms`);
     console.log(`RESULT chat.delivery_p99 ${p99.toFixed(1)} ms`);
     console.log(`RESULT chat.delivery_p99_target_met ${p99 < TARGET_P99_MS ? 1 : 0} bool`);
