@@ -59,6 +59,8 @@ const ANSWER_TIMEOUT_MS = 60_000;
 /** After the traffic, deliveries still on their way are awaited this long at most. */
 const DRAIN_MS = 10_000;
 const TARGET_P99_MS = 50;
+/** The server's /metrics token (the principal cache's lookups are read from it at the end). */
+const METRICS_TOKEN = 'bench-chat-metrics-token-0123456789abcdef';
 /** File descriptors needed beyond one per socket (the database pool, the server's own files). */
 const FD_MARGIN = 512;
 
@@ -167,7 +169,6 @@ interface Answer {
 
 interface Member {
   room: number;
-  party: number;
   socket: Socket;
   /** The last seq seen, and what was wrong with the stream so far. */
   lastSeq: number;
@@ -223,7 +224,6 @@ class Load {
     });
     const member: Member = {
       room,
-      party: index % 3,
       socket,
       lastSeq: 0,
       lost: 0,
@@ -237,7 +237,7 @@ class Load {
     await this.resume(member);
   }
 
-  private opened(socket: Socket): Promise<void> {
+  opened(socket: Socket): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', (err) => reject(err));
@@ -366,6 +366,24 @@ async function lastSeqs(ownerUrl: string, rooms: SeededRoom[]): Promise<number[]
   });
 }
 
+/**
+ * The server's principal lookups by outcome (`auth_principal_lookups_total`): `bypass` counts the
+ * lookups made while its cache was off (not listening: at start, or after a late check of the
+ * listening connection, which also has every socket's principal checked again).
+ */
+async function principalLookups(base: string): Promise<Record<string, number>> {
+  const res = await fetch(`${base}/metrics`, {
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+  });
+  const text = await res.text();
+  return Object.fromEntries(
+    [...text.matchAll(/^auth_principal_lookups_total\{outcome="(\w+)"\} (\d+)$/gm)].map((m) => [
+      m[1]!,
+      Number(m[2]),
+    ]),
+  );
+}
+
 async function storedTexts(ownerUrl: string): Promise<number> {
   return withClient(ownerUrl, async (c) => {
     const { rows } = await c.query<{ n: number }>(
@@ -441,10 +459,7 @@ async function storm(load: Load): Promise<StormFigures> {
   await Promise.all(
     dropped.map(async (m) => {
       try {
-        const opened = new Promise<void>((resolve, reject) => {
-          m.socket.once('connect', () => resolve());
-          m.socket.once('connect_error', (err) => reject(err));
-        });
+        const opened = load.opened(m.socket);
         m.socket.connect();
         await opened;
         await load.resume(m);
@@ -482,6 +497,7 @@ async function run(db: { url: string; ownerUrl: string }, rooms: SeededRoom[], t
     DATABASE_OWNER_URL: db.ownerUrl,
     RATE_LIMIT_POLICY,
     ABUSE_PENALTY_THRESHOLD: '1000000000',
+    METRICS_TOKEN,
   });
   const pid = server.child.pid!;
   const load = new Load(server.base, rooms);
@@ -553,6 +569,9 @@ async function run(db: { url: string; ownerUrl: string }, rooms: SeededRoom[], t
     const hwm = statusKb(pid, 'VmHWM');
     console.log(
       `messages sent ${sent}, stored ${stored}; events refused or failed ${JSON.stringify(load.errors)}; server peak RSS ${mb(hwm)} MB`,
+    );
+    console.log(
+      `server's principal lookups (handshakes, checks again) by outcome: ${JSON.stringify(await principalLookups(server.base))}`,
     );
     console.log(`RESULT chat.sockets ${tokens.length} sockets`);
     console.log(`RESULT chat.rooms ${ROOMS} rooms`);
