@@ -1,11 +1,29 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
+import { AppProblem } from '../common/errors/problem.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import type { PreparedClient } from './sql.js';
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 const MAX_ATTEMPTS = 5;
+/** node-postgres's pool, when no connection freed up within `DATABASE_POOL_WAIT_MS`. */
+const POOL_WAIT_TIMEOUT = 'timeout exceeded when trying to connect';
+
+/**
+ * No connection within the pool wait: the server is overloaded, not broken. Callers get 503
+ * `service/busy` with `Retry-After` (REST and the chat socket alike), never an internal error, and
+ * the wait is counted.
+ */
+const busy = () =>
+  new AppProblem(
+    503,
+    'service/busy',
+    'Service busy',
+    'Too much is happening at once: try again in a moment',
+    { retryAfterSeconds: 1 },
+    { 'retry-after': '1' },
+  );
 
 export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
 
@@ -17,6 +35,7 @@ export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABL
 export class TransactionRunner {
   private readonly logger = new Logger(TransactionRunner.name);
   private readonly retries: Counter<'sqlstate'>;
+  private readonly poolTimeouts: Counter;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -28,6 +47,18 @@ export class TransactionRunner {
       labelNames: ['sqlstate'] as const,
       registers: [metrics.registry],
     });
+    this.poolTimeouts = new Counter({
+      name: 'db_pool_wait_timeouts_total',
+      help: 'Commands refused 503 service/busy: no database connection within DATABASE_POOL_WAIT_MS',
+      registers: [metrics.registry],
+    });
+  }
+
+  /** The pool's wait timeout as 503 `service/busy` (counted); anything else as it is. */
+  private overloadOr(err: unknown): unknown {
+    if (!(err instanceof Error) || err.message !== POOL_WAIT_TIMEOUT) return err;
+    this.poolTimeouts.inc();
+    return busy();
   }
 
   async run<T>(
@@ -45,7 +76,7 @@ export class TransactionRunner {
         const code =
           (err as { code?: string; driverError?: { code?: string } }).driverError?.code ??
           (err as { code?: string }).code;
-        if (!code || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw err;
+        if (!code || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw this.overloadOr(err);
         this.retries.inc({ sqlstate: code });
         this.logger.warn(`transaction retry ${attempt} after SQLSTATE ${code}`);
         await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** attempt));
@@ -72,6 +103,8 @@ export class TransactionRunner {
       }
       const result = await runner.query(sql, params, true);
       return { rows: result.records as T[], affected: result.affected ?? result.records.length };
+    } catch (err) {
+      throw this.overloadOr(err);
     } finally {
       await runner.release();
     }
