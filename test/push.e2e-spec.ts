@@ -154,6 +154,16 @@ describe('push notifications', () => {
       headers: user.headers,
     });
     expect(bad.response.status).toBe(400);
+    // Null is not "keep": refused, naming the field (the fuzzer found it a 500 once).
+    const nulled = await t.api.PUT('/me/notification-preferences', {
+      body: { jobOffers: null } as never,
+      headers: user.headers,
+    });
+    expect(nulled.response.status).toBe(400);
+    expect(nulled.error).toMatchObject({
+      code: 'request/validation-failed',
+      errors: [{ field: 'jobOffers', in: 'body' }],
+    });
     // Unknown fields are refused, not stored.
     const unknown = await t.api.PUT('/me/notification-preferences', {
       body: { marketing: true } as never,

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsBoolean, IsIn, IsString, Length, Matches, ValidateIf } from 'class-validator';
 
 export const PUSH_PLATFORMS = ['ios', 'android'] as const;
 
@@ -46,25 +46,28 @@ export class NotificationPreferencesDto {
   payments!: boolean;
 }
 
+/** Optional, but not null: an omitted preference keeps its value, a null one is refused (400). */
+const Present = () => ValidateIf((_o, v) => v !== undefined);
+
 /** The preferences to change; the others keep their value. */
 export class UpdateNotificationPreferencesDto {
-  @IsOptional()
+  @Present()
   @IsBoolean()
   messages?: boolean;
 
-  @IsOptional()
+  @Present()
   @IsBoolean()
   calls?: boolean;
 
-  @IsOptional()
+  @Present()
   @IsBoolean()
   jobOffers?: boolean;
 
-  @IsOptional()
+  @Present()
   @IsBoolean()
   orders?: boolean;
 
-  @IsOptional()
+  @Present()
   @IsBoolean()
   payments?: boolean;
 }
