@@ -12,6 +12,7 @@ import { can, type ApiRoute, type StaffRole } from '../../lib/access';
 import { formatIstDateTime } from '../../lib/dates';
 import { formatPaise } from '../../lib/money';
 import { Facts } from '../facts';
+import { TimelineTable } from '../timeline-table';
 
 export type Order = components['schemas']['OrderDto'];
 export type SubOrder = components['schemas']['SubOrderDto'];
@@ -130,35 +131,11 @@ export function OrderView({
             </TableBody>
           </Table>
           {s.history && s.history.length > 0 && (
-            <Table
-              size="small"
-              aria-label={`Timeline of ${s.dealerName}'s sub-order`}
+            <TimelineTable
+              entries={s.history.map((h) => ({ ...h, by: h.actor }))}
+              label={`Timeline of ${s.dealerName}'s sub-order`}
               sx={{ mt: 2 }}
-            >
-              <TableHead>
-                <TableRow>
-                  <TableCell>When (IST)</TableCell>
-                  <TableCell>Event</TableCell>
-                  <TableCell>Status</TableCell>
-                  <TableCell>By</TableCell>
-                  <TableCell>Reason</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {s.history.map((h, i) => (
-                  <TableRow key={i}>
-                    <TableCell>{formatIstDateTime(h.at)}</TableCell>
-                    <TableCell>{h.event}</TableCell>
-                    <TableCell>
-                      {h.fromStatus ? `${h.fromStatus} → ` : ''}
-                      {h.toStatus}
-                    </TableCell>
-                    <TableCell>{h.actor}</TableCell>
-                    <TableCell>{h.reason}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+            />
           )}
           <Stack direction="row" spacing={1} sx={{ mt: 2 }}>
             {subOrderActions(role, s.status).map((act) => (

@@ -11,6 +11,7 @@ import { can, type ApiRoute, type StaffRole } from '../../lib/access';
 import { formatIstDateTime } from '../../lib/dates';
 import { formatPaise } from '../../lib/money';
 import { Facts } from '../facts';
+import { TimelineTable } from '../timeline-table';
 
 export type RepairJob = components['schemas']['RepairJobViewDto'];
 export type TimelineEntry = components['schemas']['RepairTimelineEntryDto'];
@@ -166,33 +167,7 @@ export function RepairView({
       {timeline?.length === 0 && (
         <Typography sx={{ color: 'text.secondary' }}>Nothing has happened to it yet.</Typography>
       )}
-      {!!timeline?.length && (
-        <Table size="small" aria-label="Repair timeline">
-          <TableHead>
-            <TableRow>
-              <TableCell>When (IST)</TableCell>
-              <TableCell>Event</TableCell>
-              <TableCell>Status</TableCell>
-              <TableCell>By</TableCell>
-              <TableCell>Reason</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {timeline.map((e, i) => (
-              <TableRow key={i}>
-                <TableCell>{formatIstDateTime(e.at)}</TableCell>
-                <TableCell>{e.event}</TableCell>
-                <TableCell>
-                  {e.fromStatus ? `${e.fromStatus} → ` : ''}
-                  {e.toStatus}
-                </TableCell>
-                <TableCell>{e.by}</TableCell>
-                <TableCell>{e.reason}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      )}
+      {!!timeline?.length && <TimelineTable entries={timeline} label="Repair timeline" />}
     </>
   );
 }
