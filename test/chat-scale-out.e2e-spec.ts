@@ -5,7 +5,6 @@
  * killed (SIGKILL) while messages keep coming, and its client reconnects to the other instance and
  * resumes from the last seq it saw: every message once, in order, none lost.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -14,20 +13,8 @@ import { ChatPush } from '../src/chat/chat-push.js';
 import { projectRoot } from '../src/common/project-root.js';
 import { startServer, type Server } from './bench/bench-util.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
+import { testRedisUrl } from './support/redis.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-
-/** REDIS_URL when set, else the project-local Redis; database 8, which this file flushes. */
-function testRedisUrl(): string {
-  let url = process.env.REDIS_URL;
-  if (!url) {
-    const script = join(projectRoot(), 'scripts', 'redis.sh');
-    execFileSync('bash', [script, 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
-    url = execFileSync('bash', [script, 'url'], { encoding: 'utf8' }).trim();
-  }
-  const u = new URL(url);
-  u.pathname = '/8';
-  return u.toString();
-}
 
 interface Msg {
   room: string;
@@ -72,7 +59,7 @@ describe('chat on two instances (Redis streams adapter)', () => {
   let admin: SignedIn;
 
   beforeAll(async () => {
-    const redisUrl = testRedisUrl();
+    const redisUrl = testRedisUrl(8);
     const redis = new Redis(redisUrl);
     await redis.flushdb();
     await redis.quit();

@@ -1,13 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { Controller, Get } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import { Authenticated, Public } from '../src/access/policy.decorator.js';
 import type { Role } from '../src/common/roles.js';
-import { projectRoot } from '../src/common/project-root.js';
 import { MetricsService } from '../src/observability/metrics.service.js';
 import { MemoryRateLimitStore } from '../src/rate-limit/memory.store.js';
 import { RateLimitCategory } from '../src/rate-limit/rate-limit.decorator.js';
@@ -26,6 +23,7 @@ import {
   type SignedIn,
 } from './support/accounts.js';
 import { withClient } from './support/test-database.js';
+import { testRedisUrl } from './support/redis.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /** Routes with each kind of policy and category; mounted only in this test. */
@@ -51,23 +49,6 @@ class RateLimitProbeController {
   orders(): { ok: true } {
     return { ok: true };
   }
-}
-
-/**
- * REDIS_URL when set, else the project-local Redis (scripts/redis.sh installs and starts it); either way on
- * database 7, which this file flushes.
- */
-const REDIS_DB = 7;
-function testRedisUrl(): string {
-  let url = process.env.REDIS_URL;
-  if (!url) {
-    const script = join(projectRoot(), 'scripts', 'redis.sh');
-    execFileSync('bash', [script, 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
-    url = execFileSync('bash', [script, 'url'], { encoding: 'utf8' }).trim();
-  }
-  const u = new URL(url);
-  u.pathname = `/${REDIS_DB}`;
-  return u.toString();
 }
 
 /** The policy under test: the platform's anonymous `auth` limit (10/min, burst 5), tighter elsewhere. */
@@ -129,7 +110,7 @@ describe('rate limits and abuse blocks', () => {
   let redisUrl: string;
 
   beforeAll(async () => {
-    redisUrl = testRedisUrl();
+    redisUrl = testRedisUrl(7);
     const redis = new Redis(redisUrl);
     await redis.flushdb();
     await redis.quit();
