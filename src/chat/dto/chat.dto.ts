@@ -80,14 +80,16 @@ export class SendMessageDto {
 }
 
 export class ReceiptInputDto {
-  @ApiProperty({ type: 'integer', minimum: 0 })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   deliveredSeq!: number;
 
-  @ApiProperty({ type: 'integer', minimum: 0 })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   readSeq!: number;
 }
 
