@@ -20,7 +20,11 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/migrations/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/src/**/*.spec.ts',
+        '<rootDir>/tunnel/**/*.spec.ts',
+        '<rootDir>/migrations/**/*.spec.ts',
+      ],
     },
     {
       ...common,

@@ -1,4 +1,4 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 
 /** A key that is not what a setting asks for; the message says why, the caller names the setting. */
 export class KeyFormatError extends Error {}
@@ -32,4 +32,12 @@ export function parseRawEd25519PublicKeys(csv: string | undefined): Buffer[] {
     out.push(raw);
   }
   return out;
+}
+
+/** A public key object from a raw 32-byte Ed25519 public key. */
+export function ed25519PublicKeyFromRaw(raw: Buffer): KeyObject {
+  return createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') },
+    format: 'jwk',
+  });
 }

@@ -12,7 +12,11 @@
  *   openssl pkeyutl -verify -pubin -inkey seal.pub.pem -rawin -in msg -sigfile sig
  */
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { parseEd25519PrivateKey, parseRawEd25519PublicKeys } from '../../common/ed25519-keys.js';
+import {
+  ed25519PublicKeyFromRaw,
+  parseEd25519PrivateKey,
+  parseRawEd25519PublicKeys,
+} from '../../common/ed25519-keys.js';
 
 export const SEAL_SIGNATURE_TYPE = 'fixbazaar.ledger-seal.v1';
 
@@ -57,13 +61,6 @@ export function parseTrustedSealKeys(csv: string | undefined): Buffer[] {
   }
 }
 
-function publicKeyFromRaw(raw: Buffer): KeyObject {
-  return createPublicKey({
-    key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') },
-    format: 'jwk',
-  });
-}
-
 export interface SealSignature {
   /** Ed25519 signature over `sealSignatureMessage(hash)`, base64. */
   readonly signature: string;
@@ -84,7 +81,7 @@ export class SealKeyring {
     this.signing = parseSealPrivateKey(privateKeyPem);
     this.signingPublic = rawPublicKey(this.signing);
     for (const raw of [this.signingPublic, ...retiredPublicKeys]) {
-      this.trusted.set(raw.toString('base64'), publicKeyFromRaw(raw));
+      this.trusted.set(raw.toString('base64'), ed25519PublicKeyFromRaw(raw));
     }
   }
 
