@@ -249,6 +249,27 @@ describe('chat rooms and history over REST', () => {
     expect((await history(customer, room)).data?.lastSeq).toBe(1);
   });
 
+  it('gives concurrent sends gapless seqs and one message per client id, however often it is resent', async () => {
+    const room = await jobRoom();
+    expect((await restSend(customer, room, 'first')).response.status).toBe(201);
+    const ids = Array.from({ length: 4 }, () => randomUUID());
+    // Each client id sent three times at once, by both parties, all interleaved.
+    const sends = ids.flatMap((id, i) =>
+      [0, 1, 2].map(() => restSend(i % 2 ? technician : customer, room, `message ${i}`, id)),
+    );
+    const answers = await Promise.all(sends);
+    expect(answers.map((a) => a.response.status)).toEqual(answers.map(() => 201));
+    for (const [i, id] of ids.entries()) {
+      const mine = answers.slice(i * 3, i * 3 + 3).map((a) => a.data!);
+      expect(mine.filter((a) => !a.duplicate)).toHaveLength(1);
+      expect(new Set(mine.map((a) => a.message.id)).size).toBe(1);
+      expect(mine[0]!.message.clientMessageId).toBe(id);
+    }
+    const page = await history(customer, room);
+    expect(page.data?.items.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(page.data?.lastSeq).toBe(5);
+  });
+
   it('pages before, after and around a seq, oldest first', async () => {
     const room = await jobRoom();
     for (let i = 1; i <= 9; i++) await restSend(customer, room, `message ${i}`);

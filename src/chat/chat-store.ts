@@ -134,21 +134,82 @@ export async function insertMessage(
        attachment_key, attachment_type, attachment_bytes, attachment_sha256, thumbnail_key)
      SELECT $1, r.last_seq, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM r
      RETURNING ${MESSAGE_COLUMNS}`,
-    [
-      roomId,
-      m.senderId,
-      m.clientMessageId,
-      m.kind,
-      m.body,
-      m.masked,
-      m.attachment?.key ?? null,
-      m.attachment?.type ?? null,
-      m.attachment?.bytes ?? null,
-      m.attachment?.sha256 ?? null,
-      m.attachment?.thumbnailKey ?? null,
-    ],
+    [roomId, m.senderId, m.clientMessageId, ...messageParams(m)],
   );
   return { row: rows[0]!, duplicate: false };
+}
+
+/** Membership of a room's subject, as SQL over `$subject` and `$sender` placeholders. */
+const MEMBER_SQL: Record<RoomKind, (subject: string, sender: string) => string> = {
+  job: (subject, sender) =>
+    `SELECT 1 FROM repair_jobs WHERE id = ${subject} AND ${sender} IN (customer_id, technician_id)`,
+  sub_order: (subject, sender) =>
+    `SELECT 1 FROM sub_orders s JOIN orders o ON o.id = s.order_id
+      WHERE s.id = ${subject} AND ${sender} IN (o.buyer_id, s.dealer_id)`,
+};
+
+/** `partiesOf` and the room (null before its first use) in one read. */
+export const PARTIES_AND_ROOM_SQL: Record<RoomKind, string> = {
+  job: `SELECT j.customer_id::text AS a, j.technician_id::text AS b, r.id::text AS id,
+               r.last_seq::text AS last_seq, r.masking
+          FROM repair_jobs j LEFT JOIN chat_rooms r ON r.kind = 'job' AND r.subject_id = j.id
+         WHERE j.id = $1`,
+  sub_order: `SELECT o.buyer_id::text AS a, s.dealer_id::text AS b, r.id::text AS id,
+                     r.last_seq::text AS last_seq, r.masking
+                FROM sub_orders s JOIN orders o ON o.id = s.order_id
+                LEFT JOIN chat_rooms r ON r.kind = 'sub_order' AND r.subject_id = s.id
+               WHERE s.id = $1`,
+};
+
+export interface PartiesAndRoomRow {
+  a: string;
+  b: string | null;
+  id: string | null;
+  last_seq: string | null;
+  masking: boolean | null;
+}
+
+/**
+ * A party's message as one statement (its own transaction, one round trip): unless the sender's
+ * earlier message with the same client id exists (returned as `duplicate`), the room's seq moves on
+ * under its row lock and the message is stored — only while the sender is still a party of the
+ * room's subject (no row at all otherwise). Two concurrent sends of one client id: the second
+ * fails on the unique key and, run again, finds the first.
+ * Parameters: room id, subject id, sender, client message id, then the message's columns.
+ */
+export const PARTY_SEND_SQL: Record<RoomKind, string> = {
+  job: partySendSql('job'),
+  sub_order: partySendSql('sub_order'),
+};
+
+function partySendSql(kind: RoomKind): string {
+  return `WITH dup AS (
+       SELECT ${MESSAGE_COLUMNS} FROM chat_messages m
+        WHERE m.room_id = $1 AND m.sender_id = $3 AND m.client_message_id = $4),
+     r AS (
+       UPDATE chat_rooms SET last_seq = last_seq + 1
+        WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM dup) AND EXISTS (${MEMBER_SQL[kind]('$2', '$3')})
+        RETURNING last_seq),
+     ins AS (
+       INSERT INTO chat_messages AS m (room_id, seq, sender_id, client_message_id, kind, body, masked,
+         attachment_key, attachment_type, attachment_bytes, attachment_sha256, thumbnail_key)
+       SELECT $1, r.last_seq, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM r
+       RETURNING ${MESSAGE_COLUMNS})
+   SELECT ins.*, false AS duplicate FROM ins UNION ALL SELECT dup.*, true AS duplicate FROM dup`;
+}
+
+/** `PARTY_SEND_SQL`'s parameters after the room, subject, sender and client id. */
+export function messageParams(m: Omit<NewMessage, 'senderId' | 'clientMessageId'>): unknown[] {
+  return [
+    m.kind,
+    m.body,
+    m.masked,
+    m.attachment?.key ?? null,
+    m.attachment?.type ?? null,
+    m.attachment?.bytes ?? null,
+    m.attachment?.sha256 ?? null,
+    m.attachment?.thumbnailKey ?? null,
+  ];
 }
 
 export type PageAnchor = { before: number } | { after: number } | { around: number } | null;

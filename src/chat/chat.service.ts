@@ -16,6 +16,7 @@ import { isStaff, type Principal } from '../common/roles.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { limitFor } from '../config/rate-limit-policy.js';
+import { sqlStateOf } from '../database/sql.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { contactIn } from '../identity/contact.js';
 import { Push } from '../notifications/push.service.js';
@@ -29,8 +30,11 @@ import {
   insertReport,
   lockMessage,
   messageById,
+  messageParams,
   messagesOf,
   partiesOf,
+  PARTIES_AND_ROOM_SQL,
+  PARTY_SEND_SQL,
   receiptOf,
   roomById,
   roomOf,
@@ -39,6 +43,7 @@ import {
   type MessageRow,
   type NewMessage,
   type PageAnchor,
+  type PartiesAndRoomRow,
   type RoomKind,
   type RoomRow,
 } from './chat-store.js';
@@ -164,39 +169,91 @@ export class ChatService {
       );
     await this.takeToken(p, 'chat');
     const build = input.build ?? ((masking: boolean) => textMessage(input.body, masking));
-    const result = await this.run(async (c) => {
-      const { room, parties } = await this.enterIn(c, meta, ref, 'create');
-      const { row, duplicate } = await insertMessage(c.tx, room.id, {
-        senderId: p.userId,
-        clientMessageId: input.clientMessageId,
-        ...build(room.masking),
-      });
-      if (!duplicate)
-        c.after.push(() => {
-          this.push.publish({ kind: 'message', room, parties, row });
-          // The room's other parties' devices (apps in the background): ids only, never the text.
-          void this.devices.notify(
-            parties.filter((id) => id !== p.userId),
-            'messages',
-            {
-              title: 'New message',
-              body: room.kind === 'job' ? 'About your repair' : 'About your order',
-              data: {
-                type: 'chat_message',
-                room: room.kind,
-                subjectId: room.subject_id,
-                seq: row.seq,
-              },
-            },
-          );
+    const sent =
+      (await this.sendAsParty(p, ref, input.clientMessageId, build)) ??
+      (await this.run(async (c) => {
+        const { room, parties } = await this.enterIn(c, meta, ref, 'create');
+        const inserted = await insertMessage(c.tx, room.id, {
+          senderId: p.userId,
+          clientMessageId: input.clientMessageId,
+          ...build(room.masking),
         });
-      return { room, row, duplicate };
-    });
+        return { room, parties, ...inserted };
+      }));
+    if (!sent.duplicate) this.announce(sent.room, sent.parties, sent.row, p.userId);
     return {
-      message: messageDto(result.room, result.row, seesAll(p)),
-      duplicate: result.duplicate,
-      notice: result.row.masked,
+      message: messageDto(sent.room, sent.row, seesAll(p)),
+      duplicate: sent.duplicate,
+      notice: sent.row.masked,
     };
+  }
+
+  /**
+   * The common send in one read and one write, each its own implicit transaction: a party of a room
+   * that already exists. Null for anything else (a staff sender, a room's first message, a sender
+   * who stopped being a party in between), which takes the full path and its answers.
+   */
+  private async sendAsParty(
+    p: Principal,
+    ref: RoomRef,
+    clientMessageId: string,
+    build: (masking: boolean) => MessageContent,
+  ): Promise<(EnteredRoom & { row: MessageRow; duplicate: boolean }) | null> {
+    const found = (
+      await this.transactions.once<PartiesAndRoomRow>(
+        PARTIES_AND_ROOM_SQL[ref.kind],
+        [ref.subjectId],
+        `chat_parties_room_${ref.kind}`,
+      )
+    ).rows[0];
+    if (found?.id == null || (found.a !== p.userId && found.b !== p.userId)) return null;
+    const parties = found.b === null ? [found.a] : [found.a, found.b];
+    if (!defineAbilityFor(p).can('create', subject('ChatRoom', { memberIds: parties })))
+      return null;
+    const room: RoomRow = {
+      id: found.id,
+      kind: ref.kind,
+      subject_id: ref.subjectId,
+      last_seq: found.last_seq!,
+      masking: found.masking!,
+    };
+    const params = [
+      room.id,
+      ref.subjectId,
+      p.userId,
+      clientMessageId,
+      ...messageParams(build(room.masking)),
+    ];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.transactions.once<MessageRow & { duplicate: boolean }>(
+          PARTY_SEND_SQL[ref.kind],
+          params,
+          `chat_party_send_${ref.kind}`,
+        );
+        if (!rows[0]) return null;
+        const { duplicate, ...row } = rows[0];
+        return { room, parties, row, duplicate };
+      } catch (err) {
+        // The same client id sent twice at once: the loser's retry returns the winner's message.
+        if (attempt > 1 || sqlStateOf(err) !== '23505') throw err;
+      }
+    }
+  }
+
+  /** A new message to the room's sockets and, ids only, to the other parties' devices. */
+  private announce(room: RoomRow, parties: string[], row: MessageRow, senderId: string): void {
+    this.push.publish({ kind: 'message', room, parties, row });
+    // The room's other parties' devices (apps in the background): ids only, never the text.
+    void this.devices.notify(
+      parties.filter((id) => id !== senderId),
+      'messages',
+      {
+        title: 'New message',
+        body: room.kind === 'job' ? 'About your repair' : 'About your order',
+        data: { type: 'chat_message', room: room.kind, subjectId: room.subject_id, seq: row.seq },
+      },
+    );
   }
 
   /** A page of the room's history, oldest first. */

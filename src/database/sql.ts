@@ -39,3 +39,10 @@ export interface PreparedClient {
     rowCount: number | null;
   }>;
 }
+
+/** A PostgreSQL error's SQLSTATE, whether TypeORM wrapped it (`driverError`) or not. */
+export function sqlStateOf(err: unknown): string | undefined {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' ? code : undefined;
+}

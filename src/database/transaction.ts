@@ -3,7 +3,7 @@ import { Counter } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
 import { MetricsService } from '../observability/metrics.service.js';
-import type { PreparedClient } from './sql.js';
+import { sqlStateOf, type PreparedClient } from './sql.js';
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 const MAX_ATTEMPTS = 5;
@@ -73,9 +73,7 @@ export class TransactionRunner {
           ? this.dataSource.transaction(work)
           : this.dataSource.transaction(isolation, work));
       } catch (err) {
-        const code =
-          (err as { code?: string; driverError?: { code?: string } }).driverError?.code ??
-          (err as { code?: string }).code;
+        const code = sqlStateOf(err);
         if (!code || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw this.overloadOr(err);
         this.retries.inc({ sqlstate: code });
         this.logger.warn(`transaction retry ${attempt} after SQLSTATE ${code}`);

@@ -13,7 +13,7 @@ import type { RequestMeta } from '../../common/request-meta.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { idempotent, type IdempotentResult } from '../../database/idempotency.js';
-import { execute } from '../../database/sql.js';
+import { execute, sqlStateOf } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { checkPrices, priceJumps, type PriceSet } from '../domain/listing-pricing.js';
 import { submitTarget } from '../domain/listing-state.js';
@@ -135,7 +135,7 @@ export class DealerListingsService {
         );
         row = rows[0]!;
       } catch (err) {
-        if ((err as { driverError?: { code?: string } }).driverError?.code === '23505')
+        if (sqlStateOf(err) === '23505')
           throw new AppProblem(
             409,
             'listing/sku-taken',

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { execute, executePrepared } from '../../database/sql.js';
+import { execute, executePrepared, sqlStateOf } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import {
   addCounters,
@@ -124,12 +124,6 @@ interface PreparedAccounts {
   readonly locked: Map<string, StoredAccount>;
 }
 
-function sqlstateOf(err: unknown): string | undefined {
-  const e = err as { code?: unknown; driverError?: { code?: unknown } };
-  const code = e.driverError?.code ?? e.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
 function inputHash(command: EntryCommand): string {
   return createHash('sha256').update(ledgerCanonicalJson(command)).digest('hex');
 }
@@ -233,7 +227,7 @@ export class LedgerService {
         if (err instanceof Rejected) return err.result;
         // A duplicate key, or a resolution/reversal index hit by a concurrent command: re-running
         // sees the committed winner and returns the replay or the typed refusal.
-        const raced = err instanceof LostRace || sqlstateOf(err) === '23505';
+        const raced = err instanceof LostRace || sqlStateOf(err) === '23505';
         if (raced && attempt < MAX_RACE_ATTEMPTS) continue;
         throw err;
       }
@@ -263,7 +257,7 @@ export class LedgerService {
         } catch {
           throw err; // the connection itself failed: report the original error
         }
-        const raced = err instanceof LostRace || sqlstateOf(err) === '23505';
+        const raced = err instanceof LostRace || sqlStateOf(err) === '23505';
         if (raced && attempt < MAX_RACE_ATTEMPTS) continue;
         throw err;
       }
