@@ -23,7 +23,6 @@ import { contentRange, matchesEtag, selectRange } from '../storage/http-object.j
 import { ObjectRangeError, ObjectStorage } from '../storage/object-storage.js';
 import { attachmentTooLarge, type AttachmentForm } from './attachment-body.parser.js';
 import { ChatService, type RoomRef } from './chat.service.js';
-import { maskContacts } from './domain/contact-masking.js';
 import { CLIENT_MESSAGE_ID, type SendResultDto } from './dto/chat.dto.js';
 
 /** The longest side of an image's thumbnail, in pixels. */
@@ -109,20 +108,12 @@ export class ChatAttachments {
       result = await this.chat.send(meta, ref, {
         clientMessageId: f.clientMessageId,
         body: caption,
-        build: (masking) => {
-          const masked = masking ? maskContacts(caption) : { text: caption, masked: [] };
-          return {
-            kind: 'attachment',
-            body: masked.text,
-            masked: masked.masked,
-            attachment: {
-              key,
-              type,
-              bytes: file.length,
-              sha256: createHash('sha256').update(file).digest('hex'),
-              thumbnailKey,
-            },
-          };
+        attachment: {
+          key,
+          type,
+          bytes: file.length,
+          sha256: createHash('sha256').update(file).digest('hex'),
+          thumbnailKey,
         },
       });
     } catch (err) {

@@ -134,82 +134,78 @@ export async function insertMessage(
        attachment_key, attachment_type, attachment_bytes, attachment_sha256, thumbnail_key)
      SELECT $1, r.last_seq, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM r
      RETURNING ${MESSAGE_COLUMNS}`,
-    [roomId, m.senderId, m.clientMessageId, ...messageParams(m)],
+    [
+      roomId,
+      m.senderId,
+      m.clientMessageId,
+      m.kind,
+      m.body,
+      m.masked,
+      m.attachment?.key ?? null,
+      m.attachment?.type ?? null,
+      m.attachment?.bytes ?? null,
+      m.attachment?.sha256 ?? null,
+      m.attachment?.thumbnailKey ?? null,
+    ],
   );
   return { row: rows[0]!, duplicate: false };
 }
 
-/** Membership of a room's subject, as SQL over `$subject` and `$sender` placeholders. */
-const MEMBER_SQL: Record<RoomKind, (subject: string, sender: string) => string> = {
-  job: (subject, sender) =>
-    `SELECT 1 FROM repair_jobs WHERE id = ${subject} AND ${sender} IN (customer_id, technician_id)`,
-  sub_order: (subject, sender) =>
-    `SELECT 1 FROM sub_orders s JOIN orders o ON o.id = s.order_id
-      WHERE s.id = ${subject} AND ${sender} IN (o.buyer_id, s.dealer_id)`,
-};
-
-/** `partiesOf` and the room (null before its first use) in one read. */
-export const PARTIES_AND_ROOM_SQL: Record<RoomKind, string> = {
-  job: `SELECT j.customer_id::text AS a, j.technician_id::text AS b, r.id::text AS id,
-               r.last_seq::text AS last_seq, r.masking
-          FROM repair_jobs j LEFT JOIN chat_rooms r ON r.kind = 'job' AND r.subject_id = j.id
-         WHERE j.id = $1`,
-  sub_order: `SELECT o.buyer_id::text AS a, s.dealer_id::text AS b, r.id::text AS id,
-                     r.last_seq::text AS last_seq, r.masking
-                FROM sub_orders s JOIN orders o ON o.id = s.order_id
-                LEFT JOIN chat_rooms r ON r.kind = 'sub_order' AND r.subject_id = s.id
-               WHERE s.id = $1`,
-};
-
-export interface PartiesAndRoomRow {
-  a: string;
-  b: string | null;
-  id: string | null;
-  last_seq: string | null;
-  masking: boolean | null;
+/** A party's send, as `PARTY_SEND_SQL` returns it: the message, and the room as it found it. */
+export interface PartySendRow extends MessageRow {
+  duplicate: boolean;
+  party_a: string;
+  party_b: string | null;
+  masking: boolean;
 }
 
 /**
- * A party's message as one statement (its own transaction, one round trip): unless the sender's
- * earlier message with the same client id exists (returned as `duplicate`), the room's seq moves on
- * under its row lock and the message is stored — only while the sender is still a party of the
- * room's subject (no row at all otherwise). Two concurrent sends of one client id: the second
- * fails on the unique key and, run again, finds the first.
- * Parameters: room id, subject id, sender, client message id, then the message's columns.
+ * A party's message in one statement (its own implicit transaction, one round trip). It finds the
+ * room of the job or sub-order `$1` only while the sender `$2` is one of its parties; returns the
+ * sender's earlier message with the same client id `$3` as `duplicate`; otherwise moves the room's
+ * seq on under its row lock and stores the message, with the masked text (`$5`, `$6`) or the text
+ * as written (`$7`, `$8`) as the room's masking says at that lock. No row: no such room yet, or not
+ * a party (the caller takes the full path). Two concurrent sends of one client id: the second fails
+ * on the unique key and, run again, finds the first.
+ * Parameters: subject, sender, client id, kind, masked body and list, plain body and list, then
+ * the attachment's key, type, bytes, sha256, thumbnail key.
  */
 export const PARTY_SEND_SQL: Record<RoomKind, string> = {
-  job: partySendSql('job'),
-  sub_order: partySendSql('sub_order'),
+  job: partySendSql(
+    `SELECT j.customer_id AS a, j.technician_id AS b, r.id AS room_id
+       FROM repair_jobs j JOIN chat_rooms r ON r.kind = 'job' AND r.subject_id = j.id
+      WHERE j.id = $1 AND $2 IN (j.customer_id, j.technician_id)`,
+  ),
+  sub_order: partySendSql(
+    `SELECT o.buyer_id AS a, s.dealer_id AS b, r.id AS room_id
+       FROM sub_orders s JOIN orders o ON o.id = s.order_id
+       JOIN chat_rooms r ON r.kind = 'sub_order' AND r.subject_id = s.id
+      WHERE s.id = $1 AND $2 IN (o.buyer_id, s.dealer_id)`,
+  ),
 };
 
-function partySendSql(kind: RoomKind): string {
-  return `WITH dup AS (
-       SELECT ${MESSAGE_COLUMNS} FROM chat_messages m
-        WHERE m.room_id = $1 AND m.sender_id = $3 AND m.client_message_id = $4),
+function partySendSql(room: string): string {
+  return `WITH s AS (${room}),
+     dup AS (
+       SELECT ${MESSAGE_COLUMNS} FROM chat_messages m JOIN s ON m.room_id = s.room_id
+        WHERE m.sender_id = $2 AND m.client_message_id = $3),
      r AS (
-       UPDATE chat_rooms SET last_seq = last_seq + 1
-        WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM dup) AND EXISTS (${MEMBER_SQL[kind]('$2', '$3')})
-        RETURNING last_seq),
+       UPDATE chat_rooms c SET last_seq = c.last_seq + 1 FROM s
+        WHERE c.id = s.room_id AND NOT EXISTS (SELECT 1 FROM dup)
+        RETURNING c.id, c.last_seq, c.masking),
      ins AS (
        INSERT INTO chat_messages AS m (room_id, seq, sender_id, client_message_id, kind, body, masked,
          attachment_key, attachment_type, attachment_bytes, attachment_sha256, thumbnail_key)
-       SELECT $1, r.last_seq, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM r
+       SELECT r.id, r.last_seq, $2, $3, $4,
+              CASE WHEN r.masking THEN $5::text ELSE $7::text END,
+              CASE WHEN r.masking THEN $6::text[] ELSE $8::text[] END,
+              $9, $10, $11, $12, $13
+         FROM r
        RETURNING ${MESSAGE_COLUMNS})
-   SELECT ins.*, false AS duplicate FROM ins UNION ALL SELECT dup.*, true AS duplicate FROM dup`;
-}
-
-/** `PARTY_SEND_SQL`'s parameters after the room, subject, sender and client id. */
-export function messageParams(m: Omit<NewMessage, 'senderId' | 'clientMessageId'>): unknown[] {
-  return [
-    m.kind,
-    m.body,
-    m.masked,
-    m.attachment?.key ?? null,
-    m.attachment?.type ?? null,
-    m.attachment?.bytes ?? null,
-    m.attachment?.sha256 ?? null,
-    m.attachment?.thumbnailKey ?? null,
-  ];
+   SELECT ins.*, r.masking, false AS duplicate, s.a::text AS party_a, s.b::text AS party_b
+     FROM ins, r, s
+   UNION ALL
+   SELECT dup.*, c.masking, true, s.a::text, s.b::text FROM dup, s JOIN chat_rooms c ON c.id = s.room_id`;
 }
 
 export type PageAnchor = { before: number } | { after: number } | { around: number } | null;

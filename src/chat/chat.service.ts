@@ -30,10 +30,8 @@ import {
   insertReport,
   lockMessage,
   messageById,
-  messageParams,
   messagesOf,
   partiesOf,
-  PARTIES_AND_ROOM_SQL,
   PARTY_SEND_SQL,
   receiptOf,
   roomById,
@@ -43,7 +41,7 @@ import {
   type MessageRow,
   type NewMessage,
   type PageAnchor,
-  type PartiesAndRoomRow,
+  type PartySendRow,
   type RoomKind,
   type RoomRow,
 } from './chat-store.js';
@@ -73,11 +71,6 @@ const seesAll = (p: Principal) => isStaff(p.role);
 
 /** What a message says (its sender and client id aside). */
 export type MessageContent = Omit<NewMessage, 'senderId' | 'clientMessageId'>;
-
-function textMessage(body: string, masking: boolean): MessageContent {
-  const masked = masking ? maskContacts(body) : { text: body, masked: [] };
-  return { kind: 'text', body: masked.text, masked: masked.masked };
-}
 
 /** A transaction and what to publish once it commits. */
 interface Tx {
@@ -150,12 +143,12 @@ export class ChatService {
 
   /**
    * Sends a message (rate-limited per account, `chat` category): a text, masked unless staff
-   * turned masking off in the room, or what `build` makes of it (an attachment and its caption).
+   * turned masking off in the room; with `attachment`, the body is its caption.
    */
   async send(
     meta: RequestMeta,
     ref: RoomRef,
-    input: { clientMessageId: string; body: string; build?: (masking: boolean) => MessageContent },
+    input: { clientMessageId: string; body: string; attachment?: NewMessage['attachment'] },
   ): Promise<SendResultDto> {
     const p = meta.principal!;
     const max = this.config.chat.messageMaxChars;
@@ -168,15 +161,19 @@ export class ChatService {
         { maxChars: max },
       );
     await this.takeToken(p, 'chat');
-    const build = input.build ?? ((masking: boolean) => textMessage(input.body, masking));
+    const content = (masking: boolean): MessageContent => {
+      const masked = masking ? maskContacts(input.body) : { text: input.body, masked: [] };
+      const kind = input.attachment ? 'attachment' : 'text';
+      return { kind, body: masked.text, masked: masked.masked, attachment: input.attachment };
+    };
     const sent =
-      (await this.sendAsParty(p, ref, input.clientMessageId, build)) ??
+      (await this.sendAsParty(p, ref, input.clientMessageId, content(true), content(false))) ??
       (await this.run(async (c) => {
         const { room, parties } = await this.enterIn(c, meta, ref, 'create');
         const inserted = await insertMessage(c.tx, room.id, {
           senderId: p.userId,
           clientMessageId: input.clientMessageId,
-          ...build(room.masking),
+          ...content(room.masking),
         });
         return { room, parties, ...inserted };
       }));
@@ -189,51 +186,53 @@ export class ChatService {
   }
 
   /**
-   * The common send in one read and one write, each its own implicit transaction: a party of a room
-   * that already exists. Null for anything else (a staff sender, a room's first message, a sender
-   * who stopped being a party in between), which takes the full path and its answers.
+   * The common send in one statement: a party of a room that already exists (`PARTY_SEND_SQL`).
+   * Null for anything else (a staff sender, a room's first message, a sender who is not or no
+   * longer a party), which takes the full path and its answers.
    */
   private async sendAsParty(
     p: Principal,
     ref: RoomRef,
     clientMessageId: string,
-    build: (masking: boolean) => MessageContent,
+    content: MessageContent,
+    plain: MessageContent,
   ): Promise<(EnteredRoom & { row: MessageRow; duplicate: boolean }) | null> {
-    const found = (
-      await this.transactions.once<PartiesAndRoomRow>(
-        PARTIES_AND_ROOM_SQL[ref.kind],
-        [ref.subjectId],
-        `chat_parties_room_${ref.kind}`,
-      )
-    ).rows[0];
-    if (found?.id == null || (found.a !== p.userId && found.b !== p.userId)) return null;
-    const parties = found.b === null ? [found.a] : [found.a, found.b];
-    if (!defineAbilityFor(p).can('create', subject('ChatRoom', { memberIds: parties })))
+    // What the role may do in a room it is a party of; the statement checks that it is one.
+    if (!defineAbilityFor(p).can('create', subject('ChatRoom', { memberIds: [p.userId] })))
       return null;
-    const room: RoomRow = {
-      id: found.id,
-      kind: ref.kind,
-      subject_id: ref.subjectId,
-      last_seq: found.last_seq!,
-      masking: found.masking!,
-    };
+    const a = content.attachment;
     const params = [
-      room.id,
       ref.subjectId,
       p.userId,
       clientMessageId,
-      ...messageParams(build(room.masking)),
+      content.kind,
+      content.body,
+      content.masked,
+      plain.body,
+      plain.masked,
+      a?.key ?? null,
+      a?.type ?? null,
+      a?.bytes ?? null,
+      a?.sha256 ?? null,
+      a?.thumbnailKey ?? null,
     ];
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.transactions.once<MessageRow & { duplicate: boolean }>(
+        const { rows } = await this.transactions.once<PartySendRow>(
           PARTY_SEND_SQL[ref.kind],
           params,
           `chat_party_send_${ref.kind}`,
         );
         if (!rows[0]) return null;
-        const { duplicate, ...row } = rows[0];
-        return { room, parties, row, duplicate };
+        const { duplicate, party_a, party_b, masking, ...row } = rows[0];
+        const room: RoomRow = {
+          id: row.room_id,
+          kind: ref.kind,
+          subject_id: ref.subjectId,
+          last_seq: row.seq,
+          masking,
+        };
+        return { room, parties: party_b === null ? [party_a] : [party_a, party_b], row, duplicate };
       } catch (err) {
         // The same client id sent twice at once: the loser's retry returns the winner's message.
         if (attempt > 1 || sqlStateOf(err) !== '23505') throw err;
