@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { RATE_LIMIT_CATEGORIES } from '../../src/config/rate-limit-policy.js';
 import { TokenService } from '../../src/identity/token.service.js';
+import { testRedisUrl } from '../support/redis.js';
 import { withClient } from '../support/test-database.js';
 import { createBenchDatabase } from './bench-database.js';
 import { benchRoot, percentile, startServer } from './bench-util.js';
@@ -39,13 +41,22 @@ import { benchRoot, percentile, startServer } from './bench-util.js';
  * end each socket must have reached its room's last seq in the database, and every message sent
  * must be stored once. The bench exits non-zero otherwise.
  *
- * Env: BENCH_CHAT_SOCKETS, BENCH_SECONDS, BENCH_CHAT_STORM, BENCH_KEEP_DATABASE=1,
+ * BENCH_CHAT_INSTANCES (1): that many API processes on the one database and, when more than one, one
+ * Redis (REDIS_URL, else the project-local one from scripts/redis.sh) for the chat's adapter; socket
+ * i connects to instance i mod N, so a room's members sit on different instances. RSS and CPU are
+ * then the instances' sums.
+ *
+ * Env: BENCH_CHAT_SOCKETS, BENCH_SECONDS, BENCH_CHAT_STORM, BENCH_CHAT_INSTANCES, BENCH_KEEP_DATABASE=1,
  * DATABASE_URL / DATABASE_OWNER_URL as for the app (default: the local cluster).
  */
 const SOCKETS = Number(process.env.BENCH_CHAT_SOCKETS ?? 5000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const STORM = Number(process.env.BENCH_CHAT_STORM ?? 1000);
 const KEEP_DATABASE = process.env.BENCH_KEEP_DATABASE === '1';
+/** API instances sharing the database and, when more than one, Redis (the chat's adapter). */
+const INSTANCES = Number(process.env.BENCH_CHAT_INSTANCES ?? 1);
+/** The Redis database the bench's instances share (flushed at the start). */
+const REDIS_DB = 14;
 const DB_PREFIX = 'fixbazaar_bench_chat_';
 const ROOMS = Math.floor(SOCKETS / 3);
 const WARM_UP_SECONDS = 2;
@@ -200,7 +211,7 @@ class Load {
   answered = 0;
 
   constructor(
-    private readonly base: string,
+    private readonly bases: string[],
     private readonly rooms: SeededRoom[],
   ) {}
 
@@ -215,7 +226,8 @@ class Load {
   /** Opens the socket of a room's party and enters the room from seq 0. */
   async connect(index: number, token: string): Promise<void> {
     const room = Math.floor(index / 3);
-    const socket = io(`${this.base}/chat`, {
+    // Several instances: a room's members on different ones (delivery crosses the Redis adapter).
+    const socket = io(`${this.bases[index % this.bases.length]}/chat`, {
       transports: ['websocket'],
       auth: { token },
       reconnection: false,
@@ -492,26 +504,45 @@ async function storm(load: Load): Promise<StormFigures> {
 }
 
 async function run(db: { url: string; ownerUrl: string }, rooms: SeededRoom[], tokens: string[]) {
-  const server = await startServer(join(benchRoot, 'dist', 'src', 'main.js'), {
-    DATABASE_URL: db.url,
-    DATABASE_OWNER_URL: db.ownerUrl,
-    RATE_LIMIT_POLICY,
-    ABUSE_PENALTY_THRESHOLD: '1000000000',
-    METRICS_TOKEN,
-  });
-  const pid = server.child.pid!;
-  const load = new Load(server.base, rooms);
+  const redisUrl = INSTANCES > 1 ? testRedisUrl(REDIS_DB) : undefined;
+  if (redisUrl) {
+    const redis = new Redis(redisUrl);
+    await redis.flushdb();
+    await redis.quit();
+  }
+  const servers = [];
+  for (let i = 0; i < INSTANCES; i++)
+    servers.push(
+      await startServer(join(benchRoot, 'dist', 'src', 'main.js'), {
+        DATABASE_URL: db.url,
+        DATABASE_OWNER_URL: db.ownerUrl,
+        RATE_LIMIT_POLICY,
+        ABUSE_PENALTY_THRESHOLD: '1000000000',
+        METRICS_TOKEN,
+        ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+      }),
+    );
+  const pids = servers.map((s) => s.child.pid!);
+  // Figures of the servers together: RSS and CPU summed over the instances.
+  const statusKbAll = (field: string) => pids.reduce((sum, pid) => sum + statusKb(pid, field), 0);
+  const cpuSecondsAll = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const load = new Load(
+    servers.map((s) => s.base),
+    rooms,
+  );
   try {
-    const serverFiles = openFilesLimit(pid);
-    if (serverFiles < tokens.length + FD_MARGIN)
-      throw new Error(
-        `the server may open ${serverFiles} files, fewer than ${tokens.length} sockets need: raise \`ulimit -n\``,
-      );
-    const rssBefore = statusKb(pid, 'VmRSS');
+    for (const pid of pids) {
+      const serverFiles = openFilesLimit(pid);
+      if (serverFiles < tokens.length + FD_MARGIN)
+        throw new Error(
+          `the server may open ${serverFiles} files, fewer than ${tokens.length} sockets need: raise \`ulimit -n\``,
+        );
+    }
+    const rssBefore = statusKbAll('VmRSS');
     const connectStarted = performance.now();
     await eachLimited(tokens.length, CONNECT_CONCURRENCY, (i) => load.connect(i, tokens[i]!));
     const connectSeconds = (performance.now() - connectStarted) / 1000;
-    const rssConnected = statusKb(pid, 'VmRSS');
+    const rssConnected = statusKbAll('VmRSS');
     const perSocketKb = (rssConnected - rssBefore) / tokens.length;
     console.log(
       `${tokens.length} sockets connected and in their ${ROOMS} rooms in ${connectSeconds.toFixed(1)} s; ` +
@@ -519,17 +550,17 @@ async function run(db: { url: string; ownerUrl: string }, rooms: SeededRoom[], t
     );
 
     await load.traffic('warm', false, (elapsed) => elapsed >= WARM_UP_SECONDS * 1000);
-    const cpuServer = cpuSeconds(pid);
+    const cpuServer = cpuSecondsAll();
     const cpuLoad = process.cpuUsage();
     const answeredBefore = load.answered;
     const main = await load.traffic('main', true, (elapsed) => elapsed >= SECONDS * 1000);
     const answeredRate = (load.answered - answeredBefore) / main.seconds;
-    const serverCpu = (cpuSeconds(pid) - cpuServer) / main.seconds;
+    const serverCpu = (cpuSecondsAll() - cpuServer) / main.seconds;
     const loadUsage = process.cpuUsage(cpuLoad);
     const loadCpu = (loadUsage.user + loadUsage.system) / 1e6 / main.seconds;
     await load.drain();
     const afterMain = load.tally(await lastSeqs(db.ownerUrl, rooms));
-    const rssMain = statusKb(pid, 'VmRSS');
+    const rssMain = statusKbAll('VmRSS');
     load.latencies.sort((a, b) => a - b);
     load.sendLag.sort((a, b) => a - b);
     const lat = load.latencies;
@@ -566,13 +597,14 @@ async function run(db: { url: string; ownerUrl: string }, rooms: SeededRoom[], t
     );
     const stored = await storedTexts(db.ownerUrl);
     const sent = load.sent.size;
-    const hwm = statusKb(pid, 'VmHWM');
+    const hwm = statusKbAll('VmHWM');
     console.log(
       `messages sent ${sent}, stored ${stored}; events refused or failed ${JSON.stringify(load.errors)}; server peak RSS ${mb(hwm)} MB`,
     );
     console.log(
-      `server's principal lookups (handshakes, checks again) by outcome: ${JSON.stringify(await principalLookups(server.base))}`,
+      `server's principal lookups (handshakes, checks again) by outcome: ${JSON.stringify(await principalLookups(servers[0]!.base))}`,
     );
+    console.log(`RESULT chat.instances ${INSTANCES} instances`);
     console.log(`RESULT chat.sockets ${tokens.length} sockets`);
     console.log(`RESULT chat.rooms ${ROOMS} rooms`);
     console.log(`RESULT chat.connect_seconds ${connectSeconds.toFixed(1)} s`);
@@ -602,7 +634,7 @@ async function run(db: { url: string; ownerUrl: string }, rooms: SeededRoom[], t
     );
   } finally {
     load.close();
-    await server.stop();
+    for (const server of servers) await server.stop();
   }
 }
 
