@@ -377,13 +377,19 @@ describe('loadConfig', () => {
       },
       ringSeconds: 30,
     });
-    expect(dev.push).toEqual({ provider: 'local' });
+    expect(dev.push).toEqual({ provider: 'local', receiptDelaySeconds: 900 });
     expect(loadConfig({ ...db, CALL_RING_SECONDS: '5' }).calls.ringSeconds).toBe(5);
     expect(() => loadConfig({ ...db, CALL_RING_SECONDS: '0' })).toThrow(/CALL_RING_SECONDS/);
     expect(() => loadConfig({ ...db, LIVEKIT_API_SECRET: 'short' })).toThrow(/LIVEKIT_API_SECRET/);
     expect(
       loadConfig({ ...db, PUSH_PROVIDER: 'expo', EXPO_ACCESS_TOKEN: 'expo-token-123' }).push,
-    ).toEqual({ provider: 'expo', expoAccessToken: 'expo-token-123' });
+    ).toEqual({ provider: 'expo', expoAccessToken: 'expo-token-123', receiptDelaySeconds: 900 });
+    expect(loadConfig({ ...db, PUSH_RECEIPT_DELAY_SECONDS: '60' }).push.receiptDelaySeconds).toBe(
+      60,
+    );
+    expect(() => loadConfig({ ...db, PUSH_RECEIPT_DELAY_SECONDS: '0' })).toThrow(
+      /PUSH_RECEIPT_DELAY_SECONDS/,
+    );
     expect(() => loadConfig({ ...db, PUSH_PROVIDER: 'fcm' })).toThrow(/PUSH_PROVIDER/);
   });
 

@@ -102,7 +102,12 @@ export interface AppConfig {
    * Push notifications: `local` writes each push to the push_outbox table, `expo` sends through
    * Expo's push service (with `expoAccessToken` when set).
    */
-  push: { provider: 'local' | 'expo'; expoAccessToken?: string };
+  push: {
+    provider: 'local' | 'expo';
+    expoAccessToken?: string;
+    /** Delay before asking the provider for a push's receipt (stale tokens are dropped then). */
+    receiptDelaySeconds: number;
+  };
   /** Calls through LiveKit (src/calls/, README "Calls and push"). */
   calls: {
     livekit: { url: string; apiKey: string; apiSecret: string };
@@ -487,6 +492,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     push: {
       provider: e.PUSH_PROVIDER,
       ...(e.EXPO_ACCESS_TOKEN ? { expoAccessToken: e.EXPO_ACCESS_TOKEN } : {}),
+      receiptDelaySeconds: e.PUSH_RECEIPT_DELAY_SECONDS,
     },
     calls: {
       livekit: {

@@ -188,6 +188,8 @@ export const envSchema = z.object({
   // machine); `expo` sends through Expo's push service (EXPO_ACCESS_TOKEN when the project requires one).
   PUSH_PROVIDER: z.enum(['local', 'expo']).default('local'),
   EXPO_ACCESS_TOKEN: z.string().min(8).optional(),
+  // How long after a push its Expo receipt is asked for (Expo has it within minutes, for a day).
+  PUSH_RECEIPT_DELAY_SECONDS: z.coerce.number().int().min(1).max(43_200).default(900),
 });
 
 export type Env = z.infer<typeof envSchema>;

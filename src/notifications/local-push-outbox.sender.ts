@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction.js';
-import { PushSender, type PushMessage } from './push-sender.js';
+import { PushSender, type PushMessage, type PushTicket } from './push-sender.js';
 
 /**
  * Development and test adapter: each push becomes a row of `push_outbox` and a log line (the
@@ -13,8 +13,8 @@ export class LocalPushOutbox extends PushSender {
     super();
   }
 
-  async send(messages: PushMessage[]): Promise<{ staleTokens: string[] }> {
-    if (messages.length === 0) return { staleTokens: [] };
+  async send(messages: PushMessage[]): Promise<{ staleTokens: string[]; tickets: PushTicket[] }> {
+    if (messages.length === 0) return { staleTokens: [], tickets: [] };
     await this.transactions.once(
       `INSERT INTO push_outbox (user_id, token, category, title, body, data)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])`,
@@ -29,6 +29,11 @@ export class LocalPushOutbox extends PushSender {
     );
     for (const m of messages)
       this.logger.log(`push ${m.category} to user ${m.userId} written to the local outbox`);
-    return { staleTokens: [] };
+    return { staleTokens: [], tickets: [] };
+  }
+
+  /** The outbox gives no tickets, so there is never a receipt to ask for. */
+  receipts(): Promise<{ staleTokens: string[]; pending: PushTicket[] }> {
+    return Promise.resolve({ staleTokens: [], pending: [] });
   }
 }

@@ -17,11 +17,22 @@ export interface PushMessage extends PushContent {
   category: PushCategory;
 }
 
+/** A push the provider accepted: its ticket, whose receipt says later whether it was delivered. */
+export interface PushTicket {
+  id: string;
+  token: string;
+}
+
 /**
  * The push port: how push notifications leave the platform. Adapters: `LocalPushOutbox` (the
  * push_outbox table; nothing leaves the machine) and `ExpoPushSender` (Expo's push service).
- * Returns the tokens the provider says no longer exist (uninstalled apps), for the caller to drop.
+ * `send` returns the tokens the provider says no longer exist (uninstalled apps), for the caller to
+ * drop, and the tickets of what it accepted; `receipts` asks later what became of those: tokens
+ * found gone by then, and the tickets it has no receipt for yet.
  */
 export abstract class PushSender {
-  abstract send(messages: PushMessage[]): Promise<{ staleTokens: string[] }>;
+  abstract send(messages: PushMessage[]): Promise<{ staleTokens: string[]; tickets: PushTicket[] }>;
+  abstract receipts(
+    tickets: PushTicket[],
+  ): Promise<{ staleTokens: string[]; pending: PushTicket[] }>;
 }

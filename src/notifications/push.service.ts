@@ -1,6 +1,15 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { TransactionRunner } from '../database/transaction.js';
-import { PUSH_CATEGORIES, PushSender, type PushCategory, type PushContent } from './push-sender.js';
+import { JobQueue } from '../jobs/job-queue.service.js';
+import {
+  PUSH_CATEGORIES,
+  PushSender,
+  type PushCategory,
+  type PushContent,
+  type PushTicket,
+} from './push-sender.js';
 import type { NotificationPreferencesDto, PushTokenDto } from './dto/push.dto.js';
 
 /**
@@ -9,15 +18,28 @@ import type { NotificationPreferencesDto, PushTokenDto } from './dto/push.dto.js
  * the user turned the category off. Best effort: a provider failure is logged, never thrown to the
  * caller (the app reads the state when opened). Callers: calls (incoming call), the push
  * subscriptions (offers, orders, payments) and chat (`messages`).
+ *
+ * Tokens the provider reports gone are deleted: at once from the send's answer, and from the
+ * receipts of what it accepted, asked for `PUSH_RECEIPT_DELAY_SECONDS` later by the
+ * `push.receipts` job (asked again, up to three times in all, for receipts not ready yet).
  */
 @Injectable()
-export class Push {
+export class Push implements OnModuleInit {
   private readonly logger = new Logger(Push.name);
 
   constructor(
     private readonly transactions: TransactionRunner,
+    private readonly jobs: JobQueue,
     @Inject(PushSender) private readonly sender: PushSender,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  onModuleInit(): void {
+    this.jobs.define<ReceiptsJob>({
+      name: PUSH_RECEIPTS_JOB,
+      handler: (job) => this.checkReceipts(job),
+    });
+  }
 
   async notify(
     userIds: readonly string[],
@@ -36,16 +58,35 @@ export class Push {
           ORDER BY t.user_id, t.token`,
         [userIds, category],
       );
-      const { staleTokens } = await this.sender.send(
+      const { staleTokens, tickets } = await this.sender.send(
         rows.map((r) => ({ ...content, userId: r.user_id, token: r.token, category })),
       );
-      if (staleTokens.length > 0)
-        await this.transactions.once(`DELETE FROM push_tokens WHERE token = ANY($1::text[])`, [
-          staleTokens,
-        ]);
+      await this.forget(staleTokens);
+      if (tickets.length > 0) await this.askReceiptsLater({ tickets, round: 1 });
     } catch (err) {
       this.logger.error(`push ${category} to ${userIds.length} user(s) failed: ${String(err)}`);
     }
+  }
+
+  /** The `push.receipts` job: drops the tokens found gone; asks again for receipts not ready. */
+  private async checkReceipts(job: ReceiptsJob): Promise<void> {
+    const { staleTokens, pending } = await this.sender.receipts(job.tickets);
+    await this.forget(staleTokens);
+    if (pending.length === 0) return;
+    if (job.round < RECEIPT_ROUNDS)
+      await this.askReceiptsLater({ tickets: pending, round: job.round + 1 });
+    else this.logger.warn(`no receipt for ${pending.length} push(es) after ${RECEIPT_ROUNDS} asks`);
+  }
+
+  private async askReceiptsLater(job: ReceiptsJob): Promise<void> {
+    await this.jobs.send(PUSH_RECEIPTS_JOB, job, {
+      startAfter: this.config.push.receiptDelaySeconds,
+    });
+  }
+
+  private async forget(tokens: string[]): Promise<void> {
+    if (tokens.length === 0) return;
+    await this.transactions.once(`DELETE FROM push_tokens WHERE token = ANY($1::text[])`, [tokens]);
   }
 
   /** Registers (or moves) a device token to the caller's session. */
@@ -98,6 +139,17 @@ export class Push {
     );
     return next;
   }
+}
+
+/** Queue of the receipt checks (pg-boss). */
+export const PUSH_RECEIPTS_JOB = 'push.receipts';
+/** Asks for a push's receipt at most this many times. */
+const RECEIPT_ROUNDS = 3;
+
+interface ReceiptsJob {
+  tickets: PushTicket[];
+  /** 1 for the first ask. */
+  round: number;
 }
 
 const dtoKey = (c: PushCategory): keyof NotificationPreferencesDto =>
