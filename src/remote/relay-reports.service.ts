@@ -1,0 +1,158 @@
+/**
+ * What the tunnel reports to the API (docs/remote-tunnel.md): the relays' session events (bearer
+ * TUNNEL_RELAY_SECRET; never payload), which drive the sessions' state machine and their totals, and
+ * the customer agent's record of what was opened on the phone (authorized by its own join token).
+ */
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ed25519PublicKeyFromRaw } from '../common/ed25519-keys.js';
+import { AppProblem } from '../common/errors/problem.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { TransactionRunner } from '../database/transaction.js';
+import { SignedMessageError, verifyAgentToken } from '../../tunnel/protocol/signed.js';
+import type {
+  ActivityBatchDto,
+  RelayEventsBatchDto,
+  RelayEventsResultDto,
+} from './dto/remote.dto.js';
+import { RemoteSessions } from './remote-sessions.service.js';
+import {
+  insertActivity,
+  insertRelayEvent,
+  lockSession,
+  moveSession,
+  recordTotals,
+  tokenIssued,
+} from './remote-store.js';
+
+const unauthorizedAgent = (detail: string) =>
+  new AppProblem(
+    401,
+    'remote/agent-unauthorized',
+    'Unauthenticated',
+    detail,
+    {},
+    {
+      'www-authenticate': 'Tunnel',
+    },
+  );
+
+@Injectable()
+export class RelayReports {
+  private readonly logger = new Logger(RelayReports.name);
+  private readonly publicKeys;
+
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly sessions: RemoteSessions,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.publicKeys = config.remote.tunnel.publicKeys.map((k) =>
+      ed25519PublicKeyFromRaw(Buffer.from(k, 'base64')),
+    );
+  }
+
+  /**
+   * A batch of relay events, in order: each stored once (relay + event id) and applied —
+   * `paired` moves tokens_issued → connected, `tunnel_opened` connected → active (pairing first if
+   * its report was lost), `ended` ends a live session with the relay's reason; totals only grow.
+   * Events of unknown sessions are ignored.
+   */
+  async receive(batch: RelayEventsBatchDto): Promise<RelayEventsResultDto> {
+    let accepted = 0;
+    const revoked: string[] = [];
+    for (const e of batch.events) {
+      const applied = await this.transactions.run(async (tx) => {
+        const s = await lockSession(tx, e.sid).catch(() => undefined);
+        if (s === undefined) return false;
+        const detail = {
+          ...(e.reason !== undefined ? { reason: e.reason } : {}),
+          ...(e.bytesCustomerToTechnician !== undefined
+            ? { bytesCustomerToTechnician: e.bytesCustomerToTechnician }
+            : {}),
+          ...(e.bytesTechnicianToCustomer !== undefined
+            ? { bytesTechnicianToCustomer: e.bytesTechnicianToCustomer }
+            : {}),
+          ...(e.reconnects !== undefined ? { reconnects: e.reconnects } : {}),
+          ...(e.throttledMs !== undefined ? { throttledMs: e.throttledMs } : {}),
+        };
+        const fresh = await insertRelayEvent(tx, {
+          sessionId: s.id,
+          relayId: batch.relayId,
+          eventId: e.id,
+          type: e.type,
+          role: e.role ?? null,
+          occurredAt: new Date(e.at),
+          detail,
+        });
+        if (!fresh) return false;
+        await recordTotals(tx, s.id, {
+          bytesCustomerToTechnician: e.bytesCustomerToTechnician ?? 0,
+          bytesTechnicianToCustomer: e.bytesTechnicianToCustomer ?? 0,
+          reconnects: e.reconnects ?? 0,
+          throttledMs: e.throttledMs ?? 0,
+        });
+        const relay = { actor: 'relay' as const, actorId: null };
+        if ((e.type === 'paired' || e.type === 'tunnel_opened') && s.status === 'tokens_issued')
+          await moveSession(tx, s, { event: 'pair', ...relay });
+        if (e.type === 'tunnel_opened' && s.status === 'connected')
+          await moveSession(tx, s, { event: 'open', ...relay });
+        if (
+          e.type === 'ended' &&
+          (s.status === 'tokens_issued' || s.status === 'connected' || s.status === 'active')
+        )
+          revoked.push(
+            ...(await this.sessions.endIn(tx, s, {
+              event: 'end',
+              ...relay,
+              endReason: e.reason ?? 'relay_ended',
+            })),
+          );
+        return true;
+      });
+      if (applied) accepted++;
+    }
+    if (accepted < batch.events.length)
+      this.logger.log(`relay ${batch.relayId}: ${batch.events.length - accepted} event(s) ignored`);
+    return { accepted, ignored: batch.events.length - accepted };
+  }
+
+  /**
+   * The customer agent's activity, with `Authorization: Tunnel <its join token>`: a token this API
+   * signed and issued, for this session and the customer's role, until its hard stop.
+   */
+  async activity(
+    sessionId: string,
+    authorization: string | undefined,
+    body: ActivityBatchDto,
+  ): Promise<number> {
+    const match = /^Tunnel (\S+)$/.exec(authorization ?? '');
+    if (!match)
+      throw unauthorizedAgent(
+        'Send the customer agent’s join token: Authorization: Tunnel <token>',
+      );
+    let claims;
+    try {
+      claims = verifyAgentToken(match[1]!, this.publicKeys, Math.floor(Date.now() / 1000), {
+        ignoreJoinDeadline: true,
+      });
+    } catch (err) {
+      if (err instanceof SignedMessageError)
+        throw unauthorizedAgent(`The join token is not valid (${err.code})`);
+      throw err;
+    }
+    if (claims.sid !== sessionId || claims.role !== 'customer')
+      throw unauthorizedAgent('The join token is not the customer agent’s of this session');
+    return this.transactions.run(async (tx) => {
+      if (!(await tokenIssued(tx, claims.jti, sessionId, 'customer')))
+        throw unauthorizedAgent('The join token was not issued for this session');
+      await insertActivity(
+        tx,
+        sessionId,
+        claims.jti,
+        body.items.map((i) => ({ occurredAt: new Date(i.at), service: i.service })),
+      );
+      return body.items.length;
+    });
+  }
+}
