@@ -499,7 +499,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       },
       ringSeconds: e.CALL_RING_SECONDS,
     },
-    remote: remoteConfigOf(e, fail),
     rateLimit: {
       redisUrl: e.REDIS_URL,
       policy: policy as RateLimitPolicy,
@@ -512,5 +511,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     audit: { signingKeyPem: signingKeyPem ?? DEVELOPMENT_AUDIT_SIGNING_KEY },
     anchors: anchorConfigOf(e, fail, database.url),
     ledger: { sealKeyPem: sealKeyPem ?? DEVELOPMENT_LEDGER_SEAL_KEY, trustedSealKeys },
+    remote: remoteConfigOf(e, fail),
   };
 }

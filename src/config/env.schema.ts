@@ -189,16 +189,20 @@ export const envSchema = z.object({
   // Ed25519 signing key (PEM) and trusted public keys, the relays' shared secret, their admin URLs
   // (revocations are pushed there) and the URL agents dial; session limits and the consent's length.
   // Unset secrets outside production: published development ones.
-  IMEI_VAULT_KEYS: z.string().min(1).optional(),
-  IMEI_INDEX_KEY: z.string().min(1).optional(),
-  TUNNEL_SIGNING_KEY: z.string().min(1).optional(),
+  IMEI_VAULT_KEYS: z.string().optional(),
+  IMEI_INDEX_KEY: z.string().optional(),
+  TUNNEL_SIGNING_KEY: z.string().optional(),
   TUNNEL_PUBLIC_KEYS: z.string().optional(),
-  TUNNEL_RELAY_SECRET: z.string().min(32).optional(),
+  TUNNEL_RELAY_SECRET: z.union([z.literal(''), z.string().min(32)]).optional(),
   TUNNEL_RELAY_ADMIN_URLS: z.string().optional(),
   TUNNEL_RELAY_URL: z.string().min(1).max(500).default('tls://127.0.0.1:7443'),
   TUNNEL_RELAY_CERT_FINGERPRINT: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (SHA-256 of the certificate)')
+    .union([
+      z.literal(''),
+      z
+        .string()
+        .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (SHA-256 of the certificate)'),
+    ])
     .optional(),
   REMOTE_SESSION_MAX_MINUTES: z.coerce.number().int().min(1).max(720).default(60),
   REMOTE_SESSION_JOIN_MINUTES: z.coerce.number().int().min(1).max(120).default(15),

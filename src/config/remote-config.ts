@@ -78,9 +78,10 @@ export function remoteConfigOf(
   fail: (name: string, message: string) => never,
 ): RemoteConfig {
   const production = e.NODE_ENV === 'production';
+  /** The variable's value; empty is unset (as `.env.example` has it), which production refuses. */
   const required = (name: keyof Env, value: string | undefined): string | undefined => {
     if (production && !value) fail(name, 'required in production');
-    return value;
+    return value || undefined;
   };
   const vaultCsv =
     required('IMEI_VAULT_KEYS', e.IMEI_VAULT_KEYS) ?? DEVELOPMENT_REMOTE.imeiVaultKeys;
@@ -139,7 +140,7 @@ export function remoteConfigOf(
       relaySecret,
       relayAdminUrls,
       relayUrl: e.TUNNEL_RELAY_URL,
-      relayCertFingerprint: e.TUNNEL_RELAY_CERT_FINGERPRINT ?? null,
+      relayCertFingerprint: e.TUNNEL_RELAY_CERT_FINGERPRINT || null,
     },
     sessions: {
       maxMinutes: e.REMOTE_SESSION_MAX_MINUTES,

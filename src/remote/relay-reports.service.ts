@@ -3,13 +3,10 @@
  * TUNNEL_RELAY_SECRET; never payload), which drive the sessions' state machine and their totals, and
  * the customer agent's record of what was opened on the phone (authorized by its own join token).
  */
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ed25519PublicKeyFromRaw } from '../common/ed25519-keys.js';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppProblem } from '../common/errors/problem.js';
-import type { AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
 import { TransactionRunner } from '../database/transaction.js';
-import { SignedMessageError, verifyAgentToken } from '../../tunnel/protocol/signed.js';
+import type { AgentTokenClaims } from '../../tunnel/protocol/signed.js';
 import type {
   ActivityBatchDto,
   RelayEventsBatchDto,
@@ -25,32 +22,14 @@ import {
   tokenIssued,
 } from './remote-store.js';
 
-const unauthorizedAgent = (detail: string) =>
-  new AppProblem(
-    401,
-    'remote/agent-unauthorized',
-    'Unauthenticated',
-    detail,
-    {},
-    {
-      'www-authenticate': 'Tunnel',
-    },
-  );
-
 @Injectable()
 export class RelayReports {
   private readonly logger = new Logger(RelayReports.name);
-  private readonly publicKeys;
 
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly sessions: RemoteSessions,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    this.publicKeys = config.remote.tunnel.publicKeys.map((k) =>
-      ed25519PublicKeyFromRaw(Buffer.from(k, 'base64')),
-    );
-  }
+  ) {}
 
   /**
    * A batch of relay events, in order: each stored once (relay + event id) and applied —
@@ -118,37 +97,23 @@ export class RelayReports {
   }
 
   /**
-   * The customer agent's activity, with `Authorization: Tunnel <its join token>`: a token this API
-   * signed and issued, for this session and the customer's role, until its hard stop.
+   * The customer agent's activity, on its verified join token (`AgentTokenGuard`): stored when this
+   * API issued that token for the session.
    */
-  async activity(
-    sessionId: string,
-    authorization: string | undefined,
-    body: ActivityBatchDto,
-  ): Promise<number> {
-    const match = /^Tunnel (\S+)$/.exec(authorization ?? '');
-    if (!match)
-      throw unauthorizedAgent(
-        'Send the customer agent’s join token: Authorization: Tunnel <token>',
-      );
-    let claims;
-    try {
-      claims = verifyAgentToken(match[1]!, this.publicKeys, Math.floor(Date.now() / 1000), {
-        ignoreJoinDeadline: true,
-      });
-    } catch (err) {
-      if (err instanceof SignedMessageError)
-        throw unauthorizedAgent(`The join token is not valid (${err.code})`);
-      throw err;
-    }
-    if (claims.sid !== sessionId || claims.role !== 'customer')
-      throw unauthorizedAgent('The join token is not the customer agent’s of this session');
+  async activity(claims: AgentTokenClaims, body: ActivityBatchDto): Promise<number> {
     return this.transactions.run(async (tx) => {
-      if (!(await tokenIssued(tx, claims.jti, sessionId, 'customer')))
-        throw unauthorizedAgent('The join token was not issued for this session');
+      if (!(await tokenIssued(tx, claims.jti, claims.sid, 'customer')))
+        throw new AppProblem(
+          401,
+          'remote/agent-unauthorized',
+          'Unauthenticated',
+          'The join token was not issued for this session',
+          {},
+          { 'www-authenticate': 'Tunnel' },
+        );
       await insertActivity(
         tx,
-        sessionId,
+        claims.sid,
         claims.jti,
         body.items.map((i) => ({ occurredAt: new Date(i.at), service: i.service })),
       );

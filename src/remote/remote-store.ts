@@ -612,26 +612,25 @@ export interface SessionLogs {
 }
 
 export async function sessionLogs(tx: EntityManager, sessionId: string): Promise<SessionLogs> {
-  const [history, relayEvents, activity] = await Promise.all([
-    execute<SessionLogs['history'][number]>(
-      tx,
-      `SELECT event, from_status AS from, to_status AS to, actor, reason, created_at AS at
-         FROM remote_session_history WHERE session_id = $1 ORDER BY id`,
-      [sessionId],
-    ),
-    execute<SessionLogs['relayEvents'][number]>(
-      tx,
-      `SELECT type, role, occurred_at AS at, detail FROM remote_session_events
-        WHERE session_id = $1 ORDER BY occurred_at, id`,
-      [sessionId],
-    ),
-    execute<SessionLogs['activity'][number]>(
-      tx,
-      `SELECT service, occurred_at AS at FROM remote_session_activity
-        WHERE session_id = $1 ORDER BY occurred_at, id`,
-      [sessionId],
-    ),
-  ]);
+  // One after another: the transaction's connection runs one query at a time.
+  const history = await execute<SessionLogs['history'][number]>(
+    tx,
+    `SELECT event, from_status AS from, to_status AS to, actor, reason, created_at AS at
+       FROM remote_session_history WHERE session_id = $1 ORDER BY id`,
+    [sessionId],
+  );
+  const relayEvents = await execute<SessionLogs['relayEvents'][number]>(
+    tx,
+    `SELECT type, role, occurred_at AS at, detail FROM remote_session_events
+      WHERE session_id = $1 ORDER BY occurred_at, id`,
+    [sessionId],
+  );
+  const activity = await execute<SessionLogs['activity'][number]>(
+    tx,
+    `SELECT service, occurred_at AS at FROM remote_session_activity
+      WHERE session_id = $1 ORDER BY occurred_at, id`,
+    [sessionId],
+  );
   return { history: history.rows, relayEvents: relayEvents.rows, activity: activity.rows };
 }
 

@@ -2,14 +2,15 @@ import {
   Body,
   Controller,
   Get,
-  Headers,
   HttpCode,
   Param,
   Post,
   Put,
   Query,
+  Req,
   UseGuards,
 } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import {
   ApiBearerAuth,
   ApiHeader,
@@ -45,7 +46,7 @@ import {
   StaffImeiRevealDto,
   TunnelKeysDto,
 } from './dto/remote.dto.js';
-import { RelayGuard } from './relay.guard.js';
+import { AgentTokenGuard, RelayGuard } from './tunnel-guards.js';
 import { RelayReports } from './relay-reports.service.js';
 import { RemoteConsents } from './remote-consents.service.js';
 import { RemoteImeis } from './remote-imeis.service.js';
@@ -231,6 +232,7 @@ export class RemoteSessionsController {
   @HttpCode(200)
   @Public()
   @OwnBearerToken()
+  @UseGuards(AgentTokenGuard)
   @ApiOperation({
     summary: 'The customer agent’s record of what was opened on the phone',
     description:
@@ -239,11 +241,11 @@ export class RemoteSessionsController {
   @ApiHeader({ name: 'authorization', required: true, description: 'Tunnel <customer join token>' })
   @ApiUnauthorizedResponse({ description: '`remote/agent-unauthorized`' })
   async activity(
-    @Param() p: RemoteSessionIdParamDto,
-    @Headers('authorization') authorization: string | undefined,
+    @Param() _p: RemoteSessionIdParamDto,
+    @Req() request: FastifyRequest,
     @Body() body: ActivityBatchDto,
   ): Promise<AcceptedCountDto> {
-    return { accepted: await this.reports.activity(p.remoteSessionId, authorization, body) };
+    return { accepted: await this.reports.activity(request.agentClaims!, body) };
   }
 }
 

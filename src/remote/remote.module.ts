@@ -3,7 +3,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { RepairsModule } from '../repairs/repairs.module.js';
 import { ImeiReencryptCommand } from './cli/imei-reencrypt.command.js';
 import { ImeiVault } from './imei-vault.js';
-import { RelayGuard } from './relay.guard.js';
+import { AgentTokenGuard, RelayGuard } from './tunnel-guards.js';
 import { RelayReports } from './relay-reports.service.js';
 import {
   AdminRemoteController,
@@ -35,6 +35,7 @@ import { TunnelRelays } from './tunnel-relays.js';
     ImeiVault,
     TunnelRelays,
     RelayGuard,
+    AgentTokenGuard,
     RemoteSessions,
     RemoteConsents,
     RemoteImeis,
