@@ -108,7 +108,7 @@ const MODULES: Record<string, ModuleRule> = {
     owns: ['calls', 'call_history', 'call_participants', 'livekit_webhook_events'],
   },
   remote: {
-    imports: ['audit', 'repairs'],
+    imports: ['audit', 'identity', 'repairs'],
     owns: [
       'remote_consents',
       'repair_job_imeis',

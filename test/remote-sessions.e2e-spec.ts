@@ -532,6 +532,25 @@ describe('remote sessions', () => {
     });
   });
 
+  it('ends the sessions of a party suspended (account_suspended), the relay told', async () => {
+    const { job, id } = await joinedSession();
+    const started = Date.now();
+    const suspended = await t.api.POST('/admin/users/{id}/suspend', {
+      params: { path: { id: job.technician.userId } },
+      body: { reason: 'documents under review' },
+      headers: admin.headers,
+    });
+    expect(suspended.response.status).toBe(200);
+    expect((await getSession(job.customer, id)).data).toMatchObject({
+      status: 'ended',
+      endReason: 'account_suspended',
+    });
+    const got = await relay.waitFor(id, started);
+    expect(verifyRevocationList(got.list, keys).sessions).toEqual([
+      { sid: id, reason: 'account_suspended' },
+    ]);
+  });
+
   it('ends sessions past their hard stop and sessions never joined (the sweep)', async () => {
     const late = await joinedSession();
     const unjoined = await softwareJob(t, admin);

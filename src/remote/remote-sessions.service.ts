@@ -19,6 +19,7 @@ import { isStaff, type Principal } from '../common/roles.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { TransactionRunner } from '../database/transaction.js';
+import { AccountStatusHooks, type AccountStatusChange } from '../identity/account-status-hooks.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
 import { ACTIVE_STATUSES } from '../repairs/domain/repair-job-state.js';
 import { lockRepairJob, readRepairJob, repairJobNotFound } from '../repairs/repair-job-store.js';
@@ -66,11 +67,13 @@ export class RemoteSessions implements OnModuleInit {
     private readonly jobs: JobQueue,
     private readonly audit: AuditService,
     private readonly relays: TunnelRelays,
+    private readonly statusHooks: AccountStatusHooks,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
     this.jobs.define({ name: REMOTE_JOBS.sweep, cron: '* * * * *', handler: () => this.sweep() });
+    this.statusHooks.register((tx, change) => this.onAccountStatus(tx, change));
   }
 
   /** The technician asks for a session (the customer approves it). */
@@ -287,12 +290,13 @@ export class RemoteSessions implements OnModuleInit {
   }
 
   /**
-   * Ends the live sessions of a consent (withdrawn) or of a job (closed, reassigned) in the caller's
+   * Ends the live sessions of a consent (withdrawn), of a job (closed, reassigned) or of a party
+   * (suspended, blocked) in the caller's
    * transaction; returns the session ids the relays must hear of (`TunnelRelays.pushNow` after commit).
    */
   async endAllIn(
     tx: EntityManager,
-    where: { consentId: string } | { repairJobId: string },
+    where: { consentId: string } | { repairJobId: string } | { userId: string },
     endReason: string,
   ): Promise<string[]> {
     const revoked: string[] = [];
@@ -313,6 +317,19 @@ export class RemoteSessions implements OnModuleInit {
       this.endAllIn(tx, { repairJobId: e.repairJobId }, reason),
     );
     this.relays.pushNow(revoked);
+  }
+
+  /**
+   * A party suspended or blocked (in that change's transaction): their live sessions end
+   * (`account_suspended`, `account_blocked`), the relays told after commit.
+   */
+  private async onAccountStatus(
+    tx: EntityManager,
+    change: AccountStatusChange,
+  ): Promise<(() => void) | undefined> {
+    if (change.to !== 'suspended' && change.to !== 'blocked') return undefined;
+    const revoked = await this.endAllIn(tx, { userId: change.userId }, `account_${change.to}`);
+    return revoked.length === 0 ? undefined : () => this.relays.pushNow(revoked);
   }
 
   /** The `remote.sweep` job: sessions past their hard stop, or never joined in time, end. */

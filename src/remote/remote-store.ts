@@ -354,7 +354,7 @@ export async function lockSession(
 /** Live sessions matching `where`, locked in id order. */
 export async function lockLiveSessions(
   tx: EntityManager,
-  where: { repairJobId: string } | { consentId: string } | 'due',
+  where: { repairJobId: string } | { consentId: string } | { userId: string } | 'due',
 ): Promise<SessionRow[]> {
   const [cond, params] =
     where === 'due'
@@ -365,7 +365,9 @@ export async function lockLiveSessions(
         ]
       : 'repairJobId' in where
         ? ['repair_job_id = $1', [where.repairJobId]]
-        : ['consent_id = $1', [where.consentId]];
+        : 'consentId' in where
+          ? ['consent_id = $1', [where.consentId]]
+          : ['(customer_id = $1 OR technician_id = $1)', [where.userId]];
   const { rows } = await execute<SessionRow>(
     tx,
     `SELECT ${SESSION_COLUMNS} FROM remote_sessions WHERE status <> 'ended' AND ${cond}

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { IdentityModule } from '../identity/identity.module.js';
 import { RepairsModule } from '../repairs/repairs.module.js';
 import { ImeiReencryptCommand } from './cli/imei-reencrypt.command.js';
 import { ImeiVault } from './imei-vault.js';
@@ -23,7 +24,7 @@ import { TunnelRelays } from './tunnel-relays.js';
  * vault, remote sessions and what the tunnel's relays and agents exchange with the API.
  */
 @Module({
-  imports: [AuditModule, RepairsModule],
+  imports: [AuditModule, IdentityModule, RepairsModule],
   controllers: [
     RemoteConsentController,
     TechnicianRemoteController,
