@@ -532,6 +532,38 @@ describe('remote sessions', () => {
     });
   });
 
+  it('never rate-limits the relays’ routes (a burst from one address is answered, not throttled)', async () => {
+    const strict = await startTestApp({
+      env: {
+        TUNNEL_RELAY_SECRET: RELAY_SECRET,
+        RATE_LIMIT_POLICY: JSON.stringify({ anonymous: { default: { perMinute: 60, burst: 5 } } }),
+      },
+    });
+    try {
+      const burst = async (path: string, init: RequestInit = {}) => {
+        const statuses = new Set<number>();
+        for (let i = 0; i < 12; i++)
+          statuses.add((await fetch(`${strict.baseUrl}${path}`, init)).status);
+        return [...statuses].sort();
+      };
+      expect(await burst('/remote/tunnel-keys')).toEqual([200, 429]);
+      const post = (authorization: string): RequestInit => ({
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify({ relayId: 'relay-1', events: [] }),
+      });
+      expect(await burst('/remote/relay-events', post(`Bearer ${RELAY_SECRET}`))).toEqual([200]);
+      expect(await burst('/remote/relay-events', post('Bearer wrong'))).toEqual([401]);
+      expect(
+        await burst('/remote/revocations', {
+          headers: { authorization: `Bearer ${RELAY_SECRET}` },
+        }),
+      ).toEqual([200]);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('ends the sessions of a party suspended (account_suspended), the relay told', async () => {
     const { job, id } = await joinedSession();
     const started = Date.now();

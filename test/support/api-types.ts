@@ -19324,7 +19324,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
@@ -19366,7 +19365,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
