@@ -564,6 +564,28 @@ describe('remote sessions', () => {
     }
   });
 
+  it('ends the sessions of a job given to another technician (technician_changed)', async () => {
+    const { job, id } = await joinedSession();
+    const next = await signInAs(t, 'technician', { technicianKind: 'software' });
+    const started = Date.now();
+    const moved = await t.api.POST('/admin/repairs/{repairJobId}/reassign', {
+      params: { path: { repairJobId: job.repairJobId } },
+      body: { technicianId: next.userId, reason: 'the technician is unwell' },
+      headers: ops.headers,
+    });
+    expect(moved.response.status).toBe(200);
+    const got = await relay.waitFor(id, started);
+    expect(verifyRevocationList(got.list, keys).sessions).toEqual([
+      { sid: id, reason: 'technician_changed' },
+    ]);
+    expect((await getSession(job.customer, id)).data!.endReason).toBe('technician_changed');
+    // The former technician cannot ask again; the new one needs the customer's consent first.
+    expect(codeOf((await requestSession(job)).error)).toBe('remote/not-assigned-technician');
+    expect(codeOf((await requestSession({ ...job, technician: next })).error)).toBe(
+      'remote/consent-required',
+    );
+  });
+
   it('ends the sessions of a party suspended (account_suspended), the relay told', async () => {
     const { job, id } = await joinedSession();
     const started = Date.now();

@@ -42,7 +42,10 @@ export class RelayReports {
     const revoked: string[] = [];
     for (const e of batch.events) {
       const applied = await this.transactions.run(async (tx) => {
-        const s = await lockSession(tx, e.sid).catch(() => undefined);
+        const s = await lockSession(tx, e.sid).catch((err: unknown) => {
+          if (err instanceof AppProblem && err.status === 404) return undefined;
+          throw err;
+        });
         if (s === undefined) return false;
         const detail = {
           ...(e.reason !== undefined ? { reason: e.reason } : {}),

@@ -34,7 +34,7 @@ import type {
   RemoteSessionDetailDto,
   RemoteSessionDto,
 } from './dto/remote.dto.js';
-import { activeConsentFor, forbidden, technicianAccess } from './remote-access.js';
+import { activeConsentFor, forbidden, jobRefusal, technicianAccess } from './remote-access.js';
 import {
   insertSession,
   insertToken,
@@ -105,6 +105,8 @@ export class RemoteSessions implements OnModuleInit {
           remoteSessionId: s.id,
         });
       const job = await readRepairJob(tx, s.repair_job_id, 'any');
+      const refusal = jobRefusal(job);
+      if (refusal) throw forbidden(refusal.code, refusal.detail, { repairJobId: job.id });
       const consent = await activeConsentFor(tx, job, 'remote_session');
       const maxStop = Date.now() + this.config.remote.sessions.maxMinutes * 60_000;
       const hardStopAt = new Date(Math.min(maxStop, consent.expires_at.getTime()));
@@ -312,7 +314,8 @@ export class RemoteSessions implements OnModuleInit {
     const closed = !ACTIVE_STATUSES.includes(e.to as (typeof ACTIVE_STATUSES)[number]);
     const moved = e.event === 'reassign' || e.event === 'withdraw';
     if (!closed && !moved) return;
-    const reason = closed ? 'job_closed' : 'technician_changed';
+    // A withdrawal leaves the job waiting for another technician: not closed, but not this one's.
+    const reason = moved ? 'technician_changed' : 'job_closed';
     const revoked = await this.transactions.run((tx) =>
       this.endAllIn(tx, { repairJobId: e.repairJobId }, reason),
     );

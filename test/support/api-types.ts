@@ -7523,7 +7523,7 @@ export interface components {
             /** @description The relay's id of this event: the same event sent twice is applied once. */
             id: string;
             sid: string;
-            /** @description When it happened (epoch milliseconds). */
+            /** @description When it happened (epoch milliseconds, before 2100). */
             at: number;
             /** @description `ended`: why the relay ended it (`hard_stop`, `revoked`, `agent_timeout`, `relay_shutdown`, …). */
             reason?: string;

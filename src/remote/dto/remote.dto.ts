@@ -322,9 +322,10 @@ export class RelayEventDto {
   @IsIn(RELAY_EVENT_TYPES)
   type!: (typeof RELAY_EVENT_TYPES)[number];
 
-  /** When it happened (epoch milliseconds). */
+  /** When it happened (epoch milliseconds, before 2100). */
   @IsInt()
   @Min(0)
+  @Max(4_102_444_800_000)
   at!: number;
 
   @ApiPropertyOptional({ enum: AGENT_ROLES })
