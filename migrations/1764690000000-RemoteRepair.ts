@@ -141,7 +141,7 @@ export class RemoteRepair1764690000000 implements MigrationInterface {
         relay_id text NOT NULL,
         event_id text NOT NULL,
         type text NOT NULL
-          CHECK (type IN ('agent_connected','paired','tunnel_opened','reconnected','ended')),
+          CHECK (type IN ('agent_connected','paired','first_open','reconnected','ended')),
         role text CHECK (role IN ('customer','technician')),
         occurred_at timestamptz NOT NULL,
         detail jsonb NOT NULL DEFAULT '{}',
@@ -158,6 +158,8 @@ export class RemoteRepair1764690000000 implements MigrationInterface {
         session_id uuid NOT NULL REFERENCES remote_sessions(id),
         jti text NOT NULL REFERENCES remote_agent_tokens(jti),
         occurred_at timestamptz NOT NULL,
+        -- What the agent made of it (\`shell\`, \`sync\`, \`install\`, …) and the service as opened.
+        kind text,
         service text NOT NULL,
         received_at timestamptz NOT NULL DEFAULT clock_timestamp()
       )`);

@@ -221,7 +221,7 @@ describe('remote sessions', () => {
       id: randomUUID(),
       sid: id,
       type,
-      at: Date.now(),
+      at: new Date().toISOString(),
       ...extra,
     });
     for (const auth of [
@@ -251,7 +251,7 @@ describe('remote sessions', () => {
     expect((await getSession(job.customer, id)).data!.status).toBe('connected');
     const opened = await relayEvents([
       paired,
-      event('tunnel_opened'),
+      event('first_open'),
       { ...event('reconnected', { role: 'customer' }), sid: randomUUID() },
     ]);
     expect(await opened.json()).toEqual({ accepted: 1, ignored: 2 });
@@ -263,8 +263,8 @@ describe('remote sessions', () => {
       event('reconnected', {
         role: 'customer',
         reconnects: 1,
-        bytesCustomerToTechnician: 5000,
-        bytesTechnicianToCustomer: 700,
+        bytesFromCustomer: 5000,
+        bytesFromTechnician: 700,
         throttledMs: 40,
       }),
     ]);
@@ -287,8 +287,8 @@ describe('remote sessions', () => {
         },
         body: JSON.stringify({
           items: [
-            { at: new Date().toISOString(), service: 'shell:' },
-            { at: new Date().toISOString(), service: 'sync:' },
+            { at: new Date().toISOString(), kind: 'shell', service: 'shell:getprop' },
+            { at: new Date().toISOString(), kind: 'sync', service: 'sync:' },
           ],
         }),
       });
@@ -337,10 +337,13 @@ describe('remote sessions', () => {
       'agent_connected',
       'agent_connected',
       'paired',
-      'tunnel_opened',
+      'first_open',
       'reconnected',
     ]);
-    expect(detail.activity.map((a) => a.service)).toEqual(['shell:', 'sync:']);
+    expect(detail.activity.map((a) => [a.kind, a.service])).toEqual([
+      ['shell', 'shell:getprop'],
+      ['sync', 'sync:'],
+    ]);
     const stranger = await signInAs(t, 'customer');
     expect((await getSession(stranger, id)).response.status).toBe(404);
 
@@ -348,8 +351,8 @@ describe('remote sessions', () => {
     await relayEvents([
       event('ended', {
         reason: 'agent_timeout',
-        bytesCustomerToTechnician: 9000,
-        bytesTechnicianToCustomer: 800,
+        bytesFromCustomer: 9000,
+        bytesFromTechnician: 800,
         reconnects: 1,
         throttledMs: 40,
       }),
@@ -364,7 +367,9 @@ describe('remote sessions', () => {
 
   it('ends the live session when the customer withdraws consent, and the relay has the signed revocation within 1 s', async () => {
     const { job, id } = await joinedSession();
-    await relayEvents([{ id: randomUUID(), sid: id, type: 'paired', at: Date.now() }]);
+    await relayEvents([
+      { id: randomUUID(), sid: id, type: 'paired', at: new Date().toISOString() },
+    ]);
     const started = Date.now();
     const withdrawn = await revokeConsent(job);
     expect(withdrawn.response.status).toBe(200);

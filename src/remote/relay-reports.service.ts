@@ -33,11 +33,12 @@ export class RelayReports {
 
   /**
    * A batch of relay events, in order: each stored once (relay + event id) and applied —
-   * `paired` moves tokens_issued → connected, `tunnel_opened` connected → active (pairing first if
+   * `paired` moves tokens_issued → connected, `first_open` connected → active (pairing first if
    * its report was lost), `ended` ends a live session with the relay's reason; totals only grow.
    * Events of unknown sessions are ignored.
    */
   async receive(batch: RelayEventsBatchDto): Promise<RelayEventsResultDto> {
+    const relayId = batch.relayId ?? 'relay';
     let accepted = 0;
     const revoked: string[] = [];
     for (const e of batch.events) {
@@ -49,18 +50,16 @@ export class RelayReports {
         if (s === undefined) return false;
         const detail = {
           ...(e.reason !== undefined ? { reason: e.reason } : {}),
-          ...(e.bytesCustomerToTechnician !== undefined
-            ? { bytesCustomerToTechnician: e.bytesCustomerToTechnician }
-            : {}),
-          ...(e.bytesTechnicianToCustomer !== undefined
-            ? { bytesTechnicianToCustomer: e.bytesTechnicianToCustomer }
+          ...(e.bytesFromCustomer !== undefined ? { bytesFromCustomer: e.bytesFromCustomer } : {}),
+          ...(e.bytesFromTechnician !== undefined
+            ? { bytesFromTechnician: e.bytesFromTechnician }
             : {}),
           ...(e.reconnects !== undefined ? { reconnects: e.reconnects } : {}),
           ...(e.throttledMs !== undefined ? { throttledMs: e.throttledMs } : {}),
         };
         const fresh = await insertRelayEvent(tx, {
           sessionId: s.id,
-          relayId: batch.relayId,
+          relayId,
           eventId: e.id,
           type: e.type,
           role: e.role ?? null,
@@ -69,15 +68,15 @@ export class RelayReports {
         });
         if (!fresh) return false;
         await recordTotals(tx, s.id, {
-          bytesCustomerToTechnician: e.bytesCustomerToTechnician ?? 0,
-          bytesTechnicianToCustomer: e.bytesTechnicianToCustomer ?? 0,
+          bytesCustomerToTechnician: e.bytesFromCustomer ?? 0,
+          bytesTechnicianToCustomer: e.bytesFromTechnician ?? 0,
           reconnects: e.reconnects ?? 0,
           throttledMs: e.throttledMs ?? 0,
         });
         const relay = { actor: 'relay' as const, actorId: null };
-        if ((e.type === 'paired' || e.type === 'tunnel_opened') && s.status === 'tokens_issued')
+        if ((e.type === 'paired' || e.type === 'first_open') && s.status === 'tokens_issued')
           await moveSession(tx, s, { event: 'pair', ...relay });
-        if (e.type === 'tunnel_opened' && s.status === 'connected')
+        if (e.type === 'first_open' && s.status === 'connected')
           await moveSession(tx, s, { event: 'open', ...relay });
         if (
           e.type === 'ended' &&
@@ -95,7 +94,7 @@ export class RelayReports {
       if (applied) accepted++;
     }
     if (accepted < batch.events.length)
-      this.logger.log(`relay ${batch.relayId}: ${batch.events.length - accepted} event(s) ignored`);
+      this.logger.log(`relay ${relayId}: ${batch.events.length - accepted} event(s) ignored`);
     return { accepted, ignored: batch.events.length - accepted };
   }
 
@@ -118,7 +117,11 @@ export class RelayReports {
         tx,
         claims.sid,
         claims.jti,
-        body.items.map((i) => ({ occurredAt: new Date(i.at), service: i.service })),
+        body.items.map((i) => ({
+          occurredAt: new Date(i.at),
+          kind: i.kind ?? null,
+          service: i.service,
+        })),
       );
       return body.items.length;
     });

@@ -540,7 +540,7 @@ export interface RelayEventInput {
   sessionId: string;
   relayId: string;
   eventId: string;
-  type: 'agent_connected' | 'paired' | 'tunnel_opened' | 'reconnected' | 'ended';
+  type: 'agent_connected' | 'paired' | 'first_open' | 'reconnected' | 'ended';
   role: 'customer' | 'technician' | null;
   occurredAt: Date;
   detail: Record<string, unknown>;
@@ -590,13 +590,20 @@ export async function insertActivity(
   tx: EntityManager,
   sessionId: string,
   jti: string,
-  items: { occurredAt: Date; service: string }[],
+  items: { occurredAt: Date; kind: string | null; service: string }[],
 ): Promise<void> {
   await execute(
     tx,
-    `INSERT INTO remote_session_activity (session_id, jti, occurred_at, service)
-     SELECT $1, $2, a.at, a.service FROM unnest($3::timestamptz[], $4::text[]) AS a(at, service)`,
-    [sessionId, jti, items.map((i) => i.occurredAt), items.map((i) => i.service)],
+    `INSERT INTO remote_session_activity (session_id, jti, occurred_at, kind, service)
+     SELECT $1, $2, a.at, a.kind, a.service
+       FROM unnest($3::timestamptz[], $4::text[], $5::text[]) AS a(at, kind, service)`,
+    [
+      sessionId,
+      jti,
+      items.map((i) => i.occurredAt),
+      items.map((i) => i.kind),
+      items.map((i) => i.service),
+    ],
   );
 }
 
@@ -610,7 +617,7 @@ export interface SessionLogs {
     at: Date;
   }[];
   relayEvents: { type: string; role: string | null; at: Date; detail: Record<string, unknown> }[];
-  activity: { service: string; at: Date }[];
+  activity: { kind: string | null; service: string; at: Date }[];
 }
 
 export async function sessionLogs(tx: EntityManager, sessionId: string): Promise<SessionLogs> {
@@ -629,7 +636,7 @@ export async function sessionLogs(tx: EntityManager, sessionId: string): Promise
   );
   const activity = await execute<SessionLogs['activity'][number]>(
     tx,
-    `SELECT service, occurred_at AS at FROM remote_session_activity
+    `SELECT kind, service, occurred_at AS at FROM remote_session_activity
       WHERE session_id = $1 ORDER BY occurred_at, id`,
     [sessionId],
   );

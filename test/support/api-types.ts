@@ -7448,6 +7448,7 @@ export interface components {
             at: string;
         };
         ActivityLogDto: {
+            kind: string | null;
             service: string;
             at: string;
         };
@@ -7502,7 +7503,9 @@ export interface components {
         };
         ActivityItemDto: {
             at: string;
-            /** @description What was opened on the phone, e.g. `shell:`, `sync:`, `install`. */
+            /** @description What the agent made of it: `shell`, `sync`, `install`, … */
+            kind?: string;
+            /** @description What was opened on the phone, e.g. `shell:ls`, `sync:`. */
             service: string;
         };
         ActivityBatchDto: {
@@ -7517,25 +7520,27 @@ export interface components {
         };
         RelayEventDto: {
             /** @enum {string} */
-            type: "agent_connected" | "ended" | "paired" | "reconnected" | "tunnel_opened";
+            type: "agent_connected" | "ended" | "first_open" | "paired" | "reconnected";
             /** @enum {string} */
             role?: "customer" | "technician";
             /** @description The relay's id of this event: the same event sent twice is applied once. */
             id: string;
             sid: string;
-            /** @description When it happened (epoch milliseconds, before 2100). */
-            at: number;
+            /** @description When it happened at the relay (ISO-8601). */
+            at: string;
             /** @description `ended`: why the relay ended it (`hard_stop`, `revoked`, `agent_timeout`, `relay_shutdown`, …). */
             reason?: string;
-            /** @description Totals so far (any event may carry them; `ended` should). */
-            bytesCustomerToTechnician?: number;
-            bytesTechnicianToCustomer?: number;
+            /** @description Totals so far (any event may carry them; `ended` should): bytes the customer's side sent. */
+            bytesFromCustomer?: number;
+            /** @description Bytes the technician's side sent. */
+            bytesFromTechnician?: number;
             reconnects?: number;
             throttledMs?: number;
         };
         RelayEventsBatchDto: {
             events: components["schemas"]["RelayEventDto"][];
-            relayId: string;
+            /** @description The reporting relay (events are deduplicated per relay and event id; default `relay`). */
+            relayId?: string;
         };
         RelayEventsResultDto: {
             /** @description Events stored now. */

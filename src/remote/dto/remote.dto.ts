@@ -208,6 +208,7 @@ export class RelayEventLogDto {
 }
 
 export class ActivityLogDto {
+  kind!: string | null;
   service!: string;
   at!: string;
 }
@@ -281,7 +282,13 @@ export class ActivityItemDto {
   @IsISO8601({ strict: true })
   at!: string;
 
-  /** What was opened on the phone, e.g. `shell:`, `sync:`, `install`. */
+  /** What the agent made of it: `shell`, `sync`, `install`, … */
+  @IsOptional()
+  @IsString()
+  @Length(1, 40)
+  kind?: string;
+
+  /** What was opened on the phone, e.g. `shell:ls`, `sync:`. */
   @IsString()
   @Length(1, 200)
   service!: string;
@@ -304,7 +311,7 @@ export class AcceptedCountDto {
 const RELAY_EVENT_TYPES = [
   'agent_connected',
   'paired',
-  'tunnel_opened',
+  'first_open',
   'reconnected',
   'ended',
 ] as const;
@@ -322,11 +329,9 @@ export class RelayEventDto {
   @IsIn(RELAY_EVENT_TYPES)
   type!: (typeof RELAY_EVENT_TYPES)[number];
 
-  /** When it happened (epoch milliseconds, before 2100). */
-  @IsInt()
-  @Min(0)
-  @Max(4_102_444_800_000)
-  at!: number;
+  /** When it happened at the relay (ISO-8601). */
+  @IsISO8601({ strict: true })
+  at!: string;
 
   @ApiPropertyOptional({ enum: AGENT_ROLES })
   @IsOptional()
@@ -338,17 +343,18 @@ export class RelayEventDto {
   @Matches(/^[a-z][a-z0-9_]{0,63}$/, { message: 'reason must be a snake_case word' })
   reason?: string;
 
-  /** Totals so far (any event may carry them; `ended` should). */
+  /** Totals so far (any event may carry them; `ended` should): bytes the customer's side sent. */
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)
-  bytesCustomerToTechnician?: number;
+  bytesFromCustomer?: number;
+  /** Bytes the technician's side sent. */
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)
-  bytesTechnicianToCustomer?: number;
+  bytesFromTechnician?: number;
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -362,9 +368,11 @@ export class RelayEventDto {
 }
 
 export class RelayEventsBatchDto {
+  /** The reporting relay (events are deduplicated per relay and event id; default `relay`). */
+  @IsOptional()
   @IsString()
   @Length(1, 100)
-  relayId!: string;
+  relayId?: string;
 
   @ApiProperty({ type: [RelayEventDto] })
   @IsArray()
