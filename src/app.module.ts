@@ -33,6 +33,7 @@ import { RatingsModule } from './ratings/ratings.module.js';
 import { RepairsModule } from './repairs/repairs.module.js';
 import { TechniciansModule } from './technicians/technicians.module.js';
 import { CallsModule } from './calls/calls.module.js';
+import { RemoteModule } from './remote/remote.module.js';
 import { PushTriggersModule } from './push-triggers/push-triggers.module.js';
 
 /** The modules every entry point shares: configuration, logging, database, CQRS buses. */
@@ -89,6 +90,7 @@ export class AppModule {
         ReconciliationModule,
         FraudModule,
         CallsModule,
+        RemoteModule,
         PushTriggersModule,
         ChatModule,
         HealthModule,

@@ -51,10 +51,25 @@ const CHAT_READERS: Kind[] = [...CHATTERS, 'compliance'];
  * The expected matrix, written by hand from the platform's policy (not derived from the code under test):
  * 'public' = everyone, 'signed-in' = every account, 'metrics-token' = no account (only the scraper's
  * METRICS_TOKEN, set in this suite), 'livekit-signature' = no account (only LiveKit's signed
- * webhooks), or the exact kinds allowed. Every route in openapi.json must appear here, so a new route
+ * webhooks), 'relay-secret' = no account (only the tunnel relays' TUNNEL_RELAY_SECRET), 'agent-token'
+ * = no account (only a customer agent's join token), or the exact kinds allowed. Every route in openapi.json must appear here, so a new route
  * cannot ship without a decision.
  */
-type Rule = 'public' | 'signed-in' | 'metrics-token' | 'livekit-signature' | Kind[];
+type Rule =
+  | 'public'
+  | 'signed-in'
+  | 'metrics-token'
+  | 'livekit-signature'
+  | 'relay-secret'
+  | 'agent-token'
+  | Kind[];
+/** Rules no account's token opens (their own credential's 401 code). */
+const OWN_CREDENTIAL: Partial<Record<Rule & string, string>> = {
+  'metrics-token': 'metrics/unauthorized',
+  'livekit-signature': 'livekit-webhook/invalid-signature',
+  'relay-secret': 'remote/relay-unauthorized',
+  'agent-token': 'remote/agent-unauthorized',
+};
 const EXPECTED: Record<string, Rule> = {
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
@@ -312,6 +327,25 @@ const EXPECTED: Record<string, Rule> = {
   'POST /chat/messages/{messageId}/hide': ADMINS,
   'POST /chat/rooms/{kind}/{subjectId}/attachments': CHATTERS,
   'GET /chat/messages/{messageId}/attachment': CHAT_READERS,
+  'GET /repairs/{repairJobId}/remote-consent': ['customer', 'business'],
+  'POST /repairs/{repairJobId}/remote-consent': ['customer', 'business'],
+  'POST /repairs/{repairJobId}/remote-consent/revoke': ['customer', 'business'],
+  'GET /repairs/{repairJobId}/remote-sessions': [...CALLERS, ...ADMINS, 'compliance'],
+  'POST /technician/repairs/{repairJobId}/remote-sessions': TECHNICIANS,
+  'PUT /technician/repairs/{repairJobId}/imei': TECHNICIANS,
+  'POST /technician/repairs/{repairJobId}/imei/reveal': TECHNICIANS,
+  'GET /remote-sessions/{remoteSessionId}': [...CALLERS, ...ADMINS, 'compliance'],
+  'POST /remote-sessions/{remoteSessionId}/approve': CALLERS,
+  'POST /remote-sessions/{remoteSessionId}/end': CALLERS,
+  'POST /remote-sessions/{remoteSessionId}/agent-tokens': CALLERS,
+  'POST /remote-sessions/{remoteSessionId}/activity': 'agent-token',
+  'GET /remote/tunnel-keys': 'public',
+  'POST /remote/relay-events': 'relay-secret',
+  'GET /remote/revocations': 'relay-secret',
+  'GET /admin/remote-sessions': [...ADMINS, 'compliance'],
+  'POST /admin/remote-sessions/{remoteSessionId}/kill': ADMINS,
+  'POST /admin/repairs/{repairJobId}/imei/reveal': ADMINS,
+  'GET /admin/repairs/{repairJobId}/same-device': [...ADMINS, 'compliance'],
 };
 
 /**
@@ -350,6 +384,11 @@ const OWNER_ONLY = new Set([
   // A room of a job or sub-order: its parties and staff; the matrix names none (a 4xx).
   'GET /chat/rooms/{kind}/{subjectId}/messages',
   'GET /chat/messages/{messageId}/attachment',
+  // Remote repair: the matrix names no job and no session (a 4xx).
+  'GET /repairs/{repairJobId}/remote-consent',
+  'GET /repairs/{repairJobId}/remote-sessions',
+  'GET /remote-sessions/{remoteSessionId}',
+  'GET /admin/repairs/{repairJobId}/same-device',
 ]);
 
 const allowed = (rule: Rule, kind: Kind): boolean =>
@@ -573,12 +612,11 @@ describe('access control', () => {
       const statuses = Object.keys(responses);
       if (!statuses.some((s) => s.startsWith('4'))) wrong.push(`${route}: no 4xx response`);
       if (!responses['500']) wrong.push(`${route}: no 500`);
-      if (rule === 'metrics-token' || rule === 'livekit-signature') {
+      const code = typeof rule === 'string' ? OWN_CREDENTIAL[rule] : undefined;
+      if (code !== undefined) {
         // No account's token opens it: the accounts' scheme is not offered; its own token is described.
         if (JSON.stringify(security) !== '[]')
           wrong.push(`${route}: no account's, but security is ${JSON.stringify(security)}`);
-        const code =
-          rule === 'metrics-token' ? 'metrics/unauthorized' : 'livekit-webhook/invalid-signature';
         if (!responses['401']?.description?.includes(code)) wrong.push(`${route}: no 401 ${code}`);
         continue;
       }
@@ -657,6 +695,7 @@ describe('access control', () => {
         .replace('{evidenceId}', randomUUID())
         .replace('{correctionId}', randomUUID())
         .replace('{callId}', randomUUID())
+        .replace('{remoteSessionId}', randomUUID())
         .replace('{token}', 'ExponentPushToken[access-matrix-probe]')
         .replace('{orderId}', orderId)
         .replace('{subOrderId}', subOrderId)
@@ -721,7 +760,7 @@ describe('access control', () => {
           ? method === 'GET' && !OWNER_ONLY.has(route)
             ? '2xx'
             : 'not 401/403'
-          : kind === 'anonymous' || rule === 'metrics-token' || rule === 'livekit-signature'
+          : kind === 'anonymous' || (typeof rule === 'string' && OWN_CREDENTIAL[rule] !== undefined)
             ? '401'
             : '403';
         const got = res.status;

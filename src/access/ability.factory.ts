@@ -116,7 +116,25 @@ export type Subject =
    * leader `read`, `create` and `update` (hide a message, turn masking off) in any room; compliance
    * `read`s any. Staff join visibly (a system message, audited).
    */
-  | 'ChatRoom';
+  | 'ChatRoom'
+  /**
+   * The customer's consent to remote repair of a job (src/remote/): approved customers and business
+   * buyers `read` the notice, `create` (give) and `update` (withdraw) theirs (their own jobs only:
+   * checked in the handler, another account's job is a 404).
+   */
+  | 'RemoteConsent'
+  /**
+   * Remote sessions of a repair job: approved customers, business buyers and technicians `create`
+   * (join tokens), `read` and `update` (approve, end) the sessions of their own jobs (checked in the
+   * handler); admin, ops leader and compliance `read` any.
+   */
+  | 'RemoteSession'
+  /**
+   * Remote repair as staff see it: `read` (admin, ops leader, compliance: every session, the same
+   * device's other jobs), `update` (admin, ops leader: kill a session, reveal an IMEI with a reason,
+   * audited), `override` (ops leader: reveal where policy forbids, audited as an override).
+   */
+  | 'RemoteRepairOps';
 
 type WithShape<T extends Subject, S> = T | (ForcedSubject<T> & S);
 
@@ -165,6 +183,8 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update'], 'ReviewModeration');
       can(['read', 'override'], 'Call');
       can(['read', 'create', 'update'], 'ChatRoom');
+      can('read', 'RemoteSession');
+      can(['read', 'update'], 'RemoteRepairOps');
       break;
     case 'ops_leader':
       // Admin's rights, plus overriding what policy forbids (with a reason) and lifting abuse blocks.
@@ -189,6 +209,8 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update'], 'ReviewModeration');
       can(['read', 'override'], 'Call');
       can(['read', 'create', 'update'], 'ChatRoom');
+      can('read', 'RemoteSession');
+      can(['read', 'update', 'override'], 'RemoteRepairOps');
       break;
     case 'compliance':
       // Read-only: accounts, audits and exports.
@@ -203,6 +225,8 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('read', 'RepairJob');
       can('read', 'Call');
       can('read', 'ChatRoom');
+      can('read', 'RemoteSession');
+      can('read', 'RemoteRepairOps');
       break;
     case 'cfo':
       // Read-only and money only (README "The `cfo` role"): the ledger and its export, adjustments,
@@ -251,8 +275,11 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
           can(['read', 'update'], 'RepairWork');
           can('read', 'TechnicianStatement');
         }
-        if (principal.role === 'customer' || principal.role === 'business')
+        if (principal.role === 'customer' || principal.role === 'business') {
           can('read', 'TechnicianSearch');
+          can(['read', 'create', 'update'], 'RemoteConsent');
+        }
+        can(['create', 'read', 'update'], 'RemoteSession');
         can(['create', 'read', 'update'], 'Call');
         can(['create', 'read', 'update'], 'Review');
         can(['read', 'create'], 'ChatRoom', { memberIds: { $all: [principal.userId] } });

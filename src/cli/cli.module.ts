@@ -18,9 +18,17 @@ import { JobsModule } from '../jobs/jobs.module.js';
 import { SeedPayeesCommand } from '../payouts/payees/seed-payees.command.js';
 import { PayoutsModule } from '../payouts/payouts.module.js';
 import { SeedRouteCommand } from '../payouts/route/seed-route.command.js';
+import { ImeiReencryptCommand } from '../remote/cli/imei-reencrypt.command.js';
+import { RemoteModule } from '../remote/remote.module.js';
 
 /** Commands that live in (and are exported by) their domain module. */
-const MODULE_COMMANDS = [CreateAdminCommand, SeedDemoCommand, SeedPayeesCommand, SeedRouteCommand];
+const MODULE_COMMANDS = [
+  CreateAdminCommand,
+  SeedDemoCommand,
+  SeedPayeesCommand,
+  SeedRouteCommand,
+  ImeiReencryptCommand,
+];
 
 const COMMANDS = [
   DbStatusCommand,
@@ -44,6 +52,7 @@ export class CliModule {
         LedgerModule,
         JobsModule,
         PayoutsModule,
+        RemoteModule,
       ],
       providers: [
         ...COMMANDS,

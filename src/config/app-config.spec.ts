@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../common/project-root.js';
@@ -11,6 +11,7 @@ import {
   STANDIN_LIVEKIT,
 } from './app-config.js';
 import { envSchema } from './env.schema.js';
+import { DEVELOPMENT_REMOTE } from './remote-config.js';
 
 const db = { DATABASE_URL: 'postgresql://app:pw@db.example:5432/fixbazaar' };
 
@@ -19,14 +20,21 @@ const ed25519Pem = () =>
 
 /**
  * What production needs besides the variables each test is about: an anchor sink and a signing key,
- * and LiveKit's credentials.
+ * LiveKit's credentials and remote repair's keys.
  */
 const PRODUCTION_LIVEKIT = { LIVEKIT_API_KEY: 'APIlive123', LIVEKIT_API_SECRET: 's'.repeat(40) };
+const PRODUCTION_REMOTE = {
+  IMEI_VAULT_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+  IMEI_INDEX_KEY: randomBytes(32).toString('base64'),
+  TUNNEL_SIGNING_KEY: ed25519Pem(),
+  TUNNEL_RELAY_SECRET: 'r'.repeat(40),
+};
 const PRODUCTION_ANCHORS = {
   AUDIT_SIGNING_KEY: ed25519Pem(),
   ANCHOR_STORAGE: 'local',
   ANCHOR_LOCAL_DIR: '/var/lib/fixbazaar/anchors',
   ...PRODUCTION_LIVEKIT,
+  ...PRODUCTION_REMOTE,
 };
 
 describe('loadConfig', () => {
@@ -211,6 +219,7 @@ describe('loadConfig', () => {
       LEDGER_SEAL_KEY: ed25519Pem(),
       METRICS_TOKEN: 'm'.repeat(32),
       ...PRODUCTION_LIVEKIT,
+      ...PRODUCTION_REMOTE,
     };
     const key = ed25519Pem();
     expect(() => loadConfig({ ...prod, ANCHOR_STORAGE: 'local' })).toThrow(
@@ -391,6 +400,63 @@ describe('loadConfig', () => {
       /PUSH_RECEIPT_DELAY_SECONDS/,
     );
     expect(() => loadConfig({ ...db, PUSH_PROVIDER: 'fcm' })).toThrow(/PUSH_PROVIDER/);
+  });
+
+  it('reads remote repair’s keys: required in production, published development ones elsewhere', () => {
+    const dev = loadConfig({ ...db, IMEI_VAULT_KEYS: '', TUNNEL_SIGNING_KEY: '' }).remote;
+    expect(dev.imeiVaultKeys.map((k) => k.id)).toEqual(['dev1']);
+    expect(dev.tunnel.relaySecret).toBe(DEVELOPMENT_REMOTE.relaySecret);
+    expect(dev.tunnel.publicKeys).toHaveLength(1);
+    expect(dev.sessions).toEqual({
+      maxMinutes: 60,
+      joinMinutes: 15,
+      bandwidthBps: 2_097_152,
+      target: '127.0.0.1:5555',
+    });
+    const two = loadConfig({
+      ...db,
+      IMEI_VAULT_KEYS: `new:${randomBytes(32).toString('base64')}, old:${randomBytes(32).toString('base64')}`,
+    });
+    expect(two.remote.imeiVaultKeys.map((k) => k.id)).toEqual(['new', 'old']);
+    for (const bad of [
+      'nokey',
+      `a:${randomBytes(16).toString('base64')}`,
+      `a:${randomBytes(32).toString('base64')},a:${randomBytes(32).toString('base64')}`,
+    ])
+      expect(() => loadConfig({ ...db, IMEI_VAULT_KEYS: bad })).toThrow(/IMEI_VAULT_KEYS/);
+    expect(() =>
+      loadConfig({ ...db, TUNNEL_PUBLIC_KEYS: randomBytes(32).toString('base64') }),
+    ).toThrow(/TUNNEL_PUBLIC_KEYS: must include the public key of TUNNEL_SIGNING_KEY/);
+    expect(() => loadConfig({ ...db, TUNNEL_RELAY_ADMIN_URLS: 'ftp://relay' })).toThrow(
+      /TUNNEL_RELAY_ADMIN_URLS/,
+    );
+    const prod = {
+      ...db,
+      ...PRODUCTION_ANCHORS,
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      RAZORPAY_KEY_ID: 'rzp_live_abc123',
+      RAZORPAY_KEY_SECRET: 'live-secret-123',
+      RAZORPAY_WEBHOOK_SECRET: 'live-webhook-secret',
+      ACCOUNT_SECRETS_KEY: 'k'.repeat(32),
+      NOTIFICATIONS_LOCAL_IN_PRODUCTION: 'true',
+      LEDGER_SEAL_KEY: ed25519Pem(),
+      METRICS_TOKEN: 'm'.repeat(32),
+    };
+    expect(loadConfig(prod).remote.imeiVaultKeys.map((k) => k.id)).toEqual(['k1']);
+    for (const name of Object.keys(PRODUCTION_REMOTE))
+      expect(() => loadConfig({ ...prod, [name]: '' })).toThrow(
+        new RegExp(`${name}: required in production`),
+      );
+    expect(() =>
+      loadConfig({ ...prod, TUNNEL_SIGNING_KEY: DEVELOPMENT_REMOTE.tunnelSigningKey }),
+    ).toThrow(/TUNNEL_SIGNING_KEY: the published development key/);
+    expect(() =>
+      loadConfig({ ...prod, IMEI_VAULT_KEYS: DEVELOPMENT_REMOTE.imeiVaultKeys }),
+    ).toThrow(/the published development keys/);
+    expect(() =>
+      loadConfig({ ...prod, TUNNEL_RELAY_SECRET: DEVELOPMENT_REMOTE.relaySecret }),
+    ).toThrow(/TUNNEL_RELAY_SECRET: the published development secret/);
   });
 
   it('reads booleans strictly', () => {

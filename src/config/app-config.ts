@@ -8,6 +8,7 @@ import { localClusterFile, localClusterUrls, readLocalCluster } from './local-cl
 import { parseRateLimitPolicy, type RateLimitPolicy } from './rate-limit-policy.js';
 import { storageConfigOf, type StorageConfig } from './storage-config.js';
 import { anchorConfigOf, type AnchorConfig } from './anchor-config.js';
+import { remoteConfigOf, type RemoteConfig } from './remote-config.js';
 
 /** Used only outside production when JWT_SECRET is unset; production refuses to start without one. */
 const DEVELOPMENT_JWT_SECRET = 'fixbazaar-development-only-secret-not-for-production';
@@ -114,6 +115,8 @@ export interface AppConfig {
     /** An unanswered call is missed after this long. */
     ringSeconds: number;
   };
+  /** Remote repair: consent, the IMEI vault, sessions through the tunnel (src/remote/, README "Remote repair"). */
+  remote: RemoteConfig;
   rateLimit: {
     redisUrl?: string;
     policy: RateLimitPolicy;
@@ -514,5 +517,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     audit: { signingKeyPem: signingKeyPem ?? DEVELOPMENT_AUDIT_SIGNING_KEY },
     anchors: anchorConfigOf(e, fail, database.url),
     ledger: { sealKeyPem: sealKeyPem ?? DEVELOPMENT_LEDGER_SEAL_KEY, trustedSealKeys },
+    remote: remoteConfigOf(e, fail),
   };
 }

@@ -184,6 +184,39 @@ export const envSchema = z.object({
   LIVEKIT_API_KEY: z.string().min(3).optional(),
   LIVEKIT_API_SECRET: z.string().min(32).optional(),
   CALL_RING_SECONDS: z.coerce.number().int().min(1).max(120).default(30),
+  // Remote repair (src/remote/, README "Remote repair"; docs/remote-tunnel.md): the IMEI vault's
+  // AES-256 keys (`keyId:base64,...`, the current one first) and its HMAC index key; the tunnel's
+  // Ed25519 signing key (PEM) and trusted public keys, the relays' shared secret, their admin URLs
+  // (revocations are pushed there) and the URL agents dial; session limits and the consent's length.
+  // Unset secrets outside production: published development ones.
+  IMEI_VAULT_KEYS: z.string().optional(),
+  IMEI_INDEX_KEY: z.string().optional(),
+  TUNNEL_SIGNING_KEY: z.string().optional(),
+  TUNNEL_PUBLIC_KEYS: z.string().optional(),
+  TUNNEL_RELAY_SECRET: z.union([z.literal(''), z.string().min(32)]).optional(),
+  TUNNEL_RELAY_ADMIN_URLS: z.string().optional(),
+  TUNNEL_RELAY_URL: z.string().min(1).max(500).default('tls://127.0.0.1:7443'),
+  TUNNEL_RELAY_CERT_FINGERPRINT: z
+    .union([
+      z.literal(''),
+      z
+        .string()
+        .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (SHA-256 of the certificate)'),
+    ])
+    .optional(),
+  REMOTE_SESSION_MAX_MINUTES: z.coerce.number().int().min(1).max(720).default(60),
+  REMOTE_SESSION_JOIN_MINUTES: z.coerce.number().int().min(1).max(120).default(15),
+  REMOTE_SESSION_BANDWIDTH_BPS: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1_073_741_824)
+    .default(2_097_152),
+  REMOTE_SESSION_TARGET: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]{1,253}:[0-9]{1,5}$/, 'must be host:port')
+    .default('127.0.0.1:5555'),
+  REMOTE_CONSENT_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   // Push notifications: `local` writes each push to the push_outbox table (nothing leaves the
   // machine); `expo` sends through Expo's push service (EXPO_ACCESS_TOKEN when the project requires one).
   PUSH_PROVIDER: z.enum(['local', 'expo']).default('local'),

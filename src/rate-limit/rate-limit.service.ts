@@ -13,16 +13,28 @@ import {
  * blocked (a blocked load-balancer address would take the whole service out). Nor are payment-gateway
  * webhooks (`/webhooks/…`): Razorpay sends bursts from a few addresses, a throttled delivery is
  * retried later (delaying payments), and each request is authenticated by its HMAC signature, which
- * is refused (400) cheaply before any database work.
+ * is refused (400) cheaply before any database work. Nor are the tunnel relays' routes (below).
  */
 export function isExemptRoute(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;
   return route !== undefined && isExemptPath(route);
 }
 
+/**
+ * The tunnel relays' reports and revocation list (src/remote/): a few relays report every session's
+ * events from one address each; a throttled report delays ending sessions, and each request is
+ * authenticated by the relays' secret, refused (401) before any database work.
+ */
+const RELAY_ROUTES = new Set(['/remote/relay-events', '/remote/revocations']);
+
 /** The same test on a route's path template (`/webhooks/razorpay`); the OpenAPI document uses it too. */
 export function isExemptPath(route: string): boolean {
-  return route.startsWith('/health/') || route === '/metrics' || route.startsWith('/webhooks/');
+  return (
+    route.startsWith('/health/') ||
+    route === '/metrics' ||
+    route.startsWith('/webhooks/') ||
+    RELAY_ROUTES.has(route)
+  );
 }
 
 /**

@@ -64,6 +64,7 @@ import {
   timelineOf,
 } from './repair-job-store.js';
 import { RepairJobDisputes } from './repair-job-disputes.js';
+import { RepairJobImeis } from './repair-job-imeis.js';
 import { REPAIR_MATCHING_JOBS, type StartMatchingJob } from './repair-matching-jobs.js';
 
 export const REPAIR_JOBS_QUEUE = { autoConfirm: 'repairs.auto-confirm' } as const;
@@ -84,6 +85,7 @@ export class RepairJobs implements OnModuleInit {
     private readonly jobs: JobQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly disputes: RepairJobDisputes,
+    private readonly imeis: RepairJobImeis,
   ) {}
 
   onModuleInit(): void {
@@ -116,6 +118,12 @@ export class RepairJobs implements OnModuleInit {
         'only hardware jobs are matched: staff assign software jobs',
         'preferredTechnicianId',
       );
+    if (dto.kind !== 'software' && dto.imei !== undefined)
+      throw invalid(
+        'imei-software-only',
+        'the IMEI is taken for software jobs (kept encrypted for remote repair)',
+        'imei',
+      );
     // Hardware jobs are offered to nearby technicians (src/matching/); software jobs wait for staff.
     const status = dto.kind === 'hardware' ? 'matching' : 'awaiting_assignment';
     return this.transactions.run(async (tx) => {
@@ -144,6 +152,8 @@ export class RepairJobs implements OnModuleInit {
         ],
       );
       const job = rows[0]!;
+      if (dto.imei !== undefined)
+        await this.imeis.recordIn(tx, job.id, dto.imei, meta.principal!.userId);
       if (status === 'matching') {
         const start: StartMatchingJob = {
           repairJobId: job.id,

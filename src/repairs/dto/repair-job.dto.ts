@@ -19,6 +19,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
+import { IsImei } from '../../common/imei.js';
 import { TECHNICIAN_KINDS, type TechnicianKind } from '../../common/roles.js';
 import { REPAIR_JOB_STATUSES, type RepairJobStatus } from '../domain/repair-job-state.js';
 import {
@@ -98,6 +99,15 @@ export class CreateRepairJobDto {
   @IsOptional()
   @Matches(UUID, { message: 'preferredTechnicianId must be a UUID' })
   preferredTechnicianId?: string;
+
+  /**
+   * A software job: the phone's IMEI (15 digits, Luhn), kept encrypted; revealed only to the
+   * assigned technician under the customer's consent (README "Remote repair").
+   */
+  @ApiPropertyOptional({ description: '15 digits with a valid Luhn check digit' })
+  @IsOptional()
+  @IsImei()
+  imei?: string;
 }
 
 export class RepairJobIdParamDto {
