@@ -10,6 +10,7 @@
  * Screenshots go to admin-ui/test-results/ (not committed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -525,6 +526,7 @@ describe('the staff console', () => {
       'Escrow',
       'Reconciliation',
       'Orders',
+      'Catalog',
       'Payouts',
       'Repairs',
       'Alerts',
@@ -798,6 +800,110 @@ describe('the staff console', () => {
     ]);
   });
 
+  it('the ops leader approves a first listing; an admin opens a payee from the review queue; finance reads an entry’s seal proof and proposes an adjustment', async () => {
+    const admin = await signInAs(t, 'admin');
+    const dealer = await signInAs(t, 'dealer');
+    const name = `Review part ${randomUUID().slice(0, 8)}`;
+    const listingId = await activeListing(t, dealer.userId, { name, status: 'in_review' });
+    const payee = await approvedDealer(t, admin);
+    const submitted = await t.api.PUT('/payees/me/settlement-details', {
+      body: settlementDetailsOf(payee, '50100777788889'),
+      headers: payee.headers,
+    });
+    expect(submitted.response.status).toBe(202);
+
+    let context = await browser.newContext();
+    let page = await signIn(context, 'ops');
+    await open(page, 'Catalog');
+    const listing = page.getByRole('grid', { name: 'Listings' }).getByRole('row').filter({
+      hasText: name,
+    });
+    await listing.waitFor();
+    await checkPage(page, 'catalog');
+    await listing.getByRole('button', { name: 'Approve listing' }).click();
+    const approve = page.getByRole('dialog');
+    await approve.getByLabel(/Note/).fill('Photos and HSN code checked');
+    await approve.getByRole('button', { name: 'Approve listing' }).click();
+    await approve.waitFor({ state: 'detached' });
+    // It leaves the queue of first listings.
+    await until(() => listing.count(), 0);
+    await context.close();
+    const moderated = await t.api.GET('/admin/listings/{listingId}', {
+      params: { path: { listingId } },
+      headers: admin.headers,
+    });
+    expect(moderated.data!.status).toBe('active');
+
+    context = await browser.newContext();
+    page = await signIn(context, 'admin');
+    await open(page, 'Payouts');
+    const waiting = page
+      .getByRole('grid', { name: 'Settlement details waiting for review' })
+      .getByRole('row')
+      .filter({ hasText: 'XXXXXXXXXX8889' });
+    await expect(waiting.innerText()).resolves.toMatch(/first details/);
+    await waiting.getByRole('button', { name: /^Review / }).click();
+    await expect(page.getByTestId('payee').innerText()).resolves.toContain(payee.userId);
+    await checkPage(page, 'payouts-review');
+    await context.close();
+
+    const finance = await apiAs('finance');
+    const [entry] = (
+      await t.api.GET('/ledger/entries', {
+        params: { query: { reference: 'capital:c-1' } },
+        headers: finance.headers,
+      })
+    ).data!.items;
+    context = await browser.newContext();
+    page = await signIn(context, 'finance');
+    await open(page, 'Ledger');
+    await page.getByRole('tab', { name: 'Journal' }).click();
+    await page
+      .getByRole('grid', { name: 'Journal entries' })
+      .getByRole('row')
+      .filter({ hasText: 'capital:c-1' })
+      .getByRole('button', { name: `Open entry ${entry!.seq}` })
+      .click();
+    const proof = page.getByTestId('entry-detail');
+    await expect(proof.innerText()).resolves.toContain(entry!.hash);
+    await expect(proof.innerText()).resolves.toContain(
+      entry!.seal ? entry!.seal.hash : 'Not sealed yet',
+    );
+    await expect(proof.innerText()).resolves.toMatch(/₹12,34,567\.89/);
+    await checkPage(page, 'ledger-entry');
+
+    await page.getByRole('tab', { name: 'Adjustments' }).click();
+    await page.getByRole('button', { name: 'Propose an adjustment' }).click();
+    await page.getByLabel('Reference', { exact: true }).fill('BANK-STMT-0712-4');
+    await page.getByLabel('Reason', { exact: true }).fill('Bank charge missing from the books');
+    await page.getByLabel('Line 1 account').fill('equity:capital');
+    await page.getByLabel('Line 1 amount (₹)').fill('250');
+    await page.getByLabel('Line 2 account').fill('asset:bank:b-1');
+    await page.getByLabel('Line 2 amount (₹)').fill('250.00');
+    await expect(page.getByTestId('adjustment-totals').innerText()).resolves.toContain('balanced');
+    await page.getByRole('button', { name: 'Propose', exact: true }).click();
+    const proposal = page.getByRole('grid', { name: 'Adjustments' }).getByRole('row').filter({
+      hasText: 'BANK-STMT-0712-4',
+    });
+    // One's own proposal waits for another approver: only withdrawing it is offered.
+    await proposal.getByRole('button', { name: 'Withdraw' }).waitFor();
+    await expect(proposal.getByRole('button', { name: 'Approve' }).count()).resolves.toBe(0);
+    await checkPage(page, 'ledger-adjustments');
+    await context.close();
+    const proposed = await t.api.GET('/ledger/adjustments', {
+      params: { query: { status: 'proposed' } },
+      headers: finance.headers,
+    });
+    expect(proposed.data!.items.filter((a) => a.reference === 'BANK-STMT-0712-4')).toEqual([
+      expect.objectContaining({
+        lines: [
+          { account: 'equity:capital', side: 'debit', amountPaise: 25_000 },
+          { account: 'asset:bank:b-1', side: 'credit', amountPaise: 25_000 },
+        ],
+      }),
+    ]);
+  });
+
   it("keeps every page's first-load JavaScript within 300 KB gzipped", async () => {
     const context = await browser.newContext();
     await signIn(context, 'admin');
@@ -813,6 +919,7 @@ describe('the staff console', () => {
       '/reconciliation',
       '/approvals',
       '/orders',
+      '/catalog',
       '/payouts',
       '/repairs',
       '/alerts',
