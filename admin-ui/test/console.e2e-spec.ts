@@ -716,8 +716,14 @@ describe('the staff console', () => {
     await expect(detail.getByRole('table', { name: /Lines of/ }).innerText()).resolves.toMatch(
       /₹590\.00/,
     );
-    // Not paid yet: no staff action on the sub-order.
+    // Not paid yet: no staff action on the sub-order; its one payment attempt, still open.
     await expect(detail.getByRole('button', { name: 'Cancel sub-order' }).count()).resolves.toBe(0);
+    await detail
+      .getByRole('grid', { name: 'Payment attempts' })
+      .getByRole('row')
+      .filter({ hasText: 'created' })
+      .waitFor();
+    await detail.getByText('Nothing was refunded on this order.').waitFor();
     await checkPage(page, 'orders');
 
     await open(page, 'Payouts');
@@ -800,7 +806,7 @@ describe('the staff console', () => {
     ]);
   });
 
-  it('the ops leader approves a first listing; an admin opens a payee from the review queue; finance reads an entry’s seal proof and proposes an adjustment', async () => {
+  it('the ops leader approves a first listing; an admin opens a payee from the review queue and retries a failed Route transfer; finance reads an entry’s seal proof and proposes an adjustment', async () => {
     const admin = await signInAs(t, 'admin');
     const dealer = await signInAs(t, 'dealer');
     const name = `Review part ${randomUUID().slice(0, 8)}`;
@@ -811,6 +817,19 @@ describe('the staff console', () => {
       headers: payee.headers,
     });
     expect(submitted.response.status).toBe(202);
+    // A paid order whose Route transfer was refused five times (the dealer's account not ready).
+    const buyer = await signInAs(t, 'customer');
+    await putInCart(t, buyer, await activeListing(t, dealer.userId, { b2cPricePaise: 77_700 }), 1);
+    const paid = (await checkout(t, buyer)).order!;
+    await payThroughSandbox(t, started.sandbox, buyer, paid.id);
+    const subOrderId = paid.subOrders[0]!.id;
+    await withClient(t.db.ownerUrl, (c) =>
+      c.query(
+        `UPDATE escrow_holds SET transfer_status = 'failed', transfer_attempts = 5,
+           transfer_error = 'create transfer: 400 account not activated' WHERE sub_order_id = $1`,
+        [subOrderId],
+      ),
+    );
 
     let context = await browser.newContext();
     let page = await signIn(context, 'ops');
@@ -845,7 +864,26 @@ describe('the staff console', () => {
     await waiting.getByRole('button', { name: /^Review / }).click();
     await expect(page.getByTestId('payee').innerText()).resolves.toContain(payee.userId);
     await checkPage(page, 'payouts-review');
+    const failed = page
+      .getByRole('grid', { name: 'Failed Route transfers' })
+      .getByRole('row')
+      .filter({ hasText: subOrderId });
+    await expect(failed.innerText()).resolves.toContain('account not activated');
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    const retry = page.getByRole('dialog');
+    await retry.getByLabel(/What was fixed/).fill('Dealer account activated at Razorpay');
+    await retry.getByRole('button', { name: 'Retry' }).click();
+    await retry.waitFor({ state: 'detached' });
+    await until(() => failed.count(), 0);
     await context.close();
+    const retried = await t.api.GET('/admin/escrow/holds', {
+      params: { query: { orderId: paid.id } },
+      headers: admin.headers,
+    });
+    // Back to pending with fresh attempts, the transfer job queued (no worker runs here).
+    expect(retried.data!.items).toEqual([
+      expect.objectContaining({ subOrderId, transferStatus: 'pending', transferAttempts: 0 }),
+    ]);
 
     const finance = await apiAs('finance');
     const [entry] = (
