@@ -23,6 +23,7 @@ import { cursorFields, encodeCursor, parseKeysetCursor } from '../../common/pagi
 import type { RequestMeta } from '../../common/request-meta.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
+import { accountNamesIn } from '../../identity/account-names.js';
 import { AccountSecrets } from '../../identity/account-secrets.js';
 import { notePayeeDetailsIn } from '../../technicians/technician-readiness.js';
 import { checkSettlementDetails, masked } from './domain/settlement-details.js';
@@ -226,27 +227,34 @@ export class PayeeSettlementService {
       at: cursorFields.isoTimestamp,
       id: cursorFields.uuid,
     });
-    const { rows } = await this.transactions.run((tx) =>
-      execute<DetailsRow & { payee_name: string; has_approved: boolean; cursor_at: string }>(
+    const { rows, names } = await this.transactions.run(async (tx) => {
+      const { rows } = await execute<DetailsRow & { has_approved: boolean; cursor_at: string }>(
         tx,
-        `SELECT d.*, coalesce(u.business_name, u.display_name) AS payee_name,
+        `SELECT d.*,
                 EXISTS (SELECT 1 FROM payee_settlement_details a
                         WHERE a.payee_id = d.payee_id AND a.review_status = 'approved') AS has_approved,
                 to_char(d.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
-         FROM payee_settlement_details d JOIN users u ON u.id = d.payee_id
+         FROM payee_settlement_details d
          WHERE d.review_status = 'pending'
            AND ($1::timestamptz IS NULL OR (d.submitted_at, d.id) > ($1::timestamptz, $2::uuid))
          ORDER BY d.submitted_at, d.id LIMIT $3`,
         [after?.at ?? null, after?.id ?? null, q.limit + 1],
-      ),
-    );
+      );
+      return {
+        rows,
+        names: await accountNamesIn(
+          tx,
+          rows.map((r) => r.payee_id),
+        ),
+      };
+    });
     const items = rows.slice(0, q.limit);
     const last = rows.length > q.limit ? items[items.length - 1] : undefined;
     return {
       items: items.map((r) => ({
         payeeId: r.payee_id,
         payeeKind: r.payee_kind,
-        payeeName: r.payee_name,
+        payeeName: names.get(r.payee_id)!,
         hasApprovedDetails: r.has_approved,
         pendingChange: toDto(r),
       })),
