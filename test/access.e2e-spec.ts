@@ -221,6 +221,7 @@ const EXPECTED: Record<string, Rule> = {
   'POST /admin/payments/route-accounts/{payeeId}/retry': [...ADMINS, 'finance'],
   'GET /payees/me': ['dealer', 'tech_hardware', 'tech_software'],
   'PUT /payees/me/settlement-details': ['dealer', 'tech_hardware', 'tech_software'],
+  'GET /admin/payees/pending-review': MONEY_READERS,
   'GET /admin/payees/{id}': MONEY_READERS,
   'POST /admin/payees/{id}/settlement-details/approve': [...ADMINS, 'finance'],
   'POST /admin/payees/{id}/settlement-details/reject': [...ADMINS, 'finance'],

@@ -217,6 +217,62 @@ describe('Payee onboarding for Razorpay Route', () => {
     expect((await submit(customer, good)).response.status).toBe(403);
   });
 
+  it("lists staff's review queue: payees with a change waiting, longest waiting first, masked, paged", async () => {
+    const [first, second] = [await approvedDealer(t, admin), await approvedDealer(t, admin)];
+    await approvedSettlementDetails(t, second, admin);
+    expect((await submit(first, settlementDetailsOf(first, ACCOUNT_NUMBER))).response.status).toBe(
+      202,
+    );
+    expect(
+      (await submit(second, settlementDetailsOf(second, '11112222333344'))).response.status,
+    ).toBe(202);
+    /** The queue, page by page (one a page), as far as these two payees are concerned. */
+    const queue = async () => {
+      const seen: { payeeId: string }[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await t.api.GET('/admin/payees/pending-review', {
+          params: { query: { limit: 1, ...(cursor ? { cursor } : {}) } },
+          headers: finance.headers,
+        });
+        expect(page.response.status).toBe(200);
+        seen.push(...page.data!.items);
+        cursor = page.data!.nextCursor;
+      } while (cursor);
+      return seen.filter((i) => [first.userId, second.userId].includes(i.payeeId));
+    };
+    expect(await queue()).toEqual([
+      {
+        payeeId: first.userId,
+        payeeKind: 'dealer',
+        payeeName: expect.any(String),
+        hasApprovedDetails: false,
+        pendingChange: expect.objectContaining({
+          reviewStatus: 'pending',
+          accountNumber: `XXXXXXXXXX${ACCOUNT_NUMBER.slice(-4)}`,
+          pan: expect.stringMatching(/^X+/),
+        }),
+      },
+      expect.objectContaining({
+        payeeId: second.userId,
+        hasApprovedDetails: true,
+        pendingChange: expect.objectContaining({ accountNumber: 'XXXXXXXXXX3344' }),
+      }),
+    ]);
+    // A newer submission goes to the back of the queue; a decided change leaves it.
+    await submit(first, settlementDetailsOf(first, '918273645546372'));
+    expect((await queue()).map((i) => i.payeeId)).toEqual([second.userId, first.userId]);
+    expect((await review(second.userId, 'reject', admin)).response.status).toBe(200);
+    expect((await queue()).map((i) => i.payeeId)).toEqual([first.userId]);
+    const bad = await t.api.GET('/admin/payees/pending-review', {
+      params: { query: { cursor: 'not-a-cursor' } },
+      headers: finance.headers,
+    });
+    expect(bad.response.status).toBe(400);
+    const asDealer = await t.api.GET('/admin/payees/pending-review', { headers: first.headers });
+    expect(asDealer.response.status).toBe(403);
+  });
+
   it('stores the account number encrypted, shows it masked everywhere, and holds every change until another person approves it', async () => {
     const dealer = await approvedDealer(t, admin);
     const submitted = await submit(dealer, settlementDetailsOf(dealer, ACCOUNT_NUMBER));

@@ -226,6 +226,50 @@ describe('payment and escrow views', () => {
     ]);
   });
 
+  it('lists the holds whose Route transfer failed, with the attempts and the error', async () => {
+    const b3 = sub(o3, dealerB).id;
+    const failed = () =>
+      t.api.GET('/admin/escrow/holds', {
+        params: { query: { transferStatus: 'failed' } },
+        headers: finance.headers,
+      });
+    expect((await failed()).data!.items).toEqual([]);
+    await sql(
+      `UPDATE escrow_holds SET transfer_status = 'failed', transfer_attempts = 5,
+         transfer_error = 'create transfer: 400 account not activated' WHERE sub_order_id = $1`,
+      [b3],
+    );
+    try {
+      const { data } = await failed();
+      expect(data!.items).toEqual([
+        expect.objectContaining({
+          subOrderId: b3,
+          status: 'held',
+          transferStatus: 'failed',
+          transferAttempts: 5,
+          transferError: 'create transfer: 400 account not activated',
+        }),
+      ]);
+      const none = await t.api.GET('/admin/escrow/holds', {
+        params: { query: { transferStatus: 'none', dealerId: dealerB.userId } },
+        headers: finance.headers,
+      });
+      expect(none.data!.items.map((h) => h.subOrderId)).toEqual([sub(o1, dealerB).id]);
+      expect(none.data!.items[0]).toMatchObject({ transferAttempts: 0, transferError: null });
+      const bad = await t.api.GET('/admin/escrow/holds', {
+        params: { query: { transferStatus: 'lost' as 'failed' } },
+        headers: finance.headers,
+      });
+      expect(bad.response.status).toBe(400);
+    } finally {
+      await sql(
+        `UPDATE escrow_holds SET transfer_status = 'none', transfer_attempts = 0, transfer_error = NULL
+         WHERE sub_order_id = $1`,
+        [b3],
+      );
+    }
+  });
+
   it('shows releases due: completed (releasable) and delivered (with expected completion)', async () => {
     const { data } = await t.api.GET('/admin/escrow/releases-due', { headers: finance.headers });
     const a1 = sub(o1, dealerA);

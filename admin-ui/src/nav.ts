@@ -17,6 +17,7 @@ export const PAGES: NavPage[] = [
   { href: '/escrow', label: 'Escrow', route: 'GET /admin/escrow/holds' },
   { href: '/reconciliation', label: 'Reconciliation', route: 'GET /admin/reconciliation/runs' },
   { href: '/orders', label: 'Orders', route: 'GET /admin/orders' },
+  { href: '/catalog', label: 'Catalog', route: 'GET /admin/listings' },
   { href: '/payouts', label: 'Payouts', route: 'GET /admin/payouts' },
   { href: '/repairs', label: 'Repairs', route: 'GET /admin/repairs' },
   { href: '/alerts', label: 'Alerts', route: 'GET /admin/payment-alerts' },

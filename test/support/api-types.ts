@@ -2433,6 +2433,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/payees/pending-review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payees whose settlement-details change waits for review (longest waiting first) */
+        get: operations["AdminPayeesController_pendingReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/payees/{id}": {
         parameters: {
             query?: never;
@@ -6174,6 +6191,20 @@ export interface components {
             /** @description The registered address Razorpay needs (a dealer's pickup address is used when omitted). */
             registeredAddress?: components["schemas"]["AddressDto"];
         };
+        PendingSettlementReviewDto: {
+            /** @enum {string} */
+            payeeKind: "dealer" | "technician";
+            payeeId: string;
+            /** @description The business name, else the person's name. */
+            payeeName: string;
+            /** @description Whether approved details are on file (the change replaces them) or this is the first submission. */
+            hasApprovedDetails: boolean;
+            pendingChange: components["schemas"]["SettlementDetailsDto"];
+        };
+        PendingSettlementReviewPageDto: {
+            items: components["schemas"]["PendingSettlementReviewDto"][];
+            nextCursor?: string;
+        };
         ApproveSettlementDetailsDto: {
             /** @description Why (kept in the audit log). */
             reason?: string;
@@ -6625,6 +6656,8 @@ export interface components {
              * @enum {string}
              */
             transferStatus: "failed" | "none" | "on_hold" | "pending" | "released";
+            /** @description Gateway calls made by the transfer's current step. */
+            transferAttempts: number;
             holdId: string;
             /** @description A sub-order's hold (for its dealer); null for a repair job's. */
             subOrderId: string | null;
@@ -6644,6 +6677,8 @@ export interface components {
             deductions: components["schemas"]["ReleaseDeductionsDto"] | null;
             /** @description Razorpay's transfer id (`trf_…`) once created. */
             transferId: string | null;
+            /** @description Why the transfer last failed (kept until it succeeds). */
+            transferError: string | null;
         };
         EscrowHoldPageDto: {
             items: components["schemas"]["EscrowHoldDto"][];
@@ -14691,6 +14726,51 @@ export interface operations {
             };
         };
     };
+    AdminPayeesController_pendingReview: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingSettlementReviewPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     AdminPayeesController_get: {
         parameters: {
             query?: never;
@@ -16077,6 +16157,8 @@ export interface operations {
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
                 status?: "held" | "refunded" | "released";
+                /** @description Only holds whose Route transfer is in this state (`failed`: the transfers to retry). */
+                transferStatus?: "failed" | "none" | "on_hold" | "pending" | "released";
                 dealerId?: string;
                 orderId?: string;
                 technicianId?: string;

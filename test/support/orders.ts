@@ -30,7 +30,7 @@ export interface ListingFixture {
   gstRateBps?: number;
   b2bMinQty?: number | null;
   tiers?: { minQty: number; pricePaise: number }[];
-  status?: 'active' | 'paused' | 'draft';
+  status?: 'active' | 'paused' | 'draft' | 'in_review';
   name?: string;
 }
 

@@ -20,6 +20,7 @@ export const ROUTE_ROLES = {
   'GET /admin/listings/{listingId}': ['admin', 'ops_leader'],
   'GET /admin/orders': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /admin/orders/{orderId}': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
+  'GET /admin/payees/pending-review': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /admin/payees/{id}': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /admin/payment-alerts': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /admin/payments': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],

@@ -37,14 +37,14 @@ function DetailsFacts({ details }: { details: Details }) {
 }
 
 /**
- * A payee (dealer or technician) by id: the settlement details on file, a change waiting for review
+ * A payee (dealer or technician) by id (typed, or `initialId` when opened from the review queue): the settlement details on file, a change waiting for review
  * (approve, which starts Route onboarding, or reject with a reason) and its Route account's state.
  */
-export function PayeeLookup() {
+export function PayeeLookup({ initialId = '' }: { initialId?: string }) {
   const { role } = useAuth();
   const queries = useQueryClient();
-  const [typed, setTyped] = useState('');
-  const [payeeId, setPayeeId] = useState('');
+  const [typed, setTyped] = useState(initialId);
+  const [payeeId, setPayeeId] = useState(initialId);
   const [acting, setActing] = useState<'approve' | 'reject' | null>(null);
   const payee = useQuery({
     queryKey: ['payees', payeeId],
@@ -150,6 +150,7 @@ export function PayeeLookup() {
                 : api.POST('/admin/payees/{id}/settlement-details/reject', call),
             );
             await queries.invalidateQueries({ queryKey: ['payees'] });
+            await queries.invalidateQueries({ queryKey: ['payee-reviews'] });
           }}
           onClose={() => setActing(null)}
         />

@@ -11,12 +11,22 @@ import { useState } from 'react';
 import { toProblem } from '../lib/problem';
 import { ProblemAlert } from './states';
 
+/** A value an action takes besides its reason (a technician's id, an amount typed in rupees). */
+export interface DialogInput<V> {
+  label: string;
+  /** The body field the API names in its validation errors. */
+  field: string;
+  /** The value typed, as the API takes it; null while it is not one (the button stays off). */
+  parse: (typed: string) => V | null;
+  helperText?: string;
+}
+
 /**
- * A staff action that takes a written reason: the API's length rule checked as the user types (the
- * button stays off until it holds), the API's own field error shown under the field, any other
- * problem (a refusal, a conflict) shown with its request id.
+ * A staff action that takes a written reason (and, with `input`, one value before it): the API's
+ * rules checked as the user types (the button stays off until they hold), the API's own field error
+ * shown under its field, any other problem (a refusal, a conflict) shown with its request id.
  */
-export function ReasonDialog({
+export function ReasonDialog<V = never>({
   title,
   detail,
   label,
@@ -24,6 +34,7 @@ export function ReasonDialog({
   minLength,
   maxLength,
   action,
+  input,
   submit,
   onClose,
 }: {
@@ -35,14 +46,20 @@ export function ReasonDialog({
   minLength: number;
   maxLength: number;
   action: string;
-  submit: (text: string) => Promise<unknown>;
+  input?: DialogInput<V>;
+  submit: (text: string, value: V) => Promise<unknown>;
   onClose: () => void;
 }) {
   const [text, setText] = useState('');
-  const run = useMutation({ mutationFn: () => submit(text.trim()), onSuccess: onClose });
-  const fieldError = run.error
-    ? toProblem(run.error).errors?.find((e) => e.field === field)
-    : undefined;
+  const [typed, setTyped] = useState('');
+  const value = input ? input.parse(typed) : null;
+  const run = useMutation({
+    mutationFn: () => submit(text.trim(), value as V),
+    onSuccess: onClose,
+  });
+  const errors = run.error ? toProblem(run.error).errors : undefined;
+  const fieldError = errors?.find((e) => e.field === field);
+  const inputError = input && errors?.find((e) => e.field === input.field);
   return (
     <Dialog open onClose={onClose} aria-labelledby="reason-title" fullWidth>
       <DialogTitle id="reason-title">{title}</DialogTitle>
@@ -52,13 +69,25 @@ export function ReasonDialog({
             {detail}
           </Typography>
         )}
+        {input && (
+          <TextField
+            label={input.label}
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+            fullWidth
+            autoFocus
+            sx={{ mt: 1 }}
+            error={!!inputError || (typed.trim() !== '' && value === null)}
+            helperText={inputError?.messages.join('; ') ?? input.helperText}
+          />
+        )}
         <TextField
           label={label}
           value={text}
           onChange={(e) => setText(e.target.value)}
           fullWidth
           multiline
-          autoFocus
+          autoFocus={!input}
           sx={{ mt: 1 }}
           slotProps={{ htmlInput: { maxLength } }}
           error={!!fieldError}
@@ -67,13 +96,13 @@ export function ReasonDialog({
             (minLength > 1 ? `At least ${minLength} characters` : undefined)
           }
         />
-        {run.error && !fieldError && <ProblemAlert error={run.error} />}
+        {run.error && !fieldError && !inputError && <ProblemAlert error={run.error} />}
       </DialogContent>
       <DialogActions>
         <Button onClick={onClose}>Cancel</Button>
         <Button
           variant="contained"
-          disabled={text.trim().length < minLength || run.isPending}
+          disabled={text.trim().length < minLength || (!!input && value === null) || run.isPending}
           onClick={() => run.mutate()}
         >
           {action}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatPaise } from './money';
+import { formatPaise, parseRupees } from './money';
 
 describe('formatPaise', () => {
   it('formats integer paise as Indian rupees with lakh and crore grouping', () => {
@@ -23,5 +23,21 @@ describe('formatPaise', () => {
   it('refuses what is not an integer of paise', () => {
     expect(() => formatPaise(1.5)).toThrow(RangeError);
     expect(() => formatPaise('12.50')).toThrow(SyntaxError);
+  });
+});
+
+describe('parseRupees', () => {
+  it('reads rupees typed with or without grouping, the sign and up to two decimals, as exact paise', () => {
+    expect(parseRupees('1,23,456.78')).toBe(12345678);
+    expect(parseRupees('₹ 500')).toBe(50000);
+    expect(parseRupees('0.1')).toBe(10);
+    expect(parseRupees('0.05')).toBe(5);
+    expect(parseRupees('19.99')).toBe(1999);
+    expect(parseRupees(' 1000000 ')).toBe(100000000);
+  });
+
+  it('refuses what the API would not take: zero, negatives, more than two decimals, text, too large', () => {
+    for (const typed of ['', '0', '0.00', '-5', '1.234', '12a', '1e3', '.5', '90071992547409.92'])
+      expect({ typed, paise: parseRupees(typed) }).toEqual({ typed, paise: null });
   });
 });

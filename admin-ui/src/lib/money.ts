@@ -19,3 +19,14 @@ export function formatPaise(paise: number | bigint | string): string {
   const text = inr.format(rupees as unknown as number);
   return negative ? `-${text}` : text;
 }
+
+/**
+ * An amount typed in rupees (`1,23,456.5`, `₹500`; at most two decimals, Indian or plain grouping) as
+ * integer paise, exactly (no floating point); null unless it is a positive amount the API takes.
+ */
+export function parseRupees(text: string): number | null {
+  const m = /^(\d{1,16})(?:\.(\d{1,2}))?$/.exec(text.replace(/[₹,\s]/g, ''));
+  if (!m) return null;
+  const paise = BigInt(m[1]!) * 100n + BigInt((m[2] ?? '').padEnd(2, '0'));
+  return paise > 0n && paise <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(paise) : null;
+}

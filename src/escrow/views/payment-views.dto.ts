@@ -116,6 +116,12 @@ export class EscrowHoldQueryDto extends PageQueryDto {
   @IsOptional()
   @Matches(UUID, { message: 'technicianId must be a UUID' })
   technicianId?: string;
+
+  /** Only holds whose Route transfer is in this state (`failed`: the transfers to retry). */
+  @ApiPropertyOptional({ enum: TRANSFER_STATUSES })
+  @IsOptional()
+  @IsIn(TRANSFER_STATUSES)
+  transferStatus?: TransferStatus;
 }
 
 /** What was withheld from the dealer at release (integer paise). */
@@ -172,6 +178,11 @@ export class EscrowHoldDto {
   transferStatus!: TransferStatus;
   /** Razorpay's transfer id (`trf_…`) once created. */
   transferId!: string | null;
+  /** Gateway calls made by the transfer's current step. */
+  @ApiProperty({ type: 'integer' })
+  transferAttempts!: number;
+  /** Why the transfer last failed (kept until it succeeds). */
+  transferError!: string | null;
 }
 
 export class EscrowHoldPageDto {

@@ -106,6 +106,8 @@ interface HoldRow {
   dealer_net_paise: string | null;
   transfer_status: TransferStatus;
   transfer_id: string | null;
+  transfer_attempts: number;
+  transfer_error: string | null;
   cursor_at: string;
   cursor_id: string;
 }
@@ -152,7 +154,7 @@ const HOLD_COLUMNS = `h.id::text AS id, h.sub_order_id::text AS sub_order_id, h.
   h.released_at, h.commission_paise::text AS commission_paise,
   h.gst_on_commission_paise::text AS gst_on_commission_paise, h.tcs_paise::text AS tcs_paise,
   h.tds_paise::text AS tds_paise, h.dealer_net_paise::text AS dealer_net_paise,
-  h.transfer_status, h.transfer_id,
+  h.transfer_status, h.transfer_id, h.transfer_attempts, h.transfer_error,
   ${cursorTime('h.created_at')} AS cursor_at, h.id::text AS cursor_id`;
 
 function payoutKindOf(r: PayoutRow): PayoutDto['kind'] {
@@ -392,6 +394,7 @@ export class PaymentViews {
     if (q.orderId !== undefined) w.add((n) => `h.order_id = $${n}`, q.orderId);
     if (q.technicianId !== undefined)
       w.add((n) => `h.payee_type = 'technician' AND h.payee_id = $${n}`, q.technicianId);
+    if (q.transferStatus !== undefined) w.add((n) => `h.transfer_status = $${n}`, q.transferStatus);
     return this.holdPage(w, q.limit, q.cursor, (r) => this.holdOf(r));
   }
 
@@ -439,6 +442,8 @@ export class PaymentViews {
       dealerNetPaise: r.status === 'released' ? paiseOrNull(r.dealer_net_paise) : null,
       transferStatus: r.transfer_status,
       transferId: r.transfer_id,
+      transferAttempts: r.transfer_attempts,
+      transferError: r.transfer_error,
     };
   }
 

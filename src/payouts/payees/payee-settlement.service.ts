@@ -19,14 +19,17 @@ import {
   type ProposalKind,
 } from '../../approvals/proposal-decisions.service.js';
 import { AppProblem } from '../../common/errors/problem.js';
+import { cursorFields, encodeCursor, parseKeysetCursor } from '../../common/pagination.js';
 import type { RequestMeta } from '../../common/request-meta.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
+import { accountNamesIn } from '../../identity/account-names.js';
 import { AccountSecrets } from '../../identity/account-secrets.js';
 import { notePayeeDetailsIn } from '../../technicians/technician-readiness.js';
 import { checkSettlementDetails, masked } from './domain/settlement-details.js';
 import type {
   PayeeKind,
+  PendingSettlementReviewPageDto,
   SettlementDetailsDto,
   SubmitSettlementDetailsDto,
 } from './dto/payee.dto.js';
@@ -210,6 +213,53 @@ export class PayeeSettlementService {
     const active = rows.find((r) => r.review_status === 'approved');
     const pending = rows.find((r) => r.review_status === 'pending');
     return { active: active ? toDto(active) : null, pending: pending ? toDto(pending) : null };
+  }
+
+  /**
+   * Staff's review queue: payees whose change waits for review, the longest-waiting first (keyset on
+   * the submission time and the change's id), with the payee's name and whether details are on file.
+   */
+  async pendingReviews(q: {
+    limit: number;
+    cursor?: string;
+  }): Promise<PendingSettlementReviewPageDto> {
+    const after = parseKeysetCursor(q.cursor, {
+      at: cursorFields.isoTimestamp,
+      id: cursorFields.uuid,
+    });
+    const { rows, names } = await this.transactions.run(async (tx) => {
+      const { rows } = await execute<DetailsRow & { has_approved: boolean; cursor_at: string }>(
+        tx,
+        `SELECT d.*,
+                EXISTS (SELECT 1 FROM payee_settlement_details a
+                        WHERE a.payee_id = d.payee_id AND a.review_status = 'approved') AS has_approved,
+                to_char(d.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+         FROM payee_settlement_details d
+         WHERE d.review_status = 'pending'
+           AND ($1::timestamptz IS NULL OR (d.submitted_at, d.id) > ($1::timestamptz, $2::uuid))
+         ORDER BY d.submitted_at, d.id LIMIT $3`,
+        [after?.at ?? null, after?.id ?? null, q.limit + 1],
+      );
+      return {
+        rows,
+        names: await accountNamesIn(
+          tx,
+          rows.map((r) => r.payee_id),
+        ),
+      };
+    });
+    const items = rows.slice(0, q.limit);
+    const last = rows.length > q.limit ? items[items.length - 1] : undefined;
+    return {
+      items: items.map((r) => ({
+        payeeId: r.payee_id,
+        payeeKind: r.payee_kind,
+        payeeName: names.get(r.payee_id)!,
+        hasApprovedDetails: r.has_approved,
+        pendingChange: toDto(r),
+      })),
+      ...(last ? { nextCursor: encodeCursor({ at: last.cursor_at, id: last.id }) } : {}),
+    };
   }
 
   /** The newest approved details, decrypted, for Route onboarding; null when none are approved. */

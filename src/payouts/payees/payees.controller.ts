@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../../access/policy.decorator.js';
+import { PageQueryDto } from '../../common/pagination.js';
 import { Meta, type RequestMeta } from '../../common/request-meta.js';
 import { RouteAccountsService } from '../route/route-accounts.service.js';
 import {
@@ -8,6 +9,7 @@ import {
   PayeeDto,
   PayeeIdParamDto,
   type PayeeKind,
+  PendingSettlementReviewPageDto,
   RejectSettlementDetailsDto,
   SettlementDetailsDto,
   SubmitSettlementDetailsDto,
@@ -65,6 +67,15 @@ export class AdminPayeesController {
     private readonly details: PayeeSettlementService,
     private readonly routeAccounts: RouteAccountsService,
   ) {}
+
+  @Get('pending-review')
+  @Can('read', 'PaymentOps')
+  @ApiOperation({
+    summary: 'Payees whose settlement-details change waits for review (longest waiting first)',
+  })
+  pendingReview(@Query() q: PageQueryDto): Promise<PendingSettlementReviewPageDto> {
+    return this.details.pendingReviews(q);
+  }
 
   @Get(':id')
   @Can('read', 'PaymentOps')

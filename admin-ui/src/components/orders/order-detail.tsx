@@ -10,6 +10,7 @@ import { formatPaise } from '../../lib/money';
 import { useAuth } from '../auth';
 import { ReasonDialog } from '../reason-dialog';
 import { QueryState } from '../states';
+import { OrderPayments } from './order-payments';
 import { actionLabel, OrderView, type SubOrder, type SubOrderAction } from './order-view';
 
 /** One order opened from the list, with the staff actions on its sub-orders behind a reason. */
@@ -38,6 +39,7 @@ export function OrderDetail({ orderId, onClose }: { orderId: string; onClose: ()
           />
         )}
       </QueryState>
+      <OrderPayments orderId={orderId} />
       {acting && (
         <ReasonDialog
           title={`${actionLabel(acting.action)}: ${acting.subOrder.dealerName}, ${formatPaise(acting.subOrder.totalPaise)}`}

@@ -6,6 +6,7 @@ import Typography from '@mui/material/Typography';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, data } from '../../api/client';
+import { parseRupees } from '../../lib/money';
 import { useAuth } from '../auth';
 import { ReasonDialog } from '../reason-dialog';
 import { ProblemAlert, QueryState } from '../states';
@@ -47,6 +48,24 @@ export function RepairDetail({
     );
     await queries.invalidateQueries({ queryKey: ['repairs'] });
   };
+  const reassign = async (reason: string, technicianId: string) => {
+    await data(
+      api.POST('/admin/repairs/{repairJobId}/reassign', {
+        ...path,
+        body: { technicianId, reason },
+      }),
+    );
+    await queries.invalidateQueries({ queryKey: ['repairs'] });
+  };
+  const refund = async (reason: string, amountPaise: number) => {
+    const call = { ...path, body: { amountPaise, reason } };
+    await data<unknown>(
+      acting === 'refund'
+        ? api.POST('/admin/repairs/{repairJobId}/refund', call)
+        : api.POST('/admin/repairs/{repairJobId}/refund-after-release', call),
+    );
+    await queries.invalidateQueries({ queryKey: ['repairs'] });
+  };
   return (
     <Paper sx={{ p: 2, mt: 3 }} component="section" aria-labelledby="repair-detail-title">
       <Stack direction="row" sx={{ justifyContent: 'space-between', alignItems: 'center' }}>
@@ -72,7 +91,48 @@ export function RepairDetail({
           onClose={() => setActing(null)}
         />
       )}
-      {acting && acting !== 'assign' && (
+      {acting === 'reassign' && (
+        <ReasonDialog<string>
+          title="Reassign the repair to another technician"
+          detail="Its open quote is closed; the new technician starts from the visit. An approved, active technician of the job's kind."
+          input={{
+            label: 'Technician id',
+            field: 'technicianId',
+            parse: (typed) => typed.trim() || null,
+          }}
+          label="Reason (kept in the repair’s timeline and the audit log)"
+          field="reason"
+          minLength={3}
+          maxLength={1000}
+          action="Reassign"
+          submit={reassign}
+          onClose={() => setActing(null)}
+        />
+      )}
+      {(acting === 'refund' || acting === 'refund-after-release') && (
+        <ReasonDialog<number>
+          title={ACTION_LABELS[acting]}
+          detail={
+            acting === 'refund'
+              ? 'Refunded to the customer when the escrow is released; the technician is paid the rest. Less than what is held.'
+              : 'Refunded to the customer and clawed back from the technician’s released share, at most what is left.'
+          }
+          input={{
+            label: 'Amount (₹)',
+            field: 'amountPaise',
+            parse: parseRupees,
+            helperText: 'In rupees, e.g. 1,250.50',
+          }}
+          label="Reason (kept with the refund and in the audit log)"
+          field="reason"
+          minLength={3}
+          maxLength={1000}
+          action="Refund"
+          submit={refund}
+          onClose={() => setActing(null)}
+        />
+      )}
+      {acting && !['assign', 'reassign', 'refund', 'refund-after-release'].includes(acting) && (
         <ReasonDialog
           title={ACTION_LABELS[acting]}
           detail={

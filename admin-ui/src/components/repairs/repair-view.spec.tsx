@@ -63,10 +63,24 @@ const job = (over: Partial<RepairJob>): RepairJob => ({
 });
 
 describe('repairActions', () => {
-  it('offers assignment in the queue, confirmation when done, nothing once closed', () => {
+  it('offers assignment in the queue, confirmation and a refund at release when done, a refund after release once closed', () => {
     expect(repairActions('admin', job({}))).toEqual(['assign', 'cancel']);
-    expect(repairActions('admin', job({ status: 'done' }))).toEqual(['confirm']);
-    expect(repairActions('admin', job({ status: 'closed' }))).toEqual([]);
+    expect(repairActions('admin', job({ status: 'done' }))).toEqual(['confirm', 'refund']);
+    expect(repairActions('admin', job({ status: 'confirmed' }))).toEqual(['refund']);
+    expect(repairActions('admin', job({ status: 'closed' }))).toEqual(['refund-after-release']);
+    expect(repairActions('admin', job({ status: 'cancelled' }))).toEqual([]);
+  });
+
+  it('offers reassignment before payment to the ops leader only (the API admits no other role)', () => {
+    const assigned = job({ status: 'quoted', technicianId: 't-1' });
+    expect(repairActions('ops_leader', assigned)).toEqual(['reassign', 'cancel']);
+    expect(repairActions('admin', assigned)).toEqual(['cancel']);
+    expect(repairActions('ops_leader', job({ status: 'in_progress' }))).toEqual(['cancel']);
+  });
+
+  it('lets finance refund only after release (a clawback), nothing else', () => {
+    expect(repairActions('finance', job({ status: 'closed' }))).toEqual(['refund-after-release']);
+    expect(repairActions('finance', job({ status: 'done' }))).toEqual([]);
   });
 
   it('offers withdrawing only an approved, unpaid supplement, and waiving a paid visit fee', () => {
@@ -80,7 +94,7 @@ describe('repairActions', () => {
     ]);
   });
 
-  it('offers nothing to roles the API refuses (finance, compliance, CFO read only)', () => {
+  it('offers nothing in the queue to roles the API refuses (finance, compliance, CFO)', () => {
     for (const role of ['finance', 'compliance', 'cfo'] as const)
       expect(repairActions(role, job({}))).toEqual([]);
   });

@@ -15,23 +15,47 @@ import { TimelineTable } from '../timeline-table';
 
 export type RepairJob = components['schemas']['RepairJobViewDto'];
 export type TimelineEntry = components['schemas']['RepairTimelineEntryDto'];
-export type RepairAction = 'assign' | 'confirm' | 'withdraw-supplement' | 'cancel' | 'cancel-waive';
+export type RepairAction =
+  | 'assign'
+  | 'reassign'
+  | 'confirm'
+  | 'withdraw-supplement'
+  | 'cancel'
+  | 'cancel-waive'
+  | 'refund'
+  | 'refund-after-release';
 
 export const ACTION_LABELS: Record<RepairAction, string> = {
   assign: 'Assign',
+  reassign: 'Reassign',
   confirm: 'Confirm for the customer',
   'withdraw-supplement': 'Withdraw unpaid supplement',
   cancel: 'Cancel the repair',
   'cancel-waive': 'Cancel, waiving the visit fee',
+  refund: 'Refund part at release',
+  'refund-after-release': 'Refund after release',
 };
 
 const ROUTES: Record<RepairAction, ApiRoute> = {
   assign: 'POST /admin/repairs/{repairJobId}/assign',
+  reassign: 'POST /admin/repairs/{repairJobId}/reassign',
   confirm: 'POST /admin/repairs/{repairJobId}/confirm',
   'withdraw-supplement': 'POST /admin/repairs/{repairJobId}/supplements/withdraw',
   cancel: 'POST /admin/repairs/{repairJobId}/cancel',
   'cancel-waive': 'POST /admin/repairs/{repairJobId}/cancel',
+  refund: 'POST /admin/repairs/{repairJobId}/refund',
+  'refund-after-release': 'POST /admin/repairs/{repairJobId}/refund-after-release',
 };
+
+/** Before payment, with a technician: staff may move the job to another technician. */
+const REASSIGNABLE: RepairJob['status'][] = [
+  'assigned',
+  'en_route',
+  'arrived',
+  'diagnosing',
+  'quoted',
+  'awaiting_payment',
+];
 
 /** Cancellable by staff: before payment (nothing moves) or paid and in progress (refunded by policy). */
 const CANCELLABLE: RepairJob['status'][] = [
@@ -50,7 +74,11 @@ const CANCELLABLE: RepairJob['status'][] = [
 export function repairActions(role: StaffRole | null, job: RepairJob): RepairAction[] {
   const actions: RepairAction[] = [];
   if (job.status === 'matching' || job.status === 'awaiting_assignment') actions.push('assign');
+  if (REASSIGNABLE.includes(job.status)) actions.push('reassign');
   if (job.status === 'done') actions.push('confirm');
+  // Done or confirmed: its escrow is still held (refunded in part at release); closed: released.
+  if (job.status === 'done' || job.status === 'confirmed') actions.push('refund');
+  if (job.status === 'closed') actions.push('refund-after-release');
   if (
     job.status === 'in_progress' &&
     job.quotes.some((q) => q.supplementary && q.status === 'approved' && !q.paidAt)

@@ -114,6 +114,23 @@ export class PayeeDto {
   routeAccount!: PayeeRouteAccountDto | null;
 }
 
+/** A payee whose settlement-details change waits for staff review. */
+export class PendingSettlementReviewDto {
+  payeeId!: string;
+  @ApiProperty({ enum: PAYEE_KINDS })
+  payeeKind!: PayeeKind;
+  /** The business name, else the person's name. */
+  payeeName!: string;
+  /** Whether approved details are on file (the change replaces them) or this is the first submission. */
+  hasApprovedDetails!: boolean;
+  pendingChange!: SettlementDetailsDto;
+}
+
+export class PendingSettlementReviewPageDto {
+  items!: PendingSettlementReviewDto[];
+  nextCursor?: string;
+}
+
 export class PayeeIdParamDto {
   @Matches(UUID, { message: 'id must be a UUID' })
   id!: string;

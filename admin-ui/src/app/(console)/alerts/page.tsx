@@ -12,6 +12,7 @@ import { api, data } from '../../../api/client';
 import type { components } from '../../../api/schema';
 import { useAuth } from '../../../components/auth';
 import { CursorGrid } from '../../../components/cursor-grid';
+import { FraudHolds } from '../../../components/fraud-holds';
 import { StaffPage } from '../../../components/page';
 import { ReasonDialog } from '../../../components/reason-dialog';
 import { ProblemAlert } from '../../../components/states';
@@ -323,6 +324,14 @@ export default function AlertsPage() {
             Fraud alerts
           </Typography>
           <FraudAlerts meId={me.data?.id} />
+        </Paper>
+      )}
+      {can(role, 'GET /admin/fraud/holds') && (
+        <Paper sx={{ p: 2, mt: 3 }}>
+          <Typography variant="h6" component="h2" gutterBottom>
+            Orders held by the fraud checks
+          </Typography>
+          <FraudHolds />
         </Paper>
       )}
     </StaffPage>

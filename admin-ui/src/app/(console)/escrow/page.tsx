@@ -24,9 +24,29 @@ type EarlyRelease = components['schemas']['EarlyReleaseDto'];
 type HoldStatus = Hold['status'];
 type ReleaseStatus = EarlyRelease['status'];
 
-/** What a dialog is open for: proposing an early release of a hold, or deciding a proposal. */
+/**
+ * What a dialog is open for: proposing an early release of a hold, placing or lifting a manual hold
+ * on it, or deciding a proposal.
+ */
 type Acting =
-  { kind: 'propose'; hold: Hold } | { kind: 'approve' | 'reject'; release: EarlyRelease };
+  | { kind: 'propose'; hold: Hold }
+  | { kind: 'hold' | 'unhold'; hold: Hold }
+  | { kind: 'approve' | 'reject'; release: EarlyRelease };
+
+/** A manual hold placed or lifted on a sub-order's escrow or a repair job's. */
+function manualHold(kind: 'hold' | 'unhold', hold: Hold, reason: string) {
+  const body = { reason };
+  if (hold.subOrderId) {
+    const call = { params: { path: { subOrderId: hold.subOrderId } }, body };
+    return kind === 'hold'
+      ? api.POST('/admin/escrow/holds/{subOrderId}/hold', call)
+      : api.POST('/admin/escrow/holds/{subOrderId}/unhold', call);
+  }
+  const call = { params: { path: { repairJobId: hold.repairJobId! } }, body };
+  return kind === 'hold'
+    ? api.POST('/admin/escrow/repair-jobs/{repairJobId}/hold', call)
+    : api.POST('/admin/escrow/repair-jobs/{repairJobId}/unhold', call);
+}
 
 export default function EscrowPage() {
   const { role } = useAuth();
@@ -37,6 +57,7 @@ export default function EscrowPage() {
   const [acting, setActing] = useState<Acting | null>(null);
   const mayPropose = can(role, 'POST /admin/escrow/holds/{subOrderId}/release-early');
   const mayDecide = can(role, 'POST /admin/escrow/early-releases/{earlyReleaseId}/approve');
+  const mayHold = can(role, 'POST /admin/escrow/holds/{subOrderId}/hold');
 
   const holdColumns: GridColDef<Hold>[] = [
     {
@@ -52,23 +73,36 @@ export default function EscrowPage() {
     { field: 'amountPaise', headerName: 'Held', width: 150, ...moneyColumn },
     { field: 'dealerNetPaise', headerName: 'Payee net', width: 150, ...moneyColumn },
     { field: 'transferStatus', headerName: 'Route transfer', width: 130 },
-    ...(mayPropose && holdStatus === 'held'
+    ...((mayPropose || mayHold) && holdStatus === 'held'
       ? [
           {
             field: 'actions',
             headerName: 'Actions',
-            width: 150,
+            width: 330,
             sortable: false,
-            renderCell: ({ row }: { row: Hold }) =>
-              row.subOrderId && (
-                <Button
-                  size="small"
-                  variant="outlined"
-                  onClick={() => setActing({ kind: 'propose', hold: row })}
-                >
-                  Release early
-                </Button>
-              ),
+            renderCell: ({ row }: { row: Hold }) => (
+              <Stack direction="row" spacing={1} sx={{ alignItems: 'center', height: '100%' }}>
+                {mayPropose && row.subOrderId && (
+                  <Button
+                    size="small"
+                    variant="outlined"
+                    onClick={() => setActing({ kind: 'propose', hold: row })}
+                  >
+                    Release early
+                  </Button>
+                )}
+                {mayHold && (
+                  <>
+                    <Button size="small" onClick={() => setActing({ kind: 'hold', hold: row })}>
+                      Hold
+                    </Button>
+                    <Button size="small" onClick={() => setActing({ kind: 'unhold', hold: row })}>
+                      Lift hold
+                    </Button>
+                  </>
+                )}
+              </Stack>
+            ),
           } satisfies GridColDef<Hold>,
         ]
       : []),
@@ -200,6 +234,26 @@ export default function EscrowPage() {
                 body: { reason },
               }),
             );
+            await refresh();
+          }}
+          onClose={() => setActing(null)}
+        />
+      )}
+      {(acting?.kind === 'hold' || acting?.kind === 'unhold') && (
+        <ReasonDialog
+          title={`${acting.kind === 'hold' ? 'Hold' : 'Lift the manual hold on'} ${formatPaise(acting.hold.amountPaise)} of escrow`}
+          detail={
+            acting.kind === 'hold'
+              ? 'While held, neither the release job nor an early release pays it out.'
+              : 'The escrow is released again when it falls due.'
+          }
+          label="Reason (kept in the audit log)"
+          field="reason"
+          minLength={3}
+          maxLength={1000}
+          action={acting.kind === 'hold' ? 'Hold' : 'Lift hold'}
+          submit={async (reason) => {
+            await data<unknown>(manualHold(acting.kind, acting.hold, reason));
             await refresh();
           }}
           onClose={() => setActing(null)}

@@ -12,6 +12,8 @@ import { api, data } from '../../../api/client';
 import type { components } from '../../../api/schema';
 import { CursorGrid } from '../../../components/cursor-grid';
 import { ExportPanel } from '../../../components/export-panel';
+import { Adjustments } from '../../../components/ledger/adjustments';
+import { EntryDetail } from '../../../components/ledger/entry-detail';
 import { TrialBalanceView } from '../../../components/ledger/trial-balance-view';
 import { StaffPage } from '../../../components/page';
 import { SearchForm, useSearch } from '../../../components/search-form';
@@ -165,7 +167,18 @@ function StatementTab() {
   );
 }
 
-const entryColumns: GridColDef<Entry>[] = [
+const entryColumns = (open: (id: string) => void): GridColDef<Entry>[] => [
+  {
+    field: 'open',
+    headerName: 'Detail',
+    width: 90,
+    sortable: false,
+    renderCell: ({ row }: { row: Entry }) => (
+      <Button size="small" onClick={() => open(row.id)} aria-label={`Open entry ${row.seq}`}>
+        Open
+      </Button>
+    ),
+  },
   { field: 'seq', headerName: 'Seq', width: 80 },
   {
     field: 'effectiveAt',
@@ -201,6 +214,7 @@ const entryColumns: GridColDef<Entry>[] = [
 function JournalTab() {
   const search = useSearch(['reference', 'eventType', 'account'] as const);
   const { applied } = search;
+  const [openId, setOpenId] = useState<string | null>(null);
   return (
     <>
       <SearchForm
@@ -232,9 +246,10 @@ function JournalTab() {
             }),
           )
         }
-        columns={entryColumns}
+        columns={entryColumns(setOpenId)}
         getRowId={(e) => e.id}
       />
+      {openId && <EntryDetail entryId={openId} onClose={() => setOpenId(null)} />}
     </>
   );
 }
@@ -246,6 +261,9 @@ export default function LedgerPage() {
     { label: 'Trial balance', body: <TrialBalanceTab /> },
     { label: 'Account statement', body: <StatementTab /> },
     { label: 'Journal', body: <JournalTab /> },
+    ...(can(role, 'GET /ledger/adjustments')
+      ? [{ label: 'Adjustments', body: <Adjustments /> }]
+      : []),
     ...(can(role, 'GET /ledger/export')
       ? [{ label: 'Export', body: <ExportPanel path="ledger/export" fileStem="ledger-journal" /> }]
       : []),

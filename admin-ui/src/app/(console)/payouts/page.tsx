@@ -18,8 +18,11 @@ import { SearchForm, useSearch } from '../../../components/search-form';
 import { can } from '../../../lib/access';
 import { istDayEnd, istDayStart } from '../../../lib/dates';
 import { istColumn, moneyColumn } from '../../../lib/grid';
+import { formatPaise } from '../../../lib/money';
 
 type Payout = components['schemas']['PayoutDto'];
+type Review = components['schemas']['PendingSettlementReviewDto'];
+type Hold = components['schemas']['EscrowHoldDto'];
 type RouteAccount = components['schemas']['RouteAccountDto'];
 type RouteStatus = RouteAccount['status'];
 
@@ -139,8 +142,150 @@ function RouteAccounts() {
   );
 }
 
+/** Payees whose settlement-details change waits for review, longest waiting first; Review opens one. */
+function PendingReviews({ onReview }: { onReview: (payeeId: string) => void }) {
+  const columns: GridColDef<Review>[] = [
+    {
+      field: 'open',
+      headerName: 'Review',
+      width: 100,
+      sortable: false,
+      renderCell: ({ row }: { row: Review }) => (
+        <Button
+          size="small"
+          onClick={() => onReview(row.payeeId)}
+          aria-label={`Review ${row.payeeName}'s settlement details`}
+        >
+          Review
+        </Button>
+      ),
+    },
+    {
+      field: 'submittedAt',
+      headerName: 'Submitted (IST)',
+      width: 200,
+      valueGetter: (_v: unknown, r: Review) => r.pendingChange.submittedAt,
+      ...istColumn,
+    },
+    { field: 'payeeName', headerName: 'Payee', flex: 1, minWidth: 180 },
+    { field: 'payeeKind', headerName: 'Kind', width: 100 },
+    {
+      field: 'change',
+      headerName: 'Change',
+      width: 140,
+      valueGetter: (_v: unknown, r: Review) =>
+        r.hasApprovedDetails ? 'replaces details' : 'first details',
+    },
+    {
+      field: 'account',
+      headerName: 'Account',
+      width: 260,
+      valueGetter: (_v: unknown, r: Review) =>
+        `${r.pendingChange.ifsc} ${r.pendingChange.accountNumber}`,
+    },
+  ];
+  return (
+    <CursorGrid<Review>
+      label="Settlement details waiting for review"
+      noRows="No settlement details wait for review."
+      queryKey={['payee-reviews']}
+      fetchPage={(cursor, limit) =>
+        data(api.GET('/admin/payees/pending-review', { params: { query: { cursor, limit } } }))
+      }
+      columns={columns}
+      getRowId={(r) => r.payeeId}
+    />
+  );
+}
+
+/** Escrow holds whose Route transfer failed: what failed, and (by role) a retry once its cause is fixed. */
+function FailedTransfers() {
+  const { role } = useAuth();
+  const queries = useQueryClient();
+  const [retrying, setRetrying] = useState<Hold | null>(null);
+  const mayRetry = can(role, 'POST /admin/escrow/holds/{subOrderId}/retry-transfer');
+  const columns: GridColDef<Hold>[] = [
+    ...(mayRetry
+      ? [
+          {
+            field: 'actions',
+            headerName: 'Actions',
+            width: 100,
+            sortable: false,
+            renderCell: ({ row }: { row: Hold }) =>
+              row.status !== 'refunded' && (
+                <Button size="small" variant="outlined" onClick={() => setRetrying(row)}>
+                  Retry
+                </Button>
+              ),
+          } satisfies GridColDef<Hold>,
+        ]
+      : []),
+    { field: 'heldAt', headerName: 'Held (IST)', width: 200, ...istColumn },
+    { field: 'payeeType', headerName: 'Payee kind', width: 110 },
+    { field: 'payeeId', headerName: 'Payee', width: 140 },
+    {
+      field: 'obligation',
+      headerName: 'For',
+      width: 200,
+      valueGetter: (_v: unknown, h: Hold) =>
+        h.subOrderId ? `sub-order ${h.subOrderId}` : `repair ${h.repairJobId}`,
+    },
+    { field: 'status', headerName: 'Escrow', width: 100 },
+    { field: 'amountPaise', headerName: 'Amount', width: 140, ...moneyColumn },
+    { field: 'transferAttempts', headerName: 'Attempts', width: 90, type: 'number' },
+    { field: 'transferError', headerName: 'Error', flex: 1, minWidth: 200 },
+  ];
+  return (
+    <>
+      <CursorGrid<Hold>
+        label="Failed Route transfers"
+        noRows="No Route transfer has failed."
+        queryKey={['failed-transfers']}
+        fetchPage={(cursor, limit) =>
+          data(
+            api.GET('/admin/escrow/holds', {
+              params: { query: { cursor, limit, transferStatus: 'failed' } },
+            }),
+          )
+        }
+        columns={columns}
+        getRowId={(h) => h.holdId}
+      />
+      {retrying && (
+        <ReasonDialog
+          title={`Retry the Route transfer of ${formatPaise(retrying.amountPaise)}`}
+          detail={`It failed after ${retrying.transferAttempts} attempts: ${retrying.transferError ?? 'no error recorded'}.`}
+          label="What was fixed (kept in the audit log)"
+          field="reason"
+          minLength={3}
+          maxLength={1000}
+          action="Retry"
+          submit={async (reason) => {
+            const body = { reason };
+            await data(
+              retrying.subOrderId
+                ? api.POST('/admin/escrow/holds/{subOrderId}/retry-transfer', {
+                    params: { path: { subOrderId: retrying.subOrderId } },
+                    body,
+                  })
+                : api.POST('/admin/escrow/repair-jobs/{repairJobId}/retry-transfer', {
+                    params: { path: { repairJobId: retrying.repairJobId! } },
+                    body,
+                  }),
+            );
+            await queries.invalidateQueries({ queryKey: ['failed-transfers'] });
+          }}
+          onClose={() => setRetrying(null)}
+        />
+      )}
+    </>
+  );
+}
+
 export default function PayoutsPage() {
   const { role } = useAuth();
+  const [reviewing, setReviewing] = useState('');
   const search = useSearch(['kind', 'dealerId', 'technicianId'] as const);
   const { applied } = search;
   return (
@@ -190,12 +335,28 @@ export default function PayoutsPage() {
           <RouteAccounts />
         </Paper>
       )}
+      {can(role, 'GET /admin/escrow/holds') && (
+        <Paper sx={{ p: 2, mb: 3 }}>
+          <Typography variant="h6" component="h2" gutterBottom>
+            Failed Route transfers
+          </Typography>
+          <FailedTransfers />
+        </Paper>
+      )}
+      {can(role, 'GET /admin/payees/pending-review') && (
+        <Paper sx={{ p: 2, mb: 3 }}>
+          <Typography variant="h6" component="h2" gutterBottom>
+            Settlement details waiting for review
+          </Typography>
+          <PendingReviews onReview={setReviewing} />
+        </Paper>
+      )}
       {can(role, 'GET /admin/payees/{id}') && (
         <Paper sx={{ p: 2 }}>
           <Typography variant="h6" component="h2" gutterBottom>
             Payee settlement details
           </Typography>
-          <PayeeLookup />
+          <PayeeLookup key={reviewing} initialId={reviewing} />
         </Paper>
       )}
     </StaffPage>
