@@ -11,8 +11,8 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform,
   testEnvironment: 'node',
-  // The staff console's build output is not source.
-  modulePathIgnorePatterns: ['<rootDir>/admin-ui/.next/'],
+  // The staff console's and the app's build output are not source.
+  modulePathIgnorePatterns: ['<rootDir>/admin-ui/.next/', '<rootDir>/mobile/dist/'],
 };
 
 export default {
@@ -34,6 +34,15 @@ export default {
       transform: {
         '^.+\\.tsx?$': ['ts-jest', { useESM: true, tsconfig: 'admin-ui/tsconfig.json' }],
       },
+    },
+    {
+      // The app's component tests (mobile/src/**/*.spec.ts(x)): jest-expo's preset (Babel, React
+      // Native's mocks) from mobile/node_modules.
+      displayName: 'mobile',
+      rootDir: '<rootDir>/mobile',
+      preset: 'jest-expo',
+      testMatch: ['<rootDir>/src/**/*.spec.{ts,tsx}'],
+      setupFiles: ['<rootDir>/src/testing/setup.ts'],
     },
     {
       ...common,
