@@ -17,7 +17,13 @@ export function AreaTabs({
   if (status !== 'starting' && (!account || areaOf(account.role) !== area))
     return <Redirect href="/" />;
   return (
-    <Tabs screenOptions={{ tabBarActiveTintColor: colors.accent, tabBarIcon: () => null }}>
+    <Tabs
+      screenOptions={{
+        tabBarActiveTintColor: colors.accent,
+        tabBarIconStyle: { display: 'none' },
+        tabBarLabelStyle: { fontSize: 15 },
+      }}
+    >
       {tabs.map((tab) => (
         <Tabs.Screen key={tab.name} name={tab.name} options={{ title: t(tab.title) }} />
       ))}

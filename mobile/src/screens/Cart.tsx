@@ -15,9 +15,15 @@ export default function Cart() {
   const router = useRouter();
   const queryClient = useQueryClient();
   const cart = useQuery(cartQuery);
-  const remove = useMutation({
-    mutationFn: (listingId: string) =>
-      data(api.DELETE('/cart/items/{listingId}', { params: { path: { listingId } } })),
+  const change = useMutation({
+    mutationFn: ({ listingId, quantity }: { listingId: string; quantity: number }) => {
+      const path = { params: { path: { listingId } } };
+      return data(
+        quantity > 0
+          ? api.PUT('/cart/items/{listingId}', { ...path, body: { quantity } })
+          : api.DELETE('/cart/items/{listingId}', path),
+      );
+    },
     onSuccess: (next) => queryClient.setQueryData(['cart'], next),
   });
   return (
@@ -44,11 +50,24 @@ export default function Cart() {
                         {p.detail}
                       </Body>
                     ))}
-                    <Button
-                      kind="secondary"
-                      label={`${t('cart.remove')} ${line.name}`}
-                      onPress={() => remove.mutate(line.listingId)}
-                    />
+                    <Row>
+                      <Button
+                        kind="secondary"
+                        label={t('cart.oneMore', { name: line.name })}
+                        disabled={change.isPending}
+                        onPress={() =>
+                          change.mutate({ listingId: line.listingId, quantity: line.quantity + 1 })
+                        }
+                      />
+                      <Button
+                        kind="secondary"
+                        label={t('cart.oneLess', { name: line.name })}
+                        disabled={change.isPending}
+                        onPress={() =>
+                          change.mutate({ listingId: line.listingId, quantity: line.quantity - 1 })
+                        }
+                      />
+                    </Row>
                   </Card>
                 ))}
                 <Body tone="muted">
@@ -69,7 +88,7 @@ export default function Cart() {
               </Title>
             </Card>
             <MinimumOrder minimum={c.minimumOrder} itemsPaise={c.itemsPaise} />
-            {remove.isError ? <ProblemNotice error={remove.error} /> : null}
+            {change.isError ? <ProblemNotice error={change.error} /> : null}
             <Button
               label={t('cart.checkout')}
               disabled={!c.readyForCheckout}

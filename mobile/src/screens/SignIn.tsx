@@ -43,7 +43,7 @@ export default function SignIn() {
       <Button
         kind="secondary"
         label={t('auth.noAccount')}
-        onPress={() => router.push('/sign-up')}
+        onPress={() => router.replace('/sign-up')}
       />
     </Screen>
   );
