@@ -66,7 +66,7 @@ const prices = (f: Form) => ({
   b2bPricePaise: parseRupees(f.b2b) ?? 0,
 });
 
-function ListingForm({ listing }: { listing?: Listing }) {
+export function ListingForm({ listing }: { listing?: Listing }) {
   const { t } = useTranslation();
   const router = useRouter();
   const queryClient = useQueryClient();

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { fireEvent, screen, within } from '@testing-library/react-native';
 import { dealerListing, dealerSubOrder } from '../testing/fixtures';
 import { fakeApi, renderScreen, signedInAs } from '../testing/render';
+import { ListingForm } from './DealerListing';
 import DealerListings from './DealerListings';
 import DealerOrders from './DealerOrders';
 
@@ -57,6 +58,44 @@ describe('dealer: listings', () => {
     expect(repriced!.getByTestId('held-price')).toHaveTextContent(
       'Held for review: MRP ₹1,500.00, B2C ₹1,490.00, B2B ₹1,400.00. Buyers see the old prices until FixBazaar approves.',
     );
+  });
+});
+
+describe('dealer: a listing', () => {
+  it('changes prices typed in rupees as paise; a jump is held for review and says so', async () => {
+    const listing = dealerListing();
+    const calls = fakeApi({
+      ...dealer,
+      'POST /dealer/listings/dl-1/price': ({ body }) => ({
+        body: {
+          outcome: 'held',
+          jumps: [{ price: 'b2cPricePaise', baselinePaise: 120000, proposedPaise: 149050 }],
+          listing: {
+            ...listing,
+            pendingPrice: {
+              ...(body as object),
+              b2bMinQty: null,
+              requestedAt: '2026-12-07T10:00:00.000Z',
+              tiers: [],
+            },
+          },
+        },
+      }),
+    });
+    await renderScreen(<ListingForm listing={listing} />);
+    expect(screen.getByLabelText('Retail price B2C (₹)').props.value).toBe('1200.00');
+    await fireEvent.changeText(screen.getByLabelText('Retail price B2C (₹)'), '1,490.5');
+    await fireEvent.press(screen.getByRole('button', { name: 'Change prices' }));
+    expect(
+      await screen.findByText(
+        'Price change held for review: it jumps too far from the listing’s usual price.',
+      ),
+    ).toBeOnTheScreen();
+    expect(calls.find((c) => c.path === '/dealer/listings/dl-1/price')?.body).toEqual({
+      mrpPaise: 150000,
+      b2cPricePaise: 149050,
+      b2bPricePaise: 100000,
+    });
   });
 });
 
