@@ -7,8 +7,9 @@
  * Screenshots go to mobile/test-results/ (not committed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
@@ -16,6 +17,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createAccount, login, signInAs, TEST_PASSWORD } from '../../test/support/accounts.js';
 import { activeListing } from '../../test/support/orders.js';
 import { startSandboxApp, type SandboxApp } from '../../test/support/payments.js';
+import { makeImage } from '../../test/support/test-images.js';
 import type { TestApp } from '../../test/support/test-app.js';
 
 const APP = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,6 +31,7 @@ let t: TestApp;
 let web: ChildProcess;
 let appUrl: string;
 let browser: Browser;
+let storageDir: string;
 let dealerEmail: string;
 let orderId: string;
 
@@ -88,9 +91,13 @@ async function searchWithTypo(page: Page): Promise<void> {
   );
 }
 
-/** Opens the part from the search results and puts `quantity` in the cart. */
+/** Opens the part from the search results (its photo shown) and puts `quantity` in the cart. */
 async function addToCart(page: Page, quantity: string): Promise<void> {
   await page.getByRole('link', { name: PART }).click();
+  // The dealer's 300×200 photo, fetched through the web server's /api proxy.
+  await page.waitForFunction(
+    `[...document.images].some((img) => img.src.includes('/api/catalog/listings/') && img.complete && img.naturalWidth === 300)`,
+  );
   await page.getByLabel('Quantity').fill(quantity);
   await page.getByRole('button', { name: 'Add to cart' }).click();
   await page.getByText('Added to your cart').waitFor();
@@ -105,12 +112,26 @@ beforeAll(async () => {
       'the app is not built: run "bash scripts/mobile.sh build" (npm test does it first)',
     );
   mkdirSync(RESULTS, { recursive: true });
-  started = await startSandboxApp();
+  storageDir = mkdtempSync(join(tmpdir(), 'fixbazaar-app-images-'));
+  started = await startSandboxApp({
+    env: { STORAGE_DRIVER: 'local', STORAGE_LOCAL_DIR: storageDir },
+  });
   t = started.t;
   const dealer = await createAccount(t, 'dealer');
   dealerEmail = dealer.email;
   // ₹450 to a consumer (₹405 to a business): one is below the ₹500 minimum, two are above.
-  await activeListing(t, dealer.userId, { name: PART, b2cPricePaise: 45_000, stock: 20 });
+  const listingId = await activeListing(t, dealer.userId, {
+    name: PART,
+    b2cPricePaise: 45_000,
+    stock: 20,
+  });
+  const photo = await t.api.POST('/dealer/listings/{listingId}/images', {
+    params: { path: { listingId } },
+    headers: { ...(await login(t, dealerEmail)).headers, 'content-type': 'image/png' },
+    body: (await makeImage('image/png', 300, 200)) as unknown as string,
+    bodySerializer: (b) => b,
+  });
+  expect(photo.response.status).toBe(201);
 
   const port = await freePort();
   appUrl = `http://127.0.0.1:${port}`;
@@ -137,6 +158,7 @@ afterAll(async () => {
     await new Promise((r) => web.once('exit', r));
   }
   await started?.close();
+  if (storageDir) rmSync(storageDir, { recursive: true, force: true });
 });
 
 describe('the app on the web', () => {

@@ -1,10 +1,14 @@
 import { Redirect } from 'expo-router';
 import { Tabs } from 'expo-router/tabs';
+import { ActivityIndicator } from 'react-native';
 import { useTranslation } from 'react-i18next';
 import { areaOf, useSession, type AppArea } from '../auth/session';
 import { colors } from './ui';
 
-/** The tabs of one area of the app, for the accounts that use it (anyone else goes back to the start). */
+/**
+ * The tabs of one area of the app, for the accounts that use it (anyone else goes back to the start),
+ * once the session is known (no screen asks the API before).
+ */
 export function AreaTabs({
   area,
   tabs,
@@ -14,8 +18,9 @@ export function AreaTabs({
 }) {
   const { t } = useTranslation();
   const { status, account } = useSession();
-  if (status !== 'starting' && (!account || areaOf(account.role) !== area))
-    return <Redirect href="/" />;
+  if (status === 'starting')
+    return <ActivityIndicator accessibilityLabel={t('common.loading')} color={colors.accent} />;
+  if (!account || areaOf(account.role) !== area) return <Redirect href="/" />;
   return (
     <Tabs
       screenOptions={{

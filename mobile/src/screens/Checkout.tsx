@@ -8,6 +8,7 @@ import { MinimumOrder } from '../components/money';
 import { ProblemNotice, QueryView } from '../components/states';
 import { Button, Field, Screen, Title } from '../components/ui';
 import { formatPaise } from '../lib/money';
+import { OFFLINE, toProblem } from '../lib/problem';
 import { cartQuery } from './Cart';
 
 type Address = Schemas['ShippingAddressDto'];
@@ -31,7 +32,9 @@ export default function Checkout() {
     state: billing?.state ?? 'Karnataka',
     pincode: billing?.pincode ?? '',
   });
-  const [key] = useState(idempotencyKey);
+  // One key per order attempt: kept while there is no answer (a retry after a network failure must
+  // not place a second order), new once the API answered a refusal (the buyer may change the body).
+  const [key, setKey] = useState(idempotencyKey);
   const set = (field: keyof Address) => (value: string) =>
     setAddress({ ...address, [field]: value });
   const place = useMutation({
@@ -42,6 +45,9 @@ export default function Checkout() {
           body: { shippingAddress: address, expectedTotalPaise },
         }),
       ),
+    onError: (error) => {
+      if (toProblem(error).code !== OFFLINE) setKey(idempotencyKey());
+    },
     onSuccess: (order) => {
       void queryClient.invalidateQueries({ queryKey: ['cart'] });
       void queryClient.invalidateQueries({ queryKey: ['orders'] });

@@ -1,4 +1,4 @@
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useLocalSearchParams } from 'expo-router';
 import { useTranslation } from 'react-i18next';
 import { api, data } from '../api/client';
@@ -16,7 +16,12 @@ export default function OrderDetail() {
     queryKey: ['order', id],
     queryFn: () => data(api.GET('/orders/{orderId}', { params: { path: { orderId: id } } })),
   });
-  const pay = useMutation({ mutationFn: () => payOrder(id), onSettled: () => order.refetch() });
+  const queryClient = useQueryClient();
+  const pay = useMutation({
+    mutationFn: () => payOrder(id),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['order'] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['orders'] }),
+  });
   return (
     <Screen>
       <QueryView query={order}>
