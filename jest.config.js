@@ -1,8 +1,10 @@
 /**
- * Three projects: `unit` (colocated src/**\/*.spec.ts, pure logic), `console` (the staff console's
- * component and unit tests, admin-ui/src/**\/*.spec.ts(x), compiled with its tsconfig) and `e2e`
+ * Four projects: `unit` (colocated src/**\/*.spec.ts, pure logic), `console` (the staff console's
+ * component and unit tests, admin-ui/src/**\/*.spec.ts(x), compiled with its tsconfig), `mobile` (the
+ * app's component tests, mobile/src/**\/*.spec.ts(x), through jest-expo) and `e2e`
  * (test/**\/*.e2e-spec.ts, the real app on real PostgreSQL; each file gets its own database cloned from a
- * migrated template; admin-ui/test/**\/*.e2e-spec.ts drive the console in Chromium against it).
+ * migrated template; admin-ui/test/**\/*.e2e-spec.ts and mobile/test/**\/*.e2e-spec.ts drive the console
+ * and the app's web build in Chromium against it).
  * ts-jest transpiles only (isolatedModules); `npm run typecheck` type-checks the tests.
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] };
