@@ -15,6 +15,12 @@ export default tseslint.config(
       'admin-ui/next-env.d.ts',
       'admin-ui/src/api/schema.ts',
       'admin-ui/src/api/route-roles.ts',
+      'mobile/node_modules/',
+      'mobile/dist/',
+      'mobile/.expo/',
+      'mobile/test-results/',
+      'mobile/expo-env.d.ts',
+      'mobile/src/api/schema.ts',
     ],
   },
   js.configs.recommended,
@@ -32,5 +38,9 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    files: ['mobile/babel.config.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
   },
 );

@@ -23,6 +23,7 @@ fi
 step "build"
 bash scripts/build.sh --if-stale
 bash scripts/console.sh build
+bash scripts/mobile.sh build
 
 step "migrate"
 "$NODE" dist/scripts/migrate.js
@@ -34,8 +35,11 @@ livekit=""
 server=""
 console=""
 console_port="${CONSOLE_PORT:-3100}"
+app=""
+app_port="${APP_PORT:-8081}"
 # Stops what this script started (also when a step fails).
 stop() {
+  if [ -n "$app" ]; then kill -TERM "$app" 2>/dev/null || true; wait "$app" 2>/dev/null || true; fi
   if [ -n "$console" ]; then kill -TERM "$console" 2>/dev/null || true; wait "$console" 2>/dev/null || true; fi
   if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
   if [ -n "$sandbox" ]; then kill -TERM "$sandbox" 2>/dev/null || true; wait "$sandbox" 2>/dev/null || true; fi
@@ -112,11 +116,28 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 
+step "starting the app's web build on http://$host:$app_port"
+API_URL="http://$host:$port" RAZORPAY_SANDBOX_URL="$( [ -n "$sandbox" ] && echo "$RAZORPAY_API_URL" )" \
+  WEB_HOST="$host" WEB_PORT="$app_port" bash scripts/mobile.sh start &
+app=$!
+for _ in $(seq 1 50); do
+  if ! kill -0 "$app" 2>/dev/null; then
+    wait "$app" || true
+    echo "the app's web server exited during start-up; see the log lines above" >&2
+    exit 1
+  fi
+  if "$NODE" -e "fetch('http://$host:$app_port/').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"; then
+    break
+  fi
+  sleep 0.2
+done
+
 cat >&2 <<TXT
 
   FixBazaar is ready
     API        http://$host:$port
     console    http://$host:$console_port   (staff console: admin, finance, cfo, compliance, ops leader; sign in with TOTP)
+    app        http://$host:$app_port   (the app's web build: customers, business buyers, dealers; README "Mobile app")
     API docs   http://$host:$port/docs   (contract: /openapi.json)
     health     http://$host:$port/health/ready
     metrics    http://$host:$port/metrics   (Bearer METRICS_TOKEN if set, else loopback only)

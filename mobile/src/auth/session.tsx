@@ -1,0 +1,106 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import type { ReactNode } from 'react';
+import { api, data, type Schemas } from '../api/client';
+import { dropTokens, keepTokens, refresh, setSessionEndedHandler } from '../api/tokens';
+import { ProblemError } from '../lib/problem';
+
+export type Account = Schemas['AccountDto'];
+export type SignUp =
+  | { role: 'customer'; body: Schemas['CustomerSignupDto'] }
+  | { role: 'business'; body: Schemas['BusinessSignupDto'] }
+  | { role: 'dealer'; body: Schemas['DealerSignupDto'] };
+export type SignUpRole = SignUp['role'];
+
+/** Which part of the app an account uses: buyers (customers and business buyers) or dealers. */
+export type AppArea = 'buyer' | 'dealer' | 'unsupported';
+export function areaOf(role: Account['role']): AppArea {
+  if (role === 'customer' || role === 'business') return 'buyer';
+  return role === 'dealer' ? 'dealer' : 'unsupported';
+}
+
+interface Session {
+  status: 'starting' | 'signedOut' | 'signedIn';
+  account: Account | null;
+  /** Why the last session ended, when the API ended it. */
+  ended: boolean;
+  signIn(identifier: string, password: string): Promise<void>;
+  /** Makes the account, then signs in with its e-mail (or phone) and password. */
+  signUp(request: SignUp): Promise<void>;
+  signOut(): Promise<void>;
+}
+
+const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession outside SessionProvider');
+  return session;
+}
+
+/** Staff sign in with a second factor on the staff console, not in the app. */
+const STAFF_ONLY = new ProblemError({
+  title: 'Staff account',
+  status: 403,
+  code: 'app/staff-use-console',
+  detail: 'Staff accounts sign in on the staff console.',
+});
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const queryClient = useQueryClient();
+  const [status, setStatus] = useState<Session['status']>('starting');
+  const [account, setAccount] = useState<Account | null>(null);
+  const [ended, setEnded] = useState(false);
+
+  const loadAccount = useCallback(async () => {
+    setAccount(await data(api.GET('/me')));
+    setEnded(false);
+    setStatus('signedIn');
+  }, []);
+
+  const clear = useCallback(async () => {
+    await dropTokens();
+    queryClient.clear();
+    setAccount(null);
+    setStatus('signedOut');
+  }, [queryClient]);
+
+  useEffect(() => {
+    setSessionEndedHandler(() => {
+      setEnded(true);
+      void clear();
+    });
+    // A stored session resumes; without one (or offline, or refused) the app starts signed out.
+    void refresh()
+      .then((resumed) => (resumed ? loadAccount() : setStatus('signedOut')))
+      .catch(() => setStatus('signedOut'));
+  }, [clear, loadAccount]);
+
+  const value = useMemo<Session>(
+    () => ({
+      status,
+      account,
+      ended,
+      async signIn(identifier, password) {
+        const answer = await data(api.POST('/auth/login', { body: { identifier, password } }));
+        if (!('accessToken' in answer)) throw STAFF_ONLY;
+        await keepTokens(answer);
+        await loadAccount();
+      },
+      async signUp(request) {
+        if (request.role === 'customer')
+          await data(api.POST('/accounts/customers', { body: request.body }));
+        else if (request.role === 'business')
+          await data(api.POST('/accounts/businesses', { body: request.body }));
+        else await data(api.POST('/accounts/dealers', { body: request.body }));
+        await this.signIn(request.body.email ?? request.body.phone ?? '', request.body.password);
+      },
+      async signOut() {
+        await api.POST('/auth/logout').catch(() => undefined);
+        await clear();
+      },
+    }),
+    [status, account, ended, loadAccount, clear],
+  );
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}

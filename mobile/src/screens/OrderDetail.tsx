@@ -1,0 +1,86 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useLocalSearchParams } from 'expo-router';
+import { useTranslation } from 'react-i18next';
+import { api, data } from '../api/client';
+import { ProblemNotice, QueryView } from '../components/states';
+import { Body, Button, Card, Row, Screen, Title } from '../components/ui';
+import { formatInstant } from '../lib/dates';
+import { formatPaise } from '../lib/money';
+import { payOrder } from '../lib/pay';
+
+/** One order: pay it while it waits for payment; each dealer's part with its status and timeline. */
+export default function OrderDetail() {
+  const { t, i18n } = useTranslation();
+  const { id } = useLocalSearchParams<{ id: string }>();
+  const order = useQuery({
+    queryKey: ['order', id],
+    queryFn: () => data(api.GET('/orders/{orderId}', { params: { path: { orderId: id } } })),
+  });
+  const queryClient = useQueryClient();
+  const pay = useMutation({
+    mutationFn: () => payOrder(id),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['order'] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['orders'] }),
+  });
+  return (
+    <Screen>
+      <QueryView query={order}>
+        {(o) => (
+          <>
+            <Card>
+              <Title>
+                {t('orders.order', { date: formatInstant(o.createdAt, i18n.language) })}
+              </Title>
+              <Body testID="payment-status">{t(`orders.payment.${o.paymentStatus}`)}</Body>
+              <Body>
+                {t('cart.items')}: {formatPaise(o.itemsPaise)} · {t('cart.delivery')}:{' '}
+                {formatPaise(o.deliveryPaise)}
+              </Body>
+              <Title>
+                {t('cart.total')}: {formatPaise(o.totalPaise)}
+              </Title>
+              {o.buyerGstin ? (
+                <Body tone="muted">{t('orders.gstin', { gstin: o.buyerGstin })}</Body>
+              ) : null}
+            </Card>
+            {pay.isError ? <ProblemNotice error={pay.error} /> : null}
+            {o.paymentStatus === 'awaiting_payment' ? (
+              <Button
+                label={t('orders.pay', { amount: formatPaise(o.payablePaise) })}
+                disabled={pay.isPending}
+                onPress={() => pay.mutate()}
+              />
+            ) : null}
+            {o.subOrders.map((sub) => (
+              <Card key={sub.id} testID="sub-order">
+                <Row>
+                  <Title>{sub.dealerName}</Title>
+                  <Body testID="sub-order-status">{t(`orders.status.${sub.status}`)}</Body>
+                </Row>
+                {sub.lines.map((line) => (
+                  <Body key={line.lineNo}>
+                    {line.quantity} × {line.name} · {formatPaise(line.lineTotalPaise)}
+                  </Body>
+                ))}
+                {sub.carrier ? (
+                  <Body tone="muted">
+                    {t('orders.shippedWith', {
+                      carrier: sub.carrier,
+                      tracking: sub.trackingNumber,
+                    })}
+                  </Body>
+                ) : null}
+                <Body tone="muted">{t('orders.timeline')}</Body>
+                {(sub.history ?? []).map((h) => (
+                  <Body key={`${h.event}-${h.at}`} tone="muted">
+                    {formatInstant(h.at, i18n.language)} · {t(`orders.status.${h.toStatus}`)}
+                  </Body>
+                ))}
+              </Card>
+            ))}
+          </>
+        )}
+      </QueryView>
+    </Screen>
+  );
+}

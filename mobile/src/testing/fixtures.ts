@@ -1,0 +1,134 @@
+/** Contract-typed API answers for the component tests (each test overrides what it is about). */
+import type { Schemas } from '../api/client';
+
+export function catalogListing(
+  over: Partial<Schemas['CatalogListingDto']> = {},
+): Schemas['CatalogListingDto'] {
+  return {
+    id: 'l-1',
+    channel: 'b2c',
+    name: 'iPhone 13 display',
+    category: 'display',
+    brand: 'Apple',
+    compatibleModels: ['iPhone 13'],
+    condition: 'new',
+    sku: 'IP13-DSP',
+    hsnCode: '85177900',
+    gstRateBps: 1800,
+    dealer: { id: 'd-1', businessName: 'Lamington Spares' },
+    mrpPaise: 450000,
+    pricePaise: 399900,
+    inStock: true,
+    available: 7,
+    createdAt: '2026-12-01T00:00:00.000Z',
+    ...over,
+  };
+}
+
+export function cartLine(over: Partial<Schemas['CartLineDto']> = {}): Schemas['CartLineDto'] {
+  return {
+    listingId: 'l-1',
+    sku: 'SIM-1',
+    name: 'SIM tray',
+    brand: 'Generic',
+    condition: 'new',
+    quantity: 2,
+    available: 10,
+    b2bMinQty: 0,
+    mrpPaise: 15000,
+    unitPricePaise: 12000,
+    lineTotalPaise: 24000,
+    taxPaise: 3661,
+    problems: [],
+    ...over,
+  };
+}
+
+export function cart(over: Partial<Schemas['CartDto']> = {}): Schemas['CartDto'] {
+  return {
+    channel: 'b2c',
+    itemsPaise: 24000,
+    deliveryPaise: 4900,
+    totalPaise: 28900,
+    groups: [
+      {
+        dealerId: 'd-1',
+        dealerName: 'Lamington Spares',
+        itemsPaise: 24000,
+        deliveryPaise: 4900,
+        totalPaise: 28900,
+        lines: [cartLine()],
+      },
+    ],
+    minimumOrder: { minimumPaise: 50000, shortfallPaise: 26000, met: false },
+    readyForCheckout: false,
+    ...over,
+  };
+}
+
+export function dealerListing(over: Partial<Schemas['ListingDto']> = {}): Schemas['ListingDto'] {
+  return {
+    id: 'dl-1',
+    dealerId: 'd-1',
+    sku: 'BAT-1',
+    name: 'Redmi Note 12 battery',
+    brand: 'Xiaomi',
+    category: 'battery',
+    condition: 'new',
+    compatibleModels: ['Redmi Note 12'],
+    hsnCode: '85076000',
+    gstRateBps: 1800,
+    description: '',
+    mrpPaise: 150000,
+    b2cPricePaise: 120000,
+    b2bPricePaise: 100000,
+    b2bMinQty: 0,
+    tiers: [],
+    stockOnHand: 20,
+    stockReserved: 2,
+    stockAvailable: 18,
+    status: 'active',
+    pausedBy: null,
+    statusReason: null,
+    pendingPrice: null,
+    duplicateOf: null,
+    version: 1,
+    createdAt: '2026-12-01T00:00:00.000Z',
+    updatedAt: '2026-12-01T00:00:00.000Z',
+    ...over,
+  };
+}
+
+export function dealerSubOrder(
+  over: Partial<Schemas['DealerSubOrderDto']> = {},
+): Schemas['DealerSubOrderDto'] {
+  return {
+    id: 's-1',
+    orderId: 'o-1',
+    dealerId: 'd-1',
+    dealerName: 'Lamington Spares',
+    dealerGstin: '29ABCDE1234F1Z5',
+    status: 'paid',
+    supply: 'intra_state',
+    channel: 'b2c',
+    buyerName: 'Asha Rao',
+    buyerGstin: null,
+    shippingAddress: null,
+    itemsPaise: 60000,
+    deliveryPaise: 0,
+    totalPaise: 60000,
+    taxPaise: 9153,
+    refundedPaise: 0,
+    cancelledBy: null,
+    carrier: null,
+    trackingNumber: null,
+    cancelReason: null,
+    shippedAt: null,
+    deliveredAt: null,
+    returnWindowEndsAt: null,
+    createdAt: '2026-12-01T00:00:00.000Z',
+    updatedAt: '2026-12-01T00:00:00.000Z',
+    lines: [],
+    ...over,
+  };
+}

@@ -1,0 +1,11 @@
+import { jest } from '@jest/globals';
+
+// expo-secure-store has no native side under Jest: an in-memory keystore stands in.
+jest.mock('expo-secure-store', () => {
+  const items = new Map<string, string>();
+  return {
+    getItemAsync: async (key: string) => items.get(key) ?? null,
+    setItemAsync: async (key: string, value: string) => void items.set(key, value),
+    deleteItemAsync: async (key: string) => void items.delete(key),
+  };
+});

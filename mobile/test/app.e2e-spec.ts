@@ -1,0 +1,270 @@
+/**
+ * The app's web build (`expo export -p web`, served by mobile/scripts/serve-web.mjs with the API and
+ * the Razorpay sandbox on its origin) in a real browser (Debian's Chromium through playwright-core)
+ * against the real API on its own database: a customer signs up, finds a part with a typo, is refused
+ * checkout below ₹500, checks out and pays (the sandbox playing Checkout); the dealer accepts, packs
+ * and ships it; a business buyer sees B2B prices and is refused checkout below ₹10,000.
+ * Screenshots go to mobile/test-results/ (not committed).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jest } from '@jest/globals';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createAccount, login, signInAs, TEST_PASSWORD } from '../../test/support/accounts.js';
+import { activeListing } from '../../test/support/orders.js';
+import { startSandboxApp, type SandboxApp } from '../../test/support/payments.js';
+import { makeImage } from '../../test/support/test-images.js';
+import type { TestApp } from '../../test/support/test-app.js';
+
+const APP = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = join(APP, 'test-results');
+const PART = 'Redmi Note 12 display';
+
+jest.setTimeout(180_000);
+
+let started: SandboxApp;
+let t: TestApp;
+let web: ChildProcess;
+let appUrl: string;
+let browser: Browser;
+let storageDir: string;
+let dealerEmail: string;
+let orderId: string;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`the web server exited with ${child.exitCode}`);
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer`);
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true });
+
+/** A fresh browser (tokens live in memory on the web: one session per page). */
+async function openApp(): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 420, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(appUrl);
+  await page.waitForURL(/\/sign-in$/);
+  return page;
+}
+
+async function signIn(email: string): Promise<Page> {
+  const page = await openApp();
+  await page.getByLabel('Email or phone').fill(email);
+  await page.getByLabel('Password').fill(TEST_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  return page;
+}
+
+async function searchWithTypo(page: Page): Promise<void> {
+  await page.waitForURL(/\/search$/);
+  await page.getByLabel('Search parts').fill('redmi note 12 displya');
+  await page.getByLabel('Phone model').fill('Test Phone 1');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page.getByTestId('corrected-query').innerText()).resolves.toBe(
+    `Showing results for "redmi note 12 display"`,
+  );
+}
+
+/** Opens the part from the search results (its photo shown) and puts `quantity` in the cart. */
+async function addToCart(page: Page, quantity: string): Promise<void> {
+  await page.getByRole('link', { name: PART }).click();
+  // The dealer's 300×200 photo, fetched through the web server's /api proxy.
+  await page.waitForFunction(
+    `[...document.images].some((img) => img.src.includes('/api/catalog/listings/') && img.complete && img.naturalWidth === 300)`,
+  );
+  await page.getByLabel('Quantity').fill(quantity);
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await page.getByText('Added to your cart').waitFor();
+  await page.goBack();
+  await page.getByRole('tab', { name: 'Cart' }).click();
+  await page.getByTestId('minimum-order').waitFor();
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(APP, 'dist', 'index.html')))
+    throw new Error(
+      'the app is not built: run "bash scripts/mobile.sh build" (npm test does it first)',
+    );
+  mkdirSync(RESULTS, { recursive: true });
+  storageDir = mkdtempSync(join(tmpdir(), 'fixbazaar-app-images-'));
+  started = await startSandboxApp({
+    env: { STORAGE_DRIVER: 'local', STORAGE_LOCAL_DIR: storageDir },
+  });
+  t = started.t;
+  const dealer = await createAccount(t, 'dealer');
+  dealerEmail = dealer.email;
+  // ₹450 to a consumer (₹405 to a business): one is below the ₹500 minimum, two are above.
+  const listingId = await activeListing(t, dealer.userId, {
+    name: PART,
+    b2cPricePaise: 45_000,
+    stock: 20,
+  });
+  const photo = await t.api.POST('/dealer/listings/{listingId}/images', {
+    params: { path: { listingId } },
+    headers: { ...(await login(t, dealerEmail)).headers, 'content-type': 'image/png' },
+    body: (await makeImage('image/png', 300, 200)) as unknown as string,
+    bodySerializer: (b) => b,
+  });
+  expect(photo.response.status).toBe(201);
+
+  const port = await freePort();
+  appUrl = `http://127.0.0.1:${port}`;
+  web = spawn(process.execPath, [join(APP, 'scripts', 'serve-web.mjs')], {
+    env: {
+      ...process.env,
+      API_URL: t.baseUrl,
+      RAZORPAY_SANDBOX_URL: started.sandbox.url,
+      WEB_PORT: String(port),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitFor(appUrl, web);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (web && web.exitCode === null) {
+    web.kill('SIGTERM');
+    await new Promise((r) => web.once('exit', r));
+  }
+  await started?.close();
+  if (storageDir) rmSync(storageDir, { recursive: true, force: true });
+});
+
+describe('the app on the web', () => {
+  it('a customer signs up, finds a part with a typo, is refused below ₹500, checks out and pays', async () => {
+    const page = await openApp();
+    await page.getByRole('button', { name: 'New to FixBazaar? Create an account' }).click();
+    const email = `asha-${Date.now()}@test.fixbazaar.in`;
+    await page.getByLabel('Your name').fill('Asha Rao');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Create an account' }).click();
+
+    await searchWithTypo(page);
+    const result = page.getByTestId('listing').filter({ hasText: PART });
+    await expect(result.innerText()).resolves.toMatch(/₹450\.00/);
+    await shot(page, 'customer-search');
+
+    await addToCart(page, '1');
+    await expect(page.getByTestId('shortfall').innerText()).resolves.toBe(
+      'Add ₹50.00 more to check out (items total ₹450.00).',
+    );
+    const checkout = page.getByRole('button', { name: 'Checkout' });
+    await expect(checkout.getAttribute('aria-disabled')).resolves.toBe('true');
+    await shot(page, 'customer-cart-below-minimum');
+
+    await page.getByRole('button', { name: `One more ${PART}` }).click();
+    await page.getByText('Minimum order ₹500.00 reached').waitFor();
+    await expect(page.getByTestId('cart-group').innerText()).resolves.toMatch(
+      /2 × Redmi Note 12 display/,
+    );
+    await checkout.click();
+
+    await page.getByLabel('Phone (+91…)').fill('+919876543210');
+    await page.getByLabel('Address line').fill('12 Residency Road');
+    await page.getByLabel('City').fill('Bengaluru');
+    await page.getByLabel('PIN code').fill('560025');
+    // ₹900 of parts and ₹49 delivery (free from ₹999).
+    await page.getByRole('button', { name: 'Place order · ₹949.00' }).click();
+    await page.waitForURL(/\/order\/[0-9a-f-]+$/);
+    orderId = page.url().split('/').pop()!;
+    await expect(page.getByTestId('payment-status').innerText()).resolves.toBe(
+      'Waiting for payment',
+    );
+
+    await page.getByRole('button', { name: 'Pay ₹949.00' }).click();
+    await page.getByTestId('payment-status').getByText('Paid').waitFor();
+    await expect(page.getByTestId('sub-order-status').innerText()).resolves.toBe('Paid');
+    await shot(page, 'customer-order-paid');
+
+    const buyer = await login(t, email);
+    const order = await t.api.GET('/orders/{orderId}', {
+      params: { path: { orderId } },
+      headers: buyer.headers,
+    });
+    expect({
+      status: order.data?.paymentStatus,
+      total: order.data?.totalPaise,
+      lines: order.data?.subOrders[0]?.lines.map((l) => [l.name, l.quantity]),
+    }).toEqual({ status: 'paid', total: 94_900, lines: [[PART, 2]] });
+    await page.context().close();
+  });
+
+  it('the dealer accepts, packs and ships it', async () => {
+    const page = await signIn(dealerEmail);
+    await page.waitForURL(/\/dealer\/listings$/);
+    await expect(page.getByTestId('dealer-listing').innerText()).resolves.toMatch(/Live/);
+    await page.getByRole('tab', { name: 'Sales' }).click();
+    const sub = page.getByTestId('dealer-sub-order').filter({ hasText: 'Asha Rao' });
+    await sub.getByRole('button', { name: 'Accept' }).click();
+    await sub.getByRole('button', { name: 'Mark packed' }).click();
+    await sub.getByLabel('Carrier').fill('Delhivery');
+    await sub.getByLabel('Tracking number').fill('DLV123456');
+    await sub.getByRole('button', { name: 'Ship' }).click();
+    await sub.getByText('Delhivery · DLV123456').waitFor();
+    await expect(sub.getByTestId('dealer-sub-order-status').innerText()).resolves.toBe('Shipped');
+    await shot(page, 'dealer-shipped');
+
+    const dealer = await login(t, dealerEmail);
+    const subs = await t.api.GET('/dealer/orders', { headers: dealer.headers });
+    expect(subs.data?.items.map((s) => [s.orderId, s.status, s.carrier, s.trackingNumber])).toEqual(
+      [[orderId, 'shipped', 'Delhivery', 'DLV123456']],
+    );
+    await page.context().close();
+  });
+
+  it('a business buyer sees B2B prices and is refused below ₹10,000', async () => {
+    const business = await signInAs(t, 'business');
+    const page = await signIn(business.email);
+    await searchWithTypo(page);
+    const result = page.getByTestId('listing').filter({ hasText: PART });
+    await expect(result.innerText()).resolves.toMatch(/₹405\.00\s*B2B price/);
+    await shot(page, 'business-search');
+
+    await addToCart(page, '20');
+    await expect(page.getByTestId('shortfall').innerText()).resolves.toBe(
+      'Add ₹1,900.00 more to check out (items total ₹8,100.00).',
+    );
+    await expect(
+      page.getByRole('button', { name: 'Checkout' }).getAttribute('aria-disabled'),
+    ).resolves.toBe('true');
+    await shot(page, 'business-cart-below-minimum');
+
+    await page.getByRole('tab', { name: 'Account' }).click();
+    await expect(page.getByTestId('verification').innerText()).resolves.toMatch(
+      new RegExp(`${business.gstin}\\s*Verified: you buy at B2B prices.`),
+    );
+    await page.context().close();
+  });
+});
