@@ -2433,6 +2433,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/payees/pending-review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payees whose settlement-details change waits for review (longest waiting first) */
+        get: operations["AdminPayeesController_pendingReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/payees/{id}": {
         parameters: {
             query?: never;
@@ -3767,6 +3784,358 @@ export interface paths {
         put?: never;
         /** Receive a LiveKit webhook event */
         post: operations["LiveKitWebhookController_receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/repairs/{repairJobId}/remote-consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The consent notice for my online software job, and my consent
+         * @description The job’s customer. 409 `remote/not-online-software-job`, `remote/job-closed`, `remote/no-technician`.
+         */
+        get: operations["RemoteConsentController_screen"];
+        put?: never;
+        /**
+         * Give consent (the notice version I saw, the permissions I grant)
+         * @description Stored with the time, my IP and device fingerprint (hashed), for the job’s current technician until it expires. 409 as for the notice, and `remote/consent-text-outdated`, `remote/consent-already-given`.
+         */
+        post: operations["RemoteConsentController_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/repairs/{repairJobId}/remote-consent/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw my consent
+         * @description IMEI reveal stops and every live remote session of the job ends (`consent_revoked`); the relays are told at once. 409 `remote/no-active-consent`.
+         */
+        post: operations["RemoteConsentController_revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/repairs/{repairJobId}/remote-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The remote sessions of a job, newest first (its customer, technician, staff) */
+        get: operations["RemoteConsentController_forJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technician/repairs/{repairJobId}/remote-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the customer for a remote session
+         * @description The job’s assigned software technician, of an online software job being worked on (assigned … in progress), under the customer’s active consent: 403 `remote/not-assigned-technician` (a former technician of the job), `remote/not-software-technician`, `remote/not-online-software-job`, `remote/job-closed`, `remote/consent-required`; another account’s job is a 404. The consent must grant `remote_session`. One live session per job (409 `remote-session/already-live`).
+         */
+        post: operations["TechnicianRemoteController_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technician/repairs/{repairJobId}/imei": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Record the IMEI read from the device during a connected session
+         * @description The job’s assigned software technician, of an online software job being worked on (assigned … in progress), under the customer’s active consent: 403 `remote/not-assigned-technician` (a former technician of the job), `remote/not-software-technician`, `remote/not-online-software-job`, `remote/job-closed`, `remote/consent-required`; another account’s job is a 404. 409 `remote/no-live-session` unless a session of the job is connected or active.
+         */
+        put: operations["TechnicianRemoteController_record"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/technician/repairs/{repairJobId}/imei/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * See the job’s IMEI (audited)
+         * @description The job’s assigned software technician, of an online software job being worked on (assigned … in progress), under the customer’s active consent: 403 `remote/not-assigned-technician` (a former technician of the job), `remote/not-software-technician`, `remote/not-online-software-job`, `remote/job-closed`, `remote/consent-required`; another account’s job is a 404. The consent must grant `imei_reveal`. 404 `remote/imei-not-recorded`.
+         */
+        post: operations["TechnicianRemoteController_reveal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/remote-sessions/{remoteSessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A remote session and its logs (moves, the relay’s reports, the customer agent’s activity) */
+        get: operations["RemoteSessionsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/remote-sessions/{remoteSessionId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a requested session (the customer)
+         * @description Sets the hard stop: REMOTE_SESSION_MAX_MINUTES from now, never past the consent’s expiry. 403 `remote/customer-only`, `remote/consent-required`.
+         */
+        post: operations["RemoteSessionsController_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/remote-sessions/{remoteSessionId}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a session (either party; the customer’s end of a requested one declines it)
+         * @description The relays are told at once. 409 `remote-session/ended`.
+         */
+        post: operations["RemoteSessionsController_end"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/remote-sessions/{remoteSessionId}/agent-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A join token for my agent (docs/remote-tunnel.md)
+         * @description The customer (role `customer`) or the technician (role `technician`) of an approved session; single use (its jti is recorded), join within 5 minutes, valid until the hard stop. 403 `remote/wrong-role`, `remote/consent-required` (and the technician’s gate); 409 `remote-session/not-approved`, `remote-session/ended`, `remote-session/hard-stop-passed`.
+         */
+        post: operations["RemoteSessionsController_agentToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/remote-sessions/{remoteSessionId}/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The customer agent’s record of what was opened on the phone
+         * @description For the customer’s agent, not for accounts: `Authorization: Tunnel <its join token>` (valid until the token’s hard stop). 401 `remote/agent-unauthorized`.
+         */
+        post: operations["RemoteSessionsController_activity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/remote/tunnel-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public keys that sign join tokens and revocation lists */
+        get: operations["TunnelController_keys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/remote/relay-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A relay’s session events (never payload)
+         * @description For the tunnel relays: `Authorization: Bearer <TUNNEL_RELAY_SECRET>`. Each event is applied once (relay id + event id). 401 `remote/relay-unauthorized`.
+         */
+        post: operations["TunnelController_events"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/remote/revocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed full revocation list (a relay fetches it when it starts)
+         * @description For the tunnel relays: `Authorization: Bearer <TUNNEL_RELAY_SECRET>`. 401 `remote/relay-unauthorized`.
+         */
+        get: operations["TunnelController_revocations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/remote-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Remote sessions, live or ended, newest first */
+        get: operations["AdminRemoteController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/remote-sessions/{remoteSessionId}/kill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a live session, with a reason (audited `remote_session.kill`)
+         * @description The relays are told at once. 409 `remote-session/ended`.
+         */
+        post: operations["AdminRemoteController_kill"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/repairs/{repairJobId}/imei/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * See a job’s IMEI, with a reason (audited)
+         * @description Policy: the job is being worked on and the customer’s consent grants `imei_reveal`; otherwise 403 `remote/forbidden-by-policy`, which an ops leader may override (`override: true`, audited as an override; others 403 `remote/override-not-permitted`). 404 `remote/imei-not-recorded`.
+         */
+        post: operations["AdminRemoteController_reveal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/repairs/{repairJobId}/same-device": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Other jobs of the same device (matched by the IMEI’s keyed hash; the IMEI is not shown)
+         * @description 404 `remote/imei-not-recorded`.
+         */
+        get: operations["AdminRemoteController_sameDevice"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5391,6 +5760,8 @@ export interface components {
              *     when still eligible (else matching goes on as without it).
              */
             preferredTechnicianId?: string;
+            /** @description 15 digits with a valid Luhn check digit */
+            imei?: string;
             deviceBrand: string;
             deviceModel: string;
             problem: string;
@@ -5819,6 +6190,20 @@ export interface components {
             accountNumber: string;
             /** @description The registered address Razorpay needs (a dealer's pickup address is used when omitted). */
             registeredAddress?: components["schemas"]["AddressDto"];
+        };
+        PendingSettlementReviewDto: {
+            /** @enum {string} */
+            payeeKind: "dealer" | "technician";
+            payeeId: string;
+            /** @description The business name, else the person's name. */
+            payeeName: string;
+            /** @description Whether approved details are on file (the change replaces them) or this is the first submission. */
+            hasApprovedDetails: boolean;
+            pendingChange: components["schemas"]["SettlementDetailsDto"];
+        };
+        PendingSettlementReviewPageDto: {
+            items: components["schemas"]["PendingSettlementReviewDto"][];
+            nextCursor?: string;
         };
         ApproveSettlementDetailsDto: {
             /** @description Why (kept in the audit log). */
@@ -6271,6 +6656,8 @@ export interface components {
              * @enum {string}
              */
             transferStatus: "failed" | "none" | "on_hold" | "pending" | "released";
+            /** @description Gateway calls made by the transfer's current step. */
+            transferAttempts: number;
             holdId: string;
             /** @description A sub-order's hold (for its dealer); null for a repair job's. */
             subOrderId: string | null;
@@ -6290,6 +6677,8 @@ export interface components {
             deductions: components["schemas"]["ReleaseDeductionsDto"] | null;
             /** @description Razorpay's transfer id (`trf_…`) once created. */
             transferId: string | null;
+            /** @description Why the transfer last failed (kept until it succeeds). */
+            transferError: string | null;
         };
         EscrowHoldPageDto: {
             items: components["schemas"]["EscrowHoldDto"][];
@@ -6977,6 +7366,243 @@ export interface components {
             received: boolean;
             /** @description The event id was received before: nothing was done. */
             duplicate: boolean;
+        };
+        ConsentPermissionTextDto: {
+            /** @enum {string} */
+            permission: "imei_reveal" | "remote_session";
+            title: string;
+            description: string;
+        };
+        ConsentTechnicianDto: {
+            id: string;
+            name: string;
+        };
+        ConsentDurationDto: {
+            consentHours: number;
+            sessionMaxMinutes: number;
+            text: string;
+        };
+        ConsentNoticeDto: {
+            permissions: components["schemas"]["ConsentPermissionTextDto"][];
+            version: string;
+            /** @description SHA-256 of the notice's canonical JSON, stored with the consent. */
+            sha256: string;
+            title: string;
+            purpose: string;
+            technician: components["schemas"]["ConsentTechnicianDto"];
+            duration: components["schemas"]["ConsentDurationDto"];
+            dataProcessed: string[];
+            howToRevoke: string;
+            yourRights: string;
+        };
+        ConsentDto: {
+            permissions: ("imei_reveal" | "remote_session")[];
+            id: string;
+            repairJobId: string;
+            technicianId: string;
+            textVersion: string;
+            textSha256: string;
+            /** @description The one service a remote session may reach. */
+            target: string;
+            acceptedAt: string;
+            expiresAt: string;
+            revokedAt: string | null;
+            /** @description Neither revoked nor expired, and for the job's current technician. */
+            active: boolean;
+        };
+        ConsentScreenDto: {
+            notice: components["schemas"]["ConsentNoticeDto"];
+            /** @description The latest consent for this job's technician, if any. */
+            consent: components["schemas"]["ConsentDto"] | null;
+        };
+        AcceptConsentDto: {
+            permissions: ("imei_reveal" | "remote_session")[];
+            /** @description The notice version the customer saw (`ConsentNoticeDto.version`). */
+            textVersion: string;
+            /** @description The customer's device (stored hashed). */
+            deviceFingerprint: string;
+        };
+        RevokeConsentDto: {
+            /** @description The customer’s device (stored hashed) */
+            deviceFingerprint?: string;
+        };
+        RemoteSessionTotalsDto: {
+            bytesCustomerToTechnician: number;
+            bytesTechnicianToCustomer: number;
+            reconnects: number;
+            throttledMs: number;
+        };
+        RemoteSessionDto: {
+            /** @enum {string} */
+            status: "active" | "approved" | "connected" | "ended" | "requested" | "tokens_issued";
+            id: string;
+            repairJobId: string;
+            customerId: string;
+            technicianId: string;
+            target: string;
+            bandwidthBps: number;
+            requestedAt: string;
+            joinBy: string;
+            approvedAt: string | null;
+            hardStopAt: string | null;
+            connectedAt: string | null;
+            activeAt: string | null;
+            endedAt: string | null;
+            /** @description ended_by_customer, ended_by_technician, consent_revoked, hard_stop, job_closed, admin_kill, expired_unjoined, or the relay's. */
+            endReason: string | null;
+            endedBy: string | null;
+            totals: components["schemas"]["RemoteSessionTotalsDto"];
+        };
+        RecordImeiDto: {
+            /** @description 15 digits with a valid Luhn check digit */
+            imei: string;
+        };
+        ImeiRecordedDto: {
+            repairJobId: string;
+            recorded: boolean;
+        };
+        ImeiRevealDto: {
+            /** @description The IMEI (every reveal is audited) */
+            imei: string;
+            repairJobId: string;
+        };
+        RemoteSessionHistoryDto: {
+            event: string;
+            from: string;
+            to: string;
+            actor: string;
+            reason: string | null;
+            at: string;
+        };
+        RelayEventLogDto: {
+            detail: {
+                [key: string]: unknown;
+            };
+            type: string;
+            role: string | null;
+            at: string;
+        };
+        ActivityLogDto: {
+            kind: string | null;
+            service: string;
+            at: string;
+        };
+        RemoteSessionDetailDto: {
+            /** @enum {string} */
+            status: "active" | "approved" | "connected" | "ended" | "requested" | "tokens_issued";
+            history: components["schemas"]["RemoteSessionHistoryDto"][];
+            relayEvents: components["schemas"]["RelayEventLogDto"][];
+            activity: components["schemas"]["ActivityLogDto"][];
+            id: string;
+            repairJobId: string;
+            customerId: string;
+            technicianId: string;
+            target: string;
+            bandwidthBps: number;
+            requestedAt: string;
+            joinBy: string;
+            approvedAt: string | null;
+            hardStopAt: string | null;
+            connectedAt: string | null;
+            activeAt: string | null;
+            endedAt: string | null;
+            /** @description ended_by_customer, ended_by_technician, consent_revoked, hard_stop, job_closed, admin_kill, expired_unjoined, or the relay's. */
+            endReason: string | null;
+            endedBy: string | null;
+            totals: components["schemas"]["RemoteSessionTotalsDto"];
+        };
+        AgentTokenRequestDto: {
+            /** @enum {string} */
+            role: "customer" | "technician";
+            /** @description The agent's device id (its own stable id on that computer). */
+            deviceId: string;
+            /** @description SHA-256 of the agent's ephemeral inner-TLS certificate (DER), 64 lowercase hex digits. */
+            certFingerprint: string;
+        };
+        AgentTokenDto: {
+            /** @enum {string} */
+            role: "customer" | "technician";
+            /** @description `fbt1.<payload>.<signature>`: present it to the relay once, by `joinBy`. */
+            token: string;
+            jti: string;
+            sessionId: string;
+            relayUrl: string;
+            /** @description SHA-256 of the relay's certificate, when the agents should pin it. */
+            relayCertFingerprint: string | null;
+            target: string;
+            bandwidthBps: number;
+            joinBy: string;
+            hardStopAt: string;
+            /** @description The platform's tunnel public keys (base64 raw Ed25519), to verify the peer's token. */
+            publicKeys: string[];
+        };
+        ActivityItemDto: {
+            at: string;
+            /** @description What the agent made of it: `shell`, `sync`, `install`, … */
+            kind?: string;
+            /** @description What was opened on the phone, e.g. `shell:ls`, `sync:`. */
+            service: string;
+        };
+        ActivityBatchDto: {
+            items: components["schemas"]["ActivityItemDto"][];
+        };
+        AcceptedCountDto: {
+            accepted: number;
+        };
+        TunnelKeysDto: {
+            /** @description Base64 raw Ed25519 public keys that sign join tokens and revocation lists. */
+            keys: string[];
+        };
+        RelayEventDto: {
+            /** @enum {string} */
+            type: "agent_connected" | "ended" | "first_open" | "paired" | "reconnected";
+            /** @enum {string} */
+            role?: "customer" | "technician";
+            /** @description The relay's id of this event: the same event sent twice is applied once. */
+            id: string;
+            sid: string;
+            /** @description When it happened at the relay (ISO-8601). */
+            at: string;
+            /** @description `ended`: why the relay ended it (`hard_stop`, `revoked`, `agent_timeout`, `relay_shutdown`, …). */
+            reason?: string;
+            /** @description Totals so far (any event may carry them; `ended` should): bytes the customer's side sent. */
+            bytesFromCustomer?: number;
+            /** @description Bytes the technician's side sent. */
+            bytesFromTechnician?: number;
+            reconnects?: number;
+            throttledMs?: number;
+        };
+        RelayEventsBatchDto: {
+            events: components["schemas"]["RelayEventDto"][];
+            /** @description The reporting relay (events are deduplicated per relay and event id; default `relay`). */
+            relayId?: string;
+        };
+        RelayEventsResultDto: {
+            /** @description Events stored now. */
+            accepted: number;
+            /** @description Already received (same relay and id), or of a session this API does not know. */
+            ignored: number;
+        };
+        SignedRevocationListDto: {
+            /** @description `fbr1.<payload>.<signature>`: a `full` RevocationList (docs/remote-tunnel.md). */
+            list: string;
+        };
+        RemoteSessionPageDto: {
+            items: components["schemas"]["RemoteSessionDto"][];
+            nextCursor?: string;
+        };
+        KillRemoteSessionDto: {
+            reason: string;
+        };
+        StaffImeiRevealDto: {
+            reason: string;
+            /** @description Ops leader: reveal although policy forbids it (no active consent, job closed), audited as an override. */
+            override?: boolean;
+        };
+        SameDeviceJobsDto: {
+            repairJobId: string;
+            /** @description Other repair jobs whose IMEI is the same (newest first; at most 100). */
+            otherRepairJobIds: string[];
         };
         ChatRoomDto: {
             /** @enum {string} */
@@ -14100,6 +14726,51 @@ export interface operations {
             };
         };
     };
+    AdminPayeesController_pendingReview: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingSettlementReviewPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     AdminPayeesController_get: {
         parameters: {
             query?: never;
@@ -15486,6 +16157,8 @@ export interface operations {
                 /** @description Opaque cursor returned as nextCursor by the previous page */
                 cursor?: string;
                 status?: "held" | "refunded" | "released";
+                /** @description Only holds whose Route transfer is in this state (`failed`: the transfers to retry). */
+                transferStatus?: "failed" | "none" | "on_hold" | "pending" | "released";
                 dealerId?: string;
                 orderId?: string;
                 technicianId?: string;
@@ -18123,6 +18796,845 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RemoteConsentController_screen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentScreenDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read RemoteConsent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RemoteConsentController_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptConsentDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create RemoteConsent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RemoteConsentController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeConsentDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RemoteConsent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RemoteConsentController_forJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteSessionDto"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read RemoteSession */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechnicianRemoteController_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteSessionDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RepairWork */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechnicianRemoteController_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordImeiDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImeiRecordedDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RepairWork */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechnicianRemoteController_reveal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImeiRevealDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read RepairWork */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RemoteSessionsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                remoteSessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteSessionDetailDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read RemoteSession */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RemoteSessionsController_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                remoteSessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteSessionDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RemoteSession */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RemoteSessionsController_end: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                remoteSessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteSessionDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RemoteSession */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RemoteSessionsController_agentToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                remoteSessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentTokenRequestDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentTokenDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not create RemoteSession */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RemoteSessionsController_activity: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tunnel <customer join token> */
+                authorization: string;
+            };
+            path: {
+                remoteSessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActivityBatchDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedCountDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `remote/agent-unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TunnelController_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TunnelKeysDto"];
+                };
+            };
+            401: components["responses"]["TokenRejected"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TunnelController_events: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Bearer <TUNNEL_RELAY_SECRET> */
+                authorization: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RelayEventsBatchDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelayEventsResultDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `remote/relay-unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TunnelController_revocations: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Bearer <TUNNEL_RELAY_SECRET> */
+                authorization: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedRevocationListDto"];
+                };
+            };
+            /** @description `remote/relay-unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminRemoteController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                state?: "ended" | "live";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteSessionPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read RemoteRepairOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminRemoteController_kill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                remoteSessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KillRemoteSessionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteSessionDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RemoteRepairOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminRemoteController_reveal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffImeiRevealDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImeiRevealDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update RemoteRepairOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminRemoteController_sameDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repairJobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SameDeviceJobsDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read RemoteRepairOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             /** @description Error (problem+json) */
             default: {
