@@ -20,7 +20,6 @@ import {
   startService,
   startTestRelay,
   testRelayCertificate,
-  waitFor,
   type AgentPair,
 } from './support/tunnel.js';
 
@@ -341,7 +340,6 @@ describe('tunnel sessions', () => {
 
   it('admin port: health, metrics', async () => {
     await paired();
-    await waitFor(() => true);
     const health = await fetch(`${relay.adminUrl}/healthz`);
     expect(await health.json()).toEqual({ status: 'ok', sessions: 1 });
     const metrics = await (await fetch(`${relay.adminUrl}/metrics`)).text();
