@@ -6,23 +6,29 @@
  *   TLS inside outer TLS) — targets ≥ 45 % and ≥ 25 % of raw;
  * - 64-byte ping-pong round trips, p50/p99, through the agents, against raw TCP (target: p50 adds
  *   ≤ 100 µs);
- * - relay RSS per paired idle session with BENCH_TUNNEL_SESSIONS sessions (target ≤ 64 KB).
+ * - relay RSS per paired idle session with BENCH_TUNNEL_SESSIONS sessions (target ≤ 64 KB), next
+ *   to the floor: a bare Node TLS 1.3 server holding as many connection pairs, each sent one
+ *   heartbeat-sized write (what every connection of the relay costs before the relay's own state).
  *
  * The relay and the agents are the built entry points (dist/tunnel). Sizes: BENCH_SECONDS
  * (throughput window, default 10), BENCH_TUNNEL_PINGS (default 5000), BENCH_TUNNEL_SESSIONS
  * (default 1000). A small run: `BENCH_SECONDS=2 BENCH_TUNNEL_PINGS=500 BENCH_TUNNEL_SESSIONS=100`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
+import { connect as connectTls, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { generateCertificate } from '../../tunnel/protocol/cert.js';
 import { encodeFrame, readFrames, type Frame } from '../../tunnel/protocol/frames.js';
-import { connectRelay, type RelayEndpoint } from '../../tunnel/protocol/relay-client.js';
+import {
+  connectRelay,
+  TLS_OPTIONS,
+  type RelayEndpoint,
+} from '../../tunnel/protocol/relay-client.js';
 import { signAgentToken, type AgentRole } from '../../tunnel/protocol/signed.js';
 import { benchRoot, freePort, percentile, seconds } from './bench-util.js';
 
@@ -282,6 +288,60 @@ async function startAgentProcesses(
   return { port: listenPort, stop: async () => void (await Promise.all(agents.map(stop))) };
 }
 
+/**
+ * RSS per pair of idle connections on a bare TLS server (a child process running this file with
+ * `tls-floor`), each connection sent one 1.2 KB write as a relay's first PING is.
+ */
+async function tlsFloorPerPair(): Promise<number> {
+  const cert = await generateCertificate('floor.bench');
+  const child = fork(process.argv[1]!, ['tls-floor'], {
+    env: { ...process.env, CERT: cert.cert, KEY: cert.key },
+  });
+  children.push(child);
+  const ask = <T>(message?: string) =>
+    new Promise<T>((resolve) => {
+      child.once('message', (m) => resolve(m as T));
+      if (message) child.send(message);
+    });
+  const port = await ask<number>();
+  await new Promise((r) => setTimeout(r, 500));
+  const before = await ask<number>('rss');
+  const sockets: TLSSocket[] = [];
+  for (let i = 0; i < SESSIONS * 2; i += 100) {
+    await Promise.all(
+      Array.from({ length: Math.min(100, SESSIONS * 2 - i) }, async () => {
+        const socket = connectTls({
+          host: '127.0.0.1',
+          port,
+          rejectUnauthorized: false,
+          ...TLS_OPTIONS,
+        });
+        socket.on('error', () => undefined);
+        socket.on('data', () => undefined);
+        sockets.push(socket);
+        await once(socket, 'secureConnect');
+      }),
+    );
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const perPair = ((await ask<number>('rss')) - before) / SESSIONS;
+  for (const s of sockets) s.destroy();
+  await stop(child);
+  return perPair;
+}
+
+function tlsFloorServer(): void {
+  const server = createTlsServer(
+    { cert: process.env.CERT, key: process.env.KEY, ...TLS_OPTIONS },
+    (socket) => {
+      socket.on('error', () => undefined);
+      socket.write(Buffer.alloc(1200));
+    },
+  );
+  server.listen(0, '127.0.0.1', () => process.send!((server.address() as AddressInfo).port));
+  process.on('message', () => process.send!(process.memoryUsage().rss));
+}
+
 const MBps = (bytesPerSecond: number) => (bytesPerSecond / 1e6).toFixed(0);
 
 async function main(): Promise<void> {
@@ -335,9 +395,11 @@ async function main(): Promise<void> {
   const rssPerSession = ((await idleRelay.rss()) - rssBefore) / SESSIONS;
   for (const p of pairs) p.close();
   await stop(idleRelay.child);
+  const floorPerPair = await tlsFloorPerPair();
 
   const p = (rtts: number[], q: number) => percentile(rtts, q);
   const added50 = p(bothRtt, 50) - p(rawRtt, 50);
+  const addedOuter50 = p(outerRtt, 50) - p(rawRtt, 50);
   const rows: [string, string, string, boolean][] = [
     [
       'throughput, both TLS layers / raw',
@@ -351,6 +413,12 @@ async function main(): Promise<void> {
       '≥ 45 %',
       outerOnly / raw >= 0.45,
     ],
+    [
+      'added RTT p50 (64 B, relay, outer only)',
+      `${addedOuter50.toFixed(0)} µs`,
+      '≤ 100 µs',
+      addedOuter50 <= 100,
+    ],
     ['added RTT p50 (64 B, both layers)', `${added50.toFixed(0)} µs`, '≤ 100 µs', added50 <= 100],
     [
       'added RTT p99 (64 B, both layers)',
@@ -358,6 +426,7 @@ async function main(): Promise<void> {
       '—',
       true,
     ],
+    ['bare TLS server, per connection pair', `${(floorPerPair / 1024).toFixed(1)} KB`, '—', true],
     [
       'relay RSS per paired idle session',
       `${(rssPerSession / 1024).toFixed(1)} KB`,
@@ -375,30 +444,36 @@ async function main(): Promise<void> {
       `${name.padEnd(12)} ${p(rtts, 50).toFixed(0).padStart(5)} ${p(rtts, 99).toFixed(0).padStart(7)}`,
     );
   }
-  console.log(`\n${'figure'.padEnd(36)} ${'value'.padStart(10)}  target    met`);
+  console.log(`\n${'figure'.padEnd(40)} ${'value'.padStart(10)}  target    met`);
   for (const [name, value, target, met] of rows) {
     console.log(
-      `${name.padEnd(36)} ${value.padStart(10)}  ${target.padEnd(9)} ${target === '—' ? '' : met ? 'yes' : 'NO'}`,
+      `${name.padEnd(40)} ${value.padStart(10)}  ${target.padEnd(9)} ${target === '—' ? '' : met ? 'yes' : 'NO'}`,
     );
   }
   console.log(`(${seconds} s windows, ${PINGS} pings, ${SESSIONS} idle sessions)`);
   console.log(`RESULT tunnel.raw_mb_per_s ${MBps(raw)} MB/s`);
   console.log(`RESULT tunnel.both_layers_ratio_to_raw ${(both / raw).toFixed(3)} x`);
   console.log(`RESULT tunnel.outer_only_ratio_to_raw ${(outerOnly / raw).toFixed(3)} x`);
+  console.log(`RESULT tunnel.added_rtt_p50_outer_only ${addedOuter50.toFixed(0)} us`);
   console.log(`RESULT tunnel.added_rtt_p50 ${added50.toFixed(0)} us`);
   console.log(`RESULT tunnel.added_rtt_p99 ${(p(bothRtt, 99) - p(rawRtt, 99)).toFixed(0)} us`);
   console.log(`RESULT tunnel.relay_rss_per_idle_session ${(rssPerSession / 1024).toFixed(1)} KB`);
+  console.log(
+    `RESULT tunnel.bare_tls_rss_per_connection_pair ${(floorPerPair / 1024).toFixed(1)} KB`,
+  );
   sink.close();
   echo.close();
 }
 
-main()
-  .catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    for (const child of children) await stop(child);
-    rmSync(dir, { recursive: true, force: true });
-    process.exit();
-  });
+if (process.argv[2] === 'tls-floor') tlsFloorServer();
+else
+  main()
+    .catch((error) => {
+      console.error(error);
+      process.exitCode = 1;
+    })
+    .finally(async () => {
+      for (const child of children) await stop(child);
+      rmSync(dir, { recursive: true, force: true });
+      process.exit();
+    });

@@ -234,7 +234,9 @@ export async function rawHello(port: number, hello: Frame, waitMs = 300): Promis
     () => socket.destroy(),
   );
   socket.write(encodeFrame(hello));
-  await Promise.race([once(socket, 'close'), new Promise((r) => setTimeout(r, waitMs))]);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([once(socket, 'close'), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+  clearTimeout(timer);
   socket.destroy();
   return frames;
 }

@@ -26,7 +26,7 @@ import type { Logger } from 'pino';
 import { AGENT_BACKOFF, Backoff, type BackoffOptions } from '../protocol/backoff.js';
 import type { EphemeralCertificate } from '../protocol/cert.js';
 import { encodeFrame, readFrames, type Frame } from '../protocol/frames.js';
-import { connectRelay, type RelayEndpoint } from '../protocol/relay-client.js';
+import { connectRelay, TLS_OPTIONS, type RelayEndpoint } from '../protocol/relay-client.js';
 import {
   certificateFingerprint,
   verifyAgentToken,
@@ -112,7 +112,7 @@ export class Agent extends EventEmitter {
     this.secureContext = createSecureContext({
       cert: options.certificate.cert,
       key: options.certificate.key,
-      minVersion: 'TLSv1.3',
+      ...TLS_OPTIONS,
     });
     if (options.role === 'customer') {
       this.activity = new ActivityReporter(
@@ -320,6 +320,10 @@ export class Agent extends EventEmitter {
     const peer = this.peer!;
     const outer = await connectRelay(this.options.relay);
     this.track(outer);
+    if (this.state === 'ended') {
+      outer.destroy();
+      throw new AgentError('the agent is closed');
+    }
     outer.write(
       encodeFrame({
         t: 'ATTACH',
@@ -334,7 +338,7 @@ export class Agent extends EventEmitter {
         ? connectTls({
             socket: outer,
             secureContext: this.secureContext,
-            minVersion: 'TLSv1.3',
+            ...TLS_OPTIONS,
             rejectUnauthorized: false,
           })
         : new TLSSocket(outer, {

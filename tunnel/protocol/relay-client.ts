@@ -14,6 +14,16 @@ export interface RelayEndpoint {
   ca?: string;
 }
 
+/**
+ * Every TLS here (agent ↔ relay, agent ↔ agent): TLS 1.3 only, AES-128-GCM preferred (the cheapest
+ * per byte with AES instructions; the other TLS 1.3 suites are still accepted).
+ */
+export const TLS_OPTIONS = {
+  minVersion: 'TLSv1.3',
+  ciphers: 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256',
+  honorCipherOrder: true,
+} as const;
+
 /** `tls://host:port` (or `host:port`) → host and port. */
 export function parseRelayUrl(url: string): { host: string; port: number } {
   const match = /^(?:tls:\/\/)?(\[[^\]]+\]|[^:/]+):(\d{1,5})\/?$/.exec(url.trim());
@@ -27,7 +37,7 @@ export function connectRelay(relay: RelayEndpoint): Promise<TLSSocket> {
       host: relay.host,
       port: relay.port,
       servername: /^[\d.:]+$/.test(relay.host) ? undefined : relay.host,
-      minVersion: 'TLSv1.3',
+      ...TLS_OPTIONS,
       ca: relay.ca,
       rejectUnauthorized: !relay.fingerprint,
     });

@@ -11,6 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { encodeFrame, readFrames, type Frame } from '../protocol/frames.js';
+import { TLS_OPTIONS } from '../protocol/relay-client.js';
 import {
   SignedMessageError,
   verifyAgentToken,
@@ -95,6 +96,8 @@ class Session {
 export class Relay {
   private server: Server | undefined;
   private readonly sessions = new Map<string, Session>();
+  /** Every connection accepted and not yet closed (cut at `close`). */
+  private readonly sockets = new Set<TLSSocket>();
   /** jti → hard stop (epoch s): tokens already used. */
   private readonly usedJti = new Map<string, number>();
   /** sid → epoch ms to forget it: sessions ended here or revoked; refused from then on. */
@@ -119,7 +122,7 @@ export class Relay {
     const server = createServer({
       cert: this.options.cert,
       key: this.options.key,
-      minVersion: 'TLSv1.3',
+      ...TLS_OPTIONS,
       handshakeTimeout: 10_000,
     });
     server.on('secureConnection', (socket) => this.accept(socket));
@@ -162,6 +165,7 @@ export class Relay {
     this.loopDelay?.disable();
     for (const session of this.sessions.values()) this.dropSession(session);
     this.sessions.clear();
+    for (const socket of this.sockets) socket.destroy();
     const server = this.server;
     this.server = undefined;
     if (server?.listening) await new Promise((r) => server.close(r));
@@ -194,6 +198,7 @@ export class Relay {
   }
 
   private accept(socket: TLSSocket): void {
+    this.sockets.add(socket);
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
     const timer = setTimeout(() => socket.destroy(), 10_000);
@@ -212,6 +217,7 @@ export class Relay {
       () => socket.destroy(),
     );
     socket.on('close', () => {
+      this.sockets.delete(socket);
       clearTimeout(timer);
       if (session && side) this.controlClosed(session, side, socket);
     });
