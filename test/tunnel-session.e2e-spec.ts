@@ -4,7 +4,8 @@ import { connect, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Agent, AgentError } from '../tunnel/agent/agent.js';
 import { generateCertificate } from '../tunnel/protocol/cert.js';
-import { encodeFrame, readFrames } from '../tunnel/protocol/frames.js';
+import { encodeFrame, readFrames, type Frame } from '../tunnel/protocol/frames.js';
+import { connectRelay } from '../tunnel/protocol/relay-client.js';
 import { signAgentToken, signRevocationList } from '../tunnel/protocol/signed.js';
 import type { RunningRelay } from '../tunnel/relay/start.js';
 import {
@@ -301,7 +302,26 @@ describe('tunnel sessions', () => {
     local.write('before drain');
     expect((await once(local, 'data'))[0].toString()).toBe('before drain');
     const port = relay.port;
+    // A connection accepted just before the drain that says HELLO during it is turned away.
+    const relayCert = await testRelayCertificate();
+    const late = await connectRelay({
+      host: '127.0.0.1',
+      port,
+      fingerprint: relayCert.fingerprint,
+    });
+    const lateFrames: Frame[] = [];
+    readFrames(
+      late,
+      (f) => lateFrames.push(f),
+      () => late.destroy(),
+    );
     const draining = relay.drain(100, 400);
+    const cert = await generateCertificate('late.agent');
+    late.write(
+      encodeFrame({ t: 'HELLO', token: signToken('customer', randomUUID(), cert.fingerprint) }),
+    );
+    await once(late, 'close');
+    expect(lateFrames).toEqual([{ t: 'GOAWAY', retryMs: 100 }]);
     // During the drain the open tunneled connection still works.
     local.write('during drain');
     expect((await once(local, 'data'))[0].toString()).toBe('during drain');

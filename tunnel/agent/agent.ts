@@ -253,6 +253,7 @@ export class Agent extends EventEmitter {
   }
 
   private onFrame(socket: TLSSocket, frame: Frame): void {
+    if (socket !== this.control) return; // a control connection already given up
     const now = Date.now();
     this.lastHeard = now;
     switch (frame.t) {
@@ -270,6 +271,8 @@ export class Agent extends EventEmitter {
         return;
       case 'GOAWAY':
         this.goawayRetryMs = Math.min(Math.max(0, Number(frame.retryMs) || 0), 60_000);
+        // Turned away at HELLO: the relay did not take the token, it may be offered again.
+        if (!this.ticket) this.tokenSent = false;
         this.options.logger.info({ sid: this.claims.sid }, 'relay going away');
         socket.end();
         return;

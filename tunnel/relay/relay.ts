@@ -106,7 +106,8 @@ export class Relay {
   private heartbeat: NodeJS.Timeout | undefined;
   private loopDelay: ReturnType<typeof monitorEventLoopDelay> | undefined;
   private lastTick = 0;
-  private draining = false;
+  /** While draining: the retry delay handed to agents in GOAWAY. */
+  private draining: number | undefined;
   private readonly heartbeatMs: number;
 
   constructor(private readonly options: RelayOptions) {
@@ -144,7 +145,7 @@ export class Relay {
    * for up to `drainMs`, then close.
    */
   async drain(retryMs: number, drainMs: number): Promise<void> {
-    this.draining = true;
+    this.draining = retryMs;
     this.server?.close();
     for (const session of this.sessions.values()) {
       for (const side of Object.values(session.sides)) {
@@ -232,7 +233,10 @@ export class Relay {
 
   private hello(socket: TLSSocket, frame: Frame & { t: 'HELLO' }): [Session, Side] | undefined {
     const now = Date.now();
-    if (this.draining) return this.refuse(socket, 'draining');
+    if (this.draining !== undefined) {
+      this.closeControl(socket, { t: 'GOAWAY', retryMs: this.draining });
+      return undefined;
+    }
     let token: string;
     let claims: AgentTokenClaims;
     const resumed = typeof frame.ticket === 'string';
@@ -260,7 +264,8 @@ export class Relay {
       session = new Session(claims.sid, now);
       this.sessions.set(claims.sid, session);
     }
-    if (previous?.control) this.closeControl(previous.control, { t: 'END', reason: 'replaced' });
+    // A resume replaces the agent's previous control connection (dead, or about to be).
+    previous?.control?.destroy();
     const side: Side = {
       claims,
       token,
