@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Agent, AgentError } from '../tunnel/agent/agent.js';
 import { generateCertificate } from '../tunnel/protocol/cert.js';
@@ -356,6 +357,57 @@ describe('tunnel sessions', () => {
     expect(logs.lines.some((l) => l.includes('heartbeat misses excused'))).toBe(true);
     expect(customer.reconnects + technician.reconnects).toBe(0);
     expect(customer.state).toBe('ready');
+  });
+
+  it('agents behind an HTTPS-only proxy: CONNECT, WebSocket inside the TLS, same protocol', async () => {
+    const connects: string[] = [];
+    const proxy = createHttpServer();
+    const tunnels = new Set<Socket>();
+    proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+      connects.push(String(req.url));
+      const [host, port] = String(req.url).split(':');
+      const upstream = connect({ host, port: Number(port) }, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client).pipe(upstream);
+      });
+      for (const s of [client, upstream]) {
+        tunnels.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => {
+          tunnels.delete(s);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    try {
+      const { technician } = await paired({
+        agent: {
+          relay: {
+            host: '127.0.0.1',
+            port: relay.port,
+            fingerprint: (await testRelayCertificate()).fingerprint,
+            websocketPath: '/v1/ws',
+            proxy: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+          },
+        },
+      });
+      const marker = 'WEBSOCKET-MARKER-93b1';
+      const message = Buffer.from(marker.repeat(5000));
+      expect((await roundTrip(technician.localPort, message)).equals(message)).toBe(true);
+      // Two control connections and the two data connections, all through the proxy.
+      expect(connects).toEqual(Array(4).fill(`127.0.0.1:${relay.port}`));
+      expect(Buffer.concat(tapped).includes(marker)).toBe(false);
+      const metrics = await (await fetch(`${relay.adminUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^tunnel_websocket_connections_total 4$/m);
+    } finally {
+      await pair?.close();
+      for (const s of tunnels) s.destroy();
+      await new Promise((r) => proxy.close(r));
+    }
   });
 
   it('admin port: health, metrics', async () => {

@@ -19,6 +19,7 @@ import { createCipheriv, generateKeyPairSync, randomBytes, randomUUID } from 'no
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as connectTls, createServer as createTlsServer, type TLSSocket } from 'node:tls';
@@ -104,7 +105,7 @@ const sinkHandler = (socket: Socket) => {
 };
 
 /** Pumps `writer` flat out; bytes per second counted at the far end over the window. */
-async function throughput(writer: Socket | TLSSocket): Promise<number> {
+async function throughput(writer: Duplex): Promise<number> {
   const block = randomBytes(256 * 1024);
   let writing = true;
   void (async () => {
@@ -148,7 +149,7 @@ async function tcp(port: number): Promise<Socket> {
 
 /** This process as both agents at the protocol level (outer TLS only, no inner layer). */
 class ProtocolPair {
-  private readonly controls: Partial<Record<AgentRole, TLSSocket>> = {};
+  private readonly controls: Partial<Record<AgentRole, Duplex>> = {};
   private readonly secrets: Partial<Record<AgentRole, string>> = {};
   private readonly opens = new Map<string, () => void>();
 
@@ -185,7 +186,7 @@ class ProtocolPair {
   }
 
   /** A tunneled connection: [technician end, customer end]. */
-  async open(): Promise<[TLSSocket, TLSSocket]> {
+  async open(): Promise<[Duplex, Duplex]> {
     const cid = randomUUID();
     const opened = new Promise<void>((resolve) => this.opens.set(cid, resolve));
     const attach = async (role: AgentRole) => {

@@ -15,7 +15,7 @@ import {
   type Server,
   type Socket,
 } from 'node:net';
-import { pipeline } from 'node:stream';
+import { pipeline, type Duplex } from 'node:stream';
 import {
   connect as connectTls,
   createSecureContext,
@@ -73,14 +73,14 @@ export class Agent extends EventEmitter {
   endReason: string | undefined;
   /** Control connections made after the first one. */
   reconnects = 0;
-  private control: TLSSocket | undefined;
+  private control: Duplex | undefined;
   private ticket: { value: string; at: number } | undefined;
   private tokenSent = false;
   private peer: { fingerprint: string } | undefined;
   private secret: string | undefined;
   private goawayRetryMs: number | undefined;
   private listener: Server | undefined;
-  private readonly tunnels = new Set<Socket>();
+  private readonly tunnels = new Set<Duplex>();
   private readonly backoff: Backoff;
   private readonly activity: ActivityReporter | undefined;
   private readonly secureContext: SecureContext;
@@ -202,7 +202,7 @@ export class Agent extends EventEmitter {
   }
 
   private async connect(): Promise<void> {
-    let socket: TLSSocket;
+    let socket: Duplex;
     try {
       socket = await connectRelay(this.options.relay);
     } catch (error) {
@@ -252,7 +252,7 @@ export class Agent extends EventEmitter {
     }, delay);
   }
 
-  private onFrame(socket: TLSSocket, frame: Frame): void {
+  private onFrame(socket: Duplex, frame: Frame): void {
     if (socket !== this.control) return; // a control connection already given up
     const now = Date.now();
     this.lastHeard = now;
@@ -288,7 +288,7 @@ export class Agent extends EventEmitter {
    * The relay paired us. The peer's token must verify with the platform's keys, for this session
    * and the other role: only then is its fingerprint trusted for the inner TLS.
    */
-  private onReady(socket: TLSSocket, frame: Frame & { t: 'READY' }, now: number): void {
+  private onReady(socket: Duplex, frame: Frame & { t: 'READY' }, now: number): void {
     let peer: AgentTokenClaims;
     try {
       peer = verifyAgentToken(frame.peerToken, this.options.publicKeys, now / 1000, {
@@ -312,7 +312,7 @@ export class Agent extends EventEmitter {
     this.emit('ready');
   }
 
-  private track(socket: Socket): void {
+  private track(socket: Duplex): void {
     this.tunnels.add(socket);
     socket.once('close', () => this.tunnels.delete(socket));
     socket.on('error', () => undefined);
@@ -381,7 +381,7 @@ export class Agent extends EventEmitter {
     }
   }
 
-  private async serveOpen(control: TLSSocket, cid: string): Promise<void> {
+  private async serveOpen(control: Duplex, cid: string): Promise<void> {
     const [host, port] = [
       this.claims.tgt.slice(0, this.claims.tgt.lastIndexOf(':')),
       Number(this.claims.tgt.slice(this.claims.tgt.lastIndexOf(':') + 1)),

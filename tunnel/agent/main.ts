@@ -24,7 +24,9 @@ const USAGE = `usage:
   tunnel-agent customer|technician --token <token|@file> --identity <dir> --relay tls://host:port
     [--relay-fingerprint <sha256 hex>] [--public-keys <base64,...>]   (a token issued beforehand)
   tunnel-agent identity --out <dir>     makes a certificate and prints its fingerprint
-options: --device <id> (default: this computer's name), --heartbeat-ms, LOG_LEVEL=debug`;
+options: --device <id> (default: this computer's name), --heartbeat-ms, LOG_LEVEL=debug
+  behind a proxy that lets only HTTPS out: --relay wss://host:443/v1/ws --proxy http://proxy:3128
+    (or HTTPS_PROXY): CONNECT through the proxy, WebSocket inside the TLS`;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -39,6 +41,7 @@ const { positionals, values } = parseArgs({
     relay: { type: 'string' },
     'relay-fingerprint': { type: 'string' },
     'public-keys': { type: 'string' },
+    proxy: { type: 'string' },
     device: { type: 'string', default: hostname() },
     'heartbeat-ms': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -127,7 +130,11 @@ async function main(): Promise<void> {
   const listen = parseRelayUrl(values.listen);
   const agent = new Agent({
     role,
-    relay: { ...parseRelayUrl(relayUrl), fingerprint: relayFingerprint },
+    relay: {
+      ...parseRelayUrl(relayUrl),
+      fingerprint: relayFingerprint,
+      proxy: values.proxy ?? process.env.HTTPS_PROXY ?? process.env.https_proxy,
+    },
     token,
     certificate,
     publicKeys,

@@ -48,6 +48,11 @@ export class RelayMetrics {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  readonly websockets = new Counter({
+    name: 'tunnel_websocket_connections_total',
+    help: 'Agent connections that came as WebSocket (through an HTTPS-only proxy)',
+    registers: [this.registry],
+  });
   readonly ended = new Counter({
     name: 'tunnel_sessions_ended_total',
     help: 'Sessions ended, by reason',

@@ -6,13 +6,16 @@
  * cannot read (the agents run TLS between themselves inside), holds each direction of a session to
  * its bandwidth cap by pausing reads, and ends sessions at their hard stop or on revocation.
  */
-import { randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { randomBytes, timingSafeEqual, X509Certificate, type KeyObject } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { pipeline } from 'node:stream';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { encodeFrame, readFrames, type Frame } from '../protocol/frames.js';
-import { TLS_OPTIONS } from '../protocol/relay-client.js';
+import { connectRelay, RELAY_WEBSOCKET_PATH, TLS_OPTIONS } from '../protocol/relay-client.js';
+import { acceptWebSocket } from '../protocol/websocket.js';
 import {
+  certificateFingerprint,
   SignedMessageError,
   verifyAgentToken,
   verifyRevocationList,
@@ -110,8 +113,12 @@ export class Relay {
   private draining: number | undefined;
   private readonly heartbeatMs: number;
 
+  /** This relay's own certificate fingerprint (the WebSocket bridge pins it on loopback). */
+  private readonly fingerprint: string;
+
   constructor(private readonly options: RelayOptions) {
     this.heartbeatMs = options.heartbeatMs ?? 10_000;
+    this.fingerprint = certificateFingerprint(new X509Certificate(options.cert).raw);
   }
 
   get port(): number {
@@ -203,6 +210,47 @@ export class Relay {
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
     const timer = setTimeout(() => socket.destroy(), 10_000);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      clearTimeout(timer);
+    });
+    // The first bytes tell the protocol's frames (a length, 0x00 first) from a WebSocket upgrade.
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      if (first.subarray(0, 4).toString('latin1') === 'GET ') {
+        clearTimeout(timer);
+        void this.bridgeWebSocket(socket, first);
+        return;
+      }
+      socket.unshift(first);
+      this.serve(socket, timer);
+      socket.resume();
+    });
+  }
+
+  /**
+   * A WebSocket (agents behind an HTTPS-only proxy): upgraded here, then its bytes are fed to this
+   * relay's own port over loopback TLS, as if the agent had connected directly.
+   */
+  private async bridgeWebSocket(socket: TLSSocket, first: Buffer): Promise<void> {
+    try {
+      const ws = await acceptWebSocket(socket, first, RELAY_WEBSOCKET_PATH);
+      this.options.metrics.websockets.inc();
+      const direct = await connectRelay({
+        host: '127.0.0.1',
+        port: this.port,
+        fingerprint: this.fingerprint,
+      });
+      pipeline(ws, direct, ws, () => {
+        ws.destroy();
+        direct.destroy();
+      });
+    } catch {
+      socket.destroy();
+    }
+  }
+
+  private serve(socket: TLSSocket, timer: NodeJS.Timeout): void {
     let side: Side | undefined;
     let session: Session | undefined;
     readFrames(
@@ -218,8 +266,6 @@ export class Relay {
       () => socket.destroy(),
     );
     socket.on('close', () => {
-      this.sockets.delete(socket);
-      clearTimeout(timer);
       if (session && side) this.controlClosed(session, side, socket);
     });
   }
