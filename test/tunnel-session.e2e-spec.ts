@@ -79,6 +79,22 @@ describe('tunnel sessions', () => {
     expect(logs.lines.length).toBeGreaterThan(3);
   });
 
+  it("a connection the customer's service refuses is closed on the technician's side", async () => {
+    const port = service.port;
+    await service.close();
+    service = await startService(echo); // for afterEach; the session's target is the closed port
+    pair = await startAgents(relay, port, logs.logger);
+    await Promise.all([pair.customer.ready(), pair.technician.ready()]);
+    const local = connect({ host: '127.0.0.1', port: pair.technician.localPort });
+    local.on('error', () => undefined);
+    await once(local, 'close');
+    expect(
+      logs.lines.some((l) => l.includes('tunneled connection refused by the customer side')),
+    ).toBe(true);
+    // Only that connection ended: the agents stay paired.
+    expect(pair.technician.state).toBe('ready');
+  });
+
   it('accepts a token once, and refuses expired, forged and misdirected ones', async () => {
     const { customerToken, sid } = await paired();
     const ended = async (hello: Parameters<typeof rawHello>[1]) =>

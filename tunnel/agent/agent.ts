@@ -351,7 +351,11 @@ export class Agent extends EventEmitter {
             rejectUnauthorized: false,
           });
     this.track(inner);
-    await once(inner, this.options.role === 'technician' ? 'secureConnect' : 'secure');
+    const secured = await Promise.race([
+      once(inner, this.options.role === 'technician' ? 'secureConnect' : 'secure').then(() => true),
+      once(outer, 'close').then(() => false),
+    ]);
+    if (!secured) throw new AgentError('the relay closed the connection before the inner TLS');
     const cert = inner.getPeerX509Certificate();
     if (!cert || certificateFingerprint(cert.raw) !== peer.fingerprint) {
       inner.destroy();
