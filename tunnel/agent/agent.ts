@@ -160,8 +160,13 @@ export class Agent extends EventEmitter {
   /** The user ends the session: the relay ends it for both sides. */
   async end(): Promise<void> {
     const control = this.control;
+    this.control = undefined; // its close is ours, not a reason to reconnect
     if (control && !control.destroyed) {
-      control.end(encodeFrame({ t: 'END', reason: `ended_by_${this.options.role}` }));
+      // Let the END reach the relay (at most a second) before everything is cut.
+      await new Promise<void>((resolve) => {
+        control.end(encodeFrame({ t: 'END', reason: `ended_by_${this.options.role}` }), resolve);
+        setTimeout(resolve, 1000).unref();
+      });
     }
     await this.finish(`ended_by_${this.options.role}`);
   }
@@ -185,6 +190,7 @@ export class Agent extends EventEmitter {
     clearInterval(this.watchdog);
     clearTimeout(this.reconnectTimer);
     this.control?.destroy();
+    this.control = undefined;
     for (const socket of this.tunnels) socket.destroy();
     const listener = this.listener;
     this.listener = undefined;
