@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `npm run build`: compiles src/, scripts/, migrations/ and test/bench into dist/ (nest build: tsc
-# with the swagger plugin). With --if-stale (cli, migrate, openapi, bench:*, pretest) it builds only
+# `npm run build`: compiles src/, tunnel/, scripts/, migrations/ and test/bench into dist/ (nest
+# build: tsc with the swagger plugin). With --if-stale (cli, migrate, openapi, bench:*, pretest) it builds only
 # when something the build reads is newer than the last successful build (dist/.build-stamp): a
 # source file or folder (an added, edited, renamed or deleted file changes its folder's mtime), a
 # tsconfig, nest-cli.json or the installed dependencies. The stamp is taken when a build starts, so a
@@ -12,7 +12,7 @@ stamp=dist/.build-stamp
 
 stale() {
   [[ -f $stamp ]] || return 0
-  [[ -n $(find src scripts migrations test/bench ormconfig.ts tsconfig.json tsconfig.build.json \
+  [[ -n $(find src tunnel scripts migrations test/bench ormconfig.ts tsconfig.json tsconfig.build.json \
     nest-cli.json node_modules/.package-lock.json -newer "$stamp" -print -quit 2>/dev/null) ]]
 }
 
