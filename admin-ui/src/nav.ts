@@ -20,6 +20,7 @@ export const PAGES: NavPage[] = [
   { href: '/catalog', label: 'Catalog', route: 'GET /admin/listings' },
   { href: '/payouts', label: 'Payouts', route: 'GET /admin/payouts' },
   { href: '/repairs', label: 'Repairs', route: 'GET /admin/repairs' },
+  { href: '/disputes', label: 'Disputes', route: 'GET /admin/disputes' },
   { href: '/alerts', label: 'Alerts', route: 'GET /admin/payment-alerts' },
   { href: '/abuse', label: 'Abuse blocks', route: 'GET /admin/abuse/blocks' },
   { href: '/approvals', label: 'Approvals', route: 'GET /admin/approvals' },
