@@ -1002,7 +1002,7 @@ describe('the staff console', () => {
     const detail = page.getByRole('region', { name: 'Dispute detail' });
     await detail.getByText('The touch is still dead at the bottom').waitFor();
     // The evidence, fetched through the proxy with the session: the photo decoded, the video loaded.
-    const photo = detail.getByRole('img', { name: /buyer's photo/ });
+    const photo = detail.getByRole('img', { name: /customer's photo/ });
     await photo.waitFor();
     await until(
       () => photo.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),

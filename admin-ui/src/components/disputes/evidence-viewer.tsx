@@ -15,7 +15,16 @@ type Evidence = Dispute['evidence'][number];
  * One photo or video, fetched through the console's proxy with the session (the API wants the Bearer
  * token, which an `<img>` or `<video>` would not send), shown from a blob URL revoked when it goes.
  */
-function EvidenceItem({ disputeId, item }: { disputeId: string; item: Evidence }) {
+function EvidenceItem({
+  disputeId,
+  item,
+  who,
+}: {
+  disputeId: string;
+  item: Evidence;
+  /** Who uploaded it, as the dispute names its parties. */
+  who: string;
+}) {
   const blob = useQuery({
     queryKey: ['disputes', 'evidence', disputeId, item.id],
     queryFn: async () => {
@@ -34,7 +43,7 @@ function EvidenceItem({ disputeId, item }: { disputeId: string; item: Evidence }
     setSrc(url);
     return () => URL.revokeObjectURL(url);
   }, [blob.data]);
-  const caption = `${item.role}'s ${item.contentType.startsWith('video/') ? 'video' : 'photo'}, ${formatIstDateTime(item.createdAt)}`;
+  const caption = `${who}'s ${item.contentType.startsWith('video/') ? 'video' : 'photo'}, ${formatIstDateTime(item.createdAt)}`;
   return (
     <Box component="figure" sx={{ m: 0, width: 320 }}>
       <QueryState query={{ ...blob, data: src }} label="Loading the evidence">
@@ -65,7 +74,12 @@ export function EvidenceViewer({ dispute }: { dispute: Dispute }) {
       ) : (
         <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 2 }}>
           {dispute.evidence.map((e) => (
-            <EvidenceItem key={e.id} disputeId={dispute.id} item={e} />
+            <EvidenceItem
+              key={e.id}
+              disputeId={dispute.id}
+              item={e}
+              who={dispute.repairJobId && e.role === 'buyer' ? 'customer' : e.role}
+            />
           ))}
         </Box>
       )}

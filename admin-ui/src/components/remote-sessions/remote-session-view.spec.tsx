@@ -28,7 +28,7 @@ const session = (over: Partial<RemoteSessionDetail>): RemoteSessionDetail => ({
   customerId: 'c-1',
   technicianId: 't-1',
   target: 'adb',
-  bandwidthBps: 2_000_000,
+  bandwidthBps: 2_097_152,
   requestedAt: '2026-12-06T06:59:00.000Z',
   joinBy: '2026-12-06T07:09:00.000Z',
   approvedAt: '2026-12-06T07:00:00.000Z',
@@ -81,7 +81,7 @@ describe('RemoteSessionView', () => {
     expect(html).toContain('12,34,567 bytes');
     expect(html).toContain('890 bytes');
     expect(html).toContain('2.5 s');
-    expect(html).toContain('2,000 kbit/s');
+    expect(html).toContain('20,97,152 bytes/s');
     expect(html).toContain('requested → approved');
     expect(html).toContain('agent connected');
     expect(html).toContain('reconnects: 0');

@@ -47,7 +47,7 @@ export function RemoteSessionView({
           ['Customer', session.customerId],
           ['Technician', session.technicianId],
           ['Target', session.target],
-          ['Bandwidth', `${(session.bandwidthBps / 1000).toLocaleString('en-IN')} kbit/s`],
+          ['Bandwidth cap (each way)', `${formatBytes(session.bandwidthBps)}/s`],
           ['Requested (IST)', ist(session.requestedAt)],
           ['Join by (IST)', ist(session.joinBy)],
           ['Approved (IST)', ist(session.approvedAt)],
