@@ -22,6 +22,7 @@ export const PAGES: NavPage[] = [
   { href: '/repairs', label: 'Repairs', route: 'GET /admin/repairs' },
   { href: '/disputes', label: 'Disputes', route: 'GET /admin/disputes' },
   { href: '/remote-sessions', label: 'Remote sessions', route: 'GET /admin/remote-sessions' },
+  { href: '/chat', label: 'Chat', route: 'GET /chat/rooms/{kind}/{subjectId}/messages' },
   { href: '/alerts', label: 'Alerts', route: 'GET /admin/payment-alerts' },
   { href: '/abuse', label: 'Abuse blocks', route: 'GET /admin/abuse/blocks' },
   { href: '/approvals', label: 'Approvals', route: 'GET /admin/approvals' },
