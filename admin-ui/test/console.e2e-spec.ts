@@ -332,6 +332,7 @@ describe('the staff console', () => {
       'Orders',
       'Payouts',
       'Repairs',
+      'Disputes',
       'Alerts',
     ]);
     // Home: the money figures the CFO may read, not the approvals queue (admin's).
@@ -405,6 +406,9 @@ describe('the staff console', () => {
       'Orders',
       'Payouts',
       'Repairs',
+      'Disputes',
+      'Remote sessions',
+      'Chat',
       'Alerts',
     ]);
 
@@ -532,6 +536,9 @@ describe('the staff console', () => {
       'Catalog',
       'Payouts',
       'Repairs',
+      'Disputes',
+      'Remote sessions',
+      'Chat',
       'Alerts',
       'Abuse blocks',
       'Approvals',
@@ -945,7 +952,7 @@ describe('the staff console', () => {
     ]);
   });
 
-  it('the ops leader resolves a repair dispute with a part refund, its evidence shown, and kills a live remote session', async () => {
+  it('the ops leader resolves a repair dispute with a part refund, its evidence shown, kills a live remote session and hides an abusive chat message', async () => {
     const admin = await signInAs(t, 'admin');
     // A done hardware repair its customer disputes, with a photo and a video.
     const customer = await signInAs(t, 'customer');
@@ -965,6 +972,12 @@ describe('the staff console', () => {
     });
     expect(opened.response.status).toBe(201);
     const disputeId = opened.data!.id;
+    const sent = await t.api.POST('/chat/rooms/{kind}/{subjectId}/messages', {
+      params: { path: { kind: 'job', subjectId: repairJobId } },
+      body: { clientMessageId: randomUUID(), body: 'You cheated me, useless fellow' },
+      headers: customer.headers,
+    });
+    expect(sent.response.status).toBe(201);
     for (const media of [TEST_IMAGES.png, TEST_VIDEOS.webm]) {
       const uploaded = await fetch(`${t.baseUrl}/disputes/${disputeId}/evidence`, {
         method: 'POST',
@@ -1042,6 +1055,21 @@ describe('the staff console', () => {
     await kill.waitFor({ state: 'detached' });
     await remote.getByText('admin kill').waitFor();
     await expect(remote.getByRole('button', { name: 'Kill the session' }).count()).resolves.toBe(0);
+
+    await open(page, 'Chat');
+    await page.getByLabel('Repair job id').fill(repairJobId);
+    await page.getByRole('button', { name: 'Open room' }).click();
+    const messages = page.getByRole('table', { name: 'Messages' });
+    const abusive = messages.getByRole('row').filter({ hasText: 'useless fellow' });
+    await abusive.waitFor();
+    await page.getByText('No calls on this job.').waitFor();
+    await checkPage(page, 'chat');
+    await abusive.getByRole('button', { name: /Hide message/ }).click();
+    const hide = page.getByRole('dialog');
+    await hide.getByLabel(/Reason/).fill('Abusive to the technician');
+    await hide.getByRole('button', { name: 'Hide' }).click();
+    await hide.waitFor({ state: 'detached' });
+    await abusive.getByText('Hidden: Abusive to the technician').waitFor();
     await context.close();
 
     const resolved = await t.api.GET('/disputes/{id}', {
@@ -1059,6 +1087,15 @@ describe('the staff console', () => {
       headers: admin.headers,
     });
     expect(killed.data).toMatchObject({ status: 'ended', endReason: 'admin_kill' });
+    // The customer no longer sees the text.
+    const room = await t.api.GET('/chat/rooms/{kind}/{subjectId}/messages', {
+      params: { path: { kind: 'job', subjectId: repairJobId } },
+      headers: customer.headers,
+    });
+    expect(room.data!.items.find((m) => m.id === sent.data!.message.id)).toMatchObject({
+      hidden: true,
+      body: null,
+    });
   });
 
   it("keeps every page's first-load JavaScript within 300 KB gzipped", async () => {
@@ -1081,6 +1118,7 @@ describe('the staff console', () => {
       '/repairs',
       '/disputes',
       '/remote-sessions',
+      '/chat',
       '/alerts',
       '/abuse',
     ]) {
