@@ -41,6 +41,9 @@ import {
 import { expectMoneyIdentity } from '../../test/support/books.js';
 import { approvedDealer, settlementDetailsOf } from '../../test/support/route.js';
 import { activeListing, checkout, putInCart } from '../../test/support/orders.js';
+import { consent, softwareJob } from '../../test/support/remote.js';
+import { approvedRepairJob, hardwareTechnician, payRepairJob } from '../../test/support/repairs.js';
+import { TEST_IMAGES, TEST_VIDEOS } from '../../test/support/test-images.js';
 import { startLedgerOn } from '../../test/support/ledger.js';
 import {
   payThroughSandbox,
@@ -329,6 +332,7 @@ describe('the staff console', () => {
       'Orders',
       'Payouts',
       'Repairs',
+      'Disputes',
       'Alerts',
     ]);
     // Home: the money figures the CFO may read, not the approvals queue (admin's).
@@ -402,6 +406,9 @@ describe('the staff console', () => {
       'Orders',
       'Payouts',
       'Repairs',
+      'Disputes',
+      'Remote sessions',
+      'Chat',
       'Alerts',
     ]);
 
@@ -529,6 +536,9 @@ describe('the staff console', () => {
       'Catalog',
       'Payouts',
       'Repairs',
+      'Disputes',
+      'Remote sessions',
+      'Chat',
       'Alerts',
       'Abuse blocks',
       'Approvals',
@@ -942,6 +952,152 @@ describe('the staff console', () => {
     ]);
   });
 
+  it('the ops leader resolves a repair dispute with a part refund, its evidence shown, kills a live remote session and hides an abusive chat message', async () => {
+    const admin = await signInAs(t, 'admin');
+    // A done hardware repair its customer disputes, with a photo and a video.
+    const customer = await signInAs(t, 'customer');
+    const technician = await hardwareTechnician(t);
+    const { repairJobId } = await approvedRepairJob(t, { customer, admin, technician }, 150_000);
+    await payRepairJob(t, started.sandbox, customer, repairJobId);
+    const repairPath = { params: { path: { repairJobId } } };
+    const finished = await t.api.POST('/technician/repairs/{repairJobId}/finish', {
+      ...repairPath,
+      headers: technician.headers,
+    });
+    expect(finished.response.status).toBe(200);
+    const opened = await t.api.POST('/repairs/{repairJobId}/disputes', {
+      ...repairPath,
+      body: { reason: 'not_fixed', description: 'The touch is still dead at the bottom' },
+      headers: customer.headers,
+    });
+    expect(opened.response.status).toBe(201);
+    const disputeId = opened.data!.id;
+    const sent = await t.api.POST('/chat/rooms/{kind}/{subjectId}/messages', {
+      params: { path: { kind: 'job', subjectId: repairJobId } },
+      body: { clientMessageId: randomUUID(), body: 'You cheated me, useless fellow' },
+      headers: customer.headers,
+    });
+    expect(sent.response.status).toBe(201);
+    for (const media of [TEST_IMAGES.png, TEST_VIDEOS.webm]) {
+      const uploaded = await fetch(`${t.baseUrl}/disputes/${disputeId}/evidence`, {
+        method: 'POST',
+        headers: {
+          authorization: customer.headers.authorization!,
+          'content-type': media.contentType,
+        },
+        body: new Uint8Array(media.bytes),
+      });
+      expect(uploaded.status).toBe(201);
+    }
+    // An online software job whose technician asked for a remote session the customer approved.
+    const job = await softwareJob(t, admin);
+    await consent(t, job);
+    const requested = await t.api.POST('/technician/repairs/{repairJobId}/remote-sessions', {
+      params: { path: { repairJobId: job.repairJobId } },
+      headers: job.technician.headers,
+    });
+    expect(requested.response.status).toBe(201);
+    const remoteSessionId = requested.data!.id;
+    const approved = await t.api.POST('/remote-sessions/{remoteSessionId}/approve', {
+      params: { path: { remoteSessionId } },
+      headers: job.customer.headers,
+    });
+    expect(approved.response.status).toBe(200);
+
+    const context = await browser.newContext();
+    const page = await signIn(context, 'ops');
+
+    await open(page, 'Disputes');
+    const row = page.getByRole('grid', { name: 'Disputes' }).getByRole('row').filter({
+      hasText: 'not_fixed',
+    });
+    await row.getByRole('button', { name: `Open dispute ${disputeId}` }).click();
+    const detail = page.getByRole('region', { name: 'Dispute detail' });
+    await detail.getByText('The touch is still dead at the bottom').waitFor();
+    // The evidence, fetched through the proxy with the session: the photo decoded, the video loaded.
+    const photo = detail.getByRole('img', { name: /customer's photo/ });
+    await photo.waitFor();
+    await until(
+      () => photo.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      5,
+    );
+    const video = detail.locator('video');
+    await video.waitFor();
+    await until(
+      () => video.evaluate((v) => (v as unknown as { readyState: number }).readyState >= 1),
+      true,
+    );
+    await checkPage(page, 'disputes');
+    await detail.getByRole('button', { name: 'Refund part' }).click();
+    const refund = page.getByRole('dialog');
+    await refund.getByLabel('Refund (₹)').fill('500');
+    await refund.getByLabel(/Reason/).fill('The bottom row of the digitiser was not replaced');
+    await refund.getByRole('button', { name: 'Refund' }).click();
+    await refund.waitFor({ state: 'detached' });
+    await detail.getByText('₹500.00').waitFor();
+    await expect(detail.getByRole('button', { name: 'Refund part' }).count()).resolves.toBe(0);
+
+    await open(page, 'Remote sessions');
+    const session = page.getByRole('grid', { name: 'Remote sessions' }).getByRole('row').filter({
+      hasText: job.repairJobId,
+    });
+    await session.getByRole('button', { name: `Open remote session ${remoteSessionId}` }).click();
+    const remote = page.getByRole('region', { name: 'Remote session detail' });
+    await remote
+      .getByRole('table', { name: 'Remote session history' })
+      .getByText('requested → approved')
+      .waitFor();
+    await checkPage(page, 'remote-sessions');
+    await remote.getByRole('button', { name: 'Kill the session' }).click();
+    const kill = page.getByRole('dialog');
+    await kill.getByLabel(/Reason/).fill('Customer reported an unknown app being installed');
+    await kill.getByRole('button', { name: 'Kill' }).click();
+    await kill.waitFor({ state: 'detached' });
+    await remote.getByText('admin kill').waitFor();
+    await expect(remote.getByRole('button', { name: 'Kill the session' }).count()).resolves.toBe(0);
+
+    await open(page, 'Chat');
+    await page.getByLabel('Repair job id').fill(repairJobId);
+    await page.getByRole('button', { name: 'Open room' }).click();
+    const messages = page.getByRole('table', { name: 'Messages' });
+    const abusive = messages.getByRole('row').filter({ hasText: 'useless fellow' });
+    await abusive.waitFor();
+    await page.getByText('No calls on this job.').waitFor();
+    await checkPage(page, 'chat');
+    await abusive.getByRole('button', { name: /Hide message/ }).click();
+    const hide = page.getByRole('dialog');
+    await hide.getByLabel(/Reason/).fill('Abusive to the technician');
+    await hide.getByRole('button', { name: 'Hide' }).click();
+    await hide.waitFor({ state: 'detached' });
+    await abusive.getByText('Hidden: Abusive to the technician').waitFor();
+    await context.close();
+
+    const resolved = await t.api.GET('/disputes/{id}', {
+      params: { path: { id: disputeId } },
+      headers: admin.headers,
+    });
+    expect(resolved.data).toMatchObject({
+      status: 'resolved',
+      resolution: 'partial_refund',
+      refundPaise: 50_000,
+      resolutionReason: 'The bottom row of the digitiser was not replaced',
+    });
+    const killed = await t.api.GET('/remote-sessions/{remoteSessionId}', {
+      params: { path: { remoteSessionId } },
+      headers: admin.headers,
+    });
+    expect(killed.data).toMatchObject({ status: 'ended', endReason: 'admin_kill' });
+    // The customer no longer sees the text.
+    const room = await t.api.GET('/chat/rooms/{kind}/{subjectId}/messages', {
+      params: { path: { kind: 'job', subjectId: repairJobId } },
+      headers: customer.headers,
+    });
+    expect(room.data!.items.find((m) => m.id === sent.data!.message.id)).toMatchObject({
+      hidden: true,
+      body: null,
+    });
+  });
+
   it("keeps every page's first-load JavaScript within 300 KB gzipped", async () => {
     const context = await browser.newContext();
     await signIn(context, 'admin');
@@ -960,6 +1116,9 @@ describe('the staff console', () => {
       '/catalog',
       '/payouts',
       '/repairs',
+      '/disputes',
+      '/remote-sessions',
+      '/chat',
       '/alerts',
       '/abuse',
     ]) {
