@@ -1,5 +1,4 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from '../src/common/project-root.js';
 import { createTestDatabase, withClient, type TestDatabase } from './support/test-database.js';
@@ -8,17 +7,6 @@ import { createTestDatabase, withClient, type TestDatabase } from './support/tes
 const root = projectRoot();
 const main = join(root, 'dist', 'src', 'main.js');
 const cli = join(root, 'dist', 'src', 'cli.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 describe('entry points', () => {
   let db: TestDatabase;
@@ -62,18 +50,25 @@ describe('entry points', () => {
   });
 
   it('serves /health/ready from the built server and stops cleanly on SIGTERM', async () => {
-    const port = await freePort();
+    // PORT=0: the server takes a free port and logs it, so nothing else can answer on it.
     const child = spawn(process.execPath, [main], {
-      env: { ...env(), PORT: String(port), LOG_LEVEL: 'info' },
+      env: { ...env(), PORT: '0', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const listening = /FixBazaar listening on (http:\/\/127\.0\.0\.1:\d+)/;
+    let url: string | undefined;
     try {
+      for (let i = 0; i < 300 && !url && child.exitCode === null; i++) {
+        url = listening.exec(output)?.[1];
+        if (!url) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(url).toBeDefined();
       let status = 0;
       for (let i = 0; i < 100 && status !== 200; i++) {
-        status = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+        status = await fetch(`${url}/health/ready`).then(
           (r) => r.status,
           () => 0,
         );
@@ -82,7 +77,9 @@ describe('entry points', () => {
       expect(status).toBe(200);
     } finally {
       const exited = new Promise<number | null>((resolve) =>
-        child.on('exit', (code) => resolve(code)),
+        child.exitCode === null
+          ? child.on('exit', (code) => resolve(code))
+          : resolve(child.exitCode),
       );
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
@@ -92,9 +89,7 @@ describe('entry points', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { msg?: string });
-    expect(
-      lines.some((l) => l.msg?.startsWith(`FixBazaar listening on http://127.0.0.1:${port}`)),
-    ).toBe(true);
+    expect(lines.some((l) => l.msg?.startsWith(`FixBazaar listening on ${url}`))).toBe(true);
   });
 
   it('cli db:status reports the database and exits 0 when migrations are current', () => {
