@@ -15,7 +15,9 @@ import { buildOpenApiDocument } from '../src/openapi-document.js';
 
 /**
  * `npm run openapi`: writes the API contract (openapi.json) and the TypeScript types generated from it
- * (test/support/api-types.ts), and the staff console's route roles (admin-ui/src/api/route-roles.ts: which
+ * (test/support/api-types.ts for the tests, and the same types as the typed clients of the staff
+ * console, admin-ui/src/api/schema.ts, and of the app, mobile/src/api/schema.ts), and the staff
+ * console's route roles (admin-ui/src/api/route-roles.ts: which
  * staff roles each route admits, from the routes' policies and src/access/ability.factory.ts, so the
  * console shows no action the API would refuse). `--check` writes nothing and fails when a committed
  * file is stale.
@@ -45,6 +47,8 @@ async function main(): Promise<number> {
   const files: [string, string][] = [
     [join(projectRoot(), 'openapi.json'), spec],
     [join(projectRoot(), 'test', 'support', 'api-types.ts'), types],
+    [join(projectRoot(), 'admin-ui', 'src', 'api', 'schema.ts'), types],
+    [join(projectRoot(), 'mobile', 'src', 'api', 'schema.ts'), types],
     [join(projectRoot(), 'admin-ui', 'src', 'api', 'route-roles.ts'), routeRoles],
   ];
 

@@ -1,19 +1,15 @@
-import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 
 describe('the typed client', () => {
-  it('is generated from the committed ../openapi.json (npm run api-types in admin-ui)', () => {
-    const script = join(
-      dirname(fileURLToPath(import.meta.url)),
-      '..',
-      '..',
-      'scripts',
-      'api-types.mjs',
+  it('is the types `npm run openapi` generates from the committed contract', () => {
+    const here = dirname(fileURLToPath(import.meta.url));
+    const read = (...path: string[]) => readFileSync(join(here, '..', '..', '..', ...path), 'utf8');
+    // test/support/api-types.ts is checked against openapi.json by `npm run openapi -- --check`.
+    expect(read('admin-ui', 'src', 'api', 'schema.ts')).toBe(
+      read('test', 'support', 'api-types.ts'),
     );
-    expect(() =>
-      execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' }),
-    ).not.toThrow();
   });
 });

@@ -1,12 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 
 describe('the typed client', () => {
-  it('is generated from the committed ../openapi.json (npm run api-types in mobile)', () => {
-    const script = join(__dirname, '..', '..', 'scripts', 'api-types.mjs');
-    expect(() =>
-      execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' }),
-    ).not.toThrow();
+  it('is the types `npm run openapi` generates from the committed contract', () => {
+    const read = (...path: string[]) =>
+      readFileSync(join(__dirname, '..', '..', '..', ...path), 'utf8');
+    // test/support/api-types.ts is checked against openapi.json by `npm run openapi -- --check`.
+    expect(read('mobile', 'src', 'api', 'schema.ts')).toBe(read('test', 'support', 'api-types.ts'));
   });
 });
