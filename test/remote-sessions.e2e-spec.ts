@@ -11,7 +11,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { ed25519PublicKeyFromRaw } from '../src/common/ed25519-keys.js';
 import { RemoteSessions } from '../src/remote/remote-sessions.service.js';
 import { TunnelRelays } from '../src/remote/tunnel-relays.js';
-import { verifyAgentToken, verifyRevocationList } from '../tunnel/protocol/signed.js';
+import { verifyAgentToken, verifyRevocationList } from '../src/common/tunnel-contract.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import {
   consent,

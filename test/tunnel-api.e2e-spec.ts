@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generateCertificate } from '../tunnel/protocol/cert.js';
-import { signRevocationList } from '../tunnel/protocol/signed.js';
+import { signRevocationList } from '../src/common/tunnel-contract.js';
 import type { RunningRelay } from '../tunnel/relay/start.js';
 import { adbDevice, adbMessage } from './support/adb-device.js';
 import {

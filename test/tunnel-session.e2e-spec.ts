@@ -7,7 +7,7 @@ import { Agent, AgentError } from '../tunnel/agent/agent.js';
 import { generateCertificate } from '../tunnel/protocol/cert.js';
 import { encodeFrame, readFrames, type Frame } from '../tunnel/protocol/frames.js';
 import { connectRelay } from '../tunnel/protocol/relay-client.js';
-import { signAgentToken, signRevocationList } from '../tunnel/protocol/signed.js';
+import { signAgentToken, signRevocationList } from '../src/common/tunnel-contract.js';
 import type { RunningRelay } from '../tunnel/relay/start.js';
 import {
   captureLogger,

@@ -6,7 +6,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppProblem } from '../common/errors/problem.js';
 import { TransactionRunner } from '../database/transaction.js';
-import type { AgentTokenClaims } from '../../tunnel/protocol/signed.js';
+import type { AgentTokenClaims } from '../common/tunnel-contract.js';
 import type {
   ActivityBatchDto,
   RelayEventsBatchDto,

@@ -10,7 +10,7 @@ import {
   SignedMessageError,
   verifyAgentToken,
   type AgentTokenClaims,
-} from '../../tunnel/protocol/signed.js';
+} from '../common/tunnel-contract.js';
 import { TunnelRelays } from './tunnel-relays.js';
 
 declare module 'fastify' {

@@ -19,7 +19,7 @@ import {
   signRevocationList,
   type AgentTokenClaims,
   type RevocationList,
-} from '../../tunnel/protocol/signed.js';
+} from '../common/tunnel-contract.js';
 import { insertRevocation, markPushed, revocationsToSend } from './remote-store.js';
 
 export const REMOTE_JOBS = {

@@ -30,7 +30,7 @@ import {
   TLS_OPTIONS,
   type RelayEndpoint,
 } from '../../tunnel/protocol/relay-client.js';
-import { signAgentToken, type AgentRole } from '../../tunnel/protocol/signed.js';
+import { signAgentToken, type AgentRole } from '../../src/common/tunnel-contract.js';
 import { benchRoot, freePort, percentile, seconds } from './bench-util.js';
 
 const PINGS = Number(process.env.BENCH_TUNNEL_PINGS ?? 5000);

@@ -18,7 +18,7 @@ import {
   type AgentRole,
   type AgentTokenClaims,
   type RevocationList,
-} from '../../tunnel/protocol/signed.js';
+} from '../../src/common/tunnel-contract.js';
 import { startRelay, type RelayConfig, type RunningRelay } from '../../tunnel/relay/start.js';
 
 export const platform = generateKeyPairSync('ed25519');

@@ -32,7 +32,7 @@ import {
   verifyAgentToken,
   type AgentRole,
   type AgentTokenClaims,
-} from '../protocol/signed.js';
+} from '../../src/common/tunnel-contract.js';
 import { ActivityReporter } from './activity.js';
 import { AdbServiceWatcher } from './adb.js';
 

@@ -13,7 +13,7 @@ import {
 } from '../../src/common/ed25519-keys.js';
 import { generateCertificate, type EphemeralCertificate } from '../protocol/cert.js';
 import { parseRelayUrl } from '../protocol/relay-client.js';
-import { certificateFingerprint, type AgentRole } from '../protocol/signed.js';
+import { certificateFingerprint, type AgentRole } from '../../src/common/tunnel-contract.js';
 import { Agent } from './agent.js';
 
 const USAGE = `usage:

@@ -7,7 +7,7 @@
 import 'reflect-metadata';
 import { createPrivateKey, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { certificateFingerprint } from './signed.js';
+import { certificateFingerprint } from '../../src/common/tunnel-contract.js';
 
 export interface EphemeralCertificate {
   cert: string;

@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
-import { certificateFingerprint } from './signed.js';
+import { certificateFingerprint } from '../../src/common/tunnel-contract.js';
 import { connectThroughProxy, openWebSocket, type WebSocketStream } from './websocket.js';
 
 export interface RelayEndpoint {

@@ -4,7 +4,7 @@
  * revocation list; its signature is its authority, so no other credential is needed).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { SignedMessageError } from '../protocol/signed.js';
+import { SignedMessageError } from '../../src/common/tunnel-contract.js';
 import type { RelayMetrics } from './metrics.js';
 import type { Relay } from './relay.js';
 

@@ -21,7 +21,7 @@ import {
   verifyRevocationList,
   type AgentRole,
   type AgentTokenClaims,
-} from '../protocol/signed.js';
+} from '../../src/common/tunnel-contract.js';
 import { TokenBucket } from '../protocol/token-bucket.js';
 import type { RelayEventReporter } from './events.js';
 import type { RelayMetrics } from './metrics.js';

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ed25519PublicKeyFromRaw } from '../../src/common/ed25519-keys.js';
+import { ed25519PublicKeyFromRaw } from './ed25519-keys.js';
 import {
   certificateFingerprint,
   signAgentToken,
@@ -7,7 +7,7 @@ import {
   verifyAgentToken,
   verifyRevocationList,
   type AgentTokenClaims,
-} from './signed.js';
+} from './tunnel-contract.js';
 
 const platform = generateKeyPairSync('ed25519');
 const other = generateKeyPairSync('ed25519');
