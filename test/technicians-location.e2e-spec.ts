@@ -342,6 +342,48 @@ describe('technicians: availability, location, spoofing, nearby', () => {
       ]);
     });
 
+    it('judges a fix on the remembered last fixes only while nothing else wrote the presence row', async () => {
+      const tech = await signInAs(t, 'technician');
+      const home = { lat: 12.9611, lng: 77.6387 };
+      expect((await sendFix(tech, home)).response.status).toBe(202);
+      // Another API process stores a fix 50 km away (its history row and a new presence version).
+      await sql(
+        `WITH f AS (
+           INSERT INTO technician_location_fixes (technician_id, recorded_at, lat_e7, lng_e7,
+             accuracy_m, mock, score, reasons, position_written)
+           VALUES ($1, now() - interval '5 seconds', $2, $3, 8, false, 0, '{}', false))
+         UPDATE technician_presence SET updated_at = now() WHERE technician_id = $1`,
+        [tech.userId, Math.round((home.lat + M100 * 500) * 1e7), Math.round(home.lng * 1e7)],
+      );
+      // 100 m from home, but 50 km from the fix stored elsewhere 5 s earlier: impossible.
+      const next = { lat: home.lat + M100, lng: home.lng };
+      expect((await sendFix(tech, next)).response.status).toBe(202);
+      expect((await fixes(tech.userId)).map((f) => f.reasons)).toEqual([
+        [],
+        [],
+        ['impossible_speed'],
+      ]);
+    });
+
+    it('finds a replayed fix older than the last five, as a remembered context cannot', async () => {
+      const tech = await signInAs(t, 'technician');
+      const start = { lat: 12.9611, lng: 77.6387 };
+      const t0 = Date.now() - 60_000;
+      const at = (i: number) => ({ recordedAt: new Date(t0 + i * 10_000).toISOString() });
+      // Five fixes 100 m apart, 10 s apart (the burst of the location limit)...
+      for (let i = 0; i < 5; i++) {
+        const p = { lat: start.lat + M100 * i, lng: start.lng };
+        expect((await sendFix(tech, p, at(i))).response.status).toBe(202);
+      }
+      // ...a sixth after the limit's refill (one every 2 s), then the first fix's exact coordinates.
+      await new Promise((r) => setTimeout(r, 4_100));
+      expect(
+        (await sendFix(tech, { lat: start.lat + M100 * 3, lng: start.lng }, at(5))).response.status,
+      ).toBe(202);
+      expect((await sendFix(tech, start, at(6))).response.status).toBe(202);
+      expect((await fixes(tech.userId)).at(-1)!.reasons).toContain('replayed_coordinates');
+    });
+
     it('stores each fix with its plausibility score and reasons', async () => {
       const tech = await signInAs(t, 'technician');
       await sendFix(tech, BLR, { accuracyM: 150 });

@@ -25,6 +25,15 @@ const busy = () =>
     { 'retry-after': '1' },
   );
 
+/** Single statements, each in a transaction of its own (see `TransactionRunner.once`). */
+export interface Statements {
+  once<T = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    name?: string,
+  ): Promise<{ rows: T[]; affected: number }>;
+}
+
 export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
 
 /**
@@ -32,7 +41,7 @@ export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABL
  * and counted in `db_transaction_retries_total`; anything else propagates.
  */
 @Injectable()
-export class TransactionRunner {
+export class TransactionRunner implements Statements {
   private readonly logger = new Logger(TransactionRunner.name);
   private readonly retries: Counter<'sqlstate'>;
   private readonly poolTimeouts: Counter;
@@ -87,20 +96,41 @@ export class TransactionRunner {
    * BEGIN/COMMIT). Its rows, and the affected-row count as `execute` gives them. With `name`, a named
    * prepared statement, as `executePrepared` (parsed and planned once per connection).
    */
-  async once<T = Record<string, unknown>>(
+  once<T = Record<string, unknown>>(
     sql: string,
     params: unknown[] = [],
     name?: string,
   ): Promise<{ rows: T[]; affected: number }> {
+    return this.onOneConnection((db) => db.once<T>(sql, params, name));
+  }
+
+  /**
+   * Several single statements (each its own implicit transaction, as `once`) on one connection,
+   * taken from the pool once: a request that needs two statements waits for a connection once, not
+   * twice (under load the second wait is behind every request queued meanwhile). `work` must not
+   * take another connection (no `run` inside): it would hold one while waiting for a second.
+   */
+  async onOneConnection<T>(work: (db: Statements) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     try {
-      if (name !== undefined) {
-        const client = (await runner.connect()) as PreparedClient;
-        const result = await client.query({ name, text: sql, values: params });
-        return { rows: result.rows as T[], affected: result.rowCount ?? result.rows.length };
-      }
-      const result = await runner.query(sql, params, true);
-      return { rows: result.records as T[], affected: result.affected ?? result.records.length };
+      return await work({
+        async once<R = Record<string, unknown>>(
+          sql: string,
+          params: unknown[] = [],
+          name?: string,
+        ) {
+          if (name !== undefined) {
+            const client = (await runner.connect()) as PreparedClient;
+            const result = await client.query({ name, text: sql, values: params });
+            return { rows: result.rows as R[], affected: result.rowCount ?? result.rows.length };
+          }
+          const result = await runner.query(sql, params, true);
+          return {
+            rows: result.records as R[],
+            affected: result.affected ?? result.records.length,
+          };
+        },
+      });
     } catch (err) {
       throw this.overloadOr(err);
     } finally {

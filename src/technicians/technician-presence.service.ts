@@ -2,11 +2,12 @@
  * Technicians on the map: availability, location fixes (scored against spoofing, kept in the
  * history, the current position throttled) and the customers' nearby search. One command = one
  * transaction, the technician's users row held FOR SHARE and its presence row locked first — except
- * a fix (two statements checked against the presence row's version, see `recordFixOnce`) and the
- * search (one statement).
+ * a fix (usually one statement checked against the presence row's version, see `recordFix`) and
+ * the search (one statement).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { BoundedMap } from '../common/bounded-map.js';
 import { AppProblem } from '../common/errors/problem.js';
 import { cursorFields, encodeCursor, parseKeysetCursor, type Page } from '../common/pagination.js';
 import type { RequestMeta } from '../common/request-meta.js';
@@ -40,6 +41,7 @@ import {
   flagForReview,
   lastPositionFix,
   lockPresence,
+  asStored,
   recordFixOnce,
   fixContext,
   setAvailability,
@@ -50,6 +52,14 @@ import {
 
 /** A fix judged again this many times (each time the presence changed meanwhile) is refused. */
 const MAX_FIX_ATTEMPTS = 5;
+
+/** What this process last stored for a technician: enough to judge its next fix without a read. */
+interface KnownFixes {
+  version: string;
+  spoofScore: number;
+  flagged: boolean;
+  previous: LocationFix[];
+}
 
 const notApproved = (status: string): AppProblem =>
   new AppProblem(
@@ -127,6 +137,13 @@ export async function offerUnavailability(
 
 @Injectable()
 export class TechnicianPresence {
+  /**
+   * What this process last stored for each technician sending fixes (a few hundred bytes each; the
+   * least recently stored forgotten first). Only a hint: a fix judged on it is stored only if the
+   * presence row is still the version remembered.
+   */
+  private readonly lastFixes = new BoundedMap<string, KnownFixes>(20_000);
+
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly searches: NearbySearches,
@@ -218,9 +235,13 @@ export class TechnicianPresence {
    * Records a fix: scored against the technician's previous fixes, always kept in the history; a
    * plausible one becomes the current position when the technician moved ≥ 50 m or ≥ 30 s passed
    * (config). The rolling score reaching the threshold flags the technician (review queue).
-   * The hot path of the technicians' app: three statements (the lock with the account status, the
-   * previous fixes, one statement for the history row, the position and the score), a fourth only
-   * when the technician is flagged now.
+   *
+   * The hot path of the technicians' app, on one pooled connection and without BEGIN/COMMIT: what
+   * the fix is judged against (`fixContext`) is remembered from this process's last fix of the
+   * technician, so most fixes are one statement (`recordFixOnce`), which stores the fix only if the
+   * presence row is still the version remembered. Any other write since (a fix through another
+   * process, availability, a review, a suspension) makes it store nothing; the fix is then judged
+   * again on a fresh read.
    */
   async recordFix(dto: LocationFixDto, meta: RequestMeta): Promise<LocationAcceptedDto> {
     const fix: LocationFix = {
@@ -231,50 +252,68 @@ export class TechnicianPresence {
       mock: dto.mock ?? false,
     };
     const id = meta.principal!.userId;
-    // Two statements, no BEGIN/COMMIT: read what the fix is judged against, then store it if
-    // nothing changed meanwhile (recordFixOnce); a concurrent change means judging it again.
-    for (let attempt = 1; ; attempt++) {
-      const context = await fixContext(
-        this.transactions,
-        id,
-        fix,
-        this.config.technicians.position,
-      );
-      if (!context) throw technicianNotFound();
-      if (context.status !== 'approved') throw notApproved(context.status);
-      if (context.version === null) {
-        await this.transactions.run((tx) => lockPresence(tx, id)); // a first fix: create the row
-        continue;
-      }
-      const { score, reasons } = scoreFix(fix, context.previous, Date.now());
-      const rolling = rollingScore(context.spoofScore, score);
-      const written = score < SPOOF_RULES.untrustedFromScore && context.due;
-      const stored = await recordFixOnce(
-        this.transactions,
-        id,
-        {
-          fix,
-          speedMps: dto.speedMps ?? null,
-          headingDeg: dto.headingDeg ?? null,
-          provider: dto.provider ?? null,
-          score,
-          reasons,
-        },
-        {
-          version: context.version,
-          written,
-          rolling,
-          flag: !context.flagged && rolling >= this.config.technicians.spoofFlagThreshold,
-        },
-      );
-      if (stored) return { positionUpdated: written };
-      if (attempt >= MAX_FIX_ATTEMPTS)
+    for (;;) {
+      const outcome = await this.transactions.onOneConnection(async (db) => {
+        let known = this.lastFixes.get(id);
+        for (let attempt = 1; attempt <= MAX_FIX_ATTEMPTS; attempt++) {
+          const remembered = known !== undefined;
+          if (!known) {
+            const read = await fixContext(db, id, fix);
+            if (!read) throw technicianNotFound();
+            if (read.status !== 'approved') throw notApproved(read.status);
+            if (read.version === null) return 'no-presence-row' as const;
+            known = { ...read, version: read.version };
+          }
+          const { score, reasons } = scoreFix(fix, known.previous, Date.now());
+          const rolling = rollingScore(known.spoofScore, score);
+          const flag = !known.flagged && rolling >= this.config.technicians.spoofFlagThreshold;
+          const stored = await recordFixOnce(
+            db,
+            id,
+            {
+              fix,
+              speedMps: dto.speedMps ?? null,
+              headingDeg: dto.headingDeg ?? null,
+              provider: dto.provider ?? null,
+              score,
+              reasons,
+            },
+            {
+              version: known.version,
+              trusted: score < SPOOF_RULES.untrustedFromScore,
+              rolling,
+              flag,
+              replaySeen:
+                !remembered ||
+                known.previous.some((f) => f.latE7 === fix.latE7 && f.lngE7 === fix.lngE7),
+              throttle: this.config.technicians.position,
+            },
+          );
+          if (stored) {
+            this.lastFixes.set(id, {
+              version: stored.version,
+              spoofScore: rolling,
+              flagged: known.flagged || flag,
+              // The last five, as `fixContext` would read them now.
+              previous: [asStored(fix), ...known.previous.slice(0, 4)],
+            });
+            return { positionUpdated: stored.written };
+          }
+          this.lastFixes.delete(id);
+          known = undefined;
+        }
+        return 'contended' as const;
+      });
+      if (outcome === 'contended')
         throw new AppProblem(
           409,
           'technician/location-contended',
           'Location changed concurrently',
           'The technician’s presence kept changing while this fix was stored; send it again',
         );
+      if (outcome !== 'no-presence-row') return outcome;
+      // A first fix: create the row (a transaction of its own, after the connection above is back).
+      await this.transactions.run((tx) => lockPresence(tx, id));
     }
   }
 

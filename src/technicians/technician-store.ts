@@ -7,7 +7,7 @@ import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
 import type { AccountStatus, TechnicianKind } from '../common/roles.js';
 import { execute } from '../database/sql.js';
-import type { TransactionRunner } from '../database/transaction.js';
+import type { Statements } from '../database/transaction.js';
 import type { TechnicianAvailability } from './domain/availability.js';
 import type { LocationFix, ReviewReason, SpoofReason } from './domain/location-plausibility.js';
 
@@ -146,37 +146,27 @@ export interface FixContext {
   version: string | null;
   spoofScore: number;
   flagged: boolean;
-  /**
-   * The position is due to be rewritten by a trusted fix: there is none yet, the fix is at least
-   * `minMoveM` from it, or it was written at least `minIntervalSeconds` ago.
-   */
-  due: boolean;
   /** The technician's last five fixes, then the latest earlier one at exactly the new fix's coordinates (the replay rule), newest first. */
   previous: LocationFix[];
 }
 
 /**
  * The fix path's read, one statement: the account's status, the presence row (its version, rolling
- * score, flag, whether the position is due) and the previous fixes; undefined when the account is
- * not a technician's.
+ * score, flag) and the previous fixes; undefined when the account is not a technician's.
  */
 export async function fixContext(
-  db: TransactionRunner,
+  db: Statements,
   id: string,
   fix: { latE7: number; lngE7: number },
-  throttle: { minMoveM: number; minIntervalSeconds: number },
 ): Promise<FixContext | undefined> {
   const { rows } = await db.once<{
     status: AccountStatus;
     version: string | null;
     spoof_score: number | null;
     flagged: boolean | null;
-    due: boolean | null;
     previous: { lat: number; lng: number; acc: number; at: number; mock: boolean }[];
   }>(
     `SELECT u.status, p.xmin::text AS version, p.spoof_score, p.flagged_at IS NOT NULL AS flagged,
-            (p.position IS NULL OR NOT ST_DWithin(p.position, ${FIX_POINT}, $4)
-             OR p.position_written_at <= now() - make_interval(secs => $5)) AS due,
             (SELECT coalesce(json_agg(json_build_object('lat', f.lat_e7, 'lng', f.lng_e7,
                       'acc', f.accuracy_m, 'at', floor(extract(epoch FROM f.recorded_at) * 1000)::bigint,
                       'mock', f.mock) ORDER BY f.id DESC), '[]')
@@ -189,8 +179,7 @@ export async function fixContext(
             ) AS previous
        FROM users u LEFT JOIN technician_presence p ON p.technician_id = u.id
       WHERE u.id = $1 AND u.role = 'technician'`,
-    // Moved ≥ minMoveM = not within a hair less than it.
-    [id, fix.latE7, fix.lngE7, throttle.minMoveM - 1e-6, throttle.minIntervalSeconds],
+    [id, fix.latE7, fix.lngE7],
     'technicians.fix-context',
   );
   const row = rows[0];
@@ -200,7 +189,6 @@ export async function fixContext(
     version: row.version,
     spoofScore: row.spoof_score ?? 0,
     flagged: row.flagged ?? false,
-    due: row.due ?? true,
     previous: row.previous.map((f) => ({
       latE7: f.lat,
       lngE7: f.lng,
@@ -211,40 +199,64 @@ export async function fixContext(
   };
 }
 
+/** A fix as the history gives it back (its accuracy to the hundredth, as stored). */
+export function asStored(fix: LocationFix): LocationFix {
+  return { ...fix, accuracyM: toHundredths(fix.accuracyM)! };
+}
+
 /**
  * Stores a fix and its consequences in one statement (its own transaction), if nothing changed
- * since `fixContext` read what it was judged against: the account still approved (its users row
- * held FOR SHARE, so a concurrent suspension waits or is seen) and the presence row still the
- * version read (`xmin`: any write to it since — another fix, availability, a review — makes a new
- * version; after waiting for a concurrent writer PostgreSQL re-checks the newest one). Then: the
- * presence row takes the new rolling score, the position when `written`, the flag when `flag`; the
- * fix goes to the history marked with `written`; a flagging fix opens (or adds its reasons to) the
- * technician's review, with the reasons of its last ten fixes, this one included. Whether it was
- * stored (false: judge it again).
+ * since what it was judged against was read: the account still approved (its users row held FOR
+ * SHARE, so a concurrent suspension waits or is seen) and the presence row still the version read
+ * (`xmin`: any write to it since — another fix, availability, a review — makes a new version; after
+ * waiting for a concurrent writer PostgreSQL re-checks the newest one). Unless `replaySeen` (the
+ * caller's previous fixes were read with the replay rule's lookup, or already hold a fix at exactly
+ * these coordinates), it is stored only if no earlier fix has exactly these coordinates.
+ *
+ * Then: a `trusted` fix becomes the position when it is due (none yet, moved ≥ `minMoveM` from it,
+ * or it was written ≥ `minIntervalSeconds` ago); the presence row takes the new rolling score and
+ * the flag when `flag`; the fix goes to the history marked with whether it moved the position; a
+ * flagging fix opens (or adds its reasons to) the technician's review, with the reasons of its last
+ * ten fixes, this one included. The presence row's new version and whether the position moved, or
+ * undefined when nothing was stored (judge it again on a fresh read).
  */
 export async function recordFixOnce(
-  db: TransactionRunner,
+  db: Statements,
   id: string,
   r: FixRecord,
-  o: { version: string; written: boolean; rolling: number; flag: boolean },
-): Promise<boolean> {
-  const { rows } = await db.once<{ stored: number }>(
+  o: {
+    version: string;
+    trusted: boolean;
+    rolling: number;
+    flag: boolean;
+    replaySeen: boolean;
+    throttle: { minMoveM: number; minIntervalSeconds: number };
+  },
+): Promise<{ version: string; written: boolean } | undefined> {
+  const { rows } = await db.once<{ version: string; written: boolean }>(
     `WITH s AS (
        SELECT 1 FROM users WHERE id = $1 AND role = 'technician' AND status = 'approved' FOR SHARE
+     ), cur AS (
+       SELECT $12 AND (c.position IS NULL OR NOT ST_DWithin(c.position, ${FIX_POINT}, $16)
+                       OR c.position_written_at <= now() - make_interval(secs => $17)) AS written
+         FROM technician_presence c WHERE c.technician_id = $1
      ), p AS (
        UPDATE technician_presence t
-          SET position = CASE WHEN $12 THEN ${FIX_POINT} ELSE t.position END,
-              position_recorded_at = CASE WHEN $12 THEN $4 ELSE t.position_recorded_at END,
-              position_written_at = CASE WHEN $12 THEN now() ELSE t.position_written_at END,
+          SET position = CASE WHEN cur.written THEN ${FIX_POINT} ELSE t.position END,
+              position_recorded_at = CASE WHEN cur.written THEN $4 ELSE t.position_recorded_at END,
+              position_written_at = CASE WHEN cur.written THEN now() ELSE t.position_written_at END,
               spoof_score = $13,
               flagged_at = CASE WHEN $14 THEN coalesce(t.flagged_at, now()) ELSE t.flagged_at END,
               updated_at = now()
+         FROM cur
         WHERE t.technician_id = $1 AND t.xmin = $15::text::xid AND EXISTS (SELECT FROM s)
-        RETURNING 1
+          AND ($18 OR NOT EXISTS (SELECT FROM technician_location_fixes x
+                                   WHERE x.technician_id = $1 AND x.lat_e7 = $2 AND x.lng_e7 = $3))
+        RETURNING t.xmin::text AS version, cur.written
      ), f AS (
        INSERT INTO technician_location_fixes (technician_id, recorded_at, lat_e7, lng_e7, accuracy_m,
          speed_mps, heading_deg, mock, provider, score, reasons, position_written)
-       SELECT $1, $4, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12 FROM p
+       SELECT $1, $4, $2, $3, $5, $6, $7, $8, $9, $10, $11, p.written FROM p
      ), r AS (
        INSERT INTO technician_location_reviews (technician_id, score, reasons)
        SELECT $1, $13, coalesce(array_agg(DISTINCT x.r ORDER BY x.r), '{}')
@@ -257,7 +269,7 @@ export async function recordFixOnce(
          SET reasons = ARRAY(SELECT DISTINCT x FROM unnest(technician_location_reviews.reasons || EXCLUDED.reasons) x
                               ORDER BY x)
      )
-     SELECT count(*)::int AS stored FROM p`,
+     SELECT version, written FROM p`,
     [
       id,
       r.fix.latE7,
@@ -270,14 +282,18 @@ export async function recordFixOnce(
       r.provider,
       r.score,
       r.reasons,
-      o.written,
+      o.trusted,
       o.rolling,
       o.flag,
       o.version,
+      // Moved ≥ minMoveM = not within a hair less than it.
+      o.throttle.minMoveM - 1e-6,
+      o.throttle.minIntervalSeconds,
+      o.replaySeen,
     ],
     'technicians.record-fix',
   );
-  return rows[0]!.stored === 1;
+  return rows[0];
 }
 
 /**

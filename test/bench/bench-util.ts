@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 import { projectRoot } from '../../src/common/project-root.js';
@@ -7,6 +8,32 @@ import { projectRoot } from '../../src/common/project-root.js';
 export const benchRoot = projectRoot();
 export const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 export const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+
+const keepAlive = new Agent({ keepAlive: true, maxSockets: Infinity });
+
+/**
+ * One HTTP request for open-loop load generators: node:http on a keep-alive agent, the body read and
+ * dropped. A load generator shares the two cores with the server and PostgreSQL, and fetch costs it
+ * about twice the CPU per request (docs/performance.md).
+ */
+export function lightRequest(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const headers =
+      init.body === undefined
+        ? init.headers
+        : { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) };
+    const req = request(url, { method: init.method ?? 'GET', headers, agent: keepAlive }, (res) => {
+      res.on('data', () => {});
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@ import { NEARBY_CONNECTION_OPTIONS } from '../../src/technicians/nearby-search.j
 import { NEARBY_SQL, NEARBY_STATEMENT } from '../../src/technicians/technician-store.js';
 import { withClient } from '../support/test-database.js';
 import { createBenchDatabase } from './bench-database.js';
-import { benchRoot, percentile, seconds, startServer } from './bench-util.js';
+import { benchRoot, lightRequest, percentile, seconds, startServer } from './bench-util.js';
 
 /**
  * `npm run bench:geo` (issue #15): technicians on the map at a country's scale, on real PostGIS.
@@ -362,7 +362,7 @@ async function sqlPhase(url: string, points: Point[]): Promise<SqlFigures> {
 interface Stream {
   name: string;
   rate: number;
-  request: (i: number) => Promise<Response>;
+  request: (i: number) => Promise<{ status: number }>;
   expect: number;
 }
 
@@ -389,16 +389,21 @@ async function openLoop(streams: Stream[], secs: number): Promise<StreamFigures[
       let errors = 0;
       let last = start;
       const inFlight: Promise<void>[] = [];
+      const worst: number[] = [];
       for (let i = 0; i < count; i++) {
         const due = start + (i * 1000) / s.rate;
         const wait = due - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         inFlight.push(
           s.request(i).then(
-            async (res) => {
-              await res.arrayBuffer();
+            (res) => {
               last = performance.now();
               latencies.push(last - due);
+              if (process.env.BENCH_GEO_TIMELINE)
+                worst[Math.floor((due - start) / 1000)] = Math.max(
+                  worst[Math.floor((due - start) / 1000)] ?? 0,
+                  last - due,
+                );
               statuses[res.status] = (statuses[res.status] ?? 0) + 1;
               if (res.status !== s.expect) errors++;
             },
@@ -413,6 +418,8 @@ async function openLoop(streams: Stream[], secs: number): Promise<StreamFigures[
       const sentBy = performance.now();
       await Promise.all(inFlight);
       latencies.sort((a, b) => a - b);
+      if (process.env.BENCH_GEO_TIMELINE)
+        console.log(`  ${s.name} worst per second: ${worst.map((w) => w.toFixed(0)).join(' ')}`);
       return {
         name: s.name,
         sent: count,
@@ -519,22 +526,22 @@ async function apiPhase(db: { url: string; ownerUrl: string }, hash: string): Pr
 
     const points = queryPoints(Math.round(SEARCH_RATE * (seconds + 1)) * 3, 99);
     let searchNo = 0;
-    const search = (): Promise<Response> => {
+    const search = () => {
       const n = searchNo++;
       const p = points[n % points.length]!;
-      return fetch(
+      return lightRequest(
         `${base}/technicians/nearby?lat=${p.lat.toFixed(6)}&lng=${p.lng.toFixed(6)}&radiusKm=${RADIUS_M / 1000}&limit=${K}`,
         { headers: { authorization: `Bearer ${customerTokens[n % CUSTOMERS]!}` } },
       );
     };
     let updateNo = 0;
     /** The next mover in turn steps 60 m along its heading (15 m/s: a scooter in traffic) and reports it. */
-    const update = (): Promise<Response> => {
+    const update = () => {
       const m = moving[updateNo++ % moving.length]!;
       const stepKm = 0.06;
       m.lat += (stepKm * Math.cos(m.heading)) / KM_PER_DEGREE;
       m.lng += (stepKm * Math.sin(m.heading)) / (KM_PER_DEGREE * Math.cos((m.lat * Math.PI) / 180));
-      return fetch(`${base}/technicians/me/location`, {
+      return lightRequest(`${base}/technicians/me/location`, {
         method: 'POST',
         headers: { authorization: `Bearer ${m.token}`, 'content-type': 'application/json' },
         body: JSON.stringify({
@@ -547,7 +554,7 @@ async function apiPhase(db: { url: string; ownerUrl: string }, hash: string): Pr
         }),
       });
     };
-    const live = (): Promise<Response> => fetch(`${base}/health/live`);
+    const live = () => lightRequest(`${base}/health/live`);
 
     // Warm-up (1 s of each, not counted).
     await openLoop(
