@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { io, type Socket } from 'socket.io-client';
 import { ChatPush } from '../src/chat/chat-push.js';
+import { CHAT_PUSH_QUIET_SECONDS } from '../src/chat/chat.service.js';
 import { signJwt } from '../src/identity/jwt.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, checkout, putInCart } from './support/orders.js';
@@ -197,31 +198,47 @@ describe('chat rooms and history over REST', () => {
     expect(mine.data?.items.map((r) => r.room)).toContain(room);
   });
 
-  it("pushes a new message to the other parties' devices (ids only), never to the sender", async () => {
-    const room = await jobRoom();
-    const [, subjectId] = room.split(':');
-    const token = () => `ExponentPushToken[${randomUUID().replace(/-/g, '').slice(0, 22)}]`;
-    for (const who of [customer, technician])
+  /** Registers a device for each account. */
+  const registerDevices = async (...who: SignedIn[]) => {
+    for (const w of who)
       expect(
         (
           await t.api.POST('/me/push-tokens', {
-            body: { token: token(), platform: 'android' },
-            headers: who.headers,
+            body: {
+              token: `ExponentPushToken[${randomUUID().replace(/-/g, '').slice(0, 22)}]`,
+              platform: 'android',
+            },
+            headers: w.headers,
           })
         ).response.status,
       ).toBe(200);
-    const sent = await restSend(customer, room, 'Can you come at 5 pm?');
-    const pushesTo = (userId: string) =>
-      sql<{ category: string; title: string; body: string; data: Record<string, string> }>(
-        `SELECT category, title, body, data FROM push_outbox
-          WHERE user_id = $1 AND data ->> 'subjectId' = $2 ORDER BY id`,
-        [userId, subjectId],
-      );
+  };
+  /** The pushes an account got about a subject, oldest first. */
+  const pushesTo = (userId: string, subjectId: string) =>
+    sql<{ category: string; title: string; body: string; data: Record<string, string> }>(
+      `SELECT category, title, body, data FROM push_outbox
+        WHERE user_id = $1 AND data ->> 'subjectId' = $2 ORDER BY id`,
+      [userId, subjectId],
+    );
+  /** Waits (up to 5 s) until the account got `n` pushes about the subject; what it got. */
+  const awaitPushes = async (userId: string, subjectId: string, n: number) => {
     let got: Awaited<ReturnType<typeof pushesTo>> = [];
-    for (let i = 0; i < 100 && got.length === 0; i++) {
+    for (let i = 0; i < 100 && got.length < n; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      got = await pushesTo(technician.userId);
+      got = await pushesTo(userId, subjectId);
     }
+    return got;
+  };
+  /** Until the server has let go of the account's sockets in the room (by the room's id). */
+  const awaitGone = (userId: string, room: string) =>
+    until(() => !t.app.get(ChatPush).inRoomHere(userId, room));
+
+  it("pushes a new message to the other parties' devices (ids only), never to the sender", async () => {
+    const room = await jobRoom();
+    const [, subjectId] = room.split(':');
+    await registerDevices(customer, technician);
+    const sent = await restSend(customer, room, 'Can you come at 5 pm?');
+    const got = await awaitPushes(technician.userId, subjectId!, 1);
     expect(got).toEqual([
       {
         category: 'messages',
@@ -236,7 +253,37 @@ describe('chat rooms and history over REST', () => {
       },
     ]);
     expect(JSON.stringify(got)).not.toContain('5 pm');
-    expect(await pushesTo(customer.userId)).toEqual([]);
+    expect(await pushesTo(customer.userId, subjectId!)).toEqual([]);
+  });
+
+  it(`pushes a party once per room every ${CHAT_PUSH_QUIET_SECONDS} s, and not while its app is connected`, async () => {
+    const room = await jobRoom();
+    const [, subjectId] = room.split(':');
+    await registerDevices(technician);
+    // The technician's app shows the room: the socket delivers, no push.
+    const tech = await connect(technician);
+    const onSocket = inbox(tech);
+    expect(await ask(tech, 'join', { room })).toMatchObject({ ok: true });
+    const first = await restSend(customer, room, 'First');
+    await until(() => onSocket.length > 0);
+    expect(onSocket.map((m) => m.seq)).toEqual([first.data!.message.seq]);
+    // The app goes to the background (socket closed): the next message is pushed, the one after
+    // it (within the quiet period) is not.
+    tech.disconnect();
+    const [{ id: roomId }] = await sql<{ id: string }>(
+      `SELECT id FROM chat_rooms WHERE kind = 'job' AND subject_id = $1`,
+      [subjectId],
+    );
+    await awaitGone(technician.userId, roomId!);
+    const second = await restSend(customer, room, 'Second');
+    await restSend(customer, room, 'Third');
+    const got = await awaitPushes(technician.userId, subjectId!, 1);
+    // Give a wrongly sent push for the third message time to land before checking there is none.
+    await new Promise((r) => setTimeout(r, 300));
+    // (One push per device the technician registered, each about the second message only.)
+    const seqs = (await pushesTo(technician.userId, subjectId!)).map((p) => p.data.seq);
+    expect(new Set(seqs)).toEqual(new Set([String(second.data!.message.seq)]));
+    expect(got.length).toBeGreaterThan(0);
   });
 
   it('refuses a message over the size cap (CHAT_MESSAGE_MAX_CHARS)', async () => {

@@ -25,6 +25,16 @@ export class ChatPush {
     this.publisher = publisher;
   }
 
+  /** Whether the account has a socket in the room on this process (its app has it open). */
+  inRoomHere(userId: string, roomId: string): boolean {
+    const rooms = this.namespace?.adapter.rooms;
+    const mine = rooms?.get(`user:${userId}`);
+    const room = rooms?.get(`room:${roomId}`);
+    if (!mine || !room) return false;
+    for (const socketId of mine) if (room.has(socketId)) return true;
+    return false;
+  }
+
   toUser(userId: string, event: string, payload: unknown): void {
     this.namespace?.to(`user:${userId}`).emit(event, payload);
   }

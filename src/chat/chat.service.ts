@@ -22,6 +22,7 @@ import { contactIn } from '../identity/contact.js';
 import { Push } from '../notifications/push.service.js';
 import { retryAfterSeconds } from '../rate-limit/rate-limit.guard.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
+import { BoundedMap } from '../common/bounded-map.js';
 import { ChatPush } from './chat-push.js';
 import {
   advanceReceipt,
@@ -69,6 +70,9 @@ const messageNotFound = () =>
 /** Whether the principal sees what staff see (hidden messages' text, reasons). */
 const seesAll = (p: Principal) => isStaff(p.role);
 
+/** A party is pushed about a room at most once this often (README, Chat: "Push"). */
+export const CHAT_PUSH_QUIET_SECONDS = 30;
+
 /** What a message says (its sender and client id aside). */
 export type MessageContent = Omit<NewMessage, 'senderId' | 'clientMessageId'>;
 
@@ -86,6 +90,9 @@ export interface EnteredRoom {
 
 @Injectable()
 export class ChatService {
+  /** When each party was last pushed about each room, by `party:room` (per process). */
+  private readonly pushed = new BoundedMap<string, number>(50_000);
+
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
@@ -240,19 +247,34 @@ export class ChatService {
     }
   }
 
-  /** A new message to the room's sockets and, ids only, to the other parties' devices. */
+  /**
+   * A new message to the room's sockets and, ids only, to the other parties' devices — only to a
+   * party with no socket in the room on this process (an app showing the room gets the message on
+   * its socket; the apps close it in the background), and at most once per room and party every
+   * `CHAT_PUSH_QUIET_SECONDS` (a burst of messages is one notification).
+   */
   private announce(room: RoomRow, parties: string[], row: MessageRow, senderId: string): void {
     this.push.publish({ kind: 'message', room, parties, row });
-    // The room's other parties' devices (apps in the background): ids only, never the text.
-    void this.devices.notify(
-      parties.filter((id) => id !== senderId),
-      'messages',
-      {
-        title: 'New message',
-        body: room.kind === 'job' ? 'About your repair' : 'About your order',
-        data: { type: 'chat_message', room: room.kind, subjectId: room.subject_id, seq: row.seq },
-      },
+    const now = Date.now();
+    const away = parties.filter(
+      (id) =>
+        id !== senderId &&
+        !this.push.inRoomHere(id, room.id) &&
+        this.pushDue(`${id}:${room.id}`, now),
     );
+    // Ids only, never the text.
+    void this.devices.notify(away, 'messages', {
+      title: 'New message',
+      body: room.kind === 'job' ? 'About your repair' : 'About your order',
+      data: { type: 'chat_message', room: room.kind, subjectId: room.subject_id, seq: row.seq },
+    });
+  }
+
+  private pushDue(key: string, now: number): boolean {
+    const last = this.pushed.get(key);
+    if (last !== undefined && now - last < CHAT_PUSH_QUIET_SECONDS * 1000) return false;
+    this.pushed.set(key, now);
+    return true;
   }
 
   /** A page of the room's history, oldest first. */
