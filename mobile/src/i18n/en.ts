@@ -141,8 +141,8 @@ export const en = {
   repairs: {
     book: 'Book a repair',
     empty: 'No repairs yet.',
-    brand: 'Phone brand',
-    model: 'Phone model',
+    brand: 'Device brand',
+    model: 'Device model',
     problem: 'What is wrong?',
     kind: 'Kind of problem',
     kinds: { hardware: 'Hardware (screen, battery, …)', software: 'Software' },

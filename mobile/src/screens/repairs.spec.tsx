@@ -51,8 +51,8 @@ describe('customer: booking a repair', () => {
       'POST /repairs': { status: 201, body: repairJob({ id: 'r-9' }) },
     });
     await renderScreen(<BookRepair />);
-    await fireEvent.changeText(screen.getByLabelText('Phone brand'), 'Xiaomi');
-    await fireEvent.changeText(screen.getByLabelText('Phone model'), 'Redmi Note 12');
+    await fireEvent.changeText(screen.getByLabelText('Device brand'), 'Xiaomi');
+    await fireEvent.changeText(screen.getByLabelText('Device model'), 'Redmi Note 12');
     await fireEvent.changeText(screen.getByLabelText('What is wrong?'), 'The screen is cracked');
     await fireEvent.press(screen.getByRole('button', { name: 'Use my position' }));
     expect(await screen.findByDisplayValue('12.971600')).toBeOnTheScreen();
@@ -102,8 +102,8 @@ describe('customer: booking a repair', () => {
       'POST /repairs': { status: 201, body: repairJob({ id: 'r-2', mode: 'online' }) },
     });
     await renderScreen(<BookRepair />);
-    await fireEvent.changeText(screen.getByLabelText('Phone brand'), 'Apple');
-    await fireEvent.changeText(screen.getByLabelText('Phone model'), 'iPhone 13');
+    await fireEvent.changeText(screen.getByLabelText('Device brand'), 'Apple');
+    await fireEvent.changeText(screen.getByLabelText('Device model'), 'iPhone 13');
     await fireEvent.changeText(screen.getByLabelText('What is wrong?'), 'Stuck on the logo');
     await fireEvent.press(screen.getByRole('button', { name: 'Software' }));
     await fireEvent.press(screen.getByRole('button', { name: 'Online (remote)' }));
@@ -149,7 +149,7 @@ describe('customer: booking a repair', () => {
     expect(screen.getByTestId('error-Latitude')).toHaveTextContent(
       'an offline repair needs its location',
     );
-    expect(screen.queryByTestId('error-Phone brand')).toBeNull();
+    expect(screen.queryByTestId('error-Device brand')).toBeNull();
   });
 });
 
