@@ -297,7 +297,6 @@ describe('the app on the web', () => {
     await page.getByRole('button', { name: 'Request repair' }).click();
     await page.waitForURL(/\/repair\/[0-9a-f-]+$/);
     const repairJobId = page.url().split('/').pop()!;
-    await page.getByTestId('timeline').waitFor();
     await expect(page.getByTestId('repair').innerText()).resolves.toMatch(
       /Xiaomi Redmi Note 12[\s\S]*The screen is cracked and does not respond[\s\S]*12 Residency Road, Bengaluru/,
     );

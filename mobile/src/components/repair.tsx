@@ -33,9 +33,10 @@ export function RepairSummary({ job }: { job: Job }) {
   );
 }
 
-/** The status timeline, oldest first, with who moved it. */
+/** The status timeline, oldest first, with who moved it (nothing before the first move). */
 export function RepairTimeline({ entries }: { entries: Schemas['RepairTimelineEntryDto'][] }) {
   const { t, i18n } = useTranslation();
+  if (entries.length === 0) return null;
   return (
     <Card testID="timeline">
       <Body tone="muted">{t('repairs.timeline')}</Body>
