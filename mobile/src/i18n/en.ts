@@ -256,6 +256,7 @@ export const en = {
     waitingPayment: 'Waiting for the customer to pay.',
     waitingConfirm: 'Waiting for the customer to confirm.',
     quoteBuilder: 'Your quote',
+    quoteMore: 'Quote more work',
     addLabour: 'Add labour',
     addParts: 'Add parts',
     removeLine: 'Remove line {{n}}',

@@ -256,6 +256,7 @@ export const hi: AppStrings = {
     waitingPayment: 'ग्राहक के भुगतान की प्रतीक्षा है।',
     waitingConfirm: 'ग्राहक की पुष्टि की प्रतीक्षा है।',
     quoteBuilder: 'आपका कोटेशन',
+    quoteMore: 'अतिरिक्त काम का कोटेशन दें',
     addLabour: 'मज़दूरी जोड़ें',
     addParts: 'पार्ट्स जोड़ें',
     removeLine: 'पंक्ति {{n}} हटाएँ',

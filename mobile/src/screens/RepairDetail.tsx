@@ -15,7 +15,7 @@ import { km } from './BookRepair';
 type Job = Schemas['RepairJobViewDto'];
 type Status = Job['status'];
 
-/** The customer may cancel until the work starts (the API applies the visit-fee policy). */
+/** The customer may cancel until the work is done (the API applies the visit-fee policy). */
 const CANCELLABLE: Status[] = [
   'matching',
   'awaiting_assignment',
@@ -25,6 +25,7 @@ const CANCELLABLE: Status[] = [
   'diagnosing',
   'quoted',
   'awaiting_payment',
+  'in_progress',
 ];
 const REVIEWABLE: Status[] = ['done', 'confirmed', 'closed'];
 

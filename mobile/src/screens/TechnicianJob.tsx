@@ -52,6 +52,7 @@ export default function TechnicianJob() {
     mutationFn: (s: Step) => data(api.POST(STEP_PATHS[s], { params })),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['technician'] }),
   });
+  const [moreWork, setMoreWork] = useState(false);
   return (
     <Screen>
       <QueryView query={job}>
@@ -71,7 +72,18 @@ export default function TechnicianJob() {
               {j.quotes.map((q) => (
                 <QuoteCard key={q.id} quote={q} />
               ))}
-              {j.status === 'diagnosing' ? <QuoteBuilder id={id} /> : null}
+              {j.status === 'diagnosing' ? <QuoteBuilder id={id} supplement={false} /> : null}
+              {j.status === 'in_progress' ? (
+                moreWork ? (
+                  <QuoteBuilder id={id} supplement />
+                ) : (
+                  <Button
+                    kind="secondary"
+                    label={t('technician.quoteMore')}
+                    onPress={() => setMoreWork(true)}
+                  />
+                )
+              ) : null}
               {j.status === 'quoted' ? (
                 <Body tone="muted">{t('technician.waitingApproval')}</Body>
               ) : null}
@@ -101,8 +113,11 @@ const RATES: Line['gstRateBps'][] = [0, 500, 1200, 1800, 2800];
 const gstOf = (taxablePaise: number, rateBps: number) =>
   Math.floor((taxablePaise * rateBps + 5_000) / 10_000);
 
-/** The quote builder: labour and parts lines, each at a GST rate (0 % when not GST-registered). */
-function QuoteBuilder({ id }: { id: string }) {
+/**
+ * The quote builder: labour and parts lines, each at a GST rate (0 % when not GST-registered); a
+ * supplementary quote (more work on a paid job in progress) is built the same way.
+ */
+function QuoteBuilder({ id, supplement }: { id: string; supplement: boolean }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const readiness = useQuery({
@@ -137,20 +152,25 @@ function QuoteBuilder({ id }: { id: string }) {
   const send = useMutation({
     mutationFn: () =>
       data(
-        api.POST('/technician/repairs/{repairJobId}/quotes', {
-          params: { path: { repairJobId: id } },
-          body: {
-            lines: lines.map((l) => ({ ...l, unitPaise: l.unitPaise ?? 0 })),
-            ...(note.trim() ? { note: note.trim() } : {}),
+        api.POST(
+          supplement
+            ? '/technician/repairs/{repairJobId}/supplements'
+            : '/technician/repairs/{repairJobId}/quotes',
+          {
+            params: { path: { repairJobId: id } },
+            body: {
+              lines: lines.map((l) => ({ ...l, unitPaise: l.unitPaise ?? 0 })),
+              ...(note.trim() ? { note: note.trim() } : {}),
+            },
           },
-        }),
+        ),
       ),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['technician', 'job', id] }),
   });
   const err = (i: number, field: string) => fieldError(send.error, `lines.${i}.${field}`);
   return (
     <Card testID="quote-builder">
-      <Title>{t('technician.quoteBuilder')}</Title>
+      <Title>{supplement ? t('repairs.supplementary') : t('technician.quoteBuilder')}</Title>
       {drafts.map((d, i) => {
         const n = i + 1;
         return (

@@ -252,7 +252,7 @@ describe('customer: my repairs', () => {
       razorpaySignature: 'sig',
     });
     expect(screen.getByText('Paid ₹2,126.00')).toBeOnTheScreen();
-    expect(screen.queryByRole('button', { name: 'Cancel repair' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Pay ₹2,126.00' })).toBeNull();
   });
 
   it('shows the cancellation policy with the visit fee, and the refusal’s detail', async () => {

@@ -217,6 +217,35 @@ describe('technician: a job', () => {
     expect(screen.queryByTestId('error-Line 2: price per unit (₹, before GST)')).toBeNull();
   });
 
+  it('quotes more work on a job in progress as a supplementary quote', async () => {
+    const calls = fakeApi({
+      ...technician,
+      'GET /technicians/me/readiness': readiness({ gstRegistered: false }),
+      'GET /technician/repairs/r-1': { body: repairJob({ status: 'in_progress' }) },
+      'GET /technician/repairs/r-1/timeline': { body: [] },
+      'POST /technician/repairs/r-1/supplements': {
+        status: 201,
+        body: repairQuote({ supplementary: true }),
+      },
+    });
+    await renderScreen(<TechnicianJob />);
+    expect(await screen.findByRole('button', { name: 'Work done' })).toBeOnTheScreen();
+    await fireEvent.press(screen.getByRole('button', { name: 'Quote more work' }));
+    await fireEvent.press(await screen.findByRole('button', { name: 'Add parts' }));
+    await fireEvent.changeText(screen.getByLabelText('Line 1: description'), 'Battery');
+    await fireEvent.changeText(screen.getByLabelText('Line 1: quantity'), '2');
+    await fireEvent.changeText(
+      screen.getByLabelText('Line 1: price per unit (₹, before GST)'),
+      '899.50',
+    );
+    await fireEvent.press(screen.getByRole('button', { name: 'Send quote · ₹1,799.00' }));
+    expect(calls.find((c) => c.path === '/technician/repairs/r-1/supplements')!.body).toEqual({
+      lines: [
+        { kind: 'parts', description: 'Battery', quantity: 2, unitPaise: 89950, gstRateBps: 0 },
+      ],
+    });
+  });
+
   it('offers only 0 % GST to a technician not registered for GST', async () => {
     fakeApi({
       ...technician,
