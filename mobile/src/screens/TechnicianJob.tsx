@@ -118,13 +118,28 @@ const gstOf = (taxablePaise: number, rateBps: number) =>
  * supplementary quote (more work on a paid job in progress) is built the same way.
  */
 function QuoteBuilder({ id, supplement }: { id: string; supplement: boolean }) {
-  const { t } = useTranslation();
-  const queryClient = useQueryClient();
   const readiness = useQuery({
     queryKey: ['technician', 'readiness'],
     queryFn: () => data(api.GET('/technicians/me/readiness')),
   });
-  const registered = readiness.data?.gstRegistered ?? false;
+  return (
+    <QueryView query={readiness}>
+      {(r) => <QuoteForm id={id} supplement={supplement} registered={r.gstRegistered} />}
+    </QueryView>
+  );
+}
+
+function QuoteForm({
+  id,
+  supplement,
+  registered,
+}: {
+  id: string;
+  supplement: boolean;
+  registered: boolean;
+}) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
   const rates = registered ? RATES : RATES.slice(0, 1);
   const blank = (kind: Line['kind']): Draft => ({
     kind,
