@@ -4,7 +4,8 @@
  * against the real API on its own database: a customer signs up, finds a part with a typo, is refused
  * checkout below ₹500, checks out and pays (the sandbox playing Checkout); the dealer accepts, packs
  * and ships it; a business buyer sees B2B prices and is refused checkout below ₹10,000; a customer
- * books a repair at home (a 400 naming the problem field highlighted first).
+ * books a repair at home (a 400 naming the problem field highlighted first); a technician lands on
+ * its Work tab, goes active and sends a typed position, which a customer's nearby search then finds.
  * Screenshots go to mobile/test-results/ (not committed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -322,6 +323,35 @@ describe('the app on the web', () => {
       Date.parse('2030-01-15T10:00:00+05:30'),
       Date.parse('2030-01-15T13:00:00+05:30'),
     ]);
+    await page.context().close();
+  });
+
+  it('a technician lands on its tabs, goes active and sends its position from the web', async () => {
+    const tech = await signInAs(t, 'technician', { technicianKind: 'hardware' });
+    const page = await signIn(tech.email);
+    await page.waitForURL(/\/technician\/work$/);
+    await page.getByText('No offers right now.').waitFor();
+    for (const tab of ['Jobs', 'Earnings', 'Account'])
+      await expect(page.getByRole('tab', { name: tab }).count()).resolves.toBe(1);
+    await page.getByRole('button', { name: 'Go active' }).click();
+    await page.getByText('Active: you receive offers').waitFor();
+    await page.getByLabel('Latitude').fill('12.9352');
+    await page.getByLabel('Longitude').fill('77.6245');
+    await page.getByRole('button', { name: 'Send my position' }).click();
+    await page.getByText(/^Position sent at/).waitFor();
+    await shot(page, 'technician-active');
+
+    // A customer nearby now finds it (distance in 100 m steps).
+    const customer = await signInAs(t, 'customer');
+    const nearby = await t.api.GET('/technicians/nearby', {
+      params: { query: { lat: 12.9352, lng: 77.6245, kind: 'hardware' } },
+      headers: customer.headers,
+    });
+    expect(nearby.data?.items.filter((i) => i.id === tech.userId).map((i) => i.distanceM)).toEqual([
+      100,
+    ]);
+    await page.getByRole('button', { name: 'Go inactive' }).click();
+    await page.getByText('Inactive: no offers').waitFor();
     await page.context().close();
   });
 });
