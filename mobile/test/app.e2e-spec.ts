@@ -3,7 +3,9 @@
  * the Razorpay sandbox on its origin) in a real browser (Debian's Chromium through playwright-core)
  * against the real API on its own database: a customer signs up, finds a part with a typo, is refused
  * checkout below ₹500, checks out and pays (the sandbox playing Checkout); the dealer accepts, packs
- * and ships it; a business buyer sees B2B prices and is refused checkout below ₹10,000.
+ * and ships it; a business buyer sees B2B prices and is refused checkout below ₹10,000; a customer
+ * books a repair at home (a 400 naming the problem field highlighted first); a technician lands on
+ * its Work tab, goes active and sends a typed position, which a customer's nearby search then finds.
  * Screenshots go to mobile/test-results/ (not committed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -265,6 +267,91 @@ describe('the app on the web', () => {
     await expect(page.getByTestId('verification').innerText()).resolves.toMatch(
       new RegExp(`${business.gstin}\\s*Verified: you buy at B2B prices.`),
     );
+    await page.context().close();
+  });
+
+  it('a customer books a repair at home: the field the API refuses is highlighted, then it is requested', async () => {
+    const customer = await signInAs(t, 'customer');
+    const page = await signIn(customer.email);
+    await page.waitForURL(/\/search$/);
+    await page.getByRole('tab', { name: 'Repairs' }).click();
+    await page.getByText('No repairs yet.').waitFor();
+    await page.getByRole('button', { name: 'Book a repair' }).click();
+
+    await page.getByLabel('Device brand').fill('Xiaomi');
+    await page.getByLabel('Device model').fill('Redmi Note 12');
+    await page.getByLabel('What is wrong?').fill('Bad');
+    await page.getByLabel('Latitude').fill('12.9716');
+    await page.getByLabel('Longitude').fill('77.5946');
+    await page.getByLabel('Address').fill('12 Residency Road, Bengaluru');
+    await page.getByLabel('Preferred from (YYYY-MM-DD HH:MM)').fill('2030-01-15 10:00');
+    await page.getByLabel('Preferred until (YYYY-MM-DD HH:MM)').fill('2030-01-15 13:00');
+    await page.getByRole('button', { name: 'Find technicians nearby' }).click();
+    await page
+      .getByText('No technician is available nearby right now. Book anyway: FixBazaar finds one.')
+      .waitFor();
+    await page.getByRole('button', { name: 'Request repair' }).click();
+    await expect(page.getByTestId('error-What is wrong?').innerText()).resolves.toMatch(/problem/);
+    await shot(page, 'customer-repair-refused-field');
+
+    await page.getByLabel('What is wrong?').fill('The screen is cracked and does not respond');
+    await page.getByRole('button', { name: 'Request repair' }).click();
+    await page.waitForURL(/\/repair\/[0-9a-f-]+$/);
+    const repairJobId = page.url().split('/').pop()!;
+    await expect(page.getByTestId('repair').innerText()).resolves.toMatch(
+      /Xiaomi Redmi Note 12[\s\S]*The screen is cracked and does not respond[\s\S]*12 Residency Road, Bengaluru/,
+    );
+    await expect(page.getByTestId('cancel').innerText()).resolves.toMatch(
+      /Cancelling is free until the technician is on the way/,
+    );
+    await shot(page, 'customer-repair-requested');
+
+    const job = await t.api.GET('/repairs/{repairJobId}', {
+      params: { path: { repairJobId } },
+      headers: (await login(t, customer.email)).headers,
+    });
+    expect(job.data).toMatchObject({
+      kind: 'hardware',
+      mode: 'offline',
+      deviceBrand: 'Xiaomi',
+      deviceModel: 'Redmi Note 12',
+      problem: 'The screen is cracked and does not respond',
+      location: { lat: 12.9716, lng: 77.5946 },
+      address: '12 Residency Road, Bengaluru',
+    });
+    expect([Date.parse(job.data!.preferredFrom!), Date.parse(job.data!.preferredTo!)]).toEqual([
+      Date.parse('2030-01-15T10:00:00+05:30'),
+      Date.parse('2030-01-15T13:00:00+05:30'),
+    ]);
+    await page.context().close();
+  });
+
+  it('a technician lands on its tabs, goes active and sends its position from the web', async () => {
+    const tech = await signInAs(t, 'technician', { technicianKind: 'hardware' });
+    const page = await signIn(tech.email);
+    await page.waitForURL(/\/technician\/work$/);
+    await page.getByText('No offers right now.').waitFor();
+    for (const tab of ['Jobs', 'Earnings', 'Account'])
+      await expect(page.getByRole('tab', { name: tab }).count()).resolves.toBe(1);
+    await page.getByRole('button', { name: 'Go active' }).click();
+    await page.getByText('Active: you receive offers').waitFor();
+    await page.getByLabel('Latitude').fill('12.9352');
+    await page.getByLabel('Longitude').fill('77.6245');
+    await page.getByRole('button', { name: 'Send my position' }).click();
+    await page.getByText(/^Position sent at/).waitFor();
+    await shot(page, 'technician-active');
+
+    // A customer nearby now finds it (distance in 100 m steps).
+    const customer = await signInAs(t, 'customer');
+    const nearby = await t.api.GET('/technicians/nearby', {
+      params: { query: { lat: 12.9352, lng: 77.6245, kind: 'hardware' } },
+      headers: customer.headers,
+    });
+    expect(nearby.data?.items.filter((i) => i.id === tech.userId).map((i) => i.distanceM)).toEqual([
+      100,
+    ]);
+    await page.getByRole('button', { name: 'Go inactive' }).click();
+    await page.getByText('Inactive: no offers').waitFor();
     await page.context().close();
   });
 });

@@ -22,6 +22,7 @@ export async function data<T>(
     code: body.code ?? `http/${response.status}`,
     detail: body.detail,
     requestId: body.requestId ?? response.headers.get('x-request-id') ?? undefined,
+    errors: body.errors,
   });
 }
 

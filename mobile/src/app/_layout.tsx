@@ -17,6 +17,7 @@ export default function RootLayout() {
         <Stack screenOptions={{ headerTintColor: colors.accent, title: t('app.name') }}>
           <Stack.Screen name="(buyer)" options={{ headerShown: false }} />
           <Stack.Screen name="dealer" options={{ headerShown: false }} />
+          <Stack.Screen name="technician" options={{ headerShown: false }} />
         </Stack>
       </SessionProvider>
     </QueryClientProvider>

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { areaOf, useSession } from '../auth/session';
 import { Body, Button, Screen } from '../components/ui';
 
-/** Where an account lands after sign-in: buyers on search, dealers on their listings. */
+/** Where an account lands after sign-in: buyers on search, dealers on their listings, technicians on their work. */
 export default function Index() {
   const { t } = useTranslation();
   const { status, account, signOut } = useSession();
@@ -13,6 +13,7 @@ export default function Index() {
   const area = areaOf(account.role);
   if (area === 'buyer') return <Redirect href="/search" />;
   if (area === 'dealer') return <Redirect href="/dealer/listings" />;
+  if (area === 'technician') return <Redirect href="/technician/work" />;
   return (
     <Screen>
       <Body>{t('auth.unsupported')}</Body>

@@ -12,11 +12,12 @@ export type SignUp =
   | { role: 'dealer'; body: Schemas['DealerSignupDto'] };
 export type SignUpRole = SignUp['role'];
 
-/** Which part of the app an account uses: buyers (customers and business buyers) or dealers. */
-export type AppArea = 'buyer' | 'dealer' | 'unsupported';
+/** Which part of the app an account uses: buyers (customers and business buyers), dealers or technicians. */
+export type AppArea = 'buyer' | 'dealer' | 'technician' | 'unsupported';
 export function areaOf(role: Account['role']): AppArea {
   if (role === 'customer' || role === 'business') return 'buyer';
-  return role === 'dealer' ? 'dealer' : 'unsupported';
+  if (role === 'dealer' || role === 'technician') return role;
+  return 'unsupported';
 }
 
 interface Session {

@@ -84,10 +84,12 @@ export function Button({
   );
 }
 
+/** A labelled text field; `error` (what a 400 said about it) highlights it and says why. */
 export function Field({
   label,
+  error,
   ...input
-}: { label: string } & Pick<
+}: { label: string; error?: string } & Pick<
   TextInputProps,
   | 'value'
   | 'onChangeText'
@@ -95,11 +97,22 @@ export function Field({
   | 'keyboardType'
   | 'autoCapitalize'
   | 'onSubmitEditing'
+  | 'multiline'
 >) {
   return (
     <View style={styles.field}>
-      <Text style={styles.label}>{label}</Text>
-      <TextInput accessibilityLabel={label} style={styles.input} autoCorrect={false} {...input} />
+      <Text style={[styles.label, error ? { color: colors.danger } : null]}>{label}</Text>
+      <TextInput
+        accessibilityLabel={label}
+        style={[styles.input, error ? styles.invalid : null]}
+        autoCorrect={false}
+        {...input}
+      />
+      {error ? (
+        <Text style={[styles.label, { color: colors.danger }]} testID={`error-${label}`}>
+          {error}
+        </Text>
+      ) : null}
     </View>
   );
 }
@@ -144,5 +157,6 @@ const styles = StyleSheet.create({
     backgroundColor: colors.card,
     color: colors.text,
   },
+  invalid: { borderColor: colors.danger, borderWidth: 2 },
   row: { flexDirection: 'row', gap: 8, alignItems: 'center', flexWrap: 'wrap' },
 });

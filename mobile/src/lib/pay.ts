@@ -3,6 +3,8 @@ import { RAZORPAY_SANDBOX_URL } from '../config';
 import { ProblemError } from './problem';
 
 type Payment = Schemas['PaymentDto'];
+type RepairPayment = Schemas['RepairJobPaymentDto'];
+type VerifyBody = Schemas['VerifyPaymentDto'];
 
 /**
  * Pays an order: opens its payment (a Razorpay order), has Checkout take the money, then hands
@@ -11,21 +13,25 @@ type Payment = Schemas['PaymentDto'];
  * plays Checkout through its pay endpoint, exactly as the browser would get the answer.
  */
 export async function payOrder(orderId: string): Promise<Payment> {
-  const opened = await data(
-    api.POST('/orders/{orderId}/payments', { params: { path: { orderId } } }),
-  );
-  const answer = await checkout(opened);
-  return data(
-    api.POST('/orders/{orderId}/payments/verify', {
-      params: { path: { orderId } },
-      body: {
-        razorpayOrderId: answer.razorpay_order_id,
-        razorpayPaymentId: answer.razorpay_payment_id,
-        razorpaySignature: answer.razorpay_signature,
-      },
-    }),
-  );
+  const params = { path: { orderId } };
+  const opened = await data(api.POST('/orders/{orderId}/payments', { params }));
+  const body = verifyBody(await checkout(opened));
+  return data(api.POST('/orders/{orderId}/payments/verify', { params, body }));
 }
+
+/** Pays what a repair job has due now (an approved quote), the same way as an order. */
+export async function payRepair(repairJobId: string): Promise<RepairPayment> {
+  const params = { path: { repairJobId } };
+  const opened = await data(api.POST('/repairs/{repairJobId}/payments', { params }));
+  const body = verifyBody(await checkout(opened));
+  return data(api.POST('/repairs/{repairJobId}/payments/verify', { params, body }));
+}
+
+const verifyBody = (answer: CheckoutAnswer): VerifyBody => ({
+  razorpayOrderId: answer.razorpay_order_id,
+  razorpayPaymentId: answer.razorpay_payment_id,
+  razorpaySignature: answer.razorpay_signature,
+});
 
 interface CheckoutAnswer {
   razorpay_order_id: string;
@@ -33,7 +39,7 @@ interface CheckoutAnswer {
   razorpay_signature: string;
 }
 
-async function checkout(payment: Payment): Promise<CheckoutAnswer> {
+async function checkout(payment: Pick<Payment, 'gatewayOrderId'>): Promise<CheckoutAnswer> {
   if (!RAZORPAY_SANDBOX_URL)
     throw new ProblemError({
       title: 'Payment unavailable',

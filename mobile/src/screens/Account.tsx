@@ -8,7 +8,7 @@ export default function Account() {
   const { t, i18n } = useTranslation();
   const { account, signOut } = useSession();
   if (!account) return null;
-  const role = account.role as 'customer' | 'business' | 'dealer';
+  const role = account.role as 'customer' | 'business' | 'dealer' | 'technician';
   return (
     <Screen>
       <Card>

@@ -132,3 +132,93 @@ export function dealerSubOrder(
     ...over,
   };
 }
+
+export function repairJob(
+  over: Partial<Schemas['RepairJobViewDto']> = {},
+): Schemas['RepairJobViewDto'] {
+  return {
+    id: 'r-1',
+    kind: 'hardware',
+    mode: 'offline',
+    status: 'matching',
+    amountPaise: null,
+    amountDuePaise: 0,
+    paidPaise: 0,
+    visitFeePaise: 19900,
+    quotes: [],
+    openDisputeId: null,
+    customerId: 'u-1',
+    technicianId: null,
+    deviceBrand: 'Xiaomi',
+    deviceModel: 'Redmi Note 12',
+    problem: 'The screen is cracked',
+    location: { lat: 12.9716, lng: 77.5946 },
+    address: '12 MG Road, Bengaluru',
+    preferredFrom: null,
+    preferredTo: null,
+    assignedAt: null,
+    paidAt: null,
+    doneAt: null,
+    confirmedAt: null,
+    closedAt: null,
+    cancelledAt: null,
+    createdAt: '2026-12-01T00:00:00.000Z',
+    ...over,
+  };
+}
+
+/** A quote of ₹500 labour at 18 % and one ₹1,200 display at 28 %: ₹1,700 + ₹426 GST = ₹2,126. */
+export function repairQuote(
+  over: Partial<Schemas['RepairQuoteDto']> = {},
+): Schemas['RepairQuoteDto'] {
+  return {
+    id: 'q-1',
+    repairJobId: 'r-1',
+    technicianId: 't-1',
+    status: 'proposed',
+    supplementary: false,
+    note: null,
+    lines: [
+      {
+        kind: 'labour',
+        description: 'Fit the display',
+        quantity: 1,
+        unitPaise: 50000,
+        gstRateBps: 1800,
+        taxablePaise: 50000,
+        gstPaise: 9000,
+      },
+      {
+        kind: 'parts',
+        description: 'Display',
+        quantity: 1,
+        unitPaise: 120000,
+        gstRateBps: 2800,
+        taxablePaise: 120000,
+        gstPaise: 33600,
+      },
+    ],
+    taxablePaise: 170000,
+    gstPaise: 42600,
+    totalPaise: 212600,
+    decidedAt: null,
+    decisionReason: null,
+    paidAt: null,
+    createdAt: '2026-12-01T00:00:00.000Z',
+    ...over,
+  };
+}
+
+/** A 400 naming fields, as the API's validation pipe sends it. */
+export function validationProblem(...fields: { field: string; messages: string[] }[]) {
+  return {
+    status: 400,
+    body: {
+      title: 'Bad Request',
+      status: 400,
+      code: 'request/validation-failed',
+      detail: 'The request is not valid.',
+      errors: fields.map((f) => ({ ...f, in: 'body' })),
+    },
+  };
+}

@@ -8,6 +8,7 @@ export default function BuyerLayout() {
         { name: 'search', title: 'tabs.search' },
         { name: 'cart', title: 'tabs.cart' },
         { name: 'orders', title: 'tabs.orders' },
+        { name: 'repairs', title: 'tabs.repairs' },
         { name: 'account', title: 'tabs.account' },
       ]}
     />
