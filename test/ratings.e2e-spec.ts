@@ -196,6 +196,31 @@ describe('ratings of repair jobs', () => {
       completedJobs: 1,
       rankScore: ((10 * 3.5 + 5) / 11 - 1) / 4,
     });
+
+    // The nearby list shows the same standing (rounded) beside the distance. The technician is
+    // placed on the map directly, active at a spot of its own in the Arabian Sea.
+    const spot = { lat: 15.123, lng: 70.456 };
+    await sql(
+      `INSERT INTO technician_presence (technician_id, availability, position, position_written_at)
+       VALUES ($1, 'active', ST_SetSRID(ST_MakePoint($3, $2), 4326)::geography, now())
+       ON CONFLICT (technician_id) DO UPDATE
+         SET availability = 'active', position = EXCLUDED.position, position_written_at = now()`,
+      [technician.userId, spot.lat, spot.lng],
+    );
+    const near = await t.api.GET('/technicians/nearby', {
+      params: { query: { ...spot, radiusKm: 1 } },
+      headers: other.headers,
+    });
+    expect(near.data?.items).toEqual([
+      expect.objectContaining({
+        id: technician.userId,
+        distanceM: 100,
+        ratingCount: 1,
+        rating: Number(((10 * 3.5 + 5) / 11).toFixed(2)),
+        completedJobs: 1,
+        rankScore: Number((((10 * 3.5 + 5) / 11 - 1) / 4).toFixed(3)),
+      }),
+    ]);
   });
 
   it('reveals a lone review when the 14-day window closes, and takes no review after it', async () => {

@@ -573,6 +573,12 @@ describe('technicians: availability, location, spoofing, nearby', () => {
           skills: ['screen replacement', 'battery'],
           brands: ['Samsung', 'Apple'],
           distanceM: 300,
+          // No ratings, jobs or offers yet: the prior mean (3.5), rank score (3.5 − 1) / 4
+          // (test/ratings.e2e-spec.ts shows a rated technician's).
+          ratingCount: 0,
+          rating: 3.5,
+          completedJobs: 0,
+          rankScore: 0.625,
         },
         expect.objectContaining({ id: mid.userId, kind: 'software', distanceM: 1200 }),
         expect.objectContaining({ id: far.userId, distanceM: 2800 }),

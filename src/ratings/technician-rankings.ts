@@ -18,18 +18,26 @@ export { compareRankings } from './domain/ranking.js';
 
 const NO_RATINGS = { count: 0, sumStars: 0, positive: 0 };
 
-/** Each technician's ranking (every id given gets one; no ratings: the prior mean). */
+/** The prior mean of the Bayesian average: the platform's revealed ratings' mean, or 3.5 while few. */
+export async function platformPriorMean(tx: EntityManager): Promise<number> {
+  return priorMean(await platformStarStats(tx));
+}
+
+/**
+ * Each technician's ranking (every id given gets one; no ratings: the prior mean). `m`: the prior
+ * mean when the caller has it (`platformPriorMean`), else read now.
+ */
 export async function technicianRankings(
   tx: EntityManager,
   technicianIds: readonly string[],
   rates: ReadonlyMap<string, ReliabilityRates> = new Map(),
+  m?: number,
 ): Promise<Map<string, TechnicianRanking>> {
-  const [stats, completed, platform] = [
+  const [stats, completed] = [
     await revealedStarStatsOf(tx, technicianIds),
     await completedJobCountsOf(tx, technicianIds),
-    await platformStarStats(tx),
   ];
-  const m = priorMean(platform);
+  m ??= await platformPriorMean(tx);
   return new Map(
     technicianIds.map((id) => [
       id,

@@ -35,6 +35,7 @@ import type {
   ReadinessDto,
 } from './dto/technician.dto.js';
 import { NearbySearches } from './nearby-search.js';
+import { NearbyStandings } from './nearby-standings.js';
 import { describeMissing, missingForJobsIn, profileIncomplete } from './technician-readiness.js';
 import {
   fixesSince,
@@ -147,6 +148,7 @@ export class TechnicianPresence {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly searches: NearbySearches,
+    private readonly standings: NearbyStandings,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -317,7 +319,7 @@ export class TechnicianPresence {
     }
   }
 
-  /** Available, approved, unflagged technicians near a point: distance in 100 m steps, never coordinates. */
+  /** Available, approved, unflagged technicians near a point (with each one's rating and ranking): distance in 100 m steps, never coordinates. */
   async nearby(q: NearbyQueryDto): Promise<Page<NearbyTechnicianDto>> {
     const offset = parseKeysetCursor(q.cursor, { o: cursorFields.integer(1, 10_000) })?.o ?? 0;
     // One statement, one round trip (no BEGIN/COMMIT around a read), planned once per connection.
@@ -331,13 +333,16 @@ export class TechnicianPresence {
       offset,
       limit: q.limit + 1,
     });
-    const items = rows.slice(0, q.limit).map((r) => ({
+    const page = rows.slice(0, q.limit);
+    const standings = await this.standings.of(page.map((r) => r.id));
+    const items = page.map((r) => ({
       id: r.id,
       displayName: r.display_name,
       kind: r.technician_kind,
       skills: r.skills,
       brands: r.brands,
       distanceM: roundedDistanceM(r.distance_m),
+      ...standings.get(r.id)!,
     }));
     // The cursor is a place in the list, never a distance (an exact distance would locate the technician).
     return {

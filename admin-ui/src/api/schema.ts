@@ -6006,10 +6006,18 @@ export interface components {
             kind: "hardware" | "software";
             /** @description Distance from the query point, rounded to 100 m steps (at least 100). */
             distanceM: number;
+            /** @description Revealed customers' ratings counted. */
+            ratingCount: number;
+            /** @description Repair jobs the technician completed. */
+            completedJobs: number;
             id: string;
             displayName: string;
             skills: string[];
             brands: string[];
+            /** @description Bayesian average of the ratings, 1–5 to two decimals (the platform's prior mean while there are few: README "Ratings and ranking"). */
+            rating: number;
+            /** @description The ranking's score (the rating times the acceptance factor), 0–1 to three decimals: what matching ranks by. */
+            rankScore: number;
         };
         NearbyPageDto: {
             items: components["schemas"]["NearbyTechnicianDto"][];

@@ -159,6 +159,7 @@ export const en = {
     badNumber: 'Enter a number',
     findNearby: 'Find technicians nearby',
     nearbyEmpty: 'No technician is available nearby right now. Book anyway: FixBazaar finds one.',
+    standing: '★ {{rating}} ({{count}} ratings) · {{jobs}} repairs done',
     away: '{{km}} km away',
     pick: 'Pick {{name}}',
     picked: 'Picked: {{name}} is offered your job first.',

@@ -160,6 +160,7 @@ export const hi: AppStrings = {
     badNumber: 'संख्या लिखें',
     findNearby: 'पास के तकनीशियन खोजें',
     nearbyEmpty: 'अभी पास में कोई तकनीशियन उपलब्ध नहीं। फिर भी बुक करें: FixBazaar ढूँढ देगा।',
+    standing: '★ {{rating}} ({{count}} रेटिंग) · {{jobs}} मरम्मत पूरी',
     away: '{{km}} किमी दूर',
     pick: '{{name}} चुनें',
     picked: 'चुना गया: आपका जॉब पहले {{name}} को दिया जाएगा।',

@@ -230,6 +230,13 @@ export default function BookRepair() {
                           <Title>{tech.displayName}</Title>
                           <Body tone="muted">{t('repairs.away', { km: km(tech.distanceM) })}</Body>
                         </Row>
+                        <Body tone="muted">
+                          {t('repairs.standing', {
+                            rating: tech.rating.toFixed(1),
+                            count: tech.ratingCount,
+                            jobs: tech.completedJobs,
+                          })}
+                        </Body>
                         <Body tone="muted">{[...tech.skills, ...tech.brands].join(' · ')}</Body>
                       </Card>
                     </Pressable>

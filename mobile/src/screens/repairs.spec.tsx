@@ -44,6 +44,10 @@ describe('customer: booking a repair', () => {
               displayName: 'Ravi Kumar',
               skills: ['display'],
               brands: ['Xiaomi'],
+              ratingCount: 12,
+              rating: 4.31,
+              completedJobs: 20,
+              rankScore: 0.83,
             },
           ],
         },
@@ -68,6 +72,7 @@ describe('customer: booking a repair', () => {
     );
     await fireEvent.press(screen.getByRole('button', { name: 'Find technicians nearby' }));
     expect(await screen.findByText('1.3 km away')).toBeOnTheScreen();
+    expect(screen.getByText('★ 4.3 (12 ratings) · 20 repairs done')).toBeOnTheScreen();
     const nearby = calls.find((c) => c.path === '/technicians/nearby')!;
     expect(Object.fromEntries(nearby.query)).toEqual({
       lat: '12.9716',

@@ -151,6 +151,16 @@ export class NearbyTechnicianDto {
   /** Distance from the query point, rounded to 100 m steps (at least 100). */
   @ApiProperty({ type: 'integer' })
   distanceM!: number;
+  /** Revealed customers' ratings counted. */
+  @ApiProperty({ type: 'integer' })
+  ratingCount!: number;
+  /** Bayesian average of the ratings, 1–5 to two decimals (the platform's prior mean while there are few: README "Ratings and ranking"). */
+  rating!: number;
+  /** Repair jobs the technician completed. */
+  @ApiProperty({ type: 'integer' })
+  completedJobs!: number;
+  /** The ranking's score (the rating times the acceptance factor), 0–1 to three decimals: what matching ranks by. */
+  rankScore!: number;
 }
 
 export class NearbyPageDto {
