@@ -34,6 +34,15 @@ export interface Statements {
   ): Promise<{ rows: T[]; affected: number }>;
 }
 
+/** One pooled connection (`TransactionRunner.onOneConnection`). */
+export interface OneConnection extends Statements {
+  /**
+   * The connection as an EntityManager, for the stores' functions: outside a transaction block, so
+   * each statement is its own transaction (for reads that need no common snapshot).
+   */
+  readonly manager: EntityManager;
+}
+
 export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
 
 /**
@@ -110,10 +119,11 @@ export class TransactionRunner implements Statements {
    * twice (under load the second wait is behind every request queued meanwhile). `work` must not
    * take another connection (no `run` inside): it would hold one while waiting for a second.
    */
-  async onOneConnection<T>(work: (db: Statements) => Promise<T>): Promise<T> {
+  async onOneConnection<T>(work: (db: OneConnection) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     try {
       return await work({
+        manager: runner.manager,
         async once<R = Record<string, unknown>>(
           sql: string,
           params: unknown[] = [],

@@ -11,7 +11,7 @@ const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
 /**
  * The nearby list's standings, as matching ranks candidates: ratings, completed jobs and the
- * acceptance rate of the last 90 days' offers, read in one transaction per page of the list; the
+ * acceptance rate of the last 90 days' offers, read on one connection per page of the list; the
  * platform's prior mean is kept a minute per process.
  */
 @Injectable()
@@ -28,7 +28,8 @@ export class NearbyStandingsSource implements OnModuleInit {
   }
 
   private of(ids: readonly string[]): Promise<Map<string, NearbyStanding>> {
-    return this.transactions.run(async (tx) => {
+    // One connection, no BEGIN/COMMIT: independent reads (the list is a snapshot of nothing).
+    return this.transactions.onOneConnection(async ({ manager: tx }) => {
       const now = Date.now();
       if (this.prior === undefined || now - this.prior.readAt > PRIOR_MEAN_TTL_MS)
         this.prior = { m: await platformPriorMean(tx), readAt: now };
