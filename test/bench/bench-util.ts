@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 import { projectRoot } from '../../src/common/project-root.js';
@@ -115,4 +116,69 @@ export async function measure(name: string, options: autocannon.Options): Promis
     `${name.padEnd(22)} ${f.rps.toFixed(0).padStart(8)} req/s  p50 ${f.p50} ms  p99 ${f.p99} ms  errors ${f.errors}`,
   );
   return f;
+}
+
+/** CPU seconds used so far (user + system; Linux /proc), by the server, PostgreSQL and this process. */
+export interface CpuSplit {
+  server: number;
+  postgres: number;
+  loadGenerator: number;
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** One process's CPU seconds from /proc/<pid>/stat; 0 once it is gone. */
+function cpuSecondsOf(pid: string | number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** The parent of a process (Linux /proc), e.g. a PostgreSQL backend's postmaster. */
+export function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The CPU each side has used so far: the server process, the PostgreSQL cluster (its postmaster
+ * and every child: backends, autovacuum, WAL writer — a child that exits between two readings takes
+ * its CPU with it, so read around phases in which the server's connections stay open) and this
+ * load generator. Undefined where /proc is not there.
+ */
+export function cpuSplit(serverPid: number, postmasterPid: number): CpuSplit | undefined {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d));
+  } catch {
+    return undefined;
+  }
+  let postgres = cpuSecondsOf(postmasterPid);
+  for (const pid of pids)
+    if (parentOf(Number(pid)) === postmasterPid) postgres += cpuSecondsOf(pid);
+  const own = process.cpuUsage();
+  return {
+    server: cpuSecondsOf(serverPid),
+    postgres,
+    loadGenerator: (own.user + own.system) / 1e6,
+  };
+}
+
+/** CPU milliseconds per request of each side between two readings. */
+export function cpuPerRequest(
+  before: CpuSplit | undefined,
+  after: CpuSplit | undefined,
+  requests: number,
+): CpuSplit | undefined {
+  if (!before || !after || requests === 0) return undefined;
+  const per = (k: keyof CpuSplit) => ((after[k] - before[k]) * 1000) / requests;
+  return { server: per('server'), postgres: per('postgres'), loadGenerator: per('loadGenerator') };
 }

@@ -7,7 +7,17 @@ import { NEARBY_CONNECTION_OPTIONS } from '../../src/technicians/nearby-search.j
 import { NEARBY_SQL, NEARBY_STATEMENT } from '../../src/technicians/technician-store.js';
 import { withClient } from '../support/test-database.js';
 import { createBenchDatabase } from './bench-database.js';
-import { benchRoot, lightRequest, percentile, seconds, startServer } from './bench-util.js';
+import {
+  benchRoot,
+  cpuPerRequest,
+  cpuSplit,
+  lightRequest,
+  parentOf,
+  percentile,
+  seconds,
+  startServer,
+  type CpuSplit,
+} from './bench-util.js';
 
 /**
  * `npm run bench:geo` (issue #15): technicians on the map at a country's scale, on real PostGIS.
@@ -565,27 +575,60 @@ async function apiPhase(db: { url: string; ownerUrl: string }, hash: string): Pr
       ],
       1,
     );
-    const [baseline] = await openLoop(
-      [{ name: 'GET /health/live', rate: SEARCH_RATE + UPDATE_RATE, request: live, expect: 200 }],
-      seconds,
+    // CPU per request of each side in each phase (server, PostgreSQL, this load generator).
+    const pid = server.child.pid!;
+    const postmaster = await withClient(db.ownerUrl, async (c) =>
+      parentOf((await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid),
     );
-    const [alone] = await openLoop(
-      [{ name: 'GET nearby, alone', rate: SEARCH_RATE, request: search, expect: 200 }],
-      seconds,
+    const cpu: Record<string, CpuSplit | undefined> = {};
+    const split = () => (postmaster === undefined ? undefined : cpuSplit(pid, postmaster));
+    let mark = split();
+    const phase = <T extends StreamFigures[]>(name: string, figures: T): T => {
+      const now = split();
+      cpu[name] = cpuPerRequest(
+        mark,
+        now,
+        figures.reduce((n, f) => n + f.sent, 0),
+      );
+      mark = now;
+      return figures;
+    };
+    const [baseline] = phase(
+      'baseline',
+      await openLoop(
+        [{ name: 'GET /health/live', rate: SEARCH_RATE + UPDATE_RATE, request: live, expect: 200 }],
+        seconds,
+      ),
+    );
+    const [alone] = phase(
+      'searches',
+      await openLoop(
+        [{ name: 'GET nearby, alone', rate: SEARCH_RATE, request: search, expect: 200 }],
+        seconds,
+      ),
     );
     const fixesBefore = await countFixes(db.ownerUrl);
-    const [searches, updates] = await openLoop(
-      [
-        { name: 'GET nearby, with updates', rate: SEARCH_RATE, request: search, expect: 200 },
-        { name: 'POST me/location', rate: UPDATE_RATE, request: update, expect: 202 },
-      ],
-      seconds,
+    mark = split();
+    const [searches, updates] = phase(
+      'together',
+      await openLoop(
+        [
+          { name: 'GET nearby, with updates', rate: SEARCH_RATE, request: search, expect: 200 },
+          { name: 'POST me/location', rate: UPDATE_RATE, request: update, expect: 202 },
+        ],
+        seconds,
+      ),
     );
     const fixes = await countFixes(db.ownerUrl);
     console.log(
       `(b) open loop, ${seconds} s each; baseline at the same total rate (${SEARCH_RATE} + ${UPDATE_RATE}/s):`,
     );
     for (const f of [baseline!, alone!, searches!, updates!]) line(f);
+    for (const [name, c] of Object.entries(cpu))
+      if (c)
+        console.log(
+          `  CPU per request, ${name.padEnd(9)} server ${c.server.toFixed(2)} ms, PostgreSQL ${c.postgres.toFixed(2)} ms, load generator ${c.loadGenerator.toFixed(2)} ms`,
+        );
     const stored = fixes.total - fixesBefore.total;
     const written = fixes.written - fixesBefore.written;
     console.log(
@@ -599,6 +642,10 @@ async function apiPhase(db: { url: string; ownerUrl: string }, hash: string): Pr
     console.log(`RESULT geo.api.update_p99 ${r(updates!.p99)} ms`);
     console.log(`RESULT geo.api.update_completed_rate ${updates!.completed.toFixed(0)} 1/s`);
     console.log(`RESULT geo.api.search_alone_p99 ${r(alone!.p99)} ms`);
+    for (const [name, c] of Object.entries(cpu))
+      if (c)
+        for (const [side, ms] of Object.entries(c))
+          console.log(`RESULT geo.api.cpu_${name}_${side} ${ms.toFixed(3)} ms/request`);
     console.log(`RESULT geo.baseline.p50 ${r(baseline!.p50)} ms`);
     console.log(`RESULT geo.baseline.p99 ${r(baseline!.p99)} ms`);
     console.log(
