@@ -4,6 +4,7 @@ import {
   type ForcedSubject,
   type MongoAbility,
 } from '@casl/ability';
+import { BoundedMap } from '../common/bounded-map.js';
 import { ROLES, type Principal, type Role } from '../common/roles.js';
 
 export type Action =
@@ -154,6 +155,21 @@ export type AppAbility = MongoAbility<[Action, AbilitySubject]>;
  * Deny by default: an ability starts empty and only these rules grant anything.
  */
 export function defineAbilityFor(principal: Principal | null): AppAbility {
+  if (!principal) return buildAbility(null);
+  // An ability depends on these fields only; built once per account state (every request asks).
+  const key = `${principal.role}|${principal.status}|${principal.technicianKind}|${principal.phoneUnverified === true}|${principal.userId}`;
+  let ability = built.get(key);
+  if (ability === undefined) {
+    ability = buildAbility(principal);
+    built.set(key, ability);
+  }
+  return ability;
+}
+
+/** Abilities built, by the principal fields they depend on (per process; a cache, not state). */
+const built = new BoundedMap<string, AppAbility>(20_000);
+
+function buildAbility(principal: Principal | null): AppAbility {
   const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
   if (!principal || principal.status === 'blocked') return build();
 
