@@ -4,7 +4,7 @@ import {
   type ForcedSubject,
   type MongoAbility,
 } from '@casl/ability';
-import { BoundedMap } from '../common/bounded-map.js';
+import { ExpiringMap } from '../common/expiring-map.js';
 import { ROLES, type Principal, type Role } from '../common/roles.js';
 
 export type Action =
@@ -161,13 +161,14 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
   let ability = built.get(key);
   if (ability === undefined) {
     ability = buildAbility(principal);
-    built.set(key, ability);
+    built.set(key, ability, ABILITY_TTL_MS);
   }
   return ability;
 }
 
 /** Abilities built, by the principal fields they depend on (per process; a cache, not state). */
-const built = new BoundedMap<string, AppAbility>(20_000);
+const built = new ExpiringMap<AppAbility>(20_000);
+const ABILITY_TTL_MS = 10 * 60_000;
 
 function buildAbility(principal: Principal | null): AppAbility {
   const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);

@@ -22,7 +22,7 @@ import { contactIn } from '../identity/contact.js';
 import { Push } from '../notifications/push.service.js';
 import { retryAfterSeconds } from '../rate-limit/rate-limit.guard.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
-import { BoundedMap } from '../common/bounded-map.js';
+import { ExpiringMap } from '../common/expiring-map.js';
 import { ChatPush } from './chat-push.js';
 import {
   advanceReceipt,
@@ -90,8 +90,8 @@ export interface EnteredRoom {
 
 @Injectable()
 export class ChatService {
-  /** When each party was last pushed about each room, by `party:room` (per process). */
-  private readonly pushed = new BoundedMap<string, number>(50_000);
+  /** The parties pushed about a room in the last `CHAT_PUSH_QUIET_SECONDS`, by `party:room` (per process). */
+  private readonly pushed = new ExpiringMap<true>(50_000);
 
   constructor(
     private readonly transactions: TransactionRunner,
@@ -255,12 +255,9 @@ export class ChatService {
    */
   private announce(room: RoomRow, parties: string[], row: MessageRow, senderId: string): void {
     this.push.publish({ kind: 'message', room, parties, row });
-    const now = Date.now();
     const away = parties.filter(
       (id) =>
-        id !== senderId &&
-        !this.push.inRoomHere(id, room.id) &&
-        this.pushDue(`${id}:${room.id}`, now),
+        id !== senderId && !this.push.inRoomHere(id, room.id) && this.pushDue(`${id}:${room.id}`),
     );
     // Ids only, never the text.
     void this.devices.notify(away, 'messages', {
@@ -270,10 +267,9 @@ export class ChatService {
     });
   }
 
-  private pushDue(key: string, now: number): boolean {
-    const last = this.pushed.get(key);
-    if (last !== undefined && now - last < CHAT_PUSH_QUIET_SECONDS * 1000) return false;
-    this.pushed.set(key, now);
+  private pushDue(key: string): boolean {
+    if (this.pushed.get(key)) return false;
+    this.pushed.set(key, true, CHAT_PUSH_QUIET_SECONDS * 1000);
     return true;
   }
 

@@ -7,6 +7,7 @@ import {
   type BucketState,
   type PenaltyState,
 } from './token-bucket.js';
+import { ExpiringMap } from '../common/expiring-map.js';
 import {
   compareBlocks,
   type AbuseBlock,
@@ -21,66 +22,6 @@ import {
 
 /** Entries per map before the oldest are dropped: bounds memory whatever clients send. */
 export const MEMORY_STORE_MAX_ENTRIES = 100_000;
-
-/**
- * A Map whose entries expire, capped in size. When full it first drops expired entries, then the least
- * recently written ones (Map order is insertion order; `set` re-inserts). Dropping a bucket only refills it
- * early, so the cap errs on the side of letting requests through.
- */
-export class ExpiringMap<V> {
-  private readonly entries = new Map<string, { value: V; expiresAt: number }>();
-
-  constructor(
-    private readonly maxEntries: number,
-    private readonly now: () => number,
-  ) {}
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  get(key: string): V | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= this.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.value;
-  }
-
-  /** Milliseconds left before `key` expires; 0 when absent. */
-  ttl(key: string): number {
-    const entry = this.entries.get(key);
-    return entry ? Math.max(0, entry.expiresAt - this.now()) : 0;
-  }
-
-  set(key: string, value: V, ttlMs: number): void {
-    this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
-    if (this.entries.size > this.maxEntries) this.prune();
-  }
-
-  delete(key: string): boolean {
-    return this.entries.delete(key);
-  }
-
-  *values(): IterableIterator<V> {
-    const now = this.now();
-    for (const { value, expiresAt } of this.entries.values()) if (expiresAt > now) yield value;
-  }
-
-  /** Drops expired entries, then the oldest down to 90% of the cap (so a full map is not swept on every set). */
-  private prune(): void {
-    const now = this.now();
-    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
-    const target = Math.floor(this.maxEntries * 0.9);
-    for (const key of this.entries.keys()) {
-      if (this.entries.size <= target) break;
-      this.entries.delete(key);
-    }
-  }
-}
 
 const member = (t: BlockTarget): string => `${t.kind}:${t.value}`;
 

@@ -7,7 +7,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { BoundedMap } from '../common/bounded-map.js';
+import { ExpiringMap } from '../common/expiring-map.js';
 import { AppProblem } from '../common/errors/problem.js';
 import { cursorFields, encodeCursor, parseKeysetCursor, type Page } from '../common/pagination.js';
 import type { RequestMeta } from '../common/request-meta.js';
@@ -53,6 +53,9 @@ import {
 
 /** A fix judged again this many times (each time the presence changed meanwhile) is refused. */
 const MAX_FIX_ATTEMPTS = 5;
+
+/** A technician silent this long is forgotten by `lastFixes` (its next fix reads its context). */
+const LAST_FIXES_TTL_MS = 10 * 60_000;
 
 /** What this process last stored for a technician: enough to judge its next fix without a read. */
 interface KnownFixes {
@@ -139,11 +142,11 @@ export async function offerUnavailability(
 @Injectable()
 export class TechnicianPresence {
   /**
-   * What this process last stored for each technician sending fixes (a few hundred bytes each; the
-   * least recently stored forgotten first). Only a hint: a fix judged on it is stored only if the
-   * presence row is still the version remembered.
+   * What this process last stored for each technician sending fixes (a few hundred bytes each, kept
+   * `LAST_FIXES_TTL_MS`; the least recently stored forgotten first past 20,000). Only a hint: a fix
+   * judged on it is stored only if the presence row is still the version remembered.
    */
-  private readonly lastFixes = new BoundedMap<string, KnownFixes>(20_000);
+  private readonly lastFixes = new ExpiringMap<KnownFixes>(20_000);
 
   constructor(
     private readonly transactions: TransactionRunner,
@@ -292,13 +295,17 @@ export class TechnicianPresence {
             },
           );
           if (stored) {
-            this.lastFixes.set(id, {
-              version: stored.version,
-              spoofScore: rolling,
-              flagged: known.flagged || flag,
-              // The last five, as `fixContext` would read them now.
-              previous: [asStored(fix), ...known.previous.slice(0, 4)],
-            });
+            this.lastFixes.set(
+              id,
+              {
+                version: stored.version,
+                spoofScore: rolling,
+                flagged: known.flagged || flag,
+                // The last five, as `fixContext` would read them now.
+                previous: [asStored(fix), ...known.previous.slice(0, 4)],
+              },
+              LAST_FIXES_TTL_MS,
+            );
             return { positionUpdated: stored.written };
           }
           this.lastFixes.delete(id);
