@@ -674,4 +674,74 @@ describe('calls through LiveKit', () => {
       code: 'call/job-not-active',
     });
   });
+
+  it('lists every call for staff, newest first, by job, status and start time, page by page', async () => {
+    const compliance = await signInAs(t, 'compliance');
+    const list = (who: SignedIn, query: Record<string, string | number> = {}) =>
+      t.api.GET('/admin/calls', { params: { query }, headers: who.headers });
+    const { customer, technician, repairJobId } = await activeJob();
+    const declined = (await startCall(technician, repairJobId)).data!.callId;
+    expect((await act(customer, declined, 'decline')).response.status).toBe(200);
+    const cancelled = (await startCall(customer, repairJobId, 'video')).data!.callId;
+    expect((await act(customer, cancelled, 'end')).response.status).toBe(200);
+    const ringing = (await startCall(technician, repairJobId)).data!.callId;
+
+    const byJob = await list(compliance, { repairJobId });
+    expect(byJob.response.status).toBe(200);
+    expect(byJob.data!.items.map((c) => [c.id, c.status])).toEqual([
+      [ringing, 'ringing'],
+      [cancelled, 'ended'],
+      [declined, 'declined'],
+    ]);
+    // The per-job log's fields.
+    expect(byJob.data!.items).toEqual(
+      (
+        await t.api.GET('/repairs/{repairJobId}/calls', {
+          params: { path: { repairJobId } },
+          headers: admin.headers,
+        })
+      ).data,
+    );
+    expect(byJob.data!.nextCursor).toBeUndefined();
+    const ended = await list(admin, { repairJobId, status: 'ended' });
+    expect(ended.data!.items.map((c) => c.id)).toEqual([cancelled]);
+    const [{ at }] = await sql<{ at: string }>(
+      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at FROM calls WHERE id = $1`,
+      [cancelled],
+    );
+    const since = await list(ops, { repairJobId, from: at });
+    expect(since.data!.items.map((c) => c.id)).toEqual([ringing, cancelled]);
+    const before = await list(ops, { repairJobId, to: at });
+    expect(before.data!.items.map((c) => c.id)).toEqual([declined]);
+
+    // Every call once across pages, in the order of the whole list.
+    const whole = (await list(admin, { limit: 100 })).data!.items.map((c) => c.id);
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await list(admin, { limit: 2, ...(cursor ? { cursor } : {}) });
+      expect(page.data!.items.length).toBeLessThanOrEqual(2);
+      paged.push(...page.data!.items.map((c) => c.id));
+      cursor = page.data!.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(whole);
+    const [{ n }] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM calls`);
+    expect(whole).toHaveLength(n);
+
+    expect((await list(customer)).response.status).toBe(403);
+    expect((await list(technician, { repairJobId })).response.status).toBe(403);
+    for (const [query, field] of [
+      [{ repairJobId: 'nope' }, 'repairJobId'],
+      [{ status: 'lost' }, 'status'],
+      [{ from: 'yesterday' }, 'from'],
+    ] as const)
+      expect((await list(admin, query)).error).toMatchObject({
+        code: 'request/validation-failed',
+        errors: [expect.objectContaining({ field })],
+      });
+    expect((await list(admin, { cursor: 'x' })).error).toMatchObject({
+      code: 'request/invalid-cursor',
+    });
+    expect((await act(technician, ringing, 'end')).response.status).toBe(200);
+  });
 });

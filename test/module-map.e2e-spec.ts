@@ -214,7 +214,13 @@ const MODULES: Record<string, ModuleRule> = {
   },
   chat: {
     imports: ['audit', 'calls', 'disputes', 'identity', 'notifications', 'rate-limit', 'storage'],
-    owns: ['chat_rooms', 'chat_messages', 'chat_receipts', 'chat_reports'],
+    owns: [
+      'chat_rooms',
+      'chat_messages',
+      'chat_receipts',
+      'chat_reports',
+      'chat_report_resolutions',
+    ],
   },
   cli: { imports: ['*'], owns: [] },
 };

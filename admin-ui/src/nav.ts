@@ -23,6 +23,8 @@ export const PAGES: NavPage[] = [
   { href: '/disputes', label: 'Disputes', route: 'GET /admin/disputes' },
   { href: '/remote-sessions', label: 'Remote sessions', route: 'GET /admin/remote-sessions' },
   { href: '/chat', label: 'Chat', route: 'GET /chat/rooms/{kind}/{subjectId}/messages' },
+  { href: '/chat-reports', label: 'Chat reports', route: 'GET /admin/chat/reports' },
+  { href: '/calls', label: 'Calls', route: 'GET /admin/calls' },
   { href: '/alerts', label: 'Alerts', route: 'GET /admin/payment-alerts' },
   { href: '/abuse', label: 'Abuse blocks', route: 'GET /admin/abuse/blocks' },
   { href: '/approvals', label: 'Approvals', route: 'GET /admin/approvals' },

@@ -5,7 +5,10 @@
  * in an httpOnly SameSite=Strict cookie; each role sees only the pages and buttons the API admits it
  * to; the CFO reads the trial balance as of yesterday; compliance exports the journal and verifies
  * the audit chain, and cannot reach an admin action (no button, and the API refuses); an admin
- * approves a dealer; a session signed out everywhere lands on sign-in with the reason. axe-core finds
+ * approves a dealer; a session signed out everywhere lands on sign-in with the reason; the ops leader
+ * clears and rejects fraud-held orders, holds escrow, reassigns a repair and refunds part of one; an
+ * admin hides a reported chat message from the queue and sees its room's photo and video and the
+ * job's calls (the API's state checked after each). axe-core finds
  * no serious violation on any page; every page's first-load JavaScript stays within 300 KB gzipped.
  * Screenshots go to admin-ui/test-results/ (not committed).
  */
@@ -52,6 +55,8 @@ import {
 } from '../../test/support/payments.js';
 import type { TestApp } from '../../test/support/test-app.js';
 import { withClient } from '../../test/support/test-database.js';
+import { startLiveKitStandin, type LiveKitStandin } from '../../scripts/livekit-standin/standin.js';
+import { STANDIN_LIVEKIT } from '../../src/config/app-config.js';
 
 const UI = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(UI, 'test-results');
@@ -65,6 +70,7 @@ const istStart = (day: string) => Date.parse(`${day}T00:00:00+05:30`);
 jest.setTimeout(180_000);
 
 let started: SandboxApp;
+let livekit: LiveKitStandin;
 let t: TestApp;
 let next: ChildProcess;
 let consoleUrl: string;
@@ -143,7 +149,7 @@ async function until<T>(read: () => Promise<T>, expected: T): Promise<void> {
 async function open(page: Page, label: string): Promise<void> {
   await page
     .getByRole('navigation', { name: 'Console pages' })
-    .getByRole('link', { name: label })
+    .getByRole('link', { name: label, exact: true })
     .click();
 }
 
@@ -176,9 +182,20 @@ beforeAll(async () => {
     );
   mkdirSync(RESULTS, { recursive: true });
   // The API with the Razorpay sandbox as its gateway (reconciliation reads the gateway's side).
+  // Calls go through the local LiveKit stand-in.
+  livekit = await startLiveKitStandin({
+    apiKey: STANDIN_LIVEKIT.apiKey,
+    apiSecret: STANDIN_LIVEKIT.apiSecret,
+  });
   started = await startSandboxApp({
-    // Orders of ₹1,180 need a second approver for an early release.
-    env: { EARLY_RELEASE_APPROVAL_ABOVE_PAISE: '100000' },
+    env: {
+      // Orders of ₹1,180 need a second approver for an early release.
+      EARLY_RELEASE_APPROVAL_ABOVE_PAISE: '100000',
+      // The fraud checks on, at their defaults: a new account's first order of ₹25,000 or more is
+      // held (the other tests' orders are far below that).
+      FRAUD_CHECKS: 'on',
+      LIVEKIT_URL: livekit.url,
+    },
   });
   t = started.t;
   expect(await t.app.get(SeedDemoCommand).run()).toBe(0);
@@ -269,6 +286,7 @@ afterAll(async () => {
     await new Promise((r) => next.once('exit', r));
   }
   await started?.close();
+  await livekit?.stop();
 });
 
 describe('the staff console', () => {
@@ -409,6 +427,8 @@ describe('the staff console', () => {
       'Disputes',
       'Remote sessions',
       'Chat',
+      'Chat reports',
+      'Calls',
       'Alerts',
     ]);
 
@@ -539,6 +559,8 @@ describe('the staff console', () => {
       'Disputes',
       'Remote sessions',
       'Chat',
+      'Chat reports',
+      'Calls',
       'Alerts',
       'Abuse blocks',
       'Approvals',
@@ -1098,6 +1120,282 @@ describe('the staff console', () => {
     });
   });
 
+  it('the ops leader clears and rejects orders held by the fraud checks, holds escrow, reassigns a repair and refunds part of a done one', async () => {
+    const admin = await signInAs(t, 'admin');
+    const ops = await signInAs(t, 'ops_leader');
+    const dealer = await signInAs(t, 'dealer');
+    // Two new customers' first orders of ₹30,000: held by the fraud checks.
+    const heldOrder = async () => {
+      const buyer = await signInAs(t, 'customer');
+      const part = await activeListing(t, dealer.userId, { b2cPricePaise: 3_000_000 });
+      await putInCart(t, buyer, part, 1);
+      return (await checkout(t, buyer)).order!;
+    };
+    const toClear = await heldOrder();
+    const toReject = await heldOrder();
+    const holds = await t.api.GET('/admin/fraud/holds', {
+      params: { query: { status: 'held' } },
+      headers: admin.headers,
+    });
+    expect(holds.data!.items.map((h) => h.orderId)).toEqual(
+      expect.arrayContaining([toClear.id, toReject.id]),
+    );
+    // A paid order whose escrow is held.
+    const buyer = await signInAs(t, 'customer');
+    await putInCart(t, buyer, await activeListing(t, dealer.userId, { b2cPricePaise: 56_700 }), 1);
+    const paid = (await checkout(t, buyer)).order!;
+    await payThroughSandbox(t, started.sandbox, buyer, paid.id);
+    const subOrderId = paid.subOrders[0]!.id;
+    // An assigned hardware repair, and another technician to move it to.
+    const customer = await signInAs(t, 'customer');
+    const [first, second] = [await hardwareTechnician(t), await hardwareTechnician(t)];
+    const requested = await t.api.POST('/repairs', {
+      body: {
+        kind: 'hardware',
+        mode: 'offline',
+        deviceBrand: 'Samsung',
+        deviceModel: 'Galaxy M34 reassign',
+        problem: 'Charging port loose',
+        location: { lat: 12.9716, lng: 77.5946 },
+      },
+      headers: customer.headers,
+    });
+    const moving = requested.data!.id;
+    const assigned = await t.api.POST('/admin/repairs/{repairJobId}/assign', {
+      params: { path: { repairJobId: moving } },
+      body: { technicianId: first.userId },
+      headers: admin.headers,
+    });
+    expect(assigned.data!.status).toBe('assigned');
+    // A paid hardware repair its technician finished: done, its escrow held.
+    const fixer = await hardwareTechnician(t);
+    const { repairJobId: done } = await approvedRepairJob(
+      t,
+      { customer, admin, technician: fixer },
+      200_000,
+    );
+    await payRepairJob(t, started.sandbox, customer, done);
+    const finished = await t.api.POST('/technician/repairs/{repairJobId}/finish', {
+      params: { path: { repairJobId: done } },
+      headers: fixer.headers,
+    });
+    expect(finished.data!.status).toBe('done');
+
+    // Wide enough for every column of the grids used here.
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    const page = await signIn(context, 'ops');
+
+    await open(page, 'Alerts');
+    const heldGrid = page.getByRole('grid', { name: 'Fraud holds' });
+    for (const [order, decision, reason] of [
+      [toClear, 'Clear', 'Known repair shop, phoned the owner'],
+      [toReject, 'Reject', 'Stolen card reported by the bank'],
+    ] as const) {
+      const row = heldGrid.getByRole('row').filter({ hasText: order.id });
+      await expect(row.innerText()).resolves.toMatch(/₹30,000\.00/);
+      await row.getByRole('button', { name: decision, exact: true }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel(/Reason/).fill(reason);
+      await dialog.getByRole('button', { name: decision, exact: true }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await until(() => row.count(), 0);
+    }
+    await checkPage(page, 'alerts-fraud-holds');
+
+    await open(page, 'Escrow');
+    const escrow = page.getByRole('grid', { name: 'Escrow holds' }).getByRole('row').filter({
+      hasText: paid.id,
+    });
+    await escrow.getByRole('button', { name: 'Hold', exact: true }).click();
+    const hold = page.getByRole('dialog');
+    await hold.getByLabel(/Reason/).fill('Buyer says the parcel was opened');
+    await hold.getByRole('button', { name: 'Hold', exact: true }).click();
+    await hold.waitFor({ state: 'detached' });
+
+    await open(page, 'Repairs');
+    await page.getByRole('combobox', { name: 'Status' }).click();
+    await page.getByRole('option', { name: 'assigned', exact: true }).click();
+    const repairs = page.getByRole('grid', { name: 'Repairs' });
+    await repairs.getByRole('button', { name: new RegExp(moving) }).click();
+    const repair = page.getByRole('region', { name: 'Repair detail' });
+    await repair.getByText('Charging port loose').waitFor();
+    await repair.getByRole('button', { name: 'Reassign' }).click();
+    const reassign = page.getByRole('dialog');
+    await reassign.getByLabel('Technician id').fill(second.userId);
+    await reassign.getByLabel(/Reason/).fill('Customer asked for another technician');
+    await reassign.getByRole('button', { name: 'Reassign' }).click();
+    await reassign.waitFor({ state: 'detached' });
+    await repair.getByText(second.userId).first().waitFor();
+    await checkPage(page, 'repairs-reassigned');
+    await repair.getByRole('button', { name: 'Close' }).click();
+
+    await page.getByRole('combobox', { name: 'Status' }).click();
+    await page.getByRole('option', { name: 'done', exact: true }).click();
+    await repairs.getByRole('button', { name: new RegExp(done) }).click();
+    await repair.getByRole('button', { name: 'Refund part at release' }).click();
+    const refund = page.getByRole('dialog');
+    await refund.getByLabel('Amount (₹)').fill('500');
+    await refund.getByLabel(/Reason/).fill('Back cover left scratched');
+    await refund.getByRole('button', { name: 'Refund' }).click();
+    await refund.waitFor({ state: 'detached' });
+    await context.close();
+
+    // What the API holds now.
+    const decided = async (status: 'cleared' | 'rejected') =>
+      (
+        await t.api.GET('/admin/fraud/holds', {
+          params: { query: { status } },
+          headers: admin.headers,
+        })
+      ).data!.items.map((h) => [h.orderId, h.reason]);
+    expect(await decided('cleared')).toContainEqual([
+      toClear.id,
+      'Known repair shop, phoned the owner',
+    ]);
+    expect(await decided('rejected')).toContainEqual([
+      toReject.id,
+      'Stolen card reported by the bank',
+    ]);
+    const rejected = await t.api.GET('/admin/orders/{orderId}', {
+      params: { path: { orderId: toReject.id } },
+      headers: admin.headers,
+    });
+    expect(rejected.data!.subOrders.map((s) => s.status)).toEqual(['cancelled']);
+    const again = await t.api.POST('/admin/escrow/holds/{subOrderId}/hold', {
+      params: { path: { subOrderId } },
+      body: { reason: 'once more' },
+      headers: admin.headers,
+    });
+    expect(again.error).toMatchObject({ code: 'escrow/already-on-hold' });
+    const moved = await t.api.GET('/admin/repairs/{repairJobId}', {
+      params: { path: { repairJobId: moving } },
+      headers: ops.headers,
+    });
+    expect(moved.data).toMatchObject({ status: 'assigned', technicianId: second.userId });
+    const refunds = await t.api.GET('/audit/events', {
+      params: { query: { action: 'repair_job.refund_at_release', targetId: done } },
+      headers: admin.headers,
+    });
+    expect(refunds.data!.items).toEqual([
+      expect.objectContaining({
+        actorId: ops.userId,
+        reason: 'Back cover left scratched',
+        after: expect.objectContaining({ refundAtReleasePaise: 50_000 }),
+      }),
+    ]);
+  });
+
+  it('an admin hides a reported message from the queue, opens its room with the photo and video shown, and finds the job’s calls', async () => {
+    const admin = await signInAs(t, 'admin');
+    const job = await softwareJob(t, admin);
+    const { customer, technician, repairJobId } = job;
+    const room = { params: { path: { kind: 'job' as const, subjectId: repairJobId } } };
+    const rude = await t.api.POST('/chat/rooms/{kind}/{subjectId}/messages', {
+      ...room,
+      body: { clientMessageId: randomUUID(), body: 'Pay me extra or your phone stays broken' },
+      headers: technician.headers,
+    });
+    const messageId = rude.data!.message.id;
+    const reported = await t.api.POST('/chat/messages/{messageId}/report', {
+      params: { path: { messageId } },
+      body: { reason: 'Asking for money outside the app' },
+      headers: customer.headers,
+    });
+    expect(reported.data).toEqual({ reported: true });
+    for (const media of [TEST_IMAGES.png, TEST_VIDEOS.webm]) {
+      const form = new FormData();
+      form.set('clientMessageId', randomUUID());
+      form.set('caption', `the ${media.contentType}`);
+      form.set('file', new Blob([new Uint8Array(media.bytes)]), 'upload.bin');
+      const sent = await fetch(`${t.baseUrl}/chat/rooms/job/${repairJobId}/attachments`, {
+        method: 'POST',
+        headers: customer.headers,
+        body: form,
+      });
+      expect(sent.status).toBe(201);
+    }
+    const call = await t.api.POST('/repairs/{repairJobId}/calls', {
+      params: { path: { repairJobId } },
+      body: { kind: 'video' },
+      headers: customer.headers,
+    });
+    expect(call.response.status).toBe(201);
+    const declined = await t.api.POST('/calls/{callId}/decline', {
+      params: { path: { callId: call.data!.callId } },
+      headers: technician.headers,
+    });
+    expect(declined.data!.status).toBe('declined');
+
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    const page = await signIn(context, 'admin');
+
+    await open(page, 'Chat reports');
+    const report = page.getByRole('grid', { name: 'Chat reports' }).getByRole('row').filter({
+      hasText: 'Pay me extra',
+    });
+    await expect(report.innerText()).resolves.toContain('Asking for money outside the app');
+    await checkPage(page, 'chat-reports');
+    await report.getByRole('button', { name: /^Hide message/ }).click();
+    const hide = page.getByRole('dialog');
+    await hide.getByLabel(/Reason/).fill('Soliciting payment off the platform');
+    await hide.getByRole('button', { name: 'Hide message' }).click();
+    await hide.waitFor({ state: 'detached' });
+    // Resolved: out of the open queue.
+    await until(() => report.count(), 0);
+
+    await open(page, 'Calls');
+    await page.getByLabel('Repair job id').fill(repairJobId);
+    const callRow = page.getByRole('grid', { name: 'Calls' }).getByRole('row').filter({
+      hasText: 'declined',
+    });
+    await expect(callRow.innerText()).resolves.toContain(
+      `${customer.userId} → ${technician.userId}`,
+    );
+    await checkPage(page, 'calls');
+    await callRow.getByRole('link', { name: new RegExp(repairJobId) }).click();
+
+    // The job's room, opened from the link: the hidden message with its reason, the photo decoded
+    // and the video loaded through the proxy with the session, the declined call in the log.
+    const messages = page.getByRole('table', { name: 'Messages' });
+    await messages
+      .getByRole('row')
+      .filter({ hasText: 'Pay me extra' })
+      .getByText('Hidden: Soliciting payment off the platform')
+      .waitFor();
+    const photo = messages.getByRole('img', { name: /photo \(image\/png/ });
+    await photo.waitFor();
+    await until(
+      () => photo.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0),
+      true,
+    );
+    const video = messages.locator('video');
+    await video.waitFor();
+    await until(
+      () => video.evaluate((v) => (v as unknown as { readyState: number }).readyState >= 1),
+      true,
+    );
+    await page.getByRole('table', { name: 'Calls' }).getByText('declined').first().waitFor();
+    await checkPage(page, 'chat-room-media');
+    await context.close();
+
+    const resolved = await t.api.GET('/admin/chat/reports', {
+      params: { query: { status: 'resolved' } },
+      headers: admin.headers,
+    });
+    expect(resolved.data!.items.find((r) => r.messageId === messageId)).toMatchObject({
+      hidden: true,
+      resolution: { action: 'hide', reason: 'Soliciting payment off the platform' },
+    });
+    const seen = await t.api.GET('/chat/rooms/{kind}/{subjectId}/messages', {
+      ...room,
+      headers: customer.headers,
+    });
+    expect(seen.data!.items.find((m) => m.id === messageId)).toMatchObject({
+      hidden: true,
+      body: null,
+    });
+  });
+
   it("keeps every page's first-load JavaScript within 300 KB gzipped", async () => {
     const context = await browser.newContext();
     await signIn(context, 'admin');
@@ -1119,6 +1417,8 @@ describe('the staff console', () => {
       '/disputes',
       '/remote-sessions',
       '/chat',
+      '/chat-reports',
+      '/calls',
       '/alerts',
       '/abuse',
     ]) {

@@ -119,6 +119,12 @@ export type Subject =
    */
   | 'ChatRoom'
   /**
+   * Chat and calls as staff see them: `read` (admin, ops leader, compliance: the queue of reported
+   * messages, every call), `update` (admin, ops leader: resolve a report, dismissing it or hiding
+   * the message, audited).
+   */
+  | 'ChatOps'
+  /**
    * The customer's consent to remote repair of a job (src/remote/): approved customers and business
    * buyers `read` the notice, `create` (give) and `update` (withdraw) theirs (their own jobs only:
    * checked in the handler, another account's job is a 404).
@@ -200,6 +206,7 @@ function buildAbility(principal: Principal | null): AppAbility {
       can(['read', 'update'], 'ReviewModeration');
       can(['read', 'override'], 'Call');
       can(['read', 'create', 'update'], 'ChatRoom');
+      can(['read', 'update'], 'ChatOps');
       can('read', 'RemoteSession');
       can(['read', 'update'], 'RemoteRepairOps');
       break;
@@ -226,6 +233,7 @@ function buildAbility(principal: Principal | null): AppAbility {
       can(['read', 'update'], 'ReviewModeration');
       can(['read', 'override'], 'Call');
       can(['read', 'create', 'update'], 'ChatRoom');
+      can(['read', 'update'], 'ChatOps');
       can('read', 'RemoteSession');
       can(['read', 'update', 'override'], 'RemoteRepairOps');
       break;
@@ -242,6 +250,7 @@ function buildAbility(principal: Principal | null): AppAbility {
       can('read', 'RepairJob');
       can('read', 'Call');
       can('read', 'ChatRoom');
+      can('read', 'ChatOps');
       can('read', 'RemoteSession');
       can('read', 'RemoteRepairOps');
       break;

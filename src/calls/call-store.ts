@@ -190,23 +190,76 @@ export async function callDtos(
   where: { id: string } | { repairJobId: string },
 ): Promise<CallDto[]> {
   const byId = 'id' in where;
-  const { rows } = await execute<
-    CallRow & { participants: { userId: string; joinedAt: string | null; leftAt: string | null }[] }
-  >(
+  const rows = await callRows(
     tx,
-    `SELECT ${columnsOf('c')},
+    `WHERE ${byId ? 'c.id = $1' : 'c.repair_job_id = $1'} ORDER BY c.created_at DESC, c.id`,
+    [byId ? where.id : where.repairJobId],
+  );
+  return rows.map(callDto);
+}
+
+export interface CallListFilter {
+  repairJobId?: string;
+  status?: CallStatus;
+  /** Calls started at or after this instant. */
+  from?: string;
+  /** Calls started before this instant. */
+  to?: string;
+  /** The last call of the previous page (keyset, newest first). */
+  after?: { createdAt: string; id: string };
+  limit: number;
+}
+
+/** Staff's list of calls, newest first: `limit + 1` rows, each with its cursor position. */
+export async function callList(
+  tx: EntityManager,
+  f: CallListFilter,
+): Promise<{ call: CallDto; createdAtText: string }[]> {
+  const rows = await callRows(
+    tx,
+    `WHERE ($1::uuid IS NULL OR c.repair_job_id = $1)
+       AND ($2::text IS NULL OR c.status = $2)
+       AND ($3::timestamptz IS NULL OR c.created_at >= $3)
+       AND ($4::timestamptz IS NULL OR c.created_at < $4)
+       AND ($5::timestamptz IS NULL OR (c.created_at, c.id) < ($5, $6::uuid))
+     ORDER BY c.created_at DESC, c.id DESC
+     LIMIT $7`,
+    [
+      f.repairJobId ?? null,
+      f.status ?? null,
+      f.from ?? null,
+      f.to ?? null,
+      f.after?.createdAt ?? null,
+      f.after?.id ?? null,
+      f.limit + 1,
+    ],
+  );
+  return rows.map((r) => ({ call: callDto(r), createdAtText: r.created_at_text }));
+}
+
+type CallLogRow = CallRow & {
+  created_at_text: string;
+  participants: { userId: string; joinedAt: string | null; leftAt: string | null }[];
+};
+
+async function callRows(tx: EntityManager, tail: string, params: unknown[]): Promise<CallLogRow[]> {
+  const { rows } = await execute<CallLogRow>(
+    tx,
+    `SELECT ${columnsOf('c')}, c.created_at::text AS created_at_text,
             COALESCE((SELECT json_agg(json_build_object(
                         'userId', p.user_id::text,
                         'joinedAt', to_char(p.joined_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                         'leftAt', to_char(p.left_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
                         ORDER BY COALESCE(p.joined_at, p.left_at), p.participant_sid)
                         FROM call_participants p WHERE p.call_id = c.id), '[]') AS participants
-       FROM calls c
-      WHERE ${byId ? 'c.id = $1' : 'c.repair_job_id = $1'}
-      ORDER BY c.created_at DESC, c.id`,
-    [byId ? where.id : where.repairJobId],
+       FROM calls c ${tail}`,
+    params,
   );
-  return rows.map((r) => ({
+  return rows;
+}
+
+function callDto(r: CallLogRow): CallDto {
+  return {
     id: r.id,
     repairJobId: r.repair_job_id,
     kind: r.kind,
@@ -223,5 +276,5 @@ export async function callDtos(
         ? Math.round((r.ended_at.getTime() - r.answered_at.getTime()) / 1000)
         : null,
     participants: r.participants,
-  }));
+  };
 }

@@ -1,12 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can } from '../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { RepairJobIdParamDto } from '../repairs/dto/repair-job.dto.js';
 import { Calls } from './calls.service.js';
 import {
+  AdminCallsQueryDto,
   CallConnectionDto,
   CallDto,
+  CallPageDto,
   CallIdParamDto,
   StaffJoinCallDto,
   StartCallDto,
@@ -89,5 +91,22 @@ export class CallsController {
     @Meta() meta: RequestMeta,
   ): Promise<CallConnectionDto> {
     return this.calls.staffJoin(p.callId, body.reason, meta);
+  }
+}
+
+/** Staff: every call with its log. */
+@ApiTags('calls')
+@ApiBearerAuth()
+@Controller('admin/calls')
+export class AdminCallsController {
+  constructor(private readonly calls: Calls) {}
+
+  @Get()
+  @Can('read', 'ChatOps')
+  @ApiOperation({
+    summary: 'Calls, newest first, by repair job, status and start time, with their logs',
+  })
+  list(@Query() q: AdminCallsQueryDto): Promise<CallPageDto> {
+    return this.calls.list(q);
   }
 }

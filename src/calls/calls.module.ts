@@ -3,7 +3,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { PushIncomingCall, RevokeCallsOfMovedJobs } from './call-handlers.js';
-import { CallsController } from './calls.controller.js';
+import { AdminCallsController, CallsController } from './calls.controller.js';
 import { Calls } from './calls.service.js';
 import { LiveKitWebhookBodyParser } from './livekit-webhook-body.parser.js';
 import { LiveKitWebhookController } from './livekit-webhook.controller.js';
@@ -13,7 +13,7 @@ import { LiveKit } from './livekit.js';
 /** Calls of repair jobs through LiveKit, their logs from LiveKit's webhooks (README "Calls and push"). */
 @Module({
   imports: [AuditModule, IdentityModule, NotificationsModule],
-  controllers: [CallsController, LiveKitWebhookController],
+  controllers: [CallsController, AdminCallsController, LiveKitWebhookController],
   providers: [
     LiveKit,
     Calls,

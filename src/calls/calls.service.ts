@@ -19,6 +19,7 @@ import { EventBus } from '@nestjs/cqrs';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppProblem } from '../common/errors/problem.js';
+import { cursorFields, encodeCursor, parseKeysetCursor, type Page } from '../common/pagination.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import { isStaff, type Principal } from '../common/roles.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -38,6 +39,7 @@ import { CallRinging } from './call-events.js';
 import { CALL_JOBS } from './call-jobs.js';
 import {
   callDtos,
+  callList,
   callNotFound,
   insertCall,
   lockCall,
@@ -45,7 +47,7 @@ import {
   moveCall,
   type CallRow,
 } from './call-store.js';
-import type { CallConnectionDto, CallDto } from './dto/call.dto.js';
+import type { AdminCallsQueryDto, CallConnectionDto, CallDto } from './dto/call.dto.js';
 import { LiveKit, type CallKind } from './livekit.js';
 
 const conflict = (code: string, detail: string, extensions: Record<string, unknown> = {}) =>
@@ -264,6 +266,32 @@ export class Calls implements OnModuleInit {
     );
     if (call === undefined || !canSee(me, call)) throw callNotFound();
     return call;
+  }
+
+  /** Staff: every call (by job, status, start time), newest first, with its log. */
+  async list(q: AdminCallsQueryDto): Promise<Page<CallDto>> {
+    const after = parseKeysetCursor(q.cursor, {
+      createdAt: cursorFields.pgTimestamp,
+      id: cursorFields.uuid,
+    });
+    const rows = await this.transactions.run((tx) =>
+      callList(tx, {
+        repairJobId: q.repairJobId,
+        status: q.status,
+        from: q.from,
+        to: q.to,
+        ...(after ? { after } : {}),
+        limit: q.limit,
+      }),
+    );
+    const items = rows.slice(0, q.limit);
+    const last = items.at(-1);
+    return {
+      items: items.map((r) => r.call),
+      ...(rows.length > q.limit && last
+        ? { nextCursor: encodeCursor({ createdAt: last.createdAtText, id: last.call.id }) }
+        : {}),
+    };
   }
 
   // ---- internals ----

@@ -336,6 +336,111 @@ export async function insertReport(
   return affected > 0;
 }
 
+export interface ReportRow {
+  id: string;
+  message_id: string;
+  reporter_id: string;
+  reporter_name: string | null;
+  reason: string;
+  created_at: Date;
+  /** `created_at` as PostgreSQL prints it (the keyset cursor's, exact to the microsecond). */
+  created_at_text: string;
+  body: string;
+  attachment_type: string | null;
+  sender_id: string | null;
+  message_at: Date;
+  room_kind: RoomKind;
+  room_subject_id: string;
+  hidden: boolean;
+  resolved: boolean;
+  action: 'dismiss' | 'hide' | null;
+  resolution_reason: string | null;
+  resolved_by: string | null;
+  resolved_at: Date | null;
+}
+
+export interface ReportQueuePosition {
+  resolved: boolean;
+  createdAt: string;
+  id: string;
+}
+
+const REPORT_SQL = `SELECT r.id::text AS id, r.message_id::text AS message_id,
+    r.reporter_id::text AS reporter_id, u.display_name AS reporter_name, r.reason, r.created_at,
+    r.created_at::text AS created_at_text, m.body, m.attachment_type, m.sender_id::text AS sender_id,
+    m.created_at AS message_at, c.kind AS room_kind, c.subject_id::text AS room_subject_id,
+    m.hidden_at IS NOT NULL AS hidden, x.report_id IS NOT NULL AS resolved, x.action,
+    x.reason AS resolution_reason, x.resolved_by::text AS resolved_by, x.resolved_at
+   FROM chat_reports r
+   JOIN users u ON u.id = r.reporter_id
+   JOIN chat_messages m ON m.id = r.message_id
+   JOIN chat_rooms c ON c.id = m.room_id
+   LEFT JOIN chat_report_resolutions x ON x.report_id = r.id`;
+
+/**
+ * The reports queue: open reports first, then resolved ones (or only one of them), each oldest
+ * first; `limit + 1` rows from after `after` (keyset on resolved, created_at, id).
+ */
+export async function reportsQueue(
+  tx: EntityManager,
+  q: { status?: 'open' | 'resolved'; after?: ReportQueuePosition; limit: number },
+): Promise<ReportRow[]> {
+  const { rows } = await execute<ReportRow>(
+    tx,
+    `SELECT * FROM (${REPORT_SQL}) q
+      WHERE ($1::boolean IS NULL OR q.resolved = $1)
+        AND ($2::boolean IS NULL OR (q.resolved, q.created_at, q.id::uuid) > ($2, $3::timestamptz, $4::uuid))
+      ORDER BY q.resolved, q.created_at, q.id::uuid
+      LIMIT $5`,
+    [
+      q.status === undefined ? null : q.status === 'resolved',
+      q.after?.resolved ?? null,
+      q.after?.createdAt ?? null,
+      q.after?.id ?? null,
+      q.limit + 1,
+    ],
+  );
+  return rows;
+}
+
+export async function reportById(tx: EntityManager, id: string): Promise<ReportRow | null> {
+  const { rows } = await execute<ReportRow>(tx, `${REPORT_SQL} WHERE r.id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+/**
+ * Resolves the reports `ids` that are still open (a concurrent resolution of one waits on its
+ * key and then finds it taken); returns the ids it resolved.
+ */
+export async function resolveReports(
+  tx: EntityManager,
+  ids: string[],
+  r: { action: 'dismiss' | 'hide'; reason: string; by: string },
+): Promise<string[]> {
+  const { rows } = await execute<{ report_id: string }>(
+    tx,
+    `INSERT INTO chat_report_resolutions (report_id, action, reason, resolved_by)
+     SELECT unnest($1::uuid[]), $2, $3, $4
+     ON CONFLICT (report_id) DO NOTHING
+     RETURNING report_id::text AS report_id`,
+    [ids, r.action, r.reason, r.by],
+  );
+  return rows.map((x) => x.report_id);
+}
+
+/** The ids of a message's open reports. */
+export async function openReportsOf(tx: EntityManager, messageId: string): Promise<string[]> {
+  const { rows } = await execute<{ id: string }>(
+    tx,
+    `SELECT r.id::text AS id FROM chat_reports r
+      WHERE r.message_id = $1
+        AND NOT EXISTS (SELECT 1 FROM chat_report_resolutions x WHERE x.report_id = r.id)
+      ORDER BY r.created_at, r.id`,
+    [messageId],
+  );
+  return rows.map((x) => x.id);
+}
+
 export async function setMasking(tx: EntityManager, roomId: string, on: boolean): Promise<void> {
   await execute(tx, `UPDATE chat_rooms SET masking = $2 WHERE id = $1`, [roomId, on]);
 }

@@ -39,6 +39,9 @@ import type { PageAnchor } from './chat-store.js';
 import {
   AttachmentQueryDto,
   ChatMessageDto,
+  ChatReportDto,
+  ChatReportPageDto,
+  ChatReportsQueryDto,
   ChatPageDto,
   ChatRoomDto,
   ChatRoomListDto,
@@ -48,7 +51,9 @@ import {
   ReasonDto,
   ReceiptDto,
   ReceiptInputDto,
+  ReportIdParamDto,
   ReportResultDto,
+  ResolveReportDto,
   RoomParamDto,
   SendMessageDto,
   SendResultDto,
@@ -240,5 +245,38 @@ export class ChatController {
     @Meta() meta: RequestMeta,
   ): Promise<ChatMessageDto> {
     return this.chat.hide(meta, p.messageId, dto.reason);
+  }
+}
+
+/** Staff: the queue of reported messages and their resolution. */
+@ApiTags('chat')
+@ApiBearerAuth()
+@Controller('admin/chat')
+export class AdminChatController {
+  constructor(private readonly chat: ChatService) {}
+
+  @Get('reports')
+  @Can('read', 'ChatOps')
+  @ApiOperation({
+    summary: 'Reported messages: open reports first, each oldest first (or by status)',
+  })
+  reports(@Query() q: ChatReportsQueryDto): Promise<ChatReportPageDto> {
+    return this.chat.reports(q);
+  }
+
+  @Post('reports/:id/resolve')
+  @HttpCode(200)
+  @Can('update', 'ChatOps')
+  @ApiOperation({
+    summary: 'Resolve a report: dismiss it, or hide the message (a reason, audited)',
+    description:
+      '`hide` hides the message as `POST /chat/messages/{messageId}/hide` does (409 `chat/already-hidden` when it is) and resolves its other open reports too. 404 `chat/report-not-found`; 409 `chat/report-resolved`.',
+  })
+  resolve(
+    @Param() p: ReportIdParamDto,
+    @Body() dto: ResolveReportDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<ChatReportDto> {
+    return this.chat.resolveReport(meta, p.id, dto.action, dto.reason);
   }
 }

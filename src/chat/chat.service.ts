@@ -11,6 +11,7 @@ import type { EntityManager } from 'typeorm';
 import { defineAbilityFor } from '../access/ability.factory.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AppProblem } from '../common/errors/problem.js';
+import { cursorFields, encodeCursor, parseKeysetCursor, type Page } from '../common/pagination.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import { isStaff, type Principal } from '../common/roles.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -28,6 +29,7 @@ import {
   advanceReceipt,
   hideMessage,
   insertMessage,
+  openReportsOf,
   insertReport,
   lockMessage,
   messageById,
@@ -35,6 +37,9 @@ import {
   partiesOf,
   PARTY_SEND_SQL,
   receiptOf,
+  reportById,
+  reportsQueue,
+  resolveReports,
   roomById,
   roomOf,
   roomsOfParty,
@@ -43,12 +48,15 @@ import {
   type NewMessage,
   type PageAnchor,
   type PartySendRow,
+  type ReportRow,
   type RoomKind,
   type RoomRow,
 } from './chat-store.js';
 import { maskContacts } from './domain/contact-masking.js';
 import type {
   ChatMessageDto,
+  ChatReportDto,
+  ReportAction,
   ChatPageDto,
   ChatRoomDto,
   ReceiptDto,
@@ -363,29 +371,112 @@ export class ChatService {
 
   /** Staff hide a message (a reason, audited); its text is kept for compliance. */
   hide(meta: RequestMeta, messageId: string, reason: string): Promise<ChatMessageDto> {
+    return this.run((c) => this.hideIn(c, meta, messageId, reason));
+  }
+
+  private async hideIn(
+    c: Tx,
+    meta: RequestMeta,
+    messageId: string,
+    reason: string,
+  ): Promise<ChatMessageDto> {
+    const { room } = await this.messageIn(c, meta, messageId, 'update');
+    const parties = (await partiesOf(c.tx, room.kind, room.subject_id))!;
+    const row = (await lockMessage(c.tx, messageId))!;
+    if (row.hidden_at !== null)
+      throw new AppProblem(
+        409,
+        'chat/already-hidden',
+        'Already hidden',
+        'This message is hidden already',
+      );
+    await hideMessage(c.tx, row.id, meta.principal!.userId, reason);
+    await this.audit.record(c.tx, meta, {
+      action: 'chat.hide',
+      targetType: 'chat_message',
+      targetId: row.id,
+      reason,
+      before: { hidden: false },
+      after: { hidden: true },
+    });
+    const hidden = (await messageById(c.tx, row.id))!;
+    c.after.push(() => this.push.publish({ kind: 'hidden', room, parties, row: hidden }));
+    return messageDto(room, hidden, true);
+  }
+
+  /** Staff: the reported messages, open reports first, each oldest first (keyset cursor). */
+  reports(q: {
+    status?: 'open' | 'resolved';
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<ChatReportDto>> {
+    const after = parseKeysetCursor(q.cursor, {
+      resolved: cursorFields.integer(0, 1),
+      createdAt: cursorFields.pgTimestamp,
+      id: cursorFields.uuid,
+    });
     return this.run(async (c) => {
-      const { room } = await this.messageIn(c, meta, messageId, 'update');
-      const parties = (await partiesOf(c.tx, room.kind, room.subject_id))!;
-      const row = (await lockMessage(c.tx, messageId))!;
-      if (row.hidden_at !== null)
+      const rows = await reportsQueue(c.tx, {
+        status: q.status,
+        ...(after ? { after: { ...after, resolved: after.resolved === 1 } } : {}),
+        limit: q.limit,
+      });
+      const items = rows.slice(0, q.limit);
+      const last = items.at(-1);
+      return {
+        items: items.map(reportDto),
+        ...(rows.length > q.limit && last
+          ? {
+              nextCursor: encodeCursor({
+                resolved: last.resolved ? 1 : 0,
+                createdAt: last.created_at_text,
+                id: last.id,
+              }),
+            }
+          : {}),
+      };
+    });
+  }
+
+  /**
+   * Staff resolve an open report (a reason, audited `chat.report_resolve`): `dismiss` leaves the
+   * message as it is; `hide` hides it through the hide path (audited `chat.hide`) and resolves the
+   * message's other open reports with it. A resolved report: 409 `chat/report-resolved`.
+   */
+  resolveReport(
+    meta: RequestMeta,
+    id: string,
+    action: ReportAction,
+    reason: string,
+  ): Promise<ChatReportDto> {
+    return this.run(async (c) => {
+      const report = await reportById(c.tx, id);
+      if (report === null)
+        throw new AppProblem(404, 'chat/report-not-found', 'Not found', 'No such report');
+      const ids = action === 'hide' ? await openReportsOf(c.tx, report.message_id) : [id];
+      const resolved = await resolveReports(c.tx, ids.includes(id) ? ids : [], {
+        action,
+        reason,
+        by: meta.principal!.userId,
+      });
+      if (!resolved.includes(id))
         throw new AppProblem(
           409,
-          'chat/already-hidden',
-          'Already hidden',
-          'This message is hidden already',
+          'chat/report-resolved',
+          'Report already resolved',
+          'This report has been resolved already',
         );
-      await hideMessage(c.tx, row.id, meta.principal!.userId, reason);
-      await this.audit.record(c.tx, meta, {
-        action: 'chat.hide',
-        targetType: 'chat_message',
-        targetId: row.id,
-        reason,
-        before: { hidden: false },
-        after: { hidden: true },
-      });
-      const hidden = (await messageById(c.tx, row.id))!;
-      c.after.push(() => this.push.publish({ kind: 'hidden', room, parties, row: hidden }));
-      return messageDto(room, hidden, true);
+      if (action === 'hide') await this.hideIn(c, meta, report.message_id, reason);
+      for (const reportId of resolved)
+        await this.audit.record(c.tx, meta, {
+          action: 'chat.report_resolve',
+          targetType: 'chat_report',
+          targetId: reportId,
+          reason,
+          before: { status: 'open' },
+          after: { status: 'resolved', action, messageId: report.message_id },
+        });
+      return reportDto((await reportById(c.tx, id))!);
     });
   }
 
@@ -502,5 +593,32 @@ function roomDto(
     deliveredSeq: Number(receipt?.last_delivered_seq ?? 0),
     readSeq: Number(receipt?.last_read_seq ?? 0),
     masking: room.masking,
+  };
+}
+
+function reportDto(r: ReportRow): ChatReportDto {
+  return {
+    id: r.id,
+    reporterId: r.reporter_id,
+    reporterName: r.reporter_name,
+    reason: r.reason,
+    reportedAt: r.created_at.toISOString(),
+    messageId: r.message_id,
+    body: r.body,
+    attachmentType: r.attachment_type,
+    messageSenderId: r.sender_id,
+    messageAt: r.message_at.toISOString(),
+    roomKind: r.room_kind,
+    roomSubjectId: r.room_subject_id,
+    hidden: r.hidden,
+    resolution:
+      r.action === null
+        ? null
+        : {
+            action: r.action,
+            reason: r.resolution_reason!,
+            resolvedBy: r.resolved_by!,
+            resolvedAt: r.resolved_at!.toISOString(),
+          },
   };
 }

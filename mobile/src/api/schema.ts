@@ -3773,6 +3773,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calls, newest first, by repair job, status and start time, with their logs */
+        get: operations["AdminCallsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/livekit": {
         parameters: {
             query?: never;
@@ -4273,6 +4290,43 @@ export interface paths {
         put?: never;
         /** Staff: hide a message (a reason, audited; the original is kept) */
         post: operations["ChatController_hide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/chat/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reported messages: open reports first, each oldest first (or by status) */
+        get: operations["AdminChatController_reports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/chat/reports/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve a report: dismiss it, or hide the message (a reason, audited)
+         * @description `hide` hides the message as `POST /chat/messages/{messageId}/hide` does (409 `chat/already-hidden` when it is) and resolves its other open reports too. 404 `chat/report-not-found`; 409 `chat/report-resolved`.
+         */
+        post: operations["AdminChatController_resolve"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7370,6 +7424,10 @@ export interface components {
         StaffJoinCallDto: {
             reason: string;
         };
+        CallPageDto: {
+            items: components["schemas"]["CallDto"][];
+            nextCursor?: string;
+        };
         LiveKitWebhookAckDto: {
             received: boolean;
             /** @description The event id was received before: nothing was done. */
@@ -7691,6 +7749,44 @@ export interface components {
         ReportResultDto: {
             /** @description False when this account had reported the message already. */
             reported: boolean;
+        };
+        ChatReportResolutionDto: {
+            /** @enum {string} */
+            action: "dismiss" | "hide";
+            reason: string;
+            resolvedBy: string;
+            resolvedAt: string;
+        };
+        ChatReportDto: {
+            /** @enum {string} */
+            roomKind: "job" | "sub_order";
+            resolution: components["schemas"]["ChatReportResolutionDto"] | null;
+            id: string;
+            reporterId: string;
+            reporterName: string | null;
+            reason: string;
+            reportedAt: string;
+            messageId: string;
+            /** @description The message's text (or caption) as stored, hidden or not. */
+            body: string;
+            /** @description An attachment's type (`image/jpeg`, `video/mp4`, …), or null. */
+            attachmentType: string | null;
+            messageSenderId: string | null;
+            messageAt: string;
+            roomSubjectId: string;
+            hidden: boolean;
+        };
+        ChatReportPageDto: {
+            items: components["schemas"]["ChatReportDto"][];
+            nextCursor?: string;
+        };
+        ResolveReportDto: {
+            /**
+             * @description `dismiss`: the message stays; `hide`: the message is hidden (as `POST /chat/messages/{messageId}/hide`).
+             * @enum {string}
+             */
+            action: "dismiss" | "hide";
+            reason: string;
         };
         LiveDto: {
             /** @enum {string} */
@@ -18766,6 +18862,57 @@ export interface operations {
             };
         };
     };
+    AdminCallsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                status?: "active" | "declined" | "ended" | "missed" | "ringing";
+                /** @description Started at or after (ISO 8601) */
+                from?: string;
+                /** @description Started before (ISO 8601) */
+                to?: string;
+                repairJobId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read ChatOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     LiveKitWebhookController_receive: {
         parameters: {
             query?: never;
@@ -20142,6 +20289,100 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not update ChatRoom */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminChatController_reports: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /** @description Open or resolved only (default: both, open first). */
+                status?: "open" | "resolved";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatReportPageDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read ChatOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminChatController_resolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveReportDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatReportDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update ChatOps */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, Length, Matches } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination.js';
 import { CALL_STATUSES, type CallStatus } from '../domain/call-state.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -64,4 +65,32 @@ export class CallDto {
   durationSeconds!: number | null;
   @ApiProperty({ type: [CallParticipantDto] })
   participants!: CallParticipantDto[];
+}
+
+/** Staff's list of calls: by job, status and when they started. */
+export class AdminCallsQueryDto extends PageQueryDto {
+  @IsOptional()
+  @Matches(UUID, { message: 'repairJobId must be a UUID' })
+  repairJobId?: string;
+
+  @ApiPropertyOptional({ enum: CALL_STATUSES })
+  @IsOptional()
+  @IsIn(CALL_STATUSES)
+  status?: CallStatus;
+
+  @ApiPropertyOptional({ description: 'Started at or after (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date-time' })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'Started before (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date-time' })
+  to?: string;
+}
+
+export class CallPageDto {
+  @ApiProperty({ type: [CallDto] })
+  items!: CallDto[];
+  nextCursor?: string;
 }

@@ -11,6 +11,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination.js';
 import { MASK_KINDS, type MaskKind } from '../domain/contact-masking.js';
 import { ROOM_KINDS, type MessageKind, type RoomKind } from '../chat-store.js';
 
@@ -200,4 +201,64 @@ export class ChatRoomListDto {
 export class ReportResultDto {
   /** False when this account had reported the message already. */
   reported!: boolean;
+}
+
+export const REPORT_STATUSES = ['open', 'resolved'] as const;
+export const REPORT_ACTIONS = ['dismiss', 'hide'] as const;
+export type ReportAction = (typeof REPORT_ACTIONS)[number];
+
+export class ReportIdParamDto {
+  @Matches(UUID, { message: 'id must be a UUID' })
+  id!: string;
+}
+
+export class ChatReportsQueryDto extends PageQueryDto {
+  /** Open or resolved only (default: both, open first). */
+  @ApiPropertyOptional({ enum: REPORT_STATUSES })
+  @IsOptional()
+  @IsIn(REPORT_STATUSES)
+  status?: (typeof REPORT_STATUSES)[number];
+}
+
+export class ResolveReportDto extends ReasonDto {
+  /** `dismiss`: the message stays; `hide`: the message is hidden (as `POST /chat/messages/{messageId}/hide`). */
+  @ApiProperty({ enum: REPORT_ACTIONS })
+  @IsIn(REPORT_ACTIONS)
+  action!: ReportAction;
+}
+
+export class ChatReportResolutionDto {
+  @ApiProperty({ enum: REPORT_ACTIONS })
+  action!: ReportAction;
+  reason!: string;
+  resolvedBy!: string;
+  resolvedAt!: string;
+}
+
+/** A reported message as staff see it: the report, the message and its room. */
+export class ChatReportDto {
+  id!: string;
+  reporterId!: string;
+  reporterName!: string | null;
+  reason!: string;
+  reportedAt!: string;
+  messageId!: string;
+  /** The message's text (or caption) as stored, hidden or not. */
+  body!: string;
+  /** An attachment's type (`image/jpeg`, `video/mp4`, …), or null. */
+  attachmentType!: string | null;
+  messageSenderId!: string | null;
+  messageAt!: string;
+  @ApiProperty({ enum: ROOM_KINDS })
+  roomKind!: RoomKind;
+  roomSubjectId!: string;
+  hidden!: boolean;
+  @ApiProperty({ type: ChatReportResolutionDto, nullable: true })
+  resolution!: ChatReportResolutionDto | null;
+}
+
+export class ChatReportPageDto {
+  @ApiProperty({ type: [ChatReportDto] })
+  items!: ChatReportDto[];
+  nextCursor?: string;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { CallLog, canHide, ChatMessages, type Call, type ChatMessage } from './chat-view';
 
@@ -56,6 +57,50 @@ describe('ChatMessages', () => {
     expect(html).toContain('Hidden: Abuse');
     expect(html.match(/\bHide\b/g)).toHaveLength(1);
     expect(html).toContain('06 Dec 2026, 12:30:00 IST');
+  });
+});
+
+describe('ChatMessages attachments', () => {
+  it('shows a photo from its thumbnail and a video playable, each fetched with the session', () => {
+    const markup = renderToStaticMarkup(
+      <QueryClientProvider client={new QueryClient()}>
+        <ChatMessages
+          messages={[
+            message({
+              kind: 'attachment',
+              body: 'the crack',
+              attachment: {
+                type: 'image/png',
+                bytes: 123456,
+                url: '/chat/messages/m-3/attachment',
+                thumbnailUrl: '/chat/messages/m-3/attachment?thumbnail=true',
+              },
+            }),
+            message({
+              seq: 4,
+              id: 'm-4',
+              kind: 'attachment',
+              body: '',
+              attachment: {
+                type: 'video/mp4',
+                bytes: 2048,
+                url: '/chat/messages/m-4/attachment',
+                thumbnailUrl: null,
+              },
+            }),
+          ]}
+          role="admin"
+          onHide={() => {}}
+        />
+      </QueryClientProvider>,
+    );
+    const html = text(markup);
+    expect(html).toContain('Message 3: photo (image/png, 1,23,456 bytes)');
+    expect(html).toContain('Message 4: video (video/mp4, 2,048 bytes)');
+    expect(html).toContain('the crack');
+    // Fetched (not linked): no element points at the API or the proxy until the blob is there.
+    expect(markup).not.toMatch(/src="[^"]*attachment/);
+    expect(markup.match(/Loading the media/g)).toHaveLength(2);
   });
 });
 

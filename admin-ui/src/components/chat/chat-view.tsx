@@ -8,6 +8,7 @@ import Typography from '@mui/material/Typography';
 import type { components } from '../../api/schema';
 import { can, type StaffRole } from '../../lib/access';
 import { formatIstDateTime } from '../../lib/dates';
+import { AuthedMedia } from '../authed-media';
 
 export type ChatMessage = components['schemas']['ChatMessageDto'];
 export type Call = components['schemas']['CallDto'];
@@ -18,6 +19,28 @@ export function canHide(role: StaffRole | null, message: ChatMessage): boolean {
     message.kind !== 'system' &&
     !message.hidden &&
     can(role, 'POST /chat/messages/{messageId}/hide')
+  );
+}
+
+/**
+ * A message's photo (its thumbnail) or video (playable), fetched with the session; a hidden
+ * message's too, as staff see its text.
+ */
+function Attachment({
+  message,
+  attachment,
+}: {
+  message: ChatMessage;
+  attachment: NonNullable<ChatMessage['attachment']>;
+}) {
+  const video = attachment.type.startsWith('video/');
+  return (
+    <AuthedMedia
+      path={video ? attachment.url : (attachment.thumbnailUrl ?? attachment.url)}
+      contentType={video ? attachment.type : 'image/jpeg'}
+      caption={`Message ${message.seq}: ${video ? 'video' : 'photo'} (${attachment.type}, ${attachment.bytes.toLocaleString('en-IN')} bytes)`}
+      width={240}
+    />
   );
 }
 
@@ -51,9 +74,8 @@ export function ChatMessages({
             <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatIstDateTime(m.createdAt)}</TableCell>
             <TableCell sx={{ overflowWrap: 'anywhere' }}>{m.senderId ?? 'system'}</TableCell>
             <TableCell sx={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
-              {m.attachment
-                ? `Attachment: ${m.attachment.type}, ${m.attachment.bytes.toLocaleString('en-IN')} bytes`
-                : m.body}
+              {m.attachment && <Attachment message={m} attachment={m.attachment} />}
+              {m.body}
               {m.masked.length > 0 && (
                 <Typography variant="caption" component="p" sx={{ color: 'text.secondary' }}>
                   Masked: {m.masked.join(', ').replaceAll('_', ' ')}
@@ -116,3 +138,7 @@ export function CallLog({ calls }: { calls: Call[] }) {
     </Table>
   );
 }
+
+/** The Chat page with a room opened. */
+export const roomHref = (kind: 'job' | 'sub_order', subjectId: string) =>
+  `/chat?${new URLSearchParams({ kind, subjectId }).toString()}`;

@@ -6,7 +6,8 @@ import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useSearchParams } from 'next/navigation';
+import { Suspense, useState, type FormEvent } from 'react';
 import { api, data } from '../../../api/client';
 import { useAuth } from '../../../components/auth';
 import { CallLog, ChatMessages, type ChatMessage } from '../../../components/chat/chat-view';
@@ -105,10 +106,18 @@ function RoomDetail({ room }: { room: Room }) {
   );
 }
 
-export default function ChatPage() {
-  const [kind, setKind] = useState<Kind>('job');
-  const [subjectId, setSubjectId] = useState('');
-  const [room, setRoom] = useState<Room | null>(null);
+/** The room the address names (`?kind=job&subjectId=…`, as the reports queue and calls link), if any. */
+function roomOf(params: Pick<URLSearchParams, 'get'>): Room | null {
+  const kind = params.get('kind');
+  const subjectId = params.get('subjectId');
+  return (kind === 'job' || kind === 'sub_order') && subjectId ? { kind, subjectId } : null;
+}
+
+function Chat() {
+  const linked = roomOf(useSearchParams());
+  const [kind, setKind] = useState<Kind>(linked?.kind ?? 'job');
+  const [subjectId, setSubjectId] = useState(linked?.subjectId ?? '');
+  const [room, setRoom] = useState<Room | null>(linked);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (subjectId.trim()) setRoom({ kind, subjectId: subjectId.trim() });
@@ -143,5 +152,13 @@ export default function ChatPage() {
       </Stack>
       {room && <RoomDetail key={`${room.kind}:${room.subjectId}`} room={room} />}
     </StaffPage>
+  );
+}
+
+export default function ChatPage() {
+  return (
+    <Suspense>
+      <Chat />
+    </Suspense>
   );
 }
