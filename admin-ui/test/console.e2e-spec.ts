@@ -1213,9 +1213,10 @@ describe('the staff console', () => {
     await hold.waitFor({ state: 'detached' });
 
     await open(page, 'Repairs');
-    await page.getByRole('combobox', { name: 'Status' }).click();
-    await page.getByRole('option', { name: 'assigned', exact: true }).click();
     const repairs = page.getByRole('grid', { name: 'Repairs' });
+    await repairs.waitFor();
+    await page.getByRole('combobox', { name: 'Status', exact: true }).click();
+    await page.getByRole('option', { name: 'assigned', exact: true }).click();
     await repairs.getByRole('button', { name: new RegExp(moving) }).click();
     const repair = page.getByRole('region', { name: 'Repair detail' });
     await repair.getByText('Charging port loose').waitFor();
@@ -1278,7 +1279,8 @@ describe('the staff console', () => {
     });
     expect(refunds.data!.items).toEqual([
       expect.objectContaining({
-        actorId: ops.userId,
+        // The console's ops leader (the demo account the browser signed in as).
+        actorRole: 'ops_leader',
         reason: 'Back cover left scratched',
         after: expect.objectContaining({ refundAtReleasePaise: 50_000 }),
       }),
