@@ -84,6 +84,13 @@ export type Subject =
    * `override` (ops leader: reassign to another technician, with a reason).
    */
   | 'RepairJob'
+  /**
+   * Photos and videos of a repair job (src/repairs/repair-media.service.ts): `read` for approved
+   * buyers (their own jobs) and technicians (the jobs assigned to them now), checked in the handler
+   * (any other job is a 404), and for staff who read repair jobs. Adding one is the customer's
+   * `update` of its Purchase.
+   */
+  | 'RepairMedia'
   /** Where a repair job's technician is on its way (exact position): admin and ops leader `read` (audited). */
   | 'TechnicianTracking'
   /** The repairs assigned to an approved technician: `read` and `update` (its steps, quotes). */
@@ -177,6 +184,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update', 'approve'], 'Fraud');
       can(['read', 'update'], 'RepairJob');
+      can('read', 'RepairMedia');
       can('read', 'TechnicianTracking');
       can('approve', 'PayeeSettlement');
       can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
@@ -203,6 +211,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update', 'approve'], 'Fraud');
       can(['read', 'update', 'override'], 'RepairJob');
+      can('read', 'RepairMedia');
       can('read', 'TechnicianTracking');
       can('approve', 'PayeeSettlement');
       can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
@@ -223,6 +232,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('read', 'PaymentOps');
       can('read', 'Fraud');
       can('read', 'RepairJob');
+      can('read', 'RepairMedia');
       can('read', 'Call');
       can('read', 'ChatRoom');
       can('read', 'RemoteSession');
@@ -238,6 +248,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can('read', 'Order');
       can('read', 'PaymentOps');
       can('read', 'RepairJob');
+      can('read', 'RepairMedia');
       break;
     case 'finance':
       can('read', 'User');
@@ -247,6 +258,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update'], 'Fraud');
       can('read', 'RepairJob');
+      can('read', 'RepairMedia');
       can('approve', 'PayeeSettlement');
       break;
     case 'dealer':
@@ -258,6 +270,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
         can(['read', 'update'], 'PayeeSettlement');
         can(['read', 'update'], 'Purchase');
         if (!principal.phoneUnverified) can('create', 'Purchase');
+        can('read', 'RepairMedia');
         can(['create', 'read', 'update'], 'Review');
         can(['read', 'create'], 'ChatRoom', { memberIds: { $all: [principal.userId] } });
       }
@@ -270,6 +283,7 @@ export function defineAbilityFor(principal: Principal | null): AppAbility {
       if (principal.status === 'approved') {
         can(['read', 'update'], 'Purchase');
         if (!principal.phoneUnverified) can('create', 'Purchase');
+        can('read', 'RepairMedia');
         if (principal.role === 'technician') {
           can(['read', 'update'], 'PayeeSettlement');
           can(['read', 'update'], 'RepairWork');
