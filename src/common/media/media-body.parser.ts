@@ -33,7 +33,7 @@ const unsupportedMediaType = (type: string) =>
   );
 
 /** The body parser over the routes registered on one Fastify instance (read at each request). */
-export function mediaBodyParser(routes: readonly MediaUploadRoute[]) {
+function mediaBodyParser(routes: readonly MediaUploadRoute[]) {
   return (request: FastifyRequest, payload: Readable, done: BodyDone): void => {
     if (request.is404) return done(null, undefined);
     const type = mediaTypeOf(request.headers['content-type']);
