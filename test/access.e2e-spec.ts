@@ -246,6 +246,9 @@ const EXPECTED: Record<string, Rule> = {
   'GET /repairs/{repairJobId}': BUYERS,
   'GET /repairs/{repairJobId}/quotes': BUYERS,
   'GET /repairs/{repairJobId}/timeline': BUYERS,
+  'POST /repairs/{repairJobId}/media': BUYERS,
+  'GET /repairs/{repairJobId}/media': [...BUYERS, ...MONEY_READERS],
+  'GET /repairs/{repairJobId}/media/{mediaId}': [...BUYERS, ...MONEY_READERS],
   'GET /repairs/{repairJobId}/tracking': BUYERS,
   'POST /repairs/{repairJobId}/quote/approve': BUYERS,
   'POST /repairs/{repairJobId}/quote/reject': BUYERS,
@@ -375,6 +378,9 @@ const OWNER_ONLY = new Set([
   'GET /admin/repairs/{repairJobId}/quotes',
   'GET /admin/repairs/{repairJobId}/timeline',
   'GET /admin/repairs/{repairJobId}/tracking',
+  // A job's photos and videos: its customer, current technician and staff (the matrix names no job: a 404).
+  'GET /repairs/{repairJobId}/media',
+  'GET /repairs/{repairJobId}/media/{mediaId}',
   // A job's reviews: only its customer and technician see them (the matrix names no job: a 4xx).
   'GET /repairs/{repairJobId}/reviews',
   // The dispute's buyer, its sub-order's dealer or repair's technician and staff; everyone else 404.
@@ -697,6 +703,7 @@ describe('access control', () => {
         .replace('{listingId}', listingId)
         .replace('{imageId}', imageId)
         .replace('{evidenceId}', randomUUID())
+        .replace('{mediaId}', randomUUID())
         .replace('{correctionId}', randomUUID())
         .replace('{callId}', randomUUID())
         .replace('{remoteSessionId}', randomUUID())

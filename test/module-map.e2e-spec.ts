@@ -88,8 +88,8 @@ const MODULES: Record<string, ModuleRule> = {
     ],
   },
   repairs: {
-    imports: ['audit', 'identity', 'rate-limit', 'technicians'],
-    owns: ['repair_jobs', 'repair_job_history', 'repair_quotes'],
+    imports: ['audit', 'identity', 'rate-limit', 'storage', 'technicians'],
+    owns: ['repair_jobs', 'repair_job_history', 'repair_quotes', 'repair_job_media'],
   },
   technicians: {
     imports: ['audit', 'identity', 'rate-limit'],

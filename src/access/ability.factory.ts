@@ -85,6 +85,13 @@ export type Subject =
    * `override` (ops leader: reassign to another technician, with a reason).
    */
   | 'RepairJob'
+  /**
+   * Photos and videos of a repair job (src/repairs/repair-media.service.ts): `read` for approved
+   * buyers (their own jobs) and technicians (the jobs assigned to them now), checked in the handler
+   * (any other job is a 404), and for staff who read repair jobs. Adding one is the customer's
+   * `update` of its Purchase.
+   */
+  | 'RepairMedia'
   /** Where a repair job's technician is on its way (exact position): admin and ops leader `read` (audited). */
   | 'TechnicianTracking'
   /** The repairs assigned to an approved technician: `read` and `update` (its steps, quotes). */
@@ -200,6 +207,7 @@ function buildAbility(principal: Principal | null): AppAbility {
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update', 'approve'], 'Fraud');
       can(['read', 'update'], 'RepairJob');
+      can('read', 'RepairMedia');
       can('read', 'TechnicianTracking');
       can('approve', 'PayeeSettlement');
       can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
@@ -227,6 +235,7 @@ function buildAbility(principal: Principal | null): AppAbility {
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update', 'approve'], 'Fraud');
       can(['read', 'update', 'override'], 'RepairJob');
+      can('read', 'RepairMedia');
       can('read', 'TechnicianTracking');
       can('approve', 'PayeeSettlement');
       can(['read', 'update', 'suspend'], 'TechnicianLocationReview');
@@ -248,6 +257,7 @@ function buildAbility(principal: Principal | null): AppAbility {
       can('read', 'PaymentOps');
       can('read', 'Fraud');
       can('read', 'RepairJob');
+      can('read', 'RepairMedia');
       can('read', 'Call');
       can('read', 'ChatRoom');
       can('read', 'ChatOps');
@@ -264,6 +274,7 @@ function buildAbility(principal: Principal | null): AppAbility {
       can('read', 'Order');
       can('read', 'PaymentOps');
       can('read', 'RepairJob');
+      can('read', 'RepairMedia');
       break;
     case 'finance':
       can('read', 'User');
@@ -273,6 +284,7 @@ function buildAbility(principal: Principal | null): AppAbility {
       can(['read', 'update'], 'PaymentOps');
       can(['read', 'update'], 'Fraud');
       can('read', 'RepairJob');
+      can('read', 'RepairMedia');
       can('approve', 'PayeeSettlement');
       break;
     case 'dealer':
@@ -284,6 +296,7 @@ function buildAbility(principal: Principal | null): AppAbility {
         can(['read', 'update'], 'PayeeSettlement');
         can(['read', 'update'], 'Purchase');
         if (!principal.phoneUnverified) can('create', 'Purchase');
+        can('read', 'RepairMedia');
         can(['create', 'read', 'update'], 'Review');
         can(['read', 'create'], 'ChatRoom', { memberIds: { $all: [principal.userId] } });
       }
@@ -296,6 +309,7 @@ function buildAbility(principal: Principal | null): AppAbility {
       if (principal.status === 'approved') {
         can(['read', 'update'], 'Purchase');
         if (!principal.phoneUnverified) can('create', 'Purchase');
+        can('read', 'RepairMedia');
         if (principal.role === 'technician') {
           can(['read', 'update'], 'PayeeSettlement');
           can(['read', 'update'], 'RepairWork');

@@ -18,7 +18,7 @@ import type { RequestMeta } from '../common/request-meta.js';
 import { isStaff } from '../common/roles.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { detectEvidenceType, isVideo } from '../disputes/evidence-type.js';
+import { detectMediaType, isVideo } from '../common/media/media-type.js';
 import { contentRange, matchesEtag, selectRange } from '../storage/http-object.js';
 import { ObjectRangeError, ObjectStorage } from '../storage/object-storage.js';
 import { attachmentTooLarge, type AttachmentForm } from './attachment-body.parser.js';
@@ -86,7 +86,7 @@ export class ChatAttachments {
       );
     // A stranger is refused before the file is looked at.
     const { room } = await this.chat.enter(meta, ref, 'create');
-    const type = detectEvidenceType(f.file);
+    const type = detectMediaType(f.file);
     if (type === null) throw unsupported('The file is not a JPEG, PNG, WebP, MP4 or WebM file');
     const video = isVideo(type);
     const max = video ? this.config.chat.videoMaxBytes : this.config.chat.imageMaxBytes;
@@ -193,7 +193,7 @@ export class ChatAttachments {
   /** The file as stored: a video probed whole; an image decoded, re-encoded bare, and its thumbnail. */
   private async readWhole(
     bytes: Buffer,
-    type: NonNullable<ReturnType<typeof detectEvidenceType>>,
+    type: NonNullable<ReturnType<typeof detectMediaType>>,
   ): Promise<{ file: Buffer; thumbnail: Buffer | null }> {
     if (isVideo(type)) {
       const probe = probeVideo(bytes, type);

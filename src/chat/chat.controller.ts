@@ -32,7 +32,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Can } from '../access/policy.decorator.js';
 import { AppProblem } from '../common/errors/problem.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
-import { EVIDENCE_CONTENT_TYPES } from '../disputes/evidence-type.js';
+import { MEDIA_BINARY_CONTENT, MEDIA_CONTENT_TYPES } from '../common/media/media-type.js';
 import { ChatAttachments } from './chat-attachments.service.js';
 import { ChatService } from './chat.service.js';
 import type { PageAnchor } from './chat-store.js';
@@ -58,11 +58,6 @@ import {
   SendMessageDto,
   SendResultDto,
 } from './dto/chat.dto.js';
-
-/** What an attachment download answers: the types chat accepts (those of dispute evidence). */
-const BINARY = Object.fromEntries(
-  EVIDENCE_CONTENT_TYPES.map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
-);
 
 function anchorOf(q: HistoryQueryDto): PageAnchor {
   const given = [q.before, q.after, q.around].filter((x) => x !== undefined).length;
@@ -173,9 +168,16 @@ export class ChatController {
   @Get('messages/:messageId/attachment')
   @Can('read', 'ChatRoom')
   @ApiOperation({ summary: 'Download a message’s attachment (Range requests for video)' })
-  @ApiProduces(...EVIDENCE_CONTENT_TYPES)
-  @ApiOkResponse({ description: 'The whole file (or the thumbnail, image/jpeg)', content: BINARY })
-  @ApiResponse({ status: 206, description: 'The requested byte range', content: BINARY })
+  @ApiProduces(...MEDIA_CONTENT_TYPES)
+  @ApiOkResponse({
+    description: 'The whole file (or the thumbnail, image/jpeg)',
+    content: MEDIA_BINARY_CONTENT,
+  })
+  @ApiResponse({
+    status: 206,
+    description: 'The requested byte range',
+    content: MEDIA_BINARY_CONTENT,
+  })
   @ApiResponse({ status: 304, description: 'Not modified (If-None-Match matched the ETag)' })
   @ApiNotFoundResponse({ description: '`chat/message-not-found`, `chat-attachment/not-found`' })
   @ApiResponse({ status: 416, description: '`chat-attachment/range-not-satisfiable`' })

@@ -184,6 +184,12 @@ export interface AppConfig {
      * technician (at most what was paid; staff may waive it): REPAIR_VISIT_FEE_PAISE, default ₹199.
      */
     visitFeePaise: number;
+    /**
+     * Photos and videos of a job (its customer's, `POST /repairs/{id}/media`): largest photo and
+     * video in bytes, files per job (REPAIR_MEDIA_IMAGE_MAX_BYTES, REPAIR_MEDIA_VIDEO_MAX_BYTES,
+     * REPAIR_MEDIA_MAX).
+     */
+    media: { imageMaxBytes: number; videoMaxBytes: number; maxFiles: number };
   };
   /** Evidence of returns and disputes: largest photo and video in bytes, files per dispute. */
   disputes: { imageMaxBytes: number; videoMaxBytes: number; maxEvidence: number };
@@ -408,6 +414,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       confirmWindowSeconds: e.REPAIR_CONFIRM_WINDOW_HOURS,
       terminalTtlMinutes: e.REPAIR_TERMINAL_TTL_MINUTES,
       visitFeePaise: e.REPAIR_VISIT_FEE_PAISE,
+      media: {
+        imageMaxBytes: e.REPAIR_MEDIA_IMAGE_MAX_BYTES,
+        videoMaxBytes: e.REPAIR_MEDIA_VIDEO_MAX_BYTES,
+        maxFiles: e.REPAIR_MEDIA_MAX,
+      },
     },
     disputes: {
       imageMaxBytes: e.DISPUTE_IMAGE_MAX_BYTES,

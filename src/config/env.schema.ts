@@ -117,6 +117,19 @@ export const envSchema = z.object({
   // Razorpay refuses a Payment Link or QR code expiring less than 15 minutes ahead.
   REPAIR_TERMINAL_TTL_MINUTES: z.coerce.number().int().min(15).max(1440).default(15),
   REPAIR_VISIT_FEE_PAISE: z.coerce.number().int().min(0).max(10_000_000).default(19_900),
+  REPAIR_MEDIA_IMAGE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(52_428_800)
+    .default(10_485_760),
+  REPAIR_MEDIA_VIDEO_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(524_288_000)
+    .default(52_428_800),
+  REPAIR_MEDIA_MAX: z.coerce.number().int().min(1).max(50).default(10),
   PAYMENT_STUCK_ALERT_MINUTES: z.coerce.number().int().min(1).max(10080).default(120),
   ESCROW_SLA_DAYS: z.coerce.number().int().min(1).max(365).default(10),
   ESCROW_SHIP_SLA_DAYS: z.coerce.number().int().min(1).max(365).default(3),

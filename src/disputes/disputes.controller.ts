@@ -49,11 +49,7 @@ import {
 } from './dto/dispute.dto.js';
 import { ResolveDisputeCommand } from './commands/resolve-dispute.command.js';
 import { DisputesService } from './disputes.service.js';
-import { EVIDENCE_CONTENT_TYPES } from './evidence-type.js';
-
-const BINARY = Object.fromEntries(
-  EVIDENCE_CONTENT_TYPES.map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
-);
+import { MEDIA_BINARY_CONTENT, MEDIA_CONTENT_TYPES } from '../common/media/media-type.js';
 
 /** The buyer opens a return or dispute; the parties add evidence and read it. */
 @ApiTags('disputes')
@@ -121,7 +117,7 @@ export class DisputesController {
   @Post('disputes/:id/evidence')
   @Authenticated()
   @ApiOperation({ summary: 'Add a photo or video to a return or dispute (raw bytes)' })
-  @ApiConsumes(...EVIDENCE_CONTENT_TYPES)
+  @ApiConsumes(...MEDIA_CONTENT_TYPES)
   @ApiBody({ required: true, schema: { type: 'string', format: 'binary' } })
   @ApiCreatedResponse({ type: DisputeDto })
   @ApiPayloadTooLargeResponse({ description: '`dispute-evidence/too-large`' })
@@ -149,9 +145,13 @@ export class DisputesController {
   @Get('disputes/:id/evidence/:evidenceId')
   @Authenticated()
   @ApiOperation({ summary: 'Download a photo or video of a return or dispute' })
-  @ApiProduces(...EVIDENCE_CONTENT_TYPES)
-  @ApiOkResponse({ description: 'The whole file', content: BINARY })
-  @ApiResponse({ status: 206, description: 'The requested byte range', content: BINARY })
+  @ApiProduces(...MEDIA_CONTENT_TYPES)
+  @ApiOkResponse({ description: 'The whole file', content: MEDIA_BINARY_CONTENT })
+  @ApiResponse({
+    status: 206,
+    description: 'The requested byte range',
+    content: MEDIA_BINARY_CONTENT,
+  })
   @ApiResponse({ status: 304, description: 'Not modified (If-None-Match matched the ETag)' })
   @ApiNotFoundResponse({ description: '`dispute/not-found`, `dispute-evidence/not-found`' })
   @ApiResponse({ status: 416, description: '`dispute-evidence/range-not-satisfiable`' })

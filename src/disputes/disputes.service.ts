@@ -28,19 +28,16 @@
  * Lock order as every order command: order → sub-orders → dispute → escrow hold; for a repair job,
  * as every repair command: job → dispute → escrow holds.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { defineAbilityFor } from '../access/ability.factory.js';
 import { formatDuration } from '../config/duration.js';
 import type { Principal } from '../common/roles.js';
-import { mediaTypeOf } from '../catalog/domain/listing-image.js';
 import { AppProblem } from '../common/errors/problem.js';
 import { allows } from '../common/state-machine.js';
-import { sanitizeImage } from '../common/media/image-sanitizer.js';
-import { mediaProblem } from '../common/media/media-problem.js';
-import { probeVideo } from '../common/media/video-probe.js';
+import { acceptMediaUpload } from '../common/media/media-upload.js';
+import { MEDIA_EXTENSIONS, type MediaContentType } from '../common/media/media-type.js';
 import { cursorFields, encodeCursor, parseKeysetCursor } from '../common/pagination.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -51,8 +48,13 @@ import { OrderCommands } from '../orders/order-commands.service.js';
 import { REPAIR_JOB_MACHINE } from '../repairs/domain/repair-job-state.js';
 import { RepairJobDisputes } from '../repairs/repair-job-disputes.js';
 import { applyRepairTransition, lockRepairJob } from '../repairs/repair-job-store.js';
-import { contentRange, matchesEtag, selectRange } from '../storage/http-object.js';
-import { ObjectRangeError, ObjectStorage } from '../storage/object-storage.js';
+import {
+  downloadFile,
+  type FileDownload,
+  type FileRequest,
+  storageUnavailable,
+} from '../storage/file-download.js';
+import { ObjectStorage } from '../storage/object-storage.js';
 import type {
   AdminDisputeQueryDto,
   DisputeDto,
@@ -73,14 +75,6 @@ import {
   openDisputeOfJobIn,
 } from './dispute-store.js';
 import { evidenceTooLarge } from './evidence-body.parser.js';
-import {
-  detectEvidenceType,
-  EVIDENCE_CONTENT_TYPES,
-  EVIDENCE_EXTENSIONS,
-  isEvidenceType,
-  isVideo,
-  type EvidenceContentType,
-} from './evidence-type.js';
 
 interface EvidenceRow {
   id: string;
@@ -100,45 +94,12 @@ const evidenceNotFound = () =>
     'Not found',
     'No such evidence of this dispute',
   );
-const storageUnavailable = () =>
-  new AppProblem(
-    503,
-    'storage/unavailable',
-    'Storage unavailable',
-    'The evidence store did not answer; try again',
-    {},
-    { 'retry-after': '5' },
-  );
-
 /** How long the parties' own caches keep a file (the bytes of an evidence id never change). */
-export const EVIDENCE_MAX_AGE_SECONDS = 3600;
+const EVIDENCE_MAX_AGE_SECONDS = 3600;
 
 /** The path its parties download an evidence file from. */
 export const evidenceUrl = (disputeId: string, evidenceId: string): string =>
   `/disputes/${disputeId}/evidence/${evidenceId}`;
-
-/** The request headers a download answers to. */
-export interface EvidenceRequest {
-  range?: string;
-  ifRange?: string;
-  ifNoneMatch?: string;
-}
-
-/** What the download route sends: 200 (whole), 206 (a range) or 304 (no body). */
-export interface EvidenceDownload {
-  status: 200 | 206 | 304;
-  headers: Record<string, string>;
-  body: Readable | null;
-}
-const unsupported = (detail: string, extensions: Record<string, unknown> = {}) =>
-  new AppProblem(
-    415,
-    'dispute-evidence/unsupported-type',
-    'Unsupported evidence',
-    detail,
-    extensions,
-  );
-const ACCEPTED = EVIDENCE_CONTENT_TYPES.join(', ');
 
 type Party = 'buyer' | 'dealer' | 'technician' | 'staff';
 
@@ -353,7 +314,6 @@ export class DisputesService implements OnModuleInit {
     meta: RequestMeta,
   ): Promise<DisputeDto> {
     const p = meta.principal!;
-    const declared = mediaTypeOf(contentType);
     const role = await this.transactions.run(async (tx) => {
       const row = await loadDispute(tx, id, false);
       const party = this.partyOf(row, p, 'update');
@@ -362,30 +322,18 @@ export class DisputesService implements OnModuleInit {
       await this.assertRoom(tx, id);
       return party;
     });
-    if (!Buffer.isBuffer(body) || body.length === 0)
-      throw unsupported(
-        `Send the file's bytes as the request body with Content-Type ${ACCEPTED}` +
-          (declared ? ` (got ${declared})` : ''),
-      );
-    if (!isEvidenceType(declared))
-      throw unsupported(`Content-Type ${declared} is not accepted; send ${ACCEPTED}`);
-    const limits = this.config.disputes;
-    const max = isVideo(declared) ? limits.videoMaxBytes : limits.imageMaxBytes;
-    if (body.length > max) throw evidenceTooLarge(max, isVideo(declared) ? 'video' : 'photo');
-    const detected = detectEvidenceType(body);
-    if (detected === null)
-      throw unsupported(`The body is not a ${ACCEPTED} file`, { declaredType: declared });
-    if (detected !== declared)
-      throw unsupported(`The body is ${detected} but was sent as ${declared}`, {
-        detectedType: detected,
-      });
-    const file = await this.readWhole(body, detected);
+    const file = await acceptMediaUpload(
+      'dispute-evidence',
+      contentType,
+      body,
+      { ...this.config.disputes, ...this.config.media },
+      evidenceTooLarge,
+    );
 
     const evidenceId = randomUUID();
     const key = `disputes/${id}/${evidenceId}`;
-    const sha256 = createHash('sha256').update(file).digest('hex');
     try {
-      await this.storage.put(key, file, detected);
+      await this.storage.put(key, file.bytes, file.type);
     } catch (err) {
       this.logger.error({ err, key }, 'storing dispute evidence failed');
       await this.discard(key);
@@ -400,7 +348,7 @@ export class DisputesService implements OnModuleInit {
           tx,
           `INSERT INTO dispute_evidence (id, dispute_id, storage_key, content_type, byte_size, sha256, uploaded_by, role)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [evidenceId, id, key, detected, file.length, sha256, p.userId, role],
+          [evidenceId, id, key, file.type, file.bytes.length, file.sha256, p.userId, role],
         );
         await execute(tx, `UPDATE disputes SET updated_at = now() WHERE id = $1`, [id]);
       });
@@ -412,42 +360,21 @@ export class DisputesService implements OnModuleInit {
   }
 
   /**
-   * The bytes to store of an evidence file: a photo decoded and re-encoded (upright, no metadata), a
-   * video as sent once its container reads whole; 422 `media/*` otherwise.
-   */
-  private async readWhole(body: Buffer, type: EvidenceContentType): Promise<Buffer> {
-    if (isVideo(type)) {
-      const video = probeVideo(body, type);
-      if (!video.ok) throw mediaProblem(video);
-      return body;
-    }
-    const image = await sanitizeImage(body, type, {
-      maxPixels: this.config.media.imageMaxPixels,
-      timeoutSeconds: this.config.media.decodeTimeoutSeconds,
-    });
-    if (!image.ok) throw mediaProblem(image);
-    return image.bytes;
-  }
-
-  /**
-   * The bytes of one evidence file, for whoever may read the dispute (else 404, as the dispute):
-   * validators first (If-None-Match → 304 without touching storage), then a single byte range
-   * (206; 416 when it selects nothing) or the whole file, streamed from object storage (503 when it
-   * does not answer). Headers are only decided once the bytes are in hand, so an error answer never
-   * carries the file's caching headers.
+   * The bytes of one evidence file, for whoever may read the dispute (else 404, as the dispute),
+   * as src/storage/file-download.ts serves them.
    */
   async evidenceFile(
     id: string,
     evidenceId: string,
-    request: EvidenceRequest,
+    request: FileRequest,
     meta: RequestMeta,
-  ): Promise<EvidenceDownload> {
+  ): Promise<FileDownload> {
     const file = await this.transactions.run(async (tx) => {
       const row = await loadDispute(tx, id, false);
       if (this.partyOf(row, meta.principal!, 'read') === null) throw notFound();
       const { rows } = await execute<{
         storage_key: string;
-        content_type: EvidenceContentType;
+        content_type: MediaContentType;
         byte_size: number;
         sha256: string;
       }>(
@@ -459,58 +386,23 @@ export class DisputesService implements OnModuleInit {
       if (rows.length === 0) throw evidenceNotFound();
       return rows[0]!;
     });
-    const etag = `"${file.sha256}"`;
-    const size = file.byte_size;
-    const validators = {
-      etag,
-      'cache-control': `private, max-age=${EVIDENCE_MAX_AGE_SECONDS}`,
-    };
-    if (matchesEtag(request.ifNoneMatch, etag))
-      return { status: 304, headers: validators, body: null };
-    const selected = selectRange(request.range, request.ifRange, etag, size);
-    if (selected.kind === 'unsatisfiable')
-      throw new AppProblem(
-        416,
-        'dispute-evidence/range-not-satisfiable',
-        'Range not satisfiable',
-        `The file has ${size} bytes`,
-        { byteSize: size },
-        { 'content-range': contentRange(size), 'accept-ranges': 'bytes' },
-      );
-    const range = selected.kind === 'partial' ? selected : undefined;
-    const length = range ? range.end - range.start + 1 : size;
-    const key = file.storage_key;
-    let object;
-    try {
-      object = await this.storage.get(key, range && { start: range.start, end: range.end });
-    } catch (err) {
-      if (!(err instanceof ObjectRangeError)) {
-        this.logger.error({ err, key }, 'reading dispute evidence failed');
-        throw storageUnavailable();
-      }
-      object = null;
-    }
-    if (object && object.contentLength !== null && object.contentLength !== length) {
-      object.body.destroy();
-      object = null;
-    }
-    if (!object) {
-      this.logger.error({ key, byteSize: size }, 'dispute evidence row without its whole object');
-      throw evidenceNotFound();
-    }
-    return {
-      status: range ? 206 : 200,
-      headers: {
-        ...validators,
-        'content-type': file.content_type,
-        'content-length': String(length),
-        ...(range ? { 'content-range': contentRange(size, range) } : {}),
-        'accept-ranges': 'bytes',
-        'x-content-type-options': 'nosniff',
-        'content-disposition': `inline; filename="evidence-${evidenceId}.${EVIDENCE_EXTENSIONS[file.content_type]}"`,
+    return downloadFile(
+      this.storage,
+      this.logger,
+      {
+        key: file.storage_key,
+        contentType: file.content_type,
+        byteSize: file.byte_size,
+        sha256: file.sha256,
+        filename: `evidence-${evidenceId}.${MEDIA_EXTENSIONS[file.content_type]}`,
       },
-      body: object.body,
-    };
+      request,
+      {
+        prefix: 'dispute-evidence',
+        maxAgeSeconds: EVIDENCE_MAX_AGE_SECONDS,
+        notFound: evidenceNotFound,
+      },
+    );
   }
 
   private async discard(key: string): Promise<void> {

@@ -1,6 +1,37 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConflictResponse,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiProduces,
+  ApiResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Can } from '../access/policy.decorator.js';
+import { MEDIA_BINARY_CONTENT, MEDIA_CONTENT_TYPES } from '../common/media/media-type.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
 import {
@@ -17,11 +48,14 @@ import {
   RepairJobViewDto,
   StaffRepairJobQueryDto,
   RepairJobReasonDto,
+  RepairMediaDto,
+  RepairMediaParamDto,
   RepairQuoteDto,
   RepairTimelineEntryDto,
   StaffCancelRepairJobDto,
 } from './dto/repair-job.dto.js';
 import { RepairJobs } from './repair-jobs.service.js';
+import { RepairMedia } from './repair-media.service.js';
 
 const mine = (meta: RequestMeta) => ({ customerId: meta.principal!.userId });
 const assignedToMe = (meta: RequestMeta) => ({ technicianId: meta.principal!.userId });
@@ -36,7 +70,10 @@ const assignedToMe = (meta: RequestMeta) => ({ technicianId: meta.principal!.use
 @RateLimitCategory('orders')
 @Controller('repairs')
 export class RepairJobsController {
-  constructor(private readonly jobs: RepairJobs) {}
+  constructor(
+    private readonly jobs: RepairJobs,
+    private readonly media: RepairMedia,
+  ) {}
 
   @Post()
   @Can('create', 'Purchase')
@@ -150,6 +187,85 @@ export class RepairJobsController {
   @ApiOperation({ summary: 'Confirm the repair is done (the technician is then paid)' })
   confirm(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairJobDto> {
     return this.jobs.confirm(p.repairJobId, meta);
+  }
+
+  /**
+   * A photo (image/jpeg, image/png, image/webp; REPAIR_MEDIA_IMAGE_MAX_BYTES) or a video
+   * (video/mp4, video/webm; REPAIR_MEDIA_VIDEO_MAX_BYTES) of my repair as the raw body, while the
+   * job is neither closed nor cancelled, at most REPAIR_MEDIA_MAX files. The type is checked against
+   * the bytes, then the file is read whole: a photo is stored re-encoded (upright, no metadata such
+   * as its EXIF GPS position), a video's container must be complete.
+   */
+  @Post(':repairJobId/media')
+  @Can('update', 'Purchase')
+  @ApiOperation({ summary: 'Attach a photo or video to my repair (raw bytes)' })
+  @ApiConsumes(...MEDIA_CONTENT_TYPES)
+  @ApiBody({ required: true, schema: { type: 'string', format: 'binary' } })
+  @ApiCreatedResponse({ type: RepairMediaDto })
+  @ApiPayloadTooLargeResponse({ description: '`repair-media/too-large`' })
+  @ApiUnsupportedMediaTypeResponse({ description: '`repair-media/unsupported-type`' })
+  @ApiUnprocessableEntityResponse({
+    description:
+      '`media/undecodable`: not a whole photo or video; `media/too-many-pixels`: more than MEDIA_IMAGE_MAX_PIXELS pixels',
+  })
+  @ApiConflictResponse({ description: '`repair-media/job-closed`, `repair-media/too-many`' })
+  @ApiServiceUnavailableResponse({ description: '`storage/unavailable` (Retry-After)' })
+  addMedia(
+    @Param() p: RepairJobIdParamDto,
+    @Req() request: FastifyRequest,
+    @Meta() meta: RequestMeta,
+  ): Promise<RepairMediaDto> {
+    return this.media.add(p.repairJobId, request.headers['content-type'], request.body, meta);
+  }
+
+  /** The job's customer, its current technician or staff; anyone else gets 404. */
+  @Get(':repairJobId/media')
+  @Can('read', 'RepairMedia')
+  @ApiOperation({ summary: "A repair's photos and videos, oldest first (its parties and staff)" })
+  @ApiOkResponse({ type: [RepairMediaDto] })
+  @ApiNotFoundResponse({ description: '`repair-job/not-found`' })
+  listMedia(@Param() p: RepairJobIdParamDto, @Meta() meta: RequestMeta): Promise<RepairMediaDto[]> {
+    return this.media.list(p.repairJobId, meta);
+  }
+
+  /**
+   * The bytes of a photo or video, for the job's customer, its current technician or staff (anyone
+   * else 404): its Content-Type, `ETag: "<sha256>"` (If-None-Match → 304), a private Cache-Control,
+   * one byte range (→ 206 with Content-Range; past the end → 416), as dispute evidence is served.
+   */
+  @Get(':repairJobId/media/:mediaId')
+  @Can('read', 'RepairMedia')
+  @ApiOperation({ summary: 'Download a photo or video of a repair' })
+  @ApiProduces(...MEDIA_CONTENT_TYPES)
+  @ApiOkResponse({ description: 'The whole file', content: MEDIA_BINARY_CONTENT })
+  @ApiResponse({
+    status: 206,
+    description: 'The requested byte range',
+    content: MEDIA_BINARY_CONTENT,
+  })
+  @ApiResponse({ status: 304, description: 'Not modified (If-None-Match matched the ETag)' })
+  @ApiNotFoundResponse({ description: '`repair-job/not-found`, `repair-media/not-found`' })
+  @ApiResponse({ status: 416, description: '`repair-media/range-not-satisfiable`' })
+  @ApiServiceUnavailableResponse({ description: '`storage/unavailable` (Retry-After)' })
+  @ApiHeader({ name: 'range', required: false, description: 'One byte range, e.g. `bytes=0-`' })
+  @ApiHeader({ name: 'if-range', required: false, description: 'The ETag the range is for' })
+  @ApiHeader({ name: 'if-none-match', required: false, description: 'A previous ETag' })
+  async mediaFile(
+    @Param() p: RepairMediaParamDto,
+    @Headers('range') range: string | undefined,
+    @Headers('if-range') ifRange: string | undefined,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Meta() meta: RequestMeta,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<StreamableFile | undefined> {
+    const file = await this.media.download(
+      p.repairJobId,
+      p.mediaId,
+      { range, ifRange, ifNoneMatch },
+      meta,
+    );
+    void reply.status(file.status).headers(file.headers);
+    return file.body === null ? undefined : new StreamableFile(file.body);
   }
 }
 

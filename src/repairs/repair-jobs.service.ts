@@ -64,6 +64,7 @@ import {
   timelineOf,
 } from './repair-job-store.js';
 import { RepairJobDisputes } from './repair-job-disputes.js';
+import { mediaCountOf } from './repair-media-store.js';
 import { RepairJobImeis } from './repair-job-imeis.js';
 import { REPAIR_MATCHING_JOBS, type StartMatchingJob } from './repair-matching-jobs.js';
 
@@ -169,7 +170,8 @@ export class RepairJobs implements OnModuleInit {
 
   /**
    * One job as its customer, its technician or staff sees it (404 for anyone else), with its quotes
-   * (newest first): what was paid for each, and the supplement due; a disputed job's open dispute.
+   * (newest first): what was paid for each, and the supplement due; a disputed job's open dispute;
+   * how many photos and videos its customer attached.
    */
   async get(id: string, scope: JobScope): Promise<RepairJobViewDto> {
     return this.transactions.run(async (tx) => {
@@ -179,6 +181,7 @@ export class RepairJobs implements OnModuleInit {
         quotes: (await quotesOf(tx, id)).map(quoteDto),
         openDisputeId:
           job.status === 'disputed' ? await this.disputes.openDisputeIdIn(tx, job.id) : null,
+        mediaCount: await mediaCountOf(tx, id),
       };
     });
   }

@@ -69,6 +69,8 @@ export const ROUTE_ROLES = {
   'GET /me/sessions': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /remote-sessions/{remoteSessionId}': ['admin', 'ops_leader', 'compliance'],
   'GET /repairs/{repairJobId}/calls': ['admin', 'ops_leader', 'compliance'],
+  'GET /repairs/{repairJobId}/media': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
+  'GET /repairs/{repairJobId}/media/{mediaId}': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /repairs/{repairJobId}/remote-sessions': ['admin', 'ops_leader', 'compliance'],
   'PATCH /me': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'POST /admin/chat/reports/{id}/resolve': ['admin', 'ops_leader'],

@@ -164,6 +164,12 @@ export const en = {
     pick: 'Pick {{name}}',
     picked: 'Picked: {{name}} is offered your job first.',
     anyTechnician: 'Any technician',
+    addMedia: 'Add photos or videos',
+    mediaPicked: '{{count}} of {{max}} photos and videos attached',
+    removeMedia: 'Remove {{name}}',
+    uploading: 'Sending photos and videos…',
+    uploadFailed: 'Your repair is booked, but a photo or video was not sent.',
+    openRepair: 'Open my repair',
     submit: 'Request repair',
     repair: '{{brand}} {{model}}',
     status: {

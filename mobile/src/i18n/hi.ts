@@ -165,6 +165,12 @@ export const hi: AppStrings = {
     pick: '{{name}} चुनें',
     picked: 'चुना गया: आपका जॉब पहले {{name}} को दिया जाएगा।',
     anyTechnician: 'कोई भी तकनीशियन',
+    addMedia: 'फ़ोटो या वीडियो जोड़ें',
+    mediaPicked: '{{max}} में से {{count}} फ़ोटो और वीडियो जुड़े',
+    removeMedia: '{{name}} हटाएँ',
+    uploading: 'फ़ोटो और वीडियो भेजे जा रहे हैं…',
+    uploadFailed: 'आपकी मरम्मत बुक हो गई, पर एक फ़ोटो या वीडियो नहीं भेजा जा सका।',
+    openRepair: 'मेरी मरम्मत खोलें',
     submit: 'मरम्मत का अनुरोध करें',
     repair: '{{brand}} {{model}}',
     status: {

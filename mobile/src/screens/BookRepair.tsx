@@ -8,6 +8,7 @@ import { ProblemNotice, QueryView } from '../components/states';
 import { Body, Button, Card, Field, Row, Screen, Title } from '../components/ui';
 import { parseIstInput } from '../lib/dates';
 import { currentPosition } from '../lib/location';
+import { MAX_REPAIR_MEDIA, pickMedia, type PickedMedia, uploadRepairMedia } from '../lib/media';
 import { fieldError } from '../lib/problem';
 
 type Request = Schemas['CreateRepairJobDto'];
@@ -26,7 +27,8 @@ const number = (text: string): number | null | undefined => {
 /**
  * A customer books a repair: the device, the problem, hardware or software, at their place (the
  * device's position with permission, else a typed position or address) or online, a preferred
- * window, and optionally a technician picked from the nearby list (offered the job first).
+ * window, optionally a technician picked from the nearby list (offered the job first), and photos
+ * or videos of the device from its library, sent one by one once the job exists.
  */
 export default function BookRepair() {
   const { t } = useTranslation();
@@ -45,6 +47,7 @@ export default function BookRepair() {
   const [denied, setDenied] = useState(false);
   const [nearbyAt, setNearbyAt] = useState<{ lat: number; lng: number } | null>(null);
   const [picked, setPicked] = useState<Schemas['NearbyTechnicianDto'] | null>(null);
+  const [media, setMedia] = useState<PickedMedia[]>([]);
 
   const position = { lat: number(lat), lng: number(lng) };
   const typedPosition =
@@ -63,6 +66,18 @@ export default function BookRepair() {
       setLat(found.coords.latitude.toFixed(6));
       setLng(found.coords.longitude.toFixed(6));
     },
+  });
+  const pick = useMutation({
+    mutationFn: () => pickMedia(MAX_REPAIR_MEDIA - media.length),
+    onSuccess: (files) => setMedia((had) => [...had, ...files].slice(0, MAX_REPAIR_MEDIA)),
+  });
+  const open = (jobId: string) => router.replace(`/repair/${jobId}`);
+  const attach = useMutation({
+    mutationFn: async (jobId: string) => {
+      for (const file of media) await uploadRepairMedia(jobId, file);
+      return jobId;
+    },
+    onSuccess: open,
   });
   const nearby = useQuery({
     queryKey: ['technicians-nearby', nearbyAt, brand.trim()],
@@ -101,7 +116,8 @@ export default function BookRepair() {
       ),
     onSuccess: (job) => {
       void queryClient.invalidateQueries({ queryKey: ['repairs'] });
-      router.replace(`/repair/${job.id}`);
+      if (media.length > 0) attach.mutate(job.id);
+      else open(job.id);
     },
   });
   const err = (field: string) => fieldError(create.error, field);
@@ -252,10 +268,42 @@ export default function BookRepair() {
           ) : null}
         </Card>
       ) : null}
+      <Card testID="media">
+        <Button
+          kind="secondary"
+          label={t('repairs.addMedia')}
+          disabled={pick.isPending || media.length >= MAX_REPAIR_MEDIA || create.isSuccess}
+          onPress={() => pick.mutate()}
+        />
+        {media.length > 0 ? (
+          <Body tone="muted">
+            {t('repairs.mediaPicked', { count: media.length, max: MAX_REPAIR_MEDIA })}
+          </Body>
+        ) : null}
+        {media.map((file) => (
+          <Row key={file.uri}>
+            <Body>{file.name}</Body>
+            <Button
+              kind="secondary"
+              label={t('repairs.removeMedia', { name: file.name })}
+              disabled={create.isSuccess}
+              onPress={() => setMedia((had) => had.filter((f) => f.uri !== file.uri))}
+            />
+          </Row>
+        ))}
+      </Card>
       {create.isError ? <ProblemNotice error={create.error} /> : null}
+      {attach.isPending ? <Body tone="muted">{t('repairs.uploading')}</Body> : null}
+      {attach.isError ? (
+        <Card testID="upload-failed">
+          <Body tone="warning">{t('repairs.uploadFailed')}</Body>
+          <ProblemNotice error={attach.error} />
+          <Button label={t('repairs.openRepair')} onPress={() => open(create.data!.id)} />
+        </Card>
+      ) : null}
       <Button
         label={t('repairs.submit')}
-        disabled={create.isPending || typedWrong || timeWrong}
+        disabled={create.isPending || create.isSuccess || typedWrong || timeWrong}
         onPress={() => create.mutate()}
       />
     </Screen>

@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { act, fireEvent, screen } from '@testing-library/react-native';
+import { act, fireEvent, screen, waitFor } from '@testing-library/react-native';
 import i18n from '../i18n';
 import { repairJob, repairQuote, validationProblem } from '../testing/fixtures';
 import { fakeApi, renderScreen, signedInAs } from '../testing/render';
@@ -20,6 +20,12 @@ jest.mock('expo-location', () => ({
     coords: { latitude: 12.9716, longitude: 77.5946, accuracy: 12, speed: null, heading: null },
     timestamp: Date.parse('2026-12-07T10:00:00Z'),
   }),
+}));
+// The device's library hands over what the test picks.
+const mockPicked: { canceled: boolean; assets: object[] } = { canceled: false, assets: [] };
+jest.mock('expo-image-picker', () => ({
+  UIImagePickerPreferredAssetRepresentationMode: { Compatible: 'compatible' },
+  launchImageLibraryAsync: async () => mockPicked,
 }));
 // The Razorpay sandbox plays Checkout (as on the web build).
 jest.mock('../config', () => ({
@@ -123,6 +129,89 @@ describe('customer: booking a repair', () => {
       deviceModel: 'iPhone 13',
       problem: 'Stuck on the logo',
     });
+  });
+
+  it('attaches picked photos and videos once the job exists, then opens it', async () => {
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
+    const mp4 = new Uint8Array([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 4, 5]);
+    mockPicked.assets = [
+      { uri: 'file:///picked/cracked.jpg', mimeType: 'image/jpeg', fileName: 'cracked.jpg' },
+      { uri: 'file:///picked/flicker.mp4', mimeType: 'video/mp4', fileName: 'flicker.mp4' },
+      { uri: 'file:///picked/back.jpg', mimeType: 'image/jpeg', fileName: 'back.jpg' },
+    ];
+    const uploads: string[] = [];
+    const calls = fakeApi({
+      ...customer,
+      'GET /picked/cracked.jpg': { body: jpeg },
+      'GET /picked/flicker.mp4': { body: mp4 },
+      'POST /repairs': { status: 201, body: repairJob({ id: 'r-5', mode: 'online' }) },
+      'POST /repairs/r-5/media': (call) => {
+        uploads.push(call.headers.get('content-type')!);
+        return { status: 201, body: {} };
+      },
+    });
+    await renderScreen(<BookRepair />);
+    await fireEvent.changeText(screen.getByLabelText('Device brand'), 'Xiaomi');
+    await fireEvent.changeText(screen.getByLabelText('Device model'), 'Redmi Note 12');
+    await fireEvent.changeText(screen.getByLabelText('What is wrong?'), 'The screen flickers');
+    await fireEvent.press(screen.getByRole('button', { name: 'Online (remote)' }));
+    await fireEvent.press(screen.getByRole('button', { name: 'Add photos or videos' }));
+    expect(await screen.findByText('3 of 10 photos and videos attached')).toBeOnTheScreen();
+    await fireEvent.press(screen.getByRole('button', { name: 'Remove back.jpg' }));
+    expect(screen.getByText('2 of 10 photos and videos attached')).toBeOnTheScreen();
+    await fireEvent.press(screen.getByRole('button', { name: 'Request repair' }));
+
+    await waitFor(() => expect(mockRouter.replace).toHaveBeenCalledWith('/repair/r-5'));
+    // The job first, then each file's bytes as its raw body, in the order picked.
+    const sent = calls.filter((c) => c.method === 'POST' && c.path.startsWith('/repairs'));
+    expect(sent.map((c) => c.path)).toEqual([
+      '/repairs',
+      '/repairs/r-5/media',
+      '/repairs/r-5/media',
+    ]);
+    expect(uploads).toEqual(['image/jpeg', 'video/mp4']);
+    expect(sent.slice(1).map((c) => c.body)).toEqual([jpeg, mp4]);
+  });
+
+  it('keeps the booked job when a file is refused, and says which problem', async () => {
+    mockPicked.assets = [
+      { uri: 'file:///picked/scan.jpg', mimeType: 'image/jpeg', fileName: 'scan.jpg' },
+    ];
+    const calls = fakeApi({
+      ...customer,
+      'GET /picked/scan.jpg': { body: new Uint8Array([1, 2, 3]) },
+      'POST /repairs': { status: 201, body: repairJob({ id: 'r-6', mode: 'online' }) },
+      'POST /repairs/r-6/media': {
+        status: 415,
+        body: {
+          type: 'about:blank',
+          title: 'Unsupported file',
+          status: 415,
+          code: 'repair-media/unsupported-type',
+          detail: 'The body is not a image/jpeg, image/png, image/webp, video/mp4, video/webm file',
+        },
+      },
+    });
+    mockRouter.replace.mockClear();
+    await renderScreen(<BookRepair />);
+    await fireEvent.changeText(screen.getByLabelText('Device brand'), 'Apple');
+    await fireEvent.changeText(screen.getByLabelText('Device model'), 'iPhone 13');
+    await fireEvent.changeText(screen.getByLabelText('What is wrong?'), 'Stuck on the logo');
+    await fireEvent.press(screen.getByRole('button', { name: 'Online (remote)' }));
+    await fireEvent.press(screen.getByRole('button', { name: 'Add photos or videos' }));
+    await screen.findByText('1 of 10 photos and videos attached');
+    await fireEvent.press(screen.getByRole('button', { name: 'Request repair' }));
+
+    expect(
+      await screen.findByText('Your repair is booked, but a photo or video was not sent.'),
+    ).toBeOnTheScreen();
+    expect(screen.getByTestId('upload-failed')).toHaveTextContent(/is not a image\/jpeg/);
+    expect(mockRouter.replace).not.toHaveBeenCalled();
+    // Booked once: the request cannot be sent again.
+    expect(screen.getByRole('button', { name: 'Request repair' })).toBeDisabled();
+    expect(calls.filter((c) => c.path === '/repairs')).toHaveLength(1);
+    await fireEvent.press(screen.getByRole('button', { name: 'Open my repair' }));
+    expect(mockRouter.replace).toHaveBeenCalledWith('/repair/r-6');
   });
 
   it('highlights the fields a 400 names, says a refused permission, checks typed times', async () => {

@@ -147,6 +147,7 @@ export function repairJob(
     visitFeePaise: 19900,
     quotes: [],
     openDisputeId: null,
+    mediaCount: 0,
     customerId: 'u-1',
     technicianId: null,
     deviceBrand: 'Xiaomi',

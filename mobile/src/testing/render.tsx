@@ -2,6 +2,7 @@
  * Component tests: a screen rendered with the app's providers (React Query, i18n in English, the
  * session) against a stand-in for the API — `fetch` answered from a table of `METHOD /path` routes
  * whose bodies are typed by the contract — with the refresh token in an in-memory secure store.
+ * The same table answers the device's own files (`GET /path` of a `file://` URI) with raw bytes.
  */
 import { jest } from '@jest/globals';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
@@ -17,6 +18,7 @@ export interface Call {
   path: string;
   query: URLSearchParams;
   headers: Headers;
+  /** JSON parsed; a photo or video's bytes as they were sent. */
   body: unknown;
 }
 export type Answer =
@@ -33,18 +35,20 @@ export function fakeApi(routes: Record<string, Answer>): Call[] {
   global.fetch = jest.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
     const url = new URL(request.url);
-    const text = await request.text();
+    const raw = /^(image|video)\//.test(request.headers.get('content-type') ?? '');
+    const text = raw ? '' : await request.text();
     const call: Call = {
       method: request.method,
       path: url.pathname,
       query: url.searchParams,
       headers: request.headers,
-      body: text ? JSON.parse(text) : undefined,
+      body: raw ? new Uint8Array(await request.arrayBuffer()) : text ? JSON.parse(text) : undefined,
     };
     calls.push(call);
     const route = routes[`${call.method} ${call.path}`];
     if (!route) throw new Error(`no stand-in for ${call.method} ${call.path}`);
     const { status = 200, body } = typeof route === 'function' ? route(call) : route;
+    if (body instanceof Uint8Array) return new Response(Uint8Array.from(body).buffer, { status });
     return new Response(JSON.stringify(body), {
       status,
       headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' },

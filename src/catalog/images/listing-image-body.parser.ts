@@ -4,12 +4,16 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type BodyDone, readBoundedBody } from '../../common/bounded-body.js';
 import { AppProblem } from '../../common/errors/problem.js';
+import { acceptMediaUploads } from '../../common/media/media-body.parser.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { imageTooLarge } from './listing-images.service.js';
 
 /** The one route that takes raw image bytes (Fastify's form of the path). */
-export const IMAGE_UPLOAD_ROUTE = { method: 'POST', url: '/dealer/listings/:listingId/images' };
+export const IMAGE_UPLOAD_ROUTE = {
+  method: 'POST' as const,
+  url: '/dealer/listings/:listingId/images',
+};
 
 /**
  * Bodies read by this parser: any `image/*` and `application/octet-stream`, so that the upload route
@@ -46,7 +50,9 @@ export function imageBodyParser(maxBytes: number) {
 
 /**
  * Registers the image body parser on the Fastify instance when the module starts (before the
- * server listens). With a preview build (openapi generation) providers do not run: nothing to do.
+ * server listens), and the upload route with the shared media body parser, which reads the JPEG,
+ * PNG and WebP types (src/common/media/media-body.parser.ts). With a preview build (openapi
+ * generation) providers do not run: nothing to do.
  */
 @Injectable()
 export class ListingImageBodyParser implements OnModuleInit {
@@ -58,9 +64,12 @@ export class ListingImageBodyParser implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify || fastify.hasContentTypeParser(IMAGE_BODY_TYPES)) return;
-    fastify.addContentTypeParser(
-      IMAGE_BODY_TYPES,
-      imageBodyParser(this.config.catalog.images.maxBytes),
-    );
+    const maxBytes = this.config.catalog.images.maxBytes;
+    fastify.addContentTypeParser(IMAGE_BODY_TYPES, imageBodyParser(maxBytes));
+    acceptMediaUploads(this.adapterHost, {
+      ...IMAGE_UPLOAD_ROUTE,
+      maxBytes: { image: maxBytes },
+      tooLarge: (max) => imageTooLarge(max),
+    });
   }
 }

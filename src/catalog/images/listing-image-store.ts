@@ -4,7 +4,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import { execute } from '../../database/sql.js';
-import type { ImageContentType } from '../domain/listing-image.js';
+import type { ImageContentType } from '../../common/media/media-type.js';
 import type { CatalogListingImageDto } from '../dto/listing-image.dto.js';
 
 export interface ImageRow {

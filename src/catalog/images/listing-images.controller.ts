@@ -35,7 +35,7 @@ import { Can, Public } from '../../access/policy.decorator.js';
 import { Meta, type RequestMeta } from '../../common/request-meta.js';
 import { RateLimitCategory } from '../../rate-limit/rate-limit.decorator.js';
 import { matchesEtag } from '../../storage/http-object.js';
-import { IMAGE_CONTENT_TYPES } from '../domain/listing-image.js';
+import { IMAGE_CONTENT_TYPES } from '../../common/media/media-type.js';
 import {
   ListingImageDto,
   ListingImageListDto,

@@ -31,7 +31,7 @@ import {
   imageFormatName,
   mediaTypeOf,
   type ImageContentType,
-} from '../domain/listing-image.js';
+} from '../../common/media/media-type.js';
 import type {
   ListingImageDto,
   ListingImageListDto,

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { MEDIA_CONTENT_TYPES, type MediaContentType } from '../../common/media/media-type.js';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -113,6 +114,11 @@ export class CreateRepairJobDto {
 export class RepairJobIdParamDto {
   @Matches(UUID, { message: 'repairJobId must be a UUID' })
   repairJobId!: string;
+}
+
+export class RepairMediaParamDto extends RepairJobIdParamDto {
+  @Matches(UUID, { message: 'mediaId must be a UUID' })
+  mediaId!: string;
 }
 
 /** Staff overriding a job, and technicians withdrawing, say why. */
@@ -345,6 +351,25 @@ export class RepairJobViewDto extends RepairJobDto {
   /** While the job is `disputed`: its open dispute (`GET /disputes/{id}`); null otherwise. */
   @ApiProperty({ type: 'string', format: 'uuid', nullable: true })
   openDisputeId!: string | null;
+  /** Photos and videos its customer attached (`GET /repairs/{id}/media`). */
+  @ApiProperty({ type: 'integer' })
+  mediaCount!: number;
+}
+
+/** A photo or video the customer attached to a job. */
+export class RepairMediaDto {
+  id!: string;
+  repairJobId!: string;
+  @ApiProperty({ enum: MEDIA_CONTENT_TYPES })
+  contentType!: MediaContentType;
+  @ApiProperty({ type: 'integer' })
+  byteSize!: number;
+  /** SHA-256 (hex) of the stored bytes (a photo as re-encoded without metadata); its download's ETag. */
+  sha256!: string;
+  uploadedBy!: string;
+  createdAt!: string;
+  /** Where the job's customer, technician and staff download the bytes (`GET /repairs/{id}/media/{mediaId}`). */
+  url!: string;
 }
 
 /** One move of a repair job, as its timeline shows it. */

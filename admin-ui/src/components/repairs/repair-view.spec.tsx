@@ -42,6 +42,7 @@ const job = (over: Partial<RepairJob>): RepairJob => ({
   visitFeePaise: null,
   quotes: [],
   openDisputeId: null,
+  mediaCount: 0,
   id: 'r-1',
   customerId: 'c-1',
   technicianId: null,

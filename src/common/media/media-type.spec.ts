@@ -1,5 +1,5 @@
 import { pngOfSize, TEST_IMAGES } from '../../../test/support/test-images.js';
-import { detectImageType, mediaTypeOf } from './listing-image.js';
+import { detectImageType, mediaTypeOf } from './media-type.js';
 
 describe('detectImageType', () => {
   it.each(Object.entries(TEST_IMAGES))('reads the format of a real %s file', (_name, image) => {

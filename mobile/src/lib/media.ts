@@ -1,0 +1,50 @@
+import * as ImagePicker from 'expo-image-picker';
+import { api, data, type Schemas } from '../api/client';
+
+/** Files a repair job takes (the API's REPAIR_MEDIA_MAX). */
+export const MAX_REPAIR_MEDIA = 10;
+
+/** A photo or video picked on the device, to upload once its job exists. */
+export interface PickedMedia {
+  uri: string;
+  /** Its media type (the API checks it against the bytes). */
+  type: string;
+  name: string;
+}
+
+/**
+ * Photos and videos from the device's library, at most `limit` (none when the user cancels). iOS
+ * hands over a compatible form (JPEG rather than HEIC), which the API takes.
+ */
+export async function pickMedia(limit: number): Promise<PickedMedia[]> {
+  const result = await ImagePicker.launchImageLibraryAsync({
+    mediaTypes: ['images', 'videos'],
+    allowsMultipleSelection: true,
+    selectionLimit: limit,
+    preferredAssetRepresentationMode:
+      ImagePicker.UIImagePickerPreferredAssetRepresentationMode.Compatible,
+  });
+  if (result.canceled) return [];
+  return result.assets.slice(0, limit).map((a) => ({
+    uri: a.uri,
+    type: a.mimeType ?? (a.type === 'video' ? 'video/mp4' : 'image/jpeg'),
+    name: a.fileName ?? a.uri.split('/').pop() ?? a.uri,
+  }));
+}
+
+/** Uploads a picked file to the job as its raw bytes (`POST /repairs/{id}/media`). */
+export async function uploadRepairMedia(
+  repairJobId: string,
+  file: PickedMedia,
+): Promise<Schemas['RepairMediaDto']> {
+  const bytes = await (await fetch(file.uri)).blob();
+  return data(
+    api.POST('/repairs/{repairJobId}/media', {
+      params: { path: { repairJobId } },
+      // The contract types a binary body as a string; the bytes go as they are.
+      body: bytes as unknown as string,
+      bodySerializer: (body) => body,
+      headers: { 'content-type': file.type },
+    }),
+  );
+}
