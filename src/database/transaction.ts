@@ -122,6 +122,7 @@ export class TransactionRunner implements Statements {
   async onOneConnection<T>(work: (db: OneConnection) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     try {
+      await runner.connect(); // so the manager's statements can be prepared (`executePrepared`)
       return await work({
         manager: runner.manager,
         async once<R = Record<string, unknown>>(

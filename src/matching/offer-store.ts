@@ -4,7 +4,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
-import { execute } from '../database/sql.js';
+import { execute, executePrepared } from '../database/sql.js';
 
 export type OfferStatus = 'offered' | 'accepted' | 'declined' | 'expired' | 'withdrawn';
 
@@ -101,8 +101,9 @@ export async function acceptanceRatesOf(
   tx: EntityManager,
   technicianIds: readonly string[],
 ): Promise<Map<string, number>> {
-  const { rows } = await execute<{ technician_id: string; rate: number }>(
+  const { rows } = await executePrepared<{ technician_id: string; rate: number }>(
     tx,
+    'matching.acceptance-rates',
     `SELECT technician_id::text AS technician_id,
             (count(*) FILTER (WHERE status = 'accepted'))::float8 / count(*) AS rate
        FROM repair_offers

@@ -5,7 +5,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import { cursorFields, encodeCursor, parseKeysetCursor } from '../common/pagination.js';
-import { execute } from '../database/sql.js';
+import { execute, executePrepared } from '../database/sql.js';
 import type { ReviewDirection, ReviewFlag } from './domain/review-rules.js';
 
 export interface ReviewRow {
@@ -234,8 +234,9 @@ export async function revealedStarStatsOf(
   tx: EntityManager,
   technicianIds: readonly string[],
 ): Promise<Map<string, StarStats>> {
-  const { rows } = await execute<{ subject_id: string } & StarStats>(
+  const { rows } = await executePrepared<{ subject_id: string } & StarStats>(
     tx,
+    'ratings.revealed-star-stats',
     `SELECT r.subject_id::text AS subject_id, count(*)::int AS count,
        sum(r.stars)::int AS "sumStars", count(*) FILTER (WHERE r.stars >= 4)::int AS positive
      FROM job_reviews r

@@ -7,7 +7,7 @@
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
 import { transition } from '../common/state-transition.js';
-import { execute } from '../database/sql.js';
+import { execute, executePrepared } from '../database/sql.js';
 import { setBusyIn } from '../technicians/technician-presence.service.js';
 import {
   ACTIVE_STATUSES,
@@ -658,8 +658,9 @@ export async function completedJobCountsOf(
   tx: EntityManager,
   technicianIds: readonly string[],
 ): Promise<Map<string, number>> {
-  const { rows } = await execute<{ technician_id: string; n: number }>(
+  const { rows } = await executePrepared<{ technician_id: string; n: number }>(
     tx,
+    'repairs.completed-job-counts',
     `SELECT technician_id::text AS technician_id, count(*)::int AS n FROM repair_jobs
      WHERE technician_id = ANY($1::uuid[]) AND ${COMPLETED_JOB} GROUP BY technician_id`,
     [[...new Set(technicianIds)]],
