@@ -298,6 +298,7 @@ const EXPECTED: Record<string, Rule> = {
   'POST /admin/repairs/{repairJobId}/refund-after-release': [...ADMINS, 'finance'],
   'PUT /technicians/me/availability': ['tech_hardware', 'tech_software'],
   'GET /technicians/me/readiness': ['tech_hardware', 'tech_software'],
+  'GET /technicians/me/availability': ['tech_hardware', 'tech_software'],
   'POST /technicians/me/location': ['tech_hardware', 'tech_software'],
   'GET /technicians/nearby': ['customer', 'business'],
   'GET /admin/technicians/location-reviews': ADMINS,

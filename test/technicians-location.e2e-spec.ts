@@ -175,6 +175,9 @@ describe('technicians: availability, location, spoofing, nearby', () => {
           .run((tx) => t.app.get(TechnicianPresence).setBusy(tx, tech.userId, on));
       await busy(true);
       expect((await presence(tech.userId)).availability).toBe('busy');
+      // The app reads it back on opening (GET).
+      const now = await t.api.GET('/technicians/me/availability', { headers: tech.headers });
+      expect(now.data).toEqual({ availability: 'busy', flagged: false });
       const refused = await setAvailability(tech, 'inactive');
       expect(refused.response.status).toBe(409);
       expect(refused.error).toMatchObject({ code: 'technician/busy' });
@@ -192,6 +195,9 @@ describe('technicians: availability, location, spoofing, nearby', () => {
 
     it('refuses pending and suspended technicians with a clear problem', async () => {
       const pending = await signInAs(t, 'technician', { status: 'pending' });
+      expect(
+        (await t.api.GET('/technicians/me/availability', { headers: pending.headers })).error,
+      ).toMatchObject({ code: 'technician/not-approved' });
       const a = await setAvailability(pending, 'active');
       expect(a.response.status).toBe(403);
       expect(a.error).toMatchObject({ code: 'technician/not-approved', accountStatus: 'pending' });

@@ -178,6 +178,14 @@ export class TechnicianPresence {
     });
   }
 
+  /** The technician's availability and flag (403 unless approved). */
+  async availability(meta: RequestMeta): Promise<AvailabilityDto> {
+    return this.transactions.run(async (tx) => {
+      const presence = await this.lockApproved(tx, meta.principal!.userId);
+      return { availability: presence.availability, flagged: presence.flagged };
+    });
+  }
+
   /** The technician's readiness for jobs: what is missing, and what its PAN and GSTIN mean. */
   async readiness(meta: RequestMeta): Promise<ReadinessDto> {
     return this.transactions.run(async (tx) => {

@@ -24,6 +24,16 @@ import { TechnicianPresence } from './technician-presence.service.js';
 export class TechniciansController {
   constructor(private readonly presence: TechnicianPresence) {}
 
+  @Get('me/availability')
+  @Can('update', 'TechnicianPresence')
+  @ApiOperation({
+    summary:
+      'The technician’s availability now (active, inactive, or busy on a job) and whether it is flagged',
+  })
+  currentAvailability(@Meta() meta: RequestMeta): Promise<AvailabilityDto> {
+    return this.presence.availability(meta);
+  }
+
   @Put('me/availability')
   @Can('update', 'TechnicianPresence')
   @ApiOperation({ summary: 'Go active or inactive (busy is set by jobs)' })

@@ -2135,7 +2135,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The technician’s availability now (active, inactive, or busy on a job) and whether it is flagged */
+        get: operations["TechniciansController_currentAvailability"];
         /** Go active or inactive (busy is set by jobs) */
         put: operations["TechniciansController_availability"];
         post?: never;
@@ -6064,18 +6065,18 @@ export interface components {
             /** @description Null unless the job is en route and the technician has sent a trusted fix. */
             position: components["schemas"]["TrackedPositionDto"] | null;
         };
+        AvailabilityDto: {
+            /** @enum {string} */
+            availability: "active" | "busy" | "inactive";
+            /** @description Flagged for location review: out of matching and the nearby list until staff clear it. */
+            flagged: boolean;
+        };
         SetAvailabilityDto: {
             /**
              * @description `busy` is set by jobs, not by the technician.
              * @enum {string}
              */
             availability: "active" | "inactive";
-        };
-        AvailabilityDto: {
-            /** @enum {string} */
-            availability: "active" | "busy" | "inactive";
-            /** @description Flagged for location review: out of matching and the nearby list until staff clear it. */
-            flagged: boolean;
         };
         ReadinessDto: {
             missing: ("brands" | "payee_details")[];
@@ -14155,6 +14156,46 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not read TechnicianTracking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TechniciansController_currentAvailability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailabilityDto"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update TechnicianPresence */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -35,7 +35,13 @@ function useSecondsLeft(until: string): number {
 export default function TechnicianWork() {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const [availability, setAvailability] = useState<Availability | null>(null);
+  const current = useQuery({
+    queryKey: ['technician', 'availability'],
+    queryFn: () => data(api.GET('/technicians/me/availability')),
+  });
+  const [changed, setAvailability] = useState<Availability | null>(null);
+  // What it was set to here, else what the API says it is now (busy on a job included).
+  const availability = changed ?? current.data ?? null;
   const readiness = useQuery({
     queryKey: ['technician', 'readiness'],
     queryFn: () => data(api.GET('/technicians/me/readiness')),

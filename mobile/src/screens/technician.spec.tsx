@@ -31,7 +31,10 @@ jest.mock('expo-location', () => ({
   },
 }));
 
-const technician = signedInAs({ role: 'technician', technicianKind: 'hardware' });
+const technician = {
+  ...signedInAs({ role: 'technician', technicianKind: 'hardware' }),
+  'GET /technicians/me/availability': { body: { availability: 'inactive', flagged: false } },
+};
 const readiness = (over: object = {}) => ({
   body: {
     ready: true,
@@ -48,6 +51,17 @@ describe('technician: availability and offers', () => {
     fakeApi(technician);
     await renderScreen(<Index />);
     expect(await screen.findByTestId('redirect')).toHaveTextContent('/technician/work');
+  });
+
+  it('shows the availability the API has on opening: busy on a job', async () => {
+    fakeApi({
+      ...technician,
+      'GET /technicians/me/availability': { body: { availability: 'busy', flagged: false } },
+      'GET /technicians/me/readiness': readiness(),
+      'GET /technician/offers': { body: [] },
+    });
+    await renderScreen(<TechnicianWork />);
+    expect(await screen.findByText('Busy on a job')).toBeOnTheScreen();
   });
 
   it('is refused going active while the profile is incomplete: the missing list', async () => {
