@@ -46,21 +46,6 @@ export default function ApprovalsPage() {
     { field: 'gstin', headerName: 'GSTIN', width: 170 },
     { field: 'email', headerName: 'Email', width: 220 },
     { field: 'status', headerName: 'Status', width: 100 },
-    ...(readsDocuments
-      ? [
-          {
-            field: 'documents',
-            headerName: 'KYC',
-            width: 130,
-            sortable: false,
-            renderCell: ({ row }: { row: Account }) => (
-              <Button size="small" onClick={() => setViewing(row)}>
-                Documents
-              </Button>
-            ),
-          } satisfies GridColDef<Account>,
-        ]
-      : []),
     ...(actions.length
       ? [
           {
@@ -81,6 +66,25 @@ export default function ApprovalsPage() {
                   </Button>
                 ))}
               </Stack>
+            ),
+          } satisfies GridColDef<Account>,
+        ]
+      : []),
+    ...(readsDocuments
+      ? [
+          {
+            field: 'documents',
+            headerName: 'KYC',
+            width: 130,
+            sortable: false,
+            renderCell: ({ row }: { row: Account }) => (
+              <Button
+                size="small"
+                aria-label={`KYC documents of ${row.businessName ?? row.displayName}`}
+                onClick={() => setViewing(row)}
+              >
+                Documents
+              </Button>
             ),
           } satisfies GridColDef<Account>,
         ]
