@@ -49,6 +49,7 @@ import { CallsAndPush1764680000000 } from './1764680000000-CallsAndPush.js';
 import { RemoteRepair1764690000000 } from './1764690000000-RemoteRepair.js';
 import { ChatReportResolutions1764710000000 } from './1764710000000-ChatReportResolutions.js';
 import { RepairJobMedia1764720000000 } from './1764720000000-RepairJobMedia.js';
+import { KycDocuments1764730000000 } from './1764730000000-KycDocuments.js';
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
 import { Ratings1764500000000 } from './1764500000000-Ratings.js';
 import { TechnicianLocation1764490000000 } from './1764490000000-TechnicianLocation.js';
@@ -111,4 +112,5 @@ export const migrations = [
   RemoteRepair1764690000000,
   ChatReportResolutions1764710000000,
   RepairJobMedia1764720000000,
+  KycDocuments1764730000000,
 ];

@@ -36,6 +36,14 @@ const SIGNED_IN = KINDS.filter((k) => k !== 'anonymous');
 const ADMINS: Kind[] = ['admin', 'ops_leader'];
 /** Approved accounts that buy parts. */
 const BUYERS: Kind[] = ['customer', 'business', 'dealer', 'tech_hardware', 'tech_software'];
+/** Dealers, business buyers and technicians, whatever their approval status (their KYC documents). */
+const APPLICANTS: Kind[] = [
+  'business',
+  'dealer_pending',
+  'dealer',
+  'tech_hardware',
+  'tech_software',
+];
 /** Approved technicians (the repairs assigned to them). */
 const TECHNICIANS: Kind[] = ['tech_hardware', 'tech_software'];
 /** Staff who read the money: the CFO too (it reads, never writes; README "The `cfo` role"). */
@@ -96,6 +104,10 @@ const EXPECTED: Record<string, Rule> = {
   'POST /me/phone/verify': 'signed-in',
   'POST /admin/staff': ['admin'],
   'GET /admin/approvals': ADMINS,
+  'GET /admin/approvals/{userId}/documents': ADMINS,
+  'GET /admin/approvals/{userId}/documents/{id}': ADMINS,
+  'PUT /me/kyc-documents/{kind}': APPLICANTS,
+  'GET /me/kyc-documents': APPLICANTS,
   'GET /admin/users/{id}': [...ADMINS, 'compliance', 'finance'],
   'POST /admin/users/{id}/approve': ADMINS,
   'POST /admin/users/{id}/suspend': ADMINS,
@@ -400,6 +412,8 @@ const OWNER_ONLY = new Set([
   'GET /repairs/{repairJobId}/remote-sessions',
   'GET /remote-sessions/{remoteSessionId}',
   'GET /admin/repairs/{repairJobId}/same-device',
+  // No KYC document of the matrix's dealer exists here: allowed callers get 404.
+  'GET /admin/approvals/{userId}/documents/{id}',
 ]);
 
 const allowed = (rule: Rule, kind: Kind): boolean =>
@@ -712,6 +726,7 @@ describe('access control', () => {
         .replace('{orderId}', orderId)
         .replace('{subOrderId}', subOrderId)
         .replace('{dealerId}', ids.get('dealer')!)
+        .replace('{userId}', ids.get('dealer')!)
         .replace('{technicianId}', ids.get('tech_hardware')!)
         .replace('{channel}', 'b2c')
         .replace('{adjustmentId}', adjustmentId)

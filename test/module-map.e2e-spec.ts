@@ -38,7 +38,7 @@ const MODULES: Record<string, ModuleRule> = {
   approvals: { imports: ['audit'], owns: [] },
   'rate-limit': { imports: ['audit'], owns: [] },
   identity: {
-    imports: ['audit', 'notifications', 'rate-limit'],
+    imports: ['audit', 'notifications', 'rate-limit', 'storage'],
     owns: [
       'users',
       'sessions',
@@ -49,6 +49,7 @@ const MODULES: Record<string, ModuleRule> = {
       'mfa_recovery_codes',
       'one_time_codes',
       'user_totp',
+      'kyc_documents',
     ],
   },
   ledger: {

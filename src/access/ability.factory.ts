@@ -32,6 +32,13 @@ export type Subject =
   /** A staff member's two-factor enrolment: ops leaders `reset` it (never their own; checked in the handler). */
   | 'StaffMfa'
   | 'ApprovalQueue'
+  /**
+   * An applicant's own KYC documents (GST certificate, PAN card, shop photo): dealers, business
+   * buyers and technicians `create` (upload) and `read` theirs, whatever their approval status (the
+   * `/me/kyc-documents` routes, scoped to the caller by query). Staff read an applicant's through
+   * `ApprovalQueue`.
+   */
+  | 'KycDocument'
   | 'Session'
   | 'AuditEvent'
   | 'AbuseBlock'
@@ -190,6 +197,12 @@ function buildAbility(principal: Principal | null): AppAbility {
   // Their own account and sessions are reached through the `/me` routes (@Authenticated, scoped to the
   // caller by query), so no rule here grants `User` or `Session` to non-staff: a type-level check on
   // those subjects means staff reach.
+  if (
+    principal.role === 'dealer' ||
+    principal.role === 'business' ||
+    principal.role === 'technician'
+  )
+    can(['create', 'read'], 'KycDocument');
   switch (principal.role) {
     case 'admin':
       can('read', 'User');

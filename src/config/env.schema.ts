@@ -130,6 +130,7 @@ export const envSchema = z.object({
     .max(524_288_000)
     .default(52_428_800),
   REPAIR_MEDIA_MAX: z.coerce.number().int().min(1).max(50).default(10),
+  KYC_DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(52_428_800).default(10_485_760),
   PAYMENT_STUCK_ALERT_MINUTES: z.coerce.number().int().min(1).max(10080).default(120),
   ESCROW_SLA_DAYS: z.coerce.number().int().min(1).max(365).default(10),
   ESCROW_SHIP_SLA_DAYS: z.coerce.number().int().min(1).max(365).default(3),

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AccessTokenVerifier, PrincipalSource } from '../access/access-token-verifier.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
+import { StorageModule } from '../storage/storage.module.js';
 import { AccountRecoveryService } from './account-recovery.service.js';
 import { AccountSecrets } from './account-secrets.js';
 import { AccountStatusHooks } from './account-status-hooks.js';
@@ -10,6 +11,9 @@ import { AccountsService } from './accounts.service.js';
 import { AdminAccountsController } from './admin-accounts.controller.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { KycDocumentBodyParser } from './kyc-document-body.parser.js';
+import { AdminKycDocumentsController, KycDocumentsController } from './kyc-documents.controller.js';
+import { KycDocuments } from './kyc-documents.service.js';
 import { CreateAdminCommand } from './cli/create-admin.command.js';
 import { SeedDemoCommand } from './cli/seed-demo.command.js';
 import { LoginThrottleRepository } from './login-throttle.repository.js';
@@ -23,8 +27,14 @@ import { SessionsRepository } from './sessions.repository.js';
 import { TokenService } from './token.service.js';
 
 @Module({
-  imports: [NotificationsModule],
-  controllers: [AuthController, AccountsController, AdminAccountsController],
+  imports: [NotificationsModule, StorageModule],
+  controllers: [
+    AuthController,
+    AccountsController,
+    AdminAccountsController,
+    KycDocumentsController,
+    AdminKycDocumentsController,
+  ],
   providers: [
     AccountRecoveryService,
     AccountSecrets,
@@ -34,6 +44,8 @@ import { TokenService } from './token.service.js';
     AccountsRepository,
     AccountsService,
     AuthService,
+    KycDocumentBodyParser,
+    KycDocuments,
     LoginThrottleRepository,
     MfaRepository,
     MfaService,

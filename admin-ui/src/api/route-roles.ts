@@ -7,6 +7,8 @@ export const ROUTE_ROLES = {
   'DELETE /me/sessions/{sessionId}': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /admin/abuse/blocks': ['admin', 'ops_leader'],
   'GET /admin/approvals': ['admin', 'ops_leader'],
+  'GET /admin/approvals/{userId}/documents': ['admin', 'ops_leader'],
+  'GET /admin/approvals/{userId}/documents/{id}': ['admin', 'ops_leader'],
   'GET /admin/calls': ['admin', 'ops_leader', 'compliance'],
   'GET /admin/chat/reports': ['admin', 'ops_leader', 'compliance'],
   'GET /admin/commission-invoices': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],

@@ -1,6 +1,6 @@
 /**
  * Raw photo and video bodies (JPEG, PNG, WebP, MP4, WebM as the request body) for the upload routes
- * that take them: listing images, dispute evidence, repair media. Fastify has one parser per content
+ * that take them: listing images, dispute evidence, repair media, KYC documents. Fastify has one parser per content
  * type, so each module registers its route here when it starts (`acceptMediaUploads`) and the one
  * parser reads the body for a registered route, at most that route's photo or video limit (its own
  * 413 at once beyond it, a declared Content-Length over it before reading). Any other route gets 415
@@ -16,7 +16,7 @@ import { isVideo, MEDIA_CONTENT_TYPES, mediaTypeOf } from './media-type.js';
 
 /** A route taking raw media bytes (Fastify's form of the path) and its limits. */
 export interface MediaUploadRoute {
-  method: 'POST';
+  method: 'POST' | 'PUT';
   url: string;
   /** Largest photo and video in bytes; a route without `video` refuses videos (415). */
   maxBytes: { image: number; video?: number };

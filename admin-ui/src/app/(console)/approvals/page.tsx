@@ -9,6 +9,7 @@ import { useState } from 'react';
 import { api, data } from '../../../api/client';
 import type { components } from '../../../api/schema';
 import { useAuth } from '../../../components/auth';
+import { KycDocuments } from '../../../components/approvals/kyc-documents';
 import { CursorGrid } from '../../../components/cursor-grid';
 import { StaffPage } from '../../../components/page';
 import { ReasonDialog } from '../../../components/reason-dialog';
@@ -29,7 +30,9 @@ export default function ApprovalsPage() {
   const queries = useQueryClient();
   const [kind, setKind] = useState<Role>('');
   const [acting, setActing] = useState<{ account: Account; action: Action } | null>(null);
+  const [viewing, setViewing] = useState<Account | null>(null);
   const actions = ACTIONS.filter((a) => can(role, a.route));
+  const readsDocuments = can(role, 'GET /admin/approvals/{userId}/documents');
   const columns: GridColDef<Account>[] = [
     {
       field: 'createdAt',
@@ -67,6 +70,25 @@ export default function ApprovalsPage() {
           } satisfies GridColDef<Account>,
         ]
       : []),
+    ...(readsDocuments
+      ? [
+          {
+            field: 'documents',
+            headerName: 'KYC',
+            width: 130,
+            sortable: false,
+            renderCell: ({ row }: { row: Account }) => (
+              <Button
+                size="small"
+                aria-label={`KYC documents of ${row.businessName ?? row.displayName}`}
+                onClick={() => setViewing(row)}
+              >
+                Documents
+              </Button>
+            ),
+          } satisfies GridColDef<Account>,
+        ]
+      : []),
   ];
   return (
     <StaffPage title="Approvals" route="GET /admin/approvals">
@@ -96,6 +118,13 @@ export default function ApprovalsPage() {
         columns={columns}
         getRowId={(a) => a.id}
       />
+      {viewing && (
+        <KycDocuments
+          key={viewing.id}
+          userId={viewing.id}
+          name={viewing.businessName ?? viewing.displayName}
+        />
+      )}
       {acting && (
         <ReasonDialog
           title={`${ACTIONS.find((a) => a.action === acting.action)!.label} ${acting.account.businessName ?? acting.account.displayName}`}
