@@ -222,7 +222,9 @@ export class ChatGateway implements OnApplicationBootstrap, BeforeApplicationShu
     // The HTTP server is Fastify's: it closes it; the engine's own clients and timers end here, and
     // each namespace's adapter (which tells the other instances this one is gone).
     this.io?.engine.close();
-    for (const namespace of this.io?._nsps.values() ?? []) void namespace.adapter.close();
+    // (Its last message to the others is dropped when Redis is gone: "Connection is closed".)
+    for (const namespace of this.io?._nsps.values() ?? [])
+      void Promise.resolve(namespace.adapter.close()).catch(() => undefined);
     this.io = undefined;
     await this.redis?.quit().catch(() => undefined);
     for (const copy of this.redisCopies.splice(0)) copy.disconnect();
