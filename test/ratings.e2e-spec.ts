@@ -221,6 +221,34 @@ describe('ratings of repair jobs', () => {
         rankScore: Number((((10 * 3.5 + 5) / 11 - 1) / 4).toFixed(3)),
       }),
     ]);
+
+    // Offers it decided: one accepted, one declined (a withdrawn one does not count) → an
+    // acceptance rate of 0.5, so the rank score takes the factor 0.5 + 0.5 × 0.5.
+    const filler = await actor('technician', { technicianKind: 'hardware' });
+    const [first, second] = [
+      (await approvedRepairJob(t, { customer, admin, technician: filler }, 50_000)).repairJobId,
+      (await approvedRepairJob(t, { customer, admin, technician: filler }, 50_000)).repairJobId,
+    ];
+    for (const [jobId, position, status, reason] of [
+      [first, 2, 'accepted', null],
+      [second, 2, 'declined', null],
+      [id, 1, 'withdrawn', 'job_cancelled'],
+    ] as const)
+      await sql(
+        `INSERT INTO repair_offers (repair_job_id, technician_id, status, position, distance_m,
+           radius_km, bayesian_average, load, score, expires_at, decided_at, withdrawn_reason)
+         VALUES ($1, $2, $3, $4, 100, 1, 3.5, 0, 0, now() + interval '1 minute',
+                 CASE WHEN $3 = 'offered' THEN NULL ELSE now() END, $5)`,
+        [jobId, technician.userId, status, position, reason],
+      );
+    const ranked = await t.api.GET('/technicians/nearby', {
+      params: { query: { ...spot, radiusKm: 1 } },
+      headers: other.headers,
+    });
+    expect(ranked.data?.items[0]).toMatchObject({
+      id: technician.userId,
+      rankScore: Number(((((10 * 3.5 + 5) / 11 - 1) / 4) * 0.75).toFixed(3)),
+    });
   });
 
   it('reveals a lone review when the 14-day window closes, and takes no review after it', async () => {

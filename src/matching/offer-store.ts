@@ -101,19 +101,24 @@ export async function acceptanceRatesOf(
   tx: EntityManager,
   technicianIds: readonly string[],
 ): Promise<Map<string, number>> {
-  const { rows } = await executePrepared<{ technician_id: string; rate: number }>(
+  const { rows } = await executePrepared<{ technician_id: string; rate: number | null }>(
     tx,
     'matching.acceptance-rates',
-    `SELECT technician_id::text AS technician_id,
-            (count(*) FILTER (WHERE status = 'accepted'))::float8 / count(*) AS rate
-       FROM repair_offers
-      WHERE technician_id = ANY($1::uuid[]) AND status IN ('accepted','declined','expired')
-        AND offered_at > now() - interval '90 days'
-      GROUP BY technician_id`,
-    [[...technicianIds]],
+    `SELECT t.id::text AS technician_id, ${acceptanceRateSql('t.id')} AS rate
+       FROM unnest($1::uuid[]) AS t(id)`,
+    [[...new Set(technicianIds)]],
   );
-  return new Map(rows.map((r) => [r.technician_id, r.rate]));
+  return new Map(
+    rows.flatMap((r): [string, number][] => (r.rate === null ? [] : [[r.technician_id, r.rate]])),
+  );
 }
+
+/** `acceptanceRatesOf`'s rate of the technician whose id is the SQL expression `id`, as a scalar subquery (null: none). */
+export const acceptanceRateSql = (id: string) =>
+  `(SELECT (count(*) FILTER (WHERE o.status = 'accepted'))::float8 / nullif(count(*), 0)
+      FROM repair_offers o
+     WHERE o.technician_id = ${id} AND o.status IN ('accepted','declined','expired')
+       AND o.offered_at > now() - interval '90 days')`;
 
 /** Each technician's open offers of other jobs than `jobId`. */
 export async function openOfferCountsOf(

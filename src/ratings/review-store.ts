@@ -5,7 +5,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import { cursorFields, encodeCursor, parseKeysetCursor } from '../common/pagination.js';
-import { execute, executePrepared } from '../database/sql.js';
+import { execute } from '../database/sql.js';
 import type { ReviewDirection, ReviewFlag } from './domain/review-rules.js';
 
 export interface ReviewRow {
@@ -229,23 +229,16 @@ export interface StarStats {
   positive: number;
 }
 
-/** Revealed customers' ratings of each technician (absent: none). */
-export async function revealedStarStatsOf(
-  tx: EntityManager,
-  technicianIds: readonly string[],
-): Promise<Map<string, StarStats>> {
-  const { rows } = await executePrepared<{ subject_id: string } & StarStats>(
-    tx,
-    'ratings.revealed-star-stats',
-    `SELECT r.subject_id::text AS subject_id, count(*)::int AS count,
-       sum(r.stars)::int AS "sumStars", count(*) FILTER (WHERE r.stars >= 4)::int AS positive
+/**
+ * Revealed customers' ratings of the technician whose id is the SQL expression `id`, as a
+ * subquery of one row (`rating_count`, `sum_stars`, `positive`; zeros when none): composed into
+ * one statement by the readers of rankings (`rankingInputsSql`).
+ */
+export const revealedStarStatsSql = (id: string) =>
+  `SELECT count(*)::int AS rating_count, coalesce(sum(r.stars), 0)::int AS sum_stars,
+          count(*) FILTER (WHERE r.stars >= 4)::int AS positive
      FROM job_reviews r
-     WHERE r.subject_id = ANY($1::uuid[]) AND r.direction = 'of_technician' AND ${REVEALED}
-     GROUP BY r.subject_id`,
-    [[...new Set(technicianIds)]],
-  );
-  return new Map(rows.map(({ subject_id, ...s }) => [subject_id, s]));
-}
+    WHERE r.subject_id = ${id} AND r.direction = 'of_technician' AND ${REVEALED}`;
 
 /** Every revealed customers' rating on the platform. */
 export async function platformStarStats(tx: EntityManager): Promise<StarStats> {

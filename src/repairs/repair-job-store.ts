@@ -7,7 +7,7 @@
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
 import { transition } from '../common/state-transition.js';
-import { execute, executePrepared } from '../database/sql.js';
+import { execute } from '../database/sql.js';
 import { setBusyIn } from '../technicians/technician-presence.service.js';
 import {
   ACTIVE_STATUSES,
@@ -653,22 +653,9 @@ export async function completedJobOf(
       };
 }
 
-/** How many completed jobs each technician has (0 for none). */
-export async function completedJobCountsOf(
-  tx: EntityManager,
-  technicianIds: readonly string[],
-): Promise<Map<string, number>> {
-  const { rows } = await executePrepared<{ technician_id: string; n: number }>(
-    tx,
-    'repairs.completed-job-counts',
-    `SELECT technician_id::text AS technician_id, count(*)::int AS n FROM repair_jobs
-     WHERE technician_id = ANY($1::uuid[]) AND ${COMPLETED_JOB} GROUP BY technician_id`,
-    [[...new Set(technicianIds)]],
-  );
-  const counts = new Map(technicianIds.map((id) => [id, 0]));
-  for (const r of rows) counts.set(r.technician_id, r.n);
-  return counts;
-}
+/** The technician's completed jobs (whose id is the SQL expression `id`), as a scalar subquery. */
+export const completedJobCountSql = (id: string) =>
+  `(SELECT count(*)::int FROM repair_jobs WHERE technician_id = ${id} AND ${COMPLETED_JOB})`;
 
 /** How many active jobs (assigned to paid and in progress) each technician has (0 for none). */
 export async function activeJobCountsOf(

@@ -11,9 +11,17 @@ export interface NearbyStanding {
   rankScore: number;
 }
 
-export type StandingsOf = (
-  technicianIds: readonly string[],
-) => Promise<Map<string, NearbyStanding>>;
+/** Where standings come from: a subquery the nearby statement joins, and how its columns read. */
+export interface StandingsSource {
+  /**
+   * A subquery of one row with the standing's columns for the technician whose id (uuid) is the SQL
+   * expression `id`, joined `LATERAL` to each row of the nearby list: the list and its standings are
+   * one statement.
+   */
+  sql(id: string): string;
+  /** Each row's standing, from its `id` and the columns `sql` selected (in the rows' order). */
+  read(rows: readonly { id: string }[]): Promise<NearbyStanding[]>;
+}
 
 /**
  * The port the nearby list reads technicians' standings through: ratings and offers sit above
@@ -21,16 +29,15 @@ export type StandingsOf = (
  */
 @Injectable()
 export class NearbyStandings {
-  private source: StandingsOf | undefined;
+  private registered: StandingsSource | undefined;
 
-  register(source: StandingsOf): void {
-    this.source = source;
+  register(source: StandingsSource): void {
+    this.registered = source;
   }
 
-  of(technicianIds: readonly string[]): Promise<Map<string, NearbyStanding>> {
-    if (technicianIds.length === 0) return Promise.resolve(new Map());
-    if (this.source === undefined)
+  get source(): StandingsSource {
+    if (this.registered === undefined)
       throw new Error('the nearby list needs technicians’ standings (no source registered)');
-    return this.source(technicianIds);
+    return this.registered;
   }
 }

@@ -35,7 +35,6 @@ import type {
   ReadinessDto,
 } from './dto/technician.dto.js';
 import { NearbySearches } from './nearby-search.js';
-import { NearbyStandings } from './nearby-standings.js';
 import { describeMissing, missingForJobsIn, profileIncomplete } from './technician-readiness.js';
 import {
   fixesSince,
@@ -151,7 +150,6 @@ export class TechnicianPresence {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly searches: NearbySearches,
-    private readonly standings: NearbyStandings,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -348,16 +346,14 @@ export class TechnicianPresence {
       offset,
       limit: q.limit + 1,
     });
-    const page = rows.slice(0, q.limit);
-    const standings = await this.standings.of(page.map((r) => r.id));
-    const items = page.map((r) => ({
+    const items = rows.slice(0, q.limit).map((r) => ({
       id: r.id,
       displayName: r.display_name,
       kind: r.technician_kind,
       skills: r.skills,
       brands: r.brands,
       distanceM: roundedDistanceM(r.distance_m),
-      ...standings.get(r.id)!,
+      ...r.standing,
     }));
     // The cursor is a place in the list, never a distance (an exact distance would locate the technician).
     return {

@@ -376,9 +376,6 @@ export const NEARBY_SQL = `SELECT n.id::text AS id, n.display_name, n.technician
  ORDER BY n.distance_m, n.id
 OFFSET $7 LIMIT $8`;
 
-/** The name `GET /technicians/nearby` prepares `NEARBY_SQL` under (once per connection). */
-export const NEARBY_STATEMENT = 'technicians.nearby';
-
 /** The parameters of `NEARBY_SQL` for a search. */
 export const nearbyParams = (q: NearbySearch): unknown[] => [
   q.lat,

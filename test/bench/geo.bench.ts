@@ -4,7 +4,7 @@ import argon2 from 'argon2';
 import pg from 'pg';
 import { RATE_LIMIT_CATEGORIES } from '../../src/config/rate-limit-policy.js';
 import { NEARBY_CONNECTION_OPTIONS } from '../../src/technicians/nearby-search.js';
-import { NEARBY_SQL, NEARBY_STATEMENT } from '../../src/technicians/technician-store.js';
+import { NEARBY_SQL } from '../../src/technicians/technician-store.js';
 import { withClient } from '../support/test-database.js';
 import { createBenchDatabase } from './bench-database.js';
 import {
@@ -56,6 +56,8 @@ import {
  * BENCH_GEO_JOBS (1,000), BENCH_KEEP_DATABASE=1 (keep the database for EXPLAIN by hand),
  * DATABASE_URL / DATABASE_OWNER_URL as for the app (default: the local cluster).
  */
+/** The name (a) prepares `NEARBY_SQL` under. */
+const NEARBY_STATEMENT = 'technicians.nearby';
 const TECHNICIANS = Number(process.env.BENCH_GEO_TECHNICIANS ?? 1_000_000);
 const QUERIES = Number(process.env.BENCH_GEO_QUERIES ?? 3000);
 const MOVERS = Number(process.env.BENCH_GEO_MOVERS ?? 2000);
