@@ -11,6 +11,7 @@ import { JobQueue } from '../src/jobs/job-queue.service.js';
 import { TECHNICIAN_JOBS } from '../src/technicians/technician-jobs.js';
 import { TechnicianPresence } from '../src/technicians/technician-presence.service.js';
 import { QUIET_ENV, signInAs, testPan, type SignedIn } from './support/accounts.js';
+import { scrapeMetrics } from './support/metrics.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -314,8 +315,11 @@ describe('technicians: availability, location, spoofing, nearby', () => {
       expect((await sendFix(tech, home)).response.status).toBe(202);
       const spot = { lat: home.lat + M100 * 0.3, lng: home.lng };
       const now = Date.now();
-      // Three fixes at one new spot (recorded a second apart) read what they are judged against
-      // while the presence row is held, then all try to store at once when it is let go.
+      // Three fixes at one new spot (recorded a second apart) are judged against the same
+      // remembered context while the presence row is held: the first one's write waits for the
+      // row (one fix of a technician is written at a time per process), the other two queue behind
+      // it. When the row is let go, the first is stored; the other two were judged on what it
+      // replaced, so each is judged again on a fresh read.
       const answers = await withClient(t.db.ownerUrl, async (c) => {
         await c.query('BEGIN');
         await c.query(`SELECT 1 FROM technician_presence WHERE technician_id = $1 FOR UPDATE`, [
@@ -326,7 +330,7 @@ describe('technicians: availability, location, spoofing, nearby', () => {
             sendFix(tech, spot, { recordedAt: new Date(now - s * 1000).toISOString() }),
           ),
         );
-        for (let waiting = 0; waiting < 3;) {
+        for (let waiting = 0; waiting < 1;) {
           await new Promise((r) => setTimeout(r, 20));
           [{ waiting }] = await sql<{ waiting: number }>(
             `SELECT count(*)::int AS waiting FROM pg_locks
@@ -334,6 +338,7 @@ describe('technicians: availability, location, spoofing, nearby', () => {
                                              WHERE datname = current_database())`,
           );
         }
+        await new Promise((r) => setTimeout(r, 200)); // the other two reach the queue
         await c.query('COMMIT');
         return sent;
       });
@@ -346,6 +351,62 @@ describe('technicians: availability, location, spoofing, nearby', () => {
         ['repeated_coordinates'],
         ['replayed_coordinates'],
       ]);
+    });
+
+    it('stores fixes of many technicians arriving together in one statement, each its own', async () => {
+      const techs = await Promise.all(
+        Array.from({ length: 22 }, (_, i) =>
+          activeTechnician({ lat: BLR.lat + i * M100 * 10, lng: BLR.lng - 0.3 }),
+        ),
+      );
+      const batches = async () => {
+        const text = await scrapeMetrics(t);
+        const read = (what: string) =>
+          Number(
+            new RegExp(
+              `^technician_fix_batch_size_${what}\\{statement="write"\\} (\\d+)`,
+              'm',
+            ).exec(text)?.[1] ?? 0,
+          );
+        return { statements: read('count'), fixes: read('sum') };
+      };
+      const before = await batches();
+      const moved = techs.map((_, i) => ({
+        lat: BLR.lat + i * M100 * 10 + M100,
+        lng: BLR.lng - 0.3,
+      }));
+      // The first two technicians' presence rows are held: their writes (one statement each, the
+      // two allowed in flight) wait, and the other twenty's fixes queue behind them.
+      const answers = await withClient(t.db.ownerUrl, async (c) => {
+        await c.query('BEGIN');
+        await c.query(
+          `SELECT 1 FROM technician_presence WHERE technician_id = ANY($1::uuid[]) FOR UPDATE`,
+          [[techs[0]!.userId, techs[1]!.userId]],
+        );
+        const sent = Promise.all(techs.map((tech, i) => sendFix(tech, moved[i]!)));
+        await new Promise((r) => setTimeout(r, 500));
+        await c.query('COMMIT');
+        return sent;
+      });
+      expect(answers.map((a) => a.data)).toEqual(techs.map(() => ({ positionUpdated: true })));
+      const after = await batches();
+      expect(after.fixes - before.fixes).toBe(22);
+      expect(after.statements - before.statements).toBeLessThan(22);
+      // Each technician's own fix became its own position, and its history holds it once.
+      const rows = await sql<{ id: string; lat: number; lng: number; n: number }>(
+        `SELECT p.technician_id::text AS id, ST_Y(p.position::geometry) AS lat,
+                ST_X(p.position::geometry) AS lng,
+                (SELECT count(*)::int FROM technician_location_fixes f WHERE f.technician_id = p.technician_id) AS n
+           FROM technician_presence p WHERE p.technician_id = ANY($1::uuid[])`,
+        [techs.map((x) => x.userId)],
+      );
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      techs.forEach((tech, i) => {
+        const row = byId.get(tech.userId)!;
+        expect(row.lat).toBeCloseTo(moved[i]!.lat, 6);
+        expect(row.lng).toBeCloseTo(moved[i]!.lng, 6);
+        expect(row.n).toBe(2);
+      });
     });
 
     it('judges a fix on the remembered last fixes only while nothing else wrote the presence row', async () => {

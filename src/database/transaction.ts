@@ -83,19 +83,26 @@ export class TransactionRunner implements Statements {
     work: (tx: EntityManager) => Promise<T>,
     isolation: IsolationLevel = 'READ COMMITTED',
   ): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
+    // READ COMMITTED is every connection's default (data-source options): not naming it saves a
+    // SET TRANSACTION round trip.
+    return this.retried(() =>
+      isolation === 'READ COMMITTED'
+        ? this.dataSource.transaction(work)
+        : this.dataSource.transaction(isolation, work),
+    );
+  }
+
+  /** `attempt` again after a serialization failure or deadlock (it rolled back whole), at most MAX_ATTEMPTS times. */
+  private async retried<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
       try {
-        // READ COMMITTED is every connection's default (data-source options): not naming it saves a
-        // SET TRANSACTION round trip.
-        return await (isolation === 'READ COMMITTED'
-          ? this.dataSource.transaction(work)
-          : this.dataSource.transaction(isolation, work));
+        return await attempt();
       } catch (err) {
         const code = sqlStateOf(err);
-        if (!code || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw this.overloadOr(err);
+        if (!code || !RETRYABLE.has(code) || n >= MAX_ATTEMPTS) throw this.overloadOr(err);
         this.retries.inc({ sqlstate: code });
-        this.logger.warn(`transaction retry ${attempt} after SQLSTATE ${code}`);
-        await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** attempt));
+        this.logger.warn(`transaction retry ${n} after SQLSTATE ${code}`);
+        await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** n));
       }
     }
   }
@@ -103,14 +110,15 @@ export class TransactionRunner implements Statements {
   /**
    * One statement, in a transaction of its own (PostgreSQL's implicit one: a single round trip, no
    * BEGIN/COMMIT). Its rows, and the affected-row count as `execute` gives them. With `name`, a named
-   * prepared statement, as `executePrepared` (parsed and planned once per connection).
+   * prepared statement, as `executePrepared` (parsed and planned once per connection). Retried as
+   * `run` is after a serialization failure or deadlock.
    */
   once<T = Record<string, unknown>>(
     sql: string,
     params: unknown[] = [],
     name?: string,
   ): Promise<{ rows: T[]; affected: number }> {
-    return this.onOneConnection((db) => db.once<T>(sql, params, name));
+    return this.retried(() => this.onOneConnection((db) => db.once<T>(sql, params, name)));
   }
 
   /**

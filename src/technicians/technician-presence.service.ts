@@ -13,9 +13,12 @@ import { cursorFields, encodeCursor, parseKeysetCursor, type Page } from '../com
 import type { RequestMeta } from '../common/request-meta.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { Histogram } from 'prom-client';
+import { StatementBatcher } from '../database/statement-batcher.js';
 import { TransactionRunner } from '../database/transaction.js';
 import { taxProfileIn } from '../identity/tax-profile.js';
 import { technicianProfileIn } from '../identity/technician-profile.js';
+import { MetricsService } from '../observability/metrics.service.js';
 import type { SettableAvailability } from './domain/availability.js';
 import {
   rollingScore,
@@ -42,8 +45,11 @@ import {
   lastPositionFix,
   lockPresence,
   asStored,
-  recordFixOnce,
-  fixContext,
+  recordFixes,
+  fixContexts,
+  type ContextRead,
+  type FixContext,
+  type FixWrite,
   setAvailability,
   technicianNotFound,
   technicianStatus,
@@ -52,6 +58,13 @@ import {
 
 /** A fix judged again this many times (each time the presence changed meanwhile) is refused. */
 const MAX_FIX_ATTEMPTS = 5;
+
+/**
+ * Fixes' reads and writes are each batched (`StatementBatcher`): at most this many statements of
+ * each in flight per process, each for at most FIX_BATCH_MAX fixes.
+ */
+const FIX_BATCHES_IN_FLIGHT = 2;
+const FIX_BATCH_MAX = 200;
 
 /** A technician silent this long is forgotten by `lastFixes` (its next fix reads its context). */
 const LAST_FIXES_TTL_MS = 10 * 60_000;
@@ -147,11 +160,44 @@ export class TechnicianPresence {
    */
   private readonly lastFixes = new ExpiringMap<KnownFixes>(20_000);
 
+  /** Fixes' contexts, read together for the fixes arriving together. */
+  private readonly contextReads: StatementBatcher<ContextRead, FixContext | undefined>;
+  /** Judged fixes, stored together for the fixes arriving together. */
+  private readonly fixWrites: StatementBatcher<
+    FixWrite,
+    { version: string; written: boolean } | undefined
+  >;
+
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly searches: NearbySearches,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    const sizes = new Histogram({
+      name: 'technician_fix_batch_size',
+      help: 'Location fixes per statement, by statement (read: their contexts; write: storing them)',
+      labelNames: ['statement'] as const,
+      buckets: [1, 2, 5, 10, 25, 50, 100, FIX_BATCH_MAX],
+      registers: [metrics.registry],
+    });
+    const batching = {
+      key: (item: { id: string }) => item.id,
+      maxBatch: FIX_BATCH_MAX,
+      concurrency: FIX_BATCHES_IN_FLIGHT,
+    };
+    this.contextReads = new StatementBatcher<ContextRead, FixContext | undefined>((reads) => {
+      sizes.observe({ statement: 'read' }, reads.length);
+      return fixContexts(transactions, reads);
+    }, batching);
+    this.fixWrites = new StatementBatcher<
+      FixWrite,
+      { version: string; written: boolean } | undefined
+    >((writes) => {
+      sizes.observe({ statement: 'write' }, writes.length);
+      return recordFixes(transactions, writes, config.technicians.position);
+    }, batching);
+  }
 
   /** An approved technician goes active or inactive (409 while busy on a job). */
   async setAvailability(
@@ -247,12 +293,12 @@ export class TechnicianPresence {
    * plausible one becomes the current position when the technician moved ≥ 50 m or ≥ 30 s passed
    * (config). The rolling score reaching the threshold flags the technician (review queue).
    *
-   * The hot path of the technicians' app, on one pooled connection and without BEGIN/COMMIT: what
-   * the fix is judged against (`fixContext`) is remembered from this process's last fix of the
-   * technician, so most fixes are one statement (`recordFixOnce`), which stores the fix only if the
-   * presence row is still the version remembered. Any other write since (a fix through another
-   * process, availability, a review, a suspension) makes it store nothing; the fix is then judged
-   * again on a fresh read.
+   * The hot path of the technicians' app, without BEGIN/COMMIT: what the fix is judged against
+   * (`fixContexts`) is remembered from this process's last fix of the technician, so most fixes are
+   * only a write (`recordFixes`), which stores the fix only if the presence row is still the version
+   * remembered. Any other write since (a fix through another process, availability, a review, a
+   * suspension) makes it store nothing; the fix is then judged again on a fresh read. Reads and
+   * writes of fixes arriving together (of different technicians) are each one statement.
    */
   async recordFix(dto: LocationFixDto, meta: RequestMeta): Promise<LocationAcceptedDto> {
     const fix: LocationFix = {
@@ -263,73 +309,64 @@ export class TechnicianPresence {
       mock: dto.mock ?? false,
     };
     const id = meta.principal!.userId;
-    for (;;) {
-      const outcome = await this.transactions.onOneConnection(async (db) => {
-        let known = this.lastFixes.get(id);
-        for (let attempt = 1; attempt <= MAX_FIX_ATTEMPTS; attempt++) {
-          const remembered = known !== undefined;
-          if (!known) {
-            const read = await fixContext(db, id, fix);
-            if (!read) throw technicianNotFound();
-            if (read.status !== 'approved') throw notApproved(read.status);
-            if (read.version === null) return 'no-presence-row' as const;
-            known = { ...read, version: read.version };
-          }
-          const { score, reasons } = scoreFix(fix, known.previous, Date.now());
-          const rolling = rollingScore(known.spoofScore, score);
-          const flag = !known.flagged && rolling >= this.config.technicians.spoofFlagThreshold;
-          const stored = await recordFixOnce(
-            db,
-            id,
-            {
-              fix,
-              speedMps: dto.speedMps ?? null,
-              headingDeg: dto.headingDeg ?? null,
-              provider: dto.provider ?? null,
-              score,
-              reasons,
-            },
-            {
-              version: known.version,
-              trusted: score < SPOOF_RULES.untrustedFromScore,
-              rolling,
-              flag,
-              replaySeen:
-                !remembered ||
-                known.previous.some((f) => f.latE7 === fix.latE7 && f.lngE7 === fix.lngE7),
-              throttle: this.config.technicians.position,
-            },
-          );
-          if (stored) {
-            this.lastFixes.set(
-              id,
-              {
-                version: stored.version,
-                spoofScore: rolling,
-                flagged: known.flagged || flag,
-                // The last five, as `fixContext` would read them now.
-                previous: [asStored(fix), ...known.previous.slice(0, 4)],
-              },
-              LAST_FIXES_TTL_MS,
-            );
-            return { positionUpdated: stored.written };
-          }
-          this.lastFixes.delete(id);
-          known = undefined;
+    let known = this.lastFixes.get(id);
+    for (let attempt = 1; attempt <= MAX_FIX_ATTEMPTS; attempt++) {
+      const remembered = known !== undefined;
+      if (!known) {
+        const read = await this.contextReads.call({ id, latE7: fix.latE7, lngE7: fix.lngE7 });
+        if (!read) throw technicianNotFound();
+        if (read.status !== 'approved') throw notApproved(read.status);
+        if (read.version === null) {
+          // A first fix: create the row (a transaction of its own), then read again.
+          await this.transactions.run((tx) => lockPresence(tx, id));
+          attempt--;
+          continue;
         }
-        return 'contended' as const;
+        known = { ...read, version: read.version };
+      }
+      const { score, reasons } = scoreFix(fix, known.previous, Date.now());
+      const rolling = rollingScore(known.spoofScore, score);
+      const flag = !known.flagged && rolling >= this.config.technicians.spoofFlagThreshold;
+      const stored = await this.fixWrites.call({
+        id,
+        record: {
+          fix,
+          speedMps: dto.speedMps ?? null,
+          headingDeg: dto.headingDeg ?? null,
+          provider: dto.provider ?? null,
+          score,
+          reasons,
+        },
+        version: known.version,
+        trusted: score < SPOOF_RULES.untrustedFromScore,
+        rolling,
+        flag,
+        replaySeen:
+          !remembered || known.previous.some((f) => f.latE7 === fix.latE7 && f.lngE7 === fix.lngE7),
       });
-      if (outcome === 'contended')
-        throw new AppProblem(
-          409,
-          'technician/location-contended',
-          'Location changed concurrently',
-          'The technician’s presence kept changing while this fix was stored; send it again',
+      if (stored) {
+        this.lastFixes.set(
+          id,
+          {
+            version: stored.version,
+            spoofScore: rolling,
+            flagged: known.flagged || flag,
+            // The last five, as `fixContexts` would read them now.
+            previous: [asStored(fix), ...known.previous.slice(0, 4)],
+          },
+          LAST_FIXES_TTL_MS,
         );
-      if (outcome !== 'no-presence-row') return outcome;
-      // A first fix: create the row (a transaction of its own, after the connection above is back).
-      await this.transactions.run((tx) => lockPresence(tx, id));
+        return { positionUpdated: stored.written };
+      }
+      this.lastFixes.delete(id);
+      known = undefined;
     }
+    throw new AppProblem(
+      409,
+      'technician/location-contended',
+      'Location changed concurrently',
+      'The technician’s presence kept changing while this fix was stored; send it again',
+    );
   }
 
   /** Available, approved, unflagged technicians near a point (with each one's rating and ranking): distance in 100 m steps, never coordinates. */

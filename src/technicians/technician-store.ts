@@ -137,9 +137,7 @@ export interface FixRecord {
 const toHundredths = (x: number | null): number | null =>
   x === null ? null : Math.round(x * 100) / 100;
 
-const FIX_POINT = `ST_SetSRID(ST_MakePoint($3::float8 / 1e7, $2::float8 / 1e7), 4326)::geography`;
-
-/** What a new fix is judged against, read in one statement without a lock (see `recordFixOnce`). */
+/** What a new fix is judged against, read without a lock (see `recordFixes`). */
 export interface FixContext {
   status: AccountStatus;
   /** The presence row's version (its `xmin`); null when the technician has no presence row yet. */
@@ -150,53 +148,67 @@ export interface FixContext {
   previous: LocationFix[];
 }
 
+/** A fix about to be judged: whose, and where (for the replay rule's lookup). */
+export interface ContextRead {
+  id: string;
+  latE7: number;
+  lngE7: number;
+}
+
 /**
- * The fix path's read, one statement: the account's status, the presence row (its version, rolling
- * score, flag) and the previous fixes; undefined when the account is not a technician's.
+ * The fix path's read, one statement for many fixes (of different technicians): for each, the
+ * account's status, the presence row (its version, rolling score, flag) and the previous fixes;
+ * undefined when the account is not a technician's. In the order given.
  */
-export async function fixContext(
+export async function fixContexts(
   db: Statements,
-  id: string,
-  fix: { latE7: number; lngE7: number },
-): Promise<FixContext | undefined> {
+  reads: readonly ContextRead[],
+): Promise<(FixContext | undefined)[]> {
   const { rows } = await db.once<{
+    i: number;
     status: AccountStatus;
     version: string | null;
     spoof_score: number | null;
     flagged: boolean | null;
     previous: { lat: number; lng: number; acc: number; at: number; mock: boolean }[];
   }>(
-    `SELECT u.status, p.xmin::text AS version, p.spoof_score, p.flagged_at IS NOT NULL AS flagged,
+    `SELECT q.i::int AS i, u.status, p.xmin::text AS version, p.spoof_score,
+            p.flagged_at IS NOT NULL AS flagged,
             (SELECT coalesce(json_agg(json_build_object('lat', f.lat_e7, 'lng', f.lng_e7,
                       'acc', f.accuracy_m, 'at', floor(extract(epoch FROM f.recorded_at) * 1000)::bigint,
                       'mock', f.mock) ORDER BY f.id DESC), '[]')
                FROM ((SELECT id, lat_e7, lng_e7, accuracy_m, recorded_at, mock
-                        FROM technician_location_fixes WHERE technician_id = $1 ORDER BY id DESC LIMIT 5)
+                        FROM technician_location_fixes WHERE technician_id = q.id ORDER BY id DESC LIMIT 5)
                      UNION
                      (SELECT id, lat_e7, lng_e7, accuracy_m, recorded_at, mock
                         FROM technician_location_fixes
-                       WHERE technician_id = $1 AND lat_e7 = $2 AND lng_e7 = $3 ORDER BY id DESC LIMIT 1)) f
+                       WHERE technician_id = q.id AND lat_e7 = q.lat AND lng_e7 = q.lng
+                       ORDER BY id DESC LIMIT 1)) f
             ) AS previous
-       FROM users u LEFT JOIN technician_presence p ON p.technician_id = u.id
-      WHERE u.id = $1 AND u.role = 'technician'`,
-    [id, fix.latE7, fix.lngE7],
-    'technicians.fix-context',
+       FROM unnest($1::uuid[], $2::int[], $3::int[]) WITH ORDINALITY AS q(id, lat, lng, i)
+       JOIN users u ON u.id = q.id AND u.role = 'technician'
+       LEFT JOIN technician_presence p ON p.technician_id = u.id`,
+    [reads.map((r) => r.id), reads.map((r) => r.latE7), reads.map((r) => r.lngE7)],
+    'technicians.fix-contexts',
   );
-  const row = rows[0];
-  if (!row) return undefined;
-  return {
-    status: row.status,
-    version: row.version,
-    spoofScore: row.spoof_score ?? 0,
-    flagged: row.flagged ?? false,
-    previous: row.previous.map((f) => ({
-      latE7: f.lat,
-      lngE7: f.lng,
-      accuracyM: f.acc,
-      recordedAtMs: Number(f.at),
-      mock: f.mock,
-    })),
-  };
+  const found = new Map(rows.map((row) => [row.i, row]));
+  return reads.map((_, i) => {
+    const row = found.get(i + 1);
+    if (!row) return undefined;
+    return {
+      status: row.status,
+      version: row.version,
+      spoofScore: row.spoof_score ?? 0,
+      flagged: row.flagged ?? false,
+      previous: row.previous.map((f) => ({
+        latE7: f.lat,
+        lngE7: f.lng,
+        accuracyM: f.acc,
+        recordedAtMs: Number(f.at),
+        mock: f.mock,
+      })),
+    };
+  });
 }
 
 /** A fix as the history gives it back (its accuracy to the hundredth, as stored). */
@@ -204,96 +216,125 @@ export function asStored(fix: LocationFix): LocationFix {
   return { ...fix, accuracyM: toHundredths(fix.accuracyM)! };
 }
 
+/** A judged fix for `recordFixes`, with what it was judged against. */
+export interface FixWrite {
+  id: string;
+  record: FixRecord;
+  /** The presence row's version it was judged against. */
+  version: string;
+  trusted: boolean;
+  rolling: number;
+  flag: boolean;
+  /** Its previous fixes were read with the replay rule's lookup, or already hold these coordinates. */
+  replaySeen: boolean;
+}
+
 /**
- * Stores a fix and its consequences in one statement (its own transaction), if nothing changed
- * since what it was judged against was read: the account still approved (its users row held FOR
- * SHARE, so a concurrent suspension waits or is seen) and the presence row still the version read
- * (`xmin`: any write to it since — another fix, availability, a review — makes a new version; after
- * waiting for a concurrent writer PostgreSQL re-checks the newest one). Unless `replaySeen` (the
- * caller's previous fixes were read with the replay rule's lookup, or already hold a fix at exactly
- * these coordinates), it is stored only if no earlier fix has exactly these coordinates.
+ * Stores judged fixes of different technicians and their consequences in one statement (its own
+ * transaction). Each is stored only if nothing changed since what it was judged against was read:
+ * the account still approved (its users row held FOR SHARE, in id order, so a concurrent suspension
+ * waits or is seen) and the presence row still the version read (`xmin`: any write to it since —
+ * another fix, availability, a review — makes a new version; after waiting for a concurrent writer
+ * PostgreSQL re-checks the newest one). Unless `replaySeen`, it is stored only if no earlier fix has
+ * exactly its coordinates.
  *
- * Then: a `trusted` fix becomes the position when it is due (none yet, moved ≥ `minMoveM` from it,
- * or it was written ≥ `minIntervalSeconds` ago); the presence row takes the new rolling score and
- * the flag when `flag`; the fix goes to the history marked with whether it moved the position; a
- * flagging fix opens (or adds its reasons to) the technician's review, with the reasons of its last
- * ten fixes, this one included. The presence row's new version and whether the position moved, or
- * undefined when nothing was stored (judge it again on a fresh read).
+ * Then, for each stored fix: a `trusted` one becomes the position when it is due (none yet, moved
+ * ≥ `minMoveM` from it, or it was written ≥ `minIntervalSeconds` ago); the presence row takes the
+ * new rolling score and the flag when `flag`; the fix goes to the history marked with whether it
+ * moved the position; a flagging fix opens (or adds its reasons to) the technician's review, with
+ * the reasons of its last ten fixes, this one included. For each fix in the order given: the
+ * presence row's new version and whether the position moved, or undefined when it was not stored
+ * (judge it again on a fresh read).
  */
-export async function recordFixOnce(
+export async function recordFixes(
   db: Statements,
-  id: string,
-  r: FixRecord,
-  o: {
-    version: string;
-    trusted: boolean;
-    rolling: number;
-    flag: boolean;
-    replaySeen: boolean;
-    throttle: { minMoveM: number; minIntervalSeconds: number };
-  },
-): Promise<{ version: string; written: boolean } | undefined> {
-  const { rows } = await db.once<{ version: string; written: boolean }>(
-    `WITH s AS (
-       SELECT 1 FROM users WHERE id = $1 AND role = 'technician' AND status = 'approved' FOR SHARE
+  writes: readonly FixWrite[],
+  throttle: { minMoveM: number; minIntervalSeconds: number },
+): Promise<({ version: string; written: boolean } | undefined)[]> {
+  const column = <T>(f: (w: FixWrite) => T): T[] => writes.map(f);
+  const { rows } = await db.once<{ i: number; version: string; written: boolean }>(
+    `WITH q AS (
+       SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::timestamptz[], $5::real[],
+                            $6::real[], $7::real[], $8::bool[], $9::text[], $10::smallint[],
+                            $11::text[], $12::bool[], $13::float8[], $14::bool[], $15::text[],
+                            $16::bool[]) WITH ORDINALITY
+         AS q(id, lat, lng, recorded_at, accuracy, speed, heading, mock, provider, score, reasons,
+              trusted, rolling, flag, version, replay_seen, i)
+     ), s AS (
+       SELECT u.id FROM users u
+        WHERE u.id IN (SELECT id FROM q) AND u.role = 'technician' AND u.status = 'approved'
+        ORDER BY u.id FOR SHARE
      ), cur AS (
-       SELECT $12 AND (c.position IS NULL OR NOT ST_DWithin(c.position, ${FIX_POINT}, $16)
-                       OR c.position_written_at <= now() - make_interval(secs => $17)) AS written
-         FROM technician_presence c WHERE c.technician_id = $1
+       SELECT q.*, x.point,
+              q.trusted AND (c.position IS NULL OR NOT ST_DWithin(c.position, x.point, $17)
+                             OR c.position_written_at <= now() - make_interval(secs => $18)) AS written
+         FROM q
+         JOIN technician_presence c ON c.technician_id = q.id,
+         LATERAL (SELECT ST_SetSRID(ST_MakePoint(q.lng::float8 / 1e7, q.lat::float8 / 1e7), 4326)::geography
+                    AS point) x
      ), p AS (
        UPDATE technician_presence t
-          SET position = CASE WHEN cur.written THEN ${FIX_POINT} ELSE t.position END,
-              position_recorded_at = CASE WHEN cur.written THEN $4 ELSE t.position_recorded_at END,
+          SET position = CASE WHEN cur.written THEN cur.point ELSE t.position END,
+              position_recorded_at = CASE WHEN cur.written THEN cur.recorded_at ELSE t.position_recorded_at END,
               position_written_at = CASE WHEN cur.written THEN now() ELSE t.position_written_at END,
-              spoof_score = $13,
-              flagged_at = CASE WHEN $14 THEN coalesce(t.flagged_at, now()) ELSE t.flagged_at END,
+              spoof_score = cur.rolling,
+              flagged_at = CASE WHEN cur.flag THEN coalesce(t.flagged_at, now()) ELSE t.flagged_at END,
               updated_at = now()
          FROM cur
-        WHERE t.technician_id = $1 AND t.xmin = $15::text::xid AND EXISTS (SELECT FROM s)
-          AND ($18 OR NOT EXISTS (SELECT FROM technician_location_fixes x
-                                   WHERE x.technician_id = $1 AND x.lat_e7 = $2 AND x.lng_e7 = $3))
-        RETURNING t.xmin::text AS version, cur.written
+        WHERE t.technician_id = cur.id AND t.xmin = cur.version::xid AND cur.id IN (SELECT id FROM s)
+          AND (cur.replay_seen OR NOT EXISTS (SELECT FROM technician_location_fixes x
+                                               WHERE x.technician_id = cur.id AND x.lat_e7 = cur.lat
+                                                 AND x.lng_e7 = cur.lng))
+        RETURNING cur.i, t.xmin::text AS version, cur.written
+     ), stored AS (
+       SELECT cur.*, p.written AS moved FROM p JOIN cur ON cur.i = p.i
      ), f AS (
        INSERT INTO technician_location_fixes (technician_id, recorded_at, lat_e7, lng_e7, accuracy_m,
          speed_mps, heading_deg, mock, provider, score, reasons, position_written)
-       SELECT $1, $4, $2, $3, $5, $6, $7, $8, $9, $10, $11, p.written FROM p
+       SELECT id, recorded_at, lat, lng, accuracy, speed, heading, mock, provider, score,
+              string_to_array(reasons, ','), moved
+         FROM stored ORDER BY id
      ), r AS (
        INSERT INTO technician_location_reviews (technician_id, score, reasons)
-       SELECT $1, $13, coalesce(array_agg(DISTINCT x.r ORDER BY x.r), '{}')
-         FROM (SELECT unnest(f.reasons) AS r
-                 FROM (SELECT reasons FROM technician_location_fixes WHERE technician_id = $1
-                        ORDER BY id DESC LIMIT 9) f
-               UNION ALL SELECT unnest($11::text[])) x
-       HAVING $14 AND EXISTS (SELECT FROM p) -- one aggregate row, or none
+       SELECT w.id, w.rolling,
+              ARRAY(SELECT DISTINCT x.r
+                      FROM (SELECT unnest(f.reasons) AS r
+                              FROM (SELECT reasons FROM technician_location_fixes
+                                     WHERE technician_id = w.id ORDER BY id DESC LIMIT 9) f
+                            UNION ALL SELECT unnest(string_to_array(w.reasons, ','))) x
+                     ORDER BY x.r)
+         FROM stored w WHERE w.flag
        ON CONFLICT (technician_id) WHERE status = 'open' DO UPDATE
          SET reasons = ARRAY(SELECT DISTINCT x FROM unnest(technician_location_reviews.reasons || EXCLUDED.reasons) x
                               ORDER BY x)
      )
-     SELECT version, written FROM p`,
+     SELECT i::int AS i, version, written FROM p`,
     [
-      id,
-      r.fix.latE7,
-      r.fix.lngE7,
-      new Date(r.fix.recordedAtMs),
-      toHundredths(r.fix.accuracyM),
-      toHundredths(r.speedMps),
-      toHundredths(r.headingDeg),
-      r.fix.mock,
-      r.provider,
-      r.score,
-      r.reasons,
-      o.trusted,
-      o.rolling,
-      o.flag,
-      o.version,
+      column((w) => w.id),
+      column((w) => w.record.fix.latE7),
+      column((w) => w.record.fix.lngE7),
+      column((w) => new Date(w.record.fix.recordedAtMs)),
+      column((w) => toHundredths(w.record.fix.accuracyM)),
+      column((w) => toHundredths(w.record.speedMps)),
+      column((w) => toHundredths(w.record.headingDeg)),
+      column((w) => w.record.fix.mock),
+      column((w) => w.record.provider),
+      column((w) => w.record.score),
+      // Reason codes are identifiers (no commas): one text per fix, split back in SQL.
+      column((w) => w.record.reasons.join(',')),
+      column((w) => w.trusted),
+      column((w) => w.rolling),
+      column((w) => w.flag),
+      column((w) => w.version),
+      column((w) => w.replaySeen),
       // Moved ≥ minMoveM = not within a hair less than it.
-      o.throttle.minMoveM - 1e-6,
-      o.throttle.minIntervalSeconds,
-      o.replaySeen,
+      throttle.minMoveM - 1e-6,
+      throttle.minIntervalSeconds,
     ],
-    'technicians.record-fix',
+    'technicians.record-fixes',
   );
-  return rows[0];
+  const stored = new Map(rows.map((r) => [r.i, { version: r.version, written: r.written }]));
+  return writes.map((_, i) => stored.get(i + 1));
 }
 
 /**
