@@ -11,12 +11,14 @@ import { NEARBY_SQL, nearbyParams, type NearbyRow, type NearbySearch } from './t
  * PostgreSQL plans each search afresh (its estimate of the generic plan is poor, though the plan is
  * the same KNN index scan), which costs about as much again as running it (docs/performance.md,
  * "The nearby statement planned once"). Only this statement runs there; every other statement keeps
- * the main pool's default. A few connections: a search is one short read.
+ * the main pool's default. A few connections: a search is one short read. The setting is made by a
+ * statement on each new connection, not a startup parameter: PgBouncer drops those
+ * (deploy/base/platform/pgbouncer.yaml).
  *
  * The statement is the list (`NEARBY_SQL`) with each row's standing joined to it (the registered
  * `StandingsSource`), so a page of the list is one round trip to PostgreSQL.
  */
-export const NEARBY_CONNECTION_OPTIONS = '-c plan_cache_mode=force_generic_plan';
+export const NEARBY_SESSION_SETUP = 'SET plan_cache_mode = force_generic_plan';
 const NEARBY_POOL_MAX = 4;
 const NEARBY_WITH_STANDINGS_STATEMENT = 'technicians.nearby-with-standings';
 
@@ -33,10 +35,17 @@ export class NearbySearches implements OnApplicationShutdown {
     this.pool = new pg.Pool({
       connectionString: config.database.url,
       application_name: 'fixbazaar-nearby',
-      options: NEARBY_CONNECTION_OPTIONS,
       max: NEARBY_POOL_MAX,
       statement_timeout: config.database.statementTimeoutMs,
       connectionTimeoutMillis: config.database.poolWaitMs,
+    });
+    // Queued on the new connection ahead of its first search.
+    this.pool.on('connect', (client) => {
+      client
+        .query(NEARBY_SESSION_SETUP)
+        .catch((err: Error) =>
+          this.logger.warn(`nearby search connection setup failed: ${err.message}`),
+        );
     });
     // An idle connection that fails is dropped by the pool; the next search opens another.
     this.pool.on('error', (err) =>

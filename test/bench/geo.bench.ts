@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import argon2 from 'argon2';
 import pg from 'pg';
 import { RATE_LIMIT_CATEGORIES } from '../../src/config/rate-limit-policy.js';
-import { NEARBY_CONNECTION_OPTIONS } from '../../src/technicians/nearby-search.js';
+import { NEARBY_SESSION_SETUP } from '../../src/technicians/nearby-search.js';
 import { NEARBY_SQL } from '../../src/technicians/technician-store.js';
 import { withClient } from '../support/test-database.js';
 import { createBenchDatabase } from './bench-database.js';
@@ -314,9 +314,10 @@ async function explain(
 
 async function sqlPhase(url: string, points: Point[]): Promise<SqlFigures> {
   // As the app: the nearby search's own connection options (its statement planned once).
-  const app = new pg.Client({ connectionString: url, options: NEARBY_CONNECTION_OPTIONS });
+  const app = new pg.Client({ connectionString: url });
   const plain = new pg.Client({ connectionString: url });
   await app.connect();
+  await app.query(NEARBY_SESSION_SETUP);
   await plain.connect();
   try {
     const now = await timeSql(app, NEARBY_SQL, points, NEARBY_STATEMENT);
