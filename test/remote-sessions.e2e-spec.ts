@@ -171,6 +171,7 @@ describe('remote sessions', () => {
       v: 1,
       jti: body.jti,
       sid: id,
+      rly: 'relay',
       role: 'technician',
       dev: 'tech-laptop-7',
       tgt: '127.0.0.1:5555',
@@ -180,6 +181,7 @@ describe('remote sessions', () => {
     });
     expect(claims.exp - claims.iat).toBe(300);
     expect(body).toMatchObject({
+      relayId: 'relay',
       relayUrl: 'tls://127.0.0.1:7443',
       sessionId: id,
       role: 'technician',

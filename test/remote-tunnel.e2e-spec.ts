@@ -23,6 +23,7 @@ import {
   captureLogger,
   platform,
   publicKeys,
+  rawHello,
   startService,
   startTestRelay,
   testRelayCertificate,
@@ -43,14 +44,18 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 describe('remote repair through the API, the relay and both agents', () => {
   const { logger, lines } = captureLogger();
   let t: TestApp;
-  let relay: RunningRelay;
+  /** Two relays: the API spreads sessions over them, each session on one. */
+  let relays: RunningRelay[];
+  const relayIds = ['relay-a', 'relay-b'];
   let device: Awaited<ReturnType<typeof startService>>;
   let admin: SignedIn;
   const agents: Agent[] = [];
 
   beforeAll(async () => {
     device = await startService(adbDevice);
-    const adminPort = await freePort();
+    const ports = [await freePort(), await freePort()];
+    const adminPorts = [await freePort(), await freePort()];
+    const relayCert = await testRelayCertificate();
     const raw = Buffer.from(platform.publicKey.export({ format: 'jwk' }).x!, 'base64url');
     t = await startTestApp({
       env: {
@@ -58,22 +63,31 @@ describe('remote repair through the API, the relay and both agents', () => {
         TUNNEL_SIGNING_KEY: platform.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
         TUNNEL_PUBLIC_KEYS: raw.toString('base64'),
         TUNNEL_RELAY_SECRET: RELAY_SECRET,
-        TUNNEL_RELAY_ADMIN_URLS: `http://127.0.0.1:${adminPort}`,
+        TUNNEL_RELAYS: relayIds
+          .map((id, i) => `${id}=tls://127.0.0.1:${ports[i]}#${relayCert.fingerprint}`)
+          .join(','),
+        TUNNEL_RELAY_ADMIN_URLS: adminPorts.map((p) => `http://127.0.0.1:${p}`).join(','),
         REMOTE_SESSION_TARGET: `127.0.0.1:${device.port}`,
       },
     });
-    relay = await startTestRelay(logger, {
-      adminPort,
-      apiUrl: t.baseUrl,
-      relaySecret: RELAY_SECRET,
-      eventsIntervalMs: 50,
-    });
+    relays = await Promise.all(
+      relayIds.map((relayId, i) =>
+        startTestRelay(logger, {
+          relayId,
+          port: ports[i]!,
+          adminPort: adminPorts[i]!,
+          apiUrl: t.baseUrl,
+          relaySecret: RELAY_SECRET,
+          eventsIntervalMs: 50,
+        }),
+      ),
+    );
     admin = await signInAs(t, 'admin');
   });
 
   afterAll(async () => {
     for (const agent of agents) await agent.close();
-    await relay?.close();
+    for (const relay of relays ?? []) await relay.close();
     await t?.close();
     await device?.close();
   });
@@ -97,6 +111,7 @@ describe('remote repair through the API, the relay and both agents', () => {
     ).toBe('approved');
 
     const relayCert = await testRelayCertificate();
+    const issuedTo: { relayId: string; token: string }[] = [];
     const agentOf = async (role: 'customer' | 'technician', who: SignedIn) => {
       const certificate = await generateCertificate(`${role}.agent`);
       const issued = await t.api.POST('/remote-sessions/{remoteSessionId}/agent-tokens', {
@@ -105,6 +120,12 @@ describe('remote repair through the API, the relay and both agents', () => {
         headers: who.headers,
       });
       expect(issued.response.status).toBe(201);
+      // The session's relay, as the API names it: the agent dials the URL it was given.
+      const { relayId, relayUrl, relayCertFingerprint } = issued.data!;
+      const relay = relays[relayIds.indexOf(relayId)]!;
+      expect(relayUrl).toBe(`tls://127.0.0.1:${relay.port}`);
+      expect(relayCertFingerprint).toBe(relayCert.fingerprint);
+      issuedTo.push({ relayId, token: issued.data!.token });
       const agent = new TunnelAgent({
         role,
         relay: { host: '127.0.0.1', port: relay.port, fingerprint: relayCert.fingerprint },
@@ -122,6 +143,11 @@ describe('remote repair through the API, the relay and both agents', () => {
     const customer = await agentOf('customer', job.customer);
     const technician = await agentOf('technician', job.technician);
     await Promise.all([customer.ready(), technician.ready()]);
+    // Both agents were sent to the one relay the session was given; the other refuses its tokens.
+    expect(issuedTo.map((i) => i.relayId)).toEqual([issuedTo[0]!.relayId, issuedTo[0]!.relayId]);
+    const other = relays[1 - relayIds.indexOf(issuedTo[0]!.relayId)]!;
+    const refused = await rawHello(other.port, { t: 'HELLO', token: issuedTo[0]!.token });
+    expect(refused).toEqual([{ t: 'END', reason: 'wrong_relay' }]);
 
     const session = () =>
       t.api.GET('/remote-sessions/{remoteSessionId}', { ...path, headers: job.customer.headers });

@@ -12,6 +12,7 @@ import {
   roundTrip,
   signToken,
   startService,
+  TEST_RELAY_ID,
   testRelayCertificate,
 } from './support/tunnel.js';
 
@@ -94,6 +95,7 @@ describe('tunnel entry points', () => {
       TUNNEL_TICKET_SECRET: randomBytes(32).toString('base64'),
       TUNNEL_GOAWAY_RETRY_MS: '100',
       TUNNEL_DRAIN_MS: '300',
+      TUNNEL_RELAY_ID: TEST_RELAY_ID,
     };
     const healthy = async () =>
       (await fetch(`http://127.0.0.1:${adminPort}/healthz`)).status === 200;

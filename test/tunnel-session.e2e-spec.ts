@@ -17,6 +17,7 @@ import {
   roundTrip,
   signRevocations,
   signToken,
+  TEST_RELAY_ID,
   startAgents,
   startBlipProxy,
   startService,
@@ -111,11 +112,20 @@ describe('tunnel sessions', () => {
       exp: now - 300,
     });
     expect(await ended({ t: 'HELLO', token: expired })).toEqual({ t: 'END', reason: 'expired' });
+    // A token for the session's relay elsewhere (several relays: each session has one).
+    const elsewhere = signToken('technician', randomUUID(), cert.fingerprint, {
+      rly: 'relay-other',
+    });
+    expect(await ended({ t: 'HELLO', token: elsewhere })).toEqual({
+      t: 'END',
+      reason: 'wrong_relay',
+    });
     const forged = signAgentToken(
       {
         v: 1,
         jti: randomUUID(),
         sid: randomUUID(),
+        rly: TEST_RELAY_ID,
         role: 'technician',
         dev: 'x',
         tgt: '127.0.0.1:5555',

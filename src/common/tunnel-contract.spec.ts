@@ -19,6 +19,7 @@ const claims: AgentTokenClaims = {
   v: 1,
   jti: 'j-1',
   sid: '0b7d6f1e-4f7a-4c39-9a0e-1f2d3c4b5a69',
+  rly: 'relay-0',
   role: 'customer',
   dev: 'laptop-1',
   tgt: '127.0.0.1:5555',

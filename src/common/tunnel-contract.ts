@@ -19,6 +19,8 @@ export interface AgentTokenClaims {
   jti: string;
   /** Remote session id (the API's `remote_sessions.id`). */
   sid: string;
+  /** The relay the session is assigned to (`TUNNEL_RELAY_ID`): every other relay refuses the token. */
+  rly: string;
   role: AgentRole;
   /** The device id the agent declared when it asked for the token. */
   dev: string;
@@ -99,6 +101,8 @@ function openMessage(purpose: Purpose, message: string, publicKeys: readonly Key
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TARGET = /^[A-Za-z0-9.-]{1,253}:[0-9]{1,5}$/;
+/** A relay's id: `TUNNEL_RELAY_ID`, and the ids of `TUNNEL_RELAYS`. */
+export const RELAY_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 function isClaims(c: unknown): c is AgentTokenClaims {
   if (c === null || typeof c !== 'object') return false;
@@ -111,6 +115,8 @@ function isClaims(c: unknown): c is AgentTokenClaims {
     o.jti.length <= 64 &&
     typeof o.sid === 'string' &&
     UUID.test(o.sid) &&
+    typeof o.rly === 'string' &&
+    RELAY_ID.test(o.rly) &&
     AGENT_ROLES.includes(o.role as AgentRole) &&
     typeof o.dev === 'string' &&
     o.dev.length > 0 &&

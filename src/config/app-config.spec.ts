@@ -430,6 +430,31 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...db, TUNNEL_RELAY_ADMIN_URLS: 'ftp://relay' })).toThrow(
       /TUNNEL_RELAY_ADMIN_URLS/,
     );
+    // The relays: one at TUNNEL_RELAY_URL by default, or the list of TUNNEL_RELAYS.
+    expect(loadConfig(db).remote.tunnel.relays).toEqual([
+      { id: 'relay', url: 'tls://127.0.0.1:7443', certFingerprint: null },
+    ]);
+    const fp = 'ab'.repeat(32);
+    expect(
+      loadConfig({
+        ...db,
+        TUNNEL_RELAYS: `relay-0=tls://relay-0.example:7443#${fp}, relay-1=tls://relay-1.example:7443`,
+      }).remote.tunnel.relays,
+    ).toEqual([
+      { id: 'relay-0', url: 'tls://relay-0.example:7443', certFingerprint: fp },
+      { id: 'relay-1', url: 'tls://relay-1.example:7443', certFingerprint: null },
+    ]);
+    for (const bad of [
+      'relay-0=https://relay.example',
+      'Relay=tls://relay.example:7443',
+      'relay-0=tls://a:1,relay-0=tls://b:1',
+      'relay-0=tls://a:1#abc',
+      ' , ',
+    ])
+      expect(() => loadConfig({ ...db, TUNNEL_RELAYS: bad })).toThrow(/TUNNEL_RELAYS/);
+    expect(() =>
+      loadConfig({ ...db, TUNNEL_RELAYS: 'r=tls://a:1', TUNNEL_RELAY_URL: 'tls://b:1' }),
+    ).toThrow(/TUNNEL_RELAYS: set it or TUNNEL_RELAY_URL/);
     const prod = {
       ...db,
       ...PRODUCTION_ANCHORS,

@@ -209,7 +209,8 @@ export const envSchema = z.object({
   TUNNEL_PUBLIC_KEYS: z.string().optional(),
   TUNNEL_RELAY_SECRET: z.union([z.literal(''), z.string().min(32)]).optional(),
   TUNNEL_RELAY_ADMIN_URLS: z.string().optional(),
-  TUNNEL_RELAY_URL: z.string().min(1).max(500).default('tls://127.0.0.1:7443'),
+  TUNNEL_RELAY_URL: z.string().min(1).max(500).optional(),
+  TUNNEL_RELAYS: z.string().optional(),
   TUNNEL_RELAY_CERT_FINGERPRINT: z
     .union([
       z.literal(''),

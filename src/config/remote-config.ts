@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { parseEd25519PrivateKey, parseRawEd25519PublicKeys } from '../common/ed25519-keys.js';
+import { RELAY_ID } from '../common/tunnel-contract.js';
 import type { Env } from './env.schema.js';
 
 /**
@@ -14,6 +15,43 @@ MC4CAQAwBQYDK2VwBCIEINGEV7UOyXwazu+wlJkOcobbsdTAHFCxne4YR3LADLFl
   imeiIndexKey: 'GXQZzKGABszrrYna0gBAPHdLiOKPpKuP7mPa42VT9KM=',
   relaySecret: 'fixbazaar-development-only-tunnel-relay-secret',
 } as const;
+
+/** A relay agents can be sent to. */
+export interface TunnelRelay {
+  /** Its TUNNEL_RELAY_ID. */
+  id: string;
+  /** Where agents dial, `tls://host:port`. */
+  url: string;
+  /** SHA-256 of its certificate, when agents should pin it. */
+  certFingerprint: string | null;
+}
+
+/** The id of the one relay configured by TUNNEL_RELAY_URL (and the relay's default TUNNEL_RELAY_ID). */
+export const DEFAULT_RELAY_ID = 'relay';
+
+/**
+ * TUNNEL_RELAYS: `id=tls://host:port` entries, comma-separated, each optionally followed by
+ * `#<SHA-256 of its certificate>` when agents should pin it.
+ */
+function relaysOf(csv: string, fail: (name: string, message: string) => never): TunnelRelay[] {
+  const relays = csv
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const m = /^([^=]+)=(tls:\/\/[^\s#]+)(?:#([0-9a-f]{64}))?$/.exec(entry);
+      if (!m || !RELAY_ID.test(m[1]!))
+        fail(
+          'TUNNEL_RELAYS',
+          `${JSON.stringify(entry)} is not "id=tls://host:port" (optionally "#<64 hex digits>"), the id 1–63 lowercase letters, digits and hyphens`,
+        );
+      return { id: m[1]!, url: m[2]!, certFingerprint: m[3] ?? null };
+    });
+  if (relays.length === 0) fail('TUNNEL_RELAYS', 'lists no relay');
+  if (new Set(relays.map((r) => r.id)).size !== relays.length)
+    fail('TUNNEL_RELAYS', 'lists a relay id twice');
+  return relays;
+}
 
 /** One AES-256 key of the IMEI vault. */
 export interface VaultKey {
@@ -35,10 +73,12 @@ export interface RemoteConfig {
     relaySecret: string;
     /** TUNNEL_RELAY_ADMIN_URLS: each relay's admin base URL, where revocations are pushed. */
     relayAdminUrls: string[];
-    /** TUNNEL_RELAY_URL: where agents dial (handed out with their tokens). */
-    relayUrl: string;
-    /** TUNNEL_RELAY_CERT_FINGERPRINT: SHA-256 of the relay's certificate, when agents should pin it. */
-    relayCertFingerprint: string | null;
+    /**
+     * The relays sessions are spread over (each session on one, named in its tokens): TUNNEL_RELAYS,
+     * or the one relay `relay` at TUNNEL_RELAY_URL (its certificate's SHA-256
+     * TUNNEL_RELAY_CERT_FINGERPRINT).
+     */
+    relays: TunnelRelay[];
   };
   sessions: {
     /** REMOTE_SESSION_MAX_MINUTES: the hard stop after approval (never past the consent's expiry). */
@@ -131,6 +171,17 @@ export function remoteConfigOf(
   for (const url of relayAdminUrls)
     if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url))
       fail('TUNNEL_RELAY_ADMIN_URLS', `${JSON.stringify(url)} is not an http(s) URL`);
+  if (e.TUNNEL_RELAYS && (e.TUNNEL_RELAY_URL || e.TUNNEL_RELAY_CERT_FINGERPRINT))
+    fail('TUNNEL_RELAYS', 'set it or TUNNEL_RELAY_URL / TUNNEL_RELAY_CERT_FINGERPRINT, not both');
+  const relays = e.TUNNEL_RELAYS
+    ? relaysOf(e.TUNNEL_RELAYS, fail)
+    : [
+        {
+          id: DEFAULT_RELAY_ID,
+          url: e.TUNNEL_RELAY_URL || 'tls://127.0.0.1:7443',
+          certFingerprint: e.TUNNEL_RELAY_CERT_FINGERPRINT || null,
+        },
+      ];
   return {
     imeiVaultKeys,
     imeiIndexKey,
@@ -139,8 +190,7 @@ export function remoteConfigOf(
       publicKeys,
       relaySecret,
       relayAdminUrls,
-      relayUrl: e.TUNNEL_RELAY_URL,
-      relayCertFingerprint: e.TUNNEL_RELAY_CERT_FINGERPRINT || null,
+      relays,
     },
     sessions: {
       maxMinutes: e.REMOTE_SESSION_MAX_MINUTES,

@@ -44,9 +44,11 @@ import {
   sessionLogs,
   sessionNotFound,
   sessionRows,
+  setSessionRelay,
   type SessionMove,
   type SessionRow,
 } from './remote-store.js';
+import { relayFor } from './relay-choice.js';
 import { REMOTE_JOBS, TunnelRelays } from './tunnel-relays.js';
 
 /** A join token must be used within this long (the contract's `exp`). */
@@ -192,12 +194,15 @@ export class RemoteSessions implements OnModuleInit {
       const stop = Math.floor(s.hard_stop_at!.getTime() / 1000);
       if (stop <= now)
         throw sessionConflict('hard-stop-passed', 'This session has reached its hard stop', s);
+      const relay = relayFor(s.id, this.config.remote.tunnel.relays, s.relay_id);
+      if (relay.id !== s.relay_id) await setSessionRelay(tx, s.id, relay.id);
       const jti = randomUUID();
       const exp = Math.min(now + JOIN_WINDOW_SECONDS, stop);
       const token = this.relays.signToken({
         v: 1,
         jti,
         sid: s.id,
+        rly: relay.id,
         role: mine,
         dev: body.deviceId,
         tgt: s.target,
@@ -220,14 +225,14 @@ export class RemoteSessions implements OnModuleInit {
       });
       if (s.status === 'approved')
         await moveSession(tx, s, { event: 'issue_tokens', actor: mine, actorId: me.userId });
-      const tunnel = this.config.remote.tunnel;
       return {
         token,
         jti,
         sessionId: s.id,
         role: mine,
-        relayUrl: tunnel.relayUrl,
-        relayCertFingerprint: tunnel.relayCertFingerprint,
+        relayId: relay.id,
+        relayUrl: relay.url,
+        relayCertFingerprint: relay.certFingerprint,
         target: s.target,
         bandwidthBps: s.bandwidth_bps,
         joinBy: new Date(exp * 1000).toISOString(),

@@ -274,6 +274,8 @@ export interface SessionRow {
   bytes_technician_to_customer: string;
   reconnects: number;
   throttled_ms: string;
+  /** The relay it runs on (`relayFor`), from its first join token on. */
+  relay_id: string | null;
 }
 
 const SESSION_COLUMNS = `id::text AS id, repair_job_id::text AS repair_job_id,
@@ -282,7 +284,7 @@ const SESSION_COLUMNS = `id::text AS id, repair_job_id::text AS repair_job_id,
   approved_at, hard_stop_at, connected_at, active_at, ended_at, end_reason, ended_by::text AS ended_by,
   bytes_customer_to_technician::text AS bytes_customer_to_technician,
   bytes_technician_to_customer::text AS bytes_technician_to_customer, reconnects,
-  throttled_ms::text AS throttled_ms`;
+  throttled_ms::text AS throttled_ms, relay_id`;
 
 /** Inserts a requested session; 409 `remote-session/already-live` when the job has a live one. */
 export async function insertSession(
@@ -486,6 +488,15 @@ export async function sessionRows(
 }
 
 // ---- join tokens ----
+
+/** Records the relay a session runs on (the caller holds the session locked). */
+export async function setSessionRelay(
+  tx: EntityManager,
+  sessionId: string,
+  relayId: string,
+): Promise<void> {
+  await execute(tx, `UPDATE remote_sessions SET relay_id = $2 WHERE id = $1`, [sessionId, relayId]);
+}
 
 export async function insertToken(
   tx: EntityManager,

@@ -51,6 +51,7 @@ function token(role: AgentRole, sid: string, fp: string, tgt: string): string {
       v: 1,
       jti: randomUUID(),
       sid,
+      rly: 'relay', // the relay's default TUNNEL_RELAY_ID
       role,
       dev: 'bench',
       tgt,

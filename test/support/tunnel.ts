@@ -23,6 +23,8 @@ import { startRelay, type RelayConfig, type RunningRelay } from '../../tunnel/re
 
 export const platform = generateKeyPairSync('ed25519');
 export const publicKeys = [platform.publicKey];
+/** The id the tests' relays run under (`TUNNEL_RELAY_ID`), and their tokens name. */
+export const TEST_RELAY_ID = 'relay-test';
 
 export function signToken(
   role: AgentRole,
@@ -36,6 +38,7 @@ export function signToken(
       v: 1,
       jti: randomUUID(),
       sid,
+      rly: TEST_RELAY_ID,
       role,
       dev: `${role}-laptop`,
       tgt: '127.0.0.1:5555',
@@ -91,6 +94,7 @@ export async function startTestRelay(
     key: cert.key,
     publicKeys,
     ticketSecret: TICKET_SECRET,
+    relayId: TEST_RELAY_ID,
     logger,
     ...overrides,
   });

@@ -35,6 +35,7 @@ export class RelayEventReporter {
   constructor(
     private readonly url: string | undefined,
     private readonly secret: string | undefined,
+    private readonly relayId: string,
     private readonly logger: Logger,
     private readonly intervalMs = 1000,
   ) {}
@@ -73,7 +74,7 @@ export class RelayEventReporter {
           'content-type': 'application/json',
           authorization: `Bearer ${this.secret ?? ''}`,
         },
-        body: JSON.stringify({ events: batch }),
+        body: JSON.stringify({ relayId: this.relayId, events: batch }),
         signal: AbortSignal.timeout(5000),
       });
       if (!response.ok) throw new Error(`relay-events answered ${response.status}`);

@@ -9,6 +9,7 @@ import {
   ed25519PublicKeyFromRaw,
   parseRawEd25519PublicKeys,
 } from '../../src/common/ed25519-keys.js';
+import { RELAY_ID } from '../../src/common/tunnel-contract.js';
 import { startRelay } from './start.js';
 
 const env = process.env;
@@ -45,6 +46,10 @@ if (!env.TUNNEL_TICKET_SECRET) {
   logger.warn('TUNNEL_TICKET_SECRET not set: resume tickets work on this process only');
 }
 
+const relayId = env.TUNNEL_RELAY_ID ?? 'relay';
+if (!RELAY_ID.test(relayId))
+  fail('TUNNEL_RELAY_ID must be 1–63 lowercase letters, digits and hyphens (not first)');
+
 const running = await startRelay({
   host: env.TUNNEL_RELAY_HOST,
   port: int('TUNNEL_RELAY_PORT', 7443),
@@ -54,13 +59,14 @@ const running = await startRelay({
   key: pem('TUNNEL_RELAY_KEY'),
   publicKeys,
   ticketSecret,
+  relayId,
   apiUrl: env.TUNNEL_API_URL?.replace(/\/$/, ''),
   relaySecret: env.TUNNEL_RELAY_SECRET,
   heartbeatMs: int('TUNNEL_HEARTBEAT_MS', 10_000),
   processMetrics: true,
   logger,
 });
-logger.info({ port: running.port, adminPort: running.adminPort }, 'relay listening');
+logger.info({ relayId, port: running.port, adminPort: running.adminPort }, 'relay listening');
 
 let stopping = false;
 const shutdown = (signal: string) => {

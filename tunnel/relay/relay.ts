@@ -34,6 +34,8 @@ export interface RelayOptions {
   cert: string;
   key: string;
   publicKeys: readonly KeyObject[];
+  /** This relay's id: a token naming another relay is refused (`wrong_relay`). */
+  relayId: string;
   tickets: Tickets;
   logger: Logger;
   metrics: RelayMetrics;
@@ -297,6 +299,7 @@ export class Relay {
       }
       throw error;
     }
+    if (claims.rly !== this.options.relayId) return this.refuse(socket, 'wrong_relay');
     if (this.closed.has(claims.sid)) return this.refuse(socket, 'session_closed');
     if (!resumed && this.usedJti.has(claims.jti)) return this.refuse(socket, 'token_reused');
     let session = this.sessions.get(claims.sid);

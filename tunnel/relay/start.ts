@@ -18,6 +18,8 @@ export interface RelayConfig {
   key: string;
   publicKeys: readonly KeyObject[];
   ticketSecret: Buffer;
+  /** This relay's id (`TUNNEL_RELAY_ID`): it takes only tokens that name it, and reports under it. */
+  relayId: string;
   /** The API's base URL: revocations fetched at start, session events reported. */
   apiUrl?: string;
   relaySecret?: string;
@@ -46,6 +48,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   const events = new RelayEventReporter(
     config.apiUrl ? `${config.apiUrl}/remote/relay-events` : undefined,
     config.relaySecret,
+    config.relayId,
     config.logger,
     config.eventsIntervalMs,
   );
@@ -55,6 +58,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     cert: config.cert,
     key: config.key,
     publicKeys: config.publicKeys,
+    relayId: config.relayId,
     tickets: new Tickets(config.ticketSecret, config.resumeMs ?? 60_000),
     logger: config.logger,
     metrics,

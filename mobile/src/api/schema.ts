@@ -7727,6 +7727,9 @@ export interface components {
             token: string;
             jti: string;
             sessionId: string;
+            /** @description The relay the session runs on (its `TUNNEL_RELAY_ID`); the token is good at that relay only. */
+            relayId: string;
+            /** @description Where that relay is, `tls://host:port`. */
             relayUrl: string;
             /** @description SHA-256 of the relay's certificate, when the agents should pin it. */
             relayCertFingerprint: string | null;

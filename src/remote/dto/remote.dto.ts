@@ -267,6 +267,9 @@ export class AgentTokenDto {
   sessionId!: string;
   @ApiProperty({ enum: AGENT_ROLES })
   role!: (typeof AGENT_ROLES)[number];
+  /** The relay the session runs on (its `TUNNEL_RELAY_ID`); the token is good at that relay only. */
+  relayId!: string;
+  /** Where that relay is, `tls://host:port`. */
   relayUrl!: string;
   /** SHA-256 of the relay's certificate, when the agents should pin it. */
   relayCertFingerprint!: string | null;
