@@ -2,13 +2,17 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useLocalSearchParams } from 'expo-router';
 import { useTranslation } from 'react-i18next';
 import { api, data } from '../api/client';
+import { DisputesOf, OpenPartDispute } from '../components/disputes';
 import { ProblemNotice, QueryView } from '../components/states';
 import { Body, Button, Card, Row, Screen, Title } from '../components/ui';
 import { formatInstant } from '../lib/dates';
 import { formatPaise } from '../lib/money';
 import { payOrder } from '../lib/pay';
 
-/** One order: pay it while it waits for payment; each dealer's part with its status and timeline. */
+/**
+ * One order: pay it while it waits for payment; each dealer's part with its status and timeline,
+ * and once paid its returns and disputes (open one while the part qualifies).
+ */
 export default function OrderDetail() {
   const { t, i18n } = useTranslation();
   const { id } = useLocalSearchParams<{ id: string }>();
@@ -76,6 +80,12 @@ export default function OrderDetail() {
                     {formatInstant(h.at, i18n.language)} · {t(`orders.status.${h.toStatus}`)}
                   </Body>
                 ))}
+                {o.paidAt ? (
+                  <>
+                    <DisputesOf filter={{ orderId: o.id }} subOrderId={sub.id} />
+                    <OpenPartDispute sub={sub} />
+                  </>
+                ) : null}
               </Card>
             ))}
           </>

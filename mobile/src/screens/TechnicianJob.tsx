@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
 import { QuoteCard, RepairSummary, RepairTimeline } from '../components/repair';
+import { REVIEWABLE, Reviews } from '../components/reviews';
 import { ProblemNotice, QueryView } from '../components/states';
 import { Body, Button, Card, Field, Row, Screen, Title } from '../components/ui';
 import { formatInstant } from '../lib/dates';
@@ -91,6 +92,7 @@ export default function TechnicianJob() {
               {j.status === 'done' ? (
                 <Body tone="muted">{t('technician.waitingConfirm')}</Body>
               ) : null}
+              {REVIEWABLE.includes(j.status) ? <Reviews id={id} side="technician" /> : null}
             </>
           );
         }}

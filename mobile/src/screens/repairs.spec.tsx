@@ -410,6 +410,7 @@ describe('customer: my repairs', () => {
       'GET /repairs/r-1': { body: repairJob({ status: 'done', paidPaise: 212600 }) },
       'GET /repairs/r-1/timeline': { body: [] },
       'POST /repairs/r-1/confirm': { body: repairJob({ status: 'confirmed' }) },
+      'GET /disputes': { body: { items: [], nextCursor: null } },
       'GET /repairs/r-1/reviews': () => ({ body: { items: reviews, windowClosesAt } }),
       'POST /repairs/r-1/review': ({ body }) => {
         reviews = [

@@ -1,6 +1,6 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { fireEvent, screen } from '@testing-library/react-native';
-import { repairJob, repairQuote, validationProblem } from '../testing/fixtures';
+import { repairJob, repairQuote, review, validationProblem } from '../testing/fixtures';
 import { fakeApi, renderScreen, signedInAs } from '../testing/render';
 import Index from '../app/index';
 import Earnings from './Earnings';
@@ -371,5 +371,62 @@ describe('technician: earnings', () => {
       'Released · paid to your bank with the next settlementNet ₹1,731.00 (fee ₹318.90, GST ₹57.40, TCS ₹17.00, TDS ₹1.70)',
       { exact: false },
     );
+  });
+});
+
+describe('technician: reviewing the customer', () => {
+  it('reviews the customer of a confirmed job; the customer’s review shows once revealed', async () => {
+    const windowClosesAt = new Date(Date.now() + 86_400_000).toISOString();
+    let items: unknown[] = [];
+    const calls = fakeApi({
+      ...technician,
+      'GET /technician/repairs/r-1': {
+        body: repairJob({ status: 'confirmed', technicianId: 'u-1' }),
+      },
+      'GET /technician/repairs/r-1/timeline': { body: [] },
+      'GET /repairs/r-1/reviews': () => ({ body: { items, windowClosesAt } }),
+      'POST /repairs/r-1/customer-review': ({ body }) => {
+        // The customer had reviewed first: both are revealed now.
+        const mine = review({
+          ...(body as object),
+          id: 'rv-2',
+          direction: 'of_customer',
+          authorId: 'u-1',
+          subjectId: 'u-2',
+          revealed: true,
+          windowClosesAt,
+        });
+        items = [mine, review({ revealed: true, stars: 3, text: 'Came late', windowClosesAt })];
+        return { status: 201, body: mine };
+      },
+    });
+    await renderScreen(<TechnicianJob />);
+    expect(await screen.findByText('Rate the customer')).toBeOnTheScreen();
+    expect(screen.getByTestId('reviews')).toHaveTextContent(
+      'The customer’s review of you is shown once you both have reviewed, or when the window closes.',
+      { exact: false },
+    );
+    await fireEvent.press(screen.getByRole('button', { name: '5 ★' }));
+    await fireEvent.changeText(screen.getByLabelText('Your review'), 'Polite, paid on time');
+    await fireEvent.press(screen.getByRole('button', { name: 'Send review' }));
+    expect(await screen.findByText('Your review: 5★ Polite, paid on time')).toBeOnTheScreen();
+    expect(screen.getByText('The customer’s review of you: 3★ Came late')).toBeOnTheScreen();
+    expect(calls.find((c) => c.path === '/repairs/r-1/customer-review')!.body).toEqual({
+      stars: 5,
+      text: 'Polite, paid on time',
+    });
+    expect(calls.some((c) => c.path === '/repairs/r-1/review')).toBe(false);
+  });
+
+  it('says reviews open on confirmation while the job waits for it', async () => {
+    fakeApi({
+      ...technician,
+      'GET /technician/repairs/r-1': { body: repairJob({ status: 'done', technicianId: 'u-1' }) },
+      'GET /technician/repairs/r-1/timeline': { body: [] },
+      'GET /repairs/r-1/reviews': { body: { items: [], windowClosesAt: null } },
+    });
+    await renderScreen(<TechnicianJob />);
+    expect(await screen.findByText('Reviews open once the repair is confirmed.')).toBeOnTheScreen();
+    expect(screen.queryByRole('button', { name: 'Send review' })).toBeNull();
   });
 });
