@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
 import { QuoteCard, RepairSummary, RepairTimeline } from '../components/repair';
 import { DisputesOf, OpenRepairDispute } from '../components/disputes';
+import { CustomerRemoteRepair, remoteRepairFor } from '../components/remote';
 import { REVIEWABLE, Reviews } from '../components/reviews';
 import { ProblemNotice, QueryView } from '../components/states';
 import { Body, Button, Card, Field, Row, Screen } from '../components/ui';
@@ -81,6 +82,7 @@ export default function RepairDetail() {
             <>
               <RepairSummary job={j} />
               {j.status === 'en_route' ? <Tracking id={id} /> : null}
+              {remoteRepairFor(j) ? <CustomerRemoteRepair repairJobId={id} /> : null}
               {j.quotes.map((q) => (
                 <QuoteCard key={q.id} quote={q} />
               ))}

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
 import { QuoteCard, RepairSummary, RepairTimeline } from '../components/repair';
+import { remoteRepairFor, TechnicianRemoteRepair } from '../components/remote';
 import { REVIEWABLE, Reviews } from '../components/reviews';
 import { ProblemNotice, QueryView } from '../components/states';
 import { Body, Button, Card, Field, Row, Screen, Title } from '../components/ui';
@@ -70,6 +71,7 @@ export default function TechnicianJob() {
                   onPress={() => step.mutate(next)}
                 />
               ) : null}
+              {remoteRepairFor(j) ? <TechnicianRemoteRepair repairJobId={id} /> : null}
               {j.quotes.map((q) => (
                 <QuoteCard key={q.id} quote={q} />
               ))}
