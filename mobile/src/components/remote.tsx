@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
 import { formatInstant } from '../lib/dates';
 import { deviceFingerprint } from '../lib/device';
+import { ACTIVE_STATUSES } from './repair';
 import { ProblemNotice, QueryView } from './states';
 import { Body, Button, Card, Row, Title } from './ui';
 
@@ -11,23 +12,13 @@ type Job = Schemas['RepairJobDto'];
 type Session = Schemas['RemoteSessionDto'];
 type Permission = Schemas['AcceptConsentDto']['permissions'][number];
 
-const WORKED_ON: Job['status'][] = [
-  'assigned',
-  'en_route',
-  'arrived',
-  'diagnosing',
-  'quoted',
-  'awaiting_payment',
-  'in_progress',
-];
-
 /** A job a remote repair is for: online software, still being worked on (the API's rule). */
 export function remoteRepairFor(job: Job): boolean {
   return (
     job.kind === 'software' &&
     job.mode === 'online' &&
     job.technicianId !== null &&
-    WORKED_ON.includes(job.status)
+    ACTIVE_STATUSES.includes(job.status)
   );
 }
 

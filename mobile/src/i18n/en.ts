@@ -317,6 +317,29 @@ export const en = {
     logRelay: 'Relay: {{type}}',
     logOpened: 'Opened on the phone: {{service}}',
   },
+  calls: {
+    title: 'Calls',
+    audio: 'Audio call',
+    video: 'Video call',
+    kind: { audio: 'audio call', video: 'video call' },
+    incoming: 'Incoming {{kind}}',
+    state: {
+      ringing: 'Ringing…',
+      active: 'In the call',
+      declined: 'Declined',
+      missed: 'Missed',
+      ended: 'Ended',
+    },
+    ready:
+      'Ready to join room {{room}} at {{url}} (the token lasts 10 minutes). Sound and video need the app’s development build.',
+    accept: 'Answer',
+    decline: 'Decline',
+    hangUp: 'Hang up',
+    none: 'No calls yet.',
+    outgoing: 'Outgoing {{kind}}',
+    received: 'Received {{kind}}',
+    lasted: '{{minutes}} min {{seconds}} s',
+  },
   reviews: {
     notYet: 'Reviews open once the repair is confirmed.',
     customer: {

@@ -317,6 +317,29 @@ export const hi: AppStrings = {
     logRelay: 'रिले: {{type}}',
     logOpened: 'फ़ोन पर खोला गया: {{service}}',
   },
+  calls: {
+    title: 'कॉल',
+    audio: 'ऑडियो कॉल',
+    video: 'वीडियो कॉल',
+    kind: { audio: 'ऑडियो कॉल', video: 'वीडियो कॉल' },
+    incoming: 'आने वाली {{kind}}',
+    state: {
+      ringing: 'घंटी बज रही है…',
+      active: 'कॉल पर',
+      declined: 'मना किया',
+      missed: 'छूटी',
+      ended: 'समाप्त',
+    },
+    ready:
+      'रूम {{room}} ({{url}}) से जुड़ने को तैयार (टोकन 10 मिनट चलता है)। आवाज़ और वीडियो के लिए ऐप का डेवलपमेंट बिल्ड चाहिए।',
+    accept: 'उठाएँ',
+    decline: 'मना करें',
+    hangUp: 'कॉल काटें',
+    none: 'अभी कोई कॉल नहीं।',
+    outgoing: 'आपने {{kind}} की',
+    received: 'आपको {{kind}} आई',
+    lasted: '{{minutes}} मिनट {{seconds}} सेकंड',
+  },
   reviews: {
     notYet: 'मरम्मत की पुष्टि होने पर समीक्षा खुलेगी।',
     customer: {

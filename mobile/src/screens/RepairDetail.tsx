@@ -3,7 +3,8 @@ import { useLocalSearchParams } from 'expo-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
-import { QuoteCard, RepairSummary, RepairTimeline } from '../components/repair';
+import { JobCalls } from '../components/calls';
+import { ACTIVE_STATUSES, QuoteCard, RepairSummary, RepairTimeline } from '../components/repair';
 import { DisputesOf, OpenRepairDispute } from '../components/disputes';
 import { CustomerRemoteRepair, remoteRepairFor } from '../components/remote';
 import { REVIEWABLE, Reviews } from '../components/reviews';
@@ -83,6 +84,7 @@ export default function RepairDetail() {
               <RepairSummary job={j} />
               {j.status === 'en_route' ? <Tracking id={id} /> : null}
               {remoteRepairFor(j) ? <CustomerRemoteRepair repairJobId={id} /> : null}
+              {ACTIVE_STATUSES.includes(j.status) ? <JobCalls repairJobId={id} /> : null}
               {j.quotes.map((q) => (
                 <QuoteCard key={q.id} quote={q} />
               ))}

@@ -11,8 +11,12 @@ jest.mock('expo-router', () => ({
   useLocalSearchParams: () => ({ id: 'r-1' }),
 }));
 
-const customer = signedInAs({ role: 'customer' });
-const technician = signedInAs({ role: 'technician', technicianKind: 'software' });
+const noCalls = { 'GET /repairs/r-1/calls': { body: [] } };
+const customer = { ...signedInAs({ role: 'customer' }), ...noCalls };
+const technician = {
+  ...signedInAs({ role: 'technician', technicianKind: 'software' }),
+  ...noCalls,
+};
 const job = repairJob({
   kind: 'software',
   mode: 'online',

@@ -33,7 +33,7 @@ jest.mock('../config', () => ({
   RAZORPAY_SANDBOX_URL: 'http://127.0.0.1:4010',
 }));
 
-const customer = signedInAs({ role: 'customer' });
+const customer = { ...signedInAs({ role: 'customer' }), 'GET /repairs/r-1/calls': { body: [] } };
 
 describe('customer: booking a repair', () => {
   it('books at home with the device position, a window and a technician picked nearby', async () => {

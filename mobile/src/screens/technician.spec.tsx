@@ -34,6 +34,7 @@ jest.mock('expo-location', () => ({
 const technician = {
   ...signedInAs({ role: 'technician', technicianKind: 'hardware' }),
   'GET /technicians/me/availability': { body: { availability: 'inactive', flagged: false } },
+  'GET /repairs/r-1/calls': { body: [] },
 };
 const readiness = (over: object = {}) => ({
   body: {
