@@ -98,12 +98,13 @@ export class DisputesController {
   }
 
   /**
-   * The caller's own returns and disputes as the buyer (of its orders' parts and its repairs), with
-   * the staff list's filters: how the app finds a part's dispute and follows it to its outcome.
+   * The returns and disputes the caller is a party to — as the buyer, as the disputed part's dealer
+   * or as the disputed repair's technician —, with the staff list's filters: how the app finds a
+   * part's or a repair's dispute and follows it to its outcome.
    */
   @Get('disputes')
   @Can('read', 'Purchase')
-  @ApiOperation({ summary: 'My returns and disputes, newest first' })
+  @ApiOperation({ summary: 'The returns and disputes I am a party to, newest first' })
   @ApiOkResponse({ type: DisputeListDto })
   mine(@Query() q: DisputeQueryDto, @Meta() meta: RequestMeta): Promise<DisputeListDto> {
     return this.disputes.list(q, meta.principal!.userId);

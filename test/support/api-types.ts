@@ -3434,7 +3434,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My returns and disputes, newest first */
+        /** The returns and disputes I am a party to, newest first */
         get: operations["DisputesController_mine"];
         put?: never;
         post?: never;

@@ -22,6 +22,18 @@ const REPAIR_REASONS: RepairReason[] = [
   'other',
 ];
 
+/** A repair's statuses where it may have a dispute: disputed once done, resolved into the others. */
+export const REPAIR_DISPUTE_STATUSES: Schemas['RepairJobDto']['status'][] = [
+  'done',
+  'disputed',
+  'confirmed',
+  'closed',
+  'cancelled',
+];
+
+/** A part's statuses while a return or dispute of it is open. */
+export const PART_DISPUTE_STATUSES: SubOrder['status'][] = ['return_requested', 'disputed'];
+
 /** A dispute's state in one line: its status, and once resolved the outcome (with any refund). */
 export function DisputeOutcome({ dispute }: { dispute: Dispute }) {
   const { t } = useTranslation();
@@ -37,8 +49,9 @@ export function DisputeOutcome({ dispute }: { dispute: Dispute }) {
 }
 
 /**
- * The buyer's disputes of an order (of one of its parts when `subOrderId` is given) or of a repair
- * job, newest first, each opening its page; nothing when there are none.
+ * The disputes of an order (of one of its parts when `subOrderId` is given) or of a repair job that
+ * I am a party to (buyer, dealer or technician), newest first, each opening its page; nothing when
+ * there are none.
  */
 export function DisputesOf({
   filter,

@@ -263,11 +263,13 @@ export const en = {
     evidence: 'Photos and videos ({{count}} of {{max}})',
     evidenceKind: { photo: 'Photo', video: 'Video' },
     by: {
-      buyer: 'by you',
+      buyer: 'by the buyer',
       dealer: 'by the dealer',
       technician: 'by the technician',
       staff: 'by FixBazaar',
     },
+    yourAnswer: 'Your answer',
+    sendAnswer: 'Send the answer',
     addEvidence: 'Add photos or videos',
   },
   remote: {

@@ -263,11 +263,13 @@ export const hi: AppStrings = {
     evidence: 'फ़ोटो और वीडियो ({{max}} में से {{count}})',
     evidenceKind: { photo: 'फ़ोटो', video: 'वीडियो' },
     by: {
-      buyer: 'आपके द्वारा',
+      buyer: 'ख़रीदार द्वारा',
       dealer: 'डीलर द्वारा',
       technician: 'तकनीशियन द्वारा',
       staff: 'FixBazaar द्वारा',
     },
+    yourAnswer: 'आपका जवाब',
+    sendAnswer: 'जवाब भेजें',
     addEvidence: 'फ़ोटो या वीडियो जोड़ें',
   },
   remote: {

@@ -1,19 +1,23 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useLocalSearchParams } from 'expo-router';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
+import { useSession } from '../auth/session';
 import { DisputeOutcome } from '../components/disputes';
 import { ProblemNotice, QueryView } from '../components/states';
-import { Body, Button, Card, Row, Screen, Title } from '../components/ui';
+import { Body, Button, Card, Field, Row, Screen, Title } from '../components/ui';
 import { formatInstant } from '../lib/dates';
 import { MAX_DISPUTE_EVIDENCE, pickMedia, uploadDisputeEvidence } from '../lib/media';
+import { fieldError } from '../lib/problem';
 
 /** A repair's dispute names one of these reasons (a part's is the buyer's words). */
 type RepairReason = Schemas['OpenRepairDisputeDto']['reason'];
 
 /**
- * A return or dispute as its buyer follows it: what was said, the dealer's or technician's answer,
- * the evidence (photos and videos, added until it is resolved) and staff's decision.
+ * A return or dispute as its parties follow it: what the buyer said, the dealer's or technician's
+ * answer (given here by them), the evidence (photos and videos, added by either until it is
+ * resolved) and staff's decision.
  */
 export default function DisputeDetail() {
   const { t, i18n } = useTranslation();
@@ -61,6 +65,7 @@ export default function DisputeDetail() {
                   {t(d.repairJobId ? 'disputes.technicianAnswer' : 'disputes.dealerAnswer')}
                 </Body>
                 <Body>{answer ?? t('disputes.noAnswer')}</Body>
+                {!resolved ? <Respond dispute={d} /> : null}
               </Card>
               {resolved ? (
                 <Card testID="dispute-decision">
@@ -96,5 +101,47 @@ export default function DisputeDetail() {
         }}
       </QueryView>
     </Screen>
+  );
+}
+
+/** The dealer of the part or the technician of the repair answers (again, until it is resolved). */
+function Respond({ dispute }: { dispute: Schemas['DisputeDto'] }) {
+  const { t } = useTranslation();
+  const { account } = useSession();
+  const queryClient = useQueryClient();
+  const [message, setMessage] = useState('');
+  const dealer = account !== null && dispute.dealerId === account.id;
+  const technician = account !== null && dispute.technicianId === account.id;
+  const send = useMutation({
+    mutationFn: () =>
+      data(
+        api.POST(dealer ? '/dealer/disputes/{id}/respond' : '/technician/disputes/{id}/respond', {
+          params: { path: { id: dispute.id } },
+          body: { message: message.trim() },
+        }),
+      ),
+    onSuccess: (answered) => {
+      setMessage('');
+      queryClient.setQueryData(['dispute', dispute.id], answered);
+      void queryClient.invalidateQueries({ queryKey: ['disputes'] });
+    },
+  });
+  if (!dealer && !technician) return null;
+  return (
+    <>
+      <Field
+        label={t('disputes.yourAnswer')}
+        value={message}
+        onChangeText={setMessage}
+        multiline
+        error={fieldError(send.error, 'message')}
+      />
+      {send.isError ? <ProblemNotice error={send.error} /> : null}
+      <Button
+        label={t('disputes.sendAnswer')}
+        disabled={send.isPending || !message.trim()}
+        onPress={() => send.mutate()}
+      />
+    </>
   );
 }

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
 import { JobCalls } from '../components/calls';
 import { ACTIVE_STATUSES, QuoteCard, RepairSummary, RepairTimeline } from '../components/repair';
-import { DisputesOf, OpenRepairDispute } from '../components/disputes';
+import { DisputesOf, OpenRepairDispute, REPAIR_DISPUTE_STATUSES } from '../components/disputes';
 import { CustomerRemoteRepair, remoteRepairFor } from '../components/remote';
 import { REVIEWABLE, Reviews } from '../components/reviews';
 import { ProblemNotice, QueryView } from '../components/states';
@@ -30,9 +30,6 @@ const CANCELLABLE: Status[] = [
   'awaiting_payment',
   'in_progress',
 ];
-
-/** Statuses where a repair may have a dispute: disputed once done, resolved into the others. */
-const DISPUTABLE_AFTER: Status[] = ['done', 'disputed', 'confirmed', 'closed', 'cancelled'];
 
 /**
  * One of the customer's repairs: its status and timeline; the technician on the way (distance and
@@ -124,7 +121,7 @@ export default function RepairDetail() {
                 />
               ) : null}
               {j.status === 'done' ? <OpenRepairDispute repairJobId={id} /> : null}
-              {DISPUTABLE_AFTER.includes(j.status) ? (
+              {REPAIR_DISPUTE_STATUSES.includes(j.status) ? (
                 <DisputesOf filter={{ repairJobId: id }} />
               ) : null}
               {CANCELLABLE.includes(j.status) ? (

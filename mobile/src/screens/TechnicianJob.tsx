@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
 import { JobCalls } from '../components/calls';
+import { DisputesOf, REPAIR_DISPUTE_STATUSES } from '../components/disputes';
 import { ACTIVE_STATUSES, QuoteCard, RepairSummary, RepairTimeline } from '../components/repair';
 import { remoteRepairFor, TechnicianRemoteRepair } from '../components/remote';
 import { REVIEWABLE, Reviews } from '../components/reviews';
@@ -95,6 +96,9 @@ export default function TechnicianJob() {
               {j.status === 'awaiting_payment' ? <PaymentTerminal id={id} /> : null}
               {j.status === 'done' ? (
                 <Body tone="muted">{t('technician.waitingConfirm')}</Body>
+              ) : null}
+              {REPAIR_DISPUTE_STATUSES.includes(j.status) ? (
+                <DisputesOf filter={{ repairJobId: id }} />
               ) : null}
               {REVIEWABLE.includes(j.status) ? <Reviews id={id} side="technician" /> : null}
             </>

@@ -1,10 +1,12 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { fireEvent, screen, waitFor } from '@testing-library/react-native';
-import { dispute, order, repairJob } from '../testing/fixtures';
+import { dealerSubOrder, dispute, order, repairJob } from '../testing/fixtures';
 import { fakeApi, renderScreen, signedInAs } from '../testing/render';
+import DealerOrders from './DealerOrders';
 import DisputeDetail from './DisputeDetail';
 import OrderDetail from './OrderDetail';
 import RepairDetail from './RepairDetail';
+import TechnicianJob from './TechnicianJob';
 
 const mockRouter = { push: jest.fn(), replace: jest.fn() };
 const mockParams = { id: 'o-1' };
@@ -193,12 +195,16 @@ describe('a dispute’s page', () => {
       exact: false,
     });
     expect(screen.getByText('Photos and videos (0 of 10)')).toBeOnTheScreen();
+    // The buyer adds evidence; answering is the dealer's.
+    expect(screen.queryByLabelText('Your answer')).toBeNull();
     await fireEvent.press(screen.getByRole('button', { name: 'Add photos or videos' }));
     expect(await screen.findByText('Photos and videos (2 of 10)')).toBeOnTheScreen();
     const sent = calls.filter((c) => c.path === '/disputes/dp-1/evidence');
     expect(sent.map((c) => c.headers.get('content-type'))).toEqual(['image/jpeg', 'video/mp4']);
     expect(sent.map((c) => c.body)).toEqual([jpeg, mp4]);
-    expect(screen.getByTestId('evidence')).toHaveTextContent('Video · by you', { exact: false });
+    expect(screen.getByTestId('evidence')).toHaveTextContent('Video · by the buyer', {
+      exact: false,
+    });
   });
 
   it('says why a file is refused', async () => {
@@ -246,5 +252,101 @@ describe('a dispute’s page', () => {
       { exact: false },
     );
     expect(screen.queryByRole('button', { name: 'Add photos or videos' })).toBeNull();
+  });
+});
+
+describe('answering a dispute', () => {
+  it('the dealer finds an open return on its sale', async () => {
+    mockRouter.push.mockClear();
+    const calls = fakeApi({
+      ...signedInAs({ role: 'dealer' }),
+      'GET /dealer/orders': {
+        body: { items: [dealerSubOrder({ status: 'return_requested' })], nextCursor: null },
+      },
+      'GET /disputes': { body: { items: [dispute({ dealerId: 'u-1' })], nextCursor: null } },
+    });
+    await renderScreen(<DealerOrders />);
+    await fireEvent.press(await screen.findByRole('link', { name: /^Return of/ }));
+    expect(mockRouter.push).toHaveBeenCalledWith('/dispute/dp-1');
+    expect(calls.find((c) => c.path === '/disputes')!.query.get('orderId')).toBe('o-1');
+  });
+
+  it('the dealer answers on the dispute’s page', async () => {
+    mockParams.id = 'dp-1';
+    let current = dispute({ dealerId: 'u-1' });
+    const calls = fakeApi({
+      ...signedInAs({ role: 'dealer' }),
+      'GET /disputes/dp-1': () => ({ body: current }),
+      'POST /dealer/disputes/dp-1/respond': ({ body }) => {
+        current = {
+          ...current,
+          status: 'responded',
+          dealerResponse: (body as { message: string }).message,
+        };
+        return { body: current };
+      },
+    });
+    await renderScreen(<DisputeDetail />);
+    await fireEvent.changeText(
+      await screen.findByLabelText('Your answer'),
+      'Tested before dispatch',
+    );
+    await fireEvent.press(screen.getByRole('button', { name: 'Send the answer' }));
+    expect(await screen.findByText('Tested before dispatch')).toBeOnTheScreen();
+    expect(screen.getByTestId('dispute-status')).toHaveTextContent(
+      'Answered: FixBazaar is deciding',
+    );
+    expect(calls.find((c) => c.path === '/dealer/disputes/dp-1/respond')!.body).toEqual({
+      message: 'Tested before dispatch',
+    });
+  });
+
+  const repairDispute = dispute({
+    id: 'dp-3',
+    kind: 'dispute',
+    orderId: null,
+    subOrderId: null,
+    dealerId: null,
+    repairJobId: 'r-1',
+    technicianId: 'u-1',
+    reason: 'not_fixed',
+    description: 'The touch is still dead',
+  });
+  const technician = signedInAs({ role: 'technician', technicianKind: 'hardware' });
+
+  it('the technician finds its disputed job’s dispute', async () => {
+    mockParams.id = 'r-1';
+    mockRouter.push.mockClear();
+    const calls = fakeApi({
+      ...technician,
+      'GET /technician/repairs/r-1': {
+        body: repairJob({ status: 'disputed', technicianId: 'u-1' }),
+      },
+      'GET /technician/repairs/r-1/timeline': { body: [] },
+      'GET /disputes': { body: { items: [repairDispute], nextCursor: null } },
+    });
+    await renderScreen(<TechnicianJob />);
+    await fireEvent.press(await screen.findByRole('link', { name: /^Dispute of/ }));
+    expect(mockRouter.push).toHaveBeenCalledWith('/dispute/dp-3');
+    expect(calls.find((c) => c.path === '/disputes')!.query.get('repairJobId')).toBe('r-1');
+  });
+
+  it('the technician answers on the dispute’s page', async () => {
+    mockParams.id = 'dp-3';
+    const calls = fakeApi({
+      ...technician,
+      'GET /disputes/dp-3': { body: repairDispute },
+      'POST /technician/disputes/dp-3/respond': {
+        body: { ...repairDispute, status: 'responded', technicianResponse: 'Replaced twice' },
+      },
+    });
+    await renderScreen(<DisputeDetail />);
+    expect(await screen.findByText('Not fixed')).toBeOnTheScreen();
+    await fireEvent.changeText(await screen.findByLabelText('Your answer'), 'Replaced twice');
+    await fireEvent.press(screen.getByRole('button', { name: 'Send the answer' }));
+    expect(await screen.findByText('Replaced twice')).toBeOnTheScreen();
+    expect(calls.find((c) => c.path === '/technician/disputes/dp-3/respond')!.body).toEqual({
+      message: 'Replaced twice',
+    });
   });
 });
