@@ -44,6 +44,7 @@ export const en = {
     work: 'Work',
     jobs: 'Jobs',
     earnings: 'Earnings',
+    escrow: 'Escrow',
   },
   search: {
     query: 'Search parts',
@@ -341,6 +342,29 @@ export const en = {
     outgoing: 'Outgoing {{kind}}',
     received: 'Received {{kind}}',
     lasted: '{{minutes}} min {{seconds}} s',
+  },
+  escrow: {
+    balance: 'Payable balance {{amount}}',
+    held: 'In escrow: {{amount}} ({{count}} sales)',
+    releasable: 'Ready to release: {{amount}} ({{count}} sales)',
+    released:
+      'Released: gross {{gross}} · commission {{commission}} · GST on it {{gst}} · TCS {{tcs}} · TDS {{tds}} · net {{net}}',
+    refunded: 'Refunded: {{amount}} ({{count}} sales)',
+    settled: 'Paid to your bank: {{amount}} ({{count}} payouts)',
+    empty: 'Nothing in escrow yet.',
+    line: 'Sale of {{date}} · {{amount}}',
+    net: 'Net {{net}} (commission {{commission}}, GST {{gst}}, TCS {{tcs}}, TDS {{tds}})',
+    state: {
+      held: 'In escrow',
+      releasable: 'Ready to release',
+      released: 'Released',
+      refunded: 'Refunded',
+    },
+  },
+  payouts: {
+    title: 'Payouts',
+    empty: 'No payouts yet.',
+    line: '{{date}} · {{amount}} · {{settlement}}',
   },
   reviews: {
     notYet: 'Reviews open once the repair is confirmed.',

@@ -46,6 +46,7 @@ export const hi: AppStrings = {
     work: 'काम',
     jobs: 'जॉब',
     earnings: 'कमाई',
+    escrow: 'एस्क्रो',
   },
   search: {
     query: 'पार्ट्स खोजें',
@@ -341,6 +342,29 @@ export const hi: AppStrings = {
     outgoing: 'आपने {{kind}} की',
     received: 'आपको {{kind}} आई',
     lasted: '{{minutes}} मिनट {{seconds}} सेकंड',
+  },
+  escrow: {
+    balance: 'देय शेष {{amount}}',
+    held: 'एस्क्रो में: {{amount}} ({{count}} बिक्री)',
+    releasable: 'जारी करने को तैयार: {{amount}} ({{count}} बिक्री)',
+    released:
+      'जारी: सकल {{gross}} · कमीशन {{commission}} · उस पर GST {{gst}} · TCS {{tcs}} · TDS {{tds}} · शुद्ध {{net}}',
+    refunded: 'रिफ़ंड: {{amount}} ({{count}} बिक्री)',
+    settled: 'आपके बैंक में भेजा: {{amount}} ({{count}} भुगतान)',
+    empty: 'एस्क्रो में अभी कुछ नहीं।',
+    line: '{{date}} की बिक्री · {{amount}}',
+    net: 'शुद्ध {{net}} (कमीशन {{commission}}, GST {{gst}}, TCS {{tcs}}, TDS {{tds}})',
+    state: {
+      held: 'एस्क्रो में',
+      releasable: 'जारी करने को तैयार',
+      released: 'जारी',
+      refunded: 'रिफ़ंड',
+    },
+  },
+  payouts: {
+    title: 'भुगतान (पेआउट)',
+    empty: 'अभी कोई पेआउट नहीं।',
+    line: '{{date}} · {{amount}} · {{settlement}}',
   },
   reviews: {
     notYet: 'मरम्मत की पुष्टि होने पर समीक्षा खुलेगी।',

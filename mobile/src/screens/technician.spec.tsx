@@ -321,9 +321,23 @@ describe('technician: a job', () => {
 });
 
 describe('technician: earnings', () => {
-  it('shows the statement: totals and each job’s net after fee, GST, TCS and TDS', async () => {
+  it('shows the statement: totals, each job’s net after fee, GST, TCS and TDS, and payouts', async () => {
     fakeApi({
       ...technician,
+      'GET /technician/payouts': {
+        body: {
+          items: [
+            {
+              kind: 'technician',
+              amountPaise: 173100,
+              settlementId: 'setl_T1',
+              dealerId: null,
+              technicianId: 't-1',
+              postedAt: '2026-12-04T00:00:00.000Z',
+            },
+          ],
+        },
+      },
       'GET /technician/earnings': {
         body: {
           payableBalancePaise: 176500,
@@ -364,6 +378,7 @@ describe('technician: earnings', () => {
     });
     await renderScreen(<Earnings />);
     expect(await screen.findByText('Payable balance ₹1,765.00')).toBeOnTheScreen();
+    expect(await screen.findByTestId('payout')).toHaveTextContent(/· ₹1,731\.00 · setl_T1$/);
     expect(screen.getByTestId('earnings-totals')).toHaveTextContent(
       'Released: gross ₹2,126.00 · fee ₹318.90 · GST on fee ₹57.40 · TCS ₹17.00 · TDS ₹1.70 · net ₹1,731.00',
       { exact: false },
