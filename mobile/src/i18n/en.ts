@@ -114,6 +114,12 @@ export const en = {
       return_requested: 'Return requested',
     },
     shippedWith: '{{carrier}} · {{tracking}}',
+    invoice: 'Tax invoice from GSTIN {{gstin}}',
+    supply: { intra_state: 'intra-state supply', inter_state: 'inter-state supply' },
+    lineTax: 'HSN {{hsn}} · taxable {{taxable}} at {{rate}} %',
+    cgstSgst: 'CGST {{cgst}} + SGST {{sgst}}',
+    igst: 'IGST {{igst}}',
+    tax: 'GST in total: {{tax}}',
     gstin: 'Billed to GSTIN {{gstin}}',
   },
   account: {

@@ -1,7 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useLocalSearchParams } from 'expo-router';
+import { View } from 'react-native';
 import { useTranslation } from 'react-i18next';
-import { api, data } from '../api/client';
+import { api, data, type Schemas } from '../api/client';
 import { DisputesOf, OpenPartDispute } from '../components/disputes';
 import { ProblemNotice, QueryView } from '../components/states';
 import { Body, Button, Card, Row, Screen, Title } from '../components/ui';
@@ -66,6 +67,7 @@ export default function OrderDetail() {
                     {line.quantity} × {line.name} · {formatPaise(line.lineTotalPaise)}
                   </Body>
                 ))}
+                <GstDetails sub={sub} />
                 {sub.carrier ? (
                   <Body tone="muted">
                     {t('orders.shippedWith', {
@@ -92,5 +94,38 @@ export default function OrderDetail() {
         )}
       </QueryView>
     </Screen>
+  );
+}
+
+/**
+ * A part's tax invoice data: the dealer's GSTIN, the supply (intra-state: CGST + SGST; inter-state:
+ * IGST), and per line its HSN code, taxable value, rate and tax.
+ */
+function GstDetails({ sub }: { sub: Schemas['SubOrderDto'] }) {
+  const { t } = useTranslation();
+  return (
+    <View testID="gst-details">
+      <Body tone="muted">
+        {t('orders.invoice', { gstin: sub.dealerGstin })}
+        {sub.supply ? ` · ${t(`orders.supply.${sub.supply}`)}` : ''}
+      </Body>
+      {sub.lines.map((line) => (
+        <Body key={line.lineNo} tone="muted">
+          {t('orders.lineTax', {
+            hsn: line.hsnCode,
+            taxable: formatPaise(line.taxableValuePaise),
+            rate: line.gstRateBps / 100,
+          })}{' '}
+          ·{' '}
+          {line.igstPaise > 0
+            ? t('orders.igst', { igst: formatPaise(line.igstPaise) })
+            : t('orders.cgstSgst', {
+                cgst: formatPaise(line.cgstPaise),
+                sgst: formatPaise(line.sgstPaise),
+              })}
+        </Body>
+      ))}
+      <Body tone="muted">{t('orders.tax', { tax: formatPaise(sub.taxPaise) })}</Body>
+    </View>
   );
 }
