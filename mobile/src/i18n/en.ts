@@ -372,6 +372,31 @@ export const en = {
     empty: 'No payouts yet.',
     line: '{{date}} · {{amount}} · {{settlement}}',
   },
+  chat: {
+    with: {
+      technician: 'Chat with the technician',
+      customer: 'Chat with the customer',
+      dealer: 'Chat with the dealer',
+      buyer: 'Chat with the buyer',
+    },
+    empty: 'No messages yet. Say hello.',
+    message: 'Message',
+    send: 'Send',
+    you: 'You',
+    them: 'The other side',
+    system: 'FixBazaar',
+    hidden: '(hidden by FixBazaar)',
+    photo: '[Photo]',
+    video: '[Video]',
+    masked:
+      'For your safety we hid {{what}} in your message: keep payments and contact on FixBazaar.',
+    maskedKind: {
+      phone: 'a phone number',
+      email: 'an e-mail address',
+      upi: 'a UPI id',
+      payment_link: 'a payment link',
+    },
+  },
   reviews: {
     notYet: 'Reviews open once the repair is confirmed.',
     customer: {

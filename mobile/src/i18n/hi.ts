@@ -372,6 +372,25 @@ export const hi: AppStrings = {
     empty: 'अभी कोई पेआउट नहीं।',
     line: '{{date}} · {{amount}} · {{settlement}}',
   },
+  chat: {
+    with: {
+      technician: 'तकनीशियन से चैट करें',
+      customer: 'ग्राहक से चैट करें',
+      dealer: 'डीलर से चैट करें',
+      buyer: 'ख़रीदार से चैट करें',
+    },
+    empty: 'अभी कोई संदेश नहीं। नमस्ते कहें।',
+    message: 'संदेश',
+    send: 'भेजें',
+    you: 'आप',
+    them: 'दूसरा पक्ष',
+    system: 'FixBazaar',
+    hidden: '(FixBazaar ने छिपाया)',
+    photo: '[फ़ोटो]',
+    video: '[वीडियो]',
+    masked: 'आपकी सुरक्षा के लिए हमने आपके संदेश में {{what}} छिपा दिया: भुगतान और संपर्क FixBazaar पर ही रखें।',
+    maskedKind: { phone: 'फ़ोन नंबर', email: 'ई-मेल पता', upi: 'UPI आईडी', payment_link: 'भुगतान लिंक' },
+  },
   reviews: {
     notYet: 'मरम्मत की पुष्टि होने पर समीक्षा खुलेगी।',
     customer: {

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
+import { ChatButton } from '../components/chat';
 import { DisputesOf, PART_DISPUTE_STATUSES } from '../components/disputes';
 import { ProblemNotice, QueryView } from '../components/states';
 import { Body, Button, Card, Field, Row, Screen, Title } from '../components/ui';
@@ -53,6 +54,7 @@ export function SubOrderCard({ sub }: { sub: SubOrder }) {
       {PART_DISPUTE_STATUSES.includes(sub.status) ? (
         <DisputesOf filter={{ orderId: sub.orderId }} subOrderId={sub.id} />
       ) : null}
+      <ChatButton kind="sub_order" subjectId={sub.id} with="buyer" />
       {step.isError ? <ProblemNotice error={step.error} /> : null}
       {sub.status === 'paid' ? (
         <Button

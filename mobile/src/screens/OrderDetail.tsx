@@ -3,6 +3,7 @@ import { useLocalSearchParams } from 'expo-router';
 import { View } from 'react-native';
 import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
+import { ChatButton } from '../components/chat';
 import { DisputesOf, OpenPartDispute } from '../components/disputes';
 import { ProblemNotice, QueryView } from '../components/states';
 import { Body, Button, Card, Row, Screen, Title } from '../components/ui';
@@ -84,6 +85,7 @@ export default function OrderDetail() {
                 ))}
                 {o.paidAt ? (
                   <>
+                    <ChatButton kind="sub_order" subjectId={sub.id} with="dealer" />
                     <DisputesOf filter={{ orderId: o.id }} subOrderId={sub.id} />
                     <OpenPartDispute sub={sub} />
                   </>

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
 import { JobCalls } from '../components/calls';
+import { ChatButton } from '../components/chat';
 import { ACTIVE_STATUSES, QuoteCard, RepairSummary, RepairTimeline } from '../components/repair';
 import { DisputesOf, OpenRepairDispute, REPAIR_DISPUTE_STATUSES } from '../components/disputes';
 import { CustomerRemoteRepair, remoteRepairFor } from '../components/remote';
@@ -82,6 +83,7 @@ export default function RepairDetail() {
               {j.status === 'en_route' ? <Tracking id={id} /> : null}
               {remoteRepairFor(j) ? <CustomerRemoteRepair repairJobId={id} /> : null}
               {ACTIVE_STATUSES.includes(j.status) ? <JobCalls repairJobId={id} /> : null}
+              {j.technicianId ? <ChatButton kind="job" subjectId={id} with="technician" /> : null}
               {j.quotes.map((q) => (
                 <QuoteCard key={q.id} quote={q} />
               ))}

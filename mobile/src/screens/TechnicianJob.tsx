@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
 import { JobCalls } from '../components/calls';
+import { ChatButton } from '../components/chat';
 import { DisputesOf, REPAIR_DISPUTE_STATUSES } from '../components/disputes';
 import { ACTIVE_STATUSES, QuoteCard, RepairSummary, RepairTimeline } from '../components/repair';
 import { remoteRepairFor, TechnicianRemoteRepair } from '../components/remote';
@@ -75,6 +76,7 @@ export default function TechnicianJob() {
               ) : null}
               {remoteRepairFor(j) ? <TechnicianRemoteRepair repairJobId={id} /> : null}
               {ACTIVE_STATUSES.includes(j.status) ? <JobCalls repairJobId={id} /> : null}
+              <ChatButton kind="job" subjectId={id} with="customer" />
               {j.quotes.map((q) => (
                 <QuoteCard key={q.id} quote={q} />
               ))}
