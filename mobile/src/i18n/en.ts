@@ -114,6 +114,7 @@ export const en = {
       return_requested: 'Return requested',
     },
     shippedWith: '{{carrier}} · {{tracking}}',
+    received: 'I received it',
     invoice: 'Tax invoice from GSTIN {{gstin}}',
     supply: { intra_state: 'intra-state supply', inter_state: 'inter-state supply' },
     lineTax: 'HSN {{hsn}} · taxable {{taxable}} at {{rate}} %',

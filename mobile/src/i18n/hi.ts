@@ -116,6 +116,7 @@ export const hi: AppStrings = {
       return_requested: 'वापसी का अनुरोध',
     },
     shippedWith: '{{carrier}} · {{tracking}}',
+    received: 'मुझे मिल गया',
     invoice: 'GSTIN {{gstin}} से टैक्स इनवॉइस',
     supply: { intra_state: 'राज्य के भीतर आपूर्ति', inter_state: 'अंतर-राज्यीय आपूर्ति' },
     lineTax: 'HSN {{hsn}} · कर-योग्य {{taxable}}, {{rate}} % पर',

@@ -12,8 +12,9 @@ import { formatPaise } from '../lib/money';
 import { payOrder } from '../lib/pay';
 
 /**
- * One order: pay it while it waits for payment; each dealer's part with its status and timeline,
- * and once paid its returns and disputes (open one while the part qualifies).
+ * One order: pay it while it waits for payment; each dealer's part with its status, tax invoice
+ * data and timeline, confirming a shipped one arrived, and once paid its chat and its returns and
+ * disputes (open one while the part qualifies).
  */
 export default function OrderDetail() {
   const { t, i18n } = useTranslation();
@@ -27,6 +28,16 @@ export default function OrderDetail() {
     mutationFn: () => payOrder(id),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['order'] }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['orders'] }),
+  });
+  // The buyer confirms a shipped part arrived (the return window starts then).
+  const received = useMutation({
+    mutationFn: (subOrderId: string) =>
+      data(
+        api.POST('/orders/{orderId}/sub-orders/{subOrderId}/confirm-delivery', {
+          params: { path: { orderId: id, subOrderId } },
+        }),
+      ),
+    onSuccess: (updated) => queryClient.setQueryData(['order', id], updated),
   });
   return (
     <Screen>
@@ -50,6 +61,7 @@ export default function OrderDetail() {
               ) : null}
             </Card>
             {pay.isError ? <ProblemNotice error={pay.error} /> : null}
+            {received.isError ? <ProblemNotice error={received.error} /> : null}
             {o.paymentStatus === 'awaiting_payment' ? (
               <Button
                 label={t('orders.pay', { amount: formatPaise(o.payablePaise) })}
@@ -76,6 +88,13 @@ export default function OrderDetail() {
                       tracking: sub.trackingNumber,
                     })}
                   </Body>
+                ) : null}
+                {sub.status === 'shipped' ? (
+                  <Button
+                    label={t('orders.received')}
+                    disabled={received.isPending}
+                    onPress={() => received.mutate(sub.id)}
+                  />
                 ) : null}
                 <Body tone="muted">{t('orders.timeline')}</Body>
                 {(sub.history ?? []).map((h) => (

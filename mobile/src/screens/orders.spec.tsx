@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { screen } from '@testing-library/react-native';
+import { fireEvent, screen } from '@testing-library/react-native';
 import type { Schemas } from '../api/client';
 import { order } from '../testing/fixtures';
 import { fakeApi, renderScreen, signedInAs } from '../testing/render';
@@ -74,5 +74,26 @@ describe('an order’s tax invoice data', () => {
       'inter-state supplyHSN 85177900 · taxable ₹10,000.00 at 18 % · IGST ₹1,800.00',
       { exact: false },
     );
+  });
+});
+
+describe('a shipped part', () => {
+  it('is confirmed received by the buyer: delivered, with its return window', async () => {
+    const shipped = order({ status: 'shipped', deliveredAt: null });
+    const delivered = order({
+      returnWindowEndsAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    const calls = fakeApi({
+      ...signedInAs({ role: 'customer' }),
+      'GET /orders/o-1': { body: shipped },
+      'GET /disputes': { body: { items: [], nextCursor: null } },
+      'POST /orders/o-1/sub-orders/s-1/confirm-delivery': { body: delivered },
+    });
+    await renderScreen(<OrderDetail />);
+    await fireEvent.press(await screen.findByRole('button', { name: 'I received it' }));
+    expect(await screen.findByRole('button', { name: 'Return it' })).toBeOnTheScreen();
+    expect(screen.getByTestId('sub-order-status')).toHaveTextContent('Delivered');
+    expect(screen.queryByRole('button', { name: 'I received it' })).toBeNull();
+    expect(calls.some((c) => c.path === '/orders/o-1/sub-orders/s-1/confirm-delivery')).toBe(true);
   });
 });
