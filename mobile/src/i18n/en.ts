@@ -468,6 +468,15 @@ export const en = {
       failed: 'failed',
     },
     payHere: 'Customer pays at: {{url}}',
+    stepBack: {
+      reason: 'Reason (at least 3 characters)',
+      withdraw: 'Give this job back',
+      withdrawIntro:
+        'Not paid yet: you can give the job back and it is offered to another technician.',
+      cancel: 'Cancel the repair',
+      cancelIntro: 'Cancelling a paid repair refunds the customer in full.',
+      withdrawSupplement: 'Withdraw the unpaid extra quote',
+    },
     earnings: {
       balance: 'Payable balance {{amount}}',
       held: 'In escrow: {{amount}} ({{count}} jobs)',

@@ -460,6 +460,14 @@ export const hi: AppStrings = {
       failed: 'विफल',
     },
     payHere: 'ग्राहक यहाँ चुकाए: {{url}}',
+    stepBack: {
+      reason: 'कारण (कम से कम 3 अक्षर)',
+      withdraw: 'यह काम वापस करें',
+      withdrawIntro: 'अभी भुगतान नहीं हुआ: आप काम वापस कर सकते हैं, यह किसी दूसरे तकनीशियन को मिलेगा।',
+      cancel: 'मरम्मत रद्द करें',
+      cancelIntro: 'भुगतान हुई मरम्मत रद्द करने पर ग्राहक को पूरा रिफ़ंड मिलता है।',
+      withdrawSupplement: 'बिना भुगतान का अतिरिक्त कोटेशन वापस लें',
+    },
     earnings: {
       balance: 'देय शेष {{amount}}',
       held: 'एस्क्रो में: {{amount}} ({{count}} जॉब)',

@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { fireEvent, screen } from '@testing-library/react-native';
+import { fireEvent, screen, waitFor } from '@testing-library/react-native';
 import { repairJob, repairQuote, review, validationProblem } from '../testing/fixtures';
 import { fakeApi, renderScreen, signedInAs } from '../testing/render';
 import Index from '../app/index';
@@ -444,5 +444,70 @@ describe('technician: reviewing the customer', () => {
     await renderScreen(<TechnicianJob />);
     expect(await screen.findByText('Reviews open once the repair is confirmed.')).toBeOnTheScreen();
     expect(screen.queryByRole('button', { name: 'Send review' })).toBeNull();
+  });
+});
+
+describe('technician: stepping back', () => {
+  it('gives an unpaid job back to the queue with a reason', async () => {
+    const calls = fakeApi({
+      ...technician,
+      'GET /technician/repairs/r-1': {
+        body: repairJob({ status: 'diagnosing', technicianId: 'u-1' }),
+      },
+      'GET /technician/repairs/r-1/timeline': { body: [] },
+      'GET /technicians/me/readiness': readiness(),
+      'POST /technician/repairs/r-1/withdraw': {
+        body: repairJob({ status: 'awaiting_assignment' }),
+      },
+    });
+    await renderScreen(<TechnicianJob />);
+    const giveBack = await screen.findByRole('button', { name: 'Give this job back' });
+    expect(giveBack).toBeDisabled();
+    expect(screen.queryByRole('button', { name: 'Cancel the repair' })).toBeNull();
+    await fireEvent.changeText(
+      screen.getByLabelText('Reason (at least 3 characters)'),
+      'Part unavailable',
+    );
+    await fireEvent.press(giveBack);
+    await waitFor(() =>
+      expect(calls.find((c) => c.path === '/technician/repairs/r-1/withdraw')?.body).toEqual({
+        reason: 'Part unavailable',
+      }),
+    );
+  });
+
+  it('withdraws an approved supplement the customer has not paid, or cancels a paid repair', async () => {
+    const calls = fakeApi({
+      ...technician,
+      'GET /technician/repairs/r-1': {
+        body: repairJob({
+          status: 'in_progress',
+          technicianId: 'u-1',
+          quotes: [
+            repairQuote({ status: 'approved', paidAt: '2026-12-07T10:00:00Z' }),
+            repairQuote({ id: 'q-2', supplementary: true, status: 'approved' }),
+          ],
+        }),
+      },
+      'GET /technician/repairs/r-1/timeline': { body: [] },
+      'POST /technician/repairs/r-1/supplements/withdraw': {
+        body: repairJob({ status: 'in_progress' }),
+      },
+    });
+    await renderScreen(<TechnicianJob />);
+    expect(
+      await screen.findByText('Cancelling a paid repair refunds the customer in full.'),
+    ).toBeOnTheScreen();
+    expect(screen.getByRole('button', { name: 'Cancel the repair' })).toBeOnTheScreen();
+    await fireEvent.changeText(
+      screen.getByLabelText('Reason (at least 3 characters)'),
+      'Customer wants only the display',
+    );
+    await fireEvent.press(screen.getByRole('button', { name: 'Withdraw the unpaid extra quote' }));
+    await waitFor(() =>
+      expect(
+        calls.find((c) => c.path === '/technician/repairs/r-1/supplements/withdraw')?.body,
+      ).toEqual({ reason: 'Customer wants only the display' }),
+    );
   });
 });
