@@ -398,6 +398,18 @@ export const en = {
       payment_link: 'a payment link',
     },
   },
+  notifications: {
+    title: 'Notifications',
+    on: '{{category}}: on',
+    off: '{{category}}: off',
+    category: {
+      messages: 'Chat messages',
+      calls: 'Incoming calls',
+      jobOffers: 'Job offers',
+      orders: 'Orders',
+      payments: 'Payments',
+    },
+  },
   reviews: {
     notYet: 'Reviews open once the repair is confirmed.',
     customer: {

@@ -392,6 +392,18 @@ export const hi: AppStrings = {
     masked: 'आपकी सुरक्षा के लिए हमने आपके संदेश में {{what}} छिपा दिया: भुगतान और संपर्क FixBazaar पर ही रखें।',
     maskedKind: { phone: 'फ़ोन नंबर', email: 'ई-मेल पता', upi: 'UPI आईडी', payment_link: 'भुगतान लिंक' },
   },
+  notifications: {
+    title: 'सूचनाएँ',
+    on: '{{category}}: चालू',
+    off: '{{category}}: बंद',
+    category: {
+      messages: 'चैट संदेश',
+      calls: 'आने वाली कॉल',
+      jobOffers: 'काम के ऑफ़र',
+      orders: 'ऑर्डर',
+      payments: 'भुगतान',
+    },
+  },
   reviews: {
     notYet: 'मरम्मत की पुष्टि होने पर समीक्षा खुलेगी।',
     customer: {
