@@ -509,6 +509,15 @@ export const en = {
     },
   },
   dealer: {
+    images: {
+      title: 'Photos ({{count}} of {{max}})',
+      none: 'No photos yet: buyers see the first one as the cover.',
+      image: 'Photo {{n}}',
+      cover: 'Cover',
+      earlier: 'Move photo {{n}} earlier',
+      delete: 'Delete photo {{n}}',
+      add: 'Add photos',
+    },
     newListing: 'New listing',
     empty: 'No listings yet. Add your first part.',
     name: 'Name',

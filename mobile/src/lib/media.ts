@@ -13,12 +13,15 @@ export interface PickedMedia {
 }
 
 /**
- * Photos and videos from the device's library, at most `limit` (none when the user cancels). iOS
- * hands over a compatible form (JPEG rather than HEIC), which the API takes.
+ * Photos and videos (or only photos) from the device's library, at most `limit` (none when the user
+ * cancels). iOS hands over a compatible form (JPEG rather than HEIC), which the API takes.
  */
-export async function pickMedia(limit: number): Promise<PickedMedia[]> {
+export async function pickMedia(
+  limit: number,
+  mediaTypes: ImagePicker.MediaType[] = ['images', 'videos'],
+): Promise<PickedMedia[]> {
   const result = await ImagePicker.launchImageLibraryAsync({
-    mediaTypes: ['images', 'videos'],
+    mediaTypes,
     allowsMultipleSelection: true,
     selectionLimit: limit,
     preferredAssetRepresentationMode:
@@ -66,6 +69,19 @@ export async function uploadDisputeEvidence(
   return data(
     api.POST('/disputes/{id}/evidence', {
       params: { path: { id: disputeId } },
+      ...(await rawBody(file)),
+    }),
+  );
+}
+
+/** Adds a picked photo to a dealer's listing (`POST /dealer/listings/{id}/images`). */
+export async function uploadListingImage(
+  listingId: string,
+  file: PickedMedia,
+): Promise<Schemas['ListingImageDto']> {
+  return data(
+    api.POST('/dealer/listings/{listingId}/images', {
+      params: { path: { listingId } },
       ...(await rawBody(file)),
     }),
   );
