@@ -221,6 +221,7 @@ const EXPECTED: Record<string, Rule> = {
   'GET /admin/reconciliation/exceptions': MONEY_READERS,
   'POST /admin/reconciliation/exceptions/{id}/resolve': [...ADMINS, 'finance'],
   'POST /orders/{orderId}/sub-orders/{subOrderId}/disputes': BUYERS,
+  'GET /disputes': BUYERS,
   'GET /disputes/{id}': 'signed-in',
   'POST /disputes/{id}/evidence': 'signed-in',
   'GET /disputes/{id}/evidence/{evidenceId}': 'signed-in',

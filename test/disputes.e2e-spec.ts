@@ -181,6 +181,21 @@ describe('returns and disputes (Razorpay sandbox over HTTP)', () => {
     expect((await getDispute(otherDealer, id)).response.status).toBe(404);
     expect((await getDispute(buyer, id)).response.status).toBe(200);
     expect((await getDispute(admin, id)).response.status).toBe(200);
+    // Its parties list it (by order too): the buyer and the part's dealer; another buyer or dealer
+    // none of them.
+    const mine = async (who: SignedIn, orderId?: string) =>
+      (
+        await t.api.GET('/disputes', {
+          params: { query: orderId ? { orderId } : {} },
+          headers: who.headers,
+        })
+      ).data!.items.map((d) => d.id);
+    expect(await mine(buyer)).toEqual([id]);
+    expect(await mine(buyer, order.id)).toEqual([id]);
+    expect(await mine(dealer, order.id)).toEqual([id]);
+    expect(await mine(stranger)).toEqual([]);
+    expect(await mine(stranger, order.id)).toEqual([]);
+    expect(await mine(otherDealer, order.id)).toEqual([]);
     const respond = (who: SignedIn) =>
       t.api.POST('/dealer/disputes/{id}/respond', {
         params: { path: { id } },

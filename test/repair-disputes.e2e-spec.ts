@@ -231,6 +231,17 @@ describe('repair jobs: disputes, manual holds and early release (Razorpay sandbo
       t.api.GET('/admin/repairs/{repairJobId}', { ...path(repairJobId), headers: admin.headers }),
     ])
       expect((await view).data?.openDisputeId).toBe(id);
+    // Its customer and technician list it by its job; another customer does not.
+    const partyList = async (who: SignedIn) =>
+      (
+        await t.api.GET('/disputes', {
+          params: { query: { repairJobId } },
+          headers: who.headers,
+        })
+      ).data!.items.map((d) => d.id);
+    expect(await partyList(customer)).toEqual([id]);
+    expect(await partyList(technician)).toEqual([id]);
+    expect(await partyList(stranger)).toEqual([]);
     // Staff find it among the repairs' disputes and by its job, not among the parts'.
     const listed = async (query: {
       subject?: 'order' | 'repair';

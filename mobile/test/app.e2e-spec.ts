@@ -3,7 +3,8 @@
  * the Razorpay sandbox on its origin) in a real browser (Debian's Chromium through playwright-core)
  * against the real API on its own database: a customer signs up, finds a part with a typo, is refused
  * checkout below ₹500, checks out and pays (the sandbox playing Checkout); the dealer accepts, packs
- * and ships it; a business buyer sees B2B prices and is refused checkout below ₹10,000; a customer
+ * and ships it; the customer confirms it arrived and requests a return with a photo, which the dealer
+ * answers on the dispute's page; a business buyer sees B2B prices and is refused checkout below ₹10,000; a customer
  * books a repair at home (a 400 naming the problem field highlighted first); a technician lands on
  * its Work tab, goes active and sends a typed position, which a customer's nearby search then finds.
  * Screenshots go to mobile/test-results/ (not committed).
@@ -36,6 +37,7 @@ let browser: Browser;
 let storageDir: string;
 let dealerEmail: string;
 let orderId: string;
+let customerEmail: string;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -168,6 +170,7 @@ describe('the app on the web', () => {
     const page = await openApp();
     await page.getByRole('button', { name: 'New to FixBazaar? Create an account' }).click();
     const email = `asha-${Date.now()}@test.fixbazaar.in`;
+    customerEmail = email;
     await page.getByLabel('Your name').fill('Asha Rao');
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(TEST_PASSWORD);
@@ -244,6 +247,69 @@ describe('the app on the web', () => {
       [[orderId, 'shipped', 'Delhivery', 'DLV123456']],
     );
     await page.context().close();
+  });
+
+  it('the customer confirms it arrived and requests a return with a photo; the dealer answers it', async () => {
+    const page = await signIn(customerEmail);
+    await page.getByRole('tab', { name: 'Orders' }).click();
+    await page.getByRole('link', { name: /^Order of / }).click();
+    await page.getByRole('button', { name: 'I received it' }).click();
+    await page.getByTestId('sub-order-status').getByText('Delivered').waitFor();
+    await page.getByRole('button', { name: 'Return it' }).click();
+    await page.getByLabel('What is wrong?').fill('The display has a dead line');
+    await page.getByRole('button', { name: 'Request the return' }).click();
+    await page.waitForURL(/\/dispute\/[0-9a-f-]+$/);
+    const disputeId = page.url().split('/').pop()!;
+    await expect(page.getByTestId('dispute-status').innerText()).resolves.toBe(
+      'Opened: waiting for the other side’s answer',
+    );
+    // A photo picked in the browser's file chooser goes up as its raw bytes.
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Add photos or videos' }).click();
+    await (
+      await chooser
+    ).setFiles({
+      name: 'line.png',
+      mimeType: 'image/png',
+      buffer: await makeImage('image/png', 64, 64),
+    });
+    await page.getByText('Photos and videos (1 of 10)').waitFor();
+    await shot(page, 'customer-return');
+    await page.context().close();
+
+    const dealerPage = await signIn(dealerEmail);
+    await dealerPage.getByRole('tab', { name: 'Sales' }).click();
+    const sub = dealerPage.getByTestId('dealer-sub-order').filter({ hasText: 'Asha Rao' });
+    await expect(sub.getByTestId('dealer-sub-order-status').innerText()).resolves.toBe(
+      'Return requested',
+    );
+    await sub.getByRole('link', { name: /^Return of / }).click();
+    await dealerPage.getByLabel('Your answer').fill('Tested before dispatch');
+    await dealerPage.getByRole('button', { name: 'Send the answer' }).click();
+    await dealerPage.getByTestId('dispute-status').getByText('Answered').waitFor();
+    await shot(dealerPage, 'dealer-answered-return');
+
+    const buyer = await login(t, customerEmail);
+    const dispute = await t.api.GET('/disputes/{id}', {
+      params: { path: { id: disputeId } },
+      headers: buyer.headers,
+    });
+    expect({
+      kind: dispute.data?.kind,
+      status: dispute.data?.status,
+      orderId: dispute.data?.orderId,
+      reason: dispute.data?.reason,
+      answer: dispute.data?.dealerResponse,
+      evidence: dispute.data?.evidence.map((e) => [e.role, e.contentType]),
+    }).toEqual({
+      kind: 'return',
+      status: 'responded',
+      orderId,
+      reason: 'The display has a dead line',
+      answer: 'Tested before dispatch',
+      evidence: [['buyer', 'image/png']],
+    });
+    await dealerPage.context().close();
   });
 
   it('a business buyer sees B2B prices and is refused below ₹10,000', async () => {

@@ -37,11 +37,11 @@ import { SubOrderPathDto } from '../orders/dto/order.dto.js';
 import { RepairJobIdParamDto } from '../repairs/dto/repair-job.dto.js';
 import { RateLimitCategory } from '../rate-limit/rate-limit.decorator.js';
 import {
-  AdminDisputeQueryDto,
   DisputeDto,
   DisputeEvidenceParamDto,
   DisputeIdParamDto,
   DisputeListDto,
+  DisputeQueryDto,
   DisputeResponseDto,
   OpenDisputeDto,
   OpenRepairDisputeDto,
@@ -95,6 +95,19 @@ export class DisputesController {
     @Meta() meta: RequestMeta,
   ): Promise<DisputeDto> {
     return this.disputes.openForRepairJob(p.repairJobId, dto, meta);
+  }
+
+  /**
+   * The returns and disputes the caller is a party to — as the buyer, as the disputed part's dealer
+   * or as the disputed repair's technician —, with the staff list's filters: how the app finds a
+   * part's or a repair's dispute and follows it to its outcome.
+   */
+  @Get('disputes')
+  @Can('read', 'Purchase')
+  @ApiOperation({ summary: 'The returns and disputes I am a party to, newest first' })
+  @ApiOkResponse({ type: DisputeListDto })
+  mine(@Query() q: DisputeQueryDto, @Meta() meta: RequestMeta): Promise<DisputeListDto> {
+    return this.disputes.list(q, meta.principal!.userId);
   }
 
   /** The buyer, the part's dealer or the repair's technician, or staff; anyone else gets 404. */
@@ -246,7 +259,7 @@ export class AdminDisputesController {
   @Can('read', 'PaymentOps')
   @ApiOperation({ summary: 'Returns and disputes, newest first' })
   @ApiOkResponse({ type: DisputeListDto })
-  list(@Query() q: AdminDisputeQueryDto): Promise<DisputeListDto> {
+  list(@Query() q: DisputeQueryDto): Promise<DisputeListDto> {
     return this.disputes.list(q);
   }
 

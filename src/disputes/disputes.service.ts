@@ -56,7 +56,7 @@ import {
 } from '../storage/file-download.js';
 import { ObjectStorage } from '../storage/object-storage.js';
 import type {
-  AdminDisputeQueryDto,
+  DisputeQueryDto,
   DisputeDto,
   DisputeEvidenceDto,
   DisputeListDto,
@@ -267,10 +267,11 @@ export class DisputesService implements OnModuleInit {
   }
 
   /**
-   * Staff: disputes in any of the given statuses (all without), of parts or repairs, of one order or
-   * repair job when asked, newest first (keyset cursor).
+   * Disputes in any of the given statuses (all without), of parts or repairs, of one order or
+   * repair job when asked, newest first (keyset cursor): every one for staff, or those a party is
+   * in (its buyer, its part's dealer or its repair's technician) when `partyId` is given.
    */
-  async list(q: AdminDisputeQueryDto): Promise<DisputeListDto> {
+  async list(q: DisputeQueryDto, partyId: string | null = null): Promise<DisputeListDto> {
     const after = parseKeysetCursor(q.cursor, {
       at: cursorFields.isoTimestamp,
       id: cursorFields.uuid,
@@ -283,6 +284,7 @@ export class DisputesService implements OnModuleInit {
            AND ($2::timestamptz IS NULL OR (d.created_at, d.id) < ($2::timestamptz, $3::uuid))
            AND ($5::text IS NULL OR (d.repair_job_id IS NOT NULL) = ($5 = 'repair'))
            AND ($6::uuid IS NULL OR d.order_id = $6) AND ($7::uuid IS NULL OR d.repair_job_id = $7)
+           AND ($8::uuid IS NULL OR $8 IN (d.buyer_id, d.dealer_id, d.technician_id))
          ORDER BY d.created_at DESC, d.id DESC LIMIT $4`,
         [
           q.status ?? null,
@@ -292,6 +294,7 @@ export class DisputesService implements OnModuleInit {
           q.subject ?? null,
           q.orderId ?? null,
           q.repairJobId ?? null,
+          partyId,
         ],
       );
       const page = rows.slice(0, q.limit);

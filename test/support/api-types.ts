@@ -3427,6 +3427,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The returns and disputes I am a party to, newest first */
+        get: operations["DisputesController_mine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/disputes/{id}": {
         parameters: {
             query?: never;
@@ -7266,13 +7283,13 @@ export interface components {
             /** @description What is wrong, in the customer's words (evidence goes to `POST /disputes/{id}/evidence`). */
             description: string;
         };
-        DisputeResponseDto: {
-            /** @description The dealer's or technician's answer (kept on the dispute). */
-            message: string;
-        };
         DisputeListDto: {
             items: components["schemas"]["DisputeDto"][];
             nextCursor: string | null;
+        };
+        DisputeResponseDto: {
+            /** @description The dealer's or technician's answer (kept on the dispute). */
+            message: string;
         };
         ResolveDisputeDto: {
             /**
@@ -18124,6 +18141,68 @@ export interface operations {
             };
             /** @description `dispute/outside-window`, `dispute/already-open` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DisputesController_mine: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor returned as nextCursor by the previous page */
+                cursor?: string;
+                /**
+                 * @description One or more statuses, repeated (`status=open&status=responded`) or comma-separated
+                 *     (`status=open,responded`): `open` (waiting for the dealer's answer), `responded` (the dealer
+                 *     answered; waiting for staff), `resolved`. Every unresolved one: `open` and `responded`. All
+                 *     when absent.
+                 */
+                status?: ("open" | "resolved" | "responded")[];
+                /**
+                 * @description `order`: disputes of parts (a sub-order of an order, `orderId` set); `repair`: of repair jobs
+                 *     (`repairJobId` set). Both when absent. (Not `kind`: a dispute's `kind` is `return` or
+                 *     `dispute`.)
+                 */
+                subject?: "order" | "repair";
+                /** @description The disputes of this order's parts. */
+                orderId?: string;
+                /** @description The disputes of this repair job. */
+                repairJobId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeListDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Purchase */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,6 +6,20 @@ import { Body, Card, Row, Title } from './ui';
 
 type Job = Schemas['RepairJobDto'];
 
+/**
+ * A job being worked on, from assignment until the work is finished (the API's ACTIVE_STATUSES):
+ * its parties may call each other, and an online software job may have remote sessions.
+ */
+export const ACTIVE_STATUSES: Job['status'][] = [
+  'assigned',
+  'en_route',
+  'arrived',
+  'diagnosing',
+  'quoted',
+  'awaiting_payment',
+  'in_progress',
+];
+
 /** A repair as both sides see it: the device, its status, the problem, where and when. */
 export function RepairSummary({ job }: { job: Job }) {
   const { t, i18n } = useTranslation();

@@ -13,12 +13,15 @@ export interface PickedMedia {
 }
 
 /**
- * Photos and videos from the device's library, at most `limit` (none when the user cancels). iOS
- * hands over a compatible form (JPEG rather than HEIC), which the API takes.
+ * Photos and videos (or only photos) from the device's library, at most `limit` (none when the user
+ * cancels). iOS hands over a compatible form (JPEG rather than HEIC), which the API takes.
  */
-export async function pickMedia(limit: number): Promise<PickedMedia[]> {
+export async function pickMedia(
+  limit: number,
+  mediaTypes: ImagePicker.MediaType[] = ['images', 'videos'],
+): Promise<PickedMedia[]> {
   const result = await ImagePicker.launchImageLibraryAsync({
-    mediaTypes: ['images', 'videos'],
+    mediaTypes,
     allowsMultipleSelection: true,
     selectionLimit: limit,
     preferredAssetRepresentationMode:
@@ -32,19 +35,54 @@ export async function pickMedia(limit: number): Promise<PickedMedia[]> {
   }));
 }
 
+/** Files a dispute takes from all its parties (the API's DISPUTE_EVIDENCE_MAX). */
+export const MAX_DISPUTE_EVIDENCE = 10;
+
+/** A picked file's bytes, sent as they are with its media type (the contract types them a string). */
+async function rawBody(file: PickedMedia) {
+  const bytes = await (await fetch(file.uri)).blob();
+  return {
+    body: bytes as unknown as string,
+    bodySerializer: (body: string) => body,
+    headers: { 'content-type': file.type },
+  };
+}
+
 /** Uploads a picked file to the job as its raw bytes (`POST /repairs/{id}/media`). */
 export async function uploadRepairMedia(
   repairJobId: string,
   file: PickedMedia,
 ): Promise<Schemas['RepairMediaDto']> {
-  const bytes = await (await fetch(file.uri)).blob();
   return data(
     api.POST('/repairs/{repairJobId}/media', {
       params: { path: { repairJobId } },
-      // The contract types a binary body as a string; the bytes go as they are.
-      body: bytes as unknown as string,
-      bodySerializer: (body) => body,
-      headers: { 'content-type': file.type },
+      ...(await rawBody(file)),
+    }),
+  );
+}
+
+/** Adds a picked file to a dispute as its evidence (`POST /disputes/{id}/evidence`). */
+export async function uploadDisputeEvidence(
+  disputeId: string,
+  file: PickedMedia,
+): Promise<Schemas['DisputeDto']> {
+  return data(
+    api.POST('/disputes/{id}/evidence', {
+      params: { path: { id: disputeId } },
+      ...(await rawBody(file)),
+    }),
+  );
+}
+
+/** Adds a picked photo to a dealer's listing (`POST /dealer/listings/{id}/images`). */
+export async function uploadListingImage(
+  listingId: string,
+  file: PickedMedia,
+): Promise<Schemas['ListingImageDto']> {
+  return data(
+    api.POST('/dealer/listings/{listingId}/images', {
+      params: { path: { listingId } },
+      ...(await rawBody(file)),
     }),
   );
 }

@@ -1,9 +1,13 @@
 import { useTranslation } from 'react-i18next';
 import { areaOf, useSession } from '../auth/session';
+import { NotificationSettings } from '../components/notifications';
 import { Body, Button, Card, Row, Screen, Title } from '../components/ui';
 import { LANGUAGES, type Language } from '../i18n';
 
-/** Who is signed in; a business buyer's GSTIN and its verification, a dealer's approval; language; sign out. */
+/**
+ * Who is signed in; a business buyer's GSTIN and its verification, a dealer's approval; language;
+ * which notifications it gets; sign out.
+ */
 export default function Account() {
   const { t, i18n } = useTranslation();
   const { account, signOut } = useSession();
@@ -42,6 +46,7 @@ export default function Account() {
           ))}
         </Row>
       </Card>
+      <NotificationSettings technician={role === 'technician'} />
       <Button kind="secondary" label={t('auth.signOut')} onPress={() => void signOut()} />
     </Screen>
   );

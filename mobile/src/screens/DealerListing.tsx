@@ -3,6 +3,7 @@ import { useLocalSearchParams, useRouter } from 'expo-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
+import { ListingImages } from '../components/listing-images';
 import { ProblemNotice, QueryView } from '../components/states';
 import { Body, Button, Card, Field, Screen, Title } from '../components/ui';
 import { paiseToRupees, parseRupees } from '../lib/money';
@@ -222,7 +223,10 @@ export function ListingForm({ listing }: { listing?: Listing }) {
   );
 }
 
-/** A dealer's listing: create (`new`), or edit details, prices and stock, submit, pause and resume. */
+/**
+ * A dealer's listing: create (`new`), or edit details, prices and stock, its photos, submit, pause
+ * and resume.
+ */
 export default function DealerListing() {
   const { id } = useLocalSearchParams<{ id: string }>();
   const listing = useQuery({
@@ -236,7 +240,12 @@ export default function DealerListing() {
       {id === 'new' ? (
         <ListingForm />
       ) : (
-        <QueryView query={listing}>{(l) => <ListingForm key={l.version} listing={l} />}</QueryView>
+        <>
+          <QueryView query={listing}>
+            {(l) => <ListingForm key={l.version} listing={l} />}
+          </QueryView>
+          <ListingImages listingId={id} />
+        </>
       )}
     </Screen>
   );

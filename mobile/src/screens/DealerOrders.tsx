@@ -2,13 +2,18 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
+import { ChatButton } from '../components/chat';
+import { DisputesOf, PART_DISPUTE_STATUSES } from '../components/disputes';
 import { ProblemNotice, QueryView } from '../components/states';
 import { Body, Button, Card, Field, Row, Screen, Title } from '../components/ui';
 import { formatPaise } from '../lib/money';
 
 type SubOrder = Schemas['DealerSubOrderDto'];
 
-/** One sub-order and the next step the dealer takes: accept a paid one, pack it, ship it with tracking. */
+/**
+ * One sub-order and the next step the dealer takes: accept a paid one, pack it, ship it with
+ * tracking; while a return or dispute of it is open, that dispute (to answer on its page).
+ */
 export function SubOrderCard({ sub }: { sub: SubOrder }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
@@ -46,6 +51,10 @@ export function SubOrderCard({ sub }: { sub: SubOrder }) {
           {t('orders.shippedWith', { carrier: sub.carrier, tracking: sub.trackingNumber })}
         </Body>
       ) : null}
+      {PART_DISPUTE_STATUSES.includes(sub.status) ? (
+        <DisputesOf filter={{ orderId: sub.orderId }} subOrderId={sub.id} />
+      ) : null}
+      <ChatButton kind="sub_order" subjectId={sub.id} with="buyer" />
       {step.isError ? <ProblemNotice error={step.error} /> : null}
       {sub.status === 'paid' ? (
         <Button

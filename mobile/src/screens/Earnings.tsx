@@ -1,12 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, data } from '../api/client';
+import { Payouts } from '../components/payouts';
 import { QueryView } from '../components/states';
 import { Body, Card, Screen, Title } from '../components/ui';
 import { formatInstant } from '../lib/dates';
 import { formatPaise } from '../lib/money';
 
-/** The technician's earnings statement: totals, then per paid job its figures and transfer. */
+/** The technician's earnings statement: totals, per paid job its figures and transfer, then payouts. */
 export default function Earnings() {
   const { t, i18n } = useTranslation();
   const earnings = useQuery({
@@ -77,6 +78,7 @@ export default function Earnings() {
           </>
         )}
       </QueryView>
+      <Payouts payee="technician" />
     </Screen>
   );
 }

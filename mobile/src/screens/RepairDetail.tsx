@@ -3,10 +3,14 @@ import { useLocalSearchParams } from 'expo-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
-import { QuoteCard, RepairSummary, RepairTimeline } from '../components/repair';
+import { JobCalls } from '../components/calls';
+import { ChatButton } from '../components/chat';
+import { ACTIVE_STATUSES, QuoteCard, RepairSummary, RepairTimeline } from '../components/repair';
+import { DisputesOf, OpenRepairDispute, REPAIR_DISPUTE_STATUSES } from '../components/disputes';
+import { CustomerRemoteRepair, remoteRepairFor } from '../components/remote';
+import { REVIEWABLE, Reviews } from '../components/reviews';
 import { ProblemNotice, QueryView } from '../components/states';
 import { Body, Button, Card, Field, Row, Screen } from '../components/ui';
-import { formatInstant } from '../lib/dates';
 import { formatPaise } from '../lib/money';
 import { payRepair } from '../lib/pay';
 import { fieldError } from '../lib/problem';
@@ -27,12 +31,12 @@ const CANCELLABLE: Status[] = [
   'awaiting_payment',
   'in_progress',
 ];
-const REVIEWABLE: Status[] = ['done', 'confirmed', 'closed'];
 
 /**
  * One of the customer's repairs: its status and timeline; the technician on the way (distance and
  * ETA); the quote with its GST to approve or reject, then pay; confirming the work; cancelling with
- * the policy shown; the review (blind until both are in or the window closes).
+ * the policy shown; disputing the work once done and following the dispute; the review (blind until
+ * both are in or the window closes).
  */
 export default function RepairDetail() {
   const { t } = useTranslation();
@@ -77,6 +81,9 @@ export default function RepairDetail() {
             <>
               <RepairSummary job={j} />
               {j.status === 'en_route' ? <Tracking id={id} /> : null}
+              {remoteRepairFor(j) ? <CustomerRemoteRepair repairJobId={id} /> : null}
+              {ACTIVE_STATUSES.includes(j.status) ? <JobCalls repairJobId={id} /> : null}
+              {j.technicianId ? <ChatButton kind="job" subjectId={id} with="technician" /> : null}
               {j.quotes.map((q) => (
                 <QuoteCard key={q.id} quote={q} />
               ))}
@@ -115,6 +122,10 @@ export default function RepairDetail() {
                   }
                 />
               ) : null}
+              {j.status === 'done' ? <OpenRepairDispute repairJobId={id} /> : null}
+              {REPAIR_DISPUTE_STATUSES.includes(j.status) ? (
+                <DisputesOf filter={{ repairJobId: id }} />
+              ) : null}
               {CANCELLABLE.includes(j.status) ? (
                 <Card testID="cancel">
                   <Body tone="muted">
@@ -145,7 +156,7 @@ export default function RepairDetail() {
                   />
                 </Card>
               ) : null}
-              {REVIEWABLE.includes(j.status) ? <Reviews id={id} /> : null}
+              {REVIEWABLE.includes(j.status) ? <Reviews id={id} side="customer" /> : null}
             </>
           );
         }}
@@ -207,78 +218,4 @@ function PaymentRequests({ id }: { id: string }) {
   });
   const open = requests.data?.find((r) => r.status === 'open' && r.url);
   return open ? <Body tone="muted">{t('repairs.payLink', { url: open.url })}</Body> : null;
-}
-
-/** The review of a done repair: mine (or the form while the window is open), and theirs once revealed. */
-function Reviews({ id }: { id: string }) {
-  const { t, i18n } = useTranslation();
-  const params = { path: { repairJobId: id } };
-  const queryClient = useQueryClient();
-  const reviews = useQuery({
-    queryKey: ['repair', id, 'reviews'],
-    queryFn: () => data(api.GET('/repairs/{repairJobId}/reviews', { params })),
-  });
-  const [stars, setStars] = useState(0);
-  const [text, setText] = useState('');
-  const send = useMutation({
-    mutationFn: () =>
-      data(
-        api.POST('/repairs/{repairJobId}/review', { params, body: { stars, text: text.trim() } }),
-      ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['repair', id, 'reviews'] }),
-  });
-  return (
-    <QueryView query={reviews}>
-      {(r) => {
-        const mine = r.items.find((x) => x.direction === 'of_technician');
-        const theirs = r.items.find((x) => x.direction === 'of_customer');
-        const open = r.windowClosesAt !== null && Date.parse(r.windowClosesAt) > Date.now();
-        const shown = (x: Schemas['ReviewDto']) => x.text ?? t('repairs.hiddenText');
-        return (
-          <Card testID="reviews">
-            {mine ? (
-              <Body>{t('repairs.yourReview', { stars: mine.stars, text: shown(mine) })}</Body>
-            ) : open ? (
-              <>
-                <Body tone="muted">{t('repairs.review')}</Body>
-                <Row>
-                  {[1, 2, 3, 4, 5].map((n) => (
-                    <Button
-                      key={n}
-                      kind={stars >= n ? 'primary' : 'secondary'}
-                      label={t('repairs.stars', { n })}
-                      onPress={() => setStars(n)}
-                    />
-                  ))}
-                </Row>
-                <Field
-                  label={t('repairs.reviewText')}
-                  value={text}
-                  onChangeText={setText}
-                  multiline
-                  error={fieldError(send.error, 'text')}
-                />
-                {send.isError ? <ProblemNotice error={send.error} /> : null}
-                <Button
-                  label={t('repairs.sendReview')}
-                  disabled={send.isPending || stars === 0}
-                  onPress={() => send.mutate()}
-                />
-                <Body tone="muted">
-                  {t('repairs.reviewWindow', {
-                    date: formatInstant(r.windowClosesAt!, i18n.language),
-                  })}
-                </Body>
-              </>
-            ) : null}
-            {theirs ? (
-              <Body>{t('repairs.theirReview', { stars: theirs.stars, text: shown(theirs) })}</Body>
-            ) : (
-              <Body tone="muted">{t('repairs.blind')}</Body>
-            )}
-          </Card>
-        );
-      }}
-    </QueryView>
-  );
 }

@@ -3,7 +3,12 @@ import { useLocalSearchParams } from 'expo-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
-import { QuoteCard, RepairSummary, RepairTimeline } from '../components/repair';
+import { JobCalls } from '../components/calls';
+import { ChatButton } from '../components/chat';
+import { DisputesOf, REPAIR_DISPUTE_STATUSES } from '../components/disputes';
+import { ACTIVE_STATUSES, QuoteCard, RepairSummary, RepairTimeline } from '../components/repair';
+import { remoteRepairFor, TechnicianRemoteRepair } from '../components/remote';
+import { REVIEWABLE, Reviews } from '../components/reviews';
 import { ProblemNotice, QueryView } from '../components/states';
 import { Body, Button, Card, Field, Row, Screen, Title } from '../components/ui';
 import { formatInstant } from '../lib/dates';
@@ -69,6 +74,9 @@ export default function TechnicianJob() {
                   onPress={() => step.mutate(next)}
                 />
               ) : null}
+              {remoteRepairFor(j) ? <TechnicianRemoteRepair repairJobId={id} /> : null}
+              {ACTIVE_STATUSES.includes(j.status) ? <JobCalls repairJobId={id} /> : null}
+              <ChatButton kind="job" subjectId={id} with="customer" />
               {j.quotes.map((q) => (
                 <QuoteCard key={q.id} quote={q} />
               ))}
@@ -91,6 +99,11 @@ export default function TechnicianJob() {
               {j.status === 'done' ? (
                 <Body tone="muted">{t('technician.waitingConfirm')}</Body>
               ) : null}
+              {REPAIR_DISPUTE_STATUSES.includes(j.status) ? (
+                <DisputesOf filter={{ repairJobId: id }} />
+              ) : null}
+              {REVIEWABLE.includes(j.status) ? <Reviews id={id} side="technician" /> : null}
+              <StepBack job={j} />
             </>
           );
         }}
@@ -323,6 +336,76 @@ function PaymentTerminal({ id }: { id: string }) {
           );
         }}
       </QueryView>
+    </Card>
+  );
+}
+
+/** The jobs a technician may give back (not paid yet: back to the queue). */
+const UNPAID: Job['status'][] = [
+  'assigned',
+  'en_route',
+  'arrived',
+  'diagnosing',
+  'quoted',
+  'awaiting_payment',
+];
+const STEP_BACK_PATHS = {
+  withdraw: '/technician/repairs/{repairJobId}/withdraw',
+  cancel: '/technician/repairs/{repairJobId}/cancel',
+  withdrawSupplement: '/technician/repairs/{repairJobId}/supplements/withdraw',
+} as const;
+type StepBackAction = keyof typeof STEP_BACK_PATHS;
+
+/**
+ * Stepping back, with a reason: give an unpaid job back to the queue; on a paid job in progress,
+ * withdraw an approved supplementary quote the customer has not paid, or cancel the repair (the
+ * customer is refunded in full).
+ */
+function StepBack({ job }: { job: Job }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const [reason, setReason] = useState('');
+  const act = useMutation({
+    mutationFn: (action: StepBackAction) =>
+      data(
+        api.POST(STEP_BACK_PATHS[action], {
+          params: { path: { repairJobId: job.id } },
+          body: { reason: reason.trim() },
+        }),
+      ),
+    onSuccess: () => setReason(''),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['technician'] }),
+  });
+  const unpaidSupplement = job.quotes.some(
+    (q) => q.supplementary && q.status === 'approved' && q.paidAt === null,
+  );
+  const actions: StepBackAction[] = UNPAID.includes(job.status)
+    ? ['withdraw']
+    : job.status === 'in_progress'
+      ? [...(unpaidSupplement ? (['withdrawSupplement'] as const) : []), 'cancel']
+      : [];
+  if (actions.length === 0) return null;
+  return (
+    <Card testID="step-back">
+      <Body tone="muted">{t(`technician.stepBack.${actions.at(-1)!}Intro`)}</Body>
+      <Field
+        label={t('technician.stepBack.reason')}
+        value={reason}
+        onChangeText={setReason}
+        error={fieldError(act.error, 'reason')}
+      />
+      {act.isError ? <ProblemNotice error={act.error} /> : null}
+      <Row>
+        {actions.map((action) => (
+          <Button
+            key={action}
+            kind="secondary"
+            label={t(`technician.stepBack.${action}`)}
+            disabled={act.isPending || reason.trim().length < 3}
+            onPress={() => act.mutate(action)}
+          />
+        ))}
+      </Row>
     </Card>
   );
 }

@@ -6,6 +6,8 @@ import Account from './Account';
 import Cart from './Cart';
 import Search from './Search';
 
+const preferences = { messages: true, calls: true, jobOffers: true, orders: true, payments: true };
+
 describe('customer', () => {
   it('searches with a typo and a model: the API says what it searched; B2C prices', async () => {
     const calls = fakeApi({
@@ -148,11 +150,30 @@ describe('business buyer', () => {
         gstin: '29ABCDE1234F1Z5',
         businessName: 'Rao Mobiles',
       }),
+      'GET /me/notification-preferences': { body: preferences },
     });
     await renderScreen(<Account />);
     expect(await screen.findByText('Rao Mobiles')).toBeOnTheScreen();
     expect(screen.getByTestId('verification')).toHaveTextContent(
       'GSTIN verification29ABCDE1234F1Z5Waiting for FixBazaar to verify your GSTIN. Until then you buy at retail prices.',
     );
+  });
+});
+
+describe('notifications', () => {
+  it('turns one category off, leaving the others as they are; job offers only for technicians', async () => {
+    const calls = fakeApi({
+      ...signedInAs({ role: 'customer' }),
+      'GET /me/notification-preferences': { body: preferences },
+      'PUT /me/notification-preferences': ({ body }) => ({
+        body: { ...preferences, ...(body as object) },
+      }),
+    });
+    await renderScreen(<Account />);
+    await fireEvent.press(await screen.findByRole('button', { name: 'Chat messages: on' }));
+    expect(await screen.findByRole('button', { name: 'Chat messages: off' })).toBeOnTheScreen();
+    expect(screen.getByRole('button', { name: 'Orders: on' })).toBeOnTheScreen();
+    expect(screen.queryByRole('button', { name: /^Job offers/ })).toBeNull();
+    expect(calls.find((c) => c.method === 'PUT')!.body).toEqual({ messages: false });
   });
 });

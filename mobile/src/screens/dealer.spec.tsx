@@ -4,6 +4,7 @@ import { dealerListing, dealerSubOrder } from '../testing/fixtures';
 import { fakeApi, renderScreen, signedInAs } from '../testing/render';
 import { ListingForm } from './DealerListing';
 import DealerListings from './DealerListings';
+import DealerEscrow from './DealerEscrow';
 import DealerOrders from './DealerOrders';
 
 const dealer = signedInAs({
@@ -139,5 +140,61 @@ describe('dealer: sub-orders', () => {
       ['/dealer/orders/s-1/pack', undefined],
       ['/dealer/orders/s-1/ship', { carrier: 'Delhivery', trackingNumber: 'DLV123456' }],
     ]);
+  });
+});
+
+describe('dealer: escrow and payouts', () => {
+  it('shows the statement: totals, each sale’s net after commission, GST, TCS and TDS, then payouts', async () => {
+    fakeApi({
+      ...dealer,
+      'GET /dealer/escrow': {
+        body: {
+          payableBalancePaise: 51000,
+          held: { count: 1, amountPaise: 60000 },
+          releasable: { count: 0, amountPaise: 0 },
+          released: {
+            count: 1,
+            grossPaise: 60000,
+            commissionPaise: 6000,
+            gstOnCommissionPaise: 1080,
+            tcsPaise: 508,
+            tdsPaise: 51,
+            netPaise: 52361,
+          },
+          refunded: { count: 0, amountPaise: 0 },
+          settled: { count: 0, amountPaise: 0 },
+          items: [
+            {
+              state: 'released',
+              amountPaise: 60000,
+              netPaise: 52361,
+              subOrderId: 's-1',
+              orderId: 'o-1',
+              subOrderStatus: 'completed',
+              heldAt: '2026-12-01T00:00:00.000Z',
+              releasedAt: '2026-12-05T00:00:00.000Z',
+              deductions: {
+                commissionPaise: 6000,
+                gstOnCommissionPaise: 1080,
+                tcsPaise: 508,
+                tdsPaise: 51,
+              },
+            },
+          ],
+        },
+      },
+      'GET /dealer/escrow/payouts': { body: { items: [] } },
+    });
+    await renderScreen(<DealerEscrow />);
+    expect(await screen.findByText('Payable balance ₹510.00')).toBeOnTheScreen();
+    expect(screen.getByTestId('escrow-totals')).toHaveTextContent(
+      'Released: gross ₹600.00 · commission ₹60.00 · GST on it ₹10.80 · TCS ₹5.08 · TDS ₹0.51 · net ₹523.61',
+      { exact: false },
+    );
+    expect(screen.getByTestId('escrow-line')).toHaveTextContent(
+      'ReleasedNet ₹523.61 (commission ₹60.00, GST ₹10.80, TCS ₹5.08, TDS ₹0.51)',
+      { exact: false },
+    );
+    expect(await screen.findByText('No payouts yet.')).toBeOnTheScreen();
   });
 });

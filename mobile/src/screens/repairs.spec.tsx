@@ -33,7 +33,7 @@ jest.mock('../config', () => ({
   RAZORPAY_SANDBOX_URL: 'http://127.0.0.1:4010',
 }));
 
-const customer = signedInAs({ role: 'customer' });
+const customer = { ...signedInAs({ role: 'customer' }), 'GET /repairs/r-1/calls': { body: [] } };
 
 describe('customer: booking a repair', () => {
   it('books at home with the device position, a window and a technician picked nearby', async () => {
@@ -410,6 +410,7 @@ describe('customer: my repairs', () => {
       'GET /repairs/r-1': { body: repairJob({ status: 'done', paidPaise: 212600 }) },
       'GET /repairs/r-1/timeline': { body: [] },
       'POST /repairs/r-1/confirm': { body: repairJob({ status: 'confirmed' }) },
+      'GET /disputes': { body: { items: [], nextCursor: null } },
       'GET /repairs/r-1/reviews': () => ({ body: { items: reviews, windowClosesAt } }),
       'POST /repairs/r-1/review': ({ body }) => {
         reviews = [

@@ -1,6 +1,6 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { fireEvent, screen } from '@testing-library/react-native';
-import { repairJob, repairQuote, validationProblem } from '../testing/fixtures';
+import { fireEvent, screen, waitFor } from '@testing-library/react-native';
+import { repairJob, repairQuote, review, validationProblem } from '../testing/fixtures';
 import { fakeApi, renderScreen, signedInAs } from '../testing/render';
 import Index from '../app/index';
 import Earnings from './Earnings';
@@ -34,6 +34,7 @@ jest.mock('expo-location', () => ({
 const technician = {
   ...signedInAs({ role: 'technician', technicianKind: 'hardware' }),
   'GET /technicians/me/availability': { body: { availability: 'inactive', flagged: false } },
+  'GET /repairs/r-1/calls': { body: [] },
 };
 const readiness = (over: object = {}) => ({
   body: {
@@ -320,9 +321,23 @@ describe('technician: a job', () => {
 });
 
 describe('technician: earnings', () => {
-  it('shows the statement: totals and each job’s net after fee, GST, TCS and TDS', async () => {
+  it('shows the statement: totals, each job’s net after fee, GST, TCS and TDS, and payouts', async () => {
     fakeApi({
       ...technician,
+      'GET /technician/payouts': {
+        body: {
+          items: [
+            {
+              kind: 'technician',
+              amountPaise: 173100,
+              settlementId: 'setl_T1',
+              dealerId: null,
+              technicianId: 't-1',
+              postedAt: '2026-12-04T00:00:00.000Z',
+            },
+          ],
+        },
+      },
       'GET /technician/earnings': {
         body: {
           payableBalancePaise: 176500,
@@ -363,6 +378,7 @@ describe('technician: earnings', () => {
     });
     await renderScreen(<Earnings />);
     expect(await screen.findByText('Payable balance ₹1,765.00')).toBeOnTheScreen();
+    expect(await screen.findByTestId('payout')).toHaveTextContent(/· ₹1,731\.00 · setl_T1$/);
     expect(screen.getByTestId('earnings-totals')).toHaveTextContent(
       'Released: gross ₹2,126.00 · fee ₹318.90 · GST on fee ₹57.40 · TCS ₹17.00 · TDS ₹1.70 · net ₹1,731.00',
       { exact: false },
@@ -370,6 +386,128 @@ describe('technician: earnings', () => {
     expect(screen.getByTestId('earnings-line')).toHaveTextContent(
       'Released · paid to your bank with the next settlementNet ₹1,731.00 (fee ₹318.90, GST ₹57.40, TCS ₹17.00, TDS ₹1.70)',
       { exact: false },
+    );
+  });
+});
+
+describe('technician: reviewing the customer', () => {
+  it('reviews the customer of a confirmed job; the customer’s review shows once revealed', async () => {
+    const windowClosesAt = new Date(Date.now() + 86_400_000).toISOString();
+    let items: unknown[] = [];
+    const calls = fakeApi({
+      ...technician,
+      'GET /technician/repairs/r-1': {
+        body: repairJob({ status: 'confirmed', technicianId: 'u-1' }),
+      },
+      'GET /technician/repairs/r-1/timeline': { body: [] },
+      'GET /repairs/r-1/reviews': () => ({ body: { items, windowClosesAt } }),
+      'POST /repairs/r-1/customer-review': ({ body }) => {
+        // The customer had reviewed first: both are revealed now.
+        const mine = review({
+          ...(body as object),
+          id: 'rv-2',
+          direction: 'of_customer',
+          authorId: 'u-1',
+          subjectId: 'u-2',
+          revealed: true,
+          windowClosesAt,
+        });
+        items = [mine, review({ revealed: true, stars: 3, text: 'Came late', windowClosesAt })];
+        return { status: 201, body: mine };
+      },
+    });
+    await renderScreen(<TechnicianJob />);
+    expect(await screen.findByText('Rate the customer')).toBeOnTheScreen();
+    expect(screen.getByTestId('reviews')).toHaveTextContent(
+      'The customer’s review of you is shown once you both have reviewed, or when the window closes.',
+      { exact: false },
+    );
+    await fireEvent.press(screen.getByRole('button', { name: '5 ★' }));
+    await fireEvent.changeText(screen.getByLabelText('Your review'), 'Polite, paid on time');
+    await fireEvent.press(screen.getByRole('button', { name: 'Send review' }));
+    expect(await screen.findByText('Your review: 5★ Polite, paid on time')).toBeOnTheScreen();
+    expect(screen.getByText('The customer’s review of you: 3★ Came late')).toBeOnTheScreen();
+    expect(calls.find((c) => c.path === '/repairs/r-1/customer-review')!.body).toEqual({
+      stars: 5,
+      text: 'Polite, paid on time',
+    });
+    expect(calls.some((c) => c.path === '/repairs/r-1/review')).toBe(false);
+  });
+
+  it('says reviews open on confirmation while the job waits for it', async () => {
+    fakeApi({
+      ...technician,
+      'GET /technician/repairs/r-1': { body: repairJob({ status: 'done', technicianId: 'u-1' }) },
+      'GET /technician/repairs/r-1/timeline': { body: [] },
+      'GET /repairs/r-1/reviews': { body: { items: [], windowClosesAt: null } },
+    });
+    await renderScreen(<TechnicianJob />);
+    expect(await screen.findByText('Reviews open once the repair is confirmed.')).toBeOnTheScreen();
+    expect(screen.queryByRole('button', { name: 'Send review' })).toBeNull();
+  });
+});
+
+describe('technician: stepping back', () => {
+  it('gives an unpaid job back to the queue with a reason', async () => {
+    const calls = fakeApi({
+      ...technician,
+      'GET /technician/repairs/r-1': {
+        body: repairJob({ status: 'diagnosing', technicianId: 'u-1' }),
+      },
+      'GET /technician/repairs/r-1/timeline': { body: [] },
+      'GET /technicians/me/readiness': readiness(),
+      'POST /technician/repairs/r-1/withdraw': {
+        body: repairJob({ status: 'awaiting_assignment' }),
+      },
+    });
+    await renderScreen(<TechnicianJob />);
+    const giveBack = await screen.findByRole('button', { name: 'Give this job back' });
+    expect(giveBack).toBeDisabled();
+    expect(screen.queryByRole('button', { name: 'Cancel the repair' })).toBeNull();
+    await fireEvent.changeText(
+      screen.getByLabelText('Reason (at least 3 characters)'),
+      'Part unavailable',
+    );
+    await fireEvent.press(giveBack);
+    await waitFor(() =>
+      expect(calls.find((c) => c.path === '/technician/repairs/r-1/withdraw')?.body).toEqual({
+        reason: 'Part unavailable',
+      }),
+    );
+  });
+
+  it('withdraws an approved supplement the customer has not paid, or cancels a paid repair', async () => {
+    const calls = fakeApi({
+      ...technician,
+      'GET /technician/repairs/r-1': {
+        body: repairJob({
+          status: 'in_progress',
+          technicianId: 'u-1',
+          quotes: [
+            repairQuote({ status: 'approved', paidAt: '2026-12-07T10:00:00Z' }),
+            repairQuote({ id: 'q-2', supplementary: true, status: 'approved' }),
+          ],
+        }),
+      },
+      'GET /technician/repairs/r-1/timeline': { body: [] },
+      'POST /technician/repairs/r-1/supplements/withdraw': {
+        body: repairJob({ status: 'in_progress' }),
+      },
+    });
+    await renderScreen(<TechnicianJob />);
+    expect(
+      await screen.findByText('Cancelling a paid repair refunds the customer in full.'),
+    ).toBeOnTheScreen();
+    expect(screen.getByRole('button', { name: 'Cancel the repair' })).toBeOnTheScreen();
+    await fireEvent.changeText(
+      screen.getByLabelText('Reason (at least 3 characters)'),
+      'Customer wants only the display',
+    );
+    await fireEvent.press(screen.getByRole('button', { name: 'Withdraw the unpaid extra quote' }));
+    await waitFor(() =>
+      expect(
+        calls.find((c) => c.path === '/technician/repairs/r-1/supplements/withdraw')?.body,
+      ).toEqual({ reason: 'Customer wants only the display' }),
     );
   });
 });

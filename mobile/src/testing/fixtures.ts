@@ -210,6 +210,111 @@ export function repairQuote(
   };
 }
 
+/** A review of a repair job (the customer's of its technician unless `direction` says otherwise). */
+export function review(over: Partial<Schemas['ReviewDto']> = {}): Schemas['ReviewDto'] {
+  return {
+    id: 'rv-1',
+    direction: 'of_technician',
+    repairJobId: 'r-1',
+    authorId: 'u-2',
+    subjectId: 'u-1',
+    stars: 4,
+    text: 'Quick and tidy',
+    hidden: false,
+    revealed: false,
+    submittedAt: '2026-12-07T10:00:00.000Z',
+    editedAt: null,
+    editableUntil: '2026-12-09T10:00:00.000Z',
+    windowClosesAt: '2026-12-21T10:00:00.000Z',
+    ...over,
+  };
+}
+
+/** A paid order of one dealer's part, delivered (each test sets the part's status and window). */
+export function order(sub: Partial<Schemas['SubOrderDto']> = {}): Schemas['OrderDto'] {
+  return {
+    id: 'o-1',
+    channel: 'b2c',
+    itemsPaise: 60000,
+    deliveryPaise: 0,
+    totalPaise: 60000,
+    payablePaise: 60000,
+    minimumOrderPaise: 50000,
+    paymentStatus: 'paid',
+    refundedPaise: 0,
+    buyerId: 'u-1',
+    buyerGstin: null,
+    buyerBusinessName: null,
+    shippingAddress: {
+      name: 'Asha Rao',
+      phone: '+919800000001',
+      line1: '12 MG Road',
+      city: 'Bengaluru',
+      state: 'Karnataka',
+      pincode: '560001',
+    },
+    reservationExpiresAt: '2026-12-01T00:15:00.000Z',
+    paidAt: '2026-12-01T00:05:00.000Z',
+    createdAt: '2026-12-01T00:00:00.000Z',
+    subOrders: [
+      {
+        id: 's-1',
+        orderId: 'o-1',
+        dealerId: 'd-1',
+        dealerName: 'Lamington Spares',
+        dealerGstin: '29ABCDE1234F1Z5',
+        status: 'delivered',
+        supply: 'intra_state',
+        itemsPaise: 60000,
+        deliveryPaise: 0,
+        totalPaise: 60000,
+        taxPaise: 9153,
+        refundedPaise: 0,
+        cancelledBy: null,
+        carrier: 'Delhivery',
+        trackingNumber: 'DL123',
+        cancelReason: null,
+        shippedAt: '2026-12-02T00:00:00.000Z',
+        deliveredAt: '2026-12-03T00:00:00.000Z',
+        returnWindowEndsAt: null,
+        createdAt: '2026-12-01T00:00:00.000Z',
+        updatedAt: '2026-12-03T00:00:00.000Z',
+        lines: [],
+        history: [],
+        ...sub,
+      },
+    ],
+  };
+}
+
+/** A return of a part, just opened by its buyer (`repairJobId` set makes it a repair's). */
+export function dispute(over: Partial<Schemas['DisputeDto']> = {}): Schemas['DisputeDto'] {
+  return {
+    id: 'dp-1',
+    kind: 'return',
+    status: 'open',
+    resolution: null,
+    refundPaise: null,
+    evidence: [],
+    orderId: 'o-1',
+    subOrderId: 's-1',
+    repairJobId: null,
+    buyerId: 'u-1',
+    dealerId: 'd-1',
+    technicianId: null,
+    reason: 'The display has a dead line',
+    description: null,
+    dealerResponse: null,
+    technicianResponse: null,
+    respondedAt: null,
+    resolutionReason: null,
+    resolvedBy: null,
+    resolvedAt: null,
+    createdAt: '2026-12-04T00:00:00.000Z',
+    ...over,
+  };
+}
+
 /** A 400 naming fields, as the API's validation pipe sends it. */
 export function validationProblem(...fields: { field: string; messages: string[] }[]) {
   return {

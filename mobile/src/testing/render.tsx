@@ -48,6 +48,7 @@ export function fakeApi(routes: Record<string, Answer>): Call[] {
     const route = routes[`${call.method} ${call.path}`];
     if (!route) throw new Error(`no stand-in for ${call.method} ${call.path}`);
     const { status = 200, body } = typeof route === 'function' ? route(call) : route;
+    if (status === 204) return new Response(null, { status });
     if (body instanceof Uint8Array) return new Response(Uint8Array.from(body).buffer, { status });
     return new Response(JSON.stringify(body), {
       status,

@@ -9,3 +9,8 @@ jest.mock('expo-secure-store', () => {
     deleteItemAsync: async (key: string) => void items.delete(key),
   };
 });
+
+// expo-crypto's native side is absent under Jest: Node's own makes the UUIDs.
+jest.mock('expo-crypto', () => ({
+  randomUUID: () => jest.requireActual<typeof import('node:crypto')>('node:crypto').randomUUID(),
+}));

@@ -109,7 +109,8 @@ const listOf = ({ value }: { value: unknown }): unknown =>
 export const DISPUTE_SUBJECTS = ['order', 'repair'] as const;
 export type DisputeSubject = (typeof DISPUTE_SUBJECTS)[number];
 
-export class AdminDisputeQueryDto extends PageQueryDto {
+/** The filters of a dispute list: staff's (every dispute) and a buyer's (its own). */
+export class DisputeQueryDto extends PageQueryDto {
   /**
    * One or more statuses, repeated (`status=open&status=responded`) or comma-separated
    * (`status=open,responded`): `open` (waiting for the dealer's answer), `responded` (the dealer

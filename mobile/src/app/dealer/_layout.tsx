@@ -7,6 +7,7 @@ export default function DealerLayout() {
       tabs={[
         { name: 'listings', title: 'tabs.listings' },
         { name: 'sales', title: 'tabs.sales' },
+        { name: 'escrow', title: 'tabs.escrow' },
         { name: 'account', title: 'tabs.account' },
       ]}
     />
