@@ -67,10 +67,13 @@ export interface Gstr8Return {
   readonly reconciliation: Reconciliation;
 }
 
-/** TCS of intra-state supplies is half CGST and half SGST (the odd paisa to CGST); IGST otherwise. */
+/**
+ * TCS of intra-state supplies is half CGST and half SGST, the odd paisa to SGST (as GST on
+ * commission, src/payouts/commission/commission-invoice.ts); IGST otherwise.
+ */
 function split(intraPaise: bigint, interPaise: bigint): TcsSplit {
-  const sgst = intraPaise / 2n;
-  return { igstPaise: interPaise, cgstPaise: intraPaise - sgst, sgstPaise: sgst };
+  const cgst = intraPaise / 2n;
+  return { igstPaise: interPaise, cgstPaise: cgst, sgstPaise: intraPaise - cgst };
 }
 
 interface Acc {
