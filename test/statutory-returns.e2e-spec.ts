@@ -4,7 +4,9 @@
  * 2026 B2B and B2C sales, intra- and inter-state, at 18 % and 5 %, by a Karnataka and a Maharashtra
  * dealer, and a repair by a technician without a PAN; returns in November and December (one
  * in full); a December sale. GSTR-8 and 194-O must equal the figures computed by hand in the
- * vector, reconciled to the tax accounts; then period close, exports, tax payments, access.
+ * vector, reconciled to the tax accounts, and GSTR-1 of the commission invoices the figures computed
+ * here (its reconciliation lists the GST on commission returned without a credit note); then period
+ * close, exports, tax payments, access.
  */
 import { join } from 'node:path';
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
@@ -15,6 +17,7 @@ import { loadScenario, vectorFiles } from '../src/ledger/ledger-spec-files.js';
 import { LedgerClock } from '../src/ledger/persistence/ledger-clock.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { RefundsService } from '../src/payments/refunds.service.js';
+import { CommissionService } from '../src/payouts/commission/commission.service.js';
 import { periodOf } from '../src/returns/domain/periods.js';
 import { signInAs, type SignedIn } from './support/accounts.js';
 import { activeListing, ADDRESS, checkout, putInCart } from './support/orders.js';
@@ -168,7 +171,7 @@ describe('statutory returns from the ledger (Razorpay sandbox over HTTP)', () =>
   });
   afterAll(() => started?.close());
 
-  it('GSTR-8 and 194-O from the real flow equal the hand-computed figures of vector 21', async () => {
+  it('GSTR-8, 194-O and GSTR-1 from the real flow equal the figures computed by hand', async () => {
     const [business, customer, admin] = await Promise.all([
       signInAs(t, 'business', { state: 'Karnataka' }),
       signInAs(t, 'customer'),
@@ -200,6 +203,9 @@ describe('statutory returns from the ledger (Razorpay sandbox over HTTP)', () =>
     }
 
     at('2026-11-06T10:00:00+05:30');
+    // Commission invoices are dated by the database's clock: dated as the releases here.
+    const commission = t.app.get(CommissionService);
+    commission.releaseDateOverride = '2026-11-06';
     await releaseOrders(o1.subOrderId, o2.subOrderId, o3.subOrderId);
     for (const path of [
       '/technician/repairs/{repairJobId}/finish',
@@ -224,8 +230,10 @@ describe('statutory returns from the ledger (Razorpay sandbox over HTTP)', () =>
     const o4 = await sale(customer, dealerKa, [[30_000, 1800]]);
     names.set('order:o4', `order:${o4.orderId}`);
     at('2026-12-05T12:00:00+05:30');
+    commission.releaseDateOverride = '2026-12-05';
     await releaseOrders(o4.subOrderId);
     expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
+    commission.releaseDateOverride = undefined;
 
     for (const [period, want] of Object.entries(expectedReturns.gstr8)) {
       const { data, response } = await gstr8(finance, period);
@@ -263,6 +271,82 @@ describe('statutory returns from the ledger (Razorpay sandbox over HTTP)', () =>
       expect(data!.figures.reconciliation).toMatchObject({ reconciled: true, differencePaise: 0 });
       expect(data!.account.movementPaise).toBe(data!.figures.totals.tdsPaise);
     }
+
+    // GSTR-1: GST on commission at 18 % from the platform (Karnataka, PLATFORM_GSTIN 29…): to the
+    // Karnataka dealer 14,800 → 2,664 and 4,000 → 720 (CGST + SGST), to the Maharashtra dealer
+    // 11,120 → 2,002 (IGST); the technician's service fee 10,000 → 1,800 (no GSTIN: B2C, intra-state).
+    const nov = (
+      await t.api.GET('/admin/returns/gstr1/{period}', {
+        params: { path: { period: '2026-11' } },
+        headers: compliance.headers,
+      })
+    ).data!;
+    const ka = names.get('29AAAPK1234A1Z5')!;
+    const mh = names.get('27AAAPM5678B1Z5')!;
+    expect(
+      nov.figures.b2b.map((r) => [
+        r.recipientGstin,
+        r.placeOfSupply,
+        r.supply,
+        r.ratePercent,
+        r.taxableValuePaise,
+        r.igstPaise,
+        r.cgstPaise,
+        r.sgstPaise,
+        r.totalPaise,
+      ]),
+    ).toEqual(
+      expect.arrayContaining([
+        [ka, '29', 'intra_state', '18', 14_800, 0, 1_332, 1_332, 17_464],
+        [ka, '29', 'intra_state', '18', 4_000, 0, 360, 360, 4_720],
+        [mh, '27', 'inter_state', '18', 11_120, 2_002, 0, 0, 13_122],
+      ]),
+    );
+    expect(nov.figures.b2b).toHaveLength(3);
+    expect(nov.figures.b2cs).toEqual([
+      {
+        supply: 'intra_state',
+        ratePercent: '18',
+        invoices: 1,
+        taxableValuePaise: 10_000,
+        igstPaise: 0,
+        cgstPaise: 900,
+        sgstPaise: 900,
+      },
+    ]);
+    expect(nov.figures.totals).toEqual({
+      taxableValuePaise: 39_920,
+      igstPaise: 2_002,
+      cgstPaise: 2_592,
+      sgstPaise: 2_592,
+      gstPaise: 7_186,
+    });
+    // The o2 return gave back 288 of GST on commission with no credit note: the mismatch, by entry.
+    expect(nov.figures.reconciliation).toMatchObject({
+      account: 'liability:tax:gst_output',
+      returnTotalPaise: 7_186,
+      journalMovementPaise: 6_898,
+      differencePaise: -288,
+      reconciled: false,
+      exceptions: [{ eventType: 'refund_clawback', amountPaise: -288 }],
+    });
+    const dec = (
+      await t.api.GET('/admin/returns/gstr1/{period}', {
+        params: { path: { period: '2026-12' } },
+        headers: finance.headers,
+      })
+    ).data!;
+    expect(dec.figures.totals.gstPaise).toBe(432);
+    expect(dec.figures.reconciliation).toMatchObject({
+      journalMovementPaise: 432 - 2_002 - 720,
+      differencePaise: -2_722,
+    });
+    expect(
+      dec.figures.reconciliation.exceptions.map((e) => [e.eventType, e.amountPaise]).sort(),
+    ).toEqual([
+      ['refund_clawback', -720],
+      ['refund_reversal', -2_002],
+    ]);
   });
 
   it('closes an ended month (frozen), refuses a month not ended or closed twice; exports are audited', async () => {

@@ -2,7 +2,7 @@
  * The returns' files: GSTR-8 in the JSON shape of the GST portal's offline tool and as CSV, 194-O
  * as the deductee records of Form 26Q (CSV), and a deductee's quarterly TDS statement (HTML).
  * Amounts: the offline tool's JSON in rupees with two decimals, as the portal reads it; CSV and our
- * own JSON in integer paise.
+ * own JSON in integer paise. GSTR-1 (the commission invoices) as CSV.
  */
 import { formatRupees } from '../ledger/domain/money.js';
 import { csvChunks, type CsvCell } from '../common/csv.js';
@@ -163,4 +163,68 @@ export function deducteeStatementHtml(s: DeducteeStatement, deductor: string): s
 <p>Form 16A itself is downloaded from the income-tax department's TRACES portal.</p>
 </body></html>
 `;
+}
+
+export const GSTR1_CSV_COLUMNS = [
+  'table',
+  'recipient_gstin',
+  'recipient_name',
+  'invoice_number',
+  'invoice_date',
+  'place_of_supply',
+  'supply',
+  'rate_percent',
+  'invoices',
+  'taxable_value_paise',
+  'igst_paise',
+  'cgst_paise',
+  'sgst_paise',
+  'total_paise',
+] as const;
+
+interface Gstr1Figures {
+  b2b: Record<string, string | number>[];
+  b2cs: Record<string, string | number>[];
+}
+
+async function* gstr1Records(report: ReturnReport): AsyncGenerator<CsvCell[]> {
+  const f = report.figures as unknown as Gstr1Figures;
+  const cell = (r: Record<string, string | number>, k: string) => r[k] ?? null;
+  for (const r of f.b2b) {
+    yield [
+      'b2b',
+      ...[
+        'recipientGstin',
+        'recipientName',
+        'invoiceNumber',
+        'invoiceDate',
+        'placeOfSupply',
+        'supply',
+        'ratePercent',
+      ].map((k) => cell(r, k)),
+      1,
+      ...['taxableValuePaise', 'igstPaise', 'cgstPaise', 'sgstPaise', 'totalPaise'].map((k) =>
+        cell(r, k),
+      ),
+    ];
+  }
+  for (const r of f.b2cs) {
+    yield [
+      'b2cs',
+      null,
+      null,
+      null,
+      null,
+      null,
+      cell(r, 'supply'),
+      cell(r, 'ratePercent'),
+      cell(r, 'invoices'),
+      ...['taxableValuePaise', 'igstPaise', 'cgstPaise', 'sgstPaise'].map((k) => cell(r, k)),
+      null,
+    ];
+  }
+}
+
+export function gstr1Csv(report: ReturnReport): AsyncGenerator<string> {
+  return csvChunks(GSTR1_CSV_COLUMNS, gstr1Records(report));
 }

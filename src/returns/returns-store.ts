@@ -6,6 +6,7 @@
 import type { EntityManager } from 'typeorm';
 import { execute } from '../database/sql.js';
 import type { Side } from '../ledger/domain/account.js';
+import type { CommissionInvoiceFacts } from './domain/gstr1.js';
 import type { ReturnType } from './domain/periods.js';
 import type { Supply, SupplierInfo } from './domain/returns.js';
 import type { JournalEntry } from './domain/tax-movements.js';
@@ -257,4 +258,50 @@ export async function taxAccountIn(
     [code, from, to],
   );
   return { movementPaise: BigInt(rows[0]!.movement), balanceAtEndPaise: BigInt(rows[0]!.balance) };
+}
+
+/** The commission and service-fee invoices dated in [fromDate, toDate) (IST dates), by number. */
+export async function commissionInvoicesIn(
+  tx: EntityManager,
+  fromDate: string,
+  toDate: string,
+): Promise<CommissionInvoiceFacts[]> {
+  const { rows } = await execute<{
+    invoice_number: string;
+    invoice_date: string;
+    recipient_gstin: string | null;
+    recipient_name: string;
+    supply: 'intra_state' | 'inter_state';
+    gst_rate: string;
+    taxable: string;
+    igst: string;
+    cgst: string;
+    sgst: string;
+    total: string;
+  }>(
+    tx,
+    `SELECT i.invoice_number, to_char(i.release_date, 'YYYY-MM-DD') AS invoice_date,
+            coalesce(i.dealer_gstin, i.technician_gstin) AS recipient_gstin,
+            coalesce(u.business_name, u.display_name) AS recipient_name, i.supply,
+            i.gst_rate::text AS gst_rate, i.taxable_value_paise::text AS taxable,
+            i.igst_paise::text AS igst, i.cgst_paise::text AS cgst, i.sgst_paise::text AS sgst,
+            i.total_paise::text AS total
+     FROM commission_invoices i JOIN users u ON u.id = coalesce(i.dealer_id, i.technician_id)
+     WHERE i.release_date >= $1::date AND i.release_date < $2::date
+     ORDER BY i.financial_year, i.seq`,
+    [fromDate, toDate],
+  );
+  return rows.map((r) => ({
+    invoiceNumber: r.invoice_number,
+    invoiceDate: r.invoice_date,
+    recipientGstin: r.recipient_gstin,
+    recipientName: r.recipient_name,
+    supply: r.supply,
+    gstRate: r.gst_rate,
+    taxableValuePaise: BigInt(r.taxable),
+    igstPaise: BigInt(r.igst),
+    cgstPaise: BigInt(r.cgst),
+    sgstPaise: BigInt(r.sgst),
+    totalPaise: BigInt(r.total),
+  }));
 }

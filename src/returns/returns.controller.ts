@@ -31,6 +31,7 @@ import { IDEMPOTENCY_HEADER, requireIdempotencyKey } from '../database/idempoten
 import {
   ClosePeriodDto,
   CreateTaxPaymentDto,
+  Gstr1ReportDto,
   Gstr8ExportQueryDto,
   Gstr8ReportDto,
   GstReturnPeriodParamDto,
@@ -40,8 +41,15 @@ import {
   TdsExportQueryDto,
   TdsReturnPeriodParamDto,
 } from './dto/returns.dto.js';
-import { deducteeStatementHtml, gstr8Csv, gstr8OfflineJson, tds26qCsv } from './returns-export.js';
-import { type ComputedReturnType, type ReturnReport, ReturnsService } from './returns.service.js';
+import {
+  deducteeStatementHtml,
+  gstr1Csv,
+  gstr8Csv,
+  gstr8OfflineJson,
+  tds26qCsv,
+} from './returns-export.js';
+import type { ReturnType } from './domain/periods.js';
+import { type ReturnReport, ReturnsService } from './returns.service.js';
 
 const CONTENT_TYPES = {
   csv: 'text/csv; charset=utf-8',
@@ -108,6 +116,50 @@ export class ReturnsController {
     return file(reportJson(report), 'json', name);
   }
 
+  /** GSTR-1 of a month: the commission invoices, B2B invoice-wise and B2C summed; reconciliation. */
+  @Get('gstr1/:period')
+  @Can('read', 'StatutoryReturn')
+  @ApiOperation({
+    summary: 'GSTR-1 (GST on commission) of a month, reconciled to liability:tax:gst_output',
+  })
+  @ApiOkResponse({ type: Gstr1ReportDto })
+  gstr1(@Param() p: GstReturnPeriodParamDto): Promise<Gstr1ReportDto> {
+    return this.returns.report('gstr1', p.period) as Promise<unknown> as Promise<Gstr1ReportDto>;
+  }
+
+  /** GSTR-1 as a file (audited): CSV (one row per B2B invoice and per B2C summary) or JSON. */
+  @Get('gstr1/:period/export')
+  @Can('export', 'StatutoryReturn')
+  @ApiOperation({ summary: 'Export GSTR-1 of a month (CSV, JSON)' })
+  @ApiProduces(CONTENT_TYPES.json, CONTENT_TYPES.csv)
+  @ApiOkResponse({ schema: { type: 'string' } })
+  async gstr1Export(
+    @Param() p: GstReturnPeriodParamDto,
+    @Query() q: TdsExportQueryDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<StreamableFile> {
+    const report = await this.returns.exportReport('gstr1', p.period, q.format, meta);
+    const name = `gstr1-${report.period}`;
+    return q.format === 'csv'
+      ? file(gstr1Csv(report), 'csv', name)
+      : file(reportJson(report), 'json', name);
+  }
+
+  /** Finance closes a GSTR-1 month that has ended: its figures are frozen (audited). */
+  @Post('gstr1/:period/close')
+  @HttpCode(200)
+  @Can('update', 'StatutoryReturn')
+  @ApiOperation({ summary: 'Close a GSTR-1 month (its figures frozen)' })
+  @ApiOkResponse({ type: Gstr1ReportDto })
+  @ApiConflictResponse({ description: '`returns/period-not-ended`, `returns/period-closed`' })
+  closeGstr1(
+    @Param() p: GstReturnPeriodParamDto,
+    @Body() dto: ClosePeriodDto,
+    @Meta() meta: RequestMeta,
+  ): Promise<Gstr1ReportDto> {
+    return this.close('gstr1', p.period, dto, meta) as Promise<Gstr1ReportDto>;
+  }
+
   /** 194-O for a quarter: per deductee PAN, amounts credited, rate, TDS, dates; reconciliation. */
   @Get('tds-194o/:period')
   @Can('read', 'StatutoryReturn')
@@ -171,7 +223,7 @@ export class ReturnsController {
   }
 
   private close(
-    returnType: ComputedReturnType,
+    returnType: ReturnType,
     period: string,
     dto: ClosePeriodDto,
     meta: RequestMeta,

@@ -19,9 +19,12 @@ import { exactNumber } from '../ledger/read/ledger-read.mapper.js';
 import { LedgerService } from '../ledger/persistence/ledger.service.js';
 import { type Period, parsePeriod, type ReturnType } from './domain/periods.js';
 import { gstr8, type ReturnInputs, tds194o } from './domain/returns.js';
-import { movementsOf } from './domain/tax-movements.js';
+import { type JournalEntry, movementsOf } from './domain/tax-movements.js';
+import { gstOutputReconciliation, gstr1 } from './domain/gstr1.js';
+import { istDate } from '../ledger/domain/rates.js';
 import {
   closedPeriodIn,
+  commissionInvoicesIn,
   insertClosedPeriodIn,
   insertTaxPaymentIn,
   interStateSalesIn,
@@ -34,14 +37,12 @@ import {
   type TaxPaymentRow,
 } from './returns-store.js';
 
-export type ComputedReturnType = Exclude<ReturnType, 'gstr1'>;
-
 const TAX_ACCOUNT: Record<Tax, string> = {
   tcs: Accounts.tcs,
   tds: Accounts.tds,
   gst_output: Accounts.gstOutput,
 };
-const TAX_OF: Record<ComputedReturnType, Tax> = { gstr8: 'tcs', tds194o: 'tds' };
+const TAX_OF: Record<ReturnType, Tax> = { gstr8: 'tcs', gstr1: 'gst_output', tds194o: 'tds' };
 
 /** bigints as exact JSON numbers (integer paise), recursively; other values as they are. */
 export function jsonNumbers(value: unknown, what = 'amount'): unknown {
@@ -54,7 +55,7 @@ export function jsonNumbers(value: unknown, what = 'amount'): unknown {
 }
 
 export interface ReturnReport {
-  returnType: ComputedReturnType;
+  returnType: ReturnType;
   period: string;
   status: 'open' | 'closed';
   closedAt: string | null;
@@ -95,9 +96,28 @@ export class ReturnsService {
     private readonly audit: AuditService,
   ) {}
 
+  /** GSTR-1 of the month: the commission invoices dated in it, beside liability:tax:gst_output. */
+  private async gstr1In(tx: EntityManager, period: Period, entries: readonly JournalEntry[]) {
+    const invoices = await commissionInvoicesIn(tx, istDate(period.fromMs), istDate(period.toMs));
+    const figures = gstr1(invoices);
+    return {
+      period: period.key,
+      ...figures,
+      reconciliation: gstOutputReconciliation(
+        entries,
+        period.fromMs,
+        period.toMs,
+        figures.totals.gstPaise,
+      ),
+    };
+  }
+
   /** The inputs of a return for the period, read in the caller's transaction. */
-  private async inputsIn(tx: EntityManager, period: Period): Promise<ReturnInputs> {
-    const entries = await periodEntriesIn(tx, new Date(period.fromMs), new Date(period.toMs));
+  private async inputsIn(
+    tx: EntityManager,
+    period: Period,
+    entries: readonly JournalEntry[],
+  ): Promise<ReturnInputs> {
     const { movements, others } = movementsOf(entries, period.fromMs, period.toMs);
     const suppliers = await suppliersIn(tx, [...new Set(movements.map((m) => m.supplier.id))]);
     const interState = await interStateSalesIn(tx, [...new Set(movements.map((m) => m.reference))]);
@@ -106,16 +126,26 @@ export class ReturnsService {
 
   private async computeIn(
     tx: EntityManager,
-    returnType: ComputedReturnType,
+    returnType: ReturnType,
     period: Period,
   ): Promise<Omit<ReturnReport, 'status' | 'closedAt'>> {
-    const inputs = await this.inputsIn(tx, period);
-    const figures = returnType === 'gstr8' ? gstr8(inputs) : tds194o(inputs);
-    const code = TAX_ACCOUNT[TAX_OF[returnType]];
+    const entries = await periodEntriesIn(tx, new Date(period.fromMs), new Date(period.toMs));
+    const inputs = await this.inputsIn(tx, period, entries);
+    const figures =
+      returnType === 'gstr8'
+        ? gstr8(inputs)
+        : returnType === 'tds194o'
+          ? tds194o(inputs)
+          : await this.gstr1In(tx, period, entries);
+    const tax = TAX_OF[returnType];
+    const code = TAX_ACCOUNT[tax];
     const account = await taxAccountIn(tx, code, new Date(period.fromMs), new Date(period.toMs));
     const paid = inputs.others
       .filter((o) => o.eventType === 'tax_payment')
-      .reduce((s, o) => s - (returnType === 'gstr8' ? o.tcsPaise : o.tdsPaise), 0n);
+      .reduce(
+        (s, o) => s - (tax === 'tcs' ? o.tcsPaise : tax === 'tds' ? o.tdsPaise : o.gstOutputPaise),
+        0n,
+      );
     return {
       returnType,
       period: period.key,
@@ -131,7 +161,7 @@ export class ReturnsService {
   }
 
   /** The return for the period: its frozen figures once closed, else computed now. */
-  async report(returnType: ComputedReturnType, key: string): Promise<ReturnReport> {
+  async report(returnType: ReturnType, key: string): Promise<ReturnReport> {
     const period = periodOrProblem(returnType, key);
     return this.transactions.run(async (tx) => {
       const closed = await closedPeriodIn(tx, returnType, period.key);
@@ -148,7 +178,7 @@ export class ReturnsService {
 
   /** A report read for an export, the export audited in the same transaction. */
   async exportReport(
-    returnType: ComputedReturnType,
+    returnType: ReturnType,
     key: string,
     format: string,
     meta: RequestMeta,
@@ -171,7 +201,7 @@ export class ReturnsService {
    * `returns/period-closed` when closed already.
    */
   async close(
-    returnType: ComputedReturnType,
+    returnType: ReturnType,
     key: string,
     reason: string,
     meta: RequestMeta,

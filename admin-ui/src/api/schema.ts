@@ -3700,6 +3700,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/returns/gstr1/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GSTR-1 (GST on commission) of a month, reconciled to liability:tax:gst_output */
+        get: operations["ReturnsController_gstr1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/returns/gstr1/{period}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export GSTR-1 of a month (CSV, JSON) */
+        get: operations["ReturnsController_gstr1Export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/returns/gstr1/{period}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close a GSTR-1 month (its figures frozen) */
+        post: operations["ReturnsController_closeGstr1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/returns/tds-194o/{period}": {
         parameters: {
             query?: never;
@@ -7614,8 +7665,14 @@ export interface components {
             cgstPaise: number;
             sgstPaise: number;
         };
-        ReconciliationDto: {
-            exceptions: components["schemas"]["ReconciliationExceptionDto"][];
+        ReturnExceptionDto: {
+            /** @description The entry (or entries) on the tax account that the return does not report. */
+            key: string;
+            eventType: string;
+            amountPaise: number;
+        };
+        ReturnReconciliationDto: {
+            exceptions: components["schemas"]["ReturnExceptionDto"][];
             account: string;
             returnTotalPaise: number;
             /** @description Credits less debits on the account in the period, payments to the government apart. */
@@ -7628,7 +7685,7 @@ export interface components {
             amendments: components["schemas"]["Gstr8AmendmentDto"][];
             period: string;
             totals: components["schemas"]["Gstr8TotalsDto"];
-            reconciliation: components["schemas"]["ReconciliationDto"];
+            reconciliation: components["schemas"]["ReturnReconciliationDto"];
         };
         TaxAccountDto: {
             code: string;
@@ -7649,6 +7706,61 @@ export interface components {
             period: string;
             computedAt: string;
             account: components["schemas"]["TaxAccountDto"];
+        };
+        Gstr1B2bRowDto: {
+            /** @enum {string} */
+            supply: "inter_state" | "intra_state";
+            recipientGstin: string;
+            recipientName: string;
+            invoiceNumber: string;
+            invoiceDate: string;
+            /** @description The recipient's state code. */
+            placeOfSupply: string;
+            ratePercent: string;
+            taxableValuePaise: number;
+            igstPaise: number;
+            cgstPaise: number;
+            sgstPaise: number;
+            totalPaise: number;
+        };
+        Gstr1B2csRowDto: {
+            /** @enum {string} */
+            supply: "inter_state" | "intra_state";
+            ratePercent: string;
+            invoices: number;
+            taxableValuePaise: number;
+            igstPaise: number;
+            cgstPaise: number;
+            sgstPaise: number;
+        };
+        Gstr1TotalsDto: {
+            taxableValuePaise: number;
+            igstPaise: number;
+            cgstPaise: number;
+            sgstPaise: number;
+            gstPaise: number;
+        };
+        Gstr1FiguresDto: {
+            b2b: components["schemas"]["Gstr1B2bRowDto"][];
+            b2cs: components["schemas"]["Gstr1B2csRowDto"][];
+            period: string;
+            totals: components["schemas"]["Gstr1TotalsDto"];
+            reconciliation: components["schemas"]["ReturnReconciliationDto"];
+        };
+        Gstr1ReportDto: {
+            /** @enum {string} */
+            status: "closed" | "open";
+            closedAt: string | null;
+            /** @enum {string} */
+            returnType: "gstr1";
+            figures: components["schemas"]["Gstr1FiguresDto"];
+            period: string;
+            computedAt: string;
+            account: components["schemas"]["TaxAccountDto"];
+        };
+        ClosePeriodDto: {
+            /** @description Why the period is closed now (kept with the frozen figures and in the audit log). */
+            reason: string;
         };
         TdsCreditDto: {
             /** @enum {string} */
@@ -7681,7 +7793,7 @@ export interface components {
             deductees: components["schemas"]["TdsDeducteeDto"][];
             period: string;
             totals: components["schemas"]["TdsTotalsDto"];
-            reconciliation: components["schemas"]["ReconciliationDto"];
+            reconciliation: components["schemas"]["ReturnReconciliationDto"];
         };
         Tds194oReportDto: {
             /** @enum {string} */
@@ -7693,10 +7805,6 @@ export interface components {
             period: string;
             computedAt: string;
             account: components["schemas"]["TaxAccountDto"];
-        };
-        ClosePeriodDto: {
-            /** @description Why the period is closed now (kept with the frozen figures and in the audit log). */
-            reason: string;
         };
         CreateTaxPaymentDto: {
             /**
@@ -19348,6 +19456,155 @@ export interface operations {
             };
         };
     };
+    ReturnsController_gstr1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A month, `YYYY-MM` (IST calendar). */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Gstr1ReportDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read StatutoryReturn */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReturnsController_gstr1Export: {
+        parameters: {
+            query: {
+                /** @description `csv` (194-O: Form 26Q's deductee records; GSTR-1: its invoices and summaries); `json`: this API's report. */
+                format: "csv" | "json";
+            };
+            header?: never;
+            path: {
+                /** @description A month, `YYYY-MM` (IST calendar). */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": string;
+                    "text/csv; charset=utf-8": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not export StatutoryReturn */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReturnsController_closeGstr1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A month, `YYYY-MM` (IST calendar). */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClosePeriodDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Gstr1ReportDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update StatutoryReturn */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `returns/period-not-ended`, `returns/period-closed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     ReturnsController_tds: {
         parameters: {
             query?: never;
@@ -19395,7 +19652,7 @@ export interface operations {
     ReturnsController_tdsExport: {
         parameters: {
             query: {
-                /** @description `csv`: Form 26Q's deductee records; `json`: this API's report. */
+                /** @description `csv` (194-O: Form 26Q's deductee records; GSTR-1: its invoices and summaries); `json`: this API's report. */
                 format: "csv" | "json";
             };
             header?: never;

@@ -109,7 +109,8 @@ function sumRows(rows: readonly Gstr8Row[]): Gstr8Return['totals'] {
   };
 }
 
-function reconcile(
+/** The return beside its account: what the return reports, the account's movement, the entries between. */
+export function reconcile(
   account: string,
   returnTotal: bigint,
   attributed: bigint,

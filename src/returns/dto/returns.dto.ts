@@ -35,7 +35,7 @@ export class Gstr8ExportQueryDto {
 }
 
 export class TdsExportQueryDto {
-  /** `csv`: Form 26Q's deductee records; `json`: this API's report. */
+  /** `csv` (194-O: Form 26Q's deductee records; GSTR-1: its invoices and summaries); `json`: this API's report. */
   @IsIn(TDS_EXPORT_FORMATS)
   format!: (typeof TDS_EXPORT_FORMATS)[number];
 }
@@ -95,22 +95,22 @@ export class TaxPaymentDto {
   createdAt!: string;
 }
 
-export class ReconciliationExceptionDto {
+export class ReturnExceptionDto {
   /** The entry (or entries) on the tax account that the return does not report. */
   key!: string;
   eventType!: string;
   amountPaise!: number;
 }
 
-export class ReconciliationDto {
+export class ReturnReconciliationDto {
   account!: string;
   returnTotalPaise!: number;
   /** Credits less debits on the account in the period, payments to the government apart. */
   journalMovementPaise!: number;
   differencePaise!: number;
   reconciled!: boolean;
-  @ApiProperty({ type: [ReconciliationExceptionDto] })
-  exceptions!: ReconciliationExceptionDto[];
+  @ApiProperty({ type: [ReturnExceptionDto] })
+  exceptions!: ReturnExceptionDto[];
 }
 
 export class TaxAccountDto {
@@ -160,7 +160,7 @@ export class Gstr8FiguresDto {
   @ApiProperty({ type: [Gstr8AmendmentDto] })
   amendments!: Gstr8AmendmentDto[];
   totals!: Gstr8TotalsDto;
-  reconciliation!: ReconciliationDto;
+  reconciliation!: ReturnReconciliationDto;
 }
 
 class ReturnReportBaseDto {
@@ -177,6 +177,58 @@ export class Gstr8ReportDto extends ReturnReportBaseDto {
   @ApiProperty({ enum: ['gstr8'] })
   returnType!: 'gstr8';
   figures!: Gstr8FiguresDto;
+}
+
+export class Gstr1B2bRowDto {
+  recipientGstin!: string;
+  recipientName!: string;
+  invoiceNumber!: string;
+  invoiceDate!: string;
+  /** The recipient's state code. */
+  placeOfSupply!: string;
+  @ApiProperty({ enum: ['intra_state', 'inter_state'] })
+  supply!: 'intra_state' | 'inter_state';
+  ratePercent!: string;
+  taxableValuePaise!: number;
+  igstPaise!: number;
+  cgstPaise!: number;
+  sgstPaise!: number;
+  totalPaise!: number;
+}
+
+export class Gstr1B2csRowDto {
+  @ApiProperty({ enum: ['intra_state', 'inter_state'] })
+  supply!: 'intra_state' | 'inter_state';
+  ratePercent!: string;
+  invoices!: number;
+  taxableValuePaise!: number;
+  igstPaise!: number;
+  cgstPaise!: number;
+  sgstPaise!: number;
+}
+
+export class Gstr1TotalsDto {
+  taxableValuePaise!: number;
+  igstPaise!: number;
+  cgstPaise!: number;
+  sgstPaise!: number;
+  gstPaise!: number;
+}
+
+export class Gstr1FiguresDto {
+  period!: string;
+  @ApiProperty({ type: [Gstr1B2bRowDto] })
+  b2b!: Gstr1B2bRowDto[];
+  @ApiProperty({ type: [Gstr1B2csRowDto] })
+  b2cs!: Gstr1B2csRowDto[];
+  totals!: Gstr1TotalsDto;
+  reconciliation!: ReturnReconciliationDto;
+}
+
+export class Gstr1ReportDto extends ReturnReportBaseDto {
+  @ApiProperty({ enum: ['gstr1'] })
+  returnType!: 'gstr1';
+  figures!: Gstr1FiguresDto;
 }
 
 export class TdsCreditDto {
@@ -215,7 +267,7 @@ export class Tds194oFiguresDto {
   @ApiProperty({ type: [TdsDeducteeDto] })
   deductees!: TdsDeducteeDto[];
   totals!: TdsTotalsDto;
-  reconciliation!: ReconciliationDto;
+  reconciliation!: ReturnReconciliationDto;
 }
 
 export class Tds194oReportDto extends ReturnReportBaseDto {
