@@ -289,6 +289,7 @@ const EXPECTED: Record<string, Rule> = {
   'GET /admin/returns/tds-194o/{period}/export': RETURN_EXPORTERS,
   'POST /admin/returns/tds-194o/{period}/close': ['finance'],
   'GET /admin/returns/tax-payments': RETURN_READERS,
+  'GET /admin/returns/periods': RETURN_READERS,
   'POST /admin/returns/tax-payments': ['finance'],
   'GET /technician/payouts': TECHNICIANS,
   'GET /technician/commission-invoices': TECHNICIANS,

@@ -364,6 +364,19 @@ describe('statutory returns from the ledger (Razorpay sandbox over HTTP)', () =>
       status: 'closed',
       figures: { totals: { tcsPaise: 1566 } },
     });
+    const periods = await t.api.GET('/admin/returns/periods', {
+      params: { query: { returnType: 'gstr8' } },
+      headers: cfo.headers,
+    });
+    expect(periods.data).toEqual([
+      {
+        returnType: 'gstr8',
+        period: '2026-11',
+        closedBy: finance.userId,
+        reason: 'Filed on the GST portal',
+        closedAt: closed.data!.closedAt,
+      },
+    ]);
     const again = await close(finance, '2026-11');
     expect(again.response.status).toBe(409);
     expect(again.error).toMatchObject({ code: 'returns/period-closed' });

@@ -156,6 +156,28 @@ export async function closedPeriodIn(
   return rows[0];
 }
 
+export interface ClosedPeriodListRow {
+  return_type: ReturnType;
+  period: string;
+  closed_by: string;
+  reason: string;
+  closed_at: Date;
+}
+
+/** The closed periods, newest first (of one return type, or all). */
+export async function closedPeriodsIn(
+  tx: EntityManager,
+  returnType: ReturnType | undefined,
+): Promise<ClosedPeriodListRow[]> {
+  const { rows } = await execute<ClosedPeriodListRow>(
+    tx,
+    `SELECT return_type, period, closed_by, reason, closed_at FROM return_periods
+     WHERE $1::text IS NULL OR return_type = $1 ORDER BY closed_at DESC, return_type, period`,
+    [returnType ?? null],
+  );
+  return rows;
+}
+
 /** Closes the period with its figures; false when it was closed already (by a concurrent close). */
 export async function insertClosedPeriodIn(
   tx: EntityManager,

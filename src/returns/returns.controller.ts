@@ -29,6 +29,8 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { IDEMPOTENCY_HEADER, requireIdempotencyKey } from '../database/idempotency.js';
 import {
+  ClosedPeriodDto,
+  ClosedPeriodsQueryDto,
   ClosePeriodDto,
   CreateTaxPaymentDto,
   Gstr1ReportDto,
@@ -256,6 +258,15 @@ export class ReturnsController {
     const result = await this.returns.payTax(dto, requireIdempotencyKey(key), meta);
     if (result.replayed) void reply.header('idempotent-replayed', 'true');
     return result.body;
+  }
+
+  /** The periods finance closed (their figures frozen), newest first. */
+  @Get('periods')
+  @Can('read', 'StatutoryReturn')
+  @ApiOperation({ summary: 'Closed return periods, newest first' })
+  @ApiOkResponse({ type: [ClosedPeriodDto] })
+  periods(@Query() q: ClosedPeriodsQueryDto): Promise<ClosedPeriodDto[]> {
+    return this.returns.closedPeriods(q.returnType);
   }
 
   @Get('tax-payments')

@@ -24,6 +24,7 @@ import { gstOutputReconciliation, gstr1 } from './domain/gstr1.js';
 import { istDate } from '../ledger/domain/rates.js';
 import {
   closedPeriodIn,
+  closedPeriodsIn,
   commissionInvoicesIn,
   insertClosedPeriodIn,
   insertTaxPaymentIn,
@@ -342,6 +343,19 @@ export class ReturnsService {
     };
   }
 
+  /** The periods finance closed, newest first. */
+  async closedPeriods(returnType: ReturnType | undefined): Promise<ClosedPeriodView[]> {
+    return this.transactions.run(async (tx) =>
+      (await closedPeriodsIn(tx, returnType)).map((r) => ({
+        returnType: r.return_type,
+        period: r.period,
+        closedBy: r.closed_by,
+        reason: r.reason,
+        closedAt: r.closed_at.toISOString(),
+      })),
+    );
+  }
+
   async payments(tax: Tax | undefined): Promise<TaxPaymentView[]> {
     return this.transactions.run(async (tx) => (await taxPaymentsIn(tx, { tax })).map(paymentView));
   }
@@ -369,6 +383,14 @@ export interface DeducteeStatement {
   period: string;
   status: 'open' | 'closed';
   deductee: DeducteeFigures | null;
+}
+
+export interface ClosedPeriodView {
+  returnType: ReturnType;
+  period: string;
+  closedBy: string;
+  reason: string;
+  closedAt: string;
 }
 
 export interface TaxPaymentView {

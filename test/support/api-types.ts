@@ -3837,6 +3837,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/returns/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Closed return periods, newest first */
+        get: operations["ReturnsController_periods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/tds-statements/{period}": {
         parameters: {
             query?: never;
@@ -7833,6 +7850,15 @@ export interface components {
             /** @description The ledger entry, `tax_payment:<id>`. */
             entryId: string;
             createdAt: string;
+        };
+        ClosedPeriodDto: {
+            /** @enum {string} */
+            returnType: "gstr1" | "gstr8" | "tds194o";
+            period: string;
+            /** @description The finance user who closed it. */
+            closedBy: string;
+            reason: string;
+            closedAt: string;
         };
         FraudAlertDto: {
             /** @enum {string} */
@@ -19891,6 +19917,49 @@ export interface operations {
             };
             /** @description `returns/challan-recorded`, `ledger/exceeds-debits` (bank) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReturnsController_periods: {
+        parameters: {
+            query?: {
+                returnType?: "gstr1" | "gstr8" | "tds194o";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClosedPeriodDto"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read StatutoryReturn */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -46,6 +46,7 @@ export const ROUTE_ROLES = {
   'GET /admin/returns/gstr1/{period}/export': ['finance', 'compliance'],
   'GET /admin/returns/gstr8/{period}': ['finance', 'compliance', 'cfo'],
   'GET /admin/returns/gstr8/{period}/export': ['finance', 'compliance'],
+  'GET /admin/returns/periods': ['finance', 'compliance', 'cfo'],
   'GET /admin/returns/tax-payments': ['finance', 'compliance', 'cfo'],
   'GET /admin/returns/tds-194o/{period}': ['finance', 'compliance', 'cfo'],
   'GET /admin/returns/tds-194o/{period}/export': ['finance', 'compliance'],

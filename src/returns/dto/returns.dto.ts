@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { RETURN_TYPES, type ReturnType } from '../domain/periods.js';
 
 const NOT_BLANK = /\S/;
 
@@ -74,6 +75,22 @@ export class CreateTaxPaymentDto {
   @Length(3, 500)
   @Matches(NOT_BLANK, { message: 'reason must not be blank' })
   reason!: string;
+}
+
+export class ClosedPeriodsQueryDto {
+  @IsOptional()
+  @IsIn(RETURN_TYPES)
+  returnType?: ReturnType;
+}
+
+export class ClosedPeriodDto {
+  @ApiProperty({ enum: RETURN_TYPES })
+  returnType!: ReturnType;
+  period!: string;
+  /** The finance user who closed it. */
+  closedBy!: string;
+  reason!: string;
+  closedAt!: string;
 }
 
 export class TaxPaymentsQueryDto {
