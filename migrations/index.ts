@@ -50,6 +50,7 @@ import { RemoteRepair1764690000000 } from './1764690000000-RemoteRepair.js';
 import { ChatReportResolutions1764710000000 } from './1764710000000-ChatReportResolutions.js';
 import { RepairJobMedia1764720000000 } from './1764720000000-RepairJobMedia.js';
 import { KycDocuments1764730000000 } from './1764730000000-KycDocuments.js';
+import { StatutoryReturns1764740000000 } from './1764740000000-StatutoryReturns.js';
 import { RemoteSessionRelays1764745000000 } from './1764745000000-RemoteSessionRelays.js';
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
 import { Ratings1764500000000 } from './1764500000000-Ratings.js';
@@ -114,5 +115,6 @@ export const migrations = [
   ChatReportResolutions1764710000000,
   RepairJobMedia1764720000000,
   KycDocuments1764730000000,
+  StatutoryReturns1764740000000,
   RemoteSessionRelays1764745000000,
 ];

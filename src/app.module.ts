@@ -26,6 +26,7 @@ import { GatewayModule } from './gateway/gateway.module.js';
 import { PaymentsModule } from './payments/payments.module.js';
 import { PayoutsModule } from './payouts/payouts.module.js';
 import { ReconciliationModule } from './reconciliation/reconciliation.module.js';
+import { ReturnsModule } from './returns/returns.module.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { MatchingModule } from './matching/matching.module.js';
@@ -88,6 +89,7 @@ export class AppModule {
         EscrowModule,
         DisputesModule,
         ReconciliationModule,
+        ReturnsModule,
         FraudModule,
         CallsModule,
         RemoteModule,

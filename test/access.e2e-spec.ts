@@ -48,6 +48,9 @@ const APPLICANTS: Kind[] = [
 const TECHNICIANS: Kind[] = ['tech_hardware', 'tech_software'];
 /** Staff who read the money: the CFO too (it reads, never writes; README "The `cfo` role"). */
 const MONEY_READERS: Kind[] = [...ADMINS, 'compliance', 'finance', 'cfo'];
+/** Statutory returns: finance and compliance, and the CFO reading; exports not for the CFO. */
+const RETURN_READERS: Kind[] = ['finance', 'compliance', 'cfo'];
+const RETURN_EXPORTERS: Kind[] = ['finance', 'compliance'];
 /** Who calls about their repair jobs (approved customers, business buyers, technicians). */
 const CALLERS: Kind[] = ['customer', 'business', 'tech_hardware', 'tech_software'];
 /** Who chats: the approved parties of jobs and orders (object-checked: a stranger gets 404) and staff who moderate. */
@@ -276,6 +279,19 @@ const EXPECTED: Record<string, Rule> = {
   'GET /repairs/{repairJobId}/payment-requests': BUYERS,
   'POST /repairs/{repairJobId}/payment-request/cancel': BUYERS,
   'GET /technician/earnings': TECHNICIANS,
+  'GET /me/tds-statements/{period}': ['dealer', ...TECHNICIANS],
+  'GET /admin/returns/gstr8/{period}': RETURN_READERS,
+  'GET /admin/returns/gstr8/{period}/export': RETURN_EXPORTERS,
+  'POST /admin/returns/gstr8/{period}/close': ['finance'],
+  'GET /admin/returns/gstr1/{period}': RETURN_READERS,
+  'GET /admin/returns/gstr1/{period}/export': RETURN_EXPORTERS,
+  'POST /admin/returns/gstr1/{period}/close': ['finance'],
+  'GET /admin/returns/tds-194o/{period}': RETURN_READERS,
+  'GET /admin/returns/tds-194o/{period}/export': RETURN_EXPORTERS,
+  'POST /admin/returns/tds-194o/{period}/close': ['finance'],
+  'GET /admin/returns/tax-payments': RETURN_READERS,
+  'GET /admin/returns/periods': RETURN_READERS,
+  'POST /admin/returns/tax-payments': ['finance'],
   'GET /technician/payouts': TECHNICIANS,
   'GET /technician/commission-invoices': TECHNICIANS,
   'GET /technician/repairs': TECHNICIANS,
@@ -724,6 +740,7 @@ describe('access control', () => {
         .replace('{callId}', randomUUID())
         .replace('{remoteSessionId}', randomUUID())
         .replace('{token}', 'ExponentPushToken[access-matrix-probe]')
+        .replace('{period}', path.includes('/tds') ? '2026-27-Q3' : '2026-11')
         .replace('{orderId}', orderId)
         .replace('{subOrderId}', subOrderId)
         .replace('{dealerId}', ids.get('dealer')!)
@@ -756,11 +773,13 @@ describe('access control', () => {
         const query =
           route === 'GET /audit/events/export' || route === 'GET /ledger/export'
             ? '?format=jsonl'
-            : route === 'GET /admin/payments/totals'
-              ? '?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z'
-              : route === 'GET /technicians/nearby'
-                ? '?lat=12.97&lng=77.59'
-                : '';
+            : route.startsWith('GET /admin/returns/') && route.endsWith('/export')
+              ? '?format=csv'
+              : route === 'GET /admin/payments/totals'
+                ? '?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z'
+                : route === 'GET /technicians/nearby'
+                  ? '?lat=12.97&lng=77.59'
+                  : '';
         const res = await fetch(`${t.baseUrl}${fill(path)}${query}`, {
           method,
           headers: {

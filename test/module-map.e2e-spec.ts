@@ -203,6 +203,10 @@ const MODULES: Record<string, ModuleRule> = {
       'payment_alert_history',
     ],
   },
+  returns: {
+    imports: ['audit', 'ledger'],
+    owns: ['return_periods', 'tax_payments'],
+  },
   fraud: {
     imports: ['audit', 'escrow', 'orders', 'reconciliation'],
     owns: [

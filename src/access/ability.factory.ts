@@ -69,6 +69,13 @@ export type Subject =
    * resolve).
    */
   | 'PaymentOps'
+  /**
+   * Statutory returns (GSTR-8, 194-O) and tax payments: `read` (finance, cfo, compliance), `export`
+   * (finance, compliance; audited), `update` (finance: close a period, record a tax payment).
+   */
+  | 'StatutoryReturn'
+  /** One's own quarterly 194-O statement: approved dealers and technicians `read` theirs. */
+  | 'TdsStatement'
   /** A dealer's own escrow and payout statement: approved dealers `read` theirs. */
   | 'DealerStatement'
   /** A technician's own earnings, payouts and service-fee invoices: approved technicians `read` theirs. */
@@ -276,6 +283,7 @@ function buildAbility(principal: Principal | null): AppAbility {
       can('read', 'ChatOps');
       can('read', 'RemoteSession');
       can('read', 'RemoteRepairOps');
+      can(['read', 'export'], 'StatutoryReturn');
       break;
     case 'cfo':
       // Read-only and money only (README "The `cfo` role"): the ledger and its export, adjustments,
@@ -288,6 +296,7 @@ function buildAbility(principal: Principal | null): AppAbility {
       can('read', 'PaymentOps');
       can('read', 'RepairJob');
       can('read', 'RepairMedia');
+      can('read', 'StatutoryReturn');
       break;
     case 'finance':
       can('read', 'User');
@@ -299,6 +308,7 @@ function buildAbility(principal: Principal | null): AppAbility {
       can('read', 'RepairJob');
       can('read', 'RepairMedia');
       can('approve', 'PayeeSettlement');
+      can(['read', 'export', 'update'], 'StatutoryReturn');
       break;
     case 'dealer':
       // Only an approved dealer sells (or buys); a pending, suspended or blocked dealer does nothing.
@@ -306,6 +316,7 @@ function buildAbility(principal: Principal | null): AppAbility {
         can(['create', 'read', 'update'], 'Listing', { dealerId: principal.userId });
         can(['read', 'update'], 'SubOrder', { dealerId: principal.userId });
         can('read', 'DealerStatement');
+        can('read', 'TdsStatement');
         can(['read', 'update'], 'PayeeSettlement');
         can(['read', 'update'], 'Purchase');
         if (!principal.phoneUnverified) can('create', 'Purchase');
@@ -327,6 +338,7 @@ function buildAbility(principal: Principal | null): AppAbility {
           can(['read', 'update'], 'PayeeSettlement');
           can(['read', 'update'], 'RepairWork');
           can('read', 'TechnicianStatement');
+          can('read', 'TdsStatement');
         }
         if (principal.role === 'customer' || principal.role === 'business') {
           can('read', 'TechnicianSearch');

@@ -3683,6 +3683,211 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/returns/gstr8/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GSTR-8 (TCS) of a month, reconciled to liability:tax:tcs */
+        get: operations["ReturnsController_gstr8"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/returns/gstr8/{period}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export GSTR-8 of a month (offline-tool JSON, CSV, JSON) */
+        get: operations["ReturnsController_gstr8Export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/returns/gstr1/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GSTR-1 (GST on commission) of a month, reconciled to liability:tax:gst_output */
+        get: operations["ReturnsController_gstr1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/returns/gstr1/{period}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export GSTR-1 of a month (CSV, JSON) */
+        get: operations["ReturnsController_gstr1Export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/returns/gstr1/{period}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close a GSTR-1 month (its figures frozen) */
+        post: operations["ReturnsController_closeGstr1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/returns/tds-194o/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** TDS under section 194-O of a quarter, reconciled to liability:tax:tds */
+        get: operations["ReturnsController_tds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/returns/tds-194o/{period}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export the 194-O data of a quarter (26Q deductee records CSV, JSON) */
+        get: operations["ReturnsController_tdsExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/returns/gstr8/{period}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close a GSTR-8 month (its figures frozen) */
+        post: operations["ReturnsController_closeGstr8"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/returns/tds-194o/{period}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close a 194-O quarter (its figures frozen) */
+        post: operations["ReturnsController_closeTds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/returns/tax-payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payments of collected tax, oldest first */
+        get: operations["ReturnsController_payments"];
+        put?: never;
+        /** Record a payment of collected tax (posted to the ledger) */
+        post: operations["ReturnsController_payTax"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/returns/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Closed return periods, newest first */
+        get: operations["ReturnsController_periods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/tds-statements/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My quarterly TDS (194-O) statement (HTML) */
+        get: operations["TdsStatementController_mine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/fraud/alerts": {
         parameters: {
             query?: never;
@@ -7454,6 +7659,223 @@ export interface components {
         ResolveExceptionDto: {
             /** @description What finance found and did (kept on the exception and in the audit log). */
             note: string;
+        };
+        Gstr8RowDto: {
+            supplierId: string;
+            supplierGstin: string;
+            supplierName: string;
+            /** @description Taxable value of supplies made through the platform. */
+            grossSuppliesPaise: number;
+            /** @description Taxable value of supplies returned. */
+            returnsPaise: number;
+            netPaise: number;
+            tcsPaise: number;
+            igstPaise: number;
+            cgstPaise: number;
+            sgstPaise: number;
+        };
+        Gstr8AmendmentDto: {
+            supplierId: string;
+            supplierGstin: string;
+            supplierName: string;
+            /** @description Taxable value of supplies made through the platform. */
+            grossSuppliesPaise: number;
+            /** @description Taxable value of supplies returned. */
+            returnsPaise: number;
+            netPaise: number;
+            tcsPaise: number;
+            igstPaise: number;
+            cgstPaise: number;
+            sgstPaise: number;
+            /** @description The month of the original supplies, `YYYY-MM`. */
+            originalPeriod: string;
+        };
+        Gstr8TotalsDto: {
+            grossSuppliesPaise: number;
+            returnsPaise: number;
+            netPaise: number;
+            tcsPaise: number;
+            igstPaise: number;
+            cgstPaise: number;
+            sgstPaise: number;
+        };
+        ReturnExceptionDto: {
+            /** @description The entry (or entries) on the tax account that the return does not report. */
+            key: string;
+            eventType: string;
+            amountPaise: number;
+        };
+        ReturnReconciliationDto: {
+            exceptions: components["schemas"]["ReturnExceptionDto"][];
+            account: string;
+            returnTotalPaise: number;
+            /** @description Credits less debits on the account in the period, payments to the government apart. */
+            journalMovementPaise: number;
+            differencePaise: number;
+            reconciled: boolean;
+        };
+        Gstr8FiguresDto: {
+            rows: components["schemas"]["Gstr8RowDto"][];
+            amendments: components["schemas"]["Gstr8AmendmentDto"][];
+            period: string;
+            totals: components["schemas"]["Gstr8TotalsDto"];
+            reconciliation: components["schemas"]["ReturnReconciliationDto"];
+        };
+        TaxAccountDto: {
+            code: string;
+            /** @description Every movement of the account in the period, payments included. */
+            movementPaise: number;
+            /** @description Paid to the government in the period (tax_payment entries). */
+            paymentsPaise: number;
+            /** @description The balance at the end of the period: collected and not yet paid. */
+            balanceAtEndPaise: number;
+        };
+        Gstr8ReportDto: {
+            /** @enum {string} */
+            status: "closed" | "open";
+            closedAt: string | null;
+            /** @enum {string} */
+            returnType: "gstr8";
+            figures: components["schemas"]["Gstr8FiguresDto"];
+            period: string;
+            computedAt: string;
+            account: components["schemas"]["TaxAccountDto"];
+        };
+        Gstr1B2bRowDto: {
+            /** @enum {string} */
+            supply: "inter_state" | "intra_state";
+            recipientGstin: string;
+            recipientName: string;
+            invoiceNumber: string;
+            invoiceDate: string;
+            /** @description The recipient's state code. */
+            placeOfSupply: string;
+            ratePercent: string;
+            taxableValuePaise: number;
+            igstPaise: number;
+            cgstPaise: number;
+            sgstPaise: number;
+            totalPaise: number;
+        };
+        Gstr1B2csRowDto: {
+            /** @enum {string} */
+            supply: "inter_state" | "intra_state";
+            ratePercent: string;
+            invoices: number;
+            taxableValuePaise: number;
+            igstPaise: number;
+            cgstPaise: number;
+            sgstPaise: number;
+        };
+        Gstr1TotalsDto: {
+            taxableValuePaise: number;
+            igstPaise: number;
+            cgstPaise: number;
+            sgstPaise: number;
+            gstPaise: number;
+        };
+        Gstr1FiguresDto: {
+            b2b: components["schemas"]["Gstr1B2bRowDto"][];
+            b2cs: components["schemas"]["Gstr1B2csRowDto"][];
+            period: string;
+            totals: components["schemas"]["Gstr1TotalsDto"];
+            reconciliation: components["schemas"]["ReturnReconciliationDto"];
+        };
+        Gstr1ReportDto: {
+            /** @enum {string} */
+            status: "closed" | "open";
+            closedAt: string | null;
+            /** @enum {string} */
+            returnType: "gstr1";
+            figures: components["schemas"]["Gstr1FiguresDto"];
+            period: string;
+            computedAt: string;
+            account: components["schemas"]["TaxAccountDto"];
+        };
+        ClosePeriodDto: {
+            /** @description Why the period is closed now (kept with the frozen figures and in the audit log). */
+            reason: string;
+        };
+        TdsCreditDto: {
+            /** @enum {string} */
+            kind: "credit" | "return";
+            /** @description The rate applied, in percent. */
+            ratePercent: string | null;
+            reference: string;
+            /** @description IST date of the credit (the release) or of the return. */
+            date: string;
+            grossPaise: number;
+            tdsPaise: number;
+        };
+        TdsDeducteeDto: {
+            /** @enum {string} */
+            supplierKind: "dealer" | "technician";
+            credits: components["schemas"]["TdsCreditDto"][];
+            supplierId: string;
+            name: string;
+            /** @description The PAN, or `PANNOTAVBL` when none was furnished. */
+            pan: string;
+            higherRate: boolean;
+            grossCreditedPaise: number;
+            tdsPaise: number;
+        };
+        TdsTotalsDto: {
+            grossCreditedPaise: number;
+            tdsPaise: number;
+        };
+        Tds194oFiguresDto: {
+            deductees: components["schemas"]["TdsDeducteeDto"][];
+            period: string;
+            totals: components["schemas"]["TdsTotalsDto"];
+            reconciliation: components["schemas"]["ReturnReconciliationDto"];
+        };
+        Tds194oReportDto: {
+            /** @enum {string} */
+            status: "closed" | "open";
+            closedAt: string | null;
+            /** @enum {string} */
+            returnType: "tds194o";
+            figures: components["schemas"]["Tds194oFiguresDto"];
+            period: string;
+            computedAt: string;
+            account: components["schemas"]["TaxAccountDto"];
+        };
+        CreateTaxPaymentDto: {
+            /**
+             * @description Which collected tax is paid: `liability:tax:<tax>` is debited.
+             * @enum {string}
+             */
+            tax: "gst_output" | "tcs" | "tds";
+            /** @description Integer paise, positive, at most 2^53 − 1. */
+            amountPaise: number;
+            /** @description The challan's reference (CIN / CPIN / BSR code + serial), unique per tax. */
+            challanReference: string;
+            /** @description The date the bank paid it, `YYYY-MM-DD`. */
+            paidOn: string;
+            /** @description The platform's bank account it was paid from (`asset:bank:<bankAccountId>` is credited). */
+            bankAccountId: string;
+            reason: string;
+        };
+        TaxPaymentDto: {
+            /** @enum {string} */
+            tax: "gst_output" | "tcs" | "tds";
+            id: string;
+            amountPaise: number;
+            challanReference: string;
+            paidOn: string;
+            bankAccountId: string;
+            /** @description The ledger entry, `tax_payment:<id>`. */
+            entryId: string;
+            createdAt: string;
+        };
+        ClosedPeriodDto: {
+            /** @enum {string} */
+            returnType: "gstr1" | "gstr8" | "tds194o";
+            period: string;
+            /** @description The finance user who closed it. */
+            closedBy: string;
+            reason: string;
+            closedAt: string;
         };
         FraudAlertDto: {
             /** @enum {string} */
@@ -19029,6 +19451,640 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not update PaymentOps */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReturnsController_gstr8: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A month, `YYYY-MM` (IST calendar). */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Gstr8ReportDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read StatutoryReturn */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReturnsController_gstr8Export: {
+        parameters: {
+            query: {
+                /** @description `offline-json`: the GST portal offline tool's JSON; `csv`; `json`: this API's report. */
+                format: "csv" | "json" | "offline-json";
+            };
+            header?: never;
+            path: {
+                /** @description A month, `YYYY-MM` (IST calendar). */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": string;
+                    "text/csv; charset=utf-8": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not export StatutoryReturn */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReturnsController_gstr1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A month, `YYYY-MM` (IST calendar). */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Gstr1ReportDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read StatutoryReturn */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReturnsController_gstr1Export: {
+        parameters: {
+            query: {
+                /** @description `csv` (194-O: Form 26Q's deductee records; GSTR-1: its invoices and summaries); `json`: this API's report. */
+                format: "csv" | "json";
+            };
+            header?: never;
+            path: {
+                /** @description A month, `YYYY-MM` (IST calendar). */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": string;
+                    "text/csv; charset=utf-8": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not export StatutoryReturn */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReturnsController_closeGstr1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A month, `YYYY-MM` (IST calendar). */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClosePeriodDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Gstr1ReportDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update StatutoryReturn */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `returns/period-not-ended`, `returns/period-closed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReturnsController_tds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A quarter of the Indian financial year, `YYYY-YY-Qn` (`2026-27-Q3` = October–December 2026). */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tds194oReportDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read StatutoryReturn */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReturnsController_tdsExport: {
+        parameters: {
+            query: {
+                /** @description `csv` (194-O: Form 26Q's deductee records; GSTR-1: its invoices and summaries); `json`: this API's report. */
+                format: "csv" | "json";
+            };
+            header?: never;
+            path: {
+                /** @description A quarter of the Indian financial year, `YYYY-YY-Qn` (`2026-27-Q3` = October–December 2026). */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": string;
+                    "text/csv; charset=utf-8": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not export StatutoryReturn */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReturnsController_closeGstr8: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A month, `YYYY-MM` (IST calendar). */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClosePeriodDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Gstr8ReportDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update StatutoryReturn */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `returns/period-not-ended`, `returns/period-closed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReturnsController_closeTds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A quarter of the Indian financial year, `YYYY-YY-Qn` (`2026-27-Q3` = October–December 2026). */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClosePeriodDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tds194oReportDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update StatutoryReturn */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `returns/period-not-ended`, `returns/period-closed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReturnsController_payments: {
+        parameters: {
+            query?: {
+                tax?: "gst_output" | "tcs" | "tds";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxPaymentDto"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read StatutoryReturn */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReturnsController_payTax: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description e.g. a UUID; reuse it to retry */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTaxPaymentDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxPaymentDto"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not update StatutoryReturn */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `returns/challan-recorded`, `ledger/exceeds-debits` (bank) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReturnsController_periods: {
+        parameters: {
+            query?: {
+                returnType?: "gstr1" | "gstr8" | "tds194o";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClosedPeriodDto"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read StatutoryReturn */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TdsStatementController_mine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A quarter of the Indian financial year, `YYYY-YY-Qn` (`2026-27-Q3` = October–December 2026). */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read TdsStatement */
             403: {
                 headers: {
                     [name: string]: unknown;

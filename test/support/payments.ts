@@ -15,7 +15,7 @@ import { LedgerService } from '../../src/ledger/persistence/ledger.service.js';
 import { PAYMENT_GATEWAY, type PaymentGateway } from '../../src/gateway/payment-gateway.js';
 import { QUIET_ENV, type SignedIn } from './accounts.js';
 import type { components } from './api-types.js';
-import { startTestApp, type TestApp } from './test-app.js';
+import { startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 import { withClient } from './test-database.js';
 
 export type Payment = components['schemas']['PaymentDto'];
@@ -37,6 +37,8 @@ export interface SandboxAppOptions {
   webhooks?: boolean;
   /** Whether the sandbox activates linked accounts as they are created (default false). */
   activateAccounts?: SandboxOptions['activateAccounts'];
+  /** Providers of the app replaced by values (`TestAppOptions.overrides`). */
+  overrides?: TestAppOptions['overrides'];
 }
 
 /**
@@ -53,6 +55,7 @@ export async function startSandboxApp(options: SandboxAppOptions = {}): Promise<
   try {
     t = await startTestApp({
       env: { ...QUIET_ENV, RAZORPAY_API_URL: sandbox.url, ...options.env },
+      ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
     });
   } catch (error) {
     await sandbox.stop();

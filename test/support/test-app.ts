@@ -26,6 +26,8 @@ export interface TestAppOptions {
   controllers?: Type[];
   env?: Record<string, string>;
   database?: 'migrated' | 'empty';
+  /** Providers replaced by values (e.g. the ledger's clock, to date entries in a past month). */
+  overrides?: readonly { provide: unknown; useValue: unknown }[];
 }
 
 /** The real application, listening on a loopback port, on a database of its own. */
@@ -51,10 +53,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       done();
     },
   });
-  const moduleRef = await Test.createTestingModule({
+  let builder = Test.createTestingModule({
     imports: [AppModule.forRoot(config, stream)],
     controllers: options.controllers ?? [],
-  }).compile();
+  });
+  for (const o of options.overrides ?? [])
+    builder = builder.overrideProvider(o.provide).useValue(o.useValue);
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(
     // Every connection destroyed at close: a client socket left mid-request must not hang teardown.
     createFastifyAdapter(config, { forceCloseConnections: true }),

@@ -629,7 +629,10 @@ export function refundAfterRelease(e: RefundAfterRelease): {
       type: 'post',
       key: `refund:${e.refundId}`,
       lines,
-      meta: meta('refund_clawback', reference, e.actor),
+      // The taxable value returned: the statutory returns report it (src/returns).
+      meta: meta('refund_clawback', reference, e.actor, {
+        taxableValuePaise: clawback.taxableValuePaise.toString(),
+      }),
     },
   };
 }

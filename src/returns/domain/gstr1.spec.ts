@@ -1,0 +1,93 @@
+import { credit, debit } from '../../ledger/domain/journal.js';
+import { type CommissionInvoiceFacts, gstOutputReconciliation, gstr1 } from './gstr1.js';
+import type { JournalEntry } from './tax-movements.js';
+
+const invoice = (
+  n: number,
+  recipientGstin: string | null,
+  supply: CommissionInvoiceFacts['supply'],
+  taxable: bigint,
+): CommissionInvoiceFacts => {
+  const gst = (taxable * 18n + 50n) / 100n;
+  const [igst, cgst] = supply === 'inter_state' ? [gst, 0n] : [0n, gst / 2n];
+  return {
+    invoiceNumber: `FB/2026-27/${String(n).padStart(6, '0')}`,
+    invoiceDate: '2026-11-06',
+    recipientGstin,
+    recipientName: `Recipient ${n}`,
+    supply,
+    gstRate: '0.1800',
+    taxableValuePaise: taxable,
+    igstPaise: igst,
+    cgstPaise: cgst,
+    sgstPaise: gst - igst - cgst,
+    totalPaise: taxable + gst,
+  };
+};
+
+describe('GSTR-1 of the commission invoices', () => {
+  it('lists B2B invoice-wise by number and sums B2C by supply type and rate', () => {
+    const f = gstr1([
+      invoice(3, '27AAAPM5678B1Z5', 'inter_state', 11_120n),
+      invoice(1, '29AAAPK1234A1Z5', 'intra_state', 14_800n),
+      invoice(2, null, 'intra_state', 10_000n),
+      invoice(4, null, 'intra_state', 5_001n),
+    ]);
+    expect(f.b2b.map((r) => [r.invoiceNumber, r.placeOfSupply, r.ratePercent])).toEqual([
+      ['FB/2026-27/000001', '29', '18'],
+      ['FB/2026-27/000003', '27', '18'],
+    ]);
+    // 5,001 × 18 % = 900.18 → 900: CGST 450 + SGST 450; 10,000 → 1,800: 900 + 900.
+    expect(f.b2cs).toEqual([
+      {
+        supply: 'intra_state',
+        ratePercent: '18',
+        invoices: 2,
+        taxableValuePaise: 15_001n,
+        igstPaise: 0n,
+        cgstPaise: 1_350n,
+        sgstPaise: 1_350n,
+      },
+    ]);
+    expect(f.totals).toEqual({
+      taxableValuePaise: 40_921n,
+      igstPaise: 2_002n,
+      cgstPaise: 2_682n,
+      sgstPaise: 2_682n,
+      gstPaise: 7_366n,
+    });
+  });
+
+  it('sets the invoices beside liability:tax:gst_output, other entries as exceptions', () => {
+    const entry = (key: string, eventType: string, lines: JournalEntry['lines']): JournalEntry => ({
+      key,
+      eventType,
+      reference: 'order:o1',
+      effectiveAtMs: Date.parse('2026-11-10T00:00:00Z'),
+      metadata: {},
+      lines,
+    });
+    const entries = [
+      entry('deductions:a', 'release_deductions', [
+        debit('liability:dealer_payable:d1', 3_000n),
+        credit('revenue:commission', 2_000n),
+        credit('liability:tax:gst_output', 1_000n),
+      ]),
+      entry('refund:r1', 'refund_clawback', [
+        debit('liability:tax:gst_output', 288n),
+        credit('asset:gateway_receivable', 288n),
+      ]),
+    ];
+    const from = Date.parse('2026-10-31T18:30:00Z');
+    const to = Date.parse('2026-11-30T18:30:00Z');
+    expect(gstOutputReconciliation(entries, from, to, 1_000n)).toEqual({
+      account: 'liability:tax:gst_output',
+      returnTotalPaise: 1_000n,
+      journalMovementPaise: 712n,
+      differencePaise: -288n,
+      reconciled: false,
+      exceptions: [{ key: 'refund:r1', eventType: 'refund_clawback', amountPaise: -288n }],
+    });
+    expect(gstOutputReconciliation(entries.slice(0, 1), from, to, 1_000n).reconciled).toBe(true);
+  });
+});

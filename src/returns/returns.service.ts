@@ -1,0 +1,418 @@
+/**
+ * Statutory returns for finance, the CFO and compliance: GSTR-8 per month and 194-O per quarter,
+ * computed from the journal (domain/), reconciled to the tax accounts; periods closed by finance
+ * (figures frozen in `return_periods`); payments of collected tax to the government posted to the
+ * ledger with their challan.
+ */
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { AppProblem } from '../common/errors/problem.js';
+import type { RequestMeta } from '../common/request-meta.js';
+import { idempotent, type IdempotentResult } from '../database/idempotency.js';
+import { execute } from '../database/sql.js';
+import { TransactionRunner } from '../database/transaction.js';
+import { Accounts } from '../ledger/domain/account.js';
+import { credit, debit } from '../ledger/domain/journal.js';
+import { exactNumber } from '../ledger/read/ledger-read.mapper.js';
+import { LedgerService } from '../ledger/persistence/ledger.service.js';
+import { type Period, parsePeriod, type ReturnType } from './domain/periods.js';
+import { gstr8, type ReturnInputs, tds194o } from './domain/returns.js';
+import { type JournalEntry, movementsOf } from './domain/tax-movements.js';
+import { gstOutputReconciliation, gstr1 } from './domain/gstr1.js';
+import { istDate } from '../ledger/domain/rates.js';
+import {
+  closedPeriodIn,
+  closedPeriodsIn,
+  commissionInvoicesIn,
+  insertClosedPeriodIn,
+  insertTaxPaymentIn,
+  interStateSalesIn,
+  periodEntriesIn,
+  suppliersIn,
+  supplyFrom,
+  type Tax,
+  taxAccountIn,
+  taxPaymentsIn,
+  type TaxPaymentRow,
+} from './returns-store.js';
+
+const TAX_ACCOUNT: Record<Tax, string> = {
+  tcs: Accounts.tcs,
+  tds: Accounts.tds,
+  gst_output: Accounts.gstOutput,
+};
+const TAX_OF: Record<ReturnType, Tax> = { gstr8: 'tcs', gstr1: 'gst_output', tds194o: 'tds' };
+
+/** bigints as exact JSON numbers (integer paise), recursively; other values as they are. */
+export function jsonNumbers(value: unknown, what = 'amount'): unknown {
+  if (typeof value === 'bigint') return exactNumber(value, what);
+  if (Array.isArray(value)) return value.map((v) => jsonNumbers(v, what));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonNumbers(v, k)]));
+  }
+  return value;
+}
+
+export interface ReturnReport {
+  returnType: ReturnType;
+  period: string;
+  status: 'open' | 'closed';
+  closedAt: string | null;
+  /** When the figures were computed (the close, for a closed period). */
+  computedAt: string;
+  /** The return's figures (GSTR-8 or 194-O), integer paise. */
+  figures: Record<string, unknown>;
+  /** The tax account beside the return: its movement in the period, payments, balance at the end. */
+  account: {
+    code: string;
+    movementPaise: number;
+    paymentsPaise: number;
+    balanceAtEndPaise: number;
+  };
+}
+
+export function periodOrProblem(returnType: ReturnType, key: string): Period {
+  const period = parsePeriod(returnType, key);
+  if (period === undefined) {
+    throw new AppProblem(
+      400,
+      'returns/invalid-period',
+      'Invalid period',
+      returnType === 'tds194o'
+        ? 'A 194-O period is a financial-year quarter, e.g. 2026-27-Q3'
+        : 'A GST return period is a month, e.g. 2026-11',
+      { errors: [{ field: 'period', message: 'not a period of this return' }] },
+    );
+  }
+  return period;
+}
+
+@Injectable()
+export class ReturnsService {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly ledger: LedgerService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** GSTR-1 of the month: the commission invoices dated in it, beside liability:tax:gst_output. */
+  private async gstr1In(tx: EntityManager, period: Period, entries: readonly JournalEntry[]) {
+    const invoices = await commissionInvoicesIn(tx, istDate(period.fromMs), istDate(period.toMs));
+    const figures = gstr1(invoices);
+    return {
+      period: period.key,
+      ...figures,
+      reconciliation: gstOutputReconciliation(
+        entries,
+        period.fromMs,
+        period.toMs,
+        figures.totals.gstPaise,
+      ),
+    };
+  }
+
+  /** The inputs of a return for the period, read in the caller's transaction. */
+  private async inputsIn(
+    tx: EntityManager,
+    period: Period,
+    entries: readonly JournalEntry[],
+  ): Promise<ReturnInputs> {
+    const { movements, others } = movementsOf(entries, period.fromMs, period.toMs);
+    const suppliers = await suppliersIn(tx, [...new Set(movements.map((m) => m.supplier.id))]);
+    const interState = await interStateSalesIn(tx, [...new Set(movements.map((m) => m.reference))]);
+    return { period, movements, others, suppliers, supplyOf: supplyFrom(interState) };
+  }
+
+  private async computeIn(
+    tx: EntityManager,
+    returnType: ReturnType,
+    period: Period,
+  ): Promise<Omit<ReturnReport, 'status' | 'closedAt'>> {
+    const entries = await periodEntriesIn(tx, new Date(period.fromMs), new Date(period.toMs));
+    const inputs = await this.inputsIn(tx, period, entries);
+    const figures =
+      returnType === 'gstr8'
+        ? gstr8(inputs)
+        : returnType === 'tds194o'
+          ? tds194o(inputs)
+          : await this.gstr1In(tx, period, entries);
+    const tax = TAX_OF[returnType];
+    const code = TAX_ACCOUNT[tax];
+    const account = await taxAccountIn(tx, code, new Date(period.fromMs), new Date(period.toMs));
+    const paid = inputs.others
+      .filter((o) => o.eventType === 'tax_payment')
+      .reduce(
+        (s, o) => s - (tax === 'tcs' ? o.tcsPaise : tax === 'tds' ? o.tdsPaise : o.gstOutputPaise),
+        0n,
+      );
+    return {
+      returnType,
+      period: period.key,
+      computedAt: new Date().toISOString(),
+      figures: jsonNumbers(figures) as Record<string, unknown>,
+      account: {
+        code,
+        movementPaise: exactNumber(account.movementPaise, 'movementPaise'),
+        paymentsPaise: exactNumber(paid, 'paymentsPaise'),
+        balanceAtEndPaise: exactNumber(account.balanceAtEndPaise, 'balanceAtEndPaise'),
+      },
+    };
+  }
+
+  /** The return for the period: its frozen figures once closed, else computed now. */
+  async report(returnType: ReturnType, key: string): Promise<ReturnReport> {
+    const period = periodOrProblem(returnType, key);
+    return this.transactions.run(async (tx) => {
+      const closed = await closedPeriodIn(tx, returnType, period.key);
+      if (closed !== undefined) {
+        return {
+          ...(closed.snapshot as Omit<ReturnReport, 'status' | 'closedAt'>),
+          status: 'closed',
+          closedAt: closed.closed_at.toISOString(),
+        };
+      }
+      return { ...(await this.computeIn(tx, returnType, period)), status: 'open', closedAt: null };
+    }, 'REPEATABLE READ');
+  }
+
+  /** A report read for an export, the export audited in the same transaction. */
+  async exportReport(
+    returnType: ReturnType,
+    key: string,
+    format: string,
+    meta: RequestMeta,
+  ): Promise<ReturnReport> {
+    const report = await this.report(returnType, key);
+    await this.transactions.run((tx) =>
+      this.audit.record(tx, meta, {
+        action: 'returns.export',
+        targetType: 'return_periods',
+        targetId: `${returnType}:${report.period}`,
+        after: { returnType, period: report.period, format, status: report.status },
+      }),
+    );
+    return report;
+  }
+
+  /**
+   * Finance closes a period that has ended: its figures are computed and frozen, audited
+   * (`returns.period.close`). 409 `returns/period-not-ended` before its end, 409
+   * `returns/period-closed` when closed already.
+   */
+  async close(
+    returnType: ReturnType,
+    key: string,
+    reason: string,
+    meta: RequestMeta,
+  ): Promise<ReturnReport> {
+    const period = periodOrProblem(returnType, key);
+    return this.transactions.run(async (tx) => {
+      const { rows } = await execute<{ now: Date }>(tx, 'SELECT now() AS now');
+      const now = rows[0]!.now.getTime();
+      if (now < period.toMs) {
+        throw new AppProblem(
+          409,
+          'returns/period-not-ended',
+          'Period not ended',
+          `The period ${period.key} ends at ${new Date(period.toMs).toISOString()}; it can be closed after that`,
+        );
+      }
+      const figures = await this.computeIn(tx, returnType, period);
+      const closedAt = await insertClosedPeriodIn(tx, {
+        returnType,
+        period: period.key,
+        closedBy: meta.principal!.userId,
+        reason,
+        snapshot: figures,
+      });
+      if (closedAt === undefined) {
+        throw new AppProblem(
+          409,
+          'returns/period-closed',
+          'Period closed',
+          `The ${returnType} period ${period.key} is closed; corrections are amendments of a later period`,
+        );
+      }
+      await this.audit.record(tx, meta, {
+        action: 'returns.period.close',
+        targetType: 'return_periods',
+        targetId: `${returnType}:${period.key}`,
+        reason,
+        after: { returnType, period: period.key, figures: figures.figures },
+      });
+      return { ...figures, status: 'closed' as const, closedAt: closedAt.toISOString() };
+    });
+  }
+
+  /**
+   * A payment of collected tax to the government: Dr the tax liability / Cr the bank
+   * (`tax_payment:<id>`), with its challan reference, audited (`returns.tax_payment`). Same
+   * Idempotency-Key and body → the same answer; a challan already recorded for the tax → 409.
+   */
+  async payTax(
+    input: {
+      tax: Tax;
+      amountPaise: number;
+      challanReference: string;
+      paidOn: string;
+      bankAccountId: string;
+      reason: string;
+    },
+    idempotencyKey: string,
+    meta: RequestMeta,
+  ): Promise<IdempotentResult<TaxPaymentView>> {
+    const principal = meta.principal!;
+    return this.transactions.run((tx) =>
+      idempotent(
+        tx,
+        {
+          ownerId: principal.userId,
+          scope: 'returns.tax-payment',
+          key: idempotencyKey,
+          request: input,
+        },
+        async () => {
+          const id = randomUUID();
+          const entryId = `tax_payment:${id}`;
+          const liability = TAX_ACCOUNT[input.tax];
+          const bank = Accounts.bank(input.bankAccountId);
+          const amount = BigInt(input.amountPaise);
+          await this.ledger.postIn(
+            tx,
+            {
+              type: 'post',
+              key: entryId,
+              lines: [debit(liability, amount), credit(bank, amount)],
+              meta: {
+                eventType: 'tax_payment',
+                reference: `challan:${input.challanReference}`,
+                actor: principal.userId,
+                metadata: {
+                  tax: input.tax,
+                  challanReference: input.challanReference,
+                  paidOn: input.paidOn,
+                },
+              },
+            },
+            {
+              what: `the ${input.tax} payment of challan ${input.challanReference}`,
+              open: [liability, bank],
+            },
+          );
+          const row = await insertTaxPaymentIn(tx, {
+            id,
+            tax: input.tax,
+            amountPaise: amount,
+            challanReference: input.challanReference,
+            paidOn: input.paidOn,
+            bankAccountId: input.bankAccountId,
+            entryId,
+            paidBy: principal.userId,
+          });
+          if (row === undefined) {
+            throw new AppProblem(
+              409,
+              'returns/challan-recorded',
+              'Challan already recorded',
+              `A ${input.tax} payment with challan ${input.challanReference} is already recorded`,
+            );
+          }
+          await this.audit.record(tx, meta, {
+            action: 'returns.tax_payment',
+            targetType: 'tax_payments',
+            targetId: id,
+            reason: input.reason,
+            after: { ...input, entryId },
+          });
+          return paymentView(row);
+        },
+      ),
+    );
+  }
+
+  /** One deductee's 194-O figures for a quarter (none credited: zero and no credits). */
+  async deducteeStatement(userId: string, key: string): Promise<DeducteeStatement> {
+    const report = await this.report('tds194o', key);
+    const deductees = report.figures.deductees as DeducteeFigures[];
+    return {
+      period: report.period,
+      status: report.status,
+      deductee: deductees.find((d) => d.supplierId === userId) ?? null,
+    };
+  }
+
+  /** The periods finance closed, newest first. */
+  async closedPeriods(returnType: ReturnType | undefined): Promise<ClosedPeriodView[]> {
+    return this.transactions.run(async (tx) =>
+      (await closedPeriodsIn(tx, returnType)).map((r) => ({
+        returnType: r.return_type,
+        period: r.period,
+        closedBy: r.closed_by,
+        reason: r.reason,
+        closedAt: r.closed_at.toISOString(),
+      })),
+    );
+  }
+
+  async payments(tax: Tax | undefined): Promise<TaxPaymentView[]> {
+    return this.transactions.run(async (tx) => (await taxPaymentsIn(tx, { tax })).map(paymentView));
+  }
+}
+
+export interface DeducteeFigures {
+  supplierId: string;
+  supplierKind: 'dealer' | 'technician';
+  name: string;
+  pan: string;
+  higherRate: boolean;
+  grossCreditedPaise: number;
+  tdsPaise: number;
+  credits: {
+    kind: 'credit' | 'return';
+    reference: string;
+    date: string;
+    grossPaise: number;
+    tdsPaise: number;
+    ratePercent: string | null;
+  }[];
+}
+
+export interface DeducteeStatement {
+  period: string;
+  status: 'open' | 'closed';
+  deductee: DeducteeFigures | null;
+}
+
+export interface ClosedPeriodView {
+  returnType: ReturnType;
+  period: string;
+  closedBy: string;
+  reason: string;
+  closedAt: string;
+}
+
+export interface TaxPaymentView {
+  id: string;
+  tax: Tax;
+  amountPaise: number;
+  challanReference: string;
+  paidOn: string;
+  bankAccountId: string;
+  entryId: string;
+  createdAt: string;
+}
+
+function paymentView(r: TaxPaymentRow): TaxPaymentView {
+  return {
+    id: r.id,
+    tax: r.tax,
+    amountPaise: exactNumber(BigInt(r.amount_paise), 'amountPaise'),
+    challanReference: r.challan_reference,
+    paidOn: r.paid_on,
+    bankAccountId: r.bank_account_id,
+    entryId: r.entry_id,
+    createdAt: r.created_at.toISOString(),
+  };
+}

@@ -1,0 +1,507 @@
+/**
+ * Statutory returns from the ledger (src/returns), through the real flow against the Razorpay
+ * sandbox over HTTP, with the ledger's clock set to the days of ledger-spec vector 21: in November
+ * 2026 B2B and B2C sales, intra- and inter-state, at 18 % and 5 %, by a Karnataka and a Maharashtra
+ * dealer, and a repair by a technician without a PAN; returns in November and December (one
+ * in full); a December sale. GSTR-8 and 194-O must equal the figures computed by hand in the
+ * vector, reconciled to the tax accounts, and GSTR-1 of the commission invoices the figures computed
+ * here (its reconciliation lists the GST on commission returned without a credit note); then period
+ * close, exports, tax payments, access.
+ */
+import { join } from 'node:path';
+import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
+import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
+import { Accounts } from '../src/ledger/domain/account.js';
+import { gatewaySettlement } from '../src/ledger/domain/recipes.js';
+import { loadScenario, vectorFiles } from '../src/ledger/ledger-spec-files.js';
+import { LedgerClock } from '../src/ledger/persistence/ledger-clock.js';
+import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
+import { RefundsService } from '../src/payments/refunds.service.js';
+import { CommissionService } from '../src/payouts/commission/commission.service.js';
+import { periodOf } from '../src/returns/domain/periods.js';
+import { signInAs, type SignedIn } from './support/accounts.js';
+import { activeListing, ADDRESS, checkout, putInCart } from './support/orders.js';
+import { payThroughSandbox, startSandboxApp, type SandboxApp } from './support/payments.js';
+import { approvedRepairJob, payRepairJob } from './support/repairs.js';
+import type { TestApp } from './support/test-app.js';
+import { withClient } from './support/test-database.js';
+
+/** The ledger's "now", set by the test to the vector's event times. */
+class TestClock extends LedgerClock {
+  nowMs = Date.now();
+  now(): Promise<number> {
+    return Promise.resolve(this.nowMs);
+  }
+}
+
+const vector = loadScenario(
+  vectorFiles().find((f) => f.endsWith(join('vectors', '21-statutory-returns.json')))!,
+);
+interface ExpectedReturns {
+  gstr8: Record<string, { rows: unknown[]; amendments: unknown[]; totals: unknown }>;
+  tds194o: Record<string, { deductees: unknown[]; totals: unknown }>;
+}
+const expectedReturns = (vector.expected as unknown as { returns: ExpectedReturns }).returns;
+
+describe('statutory returns from the ledger (Razorpay sandbox over HTTP)', () => {
+  const clock = new TestClock();
+  let sandbox: RazorpaySandbox;
+  let t: TestApp;
+  let started: SandboxApp | undefined;
+  let finance: SignedIn;
+  let cfo: SignedIn;
+  let compliance: SignedIn;
+  let dealerKa: SignedIn;
+  let dealerMh: SignedIn;
+  let technician: SignedIn;
+  /** Vector ids, GSTINs, names and references → this run's. */
+  const names = new Map<string, string>();
+
+  const at = (iso: string) => {
+    clock.nowMs = Date.parse(iso);
+  };
+  const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
+    withClient(t.db.ownerUrl, async (c) => (await c.query<T>(text, params)).rows);
+  /** The vector's expected figures in this run's names, amounts as JSON numbers. */
+  const inThisRun = (value: unknown): unknown =>
+    JSON.parse(JSON.stringify(value), (k, v: unknown) => {
+      if (typeof v !== 'string') return v;
+      if (names.has(v)) return names.get(v);
+      return k.endsWith('Paise') ? Number(v) : v;
+    });
+
+  /** One dealer's sale of GST-inclusive lines to `buyer`, paid. */
+  const sale = async (
+    buyer: SignedIn,
+    dealer: SignedIn,
+    lines: [number, number][],
+    address = ADDRESS,
+  ) => {
+    for (const [pricePaise, gstRateBps] of lines) {
+      const listing = await activeListing(t, dealer.userId, {
+        b2cPricePaise: pricePaise,
+        b2bPricePaise: pricePaise,
+        gstRateBps,
+      });
+      expect((await putInCart(t, buyer, listing, 1)).status).toBe(200);
+    }
+    const placed = await checkout(t, buyer, { address });
+    expect(placed.status).toBe(201);
+    const order = placed.order!;
+    expect(order.subOrders[0]!.totalPaise).toBe(lines.reduce((s, [p]) => s + p, 0));
+    await payThroughSandbox(t, sandbox, buyer, order.id);
+    return { orderId: order.id, subOrderId: order.subOrders[0]!.id };
+  };
+  const releaseOrders = async (...subOrderIds: string[]) => {
+    await sql(
+      `UPDATE sub_orders SET status = 'completed', carrier = 'Delhivery', tracking_number = 'DLV-1'
+       WHERE id = ANY($1::uuid[])`,
+      [subOrderIds],
+    );
+  };
+  const refundAfterRelease = async (subOrderId: string, amountPaise: number) => {
+    const res = await t.api.POST('/admin/escrow/holds/{subOrderId}/refund-after-release', {
+      params: { path: { subOrderId } },
+      body: { amountPaise, reason: 'Returned by the buyer' },
+      headers: finance.headers,
+    });
+    expect(res.response.status).toBe(201);
+    expect(await t.app.get(RefundsService).processDue()).toBe(1);
+  };
+  const gstr8 = (who: SignedIn, period: string) =>
+    t.api.GET('/admin/returns/gstr8/{period}', {
+      params: { path: { period } },
+      headers: who.headers,
+    });
+  const tds = (who: SignedIn, period: string) =>
+    t.api.GET('/admin/returns/tds-194o/{period}', {
+      params: { path: { period } },
+      headers: who.headers,
+    });
+  const raw = (who: SignedIn, path: string, init: RequestInit = {}) =>
+    fetch(`${t.baseUrl}${path}`, {
+      ...init,
+      headers: { ...who.headers, ...(init.headers as Record<string, string> | undefined) },
+    });
+
+  beforeAll(async () => {
+    started = await startSandboxApp({
+      webhooks: true,
+      env: { MIN_ORDER_B2B_PAISE: '0', MIN_ORDER_B2C_PAISE: '0' },
+      overrides: [{ provide: LedgerClock, useValue: clock }],
+    });
+    ({ sandbox, t } = started);
+    // Free delivery, so each sale is exactly its lines (as in the vector).
+    await sql(`UPDATE delivery_rules SET flat_fee_paise = 0`);
+    [finance, cfo, compliance, dealerKa, dealerMh, technician] = await Promise.all([
+      signInAs(t, 'finance'),
+      signInAs(t, 'cfo'),
+      signInAs(t, 'compliance'),
+      signInAs(t, 'dealer', { state: 'Karnataka' }),
+      signInAs(t, 'dealer', { state: 'Maharashtra' }),
+      signInAs(t, 'technician', { technicianKind: 'hardware' }),
+    ]);
+    const people = await sql<{
+      id: string;
+      name: string;
+      gstin: string | null;
+      pan: string | null;
+    }>(
+      `SELECT id::text, coalesce(business_name, display_name) AS name, gstin, pan FROM users
+       WHERE id = ANY($1::uuid[])`,
+      [[dealerKa.userId, dealerMh.userId, technician.userId]],
+    );
+    const person = (id: string) => people.find((p) => p.id === id)!;
+    expect(person(technician.userId).pan).toBeNull();
+    const suppliers = vector.suppliers as unknown as Record<
+      string,
+      { name: string; gstin: string | null; pan: string | null }
+    >;
+    for (const [ref, who] of [
+      ['dealer:dka', dealerKa],
+      ['dealer:dmh', dealerMh],
+      ['technician:tnp', technician],
+    ] as const) {
+      const v = suppliers[ref]!;
+      const real = person(who.userId);
+      names.set(ref.split(':')[1]!, who.userId).set(v.name, real.name);
+      if (v.gstin !== null) names.set(v.gstin, real.gstin!);
+      if (v.pan !== null) names.set(v.pan, real.pan!);
+    }
+  });
+  afterAll(() => started?.close());
+
+  it('GSTR-8, 194-O and GSTR-1 from the real flow equal the figures computed by hand', async () => {
+    const [business, customer, admin] = await Promise.all([
+      signInAs(t, 'business', { state: 'Karnataka' }),
+      signInAs(t, 'customer'),
+      signInAs(t, 'admin'),
+    ]);
+    const mumbai = { ...ADDRESS, city: 'Mumbai', state: 'Maharashtra' as const, pincode: '400001' };
+    at('2026-11-03T10:00:00+05:30');
+    const o1 = await sale(business, dealerKa, [
+      [80_000, 1800],
+      [105_000, 500],
+    ]);
+    at('2026-11-03T11:00:00+05:30');
+    const o2 = await sale(customer, dealerKa, [[50_000, 1800]], mumbai);
+    at('2026-11-04T10:00:00+05:30');
+    const o3 = await sale(business, dealerMh, [
+      [118_000, 1800],
+      [21_000, 500],
+    ]);
+    at('2026-11-04T12:00:00+05:30');
+    const { repairJobId } = await approvedRepairJob(t, { customer, admin, technician }, 100_000);
+    await payRepairJob(t, sandbox, customer, repairJobId);
+    for (const [v, real] of [
+      ['order:o1', o1.orderId],
+      ['order:o2', o2.orderId],
+      ['order:o3', o3.orderId],
+      ['job:j1', repairJobId],
+    ] as const) {
+      names.set(v, `${v.split(':')[0]}:${real}`);
+    }
+
+    at('2026-11-06T10:00:00+05:30');
+    // Commission invoices are dated by the database's clock: dated as the releases here.
+    const commission = t.app.get(CommissionService);
+    commission.releaseDateOverride = '2026-11-06';
+    await releaseOrders(o1.subOrderId, o2.subOrderId, o3.subOrderId);
+    for (const path of [
+      '/technician/repairs/{repairJobId}/finish',
+      '/repairs/{repairJobId}/confirm',
+    ] as const) {
+      const who = path.startsWith('/technician') ? technician : customer;
+      const res = await t.api.POST(path, {
+        params: { path: { repairJobId } },
+        headers: who.headers,
+      });
+      expect(res.response.status).toBe(200);
+    }
+    expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(4);
+
+    at('2026-11-20T10:00:00+05:30');
+    await refundAfterRelease(o2.subOrderId, 20_000);
+    at('2026-12-02T10:00:00+05:30');
+    await refundAfterRelease(o3.subOrderId, 139_000);
+    at('2026-12-03T10:00:00+05:30');
+    await refundAfterRelease(o1.subOrderId, 50_000);
+    at('2026-12-05T10:00:00+05:30');
+    const o4 = await sale(customer, dealerKa, [[30_000, 1800]]);
+    names.set('order:o4', `order:${o4.orderId}`);
+    at('2026-12-05T12:00:00+05:30');
+    commission.releaseDateOverride = '2026-12-05';
+    await releaseOrders(o4.subOrderId);
+    expect(await t.app.get(EscrowReleaseService).releaseDue()).toBe(1);
+    commission.releaseDateOverride = undefined;
+
+    for (const [period, want] of Object.entries(expectedReturns.gstr8)) {
+      const { data, response } = await gstr8(finance, period);
+      expect(response.status).toBe(200);
+      const { figures } = data!;
+      expect({
+        rows: figures.rows,
+        amendments: figures.amendments,
+        totals: figures.totals,
+      }).toEqual(inThisRun({ rows: want.rows, amendments: want.amendments, totals: want.totals }));
+      // Side by side with liability:tax:tcs: the return's TCS is the account's movement.
+      expect(figures.reconciliation).toMatchObject({
+        account: 'liability:tax:tcs',
+        returnTotalPaise: figures.totals.tcsPaise,
+        journalMovementPaise: figures.totals.tcsPaise,
+        differencePaise: 0,
+        reconciled: true,
+        exceptions: [],
+      });
+      expect(data!.account.movementPaise).toBe(figures.totals.tcsPaise);
+      expect(data!.status).toBe('open');
+    }
+    for (const [period, want] of Object.entries(expectedReturns.tds194o)) {
+      const { data } = await tds(cfo, period);
+      // Deductees are listed by PAN: this run's PANs are random, so compare them by id.
+      const bySupplier = <T extends { supplierId: string }>(list: T[]) =>
+        [...list].sort((a, b) => a.supplierId.localeCompare(b.supplierId));
+      const expected = inThisRun({ deductees: want.deductees, totals: want.totals }) as {
+        deductees: { supplierId: string }[];
+      };
+      expect({
+        deductees: bySupplier(data!.figures.deductees),
+        totals: data!.figures.totals,
+      }).toEqual({ ...expected, deductees: bySupplier(expected.deductees) });
+      expect(data!.figures.reconciliation).toMatchObject({ reconciled: true, differencePaise: 0 });
+      expect(data!.account.movementPaise).toBe(data!.figures.totals.tdsPaise);
+    }
+
+    // GSTR-1: GST on commission at 18 % from the platform (Karnataka, PLATFORM_GSTIN 29…): to the
+    // Karnataka dealer 14,800 → 2,664 and 4,000 → 720 (CGST + SGST), to the Maharashtra dealer
+    // 11,120 → 2,002 (IGST); the technician's service fee 10,000 → 1,800 (no GSTIN: B2C, intra-state).
+    const nov = (
+      await t.api.GET('/admin/returns/gstr1/{period}', {
+        params: { path: { period: '2026-11' } },
+        headers: compliance.headers,
+      })
+    ).data!;
+    const ka = names.get('29AAAPK1234A1Z5')!;
+    const mh = names.get('27AAAPM5678B1Z5')!;
+    expect(
+      nov.figures.b2b.map((r) => [
+        r.recipientGstin,
+        r.placeOfSupply,
+        r.supply,
+        r.ratePercent,
+        r.taxableValuePaise,
+        r.igstPaise,
+        r.cgstPaise,
+        r.sgstPaise,
+        r.totalPaise,
+      ]),
+    ).toEqual(
+      expect.arrayContaining([
+        [ka, '29', 'intra_state', '18', 14_800, 0, 1_332, 1_332, 17_464],
+        [ka, '29', 'intra_state', '18', 4_000, 0, 360, 360, 4_720],
+        [mh, '27', 'inter_state', '18', 11_120, 2_002, 0, 0, 13_122],
+      ]),
+    );
+    expect(nov.figures.b2b).toHaveLength(3);
+    expect(nov.figures.b2cs).toEqual([
+      {
+        supply: 'intra_state',
+        ratePercent: '18',
+        invoices: 1,
+        taxableValuePaise: 10_000,
+        igstPaise: 0,
+        cgstPaise: 900,
+        sgstPaise: 900,
+      },
+    ]);
+    expect(nov.figures.totals).toEqual({
+      taxableValuePaise: 39_920,
+      igstPaise: 2_002,
+      cgstPaise: 2_592,
+      sgstPaise: 2_592,
+      gstPaise: 7_186,
+    });
+    // The o2 return gave back 288 of GST on commission with no credit note: the mismatch, by entry.
+    expect(nov.figures.reconciliation).toMatchObject({
+      account: 'liability:tax:gst_output',
+      returnTotalPaise: 7_186,
+      journalMovementPaise: 6_898,
+      differencePaise: -288,
+      reconciled: false,
+      exceptions: [{ eventType: 'refund_clawback', amountPaise: -288 }],
+    });
+    const dec = (
+      await t.api.GET('/admin/returns/gstr1/{period}', {
+        params: { path: { period: '2026-12' } },
+        headers: finance.headers,
+      })
+    ).data!;
+    expect(dec.figures.totals.gstPaise).toBe(432);
+    expect(dec.figures.reconciliation).toMatchObject({
+      journalMovementPaise: 432 - 2_002 - 720,
+      differencePaise: -2_722,
+    });
+    expect(
+      dec.figures.reconciliation.exceptions.map((e) => [e.eventType, e.amountPaise]).sort(),
+    ).toEqual([
+      ['refund_clawback', -720],
+      ['refund_reversal', -2_002],
+    ]);
+  });
+
+  it('closes an ended month (frozen), refuses a month not ended or closed twice; exports are audited', async () => {
+    const close = (who: SignedIn, period: string) =>
+      t.api.POST('/admin/returns/gstr8/{period}/close', {
+        params: { path: { period } },
+        body: { reason: 'Filed on the GST portal' },
+        headers: who.headers,
+      });
+    expect((await close(cfo, '2026-11')).response.status).toBe(403);
+    expect((await close(compliance, '2026-11')).response.status).toBe(403);
+    const closed = await close(finance, '2026-11');
+    expect(closed.response.status).toBe(200);
+    expect(closed.data).toMatchObject({
+      status: 'closed',
+      figures: { totals: { tcsPaise: 1566 } },
+    });
+    const periods = await t.api.GET('/admin/returns/periods', {
+      params: { query: { returnType: 'gstr8' } },
+      headers: cfo.headers,
+    });
+    expect(periods.data).toEqual([
+      {
+        returnType: 'gstr8',
+        period: '2026-11',
+        closedBy: finance.userId,
+        reason: 'Filed on the GST portal',
+        closedAt: closed.data!.closedAt,
+      },
+    ]);
+    const again = await close(finance, '2026-11');
+    expect(again.response.status).toBe(409);
+    expect(again.error).toMatchObject({ code: 'returns/period-closed' });
+    const future = periodOf('gstr8', Date.now() + 40 * 86_400_000).key;
+    const early = await close(finance, future);
+    expect(early.response.status).toBe(409);
+    expect(early.error).toMatchObject({ code: 'returns/period-not-ended' });
+    expect((await gstr8(finance, '2026-13')).response.status).toBe(400);
+
+    // A TCS entry dated in November after the close: the closed month keeps its figures.
+    at('2026-11-29T10:00:00+05:30');
+    // The platform's bank holds a settlement, from which the tax is paid.
+    const ledger = t.app.get(LedgerService);
+    expect(
+      (await ledger.execute({ type: 'open_account', code: Accounts.bank('hdfc-main') })).code,
+    ).toBe('ok');
+    const settled = await ledger.execute(
+      gatewaySettlement({
+        settlementId: 'setl_returns',
+        bankAccountId: 'hdfc-main',
+        amountPaise: 1_000_000n,
+        actor: 'test',
+      }),
+    );
+    expect(settled.code).toBe('ok');
+    const pay = (key: string, body: Record<string, unknown> = {}) =>
+      t.api.POST('/admin/returns/tax-payments', {
+        params: { header: { 'Idempotency-Key': key } },
+        body: {
+          tax: 'tcs',
+          amountPaise: 1566,
+          challanReference: 'CPIN-2026-11-0001',
+          paidOn: '2026-11-29',
+          bankAccountId: 'hdfc-main',
+          reason: 'GSTR-8 November 2026',
+          ...body,
+        } as never,
+        headers: finance.headers,
+      });
+    const paid = await pay('pay-1');
+    expect(paid.response.status).toBe(201);
+    expect(paid.data).toMatchObject({
+      tax: 'tcs',
+      amountPaise: 1566,
+      entryId: expect.stringMatching(/^tax_payment:/),
+    });
+    const replay = await pay('pay-1');
+    expect(replay.data!.id).toBe(paid.data!.id);
+    expect(replay.response.headers.get('idempotent-replayed')).toBe('true');
+    expect((await pay('pay-2')).error).toMatchObject({ code: 'returns/challan-recorded' });
+    expect((await pay('pay-1', { amountPaise: 1 })).error).toMatchObject({
+      code: 'idempotency/key-reused',
+    });
+    const november = await gstr8(finance, '2026-11');
+    expect(november.data).toMatchObject({
+      status: 'closed',
+      figures: { totals: { tcsPaise: 1566 } },
+      account: { paymentsPaise: 0, balanceAtEndPaise: 1566 },
+    });
+    // The liability shows what is still due: December's TCS is negative (returns), November's paid.
+    const december = await gstr8(cfo, '2026-12');
+    expect(december.data!.account).toMatchObject({ movementPaise: -700, balanceAtEndPaise: -700 });
+
+    // Exports: finance and compliance, audited; the CFO reads only.
+    const exp = (who: SignedIn, format: string) =>
+      raw(who, `/admin/returns/gstr8/2026-11/export?format=${format}`);
+    expect((await exp(cfo, 'csv')).status).toBe(403);
+    const offline = await exp(finance, 'offline-json');
+    expect(offline.status).toBe(200);
+    const tool = (await offline.json()) as {
+      gstin: string;
+      fp: string;
+      tcs: Record<string, unknown>[];
+      tcsa: unknown[];
+    };
+    expect(tool.fp).toBe('112026');
+    expect(tool.gstin).toBe(t.config.commission.platformGstin);
+    expect(tool.tcsa).toEqual([]);
+    expect(tool.tcs).toContainEqual({
+      stin: names.get('29AAAPK1234A1Z5'),
+      grsval: 2101.7,
+      retsup: 169.49,
+      amt: 1932.21,
+      iamt: 1.27,
+      camt: 4.19,
+      samt: 4.2,
+    });
+    const csv = await (await exp(compliance, 'csv')).text();
+    expect(csv.split('\r\n')[0]).toBe(
+      'table,original_period,supplier_gstin,supplier_name,gross_supplies_paise,returns_paise,net_paise,igst_paise,cgst_paise,sgst_paise,tcs_paise',
+    );
+    expect(csv).toContain(`tcs,,${names.get('27AAAPM5678B1Z5')},`);
+    const tdsCsv = await (
+      await raw(compliance, '/admin/returns/tds-194o/2026-27-Q3/export?format=csv')
+    ).text();
+    expect(tdsCsv).toContain(`194-O,PANNOTAVBL,`);
+    expect(tdsCsv).toMatch(/,credit,job:[0-9a-f-]+,2026-11-06,100000,5000,5,C\r\n/);
+    const audited = await sql<{ actor_role: string; target_id: string; format: string }>(
+      `SELECT actor_role, target_id, after->>'format' AS format FROM audit_events
+       WHERE action = 'returns.export' ORDER BY seq`,
+    );
+    expect(audited).toEqual([
+      { actor_role: 'finance', target_id: 'gstr8:2026-11', format: 'offline-json' },
+      { actor_role: 'compliance', target_id: 'gstr8:2026-11', format: 'csv' },
+      { actor_role: 'compliance', target_id: 'tds194o:2026-27-Q3', format: 'csv' },
+    ]);
+    expect(
+      await sql(
+        `SELECT count(*)::int AS n FROM audit_events WHERE action IN ('returns.period.close','returns.tax_payment')`,
+      ),
+    ).toEqual([{ n: 2 }]);
+  });
+
+  it('a dealer or technician downloads only its own quarterly TDS statement', async () => {
+    const mine = (who: SignedIn) => raw(who, '/me/tds-statements/2026-27-Q3');
+    const tech = await mine(technician);
+    expect(tech.status).toBe(200);
+    expect(tech.headers.get('content-type')).toMatch(/^text\/html/);
+    const page = await tech.text();
+    expect(page).toContain('PANNOTAVBL');
+    expect(page).toMatch(/1000\.00<\/th><th><\/th><th class="n">50\.00/);
+    const ka = await (await mine(dealerKa)).text();
+    expect(ka).toMatch(/1950\.00<\/th><th><\/th><th class="n">1\.95/);
+    expect(ka).not.toContain(names.get('AAAPM5678B')!); // the other dealer's PAN
+    expect((await mine(compliance)).status).toBe(403);
+    expect((await raw(dealerKa, '/admin/returns/tds-194o/2026-27-Q3')).status).toBe(403);
+  });
+});
