@@ -50,6 +50,7 @@ import { RemoteRepair1764690000000 } from './1764690000000-RemoteRepair.js';
 import { ChatReportResolutions1764710000000 } from './1764710000000-ChatReportResolutions.js';
 import { RepairJobMedia1764720000000 } from './1764720000000-RepairJobMedia.js';
 import { KycDocuments1764730000000 } from './1764730000000-KycDocuments.js';
+import { KycPdfDocuments1764742000000 } from './1764742000000-KycPdfDocuments.js';
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
 import { Ratings1764500000000 } from './1764500000000-Ratings.js';
 import { TechnicianLocation1764490000000 } from './1764490000000-TechnicianLocation.js';
@@ -113,4 +114,5 @@ export const migrations = [
   ChatReportResolutions1764710000000,
   RepairJobMedia1764720000000,
   KycDocuments1764730000000,
+  KycPdfDocuments1764742000000,
 ];
