@@ -613,7 +613,7 @@ describe('the staff console', () => {
     const [pdf] = await Promise.all([
       page.waitForEvent('download'),
       detail
-        .getByRole('button', { name: /^Download GST certificate, uploaded .* \(PDF, 1 KB\)$/ })
+        .getByRole('button', { name: /^Download PDF \(1 KB\): GST certificate, uploaded / })
         .click(),
     ]);
     expect(pdf.suggestedFilename()).toBe(`gst_certificate-${certificate.id}.pdf`);

@@ -50,7 +50,7 @@ describe('KycDocumentsView', () => {
       doc({ id: 'k-5', kind: 'shop_photo' }),
     ]);
     expect(page).toContain(
-      'aria-label="Download GST certificate, uploaded 06 Dec 2026, 12:30:00 IST (PDF, 47 KB)"',
+      'aria-label="Download PDF (47 KB): GST certificate, uploaded 06 Dec 2026, 12:30:00 IST"',
     );
     expect(page.replace(/<[^>]+>/g, ' ')).toContain('Download PDF (47 KB)');
     // One figure loads its image (the shop photo); the PDF has no image, object or frame.

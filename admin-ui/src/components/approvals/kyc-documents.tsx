@@ -37,7 +37,8 @@ function PdfDownload({ document: d, caption }: { document: KycDocument; caption:
         variant="outlined"
         onClick={() => download.mutate()}
         disabled={download.isPending}
-        aria-label={`Download ${caption} (PDF, ${kilobytes(d.byteSize)})`}
+        // The visible text first, then which document (axe: the label contains what is shown).
+        aria-label={`Download PDF (${kilobytes(d.byteSize)}): ${caption}`}
       >
         Download PDF ({kilobytes(d.byteSize)})
       </Button>
