@@ -26,7 +26,10 @@ export interface MediaUploadRoute {
    * without `pdf` PDFs.
    */
   maxBytes: { image: number; video?: number; pdf?: number };
-  /** The route's 413 problem (`kind` is only ever one the route takes). */
+  /**
+   * The route's 413 problem. `kind` is only ever one the route takes, so a route's function may name
+   * fewer kinds (declared as a method, whose parameters TypeScript checks bivariantly, for that).
+   */
   tooLarge(maxBytes: number, kind: UploadKind): AppProblem;
 }
 
