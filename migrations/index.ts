@@ -51,6 +51,7 @@ import { ChatReportResolutions1764710000000 } from './1764710000000-ChatReportRe
 import { RepairJobMedia1764720000000 } from './1764720000000-RepairJobMedia.js';
 import { KycDocuments1764730000000 } from './1764730000000-KycDocuments.js';
 import { StatutoryReturns1764740000000 } from './1764740000000-StatutoryReturns.js';
+import { KycPdfDocuments1764742000000 } from './1764742000000-KycPdfDocuments.js';
 import { RemoteSessionRelays1764745000000 } from './1764745000000-RemoteSessionRelays.js';
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
 import { Ratings1764500000000 } from './1764500000000-Ratings.js';
@@ -116,5 +117,6 @@ export const migrations = [
   RepairJobMedia1764720000000,
   KycDocuments1764730000000,
   StatutoryReturns1764740000000,
+  KycPdfDocuments1764742000000,
   RemoteSessionRelays1764745000000,
 ];

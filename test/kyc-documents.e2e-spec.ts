@@ -1,9 +1,12 @@
 /**
  * KYC documents over HTTP, on real PostgreSQL and the local-disk store: a pending dealer uploads its
- * GST certificate (stored re-encoded without its EXIF GPS position); a new upload of a kind
- * replaces the current one and keeps the old row; wrong types, oversized and fake images refused
- * with a problem naming them; customers and staff cannot upload (403); another dealer sees none of
- * it; staff who read the approval queue list and download, the rest of staff are refused.
+ * GST certificate (stored re-encoded without its EXIF GPS position); a PDF is stored as sent and
+ * downloaded as an attachment, a truncated, encrypted or active one refused with a problem naming
+ * why; a new upload of a kind replaces the current one and keeps the old row; wrong types,
+ * oversized and fake images refused with a problem naming them; customers and staff cannot upload
+ * (403); another dealer sees none of it and is refused the staff routes as every `/admin` route
+ * refuses it (403 `auth/forbidden`); staff who read the approval queue list and download, the rest
+ * of staff are refused.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -21,6 +24,7 @@ import {
   TEST_IMAGES,
   TEST_VIDEOS,
 } from './support/test-images.js';
+import { pdfOf, TEST_PDFS } from './support/test-pdfs.js';
 
 const MAX_BYTES = 4096;
 
@@ -113,6 +117,88 @@ describe('KYC documents', () => {
     expect((await get(ops, doc.url)).headers.get('etag') ?? '').toBe(`"${doc.sha256}"`);
   });
 
+  it('stores a PDF as sent; staff download it as an attachment, never inline', async () => {
+    const tech = await signInAs(t, 'technician', { status: 'pending', technicianKind: 'software' });
+    const doc = await uploaded(tech, 'gst_certificate', 'application/pdf', TEST_PDFS.plain);
+    expect(doc).toMatchObject({
+      kind: 'gst_certificate',
+      contentType: 'application/pdf',
+      byteSize: TEST_PDFS.plain.length,
+      sha256: createHash('sha256').update(TEST_PDFS.plain).digest('hex'),
+    });
+    const res = await get(admin, doc.url);
+    expect(res.status).toBe(200);
+    expect({
+      type: res.headers.get('content-type'),
+      disposition: res.headers.get('content-disposition'),
+      nosniff: res.headers.get('x-content-type-options'),
+    }).toEqual({
+      type: 'application/pdf',
+      disposition: `attachment; filename="gst_certificate-${doc.id}.pdf"`,
+      nosniff: 'nosniff',
+    });
+    expect(Buffer.from(await res.arrayBuffer()).equals(TEST_PDFS.plain)).toBe(true);
+    // A photo is still shown inline.
+    const photo = await uploaded(tech, 'shop_photo', 'image/png', TEST_IMAGES.png.bytes);
+    expect((await get(admin, photo.url)).headers.get('content-disposition')).toBe(
+      `inline; filename="shop_photo-${photo.id}.png"`,
+    );
+  });
+
+  it('refuses a truncated, encrypted or active PDF, naming why, and a PDF anywhere else', async () => {
+    const business = await signInAs(t, 'business', { status: 'pending' });
+    const pdf = (body: Uint8Array) => upload(business, 'pan_card', 'application/pdf', body);
+    expect(await refusal(await pdf(TEST_PDFS.truncated))).toMatchObject({
+      status: 422,
+      code: 'media/undecodable',
+      detail: expect.stringContaining('%%EOF') as string,
+    });
+    expect(await refusal(await pdf(TEST_PDFS.encrypted))).toMatchObject({
+      status: 422,
+      code: 'media/pdf-encrypted',
+    });
+    for (const [file, found] of [
+      [TEST_PDFS.openActionScript, ['JS', 'JavaScript']],
+      [TEST_PDFS.launch, ['Launch']],
+      [TEST_PDFS.embeddedFile, ['EmbeddedFile', 'EmbeddedFiles']],
+      [TEST_PDFS.escapedNames, ['JS', 'JavaScript']],
+      [TEST_PDFS.scriptInObjectStream, ['JS', 'JavaScript']],
+    ] as const)
+      expect(await refusal(await pdf(file))).toMatchObject({
+        status: 422,
+        code: 'media/pdf-active-content',
+        found,
+      });
+    // Not a PDF at all: the type is read from the bytes, as for photos.
+    expect(await refusal(await pdf(TEST_IMAGES.jpeg.bytes))).toMatchObject({
+      status: 415,
+      code: 'kyc-document/unsupported-type',
+      detectedType: 'image/jpeg',
+    });
+    expect(await refusal(await pdf(Buffer.from('GSTIN 29ABCDE1234F1Z5')))).toMatchObject({
+      status: 415,
+      code: 'kyc-document/unsupported-type',
+      declaredType: 'application/pdf',
+    });
+    const big = pdfOf(['<< /Type /Catalog >>', `(${'x'.repeat(MAX_BYTES)})`]);
+    expect(await refusal(await pdf(big))).toMatchObject({
+      status: 413,
+      code: 'kyc-document/too-large',
+      maxBytes: MAX_BYTES,
+    });
+    expect(await mine(business)).toEqual([]);
+    // Other routes take no PDF.
+    const elsewhere = await fetch(`${t.baseUrl}/me`, {
+      method: 'PATCH',
+      headers: { authorization: business.headers.authorization, 'content-type': 'application/pdf' },
+      body: TEST_PDFS.plain,
+    });
+    expect(await refusal(elsewhere)).toMatchObject({
+      status: 415,
+      code: 'request/unsupported-media-type',
+    });
+  });
+
   it('makes a new upload of a kind the current one, keeping the one it replaces', async () => {
     const tech = await signInAs(t, 'technician', { status: 'pending', technicianKind: 'hardware' });
     const first = await uploaded(tech, 'pan_card', 'image/png', TEST_IMAGES.png.bytes);
@@ -146,9 +232,6 @@ describe('KYC documents', () => {
     const business = await signInAs(t, 'business', { status: 'pending' });
     expect(
       await refusal(await upload(business, 'pan_card', 'text/plain', Buffer.from('hello'))),
-    ).toMatchObject({ status: 415 });
-    expect(
-      await refusal(await upload(business, 'pan_card', 'application/pdf', Buffer.from('%PDF-1.7'))),
     ).toMatchObject({ status: 415 });
     expect(
       await refusal(await upload(business, 'pan_card', 'image/png', TEST_IMAGES.jpeg.bytes)),
@@ -202,11 +285,21 @@ describe('KYC documents', () => {
       403,
     );
 
-    // Another dealer: its own list is its own, and the staff routes are not for it.
+    // Another dealer: its own list is its own, and the staff routes refuse it as every `/admin`
+    // route does (the approval queue, an account's detail): 403, not a 404 hiding them.
     const other = await signInAs(t, 'dealer');
     expect(await mine(other)).toEqual([]);
-    for (const path of [`/admin/approvals/${dealer.userId}/documents`, doc.url])
-      expect((await get(other, path)).status).toBe(403);
+    for (const path of [
+      `/admin/approvals/${dealer.userId}/documents`,
+      doc.url,
+      '/admin/approvals',
+      `/admin/users/${dealer.userId}`,
+    ])
+      expect({ path, ...(await refusal(await get(other, path))) }).toMatchObject({
+        path,
+        status: 403,
+        code: 'auth/forbidden',
+      });
     // Staff outside the approval queue are refused too.
     for (const role of ['finance', 'compliance', 'cfo'] as const) {
       const staff = await signInAs(t, role);

@@ -47,6 +47,7 @@ import { activeListing, checkout, putInCart } from '../../test/support/orders.js
 import { consent, softwareJob } from '../../test/support/remote.js';
 import { approvedRepairJob, hardwareTechnician, payRepairJob } from '../../test/support/repairs.js';
 import { TEST_IMAGES, TEST_VIDEOS } from '../../test/support/test-images.js';
+import { TEST_PDFS } from '../../test/support/test-pdfs.js';
 import { startLedgerOn } from '../../test/support/ledger.js';
 import {
   payThroughSandbox,
@@ -357,7 +358,12 @@ describe('the staff console', () => {
     await expect(page.getByTestId('kpi-GMV today').innerText()).resolves.toBe('₹0.00 (0 payments)');
     await expect(page.getByTestId('kpi-Escrow held').innerText()).resolves.toBe('₹0.00 (0 holds)');
     await expect(page.getByTestId('kpi-Open SLA alerts').innerText()).resolves.toBe('0');
+    await expect(page.getByTestId('kpi-Open disputes').innerText()).resolves.toBe('0');
     await expect(page.getByRole('region', { name: 'Pending approvals' }).count()).resolves.toBe(0);
+    // GMV and commission by IST day: the chart (loaded after the page) draws both series.
+    const daily = page.getByRole('region', { name: /^GMV and commission by day/ });
+    await daily.getByText('Commission', { exact: true }).waitFor();
+    await expect(daily.locator('.MuiBarChart-series').count()).resolves.toBe(2);
     await checkPage(page, 'home-cfo');
 
     await open(page, 'Ledger');
@@ -543,8 +549,27 @@ describe('the staff console', () => {
     await cfoContext.close();
   });
 
-  it('an admin approves a pending dealer with a reason', async () => {
-    const context = await browser.newContext();
+  it('an admin opens a pending dealer (history, KYC images shown, a PDF downloaded, replaced ones under history) and approves it with a reason', async () => {
+    // The pending dealer's KYC documents: a GST certificate as a PDF, a PAN card sent twice.
+    const applicant = await apiAs('dealer.pending');
+    const kyc = async (kind: string, type: string, body: Uint8Array) => {
+      const res = await fetch(`${t.baseUrl}/me/kyc-documents/${kind}`, {
+        method: 'PUT',
+        headers: { authorization: applicant.headers.authorization!, 'content-type': type },
+        body,
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { id: string };
+    };
+    const certificate = await kyc('gst_certificate', 'application/pdf', TEST_PDFS.plain);
+    await kyc('pan_card', 'image/jpeg', TEST_IMAGES.jpeg.bytes);
+    await kyc('pan_card', 'image/png', TEST_IMAGES.png.bytes);
+
+    // Wide enough for every column of the queue.
+    const context = await browser.newContext({
+      acceptDownloads: true,
+      viewport: { width: 1920, height: 1080 },
+    });
     const page = await signIn(context, 'admin');
     expect(await navLinks(page)).toEqual([
       'Home',
@@ -571,6 +596,38 @@ describe('the staff console', () => {
     const row = grid.getByRole('row').filter({ hasText: email('dealer.pending') });
     await row.waitFor();
     await checkPage(page, 'approvals');
+    await row.getByRole('button', { name: /^Open .*history and KYC documents$/ }).click();
+    const detail = page.getByRole('region', { name: /^Applicant detail/ });
+    await detail
+      .getByRole('table', { name: 'Status history' })
+      .getByRole('row')
+      .filter({ hasText: 'Applied' })
+      .waitFor();
+    // The current PAN card shown (decoded), the PDF offered as a download and saved as sent.
+    const pan = detail.getByRole('img', { name: /^PAN card, uploaded/ });
+    await until(
+      () => pan.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      TEST_IMAGES.png.width,
+    );
+    await expect(detail.locator('iframe, object, embed').count()).resolves.toBe(0);
+    const [pdf] = await Promise.all([
+      page.waitForEvent('download'),
+      detail
+        .getByRole('button', { name: /^Download PDF \(1 KB\): GST certificate, uploaded / })
+        .click(),
+    ]);
+    expect(pdf.suggestedFilename()).toBe(`gst_certificate-${certificate.id}.pdf`);
+    expect(readFileSync((await pdf.path())!).equals(TEST_PDFS.plain)).toBe(true);
+    // The replaced PAN card: under the closed history until it is opened.
+    const replaced = detail.getByRole('img', { name: /^PAN card, uploaded .*, replaced/ });
+    await expect(replaced.count()).resolves.toBe(0);
+    await detail.getByRole('button', { name: 'Replaced documents (1)' }).click();
+    await until(
+      () => replaced.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      TEST_IMAGES.jpeg.width,
+    );
+    await checkPage(page, 'approvals-detail');
+
     await row.getByRole('button', { name: 'Approve' }).click();
     const dialog = page.getByRole('dialog');
     await expect(dialog.getByRole('button', { name: 'Approve' }).isDisabled()).resolves.toBe(true);
@@ -592,6 +649,49 @@ describe('the staff console', () => {
     });
     expect(events!.items.map((e) => e.reason)).toEqual(['GST certificate and PAN checked']);
     await context.close();
+  });
+
+  it('the ops leader suspends a pending applicant only by overriding the policy, marked as an override', async () => {
+    const applicant = await createAccount(t, 'dealer', { status: 'pending' });
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    const page = await signIn(context, 'ops');
+    await open(page, 'Approvals');
+    const row = page
+      .getByRole('grid', { name: 'Accounts waiting for approval' })
+      .getByRole('row')
+      .filter({ hasText: applicant.email });
+    await row.getByRole('button', { name: 'Suspend' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/Reason/).fill('Documents of another shop, holding the application');
+    // Without the override the policy refuses it (a pending account is not suspended) …
+    await dialog.getByRole('button', { name: 'Suspend' }).click();
+    await expect(dialog.getByTestId('problem').innerText()).resolves.toContain(
+      'account/forbidden-by-policy',
+    );
+    await checkPage(page, 'approvals-override');
+    // … with it, the ops leader's change goes through.
+    await dialog.getByLabel(/Override the policy/).check();
+    await dialog.getByRole('button', { name: 'Suspend' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await until(() => row.count(), 0);
+    await context.close();
+
+    const ops = await apiAs('ops');
+    const { rows } = await withClient(t.db.appUrl, (c) =>
+      c.query<{ id: string }>(`SELECT id FROM users WHERE email = $1`, [email('ops')]),
+    );
+    const { data: account } = await t.api.GET('/admin/users/{id}', {
+      params: { path: { id: applicant.userId } },
+      headers: ops.headers,
+    });
+    expect(account!.status).toBe('suspended');
+    expect(account!.history.at(-1)).toMatchObject({
+      fromStatus: 'pending',
+      toStatus: 'suspended',
+      reason: 'Documents of another shop, holding the application',
+      actorId: rows[0]!.id,
+      override: true,
+    });
   });
 
   it('a session signed out everywhere sends the user to sign-in with the reason', async () => {
@@ -642,6 +742,12 @@ describe('the staff console', () => {
     const holds = maker.getByRole('grid', { name: 'Escrow holds' });
     const held = holds.getByRole('row').filter({ hasText: order.id });
     await expect(held.innerText()).resolves.toMatch(/₹1,180\.00/);
+    // Delivered, not completed yet: among the releases due, not releasable now.
+    const due = maker
+      .getByRole('grid', { name: 'Releases due' })
+      .getByRole('row')
+      .filter({ hasText: order.id });
+    await expect(due.innerText()).resolves.toMatch(/Delivered[\s\S]*₹1,180\.00/);
     await held.getByRole('button', { name: 'Release early' }).click();
     const proposal = maker.getByRole('dialog');
     await proposal.getByLabel(/Why release/).fill('Dealer hardship, delivery confirmed by phone');

@@ -191,8 +191,8 @@ export interface AppConfig {
      */
     media: { imageMaxBytes: number; videoMaxBytes: number; maxFiles: number };
   };
-  /** KYC documents (`PUT /me/kyc-documents/{kind}`): largest image in bytes (KYC_DOCUMENT_MAX_BYTES). */
-  kyc: { imageMaxBytes: number };
+  /** KYC documents (`PUT /me/kyc-documents/{kind}`): largest photo or PDF in bytes (KYC_DOCUMENT_MAX_BYTES). */
+  kyc: { maxBytes: number };
   /** Evidence of returns and disputes: largest photo and video in bytes, files per dispute. */
   disputes: { imageMaxBytes: number; videoMaxBytes: number; maxEvidence: number };
   /** Chat: the longest text message (characters), the largest image and video attachment (bytes). */
@@ -422,7 +422,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         maxFiles: e.REPAIR_MEDIA_MAX,
       },
     },
-    kyc: { imageMaxBytes: e.KYC_DOCUMENT_MAX_BYTES },
+    kyc: { maxBytes: e.KYC_DOCUMENT_MAX_BYTES },
     disputes: {
       imageMaxBytes: e.DISPUTE_IMAGE_MAX_BYTES,
       videoMaxBytes: e.DISPUTE_VIDEO_MAX_BYTES,

@@ -15,7 +15,7 @@ export const kycDocumentTooLarge = (maxBytes: number) =>
   );
 
 /**
- * The KYC upload route takes a JPEG, PNG or WebP body of at most KYC_DOCUMENT_MAX_BYTES (413
+ * The KYC upload route takes a JPEG, PNG, WebP or PDF body of at most KYC_DOCUMENT_MAX_BYTES (413
  * `kyc-document/too-large` at once; a video is refused unread: src/common/media/media-body.parser.ts).
  */
 @Injectable()
@@ -29,7 +29,7 @@ export class KycDocumentBodyParser implements OnModuleInit {
     acceptMediaUploads(this.adapterHost, {
       method: 'PUT',
       url: '/me/kyc-documents/:kind',
-      maxBytes: { image: this.config.kyc.imageMaxBytes },
+      maxBytes: { image: this.config.kyc.maxBytes, pdf: this.config.kyc.maxBytes },
       tooLarge: kycDocumentTooLarge,
     });
   }

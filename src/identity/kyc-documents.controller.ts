@@ -17,9 +17,9 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Can } from '../access/policy.decorator.js';
-import { IMAGE_CONTENT_TYPES } from '../common/media/media-type.js';
 import { Meta, type RequestMeta } from '../common/request-meta.js';
 import {
+  KYC_CONTENT_TYPES,
   KycApplicantParamDto,
   KycDocumentDto,
   KycDocumentKindParamDto,
@@ -27,8 +27,8 @@ import {
 } from './dto/kyc-document.dto.js';
 import { KycDocuments } from './kyc-documents.service.js';
 
-const IMAGE_BINARY_CONTENT = Object.fromEntries(
-  IMAGE_CONTENT_TYPES.map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
+const KYC_BINARY_CONTENT = Object.fromEntries(
+  KYC_CONTENT_TYPES.map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
 );
 
 /** An applicant's own KYC documents (dealers, business buyers, technicians; any approval status). */
@@ -39,22 +39,24 @@ export class KycDocumentsController {
   constructor(private readonly documents: KycDocuments) {}
 
   /**
-   * My GST certificate, PAN card or shop photo as the raw body (image/jpeg, image/png, image/webp;
-   * KYC_DOCUMENT_MAX_BYTES; PDFs are not taken). The type is checked against the bytes, the image
-   * decoded whole and stored re-encoded without metadata (its EXIF GPS position is gone). It becomes
-   * the current document of its kind; the one it replaces is kept, superseded.
+   * My GST certificate, PAN card or shop photo as the raw body (image/jpeg, image/png, image/webp or
+   * application/pdf; KYC_DOCUMENT_MAX_BYTES). The type is checked against the bytes; an image is
+   * decoded whole and stored re-encoded without metadata (its EXIF GPS position is gone); a PDF must
+   * be whole (`%PDF-` … `%%EOF`), not encrypted and without active content (JavaScript, launch
+   * actions, embedded files), and is stored as sent. It becomes the current document of its kind;
+   * the one it replaces is kept, superseded.
    */
   @Put(':kind')
   @Can('create', 'KycDocument')
-  @ApiOperation({ summary: 'Upload a KYC document (raw image bytes)' })
-  @ApiConsumes(...IMAGE_CONTENT_TYPES)
+  @ApiOperation({ summary: 'Upload a KYC document (raw image or PDF bytes)' })
+  @ApiConsumes(...KYC_CONTENT_TYPES)
   @ApiBody({ required: true, schema: { type: 'string', format: 'binary' } })
   @ApiOkResponse({ type: KycDocumentDto })
   @ApiPayloadTooLargeResponse({ description: '`kyc-document/too-large`' })
   @ApiUnsupportedMediaTypeResponse({ description: '`kyc-document/unsupported-type`' })
   @ApiUnprocessableEntityResponse({
     description:
-      '`media/undecodable`: not a whole image; `media/too-many-pixels`: more than MEDIA_IMAGE_MAX_PIXELS pixels',
+      '`media/undecodable`: not a whole image or PDF; `media/too-many-pixels`: more than MEDIA_IMAGE_MAX_PIXELS pixels; `media/pdf-encrypted`: an encrypted PDF; `media/pdf-active-content`: a PDF with JavaScript, launch actions, embedded files, rich media or XFA forms (`found` names them)',
   })
   @ApiServiceUnavailableResponse({ description: '`storage/unavailable` (Retry-After)' })
   upload(
@@ -94,17 +96,18 @@ export class AdminKycDocumentsController {
 
   /**
    * A document's bytes: its Content-Type, `ETag: "<sha256>"` (If-None-Match → 304), a private
-   * Cache-Control, one byte range (→ 206; past the end → 416), as repair media is served.
+   * Cache-Control, one byte range (→ 206; past the end → 416), as repair media is served; always
+   * `X-Content-Type-Options: nosniff`, and a PDF as `Content-Disposition: attachment` (saved, not shown).
    */
   @Get(':id')
   @Can('read', 'ApprovalQueue')
   @ApiOperation({ summary: 'Download a KYC document' })
-  @ApiProduces(...IMAGE_CONTENT_TYPES)
-  @ApiOkResponse({ description: 'The whole file', content: IMAGE_BINARY_CONTENT })
+  @ApiProduces(...KYC_CONTENT_TYPES)
+  @ApiOkResponse({ description: 'The whole file', content: KYC_BINARY_CONTENT })
   @ApiResponse({
     status: 206,
     description: 'The requested byte range',
-    content: IMAGE_BINARY_CONTENT,
+    content: KYC_BINARY_CONTENT,
   })
   @ApiResponse({ status: 304, description: 'Not modified (If-None-Match matched the ETag)' })
   @ApiNotFoundResponse({ description: '`kyc-document/not-found`' })

@@ -2,7 +2,9 @@
  * KYC documents of the accounts staff approve (dealers, business buyers, technicians): a GST
  * certificate, a PAN card and a shop photo, sent by the applicant as images (JPEG, PNG, WebP) with
  * the checks every raw media upload gets (src/common/media/media-upload.ts: type from the bytes,
- * size, decoded whole, re-encoded without metadata). Stored through the storage port, then recorded
+ * size, decoded whole, re-encoded without metadata), or as a PDF, stored as sent once it is whole,
+ * unencrypted and free of active content (src/common/media/pdf-check.ts); staff download a PDF as
+ * an attachment, never shown inline. Stored through the storage port, then recorded
  * as the current document of its kind (the previous one kept, superseded; the object is removed if
  * recording fails). Applicants list their own (no bytes); staff who read the approval queue list
  * and download any applicant's.
@@ -11,8 +13,9 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
-import { acceptMediaUpload } from '../common/media/media-upload.js';
-import { MEDIA_EXTENSIONS } from '../common/media/media-type.js';
+import { acceptMediaUpload, acceptPdfUpload } from '../common/media/media-upload.js';
+import { MEDIA_EXTENSIONS, mediaTypeOf } from '../common/media/media-type.js';
+import { PDF_CONTENT_TYPE } from '../common/media/pdf-check.js';
 import type { RequestMeta } from '../common/request-meta.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -25,7 +28,7 @@ import {
   storageUnavailable,
 } from '../storage/file-download.js';
 import { ObjectStorage } from '../storage/object-storage.js';
-import type { KycDocumentDto, KycDocumentKind } from './dto/kyc-document.dto.js';
+import type { KycContentType, KycDocumentDto, KycDocumentKind } from './dto/kyc-document.dto.js';
 import { kycDocumentTooLarge } from './kyc-document-body.parser.js';
 import {
   kycDocumentDto,
@@ -36,6 +39,12 @@ import {
 
 /** How long staff's own caches keep a file (the bytes of a document id never change). */
 const DOCUMENT_MAX_AGE_SECONDS = 3600;
+
+/** The file name extension of each type (the download's Content-Disposition names the file). */
+const EXTENSIONS: Record<KycContentType, string> = {
+  ...MEDIA_EXTENSIONS,
+  [PDF_CONTENT_TYPE]: 'pdf',
+};
 
 const documentNotFound = () =>
   new AppProblem(404, 'kyc-document/not-found', 'Not found', 'No such KYC document');
@@ -58,14 +67,18 @@ export class KycDocuments {
     meta: RequestMeta,
   ): Promise<KycDocumentDto> {
     const userId = meta.principal!.userId;
-    const file = await acceptMediaUpload(
-      'kyc-document',
-      contentType,
-      body,
-      // The body parser refuses videos on this route before they are read.
-      { imageMaxBytes: this.config.kyc.imageMaxBytes, videoMaxBytes: 0, ...this.config.media },
-      kycDocumentTooLarge,
-    );
+    const { maxBytes } = this.config.kyc;
+    const file =
+      mediaTypeOf(contentType) === PDF_CONTENT_TYPE
+        ? acceptPdfUpload('kyc-document', body, maxBytes, kycDocumentTooLarge)
+        : await acceptMediaUpload(
+            'kyc-document',
+            contentType,
+            body,
+            // The body parser refuses videos on this route before they are read.
+            { imageMaxBytes: maxBytes, videoMaxBytes: 0, ...this.config.media },
+            kycDocumentTooLarge,
+          );
     const id = randomUUID();
     const key = `kyc/${userId}/${id}`;
     try {
@@ -82,7 +95,7 @@ export class KycDocuments {
           user_id: userId,
           kind,
           storage_key: key,
-          content_type: file.type as KycDocumentDto['contentType'],
+          content_type: file.type as KycContentType,
           byte_size: file.bytes.length,
           sha256: file.sha256,
         }),
@@ -122,7 +135,9 @@ export class KycDocuments {
         contentType: row.content_type,
         byteSize: row.byte_size,
         sha256: row.sha256,
-        filename: `${row.kind}-${row.id}.${MEDIA_EXTENSIONS[row.content_type]}`,
+        filename: `${row.kind}-${row.id}.${EXTENSIONS[row.content_type]}`,
+        // A PDF is a file to save, never a page the browser renders from the API's origin.
+        disposition: row.content_type === PDF_CONTENT_TYPE ? 'attachment' : 'inline',
       },
       request,
       {

@@ -1,15 +1,14 @@
 /** The SQL of KYC documents (`kyc_documents`). */
 import type { EntityManager } from 'typeorm';
-import type { ImageContentType } from '../common/media/media-type.js';
 import { execute } from '../database/sql.js';
-import type { KycDocumentDto, KycDocumentKind } from './dto/kyc-document.dto.js';
+import type { KycContentType, KycDocumentDto, KycDocumentKind } from './dto/kyc-document.dto.js';
 
 export interface KycDocumentRow {
   id: string;
   user_id: string;
   kind: KycDocumentKind;
   storage_key: string;
-  content_type: ImageContentType;
+  content_type: KycContentType;
   byte_size: number;
   sha256: string;
   uploaded_at: Date;

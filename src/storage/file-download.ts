@@ -20,6 +20,8 @@ export interface StoredFile {
   sha256: string;
   /** The name offered in Content-Disposition. */
   filename: string;
+  /** `attachment` makes browsers save the file rather than show it (default `inline`). */
+  disposition?: 'inline' | 'attachment';
 }
 
 /** The request headers a download answers to. */
@@ -98,7 +100,7 @@ export async function downloadFile(
       ...(range ? { 'content-range': contentRange(size, range) } : {}),
       'accept-ranges': 'bytes',
       'x-content-type-options': 'nosniff',
-      'content-disposition': `inline; filename="${file.filename}"`,
+      'content-disposition': `${file.disposition ?? 'inline'}; filename="${file.filename}"`,
     },
     body: object.body,
   };

@@ -7,7 +7,7 @@ import MenuItem from '@mui/material/MenuItem';
 import TextField from '@mui/material/TextField';
 import { useState } from 'react';
 import { istDay, istDayEnd, istDayStart } from '../lib/dates';
-import { downloadExport } from '../lib/download';
+import { downloadApiFile } from '../lib/download';
 import { ProblemAlert } from './states';
 
 /**
@@ -31,7 +31,7 @@ export function ExportPanel({ path, fileStem }: { path: string; fileStem: string
     const query = new URLSearchParams({ from: istDayStart(from), to: istDayEnd(to), format });
     if (reason.trim()) query.set('reason', reason.trim());
     try {
-      const file = await downloadExport(`${path}?${query}`, `${fileStem}.${format}`, setProgress);
+      const file = await downloadApiFile(`${path}?${query}`, `${fileStem}.${format}`, setProgress);
       setDone(`Downloaded ${file.name} (${file.bytes.toLocaleString('en-IN')} bytes)`);
     } catch (e) {
       setError(e);

@@ -1,9 +1,11 @@
 'use client';
 import Button from '@mui/material/Button';
+import Checkbox from '@mui/material/Checkbox';
 import Dialog from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
+import FormControlLabel from '@mui/material/FormControlLabel';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useMutation } from '@tanstack/react-query';
@@ -22,7 +24,8 @@ export interface DialogInput<V> {
 }
 
 /**
- * A staff action that takes a written reason (and, with `input`, one value before it): the API's
+ * A staff action that takes a written reason (and, with `input`, one value before it; with `option`,
+ * a box to tick after it, e.g. an ops leader's override): the API's
  * rules checked as the user types (the button stays off until they hold), the API's own field error
  * shown under its field, any other problem (a refusal, a conflict) shown with its request id.
  */
@@ -35,6 +38,7 @@ export function ReasonDialog<V = never>({
   maxLength,
   action,
   input,
+  option,
   submit,
   onClose,
 }: {
@@ -47,14 +51,16 @@ export function ReasonDialog<V = never>({
   maxLength: number;
   action: string;
   input?: DialogInput<V>;
-  submit: (text: string, value: V) => Promise<unknown>;
+  option?: { label: string };
+  submit: (text: string, value: V, option: boolean) => Promise<unknown>;
   onClose: () => void;
 }) {
   const [text, setText] = useState('');
   const [typed, setTyped] = useState('');
+  const [ticked, setTicked] = useState(false);
   const value = input ? input.parse(typed) : null;
   const run = useMutation({
-    mutationFn: () => submit(text.trim(), value as V),
+    mutationFn: () => submit(text.trim(), value as V, ticked),
     onSuccess: onClose,
   });
   const errors = run.error ? toProblem(run.error).errors : undefined;
@@ -96,6 +102,13 @@ export function ReasonDialog<V = never>({
             (minLength > 1 ? `At least ${minLength} characters` : undefined)
           }
         />
+        {option && (
+          <FormControlLabel
+            control={<Checkbox checked={ticked} onChange={(e) => setTicked(e.target.checked)} />}
+            label={option.label}
+            sx={{ mt: 1 }}
+          />
+        )}
         {run.error && !fieldError && !inputError && <ProblemAlert error={run.error} />}
       </DialogContent>
       <DialogActions>

@@ -2,10 +2,11 @@ import { authedFetch } from '../api/session';
 import { problemOf, ProblemError } from './problem';
 
 /**
- * Downloads an API export (streamed by the API) through the signed-in session, reporting the bytes
- * received as they arrive, then hands the file to the browser under the API's file name.
+ * Downloads a file of the API (an export it streams, a KYC document) through the signed-in session
+ * (the API wants the Bearer token, which a plain link would not send), reporting the bytes received
+ * as they arrive, then hands the file to the browser to save under the API's file name.
  */
-export async function downloadExport(
+export async function downloadApiFile(
   path: string,
   fallbackName: string,
   onProgress: (bytes: number) => void,

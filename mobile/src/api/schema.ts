@@ -574,7 +574,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Upload a KYC document (raw image bytes) */
+        /** Upload a KYC document (raw image or PDF bytes) */
         put: operations["KycDocumentsController_upload"];
         post?: never;
         delete?: never;
@@ -5154,13 +5154,13 @@ export interface components {
             /** @enum {string} */
             kind: "gst_certificate" | "pan_card" | "shop_photo";
             /** @enum {string} */
-            contentType: "image/jpeg" | "image/png" | "image/webp";
+            contentType: "application/pdf" | "image/jpeg" | "image/png" | "image/webp";
             byteSize: number;
             /** @description When a newer upload of the same kind replaced it; null for the current one. */
             supersededAt: string | null;
             id: string;
             userId: string;
-            /** @description SHA-256 (hex) of the stored bytes (re-encoded without metadata); its download's ETag. */
+            /** @description SHA-256 (hex) of the stored bytes (a photo re-encoded without metadata, a PDF as sent); its download's ETag. */
             sha256: string;
             uploadedAt: string;
             /** @description Where staff who read the approval queue download the bytes. */
@@ -9889,6 +9889,7 @@ export interface operations {
                 "image/jpeg": string;
                 "image/png": string;
                 "image/webp": string;
+                "application/pdf": string;
             };
         };
         responses: {
@@ -9929,7 +9930,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `media/undecodable`: not a whole image; `media/too-many-pixels`: more than MEDIA_IMAGE_MAX_PIXELS pixels */
+            /** @description `media/undecodable`: not a whole image or PDF; `media/too-many-pixels`: more than MEDIA_IMAGE_MAX_PIXELS pixels; `media/pdf-encrypted`: an encrypted PDF; `media/pdf-active-content`: a PDF with JavaScript, launch actions, embedded files, rich media or XFA forms (`found` names them) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10080,6 +10081,7 @@ export interface operations {
                     "image/jpeg": string;
                     "image/png": string;
                     "image/webp": string;
+                    "application/pdf": string;
                 };
             };
             /** @description The requested byte range */
@@ -10091,6 +10093,7 @@ export interface operations {
                     "image/jpeg": string;
                     "image/png": string;
                     "image/webp": string;
+                    "application/pdf": string;
                 };
             };
             /** @description Not modified (If-None-Match matched the ETag) */

@@ -1,6 +1,6 @@
 /**
- * Raw photo and video bodies (JPEG, PNG, WebP, MP4, WebM as the request body) for the upload routes
- * that take them: listing images, dispute evidence, repair media, KYC documents. Fastify has one parser per content
+ * Raw photo, video and PDF bodies (JPEG, PNG, WebP, MP4, WebM; PDF for KYC documents only) for the
+ * upload routes that take them: listing images, dispute evidence, repair media, KYC documents. Fastify has one parser per content
  * type, so each module registers its route here when it starts (`acceptMediaUploads`) and the one
  * parser reads the body for a registered route, at most that route's photo or video limit (its own
  * 413 at once beyond it, a declared Content-Length over it before reading). Any other route gets 415
@@ -13,15 +13,24 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type BodyDone, readBoundedBody } from '../bounded-body.js';
 import { AppProblem } from '../errors/problem.js';
 import { isVideo, MEDIA_CONTENT_TYPES, mediaTypeOf } from './media-type.js';
+import { PDF_CONTENT_TYPE } from './pdf-check.js';
+
+type UploadKind = 'photo' | 'video' | 'document';
 
 /** A route taking raw media bytes (Fastify's form of the path) and its limits. */
 export interface MediaUploadRoute {
   method: 'POST' | 'PUT';
   url: string;
-  /** Largest photo and video in bytes; a route without `video` refuses videos (415). */
-  maxBytes: { image: number; video?: number };
-  /** The route's 413 problem. */
-  tooLarge: (maxBytes: number, kind: 'photo' | 'video') => AppProblem;
+  /**
+   * Largest photo, video and PDF in bytes; a route without `video` refuses videos (415), one
+   * without `pdf` PDFs.
+   */
+  maxBytes: { image: number; video?: number; pdf?: number };
+  /**
+   * The route's 413 problem. `kind` is only ever one the route takes, so a route's function may name
+   * fewer kinds (declared as a method, whose parameters TypeScript checks bivariantly, for that).
+   */
+  tooLarge(maxBytes: number, kind: UploadKind): AppProblem;
 }
 
 const unsupportedMediaType = (type: string) =>
@@ -40,8 +49,13 @@ function mediaBodyParser(routes: readonly MediaUploadRoute[]) {
     const route = routes.find(
       (r) => r.method === request.method && r.url === request.routeOptions.url,
     );
-    const kind = isVideo(type) ? 'video' : 'photo';
-    const maxBytes = kind === 'video' ? route?.maxBytes.video : route?.maxBytes.image;
+    const kind: UploadKind =
+      type === PDF_CONTENT_TYPE ? 'document' : isVideo(type) ? 'video' : 'photo';
+    const maxBytes = {
+      photo: route?.maxBytes.image,
+      video: route?.maxBytes.video,
+      document: route?.maxBytes.pdf,
+    }[kind];
     if (route === undefined || maxBytes === undefined) return done(unsupportedMediaType(type));
     readBoundedBody(request, payload, maxBytes, () => route.tooLarge(maxBytes, kind), done);
   };
@@ -61,7 +75,10 @@ export function acceptMediaUploads(adapterHost: HttpAdapterHost, route: MediaUpl
   if (routes === undefined) {
     routes = [];
     routesByServer.set(fastify, routes);
-    fastify.addContentTypeParser([...MEDIA_CONTENT_TYPES], mediaBodyParser(routes));
+    fastify.addContentTypeParser(
+      [...MEDIA_CONTENT_TYPES, PDF_CONTENT_TYPE],
+      mediaBodyParser(routes),
+    );
   }
   routes.push(route);
 }

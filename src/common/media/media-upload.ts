@@ -4,12 +4,14 @@
  * magic numbers say that same type; then the file is read whole: a photo decoded and re-encoded
  * (upright, no metadata: EXIF with its GPS position is gone), a video's container probed complete.
  * Refusals are problems under the route's own code prefix (`<prefix>/unsupported-type` 415,
- * the route's 413) or the shared 422 `media/*`.
+ * the route's 413) or the shared 422 `media/*`. A PDF (KYC documents only) is checked by
+ * `acceptPdfUpload` and stored as sent.
  */
 import { createHash } from 'node:crypto';
 import { AppProblem } from '../errors/problem.js';
 import { sanitizeImage } from './image-sanitizer.js';
 import { mediaProblem } from './media-problem.js';
+import { checkPdf, PDF_CONTENT_TYPE } from './pdf-check.js';
 import {
   detectMediaType,
   isMediaType,
@@ -89,4 +91,43 @@ async function readWhole(
   });
   if (!image.ok) throw mediaProblem(image);
   return image.bytes;
+}
+
+/**
+ * A PDF upload (a route that takes PDFs: KYC documents): a body, within `maxBytes`, a PDF by its
+ * header, whole, not encrypted and without active content (pdf-check.ts); kept as sent.
+ */
+export function acceptPdfUpload(
+  prefix: string,
+  body: unknown,
+  maxBytes: number,
+  tooLarge: (maxBytes: number, kind: 'document') => AppProblem,
+): { type: typeof PDF_CONTENT_TYPE; bytes: Buffer; sha256: string } {
+  if (!Buffer.isBuffer(body) || body.length === 0)
+    throw new AppProblem(
+      415,
+      `${prefix}/unsupported-type`,
+      'Unsupported file',
+      `Send the file's bytes as the request body with Content-Type ${PDF_CONTENT_TYPE}`,
+    );
+  if (body.length > maxBytes) throw tooLarge(maxBytes, 'document');
+  const checked = checkPdf(body);
+  if (!checked.ok) {
+    if (checked.code !== 'not-pdf') throw mediaProblem(checked);
+    const detected = detectMediaType(body);
+    throw new AppProblem(
+      415,
+      `${prefix}/unsupported-type`,
+      'Unsupported file',
+      detected
+        ? `The body is ${detected} but was sent as ${PDF_CONTENT_TYPE}`
+        : `The body is not a PDF file (${checked.detail})`,
+      detected ? { detectedType: detected } : { declaredType: PDF_CONTENT_TYPE },
+    );
+  }
+  return {
+    type: PDF_CONTENT_TYPE,
+    bytes: body,
+    sha256: createHash('sha256').update(body).digest('hex'),
+  };
 }

@@ -1,9 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, Matches } from 'class-validator';
-import { IMAGE_CONTENT_TYPES, type ImageContentType } from '../../common/media/media-type.js';
+import { IMAGE_CONTENT_TYPES } from '../../common/media/media-type.js';
+import { PDF_CONTENT_TYPE } from '../../common/media/pdf-check.js';
 
 export const KYC_DOCUMENT_KINDS = ['gst_certificate', 'pan_card', 'shop_photo'] as const;
 export type KycDocumentKind = (typeof KYC_DOCUMENT_KINDS)[number];
+
+/** What a KYC document may be: a photo (JPEG, PNG, WebP) or a PDF. */
+export const KYC_CONTENT_TYPES = [...IMAGE_CONTENT_TYPES, PDF_CONTENT_TYPE] as const;
+export type KycContentType = (typeof KYC_CONTENT_TYPES)[number];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -29,11 +34,11 @@ export class KycDocumentDto {
   userId!: string;
   @ApiProperty({ enum: KYC_DOCUMENT_KINDS })
   kind!: KycDocumentKind;
-  @ApiProperty({ enum: IMAGE_CONTENT_TYPES })
-  contentType!: ImageContentType;
+  @ApiProperty({ enum: KYC_CONTENT_TYPES })
+  contentType!: KycContentType;
   @ApiProperty({ type: 'integer' })
   byteSize!: number;
-  /** SHA-256 (hex) of the stored bytes (re-encoded without metadata); its download's ETag. */
+  /** SHA-256 (hex) of the stored bytes (a photo re-encoded without metadata, a PDF as sent); its download's ETag. */
   sha256!: string;
   uploadedAt!: string;
   /** When a newer upload of the same kind replaced it; null for the current one. */

@@ -12,15 +12,21 @@ import { useAuth } from '../../components/auth';
 import { StaffPage } from '../../components/page';
 import { Loading, ProblemAlert, QueryState } from '../../components/states';
 import { can, type ApiRoute, type StaffRole } from '../../lib/access';
-import { istDay, istDayEnd, istDayStart } from '../../lib/dates';
+import { istDay, istDayEnd, istDayStart, previousIstDay } from '../../lib/dates';
 import { formatPaise } from '../../lib/money';
 
 const AgingChart = lazy(() =>
   import('../../components/home/aging-chart').then((m) => ({ default: m.AgingChart })),
 );
+const DailyChart = lazy(() =>
+  import('../../components/home/daily-chart').then((m) => ({ default: m.DailyChart })),
+);
+
+/** Days in the GMV and commission chart, today included. */
+const CHART_DAYS = 14;
 
 /** How many items a first page of up to 100 holds: "100+" when there are more. */
-const countOf = (page: { items: unknown[]; nextCursor?: string }) =>
+const countOf = (page: { items: unknown[]; nextCursor?: string | null }) =>
   `${page.items.length}${page.nextCursor ? '+' : ''}`;
 
 /** One figure from one API route, shown only to roles the API admits to that route. */
@@ -71,6 +77,28 @@ export default function HomePage() {
     );
     return `${formatPaise(totals.totals.capturedPaise)} (${totals.capturedCount} payments)`;
   };
+  const days = [today];
+  while (days.length < CHART_DAYS) days.unshift(previousIstDay(days[0]!));
+  // One period total per IST day (the API's totals, reconciled with the ledger, have no daily series).
+  const daily = useQuery({
+    queryKey: ['gmv-by-day', today],
+    queryFn: () =>
+      Promise.all(
+        days.map(async (day) => {
+          const { totals } = await data(
+            api.GET('/admin/payments/totals', {
+              params: { query: { from: istDayStart(day), to: istDayEnd(day) } },
+            }),
+          );
+          return {
+            day,
+            capturedPaise: totals.capturedPaise,
+            commissionPaise: totals.commissionPaise,
+          };
+        }),
+      ),
+    enabled: can(role, 'GET /admin/payments/totals'),
+  });
   const aging = useQuery({
     queryKey: ['escrow-aging'],
     queryFn: () => data(api.GET('/admin/escrow/aging')),
@@ -154,6 +182,21 @@ export default function HomePage() {
         />
         <Kpi
           role={role}
+          route="GET /admin/disputes"
+          title="Open disputes"
+          queryKey={['kpi', 'disputes']}
+          load={async () =>
+            countOf(
+              await data(
+                api.GET('/admin/disputes', {
+                  params: { query: { status: ['open', 'responded'], limit: 100 } },
+                }),
+              ),
+            )
+          }
+        />
+        <Kpi
+          role={role}
           route="GET /admin/approvals"
           title="Pending approvals"
           queryKey={['kpi', 'approvals']}
@@ -162,6 +205,24 @@ export default function HomePage() {
           }
         />
       </Box>
+      {can(role, 'GET /admin/payments/totals') && (
+        <Paper
+          sx={{ p: 2, mb: 2, maxWidth: 960 }}
+          component="section"
+          aria-labelledby="daily-title"
+        >
+          <Typography variant="h6" component="h2" id="daily-title">
+            GMV and commission by day (last {CHART_DAYS} days, IST)
+          </Typography>
+          <QueryState query={daily} label="Loading the daily figures">
+            {(d) => (
+              <Suspense fallback={<Loading label="Drawing the chart" />}>
+                <DailyChart days={d} />
+              </Suspense>
+            )}
+          </QueryState>
+        </Paper>
+      )}
       {can(role, 'GET /admin/escrow/aging') && (
         <Paper sx={{ p: 2, maxWidth: 720 }}>
           <Typography variant="h6" component="h2">

@@ -9,11 +9,11 @@ import { useState } from 'react';
 import { api, data } from '../../../api/client';
 import type { components } from '../../../api/schema';
 import { useAuth } from '../../../components/auth';
-import { KycDocuments } from '../../../components/approvals/kyc-documents';
+import { ApplicantDetail } from '../../../components/approvals/applicant-detail';
 import { CursorGrid } from '../../../components/cursor-grid';
 import { StaffPage } from '../../../components/page';
 import { ReasonDialog } from '../../../components/reason-dialog';
-import { can, type ApiRoute } from '../../../lib/access';
+import { can, type ApiRoute, type StaffRole } from '../../../lib/access';
 import { formatIstDateTime } from '../../../lib/dates';
 
 type Account = components['schemas']['AccountDto'];
@@ -24,6 +24,12 @@ const ACTIONS: { action: Action; label: string; route: ApiRoute }[] = [
   { action: 'block', label: 'Block', route: 'POST /admin/users/{id}/block' },
 ];
 type Role = 'dealer' | 'business' | 'technician' | '';
+/**
+ * Who may force a status change the policy forbids (e.g. suspending a pending applicant): the API's
+ * `override` ability on accounts (src/access/ability.factory.ts), which no route names.
+ */
+const OVERRIDERS: StaffRole[] = ['ops_leader'];
+const nameOf = (a: Account) => a.businessName ?? a.displayName;
 
 export default function ApprovalsPage() {
   const { role } = useAuth();
@@ -32,7 +38,9 @@ export default function ApprovalsPage() {
   const [acting, setActing] = useState<{ account: Account; action: Action } | null>(null);
   const [viewing, setViewing] = useState<Account | null>(null);
   const actions = ACTIONS.filter((a) => can(role, a.route));
+  const readsDetail = can(role, 'GET /admin/users/{id}');
   const readsDocuments = can(role, 'GET /admin/approvals/{userId}/documents');
+  const overrides = !!role && OVERRIDERS.includes(role);
   const columns: GridColDef<Account>[] = [
     {
       field: 'createdAt',
@@ -70,20 +78,20 @@ export default function ApprovalsPage() {
           } satisfies GridColDef<Account>,
         ]
       : []),
-    ...(readsDocuments
+    ...(readsDetail
       ? [
           {
-            field: 'documents',
-            headerName: 'KYC',
+            field: 'detail',
+            headerName: 'Detail',
             width: 130,
             sortable: false,
             renderCell: ({ row }: { row: Account }) => (
               <Button
                 size="small"
-                aria-label={`KYC documents of ${row.businessName ?? row.displayName}`}
+                aria-label={`Open ${nameOf(row)}: history${readsDocuments ? ' and KYC documents' : ''}`}
                 onClick={() => setViewing(row)}
               >
-                Documents
+                Open
               </Button>
             ),
           } satisfies GridColDef<Account>,
@@ -119,25 +127,35 @@ export default function ApprovalsPage() {
         getRowId={(a) => a.id}
       />
       {viewing && (
-        <KycDocuments
+        <ApplicantDetail
           key={viewing.id}
           userId={viewing.id}
-          name={viewing.businessName ?? viewing.displayName}
+          name={nameOf(viewing)}
+          readsDocuments={readsDocuments}
+          onClose={() => setViewing(null)}
         />
       )}
       {acting && (
         <ReasonDialog
-          title={`${ACTIONS.find((a) => a.action === acting.action)!.label} ${acting.account.businessName ?? acting.account.displayName}`}
+          title={`${ACTIONS.find((a) => a.action === acting.action)!.label} ${nameOf(acting.account)}`}
           label="Reason (kept in the account's history and the audit log)"
           field="reason"
           minLength={3}
           maxLength={500}
           action={ACTIONS.find((a) => a.action === acting.action)!.label}
-          submit={async (reason) => {
+          {...(overrides
+            ? {
+                option: {
+                  label:
+                    'Override the policy (marked as an ops-leader override in the history and the audit log)',
+                },
+              }
+            : {})}
+          submit={async (reason, _value, override) => {
             await data(
               api.POST(`/admin/users/{id}/${acting.action}`, {
                 params: { path: { id: acting.account.id } },
-                body: { reason },
+                body: { reason, ...(override ? { override } : {}) },
               }),
             );
             await queries.invalidateQueries({ queryKey: ['approvals'] });

@@ -20,6 +20,7 @@ import { moneyColumn } from '../../../lib/grid';
 import { formatPaise } from '../../../lib/money';
 
 type Hold = components['schemas']['EscrowHoldDto'];
+type ReleaseDue = components['schemas']['ReleaseDueDto'];
 type EarlyRelease = components['schemas']['EarlyReleaseDto'];
 type HoldStatus = Hold['status'];
 type ReleaseStatus = EarlyRelease['status'];
@@ -155,6 +156,25 @@ export default function EscrowPage() {
       : []),
   ];
 
+  const dueColumns: GridColDef<ReleaseDue>[] = [
+    {
+      field: 'releasable',
+      headerName: 'State',
+      width: 200,
+      valueFormatter: (v: boolean) => (v ? 'Completed, releasable now' : 'Delivered'),
+    },
+    {
+      field: 'expectedCompletionAt',
+      headerName: 'Completes (IST)',
+      width: 210,
+      valueFormatter: (v: string | null) => (v ? formatIstDateTime(v) : '—'),
+    },
+    { field: 'orderId', headerName: 'Order', width: 140 },
+    { field: 'subOrderId', headerName: 'Sub-order', width: 140 },
+    { field: 'dealerId', headerName: 'Dealer', width: 140 },
+    { field: 'amountPaise', headerName: 'Held', width: 150, ...moneyColumn },
+  ];
+
   const refresh = () => queries.invalidateQueries({ queryKey: ['escrow'] });
   return (
     <StaffPage title="Escrow" route="GET /admin/escrow/holds">
@@ -188,6 +208,23 @@ export default function EscrowPage() {
           getRowId={(h) => h.holdId}
         />
       </Paper>
+      {can(role, 'GET /admin/escrow/releases-due') && (
+        <Paper sx={{ p: 2, mb: 3 }}>
+          <Typography variant="h6" component="h2" gutterBottom>
+            Releases due
+          </Typography>
+          <CursorGrid<ReleaseDue>
+            label="Releases due"
+            noRows="No held escrow of a delivered or completed sub-order."
+            queryKey={['escrow', 'releases-due']}
+            fetchPage={(cursor, limit) =>
+              data(api.GET('/admin/escrow/releases-due', { params: { query: { cursor, limit } } }))
+            }
+            columns={dueColumns}
+            getRowId={(r) => r.subOrderId}
+          />
+        </Paper>
+      )}
       <Paper sx={{ p: 2 }}>
         <Typography variant="h6" component="h2" gutterBottom>
           Early releases (maker-checker)
