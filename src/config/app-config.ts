@@ -66,6 +66,13 @@ export interface AppConfig {
     /** How long a query may wait for a free pooled connection before failing. */
     poolWaitMs: number;
     statementTimeoutMs: number;
+    /**
+     * DATABASE_REPLICA_URL: a streaming replica (hot standby) for reads that tolerate staleness (the
+     * ledger's read side); null: everything reads the primary.
+     */
+    replicaUrl: string | null;
+    /** DATABASE_REPLICA_MAX_LAG_MS: past this replay lag, those reads go to the primary. */
+    replicaMaxLagMs: number;
   };
   docsEnabled: boolean;
   /**
@@ -384,6 +391,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       poolMax: e.DATABASE_POOL_MAX,
       poolWaitMs: e.DATABASE_POOL_WAIT_MS,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      replicaUrl: e.DATABASE_REPLICA_URL ?? null,
+      replicaMaxLagMs: e.DATABASE_REPLICA_MAX_LAG_MS,
     },
     docsEnabled: e.DOCS_ENABLED,
     metrics: { token: e.METRICS_TOKEN },

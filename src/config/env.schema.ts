@@ -38,6 +38,8 @@ export const envSchema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   DATABASE_POOL_WAIT_MS: z.coerce.number().int().min(100).default(10000),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15000),
+  DATABASE_REPLICA_URL: postgresUrl.optional(),
+  DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).default(5000),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1048576),
   HTTP_TRUST_PROXY: bool.default(false),
   DOCS_ENABLED: bool.default(true),

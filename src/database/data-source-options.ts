@@ -13,7 +13,7 @@ export const MIGRATIONS_TABLE = 'typeorm_migrations';
 export function dataSourceOptions(
   config: AppConfig,
   role: 'app' | 'owner',
-  overrides: { url?: string; applicationName?: string } = {},
+  overrides: { url?: string; applicationName?: string; poolSize?: number } = {},
 ): DataSourceOptions {
   return {
     type: 'postgres',
@@ -26,7 +26,7 @@ export function dataSourceOptions(
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    poolSize: config.database.poolMax,
+    poolSize: overrides.poolSize ?? config.database.poolMax,
     applicationName: overrides.applicationName ?? `fixbazaar-${role}`,
     extra: {
       // Transactions are READ COMMITTED unless they ask otherwise, whatever the server's default:

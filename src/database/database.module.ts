@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { DatabaseStatusService } from './database-status.service.js';
+import { ReplicaReads } from './replica-reads.js';
 import { TransactionRunner } from './transaction.js';
 
 @Global()
@@ -18,7 +19,7 @@ import { TransactionRunner } from './transaction.js';
       }),
     }),
   ],
-  providers: [DatabaseStatusService, TransactionRunner],
-  exports: [DatabaseStatusService, TransactionRunner],
+  providers: [DatabaseStatusService, TransactionRunner, ReplicaReads],
+  exports: [DatabaseStatusService, TransactionRunner, ReplicaReads],
 })
 export class DatabaseModule {}

@@ -25,6 +25,8 @@ export interface TestAppOptions {
   /** Extra controllers mounted next to the app's own (probes for the error and validation pipeline). */
   controllers?: Type[];
   env?: Record<string, string>;
+  /** Settings that name the test's own database (e.g. a replica URL for it). */
+  envFor?: (db: { appUrl: string }) => Record<string, string>;
   database?: 'migrated' | 'empty';
   /** Providers replaced by values (e.g. the ledger's clock, to date entries in a past month). */
   overrides?: readonly { provide: unknown; useValue: unknown }[];
@@ -42,6 +44,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     JOBS_WORKERS: 'false',
     JOBS_POOL_MAX: '2',
     ...options.env,
+    ...options.envFor?.(db),
     DATABASE_URL: db.appUrl,
     DATABASE_OWNER_URL: db.ownerUrl,
   });

@@ -210,7 +210,7 @@ export class LedgerReadController {
           format: query.format,
           filters: criteriaOf(query),
           // Every entry written by a transaction below this id, and no other, is exported.
-          belowXid: until,
+          belowXid: until.xid,
         },
       });
       return { horizon: until, occurredAt: recorded.occurredAt };

@@ -13,7 +13,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { execute } from '../../database/sql.js';
-import { TransactionRunner } from '../../database/transaction.js';
+import { ReplicaReads } from '../../database/replica-reads.js';
 import { type AccountType, normalSide, type Side } from '../domain/account.js';
 import type { EntryKind } from '../domain/ledger-model.js';
 import {
@@ -24,6 +24,12 @@ import {
   type StoredAccount,
   toAccount,
 } from '../persistence/account-rows.js';
+
+/** Below which transaction (`xid`) an export reads, and the WAL position that has them all (`lsn`). */
+export interface ExportHorizon {
+  xid: string;
+  lsn: string;
+}
 
 /** Entries fetched per query by the export: bounded memory whatever the journal's size. */
 export const LEDGER_EXPORT_BATCH_SIZE = 1000;
@@ -273,7 +279,7 @@ function sqlWhere(where: readonly string[]): string {
 
 @Injectable()
 export class LedgerReadService {
-  constructor(private readonly transactions: TransactionRunner) {}
+  constructor(private readonly replica: ReplicaReads) {}
 
   /** Accounts by code (ascending), with their current counters; `afterCode` continues a page. */
   async accounts(
@@ -500,21 +506,22 @@ export class LedgerReadService {
     return rows[0] === undefined ? undefined : toEntry(rows[0]);
   }
 
-  /** The journal's last seq (0 when empty), read in the caller's transaction. */
   /**
    * The export's horizon: the oldest transaction still running. Every entry written by an older
    * transaction is final (committed or gone), so "entries with xid below it" is a set no later
    * commit can add to — unlike "seq up to N", since seq is taken at insert and a lower seq can
    * commit after a higher one (the sealer uses the same rule).
    */
-  async exportHorizon(tx: EntityManager): Promise<string> {
+  async exportHorizon(tx: EntityManager): Promise<ExportHorizon> {
     const { rows } = await execute<{ xmin: string }>(
       tx,
       'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin',
     );
     const xmin = rows[0]?.xmin;
     if (xmin === undefined) throw new Error('no snapshot horizon');
-    return xmin;
+    // Every transaction below the horizon has its commit record before this WAL position: a
+    // replica that has replayed it sees all of them.
+    return { xid: xmin, lsn: await this.replica.primaryLsn(tx) };
   }
 
   /**
@@ -525,7 +532,7 @@ export class LedgerReadService {
    */
   async *entryBatches(
     range: TimeRange,
-    options: { horizon: string; batchSize?: number },
+    options: { horizon: ExportHorizon; batchSize?: number },
   ): AsyncGenerator<EntryRecord[]> {
     const batchSize = options.batchSize ?? LEDGER_EXPORT_BATCH_SIZE;
     let after = 0n;
@@ -533,13 +540,15 @@ export class LedgerReadService {
       const params: unknown[] = [];
       const where = timeWhere(range, params);
       where.push(`e.seq > ${param(params, after.toString())}::bigint`);
-      where.push(`e.xid < ${param(params, options.horizon)}::xid8`);
-      const { rows } = await this.read((tx) =>
-        execute<EntryRow>(
-          tx,
-          `${ENTRY_SELECT} ${sqlWhere(where)} ORDER BY e.seq LIMIT ${param(params, batchSize)}`,
-          params,
-        ),
+      where.push(`e.xid < ${param(params, options.horizon.xid)}::xid8`);
+      const { rows } = await this.read(
+        (tx) =>
+          execute<EntryRow>(
+            tx,
+            `${ENTRY_SELECT} ${sqlWhere(where)} ORDER BY e.seq LIMIT ${param(params, batchSize)}`,
+            params,
+          ),
+        { replayedLsn: options.horizon.lsn },
       );
       if (rows.length === 0) return;
       const batch = rows.map(toEntry);
@@ -549,10 +558,11 @@ export class LedgerReadService {
     }
   }
 
-  private read<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return this.transactions.run(async (tx) => {
-      await execute(tx, 'SET TRANSACTION READ ONLY');
-      return work(tx);
-    }, 'REPEATABLE READ');
+  /** A read that tolerates staleness: on the replica while it is fresh enough (`ReplicaReads`). */
+  private read<T>(
+    work: (tx: EntityManager) => Promise<T>,
+    options?: { replayedLsn?: string },
+  ): Promise<T> {
+    return this.replica.read(work, options);
   }
 }
