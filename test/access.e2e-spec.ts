@@ -138,6 +138,7 @@ const EXPECTED: Record<string, Rule> = {
   'GET /ledger/accounts/{code}/statement': MONEY_READERS,
   'GET /ledger/trial-balance': MONEY_READERS,
   'GET /ledger/entries': MONEY_READERS,
+  'GET /ledger/verify': MONEY_READERS,
   'GET /ledger/entries/{entryId}': MONEY_READERS,
   'GET /ledger/export': MONEY_READERS,
   'GET /catalog/listings': 'public',

@@ -22,6 +22,7 @@ import {
   type LedgerCommand,
   replayJournal,
 } from '../src/ledger/domain/ledger-model.js';
+import { LedgerAnchorService } from '../src/ledger/integrity/ledger-anchor.service.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
 import { LEDGER_CSV_COLUMNS } from '../src/ledger/read/ledger-export.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
@@ -1025,6 +1026,43 @@ describe('ledger read side', () => {
           expect({ path, status: res.status }).toEqual({ path, status: 200 });
         }
       }
+    });
+  });
+
+  describe('verify', () => {
+    it('GET /ledger/verify recomputes the journal and names an edited entry', async () => {
+      const verify = (who: SignedIn) => t.api.GET('/ledger/verify', { headers: who.headers });
+      // This journal carries the hand-made seal of the entry-detail tests, so it is not clean:
+      // what matters is that an edit shows up, by entry, and is gone once undone.
+      const before = (await verify(compliance)).data!;
+      // The route answers what `ledger:verify` computes.
+      const direct = await t.app.get(LedgerAnchorService).verifyAnchored();
+      expect(before).toEqual({ ...direct, anchor: null });
+      expect(
+        before.problems.some((p) => p.entryId === 'capture:p-1' && p.kind === 'entry_content'),
+      ).toBe(false);
+      const edit = (reference: string) =>
+        asOwner(async (c) => {
+          await c.query('BEGIN');
+          await c.query('ALTER TABLE ledger_entries DISABLE TRIGGER USER');
+          await c.query(`UPDATE ledger_entries SET reference = $1 WHERE id = 'capture:p-1'`, [
+            reference,
+          ]);
+          await c.query('ALTER TABLE ledger_entries ENABLE TRIGGER USER');
+          await c.query('COMMIT');
+        });
+      await edit('order:o-9');
+      try {
+        const broken = (await verify(finance)).data!;
+        expect(broken.ok).toBe(false);
+        expect(broken.problems).toContainEqual(
+          expect.objectContaining({ kind: 'entry_content', entryId: 'capture:p-1' }),
+        );
+      } finally {
+        await edit('order:o-1');
+      }
+      expect((await verify(finance)).data).toEqual(before);
+      expect((await verify(customer)).response.status).toBe(403);
     });
   });
 

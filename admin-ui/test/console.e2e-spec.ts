@@ -459,6 +459,10 @@ describe('the staff console', () => {
     await expect(page.getByTestId('chain-status').innerText()).resolves.toMatch(
       /^Intact: \d+ events verified/,
     );
+    await page.getByRole('button', { name: 'Verify the ledger and its seals' }).click();
+    await expect(page.getByTestId('ledger-status').innerText()).resolves.toMatch(
+      /^Intact: [\d,]+ entries checked/,
+    );
     // The export is in the audit log, by compliance, with its reason.
     const events = page.getByRole('grid', { name: 'Audit events' });
     await events.getByText('ledger.export').first().waitFor();

@@ -703,6 +703,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ledger/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Verify the journal, its seals and the newest anchor */
+        get: operations["LedgerReadController_verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ledger/accounts": {
         parameters: {
             query?: never;
@@ -5221,6 +5238,37 @@ export interface components {
         RejectAdjustmentDto: {
             /** @description Why the proposal is rejected (or withdrawn by its proposer). */
             reason: string;
+        };
+        LedgerLastSealDto: {
+            sealNo: string;
+            hash: string;
+            keyId: string;
+            xidTo: string;
+        };
+        LedgerIntegrityProblemDto: {
+            /** @enum {string} */
+            kind: "entry_content" | "entry_hash_changed" | "entry_missing" | "entry_moved" | "entry_not_sealed" | "entry_reordered" | "seal_anchor" | "seal_chain" | "seal_hash" | "seal_members" | "seal_missing" | "seal_signature";
+            message: string;
+            entryId?: string;
+            seq?: string;
+            sealNo?: string;
+        };
+        LedgerVerificationDto: {
+            /** @description Every check passed. */
+            ok: boolean;
+            /** @description Entries whose content was recomputed (sealed and unsealed). */
+            entriesChecked: number;
+            sealsChecked: number;
+            sealedEntries: number;
+            /** @description Entries written after the last seal: hash-checked, not yet protected by a seal. */
+            unsealedEntries: number;
+            lastSeal: components["schemas"]["LedgerLastSealDto"] | null;
+            firstProblem: components["schemas"]["LedgerIntegrityProblemDto"] | null;
+            /** @description The first 100 problems, in the order found. */
+            problems: components["schemas"]["LedgerIntegrityProblemDto"][];
+            problemsTotal: number;
+            /** @description The newest anchor (a seal kept outside the database) checked; null when none yet. */
+            anchor: string | null;
         };
         LedgerAccountFlagsDto: {
             /** @description debitsPosted + debitsPending ≤ creditsPosted (a floor for a credit-normal account). */
@@ -10362,6 +10410,46 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not approve LedgerAdjustment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            /** @description Error (problem+json) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LedgerReadController_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerVerificationDto"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `auth/forbidden`: the account's role or status may not read Ledger */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -74,6 +74,7 @@ export const ROUTE_ROLES = {
   'GET /ledger/export': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /ledger/tcs-corrections/{correctionId}': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /ledger/trial-balance': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
+  'GET /ledger/verify': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /me': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /me/notification-preferences': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],
   'GET /me/sessions': ['admin', 'finance', 'ops_leader', 'compliance', 'cfo'],

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { optionValue, type CliCommand } from '../../common/cli-command.js';
-import { LedgerAnchorService } from '../integrity/ledger-anchor.service.js';
 import {
-  LedgerIntegrityService,
-  type SealAnchor,
-  type VerifyReport,
-} from '../integrity/ledger-integrity.service.js';
+  LedgerAnchorService,
+  type AnchoredVerifyReport,
+} from '../integrity/ledger-anchor.service.js';
+import { LedgerIntegrityService, type SealAnchor } from '../integrity/ledger-integrity.service.js';
 
 /**
  * `ledger:verify [--json] [--seal N:HASH] [--no-anchor]`: recomputes every entry hash, the seal chain,
@@ -37,28 +36,14 @@ export class LedgerVerifyCommand implements CliCommand {
       }
       anchor = { sealNo: match[1], hash: match[2] };
     }
-    /** The anchor store's key checked; null: none yet; undefined: not consulted. */
-    let anchorKey: string | null | undefined;
-    let anchorSignature = 'ok';
+    let report: AnchoredVerifyReport;
     if (args.includes('--no-anchor')) {
       process.stderr.write(
         'ledger:verify: WARNING: --no-anchor: not checked against the anchors kept outside the ' +
           'database; a rewritten ledger with recomputed, re-signed seals passes this check\n',
       );
-    } else if (anchor === undefined) {
-      const latest = await this.anchors.latestChecked();
-      anchorKey = null;
-      if (latest !== null) {
-        ({ anchor } = latest);
-        anchorKey = latest.key;
-        anchorSignature = latest.signature;
-      }
-    }
-    const verified = await this.integrity.verify({ anchor });
-    const report: VerifyReport & { anchor?: string | null } =
-      anchorSignature === 'ok'
-        ? { ...verified, anchor: anchorKey }
-        : withProblem(verified, anchorKey, anchor!, anchorSignature);
+      report = await this.integrity.verify({ anchor });
+    } else report = await this.anchors.verifyAnchored(anchor);
     console.log(
       args.includes('--json') ? JSON.stringify(report, null, 2) : describeVerifyReport(report),
     );
@@ -66,29 +51,7 @@ export class LedgerVerifyCommand implements CliCommand {
   }
 }
 
-/** The anchor's own seal signature does not verify with a trusted key: a forged anchor. */
-function withProblem(
-  r: VerifyReport,
-  key: string | null | undefined,
-  anchor: SealAnchor,
-  check: string,
-): VerifyReport & { anchor?: string | null } {
-  const problem = {
-    kind: 'seal_anchor' as const,
-    sealNo: anchor.sealNo,
-    message: `anchor ${key}: seal ${anchor.sealNo}'s signature does not verify (${check})`,
-  };
-  return {
-    ...r,
-    ok: false,
-    anchor: key,
-    firstProblem: r.firstProblem ?? problem,
-    problems: [...r.problems, problem],
-    problemsTotal: r.problemsTotal + 1,
-  };
-}
-
-export function describeVerifyReport(r: VerifyReport & { anchor?: string | null }): string {
+export function describeVerifyReport(r: AnchoredVerifyReport): string {
   const counts =
     `${r.entriesChecked} entries checked, ${r.sealsChecked} seals covering ${r.sealedEntries} entries, ` +
     `${r.unsealedEntries} not sealed yet`;

@@ -348,3 +348,53 @@ export class LedgerEntryPageDto {
   /** Pass as `cursor` to fetch the next (older) page; absent on the last page. */
   nextCursor?: string;
 }
+
+export class LedgerIntegrityProblemDto {
+  @ApiProperty({
+    enum: [
+      'entry_content',
+      'entry_missing',
+      'entry_reordered',
+      'entry_hash_changed',
+      'entry_moved',
+      'entry_not_sealed',
+      'seal_missing',
+      'seal_chain',
+      'seal_hash',
+      'seal_members',
+      'seal_signature',
+      'seal_anchor',
+    ],
+  })
+  kind!: string;
+  message!: string;
+  entryId?: string;
+  seq?: string;
+  sealNo?: string;
+}
+
+export class LedgerLastSealDto {
+  sealNo!: string;
+  hash!: string;
+  keyId!: string;
+  xidTo!: string;
+}
+
+/** `ledger:verify` as a route: every entry hash, the seal chain, signatures and the newest anchor. */
+export class LedgerVerificationDto {
+  /** Every check passed. */
+  ok!: boolean;
+  /** Entries whose content was recomputed (sealed and unsealed). */
+  entriesChecked!: number;
+  sealsChecked!: number;
+  sealedEntries!: number;
+  /** Entries written after the last seal: hash-checked, not yet protected by a seal. */
+  unsealedEntries!: number;
+  lastSeal!: LedgerLastSealDto | null;
+  firstProblem!: LedgerIntegrityProblemDto | null;
+  /** The first 100 problems, in the order found. */
+  problems!: LedgerIntegrityProblemDto[];
+  problemsTotal!: number;
+  /** The newest anchor (a seal kept outside the database) checked; null when none yet. */
+  anchor!: string | null;
+}

@@ -1,7 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AnchorExistsError, anchorKey, AnchorStore } from '../../anchor/anchor-store.js';
-import { LedgerIntegrityService, type SealAnchor } from './ledger-integrity.service.js';
+import {
+  LedgerIntegrityService,
+  type SealAnchor,
+  type VerifyReport,
+} from './ledger-integrity.service.js';
+
+/** A verification and the anchor it was checked against: its key; null: none yet; absent: not consulted. */
+export type AnchoredVerifyReport = VerifyReport & { anchor?: string | null };
 
 /** A seal as anchored outside PostgreSQL: its number, hash and signature (LEDGER_SEAL_KEY). */
 export interface LedgerAnchorDoc {
@@ -66,6 +73,32 @@ export class LedgerAnchorService {
       key: latest.key,
       anchor: { sealNo: doc.sealNo, hash: doc.hash },
       signature: this.integrity.checkSealSignature(doc.hash, doc),
+    };
+  }
+
+  /**
+   * Verifies the whole ledger (`LedgerIntegrityService.verify`) against the newest anchor — or
+   * against `anchor` (a seal saved earlier) when given. An anchor whose own seal signature does not
+   * verify with a trusted key is a forged anchor: a problem of kind `seal_anchor`.
+   */
+  async verifyAnchored(given?: SealAnchor): Promise<AnchoredVerifyReport> {
+    if (given !== undefined) return this.integrity.verify({ anchor: given });
+    const latest = await this.latestChecked();
+    const verified = await this.integrity.verify({ anchor: latest?.anchor });
+    if (latest === null) return { ...verified, anchor: null };
+    if (latest.signature === 'ok') return { ...verified, anchor: latest.key };
+    const problem = {
+      kind: 'seal_anchor' as const,
+      sealNo: latest.anchor.sealNo,
+      message: `anchor ${latest.key}: seal ${latest.anchor.sealNo}'s signature does not verify (${latest.signature})`,
+    };
+    return {
+      ...verified,
+      ok: false,
+      anchor: latest.key,
+      firstProblem: verified.firstProblem ?? problem,
+      problems: [...verified.problems, problem],
+      problemsTotal: verified.problemsTotal + 1,
     };
   }
 

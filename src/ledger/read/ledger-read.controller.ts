@@ -30,6 +30,7 @@ import {
   LedgerStatementDto,
   LedgerStatementQueryDto,
   LedgerTrialBalanceDto,
+  LedgerVerificationDto,
 } from '../dto/ledger-read.dto.js';
 import { LEDGER_EXPORT_CONTENT_TYPES, ledgerExportChunks } from './ledger-export.js';
 import {
@@ -39,6 +40,7 @@ import {
   statementDto,
   trialBalanceDto,
 } from './ledger-read.mapper.js';
+import { LedgerAnchorService } from '../integrity/ledger-anchor.service.js';
 import { type EntryFilter, LedgerReadService } from './ledger-read.service.js';
 import { buildTrialBalance } from './trial-balance.js';
 
@@ -54,7 +56,21 @@ export class LedgerReadController {
     private readonly ledger: LedgerReadService,
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
+    private readonly anchors: LedgerAnchorService,
   ) {}
+
+  /**
+   * Recomputes every entry hash, the seal chain, seal hashes and signatures and seal membership, and
+   * checks the newest anchor (a seal kept outside the database) still holds: `ledger:verify`.
+   */
+  @Get('verify')
+  @Can('read', 'Ledger')
+  @ApiOperation({ summary: 'Verify the journal, its seals and the newest anchor' })
+  @ApiOkResponse({ type: LedgerVerificationDto })
+  async verify(): Promise<LedgerVerificationDto> {
+    const r = await this.anchors.verifyAnchored();
+    return { ...r, problems: [...r.problems], anchor: r.anchor ?? null };
+  }
 
   /** Accounts by code, with counters and balances (current), filtered by code prefix and type. */
   @Get('accounts')

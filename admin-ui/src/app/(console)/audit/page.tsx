@@ -71,6 +71,44 @@ function VerifyChain() {
   );
 }
 
+function VerifyLedger() {
+  const verify = useMutation({ mutationFn: () => data(api.GET('/ledger/verify')) });
+  const r = verify.data;
+  return (
+    <Paper sx={{ p: 2, mb: 3 }}>
+      <Typography variant="h6" component="h2" gutterBottom>
+        Ledger seals
+      </Typography>
+      <Button variant="contained" onClick={() => verify.mutate()} disabled={verify.isPending}>
+        Verify the ledger and its seals
+      </Button>
+      {verify.isPending && <Loading label="Recomputing every entry hash and seal" />}
+      {verify.error && <ProblemAlert error={verify.error} />}
+      {r &&
+        (r.ok ? (
+          <Alert severity="success" sx={{ mt: 2 }} data-testid="ledger-status">
+            Intact: {r.entriesChecked.toLocaleString('en-IN')} entries checked,{' '}
+            {r.sealsChecked.toLocaleString('en-IN')} seals covering{' '}
+            {r.sealedEntries.toLocaleString('en-IN')} entries,{' '}
+            {r.unsealedEntries.toLocaleString('en-IN')} not sealed yet
+            {r.lastSeal && (
+              <>
+                {' '}
+                · last seal {r.lastSeal.sealNo} <code>{r.lastSeal.hash.slice(0, 16)}…</code>
+              </>
+            )}
+            {r.anchor ? ` · holds the anchor ${r.anchor}` : ' · no anchor yet'}
+          </Alert>
+        ) : (
+          <Alert severity="error" sx={{ mt: 2 }} data-testid="ledger-status">
+            Not intact: {r.firstProblem?.message}
+            {r.problemsTotal > 1 && ` (and ${r.problemsTotal - 1} more)`}
+          </Alert>
+        ))}
+    </Paper>
+  );
+}
+
 export default function AuditPage() {
   const { role } = useAuth();
   const search = useSearch(['action', 'actorId', 'targetType', 'targetId'] as const);
@@ -78,6 +116,7 @@ export default function AuditPage() {
   return (
     <StaffPage title="Audit log" route="GET /audit/events">
       {can(role, 'GET /audit/verify') && <VerifyChain />}
+      {can(role, 'GET /ledger/verify') && <VerifyLedger />}
       <Typography variant="h6" component="h2" gutterBottom>
         Search
       </Typography>
