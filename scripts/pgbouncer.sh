@@ -155,7 +155,7 @@ cmd=${1:-start}
 [[ $# -gt 0 ]] && shift
 case "$cmd" in
   start)
-    [[ -z ${DATABASE_URL:-} ]] || die "PgBouncer fronts the local cluster; DATABASE_URL points elsewhere"
+    [[ -z ${DATABASE_URL:-} ]] || die "PgBouncer fronts the local cluster, and DATABASE_URL points elsewhere (the tests take PGBOUNCER_URL: a PgBouncer in front of that server)"
     # The cluster first, outside this script's lock (db.sh stop takes its lock, then this one).
     bash "$ROOT/scripts/db.sh" start >&2
     bouncer_lock; cmd_start ;;

@@ -5,16 +5,23 @@
  * listener) goes through it. Named prepared statements run again on their connection (the nearby
  * search and its ranking reads, location fixes), LISTEN/NOTIFY reaches the principal cache, the
  * startup parameters PgBouncer drops are carried by the app role instead (the statement timeout
- * and the isolation level), and an order checkout (a transaction of many statements) works.
+ * and the isolation level), the migrations run through it, and an order checkout (a transaction
+ * of many statements) works.
  */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { migrations } from '../migrations/index.js';
+import { projectRoot } from '../src/common/project-root.js';
+import { MIGRATIONS_TABLE } from '../src/database/data-source-options.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { scrapeMetrics } from './support/metrics.js';
 import { activeListing, checkout, putInCart, stockOf } from './support/orders.js';
 import { startPgBouncer } from './support/pgbouncer.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { withClient } from './support/test-database.js';
+import { createTestDatabase, withClient } from './support/test-database.js';
 
 const SETTINGS_SQL = `SELECT
     (SELECT setting::int FROM pg_settings WHERE name = 'statement_timeout') AS "timeoutMs",
@@ -162,6 +169,31 @@ describe('the app through PgBouncer (session mode)', () => {
     while ((await me(customer)).status !== 401) {
       expect(Date.now() - revoked).toBeLessThan(1000);
       await new Promise((r) => setTimeout(r, 10));
+    }
+  });
+
+  it('runs the migrations through it as the owner, as the deployment’s migration Job does', async () => {
+    const db = await createTestDatabase('empty');
+    try {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [join(projectRoot(), 'dist', 'scripts', 'migrate.js')],
+        {
+          env: {
+            ...process.env,
+            DATABASE_URL: bouncer.through(db.appUrl),
+            DATABASE_OWNER_URL: bouncer.through(db.ownerUrl),
+          },
+        },
+      );
+      expect(stdout).toMatch(/^applied /);
+      const [{ count }] = await withClient(
+        db.ownerUrl,
+        async (c) => (await c.query(`SELECT count(*)::int AS count FROM ${MIGRATIONS_TABLE}`)).rows,
+      );
+      expect(count).toBe(migrations.length);
+    } finally {
+      await db.drop();
     }
   });
 
