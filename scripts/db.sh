@@ -125,10 +125,11 @@ leftovers() { local p; for p in /proc/[0-9]*; do [[ $(readlink "$p/cwd" 2>/dev/n
 port_free() {
   ! (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null && ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
 }
-# Sets PORT to the first free port from $1 up to 54499.
+# Sets PORT to the first free port from $1 up to $2 - 1 (default 54499).
 free_port_from() {
+  local end=${2:-54500}
   PORT=$1
-  while ! port_free "$PORT"; do PORT=$((PORT + 1)); (( PORT < 54500 )) || die "no free port in $1-54499"; done
+  while ! port_free "$PORT"; do PORT=$((PORT + 1)); (( PORT < end )) || die "no free port in $1-$((end - 1))"; done
 }
 sql() { local db=$1; shift; PGCONNECT_TIMEOUT=10 psql -X -q -v ON_ERROR_STOP=1 -h "$RUN" -p "$PORT" -U "$SUPER" -d "$db" "$@"; }
 
@@ -242,12 +243,32 @@ ALTER DEFAULT PRIVILEGES FOR ROLE $OWNER IN SCHEMA public GRANT EXECUTE ON FUNCT
 SQL
 }
 
+# Whether role $1 logs in over TCP with password $2.
+can_login() { PGPASSWORD=$2 PGCONNECT_TIMEOUT=10 psql -X -w -h "$HOST" -p "$PORT" -U "$1" -d postgres -tAc 'SELECT 1' >/dev/null 2>&1; }
+
 ensure_objects() {
-  sql postgres -v owner_pw="$(meta ownerPassword)" -v app_pw="$(meta appPassword)" <<SQL
+  # A password is set only when the role cannot log in with cluster.json's: setting it again makes
+  # a new SCRAM verifier (a new salt), which would stale PgBouncer's copy (scripts/pgbouncer.sh).
+  local set_owner_pw=false set_app_pw=false
+  can_login "$OWNER" "$(meta ownerPassword)" || set_owner_pw=true
+  can_login "$APP" "$(meta appPassword)" || set_app_pw=true
+  sql postgres -v owner_pw="$(meta ownerPassword)" -v app_pw="$(meta appPassword)" \
+    -v set_owner_pw=$set_owner_pw -v set_app_pw=$set_app_pw <<SQL
 SELECT 'CREATE ROLE $OWNER' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$OWNER') \gexec
 SELECT 'CREATE ROLE $APP' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$APP') \gexec
-ALTER ROLE $OWNER LOGIN CREATEDB NOSUPERUSER NOCREATEROLE NOREPLICATION PASSWORD :'owner_pw';
-ALTER ROLE $APP LOGIN NOCREATEDB NOSUPERUSER NOCREATEROLE NOREPLICATION PASSWORD :'app_pw';
+ALTER ROLE $OWNER LOGIN CREATEDB NOSUPERUSER NOCREATEROLE NOREPLICATION;
+ALTER ROLE $APP LOGIN NOCREATEDB NOSUPERUSER NOCREATEROLE NOREPLICATION;
+\if :set_owner_pw
+ALTER ROLE $OWNER PASSWORD :'owner_pw';
+\endif
+\if :set_app_pw
+ALTER ROLE $APP PASSWORD :'app_pw';
+\endif
+-- What the app asks for at connect, which PgBouncer drops (scripts/pgbouncer.sh; in production
+-- deploy/base/platform/postgres-cluster.yaml): DATABASE_STATEMENT_TIMEOUT_MS's default and the
+-- isolation the ledger relies on. A connection's own startup parameters still take precedence.
+ALTER ROLE $APP SET statement_timeout = '15s';
+ALTER ROLE $APP SET default_transaction_isolation = 'read committed';
 -- The owner drops test databases WITH (FORCE), which ends the app role's connections to them.
 GRANT pg_signal_backend TO $OWNER;
 SQL
@@ -277,6 +298,8 @@ cmd_start() {
 
 cmd_stop() {
   local pid
+  # PgBouncer in front of it (scripts/pgbouncer.sh) goes too.
+  if [[ -f $RUN/pgbouncer.pid ]]; then bash "$ROOT/scripts/pgbouncer.sh" stop; fi
   if ! pid=$(pm_pid); then log "not running"; return 0; fi
   BIN=$(find_bin) || die "PostgreSQL binaries not found"
   setup_os_user
@@ -388,6 +411,8 @@ cmd_replica() {
     *) die "usage: db.sh replica start|stop|url|psql [args...]" ;;
   esac
 }
+# Sourced (scripts/pgbouncer.sh): the paths and helpers above, no command.
+[[ ${BASH_SOURCE[0]} == "$0" ]] || return 0
 
 cmd=${1:-start}
 [[ $# -gt 0 ]] && shift

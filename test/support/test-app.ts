@@ -30,11 +30,14 @@ export interface TestAppOptions {
   database?: 'migrated' | 'empty';
   /** Providers replaced by values (e.g. the ledger's clock, to date entries in a past month). */
   overrides?: readonly { provide: unknown; useValue: unknown }[];
+  /** The app's database URLs as it is given them (e.g. through PgBouncer: test/support/pgbouncer.ts). */
+  databaseUrl?: (url: string) => string;
 }
 
 /** The real application, listening on a loopback port, on a database of its own. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase(options.database);
+  const url = options.databaseUrl ?? ((u: string) => u);
   const config = loadConfig({
     ...process.env,
     NODE_ENV: 'test',
@@ -45,8 +48,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     JOBS_POOL_MAX: '2',
     ...options.env,
     ...options.envFor?.(db),
-    DATABASE_URL: db.appUrl,
-    DATABASE_OWNER_URL: db.ownerUrl,
+    DATABASE_URL: url(db.appUrl),
+    DATABASE_OWNER_URL: url(db.ownerUrl),
   });
   const logs: Record<string, unknown>[] = [];
   const stream = new Writable({
