@@ -53,6 +53,7 @@ import { KycDocuments1764730000000 } from './1764730000000-KycDocuments.js';
 import { StatutoryReturns1764740000000 } from './1764740000000-StatutoryReturns.js';
 import { KycPdfDocuments1764742000000 } from './1764742000000-KycPdfDocuments.js';
 import { RemoteSessionRelays1764745000000 } from './1764745000000-RemoteSessionRelays.js';
+import { InvoiceNumbersSixteen1764746000000 } from './1764746000000-InvoiceNumbersSixteen.js';
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
 import { Ratings1764500000000 } from './1764500000000-Ratings.js';
 import { TechnicianLocation1764490000000 } from './1764490000000-TechnicianLocation.js';
@@ -119,4 +120,5 @@ export const migrations = [
   StatutoryReturns1764740000000,
   KycPdfDocuments1764742000000,
   RemoteSessionRelays1764745000000,
+  InvoiceNumbersSixteen1764746000000,
 ];

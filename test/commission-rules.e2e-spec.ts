@@ -126,7 +126,7 @@ describe('commission rules and commission invoices', () => {
     const fy = fyOf(TODAY_IST());
     // Vector 02's figures: 8 % of ₹1,180, GST 18 % on it.
     expect(inv).toMatchObject({
-      invoice_number: `FB/${fy}/000001`,
+      invoice_number: `FB/${fy.slice(2)}/0000001`,
       financial_year: fy,
       seq: 1,
       commission_rate: '0.0800',
@@ -392,14 +392,14 @@ describe('commission rules and commission invoices', () => {
     }
     const numbers = [];
     for (const s of subs) numbers.push((await invoiceOf(s.id)).invoice_number);
-    const pad = (n: number) => String(n).padStart(6, '0');
+    const pad = (n: number) => String(n).padStart(7, '0');
     expect(fy).toBe('2026-27'); // the override dates above assume it
     expect(numbers).toEqual([
-      `FB/2026-27/${pad(last + 1)}`,
-      `FB/2026-27/${pad(last + 2)}`,
-      `FB/2026-27/${pad(last + 3)}`,
-      'FB/2027-28/000001',
-      'FB/2027-28/000002',
+      `FB/26-27/${pad(last + 1)}`,
+      `FB/26-27/${pad(last + 2)}`,
+      `FB/26-27/${pad(last + 3)}`,
+      'FB/27-28/0000001',
+      'FB/27-28/0000002',
     ]);
     for (const year of ['2026-27', '2027-28']) {
       const [{ seqs }] = (await sql<{ seqs: number[] }>(
@@ -428,12 +428,12 @@ describe('commission rules and commission invoices', () => {
       params: { query: { fy: '2027-28', limit: 1 } },
       headers: finance.headers,
     });
-    expect(page1.data!.items.map((i) => i.invoiceNumber)).toEqual(['FB/2027-28/000002']);
+    expect(page1.data!.items.map((i) => i.invoiceNumber)).toEqual(['FB/27-28/0000002']);
     const page2 = await t.api.GET('/admin/commission-invoices', {
       params: { query: { fy: '2027-28', limit: 1, cursor: page1.data!.nextCursor! } },
       headers: finance.headers,
     });
-    expect(page2.data!.items.map((i) => i.invoiceNumber)).toEqual(['FB/2027-28/000001']);
+    expect(page2.data!.items.map((i) => i.invoiceNumber)).toEqual(['FB/27-28/0000001']);
     expect(page2.data!.nextCursor).toBeUndefined();
     // A cursor the list did not return (a seq out of range) is the shared 400.
     const badCursor = await t.api.GET('/admin/commission-invoices', {
@@ -468,8 +468,8 @@ describe('commission rules and commission invoices', () => {
       headers: dealer.headers,
     });
     expect(ownFy.data!.items.map((i) => i.invoiceNumber)).toEqual([
-      'FB/2027-28/000002',
-      'FB/2027-28/000001',
+      'FB/27-28/0000002',
+      'FB/27-28/0000001',
     ]);
   });
 });

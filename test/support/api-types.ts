@@ -6813,7 +6813,7 @@ export interface components {
         };
         CommissionInvoiceDto: {
             id: string;
-            /** @description `FB/<financial year>/<6-digit sequence>`. */
+            /** @description `FB/<yy-yy>/<7-digit sequence>` (16 characters; numbers issued before 2026-12-07: `FB/<yyyy-yy>/<6 digits>`). */
             invoiceNumber: string;
             financialYear: string;
             /** @description A sub-order's commission, invoiced to its dealer (null for a repair job's service fee). */

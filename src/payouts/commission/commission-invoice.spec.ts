@@ -9,11 +9,13 @@ describe('commission invoice rules', () => {
     expect(() => financialYear('26-11-2026')).toThrow();
   });
 
-  it('numbers invoices FB/<FY>/<6 digits>', () => {
-    expect(invoiceNumber('2026-27', 1)).toBe('FB/2026-27/000001');
-    expect(invoiceNumber('2026-27', 123_456)).toBe('FB/2026-27/123456');
+  it('numbers invoices FB/<yy-yy>/<7 digits>, within GST’s 16 characters', () => {
+    expect(invoiceNumber('2026-27', 1)).toBe('FB/26-27/0000001');
+    expect(invoiceNumber('2026-27', 9_999_999)).toBe('FB/26-27/9999999');
+    expect(invoiceNumber('2026-27', 9_999_999)).toHaveLength(16);
     expect(() => invoiceNumber('2026-27', 0)).toThrow();
-    expect(() => invoiceNumber('2026-27', 1_000_000)).toThrow();
+    expect(() => invoiceNumber('2026-27', 10_000_000)).toThrow();
+    expect(() => invoiceNumber('26-27', 1)).toThrow();
   });
 
   it('splits GST into CGST + SGST in the same state, IGST across states', () => {

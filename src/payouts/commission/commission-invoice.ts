@@ -12,11 +12,16 @@ export function financialYear(istDate: string): string {
   return `${start}-${String((start + 1) % 100).padStart(2, '0')}`;
 }
 
-/** `FB/<financial year>/<6-digit sequence>`, e.g. `FB/2026-27/000001`. */
+/**
+ * `FB/<yy-yy>/<7-digit sequence>`, e.g. `FB/26-27/0000001` for the financial year `2026-27`: 16
+ * characters, the most a GST invoice number may have (CGST Rules, rule 46(b)), and unique within the
+ * financial year.
+ */
 export function invoiceNumber(fy: string, seq: number): string {
-  if (!Number.isInteger(seq) || seq < 1 || seq > 999_999)
+  if (!/^\d{4}-\d{2}$/.test(fy)) throw new Error(`not a financial year: ${fy}`);
+  if (!Number.isInteger(seq) || seq < 1 || seq > 9_999_999)
     throw new Error(`invoice sequence out of range: ${seq}`);
-  return `FB/${fy}/${String(seq).padStart(6, '0')}`;
+  return `FB/${fy.slice(2)}/${String(seq).padStart(7, '0')}`;
 }
 
 /** The state code of a GSTIN: its first two digits. */

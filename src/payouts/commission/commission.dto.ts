@@ -113,7 +113,7 @@ export class CommissionRulesInForceDto {
 
 export class CommissionInvoiceDto {
   id!: string;
-  /** `FB/<financial year>/<6-digit sequence>`. */
+  /** `FB/<yy-yy>/<7-digit sequence>` (16 characters; numbers issued before 2026-12-07: `FB/<yyyy-yy>/<6 digits>`). */
   invoiceNumber!: string;
   financialYear!: string;
   /** A sub-order's commission, invoiced to its dealer (null for a repair job's service fee). */

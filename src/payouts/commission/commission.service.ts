@@ -521,7 +521,7 @@ export class CommissionService {
   ): Promise<CommissionInvoicePageDto> {
     const pos = parseKeysetCursor(q.cursor, {
       fy: cursorFields.matching(/^\d{4}-\d{2}$/),
-      seq: cursorFields.integer(1, 999999),
+      seq: cursorFields.integer(1, 9_999_999),
     });
     const { rows } = await this.transactions.run((tx) =>
       execute<InvoiceRow>(

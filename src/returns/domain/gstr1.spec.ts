@@ -11,7 +11,7 @@ const invoice = (
   const gst = (taxable * 18n + 50n) / 100n;
   const [igst, cgst] = supply === 'inter_state' ? [gst, 0n] : [0n, gst / 2n];
   return {
-    invoiceNumber: `FB/2026-27/${String(n).padStart(6, '0')}`,
+    invoiceNumber: `FB/26-27/${String(n).padStart(7, '0')}`,
     invoiceDate: '2026-11-06',
     recipientGstin,
     recipientName: `Recipient ${n}`,
@@ -34,8 +34,8 @@ describe('GSTR-1 of the commission invoices', () => {
       invoice(4, null, 'intra_state', 5_001n),
     ]);
     expect(f.b2b.map((r) => [r.invoiceNumber, r.placeOfSupply, r.ratePercent])).toEqual([
-      ['FB/2026-27/000001', '29', '18'],
-      ['FB/2026-27/000003', '27', '18'],
+      ['FB/26-27/0000001', '29', '18'],
+      ['FB/26-27/0000003', '27', '18'],
     ]);
     // 5,001 × 18 % = 900.18 → 900: CGST 450 + SGST 450; 10,000 → 1,800: 900 + 900.
     expect(f.b2cs).toEqual([
