@@ -3,14 +3,15 @@
  * statement. Plain SQL over `payments`, `escrow_holds`, `refunds`, `sub_orders` (+ history) and,
  * for the period totals' reconciliation and the payouts, the journal (`ledger_entries`,
  * `ledger_lines`, `ledger_accounts`). Lists are keyset paged on (timestamp, id) — the journal's on
- * (effective time, seq).
+ * (effective time, seq). They tolerate a little staleness: read on the streaming replica while it is
+ * within its lag bound (`ReplicaReads`), each in one REPEATABLE READ, READ ONLY transaction.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { execute } from '../../database/sql.js';
-import { TransactionRunner } from '../../database/transaction.js';
+import { ReplicaReads } from '../../database/replica-reads.js';
 import { Accounts } from '../../ledger/domain/account.js';
 import { periodOf, type PeriodQueryDto } from '../../common/period.js';
 import { businessDayOf, businessDayWindow } from './business-day.js';
@@ -192,7 +193,7 @@ const FIGURES: (keyof PeriodFiguresDto)[] = [
 @Injectable()
 export class PaymentViews {
   constructor(
-    private readonly transactions: TransactionRunner,
+    private readonly replica: ReplicaReads,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -206,7 +207,7 @@ export class PaymentViews {
     w.keyset(q.cursor, 'p.created_at', 'p.id');
     const limit = w.limit(q.limit);
     const { rows } = await checkedDates(() =>
-      this.transactions.run((tx) =>
+      this.replica.read((tx) =>
         execute<PaymentRow>(
           tx,
           `SELECT p.id::text AS id, p.order_id::text AS order_id, p.buyer_id::text AS buyer_id, p.status,
@@ -255,7 +256,7 @@ export class PaymentViews {
     w.keyset(q.cursor, 'r.requested_at', 'r.id');
     const limit = w.limit(q.limit);
     const { rows } = await checkedDates(() =>
-      this.transactions.run((tx) =>
+      this.replica.read((tx) =>
         execute<RefundRow>(
           tx,
           `SELECT r.id::text AS id, r.order_id::text AS order_id, r.repair_job_id::text AS repair_job_id,
@@ -331,7 +332,7 @@ export class PaymentViews {
     w.keyset(q.cursor, 'e.effective_at', 'e.seq', '<', 'seq');
     const limit = w.limit(q.limit);
     const { rows } = await checkedDates(() =>
-      this.transactions.run((tx) =>
+      this.replica.read((tx) =>
         execute<PayoutRow>(
           tx,
           `SELECT e.id AS entry_id, e.event_type, e.effective_at, d.amount::text AS amount_paise,
@@ -361,7 +362,7 @@ export class PaymentViews {
 
   /** Held escrow by whole days since capture (the hold is made in the capture's transaction). */
   async aging(): Promise<EscrowAgingDto> {
-    return this.transactions.run(async (tx) => {
+    return this.replica.read(async (tx) => {
       const { rows } = await execute<{ b: number; n: number; amount: string; as_of: Date }>(
         tx,
         `WITH held AS (
@@ -413,7 +414,7 @@ export class PaymentViews {
     const { rows } = await checkedDates(() =>
       tx
         ? execute<HoldRow>(tx, sql, w.params)
-        : this.transactions.run((t) => execute<HoldRow>(t, sql, w.params)),
+        : this.replica.read((t) => execute<HoldRow>(t, sql, w.params)),
     );
     const page = pageOf(rows, limitValue);
     return {
@@ -455,7 +456,7 @@ export class PaymentViews {
    */
   async releasesDue(q: { limit: number; cursor?: string }): Promise<ReleasesDueDto> {
     const seconds = this.config.orders.autoCompleteSeconds;
-    return this.transactions.run(async (tx) => {
+    return this.replica.read(async (tx) => {
       const { rows: sums } = await execute<{ status: string; n: number; amount: string }>(
         tx,
         `SELECT s.status, count(*)::int AS n, sum(h.amount_paise)::text AS amount
@@ -534,7 +535,7 @@ export class PaymentViews {
     };
     periodOf(q);
     return checkedDates(() =>
-      this.transactions.run(async (tx) => {
+      this.replica.read(async (tx) => {
         const period = [q.from, q.to];
         const captured = (
           await execute<{ n: number; amount: string | null }>(
@@ -629,7 +630,7 @@ export class PaymentViews {
 
   /** A dealer's own escrow: totals by state and its holds, newest first. */
   async dealerEscrow(dealerId: string, q: DealerEscrowQueryDto): Promise<DealerEscrowDto> {
-    return this.transactions.run(async (tx) => {
+    return this.replica.read(async (tx) => {
       const { rows } = await execute<{
         status: HoldStatus;
         completed: boolean;
