@@ -180,6 +180,9 @@ EOF
     fi
   done
   drill_node "$restored_port" "$ROOT/dist/src/cli.js" ledger:trial-balance >"$DRILL/tb-restored.json" 2>/dev/null
+  echo "RESULT drill.trial_balance_debits $("$ROOT/node_modules/.bin/node" -e \
+    'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).totals.debitBalance)' \
+    "$DRILL/tb-restored.json") paise"
   if cmp -s "$DRILL/tb-primary.json" "$DRILL/tb-restored.json"; then
     echo "RESULT drill.trial_balance equal"
   else
