@@ -51,12 +51,13 @@ drill_start() {
 }
 
 backrest() { as_pg pgbackrest --config="$DRILL/pgbackrest.conf" --stanza="$STANZA" "$@"; }
-# drill_node PORT ARGS...: the project's node on the drill cluster at PORT.
+# drill_node PORT ARGS...: the project's node on the drill cluster at PORT (no statement timeout:
+# the checks read the whole journal).
 drill_node() {
   local port=$1; shift
   DATABASE_URL="postgresql://$APP:$(meta appPassword)@$HOST:$port/$DB" \
     DATABASE_OWNER_URL="postgresql://$OWNER:$(meta ownerPassword)@$HOST:$port/$DB" \
-    ANCHOR_LOCAL_DIR="$DRILL/anchors" \
+    ANCHOR_LOCAL_DIR="$DRILL/anchors" DATABASE_STATEMENT_TIMEOUT_MS=0 \
     "$ROOT/node_modules/.bin/node" "$@" 9>&-
 }
 # drill_sql PORT SQL: one value.
@@ -144,7 +145,8 @@ EOF
   drill_node "$primary_port" "$ROOT/dist/scripts/drill-writes.js" --orders "$after" --tag c --clients "$clients" >&2
   # Switches to a new WAL segment and waits until the one holding the last writes is archived.
   backrest check >/dev/null
-  drill_node "$primary_port" "$ROOT/dist/src/cli.js" ledger:trial-balance --as-of "$target_iso" >"$DRILL/tb-primary.json" 2>/dev/null
+  drill_node "$primary_port" "$ROOT/dist/src/cli.js" ledger:trial-balance --as-of "$target_iso" >"$DRILL/tb-primary.json" 2>"$DRILL/tb.err" ||
+    { cat "$DRILL/tb.err" >&2; die "the primary's trial balance as of T failed"; }
   echo "RESULT drill.target $target_iso"
   echo "RESULT drill.entries_total $(drill_sql "$primary_port" 'SELECT count(*) FROM ledger_entries')"
   echo "RESULT drill.entries_at_target $at_target"
@@ -179,7 +181,8 @@ EOF
       echo "RESULT drill.${check/:/_} failed"
     fi
   done
-  drill_node "$restored_port" "$ROOT/dist/src/cli.js" ledger:trial-balance >"$DRILL/tb-restored.json" 2>/dev/null
+  drill_node "$restored_port" "$ROOT/dist/src/cli.js" ledger:trial-balance >"$DRILL/tb-restored.json" 2>"$DRILL/tb.err" ||
+    { cat "$DRILL/tb.err" >&2; die "the restored cluster's trial balance failed"; }
   echo "RESULT drill.trial_balance_debits $("$ROOT/node_modules/.bin/node" -e \
     'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).totals.debitBalance)' \
     "$DRILL/tb-restored.json") paise"
