@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { coreImports } from '../src/app.module.js';
@@ -16,7 +17,8 @@ import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
  * `node dist/scripts/drill-writes.js --orders N --tag TAG [--clients C]` posts the journal of N
  * paid and released orders through LedgerService on the database of DATABASE_URL: per order, its
  * escrow account opened and two entries in one batch: the payment captured into the escrow and
- * the escrow released to the order's dealer less the platform's commission. Prints
+ * the escrow released to the order's dealer less the platform's commission; balance deltas rolled
+ * up meanwhile and at the end, as the worker tier does. Prints
  * `wrote N orders (2N entries) in S s: R entries/s`.
  */
 const DEALERS = 8;
@@ -91,7 +93,22 @@ async function main(): Promise<void> {
         await must(orderBatch(tag, n), `order ${n}`);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(clients, orders) }, worker));
+    // Balance deltas are folded into the accounts' rows every second meanwhile, as the workers'
+    // roll-up schedule does in production, and to the last one at the end.
+    let writing = true;
+    const rollUps = (async () => {
+      while (writing) {
+        await ledger.rollUpBalanceDeltas();
+        await sleep(1000);
+      }
+    })();
+    try {
+      await Promise.all(Array.from({ length: Math.min(clients, orders) }, worker));
+    } finally {
+      writing = false;
+      await rollUps;
+    }
+    while ((await ledger.rollUpBalanceDeltas()) > 0);
     const seconds = (performance.now() - started) / 1000;
     console.log(
       `wrote ${orders} orders (${2 * orders} entries) in ${seconds.toFixed(1)} s: ${((2 * orders) / seconds).toFixed(0)} entries/s`,
