@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Project-local PostgreSQL + PostGIS cluster for development and tests.
-# Usage: bash scripts/db.sh [start|stop|reset|status|url [app|owner]|psql [args...]|replica start|stop|url|psql]
+# Usage: bash scripts/db.sh [start|stop|reset|status|url [app|owner]|psql [args...]|replica start|stop|url|psql|drill]
+# (drill: the backup and point-in-time restore drill on clusters of its own, scripts/drill.sh)
 # Everything lives in <repo>/.local/pg; .local/pg/cluster.json holds port and passwords. Run as root
 # in a checkout the cluster user cannot reach (under /root, in a 0700 folder), the server's files
 # (data, log, socket) live in /var/lib/fixbazaar/<hash of the repo path>, linked as .local/pg/data.
@@ -134,19 +135,29 @@ free_port_from() {
 sql() { local db=$1; shift; PGCONNECT_TIMEOUT=10 psql -X -q -v ON_ERROR_STOP=1 -h "$RUN" -p "$PORT" -U "$SUPER" -d "$db" "$@"; }
 
 # ---- init -----------------------------------------------------------------------------------
-init_cluster() {
-  local port locale=C pw_owner pw_app out
-  free_port_from 54329; port=$PORT
+# write_meta PORT: a new $META for a cluster on PORT, with new passwords.
+write_meta() {
+  local pw_owner pw_app
   rand() { openssl rand -hex 16 2>/dev/null || od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
   pw_owner=$(rand) pw_app=$(rand)
   ( umask 077; printf '{\n  "host": "%s",\n  "port": %s,\n  "database": "%s",\n  "ownerUser": "%s",\n  "ownerPassword": "%s",\n  "appUser": "%s",\n  "appPassword": "%s"\n}\n' \
-      "$HOST" "$port" "$DB" "$OWNER" "$pw_owner" "$APP" "$pw_app" >"$META" )
+      "$HOST" "$1" "$DB" "$OWNER" "$pw_owner" "$APP" "$pw_app" >"$META" )
+}
+# run_initdb DIR CONF: a new cluster in DIR whose postgresql.conf includes CONF (in DIR) if present.
+run_initdb() {
+  local locale=C out
   locale -a 2>/dev/null | grep -qiE '^c\.utf-?8$' && locale=C.UTF-8
-  log "initialising cluster in $DATA (port $port)..."
-  rm -rf "$DATA"
-  out=$(as_pg "$BIN/initdb" -D "$DATA" -U "$SUPER" -E UTF8 --locale="$locale" --auth-local=trust --auth-host=scram-sha-256 2>&1) \
+  rm -rf "$1"
+  out=$(as_pg "$BIN/initdb" -D "$1" -U "$SUPER" -E UTF8 --locale="$locale" --auth-local=trust --auth-host=scram-sha-256 2>&1) \
     || { echo "$out" >&2; die "initdb failed"; }
-  echo "include_if_exists = 'fixbazaar.conf'" >>"$DATA/postgresql.conf"
+  echo "include_if_exists = '$2'" >>"$1/postgresql.conf"
+}
+init_cluster() {
+  local port
+  free_port_from 54329; port=$PORT
+  write_meta "$port"
+  log "initialising cluster in $DATA (port $port)..."
+  run_initdb "$DATA" fixbazaar.conf
 }
 
 # (Re)write server settings from cluster.json; applied on every start.
@@ -430,5 +441,6 @@ case "$cmd" in
   replica) cmd_replica "$@" ;;
   url) cmd_url "$@" ;;
   psql) cmd_psql "$@" ;;
-  *) die "unknown command '$cmd' (start|stop|reset|status|url [app|owner]|psql [args])" ;;
+  drill) source "$ROOT/scripts/drill.sh"; cmd_drill ;;
+  *) die "unknown command '$cmd' (start|stop|reset|status|url [app|owner]|psql [args]|drill)" ;;
 esac

@@ -12,6 +12,7 @@ import { SeedDemoCommand } from '../identity/cli/seed-demo.command.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { LedgerReplayCommand } from '../ledger/cli/ledger-replay.command.js';
 import { LedgerSealCommand } from '../ledger/cli/ledger-seal.command.js';
+import { LedgerTrialBalanceCommand } from '../ledger/cli/ledger-trial-balance.command.js';
 import { LedgerVerifyCommand } from '../ledger/cli/ledger-verify.command.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
 import { JobsModule } from '../jobs/jobs.module.js';
@@ -37,6 +38,7 @@ const COMMANDS = [
   LedgerVerifyCommand,
   LedgerReplayCommand,
   LedgerSealCommand,
+  LedgerTrialBalanceCommand,
   SeedCatalogCommand,
 ];
 

@@ -29,6 +29,6 @@ import { LedgerReadService } from './read/ledger-read.service.js';
     LedgerIntegrityService,
     LedgerAnchorService,
   ],
-  exports: [LedgerService, LedgerIntegrityService, LedgerAnchorService],
+  exports: [LedgerService, LedgerIntegrityService, LedgerAnchorService, LedgerReadService],
 })
 export class LedgerModule {}
