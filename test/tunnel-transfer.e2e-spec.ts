@@ -140,8 +140,12 @@ describe('tunnel transfers', () => {
     expect(rate).toBeLessThanOrEqual(bw * 1.05);
     rtts.sort((a, b) => a - b);
     expect(rtts.length).toBeGreaterThan(50);
-    // Responsive: the worst round trip of the interactive stream stays far below a second.
-    expect(rtts[rtts.length - 1]).toBeLessThan(300);
+    // Responsive: the interactive stream never queues behind the bulk one. Nine round trips in ten
+    // stay under 300 ms and none takes 1.5 s; behind the bulk stream's backlog every round trip
+    // would take seconds. (Not the single worst under 300 ms: on two cores shared with the rest of
+    // the suite — a replica being copied, a restore drill — one scheduling pause reached 626 ms.)
+    expect(rtts[Math.floor(rtts.length * 0.9)]).toBeLessThan(300);
+    expect(rtts[rtts.length - 1]).toBeLessThan(1500);
     const metrics = await (await fetch(`${relay.adminUrl}/metrics`)).text();
     expect(Number(/^tunnel_throttled_seconds_total (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThan(1);
     expect(received).toBeGreaterThan(0);
