@@ -242,12 +242,13 @@ describe('remote sessions', () => {
     expect(full.status).toBe(401);
     expect((await getSession(job.customer, id)).data!.status).toBe('tokens_issued');
 
-    const paired = event('paired');
-    const res = await relayEvents([
+    // Made in the order they happen: the log orders events by their time at the relay (to the ms).
+    const connected = [
       event('agent_connected', { role: 'technician' }),
       event('agent_connected', { role: 'customer' }),
-      paired,
-    ]);
+    ];
+    const paired = event('paired');
+    const res = await relayEvents([...connected, paired]);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ accepted: 3, ignored: 0 });
     expect((await getSession(job.customer, id)).data!.status).toBe('connected');
