@@ -260,9 +260,10 @@ describe('the app on the web', () => {
     await page.getByRole('button', { name: 'Request the return' }).click();
     await page.waitForURL(/\/dispute\/[0-9a-f-]+$/);
     const disputeId = page.url().split('/').pop()!;
-    await expect(page.getByTestId('dispute-status').innerText()).resolves.toBe(
-      'Opened: waiting for the other side’s answer',
-    );
+    // The order's screen underneath keeps a summary of the dispute too: read the dispute's own card.
+    await expect(
+      page.getByTestId('dispute').getByTestId('dispute-status').innerText(),
+    ).resolves.toBe('Opened: waiting for the other side’s answer');
     // A photo picked in the browser's file chooser goes up as its raw bytes.
     const chooser = page.waitForEvent('filechooser');
     await page.getByRole('button', { name: 'Add photos or videos' }).click();
@@ -286,7 +287,11 @@ describe('the app on the web', () => {
     await sub.getByRole('link', { name: /^Return of / }).click();
     await dealerPage.getByLabel('Your answer').fill('Tested before dispatch');
     await dealerPage.getByRole('button', { name: 'Send the answer' }).click();
-    await dealerPage.getByTestId('dispute-status').getByText('Answered').waitFor();
+    await dealerPage
+      .getByTestId('dispute')
+      .getByTestId('dispute-status')
+      .getByText('Answered')
+      .waitFor();
     await shot(dealerPage, 'dealer-answered-return');
 
     const buyer = await login(t, customerEmail);
