@@ -3,7 +3,8 @@
  * postings (incl. manual adjustments and invalid ones), holds, full/partial/explicit-line posts of
  * holds, voids, expiries (explicit, and by advancing a controllable ledger clock and running what the
  * expiry job runs), reversals (valid and invalid targets), replays of earlier commands with the same
- * and a different input, all-or-nothing batches and balance-delta roll-ups. Each command runs on
+ * and a different input, all-or-nothing batches, commands submitted together (group-committed: one
+ * transaction, a savepoint each) and balance-delta roll-ups. Each command runs on
  * LedgerService and on the in-memory LedgerModel; after every step the result codes, every account's
  * counters and the stored journal must equal the model's, every entry must balance, no flagged account
  * may break its constraint and the trial balance must be zero. After each run the whole journal must
@@ -49,6 +50,7 @@ import { manualAdjustment } from '../src/ledger/domain/recipes.js';
 import { LedgerIntegrityService } from '../src/ledger/integrity/ledger-integrity.service.js';
 import { LedgerClock } from '../src/ledger/persistence/ledger-clock.js';
 import { LedgerService } from '../src/ledger/persistence/ledger.service.js';
+import { MetricsService } from '../src/observability/metrics.service.js';
 import { type LedgerApp, startLedgerOn } from './support/ledger.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -162,6 +164,7 @@ type Step =
   | LeafStep
   | { t: 'advance'; seconds: number }
   | { t: 'batch'; steps: LeafStep[] }
+  | { t: 'together'; steps: LeafStep[] }
   | { t: 'rollup' };
 
 type EntryCommand = Exclude<LedgerCommand, { type: 'batch' } | { type: 'open_account' }>;
@@ -290,6 +293,13 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     arbitrary: fc.record({
       t: fc.constant('batch' as const),
       steps: fc.array(leafStepArb, { minLength: 1, maxLength: 3 }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant('together' as const),
+      steps: fc.array(leafStepArb, { minLength: 2, maxLength: 6 }),
     }),
   },
   { weight: 1, arbitrary: fc.constant({ t: 'rollup' as const }) },
@@ -590,15 +600,28 @@ class Run {
   }
 
   private async execute(command: LedgerCommand): Promise<void> {
-    const expected: LedgerResult = this.model.apply(command, this.time.now());
-    const actual = await this.ledger.execute(command);
-    this.log.push(`${json(command)} → ${json(actual)}`);
-    const tally = `${command.type} ${actual.code}${actual.replayed === true ? ' (replayed)' : ''}`;
-    seen.set(tally, (seen.get(tally) ?? 0) + 1);
-    check(json(actual) === json(expected), 'result differs from the model', () => ({
-      expected,
-      actual,
-    }));
+    await this.executeTogether([command]);
+  }
+
+  /**
+   * Commands submitted at once: the run's ledger has one group-commit batch in flight at a time, so
+   * the first runs alone and the others share the next transaction, a savepoint each, in submission
+   * order — the order the model applies them in.
+   */
+  private async executeTogether(commands: LedgerCommand[]): Promise<void> {
+    const expected: LedgerResult[] = commands.map((c) => this.model.apply(c, this.time.now()));
+    const actual = await Promise.all(commands.map((c) => this.ledger.execute(c)));
+    for (const [i, command] of commands.entries()) {
+      const got = actual[i]!;
+      this.log.push(`${commands.length > 1 ? `[${i}] ` : ''}${json(command)} → ${json(got)}`);
+      const tally = `${command.type} ${got.code}${got.replayed === true ? ' (replayed)' : ''}`;
+      seen.set(tally, (seen.get(tally) ?? 0) + 1);
+      check(json(got) === json(expected[i]), 'result differs from the model', () => ({
+        command,
+        expected: expected[i],
+        actual: got,
+      }));
+    }
   }
 
   async step(step: Step): Promise<void> {
@@ -661,6 +684,10 @@ class Run {
           type: 'batch',
           commands: step.steps.map((s) => this.commandOf(s)),
         });
+        break;
+      case 'together':
+        this.inBatch.clear();
+        await this.executeTogether(step.steps.map((s) => this.commandOf(s)));
         break;
       default:
         this.inBatch.clear();
@@ -766,8 +793,10 @@ describe('ledger property: PostgreSQL ledger = in-memory model', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    onTestClock = await startLedgerOn(db, { clock });
-    onDatabaseTime = await startLedgerOn(db);
+    // One group-commit batch in flight at a time: commands submitted together run in their order.
+    const env = { DATABASE_GROUP_COMMIT_CONCURRENCY: '1' };
+    onTestClock = await startLedgerOn(db, { clock, env });
+    onDatabaseTime = await startLedgerOn(db, { env });
     sql = new pg.Client({ connectionString: db.ownerUrl });
     await sql.connect();
   });
@@ -837,6 +866,19 @@ describe('ledger property: PostgreSQL ledger = in-memory model', () => {
             .join('\n'),
         );
       expect(runNo).toBeGreaterThan(0);
+      // Commands submitted together really shared transactions.
+      const [sum, count] = await Promise.all(
+        ['db_group_commit_commands_sum', 'db_group_commit_commands_count'].map(async (name) => {
+          let total = 0;
+          for (const app of [onTestClock, onDatabaseTime]) {
+            const text = await app.moduleRef.get(MetricsService).registry.metrics();
+            const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+            total += Number(line?.split(' ')[1] ?? 0);
+          }
+          return total;
+        }),
+      );
+      expect(sum).toBeGreaterThan(count!);
     },
     BUDGET_MS + 60_000,
   );

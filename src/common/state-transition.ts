@@ -147,6 +147,19 @@ export function publishAfterCommit(tx: EntityManager, event: object): void {
   pending.set(runner, queue);
 }
 
+/** How many events the transaction on `runner` has queued so far (a mark for `dropEventsQueuedSince`). */
+export function queuedEventCount(runner: QueryRunner): number {
+  return pending.get(runner)?.length ?? 0;
+}
+
+/**
+ * Drops the events queued after `count` (the mark taken at a savepoint the work was rolled back to:
+ * its transitions' history rows are gone, and the events not tied to one must go too).
+ */
+export function dropEventsQueuedSince(runner: QueryRunner, count: number): void {
+  pending.get(runner)?.splice(count);
+}
+
 /**
  * Delivers the queued events of a transaction: before COMMIT it keeps those whose history row still
  * exists (one query per history table), after COMMIT of the outermost transaction it publishes them;

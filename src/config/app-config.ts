@@ -73,6 +73,12 @@ export interface AppConfig {
     replicaUrl: string | null;
     /** DATABASE_REPLICA_MAX_LAG_MS: past this replay lag, those reads go to the primary. */
     replicaMaxLagMs: number;
+    /**
+     * Group commit (`TransactionRunner.grouped`, src/database/group-commit.ts): commands per
+     * transaction at most (DATABASE_GROUP_COMMIT_MAX; 1 turns grouping off) and batches in flight
+     * at once (DATABASE_GROUP_COMMIT_CONCURRENCY).
+     */
+    groupCommit: { maxCommands: number; concurrency: number };
   };
   docsEnabled: boolean;
   /**
@@ -393,6 +399,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
       replicaUrl: e.DATABASE_REPLICA_URL ?? null,
       replicaMaxLagMs: e.DATABASE_REPLICA_MAX_LAG_MS,
+      groupCommit: {
+        maxCommands: e.DATABASE_GROUP_COMMIT_MAX,
+        concurrency: e.DATABASE_GROUP_COMMIT_CONCURRENCY,
+      },
     },
     docsEnabled: e.DOCS_ENABLED,
     metrics: { token: e.METRICS_TOKEN },

@@ -40,6 +40,8 @@ export const envSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15000),
   DATABASE_REPLICA_URL: postgresUrl.optional(),
   DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).default(5000),
+  DATABASE_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(32).default(16),
+  DATABASE_GROUP_COMMIT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1048576),
   HTTP_TRUST_PROXY: bool.default(false),
   DOCS_ENABLED: bool.default(true),

@@ -1,8 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { Counter } from 'prom-client';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Counter, Histogram } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../observability/metrics.service.js';
+import { GroupCommit } from './group-commit.js';
 import { sqlStateOf, type PreparedClient } from './sql.js';
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
@@ -54,10 +57,14 @@ export class TransactionRunner implements Statements {
   private readonly logger = new Logger(TransactionRunner.name);
   private readonly retries: Counter<'sqlstate'>;
   private readonly poolTimeouts: Counter;
+  private readonly aloneAfterGroup: Counter;
+  /** Null when DATABASE_GROUP_COMMIT_MAX is 1: `grouped` is `run`. */
+  private readonly group: GroupCommit | null;
 
   constructor(
     private readonly dataSource: DataSource,
     metrics: MetricsService,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.retries = new Counter({
       name: 'db_transaction_retries_total',
@@ -70,6 +77,22 @@ export class TransactionRunner implements Statements {
       help: 'Commands refused 503 service/busy: no database connection within DATABASE_POOL_WAIT_MS',
       registers: [metrics.registry],
     });
+    this.aloneAfterGroup = new Counter({
+      name: 'db_group_commit_alone_total',
+      help: 'Grouped commands run again alone after a deadlock or serialization failure in their batch',
+      registers: [metrics.registry],
+    });
+    const sizes = new Histogram({
+      name: 'db_group_commit_commands',
+      help: 'Commands per group-commit transaction',
+      buckets: [1, 2, 4, 8, 16, 32],
+      registers: [metrics.registry],
+    });
+    const { maxCommands, concurrency } = config.database.groupCommit;
+    this.group =
+      maxCommands > 1
+        ? new GroupCommit(dataSource, { maxCommands, concurrency }, (n) => sizes.observe(n))
+        : null;
   }
 
   /** The pool's wait timeout as 503 `service/busy` (counted); anything else as it is. */
@@ -90,6 +113,29 @@ export class TransactionRunner implements Statements {
         ? this.dataSource.transaction(work)
         : this.dataSource.transaction(isolation, work),
     );
+  }
+
+  /**
+   * `run` for a command that may share its transaction with others submitted at the same time (group
+   * commit, src/database/group-commit.ts): one COMMIT for the group, each command inside a savepoint
+   * of its own, its result handed out after the COMMIT. For READ COMMITTED work that makes no
+   * external call and does not rely on deferred constraints; a refusal (a thrown error) rolls back
+   * this command only.
+   */
+  async grouped<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    if (this.group === null) return this.run(work);
+    let outcome;
+    try {
+      outcome = await this.group.submit(work);
+    } catch (err) {
+      throw this.overloadOr(err);
+    }
+    if ('error' in outcome) throw outcome.error;
+    if ('alone' in outcome) {
+      this.aloneAfterGroup.inc();
+      return this.run(work);
+    }
+    return outcome.value as T;
   }
 
   /** `attempt` again after a serialization failure or deadlock (it rolled back whole), at most MAX_ATTEMPTS times. */

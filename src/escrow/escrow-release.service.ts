@@ -23,8 +23,9 @@
  * - Neither while staff hold it (a manual hold of the sub-order or of the repair job, src/escrow/controls/).
  *
  * The `escrow.release-due` job runs every minute (here): it finds the due holds and dispatches one
- * `ReleaseEscrowCommand` each (src/escrow/commands/release-escrow.*); each release is one transaction
- * (the subject's rows → the hold row, then the ledger), and the ledger keys (`release:<id>`,
+ * `ReleaseEscrowCommand` each, 16 at a time (src/escrow/commands/release-escrow.*); each release is
+ * all-or-nothing in its own savepoint of a group-committed transaction (the subject's rows → the
+ * hold row, then the ledger), and the ledger keys (`release:<id>`,
  * `deductions:<id>`, the sub-order's or the job's id) make a replay a no-op.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
@@ -35,6 +36,9 @@ import { JobQueue } from '../jobs/job-queue.service.js';
 import { ReleaseEscrowCommand } from './commands/release-escrow.command.js';
 import { DUE_RELEASE, type DueRow } from './commands/release-escrow.steps.js';
 import { ESCROW_JOBS } from './escrow-jobs.js';
+
+/** Releases dispatched at once by the job (at most one group commit's worth). */
+const RELEASES_AT_ONCE = 16;
 
 @Injectable()
 export class EscrowReleaseService implements OnModuleInit {
@@ -84,12 +88,21 @@ export class EscrowReleaseService implements OnModuleInit {
           [batch],
         ),
       );
-      for (const r of rows) {
-        const due: DueRow =
-          r.repair_job_id !== null
-            ? { repair_job_id: r.repair_job_id }
-            : { sub_order_id: r.sub_order_id!, order_id: r.order_id! };
-        if (await this.commands.execute(new ReleaseEscrowCommand(due, DUE_RELEASE))) released += 1;
+      // Dispatched together, so they share commits (group commit, `ReleaseEscrowHandler`); a failed
+      // release fails the run (the job retries it) once its page has settled.
+      for (let i = 0; i < rows.length; i += RELEASES_AT_ONCE) {
+        const settled = await Promise.allSettled(
+          rows.slice(i, i + RELEASES_AT_ONCE).map((r) => {
+            const due: DueRow =
+              r.repair_job_id !== null
+                ? { repair_job_id: r.repair_job_id }
+                : { sub_order_id: r.sub_order_id!, order_id: r.order_id! };
+            return this.commands.execute(new ReleaseEscrowCommand(due, DUE_RELEASE));
+          }),
+        );
+        for (const s of settled) if (s.status === 'fulfilled' && s.value) released += 1;
+        const failed = settled.find((s) => s.status === 'rejected');
+        if (failed) throw failed.reason;
       }
       if (rows.length < batch) return released;
     }

@@ -11,7 +11,12 @@
  */
 import pg from 'pg';
 import { TransactionRunner } from '../../src/database/transaction.js';
-import { crashCommand, killPoint, type KillPoint, warmUpCommand } from './ledger-crash-scenario.js';
+import {
+  crashCommands,
+  killPoint,
+  type KillPoint,
+  warmUpCommand,
+} from './ledger-crash-scenario.js';
 import { startLedgerOn } from './ledger.js';
 
 type QueryFn = (this: unknown, ...args: unknown[]) => unknown;
@@ -68,12 +73,25 @@ async function main(): Promise<void> {
   }
   const point = killPoint(name);
   // The production clock (database time): the command takes the service's real path.
-  const app = await startLedgerOn({ appUrl, ownerUrl });
+  // One batch in flight at a time, so the grouped commands wait together behind the first command.
+  const app = await startLedgerOn(
+    { appUrl, ownerUrl },
+    { env: { DATABASE_GROUP_COMMIT_CONCURRENCY: '1' } },
+  );
   const warmUp = await app.ledger.execute(warmUpCommand(tag));
   if (warmUp.code !== 'exceeds_credits') throw new Error(`warm-up: ${JSON.stringify(warmUp)}`);
   pauseAfter(point);
-  const command = crashCommand(tag, point.shape);
-  if (point.after !== undefined) {
+  const commands = crashCommands(tag, point.shape);
+  const command = commands[0]!;
+  if (point.shape === 'grouped') {
+    // The refused warm-up again (a key of its own) runs alone and writes nothing; the four postings
+    // submitted meanwhile then share the next transaction, killed after three of them are written.
+    await Promise.all(
+      [{ ...warmUpCommand(tag), key: `${tag}:blocker` }, ...commands].map((c) =>
+        app.ledger.execute(c),
+      ),
+    );
+  } else if (point.after !== undefined) {
     await app.ledger.execute(command);
   } else {
     // before-commit: the command inside a transaction of our own, which is never committed.

@@ -16,8 +16,11 @@ export interface KillPoint {
   readonly name: string;
   readonly after?: RegExp;
   readonly occurrence?: number;
-  /** The command killed: a three-entry batch, or one multi-line posting. */
-  readonly shape: 'batch' | 'post';
+  /**
+   * The command killed: a three-entry batch, one multi-line posting, or four postings executed at
+   * once and group-committed (`grouped`: one transaction, a savepoint each).
+   */
+  readonly shape: 'batch' | 'post' | 'grouped';
 }
 
 export const KILL_POINTS: readonly KillPoint[] = [
@@ -36,6 +39,13 @@ export const KILL_POINTS: readonly KillPoint[] = [
   },
   // Everything is written and executeIn has returned: the caller's COMMIT is next.
   { name: 'before-commit', shape: 'batch' },
+  // Four postings in one group-commit transaction: three of them are written, the fourth not yet.
+  {
+    name: 'grouped-third-written',
+    after: /INSERT INTO ledger_entries/,
+    occurrence: 3,
+    shape: 'grouped',
+  },
 ];
 
 export function killPoint(name: string): KillPoint {
@@ -98,18 +108,33 @@ export function warmUpCommand(tag: string): LedgerCommand {
   };
 }
 
-/** The keys of the entries the crashing command writes. */
+/** The keys of the entries the crashing commands write. */
 export function crashKeys(tag: string, shape: KillPoint['shape']): string[] {
+  if (shape === 'grouped') return GROUPED.map((n) => `${tag}:grouped-${n}`);
   return shape === 'post'
     ? [`${tag}:settle`]
     : [`${tag}:release`, `${tag}:deductions`, `${tag}:refund`];
+}
+
+const GROUPED = [1, 2, 3, 4];
+
+/** The commands the child is killed in: `crashCommand`, or for `grouped` four postings. */
+export function crashCommands(tag: string, shape: KillPoint['shape']): LedgerCommand[] {
+  if (shape !== 'grouped') return [crashCommand(tag, shape)];
+  const a = crashAccounts(tag);
+  return GROUPED.map((n) => ({
+    type: 'post',
+    key: `${tag}:grouped-${n}`,
+    lines: [debit(a.escrow, 1_000n), credit(a.payable, 900n), credit(a.commission, 100n)],
+    meta,
+  }));
 }
 
 /**
  * The command the child is killed in: a batch (partial release of the hold, deductions to hot
  * accounts, refund of the rest) or one multi-line posting touching floored and hot accounts.
  */
-export function crashCommand(tag: string, shape: KillPoint['shape']): LedgerCommand {
+function crashCommand(tag: string, shape: 'batch' | 'post'): LedgerCommand {
   const a = crashAccounts(tag);
   if (shape === 'post') {
     return {

@@ -1,6 +1,7 @@
 /**
- * One escrow release in a transaction of its own (steps in `release-escrow.steps.ts`): the subject's
- * rows → the hold row, then the ledger; the ledger keys (`release:<id>`, `deductions:<id>`) make a
+ * One escrow release, all-or-nothing, group-committed with the releases dispatched with it
+ * (`TransactionRunner.grouped`; steps in `release-escrow.steps.ts`): the subject's rows → the hold
+ * row, then the ledger; the ledger keys (`release:<id>`, `deductions:<id>`) make a
  * replay a no-op.
  */
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
@@ -22,6 +23,6 @@ export class ReleaseEscrowHandler implements ICommandHandler<ReleaseEscrowComman
 
   async execute({ due, mode }: ReleaseEscrowCommand): Promise<boolean> {
     const deps = { ledger: this.ledger, commission: this.commission, jobs: this.jobs };
-    return this.transactions.run((tx) => releaseIn(deps, tx, due, mode));
+    return this.transactions.grouped((tx) => releaseIn(deps, tx, due, mode));
   }
 }

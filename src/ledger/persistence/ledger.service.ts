@@ -212,13 +212,14 @@ export class LedgerService {
   ) {}
 
   /**
-   * Executes one command (or an all-or-nothing batch) in a transaction of its own and returns its
-   * typed result, exactly as `LedgerModel.apply` would. Only `ok` has an effect.
+   * Executes one command (or an all-or-nothing batch), all-or-nothing and group-committed with the
+   * commands executed at the same time (`TransactionRunner.grouped`: a savepoint each, one COMMIT),
+   * and returns its typed result, exactly as `LedgerModel.apply` would. Only `ok` has an effect.
    */
   async execute(command: LedgerCommand): Promise<LedgerResult> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.transactions.run(async (tx) => {
+        return await this.transactions.grouped(async (tx) => {
           const result = await this.run(tx, command);
           if (result.code !== 'ok') throw new Rejected(result);
           return result;
