@@ -239,42 +239,48 @@ export class CatalogSearchService {
     };
 
     // Without a cursor: full text first, the typo tier only when full text finds nothing. With one:
-    // the tier of the first page, so every page of a search reads the same set.
-    const found = await this.transactions.run(async (tx): Promise<Found> => {
-      const read = async (text: TextMatch | undefined, limit: number): Promise<ListingRow[]> => {
-        const { sql, params } = build(text, limit);
-        return (await execute<ListingRow>(tx, sql, params)).rows;
-      };
-      if (q === undefined) return { mode: 'all', rows: await read(undefined, page.limit + 1) };
-      if (!after || after.mode === 'fulltext') {
-        const rows = await read(fulltext, page.limit + 1);
-        if (rows.length > 0 || after) return { mode: 'fulltext', rows };
-      }
-      const plan = await planTypoSearch(tx, q);
-      if (after && after.plan !== planHash(plan))
-        throw invalidCursor(
-          "the catalog's words changed since the first page of this search; start again without the cursor",
-        );
-      const queries = typoQueries(plan);
-      if (!queries) return { mode: 'typo', rows: [], plan };
-      if (sort !== 'relevance')
-        return {
-          mode: 'typo',
-          rows: await read(typoMatch(plan, queries, queries.whole), page.limit + 1),
-          plan,
-          queries,
+    // the tier of the first page, so every page of a search reads the same set. Reads on one pooled
+    // connection, each statement its own transaction (READ COMMITTED gives every statement its own
+    // snapshot anyway): no BEGIN and COMMIT round trips around a search.
+    const found = await this.transactions.onOneConnection(
+      async ({ manager: tx }): Promise<Found> => {
+        const read = async (text: TextMatch | undefined, limit: number): Promise<ListingRow[]> => {
+          const { sql, params } = build(text, limit);
+          return (await execute<ListingRow>(tx, sql, params)).rows;
         };
-      // Relevance: the listings with every word, then (3+ words) those lacking one, each stratum
-      // only while the page needs more. A stratum's ranks lie in [base, base + 1): one whose base is
-      // above the cursor's key was read to its end on earlier pages.
-      const rows: ListingRow[] = [];
-      for (const stratum of queries.strata) {
-        if (after && Number(after.key) < stratum.base) continue;
-        rows.push(...(await read(typoMatch(plan, queries, stratum), page.limit + 1 - rows.length)));
-        if (rows.length > page.limit) break;
-      }
-      return { mode: 'typo', rows, plan, queries };
-    });
+        if (q === undefined) return { mode: 'all', rows: await read(undefined, page.limit + 1) };
+        if (!after || after.mode === 'fulltext') {
+          const rows = await read(fulltext, page.limit + 1);
+          if (rows.length > 0 || after) return { mode: 'fulltext', rows };
+        }
+        const plan = await planTypoSearch(tx, q);
+        if (after && after.plan !== planHash(plan))
+          throw invalidCursor(
+            "the catalog's words changed since the first page of this search; start again without the cursor",
+          );
+        const queries = typoQueries(plan);
+        if (!queries) return { mode: 'typo', rows: [], plan };
+        if (sort !== 'relevance')
+          return {
+            mode: 'typo',
+            rows: await read(typoMatch(plan, queries, queries.whole), page.limit + 1),
+            plan,
+            queries,
+          };
+        // Relevance: the listings with every word, then (3+ words) those lacking one, each stratum
+        // only while the page needs more. A stratum's ranks lie in [base, base + 1): one whose base is
+        // above the cursor's key was read to its end on earlier pages.
+        const rows: ListingRow[] = [];
+        for (const stratum of queries.strata) {
+          if (after && Number(after.key) < stratum.base) continue;
+          rows.push(
+            ...(await read(typoMatch(plan, queries, stratum), page.limit + 1 - rows.length)),
+          );
+          if (rows.length > page.limit) break;
+        }
+        return { mode: 'typo', rows, plan, queries };
+      },
+    );
     const { mode, rows } = found;
     const more = rows.length > page.limit;
     const shown = more ? rows.slice(0, page.limit) : rows;
@@ -301,7 +307,7 @@ export class CatalogSearchService {
 
   /** One visible listing, or 404 (also for listings that exist but are not visible). */
   async listing(channel: PriceChannel, id: string): Promise<CatalogListingDetailDto> {
-    const { rows, images } = await this.transactions.run(async (tx) => {
+    const { rows, images } = await this.transactions.onOneConnection(async ({ manager: tx }) => {
       const { rows } = await execute<ListingRow>(
         tx,
         `SELECT ${COLUMNS}, l.description, '' AS sort_key
@@ -393,18 +399,33 @@ const LEXICON_SQL = `
           LIMIT $4) c ON true
    ORDER BY w.pos, c.word`;
 
-/** Looks the words of `q` up in the lexicon and corrects those it lacks. */
+/**
+ * Looks the words of `q` up in the lexicon and corrects those it lacks. The similarity threshold is
+ * set for one transaction (`set_config(…, true)`), opened here when `tx` is outside one.
+ */
 async function planTypoSearch(tx: EntityManager, q: string): Promise<TypoPlan> {
   const { positive, negative } = typoTerms(q);
-  await execute(tx, `SELECT set_config('pg_trgm.similarity_threshold', $1, true)`, [
-    String(CORRECTION_SIMILARITY),
-  ]);
-  const { rows } = await execute<{
-    word: string;
-    known: boolean;
-    candidate: string | null;
-    listings: number | null;
-  }>(tx, LEXICON_SQL, [positive, MAX_TYPO_WORDS, MIN_CORRECTABLE_LENGTH, CORRECTION_CANDIDATES]);
+  const runner = tx.queryRunner!;
+  const own = !runner.isTransactionActive;
+  if (own) await runner.startTransaction();
+  let rows: { word: string; known: boolean; candidate: string | null; listings: number | null }[];
+  try {
+    await execute(tx, `SELECT set_config('pg_trgm.similarity_threshold', $1, true)`, [
+      String(CORRECTION_SIMILARITY),
+    ]);
+    rows = (
+      await execute<(typeof rows)[number]>(tx, LEXICON_SQL, [
+        positive,
+        MAX_TYPO_WORDS,
+        MIN_CORRECTABLE_LENGTH,
+        CORRECTION_CANDIDATES,
+      ])
+    ).rows;
+    if (own) await runner.commitTransaction();
+  } catch (err) {
+    if (own) await runner.rollbackTransaction();
+    throw err;
+  }
   const words = new Map<
     string,
     { known: boolean; candidates: { word: string; listings: number }[] }
