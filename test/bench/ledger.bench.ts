@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { coreImports } from '../../src/app.module.js';
+import type { AppConfig } from '../../src/config/app-config.js';
 import { Accounts } from '../../src/ledger/domain/account.js';
 import { credit, debit, type Line } from '../../src/ledger/domain/journal.js';
 import type { EntryMeta } from '../../src/ledger/domain/ledger-model.js';
@@ -275,13 +276,15 @@ async function main(): Promise<void> {
   let app: INestApplicationContext | undefined;
   const raw: pg.Client[] = [];
   try {
-    app = await NestFactory.createApplicationContext(
-      {
-        module: LedgerBenchModule,
-        imports: [...(coreImports(db.config, quiet) ?? []), LedgerModule],
-      },
-      { logger: ['error', 'warn'] },
-    );
+    const ledgerContext = (config: AppConfig) =>
+      NestFactory.createApplicationContext(
+        {
+          module: LedgerBenchModule,
+          imports: [...(coreImports(config, quiet) ?? []), LedgerModule],
+        },
+        { logger: ['error', 'warn'] },
+      );
+    app = await ledgerContext(db.config);
     const ledger = app.get(LedgerService);
     const dataSource = app.get(DataSource);
     const setting = async (name: string) =>
@@ -333,18 +336,20 @@ async function main(): Promise<void> {
     let expectedHotCredits = 0n;
     let expectedEscrowDebits = 0n;
 
-    const servicePosting = (prefix: string, lines: (c: number) => Line[]) => {
+    const servicePosting = (
+      prefix: string,
+      lines: (c: number) => Line[],
+      through: LedgerService = ledger,
+    ) => {
       return async (c: number, n: number) => {
         const key = `bench:${prefix}:${c}:${n}`;
-        const r = await ledger.execute({ type: 'post', key, lines: lines(c), meta: meta(c) });
+        const r = await through.execute({ type: 'post', key, lines: lines(c), meta: meta(c) });
         if (r.code !== 'ok' || r.replayed === true)
           throw new Error(`${key}: ${r.code}${r.replayed ? ' (replayed)' : ''}`);
       };
     };
-    const hotPosting = servicePosting('svc', (c) => [
-      debit(clientEscrow(c), AMOUNT),
-      credit(HOT, AMOUNT),
-    ]);
+    const hotLines = (c: number) => [debit(clientEscrow(c), AMOUNT), credit(HOT, AMOUNT)];
+    const hotPosting = servicePosting('svc', hotLines);
 
     // --- round trips per posting: the service's, then the raw mirror's (one client, sequential),
     // after one posting that fills the service's per-process cache of account ids.
@@ -394,48 +399,86 @@ async function main(): Promise<void> {
         'WARNING: the raw-SQL mirror no longer matches the service statement for statement: update SQL in ledger.bench.ts',
       );
 
-    // --- phase 1: the service, with the hot account's deltas rolled up in the background.
-    let rolling = true;
-    let folded = 0;
-    let rollUps = 0;
-    let slowestRollUp = 0;
-    const rollUpLoop = (async () => {
-      while (rolling) {
-        await new Promise((r) => setTimeout(r, ROLLUP_MS));
-        const t0 = performance.now();
-        folded += await ledger.rollUpBalanceDeltas();
-        slowestRollUp = Math.max(slowestRollUp, performance.now() - t0);
-        rollUps += 1;
-      }
-    })();
-    const service = await drive('service', SECONDS, hotPosting);
-    rolling = false;
-    await rollUpLoop;
-    expectedHotCredits += BigInt(service.ok) * AMOUNT;
-    expectedEscrowDebits += BigInt(service.ok) * AMOUNT;
-    const backlog = await countDeltas(dataSource);
+    // --- phase 1: the service, with the hot account's deltas rolled up in the background; then
+    // the same through a second application context with group commit off (one transaction per
+    // entry), same clients, same duration.
+    const servicePhase = async (name: string, step: (c: number, n: number) => Promise<void>) => {
+      let rolling = true;
+      let folded = 0;
+      let rollUps = 0;
+      let slowestRollUp = 0;
+      const rollUpLoop = (async () => {
+        while (rolling) {
+          await new Promise((r) => setTimeout(r, ROLLUP_MS));
+          const t0 = performance.now();
+          folded += await ledger.rollUpBalanceDeltas();
+          slowestRollUp = Math.max(slowestRollUp, performance.now() - t0);
+          rollUps += 1;
+        }
+      })();
+      const phase = await drive(name, SECONDS, step);
+      rolling = false;
+      await rollUpLoop;
+      console.log(
+        `  roll-up every ${ROLLUP_MS} ms: ${rollUps} runs folded ${folded} deltas (slowest ${ms(slowestRollUp)}); ` +
+          `backlog at the end ${await countDeltas(dataSource)}`,
+      );
+      return phase;
+    };
+    const metrics = app.get(MetricsService);
+    const groups0 = await groupCommitSizes(metrics);
+    const service = await servicePhase('service', hotPosting);
+    const groups = await groupCommitSizes(metrics);
+    const meanGroup = (groups.sum - groups0.sum) / (groups.count - groups0.count);
+    console.log(
+      `  group commit: ${groups.count - groups0.count} transactions, ${meanGroup.toFixed(2)} commands per transaction`,
+    );
+    const ungroupedApp = await ledgerContext({
+      ...db.config,
+      database: {
+        ...db.config.database,
+        groupCommit: { ...db.config.database.groupCommit, maxCommands: 1 },
+      },
+    });
+    let ungrouped: Phase;
+    let ungroupedRetries = 0;
+    try {
+      ungrouped = await servicePhase(
+        'service, ungrouped',
+        servicePosting('svc-ungrouped', hotLines, ungroupedApp.get(LedgerService)),
+      );
+      ungroupedRetries = await transactionRetries(ungroupedApp.get(MetricsService));
+    } finally {
+      await ungroupedApp.close();
+    }
+    for (const p of [service, ungrouped]) {
+      expectedHotCredits += BigInt(p.ok) * AMOUNT;
+      expectedEscrowDebits += BigInt(p.ok) * AMOUNT;
+    }
     let finalFold = 0;
     for (let n = await ledger.rollUpBalanceDeltas(); n > 0; n = await ledger.rollUpBalanceDeltas())
       finalFold += n;
-    console.log(
-      `roll-up every ${ROLLUP_MS} ms: ${rollUps} runs folded ${folded} deltas (slowest ${ms(slowestRollUp)}); ` +
-        `backlog at the end ${backlog}, folded after the phase ${finalFold}`,
-    );
+    console.log(`deltas folded after the service phases: ${finalFold}`);
     // Every delta folded: the hot row alone must now hold every credit, exactly.
     const hotRow = await accountRow(dataSource, hotId);
     const remaining = await countDeltas(dataSource);
     const hotExact = remaining === 0 && hotRow.credits_posted === expectedHotCredits.toString();
     console.log(
       `hot account ${HOT}: credits_posted ${hotRow.credits_posted}, expected ${expectedHotCredits} ` +
-        `(${service.ok + 2 * probeEntries + 1} entries × ${AMOUNT} paise), deltas left ${remaining}: ` +
+        `(${service.ok + ungrouped.ok + 2 * probeEntries + 1} entries × ${AMOUNT} paise), deltas left ${remaining}: ` +
         (hotExact ? 'exact' : 'MISMATCH'),
     );
-    const entries = await countEntries(dataSource, 'bench:svc:%');
-    const entriesExact = entries === service.ok + probeEntries + 1;
-    if (!entriesExact)
-      console.log(
-        `MISMATCH: ${entries} service entries stored, ${service.ok + probeEntries + 1} ok`,
-      );
+    let entriesExact = true;
+    for (const [prefix, expected] of [
+      ['svc', service.ok + probeEntries + 1],
+      ['svc-ungrouped', ungrouped.ok],
+    ] as const) {
+      const entries = await countEntries(dataSource, `bench:${prefix}:%`);
+      if (entries !== expected) {
+        entriesExact = false;
+        console.log(`MISMATCH: ${entries} bench:${prefix} entries stored, ${expected} ok`);
+      }
+    }
 
     // --- phase 2: raw SQL ceiling; phase 3: naive FOR UPDATE on the hot row.
     const rawSql = await drive('raw SQL', COMPARE_SECONDS, (c, n) =>
@@ -479,7 +522,7 @@ async function main(): Promise<void> {
       balancesExact &&= exact;
       console.log(`${what}: ${actual} expected ${expected}: ${exact ? 'exact' : 'MISMATCH'}`);
     }
-    const retries = await transactionRetries(app.get(MetricsService));
+    const retries = (await transactionRetries(metrics)) + ungroupedRetries;
     console.log(`transaction retries (deadlock / serialization): ${retries}`);
 
     const met = service.rate >= TARGET_RATE && service.p99 <= TARGET_P99_MS;
@@ -495,6 +538,12 @@ async function main(): Promise<void> {
     console.log(`RESULT ledger.node_cpu_per_entry ${service.cpuMicros.toFixed(0)} us`);
     console.log(`RESULT ledger.raw_sql_entries_per_s ${rawSql.rate.toFixed(0)} 1/s`);
     console.log(`RESULT ledger.naive_for_update_entries_per_s ${naive.rate.toFixed(0)} 1/s`);
+    console.log(`RESULT ledger.ungrouped_entries_per_s ${ungrouped.rate.toFixed(0)} 1/s`);
+    console.log(`RESULT ledger.ungrouped_p99_ms ${ungrouped.p99.toFixed(1)} ms`);
+    console.log(
+      `RESULT ledger.grouped_to_ungrouped ${(service.rate / ungrouped.rate).toFixed(2)} x`,
+    );
+    console.log(`RESULT ledger.group_commit_mean_commands ${meanGroup.toFixed(2)} 1`);
     console.log(`RESULT ledger.ratio_to_raw_sql ${(service.rate / rawSql.rate).toFixed(2)} x`);
     console.log(
       `RESULT ledger.ratio_to_naive_for_update ${(service.rate / naive.rate).toFixed(2)} x`,
@@ -505,7 +554,7 @@ async function main(): Promise<void> {
       !hotExact ||
       !entriesExact ||
       !balancesExact ||
-      [service, rawSql, naive, floored].some((p) => p.errors > 0);
+      [service, ungrouped, rawSql, naive, floored].some((p) => p.errors > 0);
     if (failed) {
       console.error('bench:ledger FAILED: errors or inexact balances (see above)');
       process.exitCode = 1;
@@ -548,6 +597,15 @@ async function accountRow(ds: DataSource, id: string): Promise<{ credits_posted:
   const row = rows[0];
   if (row === undefined) throw new Error(`account ${id} missing`);
   return row;
+}
+
+/** Sum and count of the `db_group_commit_commands` histogram (commands per group-commit transaction). */
+async function groupCommitSizes(metrics: MetricsService): Promise<{ sum: number; count: number }> {
+  const metric = metrics.registry.getSingleMetric('db_group_commit_commands');
+  const values = metric === undefined ? [] : (await metric.get()).values;
+  const of = (name: string) =>
+    values.find((v) => (v as { metricName?: string }).metricName === name)?.value ?? 0;
+  return { sum: of('db_group_commit_commands_sum'), count: of('db_group_commit_commands_count') };
 }
 
 async function transactionRetries(metrics: MetricsService): Promise<number> {
