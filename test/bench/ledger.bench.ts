@@ -19,6 +19,7 @@ import {
 } from '../../src/ledger/persistence/ledger.service.js';
 import { MetricsService } from '../../src/observability/metrics.service.js';
 import { createBenchDatabase } from './bench-database.js';
+import { releasePhases } from './ledger-release-phase.js';
 
 /**
  * `npm run bench:ledger`: postings per second through LedgerService (the real service path: Nest DI,
@@ -47,6 +48,7 @@ const COMPARE_SECONDS = Number(process.env.BENCH_COMPARE_SECONDS ?? Math.min(20,
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const ROLLUP_MS = Number(process.env.BENCH_ROLLUP_MS ?? 1000);
+const RELEASES = Number(process.env.BENCH_RELEASES ?? 2000);
 const TARGET_RATE = 2000;
 const TARGET_P99_MS = 50;
 
@@ -525,6 +527,9 @@ async function main(): Promise<void> {
     const retries = (await transactionRetries(metrics)) + ungroupedRetries;
     console.log(`transaction retries (deadlock / serialization): ${retries}`);
 
+    // --- phases 5 and 6: escrow releases, group commit on, then off (ledger-release-phase.ts).
+    const releases = await releasePhases(db, RELEASES, CLIENTS);
+
     const met = service.rate >= TARGET_RATE && service.p99 <= TARGET_P99_MS;
     console.log(
       `target ≥ ${TARGET_RATE} entries/s with p99 ≤ ${TARGET_P99_MS} ms: ${met ? 'met' : 'MISSED'}` +
@@ -550,11 +555,32 @@ async function main(): Promise<void> {
     );
     console.log(`RESULT ledger.floored_entries_per_s ${floored.rate.toFixed(0)} 1/s`);
     console.log(`RESULT ledger.floored_p99_ms ${floored.p99.toFixed(1)} ms`);
+    const { grouped: rg, ungrouped: ru, groupedJob: jg, ungroupedJob: ju } = releases;
+    console.log(`RESULT ledger.release_grouped_per_s ${rg.releasesPerSecond.toFixed(0)} 1/s`);
+    console.log(`RESULT ledger.release_ungrouped_per_s ${ru.releasesPerSecond.toFixed(0)} 1/s`);
+    console.log(
+      `RESULT ledger.release_grouped_entries_per_s ${rg.entriesPerSecond.toFixed(0)} 1/s`,
+    );
+    console.log(
+      `RESULT ledger.release_ungrouped_entries_per_s ${ru.entriesPerSecond.toFixed(0)} 1/s`,
+    );
+    console.log(`RESULT ledger.release_p50_ms ${rg.p50.toFixed(1)} ms`);
+    console.log(`RESULT ledger.release_p99_ms ${rg.p99.toFixed(1)} ms`);
+    console.log(`RESULT ledger.release_ungrouped_p99_ms ${ru.p99.toFixed(1)} ms`);
+    console.log(
+      `RESULT ledger.release_grouped_to_ungrouped ${(rg.releasesPerSecond / ru.releasesPerSecond).toFixed(2)} x`,
+    );
+    console.log(`RESULT ledger.release_job_grouped_per_s ${jg.releasesPerSecond.toFixed(0)} 1/s`);
+    console.log(`RESULT ledger.release_job_ungrouped_per_s ${ju.releasesPerSecond.toFixed(0)} 1/s`);
+    console.log(
+      `RESULT ledger.release_job_grouped_to_ungrouped ${(jg.releasesPerSecond / ju.releasesPerSecond).toFixed(2)} x`,
+    );
     const failed =
+      !releases.exact ||
       !hotExact ||
       !entriesExact ||
       !balancesExact ||
-      [service, ungrouped, rawSql, naive, floored].some((p) => p.errors > 0);
+      [service, ungrouped, rawSql, naive, floored, rg, ru, jg, ju].some((p) => p.errors > 0);
     if (failed) {
       console.error('bench:ledger FAILED: errors or inexact balances (see above)');
       process.exitCode = 1;
