@@ -23,32 +23,49 @@ import { releasePhases } from './ledger-release-phase.js';
 
 /**
  * `npm run bench:ledger`: postings per second through LedgerService (the real service path: Nest DI,
- * TypeORM transaction, domain checks, entry hash) on a database of its own, with
+ * TypeORM transaction, domain checks, entry hash; group commit as configured, i.e. postings
+ * submitted together share a transaction, a savepoint each) on a database of its own, with
  * `synchronous_commit = on`, N concurrent clients (default 32), 2-line entries that each credit one
  * hot account without a floor (`revenue:commission`) and debit the client's own pre-funded escrow
  * account (floored, so it is locked and checked — but by that client only). Deltas of the hot account
- * are rolled up by a background loop, as in production, and the hot balance is checked exactly.
+ * are rolled up by a background loop, as in production, and the hot balance is checked exactly. The
+ * mean commands per group-commit transaction of the phase is printed (`db_group_commit_commands`).
  *
  * In the same run, on the same database and clients:
- *  - raw SQL: the statements the service sends per posting (same text, same order, same round trips),
- *    issued directly with `pg`: the ceiling without Nest/TypeORM/TS work;
+ *  - service, ungrouped: the same postings, same duration, through a second application context
+ *    with group commit off (`database.groupCommit.maxCommands = 1`: one transaction per entry);
+ *  - raw SQL: the statements the ungrouped service sends per posting (same text, same order, same
+ *    round trips), issued directly with `pg`: the one-transaction-per-entry ceiling without
+ *    Nest/TypeORM/TS work;
  *  - naive FOR UPDATE: the same, but the hot account row is locked `FOR UPDATE` with the client's
  *    account and its counters UPDATEd instead of appending a delta (the classic design);
  *  - floored hot account: the service path when every entry debits one floored account
- *    (`liability:escrow:order:bench-hot`, pre-funded), i.e. every posting locks the same row.
+ *    (`liability:escrow:order:bench-hot`, pre-funded), i.e. every posting locks the same row;
+ *  - escrow releases (ledger-release-phase.ts): a real money command, `ReleaseEscrowCommand`
+ *    through the CommandBus (deductions, commission invoice, Route hold-lift job), on BENCH_RELEASES
+ *    held escrow holds seeded through the application booted in this process (Route dealers,
+ *    checkout, captures at the in-process Razorpay sandbox; sub-orders completed in SQL). Four
+ *    quarters of them: released by the clients' loops with group commit on, by the release job's
+ *    run (`releaseDue`) with it on, then by a second application with DATABASE_GROUP_COMMIT_MAX=1
+ *    by the loops and by the job. Releases and ledger entries per second, p50/p99 per release (the
+ *    loops), commands per transaction, deadlocks and commands rerun alone; then every hold
+ *    released exactly once, its entries, invoice and lift job, nothing left due, the trial balance.
+ * The run exits 1 on any error or inexact figure.
  *
- * Env: BENCH_SECONDS (service phase, default 60), BENCH_COMPARE_SECONDS (each other phase, default
- * min(20, BENCH_SECONDS)), BENCH_WARMUP_SECONDS (before each phase, excluded, default 3),
- * BENCH_CLIENTS (default 32), BENCH_ROLLUP_MS (roll-up interval, default 1000). DATABASE_URL /
- * DATABASE_OWNER_URL as for the app (default: the local cluster); the owner role creates and drops a
- * database `fixbazaar_bench_ledger_*` for the run.
+ * Env: BENCH_SECONDS (each service phase, default 60), BENCH_COMPARE_SECONDS (each other posting
+ * phase, default min(20, BENCH_SECONDS)), BENCH_WARMUP_SECONDS (before each posting phase, excluded,
+ * default 3), BENCH_CLIENTS (default 32), BENCH_ROLLUP_MS (roll-up interval, default 1000),
+ * BENCH_RELEASES (escrow holds seeded for the release phases, rounded up to whole orders of four
+ * sub-orders in four equal parts; default 3600). DATABASE_URL / DATABASE_OWNER_URL as for the app
+ * (default: the local cluster); the owner role creates and drops a database
+ * `fixbazaar_bench_ledger_*` for the run.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const COMPARE_SECONDS = Number(process.env.BENCH_COMPARE_SECONDS ?? Math.min(20, SECONDS));
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const ROLLUP_MS = Number(process.env.BENCH_ROLLUP_MS ?? 1000);
-const RELEASES = Number(process.env.BENCH_RELEASES ?? 2000);
+const RELEASES = Number(process.env.BENCH_RELEASES ?? 3600);
 const TARGET_RATE = 2000;
 const TARGET_P99_MS = 50;
 
@@ -276,6 +293,7 @@ async function main(): Promise<void> {
   });
   const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
   let app: INestApplicationContext | undefined;
+  let ungroupedApp: INestApplicationContext | undefined;
   const raw: pg.Client[] = [];
   try {
     const ledgerContext = (config: AppConfig) =>
@@ -287,6 +305,15 @@ async function main(): Promise<void> {
         { logger: ['error', 'warn'] },
       );
     app = await ledgerContext(db.config);
+    // The same service with group commit off: every posting a transaction of its own.
+    ungroupedApp = await ledgerContext({
+      ...db.config,
+      database: {
+        ...db.config.database,
+        groupCommit: { ...db.config.database.groupCommit, maxCommands: 1 },
+      },
+    });
+    const ungroupedLedger = ungroupedApp.get(LedgerService);
     const ledger = app.get(LedgerService);
     const dataSource = app.get(DataSource);
     const setting = async (name: string) =>
@@ -297,7 +324,7 @@ async function main(): Promise<void> {
     if (syncCommit !== 'on') throw new Error(`synchronous_commit is ${syncCommit}, must be on`);
     console.log(
       `bench:ledger — ${CLIENTS} clients, 2-line entries, warm-up ${WARMUP_SECONDS} s; service ${SECONDS} s, ` +
-        `raw SQL / naive / floored ${COMPARE_SECONDS} s each; ${cpus().length} cpus, node ${process.version}, ` +
+        `raw SQL / naive / floored ${COMPARE_SECONDS} s each; ${RELEASES} escrow releases; ${cpus().length} cpus, node ${process.version}, ` +
         `PostgreSQL ${version}, database ${db.name}`,
     );
     console.log(`synchronous_commit ${syncCommit}, fsync ${fsync}`);
@@ -352,15 +379,17 @@ async function main(): Promise<void> {
     };
     const hotLines = (c: number) => [debit(clientEscrow(c), AMOUNT), credit(HOT, AMOUNT)];
     const hotPosting = servicePosting('svc', hotLines);
+    const ungroupedPosting = servicePosting('svc-ungrouped', hotLines, ungroupedLedger);
 
-    // --- round trips per posting: the service's, then the raw mirror's (one client, sequential),
-    // after one posting that fills the service's per-process cache of account ids.
+    // --- round trips per posting: the service's (group commit off: one transaction per posting,
+    // as the mirror), then the raw mirror's (one client, sequential), after one posting that fills
+    // the service's per-process cache of account ids.
     const probeEntries = 50;
-    await hotPosting(0, 999_999_999);
+    await ungroupedPosting(0, 999_999_999);
     statementProbe.count = 0;
     statementProbe.texts = [];
     statementProbe.on = true;
-    for (let n = 0; n < probeEntries; n += 1) await hotPosting(0, 1_000_000_000 + n);
+    for (let n = 0; n < probeEntries; n += 1) await ungroupedPosting(0, 1_000_000_000 + n);
     statementProbe.on = false;
     const serviceStatements = statementProbe.count / probeEntries;
     const serviceTexts = statementProbe.texts.slice(0, Math.round(serviceStatements));
@@ -393,7 +422,7 @@ async function main(): Promise<void> {
     expectedHotCredits += BigInt(probeEntries) * AMOUNT;
     expectedEscrowDebits += BigInt(probeEntries) * AMOUNT;
     console.log(
-      `statements per posting: service ${serviceStatements.toFixed(1)}, raw mirror ${rawStatements.toFixed(1)}` +
+      `statements per posting (group commit off): service ${serviceStatements.toFixed(1)}, raw mirror ${rawStatements.toFixed(1)}` +
         ` (service: ${serviceTexts.join(' | ')})`,
     );
     if (serviceStatements !== rawStatements)
@@ -435,24 +464,7 @@ async function main(): Promise<void> {
     console.log(
       `  group commit: ${groups.count - groups0.count} transactions, ${meanGroup.toFixed(2)} commands per transaction`,
     );
-    const ungroupedApp = await ledgerContext({
-      ...db.config,
-      database: {
-        ...db.config.database,
-        groupCommit: { ...db.config.database.groupCommit, maxCommands: 1 },
-      },
-    });
-    let ungrouped: Phase;
-    let ungroupedRetries = 0;
-    try {
-      ungrouped = await servicePhase(
-        'service, ungrouped',
-        servicePosting('svc-ungrouped', hotLines, ungroupedApp.get(LedgerService)),
-      );
-      ungroupedRetries = await transactionRetries(ungroupedApp.get(MetricsService));
-    } finally {
-      await ungroupedApp.close();
-    }
+    const ungrouped = await servicePhase('service, ungrouped', ungroupedPosting);
     for (const p of [service, ungrouped]) {
       expectedHotCredits += BigInt(p.ok) * AMOUNT;
       expectedEscrowDebits += BigInt(p.ok) * AMOUNT;
@@ -472,8 +484,8 @@ async function main(): Promise<void> {
     );
     let entriesExact = true;
     for (const [prefix, expected] of [
-      ['svc', service.ok + probeEntries + 1],
-      ['svc-ungrouped', ungrouped.ok],
+      ['svc', service.ok],
+      ['svc-ungrouped', ungrouped.ok + probeEntries + 1],
     ] as const) {
       const entries = await countEntries(dataSource, `bench:${prefix}:%`);
       if (entries !== expected) {
@@ -524,7 +536,9 @@ async function main(): Promise<void> {
       balancesExact &&= exact;
       console.log(`${what}: ${actual} expected ${expected}: ${exact ? 'exact' : 'MISMATCH'}`);
     }
-    const retries = (await transactionRetries(metrics)) + ungroupedRetries;
+    const retries =
+      (await transactionRetries(metrics)) +
+      (await transactionRetries(ungroupedApp.get(MetricsService)));
     console.log(`transaction retries (deadlock / serialization): ${retries}`);
 
     // --- phases 5 and 6: escrow releases, group commit on, then off (ledger-release-phase.ts).
@@ -587,6 +601,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all(raw.map((c) => c.end()));
+    await ungroupedApp?.close();
     await app?.close();
     await db.drop();
   }
