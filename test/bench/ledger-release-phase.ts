@@ -370,7 +370,9 @@ async function releaseByJob(
           released,
           latencies: [],
           errors: 1,
-          firstError: new Error(`released ${released}, ${subOrders.length} due`),
+          firstError: new Error(
+            `released ${released}, expected the ${subOrders.length} of its part (more: holds an earlier phase failed to release)`,
+          ),
         };
       return { released, latencies: [], errors: 0 };
     } catch (err) {

@@ -58,7 +58,8 @@ import { releasePhases } from './ledger-release-phase.js';
  * BENCH_RELEASES (escrow holds seeded for the release phases, rounded up to whole orders of four
  * sub-orders in four equal parts; default 3600). DATABASE_URL / DATABASE_OWNER_URL as for the app
  * (default: the local cluster); the owner role creates and drops a database
- * `fixbazaar_bench_ledger_*` for the run.
+ * `fixbazaar_bench_ledger_*` for the run. DATABASE_GROUP_COMMIT_MAX / _CONCURRENCY as for the app
+ * set the grouped phases' group commit (the ungrouped ones force MAX 1).
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const COMPARE_SECONDS = Number(process.env.BENCH_COMPARE_SECONDS ?? Math.min(20, SECONDS));
