@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { coreImports } from '../../src/app.module.js';
+import type { AppConfig } from '../../src/config/app-config.js';
 import { Accounts } from '../../src/ledger/domain/account.js';
 import { credit, debit, type Line } from '../../src/ledger/domain/journal.js';
 import type { EntryMeta } from '../../src/ledger/domain/ledger-model.js';
@@ -18,34 +19,54 @@ import {
 } from '../../src/ledger/persistence/ledger.service.js';
 import { MetricsService } from '../../src/observability/metrics.service.js';
 import { createBenchDatabase } from './bench-database.js';
+import { releasePhases } from './ledger-release-phase.js';
 
 /**
  * `npm run bench:ledger`: postings per second through LedgerService (the real service path: Nest DI,
- * TypeORM transaction, domain checks, entry hash) on a database of its own, with
+ * TypeORM transaction, domain checks, entry hash; group commit as configured, i.e. postings
+ * submitted together share a transaction, a savepoint each) on a database of its own, with
  * `synchronous_commit = on`, N concurrent clients (default 32), 2-line entries that each credit one
  * hot account without a floor (`revenue:commission`) and debit the client's own pre-funded escrow
  * account (floored, so it is locked and checked — but by that client only). Deltas of the hot account
- * are rolled up by a background loop, as in production, and the hot balance is checked exactly.
+ * are rolled up by a background loop, as in production, and the hot balance is checked exactly. The
+ * mean commands per group-commit transaction of the phase is printed (`db_group_commit_commands`).
  *
  * In the same run, on the same database and clients:
- *  - raw SQL: the statements the service sends per posting (same text, same order, same round trips),
- *    issued directly with `pg`: the ceiling without Nest/TypeORM/TS work;
+ *  - service, ungrouped: the same postings, same duration, through a second application context
+ *    with group commit off (`database.groupCommit.maxCommands = 1`: one transaction per entry);
+ *  - raw SQL: the statements the ungrouped service sends per posting (same text, same order, same
+ *    round trips), issued directly with `pg`: the one-transaction-per-entry ceiling without
+ *    Nest/TypeORM/TS work;
  *  - naive FOR UPDATE: the same, but the hot account row is locked `FOR UPDATE` with the client's
  *    account and its counters UPDATEd instead of appending a delta (the classic design);
  *  - floored hot account: the service path when every entry debits one floored account
- *    (`liability:escrow:order:bench-hot`, pre-funded), i.e. every posting locks the same row.
+ *    (`liability:escrow:order:bench-hot`, pre-funded), i.e. every posting locks the same row;
+ *  - escrow releases (ledger-release-phase.ts): a real money command, `ReleaseEscrowCommand`
+ *    through the CommandBus (deductions, commission invoice, Route hold-lift job), on BENCH_RELEASES
+ *    held escrow holds seeded through the application booted in this process (Route dealers,
+ *    checkout, captures at the in-process Razorpay sandbox; sub-orders completed in SQL). Four
+ *    quarters of them: released by the clients' loops with group commit on, by the release job's
+ *    run (`releaseDue`) with it on, then by a second application with DATABASE_GROUP_COMMIT_MAX=1
+ *    by the loops and by the job. Releases and ledger entries per second, p50/p99 per release (the
+ *    loops), commands per transaction, deadlocks and commands rerun alone; then every hold
+ *    released exactly once, its entries, invoice and lift job, nothing left due, the trial balance.
+ * The run exits 1 on any error or inexact figure.
  *
- * Env: BENCH_SECONDS (service phase, default 60), BENCH_COMPARE_SECONDS (each other phase, default
- * min(20, BENCH_SECONDS)), BENCH_WARMUP_SECONDS (before each phase, excluded, default 3),
- * BENCH_CLIENTS (default 32), BENCH_ROLLUP_MS (roll-up interval, default 1000). DATABASE_URL /
- * DATABASE_OWNER_URL as for the app (default: the local cluster); the owner role creates and drops a
- * database `fixbazaar_bench_ledger_*` for the run.
+ * Env: BENCH_SECONDS (each service phase, default 60), BENCH_COMPARE_SECONDS (each other posting
+ * phase, default min(20, BENCH_SECONDS)), BENCH_WARMUP_SECONDS (before each posting phase, excluded,
+ * default 3), BENCH_CLIENTS (default 32), BENCH_ROLLUP_MS (roll-up interval, default 1000),
+ * BENCH_RELEASES (escrow holds seeded for the release phases, rounded up to whole orders of four
+ * sub-orders in four equal parts; default 3600). DATABASE_URL / DATABASE_OWNER_URL as for the app
+ * (default: the local cluster); the owner role creates and drops a database
+ * `fixbazaar_bench_ledger_*` for the run. DATABASE_GROUP_COMMIT_MAX / _CONCURRENCY as for the app
+ * set the grouped phases' group commit (the ungrouped ones force MAX 1).
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const COMPARE_SECONDS = Number(process.env.BENCH_COMPARE_SECONDS ?? Math.min(20, SECONDS));
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const ROLLUP_MS = Number(process.env.BENCH_ROLLUP_MS ?? 1000);
+const RELEASES = Number(process.env.BENCH_RELEASES ?? 3600);
 const TARGET_RATE = 2000;
 const TARGET_P99_MS = 50;
 
@@ -273,15 +294,27 @@ async function main(): Promise<void> {
   });
   const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
   let app: INestApplicationContext | undefined;
+  let ungroupedApp: INestApplicationContext | undefined;
   const raw: pg.Client[] = [];
   try {
-    app = await NestFactory.createApplicationContext(
-      {
-        module: LedgerBenchModule,
-        imports: [...(coreImports(db.config, quiet) ?? []), LedgerModule],
+    const ledgerContext = (config: AppConfig) =>
+      NestFactory.createApplicationContext(
+        {
+          module: LedgerBenchModule,
+          imports: [...(coreImports(config, quiet) ?? []), LedgerModule],
+        },
+        { logger: ['error', 'warn'] },
+      );
+    app = await ledgerContext(db.config);
+    // The same service with group commit off: every posting a transaction of its own.
+    ungroupedApp = await ledgerContext({
+      ...db.config,
+      database: {
+        ...db.config.database,
+        groupCommit: { ...db.config.database.groupCommit, maxCommands: 1 },
       },
-      { logger: ['error', 'warn'] },
-    );
+    });
+    const ungroupedLedger = ungroupedApp.get(LedgerService);
     const ledger = app.get(LedgerService);
     const dataSource = app.get(DataSource);
     const setting = async (name: string) =>
@@ -292,7 +325,7 @@ async function main(): Promise<void> {
     if (syncCommit !== 'on') throw new Error(`synchronous_commit is ${syncCommit}, must be on`);
     console.log(
       `bench:ledger — ${CLIENTS} clients, 2-line entries, warm-up ${WARMUP_SECONDS} s; service ${SECONDS} s, ` +
-        `raw SQL / naive / floored ${COMPARE_SECONDS} s each; ${cpus().length} cpus, node ${process.version}, ` +
+        `raw SQL / naive / floored ${COMPARE_SECONDS} s each; ${RELEASES} escrow releases; ${cpus().length} cpus, node ${process.version}, ` +
         `PostgreSQL ${version}, database ${db.name}`,
     );
     console.log(`synchronous_commit ${syncCommit}, fsync ${fsync}`);
@@ -333,27 +366,31 @@ async function main(): Promise<void> {
     let expectedHotCredits = 0n;
     let expectedEscrowDebits = 0n;
 
-    const servicePosting = (prefix: string, lines: (c: number) => Line[]) => {
+    const servicePosting = (
+      prefix: string,
+      lines: (c: number) => Line[],
+      through: LedgerService = ledger,
+    ) => {
       return async (c: number, n: number) => {
         const key = `bench:${prefix}:${c}:${n}`;
-        const r = await ledger.execute({ type: 'post', key, lines: lines(c), meta: meta(c) });
+        const r = await through.execute({ type: 'post', key, lines: lines(c), meta: meta(c) });
         if (r.code !== 'ok' || r.replayed === true)
           throw new Error(`${key}: ${r.code}${r.replayed ? ' (replayed)' : ''}`);
       };
     };
-    const hotPosting = servicePosting('svc', (c) => [
-      debit(clientEscrow(c), AMOUNT),
-      credit(HOT, AMOUNT),
-    ]);
+    const hotLines = (c: number) => [debit(clientEscrow(c), AMOUNT), credit(HOT, AMOUNT)];
+    const hotPosting = servicePosting('svc', hotLines);
+    const ungroupedPosting = servicePosting('svc-ungrouped', hotLines, ungroupedLedger);
 
-    // --- round trips per posting: the service's, then the raw mirror's (one client, sequential),
-    // after one posting that fills the service's per-process cache of account ids.
+    // --- round trips per posting: the service's (group commit off: one transaction per posting,
+    // as the mirror), then the raw mirror's (one client, sequential), after one posting that fills
+    // the service's per-process cache of account ids.
     const probeEntries = 50;
-    await hotPosting(0, 999_999_999);
+    await ungroupedPosting(0, 999_999_999);
     statementProbe.count = 0;
     statementProbe.texts = [];
     statementProbe.on = true;
-    for (let n = 0; n < probeEntries; n += 1) await hotPosting(0, 1_000_000_000 + n);
+    for (let n = 0; n < probeEntries; n += 1) await ungroupedPosting(0, 1_000_000_000 + n);
     statementProbe.on = false;
     const serviceStatements = statementProbe.count / probeEntries;
     const serviceTexts = statementProbe.texts.slice(0, Math.round(serviceStatements));
@@ -386,7 +423,7 @@ async function main(): Promise<void> {
     expectedHotCredits += BigInt(probeEntries) * AMOUNT;
     expectedEscrowDebits += BigInt(probeEntries) * AMOUNT;
     console.log(
-      `statements per posting: service ${serviceStatements.toFixed(1)}, raw mirror ${rawStatements.toFixed(1)}` +
+      `statements per posting (group commit off): service ${serviceStatements.toFixed(1)}, raw mirror ${rawStatements.toFixed(1)}` +
         ` (service: ${serviceTexts.join(' | ')})`,
     );
     if (serviceStatements !== rawStatements)
@@ -394,48 +431,69 @@ async function main(): Promise<void> {
         'WARNING: the raw-SQL mirror no longer matches the service statement for statement: update SQL in ledger.bench.ts',
       );
 
-    // --- phase 1: the service, with the hot account's deltas rolled up in the background.
-    let rolling = true;
-    let folded = 0;
-    let rollUps = 0;
-    let slowestRollUp = 0;
-    const rollUpLoop = (async () => {
-      while (rolling) {
-        await new Promise((r) => setTimeout(r, ROLLUP_MS));
-        const t0 = performance.now();
-        folded += await ledger.rollUpBalanceDeltas();
-        slowestRollUp = Math.max(slowestRollUp, performance.now() - t0);
-        rollUps += 1;
-      }
-    })();
-    const service = await drive('service', SECONDS, hotPosting);
-    rolling = false;
-    await rollUpLoop;
-    expectedHotCredits += BigInt(service.ok) * AMOUNT;
-    expectedEscrowDebits += BigInt(service.ok) * AMOUNT;
-    const backlog = await countDeltas(dataSource);
+    // --- phase 1: the service, with the hot account's deltas rolled up in the background; then
+    // the same through a second application context with group commit off (one transaction per
+    // entry), same clients, same duration.
+    const servicePhase = async (name: string, step: (c: number, n: number) => Promise<void>) => {
+      let rolling = true;
+      let folded = 0;
+      let rollUps = 0;
+      let slowestRollUp = 0;
+      const rollUpLoop = (async () => {
+        while (rolling) {
+          await new Promise((r) => setTimeout(r, ROLLUP_MS));
+          const t0 = performance.now();
+          folded += await ledger.rollUpBalanceDeltas();
+          slowestRollUp = Math.max(slowestRollUp, performance.now() - t0);
+          rollUps += 1;
+        }
+      })();
+      const phase = await drive(name, SECONDS, step);
+      rolling = false;
+      await rollUpLoop;
+      console.log(
+        `  roll-up every ${ROLLUP_MS} ms: ${rollUps} runs folded ${folded} deltas (slowest ${ms(slowestRollUp)}); ` +
+          `backlog at the end ${await countDeltas(dataSource)}`,
+      );
+      return phase;
+    };
+    const metrics = app.get(MetricsService);
+    const groups0 = await groupCommitSizes(metrics);
+    const service = await servicePhase('service', hotPosting);
+    const groups = await groupCommitSizes(metrics);
+    const meanGroup = (groups.sum - groups0.sum) / (groups.count - groups0.count);
+    console.log(
+      `  group commit: ${groups.count - groups0.count} transactions, ${meanGroup.toFixed(2)} commands per transaction`,
+    );
+    const ungrouped = await servicePhase('service, ungrouped', ungroupedPosting);
+    for (const p of [service, ungrouped]) {
+      expectedHotCredits += BigInt(p.ok) * AMOUNT;
+      expectedEscrowDebits += BigInt(p.ok) * AMOUNT;
+    }
     let finalFold = 0;
     for (let n = await ledger.rollUpBalanceDeltas(); n > 0; n = await ledger.rollUpBalanceDeltas())
       finalFold += n;
-    console.log(
-      `roll-up every ${ROLLUP_MS} ms: ${rollUps} runs folded ${folded} deltas (slowest ${ms(slowestRollUp)}); ` +
-        `backlog at the end ${backlog}, folded after the phase ${finalFold}`,
-    );
+    console.log(`deltas folded after the service phases: ${finalFold}`);
     // Every delta folded: the hot row alone must now hold every credit, exactly.
     const hotRow = await accountRow(dataSource, hotId);
     const remaining = await countDeltas(dataSource);
     const hotExact = remaining === 0 && hotRow.credits_posted === expectedHotCredits.toString();
     console.log(
       `hot account ${HOT}: credits_posted ${hotRow.credits_posted}, expected ${expectedHotCredits} ` +
-        `(${service.ok + 2 * probeEntries + 1} entries × ${AMOUNT} paise), deltas left ${remaining}: ` +
+        `(${service.ok + ungrouped.ok + 2 * probeEntries + 1} entries × ${AMOUNT} paise), deltas left ${remaining}: ` +
         (hotExact ? 'exact' : 'MISMATCH'),
     );
-    const entries = await countEntries(dataSource, 'bench:svc:%');
-    const entriesExact = entries === service.ok + probeEntries + 1;
-    if (!entriesExact)
-      console.log(
-        `MISMATCH: ${entries} service entries stored, ${service.ok + probeEntries + 1} ok`,
-      );
+    let entriesExact = true;
+    for (const [prefix, expected] of [
+      ['svc', service.ok],
+      ['svc-ungrouped', ungrouped.ok + probeEntries + 1],
+    ] as const) {
+      const entries = await countEntries(dataSource, `bench:${prefix}:%`);
+      if (entries !== expected) {
+        entriesExact = false;
+        console.log(`MISMATCH: ${entries} bench:${prefix} entries stored, ${expected} ok`);
+      }
+    }
 
     // --- phase 2: raw SQL ceiling; phase 3: naive FOR UPDATE on the hot row.
     const rawSql = await drive('raw SQL', COMPARE_SECONDS, (c, n) =>
@@ -479,8 +537,13 @@ async function main(): Promise<void> {
       balancesExact &&= exact;
       console.log(`${what}: ${actual} expected ${expected}: ${exact ? 'exact' : 'MISMATCH'}`);
     }
-    const retries = await transactionRetries(app.get(MetricsService));
+    const retries =
+      (await transactionRetries(metrics)) +
+      (await transactionRetries(ungroupedApp.get(MetricsService)));
     console.log(`transaction retries (deadlock / serialization): ${retries}`);
+
+    // --- phases 5 and 6: escrow releases, group commit on, then off (ledger-release-phase.ts).
+    const releases = await releasePhases(db, RELEASES, CLIENTS);
 
     const met = service.rate >= TARGET_RATE && service.p99 <= TARGET_P99_MS;
     console.log(
@@ -495,23 +558,51 @@ async function main(): Promise<void> {
     console.log(`RESULT ledger.node_cpu_per_entry ${service.cpuMicros.toFixed(0)} us`);
     console.log(`RESULT ledger.raw_sql_entries_per_s ${rawSql.rate.toFixed(0)} 1/s`);
     console.log(`RESULT ledger.naive_for_update_entries_per_s ${naive.rate.toFixed(0)} 1/s`);
+    console.log(`RESULT ledger.ungrouped_entries_per_s ${ungrouped.rate.toFixed(0)} 1/s`);
+    console.log(`RESULT ledger.ungrouped_p99_ms ${ungrouped.p99.toFixed(1)} ms`);
+    console.log(
+      `RESULT ledger.grouped_to_ungrouped ${(service.rate / ungrouped.rate).toFixed(2)} x`,
+    );
+    console.log(`RESULT ledger.group_commit_mean_commands ${meanGroup.toFixed(2)} 1`);
     console.log(`RESULT ledger.ratio_to_raw_sql ${(service.rate / rawSql.rate).toFixed(2)} x`);
     console.log(
       `RESULT ledger.ratio_to_naive_for_update ${(service.rate / naive.rate).toFixed(2)} x`,
     );
     console.log(`RESULT ledger.floored_entries_per_s ${floored.rate.toFixed(0)} 1/s`);
     console.log(`RESULT ledger.floored_p99_ms ${floored.p99.toFixed(1)} ms`);
+    const { grouped: rg, ungrouped: ru, groupedJob: jg, ungroupedJob: ju } = releases;
+    console.log(`RESULT ledger.release_grouped_per_s ${rg.releasesPerSecond.toFixed(0)} 1/s`);
+    console.log(`RESULT ledger.release_ungrouped_per_s ${ru.releasesPerSecond.toFixed(0)} 1/s`);
+    console.log(
+      `RESULT ledger.release_grouped_entries_per_s ${rg.entriesPerSecond.toFixed(0)} 1/s`,
+    );
+    console.log(
+      `RESULT ledger.release_ungrouped_entries_per_s ${ru.entriesPerSecond.toFixed(0)} 1/s`,
+    );
+    console.log(`RESULT ledger.release_p50_ms ${rg.p50.toFixed(1)} ms`);
+    console.log(`RESULT ledger.release_p99_ms ${rg.p99.toFixed(1)} ms`);
+    console.log(`RESULT ledger.release_ungrouped_p99_ms ${ru.p99.toFixed(1)} ms`);
+    console.log(
+      `RESULT ledger.release_grouped_to_ungrouped ${(rg.releasesPerSecond / ru.releasesPerSecond).toFixed(2)} x`,
+    );
+    console.log(`RESULT ledger.release_job_grouped_per_s ${jg.releasesPerSecond.toFixed(0)} 1/s`);
+    console.log(`RESULT ledger.release_job_ungrouped_per_s ${ju.releasesPerSecond.toFixed(0)} 1/s`);
+    console.log(
+      `RESULT ledger.release_job_grouped_to_ungrouped ${(jg.releasesPerSecond / ju.releasesPerSecond).toFixed(2)} x`,
+    );
     const failed =
+      !releases.exact ||
       !hotExact ||
       !entriesExact ||
       !balancesExact ||
-      [service, rawSql, naive, floored].some((p) => p.errors > 0);
+      [service, ungrouped, rawSql, naive, floored, rg, ru, jg, ju].some((p) => p.errors > 0);
     if (failed) {
       console.error('bench:ledger FAILED: errors or inexact balances (see above)');
       process.exitCode = 1;
     }
   } finally {
     await Promise.all(raw.map((c) => c.end()));
+    await ungroupedApp?.close();
     await app?.close();
     await db.drop();
   }
@@ -548,6 +639,15 @@ async function accountRow(ds: DataSource, id: string): Promise<{ credits_posted:
   const row = rows[0];
   if (row === undefined) throw new Error(`account ${id} missing`);
   return row;
+}
+
+/** Sum and count of the `db_group_commit_commands` histogram (commands per group-commit transaction). */
+async function groupCommitSizes(metrics: MetricsService): Promise<{ sum: number; count: number }> {
+  const metric = metrics.registry.getSingleMetric('db_group_commit_commands');
+  const values = metric === undefined ? [] : (await metric.get()).values;
+  const of = (name: string) =>
+    values.find((v) => (v as { metricName?: string }).metricName === name)?.value ?? 0;
+  return { sum: of('db_group_commit_commands_sum'), count: of('db_group_commit_commands_count') };
 }
 
 async function transactionRetries(metrics: MetricsService): Promise<number> {
