@@ -20,6 +20,7 @@ const unlimited = JSON.stringify({
     default: { perMinute: 10_000_000, burst: 1_000_000 },
   },
   admin: { default: { perMinute: 10_000_000, burst: 1_000_000 } },
+  customer: { default: { perMinute: 10_000_000, burst: 1_000_000 } },
   perIp: { perMinute: 10_000_000, burst: 1_000_000 },
 });
 
