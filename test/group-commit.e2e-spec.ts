@@ -160,6 +160,41 @@ describe('group commit', () => {
     expect(await metric('db_group_commit_alone_total')).toBe(alone + 1);
   });
 
+  it('does not hold its batch behind a lock another transaction keeps: waits again alone', async () => {
+    await owner.query(`INSERT INTO group_commit_probe (id) VALUES ('f-locked')`);
+    const alone = await metric('db_group_commit_alone_total');
+    const other = new pg.Client({ connectionString: db.ownerUrl });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`SELECT 1 FROM group_commit_probe WHERE id = 'f-locked' FOR UPDATE`);
+      const first = blocker('f-0');
+      const waiter = tx.grouped(async (t) => {
+        await execute(t, `UPDATE group_commit_probe SET n = n + 1 WHERE id = 'f-locked'`);
+        return txid(t);
+      });
+      const neighbour = tx.grouped(async (t) => {
+        await insert(t, 'f-1');
+        return txid(t);
+      });
+      first.release();
+      await first.done;
+      // The neighbour's batch committed while the lock is still held (the waiter gave up after its
+      // bounded wait and was set aside).
+      const neighbourTx = await neighbour;
+      expect(await stored('f-1')).toEqual(['f-1']);
+      await other.query('COMMIT');
+      expect(await waiter).not.toBe(neighbourTx);
+      const n = await owner.query<{ n: number }>(
+        `SELECT n FROM group_commit_probe WHERE id = 'f-locked'`,
+      );
+      expect(n.rows[0]!.n).toBe(1);
+      expect(await metric('db_group_commit_alone_total')).toBe(alone + 1);
+    } finally {
+      await other.end();
+    }
+  });
+
   it('fails every command of a batch whose connection dies, and commits none of it', async () => {
     const first = blocker('e-0');
     const written = tx.grouped((t) => insert(t, 'e-1'));

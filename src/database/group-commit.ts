@@ -8,12 +8,13 @@
  * together in the next batch, at most `maxCommands` of them. The window is therefore the time the
  * batch before took, and batches grow with the load.
  *
- * A batch, on one connection: `START TRANSACTION`; every constraint checked at its statement
- * (`SET CONSTRAINTS ALL IMMEDIATE`, so a COMMIT never fails for one command's deferred check); per
- * command `SAVEPOINT group_command`, its work, and `RELEASE SAVEPOINT group_command` sent with the next
- * command's `SAVEPOINT` (one round trip between two commands); `COMMIT`. A command whose work throws
- * is rolled back to its savepoint — its writes and the domain events it queued are dropped — and
- * its caller gets the error; its neighbours go on. A deadlock or serialization failure is not the
+ * A batch, on one connection: `START TRANSACTION`; lock waits bounded (`LOCK_WAIT_MS`); every
+ * constraint checked at its statement (`SET CONSTRAINTS ALL IMMEDIATE`, so a COMMIT never fails for
+ * one command's deferred check); per command `SAVEPOINT group_command`, its work, and
+ * `RELEASE SAVEPOINT group_command` sent with the next command's `SAVEPOINT` (one round trip
+ * between two commands); `COMMIT`. A command whose work throws is rolled back to its savepoint —
+ * its writes and the domain events it queued are dropped — and its caller gets the error; its
+ * neighbours go on. A deadlock, a serialization failure or a lock waited for too long is not the
  * command's fault: it is rolled back the same way and run again alone after the batch has committed
  * (`TransactionRunner.run`, with its retries). Results are handed out only after COMMIT. If the
  * batch itself fails (the connection is lost, COMMIT fails) every command of it not already
@@ -45,8 +46,21 @@ export interface GroupCommitOptions {
   concurrency: number;
 }
 
-/** Errors that are the batch's interleaving, not the command's: rerun the command alone. */
-const NOT_THE_COMMANDS_FAULT = new Set(['40001', '40P01']);
+/**
+ * Errors that are the batch's interleaving, not the command's: rerun the command alone. 55P03: a
+ * lock waited for longer than `LOCK_WAIT_MS`.
+ */
+const NOT_THE_COMMANDS_FAULT = new Set(['40001', '40P01', '55P03']);
+
+/**
+ * How long a command in a batch waits for a lock before it is rolled back and rerun alone. A batch
+ * holds the locks of its earlier commands while a later one waits, so two batches (of this process
+ * or another) whose commands lock the same rows in different orders would wait on each other: a
+ * deadlock PostgreSQL finds only after `deadlock_timeout` (1 s). Bounding the wait breaks such a
+ * cycle within this time instead, and a command that simply met a long transaction waits again,
+ * alone.
+ */
+const LOCK_WAIT_MS = 50;
 
 export class GroupCommit {
   private submitted = 0;
@@ -79,7 +93,7 @@ export class GroupCommit {
       for (const [i, work] of works.entries()) {
         await runner.query(
           i === 0
-            ? 'SET CONSTRAINTS ALL IMMEDIATE; SAVEPOINT group_command'
+            ? `SET LOCAL lock_timeout = ${LOCK_WAIT_MS}; SET CONSTRAINTS ALL IMMEDIATE; SAVEPOINT group_command`
             : 'RELEASE SAVEPOINT group_command; SAVEPOINT group_command',
         );
         outcomes.push(await this.runOne(runner, work));
