@@ -24,8 +24,7 @@
  *
  * The `escrow.release-due` job runs every minute (here): it finds the due holds and dispatches one
  * `ReleaseEscrowCommand` each, 16 at a time (src/escrow/commands/release-escrow.*); each release is
- * all-or-nothing in its own savepoint of a group-committed transaction (the subject's rows → the
- * hold row, then the ledger), and the ledger keys (`release:<id>`,
+ * one transaction (the subject's rows → the hold row, then the ledger), and the ledger keys (`release:<id>`,
  * `deductions:<id>`, the sub-order's or the job's id) make a replay a no-op.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
@@ -37,7 +36,7 @@ import { ReleaseEscrowCommand } from './commands/release-escrow.command.js';
 import { DUE_RELEASE, type DueRow } from './commands/release-escrow.steps.js';
 import { ESCROW_JOBS } from './escrow-jobs.js';
 
-/** Releases dispatched at once by the job (at most one group commit's worth). */
+/** Releases dispatched at once by the job. */
 const RELEASES_AT_ONCE = 16;
 
 @Injectable()
@@ -88,7 +87,7 @@ export class EscrowReleaseService implements OnModuleInit {
           [batch],
         ),
       );
-      // Dispatched together, so they share commits (group commit, `ReleaseEscrowHandler`); a failed
+      // Dispatched together (each in a transaction of its own, on its own connection); a failed
       // release fails the run (the job retries it) once its page has settled.
       for (let i = 0; i < rows.length; i += RELEASES_AT_ONCE) {
         const settled = await Promise.allSettled(

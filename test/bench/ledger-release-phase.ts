@@ -14,11 +14,12 @@
  * the return window passing). Route transfers are not made (no workers): a release only queues the
  * lift job.
  *
- * Timed: the holds of the first half of the orders released by the app (group commit as
- * configured), those of the second half by a second app with DATABASE_GROUP_COMMIT_MAX=1 (every
- * release its own transaction), each by `clients` loops taking the next hold of a list in which one
- * order's sub-orders lie a quarter of the list apart (so two loops seldom wait on one order's lock);
- * each app's first min(2 × clients, a fifth) releases are its warm-up, not measured. Throughput is
+ * Timed, each part on a quarter of the orders: the release's steps (`releaseIn`) group-committed
+ * through `TransactionRunner.grouped`; the command as production runs it (a transaction of its own:
+ * releases are not grouped, see docs/performance.md "Group commit"); both by `clients` loops taking
+ * the next hold of a list in which one order's sub-orders lie a quarter of the list apart (so two
+ * loops seldom wait on one order's lock), each part's first min(2 × clients, a fifth) releases a
+ * warm-up, not measured; then the release job's own run (`releaseDue`) on the last half. Throughput is
  * releases (and ledger entries written) per second of wall time until the list is done; latency is
  * one `execute`'s. Exactness afterwards: every release
  * answered true, every hold released once (released, one `release:` and one `deductions:` entry, one
@@ -37,7 +38,11 @@ import { AppModule } from '../../src/app.module.js';
 import { configureApp, createFastifyAdapter, NEST_APP_OPTIONS } from '../../src/bootstrap.js';
 import { loadConfig, SANDBOX_RAZORPAY } from '../../src/config/app-config.js';
 import { ReleaseEscrowCommand } from '../../src/escrow/commands/release-escrow.command.js';
-import { DUE_RELEASE } from '../../src/escrow/commands/release-escrow.steps.js';
+import { DUE_RELEASE, releaseIn } from '../../src/escrow/commands/release-escrow.steps.js';
+import { TransactionRunner } from '../../src/database/transaction.js';
+import { JobQueue } from '../../src/jobs/job-queue.service.js';
+import { LedgerService } from '../../src/ledger/persistence/ledger.service.js';
+import { CommissionService } from '../../src/payouts/commission/commission.service.js';
 import { EscrowReleaseService } from '../../src/escrow/escrow-release.service.js';
 import { WebhookProcessor } from '../../src/gateway/webhooks/webhook-jobs.js';
 import { LedgerReadService } from '../../src/ledger/read/ledger-read.service.js';
@@ -73,12 +78,11 @@ export interface ReleaseRun {
 }
 
 export interface ReleasePhasesResult {
-  /** By `clients` loops. */
+  /** By `clients` loops: the release's steps group-committed, and the command (one transaction each). */
   grouped: ReleaseRun;
   ungrouped: ReleaseRun;
-  /** By the release job's run (`releaseDue`). */
-  groupedJob: ReleaseRun;
-  ungroupedJob: ReleaseRun;
+  /** By the release job's run (`releaseDue`), the production path. */
+  job: ReleaseRun;
   seedSeconds: number;
   exact: boolean;
   problems: string[];
@@ -111,10 +115,7 @@ function ok<T>(what: string, r: { data?: T; error?: unknown; response: Response 
 }
 
 /** The application on the bench database, listening on a loopback port (as test/support/test-app.ts). */
-async function startApp(
-  db: BenchDatabase,
-  env: Record<string, string>,
-): Promise<{ t: TestApp; metrics: MetricsService; commands: CommandBus }> {
+async function startApp(db: BenchDatabase, env: Record<string, string>): Promise<ReleasingApp> {
   const config = loadConfig({
     ...process.env,
     LOG_LEVEL: 'warn',
@@ -155,7 +156,21 @@ async function startApp(
     logs: [],
     close: () => app.close(),
   };
-  return { t, metrics: app.get(MetricsService), commands: app.get(CommandBus) };
+  const transactions = app.get(TransactionRunner);
+  const commands = app.get(CommandBus);
+  const deps = {
+    ledger: app.get(LedgerService),
+    commission: app.get(CommissionService),
+    jobs: app.get(JobQueue),
+  };
+  return {
+    t,
+    metrics: app.get(MetricsService),
+    release: (due, grouped) =>
+      grouped
+        ? transactions.grouped((tx) => releaseIn(deps, tx, due, DUE_RELEASE))
+        : commands.execute(new ReleaseEscrowCommand(due, DUE_RELEASE)),
+  };
 }
 
 /**
@@ -243,7 +258,11 @@ async function counter(metrics: MetricsService, name: string): Promise<number> {
 interface ReleasingApp {
   t: TestApp;
   metrics: MetricsService;
-  commands: CommandBus;
+  /**
+   * One release: the command (`ReleaseEscrowCommand`, a transaction of its own, as production runs
+   * it) or, `grouped`, the same steps (`releaseIn`) through `TransactionRunner.grouped`.
+   */
+  release(due: Due, grouped: boolean): Promise<boolean>;
 }
 
 interface Driven {
@@ -317,18 +336,19 @@ async function measured(
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
 /**
- * `holds` released by `clients` loops each taking the next one (`ReleaseEscrowCommand` through the
- * CommandBus), after a warm-up of the first min(2 × clients, a fifth) of them, not measured.
+ * `holds` released by `clients` loops each taking the next one (`app.release`, grouped or not), after
+ * a warm-up of the first min(2 × clients, a fifth) of them, not measured.
  */
 async function releaseByLoops(
   name: string,
   app: ReleasingApp,
   holds: Due[],
+  grouped: boolean,
   clients: number,
   problems: string[],
 ): Promise<ReleaseRun> {
   const release = async (due: Due) => {
-    if (!(await app.commands.execute(new ReleaseEscrowCommand(due, DUE_RELEASE))))
+    if (!(await app.release(due, grouped)))
       throw new Error(`sub-order ${due.sub_order_id}: not released`);
   };
   const warm = Math.min(2 * clients, Math.floor(holds.length / 5));
@@ -405,8 +425,8 @@ export async function releasePhases(
   };
   const apps: TestApp[] = [];
   try {
-    const grouped = await startApp(db, env);
-    const { t } = grouped;
+    const app = await startApp(db, env);
+    const { t } = app;
     apps.push(t);
     sandbox.control.setWebhookUrl(`${t.baseUrl}/webhooks/razorpay`);
 
@@ -493,24 +513,16 @@ export async function releasePhases(
       return Array.from({ length: DEALERS }, (_, k) => own.map((subs) => subs[k]!)).flat();
     };
     const ids = (holds: Due[]) => holds.map((h) => h.sub_order_id);
-    const loops = async (name: string, app: ReleasingApp, holds: Due[]) => {
+    const loops = async (name: string, holds: Due[], grouped: boolean) => {
       await complete(t, ids(holds));
-      return releaseByLoops(name, app, holds, clients, problems);
+      return releaseByLoops(name, app, holds, grouped, clients, problems);
     };
-    const groupedRun = await loops('release, grouped', grouped, quarter(0));
-    const groupedJob = await releaseByJob(
-      'release job, grouped',
-      grouped,
-      ids(quarter(1)),
-      problems,
-    );
-    const ungrouped = await startApp(db, { ...env, DATABASE_GROUP_COMMIT_MAX: '1' });
-    apps.push(ungrouped.t);
-    const ungroupedRun = await loops('release, ungrouped', ungrouped, quarter(2));
-    const ungroupedJob = await releaseByJob(
-      'release job, ungrouped',
-      ungrouped,
-      ids(quarter(3)),
+    const groupedRun = await loops('release, grouped', quarter(0), true);
+    const ungroupedRun = await loops('release, ungrouped', quarter(1), false);
+    const job = await releaseByJob(
+      'release job',
+      app,
+      [...ids(quarter(2)), ...ids(quarter(3))],
       problems,
     );
 
@@ -570,8 +582,7 @@ export async function releasePhases(
     return {
       grouped: groupedRun,
       ungrouped: ungroupedRun,
-      groupedJob,
-      ungroupedJob,
+      job,
       seedSeconds,
       exact: problems.length === 0,
       problems,

@@ -335,7 +335,7 @@ export class WebhookProcessor implements OnModuleInit {
     } catch (error) {
       confirmed = { error };
     }
-    const afterCommit = await this.transactions.grouped(async (tx) => {
+    const afterCommit = await this.transactions.run(async (tx) => {
       // Still as claimed: no other run processed it meanwhile (every run counts an attempt).
       const { rows } = await execute<InboxRow>(
         tx,

@@ -36,6 +36,6 @@ export class ApplyCaptureHandler implements ICommandHandler<ApplyCaptureCommand>
       payables: this.payables,
     };
     if (tx !== null) return applyCaptureIn(deps, tx, payment, request);
-    return this.transactions.grouped((own) => applyCaptureIn(deps, own, payment, request));
+    return this.transactions.run((own) => applyCaptureIn(deps, own, payment, request));
   }
 }

@@ -63,6 +63,6 @@ export class ProcessRefundHandler implements ICommandHandler<ProcessRefundComman
       return status;
     }
     const deps = { ledger: this.ledger, orders: this.orders, afterRelease: this.afterRelease };
-    return this.transactions.grouped((tx) => applyGatewayAnswerIn(deps, tx, refund.id, answer));
+    return this.transactions.run((tx) => applyGatewayAnswerIn(deps, tx, refund.id, answer));
   }
 }

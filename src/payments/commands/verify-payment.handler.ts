@@ -48,7 +48,7 @@ export class VerifyPaymentHandler implements ICommandHandler<VerifyPaymentComman
         jobs: this.jobs,
         payables: this.payables,
       };
-      await this.transactions.grouped((tx) => applyCaptureIn(deps, tx, gp));
+      await this.transactions.run((tx) => applyCaptureIn(deps, tx, gp));
     }
     return this.transactions.run(async (tx) =>
       toPaymentRecord(await paymentRow(tx, payment.id), this.gateway.keyId),

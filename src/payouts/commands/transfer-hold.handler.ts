@@ -62,6 +62,6 @@ export class TransferHoldHandler implements ICommandHandler<TransferHoldCommand>
       if (!(err instanceof GatewayError)) throw err;
       return recordTransferError(this.transactions, this.jobs, this.logger, intent, err);
     }
-    return this.transactions.grouped((tx) => recordTransferIn(tx, this.jobs, holdId, transfer));
+    return this.transactions.run((tx) => recordTransferIn(tx, this.jobs, holdId, transfer));
   }
 }
