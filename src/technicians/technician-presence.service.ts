@@ -288,6 +288,26 @@ export class TechnicianPresence {
     await flagForReview(tx, technicianId, ['teleport_before_accept']);
   }
 
+  /** What a fix of `id` is judged against, read now; a first fix creates the presence row first. */
+  private async freshContext(id: string, fix: LocationFix) {
+    const read = async () => {
+      const context = await this.contextReads.call({ id, latE7: fix.latE7, lngE7: fix.lngE7 });
+      if (!context) throw technicianNotFound();
+      if (context.status !== 'approved') throw notApproved(context.status);
+      return context;
+    };
+    let context = await read();
+    if (context.version === null) {
+      // A first fix: create the row (a transaction of its own), then read again.
+      await this.transactions.run((tx) => lockPresence(tx, id));
+      context = await read();
+    }
+    const { version } = context;
+    if (version === null)
+      throw new Error(`technician ${id}: presence row missing after creating it`);
+    return { ...context, version };
+  }
+
   /**
    * Records a fix: scored against the technician's previous fixes, always kept in the history; a
    * plausible one becomes the current position when the technician moved ≥ 50 m or ≥ 30 s passed
@@ -312,18 +332,7 @@ export class TechnicianPresence {
     let known = this.lastFixes.get(id);
     for (let attempt = 1; attempt <= MAX_FIX_ATTEMPTS; attempt++) {
       const remembered = known !== undefined;
-      if (!known) {
-        const read = await this.contextReads.call({ id, latE7: fix.latE7, lngE7: fix.lngE7 });
-        if (!read) throw technicianNotFound();
-        if (read.status !== 'approved') throw notApproved(read.status);
-        if (read.version === null) {
-          // A first fix: create the row (a transaction of its own), then read again.
-          await this.transactions.run((tx) => lockPresence(tx, id));
-          attempt--;
-          continue;
-        }
-        known = { ...read, version: read.version };
-      }
+      known ??= await this.freshContext(id, fix);
       const { score, reasons } = scoreFix(fix, known.previous, Date.now());
       const rolling = rollingScore(known.spoofScore, score);
       const flag = !known.flagged && rolling >= this.config.technicians.spoofFlagThreshold;
