@@ -6,7 +6,7 @@
  * 3. refuse on any line problem (409), a total beyond limits, the minimum not met (422, with the
  *    shortfall) or a total that changed since the buyer saw it (409);
  * 4. write the order, one sub-order per dealer and the line snapshots (prices, GST breakdown);
- * 5. reserve stock last, listing by listing in id order, each a conditional
+ * 5. reserve stock last, in one statement locking the listings in id order, each a conditional
  *    `UPDATE … WHERE stock_on_hand − stock_reserved >= quantity` (a failed one: 409, all rolled back),
  *    so the hot rows stay locked only until commit;
  * 6. empty the cart;

@@ -250,10 +250,10 @@ export async function insertSubOrder(
 }
 
 /**
- * Reserves the order's stock through catalog's `reserveStockIn`, listing by listing in id order, each
- * a conditional `UPDATE … WHERE stock_on_hand − stock_reserved >= quantity` with its stock movement;
- * a failed one is 409 `order/out-of-stock` (the caller's transaction rolls back). Run last, so the hot
- * rows stay locked only until commit.
+ * Reserves the order's stock through catalog's `reserveStockIn`, in one statement: the listings locked
+ * in id order, each a conditional `UPDATE … WHERE stock_on_hand − stock_reserved >= quantity` with its
+ * stock movement; the first that fails (in id order) is 409 `order/out-of-stock` (the caller's
+ * transaction rolls back). Run last, so the hot rows stay locked only until commit.
  */
 export async function reserveStock(
   tx: EntityManager,
