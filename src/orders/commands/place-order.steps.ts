@@ -1,7 +1,7 @@
 /**
  * The steps of checkout (`PlaceOrderHandler`), each in the caller's transaction, in the order the
- * handler runs them: lock the cart, price it, refuse what may not be placed, write the order and its
- * sub-orders, reserve stock, empty the cart.
+ * handler runs them: lock the cart, price it, refuse what may not be placed, write the order with its
+ * sub-orders and empty the cart, reserve stock.
  */
 import type { EntityManager } from 'typeorm';
 import { reserveStockIn } from '../../catalog/listings/listing-stock.js';
@@ -14,7 +14,6 @@ import {
   MAX_ORDER_PAISE,
   priceCart,
   type PricedCart,
-  type PricedGroup,
   type PricedListing,
 } from '../domain/order-pricing.js';
 import type { CheckoutDto } from '../dto/order.dto.js';
@@ -148,21 +147,54 @@ export function refuseUnlessPlaceable(
     );
 }
 
-/** Writes the order row (awaiting payment, its reservation expiring in `reservationTtlMinutes`); returns its id. */
+/**
+ * Writes the order (awaiting payment, its reservation expiring in `reservationTtlMinutes`), one
+ * sub-order per dealer group with its line snapshots (prices, GST breakdown) and its `place` history
+ * row, and removes the checked-out lines from the cart — one statement; returns the order's id.
+ */
 export async function insertOrder(
   tx: EntityManager,
   buyer: Buyer,
   dto: CheckoutDto,
   priced: PricedCart,
+  cart: CartLine[],
   o: { minimumPaise: number; reservationTtlMinutes: number; idempotencyKey: string },
 ): Promise<string> {
   const { rows } = await execute<{ id: string }>(
     tx,
-    `INSERT INTO orders (buyer_id, buyer_role, channel, buyer_gstin, buyer_business_name,
-       shipping_address, items_paise, delivery_paise, total_paise, minimum_order_paise,
-       reservation_expires_at, idempotency_key)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, now() + make_interval(mins => $11), $12)
-     RETURNING id::text AS id`,
+    `WITH o AS (
+       INSERT INTO orders (buyer_id, buyer_role, channel, buyer_gstin, buyer_business_name,
+         shipping_address, items_paise, delivery_paise, total_paise, minimum_order_paise,
+         reservation_expires_at, idempotency_key)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, now() + make_interval(mins => $11), $12)
+       RETURNING id),
+     g AS (
+       SELECT * FROM jsonb_to_recordset($13::jsonb) AS g(n int, dealer_id uuid, dealer_gstin text,
+         supply text, items bigint, delivery bigint, total bigint, tax bigint, lines jsonb)),
+     s AS (
+       INSERT INTO sub_orders (order_id, dealer_id, dealer_gstin, supply, items_paise, delivery_paise,
+         total_paise, tax_paise)
+       SELECT o.id, dealer_id, dealer_gstin, supply, items, delivery, total, tax FROM o, g ORDER BY n
+       RETURNING id, dealer_id),
+     l AS (
+       INSERT INTO order_lines (sub_order_id, line_no, listing_id, sku, name, brand, condition,
+         hsn_code, gst_rate_bps, mrp_paise, quantity, unit_price_paise, line_total_paise,
+         delivery_share_paise, taxable_value_paise, cgst_paise, sgst_paise, igst_paise)
+       SELECT s.id, x.n, listing_id, sku, name, brand, condition, hsn_code, gst_rate_bps, mrp, qty,
+              unit, x.total, delivery_share, taxable, cgst, sgst, igst
+       FROM s JOIN g ON g.dealer_id = s.dealer_id,
+         jsonb_to_recordset(g.lines) AS x(listing_id uuid, sku text, name text, brand text,
+           condition text, hsn_code text, gst_rate_bps int, mrp bigint, qty int, unit bigint,
+           total bigint, delivery_share bigint, taxable bigint, cgst bigint, sgst bigint, igst bigint,
+           n int)
+       ORDER BY g.n, x.n),
+     h AS (
+       INSERT INTO sub_order_history (sub_order_id, event, from_status, to_status, actor_id,
+         actor_role)
+       SELECT s.id, 'place', NULL, 'awaiting_payment', $1, $14 FROM s JOIN g USING (dealer_id)
+       ORDER BY g.n),
+     c AS (DELETE FROM cart_items WHERE buyer_id = $1 AND listing_id = ANY($15::uuid[]))
+     SELECT id::text AS id FROM o`,
     [
       buyer.id,
       buyer.role,
@@ -176,77 +208,42 @@ export async function insertOrder(
       o.minimumPaise,
       o.reservationTtlMinutes,
       o.idempotencyKey,
+      JSON.stringify(
+        priced.groups.map((g, n) => ({
+          n,
+          dealer_id: g.dealerId,
+          dealer_gstin: g.dealerGstin,
+          supply: g.supply,
+          items: g.itemsPaise,
+          delivery: g.deliveryPaise,
+          total: g.totalPaise,
+          tax: g.taxPaise,
+          lines: g.lines.map((l, i) => ({
+            n: i + 1,
+            listing_id: l.listing.listingId,
+            sku: l.listing.sku,
+            name: l.listing.name,
+            brand: l.listing.brand,
+            condition: l.listing.condition,
+            hsn_code: l.listing.hsnCode,
+            gst_rate_bps: l.listing.gstRateBps,
+            mrp: l.listing.mrpPaise,
+            qty: l.quantity,
+            unit: l.unitPricePaise,
+            total: l.lineTotalPaise,
+            delivery_share: l.deliverySharePaise,
+            taxable: l.tax.taxableValuePaise,
+            cgst: l.tax.cgstPaise,
+            sgst: l.tax.sgstPaise,
+            igst: l.tax.igstPaise,
+          })),
+        })),
+      ),
+      `buyer:${buyer.role}`,
+      cart.map((c) => c.listing_id),
     ],
   );
   return rows[0]!.id;
-}
-
-/** Writes one dealer's sub-order, its line snapshots (prices, GST breakdown) and its `place` history row. */
-export async function insertSubOrder(
-  tx: EntityManager,
-  orderId: string,
-  g: PricedGroup,
-  buyer: Buyer,
-): Promise<void> {
-  const { rows } = await execute<{ id: string }>(
-    tx,
-    `INSERT INTO sub_orders (order_id, dealer_id, dealer_gstin, supply, items_paise, delivery_paise,
-       total_paise, tax_paise)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text AS id`,
-    [
-      orderId,
-      g.dealerId,
-      g.dealerGstin,
-      g.supply,
-      g.itemsPaise,
-      g.deliveryPaise,
-      g.totalPaise,
-      g.taxPaise,
-    ],
-  );
-  const subId = rows[0]!.id;
-  await execute(
-    tx,
-    `INSERT INTO order_lines (sub_order_id, line_no, listing_id, sku, name, brand, condition, hsn_code,
-       gst_rate_bps, mrp_paise, quantity, unit_price_paise, line_total_paise, delivery_share_paise,
-       taxable_value_paise, cgst_paise, sgst_paise, igst_paise)
-     SELECT $1, n, listing_id, sku, name, brand, condition, hsn_code, gst_rate_bps, mrp, qty, unit,
-            total, delivery_share, taxable, cgst, sgst, igst
-     FROM jsonb_to_recordset($2::jsonb) AS x(listing_id uuid, sku text, name text,
-       brand text, condition text, hsn_code text, gst_rate_bps int, mrp bigint, qty int, unit bigint,
-       total bigint, delivery_share bigint, taxable bigint, cgst bigint, sgst bigint, igst bigint,
-       n int)`,
-    [
-      subId,
-      JSON.stringify(
-        g.lines.map((l, i) => ({
-          n: i + 1,
-          listing_id: l.listing.listingId,
-          sku: l.listing.sku,
-          name: l.listing.name,
-          brand: l.listing.brand,
-          condition: l.listing.condition,
-          hsn_code: l.listing.hsnCode,
-          gst_rate_bps: l.listing.gstRateBps,
-          mrp: l.listing.mrpPaise,
-          qty: l.quantity,
-          unit: l.unitPricePaise,
-          total: l.lineTotalPaise,
-          delivery_share: l.deliverySharePaise,
-          taxable: l.tax.taxableValuePaise,
-          cgst: l.tax.cgstPaise,
-          sgst: l.tax.sgstPaise,
-          igst: l.tax.igstPaise,
-        })),
-      ),
-    ],
-  );
-  await execute(
-    tx,
-    `INSERT INTO sub_order_history (sub_order_id, event, from_status, to_status, actor_id, actor_role)
-     VALUES ($1, 'place', NULL, 'awaiting_payment', $2, $3)`,
-    [subId, buyer.id, `buyer:${buyer.role}`],
-  );
 }
 
 /**
@@ -273,16 +270,4 @@ export async function reserveStock(
     const now = (await pricedListings(tx, buyerId, [failed.listingId])).get(failed.listingId)!;
     throw outOfStock(now, failed.quantity);
   }
-}
-
-/** Removes the checked-out lines from the cart. */
-export async function emptyCart(
-  tx: EntityManager,
-  buyerId: string,
-  cart: CartLine[],
-): Promise<void> {
-  await execute(tx, `DELETE FROM cart_items WHERE buyer_id = $1 AND listing_id = ANY($2::uuid[])`, [
-    buyerId,
-    cart.map((c) => c.listing_id),
-  ]);
 }
