@@ -6,7 +6,7 @@
  * concurrent orders cannot deadlock or oversell.
  */
 import type { EntityManager } from 'typeorm';
-import { execute } from '../../database/sql.js';
+import { execute, executePrepared } from '../../database/sql.js';
 
 /** Units of one listing. */
 export interface StockLine {
@@ -27,14 +27,16 @@ export interface StockMoveBy {
  * active and has the units free (`stock_on_hand − stock_reserved >= quantity`, checked on the
  * locked row), with its `stock_movements` row (reason `checkout`). Returns the first line in the
  * given order that could not be reserved (the caller refuses and rolls back), or null.
+ * A prepared statement (checkout's hot path: planned once per connection).
  */
 export async function reserveStockIn(
   tx: EntityManager,
   lines: readonly StockLine[],
   by: StockMoveBy,
 ): Promise<StockLine | null> {
-  const { rows } = await execute<{ id: string }>(
+  const { rows } = await executePrepared<{ id: string }>(
     tx,
+    'checkout_reserve_stock',
     `WITH w AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS w(id, quantity)),
      k AS MATERIALIZED (SELECT id FROM listings WHERE id IN (SELECT id FROM w) ORDER BY id FOR NO KEY UPDATE),
      l AS (

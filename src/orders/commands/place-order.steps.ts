@@ -8,7 +8,7 @@ import { reserveStockIn } from '../../catalog/listings/listing-stock.js';
 import { AVAILABLE_DISPLAY_CAP } from '../../catalog/search/price-channel.js';
 import { AppProblem } from '../../common/errors/problem.js';
 import { gstStateCodeOf } from '../../common/indian-states.js';
-import { execute } from '../../database/sql.js';
+import { execute, executePrepared } from '../../database/sql.js';
 import type { Buyer } from '../cart.service.js';
 import {
   MAX_ORDER_PAISE,
@@ -150,7 +150,8 @@ export function refuseUnlessPlaceable(
 /**
  * Writes the order (awaiting payment, its reservation expiring in `reservationTtlMinutes`), one
  * sub-order per dealer group with its line snapshots (prices, GST breakdown) and its `place` history
- * row, and removes the checked-out lines from the cart — one statement; returns the order's id.
+ * row, and removes the checked-out lines from the cart — one prepared statement (planned once per
+ * connection); returns the order's id.
  */
 export async function insertOrder(
   tx: EntityManager,
@@ -160,8 +161,9 @@ export async function insertOrder(
   cart: CartLine[],
   o: { minimumPaise: number; reservationTtlMinutes: number; idempotencyKey: string },
 ): Promise<string> {
-  const { rows } = await execute<{ id: string }>(
+  const { rows } = await executePrepared<{ id: string }>(
     tx,
+    'checkout_insert_order',
     `WITH o AS (
        INSERT INTO orders (buyer_id, buyer_role, channel, buyer_gstin, buyer_business_name,
          shipping_address, items_paise, delivery_paise, total_paise, minimum_order_paise,
