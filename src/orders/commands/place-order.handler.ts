@@ -1,7 +1,8 @@
 /**
  * Checkout, in one READ COMMITTED transaction under its `Idempotency-Key` (steps in
  * `place-order.steps.ts`):
- * 1. lock the buyer's cart lines (two concurrent submits: the second finds the cart emptied);
+ * 1. read the buyer's account and lock their cart lines, in one statement (two concurrent submits:
+ *    the second finds the cart emptied);
  * 2. price the listings (dealers' account rows locked FOR SHARE, so a suspension is seen);
  * 3. refuse on any line problem (409), a total beyond limits, the minimum not met (422, with the
  *    shortfall) or a total that changed since the buyer saw it (409);
@@ -22,7 +23,6 @@ import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { idempotent } from '../../database/idempotency.js';
 import { TransactionRunner } from '../../database/transaction.js';
-import { buyerOf } from '../cart.service.js';
 import type { CheckoutDto, OrderDto } from '../dto/order.dto.js';
 import { OrderPlaced } from '../events/order-events.js';
 import { CheckoutRefused, OrderChecks } from '../order-checks.js';
@@ -79,8 +79,7 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand> {
     idempotencyKey: string,
     meta: RequestMeta,
   ): Promise<OrderDto> {
-    const buyer = await buyerOf(tx, meta.principal!);
-    const cart = await lockCart(tx, buyer.id);
+    const { buyer, cart } = await lockCart(tx, meta.principal!);
     const minimumPaise = this.config.orders.minimumOrderPaise[buyer.channel];
     const priced = await priceCheckout(tx, buyer, cart, dto, minimumPaise);
     refuseUnlessPlaceable(buyer, priced, dto, minimumPaise);

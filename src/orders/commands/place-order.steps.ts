@@ -9,7 +9,8 @@ import { AVAILABLE_DISPLAY_CAP } from '../../catalog/search/price-channel.js';
 import { AppProblem } from '../../common/errors/problem.js';
 import { gstStateCodeOf } from '../../common/indian-states.js';
 import { execute, executePrepared } from '../../database/sql.js';
-import type { Buyer } from '../cart.service.js';
+import type { Principal } from '../../common/roles.js';
+import { BUYER_COLUMNS, buyerFrom, type Buyer, type BuyerRow } from '../cart.service.js';
 import {
   MAX_ORDER_PAISE,
   priceCart,
@@ -39,22 +40,34 @@ function outOfStock(l: PricedListing, requested: number): AppProblem {
   );
 }
 
-/** The buyer's cart lines, locked (two concurrent submits: the second finds the cart emptied); 409 when empty. */
-export async function lockCart(tx: EntityManager, buyerId: string): Promise<CartLine[]> {
-  const { rows } = await execute<CartLine>(
+/**
+ * The buyer (as buyerOf) and its cart lines, locked (two concurrent submits: the second finds the
+ * cart emptied), in one statement; 409 when the cart is empty.
+ */
+export async function lockCart(
+  tx: EntityManager,
+  principal: Principal,
+): Promise<{ buyer: Buyer; cart: CartLine[] }> {
+  const { rows } = await execute<BuyerRow & { lines: CartLine[] }>(
     tx,
-    `SELECT listing_id::text AS listing_id, quantity FROM cart_items WHERE buyer_id = $1
-     ORDER BY listing_id FOR UPDATE`,
-    [buyerId],
+    `WITH c AS MATERIALIZED (
+       SELECT listing_id, quantity FROM cart_items WHERE buyer_id = $1
+       ORDER BY listing_id FOR UPDATE)
+     SELECT ${BUYER_COLUMNS},
+       (SELECT coalesce(json_agg(json_build_object('listing_id', listing_id::text, 'quantity', quantity)
+          ORDER BY listing_id), '[]') FROM c) AS lines
+     FROM users u WHERE u.id = $1`,
+    [principal.userId],
   );
-  if (rows.length === 0)
+  const cart = rows[0]?.lines ?? [];
+  if (cart.length === 0)
     throw new AppProblem(
       409,
       'cart/empty',
       'Cart empty',
       'Your cart is empty: add parts before checking out',
     );
-  return rows;
+  return { buyer: buyerFrom(principal, rows[0]), cart };
 }
 
 /** Prices the cart as checkout does: dealers' account rows locked FOR SHARE, so a suspension is seen. */
