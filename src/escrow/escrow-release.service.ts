@@ -23,8 +23,8 @@
  * - Neither while staff hold it (a manual hold of the sub-order or of the repair job, src/escrow/controls/).
  *
  * The `escrow.release-due` job runs every minute (here): it finds the due holds and dispatches one
- * `ReleaseEscrowCommand` each, 16 at a time (src/escrow/commands/release-escrow.*); each release is
- * one transaction (the subject's rows → the hold row, then the ledger), and the ledger keys (`release:<id>`,
+ * `ReleaseEscrowCommand` each (src/escrow/commands/release-escrow.*); each release is one transaction
+ * (the subject's rows → the hold row, then the ledger), and the ledger keys (`release:<id>`,
  * `deductions:<id>`, the sub-order's or the job's id) make a replay a no-op.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
@@ -35,9 +35,6 @@ import { JobQueue } from '../jobs/job-queue.service.js';
 import { ReleaseEscrowCommand } from './commands/release-escrow.command.js';
 import { DUE_RELEASE, type DueRow } from './commands/release-escrow.steps.js';
 import { ESCROW_JOBS } from './escrow-jobs.js';
-
-/** Releases dispatched at once by the job. */
-const RELEASES_AT_ONCE = 16;
 
 @Injectable()
 export class EscrowReleaseService implements OnModuleInit {
@@ -87,21 +84,12 @@ export class EscrowReleaseService implements OnModuleInit {
           [batch],
         ),
       );
-      // Dispatched together (each in a transaction of its own, on its own connection); a failed
-      // release fails the run (the job retries it) once its page has settled.
-      for (let i = 0; i < rows.length; i += RELEASES_AT_ONCE) {
-        const settled = await Promise.allSettled(
-          rows.slice(i, i + RELEASES_AT_ONCE).map((r) => {
-            const due: DueRow =
-              r.repair_job_id !== null
-                ? { repair_job_id: r.repair_job_id }
-                : { sub_order_id: r.sub_order_id!, order_id: r.order_id! };
-            return this.commands.execute(new ReleaseEscrowCommand(due, DUE_RELEASE));
-          }),
-        );
-        for (const s of settled) if (s.status === 'fulfilled' && s.value) released += 1;
-        const failed = settled.find((s) => s.status === 'rejected');
-        if (failed) throw failed.reason;
+      for (const r of rows) {
+        const due: DueRow =
+          r.repair_job_id !== null
+            ? { repair_job_id: r.repair_job_id }
+            : { sub_order_id: r.sub_order_id!, order_id: r.order_id! };
+        if (await this.commands.execute(new ReleaseEscrowCommand(due, DUE_RELEASE))) released += 1;
       }
       if (rows.length < batch) return released;
     }

@@ -373,7 +373,7 @@ async function releaseByLoops(
 
 /**
  * `subOrders` completed now (SQL, as at seeding), then released by the release job's own run,
- * `EscrowReleaseService.releaseDue` (pages of 100, dispatched 16 at a time).
+ * `EscrowReleaseService.releaseDue` (pages of 100, released one after another).
  */
 async function releaseByJob(
   name: string,
