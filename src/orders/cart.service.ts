@@ -35,25 +35,16 @@ export interface Buyer {
  * before billing addresses, the GSTIN's state code), whatever the delivery address.
  */
 export async function buyerOf(tx: EntityManager, p: Principal): Promise<Buyer> {
-  const { rows } = await execute<BuyerRow>(
+  const { rows } = await execute<{
+    gstin: string | null;
+    business_name: string | null;
+    billing_state: IndianState | null;
+  }>(
     tx,
-    `SELECT ${BUYER_COLUMNS} FROM users u WHERE u.id = $1`,
+    `SELECT gstin, business_name, billing_address->>'state' AS billing_state FROM users WHERE id = $1`,
     [p.userId],
   );
-  return buyerFrom(p, rows[0]);
-}
-
-/** The caller's account columns (`u`: users) a buyer is made of (see buyerFrom). */
-export const BUYER_COLUMNS = `u.gstin, u.business_name, u.billing_address->>'state' AS billing_state`;
-
-export interface BuyerRow {
-  gstin: string | null;
-  business_name: string | null;
-  billing_state: IndianState | null;
-}
-
-/** The buyer of `p`, from its account row's BUYER_COLUMNS (see buyerOf). */
-export function buyerFrom(p: Principal, row: BuyerRow | undefined): Buyer {
+  const row = rows[0];
   const channel: BuyChannel = p.role === 'business' && p.status === 'approved' ? 'b2b' : 'b2c';
   const billingStateCode =
     p.role !== 'business' || !row?.gstin

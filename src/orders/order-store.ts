@@ -55,9 +55,8 @@ interface PricedListingRow {
 }
 
 /**
- * Listings as a buyer prices them. `lockDealers`: checkout takes the dealers' account rows FOR SHARE
- * (in id order, in the same statement) and prices with the locked rows, so a dealer suspended
- * meanwhile is seen (its suspension waits for the checkout, then cleans up).
+ * Listings as a buyer prices them. `lockDealers`: checkout takes the dealers' account rows FOR SHARE,
+ * so a dealer suspended meanwhile is seen (its suspension waits for the checkout, then cleans up).
  */
 export async function pricedListings(
   tx: EntityManager,
@@ -66,10 +65,13 @@ export async function pricedListings(
   options: { lockDealers?: boolean } = {},
 ): Promise<Map<string, PricedListing>> {
   if (listingIds.length === 0) return new Map();
-  const dealers = options.lockDealers
-    ? `(SELECT id, business_name, display_name, gstin, role, status FROM users
-        WHERE id IN (SELECT dealer_id FROM listings WHERE id = ANY($1::uuid[])) ORDER BY id FOR SHARE)`
-    : 'users';
+  if (options.lockDealers)
+    await execute(
+      tx,
+      `SELECT 1 FROM users WHERE id IN (SELECT DISTINCT dealer_id FROM listings WHERE id = ANY($1::uuid[]))
+       ORDER BY id FOR SHARE`,
+      [listingIds],
+    );
   const { rows } = await execute<PricedListingRow>(
     tx,
     `SELECT l.id::text AS id, l.dealer_id::text AS dealer_id,
@@ -79,7 +81,7 @@ export async function pricedListings(
             l.mrp_paise::text AS mrp_paise, l.b2c_price_paise::text AS b2c_price_paise,
             l.b2b_price_paise::text AS b2b_price_paise, l.b2b_min_qty, l.b2b_tiers,
             l.stock_on_hand - l.stock_reserved AS available, l.status
-     FROM listings l JOIN ${dealers} u ON u.id = l.dealer_id
+     FROM listings l JOIN users u ON u.id = l.dealer_id
      WHERE l.id = ANY($1::uuid[])`,
     [listingIds],
   );

@@ -6,7 +6,7 @@
  * concurrent orders cannot deadlock or oversell.
  */
 import type { EntityManager } from 'typeorm';
-import { execute, executePrepared } from '../../database/sql.js';
+import { execute } from '../../database/sql.js';
 
 /** Units of one listing. */
 export interface StockLine {
@@ -21,39 +21,32 @@ export interface StockMoveBy {
 }
 
 /**
- * Reserves `lines` (distinct listings, sorted by listing id by the caller) in one statement: the
- * listings are locked in id order first (`FOR NO KEY UPDATE`, the lock the update itself takes: order lines
- * already hold key-share locks on them), then each is reserved only while it is
- * active and has the units free (`stock_on_hand − stock_reserved >= quantity`, checked on the
- * locked row), with its `stock_movements` row (reason `checkout`). Returns the first line in the
- * given order that could not be reserved (the caller refuses and rolls back), or null.
- * A prepared statement (checkout's hot path: planned once per connection).
+ * Reserves `lines` in the given order (the caller sorts them by listing id), each only while the
+ * listing is active and has the units free (`stock_on_hand − stock_reserved >= quantity`); stops at
+ * the first that cannot be reserved and returns it (the caller refuses and rolls back), or null.
+ * The movements' reason is `checkout`.
  */
 export async function reserveStockIn(
   tx: EntityManager,
   lines: readonly StockLine[],
   by: StockMoveBy,
 ): Promise<StockLine | null> {
-  const { rows } = await executePrepared<{ id: string }>(
-    tx,
-    'checkout_reserve_stock',
-    `WITH w AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS w(id, quantity)),
-     k AS MATERIALIZED (SELECT id FROM listings WHERE id IN (SELECT id FROM w) ORDER BY id FOR NO KEY UPDATE),
-     l AS (
-       UPDATE listings SET stock_reserved = stock_reserved + w.quantity, updated_at = now()
-       FROM k JOIN w ON w.id = k.id
-       WHERE listings.id = k.id AND listings.status = 'active'
-         AND listings.stock_on_hand - listings.stock_reserved >= w.quantity
-       RETURNING listings.id, w.quantity, listings.stock_on_hand, listings.stock_reserved)
-     INSERT INTO stock_movements (listing_id, kind, on_hand_delta, reserved_delta, on_hand_after,
-       reserved_after, reason, reference, actor_id)
-     SELECT id, 'reserve', 0, quantity, stock_on_hand, stock_reserved, 'checkout', $3, $4 FROM l
-     ORDER BY id
-     RETURNING listing_id::text AS id`,
-    [lines.map((l) => l.listingId), lines.map((l) => l.quantity), by.reference, by.actorId],
-  );
-  const reserved = new Set(rows.map((r) => r.id));
-  return lines.find((l) => !reserved.has(l.listingId)) ?? null;
+  for (const l of lines) {
+    const { rows } = await execute<{ id: string }>(
+      tx,
+      `WITH l AS (
+         UPDATE listings SET stock_reserved = stock_reserved + $2, updated_at = now()
+         WHERE id = $1 AND status = 'active' AND stock_on_hand - stock_reserved >= $2
+         RETURNING id, stock_on_hand, stock_reserved)
+       INSERT INTO stock_movements (listing_id, kind, on_hand_delta, reserved_delta, on_hand_after,
+         reserved_after, reason, reference, actor_id)
+       SELECT id, 'reserve', 0, $2, stock_on_hand, stock_reserved, 'checkout', $3, $4 FROM l
+       RETURNING listing_id::text AS id`,
+      [l.listingId, l.quantity, by.reference, by.actorId],
+    );
+    if (rows.length === 0) return l;
+  }
+  return null;
 }
 
 /**

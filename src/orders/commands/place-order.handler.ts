@@ -1,17 +1,16 @@
 /**
  * Checkout, in one READ COMMITTED transaction under its `Idempotency-Key` (steps in
  * `place-order.steps.ts`):
- * 1. read the buyer's account and lock their cart lines, in one statement (two concurrent submits:
- *    the second finds the cart emptied);
+ * 1. lock the buyer's cart lines (two concurrent submits: the second finds the cart emptied);
  * 2. price the listings (dealers' account rows locked FOR SHARE, so a suspension is seen);
  * 3. refuse on any line problem (409), a total beyond limits, the minimum not met (422, with the
  *    shortfall) or a total that changed since the buyer saw it (409);
- * 4. write the order, one sub-order per dealer, the line snapshots (prices, GST breakdown) and the
- *    history rows, and empty the cart, in one statement;
- * 5. reserve stock last, in one statement locking the listings in id order, each a conditional
+ * 4. write the order, one sub-order per dealer and the line snapshots (prices, GST breakdown);
+ * 5. reserve stock last, listing by listing in id order, each a conditional
  *    `UPDATE … WHERE stock_on_hand − stock_reserved >= quantity` (a failed one: 409, all rolled back),
  *    so the hot rows stay locked only until commit;
- * 6. run the registered checkout checks (`OrderChecks`, e.g. fraud: hold for review or refuse; a
+ * 6. empty the cart;
+ * 7. run the registered checkout checks (`OrderChecks`, e.g. fraud: hold for review or refuse; a
  *    refusal's record is written after the rollback, in a transaction of its own).
  * `OrderPlaced` is published once the transaction has committed (not for a replay).
  */
@@ -23,13 +22,16 @@ import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { idempotent } from '../../database/idempotency.js';
 import { TransactionRunner } from '../../database/transaction.js';
+import { buyerOf } from '../cart.service.js';
 import type { CheckoutDto, OrderDto } from '../dto/order.dto.js';
 import { OrderPlaced } from '../events/order-events.js';
 import { CheckoutRefused, OrderChecks } from '../order-checks.js';
 import { ordersByIds, returnWindowMsOf } from '../order-store.js';
 import { PlaceOrderCommand, type PlaceOrderResult } from './place-order.command.js';
 import {
+  emptyCart,
   insertOrder,
+  insertSubOrder,
   lockCart,
   priceCheckout,
   refuseUnlessPlaceable,
@@ -72,23 +74,26 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand> {
     return { order, replayed: result.replayed };
   }
 
-  /** Steps 1–6 in `tx`; returns the placed order as the buyer sees it. */
+  /** Steps 1–7 in `tx`; returns the placed order as the buyer sees it. */
   private async place(
     tx: EntityManager,
     dto: CheckoutDto,
     idempotencyKey: string,
     meta: RequestMeta,
   ): Promise<OrderDto> {
-    const { buyer, cart } = await lockCart(tx, meta.principal!);
+    const buyer = await buyerOf(tx, meta.principal!);
+    const cart = await lockCart(tx, buyer.id);
     const minimumPaise = this.config.orders.minimumOrderPaise[buyer.channel];
     const priced = await priceCheckout(tx, buyer, cart, dto, minimumPaise);
     refuseUnlessPlaceable(buyer, priced, dto, minimumPaise);
-    const orderId = await insertOrder(tx, buyer, dto, priced, cart, {
+    const orderId = await insertOrder(tx, buyer, dto, priced, {
       minimumPaise,
       reservationTtlMinutes: this.config.orders.reservationTtlMinutes,
       idempotencyKey,
     });
+    for (const g of priced.groups) await insertSubOrder(tx, orderId, g, buyer);
     await reserveStock(tx, buyer.id, orderId, priced);
+    await emptyCart(tx, buyer.id, cart);
     const [order] = await ordersByIds(tx, [orderId], true, returnWindowMsOf(this.config));
     await this.checks.runCheckout(
       tx,

@@ -1,20 +1,20 @@
 /**
  * The steps of checkout (`PlaceOrderHandler`), each in the caller's transaction, in the order the
- * handler runs them: lock the cart, price it, refuse what may not be placed, write the order with its
- * sub-orders and empty the cart, reserve stock.
+ * handler runs them: lock the cart, price it, refuse what may not be placed, write the order and its
+ * sub-orders, reserve stock, empty the cart.
  */
 import type { EntityManager } from 'typeorm';
 import { reserveStockIn } from '../../catalog/listings/listing-stock.js';
 import { AVAILABLE_DISPLAY_CAP } from '../../catalog/search/price-channel.js';
 import { AppProblem } from '../../common/errors/problem.js';
 import { gstStateCodeOf } from '../../common/indian-states.js';
-import { execute, executePrepared } from '../../database/sql.js';
-import type { Principal } from '../../common/roles.js';
-import { BUYER_COLUMNS, buyerFrom, type Buyer, type BuyerRow } from '../cart.service.js';
+import { execute } from '../../database/sql.js';
+import type { Buyer } from '../cart.service.js';
 import {
   MAX_ORDER_PAISE,
   priceCart,
   type PricedCart,
+  type PricedGroup,
   type PricedListing,
 } from '../domain/order-pricing.js';
 import type { CheckoutDto } from '../dto/order.dto.js';
@@ -40,34 +40,22 @@ function outOfStock(l: PricedListing, requested: number): AppProblem {
   );
 }
 
-/**
- * The buyer (as buyerOf) and its cart lines, locked (two concurrent submits: the second finds the
- * cart emptied), in one statement; 409 when the cart is empty.
- */
-export async function lockCart(
-  tx: EntityManager,
-  principal: Principal,
-): Promise<{ buyer: Buyer; cart: CartLine[] }> {
-  const { rows } = await execute<BuyerRow & { lines: CartLine[] }>(
+/** The buyer's cart lines, locked (two concurrent submits: the second finds the cart emptied); 409 when empty. */
+export async function lockCart(tx: EntityManager, buyerId: string): Promise<CartLine[]> {
+  const { rows } = await execute<CartLine>(
     tx,
-    `WITH c AS MATERIALIZED (
-       SELECT listing_id, quantity FROM cart_items WHERE buyer_id = $1
-       ORDER BY listing_id FOR UPDATE)
-     SELECT ${BUYER_COLUMNS},
-       (SELECT coalesce(json_agg(json_build_object('listing_id', listing_id::text, 'quantity', quantity)
-          ORDER BY listing_id), '[]') FROM c) AS lines
-     FROM users u WHERE u.id = $1`,
-    [principal.userId],
+    `SELECT listing_id::text AS listing_id, quantity FROM cart_items WHERE buyer_id = $1
+     ORDER BY listing_id FOR UPDATE`,
+    [buyerId],
   );
-  const cart = rows[0]?.lines ?? [];
-  if (cart.length === 0)
+  if (rows.length === 0)
     throw new AppProblem(
       409,
       'cart/empty',
       'Cart empty',
       'Your cart is empty: add parts before checking out',
     );
-  return { buyer: buyerFrom(principal, rows[0]), cart };
+  return rows;
 }
 
 /** Prices the cart as checkout does: dealers' account rows locked FOR SHARE, so a suspension is seen. */
@@ -160,56 +148,21 @@ export function refuseUnlessPlaceable(
     );
 }
 
-/**
- * Writes the order (awaiting payment, its reservation expiring in `reservationTtlMinutes`), one
- * sub-order per dealer group with its line snapshots (prices, GST breakdown) and its `place` history
- * row, and removes the checked-out lines from the cart — one prepared statement (planned once per
- * connection); returns the order's id.
- */
+/** Writes the order row (awaiting payment, its reservation expiring in `reservationTtlMinutes`); returns its id. */
 export async function insertOrder(
   tx: EntityManager,
   buyer: Buyer,
   dto: CheckoutDto,
   priced: PricedCart,
-  cart: CartLine[],
   o: { minimumPaise: number; reservationTtlMinutes: number; idempotencyKey: string },
 ): Promise<string> {
-  const { rows } = await executePrepared<{ id: string }>(
+  const { rows } = await execute<{ id: string }>(
     tx,
-    'checkout_insert_order',
-    `WITH o AS (
-       INSERT INTO orders (buyer_id, buyer_role, channel, buyer_gstin, buyer_business_name,
-         shipping_address, items_paise, delivery_paise, total_paise, minimum_order_paise,
-         reservation_expires_at, idempotency_key)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, now() + make_interval(mins => $11), $12)
-       RETURNING id),
-     g AS (
-       SELECT * FROM jsonb_to_recordset($13::jsonb) AS g(n int, dealer_id uuid, dealer_gstin text,
-         supply text, items bigint, delivery bigint, total bigint, tax bigint, lines jsonb)),
-     s AS (
-       INSERT INTO sub_orders (order_id, dealer_id, dealer_gstin, supply, items_paise, delivery_paise,
-         total_paise, tax_paise)
-       SELECT o.id, dealer_id, dealer_gstin, supply, items, delivery, total, tax FROM o, g ORDER BY n
-       RETURNING id, dealer_id),
-     l AS (
-       INSERT INTO order_lines (sub_order_id, line_no, listing_id, sku, name, brand, condition,
-         hsn_code, gst_rate_bps, mrp_paise, quantity, unit_price_paise, line_total_paise,
-         delivery_share_paise, taxable_value_paise, cgst_paise, sgst_paise, igst_paise)
-       SELECT s.id, x.n, listing_id, sku, name, brand, condition, hsn_code, gst_rate_bps, mrp, qty,
-              unit, x.total, delivery_share, taxable, cgst, sgst, igst
-       FROM s JOIN g ON g.dealer_id = s.dealer_id,
-         jsonb_to_recordset(g.lines) AS x(listing_id uuid, sku text, name text, brand text,
-           condition text, hsn_code text, gst_rate_bps int, mrp bigint, qty int, unit bigint,
-           total bigint, delivery_share bigint, taxable bigint, cgst bigint, sgst bigint, igst bigint,
-           n int)
-       ORDER BY g.n, x.n),
-     h AS (
-       INSERT INTO sub_order_history (sub_order_id, event, from_status, to_status, actor_id,
-         actor_role)
-       SELECT s.id, 'place', NULL, 'awaiting_payment', $1, $14 FROM s JOIN g USING (dealer_id)
-       ORDER BY g.n),
-     c AS (DELETE FROM cart_items WHERE buyer_id = $1 AND listing_id = ANY($15::uuid[]))
-     SELECT id::text AS id FROM o`,
+    `INSERT INTO orders (buyer_id, buyer_role, channel, buyer_gstin, buyer_business_name,
+       shipping_address, items_paise, delivery_paise, total_paise, minimum_order_paise,
+       reservation_expires_at, idempotency_key)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, now() + make_interval(mins => $11), $12)
+     RETURNING id::text AS id`,
     [
       buyer.id,
       buyer.role,
@@ -223,49 +176,84 @@ export async function insertOrder(
       o.minimumPaise,
       o.reservationTtlMinutes,
       o.idempotencyKey,
-      JSON.stringify(
-        priced.groups.map((g, n) => ({
-          n,
-          dealer_id: g.dealerId,
-          dealer_gstin: g.dealerGstin,
-          supply: g.supply,
-          items: g.itemsPaise,
-          delivery: g.deliveryPaise,
-          total: g.totalPaise,
-          tax: g.taxPaise,
-          lines: g.lines.map((l, i) => ({
-            n: i + 1,
-            listing_id: l.listing.listingId,
-            sku: l.listing.sku,
-            name: l.listing.name,
-            brand: l.listing.brand,
-            condition: l.listing.condition,
-            hsn_code: l.listing.hsnCode,
-            gst_rate_bps: l.listing.gstRateBps,
-            mrp: l.listing.mrpPaise,
-            qty: l.quantity,
-            unit: l.unitPricePaise,
-            total: l.lineTotalPaise,
-            delivery_share: l.deliverySharePaise,
-            taxable: l.tax.taxableValuePaise,
-            cgst: l.tax.cgstPaise,
-            sgst: l.tax.sgstPaise,
-            igst: l.tax.igstPaise,
-          })),
-        })),
-      ),
-      `buyer:${buyer.role}`,
-      cart.map((c) => c.listing_id),
     ],
   );
   return rows[0]!.id;
 }
 
+/** Writes one dealer's sub-order, its line snapshots (prices, GST breakdown) and its `place` history row. */
+export async function insertSubOrder(
+  tx: EntityManager,
+  orderId: string,
+  g: PricedGroup,
+  buyer: Buyer,
+): Promise<void> {
+  const { rows } = await execute<{ id: string }>(
+    tx,
+    `INSERT INTO sub_orders (order_id, dealer_id, dealer_gstin, supply, items_paise, delivery_paise,
+       total_paise, tax_paise)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text AS id`,
+    [
+      orderId,
+      g.dealerId,
+      g.dealerGstin,
+      g.supply,
+      g.itemsPaise,
+      g.deliveryPaise,
+      g.totalPaise,
+      g.taxPaise,
+    ],
+  );
+  const subId = rows[0]!.id;
+  await execute(
+    tx,
+    `INSERT INTO order_lines (sub_order_id, line_no, listing_id, sku, name, brand, condition, hsn_code,
+       gst_rate_bps, mrp_paise, quantity, unit_price_paise, line_total_paise, delivery_share_paise,
+       taxable_value_paise, cgst_paise, sgst_paise, igst_paise)
+     SELECT $1, n, listing_id, sku, name, brand, condition, hsn_code, gst_rate_bps, mrp, qty, unit,
+            total, delivery_share, taxable, cgst, sgst, igst
+     FROM jsonb_to_recordset($2::jsonb) AS x(listing_id uuid, sku text, name text,
+       brand text, condition text, hsn_code text, gst_rate_bps int, mrp bigint, qty int, unit bigint,
+       total bigint, delivery_share bigint, taxable bigint, cgst bigint, sgst bigint, igst bigint,
+       n int)`,
+    [
+      subId,
+      JSON.stringify(
+        g.lines.map((l, i) => ({
+          n: i + 1,
+          listing_id: l.listing.listingId,
+          sku: l.listing.sku,
+          name: l.listing.name,
+          brand: l.listing.brand,
+          condition: l.listing.condition,
+          hsn_code: l.listing.hsnCode,
+          gst_rate_bps: l.listing.gstRateBps,
+          mrp: l.listing.mrpPaise,
+          qty: l.quantity,
+          unit: l.unitPricePaise,
+          total: l.lineTotalPaise,
+          delivery_share: l.deliverySharePaise,
+          taxable: l.tax.taxableValuePaise,
+          cgst: l.tax.cgstPaise,
+          sgst: l.tax.sgstPaise,
+          igst: l.tax.igstPaise,
+        })),
+      ),
+    ],
+  );
+  await execute(
+    tx,
+    `INSERT INTO sub_order_history (sub_order_id, event, from_status, to_status, actor_id, actor_role)
+     VALUES ($1, 'place', NULL, 'awaiting_payment', $2, $3)`,
+    [subId, buyer.id, `buyer:${buyer.role}`],
+  );
+}
+
 /**
- * Reserves the order's stock through catalog's `reserveStockIn`, in one statement: the listings locked
- * in id order, each a conditional `UPDATE … WHERE stock_on_hand − stock_reserved >= quantity` with its
- * stock movement; the first that fails (in id order) is 409 `order/out-of-stock` (the caller's
- * transaction rolls back). Run last, so the hot rows stay locked only until commit.
+ * Reserves the order's stock through catalog's `reserveStockIn`, listing by listing in id order, each
+ * a conditional `UPDATE … WHERE stock_on_hand − stock_reserved >= quantity` with its stock movement;
+ * a failed one is 409 `order/out-of-stock` (the caller's transaction rolls back). Run last, so the hot
+ * rows stay locked only until commit.
  */
 export async function reserveStock(
   tx: EntityManager,
@@ -285,4 +273,16 @@ export async function reserveStock(
     const now = (await pricedListings(tx, buyerId, [failed.listingId])).get(failed.listingId)!;
     throw outOfStock(now, failed.quantity);
   }
+}
+
+/** Removes the checked-out lines from the cart. */
+export async function emptyCart(
+  tx: EntityManager,
+  buyerId: string,
+  cart: CartLine[],
+): Promise<void> {
+  await execute(tx, `DELETE FROM cart_items WHERE buyer_id = $1 AND listing_id = ANY($2::uuid[])`, [
+    buyerId,
+    cart.map((c) => c.listing_id),
+  ]);
 }
