@@ -242,7 +242,11 @@ export class RemoteSessions implements OnModuleInit {
     });
   }
 
-  /** A session and its logs: its customer, its technician, staff. */
+  /**
+   * A session and its logs: its customer, its technician, staff. Read in one snapshot: the relay's
+   * closing report writes an event and the totals together, and a reader must not see one without
+   * the other.
+   */
   async get(sessionId: string, meta: RequestMeta): Promise<RemoteSessionDetailDto> {
     const me = meta.principal!;
     return this.transactions.run(async (tx) => {
@@ -255,7 +259,7 @@ export class RemoteSessions implements OnModuleInit {
         relayEvents: logs.relayEvents.map((e) => ({ ...e, at: e.at.toISOString() })),
         activity: logs.activity.map((a) => ({ ...a, at: a.at.toISOString() })),
       };
-    });
+    }, 'REPEATABLE READ');
   }
 
   /** A job's sessions, newest first: its customer and current technician, and staff. */
