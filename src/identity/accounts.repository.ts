@@ -228,8 +228,8 @@ export class AccountsRepository {
     return rows[0]!.id;
   }
 
-  async history(id: string): Promise<StatusChangeDto[]> {
-    const rows = (await this.dataSource.query(
+  async history(tx: EntityManager, id: string): Promise<StatusChangeDto[]> {
+    const rows = (await tx.query(
       `SELECT from_status, to_status, reason, actor_id, override, created_at FROM account_status_history WHERE user_id = $1 ORDER BY id`,
       [id],
     )) as {

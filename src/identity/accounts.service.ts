@@ -244,14 +244,17 @@ export class AccountsService {
     return this.me(principal);
   }
 
+  /** An account and its status history, in one snapshot (a status change writes both). */
   async get(id: string): Promise<AccountDetailDto> {
-    const row = await this.accounts.findById(null, id);
-    if (!row) throw notFound();
-    return {
-      ...toAccountDto(row),
-      history: await this.accounts.history(id),
-      ...(row.gstin_duplicate_of ? { gstinDuplicateOf: row.gstin_duplicate_of } : {}),
-    };
+    return this.tx.run(async (tx) => {
+      const row = await this.accounts.findById(tx, id);
+      if (!row) throw notFound();
+      return {
+        ...toAccountDto(row),
+        history: await this.accounts.history(tx, id),
+        ...(row.gstin_duplicate_of ? { gstinDuplicateOf: row.gstin_duplicate_of } : {}),
+      };
+    }, 'REPEATABLE READ');
   }
 
   async approvalQueue(

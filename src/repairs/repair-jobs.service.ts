@@ -183,7 +183,7 @@ export class RepairJobs implements OnModuleInit {
           job.status === 'disputed' ? await this.disputes.openDisputeIdIn(tx, job.id) : null,
         mediaCount: await mediaCountOf(tx, id),
       };
-    });
+    }, 'REPEATABLE READ');
   }
 
   /** A page of jobs newest first: the caller's own, or (scope `any`, staff) any job by the search's filters. */

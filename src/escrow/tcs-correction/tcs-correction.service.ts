@@ -35,6 +35,6 @@ export class TcsCorrectionService {
       );
       if (rows[0] === undefined) throw notFound();
       return correctionDtoIn(tx, rows[0]);
-    });
+    }, 'REPEATABLE READ');
   }
 }

@@ -150,7 +150,7 @@ export class TechnicianEarnings {
           items: page.items.map(lineOf),
           ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
         };
-      }),
+      }, 'REPEATABLE READ'),
     );
   }
 }

@@ -15,8 +15,9 @@ export class GetAdminOrderHandler implements IQueryHandler<GetAdminOrderQuery> {
   ) {}
 
   async execute({ orderId }: GetAdminOrderQuery): Promise<OrderDto> {
-    const [order] = await this.transactions.run((tx) =>
-      ordersByIds(tx, [orderId], true, returnWindowMsOf(this.config)),
+    const [order] = await this.transactions.run(
+      (tx) => ordersByIds(tx, [orderId], true, returnWindowMsOf(this.config)),
+      'REPEATABLE READ',
     );
     if (order === undefined) throw orderNotFound();
     return order;

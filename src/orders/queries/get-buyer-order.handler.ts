@@ -23,6 +23,6 @@ export class GetBuyerOrderHandler implements IQueryHandler<GetBuyerOrderQuery> {
       ]);
       if (rows.length === 0) throw orderNotFound();
       return (await ordersByIds(tx, [orderId], true, returnWindowMsOf(this.config)))[0]!;
-    });
+    }, 'REPEATABLE READ');
   }
 }

@@ -26,6 +26,6 @@ export class GetDealerSubOrderHandler implements IQueryHandler<GetDealerSubOrder
       return (
         await dealerSubOrdersByIds(tx, [subOrderId], true, returnWindowMsOf(this.config))
       )[0]!;
-    });
+    }, 'REPEATABLE READ');
   }
 }

@@ -52,16 +52,18 @@ export class ListAdminOrdersHandler implements IQueryHandler<ListAdminOrdersQuer
   ) {}
 
   execute({ filter }: ListAdminOrdersQuery): Promise<OrderPageDto> {
-    return this.transactions.run((tx) =>
-      orderPage(
-        tx,
-        { ...conditionsOf(filter), status: filter.status },
-        {
-          limit: filter.limit,
-          cursor: filter.cursor,
-          returnWindowMs: returnWindowMsOf(this.config),
-        },
-      ),
+    return this.transactions.run(
+      (tx) =>
+        orderPage(
+          tx,
+          { ...conditionsOf(filter), status: filter.status },
+          {
+            limit: filter.limit,
+            cursor: filter.cursor,
+            returnWindowMs: returnWindowMsOf(this.config),
+          },
+        ),
+      'REPEATABLE READ',
     );
   }
 }

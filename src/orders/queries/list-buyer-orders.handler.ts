@@ -16,16 +16,18 @@ export class ListBuyerOrdersHandler implements IQueryHandler<ListBuyerOrdersQuer
   ) {}
 
   execute({ buyerId, filter }: ListBuyerOrdersQuery): Promise<OrderPageDto> {
-    return this.transactions.run((tx) =>
-      orderPage(
-        tx,
-        { where: [`o.buyer_id = $1`], params: [buyerId], status: filter.status },
-        {
-          limit: filter.limit,
-          cursor: filter.cursor,
-          returnWindowMs: returnWindowMsOf(this.config),
-        },
-      ),
+    return this.transactions.run(
+      (tx) =>
+        orderPage(
+          tx,
+          { where: [`o.buyer_id = $1`], params: [buyerId], status: filter.status },
+          {
+            limit: filter.limit,
+            cursor: filter.cursor,
+            returnWindowMs: returnWindowMsOf(this.config),
+          },
+        ),
+      'REPEATABLE READ',
     );
   }
 }

@@ -16,12 +16,14 @@ export class ListDealerSubOrdersHandler implements IQueryHandler<ListDealerSubOr
   ) {}
 
   execute({ dealerId, filter }: ListDealerSubOrdersQuery): Promise<DealerSubOrderPageDto> {
-    return this.transactions.run((tx) =>
-      dealerSubOrderPage(tx, dealerId, filter.status, {
-        limit: filter.limit,
-        cursor: filter.cursor,
-        returnWindowMs: returnWindowMsOf(this.config),
-      }),
+    return this.transactions.run(
+      (tx) =>
+        dealerSubOrderPage(tx, dealerId, filter.status, {
+          limit: filter.limit,
+          cursor: filter.cursor,
+          returnWindowMs: returnWindowMsOf(this.config),
+        }),
+      'REPEATABLE READ',
     );
   }
 }
