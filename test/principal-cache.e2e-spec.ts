@@ -5,7 +5,8 @@
  * a session revoked, an account blocked or suspended — takes effect within a second through the
  * database's announcement; this process's own logout and block take effect on the very next
  * request; while the listening connection is lost every request reads the database, and after it
- * is back the cache serves again.
+ * is back the cache serves again; sessions it has not seen, arriving together, are read in one
+ * statement, each with its own principal.
  */
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
 import { scrapeMetrics } from './support/metrics.js';
@@ -64,6 +65,40 @@ describe('the principal cache', () => {
     const after = await lookups();
     expect(after.miss - before.miss).toBe(1);
     expect(after.hit - before.hit).toBe(2);
+  });
+
+  it('reads sessions arriving together in one statement, each with its own principal', async () => {
+    const people = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => signInAs(t, i % 2 === 0 ? 'customer' : 'dealer')),
+    );
+    const revoked = people[5]!;
+    await sql(`UPDATE sessions SET revoked_at = now(), revoked_reason = 'test' WHERE id = $1`, [
+      revoked.sessionId,
+    ]);
+    const batches = async () => {
+      const text = await scrapeMetrics(t);
+      const figure = (name: string) =>
+        Number(new RegExp(`^auth_principal_read_batch_size_${name} (\\d+)`, 'm').exec(text)?.[1]);
+      return { statements: figure('count'), sessions: figure('sum') };
+    };
+    const before = await batches();
+    const answers = await Promise.all(
+      people.map(async (who) => {
+        const res = await me(who);
+        return {
+          status: res.status,
+          id: res.ok ? ((await res.json()) as { id: string }).id : null,
+        };
+      }),
+    );
+    const after = await batches();
+    expect(answers).toEqual(
+      people.map((who) =>
+        who === revoked ? { status: 401, id: null } : { status: 200, id: who.userId },
+      ),
+    );
+    expect(after.sessions - before.sessions).toBe(people.length);
+    expect(after.statements - before.statements).toBeLessThan(people.length);
   });
 
   it('a session revoked by another process ends within a second', async () => {

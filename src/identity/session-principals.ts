@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import pg from 'pg';
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 import {
   PrincipalSource,
@@ -16,6 +16,7 @@ import {
 import type { AccountStatus, Role, TechnicianKind } from '../common/roles.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { StatementBatcher } from '../database/statement-batcher.js';
 import { MetricsService } from '../observability/metrics.service.js';
 
 /** The channel the database announces principal changes on (migration PrincipalChanges). */
@@ -28,6 +29,18 @@ const RECONNECT_AFTER_MS = 1000;
 /** A change made by this process is awaited from the database at most this long. */
 const LOCAL_CHANGE_HOLD_MS = 5000;
 const MAX_ENTRIES = 100_000;
+/** Principals read together: at most this many per statement, two statements in flight. */
+const LOOKUP_BATCH_MAX = 200;
+const LOOKUPS_IN_FLIGHT = 2;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+interface PrincipalRow {
+  role: Role;
+  status: AccountStatus;
+  technician_kind: TechnicianKind | null;
+  phone_unverified: boolean;
+  expires_at: Date;
+}
 
 interface Entry extends SessionPrincipal {
   userId: string;
@@ -81,6 +94,11 @@ export class SessionPrincipals
   private readonly maxAgeMs: number;
   private readonly lookups: Counter<'outcome'>;
   private readonly changeListeners = new Set<(userId: string | null) => void>();
+  /**
+   * Sessions not kept here, read from the database: those arriving together (a burst of sessions
+   * this process has not seen, as after a restart) in one statement.
+   */
+  private readonly reads: StatementBatcher<AccessClaims, PrincipalRow | undefined>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -95,6 +113,23 @@ export class SessionPrincipals
       labelNames: ['outcome'] as const,
       registers: [metrics.registry],
     });
+    const sizes = new Histogram({
+      name: 'auth_principal_read_batch_size',
+      help: 'Sessions read from the database per statement (those arriving together share one)',
+      buckets: [1, 2, 5, 10, 25, 50, 100, LOOKUP_BATCH_MAX],
+      registers: [metrics.registry],
+    });
+    this.reads = new StatementBatcher(
+      (claims) => {
+        sizes.observe(claims.length);
+        return this.readPrincipals(claims);
+      },
+      {
+        key: (c) => c.sessionId,
+        maxBatch: LOOKUP_BATCH_MAX,
+        concurrency: LOOKUPS_IN_FLIGHT,
+      },
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -133,20 +168,9 @@ export class SessionPrincipals
     }
     this.lookups.inc({ outcome: caching ? 'miss' : 'bypass' });
     const generation = this.generation;
-    const [row] = (await this.dataSource.query(
-      `SELECT u.role, u.status, u.technician_kind,
-              (u.phone IS NOT NULL AND u.phone_verified_at IS NULL) AS phone_unverified,
-              s.expires_at
-         FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()`,
-      [claims.sessionId, claims.userId],
-    )) as {
-      role: Role;
-      status: AccountStatus;
-      technician_kind: TechnicianKind | null;
-      phone_unverified: boolean;
-      expires_at: Date;
-    }[];
+    // Ids are checked here: one malformed value must not fail the statement it shares with others.
+    if (!UUID.test(claims.sessionId) || !UUID.test(claims.userId)) return undefined;
+    const row = await this.reads.call(claims);
     if (!row) return undefined;
     const entry: Entry = {
       role: row.role,
@@ -166,6 +190,22 @@ export class SessionPrincipals
       else this.sessionsOf.set(claims.userId, new Set([claims.sessionId]));
     }
     return entry;
+  }
+
+  /** The live sessions among `claims` with their accounts, in order (undefined: none such). */
+  private async readPrincipals(claims: AccessClaims[]): Promise<(PrincipalRow | undefined)[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT c.i::int AS i, u.role, u.status, u.technician_kind,
+              (u.phone IS NOT NULL AND u.phone_verified_at IS NULL) AS phone_unverified,
+              s.expires_at
+         FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS c(session_id, user_id, i)
+         JOIN sessions s ON s.id = c.session_id AND s.user_id = c.user_id
+         JOIN users u ON u.id = s.user_id
+        WHERE s.revoked_at IS NULL AND s.expires_at > now()`,
+      [claims.map((c) => c.sessionId), claims.map((c) => c.userId)],
+    )) as (PrincipalRow & { i: number })[];
+    const found = new Map(rows.map((r) => [r.i, r]));
+    return claims.map((_, i) => found.get(i + 1));
   }
 
   /**

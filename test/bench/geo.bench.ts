@@ -1,5 +1,6 @@
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import argon2 from 'argon2';
 import pg from 'pg';
 import { RATE_LIMIT_CATEGORIES } from '../../src/config/rate-limit-policy.js';
@@ -104,6 +105,8 @@ const KM_PER_DEGREE = 111.32;
 
 const unlimited = { perMinute: 1_000_000_000, burst: 100_000_000 };
 /** Every limit lifted but the technicians' `location` one (30/min, burst 5), which is what (b) respects. */
+/** The server's /metrics token (its event-loop stalls are read from it in (b)). */
+const METRICS_TOKEN = 'bench-geo-metrics-token-0123456789abcdef';
 const RATE_LIMIT_POLICY = JSON.stringify({
   ...Object.fromEntries(
     ['anonymous', 'customer', 'technician'].map((r) => [
@@ -516,6 +519,7 @@ async function apiPhase(db: { url: string; ownerUrl: string }, hash: string): Pr
     DATABASE_OWNER_URL: db.ownerUrl,
     RATE_LIMIT_POLICY,
     ABUSE_PENALTY_THRESHOLD: '1000000000',
+    METRICS_TOKEN,
   });
   try {
     const base = server.base;
@@ -576,7 +580,7 @@ async function apiPhase(db: { url: string; ownerUrl: string }, hash: string): Pr
         { name: 'warm search', rate: SEARCH_RATE, request: search, expect: 200 },
         { name: 'warm update', rate: UPDATE_RATE, request: update, expect: 202 },
       ],
-      1,
+      Number(process.env.BENCH_GEO_WARM_SECONDS ?? 1),
     );
     // CPU per request of each side in each phase (server, PostgreSQL, this load generator).
     const pid = server.child.pid!;
@@ -586,24 +590,44 @@ async function apiPhase(db: { url: string; ownerUrl: string }, hash: string): Pr
     const cpu: Record<string, CpuSplit | undefined> = {};
     const split = () => (postmaster === undefined ? undefined : cpuSplit(pid, postmaster));
     let mark = split();
-    const phase = <T extends StreamFigures[]>(name: string, figures: T): T => {
+    // The longest event-loop stall of each side in each phase: a stall of the load generator delays
+    // what it sends and when it sees answers, and counts as latency (open loop); the server's is
+    // read from its /metrics (prom-client's lag figures restart at each read).
+    const generatorLoop = monitorEventLoopDelay({ resolution: 5 });
+    generatorLoop.enable();
+    const stalls: Record<string, { server: number; generator: number }> = {};
+    const serverLoopMax = async () => {
+      const res = await fetch(`${base}/metrics`, {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      });
+      const m = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(await res.text());
+      return m ? Number(m[1]) * 1000 : NaN;
+    };
+    const markStalls = async () => {
+      await serverLoopMax();
+      generatorLoop.reset();
+    };
+    await markStalls();
+    const phase = async <T extends StreamFigures[]>(name: string, figures: T): Promise<T> => {
       const now = split();
       cpu[name] = cpuPerRequest(
         mark,
         now,
         figures.reduce((n, f) => n + f.sent, 0),
       );
+      stalls[name] = { server: await serverLoopMax(), generator: generatorLoop.max / 1e6 };
+      generatorLoop.reset();
       mark = now;
       return figures;
     };
-    const [baseline] = phase(
+    const [baseline] = await phase(
       'baseline',
       await openLoop(
         [{ name: 'GET /health/live', rate: SEARCH_RATE + UPDATE_RATE, request: live, expect: 200 }],
         seconds,
       ),
     );
-    const [alone] = phase(
+    const [alone] = await phase(
       'searches',
       await openLoop(
         [{ name: 'GET nearby, alone', rate: SEARCH_RATE, request: search, expect: 200 }],
@@ -612,7 +636,8 @@ async function apiPhase(db: { url: string; ownerUrl: string }, hash: string): Pr
     );
     const fixesBefore = await countFixes(db.ownerUrl);
     mark = split();
-    const [searches, updates] = phase(
+    await markStalls();
+    const [searches, updates] = await phase(
       'together',
       await openLoop(
         [
@@ -632,6 +657,10 @@ async function apiPhase(db: { url: string; ownerUrl: string }, hash: string): Pr
         console.log(
           `  CPU per request, ${name.padEnd(9)} server ${c.server.toFixed(2)} ms, PostgreSQL ${c.postgres.toFixed(2)} ms, load generator ${c.loadGenerator.toFixed(2)} ms`,
         );
+    for (const [name, st] of Object.entries(stalls))
+      console.log(
+        `  longest event-loop stall, ${name.padEnd(9)} server ${st.server.toFixed(1)} ms, load generator ${st.generator.toFixed(1)} ms`,
+      );
     const stored = fixes.total - fixesBefore.total;
     const written = fixes.written - fixesBefore.written;
     console.log(
@@ -649,6 +678,9 @@ async function apiPhase(db: { url: string; ownerUrl: string }, hash: string): Pr
       if (c)
         for (const [side, ms] of Object.entries(c))
           console.log(`RESULT geo.api.cpu_${name}_${side} ${ms.toFixed(3)} ms/request`);
+    for (const [name, st] of Object.entries(stalls))
+      for (const [side, ms] of Object.entries(st))
+        console.log(`RESULT geo.api.stall_${name}_${side} ${ms.toFixed(1)} ms`);
     console.log(`RESULT geo.baseline.p50 ${r(baseline!.p50)} ms`);
     console.log(`RESULT geo.baseline.p99 ${r(baseline!.p99)} ms`);
     console.log(
