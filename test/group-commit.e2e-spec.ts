@@ -3,7 +3,7 @@
  * commands submitted together share one transaction, each all-or-nothing in its own savepoint; a
  * refused command rolls back alone (writes and queued events); results are handed out after COMMIT;
  * a deadlock or serialization failure reruns the command alone; a batch whose connection dies fails
- * every command of it and commits nothing. The ledger's entry point and the money commands use it
+ * every command of it and commits nothing. The ledger’s entry point uses it
  * (test/ledger-crash.e2e-spec.ts kills a process in the middle of a grouped batch).
  */
 import { EventBus } from '@nestjs/cqrs';

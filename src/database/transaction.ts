@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
 import { Counter, Histogram } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
@@ -10,6 +11,13 @@ import { sqlStateOf, type PreparedClient } from './sql.js';
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 const MAX_ATTEMPTS = 5;
+/**
+ * The planned pool's connections: every parameterized statement gets one generic plan per
+ * connection. A statement, not a startup parameter: PgBouncer drops those
+ * (deploy/base/platform/pgbouncer.yaml).
+ */
+export const GENERIC_PLAN_SETUP = 'SET plan_cache_mode = force_generic_plan';
+const PLANNED_POOL_MAX = 6;
 /** node-postgres's pool, when no connection freed up within `DATABASE_POOL_WAIT_MS`. */
 const POOL_WAIT_TIMEOUT = 'timeout exceeded when trying to connect';
 
@@ -53,8 +61,10 @@ export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABL
  * and counted in `db_transaction_retries_total`; anything else propagates.
  */
 @Injectable()
-export class TransactionRunner implements Statements {
+export class TransactionRunner implements Statements, OnApplicationShutdown {
   private readonly logger = new Logger(TransactionRunner.name);
+  /** Opened on first use (`planned`). */
+  private plannedPool: pg.Pool | undefined;
   private readonly retries: Counter<'sqlstate'>;
   private readonly poolTimeouts: Counter;
   private readonly aloneAfterGroup: Counter;
@@ -64,7 +74,7 @@ export class TransactionRunner implements Statements {
   constructor(
     private readonly dataSource: DataSource,
     metrics: MetricsService,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.retries = new Counter({
       name: 'db_transaction_retries_total',
@@ -156,7 +166,8 @@ export class TransactionRunner implements Statements {
   /**
    * One statement, in a transaction of its own (PostgreSQL's implicit one: a single round trip, no
    * BEGIN/COMMIT). Its rows, and the affected-row count as `execute` gives them. With `name`, a named
-   * prepared statement, as `executePrepared` (parsed and planned once per connection). Retried as
+   * prepared statement, as `executePrepared` (parsed once per connection; PostgreSQL may still plan it
+   * for each execution's values: `planned` plans once). Retried as
    * `run` is after a serialization failure or deadlock.
    */
   once<T = Record<string, unknown>>(
@@ -165,6 +176,48 @@ export class TransactionRunner implements Statements {
     name?: string,
   ): Promise<{ rows: T[]; affected: number }> {
     return this.retried(() => this.onOneConnection((db) => db.once<T>(sql, params, name)));
+  }
+
+  /**
+   * Single statements, as `once`, planned once per connection: named prepared statements on a small
+   * pool of connections of their own (application name `fixbazaar-planned`, at most 6) with
+   * `plan_cache_mode = force_generic_plan`. Left to choose, PostgreSQL plans a prepared statement
+   * with parameters afresh on every execution whenever its estimate of the generic plan is worse
+   * than the custom ones (arrays, spatial operators), and for a large statement the planning costs
+   * as much as running it. Only for hot statements whose best plan does not depend on the values
+   * (docs/performance.md, "Hot statements planned once"); every other statement keeps the main
+   * pool's default.
+   */
+  readonly planned: Statements = {
+    once: <T = Record<string, unknown>>(sql: string, params: unknown[] = [], name?: string) =>
+      this.retried(async () => {
+        const result = await this.plannedPoolOf().query({ name, text: sql, values: params });
+        return { rows: result.rows as T[], affected: result.rowCount ?? result.rows.length };
+      }),
+  };
+
+  private plannedPoolOf(): pg.Pool {
+    if (this.plannedPool) return this.plannedPool;
+    const pool = new pg.Pool({
+      connectionString: this.config.database.url,
+      application_name: 'fixbazaar-planned',
+      max: PLANNED_POOL_MAX,
+      statement_timeout: this.config.database.statementTimeoutMs,
+      connectionTimeoutMillis: this.config.database.poolWaitMs,
+    });
+    // Queued before any other query of the new connection, so it runs first.
+    pool.on('connect', (client) => {
+      client
+        .query(GENERIC_PLAN_SETUP)
+        .catch((err: Error) => this.logger.warn(`planned connection setup failed: ${err.message}`));
+    });
+    pool.on('error', (err) => this.logger.warn(`planned connection lost: ${err.message}`));
+    this.plannedPool = pool;
+    return pool;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.plannedPool?.end();
   }
 
   /**

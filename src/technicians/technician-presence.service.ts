@@ -188,14 +188,14 @@ export class TechnicianPresence {
     };
     this.contextReads = new StatementBatcher<ContextRead, FixContext | undefined>((reads) => {
       sizes.observe({ statement: 'read' }, reads.length);
-      return fixContexts(transactions, reads);
+      return fixContexts(transactions.planned, reads);
     }, batching);
     this.fixWrites = new StatementBatcher<
       FixWrite,
       { version: string; written: boolean } | undefined
     >((writes) => {
       sizes.observe({ statement: 'write' }, writes.length);
-      return recordFixes(transactions, writes, config.technicians.position);
+      return recordFixes(transactions.planned, writes, config.technicians.position);
     }, batching);
   }
 

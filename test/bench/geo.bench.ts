@@ -4,7 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import argon2 from 'argon2';
 import pg from 'pg';
 import { RATE_LIMIT_CATEGORIES } from '../../src/config/rate-limit-policy.js';
-import { NEARBY_SESSION_SETUP } from '../../src/technicians/nearby-search.js';
+import { GENERIC_PLAN_SETUP } from '../../src/database/transaction.js';
 import { NEARBY_SQL } from '../../src/technicians/technician-store.js';
 import { withClient } from '../support/test-database.js';
 import { createBenchDatabase } from './bench-database.js';
@@ -320,7 +320,7 @@ async function sqlPhase(url: string, points: Point[]): Promise<SqlFigures> {
   const app = new pg.Client({ connectionString: url });
   const plain = new pg.Client({ connectionString: url });
   await app.connect();
-  await app.query(NEARBY_SESSION_SETUP);
+  await app.query(GENERIC_PLAN_SETUP);
   await plain.connect();
   try {
     const now = await timeSql(app, NEARBY_SQL, points, NEARBY_STATEMENT);
