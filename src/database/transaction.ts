@@ -202,6 +202,10 @@ export class TransactionRunner implements Statements, OnApplicationShutdown {
       connectionString: this.config.database.url,
       application_name: 'fixbazaar-planned',
       max: PLANNED_POOL_MAX,
+      // Kept open once made, idle or not: a new connection's first run of a large statement (the
+      // catalog of every table and PostGIS function it names loaded into a fresh backend) costs
+      // tens of milliseconds, which a quiet spell would otherwise charge to the next requests.
+      min: PLANNED_POOL_MAX,
       statement_timeout: this.config.database.statementTimeoutMs,
       connectionTimeoutMillis: this.config.database.poolWaitMs,
     });
