@@ -90,7 +90,13 @@ const MODULES: Record<string, ModuleRule> = {
   },
   repairs: {
     imports: ['audit', 'identity', 'rate-limit', 'storage', 'technicians'],
-    owns: ['repair_jobs', 'repair_job_history', 'repair_quotes', 'repair_job_media'],
+    owns: [
+      'repair_jobs',
+      'repair_job_history',
+      'repair_quotes',
+      'repair_job_media',
+      'repair_job_completed_counts',
+    ],
   },
   technicians: {
     imports: ['audit', 'identity', 'rate-limit'],
@@ -98,11 +104,11 @@ const MODULES: Record<string, ModuleRule> = {
   },
   ratings: {
     imports: ['audit', 'fraud', 'identity', 'repairs'],
-    owns: ['job_reviews', 'job_review_history'],
+    owns: ['job_reviews', 'job_review_history', 'job_review_star_counts'],
   },
   matching: {
     imports: ['rate-limit', 'ratings', 'repairs', 'technicians'],
-    owns: ['repair_offers'],
+    owns: ['repair_offers', 'repair_offer_answer_days'],
   },
   calls: {
     imports: ['audit', 'identity', 'notifications', 'repairs'],

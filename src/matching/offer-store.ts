@@ -113,12 +113,22 @@ export async function acceptanceRatesOf(
   );
 }
 
-/** `acceptanceRatesOf`'s rate of the technician whose id is the SQL expression `id`, as a scalar subquery (null: none). */
+/**
+ * `acceptanceRatesOf`'s rate of the technician whose id is the SQL expression `id`, as a scalar
+ * subquery (null: none): the sum of its days' counters (`repair_offer_answer_days`, kept by trigger;
+ * UTC days of `offered_at`) after the window's first day, and that day's offers within the window.
+ */
 export const acceptanceRateSql = (id: string) =>
-  `(SELECT (count(*) FILTER (WHERE o.status = 'accepted'))::float8 / nullif(count(*), 0)
-      FROM repair_offers o
-     WHERE o.technician_id = ${id} AND o.status IN ('accepted','declined','expired')
-       AND o.offered_at > now() - interval '90 days')`;
+  `(SELECT sum(a.accepted)::float8 / nullif(sum(a.answered), 0)
+      FROM (SELECT d.accepted, d.answered FROM repair_offer_answer_days d
+             WHERE d.technician_id = ${id}
+               AND d.day > ((now() - interval '90 days') AT TIME ZONE 'UTC')::date
+            UNION ALL
+            SELECT (o.status = 'accepted')::int, 1 FROM repair_offers o
+             WHERE o.technician_id = ${id} AND o.status IN ('accepted','declined','expired')
+               AND o.offered_at > now() - interval '90 days'
+               AND o.offered_at < (((now() - interval '90 days') AT TIME ZONE 'UTC')::date + 1)::timestamp
+                                  AT TIME ZONE 'UTC') a)`;
 
 /** Each technician's open offers of other jobs than `jobId`. */
 export async function openOfferCountsOf(

@@ -232,13 +232,19 @@ export interface StarStats {
 /**
  * Revealed customers' ratings of the technician whose id is the SQL expression `id`, as a
  * subquery of one row (`rating_count`, `sum_stars`, `positive`; zeros when none): composed into
- * one statement by the readers of rankings (`rankingInputsSql`).
+ * one statement by the readers of rankings (`rankingInputsSql`). Its counters
+ * (`job_review_star_counts`, kept by trigger) hold every submitted review; the ones still sealed
+ * (window open, no pair: the last window's only) are taken away here, by the clock of the read.
  */
 export const revealedStarStatsSql = (id: string) =>
-  `SELECT count(*)::int AS rating_count, coalesce(sum(r.stars), 0)::int AS sum_stars,
-          count(*) FILTER (WHERE r.stars >= 4)::int AS positive
-     FROM job_reviews r
-    WHERE r.subject_id = ${id} AND r.direction = 'of_technician' AND ${REVEALED}`;
+  `SELECT (coalesce(c.reviews, 0) - s.n)::int AS rating_count,
+          (coalesce(c.sum_stars, 0) - s.sum_stars)::int AS sum_stars,
+          (coalesce(c.positive, 0) - s.positive)::int AS positive
+     FROM (SELECT count(*) AS n, coalesce(sum(r.stars), 0) AS sum_stars,
+                  count(*) FILTER (WHERE r.stars >= 4) AS positive
+             FROM job_reviews r
+            WHERE r.subject_id = ${id} AND r.direction = 'of_technician' AND NOT ${REVEALED}) s
+     LEFT JOIN job_review_star_counts c ON c.subject_id = ${id}`;
 
 /** Every revealed customers' rating on the platform. */
 export async function platformStarStats(tx: EntityManager): Promise<StarStats> {

@@ -612,7 +612,8 @@ export async function closeAfterReleaseIn(tx: EntityManager, jobId: string): Pro
 /**
  * When a job counts as completed for what follows completion (ratings, a technician's completed
  * jobs): confirmed by its customer, staff or the confirmation window (closed once its escrow is
- * released); its completion time is its confirmation's.
+ * released); its completion time is its confirmation's. The trigger keeping
+ * `repair_job_completed_counts` (migration TechnicianStandingCounters) spells the same set out.
  */
 const COMPLETED_JOB = `status IN ('confirmed', 'closed')`;
 
@@ -653,9 +654,13 @@ export async function completedJobOf(
       };
 }
 
-/** The technician's completed jobs (whose id is the SQL expression `id`), as a scalar subquery. */
+/**
+ * The technician's completed jobs (whose id is the SQL expression `id`), as a scalar subquery: its
+ * counter, kept by trigger in the transaction of every change of a job's status or technician
+ * (migration TechnicianStandingCounters, whose trigger spells `COMPLETED_JOB` out).
+ */
 export const completedJobCountSql = (id: string) =>
-  `(SELECT count(*)::int FROM repair_jobs WHERE technician_id = ${id} AND ${COMPLETED_JOB})`;
+  `coalesce((SELECT c.completed FROM repair_job_completed_counts c WHERE c.technician_id = ${id}), 0)`;
 
 /** How many active jobs (assigned to paid and in progress) each technician has (0 for none). */
 export async function activeJobCountsOf(
