@@ -21,6 +21,20 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * The triggers are created before the backfill: creating one locks its table against writes until
  * this migration commits, so no change falls between the backfill and the triggers.
  */
+/** The counters from the source tables (the migration's backfill; the e2e test replays it). */
+export const STANDING_COUNTERS_BACKFILL = [
+  `INSERT INTO job_review_star_counts (subject_id, reviews, sum_stars, positive)
+   SELECT subject_id, count(*), sum(stars), count(*) FILTER (WHERE stars >= 4)
+     FROM job_reviews WHERE direction = 'of_technician' GROUP BY subject_id`,
+  `INSERT INTO repair_job_completed_counts (technician_id, completed)
+   SELECT technician_id, count(*) FROM repair_jobs
+    WHERE technician_id IS NOT NULL AND status IN ('confirmed','closed') GROUP BY technician_id`,
+  `INSERT INTO repair_offer_answer_days (technician_id, day, answered, accepted)
+   SELECT technician_id, (offered_at AT TIME ZONE 'UTC')::date, count(*),
+          count(*) FILTER (WHERE status = 'accepted')
+     FROM repair_offers WHERE status IN ('accepted','declined','expired') GROUP BY 1, 2`,
+];
+
 export class TechnicianStandingCounters1764750000000 implements MigrationInterface {
   name = 'TechnicianStandingCounters1764750000000';
 
@@ -119,19 +133,7 @@ export class TechnicianStandingCounters1764750000000 implements MigrationInterfa
       AFTER INSERT OR DELETE OR UPDATE OF status, technician_id, offered_at ON repair_offers
       FOR EACH ROW EXECUTE FUNCTION repair_offer_answer_days_keep()`);
 
-    await q.query(`
-      INSERT INTO job_review_star_counts (subject_id, reviews, sum_stars, positive)
-      SELECT subject_id, count(*), sum(stars), count(*) FILTER (WHERE stars >= 4)
-        FROM job_reviews WHERE direction = 'of_technician' GROUP BY subject_id`);
-    await q.query(`
-      INSERT INTO repair_job_completed_counts (technician_id, completed)
-      SELECT technician_id, count(*) FROM repair_jobs
-       WHERE technician_id IS NOT NULL AND status IN ('confirmed','closed') GROUP BY technician_id`);
-    await q.query(`
-      INSERT INTO repair_offer_answer_days (technician_id, day, answered, accepted)
-      SELECT technician_id, (offered_at AT TIME ZONE 'UTC')::date, count(*),
-             count(*) FILTER (WHERE status = 'accepted')
-        FROM repair_offers WHERE status IN ('accepted','declined','expired') GROUP BY 1, 2`);
+    for (const statement of STANDING_COUNTERS_BACKFILL) await q.query(statement);
   }
 
   async down(q: QueryRunner): Promise<void> {

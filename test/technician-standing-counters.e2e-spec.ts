@@ -7,6 +7,7 @@
  * edge — the fragments the nearby list and matching compose (`rankingInputsSql`,
  * `acceptanceRateSql`) give exactly the oracle's figures, in the same statement (same clock).
  */
+import { STANDING_COUNTERS_BACKFILL } from '../migrations/1764750000000-TechnicianStandingCounters.js';
 import { RepairOffers } from '../src/matching/repair-offers.service.js';
 import { acceptanceRateSql, decideOffer, insertOffer } from '../src/matching/offer-store.js';
 import { TransactionRunner } from '../src/database/transaction.js';
@@ -276,7 +277,7 @@ describe('technicians’ standing kept as counters', () => {
     expect(await standing(technician.userId)).toMatchObject({ rate: 0 });
   });
 
-  it('every counter equals its aggregate over the whole database', async () => {
+  it('every counter equals its aggregate over the whole database, as the migration’s backfill computes it', async () => {
     expect(
       await sql(`
         (SELECT subject_id, count(*)::int AS reviews, sum(stars)::int AS sum_stars,
@@ -313,6 +314,34 @@ describe('technicians’ standing kept as counters', () => {
                 (count(*) FILTER (WHERE status = 'accepted'))::int
            FROM repair_offers WHERE status IN ('accepted','declined','expired') GROUP BY 1, 2)`),
     ).toEqual([]);
+    // The migration's backfill, replayed over the same data (and rolled back), gives the counters
+    // the triggers kept (less the rows they left at zero).
+    const counters = `SELECT 'reviews' AS t, subject_id::text AS id, NULL::date AS day,
+                             ARRAY[reviews, sum_stars, positive] AS n
+                        FROM job_review_star_counts WHERE reviews > 0
+                      UNION ALL SELECT 'completed', technician_id::text, NULL, ARRAY[completed]
+                        FROM repair_job_completed_counts WHERE completed > 0
+                      UNION ALL SELECT 'offers', technician_id::text, day, ARRAY[answered, accepted]
+                        FROM repair_offer_answer_days WHERE answered > 0
+                      ORDER BY 1, 2, 3`;
+    const kept = await sql(counters);
+    const backfilled = await withClient(t.db.ownerUrl, async (c) => {
+      await c.query('BEGIN');
+      try {
+        await c.query(
+          `DELETE FROM job_review_star_counts; DELETE FROM repair_job_completed_counts;
+           DELETE FROM repair_offer_answer_days`,
+        );
+        for (const statement of STANDING_COUNTERS_BACKFILL) await c.query(statement);
+        return (await c.query(counters)).rows;
+      } finally {
+        await c.query('ROLLBACK');
+      }
+    });
+    expect(backfilled).toEqual(kept);
+    expect(kept.map((r) => r.t)).toEqual(
+      expect.arrayContaining(['reviews', 'completed', 'offers']),
+    );
     // The test above left counters behind (not vacuous).
     expect(
       (
