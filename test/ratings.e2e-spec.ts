@@ -10,9 +10,8 @@
 import type { Role, TechnicianKind } from '../src/common/roles.js';
 import { TransactionRunner } from '../src/database/transaction.js';
 import { technicianRankings } from '../src/ratings/technician-rankings.js';
-import { RepairJobPayments } from '../src/repairs/repair-jobs.service.js';
 import { createAccount, login, QUIET_ENV } from './support/accounts.js';
-import { approvedRepairJob } from './support/repairs.js';
+import { approvedRepairJob, finishedRepairJob } from './support/repairs.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -48,36 +47,8 @@ describe('ratings of repair jobs', () => {
     return { userId: a.userId, email: a.email, ip, headers: { ...s.headers, ...origin } };
   };
 
-  /**
-   * A hardware job of `customer` with `technician`: brought to payment over HTTP
-   * (`approvedRepairJob`), paid through the repairs' payment port, marked done and confirmed by its
-   * customer (or left done, not confirmed).
-   */
-  const job = async (customer: Actor, technician: Actor, complete = true): Promise<string> => {
-    const { repairJobId: id } = await approvedRepairJob(t, { customer, admin, technician }, 50_000);
-    const path = { params: { path: { repairJobId: id } } };
-    const port = t.app.get(RepairJobPayments);
-    const outcome = await t.app.get(TransactionRunner).run(async (tx) =>
-      port.confirmPaid(tx, await port.lock(tx, id, null), {
-        reference: `pay_${id.slice(0, 8)}`,
-        amountPaise: 50_000,
-      }),
-    );
-    expect(outcome.code).toBe('paid');
-    const finished = await t.api.POST('/technician/repairs/{repairJobId}/finish', {
-      ...path,
-      headers: technician.headers,
-    });
-    expect(finished.data?.status).toBe('done');
-    if (complete) {
-      const done = await t.api.POST('/repairs/{repairJobId}/confirm', {
-        ...path,
-        headers: customer.headers,
-      });
-      expect(done.data?.status).toBe('confirmed');
-    }
-    return id;
-  };
+  const job = (customer: Actor, technician: Actor, complete = true): Promise<string> =>
+    finishedRepairJob(t, { customer, admin, technician }, complete);
 
   const review = (who: Actor, repairJobId: string, stars: number, text: string) =>
     t.api.POST('/repairs/{repairJobId}/review', {

@@ -12,9 +12,8 @@ import { RepairOffers } from '../src/matching/repair-offers.service.js';
 import { acceptanceRateSql, decideOffer, insertOffer } from '../src/matching/offer-store.js';
 import { TransactionRunner } from '../src/database/transaction.js';
 import { rankingInputsSql } from '../src/ratings/technician-rankings.js';
-import { RepairJobPayments } from '../src/repairs/repair-jobs.service.js';
 import { QUIET_ENV, signInAs, type SignedIn } from './support/accounts.js';
-import { approvedRepairJob } from './support/repairs.js';
+import { finishedRepairJob } from './support/repairs.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { withClient } from './support/test-database.js';
 
@@ -71,30 +70,9 @@ describe('technicians’ standing kept as counters', () => {
     return { ...row!.oracle, rate: row!.old_rate };
   };
 
-  /** A hardware job of `customer` with `technician`, paid, finished and confirmed by its customer. */
-  const completedJob = async (customer: SignedIn, technician: SignedIn): Promise<string> => {
-    const { repairJobId: id } = await approvedRepairJob(t, { customer, admin, technician }, 50_000);
-    const port = t.app.get(RepairJobPayments);
-    const outcome = await t.app.get(TransactionRunner).run(async (tx) =>
-      port.confirmPaid(tx, await port.lock(tx, id, null), {
-        reference: `pay_${id.slice(0, 8)}`,
-        amountPaise: 50_000,
-      }),
-    );
-    expect(outcome.code).toBe('paid');
-    const path = { params: { path: { repairJobId: id } } };
-    const finished = await t.api.POST('/technician/repairs/{repairJobId}/finish', {
-      ...path,
-      headers: technician.headers,
-    });
-    expect(finished.data?.status).toBe('done');
-    const confirmed = await t.api.POST('/repairs/{repairJobId}/confirm', {
-      ...path,
-      headers: customer.headers,
-    });
-    expect(confirmed.data?.status).toBe('confirmed');
-    return id;
-  };
+  const completedJob = (customer: SignedIn, technician: SignedIn): Promise<string> =>
+    finishedRepairJob(t, { customer, admin, technician });
+
   const review = async (who: SignedIn, repairJobId: string, stars: number) => {
     const res = await t.api.POST('/repairs/{repairJobId}/review', {
       params: { path: { repairJobId } },

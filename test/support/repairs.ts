@@ -3,6 +3,8 @@
  * ./books.ts).
  */
 import type { RazorpaySandbox } from '../../scripts/razorpay-sandbox/sandbox.js';
+import { TransactionRunner } from '../../src/database/transaction.js';
+import { RepairJobPayments } from '../../src/repairs/repair-jobs.service.js';
 import { signInAs, testPan, type SignedIn } from './accounts.js';
 import type { components } from './api-types.js';
 import type { TestApp } from './test-app.js';
@@ -211,4 +213,40 @@ export async function payRepairJob(
   });
   expect(verified.data).toMatchObject({ status: 'captured' });
   return { paymentId: verified.data!.id, gatewayPaymentId: paid.razorpay_payment_id };
+}
+
+/**
+ * A hardware job of `parties.customer` with `parties.technician`: brought to payment over HTTP
+ * (`approvedRepairJob`), paid through the repairs' payment port, marked done by its technician and
+ * confirmed by its customer (or left done, not confirmed).
+ */
+export async function finishedRepairJob(
+  t: TestApp,
+  parties: { customer: JobParty; admin: JobParty; technician: JobParty },
+  confirm = true,
+): Promise<string> {
+  const { customer, technician } = parties;
+  const { repairJobId: id } = await approvedRepairJob(t, parties, 50_000);
+  const port = t.app.get(RepairJobPayments);
+  const outcome = await t.app.get(TransactionRunner).run(async (tx) =>
+    port.confirmPaid(tx, await port.lock(tx, id, null), {
+      reference: `pay_${id.slice(0, 8)}`,
+      amountPaise: 50_000,
+    }),
+  );
+  expect(outcome.code).toBe('paid');
+  const path = { params: { path: { repairJobId: id } } };
+  const finished = await t.api.POST('/technician/repairs/{repairJobId}/finish', {
+    ...path,
+    headers: technician.headers,
+  });
+  expect(finished.data?.status).toBe('done');
+  if (confirm) {
+    const confirmed = await t.api.POST('/repairs/{repairJobId}/confirm', {
+      ...path,
+      headers: customer.headers,
+    });
+    expect(confirmed.data?.status).toBe('confirmed');
+  }
+  return id;
 }
