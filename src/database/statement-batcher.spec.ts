@@ -1,4 +1,4 @@
-import { StatementBatcher } from './statement-batcher.js';
+import { byOrdinal, StatementBatcher } from './statement-batcher.js';
 
 /** A `run` whose batches the test answers by hand. */
 function manual() {
@@ -85,5 +85,13 @@ describe('StatementBatcher', () => {
     const first = b.call('a:1');
     m.batches[0]!.answer([]);
     await expect(first).rejects.toThrow('a batch of 1 was answered with 0 results');
+  });
+
+  it('puts a statement’s rows back in its items’ order, with none where no row came back', () => {
+    const rows = [
+      { i: 3, v: 'c' },
+      { i: 1, v: 'a' },
+    ];
+    expect(byOrdinal(rows, 4)).toEqual([{ i: 1, v: 'a' }, undefined, { i: 3, v: 'c' }, undefined]);
   });
 });

@@ -65,3 +65,15 @@ export class StatementBatcher<I, O> {
     }
   }
 }
+
+/**
+ * A batch statement's rows back in the order of its `count` items: the row whose `i` (the items'
+ * `WITH ORDINALITY`, from 1) is each item's place, or undefined where the statement found none.
+ */
+export function byOrdinal<R extends { i: number }>(
+  rows: readonly R[],
+  count: number,
+): (R | undefined)[] {
+  const found = new Map(rows.map((r) => [r.i, r]));
+  return Array.from({ length: count }, (_, n) => found.get(n + 1));
+}

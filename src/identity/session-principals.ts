@@ -16,7 +16,7 @@ import {
 import type { AccountStatus, Role, TechnicianKind } from '../common/roles.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { StatementBatcher } from '../database/statement-batcher.js';
+import { byOrdinal, StatementBatcher } from '../database/statement-batcher.js';
 import { MetricsService } from '../observability/metrics.service.js';
 
 /** The channel the database announces principal changes on (migration PrincipalChanges). */
@@ -204,8 +204,7 @@ export class SessionPrincipals
         WHERE s.revoked_at IS NULL AND s.expires_at > now()`,
       [claims.map((c) => c.sessionId), claims.map((c) => c.userId)],
     )) as (PrincipalRow & { i: number })[];
-    const found = new Map(rows.map((r) => [r.i, r]));
-    return claims.map((_, i) => found.get(i + 1));
+    return byOrdinal(rows, claims.length);
   }
 
   /**

@@ -7,6 +7,7 @@ import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
 import type { AccountStatus, TechnicianKind } from '../common/roles.js';
 import { execute } from '../database/sql.js';
+import { byOrdinal } from '../database/statement-batcher.js';
 import type { Statements } from '../database/transaction.js';
 import type { TechnicianAvailability } from './domain/availability.js';
 import type { LocationFix, ReviewReason, SpoofReason } from './domain/location-plausibility.js';
@@ -191,9 +192,7 @@ export async function fixContexts(
     [reads.map((r) => r.id), reads.map((r) => r.latE7), reads.map((r) => r.lngE7)],
     'technicians.fix-contexts',
   );
-  const found = new Map(rows.map((row) => [row.i, row]));
-  return reads.map((_, i) => {
-    const row = found.get(i + 1);
+  return byOrdinal(rows, reads.length).map((row) => {
     if (!row) return undefined;
     return {
       status: row.status,
@@ -333,8 +332,9 @@ export async function recordFixes(
     ],
     'technicians.record-fixes',
   );
-  const stored = new Map(rows.map((r) => [r.i, { version: r.version, written: r.written }]));
-  return writes.map((_, i) => stored.get(i + 1));
+  return byOrdinal(rows, writes.length).map((r) =>
+    r ? { version: r.version, written: r.written } : undefined,
+  );
 }
 
 /**
