@@ -11,6 +11,7 @@ import {
 } from './domain/call-state.js';
 import type { CallDto } from './dto/call.dto.js';
 import type { CallKind } from './livekit.js';
+import { UUID } from '../common/uuid.js';
 
 export const callNotFound = () =>
   new AppProblem(404, 'call/not-found', 'Not found', 'No such call');
@@ -37,8 +38,6 @@ const columnsOf = (t: string) => `${t}.id::text AS id, ${t}.repair_job_id::text 
   ${t}.status, ${t}.created_at, ${t}.answered_at, ${t}.ended_at, ${t}.ended_by::text AS ended_by,
   ${t}.end_reason`;
 const COLUMNS = columnsOf('calls');
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Inserts a ringing call; 409 `call/already-open` when the job has a ringing or active call. */
 export async function insertCall(

@@ -49,6 +49,7 @@ import {
 } from './call-store.js';
 import type { AdminCallsQueryDto, CallConnectionDto, CallDto } from './dto/call.dto.js';
 import { LiveKit, type CallKind } from './livekit.js';
+import { UUID } from '../common/uuid.js';
 
 const conflict = (code: string, detail: string, extensions: Record<string, unknown> = {}) =>
   new AppProblem(409, `call/${code}`, 'Conflict', detail, extensions);
@@ -375,8 +376,6 @@ export class Calls implements OnModuleInit {
     };
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const partiesOf = (call: Pick<CallRow, 'caller_id' | 'callee_id'>) => [
   call.caller_id,

@@ -8,8 +8,7 @@ import { moveCall, type CallRow } from './call-store.js';
 import { isOpen } from './domain/call-state.js';
 import type { LiveKitWebhookAckDto } from './dto/livekit-webhook.dto.js';
 import { LiveKit } from './livekit.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { UUID } from '../common/uuid.js';
 
 /**
  * LiveKit's webhooks write the call log: each event checked (WebhookReceiver: the `Authorization`

@@ -51,6 +51,7 @@ import { ChatPush, type ChatPublication } from './chat-push.js';
 import { ROOM_KINDS, type RoomKind } from './chat-store.js';
 import { ChatService, messageDto, type RoomRef } from './chat.service.js';
 import { CLIENT_MESSAGE_ID } from './dto/chat.dto.js';
+import { UUID } from '../common/uuid.js';
 
 /** How long a typing indicator lasts unless repeated. */
 export const TYPING_EXPIRES_MS = 3000;
@@ -61,7 +62,6 @@ const CATCH_UP_PAGE = 100;
 export const CHAT_STREAM = 'fixbazaar:chat';
 /** The server-side event carrying a publication to the other instances. */
 const FAN_OUT = 'chat:fan-out';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** setTimeout's largest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 

@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { AppProblem } from './errors/problem.js';
+import { UUID } from './uuid.js';
 
 export const PAGE_SIZE_DEFAULT = 20;
 /** No list endpoint returns more than this many items per page. */
@@ -67,7 +68,7 @@ export const cursorFields = {
   pgTimestamp: matching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/),
   /** A UTC ISO-8601 instant with up to microseconds (`2026-11-02T04:30:00.123456Z`). */
   isoTimestamp: matching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/),
-  uuid: matching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+  uuid: matching(UUID),
   /** A positive bigint identity (e.g. `ledger_entries.seq`) as decimal text. */
   seqText: matching(/^[1-9][0-9]{0,17}$/),
   /** Text matching `pattern`. */

@@ -8,6 +8,7 @@
  * key can be rotated without a gap); nothing here talks to the network.
  */
 import { createHash, sign, verify, type KeyObject } from 'node:crypto';
+import { UUID } from './uuid.js';
 
 export type AgentRole = 'customer' | 'technician';
 export const AGENT_ROLES: readonly AgentRole[] = ['customer', 'technician'];
@@ -99,7 +100,6 @@ function openMessage(purpose: Purpose, message: string, publicKeys: readonly Key
 }
 
 const FINGERPRINT = /^[0-9a-f]{64}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TARGET = /^[A-Za-z0-9.-]{1,253}:[0-9]{1,5}$/;
 /** A relay's id: `TUNNEL_RELAY_ID`, and the ids of `TUNNEL_RELAYS`. */
 export const RELAY_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;

@@ -18,6 +18,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { byOrdinal, StatementBatcher } from '../database/statement-batcher.js';
 import { MetricsService } from '../observability/metrics.service.js';
+import { UUID } from '../common/uuid.js';
 
 /** The channel the database announces principal changes on (migration PrincipalChanges). */
 export const PRINCIPAL_CHANGED = 'principal_changed';
@@ -32,7 +33,6 @@ const MAX_ENTRIES = 100_000;
 /** Principals read together: at most this many per statement, two statements in flight. */
 const LOOKUP_BATCH_MAX = 200;
 const LOOKUPS_IN_FLIGHT = 2;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface PrincipalRow {
   role: Role;

@@ -5,6 +5,7 @@
 import type { EntityManager } from 'typeorm';
 import { AppProblem } from '../common/errors/problem.js';
 import { execute, executePrepared } from '../database/sql.js';
+import { UUID } from '../common/uuid.js';
 
 export type OfferStatus = 'offered' | 'accepted' | 'declined' | 'expired' | 'withdrawn';
 
@@ -24,8 +25,6 @@ export interface OfferRow {
 const OFFER_COLUMNS = `id::text AS id, repair_job_id::text AS repair_job_id,
   technician_id::text AS technician_id, status, position, distance_m, offered_at, expires_at,
   expires_at <= clock_timestamp() AS expired`;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const offerNotFound = () =>
   new AppProblem(404, 'offer/not-found', 'Not found', 'No such offer');

@@ -42,6 +42,7 @@ import {
   type SubOrderRow,
   type TransitionInput,
 } from './order-store.js';
+import { UUID } from '../common/uuid.js';
 
 /** What the payment flow learns from `confirmPaid` / `paymentFailed`. */
 export type PaymentOutcome =
@@ -67,8 +68,6 @@ export type PaidLinesRefund = (
   tx: EntityManager,
   input: { orderId: string; subOrderId: string; amountPaise: number },
 ) => Promise<{ refundId: string }>;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const LINE_CANCEL_DETAIL: Record<LineCancelRefusal['code'], string> = {
   'order/unknown-lines': 'This part of the order has no such line',

@@ -16,8 +16,7 @@ import {
 } from './domain/remote-session-state.js';
 import { RemoteSessionTransitioned } from './remote-events.js';
 import type { SealedImei } from './imei-vault.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { UUID } from '../common/uuid.js';
 
 export const sessionNotFound = () =>
   new AppProblem(404, 'remote-session/not-found', 'Not found', 'No such remote session');

@@ -19,6 +19,7 @@ import {
 import { saleLinesOfQuote, type PricedQuote, type PricedQuoteLine } from './domain/repair-quote.js';
 import type { RepairJobDto, RepairQuoteDto, RepairTimelineEntryDto } from './dto/repair-job.dto.js';
 import { RepairJobTransitioned } from './repair-job-events.js';
+import { UUID } from '../common/uuid.js';
 
 export const repairJobNotFound = () =>
   new AppProblem(404, 'repair-job/not-found', 'Not found', 'No such repair job');
@@ -63,8 +64,6 @@ export const REPAIR_JOB_COLUMNS = `id::text AS id, customer_id::text AS customer
   confirmed_at, closed_at, cancelled_at, visit_fee_paise::text AS visit_fee_paise,
   supplement_due_paise::text AS supplement_due_paise,
   supplements_paid_paise::text AS supplements_paid_paise, created_at, updated_at`;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Whose job a command may touch: its customer's, its technician's, or any (staff, the system). */
 export type JobScope = { customerId: string } | { technicianId: string } | 'any';

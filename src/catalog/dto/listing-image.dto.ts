@@ -1,8 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsUUID, Matches } from 'class-validator';
 import { IMAGE_CONTENT_TYPES, type ImageContentType } from '../../common/media/media-type.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { UUID } from '../../common/uuid.js';
 
 export class ListingImageParamDto {
   @Matches(UUID, { message: 'listingId must be a UUID' })

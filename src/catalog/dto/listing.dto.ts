@@ -28,6 +28,7 @@ import {
   type ListingCategory,
   type ListingCondition,
 } from '../domain/listing-kinds.js';
+import { UUID } from '../../common/uuid.js';
 
 export {
   GST_RATES_BPS,
@@ -37,7 +38,6 @@ export {
   type ListingCondition,
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NOT_BLANK = /\S/;
 const SKU = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
 const HSN = /^[0-9]{4}([0-9]{2}){0,2}$/;

@@ -65,8 +65,6 @@ export const LISTING_COLUMNS = `id::text AS id, dealer_id::text AS dealer_id, sk
   b2b_tiers, stock_on_hand, stock_reserved, status, paused_by, status_reason, pending_price,
   duplicate_of::text AS duplicate_of, version, created_at, updated_at`;
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 export const listingNotFound = () =>
   new AppProblem(404, 'listing/not-found', 'Not found', 'No such listing');
 

@@ -65,6 +65,7 @@ import {
   typoTerms,
 } from '../domain/listing-text.js';
 import { AVAILABLE_DISPLAY_CAP } from './price-channel.js';
+import { UUID } from '../../common/uuid.js';
 
 export interface CatalogCriteria {
   readonly q?: string;
@@ -102,7 +103,6 @@ interface ListingRow {
   sort_key: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const KEY_FORMAT: Record<CatalogSort, RegExp> = {
   relevance: /^\d{1,6}(\.\d{1,6})?$/,
   newest: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,

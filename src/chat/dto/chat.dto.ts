@@ -14,8 +14,8 @@ import {
 import { PageQueryDto } from '../../common/pagination.js';
 import { MASK_KINDS, type MaskKind } from '../domain/contact-masking.js';
 import { ROOM_KINDS, type MessageKind, type RoomKind } from '../chat-store.js';
+import { UUID } from '../../common/uuid.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NOT_BLANK = /\S/;
 /** A client message id: what the client generated for one message (a UUID is fine). */
 export const CLIENT_MESSAGE_ID = /^[A-Za-z0-9._:-]{1,64}$/;

@@ -3,8 +3,8 @@ import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
 import { DISPUTE_STATUSES, type DisputeStatus } from '../domain/dispute-state.js';
+import { UUID } from '../../common/uuid.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const DISPUTE_KINDS = ['return', 'dispute'] as const;
 export type DisputeKind = (typeof DISPUTE_KINDS)[number];
 export const DISPUTE_OUTCOMES = ['release', 'full_refund', 'partial_refund'] as const;

@@ -1,11 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
+import { UUID } from '../../common/uuid.js';
 
 export const EARLY_RELEASE_STATUSES = ['pending', 'released', 'rejected'] as const;
 export type EarlyReleaseStatus = (typeof EARLY_RELEASE_STATUSES)[number];
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NOT_BLANK = /\S/;
 
 export class SubOrderIdParamDto {

@@ -3,8 +3,8 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
 import { FRAUD_RULES, type FraudRule } from '../domain/fraud-rules.js';
+import { UUID } from '../../common/uuid.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ALERT_STATES = ['open', 'resolved'] as const;
 export const HOLD_STATUSES = ['held', 'cleared', 'rejected'] as const;
 export type HoldStatus = (typeof HOLD_STATUSES)[number];

@@ -13,6 +13,7 @@ import {
 import { PageQueryDto } from '../../common/pagination.js';
 import { SIGNUP_ROLES, STAFF_ROLES, type SignupRole, type StaffRole } from '../../common/roles.js';
 import { PHONE_PATTERN } from './signup.dto.js';
+import { UUID } from '../../common/uuid.js';
 
 export class CreateStaffDto {
   @IsIn(STAFF_ROLES)
@@ -64,14 +65,14 @@ export class ApprovalQueueQueryDto extends PageQueryDto {
 }
 
 export class UserIdParamDto {
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
+  @Matches(UUID, {
     message: 'id must be a UUID',
   })
   id!: string;
 }
 
 export class SessionIdParamDto {
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
+  @Matches(UUID, {
     message: 'sessionId must be a UUID',
   })
   sessionId!: string;

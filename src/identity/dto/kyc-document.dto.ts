@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, Matches } from 'class-validator';
 import { IMAGE_CONTENT_TYPES } from '../../common/media/media-type.js';
 import { PDF_CONTENT_TYPE } from '../../common/media/pdf-check.js';
+import { UUID } from '../../common/uuid.js';
 
 export const KYC_DOCUMENT_KINDS = ['gst_certificate', 'pan_card', 'shop_photo'] as const;
 export type KycDocumentKind = (typeof KYC_DOCUMENT_KINDS)[number];
@@ -9,8 +10,6 @@ export type KycDocumentKind = (typeof KYC_DOCUMENT_KINDS)[number];
 /** What a KYC document may be: a photo (JPEG, PNG, WebP) or a PDF. */
 export const KYC_CONTENT_TYPES = [...IMAGE_CONTENT_TYPES, PDF_CONTENT_TYPE] as const;
 export type KycContentType = (typeof KYC_CONTENT_TYPES)[number];
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export class KycDocumentKindParamDto {
   @ApiProperty({ enum: KYC_DOCUMENT_KINDS })

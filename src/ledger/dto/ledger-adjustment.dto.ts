@@ -15,11 +15,11 @@ import {
 import { PageQueryDto } from '../../common/pagination.js';
 import { MAX_ACCOUNT_CODE_LENGTH } from '../domain/account.js';
 import { MAX_LINES_PER_ENTRY } from '../domain/journal.js';
+import { UUID } from '../../common/uuid.js';
 
 export const ADJUSTMENT_STATUSES = ['proposed', 'approved', 'rejected'] as const;
 export type AdjustmentStatus = (typeof ADJUSTMENT_STATUSES)[number];
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NOT_BLANK = /\S/;
 
 /**

@@ -1,8 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
 import { TECHNICIAN_KINDS, type TechnicianKind } from '../../common/roles.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { UUID } from '../../common/uuid.js';
 
 export class OfferIdParamDto {
   @Matches(UUID, { message: 'offerId must be a UUID' })

@@ -33,13 +33,13 @@ import {
   type SubOrderEvent,
   type SubOrderStatus,
 } from '../domain/sub-order-state.js';
+import { UUID } from '../../common/uuid.js';
 
 export {
   ModerationReasonDto as ReasonDto,
   OptionalReasonDto,
 } from '../../catalog/dto/listing.dto.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NOT_BLANK = /\S/;
 const trimmed = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim().replace(/\s+/g, ' ') : value;

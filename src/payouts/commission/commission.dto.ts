@@ -3,6 +3,7 @@ import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { IsCalendarDate } from '../../common/calendar-date.js';
 import { LISTING_CATEGORIES, type ListingCategory } from '../../catalog/domain/listing-kinds.js';
 import { PageQueryDto } from '../../common/pagination.js';
+import { UUID } from '../../common/uuid.js';
 
 export const COMMISSION_SCOPES = ['default', 'category', 'dealer'] as const;
 export type CommissionScope = (typeof COMMISSION_SCOPES)[number];
@@ -13,7 +14,6 @@ export type CommissionCategory = (typeof COMMISSION_CATEGORIES)[number];
 export const COMMISSION_CHANNELS = ['b2b', 'b2c', 'any'] as const;
 export type CommissionChannel = (typeof COMMISSION_CHANNELS)[number];
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const NOT_BLANK = /\S/;
 const FY = /^\d{4}-\d{2}$/;

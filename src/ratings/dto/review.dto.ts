@@ -8,8 +8,8 @@ import {
   type ReviewDirection,
   type ReviewFlag,
 } from '../domain/review-rules.js';
+import { UUID } from '../../common/uuid.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NOT_BLANK = /\S/;
 
 /** A review: 1–5 whole stars and a text. */

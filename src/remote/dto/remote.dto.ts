@@ -24,8 +24,8 @@ import {
   REMOTE_SESSION_STATUSES,
   type RemoteSessionStatus,
 } from '../domain/remote-session-state.js';
+import { UUID } from '../../common/uuid.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NOT_BLANK = /\S/;
 const AGENT_ROLES = ['customer', 'technician'] as const;
 

@@ -29,8 +29,8 @@ import {
   QUOTE_LINE_KINDS,
   type QuoteLineKind,
 } from '../domain/repair-quote.js';
+import { UUID } from '../../common/uuid.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NOT_BLANK = /\S/;
 export const REPAIR_MODES = ['offline', 'online'] as const;
 

@@ -15,8 +15,8 @@ import {
   type RouteAccountStatus,
 } from '../../route/route-account-state.js';
 import { BUSINESS_TYPES } from '../domain/settlement-details.js';
+import { UUID } from '../../../common/uuid.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NOT_BLANK = /\S/;
 
 export const PAYEE_KINDS = ['dealer', 'technician'] as const;

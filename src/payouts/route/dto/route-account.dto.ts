@@ -3,8 +3,8 @@ import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination.js';
 import { PAYEE_KINDS, type PayeeKind } from '../../payees/dto/payee.dto.js';
 import { ROUTE_ACCOUNT_STATUSES, type RouteAccountStatus } from '../route-account-state.js';
+import { UUID } from '../../../common/uuid.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NOT_BLANK = /\S/;
 
 export class RouteAccountQueryDto extends PageQueryDto {
