@@ -55,6 +55,7 @@ import { KycPdfDocuments1764742000000 } from './1764742000000-KycPdfDocuments.js
 import { RemoteSessionRelays1764745000000 } from './1764745000000-RemoteSessionRelays.js';
 import { InvoiceNumbersSixteen1764746000000 } from './1764746000000-InvoiceNumbersSixteen.js';
 import { TechnicianStandingCounters1764750000000 } from './1764750000000-TechnicianStandingCounters.js';
+import { CommissionCreditNotes1764760000000 } from './1764760000000-CommissionCreditNotes.js';
 import { PayeeSettlementHistory1764480000000 } from './1764480000000-PayeeSettlementHistory.js';
 import { Ratings1764500000000 } from './1764500000000-Ratings.js';
 import { TechnicianLocation1764490000000 } from './1764490000000-TechnicianLocation.js';
@@ -123,4 +124,5 @@ export const migrations = [
   RemoteSessionRelays1764745000000,
   InvoiceNumbersSixteen1764746000000,
   TechnicianStandingCounters1764750000000,
+  CommissionCreditNotes1764760000000,
 ];

@@ -163,6 +163,8 @@ const MODULES: Record<string, ModuleRule> = {
       'commission_rules',
       'commission_invoices',
       'commission_invoice_counters',
+      'commission_credit_notes',
+      'commission_credit_note_counters',
     ],
   },
   escrow: {

@@ -5,7 +5,7 @@
  * dealer, and a repair by a technician without a PAN; returns in November and December (one
  * in full); a December sale. GSTR-8 and 194-O must equal the figures computed by hand in the
  * vector, reconciled to the tax accounts, and GSTR-1 of the commission invoices the figures computed
- * here (its reconciliation lists the GST on commission returned without a credit note); then period
+ * here, with a credit note for each return's commission given back (reconciled with no exception); then period
  * close, exports, tax payments, access.
  */
 import { join } from 'node:path';
@@ -323,27 +323,50 @@ describe('statutory returns from the ledger (Razorpay sandbox over HTTP)', () =>
         supply: 'intra_state',
         ratePercent: '18',
         invoices: 1,
+        creditNotes: 0,
         taxableValuePaise: 10_000,
         igstPaise: 0,
         cgstPaise: 900,
         sgstPaise: 900,
       },
     ]);
+    // The o2 return (20 Nov) gave back 1,600 of the Karnataka dealer's 4,000 of commission and its
+    // GST, 288 (144 + 144): a credit note against that invoice, in November's CDNR.
+    const o2Invoice = nov.figures.b2b.find((r) => r.taxableValuePaise === 4_000)!;
+    expect(nov.figures.cdnr).toEqual([
+      {
+        recipientGstin: ka,
+        recipientName: o2Invoice.recipientName,
+        noteNumber: expect.stringMatching(/^CN\/26-27\/\d{7}$/),
+        noteDate: '2026-11-20',
+        noteType: 'C',
+        invoiceNumber: o2Invoice.invoiceNumber,
+        invoiceDate: '2026-11-06',
+        placeOfSupply: '29',
+        supply: 'intra_state',
+        ratePercent: '18',
+        taxableValuePaise: 1_600,
+        igstPaise: 0,
+        cgstPaise: 144,
+        sgstPaise: 144,
+        totalPaise: 1_888,
+      },
+    ]);
     expect(nov.figures.totals).toEqual({
-      taxableValuePaise: 39_920,
+      taxableValuePaise: 39_920 - 1_600,
       igstPaise: 2_002,
-      cgstPaise: 2_592,
-      sgstPaise: 2_592,
-      gstPaise: 7_186,
+      cgstPaise: 2_592 - 144,
+      sgstPaise: 2_592 - 144,
+      gstPaise: 7_186 - 288,
     });
-    // The o2 return gave back 288 of GST on commission with no credit note: the mismatch, by entry.
+    // Invoices less the note, beside liability:tax:gst_output: the same figure, no exception.
     expect(nov.figures.reconciliation).toMatchObject({
       account: 'liability:tax:gst_output',
-      returnTotalPaise: 7_186,
+      returnTotalPaise: 6_898,
       journalMovementPaise: 6_898,
-      differencePaise: -288,
-      reconciled: false,
-      exceptions: [{ eventType: 'refund_clawback', amountPaise: -288 }],
+      differencePaise: 0,
+      reconciled: true,
+      exceptions: [],
     });
     const dec = (
       await t.api.GET('/admin/returns/gstr1/{period}', {
@@ -351,17 +374,69 @@ describe('statutory returns from the ledger (Razorpay sandbox over HTTP)', () =>
         headers: finance.headers,
       })
     ).data!;
-    expect(dec.figures.totals.gstPaise).toBe(432);
-    expect(dec.figures.reconciliation).toMatchObject({
-      journalMovementPaise: 432 - 2_002 - 720,
-      differencePaise: -2_722,
-    });
+    // December: the o4 invoice (2,400 → 432: 216 + 216); the o3 return in full (2 Dec) gives back
+    // all of the Maharashtra dealer's invoice (11,120, IGST 2,002), the o1 return (3 Dec) 4,000 of
+    // the Karnataka dealer's 14,800 (720: 360 + 360).
     expect(
-      dec.figures.reconciliation.exceptions.map((e) => [e.eventType, e.amountPaise]).sort(),
+      dec.figures.cdnr.map((r) => [
+        r.noteDate,
+        r.recipientGstin,
+        r.invoiceNumber,
+        r.supply,
+        r.taxableValuePaise,
+        r.igstPaise,
+        r.cgstPaise,
+        r.sgstPaise,
+        r.totalPaise,
+      ]),
     ).toEqual([
-      ['refund_clawback', -720],
-      ['refund_reversal', -2_002],
+      [
+        '2026-12-02',
+        mh,
+        nov.figures.b2b.find((r) => r.recipientGstin === mh)!.invoiceNumber,
+        'inter_state',
+        11_120,
+        2_002,
+        0,
+        0,
+        13_122,
+      ],
+      [
+        '2026-12-03',
+        ka,
+        nov.figures.b2b.find((r) => r.taxableValuePaise === 14_800)!.invoiceNumber,
+        'intra_state',
+        4_000,
+        0,
+        360,
+        360,
+        4_720,
+      ],
     ]);
+    // Notes are numbered in a series of their own, gapless and in the order issued.
+    const seqOf = (n: string) => Number(n.slice(-7));
+    const [n1, n2, n3] = [...nov.figures.cdnr, ...dec.figures.cdnr].map((r) => seqOf(r.noteNumber));
+    expect([n2! - n1!, n3! - n2!]).toEqual([1, 1]);
+    expect(dec.figures.totals).toEqual({
+      taxableValuePaise: 2_400 - 11_120 - 4_000,
+      igstPaise: -2_002,
+      cgstPaise: 216 - 360,
+      sgstPaise: 216 - 360,
+      gstPaise: 432 - 2_002 - 720,
+    });
+    expect(dec.figures.reconciliation).toMatchObject({
+      returnTotalPaise: -2_290,
+      journalMovementPaise: -2_290,
+      differencePaise: 0,
+      reconciled: true,
+      exceptions: [],
+    });
+    // The notes are in the books as issued: append-only, one per refund.
+    const notes = await sql<{ n: string; refunds: string }>(
+      `SELECT count(*)::text AS n, count(DISTINCT refund_id)::text AS refunds FROM commission_credit_notes`,
+    );
+    expect(notes).toEqual([{ n: '3', refunds: '3' }]);
+    await expect(sql(`UPDATE commission_credit_notes SET total_paise = 1`)).rejects.toThrow();
   });
 
   it('closes an ended month (frozen), refuses a month not ended or closed twice; exports are audited', async () => {
@@ -489,6 +564,22 @@ describe('statutory returns from the ledger (Razorpay sandbox over HTTP)', () =>
     ).text();
     expect(tdsCsv).toContain(`194-O,PANNOTAVBL,`);
     expect(tdsCsv).toMatch(/,credit,job:[0-9a-f-]+,2026-11-06,100000,5000,5,C\r\n/);
+    // GSTR-1 of December: the o4 invoice (b2b) and the two credit notes (cdnr, as on the note).
+    const gstr1Csv = (
+      await (await raw(compliance, '/admin/returns/gstr1/2026-12/export?format=csv')).text()
+    ).split('\r\n');
+    expect(gstr1Csv[0]).toBe(
+      'table,recipient_gstin,recipient_name,note_number,note_date,invoice_number,invoice_date,place_of_supply,supply,rate_percent,invoices,credit_notes,taxable_value_paise,igst_paise,cgst_paise,sgst_paise,total_paise',
+    );
+    expect(gstr1Csv.filter((l) => l.startsWith('b2b,'))).toHaveLength(1);
+    expect(gstr1Csv.filter((l) => l.startsWith('cdnr,'))).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^cdnr,${names.get('27AAAPM5678B1Z5')},[^,]+,CN/26-27/\\d{7},2026-12-02,FB/26-27/\\d{7},2026-11-06,27,inter_state,18,,1,11120,2002,0,0,13122$`,
+        ),
+      ),
+      expect.stringMatching(/^cdnr,.*,2026-12-03,.*,29,intra_state,18,,1,4000,0,360,360,4720$/),
+    ]);
     const audited = await sql<{ actor_role: string; target_id: string; format: string }>(
       `SELECT actor_role, target_id, after->>'format' AS format FROM audit_events
        WHERE action = 'returns.export' ORDER BY seq`,
@@ -497,6 +588,7 @@ describe('statutory returns from the ledger (Razorpay sandbox over HTTP)', () =>
       { actor_role: 'finance', target_id: 'gstr8:2026-11', format: 'offline-json' },
       { actor_role: 'compliance', target_id: 'gstr8:2026-11', format: 'csv' },
       { actor_role: 'compliance', target_id: 'tds194o:2026-27-Q3', format: 'csv' },
+      { actor_role: 'compliance', target_id: 'gstr1:2026-12', format: 'csv' },
     ]);
     expect(
       await sql(

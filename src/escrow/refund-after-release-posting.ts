@@ -50,6 +50,7 @@ import {
   type ReleasedHoldRef,
 } from '../payments/after-release-refunds.js';
 import { PARTS_RATES } from '../payments/parts-rates.js';
+import { CommissionService } from '../payouts/commission/commission.service.js';
 import { REPAIR_RATES } from '../payments/repair-rates.js';
 import { releasedSaleLinesIn, type TaxableBasis } from '../payments/sale-lines.js';
 import { saleLinesOfJob } from '../repairs/repair-job-store.js';
@@ -295,9 +296,10 @@ export async function releaseTermsIn(
  */
 export async function postRefundAfterReleaseIn(
   tx: EntityManager,
-  ledger: LedgerService,
+  deps: { ledger: LedgerService; commission: CommissionService },
   refund: AfterReleaseRefund,
 ): Promise<void> {
+  const { ledger, commission } = deps;
   const hold = (await releasedHoldIn(tx, releasedHoldRefOf(refund), true))!;
   const release = releaseOf(hold);
   if (hold.status !== 'released') throw new Error(`escrow of ${release.releaseId} is not released`);
@@ -312,7 +314,7 @@ export async function postRefundAfterReleaseIn(
     hold.tds_paise,
   ].some((v) => BigInt(v ?? '0') > 0n);
   await ledger.openAccountsIn(tx, [payableAccount(supplier), receivableAccount(supplier)]);
-  const { command } = refundAfterRelease({
+  const { command, clawback } = refundAfterRelease({
     escrow: release.escrow,
     subjectId: release.subjectId,
     supplier,
@@ -329,6 +331,30 @@ export async function postRefundAfterReleaseIn(
     actor: 'system:refunds',
   });
   await ledger.postIn(tx, command, { what: `refund ${refund.id}` });
+  // The commission and its GST given back: a credit note against the release's invoice, dated as
+  // the entry that debits the GST (a full refund's reversal of the deductions, else the clawback).
+  if (clawback.commissionPaise + clawback.gstOnCommissionPaise > 0n) {
+    const giveBack =
+      command.type === 'batch'
+        ? command.commands.find(
+            (c) => c.type === 'reverse' && c.entryKey === `deductions:${release.releaseId}`,
+          )
+        : command;
+    if (giveBack === undefined || !('key' in giveBack))
+      throw new Error(`refund ${refund.id}: no entry gives the commission back`);
+    const ledgerEntryKey = giveBack.key;
+    await commission.writeCreditNoteIn(tx, {
+      invoice:
+        release.invoiceColumn === 'sub_order_id'
+          ? { subOrderId: release.invoiceOf }
+          : { repairJobId: release.invoiceOf },
+      refundId: refund.id,
+      ledgerEntryKey,
+      noteDate: await ledger.entryDateIn(tx, ledgerEntryKey),
+      commissionPaise: clawback.commissionPaise,
+      gstOnCommissionPaise: clawback.gstOnCommissionPaise,
+    });
+  }
 }
 
 /**
@@ -376,11 +402,13 @@ export class AfterReleaseRefundPosting implements OnModuleInit {
   constructor(
     private readonly port: AfterReleaseRefunds,
     private readonly ledger: LedgerService,
+    private readonly commission: CommissionService,
   ) {}
 
   onModuleInit(): void {
     this.port.register({
-      postIn: (tx, refund) => postRefundAfterReleaseIn(tx, this.ledger, refund),
+      postIn: (tx, refund) =>
+        postRefundAfterReleaseIn(tx, { ledger: this.ledger, commission: this.commission }, refund),
       transferReversalTargetIn,
     });
   }

@@ -169,12 +169,15 @@ export const GSTR1_CSV_COLUMNS = [
   'table',
   'recipient_gstin',
   'recipient_name',
+  'note_number',
+  'note_date',
   'invoice_number',
   'invoice_date',
   'place_of_supply',
   'supply',
   'rate_percent',
   'invoices',
+  'credit_notes',
   'taxable_value_paise',
   'igst_paise',
   'cgst_paise',
@@ -184,44 +187,35 @@ export const GSTR1_CSV_COLUMNS = [
 
 interface Gstr1Figures {
   b2b: Record<string, string | number>[];
+  cdnr: Record<string, string | number>[];
   b2cs: Record<string, string | number>[];
 }
 
+/** Column → figure key (camelCase), for the rows that have it; others are empty. */
+const GSTR1_KEYS: Record<(typeof GSTR1_CSV_COLUMNS)[number], string> = Object.fromEntries(
+  GSTR1_CSV_COLUMNS.map((c) => [c, c.replace(/_([a-z])/g, (_, x: string) => x.toUpperCase())]),
+) as Record<(typeof GSTR1_CSV_COLUMNS)[number], string>;
+
+/**
+ * One row per B2B invoice (`b2b`), per credit note to a registered recipient (`cdnr`: amounts as
+ * on the note, a reduction) and per B2CS supply type and rate (`b2cs`: net of its credit notes).
+ */
 async function* gstr1Records(report: ReturnReport): AsyncGenerator<CsvCell[]> {
   const f = report.figures as unknown as Gstr1Figures;
-  const cell = (r: Record<string, string | number>, k: string) => r[k] ?? null;
-  for (const r of f.b2b) {
-    yield [
-      'b2b',
-      ...[
-        'recipientGstin',
-        'recipientName',
-        'invoiceNumber',
-        'invoiceDate',
-        'placeOfSupply',
-        'supply',
-        'ratePercent',
-      ].map((k) => cell(r, k)),
-      1,
-      ...['taxableValuePaise', 'igstPaise', 'cgstPaise', 'sgstPaise', 'totalPaise'].map((k) =>
-        cell(r, k),
-      ),
-    ];
-  }
-  for (const r of f.b2cs) {
-    yield [
-      'b2cs',
-      null,
-      null,
-      null,
-      null,
-      null,
-      cell(r, 'supply'),
-      cell(r, 'ratePercent'),
-      cell(r, 'invoices'),
-      ...['taxableValuePaise', 'igstPaise', 'cgstPaise', 'sgstPaise'].map((k) => cell(r, k)),
-      null,
-    ];
+  for (const [table, rows] of [
+    ['b2b', f.b2b],
+    ['cdnr', f.cdnr],
+    ['b2cs', f.b2cs],
+  ] as const) {
+    for (const r of rows) {
+      const row: Record<string, string | number> = {
+        ...r,
+        table,
+        ...(table === 'b2b' ? { invoices: 1 } : {}),
+        ...(table === 'cdnr' ? { creditNotes: 1 } : {}),
+      };
+      yield GSTR1_CSV_COLUMNS.map((c) => row[GSTR1_KEYS[c]] ?? null);
+    }
   }
 }
 

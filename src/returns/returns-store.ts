@@ -6,7 +6,7 @@
 import type { EntityManager } from 'typeorm';
 import { execute } from '../database/sql.js';
 import type { Side } from '../ledger/domain/account.js';
-import type { CommissionInvoiceFacts } from './domain/gstr1.js';
+import type { CommissionCreditNoteFacts, CommissionInvoiceFacts } from './domain/gstr1.js';
 import type { ReturnType } from './domain/periods.js';
 import type { Supply, SupplierInfo } from './domain/returns.js';
 import type { JournalEntry } from './domain/tax-movements.js';
@@ -282,48 +282,86 @@ export async function taxAccountIn(
   return { movementPaise: BigInt(rows[0]!.movement), balanceAtEndPaise: BigInt(rows[0]!.balance) };
 }
 
-/** The commission and service-fee invoices dated in [fromDate, toDate) (IST dates), by number. */
+interface SupplyDocumentRow {
+  invoice_number: string;
+  invoice_date: string;
+  recipient_gstin: string | null;
+  recipient_name: string;
+  supply: 'intra_state' | 'inter_state';
+  gst_rate: string;
+  taxable: string;
+  igst: string;
+  cgst: string;
+  sgst: string;
+  total: string;
+}
+
+/** An invoice's columns as `SupplyDocumentRow`, amounts from `amounts` (the invoice `i` or a note). */
+const supplyDocumentColumns = (amounts: 'i' | 'n') => `
+  i.invoice_number, to_char(i.release_date, 'YYYY-MM-DD') AS invoice_date,
+  coalesce(i.dealer_gstin, i.technician_gstin) AS recipient_gstin,
+  coalesce(u.business_name, u.display_name) AS recipient_name, ${amounts}.supply,
+  ${amounts}.gst_rate::text AS gst_rate, ${amounts}.taxable_value_paise::text AS taxable,
+  ${amounts}.igst_paise::text AS igst, ${amounts}.cgst_paise::text AS cgst,
+  ${amounts}.sgst_paise::text AS sgst, ${amounts}.total_paise::text AS total`;
+
+const supplyDocumentOf = (r: SupplyDocumentRow): CommissionInvoiceFacts => ({
+  invoiceNumber: r.invoice_number,
+  invoiceDate: r.invoice_date,
+  recipientGstin: r.recipient_gstin,
+  recipientName: r.recipient_name,
+  supply: r.supply,
+  gstRate: r.gst_rate,
+  taxableValuePaise: BigInt(r.taxable),
+  igstPaise: BigInt(r.igst),
+  cgstPaise: BigInt(r.cgst),
+  sgstPaise: BigInt(r.sgst),
+  totalPaise: BigInt(r.total),
+});
+
+/** The commission invoices dated in [fromDate, toDate) (IST dates), with their recipient, in number order. */
 export async function commissionInvoicesIn(
   tx: EntityManager,
   fromDate: string,
   toDate: string,
 ): Promise<CommissionInvoiceFacts[]> {
-  const { rows } = await execute<{
-    invoice_number: string;
-    invoice_date: string;
-    recipient_gstin: string | null;
-    recipient_name: string;
-    supply: 'intra_state' | 'inter_state';
-    gst_rate: string;
-    taxable: string;
-    igst: string;
-    cgst: string;
-    sgst: string;
-    total: string;
-  }>(
+  const { rows } = await execute<SupplyDocumentRow>(
     tx,
-    `SELECT i.invoice_number, to_char(i.release_date, 'YYYY-MM-DD') AS invoice_date,
-            coalesce(i.dealer_gstin, i.technician_gstin) AS recipient_gstin,
-            coalesce(u.business_name, u.display_name) AS recipient_name, i.supply,
-            i.gst_rate::text AS gst_rate, i.taxable_value_paise::text AS taxable,
-            i.igst_paise::text AS igst, i.cgst_paise::text AS cgst, i.sgst_paise::text AS sgst,
-            i.total_paise::text AS total
+    `SELECT ${supplyDocumentColumns('i')}
      FROM commission_invoices i JOIN users u ON u.id = coalesce(i.dealer_id, i.technician_id)
      WHERE i.release_date >= $1::date AND i.release_date < $2::date
      ORDER BY i.financial_year, i.seq`,
     [fromDate, toDate],
   );
+  return rows.map(supplyDocumentOf);
+}
+
+/**
+ * The credit notes for commission given back dated in [fromDate, toDate) (IST dates), with the
+ * invoice each reduces and its recipient, in number order.
+ */
+export async function commissionCreditNotesIn(
+  tx: EntityManager,
+  fromDate: string,
+  toDate: string,
+): Promise<CommissionCreditNoteFacts[]> {
+  const { rows } = await execute<
+    SupplyDocumentRow & { note_number: string; note_date: string; ledger_entry_key: string }
+  >(
+    tx,
+    `SELECT ${supplyDocumentColumns('n')}, n.note_number,
+            to_char(n.note_date, 'YYYY-MM-DD') AS note_date, n.ledger_entry_key
+     FROM commission_credit_notes n
+     JOIN commission_invoices i ON i.id = n.invoice_id
+     JOIN users u ON u.id = coalesce(i.dealer_id, i.technician_id)
+     WHERE n.note_date >= $1::date AND n.note_date < $2::date
+     ORDER BY n.financial_year, n.seq`,
+    [fromDate, toDate],
+  );
   return rows.map((r) => ({
-    invoiceNumber: r.invoice_number,
-    invoiceDate: r.invoice_date,
-    recipientGstin: r.recipient_gstin,
-    recipientName: r.recipient_name,
-    supply: r.supply,
-    gstRate: r.gst_rate,
-    taxableValuePaise: BigInt(r.taxable),
-    igstPaise: BigInt(r.igst),
-    cgstPaise: BigInt(r.cgst),
-    sgstPaise: BigInt(r.sgst),
-    totalPaise: BigInt(r.total),
+    ...supplyDocumentOf(r),
+    noteNumber: r.note_number,
+    noteDate: r.note_date,
+    ledgerEntryKey: r.ledger_entry_key,
   }));
 }

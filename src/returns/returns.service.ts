@@ -25,6 +25,7 @@ import { istDate } from '../ledger/domain/rates.js';
 import {
   closedPeriodIn,
   closedPeriodsIn,
+  commissionCreditNotesIn,
   commissionInvoicesIn,
   insertClosedPeriodIn,
   insertTaxPaymentIn,
@@ -97,10 +98,15 @@ export class ReturnsService {
     private readonly audit: AuditService,
   ) {}
 
-  /** GSTR-1 of the month: the commission invoices dated in it, beside liability:tax:gst_output. */
+  /**
+   * GSTR-1 of the month: the commission invoices and credit notes dated in it, beside
+   * liability:tax:gst_output.
+   */
   private async gstr1In(tx: EntityManager, period: Period, entries: readonly JournalEntry[]) {
-    const invoices = await commissionInvoicesIn(tx, istDate(period.fromMs), istDate(period.toMs));
-    const figures = gstr1(invoices);
+    const [from, to] = [istDate(period.fromMs), istDate(period.toMs)];
+    const invoices = await commissionInvoicesIn(tx, from, to);
+    const creditNotes = await commissionCreditNotesIn(tx, from, to);
+    const figures = gstr1(invoices, creditNotes);
     return {
       period: period.key,
       ...figures,
@@ -109,6 +115,7 @@ export class ReturnsService {
         period.fromMs,
         period.toMs,
         figures.totals.gstPaise,
+        new Set(creditNotes.map((n) => n.ledgerEntryKey)),
       ),
     };
   }

@@ -7805,11 +7805,32 @@ export interface components {
             sgstPaise: number;
             totalPaise: number;
         };
+        Gstr1CdnrRowDto: {
+            /** @enum {string} */
+            supply: "inter_state" | "intra_state";
+            /** @enum {string} */
+            noteType: "C";
+            noteNumber: string;
+            noteDate: string;
+            recipientGstin: string;
+            recipientName: string;
+            invoiceNumber: string;
+            invoiceDate: string;
+            /** @description The recipient's state code. */
+            placeOfSupply: string;
+            ratePercent: string;
+            taxableValuePaise: number;
+            igstPaise: number;
+            cgstPaise: number;
+            sgstPaise: number;
+            totalPaise: number;
+        };
         Gstr1B2csRowDto: {
             /** @enum {string} */
             supply: "inter_state" | "intra_state";
             ratePercent: string;
             invoices: number;
+            creditNotes: number;
             taxableValuePaise: number;
             igstPaise: number;
             cgstPaise: number;
@@ -7824,8 +7845,10 @@ export interface components {
         };
         Gstr1FiguresDto: {
             b2b: components["schemas"]["Gstr1B2bRowDto"][];
+            cdnr: components["schemas"]["Gstr1CdnrRowDto"][];
             b2cs: components["schemas"]["Gstr1B2csRowDto"][];
             period: string;
+            /** @description Invoices less credit notes. */
             totals: components["schemas"]["Gstr1TotalsDto"];
             reconciliation: components["schemas"]["ReturnReconciliationDto"];
         };

@@ -51,6 +51,7 @@ import {
   validateEnvelope,
 } from '../domain/ledger-model.js';
 import { isResultCode } from '../domain/result-codes.js';
+import { istDate } from '../domain/rates.js';
 import {
   ACCOUNT_COLUMNS,
   ACCOUNT_COLUMNS_WITH_DELTAS,
@@ -305,6 +306,20 @@ export class LedgerService {
       [code],
     );
     return rows[0] === undefined ? 0n : availableBalance(toAccount(rows[0]));
+  }
+
+  /**
+   * The IST date of an entry's effective time, in the caller's transaction (documents issued for an
+   * entry are dated as it: a credit note and its entry fall in the same return period).
+   */
+  async entryDateIn(tx: EntityManager, key: string): Promise<string> {
+    const { rows } = await execute<{ ms: string }>(
+      tx,
+      `SELECT (extract(epoch FROM effective_at) * 1000)::bigint::text AS ms FROM ledger_entries WHERE id = $1`,
+      [key],
+    );
+    if (rows[0] === undefined) throw new Error(`no ledger entry ${key}`);
+    return istDate(Number(rows[0].ms));
   }
 
   /** Expires a hold whose timeout has passed (on the ledger clock: database time in production). */

@@ -1,4 +1,10 @@
-import { financialYear, invoiceNumber, splitGst } from './commission-invoice.js';
+import {
+  creditNoteNumber,
+  financialYear,
+  invoiceNumber,
+  splitBySupply,
+  splitGst,
+} from './commission-invoice.js';
 
 describe('commission invoice rules', () => {
   it('finds the Indian financial year (April–March) of an IST date', () => {
@@ -16,6 +22,27 @@ describe('commission invoice rules', () => {
     expect(() => invoiceNumber('2026-27', 0)).toThrow();
     expect(() => invoiceNumber('2026-27', 10_000_000)).toThrow();
     expect(() => invoiceNumber('26-27', 1)).toThrow();
+  });
+
+  it('numbers credit notes CN/<yy-yy>/<7 digits>, a series of their own', () => {
+    expect(creditNoteNumber('2026-27', 12)).toBe('CN/26-27/0000012');
+    expect(creditNoteNumber('2027-28', 9_999_999)).toHaveLength(16);
+    expect(() => creditNoteNumber('2026-27', 0)).toThrow();
+  });
+
+  it('splits GST given back as the invoice placed its supply', () => {
+    expect(splitBySupply(289n, 'intra_state')).toEqual({
+      supply: 'intra_state',
+      cgstPaise: 144n,
+      sgstPaise: 145n,
+      igstPaise: 0n,
+    });
+    expect(splitBySupply(289n, 'inter_state')).toEqual({
+      supply: 'inter_state',
+      cgstPaise: 0n,
+      sgstPaise: 0n,
+      igstPaise: 289n,
+    });
   });
 
   it('splits GST into CGST + SGST in the same state, IGST across states', () => {

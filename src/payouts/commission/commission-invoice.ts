@@ -18,10 +18,22 @@ export function financialYear(istDate: string): string {
  * financial year.
  */
 export function invoiceNumber(fy: string, seq: number): string {
+  return documentNumber('FB', fy, seq);
+}
+
+/**
+ * `CN/<yy-yy>/<7-digit sequence>`: a credit note for commission given back, in a series of its own
+ * (CGST Rules, rule 53: consecutive, unique within the financial year, at most 16 characters).
+ */
+export function creditNoteNumber(fy: string, seq: number): string {
+  return documentNumber('CN', fy, seq);
+}
+
+function documentNumber(series: 'FB' | 'CN', fy: string, seq: number): string {
   if (!/^\d{4}-\d{2}$/.test(fy)) throw new Error(`not a financial year: ${fy}`);
   if (!Number.isInteger(seq) || seq < 1 || seq > 9_999_999)
-    throw new Error(`invoice sequence out of range: ${seq}`);
-  return `FB/${fy.slice(2)}/${String(seq).padStart(7, '0')}`;
+    throw new Error(`document sequence out of range: ${seq}`);
+  return `${series}/${fy.slice(2)}/${String(seq).padStart(7, '0')}`;
 }
 
 /** The state code of a GSTIN: its first two digits. */
@@ -56,9 +68,19 @@ export function splitGstByState(
   platformStateCode: string,
   recipientStateCode: string | null,
 ): GstSplit {
-  if (recipientStateCode === null || platformStateCode === recipientStateCode) {
+  return splitBySupply(
+    gstPaise,
+    recipientStateCode === null || platformStateCode === recipientStateCode
+      ? 'intra_state'
+      : 'inter_state',
+  );
+}
+
+/** GST split for a supply already placed: half CGST and half SGST (the odd paisa to SGST), or IGST. */
+export function splitBySupply(gstPaise: bigint, supply: GstSplit['supply']): GstSplit {
+  if (supply === 'intra_state') {
     const cgstPaise = gstPaise / 2n;
-    return { supply: 'intra_state', cgstPaise, sgstPaise: gstPaise - cgstPaise, igstPaise: 0n };
+    return { supply, cgstPaise, sgstPaise: gstPaise - cgstPaise, igstPaise: 0n };
   }
-  return { supply: 'inter_state', cgstPaise: 0n, sgstPaise: 0n, igstPaise: gstPaise };
+  return { supply, cgstPaise: 0n, sgstPaise: 0n, igstPaise: gstPaise };
 }

@@ -33,9 +33,11 @@ import { istDate, rateFrom, scheduleNamed, type RateBook } from '../../ledger/do
 import { loadRateBook } from '../../ledger/ledger-spec-files.js';
 import { gstStateCodeOf, INDIAN_STATES, type IndianState } from '../../common/indian-states.js';
 import {
+  creditNoteNumber,
   financialYear,
   gstinStateCode,
   invoiceNumber,
+  splitBySupply,
   splitGst,
   splitGstByState,
   type GstSplit,
@@ -114,6 +116,18 @@ export type InvoiceInput = (
   gstOnCommissionPaise: bigint;
   gstRate: Decimal;
 };
+
+/** Commission given back by a refund after release, against the release's invoice. */
+export interface CreditNoteInput {
+  /** The invoice's subject: a sub-order, or a repair job (one service-fee invoice per job). */
+  invoice: { subOrderId: string } | { repairJobId: string };
+  refundId: string;
+  /** The ledger entry that gives the GST back (debits liability:tax:gst_output); the note's date is its IST date. */
+  ledgerEntryKey: string;
+  noteDate: string;
+  commissionPaise: bigint;
+  gstOnCommissionPaise: bigint;
+}
 
 /** Who an invoice is issued to: the columns naming its subject and recipient, and the GST split. */
 interface InvoiceRecipient {
@@ -325,6 +339,66 @@ export class CommissionService {
         to.repairJobId,
         to.technicianId,
         to.technicianGstin,
+      ],
+    );
+    return number;
+  }
+
+  /**
+   * The credit note for commission given back by a refund after release (CGST Act §34), in the
+   * caller's transaction (the one posting the refund): against the release's invoice, its supply
+   * placed as the invoice's, numbered gapless per financial year in a series of its own
+   * (`CN/<yy-yy>/<7 digits>`). Undefined when the refund gives back nothing of the commission.
+   */
+  async writeCreditNoteIn(tx: EntityManager, input: CreditNoteInput): Promise<string | undefined> {
+    if (input.commissionPaise + input.gstOnCommissionPaise === 0n) return undefined;
+    const [column, subject] =
+      'subOrderId' in input.invoice
+        ? (['sub_order_id', input.invoice.subOrderId] as const)
+        : (['repair_job_id', input.invoice.repairJobId] as const);
+    const { rows: invoices } = await execute<{
+      id: string;
+      supply: GstSplit['supply'];
+      gst_rate: string;
+    }>(
+      tx,
+      `SELECT id, supply, gst_rate::text AS gst_rate FROM commission_invoices WHERE ${column} = $1`,
+      [subject],
+    );
+    const invoice = invoices[0];
+    if (invoice === undefined) throw new Error(`no commission invoice for ${column} ${subject}`);
+    const fy = financialYear(input.noteDate);
+    const { rows: counter } = await execute<{ last_seq: number }>(
+      tx,
+      `INSERT INTO commission_credit_note_counters (financial_year, last_seq) VALUES ($1, 1)
+       ON CONFLICT (financial_year) DO UPDATE SET last_seq = commission_credit_note_counters.last_seq + 1
+       RETURNING last_seq`,
+      [fy],
+    );
+    const seq = counter[0]!.last_seq;
+    const number = creditNoteNumber(fy, seq);
+    const split = splitBySupply(input.gstOnCommissionPaise, invoice.supply);
+    await execute(
+      tx,
+      `INSERT INTO commission_credit_notes (note_number, financial_year, seq, invoice_id, refund_id,
+         ledger_entry_key, supply, gst_rate, taxable_value_paise, cgst_paise, sgst_paise, igst_paise,
+         total_paise, note_date)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+      [
+        number,
+        fy,
+        seq,
+        invoice.id,
+        input.refundId,
+        input.ledgerEntryKey,
+        split.supply,
+        invoice.gst_rate,
+        input.commissionPaise.toString(),
+        split.cgstPaise.toString(),
+        split.sgstPaise.toString(),
+        split.igstPaise.toString(),
+        (input.commissionPaise + input.gstOnCommissionPaise).toString(),
+        input.noteDate,
       ],
     );
     return number;

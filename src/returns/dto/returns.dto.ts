@@ -213,11 +213,24 @@ export class Gstr1B2bRowDto {
   totalPaise!: number;
 }
 
+/**
+ * A credit note for commission given back, to a registered recipient: the invoice it reduces
+ * (`invoiceNumber`, `invoiceDate`, place of supply, rate) with the note's number, date and amounts.
+ */
+export class Gstr1CdnrRowDto extends Gstr1B2bRowDto {
+  noteNumber!: string;
+  noteDate!: string;
+  @ApiProperty({ enum: ['C'] })
+  noteType!: 'C';
+}
+
+/** Unregistered recipients per supply type and rate: invoices less credit notes (may be negative). */
 export class Gstr1B2csRowDto {
   @ApiProperty({ enum: ['intra_state', 'inter_state'] })
   supply!: 'intra_state' | 'inter_state';
   ratePercent!: string;
   invoices!: number;
+  creditNotes!: number;
   taxableValuePaise!: number;
   igstPaise!: number;
   cgstPaise!: number;
@@ -236,8 +249,11 @@ export class Gstr1FiguresDto {
   period!: string;
   @ApiProperty({ type: [Gstr1B2bRowDto] })
   b2b!: Gstr1B2bRowDto[];
+  @ApiProperty({ type: [Gstr1CdnrRowDto] })
+  cdnr!: Gstr1CdnrRowDto[];
   @ApiProperty({ type: [Gstr1B2csRowDto] })
   b2cs!: Gstr1B2csRowDto[];
+  /** Invoices less credit notes. */
   totals!: Gstr1TotalsDto;
   reconciliation!: ReturnReconciliationDto;
 }
