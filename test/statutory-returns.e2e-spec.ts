@@ -611,4 +611,117 @@ describe('statutory returns from the ledger (Razorpay sandbox over HTTP)', () =>
     expect((await mine(compliance)).status).toBe(403);
     expect((await raw(dealerKa, '/admin/returns/tds-194o/2026-27-Q3')).status).toBe(403);
   });
+
+  it('exports the e-invoices of a month: each B2B invoice and credit note in the IRP schema', async () => {
+    const eInvoices = (who: SignedIn, period: string) =>
+      raw(who, `/admin/returns/gstr1/${period}/export?format=e-invoice`);
+    expect((await eInvoices(cfo, '2026-11')).status).toBe(403);
+    const res = await eInvoices(compliance, '2026-11');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toBe(
+      'attachment; filename="e-invoices-2026-11.json"',
+    );
+    const docs = (await res.json()) as {
+      DocDtls: { Typ: string; No: string; Dt: string };
+      BuyerDtls: Record<string, unknown>;
+      SellerDtls: Record<string, unknown>;
+      ItemList: Record<string, unknown>[];
+      ValDtls: Record<string, unknown>;
+      RefDtls?: { PrecDocDtls: { InvNo: string; InvDt: string }[] };
+    }[];
+    // November: the three dealers' invoices (the technician has no GSTIN: B2C, no e-invoice), then
+    // the credit note of the o2 return.
+    expect(docs.map((d) => d.DocDtls.Typ)).toEqual(['INV', 'INV', 'INV', 'CRN']);
+    const ka = names.get('29AAAPK1234A1Z5')!;
+    const seller = {
+      Gstin: t.config.commission.platformGstin,
+      LglNm: t.config.platform.legalName,
+      Addr1: t.config.platform.address,
+      Loc: t.config.platform.city,
+      Pin: Number(t.config.platform.pincode),
+      Stcd: '29',
+    };
+    const invoice = docs.find(
+      (d) => d.BuyerDtls.Gstin === ka && d.DocDtls.Typ === 'INV' && d.ValDtls.AssVal === 40,
+    )!;
+    // 4,000 paise at 18 %, Karnataka to Karnataka: CGST 3.60 + SGST 3.60, total 47.20.
+    expect(invoice).toMatchObject({
+      Version: '1.1',
+      TranDtls: { TaxSch: 'GST', SupTyp: 'B2B', RegRev: 'N', IgstOnIntra: 'N' },
+      DocDtls: { Typ: 'INV', No: expect.stringMatching(/^FB\/26-27\/\d{7}$/), Dt: '06/11/2026' },
+      SellerDtls: seller,
+      BuyerDtls: { Gstin: ka, Pos: '29', Stcd: '29', Pin: expect.any(Number) },
+      ItemList: [
+        {
+          SlNo: '1',
+          IsServc: 'Y',
+          HsnCd: '998599',
+          PrdDesc: 'Commission on parts sold through FixBazaar',
+          AssAmt: 40,
+          GstRt: 18,
+          IgstAmt: 0,
+          CgstAmt: 3.6,
+          SgstAmt: 3.6,
+          TotItemVal: 47.2,
+        },
+      ],
+      ValDtls: { AssVal: 40, IgstVal: 0, CgstVal: 3.6, SgstVal: 3.6, TotInvVal: 47.2 },
+    });
+    // The credit note: 1,600 of it given back on 20 November (GST 2.88), against that invoice.
+    expect(docs[3]).toMatchObject({
+      DocDtls: { Typ: 'CRN', No: expect.stringMatching(/^CN\/26-27\/\d{7}$/), Dt: '20/11/2026' },
+      SellerDtls: seller,
+      BuyerDtls: { Gstin: ka, Pos: '29' },
+      ValDtls: { AssVal: 16, CgstVal: 1.44, SgstVal: 1.44, IgstVal: 0, TotInvVal: 18.88 },
+      RefDtls: { PrecDocDtls: [{ InvNo: invoice.DocDtls.No, InvDt: '06/11/2026' }] },
+    });
+    const mh = docs.find((d) => d.BuyerDtls.Gstin === names.get('27AAAPM5678B1Z5'))!;
+    expect(mh.BuyerDtls).toMatchObject({ Pos: '27', Stcd: '27' });
+    expect(mh.ValDtls).toMatchObject({
+      AssVal: 111.2,
+      IgstVal: 20.02,
+      CgstVal: 0,
+      TotInvVal: 131.22,
+    });
+
+    // A recipient's address the IRP would refuse (a one-letter city): nothing is exported, and the
+    // problem names each document and field.
+    const dealerId = dealerMh.userId;
+    const address = (
+      await sql<{ a: unknown }>(
+        `SELECT coalesce(s.registered_address, u.pickup_address) AS a FROM users u
+         LEFT JOIN payee_settlement_details s ON s.payee_id = u.id AND s.review_status = 'approved'
+         WHERE u.id = $1`,
+        [dealerId],
+      )
+    )[0]!.a;
+    expect(address).toMatchObject({ city: expect.any(String) });
+    await sql(`UPDATE users SET pickup_address = pickup_address || '{"city":"X"}' WHERE id = $1`, [
+      dealerId,
+    ]);
+    await sql(
+      `UPDATE payee_settlement_details SET registered_address = registered_address || '{"city":"X"}'
+        WHERE payee_id = $1 AND registered_address IS NOT NULL`,
+      [dealerId],
+    );
+    const refused = await eInvoices(finance, '2026-12');
+    expect(refused.status).toBe(409);
+    const problem = (await refused.json()) as {
+      code: string;
+      errors: { field: string; message: string }[];
+    };
+    expect(problem.code).toBe('returns/e-invoice-incomplete');
+    // December: the Maharashtra dealer's credit note (its invoice is November's).
+    expect(problem.errors).toEqual([
+      {
+        field: expect.stringMatching(/^CN\/26-27\/\d{7} buyer\.location$/),
+        message: 'buyer.location: must be 3–50 characters',
+      },
+    ]);
+    const audited = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events
+        WHERE action = 'returns.export' AND after->>'format' = 'e-invoice'`,
+    );
+    expect(audited).toEqual([{ n: 1 }]);
+  });
 });

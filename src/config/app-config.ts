@@ -257,6 +257,8 @@ export interface AppConfig {
   };
   /** Commission tax invoices (src/payouts/commission/): the platform's GSTIN (placeholder default). */
   commission: { platformGstin: string };
+  /** The platform as the seller on its e-invoices (src/returns/; placeholder defaults). */
+  platform: { legalName: string; address: string; city: string; pincode: string };
   jobs: {
     /** Run job workers and schedules in this process (false: enqueue only). */
     workers: boolean;
@@ -498,6 +500,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     escrowControls: { earlyReleaseApprovalAbovePaise: e.EARLY_RELEASE_APPROVAL_ABOVE_PAISE },
     commission: { platformGstin: e.PLATFORM_GSTIN },
+    platform: {
+      legalName: e.PLATFORM_LEGAL_NAME,
+      address: e.PLATFORM_ADDRESS,
+      city: e.PLATFORM_CITY,
+      pincode: e.PLATFORM_PINCODE,
+    },
     auth: {
       jwtSecret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
       accountSecretsKey: e.ACCOUNT_SECRETS_KEY ?? DEVELOPMENT_ACCOUNT_SECRETS_KEY,

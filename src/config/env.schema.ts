@@ -185,6 +185,15 @@ export const envSchema = z.object({
     .string()
     .refine(isValidGstin, 'must be a 15-character GSTIN with a valid check character')
     .default('29FIXBZ0000A1ZY'),
+  // The platform's name and principal place of business as registered for GST (e-invoices' seller,
+  // src/returns/): PLACEHOLDER defaults in Bengaluru (the default GSTIN's state); set the real ones.
+  PLATFORM_LEGAL_NAME: z.string().min(3).max(100).default('FixBazaar Technologies Private Limited'),
+  PLATFORM_ADDRESS: z.string().min(1).max(100).default('12 Residency Road'),
+  PLATFORM_CITY: z.string().min(3).max(50).default('Bengaluru'),
+  PLATFORM_PINCODE: z
+    .string()
+    .regex(/^[1-9][0-9]{5}$/, 'must be a 6-digit PIN code')
+    .default('560025'),
 
   RAZORPAY_API_URL: z.string().url().default('https://api.razorpay.com'),
   RAZORPAY_KEY_ID: z

@@ -283,6 +283,7 @@ export async function taxAccountIn(
 }
 
 interface SupplyDocumentRow {
+  recipient_id: string;
   invoice_number: string;
   invoice_date: string;
   recipient_gstin: string | null;
@@ -298,7 +299,7 @@ interface SupplyDocumentRow {
 
 /** An invoice's columns as `SupplyDocumentRow`, amounts from `amounts` (the invoice `i` or a note). */
 const supplyDocumentColumns = (amounts: 'i' | 'n') => `
-  i.invoice_number, to_char(i.release_date, 'YYYY-MM-DD') AS invoice_date,
+  u.id AS recipient_id, i.invoice_number, to_char(i.release_date, 'YYYY-MM-DD') AS invoice_date,
   coalesce(i.dealer_gstin, i.technician_gstin) AS recipient_gstin,
   coalesce(u.business_name, u.display_name) AS recipient_name, ${amounts}.supply,
   ${amounts}.gst_rate::text AS gst_rate, ${amounts}.taxable_value_paise::text AS taxable,
@@ -306,6 +307,7 @@ const supplyDocumentColumns = (amounts: 'i' | 'n') => `
   ${amounts}.sgst_paise::text AS sgst, ${amounts}.total_paise::text AS total`;
 
 const supplyDocumentOf = (r: SupplyDocumentRow): CommissionInvoiceFacts => ({
+  recipientId: r.recipient_id,
   invoiceNumber: r.invoice_number,
   invoiceDate: r.invoice_date,
   recipientGstin: r.recipient_gstin,
@@ -364,4 +366,40 @@ export async function commissionCreditNotesIn(
     noteDate: r.note_date,
     ledgerEntryKey: r.ledger_entry_key,
   }));
+}
+
+/** A registered recipient's details for its e-invoices. */
+export interface EInvoiceBuyer {
+  payeeKind: 'dealer' | 'technician';
+  /** Its business name, else its approved settlement details' beneficiary, else its display name. */
+  legalName: string;
+  /** Its registered address in its approved settlement details, else its pickup address; null when neither. */
+  address: { line1?: string; line2?: string; city?: string; pincode?: string } | null;
+}
+
+/** The e-invoice details of each recipient (dealer or technician) of `ids`, by id. */
+export async function eInvoiceBuyersIn(
+  tx: EntityManager,
+  ids: readonly string[],
+): Promise<Map<string, EInvoiceBuyer>> {
+  const { rows } = await execute<{
+    id: string;
+    role: EInvoiceBuyer['payeeKind'];
+    legal_name: string;
+    address: EInvoiceBuyer['address'];
+  }>(
+    tx,
+    `SELECT u.id, u.role, coalesce(u.business_name, s.beneficiary_name, u.display_name) AS legal_name,
+            coalesce(s.registered_address, u.pickup_address) AS address
+     FROM users u
+     LEFT JOIN LATERAL (
+       SELECT beneficiary_name, registered_address FROM payee_settlement_details d
+        WHERE d.payee_id = u.id AND d.review_status = 'approved'
+        ORDER BY d.submitted_at DESC LIMIT 1) s ON true
+     WHERE u.id = ANY($1::uuid[])`,
+    [[...new Set(ids)]],
+  );
+  return new Map(
+    rows.map((r) => [r.id, { payeeKind: r.role, legalName: r.legal_name, address: r.address }]),
+  );
 }

@@ -41,6 +41,7 @@ import {
   TaxPaymentsQueryDto,
   Tds194oReportDto,
   TdsExportQueryDto,
+  Gstr1ExportQueryDto,
   TdsReturnPeriodParamDto,
 } from './dto/returns.dto.js';
 import {
@@ -129,17 +130,26 @@ export class ReturnsController {
     return this.returns.report('gstr1', p.period) as Promise<unknown> as Promise<Gstr1ReportDto>;
   }
 
-  /** GSTR-1 as a file (audited): CSV (one row per B2B invoice and per B2C summary) or JSON. */
+  /**
+   * GSTR-1 as a file (audited): CSV (one row per B2B invoice, per credit note and per B2C summary),
+   * JSON, or the month's e-invoices (409 `returns/e-invoice-incomplete` when a document's data would
+   * be refused by the IRP, naming each document and field).
+   */
   @Get('gstr1/:period/export')
   @Can('export', 'StatutoryReturn')
-  @ApiOperation({ summary: 'Export GSTR-1 of a month (CSV, JSON)' })
+  @ApiOperation({ summary: 'Export GSTR-1 of a month (CSV, JSON, e-invoices)' })
   @ApiProduces(CONTENT_TYPES.json, CONTENT_TYPES.csv)
   @ApiOkResponse({ schema: { type: 'string' } })
+  @ApiConflictResponse({ description: '`returns/e-invoice-incomplete`' })
   async gstr1Export(
     @Param() p: GstReturnPeriodParamDto,
-    @Query() q: TdsExportQueryDto,
+    @Query() q: Gstr1ExportQueryDto,
     @Meta() meta: RequestMeta,
   ): Promise<StreamableFile> {
+    if (q.format === 'e-invoice') {
+      const documents = await this.returns.eInvoices(p.period, meta);
+      return file(JSON.stringify(documents), 'json', `e-invoices-${p.period}`);
+    }
     const report = await this.returns.exportReport('gstr1', p.period, q.format, meta);
     const name = `gstr1-${report.period}`;
     return q.format === 'csv'

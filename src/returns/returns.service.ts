@@ -5,7 +5,7 @@
  * ledger with their challan.
  */
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppProblem } from '../common/errors/problem.js';
@@ -20,13 +20,28 @@ import { LedgerService } from '../ledger/persistence/ledger.service.js';
 import { type Period, parsePeriod, type ReturnType } from './domain/periods.js';
 import { gstr8, type ReturnInputs, tds194o } from './domain/returns.js';
 import { type JournalEntry, movementsOf } from './domain/tax-movements.js';
-import { gstOutputReconciliation, gstr1 } from './domain/gstr1.js';
+import {
+  type CommissionCreditNoteFacts,
+  type CommissionInvoiceFacts,
+  gstOutputReconciliation,
+  gstr1,
+} from './domain/gstr1.js';
+import {
+  EInvoiceDataError,
+  type EInvoiceDocument,
+  eInvoiceJson,
+  type EInvoiceParty,
+} from './domain/e-invoice.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { istDate } from '../ledger/domain/rates.js';
 import {
   closedPeriodIn,
   closedPeriodsIn,
   commissionCreditNotesIn,
   commissionInvoicesIn,
+  eInvoiceBuyersIn,
+  type EInvoiceBuyer,
   insertClosedPeriodIn,
   insertTaxPaymentIn,
   interStateSalesIn,
@@ -96,6 +111,7 @@ export class ReturnsService {
     private readonly transactions: TransactionRunner,
     private readonly ledger: LedgerService,
     private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -201,6 +217,69 @@ export class ReturnsService {
       }),
     );
     return report;
+  }
+
+  /**
+   * The month's e-invoices (IRP schema 1.1, `eInvoiceJson`): every commission invoice and credit note
+   * dated in it to a recipient with a GSTIN, invoices first, each in number order; the platform as
+   * the seller (`PLATFORM_*`). Audited as an export (`format: e-invoice`). A document the IRP would
+   * refuse (a recipient with no address on record, say) stops the export: 409
+   * `returns/e-invoice-incomplete` naming each document and field.
+   */
+  async eInvoices(key: string, meta: RequestMeta): Promise<Record<string, unknown>[]> {
+    const period = periodOrProblem('gstr1', key);
+    return this.transactions.run(async (tx) => {
+      const [from, to] = [istDate(period.fromMs), istDate(period.toMs)];
+      const registered = <T extends CommissionInvoiceFacts>(list: T[]) =>
+        list.filter((d) => d.recipientGstin !== null);
+      const invoices = registered(await commissionInvoicesIn(tx, from, to));
+      const notes = registered(await commissionCreditNotesIn(tx, from, to));
+      const buyers = await eInvoiceBuyersIn(
+        tx,
+        [...invoices, ...notes].map((d) => d.recipientId),
+      );
+      const seller: EInvoiceParty = {
+        gstin: this.config.commission.platformGstin,
+        legalName: this.config.platform.legalName,
+        address1: this.config.platform.address,
+        address2: null,
+        location: this.config.platform.city,
+        pincode: this.config.platform.pincode,
+        stateCode: this.config.commission.platformGstin.slice(0, 2),
+      };
+      const errors: { field: string; message: string }[] = [];
+      const out: Record<string, unknown>[] = [];
+      for (const d of [...invoices, ...notes]) {
+        try {
+          out.push(eInvoiceJson(eInvoiceDocument(seller, buyers.get(d.recipientId)!, d)));
+        } catch (err) {
+          if (!(err instanceof EInvoiceDataError)) throw err;
+          const number = 'noteNumber' in d ? d.noteNumber : d.invoiceNumber;
+          errors.push({ field: `${number} ${err.field}`, message: err.message });
+        }
+      }
+      if (errors.length > 0) {
+        throw new AppProblem(
+          409,
+          'returns/e-invoice-incomplete',
+          'Documents the IRP would refuse',
+          `${errors.length} document field(s) cannot be e-invoiced as recorded`,
+          { errors },
+        );
+      }
+      await this.audit.record(tx, meta, {
+        action: 'returns.export',
+        targetType: 'return_periods',
+        targetId: `gstr1:${period.key}`,
+        after: {
+          returnType: 'gstr1',
+          period: period.key,
+          format: 'e-invoice',
+          documents: out.length,
+        },
+      });
+      return out;
+    }, 'REPEATABLE READ');
   }
 
   /**
@@ -421,5 +500,54 @@ function paymentView(r: TaxPaymentRow): TaxPaymentView {
     bankAccountId: r.bank_account_id,
     entryId: r.entry_id,
     createdAt: r.created_at.toISOString(),
+  };
+}
+
+/** Services accounting code of the platform's commission and service fee: other support services n.e.c. */
+const COMMISSION_SAC = '998599';
+const DESCRIPTION: Record<EInvoiceBuyer['payeeKind'], string> = {
+  dealer: 'Commission on parts sold through FixBazaar',
+  technician: 'FixBazaar service fee on repair jobs',
+};
+
+/**
+ * The e-invoice of a commission invoice or credit note to `buyer`: its address as recorded (line 1,
+ * line 2, city, PIN code), its state code its GSTIN's; a credit note refers to the invoice it reduces.
+ */
+function eInvoiceDocument(
+  seller: EInvoiceParty,
+  buyer: EInvoiceBuyer,
+  d: CommissionInvoiceFacts | CommissionCreditNoteFacts,
+): EInvoiceDocument {
+  const a = buyer.address;
+  if (a === null)
+    throw new EInvoiceDataError('buyer.address1', 'the recipient has no address on record');
+  const note = 'noteNumber' in d ? d : undefined;
+  return {
+    type: note === undefined ? 'INV' : 'CRN',
+    number: note?.noteNumber ?? d.invoiceNumber,
+    date: note?.noteDate ?? d.invoiceDate,
+    seller,
+    buyer: {
+      gstin: d.recipientGstin!,
+      legalName: buyer.legalName,
+      address1: a.line1 ?? '',
+      address2: a.line2 === undefined || a.line2 === '' ? null : a.line2,
+      location: a.city ?? '',
+      pincode: a.pincode ?? '',
+      stateCode: d.recipientGstin!.slice(0, 2),
+    },
+    supply: d.supply,
+    gstRate: d.gstRate,
+    description: DESCRIPTION[buyer.payeeKind],
+    sac: COMMISSION_SAC,
+    taxableValuePaise: d.taxableValuePaise,
+    igstPaise: d.igstPaise,
+    cgstPaise: d.cgstPaise,
+    sgstPaise: d.sgstPaise,
+    totalPaise: d.totalPaise,
+    ...(note === undefined
+      ? {}
+      : { precedingInvoice: { number: d.invoiceNumber, date: d.invoiceDate } }),
   };
 }

@@ -3758,7 +3758,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export GSTR-1 of a month (CSV, JSON) */
+        /** Export GSTR-1 of a month (CSV, JSON, e-invoices) */
         get: operations["ReturnsController_gstr1Export"];
         put?: never;
         post?: never;
@@ -19725,8 +19725,11 @@ export interface operations {
     ReturnsController_gstr1Export: {
         parameters: {
             query: {
-                /** @description `csv` (194-O: Form 26Q's deductee records; GSTR-1: its invoices and summaries); `json`: this API's report. */
-                format: "csv" | "json";
+                /**
+                 * @description `csv`: its invoices, credit notes and B2C summaries; `json`: this API's report; `e-invoice`: the
+                 *     IRP's "Generate IRN" payload (schema 1.1) of each B2B invoice and credit note, as a JSON array.
+                 */
+                format: "csv" | "e-invoice" | "json";
             };
             header?: never;
             path: {
@@ -19750,6 +19753,15 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             /** @description `auth/forbidden`: the account's role or status may not export StatutoryReturn */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `returns/e-invoice-incomplete` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19874,7 +19886,7 @@ export interface operations {
     ReturnsController_tdsExport: {
         parameters: {
             query: {
-                /** @description `csv` (194-O: Form 26Q's deductee records; GSTR-1: its invoices and summaries); `json`: this API's report. */
+                /** @description `csv`: Form 26Q's deductee records; `json`: this API's report. */
                 format: "csv" | "json";
             };
             header?: never;

@@ -16,6 +16,7 @@ const invoice = (
   const gst = (taxable * 18n + 50n) / 100n;
   const [igst, cgst] = supply === 'inter_state' ? [gst, 0n] : [0n, gst / 2n];
   return {
+    recipientId: `recipient-${n}`,
     invoiceNumber: `FB/26-27/${String(n).padStart(7, '0')}`,
     invoiceDate: '2026-11-06',
     recipientGstin,
@@ -120,6 +121,7 @@ describe('GSTR-1 of the commission invoices', () => {
     ): CommissionCreditNoteFacts => {
       const [igst, cgst] = of.supply === 'inter_state' ? [gst, 0n] : [0n, gst / 2n];
       return {
+        recipientId: of.recipientId,
         noteNumber: `CN/26-27/${String(n).padStart(7, '0')}`,
         noteDate: '2026-11-20',
         invoiceNumber: of.invoiceNumber,

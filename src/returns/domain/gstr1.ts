@@ -10,6 +10,8 @@ import { percentOf, type Reconciliation, reconcile } from './returns.js';
 import { creditNet, type JournalEntry } from './tax-movements.js';
 
 export interface CommissionInvoiceFacts extends GstAmounts {
+  /** The dealer or technician invoiced. */
+  readonly recipientId: string;
   readonly invoiceNumber: string;
   /** IST date of the invoice (the release). */
   readonly invoiceDate: string;

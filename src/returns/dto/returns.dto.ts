@@ -28,6 +28,7 @@ export class ClosePeriodDto {
 
 export const GSTR8_EXPORT_FORMATS = ['offline-json', 'csv', 'json'] as const;
 export const TDS_EXPORT_FORMATS = ['csv', 'json'] as const;
+export const GSTR1_EXPORT_FORMATS = ['csv', 'json', 'e-invoice'] as const;
 
 export class Gstr8ExportQueryDto {
   /** `offline-json`: the GST portal offline tool's JSON; `csv`; `json`: this API's report. */
@@ -36,9 +37,18 @@ export class Gstr8ExportQueryDto {
 }
 
 export class TdsExportQueryDto {
-  /** `csv` (194-O: Form 26Q's deductee records; GSTR-1: its invoices and summaries); `json`: this API's report. */
+  /** `csv`: Form 26Q's deductee records; `json`: this API's report. */
   @IsIn(TDS_EXPORT_FORMATS)
   format!: (typeof TDS_EXPORT_FORMATS)[number];
+}
+
+export class Gstr1ExportQueryDto {
+  /**
+   * `csv`: its invoices, credit notes and B2C summaries; `json`: this API's report; `e-invoice`: the
+   * IRP's "Generate IRN" payload (schema 1.1) of each B2B invoice and credit note, as a JSON array.
+   */
+  @IsIn(GSTR1_EXPORT_FORMATS)
+  format!: (typeof GSTR1_EXPORT_FORMATS)[number];
 }
 
 export const TAXES = ['tcs', 'tds', 'gst_output'] as const;
