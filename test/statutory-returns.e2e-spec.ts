@@ -10,6 +10,8 @@
  */
 import { join } from 'node:path';
 import type { RazorpaySandbox } from '../scripts/razorpay-sandbox/sandbox.js';
+import type { AppConfig } from '../src/config/app-config.js';
+import { APP_CONFIG } from '../src/config/config.module.js';
 import { EscrowReleaseService } from '../src/escrow/escrow-release.service.js';
 import { Accounts } from '../src/ledger/domain/account.js';
 import { gatewaySettlement } from '../src/ledger/domain/recipes.js';
@@ -475,6 +477,26 @@ describe('statutory returns from the ledger (Razorpay sandbox over HTTP)', () =>
     expect(early.response.status).toBe(409);
     expect(early.error).toMatchObject({ code: 'returns/period-not-ended' });
     expect((await gstr8(finance, '2026-13')).response.status).toBe(400);
+    // Within the grace after its end (RETURNS_CLOSE_GRACE_MINUTES, here stretched past November's
+    // end), a month cannot be closed yet: postings dated in it may still be committing.
+    const config = t.app.get<AppConfig>(APP_CONFIG);
+    const grace = config.returns.closeGraceMinutes;
+    const novemberEnd = Date.parse('2026-12-01T00:00:00+05:30');
+    config.returns.closeGraceMinutes = Math.ceil((Date.now() - novemberEnd) / 60_000) + 60;
+    try {
+      const settling = await t.api.POST('/admin/returns/gstr1/{period}/close', {
+        params: { path: { period: '2026-11' } },
+        body: { reason: 'Filed on the GST portal' },
+        headers: finance.headers,
+      });
+      expect(settling.response.status).toBe(409);
+      expect(settling.error).toMatchObject({
+        code: 'returns/period-not-ended',
+        detail: expect.stringContaining('it can be closed from'),
+      });
+    } finally {
+      config.returns.closeGraceMinutes = grace;
+    }
 
     // A TCS entry dated in November after the close: the closed month keeps its figures.
     at('2026-11-29T10:00:00+05:30');

@@ -259,6 +259,8 @@ export interface AppConfig {
   commission: { platformGstin: string };
   /** The platform as the seller on its e-invoices (src/returns/; placeholder defaults). */
   platform: { legalName: string; address: string; city: string; pincode: string };
+  /** Statutory returns (src/returns/): how long after its end a period can be closed. */
+  returns: { closeGraceMinutes: number };
   jobs: {
     /** Run job workers and schedules in this process (false: enqueue only). */
     workers: boolean;
@@ -500,6 +502,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     escrowControls: { earlyReleaseApprovalAbovePaise: e.EARLY_RELEASE_APPROVAL_ABOVE_PAISE },
     commission: { platformGstin: e.PLATFORM_GSTIN },
+    returns: { closeGraceMinutes: e.RETURNS_CLOSE_GRACE_MINUTES },
     platform: {
       legalName: e.PLATFORM_LEGAL_NAME,
       address: e.PLATFORM_ADDRESS,

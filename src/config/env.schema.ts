@@ -185,6 +185,10 @@ export const envSchema = z.object({
     .string()
     .refine(isValidGstin, 'must be a 15-character GSTIN with a valid check character')
     .default('29FIXBZ0000A1ZY'),
+  // A return's period can be closed this long after its end (src/returns/): every posting is dated by
+  // the database clock at its statement, so once the posting transactions running at the period's end
+  // have committed or rolled back, no entry dated in it can still appear.
+  RETURNS_CLOSE_GRACE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   // The platform's name and principal place of business as registered for GST (e-invoices' seller,
   // src/returns/): PLACEHOLDER defaults in Bengaluru (the default GSTIN's state); set the real ones.
   PLATFORM_LEGAL_NAME: z.string().min(3).max(100).default('FixBazaar Technologies Private Limited'),

@@ -284,8 +284,13 @@ export class ReturnsService {
 
   /**
    * Finance closes a period that has ended: its figures are computed and frozen, audited
-   * (`returns.period.close`). 409 `returns/period-not-ended` before its end, 409
-   * `returns/period-closed` when closed already.
+   * (`returns.period.close`). 409 `returns/period-not-ended` before its end and for
+   * RETURNS_CLOSE_GRACE_MINUTES after it, 409 `returns/period-closed` when closed already.
+   *
+   * The grace is what keeps a frozen period whole: an entry is dated by the database clock at its
+   * statement, so a posting transaction running at the period's end can still commit an entry dated
+   * in it after the end; the close reads one snapshot, which would miss it, and the next period does
+   * not report it (it is dated in this one). After the grace, every such transaction has ended.
    */
   async close(
     returnType: ReturnType,
@@ -297,12 +302,13 @@ export class ReturnsService {
     return this.transactions.run(async (tx) => {
       const { rows } = await execute<{ now: Date }>(tx, 'SELECT now() AS now');
       const now = rows[0]!.now.getTime();
-      if (now < period.toMs) {
+      const closableMs = period.toMs + this.config.returns.closeGraceMinutes * 60_000;
+      if (now < closableMs) {
         throw new AppProblem(
           409,
           'returns/period-not-ended',
           'Period not ended',
-          `The period ${period.key} ends at ${new Date(period.toMs).toISOString()}; it can be closed after that`,
+          `The period ${period.key} ends at ${new Date(period.toMs).toISOString()}; it can be closed from ${new Date(closableMs).toISOString()}, when every posting dated in it has committed`,
         );
       }
       const figures = await this.computeIn(tx, returnType, period);
