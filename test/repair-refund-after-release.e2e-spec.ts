@@ -221,6 +221,33 @@ describe('refunds after release of repair jobs (clawback from the technician)', 
       tds: 0n,
     });
     expect(await reversed()).toBe(PAID);
+    // Each refund gave back part of the service fee and its GST: a credit note each against the
+    // job's invoice (CN/<yy-yy>/<7 digits>, in issue order), together exactly the invoice.
+    const [invoice] = await sql<{ id: string; taxable: string; gst: string }>(
+      `SELECT id, taxable_value_paise::text AS taxable,
+              (cgst_paise + sgst_paise + igst_paise)::text AS gst
+         FROM commission_invoices WHERE repair_job_id = $1`,
+      [job.repairJobId],
+    );
+    const notes = await sql<{
+      note_number: string;
+      taxable: string;
+      gst: string;
+      refund_id: string;
+    }>(
+      `SELECT note_number, taxable_value_paise::text AS taxable,
+              (cgst_paise + sgst_paise + igst_paise)::text AS gst, refund_id::text AS refund_id
+         FROM commission_credit_notes WHERE invoice_id = $1 ORDER BY financial_year, seq`,
+      [invoice!.id],
+    );
+    expect(notes.map((n) => n.refund_id)).toEqual([
+      first.data!.refunds[0]!.id,
+      rest.data!.refunds[0]!.id,
+    ]);
+    for (const n of notes) expect(n.note_number).toMatch(/^CN\/\d{2}-\d{2}\/\d{7}$/);
+    const sum = (k: 'taxable' | 'gst') => notes.reduce((a, n) => a + BigInt(n[k]), 0n);
+    expect([sum('taxable'), sum('gst')]).toEqual([BigInt(invoice!.taxable), BigInt(invoice!.gst)]);
+    expect(BigInt(notes[0]!.gst)).toBeGreaterThan(0n);
     const all = { count: 2, amountPaise: PAID, clawedBackPaise: NET };
     const final = await earningsOf(job.technician);
     expect(final.refundedAfterRelease).toEqual(all);
