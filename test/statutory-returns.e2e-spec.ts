@@ -433,6 +433,29 @@ describe('statutory returns from the ledger (Razorpay sandbox over HTTP)', () =>
       reconciled: true,
       exceptions: [],
     });
+    // The dealer sees each credit note under the invoice it reduces.
+    const kaInvoices = (
+      await t.api.GET('/dealer/commission-invoices', {
+        params: { query: {} },
+        headers: dealerKa.headers,
+      })
+    ).data!.items;
+    const o1InvoiceNumber = nov.figures.b2b.find(
+      (r) => r.taxableValuePaise === 14_800,
+    )!.invoiceNumber;
+    expect(kaInvoices.find((i) => i.invoiceNumber === o1InvoiceNumber)!.creditNotes).toEqual([
+      {
+        noteNumber: dec.figures.cdnr[1]!.noteNumber,
+        noteDate: '2026-12-03',
+        refundId: expect.any(String),
+        taxableValuePaise: 4_000,
+        cgstPaise: 360,
+        sgstPaise: 360,
+        igstPaise: 0,
+        totalPaise: 4_720,
+      },
+    ]);
+    expect(kaInvoices.filter((i) => i.creditNotes.length > 0)).toHaveLength(2);
     // The notes are in the books as issued: append-only, one per refund.
     const notes = await sql<{ n: string; refunds: string }>(
       `SELECT count(*)::text AS n, count(DISTINCT refund_id)::text AS refunds FROM commission_credit_notes`,

@@ -6811,7 +6811,22 @@ export interface components {
             /** @description With `category` (and optionally `dealerId`): the rate a B2B and a B2C sale would get. */
             resolved: components["schemas"]["ResolvedCommissionDto"][];
         };
+        CommissionCreditNoteDto: {
+            /** @description `CN/<yy-yy>/<7-digit sequence>`, gapless per financial year. */
+            noteNumber: string;
+            /** @description IST date of the note (of the ledger entry that gives the GST back). */
+            noteDate: string;
+            refundId: string;
+            /** @description The commission given back (the note's taxable value). */
+            taxableValuePaise: number;
+            cgstPaise: number;
+            sgstPaise: number;
+            igstPaise: number;
+            totalPaise: number;
+        };
         CommissionInvoiceDto: {
+            /** @description Credit notes issued against it, in number order (none: `[]`). */
+            creditNotes: components["schemas"]["CommissionCreditNoteDto"][];
             id: string;
             /** @description `FB/<yy-yy>/<7-digit sequence>` (16 characters; numbers issued before 2026-12-07: `FB/<yyyy-yy>/<6 digits>`). */
             invoiceNumber: string;

@@ -111,6 +111,21 @@ export class CommissionRulesInForceDto {
   resolved!: ResolvedCommissionDto[];
 }
 
+/** A credit note against the invoice: commission and GST given back by a refund after release. */
+export class CommissionCreditNoteDto {
+  /** `CN/<yy-yy>/<7-digit sequence>`, gapless per financial year. */
+  noteNumber!: string;
+  /** IST date of the note (of the ledger entry that gives the GST back). */
+  noteDate!: string;
+  refundId!: string;
+  /** The commission given back (the note's taxable value). */
+  taxableValuePaise!: number;
+  cgstPaise!: number;
+  sgstPaise!: number;
+  igstPaise!: number;
+  totalPaise!: number;
+}
+
 export class CommissionInvoiceDto {
   id!: string;
   /** `FB/<yy-yy>/<7-digit sequence>` (16 characters; numbers issued before 2026-12-07: `FB/<yyyy-yy>/<6 digits>`). */
@@ -143,6 +158,9 @@ export class CommissionInvoiceDto {
   /** IST date of the release. */
   releaseDate!: string;
   createdAt!: string;
+  /** Credit notes issued against it, in number order (none: `[]`). */
+  @ApiProperty({ type: [CommissionCreditNoteDto] })
+  creditNotes!: CommissionCreditNoteDto[];
 }
 
 export class CommissionInvoicePageDto {

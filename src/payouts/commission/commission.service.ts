@@ -44,6 +44,7 @@ import {
 } from './commission-invoice.js';
 import type {
   CommissionChannel,
+  CommissionCreditNoteDto,
   CommissionInvoiceDto,
   CommissionInvoicePageDto,
   CommissionInvoiceQueryDto,
@@ -95,6 +96,7 @@ interface InvoiceRow {
   release_date: string;
   created_at: Date;
   seq: number;
+  credit_notes: CommissionCreditNoteDto[];
 }
 
 /** The commission of one release: the rate, and the rule it came from (null: rates.json). */
@@ -154,7 +156,13 @@ const INVOICE_COLUMNS = `id::text AS id, invoice_number, financial_year, seq, su
   category, commission_rate::text AS commission_rate, rule_id::text AS rule_id,
   taxable_value_paise::text AS taxable_value_paise, gst_rate::text AS gst_rate, cgst_paise::text AS cgst_paise,
   sgst_paise::text AS sgst_paise, igst_paise::text AS igst_paise, total_paise::text AS total_paise,
-  to_char(release_date, 'YYYY-MM-DD') AS release_date, created_at`;
+  to_char(release_date, 'YYYY-MM-DD') AS release_date, created_at,
+  (SELECT coalesce(json_agg(json_build_object('noteNumber', n.note_number,
+            'noteDate', to_char(n.note_date, 'YYYY-MM-DD'), 'refundId', n.refund_id,
+            'taxableValuePaise', n.taxable_value_paise, 'cgstPaise', n.cgst_paise,
+            'sgstPaise', n.sgst_paise, 'igstPaise', n.igst_paise, 'totalPaise', n.total_paise)
+          ORDER BY n.financial_year, n.seq), '[]')
+     FROM commission_credit_notes n WHERE n.invoice_id = commission_invoices.id) AS credit_notes`;
 /** Specificity: dealer + category 4, dealer 3, category 2, default 1. */
 const SPECIFICITY = `CASE WHEN scope = 'dealer' AND category IS NOT NULL THEN 4 WHEN scope = 'dealer' THEN 3
   WHEN scope = 'category' THEN 2 ELSE 1 END`;
@@ -197,6 +205,7 @@ const invoiceDto = (r: InvoiceRow): CommissionInvoiceDto => ({
   totalPaise: Number(r.total_paise),
   releaseDate: r.release_date,
   createdAt: r.created_at.toISOString(),
+  creditNotes: r.credit_notes,
 });
 
 const invalid = (code: string, detail: string) =>
