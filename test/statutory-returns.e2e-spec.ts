@@ -720,6 +720,12 @@ describe('statutory returns from the ledger (Razorpay sandbox over HTTP)', () =>
       ValDtls: { AssVal: 16, CgstVal: 1.44, SgstVal: 1.44, IgstVal: 0, TotInvVal: 18.88 },
       RefDtls: { PrecDocDtls: [{ InvNo: invoice.DocDtls.No, InvDt: '06/11/2026' }] },
     });
+    // Exports at once each get their own audit event (the chain appends at its head, outside the
+    // export's snapshot).
+    const together = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => eInvoices(i % 2 ? finance : compliance, '2026-11')),
+    );
+    expect(together.map((r) => r.status)).toEqual(Array.from({ length: 8 }, () => 200));
     const mh = docs.find((d) => d.BuyerDtls.Gstin === names.get('27AAAPM5678B1Z5'))!;
     expect(mh.BuyerDtls).toMatchObject({ Pos: '27', Stcd: '27' });
     expect(mh.ValDtls).toMatchObject({
@@ -767,6 +773,6 @@ describe('statutory returns from the ledger (Razorpay sandbox over HTTP)', () =>
       `SELECT count(*)::int AS n FROM audit_events
         WHERE action = 'returns.export' AND after->>'format' = 'e-invoice'`,
     );
-    expect(audited).toEqual([{ n: 1 }]);
+    expect(audited).toEqual([{ n: 9 }]);
   });
 });

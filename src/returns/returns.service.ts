@@ -228,7 +228,7 @@ export class ReturnsService {
    */
   async eInvoices(key: string, meta: RequestMeta): Promise<Record<string, unknown>[]> {
     const period = periodOrProblem('gstr1', key);
-    return this.transactions.run(async (tx) => {
+    const documents = await this.transactions.run(async (tx) => {
       const [from, to] = [istDate(period.fromMs), istDate(period.toMs)];
       const registered = <T extends CommissionInvoiceFacts>(list: T[]) =>
         list.filter((d) => d.recipientGstin !== null);
@@ -267,7 +267,12 @@ export class ReturnsService {
           { errors },
         );
       }
-      await this.audit.record(tx, meta, {
+      return out;
+    }, 'REPEATABLE READ');
+    // Audited as the other exports, in a transaction of its own (READ COMMITTED: the audit chain
+    // appends at its head).
+    await this.transactions.run((tx) =>
+      this.audit.record(tx, meta, {
         action: 'returns.export',
         targetType: 'return_periods',
         targetId: `gstr1:${period.key}`,
@@ -275,11 +280,11 @@ export class ReturnsService {
           returnType: 'gstr1',
           period: period.key,
           format: 'e-invoice',
-          documents: out.length,
+          documents: documents.length,
         },
-      });
-      return out;
-    }, 'REPEATABLE READ');
+      }),
+    );
+    return documents;
   }
 
   /**
