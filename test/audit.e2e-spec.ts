@@ -376,6 +376,19 @@ describe('audit log', () => {
       expect(await events.verify()).toMatchObject({ intact: true, count: before.count + 1 });
     });
 
+    it('refuses to append in a snapshot transaction (its head would be stale), naming the action', async () => {
+      const before = await events.head();
+      await expect(
+        transactions.run(
+          (tx) => audit.record(tx, systemMeta, { action: 'test.in-snapshot' }),
+          'REPEATABLE READ',
+        ),
+      ).rejects.toThrow(
+        'audit events are appended in READ COMMITTED transactions, not repeatable read: record test.in-snapshot',
+      );
+      expect(await events.head()).toEqual(before);
+    });
+
     it('20 concurrent writers in separate transactions make 20 chained events', async () => {
       const before = await events.head();
       const written = await Promise.all(

@@ -27,9 +27,20 @@ export class AuditService {
     input: AuditInput,
   ): Promise<AuditEventRecord & { hash: string }> {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
-    const [last] = (await tx.query(
-      'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1',
-    )) as { seq: string; hash: string }[];
+    // The head is read after the lock, so the caller's transaction must see commits made since it
+    // began (READ COMMITTED): a snapshot taken earlier would read a stale head and the append would
+    // collide with a concurrent one. Checked in the same statement.
+    const [head] = (await tx.query(
+      `SELECT current_setting('transaction_isolation') AS isolation, l.seq, l.hash
+         FROM (SELECT 1) one
+         LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) l ON true`,
+    )) as { isolation: string; seq: string | null; hash: string | null }[];
+    if (head!.isolation !== 'read committed') {
+      throw new Error(
+        `audit events are appended in READ COMMITTED transactions, not ${head!.isolation}: record ${input.action} in a transaction of its own`,
+      );
+    }
+    const last = head!.seq === null ? undefined : { seq: head!.seq, hash: head!.hash! };
     const event: AuditEventRecord = {
       seq: last ? Number(last.seq) + 1 : 1,
       id: randomUUID(),
