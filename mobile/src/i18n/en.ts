@@ -397,6 +397,11 @@ export const en = {
       upi: 'a UPI id',
       payment_link: 'a payment link',
     },
+    live: 'Live',
+    notLive: 'Connecting… (messages are read every few seconds meanwhile)',
+    typing: 'The other side is typing…',
+    retry: 'Send again',
+    state: { sending: 'Sending…', sent: 'Sent', read: 'Read', failed: 'Not sent' },
   },
   notifications: {
     title: 'Notifications',

@@ -391,6 +391,11 @@ export const hi: AppStrings = {
     video: '[वीडियो]',
     masked: 'आपकी सुरक्षा के लिए हमने आपके संदेश में {{what}} छिपा दिया: भुगतान और संपर्क FixBazaar पर ही रखें।',
     maskedKind: { phone: 'फ़ोन नंबर', email: 'ई-मेल पता', upi: 'UPI आईडी', payment_link: 'भुगतान लिंक' },
+    live: 'लाइव',
+    notLive: 'जुड़ रहा है… (तब तक संदेश हर कुछ सेकंड में पढ़े जाते हैं)',
+    typing: 'दूसरा पक्ष लिख रहा है…',
+    retry: 'फिर भेजें',
+    state: { sending: 'भेजा जा रहा है…', sent: 'भेजा गया', read: 'पढ़ लिया', failed: 'नहीं भेजा गया' },
   },
   notifications: {
     title: 'सूचनाएँ',
