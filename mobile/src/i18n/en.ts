@@ -405,6 +405,13 @@ export const en = {
   },
   notifications: {
     title: 'Notifications',
+    push: {
+      starting: 'Checking push notifications on this device…',
+      on: 'Push notifications are on for this device.',
+      denied: 'Push notifications are off: allow them for FixBazaar in your phone’s settings.',
+      unavailable: 'Push notifications are not available on this device.',
+      unsupported: 'Push notifications come to the phone app, not the web.',
+    },
     on: '{{category}}: on',
     off: '{{category}}: off',
     category: {

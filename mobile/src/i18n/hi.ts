@@ -399,6 +399,13 @@ export const hi: AppStrings = {
   },
   notifications: {
     title: 'सूचनाएँ',
+    push: {
+      starting: 'इस डिवाइस पर पुश सूचनाएँ जाँची जा रही हैं…',
+      on: 'इस डिवाइस पर पुश सूचनाएँ चालू हैं।',
+      denied: 'पुश सूचनाएँ बंद हैं: फ़ोन की सेटिंग में FixBazaar के लिए उन्हें चालू करें।',
+      unavailable: 'इस डिवाइस पर पुश सूचनाएँ उपलब्ध नहीं हैं।',
+      unsupported: 'पुश सूचनाएँ फ़ोन ऐप पर आती हैं, वेब पर नहीं।',
+    },
     on: '{{category}}: चालू',
     off: '{{category}}: बंद',
     category: {
