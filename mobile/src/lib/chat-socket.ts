@@ -1,7 +1,8 @@
 /**
  * Live chat: the API's `/chat` Socket.IO namespace (README "Chat"), with REST when it is down.
  *
- * - One socket for the app, open while a chat room is on screen (closed with the last one). Its
+ * - One socket for the app, open while a chat room is on screen (closed with the last one, and
+ *   while the app is in the background, so that the API pushes new messages instead). Its
  *   handshake carries the session's access token, asked again on every reconnect; a refused or
  *   expired token is refreshed once and the socket connects again.
  * - A room opened here `resume`s from the last seq the screen has, on every (re)connect: the server
@@ -14,6 +15,7 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState, useSyncExternalStore } from 'react';
+import { AppState, type NativeEventSubscription } from 'react-native';
 import { io, type Socket } from 'socket.io-client';
 import { api, data, idempotencyKey, type Schemas } from '../api/client';
 import { currentAccessToken, refresh } from '../api/tokens';
@@ -65,6 +67,8 @@ interface RoomLink {
 }
 
 let socket: Socket | null = null;
+/** The app going to the background closes the socket (pushes then reach the device), coming back opens it. */
+let appState: NativeEventSubscription | null = null;
 const links = new Map<string, RoomLink>();
 
 const problemOf = (error: { code: string; title?: string; detail?: string; status?: number }) =>
@@ -105,6 +109,10 @@ function connect(): Socket {
   s.on('connect_error', (err: Error & { data?: { code?: string } }) => {
     down();
     if (err.data?.code === 'auth/invalid-token') renew();
+  });
+  appState = AppState.addEventListener('change', (state) => {
+    if (state === 'background') s.disconnect();
+    else if (state === 'active' && !s.connected) s.connect();
   });
   s.on('message', (m: ChatMessage) => links.get(m.room)?.message(m));
   s.on('hidden', (m: ChatMessage) => links.get(m.room)?.message(m));
@@ -190,6 +198,8 @@ export class LiveRoom {
     this.live = false;
     if (socket?.connected) socket.emit('leave', { room: this.room });
     if (links.size === 0) {
+      appState?.remove();
+      appState = null;
       socket?.disconnect();
       socket = null;
     }

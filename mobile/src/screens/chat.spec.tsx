@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { fireEvent, screen, waitFor, within } from '@testing-library/react-native';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react-native';
+import { AppState } from 'react-native';
 import type { Schemas } from '../api/client';
 import { ChatButton } from '../components/chat';
 import { FakeChatServer } from '../testing/chat-socket';
@@ -237,6 +238,16 @@ describe('chat', () => {
     });
     expect(screen.getAllByTestId('chat-message')).toHaveLength(4);
     expect(screen.getByTestId('chat-state')).toHaveTextContent('Sent');
+
+    // In the background the socket is closed (the API then pushes); back in front it connects again.
+    const appState = jest.mocked(AppState.addEventListener).mock.calls.at(-1)!;
+    expect(appState[0]).toBe('change');
+    await act(async () => appState[1]('background'));
+    expect(mockServer.closed).toBe(true);
+    await act(async () => appState[1]('active'));
+    expect(mockServer.connectRequests).toBe(1);
+    await mockServer.accept();
+    expect(mockServer.sent('resume')[2]!.payload).toEqual({ room: 'job:r-1', lastSeq: 4 });
 
     // Closing the screen leaves the room and closes the socket.
     await unmount();

@@ -36,12 +36,17 @@ export class FakeSocket {
   /** The app asks to connect again (after a refused or ended connection). */
   connect(): this {
     this.server.connectRequests += 1;
+    this.server.closed = false;
     return this;
   }
 
+  /** The app closes the socket (socket.io-client tells its own listeners, as here). */
   disconnect(): this {
-    this.connected = false;
     this.server.closed = true;
+    if (this.connected) {
+      this.connected = false;
+      this.fire('disconnect', 'io client disconnect');
+    }
     return this;
   }
 
