@@ -120,6 +120,8 @@ function connect(): Socket {
   s.on('typing', (t: { room: string; userId: string; expiresInMs: number }) =>
     links.get(t.room)?.typing(t.userId, t.expiresInMs),
   );
+  // Taken out of a room (no longer a party): not live there; REST then says why.
+  s.on('error', (e: { room?: string }) => e.room && links.get(e.room)?.live(false));
   return s;
 }
 

@@ -189,6 +189,14 @@ describe('chat', () => {
       readSeq: 4,
     });
     expect(within(mine()).getByTestId('chat-state')).toHaveTextContent('Read');
+
+    // Taken out of the room (e.g. the technician reassigned): no longer live there.
+    await mockServer.push('error', {
+      code: 'chat/room-not-found',
+      detail: 'No such chat room',
+      room: 'job:r-1',
+    });
+    expect(screen.getByTestId('chat-connection')).toHaveTextContent(/^Connecting/);
   });
 
   it('after a disconnect resumes from the last seq seen and resends with the same client id', async () => {
