@@ -1,11 +1,13 @@
 // Serves the app's web build (dist/, `expo export -p web`) with the API and the local Razorpay
 // sandbox on the same origin, as the app on the web expects them (src/config.ts): `/api/*` goes to
-// API_URL (prefix removed), `/__sandbox/*` to RAZORPAY_SANDBOX_URL when set; any other path is a file
-// of the build, or index.html (the router draws the page). Same origin, so the API needs no CORS.
+// API_URL (prefix removed), WebSocket upgrades too (the chat socket, `/api/socket.io/`),
+// `/__sandbox/*` to RAZORPAY_SANDBOX_URL when set; any other path is a file of the build, or
+// index.html (the router draws the page). Same origin, so the API needs no CORS.
 // Usage: API_URL=http://127.0.0.1:3000 [RAZORPAY_SANDBOX_URL=…] [WEB_HOST=127.0.0.1] [WEB_PORT=8081]
 //        node scripts/serve-web.mjs
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
 
@@ -61,6 +63,22 @@ const server = createServer((req, res) => {
   if (url.startsWith('/api/')) return proxy(req, res, api, url.slice(4));
   if (sandbox && url.startsWith('/__sandbox/')) return proxy(req, res, sandbox, url);
   return file(res, url.split('?')[0]);
+});
+// A WebSocket upgrade under /api/ (the chat socket) is passed to the API as it came, prefix removed,
+// then the two connections are joined.
+server.on('upgrade', (req, socket, head) => {
+  const url = req.url ?? '/';
+  if (!url.startsWith('/api/')) return socket.destroy();
+  const upstream = connect(Number(api.port || 80), api.hostname, () => {
+    const lines = [`${req.method} ${url.slice(4)} HTTP/${req.httpVersion}`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2)
+      lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+    upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+    upstream.write(head);
+    socket.pipe(upstream).pipe(socket);
+  });
+  upstream.on('error', () => socket.destroy());
+  socket.on('error', () => upstream.destroy());
 });
 const host = process.env.WEB_HOST ?? '127.0.0.1';
 const port = Number(process.env.WEB_PORT ?? 8081);

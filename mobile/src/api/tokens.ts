@@ -32,6 +32,9 @@ export async function dropTokens(): Promise<void> {
 
 export const hasAccessToken = (): boolean => accessToken !== null;
 
+/** The access token now (the chat socket's handshake carries it; a reconnect asks again). */
+export const currentAccessToken = (): string | null => accessToken;
+
 /** A new access token from the stored refresh token; false when there is none or it is refused. */
 export function refresh(): Promise<boolean> {
   refreshing ??= (async () => {

@@ -1,9 +1,18 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import type { ReactNode } from 'react';
 import { api, data, type Schemas } from '../api/client';
 import { dropTokens, keepTokens, refresh, setSessionEndedHandler } from '../api/tokens';
 import { ProblemError } from '../lib/problem';
+import { onPushTokenChange, registerPush, unregisterPush, type PushState } from '../lib/push';
 
 export type Account = Schemas['AccountDto'];
 export type SignUp =
@@ -25,6 +34,8 @@ interface Session {
   account: Account | null;
   /** Why the last session ended, when the API ended it. */
   ended: boolean;
+  /** Whether this device gets pushes while signed in. */
+  push: PushState;
   signIn(identifier: string, password: string): Promise<void>;
   /** Makes the account, then signs in with its e-mail (or phone) and password. */
   signUp(request: SignUp): Promise<void>;
@@ -52,6 +63,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<Session['status']>('starting');
   const [account, setAccount] = useState<Account | null>(null);
   const [ended, setEnded] = useState(false);
+  const [push, setPush] = useState<PushState>('starting');
+  // The push token registered for this session: removed on sign-out, replaced when the OS changes it.
+  const pushToken = useRef<string | null>(null);
 
   const loadAccount = useCallback(async () => {
     setAccount(await data(api.GET('/me')));
@@ -60,6 +74,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const clear = useCallback(async () => {
+    pushToken.current = null;
+    setPush('starting');
     await dropTokens();
     queryClient.clear();
     setAccount(null);
@@ -77,11 +93,30 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       .catch(() => setStatus('signedOut'));
   }, [clear, loadAccount]);
 
+  // Signed in: this device's push token registered, again whenever the OS changes it.
+  const startPush = useCallback(async () => {
+    const registered = await registerPush().catch(() => ({
+      state: 'unavailable' as const,
+      token: null,
+    }));
+    const previous = pushToken.current;
+    pushToken.current = registered.token;
+    if (previous && previous !== registered.token)
+      await unregisterPush(previous).catch(() => undefined);
+    setPush(registered.state);
+  }, []);
+  useEffect(() => {
+    if (status !== 'signedIn') return;
+    void startPush();
+    return onPushTokenChange(() => void startPush());
+  }, [status, startPush]);
+
   const value = useMemo<Session>(
     () => ({
       status,
       account,
       ended,
+      push,
       async signIn(identifier, password) {
         const answer = await data(api.POST('/auth/login', { body: { identifier, password } }));
         if (!('accessToken' in answer)) throw STAFF_ONLY;
@@ -97,11 +132,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         await this.signIn(request.body.email ?? request.body.phone ?? '', request.body.password);
       },
       async signOut() {
+        // While still signed in: this device stops getting the account's pushes.
+        const token = pushToken.current;
+        pushToken.current = null;
+        if (token) await unregisterPush(token).catch(() => undefined);
         await api.POST('/auth/logout').catch(() => undefined);
         await clear();
       },
     }),
-    [status, account, ended, loadAccount, clear],
+    [status, account, ended, push, loadAccount, clear],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

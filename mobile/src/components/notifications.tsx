@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, data, type Schemas } from '../api/client';
+import { useSession } from '../auth/session';
 import { ProblemNotice, QueryView } from './states';
 import { Body, Button, Card } from './ui';
 
@@ -8,11 +9,13 @@ type Preferences = Schemas['NotificationPreferencesDto'];
 type Category = keyof Preferences;
 
 /**
- * Which push notifications the account gets, each category turned on or off (the API keeps the
- * others as they are); job offers only for technicians.
+ * Whether this device gets pushes (its token registered, the permission refused, not available,
+ * or the web), and which push notifications the account gets, each category turned on or off (the
+ * API keeps the others as they are); job offers only for technicians.
  */
 export function NotificationSettings({ technician }: { technician: boolean }) {
   const { t } = useTranslation();
+  const { push } = useSession();
   const queryClient = useQueryClient();
   const preferences = useQuery({
     queryKey: ['notification-preferences'],
@@ -33,6 +36,9 @@ export function NotificationSettings({ technician }: { technician: boolean }) {
   return (
     <Card testID="notifications">
       <Body tone="muted">{t('notifications.title')}</Body>
+      <Body tone={push === 'on' ? 'ok' : 'muted'} testID="push-state">
+        {t(`notifications.push.${push}`)}
+      </Body>
       <QueryView query={preferences}>
         {(p) => (
           <>

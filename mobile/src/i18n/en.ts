@@ -397,9 +397,21 @@ export const en = {
       upi: 'a UPI id',
       payment_link: 'a payment link',
     },
+    live: 'Live',
+    notLive: 'Connecting… (messages are read every few seconds meanwhile)',
+    typing: 'The other side is typing…',
+    retry: 'Send again',
+    state: { sending: 'Sending…', sent: 'Sent', read: 'Read', failed: 'Not sent' },
   },
   notifications: {
     title: 'Notifications',
+    push: {
+      starting: 'Checking push notifications on this device…',
+      on: 'Push notifications are on for this device.',
+      denied: 'Push notifications are off: allow them for FixBazaar in your phone’s settings.',
+      unavailable: 'Push notifications are not available on this device.',
+      unsupported: 'Push notifications come to the phone app, not the web.',
+    },
     on: '{{category}}: on',
     off: '{{category}}: off',
     category: {

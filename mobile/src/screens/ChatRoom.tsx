@@ -1,111 +1,94 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useLocalSearchParams } from 'expo-router';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, data, idempotencyKey, type Schemas } from '../api/client';
 import { useSession } from '../auth/session';
 import { ProblemNotice, QueryView } from '../components/states';
 import { Body, Button, Card, Field, Screen } from '../components/ui';
+import { useLiveRoom, type ChatKind, type ChatMessage, type Outgoing } from '../lib/chat-socket';
 import { formatInstant } from '../lib/dates';
-import { fieldError } from '../lib/problem';
-
-type Kind = 'job' | 'sub_order';
-type Message = Schemas['ChatMessageDto'];
-
-/** How often the room's newest messages are read again (the app does not hold the chat socket yet). */
-const CHAT_REFRESH_MS = 5_000;
 
 /**
  * A chat room — a repair job's (its customer and technician) or a sub-order's (its buyer and
- * dealer): the newest messages, oldest first, read again every few seconds and marked read; sending
- * with a client id kept for a retry (a resend never makes a second message), and the API's notice of
- * what it masked (contact details stay on the platform).
+ * dealer): the newest messages, oldest first, then live over the chat socket (read again every few
+ * seconds over REST while it is down), marked read. A message sent shows sending, then sent once
+ * the API has it, then read once the other side's receipt says so; one not sent says why and is
+ * tried again with the same client id (a resend never makes a second message). The API's notice
+ * says what it masked (contact details stay on the platform).
  */
 export default function ChatRoom() {
   const { t } = useTranslation();
-  const { kind, id } = useLocalSearchParams<{ kind: Kind; id: string }>();
-  const params = { path: { kind, subjectId: id } };
-  const queryClient = useQueryClient();
-  const messages = useQuery({
-    queryKey: ['chat', kind, id],
-    refetchInterval: CHAT_REFRESH_MS,
-    queryFn: () => data(api.GET('/chat/rooms/{kind}/{subjectId}/messages', { params })),
-  });
-  const lastSeq = messages.data?.lastSeq ?? 0;
-  const receipt = useMutation({
-    mutationFn: (seq: number) =>
-      data(
-        api.POST('/chat/rooms/{kind}/{subjectId}/receipts', {
-          params,
-          body: { deliveredSeq: seq, readSeq: seq },
-        }),
-      ),
-  });
-  const { mutate: markRead } = receipt;
-  useEffect(() => {
-    if (lastSeq > 0) markRead(lastSeq);
-  }, [lastSeq, markRead]);
+  const { kind, id } = useLocalSearchParams<{ kind: ChatKind; id: string }>();
+  const { account } = useSession();
+  const { room, view, page } = useLiveRoom(kind, id);
   const [text, setText] = useState('');
-  // One client id per message the user means to send: a retry after a failure reuses it.
-  const [clientMessageId, setClientMessageId] = useState(idempotencyKey);
-  const send = useMutation({
-    mutationFn: () =>
-      data(
-        api.POST('/chat/rooms/{kind}/{subjectId}/messages', {
-          params,
-          body: { clientMessageId, body: text.trim() },
-        }),
-      ),
-    onSuccess: () => {
-      setText('');
-      setClientMessageId(idempotencyKey());
-      void queryClient.invalidateQueries({ queryKey: ['chat', kind, id] });
-    },
-  });
+  const others = Object.entries(view.readBy).filter(([userId]) => userId !== account?.id);
+  const readUpTo = Math.max(0, ...others.map(([, seq]) => seq));
+  const typing = view.typing.some((userId) => userId !== account?.id);
   return (
     <Screen>
+      <Body tone="muted" testID="chat-connection">
+        {t(view.live ? 'chat.live' : 'chat.notLive')}
+      </Body>
       <QueryView
-        query={messages}
-        isEmpty={(page) => page.items.length === 0}
+        query={page}
+        isEmpty={() => view.messages.length === 0 && view.outbox.length === 0}
         empty={t('chat.empty')}
       >
-        {(page) => page.items.map((m) => <ChatMessage key={m.id} message={m} />)}
+        {() => (
+          <>
+            {view.messages.map((m) => (
+              <ChatMessageCard key={m.seq} message={m} read={m.seq <= readUpTo} />
+            ))}
+            {view.outbox.map((o) => (
+              <OutgoingCard
+                key={o.clientMessageId}
+                outgoing={o}
+                onRetry={() => room.retry(o.clientMessageId)}
+              />
+            ))}
+          </>
+        )}
       </QueryView>
+      {typing ? (
+        <Body tone="muted" testID="chat-typing">
+          {t('chat.typing')}
+        </Body>
+      ) : null}
       <Card testID="chat-compose">
-        {send.data && send.data.notice.length > 0 ? (
+        {view.notice.length > 0 ? (
           <Body tone="warning" testID="chat-masked">
             {t('chat.masked', {
-              what: send.data.notice.map((n) => t(`chat.maskedKind.${n}`)).join(', '),
+              what: view.notice.map((n) => t(`chat.maskedKind.${n}`)).join(', '),
             })}
           </Body>
         ) : null}
         <Field
           label={t('chat.message')}
           value={text}
-          onChangeText={setText}
+          onChangeText={(value) => {
+            setText(value);
+            room.typing();
+          }}
           multiline
-          error={fieldError(send.error, 'body')}
         />
-        {send.isError ? <ProblemNotice error={send.error} /> : null}
         <Button
           label={t('chat.send')}
-          disabled={send.isPending || !text.trim()}
-          onPress={() => send.mutate()}
+          disabled={!text.trim()}
+          onPress={() => {
+            room.send(text.trim());
+            setText('');
+          }}
         />
       </Card>
     </Screen>
   );
 }
 
-function ChatMessage({ message: m }: { message: Message }) {
+function ChatMessageCard({ message: m, read }: { message: ChatMessage; read: boolean }) {
   const { t, i18n } = useTranslation();
   const { account } = useSession();
-  const who =
-    m.senderId === null
-      ? t('chat.system')
-      : m.senderId === account?.id
-        ? t('chat.you')
-        : t('chat.them');
+  const mine = m.senderId !== null && m.senderId === account?.id;
+  const who = m.senderId === null ? t('chat.system') : mine ? t('chat.you') : t('chat.them');
   const body = m.hidden
     ? t('chat.hidden')
     : m.attachment
@@ -117,6 +100,34 @@ function ChatMessage({ message: m }: { message: Message }) {
         {who} · {formatInstant(m.createdAt, i18n.language)}
       </Body>
       <Body tone={m.hidden ? 'muted' : 'text'}>{body}</Body>
+      {mine ? (
+        <Body tone="muted" testID="chat-state">
+          {t(read ? 'chat.state.read' : 'chat.state.sent')}
+        </Body>
+      ) : null}
+    </Card>
+  );
+}
+
+function OutgoingCard({ outgoing: o, onRetry }: { outgoing: Outgoing; onRetry: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <Card testID="chat-message">
+      <Body tone="muted">{t('chat.you')}</Body>
+      <Body>{o.body}</Body>
+      {o.error === undefined ? (
+        <Body tone="muted" testID="chat-state">
+          {t('chat.state.sending')}
+        </Body>
+      ) : (
+        <>
+          <Body tone="danger" testID="chat-state">
+            {t('chat.state.failed')}
+          </Body>
+          <ProblemNotice error={o.error} />
+          <Button kind="secondary" label={t('chat.retry')} onPress={onRetry} />
+        </>
+      )}
     </Card>
   );
 }
