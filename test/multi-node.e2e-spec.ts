@@ -246,10 +246,13 @@ describe('two APIs and a worker, one of each killed under load', () => {
       sandbox().control.setWebhookUrl(`${api2.url}/webhooks/razorpay`);
     })();
     const workerKill = (async () => {
+      // Taken within the last 200 ms: its gateway call (400 ms) is still under way at the kill.
       await until('a Route transfer job running', async () => {
-        const rows = await sql(`SELECT 1 FROM pgboss.job WHERE name = $1 AND state = 'active'`, [
-          HOLD_TRANSFER_JOBS.transfers,
-        ]);
+        const rows = await sql(
+          `SELECT 1 FROM pgboss.job WHERE name = $1 AND state = 'active'
+             AND started_on > now() - interval '200 milliseconds'`,
+          [HOLD_TRANSFER_JOBS.transfers],
+        );
         return rows.length > 0;
       });
       await worker1.kill();
