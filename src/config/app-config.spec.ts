@@ -484,6 +484,30 @@ describe('loadConfig', () => {
     ).toThrow(/TUNNEL_RELAY_SECRET: the published development secret/);
   });
 
+  it('reads the job heartbeat, the supervisor pass and the webhook lease, within bounds', () => {
+    const c = loadConfig(db);
+    expect(c.jobs).toMatchObject({ heartbeatSeconds: 30, superviseSeconds: 60 });
+    expect(c.webhookInbox.confirmLeaseSeconds).toBe(60);
+    const set = loadConfig({
+      ...db,
+      JOBS_HEARTBEAT_SECONDS: '10',
+      JOBS_SUPERVISE_SECONDS: '2',
+      WEBHOOK_CONFIRM_LEASE_SECONDS: '8',
+    });
+    expect(set.jobs).toMatchObject({ heartbeatSeconds: 10, superviseSeconds: 2 });
+    expect(set.webhookInbox.confirmLeaseSeconds).toBe(8);
+    // pg-boss refuses a heartbeat under 10 s.
+    expect(() => loadConfig({ ...db, JOBS_HEARTBEAT_SECONDS: '5' })).toThrow(
+      /JOBS_HEARTBEAT_SECONDS/,
+    );
+    expect(() => loadConfig({ ...db, JOBS_SUPERVISE_SECONDS: '0' })).toThrow(
+      /JOBS_SUPERVISE_SECONDS/,
+    );
+    expect(() => loadConfig({ ...db, WEBHOOK_CONFIRM_LEASE_SECONDS: '1' })).toThrow(
+      /WEBHOOK_CONFIRM_LEASE_SECONDS/,
+    );
+  });
+
   it('reads booleans strictly', () => {
     expect(loadConfig({ ...db, DOCS_ENABLED: 'false' }).docsEnabled).toBe(false);
     expect(loadConfig({ ...db, DOCS_ENABLED: '1' }).docsEnabled).toBe(true);

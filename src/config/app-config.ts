@@ -170,6 +170,13 @@ export interface AppConfig {
     /** Webhook secrets accepted: the current one first, then the previous one during a rotation. */
     webhookSecrets: string[];
   };
+  webhookInbox: {
+    /**
+     * While a webhook's handler asks the gateway to confirm it, its inbox row is leased this long (no
+     * other worker takes it); a worker killed meanwhile leaves it to be taken again once it ends.
+     */
+    confirmLeaseSeconds: number;
+  };
   orders: {
     /** Minimum item subtotal (GST-inclusive, excluding delivery) of an order, per channel, in paise. */
     minimumOrderPaise: { b2b: number; b2c: number };
@@ -265,6 +272,13 @@ export interface AppConfig {
     /** Run job workers and schedules in this process (false: enqueue only). */
     workers: boolean;
     poolMax: number;
+    /**
+     * A running job's heartbeat: a job whose worker stopped beating this long (a killed process) is
+     * failed and retried by the next supervisor pass.
+     */
+    heartbeatSeconds: number;
+    /** How often a worker process's supervisor fails stale jobs (expired or heartbeat lost). */
+    superviseSeconds: number;
   };
 }
 
@@ -410,7 +424,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     docsEnabled: e.DOCS_ENABLED,
     metrics: { token: e.METRICS_TOKEN },
-    jobs: { workers: e.JOBS_WORKERS, poolMax: e.JOBS_POOL_MAX },
+    jobs: {
+      workers: e.JOBS_WORKERS,
+      poolMax: e.JOBS_POOL_MAX,
+      heartbeatSeconds: e.JOBS_HEARTBEAT_SECONDS,
+      superviseSeconds: e.JOBS_SUPERVISE_SECONDS,
+    },
     catalog: {
       reviewFirstListings: e.CATALOG_REVIEW_FIRST_LISTINGS,
       priceJump: { maxPercent: e.PRICE_JUMP_MAX_PERCENT, windowHours: e.PRICE_JUMP_WINDOW_HOURS },
@@ -429,6 +448,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         e.RAZORPAY_WEBHOOK_SECRET ?? SANDBOX_RAZORPAY.webhookSecret,
         ...(e.RAZORPAY_WEBHOOK_SECRET_PREVIOUS ? [e.RAZORPAY_WEBHOOK_SECRET_PREVIOUS] : []),
       ],
+    },
+    webhookInbox: {
+      confirmLeaseSeconds: e.WEBHOOK_CONFIRM_LEASE_SECONDS,
     },
     orders: {
       minimumOrderPaise: { b2b: e.MIN_ORDER_B2B_PAISE, b2c: e.MIN_ORDER_B2C_PAISE },

@@ -92,6 +92,8 @@ export const envSchema = z.object({
 
   JOBS_WORKERS: bool.default(true),
   JOBS_POOL_MAX: z.coerce.number().int().min(1).max(50).default(4),
+  JOBS_HEARTBEAT_SECONDS: z.coerce.number().int().min(10).max(3600).default(30),
+  JOBS_SUPERVISE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 
   CATALOG_REVIEW_FIRST_LISTINGS: z.coerce.number().int().min(0).max(1000).default(3),
   PRICE_JUMP_MAX_PERCENT: z.coerce.number().int().min(0).max(1000).default(30),
@@ -207,6 +209,7 @@ export const envSchema = z.object({
   RAZORPAY_KEY_SECRET: z.string().min(8).optional(),
   RAZORPAY_WEBHOOK_SECRET: z.string().min(8).optional(),
   RAZORPAY_WEBHOOK_SECRET_PREVIOUS: z.string().min(8).optional(),
+  WEBHOOK_CONFIRM_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
 
   // Calls (src/calls/, README "Calls and push"): the LiveKit server (its URL is also what clients
   // connect to), its API key and secret (the stand-in's outside production when unset), and how long

@@ -74,6 +74,8 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
       // Queues created with `notify: true` wake their workers on insert (one listening connection).
       useListenNotify: workers,
       max: config.jobs.poolMax,
+      superviseIntervalSeconds: config.jobs.superviseSeconds,
+      monitorIntervalSeconds: config.jobs.superviseSeconds,
       application_name: 'fixbazaar-jobs',
     });
     this.boss.on('error', (err: Error) => this.logger.error({ err }, 'job queue error'));
@@ -113,7 +115,14 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     this.started = true;
     this.failure = undefined;
     for (const d of this.definitions.values()) {
-      const options = { retryLimit: 3, retryDelay: 5, ...d.queue };
+      // The heartbeat: a job whose worker died mid-run (SIGKILL, OOM, a lost node) is retried once
+      // its beat is JOBS_HEARTBEAT_SECONDS stale, not after the 15-minute expiry.
+      const options = {
+        retryLimit: 3,
+        retryDelay: 5,
+        heartbeatSeconds: this.config.jobs.heartbeatSeconds,
+        ...d.queue,
+      };
       await this.boss.createQueue(d.name, options);
       // An existing queue keeps what it was created with: bring its options (all but the policy,
       // which cannot change) up to the code's.

@@ -1,5 +1,7 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
 import { execute } from '../../database/sql.js';
 import { TransactionRunner } from '../../database/transaction.js';
 import { JobQueue } from '../../jobs/job-queue.service.js';
@@ -49,11 +51,6 @@ const DRAIN_GRACE_MS = 200;
 /** Rows still to process this long after they were due are "overdue" for the sweeper. */
 const OVERDUE_SECONDS = 30;
 const MAX_ERROR_LENGTH = 2000;
-/**
- * While its handler's `confirm` asks the gateway (outside any transaction), a row is due this much
- * later, so no other worker takes it meanwhile; after a crash it is due again (and then overdue).
- */
-const CONFIRM_LEASE_SECONDS = 60;
 
 /** The lanes of one drain: how many are processing a row, and whether they have stopped. */
 interface DrainLanes {
@@ -169,8 +166,8 @@ function isDeferral(outcome: unknown): outcome is { deferUntil: Date; reason: st
  * inside a savepoint, and the row is marked in the same transaction as the handler's effect. A
  * handler with `confirm` (every payment handler: it asks the gateway about the event's object) is
  * run in two steps, since the gateway is never called inside a transaction: the row is locked and
- * leased (due CONFIRM_LEASE_SECONDS later), `confirm` runs, then the row is locked again — unless
- * another run got to it meanwhile — and handled with what the gateway said:
+ * leased (due WEBHOOK_CONFIRM_LEASE_SECONDS later), `confirm` runs, then the row is locked again —
+ * unless another run got to it meanwhile — and handled with what the gateway said:
  * - `done` → processed (outcome `handled`);
  * - deferred (a prerequisite is missing) → `deferred` until the handler's time, attempts counted,
  *   re-enqueued with `startAfter`; after the handler's `maxDeferralMs` since receipt → failed;
@@ -191,6 +188,7 @@ export class WebhookProcessor implements OnModuleInit {
     private readonly jobs: JobQueue,
     private readonly transactions: TransactionRunner,
     private readonly handlers: WebhookHandlers,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -289,9 +287,9 @@ export class WebhookProcessor implements OnModuleInit {
    * Claims and processes the next ready row (that one when `eventId` is given); false when none.
    * The claim is one statement: it locks the row (`SKIP LOCKED`) and, when no handler is registered
    * for its event, marks it processed (`ignored`) with its history row — or else leases it (due
-   * CONFIRM_LEASE_SECONDS later, so no other lane takes it). A leased row's `confirm` asks the gateway
-   * outside any transaction; then the row is locked again, unless another run got to it meanwhile,
-   * and handled in one transaction.
+   * WEBHOOK_CONFIRM_LEASE_SECONDS later, so no other lane takes it; after a crash it is due again).
+   * A leased row's `confirm` asks the gateway outside any transaction; then the row is locked again,
+   * unless another run got to it meanwhile, and handled in one transaction.
    */
   private async processNext(eventId?: string): Promise<boolean> {
     const names = this.handlers.names();
@@ -319,8 +317,8 @@ export class WebhookProcessor implements OnModuleInit {
        SELECT ${INBOX_COLUMNS.replace(/(\w+)/g, 'w.$1')}, EXISTS (SELECT 1 FROM ignored) AS ignored
          FROM webhook_inbox w JOIN next USING (event_id)`,
       eventId !== undefined
-        ? [names, CONFIRM_LEASE_SECONDS, eventId]
-        : [names, CONFIRM_LEASE_SECONDS],
+        ? [names, this.config.webhookInbox.confirmLeaseSeconds, eventId]
+        : [names, this.config.webhookInbox.confirmLeaseSeconds],
     );
     const claimed = rows[0];
     if (!claimed) return false;
