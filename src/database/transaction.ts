@@ -8,6 +8,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import { GroupCommit } from './group-commit.js';
 import { sqlStateOf, type PreparedClient } from './sql.js';
+import { connectionOptions } from './data-source-options.js';
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 const MAX_ATTEMPTS = 5;
@@ -206,7 +207,7 @@ export class TransactionRunner implements Statements, OnApplicationShutdown {
       // catalog of every table and PostGIS function it names loaded into a fresh backend) costs
       // tens of milliseconds, which a quiet spell would otherwise charge to the next requests.
       min: PLANNED_POOL_MAX,
-      statement_timeout: this.config.database.statementTimeoutMs,
+      options: connectionOptions(this.config),
       connectionTimeoutMillis: this.config.database.poolWaitMs,
     });
     // Queued before any other query of the new connection, so it runs first.
