@@ -13,6 +13,7 @@ import {
   postedBalance,
   type Side,
 } from '../src/ledger/domain/account.js';
+import pg from 'pg';
 import { entryHash } from '../src/ledger/domain/entry-hash.js';
 import { credit, debit, type Line } from '../src/ledger/domain/journal.js';
 import {
@@ -968,15 +969,17 @@ describe('ledger read side', () => {
         after: {
           format: 'csv',
           filters: {},
-          belowXid: expect.stringMatching(/^\d+$/),
+          snapshot: expect.stringMatching(/^\d+:\d+:[\d,]*$/),
         },
       });
-      // The horizon is above every entry of the journal (all were committed before the export).
-      const below = (data!.items[0].after as { belowXid: string }).belowXid;
+      // The snapshot sees every entry of the journal as ended (all were committed before the
+      // export).
+      const { snapshot } = data!.items[0].after as { snapshot: string };
       const later = await withClient(t.db.ownerUrl, (c) =>
         c.query<{ n: string }>(
-          `SELECT count(*)::text AS n FROM ledger_entries WHERE xid >= $1::xid8`,
-          [below],
+          `SELECT count(*)::text AS n FROM ledger_entries
+            WHERE NOT pg_visible_in_snapshot(xid, $1::pg_snapshot)`,
+          [snapshot],
         ),
       );
       expect(later.rows[0]?.n).toBe('0');
@@ -1091,6 +1094,39 @@ describe('ledger read side', () => {
       const now = await t.api.GET('/ledger/trial-balance', { headers: finance.headers });
       expect(now.data).toMatchObject({ source: 'counters', balanced: false });
       expect(now.data!.totals.creditBalance - now.data!.totals.debitBalance).toBe(5);
+    });
+  });
+
+  describe('an export while a long transaction runs', () => {
+    it('still holds every entry committed before it', async () => {
+      // A transaction with an xid, left open (a long report, a dump, another database's work):
+      // the cluster's oldest running transaction, older than the entry posted next.
+      const long = new pg.Client({ connectionString: t.db.ownerUrl });
+      await long.connect();
+      try {
+        await long.query('BEGIN');
+        await long.query('SELECT pg_current_xact_id()');
+        const posted = await ledger.execute({
+          type: 'post',
+          key: 'capital:c-late',
+          lines: [debit(BANK, 100n), credit(CAPITAL, 100n)],
+          meta: meta('capital', 'capital:c-late'),
+        });
+        expect(posted.code).toBe('ok');
+        const res = await fetch(`${t.baseUrl}/ledger/export?format=jsonl`, {
+          headers: finance.headers,
+        });
+        expect(res.status).toBe(200);
+        const ids = (await res.text())
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { id: string }).id);
+        expect(ids).toContain('capital:c-late');
+        expect(ids).toContain('capital:c-1');
+      } finally {
+        await long.query('ROLLBACK');
+        await long.end();
+      }
     });
   });
 });

@@ -225,8 +225,9 @@ export class LedgerReadController {
         after: {
           format: query.format,
           filters: criteriaOf(query),
-          // Every entry written by a transaction below this id, and no other, is exported.
-          belowXid: until.xid,
+          // Every entry written by a transaction this snapshot sees as ended, and no other, is
+          // exported.
+          snapshot: until.snapshot,
         },
       });
       return { horizon: until, occurredAt: recorded.occurredAt };

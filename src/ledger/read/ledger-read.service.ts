@@ -25,9 +25,12 @@ import {
   toAccount,
 } from '../persistence/account-rows.js';
 
-/** Below which transaction (`xid`) an export reads, and the WAL position that has them all (`lsn`). */
+/**
+ * What an export reads: the entries of the transactions its `snapshot` (a `pg_snapshot`,
+ * `xmin:xmax:xip…`) sees as ended, and the WAL position that has them all (`lsn`).
+ */
 export interface ExportHorizon {
-  xid: string;
+  snapshot: string;
   lsn: string;
 }
 
@@ -507,25 +510,28 @@ export class LedgerReadService {
   }
 
   /**
-   * The export's horizon: the oldest transaction still running. Every entry written by an older
-   * transaction is final (committed or gone), so "entries with xid below it" is a set no later
-   * commit can add to — unlike "seq up to N", since seq is taken at insert and a lower seq can
-   * commit after a higher one (the sealer uses the same rule).
+   * The export's horizon: the current snapshot. Every transaction it sees as ended is final
+   * (committed or gone), so "entries of those transactions" is a set no later commit can add to —
+   * unlike "seq up to N", since seq is taken at insert and a lower seq can commit after a higher
+   * one. Not "xid below the oldest running transaction": that xmin is the whole cluster's, and one
+   * long transaction anywhere (a report, a dump, another database's work) would leave out entries
+   * committed long before the export.
    */
   async exportHorizon(tx: EntityManager): Promise<ExportHorizon> {
-    const { rows } = await execute<{ xmin: string }>(
+    const { rows } = await execute<{ snapshot: string }>(
       tx,
-      'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin',
+      'SELECT pg_current_snapshot()::text AS snapshot',
     );
-    const xmin = rows[0]?.xmin;
-    if (xmin === undefined) throw new Error('no snapshot horizon');
-    // Every transaction below the horizon has its commit record before this WAL position: a
-    // replica that has replayed it sees all of them.
-    return { xid: xmin, lsn: await this.replica.primaryLsn(tx) };
+    const snapshot = rows[0]?.snapshot;
+    if (snapshot === undefined) throw new Error('no snapshot horizon');
+    // Every transaction the snapshot sees as ended has its commit record before this WAL
+    // position: a replica that has replayed it sees all of them.
+    return { snapshot, lsn: await this.replica.primaryLsn(tx) };
   }
 
   /**
-   * Entries effective in `range` written below the `horizon` (see exportHorizon), in seq order,
+   * Entries effective in `range` written by the transactions the `horizon` sees as ended (see
+   * exportHorizon), in seq order,
    * `batchSize` at a time (keyset:
    * `seq > last`), so neither this process nor the database holds more than one batch; no
    * transaction or connection is held between batches, so a slow consumer blocks nothing.
@@ -540,7 +546,9 @@ export class LedgerReadService {
       const params: unknown[] = [];
       const where = timeWhere(range, params);
       where.push(`e.seq > ${param(params, after.toString())}::bigint`);
-      where.push(`e.xid < ${param(params, options.horizon.xid)}::xid8`);
+      where.push(
+        `pg_visible_in_snapshot(e.xid, ${param(params, options.horizon.snapshot)}::pg_snapshot)`,
+      );
       const { rows } = await this.read(
         (tx) =>
           execute<EntryRow>(
