@@ -208,6 +208,25 @@ const invoiceDto = (r: InvoiceRow): CommissionInvoiceDto => ({
   creditNotes: r.credit_notes,
 });
 
+/**
+ * The next number of a financial year's series (its counter row locked until the caller's
+ * transaction ends, so numbers are gapless within the year).
+ */
+async function nextNumberIn(
+  tx: EntityManager,
+  counters: 'commission_invoice_counters' | 'commission_credit_note_counters',
+  fy: string,
+): Promise<number> {
+  const { rows } = await execute<{ last_seq: number }>(
+    tx,
+    `INSERT INTO ${counters} (financial_year, last_seq) VALUES ($1, 1)
+     ON CONFLICT (financial_year) DO UPDATE SET last_seq = ${counters}.last_seq + 1
+     RETURNING last_seq`,
+    [fy],
+  );
+  return rows[0]!.last_seq;
+}
+
 const invalid = (code: string, detail: string) =>
   new AppProblem(400, `commission/${code}`, 'Bad request', detail);
 
@@ -306,14 +325,7 @@ export class CommissionService {
   /** Writes the release's commission invoice in its transaction, with the next number of its FY. */
   async writeInvoiceIn(tx: EntityManager, input: InvoiceInput): Promise<string> {
     const fy = financialYear(input.releaseDate);
-    const { rows: counter } = await execute<{ last_seq: number }>(
-      tx,
-      `INSERT INTO commission_invoice_counters (financial_year, last_seq) VALUES ($1, 1)
-       ON CONFLICT (financial_year) DO UPDATE SET last_seq = commission_invoice_counters.last_seq + 1
-       RETURNING last_seq`,
-      [fy],
-    );
-    const seq = counter[0]!.last_seq;
+    const seq = await nextNumberIn(tx, 'commission_invoice_counters', fy);
     const number = invoiceNumber(fy, seq);
     const platformGstin = this.config.commission.platformGstin;
     const to = await this.recipientIn(tx, input, platformGstin);
@@ -377,14 +389,7 @@ export class CommissionService {
     const invoice = invoices[0];
     if (invoice === undefined) throw new Error(`no commission invoice for ${column} ${subject}`);
     const fy = financialYear(input.noteDate);
-    const { rows: counter } = await execute<{ last_seq: number }>(
-      tx,
-      `INSERT INTO commission_credit_note_counters (financial_year, last_seq) VALUES ($1, 1)
-       ON CONFLICT (financial_year) DO UPDATE SET last_seq = commission_credit_note_counters.last_seq + 1
-       RETURNING last_seq`,
-      [fy],
-    );
-    const seq = counter[0]!.last_seq;
+    const seq = await nextNumberIn(tx, 'commission_credit_note_counters', fy);
     const number = creditNoteNumber(fy, seq);
     const split = splitBySupply(input.gstOnCommissionPaise, invoice.supply);
     await execute(
